@@ -1,0 +1,39 @@
+#pragma once
+
+#include "core/status.h"
+
+#include <QCommandLineParser>
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+namespace gyrus::cli {
+
+/// Exit codes shared by every command: scripts rely on them.
+enum ExitCode : int
+{
+    kExitOk = 0,
+    kExitInternalError = 1,  ///< a bug or an unexpected failure
+    kExitBadInput = 2,       ///< bad arguments or bad files: the user can fix it
+};
+
+/// Writes "gyrus-cli <command>: <message>" as one line on stderr and returns `code`.
+int fail(const QString &command, const QString &message, int code = kExitBadInput);
+
+/// Maps a Status to the exit code and the one-line error above (kExitOk for an ok Status).
+int failWith(const QString &command, const Status &status);
+
+/// Prints a JSON record (indented) to stdout.
+void printJson(const QJsonObject &object);
+
+/// Prints text to stdout.
+void printText(const QString &text);
+
+/// Parses `arguments` (arguments[0] is "gyrus-cli <command>") with a --help option added.
+/// Returns -1 when the command should go on; otherwise the exit code to return at once (0 after
+/// printing help, 2 after reporting a parse error or unexpected positional arguments).
+/// `maxPositional` < 0 accepts any number of positional arguments.
+int parseCommandLine(QCommandLineParser &parser, const QString &command,
+                     const QStringList &arguments, int minPositional = 0, int maxPositional = 0);
+
+}  // namespace gyrus::cli

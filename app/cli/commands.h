@@ -1,0 +1,11 @@
+#pragma once
+
+#include "app/cli/command_registry.h"
+
+namespace gyrus::cli {
+
+// One function per command, each defined in its own <name>_command.cpp and listed in
+// command_registry.cpp.
+Command envCommand();
+
+}  // namespace gyrus::cli

@@ -1,0 +1,90 @@
+// The Gyrus desktop application.
+
+#include "app/main_window.h"
+#include "app/screenshot.h"
+#include "core/log_capture.h"
+#include "core/log_model.h"
+#include "core/logging.h"
+#include "core/version.h"
+#include "gpu/runtime_info.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QSettings>
+
+#include <cstdio>
+
+namespace {
+
+void logRuntime()
+{
+    const gyrus::gpu::RuntimeInfo info = gyrus::gpu::runtimeInfo();
+    qCInfo(lcCore).noquote()
+            << QStringLiteral("Gyrus %1 · LibTorch %2 · intra-op threads: %3 · CUDA: %4")
+                       .arg(gyrus::versionString(), info.torchVersion)
+                       .arg(info.intraOpThreads)
+                       .arg(info.cudaAvailable
+                                    ? QStringLiteral("%1 device(s)").arg(info.cudaDeviceCount)
+                                    : QStringLiteral("not available"));
+    if (!info.blasIsOptimised) {
+        qCWarning(lcCore).noquote()
+                << QStringLiteral(
+                           "BLAS is %1, not OpenBLAS: matrix products will be ~20x slower. "
+                           "Install libopenblas0-openmp (scripts/setup does).")
+                           .arg(info.blasLibrary.isEmpty() ? QStringLiteral("unknown")
+                                                           : info.blasLibrary);
+    } else {
+        qCInfo(lcCore).noquote() << QStringLiteral("BLAS: %1").arg(info.blasLibrary);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QString::fromLatin1(gyrus::kApplicationName));
+    QApplication::setOrganizationName(QString::fromLatin1(gyrus::kOrganizationName));
+    QApplication::setApplicationVersion(gyrus::versionString());
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Gyrus: interpret language models with the methods of cognitive neuroscience."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption screenshot(
+            QStringLiteral("screenshot"),
+            QStringLiteral("Render the window to FILE after start-up, then exit."),
+            QStringLiteral("FILE"));
+    const QCommandLineOption resetLayout(QStringLiteral("reset-layout"),
+                                         QStringLiteral("Ignore the saved dock layout."));
+    const QCommandLineOption settingsFile(
+            QStringLiteral("settings"),
+            QStringLiteral("Keep window layout and preferences in this INI file instead of the "
+                           "user's settings."),
+            QStringLiteral("FILE"));
+    parser.addOptions({screenshot, resetLayout, settingsFile});
+    parser.process(app);
+
+    gyrus::LogModel logModel;
+    gyrus::LogCapture capture;
+    QObject::connect(&capture, &gyrus::LogCapture::messageLogged, &logModel,
+                     &gyrus::LogModel::append);
+
+    std::unique_ptr<QSettings> settings =
+            parser.isSet(settingsFile)
+                    ? std::make_unique<QSettings>(parser.value(settingsFile), QSettings::IniFormat)
+                    : std::make_unique<QSettings>();
+
+    gyrus::app::MainWindow window(settings.get(), &logModel);
+    if (!parser.isSet(resetLayout)) {
+        window.restoreLayout();
+    }
+    window.show();
+    logRuntime();
+
+    if (parser.isSet(screenshot)) {
+        gyrus::app::scheduleScreenshotAndQuit(&window, parser.value(screenshot));
+    }
+    return QApplication::exec();
+}

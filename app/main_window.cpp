@@ -1,0 +1,221 @@
+#include "app/main_window.h"
+
+#include "app/dock_catalog.h"
+#include "core/log_model.h"
+#include "core/logging.h"
+#include "core/version.h"
+#include "widgets/empty_state.h"
+#include "widgets/log_view.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+
+namespace gyrus::app {
+
+namespace {
+// Bump when the dock set changes incompatibly, so an old saved state is ignored, not misapplied.
+constexpr int kLayoutVersion = 1;
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+}  // namespace
+
+MainWindow::MainWindow(QSettings *settings, LogModel *logModel, QWidget *parent)
+    : QMainWindow(parent)
+    , m_settings(settings)
+    , m_engineStatus(new QLabel(this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(QStringLiteral("Gyrus ") + versionString());
+    setDockNestingEnabled(true);
+    setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks | GroupedDragging);
+    // The left column (model, prompt sets) runs the full height; the log sits under the rest.
+    setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    resize(1400, 900);
+
+    createDocks(logModel);
+    createMenus();
+    resetLayout();
+    m_defaultState = saveState(kLayoutVersion);
+
+    m_engineStatus->setText(tr("Engine: idle"));
+    statusBar()->addPermanentWidget(m_engineStatus);
+    statusBar()->showMessage(tr("Ready"));
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget *MainWindow::dock(const QString &objectName) const
+{
+    return m_docks.value(objectName, nullptr);
+}
+
+QList<QDockWidget *> MainWindow::docks() const
+{
+    QList<QDockWidget *> ordered;
+    for (const DockSpec &spec : dockCatalog()) {
+        ordered.append(m_docks.value(spec.objectName));
+    }
+    return ordered;
+}
+
+void MainWindow::createDocks(LogModel *logModel)
+{
+    for (const DockSpec &spec : dockCatalog()) {
+        auto *dockWidget = new QDockWidget(spec.title, this);
+        dockWidget->setObjectName(spec.objectName);
+        QWidget *content = nullptr;
+        if (spec.objectName == QLatin1String("dock.log") && logModel) {
+            content = new widgets::LogView(logModel, dockWidget);
+        } else {
+            content = new widgets::EmptyState(spec.title, spec.emptyExplanation, dockWidget);
+        }
+        content->setObjectName(spec.objectName + QStringLiteral(".content"));
+        dockWidget->setWidget(content);
+        dockWidget->toggleViewAction()->setShortcut(QKeySequence(spec.shortcut));
+        m_docks.insert(spec.objectName, dockWidget);
+    }
+}
+
+void MainWindow::resetLayout()
+{
+    for (QDockWidget *d : docks()) {
+        d->setFloating(false);  // before removal: a removed dock ignores it
+        removeDockWidget(d);
+    }
+    auto place = [this](const QString &name, Qt::DockWidgetArea area) {
+        QDockWidget *d = dock(name);
+        addDockWidget(area, d);
+        d->show();
+    };
+    place(QStringLiteral("dock.model"), Qt::LeftDockWidgetArea);
+    place(QStringLiteral("dock.promptSets"), Qt::LeftDockWidgetArea);
+    place(QStringLiteral("dock.tokenHeatmap"), Qt::RightDockWidgetArea);
+    splitDockWidget(dock(QStringLiteral("dock.tokenHeatmap")),
+                    dock(QStringLiteral("dock.features")), Qt::Horizontal);
+    dock(QStringLiteral("dock.features"))->show();
+    tabifyDockWidget(dock(QStringLiteral("dock.tokenHeatmap")), dock(QStringLiteral("dock.rsa")));
+    dock(QStringLiteral("dock.rsa"))->show();
+    tabifyDockWidget(dock(QStringLiteral("dock.features")), dock(QStringLiteral("dock.steering")));
+    dock(QStringLiteral("dock.steering"))->show();
+    place(QStringLiteral("dock.saeTraining"), Qt::BottomDockWidgetArea);
+    tabifyDockWidget(dock(QStringLiteral("dock.saeTraining")), dock(QStringLiteral("dock.log")));
+    dock(QStringLiteral("dock.log"))->show();
+
+    // Sizes and raised tabs only take once the window has its final size.
+    m_defaultSizesPending = true;
+    if (isVisible()) {
+        applyDefaultSizes();
+    }
+}
+
+void MainWindow::applyDefaultSizes()
+{
+    m_defaultSizesPending = false;
+    // Tabs opened on the panels a newcomer needs first.
+    dock(QStringLiteral("dock.tokenHeatmap"))->raise();
+    dock(QStringLiteral("dock.features"))->raise();
+    dock(QStringLiteral("dock.log"))->raise();
+    const int w = width();
+    const int h = height();
+    resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.tokenHeatmap")),
+                 dock(QStringLiteral("dock.features"))},
+                {w * 24 / 100, w * 44 / 100, w * 32 / 100}, Qt::Horizontal);
+    resizeDocks({dock(QStringLiteral("dock.tokenHeatmap")), dock(QStringLiteral("dock.log"))},
+                {h * 68 / 100, h * 32 / 100}, Qt::Vertical);
+    resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.promptSets"))},
+                {h * 35 / 100, h * 65 / 100}, Qt::Vertical);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_defaultSizesPending) {
+        // Queued: the layout assigns the window's real geometry after the show event.
+        QTimer::singleShot(0, this, [this] {
+            if (m_defaultSizesPending) {
+                applyDefaultSizes();
+            }
+        });
+    }
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("menu.view"));
+    for (QDockWidget *d : docks()) {
+        view->addAction(d->toggleViewAction());
+    }
+    view->addSeparator();
+    QAction *reset = view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
+    reset->setObjectName(QStringLiteral("action.resetLayout"));
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Gyrus"), this, [this] {
+        QMessageBox::about(
+                this, tr("About Gyrus"),
+                tr("<h3>Gyrus %1</h3><p>A workbench for interpreting language models with the "
+                   "methods of cognitive neuroscience: stimulus sets, sparse autoencoders, "
+                   "contrasts, RSA and feature steering.</p>")
+                        .arg(versionString()));
+    });
+}
+
+void MainWindow::saveLayout()
+{
+    if (!m_settings) {
+        return;
+    }
+    m_settings->setValue(kGeometryKey, saveGeometry());
+    m_settings->setValue(kStateKey, saveState(kLayoutVersion));
+    m_settings->sync();
+}
+
+bool MainWindow::restoreLayout()
+{
+    if (!m_settings) {
+        return false;
+    }
+    const QByteArray geometry = m_settings->value(kGeometryKey).toByteArray();
+    const QByteArray state = m_settings->value(kStateKey).toByteArray();
+    if (state.isEmpty()) {
+        return false;
+    }
+    if (!geometry.isEmpty()) {
+        restoreGeometry(geometry);
+    }
+    if (!restoreState(state, kLayoutVersion)) {
+        qCWarning(lcUi) << "saved dock layout is from another version of Gyrus; using the default";
+        restoreState(m_defaultState, kLayoutVersion);
+        return false;
+    }
+    m_defaultSizesPending = false;
+    return true;
+}
+
+void MainWindow::setStatusMessage(const QString &text)
+{
+    statusBar()->showMessage(text);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveLayout();
+    event->accept();
+}
+
+}  // namespace gyrus::app

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <QHash>
+#include <QMainWindow>
+
+class QDockWidget;
+class QLabel;
+class QSettings;
+
+namespace gyrus {
+class LogModel;
+}
+
+namespace gyrus::app {
+
+/// The Gyrus main window: assembles the docks of dockCatalog() and the menus, and keeps the
+/// layout in QSettings. Behaviour lives in the docks' own widgets and controllers, not here.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    /// `settings` stores geometry and dock layout and must outlive the window; `logModel` feeds
+    /// the Log dock (may be null in tests).
+    MainWindow(QSettings *settings, gyrus::LogModel *logModel, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /// The dock with this objectName (see dockCatalog()), or null.
+    QDockWidget *dock(const QString &objectName) const;
+    QList<QDockWidget *> docks() const;
+
+    /// Puts the docks back where a new user finds them.
+    void resetLayout();
+    /// Writes geometry and dock state to settings (also done on close).
+    void saveLayout();
+    /// Restores geometry and dock state from settings; false when nothing usable was stored.
+    bool restoreLayout();
+
+    void setStatusMessage(const QString &text);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void createDocks(gyrus::LogModel *logModel);
+    void createMenus();
+    void applyDefaultSizes();
+
+    QSettings *m_settings;
+    QHash<QString, QDockWidget *> m_docks;
+    QByteArray m_defaultState;
+    QLabel *m_engineStatus;
+    bool m_defaultSizesPending = false;
+};
+
+}  // namespace gyrus::app

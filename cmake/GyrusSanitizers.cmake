@@ -1,0 +1,13 @@
+# Sanitizers apply to every target so that allocations crossing library boundaries are tracked.
+set(_gyrus_sanitizers "")
+if(GYRUS_SANITIZE_ADDRESS)
+    list(APPEND _gyrus_sanitizers address)
+endif()
+if(GYRUS_SANITIZE_UNDEFINED)
+    list(APPEND _gyrus_sanitizers undefined)
+endif()
+if(_gyrus_sanitizers)
+    list(JOIN _gyrus_sanitizers "," _gyrus_sanitize_list)
+    add_compile_options(-fsanitize=${_gyrus_sanitize_list} -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=${_gyrus_sanitize_list})
+endif()

@@ -1,0 +1,25 @@
+# gyrus_add_qtest(NAME <name> SOURCES <files...> LIBS <targets...> LABELS <labels...>
+#                 [TIMEOUT <s>] [TORCH])
+# One Qt Test executable registered with CTest. Labels (ARCHITECTURE.md §8): fast, gpu-code,
+# widgets, app, cuda. TORCH marks executables that link torch, so protobuf goes first.
+function(gyrus_add_qtest)
+    cmake_parse_arguments(T "TORCH" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+    if(NOT T_TIMEOUT)
+        set(T_TIMEOUT 300)
+    endif()
+    add_executable(${T_NAME} ${T_SOURCES})
+    if(T_TORCH)
+        gyrus_link_protobuf_first(${T_NAME})
+    endif()
+    target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} Qt6::Test gyrus_test_support)
+    target_compile_definitions(${T_NAME} PRIVATE
+            GYRUS_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+            GYRUS_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+            GYRUS_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+    gyrus_set_warnings(${T_NAME})
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    # Offscreen platform: widget tests run on machines without a display; test logs stay quiet
+    # unless a test opts in.
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+            ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QT_LOGGING_RULES=gyrus.*.debug=false;OMP_NUM_THREADS=2")
+endfunction()

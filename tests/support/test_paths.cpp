@@ -1,0 +1,22 @@
+#include "tests/support/test_paths.h"
+
+#include <QDir>
+
+namespace gyrus::test {
+
+QString dataPath(const QString &relative)
+{
+    return QDir(QStringLiteral(GYRUS_TEST_DATA_DIR)).filePath(relative);
+}
+
+QString sourcePath(const QString &relative)
+{
+    return QDir(QStringLiteral(GYRUS_SOURCE_DIR)).filePath(relative);
+}
+
+QString sharedPath(const QString &relative)
+{
+    return QDir::cleanPath(QStringLiteral(GYRUS_SOURCE_DIR "/../shared/") + relative);
+}
+
+}  // namespace gyrus::test
