@@ -81,6 +81,7 @@ int main(int argc, char *argv[])
         window.restoreLayout();
     }
     window.show();
+    gyrus::gpu::configureThreads();
     logRuntime();
 
     if (parser.isSet(screenshot)) {

@@ -21,5 +21,5 @@ function(gyrus_add_qtest)
     # Offscreen platform: widget tests run on machines without a display; test logs stay quiet
     # unless a test opts in.
     set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-            ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QT_LOGGING_RULES=gyrus.*.debug=false;OMP_NUM_THREADS=2")
+            ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QT_LOGGING_RULES=gyrus.*.debug=false")
 endfunction()

@@ -7,6 +7,8 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <thread>
+
 namespace gyrus::gpu {
 
 namespace {
@@ -34,6 +36,17 @@ QString loadedBlasLibrary()
 }
 
 }  // namespace
+
+int configureThreads()
+{
+    if (qEnvironmentVariableIsEmpty("OMP_NUM_THREADS")) {
+        const int cores = static_cast<int>(std::thread::hardware_concurrency());
+        if (cores > 0) {
+            at::set_num_threads(cores);
+        }
+    }
+    return at::get_num_threads();
+}
 
 RuntimeInfo runtimeInfo()
 {

@@ -2,6 +2,7 @@
 
 #include "app/cli/command_registry.h"
 #include "core/version.h"
+#include "gpu/runtime_info.h"
 
 #include <QCoreApplication>
 
@@ -10,5 +11,6 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("gyrus-cli"));
     QCoreApplication::setApplicationVersion(gyrus::versionString());
+    gyrus::gpu::configureThreads();
     return gyrus::cli::runCli(QCoreApplication::arguments());
 }

@@ -2,6 +2,8 @@
 
 #include <QtTest>
 
+#include <thread>
+
 class TestRuntimeInfo : public QObject
 {
     Q_OBJECT
@@ -24,6 +26,16 @@ private Q_SLOTS:
         QVERIFY(!error.isOk());
         QCOMPARE(error.status().code(), gyrus::Status::Code::InvalidInput);
         QVERIFY(error.status().message().contains(QStringLiteral("got 0")));
+    }
+
+    void usesEveryCoreUnlessTold()
+    {
+        if (!qEnvironmentVariableIsEmpty("OMP_NUM_THREADS")) {
+            QSKIP("OMP_NUM_THREADS is set: the user's choice wins");
+        }
+        const int threads = gyrus::gpu::configureThreads();
+        QCOMPARE(threads, static_cast<int>(std::thread::hardware_concurrency()));
+        QCOMPARE(gyrus::gpu::runtimeInfo().intraOpThreads, threads);
     }
 
     void reportsRuntime()
