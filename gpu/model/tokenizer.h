@@ -1,0 +1,100 @@
+#pragma once
+// A sentencepiece tokenizer (Llama's tokenizer.model) with token-to-character alignment, and the
+// BPE trainer that builds one. Torch-free; sentencepiece stays behind the pimpl.
+
+#include "core/status.h"
+
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include <memory>
+
+namespace gyrus::gpu {
+
+/// Token ids of a text and, for each token, the characters it covers.
+struct Encoding
+{
+    /// [begin, end) in UTF-16 code units of the encoded QString (QString::mid(begin, end -
+    /// begin) is the token's text). BOS gets the empty span [0, 0). Byte-fallback tokens that
+    /// split one character share that character's span.
+    struct Span
+    {
+        int begin = 0;
+        int end = 0;
+    };
+
+    QVector<int> ids;
+    QVector<Span> spans;  ///< one per id
+};
+
+class Tokenizer
+{
+public:
+    Tokenizer();  ///< an empty tokenizer (vocabSize() == 0); use load()
+
+    /// Loads a sentencepiece model file (tokenizer.model). Errors name the file: missing,
+    /// unreadable, not a sentencepiece model.
+    static Result<Tokenizer> load(const QString &tokenizerModelPath);
+
+    /// Encodes `text` (no normalisation beyond the model's own), prepending BOS when `addBos`
+    /// and the model has one.
+    Encoding encode(const QString &text, bool addBos) const;
+
+    /// Text of the ids; control tokens (BOS/EOS/PAD) produce nothing, byte-fallback pieces are
+    /// reassembled into UTF-8.
+    QString decode(const QVector<int> &ids) const;
+
+    /// The piece for display: "▁" shown as a space, byte-fallback pieces as "<0xE2>",
+    /// control and unknown tokens as their piece ("<s>", "</s>", "<unk>"). Out of range: "".
+    QString displayPiece(int id) const;
+
+    /// The raw sentencepiece piece ("▁the", "<0x0A>", "<s>"). Out of range: "".
+    QString pieceToString(int id) const;
+
+    /// The id of a piece, or unkId() when the vocabulary has no such piece.
+    int pieceToId(const QString &piece) const;
+
+    bool isByte(int id) const;
+
+    bool isControl(int id) const;
+
+    int vocabSize() const;
+
+    int bosId() const;  ///< -1 when the model has none
+
+    int eosId() const;
+
+    int unkId() const;
+
+    int padId() const;
+
+    /// The file it was loaded from.
+    QString path() const;
+
+private:
+    struct Impl;
+    std::shared_ptr<const Impl> m_impl;
+};
+
+/// Options of a Llama-style BPE tokenizer: byte fallback, digits split, identity normalisation
+/// (so token spans map onto the user's text), unk=0, bos=1, eos=2, no pad. Deterministic for
+/// the same inputs and options: one thread, a fixed seed.
+struct TokenizerTrainOptions
+{
+    QStringList inputFiles;  ///< plain text, one sentence (or paragraph) per line
+    QString modelPrefix;     ///< writes <modelPrefix>.model and <modelPrefix>.vocab
+    int vocabSize = 8000;
+    double characterCoverage = 0.9995;
+    bool byteFallback = true;
+    int inputSentenceSize = 2000000;  ///< lines sampled from the input; 0 = all
+    int maxSentenceLength = 16384;    ///< bytes; longer lines are skipped
+    unsigned int seed = 42;
+    int numThreads = 1;  ///< > 1 is faster but may change the result
+};
+
+/// Trains a sentencepiece BPE model with `options`. Errors: no input, unreadable input, vocab
+/// size too small for the characters and bytes, trainer failures (message passed on).
+Status trainSentencepieceBpe(const TokenizerTrainOptions &options);
+
+}  // namespace gyrus::gpu
