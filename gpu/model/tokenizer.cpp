@@ -1,0 +1,330 @@
+#include "gpu/model/tokenizer.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace gyrus::gpu {
+
+namespace {
+
+QString fromStd(const std::string &s)
+{
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+QString spmMessage(const sentencepiece::util::Status &status)
+{
+    return QString::fromUtf8(status.ToString().c_str());
+}
+
+// The UTF-8 bytes of `text` and, for every byte, the UTF-16 span of the character it belongs to.
+// Built by hand rather than with QString::toUtf8() so that a lone surrogate (encoded as U+FFFD)
+// is guaranteed to map consistently.
+struct Utf8Alignment
+{
+    std::string bytes;
+    std::vector<int> charBegin;  // per byte: UTF-16 index where its character starts
+    std::vector<int> charEnd;    // per byte: UTF-16 index where its character ends
+};
+
+Utf8Alignment alignUtf8(const QString &text)
+{
+    Utf8Alignment out;
+    out.bytes.reserve(size_t(text.size()) * 3);
+    const int length = int(text.size());
+    for (int i = 0; i < length;) {
+        char32_t codePoint = text.at(i).unicode();
+        int units = 1;
+        if (QChar::isHighSurrogate(codePoint) && i + 1 < length &&
+            text.at(i + 1).isLowSurrogate()) {
+            codePoint = QChar::surrogateToUcs4(text.at(i), text.at(i + 1));
+            units = 2;
+        } else if (QChar::isSurrogate(codePoint)) {
+            codePoint = 0xFFFD;
+        }
+        char encoded[4];
+        int n = 0;
+        if (codePoint < 0x80) {
+            encoded[n++] = char(codePoint);
+        } else if (codePoint < 0x800) {
+            encoded[n++] = char(0xC0 | (codePoint >> 6));
+            encoded[n++] = char(0x80 | (codePoint & 0x3F));
+        } else if (codePoint < 0x10000) {
+            encoded[n++] = char(0xE0 | (codePoint >> 12));
+            encoded[n++] = char(0x80 | ((codePoint >> 6) & 0x3F));
+            encoded[n++] = char(0x80 | (codePoint & 0x3F));
+        } else {
+            encoded[n++] = char(0xF0 | (codePoint >> 18));
+            encoded[n++] = char(0x80 | ((codePoint >> 12) & 0x3F));
+            encoded[n++] = char(0x80 | ((codePoint >> 6) & 0x3F));
+            encoded[n++] = char(0x80 | (codePoint & 0x3F));
+        }
+        out.bytes.append(encoded, size_t(n));
+        for (int k = 0; k < n; ++k) {
+            out.charBegin.push_back(i);
+            out.charEnd.push_back(i + units);
+        }
+        i += units;
+    }
+    return out;
+}
+
+}  // namespace
+
+struct Tokenizer::Impl
+{
+    sentencepiece::SentencePieceProcessor processor;
+    QString path;
+};
+
+Tokenizer::Tokenizer()
+    : m_impl(std::make_shared<const Impl>())
+{}
+
+Result<Tokenizer> Tokenizer::load(const QString &tokenizerModelPath)
+{
+    QFile file(tokenizerModelPath);
+    if (!file.exists()) {
+        return Status::notFound(QStringLiteral("%1: no such file").arg(tokenizerModelPath));
+    }
+    if (QFileInfo(tokenizerModelPath).isDir()) {
+        return Status::invalidInput(
+                QStringLiteral("%1: is a directory; give the tokenizer.model file")
+                        .arg(tokenizerModelPath));
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Status::invalidInput(
+                QStringLiteral("%1: cannot open: %2").arg(tokenizerModelPath, file.errorString()));
+    }
+    const QByteArray bytes = file.readAll();
+    auto impl = std::make_shared<Impl>();
+    impl->path = tokenizerModelPath;
+    const sentencepiece::util::Status status = impl->processor.LoadFromSerializedProto(
+            absl::string_view(bytes.constData(), size_t(bytes.size())));
+    if (!status.ok()) {
+        return Status::invalidInput(QStringLiteral("%1: not a sentencepiece model (%2)")
+                                            .arg(tokenizerModelPath, spmMessage(status)));
+    }
+    if (impl->processor.GetPieceSize() <= 0) {
+        return Status::invalidInput(
+                QStringLiteral("%1: sentencepiece model has an empty vocabulary")
+                        .arg(tokenizerModelPath));
+    }
+    Tokenizer tokenizer;
+    tokenizer.m_impl = std::move(impl);
+    return tokenizer;
+}
+
+Encoding Tokenizer::encode(const QString &text, bool addBos) const
+{
+    Encoding encoding;
+    const int bos = bosId();
+    if (addBos && bos >= 0) {
+        encoding.ids.push_back(bos);
+        encoding.spans.push_back({0, 0});
+    }
+    if (vocabSize() == 0 || text.isEmpty()) {
+        return encoding;
+    }
+    const Utf8Alignment alignment = alignUtf8(text);
+    const auto proto = m_impl->processor.EncodeAsImmutableProto(alignment.bytes);
+    const size_t byteCount = alignment.bytes.size();
+    const int textLength = int(text.size());
+    const auto toBegin = [&](size_t byte) {
+        return byte >= byteCount ? textLength : alignment.charBegin[byte];
+    };
+    const auto toEnd = [&](size_t byte) {
+        return byte == 0 ? 0 : alignment.charEnd[std::min(byte, byteCount) - 1];
+    };
+    const size_t count = proto.pieces_size();
+    encoding.ids.reserve(encoding.ids.size() + int(count));
+    encoding.spans.reserve(encoding.spans.size() + int(count));
+    for (size_t i = 0; i < count; ++i) {
+        const auto piece = proto.pieces(int(i));
+        const size_t begin = piece.begin();
+        const size_t end = piece.end();
+        Encoding::Span span;
+        span.begin = toBegin(begin);
+        span.end = end > begin ? toEnd(end) : span.begin;
+        encoding.ids.push_back(int(piece.id()));
+        encoding.spans.push_back(span);
+    }
+    return encoding;
+}
+
+QString Tokenizer::decode(const QVector<int> &ids) const
+{
+    std::vector<int> valid;
+    valid.reserve(size_t(ids.size()));
+    const int size = vocabSize();
+    for (int id : ids) {
+        // sentencepiece aborts on out-of-range ids in some builds: drop them.
+        if (id >= 0 && id < size) {
+            valid.push_back(id);
+        }
+    }
+    std::string text;
+    m_impl->processor.Decode(valid, &text).IgnoreError();
+    return fromStd(text);
+}
+
+QString Tokenizer::displayPiece(int id) const
+{
+    const QString piece = pieceToString(id);
+    if (piece.isEmpty() || isByte(id) || isControl(id) || m_impl->processor.IsUnknown(id)) {
+        return piece;
+    }
+    QString shown = piece;
+    shown.replace(QChar(0x2581), QLatin1Char(' '));
+    return shown;
+}
+
+QString Tokenizer::pieceToString(int id) const
+{
+    if (id < 0 || id >= vocabSize()) {
+        return {};
+    }
+    return fromStd(m_impl->processor.IdToPiece(id));
+}
+
+int Tokenizer::pieceToId(const QString &piece) const
+{
+    if (vocabSize() == 0) {
+        return -1;
+    }
+    return m_impl->processor.PieceToId(piece.toStdString());
+}
+
+bool Tokenizer::isByte(int id) const
+{
+    return id >= 0 && id < vocabSize() && m_impl->processor.IsByte(id);
+}
+
+bool Tokenizer::isControl(int id) const
+{
+    return id >= 0 && id < vocabSize() && m_impl->processor.IsControl(id);
+}
+
+int Tokenizer::vocabSize() const
+{
+    return m_impl->path.isEmpty() ? 0 : m_impl->processor.GetPieceSize();
+}
+
+int Tokenizer::bosId() const
+{
+    return vocabSize() == 0 ? -1 : m_impl->processor.bos_id();
+}
+
+int Tokenizer::eosId() const
+{
+    return vocabSize() == 0 ? -1 : m_impl->processor.eos_id();
+}
+
+int Tokenizer::unkId() const
+{
+    return vocabSize() == 0 ? -1 : m_impl->processor.unk_id();
+}
+
+int Tokenizer::padId() const
+{
+    return vocabSize() == 0 ? -1 : m_impl->processor.pad_id();
+}
+
+QString Tokenizer::path() const
+{
+    return m_impl->path;
+}
+
+Status trainSentencepieceBpe(const TokenizerTrainOptions &options)
+{
+    if (options.inputFiles.isEmpty()) {
+        return Status::invalidInput(QStringLiteral("no input text files"));
+    }
+    for (const QString &input : options.inputFiles) {
+        const QFileInfo info(input);
+        if (!info.exists()) {
+            return Status::notFound(QStringLiteral("%1: no such file").arg(input));
+        }
+        if (!info.isFile() || !info.isReadable()) {
+            return Status::invalidInput(QStringLiteral("%1: not a readable file").arg(input));
+        }
+        if (info.size() == 0) {
+            return Status::invalidInput(QStringLiteral("%1: empty file").arg(input));
+        }
+        // sentencepiece splits its --input list on commas.
+        if (input.contains(QLatin1Char(','))) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: file names with a comma cannot be passed to sentencepiece")
+                            .arg(input));
+        }
+    }
+    if (options.modelPrefix.isEmpty()) {
+        return Status::invalidInput(QStringLiteral("no model prefix"));
+    }
+    const QFileInfo prefixInfo(options.modelPrefix);
+    if (!prefixInfo.absoluteDir().exists()) {
+        return Status::notFound(
+                QStringLiteral("%1: no such directory").arg(prefixInfo.absolutePath()));
+    }
+    // Three special pieces, plus 256 byte pieces with byte fallback: below that sentencepiece
+    // fails with a less direct message.
+    const int minimum = 3 + (options.byteFallback ? 256 : 0) + 1;
+    if (options.vocabSize < minimum) {
+        return Status::invalidInput(
+                QStringLiteral("vocab size %1 is too small: byte fallback and the special tokens "
+                               "alone need %2")
+                        .arg(options.vocabSize)
+                        .arg(minimum));
+    }
+    if (!(options.characterCoverage > 0.0 && options.characterCoverage <= 1.0)) {
+        return Status::invalidInput(QStringLiteral("character coverage must be in (0, 1], got %1")
+                                            .arg(options.characterCoverage));
+    }
+    const auto number = [](double value) { return QString::number(value, 'g', 10).toStdString(); };
+    const auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
+    QStringList absoluteInputs;
+    for (const QString &input : options.inputFiles) {
+        absoluteInputs << QFileInfo(input).absoluteFilePath();
+    }
+    // The settings of Llama's tokenizer.model, except identity normalisation keeps token spans on
+    // the user's characters (Llama's is identity too).
+    const std::unordered_map<std::string, std::string> args = {
+            {"input", absoluteInputs.join(QLatin1Char(',')).toStdString()},
+            {"model_prefix", prefixInfo.absoluteFilePath().toStdString()},
+            {"model_type", "bpe"},
+            {"vocab_size", std::to_string(options.vocabSize)},
+            {"character_coverage", number(options.characterCoverage)},
+            {"byte_fallback", flag(options.byteFallback)},
+            {"split_digits", "true"},
+            {"allow_whitespace_only_pieces", "true"},
+            {"normalization_rule_name", "identity"},
+            {"remove_extra_whitespaces", "false"},
+            {"add_dummy_prefix", "true"},
+            {"unk_id", "0"},
+            {"bos_id", "1"},
+            {"eos_id", "2"},
+            {"pad_id", "-1"},
+            {"input_sentence_size", std::to_string(options.inputSentenceSize)},
+            {"shuffle_input_sentence", "true"},
+            {"max_sentence_length", std::to_string(options.maxSentenceLength)},
+            {"num_threads", std::to_string(std::max(1, options.numThreads))},
+            {"minloglevel", "2"},
+    };
+    sentencepiece::SetRandomGeneratorSeed(options.seed);
+    const sentencepiece::util::Status status = sentencepiece::SentencePieceTrainer::Train(args);
+    if (!status.ok()) {
+        return Status::invalidInput(
+                QStringLiteral("sentencepiece training failed: %1").arg(spmMessage(status)));
+    }
+    return Status::ok();
+}
+
+}  // namespace gyrus::gpu
