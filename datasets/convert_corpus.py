@@ -186,9 +186,8 @@ def detokenize(words):
     # The tagged corpus puts every mark after a closing quote ("yes" , he said); edited American
     # prose of the time puts commas and periods inside, and a quoted question's mark too.
     for k in range(len(items) - 1):
-        quote, mark = items[k][0], items[k + 1][0]
-        if not items[k][1] and (quote == '"' and mark in {",", ".", "?", "!"} or
-                                quote == "'" and mark in {",", "."}):
+        closing_quote = not items[k][1] and items[k][0] in {'"', "'"}
+        if closing_quote and items[k + 1][0] in {",", ".", "?", "!"}:
             items[k], items[k + 1] = items[k + 1], items[k]
     parts = []
     for k, (text, space_before, _) in enumerate(items):
@@ -263,7 +262,7 @@ def normalize_sentence(s):
 
 
 def convert_nlp(files):
-    """Returns [(doc_id, genre, [lines])]: each doc-N.json cut into blocks of NLP_BLOCK sentences."""
+    """Returns [(doc_id, genre, [lines])]: each doc-N.json cut into NLP_BLOCK-sentence blocks."""
     docs = []
     for n in range(100):
         name = f"package/builds/doc-{n}.json"
@@ -322,7 +321,8 @@ def build(brown_files, nlp_files):
             first = len(text[split]) + 1
             text[split].extend(lines)
             words = sum(len(line.split()) for line in lines)
-            rows.append(f"{doc_id}\t{source}\t{genre}\t{split}\t{first}\t{len(text[split])}\t{words}")
+            last = len(text[split])
+            rows.append(f"{doc_id}\t{source}\t{genre}\t{split}\t{first}\t{last}\t{words}")
     for lines in text.values():
         for line in lines:
             assert "\n" not in line and "\r" not in line and line == line.strip()
