@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/engine_types.h"
+#include "core/job_runner.h"
+#include "core/status.h"
+
+#include <QObject>
+
+namespace gyrus {
+
+/// The UI's only way to the engine (ARCHITECTURE.md §3). Every call returns a RequestId at once
+/// and never blocks; results arrive as queued signals on the thread that owns the client; every
+/// request ends with exactly one finished(id, status). Panels remember the last id they asked
+/// for and drop results of older ones. The torch implementation lives in gyrus_gpu
+/// (TorchEngineClient); tests use FakeEngineClient (tests/support).
+class EngineClient : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~EngineClient() override = default;
+
+    /// Loads a model, replacing the current one once loading succeeded.
+    virtual RequestId loadModel(const ModelSpec &spec) = 0;
+
+    /// Generates a continuation of request.prompt with the current model, streaming
+    /// tokenGenerated() as each token is produced. Tagged "generate": a newer request replaces a
+    /// queued one.
+    virtual RequestId generate(const GenerateRequest &request) = 0;
+
+    /// Thread-safe, non-blocking. A running job stops at its next check point.
+    virtual void cancel(RequestId id) = 0;
+    virtual void cancelAll() = 0;
+
+    /// The model now loaded (empty name when none). GUI thread.
+    virtual ModelInfo currentModel() const = 0;
+
+Q_SIGNALS:
+    void started(gyrus::RequestId id, const QString &what);
+    void progress(gyrus::RequestId id, const gyrus::JobProgress &progress);
+    void finished(gyrus::RequestId id, const gyrus::Status &status);
+    void modelLoaded(gyrus::RequestId id, const gyrus::ModelInfo &info);
+    /// One generated token's text (its display form), in order.
+    void tokenGenerated(gyrus::RequestId id, const QString &text);
+    /// No request is queued or running.
+    void idle();
+};
+
+}  // namespace gyrus

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+namespace gyrus {
+
+/// What to load: a Hugging Face model directory and where to run it.
+struct ModelSpec
+{
+    QString path;                               ///< directory with config.json, *.safetensors
+    QString device = QStringLiteral("cpu");     ///< "cpu" or "cuda:N"
+    QString dtype = QStringLiteral("float32");  ///< "float32", "bfloat16" or "float16"
+};
+
+/// The model card shown in the Model dock and printed by `gyrus-cli info`.
+struct ModelInfo
+{
+    QString name;  ///< directory name
+    QString path;
+    QString architecture;
+    int layers = 0;
+    int dModel = 0;
+    int heads = 0;
+    int kvHeads = 0;
+    int vocabSize = 0;
+    qint64 parameters = 0;
+    qint64 memoryBytes = 0;  ///< weights resident on the device
+    QString dtype;
+    QString device;
+    QStringList hookNames;
+};
+
+/// A text-generation request (greedy when temperature == 0).
+struct GenerateRequest
+{
+    QString prompt;
+    int maxNewTokens = 64;
+    double temperature = 0.0;
+    double topP = 1.0;
+    int topK = 0;  ///< 0: no top-k filter
+    quint64 seed = 0;
+};
+
+}  // namespace gyrus
+
+Q_DECLARE_METATYPE(gyrus::ModelSpec)
+Q_DECLARE_METATYPE(gyrus::ModelInfo)
+Q_DECLARE_METATYPE(gyrus::GenerateRequest)

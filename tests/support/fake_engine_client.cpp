@@ -1,0 +1,129 @@
+#include "tests/support/fake_engine_client.h"
+
+#include <QDir>
+#include <QThread>
+
+#include <memory>
+
+namespace gyrus::test {
+
+FakeEngineClient::FakeEngineClient(QObject *parent)
+    : EngineClient(parent)
+    , m_runner(QStringLiteral("fake-engine"))
+    , m_tokens({QStringLiteral(" the"), QStringLiteral(" court"), QStringLiteral(" said"),
+                QStringLiteral(".")})
+{
+    connect(&m_runner, &JobRunner::started, this, &EngineClient::started);
+    connect(&m_runner, &JobRunner::progress, this, &EngineClient::progress);
+    connect(&m_runner, &JobRunner::finished, this, &EngineClient::finished);
+    connect(&m_runner, &JobRunner::idle, this, &EngineClient::idle);
+    connect(this, &EngineClient::modelLoaded, this,
+            [this](RequestId, const ModelInfo &info) { m_current = info; });
+}
+
+FakeEngineClient::~FakeEngineClient() = default;
+
+ModelInfo FakeEngineClient::cardFor(const ModelSpec &spec)
+{
+    ModelInfo info;
+    info.path = spec.path;
+    info.name = QDir(spec.path).dirName();
+    info.architecture = QStringLiteral("LlamaForCausalLM");
+    info.layers = 4;
+    info.dModel = 256;
+    info.heads = 8;
+    info.kvHeads = 2;
+    info.vocabSize = 4096;
+    info.parameters = 5'400'000;
+    info.memoryBytes = 21'600'000;
+    info.dtype = spec.dtype;
+    info.device = spec.device;
+    for (int layer = 0; layer < info.layers; ++layer) {
+        info.hookNames << QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
+    }
+    return info;
+}
+
+RequestId FakeEngineClient::loadModel(const ModelSpec &spec)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("load ") + spec.path;
+    }
+    auto slice = std::make_shared<int>(0);
+    const int slices = m_loadSlices;
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(
+            Job{QStringLiteral("load model"), QStringLiteral("load"),
+                [this, spec, slice, slices, sliceMs](JobContext &context, Status *status) {
+                    if (spec.path.contains(QLatin1String("missing"))) {
+                        *status = Status::notFound(spec.path + QStringLiteral(": no config.json"));
+                        return JobStep::Done;
+                    }
+                    if (context.isCancelled()) {
+                        return JobStep::Done;
+                    }
+                    QThread::msleep(static_cast<unsigned long>(sliceMs));
+                    context.reportProgress(double(++*slice) / slices,
+                                           QStringLiteral("reading weights"));
+                    if (*slice < slices) {
+                        return JobStep::Continue;
+                    }
+                    m_hasModel = true;
+                    Q_EMIT modelLoaded(context.id(), cardFor(spec));
+                    return JobStep::Done;
+                }});
+}
+
+RequestId FakeEngineClient::generate(const GenerateRequest &request)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("generate ") + request.prompt;
+    }
+    auto next = std::make_shared<int>(0);
+    const QStringList tokens = m_tokens.mid(0, request.maxNewTokens);
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(Job{QStringLiteral("generate"), QStringLiteral("generate"),
+                               [this, next, tokens, sliceMs](JobContext &context, Status *status) {
+                                   if (!m_hasModel) {
+                                       *status = Status::invalidInput(
+                                               QStringLiteral("no model loaded"));
+                                       return JobStep::Done;
+                                   }
+                                   if (context.isCancelled() || *next >= tokens.size()) {
+                                       return JobStep::Done;
+                                   }
+                                   QThread::msleep(static_cast<unsigned long>(sliceMs));
+                                   Q_EMIT tokenGenerated(context.id(), tokens.at((*next)++));
+                                   return *next < tokens.size() ? JobStep::Continue : JobStep::Done;
+                               }});
+}
+
+void FakeEngineClient::cancel(RequestId id)
+{
+    m_runner.cancel(id);
+}
+
+void FakeEngineClient::cancelAll()
+{
+    m_runner.cancelAll();
+}
+
+ModelInfo FakeEngineClient::currentModel() const
+{
+    return m_current;
+}
+
+void FakeEngineClient::setGeneratedTokens(const QStringList &tokens)
+{
+    m_tokens = tokens;
+}
+
+QStringList FakeEngineClient::log() const
+{
+    QMutexLocker lock(&m_logMutex);
+    return m_log;
+}
+
+}  // namespace gyrus::test

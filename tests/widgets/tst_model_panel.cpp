@@ -1,0 +1,125 @@
+#include "tests/support/fake_engine_client.h"
+#include "widgets/model_panel.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QtTest>
+
+using gyrus::test::FakeEngineClient;
+using gyrus::widgets::ModelPanel;
+
+namespace {
+QString fieldText(const ModelPanel &panel, const char *name)
+{
+    auto *label = panel.findChild<QLabel *>(QString::fromLatin1(name));
+    return label ? label->text() : QStringLiteral("(missing)");
+}
+}  // namespace
+
+class TestModelPanel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+
+    void loadShowsCardAndRemembersPath()
+    {
+        FakeEngineClient engine;
+        ModelPanel panel(&engine);
+        QSignalSpy recent(&panel, &ModelPanel::recentModelsChanged);
+        panel.findChild<QComboBox *>(QStringLiteral("dtype"))
+                ->setCurrentText(QStringLiteral("bfloat16"));
+        panel.loadModel(QStringLiteral("/models/demo"));
+        QVERIFY(panel.isBusy());
+        QTRY_VERIFY(!panel.isBusy());
+        QCOMPARE(fieldText(panel, "card.name"), QStringLiteral("demo"));
+        QCOMPARE(fieldText(panel, "card.layers"), QStringLiteral("4"));
+        QCOMPARE(fieldText(panel, "card.parameters"), QStringLiteral("5.4 M"));
+        QCOMPARE(engine.currentModel().dtype, QStringLiteral("bfloat16"));
+        QCOMPARE(recent.count(), 1);
+        QCOMPARE(panel.recentModels(), QStringList{QStringLiteral("/models/demo")});
+        QVERIFY(panel.statusText().contains(QStringLiteral("Loaded demo")));
+    }
+
+    void loadErrorIsShownInPlace()
+    {
+        FakeEngineClient engine;
+        ModelPanel panel(&engine);
+        panel.loadModel(QStringLiteral("/models/missing"));
+        QTRY_VERIFY(!panel.isBusy());
+        QVERIFY2(panel.statusText().contains(QStringLiteral("no config.json")),
+                 qPrintable(panel.statusText()));
+        QCOMPARE(fieldText(panel, "card.name"), QStringLiteral("—"));
+        QVERIFY(panel.recentModels().isEmpty());
+    }
+
+    void newerLoadSupersedesOlder()
+    {
+        FakeEngineClient engine;
+        engine.setSliceMs(5);
+        ModelPanel panel(&engine);
+        panel.loadModel(QStringLiteral("/models/first"));
+        panel.loadModel(QStringLiteral("/models/second"));
+        QTRY_VERIFY(!panel.isBusy());
+        QCOMPARE(fieldText(panel, "card.name"), QStringLiteral("second"));
+        QCOMPARE(panel.recentModels(), QStringList{QStringLiteral("/models/second")});
+    }
+
+    void cancelStopsLoading()
+    {
+        FakeEngineClient engine;
+        engine.setSliceMs(20);
+        engine.setLoadSlices(200);
+        ModelPanel panel(&engine);
+        panel.loadModel(QStringLiteral("/models/big"));
+        auto *cancel = panel.findChild<QPushButton *>(QStringLiteral("cancel"));
+        QTRY_VERIFY(cancel->isEnabled());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!panel.isBusy(), 2000);
+        QVERIFY(panel.statusText().contains(QStringLiteral("cancelled")));
+        QCOMPARE(fieldText(panel, "card.name"), QStringLiteral("—"));
+    }
+
+    void generationStreamsTokens()
+    {
+        FakeEngineClient engine;
+        ModelPanel panel(&engine);
+        auto *generate = panel.findChild<QPushButton *>(QStringLiteral("generate"));
+        QVERIFY(!generate->isEnabled());  // no model yet
+        panel.loadModel(QStringLiteral("/models/demo"));
+        QTRY_VERIFY(generate->isEnabled() && !panel.isBusy());
+        panel.findChild<QPlainTextEdit *>(QStringLiteral("prompt"))
+                ->setPlainText(QStringLiteral("The jury"));
+        QTest::mouseClick(generate, Qt::LeftButton);
+        QCOMPARE(generate->text(), QStringLiteral("Stop"));
+        QTRY_COMPARE(panel.output(), QStringLiteral(" the court said."));
+        QTRY_COMPARE(generate->text(), QStringLiteral("Generate"));
+        QVERIFY(engine.log().contains(QStringLiteral("generate The jury")));
+    }
+
+    void stopEndsGeneration()
+    {
+        FakeEngineClient engine;
+        ModelPanel panel(&engine);
+        panel.loadModel(QStringLiteral("/models/demo"));
+        QTRY_VERIFY(!panel.isBusy());
+        QStringList many;
+        for (int i = 0; i < 500; ++i) {
+            many << QStringLiteral(" w%1").arg(i);
+        }
+        engine.setGeneratedTokens(many);
+        engine.setSliceMs(5);
+        auto *generate = panel.findChild<QPushButton *>(QStringLiteral("generate"));
+        QTest::mouseClick(generate, Qt::LeftButton);
+        QTRY_VERIFY(!panel.output().isEmpty());
+        QTest::mouseClick(generate, Qt::LeftButton);  // "Stop"
+        QTRY_VERIFY(!panel.isBusy());
+        QVERIFY(panel.output().count(QLatin1Char('w')) < 40);
+        QVERIFY(panel.statusText().contains(QStringLiteral("stopped")));
+    }
+};
+
+QTEST_MAIN(TestModelPanel)
+#include "tst_model_panel.moc"

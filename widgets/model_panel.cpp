@@ -1,0 +1,407 @@
+#include "widgets/model_panel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace gyrus::widgets {
+
+namespace {
+constexpr int kMaxRecent = 8;
+
+enum CardField
+{
+    Name,
+    Architecture,
+    Layers,
+    Width,
+    Heads,
+    Vocabulary,
+    Parameters,
+    Placement
+};
+
+QString humanCount(qint64 n)
+{
+    if (n >= 1'000'000'000) {
+        return QStringLiteral("%1 B").arg(double(n) / 1e9, 0, 'f', 2);
+    }
+    if (n >= 1'000'000) {
+        return QStringLiteral("%1 M").arg(double(n) / 1e6, 0, 'f', 1);
+    }
+    if (n >= 1'000) {
+        return QStringLiteral("%1 k").arg(double(n) / 1e3, 0, 'f', 1);
+    }
+    return QString::number(n);
+}
+
+QString humanBytes(qint64 bytes)
+{
+    if (bytes >= (qint64(1) << 30)) {
+        return QStringLiteral("%1 GiB").arg(double(bytes) / double(qint64(1) << 30), 0, 'f', 2);
+    }
+    return QStringLiteral("%1 MiB").arg(double(bytes) / double(1 << 20), 0, 'f', 1);
+}
+}  // namespace
+
+ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_path(new QComboBox(this))
+    , m_browse(new QPushButton(tr("Open…"), this))
+    , m_device(new QComboBox(this))
+    , m_dtype(new QComboBox(this))
+    , m_load(new QPushButton(tr("Load"), this))
+    , m_cancel(new QPushButton(tr("Cancel"), this))
+    , m_progress(new QProgressBar(this))
+    , m_status(new QLabel(this))
+    , m_card(new QFormLayout)
+    , m_prompt(new QPlainTextEdit(this))
+    , m_maxTokens(new QSpinBox(this))
+    , m_temperature(new QDoubleSpinBox(this))
+    , m_seed(new QSpinBox(this))
+    , m_generate(new QPushButton(tr("Generate"), this))
+    , m_output(new QPlainTextEdit(this))
+{
+    setAcceptDrops(true);
+    m_path->setEditable(true);
+    m_path->setObjectName(QStringLiteral("modelPath"));
+    m_path->lineEdit()->setPlaceholderText(tr("Hugging Face model directory"));
+    m_path->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    m_path->setInsertPolicy(QComboBox::NoInsert);
+    m_device->setObjectName(QStringLiteral("device"));
+    m_device->addItem(QStringLiteral("cpu"));
+    m_dtype->setObjectName(QStringLiteral("dtype"));
+    m_dtype->addItems(
+            {QStringLiteral("float32"), QStringLiteral("bfloat16"), QStringLiteral("float16")});
+    m_dtype->setToolTip(
+            tr("Numeric type of the weights on the device. bfloat16 halves memory; "
+               "float32 is exact on the CPU."));
+    m_load->setObjectName(QStringLiteral("load"));
+    m_cancel->setObjectName(QStringLiteral("cancel"));
+    m_generate->setObjectName(QStringLiteral("generate"));
+    m_progress->setRange(0, 1000);
+    m_progress->setTextVisible(false);
+    m_progress->setMaximumHeight(6);
+    m_status->setObjectName(QStringLiteral("status"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *pathRow = new QHBoxLayout;
+    pathRow->addWidget(m_path, 1);
+    pathRow->addWidget(m_browse);
+    auto *placeRow = new QHBoxLayout;
+    placeRow->addWidget(new QLabel(tr("Device"), this));
+    placeRow->addWidget(m_device, 1);
+    placeRow->addWidget(new QLabel(tr("Type"), this));
+    placeRow->addWidget(m_dtype);
+    placeRow->addWidget(m_load);
+    placeRow->addWidget(m_cancel);
+
+    auto *cardBox = new QGroupBox(tr("Model card"), this);
+    cardBox->setLayout(m_card);
+    const QStringList labels = {tr("Name"),       tr("Architecture"), tr("Layers"),
+                                tr("d_model"),    tr("Heads (KV)"),   tr("Vocabulary"),
+                                tr("Parameters"), tr("Placement")};
+    for (int i = 0; i < labels.size(); ++i) {
+        m_cardFields[i] = new QLabel(QStringLiteral("—"), cardBox);
+        m_cardFields[i]->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        m_card->addRow(labels[i], m_cardFields[i]);
+    }
+    m_cardFields[Name]->setObjectName(QStringLiteral("card.name"));
+    m_cardFields[Layers]->setObjectName(QStringLiteral("card.layers"));
+    m_cardFields[Parameters]->setObjectName(QStringLiteral("card.parameters"));
+
+    m_prompt->setObjectName(QStringLiteral("prompt"));
+    m_prompt->setPlaceholderText(tr("Prompt, e.g. The jury said"));
+    m_prompt->setMaximumHeight(80);
+    m_maxTokens->setRange(1, 4096);
+    m_maxTokens->setValue(40);
+    m_maxTokens->setPrefix(tr("max "));
+    m_maxTokens->setSuffix(tr(" tokens"));
+    m_temperature->setRange(0.0, 5.0);
+    m_temperature->setSingleStep(0.1);
+    m_temperature->setDecimals(2);
+    m_temperature->setPrefix(tr("T = "));
+    m_temperature->setToolTip(tr("0 is greedy decoding"));
+    m_seed->setRange(0, 1'000'000);
+    m_seed->setPrefix(tr("seed "));
+    auto *generateRow = new QHBoxLayout;
+    generateRow->addWidget(m_maxTokens);
+    generateRow->addWidget(m_temperature);
+    generateRow->addWidget(m_seed);
+    generateRow->addStretch(1);
+    generateRow->addWidget(m_generate);
+    m_output->setObjectName(QStringLiteral("output"));
+    m_output->setReadOnly(true);
+    m_output->setPlaceholderText(tr("The continuation appears here as it is generated."));
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(pathRow);
+    layout->addLayout(placeRow);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addWidget(cardBox);
+    layout->addWidget(m_prompt);
+    layout->addLayout(generateRow);
+    layout->addWidget(m_output, 1);
+
+    connect(m_browse, &QPushButton::clicked, this, &ModelPanel::chooseDirectory);
+    connect(m_load, &QPushButton::clicked, this, [this] { loadModel(m_path->currentText()); });
+    connect(m_path->lineEdit(), &QLineEdit::returnPressed, this,
+            [this] { loadModel(m_path->currentText()); });
+    connect(m_cancel, &QPushButton::clicked, this, &ModelPanel::cancelCurrent);
+    connect(m_generate, &QPushButton::clicked, this, [this] {
+        if (m_generateRequest != 0) {
+            m_engine->cancel(m_generateRequest);
+        } else {
+            generate();
+        }
+    });
+    connect(m_engine, &EngineClient::started, this, &ModelPanel::onStarted);
+    connect(m_engine, &EngineClient::progress, this, &ModelPanel::onProgress);
+    connect(m_engine, &EngineClient::finished, this, &ModelPanel::onFinished);
+    connect(m_engine, &EngineClient::modelLoaded, this, &ModelPanel::onModelLoaded);
+    connect(m_engine, &EngineClient::tokenGenerated, this, &ModelPanel::onToken);
+
+    m_status->setText(
+            tr("No model loaded. Open a directory with config.json, *.safetensors "
+               "and tokenizer.model, or drop one here."));
+    showCard(m_engine->currentModel());
+    updateEnabled();
+}
+
+void ModelPanel::setDevices(const QStringList &devices)
+{
+    m_device->clear();
+    m_device->addItems(devices.isEmpty() ? QStringList{QStringLiteral("cpu")} : devices);
+}
+
+void ModelPanel::setRecentModels(const QStringList &paths)
+{
+    m_recent = paths.mid(0, kMaxRecent);
+    const QString current = m_path->currentText();
+    m_path->clear();
+    m_path->addItems(m_recent);
+    m_path->setCurrentText(current.isEmpty() ? m_recent.value(0) : current);
+}
+
+QStringList ModelPanel::recentModels() const
+{
+    return m_recent;
+}
+
+QString ModelPanel::modelPath() const
+{
+    return m_path->currentText();
+}
+
+QString ModelPanel::output() const
+{
+    return m_output->toPlainText();
+}
+
+QString ModelPanel::statusText() const
+{
+    return m_status->text();
+}
+
+bool ModelPanel::isBusy() const
+{
+    return m_loadRequest != 0 || m_generateRequest != 0;
+}
+
+void ModelPanel::loadModel(const QString &path)
+{
+    const QString trimmed = path.trimmed();
+    if (trimmed.isEmpty()) {
+        m_status->setText(tr("Choose a model directory first."));
+        return;
+    }
+    m_path->setCurrentText(trimmed);
+    ModelSpec spec;
+    spec.path = trimmed;
+    spec.device = m_device->currentText().section(QLatin1Char(' '), 0, 0);
+    spec.dtype = m_dtype->currentText();
+    if (m_loadRequest != 0) {
+        m_engine->cancel(m_loadRequest);  // the newer choice wins
+    }
+    m_loadRequest = m_engine->loadModel(spec);
+    m_progress->setValue(0);
+    m_status->setText(tr("Loading %1 …").arg(QDir::toNativeSeparators(trimmed)));
+    updateEnabled();
+}
+
+void ModelPanel::generate()
+{
+    GenerateRequest request;
+    request.prompt = m_prompt->toPlainText();
+    request.maxNewTokens = m_maxTokens->value();
+    request.temperature = m_temperature->value();
+    request.seed = static_cast<quint64>(m_seed->value());
+    m_output->clear();
+    m_generateRequest = m_engine->generate(request);
+    m_status->setText(tr("Generating …"));
+    updateEnabled();
+}
+
+void ModelPanel::chooseDirectory()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a model directory"),
+                                                          m_path->currentText());
+    if (!dir.isEmpty()) {
+        loadModel(dir);
+    }
+}
+
+void ModelPanel::cancelCurrent()
+{
+    if (m_loadRequest != 0) {
+        m_engine->cancel(m_loadRequest);
+    }
+    if (m_generateRequest != 0) {
+        m_engine->cancel(m_generateRequest);
+    }
+}
+
+void ModelPanel::onStarted(RequestId, const QString &)
+{}
+
+void ModelPanel::onProgress(RequestId id, const JobProgress &progress)
+{
+    if (id != m_loadRequest) {
+        return;
+    }
+    if (progress.fraction >= 0) {
+        m_progress->setValue(static_cast<int>(progress.fraction * 1000));
+    }
+    if (!progress.message.isEmpty()) {
+        m_status->setText(tr("Loading: %1").arg(progress.message));
+    }
+}
+
+void ModelPanel::onModelLoaded(RequestId id, const ModelInfo &info)
+{
+    if (id != m_loadRequest) {
+        return;  // an older load that was superseded
+    }
+    showCard(info);
+    rememberRecent(info.path);
+}
+
+void ModelPanel::onToken(RequestId id, const QString &text)
+{
+    if (id != m_generateRequest) {
+        return;
+    }
+    m_output->moveCursor(QTextCursor::End);
+    m_output->insertPlainText(text);
+}
+
+void ModelPanel::onFinished(RequestId id, const Status &status)
+{
+    if (id == m_loadRequest) {
+        m_loadRequest = 0;
+        m_progress->setValue(status.isOk() ? 1000 : 0);
+        if (status.isOk()) {
+            m_status->setText(tr("Loaded %1.").arg(m_engine->currentModel().name));
+        } else if (status.code() == Status::Code::Cancelled) {
+            m_status->setText(tr("Loading cancelled."));
+        } else {
+            m_status->setText(tr("Could not load the model: %1").arg(status.message()));
+        }
+    } else if (id == m_generateRequest) {
+        m_generateRequest = 0;
+        if (status.isOk()) {
+            m_status->setText(tr("Done."));
+        } else if (status.code() == Status::Code::Cancelled) {
+            m_status->setText(tr("Generation stopped."));
+        } else {
+            m_status->setText(tr("Generation failed: %1").arg(status.message()));
+        }
+    } else {
+        return;
+    }
+    updateEnabled();
+}
+
+void ModelPanel::showCard(const ModelInfo &info)
+{
+    if (info.name.isEmpty()) {
+        for (QLabel *field : m_cardFields) {
+            field->setText(QStringLiteral("—"));
+        }
+        return;
+    }
+    m_cardFields[Name]->setText(info.name);
+    m_cardFields[Name]->setToolTip(QDir::toNativeSeparators(info.path));
+    m_cardFields[Architecture]->setText(info.architecture);
+    m_cardFields[Layers]->setText(QString::number(info.layers));
+    m_cardFields[Width]->setText(QString::number(info.dModel));
+    m_cardFields[Heads]->setText(QStringLiteral("%1 (%2)").arg(info.heads).arg(info.kvHeads));
+    m_cardFields[Vocabulary]->setText(QString::number(info.vocabSize));
+    m_cardFields[Parameters]->setText(humanCount(info.parameters));
+    m_cardFields[Placement]->setText(
+            QStringLiteral("%1 · %2 · %3")
+                    .arg(info.device, info.dtype, humanBytes(info.memoryBytes)));
+}
+
+void ModelPanel::updateEnabled()
+{
+    const bool loading = m_loadRequest != 0;
+    const bool generating = m_generateRequest != 0;
+    const bool haveModel = !m_engine->currentModel().name.isEmpty();
+    m_cancel->setEnabled(loading || generating);
+    m_progress->setVisible(loading);
+    m_generate->setEnabled(haveModel || generating);
+    m_generate->setText(generating ? tr("Stop") : tr("Generate"));
+    m_prompt->setReadOnly(generating);
+}
+
+void ModelPanel::rememberRecent(const QString &path)
+{
+    if (path.isEmpty()) {
+        return;
+    }
+    m_recent.removeAll(path);
+    m_recent.prepend(path);
+    m_recent = m_recent.mid(0, kMaxRecent);
+    setRecentModels(m_recent);
+    m_path->setCurrentText(path);
+    Q_EMIT recentModelsChanged(m_recent);
+}
+
+void ModelPanel::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.first().isLocalFile() &&
+        QFileInfo(urls.first().toLocalFile()).isDir()) {
+        event->acceptProposedAction();
+    }
+}
+
+void ModelPanel::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty()) {
+        loadModel(urls.first().toLocalFile());
+        event->acceptProposedAction();
+    }
+}
+
+}  // namespace gyrus::widgets
