@@ -1,0 +1,44 @@
+#pragma once
+// Private to gyrus_gpu (and tests/gpu). Autoregressive generation with a KV cache.
+
+#include "gpu/detail/hook_set.h"
+#include "gpu/detail/llama_model.h"
+#include "gpu/detail/sampler.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace gyrus::gpu::detail {
+
+struct GenerationSettings
+{
+    int maxNewTokens = 32;
+    SamplingOptions sampling;
+    int64_t eosId = -1;  ///< stop after this token; < 0: never
+};
+
+enum class StopReason
+{
+    MaxTokens,
+    Eos,
+    Cancelled,
+};
+
+struct GenerationOutput
+{
+    std::vector<int64_t> tokens;  ///< the new tokens (an EOS that stopped it included)
+    StopReason reason = StopReason::MaxTokens;
+};
+
+/// Receives each new token as soon as it is chosen; returning false stops the generation.
+using TokenSink = std::function<bool(int64_t token)>;
+
+/// Prefills `prompt` (non-empty) into a fresh KV cache, then decodes one token at a time. The
+/// hooks run at every step (prefill and decode) with absolute positions, so an intervention
+/// limited to a position range applies exactly there, prompt or continuation.
+GenerationOutput generateTokens(LlamaModel &model, const std::vector<int64_t> &prompt,
+                                const GenerationSettings &settings, HookSet *hooks = nullptr,
+                                const TokenSink &sink = {});
+
+}  // namespace gyrus::gpu::detail

@@ -1,0 +1,127 @@
+#pragma once
+// Private to gyrus_gpu (and tests/gpu). Hook points of the transformer, with TransformerLens names,
+// and the HookSet its forward() calls at each of them (ARCHITECTURE.md §4).
+
+#include <QString>
+#include <QStringList>
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace gyrus::gpu::detail {
+
+enum class HookSite
+{
+    Embed,            ///< hook_embed
+    ResidPre,         ///< blocks.L.hook_resid_pre
+    AttnOut,          ///< blocks.L.hook_attn_out
+    ResidMid,         ///< blocks.L.hook_resid_mid
+    MlpOut,           ///< blocks.L.hook_mlp_out
+    ResidPost,        ///< blocks.L.hook_resid_post
+    FinalNormalized,  ///< ln_final.hook_normalized
+};
+
+/// One named site. `layer` is -1 for hook_embed and ln_final.hook_normalized.
+struct HookPoint
+{
+    HookSite site = HookSite::Embed;
+    int layer = -1;
+
+    static HookPoint embed() { return {HookSite::Embed, -1}; }
+
+    static HookPoint block(HookSite site, int layer) { return {site, layer}; }
+
+    static HookPoint finalNormalized() { return {HookSite::FinalNormalized, -1}; }
+
+    /// The TransformerLens name ("blocks.3.hook_resid_post").
+    QString name() const;
+
+    /// Parses a TransformerLens name; std::nullopt for an unknown name or a layer outside
+    /// [0, numLayers).
+    static std::optional<HookPoint> parse(const QString &name, int numLayers);
+
+    /// The layer whose output the site needs (numLayers for ln_final, -1 for hook_embed).
+    int depth(int numLayers) const;
+
+    bool operator<(const HookPoint &other) const
+    {
+        return site != other.site ? site < other.site : layer < other.layer;
+    }
+
+    bool operator==(const HookPoint &other) const
+    {
+        return site == other.site && layer == other.layer;
+    }
+};
+
+/// Every hook name of a model with `numLayers` layers, in forward order.
+QStringList hookNames(int numLayers);
+
+/// Absolute token positions [begin, end). The default covers every position.
+struct PositionRange
+{
+    int64_t begin = 0;
+    int64_t end = std::numeric_limits<int64_t>::max();
+};
+
+/// What a hook callback is told besides the tensor.
+struct HookContext
+{
+    HookPoint point;
+    int64_t firstPosition = 0;  ///< absolute position of the tensor's first token
+    at::Tensor positions;       ///< int64 [tokens], absolute, on the tensor's device
+};
+
+/// Receives the activations at a site restricted to its position range ([batch, tokens, d]) and
+/// returns a replacement of the same shape, or an undefined tensor to leave them unchanged.
+using HookFn = std::function<at::Tensor(const at::Tensor &x, const HookContext &context)>;
+
+/// The hooks of one forward pass or one generation. Calls are made in forward order on the
+/// thread running the forward; a HookSet is not thread-safe.
+class HookSet
+{
+public:
+    /// Copies the site's activations (within `range`) out on every call; calls append along the
+    /// token axis, so a generation's decode steps accumulate. Read with captured().
+    void capture(const HookPoint &point, PositionRange range = {});
+
+    /// Adds a callback that observes or replaces the site's activations within `range`. Several
+    /// callbacks at one site run in the order they were added, each seeing the previous result.
+    void add(const HookPoint &point, HookFn fn, PositionRange range = {});
+
+    bool empty() const { return m_entries.empty(); }
+
+    bool has(const HookPoint &point) const { return m_entries.count(point) > 0; }
+
+    /// The deepest layer any hook needs (HookPoint::depth); -1 when only hook_embed or nothing.
+    int deepestLayer(int numLayers) const;
+
+    /// The captured activations, [batch, tokens, d] on the forward's device and in the model's
+    /// dtype; undefined when the site was never reached or not captured.
+    at::Tensor captured(const HookPoint &point) const;
+
+    /// Drops what was captured (keeps the hooks).
+    void clearCaptures();
+
+    /// Called by the transformer at each site: returns x, possibly replaced. x is owned by the
+    /// forward pass and may be modified in place.
+    at::Tensor run(const HookPoint &point, at::Tensor x, int64_t firstPosition);
+
+private:
+    struct Entry
+    {
+        HookFn fn;  ///< empty for a capture
+        PositionRange range;
+        std::vector<at::Tensor> captures;
+    };
+
+    std::map<HookPoint, std::vector<Entry>> m_entries;
+};
+
+}  // namespace gyrus::gpu::detail

@@ -1,0 +1,436 @@
+#include "gpu/model/language_model.h"
+
+#include "gpu/detail/generation.h"
+#include "gpu/detail/hook_set.h"
+#include "gpu/detail/llama_model.h"
+#include "gpu/detail/torch_compat.h"
+#include "gpu/model/safetensors.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <c10/core/InferenceMode.h>
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <new>
+
+namespace gyrus::gpu {
+
+namespace {
+
+std::optional<at::ScalarType> parseDtype(const QString &name)
+{
+    const QString n = name.trimmed().toLower();
+    if (n == QLatin1String("fp32") || n == QLatin1String("float32") || n == QLatin1String("f32")) {
+        return at::kFloat;
+    }
+    if (n == QLatin1String("bf16") || n == QLatin1String("bfloat16")) {
+        return at::kBFloat16;
+    }
+    if (n == QLatin1String("fp16") || n == QLatin1String("float16") || n == QLatin1String("half")) {
+        return at::kHalf;
+    }
+    return std::nullopt;
+}
+
+QString dtypeLabel(at::ScalarType type)
+{
+    switch (type) {
+        case at::kBFloat16:
+            return QStringLiteral("bf16");
+        case at::kHalf:
+            return QStringLiteral("fp16");
+        default:
+            return QStringLiteral("fp32");
+    }
+}
+
+Result<at::Device> parseDevice(const QString &name)
+{
+    const QString n = name.trimmed().toLower();
+    if (n == QLatin1String("cpu")) {
+        return at::Device(at::kCPU);
+    }
+    if (n != QLatin1String("cuda") && !n.startsWith(QLatin1String("cuda:"))) {
+        return Status::invalidInput(
+                QStringLiteral("unknown device '%1'; use cpu, cuda or cuda:N").arg(name));
+    }
+    const int count = static_cast<int>(torch::cuda::device_count());
+    if (count == 0) {
+        return Status::invalidInput(
+                QStringLiteral("device '%1' requested, but this LibTorch sees no CUDA device")
+                        .arg(name));
+    }
+    int index = 0;
+    if (n.startsWith(QLatin1String("cuda:"))) {
+        bool ok = false;
+        index = n.mid(5).toInt(&ok);
+        if (!ok || index < 0 || index >= count) {
+            return Status::invalidInput(QStringLiteral("device '%1' does not exist (%2 CUDA "
+                                                       "device(s): cuda:0 .. cuda:%3)")
+                                                .arg(name)
+                                                .arg(count)
+                                                .arg(count - 1));
+        }
+    }
+    return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+/// Runs `body`, turning torch and allocation failures into a Status (core never throws).
+template <typename T, typename F>
+Result<T> guarded(const QString &what, F &&body)
+{
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return Status::error(Status::Code::OutOfMemory,
+                             QStringLiteral("%1: out of memory; try fewer tokens").arg(what));
+    } catch (const c10::Error &e) {
+        const QString message = QString::fromUtf8(e.what_without_backtrace());
+        if (message.contains(QLatin1String("out of memory"))) {
+            return Status::error(Status::Code::OutOfMemory,
+                                 QStringLiteral("%1: %2").arg(what, message));
+        }
+        return Status::internal(QStringLiteral("%1: %2").arg(what, message));
+    } catch (const std::exception &e) {
+        return Status::internal(QStringLiteral("%1: %2").arg(what, QString::fromUtf8(e.what())));
+    }
+}
+
+FloatTensor toFloatTensor(const at::Tensor &t)
+{
+    const at::Tensor host = t.to(at::kCPU, at::kFloat).contiguous();
+    FloatTensor out;
+    out.shape.assign(host.sizes().begin(), host.sizes().end());
+    out.values.resize(static_cast<size_t>(host.numel()));
+    std::memcpy(out.values.data(), host.data_ptr<float>(), out.values.size() * sizeof(float));
+    return out;
+}
+
+}  // namespace
+
+struct LanguageModel::Impl
+{
+    QString directory;
+    std::shared_ptr<detail::LlamaModel> model;
+    Tokenizer tokenizer;
+
+    Status checkTokens(const std::vector<int> &tokens) const
+    {
+        if (tokens.empty()) {
+            return Status::invalidInput(QStringLiteral("no tokens to run"));
+        }
+        const int vocab = model->config().vocabSize;
+        for (const int id : tokens) {
+            if (id < 0 || id >= vocab) {
+                return Status::invalidInput(
+                        QStringLiteral("token id %1 outside the vocabulary [0, %2)")
+                                .arg(id)
+                                .arg(vocab));
+            }
+        }
+        return Status::ok();
+    }
+
+    Result<std::vector<detail::HookPoint>> parseHooks(const QStringList &names) const
+    {
+        std::vector<detail::HookPoint> points;
+        const int layers = model->config().numHiddenLayers;
+        for (const QString &name : names) {
+            const auto point = detail::HookPoint::parse(name, layers);
+            if (!point) {
+                return Status::invalidInput(
+                        QStringLiteral("unknown hook '%1'; this model has hook_embed, "
+                                       "blocks.{0..%2}.hook_{resid_pre,attn_out,resid_mid,"
+                                       "mlp_out,resid_post} and ln_final.hook_normalized")
+                                .arg(name)
+                                .arg(layers - 1));
+            }
+            points.push_back(*point);
+        }
+        return points;
+    }
+};
+
+LanguageModel::LanguageModel(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{}
+
+LanguageModel::~LanguageModel() = default;
+
+Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
+                                                           const LoadOptions &options)
+{
+    const QFileInfo dirInfo(hfDir);
+    if (!dirInfo.isDir()) {
+        return Status::notFound(
+                QStringLiteral("model directory '%1' does not exist or is not a directory")
+                        .arg(hfDir));
+    }
+    const QDir dir(dirInfo.absoluteFilePath());
+    const std::optional<at::ScalarType> dtype = parseDtype(options.dtype);
+    if (!dtype) {
+        return Status::invalidInput(
+                QStringLiteral("unknown dtype '%1'; use fp32, bf16 or fp16").arg(options.dtype));
+    }
+    const Result<at::Device> device = parseDevice(options.device);
+    if (!device) {
+        return device.status();
+    }
+#if TORCH_VERSION_MAJOR < 2
+    if (*dtype == at::kHalf && device->is_cpu()) {
+        return Status::invalidInput(QStringLiteral(
+                "fp16 is not supported on the CPU by LibTorch 1.x (no half matmul); use bf16 or "
+                "fp32"));
+    }
+#endif
+    const QString configPath = dir.filePath(QStringLiteral("config.json"));
+    Result<ModelConfig> config = loadModelConfig(configPath);
+    if (!config) {
+        return config.status();
+    }
+    Result<SafetensorsArchive> archive = SafetensorsArchive::open(dir.absolutePath());
+    if (!archive) {
+        return archive.status();
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->directory = dir.absolutePath();
+    const QString tokenizerPath = dir.filePath(QStringLiteral("tokenizer.model"));
+    if (QFileInfo::exists(tokenizerPath)) {
+        Result<Tokenizer> tokenizer = Tokenizer::load(tokenizerPath);
+        if (!tokenizer) {
+            return tokenizer.status();
+        }
+        if (tokenizer->vocabSize() > config->vocabSize) {
+            return Status::invalidInput(
+                    QStringLiteral("%1 has %2 pieces but the model's vocabulary has %3")
+                            .arg(tokenizerPath)
+                            .arg(tokenizer->vocabSize())
+                            .arg(config->vocabSize));
+        }
+        impl->tokenizer = std::move(tokenizer).value();
+    }
+    const QString what = QStringLiteral("loading %1").arg(dir.absolutePath());
+    Result<std::shared_ptr<detail::LlamaModel>> model =
+            guarded<std::shared_ptr<detail::LlamaModel>>(what, [&] {
+                return detail::LlamaModel::fromArchive(*config, *archive, *device, *dtype,
+                                                       options.progress);
+            });
+    if (!model) {
+        return model.status().code() == Status::Code::InvalidInput
+                       ? model.status().withContext(dir.absolutePath())
+                       : model.status();
+    }
+    impl->model = std::move(model).value();
+    return std::unique_ptr<LanguageModel>(new LanguageModel(std::move(impl)));
+}
+
+ModelInfo LanguageModel::info() const
+{
+    const ModelConfig &c = m_impl->model->config();
+    ModelInfo info;
+    info.directory = m_impl->directory;
+    info.architecture = c.architecture;
+    info.layers = c.numHiddenLayers;
+    info.dModel = c.hiddenSize;
+    info.heads = c.numAttentionHeads;
+    info.kvHeads = c.numKeyValueHeads;
+    info.headDim = c.headDim();
+    info.ffn = c.intermediateSize;
+    info.vocab = c.vocabSize;
+    info.maxPositions = c.maxPositionEmbeddings;
+    info.ropeTheta = c.ropeTheta;
+    info.tiedEmbeddings = c.tieWordEmbeddings;
+    info.parameters = m_impl->model->parameterCount();
+    info.weightBytes = m_impl->model->weightBytes();
+    info.dtype = dtypeLabel(m_impl->model->dtype());
+    info.device = QString::fromStdString(m_impl->model->device().str());
+    info.hasTokenizer = m_impl->tokenizer.vocabSize() > 0;
+    info.hookNames = detail::hookNames(c.numHiddenLayers);
+    return info;
+}
+
+const ModelConfig &LanguageModel::config() const
+{
+    return m_impl->model->config();
+}
+
+const Tokenizer &LanguageModel::tokenizer() const
+{
+    return m_impl->tokenizer;
+}
+
+detail::LlamaModel &LanguageModel::tensorModel() const
+{
+    return *m_impl->model;
+}
+
+Result<std::vector<int>> LanguageModel::encode(const QString &text, bool addBos) const
+{
+    if (m_impl->tokenizer.vocabSize() == 0) {
+        return Status::invalidInput(
+                QStringLiteral("%1 has no tokenizer.model: pass token ids").arg(m_impl->directory));
+    }
+    const Encoding encoding = m_impl->tokenizer.encode(text, addBos);
+    return std::vector<int>(encoding.ids.begin(), encoding.ids.end());
+}
+
+Result<ForwardOutput> LanguageModel::forward(const std::vector<int> &tokens,
+                                             const ForwardOptions &options) const
+{
+    Result<std::vector<ForwardOutput>> outputs = forwardBatch({tokens}, options);
+    if (!outputs) {
+        return outputs.status();
+    }
+    return std::move(outputs.value().front());
+}
+
+Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
+        const std::vector<std::vector<int>> &sequences, const ForwardOptions &options) const
+{
+    if (sequences.empty()) {
+        return Status::invalidInput(QStringLiteral("no sequences to run"));
+    }
+    size_t longest = 0;
+    for (const std::vector<int> &tokens : sequences) {
+        if (Status ok = m_impl->checkTokens(tokens); !ok.isOk()) {
+            return ok;
+        }
+        longest = std::max(longest, tokens.size());
+    }
+    const Result<std::vector<detail::HookPoint>> points = m_impl->parseHooks(options.captures);
+    if (!points) {
+        return points.status();
+    }
+    return guarded<std::vector<ForwardOutput>>(QStringLiteral("forward"), [&] {
+        c10::InferenceMode guard;
+        const auto batch = static_cast<int64_t>(sequences.size());
+        // Right padding with id 0: causality keeps it out of the real tokens' outputs.
+        at::Tensor ids = at::zeros({batch, static_cast<int64_t>(longest)}, at::kLong);
+        for (int64_t b = 0; b < batch; ++b) {
+            const std::vector<int> &tokens = sequences[static_cast<size_t>(b)];
+            int64_t *row = ids[b].data_ptr<int64_t>();
+            std::copy(tokens.begin(), tokens.end(), row);
+        }
+        detail::HookSet hooks;
+        for (const detail::HookPoint &point : *points) {
+            if (!hooks.has(point)) {
+                hooks.capture(point);
+            }
+        }
+        const at::Tensor logits = m_impl->model->forward(
+                ids, &hooks, nullptr,
+                options.logits ? detail::LogitsMode::All : detail::LogitsMode::None);
+        std::vector<ForwardOutput> outputs(sequences.size());
+        for (int64_t b = 0; b < batch; ++b) {
+            const std::vector<int> &tokens = sequences[static_cast<size_t>(b)];
+            const auto length = static_cast<int64_t>(tokens.size());
+            ForwardOutput &out = outputs[static_cast<size_t>(b)];
+            out.tokens = tokens;
+            if (logits.defined()) {
+                out.logits = toFloatTensor(logits[b].narrow(0, 0, length));
+            }
+            for (const detail::HookPoint &point : *points) {
+                const at::Tensor captured = hooks.captured(point);
+                if (captured.defined()) {
+                    out.activations[point.name()] = toFloatTensor(captured[b].narrow(0, 0, length));
+                }
+            }
+        }
+        return Result<std::vector<ForwardOutput>>(std::move(outputs));
+    });
+}
+
+Result<GenerateResult> LanguageModel::generate(const QString &prompt,
+                                               const GenerateOptions &options,
+                                               const TokenCallback &callback,
+                                               detail::HookSet *hooks) const
+{
+    Result<std::vector<int>> tokens = encode(prompt, options.addBos);
+    if (!tokens) {
+        return tokens.status();
+    }
+    return generateFromTokens(*tokens, options, callback, hooks);
+}
+
+Result<GenerateResult> LanguageModel::generateFromTokens(const std::vector<int> &prompt,
+                                                         const GenerateOptions &options,
+                                                         const TokenCallback &callback,
+                                                         detail::HookSet *hooks) const
+{
+    if (Status ok = m_impl->checkTokens(prompt); !ok.isOk()) {
+        return ok.withContext(QStringLiteral("prompt"));
+    }
+    if (options.maxNewTokens < 0) {
+        return Status::invalidInput(
+                QStringLiteral("max new tokens must be >= 0, got %1").arg(options.maxNewTokens));
+    }
+    if (!std::isfinite(options.temperature) || !(options.topP > 0.0)) {
+        return Status::invalidInput(
+                QStringLiteral("temperature must be finite and top-p > 0 (got %1 and %2)")
+                        .arg(options.temperature)
+                        .arg(options.topP));
+    }
+    detail::GenerationSettings settings;
+    settings.maxNewTokens = options.maxNewTokens;
+    settings.sampling = {options.temperature, options.topK, options.topP, options.seed};
+    settings.eosId = options.stopAtEos ? m_impl->model->config().eosTokenId : -1;
+
+    const Tokenizer &tokenizer = m_impl->tokenizer;
+    const bool hasTokenizer = tokenizer.vocabSize() > 0;
+    const QVector<int> promptIds(prompt.begin(), prompt.end());
+    const QString promptText = hasTokenizer ? tokenizer.decode(promptIds) : QString();
+    QVector<int> all = promptIds;
+    int emitted = 0;  // characters of the continuation already streamed
+    // The continuation's text is decode(prompt + new) minus decode(prompt): sentencepiece drops
+    // a leading space when pieces are decoded on their own.
+    auto continuation = [&]() {
+        const QString full = tokenizer.decode(all);
+        return full.startsWith(promptText) ? full.mid(promptText.size()) : full;
+    };
+    const std::vector<int64_t> prompt64(prompt.begin(), prompt.end());
+    Result<detail::GenerationOutput> output =
+            guarded<detail::GenerationOutput>(QStringLiteral("generate"), [&] {
+                return detail::generateTokens(
+                        *m_impl->model, prompt64, settings, hooks, [&](int64_t id) {
+                            GeneratedToken token;
+                            token.id = static_cast<int>(id);
+                            all.push_back(token.id);
+                            if (hasTokenizer) {
+                                token.piece = tokenizer.displayPiece(token.id);
+                                const QString text = continuation();
+                                // Hold back a character still missing bytes (U+FFFD).
+                                if (!text.endsWith(QChar::ReplacementCharacter) &&
+                                    text.size() >= emitted) {
+                                    token.text = text.mid(emitted);
+                                    emitted = static_cast<int>(text.size());
+                                }
+                            }
+                            return callback ? callback(token) : true;
+                        });
+            });
+    if (!output) {
+        return output.status();
+    }
+    GenerateResult result;
+    result.promptTokens = prompt;
+    result.tokens.assign(output->tokens.begin(), output->tokens.end());
+    result.text = hasTokenizer ? continuation() : QString();
+    switch (output->reason) {
+        case detail::StopReason::Eos:
+            result.stopReason = QStringLiteral("eos");
+            break;
+        case detail::StopReason::Cancelled:
+            result.stopReason = QStringLiteral("cancelled");
+            break;
+        default:
+            result.stopReason = QStringLiteral("max-tokens");
+            break;
+    }
+    return result;
+}
+
+}  // namespace gyrus::gpu

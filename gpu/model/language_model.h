@@ -1,0 +1,163 @@
+#pragma once
+// A Llama-family language model loaded from a Hugging Face directory: the torch-free facade that
+// the engine thread and gyrus-cli use. Tensor-level access (activations as at::Tensor, hook
+// replacement) is in gpu/detail/llama_model.h, reached through tensorModel().
+
+#include "core/status.h"
+#include "gpu/model/model_config.h"
+#include "gpu/model/tokenizer.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace gyrus::gpu {
+
+namespace detail {
+class LlamaModel;
+class HookSet;
+}  // namespace detail
+
+struct LoadOptions
+{
+    QString device = QStringLiteral("cpu");  ///< "cpu", "cuda" or "cuda:N"
+    QString dtype = QStringLiteral("fp32");  ///< "fp32", "bf16", "fp16" (or float32, ...)
+    /// Called with the loaded fraction in [0, 1]; returning false cancels (Status Cancelled).
+    std::function<bool(double fraction)> progress;
+};
+
+/// What `gyrus-cli info` prints and the Model dock shows.
+struct ModelInfo
+{
+    QString directory;
+    QString architecture;  ///< "LlamaForCausalLM"
+    int layers = 0;
+    int dModel = 0;
+    int heads = 0;
+    int kvHeads = 0;
+    int headDim = 0;
+    int ffn = 0;  ///< intermediate size
+    int vocab = 0;
+    int maxPositions = 0;
+    double ropeTheta = 0.0;
+    bool tiedEmbeddings = false;
+    qint64 parameters = 0;
+    qint64 weightBytes = 0;  ///< the weights in memory on `device`
+    QString dtype;           ///< "fp32", "bf16", "fp16"
+    QString device;          ///< "cpu", "cuda:0"
+    bool hasTokenizer = false;
+    QStringList hookNames;  ///< TransformerLens names, in forward order
+};
+
+/// A dense float32 array, row-major.
+struct FloatTensor
+{
+    std::vector<int64_t> shape;
+    std::vector<float> values;
+};
+
+struct ForwardOptions
+{
+    QStringList captures;  ///< hook names whose activations to copy out
+    bool logits = true;    ///< false: skip the head, and stop after the deepest captured layer
+};
+
+/// The outputs for one sequence.
+struct ForwardOutput
+{
+    std::vector<int> tokens;
+    FloatTensor logits;                          ///< [tokens, vocab]; empty without logits
+    std::map<QString, FloatTensor> activations;  ///< hook name -> [tokens, d_model]
+};
+
+struct GenerateOptions
+{
+    int maxNewTokens = 32;
+    double temperature = 0.0;  ///< <= 0: greedy
+    int topK = 0;              ///< <= 0: off
+    double topP = 1.0;         ///< >= 1: off
+    quint64 seed = 0;
+    bool stopAtEos = true;
+    bool addBos = true;  ///< prepend BOS to a text prompt
+};
+
+/// One new token, as generate() streams it.
+struct GeneratedToken
+{
+    int id = 0;
+    QString piece;  ///< display piece ("▁" as a space)
+    QString text;   ///< text this token adds to the continuation (may be empty: a partial byte)
+};
+
+struct GenerateResult
+{
+    std::vector<int> promptTokens;
+    std::vector<int> tokens;  ///< new tokens
+    QString text;             ///< the continuation as text
+    QString stopReason;       ///< "max-tokens", "eos", "cancelled"
+};
+
+/// Called for every new token; returning false stops the generation (stopReason "cancelled").
+using TokenCallback = std::function<bool(const GeneratedToken &token)>;
+
+/// Not thread-safe: use one LanguageModel from one thread (the engine thread) at a time.
+class LanguageModel
+{
+public:
+    ~LanguageModel();
+    LanguageModel(const LanguageModel &) = delete;
+    LanguageModel &operator=(const LanguageModel &) = delete;
+
+    /// Loads config.json, the safetensors weights (single file or sharded; memory-mapped and
+    /// used in place when on the CPU in the file's dtype) and tokenizer.model (optional: without
+    /// it, text methods fail). Every expected tensor must exist with its shape and be finite.
+    /// Errors name the directory or file: NotFound, InvalidInput, Cancelled.
+    static Result<std::unique_ptr<LanguageModel>> load(const QString &hfDir,
+                                                       const LoadOptions &options = {});
+
+    ModelInfo info() const;
+
+    const ModelConfig &config() const;
+
+    /// The tokenizer; vocabSize() == 0 when the directory has none.
+    const Tokenizer &tokenizer() const;
+
+    /// Encodes text (BOS prepended when `addBos`); fails when there is no tokenizer.
+    Result<std::vector<int>> encode(const QString &text, bool addBos = true) const;
+
+    /// Runs one sequence. Unknown hook names and out-of-range ids fail with InvalidInput.
+    Result<ForwardOutput> forward(const std::vector<int> &tokens,
+                                  const ForwardOptions &options = {}) const;
+
+    /// Runs several sequences as one right-padded batch; outputs are per sequence, cropped to
+    /// its length, and equal those of separate forwards.
+    Result<std::vector<ForwardOutput>> forwardBatch(const std::vector<std::vector<int>> &sequences,
+                                                    const ForwardOptions &options = {}) const;
+
+    /// Generates a continuation of `prompt`, streaming each token to `callback`. `hooks` (may be
+    /// null) stay active through prefill and every decode step.
+    Result<GenerateResult> generate(const QString &prompt, const GenerateOptions &options,
+                                    const TokenCallback &callback = {},
+                                    detail::HookSet *hooks = nullptr) const;
+
+    /// The same from token ids.
+    Result<GenerateResult> generateFromTokens(const std::vector<int> &prompt,
+                                              const GenerateOptions &options,
+                                              const TokenCallback &callback = {},
+                                              detail::HookSet *hooks = nullptr) const;
+
+    /// Tensor-level access for gpu/ code (SAE training, analyses).
+    detail::LlamaModel &tensorModel() const;
+
+private:
+    struct Impl;
+    explicit LanguageModel(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace gyrus::gpu
