@@ -1,0 +1,280 @@
+#include "core/hdf5_reader.h"
+
+#include <QFileInfo>
+
+#include <hdf5.h>
+
+#include <cmath>
+
+namespace gyrus {
+
+namespace {
+
+// Closes an HDF5 handle at scope exit; HDF5 has a different close function per handle kind.
+class Handle
+{
+public:
+    using Closer = herr_t (*)(hid_t);
+
+    Handle(hid_t id, Closer closer)
+        : m_id(id)
+        , m_closer(closer)
+    {}
+
+    ~Handle()
+    {
+        if (m_id >= 0) {
+            m_closer(m_id);
+        }
+    }
+
+    Handle(const Handle &) = delete;
+    Handle &operator=(const Handle &) = delete;
+
+    hid_t id() const { return m_id; }
+
+    bool valid() const { return m_id >= 0; }
+
+private:
+    hid_t m_id;
+    Closer m_closer;
+};
+
+// HDF5 prints an error stack on stderr for every failed call; we report our own message instead.
+void silenceHdf5()
+{
+    static const bool silenced = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        return true;
+    }();
+    Q_UNUSED(silenced);
+}
+
+QString where(const QString &path, const QString &name)
+{
+    return QStringLiteral("%1: dataset '%2'").arg(path, name);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open(const QString &path)
+{
+    silenceHdf5();
+    const QFileInfo info(path);
+    if (!info.exists()) {
+        return Status::notFound(QStringLiteral("%1: no such file").arg(path));
+    }
+    const QByteArray native = QFile::encodeName(path);
+    if (H5Fis_hdf5(native.constData()) <= 0) {
+        return Status::invalidInput(QStringLiteral("%1: not an HDF5 file").arg(path));
+    }
+    const hid_t file = H5Fopen(native.constData(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) {
+        return Status::invalidInput(QStringLiteral("%1: cannot open as HDF5").arg(path));
+    }
+    return std::shared_ptr<Hdf5Reader>(new Hdf5Reader(path, file));
+}
+
+Hdf5Reader::Hdf5Reader(QString path, int64_t file)
+    : m_path(std::move(path))
+    , m_file(file)
+{}
+
+Hdf5Reader::~Hdf5Reader()
+{
+    if (m_file >= 0) {
+        H5Fclose(m_file);
+    }
+}
+
+bool Hdf5Reader::hasDataset(const QString &name) const
+{
+    const QByteArray utf8 = name.toUtf8();
+    if (utf8.isEmpty() || H5Lexists(m_file, utf8.constData(), H5P_DEFAULT) <= 0) {
+        return false;
+    }
+    H5O_info_t info;
+    if (H5Oget_info_by_name(m_file, utf8.constData(), &info, H5P_DEFAULT) < 0) {
+        return false;
+    }
+    return info.type == H5O_TYPE_DATASET;
+}
+
+Result<std::vector<int64_t>> Hdf5Reader::shape(const QString &name) const
+{
+    if (!hasDataset(name)) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" does not exist"));
+    }
+    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const Handle space(H5Dget_space(dataset.id()), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.id());
+    if (rank < 0) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" has no simple shape"));
+    }
+    std::vector<hsize_t> dims(static_cast<size_t>(rank));
+    H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+    return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+Result<FloatMatrix> Hdf5Reader::readFloatMatrix(const QString &name) const
+{
+    const Result<std::vector<int64_t>> dims = shape(name);
+    if (!dims) {
+        return dims.status();
+    }
+    if (dims->size() != 1 && dims->size() != 2) {
+        return Status::invalidInput(where(m_path, name) +
+                                    QStringLiteral(": expected a 2-D [items, features] array, got "
+                                                   "%1 dimensions")
+                                            .arg(dims->size()));
+    }
+    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const H5T_class_t typeClass = H5Tget_class(type.id());
+    if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" is not numeric"));
+    }
+    FloatMatrix matrix;
+    matrix.rows = (*dims)[0];
+    matrix.cols = dims->size() == 2 ? (*dims)[1] : 1;
+    matrix.values.resize(static_cast<size_t>(matrix.rows * matrix.cols));
+    if (!matrix.values.empty() && H5Dread(dataset.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL,
+                                          H5P_DEFAULT, matrix.values.data()) < 0) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+    }
+    return matrix;
+}
+
+Result<std::vector<double>> Hdf5Reader::readDoubles(const QString &name) const
+{
+    const Result<std::vector<int64_t>> dims = shape(name);
+    if (!dims) {
+        return dims.status();
+    }
+    int64_t count = 1;
+    for (int64_t dim : *dims) {
+        count *= dim;
+    }
+    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const H5T_class_t typeClass = H5Tget_class(type.id());
+    if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" is not numeric"));
+    }
+    std::vector<double> values(static_cast<size_t>(count));
+    if (count > 0 && H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                             values.data()) < 0) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+    }
+    return values;
+}
+
+Result<std::vector<int64_t>> Hdf5Reader::readIntVector(const QString &name) const
+{
+    const Result<std::vector<int64_t>> dims = shape(name);
+    if (!dims) {
+        return dims.status();
+    }
+    if (dims->size() != 1) {
+        return Status::invalidInput(
+                where(m_path, name) +
+                QStringLiteral(": expected a 1-D array, got %1 dimensions").arg(dims->size()));
+    }
+    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const H5T_class_t typeClass = H5Tget_class(type.id());
+    std::vector<int64_t> out(static_cast<size_t>((*dims)[0]));
+    if (out.empty()) {
+        return out;
+    }
+    if (typeClass == H5T_INTEGER) {
+        if (H5Dread(dataset.id(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) <
+            0) {
+            return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+        }
+        return out;
+    }
+    if (typeClass != H5T_FLOAT) {
+        return Status::invalidInput(where(m_path, name) +
+                                    QStringLiteral(" is not an integer array"));
+    }
+    std::vector<double> values(out.size());
+    if (H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) <
+        0) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (!std::isfinite(values[i]) || values[i] != std::round(values[i])) {
+            return Status::invalidInput(
+                    where(m_path, name) +
+                    QStringLiteral(": element %1 is %2, not a whole number").arg(i).arg(values[i]));
+        }
+        out[i] = static_cast<int64_t>(values[i]);
+    }
+    return out;
+}
+
+Result<QStringList> Hdf5Reader::readStrings(const QString &name) const
+{
+    const Result<std::vector<int64_t>> dims = shape(name);
+    if (!dims) {
+        return dims.status();
+    }
+    if (dims->size() != 1) {
+        return Status::invalidInput(
+                where(m_path, name) +
+                QStringLiteral(": expected a 1-D array, got %1 dimensions").arg(dims->size()));
+    }
+    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const H5T_class_t typeClass = H5Tget_class(type.id());
+    const size_t count = static_cast<size_t>((*dims)[0]);
+    QStringList out;
+    if (typeClass == H5T_INTEGER || typeClass == H5T_FLOAT) {
+        const Result<std::vector<int64_t>> numbers = readIntVector(name);
+        if (!numbers) {
+            return numbers.status();
+        }
+        for (int64_t value : *numbers) {
+            out.append(QString::number(value));
+        }
+        return out;
+    }
+    if (typeClass != H5T_STRING) {
+        return Status::invalidInput(where(m_path, name) +
+                                    QStringLiteral(" is neither strings nor integers"));
+    }
+    if (count == 0) {
+        return out;
+    }
+    if (H5Tis_variable_str(type.id()) > 0) {
+        const Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(memType.id(), H5T_VARIABLE);
+        H5Tset_cset(memType.id(), H5T_CSET_UTF8);
+        std::vector<char *> strings(count, nullptr);
+        if (H5Dread(dataset.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, strings.data()) <
+            0) {
+            return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+        }
+        for (char *s : strings) {
+            out.append(QString::fromUtf8(s ? s : ""));
+        }
+        const Handle space(H5Dget_space(dataset.id()), H5Sclose);
+        H5Dvlen_reclaim(memType.id(), space.id(), H5P_DEFAULT, strings.data());
+        return out;
+    }
+    const size_t width = H5Tget_size(type.id());
+    const Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(memType.id(), width);
+    std::vector<char> buffer(count * width, '\0');
+    if (H5Dread(dataset.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+    }
+    for (size_t i = 0; i < count; ++i) {
+        const char *start = buffer.data() + i * width;
+        out.append(QString::fromUtf8(start, static_cast<int>(qstrnlen(start, width))));
+    }
+    return out;
+}
+
+}  // namespace gyrus

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "core/rdm.h"
+#include "core/rsa_comparison.h"
+#include "core/status.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace gyrus::gpu {
+
+/// How two RDMs are compared: a correlation of their upper triangles.
+enum class RsaMethod
+{
+    Spearman,     ///< Pearson on average ranks (ties get the mean of their ranks, as scipy)
+    KendallTauA,  ///< (concordant − discordant) / (n_pairs choose 2); ties count 0
+    Pearson,
+};
+
+/// "spearman", "kendall_tau_a", "pearson".
+QString rsaMethodName(RsaMethod method);
+
+std::optional<RsaMethod> parseRsaMethod(const QString &name);
+
+enum class Alternative
+{
+    Greater,   ///< the RDMs are more alike than chance (the RSA hypothesis): r_perm >= r
+    TwoSided,  ///< |r_perm| >= |r|
+};
+
+struct RsaOptions
+{
+    RsaMethod method = RsaMethod::Spearman;
+    /// Item-label permutations; 0: no p-value. p = (k + 1) / (permutations + 1), k the number
+    /// of permutations at least as extreme (the observed labelling counts once).
+    int64_t permutations = 10000;
+    uint64_t seed = 0;
+    Alternative alternative = Alternative::Greater;
+    /// Bootstrap resamples of the items for a percentile confidence interval; 0: none.
+    int64_t bootstraps = 0;
+    double ciLevel = 0.95;
+};
+
+/// Compares two RDMs over the same stimuli (same ids, same order). Inference follows seed
+/// defect 12's fix: the null distribution permutes the ITEM labels of `b` (its rows and columns
+/// together, a Mantel test), never the pairs, because pairs that share an item are dependent.
+/// Spearman and Pearson permutations are batched gathers plus one matrix–vector product on the
+/// analysis device; Kendall's τ-a uses Knight's O(P log P) algorithm per permutation on the CPU
+/// threads (the tensor form is O(P²) per permutation). The bootstrap resamples items with
+/// replacement and drops the self-pairs of duplicated items.
+Result<RsaComparison> compareRdms(const Rdm &a, const Rdm &b, const RsaOptions &options = {});
+
+/// The correlation of two equally long vectors (upper triangles) by `method`; fails when either
+/// is constant or they differ in length.
+Result<double> vectorCorrelation(const std::vector<float> &a, const std::vector<float> &b,
+                                 RsaMethod method);
+
+/// The statistic under each item permutation of `b` used by compareRdms (same seed, same
+/// order): for tests and for plotting the null distribution.
+Result<std::vector<double>> permutationNull(const Rdm &a, const Rdm &b, const RsaOptions &options);
+
+/// The `count` item permutations of 0 … n−1 drawn from `seed` (mt19937_64, Fisher–Yates, so
+/// the sequence is the same on every platform and device).
+std::vector<std::vector<int64_t>> itemPermutations(int64_t n, int64_t count, uint64_t seed);
+
+}  // namespace gyrus::gpu
