@@ -16,6 +16,7 @@ const QList<Command> &registry()
 {
     static const QList<Command> all = {
             envCommand(),
+            promptsCommand(),
     };
     return all;
 }

@@ -7,5 +7,6 @@ namespace gyrus::cli {
 // One function per command, each defined in its own <name>_command.cpp and listed in
 // command_registry.cpp.
 Command envCommand();
+Command promptsCommand();
 
 }  // namespace gyrus::cli
