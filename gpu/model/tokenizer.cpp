@@ -1,14 +1,14 @@
 #include "gpu/model/tokenizer.h"
 
+#include "gpu/detail/sentencepiece_api.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 
-#include <sentencepiece_processor.h>
-#include <sentencepiece_trainer.h>
-
+#include <algorithm>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace gyrus::gpu {
@@ -18,11 +18,6 @@ namespace {
 QString fromStd(const std::string &s)
 {
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
-
-QString spmMessage(const sentencepiece::util::Status &status)
-{
-    return QString::fromUtf8(status.ToString().c_str());
 }
 
 // The UTF-8 bytes of `text` and, for every byte, the UTF-16 span of the character it belongs to.
@@ -81,7 +76,7 @@ Utf8Alignment alignUtf8(const QString &text)
 
 struct Tokenizer::Impl
 {
-    sentencepiece::SentencePieceProcessor processor;
+    std::unique_ptr<detail::SentencepieceProcessor> processor;
     QString path;
 };
 
@@ -107,13 +102,17 @@ Result<Tokenizer> Tokenizer::load(const QString &tokenizerModelPath)
     const QByteArray bytes = file.readAll();
     auto impl = std::make_shared<Impl>();
     impl->path = tokenizerModelPath;
-    const sentencepiece::util::Status status = impl->processor.LoadFromSerializedProto(
-            absl::string_view(bytes.constData(), size_t(bytes.size())));
-    if (!status.ok()) {
-        return Status::invalidInput(QStringLiteral("%1: not a sentencepiece model (%2)")
-                                            .arg(tokenizerModelPath, spmMessage(status)));
+    std::string error;
+    const detail::SentencepieceApi *api = detail::sentencepieceApi(&error);
+    if (api == nullptr) {
+        return Status::internal(fromStd(error));
     }
-    if (impl->processor.GetPieceSize() <= 0) {
+    impl->processor.reset(api->createProcessor());
+    if (!impl->processor->load(bytes.toStdString(), &error)) {
+        return Status::invalidInput(QStringLiteral("%1: not a sentencepiece model (%2)")
+                                            .arg(tokenizerModelPath, fromStd(error)));
+    }
+    if (impl->processor->pieceSize() <= 0) {
         return Status::invalidInput(
                 QStringLiteral("%1: sentencepiece model has an empty vocabulary")
                         .arg(tokenizerModelPath));
@@ -135,7 +134,11 @@ Encoding Tokenizer::encode(const QString &text, bool addBos) const
         return encoding;
     }
     const Utf8Alignment alignment = alignUtf8(text);
-    const auto proto = m_impl->processor.EncodeAsImmutableProto(alignment.bytes);
+    std::vector<detail::SentencepiecePiece> pieces;
+    std::string error;
+    if (!m_impl->processor->encode(alignment.bytes, &pieces, &error)) {
+        return encoding;  // only an unloaded model fails, and vocabSize() excluded that
+    }
     const size_t byteCount = alignment.bytes.size();
     const int textLength = int(text.size());
     const auto toBegin = [&](size_t byte) {
@@ -144,17 +147,25 @@ Encoding Tokenizer::encode(const QString &text, bool addBos) const
     const auto toEnd = [&](size_t byte) {
         return byte == 0 ? 0 : alignment.charEnd[std::min(byte, byteCount) - 1];
     };
-    const size_t count = proto.pieces_size();
-    encoding.ids.reserve(encoding.ids.size() + int(count));
-    encoding.spans.reserve(encoding.spans.size() + int(count));
-    for (size_t i = 0; i < count; ++i) {
-        const auto piece = proto.pieces(int(i));
-        const size_t begin = piece.begin();
-        const size_t end = piece.end();
+    encoding.ids.reserve(encoding.ids.size() + int(pieces.size()));
+    encoding.spans.reserve(encoding.spans.size() + int(pieces.size()));
+    // sentencepiece gives a character split into byte-fallback pieces to the last of them and
+    // empty ranges to the others; give all of them the character.
+    for (size_t i = pieces.size(); i-- > 1;) {
+        const detail::SentencepiecePiece &next = pieces[i];
+        detail::SentencepiecePiece &piece = pieces[i - 1];
+        if (piece.begin == piece.end && piece.begin == next.begin && next.end > next.begin &&
+            m_impl->processor->isByte(piece.id) && m_impl->processor->isByte(next.id)) {
+            piece.end = next.end;
+        }
+    }
+    for (const detail::SentencepiecePiece &piece : pieces) {
+        const size_t begin = piece.begin;
+        const size_t end = piece.end;
         Encoding::Span span;
         span.begin = toBegin(begin);
         span.end = end > begin ? toEnd(end) : span.begin;
-        encoding.ids.push_back(int(piece.id()));
+        encoding.ids.push_back(piece.id);
         encoding.spans.push_back(span);
     }
     return encoding;
@@ -171,15 +182,16 @@ QString Tokenizer::decode(const QVector<int> &ids) const
             valid.push_back(id);
         }
     }
-    std::string text;
-    m_impl->processor.Decode(valid, &text).IgnoreError();
-    return fromStd(text);
+    if (valid.empty()) {
+        return {};
+    }
+    return fromStd(m_impl->processor->decode(valid));
 }
 
 QString Tokenizer::displayPiece(int id) const
 {
     const QString piece = pieceToString(id);
-    if (piece.isEmpty() || isByte(id) || isControl(id) || m_impl->processor.IsUnknown(id)) {
+    if (piece.isEmpty() || isByte(id) || isControl(id) || m_impl->processor->isUnknown(id)) {
         return piece;
     }
     QString shown = piece;
@@ -192,7 +204,7 @@ QString Tokenizer::pieceToString(int id) const
     if (id < 0 || id >= vocabSize()) {
         return {};
     }
-    return fromStd(m_impl->processor.IdToPiece(id));
+    return fromStd(m_impl->processor->idToPiece(id));
 }
 
 int Tokenizer::pieceToId(const QString &piece) const
@@ -200,42 +212,42 @@ int Tokenizer::pieceToId(const QString &piece) const
     if (vocabSize() == 0) {
         return -1;
     }
-    return m_impl->processor.PieceToId(piece.toStdString());
+    return m_impl->processor->pieceToId(piece.toStdString());
 }
 
 bool Tokenizer::isByte(int id) const
 {
-    return id >= 0 && id < vocabSize() && m_impl->processor.IsByte(id);
+    return id >= 0 && id < vocabSize() && m_impl->processor->isByte(id);
 }
 
 bool Tokenizer::isControl(int id) const
 {
-    return id >= 0 && id < vocabSize() && m_impl->processor.IsControl(id);
+    return id >= 0 && id < vocabSize() && m_impl->processor->isControl(id);
 }
 
 int Tokenizer::vocabSize() const
 {
-    return m_impl->path.isEmpty() ? 0 : m_impl->processor.GetPieceSize();
+    return m_impl->processor ? m_impl->processor->pieceSize() : 0;
 }
 
 int Tokenizer::bosId() const
 {
-    return vocabSize() == 0 ? -1 : m_impl->processor.bos_id();
+    return vocabSize() == 0 ? -1 : m_impl->processor->bosId();
 }
 
 int Tokenizer::eosId() const
 {
-    return vocabSize() == 0 ? -1 : m_impl->processor.eos_id();
+    return vocabSize() == 0 ? -1 : m_impl->processor->eosId();
 }
 
 int Tokenizer::unkId() const
 {
-    return vocabSize() == 0 ? -1 : m_impl->processor.unk_id();
+    return vocabSize() == 0 ? -1 : m_impl->processor->unkId();
 }
 
 int Tokenizer::padId() const
 {
-    return vocabSize() == 0 ? -1 : m_impl->processor.pad_id();
+    return vocabSize() == 0 ? -1 : m_impl->processor->padId();
 }
 
 QString Tokenizer::path() const
@@ -296,7 +308,7 @@ Status trainSentencepieceBpe(const TokenizerTrainOptions &options)
     }
     // The settings of Llama's tokenizer.model, except identity normalisation keeps token spans on
     // the user's characters (Llama's is identity too).
-    const std::unordered_map<std::string, std::string> args = {
+    const std::vector<std::pair<std::string, std::string>> args = {
             {"input", absoluteInputs.join(QLatin1Char(',')).toStdString()},
             {"model_prefix", prefixInfo.absoluteFilePath().toStdString()},
             {"model_type", "bpe"},
@@ -316,13 +328,15 @@ Status trainSentencepieceBpe(const TokenizerTrainOptions &options)
             {"shuffle_input_sentence", "true"},
             {"max_sentence_length", std::to_string(options.maxSentenceLength)},
             {"num_threads", std::to_string(std::max(1, options.numThreads))},
-            {"minloglevel", "2"},
     };
-    sentencepiece::SetRandomGeneratorSeed(options.seed);
-    const sentencepiece::util::Status status = sentencepiece::SentencePieceTrainer::Train(args);
-    if (!status.ok()) {
+    std::string error;
+    const detail::SentencepieceApi *api = detail::sentencepieceApi(&error);
+    if (api == nullptr) {
+        return Status::internal(fromStd(error));
+    }
+    if (!api->train(args, options.seed, &error)) {
         return Status::invalidInput(
-                QStringLiteral("sentencepiece training failed: %1").arg(spmMessage(status)));
+                QStringLiteral("sentencepiece training failed: %1").arg(fromStd(error)));
     }
     return Status::ok();
 }

@@ -1,0 +1,105 @@
+// Finds and loads the gyrus_sentencepiece module (gpu/detail/sentencepiece_api.h explains why
+// sentencepiece lives in a module of its own).
+
+#include "gpu/detail/sentencepiece_api.h"
+
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QString>
+#include <QStringList>
+
+#include <mutex>
+
+#include <dlfcn.h>
+
+#ifndef GYRUS_SENTENCEPIECE_MODULE_PATH
+#define GYRUS_SENTENCEPIECE_MODULE_PATH ""
+#endif
+
+namespace gyrus::gpu::detail {
+
+namespace {
+
+const char *const kModuleFileName = "libgyrus_sentencepiece.so";
+
+QStringList candidatePaths()
+{
+    QStringList paths;
+    const QByteArray fromEnvironment = qgetenv("GYRUS_SENTENCEPIECE_MODULE");
+    if (!fromEnvironment.isEmpty()) {
+        paths << QString::fromLocal8Bit(fromEnvironment);
+    }
+    const QString executable = QFileInfo(QStringLiteral("/proc/self/exe")).canonicalFilePath();
+    if (!executable.isEmpty()) {
+        const QDir dir = QFileInfo(executable).absoluteDir();
+        paths << dir.filePath(QString::fromLatin1(kModuleFileName))
+              << QDir::cleanPath(dir.filePath(QStringLiteral("../lib/gyrus/")) + QLatin1Char('/') +
+                                 QString::fromLatin1(kModuleFileName));
+    }
+    const QString buildTree = QString::fromUtf8(GYRUS_SENTENCEPIECE_MODULE_PATH);
+    if (!buildTree.isEmpty()) {
+        paths << buildTree;
+    }
+    return paths;
+}
+
+const SentencepieceApi *loadModule(std::string *error)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    *error = "the tokenizer is unavailable in AddressSanitizer builds: its sentencepiece module "
+             "must be loaded with RTLD_DEEPBIND, which ASan does not support";
+    return nullptr;
+#else
+#ifdef RTLD_DEEPBIND
+    const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#else
+    const int flags = RTLD_NOW | RTLD_LOCAL;  // two-level namespaces elsewhere: no clash
+#endif
+    QStringList tried;
+    for (const QString &path : candidatePaths()) {
+        if (!QFileInfo::exists(path)) {
+            tried << path;
+            continue;
+        }
+        void *handle = dlopen(QFile::encodeName(path).constData(), flags);
+        if (handle == nullptr) {
+            *error = "cannot load " + path.toStdString() + ": " + dlerror();
+            return nullptr;
+        }
+        using Entry = const SentencepieceApi *(*)();
+        const auto entry = reinterpret_cast<Entry>(dlsym(handle, kSentencepieceApiSymbol));
+        const SentencepieceApi *api = entry != nullptr ? entry() : nullptr;
+        if (api == nullptr || api->version != kSentencepieceApiVersion) {
+            *error = path.toStdString() +
+                     " is not a compatible gyrus_sentencepiece module "
+                     "(rebuild it with this version of Gyrus)";
+            return nullptr;
+        }
+        return api;
+    }
+    *error = std::string(kModuleFileName) +
+             " (the sentencepiece tokenizer module) not found; looked in: " +
+             tried.join(QStringLiteral(", ")).toStdString() +
+             ". Set GYRUS_SENTENCEPIECE_MODULE to its path";
+    return nullptr;
+#endif
+}
+
+}  // namespace
+
+const SentencepieceApi *sentencepieceApi(std::string *error)
+{
+    // Loaded once: the outcome (module or reason) is the same for the life of the process.
+    static std::once_flag once;
+    static const SentencepieceApi *api = nullptr;
+    static std::string failure;
+    std::call_once(once, [] { api = loadModule(&failure); });
+    if (api == nullptr && error != nullptr) {
+        *error = failure;
+    }
+    return api;
+}
+
+}  // namespace gyrus::gpu::detail
