@@ -17,6 +17,9 @@ const QList<Command> &registry()
     static const QList<Command> all = {
             envCommand(),
             promptsCommand(),
+            infoCommand(),
+            forwardCommand(),
+            generateCommand(),
     };
     return all;
 }

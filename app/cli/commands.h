@@ -8,5 +8,8 @@ namespace gyrus::cli {
 // command_registry.cpp.
 Command envCommand();
 Command promptsCommand();
+Command infoCommand();
+Command forwardCommand();
+Command generateCommand();
 
 }  // namespace gyrus::cli

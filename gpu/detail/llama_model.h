@@ -66,13 +66,15 @@ public:
     /// and wrong shapes, and name a tensor holding NaN or infinity.
     static Result<std::shared_ptr<LlamaModel>> fromTensors(
             const ModelConfig &config, const std::map<std::string, at::Tensor> &tensors,
-            at::Device device, at::ScalarType dtype, const LoadProgress &progress = {});
+            at::Device device, at::ScalarType dtype, const LoadProgress &progress = {},
+            bool checkFinite = true);
 
     /// The same from a safetensors archive (zero-copy on the CPU when the dtype matches).
     static Result<std::shared_ptr<LlamaModel>> fromArchive(const ModelConfig &config,
                                                            const SafetensorsArchive &archive,
                                                            at::Device device, at::ScalarType dtype,
-                                                           const LoadProgress &progress = {});
+                                                           const LoadProgress &progress = {},
+                                                           bool checkFinite = true);
 
     /// Runs the transformer on `tokens` (int64 [batch, tokens], any device) under InferenceMode.
     /// Batches are right-padded: causality alone keeps padding from reaching real tokens, so

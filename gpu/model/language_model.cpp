@@ -217,7 +217,7 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
     Result<std::shared_ptr<detail::LlamaModel>> model =
             guarded<std::shared_ptr<detail::LlamaModel>>(what, [&] {
                 return detail::LlamaModel::fromArchive(*config, *archive, *device, *dtype,
-                                                       options.progress);
+                                                       options.progress, options.checkFinite);
             });
     if (!model) {
         return model.status().code() == Status::Code::InvalidInput

@@ -29,6 +29,8 @@ struct LoadOptions
     QString dtype = QStringLiteral("fp32");  ///< "fp32", "bf16", "fp16" (or float32, ...)
     /// Called with the loaded fraction in [0, 1]; returning false cancels (Status Cancelled).
     std::function<bool(double fraction)> progress;
+    /// Refuse weights holding NaN or infinity (reads every weight once; off for a quick look).
+    bool checkFinite = true;
 };
 
 /// What `gyrus-cli info` prints and the Model dock shows.

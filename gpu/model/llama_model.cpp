@@ -100,7 +100,7 @@ Result<std::shared_ptr<LlamaModel>> LlamaModel::create(const ModelConfig &config
 
 Result<std::shared_ptr<LlamaModel>> LlamaModel::fromTensors(
         const ModelConfig &config, const std::map<std::string, at::Tensor> &tensors,
-        at::Device device, at::ScalarType dtype, const LoadProgress &progress)
+        at::Device device, at::ScalarType dtype, const LoadProgress &progress, bool checkFinite)
 {
     if (Status valid = validateModelConfig(config); !valid.isOk()) {
         return valid;
@@ -122,7 +122,7 @@ Result<std::shared_ptr<LlamaModel>> LlamaModel::fromTensors(
     for (size_t i = 0; i < named.size(); ++i) {
         const auto &[name, slot] = named[i];
         const at::Tensor &source = tensors.at(name.toStdString());
-        if (!at::isfinite(source).all().item<bool>()) {
+        if (checkFinite && !at::isfinite(source).all().item<bool>()) {
             return Status::invalidInput(
                     QStringLiteral("tensor '%1' holds NaN or infinite values").arg(name));
         }
@@ -138,7 +138,8 @@ Result<std::shared_ptr<LlamaModel>> LlamaModel::fromTensors(
 Result<std::shared_ptr<LlamaModel>> LlamaModel::fromArchive(const ModelConfig &config,
                                                             const SafetensorsArchive &archive,
                                                             at::Device device, at::ScalarType dtype,
-                                                            const LoadProgress &progress)
+                                                            const LoadProgress &progress,
+                                                            bool checkFinite)
 {
     if (Status valid = validateModelConfig(config); !valid.isOk()) {
         return valid;
@@ -151,7 +152,7 @@ Result<std::shared_ptr<LlamaModel>> LlamaModel::fromArchive(const ModelConfig &c
     for (const auto &[name, shape] : expectedLlamaTensors(config)) {
         tensors[name.toStdString()] = tensorFromArchive(archive, name);
     }
-    return fromTensors(config, tensors, device, dtype, progress);
+    return fromTensors(config, tensors, device, dtype, progress, checkFinite);
 }
 
 KvCache LlamaModel::newCache(int64_t initialCapacity) const

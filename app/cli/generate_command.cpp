@@ -1,0 +1,114 @@
+// gyrus-cli generate: a continuation of a prompt, streamed to stdout as it is produced.
+
+#include "app/cli/cli.h"
+#include "app/cli/commands.h"
+#include "app/cli/model_options.h"
+
+#include <cmath>
+
+namespace gyrus::cli {
+
+namespace {
+
+template <typename T>
+bool parseNumber(const QString &text, T &value)
+{
+    bool ok = false;
+    if constexpr (std::is_same_v<T, double>) {
+        value = text.toDouble(&ok);
+        ok = ok && std::isfinite(value);
+    } else if constexpr (std::is_same_v<T, quint64>) {
+        value = text.toULongLong(&ok);
+    } else {
+        value = text.toInt(&ok);
+    }
+    return ok;
+}
+
+int runGenerate(const QStringList &arguments)
+{
+    const QString name = QStringLiteral("generate");
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+            QStringLiteral("Continue a prompt with a KV-cached decoder: greedy by default, or "
+                           "seeded sampling with --temperature/--top-k/--top-p. The continuation "
+                           "is printed as it is produced."));
+    const ModelOptions modelOptions(parser);
+    const QCommandLineOption promptOption(
+            QStringLiteral("prompt"), QStringLiteral("The prompt text."), QStringLiteral("TEXT"));
+    const QCommandLineOption maxOption(QStringLiteral("max-new-tokens"),
+                                       QStringLiteral("Tokens to generate (default 32)."),
+                                       QStringLiteral("N"), QStringLiteral("32"));
+    const QCommandLineOption temperatureOption(QStringLiteral("temperature"),
+                                               QStringLiteral("Sampling temperature; 0 = greedy."),
+                                               QStringLiteral("T"), QStringLiteral("0"));
+    const QCommandLineOption topPOption(QStringLiteral("top-p"),
+                                        QStringLiteral("Nucleus sampling mass (default 1 = off)."),
+                                        QStringLiteral("P"), QStringLiteral("1"));
+    const QCommandLineOption topKOption(QStringLiteral("top-k"),
+                                        QStringLiteral("Keep the K likeliest tokens (0 = off)."),
+                                        QStringLiteral("K"), QStringLiteral("0"));
+    const QCommandLineOption seedOption(QStringLiteral("seed"),
+                                        QStringLiteral("Sampling seed (default 0)."),
+                                        QStringLiteral("S"), QStringLiteral("0"));
+    const QCommandLineOption ignoreEosOption(QStringLiteral("ignore-eos"),
+                                             QStringLiteral("Do not stop at end-of-sequence."));
+    parser.addOptions({promptOption, maxOption, temperatureOption, topPOption, topKOption,
+                       seedOption, ignoreEosOption});
+    if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
+        return exit;
+    }
+    const QString directory = modelOptions.directory(parser);
+    if (directory.isEmpty() || !parser.isSet(promptOption)) {
+        return fail(name, QStringLiteral("--model DIR and --prompt TEXT are required"));
+    }
+    gpu::GenerateOptions options;
+    options.stopAtEos = !parser.isSet(ignoreEosOption);
+    if (!parseNumber(parser.value(maxOption), options.maxNewTokens) || options.maxNewTokens < 0) {
+        return fail(name, QStringLiteral("--max-new-tokens must be an integer >= 0, got '%1'")
+                                  .arg(parser.value(maxOption)));
+    }
+    if (!parseNumber(parser.value(temperatureOption), options.temperature) ||
+        options.temperature < 0) {
+        return fail(name, QStringLiteral("--temperature must be a number >= 0, got '%1'")
+                                  .arg(parser.value(temperatureOption)));
+    }
+    if (!parseNumber(parser.value(topPOption), options.topP) || options.topP <= 0 ||
+        options.topP > 1) {
+        return fail(name, QStringLiteral("--top-p must be in (0, 1], got '%1'")
+                                  .arg(parser.value(topPOption)));
+    }
+    if (!parseNumber(parser.value(topKOption), options.topK) || options.topK < 0) {
+        return fail(name, QStringLiteral("--top-k must be an integer >= 0, got '%1'")
+                                  .arg(parser.value(topKOption)));
+    }
+    if (!parseNumber(parser.value(seedOption), options.seed)) {
+        return fail(name, QStringLiteral("--seed must be a non-negative integer, got '%1'")
+                                  .arg(parser.value(seedOption)));
+    }
+    auto model = modelOptions.load(parser, directory);
+    if (!model) {
+        return failWith(name, model.status());
+    }
+    auto result = model.value()->generate(parser.value(promptOption), options,
+                                          [](const gpu::GeneratedToken &token) {
+                                              printText(token.text);
+                                              return true;
+                                          });
+    if (!result) {
+        return failWith(name, result.status());
+    }
+    printText(QStringLiteral("\n"));
+    return kExitOk;
+}
+
+}  // namespace
+
+Command generateCommand()
+{
+    return {QStringLiteral("generate"),
+            QStringLiteral("Continue a prompt (greedy or seeded sampling), streamed."),
+            &runGenerate};
+}
+
+}  // namespace gyrus::cli

@@ -1,0 +1,144 @@
+#include "core/hdf5_writer.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <hdf5.h>
+
+#include <cstdio>
+
+namespace gyrus {
+
+Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!info.absoluteDir().exists()) {
+        return Status::notFound(
+                QStringLiteral("cannot write '%1': its directory does not exist").arg(path));
+    }
+    const QString temporary = path + QStringLiteral(".partial");
+    hid_t file = H5I_INVALID_HID;
+    H5E_BEGIN_TRY
+    {
+        file = H5Fcreate(QFile::encodeName(temporary).constData(), H5F_ACC_TRUNC, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    }
+    H5E_END_TRY;
+    if (file < 0) {
+        return Status::invalidInput(QStringLiteral("cannot create HDF5 file '%1'").arg(path));
+    }
+    return std::unique_ptr<Hdf5Writer>(new Hdf5Writer(path, temporary, file));
+}
+
+Hdf5Writer::Hdf5Writer(QString path, QString temporaryPath, int64_t file)
+    : m_path(std::move(path))
+    , m_temporaryPath(std::move(temporaryPath))
+    , m_file(file)
+{}
+
+Hdf5Writer::~Hdf5Writer()
+{
+    if (m_file >= 0) {
+        H5Fclose(m_file);
+        QFile::remove(m_temporaryPath);
+    }
+}
+
+Status Hdf5Writer::writeDataset(const QString &name, const std::vector<int64_t> &shape,
+                                int64_t memType, int64_t fileType, const void *data)
+{
+    if (m_file < 0) {
+        return Status::internal(QStringLiteral("%1: already committed").arg(m_path));
+    }
+    std::vector<hsize_t> dims;
+    for (const int64_t size : shape) {
+        if (size < 0) {
+            return Status::invalidInput(
+                    QStringLiteral("dataset '%1': negative dimension %2").arg(name).arg(size));
+        }
+        dims.push_back(static_cast<hsize_t>(size));
+    }
+    const QByteArray utf8 = name.toUtf8();
+    bool ok = false;
+    H5E_BEGIN_TRY
+    {
+        const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+        const hid_t links = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(links, 1);
+        const hid_t dataset = H5Dcreate2(m_file, utf8.constData(), fileType, space, links,
+                                         H5P_DEFAULT, H5P_DEFAULT);
+        if (dataset >= 0) {
+            ok = H5Dwrite(dataset, memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+            H5Dclose(dataset);
+        }
+        H5Pclose(links);
+        H5Sclose(space);
+    }
+    H5E_END_TRY;
+    if (!ok) {
+        return Status::invalidInput(
+                QStringLiteral("%1: cannot write dataset '%2' (exists already, or disk full?)")
+                        .arg(m_path, name));
+    }
+    return Status::ok();
+}
+
+Status Hdf5Writer::writeFloat32(const QString &name, const std::vector<int64_t> &shape,
+                                const float *data)
+{
+    return writeDataset(name, shape, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, data);
+}
+
+Status Hdf5Writer::writeInt32(const QString &name, const std::vector<int64_t> &shape,
+                              const int32_t *data)
+{
+    return writeDataset(name, shape, H5T_NATIVE_INT32, H5T_STD_I32LE, data);
+}
+
+Status Hdf5Writer::writeRootAttribute(const QString &name, const QString &value)
+{
+    if (m_file < 0) {
+        return Status::internal(QStringLiteral("%1: already committed").arg(m_path));
+    }
+    const QByteArray key = name.toUtf8();
+    const QByteArray text = value.toUtf8();
+    const char *pointer = text.constData();
+    bool ok = false;
+    H5E_BEGIN_TRY
+    {
+        const hid_t type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, H5T_VARIABLE);
+        H5Tset_cset(type, H5T_CSET_UTF8);
+        const hid_t space = H5Screate(H5S_SCALAR);
+        const hid_t attribute =
+                H5Acreate2(m_file, key.constData(), type, space, H5P_DEFAULT, H5P_DEFAULT);
+        if (attribute >= 0) {
+            ok = H5Awrite(attribute, type, &pointer) >= 0;
+            H5Aclose(attribute);
+        }
+        H5Sclose(space);
+        H5Tclose(type);
+    }
+    H5E_END_TRY;
+    return ok ? Status::ok()
+              : Status::invalidInput(
+                        QStringLiteral("%1: cannot write attribute '%2'").arg(m_path, name));
+}
+
+Status Hdf5Writer::commit()
+{
+    if (m_file < 0) {
+        return Status::internal(QStringLiteral("%1: already committed").arg(m_path));
+    }
+    const bool closed = H5Fclose(m_file) >= 0;
+    m_file = -1;
+    if (!closed || std::rename(QFile::encodeName(m_temporaryPath).constData(),
+                               QFile::encodeName(m_path).constData()) != 0) {
+        QFile::remove(m_temporaryPath);
+        return Status::invalidInput(QStringLiteral("cannot write '%1'").arg(m_path));
+    }
+    return Status::ok();
+}
+
+}  // namespace gyrus

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/status.h"
+
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace gyrus {
+
+/// Writes numeric datasets to a new HDF5 file (torch-free). The file is written under a temporary
+/// name and renamed over `path` by commit(), so readers never see half a file; a writer destroyed
+/// without commit() removes its temporary file. Dataset names may contain groups
+/// ("/hooks/blocks.0.hook_resid_post"): missing groups are created.
+class Hdf5Writer
+{
+public:
+    static Result<std::unique_ptr<Hdf5Writer>> create(const QString &path);
+
+    ~Hdf5Writer();
+    Hdf5Writer(const Hdf5Writer &) = delete;
+    Hdf5Writer &operator=(const Hdf5Writer &) = delete;
+
+    /// A float32 dataset of `shape` (row-major `data`, product(shape) values).
+    Status writeFloat32(const QString &name, const std::vector<int64_t> &shape, const float *data);
+
+    /// An int32 dataset of `shape`.
+    Status writeInt32(const QString &name, const std::vector<int64_t> &shape, const int32_t *data);
+
+    /// A variable-length UTF-8 string attribute on the root group.
+    Status writeRootAttribute(const QString &name, const QString &value);
+
+    /// Closes the file and renames it to its final path.
+    Status commit();
+
+private:
+    Hdf5Writer(QString path, QString temporaryPath, int64_t file);
+
+    Status writeDataset(const QString &name, const std::vector<int64_t> &shape, int64_t memType,
+                        int64_t fileType, const void *data);
+
+    QString m_path;
+    QString m_temporaryPath;
+    int64_t m_file = -1;  // hid_t, kept out of the header so that users need no hdf5.h
+};
+
+}  // namespace gyrus
