@@ -17,6 +17,7 @@ const QList<Command> &registry()
     static const QList<Command> all = {
             envCommand(),
             promptsCommand(),
+            tokenizerCommand(),
             infoCommand(),
             forwardCommand(),
             generateCommand(),

@@ -8,6 +8,7 @@ namespace gyrus::cli {
 // command_registry.cpp.
 Command envCommand();
 Command promptsCommand();
+Command tokenizerCommand();
 Command infoCommand();
 Command forwardCommand();
 Command generateCommand();

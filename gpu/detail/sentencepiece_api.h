@@ -48,6 +48,7 @@ public:
     virtual int eosId() const = 0;
     virtual int unkId() const = 0;
     virtual int padId() const = 0;
+    virtual float score(int id) const = 0;
 };
 
 struct SentencepieceApi
@@ -55,9 +56,13 @@ struct SentencepieceApi
     int version = kSentencepieceApiVersion;
     /// A new, empty processor; the caller owns it.
     SentencepieceProcessor *(*createProcessor)() = nullptr;
-    /// SentencePieceTrainer::Train with `args` (flag name -> value) and a fixed random seed.
-    bool (*train)(const std::vector<std::pair<std::string, std::string>> &args, unsigned int seed,
-                  std::string *error) = nullptr;
+    /// SentencePieceTrainer::Train with `args` (flag name -> value, no input or model_prefix)
+    /// on the lines of `inputFiles`, with a fixed random seed. The model comes back in
+    /// `*serializedModel` and no file is written, so the model records no path: the same
+    /// inputs give the same bytes wherever they live.
+    bool (*train)(const std::vector<std::pair<std::string, std::string>> &args,
+                  const std::vector<std::string> &inputFiles, unsigned int seed,
+                  std::string *serializedModel, std::string *error) = nullptr;
 };
 
 /// The symbol the module exports: `extern "C" const SentencepieceApi *gyrus_sentencepiece_api()`.

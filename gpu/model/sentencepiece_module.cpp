@@ -6,6 +6,7 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <fstream>
 #include <istream>
 #include <mutex>
 #include <new>
@@ -123,6 +124,8 @@ public:
 
     int padId() const override { return m_processor.pad_id(); }
 
+    float score(int id) const override { return m_processor.GetScore(id); }
+
 private:
     sentencepiece::SentencePieceProcessor m_processor;
 };
@@ -133,15 +136,78 @@ SentencepieceProcessor *createProcessor()
     return new Processor();
 }
 
-bool train(const std::vector<std::pair<std::string, std::string>> &args, unsigned int seed,
-           std::string *error)
+// The lines of several files in turn, for the trainer. Reading the files here (not through
+// --input) keeps their paths out of the model and allows any character in file names.
+class FileLines final : public sentencepiece::SentenceIterator
+{
+public:
+    explicit FileLines(const std::vector<std::string> &files)
+        : m_files(files)
+    {
+        Next();
+    }
+
+    bool done() const override { return m_done; }
+
+    void Next() override
+    {
+        while (!m_done) {
+            if (m_stream.is_open() && std::getline(m_stream, m_line)) {
+                if (!m_line.empty() && m_line.back() == '\r') {
+                    m_line.pop_back();
+                }
+                return;
+            }
+            if (m_stream.is_open() && m_stream.bad()) {
+                m_status = sentencepiece::util::Status(sentencepiece::util::StatusCode::kInternal,
+                                                       "read error in " + m_files[m_next - 1]);
+                m_done = true;
+                return;
+            }
+            m_stream.close();
+            if (m_next == m_files.size()) {
+                m_done = true;
+                return;
+            }
+            m_stream.clear();
+            m_stream.open(m_files[m_next++], std::ios::binary);
+            if (!m_stream.is_open()) {
+                m_status = sentencepiece::util::Status(sentencepiece::util::StatusCode::kNotFound,
+                                                       "cannot open " + m_files[m_next - 1]);
+                m_done = true;
+                return;
+            }
+        }
+    }
+
+    const std::string &value() const override { return m_line; }
+
+    sentencepiece::util::Status status() const override { return m_status; }
+
+private:
+    const std::vector<std::string> &m_files;
+    size_t m_next = 0;
+    std::ifstream m_stream;
+    std::string m_line;
+    bool m_done = false;
+    sentencepiece::util::Status m_status;
+};
+
+bool train(const std::vector<std::pair<std::string, std::string>> &args,
+           const std::vector<std::string> &inputFiles, unsigned int seed,
+           std::string *serializedModel, std::string *error)
 {
     initialiseOnce();
     std::unordered_map<std::string, std::string> kwargs(args.begin(), args.end());
     sentencepiece::SetRandomGeneratorSeed(seed);
-    const auto status = sentencepiece::SentencePieceTrainer::Train(kwargs);
+    FileLines lines(inputFiles);
+    const auto status = sentencepiece::SentencePieceTrainer::Train(kwargs, &lines, serializedModel);
     // The trainer applies its --minloglevel flag globally; restore ours.
     sentencepiece::logging::SetMinLogLevel(2);
+    if (!lines.status().ok()) {
+        *error = lines.status().ToString();
+        return false;
+    }
     if (!status.ok()) {
         *error = status.ToString();
         return false;

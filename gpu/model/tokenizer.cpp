@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSaveFile>
 
 #include <algorithm>
 #include <string>
@@ -255,6 +256,40 @@ QString Tokenizer::path() const
     return m_impl->path;
 }
 
+namespace {
+
+// <prefix>.model (the serialised model) and <prefix>.vocab ("piece<TAB>score" per line), as
+// spm_train writes them; each atomically.
+Status writeModelFiles(const QString &prefix, const std::string &model,
+                       const detail::SentencepieceApi &api)
+{
+    const std::unique_ptr<detail::SentencepieceProcessor> processor(api.createProcessor());
+    std::string error;
+    if (!processor->load(model, &error)) {
+        return Status::internal(
+                QStringLiteral("the trained model does not load: %1").arg(fromStd(error)));
+    }
+    QByteArray vocabulary;
+    for (int id = 0; id < processor->pieceSize(); ++id) {
+        vocabulary += QByteArray::fromStdString(processor->idToPiece(id)) + '\t' +
+                      QByteArray::number(double(processor->score(id)), 'g', 6) + '\n';
+    }
+    const std::pair<QString, QByteArray> files[] = {
+            {prefix + QStringLiteral(".model"), QByteArray::fromStdString(model)},
+            {prefix + QStringLiteral(".vocab"), vocabulary}};
+    for (const auto &[path, bytes] : files) {
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() ||
+            !file.commit()) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: cannot write: %2").arg(path, file.errorString()));
+        }
+    }
+    return Status::ok();
+}
+
+}  // namespace
+
 Status trainSentencepieceBpe(const TokenizerTrainOptions &options)
 {
     if (options.inputFiles.isEmpty()) {
@@ -270,12 +305,6 @@ Status trainSentencepieceBpe(const TokenizerTrainOptions &options)
         }
         if (info.size() == 0) {
             return Status::invalidInput(QStringLiteral("%1: empty file").arg(input));
-        }
-        // sentencepiece splits its --input list on commas.
-        if (input.contains(QLatin1Char(','))) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: file names with a comma cannot be passed to sentencepiece")
-                            .arg(input));
         }
     }
     if (options.modelPrefix.isEmpty()) {
@@ -302,15 +331,13 @@ Status trainSentencepieceBpe(const TokenizerTrainOptions &options)
     }
     const auto number = [](double value) { return QString::number(value, 'g', 10).toStdString(); };
     const auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
-    QStringList absoluteInputs;
+    std::vector<std::string> inputs;
     for (const QString &input : options.inputFiles) {
-        absoluteInputs << QFileInfo(input).absoluteFilePath();
+        inputs.push_back(QFile::encodeName(QFileInfo(input).absoluteFilePath()).toStdString());
     }
     // The settings of Llama's tokenizer.model, except identity normalisation keeps token spans on
     // the user's characters (Llama's is identity too).
     const std::vector<std::pair<std::string, std::string>> args = {
-            {"input", absoluteInputs.join(QLatin1Char(',')).toStdString()},
-            {"model_prefix", prefixInfo.absoluteFilePath().toStdString()},
             {"model_type", "bpe"},
             {"vocab_size", std::to_string(options.vocabSize)},
             {"character_coverage", number(options.characterCoverage)},
@@ -334,11 +361,12 @@ Status trainSentencepieceBpe(const TokenizerTrainOptions &options)
     if (api == nullptr) {
         return Status::internal(fromStd(error));
     }
-    if (!api->train(args, options.seed, &error)) {
+    std::string model;
+    if (!api->train(args, inputs, options.seed, &model, &error)) {
         return Status::invalidInput(
                 QStringLiteral("sentencepiece training failed: %1").arg(fromStd(error)));
     }
-    return Status::ok();
+    return writeModelFiles(prefixInfo.absoluteFilePath(), model, *api);
 }
 
 }  // namespace gyrus::gpu
