@@ -16,6 +16,9 @@ const QList<Command> &registry()
 {
     static const QList<Command> all = {
             envCommand(),
+            contrastCommand(),
+            rdmCommand(),
+            rsaCommand(),
             promptsCommand(),
             tokenizerCommand(),
             infoCommand(),

@@ -7,6 +7,9 @@ namespace gyrus::cli {
 // One function per command, each defined in its own <name>_command.cpp and listed in
 // command_registry.cpp.
 Command envCommand();
+Command contrastCommand();
+Command rdmCommand();
+Command rsaCommand();
 Command promptsCommand();
 Command tokenizerCommand();
 Command infoCommand();

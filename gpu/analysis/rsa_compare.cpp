@@ -294,6 +294,9 @@ public:
 private:
     std::vector<double> evaluateLinear(const std::vector<std::vector<int64_t>> &permutations)
     {
+        if (m_device.is_cpu()) {
+            return evaluateLinearOnHost(permutations);
+        }
         const int64_t pairs = Rdm::condensedSize(m_n);
         const int64_t count = static_cast<int64_t>(permutations.size());
         const int64_t batch = std::max<int64_t>(1, kPermutationBatchElements / pairs);
@@ -320,6 +323,35 @@ private:
             const std::vector<double> values = detail::toDoubles(r);
             out.insert(out.end(), values.begin(), values.end());
         }
+        return out;
+    }
+
+    // On the CPU the batched gather is memory-bound on its index tensors (two [batch, pairs]
+    // int64 arrays per batch); one fused pass per permutation reads b's square (L2-resident for
+    // a few hundred items) directly and is ~20x faster. Same arithmetic as the tensor path.
+    std::vector<double> evaluateLinearOnHost(const std::vector<std::vector<int64_t>> &permutations)
+    {
+        if (m_xHost.empty()) {
+            m_xHost = detail::toDoubles(m_xCentred);
+            m_yHost = detail::toDoubles(m_ySquare);
+        }
+        std::vector<double> out(permutations.size());
+        const int64_t n = m_n;
+        at::parallel_for(
+                0, static_cast<int64_t>(permutations.size()), 16, [&](int64_t begin, int64_t end) {
+                    for (int64_t k = begin; k < end; ++k) {
+                        const std::vector<int64_t> &perm = permutations[static_cast<size_t>(k)];
+                        const double *x = m_xHost.data();
+                        double dot = 0.0;
+                        for (int64_t i = 0; i < n; ++i) {
+                            const double *row = m_yHost.data() + perm[static_cast<size_t>(i)] * n;
+                            for (int64_t j = i + 1; j < n; ++j) {
+                                dot += *x++ * row[perm[static_cast<size_t>(j)]];
+                            }
+                        }
+                        out[static_cast<size_t>(k)] = dot / m_denominator;
+                    }
+                });
         return out;
     }
 
@@ -353,6 +385,8 @@ private:
     at::Tensor m_rowsTensor;
     at::Tensor m_colsTensor;
     double m_denominator = 1.0;
+    std::vector<double> m_xHost;  // CPU path: centred x (condensed) and b's square
+    std::vector<double> m_yHost;
     // Kendall
     std::unique_ptr<KendallPlan> m_kendall;
     std::vector<int32_t> m_bRanks;  // dense ranks of b's square (diagonal never read)

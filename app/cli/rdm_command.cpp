@@ -1,0 +1,100 @@
+// gyrus-cli rdm: the representational dissimilarity matrix of an items × features table.
+
+#include "app/cli/cli.h"
+#include "app/cli/commands.h"
+#include "core/hdf5_reader.h"
+#include "core/rdm_csv.h"
+#include "gpu/analysis/rdm_compute.h"
+
+#include <QJsonObject>
+
+namespace gyrus::cli {
+
+namespace {
+
+int runRdm(const QStringList &arguments)
+{
+    const QString name = QStringLiteral("rdm");
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Compute the RDM of the rows of an [N, F] dataset and write it as CSV: a header row "
+            "of the N stimulus ids, then N rows of N dissimilarities. Prints a JSON summary."));
+    const QCommandLineOption input(QStringLiteral("input"), QStringLiteral("HDF5 file."),
+                                   QStringLiteral("FILE.h5"));
+    const QCommandLineOption dataset(QStringLiteral("dataset"),
+                                     QStringLiteral("[N, F] feature table (items × features)."),
+                                     QStringLiteral("X"));
+    const QCommandLineOption metric(
+            QStringLiteral("metric"),
+            QStringLiteral("correlation (default), cosine, euclidean or sqeuclidean."),
+            QStringLiteral("METRIC"), QStringLiteral("correlation"));
+    const QCommandLineOption ids(QStringLiteral("ids-dataset"),
+                                 QStringLiteral("Optional [N] stimulus ids (strings or "
+                                                "integers); default 0 … N−1."),
+                                 QStringLiteral("D"));
+    const QCommandLineOption single(QStringLiteral("float32"),
+                                    QStringLiteral("Compute in single precision (faster, "
+                                                   "~1e-6 relative)."));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("CSV file to write."),
+                                 QStringLiteral("FILE.csv"));
+    parser.addOptions({input, dataset, metric, ids, single, out});
+    if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
+        return exit;
+    }
+    for (const QCommandLineOption *required : {&input, &dataset, &out}) {
+        if (!parser.isSet(*required)) {
+            return fail(name, QStringLiteral("--%1 is required (see --help)")
+                                      .arg(required->names().constFirst()));
+        }
+    }
+    gpu::RdmOptions options;
+    const std::optional<gpu::RdmMetric> parsed = gpu::parseRdmMetric(parser.value(metric));
+    if (!parsed) {
+        return fail(name, QStringLiteral("unknown metric '%1'; use correlation, cosine, "
+                                         "euclidean or sqeuclidean")
+                                  .arg(parser.value(metric)));
+    }
+    options.metric = *parsed;
+    options.doublePrecision = !parser.isSet(single);
+    const auto file = Hdf5Reader::open(parser.value(input));
+    if (!file) {
+        return failWith(name, file.status());
+    }
+    const Result<FloatMatrix> x = file.value()->readFloatMatrix(parser.value(dataset));
+    if (!x) {
+        return failWith(name, x.status());
+    }
+    QStringList stimulusIds;
+    if (parser.isSet(ids)) {
+        const Result<QStringList> read = file.value()->readStrings(parser.value(ids));
+        if (!read) {
+            return failWith(name, read.status());
+        }
+        stimulusIds = *read;
+    }
+    const Result<Rdm> rdm = gpu::computeRdm(*x, stimulusIds, options);
+    if (!rdm) {
+        return failWith(name, rdm.status().withContext(parser.value(input)));
+    }
+    if (Status written = writeRdmCsv(*rdm, parser.value(out)); !written.isOk()) {
+        return failWith(name, written);
+    }
+    QJsonObject json;
+    json[QStringLiteral("out")] = parser.value(out);
+    json[QStringLiteral("stimuli")] = static_cast<qint64>(rdm->size());
+    json[QStringLiteral("features")] = static_cast<qint64>(x->cols);
+    json[QStringLiteral("metric")] = rdm->metric();
+    printJson(json);
+    return kExitOk;
+}
+
+}  // namespace
+
+Command rdmCommand()
+{
+    return {QStringLiteral("rdm"),
+            QStringLiteral("Representational dissimilarity matrix of a feature table (CSV)."),
+            &runRdm};
+}
+
+}  // namespace gyrus::cli
