@@ -59,8 +59,6 @@ bool evict(const QString &path)
     return ok;
 }
 
-}  // namespace
-
 int measure(const QString &path)
 {
     const double fileMb = double(QFile(path).size()) / (1024.0 * 1024.0);
@@ -122,6 +120,8 @@ int measure(const QString &path)
     std::fputs(QJsonDocument(json).toJson(QJsonDocument::Indented).constData(), stdout);
     return 0;
 }
+
+}  // namespace
 
 int main(int argc, char **argv)
 {

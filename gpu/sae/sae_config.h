@@ -1,0 +1,84 @@
+#pragma once
+// Plain configuration of a sparse autoencoder and of its training run (torch-free, so the UI and
+// the CLI can fill it in). The recipes and their sources are in shared/reference/sae_sota.md.
+
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+
+namespace gyrus::gpu {
+
+enum class SaeArchitecture
+{
+    Relu,       ///< Anthropic April 2024: ReLU, decoder-norm-weighted L1 ("standard" in SAELens)
+    TopK,       ///< Gao et al. 2024: per-token top-k, AuxK for dead latents
+    BatchTopK,  ///< Bussmann et al. 2024: top k·B over the batch; exported as JumpReLU with θ
+    JumpRelu,   ///< Rajamanoharan et al. 2024: per-latent threshold, L0 penalty (STE)
+};
+
+/// "relu", "topk", "batchtopk", "jumprelu": the spelling of the CLI.
+QString architectureName(SaeArchitecture architecture);
+
+/// Inverse of architectureName(); also accepts SAELens' "standard" for Relu.
+std::optional<SaeArchitecture> architectureFromName(const QString &name);
+
+/// The shape and inference behaviour of one SAE (what cfg.json describes).
+struct SaeConfig
+{
+    SaeArchitecture architecture = SaeArchitecture::Relu;
+    int64_t dIn = 0;
+    int64_t dSae = 0;
+    int64_t k = 32;  ///< TopK / BatchTopK: active latents per token (BatchTopK: on average)
+    /// pre = (x − b_dec)·W_enc + b_enc when true, x·W_enc + b_enc when false (April recipe,
+    /// Gemma Scope).
+    bool applyBDecToInput = false;
+    QString hookName;   ///< e.g. "blocks.3.hook_resid_post"
+    QString modelName;  ///< free text, written to cfg.json metadata
+};
+
+/// Mixed precision of the three big matmuls; master weights, Adam state, losses and counters stay
+/// fp32 whatever this says. Ignored on the CPU (CPU bf16 matmuls are slower than fp32).
+enum class SaePrecision
+{
+    Float32,
+    BFloat16,
+    Float16,
+};
+
+/// One training run. Defaults follow the recipe of each architecture (sae_sota.md §0, §1.1);
+/// a value of 0 means "the default for this architecture / size".
+struct SaeTrainingConfig
+{
+    SaeConfig sae;
+    int64_t batchSize = 4096;
+    int64_t totalTokens = 0;  ///< steps = totalTokens / batchSize (at least 1)
+    double learningRate = 0;  ///< 0: 5e-5 (ReLU, April) or 2e-4/sqrt(d_sae/2^14) (others)
+    double adamBeta1 = 0.9;
+    double adamBeta2 = 0.999;
+    double adamEpsilon = 1e-8;
+    double weightDecay = 0;      ///< decoupled (AdamW); the April recipe uses none
+    double warmupFraction = 0;   ///< linear LR warm-up from 0 over this share of the steps
+    double decayFraction = 0.2;  ///< linear LR decay to 0 over the last share of the steps
+    double gradientClip = 1.0;   ///< global gradient-norm clip; <= 0 disables it
+    double l1Coefficient = 5.0;  ///< ReLU: λ of λ·Σ f_i·‖W_dec,i‖ (inputs scaled to E‖x‖ = √d)
+    double l0Coefficient = 0.01;           ///< JumpReLU: λ of λ·Σ H(pre_i − θ_i)
+    double sparsityWarmupFraction = 0.05;  ///< λ rises linearly from 0 over this share of steps
+    double auxKCoefficient = 1.0 / 32.0;   ///< TopK / BatchTopK
+    int64_t kAux = 0;                      ///< 0: d_in / 2
+    double jumpReluBandwidth = 0.05;       ///< ε of the rectangle kernel (pre-activation units)
+    double jumpReluInitThreshold = 0.5;    ///< θ at initialisation (pre-activation units)
+    double decoderInitNorm = 0;            ///< 0: 0.1 (ReLU) or 1 (unit-norm architectures)
+    double batchTopKThresholdStartFraction = 0.1;  ///< θ is averaged from this share of steps on
+    double batchTopKThresholdBeta = 0.99;  ///< θ ← β·θ + (1 − β)·(smallest kept value)
+    /// A latent is dead when it has not fired for this many tokens. 0: min(10M, tokens / 10).
+    int64_t deadWindowTokens = 0;
+    int64_t normalisationTokens = 100000;  ///< tokens used to estimate the input scale
+    uint64_t seed = 0;
+    QString device = QStringLiteral("cpu");  ///< "cpu", "cuda" or "cuda:N"
+    SaePrecision precision = SaePrecision::BFloat16;
+    int64_t metricsEverySteps = 100;  ///< metrics callback and JSONL line every N steps
+    QString logPath;                  ///< JSONL log; empty for none
+};
+
+}  // namespace gyrus::gpu

@@ -1,0 +1,158 @@
+#include "gpu/detail/sae_module.h"
+
+#include "gpu/model/safetensors.h"
+
+#include <QVector>
+
+namespace gyrus::gpu::detail {
+
+namespace {
+
+QString shapeOf(const at::Tensor &t)
+{
+    QVector<qint64> shape;
+    for (const int64_t size : t.sizes()) {
+        shape.append(size);
+    }
+    return shapeToString(shape);
+}
+
+// Names the first problem with one tensor, or returns an empty string.
+QString checkTensor(const at::Tensor &t, const char *name, std::vector<int64_t> expected)
+{
+    if (!t.defined()) {
+        return QStringLiteral("tensor '%1' is missing").arg(QLatin1String(name));
+    }
+    if (t.sizes().vec() != expected) {
+        QVector<qint64> want(expected.begin(), expected.end());
+        return QStringLiteral("tensor '%1' has shape %2, expected %3")
+                .arg(QLatin1String(name), shapeOf(t), shapeToString(want));
+    }
+    if (t.scalar_type() != at::kFloat) {
+        return QStringLiteral("tensor '%1' is not float32").arg(QLatin1String(name));
+    }
+    if (!at::isfinite(t).all().item<bool>()) {
+        return QStringLiteral("tensor '%1' holds NaN or infinite values").arg(QLatin1String(name));
+    }
+    return QString();
+}
+
+bool usesThreshold(SaeArchitecture architecture)
+{
+    return architecture == SaeArchitecture::JumpRelu || architecture == SaeArchitecture::BatchTopK;
+}
+
+}  // namespace
+
+SaeModule::SaeModule(SaeConfig config, SaeWeights weights)
+    : m_config(std::move(config))
+    , m_weights(std::move(weights))
+{}
+
+QString SaeModule::validate() const
+{
+    const int64_t d = m_config.dIn;
+    const int64_t n = m_config.dSae;
+    if (d <= 0 || n <= 0) {
+        return QStringLiteral("d_in and d_sae must be positive (got %1 and %2)").arg(d).arg(n);
+    }
+    if (m_config.architecture == SaeArchitecture::TopK && (m_config.k <= 0 || m_config.k > n)) {
+        return QStringLiteral("k = %1 is outside 1..d_sae (%2)").arg(m_config.k).arg(n);
+    }
+    for (const QString &problem :
+         {checkTensor(m_weights.wEnc, "W_enc", {d, n}), checkTensor(m_weights.bEnc, "b_enc", {n}),
+          checkTensor(m_weights.wDec, "W_dec", {n, d}),
+          checkTensor(m_weights.bDec, "b_dec", {d})}) {
+        if (!problem.isEmpty()) {
+            return problem;
+        }
+    }
+    if (usesThreshold(m_config.architecture)) {
+        const QString problem = checkTensor(m_weights.threshold, "threshold", {n});
+        if (!problem.isEmpty()) {
+            return problem;
+        }
+    }
+    return QString();
+}
+
+at::Tensor SaeModule::preActivations(const at::Tensor &x) const
+{
+    const at::Tensor input = m_config.applyBDecToInput ? x - m_weights.bDec : x;
+    return at::addmm(m_weights.bEnc, input, m_weights.wEnc);
+}
+
+at::Tensor SaeModule::encode(const at::Tensor &x) const
+{
+    const at::Tensor pre = preActivations(x);
+    switch (m_config.architecture) {
+        case SaeArchitecture::Relu:
+            return at::relu(pre);
+        case SaeArchitecture::TopK: {
+            const auto [values, indices] = at::topk(at::relu(pre), m_config.k, 1, true, false);
+            return at::zeros_like(pre).scatter_(1, indices, values);
+        }
+        case SaeArchitecture::BatchTopK:
+        case SaeArchitecture::JumpRelu:
+            return pre * at::gt(pre, m_weights.threshold).to(pre.scalar_type());
+    }
+    return at::relu(pre);
+}
+
+std::pair<at::Tensor, at::Tensor> SaeModule::encodeTopK(const at::Tensor &x, int64_t k) const
+{
+    const at::Tensor f = encode(x);
+    auto [values, indices] = at::topk(f, std::min<int64_t>(k, m_config.dSae), 1, true, true);
+    return {values, indices};
+}
+
+at::Tensor SaeModule::decode(const at::Tensor &f) const
+{
+    return at::addmm(m_weights.bDec, f, m_weights.wDec);
+}
+
+SaeModule SaeModule::to(const at::Device &device) const
+{
+    SaeWeights w;
+    w.wEnc = m_weights.wEnc.to(device, /*non_blocking=*/false, /*copy=*/true);
+    w.bEnc = m_weights.bEnc.to(device, false, true);
+    w.wDec = m_weights.wDec.to(device, false, true);
+    w.bDec = m_weights.bDec.to(device, false, true);
+    if (m_weights.threshold.defined()) {
+        w.threshold = m_weights.threshold.to(device, false, true);
+    }
+    return SaeModule(m_config, std::move(w));
+}
+
+SaeModule SaeModule::clone() const
+{
+    return to(m_weights.wEnc.device());
+}
+
+SaeModule SaeModule::foldInputScale(double scale) const
+{
+    SaeModule folded = clone();
+    SaeWeights &w = folded.m_weights;
+    w.wEnc.mul_(scale);
+    w.wDec.div_(scale);
+    w.bDec.div_(scale);
+    return folded;
+}
+
+SaeModule SaeModule::foldDecoderNorms() const
+{
+    SaeModule folded = clone();
+    SaeWeights &w = folded.m_weights;
+    // A dead latent can have a zero decoder row; leave it as it is rather than divide by zero.
+    at::Tensor norms = w.wDec.norm(2, {1});
+    norms = at::where(norms > 0, norms, at::ones_like(norms));
+    w.wEnc.mul_(norms.unsqueeze(0));
+    w.bEnc.mul_(norms);
+    w.wDec.div_(norms.unsqueeze(1));
+    if (w.threshold.defined()) {
+        w.threshold.mul_(norms);
+    }
+    return folded;
+}
+
+}  // namespace gyrus::gpu::detail

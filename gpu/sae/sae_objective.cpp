@@ -1,0 +1,176 @@
+#include "gpu/detail/sae_objective.h"
+
+#include <algorithm>
+
+namespace gyrus::gpu::detail {
+
+namespace {
+
+// a·b with the operands cast to `type` (bf16/fp16 on the GPU) and the result back in float32.
+at::Tensor mm(const at::Tensor &a, const at::Tensor &b, at::ScalarType type)
+{
+    if (type == at::kFloat) {
+        return at::mm(a, b);
+    }
+    return at::mm(a.to(type), b.to(type)).to(at::kFloat);
+}
+
+// BatchTopK selection: the k·B largest entries of relu(pre) over the whole batch. A per-row
+// top-(4k) first keeps the global selection to B·4k candidates instead of B·n; it is exact
+// unless a row has all of its candidates selected, in which case the full selection runs.
+at::Tensor batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *smallestKept)
+{
+    const int64_t rows = activations.size(0);
+    const int64_t n = activations.size(1);
+    const int64_t keep = std::min(k * rows, rows * n);
+    const int64_t capacity = std::min<int64_t>(n, 4 * k);
+    at::Tensor flatValues;
+    at::Tensor flatIndices;
+    if (capacity < n) {
+        const auto [rowValues, rowIndices] = at::topk(activations, capacity, 1, true, false);
+        const auto [values, positions] = at::topk(rowValues.reshape({-1}), keep, 0, true, false);
+        const at::Tensor rowOf = at::div(positions, capacity, "floor");
+        const at::Tensor perRow = at::bincount(rowOf, {}, rows);
+        if (perRow.max().item<int64_t>() < capacity) {
+            flatValues = values;
+            flatIndices = rowOf * n + rowIndices.reshape({-1}).index_select(0, positions);
+        }
+    }
+    if (!flatValues.defined()) {
+        std::tie(flatValues, flatIndices) =
+                at::topk(activations.reshape({-1}), keep, 0, true, false);
+    }
+    const at::Tensor positive = flatValues > 0;
+    *smallestKept = at::where(positive, flatValues, at::full_like(flatValues, INFINITY)).min();
+    return at::zeros_like(activations)
+            .reshape({-1})
+            .scatter_(0, flatIndices, flatValues)
+            .view_as(activations);
+}
+
+}  // namespace
+
+SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
+                                 const SaeLossSettings &settings, bool withGradients)
+{
+    const SaeConfig &config = module.config();
+    const SaeWeights &w = module.weights();
+    const at::ScalarType type = settings.matmulType;
+    const double batch = static_cast<double>(x.size(0));
+    SaeStepResult result;
+    SaeLossTerms &loss = result.loss;
+
+    const at::Tensor input = config.applyBDecToInput ? x - w.bDec : x;
+    const at::Tensor pre = mm(input, w.wEnc, type).add_(w.bEnc);
+    at::Tensor f;
+    at::Tensor active;  // where ∂f/∂pre = 1
+    switch (config.architecture) {
+        case SaeArchitecture::Relu:
+            f = at::relu(pre);
+            active = pre > 0;
+            break;
+        case SaeArchitecture::TopK: {
+            const auto [values, indices] = at::topk(at::relu(pre), config.k, 1, true, false);
+            f = at::zeros_like(pre).scatter_(1, indices, values);
+            active = f > 0;
+            break;
+        }
+        case SaeArchitecture::BatchTopK:
+            f = batchTopK(at::relu(pre), config.k, &loss.batchTopKMin);
+            active = f > 0;
+            break;
+        case SaeArchitecture::JumpRelu:
+            active = pre > w.threshold;
+            f = pre * active;
+            break;
+    }
+    const at::Tensor xHat = mm(f, w.wDec, type).add_(w.bDec);
+    const at::Tensor diff = xHat - x;
+    loss.mse = diff.square().sum(1).mean();
+    loss.variance = (x - x.mean(0)).square().sum(1).mean();
+    loss.fired = active.sum(0);
+    loss.l0 = active.sum(1).to(at::kFloat).mean();
+    loss.l1 = f.sum(1).mean();
+    loss.total = loss.mse.clone();
+
+    at::Tensor decoderNorms;
+    if (config.architecture == SaeArchitecture::Relu) {
+        decoderNorms = w.wDec.norm(2, {1});
+        loss.sparsity = at::mv(f, decoderNorms).mean();
+        loss.total = loss.total + settings.sparsityCoefficient * loss.sparsity;
+    } else if (config.architecture == SaeArchitecture::JumpRelu) {
+        loss.sparsity = loss.l0;
+        loss.total = loss.total + settings.sparsityCoefficient * loss.sparsity;
+    } else {
+        loss.sparsity = at::zeros({}, x.options());
+    }
+
+    // AuxK (Gao et al. 2024): the k_aux largest pre-activations among the dead latents model the
+    // residual x − x̂. Worked in the space of the dead latents only, so it costs nothing when
+    // there are none and little when there are few.
+    loss.auxK = at::zeros({}, x.options());
+    at::Tensor deadIndex;
+    at::Tensor auxCodes;
+    at::Tensor auxDiff;
+    at::Tensor auxVariance;
+    at::Tensor deadDecoder;
+    const bool topKFamily = config.architecture == SaeArchitecture::TopK ||
+                            config.architecture == SaeArchitecture::BatchTopK;
+    if (topKFamily && settings.auxKCoefficient > 0 && settings.deadMask.defined()) {
+        deadIndex = settings.deadMask.nonzero().reshape({-1});
+        const int64_t dead = deadIndex.size(0);
+        if (dead > 0) {
+            const int64_t kAux = std::min<int64_t>(std::max<int64_t>(settings.kAux, 1), dead);
+            const at::Tensor deadPre = at::relu(pre.index_select(1, deadIndex));
+            const auto [values, indices] = at::topk(deadPre, kAux, 1, true, false);
+            auxCodes = at::zeros_like(deadPre).scatter_(1, indices, values);
+            deadDecoder = w.wDec.index_select(0, deadIndex);
+            const at::Tensor residual = -diff;
+            auxDiff = mm(auxCodes, deadDecoder, type) - residual;
+            auxVariance = (residual - residual.mean(0)).square().sum(1).mean().clamp_min(1e-12);
+            loss.auxK = auxDiff.square().sum(1).mean() / auxVariance;
+            loss.total = loss.total + settings.auxKCoefficient * loss.auxK;
+        }
+    }
+    if (!withGradients) {
+        return result;
+    }
+
+    SaeGradients &g = result.gradients;
+    const at::Tensor dXHat = diff * (2.0 / batch);  // ∂(Σ_d diff² mean_b)/∂x̂
+    g.bDec = dXHat.sum(0);
+    g.wDec = mm(f.t(), dXHat, type);
+    at::Tensor dF = mm(dXHat, w.wDec.t(), type);
+    if (config.architecture == SaeArchitecture::Relu) {
+        const double lambda = settings.sparsityCoefficient;
+        dF.add_(decoderNorms.unsqueeze(0), lambda / batch);
+        // ∂(Σ_b Σ_i f_bi‖W_dec,i‖/B)/∂W_dec,i = (Σ_b f_bi/B)·W_dec,i/‖W_dec,i‖
+        const at::Tensor safeNorms = decoderNorms.clamp_min(1e-12);
+        g.wDec.add_(w.wDec * (f.sum(0) / safeNorms).unsqueeze(1), lambda / batch);
+    }
+    if (config.architecture == SaeArchitecture::JumpRelu) {
+        // Straight-through pseudo-derivatives with a rectangle kernel of width ε (Rajamanoharan
+        // et al. 2024): ∂f/∂θ = −(θ/ε)·K, ∂H/∂θ = −K/ε, K = 1[|pre − θ| < ε/2].
+        const double epsilon = settings.jumpReluBandwidth;
+        const at::Tensor kernel = ((pre - w.threshold).abs() < epsilon / 2).to(at::kFloat);
+        const at::Tensor fromF = (dF * kernel).sum(0) * (-w.threshold / epsilon);
+        const at::Tensor fromL0 =
+                kernel.sum(0) * (-settings.sparsityCoefficient / (epsilon * batch));
+        g.logThreshold = (fromF + fromL0) * w.threshold;
+    }
+    at::Tensor dPre = dF.mul_(active);
+    if (auxCodes.defined()) {
+        const at::Tensor dAux = auxDiff * (2.0 * settings.auxKCoefficient / batch) / auxVariance;
+        g.wDec.index_add_(0, deadIndex, mm(auxCodes.t(), dAux, type));
+        const at::Tensor dCodes = mm(dAux, deadDecoder.t(), type).mul_(auxCodes > 0);
+        dPre.index_add_(1, deadIndex, dCodes);
+    }
+    g.bEnc = dPre.sum(0);
+    g.wEnc = mm(input.t(), dPre, type);
+    if (config.applyBDecToInput) {
+        g.bDec.sub_(at::mv(w.wEnc, g.bEnc));
+    }
+    return result;
+}
+
+}  // namespace gyrus::gpu::detail

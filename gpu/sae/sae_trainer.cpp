@@ -1,0 +1,801 @@
+#include "gpu/sae/sae_trainer.h"
+
+#include "gpu/detail/activation_source.h"
+#include "gpu/detail/sae_objective.h"
+#include "gpu/detail/sae_trainer_state.h"
+#include "gpu/detail/safetensors_torch.h"
+#include "gpu/sae/sae_io.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace gyrus::gpu {
+
+namespace {
+
+constexpr int kDensityBins = 20;
+constexpr double kDenseThreshold = 0.1;
+const QString kStateFile = QStringLiteral("trainer_state.json");
+const QString kTensorsFile = QStringLiteral("trainer_state.safetensors");
+
+// Slots of SaeTrainerState::metricSums.
+enum MetricSlot : int64_t
+{
+    kLoss,
+    kMse,
+    kVariance,
+    kSquaredNorm,
+    kL0,
+    kL1,
+    kSparsity,
+    kAuxK,
+    kMetricSlots,
+};
+
+bool unitNormDecoder(SaeArchitecture architecture)
+{
+    return architecture != SaeArchitecture::Relu;
+}
+
+int64_t stepsOf(const SaeTrainingConfig &config)
+{
+    return std::max<int64_t>(1, config.totalTokens / std::max<int64_t>(1, config.batchSize));
+}
+
+double defaultLearningRate(const SaeTrainingConfig &config)
+{
+    if (config.learningRate > 0) {
+        return config.learningRate;
+    }
+    if (config.sae.architecture == SaeArchitecture::Relu) {
+        return 5e-5;  // Anthropic April 2024
+    }
+    return 2e-4 / std::sqrt(static_cast<double>(config.sae.dSae) / 16384.0);  // Gao et al.
+}
+
+int64_t deadWindowOf(const SaeTrainingConfig &config)
+{
+    if (config.deadWindowTokens > 0) {
+        return config.deadWindowTokens;
+    }
+    return std::min<int64_t>(10'000'000, std::max(config.batchSize, config.totalTokens / 10));
+}
+
+QJsonObject configToJson(const SaeTrainingConfig &c)
+{
+    QJsonObject o;
+    o[QStringLiteral("architecture")] = architectureName(c.sae.architecture);
+    o[QStringLiteral("d_in")] = static_cast<double>(c.sae.dIn);
+    o[QStringLiteral("d_sae")] = static_cast<double>(c.sae.dSae);
+    o[QStringLiteral("k")] = static_cast<double>(c.sae.k);
+    o[QStringLiteral("apply_b_dec_to_input")] = c.sae.applyBDecToInput;
+    o[QStringLiteral("hook_name")] = c.sae.hookName;
+    o[QStringLiteral("model_name")] = c.sae.modelName;
+    o[QStringLiteral("batch_size")] = static_cast<double>(c.batchSize);
+    o[QStringLiteral("total_tokens")] = static_cast<double>(c.totalTokens);
+    o[QStringLiteral("learning_rate")] = c.learningRate;
+    o[QStringLiteral("adam_beta1")] = c.adamBeta1;
+    o[QStringLiteral("adam_beta2")] = c.adamBeta2;
+    o[QStringLiteral("adam_epsilon")] = c.adamEpsilon;
+    o[QStringLiteral("weight_decay")] = c.weightDecay;
+    o[QStringLiteral("warmup_fraction")] = c.warmupFraction;
+    o[QStringLiteral("decay_fraction")] = c.decayFraction;
+    o[QStringLiteral("gradient_clip")] = c.gradientClip;
+    o[QStringLiteral("l1_coefficient")] = c.l1Coefficient;
+    o[QStringLiteral("l0_coefficient")] = c.l0Coefficient;
+    o[QStringLiteral("sparsity_warmup_fraction")] = c.sparsityWarmupFraction;
+    o[QStringLiteral("auxk_coefficient")] = c.auxKCoefficient;
+    o[QStringLiteral("k_aux")] = static_cast<double>(c.kAux);
+    o[QStringLiteral("jumprelu_bandwidth")] = c.jumpReluBandwidth;
+    o[QStringLiteral("jumprelu_init_threshold")] = c.jumpReluInitThreshold;
+    o[QStringLiteral("decoder_init_norm")] = c.decoderInitNorm;
+    o[QStringLiteral("batchtopk_threshold_start_fraction")] = c.batchTopKThresholdStartFraction;
+    o[QStringLiteral("batchtopk_threshold_beta")] = c.batchTopKThresholdBeta;
+    o[QStringLiteral("dead_window_tokens")] = static_cast<double>(c.deadWindowTokens);
+    o[QStringLiteral("normalisation_tokens")] = static_cast<double>(c.normalisationTokens);
+    // The seed as a string: a double cannot hold every 64-bit value.
+    o[QStringLiteral("seed")] = QString::number(c.seed);
+    o[QStringLiteral("device")] = c.device;
+    o[QStringLiteral("precision")] = static_cast<int>(c.precision);
+    o[QStringLiteral("metrics_every_steps")] = static_cast<double>(c.metricsEverySteps);
+    o[QStringLiteral("log_path")] = c.logPath;
+    return o;
+}
+
+SaeTrainingConfig configFromJson(const QJsonObject &o)
+{
+    SaeTrainingConfig c;
+    c.sae.architecture = architectureFromName(o[QStringLiteral("architecture")].toString())
+                                 .value_or(SaeArchitecture::Relu);
+    c.sae.dIn = static_cast<int64_t>(o[QStringLiteral("d_in")].toDouble());
+    c.sae.dSae = static_cast<int64_t>(o[QStringLiteral("d_sae")].toDouble());
+    c.sae.k = static_cast<int64_t>(o[QStringLiteral("k")].toDouble());
+    c.sae.applyBDecToInput = o[QStringLiteral("apply_b_dec_to_input")].toBool();
+    c.sae.hookName = o[QStringLiteral("hook_name")].toString();
+    c.sae.modelName = o[QStringLiteral("model_name")].toString();
+    c.batchSize = static_cast<int64_t>(o[QStringLiteral("batch_size")].toDouble());
+    c.totalTokens = static_cast<int64_t>(o[QStringLiteral("total_tokens")].toDouble());
+    c.learningRate = o[QStringLiteral("learning_rate")].toDouble();
+    c.adamBeta1 = o[QStringLiteral("adam_beta1")].toDouble();
+    c.adamBeta2 = o[QStringLiteral("adam_beta2")].toDouble();
+    c.adamEpsilon = o[QStringLiteral("adam_epsilon")].toDouble();
+    c.weightDecay = o[QStringLiteral("weight_decay")].toDouble();
+    c.warmupFraction = o[QStringLiteral("warmup_fraction")].toDouble();
+    c.decayFraction = o[QStringLiteral("decay_fraction")].toDouble();
+    c.gradientClip = o[QStringLiteral("gradient_clip")].toDouble();
+    c.l1Coefficient = o[QStringLiteral("l1_coefficient")].toDouble();
+    c.l0Coefficient = o[QStringLiteral("l0_coefficient")].toDouble();
+    c.sparsityWarmupFraction = o[QStringLiteral("sparsity_warmup_fraction")].toDouble();
+    c.auxKCoefficient = o[QStringLiteral("auxk_coefficient")].toDouble();
+    c.kAux = static_cast<int64_t>(o[QStringLiteral("k_aux")].toDouble());
+    c.jumpReluBandwidth = o[QStringLiteral("jumprelu_bandwidth")].toDouble();
+    c.jumpReluInitThreshold = o[QStringLiteral("jumprelu_init_threshold")].toDouble();
+    c.decoderInitNorm = o[QStringLiteral("decoder_init_norm")].toDouble();
+    c.batchTopKThresholdStartFraction =
+            o[QStringLiteral("batchtopk_threshold_start_fraction")].toDouble();
+    c.batchTopKThresholdBeta = o[QStringLiteral("batchtopk_threshold_beta")].toDouble();
+    c.deadWindowTokens = static_cast<int64_t>(o[QStringLiteral("dead_window_tokens")].toDouble());
+    c.normalisationTokens =
+            static_cast<int64_t>(o[QStringLiteral("normalisation_tokens")].toDouble());
+    c.seed = o[QStringLiteral("seed")].toString().toULongLong();
+    c.device = o[QStringLiteral("device")].toString();
+    c.precision = static_cast<SaePrecision>(o[QStringLiteral("precision")].toInt());
+    c.metricsEverySteps = static_cast<int64_t>(o[QStringLiteral("metrics_every_steps")].toDouble());
+    c.logPath = o[QStringLiteral("log_path")].toString();
+    return c;
+}
+
+Status checkConfig(const SaeTrainingConfig &c, int64_t sourceColumns)
+{
+    if (c.sae.dIn != sourceColumns) {
+        return Status::invalidInput(QStringLiteral("d_in is %1 but the activations have %2 columns")
+                                            .arg(c.sae.dIn)
+                                            .arg(sourceColumns));
+    }
+    if (c.sae.dSae < 1) {
+        return Status::invalidInput(QStringLiteral("d_sae must be at least 1"));
+    }
+    if (c.batchSize < 1 || c.totalTokens < 1) {
+        return Status::invalidInput(QStringLiteral("batch size and tokens must be positive"));
+    }
+    const bool topK = c.sae.architecture == SaeArchitecture::TopK ||
+                      c.sae.architecture == SaeArchitecture::BatchTopK;
+    if (topK && (c.sae.k < 1 || c.sae.k > c.sae.dSae)) {
+        return Status::invalidInput(
+                QStringLiteral("k = %1 must be in 1..d_sae (%2)").arg(c.sae.k).arg(c.sae.dSae));
+    }
+    if (c.decayFraction < 0 || c.decayFraction > 1 || c.warmupFraction < 0 ||
+        c.warmupFraction + c.decayFraction > 1 || c.sparsityWarmupFraction < 0 ||
+        c.sparsityWarmupFraction > 1) {
+        return Status::invalidInput(
+                QStringLiteral("warm-up and decay fractions must lie in 0..1 and not overlap"));
+    }
+    if (!(c.l1Coefficient >= 0) || !(c.l0Coefficient >= 0) || !(c.learningRate >= 0) ||
+        !(c.jumpReluBandwidth > 0) || !(c.jumpReluInitThreshold > 0)) {
+        return Status::invalidInput(QStringLiteral(
+                "coefficients and learning rate must be >= 0; JumpReLU bandwidth and initial "
+                "threshold > 0"));
+    }
+    if (c.device.startsWith(QLatin1String("cuda")) && !at::hasCUDA()) {
+        return Status::invalidInput(
+                QStringLiteral("device '%1' requested but this LibTorch has no CUDA device")
+                        .arg(c.device));
+    }
+    if (!c.device.startsWith(QLatin1String("cuda")) && c.device != QLatin1String("cpu")) {
+        return Status::invalidInput(
+                QStringLiteral("unknown device '%1' (cpu, cuda, cuda:N)").arg(c.device));
+    }
+    return Status::ok();
+}
+
+}  // namespace
+
+struct SaeTrainer::Impl
+{
+    SaeTrainingConfig config;
+    std::shared_ptr<detail::ActivationSource> source;
+    detail::SaeTrainerState state;
+    at::Device device = at::kCPU;
+    int64_t totalSteps = 1;
+    double baseLearningRate = 0;
+    int64_t deadWindow = 0;
+    std::function<void(const SaeTrainMetrics &)> callback;
+    SaeTrainMetrics latest;
+    SaeStepDiagnostics last;
+    at::Tensor lastNorm;  // 0-d, before clipping; read lazily (no host sync per step)
+    at::Tensor lastCoefficient;
+    QElapsedTimer clock;
+    int64_t tokensThisSession = 0;
+    double secondsBefore = 0;  // training time of earlier sessions (from the checkpoint)
+};
+
+SaeTrainer::SaeTrainer()
+    : m_impl(std::make_unique<Impl>())
+{}
+
+SaeTrainer::~SaeTrainer() = default;
+
+Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
+        const SaeTrainingConfig &configIn, std::shared_ptr<detail::ActivationSource> source)
+{
+    if (!source) {
+        return Status::invalidInput(QStringLiteral("no activation source"));
+    }
+    SaeTrainingConfig config = configIn;
+    if (config.sae.dIn == 0) {
+        config.sae.dIn = source->columns();
+    }
+    if (Status status = checkConfig(config, source->columns()); !status.isOk()) {
+        return status;
+    }
+    // The April recipe encodes x directly; the unit-norm architectures subtract b_dec first.
+    config.sae.applyBDecToInput = config.sae.architecture != SaeArchitecture::Relu;
+    std::unique_ptr<SaeTrainer> trainer(new SaeTrainer());
+    Impl &impl = *trainer->m_impl;
+    impl.config = config;
+    impl.source = std::move(source);
+    impl.device = at::Device(config.device.toStdString());
+    impl.totalSteps = stepsOf(config);
+    impl.baseLearningRate = defaultLearningRate(config);
+    impl.deadWindow = deadWindowOf(config);
+
+    // Input scale: E‖s·x‖ = √d_in (Anthropic April 2024), estimated before training; the
+    // source is rewound so training sees the data from the start.
+    const int64_t d = config.sae.dIn;
+    const int64_t n = config.sae.dSae;
+    const int64_t sampleRows =
+            std::clamp<int64_t>(config.normalisationTokens, 1, impl.source->rows());
+    Result<at::Tensor> sample = impl.source->next(sampleRows);
+    if (!sample) {
+        return sample.status();
+    }
+    impl.source->seek(0);
+    const double meanNorm = sample.value().norm(2, {1}).mean().item<double>();
+    if (!(meanNorm > 0)) {
+        return Status::invalidInput(
+                QStringLiteral("%1: the activations are all zero").arg(impl.source->describe()));
+    }
+    detail::SaeTrainerState &state = impl.state;
+    state.inputScale = std::sqrt(static_cast<double>(d)) / meanNorm;
+
+    // Initialisation (sae_sota.md §0): random decoder directions with a fixed norm, encoder =
+    // decoderᵀ, b_enc = 0, b_dec = 0 (ReLU) or the sample mean (architectures that subtract it).
+    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(config.seed);
+    const double initNorm = config.decoderInitNorm > 0
+                                    ? config.decoderInitNorm
+                                    : (unitNormDecoder(config.sae.architecture) ? 1.0 : 0.1);
+    at::Tensor wDec = at::randn({n, d}, generator, at::TensorOptions().dtype(at::kFloat));
+    wDec = wDec / wDec.norm(2, {1}, true) * initNorm;
+    detail::SaeWeights w;
+    w.wDec = wDec.to(impl.device);
+    w.wEnc = wDec.t().contiguous().to(impl.device);
+    w.bEnc = at::zeros({n}, w.wDec.options());
+    w.bDec = config.sae.applyBDecToInput
+                     ? (sample.value() * state.inputScale).mean(0).to(impl.device)
+                     : at::zeros({d}, w.wDec.options());
+    if (config.sae.architecture == SaeArchitecture::JumpRelu) {
+        w.threshold = at::full({n}, config.jumpReluInitThreshold, w.wDec.options());
+        state.logThreshold = w.threshold.log();
+    } else if (config.sae.architecture == SaeArchitecture::BatchTopK) {
+        w.threshold = at::zeros({n}, w.wDec.options());
+    }
+    state.module = detail::SaeModule(config.sae, std::move(w));
+    state.parameterNames = {"W_enc", "b_enc", "W_dec", "b_dec"};
+    if (state.logThreshold.defined()) {
+        state.parameterNames.emplace_back("log_threshold");
+    }
+    for (const at::Tensor &p : state.parameters()) {
+        state.adamFirstMoment.push_back(at::zeros_like(p));
+        state.adamSecondMoment.push_back(at::zeros_like(p));
+    }
+    const auto counters = at::TensorOptions().dtype(at::kLong).device(impl.device);
+    state.tokensSinceFired = at::zeros({n}, counters);
+    state.firedInWindow = at::zeros({n}, counters);
+    state.firedForExport = at::zeros({n}, counters);
+    state.batchTopKTheta = at::zeros({}, state.module.weights().wDec.options());
+    state.metricSums =
+            at::zeros({kMetricSlots}, at::TensorOptions().dtype(at::kDouble).device(impl.device));
+    if (!config.logPath.isEmpty()) {
+        QFile log(config.logPath);
+        if (!log.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: cannot write the training log").arg(config.logPath));
+        }
+    }
+    impl.clock.start();
+    return trainer;
+}
+
+double SaeTrainer::learningRateAt(int64_t step) const
+{
+    const Impl &impl = *m_impl;
+    const int64_t total = impl.totalSteps;
+    const auto warmup = static_cast<int64_t>(std::llround(impl.config.warmupFraction * total));
+    const auto decay = static_cast<int64_t>(std::llround(impl.config.decayFraction * total));
+    double factor = 1.0;
+    if (warmup > 0 && step < warmup) {
+        factor = static_cast<double>(step + 1) / static_cast<double>(warmup);
+    }
+    // Linear decay to zero over the last `decay` steps (not the first: seed bug §13.1).
+    const int64_t decayStart = total - decay;
+    if (decay > 0 && step >= decayStart) {
+        factor = std::min(factor, static_cast<double>(total - step) / static_cast<double>(decay));
+    }
+    return impl.baseLearningRate * factor;
+}
+
+double SaeTrainer::sparsityCoefficientAt(int64_t step) const
+{
+    const Impl &impl = *m_impl;
+    double coefficient = 0;
+    switch (impl.config.sae.architecture) {
+        case SaeArchitecture::Relu:
+            coefficient = impl.config.l1Coefficient;
+            break;
+        case SaeArchitecture::JumpRelu:
+            coefficient = impl.config.l0Coefficient;
+            break;
+        default:
+            return 0;
+    }
+    const double warmup = impl.config.sparsityWarmupFraction * static_cast<double>(impl.totalSteps);
+    if (warmup <= 0) {
+        return coefficient;
+    }
+    return coefficient * std::min(1.0, static_cast<double>(step) / warmup);
+}
+
+Status SaeTrainer::trainOneStep()
+{
+    Impl &impl = *m_impl;
+    detail::SaeTrainerState &state = impl.state;
+    const SaeTrainingConfig &config = impl.config;
+    const int64_t step = state.step;
+    Result<at::Tensor> batch = impl.source->next(config.batchSize);
+    if (!batch) {
+        return batch.status();
+    }
+    const at::Tensor x = batch.value().to(impl.device).mul_(state.inputScale);
+
+    detail::SaeLossSettings settings;
+    settings.sparsityCoefficient = sparsityCoefficientAt(step);
+    settings.auxKCoefficient = config.auxKCoefficient;
+    settings.kAux = config.kAux > 0 ? config.kAux : std::max<int64_t>(1, config.sae.dIn / 2);
+    settings.deadMask = state.tokensSinceFired >= impl.deadWindow;
+    settings.jumpReluBandwidth = config.jumpReluBandwidth;
+    if (impl.device.is_cuda()) {
+        settings.matmulType = config.precision == SaePrecision::BFloat16  ? at::kBFloat16
+                              : config.precision == SaePrecision::Float16 ? at::kHalf
+                                                                          : at::kFloat;
+    }
+    detail::SaeStepResult result =
+            detail::saeForwardBackward(state.module, x, settings, /*withGradients=*/true);
+    detail::SaeGradients &g = result.gradients;
+    const detail::SaeWeights &w = state.module.weights();
+
+    if (unitNormDecoder(config.sae.architecture)) {
+        // Remove the gradient component parallel to each (unit) decoder row: the step then moves
+        // along the sphere, and the renormalisation below only corrects second-order drift.
+        const at::Tensor unit = w.wDec / w.wDec.norm(2, {1}, true).clamp_min(1e-12);
+        g.wDec.sub_(unit * (g.wDec * unit).sum(1, true));
+    }
+    std::vector<at::Tensor> grads = {g.wEnc, g.bEnc, g.wDec, g.bDec};
+    if (state.logThreshold.defined()) {
+        grads.push_back(g.logThreshold);
+    }
+    at::Tensor squared = at::zeros({}, x.options());
+    for (const at::Tensor &grad : grads) {
+        squared = squared + grad.square().sum();
+    }
+    impl.lastNorm = squared.sqrt();
+    impl.lastCoefficient = at::ones({}, x.options());
+    if (config.gradientClip > 0) {
+        // As torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when above it.
+        impl.lastCoefficient = (config.gradientClip / (impl.lastNorm + 1e-6)).clamp_max(1.0);
+        for (at::Tensor &grad : grads) {
+            grad.mul_(impl.lastCoefficient);
+        }
+    }
+
+    // Adam (as torch.optim.Adam/AdamW, decoupled weight decay), fp32 master weights and moments.
+    const double lr = learningRateAt(step);
+    state.adamSteps += 1;
+    const double beta1 = config.adamBeta1;
+    const double beta2 = config.adamBeta2;
+    const double correction1 = 1.0 - std::pow(beta1, static_cast<double>(state.adamSteps));
+    const double correction2 = 1.0 - std::pow(beta2, static_cast<double>(state.adamSteps));
+    const std::vector<at::Tensor> params = state.parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+        at::Tensor p = params[i];
+        at::Tensor &m = state.adamFirstMoment[i];
+        at::Tensor &v = state.adamSecondMoment[i];
+        if (config.weightDecay > 0) {
+            p.mul_(1.0 - lr * config.weightDecay);
+        }
+        m.mul_(beta1).add_(grads[i], 1.0 - beta1);
+        v.mul_(beta2).addcmul_(grads[i], grads[i], 1.0 - beta2);
+        const at::Tensor denominator = (v.sqrt() / std::sqrt(correction2)).add_(config.adamEpsilon);
+        p.addcdiv_(m, denominator, -lr / correction1);
+    }
+    if (unitNormDecoder(config.sae.architecture)) {
+        w.wDec.div_(w.wDec.norm(2, {1}, true).clamp_min(1e-12));
+    }
+    if (state.logThreshold.defined()) {
+        w.threshold.copy_(state.logThreshold.exp());
+    }
+    if (config.sae.architecture == SaeArchitecture::BatchTopK &&
+        step >= static_cast<int64_t>(config.batchTopKThresholdStartFraction * impl.totalSteps)) {
+        // Inference threshold: running average of the smallest kept activation (dictionary_
+        // learning's BatchTopK trainer); batches that kept nothing positive leave it unchanged.
+        const at::Tensor smallest = result.loss.batchTopKMin;
+        const at::Tensor valid = at::isfinite(smallest);
+        const double beta = state.batchTopKThetaSet ? config.batchTopKThresholdBeta : 0.0;
+        state.batchTopKTheta.copy_(at::where(valid,
+                                             state.batchTopKTheta * beta + smallest * (1.0 - beta),
+                                             state.batchTopKTheta));
+        state.batchTopKThetaSet = true;
+        w.threshold.fill_(state.batchTopKTheta);
+    }
+
+    // Firing statistics, kept on the device.
+    const at::Tensor fired = result.loss.fired;
+    const int64_t rows = x.size(0);
+    state.tokensSinceFired.add_(rows).masked_fill_(fired > 0, 0);
+    state.firedInWindow.add_(fired);
+    state.tokensInWindow += rows;
+    if (step >= impl.totalSteps / 2) {
+        state.firedForExport.add_(fired);
+        state.tokensForExport += rows;
+    }
+    const detail::SaeLossTerms &loss = result.loss;
+    const at::Tensor terms =
+            at::stack({loss.total, loss.mse, loss.variance, x.square().sum(1).mean(), loss.l0,
+                       loss.l1, loss.sparsity, loss.auxK})
+                    .to(at::kDouble);
+    state.metricSums.add_(terms);
+    state.stepsInWindow += 1;
+    state.step += 1;
+    state.sourcePosition = impl.source->position();
+    impl.tokensThisSession += rows;
+    impl.last.step = step;
+    impl.last.learningRate = lr;
+    impl.last.sparsityCoefficient = settings.sparsityCoefficient;
+    impl.last.gradientNormBeforeClip = -1;  // filled lazily by lastStep()
+    return Status::ok();
+}
+
+SaeTrainMetrics SaeTrainer::collectMetrics()
+{
+    Impl &impl = *m_impl;
+    detail::SaeTrainerState &state = impl.state;
+    SaeTrainMetrics m;
+    m.step = state.step;
+    m.totalSteps = impl.totalSteps;
+    m.tokens = state.step * impl.config.batchSize;
+    const at::Tensor sums = state.metricSums.to(at::kCPU);
+    const double steps = static_cast<double>(std::max<int64_t>(1, state.stepsInWindow));
+    const double *s = sums.data_ptr<double>();
+    m.loss = s[kLoss] / steps;
+    m.mse = s[kMse] / steps;
+    m.normalizedMse = s[kSquaredNorm] > 0 ? s[kMse] / s[kSquaredNorm] : 0;
+    m.explainedVariance = s[kVariance] > 0 ? 1.0 - s[kMse] / s[kVariance] : 0;
+    m.l0 = s[kL0] / steps;
+    m.l1 = s[kL1] / steps;
+    m.sparsityLoss = s[kSparsity] / steps;
+    m.auxKLoss = s[kAuxK] / steps;
+    const double n = static_cast<double>(impl.config.sae.dSae);
+    m.deadFraction = (state.tokensSinceFired >= impl.deadWindow).sum().item<int64_t>() / n;
+    const at::Tensor density = state.firedInWindow.to(at::kDouble) /
+                               static_cast<double>(std::max<int64_t>(1, state.tokensInWindow));
+    m.denseFraction = (density > kDenseThreshold).sum().item<int64_t>() / n;
+    const at::Tensor logDensity = at::log10(density + 1e-10).clamp(m.histogramLow, m.histogramHigh);
+    const at::Tensor histogram =
+            at::histc(logDensity.to(at::kFloat), kDensityBins, m.histogramLow, m.histogramHigh)
+                    .to(at::kLong)
+                    .to(at::kCPU);
+    m.densityHistogram.assign(histogram.data_ptr<int64_t>(),
+                              histogram.data_ptr<int64_t>() + kDensityBins);
+    m.learningRate = impl.last.learningRate;
+    m.sparsityCoefficient = impl.last.sparsityCoefficient;
+    m.gradientNorm = impl.lastNorm.defined() ? impl.lastNorm.item<double>() : 0;
+    const double seconds = impl.clock.elapsed() / 1000.0;
+    m.tokensPerSecond = seconds > 0 ? impl.tokensThisSession / seconds : 0;
+    const double remaining =
+            static_cast<double>(impl.totalSteps - state.step) * impl.config.batchSize;
+    m.etaSeconds = m.tokensPerSecond > 0 ? remaining / m.tokensPerSecond : 0;
+
+    state.metricSums.zero_();
+    state.stepsInWindow = 0;
+    state.firedInWindow.zero_();
+    state.tokensInWindow = 0;
+    return m;
+}
+
+Status SaeTrainer::step(int64_t maxSteps)
+{
+    Impl &impl = *m_impl;
+    for (int64_t i = 0; i < maxSteps && !isFinished(); ++i) {
+        if (m_cancelled.load()) {
+            return Status::cancelled();
+        }
+        if (Status status = trainOneStep(); !status.isOk()) {
+            return status;
+        }
+        const int64_t every = std::max<int64_t>(1, impl.config.metricsEverySteps);
+        if (impl.state.step % every == 0 || isFinished()) {
+            impl.latest = collectMetrics();
+            if (!impl.config.logPath.isEmpty()) {
+                QJsonObject line;
+                line[QStringLiteral("step")] = static_cast<double>(impl.latest.step);
+                line[QStringLiteral("tokens")] = static_cast<double>(impl.latest.tokens);
+                line[QStringLiteral("loss")] = impl.latest.loss;
+                line[QStringLiteral("mse")] = impl.latest.mse;
+                line[QStringLiteral("normalized_mse")] = impl.latest.normalizedMse;
+                line[QStringLiteral("explained_variance")] = impl.latest.explainedVariance;
+                line[QStringLiteral("l0")] = impl.latest.l0;
+                line[QStringLiteral("l1")] = impl.latest.l1;
+                line[QStringLiteral("sparsity_loss")] = impl.latest.sparsityLoss;
+                line[QStringLiteral("auxk_loss")] = impl.latest.auxKLoss;
+                line[QStringLiteral("dead_fraction")] = impl.latest.deadFraction;
+                line[QStringLiteral("dense_fraction")] = impl.latest.denseFraction;
+                line[QStringLiteral("lr")] = impl.latest.learningRate;
+                line[QStringLiteral("sparsity_coefficient")] = impl.latest.sparsityCoefficient;
+                line[QStringLiteral("grad_norm")] = impl.latest.gradientNorm;
+                line[QStringLiteral("tokens_per_second")] = impl.latest.tokensPerSecond;
+                line[QStringLiteral("eta_seconds")] = impl.latest.etaSeconds;
+                QJsonArray histogram;
+                for (const int64_t count : impl.latest.densityHistogram) {
+                    histogram.append(static_cast<double>(count));
+                }
+                line[QStringLiteral("log10_density_histogram")] = histogram;
+                QFile log(impl.config.logPath);
+                if (!log.open(QIODevice::Append) ||
+                    log.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n') < 0) {
+                    return Status::invalidInput(QStringLiteral("%1: cannot append to the log")
+                                                        .arg(impl.config.logPath));
+                }
+            }
+            if (impl.callback) {
+                impl.callback(impl.latest);
+            }
+        }
+    }
+    return Status::ok();
+}
+
+bool SaeTrainer::isFinished() const
+{
+    return m_impl->state.step >= m_impl->totalSteps;
+}
+
+int64_t SaeTrainer::stepsDone() const
+{
+    return m_impl->state.step;
+}
+
+int64_t SaeTrainer::totalSteps() const
+{
+    return m_impl->totalSteps;
+}
+
+const SaeTrainingConfig &SaeTrainer::config() const
+{
+    return m_impl->config;
+}
+
+double SaeTrainer::inputScale() const
+{
+    return m_impl->state.inputScale;
+}
+
+void SaeTrainer::setMetricsCallback(std::function<void(const SaeTrainMetrics &)> callback)
+{
+    m_impl->callback = std::move(callback);
+}
+
+SaeTrainMetrics SaeTrainer::latestMetrics() const
+{
+    return m_impl->latest;
+}
+
+SaeStepDiagnostics SaeTrainer::lastStep() const
+{
+    SaeStepDiagnostics d = m_impl->last;
+    if (m_impl->lastNorm.defined()) {
+        d.gradientNormBeforeClip = m_impl->lastNorm.item<double>();
+        d.gradientNormAfterClip = (m_impl->lastNorm * m_impl->lastCoefficient).item<double>();
+    }
+    return d;
+}
+
+const detail::SaeTrainerState &SaeTrainer::state() const
+{
+    return m_impl->state;
+}
+
+std::shared_ptr<detail::SaeModule> SaeTrainer::exportModule() const
+{
+    const detail::SaeTrainerState &state = m_impl->state;
+    detail::SaeModule module = state.module.foldInputScale(state.inputScale);
+    if (module.config().architecture == SaeArchitecture::Relu) {
+        module = module.foldDecoderNorms();
+    }
+    return std::make_shared<detail::SaeModule>(module.to(at::kCPU));
+}
+
+Status SaeTrainer::exportSae(const QString &directory) const
+{
+    const detail::SaeTrainerState &state = m_impl->state;
+    SaeSaveExtras extras;
+    extras.trainedArchitecture = architectureName(m_impl->config.sae.architecture);
+    extras.foldedInputScale = state.inputScale;
+    extras.trainingTokens = state.step * m_impl->config.batchSize;
+    const at::Tensor density = (state.firedForExport.to(at::kDouble) /
+                                static_cast<double>(std::max<int64_t>(1, state.tokensForExport)))
+                                       .to(at::kFloat)
+                                       .to(at::kCPU)
+                                       .contiguous();
+    extras.featureDensity.assign(density.data_ptr<float>(),
+                                 density.data_ptr<float>() + density.numel());
+    return saveSae(*exportModule(), directory, extras);
+}
+
+Status SaeTrainer::saveCheckpoint(const QString &directory) const
+{
+    const Impl &impl = *m_impl;
+    const detail::SaeTrainerState &state = impl.state;
+    if (!QDir().mkpath(directory)) {
+        return Status::invalidInput(
+                QStringLiteral("%1: cannot create the directory").arg(directory));
+    }
+    std::vector<std::pair<std::string, at::Tensor>> tensors;
+    const std::vector<at::Tensor> params = state.parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+        tensors.emplace_back("param." + state.parameterNames[i], params[i]);
+        tensors.emplace_back("adam_m." + state.parameterNames[i], state.adamFirstMoment[i]);
+        tensors.emplace_back("adam_v." + state.parameterNames[i], state.adamSecondMoment[i]);
+    }
+    if (state.module.weights().threshold.defined()) {
+        tensors.emplace_back("threshold", state.module.weights().threshold);
+    }
+    tensors.emplace_back("tokens_since_fired", state.tokensSinceFired);
+    tensors.emplace_back("fired_in_window", state.firedInWindow);
+    tensors.emplace_back("fired_for_export", state.firedForExport);
+    tensors.emplace_back("batchtopk_theta", state.batchTopKTheta.reshape({1}));
+    // metric_sums is double (not a safetensors dtype here): its exact bits travel as int64.
+    tensors.emplace_back("metric_sums", state.metricSums.to(at::kCPU).view(at::kLong));
+    if (Status status = writeTensors(QDir(directory).filePath(kTensorsFile), tensors);
+        !status.isOk()) {
+        return status;
+    }
+    QJsonObject json;
+    json[QStringLiteral("config")] = configToJson(impl.config);
+    json[QStringLiteral("step")] = static_cast<double>(state.step);
+    json[QStringLiteral("adam_steps")] = static_cast<double>(state.adamSteps);
+    // Doubles as their bit patterns: the scale must come back exactly.
+    quint64 scaleBits = 0;
+    std::memcpy(&scaleBits, &state.inputScale, sizeof(scaleBits));
+    json[QStringLiteral("input_scale_bits")] = QString::number(scaleBits);
+    json[QStringLiteral("input_scale")] = state.inputScale;
+    json[QStringLiteral("tokens_in_window")] = static_cast<double>(state.tokensInWindow);
+    json[QStringLiteral("tokens_for_export")] = static_cast<double>(state.tokensForExport);
+    json[QStringLiteral("steps_in_window")] = static_cast<double>(state.stepsInWindow);
+    json[QStringLiteral("batchtopk_theta_set")] = state.batchTopKThetaSet;
+    json[QStringLiteral("source_position")] = static_cast<double>(state.sourcePosition);
+    json[QStringLiteral("training_seconds")] = impl.secondsBefore + impl.clock.elapsed() / 1000.0;
+    QSaveFile file(QDir(directory).filePath(kStateFile));
+    if (!file.open(QIODevice::WriteOnly)) {
+        return Status::invalidInput(QStringLiteral("%1: cannot write").arg(file.fileName()));
+    }
+    file.write(QJsonDocument(json).toJson(QJsonDocument::Indented));
+    if (!file.commit()) {
+        return Status::invalidInput(QStringLiteral("%1: cannot write").arg(file.fileName()));
+    }
+    return Status::ok();
+}
+
+Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
+        const QString &directory, std::shared_ptr<detail::ActivationSource> source)
+{
+    if (!source) {
+        return Status::invalidInput(QStringLiteral("no activation source"));
+    }
+    const QString statePath = QDir(directory).filePath(kStateFile);
+    QFile file(statePath);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Status::notFound(QStringLiteral("%1: no such file").arg(statePath));
+    }
+    QJsonParseError error;
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll(), &error).object();
+    if (error.error != QJsonParseError::NoError || !json.contains(QStringLiteral("config"))) {
+        return Status::invalidInput(QStringLiteral("%1: not a Gyrus trainer state").arg(statePath));
+    }
+    const SaeTrainingConfig config = configFromJson(json[QStringLiteral("config")].toObject());
+    if (Status status = checkConfig(config, source->columns()); !status.isOk()) {
+        return status.withContext(statePath);
+    }
+    const QString tensorsPath = QDir(directory).filePath(kTensorsFile);
+    Result<SafetensorsArchive> archive = SafetensorsArchive::open(tensorsPath);
+    if (!archive) {
+        return archive.status();
+    }
+    std::unique_ptr<SaeTrainer> trainer(new SaeTrainer());
+    Impl &impl = *trainer->m_impl;
+    impl.config = config;
+    impl.source = std::move(source);
+    impl.device = at::Device(config.device.toStdString());
+    impl.totalSteps = stepsOf(config);
+    impl.baseLearningRate = defaultLearningRate(config);
+    impl.deadWindow = deadWindowOf(config);
+    detail::SaeTrainerState &state = impl.state;
+    QStringList missing;
+    auto load = [&](const QString &name) {
+        if (!archive.value().contains(name)) {
+            missing.append(name);
+            return at::Tensor();
+        }
+        return tensorFromArchive(archive.value(), name).to(impl.device, false, true);
+    };
+    state.parameterNames = {"W_enc", "b_enc", "W_dec", "b_dec"};
+    if (config.sae.architecture == SaeArchitecture::JumpRelu) {
+        state.parameterNames.emplace_back("log_threshold");
+    }
+    std::vector<at::Tensor> params;
+    for (const std::string &name : state.parameterNames) {
+        const QString qname = QString::fromStdString(name);
+        params.push_back(load(QStringLiteral("param.") + qname));
+        state.adamFirstMoment.push_back(load(QStringLiteral("adam_m.") + qname));
+        state.adamSecondMoment.push_back(load(QStringLiteral("adam_v.") + qname));
+    }
+    detail::SaeWeights w{params[0], params[1], params[2], params[3], {}};
+    if (config.sae.architecture == SaeArchitecture::JumpRelu ||
+        config.sae.architecture == SaeArchitecture::BatchTopK) {
+        w.threshold = load(QStringLiteral("threshold"));
+    }
+    if (config.sae.architecture == SaeArchitecture::JumpRelu) {
+        state.logThreshold = params[4];
+    }
+    state.tokensSinceFired = load(QStringLiteral("tokens_since_fired"));
+    state.firedInWindow = load(QStringLiteral("fired_in_window"));
+    state.firedForExport = load(QStringLiteral("fired_for_export"));
+    const at::Tensor theta = load(QStringLiteral("batchtopk_theta"));
+    const at::Tensor sums = load(QStringLiteral("metric_sums"));
+    if (!missing.isEmpty()) {
+        return Status::invalidInput(QStringLiteral("%1: missing tensors: %2")
+                                            .arg(tensorsPath, missing.join(QStringLiteral(", "))));
+    }
+    state.batchTopKTheta = theta.reshape({});
+    state.metricSums = sums.to(at::kCPU).view(at::kDouble).to(impl.device);
+    state.module = detail::SaeModule(config.sae, std::move(w));
+    if (const QString problem = state.module.validate(); !problem.isEmpty()) {
+        return Status::invalidInput(QStringLiteral("%1: %2").arg(tensorsPath, problem));
+    }
+    state.step = static_cast<int64_t>(json[QStringLiteral("step")].toDouble());
+    state.adamSteps = static_cast<int64_t>(json[QStringLiteral("adam_steps")].toDouble());
+    const quint64 bits = json[QStringLiteral("input_scale_bits")].toString().toULongLong();
+    std::memcpy(&state.inputScale, &bits, sizeof(bits));
+    state.tokensInWindow =
+            static_cast<int64_t>(json[QStringLiteral("tokens_in_window")].toDouble());
+    state.tokensForExport =
+            static_cast<int64_t>(json[QStringLiteral("tokens_for_export")].toDouble());
+    state.stepsInWindow = static_cast<int64_t>(json[QStringLiteral("steps_in_window")].toDouble());
+    state.batchTopKThetaSet = json[QStringLiteral("batchtopk_theta_set")].toBool();
+    state.sourcePosition = static_cast<int64_t>(json[QStringLiteral("source_position")].toDouble());
+    impl.secondsBefore = json[QStringLiteral("training_seconds")].toDouble();
+    impl.source->seek(state.sourcePosition);
+    impl.clock.start();
+    return trainer;
+}
+
+}  // namespace gyrus::gpu

@@ -1,0 +1,135 @@
+#pragma once
+// SAE training that the engine drives slice by slice (ARCHITECTURE.md §3): create(), then step(n)
+// until isFinished(), with a metrics callback every N steps, checkpoint/resume that reproduce an
+// uninterrupted run bit for bit, and cancel(). Torch-free facade over gpu/detail/.
+
+#include "core/status.h"
+#include "gpu/sae/sae_config.h"
+
+#include <QString>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace gyrus::gpu {
+
+namespace detail {
+class ActivationSource;
+class SaeModule;
+struct SaeTrainerState;
+}  // namespace detail
+
+/// What the trainer reports every `metricsEverySteps` steps. Reconstruction numbers are in the
+/// normalised training units (E‖x‖ = √d_in) and are averages over the steps since the last
+/// report; densities are measured over the tokens since the last report.
+struct SaeTrainMetrics
+{
+    int64_t step = 0;  ///< steps done
+    int64_t totalSteps = 0;
+    int64_t tokens = 0;        ///< tokens trained on
+    double loss = 0;           ///< total loss (MSE + λ·sparsity + α·AuxK)
+    double mse = 0;            ///< Σ_d (x̂ − x)², mean over tokens
+    double normalizedMse = 0;  ///< Σ‖x − x̂‖² / Σ‖x‖² (Anthropic's normalised MSE)
+    double explainedVariance = 0;  ///< 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² (x̄: batch mean; = 1 − FVU)
+    double l0 = 0;             ///< mean active latents per token
+    double l1 = 0;             ///< mean Σ_i f_i per token
+    double sparsityLoss = 0;   ///< the unweighted sparsity term
+    double auxKLoss = 0;       ///< the unweighted AuxK term
+    double deadFraction = 0;   ///< latents silent for the dead window
+    double denseFraction = 0;  ///< latents active on more than 10% of tokens
+    double learningRate = 0;
+    double sparsityCoefficient = 0;
+    double gradientNorm = 0;  ///< before clipping, of the last step
+    double tokensPerSecond = 0;
+    double etaSeconds = 0;
+    /// Histogram of log10(density + 1e-10) over the latents: `densityBins` equal bins from
+    /// histogramLow to histogramHigh (a latent that never fired lands in the first bin).
+    std::vector<int64_t> densityHistogram;
+    double histogramLow = -10.0;
+    double histogramHigh = 0.0;
+};
+
+/// The schedule and clipping of one step, for tests and the UI.
+struct SaeStepDiagnostics
+{
+    int64_t step = -1;  ///< index of the step (0-based); -1 before the first
+    double learningRate = 0;
+    double sparsityCoefficient = 0;
+    double gradientNormBeforeClip = 0;
+    double gradientNormAfterClip = 0;
+};
+
+class SaeTrainer
+{
+public:
+    /// Checks the configuration against the source (d_in, sizes), estimates the input scale on
+    /// up to normalisationTokens rows and initialises the SAE (sae_sota.md §0, §1.1).
+    static Result<std::unique_ptr<SaeTrainer>> create(
+            const SaeTrainingConfig &config, std::shared_ptr<detail::ActivationSource> source);
+
+    /// Continues from a checkpoint written by saveCheckpoint(); `source` must serve the same
+    /// data (same rows, same shuffle seed) for the run to match an uninterrupted one.
+    static Result<std::unique_ptr<SaeTrainer>> resume(
+            const QString &checkpointDirectory, std::shared_ptr<detail::ActivationSource> source);
+
+    ~SaeTrainer();
+    SaeTrainer(const SaeTrainer &) = delete;
+    SaeTrainer &operator=(const SaeTrainer &) = delete;
+
+    /// Runs up to `maxSteps` steps (fewer at the end of training). Returns Cancelled when
+    /// cancel() was called (the state stays consistent: save or continue), or the error of a
+    /// failed read.
+    Status step(int64_t maxSteps);
+
+    /// Thread-safe: the running step() returns at the next step boundary.
+    void cancel() { m_cancelled.store(true); }
+
+    void clearCancel() { m_cancelled.store(false); }
+
+    bool isFinished() const;
+    int64_t stepsDone() const;
+    int64_t totalSteps() const;
+    const SaeTrainingConfig &config() const;
+
+    /// The scale s applied to inputs during training (s·x has E‖s·x‖ = √d_in).
+    double inputScale() const;
+
+    /// Called on the training thread every metricsEverySteps steps and after the last step.
+    void setMetricsCallback(std::function<void(const SaeTrainMetrics &)> callback);
+
+    /// The metrics of the last report (step 0 and zeros before any).
+    SaeTrainMetrics latestMetrics() const;
+
+    SaeStepDiagnostics lastStep() const;
+
+    /// The schedules as functions of the 0-based step index.
+    double learningRateAt(int64_t step) const;
+    double sparsityCoefficientAt(int64_t step) const;
+
+    /// Writes everything needed to resume (weights, Adam moments, counters, data position,
+    /// configuration) into `directory`.
+    Status saveCheckpoint(const QString &directory) const;
+
+    /// The inference SAE in raw input units (scale and, for ReLU, decoder norms folded).
+    std::shared_ptr<detail::SaeModule> exportModule() const;
+
+    /// exportModule() written in the SAELens layout, with sparsity.safetensors.
+    Status exportSae(const QString &directory) const;
+
+    /// The trainer's tensors (tests read the optimiser state through it).
+    const detail::SaeTrainerState &state() const;
+
+private:
+    SaeTrainer();
+    Status trainOneStep();
+    SaeTrainMetrics collectMetrics();
+
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+    std::atomic<bool> m_cancelled{false};
+};
+
+}  // namespace gyrus::gpu
