@@ -1,12 +1,15 @@
 // The Gyrus desktop application.
 
+#include "app/demo_assets.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
 #include "core/log_capture.h"
 #include "core/log_model.h"
 #include "core/logging.h"
 #include "core/version.h"
+#include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
+#include "widgets/model_panel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -63,7 +66,17 @@ int main(int argc, char *argv[])
             QStringLiteral("Keep window layout and preferences in this INI file instead of the "
                            "user's settings."),
             QStringLiteral("FILE"));
-    parser.addOptions({screenshot, resetLayout, settingsFile});
+    const QCommandLineOption model(
+            QStringLiteral("model"),
+            QStringLiteral("Load this Hugging Face model directory at start-up (default: the "
+                           "bundled demo model, when present)."),
+            QStringLiteral("DIR"));
+    const QCommandLineOption noModel(QStringLiteral("no-model"),
+                                     QStringLiteral("Start without loading a model."));
+    const QCommandLineOption device(QStringLiteral("device"),
+                                    QStringLiteral("Device for --model: cpu or cuda:N."),
+                                    QStringLiteral("DEVICE"), QStringLiteral("cpu"));
+    parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device});
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -76,16 +89,30 @@ int main(int argc, char *argv[])
                     ? std::make_unique<QSettings>(parser.value(settingsFile), QSettings::IniFormat)
                     : std::make_unique<QSettings>();
 
-    gyrus::app::MainWindow window(settings.get(), &logModel);
+    gyrus::gpu::configureThreads();
+    gyrus::gpu::TorchEngineClient engine;
+    gyrus::app::MainWindow window(settings.get(), &logModel, &engine);
+    window.modelPanel()->setDevices(gyrus::gpu::TorchEngineClient::availableDevices());
     if (!parser.isSet(resetLayout)) {
         window.restoreLayout();
     }
     window.show();
-    gyrus::gpu::configureThreads();
     logRuntime();
 
+    QString modelDir = parser.value(model);
+    if (modelDir.isEmpty() && !parser.isSet(noModel)) {
+        modelDir = gyrus::app::bundledDemoModel();
+    }
+    if (!modelDir.isEmpty()) {
+        window.modelPanel()->loadModel(modelDir);
+    }
     if (parser.isSet(screenshot)) {
-        gyrus::app::scheduleScreenshotAndQuit(&window, parser.value(screenshot));
+        if (modelDir.isEmpty()) {
+            gyrus::app::scheduleScreenshotAndQuit(&window, parser.value(screenshot));
+        } else {
+            // Shoot once the model is loaded, so the picture shows its card.
+            gyrus::app::scheduleScreenshotWhenIdle(&window, &engine, parser.value(screenshot));
+        }
     }
     return QApplication::exec();
 }

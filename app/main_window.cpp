@@ -1,11 +1,13 @@
 #include "app/main_window.h"
 
 #include "app/dock_catalog.h"
+#include "core/engine_client.h"
 #include "core/log_model.h"
 #include "core/logging.h"
 #include "core/version.h"
 #include "widgets/empty_state.h"
 #include "widgets/log_view.h"
+#include "widgets/model_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -25,12 +27,15 @@ namespace {
 constexpr int kLayoutVersion = 1;
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kRecentModelsKey = QStringLiteral("models/recent");
 }  // namespace
 
-MainWindow::MainWindow(QSettings *settings, LogModel *logModel, QWidget *parent)
+MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *engine,
+                       QWidget *parent)
     : QMainWindow(parent)
     , m_settings(settings)
     , m_engineStatus(new QLabel(this))
+    , m_engine(engine)
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(QStringLiteral("Gyrus ") + versionString());
@@ -49,6 +54,33 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, QWidget *parent)
     m_engineStatus->setText(tr("Engine: idle"));
     statusBar()->addPermanentWidget(m_engineStatus);
     statusBar()->showMessage(tr("Ready"));
+    connectEngine();
+}
+
+void MainWindow::connectEngine()
+{
+    if (!m_engine) {
+        return;
+    }
+    // "Engine: busy — load model" while work runs, so a slow job is never a mystery.
+    connect(m_engine, &EngineClient::started, this, [this](RequestId, const QString &what) {
+        m_engineStatus->setText(tr("Engine: %1 …").arg(what));
+    });
+    connect(m_engine, &EngineClient::idle, this,
+            [this] { m_engineStatus->setText(tr("Engine: idle")); });
+    connect(m_engine, &EngineClient::finished, this, [](RequestId id, const Status &status) {
+        if (!status.isOk() && status.code() != Status::Code::Cancelled) {
+            qCWarning(lcEngine).noquote()
+                    << QStringLiteral("request %1 failed: %2").arg(id).arg(status.message());
+        }
+    });
+    if (m_modelPanel && m_settings) {
+        m_modelPanel->setRecentModels(m_settings->value(kRecentModelsKey).toStringList());
+        connect(m_modelPanel, &widgets::ModelPanel::recentModelsChanged, this,
+                [this](const QStringList &paths) {
+                    m_settings->setValue(kRecentModelsKey, paths);
+                });
+    }
 }
 
 MainWindow::~MainWindow() = default;
@@ -75,6 +107,9 @@ void MainWindow::createDocks(LogModel *logModel)
         QWidget *content = nullptr;
         if (spec.objectName == QLatin1String("dock.log") && logModel) {
             content = new widgets::LogView(logModel, dockWidget);
+        } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
+            m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
+            content = m_modelPanel;
         } else {
             content = new widgets::EmptyState(spec.title, spec.emptyExplanation, dockWidget);
         }

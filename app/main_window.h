@@ -8,7 +8,12 @@ class QLabel;
 class QSettings;
 
 namespace gyrus {
+class EngineClient;
 class LogModel;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+class ModelPanel;
 }
 
 namespace gyrus::app {
@@ -19,9 +24,11 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    /// `settings` stores geometry and dock layout and must outlive the window; `logModel` feeds
-    /// the Log dock (may be null in tests).
-    MainWindow(QSettings *settings, gyrus::LogModel *logModel, QWidget *parent = nullptr);
+    /// `settings` stores geometry, dock layout and recent files and must outlive the window;
+    /// `logModel` feeds the Log dock; `engine` runs the model. Either may be null in tests (the
+    /// docks then show their empty state).
+    MainWindow(QSettings *settings, gyrus::LogModel *logModel, gyrus::EngineClient *engine,
+               QWidget *parent = nullptr);
     ~MainWindow() override;
 
     /// The dock with this objectName (see dockCatalog()), or null.
@@ -37,12 +44,16 @@ public:
 
     void setStatusMessage(const QString &text);
 
+    /// The Model dock's panel (null without an engine).
+    widgets::ModelPanel *modelPanel() const { return m_modelPanel; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
 
 private:
     void createDocks(gyrus::LogModel *logModel);
+    void connectEngine();
     void createMenus();
     void applyDefaultSizes();
 
@@ -50,6 +61,8 @@ private:
     QHash<QString, QDockWidget *> m_docks;
     QByteArray m_defaultState;
     QLabel *m_engineStatus;
+    gyrus::EngineClient *m_engine;
+    widgets::ModelPanel *m_modelPanel = nullptr;
     bool m_defaultSizesPending = false;
 };
 

@@ -1,5 +1,7 @@
 #include "app/screenshot.h"
 
+#include "core/engine_client.h"
+
 #include <QCoreApplication>
 #include <QPixmap>
 #include <QPointer>
@@ -7,6 +9,7 @@
 #include <QWidget>
 
 #include <cstdio>
+#include <memory>
 
 namespace gyrus::app {
 
@@ -29,6 +32,19 @@ void scheduleScreenshotAndQuit(QWidget *window, const QString &path, int delayMs
                      pixmap.width(), pixmap.height());
         QCoreApplication::exit(0);
     });
+}
+
+void scheduleScreenshotWhenIdle(QWidget *window, EngineClient *engine, const QString &path)
+{
+    auto shot = std::make_shared<bool>(false);
+    auto shootOnce = [window, path, shot] {
+        if (!*shot) {
+            *shot = true;
+            scheduleScreenshotAndQuit(window, path);
+        }
+    };
+    QObject::connect(engine, &EngineClient::idle, window, shootOnce);
+    QTimer::singleShot(120000, window, shootOnce);  // never hang on a stuck job
 }
 
 }  // namespace gyrus::app

@@ -19,6 +19,8 @@ const QList<Command> &registry()
             contrastCommand(),
             rdmCommand(),
             rsaCommand(),
+            lmEvalCommand(),
+            trainLmCommand(),
             promptsCommand(),
             tokenizerCommand(),
             infoCommand(),

@@ -10,6 +10,8 @@ Command envCommand();
 Command contrastCommand();
 Command rdmCommand();
 Command rsaCommand();
+Command lmEvalCommand();
+Command trainLmCommand();
 Command promptsCommand();
 Command tokenizerCommand();
 Command infoCommand();

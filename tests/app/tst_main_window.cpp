@@ -1,6 +1,8 @@
 #include "app/dock_catalog.h"
 #include "app/main_window.h"
 #include "core/log_model.h"
+#include "tests/support/fake_engine_client.h"
+#include "widgets/model_panel.h"
 
 #include <QDockWidget>
 #include <QMenu>
@@ -21,7 +23,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
         gyrus::LogModel log;
-        MainWindow window(&settings, &log);
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, &log, &engine);
 
         const QStringList expected = {
                 QStringLiteral("Model"),        QStringLiteral("Prompt sets"),
@@ -47,11 +50,31 @@ private Q_SLOTS:
         QCOMPARE(titles, expected);
     }
 
+    void modelDockDrivesTheEngineAndRemembersModels()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, nullptr, &engine);
+        gyrus::widgets::ModelPanel *panel = window.modelPanel();
+        QVERIFY(panel);
+        QCOMPARE(window.dock(QStringLiteral("dock.model"))->widget(), panel);
+        panel->loadModel(QStringLiteral("/models/demo"));
+        QTRY_COMPARE(engine.currentModel().name, QStringLiteral("demo"));
+        QTRY_COMPARE(settings.value(QStringLiteral("models/recent")).toStringList(),
+                     QStringList{QStringLiteral("/models/demo")});
+
+        // A second window (the next session) offers the same recent model.
+        gyrus::test::FakeEngineClient engine2;
+        MainWindow next(&settings, nullptr, &engine2);
+        QCOMPARE(next.modelPanel()->recentModels(), QStringList{QStringLiteral("/models/demo")});
+    }
+
     void toggleActionHidesAndShowsDock()
     {
         QTemporaryDir dir;
         QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
-        MainWindow window(&settings, nullptr);
+        MainWindow window(&settings, nullptr, nullptr);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QDockWidget *rsa = window.dock(QStringLiteral("dock.rsa"));
@@ -68,7 +91,7 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("gyrus.ini"));
         {
             QSettings settings(path, QSettings::IniFormat);
-            MainWindow window(&settings, nullptr);
+            MainWindow window(&settings, nullptr, nullptr);
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
             window.dock(QStringLiteral("dock.steering"))->hide();
@@ -77,7 +100,7 @@ private Q_SLOTS:
         }
         {
             QSettings settings(path, QSettings::IniFormat);
-            MainWindow window(&settings, nullptr);
+            MainWindow window(&settings, nullptr, nullptr);
             QVERIFY(window.restoreLayout());
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -97,12 +120,12 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("gyrus.ini"));
         {
             QSettings settings(path, QSettings::IniFormat);
-            MainWindow window(&settings, nullptr);
+            MainWindow window(&settings, nullptr, nullptr);
             QVERIFY(!window.restoreLayout());  // nothing saved yet
             settings.setValue(QStringLiteral("mainWindow/state"), QByteArray("not a dock state"));
         }
         QSettings settings(path, QSettings::IniFormat);
-        MainWindow window(&settings, nullptr);
+        MainWindow window(&settings, nullptr, nullptr);
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("dock layout")));
         QVERIFY(!window.restoreLayout());
         QVERIFY(!window.dock(QStringLiteral("dock.log"))->isHidden());

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "core/engine_client.h"
+
+#include <memory>
+
+namespace gyrus::gpu {
+
+/// The EngineClient of the real application: one worker thread ("gyrus-engine") owns the
+/// LanguageModel and every other torch object; they are created, used and destroyed there.
+/// Create and use the client on the GUI thread.
+class TorchEngineClient : public EngineClient
+{
+    Q_OBJECT
+public:
+    explicit TorchEngineClient(QObject *parent = nullptr);
+    ~TorchEngineClient() override;
+
+    RequestId loadModel(const ModelSpec &spec) override;
+    RequestId generate(const GenerateRequest &request) override;
+    void cancel(RequestId id) override;
+    void cancelAll() override;
+    ModelInfo currentModel() const override;
+
+    /// Devices a model can be loaded on: "cpu", then "cuda:N" for each CUDA device.
+    static QStringList availableDevices();
+
+private:
+    struct State;  // engine-thread state (the model)
+    std::shared_ptr<State> m_state;
+    JobRunner m_runner;
+    ModelInfo m_current;  // GUI thread copy of the loaded model's card
+};
+
+}  // namespace gyrus::gpu

@@ -1,0 +1,56 @@
+#include "gpu/engine/torch_errors.h"
+
+#include <c10/util/Exception.h>
+
+#include <new>
+
+namespace gyrus::gpu {
+
+namespace {
+
+const QString kOutOfMemoryAdvice = QStringLiteral(
+        "out of memory: try a smaller batch or context length, fewer SAE features, bfloat16, or "
+        "the CPU; then run the request again");
+
+bool looksLikeOutOfMemory(const QString &message)
+{
+    return message.contains(QLatin1String("out of memory"), Qt::CaseInsensitive) ||
+           message.contains(QLatin1String("can't allocate memory"), Qt::CaseInsensitive) ||
+           message.contains(QLatin1String("not enough memory"), Qt::CaseInsensitive);
+}
+
+// torch messages carry a multi-line C++ backtrace after the first line; users need the first.
+QString firstLine(const char *what)
+{
+    const QString text = QString::fromUtf8(what);
+    return text.section(QLatin1Char('\n'), 0, 0).trimmed();
+}
+
+}  // namespace
+
+Status statusFromException(std::exception_ptr error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::bad_alloc &) {
+        return Status::error(Status::Code::OutOfMemory, kOutOfMemoryAdvice);
+    } catch (const c10::Error &e) {
+        const QString message = firstLine(e.what_without_backtrace());
+        if (looksLikeOutOfMemory(message)) {
+            return Status::error(
+                    Status::Code::OutOfMemory,
+                    kOutOfMemoryAdvice + QStringLiteral(" (") + message + QStringLiteral(")"));
+        }
+        return Status::internal(QStringLiteral("torch: ") + message);
+    } catch (const std::exception &e) {
+        const QString message = firstLine(e.what());
+        if (looksLikeOutOfMemory(message)) {
+            return Status::error(Status::Code::OutOfMemory, kOutOfMemoryAdvice);
+        }
+        return Status::internal(message);
+    } catch (...) {
+        return Status::internal(QStringLiteral("unknown exception"));
+    }
+}
+
+}  // namespace gyrus::gpu
