@@ -42,6 +42,9 @@ struct RsaOptions
     /// Bootstrap resamples of the items for a percentile confidence interval; 0: none.
     int64_t bootstraps = 0;
     double ciLevel = 0.95;
+    /// Spearman/Pearson permutations as batched tensor gathers even on the CPU (the path a GPU
+    /// always takes; on the CPU a fused loop is faster). For tests and benchmarks.
+    bool batchedTensorPermutations = false;
 };
 
 /// Compares two RDMs over the same stimuli (same ids, same order). Inference follows seed

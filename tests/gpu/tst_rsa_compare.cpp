@@ -199,6 +199,30 @@ private Q_SLOTS:
         }
     }
 
+    void tensorAndHostPathsAgree()
+    {
+        // The batched gather (the GPU path) and the fused CPU loop compute the same null.
+        std::mt19937_64 rng(8);
+        const Rdm a = hubRdm(40, rng);
+        const Rdm b = hubRdm(40, rng);
+        for (RsaMethod method : {RsaMethod::Spearman, RsaMethod::Pearson}) {
+            gyrus::gpu::RsaOptions options;
+            options.method = method;
+            options.permutations = 300;
+            const auto host = gyrus::gpu::permutationNull(a, b, options);
+            options.batchedTensorPermutations = true;
+            const auto batched = gyrus::gpu::permutationNull(a, b, options);
+            QVERIFY(host.isOk() && batched.isOk());
+            for (size_t k = 0; k < host->size(); ++k) {
+                QVERIFY(std::abs((*host)[k] - (*batched)[k]) < 1e-12);
+            }
+            const auto viaHost = gyrus::gpu::compareRdms(a, b, options);
+            options.batchedTensorPermutations = false;
+            const auto viaTensors = gyrus::gpu::compareRdms(a, b, options);
+            QCOMPARE(viaHost->p, viaTensors->p);
+        }
+    }
+
     void permutationPValuesAreCalibrated()
     {
         // 300 independent pairs of hub-structured RDMs (no true relation), 199 permutations
