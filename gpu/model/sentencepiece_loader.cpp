@@ -57,6 +57,14 @@ const SentencepieceApi *loadModule(std::string *error)
 #else
     const int flags = RTLD_NOW | RTLD_LOCAL;  // two-level namespaces elsewhere: no clash
 #endif
+    // Already in the global namespace (an executable linked it): its protobuf references are
+    // bound to libtorch's libprotobuf, and loading the module would reuse that broken copy.
+    if (dlopen("libsentencepiece.so.0", RTLD_NOW | RTLD_NOLOAD) != nullptr) {
+        *error = "libsentencepiece is linked into this program; it must only be loaded through "
+                 "the gyrus_sentencepiece module (never link sentencepiece into an executable "
+                 "that links torch)";
+        return nullptr;
+    }
     QStringList tried;
     for (const QString &path : candidatePaths()) {
         if (!QFileInfo::exists(path)) {
