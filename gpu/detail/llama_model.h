@@ -113,6 +113,7 @@ private:
     LlamaWeights m_weights;
     at::Tensor m_ropeCos;  // [positions, head_dim], model dtype; grown on demand
     at::Tensor m_ropeSin;
+    at::Tensor m_ropeSinSigned;
 };
 
 }  // namespace gyrus::gpu::detail

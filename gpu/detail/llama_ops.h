@@ -17,6 +17,7 @@ struct RopeTables
 {
     at::Tensor cos;
     at::Tensor sin;
+    at::Tensor sinSigned;  ///< [-sin, sin] over the two halves: rotate_half's sign folded in
 };
 
 RopeTables ropeTables(const at::Tensor &positions, int headDim, double theta, double linearScale);
@@ -30,6 +31,11 @@ at::Tensor applyRope(const at::Tensor &x, const RopeTables &tables);
 /// last `tokens` keys belong to the queries (keys before them are the cached past).
 /// Returns [batch, tokens, heads * head_dim]. Query i sees keys 0 .. past + i.
 at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v);
+
+/// x @ weight^T for x [..., in] and weight [out, in] (nn.Linear without bias). A single row goes
+/// through a matrix-vector product: BLAS sgemm with one row is several times slower than sgemv,
+/// and one row is every decode step.
+at::Tensor project(const at::Tensor &x, const at::Tensor &weight);
 
 /// SwiGLU MLP: down(silu(gate(x)) * up(x)). Weights in nn.Linear layout [out, in].
 at::Tensor swiGluMlp(const at::Tensor &x, const at::Tensor &gate, const at::Tensor &up,

@@ -105,8 +105,8 @@ FloatTensor toFloatTensor(const at::Tensor &t)
     const at::Tensor host = t.to(at::kCPU, at::kFloat).contiguous();
     FloatTensor out;
     out.shape.assign(host.sizes().begin(), host.sizes().end());
-    out.values.resize(static_cast<size_t>(host.numel()));
-    std::memcpy(out.values.data(), host.data_ptr<float>(), out.values.size() * sizeof(float));
+    const float *data = host.data_ptr<float>();
+    out.values.assign(data, data + host.numel());
     return out;
 }
 

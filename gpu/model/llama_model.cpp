@@ -188,8 +188,10 @@ RopeTables LlamaModel::rope(int64_t first, int64_t tokens)
                            m_config.headDim(), m_config.ropeTheta, scale);
         m_ropeCos = tables.cos.to(dtype());
         m_ropeSin = tables.sin.to(dtype());
+        m_ropeSinSigned = tables.sinSigned.to(dtype());
     }
-    return {m_ropeCos.narrow(0, first, tokens), m_ropeSin.narrow(0, first, tokens)};
+    return {m_ropeCos.narrow(0, first, tokens), m_ropeSin.narrow(0, first, tokens),
+            m_ropeSinSigned.narrow(0, first, tokens)};
 }
 
 at::Tensor LlamaModel::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCache *cache,
@@ -235,16 +237,14 @@ at::Tensor LlamaModel::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCac
         x = hook(HookSite::ResidPre, l, x);
         const at::Tensor h = rmsNorm(x, w.inputNorm, m_config.rmsNormEps);
         const at::Tensor q =
-                applyRope(at::linear(h, w.qProj).view({batch, tokens, heads, headDim}), rot);
-        at::Tensor k =
-                applyRope(at::linear(h, w.kProj).view({batch, tokens, kvHeads, headDim}), rot)
-                        .transpose(1, 2);
-        at::Tensor v =
-                at::linear(h, w.vProj).view({batch, tokens, kvHeads, headDim}).transpose(1, 2);
+                applyRope(project(h, w.qProj).view({batch, tokens, heads, headDim}), rot);
+        at::Tensor k = applyRope(project(h, w.kProj).view({batch, tokens, kvHeads, headDim}), rot)
+                               .transpose(1, 2);
+        at::Tensor v = project(h, w.vProj).view({batch, tokens, kvHeads, headDim}).transpose(1, 2);
         if (cache) {
             std::tie(k, v) = cache->append(l, k, v);
         }
-        at::Tensor attnOut = at::linear(groupedQueryAttention(q, k, v), w.oProj);
+        at::Tensor attnOut = project(groupedQueryAttention(q, k, v), w.oProj);
         attnOut = hook(HookSite::AttnOut, l, std::move(attnOut));
         x = hook(HookSite::ResidMid, l, x + attnOut);
         at::Tensor mlpOut = swiGluMlp(rmsNorm(x, w.postNorm, m_config.rmsNormEps), w.gateProj,
@@ -270,7 +270,7 @@ at::Tensor LlamaModel::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCac
     if (logits == LogitsMode::Last && normed.size(1) != 1) {
         normed = normed.narrow(1, tokens - 1, 1);
     }
-    return at::linear(normed, m_weights.lmHead);
+    return project(normed, m_weights.lmHead);
 }
 
 }  // namespace gyrus::gpu::detail

@@ -1,0 +1,258 @@
+// bench_forward: prefill and KV-cached decode throughput of the Llama runtime on a demo-sized
+// random model, next to a plain-torch peer (forward_reference.py) run on the same checkpoint in
+// the same process tree; and the peak RSS of loading a checkpoint against its file size. JSON.
+
+#include "gpu/model/language_model.h"
+#include "gpu/model/random_llama.h"
+#include "gpu/runtime_info.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "bench_forward: %s\n", qPrintable(message));
+    return 1;
+}
+
+/// A field of /proc/self/status in bytes ("VmHWM", "VmRSS").
+qint64 procStatusBytes(const char *field)
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith(field)) {
+            const QList<QByteArray> parts = line.simplified().split(' ');
+            return parts.size() >= 2 ? parts[1].toLongLong() * 1024 : -1;
+        }
+    }
+    return -1;
+}
+
+/// Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is the load's.
+void resetPeakRss()
+{
+    QFile clear(QStringLiteral("/proc/self/clear_refs"));
+    if (clear.open(QIODevice::WriteOnly)) {
+        clear.write("5");
+    }
+}
+
+/// The ids forward_reference.py uses too: (i * 7919 + 13) mod (vocab - 3) + 3.
+std::vector<int> benchTokens(int64_t first, int64_t count, int vocab)
+{
+    std::vector<int> ids;
+    for (int64_t i = first; i < first + count; ++i) {
+        ids.push_back(static_cast<int>((i * 7919 + 13) % (vocab - 3) + 3));
+    }
+    return ids;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Prefill and decode tokens/s of the Llama runtime vs a plain-torch peer, as JSON."));
+    parser.addHelpOption();
+    auto option = [&](const char *name, const char *help, const char *value) {
+        QCommandLineOption o(QLatin1String(name), QLatin1String(help), QStringLiteral("N"),
+                             QLatin1String(value));
+        parser.addOption(o);
+        return o;
+    };
+    const QCommandLineOption batchOption = option("batch", "Prefill batch.", "8");
+    const QCommandLineOption tokensOption = option("tokens", "Prefill tokens per row.", "128");
+    const QCommandLineOption promptOption = option("decode-prompt", "Decode prompt tokens.", "16");
+    const QCommandLineOption decodeOption = option("decode-tokens", "Tokens to decode.", "128");
+    const QCommandLineOption repeatsOption = option("repeats", "Timed repeats per round.", "3");
+    const QCommandLineOption roundsOption =
+            option("rounds", "Rounds of ours then the peer's (best of all).", "3");
+    const QCommandLineOption python(QStringLiteral("python"), QStringLiteral("Peer interpreter."),
+                                    QStringLiteral("PATH"), QStringLiteral("/usr/bin/python3"));
+    const QCommandLineOption noPeer(QStringLiteral("no-peer"), QStringLiteral("Skip the peer."));
+    parser.addOptions({python, noPeer});
+    parser.process(app);
+    const int batch = parser.value(batchOption).toInt();
+    const int tokens = parser.value(tokensOption).toInt();
+    const int promptLength = parser.value(promptOption).toInt();
+    const int decodeTokens = parser.value(decodeOption).toInt();
+    const int repeats = std::max(1, parser.value(repeatsOption).toInt());
+    const int rounds = std::max(1, parser.value(roundsOption).toInt());
+
+    // The demo size of the brief: d=256, 6 layers, 8 heads over 2 KV heads, ffn 704, vocab 4096.
+    gyrus::gpu::ModelConfig config;
+    config.hiddenSize = 256;
+    config.numHiddenLayers = 6;
+    config.numAttentionHeads = 8;
+    config.numKeyValueHeads = 2;
+    config.intermediateSize = 704;
+    config.vocabSize = 4096;
+    config.maxPositionEmbeddings = 1024;
+    QTemporaryDir dir;
+    if (!dir.isValid()) {
+        return fail(QStringLiteral("no temporary directory"));
+    }
+    if (gyrus::Status s = gyrus::gpu::writeRandomLlama(dir.path(), config, 7); !s.isOk()) {
+        return fail(s.message());
+    }
+    const qint64 fileBytes = QFileInfo(dir.filePath(QStringLiteral("model.safetensors"))).size();
+
+    const gyrus::gpu::RuntimeInfo runtime = gyrus::gpu::runtimeInfo();
+    resetPeakRss();
+    const qint64 rssBefore = procStatusBytes("VmRSS");
+    auto loaded = gyrus::gpu::LanguageModel::load(dir.path());
+    if (!loaded) {
+        return fail(loaded.status().message());
+    }
+    const qint64 peakDuringLoad = procStatusBytes("VmHWM") - rssBefore;
+    const gyrus::gpu::LanguageModel &model = *loaded.value();
+
+    // Prefill: batch x tokens, logits for every position (what the peer computes too).
+    std::vector<std::vector<int>> rows;
+    for (int b = 0; b < batch; ++b) {
+        rows.push_back(benchTokens(int64_t(b) * tokens, tokens, config.vocabSize));
+    }
+    if (!model.forwardBatch({benchTokens(0, 8, config.vocabSize)})) {
+        return fail(QStringLiteral("warm-up forward failed"));
+    }
+    // Decode: batch 1, greedy, KV cache; the time includes the prompt's prefill, as the peer's.
+    gyrus::gpu::GenerateOptions greedy;
+    greedy.maxNewTokens = decodeTokens;
+    greedy.stopAtEos = false;
+    const std::vector<int> prompt = benchTokens(0, promptLength, config.vocabSize);
+    gyrus::gpu::GenerateOptions warm = greedy;
+    warm.maxNewTokens = 4;
+    (void)model.generateFromTokens(prompt, warm);
+    double prefillSeconds = 1e30;
+    double decodeSeconds = 1e30;
+    std::vector<int> generated;
+    auto measure = [&]() -> gyrus::Status {
+        for (int r = 0; r < repeats; ++r) {
+            const auto start = Clock::now();
+            const auto out = model.forwardBatch(rows);
+            prefillSeconds = std::min(prefillSeconds, secondsSince(start));
+            if (!out) {
+                return out.status();
+            }
+        }
+        for (int r = 0; r < repeats; ++r) {
+            const auto start = Clock::now();
+            const auto out = model.generateFromTokens(prompt, greedy);
+            decodeSeconds = std::min(decodeSeconds, secondsSince(start));
+            if (!out) {
+                return out.status();
+            }
+            generated = out->tokens;
+        }
+        return gyrus::Status::ok();
+    };
+    // Rounds alternate ours and the peer's; each side keeps its best time, so a burst of load on
+    // a shared machine does not decide the ratio.
+    QJsonObject ref;
+    double refPrefill = 0.0;
+    double refDecode = 0.0;
+    for (int round = 0; round < rounds; ++round) {
+        if (gyrus::Status s = measure(); !s.isOk()) {
+            return fail(s.message());
+        }
+        if (parser.isSet(noPeer)) {
+            continue;
+        }
+        QProcess peer;
+        peer.start(parser.value(python),
+                   {QStringLiteral(GYRUS_FORWARD_REFERENCE), QStringLiteral("--model"), dir.path(),
+                    QStringLiteral("--batch"), QString::number(batch), QStringLiteral("--tokens"),
+                    QString::number(tokens), QStringLiteral("--decode-prompt"),
+                    QString::number(promptLength), QStringLiteral("--decode-tokens"),
+                    QString::number(decodeTokens), QStringLiteral("--threads"),
+                    QString::number(runtime.intraOpThreads), QStringLiteral("--repeats"),
+                    QString::number(repeats)});
+        if (!peer.waitForFinished(-1) || peer.exitCode() != 0) {
+            return fail(QStringLiteral("peer failed: ") +
+                        QString::fromUtf8(peer.readAllStandardError()));
+        }
+        ref = QJsonDocument::fromJson(peer.readAllStandardOutput()).object();
+        refPrefill = std::max(refPrefill, ref[QStringLiteral("prefill_tokens_per_s")].toDouble());
+        refDecode = std::max(refDecode, ref[QStringLiteral("decode_tokens_per_s")].toDouble());
+    }
+
+    const double prefillRate = double(batch) * tokens / prefillSeconds;
+    const double decodeRate = decodeTokens / decodeSeconds;
+    QJsonObject json;
+    json[QStringLiteral("torch")] = runtime.torchVersion;
+    json[QStringLiteral("blas")] = runtime.blasLibrary;
+    json[QStringLiteral("threads")] = runtime.intraOpThreads;
+    json[QStringLiteral("rounds")] = rounds;
+    json[QStringLiteral("repeats")] = repeats;
+    const gyrus::gpu::ModelInfo info = model.info();
+    json[QStringLiteral("model")] = QJsonObject{{QStringLiteral("d_model"), info.dModel},
+                                                {QStringLiteral("layers"), info.layers},
+                                                {QStringLiteral("heads"), info.heads},
+                                                {QStringLiteral("kv_heads"), info.kvHeads},
+                                                {QStringLiteral("ffn"), info.ffn},
+                                                {QStringLiteral("vocab"), info.vocab},
+                                                {QStringLiteral("parameters"), info.parameters}};
+    QJsonObject prefill{{QStringLiteral("batch"), batch},
+                        {QStringLiteral("tokens"), tokens},
+                        {QStringLiteral("gyrus_seconds"), prefillSeconds},
+                        {QStringLiteral("gyrus_tokens_per_s"), prefillRate}};
+    QJsonObject decode{{QStringLiteral("prompt_tokens"), promptLength},
+                       {QStringLiteral("new_tokens"), decodeTokens},
+                       {QStringLiteral("gyrus_seconds"), decodeSeconds},
+                       {QStringLiteral("gyrus_tokens_per_s"), decodeRate}};
+    json[QStringLiteral("load")] = QJsonObject{
+            {QStringLiteral("file_bytes"), fileBytes},
+            {QStringLiteral("peak_rss_increase_bytes"), peakDuringLoad},
+            {QStringLiteral("peak_rss_over_file_size"), double(peakDuringLoad) / fileBytes}};
+
+    bool meets = true;
+    if (!parser.isSet(noPeer)) {
+        prefill[QStringLiteral("reference_tokens_per_s")] = refPrefill;
+        prefill[QStringLiteral("ratio")] = prefillRate / refPrefill;
+        decode[QStringLiteral("reference_tokens_per_s")] = refDecode;
+        decode[QStringLiteral("ratio")] = decodeRate / refDecode;
+        std::vector<int> refTokens;
+        for (const QJsonValue &id : ref[QStringLiteral("greedy_tokens")].toArray()) {
+            refTokens.push_back(id.toInt());
+        }
+        // Both sides decode the same checkpoint greedily: the same tokens, or a maths bug.
+        json[QStringLiteral("greedy_tokens_match_reference")] = refTokens == generated;
+        json[QStringLiteral("reference_torch")] = ref[QStringLiteral("torch")];
+        json[QStringLiteral("reference_threads")] = ref[QStringLiteral("threads")];
+        meets = prefillRate / refPrefill >= 1.0 && decodeRate / refDecode >= 1.5;
+        json[QStringLiteral("targets")] = QJsonObject{{QStringLiteral("prefill_ratio_min"), 1.0},
+                                                      {QStringLiteral("decode_ratio_min"), 1.5},
+                                                      {QStringLiteral("met"), meets}};
+    }
+    json[QStringLiteral("prefill")] = prefill;
+    json[QStringLiteral("decode")] = decode;
+    const QByteArray text = QJsonDocument(json).toJson(QJsonDocument::Indented);
+    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), stdout);
+    return 0;
+}
