@@ -3,10 +3,13 @@
 
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/model/safetensors.h"
 #include "gpu/model/tokenizer.h"
 
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -222,6 +225,49 @@ private Q_SLOTS:
         QVERIFY(cancelled.isOk());
         QCOMPARE(cancelled->stopReason, QStringLiteral("cancelled"));
         QCOMPARE(cancelled->tokens.size(), size_t(4));
+    }
+
+    void shardedCheckpointGivesTheSameLogits()
+    {
+        // Split model.safetensors into two shards with a Hugging Face index.
+        auto single = SafetensorsArchive::open(m_modelDir + QStringLiteral("/model.safetensors"));
+        QVERIFY(single.isOk());
+        const QString sharded = m_dir.filePath(QStringLiteral("sharded"));
+        QVERIFY(QDir().mkpath(sharded));
+        QList<TensorToWrite> shards[2];
+        QJsonObject weightMap;
+        const QStringList names = single->tensorNames();
+        for (int i = 0; i < names.size(); ++i) {
+            const TensorInfo info = *single->info(names[i]);
+            const int shard = i < names.size() / 2 ? 0 : 1;
+            shards[shard].append(TensorToWrite{
+                    info.name, info.dtype, info.shape,
+                    QByteArrayView(reinterpret_cast<const char *>(info.data), info.bytes)});
+            weightMap[info.name] = QStringLiteral("model-%1-of-00002.safetensors")
+                                           .arg(shard + 1, 5, 10, QLatin1Char('0'));
+        }
+        for (int shard = 0; shard < 2; ++shard) {
+            const QString file = sharded + QStringLiteral("/model-%1-of-00002.safetensors")
+                                                   .arg(shard + 1, 5, 10, QLatin1Char('0'));
+            QVERIFY(writeSafetensors(file, shards[shard]).isOk());
+        }
+        QFile index(sharded + QStringLiteral("/model.safetensors.index.json"));
+        QVERIFY(index.open(QIODevice::WriteOnly));
+        index.write(QJsonDocument(QJsonObject{{QStringLiteral("metadata"), QJsonObject()},
+                                              {QStringLiteral("weight_map"), weightMap}})
+                            .toJson());
+        index.close();
+        QVERIFY(QFile::copy(m_modelDir + QStringLiteral("/config.json"),
+                            sharded + QStringLiteral("/config.json")));
+        auto model = LanguageModel::load(sharded);
+        QVERIFY2(model.isOk(), qPrintable(model.status().message()));
+        const std::vector<int> tokens{1, 30, 31, 32, 33};
+        auto a = model.value()->forward(tokens);
+        auto b = m_model->forward(tokens);
+        QVERIFY(a.isOk() && b.isOk());
+        QCOMPARE(maxAbsDiff(a->logits, b->logits), 0.0);
+        QVERIFY(!model.value()->info().hasTokenizer);
+        QVERIFY(!model.value()->encode(QStringLiteral("fog")).isOk());
     }
 
     void badRequestsFailWithClearMessages()
