@@ -1,11 +1,14 @@
-# gyrus_link_protobuf_first(<target>) must be called on every executable that links gyrus_gpu,
-# before any other target_link_libraries() call on it.
+# gyrus_link_protobuf_first(<target>) is called on every executable that links gyrus_gpu, before
+# any other target_link_libraries() call on it.
 #
-# Why: libsentencepiece and libtorch's onnx_proto both use libprotobuf. Unless libprotobuf.so is
-# the first of them in the executable's load order, their static initialisers run against an
-# uninitialised protobuf and the process segfaults before main() (measured on Debian bookworm,
-# ARCHITECTURE.md §2). --no-as-needed keeps the linker from dropping it because the executable
-# itself uses no protobuf symbol.
+# Why: libtorch's onnx_proto uses the system libprotobuf (3.21). ARCHITECTURE.md §2 measured a
+# start-up segfault when libsentencepiece (which carries its own protobuf-lite 3.14) and libtorch
+# share a process unless libprotobuf.so loads first. That order alone turned out not to be enough:
+# the first tokenizer load then aborts on the version mismatch. So sentencepiece is no longer
+# linked into any executable; it lives in the gyrus_sentencepiece module, loaded with
+# RTLD_DEEPBIND (gpu/model/CMakeLists.txt, gpu/detail/sentencepiece_api.h). Keeping libprotobuf
+# first is still harmless and protects against a library that links sentencepiece directly.
+# --no-as-needed keeps the linker from dropping it, since the executable uses no protobuf symbol.
 function(gyrus_link_protobuf_first target)
     target_link_libraries(${target} PRIVATE "-Wl,--no-as-needed" "${GYRUS_PROTOBUF_LIBRARY}"
             "-Wl,--as-needed")
