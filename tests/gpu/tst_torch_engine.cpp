@@ -1,0 +1,211 @@
+// TorchEngineClient: the real engine thread with a small random-weight model.
+
+#include "gpu/engine/torch_engine_client.h"
+#include "gpu/engine/torch_errors.h"
+#include "gpu/model/random_llama.h"
+#include "tests/support/test_paths.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <c10/util/Exception.h>
+
+using namespace gyrus;
+
+namespace {
+
+Status statusOf(const QSignalSpy &spy, RequestId id)
+{
+    for (const QList<QVariant> &args : spy) {
+        if (args.at(0).value<RequestId>() == id) {
+            return args.at(1).value<Status>();
+        }
+    }
+    return Status::internal(QStringLiteral("no finished signal"));
+}
+
+bool hasFinished(const QSignalSpy &spy, RequestId id)
+{
+    for (const QList<QVariant> &args : spy) {
+        if (args.at(0).value<RequestId>() == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+QString streamedText(const QSignalSpy &tokens, RequestId id)
+{
+    QString text;
+    for (const QList<QVariant> &args : tokens) {
+        if (args.at(0).value<RequestId>() == id) {
+            text += args.at(1).toString();
+        }
+    }
+    return text;
+}
+
+}  // namespace
+
+class TestTorchEngine : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString m_model;
+
+private Q_SLOTS:
+
+    void initTestCase()
+    {
+        gpu::ModelConfig config;
+        config.hiddenSize = 64;
+        config.numHiddenLayers = 2;
+        config.numAttentionHeads = 4;
+        config.numKeyValueHeads = 2;
+        config.intermediateSize = 128;
+        config.vocabSize = 4096;  // the demo tokenizer's
+        config.tieWordEmbeddings = true;
+        m_model = m_dir.filePath(QStringLiteral("tiny"));
+        QVERIFY(gpu::writeRandomLlama(m_model, config, 11).isOk());
+        QVERIFY(QFile::copy(
+                test::sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")),
+                m_model + QStringLiteral("/tokenizer.model")));
+    }
+
+    void loadsOnTheEngineThreadAndReportsTheCard()
+    {
+        gpu::TorchEngineClient engine;
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        const RequestId id = engine.loadModel(
+                ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 30000);
+        QVERIFY2(statusOf(finished, id).isOk(), qPrintable(statusOf(finished, id).message()));
+        QCOMPARE(loaded.count(), 1);
+        const auto card = loaded.at(0).at(1).value<ModelInfo>();
+        QCOMPARE(card.name, QStringLiteral("tiny"));
+        QCOMPARE(card.layers, 2);
+        QCOMPARE(card.dModel, 64);
+        QCOMPARE(card.kvHeads, 2);
+        QCOMPARE(card.vocabSize, 4096);
+        QVERIFY(card.parameters > 0);
+        QVERIFY(card.hookNames.contains(QStringLiteral("blocks.1.hook_resid_post")));
+        QTRY_COMPARE(engine.currentModel().name, QStringLiteral("tiny"));
+    }
+
+    void failedLoadKeepsTheCurrentModel()
+    {
+        gpu::TorchEngineClient engine;
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        const RequestId good = engine.loadModel(
+                ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        const RequestId bad =
+                engine.loadModel(ModelSpec{m_dir.filePath(QStringLiteral("nowhere")),
+                                           QStringLiteral("cpu"), QStringLiteral("float32")});
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, bad), 30000);
+        // Same tag: the first load may have been superseded before it started; either way the
+        // failed one must not replace a loaded model.
+        const Status badStatus = statusOf(finished, bad);
+        QVERIFY(!badStatus.isOk());
+        QVERIFY2(badStatus.message().contains(QStringLiteral("nowhere")),
+                 qPrintable(badStatus.message()));
+        if (statusOf(finished, good).isOk()) {
+            QCOMPARE(engine.currentModel().name, QStringLiteral("tiny"));
+        }
+    }
+
+    void generateWithoutModelIsBadInput()
+    {
+        gpu::TorchEngineClient engine;
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        const RequestId id =
+                engine.generate(GenerateRequest{QStringLiteral("The jury"), 5, 0.0, 1.0, 0, 0});
+        QTRY_VERIFY(hasFinished(finished, id));
+        QCOMPARE(statusOf(finished, id).code(), Status::Code::InvalidInput);
+        QVERIFY(statusOf(finished, id).message().contains(QStringLiteral("no model")));
+    }
+
+    void greedyGenerationStreamsDeterministically()
+    {
+        gpu::TorchEngineClient engine;
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        QSignalSpy tokens(&engine, &EngineClient::tokenGenerated);
+        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        GenerateRequest request{QStringLiteral("The jury said"), 12, 0.0, 1.0, 0, 0};
+        const RequestId first = engine.generate(request);
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, first), 30000);
+        QVERIFY(statusOf(finished, first).isOk());
+        const RequestId second = engine.generate(request);
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, second), 30000);
+        const QString a = streamedText(tokens, first);
+        QVERIFY(!a.isEmpty());
+        QCOMPARE(streamedText(tokens, second), a);
+        // Tokens arrive one at a time, on this thread.
+        int firstCount = 0;
+        for (const QList<QVariant> &args : tokens) {
+            firstCount += args.at(0).value<RequestId>() == first ? 1 : 0;
+        }
+        QVERIFY(firstCount >= 2);
+    }
+
+    void cancelStopsGeneration()
+    {
+        gpu::TorchEngineClient engine;
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        QSignalSpy tokens(&engine, &EngineClient::tokenGenerated);
+        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        const RequestId id =
+                engine.generate(GenerateRequest{QStringLiteral("The"), 100000, 1.0, 1.0, 0, 3});
+        QTRY_VERIFY_WITH_TIMEOUT(tokens.count() >= 3, 30000);
+        engine.cancel(id);
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 10000);
+        QCOMPARE(statusOf(finished, id).code(), Status::Code::Cancelled);
+        QVERIFY(tokens.count() < 100000);
+    }
+
+    void destroyingWhileBusyShutsDownCleanly()
+    {
+        auto engine = std::make_unique<gpu::TorchEngineClient>();
+        QSignalSpy tokens(engine.get(), &EngineClient::tokenGenerated);
+        engine->loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        engine->generate(GenerateRequest{QStringLiteral("The"), 100000, 1.0, 1.0, 0, 3});
+        QTRY_VERIFY_WITH_TIMEOUT(tokens.count() >= 1, 30000);
+        QElapsedTimer clock;
+        clock.start();
+        engine.reset();  // cancels, frees the model on its thread, joins
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+    }
+
+    void torchErrorsBecomeActionableStatus()
+    {
+        auto capture = [](auto thrower) {
+            try {
+                thrower();
+            } catch (...) {
+                return gpu::statusFromException(std::current_exception());
+            }
+            return Status::ok();
+        };
+        const Status oom = capture([] {
+            TORCH_CHECK(
+                    false,
+                    "DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 bytes");
+        });
+        QCOMPARE(oom.code(), Status::Code::OutOfMemory);
+        QVERIFY(oom.message().contains(QStringLiteral("smaller batch")));
+        const Status shape = capture(
+                [] { TORCH_CHECK(false, "shape '[2, 3]' is invalid for input of size 5"); });
+        QCOMPARE(shape.code(), Status::Code::Internal);
+        QVERIFY(shape.message().startsWith(QStringLiteral("torch: shape")));
+        QVERIFY(!shape.message().contains(QLatin1Char('\n')));  // no C++ backtrace
+        const Status badAlloc = capture([] { throw std::bad_alloc(); });
+        QCOMPARE(badAlloc.code(), Status::Code::OutOfMemory);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTorchEngine)
+#include "tst_torch_engine.moc"
