@@ -102,8 +102,9 @@ public:
     /// The deepest layer any hook needs (HookPoint::depth); -1 when only hook_embed or nothing.
     int deepestLayer(int numLayers) const;
 
-    /// The captured activations, [batch, tokens, d] on the forward's device and in the model's
-    /// dtype; undefined when the site was never reached or not captured.
+    /// The activations captured by the most recently added capture at the site, [batch, tokens,
+    /// d] on the forward's device and in the model's dtype; undefined when the site was never
+    /// reached or not captured.
     at::Tensor captured(const HookPoint &point) const;
 
     /// Drops what was captured (keeps the hooks).

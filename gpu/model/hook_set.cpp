@@ -112,11 +112,12 @@ at::Tensor HookSet::captured(const HookPoint &point) const
     if (found == m_entries.end()) {
         return at::Tensor();
     }
-    for (const Entry &entry : found->second) {
-        if (entry.fn || entry.captures.empty()) {
+    const std::vector<Entry> &entries = found->second;
+    for (auto entry = entries.rbegin(); entry != entries.rend(); ++entry) {
+        if (entry->fn || entry->captures.empty()) {
             continue;
         }
-        return entry.captures.size() == 1 ? entry.captures.front() : at::cat(entry.captures, 1);
+        return entry->captures.size() == 1 ? entry->captures.front() : at::cat(entry->captures, 1);
     }
     return at::Tensor();
 }

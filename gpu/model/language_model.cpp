@@ -149,7 +149,9 @@ struct LanguageModel::Impl
                                 .arg(name)
                                 .arg(layers - 1));
             }
-            points.push_back(*point);
+            if (std::find(points.begin(), points.end(), *point) == points.end()) {
+                points.push_back(*point);
+            }
         }
         return points;
     }
@@ -279,9 +281,10 @@ Result<std::vector<int>> LanguageModel::encode(const QString &text, bool addBos)
 }
 
 Result<ForwardOutput> LanguageModel::forward(const std::vector<int> &tokens,
-                                             const ForwardOptions &options) const
+                                             const ForwardOptions &options,
+                                             const detail::HookSet *interventions) const
 {
-    Result<std::vector<ForwardOutput>> outputs = forwardBatch({tokens}, options);
+    Result<std::vector<ForwardOutput>> outputs = forwardBatch({tokens}, options, interventions);
     if (!outputs) {
         return outputs.status();
     }
@@ -289,7 +292,8 @@ Result<ForwardOutput> LanguageModel::forward(const std::vector<int> &tokens,
 }
 
 Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
-        const std::vector<std::vector<int>> &sequences, const ForwardOptions &options) const
+        const std::vector<std::vector<int>> &sequences, const ForwardOptions &options,
+        const detail::HookSet *interventions) const
 {
     if (sequences.empty()) {
         return Status::invalidInput(QStringLiteral("no sequences to run"));
@@ -315,11 +319,10 @@ Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
             int64_t *row = ids[b].data_ptr<int64_t>();
             std::copy(tokens.begin(), tokens.end(), row);
         }
-        detail::HookSet hooks;
+        detail::HookSet hooks = interventions ? *interventions : detail::HookSet();
+        hooks.clearCaptures();
         for (const detail::HookPoint &point : *points) {
-            if (!hooks.has(point)) {
-                hooks.capture(point);
-            }
+            hooks.capture(point);
         }
         const at::Tensor logits = m_impl->model->forward(
                 ids, &hooks, nullptr,

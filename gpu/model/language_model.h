@@ -133,13 +133,17 @@ public:
     Result<std::vector<int>> encode(const QString &text, bool addBos = true) const;
 
     /// Runs one sequence. Unknown hook names and out-of-range ids fail with InvalidInput.
+    /// `interventions` (may be null) run too; captures see the activations after them. Its own
+    /// captures are not filled (it is copied): ask for captures in `options`.
     Result<ForwardOutput> forward(const std::vector<int> &tokens,
-                                  const ForwardOptions &options = {}) const;
+                                  const ForwardOptions &options = {},
+                                  const detail::HookSet *interventions = nullptr) const;
 
     /// Runs several sequences as one right-padded batch; outputs are per sequence, cropped to
     /// its length, and equal those of separate forwards.
-    Result<std::vector<ForwardOutput>> forwardBatch(const std::vector<std::vector<int>> &sequences,
-                                                    const ForwardOptions &options = {}) const;
+    Result<std::vector<ForwardOutput>> forwardBatch(
+            const std::vector<std::vector<int>> &sequences, const ForwardOptions &options = {},
+            const detail::HookSet *interventions = nullptr) const;
 
     /// Generates a continuation of `prompt`, streaming each token to `callback`. `hooks` (may be
     /// null) stay active through prefill and every decode step.

@@ -1,6 +1,8 @@
 // The torch-free LanguageModel facade on a Hugging Face directory the test writes itself: random
 // weights (writeRandomLlama) and a tokenizer trained with the project's BPE trainer.
 
+#include "gpu/detail/hook_set.h"
+#include "gpu/detail/llama_model.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/model/safetensors.h"
@@ -8,11 +10,15 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <memory>
@@ -268,6 +274,78 @@ private Q_SLOTS:
         QCOMPARE(maxAbsDiff(a->logits, b->logits), 0.0);
         QVERIFY(!model.value()->info().hasTokenizer);
         QVERIFY(!model.value()->encode(QStringLiteral("fog")).isOk());
+    }
+
+    void weightsAreMappedNotCopied()
+    {
+        // fp32 on the CPU from an fp32 file: the embedding lives inside the file's mapping.
+        const QString file =
+                QFileInfo(m_modelDir + QStringLiteral("/model.safetensors")).canonicalFilePath();
+        auto inMapping = [&](const void *pointer) {
+            QFile maps(QStringLiteral("/proc/self/maps"));
+            if (!maps.open(QIODevice::ReadOnly)) {
+                return false;
+            }
+            const auto address = reinterpret_cast<quintptr>(pointer);
+            for (const QByteArray &line : maps.readAll().split('\n')) {
+                if (!line.endsWith(file.toUtf8())) {
+                    continue;
+                }
+                const QList<QByteArray> range = line.split(' ').front().split('-');
+                if (address >= range[0].toULongLong(nullptr, 16) &&
+                    address < range[1].toULongLong(nullptr, 16)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        QVERIFY(inMapping(m_model->tensorModel().weights().embed.data_ptr()));
+        QVERIFY(inMapping(m_model->tensorModel().weights().layers[1].downProj.data_ptr()));
+        LoadOptions bf16;
+        bf16.dtype = QStringLiteral("bf16");
+        auto converted = LanguageModel::load(m_modelDir, bf16);
+        QVERIFY(converted.isOk());
+        QVERIFY(!inMapping(converted.value()->tensorModel().weights().embed.data_ptr()));
+        QCOMPARE(converted.value()->info().weightBytes, m_model->info().weightBytes / 2);
+#if TORCH_VERSION_MAJOR < 2
+        LoadOptions fp16;
+        fp16.dtype = QStringLiteral("fp16");
+        auto refused = LanguageModel::load(m_modelDir, fp16);
+        QCOMPARE(refused.status().code(), Status::Code::InvalidInput);
+        QVERIFY(refused.status().message().contains(QStringLiteral("bf16")));
+#endif
+    }
+
+    void interventionsApplyToForwardAndCaptures()
+    {
+        const std::vector<int> tokens{1, 40, 41, 42, 43, 44};
+        const QString site = QStringLiteral("blocks.0.hook_resid_post");
+        ForwardOptions options;
+        options.captures = {site, QStringLiteral("blocks.1.hook_resid_pre")};
+        auto plain = m_model->forward(tokens, options);
+        QVERIFY(plain.isOk());
+        const at::Tensor steer = at::full({32}, 0.5f);
+        gpu::detail::HookSet hooks;
+        hooks.add(
+                *gpu::detail::HookPoint::parse(site, 2),
+                [&](const at::Tensor &x, const gpu::detail::HookContext &) { return x + steer; },
+                gpu::detail::PositionRange{3, 100});
+        auto steered = m_model->forward(tokens, options, &hooks);
+        QVERIFY(steered.isOk());
+        const FloatTensor &before = plain->activations.at(site);
+        const FloatTensor &after = steered->activations.at(site);
+        for (size_t t = 0; t < tokens.size(); ++t) {
+            for (size_t i = 0; i < 32; ++i) {
+                const float expected = before.values[t * 32 + i] + (t >= 3 ? 0.5f : 0.0f);
+                QVERIFY(std::abs(after.values[t * 32 + i] - expected) < 1e-5f);
+            }
+        }
+        QCOMPARE(maxAbsDiff(after,
+                            steered->activations.at(QStringLiteral("blocks.1.hook_resid_pre"))),
+                 0.0);
+        QVERIFY(maxAbsDiff(plain->logits, steered->logits) > 1e-3);
+        // The caller's set is copied, not filled or changed.
+        QVERIFY(!hooks.captured(*gpu::detail::HookPoint::parse(site, 2)).defined());
     }
 
     void badRequestsFailWithClearMessages()
