@@ -1,5 +1,6 @@
 #include "core/hdf5_reader.h"
 
+#include <QFile>
 #include <QFileInfo>
 
 #include <hdf5.h>
