@@ -6,23 +6,38 @@
 
 namespace gyrus::app {
 
+namespace {
+
+// `relative` under the installed data directory, then under the source tree.
+QString findBundled(const QString &installed, const QString &source, const QString &marker)
+{
+    const QString appDir = QCoreApplication::applicationDirPath();
+    for (const QString &candidate : {QDir(appDir).filePath(installed), source}) {
+        if (QFileInfo::exists(QDir(candidate).filePath(marker))) {
+            return QDir::cleanPath(candidate);
+        }
+    }
+    return QString();
+}
+
+}  // namespace
+
+QString bundledPromptSets()
+{
+    return findBundled(QStringLiteral("../share/gyrus/prompt-sets"),
+                       QStringLiteral(GYRUS_SOURCE_DIR "/datasets/prompt-sets"),
+                       QStringLiteral("."));
+}
+
 QString bundledDemoModel()
 {
     const QString fromEnvironment = qEnvironmentVariable("GYRUS_DEMO_MODEL");
     if (!fromEnvironment.isEmpty()) {
         return fromEnvironment;
     }
-    const QString appDir = QCoreApplication::applicationDirPath();
-    const QStringList candidates = {
-            QDir(appDir).filePath(QStringLiteral("../share/gyrus/demo/model")),
-            QStringLiteral(GYRUS_SOURCE_DIR "/datasets/demo/model"),
-    };
-    for (const QString &candidate : candidates) {
-        if (QFileInfo::exists(QDir(candidate).filePath(QStringLiteral("config.json")))) {
-            return QDir::cleanPath(candidate);
-        }
-    }
-    return QString();
+    return findBundled(QStringLiteral("../share/gyrus/demo/model"),
+                       QStringLiteral(GYRUS_SOURCE_DIR "/datasets/demo/model"),
+                       QStringLiteral("config.json"));
 }
 
 }  // namespace gyrus::app

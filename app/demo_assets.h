@@ -9,4 +9,7 @@ namespace gyrus::app {
 /// GYRUS_DEMO_MODEL in the environment overrides both.
 QString bundledDemoModel();
 
+/// The shipped prompt sets (datasets/prompt-sets), found the same way; empty when absent.
+QString bundledPromptSets();
+
 }  // namespace gyrus::app

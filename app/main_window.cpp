@@ -1,5 +1,6 @@
 #include "app/main_window.h"
 
+#include "app/demo_assets.h"
 #include "app/dock_catalog.h"
 #include "core/engine_client.h"
 #include "core/log_model.h"
@@ -8,6 +9,7 @@
 #include "widgets/empty_state.h"
 #include "widgets/log_view.h"
 #include "widgets/model_panel.h"
+#include "widgets/prompt_sets_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -107,6 +109,13 @@ void MainWindow::createDocks(LogModel *logModel)
         QWidget *content = nullptr;
         if (spec.objectName == QLatin1String("dock.log") && logModel) {
             content = new widgets::LogView(logModel, dockWidget);
+        } else if (spec.objectName == QLatin1String("dock.promptSets")) {
+            m_promptSetsPanel = new widgets::PromptSetsPanel(dockWidget);
+            const QString library = bundledPromptSets();
+            if (!library.isEmpty()) {
+                m_promptSetsPanel->setLibraryRoot(library);
+            }
+            content = m_promptSetsPanel;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;

@@ -14,7 +14,8 @@ class LogModel;
 
 namespace gyrus::widgets {
 class ModelPanel;
-}
+class PromptSetsPanel;
+}  // namespace gyrus::widgets
 
 namespace gyrus::app {
 
@@ -47,6 +48,9 @@ public:
     /// The Model dock's panel (null without an engine).
     widgets::ModelPanel *modelPanel() const { return m_modelPanel; }
 
+    /// The Prompt sets dock's panel.
+    widgets::PromptSetsPanel *promptSetsPanel() const { return m_promptSetsPanel; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
@@ -63,6 +67,7 @@ private:
     QLabel *m_engineStatus;
     gyrus::EngineClient *m_engine;
     widgets::ModelPanel *m_modelPanel = nullptr;
+    widgets::PromptSetsPanel *m_promptSetsPanel = nullptr;
     bool m_defaultSizesPending = false;
 };
 
