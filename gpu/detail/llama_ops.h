@@ -29,8 +29,10 @@ at::Tensor applyRope(const at::Tensor &x, const RopeTables &tables);
 /// Causal grouped-query attention over a key/value history.
 /// q: [batch, tokens, heads, head_dim] (rotated); k, v: [batch, kv_heads, keys, head_dim] where the
 /// last `tokens` keys belong to the queries (keys before them are the cached past).
-/// Returns [batch, tokens, heads * head_dim]. Query i sees keys 0 .. past + i.
-at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v);
+/// Returns [batch, tokens, heads * head_dim]. Query i sees keys 0 .. past + i; with a sliding
+/// window w > 0 (Mistral) only the last w of them, past + i - w < j <= past + i.
+at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                                 int64_t slidingWindow = 0);
 
 /// x @ weight^T for x [..., in] and weight [out, in] (nn.Linear without bias). A single row goes
 /// through a matrix-vector product: BLAS sgemm with one row is several times slower than sgemv,

@@ -232,6 +232,7 @@ at::Tensor LlamaModel::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCac
     const at::Tensor ids = hostIds.to(device());
     at::Tensor x = hook(HookSite::Embed, -1, at::embedding(m_weights.embed, ids));
     const RopeTables rot = lastLayer >= 0 ? rope(first, tokens) : RopeTables{};
+    const int64_t window = m_config.slidingWindow.value_or(0);
     for (int l = 0; l <= lastLayer; ++l) {
         const LlamaLayerWeights &w = m_weights.layers[static_cast<size_t>(l)];
         x = hook(HookSite::ResidPre, l, x);
@@ -244,7 +245,7 @@ at::Tensor LlamaModel::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCac
         if (cache) {
             std::tie(k, v) = cache->append(l, k, v);
         }
-        at::Tensor attnOut = project(groupedQueryAttention(q, k, v), w.oProj);
+        at::Tensor attnOut = project(groupedQueryAttention(q, k, v, window), w.oProj);
         attnOut = hook(HookSite::AttnOut, l, std::move(attnOut));
         x = hook(HookSite::ResidMid, l, x + attnOut);
         at::Tensor mlpOut = swiGluMlp(rmsNorm(x, w.postNorm, m_config.rmsNormEps), w.gateProj,

@@ -42,7 +42,8 @@ at::Tensor applyRope(const at::Tensor &x, const RopeTables &tables)
     return at::addcmul(x * cos, swapped, sin);
 }
 
-at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v)
+at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                                 int64_t slidingWindow)
 {
     const int64_t batch = q.size(0);
     const int64_t tokens = q.size(1);
@@ -54,6 +55,8 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
     const int64_t past = keys - tokens;
     TORCH_CHECK(heads % kvHeads == 0, "heads ", heads, " not a multiple of kv heads ", kvHeads);
     TORCH_CHECK(past >= 0, "fewer keys (", keys, ") than queries (", tokens, ")");
+    // The window hides keys only once the history is longer than it.
+    const bool windowed = slidingWindow > 0 && keys > slidingWindow;
 
 #if GYRUS_TORCH_HAS_SDPA
     // Torch 2.x: the fused kernel (flash attention on the GPU). GQA needs K/V per query head here.
@@ -67,11 +70,14 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
                                                .expand({batch, kvHeads, group, keys, headDim})
                                                .reshape({batch, heads, keys, headDim});
     at::Tensor out;
-    if (tokens == 1 || past == 0) {
+    if (!windowed && (tokens == 1 || past == 0)) {
         out = at::scaled_dot_product_attention(q4, k4, v4, {}, 0.0, /*is_causal=*/tokens > 1);
     } else {
-        const at::Tensor allowed =
-                at::ones({tokens, keys}, q.options().dtype(at::kBool)).tril(past);
+        const at::Tensor ones = at::ones({tokens, keys}, q.options().dtype(at::kBool));
+        at::Tensor allowed = ones.tril(past);
+        if (windowed) {
+            allowed.logical_and_(ones.triu(past - slidingWindow + 1));
+        }
         out = at::scaled_dot_product_attention(q4, k4, v4, allowed, 0.0, false);
     }
     return out.transpose(1, 2).reshape({batch, tokens, heads * headDim});
@@ -85,12 +91,13 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
     const at::Tensor kT = k.reshape({batch * kvHeads, keys, headDim}).transpose(1, 2);
     const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
     at::Tensor scores;
-    if (tokens > 1) {
-        const at::Tensor mask =
-                at::full({tokens, keys}, -std::numeric_limits<float>::infinity(), q.options())
-                        .triu(past + 1)
-                        .repeat({group, 1});
-        scores = at::baddbmm(mask, qg, kT, 1.0, scale);
+    if (tokens > 1 || windowed) {
+        const float inf = std::numeric_limits<float>::infinity();
+        at::Tensor mask = at::full({tokens, keys}, -inf, q.options()).triu(past + 1);
+        if (windowed) {
+            mask.add_(at::full({tokens, keys}, -inf, q.options()).tril(past - slidingWindow));
+        }
+        scores = at::baddbmm(mask.repeat({group, 1}), qg, kT, 1.0, scale);
     } else {
         scores = at::bmm(qg, kT).mul_(scale);
     }

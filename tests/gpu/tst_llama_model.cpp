@@ -40,9 +40,9 @@ gpu::ModelConfig tinyConfig()
     return c;
 }
 
-std::shared_ptr<LlamaModel> tinyModel(at::ScalarType dtype = at::kFloat, uint64_t seed = 0)
+std::shared_ptr<LlamaModel> tinyModel(at::ScalarType dtype = at::kFloat, uint64_t seed = 0,
+                                      const gpu::ModelConfig &config = tinyConfig())
 {
-    const gpu::ModelConfig config = tinyConfig();
     auto model = LlamaModel::fromTensors(config, randomLlamaTensors(config, seed),
                                          at::Device(at::kCPU), dtype);
     if (!model) {
@@ -126,31 +126,40 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("tokens");
         QTest::addColumn<int>("past");
-        QTest::newRow("prefill") << 6 << 0;
-        QTest::newRow("chunk after past") << 3 << 4;
-        QTest::newRow("one token decode") << 1 << 7;
+        QTest::addColumn<int>("window");
+        QTest::newRow("prefill") << 6 << 0 << 0;
+        QTest::newRow("chunk after past") << 3 << 4 << 0;
+        QTest::newRow("one token decode") << 1 << 7 << 0;
+        QTest::newRow("sliding window prefill") << 7 << 0 << 3;
+        QTest::newRow("sliding window chunk") << 3 << 5 << 4;
+        QTest::newRow("sliding window decode") << 1 << 8 << 5;
+        QTest::newRow("window longer than history") << 4 << 2 << 9;
     }
 
     void groupedQueryAttentionMatchesExpandedHeads()
     {
         QFETCH(int, tokens);
         QFETCH(int, past);
+        QFETCH(int, window);
         const int64_t batch = 2, heads = 6, kvHeads = 2, d = 4, keys = tokens + past;
         const at::Tensor q = randn({batch, tokens, heads, d}, 11);
         const at::Tensor k = randn({batch, kvHeads, keys, d}, 12);
         const at::Tensor v = randn({batch, kvHeads, keys, d}, 13);
-        const at::Tensor out = groupedQueryAttention(q, k, v);
+        const at::Tensor out = groupedQueryAttention(q, k, v, window);
         QCOMPARE(out.sizes().vec(), (std::vector<int64_t>{batch, tokens, heads * d}));
         // Multi-head attention with each KV head repeated for its group, one head at a time.
         for (int64_t b = 0; b < batch; ++b) {
             for (int64_t h = 0; h < heads; ++h) {
                 const int64_t kv = h / (heads / kvHeads);
                 for (int64_t t = 0; t < tokens; ++t) {
-                    const int64_t visible = past + t + 1;
+                    // Keys first .. past + t: all of them, or the last `window`.
+                    const int64_t last = past + t;
+                    const int64_t first = window > 0 ? std::max<int64_t>(0, last - window + 1) : 0;
+                    const int64_t visible = last - first + 1;
                     const at::Tensor scores =
-                            at::mv(k[b][kv].narrow(0, 0, visible), q[b][t][h]) / std::sqrt(4.0);
+                            at::mv(k[b][kv].narrow(0, first, visible), q[b][t][h]) / std::sqrt(4.0);
                     const at::Tensor expected =
-                            at::mv(v[b][kv].narrow(0, 0, visible).t(), at::softmax(scores, 0));
+                            at::mv(v[b][kv].narrow(0, first, visible).t(), at::softmax(scores, 0));
                     QVERIFY(maxAbsDiff(out[b][t].narrow(0, h * d, d), expected) < 1e-5);
                 }
             }
@@ -171,6 +180,29 @@ private Q_SLOTS:
         QCOMPARE(cache.length(), int64_t(24));
         const double diff = maxAbsDiff(at::cat(steps, 1), full);
         QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
+    }
+
+    void slidingWindowLimitsTheReceptiveField()
+    {
+        // Window 3 over 2 layers: position i depends on tokens i-4 .. i only (Mistral).
+        gpu::ModelConfig config = tinyConfig();
+        config.slidingWindow = 3;
+        auto model = tinyModel(at::kFloat, 0, config);
+        const at::Tensor tokens = randomTokens(1, 14);
+        at::Tensor changed = tokens.clone();
+        changed[0][2] = (tokens[0][2].item<int64_t>() + 9) % config.vocabSize;
+        const at::Tensor a = model->forward(tokens);
+        const at::Tensor b = model->forward(changed);
+        QVERIFY(maxAbsDiff(a.narrow(1, 0, 2), b.narrow(1, 0, 2)) < 1e-6);
+        QVERIFY(maxAbsDiff(a.narrow(1, 6, 1), b.narrow(1, 6, 1)) > 1e-4);
+        QVERIFY(maxAbsDiff(a.narrow(1, 7, 7), b.narrow(1, 7, 7)) < 1e-6);
+        // Incremental decoding applies the same window to the cached history.
+        KvCache cache = model->newCache(2);
+        std::vector<at::Tensor> steps{model->forward(tokens.narrow(1, 0, 4), nullptr, &cache)};
+        for (int64_t t = 4; t < 14; ++t) {
+            steps.push_back(model->forward(tokens.narrow(1, t, 1), nullptr, &cache));
+        }
+        QVERIFY(maxAbsDiff(at::cat(steps, 1), a) < 1e-4);
     }
 
     void changingATokenLeavesEarlierLogitsUnchanged()
