@@ -26,6 +26,7 @@ const QList<Command> &registry()
             infoCommand(),
             forwardCommand(),
             generateCommand(),
+            saeCommand(),
     };
     return all;
 }

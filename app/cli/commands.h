@@ -17,5 +17,6 @@ Command tokenizerCommand();
 Command infoCommand();
 Command forwardCommand();
 Command generateCommand();
+Command saeCommand();
 
 }  // namespace gyrus::cli

@@ -20,6 +20,7 @@
 #include <QTest>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 using namespace gyrus;
 using namespace gyrus::gpu;
@@ -89,6 +90,7 @@ class TestSaeIo : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void loadsSaeLensDirectories_data();
     void loadsSaeLensDirectories();
     void roundTripIsExact_data();
@@ -100,6 +102,13 @@ private Q_SLOTS:
     void shuffleIsAPermutationAndSeeded();
     void activationFileErrors();
 };
+
+void TestSaeIo::initTestCase()
+{
+    // These problems are small: one thread is as fast, and avoids OpenMP spin-waits when the
+    // machine is shared (20x slower runs were seen with 2 threads under load).
+    at::set_num_threads(1);
+}
 
 void TestSaeIo::loadsSaeLensDirectories_data()
 {

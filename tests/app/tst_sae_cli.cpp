@@ -1,0 +1,236 @@
+// gyrus-cli sae train|eval|encode end to end, as a script runs them: JSON on stdout, one line on
+// stderr, exit codes 0 / 2. The outputs are checked against the SAE loaded in-process.
+
+#include "core/hdf5_reader.h"
+#include "gpu/detail/sae_module.h"
+#include "gpu/sae/activation_file.h"
+#include "gpu/sae/sae_io.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QString err;
+};
+
+Run cli(const QStringList &arguments)
+{
+    QProcess process;
+    // Small matrices: one thread avoids OpenMP spin-waits on a busy 2-core machine.
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("OMP_NUM_THREADS"), QStringLiteral("1"));
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(GYRUS_CLI_PATH), arguments);
+    Run result;
+    if (!process.waitForFinished(120000)) {
+        process.kill();
+        process.waitForFinished();
+        result.err = QStringLiteral("timed out");
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
+    result.out = process.readAllStandardOutput();
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+QJsonObject parse(const QByteArray &out)
+{
+    return QJsonDocument::fromJson(out).object();
+}
+
+bool oneLineError(const Run &run, const QString &command)
+{
+    return run.exitCode == 2 && run.out.isEmpty() &&
+           run.err.startsWith(QStringLiteral("gyrus-cli ") + command + QStringLiteral(": ")) &&
+           run.err.count(QLatin1Char('\n')) == 1;
+}
+
+// 3000 rows in d = 16 from 48 unit directions, 2–3 active, written as gyrus-cli cache does.
+at::Tensor writeActivations(const QString &path)
+{
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(77);
+    at::Tensor dictionary = at::randn({48, 16}, g);
+    dictionary = dictionary / dictionary.norm(2, {1}, true);
+    const at::Tensor chosen = std::get<1>(at::rand({3000, 48}, g).sort(1)).narrow(1, 0, 3);
+    const at::Tensor keep = at::arange(3).unsqueeze(0) < at::randint(2, 4, {3000, 1}, g);
+    const at::Tensor magnitude = (at::randn({3000, 3}, g) * 0.3 + 2.0).abs();
+    const at::Tensor x =
+            at::matmul(at::zeros({3000, 48}).scatter_(1, chosen, magnitude * keep), dictionary)
+                    .contiguous();
+    auto writer = gyrus::gpu::Hdf5Writer::create(path);
+    if (!writer || !writer.value()
+                            ->createDataset(QStringLiteral("activations"),
+                                            gyrus::gpu::Hdf5Writer::Type::Float32, 3000, 16)
+                            .isOk()) {
+        qFatal("cannot write %s", qPrintable(path));
+    }
+    writer.value()->writeRows(QStringLiteral("activations"), 0, 3000, x.data_ptr<float>());
+    writer.value()->setAttribute(QStringLiteral("hook_name"),
+                                 QStringLiteral("blocks.2.hook_resid_post"));
+    writer.value()->setAttribute(QStringLiteral("model"), QStringLiteral("synthetic"));
+    writer.value()->close();
+    return x;
+}
+
+}  // namespace
+
+class TestSaeCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void trainEvalEncode();
+    void badInput();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_activations;
+    at::Tensor m_x;
+};
+
+void TestSaeCli::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_activations = m_dir.filePath(QStringLiteral("acts.h5"));
+    m_x = writeActivations(m_activations);
+}
+
+void TestSaeCli::trainEvalEncode()
+{
+    const QString out = m_dir.filePath(QStringLiteral("sae"));
+    const Run train = cli({QStringLiteral("sae"),           QStringLiteral("train"),
+                           QStringLiteral("--activations"), m_activations,
+                           QStringLiteral("--arch"),        QStringLiteral("topk"),
+                           QStringLiteral("--d-sae"),       QStringLiteral("96"),
+                           QStringLiteral("--k"),           QStringLiteral("3"),
+                           QStringLiteral("--batch-size"),  QStringLiteral("128"),
+                           QStringLiteral("--tokens"),      QStringLiteral("38400"),
+                           QStringLiteral("--lr"),          QStringLiteral("5e-3"),
+                           QStringLiteral("--seed"),        QStringLiteral("4"),
+                           QStringLiteral("--out"),         out});
+    QVERIFY2(train.exitCode == 0, qPrintable(train.err));
+    const QJsonObject summary = parse(train.out);
+    QCOMPARE(summary[QStringLiteral("steps")].toInt(), 300);
+    const double trainEv = summary[QStringLiteral("final")]
+                                   .toObject()[QStringLiteral("explained_variance")]
+                                   .toDouble();
+    QVERIFY2(trainEv > 0.7, qPrintable(QString::number(trainEv)));
+    for (const char *file :
+         {"cfg.json", "sae_weights.safetensors", "sparsity.safetensors", "train_log.jsonl"}) {
+        QVERIFY2(QFile::exists(QDir(out).filePath(QLatin1String(file))), file);
+    }
+    auto loaded = gyrus::gpu::loadSae(out);
+    QVERIFY(loaded.isOk());
+    QCOMPARE(loaded.value()->config().hookName, QStringLiteral("blocks.2.hook_resid_post"));
+
+    const Run eval = cli({QStringLiteral("sae"), QStringLiteral("eval"), QStringLiteral("--sae"),
+                          out, QStringLiteral("--activations"), m_activations});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+    const QJsonObject metrics = parse(eval.out);
+    const at::Tensor f = loaded.value()->encode(m_x);
+    const at::Tensor xd = m_x.to(at::kDouble);
+    const double ev =
+            1.0 - (loaded.value()->decode(f).to(at::kDouble) - xd).square().sum().item<double>() /
+                          (xd - xd.mean(0)).square().sum().item<double>();
+    QVERIFY(std::abs(metrics[QStringLiteral("explained_variance")].toDouble() - ev) < 1e-6);
+    QVERIFY(std::abs(metrics[QStringLiteral("l0")].toDouble() - 3.0) < 1e-9);
+    QVERIFY(metrics.contains(QStringLiteral("mse")));
+    QVERIFY(metrics.contains(QStringLiteral("dead_fraction")));
+
+    const QString sparse = m_dir.filePath(QStringLiteral("codes.h5"));
+    const Run encode =
+            cli({QStringLiteral("sae"), QStringLiteral("encode"), QStringLiteral("--sae"), out,
+                 QStringLiteral("--activations"), m_activations, QStringLiteral("--top-k"),
+                 QStringLiteral("3"), QStringLiteral("--out"), sparse,
+                 QStringLiteral("--batch-size"), QStringLiteral("1000")});
+    QVERIFY2(encode.exitCode == 0, qPrintable(encode.err));
+    auto reader = gyrus::Hdf5Reader::open(sparse);
+    QVERIFY(reader.isOk());
+    auto values = reader.value()->readFloatMatrix(QStringLiteral("values"));
+    auto indices = reader.value()->readFloatMatrix(QStringLiteral("indices"));
+    QVERIFY(values.isOk() && indices.isOk());
+    QCOMPARE(values.value().rows, int64_t(3000));
+    const auto [topValues, topIndices] = loaded.value()->encodeTopK(m_x, 3);
+    for (int row : {0, 1, 1234, 2999}) {
+        for (int j = 0; j < 3; ++j) {
+            QVERIFY(std::abs(values.value().at(row, j) - topValues[row][j].item<float>()) < 1e-5);
+            if (topValues[row][j].item<float>() > 0) {
+                QCOMPARE(int(indices.value().at(row, j)), int(topIndices[row][j].item<int64_t>()));
+            }
+        }
+    }
+    const QString dense = m_dir.filePath(QStringLiteral("dense.h5"));
+    QCOMPARE(cli({QStringLiteral("sae"), QStringLiteral("encode"), QStringLiteral("--sae"), out,
+                  QStringLiteral("--activations"), m_activations, QStringLiteral("--out"), dense})
+                     .exitCode,
+             0);
+    auto denseReader = gyrus::Hdf5Reader::open(dense);
+    auto features = denseReader.value()->readFloatMatrix(QStringLiteral("features"));
+    QVERIFY(features.isOk());
+    QCOMPARE(features.value().cols, int64_t(96));
+    for (int col = 0; col < 96; col += 7) {
+        QVERIFY(std::abs(features.value().at(17, col) - f[17][col].item<float>()) < 1e-5);
+    }
+}
+
+void TestSaeCli::badInput()
+{
+    const QString sae = QStringLiteral("sae");
+    QVERIFY(oneLineError(cli({sae, QStringLiteral("fit")}), sae));
+    const QString train = QStringLiteral("sae train");
+    QVERIFY(oneLineError(cli({sae, QStringLiteral("train"), QStringLiteral("--activations"),
+                              m_activations, QStringLiteral("--d-sae"), QStringLiteral("8"),
+                              QStringLiteral("--tokens"), QStringLiteral("100"),
+                              QStringLiteral("--out"), m_dir.filePath(QStringLiteral("x"))}),
+                         train));
+    const Run badArch =
+            cli({sae, QStringLiteral("train"), QStringLiteral("--activations"), m_activations,
+                 QStringLiteral("--arch"), QStringLiteral("gated"), QStringLiteral("--d-sae"),
+                 QStringLiteral("8"), QStringLiteral("--tokens"), QStringLiteral("100"),
+                 QStringLiteral("--out"), m_dir.filePath(QStringLiteral("x"))});
+    QVERIFY(oneLineError(badArch, train));
+    QVERIFY(badArch.err.contains(QLatin1String("gated")));
+    const Run badDataset =
+            cli({sae, QStringLiteral("train"), QStringLiteral("--activations"), m_activations,
+                 QStringLiteral("--dataset"), QStringLiteral("acts"), QStringLiteral("--arch"),
+                 QStringLiteral("relu"), QStringLiteral("--d-sae"), QStringLiteral("8"),
+                 QStringLiteral("--tokens"), QStringLiteral("100"), QStringLiteral("--out"),
+                 m_dir.filePath(QStringLiteral("x"))});
+    QVERIFY(oneLineError(badDataset, train));
+    QVERIFY(badDataset.err.contains(QLatin1String("'/acts'")));
+    const Run badK = cli({sae, QStringLiteral("train"), QStringLiteral("--activations"),
+                          m_activations, QStringLiteral("--arch"), QStringLiteral("topk"),
+                          QStringLiteral("--d-sae"), QStringLiteral("8"), QStringLiteral("--k"),
+                          QStringLiteral("9"), QStringLiteral("--tokens"), QStringLiteral("100"),
+                          QStringLiteral("--out"), m_dir.filePath(QStringLiteral("x"))});
+    QVERIFY(oneLineError(badK, train));
+    // An SAE of the wrong width for these activations.
+    const Run wrongWidth = cli({sae, QStringLiteral("eval"), QStringLiteral("--sae"),
+                                QStringLiteral(GYRUS_TEST_DATA_DIR "/sae/saelens_topk"),
+                                QStringLiteral("--activations"), m_activations});
+    QVERIFY(oneLineError(wrongWidth, QStringLiteral("sae eval")));
+    QVERIFY(wrongWidth.err.contains(QLatin1String("d_in = 8")));
+    QVERIFY(oneLineError(
+            cli({sae, QStringLiteral("encode"), QStringLiteral("--sae"),
+                 m_dir.filePath(QStringLiteral("missing")), QStringLiteral("--activations"),
+                 m_activations, QStringLiteral("--out"), m_dir.filePath(QStringLiteral("o.h5"))}),
+            QStringLiteral("sae encode")));
+}
+
+QTEST_GUILESS_MAIN(TestSaeCli)
+#include "tst_sae_cli.moc"
