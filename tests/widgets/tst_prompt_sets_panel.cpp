@@ -27,7 +27,7 @@ private Q_SLOTS:
     {
         PromptSetsPanel panel;
         panel.setLibraryRoot(gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets")));
-        QCOMPARE(panel.libraryFileCount(), 26);  // the seed's files
+        QCOMPARE(panel.libraryFileCount(), 28);  // the seed's 26 files and the 2 demo sets
     }
 
     void opensSeedFileWithItsDesign()
