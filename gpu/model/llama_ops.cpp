@@ -11,8 +11,11 @@ namespace gyrus::gpu::detail {
 at::Tensor rmsNorm(const at::Tensor &x, const at::Tensor &weight, double eps)
 {
     const at::Tensor x32 = x.to(at::kFloat);
-    const at::Tensor variance = x32.pow(2).mean(-1, /*keepdim=*/true);
-    return weight * (x32 * at::rsqrt(variance + eps)).to(x.scalar_type());
+    const at::Tensor inverseRms = at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true).add_(eps));
+    if (x.scalar_type() == at::kFloat) {
+        return (x32 * inverseRms).mul_(weight);  // one temporary fewer; the same products
+    }
+    return weight * (x32 * inverseRms).to(x.scalar_type());
 }
 
 RopeTables ropeTables(const at::Tensor &positions, int headDim, double theta, double linearScale)
@@ -39,7 +42,7 @@ at::Tensor applyRope(const at::Tensor &x, const RopeTables &tables)
     const int64_t half = dim / 2;
     // rotate_half(x) * sin == [x2, x1] * [-sin, sin]: three ops instead of five per call.
     const at::Tensor swapped = at::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-    return at::addcmul(x * cos, swapped, sin);
+    return (x * cos).addcmul_(swapped, sin);
 }
 
 at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
