@@ -90,13 +90,19 @@ int runGenerate(const QStringList &arguments)
     if (!model) {
         return failWith(name, model.status());
     }
+    QString streamed;
     auto result = model.value()->generate(parser.value(promptOption), options,
-                                          [](const gpu::GeneratedToken &token) {
+                                          [&](const gpu::GeneratedToken &token) {
                                               printText(token.text);
+                                              streamed += token.text;
                                               return true;
                                           });
     if (!result) {
         return failWith(name, result.status());
+    }
+    // A character whose bytes were still incomplete when the last token came is printed now.
+    if (result->text.startsWith(streamed)) {
+        printText(result->text.mid(streamed.size()));
     }
     printText(QStringLiteral("\n"));
     return kExitOk;
