@@ -274,7 +274,8 @@ Result<std::vector<int>> LanguageModel::encode(const QString &text, bool addBos)
 {
     if (m_impl->tokenizer.vocabSize() == 0) {
         return Status::invalidInput(
-                QStringLiteral("%1 has no tokenizer.model: pass token ids").arg(m_impl->directory));
+                QStringLiteral("%1 has no tokenizer.model, so text cannot be encoded")
+                        .arg(m_impl->directory));
     }
     const Encoding encoding = m_impl->tokenizer.encode(text, addBos);
     return std::vector<int>(encoding.ids.begin(), encoding.ids.end());
