@@ -15,6 +15,16 @@ at::Tensor mm(const at::Tensor &a, const at::Tensor &b, at::ScalarType type)
     return at::mm(a.to(type), b.to(type)).to(at::kFloat);
 }
 
+// bias + a·b; in float32 the bias is the GEMM's C operand, which saves a pass over the output.
+at::Tensor addmm(const at::Tensor &bias, const at::Tensor &a, const at::Tensor &b,
+                 at::ScalarType type)
+{
+    if (type == at::kFloat) {
+        return at::addmm(bias, a, b);
+    }
+    return mm(a, b, type).add_(bias);
+}
+
 // BatchTopK selection: the k·B largest entries of relu(pre) over the whole batch. A per-row
 // top-(4k) first keeps the global selection to B·4k candidates instead of B·n; it is exact
 // unless a row has all of its candidates selected, in which case the full selection runs.
@@ -61,42 +71,42 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
     SaeLossTerms &loss = result.loss;
 
     const at::Tensor input = config.applyBDecToInput ? x - w.bDec : x;
-    const at::Tensor pre = mm(input, w.wEnc, type).add_(w.bEnc);
+    // Passes over [B, d_sae] dominate everything but the matmuls, so each is counted: the
+    // biases ride in the GEMMs, ReLU runs in place, L0/L1/firing counts come from two column
+    // reductions, and the backward masks with one threshold_backward.
+    at::Tensor pre = addmm(w.bEnc, input, w.wEnc, type);
     at::Tensor f;
-    at::Tensor active;  // where ∂f/∂pre = 1
     switch (config.architecture) {
         case SaeArchitecture::Relu:
-            f = at::relu(pre);
-            active = pre > 0;
+            f = pre.relu_();  // pre is not needed afterwards
             break;
         case SaeArchitecture::TopK: {
             const auto [values, indices] = at::topk(at::relu(pre), config.k, 1, true, false);
             f = at::zeros_like(pre).scatter_(1, indices, values);
-            active = f > 0;
             break;
         }
         case SaeArchitecture::BatchTopK:
             f = batchTopK(at::relu(pre), config.k, &loss.batchTopKMin);
-            active = f > 0;
             break;
         case SaeArchitecture::JumpRelu:
-            active = pre > w.threshold;
-            f = pre * active;
+            // θ > 0 (it is exp(log θ)), so f > 0 exactly where pre > θ.
+            f = pre * (pre > w.threshold);
             break;
     }
-    const at::Tensor xHat = mm(f, w.wDec, type).add_(w.bDec);
+    const at::Tensor xHat = addmm(w.bDec, f, w.wDec, type);
     const at::Tensor diff = xHat - x;
     loss.mse = diff.square().sum(1).mean();
     loss.variance = (x - x.mean(0)).square().sum(1).mean();
-    loss.fired = active.sum(0);
-    loss.l0 = active.sum(1).to(at::kFloat).mean();
-    loss.l1 = f.sum(1).mean();
+    loss.fired = at::count_nonzero(f, std::vector<int64_t>{0});
+    const at::Tensor featureSums = f.sum(0);
+    loss.l0 = loss.fired.sum().to(at::kFloat) / batch;
+    loss.l1 = featureSums.sum() / batch;
     loss.total = loss.mse.clone();
 
     at::Tensor decoderNorms;
     if (config.architecture == SaeArchitecture::Relu) {
         decoderNorms = w.wDec.norm(2, {1});
-        loss.sparsity = at::mv(f, decoderNorms).mean();
+        loss.sparsity = at::dot(featureSums, decoderNorms) / batch;
         loss.total = loss.total + settings.sparsityCoefficient * loss.sparsity;
     } else if (config.architecture == SaeArchitecture::JumpRelu) {
         loss.sparsity = loss.l0;
@@ -140,13 +150,16 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
     const at::Tensor dXHat = diff * (2.0 / batch);  // ∂(Σ_d diff² mean_b)/∂x̂
     g.bDec = dXHat.sum(0);
     g.wDec = mm(f.t(), dXHat, type);
-    at::Tensor dF = mm(dXHat, w.wDec.t(), type);
+    at::Tensor dF;
     if (config.architecture == SaeArchitecture::Relu) {
         const double lambda = settings.sparsityCoefficient;
-        dF.add_(decoderNorms.unsqueeze(0), lambda / batch);
-        // ∂(Σ_b Σ_i f_bi‖W_dec,i‖/B)/∂W_dec,i = (Σ_b f_bi/B)·W_dec,i/‖W_dec,i‖
+        // ∂(λ·Σ_b Σ_i f_bi‖W_dec,i‖/B)/∂f_bi = λ‖W_dec,i‖/B, added as the GEMM's bias.
+        dF = addmm(decoderNorms * (lambda / batch), dXHat, w.wDec.t(), type);
+        // ... and /∂W_dec,i = λ·(Σ_b f_bi/B)·W_dec,i/‖W_dec,i‖
         const at::Tensor safeNorms = decoderNorms.clamp_min(1e-12);
-        g.wDec.add_(w.wDec * (f.sum(0) / safeNorms).unsqueeze(1), lambda / batch);
+        g.wDec.add_(w.wDec * (featureSums / safeNorms).unsqueeze(1), lambda / batch);
+    } else {
+        dF = mm(dXHat, w.wDec.t(), type);
     }
     if (config.architecture == SaeArchitecture::JumpRelu) {
         // Straight-through pseudo-derivatives with a rectangle kernel of width ε (Rajamanoharan
@@ -158,7 +171,8 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
                 kernel.sum(0) * (-settings.sparsityCoefficient / (epsilon * batch));
         g.logThreshold = (fromF + fromL0) * w.threshold;
     }
-    at::Tensor dPre = dF.mul_(active);
+    // ∂f/∂pre = 1 where the latent is active (f > 0) for every architecture.
+    at::Tensor dPre = at::threshold_backward(dF, f, 0);
     if (auxCodes.defined()) {
         const at::Tensor dAux = auxDiff * (2.0 * settings.auxKCoefficient / batch) / auxVariance;
         g.wDec.index_add_(0, deadIndex, mm(auxCodes.t(), dAux, type));
