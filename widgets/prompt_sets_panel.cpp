@@ -13,8 +13,8 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QListView>
-#include <QMetaProperty>
 #include <QMessageBox>
+#include <QMetaProperty>
 #include <QPainter>
 #include <QSplitter>
 #include <QStandardItemModel>

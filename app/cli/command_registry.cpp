@@ -14,6 +14,8 @@ namespace {
 
 const QList<Command> &registry()
 {
+    // One command per line, so that adding one is a one-line change.
+    // clang-format off
     static const QList<Command> all = {
             envCommand(),
             contrastCommand(),
@@ -28,6 +30,7 @@ const QList<Command> &registry()
             generateCommand(),
             saeCommand(),
     };
+    // clang-format on
     return all;
 }
 
