@@ -2,6 +2,7 @@
 // Plain configuration of a sparse autoencoder and of its training run (torch-free, so the UI and
 // the CLI can fill it in). The recipes and their sources are in shared/reference/sae_sota.md.
 
+#include <QJsonObject>
 #include <QString>
 
 #include <cstdint>
@@ -80,5 +81,10 @@ struct SaeTrainingConfig
     int64_t metricsEverySteps = 100;  ///< metrics callback and JSONL line every N steps
     QString logPath;                  ///< JSONL log; empty for none
 };
+
+/// The configuration as JSON (checkpoints, workspace provenance) and back. Unknown or missing
+/// keys read as zero/empty; check the result with the trainer before use.
+QJsonObject trainingConfigToJson(const SaeTrainingConfig &config);
+SaeTrainingConfig trainingConfigFromJson(const QJsonObject &json);
 
 }  // namespace gyrus::gpu
