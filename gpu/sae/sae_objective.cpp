@@ -25,7 +25,8 @@ at::Tensor addmm(const at::Tensor &bias, const at::Tensor &a, const at::Tensor &
     return mm(a, b, type).add_(bias);
 }
 
-// BatchTopK selection: the k·B largest entries of relu(pre) over the whole batch. A per-row
+// BatchTopK selection: the k·B largest entries of ReLU(pre) over the whole batch (the top k·B
+// of pre, negatives zeroed). A per-row
 // top-(4k) first keeps the global selection to B·4k candidates instead of B·n; it is exact
 // unless a row has all of its candidates selected, in which case the full selection runs.
 at::Tensor batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *smallestKept)
@@ -50,6 +51,8 @@ at::Tensor batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *small
         std::tie(flatValues, flatIndices) =
                 at::topk(activations.reshape({-1}), keep, 0, true, false);
     }
+    // Selected entries are negative when fewer than k·B are positive: they become zeros.
+    flatValues = at::relu(flatValues);
     const at::Tensor positive = flatValues > 0;
     *smallestKept = at::where(positive, flatValues, at::full_like(flatValues, INFINITY)).min();
     return at::zeros_like(activations)
@@ -81,12 +84,13 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             f = pre.relu_();  // pre is not needed afterwards
             break;
         case SaeArchitecture::TopK: {
-            const auto [values, indices] = at::topk(at::relu(pre), config.k, 1, true, false);
-            f = at::zeros_like(pre).scatter_(1, indices, values);
+            // The top k of ReLU(pre) are the top k of pre with negatives zeroed: no ReLU pass.
+            const auto [values, indices] = at::topk(pre, config.k, 1, true, false);
+            f = at::zeros_like(pre).scatter_(1, indices, at::relu(values));
             break;
         }
         case SaeArchitecture::BatchTopK:
-            f = batchTopK(at::relu(pre), config.k, &loss.batchTopKMin);
+            f = batchTopK(pre, config.k, &loss.batchTopKMin);
             break;
         case SaeArchitecture::JumpRelu:
             // θ > 0 (it is exp(log θ)), so f > 0 exactly where pre > θ.
@@ -165,7 +169,7 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
         // Straight-through pseudo-derivatives with a rectangle kernel of width ε (Rajamanoharan
         // et al. 2024): ∂f/∂θ = −(θ/ε)·K, ∂H/∂θ = −K/ε, K = 1[|pre − θ| < ε/2].
         const double epsilon = settings.jumpReluBandwidth;
-        const at::Tensor kernel = ((pre - w.threshold).abs() < epsilon / 2).to(at::kFloat);
+        const at::Tensor kernel = (pre - w.threshold).abs_() < epsilon / 2;  // bool
         const at::Tensor fromF = (dF * kernel).sum(0) * (-w.threshold / epsilon);
         const at::Tensor fromL0 =
                 kernel.sum(0) * (-settings.sparsityCoefficient / (epsilon * batch));
