@@ -9,6 +9,10 @@
 #include "gpu/detail/sae_trainer_state.h"
 #include "gpu/sae/sae_trainer.h"
 
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -88,6 +92,7 @@ private Q_SLOTS:
     void schedulesAndClippingReachTheOptimiser();
     void resumeReproducesAnUninterruptedRun();
     void rejectsBadConfigurations();
+    void metricsLogAndCancel();
 };
 
 void TestSaeTraining::initTestCase()
@@ -278,6 +283,59 @@ void TestSaeTraining::rejectsBadConfigurations()
                                      gpu::detail::makeTensorSource(bad, 1, /*shuffle=*/false));
     QVERIFY(!nanRun.isOk());
     QVERIFY(nanRun.status().message().contains(QLatin1String("non-finite")));
+}
+
+void TestSaeTraining::metricsLogAndCancel()
+{
+    QTemporaryDir dir;
+    SaeTrainingConfig config = baseConfig(SaeArchitecture::TopK);
+    config.totalTokens = 256 * 45;
+    config.metricsEverySteps = 10;
+    config.deadWindowTokens = 256 * 8;
+    config.logPath = dir.filePath(QStringLiteral("log.jsonl"));
+    auto trainer =
+            SaeTrainer::create(config, gpu::detail::makeTensorSource(synthetic().samples, 9));
+    QVERIFY(trainer.isOk());
+    std::vector<SaeTrainMetrics> reports;
+    trainer.value()->setMetricsCallback([&](const SaeTrainMetrics &m) { reports.push_back(m); });
+    QVERIFY(trainer.value()->step(12).isOk());
+    trainer.value()->cancel();
+    QCOMPARE(trainer.value()->step(5).code(), Status::Code::Cancelled);
+    QCOMPARE(trainer.value()->stepsDone(), int64_t(12));
+    trainer.value()->clearCancel();
+    QVERIFY(trainer.value()->step(100).isOk());
+    QVERIFY(trainer.value()->isFinished());
+    // Every 10 steps and after the last (45).
+    QCOMPARE(reports.size(), size_t(5));
+    QCOMPARE(reports.back().step, int64_t(45));
+    for (const SaeTrainMetrics &m : reports) {
+        int64_t latents = 0;
+        for (const int64_t count : m.densityHistogram) {
+            latents += count;
+        }
+        QCOMPARE(latents, int64_t(512));
+        QVERIFY(std::abs(m.l0 - 5.0) < 1e-6);  // TopK: exactly k on this data
+        QVERIFY(m.explainedVariance > -1 && m.explainedVariance < 1);
+        QVERIFY(m.normalizedMse > 0 && m.mse > 0);
+        QVERIFY(m.deadFraction >= 0 && m.deadFraction <= 1);
+        QVERIFY(m.tokensPerSecond > 0);
+    }
+    // The dead fraction is the share of latents silent for the whole window.
+    const at::Tensor silent = trainer.value()->state().tokensSinceFired >= 256 * 8;
+    QCOMPARE(reports.back().deadFraction, silent.sum().item<double>() / 512.0);
+    QVERIFY(reports.back().etaSeconds == 0);
+    QFile log(config.logPath);
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = log.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 5);
+    const QJsonObject last = QJsonDocument::fromJson(lines.back()).object();
+    QCOMPARE(last[QStringLiteral("step")].toInt(), 45);
+    QCOMPARE(last[QStringLiteral("log10_density_histogram")].toArray().size(), 20);
+    for (const char *key :
+         {"mse", "normalized_mse", "explained_variance", "l0", "l1", "dead_fraction",
+          "dense_fraction", "tokens_per_second", "eta_seconds"}) {
+        QVERIFY2(last.contains(QLatin1String(key)), key);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestSaeTraining)
