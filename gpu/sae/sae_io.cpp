@@ -4,6 +4,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/detail/safetensors_torch.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/sae/npz_reader.h"
 
 #include <QDir>
 #include <QFile>
@@ -23,6 +24,57 @@ const QString kConfigFile = QStringLiteral("cfg.json");
 const QString kWeightsFile = QStringLiteral("sae_weights.safetensors");
 const QString kSparsityFile = QStringLiteral("sparsity.safetensors");
 const QString kScalerFile = QStringLiteral("activation_scaler.json");
+const QString kGemmaScopeFile = QStringLiteral("params.npz");
+
+// Gemma Scope releases (google/gemma-scope-*): params.npz with W_enc [d, n], W_dec [n, d],
+// b_enc [n], b_dec [d], threshold [n]; JumpReLU without b_dec subtraction (SAELens' gemma_2
+// loader reads them the same way).
+Result<std::shared_ptr<detail::SaeModule>> loadGemmaScope(const QString &path,
+                                                          const QString &device)
+{
+    Result<QMap<QString, NpyArray>> arrays = readNpz(path);
+    if (!arrays) {
+        return arrays.status();
+    }
+    const QMap<QString, NpyArray> &a = arrays.value();
+    const QStringList names = {QStringLiteral("W_enc"), QStringLiteral("b_enc"),
+                               QStringLiteral("W_dec"), QStringLiteral("b_dec"),
+                               QStringLiteral("threshold")};
+    QStringList missing;
+    for (const QString &name : names) {
+        if (!a.contains(name)) {
+            missing.append(name);
+        }
+    }
+    if (!missing.isEmpty()) {
+        return Status::invalidInput(QStringLiteral("%1: missing arrays for a Gemma Scope SAE: %2")
+                                            .arg(path, missing.join(QStringLiteral(", "))));
+    }
+    if (a[names[0]].shape.size() != 2) {
+        return Status::invalidInput(QStringLiteral("%1: W_enc must be 2-D, got shape %2")
+                                            .arg(path, shapeToString(a[names[0]].shape)));
+    }
+    SaeConfig config;
+    config.architecture = SaeArchitecture::JumpRelu;
+    config.dIn = a[names[0]].shape[0];
+    config.dSae = a[names[0]].shape[1];
+    config.applyBDecToInput = false;
+    const at::Device target(device.toStdString());
+    auto tensor = [&](const QString &name) {
+        const NpyArray &array = a[name];
+        std::vector<int64_t> shape(array.shape.begin(), array.shape.end());
+        return at::from_blob(const_cast<float *>(array.values.data()), shape,
+                             at::TensorOptions().dtype(at::kFloat))
+                .to(target, at::kFloat, false, true);
+    };
+    detail::SaeWeights weights{tensor(names[0]), tensor(names[1]), tensor(names[2]),
+                               tensor(names[3]), tensor(names[4])};
+    auto module = std::make_shared<detail::SaeModule>(config, std::move(weights));
+    if (const QString problem = module->validate(); !problem.isEmpty()) {
+        return Status::invalidInput(QStringLiteral("%1: %2").arg(path, problem));
+    }
+    return module;
+}
 
 Result<QJsonObject> readJsonObject(const QString &path)
 {
@@ -139,6 +191,13 @@ Result<SaeFileInfo> readSaeInfo(const QString &directory)
 
 Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory, const QString &device)
 {
+    if (directory.endsWith(QLatin1String(".npz"))) {
+        return loadGemmaScope(directory, device);
+    }
+    const QString npz = QDir(directory).filePath(kGemmaScopeFile);
+    if (!QFileInfo::exists(QDir(directory).filePath(kConfigFile)) && QFileInfo::exists(npz)) {
+        return loadGemmaScope(npz, device);
+    }
     Result<SaeFileInfo> info = readSaeInfo(directory);
     if (!info) {
         return info.status();

@@ -33,10 +33,12 @@ struct SaeFileInfo
 Result<SaeFileInfo> readSaeInfo(const QString &directory);
 
 /// Loads a SAELens-layout directory written by SAELens (v6 or older cfg.json), Gemma Scope
-/// conversions, or Gyrus, onto `device` as float32. An input normalisation that SAELens would
-/// apply at inference ("expected_average_only_in" with activation_scaler.json) is folded into
-/// the weights, so the module takes raw activations. Errors name the file and the key or tensor
-/// (missing, wrong shape, unsupported architecture or normalisation).
+/// conversions, or Gyrus, onto `device` as float32. A Gemma Scope release directory (params.npz,
+/// no cfg.json) or the params.npz file itself loads as a JumpReLU SAE (hook name unset). An input
+/// normalisation that SAELens would apply at inference ("expected_average_only_in" with
+/// activation_scaler.json) is folded into the weights, so the module takes raw activations. Errors
+/// name the file and the key or tensor (missing, wrong shape, unsupported architecture or
+/// normalisation).
 Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory,
                                                    const QString &device = QStringLiteral("cpu"));
 

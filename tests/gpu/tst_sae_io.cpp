@@ -123,6 +123,8 @@ void TestSaeIo::loadsSaeLensDirectories_data()
             << QStringLiteral("blocks.0.hook_mlp_out");
     QTest::newRow("v6 topk") << QStringLiteral("saelens_topk") << int(SaeArchitecture::TopK)
                              << QStringLiteral("blocks.3.hook_resid_pre");
+    QTest::newRow("gemma scope params.npz")
+            << QStringLiteral("gemma_scope") << int(SaeArchitecture::JumpRelu) << QString();
 }
 
 void TestSaeIo::loadsSaeLensDirectories()
@@ -295,6 +297,17 @@ void TestSaeIo::clearErrors()
 
     QCOMPARE(loadSae(dir.filePath(QStringLiteral("nothing"))).status().code(),
              Status::Code::NotFound);
+
+    result = loadSae(test::dataPath(QStringLiteral("sae/gemma_scope_compressed")));
+    QVERIFY2(result.status().message().contains(QLatin1String("np.savez_compressed")),
+             qPrintable(result.status().message()));
+    QFile truncated(dir.filePath(QStringLiteral("params.npz")));
+    QFile original(test::dataPath(QStringLiteral("sae/gemma_scope/params.npz")));
+    QVERIFY(original.open(QIODevice::ReadOnly) && truncated.open(QIODevice::WriteOnly));
+    truncated.write(original.readAll().left(700));
+    truncated.close();
+    result = loadSae(truncated.fileName());
+    QCOMPARE(result.status().code(), Status::Code::InvalidInput);
 }
 
 void TestSaeIo::evaluationMatchesDirectFormulas()

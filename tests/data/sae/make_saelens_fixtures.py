@@ -82,24 +82,29 @@ def make(name, arch, cfg, d_in, d_sae, apply_b_dec, seed, k=None, scale=None, dt
                        "reconstruction": x_hat.astype(np.float32)})
 
 
-# SAELens v6, JumpReLU as Gemma Scope conversions are (no b_dec subtraction), fp16 weights.
-make("saelens_jumprelu", "jumprelu", {
-    "architecture": "jumprelu", "d_in": 8, "d_sae": 24, "dtype": "float16", "device": "cpu",
-    "apply_b_dec_to_input": False, "normalize_activations": "none",
-    "reshape_activations": "none",
-    "metadata": {"sae_lens_version": "6.18.0", "model_name": "gemma-2-2b",
-                 "hook_name": "blocks.12.hook_resid_post", "hook_head_index": None}},
-    8, 24, False, 1, dtype="float16")
-# Pre-6 config: no architecture (standard), hook_point, boolean normalisation with a scaler file.
-make("saelens_standard_v5", "standard", {
-    "d_in": 6, "d_sae": 16, "dtype": "float32", "device": "cpu", "hook_point": "blocks.0.hook_mlp_out",
-    "model_name": "gelu-1l", "apply_b_dec_to_input": True, "normalize_activations": True,
-    "sae_lens_training_version": "3.12.0"},
-    6, 16, True, 2, scale=2.5)
-# SAELens v6 TopK.
-make("saelens_topk", "topk", {
-    "architecture": "topk", "d_in": 8, "d_sae": 20, "k": 3, "dtype": "float32",
-    "device": "cpu", "apply_b_dec_to_input": True, "normalize_activations": "none",
-    "rescale_acts_by_decoder_norm": False, "reshape_activations": "none",
-    "metadata": {"sae_lens_version": "6.5.0", "hook_name": "blocks.3.hook_resid_pre"}},
-    8, 20, True, 3, k=3)
+def main():
+    # SAELens v6, JumpReLU as Gemma Scope conversions are (no b_dec subtraction), fp16 weights.
+    make("saelens_jumprelu", "jumprelu", {
+        "architecture": "jumprelu", "d_in": 8, "d_sae": 24, "dtype": "float16", "device": "cpu",
+        "apply_b_dec_to_input": False, "normalize_activations": "none",
+        "reshape_activations": "none",
+        "metadata": {"sae_lens_version": "6.18.0", "model_name": "gemma-2-2b",
+                     "hook_name": "blocks.12.hook_resid_post", "hook_head_index": None}},
+        8, 24, False, 1, dtype="float16")
+    # Pre-6 config: no architecture (standard), hook_point, boolean normalisation with a scaler file.
+    make("saelens_standard_v5", "standard", {
+        "d_in": 6, "d_sae": 16, "dtype": "float32", "device": "cpu", "hook_point": "blocks.0.hook_mlp_out",
+        "model_name": "gelu-1l", "apply_b_dec_to_input": True, "normalize_activations": True,
+        "sae_lens_training_version": "3.12.0"},
+        6, 16, True, 2, scale=2.5)
+    # SAELens v6 TopK.
+    make("saelens_topk", "topk", {
+        "architecture": "topk", "d_in": 8, "d_sae": 20, "k": 3, "dtype": "float32",
+        "device": "cpu", "apply_b_dec_to_input": True, "normalize_activations": "none",
+        "rescale_acts_by_decoder_norm": False, "reshape_activations": "none",
+        "metadata": {"sae_lens_version": "6.5.0", "hook_name": "blocks.3.hook_resid_pre"}},
+        8, 20, True, 3, k=3)
+
+
+if __name__ == "__main__":
+    main()
