@@ -25,6 +25,11 @@ using Json = nlohmann::ordered_json;
 // Prompt sets are hand-sized; anything this large is the wrong file.
 constexpr qint64 kMaxFileBytes = 256ll * 1024 * 1024;
 
+// The Gyrus schema nests 4 levels (set, items, item, target). Deeper files are refused before
+// parsing: ordered_json copies a value recursively when its parent object grows, so a file nested
+// ~100k deep would overflow the stack.
+constexpr int kMaxNesting = 64;
+
 QString fromJson(const Json &value)
 {
     return QString::fromStdString(value.get_ref<const std::string &>());
@@ -38,6 +43,39 @@ std::string toJson(const QString &text)
 QString typeName(const Json &value)
 {
     return QString::fromLatin1(value.type_name());
+}
+
+// A number, boolean or null as written, for messages; nothing for containers, whose dump() could
+// be huge (and recurses as deep as the file nests).
+QString scalarText(const Json &value)
+{
+    return value.is_primitive() && !value.is_string() ? QString::fromStdString(value.dump())
+                                                      : QString();
+}
+
+// Deepest bracket nesting outside strings. Only a guard: malformed input is left to the parser.
+int nestingDepth(const QByteArray &json)
+{
+    int depth = 0;
+    int deepest = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json.at(i);
+        if (inString) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                inString = false;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            deepest = qMax(deepest, ++depth);
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
 }
 
 QString nameOf(const QString &sourceFile)
@@ -99,10 +137,12 @@ Result<PromptSet> legacyFromJson(const Json &root, const QString &sourceFile,
         for (size_t i = 0; i < value.size(); ++i) {
             if (!value[i].is_string()) {
                 return Status::invalidInput(
-                        QStringLiteral("%1: condition '%2' item %3: expected a string, got %4 %5")
+                        QStringLiteral("%1: condition '%2' item %3: expected a string, got %4")
                                 .arg(where, label)
                                 .arg(i)
-                                .arg(typeName(value[i]), QString::fromStdString(value[i].dump())));
+                                .arg(QString(typeName(value[i]) + QLatin1Char(' ') +
+                                             scalarText(value[i]))
+                                             .trimmed()));
             }
             texts.append(fromJson(value[i]));
         }
@@ -322,6 +362,14 @@ Result<PromptSetLoad> parsePromptSet(const QByteArray &json, const QString &sour
         }
         return true;
     };
+    if (const int depth = nestingDepth(json); depth > kMaxNesting) {
+        return Status::invalidInput(
+                QStringLiteral("%1: JSON nested %2 levels deep (a prompt set needs at most 4; the "
+                               "limit is %3)")
+                        .arg(where)
+                        .arg(depth)
+                        .arg(kMaxNesting));
+    }
     Json root;
     try {
         root = Json::parse(json.constData(), json.constData() + json.size(), callback);

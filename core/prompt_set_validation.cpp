@@ -21,6 +21,9 @@ public:
 
     QList<PromptIssue> run()
     {
+        for (int i = static_cast<int>(m_set.items.size()) - 1; i >= 0; --i) {
+            m_indexOfId.insert(m_set.items.at(i).id, i);  // the first item wins
+        }
         checkFactors();
         checkBalance();
         QHash<QString, int> firstWithId;
@@ -207,7 +210,7 @@ private:
             itemIssue(i, PromptIssue::Severity::Error, QStringLiteral("pairs with itself"));
             return;
         }
-        const int other = m_set.indexOfId(item.pair);
+        const int other = m_indexOfId.value(item.pair, -1);
         if (other < 0) {
             itemIssue(i, PromptIssue::Severity::Error,
                       QStringLiteral("pair '%1' is not the id of any item").arg(item.pair));
@@ -260,6 +263,7 @@ private:
 
     const PromptSet &m_set;
     QString m_where;
+    QHash<QString, int> m_indexOfId;  // pairs are looked up by id: O(1), not a scan per item
     QList<PromptIssue> m_setIssues;
     QList<PromptIssue> m_itemIssues;
 };

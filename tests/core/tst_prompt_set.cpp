@@ -449,6 +449,53 @@ private Q_SLOTS:
         QVERIFY2(load.status().message().contains(expected), qPrintable(load.status().message()));
     }
 
+    void formatIsToldByContent()
+    {
+        QTemporaryDir dir;
+        // The Gyrus shape without its tag: read as Gyrus, with a warning.
+        Result<PromptSetLoad> load =
+                loadText(dir, QStringLiteral("untagged.json"),
+                         R"({"items": [{"id": "a", "text": "one"}, {"id": "b", "text": "two"}]})");
+        QVERIFY2(load.isOk(), qPrintable(load.status().message()));
+        QCOMPARE(load->set.format, PromptSet::Format::Gyrus);
+        QCOMPARE(load->set.items.size(), 2);
+        QVERIFY(load->set.factors.isEmpty());
+        QVERIFY(load->set.conditions().isEmpty());
+        QVERIFY(findIssue(load->issues, QStringLiteral("no \"schema\" tag")) != nullptr);
+        // A legacy file may call a condition "items": its values are strings, so it stays legacy.
+        load = loadText(dir, QStringLiteral("legacy.json"),
+                        R"({"items": ["one", "two"], "others": ["three", "four"]})");
+        QVERIFY(load.isOk());
+        QCOMPARE(load->set.format, PromptSet::Format::Legacy);
+        QCOMPARE(load->set.factors.first().levels,
+                 QStringList({QStringLiteral("items"), QStringLiteral("others")}));
+        QVERIFY(load->issues.isEmpty());
+    }
+
+    void deeplyNestedInputIsAnErrorNotACrash()
+    {
+        // Deep nesting would make the JSON library recurse (copying a value when its parent object
+        // grows) until the stack overflows; such files are refused before parsing. Brackets
+        // inside strings do not count.
+        QTemporaryDir dir;
+        const int depth = 100000;
+        const QByteArray deep = "{\"a\": [\"x\", " + QByteArray(depth, '[') +
+                                QByteArray(depth, ']') + "], \"b\": [\"y\"], \"c\": [\"z\"]}";
+        Result<PromptSetLoad> load = loadText(dir, QStringLiteral("deep.json"), deep);
+        QVERIFY(!load.isOk());
+        QVERIFY2(load.status().message().startsWith(
+                         QStringLiteral("deep.json: JSON nested 100002 levels deep")),
+                 qPrintable(load.status().message()));
+        // Just within the limit: parsed, and the nested item is reported as such.
+        const QByteArray nested = "{\"a\": [\"x\", " + QByteArray(62, '[') + QByteArray(62, ']') +
+                                  "], \"b\": [\"[[[[{{{{\\\"[[\"], \"c\": [\"z\"]}";
+        load = loadText(dir, QStringLiteral("nested.json"), nested);
+        QVERIFY(!load.isOk());
+        QVERIFY2(load.status().message().contains(
+                         QStringLiteral("condition 'a' item 1: expected a string, got array")),
+                 qPrintable(load.status().message()));
+    }
+
     void missingFileIsNotFound()
     {
         const Result<PromptSetLoad> load = loadPromptSet(QStringLiteral("/nonexistent/set.json"));
