@@ -172,7 +172,8 @@ PromptSet promptSetFromLegacy(const LegacyConditions &conditions, const QString 
         const QStringList &texts = conditions.at(c).second;
         for (int i = 0; i < texts.size(); ++i) {
             PromptItem item;
-            item.id = QStringLiteral("%1_%2").arg(conditions.at(c).first).arg(i);
+            // Concatenated, not arg(): a label may itself contain "%1".
+            item.id = conditions.at(c).first + QLatin1Char('_') + QString::number(i);
             item.text = texts.at(i);
             item.levels = design.levels.at(c);
             set.items.append(item);

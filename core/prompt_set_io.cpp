@@ -138,9 +138,8 @@ Result<PromptSet> legacyFromJson(const Json &root, const QString &sourceFile,
             if (!value[i].is_string()) {
                 return Status::invalidInput(
                         QStringLiteral("%1: condition '%2' item %3: expected a string, got %4")
-                                .arg(where, label)
-                                .arg(i)
-                                .arg(QString(typeName(value[i]) + QLatin1Char(' ') +
+                                .arg(where, label, QString::number(i),
+                                     QString(typeName(value[i]) + QLatin1Char(' ') +
                                              scalarText(value[i]))
                                              .trimmed()));
             }
@@ -299,9 +298,7 @@ Result<PromptSet> gyrusFromJson(const Json &root, const QString &sourceFile,
             notes->append({PromptIssue::Severity::Warning, static_cast<int>(i),
                            QStringLiteral("%1: item %2 '%3': unknown field '%4' ignored (it will "
                                           "not be saved)")
-                                   .arg(where)
-                                   .arg(i)
-                                   .arg(item.id, key)});
+                                   .arg(where, QString::number(i), item.id, key)});
         }
         set.items.append(item);
     }
@@ -366,9 +363,7 @@ Result<PromptSetLoad> parsePromptSet(const QByteArray &json, const QString &sour
         return Status::invalidInput(
                 QStringLiteral("%1: JSON nested %2 levels deep (a prompt set needs at most 4; the "
                                "limit is %3)")
-                        .arg(where)
-                        .arg(depth)
-                        .arg(kMaxNesting));
+                        .arg(where, QString::number(depth), QString::number(kMaxNesting)));
     }
     Json root;
     try {
@@ -418,8 +413,7 @@ Result<PromptSetLoad> loadPromptSet(const QString &path)
     }
     if (file.size() > kMaxFileBytes) {
         return Status::invalidInput(QStringLiteral("%1: %2 bytes is too large for a prompt set")
-                                            .arg(path)
-                                            .arg(file.size()));
+                                            .arg(path, QString::number(file.size())));
     }
     if (!file.open(QIODevice::ReadOnly)) {
         return Status::invalidInput(

@@ -45,9 +45,9 @@ private:
     void itemIssue(int index, PromptIssue::Severity severity, const QString &problem)
     {
         const QString id = m_set.items.at(index).id;
-        m_itemIssues.append(
-                {severity, index,
-                 QStringLiteral("%1: item %2 '%3': %4").arg(m_where).arg(index).arg(id, problem)});
+        m_itemIssues.append({severity, index,
+                             QStringLiteral("%1: item %2 '%3': %4")
+                                     .arg(m_where, QString::number(index), id, problem)});
     }
 
     void checkFactors()
@@ -68,8 +68,7 @@ private:
             if (factor.levels.size() < 2) {
                 setIssue(PromptIssue::Severity::Warning,
                          QStringLiteral("factor '%1' has %2 level(s); a contrast needs two")
-                                 .arg(factor.name)
-                                 .arg(factor.levels.size()));
+                                 .arg(factor.name, QString::number(factor.levels.size())));
             }
             QSet<QString> levels;
             for (const QString &level : factor.levels) {
@@ -133,7 +132,7 @@ private:
         QStringList parts;
         for (const PromptCondition &c : present) {
             sizes.insert(static_cast<int>(c.items.size()));
-            parts << QStringLiteral("%1 %2").arg(c.label).arg(c.items.size());
+            parts << c.label + QLatin1Char(' ') + QString::number(c.items.size());
         }
         if (sizes.size() > 1) {
             setIssue(PromptIssue::Severity::Warning,
@@ -234,8 +233,7 @@ private:
                 target.span.begin > target.span.end) {
                 itemIssue(i, PromptIssue::Severity::Error,
                           QStringLiteral("target span %1 is outside the text (%2 characters)")
-                                  .arg(target.toString())
-                                  .arg(length));
+                                  .arg(target.toString(), QString::number(length)));
             } else if (target.span.begin == target.span.end) {
                 itemIssue(i, PromptIssue::Severity::Error,
                           QStringLiteral("target span %1 is empty").arg(target.toString()));
@@ -247,8 +245,8 @@ private:
             } else if (!re.isValid()) {
                 itemIssue(i, PromptIssue::Severity::Error,
                           QStringLiteral("invalid target regex %1: %2 at offset %3")
-                                  .arg(target.toString(), re.errorString())
-                                  .arg(re.patternErrorOffset()));
+                                  .arg(target.toString(), re.errorString(),
+                                       QString::number(re.patternErrorOffset())));
             } else if (!re.match(item.text).hasMatch()) {
                 itemIssue(i, PromptIssue::Severity::Error,
                           QStringLiteral("target regex %1 does not match the text")

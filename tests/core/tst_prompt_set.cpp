@@ -472,6 +472,29 @@ private Q_SLOTS:
         QVERIFY(load->issues.isEmpty());
     }
 
+    void percentSignsInUserTextStayLiteral()
+    {
+        // QString::arg() placeholders in labels, regexes and file names must not be substituted.
+        QTemporaryDir dir;
+        const Result<PromptSetLoad> load =
+                loadText(dir, QStringLiteral("100%2.json"),
+                         R"({"50%1 off": ["one", "two"], "b%2": ["three", "one"]})");
+        QVERIFY(load.isOk());
+        QCOMPARE(load->set.items.at(1).id, QStringLiteral("50%1 off_1"));
+        QCOMPARE(load->set.items.at(2).id, QStringLiteral("b%2_0"));
+        const PromptIssue *issue = findIssue(load->issues, QStringLiteral("duplicate text"));
+        QVERIFY(issue != nullptr);
+        QCOMPARE(issue->message,
+                 QStringLiteral("100%2.json: item 3 'b%2_1': duplicate text (same as item 0 "
+                                "'50%1 off_0')"));
+        PromptSet set = load->set;
+        set.items[0].target = PromptTarget::fromRegex(QStringLiteral("%1x"));
+        const QList<PromptIssue> issues = validatePromptSet(set);
+        QVERIFY2(findIssue(issues, QStringLiteral("item 0 '50%1 off_0': target regex /%1x/ does "
+                                                  "not match the text")) != nullptr,
+                 qPrintable(allMessages(issues)));
+    }
+
     void deeplyNestedInputIsAnErrorNotACrash()
     {
         // Deep nesting would make the JSON library recurse (copying a value when its parent object
