@@ -6,6 +6,7 @@
 
 #include "gpu/detail/activation_source.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/sae_objective.h"
 #include "gpu/detail/sae_trainer_state.h"
 #include "gpu/sae/sae_trainer.h"
 
@@ -178,7 +179,24 @@ void TestSaeTraining::schedulesAndClippingReachTheOptimiser()
     QVERIFY(created.isOk());
     SaeTrainer &trainer = *created.value();
     const gpu::detail::SaeTrainerState &state = trainer.state();
+    // A twin of the trainer's source serves the same batches, so the test can compute the
+    // gradient the step should have applied, with the λ the warm-up prescribes.
+    auto twin = gpu::detail::makeTensorSource(synthetic().samples, 3);
     for (int64_t step = 0; step < 100; ++step) {
+        const gpu::detail::SaeModule moduleBefore = state.module.clone();
+        const at::Tensor x = twin->next(256).value() * state.inputScale;
+        gpu::detail::SaeLossSettings settings;
+        settings.sparsityCoefficient = 2.0 * std::min(1.0, step / 5.0);
+        const gpu::detail::SaeGradients expected =
+                gpu::detail::saeForwardBackward(moduleBefore, x, settings, true).gradients;
+        const std::vector<at::Tensor> expectedGrads = {expected.wEnc, expected.bEnc, expected.wDec,
+                                                       expected.bDec};
+        double expectedNorm = 0;
+        for (const at::Tensor &g : expectedGrads) {
+            expectedNorm += g.to(at::kDouble).square().sum().item<double>();
+        }
+        expectedNorm = std::sqrt(expectedNorm);
+        const double clip = std::min(1.0, 0.05 / (expectedNorm + 1e-6));
         // Parameters and moments before the step (copies).
         std::vector<at::Tensor> before;
         std::vector<at::Tensor> m0;
@@ -203,6 +221,15 @@ void TestSaeTraining::schedulesAndClippingReachTheOptimiser()
             squared += g.to(at::kDouble).square().sum().item<double>();
         }
         const double seen = std::sqrt(squared);
+        // ... equals the clipped gradient of the loss with this step's λ, entry by entry.
+        for (size_t i = 0; i < before.size(); ++i) {
+            const at::Tensor g = (state.adamFirstMoment[i] - 0.9 * m0[i]) / 0.1;
+            const double error = (g - expectedGrads[i] * clip).abs().max().item<double>();
+            QVERIFY2(error < 1e-4 * 0.05,
+                     qPrintable(
+                             QStringLiteral("step %1, %2: error %3").arg(step).arg(i).arg(error)));
+        }
+        QVERIFY(qAbs(d.gradientNormBeforeClip - expectedNorm) < 1e-4 * expectedNorm);
         QVERIFY2(qAbs(seen - std::min(d.gradientNormBeforeClip, 0.05)) < 1e-3 * 0.05,
                  qPrintable(QStringLiteral("step %1: Adam saw |g| = %2, raw %3")
                                     .arg(step)
