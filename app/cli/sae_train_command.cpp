@@ -57,8 +57,8 @@ int runSaeTrain(const QStringList &arguments)
              QStringLiteral("K")},
             {QStringLiteral("l1-coefficient"), QStringLiteral("relu: L1 coefficient λ (5)."),
              QStringLiteral("X")},
-            {QStringLiteral("l0-coefficient"), QStringLiteral("jumprelu: L0 coefficient (0.01)."),
-             QStringLiteral("X")},
+            {QStringLiteral("l0-coefficient"),
+             QStringLiteral("jumprelu: L0 coefficient (0.01·d_in)."), QStringLiteral("X")},
             {QStringLiteral("batch-size"), QStringLiteral("Tokens per step (4096)."),
              QStringLiteral("B")},
             {QStringLiteral("tokens"), QStringLiteral("Training tokens (steps = T / B)."),
@@ -117,7 +117,7 @@ int runSaeTrain(const QStringList &arguments)
     const auto checkpointEvery =
             integerOption(parser, name, QStringLiteral("checkpoint-every"), 0, 1);
     const auto l1 = numberOption(parser, name, QStringLiteral("l1-coefficient"), 5.0, 0);
-    const auto l0 = numberOption(parser, name, QStringLiteral("l0-coefficient"), 0.01, 0);
+    const auto l0 = numberOption(parser, name, QStringLiteral("l0-coefficient"), 0, 0);
     const auto lr = numberOption(parser, name, QStringLiteral("lr"), 0, 0);
     const auto warmup = numberOption(parser, name, QStringLiteral("warmup-fraction"), 0, 0);
     if (!dSae || !k || !batch || !tokens || !seed || !every || !checkpointEvery || !l1 || !l0 ||

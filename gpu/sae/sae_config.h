@@ -63,7 +63,9 @@ struct SaeTrainingConfig
     double decayFraction = 0.2;  ///< linear LR decay to 0 over the last share of the steps
     double gradientClip = 1.0;   ///< global gradient-norm clip; <= 0 disables it
     double l1Coefficient = 5.0;  ///< ReLU: λ of λ·Σ f_i·‖W_dec,i‖ (inputs scaled to E‖x‖ = √d)
-    double l0Coefficient = 0.01;           ///< JumpReLU: λ of λ·Σ H(pre_i − θ_i)
+    /// JumpReLU: λ of λ·Σ H(pre_i − θ_i). 0: 0.01·d_in, i.e. one more active latent must explain
+    /// at least 1% of E‖x‖² (= d_in in training units) to pay for itself.
+    double l0Coefficient = 0;
     double sparsityWarmupFraction = 0.05;  ///< λ rises linearly from 0 over this share of steps
     double auxKCoefficient = 1.0 / 32.0;   ///< TopK / BatchTopK
     int64_t kAux = 0;                      ///< 0: d_in / 2

@@ -260,7 +260,9 @@ double SaeTrainer::sparsityCoefficientAt(int64_t step) const
             coefficient = impl.config.l1Coefficient;
             break;
         case SaeArchitecture::JumpRelu:
-            coefficient = impl.config.l0Coefficient;
+            coefficient = impl.config.l0Coefficient > 0
+                                  ? impl.config.l0Coefficient
+                                  : 0.01 * static_cast<double>(impl.config.sae.dIn);
             break;
         default:
             return 0;
