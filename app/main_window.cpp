@@ -10,6 +10,7 @@
 #include "widgets/log_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
+#include "widgets/sae_training_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -76,6 +77,12 @@ void MainWindow::connectEngine()
                     << QStringLiteral("request %1 failed: %2").arg(id).arg(status.message());
         }
     });
+    // The SAE form offers the loaded model's hook points.
+    connect(m_engine, &EngineClient::modelLoaded, this, [this](RequestId, const ModelInfo &info) {
+        if (m_saeTrainingPanel) {
+            m_saeTrainingPanel->setHookNames(info.hookNames);
+        }
+    });
     if (m_modelPanel && m_settings) {
         m_modelPanel->setRecentModels(m_settings->value(kRecentModelsKey).toStringList());
         connect(m_modelPanel, &widgets::ModelPanel::recentModelsChanged, this,
@@ -116,6 +123,9 @@ void MainWindow::createDocks(LogModel *logModel)
                 m_promptSetsPanel->setLibraryRoot(library);
             }
             content = m_promptSetsPanel;
+        } else if (spec.objectName == QLatin1String("dock.saeTraining") && m_engine) {
+            m_saeTrainingPanel = new widgets::SaeTrainingPanel(m_engine, dockWidget);
+            content = m_saeTrainingPanel;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;

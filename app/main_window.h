@@ -15,6 +15,7 @@ class LogModel;
 namespace gyrus::widgets {
 class ModelPanel;
 class PromptSetsPanel;
+class SaeTrainingPanel;
 }  // namespace gyrus::widgets
 
 namespace gyrus::app {
@@ -51,6 +52,9 @@ public:
     /// The Prompt sets dock's panel.
     widgets::PromptSetsPanel *promptSetsPanel() const { return m_promptSetsPanel; }
 
+    /// The SAE training dock's panel (null without an engine).
+    widgets::SaeTrainingPanel *saeTrainingPanel() const { return m_saeTrainingPanel; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
@@ -68,6 +72,7 @@ private:
     gyrus::EngineClient *m_engine;
     widgets::ModelPanel *m_modelPanel = nullptr;
     widgets::PromptSetsPanel *m_promptSetsPanel = nullptr;
+    widgets::SaeTrainingPanel *m_saeTrainingPanel = nullptr;
     bool m_defaultSizesPending = false;
 };
 

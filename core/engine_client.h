@@ -2,6 +2,7 @@
 
 #include "core/engine_types.h"
 #include "core/job_runner.h"
+#include "core/sae_training_types.h"
 #include "core/status.h"
 
 #include <QObject>
@@ -28,6 +29,15 @@ public:
     /// queued one.
     virtual RequestId generate(const GenerateRequest &request) = 0;
 
+    /// Trains an SAE in slices (other requests are served between them), reporting
+    /// saeTrainingProgress() and, at the end, saeTrainingEnded(). Ends Cancelled when stopped.
+    virtual RequestId trainSae(const SaeTrainRequest &request) = 0;
+
+    /// Pauses a running training: it writes a checkpoint, reports saeTrainingEnded() with
+    /// paused = true and the checkpoint, and finishes Cancelled ("paused"). Resume by submitting
+    /// trainSae() with resumeCheckpoint set.
+    virtual void pauseTraining(RequestId id) = 0;
+
     /// Thread-safe, non-blocking. A running job stops at its next check point.
     virtual void cancel(RequestId id) = 0;
     virtual void cancelAll() = 0;
@@ -42,6 +52,8 @@ Q_SIGNALS:
     void modelLoaded(gyrus::RequestId id, const gyrus::ModelInfo &info);
     /// One generated token's text (its display form), in order.
     void tokenGenerated(gyrus::RequestId id, const QString &text);
+    void saeTrainingProgress(gyrus::RequestId id, const gyrus::SaeTrainProgress &progress);
+    void saeTrainingEnded(gyrus::RequestId id, const gyrus::SaeTrainOutcome &outcome);
     /// No request is queued or running.
     void idle();
 };

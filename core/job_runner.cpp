@@ -204,7 +204,8 @@ void JobRunner::runNext()
     const bool firstSlice = !entry.startedOnce;
     Status status;
     JobStep next = JobStep::Done;
-    if (context.isCancelled()) {
+    if (context.isCancelled() && firstSlice) {
+        // Never started: nothing to clean up.
         status =
                 Status::cancelled(entry.superseded ? QStringLiteral("superseded by a newer request")
                                                    : QStringLiteral("cancelled"));
@@ -215,10 +216,16 @@ void JobRunner::runNext()
             qCDebug(lcEngine) << "start" << entry.id << entry.job.name << entry.job.tag;
             Q_EMIT started(entry.id, entry.job.name);
         }
+        const bool cancelledBefore = context.isCancelled();
         try {
             next = entry.job.step(context, &status);
         } catch (...) {
             status = translate(std::current_exception());
+            next = JobStep::Done;
+        }
+        if (cancelledBefore) {
+            // That was the started job's clean-up slice (save a checkpoint, say): it ends here
+            // even if it asked for more.
             next = JobStep::Done;
         }
         if (next == JobStep::Done && status.isOk() && context.isCancelled()) {

@@ -37,7 +37,8 @@ public:
     RequestId id() const { return m_id; }
 
     /// True once cancel(id) or cancelAll() was called; a step checks it at safe points and
-    /// returns JobStep::Done (the runner then reports Status::cancelled()).
+    /// returns JobStep::Done (the runner then reports Status::cancelled()). A job that has
+    /// started gets one more slice after a cancel between slices, with this true, to clean up.
     bool isCancelled() const;
 
     /// Reports progress; throttled to about 20 signals per second and to visible changes, so a

@@ -1,10 +1,14 @@
 #include "gpu/engine/torch_engine_client.h"
 
 #include "core/logging.h"
+#include "gpu/detail/activation_source.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/activation_file.h"
+#include "gpu/sae/sae_trainer.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QThread>
 
 #include <torch/cuda.h>
@@ -122,6 +126,164 @@ RequestId TorchEngineClient::generate(const GenerateRequest &request)
                 }
                 return JobStep::Done;
             }});
+}
+
+namespace {
+
+SaeTrainProgress toProgress(const SaeTrainMetrics &m)
+{
+    SaeTrainProgress p;
+    p.step = m.step;
+    p.totalSteps = m.totalSteps;
+    p.tokens = m.tokens;
+    p.loss = m.loss;
+    p.mse = m.mse;
+    p.normalizedMse = m.normalizedMse;
+    p.explainedVariance = m.explainedVariance;
+    p.l0 = m.l0;
+    p.l1 = m.l1;
+    p.deadFraction = m.deadFraction;
+    p.denseFraction = m.denseFraction;
+    p.learningRate = m.learningRate;
+    p.tokensPerSecond = m.tokensPerSecond;
+    p.etaSeconds = m.etaSeconds;
+    p.histogramLow = m.histogramLow;
+    p.histogramHigh = m.histogramHigh;
+    for (int64_t count : m.densityHistogram) {
+        p.densityHistogram.append(static_cast<double>(count));
+    }
+    return p;
+}
+
+Result<SaeTrainingConfig> trainingConfigFor(const SaeTrainRequest &request, int64_t dIn)
+{
+    const std::optional<SaeArchitecture> architecture = architectureFromName(request.architecture);
+    if (!architecture) {
+        return Status::invalidInput(
+                QStringLiteral("unknown SAE architecture '%1' (relu, topk, batchtopk, jumprelu)")
+                        .arg(request.architecture));
+    }
+    SaeTrainingConfig config;
+    config.sae.architecture = *architecture;
+    config.sae.dIn = dIn;
+    config.sae.dSae = request.dSae;
+    config.sae.k = request.k;
+    config.sae.hookName = request.hookName;
+    config.batchSize = request.batchSize;
+    config.totalTokens = request.tokens;
+    config.learningRate = request.learningRate;
+    config.l1Coefficient = request.l1Coefficient;
+    config.l0Coefficient = request.l0Coefficient;
+    config.seed = request.seed;
+    config.device = request.device;
+    config.metricsEverySteps = 10;
+    return config;
+}
+
+}  // namespace
+
+RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
+{
+    struct Run
+    {
+        std::unique_ptr<SaeTrainer> trainer;
+    };
+
+    auto run = std::make_shared<Run>();
+    return m_runner.submit(Job{
+            QStringLiteral("train SAE"), QString(),
+            [this, run, request](JobContext &context, Status *status) {
+                const RequestId id = context.id();
+                const QString checkpoint = request.outDirectory + QStringLiteral(".checkpoint");
+                if (!run->trainer) {
+                    Result<std::shared_ptr<detail::ActivationSource>> source = openActivationFile(
+                            request.activationsPath, request.dataset, true, request.seed);
+                    if (!source) {
+                        *status = source.status();
+                        return JobStep::Done;
+                    }
+                    Result<std::unique_ptr<SaeTrainer>> trainer = Status::internal(QString());
+                    if (!request.resumeCheckpoint.isEmpty()) {
+                        trainer = SaeTrainer::resume(request.resumeCheckpoint, source.value());
+                    } else {
+                        Result<SaeTrainingConfig> config =
+                                trainingConfigFor(request, source.value()->columns());
+                        if (!config) {
+                            *status = config.status();
+                            return JobStep::Done;
+                        }
+                        trainer = SaeTrainer::create(config.value(), source.value());
+                    }
+                    if (!trainer) {
+                        *status = trainer.status();
+                        return JobStep::Done;
+                    }
+                    run->trainer = std::move(trainer).value();
+                    run->trainer->setMetricsCallback([this, id](const SaeTrainMetrics &metrics) {
+                        Q_EMIT saeTrainingProgress(id, toProgress(metrics));
+                    });
+                    return JobStep::Continue;
+                }
+                SaeTrainer &trainer = *run->trainer;
+                if (context.isCancelled()) {
+                    bool pause = false;
+                    {
+                        QMutexLocker lock(&m_pauseMutex);
+                        pause = m_pauseRequested.remove(id);
+                    }
+                    if (pause) {
+                        if (Status saved = trainer.saveCheckpoint(checkpoint); !saved.isOk()) {
+                            *status = saved;
+                            return JobStep::Done;
+                        }
+                        SaeTrainOutcome outcome;
+                        outcome.paused = true;
+                        outcome.checkpoint = checkpoint;
+                        outcome.last = toProgress(trainer.latestMetrics());
+                        Q_EMIT saeTrainingEnded(id, outcome);
+                        *status = Status::cancelled(QStringLiteral("paused"));
+                    }
+                    return JobStep::Done;
+                }
+                // A slice of about 150 ms: long enough to amortise, short enough that hover and
+                // generation requests queued meanwhile wait little.
+                QElapsedTimer slice;
+                slice.start();
+                while (!trainer.isFinished() && slice.elapsed() < 150 && !context.isCancelled()) {
+                    if (Status stepped = trainer.step(1); !stepped.isOk()) {
+                        if (stepped.code() != Status::Code::Cancelled) {
+                            *status = stepped;
+                            return JobStep::Done;
+                        }
+                    }
+                    context.reportProgress(double(trainer.stepsDone()) /
+                                                   double(qMax<int64_t>(1, trainer.totalSteps())),
+                                           QStringLiteral("step %1 / %2")
+                                                   .arg(trainer.stepsDone())
+                                                   .arg(trainer.totalSteps()));
+                }
+                if (!trainer.isFinished()) {
+                    return JobStep::Continue;
+                }
+                if (Status exported = trainer.exportSae(request.outDirectory); !exported.isOk()) {
+                    *status = exported;
+                    return JobStep::Done;
+                }
+                SaeTrainOutcome outcome;
+                outcome.outDirectory = request.outDirectory;
+                outcome.last = toProgress(trainer.latestMetrics());
+                Q_EMIT saeTrainingEnded(id, outcome);
+                return JobStep::Done;
+            }});
+}
+
+void TorchEngineClient::pauseTraining(RequestId id)
+{
+    {
+        QMutexLocker lock(&m_pauseMutex);
+        m_pauseRequested.insert(id);
+    }
+    m_runner.cancel(id);
 }
 
 void TorchEngineClient::cancel(RequestId id)

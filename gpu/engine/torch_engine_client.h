@@ -2,6 +2,9 @@
 
 #include "core/engine_client.h"
 
+#include <QMutex>
+#include <QSet>
+
 #include <memory>
 
 namespace gyrus::gpu {
@@ -18,6 +21,8 @@ public:
 
     RequestId loadModel(const ModelSpec &spec) override;
     RequestId generate(const GenerateRequest &request) override;
+    RequestId trainSae(const SaeTrainRequest &request) override;
+    void pauseTraining(RequestId id) override;
     void cancel(RequestId id) override;
     void cancelAll() override;
     ModelInfo currentModel() const override;
@@ -30,6 +35,8 @@ private:
     std::shared_ptr<State> m_state;
     JobRunner m_runner;
     ModelInfo m_current;  // GUI thread copy of the loaded model's card
+    QMutex m_pauseMutex;
+    QSet<RequestId> m_pauseRequested;  // trainings asked to pause rather than stop
 };
 
 }  // namespace gyrus::gpu

@@ -245,15 +245,17 @@ private Q_SLOTS:
                             context.reportProgress(clock.elapsed() / 300.0);
                         }
                         elapsed = clock.elapsed();
+                        QThread::msleep(60);          // past the interval, a change
+                        context.reportProgress(1.0);  // is never dropped
                         return JobStep::Done;
                     }});
         QTRY_VERIFY(hasFinished(finished, id));
         QVERIFY(progress.count() >= 2);
         // ≤ 20 per second, plus the first one.
-        QVERIFY2(progress.count() <= elapsed / 50 + 2,
+        QVERIFY2(progress.count() <= elapsed / 50 + 3,
                  qPrintable(QString::number(progress.count())));
         const auto last = progress.last().at(1).value<gyrus::JobProgress>();
-        QVERIFY(last.fraction > 0.5 && last.fraction <= 1.0);
+        QCOMPARE(last.fraction, 1.0);
     }
 
     void cancelAllStopsEverything()
@@ -312,7 +314,8 @@ private Q_SLOTS:
             stopping = true;
         }  // destructor: cancel, shutdown closure, join
         QCOMPARE(shutdownThread, worker);
-        QVERIFY2(slicesAfterStop <= 1, qPrintable(QString::number(slicesAfterStop)));
+        // The slice running when the stop came, then one clean-up slice that sees the cancel.
+        QVERIFY2(slicesAfterStop <= 2, qPrintable(QString::number(slicesAfterStop)));
     }
 
     void submitAfterStopIsRefused()

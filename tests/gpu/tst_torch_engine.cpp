@@ -3,15 +3,19 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/sae/activation_file.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
 
 #include <c10/util/Exception.h>
+
+#include <random>
 
 using namespace gyrus;
 
@@ -178,6 +182,78 @@ private Q_SLOTS:
         clock.start();
         engine.reset();  // cancels, frees the model on its thread, joins
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+    }
+
+    void trainsAnSaeInSlicesPausesAndResumes()
+    {
+        // Activations with a planted sparse structure: 8 directions in d = 16.
+        const QString activations = m_dir.filePath(QStringLiteral("acts.h5"));
+        {
+            const int rows = 4096;
+            const int d = 16;
+            std::vector<float> data(size_t(rows) * d, 0.0f);
+            std::mt19937 rng(3);
+            std::uniform_int_distribution<int> pick(0, 7);
+            std::normal_distribution<float> magnitude(2.0f, 0.5f);
+            for (int r = 0; r < rows; ++r) {
+                const int a = pick(rng);
+                data[size_t(r) * d + a] += magnitude(rng);
+                data[size_t(r) * d + 8 + (a + 3) % 8] += magnitude(rng);
+            }
+            auto writer = gpu::Hdf5Writer::create(activations);
+            QVERIFY(writer.isOk());
+            QVERIFY(writer.value()
+                            ->createDataset(QStringLiteral("activations"),
+                                            gpu::Hdf5Writer::Type::Float32, rows, d)
+                            .isOk());
+            QVERIFY(writer.value()
+                            ->writeRows(QStringLiteral("activations"), 0, rows, data.data())
+                            .isOk());
+            QVERIFY(writer.value()->close().isOk());
+        }
+        gpu::TorchEngineClient engine;
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        QSignalSpy progress(&engine, &EngineClient::saeTrainingProgress);
+        QSignalSpy ended(&engine, &EngineClient::saeTrainingEnded);
+        SaeTrainRequest request;
+        request.activationsPath = activations;
+        request.hookName = QStringLiteral("blocks.0.hook_resid_post");
+        request.architecture = QStringLiteral("topk");
+        request.dSae = 32;
+        request.k = 2;
+        request.batchSize = 256;
+        request.tokens = 256 * 3000;  // long enough that the pause comes first
+        request.outDirectory = m_dir.filePath(QStringLiteral("sae"));
+        const RequestId first = engine.trainSae(request);
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 30000);
+        // Interactive work is served while training runs.
+        const RequestId quick =
+                engine.generate(GenerateRequest{QStringLiteral("x"), 1, 0.0, 1.0, 0, 0});
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, quick), 10000);
+        QVERIFY2(!hasFinished(finished, first), qPrintable(statusOf(finished, first).message()));
+        engine.pauseTraining(first);
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, first), 10000);
+        QVERIFY2(statusOf(finished, first).code() == Status::Code::Cancelled,
+                 qPrintable(statusOf(finished, first).message()));
+        QCOMPARE(ended.count(), 1);
+        const auto paused = ended.at(0).at(1).value<SaeTrainOutcome>();
+        QVERIFY(paused.paused);
+        QVERIFY(QFileInfo::exists(paused.checkpoint));
+
+        request.resumeCheckpoint = paused.checkpoint;
+        const RequestId second = engine.trainSae(request);
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, second), 60000);
+        QVERIFY2(statusOf(finished, second).isOk(),
+                 qPrintable(statusOf(finished, second).message()));
+        QCOMPARE(ended.count(), 2);
+        const auto done = ended.at(1).at(1).value<SaeTrainOutcome>();
+        QVERIFY(!done.paused);
+        QCOMPARE(done.last.step, qint64(3000));
+        QVERIFY2(done.last.explainedVariance > 0.8,
+                 qPrintable(QString::number(done.last.explainedVariance)));
+        QVERIFY(QFileInfo::exists(request.outDirectory + QStringLiteral("/cfg.json")));
+        QVERIFY(QFileInfo::exists(request.outDirectory +
+                                  QStringLiteral("/sae_weights.safetensors")));
     }
 
     void torchErrorsBecomeActionableStatus()

@@ -100,6 +100,78 @@ RequestId FakeEngineClient::generate(const GenerateRequest &request)
                                }});
 }
 
+RequestId FakeEngineClient::trainSae(const SaeTrainRequest &request)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("train ") + request.architecture;
+        m_lastTrain = request;
+    }
+    auto step = std::make_shared<int>(0);
+    const int steps = m_trainSteps;
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(Job{
+            QStringLiteral("train SAE"), QString(),
+            [this, request, step, steps, sliceMs](JobContext &context, Status *status) {
+                if (request.activationsPath.contains(QLatin1String("missing"))) {
+                    *status = Status::notFound(request.activationsPath +
+                                               QStringLiteral(": no such file"));
+                    return JobStep::Done;
+                }
+                SaeTrainProgress progress;
+                progress.step = *step;
+                progress.totalSteps = steps;
+                progress.loss = 1.0 / (1 + *step);
+                progress.explainedVariance = 1.0 - progress.loss;
+                progress.l0 = request.k;
+                progress.deadFraction = 0.5 / (1 + *step);
+                progress.denseFraction = 0.01;
+                progress.tokensPerSecond = 1000;
+                progress.densityHistogram = {1, 4, 9, 4, 1};
+                progress.histogramLow = -5;
+                progress.histogramHigh = 0;
+                if (context.isCancelled()) {
+                    bool pause = false;
+                    {
+                        QMutexLocker lock(&m_logMutex);
+                        pause = m_pauses.remove(context.id());
+                    }
+                    if (pause) {
+                        Q_EMIT saeTrainingEnded(
+                                context.id(),
+                                SaeTrainOutcome{QString(), QStringLiteral("fake.checkpoint"),
+                                                progress, true});
+                        *status = Status::cancelled(QStringLiteral("paused"));
+                    }
+                    return JobStep::Done;
+                }
+                QThread::msleep(static_cast<unsigned long>(sliceMs));
+                progress.step = ++*step;
+                Q_EMIT saeTrainingProgress(context.id(), progress);
+                if (*step < steps) {
+                    return JobStep::Continue;
+                }
+                Q_EMIT saeTrainingEnded(context.id(), SaeTrainOutcome{request.outDirectory,
+                                                                      QString(), progress, false});
+                return JobStep::Done;
+            }});
+}
+
+void FakeEngineClient::pauseTraining(RequestId id)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_pauses.insert(id);
+    }
+    m_runner.cancel(id);
+}
+
+SaeTrainRequest FakeEngineClient::lastTrainRequest() const
+{
+    QMutexLocker lock(&m_logMutex);
+    return m_lastTrain;
+}
+
 void FakeEngineClient::cancel(RequestId id)
 {
     m_runner.cancel(id);

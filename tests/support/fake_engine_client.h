@@ -3,6 +3,7 @@
 #include "core/engine_client.h"
 
 #include <QMutex>
+#include <QSet>
 
 #include <atomic>
 
@@ -22,6 +23,10 @@ public:
 
     RequestId loadModel(const ModelSpec &spec) override;
     RequestId generate(const GenerateRequest &request) override;
+    /// Reports one metrics point per slice (loss falling as 1/step), `trainSteps` in all; an
+    /// activations path containing "missing" fails with NotFound.
+    RequestId trainSae(const SaeTrainRequest &request) override;
+    void pauseTraining(RequestId id) override;
     void cancel(RequestId id) override;
     void cancelAll() override;
     ModelInfo currentModel() const override;
@@ -31,6 +36,10 @@ public:
     void setSliceMs(int ms) { m_sliceMs = ms; }
 
     void setLoadSlices(int slices) { m_loadSlices = slices; }
+
+    void setTrainSteps(int steps) { m_trainSteps = steps; }
+
+    SaeTrainRequest lastTrainRequest() const;
 
     /// The card FakeEngineClient reports for a model directory.
     static ModelInfo cardFor(const ModelSpec &spec);
@@ -45,6 +54,9 @@ private:
     QStringList m_tokens;
     int m_sliceMs = 2;
     int m_loadSlices = 5;
+    int m_trainSteps = 20;
+    SaeTrainRequest m_lastTrain;  // guarded by m_logMutex
+    QSet<RequestId> m_pauses;     // guarded by m_logMutex
     mutable QMutex m_logMutex;
     QStringList m_log;
 };

@@ -1,0 +1,119 @@
+#include "tests/support/fake_engine_client.h"
+#include "widgets/sae_training_panel.h"
+
+#include <QPushButton>
+#include <QtTest>
+
+using gyrus::SaeTrainRequest;
+using gyrus::test::FakeEngineClient;
+using gyrus::widgets::SaeTrainingPanel;
+
+namespace {
+SaeTrainRequest filledRequest()
+{
+    SaeTrainRequest r;
+    r.activationsPath = QStringLiteral("/data/acts.h5");
+    r.hookName = QStringLiteral("blocks.2.hook_resid_post");
+    r.architecture = QStringLiteral("batchtopk");
+    r.dSae = 2048;
+    r.k = 24;
+    r.batchSize = 1024;
+    r.tokens = 2'500'000;
+    r.learningRate = 3e-4;
+    r.seed = 9;
+    r.outDirectory = QStringLiteral("/tmp/sae-out");
+    return r;
+}
+}  // namespace
+
+class TestSaeTrainingPanel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+
+    void formRoundTripsTheRequest()
+    {
+        FakeEngineClient engine;
+        SaeTrainingPanel panel(&engine);
+        panel.setRequest(filledRequest());
+        const SaeTrainRequest r = panel.request();
+        QCOMPARE(r.activationsPath, QStringLiteral("/data/acts.h5"));
+        QCOMPARE(r.hookName, QStringLiteral("blocks.2.hook_resid_post"));
+        QCOMPARE(r.architecture, QStringLiteral("batchtopk"));
+        QCOMPARE(r.dSae, 2048);
+        QCOMPARE(r.k, 24);
+        QCOMPARE(r.batchSize, 1024);
+        QCOMPARE(r.tokens, qint64(2'500'000));
+        QCOMPARE(r.learningRate, 3e-4);
+        QCOMPARE(r.seed, quint64(9));
+    }
+
+    void missingInputsAreExplainedNotSubmitted()
+    {
+        FakeEngineClient engine;
+        SaeTrainingPanel panel(&engine);
+        panel.start();
+        QVERIFY(!panel.isTraining());
+        QVERIFY(panel.statusText().contains(QStringLiteral("activations")));
+        QVERIFY(engine.log().isEmpty());
+    }
+
+    void trainingFillsChartsAndEndsWithEvaluation()
+    {
+        FakeEngineClient engine;
+        engine.setTrainSteps(15);
+        SaeTrainingPanel panel(&engine);
+        panel.resize(900, 500);
+        panel.setRequest(filledRequest());
+        panel.start();
+        QVERIFY(panel.isTraining());
+        QCOMPARE(engine.lastTrainRequest().dSae, 2048);
+        QTRY_VERIFY(!panel.isTraining());
+        QCOMPARE(panel.chartPointCount(), 15);
+        QVERIFY2(panel.evaluationText().contains(QStringLiteral("explained variance")),
+                 qPrintable(panel.evaluationText()));
+        QVERIFY(panel.evaluationText().contains(QStringLiteral("/tmp/sae-out")));
+        QCOMPARE(panel.statusText(), QStringLiteral("Done."));
+    }
+
+    void pauseThenResumeContinuesFromTheCheckpoint()
+    {
+        FakeEngineClient engine;
+        engine.setTrainSteps(2000);
+        engine.setSliceMs(3);
+        SaeTrainingPanel panel(&engine);
+        panel.setRequest(filledRequest());
+        panel.start();
+        QTRY_VERIFY(panel.chartPointCount() >= 3);
+        panel.pause();
+        QTRY_VERIFY(!panel.isTraining());
+        QVERIFY2(panel.pausedCheckpoint() == QStringLiteral("fake.checkpoint"),
+                 qPrintable(panel.statusText()));
+        QVERIFY(panel.statusText().startsWith(QStringLiteral("Paused")));
+        auto *start = panel.findChild<QPushButton *>(QStringLiteral("saeStart"));
+        QCOMPARE(start->text(), QStringLiteral("Resume"));
+        const int pointsBefore = panel.chartPointCount();
+        QTest::mouseClick(start, Qt::LeftButton);
+        QVERIFY(panel.isTraining());
+        QCOMPARE(engine.lastTrainRequest().resumeCheckpoint, QStringLiteral("fake.checkpoint"));
+        QTRY_VERIFY(panel.chartPointCount() > pointsBefore);  // the charts continue, not restart
+        panel.stop();
+        QTRY_VERIFY(!panel.isTraining());
+        QCOMPARE(panel.statusText(), QStringLiteral("Stopped."));
+    }
+
+    void engineErrorIsShown()
+    {
+        FakeEngineClient engine;
+        SaeTrainingPanel panel(&engine);
+        SaeTrainRequest r = filledRequest();
+        r.activationsPath = QStringLiteral("/data/missing.h5");
+        panel.setRequest(r);
+        panel.start();
+        QTRY_VERIFY(!panel.isTraining());
+        QVERIFY(panel.statusText().contains(QStringLiteral("missing.h5: no such file")));
+    }
+};
+
+QTEST_MAIN(TestSaeTrainingPanel)
+#include "tst_sae_training_panel.moc"
