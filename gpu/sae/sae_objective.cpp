@@ -25,11 +25,20 @@ at::Tensor addmm(const at::Tensor &bias, const at::Tensor &a, const at::Tensor &
     return mm(a, b, type).add_(bias);
 }
 
+// The active entries of a TopK-family batch, grouped by token: the bags of embedding_bag.
+struct SparseCodes
+{
+    at::Tensor columns;  // [M] int64 latent index
+    at::Tensor values;   // [M] float activation (>= 0)
+    at::Tensor offsets;  // [B] int64 start of each token's entries
+};
+
 // BatchTopK selection: the k·B largest entries of ReLU(pre) over the whole batch (the top k·B
-// of pre, negatives zeroed). A per-row
-// top-(4k) first keeps the global selection to B·4k candidates instead of B·n; it is exact
-// unless a row has all of its candidates selected, in which case the full selection runs.
-at::Tensor batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *smallestKept)
+// of pre, negatives zeroed). A per-row top-(4k) first keeps the global selection to B·4k
+// candidates instead of B·n; it is exact unless a row has all of its candidates selected, in
+// which case the full selection runs.
+at::Tensor batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *smallestKept,
+                     SparseCodes *codes)
 {
     const int64_t rows = activations.size(0);
     const int64_t n = activations.size(1);
@@ -55,6 +64,13 @@ at::Tensor batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *small
     flatValues = at::relu(flatValues);
     const at::Tensor positive = flatValues > 0;
     *smallestKept = at::where(positive, flatValues, at::full_like(flatValues, INFINITY)).min();
+    // Sorted flat indices group the entries by row (index = row·n + column).
+    const auto [sorted, order] = flatIndices.sort();
+    const at::Tensor rowOf = at::div(sorted, n, "floor");
+    const at::Tensor counts = at::bincount(rowOf, {}, rows);
+    codes->columns = sorted - rowOf * n;
+    codes->values = flatValues.index_select(0, order);
+    codes->offsets = counts.cumsum(0) - counts;
     return at::zeros_like(activations)
             .reshape({-1})
             .scatter_(0, flatIndices, flatValues)
@@ -79,6 +95,7 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
     // reductions, and the backward masks with one threshold_backward.
     at::Tensor pre = addmm(w.bEnc, input, w.wEnc, type);
     at::Tensor f;
+    SparseCodes codes;  // TopK family only
     switch (config.architecture) {
         case SaeArchitecture::Relu:
             f = pre.relu_();  // pre is not needed afterwards
@@ -86,22 +103,40 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
         case SaeArchitecture::TopK: {
             // The top k of ReLU(pre) are the top k of pre with negatives zeroed: no ReLU pass.
             const auto [values, indices] = at::topk(pre, config.k, 1, true, false);
-            f = at::zeros_like(pre).scatter_(1, indices, at::relu(values));
+            const at::Tensor kept = at::relu(values);
+            f = at::zeros_like(pre).scatter_(1, indices, kept);
+            codes.columns = indices.reshape({-1});
+            codes.values = kept.reshape({-1});
+            codes.offsets = at::arange(0, x.size(0) * config.k, config.k, indices.options());
             break;
         }
         case SaeArchitecture::BatchTopK:
-            f = batchTopK(pre, config.k, &loss.batchTopKMin);
+            f = batchTopK(pre, config.k, &loss.batchTopKMin, &codes);
             break;
         case SaeArchitecture::JumpRelu:
             // θ > 0 (it is exp(log θ)), so f > 0 exactly where pre > θ.
             f = pre * (pre > w.threshold);
             break;
     }
-    const at::Tensor xHat = addmm(w.bDec, f, w.wDec, type);
+    at::Tensor xHat;
+    if (codes.columns.defined() && type == at::kFloat) {
+        // Sparse decode: k rows of W_dec per token instead of a [B, n]·[n, d] GEMM (~15× faster
+        // at d = 256, n = 4096, k = 32 on the CPU).
+        xHat = std::get<0>(at::embedding_bag(w.wDec, codes.columns, codes.offsets, false, 0, false,
+                                             codes.values))
+                       .add_(w.bDec);
+    } else {
+        xHat = addmm(w.bDec, f, w.wDec, type);
+    }
     const at::Tensor diff = xHat - x;
     loss.mse = diff.square().sum(1).mean();
     loss.variance = (x - x.mean(0)).square().sum(1).mean();
-    loss.fired = at::count_nonzero(f, std::vector<int64_t>{0});
+    // Firing counts: a bincount of the selected latents, or the column sums of sign(f) (f >= 0);
+    // boolean reductions over [B, n] cost as much as a GEMM on the CPU.
+    loss.fired =
+            codes.columns.defined()
+                    ? at::bincount(codes.columns.masked_select(codes.values > 0), {}, config.dSae)
+                    : f.sign().sum(0).to(at::kLong);
     const at::Tensor featureSums = f.sum(0);
     loss.l0 = loss.fired.sum().to(at::kFloat) / batch;
     loss.l1 = featureSums.sum() / batch;
