@@ -18,6 +18,7 @@ const QList<Command> &registry()
     // clang-format off
     static const QList<Command> all = {
             envCommand(),
+            cacheCommand(),
             contrastCommand(),
             rdmCommand(),
             rsaCommand(),

@@ -282,13 +282,16 @@ Hdf5Writer::~Hdf5Writer()
 
 Status Hdf5Writer::createDataset(const QString &name, Type type, int64_t rows, int64_t columns)
 {
+    // columns == 0: a rank-1 dataset [rows] (token ids, positions).
+    const int rank = columns > 0 ? 2 : 1;
     const hsize_t dims[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(columns)};
-    const Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    const Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
     const Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-    if (rows > 0 && columns > 0) {
-        const hsize_t chunk[2] = {static_cast<hsize_t>(std::min<int64_t>(rows, 1024)),
-                                  static_cast<hsize_t>(columns)};
-        H5Pset_chunk(properties.id(), 2, chunk);
+    if (rows > 0) {
+        const hsize_t chunk[2] = {
+                static_cast<hsize_t>(std::min<int64_t>(rows, rank == 2 ? 1024 : 65536)),
+                static_cast<hsize_t>(columns)};
+        H5Pset_chunk(properties.id(), rank, chunk);
     }
     const hid_t fileType = type == Type::Float32 ? H5T_IEEE_F32LE : H5T_STD_I32LE;
     const QByteArray native = name.toUtf8();
@@ -311,11 +314,12 @@ Status Hdf5Writer::writeRows(const QString &name, int64_t begin, int64_t count, 
     const hid_t dataset = static_cast<hid_t>(it.value());
     const Handle fileSpace(H5Dget_space(dataset), H5Sclose);
     hsize_t dims[2] = {0, 0};
+    const int rank = H5Sget_simple_extent_ndims(fileSpace.id());
     H5Sget_simple_extent_dims(fileSpace.id(), dims, nullptr);
     const hsize_t start[2] = {static_cast<hsize_t>(begin), 0};
     const hsize_t size[2] = {static_cast<hsize_t>(count), dims[1]};
     H5Sselect_hyperslab(fileSpace.id(), H5S_SELECT_SET, start, nullptr, size, nullptr);
-    const Handle memSpace(H5Screate_simple(2, size, nullptr), H5Sclose);
+    const Handle memSpace(H5Screate_simple(rank, size, nullptr), H5Sclose);
     const Handle type(H5Dget_type(dataset), H5Tclose);
     const hid_t memType =
             H5Tget_class(type.id()) == H5T_FLOAT ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;

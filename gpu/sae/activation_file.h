@@ -53,6 +53,7 @@ public:
     Hdf5Writer(const Hdf5Writer &) = delete;
     Hdf5Writer &operator=(const Hdf5Writer &) = delete;
 
+    /// [rows, columns]; columns == 0 makes a rank-1 dataset [rows].
     Status createDataset(const QString &name, Type type, int64_t rows, int64_t columns);
 
     /// Writes `count` rows starting at `begin`; `data` holds count·columns values of the type.
