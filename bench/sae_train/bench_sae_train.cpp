@@ -6,6 +6,8 @@
 //                   = achieved FLOP/s ÷ matmul FLOP/s with 10·d·n FLOPs per token;
 //   ratio_6dn       = tokens/s · 6·d·n ÷ matmul FLOP/s (the convention; 0.6 is its
 //                     ceiling for any implementation that performs the five matmuls).
+// Both count the dense FLOPs; TopK and BatchTopK decode sparsely (embedding_bag), so they can
+// exceed what the dense count suggests.
 // Usage: bench_sae_train [--arch relu|topk|batchtopk|jumprelu|all] [--steps N] [--d-in D]
 //                        [--d-sae N] [--batch B] [--k K] [--device cpu|cuda]
 
