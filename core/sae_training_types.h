@@ -13,19 +13,19 @@ struct SaeTrainRequest
 {
     QString activationsPath;
     QString dataset = QStringLiteral("activations");
-    QString hookName;                         ///< recorded in cfg.json
+    QString hookName;                               ///< recorded in cfg.json
     QString architecture = QStringLiteral("topk");  ///< relu, topk, batchtopk, jumprelu
     int dSae = 4096;
-    int k = 32;                  ///< TopK / BatchTopK
-    double l1Coefficient = 5.0;  ///< ReLU
+    int k = 32;                   ///< TopK / BatchTopK
+    double l1Coefficient = 5.0;   ///< ReLU
     double l0Coefficient = 0.01;  ///< JumpReLU
     int batchSize = 4096;
     qint64 tokens = 10'000'000;
     double learningRate = 0.0;
     QString device = QStringLiteral("cpu");
     quint64 seed = 0;
-    QString outDirectory;       ///< the trained SAE in the SAELens layout
-    QString resumeCheckpoint;   ///< non-empty: continue this checkpoint (pause/resume)
+    QString outDirectory;      ///< the trained SAE in the SAELens layout
+    QString resumeCheckpoint;  ///< non-empty: continue this checkpoint (pause/resume)
 };
 
 /// One metrics report of a running training (about every 100 steps).
@@ -53,9 +53,9 @@ struct SaeTrainProgress
 /// How a training run ended, for the evaluation card.
 struct SaeTrainOutcome
 {
-    QString outDirectory;      ///< where the SAE was exported (empty when paused)
-    QString checkpoint;        ///< where the run can be resumed from (empty when finished)
-    SaeTrainProgress last;     ///< the final metrics
+    QString outDirectory;   ///< where the SAE was exported (empty when paused)
+    QString checkpoint;     ///< where the run can be resumed from (empty when finished)
+    SaeTrainProgress last;  ///< the final metrics
     bool paused = false;
 };
 
