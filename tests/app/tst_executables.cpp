@@ -1,5 +1,7 @@
 // End-to-end checks of the two executables as a user or a script runs them.
 
+#include "tests/support/process_run.h"
+
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -16,21 +18,10 @@ struct Run
     QString err;
 };
 
-Run run(const QString &program, const QStringList &arguments, int timeoutMs = 60000)
+Run run(const QString &program, const QStringList &arguments)
 {
-    QProcess process;
-    process.start(program, arguments);
-    Run result;
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = QStringLiteral("timed out");
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    const gyrus::test::ProcessRun result = gyrus::test::runProcess(program, arguments);
+    return {result.exitCode, result.outText(), result.err};
 }
 
 const QString kCli = QStringLiteral(GYRUS_CLI_PATH);

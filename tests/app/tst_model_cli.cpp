@@ -5,6 +5,7 @@
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/model/tokenizer.h"
+#include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 
 #include <QDir>
@@ -23,30 +24,14 @@ using namespace gyrus;
 
 namespace {
 
-struct Run
+struct Run : gyrus::test::ProcessRun
 {
-    int exitCode = -1;
-    QByteArray out;
-    QString err;
-
     QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
 };
 
 Run cli(const QStringList &arguments)
 {
-    QProcess process;
-    process.start(QStringLiteral(GYRUS_CLI_PATH), arguments);
-    Run result;
-    if (!process.waitForFinished(120000)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = QStringLiteral("timed out");
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    result.out = process.readAllStandardOutput();
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return {gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000)};
 }
 
 QString reference()

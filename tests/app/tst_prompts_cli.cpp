@@ -1,6 +1,8 @@
 // gyrus-cli prompts validate|import end to end, as a script runs them: JSON on stdout, one line
 // on stderr, exit codes 0 / 2.
 
+#include "tests/support/process_run.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,28 +13,11 @@
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QString err;
-};
+using Run = gyrus::test::ProcessRun;
 
 Run cli(const QStringList &arguments)
 {
-    QProcess process;
-    process.start(QStringLiteral(GYRUS_CLI_PATH), arguments);
-    Run result;
-    if (!process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = QStringLiteral("timed out");
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    result.out = process.readAllStandardOutput();
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments);
 }
 
 QString seed(const QString &relative)

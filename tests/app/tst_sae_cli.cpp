@@ -5,6 +5,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_io.h"
+#include "tests/support/process_run.h"
 
 #include <QDir>
 #include <QFile>
@@ -19,32 +20,14 @@
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QString err;
-};
+using Run = gyrus::test::ProcessRun;
 
 Run cli(const QStringList &arguments)
 {
-    QProcess process;
     // Small matrices: one thread avoids OpenMP spin-waits on a busy 2-core machine.
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("OMP_NUM_THREADS"), QStringLiteral("1"));
-    process.setProcessEnvironment(environment);
-    process.start(QStringLiteral(GYRUS_CLI_PATH), arguments);
-    Run result;
-    if (!process.waitForFinished(120000)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = QStringLiteral("timed out");
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    result.out = process.readAllStandardOutput();
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000, environment);
 }
 
 QJsonObject parse(const QByteArray &out)

@@ -2,6 +2,7 @@
 // one-line errors for bad input.
 
 #include "core/hdf5_reader.h"
+#include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
@@ -24,19 +25,9 @@ struct Run
 
 Run cli(const QStringList &arguments)
 {
-    QProcess process;
-    process.start(QStringLiteral(GYRUS_CLI_PATH), arguments);
-    Run result;
-    if (!process.waitForFinished(120000)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = QStringLiteral("timed out");
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    result.json = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    const gyrus::test::ProcessRun run =
+            gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000);
+    return {run.exitCode, QJsonDocument::fromJson(run.out).object(), run.err};
 }
 
 QList<QStringList> readCsv(const QString &path)

@@ -1,4 +1,5 @@
 #include "core/job_runner.h"
+#include "tests/support/request_spy.h"
 
 #include <QSemaphore>
 #include <QSignalSpy>
@@ -16,6 +17,9 @@ using gyrus::RequestId;
 using gyrus::Status;
 
 namespace {
+
+using gyrus::test::hasFinished;
+using gyrus::test::statusOf;
 
 Job quickJob(const QString &name, std::function<void()> body = {}, const QString &tag = {})
 {
@@ -41,26 +45,6 @@ struct Gate
         });
     }
 };
-
-Status statusOf(const QSignalSpy &spy, RequestId id)
-{
-    for (const QList<QVariant> &args : spy) {
-        if (args.at(0).value<RequestId>() == id) {
-            return args.at(1).value<Status>();
-        }
-    }
-    return Status::internal(QStringLiteral("no finished signal"));
-}
-
-bool hasFinished(const QSignalSpy &spy, RequestId id)
-{
-    for (const QList<QVariant> &args : spy) {
-        if (args.at(0).value<RequestId>() == id) {
-            return true;
-        }
-    }
-    return false;
-}
 
 }  // namespace
 

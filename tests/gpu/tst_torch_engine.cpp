@@ -4,6 +4,7 @@
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/sae/activation_file.h"
+#include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
@@ -21,25 +22,8 @@ using namespace gyrus;
 
 namespace {
 
-Status statusOf(const QSignalSpy &spy, RequestId id)
-{
-    for (const QList<QVariant> &args : spy) {
-        if (args.at(0).value<RequestId>() == id) {
-            return args.at(1).value<Status>();
-        }
-    }
-    return Status::internal(QStringLiteral("no finished signal"));
-}
-
-bool hasFinished(const QSignalSpy &spy, RequestId id)
-{
-    for (const QList<QVariant> &args : spy) {
-        if (args.at(0).value<RequestId>() == id) {
-            return true;
-        }
-    }
-    return false;
-}
+using gyrus::test::hasFinished;
+using gyrus::test::statusOf;
 
 QString streamedText(const QSignalSpy &tokens, RequestId id)
 {
