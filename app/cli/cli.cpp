@@ -71,4 +71,32 @@ int parseCommandLine(QCommandLineParser &parser, const QString &command,
     return -1;
 }
 
+int runSubcommand(const QString &command, const QStringList &arguments,
+                  const QList<Subcommand> &subcommands, const QString &usage)
+{
+    const QString sub = arguments.value(1);
+    if (sub == QLatin1String("-h") || sub == QLatin1String("--help")) {
+        printText(usage);
+        return kExitOk;
+    }
+    QStringList names;
+    for (const Subcommand &subcommand : subcommands) {
+        if (subcommand.name == sub) {
+            QStringList rest = arguments.mid(2);
+            rest.prepend(arguments.value(0) + QLatin1Char(' ') + sub);
+            return subcommand.run(rest);
+        }
+        names << subcommand.name;
+    }
+    const QString choices = names.size() < 2
+                                    ? names.join(QString())
+                                    : names.mid(0, names.size() - 1).join(QStringLiteral(", ")) +
+                                              QStringLiteral(" or ") + names.last();
+    if (sub.isEmpty()) {
+        return fail(command, QStringLiteral("missing subcommand: %1 (see --help)").arg(choices));
+    }
+    return fail(command,
+                QStringLiteral("unknown subcommand '%1': use %2 (see --help)").arg(sub, choices));
+}
+
 }  // namespace gyrus::cli

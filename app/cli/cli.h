@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace gyrus::cli {
 
 /// Exit codes shared by every command: scripts rely on them.
@@ -35,5 +37,19 @@ void printText(const QString &text);
 /// `maxPositional` < 0 accepts any number of positional arguments.
 int parseCommandLine(QCommandLineParser &parser, const QString &command,
                      const QStringList &arguments, int minPositional = 0, int maxPositional = 0);
+
+/// One `gyrus-cli <command> <name>` subcommand; `run` gets arguments[0] = "gyrus-cli <command>
+/// <name>".
+struct Subcommand
+{
+    QString name;
+    std::function<int(const QStringList &arguments)> run;
+};
+
+/// Dispatches `gyrus-cli <command> <subcommand> ...`: prints `usage` for -h/--help, and one line
+/// ("missing subcommand: a, b or c", "unknown subcommand 'x': use a, b or c") with exit 2 when
+/// the subcommand is missing or unknown.
+int runSubcommand(const QString &command, const QStringList &arguments,
+                  const QList<Subcommand> &subcommands, const QString &usage);
 
 }  // namespace gyrus::cli

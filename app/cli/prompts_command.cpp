@@ -174,25 +174,10 @@ QString usage()
 
 int runPrompts(const QStringList &arguments)
 {
-    const QString name = QStringLiteral("prompts");
-    const QString sub = arguments.value(1);
-    if (sub == QLatin1String("-h") || sub == QLatin1String("--help")) {
-        printText(usage());
-        return kExitOk;
-    }
-    QStringList rest = arguments.mid(2);
-    rest.prepend(arguments.value(0) + QLatin1Char(' ') + sub);
-    if (sub == QLatin1String("validate")) {
-        return runValidate(rest);
-    }
-    if (sub == QLatin1String("import")) {
-        return runImport(rest);
-    }
-    if (sub.isEmpty()) {
-        return fail(name, QStringLiteral("missing subcommand: validate or import (see --help)"));
-    }
-    return fail(name, QStringLiteral("unknown subcommand '%1': use validate or import (see --help)")
-                              .arg(sub));
+    return runSubcommand(
+            QStringLiteral("prompts"), arguments,
+            {{QStringLiteral("validate"), &runValidate}, {QStringLiteral("import"), &runImport}},
+            usage());
 }
 
 }  // namespace

@@ -63,29 +63,11 @@ QString usage()
 
 int runSae(const QStringList &arguments)
 {
-    const QString name = QStringLiteral("sae");
-    const QString sub = arguments.value(1);
-    if (sub == QLatin1String("-h") || sub == QLatin1String("--help")) {
-        printText(usage());
-        return kExitOk;
-    }
-    QStringList rest = arguments.mid(2);
-    rest.prepend(arguments.value(0) + QLatin1Char(' ') + sub);
-    if (sub == QLatin1String("train")) {
-        return runSaeTrain(rest);
-    }
-    if (sub == QLatin1String("eval")) {
-        return runSaeEval(rest);
-    }
-    if (sub == QLatin1String("encode")) {
-        return runSaeEncode(rest);
-    }
-    if (sub.isEmpty()) {
-        return fail(name, QStringLiteral("missing subcommand: train, eval or encode (see --help)"));
-    }
-    return fail(name, QStringLiteral("unknown subcommand '%1': use train, eval or encode (see "
-                                     "--help)")
-                              .arg(sub));
+    return runSubcommand(QStringLiteral("sae"), arguments,
+                         {{QStringLiteral("train"), &runSaeTrain},
+                          {QStringLiteral("eval"), &runSaeEval},
+                          {QStringLiteral("encode"), &runSaeEncode}},
+                         usage());
 }
 
 }  // namespace

@@ -217,26 +217,10 @@ QString usage()
 
 int runTokenizer(const QStringList &arguments)
 {
-    const QString name = QStringLiteral("tokenizer");
-    const QString sub = arguments.value(1);
-    if (sub == QLatin1String("-h") || sub == QLatin1String("--help")) {
-        printText(usage());
-        return kExitOk;
-    }
-    QStringList rest = arguments.mid(2);
-    rest.prepend(arguments.value(0) + QLatin1Char(' ') + sub);
-    if (sub == QLatin1String("train")) {
-        return runTrain(rest);
-    }
-    if (sub == QLatin1String("encode")) {
-        return runEncode(rest);
-    }
-    if (sub.isEmpty()) {
-        return fail(name, QStringLiteral("missing subcommand: train or encode (see --help)"));
-    }
-    return fail(
-            name,
-            QStringLiteral("unknown subcommand '%1': use train or encode (see --help)").arg(sub));
+    return runSubcommand(
+            QStringLiteral("tokenizer"), arguments,
+            {{QStringLiteral("train"), &runTrain}, {QStringLiteral("encode"), &runEncode}},
+            usage());
 }
 
 }  // namespace
