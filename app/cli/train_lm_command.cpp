@@ -95,7 +95,7 @@ int runTrainLm(const QStringList &arguments)
                                        QStringLiteral("T"), QStringLiteral("fp16"));
     const QCommandLineOption checkpoint(
             QStringLiteral("checkpoint"),
-            QStringLiteral("Checkpoint file (default OUT/train-checkpoint.safetensors); resumed "
+            QStringLiteral("Checkpoint file (default OUT.train/checkpoint.safetensors); resumed "
                            "when it exists."),
             QStringLiteral("FILE"));
     const QCommandLineOption untied(
@@ -144,6 +144,12 @@ int runTrainLm(const QStringList &arguments)
     if (!QDir().mkpath(outDir)) {
         return fail(name, QStringLiteral("%1: cannot create the directory").arg(outDir));
     }
+    // Checkpoints and token caches live beside the model directory, not in it: a second
+    // .safetensors file in a Hugging Face directory reads as an incomplete sharded checkpoint.
+    const QString workDir = QDir::cleanPath(outDir) + QStringLiteral(".train");
+    if (!QDir().mkpath(workDir)) {
+        return fail(name, QStringLiteral("%1: cannot create the directory").arg(workDir));
+    }
     const qint64 maxLines = ints.value(QStringLiteral("max-lines"));
     auto encode = [&](const QString &path) -> Result<gpu::TokenCorpus> {
         std::fprintf(stderr, "train-lm: tokenizing %s\n", qPrintable(path));
@@ -152,7 +158,7 @@ int runTrainLm(const QStringList &arguments)
         }
         return gpu::encodeTextFileCached(
                 path, tok.value(),
-                QDir(outDir).filePath(QFileInfo(path).fileName() + QStringLiteral(".tokens")));
+                QDir(workDir).filePath(QFileInfo(path).fileName() + QStringLiteral(".tokens")));
     };
     Result<gpu::TokenCorpus> trainCorpus = encode(parser.value(train));
     if (!trainCorpus) {
@@ -201,7 +207,7 @@ int runTrainLm(const QStringList &arguments)
     const QString checkpointPath =
             parser.isSet(checkpoint)
                     ? parser.value(checkpoint)
-                    : QDir(outDir).filePath(QStringLiteral("train-checkpoint.safetensors"));
+                    : QDir(workDir).filePath(QStringLiteral("checkpoint.safetensors"));
     if (QFileInfo::exists(checkpointPath)) {
         if (Status resumed = trainer.resume(checkpointPath); !resumed.isOk()) {
             return failWith(name, resumed);
