@@ -13,7 +13,9 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QSettings>
+#include <QTimer>
 
 #include <cstdio>
 
@@ -76,7 +78,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption device(QStringLiteral("device"),
                                     QStringLiteral("Device for --model: cpu or cuda:N."),
                                     QStringLiteral("DEVICE"), QStringLiteral("cpu"));
-    parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device});
+    const QCommandLineOption raiseDock(
+            QStringLiteral("raise-dock"),
+            QStringLiteral("Bring this dock's tab to the front (e.g. dock.saeTraining); with "
+                           "--screenshot, for pictures of one dock."),
+            QStringLiteral("NAME"));
+    parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock});
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -93,11 +100,28 @@ int main(int argc, char *argv[])
     gyrus::gpu::TorchEngineClient engine;
     gyrus::app::MainWindow window(settings.get(), &logModel, &engine);
     window.modelPanel()->setDevices(gyrus::gpu::TorchEngineClient::availableDevices());
+    if (!window.modelPanel()->setCurrentDevice(parser.value(device))) {
+        std::fprintf(stderr, "gyrus: device %s is not available (have: %s)\n",
+                     qPrintable(parser.value(device)),
+                     qPrintable(gyrus::gpu::TorchEngineClient::availableDevices().join(
+                             QStringLiteral(", "))));
+        return 2;
+    }
     if (!parser.isSet(resetLayout)) {
         window.restoreLayout();
     }
     window.show();
     logRuntime();
+
+    if (parser.isSet(raiseDock)) {
+        QDockWidget *dock = window.dock(parser.value(raiseDock));
+        if (!dock) {
+            std::fprintf(stderr, "gyrus: no dock named %s\n", qPrintable(parser.value(raiseDock)));
+            return 2;
+        }
+        // After the default layout has raised its own tabs.
+        QTimer::singleShot(50, dock, [dock] { dock->raise(); });
+    }
 
     QString modelDir = parser.value(model);
     if (modelDir.isEmpty() && !parser.isSet(noModel)) {

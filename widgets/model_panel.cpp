@@ -192,6 +192,17 @@ void ModelPanel::setDevices(const QStringList &devices)
     m_device->addItems(devices.isEmpty() ? QStringList{QStringLiteral("cpu")} : devices);
 }
 
+bool ModelPanel::setCurrentDevice(const QString &device)
+{
+    for (int i = 0; i < m_device->count(); ++i) {
+        if (m_device->itemText(i).section(QLatin1Char(' '), 0, 0) == device) {
+            m_device->setCurrentIndex(i);
+            return true;
+        }
+    }
+    return false;
+}
+
 void ModelPanel::setRecentModels(const QStringList &paths)
 {
     m_recent = paths.mid(0, kMaxRecent);

@@ -29,6 +29,8 @@ public:
     /// Devices offered in the device box, e.g. {"cpu", "cuda:0 (A100, 70 GiB free)"}; the text
     /// up to the first space is the device id.
     void setDevices(const QStringList &devices);
+    /// Selects the device whose id (the text up to the first space) is `device`; false if absent.
+    bool setCurrentDevice(const QString &device);
     void setRecentModels(const QStringList &paths);
     QStringList recentModels() const;
 

@@ -170,11 +170,13 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_lossPlot->graph(1)->setName(tr("normalised MSE"));
     m_lossPlot->graph(1)->setPen(QPen(QColor(38, 139, 210), 1.5));
     m_lossPlot->legend->setVisible(true);
-    m_variancePlot = makePlot(tr("explained variance"), false);
-    m_l0Plot = makePlot(tr("L0 (active latents per token)"), false);
-    m_deadPlot = makePlot(tr("dead fraction"), false);
+    m_variancePlot = makePlot(tr("expl. variance"), false);
+    m_l0Plot = makePlot(tr("L0"), false);
+    m_l0Plot->graph(0)->setName(tr("active latents per token"));
+    m_deadPlot = makePlot(tr("fraction"), false);
+    m_deadPlot->graph(0)->setName(tr("dead"));
     m_deadPlot->addGraph();
-    m_deadPlot->graph(1)->setName(tr("dense fraction (>10% of tokens)"));
+    m_deadPlot->graph(1)->setName(tr("dense (>10% of tokens)"));
     m_deadPlot->graph(1)->setPen(QPen(QColor(211, 54, 130), 1.5));
     m_deadPlot->legend->setVisible(true);
     m_histogramPlot = new QCustomPlot(this);
