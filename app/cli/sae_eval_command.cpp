@@ -2,9 +2,11 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/sae_commands.h"
+#include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_evaluation.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_splice.h"
 
 #include <QJsonObject>
 
@@ -18,7 +20,10 @@ int runSaeEval(const QStringList &arguments)
             "Evaluate an SAE directory (SAELens layout) on an HDF5 activation file; prints JSON "
             "with explained_variance (1 − Σ‖x−x̂‖²/Σ‖x−x̄‖²), mse (per element), mse_per_token, "
             "normalized_mse, l0, l1, dead_fraction (never fired on these tokens), dense_fraction "
-            "(> 10% of tokens), cosine_similarity. CE-loss recovered needs the model (not here)."));
+            "(> 10% of tokens), cosine_similarity. With --model and --corpus, also the SAE spliced "
+            "into the model at its hook: ce_loss_original, ce_loss_sae, ce_loss_zero, "
+            "ce_loss_with_error (must equal the original), kl_sae and ce_loss_recovered = "
+            "(H_zero − H_sae)/(H_zero − H_orig)."));
     parser.addOptions({
             {QStringLiteral("sae"), QStringLiteral("SAE directory (cfg.json, sae_weights)."),
              QStringLiteral("DIR")},
@@ -32,6 +37,12 @@ int runSaeEval(const QStringList &arguments)
              QStringLiteral("B")},
             {QStringLiteral("device"), QStringLiteral("cpu or cuda (cpu)."),
              QStringLiteral("DEVICE"), QStringLiteral("cpu")},
+            {QStringLiteral("model"), QStringLiteral("Model directory, for CE-loss recovered."),
+             QStringLiteral("DIR")},
+            {QStringLiteral("corpus"), QStringLiteral("Text for CE-loss recovered."),
+             QStringLiteral("FILE")},
+            {QStringLiteral("sequences"), QStringLiteral("Windows of 129 tokens for CE (64)."),
+             QStringLiteral("N")},
     });
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
@@ -75,6 +86,39 @@ int runSaeEval(const QStringList &arguments)
     json[QStringLiteral("dead_fraction")] = m.deadFraction;
     json[QStringLiteral("dense_fraction")] = m.denseFraction;
     json[QStringLiteral("cosine_similarity")] = m.cosineSimilarity;
+    if (parser.isSet(QStringLiteral("model")) != parser.isSet(QStringLiteral("corpus"))) {
+        return fail(name, QStringLiteral("--model and --corpus go together"));
+    }
+    if (parser.isSet(QStringLiteral("model"))) {
+        const auto sequences = integerOption(parser, name, QStringLiteral("sequences"), 64, 1);
+        if (!sequences) {
+            return kExitBadInput;
+        }
+        gpu::LoadOptions load;
+        load.device = device;
+        auto model = gpu::LanguageModel::load(parser.value(QStringLiteral("model")), load);
+        if (!model) {
+            return failWith(name, model.status());
+        }
+        gpu::SpliceEvalOptions options;
+        options.corpusPath = parser.value(QStringLiteral("corpus"));
+        options.maxSequences = static_cast<int>(*sequences);
+        Result<gpu::SpliceEvalResult> splice =
+                gpu::evaluateSaeSplice(*model.value(), *sae.value(), options);
+        if (!splice) {
+            return failWith(name, splice.status());
+        }
+        json[QStringLiteral("hook_name")] = splice->hookName;
+        json[QStringLiteral("ce_tokens")] = static_cast<double>(splice->tokens);
+        json[QStringLiteral("ce_loss_original")] = splice->ceOriginal;
+        json[QStringLiteral("ce_loss_sae")] = splice->ceSae;
+        json[QStringLiteral("ce_loss_zero")] = splice->ceZero;
+        json[QStringLiteral("ce_loss_with_error")] = splice->ceWithError;
+        json[QStringLiteral("kl_sae")] = splice->klSae;
+        json[QStringLiteral("ce_loss_recovered")] = splice->ceLossRecovered;
+        json[QStringLiteral("with_error_max_logit_difference")] =
+                splice->withErrorMaxLogitDifference;
+    }
     printJson(json);
     return kExitOk;
 }

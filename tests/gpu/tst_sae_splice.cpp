@@ -1,0 +1,114 @@
+// CE-loss recovered: an SAE spliced into the model at its hook.
+
+#include "gpu/detail/sae_module.h"
+#include "gpu/model/language_model.h"
+#include "gpu/model/random_llama.h"
+#include "gpu/sae/sae_splice.h"
+#include "tests/support/test_paths.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <ATen/ATen.h>
+
+using namespace gyrus;
+using namespace gyrus::gpu;
+
+namespace {
+
+constexpr int kWidth = 32;
+
+// ReLU SAE with W_enc = [I, −I], W_dec = [I; −I]: relu(x) − relu(−x) = x, a perfect
+// reconstruction. `scaleDecoder` 0 turns it into an SAE that reconstructs nothing.
+gpu::detail::SaeModule mirrorSae(double scaleDecoder)
+{
+    SaeConfig config;
+    config.architecture = SaeArchitecture::Relu;
+    config.dIn = kWidth;
+    config.dSae = 2 * kWidth;
+    config.hookName = QStringLiteral("blocks.0.hook_resid_post");
+    const at::Tensor eye = at::eye(kWidth, at::kFloat);
+    gpu::detail::SaeWeights weights;
+    weights.wEnc = at::cat({eye, -eye}, 1);
+    weights.bEnc = at::zeros({2 * kWidth});
+    weights.wDec = at::cat({eye, -eye}, 0) * scaleDecoder;
+    weights.bDec = at::zeros({kWidth});
+    return gpu::detail::SaeModule(config, weights);
+}
+
+}  // namespace
+
+class TestSaeSplice : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<LanguageModel> m_model;
+    SpliceEvalOptions m_options;
+
+private Q_SLOTS:
+
+    void initTestCase()
+    {
+        ModelConfig config;
+        config.hiddenSize = kWidth;
+        config.numHiddenLayers = 2;
+        config.numAttentionHeads = 4;
+        config.numKeyValueHeads = 2;
+        config.intermediateSize = 64;
+        config.vocabSize = 4096;
+        config.tieWordEmbeddings = true;
+        const QString dir = m_dir.filePath(QStringLiteral("model"));
+        QVERIFY(writeRandomLlama(dir, config, 8).isOk());
+        QVERIFY(QFile::copy(
+                test::sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")),
+                dir + QStringLiteral("/tokenizer.model")));
+        m_model = std::move(LanguageModel::load(dir)).value();
+        m_options.corpusPath = test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt"));
+        m_options.contextLength = 32;
+        m_options.maxSequences = 6;
+    }
+
+    void perfectReconstructionRecoversEverything()
+    {
+        const auto result = evaluateSaeSplice(*m_model, mirrorSae(1.0), m_options);
+        QVERIFY2(result.isOk(), qPrintable(result.status().message()));
+        QCOMPARE(result->hookName, QStringLiteral("blocks.0.hook_resid_post"));
+        QVERIFY(result->tokens > 100);
+        QVERIFY(std::abs(result->ceSae - result->ceOriginal) < 1e-4);
+        QVERIFY(std::abs(result->ceLossRecovered - 1.0) < 1e-3);
+        QVERIFY(result->klSae < 1e-5);
+        QVERIFY(std::abs(result->ceZero - result->ceOriginal) > 1e-3);  // zeroing changes the loss
+    }
+
+    void errorTermKeptIsExactlyTheIdentity()
+    {
+        // A poor SAE (half the signal): its splice changes the loss, the error term undoes it.
+        const auto result = evaluateSaeSplice(*m_model, mirrorSae(0.5), m_options);
+        QVERIFY(result.isOk());
+        QVERIFY(result->ceSae != result->ceOriginal);
+        QCOMPARE(result->withErrorMaxLogitDifference, 0.0);
+        QCOMPARE(result->ceWithError, result->ceOriginal);
+    }
+
+    void emptyReconstructionRecoversNothing()
+    {
+        const auto result = evaluateSaeSplice(*m_model, mirrorSae(0.0), m_options);
+        QVERIFY(result.isOk());
+        QVERIFY(std::abs(result->ceSae - result->ceZero) < 1e-6);
+        QVERIFY(std::abs(result->ceLossRecovered) < 1e-4);
+    }
+
+    void refusesMismatchedWidthAndUnknownHook()
+    {
+        SpliceEvalOptions options = m_options;
+        options.hookName = QStringLiteral("blocks.7.hook_resid_post");
+        const auto unknown = evaluateSaeSplice(*m_model, mirrorSae(1.0), options);
+        QCOMPARE(unknown.status().code(), Status::Code::InvalidInput);
+        QVERIFY(unknown.status().message().contains(QStringLiteral("blocks.7")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSaeSplice)
+#include "tst_sae_splice.moc"
