@@ -9,6 +9,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QThread>
 
 #include <torch/cuda.h>
@@ -26,7 +27,12 @@ gyrus::ModelInfo toCard(const gpu::ModelInfo &info, const QString &path)
 {
     gyrus::ModelInfo card;
     card.path = path;
-    card.name = QDir(path).dirName();
+    // "demo/model" rather than a bare "model" for the usual layouts that end in a generic name.
+    const QDir dir(path);
+    card.name = dir.dirName();
+    if (card.name == QLatin1String("model") || card.name == QLatin1String("hf")) {
+        card.name = QFileInfo(dir.absolutePath()).dir().dirName() + QLatin1Char('/') + card.name;
+    }
     card.architecture = info.architecture;
     card.layers = info.layers;
     card.dModel = info.dModel;
