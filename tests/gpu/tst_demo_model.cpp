@@ -4,6 +4,7 @@
 #include "gpu/lm/lm_eval.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_io.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest>
@@ -55,6 +56,17 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("model %1 vs bigram %2")
                                     .arg(loss.value())
                                     .arg(baselines.bigram)));
+    }
+
+    void demoSaeFitsTheModel()
+    {
+        auto info = readSaeInfo(test::sourcePath(QStringLiteral("datasets/demo/sae")));
+        QVERIFY2(info.isOk(), qPrintable(info.status().message()));
+        QCOMPARE(info->config.dIn, int64_t(m_model->info().dModel));
+        QVERIFY(m_model->info().hookNames.contains(info->config.hookName));
+        QVERIFY(info->config.dSae >= 8 * info->config.dIn &&
+                info->config.dSae <= 16 * info->config.dIn);
+        QVERIFY(loadSae(test::sourcePath(QStringLiteral("datasets/demo/sae"))).isOk());
     }
 
     void greedyGenerationIsDeterministicText()
