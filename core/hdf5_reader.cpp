@@ -1,55 +1,15 @@
 #include "core/hdf5_reader.h"
 
+#include "core/hdf5_handle.h"
+
 #include <QFile>
 #include <QFileInfo>
-
-#include <hdf5.h>
 
 #include <cmath>
 
 namespace gyrus {
 
 namespace {
-
-// Closes an HDF5 handle at scope exit; HDF5 has a different close function per handle kind.
-class Handle
-{
-public:
-    using Closer = herr_t (*)(hid_t);
-
-    Handle(hid_t id, Closer closer)
-        : m_id(id)
-        , m_closer(closer)
-    {}
-
-    ~Handle()
-    {
-        if (m_id >= 0) {
-            m_closer(m_id);
-        }
-    }
-
-    Handle(const Handle &) = delete;
-    Handle &operator=(const Handle &) = delete;
-
-    hid_t id() const { return m_id; }
-
-    bool valid() const { return m_id >= 0; }
-
-private:
-    hid_t m_id;
-    Closer m_closer;
-};
-
-// HDF5 prints an error stack on stderr for every failed call; we report our own message instead.
-void silenceHdf5()
-{
-    static const bool silenced = [] {
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-        return true;
-    }();
-    Q_UNUSED(silenced);
-}
 
 QString where(const QString &path, const QString &name)
 {
@@ -60,7 +20,7 @@ QString where(const QString &path, const QString &name)
 
 Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open(const QString &path)
 {
-    silenceHdf5();
+    hdf5::silenceErrorStack();
     const QFileInfo info(path);
     if (!info.exists()) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(path));
@@ -106,8 +66,8 @@ Result<std::vector<int64_t>> Hdf5Reader::shape(const QString &name) const
     if (!hasDataset(name)) {
         return Status::invalidInput(where(m_path, name) + QStringLiteral(" does not exist"));
     }
-    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
-    const Handle space(H5Dget_space(dataset.id()), H5Sclose);
+    const hdf5::Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const hdf5::Handle space(H5Dget_space(dataset.id()), H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space.id());
     if (rank < 0) {
         return Status::invalidInput(where(m_path, name) + QStringLiteral(" has no simple shape"));
@@ -129,8 +89,8 @@ Result<FloatMatrix> Hdf5Reader::readFloatMatrix(const QString &name) const
                                                    "%1 dimensions")
                                             .arg(dims->size()));
     }
-    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
-    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const hdf5::Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const hdf5::Handle type(H5Dget_type(dataset.id()), H5Tclose);
     const H5T_class_t typeClass = H5Tget_class(type.id());
     if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER) {
         return Status::invalidInput(where(m_path, name) + QStringLiteral(" is not numeric"));
@@ -156,8 +116,8 @@ Result<std::vector<double>> Hdf5Reader::readDoubles(const QString &name) const
     for (int64_t dim : *dims) {
         count *= dim;
     }
-    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
-    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const hdf5::Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const hdf5::Handle type(H5Dget_type(dataset.id()), H5Tclose);
     const H5T_class_t typeClass = H5Tget_class(type.id());
     if (typeClass != H5T_FLOAT && typeClass != H5T_INTEGER) {
         return Status::invalidInput(where(m_path, name) + QStringLiteral(" is not numeric"));
@@ -181,8 +141,8 @@ Result<std::vector<int64_t>> Hdf5Reader::readIntVector(const QString &name) cons
                 where(m_path, name) +
                 QStringLiteral(": expected a 1-D array, got %1 dimensions").arg(dims->size()));
     }
-    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
-    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const hdf5::Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const hdf5::Handle type(H5Dget_type(dataset.id()), H5Tclose);
     const H5T_class_t typeClass = H5Tget_class(type.id());
     std::vector<int64_t> out(static_cast<size_t>((*dims)[0]));
     if (out.empty()) {
@@ -226,8 +186,8 @@ Result<QStringList> Hdf5Reader::readStrings(const QString &name) const
                 where(m_path, name) +
                 QStringLiteral(": expected a 1-D array, got %1 dimensions").arg(dims->size()));
     }
-    const Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
-    const Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    const hdf5::Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const hdf5::Handle type(H5Dget_type(dataset.id()), H5Tclose);
     const H5T_class_t typeClass = H5Tget_class(type.id());
     const size_t count = static_cast<size_t>((*dims)[0]);
     QStringList out;
@@ -249,7 +209,7 @@ Result<QStringList> Hdf5Reader::readStrings(const QString &name) const
         return out;
     }
     if (H5Tis_variable_str(type.id()) > 0) {
-        const Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+        const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(memType.id(), H5T_VARIABLE);
         H5Tset_cset(memType.id(), H5T_CSET_UTF8);
         std::vector<char *> strings(count, nullptr);
@@ -260,12 +220,12 @@ Result<QStringList> Hdf5Reader::readStrings(const QString &name) const
         for (char *s : strings) {
             out.append(QString::fromUtf8(s ? s : ""));
         }
-        const Handle space(H5Dget_space(dataset.id()), H5Sclose);
+        const hdf5::Handle space(H5Dget_space(dataset.id()), H5Sclose);
         H5Dvlen_reclaim(memType.id(), space.id(), H5P_DEFAULT, strings.data());
         return out;
     }
     const size_t width = H5Tget_size(type.id());
-    const Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+    const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(memType.id(), width);
     std::vector<char> buffer(count * width, '\0');
     if (H5Dread(dataset.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {

@@ -1,57 +1,16 @@
 #include "gpu/sae/activation_file.h"
 
+#include "core/hdf5_handle.h"
 #include "gpu/detail/activation_source.h"
 
 #include <QFile>
 #include <QFileInfo>
-
-#include <hdf5.h>
 
 #include <vector>
 
 namespace gyrus::gpu {
 
 namespace {
-
-// HDF5 prints an error stack for every failed call; we report our own messages instead.
-void silenceHdf5()
-{
-    static const bool silenced = [] {
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-        return true;
-    }();
-    (void)silenced;
-}
-
-// Closes an HDF5 handle at scope exit (each handle kind has its own close function).
-class Handle
-{
-public:
-    using Closer = herr_t (*)(hid_t);
-
-    Handle(hid_t id, Closer closer)
-        : m_id(id)
-        , m_closer(closer)
-    {}
-
-    ~Handle()
-    {
-        if (m_id >= 0) {
-            m_closer(m_id);
-        }
-    }
-
-    Handle(const Handle &) = delete;
-    Handle &operator=(const Handle &) = delete;
-
-    hid_t id() const { return m_id; }
-
-    bool valid() const { return m_id >= 0; }
-
-private:
-    hid_t m_id;
-    Closer m_closer;
-};
 
 QString where(const QString &path, const QString &dataset)
 {
@@ -60,7 +19,7 @@ QString where(const QString &path, const QString &dataset)
 
 Result<hid_t> openFile(const QString &path)
 {
-    silenceHdf5();
+    hdf5::silenceErrorStack();
     if (!QFileInfo::exists(path)) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(path));
     }
@@ -79,20 +38,20 @@ Result<hid_t> openFile(const QString &path)
 herr_t collectAttribute(hid_t location, const char *name, const H5A_info_t *, void *data)
 {
     auto *out = static_cast<QMap<QString, QString> *>(data);
-    const Handle attribute(H5Aopen(location, name, H5P_DEFAULT), H5Aclose);
+    const hdf5::Handle attribute(H5Aopen(location, name, H5P_DEFAULT), H5Aclose);
     if (!attribute.valid()) {
         return 0;
     }
-    const Handle type(H5Aget_type(attribute.id()), H5Tclose);
+    const hdf5::Handle type(H5Aget_type(attribute.id()), H5Tclose);
     const H5T_class_t typeClass = H5Tget_class(type.id());
-    const Handle space(H5Aget_space(attribute.id()), H5Sclose);
+    const hdf5::Handle space(H5Aget_space(attribute.id()), H5Sclose);
     if (H5Sget_simple_extent_npoints(space.id()) != 1) {
         return 0;
     }
     if (typeClass == H5T_STRING) {
         if (H5Tis_variable_str(type.id()) > 0) {
             char *text = nullptr;
-            const Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+            const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
             H5Tset_size(memType.id(), H5T_VARIABLE);
             H5Tset_cset(memType.id(), H5Tget_cset(type.id()));
             if (H5Aread(attribute.id(), memType.id(), &text) >= 0 && text != nullptr) {
@@ -143,11 +102,11 @@ public:
     Result<at::Tensor> read(int64_t begin, int64_t count) override
     {
         at::Tensor out = at::empty({count, m_columns}, at::TensorOptions().dtype(at::kFloat));
-        const Handle fileSpace(H5Dget_space(m_data), H5Sclose);
+        const hdf5::Handle fileSpace(H5Dget_space(m_data), H5Sclose);
         const hsize_t start[2] = {static_cast<hsize_t>(begin), 0};
         const hsize_t size[2] = {static_cast<hsize_t>(count), static_cast<hsize_t>(m_columns)};
         H5Sselect_hyperslab(fileSpace.id(), H5S_SELECT_SET, start, nullptr, size, nullptr);
-        const Handle memSpace(H5Screate_simple(2, size, nullptr), H5Sclose);
+        const hdf5::Handle memSpace(H5Screate_simple(2, size, nullptr), H5Sclose);
         // The library converts float16 (h5py's 2-byte IEEE float) and float64 to float32.
         if (H5Dread(m_data, H5T_NATIVE_FLOAT, memSpace.id(), fileSpace.id(), H5P_DEFAULT,
                     out.data_ptr<float>()) < 0) {
@@ -176,22 +135,22 @@ Status openDataset(const QString &path, const QString &dataset, hid_t *fileOut, 
     if (!file) {
         return file.status();
     }
-    Handle fileHandle(file.value(), H5Fclose);
+    hdf5::Handle fileHandle(file.value(), H5Fclose);
     const QByteArray name = dataset.toUtf8();
     if (H5Lexists(fileHandle.id(), name.constData(), H5P_DEFAULT) <= 0) {
         return Status::invalidInput(
                 QStringLiteral("%1: no such dataset").arg(where(path, dataset)));
     }
-    Handle data(H5Dopen2(fileHandle.id(), name.constData(), H5P_DEFAULT), H5Dclose);
+    hdf5::Handle data(H5Dopen2(fileHandle.id(), name.constData(), H5P_DEFAULT), H5Dclose);
     if (!data.valid()) {
         return Status::invalidInput(QStringLiteral("%1: not a dataset").arg(where(path, dataset)));
     }
-    const Handle type(H5Dget_type(data.id()), H5Tclose);
+    const hdf5::Handle type(H5Dget_type(data.id()), H5Tclose);
     if (H5Tget_class(type.id()) != H5T_FLOAT) {
         return Status::invalidInput(
                 QStringLiteral("%1: expected float16/float32 values").arg(where(path, dataset)));
     }
-    const Handle space(H5Dget_space(data.id()), H5Sclose);
+    const hdf5::Handle space(H5Dget_space(data.id()), H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space.id());
     if (rank != 2) {
         return Status::invalidInput(
@@ -228,8 +187,8 @@ Result<ActivationFileInfo> inspectActivationFile(const QString &path, const QStr
         !status.isOk()) {
         return status;
     }
-    const Handle fileHandle(file, H5Fclose);
-    const Handle dataHandle(data, H5Dclose);
+    const hdf5::Handle fileHandle(file, H5Fclose);
+    const hdf5::Handle dataHandle(data, H5Dclose);
     info.path = path;
     info.dataset = dataset;
     hsize_t index = 0;
@@ -261,7 +220,7 @@ Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QStri
 
 Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
 {
-    silenceHdf5();
+    hdf5::silenceErrorStack();
     const QByteArray native = QFile::encodeName(path);
     const hid_t file = H5Fcreate(native.constData(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) {
@@ -285,8 +244,8 @@ Status Hdf5Writer::createDataset(const QString &name, Type type, int64_t rows, i
     // columns == 0: a rank-1 dataset [rows] (token ids, positions).
     const int rank = columns > 0 ? 2 : 1;
     const hsize_t dims[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(columns)};
-    const Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
-    const Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    const hdf5::Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
+    const hdf5::Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     if (rows > 0) {
         const hsize_t chunk[2] = {
                 static_cast<hsize_t>(std::min<int64_t>(rows, rank == 2 ? 1024 : 65536)),
@@ -312,15 +271,15 @@ Status Hdf5Writer::writeRows(const QString &name, int64_t begin, int64_t count, 
         return Status::internal(QStringLiteral("%1: not created").arg(where(m_path, name)));
     }
     const hid_t dataset = static_cast<hid_t>(it.value());
-    const Handle fileSpace(H5Dget_space(dataset), H5Sclose);
+    const hdf5::Handle fileSpace(H5Dget_space(dataset), H5Sclose);
     hsize_t dims[2] = {0, 0};
     const int rank = H5Sget_simple_extent_ndims(fileSpace.id());
     H5Sget_simple_extent_dims(fileSpace.id(), dims, nullptr);
     const hsize_t start[2] = {static_cast<hsize_t>(begin), 0};
     const hsize_t size[2] = {static_cast<hsize_t>(count), dims[1]};
     H5Sselect_hyperslab(fileSpace.id(), H5S_SELECT_SET, start, nullptr, size, nullptr);
-    const Handle memSpace(H5Screate_simple(rank, size, nullptr), H5Sclose);
-    const Handle type(H5Dget_type(dataset), H5Tclose);
+    const hdf5::Handle memSpace(H5Screate_simple(rank, size, nullptr), H5Sclose);
+    const hdf5::Handle type(H5Dget_type(dataset), H5Tclose);
     const hid_t memType =
             H5Tget_class(type.id()) == H5T_FLOAT ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;
     if (H5Dwrite(dataset, memType, memSpace.id(), fileSpace.id(), H5P_DEFAULT, data) < 0) {
@@ -333,14 +292,14 @@ Status Hdf5Writer::writeRows(const QString &name, int64_t begin, int64_t count, 
 Status Hdf5Writer::setAttribute(const QString &name, const QString &value)
 {
     const QByteArray bytes = value.toUtf8();
-    const Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    const hdf5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(type.id(), static_cast<size_t>(std::max<qsizetype>(1, bytes.size())));
     H5Tset_cset(type.id(), H5T_CSET_UTF8);
-    const Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    const hdf5::Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     const QByteArray native = name.toUtf8();
-    const Handle attribute(H5Acreate2(static_cast<hid_t>(m_file), native.constData(), type.id(),
-                                      space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                           H5Aclose);
+    const hdf5::Handle attribute(H5Acreate2(static_cast<hid_t>(m_file), native.constData(),
+                                            type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                                 H5Aclose);
     QByteArray padded = bytes;
     if (padded.isEmpty()) {
         padded.append('\0');
@@ -354,11 +313,11 @@ Status Hdf5Writer::setAttribute(const QString &name, const QString &value)
 
 Status Hdf5Writer::setAttribute(const QString &name, double value)
 {
-    const Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    const hdf5::Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     const QByteArray native = name.toUtf8();
-    const Handle attribute(H5Acreate2(static_cast<hid_t>(m_file), native.constData(),
-                                      H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                           H5Aclose);
+    const hdf5::Handle attribute(H5Acreate2(static_cast<hid_t>(m_file), native.constData(),
+                                            H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                                 H5Aclose);
     if (!attribute.valid() || H5Awrite(attribute.id(), H5T_NATIVE_DOUBLE, &value) < 0) {
         return Status::internal(
                 QStringLiteral("%1: cannot write attribute '%2'").arg(m_path, name));
