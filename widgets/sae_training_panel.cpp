@@ -294,7 +294,17 @@ void SaeTrainingPanel::setRequest(const SaeTrainRequest &request)
 
 void SaeTrainingPanel::setHookNames(const QStringList &hooks)
 {
-    const QString current = m_hook->currentText();
+    QString current = m_hook->currentText();
+    if (current.isEmpty()) {
+        // The middle of the residual stream: where SAEs are usually trained first.
+        int layers = 0;
+        while (hooks.contains(QStringLiteral("blocks.%1.hook_resid_post").arg(layers))) {
+            ++layers;
+        }
+        if (layers > 0) {
+            current = QStringLiteral("blocks.%1.hook_resid_post").arg(layers / 2);
+        }
+    }
     m_hook->clear();
     m_hook->addItems(hooks);
     m_hook->setCurrentText(current);

@@ -48,6 +48,22 @@ private Q_SLOTS:
         QCOMPARE(r.seed, quint64(9));
     }
 
+    void offersTheMiddleResidualStreamByDefault()
+    {
+        FakeEngineClient engine;
+        SaeTrainingPanel panel(&engine);
+        QStringList hooks;
+        for (int layer = 0; layer < 6; ++layer) {
+            hooks << QStringLiteral("blocks.%1.hook_resid_pre").arg(layer)
+                  << QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
+        }
+        panel.setHookNames(hooks);
+        QCOMPARE(panel.request().hookName, QStringLiteral("blocks.3.hook_resid_post"));
+        panel.setRequest(filledRequest());
+        panel.setHookNames(hooks);  // a choice the user made is kept
+        QCOMPARE(panel.request().hookName, QStringLiteral("blocks.2.hook_resid_post"));
+    }
+
     void missingInputsAreExplainedNotSubmitted()
     {
         FakeEngineClient engine;
