@@ -1,0 +1,65 @@
+#pragma once
+// One vector per prompt-set item, read from a hook (raw) or from SAE features there, pooled over
+// the item's tokens (issue 6 item 2). Torch-free.
+
+#include "core/float_matrix.h"
+#include "core/prompt_set.h"
+#include "core/status.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace gyrus::gpu {
+
+class LanguageModel;
+
+namespace detail {
+class SaeModule;
+}
+
+/// How the tokens of an item become one vector. Positions count with BOS at 0.
+enum class Pooling
+{
+    LastToken,     ///< the last token
+    Mean,          ///< the mean over the item's tokens, BOS excluded (nothing padded)
+    TargetWindow,  ///< the mean over the tokens overlapping the item's target, ± window tokens
+    /// The original project's centred window (seed_pipeline.md §4.1): r tokens without BOS,
+    /// m = r/2 + 1, positions [m − D, m + D]; items with m − D < 0 or m + D ≥ length are dropped.
+    /// Kept for comparison with the seed's numbers; flagged legacy.
+    LegacyCentred,
+    /// The original project's left-first window (§4.2): positions [1, min(1 + D, length)),
+    /// zero-padded in residual space to D rows (SAE features are computed on the padding too, as
+    /// the seed did), then averaged over D rows. Reproduces the seed's defect on purpose; legacy.
+    LegacyLeftFirst,
+};
+
+/// "last", "mean", "target", "legacy-centred", "legacy-left-first".
+QString poolingName(Pooling pooling);
+std::optional<Pooling> poolingFromName(const QString &name);
+
+struct RepresentationOptions
+{
+    QString hookName;
+    Pooling pooling = Pooling::Mean;
+    int window = 0;  ///< TargetWindow: ± tokens around the target; legacy windows: D
+    /// Features instead of raw activations; null for the raw hook dimensions.
+    std::shared_ptr<const detail::SaeModule> sae;
+};
+
+struct PromptRepresentations
+{
+    FloatMatrix values;  ///< [kept items, d_model or d_sae]
+    QList<int> items;    ///< index into PromptSet::items of each row
+    QStringList notes;   ///< items dropped and why (legacy centred window)
+};
+
+/// Runs every item of `set` through `model` (batched) and pools as `options` says. Errors name
+/// the item: an empty text, a TargetWindow item without a target that matches its text.
+Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
+                                                    const PromptSet &set,
+                                                    const RepresentationOptions &options);
+
+}  // namespace gyrus::gpu
