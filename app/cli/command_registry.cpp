@@ -19,6 +19,7 @@ const QList<Command> &registry()
     static const QList<Command> all = {
             envCommand(),
             cacheCommand(),
+            representCommand(),
             contrastCommand(),
             rdmCommand(),
             rsaCommand(),

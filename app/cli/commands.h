@@ -12,6 +12,7 @@ Command contrastCommand();
 Command rdmCommand();
 Command rsaCommand();
 Command lmEvalCommand();
+Command representCommand();
 Command trainLmCommand();
 Command promptsCommand();
 Command tokenizerCommand();

@@ -1,0 +1,163 @@
+// gyrus-cli represent: one vector per prompt-set item (a hook or SAE features, pooled), to HDF5
+// for `gyrus-cli contrast` and `gyrus-cli rdm`.
+
+#include "app/cli/cli.h"
+#include "app/cli/commands.h"
+#include "app/cli/model_options.h"
+#include "core/hdf5_writer.h"
+#include "core/prompt_set_io.h"
+#include "gpu/analysis/prompt_representation.h"
+#include "gpu/sae/sae_io.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace gyrus::cli {
+
+namespace {
+
+int runRepresent(const QStringList &arguments)
+{
+    const QString name = QStringLiteral("represent");
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Run every item of a prompt set through the model and write one vector per item to "
+            "HDF5: /features float32 [items, d] (the hook's activations, or the SAE's features "
+            "with --sae), pooled over the item's tokens; /labels int32 [items] (level index of "
+            "the first factor) and /labels_<factor> for every factor; /items int32 (item index "
+            "in the set). Pooling: last, mean (BOS excluded), target (tokens overlapping the "
+            "item's target ± --window), legacy-centred and legacy-left-first (the original "
+            "project's windows with D = --window, for comparison)."));
+    const ModelOptions model(parser);
+    const QCommandLineOption prompts(QStringLiteral("prompts"),
+                                     QStringLiteral("Prompt set (legacy or Gyrus JSON)."),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption hook(QStringLiteral("hook"), QStringLiteral("Hook point."),
+                                  QStringLiteral("NAME"));
+    const QCommandLineOption sae(
+            QStringLiteral("sae"),
+            QStringLiteral("SAE directory: features instead of raw activations."),
+            QStringLiteral("DIR"));
+    const QCommandLineOption pooling(
+            QStringLiteral("pooling"),
+            QStringLiteral("last, mean, target, legacy-centred or legacy-left-first."),
+            QStringLiteral("P"), QStringLiteral("mean"));
+    const QCommandLineOption window(
+            QStringLiteral("window"),
+            QStringLiteral("± tokens around the target, or D of a legacy window."),
+            QStringLiteral("K"), QStringLiteral("0"));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("HDF5 file to write."),
+                                 QStringLiteral("FILE.h5"));
+    parser.addOptions({prompts, hook, sae, pooling, window, out});
+    if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
+        return exit;
+    }
+    for (const QCommandLineOption *required : {&prompts, &hook, &out}) {
+        if (!parser.isSet(*required)) {
+            return fail(name, QStringLiteral("--%1 is required").arg(required->names().first()));
+        }
+    }
+    gpu::RepresentationOptions options;
+    options.hookName = parser.value(hook);
+    const std::optional<gpu::Pooling> chosen = gpu::poolingFromName(parser.value(pooling));
+    if (!chosen) {
+        return fail(name, QStringLiteral("unknown pooling '%1' (last, mean, target, "
+                                         "legacy-centred, legacy-left-first)")
+                                  .arg(parser.value(pooling)));
+    }
+    options.pooling = *chosen;
+    bool ok = false;
+    options.window = parser.value(window).toInt(&ok);
+    if (!ok) {
+        return fail(name, QStringLiteral("--window takes an integer"));
+    }
+    Result<PromptSetLoad> loaded = loadPromptSet(parser.value(prompts));
+    if (!loaded) {
+        return failWith(name, loaded.status());
+    }
+    const PromptSet &set = loaded->set;
+    const QString directory = model.directory(parser);
+    if (directory.isEmpty()) {
+        return fail(name, QStringLiteral("--model is required"));
+    }
+    auto languageModel = model.load(parser, directory);
+    if (!languageModel) {
+        return failWith(name, languageModel.status());
+    }
+    if (parser.isSet(sae)) {
+        auto module = gpu::loadSae(parser.value(sae));
+        if (!module) {
+            return failWith(name, module.status());
+        }
+        options.sae = module.value();
+    }
+    Result<gpu::PromptRepresentations> result =
+            gpu::promptRepresentations(*languageModel.value(), set, options);
+    if (!result) {
+        return failWith(name, result.status());
+    }
+    auto writer = Hdf5Writer::create(parser.value(out));
+    if (!writer) {
+        return failWith(name, writer.status());
+    }
+    const gpu::PromptRepresentations &r = result.value();
+    Status status = writer.value()->writeFloat32(
+            QStringLiteral("features"), {r.values.rows, r.values.cols}, r.values.values.data());
+    std::vector<int32_t> items(r.items.begin(), r.items.end());
+    if (status.isOk()) {
+        status = writer.value()->writeInt32(QStringLiteral("items"), {int64_t(items.size())},
+                                            items.data());
+    }
+    for (int f = 0; f < set.factors.size() && status.isOk(); ++f) {
+        const PromptFactor &factor = set.factors[f];
+        std::vector<int32_t> labels;
+        for (int item : r.items) {
+            labels.push_back(
+                    int32_t(factor.levels.indexOf(set.items[item].levels.value(factor.name))));
+        }
+        status = writer.value()->writeInt32(QStringLiteral("labels_") + factor.name,
+                                            {int64_t(labels.size())}, labels.data());
+        if (status.isOk() && f == 0) {
+            status = writer.value()->writeInt32(QStringLiteral("labels"), {int64_t(labels.size())},
+                                                labels.data());
+        }
+    }
+    for (const auto &[key, value] :
+         {std::pair{QStringLiteral("model"), directory},
+          std::pair{QStringLiteral("prompts"), parser.value(prompts)},
+          std::pair{QStringLiteral("hook_name"), options.hookName},
+          std::pair{QStringLiteral("sae"), parser.value(sae)},
+          std::pair{QStringLiteral("pooling"), gpu::poolingName(options.pooling)},
+          std::pair{QStringLiteral("window"), QString::number(options.window)}}) {
+        if (status.isOk()) {
+            status = writer.value()->writeRootAttribute(key, value);
+        }
+    }
+    if (status.isOk()) {
+        status = writer.value()->commit();
+    }
+    if (!status.isOk()) {
+        return failWith(name, status);
+    }
+    QJsonArray notes;
+    for (const QString &note : r.notes) {
+        notes.append(note);
+    }
+    printJson(QJsonObject{{QStringLiteral("out"), parser.value(out)},
+                          {QStringLiteral("items"), qint64(r.values.rows)},
+                          {QStringLiteral("features"), qint64(r.values.cols)},
+                          {QStringLiteral("pooling"), gpu::poolingName(options.pooling)},
+                          {QStringLiteral("dropped"), notes}});
+    return kExitOk;
+}
+
+}  // namespace
+
+Command representCommand()
+{
+    return {QStringLiteral("represent"),
+            QStringLiteral("One vector per prompt-set item (hook or SAE features) to HDF5."),
+            &runRepresent};
+}
+
+}  // namespace gyrus::cli

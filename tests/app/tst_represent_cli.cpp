@@ -1,0 +1,97 @@
+// gyrus-cli represent end to end on the demo model and a demo prompt set.
+
+#include "core/hdf5_reader.h"
+#include "tests/support/process_run.h"
+#include "tests/support/test_paths.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+
+using gyrus::test::ProcessRun;
+
+namespace {
+ProcessRun cli(const QStringList &arguments)
+{
+    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000);
+}
+
+const QString kModel = gyrus::test::sourcePath(QStringLiteral("datasets/demo/model"));
+const QString kValence =
+        gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json"));
+}  // namespace
+
+class TestRepresentCli : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+
+    void writesFeaturesAndLabels()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("valence.h5"));
+        const ProcessRun r =
+                cli({QStringLiteral("represent"), QStringLiteral("--model"), kModel,
+                     QStringLiteral("--prompts"), kValence, QStringLiteral("--hook"),
+                     QStringLiteral("blocks.2.hook_resid_post"), QStringLiteral("--pooling"),
+                     QStringLiteral("target"), QStringLiteral("--out"), out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject json = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(json.value(QStringLiteral("items")).toInt(), 40);
+        QCOMPARE(json.value(QStringLiteral("features")).toInt(), 192);
+        auto reader = gyrus::Hdf5Reader::open(out);
+        QVERIFY(reader.isOk());
+        QCOMPARE(reader.value()->shape(QStringLiteral("features")).value(),
+                 (std::vector<int64_t>{40, 192}));
+        const std::vector<int64_t> labels =
+                reader.value()->readIntVector(QStringLiteral("labels")).value();
+        QCOMPARE(std::count(labels.begin(), labels.end(), 0), 20);  // positive
+        QCOMPARE(std::count(labels.begin(), labels.end(), 1), 20);  // negative
+        QCOMPARE(reader.value()->readIntVector(QStringLiteral("labels_valence")).value(), labels);
+
+        // The output feeds the statistics commands as it is.
+        const ProcessRun contrast =
+                cli({QStringLiteral("contrast"), QStringLiteral("--input"), out,
+                     QStringLiteral("--dataset"), QStringLiteral("features"),
+                     QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
+                     QStringLiteral("--out"), dir.filePath(QStringLiteral("c.csv"))});
+        QVERIFY2(contrast.exitCode == 0, qPrintable(contrast.err));
+    }
+
+    void badInputIsOneLineExitTwo()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("x.h5"));
+        for (const QStringList &extra :
+             {QStringList{QStringLiteral("--pooling"), QStringLiteral("max")},
+              QStringList{QStringLiteral("--hook"), QStringLiteral("blocks.9.hook_resid_post")}}) {
+            QStringList arguments = {QStringLiteral("represent"),
+                                     QStringLiteral("--model"),
+                                     kModel,
+                                     QStringLiteral("--prompts"),
+                                     kValence,
+                                     QStringLiteral("--out"),
+                                     out};
+            if (!extra.contains(QStringLiteral("--hook"))) {
+                arguments << QStringLiteral("--hook") << QStringLiteral("blocks.2.hook_resid_post");
+            }
+            arguments << extra;
+            const ProcessRun r = cli(arguments);
+            QCOMPARE(r.exitCode, 2);
+            QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        }
+        const ProcessRun missing =
+                cli({QStringLiteral("represent"), QStringLiteral("--model"), kModel,
+                     QStringLiteral("--prompts"), dir.filePath(QStringLiteral("none.json")),
+                     QStringLiteral("--hook"), QStringLiteral("blocks.2.hook_resid_post"),
+                     QStringLiteral("--out"), out});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY(missing.err.contains(QStringLiteral("none.json")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRepresentCli)
+#include "tst_represent_cli.moc"
