@@ -13,6 +13,7 @@ Command rdmCommand();
 Command rsaCommand();
 Command lmEvalCommand();
 Command representCommand();
+Command selectFeaturesCommand();
 Command trainLmCommand();
 Command promptsCommand();
 Command tokenizerCommand();

@@ -4,6 +4,7 @@
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -59,6 +60,14 @@ private Q_SLOTS:
                      QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
                      QStringLiteral("--out"), dir.filePath(QStringLiteral("c.csv"))});
         QVERIFY2(contrast.exitCode == 0, qPrintable(contrast.err));
+        const ProcessRun select =
+                cli({QStringLiteral("select-features"), QStringLiteral("--input"), out,
+                     QStringLiteral("--method"), QStringLiteral("categorical-rsa"),
+                     QStringLiteral("--k"), QStringLiteral("5")});
+        QVERIFY2(select.exitCode == 0, qPrintable(select.err));
+        const QJsonObject selected = QJsonDocument::fromJson(select.out).object();
+        QCOMPARE(selected.value(QStringLiteral("top")).toArray().size(), 5);
+        QCOMPARE(selected.value(QStringLiteral("features")).toInt(), 192);
     }
 
     void badInputIsOneLineExitTwo()
