@@ -21,6 +21,7 @@ const QList<Command> &registry()
             cacheCommand(),
             representCommand(),
             selectFeaturesCommand(),
+            compareMethodsCommand(),
             contrastCommand(),
             rdmCommand(),
             rsaCommand(),

@@ -7,6 +7,7 @@ namespace gyrus::cli {
 // One function per command, each defined in its own <name>_command.cpp and listed in
 // command_registry.cpp.
 Command cacheCommand();
+Command compareMethodsCommand();
 Command envCommand();
 Command contrastCommand();
 Command rdmCommand();

@@ -68,6 +68,20 @@ private Q_SLOTS:
         const QJsonObject selected = QJsonDocument::fromJson(select.out).object();
         QCOMPARE(selected.value(QStringLiteral("top")).toArray().size(), 5);
         QCOMPARE(selected.value(QStringLiteral("features")).toInt(), 192);
+        const ProcessRun compare = cli({QStringLiteral("compare-methods"), QStringLiteral("--raw"),
+                                        out, QStringLiteral("--repeats"), QStringLiteral("1"),
+                                        QStringLiteral("--permutations"), QStringLiteral("2")});
+        QVERIFY2(compare.exitCode == 0, qPrintable(compare.err));
+        const QJsonArray results = QJsonDocument::fromJson(compare.out)
+                                           .object()
+                                           .value(QStringLiteral("results"))
+                                           .toArray();
+        QCOMPARE(results.size(), 4);  // raw × the four methods
+        for (const QJsonValue &row : results) {
+            const double accuracy =
+                    row.toObject().value(QStringLiteral("balanced_accuracy")).toDouble(-1);
+            QVERIFY(accuracy >= 0.0 && accuracy <= 1.0);
+        }
     }
 
     void badInputIsOneLineExitTwo()
