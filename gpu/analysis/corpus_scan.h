@@ -1,0 +1,79 @@
+#pragma once
+// Feature dashboards' data (issue 6 item 7): stream a corpus once through the model and an SAE
+// and keep, per feature, its top activating tokens, an activation histogram and its density; and
+// its logit effects (which next tokens its decoder direction promotes or suppresses). Torch-free.
+
+#include "core/status.h"
+
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace gyrus::gpu {
+
+class LanguageModel;
+
+namespace detail {
+class SaeModule;
+}
+
+struct CorpusScanOptions
+{
+    QString corpusPath;
+    QString hookName;          ///< empty: the SAE's cfg.json hook
+    int contextLength = 128;   ///< the corpus token stream is cut into windows of this length
+    qint64 tokenBudget = 0;    ///< tokens to scan (0: all)
+    int topK = 20;             ///< examples kept per feature
+    int logitTopK = 10;        ///< boosted and suppressed tokens per feature
+    double histogramLow = -3;  ///< log10(activation) range of the histogram
+    double histogramHigh = 2;
+    int histogramBins = 25;
+};
+
+struct FeatureExample
+{
+    float activation = 0;
+    qint64 token = 0;  ///< index into CorpusScan::tokens
+};
+
+struct FeatureScan
+{
+    std::vector<FeatureExample> top;  ///< best first
+    std::vector<qint64> histogram;    ///< counts of log10(activation) per bin (active tokens)
+    double density = 0;               ///< fraction of scanned tokens where the feature is > 0
+    std::vector<int> boosted;         ///< token ids the decoder direction raises most
+    std::vector<float> boostedLogits;
+    std::vector<int> suppressed;  ///< and lowers most
+    std::vector<float> suppressedLogits;
+};
+
+struct CorpusScan
+{
+    QString hookName;
+    std::vector<int32_t> tokens;  ///< the scanned corpus stream (BOS starts each line)
+    qint64 scannedTokens = 0;     ///< non-BOS tokens scanned
+    std::vector<FeatureScan> features;
+};
+
+/// Runs the scan. Logit effects are W_dec[f] ⊙ g_final · W_U (the decoder direction through the
+/// final RMSNorm gain and the unembedding, without the norm's data-dependent scale). `progress`
+/// may return false to cancel. Errors name the file or the hook.
+Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,
+                              const CorpusScanOptions &options,
+                              const std::function<bool(double)> &progress = {});
+
+/// The text around token `index` of `scan.tokens`, ± `radius` tokens, not crossing line starts:
+/// (before, the token, after).
+struct ExampleContext
+{
+    QString before;
+    QString token;
+    QString after;
+};
+
+ExampleContext exampleContext(const LanguageModel &model, const CorpusScan &scan, qint64 index,
+                              int radius);
+
+}  // namespace gyrus::gpu
