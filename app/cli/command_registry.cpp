@@ -20,6 +20,7 @@ const QList<Command> &registry()
             envCommand(),
             cacheCommand(),
             representCommand(),
+            scanCommand(),
             selectFeaturesCommand(),
             compareMethodsCommand(),
             contrastCommand(),

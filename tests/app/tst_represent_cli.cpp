@@ -4,6 +4,7 @@
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -82,6 +83,37 @@ private Q_SLOTS:
                     row.toObject().value(QStringLiteral("balanced_accuracy")).toDouble(-1);
             QVERIFY(accuracy >= 0.0 && accuracy <= 1.0);
         }
+    }
+
+    void scanWritesFeatureDashboards()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("scan.json"));
+        const ProcessRun r = cli(
+                {QStringLiteral("scan"), QStringLiteral("--model"), kModel, QStringLiteral("--sae"),
+                 gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")),
+                 QStringLiteral("--corpus"),
+                 gyrus::test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt")),
+                 QStringLiteral("--tokens"), QStringLiteral("3000"), QStringLiteral("--top-k"),
+                 QStringLiteral("3"), QStringLiteral("--out"), out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile file(out);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject scan = QJsonDocument::fromJson(file.readAll()).object();
+        const QJsonArray features = scan.value(QStringLiteral("features")).toArray();
+        QCOMPARE(features.size(), 1536);
+        int withExamples = 0;
+        for (const QJsonValue &feature : features) {
+            const QJsonArray examples =
+                    feature.toObject().value(QStringLiteral("examples")).toArray();
+            QVERIFY(examples.size() <= 3);
+            withExamples += examples.isEmpty() ? 0 : 1;
+            for (const QJsonValue &e : examples) {
+                QVERIFY(e.toObject().value(QStringLiteral("activation")).toDouble() > 0);
+            }
+            QCOMPARE(feature.toObject().value(QStringLiteral("boosted")).toArray().size(), 10);
+        }
+        QVERIFY(withExamples > 1000);  // the demo SAE has almost no dead features
     }
 
     void badInputIsOneLineExitTwo()

@@ -1,0 +1,148 @@
+// gyrus-cli scan: the data of feature dashboards (top examples in context, histogram, density,
+// logit effects) for an SAE over a corpus, as JSON.
+
+#include "app/cli/cli.h"
+#include "app/cli/commands.h"
+#include "app/cli/model_options.h"
+#include "gpu/analysis/corpus_scan.h"
+#include "gpu/sae/sae_io.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+namespace gyrus::cli {
+
+namespace {
+
+int runScan(const QStringList &arguments)
+{
+    const QString name = QStringLiteral("scan");
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Stream a corpus through the model and an SAE once and write, per feature: the top "
+            "activating tokens with their context, a log10 activation histogram, the density "
+            "(share "
+            "of tokens where it is active) and its logit effects (tokens its decoder direction "
+            "promotes and suppresses). JSON to --out; a summary on stdout."));
+    const ModelOptions model(parser);
+    const QCommandLineOption sae(QStringLiteral("sae"), QStringLiteral("SAE directory."),
+                                 QStringLiteral("DIR"));
+    const QCommandLineOption corpus(QStringLiteral("corpus"),
+                                    QStringLiteral("Text, one line per sentence."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption tokens(QStringLiteral("tokens"),
+                                    QStringLiteral("Tokens to scan (0: all)."), QStringLiteral("N"),
+                                    QStringLiteral("0"));
+    const QCommandLineOption topK(QStringLiteral("top-k"), QStringLiteral("Examples per feature."),
+                                  QStringLiteral("K"), QStringLiteral("20"));
+    const QCommandLineOption context(QStringLiteral("context"),
+                                     QStringLiteral("Tokens of context each side."),
+                                     QStringLiteral("W"), QStringLiteral("8"));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("JSON file to write."),
+                                 QStringLiteral("FILE.json"));
+    parser.addOptions({sae, corpus, tokens, topK, context, out});
+    if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
+        return exit;
+    }
+    for (const QCommandLineOption *required : {&sae, &corpus, &out}) {
+        if (!parser.isSet(*required)) {
+            return fail(name, QStringLiteral("--%1 is required").arg(required->names().first()));
+        }
+    }
+    gpu::CorpusScanOptions options;
+    bool ok[3] = {};
+    options.tokenBudget = parser.value(tokens).toLongLong(&ok[0]);
+    options.topK = parser.value(topK).toInt(&ok[1]);
+    const int radius = parser.value(context).toInt(&ok[2]);
+    if (!(ok[0] && ok[1] && ok[2]) || radius < 0) {
+        return fail(name,
+                    QStringLiteral("--tokens, --top-k and --context take non-negative integers"));
+    }
+    options.corpusPath = parser.value(corpus);
+    const QString directory = model.directory(parser);
+    if (directory.isEmpty()) {
+        return fail(name, QStringLiteral("--model is required"));
+    }
+    auto languageModel = model.load(parser, directory);
+    if (!languageModel) {
+        return failWith(name, languageModel.status());
+    }
+    auto module = gpu::loadSae(parser.value(sae));
+    if (!module) {
+        return failWith(name, module.status());
+    }
+    Result<gpu::CorpusScan> scan =
+            gpu::scanCorpus(*languageModel.value(), *module.value(), options);
+    if (!scan) {
+        return failWith(name, scan.status());
+    }
+    const gpu::Tokenizer &tokenizer = languageModel.value()->tokenizer();
+    QJsonArray features;
+    qint64 dead = 0;
+    for (size_t f = 0; f < scan->features.size(); ++f) {
+        const gpu::FeatureScan &s = scan->features[f];
+        dead += s.top.empty() ? 1 : 0;
+        QJsonArray examples;
+        for (const gpu::FeatureExample &e : s.top) {
+            const gpu::ExampleContext c =
+                    gpu::exampleContext(*languageModel.value(), scan.value(), e.token, radius);
+            examples.append(QJsonObject{{QStringLiteral("activation"), double(e.activation)},
+                                        {QStringLiteral("token_index"), e.token},
+                                        {QStringLiteral("before"), c.before},
+                                        {QStringLiteral("token"), c.token},
+                                        {QStringLiteral("after"), c.after}});
+        }
+        QJsonArray histogram;
+        for (qint64 count : s.histogram) {
+            histogram.append(count);
+        }
+        auto tokenList = [&](const std::vector<int> &ids, const std::vector<float> &logits) {
+            QJsonArray list;
+            for (size_t i = 0; i < ids.size(); ++i) {
+                list.append(QJsonObject{{QStringLiteral("token"), tokenizer.displayPiece(ids[i])},
+                                        {QStringLiteral("id"), ids[i]},
+                                        {QStringLiteral("logit"), double(logits[i])}});
+            }
+            return list;
+        };
+        features.append(QJsonObject{
+                {QStringLiteral("feature"), qint64(f)},
+                {QStringLiteral("density"), s.density},
+                {QStringLiteral("examples"), examples},
+                {QStringLiteral("histogram"), histogram},
+                {QStringLiteral("boosted"), tokenList(s.boosted, s.boostedLogits)},
+                {QStringLiteral("suppressed"), tokenList(s.suppressed, s.suppressedLogits)}});
+    }
+    const QJsonObject document{{QStringLiteral("model"), directory},
+                               {QStringLiteral("sae"), parser.value(sae)},
+                               {QStringLiteral("hook_name"), scan->hookName},
+                               {QStringLiteral("corpus"), options.corpusPath},
+                               {QStringLiteral("scanned_tokens"), scan->scannedTokens},
+                               {QStringLiteral("histogram_log10_range"),
+                                QJsonArray{options.histogramLow, options.histogramHigh}},
+                               {QStringLiteral("features"), features}};
+    QSaveFile file(parser.value(out));
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write(QJsonDocument(document).toJson(QJsonDocument::Compact)) < 0 || !file.commit()) {
+        return fail(name, QStringLiteral("%1: cannot write").arg(parser.value(out)));
+    }
+    printJson(QJsonObject{{QStringLiteral("out"), parser.value(out)},
+                          {QStringLiteral("features"), qint64(scan->features.size())},
+                          {QStringLiteral("scanned_tokens"), scan->scannedTokens},
+                          {QStringLiteral("never_active"), dead}});
+    return kExitOk;
+}
+
+}  // namespace
+
+Command scanCommand()
+{
+    return {QStringLiteral("scan"),
+            QStringLiteral("Top examples, histograms and logit effects of SAE features."),
+            &runScan};
+}
+
+}  // namespace gyrus::cli
