@@ -85,15 +85,23 @@ int runScan(const QStringList &arguments)
     for (size_t f = 0; f < scan->features.size(); ++f) {
         const gpu::FeatureScan &s = scan->features[f];
         dead += s.top.empty() ? 1 : 0;
-        QJsonArray examples;
-        for (const gpu::FeatureExample &e : s.top) {
-            const gpu::ExampleContext c =
-                    gpu::exampleContext(*languageModel.value(), scan.value(), e.token, radius);
-            examples.append(QJsonObject{{QStringLiteral("activation"), double(e.activation)},
-                                        {QStringLiteral("token_index"), e.token},
-                                        {QStringLiteral("before"), c.before},
-                                        {QStringLiteral("token"), c.token},
-                                        {QStringLiteral("after"), c.after}});
+        auto exampleList = [&](const std::vector<gpu::FeatureExample> &list) {
+            QJsonArray examples;
+            for (const gpu::FeatureExample &e : list) {
+                const gpu::ExampleContext c =
+                        gpu::exampleContext(*languageModel.value(), scan.value(), e.token, radius);
+                examples.append(QJsonObject{{QStringLiteral("activation"), double(e.activation)},
+                                            {QStringLiteral("token_index"), e.token},
+                                            {QStringLiteral("before"), c.before},
+                                            {QStringLiteral("token"), c.token},
+                                            {QStringLiteral("after"), c.after}});
+            }
+            return examples;
+        };
+        const QJsonArray examples = exampleList(s.top);
+        QJsonArray binSamples;
+        for (const std::vector<gpu::FeatureExample> &bin : s.binSamples) {
+            binSamples.append(exampleList(bin));
         }
         QJsonArray histogram;
         for (qint64 count : s.histogram) {
@@ -113,6 +121,7 @@ int runScan(const QStringList &arguments)
                 {QStringLiteral("density"), s.density},
                 {QStringLiteral("examples"), examples},
                 {QStringLiteral("histogram"), histogram},
+                {QStringLiteral("bin_samples"), binSamples},
                 {QStringLiteral("boosted"), tokenList(s.boosted, s.boostedLogits)},
                 {QStringLiteral("suppressed"), tokenList(s.suppressed, s.suppressedLogits)}});
     }

@@ -9,6 +9,8 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <random>
+
 namespace gyrus::gpu {
 
 Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,
@@ -53,6 +55,11 @@ Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModul
     at::Tensor topTokens = at::full({features, k}, int64_t(-1), at::kLong);
     at::Tensor histogram = at::zeros({features * bins}, at::kLong);
     at::Tensor active = at::zeros({features}, at::kLong);
+    // Reservoir samples per (feature, bin): uniform over the tokens that fell in the bin.
+    const int samples = std::max(0, options.samplesPerBin);
+    std::vector<std::vector<FeatureExample>> reservoirs(size_t(features * bins));
+    std::vector<int64_t> seen(size_t(features * bins), 0);
+    std::mt19937_64 rng(options.seed);
     const int64_t length = options.contextLength;
     const auto total = static_cast<int64_t>(scan.tokens.size());
     const int64_t batchWindows = 8;
@@ -118,8 +125,31 @@ Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModul
                                     .floor()
                                     .clamp(0, double(bins - 1))
                                     .to(at::kLong);
-                    histogram +=
-                            at::bincount(nonzero.select(1, 1) * bins + bin, {}, features * bins);
+                    const at::Tensor cell = nonzero.select(1, 1) * bins + bin;
+                    histogram += at::bincount(cell, {}, features * bins);
+                    if (samples > 0) {
+                        const at::Tensor cells = cell.contiguous();
+                        const at::Tensor tokensOf =
+                                tokensKept.index({nonzero.select(1, 0)}).contiguous();
+                        const at::Tensor valuesOf = values.contiguous();
+                        const int64_t *cellData = cells.data_ptr<int64_t>();
+                        const int64_t *tokenData = tokensOf.data_ptr<int64_t>();
+                        const float *valueData = valuesOf.data_ptr<float>();
+                        for (int64_t e = 0; e < cells.size(0); ++e) {
+                            const auto slot = size_t(cellData[e]);
+                            const int64_t count = ++seen[slot];
+                            std::vector<FeatureExample> &reservoir = reservoirs[slot];
+                            if (int64_t(reservoir.size()) < samples) {
+                                reservoir.push_back({valueData[e], tokenData[e]});
+                            } else {
+                                const auto pick =
+                                        std::uniform_int_distribution<int64_t>(0, count - 1)(rng);
+                                if (pick < samples) {
+                                    reservoir[size_t(pick)] = {valueData[e], tokenData[e]};
+                                }
+                            }
+                        }
+                    }
                 }
             }
             w = end;
@@ -153,6 +183,10 @@ Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModul
         }
         const at::Tensor row = histogramRows[feature].contiguous();
         out.histogram.assign(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + bins);
+        out.binSamples.resize(size_t(bins));
+        for (int64_t b = 0; b < bins; ++b) {
+            out.binSamples[size_t(b)] = std::move(reservoirs[size_t(feature * bins + b)]);
+        }
         out.density = scan.scannedTokens > 0
                               ? double(active[feature].item<int64_t>()) / double(scan.scannedTokens)
                               : 0;

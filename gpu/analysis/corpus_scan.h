@@ -30,6 +30,8 @@ struct CorpusScanOptions
     double histogramLow = -3;  ///< log10(activation) range of the histogram
     double histogramHigh = 2;
     int histogramBins = 25;
+    int samplesPerBin = 3;  ///< examples drawn uniformly from each histogram bin (reservoir)
+    quint64 seed = 0;
 };
 
 struct FeatureExample
@@ -42,8 +44,11 @@ struct FeatureScan
 {
     std::vector<FeatureExample> top;  ///< best first
     std::vector<qint64> histogram;    ///< counts of log10(activation) per bin (active tokens)
-    double density = 0;               ///< fraction of scanned tokens where the feature is > 0
-    std::vector<int> boosted;         ///< token ids the decoder direction raises most
+    /// Per histogram bin, up to samplesPerBin examples drawn uniformly from the tokens in it: what
+    /// the feature does at weak and middling strengths, not only at its peak.
+    std::vector<std::vector<FeatureExample>> binSamples;
+    double density = 0;        ///< fraction of scanned tokens where the feature is > 0
+    std::vector<int> boosted;  ///< token ids the decoder direction raises most
     std::vector<float> boostedLogits;
     std::vector<int> suppressed;  ///< and lowers most
     std::vector<float> suppressedLogits;

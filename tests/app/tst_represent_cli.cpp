@@ -112,6 +112,8 @@ private Q_SLOTS:
                 QVERIFY(e.toObject().value(QStringLiteral("activation")).toDouble() > 0);
             }
             QCOMPARE(feature.toObject().value(QStringLiteral("boosted")).toArray().size(), 10);
+            QCOMPARE(feature.toObject().value(QStringLiteral("bin_samples")).toArray().size(),
+                     feature.toObject().value(QStringLiteral("histogram")).toArray().size());
         }
         QVERIFY(withExamples > 1000);  // the demo SAE has almost no dead features
     }

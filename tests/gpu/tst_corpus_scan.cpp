@@ -107,6 +107,20 @@ private Q_SLOTS:
                 counted += c;
             }
             QCOMPARE(counted, active);
+            // Each bin's samples are tokens whose activation falls in that bin.
+            QCOMPARE(s.binSamples.size(), s.histogram.size());
+            for (size_t b = 0; b < s.binSamples.size(); ++b) {
+                QCOMPARE(qint64(s.binSamples[b].size()),
+                         std::min<qint64>(s.histogram[b], options.samplesPerBin));
+                for (const FeatureExample &e : s.binSamples[b]) {
+                    QVERIFY(std::abs(e.activation - f[e.token][feature].item<float>()) < 1e-5);
+                    const double position =
+                            (std::log10(double(e.activation)) - options.histogramLow) /
+                            (options.histogramHigh - options.histogramLow) * options.histogramBins;
+                    QCOMPARE(std::clamp(int(std::floor(position)), 0, options.histogramBins - 1),
+                             int(b));
+                }
+            }
         }
     }
 
