@@ -7,14 +7,26 @@
 #include "core/hdf5_writer.h"
 #include "core/prompt_set_io.h"
 #include "gpu/analysis/prompt_representation.h"
+#include "gpu/analysis/representation_cache.h"
 #include "gpu/sae/sae_io.h"
 
+#include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QStandardPaths>
 
 namespace gyrus::cli {
 
 namespace {
+
+// The executable and its build time: a rebuilt gyrus-cli never reads an older build's cache.
+QString buildIdentity()
+{
+    const QFileInfo executable(QCoreApplication::applicationFilePath());
+    return executable.absoluteFilePath() + QLatin1Char('@') +
+           QString::number(executable.lastModified().toMSecsSinceEpoch());
+}
 
 int runRepresent(const QStringList &arguments)
 {
@@ -48,7 +60,14 @@ int runRepresent(const QStringList &arguments)
             QStringLiteral("K"), QStringLiteral("0"));
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("HDF5 file to write."),
                                  QStringLiteral("FILE.h5"));
-    parser.addOptions({prompts, hook, sae, pooling, window, out});
+    const QCommandLineOption cacheDir(
+            QStringLiteral("cache-dir"),
+            QStringLiteral("Where representations are cached per (model, hook, SAE, prompt set, "
+                           "pooling) (default: the user's cache folder, gyrus/representations)."),
+            QStringLiteral("DIR"));
+    const QCommandLineOption noCache(QStringLiteral("no-cache"),
+                                     QStringLiteral("Always run the model."));
+    parser.addOptions({prompts, hook, sae, pooling, window, out, cacheDir, noCache});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
@@ -91,8 +110,18 @@ int runRepresent(const QStringList &arguments)
         }
         options.sae = module.value();
     }
+    bool hit = false;
+    const QString cacheDirectory =
+            parser.isSet(cacheDir)
+                    ? parser.value(cacheDir)
+                    : QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) +
+                              QStringLiteral("/gyrus/representations");
     Result<gpu::PromptRepresentations> result =
-            gpu::promptRepresentations(*languageModel.value(), set, options);
+            parser.isSet(noCache) ? gpu::promptRepresentations(*languageModel.value(), set, options)
+                                  : gpu::cachedPromptRepresentations(
+                                            *languageModel.value(), set, options,
+                                            {directory, parser.value(sae), buildIdentity()},
+                                            cacheDirectory, &hit);
     if (!result) {
         return failWith(name, result.status());
     }
@@ -147,6 +176,9 @@ int runRepresent(const QStringList &arguments)
                           {QStringLiteral("items"), qint64(r.values.rows)},
                           {QStringLiteral("features"), qint64(r.values.cols)},
                           {QStringLiteral("pooling"), gpu::poolingName(options.pooling)},
+                          {QStringLiteral("cache"), parser.isSet(noCache) ? QStringLiteral("off")
+                                                    : hit                 ? QStringLiteral("hit")
+                                                                          : QStringLiteral("miss")},
                           {QStringLiteral("dropped"), notes}});
     return kExitOk;
 }

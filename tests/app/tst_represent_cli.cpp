@@ -39,10 +39,12 @@ private Q_SLOTS:
                 cli({QStringLiteral("represent"), QStringLiteral("--model"), kModel,
                      QStringLiteral("--prompts"), kValence, QStringLiteral("--hook"),
                      QStringLiteral("blocks.2.hook_resid_post"), QStringLiteral("--pooling"),
-                     QStringLiteral("target"), QStringLiteral("--out"), out});
+                     QStringLiteral("target"), QStringLiteral("--cache-dir"),
+                     dir.filePath(QStringLiteral("cache")), QStringLiteral("--out"), out});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QJsonObject json = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(json.value(QStringLiteral("items")).toInt(), 40);
+        QCOMPARE(json.value(QStringLiteral("cache")).toString(), QStringLiteral("miss"));
         QCOMPARE(json.value(QStringLiteral("features")).toInt(), 192);
         auto reader = gyrus::Hdf5Reader::open(out);
         QVERIFY(reader.isOk());

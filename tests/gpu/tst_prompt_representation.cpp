@@ -1,6 +1,7 @@
 // Prompt-set items to vectors: pooling over token windows, raw or through an SAE.
 
 #include "gpu/analysis/prompt_representation.h"
+#include "gpu/analysis/representation_cache.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
@@ -215,6 +216,36 @@ private Q_SLOTS:
         const at::Tensor rows = rowsOf(text).narrow(0, 1, rowsOf(text).size(0) - 1);
         const at::Tensor expected = at::cat({at::relu(rows), at::relu(-rows)}, 1).mean(0);
         QVERIFY(maxDiff(row(features.value(), 0), expected) < 1e-5);
+    }
+
+    void cacheHitsOnlyForTheSameInputs()
+    {
+        QTemporaryDir cache;
+        const QStringList texts = {QStringLiteral("The jury said the election was fair."),
+                                   QStringLiteral("It rained.")};
+        RepresentationOptions options;
+        options.hookName = kHook;
+        options.pooling = Pooling::Mean;
+        const CacheKeyInputs key{m_dir.filePath(QStringLiteral("model")), QString()};
+        bool hit = true;
+        const auto first = cachedPromptRepresentations(*m_model, makeSet(texts), options, key,
+                                                       cache.path(), &hit);
+        QVERIFY(first.isOk());
+        QVERIFY(!hit);
+        const auto second = cachedPromptRepresentations(*m_model, makeSet(texts), options, key,
+                                                        cache.path(), &hit);
+        QVERIFY(hit);
+        QCOMPARE(second->values.values, first->values.values);
+        QCOMPARE(second->items, first->items);
+        // Any change of the inputs misses: the stimuli, the pooling.
+        cachedPromptRepresentations(*m_model, makeSet({texts[0], QStringLiteral("It snowed.")}),
+                                    options, key, cache.path(), &hit);
+        QVERIFY(!hit);
+        options.pooling = Pooling::LastToken;
+        const auto last = cachedPromptRepresentations(*m_model, makeSet(texts), options, key,
+                                                      cache.path(), &hit);
+        QVERIFY(!hit);
+        QVERIFY(last->values.values != first->values.values);
     }
 
     void poolingNamesRoundTrip()
