@@ -3,72 +3,35 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "core/hdf5_reader.h"
+#include "app/cli/feature_table.h"
 #include "gpu/analysis/method_comparison.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
 
-#include <set>
-
 namespace gyrus::cli {
 
 namespace {
-
-struct Table
-{
-    QString representation;
-    FloatMatrix x;
-    std::vector<int64_t> labels;
-};
-
-Result<Table> readTable(const QString &representation, const QString &path, const QString &dataset,
-                        const QString &labelsDataset)
-{
-    auto reader = Hdf5Reader::open(path);
-    if (!reader) {
-        return reader.status();
-    }
-    Result<FloatMatrix> x = reader.value()->readFloatMatrix(dataset);
-    Result<std::vector<int64_t>> raw = reader.value()->readIntVector(labelsDataset);
-    if (!x || !raw) {
-        return !x ? x.status() : raw.status();
-    }
-    const std::set<int64_t> values(raw->begin(), raw->end());
-    if (values.size() != 2) {
-        return Status::invalidInput(
-                QStringLiteral("%1: %2 must take exactly two values").arg(path, labelsDataset));
-    }
-    Table table{representation, std::move(x).value(), {}};
-    for (int64_t v : raw.value()) {
-        table.labels.push_back(v == *values.begin() ? 0 : 1);
-    }
-    return table;
-}
 
 int runCompareMethods(const QStringList &arguments)
 {
     const QString name = QStringLiteral("compare-methods");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-            "For each feature table (--raw, --sae: HDF5 files as `gyrus-cli represent` writes "
-            "them) "
-            "and each selection method (max-activation, univariate, discriminative-rsa, "
-            "categorical-rsa): select --k features inside each training fold of --repeats × "
-            "stratified --folds cross-validation, fit an L2 logistic regression on the "
-            "standardised training fold, and report balanced accuracy and AUC (mean and 95% "
-            "interval over repeats) with a label-permutation p. Prints JSON."));
-    const QCommandLineOption raw(QStringLiteral("raw"),
-                                 QStringLiteral("Feature table of raw hook activations."),
-                                 QStringLiteral("FILE.h5"));
-    const QCommandLineOption sae(QStringLiteral("sae"),
-                                 QStringLiteral("Feature table of SAE features."),
-                                 QStringLiteral("FILE.h5"));
-    const QCommandLineOption dataset(QStringLiteral("dataset"), QStringLiteral("Table name."),
-                                     QStringLiteral("NAME"), QStringLiteral("features"));
-    const QCommandLineOption labels(QStringLiteral("labels-dataset"),
-                                    QStringLiteral("Two-valued labels."), QStringLiteral("NAME"),
-                                    QStringLiteral("labels"));
+            "For each representation (raw hook activations and SAE features) and each selection "
+            "method (max-activation, univariate, discriminative-rsa, categorical-rsa): select --k "
+            "features inside each training fold of --repeats × stratified --folds "
+            "cross-validation, fit an L2 logistic regression on the standardised training fold, "
+            "and report balanced accuracy and AUC (mean and 95% interval over repeats) with a "
+            "label-permutation p, as JSON. The tables come from --raw-input / --sae-input (HDF5 as "
+            "`gyrus-cli represent` writes them) or are computed from --model --prompts --hook "
+            "(raw) and --sae (SAE)."));
+    const QCommandLineOption rawInput(QStringLiteral("raw-input"),
+                                      QStringLiteral("HDF5 table of raw hook activations."),
+                                      QStringLiteral("FILE.h5"));
+    const QCommandLineOption saeInput(QStringLiteral("sae-input"),
+                                      QStringLiteral("HDF5 table of SAE features."),
+                                      QStringLiteral("FILE.h5"));
     const QCommandLineOption k(QStringLiteral("k"), QStringLiteral("Features per fold."),
                                QStringLiteral("K"), QStringLiteral("8"));
     const QCommandLineOption folds(QStringLiteral("folds"), QStringLiteral("Folds."),
@@ -81,12 +44,10 @@ int runCompareMethods(const QStringList &arguments)
                                           QStringLiteral("N"), QStringLiteral("100"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed."),
                                   QStringLiteral("S"), QStringLiteral("0"));
-    parser.addOptions({raw, sae, dataset, labels, k, folds, repeats, permutations, seed});
+    parser.addOptions({rawInput, saeInput, k, folds, repeats, permutations, seed});
+    const FeatureTableOptions tables(parser);
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
-    }
-    if (!parser.isSet(raw) && !parser.isSet(sae)) {
-        return fail(name, QStringLiteral("give --raw and/or --sae"));
     }
     gpu::ComparisonOptions options;
     bool ok[5] = {};
@@ -100,30 +61,43 @@ int runCompareMethods(const QStringList &arguments)
                 name,
                 QStringLiteral("--k, --folds, --repeats, --permutations and --seed take integers"));
     }
-    QList<Table> tables;
-    for (const auto &[label, option] :
-         {std::pair{QStringLiteral("raw"), &raw}, std::pair{QStringLiteral("sae"), &sae}}) {
-        if (parser.isSet(*option)) {
-            Result<Table> table = readTable(label, parser.value(*option), parser.value(dataset),
-                                            parser.value(labels));
-            if (!table) {
-                return failWith(name, table.status());
-            }
-            tables.append(std::move(table).value());
+    // (label, from a file, the file or the SAE directory)
+    QList<std::pair<QString, Result<FeatureTable>>> inputs;
+    if (tables.fromPrompts(parser)) {
+        inputs.append({QStringLiteral("raw"), tables.read(parser, QString(), false)});
+        if (parser.isSet(tables.saeOption())) {
+            inputs.append({QStringLiteral("sae"), tables.read(parser, QString(), true)});
+        }
+    } else {
+        if (parser.isSet(rawInput)) {
+            inputs.append(
+                    {QStringLiteral("raw"), tables.read(parser, parser.value(rawInput), false)});
+        }
+        if (parser.isSet(saeInput)) {
+            inputs.append(
+                    {QStringLiteral("sae"), tables.read(parser, parser.value(saeInput), false)});
         }
     }
+    if (inputs.isEmpty()) {
+        return fail(
+                name,
+                QStringLiteral("give --raw-input and/or --sae-input, or --model --prompts --hook"));
+    }
     QJsonArray rows;
-    for (const Table &table : tables) {
+    for (const auto &[representation, table] : inputs) {
+        if (!table) {
+            return failWith(name, table.status());
+        }
         for (gpu::SelectionMethod method :
              {gpu::SelectionMethod::MaxActivation, gpu::SelectionMethod::Univariate,
               gpu::SelectionMethod::DiscriminativeRsa, gpu::SelectionMethod::CategoricalRsa}) {
             Result<gpu::MethodScore> score =
-                    gpu::crossValidatedScore(table.x, table.labels, method, options);
+                    gpu::crossValidatedScore(table->x, table->labels, method, options);
             if (!score) {
                 return failWith(name, score.status());
             }
             rows.append(QJsonObject{
-                    {QStringLiteral("representation"), table.representation},
+                    {QStringLiteral("representation"), representation},
                     {QStringLiteral("method"), gpu::selectionMethodName(method)},
                     {QStringLiteral("balanced_accuracy"), score->balancedAccuracy},
                     {QStringLiteral("balanced_accuracy_ci"),

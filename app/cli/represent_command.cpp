@@ -3,6 +3,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/feature_table.h"
 #include "app/cli/model_options.h"
 #include "core/hdf5_writer.h"
 #include "core/prompt_set_io.h"
@@ -19,14 +20,6 @@
 namespace gyrus::cli {
 
 namespace {
-
-// The executable and its build time: a rebuilt gyrus-cli never reads an older build's cache.
-QString buildIdentity()
-{
-    const QFileInfo executable(QCoreApplication::applicationFilePath());
-    return executable.absoluteFilePath() + QLatin1Char('@') +
-           QString::number(executable.lastModified().toMSecsSinceEpoch());
-}
 
 int runRepresent(const QStringList &arguments)
 {

@@ -69,11 +69,22 @@ private Q_SLOTS:
                      QStringLiteral("--k"), QStringLiteral("5")});
         QVERIFY2(select.exitCode == 0, qPrintable(select.err));
         const QJsonObject selected = QJsonDocument::fromJson(select.out).object();
+        const ProcessRun direct = cli(
+                {QStringLiteral("select-features"), QStringLiteral("--model"), kModel,
+                 QStringLiteral("--prompts"), kValence, QStringLiteral("--hook"),
+                 QStringLiteral("blocks.2.hook_resid_post"), QStringLiteral("--pooling"),
+                 QStringLiteral("target"), QStringLiteral("--method"),
+                 QStringLiteral("categorical-rsa"), QStringLiteral("--k"), QStringLiteral("5")});
+        QVERIFY2(direct.exitCode == 0, qPrintable(direct.err));
+        // The same table computed on the spot ranks the same features.
+        QCOMPARE(QJsonDocument::fromJson(direct.out).object().value(QStringLiteral("top")),
+                 QJsonDocument::fromJson(select.out).object().value(QStringLiteral("top")));
         QCOMPARE(selected.value(QStringLiteral("top")).toArray().size(), 5);
         QCOMPARE(selected.value(QStringLiteral("features")).toInt(), 192);
-        const ProcessRun compare = cli({QStringLiteral("compare-methods"), QStringLiteral("--raw"),
-                                        out, QStringLiteral("--repeats"), QStringLiteral("1"),
-                                        QStringLiteral("--permutations"), QStringLiteral("2")});
+        const ProcessRun compare =
+                cli({QStringLiteral("compare-methods"), QStringLiteral("--raw-input"), out,
+                     QStringLiteral("--repeats"), QStringLiteral("1"),
+                     QStringLiteral("--permutations"), QStringLiteral("2")});
         QVERIFY2(compare.exitCode == 0, qPrintable(compare.err));
         const QJsonArray results = QJsonDocument::fromJson(compare.out)
                                            .object()

@@ -1,0 +1,136 @@
+#include "app/cli/feature_table.h"
+
+#include "core/hdf5_reader.h"
+#include "core/prompt_set_io.h"
+#include "gpu/analysis/prompt_representation.h"
+#include "gpu/analysis/representation_cache.h"
+#include "gpu/sae/sae_io.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include <set>
+
+namespace gyrus::cli {
+
+QString buildIdentity()
+{
+    const QFileInfo executable(QCoreApplication::applicationFilePath());
+    return executable.absoluteFilePath() + QLatin1Char('@') +
+           QString::number(executable.lastModified().toMSecsSinceEpoch());
+}
+
+FeatureTableOptions::FeatureTableOptions(QCommandLineParser &parser)
+    : m_model(parser)
+    , m_dataset(QStringLiteral("dataset"), QStringLiteral("Feature table in --input."),
+                QStringLiteral("NAME"), QStringLiteral("features"))
+    , m_labels(QStringLiteral("labels-dataset"), QStringLiteral("Two-valued labels in --input."),
+               QStringLiteral("NAME"), QStringLiteral("labels"))
+    , m_prompts(QStringLiteral("prompts"), QStringLiteral("Prompt set, instead of --input."),
+                QStringLiteral("FILE"))
+    , m_hook(QStringLiteral("hook"), QStringLiteral("Hook point (with --prompts)."),
+             QStringLiteral("NAME"))
+    , m_sae(QStringLiteral("sae"), QStringLiteral("SAE directory (with --prompts): its features."),
+            QStringLiteral("DIR"))
+    , m_pooling(QStringLiteral("pooling"),
+                QStringLiteral("last, mean, target, legacy-centred, legacy-left-first."),
+                QStringLiteral("P"), QStringLiteral("mean"))
+    , m_window(QStringLiteral("window"),
+               QStringLiteral("± tokens around the target, or D of a legacy window."),
+               QStringLiteral("K"), QStringLiteral("0"))
+    , m_factor(QStringLiteral("factor"),
+               QStringLiteral("The factor whose two levels are contrasted (default: the first)."),
+               QStringLiteral("NAME"))
+{
+    parser.addOptions(
+            {m_dataset, m_labels, m_prompts, m_hook, m_sae, m_pooling, m_window, m_factor});
+}
+
+bool FeatureTableOptions::fromPrompts(const QCommandLineParser &parser) const
+{
+    return parser.isSet(m_prompts);
+}
+
+Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
+                                               const QString &input, bool withSae) const
+{
+    FeatureTable table;
+    std::vector<int64_t> raw;
+    if (!fromPrompts(parser)) {
+        auto reader = Hdf5Reader::open(input);
+        if (!reader) {
+            return reader.status();
+        }
+        Result<FloatMatrix> x = reader.value()->readFloatMatrix(parser.value(m_dataset));
+        Result<std::vector<int64_t>> labels = reader.value()->readIntVector(parser.value(m_labels));
+        if (!x || !labels) {
+            return !x ? x.status() : labels.status();
+        }
+        table.x = std::move(x).value();
+        raw = std::move(labels).value();
+    } else {
+        const QString directory = m_model.directory(parser);
+        if (directory.isEmpty() || !parser.isSet(m_hook)) {
+            return Status::invalidInput(QStringLiteral("--prompts needs --model and --hook"));
+        }
+        Result<PromptSetLoad> loaded = loadPromptSet(parser.value(m_prompts));
+        if (!loaded) {
+            return loaded.status();
+        }
+        const PromptSet &set = loaded->set;
+        const QString factorName =
+                parser.isSet(m_factor) ? parser.value(m_factor) : set.factors.value(0).name;
+        const PromptFactor *factor = set.factor(factorName);
+        if (!factor || factor->levels.size() != 2) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: factor '%2' must exist and have two levels")
+                            .arg(set.displayName(), factorName));
+        }
+        gpu::RepresentationOptions options;
+        options.hookName = parser.value(m_hook);
+        const std::optional<gpu::Pooling> pooling = gpu::poolingFromName(parser.value(m_pooling));
+        if (!pooling) {
+            return Status::invalidInput(
+                    QStringLiteral("unknown pooling '%1'").arg(parser.value(m_pooling)));
+        }
+        options.pooling = *pooling;
+        options.window = parser.value(m_window).toInt();
+        const QString saeDirectory = withSae ? parser.value(m_sae) : QString();
+        if (!saeDirectory.isEmpty()) {
+            auto module = gpu::loadSae(saeDirectory);
+            if (!module) {
+                return module.status();
+            }
+            options.sae = module.value();
+        }
+        auto model = m_model.load(parser, directory);
+        if (!model) {
+            return model.status();
+        }
+        const QString cache =
+                QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) +
+                QStringLiteral("/gyrus/representations");
+        Result<gpu::PromptRepresentations> r = gpu::cachedPromptRepresentations(
+                *model.value(), set, options, {directory, saeDirectory, buildIdentity()}, cache);
+        if (!r) {
+            return r.status();
+        }
+        table.x = r->values;
+        for (int item : r->items) {
+            raw.push_back(factor->levels.indexOf(set.items[item].levels.value(factor->name)));
+        }
+    }
+    const std::set<int64_t> values(raw.begin(), raw.end());
+    if (values.size() != 2) {
+        return Status::invalidInput(
+                QStringLiteral("the labels must take exactly two values, found %1")
+                        .arg(values.size()));
+    }
+    for (int64_t v : raw) {
+        table.labels.push_back(v == *values.begin() ? 0 : 1);
+    }
+    return table;
+}
+
+}  // namespace gyrus::cli

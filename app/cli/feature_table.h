@@ -1,0 +1,55 @@
+#pragma once
+
+#include "app/cli/model_options.h"
+#include "core/float_matrix.h"
+#include "core/status.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+
+#include <vector>
+
+namespace gyrus::cli {
+
+/// The executable and its build time: a rebuilt gyrus-cli never reads an older build's cached
+/// representations.
+QString buildIdentity();
+
+/// Items × features with a two-condition labelling (0/1: the smaller label value, or the first
+/// level of the factor, is 0).
+struct FeatureTable
+{
+    FloatMatrix x;
+    std::vector<int64_t> labels;
+};
+
+/// The options of commands that analyse a feature table, read either from HDF5 (--input,
+/// --dataset, --labels-dataset, as `gyrus-cli represent` writes) or computed on the spot from a
+/// prompt set (--model, --prompts, --hook, --sae, --pooling, --window, --factor; cached like
+/// `represent`).
+class FeatureTableOptions
+{
+public:
+    explicit FeatureTableOptions(QCommandLineParser &parser);
+
+    bool fromPrompts(const QCommandLineParser &parser) const;
+
+    /// From --input, or from the prompt set; `withSae` false ignores --sae (raw activations).
+    Result<FeatureTable> read(const QCommandLineParser &parser, const QString &input,
+                              bool withSae) const;
+
+    const QCommandLineOption &saeOption() const { return m_sae; }
+
+private:
+    ModelOptions m_model;
+    QCommandLineOption m_dataset;
+    QCommandLineOption m_labels;
+    QCommandLineOption m_prompts;
+    QCommandLineOption m_hook;
+    QCommandLineOption m_sae;
+    QCommandLineOption m_pooling;
+    QCommandLineOption m_window;
+    QCommandLineOption m_factor;
+};
+
+}  // namespace gyrus::cli
