@@ -4,6 +4,7 @@
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/sae/activation_cache.h"
+#include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
@@ -32,19 +33,8 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        ModelConfig config;
-        config.hiddenSize = 32;
-        config.numHiddenLayers = 2;
-        config.numAttentionHeads = 4;
-        config.numKeyValueHeads = 2;
-        config.intermediateSize = 64;
-        config.vocabSize = 4096;
-        config.tieWordEmbeddings = true;
         const QString dir = m_dir.filePath(QStringLiteral("model"));
-        QVERIFY(writeRandomLlama(dir, config, 4).isOk());
-        QVERIFY(QFile::copy(
-                test::sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")),
-                dir + QStringLiteral("/tokenizer.model")));
+        QVERIFY(test::writeTinyDemoVocabModel(dir, 32, 4).isOk());
         auto model = LanguageModel::load(dir);
         QVERIFY2(model.isOk(), qPrintable(model.status().message()));
         m_model = std::move(model).value();

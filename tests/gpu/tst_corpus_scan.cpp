@@ -6,6 +6,7 @@
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
@@ -34,29 +35,10 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        ModelConfig config;
-        config.hiddenSize = kWidth;
-        config.numHiddenLayers = 2;
-        config.numAttentionHeads = 4;
-        config.numKeyValueHeads = 2;
-        config.intermediateSize = 64;
-        config.vocabSize = 4096;
-        config.tieWordEmbeddings = true;
         const QString dir = m_dir.filePath(QStringLiteral("model"));
-        QVERIFY(writeRandomLlama(dir, config, 12).isOk());
-        QVERIFY(QFile::copy(
-                test::sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")),
-                dir + QStringLiteral("/tokenizer.model")));
+        QVERIFY(test::writeTinyDemoVocabModel(dir, kWidth, 12).isOk());
         m_model = std::move(LanguageModel::load(dir)).value();
-        SaeConfig sae;
-        sae.architecture = SaeArchitecture::Relu;
-        sae.dIn = kWidth;
-        sae.dSae = 2 * kWidth;
-        sae.hookName = QStringLiteral("blocks.1.hook_resid_post");
-        const at::Tensor eye = at::eye(kWidth, at::kFloat);
-        gpu::detail::SaeWeights weights{at::cat({eye, -eye}, 1), at::zeros({2 * kWidth}),
-                                        at::cat({eye, -eye}, 0), at::zeros({kWidth}), at::Tensor()};
-        m_sae = std::make_unique<gpu::detail::SaeModule>(sae, weights);
+        m_sae = std::make_unique<gpu::detail::SaeModule>(test::mirrorSae(kWidth));
         m_corpus = m_dir.filePath(QStringLiteral("corpus.txt"));
         QFile file(m_corpus);
         QVERIFY(file.open(QIODevice::WriteOnly));

@@ -5,6 +5,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
@@ -77,19 +78,8 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        ModelConfig config;
-        config.hiddenSize = kWidth;
-        config.numHiddenLayers = 2;
-        config.numAttentionHeads = 4;
-        config.numKeyValueHeads = 2;
-        config.intermediateSize = 64;
-        config.vocabSize = 4096;
-        config.tieWordEmbeddings = true;
         const QString dir = m_dir.filePath(QStringLiteral("model"));
-        QVERIFY(writeRandomLlama(dir, config, 6).isOk());
-        QVERIFY(QFile::copy(
-                test::sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")),
-                dir + QStringLiteral("/tokenizer.model")));
+        QVERIFY(test::writeTinyDemoVocabModel(dir, kWidth, 6).isOk());
         m_model = std::move(LanguageModel::load(dir)).value();
     }
 
@@ -195,20 +185,10 @@ private Q_SLOTS:
 
     void saeFeaturesArePooledAfterEncoding()
     {
-        SaeConfig config;
-        config.architecture = SaeArchitecture::Relu;
-        config.dIn = kWidth;
-        config.dSae = 2 * kWidth;
-        const at::Tensor eye = at::eye(kWidth, at::kFloat);
-        gpu::detail::SaeWeights weights;
-        weights.wEnc = at::cat({eye, -eye}, 1);
-        weights.bEnc = at::zeros({2 * kWidth});
-        weights.wDec = at::cat({eye, -eye}, 0);
-        weights.bDec = at::zeros({kWidth});
         RepresentationOptions options;
         options.hookName = kHook;
         options.pooling = Pooling::Mean;
-        options.sae = std::make_shared<gpu::detail::SaeModule>(config, weights);
+        options.sae = std::make_shared<gpu::detail::SaeModule>(test::mirrorSae(kWidth));
         const QString text = QStringLiteral("The jury said the election was fair.");
         const auto features = promptRepresentations(*m_model, makeSet({text}), options);
         QVERIFY(features.isOk());

@@ -4,6 +4,7 @@
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/sae/sae_splice.h"
+#include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
@@ -19,22 +20,9 @@ namespace {
 
 constexpr int kWidth = 32;
 
-// ReLU SAE with W_enc = [I, −I], W_dec = [I; −I]: relu(x) − relu(−x) = x, a perfect
-// reconstruction. `scaleDecoder` 0 turns it into an SAE that reconstructs nothing.
 gpu::detail::SaeModule mirrorSae(double scaleDecoder)
 {
-    SaeConfig config;
-    config.architecture = SaeArchitecture::Relu;
-    config.dIn = kWidth;
-    config.dSae = 2 * kWidth;
-    config.hookName = QStringLiteral("blocks.0.hook_resid_post");
-    const at::Tensor eye = at::eye(kWidth, at::kFloat);
-    gpu::detail::SaeWeights weights;
-    weights.wEnc = at::cat({eye, -eye}, 1);
-    weights.bEnc = at::zeros({2 * kWidth});
-    weights.wDec = at::cat({eye, -eye}, 0) * scaleDecoder;
-    weights.bDec = at::zeros({kWidth});
-    return gpu::detail::SaeModule(config, weights);
+    return test::mirrorSae(kWidth, scaleDecoder, QStringLiteral("blocks.0.hook_resid_post"));
 }
 
 }  // namespace
@@ -51,19 +39,8 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        ModelConfig config;
-        config.hiddenSize = kWidth;
-        config.numHiddenLayers = 2;
-        config.numAttentionHeads = 4;
-        config.numKeyValueHeads = 2;
-        config.intermediateSize = 64;
-        config.vocabSize = 4096;
-        config.tieWordEmbeddings = true;
         const QString dir = m_dir.filePath(QStringLiteral("model"));
-        QVERIFY(writeRandomLlama(dir, config, 8).isOk());
-        QVERIFY(QFile::copy(
-                test::sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")),
-                dir + QStringLiteral("/tokenizer.model")));
+        QVERIFY(test::writeTinyDemoVocabModel(dir, kWidth, 8).isOk());
         m_model = std::move(LanguageModel::load(dir)).value();
         m_options.corpusPath = test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt"));
         m_options.contextLength = 32;

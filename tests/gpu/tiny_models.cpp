@@ -1,0 +1,49 @@
+#include "tests/gpu/tiny_models.h"
+
+#include "gpu/model/random_llama.h"
+#include "tests/support/test_paths.h"
+
+#include <QFile>
+
+namespace gyrus::test {
+
+Status writeTinyDemoVocabModel(const QString &directory, int width, quint64 seed)
+{
+    gpu::ModelConfig config;
+    config.hiddenSize = width;
+    config.numHiddenLayers = 2;
+    config.numAttentionHeads = 4;
+    config.numKeyValueHeads = 2;
+    config.intermediateSize = 2 * width;
+    config.vocabSize = 4096;  // the demo tokenizer's
+    config.tieWordEmbeddings = true;
+    if (Status written = gpu::writeRandomLlama(directory, config, seed); !written.isOk()) {
+        return written;
+    }
+    const QString tokenizer = directory + QStringLiteral("/tokenizer.model");
+    QFile::remove(tokenizer);
+    if (!QFile::copy(sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")),
+                     tokenizer)) {
+        return Status::internal(
+                QStringLiteral("cannot copy the demo tokenizer to %1").arg(directory));
+    }
+    return Status::ok();
+}
+
+gpu::detail::SaeModule mirrorSae(int width, double decoderScale, const QString &hook)
+{
+    gpu::SaeConfig config;
+    config.architecture = gpu::SaeArchitecture::Relu;
+    config.dIn = width;
+    config.dSae = 2 * width;
+    config.hookName = hook;
+    const at::Tensor eye = at::eye(width, at::kFloat);
+    gpu::detail::SaeWeights weights;
+    weights.wEnc = at::cat({eye, -eye}, 1);
+    weights.bEnc = at::zeros({2 * width});
+    weights.wDec = at::cat({eye, -eye}, 0) * decoderScale;
+    weights.bDec = at::zeros({width});
+    return gpu::detail::SaeModule(config, weights);
+}
+
+}  // namespace gyrus::test
