@@ -65,7 +65,12 @@ TorchEngineClient::TorchEngineClient(QObject *parent)
             [this](RequestId, const gyrus::ModelInfo &info) { m_current = info; });
 }
 
-TorchEngineClient::~TorchEngineClient() = default;
+TorchEngineClient::~TorchEngineClient()
+{
+    // Stop the worker before any member goes: a job's last (clean-up) slice still uses
+    // m_pauseMutex and emits this object's signals.
+    m_runner.stop();
+}
 
 RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
 {

@@ -240,6 +240,27 @@ private Q_SLOTS:
                                   QStringLiteral("/sae_weights.safetensors")));
     }
 
+    void destroyingWhileTrainingShutsDownCleanly()
+    {
+        const QString activations = m_dir.filePath(QStringLiteral("acts.h5"));
+        QVERIFY(QFileInfo::exists(activations));  // written by trainsAnSaeInSlicesPausesAndResumes
+        auto engine = std::make_unique<gpu::TorchEngineClient>();
+        QSignalSpy progress(engine.get(), &EngineClient::saeTrainingProgress);
+        SaeTrainRequest request;
+        request.activationsPath = activations;
+        request.architecture = QStringLiteral("topk");
+        request.dSae = 32;
+        request.k = 2;
+        request.batchSize = 256;
+        request.tokens = 256 * 100000;
+        request.outDirectory = m_dir.filePath(QStringLiteral("sae-abandoned"));
+        const RequestId id = engine->trainSae(request);
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 1, 30000);
+        engine->pauseTraining(id);  // a pause in flight when the window closes
+        engine.reset();             // must not touch destroyed members or hang
+        QVERIFY(!QFileInfo::exists(request.outDirectory + QStringLiteral("/cfg.json")));
+    }
+
     void torchErrorsBecomeActionableStatus()
     {
         auto capture = [](auto thrower) {

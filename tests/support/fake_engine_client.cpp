@@ -21,7 +21,10 @@ FakeEngineClient::FakeEngineClient(QObject *parent)
             [this](RequestId, const ModelInfo &info) { m_current = info; });
 }
 
-FakeEngineClient::~FakeEngineClient() = default;
+FakeEngineClient::~FakeEngineClient()
+{
+    m_runner.stop();  // before the members the jobs use are destroyed
+}
 
 ModelInfo FakeEngineClient::cardFor(const ModelSpec &spec)
 {
