@@ -1,5 +1,6 @@
 #include "gpu/lm/lm_eval.h"
 
+#include "gpu/detail/corpus_windows.h"
 #include "gpu/detail/llama_model.h"
 #include "gpu/model/language_model.h"
 
@@ -43,19 +44,13 @@ Result<double> languageModelCrossEntropy(const LanguageModel &model, const Token
     for (int64_t first = 0; first < sequences; first += chunk) {
         const int64_t count = qMin(chunk, sequences - first);
         const at::Tensor window =
-                at::from_blob(const_cast<int32_t *>(corpus.tokens.data()) + first * (length + 1),
-                              {count, length + 1}, at::kInt)
-                        .to(at::kLong)
-                        .to(network.device());
-        const at::Tensor targets = window.narrow(1, 1, length).reshape({-1});
+                detail::corpusWindows(corpus, first, count, length, network.device());
         const at::Tensor logits = network.forward(window.narrow(1, 0, length).contiguous(), nullptr,
-                                                  nullptr, detail::LogitsMode::All)
-                                          .to(at::kFloat);
-        const at::Tensor losses = at::cross_entropy_loss(logits.view({-1, logits.size(-1)}),
-                                                         targets, {}, at::Reduction::None, bos);
-        const at::Tensor keep = targets.ne(bos);
-        total += losses.masked_select(keep).sum().item<double>();
-        counted += keep.sum().item<double>();
+                                                  nullptr, detail::LogitsMode::All);
+        const auto [sum, n] = detail::crossEntropySum(
+                logits.view({-1, logits.size(-1)}), window.narrow(1, 1, length).reshape({-1}), bos);
+        total += sum;
+        counted += n;
     }
     return total / counted;
 }

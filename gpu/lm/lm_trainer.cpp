@@ -1,5 +1,6 @@
 #include "gpu/lm/lm_trainer.h"
 
+#include "gpu/detail/corpus_windows.h"
 #include "gpu/detail/llama_ops.h"
 #include "gpu/detail/safetensors_torch.h"
 
@@ -311,15 +312,7 @@ double LmTrainer::heldoutLoss()
     const int64_t chunk = 16;
     for (int64_t first = 0; first < sequences; first += chunk) {
         const int64_t count = qMin(chunk, sequences - first);
-        std::vector<int64_t> window(size_t(count * (length + 1)));
-        for (int64_t b = 0; b < count; ++b) {
-            for (int64_t t = 0; t <= length; ++t) {
-                window[size_t(b * (length + 1) + t)] =
-                        d.heldout->tokens[size_t((first + b) * (length + 1) + t)];
-            }
-        }
-        const at::Tensor all =
-                at::from_blob(window.data(), {count, length + 1}, at::kLong).clone().to(d.device);
+        const at::Tensor all = detail::corpusWindows(*d.heldout, first, count, length, d.device);
         const at::Tensor targets = all.narrow(1, 1, length);
         const double counted = targets.ne(d.config.model.bosTokenId).sum().item<double>();
         total += d.forwardLoss(all.narrow(1, 0, length), targets, d.config.model.bosTokenId)

@@ -1,5 +1,6 @@
 #include "gpu/sae/sae_splice.h"
 
+#include "gpu/detail/corpus_windows.h"
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/llama_model.h"
 #include "gpu/detail/sae_module.h"
@@ -65,10 +66,7 @@ Result<SpliceEvalResult> evaluateSaeSplice(const LanguageModel &model, const det
     for (int64_t first = 0; first < sequences; first += chunk) {
         const int64_t count = std::min(chunk, sequences - first);
         const at::Tensor window =
-                at::from_blob(const_cast<int32_t *>(corpus->tokens.data()) + first * (length + 1),
-                              {count, length + 1}, at::kInt)
-                        .to(at::kLong)
-                        .to(network.device());
+                detail::corpusWindows(corpus.value(), first, count, length, network.device());
         const at::Tensor inputs = window.narrow(1, 0, length).contiguous();
         const at::Tensor targets = window.narrow(1, 1, length).reshape({-1});
         const at::Tensor keep = targets.ne(bos);
@@ -101,9 +99,7 @@ Result<SpliceEvalResult> evaluateSaeSplice(const LanguageModel &model, const det
                                    .reshape({-1, network.config().vocabSize});
         }
         for (int mode = 0; mode < 4; ++mode) {
-            const at::Tensor losses =
-                    at::cross_entropy_loss(logits[mode], targets, {}, at::Reduction::None, bos);
-            sums[mode] += losses.masked_select(keep).sum().item<double>();
+            sums[mode] += detail::crossEntropySum(logits[mode], targets, bos).first;
         }
         const at::Tensor logOriginal = at::log_softmax(logits[0], -1);
         const at::Tensor logSae = at::log_softmax(logits[1], -1);
