@@ -40,4 +40,15 @@ QString bundledDemoModel()
                        QStringLiteral("config.json"));
 }
 
+QString bundledDemoSae()
+{
+    const QString fromEnvironment = qEnvironmentVariable("GYRUS_DEMO_SAE");
+    if (!fromEnvironment.isEmpty()) {
+        return fromEnvironment;
+    }
+    return findBundled(QStringLiteral("../share/gyrus/demo/sae"),
+                       QStringLiteral(GYRUS_SOURCE_DIR "/datasets/demo/sae"),
+                       QStringLiteral("cfg.json"));
+}
+
 }  // namespace gyrus::app

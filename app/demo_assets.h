@@ -9,6 +9,9 @@ namespace gyrus::app {
 /// GYRUS_DEMO_MODEL in the environment overrides both.
 QString bundledDemoModel();
 
+/// The bundled demo SAE (datasets/demo/sae), found the same way; GYRUS_DEMO_SAE overrides.
+QString bundledDemoSae();
+
 /// The shipped prompt sets (datasets/prompt-sets), found the same way; empty when absent.
 QString bundledPromptSets();
 

@@ -10,6 +10,7 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
 #include "widgets/model_panel.h"
+#include "widgets/sae_picker.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -129,6 +130,11 @@ int main(int argc, char *argv[])
     }
     if (!modelDir.isEmpty()) {
         window.modelPanel()->loadModel(modelDir);
+        // With the demo model comes the demo SAE, so the feature views work on first start.
+        const QString demoSae = gyrus::app::bundledDemoSae();
+        if (!parser.isSet(model) && !demoSae.isEmpty()) {
+            window.modelPanel()->saePicker()->loadSae(demoSae);
+        }
     }
     if (parser.isSet(screenshot)) {
         if (modelDir.isEmpty()) {

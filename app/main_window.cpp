@@ -5,6 +5,7 @@
 #include "core/engine_client.h"
 #include "core/log_model.h"
 #include "core/logging.h"
+#include "core/selection_hub.h"
 #include "core/version.h"
 #include "widgets/empty_state.h"
 #include "widgets/log_view.h"
@@ -39,6 +40,7 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
     , m_settings(settings)
     , m_engineStatus(new QLabel(this))
     , m_engine(engine)
+    , m_selection(new SelectionHub(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(QStringLiteral("Gyrus ") + versionString());

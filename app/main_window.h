@@ -10,6 +10,7 @@ class QSettings;
 namespace gyrus {
 class EngineClient;
 class LogModel;
+class SelectionHub;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -46,6 +47,9 @@ public:
 
     void setStatusMessage(const QString &text);
 
+    /// The selected feature, clamp set and feature labels every dock shares.
+    gyrus::SelectionHub *selection() const { return m_selection; }
+
     /// The Model dock's panel (null without an engine).
     widgets::ModelPanel *modelPanel() const { return m_modelPanel; }
 
@@ -70,6 +74,7 @@ private:
     QByteArray m_defaultState;
     QLabel *m_engineStatus;
     gyrus::EngineClient *m_engine;
+    gyrus::SelectionHub *m_selection;
     widgets::ModelPanel *m_modelPanel = nullptr;
     widgets::PromptSetsPanel *m_promptSetsPanel = nullptr;
     widgets::SaeTrainingPanel *m_saeTrainingPanel = nullptr;

@@ -38,12 +38,24 @@ public:
     /// trainSae() with resumeCheckpoint set.
     virtual void pauseTraining(RequestId id) = 0;
 
+    /// Loads an SAE (replacing the current one once loading succeeded). Its hook must be one of
+    /// the loaded model's; analyses that take "SAE features" use it.
+    virtual RequestId loadSae(const SaeSpec &spec) = 0;
+
+    // --- token heatmap, feature inspector, steering (issue 8) ---
+
+    // --- contrasts, RSA, method comparison (issue 9) ---
+
+    // --- workspaces, checkpoints (issue 7) ---
+
     /// Thread-safe, non-blocking. A running job stops at its next check point.
     virtual void cancel(RequestId id) = 0;
     virtual void cancelAll() = 0;
 
     /// The model now loaded (empty name when none). GUI thread.
     virtual ModelInfo currentModel() const = 0;
+    /// The SAE now loaded (empty path when none). GUI thread.
+    virtual SaeInfo currentSae() const = 0;
 
 Q_SIGNALS:
     void started(gyrus::RequestId id, const QString &what);
@@ -54,6 +66,14 @@ Q_SIGNALS:
     void tokenGenerated(gyrus::RequestId id, const QString &text);
     void saeTrainingProgress(gyrus::RequestId id, const gyrus::SaeTrainProgress &progress);
     void saeTrainingEnded(gyrus::RequestId id, const gyrus::SaeTrainOutcome &outcome);
+    void saeLoaded(gyrus::RequestId id, const gyrus::SaeInfo &info);
+
+    // --- issue 8 signals ---
+
+    // --- issue 9 signals ---
+
+    // --- issue 7 signals ---
+
     /// No request is queued or running.
     void idle();
 };

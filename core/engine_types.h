@@ -43,8 +43,30 @@ struct GenerateRequest
     quint64 seed = 0;
 };
 
+/// An SAE directory to load (SAELens layout, or a Gemma Scope params.npz) and its device.
+struct SaeSpec
+{
+    QString path;
+    QString device = QStringLiteral("cpu");
+};
+
+/// The SAE card: what its cfg.json says.
+struct SaeInfo
+{
+    QString path;
+    QString name;  ///< directory name
+    QString hookName;
+    QString architecture;  ///< "topk", "jumprelu", "standard", ... as loaded
+    int dIn = 0;
+    int dSae = 0;
+    int k = 0;  ///< TopK: active features per token; 0 otherwise
+    QString device;
+};
+
 }  // namespace gyrus
 
 Q_DECLARE_METATYPE(gyrus::ModelSpec)
+Q_DECLARE_METATYPE(gyrus::SaeSpec)
+Q_DECLARE_METATYPE(gyrus::SaeInfo)
 Q_DECLARE_METATYPE(gyrus::ModelInfo)
 Q_DECLARE_METATYPE(gyrus::GenerateRequest)

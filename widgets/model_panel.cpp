@@ -1,5 +1,7 @@
 #include "widgets/model_panel.h"
 
+#include "widgets/sae_picker.h"
+
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -76,6 +78,7 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     , m_seed(new QSpinBox(this))
     , m_generate(new QPushButton(tr("Generate"), this))
     , m_output(new QPlainTextEdit(this))
+    , m_saePicker(new SaePicker(engine, this))
 {
     setAcceptDrops(true);
     m_path->setEditable(true);
@@ -157,6 +160,10 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
     layout->addWidget(cardBox);
+    auto *saeBox = new QGroupBox(tr("Sparse autoencoder"), this);
+    auto *saeLayout = new QVBoxLayout(saeBox);
+    saeLayout->addWidget(m_saePicker);
+    layout->addWidget(saeBox);
     layout->addWidget(m_prompt);
     layout->addLayout(generateRow);
     layout->addWidget(m_output, 1);

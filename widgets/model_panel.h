@@ -16,6 +16,8 @@ class QSpinBox;
 
 namespace gyrus::widgets {
 
+class SaePicker;
+
 /// The Model dock: choose a Hugging Face directory (dialog, recent list or drag-and-drop),
 /// device and dtype; load it with progress and cancel; show the model card; type a prompt and
 /// watch the continuation stream in. Talks to the engine only through EngineClient and ignores
@@ -38,6 +40,9 @@ public:
     void loadModel(const QString &path);
     /// Generates from the prompt box.
     void generate();
+
+    /// The SAE row (load an SAE for the feature views).
+    SaePicker *saePicker() const { return m_saePicker; }
 
     QString modelPath() const;
     QString output() const;
@@ -85,6 +90,7 @@ private:
     QSpinBox *m_seed;
     QPushButton *m_generate;
     QPlainTextEdit *m_output;
+    SaePicker *m_saePicker;
 };
 
 }  // namespace gyrus::widgets

@@ -2,9 +2,12 @@
 
 #include "core/logging.h"
 #include "gpu/detail/activation_source.h"
+#include "gpu/detail/sae_module.h"
+#include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
+#include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_trainer.h"
 
 #include <QDir>
@@ -15,11 +18,6 @@
 #include <torch/cuda.h>
 
 namespace gyrus::gpu {
-
-struct TorchEngineClient::State
-{
-    std::unique_ptr<LanguageModel> model;  // engine thread only
-};
 
 namespace {
 
@@ -51,18 +49,20 @@ gyrus::ModelInfo toCard(const gpu::ModelInfo &info, const QString &path)
 
 TorchEngineClient::TorchEngineClient(QObject *parent)
     : EngineClient(parent)
-    , m_state(std::make_shared<State>())
+    , m_state(std::make_shared<EngineState>())
     , m_runner(QStringLiteral("gyrus-engine"))
 {
     m_runner.setExceptionTranslator(&statusFromException);
     // Torch objects die on the thread that made them.
-    m_runner.setShutdown([state = m_state] { state->model.reset(); });
+    m_runner.setShutdown([state = m_state] { state->clear(); });
     connect(&m_runner, &JobRunner::started, this, &EngineClient::started);
     connect(&m_runner, &JobRunner::progress, this, &EngineClient::progress);
     connect(&m_runner, &JobRunner::finished, this, &EngineClient::finished);
     connect(&m_runner, &JobRunner::idle, this, &EngineClient::idle);
     connect(this, &EngineClient::modelLoaded, this,
             [this](RequestId, const gyrus::ModelInfo &info) { m_current = info; });
+    connect(this, &EngineClient::saeLoaded, this,
+            [this](RequestId, const gyrus::SaeInfo &info) { m_currentSae = info; });
 }
 
 TorchEngineClient::~TorchEngineClient()
@@ -74,7 +74,7 @@ TorchEngineClient::~TorchEngineClient()
 
 RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
 {
-    std::shared_ptr<State> state = m_state;
+    std::shared_ptr<EngineState> state = m_state;
     return m_runner.submit(
             Job{QStringLiteral("load model"), QStringLiteral("load-model"),
                 [this, state, spec](JobContext &context, Status *status) {
@@ -109,7 +109,7 @@ RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
 
 RequestId TorchEngineClient::generate(const GenerateRequest &request)
 {
-    std::shared_ptr<State> state = m_state;
+    std::shared_ptr<EngineState> state = m_state;
     return m_runner.submit(Job{
             QStringLiteral("generate"), QStringLiteral("generate"),
             [this, state, request](JobContext &context, Status *status) {
@@ -310,6 +310,65 @@ void TorchEngineClient::cancelAll()
 gyrus::ModelInfo TorchEngineClient::currentModel() const
 {
     return m_current;
+}
+
+gyrus::SaeInfo TorchEngineClient::currentSae() const
+{
+    return m_currentSae;
+}
+
+RequestId TorchEngineClient::loadSae(const SaeSpec &spec)
+{
+    std::shared_ptr<EngineState> state = m_state;
+    return m_runner.submit(Job{
+            QStringLiteral("load SAE"), QStringLiteral("load-sae"),
+            [this, state, spec](JobContext &context, Status *status) {
+                Result<std::shared_ptr<detail::SaeModule>> loaded =
+                        gpu::loadSae(spec.path, spec.device);
+                if (!loaded) {
+                    *status = loaded.status();
+                    return JobStep::Done;
+                }
+                const SaeConfig &config = loaded.value()->config();
+                if (state->model) {
+                    const gpu::ModelInfo model = state->model->info();
+                    if (config.dIn != model.dModel) {
+                        *status = Status::invalidInput(
+                                QStringLiteral("%1: the SAE reads %2-dimensional activations but "
+                                               "the model's d_model is %3")
+                                        .arg(spec.path)
+                                        .arg(config.dIn)
+                                        .arg(model.dModel));
+                        return JobStep::Done;
+                    }
+                    if (!config.hookName.isEmpty() && !model.hookNames.contains(config.hookName)) {
+                        *status = Status::invalidInput(
+                                QStringLiteral("%1: hook %2 is not a hook point of the loaded "
+                                               "model")
+                                        .arg(spec.path, config.hookName));
+                        return JobStep::Done;
+                    }
+                }
+                SaeInfo info;
+                info.path = spec.path;
+                info.name = QDir(spec.path).dirName();
+                info.hookName = config.hookName;
+                info.architecture = architectureName(config.architecture);
+                info.dIn = static_cast<int>(config.dIn);
+                info.dSae = static_cast<int>(config.dSae);
+                info.k = config.architecture == SaeArchitecture::TopK ? static_cast<int>(config.k)
+                                                                      : 0;
+                info.device = spec.device;
+                state->sae = std::move(loaded).value();
+                state->saeInfo = info;
+                qCInfo(lcEngine).noquote() << QStringLiteral("loaded SAE %1: %2, %3 → %4 at %5")
+                                                      .arg(info.name, info.architecture)
+                                                      .arg(info.dIn)
+                                                      .arg(info.dSae)
+                                                      .arg(info.hookName);
+                Q_EMIT saeLoaded(context.id(), info);
+                return JobStep::Done;
+            }});
 }
 
 QStringList TorchEngineClient::availableDevices()

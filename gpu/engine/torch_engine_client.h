@@ -9,6 +9,8 @@
 
 namespace gyrus::gpu {
 
+struct EngineState;
+
 /// The EngineClient of the real application: one worker thread ("gyrus-engine") owns the
 /// LanguageModel and every other torch object; they are created, used and destroyed there.
 /// Create and use the client on the GUI thread.
@@ -26,15 +28,23 @@ public:
     void cancel(RequestId id) override;
     void cancelAll() override;
     ModelInfo currentModel() const override;
+    SaeInfo currentSae() const override;
+    RequestId loadSae(const SaeSpec &spec) override;
+
+    // --- issue 8 (token heatmap, feature inspector, steering): torch_engine_features.cpp ---
+
+    // --- issue 9 (contrasts, RSA): torch_engine_analysis.cpp ---
+
+    // --- issue 7 (workspaces, checkpoints) ---
 
     /// Devices a model can be loaded on: "cpu", then "cuda:N" for each CUDA device.
     static QStringList availableDevices();
 
 private:
-    struct State;  // engine-thread state (the model)
-    std::shared_ptr<State> m_state;
+    std::shared_ptr<EngineState> m_state;  // engine-thread state (model, SAE, caches)
     JobRunner m_runner;
-    ModelInfo m_current;  // GUI thread copy of the loaded model's card
+    ModelInfo m_current;   // GUI thread copy of the loaded model's card
+    SaeInfo m_currentSae;  // GUI thread copy of the loaded SAE's card
     QMutex m_pauseMutex;
     QSet<RequestId> m_pauseRequested;  // trainings asked to pause rather than stop
 };

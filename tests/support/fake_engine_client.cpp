@@ -19,6 +19,8 @@ FakeEngineClient::FakeEngineClient(QObject *parent)
     connect(&m_runner, &JobRunner::idle, this, &EngineClient::idle);
     connect(this, &EngineClient::modelLoaded, this,
             [this](RequestId, const ModelInfo &info) { m_current = info; });
+    connect(this, &EngineClient::saeLoaded, this,
+            [this](RequestId, const SaeInfo &info) { m_currentSae = info; });
 }
 
 FakeEngineClient::~FakeEngineClient()
@@ -188,6 +190,43 @@ void FakeEngineClient::cancelAll()
 ModelInfo FakeEngineClient::currentModel() const
 {
     return m_current;
+}
+
+SaeInfo FakeEngineClient::currentSae() const
+{
+    return m_currentSae;
+}
+
+SaeInfo FakeEngineClient::saeCardFor(const SaeSpec &spec)
+{
+    SaeInfo info;
+    info.path = spec.path;
+    info.name = QDir(spec.path).dirName();
+    info.hookName = QStringLiteral("blocks.2.hook_resid_post");
+    info.architecture = QStringLiteral("topk");
+    info.dIn = 256;
+    info.dSae = 1024;
+    info.k = 16;
+    info.device = spec.device;
+    return info;
+}
+
+RequestId FakeEngineClient::loadSae(const SaeSpec &spec)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("load-sae ") + spec.path;
+    }
+    return m_runner.submit(Job{QStringLiteral("load SAE"), QStringLiteral("load-sae"),
+                               [this, spec](JobContext &context, Status *status) {
+                                   if (spec.path.contains(QLatin1String("missing"))) {
+                                       *status = Status::notFound(spec.path +
+                                                                  QStringLiteral(": no cfg.json"));
+                                       return JobStep::Done;
+                                   }
+                                   Q_EMIT saeLoaded(context.id(), saeCardFor(spec));
+                                   return JobStep::Done;
+                               }});
 }
 
 void FakeEngineClient::setGeneratedTokens(const QStringList &tokens)

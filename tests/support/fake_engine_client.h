@@ -30,6 +30,19 @@ public:
     void cancel(RequestId id) override;
     void cancelAll() override;
     ModelInfo currentModel() const override;
+    /// A path containing "missing" fails with NotFound; otherwise the card of sae_info_for().
+    RequestId loadSae(const SaeSpec &spec) override;
+    SaeInfo currentSae() const override;
+
+    /// The SAE card FakeEngineClient reports: TopK, d_in 256, d_sae 1024, k 16, hook
+    /// blocks.2.hook_resid_post.
+    static SaeInfo saeCardFor(const SaeSpec &spec);
+
+    // --- issue 8 fakes (fake_engine_client_features.cpp) ---
+
+    // --- issue 9 fakes (fake_engine_client_analysis.cpp) ---
+
+    // --- issue 7 fakes ---
 
     void setGeneratedTokens(const QStringList &tokens);
 
@@ -50,6 +63,7 @@ public:
 private:
     JobRunner m_runner;
     ModelInfo m_current;                  // GUI thread
+    SaeInfo m_currentSae;                 // GUI thread
     std::atomic<bool> m_hasModel{false};  // set on the worker thread
     QStringList m_tokens;
     int m_sliceMs = 2;

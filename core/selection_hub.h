@@ -1,0 +1,76 @@
+#pragma once
+// The one source of truth for what the user is looking at (issue 8: "select a feature anywhere
+// to show it everywhere"): the selected SAE feature, the clamp set, and the user's labels and
+// notes on features. Every dock reads and writes these here and listens for the change signals;
+// no dock keeps its own copy. Owned by the main window; saved in the workspace.
+
+#include "core/clamp_set.h"
+
+#include <QHash>
+#include <QObject>
+#include <QString>
+
+namespace gyrus {
+
+/// A user's label and free-text notes on one feature.
+struct FeatureAnnotation
+{
+    QString label;
+    QString notes;
+
+    bool isEmpty() const { return label.isEmpty() && notes.isEmpty(); }
+
+    bool operator==(const FeatureAnnotation &o) const
+    {
+        return label == o.label && notes == o.notes;
+    }
+};
+
+class SelectionHub : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    /// -1 when no feature is selected.
+    int selectedFeature() const { return m_feature; }
+
+    /// Selects `feature` (-1 clears); `source` names the dock that asked ("heatmap",
+    /// "inspector", "contrast", ...), so a dock can skip re-centring on its own selection.
+    /// Emits featureSelected only when the feature changes.
+    void selectFeature(int feature, const QString &source = QString());
+
+    const ClampSet &clampSet() const { return m_clamps; }
+
+    void setClampSet(const ClampSet &set);
+    /// Click-to-clamp: adds `feature` with `clamp`'s settings (or replaces its entry).
+    void addClamp(const FeatureClamp &clamp);
+    void removeClamp(int feature);
+    void clearClamps();
+
+    FeatureAnnotation annotation(int feature) const { return m_annotations.value(feature); }
+
+    /// An empty annotation removes the entry.
+    void setAnnotation(int feature, const FeatureAnnotation &annotation);
+
+    const QHash<int, FeatureAnnotation> &annotations() const { return m_annotations; }
+
+    void setAnnotations(const QHash<int, FeatureAnnotation> &annotations);
+
+    /// Forgets everything (a new workspace, or a different SAE whose feature numbers mean other
+    /// things).
+    void reset();
+
+Q_SIGNALS:
+    void featureSelected(int feature, const QString &source);
+    void clampSetChanged(const gyrus::ClampSet &set);
+    /// `feature` is -1 when many changed at once (setAnnotations, reset).
+    void annotationChanged(int feature);
+
+private:
+    int m_feature = -1;
+    ClampSet m_clamps;
+    QHash<int, FeatureAnnotation> m_annotations;
+};
+
+}  // namespace gyrus

@@ -1,0 +1,31 @@
+#pragma once
+// What the engine thread holds between requests: the model, the SAE, and caches the request
+// handlers share. Every member is touched on the engine thread only (the runner's worker), so it
+// needs no lock. Each area's requests live in their own torch_engine_*.cpp.
+
+#include "core/engine_types.h"
+#include "gpu/model/language_model.h"
+
+#include <memory>
+
+namespace gyrus::gpu {
+
+namespace detail {
+class SaeModule;
+}
+
+struct EngineState
+{
+    std::unique_ptr<LanguageModel> model;
+    std::shared_ptr<detail::SaeModule> sae;
+    SaeInfo saeInfo;  ///< the card of `sae` (engine-thread copy)
+
+    /// Destroys every torch object (engine thread, at shutdown).
+    void clear()
+    {
+        sae.reset();
+        model.reset();
+    }
+};
+
+}  // namespace gyrus::gpu

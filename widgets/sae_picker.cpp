@@ -1,0 +1,110 @@
+#include "widgets/sae_picker.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace gyrus::widgets {
+
+SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_path(new QComboBox(this))
+    , m_browse(new QPushButton(tr("Open…"), this))
+    , m_load(new QPushButton(tr("Load SAE"), this))
+    , m_card(new QLabel(this))
+{
+    m_path->setEditable(true);
+    m_path->setObjectName(QStringLiteral("saePath"));
+    m_path->lineEdit()->setPlaceholderText(tr("SAE directory (SAELens layout)"));
+    m_path->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    m_path->setInsertPolicy(QComboBox::NoInsert);
+    m_load->setObjectName(QStringLiteral("loadSae"));
+    m_card->setObjectName(QStringLiteral("saeCard"));
+    m_card->setWordWrap(true);
+    m_card->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *row = new QHBoxLayout;
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(m_path, 1);
+    row->addWidget(m_browse);
+    row->addWidget(m_load);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(row);
+    layout->addWidget(m_card);
+
+    connect(m_browse, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open SAE directory"),
+                                                              m_path->currentText());
+        if (!dir.isEmpty()) {
+            loadSae(dir);
+        }
+    });
+    connect(m_load, &QPushButton::clicked, this, [this] { loadSae(m_path->currentText()); });
+    connect(m_path->lineEdit(), &QLineEdit::returnPressed, this,
+            [this] { loadSae(m_path->currentText()); });
+    connect(m_engine, &EngineClient::finished, this, &SaePicker::onFinished);
+    connect(m_engine, &EngineClient::saeLoaded, this,
+            [this](RequestId, const SaeInfo &info) { showCard(info); });
+    showCard(m_engine->currentSae());
+}
+
+void SaePicker::loadSae(const QString &path)
+{
+    const QString trimmed = path.trimmed();
+    if (trimmed.isEmpty()) {
+        m_card->setText(tr("Choose an SAE directory first."));
+        return;
+    }
+    if (m_path->findText(trimmed) < 0) {
+        m_path->insertItem(0, trimmed);
+    }
+    m_path->setCurrentText(trimmed);
+    SaeSpec spec;
+    spec.path = trimmed;
+    const QString device = m_engine->currentModel().device;
+    if (!device.isEmpty()) {
+        spec.device = device;
+    }
+    m_request = m_engine->loadSae(spec);
+    m_card->setText(tr("Loading %1 …").arg(trimmed));
+}
+
+QString SaePicker::statusText() const
+{
+    return m_card->text();
+}
+
+void SaePicker::onFinished(RequestId id, const Status &status)
+{
+    if (id != m_request) {
+        return;
+    }
+    m_request = 0;
+    if (!status.isOk()) {
+        m_card->setText(tr("SAE not loaded: %1").arg(status.message()));
+    }
+}
+
+void SaePicker::showCard(const SaeInfo &info)
+{
+    if (info.path.isEmpty()) {
+        m_card->setText(tr("No SAE loaded: feature views need one."));
+        return;
+    }
+    m_path->setCurrentText(info.path);
+    QString text =
+            tr("%1 · %2 · %3 → %4").arg(info.name, info.architecture).arg(info.dIn).arg(info.dSae);
+    if (info.k > 0) {
+        text += tr(" · k = %1").arg(info.k);
+    }
+    text += tr(" · %1").arg(info.hookName.isEmpty() ? tr("no hook") : info.hookName);
+    m_card->setText(text);
+}
+
+}  // namespace gyrus::widgets

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "core/engine_client.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+
+namespace gyrus::widgets {
+
+/// The SAE row of the Model dock: choose an SAE directory (SAELens layout or Gemma Scope
+/// params.npz), load it onto the model's device, and show its card (hook, architecture,
+/// d_in → d_sae, k). The heatmap, inspector, steering and analysis docks use the loaded SAE.
+class SaePicker : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit SaePicker(EngineClient *engine, QWidget *parent = nullptr);
+
+    /// Starts loading `path` on the device of the loaded model.
+    void loadSae(const QString &path);
+    QString statusText() const;
+
+private:
+    void onFinished(RequestId id, const Status &status);
+    void showCard(const SaeInfo &info);
+
+    EngineClient *m_engine;
+    RequestId m_request = 0;
+    QComboBox *m_path;
+    QPushButton *m_browse;
+    QPushButton *m_load;
+    QLabel *m_card;
+};
+
+}  // namespace gyrus::widgets
