@@ -6,11 +6,13 @@
 #include "core/log_capture.h"
 #include "core/log_model.h"
 #include "core/logging.h"
+#include "core/selection_hub.h"
 #include "core/version.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
 #include "widgets/model_panel.h"
 #include "widgets/sae_picker.h"
+#include "widgets/token_heatmap_panel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -19,6 +21,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 namespace {
 
@@ -84,7 +87,17 @@ int main(int argc, char *argv[])
             QStringLiteral("Bring this dock's tab to the front (e.g. dock.saeTraining); with "
                            "--screenshot, for pictures of one dock."),
             QStringLiteral("NAME"));
-    parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock});
+    const QCommandLineOption heatmapText(
+            QStringLiteral("heatmap-text"),
+            QStringLiteral("Analyse TEXT in the Token heatmap dock once the SAE is loaded (with "
+                           "--screenshot: shoot when the heatmap is shown)."),
+            QStringLiteral("TEXT"));
+    const QCommandLineOption selectFeature(
+            QStringLiteral("select-feature"),
+            QStringLiteral("Select this SAE feature at start-up (every dock shows it)."),
+            QStringLiteral("N"));
+    parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
+                       heatmapText, selectFeature});
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -136,7 +149,40 @@ int main(int argc, char *argv[])
             window.modelPanel()->saePicker()->loadSae(demoSae);
         }
     }
-    if (parser.isSet(screenshot)) {
+    if (parser.isSet(selectFeature)) {
+        bool ok = false;
+        const int feature = parser.value(selectFeature).toInt(&ok);
+        if (!ok || feature < 0) {
+            std::fprintf(stderr, "gyrus: --select-feature needs a feature number, not %s\n",
+                         qPrintable(parser.value(selectFeature)));
+            return 2;
+        }
+        window.selection()->selectFeature(feature, QStringLiteral("command line"));
+    }
+    gyrus::widgets::TokenHeatmapPanel *heatmap = window.tokenHeatmapPanel();
+    const bool analyseAtStart = parser.isSet(heatmapText) && heatmap;
+    if (analyseAtStart) {
+        // Once, after the first SAE is loaded (the model is loaded before it).
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = QObject::connect(&engine, &gyrus::EngineClient::saeLoaded, heatmap,
+                                       [heatmap, connection, text = parser.value(heatmapText)] {
+                                           QObject::disconnect(*connection);
+                                           heatmap->analyzeText(text);
+                                       });
+    }
+    if (parser.isSet(screenshot) && analyseAtStart) {
+        // Shoot the heatmap itself, not the moment the SAE finished loading.
+        auto shot = std::make_shared<bool>(false);
+        auto shootOnce = [&window, shot, path = parser.value(screenshot)] {
+            if (!*shot) {
+                *shot = true;
+                gyrus::app::scheduleScreenshotAndQuit(&window, path);
+            }
+        };
+        QObject::connect(heatmap, &gyrus::widgets::TokenHeatmapPanel::analysisShown, &window,
+                         shootOnce);
+        QTimer::singleShot(120000, &window, shootOnce);  // never hang on a failed analysis
+    } else if (parser.isSet(screenshot)) {
         if (modelDir.isEmpty()) {
             gyrus::app::scheduleScreenshotAndQuit(&window, parser.value(screenshot));
         } else {

@@ -12,6 +12,7 @@
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/sae_training_panel.h"
+#include "widgets/token_heatmap_panel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -128,6 +129,11 @@ void MainWindow::createDocks(LogModel *logModel)
         } else if (spec.objectName == QLatin1String("dock.saeTraining") && m_engine) {
             m_saeTrainingPanel = new widgets::SaeTrainingPanel(m_engine, dockWidget);
             content = m_saeTrainingPanel;
+        } else if (spec.objectName == QLatin1String("dock.tokenHeatmap") && m_engine) {
+            // The prompt sets dock comes first in the catalogue: its panel exists by now.
+            m_tokenHeatmapPanel = new widgets::TokenHeatmapPanel(m_engine, m_selection,
+                                                                 m_promptSetsPanel, dockWidget);
+            content = m_tokenHeatmapPanel;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;

@@ -17,6 +17,7 @@ namespace gyrus::widgets {
 class ModelPanel;
 class PromptSetsPanel;
 class SaeTrainingPanel;
+class TokenHeatmapPanel;
 }  // namespace gyrus::widgets
 
 namespace gyrus::app {
@@ -59,6 +60,9 @@ public:
     /// The SAE training dock's panel (null without an engine).
     widgets::SaeTrainingPanel *saeTrainingPanel() const { return m_saeTrainingPanel; }
 
+    /// The Token heatmap dock's panel (null without an engine).
+    widgets::TokenHeatmapPanel *tokenHeatmapPanel() const { return m_tokenHeatmapPanel; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
@@ -78,6 +82,7 @@ private:
     widgets::ModelPanel *m_modelPanel = nullptr;
     widgets::PromptSetsPanel *m_promptSetsPanel = nullptr;
     widgets::SaeTrainingPanel *m_saeTrainingPanel = nullptr;
+    widgets::TokenHeatmapPanel *m_tokenHeatmapPanel = nullptr;
     bool m_defaultSizesPending = false;
 };
 

@@ -4,6 +4,7 @@
 #include "core/job_runner.h"
 #include "core/sae_training_types.h"
 #include "core/status.h"
+#include "core/token_analysis_types.h"
 
 #include <QObject>
 
@@ -44,6 +45,13 @@ public:
 
     // --- token heatmap, feature inspector, steering (issue 8) ---
 
+    /// Tokenises each text, runs the model to the loaded SAE's hook and encodes every token:
+    /// tokenAnalysisReady() carries all nonzero feature activations per token (and the raw hook
+    /// vectors when asked). Items are batched (padding never changes a value). Tagged
+    /// "token-analysis" (latest wins). Fails without a model or an SAE, when the SAE's hook is
+    /// not the model's, or for an empty text (the message names the item).
+    virtual RequestId analyzeText(const TokenAnalysisRequest &request) = 0;
+
     // --- contrasts, RSA, method comparison (issue 9) ---
 
     // --- workspaces, checkpoints (issue 7) ---
@@ -69,6 +77,7 @@ Q_SIGNALS:
     void saeLoaded(gyrus::RequestId id, const gyrus::SaeInfo &info);
 
     // --- issue 8 signals ---
+    void tokenAnalysisReady(gyrus::RequestId id, const gyrus::TokenAnalysisPtr &analysis);
 
     // --- issue 9 signals ---
 

@@ -27,11 +27,12 @@ public:
     void pauseTraining(RequestId id) override;
     void cancel(RequestId id) override;
     void cancelAll() override;
-    ModelInfo currentModel() const override;
+    gyrus::ModelInfo currentModel() const override;  // not gpu::ModelInfo (language_model.h)
     SaeInfo currentSae() const override;
     RequestId loadSae(const SaeSpec &spec) override;
 
     // --- issue 8 (token heatmap, feature inspector, steering): torch_engine_features.cpp ---
+    RequestId analyzeText(const TokenAnalysisRequest &request) override;  // torch_engine_heatmap
 
     // --- issue 9 (contrasts, RSA): torch_engine_analysis.cpp ---
 

@@ -224,6 +224,7 @@ RequestId FakeEngineClient::loadSae(const SaeSpec &spec)
                                                                   QStringLiteral(": no cfg.json"));
                                        return JobStep::Done;
                                    }
+                                   m_hasSae = true;
                                    Q_EMIT saeLoaded(context.id(), saeCardFor(spec));
                                    return JobStep::Done;
                                }});

@@ -39,6 +39,13 @@ public:
     static SaeInfo saeCardFor(const SaeSpec &spec);
 
     // --- issue 8 fakes (fake_engine_client_features.cpp) ---
+    /// fake_engine_client_heatmap.cpp: words (split at spaces, each with its leading space)
+    /// become tokens after a BOS; token t of a text activates features (h + 97·j) mod d_sae for
+    /// j < 4 with value (j + 1)·(1 + h mod 5)/2, h = the word's hash; hook vectors are sin(h + i).
+    /// Needs a loaded model and SAE.
+    RequestId analyzeText(const TokenAnalysisRequest &request) override;
+    /// The fake's activations of one word (what analyzeText reports for it).
+    static std::vector<FeatureValue> fakeActivations(const QString &word, int dSae);
 
     // --- issue 9 fakes (fake_engine_client_analysis.cpp) ---
 
@@ -65,6 +72,7 @@ private:
     ModelInfo m_current;                  // GUI thread
     SaeInfo m_currentSae;                 // GUI thread
     std::atomic<bool> m_hasModel{false};  // set on the worker thread
+    std::atomic<bool> m_hasSae{false};    // set on the worker thread
     QStringList m_tokens;
     int m_sliceMs = 2;
     int m_loadSlices = 5;

@@ -1,0 +1,641 @@
+#include "widgets/token_heatmap_panel.h"
+
+#include "core/selection_hub.h"
+#include "core/token_feature_model.h"
+#include "widgets/colour_legend.h"
+#include "widgets/empty_state.h"
+#include "widgets/feature_matrix_view.h"
+#include "widgets/prompt_sets_panel.h"
+
+#include <QComboBox>
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace gyrus::widgets {
+
+namespace {
+
+constexpr int kTableRows = 20;  // features listed for the selected token
+constexpr int kTooltipFeatures = 5;
+
+// Shift+click on a table row means "clamp": QTableView's clicked() carries no modifiers.
+class ShiftClickFilter : public QObject
+{
+public:
+    ShiftClickFilter(QTableView *table, std::function<void(int row)> onShiftClick)
+        : QObject(table)
+        , m_table(table)
+        , m_onShiftClick(std::move(onShiftClick))
+    {
+        table->viewport()->installEventFilter(this);
+    }
+
+protected:
+    bool eventFilter(QObject *, QEvent *event) override
+    {
+        if (event->type() == QEvent::MouseButtonPress) {
+            auto *mouse = static_cast<QMouseEvent *>(event);
+            const QModelIndex index = m_table->indexAt(mouse->position().toPoint());
+            if (index.isValid() && mouse->button() == Qt::LeftButton &&
+                (mouse->modifiers() & Qt::ShiftModifier)) {
+                m_onShiftClick(index.row());
+                return true;
+            }
+        }
+        return false;
+    }
+
+private:
+    QTableView *m_table;
+    std::function<void(int)> m_onShiftClick;
+};
+
+QString featureText(const SelectionHub *hub, int feature)
+{
+    const QString label = hub ? hub->annotation(feature).label : QString();
+    return label.isEmpty() ? QStringLiteral("#%1").arg(feature)
+                           : QStringLiteral("#%1 %2").arg(feature).arg(label);
+}
+
+}  // namespace
+
+TokenHeatmapPanel::TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub,
+                                     PromptSetsPanel *promptSets, QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_promptSets(promptSets)
+{
+    buildUi();
+    connectSignals();
+    if (m_promptSets) {
+        m_promptSet = m_promptSets->promptSet();
+    }
+    updateEmptyState();
+}
+
+TokenHeatmapPanel::~TokenHeatmapPanel() = default;
+
+void TokenHeatmapPanel::buildUi()
+{
+    // Row 1: what to analyse.
+    m_sourceMode = new QComboBox(this);
+    m_sourceMode->addItem(tr("Typed text"));
+    m_sourceMode->addItem(tr("Prompt set"));
+    m_sourceMode->setToolTip(
+            tr("Analyse the text typed here, or every item of the prompt set "
+               "open in the Prompt sets dock (one row per item)"));
+    m_textEdit = new QPlainTextEdit(this);
+    m_textEdit->setPlaceholderText(tr("Type a prompt, then Analyse (Ctrl+Enter)"));
+    m_textEdit->setTabChangesFocus(true);
+    const int lineHeight = m_textEdit->fontMetrics().lineSpacing();
+    m_textEdit->setFixedHeight(lineHeight * 3 + 12);
+    m_analyzeButton = new QPushButton(tr("Analyse"), this);
+    m_analyzeButton->setToolTip(tr("Run the model to the SAE's hook and encode every token"));
+    auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), m_textEdit);
+    connect(shortcut, &QShortcut::activated, this, &TokenHeatmapPanel::analyze);
+    auto *inputRow = new QHBoxLayout;
+    auto *sourceColumn = new QVBoxLayout;
+    sourceColumn->addWidget(m_sourceMode);
+    sourceColumn->addWidget(m_analyzeButton);
+    sourceColumn->addStretch(1);
+    inputRow->addLayout(sourceColumn);
+    inputRow->addWidget(m_textEdit, 1);
+
+    // Row 2: what colours the tokens, and the scale.
+    m_colourMode = new QComboBox(this);
+    m_colourMode->addItem(tr("SAE feature"));
+    m_colourMode->addItem(tr("Hook dimension"));
+    m_colourMode->setToolTip(
+            tr("Colour tokens by an SAE feature's activation, or by one "
+               "coordinate of the raw hook vector"));
+    m_index = new QSpinBox(this);
+    m_index->setRange(0, 0);
+    m_index->setPrefix(QStringLiteral("#"));
+    m_index->setKeyboardTracking(false);
+    m_index->setMinimumWidth(m_index->fontMetrics().horizontalAdvance(QStringLiteral("#000000")) +
+                             30);
+    m_featureLabel = new QLabel(this);
+    m_featureLabel->setForegroundRole(QPalette::PlaceholderText);
+    m_featureLabel->setMinimumWidth(60);
+    m_legend = new ColourLegend(this);
+    auto *colourRow = new QHBoxLayout;
+    colourRow->addWidget(new QLabel(tr("Colour by"), this));
+    colourRow->addWidget(m_colourMode);
+    colourRow->addWidget(m_index);
+    colourRow->addWidget(m_featureLabel, 1);
+    colourRow->addWidget(m_legend, 2);
+
+    // The token strip.
+    m_strip = new TokenStripView(this);
+    m_strip->setToolTipProvider([this](TokenRef ref) { return toolTipFor(ref); });
+
+    // The matrix with its controls and legend.
+    m_sortOrder = new QComboBox(this);
+    m_sortOrder->addItem(tr("by max"));
+    m_sortOrder->addItem(tr("by mean"));
+    m_sortOrder->addItem(tr("by feature id"));
+    m_sortOrder->setToolTip(tr("Order of the matrix rows"));
+    m_rowCount = new QSpinBox(this);
+    m_rowCount->setRange(4, 256);
+    m_rowCount->setValue(24);
+    m_rowCount->setSuffix(tr(" features"));
+    m_rowCount->setToolTip(tr("How many of the text's most active features (by max) are rows"));
+    auto *zoomOut = new QToolButton(this);
+    zoomOut->setText(QStringLiteral("−"));
+    zoomOut->setToolTip(tr("Narrower token columns (Ctrl+wheel)"));
+    auto *zoomIn = new QToolButton(this);
+    zoomIn->setText(QStringLiteral("+"));
+    zoomIn->setToolTip(tr("Wider token columns (Ctrl+wheel)"));
+    m_matrix = new FeatureMatrixView(this);
+    m_matrix->setLabelProvider(
+            [this](int feature) { return m_hub ? m_hub->annotation(feature).label : QString(); });
+    m_matrixLegend = new ColourLegend(this);
+    auto *matrixTitle = new QLabel(tr("<b>Top features × tokens</b>"), this);
+    auto *matrixBar = new QHBoxLayout;
+    matrixBar->addWidget(matrixTitle);
+    matrixBar->addStretch(1);
+    matrixBar->addWidget(m_rowCount);
+    matrixBar->addWidget(m_sortOrder);
+    matrixBar->addWidget(zoomOut);
+    matrixBar->addWidget(zoomIn);
+    auto *matrixPane = new QWidget(this);
+    auto *matrixLayout = new QVBoxLayout(matrixPane);
+    matrixLayout->setContentsMargins(0, 0, 0, 0);
+    matrixLayout->addLayout(matrixBar);
+    matrixLayout->addWidget(m_matrix, 1);
+    matrixLayout->addWidget(m_matrixLegend);
+    connect(zoomIn, &QToolButton::clicked, m_matrix, &FeatureMatrixView::zoomIn);
+    connect(zoomOut, &QToolButton::clicked, m_matrix, &FeatureMatrixView::zoomOut);
+
+    // The selected token's features.
+    m_tokenTitle = new QLabel(tr("<b>Selected token</b> — click a token"), this);
+    m_tokenTitle->setTextFormat(Qt::RichText);
+    m_tokenFeatures = new TokenFeatureModel(m_hub, this);
+    m_table = new QTableView(this);
+    m_table->setModel(m_tokenFeatures);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 4);
+    m_table->horizontalHeader()->setSectionResizeMode(TokenFeatureModel::LabelColumn,
+                                                      QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(TokenFeatureModel::FeatureColumn,
+                                                      QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(TokenFeatureModel::ActivationColumn,
+                                                      QHeaderView::ResizeToContents);
+    m_table->setShowGrid(false);
+    m_table->setAlternatingRowColors(true);
+    auto *tokenPane = new QWidget(this);
+    auto *tokenLayout = new QVBoxLayout(tokenPane);
+    tokenLayout->setContentsMargins(0, 0, 0, 0);
+    tokenLayout->addWidget(m_tokenTitle);
+    tokenLayout->addWidget(m_table, 1);
+
+    auto *lower = new QSplitter(Qt::Horizontal, this);
+    lower->addWidget(matrixPane);
+    lower->addWidget(tokenPane);
+    lower->setStretchFactor(0, 3);
+    lower->setStretchFactor(1, 1);
+    auto *vertical = new QSplitter(Qt::Vertical, this);
+    vertical->addWidget(m_strip);
+    vertical->addWidget(lower);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 2);
+    vertical->setChildrenCollapsible(false);
+
+    m_empty = new EmptyState(tr("Token heatmap"), QString(), this);
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(m_empty);
+    m_stack->addWidget(vertical);
+
+    m_status = new QLabel(this);
+    m_status->setWordWrap(true);
+    m_status->setForegroundRole(QPalette::PlaceholderText);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(inputRow);
+    layout->addLayout(colourRow);
+    layout->addWidget(m_stack, 1);
+    layout->addWidget(m_status);
+
+    m_promptSetDebounce = new QTimer(this);
+    m_promptSetDebounce->setSingleShot(true);
+    m_promptSetDebounce->setInterval(300);
+    updateLegend();
+}
+
+void TokenHeatmapPanel::connectSignals()
+{
+    connect(m_analyzeButton, &QPushButton::clicked, this, &TokenHeatmapPanel::analyze);
+    connect(m_sourceMode, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int mode) {
+        m_textEdit->setEnabled(mode == 0);
+        if (mode == 1) {
+            analyze();
+        }
+    });
+    connect(m_colourMode, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this](int mode) { setHookDimensionMode(mode == 1, mode == 1 ? 0 : -1); });
+    connect(m_index, qOverload<int>(&QSpinBox::valueChanged), this, [this](int value) {
+        if (m_colourMode->currentIndex() == 1) {
+            m_strip->setSource(TokenStripView::Source::HookDimension, value);
+            updateLegend();
+        } else {
+            selectFeature(value);
+        }
+    });
+    connect(m_sortOrder, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int order) {
+        m_matrix->setSortOrder(static_cast<FeatureMatrixView::SortOrder>(order));
+    });
+    connect(m_rowCount, qOverload<int>(&QSpinBox::valueChanged), m_matrix,
+            &FeatureMatrixView::setFeatureCount);
+
+    connect(m_strip, &TokenStripView::tokenClicked, this, &TokenHeatmapPanel::selectToken);
+    connect(m_strip, &TokenStripView::clampRequested, this, [this](TokenRef ref) {
+        if (m_strip->source() == TokenStripView::Source::Feature) {
+            clampFeature(m_strip->sourceIndex(), ref.text);
+        }
+    });
+    connect(m_matrix, &FeatureMatrixView::featureClicked, this, &TokenHeatmapPanel::selectFeature);
+    connect(m_matrix, &FeatureMatrixView::tokenClicked, this, [this](int token) {
+        selectToken(TokenRef{m_currentText, token});
+    });
+    connect(m_matrix, &FeatureMatrixView::clampRequested, this,
+            [this](int feature) { clampFeature(feature, m_currentText); });
+    connect(m_table, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        selectFeature(m_tokenFeatures->featureAt(index.row()));
+    });
+    new ShiftClickFilter(m_table, [this](int row) {
+        clampFeature(m_tokenFeatures->featureAt(row), m_strip->selectedToken().text);
+    });
+    connect(m_promptSetDebounce, &QTimer::timeout, this, [this] {
+        if (m_sourceMode->currentIndex() == 1) {
+            analyze();
+        }
+    });
+
+    if (m_hub) {
+        connect(m_hub, &SelectionHub::featureSelected, this,
+                [this](int feature, const QString &) { followFeature(feature); });
+        connect(m_hub, &SelectionHub::annotationChanged, this, [this](int) {
+            m_matrix->refreshLabels();
+            updateFeatureLabel();
+        });
+    }
+    if (m_promptSets) {
+        connect(m_promptSets, &PromptSetsPanel::promptSetChanged, this,
+                [this](const PromptSet &set) {
+                    m_promptSet = set;
+                    m_promptSetDebounce->start();
+                });
+    }
+    if (!m_engine) {
+        return;
+    }
+    connect(m_engine, &EngineClient::tokenAnalysisReady, this,
+            [this](RequestId id, const TokenAnalysisPtr &analysis) {
+                if (id == m_pending && analysis) {
+                    showAnalysis(analysis);
+                }
+            });
+    connect(m_engine, &EngineClient::finished, this, [this](RequestId id, const Status &status) {
+        if (id != m_pending) {
+            return;
+        }
+        m_pending = 0;
+        m_analyzeButton->setEnabled(true);
+        if (!status.isOk() && status.code() != Status::Code::Cancelled) {
+            setStatus(status.message(), true);
+        }
+    });
+    connect(m_engine, &EngineClient::modelLoaded, this, [this] { updateEmptyState(); });
+    connect(m_engine, &EngineClient::saeLoaded, this, [this](RequestId, const SaeInfo &) {
+        // Feature numbers of another SAE mean other things: the old analysis is gone.
+        m_analysis.reset();
+        m_strip->setAnalysis(nullptr);
+        m_matrix->setText(nullptr, -1);
+        m_tokenFeatures->setFeatures({});
+        updateEmptyState();
+    });
+}
+
+void TokenHeatmapPanel::analyzeText(const QString &text)
+{
+    m_sourceMode->blockSignals(true);
+    m_sourceMode->setCurrentIndex(0);
+    m_sourceMode->blockSignals(false);
+    m_textEdit->setEnabled(true);
+    m_textEdit->setPlainText(text);
+    submit({text}, {});
+}
+
+void TokenHeatmapPanel::analyzePromptSet(const PromptSet &set)
+{
+    m_promptSet = set;
+    m_sourceMode->blockSignals(true);
+    m_sourceMode->setCurrentIndex(1);
+    m_sourceMode->blockSignals(false);
+    m_textEdit->setEnabled(false);
+    analyze();
+}
+
+void TokenHeatmapPanel::analyze()
+{
+    if (m_sourceMode->currentIndex() == 0) {
+        submit({m_textEdit->toPlainText()}, {});
+        return;
+    }
+    if (m_promptSet.items.isEmpty()) {
+        setStatus(tr("The prompt set has no items: open one in the Prompt sets dock."), true);
+        return;
+    }
+    QStringList texts;
+    QStringList labels;
+    for (const PromptItem &item : m_promptSet.items) {
+        texts << item.text;
+        labels << item.id;
+    }
+    submit(texts, labels);
+}
+
+void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowLabels)
+{
+    if (!m_engine) {
+        return;
+    }
+    if (texts.size() == 1 && texts.front().trimmed().isEmpty()) {
+        setStatus(tr("Type a prompt first."), true);
+        return;
+    }
+    TokenAnalysisRequest request;
+    request.texts = texts;
+    m_pendingLabels = rowLabels;
+    m_pending = m_engine->analyzeText(request);
+    m_analyzeButton->setEnabled(false);
+    setStatus(tr("Analysing %n text(s) …", nullptr, int(texts.size())));
+}
+
+void TokenHeatmapPanel::showAnalysis(const TokenAnalysisPtr &analysis)
+{
+    m_analysis = analysis;
+    m_currentText = 0;
+    m_strip->setAnalysis(analysis, m_pendingLabels);
+    m_index->blockSignals(true);
+    m_index->setRange(
+            0, std::max(0, (m_colourMode->currentIndex() == 1 ? analysis->dModel : analysis->dSae) -
+                                   1));
+    m_index->blockSignals(false);
+    m_matrix->setText(analysis, 0);
+    m_tokenFeatures->setFeatures({});
+    m_tokenTitle->setText(tr("<b>Selected token</b> — click a token"));
+    if (m_colourMode->currentIndex() == 1) {
+        m_strip->setSource(TokenStripView::Source::HookDimension, m_index->value());
+    } else if (m_hub && m_hub->selectedFeature() >= 0) {
+        followFeature(m_hub->selectedFeature());
+    } else {
+        // Nothing selected yet: show the prompt's most active feature (selected everywhere).
+        int best = -1;
+        float bestMax = 0.0f;
+        for (const FeatureSummary &summary : summarizeFeatures(*analysis)) {
+            if (summary.max > bestMax) {
+                bestMax = summary.max;
+                best = summary.feature;
+            }
+        }
+        if (best >= 0) {
+            selectFeature(best);
+        }
+    }
+    updateLegend();
+    updateEmptyState();
+    const int tokens = analysis->totalTokens();
+    setStatus(tr("%1 text(s) · %2 tokens · %3 at %4 · hover a token for its top features; "
+                 "Shift+click a feature to clamp it")
+                      .arg(analysis->texts.size())
+                      .arg(tokens)
+                      .arg(analysis->saeName, analysis->hookName));
+    Q_EMIT analysisShown();
+}
+
+void TokenHeatmapPanel::setHookDimensionMode(bool hookDimension, int dimension)
+{
+    m_colourMode->blockSignals(true);
+    m_colourMode->setCurrentIndex(hookDimension ? 1 : 0);
+    m_colourMode->blockSignals(false);
+    m_index->blockSignals(true);
+    if (hookDimension) {
+        m_index->setPrefix(tr("dim "));
+        m_index->setRange(0, std::max(0, (m_analysis ? m_analysis->dModel : 1) - 1));
+        m_index->setValue(std::max(0, dimension));
+        m_strip->setSource(TokenStripView::Source::HookDimension, m_index->value());
+    } else {
+        m_index->setPrefix(QStringLiteral("#"));
+        const int dSae =
+                m_analysis ? m_analysis->dSae : (m_engine ? m_engine->currentSae().dSae : 1);
+        m_index->setRange(0, std::max(0, dSae - 1));
+        const int feature = m_hub ? m_hub->selectedFeature() : -1;
+        if (feature >= 0) {
+            m_index->setValue(feature);
+        }
+        m_strip->setSource(TokenStripView::Source::Feature, feature);
+    }
+    m_index->blockSignals(false);
+    updateLegend();
+    updateFeatureLabel();
+}
+
+void TokenHeatmapPanel::selectFeature(int feature)
+{
+    if (feature < 0) {
+        return;
+    }
+    if (m_hub) {
+        m_hub->selectFeature(feature, QStringLiteral("heatmap"));
+    } else {
+        followFeature(feature);
+    }
+}
+
+void TokenHeatmapPanel::followFeature(int feature)
+{
+    m_matrix->setSelectedFeature(feature);
+    if (m_colourMode->currentIndex() == 0) {
+        m_strip->setSource(TokenStripView::Source::Feature, feature);
+        if (feature >= 0) {
+            m_index->blockSignals(true);
+            m_index->setMaximum(std::max(m_index->maximum(), feature));
+            m_index->setValue(feature);
+            m_index->blockSignals(false);
+        }
+    }
+    updateLegend();
+    updateFeatureLabel();
+}
+
+void TokenHeatmapPanel::selectToken(TokenRef ref)
+{
+    if (!m_analysis || ref.text < 0 || ref.text >= int(m_analysis->texts.size())) {
+        return;
+    }
+    const TextActivations &text = m_analysis->texts[size_t(ref.text)];
+    if (ref.token < 0 || ref.token >= text.tokenCount()) {
+        return;
+    }
+    m_strip->setSelectedToken(ref);
+    if (ref.text != m_currentText) {
+        m_currentText = ref.text;
+        m_matrix->setText(m_analysis, ref.text);
+    }
+    m_matrix->setHighlightedToken(ref.token);
+    m_tokenFeatures->setFeatures(text.topFeatures(ref.token, kTableRows));
+    const AnalyzedToken &token = text.tokens[size_t(ref.token)];
+    m_tokenTitle->setText(tr("<b>Token “%1”</b> · id %2 · position %3 · %4 active")
+                                  .arg(token.piece.toHtmlEscaped())
+                                  .arg(token.id)
+                                  .arg(ref.token)
+                                  .arg(text.activeCount(ref.token)));
+    updateLegend();
+}
+
+void TokenHeatmapPanel::clampFeature(int feature, int text)
+{
+    if (!m_hub || !m_analysis || feature < 0) {
+        return;
+    }
+    if (text < 0 || text >= int(m_analysis->texts.size())) {
+        text = m_currentText;
+    }
+    FeatureClamp clamp;
+    clamp.feature = feature;
+    clamp.mode = ClampMode::Clamp;
+    clamp.value = maxActivation(m_analysis->texts[size_t(text)], feature);
+    m_hub->addClamp(clamp);
+    setStatus(tr("Clamp set: %1 clamped to %2 (its largest activation in this text); see the "
+                 "Steering dock")
+                      .arg(featureText(m_hub, feature))
+                      .arg(clamp.value, 0, 'g', 4));
+}
+
+QString TokenHeatmapPanel::toolTipFor(TokenRef ref) const
+{
+    if (!m_analysis || ref.text < 0 || ref.text >= int(m_analysis->texts.size())) {
+        return {};
+    }
+    const TextActivations &text = m_analysis->texts[size_t(ref.text)];
+    if (ref.token < 0 || ref.token >= text.tokenCount()) {
+        return {};
+    }
+    const AnalyzedToken &token = text.tokens[size_t(ref.token)];
+    QString html = tr("<b>“%1”</b> · id %2 · position %3")
+                           .arg(token.piece.toHtmlEscaped())
+                           .arg(token.id)
+                           .arg(ref.token);
+    if (token.bos) {
+        html += tr(" (BOS: left out of the colour scale)");
+    }
+    const bool hook = m_strip->source() == TokenStripView::Source::HookDimension;
+    html += hook ? tr("<br>hook dim %1: <b>%2</b>")
+                            .arg(m_strip->sourceIndex())
+                            .arg(double(m_strip->value(ref)), 0, 'g', 4)
+                 : tr("<br>%1: <b>%2</b>")
+                            .arg(featureText(m_hub, m_strip->sourceIndex()).toHtmlEscaped())
+                            .arg(double(m_strip->value(ref)), 0, 'g', 4);
+    const std::vector<FeatureValue> top = text.topFeatures(ref.token, kTooltipFeatures);
+    if (!top.empty()) {
+        html += tr("<br><br>Top features here:<table>");
+        for (const FeatureValue &entry : top) {
+            html += QStringLiteral("<tr><td>%1</td><td align=right>&nbsp;%2</td></tr>")
+                            .arg(featureText(m_hub, entry.feature).toHtmlEscaped())
+                            .arg(double(entry.value), 0, 'f', 3);
+        }
+        html += QStringLiteral("</table>");
+    }
+    return html;
+}
+
+void TokenHeatmapPanel::updateLegend()
+{
+    const bool hook = m_strip->source() == TokenStripView::Source::HookDimension;
+    const int index = m_strip->sourceIndex();
+    QString caption;
+    if (index >= 0 && m_analysis) {
+        caption = hook ? tr("hook dim %1 at %2").arg(index).arg(m_analysis->hookName)
+                       : tr("%1 activation (max over the text, BOS left out)")
+                                  .arg(featureText(m_hub, index));
+    }
+    m_legend->setScale(m_strip->colourScale(), m_strip->scaleMaximum(), caption);
+    m_matrixLegend->setScale(ColourScale::Sequential, m_matrix->scaleMaximum(),
+                             tr("activation, one scale for the matrix"));
+}
+
+void TokenHeatmapPanel::updateFeatureLabel()
+{
+    const int feature = m_hub ? m_hub->selectedFeature() : -1;
+    const QString label = feature >= 0 && m_hub ? m_hub->annotation(feature).label : QString();
+    m_featureLabel->setText(m_colourMode->currentIndex() == 0 ? label : QString());
+}
+
+void TokenHeatmapPanel::updateEmptyState()
+{
+    QString why;
+    if (!m_engine || m_engine->currentModel().name.isEmpty()) {
+        why =
+                tr("No model loaded. Load one in the Model dock, then an SAE: each token of your "
+                   "text is coloured by the selected feature's activation.");
+    } else if (m_engine->currentSae().path.isEmpty()) {
+        why = tr("No SAE loaded. Load one in the Model dock to see its features on your text.");
+    } else if (!m_analysis) {
+        why =
+                tr("Nothing analysed yet. Type a prompt above and press Analyse (Ctrl+Enter), or "
+                   "choose “Prompt set” to see every item of the open set, one per row.");
+    }
+    const bool ready = m_engine && !m_engine->currentModel().name.isEmpty() &&
+                       !m_engine->currentSae().path.isEmpty();
+    m_analyzeButton->setEnabled(ready && m_pending == 0);
+    m_empty->setExplanation(why);
+    m_stack->setCurrentIndex(why.isEmpty() ? 1 : 0);
+}
+
+bool TokenHeatmapPanel::isShowingEmptyState() const
+{
+    return m_stack->currentIndex() == 0;
+}
+
+QString TokenHeatmapPanel::emptyStateText() const
+{
+    return m_empty->explanation();
+}
+
+void TokenHeatmapPanel::setStatus(const QString &text, bool error)
+{
+    m_status->setText(text);
+    m_status->setForegroundRole(error ? QPalette::Text : QPalette::PlaceholderText);
+    QPalette palette = m_status->palette();
+    if (error) {
+        palette.setColor(QPalette::Text, QColor(0xb0, 0x20, 0x20));
+    }
+    m_status->setPalette(palette);
+}
+
+QString TokenHeatmapPanel::statusText() const
+{
+    return m_status->text();
+}
+
+}  // namespace gyrus::widgets

@@ -1,0 +1,136 @@
+#pragma once
+
+#include "core/engine_client.h"
+#include "core/prompt_set.h"
+#include "core/token_analysis_types.h"
+#include "widgets/token_strip_view.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+class QTableView;
+class QTimer;
+
+namespace gyrus {
+class SelectionHub;
+class TokenFeatureModel;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+class ColourLegend;
+class EmptyState;
+class FeatureMatrixView;
+class PromptSetsPanel;
+
+/// The Token heatmap dock (issue 8): a typed prompt, or every item of the open prompt set one
+/// per row, with each token coloured by the selected SAE feature's activation (or a hook
+/// dimension); hover for a token's top features; a feature × token matrix of the text's top
+/// features; the selected token's features in a table. The selected feature is the
+/// SelectionHub's: clicking a feature here selects it everywhere, and a selection made
+/// elsewhere recolours the tokens. Shift+click (or "Clamp feature") adds a feature to the clamp
+/// set at its largest activation in the current text.
+class TokenHeatmapPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    /// `promptSets` (may be null) supplies the prompt set of "Prompt set" mode.
+    TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub, PromptSetsPanel *promptSets,
+                      QWidget *parent = nullptr);
+    ~TokenHeatmapPanel() override;
+
+    /// Shows `text` in the prompt box and analyses it (typed-text mode).
+    void analyzeText(const QString &text);
+
+    /// Analyses every item of the prompt set (prompt-set mode).
+    void analyzePromptSet(const PromptSet &set);
+
+    /// Analyses what the controls say (the typed text, or the current prompt set).
+    void analyze();
+
+    /// Colours tokens by an SAE feature (the hub's selection) or by a hook dimension.
+    void setHookDimensionMode(bool hookDimension, int dimension = 0);
+
+    /// Selects a token: the matrix shows its text, the table lists its features.
+    void selectToken(TokenRef ref);
+
+    TokenAnalysisPtr analysis() const { return m_analysis; }
+
+    TokenStripView *stripView() const { return m_strip; }
+
+    FeatureMatrixView *matrixView() const { return m_matrix; }
+
+    TokenFeatureModel *tokenFeatures() const { return m_tokenFeatures; }
+
+    QTableView *tokenFeatureTable() const { return m_table; }
+
+    ColourLegend *legend() const { return m_legend; }
+
+    /// The current text (row) the matrix shows.
+    int currentText() const { return m_currentText; }
+
+    /// The status line (counts, errors).
+    QString statusText() const;
+
+    /// True while the empty state is shown instead of the views.
+    bool isShowingEmptyState() const;
+
+    QString emptyStateText() const;
+
+    /// The hover tooltip of a token (HTML).
+    QString toolTipFor(TokenRef ref) const;
+
+Q_SIGNALS:
+    /// A new analysis is shown.
+    void analysisShown();
+
+private:
+    void buildUi();
+    void connectSignals();
+    void submit(const QStringList &texts, const QStringList &rowLabels);
+    void showAnalysis(const TokenAnalysisPtr &analysis);
+    void followFeature(int feature);
+    void selectFeature(int feature);
+    void clampFeature(int feature, int text);
+    void updateLegend();
+    void updateFeatureLabel();
+    void updateEmptyState();
+    void setStatus(const QString &text, bool error = false);
+
+    EngineClient *m_engine;
+    QPointer<SelectionHub> m_hub;
+    QPointer<PromptSetsPanel> m_promptSets;
+    PromptSet m_promptSet;
+    RequestId m_pending = 0;
+    QStringList m_pendingLabels;
+    TokenAnalysisPtr m_analysis;
+    int m_currentText = 0;
+
+    QComboBox *m_sourceMode;
+    QPlainTextEdit *m_textEdit;
+    QPushButton *m_analyzeButton;
+    QComboBox *m_colourMode;
+    QSpinBox *m_index;
+    QLabel *m_featureLabel;
+    ColourLegend *m_legend;
+    QStackedWidget *m_stack;
+    EmptyState *m_empty;
+    TokenStripView *m_strip;
+    FeatureMatrixView *m_matrix;
+    ColourLegend *m_matrixLegend;
+    QComboBox *m_sortOrder;
+    QSpinBox *m_rowCount;
+    QLabel *m_tokenTitle;
+    TokenFeatureModel *m_tokenFeatures;
+    QTableView *m_table;
+    QLabel *m_status;
+    QTimer *m_promptSetDebounce;
+};
+
+}  // namespace gyrus::widgets
