@@ -383,6 +383,9 @@ void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowL
         setStatus(tr("Type a prompt first."), true);
         return;
     }
+    if (m_pending != 0) {
+        m_engine->cancel(m_pending);  // a long prompt set still running: its result is stale
+    }
     TokenAnalysisRequest request;
     request.texts = texts;
     m_pendingLabels = rowLabels;
