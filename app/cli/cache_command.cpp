@@ -20,9 +20,16 @@ int runCache(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
             "Run every line of a text corpus through the model (in windows of --context-length "
-            "tokens, BOS first) and write the activations at --hook to HDF5: /activations float32 "
-            "[N, d], /tokens, /doc_index, /position int32 [N], with provenance attributes. BOS "
-            "positions are skipped; nothing is padded. The input for `gyrus-cli sae train`."));
+            "tokens, BOS first) and write the activations at --hook to HDF5: /activations "
+            "float16 or float32 [N, d] (--storage; chunks of 1024 rows), /tokens, /doc_index, "
+            "/position int32 [N], with provenance attributes (model, model_config_sha256, corpus, "
+            "corpus_sha256, hook_name, context_length, token_budget, dtype) and "
+            "normalisation_scale (s with E‖s·x‖ = √d). BOS positions are skipped; nothing is "
+            "padded. Resumable: progress is flushed after every batch, and running the same "
+            "command again after an interruption continues where it stopped (a finished file is "
+            "left as it is). An existing --out made with other settings is refused, naming the "
+            "attribute that differs, unless --overwrite is given. The input for `gyrus-cli sae "
+            "train`."));
     const ModelOptions model(parser);
     const QCommandLineOption corpus(QStringLiteral("corpus"),
                                     QStringLiteral("Text, one sentence or paragraph per line."),
@@ -39,9 +46,18 @@ int runCache(const QStringList &arguments)
     const QCommandLineOption batch(QStringLiteral("batch"),
                                    QStringLiteral("Windows per forward pass."), QStringLiteral("B"),
                                    QStringLiteral("16"));
-    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("The HDF5 file to write."),
+    const QCommandLineOption storage(
+            QStringLiteral("storage"),
+            QStringLiteral("float16 (default: half the disk, ~3 significant digits) or float32. "
+                           "(--dtype is the model's compute dtype, as in every command.)"),
+            QStringLiteral("TYPE"), QStringLiteral("float16"));
+    const QCommandLineOption out(QStringLiteral("out"),
+                                 QStringLiteral("The HDF5 file to write or continue."),
                                  QStringLiteral("FILE.h5"));
-    parser.addOptions({corpus, hook, context, tokens, batch, out});
+    const QCommandLineOption overwrite(
+            QStringLiteral("overwrite"),
+            QStringLiteral("Replace --out when it was made with other settings."));
+    parser.addOptions({corpus, hook, context, tokens, batch, storage, out, overwrite});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
@@ -61,6 +77,15 @@ int runCache(const QStringList &arguments)
     options.corpusPath = parser.value(corpus);
     options.hookName = parser.value(hook);
     options.outPath = parser.value(out);
+    options.overwrite = parser.isSet(overwrite);
+    if (parser.value(storage) == QLatin1String("float16")) {
+        options.storage = gpu::ActivationStorage::Float16;
+    } else if (parser.value(storage) == QLatin1String("float32")) {
+        options.storage = gpu::ActivationStorage::Float32;
+    } else {
+        return fail(name, QStringLiteral("--storage must be float16 or float32 (got '%1')")
+                                  .arg(parser.value(storage)));
+    }
     const QString directory = model.directory(parser);
     if (directory.isEmpty()) {
         return fail(name, QStringLiteral("--model is required"));
@@ -88,10 +113,13 @@ int runCache(const QStringList &arguments)
     printJson(QJsonObject{{QStringLiteral("out"), options.outPath},
                           {QStringLiteral("hook"), options.hookName},
                           {QStringLiteral("rows"), result->rows},
+                          {QStringLiteral("resumed_from_row"), result->resumedFromRow},
+                          {QStringLiteral("storage"), parser.value(storage)},
                           {QStringLiteral("d_model"), result->columns},
                           {QStringLiteral("documents"), result->documents},
                           {QStringLiteral("normalisation_scale"), result->normalisationScale},
-                          {QStringLiteral("tokens_per_s"), double(result->rows) / seconds}});
+                          {QStringLiteral("tokens_per_s"),
+                           double(result->rows - result->resumedFromRow) / seconds}});
     return kExitOk;
 }
 

@@ -1,9 +1,12 @@
-// gyrus-cli sae train: train a sparse autoencoder on an HDF5 activation file.
+// gyrus-cli sae train: train a sparse autoencoder on an HDF5 activation file, or on activations
+// streamed from a model over a corpus.
 
 #include "app/cli/cli.h"
 #include "app/cli/sae_commands.h"
+#include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/streaming_activations.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -36,20 +39,45 @@ int runSaeTrain(const QStringList &arguments)
     const QString name = QStringLiteral("sae train");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-            "Train a sparse autoencoder on /activations [N, d] of an HDF5 file and write it to "
-            "--out in the SAELens layout (cfg.json, sae_weights.safetensors, "
+            "Train a sparse autoencoder on /activations [N, d] of an HDF5 file (--activations), "
+            "or on activations streamed from a model (--model, --corpus, --hook: the corpus runs "
+            "through the model on the fly, in windows of --context-length tokens with BOS rows "
+            "dropped, into a shuffle buffer of --buffer-tokens rows that mixes documents), and "
+            "write it to --out in the SAELens layout (cfg.json, sae_weights.safetensors, "
             "sparsity.safetensors), with the input scale folded in, plus train_log.jsonl (one "
             "line of metrics every --metrics-every steps). Inputs are scaled so that E‖x‖ = "
             "√d_in during training. relu: Anthropic April 2024 recipe (λ warm-up over 5%, "
             "decoder-norm-weighted L1); topk / batchtopk: AuxK for dead latents (batchtopk is "
             "saved as jumprelu with its learned threshold); jumprelu: L0 penalty with "
             "straight-through threshold gradients. Linear LR decay over the last 20%, gradient "
-            "clipping at 1. Prints a JSON summary."));
+            "clipping at 1. --checkpoint-every / --resume continue a run bit for bit; when "
+            "streaming, a resume replays the model over the tokens already trained on (same "
+            "device, dtype and thread count for bit-exact results). Prints a JSON summary."));
     parser.addOptions({
             {QStringLiteral("activations"), QStringLiteral("HDF5 activation file."),
              QStringLiteral("FILE.h5")},
             {QStringLiteral("dataset"), QStringLiteral("Dataset name (default activations)."),
              QStringLiteral("NAME"), QStringLiteral("activations")},
+            {QStringLiteral("model"),
+             QStringLiteral("Streaming: Hugging Face model directory (instead of --activations)."),
+             QStringLiteral("DIR")},
+            {QStringLiteral("model-dtype"),
+             QStringLiteral("Streaming: the model's compute dtype, fp32 (default) or bf16."),
+             QStringLiteral("DTYPE"), QStringLiteral("fp32")},
+            {QStringLiteral("corpus"),
+             QStringLiteral("Streaming: text, one sentence or paragraph per line."),
+             QStringLiteral("FILE")},
+            {QStringLiteral("hook"),
+             QStringLiteral("Streaming: hook point, e.g. blocks.2.hook_resid_post."),
+             QStringLiteral("NAME")},
+            {QStringLiteral("context-length"),
+             QStringLiteral("Streaming: tokens per window, BOS included (128)."),
+             QStringLiteral("L")},
+            {QStringLiteral("buffer-tokens"),
+             QStringLiteral("Streaming: rows in the shuffle buffer (65536)."), QStringLiteral("N")},
+            {QStringLiteral("normalisation-tokens"),
+             QStringLiteral("Rows used to estimate the input scale (100000)."),
+             QStringLiteral("N")},
             {QStringLiteral("arch"), QStringLiteral("relu, topk, batchtopk or jumprelu."),
              QStringLiteral("ARCH")},
             {QStringLiteral("d-sae"), QStringLiteral("Number of latents."), QStringLiteral("N")},
@@ -89,7 +117,15 @@ int runSaeTrain(const QStringList &arguments)
         return exit;
     }
     const bool resuming = parser.isSet(QStringLiteral("resume"));
-    QStringList required = {QStringLiteral("activations"), QStringLiteral("out")};
+    const bool streaming = parser.isSet(QStringLiteral("model"));
+    if (streaming == parser.isSet(QStringLiteral("activations"))) {
+        return fail(name, QStringLiteral("give either --activations FILE.h5 or --model DIR "
+                                         "--corpus FILE --hook NAME (see --help)"));
+    }
+    QStringList required = {QStringLiteral("out")};
+    if (streaming) {
+        required << QStringLiteral("corpus") << QStringLiteral("hook");
+    }
     if (!resuming) {
         required << QStringLiteral("arch") << QStringLiteral("d-sae") << QStringLiteral("tokens");
     }
@@ -120,21 +156,59 @@ int runSaeTrain(const QStringList &arguments)
     const auto l0 = numberOption(parser, name, QStringLiteral("l0-coefficient"), 0, 0);
     const auto lr = numberOption(parser, name, QStringLiteral("lr"), 0, 0);
     const auto warmup = numberOption(parser, name, QStringLiteral("warmup-fraction"), 0, 0);
+    const auto context = integerOption(parser, name, QStringLiteral("context-length"), 128, 2);
+    const auto buffer = integerOption(parser, name, QStringLiteral("buffer-tokens"), 65536, 1);
+    const auto normalisation =
+            integerOption(parser, name, QStringLiteral("normalisation-tokens"), 100000, 1);
     if (!dSae || !k || !batch || !tokens || !seed || !every || !checkpointEvery || !l1 || !l0 ||
-        !lr || !warmup) {
+        !lr || !warmup || !context || !buffer || !normalisation) {
         return kExitBadInput;
     }
     const QString activations = parser.value(QStringLiteral("activations"));
-    Result<gpu::ActivationFileInfo> info =
-            gpu::inspectActivationFile(activations, parser.value(QStringLiteral("dataset")));
-    if (!info) {
-        return failWith(name, info.status());
+    // The data: an activation file, or the model streamed over the corpus.
+    std::unique_ptr<gpu::LanguageModel> model;
+    gpu::StreamingActivationOptions stream;
+    if (streaming) {
+        gpu::LoadOptions load;
+        load.device = parser.value(QStringLiteral("device"));
+        load.dtype = parser.value(QStringLiteral("model-dtype"));
+        Result<std::unique_ptr<gpu::LanguageModel>> loaded =
+                gpu::LanguageModel::load(parser.value(QStringLiteral("model")), load);
+        if (!loaded) {
+            return failWith(name, loaded.status());
+        }
+        model = std::move(loaded).value();
+        stream.corpusPath = parser.value(QStringLiteral("corpus"));
+        stream.hookName = parser.value(QStringLiteral("hook"));
+        stream.contextLength = static_cast<int>(*context);
+        stream.bufferRows = *buffer;
+        config.sae.dIn = model->info().dModel;
+        config.sae.hookName = stream.hookName;
+        config.sae.modelName = model->info().directory;
+    } else {
+        Result<gpu::ActivationFileInfo> info =
+                gpu::inspectActivationFile(activations, parser.value(QStringLiteral("dataset")));
+        if (!info) {
+            return failWith(name, info.status());
+        }
+        config.sae.dIn = info.value().columns;
+        config.sae.hookName = info.value().attributes.value(QStringLiteral("hook_name"));
+        config.sae.modelName = info.value().attributes.value(QStringLiteral("model"));
     }
-    config.sae.dIn = info.value().columns;
+    // The shuffle seed is the training seed (a resumed run takes it from its checkpoint).
+    auto openSource =
+            [&](uint64_t shuffleSeed) -> Result<std::shared_ptr<gpu::detail::ActivationSource>> {
+        if (streaming) {
+            gpu::StreamingActivationOptions seeded = stream;
+            seeded.seed = shuffleSeed;
+            return gpu::openStreamingActivations(*model, seeded);
+        }
+        return gpu::openActivationFile(activations, parser.value(QStringLiteral("dataset")), true,
+                                       shuffleSeed);
+    };
     config.sae.dSae = *dSae;
     config.sae.k = *k;
-    config.sae.hookName = info.value().attributes.value(QStringLiteral("hook_name"));
-    config.sae.modelName = info.value().attributes.value(QStringLiteral("model"));
+    config.normalisationTokens = *normalisation;
     config.batchSize = *batch;
     config.totalTokens = *tokens;
     config.learningRate = *lr;
@@ -152,28 +226,22 @@ int runSaeTrain(const QStringList &arguments)
 
     Result<std::unique_ptr<gpu::SaeTrainer>> trainer = Status::internal(QStringLiteral("unset"));
     if (resuming) {
-        // The shuffle seed is part of the checkpointed configuration; the source must match.
-        Result<std::unique_ptr<gpu::SaeTrainer>> probe = Status::internal(QStringLiteral("unset"));
-        auto peek = gpu::openActivationFile(activations, parser.value(QStringLiteral("dataset")),
-                                            true, 0);
-        if (!peek) {
-            return failWith(name, peek.status());
+        const QString checkpoint = parser.value(QStringLiteral("resume"));
+        Result<gpu::SaeTrainingConfig> trained = gpu::SaeTrainer::checkpointConfig(checkpoint);
+        if (!trained) {
+            return failWith(name, trained.status());
         }
-        probe = gpu::SaeTrainer::resume(parser.value(QStringLiteral("resume")), peek.value());
-        if (!probe) {
-            return failWith(name, probe.status());
+        if (streaming && trained->sae.hookName != stream.hookName) {
+            return fail(name, QStringLiteral("%1 was trained on hook '%2', not '%3'")
+                                      .arg(checkpoint, trained->sae.hookName, stream.hookName));
         }
-        const uint64_t trainedSeed = probe.value()->config().seed;
-        probe.value().reset();
-        auto source = gpu::openActivationFile(activations, parser.value(QStringLiteral("dataset")),
-                                              true, trainedSeed);
+        auto source = openSource(trained->seed);
         if (!source) {
             return failWith(name, source.status());
         }
-        trainer = gpu::SaeTrainer::resume(parser.value(QStringLiteral("resume")), source.value());
+        trainer = gpu::SaeTrainer::resume(checkpoint, source.value());
     } else {
-        auto source = gpu::openActivationFile(activations, parser.value(QStringLiteral("dataset")),
-                                              true, config.seed);
+        auto source = openSource(config.seed);
         if (!source) {
             return failWith(name, source.status());
         }

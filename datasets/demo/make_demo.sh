@@ -29,10 +29,12 @@ cp "$work/model/config.json" "$work/model/model.safetensors" "$work/model/tokeni
 
 # 3. The demo SAE: TopK, 8x expansion, on the middle of the residual stream.
 "$cli" cache --model datasets/demo/model --corpus datasets/corpus/train.txt \
-    --hook blocks.2.hook_resid_post --context-length 128 --tokens 2000000 --out "$work/acts.h5"
+    --hook blocks.2.hook_resid_post --context-length 128 --tokens 2000000 --storage float32 \
+    --out "$work/acts.h5"
 "$cli" sae train --activations "$work/acts.h5" --arch topk --d-sae 1536 -k 32 \
     --batch-size 4096 --tokens 8192000 --seed 1 --device "$device" --out datasets/demo/sae
 "$cli" cache --model datasets/demo/model --corpus datasets/corpus/heldout.txt \
-    --hook blocks.2.hook_resid_post --context-length 128 --out "$work/acts-heldout.h5"
+    --hook blocks.2.hook_resid_post --context-length 128 --storage float32 \
+    --out "$work/acts-heldout.h5"
 "$cli" sae eval --sae datasets/demo/sae --activations "$work/acts-heldout.h5" \
     > datasets/demo/sae/eval.json

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace gyrus::gpu::detail {
 
@@ -38,26 +39,57 @@ struct ShuffleOptions
     int64_t windowBlocks = 64;
 };
 
-/// An endless stream of activation rows (it wraps around at the end of each epoch).
+/// An endless stream of activation rows: what the trainer, evaluation and encoding consume.
+/// Implementations: rows of a matrix (an HDF5 file, a tensor) through a shuffle buffer
+/// (ShuffledRowSource), or a model run on the fly over a corpus (openStreamingActivations in
+/// gpu/sae/streaming_activations.h). The order is a pure function of the settings and the
+/// position, so seek(position()) after a restart continues exactly where a run stopped.
 class ActivationSource
 {
 public:
-    ActivationSource(std::shared_ptr<RowReader> reader, ShuffleOptions options);
+    virtual ~ActivationSource() = default;
 
-    int64_t rows() const { return m_reader->rows(); }
+    /// Rows in one epoch (the stream wraps around after them).
+    virtual int64_t rows() const = 0;
 
-    int64_t columns() const { return m_reader->columns(); }
+    virtual int64_t columns() const = 0;
 
-    QString describe() const { return m_reader->describe(); }
+    /// Names the data in messages ("activations.h5: dataset '/activations'").
+    virtual QString describe() const = 0;
 
     /// The next `count` rows, float32 [count, columns] on the CPU. Fails on read errors and on
     /// non-finite values (naming the row).
-    Result<at::Tensor> next(int64_t count);
+    virtual Result<at::Tensor> next(int64_t count) = 0;
 
     /// Rows served so far; seek() to it to continue exactly there.
-    int64_t position() const { return m_position; }
+    virtual int64_t position() const = 0;
 
-    void seek(int64_t position) { m_position = position; }
+    /// Continues at `position`. Random-access sources jump; a streaming source replays (it runs
+    /// the model again over the rows before `position`), so this can fail like next().
+    virtual Status seek(int64_t position) = 0;
+};
+
+/// Rows of a RowReader served in the ShuffleOptions order.
+class ShuffledRowSource final : public ActivationSource
+{
+public:
+    ShuffledRowSource(std::shared_ptr<RowReader> reader, ShuffleOptions options);
+
+    int64_t rows() const override { return m_reader->rows(); }
+
+    int64_t columns() const override { return m_reader->columns(); }
+
+    QString describe() const override { return m_reader->describe(); }
+
+    Result<at::Tensor> next(int64_t count) override;
+
+    int64_t position() const override { return m_position; }
+
+    Status seek(int64_t position) override
+    {
+        m_position = position;
+        return Status::ok();
+    }
 
     const ShuffleOptions &options() const { return m_options; }
 
@@ -77,6 +109,13 @@ private:
     int64_t m_position = 0;
     Window m_window;
 };
+
+/// The seeded permutation of 0..n-1 that every source uses (SplitMix64 Fisher–Yates: the same
+/// on every standard library, so a run resumed elsewhere sees the same order).
+std::vector<int64_t> seededPermutation(int64_t n, uint64_t seed);
+
+/// A seed for item (a, b) of a run seeded with `seed`.
+uint64_t mixSeed(uint64_t seed, int64_t a, int64_t b);
 
 /// Rows of an in-memory float tensor [N, d] (any float dtype; kept on the CPU as float32).
 std::shared_ptr<RowReader> makeTensorReader(const at::Tensor &rows, QString name = QString());

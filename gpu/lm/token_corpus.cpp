@@ -1,6 +1,7 @@
 #include "gpu/lm/token_corpus.h"
 
-#include <QCryptographicHash>
+#include "core/file_sha256.h"
+
 #include <QDataStream>
 #include <QFile>
 #include <QFileInfo>
@@ -14,17 +15,6 @@ namespace gyrus::gpu {
 
 namespace {
 constexpr quint32 kCacheMagic = 0x47544b31;  // "GTK1"
-
-QByteArray fileSha256(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return QByteArray();
-    }
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(&file);
-    return hash.result().toHex();
-}
 }  // namespace
 
 Result<TokenCorpus> encodeTextFile(const QString &textPath, const Tokenizer &tokenizer,

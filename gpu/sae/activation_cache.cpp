@@ -1,24 +1,135 @@
 #include "gpu/sae/activation_cache.h"
 
-#include "gpu/lm/token_corpus.h"
+#include "core/file_sha256.h"
+#include "gpu/detail/hook_windows.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
 
+#include <QDir>
 #include <QFileInfo>
 
+#include <ATen/ATen.h>
+
 #include <cmath>
+#include <limits>
 
 namespace gyrus::gpu {
 
 namespace {
 
-// One forward-pass input: a window of a corpus line, BOS first.
-struct Window
+// Bumped when the layout or the meaning of an attribute changes: older files are not continued.
+constexpr double kCacheFormat = 2;
+
+const QString kActivations = QStringLiteral("activations");
+const QString kTokens = QStringLiteral("tokens");
+const QString kDocIndex = QStringLiteral("doc_index");
+const QString kPosition = QStringLiteral("position");
+
+QString storageName(ActivationStorage storage)
 {
-    std::vector<int> tokens;
-    int32_t document = 0;
-    int32_t firstPosition = 0;  // position of tokens[1] within the line's token stream
+    return storage == ActivationStorage::Float16 ? QStringLiteral("float16")
+                                                 : QStringLiteral("float32");
+}
+
+// The settings a file was made with; every entry must match for a run to continue it.
+QList<std::pair<QString, QString>> provenanceOf(const LanguageModel &model,
+                                                const ActivationCacheOptions &options)
+{
+    const ModelInfo info = model.info();
+    const QString corpus = QFileInfo(options.corpusPath).absoluteFilePath();
+    return {
+            {QStringLiteral("model"), QFileInfo(info.directory).absoluteFilePath()},
+            {QStringLiteral("model_config_sha256"),
+             QString::fromLatin1(
+                     fileSha256(QDir(info.directory).filePath(QStringLiteral("config.json"))))},
+            {QStringLiteral("model_dtype"), info.dtype},
+            {QStringLiteral("corpus"), corpus},
+            {QStringLiteral("corpus_sha256"), QString::fromLatin1(fileSha256(corpus))},
+            {QStringLiteral("hook_name"), options.hookName},
+            {QStringLiteral("context_length"), QString::number(options.contextLength)},
+            {QStringLiteral("token_budget"), QString::number(options.tokenBudget)},
+            {QStringLiteral("dtype"), storageName(options.storage)},
+    };
+}
+
+// Where an existing file stands: its progress, or why it cannot be continued.
+struct Progress
+{
+    qint64 rowsDone = 0;
+    qint64 windowsDone = 0;
+    qint64 documentsDone = 0;
+    double normSum = 0;
+    bool complete = false;
 };
+
+Result<Progress> readProgress(const QString &path,
+                              const QList<std::pair<QString, QString>> &provenance, qint64 rows,
+                              int columns)
+{
+    const QString remedy = QStringLiteral(
+            "; delete it, pass --overwrite (ActivationCacheOptions::overwrite) or choose another "
+            "--out");
+    Result<ActivationFileInfo> info = inspectActivationFile(path, kActivations);
+    if (!info) {
+        return Status::invalidInput(info.status().message() +
+                                    QStringLiteral(" (an existing file is continued only when "
+                                                   "it is an unfinished cache)") +
+                                    remedy);
+    }
+    const QMap<QString, QString> &attributes = info->attributes;
+    if (attributes.value(QStringLiteral("cache_format")).toDouble() != kCacheFormat) {
+        return Status::invalidInput(
+                QStringLiteral("%1: not a resumable gyrus-cli cache (no cache_format %2)%3")
+                        .arg(path)
+                        .arg(kCacheFormat)
+                        .arg(remedy));
+    }
+    for (const auto &[name, value] : provenance) {
+        const QString stored = attributes.value(name);
+        if (stored != value) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: was cached with %2 = '%3' but this run has '%4'%5")
+                            .arg(path, name, stored, value, remedy));
+        }
+    }
+    if (info->rows != rows || info->columns != columns) {
+        return Status::invalidInput(QStringLiteral("%1: holds [%2, %3] activations but this run "
+                                                   "makes [%4, %5]%6")
+                                            .arg(path)
+                                            .arg(info->rows)
+                                            .arg(info->columns)
+                                            .arg(rows)
+                                            .arg(columns)
+                                            .arg(remedy));
+    }
+    Progress progress;
+    progress.rowsDone = attributes.value(QStringLiteral("rows_done")).toLongLong();
+    progress.windowsDone = attributes.value(QStringLiteral("windows_done")).toLongLong();
+    progress.documentsDone = attributes.value(QStringLiteral("documents_done")).toLongLong();
+    progress.normSum = attributes.value(QStringLiteral("norm_sum")).toDouble();
+    progress.complete = attributes.value(QStringLiteral("complete")).toDouble() == 1.0;
+    return progress;
+}
+
+Status writeProgress(Hdf5Writer &out, const Progress &progress)
+{
+    for (const auto &[name, value] :
+         {std::pair{QStringLiteral("rows_done"), double(progress.rowsDone)},
+          std::pair{QStringLiteral("windows_done"), double(progress.windowsDone)},
+          std::pair{QStringLiteral("documents_done"), double(progress.documentsDone)},
+          std::pair{QStringLiteral("norm_sum"), progress.normSum}}) {
+        if (Status ok = out.setAttribute(name, value); !ok.isOk()) {
+            return ok;
+        }
+    }
+    return out.flush();
+}
+
+double scaleOf(double normSum, qint64 rows, int columns)
+{
+    const double meanNorm = normSum / double(std::max<qint64>(1, rows));
+    return meanNorm > 0 ? std::sqrt(double(columns)) / meanNorm : 1.0;
+}
 
 }  // namespace
 
@@ -38,41 +149,11 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
     if (!corpus) {
         return corpus.status();
     }
-    const int bos = model.tokenizer().bosId();
-
-    // Lines start with BOS in the corpus stream; cut each into windows that all begin with BOS.
-    std::vector<Window> windows;
+    const std::vector<detail::HookWindow> windows = detail::cutHookWindows(
+            corpus.value(), model.tokenizer().bosId(), options.contextLength, options.tokenBudget);
     qint64 available = 0;
-    {
-        const std::vector<int32_t> &ids = corpus->tokens;
-        int32_t document = -1;
-        size_t i = 0;
-        while (i < ids.size()) {
-            size_t end = i + 1;
-            while (end < ids.size() && ids[end] != bos) {
-                ++end;
-            }
-            ++document;
-            // Tokens of this line without its BOS: [i + 1, end).
-            for (size_t start = i + 1; start < end; start += size_t(options.contextLength - 1)) {
-                Window window;
-                window.document = document;
-                window.firstPosition = static_cast<int32_t>(start - (i + 1));
-                window.tokens.push_back(bos);
-                const size_t stop = std::min(end, start + size_t(options.contextLength - 1));
-                window.tokens.insert(window.tokens.end(), ids.begin() + long(start),
-                                     ids.begin() + long(stop));
-                available += qint64(window.tokens.size()) - 1;
-                windows.push_back(std::move(window));
-                if (options.tokenBudget > 0 && available >= options.tokenBudget) {
-                    break;
-                }
-            }
-            if (options.tokenBudget > 0 && available >= options.tokenBudget) {
-                break;
-            }
-            i = end;
-        }
+    for (const detail::HookWindow &window : windows) {
+        available += detail::rowsOf(window);
     }
     const qint64 rows =
             options.tokenBudget > 0 ? std::min(available, options.tokenBudget) : available;
@@ -81,103 +162,144 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
                 QStringLiteral("%1: no tokens to cache").arg(options.corpusPath));
     }
     const int columns = model.info().dModel;
+    const QList<std::pair<QString, QString>> provenance = provenanceOf(model, options);
 
-    Result<std::unique_ptr<Hdf5Writer>> writer = Hdf5Writer::create(options.outPath);
-    if (!writer) {
-        return writer.status();
-    }
-    Hdf5Writer &out = *writer.value();
-    for (const auto &[name, type, width] :
-         {std::tuple{QStringLiteral("activations"), Hdf5Writer::Type::Float32, int64_t(columns)},
-          std::tuple{QStringLiteral("tokens"), Hdf5Writer::Type::Int32, int64_t(0)},
-          std::tuple{QStringLiteral("doc_index"), Hdf5Writer::Type::Int32, int64_t(0)},
-          std::tuple{QStringLiteral("position"), Hdf5Writer::Type::Int32, int64_t(0)}}) {
-        if (Status created = out.createDataset(name, type, rows, width); !created.isOk()) {
-            return created;
+    // Continue an unfinished file with the same settings; refuse one with other settings.
+    Progress done;
+    std::unique_ptr<Hdf5Writer> out;
+    if (QFileInfo::exists(options.outPath) && !options.overwrite) {
+        Result<Progress> existing = readProgress(options.outPath, provenance, rows, columns);
+        if (!existing) {
+            return existing.status();
+        }
+        done = existing.value();
+        ActivationCacheResult result;
+        result.rows = rows;
+        result.columns = columns;
+        result.resumedFromRow = done.rowsDone;
+        if (done.complete) {
+            result.documents = done.documentsDone;
+            result.normalisationScale = scaleOf(done.normSum, rows, columns);
+            return result;
+        }
+        Result<std::unique_ptr<Hdf5Writer>> opened = Hdf5Writer::openForUpdate(options.outPath);
+        if (!opened) {
+            return opened.status();
+        }
+        out = std::move(opened).value();
+        for (const QString &name : {kActivations, kTokens, kDocIndex, kPosition}) {
+            if (Status status = out->openDataset(name); !status.isOk()) {
+                return status;
+            }
+        }
+    } else {
+        Result<std::unique_ptr<Hdf5Writer>> created = Hdf5Writer::create(options.outPath);
+        if (!created) {
+            return created.status();
+        }
+        out = std::move(created).value();
+        const Hdf5Writer::Type floatType = options.storage == ActivationStorage::Float16
+                                                   ? Hdf5Writer::Type::Float16
+                                                   : Hdf5Writer::Type::Float32;
+        for (const auto &[name, type, width] :
+             {std::tuple{kActivations, floatType, int64_t(columns)},
+              std::tuple{kTokens, Hdf5Writer::Type::Int32, int64_t(0)},
+              std::tuple{kDocIndex, Hdf5Writer::Type::Int32, int64_t(0)},
+              std::tuple{kPosition, Hdf5Writer::Type::Int32, int64_t(0)}}) {
+            if (Status status = out->createDataset(name, type, rows, width); !status.isOk()) {
+                return status;
+            }
+        }
+        for (const auto &[name, value] : provenance) {
+            if (Status status = out->setAttribute(name, value); !status.isOk()) {
+                return status;
+            }
+        }
+        if (Status status = out->setAttribute(QStringLiteral("cache_format"), kCacheFormat);
+            !status.isOk()) {
+            return status;
+        }
+        if (Status status = writeProgress(*out, done); !status.isOk()) {
+            return status;
         }
     }
 
-    ForwardOptions forward;
-    forward.captures = {options.hookName};
-    forward.logits = false;  // the forward stops after the hook's layer
-    qint64 written = 0;
-    double normSum = 0.0;
-    qint64 documents = 0;
-    int32_t lastDocument = -1;
-    for (size_t first = 0; first < windows.size() && written < rows;
-         first += size_t(options.batchSequences)) {
+    ActivationCacheResult result;
+    result.rows = rows;
+    result.columns = columns;
+    result.resumedFromRow = done.rowsDone;
+    int32_t lastDocument = done.windowsDone > 0 ? windows[size_t(done.windowsDone - 1)].document
+                                                : std::numeric_limits<int32_t>::min();
+    constexpr double kHalfMax = 65504.0;
+    while (done.rowsDone < rows) {
+        const size_t first = size_t(done.windowsDone);
         const size_t count = std::min(windows.size() - first, size_t(options.batchSequences));
-        std::vector<std::vector<int>> batch;
+        std::vector<const detail::HookWindow *> batch;
         for (size_t w = first; w < first + count; ++w) {
-            batch.push_back(windows[w].tokens);
+            batch.push_back(&windows[w]);
         }
-        Result<std::vector<ForwardOutput>> outputs = model.forwardBatch(batch, forward);
-        if (!outputs) {
-            return outputs.status();
+        Result<at::Tensor> hook =
+                detail::hookRows(model, options.hookName, batch, options.corpusPath);
+        if (!hook) {
+            return hook.status();
         }
-        std::vector<float> activations;
+        // The token budget may end inside the last window.
+        const int64_t n = std::min<int64_t>(hook->size(0), rows - done.rowsDone);
+        const at::Tensor activations = hook->narrow(0, 0, n);
         std::vector<int32_t> tokens;
         std::vector<int32_t> docs;
         std::vector<int32_t> positions;
-        for (size_t w = 0; w < count && written + qint64(tokens.size()) < rows; ++w) {
-            const Window &window = windows[first + w];
-            const FloatTensor &hook = outputs->at(w).activations.at(options.hookName);
-            for (size_t t = 1; t < window.tokens.size() && written + qint64(tokens.size()) < rows;
-                 ++t) {
-                const float *row = hook.values.data() + t * size_t(columns);
-                double squared = 0.0;
-                for (int c = 0; c < columns; ++c) {
-                    squared += double(row[c]) * row[c];
-                }
-                if (!std::isfinite(squared)) {
-                    return Status::invalidInput(
-                            QStringLiteral("%1: non-finite activation at line %2, token %3")
-                                    .arg(options.corpusPath)
-                                    .arg(window.document + 1)
-                                    .arg(window.firstPosition + int(t) - 1));
-                }
-                normSum += std::sqrt(squared);
-                activations.insert(activations.end(), row, row + columns);
-                tokens.push_back(window.tokens[t]);
-                docs.push_back(window.document);
-                positions.push_back(window.firstPosition + int32_t(t) - 1);
-                if (window.document != lastDocument) {
-                    lastDocument = window.document;
-                    ++documents;
-                }
+        for (const detail::HookWindow *window : batch) {
+            for (size_t t = 1; t < window->tokens.size() && int64_t(tokens.size()) < n; ++t) {
+                tokens.push_back(window->tokens[t]);
+                docs.push_back(window->document);
+                positions.push_back(window->firstPosition + int32_t(t) - 1);
+            }
+            if (window->document != lastDocument) {
+                lastDocument = window->document;
+                ++done.documentsDone;
             }
         }
-        const auto n = static_cast<int64_t>(tokens.size());
+        at::Tensor stored = activations;
+        if (options.storage == ActivationStorage::Float16) {
+            if (activations.abs().max().item<double>() > kHalfMax) {
+                return Status::invalidInput(
+                        QStringLiteral("%1: an activation at %2 exceeds the float16 range "
+                                       "(±65504); cache with --dtype float32")
+                                .arg(options.outPath, options.hookName));
+            }
+            stored = activations.to(at::kHalf).contiguous();
+        }
         for (const auto &[name, data] :
-             {std::pair{QStringLiteral("activations"),
-                        static_cast<const void *>(activations.data())},
-              std::pair{QStringLiteral("tokens"), static_cast<const void *>(tokens.data())},
-              std::pair{QStringLiteral("doc_index"), static_cast<const void *>(docs.data())},
-              std::pair{QStringLiteral("position"), static_cast<const void *>(positions.data())}}) {
-            if (Status ok = out.writeRows(name, written, n, data); !ok.isOk()) {
+             {std::pair{kActivations, static_cast<const void *>(stored.data_ptr())},
+              std::pair{kTokens, static_cast<const void *>(tokens.data())},
+              std::pair{kDocIndex, static_cast<const void *>(docs.data())},
+              std::pair{kPosition, static_cast<const void *>(positions.data())}}) {
+            if (Status ok = out->writeRows(name, done.rowsDone, n, data); !ok.isOk()) {
                 return ok;
             }
         }
-        written += n;
-        if (progress && !progress(double(written) / double(rows))) {
-            return Status::cancelled();
+        // The scale is estimated on the float32 values (before any rounding to float16).
+        done.normSum += activations.to(at::kDouble).norm(2, {1}).sum().item<double>();
+        done.rowsDone += n;
+        done.windowsDone += qint64(count);
+        if (Status ok = writeProgress(*out, done); !ok.isOk()) {
+            return ok;
+        }
+        if (progress && !progress(double(done.rowsDone) / double(rows))) {
+            return Status::cancelled(
+                    QStringLiteral("%1: cancelled after %2 of %3 rows; run again with the same "
+                                   "settings to continue")
+                            .arg(options.outPath)
+                            .arg(done.rowsDone)
+                            .arg(rows));
         }
     }
-    ActivationCacheResult result;
-    result.rows = written;
-    result.columns = columns;
-    result.documents = documents;
-    const double meanNorm = normSum / double(std::max<qint64>(1, written));
-    result.normalisationScale = meanNorm > 0 ? std::sqrt(double(columns)) / meanNorm : 1.0;
-    const ModelInfo info = model.info();
-    out.setAttribute(QStringLiteral("model"), info.directory);
-    out.setAttribute(QStringLiteral("hook_name"), options.hookName);
-    out.setAttribute(QStringLiteral("dtype"), QStringLiteral("float32"));
-    out.setAttribute(QStringLiteral("model_dtype"), info.dtype);
-    out.setAttribute(QStringLiteral("context_length"), double(options.contextLength));
-    out.setAttribute(QStringLiteral("corpus"), QFileInfo(options.corpusPath).absoluteFilePath());
-    out.setAttribute(QStringLiteral("normalisation_scale"), result.normalisationScale);
-    if (Status closed = out.close(); !closed.isOk()) {
+    result.documents = done.documentsDone;
+    result.normalisationScale = scaleOf(done.normSum, rows, columns);
+    out->setAttribute(QStringLiteral("normalisation_scale"), result.normalisationScale);
+    out->setAttribute(QStringLiteral("complete"), 1.0);
+    if (Status closed = out->close(); !closed.isOk()) {
         return closed;
     }
     return result;

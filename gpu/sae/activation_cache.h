@@ -12,6 +12,12 @@ namespace gyrus::gpu {
 
 class LanguageModel;
 
+enum class ActivationStorage
+{
+    Float16,  ///< half the disk and read time; ~3 significant digits (ARCHITECTURE.md §5 default)
+    Float32,
+};
+
 struct ActivationCacheOptions
 {
     QString corpusPath;       ///< plain text, one sentence or paragraph per line
@@ -19,24 +25,38 @@ struct ActivationCacheOptions
     int contextLength = 128;  ///< longer lines are cut into windows of this many tokens
     qint64 tokenBudget = 0;   ///< activations to keep (0: the whole corpus)
     int batchSequences = 16;  ///< windows per forward pass
-    QString outPath;          ///< the HDF5 file (replaced)
+    ActivationStorage storage = ActivationStorage::Float16;
+    QString outPath;  ///< the HDF5 file
+    /// An existing outPath that was cached with other settings is an error unless this is set
+    /// (then it is replaced). One with the same settings is always continued.
+    bool overwrite = false;
 };
 
 struct ActivationCacheResult
 {
-    qint64 rows = 0;  ///< activations written
+    qint64 rows = 0;  ///< activations in the file
     int columns = 0;  ///< d_model
     qint64 documents = 0;
+    qint64 resumedFromRow = 0;  ///< rows an earlier, interrupted run had written (0: fresh)
     /// s with E‖s·x‖ = √d over the cached rows (sae_sota.md §1.1); stored as the attribute
     /// normalisation_scale. The trainer estimates and folds its own; this records the data's.
     double normalisationScale = 1.0;
 };
 
-/// Writes /activations float32 [N, d] (chunked), /tokens, /doc_index (the corpus line) and
-/// /position (token index within the window) int32 [N], with root attributes model, hook_name,
-/// dtype, context_length, corpus and normalisation_scale. BOS positions are not kept (their
-/// activations are a constant the SAE would waste latents on) and nothing is padded.
-/// `progress(fraction)` may return false to cancel. Errors name the file.
+/// Writes /activations float16 or float32 [N, d] (chunks of 1024 rows), /tokens, /doc_index (the
+/// corpus line) and /position (token index within the line) int32 [N]. BOS positions are not
+/// kept (their activations are a constant the SAE would waste latents on) and nothing is padded.
+///
+/// Resumable: after every batch the rows are flushed and the root attributes rows_done,
+/// windows_done, documents_done and norm_sum record the progress, so a run that was cancelled
+/// or killed continues where it stopped when called again with the same settings (and a
+/// finished file is returned as it is). The provenance attributes, compared on every
+/// continuation, are model (directory), model_config_sha256, model_dtype, corpus,
+/// corpus_sha256, hook_name, context_length, token_budget and dtype; a mismatch is an
+/// InvalidInput naming the file and the attribute. `complete` is 1 once every row is written;
+/// normalisation_scale (s with E‖s·x‖ = √d) is written then.
+/// `progress(fraction)` may return false to cancel (the file stays resumable).
+/// Errors name the file.
 Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
                                                const ActivationCacheOptions &options,
                                                const std::function<bool(double)> &progress = {});

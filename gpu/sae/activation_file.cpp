@@ -17,6 +17,29 @@ QString where(const QString &path, const QString &dataset)
     return QStringLiteral("%1: dataset '/%2'").arg(path, dataset);
 }
 
+// IEEE binary16 as h5py declares it (HDF5 1.10 has no predefined half type).
+// The caller closes it (H5Tclose).
+hid_t float16Type()
+{
+    const hid_t type = H5Tcopy(H5T_IEEE_F32LE);
+    H5Tset_fields(type, 15, 10, 5, 0, 10);
+    H5Tset_size(type, 2);
+    H5Tset_ebias(type, 15);
+    return type;
+}
+
+// True for IEEE binary16 stored little-endian (not bfloat16 or another 2-byte layout).
+bool isIeeeHalf(hid_t type)
+{
+    size_t sign = 0, exponentPos = 0, exponentBits = 0, mantissaPos = 0, mantissaBits = 0;
+    return H5Tget_class(type) == H5T_FLOAT && H5Tget_size(type) == 2 &&
+           H5Tget_order(type) == H5T_ORDER_LE && H5Tget_ebias(type) == 15 &&
+           H5Tget_fields(type, &sign, &exponentPos, &exponentBits, &mantissaPos, &mantissaBits) >=
+                   0 &&
+           sign == 15 && exponentPos == 10 && exponentBits == 5 && mantissaPos == 0 &&
+           mantissaBits == 10;
+}
+
 Result<hid_t> openFile(const QString &path)
 {
     hdf5::silenceErrorStack();
@@ -101,21 +124,26 @@ public:
 
     Result<at::Tensor> read(int64_t begin, int64_t count) override
     {
-        at::Tensor out = at::empty({count, m_columns}, at::TensorOptions().dtype(at::kFloat));
+        const hdf5::Handle fileType(H5Dget_type(m_data), H5Tclose);
+        // float16 (2-byte IEEE, as h5py and gyrus-cli cache write it) is read as stored and
+        // widened by torch, which is many times faster than the library's soft conversion;
+        // float64 is converted by the library.
+        const bool half = isIeeeHalf(fileType.id());
+        at::Tensor out = at::empty({count, m_columns},
+                                   at::TensorOptions().dtype(half ? at::kHalf : at::kFloat));
         const hdf5::Handle fileSpace(H5Dget_space(m_data), H5Sclose);
         const hsize_t start[2] = {static_cast<hsize_t>(begin), 0};
         const hsize_t size[2] = {static_cast<hsize_t>(count), static_cast<hsize_t>(m_columns)};
         H5Sselect_hyperslab(fileSpace.id(), H5S_SELECT_SET, start, nullptr, size, nullptr);
         const hdf5::Handle memSpace(H5Screate_simple(2, size, nullptr), H5Sclose);
-        // The library converts float16 (h5py's 2-byte IEEE float) and float64 to float32.
-        if (H5Dread(m_data, H5T_NATIVE_FLOAT, memSpace.id(), fileSpace.id(), H5P_DEFAULT,
-                    out.data_ptr<float>()) < 0) {
+        if (H5Dread(m_data, half ? fileType.id() : H5T_NATIVE_FLOAT, memSpace.id(), fileSpace.id(),
+                    H5P_DEFAULT, out.data_ptr()) < 0) {
             return Status::invalidInput(QStringLiteral("%1: cannot read rows %2..%3")
                                                 .arg(describe())
                                                 .arg(begin)
                                                 .arg(begin + count - 1));
         }
-        return out;
+        return half ? out.to(at::kFloat) : out;
     }
 
 private:
@@ -215,7 +243,8 @@ Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QStri
     // random block order mixes documents across the whole file).
     options.blockRows = 1024;
     options.windowBlocks = 64;
-    return std::make_shared<detail::ActivationSource>(std::move(reader), options);
+    return std::shared_ptr<detail::ActivationSource>(
+            std::make_shared<detail::ShuffledRowSource>(std::move(reader), options));
 }
 
 Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
@@ -225,6 +254,21 @@ Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
     const hid_t file = H5Fcreate(native.constData(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) {
         return Status::invalidInput(QStringLiteral("%1: cannot create the HDF5 file").arg(path));
+    }
+    return std::unique_ptr<Hdf5Writer>(new Hdf5Writer(path, file));
+}
+
+Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::openForUpdate(const QString &path)
+{
+    hdf5::silenceErrorStack();
+    const QByteArray native = QFile::encodeName(path);
+    if (H5Fis_hdf5(native.constData()) <= 0) {
+        return Status::invalidInput(QStringLiteral("%1: not an HDF5 file").arg(path));
+    }
+    const hid_t file = H5Fopen(native.constData(), H5F_ACC_RDWR, H5P_DEFAULT);
+    if (file < 0) {
+        return Status::invalidInput(
+                QStringLiteral("%1: cannot open the HDF5 file for writing").arg(path));
     }
     return std::unique_ptr<Hdf5Writer>(new Hdf5Writer(path, file));
 }
@@ -252,13 +296,30 @@ Status Hdf5Writer::createDataset(const QString &name, Type type, int64_t rows, i
                 static_cast<hsize_t>(columns)};
         H5Pset_chunk(properties.id(), rank, chunk);
     }
-    const hid_t fileType = type == Type::Float32 ? H5T_IEEE_F32LE : H5T_STD_I32LE;
+    const hdf5::Handle half(float16Type(), H5Tclose);
+    const hid_t fileType = type == Type::Float32   ? H5T_IEEE_F32LE
+                           : type == Type::Float16 ? half.id()
+                                                   : H5T_STD_I32LE;
     const QByteArray native = name.toUtf8();
     const hid_t data = H5Dcreate2(static_cast<hid_t>(m_file), native.constData(), fileType,
                                   space.id(), H5P_DEFAULT, properties.id(), H5P_DEFAULT);
     if (data < 0) {
         return Status::invalidInput(
                 QStringLiteral("%1: cannot create the dataset").arg(where(m_path, name)));
+    }
+    m_datasets.insert(name, data);
+    return Status::ok();
+}
+
+Status Hdf5Writer::openDataset(const QString &name)
+{
+    const QByteArray native = name.toUtf8();
+    if (H5Lexists(static_cast<hid_t>(m_file), native.constData(), H5P_DEFAULT) <= 0) {
+        return Status::invalidInput(QStringLiteral("%1: no such dataset").arg(where(m_path, name)));
+    }
+    const hid_t data = H5Dopen2(static_cast<hid_t>(m_file), native.constData(), H5P_DEFAULT);
+    if (data < 0) {
+        return Status::invalidInput(QStringLiteral("%1: not a dataset").arg(where(m_path, name)));
     }
     m_datasets.insert(name, data);
     return Status::ok();
@@ -280,8 +341,11 @@ Status Hdf5Writer::writeRows(const QString &name, int64_t begin, int64_t count, 
     H5Sselect_hyperslab(fileSpace.id(), H5S_SELECT_SET, start, nullptr, size, nullptr);
     const hdf5::Handle memSpace(H5Screate_simple(rank, size, nullptr), H5Sclose);
     const hdf5::Handle type(H5Dget_type(dataset), H5Tclose);
-    const hid_t memType =
-            H5Tget_class(type.id()) == H5T_FLOAT ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;
+    // Half-precision data arrives already rounded (2-byte values in the file's own type).
+    const bool isFloat = H5Tget_class(type.id()) == H5T_FLOAT;
+    const hid_t memType = !isFloat                      ? H5T_NATIVE_INT32
+                          : H5Tget_size(type.id()) == 2 ? type.id()
+                                                        : H5T_NATIVE_FLOAT;
     if (H5Dwrite(dataset, memType, memSpace.id(), fileSpace.id(), H5P_DEFAULT, data) < 0) {
         return Status::internal(
                 QStringLiteral("%1: write failed (disk full?)").arg(where(m_path, name)));
@@ -297,6 +361,9 @@ Status Hdf5Writer::setAttribute(const QString &name, const QString &value)
     H5Tset_cset(type.id(), H5T_CSET_UTF8);
     const hdf5::Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     const QByteArray native = name.toUtf8();
+    if (H5Aexists(static_cast<hid_t>(m_file), native.constData()) > 0) {
+        H5Adelete(static_cast<hid_t>(m_file), native.constData());
+    }
     const hdf5::Handle attribute(H5Acreate2(static_cast<hid_t>(m_file), native.constData(),
                                             type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
                                  H5Aclose);
@@ -315,12 +382,25 @@ Status Hdf5Writer::setAttribute(const QString &name, double value)
 {
     const hdf5::Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     const QByteArray native = name.toUtf8();
-    const hdf5::Handle attribute(H5Acreate2(static_cast<hid_t>(m_file), native.constData(),
-                                            H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                                 H5Aclose);
+    // Progress counters are rewritten after every batch: write in place when the attribute
+    // exists (no delete/create churn in the attribute heap).
+    const bool exists = H5Aexists(static_cast<hid_t>(m_file), native.constData()) > 0;
+    const hdf5::Handle attribute(
+            exists ? H5Aopen(static_cast<hid_t>(m_file), native.constData(), H5P_DEFAULT)
+                   : H5Acreate2(static_cast<hid_t>(m_file), native.constData(), H5T_IEEE_F64LE,
+                                space.id(), H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose);
     if (!attribute.valid() || H5Awrite(attribute.id(), H5T_NATIVE_DOUBLE, &value) < 0) {
         return Status::internal(
                 QStringLiteral("%1: cannot write attribute '%2'").arg(m_path, name));
+    }
+    return Status::ok();
+}
+
+Status Hdf5Writer::flush()
+{
+    if (m_file < 0 || H5Fflush(static_cast<hid_t>(m_file), H5F_SCOPE_GLOBAL) < 0) {
+        return Status::internal(QStringLiteral("%1: flushing failed (disk full?)").arg(m_path));
     }
     return Status::ok();
 }

@@ -36,8 +36,8 @@ Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QStri
                                                                      const QString &dataset,
                                                                      bool shuffle, uint64_t seed);
 
-/// Writes rank-2 float32 / int32 datasets row block by row block (chunked, so `sae encode` on a
-/// large file never holds all codes in memory). Not thread-safe.
+/// Writes rank-2 float16 / float32 / int32 datasets row block by row block (chunked, so `sae
+/// encode` on a large file never holds all codes in memory). Not thread-safe.
 class Hdf5Writer
 {
 public:
@@ -45,10 +45,14 @@ public:
     {
         Float32,
         Int32,
+        Float16,  ///< IEEE half, as h5py and numpy write it; writeRows takes the 2-byte values
     };
 
     /// Creates (truncates) `path`.
     static Result<std::unique_ptr<Hdf5Writer>> create(const QString &path);
+
+    /// Opens an existing file for writing more rows into its datasets (a resumed cache).
+    static Result<std::unique_ptr<Hdf5Writer>> openForUpdate(const QString &path);
     ~Hdf5Writer();
     Hdf5Writer(const Hdf5Writer &) = delete;
     Hdf5Writer &operator=(const Hdf5Writer &) = delete;
@@ -56,11 +60,19 @@ public:
     /// [rows, columns]; columns == 0 makes a rank-1 dataset [rows].
     Status createDataset(const QString &name, Type type, int64_t rows, int64_t columns);
 
+    /// An existing dataset of a file opened with openForUpdate(), for writeRows().
+    Status openDataset(const QString &name);
+
     /// Writes `count` rows starting at `begin`; `data` holds count·columns values of the type.
     Status writeRows(const QString &name, int64_t begin, int64_t count, const void *data);
 
+    /// Root attributes; an existing attribute of the same name is replaced.
     Status setAttribute(const QString &name, const QString &value);
     Status setAttribute(const QString &name, double value);
+
+    /// Writes what is buffered (data and metadata) to the file, so that a process killed after
+    /// this leaves a file that opens with everything written so far.
+    Status flush();
 
     /// Flushes and closes; the destructor closes too, but cannot report errors.
     Status close();

@@ -18,7 +18,9 @@ uint64_t splitMix(uint64_t &state)
     return z ^ (z >> 31);
 }
 
-std::vector<int64_t> permutation(int64_t n, uint64_t seed)
+}  // namespace
+
+std::vector<int64_t> seededPermutation(int64_t n, uint64_t seed)
 {
     std::vector<int64_t> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);
@@ -37,6 +39,8 @@ uint64_t mixSeed(uint64_t seed, int64_t a, int64_t b)
     state ^= static_cast<uint64_t>(b) * 0xC2B2AE3D27D4EB4FULL;
     return splitMix(state);
 }
+
+namespace {
 
 class TensorReader final : public RowReader
 {
@@ -82,10 +86,10 @@ std::shared_ptr<ActivationSource> makeTensorSource(const at::Tensor &rows, uint6
     options.seed = seed;
     options.blockRows = std::max<int64_t>(1, rows.size(0));
     options.windowBlocks = 1;
-    return std::make_shared<ActivationSource>(makeTensorReader(rows), options);
+    return std::make_shared<ShuffledRowSource>(makeTensorReader(rows), options);
 }
 
-ActivationSource::ActivationSource(std::shared_ptr<RowReader> reader, ShuffleOptions options)
+ShuffledRowSource::ShuffledRowSource(std::shared_ptr<RowReader> reader, ShuffleOptions options)
     : m_reader(std::move(reader))
     , m_options(options)
 {
@@ -93,7 +97,7 @@ ActivationSource::ActivationSource(std::shared_ptr<RowReader> reader, ShuffleOpt
     m_options.windowBlocks = std::max<int64_t>(1, m_options.windowBlocks);
 }
 
-Status ActivationSource::loadWindowFor(int64_t epoch, int64_t offset)
+Status ShuffledRowSource::loadWindowFor(int64_t epoch, int64_t offset)
 {
     const int64_t total = m_reader->rows();
     if (!m_options.shuffle) {
@@ -108,7 +112,8 @@ Status ActivationSource::loadWindowFor(int64_t epoch, int64_t offset)
         return Status::ok();
     }
     const int64_t blocks = (total + m_options.blockRows - 1) / m_options.blockRows;
-    const std::vector<int64_t> blockOrder = permutation(blocks, mixSeed(m_options.seed, epoch, -1));
+    const std::vector<int64_t> blockOrder =
+            seededPermutation(blocks, mixSeed(m_options.seed, epoch, -1));
     // Windows are runs of windowBlocks blocks in the permuted order; find the one holding
     // `offset` (only the last block of the file is short, so sizes vary by window).
     int64_t begin = 0;
@@ -133,7 +138,7 @@ Status ActivationSource::loadWindowFor(int64_t epoch, int64_t offset)
                 parts.push_back(rows.value());
             }
             const std::vector<int64_t> order =
-                    permutation(size, mixSeed(m_options.seed, epoch, window));
+                    seededPermutation(size, mixSeed(m_options.seed, epoch, window));
             const at::Tensor index = at::tensor(order, at::TensorOptions().dtype(at::kLong));
             m_window = {epoch, window, begin, at::cat(parts, 0).index_select(0, index)};
             return Status::ok();
@@ -143,7 +148,7 @@ Status ActivationSource::loadWindowFor(int64_t epoch, int64_t offset)
     return Status::internal(QStringLiteral("activation window lookup failed"));
 }
 
-Result<at::Tensor> ActivationSource::next(int64_t count)
+Result<at::Tensor> ShuffledRowSource::next(int64_t count)
 {
     const int64_t total = m_reader->rows();
     if (total <= 0) {

@@ -33,7 +33,9 @@ Result<SaeEvalMetrics> evaluateSae(const detail::SaeModule &moduleIn,
     at::Tensor sumX = at::zeros({d}, f64);
     at::Tensor sums = at::zeros({5}, f64);  // Σ‖x−x̂‖², Σ‖x‖², Σ l0, Σ l1, Σ cos
     at::Tensor fired = at::zeros({n}, f64.dtype(at::kLong));
-    source.seek(0);
+    if (Status rewound = source.seek(0); !rewound.isOk()) {
+        return rewound;
+    }
     int64_t done = 0;
     while (done < total) {
         const int64_t count = std::min(batchSize, total - done);

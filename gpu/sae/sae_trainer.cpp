@@ -1,6 +1,7 @@
 #include "gpu/sae/sae_trainer.h"
 
 #include "gpu/detail/activation_source.h"
+#include "gpu/detail/sae_cpu_kernels.h"
 #include "gpu/detail/sae_objective.h"
 #include "gpu/detail/sae_trainer_state.h"
 #include "gpu/detail/safetensors_torch.h"
@@ -176,7 +177,9 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     if (!sample) {
         return sample.status();
     }
-    impl.source->seek(0);
+    if (Status rewound = impl.source->seek(0); !rewound.isOk()) {
+        return rewound;
+    }
     const double meanNorm = sample.value().norm(2, {1}).mean().item<double>();
     if (!(meanNorm > 0)) {
         return Status::invalidInput(
@@ -312,21 +315,6 @@ Status SaeTrainer::trainOneStep()
     if (state.logThreshold.defined()) {
         grads.push_back(g.logThreshold);
     }
-    at::Tensor squared = at::zeros({}, x.options());
-    for (const at::Tensor &grad : grads) {
-        squared = squared + grad.square().sum();
-    }
-    impl.lastNorm = squared.sqrt();
-    impl.lastCoefficient = at::ones({}, x.options());
-    if (config.gradientClip > 0) {
-        // As torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when above it.
-        impl.lastCoefficient = (config.gradientClip / (impl.lastNorm + 1e-6)).clamp_max(1.0);
-        for (at::Tensor &grad : grads) {
-            grad.mul_(impl.lastCoefficient);
-        }
-    }
-
-    // Adam (as torch.optim.Adam/AdamW, decoupled weight decay), fp32 master weights and moments.
     const double lr = learningRateAt(step);
     state.adamSteps += 1;
     const double beta1 = config.adamBeta1;
@@ -334,17 +322,57 @@ Status SaeTrainer::trainOneStep()
     const double correction1 = 1.0 - std::pow(beta1, static_cast<double>(state.adamSteps));
     const double correction2 = 1.0 - std::pow(beta2, static_cast<double>(state.adamSteps));
     const std::vector<at::Tensor> params = state.parameters();
-    for (size_t i = 0; i < params.size(); ++i) {
-        at::Tensor p = params[i];
-        at::Tensor &m = state.adamFirstMoment[i];
-        at::Tensor &v = state.adamSecondMoment[i];
-        if (config.weightDecay > 0) {
-            p.mul_(1.0 - lr * config.weightDecay);
+    if (impl.device.is_cpu()) {
+        // One pass per parameter: the clipping coefficient rides in the fused Adam update.
+        const double norm = std::sqrt(detail::sumOfSquares(grads));
+        const double coefficient =
+                config.gradientClip > 0 ? std::min(1.0, config.gradientClip / (norm + 1e-6)) : 1.0;
+        impl.lastNorm = at::scalar_tensor(norm, x.options());
+        impl.lastCoefficient = at::scalar_tensor(coefficient, x.options());
+        detail::AdamSettings adam;
+        adam.lr = lr;
+        adam.beta1 = beta1;
+        adam.beta2 = beta2;
+        adam.epsilon = config.adamEpsilon;
+        adam.weightDecay = config.weightDecay;
+        adam.correction1 = correction1;
+        adam.correction2 = correction2;
+        adam.gradientScale = coefficient;
+        for (size_t i = 0; i < params.size(); ++i) {
+            at::Tensor p = params[i];
+            detail::adamUpdate(p, grads[i], state.adamFirstMoment[i], state.adamSecondMoment[i],
+                               adam);
         }
-        m.mul_(beta1).add_(grads[i], 1.0 - beta1);
-        v.mul_(beta2).addcmul_(grads[i], grads[i], 1.0 - beta2);
-        const at::Tensor denominator = (v.sqrt() / std::sqrt(correction2)).add_(config.adamEpsilon);
-        p.addcdiv_(m, denominator, -lr / correction1);
+    } else {
+        // On the GPU the norm stays a device tensor (no host sync per step).
+        at::Tensor squared = at::zeros({}, x.options());
+        for (const at::Tensor &grad : grads) {
+            squared = squared + grad.square().sum();
+        }
+        impl.lastNorm = squared.sqrt();
+        impl.lastCoefficient = at::ones({}, x.options());
+        if (config.gradientClip > 0) {
+            // As torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when above.
+            impl.lastCoefficient = (config.gradientClip / (impl.lastNorm + 1e-6)).clamp_max(1.0);
+            for (at::Tensor &grad : grads) {
+                grad.mul_(impl.lastCoefficient);
+            }
+        }
+        // Adam (as torch.optim.Adam/AdamW, decoupled weight decay), fp32 master weights and
+        // moments.
+        for (size_t i = 0; i < params.size(); ++i) {
+            at::Tensor p = params[i];
+            at::Tensor &m = state.adamFirstMoment[i];
+            at::Tensor &v = state.adamSecondMoment[i];
+            if (config.weightDecay > 0) {
+                p.mul_(1.0 - lr * config.weightDecay);
+            }
+            m.mul_(beta1).add_(grads[i], 1.0 - beta1);
+            v.mul_(beta2).addcmul_(grads[i], grads[i], 1.0 - beta2);
+            const at::Tensor denominator =
+                    (v.sqrt() / std::sqrt(correction2)).add_(config.adamEpsilon);
+            p.addcdiv_(m, denominator, -lr / correction1);
+        }
     }
     if (unitNormDecoder(config.sae.architecture)) {
         w.wDec.div_(w.wDec.norm(2, {1}, true).clamp_min(1e-12));
@@ -623,12 +651,10 @@ Status SaeTrainer::saveCheckpoint(const QString &directory) const
     return Status::ok();
 }
 
-Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
-        const QString &directory, std::shared_ptr<detail::ActivationSource> source)
+namespace {
+
+Result<QJsonObject> readStateJson(const QString &directory)
 {
-    if (!source) {
-        return Status::invalidInput(QStringLiteral("no activation source"));
-    }
     const QString statePath = QDir(directory).filePath(kStateFile);
     QFile file(statePath);
     if (!file.open(QIODevice::ReadOnly)) {
@@ -639,6 +665,32 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
     if (error.error != QJsonParseError::NoError || !json.contains(QStringLiteral("config"))) {
         return Status::invalidInput(QStringLiteral("%1: not a Gyrus trainer state").arg(statePath));
     }
+    return json;
+}
+
+}  // namespace
+
+Result<SaeTrainingConfig> SaeTrainer::checkpointConfig(const QString &directory)
+{
+    Result<QJsonObject> json = readStateJson(directory);
+    if (!json) {
+        return json.status();
+    }
+    return trainingConfigFromJson(json.value()[QStringLiteral("config")].toObject());
+}
+
+Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
+        const QString &directory, std::shared_ptr<detail::ActivationSource> source)
+{
+    if (!source) {
+        return Status::invalidInput(QStringLiteral("no activation source"));
+    }
+    const QString statePath = QDir(directory).filePath(kStateFile);
+    Result<QJsonObject> stateJson = readStateJson(directory);
+    if (!stateJson) {
+        return stateJson.status();
+    }
+    const QJsonObject &json = stateJson.value();
     const SaeTrainingConfig config =
             trainingConfigFromJson(json[QStringLiteral("config")].toObject());
     if (Status status = checkConfig(config, source->columns()); !status.isOk()) {
@@ -712,7 +764,9 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
     state.batchTopKThetaSet = json[QStringLiteral("batchtopk_theta_set")].toBool();
     state.sourcePosition = static_cast<int64_t>(json[QStringLiteral("source_position")].toDouble());
     impl.secondsBefore = json[QStringLiteral("training_seconds")].toDouble();
-    impl.source->seek(state.sourcePosition);
+    if (Status continued = impl.source->seek(state.sourcePosition); !continued.isOk()) {
+        return continued;
+    }
     impl.clock.start();
     return trainer;
 }

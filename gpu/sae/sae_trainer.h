@@ -75,6 +75,10 @@ public:
     static Result<std::unique_ptr<SaeTrainer>> resume(
             const QString &checkpointDirectory, std::shared_ptr<detail::ActivationSource> source);
 
+    /// The configuration stored in a checkpoint directory, without loading its tensors (to build
+    /// the matching source before resume()).
+    static Result<SaeTrainingConfig> checkpointConfig(const QString &checkpointDirectory);
+
     ~SaeTrainer();
     SaeTrainer(const SaeTrainer &) = delete;
     SaeTrainer &operator=(const SaeTrainer &) = delete;

@@ -78,6 +78,7 @@ class TestSaeCli : public QObject
 private Q_SLOTS:
     void initTestCase();
     void trainEvalEncode();
+    void cacheResumesAndStreamingTrains();
     void badInput();
 
 private:
@@ -169,6 +170,96 @@ void TestSaeCli::trainEvalEncode()
     for (int col = 0; col < 96; col += 7) {
         QVERIFY(std::abs(features.value().at(17, col) - f[17][col].item<float>()) < 1e-5);
     }
+}
+
+// The activation store on the demo model: a float16 cache that a second run finds finished and
+// that other settings may not reuse; an SAE trained by streaming the model over the same text,
+// which loads and evaluates on the cache.
+void TestSaeCli::cacheResumesAndStreamingTrains()
+{
+    const QString model = QStringLiteral(GYRUS_SOURCE_DIR "/datasets/demo/model");
+    const QString hook = QStringLiteral("blocks.2.hook_resid_post");
+    const QString corpus = m_dir.filePath(QStringLiteral("corpus.txt"));
+    {
+        QFile heldout(QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus/heldout.txt"));
+        QVERIFY(heldout.open(QIODevice::ReadOnly));
+        QFile out(corpus);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        for (int line = 0; line < 200 && !heldout.atEnd(); ++line) {
+            out.write(heldout.readLine());
+        }
+    }
+    const QString cache = m_dir.filePath(QStringLiteral("demo-acts.h5"));
+    const QStringList cacheArguments = {QStringLiteral("cache"),
+                                        QStringLiteral("--model"),
+                                        model,
+                                        QStringLiteral("--corpus"),
+                                        corpus,
+                                        QStringLiteral("--hook"),
+                                        hook,
+                                        QStringLiteral("--context-length"),
+                                        QStringLiteral("64"),
+                                        QStringLiteral("--tokens"),
+                                        QStringLiteral("3000"),
+                                        QStringLiteral("--out"),
+                                        cache};
+    const Run cached = cli(cacheArguments);
+    QVERIFY2(cached.exitCode == 0, qPrintable(cached.err));
+    const QJsonObject first = parse(cached.out);
+    QCOMPARE(first.value(QStringLiteral("rows")).toInt(), 3000);
+    QCOMPARE(first.value(QStringLiteral("storage")).toString(), QStringLiteral("float16"));
+    QCOMPARE(first.value(QStringLiteral("resumed_from_row")).toInt(), 0);
+    const Run again = cli(cacheArguments);
+    QVERIFY2(again.exitCode == 0, qPrintable(again.err));
+    QCOMPARE(parse(again.out).value(QStringLiteral("resumed_from_row")).toInt(), 3000);
+    QStringList otherContext = cacheArguments;
+    otherContext[otherContext.indexOf(QStringLiteral("64"))] = QStringLiteral("32");
+    const Run refused = cli(otherContext);
+    QVERIFY(oneLineError(refused, QStringLiteral("cache")));
+    QVERIFY2(refused.err.contains(QLatin1String("context_length")), qPrintable(refused.err));
+
+    const QString out = m_dir.filePath(QStringLiteral("streamed"));
+    const Run train = cli({QStringLiteral("sae"),
+                           QStringLiteral("train"),
+                           QStringLiteral("--model"),
+                           model,
+                           QStringLiteral("--corpus"),
+                           corpus,
+                           QStringLiteral("--hook"),
+                           hook,
+                           QStringLiteral("--context-length"),
+                           QStringLiteral("64"),
+                           QStringLiteral("--buffer-tokens"),
+                           QStringLiteral("2048"),
+                           QStringLiteral("--normalisation-tokens"),
+                           QStringLiteral("1024"),
+                           QStringLiteral("--arch"),
+                           QStringLiteral("topk"),
+                           QStringLiteral("--d-sae"),
+                           QStringLiteral("384"),
+                           QStringLiteral("--k"),
+                           QStringLiteral("16"),
+                           QStringLiteral("--batch-size"),
+                           QStringLiteral("256"),
+                           QStringLiteral("--tokens"),
+                           QStringLiteral("2048"),
+                           QStringLiteral("--out"),
+                           out});
+    QVERIFY2(train.exitCode == 0, qPrintable(train.err));
+    const QJsonObject trained = parse(train.out);
+    QCOMPARE(trained.value(QStringLiteral("d_in")).toInt(), 192);
+    QCOMPARE(trained.value(QStringLiteral("steps")).toInt(), 8);
+    auto sae = gyrus::gpu::loadSae(out);
+    QVERIFY2(sae.isOk(), qPrintable(sae.status().message()));
+    QCOMPARE(sae.value()->config().hookName, hook);
+
+    const Run eval = cli({QStringLiteral("sae"), QStringLiteral("eval"), QStringLiteral("--sae"),
+                          out, QStringLiteral("--activations"), cache});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+    const QJsonObject metrics = parse(eval.out);
+    const double ev = metrics.value(QStringLiteral("explained_variance")).toDouble(-100);
+    QVERIFY2(ev > 0.0 && ev < 1.0, qPrintable(QString::number(ev)));  // 8 steps: learning
+    QVERIFY(metrics.value(QStringLiteral("l0")).toDouble() <= 16.0 + 1e-9);
 }
 
 void TestSaeCli::badInput()

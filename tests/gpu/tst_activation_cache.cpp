@@ -1,13 +1,19 @@
 // The activation store's HDF5 cache: a corpus through a model to one hook.
 
 #include "core/hdf5_reader.h"
+#include "gpu/detail/activation_source.h"
+#include "gpu/detail/sae_trainer_state.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/sae/activation_cache.h"
+#include "gpu/sae/activation_file.h"
+#include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/streaming_activations.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -51,6 +57,7 @@ private Q_SLOTS:
         options.hookName = QStringLiteral("blocks.1.hook_resid_post");
         options.contextLength = 16;  // the last line needs several windows
         options.batchSequences = 3;
+        options.storage = ActivationStorage::Float32;
         options.outPath = m_dir.filePath(QStringLiteral("acts.h5"));
         auto result = cacheActivations(*m_model, options);
         QVERIFY2(result.isOk(), qPrintable(result.status().message()));
@@ -113,6 +120,231 @@ private Q_SLOTS:
         }
         QVERIFY2(worst < 1e-5, qPrintable(QString::number(worst)));
         QVERIFY(result->normalisationScale > 0);
+    }
+
+    void float16HalvesTheFileWithinHalfPrecision()
+    {
+        ActivationCacheOptions options;
+        options.corpusPath = m_corpus;
+        options.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        options.contextLength = 16;
+        options.storage = ActivationStorage::Float32;
+        options.outPath = m_dir.filePath(QStringLiteral("f32.h5"));
+        auto full = cacheActivations(*m_model, options);
+        QVERIFY(full.isOk());
+        options.storage = ActivationStorage::Float16;  // the default
+        QCOMPARE(ActivationCacheOptions().storage, ActivationStorage::Float16);
+        options.outPath = m_dir.filePath(QStringLiteral("f16.h5"));
+        auto half = cacheActivations(*m_model, options);
+        QVERIFY2(half.isOk(), qPrintable(half.status().message()));
+        QCOMPARE(half->rows, full->rows);
+        // The scale is estimated before rounding: identical.
+        QCOMPARE(half->normalisationScale, full->normalisationScale);
+        const FloatMatrix a = Hdf5Reader::open(m_dir.filePath(QStringLiteral("f32.h5")))
+                                      .value()
+                                      ->readFloatMatrix(QStringLiteral("activations"))
+                                      .value();
+        const FloatMatrix b = Hdf5Reader::open(options.outPath)
+                                      .value()
+                                      ->readFloatMatrix(QStringLiteral("activations"))
+                                      .value();
+        QCOMPARE(a.values.size(), b.values.size());
+        double worstRelative = 0;
+        bool anyDifferent = false;
+        for (size_t i = 0; i < a.values.size(); ++i) {
+            const double exact = a.values[i];
+            anyDifferent = anyDifferent || exact != double(b.values[i]);
+            worstRelative = std::max(worstRelative, std::abs(exact - double(b.values[i])) /
+                                                            std::max(std::abs(exact), 1e-3));
+        }
+        QVERIFY(anyDifferent);                 // really rounded
+        QVERIFY2(worstRelative <= 1.0 / 1024,  // half's unit roundoff is 2^-11
+                 qPrintable(QString::number(worstRelative)));
+        const auto info = inspectActivationFile(options.outPath).value();
+        QCOMPARE(info.attributes.value(QStringLiteral("dtype")), QStringLiteral("float16"));
+        QCOMPARE(info.attributes.value(QStringLiteral("complete")), QStringLiteral("1"));
+        QVERIFY(QFileInfo(options.outPath).size() <
+                QFileInfo(m_dir.filePath(QStringLiteral("f32.h5"))).size());
+    }
+
+    void interruptedCacheContinuesWhereItStopped()
+    {
+        ActivationCacheOptions options;
+        options.corpusPath = m_corpus;
+        options.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        options.contextLength = 8;
+        options.batchSequences = 2;
+        options.outPath = m_dir.filePath(QStringLiteral("whole.h5"));
+        auto whole = cacheActivations(*m_model, options);
+        QVERIFY(whole.isOk());
+
+        // Cancel after the second batch, then run the same settings again.
+        options.outPath = m_dir.filePath(QStringLiteral("resumed.h5"));
+        int batches = 0;
+        auto stopped = cacheActivations(*m_model, options, [&](double) { return ++batches < 2; });
+        QCOMPARE(stopped.status().code(), Status::Code::Cancelled);
+        QVERIFY(stopped.status().message().contains(options.outPath));
+        const auto partial = inspectActivationFile(options.outPath).value();
+        const qint64 rowsDone = partial.attributes.value(QStringLiteral("rows_done")).toLongLong();
+        QVERIFY(rowsDone > 0 && rowsDone < whole->rows);
+        QCOMPARE(partial.attributes.value(QStringLiteral("complete")), QString());
+
+        auto resumed = cacheActivations(*m_model, options);
+        QVERIFY2(resumed.isOk(), qPrintable(resumed.status().message()));
+        QCOMPARE(resumed->resumedFromRow, rowsDone);
+        QCOMPARE(resumed->rows, whole->rows);
+        QCOMPARE(resumed->documents, whole->documents);
+        QCOMPARE(resumed->normalisationScale, whole->normalisationScale);
+        auto a = Hdf5Reader::open(m_dir.filePath(QStringLiteral("whole.h5"))).value();
+        auto b = Hdf5Reader::open(options.outPath).value();
+        QCOMPARE(b->readFloatMatrix(QStringLiteral("activations")).value().values,
+                 a->readFloatMatrix(QStringLiteral("activations")).value().values);
+        for (const QString &name :
+             {QStringLiteral("tokens"), QStringLiteral("doc_index"), QStringLiteral("position")}) {
+            QCOMPARE(b->readIntVector(name).value(), a->readIntVector(name).value());
+        }
+
+        // A finished file is returned as it is.
+        auto again = cacheActivations(*m_model, options, [](double) {
+            return false;  // never called: nothing left to do
+        });
+        QVERIFY(again.isOk());
+        QCOMPARE(again->resumedFromRow, whole->rows);
+        QCOMPARE(again->normalisationScale, whole->normalisationScale);
+    }
+
+    void otherSettingsAreRefusedNamingTheAttribute()
+    {
+        ActivationCacheOptions options;
+        options.corpusPath = m_corpus;
+        options.hookName = QStringLiteral("blocks.0.hook_resid_post");
+        options.contextLength = 16;
+        options.outPath = m_dir.filePath(QStringLiteral("settings.h5"));
+        QVERIFY(cacheActivations(*m_model, options).isOk());
+        options.contextLength = 12;
+        auto refused = cacheActivations(*m_model, options);
+        QCOMPARE(refused.status().code(), Status::Code::InvalidInput);
+        QVERIFY(refused.status().message().contains(options.outPath));
+        QVERIFY2(refused.status().message().contains(QStringLiteral("context_length")),
+                 qPrintable(refused.status().message()));
+        options.contextLength = 16;
+        options.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        refused = cacheActivations(*m_model, options);
+        QVERIFY(refused.status().message().contains(QStringLiteral("hook_name")));
+        options.overwrite = true;
+        auto replaced = cacheActivations(*m_model, options);
+        QVERIFY2(replaced.isOk(), qPrintable(replaced.status().message()));
+        QCOMPARE(replaced->resumedFromRow, 0);
+        QCOMPARE(inspectActivationFile(options.outPath)
+                         .value()
+                         .attributes.value(QStringLiteral("hook_name")),
+                 options.hookName);
+
+        // A file that is no cache is never written into.
+        const QString foreign = m_dir.filePath(QStringLiteral("foreign.h5"));
+        QFile file(foreign);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("not hdf5");
+        file.close();
+        options.overwrite = false;
+        options.outPath = foreign;
+        refused = cacheActivations(*m_model, options);
+        QCOMPARE(refused.status().code(), Status::Code::InvalidInput);
+        QVERIFY(refused.status().message().contains(foreign));
+    }
+
+    // The streaming source serves the rows the cache holds, mixed across documents, in an
+    // order that seek() reproduces.
+    StreamingActivationOptions streamOptions(int64_t bufferRows, uint64_t seed)
+    {
+        StreamingActivationOptions options;
+        options.corpusPath = m_corpus;
+        options.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        options.contextLength = 8;
+        options.batchSequences = 2;
+        options.bufferRows = bufferRows;
+        options.seed = seed;
+        return options;
+    }
+
+    void streamingServesEveryCachedRowOncePerEpoch()
+    {
+        ActivationCacheOptions cache;
+        cache.corpusPath = m_corpus;
+        cache.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        cache.contextLength = 8;
+        cache.storage = ActivationStorage::Float32;
+        cache.outPath = m_dir.filePath(QStringLiteral("stream_reference.h5"));
+        auto cached = cacheActivations(*m_model, cache);
+        QVERIFY(cached.isOk());
+        const FloatMatrix reference = Hdf5Reader::open(cache.outPath)
+                                              .value()
+                                              ->readFloatMatrix(QStringLiteral("activations"))
+                                              .value();
+        const at::Tensor expected =
+                at::from_blob(const_cast<float *>(reference.values.data()),
+                              {cached->rows, int64_t(cached->columns)}, at::kFloat)
+                        .clone();
+
+        // A one-row buffer serves epoch 0 exactly: every cached row once, windows reordered.
+        auto source = openStreamingActivations(*m_model, streamOptions(1, 5));
+        QVERIFY2(source.isOk(), qPrintable(source.status().message()));
+        QCOMPARE(source.value()->rows(), cached->rows);
+        QCOMPARE(source.value()->columns(), int64_t(cached->columns));
+        const at::Tensor epoch = source.value()->next(cached->rows).value();
+        auto sortedRows = [](const at::Tensor &rows) {
+            return rows.index_select(0, std::get<1>(rows.select(1, 0).sort()));
+        };
+        QVERIFY(!at::allclose(epoch, expected));  // the window order is shuffled...
+        QVERIFY(at::allclose(sortedRows(epoch), sortedRows(expected), 1e-5, 1e-5));  // ...not lost
+
+        // A real buffer mixes rows of consecutive windows; the order is a function of the seed.
+        auto a = openStreamingActivations(*m_model, streamOptions(24, 5)).value();
+        const at::Tensor first = a->next(90).value();
+        QCOMPARE(a->position(), int64_t(90));
+        auto b = openStreamingActivations(*m_model, streamOptions(24, 5)).value();
+        QVERIFY(b->seek(40).isOk());
+        QVERIFY(at::equal(b->next(50).value(), first.narrow(0, 40, 50)));  // bit for bit
+        QVERIFY(b->seek(10).isOk());  // backwards: replayed from the start
+        QVERIFY(at::equal(b->next(20).value(), first.narrow(0, 10, 20)));
+        auto c = openStreamingActivations(*m_model, streamOptions(24, 6)).value();
+        QVERIFY(!at::equal(c->next(90).value(), first));
+    }
+
+    void streamingTrainingResumesBitForBit()
+    {
+        SaeTrainingConfig config;
+        config.sae.architecture = SaeArchitecture::TopK;
+        config.sae.dIn = 32;
+        config.sae.dSae = 64;
+        config.sae.k = 4;
+        config.batchSize = 32;
+        config.totalTokens = 32 * 6;
+        config.normalisationTokens = 64;
+        config.seed = 3;
+        auto open = [&] {
+            return openStreamingActivations(*m_model, streamOptions(48, 3)).value();
+        };
+        auto whole = SaeTrainer::create(config, open());
+        QVERIFY2(whole.isOk(), qPrintable(whole.status().message()));
+        QVERIFY(whole.value()->step(100).isOk());
+        QVERIFY(whole.value()->isFinished());
+
+        auto first = SaeTrainer::create(config, open());
+        QVERIFY(first.value()->step(3).isOk());
+        const QString checkpoint = m_dir.filePath(QStringLiteral("stream_checkpoint"));
+        QVERIFY(first.value()->saveCheckpoint(checkpoint).isOk());
+        first.value().reset();
+        QCOMPARE(SaeTrainer::checkpointConfig(checkpoint).value().seed, config.seed);
+        auto resumed = SaeTrainer::resume(checkpoint, open());
+        QVERIFY2(resumed.isOk(), qPrintable(resumed.status().message()));
+        QVERIFY(resumed.value()->step(100).isOk());
+        const gpu::detail::SaeTrainerState &x = whole.value()->state();
+        const gpu::detail::SaeTrainerState &y = resumed.value()->state();
+        for (size_t i = 0; i < x.parameters().size(); ++i) {
+            QVERIFY2(at::equal(x.parameters()[i], y.parameters()[i]), x.parameterNames[i].c_str());
+        }
+        QCOMPARE(y.sourcePosition, x.sourcePosition);
     }
 
     void budgetStopsEarly()

@@ -367,8 +367,8 @@ void TestSaeIo::shuffleIsAPermutationAndSeeded()
     options.seed = 11;
     options.blockRows = 64;
     options.windowBlocks = 4;
-    gpu::detail::ActivationSource a(gpu::detail::makeTensorReader(rows), options);
-    gpu::detail::ActivationSource b(gpu::detail::makeTensorReader(rows), options);
+    gpu::detail::ShuffledRowSource a(gpu::detail::makeTensorReader(rows), options);
+    gpu::detail::ShuffledRowSource b(gpu::detail::makeTensorReader(rows), options);
     const at::Tensor epoch = a.next(1000).value().reshape({-1});
     // Every row exactly once per epoch, not in file order.
     QVERIFY(at::equal(std::get<0>(epoch.sort()), rows.reshape({-1})));
@@ -379,11 +379,11 @@ void TestSaeIo::shuffleIsAPermutationAndSeeded()
     // The next epoch is a different order; a seek reproduces any position.
     const at::Tensor second = a.next(300).value();
     QVERIFY(!at::equal(second.reshape({-1}), epoch.narrow(0, 0, 300)));
-    gpu::detail::ActivationSource c(gpu::detail::makeTensorReader(rows), options);
-    c.seek(1000);
+    gpu::detail::ShuffledRowSource c(gpu::detail::makeTensorReader(rows), options);
+    QVERIFY(c.seek(1000).isOk());
     QVERIFY(at::equal(c.next(300).value(), second));
     options.seed = 12;
-    gpu::detail::ActivationSource d(gpu::detail::makeTensorReader(rows), options);
+    gpu::detail::ShuffledRowSource d(gpu::detail::makeTensorReader(rows), options);
     QVERIFY(!at::equal(d.next(1000).value().reshape({-1}), epoch));
 }
 
