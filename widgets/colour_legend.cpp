@@ -2,11 +2,13 @@
 
 #include <QPainter>
 
+#include <algorithm>
+
 namespace gyrus::widgets {
 
 namespace {
 
-constexpr int kBarWidth = 160;
+constexpr int kBarWidth = 220;
 constexpr int kBarHeight = 10;
 
 QString number(double value)
@@ -36,7 +38,11 @@ void ColourLegend::setScale(ColourScale scale, double max, const QString &captio
 QSize ColourLegend::sizeHint() const
 {
     const QFontMetrics metrics(font());
-    return {kBarWidth + 2 * metrics.horizontalAdvance(QStringLiteral("−00.0")) + 260,
+    if (m_caption.isEmpty()) {  // compact: a short bar between its two ends
+        return {100 + 2 * metrics.horizontalAdvance(QStringLiteral("−00.0")) + 12,
+                std::max(kBarHeight, metrics.height()) + 6};
+    }
+    return {kBarWidth + 2 * metrics.horizontalAdvance(QStringLiteral("−00.0")) + 200,
             std::max(kBarHeight, metrics.height()) + 6};
 }
 
@@ -44,7 +50,11 @@ QRect ColourLegend::barRect() const
 {
     const QFontMetrics metrics(font());
     const int left = metrics.horizontalAdvance(QStringLiteral("−00.0")) + 6;
-    return {left, (height() - kBarHeight) / 2, kBarWidth, kBarHeight};
+    const int high = metrics.horizontalAdvance(QStringLiteral("+000.0")) + 12;
+    // The bar gives way to the caption in a narrow dock, down to a still readable length.
+    const int caption = m_caption.isEmpty() ? 0 : 180;
+    const int width = std::clamp(this->width() - left - high - caption, 40, kBarWidth);
+    return {left, (height() - kBarHeight) / 2, width, kBarHeight};
 }
 
 void ColourLegend::resizeEvent(QResizeEvent *event)

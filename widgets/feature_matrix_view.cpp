@@ -31,7 +31,7 @@ FeatureMatrixView::FeatureMatrixView(QWidget *parent)
     viewport()->setAttribute(Qt::WA_OpaquePaintEvent);
     const QFontMetrics metrics(font());
     m_rowHeight = metrics.height() + 2;
-    m_header = metrics.height() + 8;
+    m_header = metrics.horizontalAdvance(QStringLiteral("walk…")) + 8;  // upright tokens
 }
 
 const TextActivations *FeatureMatrixView::text() const
@@ -55,6 +55,24 @@ void FeatureMatrixView::setText(const TokenAnalysisPtr &analysis, int index)
         });
     }
     rebuildRows();
+    m_fitPending = true;
+    fitColumns();
+}
+
+void FeatureMatrixView::fitColumns()
+{
+    // A new text starts fitted to the width (a long one at the narrowest columns), once the
+    // view has its real size (it may be set while hidden behind the empty state).
+    const TextActivations *t = text();
+    const int available = viewport()->width() - m_gutter - kPad;
+    if (!m_fitPending || !t || t->tokenCount() == 0 || !isVisible() || available < 40) {
+        return;
+    }
+    m_fitPending = false;
+    m_columnWidth = std::clamp(available / t->tokenCount(), 4, 28);
+    updateScrollBars();
+    horizontalScrollBar()->setValue(0);
+    viewport()->update();
 }
 
 void FeatureMatrixView::setFeatureCount(int count)
@@ -131,6 +149,7 @@ void FeatureMatrixView::setColumnWidth(int pixels)
             (horizontalScrollBar()->value() + (viewport()->width() - m_gutter) / 2.0) /
             m_columnWidth;
     m_columnWidth = pixels;
+    m_fitPending = false;  // the user's zoom wins
     updateScrollBars();
     horizontalScrollBar()->setValue(
             int(centre * m_columnWidth - (viewport()->width() - m_gutter) / 2.0));
@@ -357,26 +376,29 @@ void FeatureMatrixView::paintEvent(QPaintEvent *)
     }
     painter.restore();
 
-    // Column header: the token pieces when there is room for them.
+    // Column header: the token pieces, written upwards, when the columns are wide enough.
     painter.save();
     painter.setClipRect(QRect(m_gutter, 0, cells.width(), m_header));
     painter.setPen(palette.color(QPalette::PlaceholderText));
-    if (m_columnWidth >= 12) {
+    if (m_columnWidth >= metrics.height() - 3) {
         const int first = scrollX / m_columnWidth;
         for (int k = first; k < t->tokenCount(); ++k) {
-            const QRect column(m_gutter + k * m_columnWidth - scrollX, 0, m_columnWidth,
-                               m_header - 2);
-            if (column.left() > cells.right()) {
+            const int left = m_gutter + k * m_columnWidth - scrollX;
+            if (left > cells.right()) {
                 break;
             }
-            painter.drawText(column, Qt::AlignHCenter | Qt::AlignBottom,
-                             metrics.elidedText(t->tokens[size_t(k)].piece.trimmed(),
-                                                Qt::ElideRight, m_columnWidth + 2));
+            const QString piece = t->tokens[size_t(k)].piece.trimmed();
+            painter.save();
+            painter.translate(left + (m_columnWidth + metrics.ascent() - metrics.descent()) / 2,
+                              m_header - 3);
+            painter.rotate(-90);
+            painter.drawText(0, 0, metrics.elidedText(piece, Qt::ElideRight, m_header - 6));
+            painter.restore();
         }
     } else {
-        painter.drawText(QRect(m_gutter, 0, cells.width(), m_header - 2),
+        painter.drawText(QRect(m_gutter, 0, cells.width(), m_header - 3),
                          Qt::AlignLeft | Qt::AlignBottom,
-                         tr("%1 tokens · Ctrl+wheel to zoom").arg(t->tokenCount()));
+                         tr("%1 tokens · zoom in (Ctrl+wheel) to read them").arg(t->tokenCount()));
     }
     painter.restore();
 }
@@ -385,6 +407,7 @@ void FeatureMatrixView::resizeEvent(QResizeEvent *event)
 {
     QAbstractScrollArea::resizeEvent(event);
     updateScrollBars();
+    fitColumns();
 }
 
 void FeatureMatrixView::mousePressEvent(QMouseEvent *event)
@@ -407,6 +430,12 @@ void FeatureMatrixView::mousePressEvent(QMouseEvent *event)
     if (feature >= 0) {
         Q_EMIT featureClicked(feature);
     }
+}
+
+void FeatureMatrixView::showEvent(QShowEvent *event)
+{
+    QAbstractScrollArea::showEvent(event);
+    fitColumns();
 }
 
 void FeatureMatrixView::mouseMoveEvent(QMouseEvent *event)

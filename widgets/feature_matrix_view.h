@@ -86,12 +86,14 @@ protected:
     void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
+    void showEvent(QShowEvent *event) override;
     void contextMenuEvent(QContextMenuEvent *event) override;
     bool viewportEvent(QEvent *event) override;
     void scrollContentsBy(int dx, int dy) override;
 
 private:
     void rebuildRows();
+    void fitColumns();
     void rebuildImage();
     void updateScrollBars();
     int rowOf(int feature) const;
@@ -106,6 +108,7 @@ private:
     int m_selectedFeature = -1;
     int m_highlightedToken = -1;
     int m_columnWidth = 14;
+    bool m_fitPending = false;
     int m_rowHeight = 16;
     int m_gutter = 120;
     int m_header = 20;

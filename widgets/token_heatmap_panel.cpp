@@ -133,17 +133,22 @@ void TokenHeatmapPanel::buildUi()
     m_featureLabel = new QLabel(this);
     m_featureLabel->setForegroundRole(QPalette::PlaceholderText);
     m_featureLabel->setMinimumWidth(60);
-    m_legend = new ColourLegend(this);
     auto *colourRow = new QHBoxLayout;
     colourRow->addWidget(new QLabel(tr("Colour by"), this));
     colourRow->addWidget(m_colourMode);
     colourRow->addWidget(m_index);
     colourRow->addWidget(m_featureLabel, 1);
-    colourRow->addWidget(m_legend, 2);
 
-    // The token strip.
+    // The token strip with its colour scale underneath.
     m_strip = new TokenStripView(this);
     m_strip->setToolTipProvider([this](TokenRef ref) { return toolTipFor(ref); });
+    m_legend = new ColourLegend(this);
+    auto *stripPane = new QWidget(this);
+    auto *stripLayout = new QVBoxLayout(stripPane);
+    stripLayout->setContentsMargins(0, 0, 0, 0);
+    stripLayout->setSpacing(3);
+    stripLayout->addWidget(m_strip, 1);
+    stripLayout->addWidget(m_legend);
 
     // The matrix with its controls and legend.
     m_sortOrder = new QComboBox(this);
@@ -166,7 +171,10 @@ void TokenHeatmapPanel::buildUi()
     m_matrix->setLabelProvider(
             [this](int feature) { return m_hub ? m_hub->annotation(feature).label : QString(); });
     m_matrixLegend = new ColourLegend(this);
-    auto *matrixTitle = new QLabel(tr("<b>Top features × tokens</b>"), this);
+    m_matrixLegend->setToolTip(
+            tr("The matrix's colour scale: 0 to the largest activation among its rows (BOS left "
+               "out)"));
+    auto *matrixTitle = new QLabel(tr("<b>Features × tokens</b>"), this);
     auto *matrixBar = new QHBoxLayout;
     matrixBar->addWidget(matrixTitle);
     matrixBar->addStretch(1);
@@ -213,17 +221,17 @@ void TokenHeatmapPanel::buildUi()
     lower->addWidget(tokenPane);
     lower->setStretchFactor(0, 3);
     lower->setStretchFactor(1, 1);
-    auto *vertical = new QSplitter(Qt::Vertical, this);
-    vertical->addWidget(m_strip);
-    vertical->addWidget(lower);
-    vertical->setStretchFactor(0, 3);
-    vertical->setStretchFactor(1, 2);
-    vertical->setChildrenCollapsible(false);
+    m_splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter->addWidget(stripPane);
+    m_splitter->addWidget(lower);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
+    m_splitter->setChildrenCollapsible(false);
 
     m_empty = new EmptyState(tr("Token heatmap"), QString(), this);
     m_stack = new QStackedWidget(this);
     m_stack->addWidget(m_empty);
-    m_stack->addWidget(vertical);
+    m_stack->addWidget(m_splitter);
 
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
@@ -427,13 +435,53 @@ void TokenHeatmapPanel::showAnalysis(const TokenAnalysisPtr &analysis)
     }
     updateLegend();
     updateEmptyState();
+    fitStripToText();
+    selectPeakToken();
     const int tokens = analysis->totalTokens();
-    setStatus(tr("%1 text(s) · %2 tokens · %3 at %4 · hover a token for its top features; "
-                 "Shift+click a feature to clamp it")
-                      .arg(analysis->texts.size())
-                      .arg(tokens)
-                      .arg(analysis->saeName, analysis->hookName));
+    const QString what =
+            analysis->texts.size() == 1
+                    ? tr("%1 tokens").arg(tokens)
+                    : tr("%1 items · %2 tokens").arg(analysis->texts.size()).arg(tokens);
+    setStatus(tr("%1 · SAE “%2” at %3 · Shift+click a feature to clamp it")
+                      .arg(what, analysis->saeName, analysis->hookName));
     Q_EMIT analysisShown();
+}
+
+void TokenHeatmapPanel::fitStripToText()
+{
+    // A short prompt needs a few lines, not half the dock: give the rest to the matrix.
+    const int total = m_splitter->height();
+    if (total <= 0) {
+        return;
+    }
+    const int lines = m_strip->fontMetrics().height() * 3;
+    const int wanted = m_strip->contentHeight() + 2 * m_strip->frameWidth() +
+                       m_legend->sizeHint().height() + 6;
+    const int strip = std::clamp(wanted, lines, total * 55 / 100);
+    m_splitter->setSizes({strip, total - strip});
+}
+
+void TokenHeatmapPanel::selectPeakToken()
+{
+    // Start on the token where the shown feature peaks, so its features are listed at once.
+    if (!m_analysis || m_analysis->texts.empty() ||
+        m_strip->source() != TokenStripView::Source::Feature) {
+        return;
+    }
+    const TextActivations &text = m_analysis->texts.front();
+    int peak = -1;
+    float best = 0.0f;
+    for (int t = 0; t < text.tokenCount(); ++t) {
+        const float v = m_strip->value(TokenRef{0, t});
+        if (!text.tokens[size_t(t)].bos && v > best) {
+            best = v;
+            peak = t;
+        }
+    }
+    if (peak >= 0) {
+        selectToken(TokenRef{0, peak});
+        m_strip->ensureVisible(TokenRef{0, peak});
+    }
 }
 
 void TokenHeatmapPanel::setHookDimensionMode(bool hookDimension, int dimension)
@@ -583,8 +631,7 @@ void TokenHeatmapPanel::updateLegend()
                                   .arg(featureText(m_hub, index));
     }
     m_legend->setScale(m_strip->colourScale(), m_strip->scaleMaximum(), caption);
-    m_matrixLegend->setScale(ColourScale::Sequential, m_matrix->scaleMaximum(),
-                             tr("activation, one scale for the matrix"));
+    m_matrixLegend->setScale(ColourScale::Sequential, m_matrix->scaleMaximum(), QString());
 }
 
 void TokenHeatmapPanel::updateFeatureLabel()

@@ -13,6 +13,7 @@ class QLabel;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QStackedWidget;
 class QTableView;
 class QTimer;
@@ -99,6 +100,8 @@ private:
     void selectFeature(int feature);
     void clampFeature(int feature, int text);
     void updateLegend();
+    void fitStripToText();
+    void selectPeakToken();
     void updateFeatureLabel();
     void updateEmptyState();
     void setStatus(const QString &text, bool error = false);
@@ -120,6 +123,7 @@ private:
     QLabel *m_featureLabel;
     ColourLegend *m_legend;
     QStackedWidget *m_stack;
+    QSplitter *m_splitter;
     EmptyState *m_empty;
     TokenStripView *m_strip;
     FeatureMatrixView *m_matrix;

@@ -82,6 +82,9 @@ public:
     /// Scrolls so that the token is visible.
     void ensureVisible(TokenRef ref);
 
+    /// The height all rows need (for sizing the view to a short text).
+    int contentHeight() const { return m_contentHeight; }
+
     /// Counters for the performance probe and tests: layouts built, tiles rendered.
     int layoutCount() const { return m_layoutCount; }
 
