@@ -363,6 +363,11 @@ void TokenHeatmapPanel::analyzePromptSet(const PromptSet &set)
     analyze();
 }
 
+void TokenHeatmapPanel::analyzeCurrentPromptSet()
+{
+    analyzePromptSet(m_promptSet);
+}
+
 void TokenHeatmapPanel::analyze()
 {
     if (m_sourceMode->currentIndex() == 0) {

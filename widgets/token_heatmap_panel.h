@@ -52,6 +52,9 @@ public:
     /// Analyses every item of the prompt set (prompt-set mode).
     void analyzePromptSet(const PromptSet &set);
 
+    /// Switches to prompt-set mode and analyses the set the Prompt sets dock has open.
+    void analyzeCurrentPromptSet();
+
     /// Analyses what the controls say (the typed text, or the current prompt set).
     void analyze();
 

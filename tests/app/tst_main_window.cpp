@@ -1,13 +1,17 @@
 #include "app/dock_catalog.h"
 #include "app/main_window.h"
 #include "core/log_model.h"
+#include "core/selection_hub.h"
 #include "tests/support/fake_engine_client.h"
 #include "widgets/model_panel.h"
+#include "widgets/prompt_sets_panel.h"
+#include "widgets/token_heatmap_panel.h"
 
 #include <QDockWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -68,6 +72,34 @@ private Q_SLOTS:
         gyrus::test::FakeEngineClient engine2;
         MainWindow next(&settings, nullptr, &engine2);
         QCOMPARE(next.modelPanel()->recentModels(), QStringList{QStringLiteral("/models/demo")});
+    }
+
+    void tokenHeatmapDockSharesTheWindowsSelectionAndPromptSet()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, nullptr, &engine);
+        gyrus::widgets::TokenHeatmapPanel *heatmap = window.tokenHeatmapPanel();
+        QVERIFY(heatmap);
+        QCOMPARE(window.dock(QStringLiteral("dock.tokenHeatmap"))->widget(), heatmap);
+        QSignalSpy finished(&engine, &gyrus::EngineClient::finished);
+        engine.loadModel(gyrus::ModelSpec{QStringLiteral("/models/demo")});
+        engine.loadSae(gyrus::SaeSpec{QStringLiteral("/saes/demo")});
+        QTRY_COMPARE(finished.count(), 2);
+        QSignalSpy shown(heatmap, &gyrus::widgets::TokenHeatmapPanel::analysisShown);
+        heatmap->analyzeText(QStringLiteral("the court said"));
+        QTRY_COMPARE(shown.count(), 1);
+        // The window's SelectionHub is the heatmap's: a selection anywhere recolours it.
+        window.selection()->selectFeature(7, QStringLiteral("test"));
+        QCOMPARE(heatmap->stripView()->sourceIndex(), 7);
+        // The Prompt sets dock's open set is what "Prompt set" mode analyses.
+        window.promptSetsPanel()->newSet();
+        window.promptSetsPanel()->addItem();
+        QVERIFY(window.promptSetsPanel()->setCell(0, 1, QStringLiteral("a judge ruled")));
+        heatmap->analyzeCurrentPromptSet();
+        QTRY_COMPARE(shown.count(), 2);
+        QCOMPARE(heatmap->analysis()->texts.front().text, QStringLiteral("a judge ruled"));
     }
 
     void toggleActionHidesAndShowsDock()

@@ -5,9 +5,11 @@
 #include "core/token_feature_model.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
+#include "tests/support/test_paths.h"
 #include "widgets/activation_colour_map.h"
 #include "widgets/colour_legend.h"
 #include "widgets/feature_matrix_view.h"
+#include "widgets/prompt_sets_panel.h"
 #include "widgets/token_heatmap_panel.h"
 #include "widgets/token_strip_view.h"
 
@@ -347,6 +349,55 @@ private Q_SLOTS:
         QTest::mouseClick(strip->viewport(), Qt::LeftButton, Qt::NoModifier,
                           strip->tokenRect(TokenRef{2, 4}).center());
         QCOMPARE(m_panel->currentText(), 2);
+    }
+
+    void followsThePromptSetsDock()
+    {
+        load(true, true);
+        widgets::PromptSetsPanel sets;
+        TokenHeatmapPanel panel(m_engine.get(), m_hub.get(), &sets);
+        panel.resize(1000, 700);
+        panel.show();
+        const QString path = test::sourcePath(
+                QStringLiteral("datasets/prompt-sets/demo/demo-tense-number.json"));
+        QVERIFY2(sets.openFile(path).isOk(), qPrintable(path));
+        const PromptSet open = sets.promptSet();
+        QVERIFY(open.items.size() > 1);
+        QSignalSpy shown(&panel, &TokenHeatmapPanel::analysisShown);
+        panel.analyzeCurrentPromptSet();
+        QTRY_COMPARE(shown.count(), 1);
+        QCOMPARE(int(panel.analysis()->texts.size()), open.items.size());
+        for (int i = 0; i < open.items.size(); ++i) {
+            QCOMPARE(panel.analysis()->texts[size_t(i)].text, open.items.at(i).text);
+        }
+        // An edit in the Prompt sets dock re-analyses the set (debounced).
+        sets.removeItems({0});
+        QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 2, 5000);
+        QCOMPARE(int(panel.analysis()->texts.size()), open.items.size() - 1);
+        QCOMPARE(panel.analysis()->texts.front().text, open.items.at(1).text);
+    }
+
+    void hoverNeitherReLaysOutNorRepaintsTiles()
+    {
+        load(true, true);
+        analyse(kText);
+        TokenStripView *strip = m_panel->stripView();
+        QApplication::processEvents();
+        const int layouts = strip->layoutCount();
+        const int tiles = strip->tileRenderCount();
+        for (int t = 1; t <= words().size(); ++t) {
+            const QRect rect = strip->tokenRect(TokenRef{0, t});
+            QTest::mouseMove(strip->viewport(), rect.center());
+            QApplication::processEvents();
+            QCOMPARE(strip->hoveredToken(), (TokenRef{0, t}));
+        }
+        QCOMPARE(strip->layoutCount(), layouts);
+        QCOMPARE(strip->tileRenderCount(), tiles);
+        // A new colouring re-renders tiles (and only that: the layout stays).
+        m_hub->selectFeature(FakeEngineClient::fakeActivations(words().at(0), kDSae).back().feature,
+                             QStringLiteral("inspector"));
+        strip->viewport()->repaint();
+        QCOMPARE(strip->layoutCount(), layouts);
     }
 
     void hookDimensionModeUsesTheRawVector()
