@@ -401,6 +401,10 @@ void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowL
     }
     TokenAnalysisRequest request;
     request.texts = texts;
+    // Raw hook vectors (d_model floats per token) only when they are shown: for a large model
+    // and a 200-item set they would be most of the result.
+    request.hookVectors = m_colourMode->currentIndex() == 1;
+    m_pendingTexts = texts;
     m_pendingLabels = rowLabels;
     m_pending = m_engine->analyzeText(request);
     m_analyzeButton->setEnabled(false);
@@ -409,7 +413,12 @@ void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowL
 
 void TokenHeatmapPanel::showAnalysis(const TokenAnalysisPtr &analysis)
 {
+    // The same texts again (hook vectors fetched): keep the user's place.
+    const bool sameTexts = m_analysis && m_pendingTexts == m_analysedTexts;
+    const TokenRef previous = sameTexts ? m_strip->selectedToken() : TokenRef{};
     m_analysis = analysis;
+    m_analysedTexts = m_pendingTexts;
+    m_analysedLabels = m_pendingLabels;
     m_currentText = 0;
     m_strip->setAnalysis(analysis, m_pendingLabels);
     m_index->blockSignals(true);
@@ -441,7 +450,11 @@ void TokenHeatmapPanel::showAnalysis(const TokenAnalysisPtr &analysis)
     updateLegend();
     updateEmptyState();
     fitStripToText();
-    selectPeakToken();
+    if (previous.isValid()) {
+        selectToken(previous);
+    } else {
+        selectPeakToken();
+    }
     const int tokens = analysis->totalTokens();
     const QString what =
             analysis->texts.size() == 1
@@ -495,6 +508,10 @@ void TokenHeatmapPanel::setHookDimensionMode(bool hookDimension, int dimension)
     m_colourMode->setCurrentIndex(hookDimension ? 1 : 0);
     m_colourMode->blockSignals(false);
     m_index->blockSignals(true);
+    if (hookDimension && m_analysis && !m_analysis->texts.empty() &&
+        m_analysis->texts.front().hook.empty()) {
+        submit(m_analysedTexts, m_analysedLabels);  // the same texts, now with hook vectors
+    }
     if (hookDimension) {
         m_index->setPrefix(tr("dim "));
         m_index->setRange(0, std::max(0, (m_analysis ? m_analysis->dModel : 1) - 1));

@@ -114,7 +114,10 @@ private:
     QPointer<PromptSetsPanel> m_promptSets;
     PromptSet m_promptSet;
     RequestId m_pending = 0;
+    QStringList m_pendingTexts;
     QStringList m_pendingLabels;
+    QStringList m_analysedTexts;  // what m_analysis is of, to re-ask with hook vectors
+    QStringList m_analysedLabels;
     TokenAnalysisPtr m_analysis;
     int m_currentText = 0;
 

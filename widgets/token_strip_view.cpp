@@ -194,6 +194,8 @@ void TokenStripView::relayout()
     const int left = m_gutter + kMargin;
     const int right = std::max(left + 40, width - kMargin);
     QHash<QString, int> advance;  // pieces repeat a lot: measure each once
+    QHash<QString, int> glyphIndex;
+    m_glyphs.clear();
     m_cells.reserve(size_t(m_analysis->totalTokens()));
     int y = kMargin;
     for (size_t t = 0; t < m_analysis->texts.size(); ++t) {
@@ -214,6 +216,16 @@ void TokenStripView::relayout()
             if (known.value() + 2 * kPadX > w) {
                 cell.label = metrics.elidedText(cell.label, Qt::ElideRight, w - 2 * kPadX);
             }
+            auto glyphs = glyphIndex.find(cell.label);
+            if (glyphs == glyphIndex.end()) {
+                QStaticText laidOut(cell.label);
+                laidOut.setTextFormat(Qt::PlainText);
+                laidOut.setPerformanceHint(QStaticText::AggressiveCaching);
+                laidOut.prepare(QTransform(), font());
+                glyphs = glyphIndex.insert(cell.label, int(m_glyphs.size()));
+                m_glyphs.push_back(std::move(laidOut));
+            }
+            cell.glyphs = glyphs.value();
             if (x + w > right && x > left) {
                 line.endCell = int(m_cells.size());
                 m_lines.push_back(line);
@@ -262,6 +274,11 @@ void TokenStripView::recolour()
             m_colours[i] = activationColour(scale, m_values[i], m_max);
         }
     }
+    m_textColours.assign(m_cells.size(), 0);
+    for (size_t i = 0; i < m_cells.size(); ++i) {
+        const QColor on = textColourOn(m_colours[i]);
+        m_textColours[i] = on.isValid() ? on.rgba() : 0;
+    }
     invalidateTiles();
 }
 
@@ -297,7 +314,6 @@ void TokenStripView::renderTile(int index, QImage *image) const
     boundary.setAlphaF(0.16);
     QColor bosText = palette.color(QPalette::PlaceholderText);
     const QFontMetrics metrics(font());
-    const int ascent = metrics.ascent();
     // Lines overlapping the tile (lines are sorted by top).
     const auto first = std::lower_bound(m_lines.begin(), m_lines.end(), top,
                                         [](const Line &l, int y) { return l.bottom <= y; });
@@ -312,11 +328,14 @@ void TokenStripView::renderTile(int index, QImage *image) const
                 painter.setPen(boundary);
                 painter.drawRect(cell.rect.adjusted(0, 0, -1, -1));
             }
-            const QColor onColour = textColourOn(bos ? 0 : colour);
-            painter.setPen(bos ? bosText : onColour.isValid() ? onColour : text);
-            // Labels were elided to their cell at layout time: draw at the baseline, no layout.
-            painter.drawText(QPoint(cell.rect.left() + kPadX, cell.rect.top() + kPadY + ascent),
-                             cell.label);
+            const QRgb on = bos ? 0 : m_textColours[size_t(c)];
+            const QColor pen = bos ? bosText : on != 0 ? QColor::fromRgba(on) : text;
+            if (painter.pen().color() != pen) {
+                painter.setPen(pen);
+            }
+            // Labels were elided and laid out once per layout: no text shaping here.
+            painter.drawStaticText(QPoint(cell.rect.left() + kPadX, cell.rect.top() + kPadY),
+                                   m_glyphs[size_t(cell.glyphs)]);
         }
         // The row label of a prompt set's item, beside its first line.
         if (m_gutter > 0 && line->firstCell < line->endCell) {

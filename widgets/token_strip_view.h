@@ -6,6 +6,7 @@
 #include <QAbstractScrollArea>
 #include <QHash>
 #include <QImage>
+#include <QStaticText>
 
 #include <functional>
 #include <vector>
@@ -114,7 +115,8 @@ private:
         QRect rect;  // content coordinates
         int text = 0;
         int token = 0;
-        QString label;  // what the cell shows (whitespace made visible)
+        QString label;   // what the cell shows (whitespace made visible)
+        int glyphs = 0;  // index of its laid-out text in m_glyphs
     };
 
     struct Line
@@ -140,8 +142,10 @@ private:
     Source m_source = Source::Feature;
     int m_index = -1;
     double m_max = 0.0;
-    std::vector<float> m_values;  // per cell
-    std::vector<QRgb> m_colours;  // per cell
+    std::vector<float> m_values;        // per cell
+    std::vector<QRgb> m_colours;        // per cell
+    std::vector<QRgb> m_textColours;    // per cell; 0: the palette's text colour
+    std::vector<QStaticText> m_glyphs;  // one laid-out text per distinct label (pieces repeat)
     std::vector<Cell> m_cells;
     std::vector<Line> m_lines;
     std::vector<int> m_textFirstCell;  // per text

@@ -404,8 +404,16 @@ private Q_SLOTS:
     {
         load(true, true);
         analyse(kText);
+        // Hook vectors are fetched only when asked for: switching asks for them.
+        QVERIFY(m_panel->analysis()->texts.front().hook.empty());
+        const TokenRef selected{0, 3};
+        m_panel->selectToken(selected);
+        QSignalSpy shown(m_panel.get(), &TokenHeatmapPanel::analysisShown);
         m_panel->setHookDimensionMode(true, 5);
+        QTRY_COMPARE(shown.count(), 1);
+        QVERIFY(!m_panel->analysis()->texts.front().hook.empty());
         TokenStripView *strip = m_panel->stripView();
+        QCOMPARE(strip->selectedToken(), selected);  // the user's place is kept
         QCOMPARE(strip->source(), TokenStripView::Source::HookDimension);
         const TextActivations &text = m_panel->analysis()->texts.front();
         const float expected = text.hook[size_t(2) * 256 + 5];
