@@ -4,6 +4,7 @@
 #include "core/job_runner.h"
 #include "core/sae_training_types.h"
 #include "core/status.h"
+#include "core/steering_types.h"
 #include "core/token_analysis_types.h"
 
 #include <QObject>
@@ -52,6 +53,26 @@ public:
     /// not the model's, or for an empty text (the message names the item).
     virtual RequestId analyzeText(const TokenAnalysisRequest &request) = 0;
 
+    /// Steering (torch_engine_steering.cpp): the baseline (no clamp) then the steered (the clamp
+    /// set spliced in at the SAE's hook) continuation of request.prompt with the same sampling
+    /// settings and seed, each token streamed by steeringToken() with its stream, then
+    /// steeringFinished() with both texts. Tagged "steer" (latest-wins).
+    virtual RequestId steer(const SteeringRequest &request) = 0;
+
+    /// The next-token distribution after request.prompt without and with the clamp set:
+    /// nextTokenShift(). Tagged "steer-next-token".
+    virtual RequestId compareNextToken(const NextTokenRequest &request) = 0;
+
+    /// For each value of request.values, the swept feature's clamp at that value (the rest of
+    /// the set unchanged): log p(target) after the prompt and KL to the unclamped distribution.
+    /// A sliced job (progress, cancel): strengthSweepPoint() per value, then
+    /// strengthSweepFinished(). Tagged "steer-sweep".
+    virtual RequestId sweepStrength(const StrengthSweepRequest &request) = 0;
+
+    /// Minimum, maximum and last-token activation of features on a prompt (BOS excluded):
+    /// featureRangesReady(). Tagged "steer-ranges".
+    virtual RequestId featureRanges(const FeatureRangeRequest &request) = 0;
+
     // --- contrasts, RSA, method comparison (issue 9) ---
 
     // --- workspaces, checkpoints (issue 7) ---
@@ -78,6 +99,13 @@ Q_SIGNALS:
 
     // --- issue 8 signals ---
     void tokenAnalysisReady(gyrus::RequestId id, const gyrus::TokenAnalysisPtr &analysis);
+
+    void steeringToken(gyrus::RequestId id, gyrus::SteeringStream stream, const QString &text);
+    void steeringFinished(gyrus::RequestId id, const gyrus::SteeringOutcome &outcome);
+    void nextTokenShift(gyrus::RequestId id, const gyrus::NextTokenShift &shift);
+    void strengthSweepPoint(gyrus::RequestId id, const gyrus::StrengthSweepPoint &point);
+    void strengthSweepFinished(gyrus::RequestId id, const gyrus::StrengthSweepResult &result);
+    void featureRangesReady(gyrus::RequestId id, const gyrus::FeatureRanges &ranges);
 
     // --- issue 9 signals ---
 

@@ -28,11 +28,17 @@ public:
     void cancel(RequestId id) override;
     void cancelAll() override;
     gyrus::ModelInfo currentModel() const override;  // not gpu::ModelInfo (language_model.h)
-    SaeInfo currentSae() const override;
+    gyrus::SaeInfo currentSae() const override;
     RequestId loadSae(const SaeSpec &spec) override;
 
     // --- issue 8 (token heatmap, feature inspector, steering): torch_engine_features.cpp ---
     RequestId analyzeText(const TokenAnalysisRequest &request) override;  // torch_engine_heatmap
+
+    // Steering: torch_engine_steering.cpp.
+    RequestId steer(const SteeringRequest &request) override;
+    RequestId compareNextToken(const NextTokenRequest &request) override;
+    RequestId sweepStrength(const StrengthSweepRequest &request) override;
+    RequestId featureRanges(const FeatureRangeRequest &request) override;
 
     // --- issue 9 (contrasts, RSA): torch_engine_analysis.cpp ---
 
@@ -44,8 +50,8 @@ public:
 private:
     std::shared_ptr<EngineState> m_state;  // engine-thread state (model, SAE, caches)
     JobRunner m_runner;
-    ModelInfo m_current;   // GUI thread copy of the loaded model's card
-    SaeInfo m_currentSae;  // GUI thread copy of the loaded SAE's card
+    gyrus::ModelInfo m_current;   // GUI thread copy of the loaded model's card
+    gyrus::SaeInfo m_currentSae;  // GUI thread copy of the loaded SAE's card
     QMutex m_pauseMutex;
     QSet<RequestId> m_pauseRequested;  // trainings asked to pause rather than stop
 };

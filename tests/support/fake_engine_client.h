@@ -47,6 +47,17 @@ public:
     /// The fake's activations of one word (what analyzeText reports for it).
     static std::vector<FeatureValue> fakeActivations(const QString &word, int dSae);
 
+    // Steering (fake_engine_client_steering.cpp): steer() streams generatedTokens() as the
+    // baseline and the same tokens upper-cased as the steered text; compareNextToken() reports
+    // tokens "a", "b" with KL = 0.1 × enabled clamps; sweepStrength() reports log p = −value²
+    // and KL = value² per value, one per slice; featureRanges() reports [0, feature / 100].
+    RequestId steer(const SteeringRequest &request) override;
+    RequestId compareNextToken(const NextTokenRequest &request) override;
+    RequestId sweepStrength(const StrengthSweepRequest &request) override;
+    RequestId featureRanges(const FeatureRangeRequest &request) override;
+
+    SteeringRequest lastSteeringRequest() const;
+
     // --- issue 9 fakes (fake_engine_client_analysis.cpp) ---
 
     // --- issue 7 fakes ---
@@ -77,8 +88,9 @@ private:
     int m_sliceMs = 2;
     int m_loadSlices = 5;
     int m_trainSteps = 20;
-    SaeTrainRequest m_lastTrain;  // guarded by m_logMutex
-    QSet<RequestId> m_pauses;     // guarded by m_logMutex
+    SaeTrainRequest m_lastTrain;     // guarded by m_logMutex
+    SteeringRequest m_lastSteering;  // guarded by m_logMutex
+    QSet<RequestId> m_pauses;        // guarded by m_logMutex
     mutable QMutex m_logMutex;
     QStringList m_log;
 };
