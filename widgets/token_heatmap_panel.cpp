@@ -174,9 +174,9 @@ void TokenHeatmapPanel::buildUi()
     m_matrixLegend->setToolTip(
             tr("The matrix's colour scale: 0 to the largest activation among its rows (BOS left "
                "out)"));
-    auto *matrixTitle = new QLabel(tr("<b>Features × tokens</b>"), this);
+    m_matrixTitle = new QLabel(tr("<b>Features × tokens</b>"), this);
     auto *matrixBar = new QHBoxLayout;
-    matrixBar->addWidget(matrixTitle);
+    matrixBar->addWidget(m_matrixTitle);
     matrixBar->addStretch(1);
     matrixBar->addWidget(m_rowCount);
     matrixBar->addWidget(m_sortOrder);
@@ -254,6 +254,7 @@ void TokenHeatmapPanel::connectSignals()
     connect(m_analyzeButton, &QPushButton::clicked, this, &TokenHeatmapPanel::analyze);
     connect(m_sourceMode, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int mode) {
         m_textEdit->setEnabled(mode == 0);
+        updatePlaceholder();
         if (mode == 1) {
             analyze();
         }
@@ -310,6 +311,7 @@ void TokenHeatmapPanel::connectSignals()
         connect(m_promptSets, &PromptSetsPanel::promptSetChanged, this,
                 [this](const PromptSet &set) {
                     m_promptSet = set;
+                    updatePlaceholder();
                     m_promptSetDebounce->start();
                 });
     }
@@ -349,6 +351,7 @@ void TokenHeatmapPanel::analyzeText(const QString &text)
     m_sourceMode->setCurrentIndex(0);
     m_sourceMode->blockSignals(false);
     m_textEdit->setEnabled(true);
+    updatePlaceholder();
     m_textEdit->setPlainText(text);
     submit({text}, {});
 }
@@ -360,6 +363,7 @@ void TokenHeatmapPanel::analyzePromptSet(const PromptSet &set)
     m_sourceMode->setCurrentIndex(1);
     m_sourceMode->blockSignals(false);
     m_textEdit->setEnabled(false);
+    updatePlaceholder();
     analyze();
 }
 
@@ -427,6 +431,7 @@ void TokenHeatmapPanel::showAnalysis(const TokenAnalysisPtr &analysis)
                                    1));
     m_index->blockSignals(false);
     m_matrix->setText(analysis, 0);
+    updateMatrixTitle();
     m_tokenFeatures->setFeatures({});
     m_tokenTitle->setText(tr("<b>Selected token</b> — click a token"));
     if (m_colourMode->currentIndex() == 1) {
@@ -479,6 +484,28 @@ void TokenHeatmapPanel::fitStripToText()
     m_splitter->setSizes({strip, total - strip});
 }
 
+void TokenHeatmapPanel::updatePlaceholder()
+{
+    if (m_sourceMode->currentIndex() == 0) {
+        m_textEdit->setPlaceholderText(tr("Type a prompt, then Analyse (Ctrl+Enter)"));
+        return;
+    }
+    m_textEdit->setPlaceholderText(
+            m_promptSet.items.isEmpty() ? tr("No prompt set open: open one in the Prompt sets dock")
+                                        : tr("The %1 items of %2, one per row")
+                                                  .arg(m_promptSet.items.size())
+                                                  .arg(m_promptSet.displayName()));
+}
+
+void TokenHeatmapPanel::updateMatrixTitle()
+{
+    // With a prompt set, say which item the matrix shows.
+    const QString item = m_analysedLabels.value(m_currentText);
+    m_matrixTitle->setText(m_analysis && m_analysis->texts.size() > 1 && !item.isEmpty()
+                                   ? tr("<b>Features × tokens</b> · %1").arg(item.toHtmlEscaped())
+                                   : tr("<b>Features × tokens</b>"));
+}
+
 void TokenHeatmapPanel::selectPeakToken()
 {
     // Start on the token where the shown feature peaks, so its features are listed at once.
@@ -486,19 +513,21 @@ void TokenHeatmapPanel::selectPeakToken()
         m_strip->source() != TokenStripView::Source::Feature) {
         return;
     }
-    const TextActivations &text = m_analysis->texts.front();
-    int peak = -1;
+    TokenRef peak;
     float best = 0.0f;
-    for (int t = 0; t < text.tokenCount(); ++t) {
-        const float v = m_strip->value(TokenRef{0, t});
-        if (!text.tokens[size_t(t)].bos && v > best) {
-            best = v;
-            peak = t;
+    for (int i = 0; i < int(m_analysis->texts.size()); ++i) {
+        const TextActivations &text = m_analysis->texts[size_t(i)];
+        for (int t = 0; t < text.tokenCount(); ++t) {
+            const float v = m_strip->value(TokenRef{i, t});
+            if (!text.tokens[size_t(t)].bos && v > best) {
+                best = v;
+                peak = TokenRef{i, t};
+            }
         }
     }
-    if (peak >= 0) {
-        selectToken(TokenRef{0, peak});
-        m_strip->ensureVisible(TokenRef{0, peak});
+    if (peak.isValid()) {
+        selectToken(peak);
+        m_strip->ensureVisible(peak);
     }
 }
 
@@ -575,6 +604,7 @@ void TokenHeatmapPanel::selectToken(TokenRef ref)
         m_currentText = ref.text;
         m_matrix->setText(m_analysis, ref.text);
     }
+    updateMatrixTitle();
     m_matrix->setHighlightedToken(ref.token);
     m_tokenFeatures->setFeatures(text.topFeatures(ref.token, kTableRows));
     const AnalyzedToken &token = text.tokens[size_t(ref.token)];
@@ -648,9 +678,12 @@ void TokenHeatmapPanel::updateLegend()
     const int index = m_strip->sourceIndex();
     QString caption;
     if (index >= 0 && m_analysis) {
-        caption = hook ? tr("hook dim %1 at %2").arg(index).arg(m_analysis->hookName)
-                       : tr("%1 activation (max over the text, BOS left out)")
-                                  .arg(featureText(m_hub, index));
+        const QString over = m_analysis->texts.size() > 1 ? tr("all rows") : tr("the text");
+        caption = hook ? tr("hook dim %1 at %2 (±max over %3)")
+                                  .arg(index)
+                                  .arg(m_analysis->hookName, over)
+                       : tr("%1 activation (max over %2, BOS left out)")
+                                  .arg(featureText(m_hub, index), over);
     }
     m_legend->setScale(m_strip->colourScale(), m_strip->scaleMaximum(), caption);
     m_matrixLegend->setScale(ColourScale::Sequential, m_matrix->scaleMaximum(), QString());

@@ -104,6 +104,8 @@ private:
     void clampFeature(int feature, int text);
     void updateLegend();
     void fitStripToText();
+    void updateMatrixTitle();
+    void updatePlaceholder();
     void selectPeakToken();
     void updateFeatureLabel();
     void updateEmptyState();
@@ -134,6 +136,7 @@ private:
     TokenStripView *m_strip;
     FeatureMatrixView *m_matrix;
     ColourLegend *m_matrixLegend;
+    QLabel *m_matrixTitle;
     QComboBox *m_sortOrder;
     QSpinBox *m_rowCount;
     QLabel *m_tokenTitle;
