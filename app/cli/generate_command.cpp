@@ -1,8 +1,12 @@
-// gyrus-cli generate: a continuation of a prompt, streamed to stdout as it is produced.
+// gyrus-cli generate: a continuation of a prompt, streamed to stdout as it is produced, optionally
+// steered by SAE feature clamps (the same code path as the steering dock's steered column).
 
+#include "app/cli/clamp_options.h"
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
+#include "gpu/sae/sae_io.h"
+#include "gpu/sae/steering.h"
 
 #include <cmath>
 
@@ -32,8 +36,11 @@ int runGenerate(const QStringList &arguments)
     parser.setApplicationDescription(
             QStringLiteral("Continue a prompt with a KV-cached decoder: greedy by default, or "
                            "seeded sampling with --temperature/--top-k/--top-p. The continuation "
-                           "is printed as it is produced."));
+                           "is printed as it is produced. With --sae and --clamp/--scale/--steer "
+                           "(or --clamp-set) the SAE's features are edited at its hook, with "
+                           "the reconstruction error kept, exactly as the steering dock does."));
     const ModelOptions modelOptions(parser);
+    const ClampOptions clampOptions(parser);
     const QCommandLineOption promptOption(
             QStringLiteral("prompt"), QStringLiteral("The prompt text."), QStringLiteral("TEXT"));
     const QCommandLineOption maxOption(QStringLiteral("max-new-tokens"),
@@ -86,17 +93,35 @@ int runGenerate(const QStringList &arguments)
         return fail(name, QStringLiteral("--seed must be a non-negative integer, got '%1'")
                                   .arg(parser.value(seedOption)));
     }
+    Result<ClampSet> clamps = clampOptions.clampSet(parser);
+    if (!clamps) {
+        return failWith(name, clamps.status());
+    }
+    const QString saeDirectory = clampOptions.saeDirectory(parser);
+    if (!clamps->isEmpty() && saeDirectory.isEmpty()) {
+        return fail(name,
+                    QStringLiteral("--clamp, --scale, --steer and --clamp-set need --sae DIR"));
+    }
     auto model = modelOptions.load(parser, directory);
     if (!model) {
         return failWith(name, model.status());
     }
+    std::shared_ptr<const gpu::detail::SaeModule> sae;
+    if (!saeDirectory.isEmpty()) {
+        auto loaded = gpu::loadSae(saeDirectory, model.value()->info().device);
+        if (!loaded) {
+            return failWith(name, loaded.status());
+        }
+        sae = loaded.value();
+    }
     QString streamed;
-    auto result = model.value()->generate(parser.value(promptOption), options,
-                                          [&](const gpu::GeneratedToken &token) {
-                                              printText(token.text);
-                                              streamed += token.text;
-                                              return true;
-                                          });
+    auto result =
+            gpu::generateClamped(*model.value(), sae, clamps.value(), parser.value(promptOption),
+                                 options, [&](const gpu::GeneratedToken &token) {
+                                     printText(token.text);
+                                     streamed += token.text;
+                                     return true;
+                                 });
     if (!result) {
         return failWith(name, result.status());
     }
