@@ -12,6 +12,7 @@
 #include "gpu/runtime_info.h"
 #include "widgets/model_panel.h"
 #include "widgets/sae_picker.h"
+#include "widgets/steering_panel.h"
 #include "widgets/token_heatmap_panel.h"
 
 #include <QApplication>
@@ -96,8 +97,13 @@ int main(int argc, char *argv[])
             QStringLiteral("select-feature"),
             QStringLiteral("Select this SAE feature at start-up (every dock shows it)."),
             QStringLiteral("N"));
+    const QCommandLineOption steeringExample(
+            QStringLiteral("steering-example"),
+            QStringLiteral("Once the demo SAE is loaded, run the Steering dock's example (clamp "
+                           "the feature most active on its prompt); with --screenshot, shoot "
+                           "when it is done."));
     parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
-                       heatmapText, selectFeature});
+                       heatmapText, selectFeature, steeringExample});
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -170,6 +176,17 @@ int main(int argc, char *argv[])
                                            heatmap->analyzeText(text);
                                        });
     }
+    gyrus::widgets::SteeringPanel *steering = window.steeringPanel();
+    const bool steerAtStart = parser.isSet(steeringExample) && steering;
+    if (steerAtStart) {
+        // Once, after the first SAE is loaded (the model is loaded before it).
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = QObject::connect(&engine, &gyrus::EngineClient::saeLoaded, steering,
+                                       [steering, connection] {
+                                           QObject::disconnect(*connection);
+                                           steering->runExample();
+                                       });
+    }
     if (parser.isSet(screenshot) && analyseAtStart) {
         // Shoot the heatmap itself, not the moment the SAE finished loading.
         auto shot = std::make_shared<bool>(false);
@@ -182,6 +199,16 @@ int main(int argc, char *argv[])
         QObject::connect(heatmap, &gyrus::widgets::TokenHeatmapPanel::analysisShown, &window,
                          shootOnce);
         QTimer::singleShot(120000, &window, shootOnce);  // never hang on a failed analysis
+    } else if (parser.isSet(screenshot) && steerAtStart) {
+        // Shoot the finished run (both columns, the diff, the next-token table and the sweep).
+        auto shot = std::make_shared<bool>(false);
+        QObject::connect(steering, &gyrus::widgets::SteeringPanel::runFinished, &window,
+                         [&window, shot, path = parser.value(screenshot)] {
+                             if (!*shot) {
+                                 *shot = true;
+                                 gyrus::app::scheduleScreenshotAndQuit(&window, path, 800);
+                             }
+                         });
     } else if (parser.isSet(screenshot)) {
         if (modelDir.isEmpty()) {
             gyrus::app::scheduleScreenshotAndQuit(&window, parser.value(screenshot));

@@ -12,6 +12,7 @@
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/sae_training_panel.h"
+#include "widgets/steering_panel.h"
 #include "widgets/token_heatmap_panel.h"
 
 #include <QAction>
@@ -134,6 +135,9 @@ void MainWindow::createDocks(LogModel *logModel)
             m_tokenHeatmapPanel = new widgets::TokenHeatmapPanel(m_engine, m_selection,
                                                                  m_promptSetsPanel, dockWidget);
             content = m_tokenHeatmapPanel;
+        } else if (spec.objectName == QLatin1String("dock.steering") && m_engine) {
+            m_steeringPanel = new widgets::SteeringPanel(m_engine, m_selection, dockWidget);
+            content = m_steeringPanel;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;

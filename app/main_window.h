@@ -18,6 +18,7 @@ class ModelPanel;
 class PromptSetsPanel;
 class SaeTrainingPanel;
 class TokenHeatmapPanel;
+class SteeringPanel;
 }  // namespace gyrus::widgets
 
 namespace gyrus::app {
@@ -63,6 +64,9 @@ public:
     /// The Token heatmap dock's panel (null without an engine).
     widgets::TokenHeatmapPanel *tokenHeatmapPanel() const { return m_tokenHeatmapPanel; }
 
+    /// The Steering dock's panel (null without an engine).
+    widgets::SteeringPanel *steeringPanel() const { return m_steeringPanel; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
@@ -83,6 +87,7 @@ private:
     widgets::PromptSetsPanel *m_promptSetsPanel = nullptr;
     widgets::SaeTrainingPanel *m_saeTrainingPanel = nullptr;
     widgets::TokenHeatmapPanel *m_tokenHeatmapPanel = nullptr;
+    widgets::SteeringPanel *m_steeringPanel = nullptr;
     bool m_defaultSizesPending = false;
 };
 

@@ -1,0 +1,732 @@
+#include "widgets/steering_panel.h"
+
+#include "core/clamp_set_model.h"
+#include "core/next_token_shift_model.h"
+#include "core/selection_hub.h"
+#include "widgets/clamp_value_editor.h"
+#include "widgets/strength_sweep_plot.h"
+#include "widgets/text_diff_view.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace gyrus::widgets {
+
+namespace {
+
+const QString kDefaultPrompt = QStringLiteral("The jury said that the city");
+
+QLabel *heading(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setBold(true);
+    label->setFont(font);
+    return label;
+}
+
+QPlainTextEdit *readOnlyText(QWidget *parent)
+{
+    auto *edit = new QPlainTextEdit(parent);
+    edit->setReadOnly(true);
+    edit->setMinimumHeight(36);
+    return edit;
+}
+
+}  // namespace
+
+SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_clamps(new ClampSetModel(hub, this))
+    , m_nextTokens(new NextTokenShiftModel(this))
+    , m_status(new QLabel(this))
+    , m_rangeTimer(new QTimer(this))
+{
+    // Top: what to clamp and what to run it on; bottom: what it did. The user can move the line.
+    auto *setup = new QWidget(this);
+    auto *setupLayout = new QVBoxLayout(setup);
+    setupLayout->setContentsMargins(0, 0, 0, 0);
+    setupLayout->addWidget(makeClampSection(), 1);
+    setupLayout->addWidget(makeRunSection());
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(setup);
+    splitter->addWidget(makeResults());
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    splitter->setChildrenCollapsible(false);
+    m_status->setWordWrap(true);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_status);
+
+    m_rangeTimer->setSingleShot(true);
+    m_rangeTimer->setInterval(300);
+    connect(m_rangeTimer, &QTimer::timeout, this, &SteeringPanel::requestRanges);
+    connect(m_hub, &SelectionHub::featureSelected, this, [this](int, const QString &) {
+        updateEnabled();
+        m_rangeTimer->start();
+    });
+    connect(m_hub, &SelectionHub::clampSetChanged, this, [this](const ClampSet &) {
+        showCurrentClamp();
+        updateEnabled();
+        m_rangeTimer->start();
+    });
+    connect(m_engine, &EngineClient::saeLoaded, this, [this] { m_rangeTimer->start(); });
+    connect(m_engine, &EngineClient::steeringToken, this,
+            [this](RequestId id, SteeringStream stream, const QString &text) {
+                if (id != m_steerRequest) {
+                    return;
+                }
+                QPlainTextEdit *edit = stream == SteeringStream::Baseline ? m_baseline : m_steered;
+                edit->moveCursor(QTextCursor::End);
+                edit->insertPlainText(text);
+            });
+    connect(m_engine, &EngineClient::steeringFinished, this,
+            [this](RequestId id, const SteeringOutcome &outcome) {
+                if (id != m_steerRequest) {
+                    return;
+                }
+                m_baseline->setPlainText(outcome.baselineText);
+                m_steered->setPlainText(outcome.steeredText);
+                m_diff->setTexts(outcome.baselineText, outcome.steeredText);
+                m_diffCaption->setText(outcome.baselineText == outcome.steeredText
+                                               ? tr("Difference: none, the texts are identical")
+                                               : tr("Difference: %1 words added, %2 removed")
+                                                         .arg(m_diff->addedWords())
+                                                         .arg(m_diff->removedWords()));
+            });
+    connect(m_engine, &EngineClient::nextTokenShift, this,
+            [this](RequestId id, const NextTokenShift &shift) {
+                if (id != m_nextRequest) {
+                    return;
+                }
+                m_nextTokens->setShift(shift);
+                m_lastKl = shift.kl;
+                m_klLabel->setText(tr("KL(baseline ‖ steered) = %1 nats over the next token "
+                                      "after %2 prompt tokens")
+                                           .arg(shift.kl, 0, 'g', 4)
+                                           .arg(shift.promptTokens));
+            });
+    connect(m_engine, &EngineClient::strengthSweepPoint, this,
+            [this](RequestId id, const StrengthSweepPoint &point) {
+                if (id == m_sweepRequest) {
+                    m_sweepPlot->addPoint(point);
+                }
+            });
+    connect(m_engine, &EngineClient::strengthSweepFinished, this,
+            [this](RequestId id, const StrengthSweepResult &result) {
+                if (id == m_sweepRequest) {
+                    m_sweepPlot->setResult(result);
+                }
+            });
+    connect(m_engine, &EngineClient::featureRangesReady, this,
+            [this](RequestId id, const FeatureRanges &ranges) {
+                if (id == m_exampleRequest) {
+                    FeatureRange strongest;
+                    for (const FeatureRange &range : ranges.ranges) {
+                        if (range.maximum > strongest.maximum) {
+                            strongest = range;
+                        }
+                    }
+                    if (strongest.feature < 0) {
+                        m_status->setText(tr("No feature is active on this prompt."));
+                        return;
+                    }
+                    m_clamps->setRanges(FeatureRanges{{strongest}});
+                    FeatureClamp clamp;
+                    clamp.feature = strongest.feature;
+                    clamp.value = 3.0 * strongest.maximum;
+                    m_hub->selectFeature(strongest.feature, QStringLiteral("steering"));
+                    m_hub->addClamp(clamp);
+                    setCurrentRow(m_clamps->rowOf(strongest.feature));
+                    setSweepGrid(0.0, 4.0 * strongest.maximum, 17);
+                    run();
+                    sweep();
+                } else if (id == m_rangesRequest) {
+                    m_clamps->setRanges(ranges);
+                    showCurrentClamp();
+                }
+            });
+    connect(m_engine, &EngineClient::progress, this,
+            [this](RequestId id, const JobProgress &progress) {
+                if (id == m_sweepRequest && progress.fraction >= 0) {
+                    m_sweepProgress->setValue(static_cast<int>(progress.fraction * 100));
+                }
+            });
+    connect(m_engine, &EngineClient::finished, this, &SteeringPanel::onFinished);
+    m_status->setText(
+            tr("Select a feature anywhere (heatmap, inspector, contrast) and press "
+               "“Add selected”, then Run."));
+    showCurrentClamp();
+    updateEnabled();
+}
+
+QWidget *SteeringPanel::makeClampSection()
+{
+    auto *box = new QWidget(this);
+    m_table = new QTableView(box);
+    m_table->setModel(m_clamps);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(ClampSetModel::FeatureColumn,
+                                                      QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(ClampSetModel::RangeColumn,
+                                                      QHeaderView::ResizeToContents);
+    m_table->setColumnWidth(ClampSetModel::EnabledColumn, 34);
+    m_table->setAlternatingRowColors(true);
+    m_table->setMinimumHeight(50);
+
+    m_addSelected = new QPushButton(tr("Add selected"), box);
+    m_addSelected->setToolTip(
+            tr("Clamp the feature selected in any dock (to its maximum on the "
+               "prompt when known)"));
+    m_remove = new QPushButton(tr("Remove"), box);
+    m_load = new QPushButton(tr("Load…"), box);
+    m_save = new QPushButton(tr("Save…"), box);
+    m_save->setToolTip(tr("Save or export the clamp set as JSON"));
+    m_example = new QPushButton(tr("Example"), box);
+    m_example->setToolTip(
+            tr("Clamp the feature most active on the prompt to three times its "
+               "activation, then run and sweep it"));
+    auto *buttons = new QHBoxLayout;
+    buttons->setSpacing(4);
+    for (QPushButton *button : {m_example, m_addSelected, m_remove, m_load, m_save}) {
+        buttons->addWidget(button);
+    }
+    buttons->addStretch(1);
+
+    m_currentLabel = new QLabel(box);
+    m_mode = new QComboBox(box);
+    for (ClampMode mode : {ClampMode::Clamp, ClampMode::Scale, ClampMode::Add}) {
+        m_mode->addItem(clampModeName(mode));
+    }
+    m_mode->setToolTip(
+            tr("clamp: hold the activation at the value · scale: multiply it · add: "
+               "add value × the feature's decoder direction"));
+    m_valueEditor = new ClampValueEditor(box);
+    m_positions = new QComboBox(box);
+    for (ClampPositions p :
+         {ClampPositions::All, ClampPositions::Prompt, ClampPositions::Generated}) {
+        m_positions->addItem(clampPositionsName(p));
+    }
+    m_positions->setToolTip(tr("Which tokens the edit applies to (BOS is never edited)"));
+    auto *editor = new QGridLayout;
+    editor->addWidget(m_currentLabel, 0, 0);
+    editor->addWidget(m_mode, 0, 1);
+    editor->addWidget(m_valueEditor, 0, 2);
+    editor->addWidget(m_positions, 0, 3);
+    editor->setColumnStretch(2, 1);
+
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(buttons);
+    layout->addWidget(m_table, 1);
+    layout->addLayout(editor);
+
+    connect(m_addSelected, &QPushButton::clicked, this, &SteeringPanel::addSelectedFeature);
+    connect(m_remove, &QPushButton::clicked, this, [this] {
+        const FeatureClamp clamp = m_clamps->clampAt(m_table->currentIndex().row());
+        if (clamp.feature >= 0) {
+            m_hub->removeClamp(clamp.feature);
+        }
+    });
+    connect(m_save, &QPushButton::clicked, this, &SteeringPanel::saveWithDialog);
+    connect(m_example, &QPushButton::clicked, this, &SteeringPanel::runExample);
+    connect(m_load, &QPushButton::clicked, this, &SteeringPanel::loadWithDialog);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                const FeatureClamp clamp = m_clamps->clampAt(current.row());
+                if (clamp.feature >= 0) {
+                    m_hub->selectFeature(clamp.feature, QStringLiteral("steering"));
+                }
+                showCurrentClamp();
+                updateEnabled();
+            });
+    connect(m_clamps, &QAbstractItemModel::modelReset, this, [this] {
+        if (m_clamps->rowCount() > 0 && !m_table->currentIndex().isValid()) {
+            setCurrentRow(m_clamps->rowCount() - 1);
+        }
+    });
+    connect(m_mode, &QComboBox::textActivated, this, [this](const QString &name) {
+        editCurrentClamp([&](FeatureClamp &clamp) {
+            const ClampMode mode = clampModeFromName(name).value_or(ClampMode::Clamp);
+            if (mode != clamp.mode) {
+                // A value that means "unchanged" in the new mode, so switching never surprises.
+                clamp.value = mode == ClampMode::Scale ? 1.0
+                              : mode == ClampMode::Add ? 0.0
+                                                       : clamp.value;
+                clamp.mode = mode;
+            }
+        });
+    });
+    connect(m_positions, &QComboBox::textActivated, this, [this](const QString &name) {
+        editCurrentClamp([&](FeatureClamp &clamp) {
+            clamp.positions = clampPositionsFromName(name).value_or(ClampPositions::All);
+        });
+    });
+    connect(m_valueEditor, &ClampValueEditor::valueEdited, this, [this](double value) {
+        editCurrentClamp([&](FeatureClamp &clamp) { clamp.value = value; });
+    });
+    return box;
+}
+
+QWidget *SteeringPanel::makeRunSection()
+{
+    auto *box = new QWidget(this);
+    m_prompt = new QLineEdit(kDefaultPrompt, box);
+    m_prompt->setPlaceholderText(tr("Prompt to continue"));
+    m_maxTokens = new QSpinBox(box);
+    m_maxTokens->setRange(1, 512);
+    m_maxTokens->setValue(24);
+    m_maxTokens->setToolTip(tr("Tokens to generate"));
+    m_temperature = new QDoubleSpinBox(box);
+    m_temperature->setRange(0.0, 5.0);
+    m_temperature->setSingleStep(0.1);
+    m_temperature->setToolTip(tr("Sampling temperature; 0 = greedy"));
+    m_seed = new QSpinBox(box);
+    m_seed->setRange(0, 99'999);
+    m_seed->setToolTip(tr("Sampling seed, the same for baseline and steered"));
+    m_run = new QPushButton(tr("Run"), box);
+    m_run->setDefault(true);
+    m_run->setToolTip(
+            tr("Generate the baseline and the steered continuation with the same seed, "
+               "and compare the next-token distributions"));
+    m_cancel = new QPushButton(tr("Cancel"), box);
+    // Two rows, so the prompt stays readable in a narrow dock.
+    auto *settings = new QHBoxLayout;
+    settings->addWidget(new QLabel(tr("tokens"), box));
+    settings->addWidget(m_maxTokens);
+    settings->addWidget(new QLabel(tr("temp."), box));
+    settings->addWidget(m_temperature);
+    settings->addWidget(new QLabel(tr("seed"), box));
+    settings->addWidget(m_seed);
+    settings->addStretch(1);
+    settings->addWidget(m_run);
+    settings->addWidget(m_cancel);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(m_prompt);
+    layout->addLayout(settings);
+    connect(m_run, &QPushButton::clicked, this, &SteeringPanel::run);
+    connect(m_prompt, &QLineEdit::returnPressed, this, &SteeringPanel::run);
+    connect(m_cancel, &QPushButton::clicked, this, &SteeringPanel::cancel);
+    connect(m_prompt, &QLineEdit::textChanged, m_rangeTimer, qOverload<>(&QTimer::start));
+    return box;
+}
+
+QWidget *SteeringPanel::makeResults()
+{
+    auto *tabs = new QTabWidget(this);
+
+    auto *generation = new QWidget(tabs);
+    // Small minimums: the dock shares its column; the splitter gives the space out.
+    m_baseline = readOnlyText(generation);
+    m_steered = readOnlyText(generation);
+    m_diff = new TextDiffView(generation);
+    m_diff->setMinimumHeight(36);
+    m_diffCaption = new QLabel(tr("Difference"), generation);
+    auto *grid = new QGridLayout(generation);
+    grid->setContentsMargins(2, 2, 2, 2);
+    grid->addWidget(heading(tr("Baseline"), generation), 0, 0);
+    grid->addWidget(heading(tr("Steered"), generation), 0, 1);
+    grid->addWidget(m_baseline, 1, 0);
+    grid->addWidget(m_steered, 1, 1);
+    grid->addWidget(m_diffCaption, 2, 0, 1, 2);
+    grid->addWidget(m_diff, 3, 0, 1, 2);
+    grid->setRowStretch(1, 3);
+    grid->setRowStretch(3, 2);
+    tabs->addTab(generation, tr("Generation"));
+
+    auto *next = new QWidget(tabs);
+    m_klLabel = new QLabel(tr("Run to compare the next-token distributions."), next);
+    m_klLabel->setWordWrap(true);
+    auto *sorted = new QSortFilterProxyModel(next);
+    sorted->setSourceModel(m_nextTokens);
+    sorted->setSortRole(NextTokenShiftModel::SortRole);
+    m_nextTable = new QTableView(next);
+    m_nextTable->setModel(sorted);
+    m_nextTable->setSortingEnabled(true);
+    m_nextTable->verticalHeader()->hide();
+    m_nextTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_nextTable->setAlternatingRowColors(true);
+    auto *nextLayout = new QVBoxLayout(next);
+    nextLayout->setContentsMargins(2, 2, 2, 2);
+    nextLayout->addWidget(m_klLabel);
+    nextLayout->addWidget(m_nextTable, 1);
+    tabs->addTab(next, tr("Next token"));
+
+    auto *sweep = new QWidget(tabs);
+    m_sweepFrom = new QDoubleSpinBox(sweep);
+    m_sweepTo = new QDoubleSpinBox(sweep);
+    for (QDoubleSpinBox *spin : {m_sweepFrom, m_sweepTo}) {
+        spin->setRange(-1e4, 1e4);
+        spin->setDecimals(2);
+    }
+    m_sweepTo->setValue(20.0);
+    m_sweepSteps = new QSpinBox(sweep);
+    m_sweepSteps->setRange(2, 200);
+    m_sweepSteps->setValue(21);
+    m_sweepTarget = new QLineEdit(sweep);
+    m_sweepTarget->setPlaceholderText(tr("baseline's top token"));
+    m_sweepTarget->setToolTip(
+            tr("Token whose log-probability is tracked (its text; the first "
+               "token of its encoding)"));
+    m_sweepButton = new QPushButton(tr("Sweep"), sweep);
+    m_sweepButton->setToolTip(
+            tr("Clamp the current row's feature at each value of the grid "
+               "(other clamps unchanged) and chart log p and KL"));
+    m_sweepProgress = new QProgressBar(sweep);
+    m_sweepProgress->setRange(0, 100);
+    m_sweepProgress->setMaximumWidth(90);
+    m_sweepPlot = new StrengthSweepPlot(sweep);
+    // Two rows: the grid, then the tracked token and the action (narrow docks stay narrow).
+    auto *grid2 = new QHBoxLayout;
+    grid2->addWidget(new QLabel(tr("from"), sweep));
+    grid2->addWidget(m_sweepFrom);
+    grid2->addWidget(new QLabel(tr("to"), sweep));
+    grid2->addWidget(m_sweepTo);
+    grid2->addWidget(new QLabel(tr("steps"), sweep));
+    grid2->addWidget(m_sweepSteps);
+    grid2->addStretch(1);
+    auto *action = new QHBoxLayout;
+    action->addWidget(new QLabel(tr("token"), sweep));
+    action->addWidget(m_sweepTarget, 1);
+    action->addWidget(m_sweepButton);
+    action->addWidget(m_sweepProgress);
+    auto *controls = new QVBoxLayout;
+    controls->setSpacing(2);
+    controls->addLayout(grid2);
+    controls->addLayout(action);
+    auto *sweepLayout = new QVBoxLayout(sweep);
+    sweepLayout->setContentsMargins(2, 2, 2, 2);
+    sweepLayout->addLayout(controls);
+    sweepLayout->addWidget(m_sweepPlot, 1);
+    tabs->addTab(sweep, tr("Strength sweep"));
+    connect(m_sweepButton, &QPushButton::clicked, this, &SteeringPanel::sweep);
+    return tabs;
+}
+
+void SteeringPanel::addSelectedFeature()
+{
+    const int feature = m_hub->selectedFeature();
+    if (feature < 0) {
+        return;
+    }
+    FeatureClamp clamp;
+    clamp.feature = feature;
+    const int existing = m_hub->clampSet().indexOf(feature);
+    if (existing >= 0) {
+        clamp = m_hub->clampSet().clamps.at(existing);
+        clamp.enabled = true;
+    } else if (const auto range = m_clamps->rangeOf(feature); range && range->maximum > 0) {
+        clamp.value = range->maximum;
+    }
+    m_hub->addClamp(clamp);
+    setCurrentRow(m_clamps->rowOf(feature));
+}
+
+void SteeringPanel::run()
+{
+    SteeringRequest request;
+    request.prompt = m_prompt->text();
+    request.clamps = m_hub->clampSet();
+    request.maxNewTokens = m_maxTokens->value();
+    request.temperature = m_temperature->value();
+    request.seed = static_cast<quint64>(m_seed->value());
+    m_baseline->clear();
+    m_steered->clear();
+    m_diff->clearTexts();
+    m_diffCaption->setText(tr("Difference"));
+    m_steerRequest = m_engine->steer(request);
+    NextTokenRequest next;
+    next.prompt = request.prompt;
+    next.clamps = request.clamps;
+    m_nextRequest = m_engine->compareNextToken(next);
+    m_status->setText(request.clamps.isEmpty()
+                              ? tr("Running without enabled clamps: steered = baseline.")
+                              : tr("Generating baseline and steered …"));
+    updateEnabled();
+}
+
+void SteeringPanel::sweep()
+{
+    const FeatureClamp clamp = m_clamps->clampAt(m_table->currentIndex().row());
+    if (clamp.feature < 0) {
+        m_status->setText(tr("Choose a row of the clamp set to sweep."));
+        return;
+    }
+    StrengthSweepRequest request;
+    request.prompt = m_prompt->text();
+    request.clamps = m_hub->clampSet();
+    request.swept = clamp;
+    request.targetToken = m_sweepTarget->text();
+    const int steps = m_sweepSteps->value();
+    for (int i = 0; i < steps; ++i) {
+        request.values.append(m_sweepFrom->value() +
+                              (m_sweepTo->value() - m_sweepFrom->value()) * i / (steps - 1));
+    }
+    m_sweepPlot->clear();
+    m_sweepProgress->setValue(0);
+    m_sweepRequest = m_engine->sweepStrength(request);
+    m_status->setText(tr("Sweeping feature #%1 (%2) over %3 values …")
+                              .arg(clamp.feature)
+                              .arg(clampModeName(clamp.mode))
+                              .arg(steps));
+    updateEnabled();
+}
+
+void SteeringPanel::runExample()
+{
+    const int dSae = m_engine->currentSae().dSae;
+    if (dSae <= 0) {
+        m_status->setText(tr("Load an SAE first (Model dock)."));
+        return;
+    }
+    FeatureRangeRequest request;
+    request.prompt = m_prompt->text();
+    for (int feature = 0; feature < dSae; ++feature) {
+        request.features.append(feature);
+    }
+    m_exampleRequest = m_engine->featureRanges(request);
+    m_status->setText(tr("Looking for the feature most active on the prompt …"));
+}
+
+void SteeringPanel::cancel()
+{
+    for (RequestId id : {m_steerRequest, m_nextRequest, m_sweepRequest}) {
+        if (id != 0) {
+            m_engine->cancel(id);
+        }
+    }
+}
+
+Status SteeringPanel::saveClampSet(const QString &path)
+{
+    ClampSet set = m_hub->clampSet();
+    if (set.name.isEmpty()) {
+        set.name = QFileInfo(path).completeBaseName();
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(clampSetToJson(set)) < 0 || !file.commit()) {
+        return Status::invalidInput(QStringLiteral("%1: cannot write the clamp set (%2)")
+                                            .arg(path, file.errorString()));
+    }
+    m_status->setText(tr("Saved the clamp set to %1.").arg(path));
+    return Status::ok();
+}
+
+Status SteeringPanel::loadClampSet(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Status::notFound(
+                QStringLiteral("%1: cannot read the clamp set (%2)").arg(path, file.errorString()));
+    }
+    Result<ClampSet> set = clampSetFromJson(file.readAll(), path);
+    if (!set) {
+        return set.status();
+    }
+    m_hub->setClampSet(set.value());
+    m_status->setText(tr("Loaded %1 clamps from %2.").arg(set->clamps.size()).arg(path));
+    return Status::ok();
+}
+
+void SteeringPanel::saveWithDialog()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save clamp set"), QString(),
+                                                      tr("Clamp sets (*.json)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    if (Status saved = saveClampSet(path); !saved.isOk()) {
+        QMessageBox::warning(this, tr("Save clamp set"), saved.message());
+    }
+}
+
+void SteeringPanel::loadWithDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load clamp set"), QString(),
+                                                      tr("Clamp sets (*.json)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    if (Status loaded = loadClampSet(path); !loaded.isOk()) {
+        QMessageBox::warning(this, tr("Load clamp set"), loaded.message());
+    }
+}
+
+void SteeringPanel::setPrompt(const QString &prompt)
+{
+    m_prompt->setText(prompt);
+}
+
+QString SteeringPanel::prompt() const
+{
+    return m_prompt->text();
+}
+
+void SteeringPanel::setSampling(int maxNewTokens, double temperature, quint64 seed)
+{
+    m_maxTokens->setValue(maxNewTokens);
+    m_temperature->setValue(temperature);
+    m_seed->setValue(static_cast<int>(seed));
+}
+
+void SteeringPanel::setCurrentRow(int row)
+{
+    if (row >= 0 && row < m_clamps->rowCount()) {
+        m_table->setCurrentIndex(m_clamps->index(row, ClampSetModel::FeatureColumn));
+    }
+}
+
+void SteeringPanel::setSweepGrid(double from, double to, int steps)
+{
+    m_sweepFrom->setValue(from);
+    m_sweepTo->setValue(to);
+    m_sweepSteps->setValue(steps);
+}
+
+QString SteeringPanel::baselineText() const
+{
+    return m_baseline->toPlainText();
+}
+
+QString SteeringPanel::steeredText() const
+{
+    return m_steered->toPlainText();
+}
+
+QString SteeringPanel::statusText() const
+{
+    return m_status->text();
+}
+
+void SteeringPanel::requestRanges()
+{
+    if (m_engine->currentSae().path.isEmpty() || m_engine->currentModel().path.isEmpty() ||
+        m_prompt->text().trimmed().isEmpty()) {
+        return;
+    }
+    FeatureRangeRequest request;
+    request.prompt = m_prompt->text();
+    for (const FeatureClamp &clamp : m_hub->clampSet().clamps) {
+        request.features.append(clamp.feature);
+    }
+    const int selected = m_hub->selectedFeature();
+    if (selected >= 0 && !request.features.contains(selected)) {
+        request.features.append(selected);
+    }
+    if (!request.features.isEmpty()) {
+        m_rangesRequest = m_engine->featureRanges(request);
+    }
+}
+
+void SteeringPanel::showCurrentClamp()
+{
+    const FeatureClamp clamp = m_clamps->clampAt(m_table->currentIndex().row());
+    const bool has = clamp.feature >= 0;
+    for (QWidget *w : {static_cast<QWidget *>(m_mode), static_cast<QWidget *>(m_valueEditor),
+                       static_cast<QWidget *>(m_positions)}) {
+        w->setEnabled(has);
+    }
+    if (!has) {
+        m_currentLabel->setText(tr("no row"));
+        return;
+    }
+    m_currentLabel->setText(QStringLiteral("#%1").arg(clamp.feature));
+    m_mode->setCurrentText(clampModeName(clamp.mode));
+    m_positions->setCurrentText(clampPositionsName(clamp.positions));
+    std::optional<std::pair<double, double>> observed;
+    if (const auto range = m_clamps->rangeOf(clamp.feature)) {
+        observed = std::make_pair(range->minimum, range->maximum);
+    }
+    m_valueEditor->setClamp(clamp.mode, clamp.value, observed);
+}
+
+void SteeringPanel::editCurrentClamp(const std::function<void(FeatureClamp &)> &edit)
+{
+    FeatureClamp clamp = m_clamps->clampAt(m_table->currentIndex().row());
+    if (clamp.feature < 0) {
+        return;
+    }
+    edit(clamp);
+    m_hub->addClamp(clamp);
+}
+
+void SteeringPanel::updateEnabled()
+{
+    m_addSelected->setEnabled(m_hub->selectedFeature() >= 0);
+    m_remove->setEnabled(m_table->currentIndex().isValid());
+    m_sweepButton->setEnabled(m_table->currentIndex().isValid() && m_sweepRequest == 0);
+    m_cancel->setEnabled(m_steerRequest != 0 || m_nextRequest != 0 || m_sweepRequest != 0);
+}
+
+void SteeringPanel::onFinished(RequestId id, const Status &status)
+{
+    const bool ours = id == m_steerRequest || id == m_nextRequest || id == m_sweepRequest ||
+                      id == m_rangesRequest || id == m_exampleRequest;
+    if (!ours) {
+        return;
+    }
+    if (id == m_exampleRequest) {
+        m_exampleRequest = 0;
+        if (!status.isOk()) {
+            m_status->setText(status.message());
+        }
+        return;
+    }
+    if (!status.isOk() && status.code() != Status::Code::Cancelled) {
+        m_status->setText(status.message());
+    } else if (id == m_steerRequest) {
+        m_status->setText(status.isOk() ? tr("Done: baseline and steered from the same seed.")
+                                        : tr("Cancelled."));
+    } else if (id == m_sweepRequest) {
+        m_status->setText(status.isOk() ? tr("Sweep done.") : tr("Sweep cancelled."));
+    }
+    if (id == m_steerRequest) {
+        m_steerRequest = 0;
+    } else if (id == m_nextRequest) {
+        m_nextRequest = 0;
+    } else if (id == m_sweepRequest) {
+        m_sweepRequest = 0;
+        m_sweepProgress->setValue(status.isOk() ? 100 : m_sweepProgress->value());
+    } else {
+        m_rangesRequest = 0;
+        return;
+    }
+    updateEnabled();
+    if (m_steerRequest == 0 && m_nextRequest == 0 && m_sweepRequest == 0) {
+        Q_EMIT runFinished();
+    }
+}
+
+}  // namespace gyrus::widgets

@@ -1,0 +1,148 @@
+#pragma once
+// The Steering dock (issue 8, click-to-clamp): SelectionHub's clamp set as an editable table,
+// baseline and steered generation side by side with a word diff, the next-token distribution
+// before/after with KL, and a strength sweep chart. The hub holds the clamp set (one source of
+// truth); the panel only edits it and asks the engine (latest-wins, stale results dropped).
+
+#include "core/engine_client.h"
+
+#include <QWidget>
+
+#include <functional>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+class QTimer;
+
+namespace gyrus {
+class ClampSetModel;
+class NextTokenShiftModel;
+class SelectionHub;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+class ClampValueEditor;
+class StrengthSweepPlot;
+class TextDiffView;
+
+class SteeringPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+
+    /// Adds the hub's selected feature to the clamp set (clamped to its observed maximum on the
+    /// prompt when known, else 0).
+    void addSelectedFeature();
+    /// Baseline and steered generation plus the next-token shift for the prompt box.
+    void run();
+    /// The strength sweep for the current row's feature over the from/to/steps grid.
+    void sweep();
+    void cancel();
+    /// A first look without knowing any feature: finds the SAE feature most active on the
+    /// prompt, clamps it to three times that activation, then runs and sweeps it (0 … 4×).
+    void runExample();
+
+    /// Writes the hub's clamp set to `path` (JSON); the error names the file.
+    Status saveClampSet(const QString &path);
+    /// Replaces the hub's clamp set with the one in `path`; the error names the file.
+    Status loadClampSet(const QString &path);
+
+    void setPrompt(const QString &prompt);
+    QString prompt() const;
+    void setSampling(int maxNewTokens, double temperature, quint64 seed);
+    /// The clamp table's current row (-1 for none).
+    void setCurrentRow(int row);
+    void setSweepGrid(double from, double to, int steps);
+
+    QString baselineText() const;
+    QString steeredText() const;
+    QString statusText() const;
+
+    double lastKl() const { return m_lastKl; }
+
+    ClampSetModel *clampModel() const { return m_clamps; }
+
+    NextTokenShiftModel *nextTokenModel() const { return m_nextTokens; }
+
+    QPushButton *addSelectedButton() const { return m_addSelected; }
+
+    QPushButton *runButton() const { return m_run; }
+
+    StrengthSweepPlot *sweepPlot() const { return m_sweepPlot; }
+
+    TextDiffView *diffView() const { return m_diff; }
+
+    ClampValueEditor *valueEditor() const { return m_valueEditor; }
+
+Q_SIGNALS:
+    /// Every run, next-token and sweep request this panel started has finished.
+    void runFinished();
+
+private:
+    QWidget *makeClampSection();
+    QWidget *makeRunSection();
+    QWidget *makeResults();
+    void requestRanges();
+    void showCurrentClamp();
+    void editCurrentClamp(const std::function<void(FeatureClamp &)> &edit);
+    void updateEnabled();
+    void saveWithDialog();
+    void loadWithDialog();
+    void onFinished(RequestId id, const Status &status);
+
+    EngineClient *m_engine;
+    SelectionHub *m_hub;
+    ClampSetModel *m_clamps;
+    NextTokenShiftModel *m_nextTokens;
+    RequestId m_steerRequest = 0;
+    RequestId m_nextRequest = 0;
+    RequestId m_sweepRequest = 0;
+    RequestId m_rangesRequest = 0;
+    RequestId m_exampleRequest = 0;  // the all-feature ranges of runExample()
+    double m_lastKl = -1.0;
+
+    QTableView *m_table;
+    QPushButton *m_addSelected;
+    QPushButton *m_remove;
+    QPushButton *m_load;
+    QPushButton *m_save;
+    QPushButton *m_example;
+    QLabel *m_currentLabel;
+    QComboBox *m_mode;
+    ClampValueEditor *m_valueEditor;
+    QComboBox *m_positions;
+
+    QLineEdit *m_prompt;
+    QSpinBox *m_maxTokens;
+    QDoubleSpinBox *m_temperature;
+    QSpinBox *m_seed;
+    QPushButton *m_run;
+    QPushButton *m_cancel;
+
+    QPlainTextEdit *m_baseline;
+    QPlainTextEdit *m_steered;
+    TextDiffView *m_diff;
+    QLabel *m_diffCaption;
+    QLabel *m_klLabel;
+    QTableView *m_nextTable;
+    QDoubleSpinBox *m_sweepFrom;
+    QDoubleSpinBox *m_sweepTo;
+    QSpinBox *m_sweepSteps;
+    QLineEdit *m_sweepTarget;
+    QPushButton *m_sweepButton;
+    QProgressBar *m_sweepProgress;
+    StrengthSweepPlot *m_sweepPlot;
+    QLabel *m_status;
+    QTimer *m_rangeTimer;
+};
+
+}  // namespace gyrus::widgets
