@@ -21,6 +21,21 @@ at::Tensor gatheredRowDots(const at::Tensor &a, const at::Tensor &aRows, const a
 /// (float32 [n], int64 [n]). Replaces f.sum(0) and f.sign().sum(0), three passes.
 std::pair<at::Tensor, at::Tensor> columnSumsAndCounts(const at::Tensor &f);
 
+/// JumpReLU forward on the CPU: f = pre where pre > θ_j, else 0, written into `f` (same shape as
+/// pre), with the column sums of f and the column counts of active entries from the same pass.
+std::pair<at::Tensor, at::Tensor> jumpReluForward(const at::Tensor &pre,
+                                                  const at::Tensor &threshold, at::Tensor &f);
+
+/// JumpReLU backward on the CPU in one pass over pre and dF: returns the column sums Σ_b dF·K and
+/// Σ_b K with the rectangle kernel K = 1[|pre − θ| < halfWidth] (the straight-through threshold
+/// gradient), and masks dF in place to ∂L/∂pre = dF·1[pre > θ].
+std::pair<at::Tensor, at::Tensor> jumpReluBackward(const at::Tensor &pre,
+                                                   const at::Tensor &threshold, double halfWidth,
+                                                   at::Tensor &dF);
+
+/// dF ← dF·1[f > 0] in place (ReLU's backward without a new [B, n] tensor).
+void maskInactive(at::Tensor &dF, const at::Tensor &f);
+
 /// One Adam(W) update in a single pass over p, g, m, v (torch.optim.AdamW's formulas, with
 /// g ← gradientScale·g: p ← p·(1 − lr·wd); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
 /// p ← p − (lr/c1)·m / (√v/√c2 + ε)), instead of eight ATen ops with temporaries.

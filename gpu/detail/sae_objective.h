@@ -11,6 +11,16 @@
 
 namespace gyrus::gpu::detail {
 
+/// Buffers a training loop hands from step to step on the CPU. The [B, d_sae] intermediates are
+/// 64 MB at B = d_sae = 4096, above glibc's mmap threshold: fresh ones cost a page fault per 4 KB
+/// and the zeroing of every page on every step.
+struct SaeWorkspace
+{
+    at::Tensor pre;
+    at::Tensor f;
+    at::Tensor dF;
+};
+
 /// What a training step needs besides the weights.
 struct SaeLossSettings
 {
@@ -22,6 +32,8 @@ struct SaeLossSettings
     /// Mixed precision of the matmuls (kFloat for none). Losses and gradients are accumulated
     /// in float32 whatever this says.
     at::ScalarType matmulType = at::kFloat;
+    /// CPU float32 only: reuse these buffers (null: allocate). Nothing returned aliases them.
+    SaeWorkspace *workspace = nullptr;
 };
 
 /// Loss terms of one batch, as 0-d float tensors on the weights' device (no host sync).

@@ -53,42 +53,107 @@ at::Tensor gatheredRowDots(const at::Tensor &a, const at::Tensor &aRows, const a
     return out;
 }
 
-std::pair<at::Tensor, at::Tensor> columnSumsAndCounts(const at::Tensor &f)
+namespace {
+
+// Runs `visit(row, accumulatorA, accumulatorB)` over fixed chunks of rows with per-chunk float
+// accumulators of length n, then sums the chunks in order in float64: deterministic whatever the
+// thread count.
+template <typename Visit>
+std::pair<at::Tensor, at::Tensor> chunkedColumnSums(int64_t rows, int64_t n, Visit &&visit)
 {
-    const at::Tensor fc = f.contiguous();
-    const int64_t rows = fc.size(0);
-    const int64_t n = fc.size(1);
-    const float *data = fc.data_ptr<float>();
-    // One accumulator row per chunk of rows; chunks are fixed (not per thread), so the result does
-    // not depend on how many threads ran them.
     constexpr int64_t kChunk = 256;
     const int64_t chunks = (rows + kChunk - 1) / kChunk;
-    std::vector<float> sums(static_cast<size_t>(chunks * n), 0.0F);
-    std::vector<float> counts(static_cast<size_t>(chunks * n), 0.0F);
+    std::vector<float> first(static_cast<size_t>(chunks * n), 0.0F);
+    std::vector<float> second(static_cast<size_t>(chunks * n), 0.0F);
     at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
         for (int64_t c = begin; c < end; ++c) {
-            float *s = sums.data() + c * n;
-            float *k = counts.data() + c * n;
             for (int64_t r = c * kChunk; r < std::min(rows, (c + 1) * kChunk); ++r) {
-                const float *row = data + r * n;
-                for (int64_t j = 0; j < n; ++j) {
-                    s[j] += row[j];
-                    k[j] += row[j] > 0.0F ? 1.0F : 0.0F;
-                }
+                visit(r, first.data() + c * n, second.data() + c * n);
             }
         }
     });
-    at::Tensor total = at::zeros({n}, at::TensorOptions().dtype(at::kDouble));
-    at::Tensor fired = at::zeros({n}, at::TensorOptions().dtype(at::kDouble));
-    double *tp = total.data_ptr<double>();
-    double *fp = fired.data_ptr<double>();
+    at::Tensor a = at::zeros({n}, at::TensorOptions().dtype(at::kDouble));
+    at::Tensor b = at::zeros({n}, at::TensorOptions().dtype(at::kDouble));
+    double *ap = a.data_ptr<double>();
+    double *bp = b.data_ptr<double>();
     for (int64_t c = 0; c < chunks; ++c) {
         for (int64_t j = 0; j < n; ++j) {
-            tp[j] += sums[static_cast<size_t>(c * n + j)];
-            fp[j] += counts[static_cast<size_t>(c * n + j)];
+            ap[j] += first[static_cast<size_t>(c * n + j)];
+            bp[j] += second[static_cast<size_t>(c * n + j)];
         }
     }
-    return {total.to(at::kFloat), fired.to(at::kLong)};
+    return {a, b};
+}
+
+}  // namespace
+
+std::pair<at::Tensor, at::Tensor> columnSumsAndCounts(const at::Tensor &f)
+{
+    const at::Tensor fc = f.contiguous();
+    const int64_t n = fc.size(1);
+    const float *data = fc.data_ptr<float>();
+    auto [sums, counts] = chunkedColumnSums(fc.size(0), n, [&](int64_t r, float *s, float *k) {
+        const float *row = data + r * n;
+        for (int64_t j = 0; j < n; ++j) {
+            s[j] += row[j];
+            k[j] += row[j] > 0.0F ? 1.0F : 0.0F;
+        }
+    });
+    return {sums.to(at::kFloat), counts.to(at::kLong)};
+}
+
+std::pair<at::Tensor, at::Tensor> jumpReluForward(const at::Tensor &pre,
+                                                  const at::Tensor &threshold, at::Tensor &f)
+{
+    const int64_t n = pre.size(1);
+    const float *p = pre.data_ptr<float>();
+    const float *theta = threshold.data_ptr<float>();
+    float *out = f.data_ptr<float>();
+    auto [sums, counts] = chunkedColumnSums(pre.size(0), n, [&](int64_t r, float *s, float *k) {
+        const float *row = p + r * n;
+        float *dst = out + r * n;
+        for (int64_t j = 0; j < n; ++j) {
+            const bool active = row[j] > theta[j];
+            const float value = active ? row[j] : 0.0F;
+            dst[j] = value;
+            s[j] += value;
+            k[j] += active ? 1.0F : 0.0F;
+        }
+    });
+    return {sums.to(at::kFloat), counts.to(at::kLong)};
+}
+
+std::pair<at::Tensor, at::Tensor> jumpReluBackward(const at::Tensor &pre,
+                                                   const at::Tensor &threshold, double halfWidth,
+                                                   at::Tensor &dF)
+{
+    const int64_t n = pre.size(1);
+    const float *p = pre.data_ptr<float>();
+    const float *theta = threshold.data_ptr<float>();
+    float *grad = dF.data_ptr<float>();
+    const auto half = static_cast<float>(halfWidth);
+    auto [fromF, inKernel] = chunkedColumnSums(pre.size(0), n, [&](int64_t r, float *s, float *k) {
+        const float *row = p + r * n;
+        float *g = grad + r * n;
+        for (int64_t j = 0; j < n; ++j) {
+            const float kernel = std::abs(row[j] - theta[j]) < half ? 1.0F : 0.0F;
+            s[j] += g[j] * kernel;
+            k[j] += kernel;
+            g[j] = row[j] > theta[j] ? g[j] : 0.0F;
+        }
+    });
+    return {fromF.to(at::kFloat), inKernel.to(at::kFloat)};
+}
+
+void maskInactive(at::Tensor &dF, const at::Tensor &f)
+{
+    float *g = dF.data_ptr<float>();
+    const float *active = f.data_ptr<float>();
+    at::parallel_for(0, dF.numel(), 65536, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            g[i] = active[i] > 0.0F ? g[i] : 0.0F;
+        }
+    });
 }
 
 void adamUpdate(at::Tensor &p, const at::Tensor &g, at::Tensor &m, at::Tensor &v,

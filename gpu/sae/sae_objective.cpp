@@ -104,6 +104,22 @@ void batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *smallestKep
     codes->rows = rowOf;
 }
 
+// A [rows, columns] float buffer: the workspace's (reused; resize_ keeps a large enough
+// allocation), or a fresh one without a workspace.
+at::Tensor scratch(at::Tensor *slot, int64_t rows, int64_t columns,
+                   const at::TensorOptions &options)
+{
+    if (slot == nullptr) {
+        return at::empty({rows, columns}, options);
+    }
+    if (!slot->defined()) {
+        *slot = at::empty({rows, columns}, options);
+    } else {
+        slot->resize_({rows, columns});
+    }
+    return *slot;
+}
+
 // The dense [B, n] codes of sparse ones.
 at::Tensor denseCodes(const SparseCodes &codes, const at::Tensor &like)
 {
@@ -127,11 +143,24 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
     SaeLossTerms &loss = result.loss;
 
     const at::Tensor input = config.applyBDecToInput ? x - w.bDec : x;
+    // On the CPU in float32 the [B, n] passes run as fused loops (sae_cpu_kernels.h) into
+    // reusable buffers.
+    const bool cpuFloat = type == at::kFloat && x.is_cpu();
+    SaeWorkspace *workspace = cpuFloat ? settings.workspace : nullptr;
+    const int64_t rows = x.size(0);
+    const int64_t n = config.dSae;
     // Passes over [B, d_sae] dominate everything but the matmuls, so each is counted: the
     // biases ride in the GEMMs, ReLU runs in place, L0/L1/firing counts come from two column
     // reductions, and the backward masks with one threshold_backward.
-    at::Tensor pre = addmm(w.bEnc, input, w.wEnc, type);
-    at::Tensor f;       // dense codes; undefined on the sparse CPU path
+    at::Tensor pre;
+    if (workspace != nullptr) {
+        pre = scratch(&workspace->pre, rows, n, x.options());
+        at::addmm_out(pre, w.bEnc, input, w.wEnc);
+    } else {
+        pre = addmm(w.bEnc, input, w.wEnc, type);
+    }
+    at::Tensor f;  // dense codes; undefined on the sparse CPU path
+    at::Tensor featureSums;
     SparseCodes codes;  // TopK family only
     switch (config.architecture) {
         case SaeArchitecture::Relu:
@@ -151,7 +180,13 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             break;
         case SaeArchitecture::JumpRelu:
             // θ > 0 (it is exp(log θ)), so f > 0 exactly where pre > θ.
-            f = pre * (pre > w.threshold);
+            if (cpuFloat) {
+                f = scratch(workspace != nullptr ? &workspace->f : nullptr, rows, n, x.options());
+                std::tie(featureSums, loss.fired) =
+                        jumpReluForward(pre, w.threshold.contiguous(), f);
+            } else {
+                f = pre * (pre > w.threshold);
+            }
             break;
     }
     // The TopK family on the CPU in float32 never forms the dense codes: the decoder, dF, and the
@@ -174,12 +209,13 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
     loss.variance = (x - x.mean(0)).square().sum(1).mean();
     // Firing counts and column sums: a bincount of the selected latents, or one fused pass over
     // f (f >= 0) on the CPU; boolean reductions over [B, n] cost as much as a GEMM there.
-    at::Tensor featureSums;
     if (codes.columns.defined()) {
         loss.fired = at::bincount(codes.columns.masked_select(codes.values > 0), {}, config.dSae);
         loss.l1 = codes.values.sum() / batch;
     } else {
-        if (f.is_cpu() && f.scalar_type() == at::kFloat) {
+        if (loss.fired.defined()) {
+            // Counted by the JumpReLU forward pass.
+        } else if (cpuFloat) {
             std::tie(featureSums, loss.fired) = columnSumsAndCounts(f);
         } else {
             featureSums = f.sum(0);
@@ -255,31 +291,53 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
         }
     } else {
         g.wDec = mm(f.t(), dXHat, type);
-        at::Tensor dF;
+        at::Tensor dF =
+                workspace != nullptr ? scratch(&workspace->dF, rows, n, x.options()) : at::Tensor();
         if (config.architecture == SaeArchitecture::Relu) {
             const double lambda = settings.sparsityCoefficient;
             // ∂(λ·Σ_b Σ_i f_bi‖W_dec,i‖/B)/∂f_bi = λ‖W_dec,i‖/B, added as the GEMM's bias.
-            dF = addmm(decoderNorms * (lambda / batch), dXHat, w.wDec.t(), type);
+            const at::Tensor bias = decoderNorms * (lambda / batch);
+            dF = dF.defined() ? at::addmm_out(dF, bias, dXHat, w.wDec.t())
+                              : addmm(bias, dXHat, w.wDec.t(), type);
             // ... and /∂W_dec,i = λ·(Σ_b f_bi/B)·W_dec,i/‖W_dec,i‖
             const at::Tensor safeNorms = decoderNorms.clamp_min(1e-12);
             g.wDec.add_(w.wDec * (featureSums / safeNorms).unsqueeze(1), lambda / batch);
         } else {
-            dF = mm(dXHat, w.wDec.t(), type);
+            dF = dF.defined() ? at::mm_out(dF, dXHat, w.wDec.t()) : mm(dXHat, w.wDec.t(), type);
         }
+        at::Tensor dPre;
         if (config.architecture == SaeArchitecture::JumpRelu) {
             // Straight-through pseudo-derivatives with a rectangle kernel of width ε
             // (Rajamanoharan et al. 2024): ∂f/∂θ = −(θ/ε)·K, ∂H/∂θ = −K/ε,
             // K = 1[|pre − θ| < ε/2].
             const double epsilon = settings.jumpReluBandwidth;
-            // As float: column sums of a boolean tensor are several times slower on the CPU.
-            const at::Tensor kernel = ((pre - w.threshold).abs_() < epsilon / 2).to(at::kFloat);
-            const at::Tensor fromF = (dF * kernel).sum(0) * (-w.threshold / epsilon);
+            at::Tensor dFKernelSums;
+            at::Tensor kernelSums;
+            if (cpuFloat) {
+                // One pass: both kernel sums, and dF masked in place to ∂L/∂pre.
+                std::tie(dFKernelSums, kernelSums) =
+                        jumpReluBackward(pre, w.threshold.contiguous(), epsilon / 2, dF);
+                dPre = dF;
+            } else {
+                // As float: column sums of a boolean tensor are several times slower.
+                const at::Tensor kernel = ((pre - w.threshold).abs_() < epsilon / 2).to(at::kFloat);
+                dFKernelSums = (dF * kernel).sum(0);
+                kernelSums = kernel.sum(0);
+            }
+            const at::Tensor fromF = dFKernelSums * (-w.threshold / epsilon);
             const at::Tensor fromL0 =
-                    kernel.sum(0) * (-settings.sparsityCoefficient / (epsilon * batch));
+                    kernelSums * (-settings.sparsityCoefficient / (epsilon * batch));
             g.logThreshold = (fromF + fromL0) * w.threshold;
         }
-        // ∂f/∂pre = 1 where the latent is active (f > 0) for every architecture.
-        at::Tensor dPre = at::threshold_backward(dF, f, 0);
+        if (!dPre.defined()) {
+            // ∂f/∂pre = 1 where the latent is active (f > 0) for every architecture.
+            if (cpuFloat) {
+                maskInactive(dF, f);
+                dPre = dF;
+            } else {
+                dPre = at::threshold_backward(dF, f, 0);
+            }
+        }
         if (auxCodes.defined()) {
             const at::Tensor dAux =
                     auxDiff * (2.0 * settings.auxKCoefficient / batch) / auxVariance;

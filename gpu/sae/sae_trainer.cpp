@@ -132,6 +132,7 @@ struct SaeTrainer::Impl
     SaeStepDiagnostics last;
     at::Tensor lastNorm;  // 0-d, before clipping; read lazily (no host sync per step)
     at::Tensor lastCoefficient;
+    detail::SaeWorkspace workspace;  // CPU: [B, d_sae] buffers reused from step to step
     QElapsedTimer clock;
     int64_t tokensThisSession = 0;
     double secondsBefore = 0;  // training time of earlier sessions (from the checkpoint)
@@ -295,6 +296,9 @@ Status SaeTrainer::trainOneStep()
     settings.kAux = config.kAux > 0 ? config.kAux : std::max<int64_t>(1, config.sae.dIn / 2);
     settings.deadMask = state.tokensSinceFired >= impl.deadWindow;
     settings.jumpReluBandwidth = config.jumpReluBandwidth;
+    if (impl.device.is_cpu()) {
+        settings.workspace = &impl.workspace;
+    }
     if (impl.device.is_cuda()) {
         settings.matmulType = config.precision == SaePrecision::BFloat16  ? at::kBFloat16
                               : config.precision == SaePrecision::Float16 ? at::kHalf
