@@ -107,7 +107,8 @@ int runSaeTrain(const QStringList &arguments)
              QStringLiteral("N")},
             {QStringLiteral("resume"),
              QStringLiteral("Continue from a checkpoint directory (other training options are "
-                            "taken from it)."),
+                            "taken from it; when streaming, repeat --model, --corpus, --hook, "
+                            "--context-length and --buffer-tokens)."),
              QStringLiteral("DIR")},
             {QStringLiteral("progress"),
              QStringLiteral("Print a progress line on stderr per log line.")},
