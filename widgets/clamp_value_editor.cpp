@@ -23,6 +23,7 @@ public:
     {
         setRange(0, 1000);
         setMinimumHeight(26);
+        setMinimumWidth(100);  // never squeezed away in a narrow dock
     }
 
     /// Slider positions in [0, 1000]; a negative `bandFrom` hides the band.
@@ -84,6 +85,7 @@ ClampValueEditor::ClampValueEditor(QWidget *parent)
     m_spin->setMinimumWidth(90);
     m_spin->setAccelerated(true);
     m_caption->setForegroundRole(QPalette::PlaceholderText);
+    m_caption->setWordWrap(true);  // never widens the dock
     auto *row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
     row->addWidget(m_slider, 1);
@@ -157,10 +159,12 @@ void ClampValueEditor::updateSpan()
             break;
     }
     const bool showBand = m_observed && m_mode != ClampMode::Scale;
+    // One short line: the observed range when known (the band on the slider), else the hint.
+    m_slider->setToolTip(caption);
     if (m_observed) {
-        caption += tr(" · observed on the prompt %1 … %2")
-                           .arg(m_observed->first, 0, 'g', 3)
-                           .arg(m_observed->second, 0, 'g', 3);
+        caption = tr("on the prompt: %1 … %2")
+                          .arg(m_observed->first, 0, 'g', 3)
+                          .arg(m_observed->second, 0, 'g', 3);
     }
     const double reference = m_mode == ClampMode::Scale ? 1.0 : 0.0;
     m_slider->setMarks(showBand ? toSlider(m_observed->first) : -1,

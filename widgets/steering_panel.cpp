@@ -19,6 +19,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -30,6 +31,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace gyrus::widgets {
@@ -195,32 +197,37 @@ QWidget *SteeringPanel::makeClampSection()
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
+    // Every column as wide as its content (the feature's label first of all); the last fills.
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->horizontalHeader()->setSectionResizeMode(ClampSetModel::FeatureColumn,
-                                                      QHeaderView::Stretch);
-    m_table->horizontalHeader()->setSectionResizeMode(ClampSetModel::RangeColumn,
-                                                      QHeaderView::ResizeToContents);
     m_table->setColumnWidth(ClampSetModel::EnabledColumn, 34);
     m_table->setAlternatingRowColors(true);
-    m_table->setMinimumHeight(50);
+    m_table->setMinimumHeight(72);
 
     m_addSelected = new QPushButton(tr("Add selected"), box);
     m_addSelected->setToolTip(
             tr("Clamp the feature selected in any dock (to its maximum on the "
                "prompt when known)"));
     m_remove = new QPushButton(tr("Remove"), box);
-    m_load = new QPushButton(tr("Load…"), box);
-    m_save = new QPushButton(tr("Save…"), box);
-    m_save->setToolTip(tr("Save or export the clamp set as JSON"));
+    // Load and save share one menu button, so the row fits a narrow dock.
+    m_file = new QToolButton(box);
+    m_file->setText(tr("JSON"));
+    m_file->setToolTip(tr("Load, save or export the clamp set as JSON"));
+    m_file->setPopupMode(QToolButton::InstantPopup);
+    auto *fileMenu = new QMenu(m_file);
+    QAction *loadAction = fileMenu->addAction(tr("Load clamp set…"));
+    QAction *saveAction = fileMenu->addAction(tr("Save clamp set…"));
+    m_file->setMenu(fileMenu);
     m_example = new QPushButton(tr("Example"), box);
     m_example->setToolTip(
             tr("Clamp the feature most active on the prompt to three times its "
                "activation, then run and sweep it"));
     auto *buttons = new QHBoxLayout;
     buttons->setSpacing(4);
-    for (QPushButton *button : {m_example, m_addSelected, m_remove, m_load, m_save}) {
+    for (QPushButton *button : {m_addSelected, m_remove, m_example}) {
         buttons->addWidget(button);
     }
+    buttons->addWidget(m_file);
     buttons->addStretch(1);
 
     m_currentLabel = new QLabel(box);
@@ -258,9 +265,9 @@ QWidget *SteeringPanel::makeClampSection()
             m_hub->removeClamp(clamp.feature);
         }
     });
-    connect(m_save, &QPushButton::clicked, this, &SteeringPanel::saveWithDialog);
+    connect(saveAction, &QAction::triggered, this, &SteeringPanel::saveWithDialog);
     connect(m_example, &QPushButton::clicked, this, &SteeringPanel::runExample);
-    connect(m_load, &QPushButton::clicked, this, &SteeringPanel::loadWithDialog);
+    connect(loadAction, &QAction::triggered, this, &SteeringPanel::loadWithDialog);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
                 const FeatureClamp clamp = m_clamps->clampAt(current.row());
@@ -321,6 +328,10 @@ QWidget *SteeringPanel::makeRunSection()
                "and compare the next-token distributions"));
     m_cancel = new QPushButton(tr("Cancel"), box);
     // Two rows, so the prompt stays readable in a narrow dock.
+    auto *promptRow = new QHBoxLayout;
+    promptRow->addWidget(m_prompt, 1);
+    promptRow->addWidget(m_run);
+    promptRow->addWidget(m_cancel);
     auto *settings = new QHBoxLayout;
     settings->addWidget(new QLabel(tr("tokens"), box));
     settings->addWidget(m_maxTokens);
@@ -329,12 +340,10 @@ QWidget *SteeringPanel::makeRunSection()
     settings->addWidget(new QLabel(tr("seed"), box));
     settings->addWidget(m_seed);
     settings->addStretch(1);
-    settings->addWidget(m_run);
-    settings->addWidget(m_cancel);
     auto *layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
-    layout->addWidget(m_prompt);
+    layout->addLayout(promptRow);
     layout->addLayout(settings);
     connect(m_run, &QPushButton::clicked, this, &SteeringPanel::run);
     connect(m_prompt, &QLineEdit::returnPressed, this, &SteeringPanel::run);

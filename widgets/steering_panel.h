@@ -20,6 +20,7 @@ class QPushButton;
 class QSpinBox;
 class QTableView;
 class QTimer;
+class QToolButton;
 
 namespace gyrus {
 class ClampSetModel;
@@ -113,8 +114,7 @@ private:
     QTableView *m_table;
     QPushButton *m_addSelected;
     QPushButton *m_remove;
-    QPushButton *m_load;
-    QPushButton *m_save;
+    QToolButton *m_file;  // Load…/Save… menu
     QPushButton *m_example;
     QLabel *m_currentLabel;
     QComboBox *m_mode;
