@@ -12,6 +12,10 @@ QString bundledDemoModel();
 /// The bundled demo SAE (datasets/demo/sae), found the same way; GYRUS_DEMO_SAE overrides.
 QString bundledDemoSae();
 
+/// The bundled held-out corpus (datasets/corpus/heldout.txt), found the same way; empty when
+/// absent. The feature inspector scans it by default.
+QString bundledHeldoutCorpus();
+
 /// The shipped prompt sets (datasets/prompt-sets), found the same way; empty when absent.
 QString bundledPromptSets();
 

@@ -10,6 +10,7 @@
 #include "core/version.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
+#include "widgets/feature_inspector_panel.h"
 #include "widgets/model_panel.h"
 #include "widgets/sae_picker.h"
 #include "widgets/steering_panel.h"
@@ -95,7 +96,14 @@ int main(int argc, char *argv[])
             QStringLiteral("TEXT"));
     const QCommandLineOption selectFeature(
             QStringLiteral("select-feature"),
-            QStringLiteral("Select this SAE feature at start-up (every dock shows it)."),
+            QStringLiteral("Select this SAE feature at start-up (every dock shows it; with "
+                           "--screenshot and no --heatmap-text, shoot once the Features dock "
+                           "shows it)."),
+            QStringLiteral("N"));
+    const QCommandLineOption scanTokens(
+            QStringLiteral("scan-tokens"),
+            QStringLiteral("When the loaded SAE has no saved corpus scan, scan the Features dock's "
+                           "corpus with N tokens (0: the whole file) and save it next to the SAE."),
             QStringLiteral("N"));
     const QCommandLineOption steeringExample(
             QStringLiteral("steering-example"),
@@ -103,7 +111,7 @@ int main(int argc, char *argv[])
                            "the feature most active on its prompt); with --screenshot, shoot "
                            "when it is done."));
     parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
-                       heatmapText, selectFeature, steeringExample});
+                       heatmapText, selectFeature, steeringExample, scanTokens});
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -143,6 +151,28 @@ int main(int argc, char *argv[])
         QTimer::singleShot(50, dock, [dock] { dock->raise(); });
     }
 
+    int selectedFeature = -1;
+    if (parser.isSet(selectFeature)) {
+        bool ok = false;
+        selectedFeature = parser.value(selectFeature).toInt(&ok);
+        if (!ok || selectedFeature < 0) {
+            std::fprintf(stderr, "gyrus: --select-feature takes a feature number, not %s\n",
+                         qPrintable(parser.value(selectFeature)));
+            return 2;
+        }
+        window.selection()->selectFeature(selectedFeature, QStringLiteral("command line"));
+    }
+    if (parser.isSet(scanTokens)) {
+        bool ok = false;
+        const qint64 tokens = parser.value(scanTokens).toLongLong(&ok);
+        if (!ok || tokens < 0) {
+            std::fprintf(stderr, "gyrus: --scan-tokens takes a token count, not %s\n",
+                         qPrintable(parser.value(scanTokens)));
+            return 2;
+        }
+        window.featureInspector()->setAutoScanTokens(tokens);
+    }
+
     QString modelDir = parser.value(model);
     if (modelDir.isEmpty() && !parser.isSet(noModel)) {
         modelDir = gyrus::app::bundledDemoModel();
@@ -154,16 +184,6 @@ int main(int argc, char *argv[])
         if (!parser.isSet(model) && !demoSae.isEmpty()) {
             window.modelPanel()->saePicker()->loadSae(demoSae);
         }
-    }
-    if (parser.isSet(selectFeature)) {
-        bool ok = false;
-        const int feature = parser.value(selectFeature).toInt(&ok);
-        if (!ok || feature < 0) {
-            std::fprintf(stderr, "gyrus: --select-feature needs a feature number, not %s\n",
-                         qPrintable(parser.value(selectFeature)));
-            return 2;
-        }
-        window.selection()->selectFeature(feature, QStringLiteral("command line"));
     }
     gyrus::widgets::TokenHeatmapPanel *heatmap = window.tokenHeatmapPanel();
     const bool analyseAtStart = parser.isSet(heatmapText) && heatmap;
@@ -209,6 +229,18 @@ int main(int argc, char *argv[])
                                  gyrus::app::scheduleScreenshotAndQuit(&window, path, 800);
                              }
                          });
+    } else if (parser.isSet(screenshot) && selectedFeature >= 0 && !modelDir.isEmpty()) {
+        // Shoot once the Features dock shows the feature (after a scan, when one runs).
+        auto shot = std::make_shared<bool>(false);
+        auto shootOnce = [&window, shot, path = parser.value(screenshot)] {
+            if (!*shot) {
+                *shot = true;
+                gyrus::app::scheduleScreenshotAndQuit(&window, path);
+            }
+        };
+        QObject::connect(window.featureInspector(),
+                         &gyrus::widgets::FeatureInspectorPanel::detailsShown, &window, shootOnce);
+        QTimer::singleShot(300000, &window, shootOnce);  // never hang on a failed scan
     } else if (parser.isSet(screenshot)) {
         if (modelDir.isEmpty()) {
             gyrus::app::scheduleScreenshotAndQuit(&window, parser.value(screenshot));

@@ -8,6 +8,7 @@
 #include "core/selection_hub.h"
 #include "core/version.h"
 #include "widgets/empty_state.h"
+#include "widgets/feature_inspector_panel.h"
 #include "widgets/log_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
@@ -138,6 +139,11 @@ void MainWindow::createDocks(LogModel *logModel)
         } else if (spec.objectName == QLatin1String("dock.steering") && m_engine) {
             m_steeringPanel = new widgets::SteeringPanel(m_engine, m_selection, dockWidget);
             content = m_steeringPanel;
+        } else if (spec.objectName == QLatin1String("dock.features") && m_engine) {
+            m_featureInspector =
+                    new widgets::FeatureInspectorPanel(m_engine, m_selection, dockWidget);
+            m_featureInspector->setDefaultCorpus(bundledHeldoutCorpus());
+            content = m_featureInspector;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;

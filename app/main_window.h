@@ -14,6 +14,7 @@ class SelectionHub;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
+class FeatureInspectorPanel;
 class ModelPanel;
 class PromptSetsPanel;
 class SaeTrainingPanel;
@@ -67,6 +68,9 @@ public:
     /// The Steering dock's panel (null without an engine).
     widgets::SteeringPanel *steeringPanel() const { return m_steeringPanel; }
 
+    /// The Features dock's panel (null without an engine).
+    widgets::FeatureInspectorPanel *featureInspector() const { return m_featureInspector; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
@@ -88,6 +92,7 @@ private:
     widgets::SaeTrainingPanel *m_saeTrainingPanel = nullptr;
     widgets::TokenHeatmapPanel *m_tokenHeatmapPanel = nullptr;
     widgets::SteeringPanel *m_steeringPanel = nullptr;
+    widgets::FeatureInspectorPanel *m_featureInspector = nullptr;
     bool m_defaultSizesPending = false;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/engine_types.h"
+#include "core/feature_inspector_types.h"
 #include "core/job_runner.h"
 #include "core/sae_training_types.h"
 #include "core/status.h"
@@ -52,6 +53,19 @@ public:
     /// "token-analysis" (latest wins). Fails without a model or an SAE, when the SAE's hook is
     /// not the model's, or for an empty text (the message names the item).
     virtual RequestId analyzeText(const TokenAnalysisRequest &request) = 0;
+    /// Feature inspector: scans a corpus with the loaded model and SAE in slices (progress,
+    /// cancel; other requests are served between slices), keeps the scan for featureDetails()
+    /// and saves it to request.savePath when set. Emits corpusScanReady() at the end.
+    virtual RequestId scanCorpus(const CorpusScanRequest &request) = 0;
+
+    /// Loads a scan saved by scanCorpus() for the loaded SAE. NotFound when there is none (or it
+    /// belongs to other SAE weights); emits corpusScanReady() on success.
+    virtual RequestId loadCorpusScan(const QString &path) = 0;
+
+    /// The inspector's view of one feature from the current scan (tagged latest-wins): emits
+    /// featureDetailsReady(). Fails InvalidInput when no SAE is loaded or the feature is out of
+    /// range, NotFound when there is no scan yet (the panel then offers "Scan corpus").
+    virtual RequestId featureDetails(int feature) = 0;
 
     /// Steering (torch_engine_steering.cpp): the baseline (no clamp) then the steered (the clamp
     /// set spliced in at the SAE's hook) continuation of request.prompt with the same sampling
@@ -99,6 +113,8 @@ Q_SIGNALS:
 
     // --- issue 8 signals ---
     void tokenAnalysisReady(gyrus::RequestId id, const gyrus::TokenAnalysisPtr &analysis);
+    void corpusScanReady(gyrus::RequestId id, const gyrus::CorpusScanSummary &summary);
+    void featureDetailsReady(gyrus::RequestId id, const gyrus::FeatureDetailsPtr &details);
 
     void steeringToken(gyrus::RequestId id, gyrus::SteeringStream stream, const QString &text);
     void steeringFinished(gyrus::RequestId id, const gyrus::SteeringOutcome &outcome);

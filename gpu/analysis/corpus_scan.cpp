@@ -13,9 +13,41 @@
 
 namespace gyrus::gpu {
 
-Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,
-                              const CorpusScanOptions &options,
-                              const std::function<bool(double)> &progress)
+struct CorpusScanner::Impl
+{
+    const LanguageModel *model = nullptr;
+    const detail::SaeModule *sae = nullptr;
+    detail::HookPoint point;
+    CorpusScan scan;
+    int64_t bos = -1;
+    int64_t features = 0;
+    int64_t k = 0;
+    int64_t bins = 0;
+    int samples = 0;
+    at::Device saeDevice = at::kCPU;
+    at::Tensor topValues;  // [features, k], -1 where empty
+    at::Tensor topTokens;  // [features, k]
+    at::Tensor histogram;  // [features * bins]
+    at::Tensor active;     // [features]
+    // Reservoir samples per (feature, bin): uniform over the tokens that fell in the bin.
+    std::vector<std::vector<FeatureExample>> reservoirs;
+    std::vector<int64_t> seen;
+    std::mt19937_64 rng;
+    int64_t next = 0;  // corpus-stream index of the next window
+
+    void scanBatch();
+    void scanWindows(const std::vector<std::pair<int64_t, int64_t>> &windows);
+};
+
+CorpusScanner::CorpusScanner(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{}
+
+CorpusScanner::~CorpusScanner() = default;
+
+Result<std::unique_ptr<CorpusScanner>> CorpusScanner::start(const LanguageModel &model,
+                                                            const detail::SaeModule &sae,
+                                                            const CorpusScanOptions &options)
 {
     detail::LlamaModel &network = model.tensorModel();
     const QString hookName = options.hookName.isEmpty() ? sae.config().hookName : options.hookName;
@@ -38,166 +70,239 @@ Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModul
     if (!corpus) {
         return corpus.status();
     }
-    CorpusScan scan;
-    scan.hookName = hookName;
-    scan.tokens = std::move(corpus.value().tokens);
-    if (options.tokenBudget > 0 && qint64(scan.tokens.size()) > options.tokenBudget) {
-        scan.tokens.resize(size_t(options.tokenBudget));
+    auto impl = std::make_unique<Impl>();
+    impl->model = &model;
+    impl->sae = &sae;
+    impl->point = *point;
+    impl->scan.options = options;
+    impl->scan.options.hookName = hookName;
+    impl->scan.hookName = hookName;
+    impl->scan.tokens = std::move(corpus.value().tokens);
+    if (options.tokenBudget > 0 && qint64(impl->scan.tokens.size()) > options.tokenBudget) {
+        impl->scan.tokens.resize(size_t(options.tokenBudget));
     }
-    const int64_t bos = model.tokenizer().bosId();
-    const int64_t features = sae.config().dSae;
-    const int64_t k = options.topK;
-    const int64_t bins = options.histogramBins;
-    const at::Device saeDevice = sae.weights().wEnc.device();
+    impl->bos = model.tokenizer().bosId();
+    impl->features = sae.config().dSae;
+    impl->k = options.topK;
+    impl->bins = options.histogramBins;
+    impl->samples = std::max(0, options.samplesPerBin);
+    impl->saeDevice = sae.weights().wEnc.device();
+    impl->topValues = at::full({impl->features, impl->k}, -1.0f, at::kFloat);
+    impl->topTokens = at::full({impl->features, impl->k}, int64_t(-1), at::kLong);
+    impl->histogram = at::zeros({impl->features * impl->bins}, at::kLong);
+    impl->active = at::zeros({impl->features}, at::kLong);
+    impl->reservoirs.resize(size_t(impl->features * impl->bins));
+    impl->seen.assign(size_t(impl->features * impl->bins), 0);
+    impl->rng.seed(options.seed);
+    return std::unique_ptr<CorpusScanner>(new CorpusScanner(std::move(impl)));
+}
 
+bool CorpusScanner::isFinished() const
+{
+    return m_impl->next >= qint64(m_impl->scan.tokens.size());
+}
+
+qint64 CorpusScanner::totalTokens() const
+{
+    return qint64(m_impl->scan.tokens.size());
+}
+
+qint64 CorpusScanner::scannedTokens() const
+{
+    return m_impl->scan.scannedTokens;
+}
+
+double CorpusScanner::fraction() const
+{
+    const qint64 total = totalTokens();
+    return total > 0 ? std::min(1.0, double(m_impl->next) / double(total)) : 1.0;
+}
+
+void CorpusScanner::step(int batches)
+{
     c10::InferenceMode guard;
-    at::Tensor topValues = at::full({features, k}, -1.0f, at::kFloat);
-    at::Tensor topTokens = at::full({features, k}, int64_t(-1), at::kLong);
-    at::Tensor histogram = at::zeros({features * bins}, at::kLong);
-    at::Tensor active = at::zeros({features}, at::kLong);
-    // Reservoir samples per (feature, bin): uniform over the tokens that fell in the bin.
-    const int samples = std::max(0, options.samplesPerBin);
-    std::vector<std::vector<FeatureExample>> reservoirs(size_t(features * bins));
-    std::vector<int64_t> seen(size_t(features * bins), 0);
-    std::mt19937_64 rng(options.seed);
-    const int64_t length = options.contextLength;
+    for (int b = 0; b < batches && !isFinished(); ++b) {
+        m_impl->scanBatch();
+    }
+}
+
+void CorpusScanner::Impl::scanBatch()
+{
+    const int64_t length = scan.options.contextLength;
     const auto total = static_cast<int64_t>(scan.tokens.size());
     const int64_t batchWindows = 8;
-    for (int64_t start = 0; start < total; start += length * batchWindows) {
-        // Windows of `length` tokens (the last one may be shorter: run it alone).
-        std::vector<std::pair<int64_t, int64_t>> windows;
-        for (int64_t s = start; s < std::min(total, start + length * batchWindows); s += length) {
-            windows.emplace_back(s, std::min(length, total - s));
+    // Windows of `length` tokens (the last one may be shorter: it runs alone).
+    std::vector<std::pair<int64_t, int64_t>> windows;
+    const int64_t end = std::min(total, next + length * batchWindows);
+    for (int64_t s = next; s < end; s += length) {
+        windows.emplace_back(s, std::min(length, total - s));
+    }
+    next = end;
+    for (size_t w = 0; w < windows.size();) {
+        size_t last = w + 1;
+        while (last < windows.size() && windows[last].second == windows[w].second) {
+            ++last;
         }
-        for (size_t w = 0; w < windows.size();) {
-            const int64_t width = windows[w].second;
-            size_t end = w + 1;
-            while (end < windows.size() && windows[end].second == width) {
-                ++end;
-            }
-            const auto count = int64_t(end - w);
-            at::Tensor ids = at::empty({count, width}, at::kLong);
-            for (int64_t b = 0; b < count; ++b) {
-                for (int64_t t = 0; t < width; ++t) {
-                    ids[b][t] = scan.tokens[size_t(windows[w + size_t(b)].first + t)];
-                }
-            }
-            detail::HookSet hooks;
-            hooks.capture(*point);
-            network.forward(ids.to(network.device()), &hooks, nullptr, detail::LogitsMode::None);
-            const at::Tensor h = hooks.captured(*point)
-                                         .reshape({count * width, -1})
-                                         .to(saeDevice)
-                                         .to(at::kFloat);
-            const at::Tensor f = sae.encode(h).to(at::kCPU);  // [tokens, features]
-            std::vector<int64_t> starts;
-            for (int64_t b = 0; b < count; ++b) {
-                starts.push_back(windows[w + size_t(b)].first);
-            }
-            // The corpus-stream index of every scanned token.
-            const at::Tensor globalIndex = (at::tensor(starts, at::kLong).unsqueeze(1) +
-                                            at::arange(width, at::kLong).unsqueeze(0))
-                                                   .reshape({-1});
-            const at::Tensor isBos = ids.reshape({-1}).eq(bos);
-            const at::Tensor keep = isBos.logical_not();
-            const at::Tensor fKept = f.index({keep});
-            const at::Tensor tokensKept = globalIndex.index({keep});
-            scan.scannedTokens += fKept.size(0);
-            if (fKept.size(0) > 0) {
-                // Top-k per feature: merge this batch's best with the running best.
-                const int64_t take = std::min<int64_t>(k, fKept.size(0));
-                const auto batchTop = fKept.t().topk(take, 1);
-                const at::Tensor mergedValues = at::cat({topValues, std::get<0>(batchTop)}, 1);
-                const at::Tensor mergedTokens =
-                        at::cat({topTokens, tokensKept.index({std::get<1>(batchTop)})}, 1);
-                const auto best = mergedValues.topk(k, 1);
-                topValues = std::get<0>(best);
-                topTokens = mergedTokens.gather(1, std::get<1>(best));
-                // Density and the log10 histogram of active values.
-                const at::Tensor positive = fKept > 0;
-                active += positive.sum(0);
-                const at::Tensor nonzero = positive.nonzero();  // [m, 2]: token, feature
-                if (nonzero.size(0) > 0) {
-                    const at::Tensor values = fKept.index({positive});
-                    const at::Tensor bin =
-                            ((values.log10() - options.histogramLow) /
-                             (options.histogramHigh - options.histogramLow) * double(bins))
-                                    .floor()
-                                    .clamp(0, double(bins - 1))
-                                    .to(at::kLong);
-                    const at::Tensor cell = nonzero.select(1, 1) * bins + bin;
-                    histogram += at::bincount(cell, {}, features * bins);
-                    if (samples > 0) {
-                        const at::Tensor cells = cell.contiguous();
-                        const at::Tensor tokensOf =
-                                tokensKept.index({nonzero.select(1, 0)}).contiguous();
-                        const at::Tensor valuesOf = values.contiguous();
-                        const int64_t *cellData = cells.data_ptr<int64_t>();
-                        const int64_t *tokenData = tokensOf.data_ptr<int64_t>();
-                        const float *valueData = valuesOf.data_ptr<float>();
-                        for (int64_t e = 0; e < cells.size(0); ++e) {
-                            const auto slot = size_t(cellData[e]);
-                            const int64_t count = ++seen[slot];
-                            std::vector<FeatureExample> &reservoir = reservoirs[slot];
-                            if (int64_t(reservoir.size()) < samples) {
-                                reservoir.push_back({valueData[e], tokenData[e]});
-                            } else {
-                                const auto pick =
-                                        std::uniform_int_distribution<int64_t>(0, count - 1)(rng);
-                                if (pick < samples) {
-                                    reservoir[size_t(pick)] = {valueData[e], tokenData[e]};
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            w = end;
-        }
-        if (progress &&
-            !progress(double(std::min(total, start + length * batchWindows)) / double(total))) {
-            return Status::cancelled();
+        scanWindows({windows.begin() + long(w), windows.begin() + long(last)});
+        w = last;
+    }
+}
+
+void CorpusScanner::Impl::scanWindows(const std::vector<std::pair<int64_t, int64_t>> &windows)
+{
+    detail::LlamaModel &network = model->tensorModel();
+    const int64_t width = windows.front().second;
+    const auto count = int64_t(windows.size());
+    std::vector<int64_t> flat;
+    flat.reserve(size_t(count * width));
+    std::vector<int64_t> starts;
+    for (const auto &window : windows) {
+        starts.push_back(window.first);
+        for (int64_t t = 0; t < width; ++t) {
+            flat.push_back(scan.tokens[size_t(window.first + t)]);
         }
     }
+    const at::Tensor ids = at::tensor(flat, at::kLong).view({count, width});
+    detail::HookSet hooks;
+    hooks.capture(point);
+    network.forward(ids.to(network.device()), &hooks, nullptr, detail::LogitsMode::None);
+    const at::Tensor h =
+            hooks.captured(point).reshape({count * width, -1}).to(saeDevice).to(at::kFloat);
+    const at::Tensor f = sae->encode(h).to(at::kCPU);  // [tokens, features]
+    // The corpus-stream index of every scanned token.
+    const at::Tensor globalIndex =
+            (at::tensor(starts, at::kLong).unsqueeze(1) + at::arange(width, at::kLong).unsqueeze(0))
+                    .reshape({-1});
+    const at::Tensor keep = ids.reshape({-1}).ne(bos);
+    const at::Tensor fKept = f.index({keep});
+    const at::Tensor tokensKept = globalIndex.index({keep});
+    scan.scannedTokens += fKept.size(0);
+    if (fKept.size(0) == 0) {
+        return;
+    }
+    // Top-k per feature: merge this batch's best with the running best.
+    const int64_t take = std::min<int64_t>(k, fKept.size(0));
+    const auto batchTop = fKept.t().topk(take, 1);
+    const at::Tensor mergedValues = at::cat({topValues, std::get<0>(batchTop)}, 1);
+    const at::Tensor mergedTokens =
+            at::cat({topTokens, tokensKept.index({std::get<1>(batchTop)})}, 1);
+    const auto best = mergedValues.topk(k, 1);
+    topValues = std::get<0>(best);
+    topTokens = mergedTokens.gather(1, std::get<1>(best));
+    // Density and the log10 histogram of active values.
+    const at::Tensor positive = fKept > 0;
+    active += positive.sum(0);
+    const at::Tensor nonzero = positive.nonzero();  // [m, 2]: token, feature
+    if (nonzero.size(0) == 0) {
+        return;
+    }
+    const at::Tensor values = fKept.index({positive});
+    const double low = scan.options.histogramLow;
+    const double high = scan.options.histogramHigh;
+    const at::Tensor bin = ((values.log10() - low) / (high - low) * double(bins))
+                                   .floor()
+                                   .clamp(0, double(bins - 1))
+                                   .to(at::kLong);
+    const at::Tensor cell = nonzero.select(1, 1) * bins + bin;
+    histogram += at::bincount(cell, {}, features * bins);
+    if (samples <= 0) {
+        return;
+    }
+    const at::Tensor cells = cell.contiguous();
+    const at::Tensor tokensOf = tokensKept.index({nonzero.select(1, 0)}).contiguous();
+    const at::Tensor valuesOf = values.contiguous();
+    const int64_t *cellData = cells.data_ptr<int64_t>();
+    const int64_t *tokenData = tokensOf.data_ptr<int64_t>();
+    const float *valueData = valuesOf.data_ptr<float>();
+    for (int64_t e = 0; e < cells.size(0); ++e) {
+        const auto slot = size_t(cellData[e]);
+        const int64_t n = ++seen[slot];
+        std::vector<FeatureExample> &reservoir = reservoirs[slot];
+        if (int64_t(reservoir.size()) < samples) {
+            reservoir.push_back({valueData[e], tokenData[e]});
+        } else {
+            const auto pick = std::uniform_int_distribution<int64_t>(0, n - 1)(rng);
+            if (pick < samples) {
+                reservoir[size_t(pick)] = {valueData[e], tokenData[e]};
+            }
+        }
+    }
+}
 
+CorpusScan CorpusScanner::finish()
+{
+    c10::InferenceMode guard;
+    Impl &d = *m_impl;
+    detail::LlamaModel &network = d.model->tensorModel();
     // Logit effects through the final norm's gain and the unembedding.
     const at::Tensor direction =
-            sae.weights().wDec.to(at::kCPU).to(at::kFloat) *
+            d.sae->weights().wDec.to(at::kCPU).to(at::kFloat) *
             network.weights().finalNorm.to(at::kCPU).to(at::kFloat).unsqueeze(0);
     const at::Tensor logits =
             direction.matmul(network.weights().lmHead.to(at::kCPU).to(at::kFloat).t());
-    const int64_t logitK = std::min<int64_t>(options.logitTopK, logits.size(1));
+    const int64_t logitK = std::min<int64_t>(d.scan.options.logitTopK, logits.size(1));
     const auto up = logits.topk(logitK, 1);
     const auto down = logits.topk(logitK, 1, /*largest=*/false);
+    const at::Tensor upValues = std::get<0>(up).contiguous();
+    const at::Tensor upIds = std::get<1>(up).contiguous();
+    const at::Tensor downValues = std::get<0>(down).contiguous();
+    const at::Tensor downIds = std::get<1>(down).contiguous();
 
-    const at::Tensor histogramRows = histogram.view({features, bins});
-    scan.features.resize(size_t(features));
-    for (int64_t feature = 0; feature < features; ++feature) {
+    const at::Tensor topValues = d.topValues.contiguous();
+    const at::Tensor topTokens = d.topTokens.contiguous();
+    const at::Tensor histogram = d.histogram.contiguous();
+    const at::Tensor active = d.active.contiguous();
+    const float *topValueData = topValues.data_ptr<float>();
+    const int64_t *topTokenData = topTokens.data_ptr<int64_t>();
+    const int64_t *histogramData = histogram.data_ptr<int64_t>();
+    const int64_t *activeData = active.data_ptr<int64_t>();
+    CorpusScan &scan = d.scan;
+    scan.features.resize(size_t(d.features));
+    for (int64_t feature = 0; feature < d.features; ++feature) {
         FeatureScan &out = scan.features[size_t(feature)];
-        for (int64_t j = 0; j < k; ++j) {
-            const float value = topValues[feature][j].item<float>();
+        for (int64_t j = 0; j < d.k; ++j) {
+            const float value = topValueData[feature * d.k + j];
             if (value <= 0) {
                 break;  // only tokens where the feature is active
             }
-            out.top.push_back({value, topTokens[feature][j].item<int64_t>()});
+            out.top.push_back({value, topTokenData[feature * d.k + j]});
         }
-        const at::Tensor row = histogramRows[feature].contiguous();
-        out.histogram.assign(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + bins);
-        out.binSamples.resize(size_t(bins));
-        for (int64_t b = 0; b < bins; ++b) {
-            out.binSamples[size_t(b)] = std::move(reservoirs[size_t(feature * bins + b)]);
+        out.histogram.assign(histogramData + feature * d.bins,
+                             histogramData + (feature + 1) * d.bins);
+        out.binSamples.resize(size_t(d.bins));
+        for (int64_t b = 0; b < d.bins; ++b) {
+            out.binSamples[size_t(b)] = std::move(d.reservoirs[size_t(feature * d.bins + b)]);
         }
         out.density = scan.scannedTokens > 0
-                              ? double(active[feature].item<int64_t>()) / double(scan.scannedTokens)
+                              ? double(activeData[feature]) / double(scan.scannedTokens)
                               : 0;
         for (int64_t j = 0; j < logitK; ++j) {
-            out.boosted.push_back(int(std::get<1>(up)[feature][j].item<int64_t>()));
-            out.boostedLogits.push_back(std::get<0>(up)[feature][j].item<float>());
-            out.suppressed.push_back(int(std::get<1>(down)[feature][j].item<int64_t>()));
-            out.suppressedLogits.push_back(std::get<0>(down)[feature][j].item<float>());
+            const int64_t slot = feature * logitK + j;
+            out.boosted.push_back(int(upIds.data_ptr<int64_t>()[slot]));
+            out.boostedLogits.push_back(upValues.data_ptr<float>()[slot]);
+            out.suppressed.push_back(int(downIds.data_ptr<int64_t>()[slot]));
+            out.suppressedLogits.push_back(downValues.data_ptr<float>()[slot]);
         }
     }
-    return scan;
+    return std::move(scan);
+}
+
+Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,
+                              const CorpusScanOptions &options,
+                              const std::function<bool(double)> &progress)
+{
+    Result<std::unique_ptr<CorpusScanner>> scanner = CorpusScanner::start(model, sae, options);
+    if (!scanner) {
+        return scanner.status();
+    }
+    CorpusScanner &s = *scanner.value();
+    while (!s.isFinished()) {
+        s.step(1);
+        if (progress && !progress(s.fraction())) {
+            return Status::cancelled();
+        }
+    }
+    return s.finish();
 }
 
 ExampleContext exampleContext(const LanguageModel &model, const CorpusScan &scan, qint64 index,

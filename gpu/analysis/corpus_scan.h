@@ -56,15 +56,46 @@ struct FeatureScan
 
 struct CorpusScan
 {
+    CorpusScanOptions options;  ///< what produced it (hookName resolved)
     QString hookName;
     std::vector<int32_t> tokens;  ///< the scanned corpus stream (BOS starts each line)
     qint64 scannedTokens = 0;     ///< non-BOS tokens scanned
     std::vector<FeatureScan> features;
 };
 
-/// Runs the scan. Logit effects are W_dec[f] ⊙ g_final · W_U (the decoder direction through the
-/// final RMSNorm gain and the unembedding, without the norm's data-dependent scale). `progress`
-/// may return false to cancel. Errors name the file or the hook.
+/// A scan that runs in steps, so an engine can serve other requests between them (ARCHITECTURE.md
+/// §3). The model and the SAE must outlive the scanner and stay unchanged while it runs.
+class CorpusScanner
+{
+public:
+    /// Checks the options, encodes the corpus and prepares the running statistics. Errors name
+    /// the file or the hook.
+    static Result<std::unique_ptr<CorpusScanner>> start(const LanguageModel &model,
+                                                        const detail::SaeModule &sae,
+                                                        const CorpusScanOptions &options);
+    ~CorpusScanner();
+    CorpusScanner(const CorpusScanner &) = delete;
+    CorpusScanner &operator=(const CorpusScanner &) = delete;
+
+    /// Scans up to `batches` more batches of windows (8 windows of the context length each).
+    void step(int batches = 1);
+    bool isFinished() const;
+    double fraction() const;  ///< of the corpus tokens scanned so far
+    qint64 scannedTokens() const;
+    qint64 totalTokens() const;
+
+    /// Adds the logit effects and returns the scan (call once, after isFinished()).
+    CorpusScan finish();
+
+private:
+    struct Impl;
+    explicit CorpusScanner(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Runs the scan in one call (CorpusScanner to the end). Logit effects are W_dec[f] ⊙ g_final · W_U
+/// (the decoder direction through the final RMSNorm gain and the unembedding, without the norm's
+/// data-dependent scale). `progress` may return false to cancel. Errors name the file or the hook.
 Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,
                               const CorpusScanOptions &options,
                               const std::function<bool(double)> &progress = {});

@@ -7,8 +7,11 @@
 #include "gpu/model/language_model.h"
 
 #include <memory>
+#include <vector>
 
 namespace gyrus::gpu {
+
+struct CorpusScan;
 
 namespace detail {
 class SaeModule;
@@ -20,9 +23,17 @@ struct EngineState
     std::shared_ptr<detail::SaeModule> sae;
     SaeInfo saeInfo;  ///< the card of `sae` (engine-thread copy)
 
+    /// The feature inspector's corpus scan, valid only while `scanSae` is `sae` (a newly loaded
+    /// SAE makes it stale without anyone having to clear it).
+    std::shared_ptr<const CorpusScan> scan;
+    std::weak_ptr<detail::SaeModule> scanSae;
+
+    bool hasScanForCurrentSae() const { return scan && sae && scanSae.lock() == sae; }
+
     /// Destroys every torch object (engine thread, at shutdown).
     void clear()
     {
+        scan.reset();
         sae.reset();
         model.reset();
     }

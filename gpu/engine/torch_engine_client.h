@@ -33,6 +33,10 @@ public:
 
     // --- issue 8 (token heatmap, feature inspector, steering): torch_engine_features.cpp ---
     RequestId analyzeText(const TokenAnalysisRequest &request) override;  // torch_engine_heatmap
+    // Feature inspector: torch_engine_inspector.cpp
+    RequestId scanCorpus(const CorpusScanRequest &request) override;
+    RequestId loadCorpusScan(const QString &path) override;
+    RequestId featureDetails(int feature) override;
 
     // Steering: torch_engine_steering.cpp.
     RequestId steer(const SteeringRequest &request) override;
@@ -50,6 +54,8 @@ public:
 private:
     std::shared_ptr<EngineState> m_state;  // engine-thread state (model, SAE, caches)
     JobRunner m_runner;
+    // gyrus:: spelled out: a file that includes language_model.h first would otherwise see
+    // gpu::ModelInfo here and lay the class out differently.
     gyrus::ModelInfo m_current;   // GUI thread copy of the loaded model's card
     gyrus::SaeInfo m_currentSae;  // GUI thread copy of the loaded SAE's card
     QMutex m_pauseMutex;

@@ -58,6 +58,29 @@ public:
 
     SteeringRequest lastSteeringRequest() const;
 
+    // Feature inspector (fake_engine_client_inspector.cpp). scanCorpus runs `scanSlices` slices
+    // of sliceMs (a corpus path containing "missing" fails NotFound); loadCorpusScan succeeds
+    // only after setSavedScanAvailable(true); featureDetails needs an SAE (loaded before the
+    // call) and a scan, and gives fakeDetailsFor(feature).
+    RequestId scanCorpus(const CorpusScanRequest &request) override;
+    RequestId loadCorpusScan(const QString &path) override;
+    RequestId featureDetails(int feature) override;
+
+    void setScanSlices(int slices) { m_scanSlices = slices; }
+
+    void setSavedScanAvailable(bool available) { m_savedScanAvailable = available; }
+
+    CorpusScanRequest lastScanRequest() const;
+    /// Deterministic details: top example activations 10, 9.5, ...; neighbours f+1, f+2, ...
+    static FeatureDetails fakeDetailsFor(int feature);
+
+private:
+    std::atomic<bool> m_hasScan{false};
+    std::atomic<bool> m_savedScanAvailable{false};
+    int m_scanSlices = 5;
+    CorpusScanRequest m_lastScan;  // guarded by m_logMutex
+
+public:
     // --- issue 9 fakes (fake_engine_client_analysis.cpp) ---
 
     // --- issue 7 fakes ---

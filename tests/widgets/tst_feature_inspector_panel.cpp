@@ -1,0 +1,285 @@
+// The Features dock with FakeEngineClient: it follows the hub's selection, writes labels and
+// clamps to the hub, selects neighbours, and offers a scan with progress when there is none.
+
+#include "core/selection_hub.h"
+#include "tests/support/fake_engine_client.h"
+#include "widgets/activation_histogram_plot.h"
+#include "widgets/corpus_scan_form.h"
+#include "widgets/feature_inspector_panel.h"
+
+#include <QFile>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QtTest>
+
+using gyrus::FeatureClamp;
+using gyrus::SelectionHub;
+using gyrus::test::FakeEngineClient;
+using gyrus::widgets::FeatureInspectorPanel;
+using View = gyrus::widgets::FeatureInspectorPanel::View;
+
+class TestFeatureInspectorPanel : public QObject
+{
+    Q_OBJECT
+private:
+    QTemporaryDir m_sae;      // a fake SAE directory with a saved scan file in it
+    QTemporaryDir m_bareSae;  // and one without
+
+    // Loads a fake SAE from `directory` and waits until the panel has seen it (the spy hears the
+    // signal directly on the engine thread, before the panel's queued slot runs).
+    void loadSae(FakeEngineClient &engine, const QTemporaryDir &directory,
+                 const FeatureInspectorPanel &panel)
+    {
+        engine.loadSae(gyrus::SaeSpec{directory.path(), QStringLiteral("cpu")});
+        QTRY_VERIFY(panel.view() != View::NoSae);
+    }
+
+    // A panel on an engine with an SAE and a saved scan, showing `feature`.
+    void showFeature(FakeEngineClient &engine, SelectionHub &hub, FeatureInspectorPanel &panel,
+                     int feature)
+    {
+        QSignalSpy shown(&panel, &FeatureInspectorPanel::detailsShown);
+        hub.selectFeature(feature, QStringLiteral("test"));
+        QTRY_VERIFY(!shown.isEmpty());
+        QCOMPARE(shown.last().at(0).toInt(), feature);
+        QCOMPARE(panel.view(), View::Details);
+        Q_UNUSED(engine);
+    }
+
+private Q_SLOTS:
+
+    void initTestCase()
+    {
+        QFile saved(m_sae.filePath(QStringLiteral("gyrus_scan.bin")));
+        QVERIFY(saved.open(QIODevice::WriteOnly));  // the fake engine does not read it
+    }
+
+    void withoutSaeSaysSo()
+    {
+        FakeEngineClient engine;
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        QCOMPARE(panel.view(), View::NoSae);
+        hub.selectFeature(3);
+        QCOMPARE(panel.view(), View::NoSae);
+    }
+
+    void hubSelectionShowsThatFeature()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);  // the saved scan loaded
+        QVERIFY(engine.log().contains(QStringLiteral("load-scan ") +
+                                      m_sae.filePath(QStringLiteral("gyrus_scan.bin"))));
+        showFeature(engine, hub, panel, 5);
+        QCOMPARE(panel.shownFeature(), 5);
+        QCOMPARE(panel.details()->feature, 5);
+        QCOMPARE(panel.featureSpin()->value(), 5);
+        QVERIFY(panel.topExamplesView()->toPlainText().contains(QStringLiteral("f5")));
+        QVERIFY(panel.topExamplesView()->toPlainText().contains(QStringLiteral("The jury said")));
+        QCOMPARE(panel.histogram()->barCount(), 4);
+        QCOMPARE(panel.histogram()->totalCount(), 40.0 + 30 + 20 + 10);
+        QCOMPARE(panel.neighboursView()->model()->rowCount(), 4);
+
+        // Another dock selects another feature: the panel follows.
+        showFeature(engine, hub, panel, 42);
+        QVERIFY(panel.topExamplesView()->toPlainText().contains(QStringLiteral("f42")));
+        QCOMPARE(panel.featureSpin()->value(), 42);
+    }
+
+    void typingAFeatureNumberSelectsIt()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        panel.featureSpin()->setValue(17);
+        QCOMPARE(hub.selectedFeature(), 17);
+        QTRY_COMPARE(panel.shownFeature(), 17);
+    }
+
+    void clickingANeighbourSelectsItAndBackReturns()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        panel.resize(500, 700);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        showFeature(engine, hub, panel, 5);
+        QSignalSpy selected(&hub, &SelectionHub::featureSelected);
+        QTableView *neighbours = panel.neighboursView();
+        panel.findChild<QTabWidget *>(QStringLiteral("inspector.tabs"))
+                ->setCurrentWidget(neighbours);
+        const QModelIndex second = neighbours->model()->index(1, 0);
+        QCOMPARE(second.data().toString(), QStringLiteral("7"));
+        QTest::mouseClick(neighbours->viewport(), Qt::LeftButton, {},
+                          neighbours->visualRect(second).center());
+        QCOMPARE(hub.selectedFeature(), 7);
+        QCOMPARE(selected.last().at(1).toString(), QStringLiteral("inspector"));
+        QTRY_COMPARE(panel.shownFeature(), 7);
+
+        QVERIFY(panel.canGoBack());
+        panel.goBack();
+        QCOMPARE(hub.selectedFeature(), 5);
+        QVERIFY(panel.canGoForward());
+        panel.goForward();
+        QCOMPARE(hub.selectedFeature(), 7);
+    }
+
+    void editingLabelAndNotesWritesTheAnnotation()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        showFeature(engine, hub, panel, 9);
+        QTest::keyClicks(panel.labelEdit(), QStringLiteral("courtroom"));
+        QCOMPARE(hub.annotation(9).label, QStringLiteral("courtroom"));
+        panel.notesEdit()->setPlainText(QStringLiteral("fires on legal words"));
+        QCOMPARE(hub.annotation(9).notes, QStringLiteral("fires on legal words"));
+        QCOMPARE(hub.annotation(9).label, QStringLiteral("courtroom"));
+
+        // Another feature has its own (empty) label; coming back shows this one again.
+        showFeature(engine, hub, panel, 10);
+        QCOMPARE(panel.labelEdit()->text(), QString());
+        showFeature(engine, hub, panel, 9);
+        QCOMPARE(panel.labelEdit()->text(), QStringLiteral("courtroom"));
+        // A label set elsewhere (a workspace load) shows up.
+        hub.setAnnotation(9, gyrus::FeatureAnnotation{QStringLiteral("legal"), QString()});
+        QCOMPARE(panel.labelEdit()->text(), QStringLiteral("legal"));
+    }
+
+    void clampButtonAddsTheFeatureAtItsMaximum()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        showFeature(engine, hub, panel, 12);
+        QVERIFY(panel.clampButton()->isEnabled());
+        QTest::mouseClick(panel.clampButton(), Qt::LeftButton);
+        const int at = hub.clampSet().indexOf(12);
+        QVERIFY(at >= 0);
+        const FeatureClamp clamp = hub.clampSet().clamps.at(at);
+        QCOMPARE(clamp.mode, gyrus::ClampMode::Clamp);
+        QCOMPARE(clamp.value, FakeEngineClient::fakeDetailsFor(12).maxActivation);
+        QCOMPARE(panel.clampButton()->text(), QStringLiteral("Clamped ✓"));
+    }
+
+    void withoutScanOffersOneAndShowsItsProgress()
+    {
+        FakeEngineClient engine;
+        engine.setScanSlices(40);
+        engine.setSliceMs(5);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        panel.setDefaultCorpus(QStringLiteral("/corpora/heldout.txt"));
+        hub.selectFeature(3);
+        loadSae(engine, m_bareSae, panel);
+        QCOMPARE(panel.view(), View::NoScan);
+        // No saved scan: the engine is not even asked to load one.
+        QVERIFY(!engine.log().join(QLatin1Char('\n')).contains(QStringLiteral("load-scan")));
+        QVERIFY(panel.scanForm()->scanButton()->isEnabled());
+
+        QSignalSpy progress(&engine, &gyrus::EngineClient::progress);
+        QSignalSpy shown(&panel, &FeatureInspectorPanel::detailsShown);
+        panel.scanForm()->scanButton()->click();
+        QVERIFY(panel.scanForm()->isRunning());
+        QVERIFY(!panel.scanForm()->scanButton()->isEnabled());
+        QCOMPARE(engine.lastScanRequest().corpusPath, QStringLiteral("/corpora/heldout.txt"));
+        QCOMPARE(engine.lastScanRequest().savePath,
+                 m_bareSae.filePath(QStringLiteral("gyrus_scan.bin")));
+        QTRY_VERIFY(panel.scanForm()->progressBar()->value() > 0);
+        QVERIFY(panel.scanForm()->progressBar()->isVisibleTo(&panel));
+        // When the scan ends the selected feature's details appear.
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 10000);
+        QCOMPARE(panel.shownFeature(), 3);
+        QVERIFY(!panel.scanForm()->isRunning());
+    }
+
+    void cancellingAScanSaysSo()
+    {
+        FakeEngineClient engine;
+        engine.setScanSlices(100000);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        panel.setDefaultCorpus(QStringLiteral("/corpora/heldout.txt"));
+        loadSae(engine, m_bareSae, panel);
+        QTRY_COMPARE(panel.view(), View::NoScan);
+        panel.startScan(1000);
+        QCOMPARE(engine.lastScanRequest().tokenBudget, qint64(1000));
+        QTRY_VERIFY(panel.scanForm()->progressBar()->value() > 0);
+        panel.scanForm()->cancelButton()->click();
+        QTRY_VERIFY(!panel.scanForm()->isRunning());
+        QCOMPARE(panel.scanForm()->message(), QStringLiteral("Scan cancelled."));
+        QCOMPARE(panel.view(), View::NoScan);
+    }
+
+    void aFailedScanNamesTheFile()
+    {
+        FakeEngineClient engine;
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        panel.setDefaultCorpus(QStringLiteral("/corpora/missing.txt"));
+        loadSae(engine, m_bareSae, panel);
+        QTRY_COMPARE(panel.view(), View::NoScan);
+        panel.startScan();
+        QTRY_VERIFY(!panel.scanForm()->isRunning());
+        QVERIFY2(panel.scanForm()->message().contains(QStringLiteral("/corpora/missing.txt")),
+                 qPrintable(panel.scanForm()->message()));
+    }
+
+    void autoScanStartsWhenThereIsNoSavedScan()
+    {
+        FakeEngineClient engine;
+        engine.setScanSlices(100000);  // still running when we look
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        panel.setDefaultCorpus(QStringLiteral("/corpora/heldout.txt"));
+        panel.setAutoScanTokens(500);
+        loadSae(engine, m_bareSae, panel);
+        QVERIFY(panel.scanForm()->isRunning());
+        QCOMPARE(engine.lastScanRequest().tokenBudget, qint64(500));
+        QCOMPARE(engine.lastScanRequest().corpusPath, QStringLiteral("/corpora/heldout.txt"));
+        panel.scanForm()->cancelButton()->click();
+        QTRY_VERIFY(!panel.scanForm()->isRunning());
+    }
+
+    void outOfRangeFeatureShowsTheEngineMessage()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        hub.selectFeature(5000);
+        QTRY_COMPARE(panel.view(), View::Error);
+        QVERIFY2(panel.errorText().contains(QStringLiteral("out of range")),
+                 qPrintable(panel.errorText()));
+        QVERIFY(!panel.clampButton()->isEnabled());
+    }
+};
+
+QTEST_MAIN(TestFeatureInspectorPanel)
+#include "tst_feature_inspector_panel.moc"

@@ -1,0 +1,574 @@
+#include "widgets/feature_inspector_panel.h"
+
+#include "core/corpus_scan_path.h"
+#include "core/selection_hub.h"
+#include "widgets/activation_histogram_plot.h"
+#include "widgets/corpus_scan_form.h"
+#include "widgets/empty_state.h"
+#include "widgets/feature_example_html.h"
+
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QStandardItemModel>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+namespace gyrus::widgets {
+
+namespace {
+
+const QString kSource = QStringLiteral("inspector");
+
+QTableView *makeTable(QStandardItemModel *model, QWidget *parent)
+{
+    auto *view = new QTableView(parent);
+    view->setModel(model);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setShowGrid(false);
+    view->setAlternatingRowColors(true);
+    return view;
+}
+
+QStandardItem *numberItem(double value, const QString &text)
+{
+    auto *item = new QStandardItem(text);
+    item->setData(value, Qt::UserRole);
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+}
+
+QTextBrowser *makeExampleBrowser(QWidget *parent)
+{
+    auto *browser = new QTextBrowser(parent);
+    browser->setOpenLinks(false);
+    browser->setFrameShape(QFrame::NoFrame);
+    return browser;
+}
+
+}  // namespace
+
+FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub *hub,
+                                             QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_backButton(new QToolButton(this))
+    , m_forwardButton(new QToolButton(this))
+    , m_featureSpin(new QSpinBox(this))
+    , m_clamp(new QPushButton(tr("Clamp"), this))
+    , m_header(new QWidget(this))
+    , m_stack(new QStackedWidget(this))
+    , m_noSae(new EmptyState(tr("No SAE loaded"),
+                             tr("Load a sparse autoencoder in the Model dock (the demo SAE loads "
+                                "with the demo model) to inspect its features here."),
+                             this))
+    , m_noSelection(new EmptyState(tr("No feature selected"),
+                                   tr("Select a feature in the token heatmap, a contrast or any "
+                                      "feature list, or type its number above."),
+                                   this))
+    , m_error(new EmptyState(tr("Cannot show this feature"), QString(), this))
+    , m_scanForm(new CorpusScanForm(this))
+    , m_detailsPage(new QWidget(this))
+    , m_label(new QLineEdit(this))
+{
+    setObjectName(QStringLiteral("featureInspector"));
+    m_backButton->setArrowType(Qt::LeftArrow);
+    m_backButton->setToolTip(tr("Previous feature"));
+    m_backButton->setObjectName(QStringLiteral("inspector.back"));
+    m_forwardButton->setArrowType(Qt::RightArrow);
+    m_forwardButton->setToolTip(tr("Next feature"));
+    m_forwardButton->setObjectName(QStringLiteral("inspector.forward"));
+    m_featureSpin->setObjectName(QStringLiteral("inspector.feature"));
+    m_featureSpin->setPrefix(tr("Feature "));
+    m_featureSpin->setKeyboardTracking(false);
+    m_featureSpin->setToolTip(tr("Type a feature number to jump to it"));
+    m_label->setObjectName(QStringLiteral("inspector.label"));
+    m_label->setPlaceholderText(tr("Label this feature…"));
+    m_label->setToolTip(tr("Your name for this feature, saved in the workspace"));
+    m_clamp->setObjectName(QStringLiteral("inspector.clamp"));
+
+    auto *headerLayout = new QHBoxLayout(m_header);
+    headerLayout->setContentsMargins(0, 0, 0, 0);
+    headerLayout->addWidget(m_backButton);
+    headerLayout->addWidget(m_forwardButton);
+    headerLayout->addWidget(m_featureSpin);
+    headerLayout->addWidget(m_label, 1);
+    headerLayout->addWidget(m_clamp);
+
+    buildDetailsPage();
+    m_stack->addWidget(m_noSae);
+    m_stack->addWidget(m_scanForm);
+    m_stack->addWidget(m_noSelection);
+    m_stack->addWidget(m_detailsPage);
+    m_stack->addWidget(m_error);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_header);
+    layout->addWidget(m_stack, 1);
+
+    connect(m_backButton, &QToolButton::clicked, this, &FeatureInspectorPanel::goBack);
+    connect(m_forwardButton, &QToolButton::clicked, this, &FeatureInspectorPanel::goForward);
+    connect(m_featureSpin, qOverload<int>(&QSpinBox::valueChanged), this,
+            &FeatureInspectorPanel::selectFromPanel);
+    connect(m_label, &QLineEdit::textEdited, this, &FeatureInspectorPanel::writeAnnotation);
+    connect(m_notes, &QPlainTextEdit::textChanged, this, [this] {
+        if (!m_showingAnnotation) {
+            writeAnnotation();
+        }
+    });
+    connect(m_clamp, &QPushButton::clicked, this, [this] {
+        if (!m_details || m_details->feature != m_requestedFeature) {
+            return;
+        }
+        FeatureClamp clamp;
+        clamp.feature = m_details->feature;
+        clamp.mode = ClampMode::Clamp;
+        clamp.value = m_details->maxActivation;
+        m_hub->addClamp(clamp);
+    });
+    connect(m_neighbours, &QTableView::activated, this, [this](const QModelIndex &index) {
+        selectFromPanel(m_neighbourModel->item(index.row(), 0)->data(Qt::UserRole).toInt());
+    });
+    connect(m_neighbours, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        selectFromPanel(m_neighbourModel->item(index.row(), 0)->data(Qt::UserRole).toInt());
+    });
+    connect(m_scanForm, &CorpusScanForm::scanRequested, this,
+            [this](const QString &, qint64 tokens) { startScan(tokens); });
+    connect(m_scanForm, &CorpusScanForm::cancelRequested, this, [this] {
+        if (m_scanRequest != 0) {
+            m_engine->cancel(m_scanRequest);
+        }
+    });
+
+    connect(m_hub, &SelectionHub::featureSelected, this, &FeatureInspectorPanel::onFeatureSelected);
+    connect(m_hub, &SelectionHub::annotationChanged, this, [this](int feature) {
+        if (feature < 0 || feature == m_requestedFeature) {
+            showAnnotation();
+        }
+        if (m_details) {
+            // Neighbours show their labels.
+            for (int row = 0; row < m_neighbourModel->rowCount(); ++row) {
+                const int f = m_neighbourModel->item(row, 0)->data(Qt::UserRole).toInt();
+                m_neighbourModel->item(row, 1)->setText(m_hub->annotation(f).label);
+            }
+        }
+    });
+    connect(m_hub, &SelectionHub::clampSetChanged, this, &FeatureInspectorPanel::updateClampButton);
+
+    connect(m_engine, &EngineClient::saeLoaded, this,
+            [this](RequestId, const SaeInfo &info) { onSaeLoaded(info); });
+    connect(m_engine, &EngineClient::finished, this, &FeatureInspectorPanel::onFinished);
+    connect(m_engine, &EngineClient::progress, this, &FeatureInspectorPanel::onProgress);
+    connect(m_engine, &EngineClient::corpusScanReady, this, &FeatureInspectorPanel::onScanReady);
+    connect(m_engine, &EngineClient::featureDetailsReady, this, &FeatureInspectorPanel::onDetails);
+
+    m_requestedFeature = m_hub->selectedFeature();
+    const SaeInfo current = m_engine->currentSae();
+    if (!current.path.isEmpty()) {
+        onSaeLoaded(current);
+    } else {
+        setView(View::NoSae);
+    }
+}
+
+void FeatureInspectorPanel::buildDetailsPage()
+{
+    m_stats = new QLabel(m_detailsPage);
+    m_stats->setObjectName(QStringLiteral("inspector.stats"));
+    m_stats->setWordWrap(true);
+    m_stats->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_histogram = new ActivationHistogramPlot(m_detailsPage);
+    m_histogram->widget()->setObjectName(QStringLiteral("inspector.histogram"));
+    m_histogram->widget()->setFixedHeight(130);
+
+    m_topExamples = makeExampleBrowser(m_detailsPage);
+    m_topExamples->setObjectName(QStringLiteral("inspector.topExamples"));
+    m_binExamples = makeExampleBrowser(m_detailsPage);
+    m_binExamples->setObjectName(QStringLiteral("inspector.binExamples"));
+
+    m_boostedModel = new QStandardItemModel(0, 2, this);
+    m_boostedModel->setHorizontalHeaderLabels({tr("Boosts"), tr("Logit")});
+    m_suppressedModel = new QStandardItemModel(0, 2, this);
+    m_suppressedModel->setHorizontalHeaderLabels({tr("Suppresses"), tr("Logit")});
+    auto *logits = new QWidget(m_detailsPage);
+    auto *logitLayout = new QHBoxLayout(logits);
+    logitLayout->setContentsMargins(0, 0, 0, 0);
+    for (QStandardItemModel *model : {m_boostedModel, m_suppressedModel}) {
+        QTableView *table = makeTable(model, logits);
+        table->setObjectName(model == m_boostedModel ? QStringLiteral("inspector.boosted")
+                                                     : QStringLiteral("inspector.suppressed"));
+        table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+        table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+        logitLayout->addWidget(table);
+    }
+
+    m_neighbourModel = new QStandardItemModel(0, 3, this);
+    m_neighbourModel->setHorizontalHeaderLabels({tr("Feature"), tr("Label"), tr("Cosine")});
+    m_neighbours = makeTable(m_neighbourModel, m_detailsPage);
+    m_neighbours->setObjectName(QStringLiteral("inspector.neighbours"));
+    m_neighbours->setToolTip(
+            tr("Features whose decoder directions point the same way; click "
+               "one to inspect it"));
+    m_neighbours->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_neighbours->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_neighbours->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    m_neighbours->setCursor(Qt::PointingHandCursor);
+
+    m_notes = new QPlainTextEdit(m_detailsPage);
+    m_notes->setObjectName(QStringLiteral("inspector.notes"));
+    m_notes->setPlaceholderText(tr("Notes on this feature (saved in the workspace)…"));
+
+    m_tabs = new QTabWidget(m_detailsPage);
+    m_tabs->setObjectName(QStringLiteral("inspector.tabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_topExamples, tr("Top"));
+    m_tabs->setTabToolTip(0, tr("The tokens where the feature is strongest, in context"));
+    m_tabs->addTab(m_binExamples, tr("By strength"));
+    m_tabs->setTabToolTip(1, tr("Examples drawn from each activation range of the histogram"));
+    m_tabs->addTab(logits, tr("Logits"));
+    m_tabs->setTabToolTip(2, tr("Next tokens its decoder direction promotes and suppresses"));
+    m_tabs->addTab(m_neighbours, tr("Similar"));
+    m_tabs->addTab(m_notes, tr("Notes"));
+
+    auto *layout = new QVBoxLayout(m_detailsPage);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_stats);
+    layout->addWidget(m_histogram->widget());
+    layout->addWidget(m_tabs, 1);
+}
+
+void FeatureInspectorPanel::setDefaultCorpus(const QString &path)
+{
+    if (m_scanForm->corpusPath().isEmpty()) {
+        m_scanForm->setCorpusPath(path);
+    }
+}
+
+void FeatureInspectorPanel::startScan(qint64 tokenBudget)
+{
+    if (m_sae.path.isEmpty() || m_scanRequest != 0) {
+        return;
+    }
+    CorpusScanRequest request;
+    request.corpusPath = m_scanForm->corpusPath();
+    if (request.corpusPath.isEmpty()) {
+        m_scanForm->setMessage(tr("Choose a corpus file to scan."));
+        return;
+    }
+    request.tokenBudget = tokenBudget >= 0 ? tokenBudget : m_scanForm->tokenBudget();
+    request.savePath = defaultCorpusScanPath(m_sae);
+    m_scanForm->setRunning(true);
+    m_scanRequest = m_engine->scanCorpus(request);
+    setView(View::NoScan);
+}
+
+int FeatureInspectorPanel::shownFeature() const
+{
+    return m_view == View::Details && m_details ? m_details->feature : -1;
+}
+
+QString FeatureInspectorPanel::errorText() const
+{
+    return m_error->explanation();
+}
+
+void FeatureInspectorPanel::goBack()
+{
+    if (m_back.isEmpty()) {
+        return;
+    }
+    const int feature = m_back.takeLast();
+    if (m_requestedFeature >= 0) {
+        m_forward.append(m_requestedFeature);
+    }
+    m_navigating = true;
+    m_hub->selectFeature(feature, kSource);
+    m_navigating = false;
+}
+
+void FeatureInspectorPanel::goForward()
+{
+    if (m_forward.isEmpty()) {
+        return;
+    }
+    const int feature = m_forward.takeLast();
+    if (m_requestedFeature >= 0) {
+        m_back.append(m_requestedFeature);
+    }
+    m_navigating = true;
+    m_hub->selectFeature(feature, kSource);
+    m_navigating = false;
+}
+
+void FeatureInspectorPanel::selectFromPanel(int feature)
+{
+    m_hub->selectFeature(feature, kSource);
+}
+
+void FeatureInspectorPanel::onSaeLoaded(const SaeInfo &info)
+{
+    m_sae = info;
+    m_hasScan = false;
+    m_scan = CorpusScanSummary();
+    m_details.reset();
+    m_back.clear();
+    m_forward.clear();
+    m_detailsRequest = 0;
+    {
+        const QSignalBlocker block(m_featureSpin);
+        m_featureSpin->setRange(0, qMax(0, info.dSae - 1));
+        m_featureSpin->setValue(qMax(0, m_requestedFeature));
+    }
+    setView(View::NoScan);
+    // Stat the file here rather than ask the engine, so a first start logs no failed request.
+    const QString saved = defaultCorpusScanPath(info);
+    if (QFileInfo::exists(saved)) {
+        m_scanForm->setMessage(tr("Loading the saved scan…"));
+        m_loadScanRequest = m_engine->loadCorpusScan(saved);
+    } else {
+        noSavedScan(QString());
+    }
+}
+
+void FeatureInspectorPanel::noSavedScan(const QString &message)
+{
+    m_scanForm->setMessage(message);
+    if (m_autoScanTokens >= 0) {
+        startScan(m_autoScanTokens);
+    }
+}
+
+void FeatureInspectorPanel::onFeatureSelected(int feature, const QString &)
+{
+    if (!m_navigating && m_requestedFeature >= 0 && feature != m_requestedFeature) {
+        m_back.append(m_requestedFeature);
+        m_forward.clear();
+    }
+    m_requestedFeature = feature;
+    if (feature >= 0) {
+        const QSignalBlocker block(m_featureSpin);
+        m_featureSpin->setValue(feature);
+    }
+    showAnnotation();
+    updateClampButton();
+    m_backButton->setEnabled(canGoBack());
+    m_forwardButton->setEnabled(canGoForward());
+    if (m_sae.path.isEmpty()) {
+        setView(View::NoSae);
+    } else if (!m_hasScan) {
+        setView(View::NoScan);
+    } else if (feature < 0) {
+        setView(View::NoSelection);
+    } else {
+        requestDetails(feature);
+    }
+}
+
+void FeatureInspectorPanel::requestDetails(int feature)
+{
+    m_detailsRequest = m_engine->featureDetails(feature);
+    if (m_view != View::Details) {
+        setView(View::Details);  // the previous content stays until the new one arrives
+    }
+}
+
+void FeatureInspectorPanel::onFinished(RequestId id, const Status &status)
+{
+    if (id == 0) {
+        return;
+    }
+    if (id == m_loadScanRequest) {
+        m_loadScanRequest = 0;
+        if (!status.isOk()) {
+            noSavedScan(status.message());  // e.g. made for other SAE weights, or damaged
+        }
+    } else if (id == m_scanRequest) {
+        m_scanRequest = 0;
+        m_scanForm->setRunning(false);
+        if (status.code() == Status::Code::Cancelled) {
+            m_scanForm->setMessage(tr("Scan cancelled."));
+        } else if (!status.isOk()) {
+            m_scanForm->setMessage(tr("Scan failed: %1").arg(status.message()));
+        }
+    } else if (id == m_detailsRequest) {
+        m_detailsRequest = 0;
+        if (status.isOk() || status.code() == Status::Code::Cancelled) {
+            return;
+        }
+        if (status.code() == Status::Code::NotFound) {
+            m_hasScan = false;
+            setView(View::NoScan);
+        } else {
+            m_error->setExplanation(status.message());
+            setView(View::Error);
+        }
+    }
+}
+
+void FeatureInspectorPanel::onProgress(RequestId id, const JobProgress &progress)
+{
+    if (id != 0 && id == m_scanRequest) {
+        m_scanForm->setProgress(progress.fraction, progress.message);
+    }
+}
+
+void FeatureInspectorPanel::onScanReady(RequestId id, const CorpusScanSummary &summary)
+{
+    if (id != m_scanRequest && id != m_loadScanRequest) {
+        return;
+    }
+    m_hasScan = true;
+    m_scan = summary;
+    m_scanForm->setMessage(QString());
+    if (m_requestedFeature >= 0) {
+        requestDetails(m_requestedFeature);
+    } else {
+        setView(View::NoSelection);
+    }
+}
+
+void FeatureInspectorPanel::onDetails(RequestId id, const FeatureDetailsPtr &details)
+{
+    if (id != m_detailsRequest || !details) {
+        return;  // superseded by a newer selection
+    }
+    m_details = details;
+    showDetails(*details);
+    setView(View::Details);
+    Q_EMIT detailsShown(details->feature);
+}
+
+void FeatureInspectorPanel::showDetails(const FeatureDetails &d)
+{
+    const QString corpus = QFileInfo(d.corpusPath).fileName();
+    if (d.maxActivation > 0) {
+        m_stats->setText(tr("Density <b>%1%</b> · max activation <b>%2</b> · %3 tokens scanned")
+                                 .arg(formatActivation(100.0 * d.density),
+                                      formatActivation(d.maxActivation),
+                                      QLocale().toString(d.scannedTokens)));
+    } else {
+        m_stats->setText(tr("Never active on the %L1 scanned tokens of %2: a dead feature, or "
+                            "one this corpus does not reach.")
+                                 .arg(d.scannedTokens)
+                                 .arg(corpus.toHtmlEscaped()));
+    }
+    m_stats->setToolTip(tr("Scanned corpus: %1").arg(d.corpusPath));
+    m_histogram->setHistogram(d.histogram, d.histogramLog10Low, d.histogramLog10High);
+
+    const QPalette palette = this->palette();
+    const QColor accent = palette.color(QPalette::Highlight);
+    const QColor background = palette.color(QPalette::Base);
+    m_topExamples->setHtml(d.top.isEmpty()
+                                   ? tr("<i>No activating tokens in the scan.</i>")
+                                   : exampleRowsHtml(d.top, d.maxActivation, accent, background));
+    const QString bins = binExamplesHtml(d.bins, d.maxActivation, accent, background);
+    m_binExamples->setHtml(bins.isEmpty() ? tr("<i>No activating tokens in the scan.</i>") : bins);
+
+    auto fillTokens = [](QStandardItemModel *model, const QList<TokenEffect> &effects) {
+        model->removeRows(0, model->rowCount());
+        for (const TokenEffect &e : effects) {
+            auto *token = new QStandardItem(e.token);
+            token->setToolTip(QStringLiteral("token id %1").arg(e.id));
+            model->appendRow({token, numberItem(e.logit, formatActivation(e.logit))});
+        }
+    };
+    fillTokens(m_boostedModel, d.boosted);
+    fillTokens(m_suppressedModel, d.suppressed);
+
+    m_neighbourModel->removeRows(0, m_neighbourModel->rowCount());
+    for (const NeighbourFeature &n : d.neighbours) {
+        auto *feature = new QStandardItem(QString::number(n.feature));
+        feature->setData(n.feature, Qt::UserRole);
+        m_neighbourModel->appendRow({feature, new QStandardItem(m_hub->annotation(n.feature).label),
+                                     numberItem(n.cosine, QString::number(n.cosine, 'f', 3))});
+    }
+    updateClampButton();
+}
+
+void FeatureInspectorPanel::showAnnotation()
+{
+    const FeatureAnnotation annotation =
+            m_requestedFeature >= 0 ? m_hub->annotation(m_requestedFeature) : FeatureAnnotation();
+    m_showingAnnotation = true;
+    if (m_label->text() != annotation.label) {
+        m_label->setText(annotation.label);
+    }
+    if (m_notes->toPlainText() != annotation.notes) {
+        m_notes->setPlainText(annotation.notes);
+    }
+    m_showingAnnotation = false;
+    m_label->setEnabled(m_requestedFeature >= 0 && !m_sae.path.isEmpty());
+    m_notes->setEnabled(m_requestedFeature >= 0);
+}
+
+void FeatureInspectorPanel::writeAnnotation()
+{
+    if (m_requestedFeature < 0 || m_showingAnnotation) {
+        return;
+    }
+    m_showingAnnotation = true;  // the hub's annotationChanged must not rewrite what we type
+    m_hub->setAnnotation(m_requestedFeature,
+                         FeatureAnnotation{m_label->text(), m_notes->toPlainText()});
+    m_showingAnnotation = false;
+}
+
+void FeatureInspectorPanel::updateClampButton()
+{
+    const bool ready = m_details && m_details->feature == m_requestedFeature &&
+                       m_details->maxActivation > 0 && m_view == View::Details;
+    m_clamp->setEnabled(ready);
+    const bool clamped =
+            m_requestedFeature >= 0 && m_hub->clampSet().indexOf(m_requestedFeature) >= 0;
+    m_clamp->setText(clamped ? tr("Clamped ✓") : tr("Clamp"));
+    m_clamp->setToolTip(
+            ready ? tr("Add feature %1 to the clamp set, clamped at its observed maximum %2 "
+                       "(adjust it in the Steering dock)")
+                            .arg(m_details->feature)
+                            .arg(formatActivation(m_details->maxActivation))
+                  : tr("Select a feature with a scan to clamp it"));
+}
+
+void FeatureInspectorPanel::setView(View view)
+{
+    m_view = view;
+    switch (view) {
+        case View::NoSae:
+            m_stack->setCurrentWidget(m_noSae);
+            break;
+        case View::NoScan:
+            m_stack->setCurrentWidget(m_scanForm);
+            break;
+        case View::NoSelection:
+            m_stack->setCurrentWidget(m_noSelection);
+            break;
+        case View::Details:
+            m_stack->setCurrentWidget(m_detailsPage);
+            break;
+        case View::Error:
+            m_stack->setCurrentWidget(m_error);
+            break;
+    }
+    m_header->setVisible(view != View::NoSae);
+    m_backButton->setEnabled(canGoBack());
+    m_forwardButton->setEnabled(canGoForward());
+    updateClampButton();
+}
+
+}  // namespace gyrus::widgets

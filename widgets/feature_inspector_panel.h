@@ -1,0 +1,157 @@
+#pragma once
+
+#include "core/engine_client.h"
+
+#include <QList>
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+class QStandardItemModel;
+class QTabWidget;
+class QTableView;
+class QTextBrowser;
+class QToolButton;
+
+namespace gyrus {
+class SelectionHub;
+}
+
+namespace gyrus::widgets {
+
+class ActivationHistogramPlot;
+class CorpusScanForm;
+class EmptyState;
+
+/// The Features dock (issue 8 item 2): everything about the feature selected in the
+/// SelectionHub, from the engine's corpus scan: top activating examples with the token
+/// highlighted in context, examples per activation bin, the activation histogram, density and
+/// maximum, logit effects, decoder-cosine neighbours (click one to select it), the user's label
+/// and notes (written to the hub), and "Clamp" (adds the feature to the hub's clamp set at its
+/// observed maximum). Offers a corpus scan with progress and cancel when the SAE has none.
+class FeatureInspectorPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    FeatureInspectorPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+
+    /// What the panel shows now.
+    enum class View
+    {
+        NoSae,        ///< no SAE loaded
+        NoScan,       ///< the SAE has no corpus scan: the scan form (also while scanning)
+        NoSelection,  ///< a scan, but no feature selected
+        Details,      ///< a feature's details (or the request for them in flight)
+        Error,        ///< the last details request failed (e.g. out of range)
+    };
+
+    View view() const { return m_view; }
+
+    /// The corpus the scan form offers first (the bundled held-out text in the app).
+    void setDefaultCorpus(const QString &path);
+
+    /// When the loaded SAE has no saved scan, start one of `tokens` tokens at once (< 0: wait for
+    /// the user; the default). For --scan-tokens and screenshots.
+    void setAutoScanTokens(qint64 tokens) { m_autoScanTokens = tokens; }
+
+    /// Starts a scan of the form's corpus with `tokenBudget` tokens (< 0: the form's value).
+    void startScan(qint64 tokenBudget = -1);
+
+    /// The feature whose details are on screen (-1 when none).
+    int shownFeature() const;
+
+    FeatureDetailsPtr details() const { return m_details; }
+
+    bool canGoBack() const { return !m_back.isEmpty(); }
+
+    bool canGoForward() const { return !m_forward.isEmpty(); }
+
+    void goBack();
+    void goForward();
+
+    CorpusScanForm *scanForm() const { return m_scanForm; }
+
+    ActivationHistogramPlot *histogram() const { return m_histogram; }
+
+    /// The neighbours table (feature in column 0).
+    QTableView *neighboursView() const { return m_neighbours; }
+
+    QLineEdit *labelEdit() const { return m_label; }
+
+    QPlainTextEdit *notesEdit() const { return m_notes; }
+
+    QPushButton *clampButton() const { return m_clamp; }
+
+    QSpinBox *featureSpin() const { return m_featureSpin; }
+
+    QTextBrowser *topExamplesView() const { return m_topExamples; }
+
+    QString errorText() const;
+
+Q_SIGNALS:
+    /// A feature's details were put on screen (the app waits for it before a screenshot).
+    void detailsShown(int feature);
+
+private:
+    void buildDetailsPage();
+    void onSaeLoaded(const SaeInfo &info);
+    void onFeatureSelected(int feature, const QString &source);
+    void onFinished(RequestId id, const Status &status);
+    void onProgress(RequestId id, const JobProgress &progress);
+    void onScanReady(RequestId id, const CorpusScanSummary &summary);
+    void onDetails(RequestId id, const FeatureDetailsPtr &details);
+    void requestDetails(int feature);
+    void showDetails(const FeatureDetails &details);
+    void showAnnotation();
+    void writeAnnotation();
+    void updateClampButton();
+    void setView(View view);
+    void noSavedScan(const QString &message);
+    void selectFromPanel(int feature);
+
+    EngineClient *m_engine;
+    SelectionHub *m_hub;
+    View m_view = View::NoSae;
+    SaeInfo m_sae;
+    bool m_hasScan = false;
+    CorpusScanSummary m_scan;
+    RequestId m_loadScanRequest = 0;
+    RequestId m_scanRequest = 0;
+    RequestId m_detailsRequest = 0;
+    int m_requestedFeature = -1;
+    qint64 m_autoScanTokens = -1;
+    FeatureDetailsPtr m_details;
+    QList<int> m_back;     // features seen before the current one, most recent last
+    QList<int> m_forward;  // features left by "back", most recent last
+    bool m_navigating = false;
+    bool m_showingAnnotation = false;
+
+    QToolButton *m_backButton;
+    QToolButton *m_forwardButton;
+    QSpinBox *m_featureSpin;
+    QPushButton *m_clamp;
+    QWidget *m_header;
+    QStackedWidget *m_stack;
+    EmptyState *m_noSae;
+    EmptyState *m_noSelection;
+    EmptyState *m_error;
+    CorpusScanForm *m_scanForm;
+    QWidget *m_detailsPage;
+    QLineEdit *m_label;
+    QLabel *m_stats;
+    ActivationHistogramPlot *m_histogram;
+    QTabWidget *m_tabs;
+    QTextBrowser *m_topExamples;
+    QTextBrowser *m_binExamples;
+    QStandardItemModel *m_boostedModel;
+    QStandardItemModel *m_suppressedModel;
+    QStandardItemModel *m_neighbourModel;
+    QTableView *m_neighbours;
+    QPlainTextEdit *m_notes;
+};
+
+}  // namespace gyrus::widgets
