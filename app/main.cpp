@@ -12,11 +12,15 @@
 #include "gpu/runtime_info.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/model_panel.h"
+#include "widgets/prompt_sets_panel.h"
+#include "widgets/rsa_panel.h"
 #include "widgets/sae_picker.h"
 #include "widgets/steering_panel.h"
 #include "widgets/token_heatmap_panel.h"
 
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QCommandLineParser>
 #include <QDockWidget>
 #include <QSettings>
@@ -110,8 +114,28 @@ int main(int argc, char *argv[])
             QStringLiteral("Once the demo SAE is loaded, run the Steering dock's example (clamp "
                            "the feature most active on its prompt); with --screenshot, shoot "
                            "when it is done."));
+    const QCommandLineOption promptSet(
+            QStringLiteral("prompt-set"),
+            QStringLiteral("Open this prompt set (legacy or Gyrus JSON) in the Prompt sets dock."),
+            QStringLiteral("FILE"));
+    const QCommandLineOption clamp(
+            QStringLiteral("clamp"),
+            QStringLiteral("Start with FEATURE clamped to VALUE in the shared clamp set "
+                           "(repeatable)."),
+            QStringLiteral("FEATURE=VALUE"));
+    const QCommandLineOption rsa(
+            QStringLiteral("rsa"),
+            QStringLiteral("Compute the RSA dock's view at start-up with these settings, comma "
+                           "separated: sae, intervention, mds (the MDS tab), metric=M, "
+                           "pooling=P (for screenshots)."),
+            QStringLiteral("SETTINGS"));
+    const QCommandLineOption dockOnly(
+            QStringLiteral("screenshot-dock"),
+            QStringLiteral("With --raise-dock and --screenshot: float that dock at 1280×800 and "
+                           "picture it alone."));
     parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
-                       heatmapText, selectFeature, steeringExample, scanTokens});
+                       heatmapText, selectFeature, steeringExample, scanTokens, promptSet, clamp,
+                       rsa, dockOnly});
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -141,6 +165,7 @@ int main(int argc, char *argv[])
     window.show();
     logRuntime();
 
+    QWidget *pictured = &window;
     if (parser.isSet(raiseDock)) {
         QDockWidget *dock = window.dock(parser.value(raiseDock));
         if (!dock) {
@@ -149,6 +174,13 @@ int main(int argc, char *argv[])
         }
         // After the default layout has raised its own tabs.
         QTimer::singleShot(50, dock, [dock] { dock->raise(); });
+        if (parser.isSet(dockOnly)) {
+            // A dense dock (two matrices side by side) reads better at a size of its own.
+            dock->setFloating(true);
+            dock->resize(1280, 800);
+            dock->show();
+            pictured = dock;
+        }
     }
 
     int selectedFeature = -1;
@@ -184,6 +216,61 @@ int main(int argc, char *argv[])
         if (!parser.isSet(model) && !demoSae.isEmpty()) {
             window.modelPanel()->saePicker()->loadSae(demoSae);
         }
+    }
+    if (parser.isSet(promptSet)) {
+        if (const gyrus::Status opened =
+                    window.promptSetsPanel()->openFile(parser.value(promptSet));
+            !opened.isOk()) {
+            std::fprintf(stderr, "gyrus: %s\n", qPrintable(opened.message()));
+            return 2;
+        }
+    }
+    for (const QString &entry : parser.values(clamp)) {
+        const QStringList parts = entry.split(QLatin1Char('='));
+        bool featureOk = false;
+        bool valueOk = false;
+        gyrus::FeatureClamp edit;
+        edit.feature = parts.value(0).toInt(&featureOk);
+        edit.value = parts.value(1).toDouble(&valueOk);
+        if (parts.size() != 2 || !featureOk || !valueOk || edit.feature < 0) {
+            std::fprintf(stderr, "gyrus: --clamp takes FEATURE=VALUE, got %s\n", qPrintable(entry));
+            return 2;
+        }
+        window.selection()->addClamp(edit);
+    }
+    if (parser.isSet(rsa) && window.rsaPanel()) {
+        // Queued behind the model and SAE loads, so the screenshot waits for the result too.
+        gyrus::widgets::RsaPanel *panel = window.rsaPanel();
+        const QStringList rsaSettings = parser.value(rsa).split(QLatin1Char(','));
+        for (const QString &setting : rsaSettings) {
+            const QString key = setting.section(QLatin1Char('='), 0, 0);
+            const QString value = setting.section(QLatin1Char('='), 1);
+            if (key == QLatin1String("sae")) {
+                panel->representationBox()->setCurrentIndex(1);
+            } else if (key == QLatin1String("intervention")) {
+                panel->interventionBox()->setChecked(true);
+            } else if (key == QLatin1String("metric") || key == QLatin1String("pooling")) {
+                QComboBox *box =
+                        key == QLatin1String("metric") ? panel->metricBox() : panel->poolingBox();
+                box->setCurrentIndex(box->findData(value));
+            } else if (key == QLatin1String("mds")) {
+                panel->showView(QStringLiteral("mds"));
+            }
+        }
+        if (rsaSettings.contains(QStringLiteral("intervention"))) {
+            panel->showView(QStringLiteral("intervention"));
+        }
+        panel->compute();
+    }
+    if (parser.isSet(selectFeature)) {
+        bool ok = false;
+        const int feature = parser.value(selectFeature).toInt(&ok);
+        if (!ok || feature < 0) {
+            std::fprintf(stderr, "gyrus: --select-feature needs a feature number, not %s\n",
+                         qPrintable(parser.value(selectFeature)));
+            return 2;
+        }
+        window.selection()->selectFeature(feature, QStringLiteral("command line"));
     }
     gyrus::widgets::TokenHeatmapPanel *heatmap = window.tokenHeatmapPanel();
     const bool analyseAtStart = parser.isSet(heatmapText) && heatmap;
@@ -243,10 +330,10 @@ int main(int argc, char *argv[])
         QTimer::singleShot(300000, &window, shootOnce);  // never hang on a failed scan
     } else if (parser.isSet(screenshot)) {
         if (modelDir.isEmpty()) {
-            gyrus::app::scheduleScreenshotAndQuit(&window, parser.value(screenshot));
+            gyrus::app::scheduleScreenshotAndQuit(pictured, parser.value(screenshot));
         } else {
             // Shoot once the model is loaded, so the picture shows its card.
-            gyrus::app::scheduleScreenshotWhenIdle(&window, &engine, parser.value(screenshot));
+            gyrus::app::scheduleScreenshotWhenIdle(pictured, &engine, parser.value(screenshot));
         }
     }
     return QApplication::exec();

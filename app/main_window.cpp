@@ -12,6 +12,7 @@
 #include "widgets/log_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
+#include "widgets/rsa_panel.h"
 #include "widgets/sae_training_panel.h"
 #include "widgets/steering_panel.h"
 #include "widgets/token_heatmap_panel.h"
@@ -87,7 +88,19 @@ void MainWindow::connectEngine()
         if (m_saeTrainingPanel) {
             m_saeTrainingPanel->setHookNames(info.hookNames);
         }
+        if (m_rsaPanel) {
+            m_rsaPanel->setHookNames(info.hookNames);
+        }
     });
+    if (m_rsaPanel) {
+        connect(m_engine, &EngineClient::saeLoaded, m_rsaPanel,
+                [this](RequestId, const SaeInfo &info) { m_rsaPanel->setSae(info); });
+        if (m_promptSetsPanel) {
+            connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_rsaPanel,
+                    &widgets::RsaPanel::setPromptSet);
+            m_rsaPanel->setPromptSet(m_promptSetsPanel->promptSet());
+        }
+    }
     if (m_modelPanel && m_settings) {
         m_modelPanel->setRecentModels(m_settings->value(kRecentModelsKey).toStringList());
         connect(m_modelPanel, &widgets::ModelPanel::recentModelsChanged, this,
@@ -144,6 +157,9 @@ void MainWindow::createDocks(LogModel *logModel)
                     new widgets::FeatureInspectorPanel(m_engine, m_selection, dockWidget);
             m_featureInspector->setDefaultCorpus(bundledHeldoutCorpus());
             content = m_featureInspector;
+        } else if (spec.objectName == QLatin1String("dock.rsa") && m_engine) {
+            m_rsaPanel = new widgets::RsaPanel(m_engine, m_selection, dockWidget);
+            content = m_rsaPanel;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;

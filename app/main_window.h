@@ -17,6 +17,7 @@ namespace gyrus::widgets {
 class FeatureInspectorPanel;
 class ModelPanel;
 class PromptSetsPanel;
+class RsaPanel;
 class SaeTrainingPanel;
 class TokenHeatmapPanel;
 class SteeringPanel;
@@ -59,6 +60,9 @@ public:
     /// The Prompt sets dock's panel.
     widgets::PromptSetsPanel *promptSetsPanel() const { return m_promptSetsPanel; }
 
+    /// The RSA dock's panel (null without an engine).
+    widgets::RsaPanel *rsaPanel() const { return m_rsaPanel; }
+
     /// The SAE training dock's panel (null without an engine).
     widgets::SaeTrainingPanel *saeTrainingPanel() const { return m_saeTrainingPanel; }
 
@@ -93,6 +97,7 @@ private:
     widgets::TokenHeatmapPanel *m_tokenHeatmapPanel = nullptr;
     widgets::SteeringPanel *m_steeringPanel = nullptr;
     widgets::FeatureInspectorPanel *m_featureInspector = nullptr;
+    widgets::RsaPanel *m_rsaPanel = nullptr;
     bool m_defaultSizesPending = false;
 };
 

@@ -3,6 +3,7 @@
 #include "core/engine_types.h"
 #include "core/feature_inspector_types.h"
 #include "core/job_runner.h"
+#include "core/rsa_panel_types.h"
 #include "core/sae_training_types.h"
 #include "core/status.h"
 #include "core/steering_types.h"
@@ -89,6 +90,13 @@ public:
 
     // --- contrasts, RSA, method comparison (issue 9) ---
 
+    /// RSA dock: the item × item RDM of request.set at a hook (raw or SAE features, pooled,
+    /// feature subset), the model RDMs of its factors compared by item-label permutations and a
+    /// bootstrap CI, a 2-D MDS embedding, and with request.intervention the RDM recomputed with
+    /// the clamp set spliced in. Runs in slices (progress, cancel); emits rsaComputed() once.
+    /// Tagged "rsa": a newer request replaces a queued one.
+    virtual RequestId computeRsa(const RsaRequest &request) = 0;
+
     // --- workspaces, checkpoints (issue 7) ---
 
     /// Thread-safe, non-blocking. A running job stops at its next check point.
@@ -124,6 +132,8 @@ Q_SIGNALS:
     void featureRangesReady(gyrus::RequestId id, const gyrus::FeatureRanges &ranges);
 
     // --- issue 9 signals ---
+
+    void rsaComputed(gyrus::RequestId id, std::shared_ptr<const gyrus::RsaResult> result);
 
     // --- issue 7 signals ---
 

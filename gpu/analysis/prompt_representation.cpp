@@ -123,7 +123,8 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
         const size_t count = std::min(sequences.size() - first, size_t(kBatch));
         const std::vector<std::vector<int>> batch(sequences.begin() + long(first),
                                                   sequences.begin() + long(first + count));
-        Result<std::vector<ForwardOutput>> outputs = model.forwardBatch(batch, forward);
+        Result<std::vector<ForwardOutput>> outputs =
+                model.forwardBatch(batch, forward, options.interventions);
         if (!outputs) {
             return outputs.status();
         }

@@ -17,8 +17,9 @@ namespace gyrus::gpu {
 class LanguageModel;
 
 namespace detail {
+class HookSet;
 class SaeModule;
-}
+}  // namespace detail
 
 /// How the tokens of an item become one vector. Positions count with BOS at 0.
 enum class Pooling
@@ -47,6 +48,9 @@ struct RepresentationOptions
     int window = 0;  ///< TargetWindow: ± tokens around the target; legacy windows: D
     /// Features instead of raw activations; null for the raw hook dimensions.
     std::shared_ptr<const detail::SaeModule> sae;
+    /// Hooks that run during the forward pass, e.g. a clamp-set splice (RDM under intervention);
+    /// the representation is read after them. Null: the model as it is. Never cached.
+    const detail::HookSet *interventions = nullptr;
 };
 
 struct PromptRepresentations

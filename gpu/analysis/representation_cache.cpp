@@ -44,6 +44,13 @@ Result<PromptRepresentations> cachedPromptRepresentations(const LanguageModel &m
                                                           const CacheKeyInputs &keyInputs,
                                                           const QString &cacheDirectory, bool *hit)
 {
+    if (options.interventions) {
+        // The key cannot describe arbitrary hooks: an intervened run is always computed.
+        if (hit) {
+            *hit = false;
+        }
+        return promptRepresentations(model, set, options);
+    }
     QCryptographicHash hash(QCryptographicHash::Sha256);
     hash.addData(versionString().toUtf8());
     hash.addData(keyInputs.buildIdentity.toUtf8());

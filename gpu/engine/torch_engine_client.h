@@ -46,6 +46,8 @@ public:
 
     // --- issue 9 (contrasts, RSA): torch_engine_analysis.cpp ---
 
+    RequestId computeRsa(const RsaRequest &request) override;  // torch_engine_rsa.cpp
+
     // --- issue 7 (workspaces, checkpoints) ---
 
     /// Devices a model can be loaded on: "cpu", then "cuda:N" for each CUDA device.

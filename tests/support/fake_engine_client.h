@@ -83,6 +83,14 @@ private:
 public:
     // --- issue 9 fakes (fake_engine_client_analysis.cpp) ---
 
+    /// fake_engine_client_rsa.cpp: an RDM of the set's items grouped by condition (0.2 + noise
+    /// within a condition, 1 + noise between), one categorical model per factor, a fixed
+    /// comparison, MDS on a circle per condition; with intervention, the RDM plus 0.1 · |i − j|/n.
+    /// Fails with InvalidInput when the set has fewer than 3 items.
+    RequestId computeRsa(const RsaRequest &request) override;
+    RsaRequest lastRsaRequest() const;
+    int rsaRequestCount() const;
+
     // --- issue 7 fakes ---
 
     void setGeneratedTokens(const QStringList &tokens);
@@ -113,6 +121,8 @@ private:
     int m_trainSteps = 20;
     SaeTrainRequest m_lastTrain;     // guarded by m_logMutex
     SteeringRequest m_lastSteering;  // guarded by m_logMutex
+    RsaRequest m_lastRsa;            // guarded by m_logMutex
+    int m_rsaRequests = 0;           // guarded by m_logMutex
     QSet<RequestId> m_pauses;        // guarded by m_logMutex
     mutable QMutex m_logMutex;
     QStringList m_log;

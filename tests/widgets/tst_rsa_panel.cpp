@@ -1,0 +1,255 @@
+// The RSA dock with FakeEngineClient: controls → request, result → views (grouping, boundaries,
+// hover), live follow of the prompt set and clamp set, exports.
+
+#include "core/hdf5_reader.h"
+#include "core/prompt_set_io.h"
+#include "core/rdm_csv.h"
+#include "core/selection_hub.h"
+#include "tests/support/fake_engine_client.h"
+#include "tests/support/test_paths.h"
+#include "widgets/mds_scatter_view.h"
+#include "widgets/rdm_heatmap_view.h"
+#include "widgets/rsa_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileInfo>
+#include <QImage>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace gyrus;
+
+namespace {
+
+PromptSet demoSet(const QString &name)
+{
+    return loadPromptSet(test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/") + name +
+                                          QStringLiteral(".json")))
+            .value()
+            .set;
+}
+
+void choose(QComboBox *box, const QString &data)
+{
+    const int index = box->findData(data);
+    QVERIFY2(index >= 0, qPrintable(data));
+    box->setCurrentIndex(index);
+}
+
+}  // namespace
+
+class TestRsaPanel : public QObject
+{
+    Q_OBJECT
+private:
+    struct Fixture
+    {
+        test::FakeEngineClient engine;
+        SelectionHub hub;
+        widgets::RsaPanel panel{&engine, &hub};
+
+        Fixture()
+        {
+            engine.setSliceMs(1);
+            panel.resize(1100, 700);
+            panel.setHookNames({QStringLiteral("blocks.0.hook_resid_post"),
+                                QStringLiteral("blocks.1.hook_resid_post"),
+                                QStringLiteral("blocks.2.hook_resid_post"),
+                                QStringLiteral("blocks.3.hook_resid_post")});
+            SaeSpec spec;
+            spec.path = QStringLiteral("/sae");
+            panel.setSae(test::FakeEngineClient::saeCardFor(spec));
+        }
+
+        bool computeAndWait()
+        {
+            const RequestId id = panel.compute();
+            return id != 0 && QTest::qWaitFor(
+                                      [&] {
+                                          return panel.result() != nullptr &&
+                                                 panel.statusText() != QStringLiteral("Computing…");
+                                      },
+                                      5000);
+        }
+    };
+
+private Q_SLOTS:
+
+    void controlsProduceTheRequest()
+    {
+        Fixture f;
+        f.panel.setPromptSet(demoSet(QStringLiteral("demo-tense-number")));
+        f.hub.addClamp(FeatureClamp{5, ClampMode::Clamp, 4.0});
+        f.hub.addClamp(FeatureClamp{9, ClampMode::Scale, 0.0});
+        choose(f.panel.representationBox(), QStringLiteral("sae"));
+        choose(f.panel.poolingBox(), QStringLiteral("last"));
+        choose(f.panel.metricBox(), QStringLiteral("cosine"));
+        choose(f.panel.subsetBox(), QStringLiteral("explicit"));
+        choose(f.panel.comparisonBox(), QStringLiteral("kendall_tau_a"));
+        f.panel.permutationsBox()->setValue(250);
+        f.panel.interventionBox()->setChecked(true);
+        QVERIFY(f.computeAndWait());
+        const RsaRequest r = f.engine.lastRsaRequest();
+        QCOMPARE(r.set.items.size(), 64);
+        QVERIFY(r.saeFeatures);
+        QCOMPARE(r.hookName, QStringLiteral("blocks.2.hook_resid_post"));  // the SAE's hook
+        QVERIFY(!f.panel.hookBox()->isEnabled());
+        QCOMPARE(r.pooling, QStringLiteral("last"));
+        QCOMPARE(r.metric, QStringLiteral("cosine"));
+        QCOMPARE(r.subset, RsaFeatureSubset::Explicit);
+        QCOMPARE(r.features, (QList<int>{5, 9}));
+        QCOMPARE(r.comparisonMethod, QStringLiteral("kendall_tau_a"));
+        QCOMPARE(r.permutations, 250);
+        QVERIFY(r.intervention);
+        QCOMPARE(r.clamps, f.hub.clampSet());
+
+        // Top-k by a selection method.
+        choose(f.panel.subsetBox(), QStringLiteral("top-k"));
+        f.panel.topKBox()->setValue(12);
+        choose(f.panel.selectionBox(), QStringLiteral("discriminative-rsa"));
+        QCOMPARE(f.panel.request().subset, RsaFeatureSubset::TopK);
+        QCOMPARE(f.panel.request().topK, 12);
+        QCOMPARE(f.panel.request().selectionMethod, QStringLiteral("discriminative-rsa"));
+        QVERIFY(f.panel.request().features.isEmpty());
+    }
+
+    void heatmapGroupsByConditionWithBoundariesAndHover()
+    {
+        Fixture f;
+        f.panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
+        const PromptSet set = demoSet(QStringLiteral("demo-tense-number"));
+        f.panel.setPromptSet(set);
+        QVERIFY(f.computeAndWait());
+        const widgets::RdmHeatmapView *view = f.panel.rdmView();
+        QVERIFY(view->hasMatrix());
+        QCOMPARE(view->rdm().size(), 64);
+        // 2 × 2 cells of 16 items: lines where each new condition starts.
+        QCOMPARE(view->conditionBoundaries(), (QList<int>{16, 32, 48}));
+        const QList<PromptCondition> conditions = set.conditions();
+        QCOMPARE(f.panel.result()->conditions.mid(16, 16),
+                 QStringList(16, f.panel.result()->conditions.at(16)));
+
+        // Hover names both items (ids and texts) and the value.
+        const std::shared_ptr<const RsaResult> result = f.panel.result();
+        const QString text = view->hoverText(3, 40);
+        const PromptItem &a = set.items[result->items[3]];
+        const PromptItem &b = set.items[result->items[40]];
+        QVERIFY2(text.contains(a.id) && text.contains(b.id), qPrintable(text));
+        QVERIFY2(text.contains(a.text.toHtmlEscaped()) && text.contains(b.text.toHtmlEscaped()),
+                 qPrintable(text));
+        QVERIFY(text.contains(QString::number(double(result->rdm.at(3, 40)), 'g', 4)));
+
+        // A widget position maps back to the cell.
+        QVERIFY(view->cellAt(QPoint(view->width() / 2, view->height() / 2)).has_value());
+        QVERIFY(!view->cellAt(QPoint(1, 1)).has_value());
+
+        // The model RDM of the first factor beside it, statistics below.
+        QCOMPARE(f.panel.modelBox()->count(), 2);
+        QCOMPARE(f.panel.modelView()->rdm().size(), 64);
+        QVERIFY2(f.panel.statisticsText().contains(QStringLiteral("tense | 0.500")),
+                 qPrintable(f.panel.statisticsText()));
+
+        // MDS: one legend entry per condition, in grouped order.
+        QCOMPARE(f.panel.mdsView()->legendConditions().size(), conditions.size());
+        QCOMPARE(f.panel.mdsView()->hoverText(0).contains(set.items[result->items[0]].id), true);
+    }
+
+    void boundariesFollowTheSetsConditions()
+    {
+        Fixture f;
+        f.panel.setPromptSet(demoSet(QStringLiteral("demo-valence")));
+        QVERIFY(f.computeAndWait());
+        QCOMPARE(f.panel.rdmView()->conditionBoundaries(), QList<int>{20});
+        // After the first computation the panel follows the prompt set by itself.
+        const int before = f.engine.rsaRequestCount();
+        f.panel.setPromptSet(demoSet(QStringLiteral("demo-tense-number")));
+        QTRY_VERIFY(f.engine.rsaRequestCount() > before);
+        QTRY_COMPARE(f.panel.rdmView()->conditionBoundaries(), (QList<int>{16, 32, 48}));
+    }
+
+    void interventionShowsClampedAndDifference()
+    {
+        Fixture f;
+        f.panel.setPromptSet(demoSet(QStringLiteral("demo-valence")));
+        f.hub.addClamp(FeatureClamp{7, ClampMode::Clamp, 10.0});
+        f.panel.interventionBox()->setChecked(true);
+        QVERIFY(f.computeAndWait());
+        QVERIFY(f.panel.clampedView()->hasMatrix());
+        QVERIFY(f.panel.differenceView()->hasMatrix());
+        // Diverging scale centred on 0.
+        QCOMPARE(f.panel.differenceView()->low(), -f.panel.differenceView()->high());
+        const QString summary = f.panel.interventionText();
+        QVERIFY2(summary.contains(QStringLiteral("#7")) &&
+                         summary.contains(QStringLiteral("0.500 → 0.300")),
+                 qPrintable(summary));
+        // A clamp set change recomputes when the intervention is on.
+        const int before = f.engine.rsaRequestCount();
+        f.hub.addClamp(FeatureClamp{8, ClampMode::Clamp, 2.0});
+        QTRY_VERIFY(f.engine.rsaRequestCount() > before);
+        QTRY_COMPARE(f.engine.lastRsaRequest().clamps.clamps.size(), 2);
+    }
+
+    void exportsRoundTrip()
+    {
+        Fixture f;
+        f.panel.setPromptSet(demoSet(QStringLiteral("demo-valence")));
+        QVERIFY(!f.panel.exportRdmCsv(QStringLiteral("/tmp/never.csv")).isOk());
+        f.panel.interventionBox()->setChecked(true);
+        QVERIFY(f.computeAndWait());
+        QTemporaryDir dir;
+        if (qEnvironmentVariableIsSet("GYRUS_KEEP_RSA_FIGURES")) {
+            dir.setAutoRemove(false);
+            qInfo() << "figures in" << dir.path();
+        }
+        const QString csv = dir.filePath(QStringLiteral("rdm.csv"));
+        QVERIFY(f.panel.exportRdmCsv(csv).isOk());
+        const Result<Rdm> read = readRdmCsv(csv);
+        QVERIFY2(read.isOk(), qPrintable(read.status().message()));
+        QCOMPARE(read->ids(), f.panel.result()->rdm.ids());
+        QVERIFY(read->condensed() == f.panel.result()->rdm.condensed());
+
+        const QString h5 = dir.filePath(QStringLiteral("rdm.h5"));
+        QVERIFY(f.panel.exportRdmHdf5(h5).isOk());
+        auto reader = Hdf5Reader::open(h5);
+        QVERIFY(reader.isOk());
+        QCOMPARE(reader.value()->shape(QStringLiteral("rdm")).value(),
+                 (std::vector<int64_t>{40, 40}));
+        QCOMPARE(reader.value()->shape(QStringLiteral("rdm_difference")).value(),
+                 (std::vector<int64_t>{40, 40}));
+        const FloatMatrix square = reader.value()->readFloatMatrix(QStringLiteral("rdm")).value();
+        QCOMPARE(square.values, f.panel.result()->rdm.toSquare());
+
+        for (const QString &view :
+             {QStringLiteral("rdm"), QStringLiteral("mds"), QStringLiteral("intervention")}) {
+            f.panel.showView(view);
+            for (const QString &suffix :
+                 {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")}) {
+                const QString path = dir.filePath(view + QLatin1Char('.') + suffix);
+                const Status written = f.panel.exportFigure(path);
+                QVERIFY2(written.isOk(),
+                         qPrintable(path + QStringLiteral(": ") + written.message()));
+                QVERIFY2(QFileInfo(path).size() > 1000, qPrintable(path));
+            }
+            QImage png(dir.filePath(view + QStringLiteral(".png")));
+            QVERIFY(!png.isNull());
+            QVERIFY(png.width() >= 900);
+        }
+        QVERIFY(!f.panel.exportFigure(dir.filePath(QStringLiteral("x.bmpx"))).isOk());
+    }
+
+    void refusesTooSmallASet()
+    {
+        Fixture f;
+        PromptSet tiny = demoSet(QStringLiteral("demo-valence"));
+        tiny.items = tiny.items.mid(0, 2);
+        f.panel.setPromptSet(tiny);
+        QCOMPARE(f.panel.compute(), RequestId(0));
+        QVERIFY(f.panel.statusText().contains(QStringLiteral("at least 3")));
+    }
+};
+
+QTEST_MAIN(TestRsaPanel)
+#include "tst_rsa_panel.moc"

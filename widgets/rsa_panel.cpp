@@ -1,0 +1,820 @@
+#include "widgets/rsa_panel.h"
+
+#include "core/hdf5_writer.h"
+#include "core/rdm_csv.h"
+#include "core/selection_hub.h"
+#include "widgets/mds_scatter_view.h"
+#include "widgets/rdm_heatmap_view.h"
+#include "widgets/rsa_figure_export.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLocale>
+#include <QMenu>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTextDocumentFragment>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace gyrus::widgets {
+
+namespace {
+
+QString number(double value, int digits = 3)
+{
+    return std::isfinite(value) ? QString::number(value, 'f', digits) : QStringLiteral("–");
+}
+
+QString pValue(double p)
+{
+    if (!std::isfinite(p)) {
+        return QStringLiteral("–");
+    }
+    return p < 0.001 ? QString::number(p, 'g', 2) : QString::number(p, 'f', 3);
+}
+
+QString methodLabel(const QString &method)
+{
+    if (method == QLatin1String("spearman")) {
+        return QStringLiteral("Spearman ρ");
+    }
+    if (method == QLatin1String("kendall_tau_a")) {
+        return QStringLiteral("Kendall τₐ");
+    }
+    return QStringLiteral("Pearson r");
+}
+
+QString clampCount(const ClampSet &set)
+{
+    int enabled = 0;
+    for (const FeatureClamp &clamp : set.clamps) {
+        enabled += clamp.enabled ? 1 : 0;
+    }
+    return enabled == 1 ? QStringLiteral("1 clamp") : QStringLiteral("%1 clamps").arg(enabled);
+}
+
+QComboBox *comboOf(QWidget *parent, const QList<std::pair<QString, QString>> &entries,
+                   const QString &tip)
+{
+    auto *box = new QComboBox(parent);
+    for (const auto &[label, data] : entries) {
+        box->addItem(label, data);
+    }
+    box->setToolTip(tip);
+    return box;
+}
+
+}  // namespace
+
+RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_recompute(new QTimer(this))
+{
+    m_recompute->setSingleShot(true);
+    m_recompute->setInterval(300);
+    connect(m_recompute, &QTimer::timeout, this, [this] { compute(); });
+    buildControls();
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+
+    // RDM: the measured matrix beside a model's, statistics below.
+    auto *rdmPage = new QWidget(m_tabs);
+    auto *rdmLayout = new QVBoxLayout(rdmPage);
+    rdmLayout->setContentsMargins(4, 4, 4, 4);
+    auto *pair = new QSplitter(Qt::Horizontal, rdmPage);
+    m_rdmView = new RdmHeatmapView(pair);
+    auto *modelSide = new QWidget(pair);
+    auto *modelLayout = new QVBoxLayout(modelSide);
+    modelLayout->setContentsMargins(0, 0, 0, 0);
+    m_modelChoice = new QComboBox(modelSide);
+    m_modelChoice->setToolTip(
+            tr("Which model RDM to show (a categorical model per factor, and "
+               "the interaction for 2 × 2 designs)"));
+    m_modelView = new RdmHeatmapView(modelSide);
+    modelLayout->addWidget(m_modelChoice);
+    modelLayout->addWidget(m_modelView, 1);
+    pair->addWidget(m_rdmView);
+    pair->addWidget(modelSide);
+    pair->setStretchFactor(0, 3);
+    pair->setStretchFactor(1, 2);
+    m_statistics = new QTableWidget(rdmPage);
+    m_statistics->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_statistics->setSelectionMode(QAbstractItemView::NoSelection);
+    m_statistics->verticalHeader()->hide();
+    m_statistics->horizontalHeader()->setStretchLastSection(true);
+    m_statistics->setMaximumHeight(110);
+    rdmLayout->addWidget(pair, 1);
+    rdmLayout->addWidget(m_statistics);
+    m_tabs->addTab(rdmPage, tr("RDM"));
+
+    m_mdsView = new MdsScatterView(m_tabs);
+    m_tabs->addTab(m_mdsView, tr("MDS"));
+
+    auto *interventionPage = new QWidget(m_tabs);
+    auto *interventionLayout = new QVBoxLayout(interventionPage);
+    interventionLayout->setContentsMargins(4, 4, 4, 4);
+    m_interventionSummary = new QLabel(interventionPage);
+    m_interventionSummary->setWordWrap(true);
+    m_interventionSummary->setTextFormat(Qt::RichText);
+    auto *clampPair = new QSplitter(Qt::Horizontal, interventionPage);
+    m_clampedView = new RdmHeatmapView(clampPair);
+    m_differenceView = new RdmHeatmapView(clampPair);
+    clampPair->addWidget(m_clampedView);
+    clampPair->addWidget(m_differenceView);
+    interventionLayout->addWidget(m_interventionSummary);
+    interventionLayout->addWidget(clampPair, 1);
+    m_tabs->addTab(interventionPage, tr("Intervention"));
+
+    auto *layout = qobject_cast<QVBoxLayout *>(this->layout());
+    layout->addWidget(m_tabs, 1);
+
+    connect(m_modelChoice, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { showModel(); });
+    if (m_engine) {
+        connect(m_engine, &EngineClient::rsaComputed, this, &RsaPanel::onResult);
+        connect(m_engine, &EngineClient::finished, this, &RsaPanel::onFinished);
+        connect(m_engine, &EngineClient::progress, this,
+                [this](RequestId id, const JobProgress &progress) {
+                    if (id == m_pending) {
+                        m_progress->setValue(int(std::lround(progress.fraction * 100)));
+                        setStatus(progress.message);
+                    }
+                });
+    }
+    if (m_hub) {
+        connect(m_hub, &SelectionHub::clampSetChanged, this, [this] {
+            updateControls();
+            if (m_computedOnce &&
+                (m_intervention->isChecked() ||
+                 m_subset->currentData().toString() == QLatin1String("explicit"))) {
+                m_recompute->start();
+            }
+        });
+    }
+    setPromptSet(PromptSet());
+    updateControls();
+}
+
+RsaPanel::~RsaPanel() = default;
+
+void RsaPanel::buildControls()
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 4);
+    layout->setSpacing(4);
+    m_setLabel = new QLabel(this);
+    m_setLabel->setTextFormat(Qt::RichText);
+    layout->addWidget(m_setLabel);
+
+    auto *grid = new QGridLayout();
+    grid->setHorizontalSpacing(6);
+    grid->setVerticalSpacing(3);
+    auto label = [this](const QString &text) { return new QLabel(text, this); };
+
+    m_hook = new QComboBox(this);
+    m_hook->setToolTip(tr("Hook point whose activations are compared (TransformerLens name)"));
+    m_representation = comboOf(this,
+                               {{tr("Raw activations"), QStringLiteral("raw")},
+                                {tr("SAE features"), QStringLiteral("sae")}},
+                               tr("The hook's d_model dimensions, or the loaded SAE's features "
+                                  "at its hook"));
+    m_pooling = comboOf(this,
+                        {{tr("Mean over tokens"), QStringLiteral("mean")},
+                         {tr("Last token"), QStringLiteral("last")},
+                         {tr("Target window"), QStringLiteral("target")}},
+                        tr("How an item's tokens become one vector (BOS excluded); the target "
+                           "window uses each item's target span"));
+    m_metric = comboOf(this,
+                       {{tr("Correlation"), QStringLiteral("correlation")},
+                        {tr("Cosine"), QStringLiteral("cosine")},
+                        {tr("Euclidean"), QStringLiteral("euclidean")},
+                        {tr("Squared Euclidean"), QStringLiteral("sqeuclidean")}},
+                       tr("Dissimilarity between two items' vectors (1 − r for correlation)"));
+    m_subset = comboOf(this,
+                       {{tr("All features"), QStringLiteral("all")},
+                        {tr("Top-k"), QStringLiteral("top-k")},
+                        {tr("Clamp-set features"), QStringLiteral("explicit")}},
+                       tr("Which columns enter the RDM: all, the k best by a selection method "
+                          "on the first two-level factor (circular on the same items), or the "
+                          "features of the current clamp set"));
+    m_topK = new QSpinBox(this);
+    m_topK->setRange(1, 100000);
+    m_topK->setValue(32);
+    m_topK->setToolTip(tr("k: how many features the selection keeps"));
+    m_selection = comboOf(this,
+                          {{tr("categorical RSA"), QStringLiteral("categorical-rsa")},
+                           {tr("discriminative RSA"), QStringLiteral("discriminative-rsa")},
+                           {tr("univariate |t|"), QStringLiteral("univariate")},
+                           {tr("max activation"), QStringLiteral("max-activation")}},
+                          tr("Selection method for top-k (feature_selection: continuous scores, "
+                             "never tied p-values)"));
+    m_comparison = comboOf(this,
+                           {{tr("Spearman ρ"), QStringLiteral("spearman")},
+                            {tr("Kendall τₐ"), QStringLiteral("kendall_tau_a")},
+                            {tr("Pearson r"), QStringLiteral("pearson")}},
+                           tr("Correlation of the two RDMs' upper triangles (Kendall τₐ suits "
+                              "categorical models with many ties)"));
+    m_permutations = new QSpinBox(this);
+    m_permutations->setRange(0, 100000);
+    m_permutations->setSingleStep(1000);
+    m_permutations->setValue(10000);
+    m_permutations->setToolTip(
+            tr("Item-label permutations (rows and columns together) for the "
+               "p-value; 0: none"));
+    m_bootstraps = new QSpinBox(this);
+    m_bootstraps->setRange(0, 10000);
+    m_bootstraps->setSingleStep(100);
+    m_bootstraps->setValue(200);
+    m_bootstraps->setToolTip(tr("Bootstrap resamples of the items for a 95 % CI; 0: none"));
+    m_intervention = new QCheckBox(tr("Intervention"), this);
+    m_intervention->setToolTip(
+            tr("Also recompute the RDM with the current clamp set spliced in "
+               "at the SAE's hook during the forward pass"));
+
+    grid->addWidget(label(tr("Hook")), 0, 0);
+    grid->addWidget(m_hook, 0, 1);
+    grid->addWidget(label(tr("Representation")), 0, 2);
+    grid->addWidget(m_representation, 0, 3);
+    grid->addWidget(label(tr("Pooling")), 0, 4);
+    grid->addWidget(m_pooling, 0, 5);
+    grid->addWidget(label(tr("Metric")), 0, 6);
+    grid->addWidget(m_metric, 0, 7);
+    grid->addWidget(label(tr("Features")), 1, 0);
+    auto *subsetRow = new QHBoxLayout();
+    subsetRow->addWidget(m_subset, 1);
+    subsetRow->addWidget(m_topK);
+    grid->addLayout(subsetRow, 1, 1);
+    grid->addWidget(label(tr("Selected by")), 1, 2);
+    grid->addWidget(m_selection, 1, 3);
+    grid->addWidget(label(tr("Compare")), 1, 4);
+    grid->addWidget(m_comparison, 1, 5);
+    grid->addWidget(label(tr("Permutations")), 1, 6);
+    grid->addWidget(m_permutations, 1, 7);
+    for (int column : {1, 3, 5, 7}) {
+        grid->setColumnStretch(column, 1);
+    }
+    layout->addLayout(grid);
+
+    auto *actions = new QHBoxLayout();
+    actions->addWidget(m_intervention);
+    actions->addWidget(label(tr("Bootstrap")));
+    actions->addWidget(m_bootstraps);
+    actions->addStretch(1);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 100);
+    m_progress->setMaximumWidth(140);
+    m_progress->setTextVisible(false);
+    m_progress->hide();
+    m_status = new QLabel(this);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_computeButton = new QPushButton(tr("Compute"), this);
+    m_computeButton->setDefault(true);
+    m_computeButton->setToolTip(
+            tr("Run the prompt set through the model and compare the RDMs; "
+               "afterwards the view follows changes by itself"));
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setEnabled(false);
+    m_exportButton = new QToolButton(this);
+    m_exportButton->setText(tr("Export"));
+    m_exportButton->setPopupMode(QToolButton::InstantPopup);
+    auto *menu = new QMenu(m_exportButton);
+    menu->addAction(tr("RDM as CSV…"), this, [this] { exportDialog(QStringLiteral("csv")); });
+    menu->addAction(tr("RDM as HDF5…"), this, [this] { exportDialog(QStringLiteral("h5")); });
+    menu->addSeparator();
+    menu->addAction(tr("Figure as PNG…"), this, [this] { exportDialog(QStringLiteral("png")); });
+    menu->addAction(tr("Figure as SVG…"), this, [this] { exportDialog(QStringLiteral("svg")); });
+    menu->addAction(tr("Figure as PDF…"), this, [this] { exportDialog(QStringLiteral("pdf")); });
+    m_exportButton->setMenu(menu);
+    actions->addWidget(m_progress);
+    actions->addWidget(m_status);
+    actions->addWidget(m_computeButton);
+    actions->addWidget(m_cancelButton);
+    actions->addWidget(m_exportButton);
+    layout->addLayout(actions);
+
+    connect(m_computeButton, &QPushButton::clicked, this, [this] { compute(); });
+    connect(m_cancelButton, &QPushButton::clicked, this, [this] {
+        if (m_engine && m_pending != 0) {
+            m_engine->cancel(m_pending);
+        }
+    });
+    for (QComboBox *box :
+         {m_hook, m_representation, m_pooling, m_metric, m_subset, m_selection, m_comparison}) {
+        connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this,
+                [this] { settingsChanged(); });
+    }
+    for (QSpinBox *box : {m_topK, m_permutations, m_bootstraps}) {
+        connect(box, qOverload<int>(&QSpinBox::valueChanged), this, [this] { settingsChanged(); });
+    }
+    connect(m_intervention, &QCheckBox::toggled, this, [this] { settingsChanged(); });
+}
+
+void RsaPanel::setPromptSet(const PromptSet &set)
+{
+    const bool same = set == m_set && set.sourceFile == m_set.sourceFile;
+    m_set = set;
+    const QList<PromptCondition> conditions = set.conditions();
+    m_setLabel->setText(set.items.isEmpty()
+                                ? tr("<i>No prompt set: open one in the Prompt sets dock.</i>")
+                                : tr("<b>%1</b> · %2 items · %3 conditions")
+                                          .arg(set.displayName().toHtmlEscaped())
+                                          .arg(set.items.size())
+                                          .arg(conditions.size()));
+    if (m_computedOnce && !same) {
+        m_recompute->start();
+    } else if (!m_result) {
+        const QString hint =
+                set.items.isEmpty()
+                        ? tr("Open a prompt set in the Prompt sets dock, then press Compute.")
+                        : tr("Press Compute to see the item × item RDM of %1.")
+                                  .arg(set.displayName());
+        m_rdmView->clear(hint);
+        m_modelView->clear(tr("The model RDMs of the set's factors appear here."));
+        m_clampedView->clear(
+                tr("Tick Intervention and compute to see the RDM with the clamp "
+                   "set applied."));
+        m_differenceView->clear(QString());
+    }
+    updateControls();
+}
+
+void RsaPanel::setHookNames(const QStringList &hooks)
+{
+    const QString current = m_hook->currentText();
+    QSignalBlocker block(m_hook);
+    m_hook->clear();
+    m_hook->addItems(hooks);
+    const QString preferred = !current.isEmpty() ? current : m_sae.hookName;
+    const int index = m_hook->findText(preferred);
+    m_hook->setCurrentIndex(index >= 0 ? index : hooks.size() / 2);
+    updateControls();
+}
+
+void RsaPanel::setSae(const SaeInfo &sae)
+{
+    m_sae = sae;
+    if (!sae.hookName.isEmpty() && m_hook->findText(sae.hookName) >= 0) {
+        QSignalBlocker block(m_hook);
+        m_hook->setCurrentIndex(m_hook->findText(sae.hookName));
+    }
+    updateControls();
+}
+
+void RsaPanel::updateControls()
+{
+    const bool hasSae = !m_sae.path.isEmpty();
+    const bool sae = m_representation->currentData().toString() == QLatin1String("sae");
+    if (sae && hasSae && m_hook->findText(m_sae.hookName) >= 0) {
+        QSignalBlocker block(m_hook);
+        m_hook->setCurrentIndex(m_hook->findText(m_sae.hookName));
+    }
+    m_hook->setEnabled(!sae);
+    const bool topK = m_subset->currentData().toString() == QLatin1String("top-k");
+    m_topK->setEnabled(topK);
+    m_selection->setEnabled(topK);
+    const int clamps = m_hub ? int(m_hub->clampSet().clamps.size()) : 0;
+    m_intervention->setText(clamps > 0 ? tr("Intervention (%1)").arg(clampCount(m_hub->clampSet()))
+                                       : tr("Intervention"));
+    m_intervention->setToolTip(
+            hasSae ? tr("Also recompute the RDM with the current clamp set spliced in at the "
+                        "SAE's hook (%1) during the forward pass")
+                             .arg(m_sae.hookName)
+                   : tr("Needs an SAE (the clamp set acts through it): load one first"));
+    m_exportButton->setEnabled(m_result != nullptr);
+    m_computeButton->setEnabled(m_engine != nullptr && m_set.items.size() >= 3);
+}
+
+void RsaPanel::settingsChanged()
+{
+    updateControls();
+    if (m_computedOnce) {
+        m_recompute->start();
+    }
+}
+
+RsaRequest RsaPanel::request() const
+{
+    RsaRequest r;
+    r.set = m_set;
+    r.saeFeatures = m_representation->currentData().toString() == QLatin1String("sae");
+    r.hookName =
+            r.saeFeatures && !m_sae.hookName.isEmpty() ? m_sae.hookName : m_hook->currentText();
+    r.pooling = m_pooling->currentData().toString();
+    r.metric = m_metric->currentData().toString();
+    const QString subset = m_subset->currentData().toString();
+    r.subset = subset == QLatin1String("top-k")      ? RsaFeatureSubset::TopK
+               : subset == QLatin1String("explicit") ? RsaFeatureSubset::Explicit
+                                                     : RsaFeatureSubset::All;
+    r.topK = m_topK->value();
+    r.selectionMethod = m_selection->currentData().toString();
+    if (m_hub && r.subset == RsaFeatureSubset::Explicit) {
+        for (const FeatureClamp &clamp : m_hub->clampSet().clamps) {
+            if (clamp.enabled) {
+                r.features << clamp.feature;
+            }
+        }
+    }
+    r.comparisonMethod = m_comparison->currentData().toString();
+    r.permutations = m_permutations->value();
+    r.bootstraps = m_bootstraps->value();
+    r.intervention = m_intervention->isChecked();
+    if (m_hub) {
+        r.clamps = m_hub->clampSet();
+    }
+    return r;
+}
+
+RequestId RsaPanel::compute()
+{
+    if (!m_engine) {
+        return 0;
+    }
+    if (m_set.items.size() < 3) {
+        setStatus(tr("Open a prompt set with at least 3 items first."), true);
+        return 0;
+    }
+    if (m_pending != 0) {
+        m_engine->cancel(m_pending);
+    }
+    m_computedOnce = true;
+    m_pending = m_engine->computeRsa(request());
+    m_progress->setValue(0);
+    m_progress->show();
+    m_cancelButton->setEnabled(true);
+    setStatus(tr("Computing…"));
+    return m_pending;
+}
+
+void RsaPanel::onResult(RequestId id, const std::shared_ptr<const RsaResult> &result)
+{
+    if (id != m_pending || !result) {
+        return;  // superseded
+    }
+    m_result = result;
+    showResult();
+}
+
+void RsaPanel::onFinished(RequestId id, const Status &status)
+{
+    if (id != m_pending) {
+        return;
+    }
+    m_pending = 0;
+    m_progress->hide();
+    m_cancelButton->setEnabled(false);
+    if (status.code() == Status::Code::Cancelled) {
+        setStatus(tr("Cancelled."));
+    } else if (!status.isOk()) {
+        setStatus(status.message(), true);
+    }
+    updateControls();
+}
+
+void RsaPanel::setStatus(const QString &text, bool error)
+{
+    m_status->setText(text);
+    m_status->setToolTip(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: palette(bright-text); "
+                                                   "background: #b2182b; padding: 1px 4px;")
+                                  : QString());
+}
+
+QString RsaPanel::statusText() const
+{
+    return m_status->text();
+}
+
+void RsaPanel::showResult()
+{
+    const RsaResult &r = *m_result;
+    const QString representation =
+            r.request.saeFeatures ? tr("SAE features") : tr("raw activations");
+    const QString features =
+            r.request.subset == RsaFeatureSubset::All
+                    ? tr("%1 features").arg(r.featureCount)
+                    : tr("%1 of the features (%2)")
+                              .arg(r.featureCount)
+                              .arg(r.request.subset == RsaFeatureSubset::TopK
+                                           ? tr("top-%1 by %2")
+                                                     .arg(r.request.topK)
+                                                     .arg(r.request.selectionMethod)
+                                           : tr("clamp set"));
+    m_rdmView->setMatrix(r.rdm, r.texts, r.conditions, RdmHeatmapView::Scale::Sequential,
+                         tr("Measured RDM · %1 · %2 · %3")
+                                 .arg(r.request.hookName, representation, r.request.metric),
+                         r.request.metric + tr(" distance"));
+    m_rdmView->setToolTip(
+            tr("%1 items × %2; hover a cell for the two items").arg(r.rdm.size()).arg(features));
+    {
+        QSignalBlocker block(m_modelChoice);
+        const int previous = m_modelChoice->currentIndex();
+        m_modelChoice->clear();
+        for (const RsaModelFit &fit : r.models) {
+            m_modelChoice->addItem(tr("Model: %1").arg(fit.name));
+        }
+        m_modelChoice->setCurrentIndex(previous >= 0 && previous < r.models.size() ? previous : 0);
+    }
+    showModel();
+
+    const bool clamped = r.hasIntervention;
+    const QStringList headers =
+            clamped ? QStringList{tr("Model RDM"),
+                                  methodLabel(r.request.comparisonMethod),
+                                  tr("p (items permuted)"),
+                                  tr("95 % CI"),
+                                  tr("clamped"),
+                                  tr("Δ")}
+                    : QStringList{tr("Model RDM"), methodLabel(r.request.comparisonMethod),
+                                  tr("p (items permuted)"), tr("95 % CI (bootstrap)")};
+    m_statistics->clear();
+    m_statistics->setColumnCount(int(headers.size()));
+    m_statistics->setHorizontalHeaderLabels(headers);
+    m_statistics->setRowCount(int(r.models.size()));
+    for (int row = 0; row < r.models.size(); ++row) {
+        const RsaComparison &c = r.models[row].comparison;
+        QStringList cells{
+                r.models[row].name, number(c.r), pValue(c.p),
+                c.bootstraps > 0 ? QStringLiteral("[%1, %2]").arg(number(c.ciLow), number(c.ciHigh))
+                                 : QStringLiteral("–")};
+        if (clamped) {
+            const double after = r.models[row].clampedComparison.r;
+            cells << number(after) << number(after - c.r);
+        }
+        for (int column = 0; column < cells.size(); ++column) {
+            auto *item = new QTableWidgetItem(cells[column]);
+            item->setTextAlignment(column == 0 ? Qt::AlignLeft | Qt::AlignVCenter
+                                               : Qt::AlignRight | Qt::AlignVCenter);
+            m_statistics->setItem(row, column, item);
+        }
+    }
+    m_statistics->resizeColumnsToContents();
+
+    m_mdsView->setPoints(r.mdsX, r.mdsY, r.rdm.ids(), r.texts, r.conditions,
+                         tr("Classical MDS of the measured RDM · 2 axes keep %1 % of the "
+                            "positive eigenvalues")
+                                 .arg(QString::number(100.0 * r.mdsExplained, 'f', 0)));
+    showIntervention();
+    QString status = tr("%1 items · %2").arg(r.rdm.size()).arg(features);
+    if (!r.notes.isEmpty()) {
+        status += QStringLiteral(" · ") + r.notes.join(QStringLiteral("; "));
+    }
+    setStatus(status);
+    updateControls();
+}
+
+void RsaPanel::showModel()
+{
+    if (!m_result) {
+        return;
+    }
+    const int index = m_modelChoice->currentIndex();
+    if (index < 0 || index >= m_result->models.size()) {
+        m_modelView->clear(tr("No model RDM: the set needs a factor with two or more levels."));
+        return;
+    }
+    const RsaModelFit &fit = m_result->models[index];
+    m_modelView->setMatrix(
+            fit.model, m_result->texts, m_result->conditions, RdmHeatmapView::Scale::Sequential,
+            tr("Model RDM · %1 (0 same, 1 different)").arg(fit.name), tr("model dissimilarity"));
+}
+
+void RsaPanel::showIntervention()
+{
+    const RsaResult &r = *m_result;
+    if (!r.hasIntervention) {
+        m_clampedView->clear(
+                tr("Tick Intervention (with features in the clamp set) and "
+                   "compute to see the RDM with the clamp set applied."));
+        m_differenceView->clear(QString());
+        m_interventionSummary->setText(QString());
+        return;
+    }
+    m_clampedView->setMatrix(
+            r.clampedRdm, r.texts, r.conditions, RdmHeatmapView::Scale::Sequential,
+            tr("Clamped RDM · %n clamp(s)", nullptr, int(r.request.clamps.clamps.size())),
+            r.request.metric + tr(" distance"));
+    std::vector<float> difference(r.rdm.condensed().size());
+    double sumAbs = 0.0;
+    for (size_t k = 0; k < difference.size(); ++k) {
+        difference[k] = r.clampedRdm.condensed()[k] - r.rdm.condensed()[k];
+        sumAbs += std::abs(double(difference[k]));
+    }
+    Result<Rdm> diff =
+            Rdm::fromCondensed(r.rdm.ids(), difference, QStringLiteral("clamped − plain"));
+    if (diff) {
+        m_differenceView->setMatrix(*diff, r.texts, r.conditions, RdmHeatmapView::Scale::Diverging,
+                                    tr("Difference: clamped − plain"), tr("Δ dissimilarity"));
+    }
+    m_interventionSummary->setText(interventionText());
+}
+
+QString RsaPanel::interventionText() const
+{
+    if (!m_result || !m_result->hasIntervention) {
+        return QString();
+    }
+    const RsaResult &r = *m_result;
+    QStringList clamps;
+    for (const FeatureClamp &clamp : r.request.clamps.clamps) {
+        if (clamp.enabled) {
+            clamps << QStringLiteral("#%1 %2 %3")
+                              .arg(clamp.feature)
+                              .arg(clampModeName(clamp.mode))
+                              .arg(clamp.value);
+        }
+    }
+    double sumAbs = 0.0;
+    for (size_t k = 0; k < r.rdm.condensed().size(); ++k) {
+        sumAbs += std::abs(double(r.clampedRdm.condensed()[k] - r.rdm.condensed()[k]));
+    }
+    const double meanAbs = r.rdm.condensed().empty() ? 0.0 : sumAbs / r.rdm.condensed().size();
+    QStringList changes;
+    for (const RsaModelFit &fit : r.models) {
+        changes << tr("%1: %2 → %3 (Δ %4)")
+                           .arg(fit.name.toHtmlEscaped(), number(fit.comparison.r),
+                                number(fit.clampedComparison.r),
+                                number(fit.clampedComparison.r - fit.comparison.r));
+    }
+    return tr("<b>Clamp set</b> %1 · mean |Δd| %2<br><b>%3</b> %4")
+            .arg(clamps.isEmpty() ? tr("(empty)") : clamps.join(QStringLiteral(", ")),
+                 number(meanAbs, 4), methodLabel(r.request.comparisonMethod),
+                 changes.join(QStringLiteral(" · ")));
+}
+
+QString RsaPanel::statisticsCaption() const
+{
+    if (!m_result) {
+        return QString();
+    }
+    const RsaResult &r = *m_result;
+    QStringList lines;
+    for (const RsaModelFit &fit : r.models) {
+        const RsaComparison &c = fit.comparison;
+        QString line = tr("%1 model: %2 = %3")
+                               .arg(fit.name, methodLabel(r.request.comparisonMethod), number(c.r));
+        if (c.permutations > 0) {
+            line += tr(", p = %1 (%2 item-label permutations)")
+                            .arg(pValue(c.p))
+                            .arg(QLocale::c().toString(qlonglong(c.permutations)));
+        }
+        if (c.bootstraps > 0) {
+            line += tr(", 95 % CI [%1, %2] (%3 bootstraps of the items)")
+                            .arg(number(c.ciLow), number(c.ciHigh))
+                            .arg(c.bootstraps);
+        }
+        lines << line;
+    }
+    lines << tr("%1 · %2 items · %3 features · %4 pooling")
+                     .arg(r.request.set.displayName())
+                     .arg(r.rdm.size())
+                     .arg(r.featureCount)
+                     .arg(r.request.pooling);
+    return lines.join(QLatin1Char('\n'));
+}
+
+QString RsaPanel::statisticsText() const
+{
+    QStringList rows;
+    for (int row = 0; row < m_statistics->rowCount(); ++row) {
+        QStringList cells;
+        for (int column = 0; column < m_statistics->columnCount(); ++column) {
+            cells << (m_statistics->item(row, column) ? m_statistics->item(row, column)->text()
+                                                      : QString());
+        }
+        rows << cells.join(QStringLiteral(" | "));
+    }
+    return rows.join(QLatin1Char('\n'));
+}
+
+void RsaPanel::showView(const QString &name)
+{
+    const QStringList views{QStringLiteral("rdm"), QStringLiteral("mds"),
+                            QStringLiteral("intervention")};
+    if (views.contains(name)) {
+        m_tabs->setCurrentIndex(int(views.indexOf(name)));
+    }
+}
+
+Status RsaPanel::exportRdmCsv(const QString &path) const
+{
+    if (!m_result) {
+        return Status::invalidInput(tr("nothing to export: compute an RDM first"));
+    }
+    return writeRdmCsv(m_result->rdm, path);
+}
+
+Status RsaPanel::exportRdmHdf5(const QString &path) const
+{
+    if (!m_result) {
+        return Status::invalidInput(tr("nothing to export: compute an RDM first"));
+    }
+    const RsaResult &r = *m_result;
+    auto writer = Hdf5Writer::create(path);
+    if (!writer) {
+        return writer.status();
+    }
+    const int64_t n = r.rdm.size();
+    Status status =
+            writer.value()->writeFloat32(QStringLiteral("rdm"), {n, n}, r.rdm.toSquare().data());
+    const std::vector<int32_t> items(r.items.begin(), r.items.end());
+    if (status.isOk()) {
+        status = writer.value()->writeInt32(QStringLiteral("items"), {n}, items.data());
+    }
+    if (status.isOk() && r.hasIntervention) {
+        const std::vector<float> clamped = r.clampedRdm.toSquare();
+        std::vector<float> difference = clamped;
+        const std::vector<float> plain = r.rdm.toSquare();
+        for (size_t k = 0; k < difference.size(); ++k) {
+            difference[k] -= plain[k];
+        }
+        status =
+                writer.value()->writeFloat32(QStringLiteral("rdm_clamped"), {n, n}, clamped.data());
+        if (status.isOk()) {
+            status = writer.value()->writeFloat32(QStringLiteral("rdm_difference"), {n, n},
+                                                  difference.data());
+        }
+    }
+    QJsonArray models;
+    for (int k = 0; k < r.models.size() && status.isOk(); ++k) {
+        models.append(r.models[k].name);
+        status = writer.value()->writeFloat32(QStringLiteral("model_%1").arg(k), {n, n},
+                                              r.models[k].model.toSquare().data());
+    }
+    const QJsonArray ids = QJsonArray::fromStringList(r.rdm.ids());
+    for (const auto &[key, value] :
+         {std::pair{QStringLiteral("ids"),
+                    QString::fromUtf8(QJsonDocument(ids).toJson(QJsonDocument::Compact))},
+          std::pair{QStringLiteral("models"),
+                    QString::fromUtf8(QJsonDocument(models).toJson(QJsonDocument::Compact))},
+          std::pair{QStringLiteral("metric"), r.request.metric},
+          std::pair{QStringLiteral("hook_name"), r.request.hookName},
+          std::pair{QStringLiteral("representation"),
+                    r.request.saeFeatures ? QStringLiteral("sae") : QStringLiteral("raw")},
+          std::pair{QStringLiteral("pooling"), r.request.pooling},
+          std::pair{QStringLiteral("prompt_set"), r.request.set.displayName()}}) {
+        if (status.isOk()) {
+            status = writer.value()->writeRootAttribute(key, value);
+        }
+    }
+    if (status.isOk()) {
+        status = writer.value()->commit();
+    }
+    return status;
+}
+
+Status RsaPanel::exportFigure(const QString &path) const
+{
+    if (!m_result) {
+        return Status::invalidInput(tr("nothing to export: compute an RDM first"));
+    }
+    switch (m_tabs->currentIndex()) {
+        case 1:
+            return m_mdsView->exportFigure(path);
+        case 2:
+            return exportHeatmapFigure(
+                    {m_clampedView, m_differenceView},
+                    m_interventionSummary->text().isEmpty()
+                            ? QString()
+                            : QTextDocumentFragment::fromHtml(m_interventionSummary->text())
+                                      .toPlainText(),
+                    path);
+        default:
+            return exportHeatmapFigure({m_rdmView, m_modelView}, statisticsCaption(), path);
+    }
+}
+
+void RsaPanel::exportDialog(const QString &what)
+{
+    const QString filter = what == QLatin1String("csv") ? tr("CSV (*.csv)")
+                           : what == QLatin1String("h5")
+                                   ? tr("HDF5 (*.h5)")
+                                   : tr("%1 (*.%2)").arg(what.toUpper(), what);
+    QString path = QFileDialog::getSaveFileName(
+            this, tr("Export"), m_set.name + QStringLiteral("-rdm.") + what, filter);
+    if (path.isEmpty()) {
+        return;
+    }
+    const Status status = what == QLatin1String("csv")  ? exportRdmCsv(path)
+                          : what == QLatin1String("h5") ? exportRdmHdf5(path)
+                                                        : exportFigure(path);
+    setStatus(status.isOk() ? tr("Wrote %1").arg(path) : status.message(), !status.isOk());
+}
+
+}  // namespace gyrus::widgets

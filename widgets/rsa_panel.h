@@ -1,0 +1,157 @@
+#pragma once
+
+#include "core/engine_client.h"
+#include "core/prompt_set.h"
+#include "core/rsa_panel_types.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTabWidget;
+class QTableWidget;
+class QTimer;
+class QToolButton;
+
+namespace gyrus {
+class SelectionHub;
+}
+
+namespace gyrus::widgets {
+
+class EmptyState;
+class MdsScatterView;
+class RdmHeatmapView;
+
+/// The RSA dock (issue 9 items 2 and 5): the item × item RDM of the current prompt set at a hook
+/// (raw or SAE features, pooled, a feature subset), grouped by condition, beside the model RDM of
+/// a factor; the comparison statistic with its permutation p and bootstrap CI; a 2-D MDS map of
+/// the items; and "Intervention": the RDM recomputed with the hub's clamp set applied, with the
+/// difference matrix and the change in the statistic. Exports RDMs (CSV, HDF5) and figures
+/// (PNG, SVG, PDF). After the first computation it recomputes when the prompt set, the settings
+/// or (when used) the clamp set change.
+class RsaPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    ~RsaPanel() override;
+
+    void setPromptSet(const PromptSet &set);
+    void setHookNames(const QStringList &hooks);
+    /// The loaded SAE (empty path: none): enables SAE features and the intervention.
+    void setSae(const SaeInfo &sae);
+
+    /// The request the controls describe now.
+    RsaRequest request() const;
+    /// Submits request(); returns its id (0 when nothing can be computed: the status says why).
+    RequestId compute();
+
+    /// Views: "rdm", "mds", "intervention".
+    void showView(const QString &name);
+
+    Status exportRdmCsv(const QString &path) const;
+    /// /rdm [n, n] float32, /items int32, /rdm_clamped and /rdm_difference with an intervention,
+    /// /model_<k> per model RDM; root attributes ids (JSON), metric, hook, representation.
+    Status exportRdmHdf5(const QString &path) const;
+    /// The current view as PNG, SVG or PDF (by the file's suffix).
+    Status exportFigure(const QString &path) const;
+
+    std::shared_ptr<const RsaResult> result() const { return m_result; }
+
+    RdmHeatmapView *rdmView() const { return m_rdmView; }
+
+    RdmHeatmapView *modelView() const { return m_modelView; }
+
+    RdmHeatmapView *clampedView() const { return m_clampedView; }
+
+    RdmHeatmapView *differenceView() const { return m_differenceView; }
+
+    MdsScatterView *mdsView() const { return m_mdsView; }
+
+    QString statusText() const;
+    QString statisticsText() const;
+    /// The statistics as sentences (figure captions).
+    QString statisticsCaption() const;
+    QString interventionText() const;
+
+    // Controls, for tests and the app's start-up options.
+    QComboBox *hookBox() const { return m_hook; }
+
+    QComboBox *representationBox() const { return m_representation; }
+
+    QComboBox *poolingBox() const { return m_pooling; }
+
+    QComboBox *metricBox() const { return m_metric; }
+
+    QComboBox *subsetBox() const { return m_subset; }
+
+    QSpinBox *topKBox() const { return m_topK; }
+
+    QComboBox *selectionBox() const { return m_selection; }
+
+    QComboBox *comparisonBox() const { return m_comparison; }
+
+    QSpinBox *permutationsBox() const { return m_permutations; }
+
+    QCheckBox *interventionBox() const { return m_intervention; }
+
+    QComboBox *modelBox() const { return m_modelChoice; }
+
+private:
+    void buildControls();
+    void onResult(RequestId id, const std::shared_ptr<const RsaResult> &result);
+    void onFinished(RequestId id, const Status &status);
+    void showResult();
+    void showModel();
+    void showIntervention();
+    void updateControls();
+    void settingsChanged();
+    void setStatus(const QString &text, bool error = false);
+    void exportDialog(const QString &what);
+
+    EngineClient *m_engine;
+    SelectionHub *m_hub;
+    PromptSet m_set;
+    SaeInfo m_sae;
+    RequestId m_pending = 0;
+    bool m_computedOnce = false;
+    std::shared_ptr<const RsaResult> m_result;
+    QTimer *m_recompute;
+
+    QComboBox *m_hook = nullptr;
+    QComboBox *m_representation = nullptr;
+    QComboBox *m_pooling = nullptr;
+    QComboBox *m_metric = nullptr;
+    QComboBox *m_subset = nullptr;
+    QSpinBox *m_topK = nullptr;
+    QComboBox *m_selection = nullptr;
+    QComboBox *m_comparison = nullptr;
+    QSpinBox *m_permutations = nullptr;
+    QSpinBox *m_bootstraps = nullptr;
+    QCheckBox *m_intervention = nullptr;
+    QPushButton *m_computeButton = nullptr;
+    QPushButton *m_cancelButton = nullptr;
+    QToolButton *m_exportButton = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QLabel *m_status = nullptr;
+    QLabel *m_setLabel = nullptr;
+
+    QTabWidget *m_tabs = nullptr;
+    RdmHeatmapView *m_rdmView = nullptr;
+    RdmHeatmapView *m_modelView = nullptr;
+    QComboBox *m_modelChoice = nullptr;
+    QTableWidget *m_statistics = nullptr;
+    MdsScatterView *m_mdsView = nullptr;
+    RdmHeatmapView *m_clampedView = nullptr;
+    RdmHeatmapView *m_differenceView = nullptr;
+    QLabel *m_interventionSummary = nullptr;
+};
+
+}  // namespace gyrus::widgets
