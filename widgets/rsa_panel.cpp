@@ -2,6 +2,7 @@
 
 #include "core/hdf5_writer.h"
 #include "core/rdm_csv.h"
+#include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
 #include "widgets/mds_scatter_view.h"
 #include "widgets/rdm_heatmap_view.h"
@@ -22,7 +23,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
-#include <QTableWidget>
+#include <QTableView>
 #include <QTextDocumentFragment>
 #include <QTimer>
 #include <QToolButton>
@@ -36,26 +37,17 @@ namespace {
 
 QString number(double value, int digits = 3)
 {
-    return std::isfinite(value) ? QString::number(value, 'f', digits) : QStringLiteral("–");
+    return RsaStatisticsModel::formatNumber(value, digits);
 }
 
 QString pValue(double p)
 {
-    if (!std::isfinite(p)) {
-        return QStringLiteral("–");
-    }
-    return p < 0.001 ? QString::number(p, 'g', 2) : QString::number(p, 'f', 3);
+    return RsaStatisticsModel::formatP(p);
 }
 
 QString methodLabel(const QString &method)
 {
-    if (method == QLatin1String("spearman")) {
-        return QStringLiteral("Spearman ρ");
-    }
-    if (method == QLatin1String("kendall_tau_a")) {
-        return QStringLiteral("Kendall τₐ");
-    }
-    return QStringLiteral("Pearson r");
+    return RsaStatisticsModel::methodLabel(method);
 }
 
 QString clampCount(const ClampSet &set)
@@ -114,7 +106,9 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
     pair->addWidget(modelSide);
     pair->setStretchFactor(0, 3);
     pair->setStretchFactor(1, 2);
-    m_statistics = new QTableWidget(rdmPage);
+    m_statisticsModel = new RsaStatisticsModel(this);
+    m_statistics = new QTableView(rdmPage);
+    m_statistics->setModel(m_statisticsModel);
     m_statistics->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_statistics->setSelectionMode(QAbstractItemView::NoSelection);
     m_statistics->verticalHeader()->hide();
@@ -533,37 +527,7 @@ void RsaPanel::showResult()
     }
     showModel();
 
-    const bool clamped = r.hasIntervention;
-    const QStringList headers =
-            clamped ? QStringList{tr("Model RDM"),
-                                  methodLabel(r.request.comparisonMethod),
-                                  tr("p (items permuted)"),
-                                  tr("95 % CI"),
-                                  tr("clamped"),
-                                  tr("Δ")}
-                    : QStringList{tr("Model RDM"), methodLabel(r.request.comparisonMethod),
-                                  tr("p (items permuted)"), tr("95 % CI (bootstrap)")};
-    m_statistics->clear();
-    m_statistics->setColumnCount(int(headers.size()));
-    m_statistics->setHorizontalHeaderLabels(headers);
-    m_statistics->setRowCount(int(r.models.size()));
-    for (int row = 0; row < r.models.size(); ++row) {
-        const RsaComparison &c = r.models[row].comparison;
-        QStringList cells{
-                r.models[row].name, number(c.r), pValue(c.p),
-                c.bootstraps > 0 ? QStringLiteral("[%1, %2]").arg(number(c.ciLow), number(c.ciHigh))
-                                 : QStringLiteral("–")};
-        if (clamped) {
-            const double after = r.models[row].clampedComparison.r;
-            cells << number(after) << number(after - c.r);
-        }
-        for (int column = 0; column < cells.size(); ++column) {
-            auto *item = new QTableWidgetItem(cells[column]);
-            item->setTextAlignment(column == 0 ? Qt::AlignLeft | Qt::AlignVCenter
-                                               : Qt::AlignRight | Qt::AlignVCenter);
-            m_statistics->setItem(row, column, item);
-        }
-    }
+    m_statisticsModel->setResult(m_result);
     m_statistics->resizeColumnsToContents();
 
     m_mdsView->setPoints(r.mdsX, r.mdsY, r.rdm.ids(), r.texts, r.conditions,
@@ -692,11 +656,10 @@ QString RsaPanel::statisticsCaption() const
 QString RsaPanel::statisticsText() const
 {
     QStringList rows;
-    for (int row = 0; row < m_statistics->rowCount(); ++row) {
+    for (int row = 0; row < m_statisticsModel->rowCount(); ++row) {
         QStringList cells;
-        for (int column = 0; column < m_statistics->columnCount(); ++column) {
-            cells << (m_statistics->item(row, column) ? m_statistics->item(row, column)->text()
-                                                      : QString());
+        for (int column = 0; column < m_statisticsModel->columnCount(); ++column) {
+            cells << m_statisticsModel->index(row, column).data().toString();
         }
         rows << cells.join(QStringLiteral(" | "));
     }

@@ -15,13 +15,14 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
-class QTableWidget;
+class QTableView;
 class QTimer;
 class QToolButton;
 
 namespace gyrus {
+class RsaStatisticsModel;
 class SelectionHub;
-}
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
@@ -104,6 +105,8 @@ public:
 
     QComboBox *modelBox() const { return m_modelChoice; }
 
+    RsaStatisticsModel *statisticsModel() const { return m_statisticsModel; }
+
 private:
     void buildControls();
     void onResult(RequestId id, const std::shared_ptr<const RsaResult> &result);
@@ -147,7 +150,8 @@ private:
     RdmHeatmapView *m_rdmView = nullptr;
     RdmHeatmapView *m_modelView = nullptr;
     QComboBox *m_modelChoice = nullptr;
-    QTableWidget *m_statistics = nullptr;
+    RsaStatisticsModel *m_statisticsModel = nullptr;
+    QTableView *m_statistics = nullptr;
     MdsScatterView *m_mdsView = nullptr;
     RdmHeatmapView *m_clampedView = nullptr;
     RdmHeatmapView *m_differenceView = nullptr;

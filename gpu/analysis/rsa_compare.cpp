@@ -494,7 +494,29 @@ Result<std::vector<double>> permutationNull(const Rdm &a, const Rdm &b, const Rs
     return engine.evaluate(itemPermutations(a.size(), options.permutations, options.seed));
 }
 
-Result<RsaComparison> compareRdms(const Rdm &a, const Rdm &b, const RsaOptions &options)
+struct RsaComparisonRun::State
+{
+    Rdm a;
+    Rdm b;
+    RsaOptions options;
+    RsaComparison result;
+    std::unique_ptr<PermutationEngine> engine;
+    std::mt19937_64 permutationRng;
+    std::mt19937_64 bootstrapRng;
+    int64_t permutationsDone = 0;
+    int64_t extreme = 0;
+    int64_t bootstrapsDone = 0;
+    std::vector<double> estimates;
+};
+
+RsaComparisonRun::RsaComparisonRun(std::unique_ptr<State> state)
+    : m_state(std::move(state))
+{}
+
+RsaComparisonRun::~RsaComparisonRun() = default;
+
+Result<std::unique_ptr<RsaComparisonRun>> RsaComparisonRun::start(const Rdm &a, const Rdm &b,
+                                                                  const RsaOptions &options)
 {
     if (Status ok = checkPair(a, b); !ok.isOk()) {
         return ok;
@@ -506,7 +528,11 @@ Result<RsaComparison> compareRdms(const Rdm &a, const Rdm &b, const RsaOptions &
         return Status::invalidInput(
                 QStringLiteral("confidence level must be in (0, 1), got %1").arg(options.ciLevel));
     }
-    RsaComparison result;
+    auto state = std::make_unique<State>();
+    state->a = a;
+    state->b = b;
+    state->options = options;
+    RsaComparison &result = state->result;
     result.method = rsaMethodName(options.method);
     result.alternative = options.alternative == Alternative::Greater ? QStringLiteral("greater")
                                                                      : QStringLiteral("two-sided");
@@ -516,65 +542,109 @@ Result<RsaComparison> compareRdms(const Rdm &a, const Rdm &b, const RsaOptions &
     result.seed = options.seed;
     result.bootstraps = options.bootstraps;
     result.ciLevel = options.ciLevel;
+    state->engine = std::make_unique<PermutationEngine>(state->a, state->b, options.method,
+                                                        options.batchedTensorPermutations);
+    result.r = state->engine->observed();
+    state->permutationRng.seed(options.seed);
+    // A stream of its own, so the CI does not change when the permutation count does.
+    state->bootstrapRng.seed(options.seed ^ 0x9E3779B97F4A7C15ULL);
+    return std::unique_ptr<RsaComparisonRun>(new RsaComparisonRun(std::move(state)));
+}
 
-    PermutationEngine engine(a, b, options.method, options.batchedTensorPermutations);
-    result.r = engine.observed();
-    if (options.permutations > 0) {
+bool RsaComparisonRun::isFinished() const
+{
+    return m_state->permutationsDone >= m_state->options.permutations &&
+           m_state->bootstrapsDone >= m_state->options.bootstraps;
+}
+
+double RsaComparisonRun::progress() const
+{
+    const double total =
+            double(m_state->options.permutations) + 50.0 * double(m_state->options.bootstraps);
+    if (total <= 0.0) {
+        return 1.0;
+    }
+    return (double(m_state->permutationsDone) + 50.0 * double(m_state->bootstrapsDone)) / total;
+}
+
+bool RsaComparisonRun::step(int64_t permutations, int64_t bootstraps)
+{
+    State &s = *m_state;
+    const RsaOptions &options = s.options;
+    if (s.permutationsDone < options.permutations) {
         // Chunks of permutations bound the host memory for large item counts (10,000
-        // permutations of 10,000 items would be 800 MB at once).
-        constexpr int64_t kChunk = 1024;
-        const double tolerance = 1e-12 * (1.0 + std::abs(result.r));
-        int64_t extreme = 0;
-        std::mt19937_64 rng(options.seed);
-        for (int64_t start = 0; start < options.permutations; start += kChunk) {
-            const int64_t end = std::min(options.permutations, start + kChunk);
-            for (double r : engine.evaluate(nextPermutations(rng, a.size(), end - start))) {
+        // permutations of 10,000 items would be 800 MB at once); drawing them in chunks from one
+        // generator gives the same sequence whatever the chunk size.
+        const double tolerance = 1e-12 * (1.0 + std::abs(s.result.r));
+        const int64_t end = std::min(options.permutations,
+                                     s.permutationsDone + std::max<int64_t>(1, permutations));
+        for (int64_t start = s.permutationsDone; start < end; start += 1024) {
+            const int64_t stop = std::min(end, start + 1024);
+            for (double r :
+                 s.engine->evaluate(nextPermutations(s.permutationRng, s.a.size(), stop - start))) {
                 const bool atLeast = options.alternative == Alternative::Greater
-                                             ? r >= result.r - tolerance
-                                             : std::abs(r) >= std::abs(result.r) - tolerance;
-                extreme += atLeast ? 1 : 0;
+                                             ? r >= s.result.r - tolerance
+                                             : std::abs(r) >= std::abs(s.result.r) - tolerance;
+                s.extreme += atLeast ? 1 : 0;
             }
         }
-        result.p = static_cast<double>(extreme + 1) / static_cast<double>(options.permutations + 1);
+        s.permutationsDone = end;
+        if (s.permutationsDone >= options.permutations) {
+            s.result.p = static_cast<double>(s.extreme + 1) /
+                         static_cast<double>(options.permutations + 1);
+        }
+        return isFinished();
     }
-
-    if (options.bootstraps > 0) {
-        // A stream of its own, so the CI does not change when the permutation count does.
-        std::mt19937_64 rng(options.seed ^ 0x9E3779B97F4A7C15ULL);
-        const int64_t n = a.size();
-        std::vector<double> estimates;
-        std::vector<int64_t> sample(static_cast<size_t>(n));
-        std::vector<float> x;
-        std::vector<float> y;
-        for (int64_t k = 0; k < options.bootstraps; ++k) {
-            for (int64_t &item : sample) {
-                item = static_cast<int64_t>(uniformBelow(rng, static_cast<uint64_t>(n)));
-            }
-            x.clear();
-            y.clear();
-            for (int64_t p = 0; p < n; ++p) {
-                for (int64_t q = p + 1; q < n; ++q) {
-                    const int64_t i = sample[static_cast<size_t>(p)];
-                    const int64_t j = sample[static_cast<size_t>(q)];
-                    if (i == j) {
-                        continue;  // a duplicated item's self-pair has no dissimilarity
-                    }
-                    x.push_back(a.at(i, j));
-                    y.push_back(b.at(i, j));
+    const int64_t n = s.a.size();
+    const int64_t end =
+            std::min(options.bootstraps, s.bootstrapsDone + std::max<int64_t>(1, bootstraps));
+    std::vector<int64_t> sample(static_cast<size_t>(n));
+    std::vector<float> x;
+    std::vector<float> y;
+    for (; s.bootstrapsDone < end; ++s.bootstrapsDone) {
+        for (int64_t &item : sample) {
+            item = static_cast<int64_t>(uniformBelow(s.bootstrapRng, static_cast<uint64_t>(n)));
+        }
+        x.clear();
+        y.clear();
+        for (int64_t p = 0; p < n; ++p) {
+            for (int64_t q = p + 1; q < n; ++q) {
+                const int64_t i = sample[static_cast<size_t>(p)];
+                const int64_t j = sample[static_cast<size_t>(q)];
+                if (i == j) {
+                    continue;  // a duplicated item's self-pair has no dissimilarity
                 }
-            }
-            const Result<double> r = vectorCorrelation(x, y, options.method);
-            if (r && std::isfinite(r.value())) {
-                estimates.push_back(r.value());
+                x.push_back(s.a.at(i, j));
+                y.push_back(s.b.at(i, j));
             }
         }
-        if (!estimates.empty()) {
-            const double tail = (1.0 - options.ciLevel) / 2.0;
-            result.ciLow = percentile(estimates, tail);
-            result.ciHigh = percentile(estimates, 1.0 - tail);
+        const Result<double> r = vectorCorrelation(x, y, options.method);
+        if (r && std::isfinite(r.value())) {
+            s.estimates.push_back(r.value());
         }
     }
-    return result;
+    if (s.bootstrapsDone >= options.bootstraps && !s.estimates.empty()) {
+        const double tail = (1.0 - options.ciLevel) / 2.0;
+        s.result.ciLow = percentile(s.estimates, tail);
+        s.result.ciHigh = percentile(s.estimates, 1.0 - tail);
+    }
+    return isFinished();
+}
+
+RsaComparison RsaComparisonRun::result() const
+{
+    return m_state->result;
+}
+
+Result<RsaComparison> compareRdms(const Rdm &a, const Rdm &b, const RsaOptions &options)
+{
+    Result<std::unique_ptr<RsaComparisonRun>> run = RsaComparisonRun::start(a, b, options);
+    if (!run) {
+        return run.status();
+    }
+    while (!run.value()->step(options.permutations, options.bootstraps)) {
+    }
+    return run.value()->result();
 }
 
 }  // namespace gyrus::gpu

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -55,6 +56,33 @@ struct RsaOptions
 /// threads (the tensor form is O(P²) per permutation). The bootstrap resamples items with
 /// replacement and drops the self-pairs of duplicated items.
 Result<RsaComparison> compareRdms(const Rdm &a, const Rdm &b, const RsaOptions &options = {});
+
+/// compareRdms() in steps, for callers that must stay responsive between slices of work (the
+/// engine): the same numbers as compareRdms() with the same options, whatever the step sizes.
+class RsaComparisonRun
+{
+public:
+    /// Checks the pair and computes the observed statistic.
+    static Result<std::unique_ptr<RsaComparisonRun>> start(const Rdm &a, const Rdm &b,
+                                                           const RsaOptions &options);
+    ~RsaComparisonRun();
+    RsaComparisonRun(const RsaComparisonRun &) = delete;
+    RsaComparisonRun &operator=(const RsaComparisonRun &) = delete;
+
+    /// Runs up to `permutations` more permutations, then up to `bootstraps` more bootstrap
+    /// resamples once the permutations are done. True when everything is done.
+    bool step(int64_t permutations = 1024, int64_t bootstraps = 16);
+    bool isFinished() const;
+    /// Share of the permutations and resamples done, in [0, 1].
+    double progress() const;
+    /// The comparison so far (complete once isFinished()).
+    RsaComparison result() const;
+
+private:
+    struct State;
+    explicit RsaComparisonRun(std::unique_ptr<State> state);
+    std::unique_ptr<State> m_state;
+};
 
 /// The correlation of two equally long vectors (upper triangles) by `method`; fails when either
 /// is constant or they differ in length.

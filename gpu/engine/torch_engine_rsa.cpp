@@ -11,6 +11,8 @@
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
 
+#include <QElapsedTimer>
+
 #include <set>
 
 namespace gyrus::gpu {
@@ -29,7 +31,8 @@ struct RsaRun
     PromptRepresentations clamped;
     std::vector<int64_t> columns;  // the feature subset (empty: all)
     std::shared_ptr<RsaResult> result;
-    int nextComparison = 0;  // over models × (plain, clamped)
+    int nextComparison = 0;                        // over models × (plain, clamped)
+    std::unique_ptr<RsaComparisonRun> comparison;  // the one in progress
 };
 
 Result<RdmMetric> metricOf(const RsaRequest &request)
@@ -245,6 +248,53 @@ Status analyse(RsaRun &run)
     return Status::ok();
 }
 
+// Advances the model comparisons for up to ~150 ms; true when all are done (or cancelled).
+bool compareSlice(RsaRun &r, JobContext &context)
+{
+    const RsaRequest &asked = r.request;
+    QList<RsaModelFit> &models = r.result->models;
+    const int perModel = asked.intervention ? 2 : 1;
+    const int total = static_cast<int>(models.size()) * perModel;
+    QElapsedTimer slice;
+    slice.start();
+    while (slice.elapsed() < 150 && !context.isCancelled()) {
+        if (r.nextComparison >= total) {
+            return true;
+        }
+        const int k = r.nextComparison;
+        RsaModelFit &fit = models[k / perModel];
+        const bool clamped = k % perModel == 1;
+        if (!r.comparison) {
+            RsaOptions options;
+            options.method = *parseRsaMethod(asked.comparisonMethod);
+            options.permutations = std::max(0, asked.permutations);
+            options.bootstraps = std::max(0, asked.bootstraps);
+            options.seed = asked.seed;
+            Result<std::unique_ptr<RsaComparisonRun>> started = RsaComparisonRun::start(
+                    clamped ? r.result->clampedRdm : r.result->rdm, fit.model, options);
+            if (!started) {
+                r.result->notes << QStringLiteral("%1: %2").arg(fit.name,
+                                                                started.status().message());
+                ++r.nextComparison;
+                continue;
+            }
+            r.comparison = std::move(started).value();
+        }
+        const bool done = r.comparison->step(512, 8);
+        context.reportProgress(
+                0.4 + 0.6 * (double(k) + r.comparison->progress()) / double(std::max(1, total)),
+                QStringLiteral("%1 item permutations against %2%3")
+                        .arg(asked.permutations)
+                        .arg(fit.name, clamped ? QStringLiteral(" (clamped)") : QString()));
+        if (done) {
+            (clamped ? fit.clampedComparison : fit.comparison) = r.comparison->result();
+            r.comparison.reset();
+            ++r.nextComparison;
+        }
+    }
+    return context.isCancelled() || r.nextComparison >= total;
+}
+
 }  // namespace
 
 RequestId TorchEngineClient::computeRsa(const RsaRequest &request)
@@ -298,37 +348,15 @@ RequestId TorchEngineClient::computeRsa(const RsaRequest &request)
                     default:
                         break;
                 }
-                // One comparison per slice: the permutations and bootstrap are the long part.
-                QList<RsaModelFit> &models = r.result->models;
-                const int perModel = asked.intervention ? 2 : 1;
-                const int total = static_cast<int>(models.size()) * perModel;
-                if (r.nextComparison < total) {
-                    const int k = r.nextComparison++;
-                    RsaModelFit &fit = models[k / perModel];
-                    const bool clamped = k % perModel == 1;
-                    context.reportProgress(
-                            0.4 + 0.6 * double(k) / double(total),
-                            QStringLiteral("%1 permutations against %2%3")
-                                    .arg(asked.permutations)
-                                    .arg(fit.name)
-                                    .arg(clamped ? QStringLiteral(" (clamped)") : QString()));
-                    RsaOptions options;
-                    options.method = *parseRsaMethod(asked.comparisonMethod);
-                    options.permutations = std::max(0, asked.permutations);
-                    options.bootstraps = std::max(0, asked.bootstraps);
-                    options.seed = asked.seed;
-                    Result<RsaComparison> comparison = compareRdms(
-                            clamped ? r.result->clampedRdm : r.result->rdm, fit.model, options);
-                    if (!comparison) {
-                        r.result->notes << QStringLiteral("%1: %2").arg(
-                                fit.name, comparison.status().message());
-                    } else {
-                        (clamped ? fit.clampedComparison : fit.comparison) = *comparison;
-                    }
-                    if (r.nextComparison < total) {
-                        return JobStep::Continue;
-                    }
+                // The comparisons (permutations, bootstrap) in slices of ~150 ms, so a cancel
+                // or an interactive request waits little.
+                if (!compareSlice(r, context)) {
+                    return JobStep::Continue;
                 }
+                if (context.isCancelled()) {
+                    return JobStep::Done;
+                }
+                const QList<RsaModelFit> &models = r.result->models;
                 qCInfo(lcEngine).noquote()
                         << QStringLiteral("RSA of %1: %2 items, %3 features, %4 model RDMs")
                                    .arg(asked.set.displayName())

@@ -9,11 +9,13 @@
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace gyrus;
@@ -213,19 +215,29 @@ private Q_SLOTS:
         QVERIFY2(status.message().contains(QStringLiteral("99999")), qPrintable(status.message()));
     }
 
-    void cancelStopsTheJob()
+    void cancelStopsThePermutationsWithinASlice()
     {
         RsaRequest request = valenceRequest();
-        request.permutations = 100000;
-        request.bootstraps = 2000;
+        request.permutations = 2000000;  // minutes of work: only a cancel ends it in time
         QSignalSpy finished(m_engine.get(), &EngineClient::finished);
         QSignalSpy progress(m_engine.get(), &EngineClient::progress);
+        QSignalSpy computed(m_engine.get(), &EngineClient::rsaComputed);
         const RequestId id = m_engine->computeRsa(request);
-        // Once it runs (a slice has reported), a cancel stops it between slices.
-        QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() || test::hasFinished(finished, id), 60000);
+        // Wait until the permutations run (the comparison stage reports from 40 % on).
+        QTRY_VERIFY_WITH_TIMEOUT(
+                std::any_of(progress.begin(), progress.end(),
+                            [id](const QList<QVariant> &arguments) {
+                                return arguments.at(0).value<RequestId>() == id &&
+                                       arguments.at(1).value<JobProgress>().fraction > 0.41;
+                            }),
+                60000);
+        QElapsedTimer sinceCancel;
+        sinceCancel.start();
         m_engine->cancel(id);
-        QTRY_VERIFY_WITH_TIMEOUT(test::hasFinished(finished, id), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(test::hasFinished(finished, id), 10000);
+        QVERIFY2(sinceCancel.elapsed() < 3000, qPrintable(QString::number(sinceCancel.elapsed())));
         QCOMPARE(test::statusOf(finished, id).code(), Status::Code::Cancelled);
+        QVERIFY(computed.isEmpty());
     }
 
     void cleanupTestCase() { m_engine.reset(); }

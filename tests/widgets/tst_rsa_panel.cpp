@@ -4,6 +4,7 @@
 #include "core/hdf5_reader.h"
 #include "core/prompt_set_io.h"
 #include "core/rdm_csv.h"
+#include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/test_paths.h"
@@ -11,6 +12,7 @@
 #include "widgets/rdm_heatmap_view.h"
 #include "widgets/rsa_panel.h"
 
+#include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
@@ -118,6 +120,8 @@ private Q_SLOTS:
     void heatmapGroupsByConditionWithBoundariesAndHover()
     {
         Fixture f;
+        QAbstractItemModelTester tester(f.panel.statisticsModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         f.panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
         const PromptSet set = demoSet(QStringLiteral("demo-tense-number"));
@@ -151,6 +155,10 @@ private Q_SLOTS:
         QCOMPARE(f.panel.modelView()->rdm().size(), 64);
         QVERIFY2(f.panel.statisticsText().contains(QStringLiteral("tense | 0.500")),
                  qPrintable(f.panel.statisticsText()));
+        QCOMPARE(f.panel.statisticsModel()->rowCount(), 2);
+        QCOMPARE(f.panel.statisticsModel()->columnCount(), 4);  // no intervention columns
+        QCOMPARE(f.panel.statisticsModel()->headerData(1, Qt::Horizontal).toString(),
+                 QStringLiteral("Spearman ρ"));
 
         // MDS: one legend entry per condition, in grouped order.
         QCOMPARE(f.panel.mdsView()->legendConditions().size(), conditions.size());
