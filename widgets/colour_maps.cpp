@@ -28,11 +28,6 @@ QColor interpolate(const std::array<QRgb, N> &anchors, double t)
 constexpr std::array<QRgb, 10> kViridis = {0x440154, 0x482878, 0x3E4A89, 0x31688E, 0x26828E,
                                            0x1F9E89, 0x35B779, 0x6DCD59, 0xB4DE2C, 0xFDE725};
 
-// ColorBrewer RdBu (11 classes), blue end first.
-constexpr std::array<QRgb, 11> kBlueRed = {0x053061, 0x2166AC, 0x4393C3, 0x92C5DE,
-                                           0xD1E5F0, 0xF7F7F7, 0xFDDBC7, 0xF4A582,
-                                           0xD6604D, 0xB2182B, 0x67001F};
-
 // Okabe & Ito (2008).
 constexpr std::array<QRgb, 8> kOkabeIto = {0xE69F00, 0x56B4E9, 0x009E73, 0xCC79A7,
                                            0x0072B2, 0xD55E00, 0xF0E442, 0x000000};
@@ -42,11 +37,6 @@ constexpr std::array<QRgb, 8> kOkabeIto = {0xE69F00, 0x56B4E9, 0x009E73, 0xCC79A
 QColor viridis(double t)
 {
     return interpolate(kViridis, t);
-}
-
-QColor divergingBlueRed(double t)
-{
-    return interpolate(kBlueRed, t);
 }
 
 QColor categoricalColour(int index)

@@ -1,5 +1,6 @@
 #include "widgets/rdm_heatmap_view.h"
 
+#include "widgets/activation_colour_map.h"
 #include "widgets/colour_maps.h"
 
 #include <QFontMetricsF>
@@ -94,7 +95,9 @@ void RdmHeatmapView::clear(const QString &message)
 QColor RdmHeatmapView::colourOf(double value) const
 {
     const double t = (value - m_low) / (m_high - m_low);
-    return m_scale == Scale::Diverging ? divergingBlueRed(t) : viridis(t);
+    return m_scale == Scale::Diverging
+                   ? QColor(activationColour(ColourScale::Diverging, value, m_high))
+                   : viridis(t);
 }
 
 QString RdmHeatmapView::hoverText(int row, int column) const
@@ -226,7 +229,10 @@ void RdmHeatmapView::render(QPainter &painter, const QRectF &target) const
         const double t = 1.0 - (s + 0.5) / steps;
         painter.fillRect(QRectF(bar.left(), bar.top() + s * bar.height() / steps, bar.width(),
                                 bar.height() / steps + 0.5),
-                         m_scale == Scale::Diverging ? divergingBlueRed(t) : viridis(t));
+                         m_scale == Scale::Diverging
+                                 ? QColor(activationColour(ColourScale::Diverging,
+                                                           m_low + t * (m_high - m_low), m_high))
+                                 : viridis(t));
     }
     painter.setPen(pal.color(QPalette::WindowText));
     const QFontMetricsF metrics(font());

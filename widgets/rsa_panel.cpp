@@ -104,15 +104,18 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
     modelLayout->addWidget(m_modelView, 1);
     pair->addWidget(m_rdmView);
     pair->addWidget(modelSide);
-    pair->setStretchFactor(0, 3);
-    pair->setStretchFactor(1, 2);
+    pair->setStretchFactor(0, 1);
+    pair->setStretchFactor(1, 1);
+    pair->setSizes({1000, 1000});  // the two matrices at the same scale, cell for cell
     m_statisticsModel = new RsaStatisticsModel(this);
     m_statistics = new QTableView(rdmPage);
     m_statistics->setModel(m_statisticsModel);
     m_statistics->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_statistics->setSelectionMode(QAbstractItemView::NoSelection);
     m_statistics->verticalHeader()->hide();
-    m_statistics->horizontalHeader()->setStretchLastSection(true);
+    m_statistics->horizontalHeader()->setStretchLastSection(false);
+    m_statistics->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_statistics->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_statistics->setMaximumHeight(110);
     rdmLayout->addWidget(pair, 1);
     rdmLayout->addWidget(m_statistics);
@@ -132,6 +135,7 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
     m_differenceView = new RdmHeatmapView(clampPair);
     clampPair->addWidget(m_clampedView);
     clampPair->addWidget(m_differenceView);
+    clampPair->setSizes({1000, 1000});
     interventionLayout->addWidget(m_interventionSummary);
     interventionLayout->addWidget(clampPair, 1);
     m_tabs->addTab(interventionPage, tr("Intervention"));
@@ -528,7 +532,6 @@ void RsaPanel::showResult()
     showModel();
 
     m_statisticsModel->setResult(m_result);
-    m_statistics->resizeColumnsToContents();
 
     m_mdsView->setPoints(r.mdsX, r.mdsY, r.rdm.ids(), r.texts, r.conditions,
                          tr("Classical MDS of the measured RDM · 2 axes keep %1 % of the "
