@@ -573,15 +573,12 @@ void RsaPanel::showIntervention()
         m_interventionSummary->setText(QString());
         return;
     }
-    m_clampedView->setMatrix(
-            r.clampedRdm, r.texts, r.conditions, RdmHeatmapView::Scale::Sequential,
-            tr("Clamped RDM · %n clamp(s)", nullptr, int(r.request.clamps.clamps.size())),
-            r.request.metric + tr(" distance"));
+    m_clampedView->setMatrix(r.clampedRdm, r.texts, r.conditions, RdmHeatmapView::Scale::Sequential,
+                             tr("Clamped RDM · %1").arg(clampCount(r.request.clamps)),
+                             r.request.metric + tr(" distance"));
     std::vector<float> difference(r.rdm.condensed().size());
-    double sumAbs = 0.0;
     for (size_t k = 0; k < difference.size(); ++k) {
         difference[k] = r.clampedRdm.condensed()[k] - r.rdm.condensed()[k];
-        sumAbs += std::abs(double(difference[k]));
     }
     Result<Rdm> diff =
             Rdm::fromCondensed(r.rdm.ids(), difference, QStringLiteral("clamped − plain"));

@@ -8,8 +8,11 @@
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/rdm_compute.h"
 #include "gpu/analysis/rsa_compare.h"
+#include "gpu/detail/clamp_hook.h"
+#include "gpu/detail/hook_set.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
+#include "gpu/sae/clamp_splice.h"
 
 #include <QElapsedTimer>
 
@@ -160,6 +163,38 @@ Result<std::vector<int64_t>> chooseColumns(const RsaRun &run, const QList<int> &
     }
     return Status::invalidInput(QStringLiteral("%1: top-k selection needs a factor with two levels")
                                         .arg(set.displayName()));
+}
+
+// The representations again with the clamp set spliced in at the SAE's hook (second stage). An
+// empty set adds no hook, so the forward pass, and the RDM, are exactly the plain ones.
+Status runClamped(RsaRun &run, const EngineState &state)
+{
+    const RsaRequest &request = run.request;
+    if (Status valid = validateClampSet(request.clamps, state.saeInfo.dSae); !valid.isOk()) {
+        return valid;
+    }
+    const gpu::ModelInfo info = state.model->info();
+    detail::HookSet hooks;
+    if (Status added = detail::addClampSplice(hooks, info.layers, state.sae, request.clamps);
+        !added.isOk()) {
+        return added;
+    }
+    if (!hooks.empty() && info.hookNames.indexOf(run.representation.hookName) <
+                                  info.hookNames.indexOf(state.saeInfo.hookName)) {
+        run.result->notes << QStringLiteral(
+                                     "the clamp set acts at %1, after the hook read (%2): the "
+                                     "RDM cannot change")
+                                     .arg(state.saeInfo.hookName, run.representation.hookName);
+    }
+    RepresentationOptions options = run.representation;
+    options.interventions = hooks.empty() ? nullptr : &hooks;
+    Result<PromptRepresentations> clamped =
+            promptRepresentations(*state.model, run.ordered, options);
+    if (!clamped) {
+        return clamped.status().withContext(QStringLiteral("under the clamp set"));
+    }
+    run.clamped = std::move(clamped).value();
+    return Status::ok();
 }
 
 // RDMs, model RDMs and MDS from the representations (third stage).
@@ -331,10 +366,14 @@ RequestId TorchEngineClient::computeRsa(const RsaRequest &request)
                         return JobStep::Continue;
                     }
                     case 1: {
-                        context.reportProgress(0.2, QStringLiteral("running the model clamped"));
-                        *status = Status::invalidInput(
-                                QStringLiteral("RDM under intervention is not available yet"));
-                        return JobStep::Done;
+                        context.reportProgress(
+                                0.2, QStringLiteral("running the model with the clamp set"));
+                        *status = runClamped(r, *state);
+                        if (!status->isOk()) {
+                            return JobStep::Done;
+                        }
+                        r.stage = 2;
+                        return JobStep::Continue;
                     }
                     case 2: {
                         context.reportProgress(0.35, QStringLiteral("RDMs and MDS"));

@@ -240,6 +240,62 @@ private Q_SLOTS:
         QVERIFY(computed.isEmpty());
     }
 
+    void interventionWithAnEmptyClampSetEqualsThePlainRdmExactly()
+    {
+        RsaRequest request = valenceRequest();
+        request.saeFeatures = true;
+        request.permutations = 200;
+        request.bootstraps = 0;
+        request.intervention = true;
+        ClampSet disabled;
+        disabled.clamps << FeatureClamp{1165, ClampMode::Clamp, 50.0, ClampPositions::All, false};
+        request.clamps = disabled;  // only a disabled entry: nothing is applied
+        Status status;
+        const auto result = run(request, &status);
+        QVERIFY2(result, qPrintable(status.message()));
+        QVERIFY(result->hasIntervention);
+        QVERIFY(result->clampedRdm.condensed() == result->rdm.condensed());
+        QCOMPARE(result->models[0].clampedComparison.r, result->models[0].comparison.r);
+        QCOMPARE(result->models[0].clampedComparison.p, result->models[0].comparison.p);
+    }
+
+    void aStrongClampReshapesTheRdm()
+    {
+        RsaRequest request = valenceRequest();
+        request.permutations = 200;
+        request.bootstraps = 0;
+        request.intervention = true;
+        request.clamps.clamps << FeatureClamp{1165, ClampMode::Clamp, 50.0};
+        Status status;
+        const auto result = run(request, &status);
+        QVERIFY2(result, qPrintable(status.message()));
+        double largest = 0.0;
+        for (size_t k = 0; k < result->rdm.condensed().size(); ++k) {
+            largest = std::max(largest, double(std::abs(result->clampedRdm.condensed()[k] -
+                                                        result->rdm.condensed()[k])));
+        }
+        QVERIFY2(largest > 0.01, qPrintable(QString::number(largest)));
+        QVERIFY(std::isfinite(result->models[0].clampedComparison.r));
+        QVERIFY(result->models[0].clampedComparison.r != result->models[0].comparison.r);
+
+        // Upstream of the clamp the geometry cannot change, and the result says so.
+        request.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        const auto upstream = run(request, &status);
+        QVERIFY2(upstream, qPrintable(status.message()));
+        QVERIFY(upstream->clampedRdm.condensed() == upstream->rdm.condensed());
+        QVERIFY(upstream->notes.join(QString()).contains(QStringLiteral("cannot change")));
+    }
+
+    void interventionRefusesAFeatureOutsideTheSae()
+    {
+        RsaRequest request = valenceRequest();
+        request.intervention = true;
+        request.clamps.clamps << FeatureClamp{5000, ClampMode::Clamp, 1.0};
+        Status status;
+        QVERIFY(!run(request, &status));
+        QVERIFY2(status.message().contains(QStringLiteral("5000")), qPrintable(status.message()));
+    }
+
     void cleanupTestCase() { m_engine.reset(); }
 };
 
