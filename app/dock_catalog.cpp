@@ -36,6 +36,11 @@ const QList<DockSpec> &dockCatalog()
              Qt::RightDockWidgetArea, QStringLiteral("Alt+7")},
             {QStringLiteral("dock.log"), tr("Log"), QString(), Qt::BottomDockWidgetArea,
              QStringLiteral("Alt+8")},
+            {QStringLiteral("dock.contrast"), tr("Contrasts"),
+             tr("Which features carry a condition: per-feature contrasts with a volcano plot, "
+                "the feature-wise RSA map, and a cross-validated comparison of selection "
+                "methods."),
+             Qt::RightDockWidgetArea, QStringLiteral("Alt+9")},
     };
     return catalog;
 }

@@ -1,5 +1,6 @@
 // The Gyrus desktop application.
 
+#include "app/contrast_startup.h"
 #include "app/demo_assets.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
@@ -133,9 +134,15 @@ int main(int argc, char *argv[])
             QStringLiteral("screenshot-dock"),
             QStringLiteral("With --raise-dock and --screenshot: float that dock at 1280×800 and "
                            "picture it alone."));
+    const QCommandLineOption contrast(
+            QStringLiteral("contrast"),
+            QStringLiteral("Once the SAE is loaded, run this tab of the Contrasts dock (contrast, "
+                           "rsa-map or methods) on the open prompt set with SAE features; with "
+                           "--screenshot, shoot when its result is on screen."),
+            QStringLiteral("TAB"));
     parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
                        heatmapText, selectFeature, steeringExample, scanTokens, promptSet, clamp,
-                       rsa, dockOnly});
+                       rsa, dockOnly, contrast});
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -204,6 +211,20 @@ int main(int argc, char *argv[])
         }
         window.featureInspector()->setAutoScanTokens(tokens);
     }
+    if (parser.isSet(promptSet)) {
+        if (const gyrus::Status opened =
+                    window.promptSetsPanel()->openFile(parser.value(promptSet));
+            !opened.isOk()) {
+            std::fprintf(stderr, "gyrus: %s\n", qPrintable(opened.message()));
+            return 2;
+        }
+    }
+    if (parser.isSet(contrast) &&
+        !gyrus::app::startContrastAtStartup(&window, &engine, parser.value(contrast),
+                                            parser.value(screenshot))) {
+        std::fprintf(stderr, "gyrus: --contrast takes contrast, rsa-map or methods\n");
+        return 2;
+    }
 
     QString modelDir = parser.value(model);
     if (modelDir.isEmpty() && !parser.isSet(noModel)) {
@@ -215,14 +236,6 @@ int main(int argc, char *argv[])
         const QString demoSae = gyrus::app::bundledDemoSae();
         if (!parser.isSet(model) && !demoSae.isEmpty()) {
             window.modelPanel()->saePicker()->loadSae(demoSae);
-        }
-    }
-    if (parser.isSet(promptSet)) {
-        if (const gyrus::Status opened =
-                    window.promptSetsPanel()->openFile(parser.value(promptSet));
-            !opened.isOk()) {
-            std::fprintf(stderr, "gyrus: %s\n", qPrintable(opened.message()));
-            return 2;
         }
     }
     for (const QString &entry : parser.values(clamp)) {
@@ -328,7 +341,7 @@ int main(int argc, char *argv[])
         QObject::connect(window.featureInspector(),
                          &gyrus::widgets::FeatureInspectorPanel::detailsShown, &window, shootOnce);
         QTimer::singleShot(300000, &window, shootOnce);  // never hang on a failed scan
-    } else if (parser.isSet(screenshot)) {
+    } else if (parser.isSet(screenshot) && !parser.isSet(contrast)) {
         if (modelDir.isEmpty()) {
             gyrus::app::scheduleScreenshotAndQuit(pictured, parser.value(screenshot));
         } else {

@@ -7,6 +7,7 @@
 #include "core/logging.h"
 #include "core/selection_hub.h"
 #include "core/version.h"
+#include "widgets/contrast_panel.h"
 #include "widgets/empty_state.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/log_view.h"
@@ -32,7 +33,7 @@ namespace gyrus::app {
 
 namespace {
 // Bump when the dock set changes incompatibly, so an old saved state is ignored, not misapplied.
-constexpr int kLayoutVersion = 1;
+constexpr int kLayoutVersion = 2;  // 2: the Contrasts dock
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kRecentModelsKey = QStringLiteral("models/recent");
@@ -56,6 +57,7 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
     resize(1400, 900);
 
     createDocks(logModel);
+    connectPanels();
     createMenus();
     resetLayout();
     m_defaultState = saveState(kLayoutVersion);
@@ -110,6 +112,16 @@ void MainWindow::connectEngine()
     }
 }
 
+void MainWindow::connectPanels()
+{
+    // The Contrasts dock analyses the prompt set open in the Prompt sets dock.
+    if (m_contrastPanel && m_promptSetsPanel) {
+        m_contrastPanel->setPromptSet(m_promptSetsPanel->promptSet());
+        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_contrastPanel,
+                &widgets::ContrastPanel::setPromptSet);
+    }
+}
+
 MainWindow::~MainWindow() = default;
 
 QDockWidget *MainWindow::dock(const QString &objectName) const
@@ -160,6 +172,9 @@ void MainWindow::createDocks(LogModel *logModel)
         } else if (spec.objectName == QLatin1String("dock.rsa") && m_engine) {
             m_rsaPanel = new widgets::RsaPanel(m_engine, m_selection, dockWidget);
             content = m_rsaPanel;
+        } else if (spec.objectName == QLatin1String("dock.contrast") && m_engine) {
+            m_contrastPanel = new widgets::ContrastPanel(m_engine, m_selection, dockWidget);
+            content = m_contrastPanel;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;
@@ -192,6 +207,9 @@ void MainWindow::resetLayout()
     dock(QStringLiteral("dock.features"))->show();
     tabifyDockWidget(dock(QStringLiteral("dock.tokenHeatmap")), dock(QStringLiteral("dock.rsa")));
     dock(QStringLiteral("dock.rsa"))->show();
+    // Contrasts next to RSA: the two ways of asking which features carry a condition.
+    tabifyDockWidget(dock(QStringLiteral("dock.rsa")), dock(QStringLiteral("dock.contrast")));
+    dock(QStringLiteral("dock.contrast"))->show();
     tabifyDockWidget(dock(QStringLiteral("dock.features")), dock(QStringLiteral("dock.steering")));
     dock(QStringLiteral("dock.steering"))->show();
     place(QStringLiteral("dock.saeTraining"), Qt::BottomDockWidgetArea);

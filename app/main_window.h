@@ -15,6 +15,7 @@ class SelectionHub;
 
 namespace gyrus::widgets {
 class FeatureInspectorPanel;
+class ContrastPanel;
 class ModelPanel;
 class PromptSetsPanel;
 class RsaPanel;
@@ -62,6 +63,8 @@ public:
 
     /// The RSA dock's panel (null without an engine).
     widgets::RsaPanel *rsaPanel() const { return m_rsaPanel; }
+    /// The Contrasts dock's panel (null without an engine).
+    widgets::ContrastPanel *contrastPanel() const { return m_contrastPanel; }
 
     /// The SAE training dock's panel (null without an engine).
     widgets::SaeTrainingPanel *saeTrainingPanel() const { return m_saeTrainingPanel; }
@@ -82,6 +85,7 @@ protected:
 private:
     void createDocks(gyrus::LogModel *logModel);
     void connectEngine();
+    void connectPanels();
     void createMenus();
     void applyDefaultSizes();
 
@@ -98,6 +102,7 @@ private:
     widgets::SteeringPanel *m_steeringPanel = nullptr;
     widgets::FeatureInspectorPanel *m_featureInspector = nullptr;
     widgets::RsaPanel *m_rsaPanel = nullptr;
+    widgets::ContrastPanel *m_contrastPanel = nullptr;
     bool m_defaultSizesPending = false;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/contrast_panel_types.h"
 #include "core/engine_types.h"
 #include "core/feature_inspector_types.h"
 #include "core/job_runner.h"
@@ -96,6 +97,16 @@ public:
     /// the clamp set spliced in. Runs in slices (progress, cancel); emits rsaComputed() once.
     /// Tagged "rsa": a newer request replaces a queued one.
     virtual RequestId computeRsa(const RsaRequest &request) = 0;
+    /// Contrasts dock: a univariate contrast per feature (two levels, or the 2 × 2 main effects
+    /// and interaction) of the items × features table that `source` describes; emits
+    /// contrastReady. Tagged "contrast" (latest wins).
+    virtual RequestId runContrast(const ContrastSource &source) = 0;
+    /// Discriminative and categorical RSA and the max-activation contrast of every feature
+    /// between the source's two levels; emits featureRsaMapReady. Tagged "feature-rsa-map".
+    virtual RequestId computeFeatureRsaMap(const ContrastSource &source) = 0;
+    /// The cross-validated comparison of selection methods as a long job (slices, progress,
+    /// cancel); emits methodComparisonReady at the end.
+    virtual RequestId compareMethods(const MethodComparisonRequest &request) = 0;
 
     // --- workspaces, checkpoints (issue 7) ---
 
@@ -132,6 +143,9 @@ Q_SIGNALS:
     void featureRangesReady(gyrus::RequestId id, const gyrus::FeatureRanges &ranges);
 
     // --- issue 9 signals ---
+    void contrastReady(gyrus::RequestId id, const gyrus::ContrastPanelResultPtr &result);
+    void featureRsaMapReady(gyrus::RequestId id, const gyrus::FeatureRsaMapPtr &map);
+    void methodComparisonReady(gyrus::RequestId id, const gyrus::MethodComparisonResultPtr &result);
 
     void rsaComputed(gyrus::RequestId id, std::shared_ptr<const gyrus::RsaResult> result);
 

@@ -164,8 +164,10 @@ std::pair<double, double> percentileInterval(std::vector<double> values)
 
 }  // namespace
 
-Result<MethodScore> crossValidatedScore(const FloatMatrix &x, const std::vector<int64_t> &labels,
-                                        SelectionMethod method, const ComparisonOptions &options)
+Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
+                                                        const std::vector<int64_t> &labels,
+                                                        SelectionMethod method,
+                                                        const ComparisonOptions &options)
 {
     const auto countA = std::count(labels.begin(), labels.end(), 0);
     const auto countB = std::count(labels.begin(), labels.end(), 1);
@@ -186,45 +188,85 @@ Result<MethodScore> crossValidatedScore(const FloatMatrix &x, const std::vector<
         return Status::invalidInput(
                 QStringLiteral("%1 items but %2 labels").arg(x.rows).arg(labels.size()));
     }
-    c10::InferenceMode guard;
-    std::mt19937_64 rng(options.seed);
-    MethodScore score;
-    score.method = method;
-    std::vector<double> accuracies;
-    std::vector<double> aucs;
-    Status status;
-    for (int r = 0; r < options.repeats; ++r) {
-        const std::vector<double> probability = outOfFold(x, labels, method, options, rng, &status);
-        if (!status.isOk()) {
-            return status;
-        }
-        accuracies.push_back(balancedAccuracy(probability, labels));
-        aucs.push_back(areaUnderCurve(probability, labels));
-    }
-    score.balancedAccuracy =
-            std::accumulate(accuracies.begin(), accuracies.end(), 0.0) / double(accuracies.size());
-    score.auc = std::accumulate(aucs.begin(), aucs.end(), 0.0) / double(aucs.size());
-    std::tie(score.balancedAccuracyLow, score.balancedAccuracyHigh) =
-            percentileInterval(accuracies);
-    std::tie(score.aucLow, score.aucHigh) = percentileInterval(aucs);
+    MethodComparisonRun run;
+    run.m_x = x;
+    run.m_labels = labels;
+    run.m_method = method;
+    run.m_options = options;
+    run.m_rng.seed(options.seed);
+    run.m_permuted = labels;
+    return run;
+}
 
-    int atLeast = 0;
-    double nullSum = 0;
-    std::vector<int64_t> permuted = labels;
-    for (int i = 0; i < options.permutations; ++i) {
-        std::shuffle(permuted.begin(), permuted.end(), rng);
+Status MethodComparisonRun::step()
+{
+    if (isFinished()) {
+        return Status::ok();
+    }
+    c10::InferenceMode guard;
+    Status status;
+    if (m_done < m_options.repeats) {
         const std::vector<double> probability =
-                outOfFold(x, permuted, method, options, rng, &status);
+                outOfFold(m_x, m_labels, m_method, m_options, m_rng, &status);
         if (!status.isOk()) {
             return status;
         }
-        const double accuracy = balancedAccuracy(probability, permuted);
-        nullSum += accuracy;
+        m_accuracies.push_back(balancedAccuracy(probability, m_labels));
+        m_aucs.push_back(areaUnderCurve(probability, m_labels));
+    } else {
+        std::shuffle(m_permuted.begin(), m_permuted.end(), m_rng);
+        const std::vector<double> probability =
+                outOfFold(m_x, m_permuted, m_method, m_options, m_rng, &status);
+        if (!status.isOk()) {
+            return status;
+        }
+        m_null.push_back(balancedAccuracy(probability, m_permuted));
+    }
+    ++m_done;
+    return Status::ok();
+}
+
+MethodScore MethodComparisonRun::score() const
+{
+    MethodScore score;
+    score.method = m_method;
+    if (m_accuracies.empty()) {
+        return score;
+    }
+    score.balancedAccuracy = std::accumulate(m_accuracies.begin(), m_accuracies.end(), 0.0) /
+                             double(m_accuracies.size());
+    score.auc = std::accumulate(m_aucs.begin(), m_aucs.end(), 0.0) / double(m_aucs.size());
+    std::tie(score.balancedAccuracyLow, score.balancedAccuracyHigh) =
+            percentileInterval(m_accuracies);
+    std::tie(score.aucLow, score.aucHigh) = percentileInterval(m_aucs);
+    int atLeast = 0;
+    for (double accuracy : m_null) {
         atLeast += accuracy >= score.balancedAccuracy ? 1 : 0;
     }
-    score.nullMean = options.permutations > 0 ? nullSum / options.permutations : 0.5;
-    score.p = double(1 + atLeast) / double(1 + options.permutations);
+    if (m_null.empty()) {
+        score.nullMean = score.nullLow = score.nullHigh = 0.5;
+    } else {
+        score.nullMean = std::accumulate(m_null.begin(), m_null.end(), 0.0) / double(m_null.size());
+        std::tie(score.nullLow, score.nullHigh) = percentileInterval(m_null);
+    }
+    score.p = double(1 + atLeast) / double(1 + m_null.size());
     return score;
+}
+
+Result<MethodScore> crossValidatedScore(const FloatMatrix &x, const std::vector<int64_t> &labels,
+                                        SelectionMethod method, const ComparisonOptions &options)
+{
+    Result<MethodComparisonRun> run = MethodComparisonRun::create(x, labels, method, options);
+    if (!run) {
+        return run.status();
+    }
+    MethodComparisonRun &steps = run.value();
+    while (!steps.isFinished()) {
+        if (Status stepped = steps.step(); !stepped.isOk()) {
+            return stepped;
+        }
+    }
+    return steps.score();
 }
 
 }  // namespace gyrus::gpu

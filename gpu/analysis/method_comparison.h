@@ -9,6 +9,7 @@
 #include "gpu/analysis/feature_selection.h"
 
 #include <cstdint>
+#include <random>
 #include <vector>
 
 namespace gyrus::gpu {
@@ -33,7 +34,48 @@ struct MethodScore
     double aucLow = 0;
     double aucHigh = 0;
     double nullMean = 0;  ///< mean balanced accuracy under permuted labels
+    double nullLow = 0;   ///< 2.5th percentile of the null balanced accuracies (mean without any)
+    double nullHigh = 0;  ///< 97.5th percentile
     double p = 1;         ///< (1 + #null ≥ observed) / (1 + permutations)
+};
+
+/// crossValidatedScore() one repeat or permutation at a time, so a long comparison can run in
+/// slices with progress and cancel (the engine's job). The same seed gives the same score as
+/// crossValidatedScore().
+class MethodComparisonRun
+{
+public:
+    /// Checks the inputs; the run keeps copies of x and labels.
+    static Result<MethodComparisonRun> create(const FloatMatrix &x,
+                                              const std::vector<int64_t> &labels,
+                                              SelectionMethod method,
+                                              const ComparisonOptions &options);
+
+    /// Runs the next repeat (then the next permutation). Errors end the run.
+    Status step();
+
+    bool isFinished() const { return m_done >= totalSteps(); }
+
+    int stepsDone() const { return m_done; }
+
+    int totalSteps() const { return m_options.repeats + m_options.permutations; }
+
+    /// The score once isFinished().
+    MethodScore score() const;
+
+private:
+    MethodComparisonRun() = default;
+
+    FloatMatrix m_x;
+    std::vector<int64_t> m_labels;
+    SelectionMethod m_method = SelectionMethod::Univariate;
+    ComparisonOptions m_options;
+    std::mt19937_64 m_rng;
+    std::vector<double> m_accuracies;
+    std::vector<double> m_aucs;
+    std::vector<double> m_null;
+    std::vector<int64_t> m_permuted;
+    int m_done = 0;
 };
 
 /// Cross-validated decoding of `labels` (0/1, each class at least `folds` items) from the k

@@ -17,11 +17,15 @@ namespace detail {
 class SaeModule;
 }
 
+struct ContrastMemo;  // torch_engine_contrast.cpp
+
 struct EngineState
 {
     std::unique_ptr<LanguageModel> model;
     std::shared_ptr<detail::SaeModule> sae;
     SaeInfo saeInfo;  ///< the card of `sae` (engine-thread copy)
+    /// The Contrasts dock's last prompt representations (reused across its tabs).
+    std::shared_ptr<ContrastMemo> contrastMemo;
 
     /// The feature inspector's corpus scan, valid only while `scanSae` is `sae` (a newly loaded
     /// SAE makes it stale without anyone having to clear it).
@@ -34,6 +38,7 @@ struct EngineState
     void clear()
     {
         scan.reset();
+        contrastMemo.reset();
         sae.reset();
         model.reset();
     }

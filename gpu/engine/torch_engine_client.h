@@ -45,6 +45,10 @@ public:
     RequestId featureRanges(const FeatureRangeRequest &request) override;
 
     // --- issue 9 (contrasts, RSA): torch_engine_analysis.cpp ---
+    // Contrasts dock: torch_engine_contrast.cpp
+    RequestId runContrast(const ContrastSource &source) override;
+    RequestId computeFeatureRsaMap(const ContrastSource &source) override;
+    RequestId compareMethods(const MethodComparisonRequest &request) override;
 
     RequestId computeRsa(const RsaRequest &request) override;  // torch_engine_rsa.cpp
 

@@ -3,6 +3,9 @@
 #include "core/log_model.h"
 #include "core/selection_hub.h"
 #include "tests/support/fake_engine_client.h"
+#include "tests/support/test_paths.h"
+#include "widgets/contrast_panel.h"
+#include "widgets/contrast_settings_form.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/token_heatmap_panel.h"
@@ -34,7 +37,8 @@ private Q_SLOTS:
                 QStringLiteral("Model"),        QStringLiteral("Prompt sets"),
                 QStringLiteral("SAE training"), QStringLiteral("Token heatmap"),
                 QStringLiteral("Features"),     QStringLiteral("RSA"),
-                QStringLiteral("Steering"),     QStringLiteral("Log")};
+                QStringLiteral("Steering"),     QStringLiteral("Log"),
+                QStringLiteral("Contrasts")};
         QStringList titles;
         QMenu *view = window.menuBar()->findChild<QMenu *>(QStringLiteral("menu.view"));
         QVERIFY(view);
@@ -100,6 +104,24 @@ private Q_SLOTS:
         heatmap->analyzeCurrentPromptSet();
         QTRY_COMPARE(shown.count(), 2);
         QCOMPARE(heatmap->analysis()->texts.front().text, QStringLiteral("a judge ruled"));
+    }
+
+    void contrastDockFollowsThePromptSet()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, nullptr, &engine);
+        gyrus::widgets::ContrastPanel *panel = window.contrastPanel();
+        QVERIFY(panel);
+        QCOMPARE(window.dock(QStringLiteral("dock.contrast"))->widget(), panel);
+        QVERIFY(window.promptSetsPanel()
+                        ->openFile(gyrus::test::sourcePath(
+                                QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")))
+                        .isOk());
+        QCOMPARE(panel->form()->promptSet().name, QStringLiteral("demo-valence"));
+        QCOMPARE(panel->form()->source().factor, QStringLiteral("valence"));
+        QCOMPARE(panel->form()->source().levelA, QStringLiteral("negative"));
     }
 
     void toggleActionHidesAndShowsDock()

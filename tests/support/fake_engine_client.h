@@ -82,6 +82,19 @@ private:
 
 public:
     // --- issue 9 fakes (fake_engine_client_analysis.cpp) ---
+    // Contrasts dock (fake_engine_client_contrast.cpp): synthetic statistics over
+    // setContrastFeatures() features (d = 2·sin(0.37·j + 1.3·effect), t = 3d), an RSA map, and a
+    // method comparison that takes setComparisonSlices() slices and honours cancel. Need a model.
+    RequestId runContrast(const ContrastSource &source) override;
+    RequestId computeFeatureRsaMap(const ContrastSource &source) override;
+    RequestId compareMethods(const MethodComparisonRequest &request) override;
+
+    void setContrastFeatures(int features) { m_contrastFeatures = features; }
+
+    void setComparisonSlices(int slices) { m_comparisonSlices = slices; }
+
+    ContrastSource lastContrastSource() const;
+    MethodComparisonRequest lastComparisonRequest() const;
 
     /// fake_engine_client_rsa.cpp: an RDM of the set's items grouped by condition (0.2 + noise
     /// within a condition, 1 + noise between), one categorical model per factor, a fixed
@@ -126,6 +139,10 @@ private:
     QSet<RequestId> m_pauses;        // guarded by m_logMutex
     mutable QMutex m_logMutex;
     QStringList m_log;
+    int m_contrastFeatures = 64;
+    int m_comparisonSlices = 5;
+    ContrastSource m_lastContrastSource;       // guarded by m_logMutex
+    MethodComparisonRequest m_lastComparison;  // guarded by m_logMutex
 };
 
 }  // namespace gyrus::test

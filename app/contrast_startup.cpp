@@ -1,0 +1,82 @@
+#include "app/contrast_startup.h"
+
+#include "app/main_window.h"
+#include "app/screenshot.h"
+#include "core/engine_client.h"
+#include "core/selection_hub.h"
+#include "widgets/contrast_panel.h"
+#include "widgets/contrast_settings_form.h"
+#include "widgets/contrast_view.h"
+#include "widgets/feature_rsa_view.h"
+#include "widgets/feature_table_view.h"
+#include "widgets/method_comparison_view.h"
+
+#include <QTabWidget>
+
+#include <memory>
+
+namespace gyrus::app {
+
+bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QString &tab,
+                            const QString &screenshotPath)
+{
+    widgets::ContrastPanel *panel = window->contrastPanel();
+    const QStringList tabs = {QStringLiteral("contrast"), QStringLiteral("rsa-map"),
+                              QStringLiteral("methods")};
+    const int index = tabs.indexOf(tab);
+    if (!panel || index < 0) {
+        return false;
+    }
+    auto started = std::make_shared<bool>(false);
+    QObject::connect(engine, &EngineClient::saeLoaded, panel, [panel, index, started] {
+        if (*started) {
+            return;
+        }
+        *started = true;
+        widgets::ContrastSettingsForm *form = panel->form();
+        form->setSaeFeatures(true);
+        panel->tabs()->setCurrentIndex(index);
+        switch (index) {
+            case 0:
+                form->setFactorial(form->isFactorialDesign());
+                panel->contrastView()->run();
+                break;
+            case 1:
+                panel->rsaView()->run();
+                break;
+            default:
+                panel->methodsView()->run();
+                break;
+        }
+    });
+    if (!screenshotPath.isEmpty()) {
+        auto shoot = [window, screenshotPath, shot = std::make_shared<bool>(false)] {
+            if (!*shot) {
+                *shot = true;
+                scheduleScreenshotAndQuit(window, screenshotPath);
+            }
+        };
+        QObject::connect(panel, &widgets::ContrastPanel::resultShown, window, [window, shoot] {
+            // Select the strongest feature, so the picture shows selection too.
+            widgets::ContrastPanel *p = window->contrastPanel();
+            const int top =
+                    p->tabs()->currentIndex() == 0   ? p->contrastView()->table()->featureAtRow(0)
+                    : p->tabs()->currentIndex() == 1 ? p->rsaView()->table()->featureAtRow(0)
+                                                     : -1;
+            if (top >= 0) {
+                window->selection()->selectFeature(top, QStringLiteral("contrast"));
+            }
+            shoot();
+        });
+        // A failed run is worth a picture too (it shows the message), but never hang.
+        QObject::connect(engine, &EngineClient::finished, window,
+                         [shoot](RequestId, const Status &status) {
+                             if (!status.isOk()) {
+                                 shoot();
+                             }
+                         });
+    }
+    return true;
+}
+
+}  // namespace gyrus::app

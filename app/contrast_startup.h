@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QString>
+
+namespace gyrus {
+class EngineClient;
+}
+
+namespace gyrus::app {
+
+class MainWindow;
+
+/// The start-up option `--contrast TAB` (contrast, rsa-map or methods): once the engine has
+/// loaded the SAE, brings that tab of the Contrasts dock to the front and runs it on the prompt
+/// set open in the Prompt sets dock, reading SAE features (the 2 × 2 effects when the set is a
+/// 2 × 2 design). With a `screenshotPath`, the window is rendered there once the result is on
+/// screen, and the application quits. False when TAB is none of the three.
+bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QString &tab,
+                            const QString &screenshotPath);
+
+}  // namespace gyrus::app

@@ -1,0 +1,124 @@
+#pragma once
+// Requests and results of the Contrasts dock (issue 9 items 1, 3, 4): a univariate contrast per
+// feature, the feature-wise RSA map, and the cross-validated comparison of selection methods.
+// Plain values; the big results travel as std::shared_ptr<const T>.
+
+#include "core/contrast_result.h"
+#include "core/prompt_set.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace gyrus {
+
+/// Which items, read where, pooled how: the part every Contrasts request shares.
+///
+/// Two-group designs compare the items at `levelA` of `factor` with those at `levelB` (items at
+/// other levels are left out); estimates are A − B, so t > 0 means A is higher. 2 × 2 designs
+/// (`factorial`) use every item: factor A is `factor`, factor B the set's other factor; each main
+/// effect is its factor's second level minus its first (levels in file order), the interaction
+/// (a1b1 − a1b0) − (a0b1 − a0b0).
+struct ContrastSource
+{
+    PromptSet promptSet;
+    QString factor;
+    QString levelA;
+    QString levelB;
+    bool factorial = false;
+    QString hookName;
+    bool saeFeatures = false;  ///< the loaded SAE's features (at its hook) instead of the raw hook
+    QString pooling = QStringLiteral("mean");  ///< last, mean, target, legacy-centred, ...
+    int window = 0;                            ///< ± tokens around the target (pooling target)
+};
+
+/// One effect's statistics for every feature, with the means of its two sides.
+struct ContrastEffect
+{
+    QString name;   ///< "valence", "main effect of tense", "interaction"
+    QString sideA;  ///< what "A" means here: "negative", "past", "present-singular + past-plural"
+    QString sideB;  ///< likewise for "B"
+    ContrastResult stats;       ///< A − B per feature (t, d, p, q, ...)
+    std::vector<double> meanA;  ///< mean over the A side (cells averaged in a 2 × 2 design)
+    std::vector<double> meanB;
+};
+
+struct ContrastPanelResult
+{
+    QString representation;  ///< "raw blocks.2.hook_resid_post" or "SAE features (demo/sae)"
+    int64_t itemCount = 0;   ///< items that entered the analysis
+    int64_t featureCount = 0;
+    QList<ContrastEffect> effects;  ///< one (two-group) or three (main A, main B, interaction)
+    QStringList notes;              ///< items dropped and why
+};
+
+/// Per feature, how well it carries the A/B distinction (gpu/analysis/feature_selection.h):
+/// discriminative RSA, categorical RSA and the max-activation contrast |mean A − mean B|.
+struct FeatureRsaMap
+{
+    QString representation;
+    QString sideA;
+    QString sideB;
+    int64_t itemCount = 0;
+    std::vector<double> discriminativeRsa;
+    std::vector<double> categoricalRsa;
+    std::vector<double> maxActivation;
+
+    int64_t featureCount() const { return static_cast<int64_t>(maxActivation.size()); }
+};
+
+/// The cross-validated comparison of selection methods (docs/method_comparison.md).
+struct MethodComparisonRequest
+{
+    ContrastSource source;  ///< two-group only
+    QStringList methods;    ///< selectionMethodName()s; empty: all four
+    int k = 8;
+    int folds = 5;
+    int repeats = 10;
+    int permutations = 100;
+    quint64 seed = 0;
+};
+
+struct MethodComparisonRow
+{
+    QString method;  ///< "max-activation", "univariate", "discriminative-rsa", "categorical-rsa"
+    double balancedAccuracy = 0;
+    double balancedAccuracyLow = 0;  ///< 95% interval over repeats
+    double balancedAccuracyHigh = 0;
+    double auc = 0;
+    double aucLow = 0;
+    double aucHigh = 0;
+    double nullMean = 0;  ///< balanced accuracy under permuted labels: mean, 2.5th, 97.5th pct.
+    double nullLow = 0;
+    double nullHigh = 0;
+    double p = 1;
+    /// The k features the method selects on all items (what the folds approximate), best first.
+    std::vector<int> selectedFeatures;
+};
+
+struct MethodComparisonResult
+{
+    QString representation;
+    QString sideA;
+    QString sideB;
+    int64_t itemCount = 0;
+    MethodComparisonRequest settings;
+    QList<MethodComparisonRow> rows;
+};
+
+using ContrastPanelResultPtr = std::shared_ptr<const ContrastPanelResult>;
+using FeatureRsaMapPtr = std::shared_ptr<const FeatureRsaMap>;
+using MethodComparisonResultPtr = std::shared_ptr<const MethodComparisonResult>;
+
+}  // namespace gyrus
+
+Q_DECLARE_METATYPE(gyrus::ContrastSource)
+Q_DECLARE_METATYPE(gyrus::MethodComparisonRequest)
+Q_DECLARE_METATYPE(gyrus::ContrastPanelResultPtr)
+Q_DECLARE_METATYPE(gyrus::FeatureRsaMapPtr)
+Q_DECLARE_METATYPE(gyrus::MethodComparisonResultPtr)

@@ -1,0 +1,437 @@
+// The Contrasts dock's engine requests (issue 9 items 1, 3, 4): a contrast per feature, the
+// feature-wise RSA map and the method comparison, all on the items × features table of a prompt
+// set at a hook (raw or SAE features), pooled as asked.
+
+#include "core/logging.h"
+#include "gpu/analysis/contrasts.h"
+#include "gpu/analysis/feature_selection.h"
+#include "gpu/analysis/method_comparison.h"
+#include "gpu/analysis/prompt_representation.h"
+#include "gpu/engine/engine_state.h"
+#include "gpu/engine/torch_engine_client.h"
+#include "gpu/model/language_model.h"
+
+#include <QElapsedTimer>
+
+#include <algorithm>
+#include <array>
+
+namespace gyrus::gpu {
+
+/// The last prompt representations computed, so that the three tabs of the dock (and re-runs
+/// with other levels) do not run the model again on the same stimuli.
+struct ContrastMemo
+{
+    const LanguageModel *model = nullptr;
+    const detail::SaeModule *sae = nullptr;
+    QString hook;
+    Pooling pooling = Pooling::Mean;
+    int window = 0;
+    PromptSet set;
+    std::shared_ptr<const PromptRepresentations> representations;
+};
+
+namespace {
+
+const std::array<SelectionMethod, 4> kAllMethods = {
+        SelectionMethod::MaxActivation, SelectionMethod::Univariate,
+        SelectionMethod::DiscriminativeRsa, SelectionMethod::CategoricalRsa};
+
+// The items × features table of `source`, from the memo when the stimuli and settings match.
+Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
+        EngineState &state, const ContrastSource &source, QString *description)
+{
+    if (!state.model) {
+        return Status::invalidInput(QStringLiteral("no model loaded: open one first"));
+    }
+    if (source.saeFeatures && !state.sae) {
+        return Status::invalidInput(
+                QStringLiteral("SAE features need an SAE: load one in the Model dock"));
+    }
+    const std::optional<Pooling> pooling = poolingFromName(source.pooling);
+    if (!pooling) {
+        return Status::invalidInput(QStringLiteral("unknown pooling '%1'").arg(source.pooling));
+    }
+    RepresentationOptions options;
+    // SAE features exist at the SAE's hook only.
+    options.hookName = source.saeFeatures ? state.saeInfo.hookName : source.hookName;
+    options.pooling = *pooling;
+    options.window = source.window;
+    if (source.saeFeatures) {
+        options.sae = state.sae;
+    }
+    *description = source.saeFeatures ? QStringLiteral("SAE features (%1 at %2)")
+                                                .arg(state.saeInfo.name, options.hookName)
+                                      : QStringLiteral("raw %1").arg(options.hookName);
+    if (!state.contrastMemo) {
+        state.contrastMemo = std::make_shared<ContrastMemo>();
+    }
+    ContrastMemo &memo = *state.contrastMemo;
+    const detail::SaeModule *sae = source.saeFeatures ? state.sae.get() : nullptr;
+    if (memo.representations && memo.model == state.model.get() && memo.sae == sae &&
+        memo.hook == options.hookName && memo.pooling == options.pooling &&
+        memo.window == options.window && memo.set == source.promptSet) {
+        return memo.representations;
+    }
+    Result<PromptRepresentations> computed =
+            promptRepresentations(*state.model, source.promptSet, options);
+    if (!computed) {
+        return computed.status();
+    }
+    memo.model = state.model.get();
+    memo.sae = sae;
+    memo.hook = options.hookName;
+    memo.pooling = options.pooling;
+    memo.window = options.window;
+    memo.set = source.promptSet;
+    memo.representations =
+            std::make_shared<const PromptRepresentations>(std::move(computed).value());
+    return memo.representations;
+}
+
+// The rows of a table at level A (label 1) or level B (label 0) of the source's factor.
+struct TwoGroupTable
+{
+    FloatMatrix x;
+    std::vector<int64_t> labels;
+    QStringList notes;
+};
+
+Result<TwoGroupTable> twoGroupTable(const PromptRepresentations &r, const ContrastSource &source)
+{
+    const PromptSet &set = source.promptSet;
+    const PromptFactor *factor = set.factor(source.factor);
+    if (!factor) {
+        return Status::invalidInput(
+                QStringLiteral("%1: no factor '%2'").arg(set.displayName(), source.factor));
+    }
+    if (source.levelA == source.levelB || !factor->levels.contains(source.levelA) ||
+        !factor->levels.contains(source.levelB)) {
+        return Status::invalidInput(QStringLiteral("%1: choose two different levels of '%2' (%3)")
+                                            .arg(set.displayName(), factor->name,
+                                                 factor->levels.join(QStringLiteral(", "))));
+    }
+    TwoGroupTable table;
+    table.notes = r.notes;
+    table.x.cols = r.values.cols;
+    for (int row = 0; row < r.items.size(); ++row) {
+        const QString level = set.items[r.items[row]].levels.value(factor->name);
+        if (level != source.levelA && level != source.levelB) {
+            continue;
+        }
+        table.labels.push_back(level == source.levelA ? 1 : 0);
+        const auto begin = r.values.values.begin() + row * r.values.cols;
+        table.x.values.insert(table.x.values.end(), begin, begin + r.values.cols);
+        ++table.x.rows;
+    }
+    return table;
+}
+
+// Column means over the rows whose label is `label`.
+std::vector<double> columnMeans(const FloatMatrix &x, const std::vector<int64_t> &labels,
+                                int64_t label)
+{
+    std::vector<double> sum(size_t(x.cols), 0.0);
+    int64_t count = 0;
+    for (int64_t row = 0; row < x.rows; ++row) {
+        if (labels[size_t(row)] != label) {
+            continue;
+        }
+        ++count;
+        const float *values = x.values.data() + row * x.cols;
+        for (int64_t col = 0; col < x.cols; ++col) {
+            sum[size_t(col)] += values[col];
+        }
+    }
+    for (double &value : sum) {
+        value /= double(std::max<int64_t>(1, count));
+    }
+    return sum;
+}
+
+Result<ContrastPanelResult> factorialResult(const PromptRepresentations &r,
+                                            const ContrastSource &source)
+{
+    const PromptSet &set = source.promptSet;
+    const PromptFactor *factorA = set.factor(source.factor);
+    const PromptFactor *factorB = nullptr;
+    for (const PromptFactor &f : set.factors) {
+        if (f.name != source.factor) {
+            factorB = &f;
+        }
+    }
+    if (set.factors.size() != 2 || !factorA || !factorB || factorA->levels.size() != 2 ||
+        factorB->levels.size() != 2) {
+        return Status::invalidInput(
+                QStringLiteral("%1: a 2 × 2 analysis needs exactly two factors of two levels")
+                        .arg(set.displayName()));
+    }
+    std::vector<int64_t> levelsA;
+    std::vector<int64_t> levelsB;
+    for (int item : r.items) {
+        const auto a = factorA->levels.indexOf(set.items[item].levels.value(factorA->name));
+        const auto b = factorB->levels.indexOf(set.items[item].levels.value(factorB->name));
+        if (a < 0 || b < 0) {
+            return Status::invalidInput(QStringLiteral("%1: item %2 has no level of %3 or %4")
+                                                .arg(set.displayName(), set.items[item].id,
+                                                     factorA->name, factorB->name));
+        }
+        levelsA.push_back(a);
+        levelsB.push_back(b);
+    }
+    Result<FactorialContrasts> contrasts = factorialContrasts(r.values, levelsA, levelsB);
+    if (!contrasts) {
+        return contrasts.status();
+    }
+    // Cell means, cells k = 2a + b.
+    std::vector<int64_t> cell(levelsA.size());
+    for (size_t i = 0; i < cell.size(); ++i) {
+        cell[i] = 2 * levelsA[i] + levelsB[i];
+    }
+    std::array<std::vector<double>, 4> means;
+    for (int64_t k = 0; k < 4; ++k) {
+        means[size_t(k)] = columnMeans(r.values, cell, k);
+    }
+    auto average = [&](int first, int second) {
+        std::vector<double> out(means[0].size());
+        for (size_t j = 0; j < out.size(); ++j) {
+            out[j] = 0.5 * (means[size_t(first)][j] + means[size_t(second)][j]);
+        }
+        return out;
+    };
+    const QString a0 = factorA->levels[0];
+    const QString a1 = factorA->levels[1];
+    const QString b0 = factorB->levels[0];
+    const QString b1 = factorB->levels[1];
+    ContrastPanelResult result;
+    result.itemCount = r.values.rows;
+    result.featureCount = r.values.cols;
+    result.notes = r.notes;
+    result.effects.append({QStringLiteral("main effect of %1").arg(factorA->name), a1, a0,
+                           contrasts->mainA, average(2, 3), average(0, 1)});
+    result.effects.append({QStringLiteral("main effect of %1").arg(factorB->name), b1, b0,
+                           contrasts->mainB, average(1, 3), average(0, 2)});
+    result.effects.append({QStringLiteral("interaction %1 × %2").arg(factorA->name, factorB->name),
+                           QStringLiteral("%1·%2 + %3·%4").arg(a0, b0, a1, b1),
+                           QStringLiteral("%1·%2 + %3·%4").arg(a0, b1, a1, b0),
+                           contrasts->interaction, average(0, 3), average(1, 2)});
+    return result;
+}
+
+Result<ContrastPanelResult> twoGroupResult(const PromptRepresentations &r,
+                                           const ContrastSource &source)
+{
+    Result<TwoGroupTable> table = twoGroupTable(r, source);
+    if (!table) {
+        return table.status();
+    }
+    Result<ContrastResult> stats = twoGroupContrast(table->x, table->labels, 1, 0);
+    if (!stats) {
+        return stats.status().withContext(source.promptSet.displayName());
+    }
+    ContrastPanelResult result;
+    result.itemCount = table->x.rows;
+    result.featureCount = table->x.cols;
+    result.notes = table->notes;
+    ContrastEffect effect{source.factor,
+                          source.levelA,
+                          source.levelB,
+                          std::move(stats).value(),
+                          columnMeans(table->x, table->labels, 1),
+                          columnMeans(table->x, table->labels, 0)};
+    effect.stats.name = QStringLiteral("%1 − %2").arg(source.levelA, source.levelB);
+    result.effects.append(std::move(effect));
+    return result;
+}
+
+}  // namespace
+
+RequestId TorchEngineClient::runContrast(const ContrastSource &source)
+{
+    std::shared_ptr<EngineState> state = m_state;
+    return m_runner.submit(Job{
+            QStringLiteral("contrast"), QStringLiteral("contrast"),
+            [this, state, source](JobContext &context, Status *status) {
+                QString description;
+                auto r = representationsFor(*state, source, &description);
+                if (!r) {
+                    *status = r.status();
+                    return JobStep::Done;
+                }
+                Result<ContrastPanelResult> result = source.factorial
+                                                             ? factorialResult(*r.value(), source)
+                                                             : twoGroupResult(*r.value(), source);
+                if (!result) {
+                    *status = result.status();
+                    return JobStep::Done;
+                }
+                auto shared = std::make_shared<ContrastPanelResult>(std::move(result).value());
+                shared->representation = description;
+                Q_EMIT contrastReady(context.id(), shared);
+                return JobStep::Done;
+            }});
+}
+
+RequestId TorchEngineClient::computeFeatureRsaMap(const ContrastSource &source)
+{
+    std::shared_ptr<EngineState> state = m_state;
+    return m_runner.submit(
+            Job{QStringLiteral("feature RSA map"), QStringLiteral("feature-rsa-map"),
+                [this, state, source](JobContext &context, Status *status) {
+                    QString description;
+                    auto r = representationsFor(*state, source, &description);
+                    if (!r) {
+                        *status = r.status();
+                        return JobStep::Done;
+                    }
+                    Result<TwoGroupTable> table = twoGroupTable(*r.value(), source);
+                    if (!table) {
+                        *status = table.status();
+                        return JobStep::Done;
+                    }
+                    auto map = std::make_shared<FeatureRsaMap>();
+                    map->representation = description;
+                    map->sideA = source.levelA;
+                    map->sideB = source.levelB;
+                    map->itemCount = table->x.rows;
+                    for (auto [method, out] :
+                         {std::pair{SelectionMethod::DiscriminativeRsa, &map->discriminativeRsa},
+                          std::pair{SelectionMethod::CategoricalRsa, &map->categoricalRsa},
+                          std::pair{SelectionMethod::MaxActivation, &map->maxActivation}}) {
+                        Result<std::vector<double>> scores =
+                                featureScores(table->x, table->labels, method);
+                        if (!scores) {
+                            *status = scores.status().withContext(source.promptSet.displayName());
+                            return JobStep::Done;
+                        }
+                        *out = std::move(scores).value();
+                    }
+                    Q_EMIT featureRsaMapReady(context.id(), map);
+                    return JobStep::Done;
+                }});
+}
+
+RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &request)
+{
+    struct Run
+    {
+        bool prepared = false;
+        TwoGroupTable table;
+        QString description;
+        std::vector<MethodComparisonRun> runs;
+        std::vector<SelectionMethod> methods;
+        int totalSteps = 0;
+    };
+
+    std::shared_ptr<EngineState> state = m_state;
+    auto run = std::make_shared<Run>();
+    return m_runner.submit(Job{
+            QStringLiteral("compare methods"), QString(),
+            [this, state, run, request](JobContext &context, Status *status) {
+                if (context.isCancelled()) {
+                    return JobStep::Done;
+                }
+                if (!run->prepared) {
+                    run->prepared = true;
+                    for (const QString &name : request.methods) {
+                        const std::optional<SelectionMethod> method = selectionMethodFromName(name);
+                        if (!method) {
+                            *status = Status::invalidInput(
+                                    QStringLiteral("unknown selection method '%1'").arg(name));
+                            return JobStep::Done;
+                        }
+                        run->methods.push_back(*method);
+                    }
+                    if (run->methods.empty()) {
+                        run->methods.assign(kAllMethods.begin(), kAllMethods.end());
+                    }
+                    auto r = representationsFor(*state, request.source, &run->description);
+                    if (!r) {
+                        *status = r.status();
+                        return JobStep::Done;
+                    }
+                    Result<TwoGroupTable> table = twoGroupTable(*r.value(), request.source);
+                    if (!table) {
+                        *status = table.status();
+                        return JobStep::Done;
+                    }
+                    run->table = std::move(table).value();
+                    ComparisonOptions options;
+                    options.k = request.k;
+                    options.folds = request.folds;
+                    options.repeats = request.repeats;
+                    options.permutations = request.permutations;
+                    options.seed = request.seed;
+                    for (SelectionMethod method : run->methods) {
+                        Result<MethodComparisonRun> created = MethodComparisonRun::create(
+                                run->table.x, run->table.labels, method, options);
+                        if (!created) {
+                            *status = created.status().withContext(
+                                    request.source.promptSet.displayName());
+                            return JobStep::Done;
+                        }
+                        run->totalSteps += created->totalSteps();
+                        run->runs.push_back(std::move(created).value());
+                    }
+                    return JobStep::Continue;
+                }
+                // Slices of about 100 ms, so that other requests are served in between.
+                QElapsedTimer slice;
+                slice.start();
+                int done = 0;
+                for (MethodComparisonRun &method : run->runs) {
+                    while (!method.isFinished() && slice.elapsed() < 100) {
+                        if (Status stepped = method.step(); !stepped.isOk()) {
+                            *status = stepped;
+                            return JobStep::Done;
+                        }
+                    }
+                    done += method.stepsDone();
+                    if (!method.isFinished()) {
+                        context.reportProgress(
+                                double(done) / double(std::max(1, run->totalSteps)),
+                                QStringLiteral("%1: %2 / %3")
+                                        .arg(selectionMethodName(method.score().method))
+                                        .arg(method.stepsDone())
+                                        .arg(method.totalSteps()));
+                        return JobStep::Continue;
+                    }
+                }
+                auto result = std::make_shared<MethodComparisonResult>();
+                result->representation = run->description;
+                result->sideA = request.source.levelA;
+                result->sideB = request.source.levelB;
+                result->itemCount = run->table.x.rows;
+                result->settings = request;
+                result->settings.source.promptSet = PromptSet();  // the panel has it
+                for (const MethodComparisonRun &method : run->runs) {
+                    const MethodScore score = method.score();
+                    MethodComparisonRow row;
+                    row.method = selectionMethodName(score.method);
+                    row.balancedAccuracy = score.balancedAccuracy;
+                    row.balancedAccuracyLow = score.balancedAccuracyLow;
+                    row.balancedAccuracyHigh = score.balancedAccuracyHigh;
+                    row.auc = score.auc;
+                    row.aucLow = score.aucLow;
+                    row.aucHigh = score.aucHigh;
+                    row.nullMean = score.nullMean;
+                    row.nullLow = score.nullLow;
+                    row.nullHigh = score.nullHigh;
+                    row.p = score.p;
+                    Result<std::vector<double>> scores =
+                            featureScores(run->table.x, run->table.labels, score.method);
+                    if (!scores) {
+                        *status = scores.status();
+                        return JobStep::Done;
+                    }
+                    for (int64_t feature : topFeatures(scores.value(), request.k)) {
+                        row.selectedFeatures.push_back(int(feature));
+                    }
+                    result->rows.append(row);
+                }
+                Q_EMIT methodComparisonReady(context.id(), result);
+                return JobStep::Done;
+            }});
+}
+
+}  // namespace gyrus::gpu

@@ -1,0 +1,196 @@
+// FakeEngineClient's Contrasts-dock requests: synthetic but deterministic results whose numbers
+// depend on the feature and the effect, so widget tests can tell effects and rows apart.
+
+#include "tests/support/fake_engine_client.h"
+
+#include <QThread>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace gyrus::test {
+
+namespace {
+
+std::vector<double> bhQ(const std::vector<double> &p)
+{
+    const size_t n = p.size();
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
+    std::vector<double> q(n, 1.0);
+    double running = 1.0;
+    for (size_t rank = n; rank-- > 0;) {
+        running = std::min(running, p[order[rank]] * double(n) / double(rank + 1));
+        q[order[rank]] = running;
+    }
+    return q;
+}
+
+ContrastEffect syntheticEffect(int features, int effect, const QString &name, const QString &a,
+                               const QString &b)
+{
+    ContrastEffect out;
+    out.name = name;
+    out.sideA = a;
+    out.sideB = b;
+    ContrastResult &s = out.stats;
+    for (int j = 0; j < features; ++j) {
+        const double d = 2.0 * std::sin(0.37 * j + 1.3 * effect);
+        const double t = 3.0 * d;
+        s.d.push_back(d);
+        s.g.push_back(0.98 * d);
+        s.t.push_back(t);
+        s.df.push_back(30);
+        s.p.push_back(std::min(1.0, std::exp(-std::abs(t))));
+        s.meanDiff.push_back(0.5 * d);
+        s.zeroVariance.push_back(false);
+        out.meanA.push_back(1.0 + 0.5 * d);
+        out.meanB.push_back(1.0);
+    }
+    s.q = bhQ(s.p);
+    s.name = name;
+    s.countA = 20;
+    s.countB = 20;
+    return out;
+}
+
+}  // namespace
+
+RequestId FakeEngineClient::runContrast(const ContrastSource &source)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("contrast ") + source.factor;
+        m_lastContrastSource = source;
+    }
+    const int features = m_contrastFeatures;
+    return m_runner.submit(Job{
+            QStringLiteral("contrast"), QStringLiteral("contrast"),
+            [this, source, features](JobContext &context, Status *status) {
+                if (!m_hasModel) {
+                    *status = Status::invalidInput(QStringLiteral("no model loaded"));
+                    return JobStep::Done;
+                }
+                auto result = std::make_shared<ContrastPanelResult>();
+                result->representation = source.saeFeatures
+                                                 ? QStringLiteral("SAE features")
+                                                 : QStringLiteral("raw ") + source.hookName;
+                result->featureCount = features;
+                result->itemCount = source.promptSet.items.size();
+                if (source.factorial) {
+                    result->effects = {syntheticEffect(features, 0, QStringLiteral("main A"),
+                                                       QStringLiteral("a1"), QStringLiteral("a0")),
+                                       syntheticEffect(features, 1, QStringLiteral("main B"),
+                                                       QStringLiteral("b1"), QStringLiteral("b0")),
+                                       syntheticEffect(features, 2, QStringLiteral("interaction"),
+                                                       QStringLiteral("diagonal"),
+                                                       QStringLiteral("off-diagonal"))};
+                } else {
+                    result->effects = {syntheticEffect(features, 0, source.factor, source.levelA,
+                                                       source.levelB)};
+                }
+                Q_EMIT contrastReady(context.id(), result);
+                return JobStep::Done;
+            }});
+}
+
+RequestId FakeEngineClient::computeFeatureRsaMap(const ContrastSource &source)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("rsa-map ") + source.factor;
+        m_lastContrastSource = source;
+    }
+    const int features = m_contrastFeatures;
+    return m_runner.submit(Job{QStringLiteral("feature RSA map"), QStringLiteral("feature-rsa-map"),
+                               [this, source, features](JobContext &context, Status *status) {
+                                   if (!m_hasModel) {
+                                       *status = Status::invalidInput(
+                                               QStringLiteral("no model loaded"));
+                                       return JobStep::Done;
+                                   }
+                                   auto map = std::make_shared<FeatureRsaMap>();
+                                   map->sideA = source.levelA;
+                                   map->sideB = source.levelB;
+                                   map->itemCount = source.promptSet.items.size();
+                                   for (int j = 0; j < features; ++j) {
+                                       const double x = std::abs(std::sin(0.37 * j));
+                                       map->maxActivation.push_back(x);
+                                       map->discriminativeRsa.push_back(0.8 * x - 0.1);
+                                       map->categoricalRsa.push_back(1.5 * x * x);
+                                   }
+                                   Q_EMIT featureRsaMapReady(context.id(), map);
+                                   return JobStep::Done;
+                               }});
+}
+
+RequestId FakeEngineClient::compareMethods(const MethodComparisonRequest &request)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("compare-methods");
+        m_lastComparison = request;
+    }
+    const QStringList methods =
+            request.methods.isEmpty()
+                    ? QStringList{QStringLiteral("max-activation"), QStringLiteral("univariate"),
+                                  QStringLiteral("discriminative-rsa"),
+                                  QStringLiteral("categorical-rsa")}
+                    : request.methods;
+    auto done = std::make_shared<int>(0);
+    const int slices = m_comparisonSlices;
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(
+            Job{QStringLiteral("compare methods"), QString(),
+                [this, request, methods, done, slices, sliceMs](JobContext &context, Status *) {
+                    if (context.isCancelled()) {
+                        return JobStep::Done;
+                    }
+                    if (*done < slices) {
+                        QThread::msleep(static_cast<unsigned long>(sliceMs));
+                        ++*done;
+                        context.reportProgress(double(*done) / slices, QStringLiteral("fake"));
+                        return JobStep::Continue;
+                    }
+                    auto result = std::make_shared<MethodComparisonResult>();
+                    result->sideA = request.source.levelA;
+                    result->sideB = request.source.levelB;
+                    result->settings = request;
+                    for (int m = 0; m < methods.size(); ++m) {
+                        MethodComparisonRow row;
+                        row.method = methods[m];
+                        row.balancedAccuracy = 0.9 - 0.05 * m;
+                        row.balancedAccuracyLow = row.balancedAccuracy - 0.04;
+                        row.balancedAccuracyHigh = row.balancedAccuracy + 0.03;
+                        row.auc = 0.95 - 0.04 * m;
+                        row.aucLow = row.auc - 0.03;
+                        row.aucHigh = row.auc + 0.02;
+                        row.nullMean = 0.5;
+                        row.nullLow = 0.4;
+                        row.nullHigh = 0.6;
+                        row.p = 0.01;
+                        for (int f = 0; f < request.k; ++f) {
+                            row.selectedFeatures.push_back(10 * m + f);
+                        }
+                        result->rows.append(row);
+                    }
+                    Q_EMIT methodComparisonReady(context.id(), result);
+                    return JobStep::Done;
+                }});
+}
+
+ContrastSource FakeEngineClient::lastContrastSource() const
+{
+    QMutexLocker lock(&m_logMutex);
+    return m_lastContrastSource;
+}
+
+MethodComparisonRequest FakeEngineClient::lastComparisonRequest() const
+{
+    QMutexLocker lock(&m_logMutex);
+    return m_lastComparison;
+}
+
+}  // namespace gyrus::test

@@ -1,0 +1,319 @@
+// The Contrasts dock with FakeEngineClient: the form's request, sorting, selection both ways,
+// the 2 × 2 effect selector, the RSA map and the method comparison's run and cancel.
+
+#include "core/feature_stats_model.h"
+#include "core/prompt_set_io.h"
+#include "core/selection_hub.h"
+#include "tests/support/fake_engine_client.h"
+#include "tests/support/test_paths.h"
+#include "widgets/contrast_panel.h"
+#include "widgets/contrast_settings_form.h"
+#include "widgets/contrast_view.h"
+#include "widgets/feature_rsa_view.h"
+#include "widgets/feature_scatter_plot.h"
+#include "widgets/feature_table_view.h"
+#include "widgets/method_comparison_view.h"
+
+#include <QComboBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QTableView>
+#include <QtTest>
+
+#include <cmath>
+
+using gyrus::test::FakeEngineClient;
+using namespace gyrus::widgets;
+
+namespace {
+
+gyrus::PromptSet demoSet(const char *name)
+{
+    const QString path = gyrus::test::sourcePath(
+            QStringLiteral("datasets/prompt-sets/demo/%1.json").arg(QString::fromLatin1(name)));
+    auto loaded = gyrus::loadPromptSet(path);
+    if (!loaded) {
+        qFatal("%s", qPrintable(loaded.status().message()));
+    }
+    return loaded->set;
+}
+
+// The fake's t for feature j of effect e (fake_engine_client_contrast.cpp).
+double fakeT(int j, int effect)
+{
+    return 3.0 * 2.0 * std::sin(0.37 * j + 1.3 * effect);
+}
+
+double tOfFeature(const FeatureTableView *table, int feature)
+{
+    const gyrus::FeatureStatsModel *model = table->statsModel();
+    const int tColumn = 4;  // feature, label, mean A, mean B, t, ...
+    return model->index(model->rowOfFeature(feature), tColumn)
+            .data(gyrus::FeatureStatsModel::SortRole)
+            .toDouble();
+}
+
+// A panel on a (fake) model and SAE, shown at a fixed size.
+struct Fixture
+{
+    FakeEngineClient engine;
+    gyrus::SelectionHub hub;
+    ContrastPanel panel{&engine, &hub};
+
+    explicit Fixture(const char *set = "demo-valence")
+    {
+        engine.loadModel(
+                {QStringLiteral("/models/demo"), QStringLiteral("cpu"), QStringLiteral("float32")});
+        engine.loadSae({QStringLiteral("/saes/demo"), QStringLiteral("cpu")});
+        panel.setPromptSet(demoSet(set));
+        panel.resize(1000, 800);
+    }
+
+    bool ready() const
+    {
+        return !engine.currentSae().path.isEmpty() && !engine.currentModel().name.isEmpty();
+    }
+};
+
+}  // namespace
+
+class TestContrastPanel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+
+    void formProducesTheRequest()
+    {
+        Fixture f("demo-tense-number");
+        QTRY_VERIFY(f.ready());
+        ContrastSettingsForm *form = f.panel.form();
+        // A is the later level, B the earlier, as `gyrus-cli contrast` and the 2 × 2 effects.
+        QCOMPARE(form->source().factor, QStringLiteral("tense"));
+        QCOMPARE(form->source().levelA, QStringLiteral("past"));
+        QCOMPARE(form->source().levelB, QStringLiteral("present"));
+        QVERIFY(form->setFactor(QStringLiteral("number")));
+        QVERIFY(form->setLevels(QStringLiteral("singular"), QStringLiteral("plural")));
+        QVERIFY(form->setHook(QStringLiteral("blocks.1.hook_resid_post")));
+        QVERIFY(form->setPooling(QStringLiteral("target")));
+        form->findChild<QSpinBox *>(QStringLiteral("contrast.window"))->setValue(2);
+        f.panel.contrastView()->runButton()->click();
+        QTRY_COMPARE(f.engine.log().count(QStringLiteral("contrast number")), 1);
+        gyrus::ContrastSource s = f.engine.lastContrastSource();
+        QCOMPARE(s.promptSet.items.size(), 64);
+        QCOMPARE(s.levelA, QStringLiteral("singular"));
+        QCOMPARE(s.levelB, QStringLiteral("plural"));
+        QCOMPARE(s.hookName, QStringLiteral("blocks.1.hook_resid_post"));
+        QCOMPARE(s.saeFeatures, false);
+        QCOMPARE(s.pooling, QStringLiteral("target"));
+        QCOMPARE(s.window, 2);
+        QCOMPARE(s.factorial, false);
+
+        // SAE features are read at the SAE's hook, whatever the hook box said.
+        form->setSaeFeatures(true);
+        form->setFactorial(true);
+        QTRY_VERIFY(f.panel.contrastView()->runButton()->isEnabled());
+        f.panel.contrastView()->runButton()->click();
+        QTRY_COMPARE(f.engine.log().count(QStringLiteral("contrast number")), 2);
+        s = f.engine.lastContrastSource();
+        QCOMPARE(s.saeFeatures, true);
+        QCOMPARE(s.hookName, QStringLiteral("blocks.2.hook_resid_post"));
+        QCOMPARE(s.factorial, true);
+    }
+
+    void missingSettingsAreExplainedNotSent()
+    {
+        FakeEngineClient engine;
+        gyrus::SelectionHub hub;
+        ContrastPanel panel(&engine, &hub);
+        panel.contrastView()->runButton()->click();
+        QVERIFY2(panel.contrastView()->statusText().contains(QStringLiteral("prompt set")),
+                 qPrintable(panel.contrastView()->statusText()));
+        QVERIFY(engine.log().isEmpty());
+    }
+
+    void tableSortsAndVolcanoShowsTheFeatures()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        ContrastView *view = f.panel.contrastView();
+        view->run();
+        QTRY_VERIFY(view->result());
+        FeatureTableView *table = view->table();
+        QCOMPARE(table->model()->rowCount(), 64);
+        // Default order: q ascending (most significant first).
+        const gyrus::ContrastResult &s = view->result()->effects[0].stats;
+        QCOMPARE(s.q[size_t(table->featureAtRow(0))], *std::min_element(s.q.begin(), s.q.end()));
+        table->sortByColumn(4, Qt::DescendingOrder);  // t
+        QCOMPARE(tOfFeature(table, table->featureAtRow(0)),
+                 *std::max_element(s.t.begin(), s.t.end()));
+        table->sortByColumn(4, Qt::AscendingOrder);
+        QCOMPARE(tOfFeature(table, table->featureAtRow(0)),
+                 *std::min_element(s.t.begin(), s.t.end()));
+        for (int row = 1; row < 64; ++row) {
+            QVERIFY(tOfFeature(table, table->featureAtRow(row - 1)) <=
+                    tOfFeature(table, table->featureAtRow(row)));
+        }
+        QCOMPARE(view->volcano()->pointCount(), 64);
+        QVERIFY(view->statusText().contains(QStringLiteral("A = negative, B = positive")));
+    }
+
+    void clickingARowOrPointSelectsInTheHub()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        f.panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
+        ContrastView *view = f.panel.contrastView();
+        view->run();
+        QTRY_VERIFY(view->result());
+        QSignalSpy selected(&f.hub, &gyrus::SelectionHub::featureSelected);
+
+        FeatureTableView *table = view->table();
+        const int feature = table->featureAtRow(3);
+        const QRect cell = table->visualRect(table->model()->index(3, 2));
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cell.center());
+        QCOMPARE(f.hub.selectedFeature(), feature);
+        QCOMPARE(selected.last().at(1).toString(), QStringLiteral("contrast"));
+
+        // A point of the volcano plot (one far from the others: the most significant).
+        FeatureScatterPlot *volcano = view->volcano();
+        volcano->replot();
+        const int point =
+                table->featureAtRow(0) == feature ? table->featureAtRow(1) : table->featureAtRow(0);
+        const QPoint pixel = volcano->pixelOfFeature(point);
+        QVERIFY(!pixel.isNull());
+        const int hit = volcano->featureAt(pixel);
+        QTest::mouseClick(volcano, Qt::LeftButton, {}, pixel);
+        QCOMPARE(f.hub.selectedFeature(), hit);
+        QVERIFY(hit >= 0);
+        QCOMPARE(volcano->highlightedFeature(), hit);
+    }
+
+    void hubSelectionHighlightsTheRow()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        ContrastView *view = f.panel.contrastView();
+        view->run();
+        QTRY_VERIFY(view->result());
+        f.hub.selectFeature(17, QStringLiteral("heatmap"));
+        FeatureTableView *table = view->table();
+        const QModelIndexList rows = table->selectionModel()->selectedRows();
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().data(gyrus::FeatureStatsModel::FeatureRole).toInt(), 17);
+        QCOMPARE(view->volcano()->highlightedFeature(), 17);
+        // The RSA map tab follows too once it has data.
+        f.panel.rsaView()->run();
+        QTRY_VERIFY(f.panel.rsaView()->map());
+        QCOMPARE(f.panel.rsaView()->table()->selectionModel()->selectedRows().first().data(
+                         gyrus::FeatureStatsModel::FeatureRole),
+                 QVariant(17));
+        QCOMPARE(f.panel.rsaView()->scatter()->highlightedFeature(), 17);
+    }
+
+    void factorialEffectSelectorSwitchesTheData()
+    {
+        Fixture f("demo-tense-number");
+        QTRY_VERIFY(f.ready());
+        f.panel.form()->setFactorial(true);
+        ContrastView *view = f.panel.contrastView();
+        view->run();
+        QTRY_VERIFY(view->result());
+        QCOMPARE(view->effectCount(), 3);
+        QVERIFY(!view->effectSelector()->isHidden());
+        QCOMPARE(view->effectSelector()->count(), 3);
+        QCOMPARE(tOfFeature(view->table(), 5), fakeT(5, 0));
+        view->effectSelector()->setCurrentIndex(2);  // the interaction
+        QCOMPARE(view->currentEffect(), 2);
+        QCOMPARE(tOfFeature(view->table(), 5), fakeT(5, 2));
+        QVERIFY(std::abs(fakeT(5, 2) - fakeT(5, 0)) > 0.1);
+
+        // A two-level contrast has no selector.
+        f.panel.form()->setFactorial(false);
+        QTRY_VERIFY(view->runButton()->isEnabled());
+        view->run();
+        QTRY_COMPARE(view->effectCount(), 1);
+        QVERIFY(view->effectSelector()->isHidden());
+    }
+
+    void rsaMapTableAndScatterSelect()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        f.panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
+        f.panel.tabs()->setCurrentWidget(f.panel.rsaView());
+        FeatureRsaView *view = f.panel.rsaView();
+        view->run();
+        QTRY_VERIFY(view->map());
+        QCOMPARE(view->table()->model()->rowCount(), 64);
+        // Sorted by discriminative RSA, best first.
+        const auto &scores = view->map()->discriminativeRsa;
+        QCOMPARE(scores[size_t(view->table()->featureAtRow(0))],
+                 *std::max_element(scores.begin(), scores.end()));
+        view->scatter()->replot();
+        const int feature = view->table()->featureAtRow(0);
+        const QPoint pixel = view->scatter()->pixelOfFeature(feature);
+        const int hit = view->scatter()->featureAt(pixel);
+        QTest::mouseClick(view->scatter(), Qt::LeftButton, {}, pixel);
+        QCOMPARE(f.hub.selectedFeature(), hit);
+        QVERIFY(hit >= 0);
+        // The categorical score on the y axis.
+        view->setScatterScore(1);
+        QCOMPARE(view->scatter()->yAxis->label(), QStringLiteral("categorical RSA"));
+    }
+
+    void methodComparisonRunsShowsAndSelects()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        f.panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
+        f.panel.tabs()->setCurrentWidget(f.panel.methodsView());
+        MethodComparisonView *view = f.panel.methodsView();
+        view->setSettings(4, 3, 2, 10);
+        view->runButton()->click();
+        QVERIFY(view->isRunning());
+        QVERIFY(view->cancelButton()->isEnabled());
+        QTRY_VERIFY(view->result());
+        QTRY_VERIFY(!view->isRunning());
+        const gyrus::MethodComparisonRequest sent = f.engine.lastComparisonRequest();
+        QCOMPARE(sent.k, 4);
+        QCOMPARE(sent.folds, 3);
+        QCOMPARE(sent.repeats, 2);
+        QCOMPARE(sent.permutations, 10);
+        QCOMPARE(sent.source.levelA, QStringLiteral("negative"));
+        // Two bar sets with error bars, one null band per method.
+        QCOMPARE(view->chart()->itemCount() >= 4, true);
+        QCOMPARE(view->result()->rows.size(), 4);
+        QTableView *features = view->selectedFeaturesView();
+        QCOMPARE(features->model()->columnCount(), 4);
+        QCOMPARE(features->model()->rowCount(), 4);
+        const QModelIndex cell = features->model()->index(1, 2);
+        QTest::mouseClick(features->viewport(), Qt::LeftButton, {},
+                          features->visualRect(cell).center());
+        QCOMPARE(f.hub.selectedFeature(), view->result()->rows[2].selectedFeatures[1]);
+    }
+
+    void methodComparisonCancels()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        f.engine.setComparisonSlices(100000);
+        MethodComparisonView *view = f.panel.methodsView();
+        view->run();
+        QTRY_VERIFY(view->progressBar()->value() > 0);
+        view->cancelButton()->click();
+        QTRY_VERIFY(!view->isRunning());
+        QVERIFY(view->runButton()->isEnabled());
+        QVERIFY(!view->result());
+        QVERIFY2(view->statusText().contains(QStringLiteral("Cancelled")),
+                 qPrintable(view->statusText()));
+    }
+};
+
+QTEST_MAIN(TestContrastPanel)
+#include "tst_contrast_panel.moc"

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "core/prompt_set.h"
+
+#include <QWidget>
+
+class QTabWidget;
+
+namespace gyrus {
+class EngineClient;
+class SelectionHub;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+class ContrastSettingsForm;
+class ContrastView;
+class FeatureRsaView;
+class MethodComparisonView;
+
+/// The Contrasts dock (issue 9 items 1, 3, 4): which features carry a condition, answered three
+/// ways on the same stimuli — a univariate contrast per feature (volcano + table), the
+/// feature-wise RSA map, and the cross-validated comparison of selection methods. The settings
+/// form on top (prompt set, factor, A and B, hook, raw or SAE features, pooling) feeds all three
+/// tabs. It follows the engine's loaded model and SAE, and the hub's selected feature.
+class ContrastPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    ~ContrastPanel() override;
+
+    /// The stimuli to analyse (the Prompt sets dock's open set; follow its promptSetChanged).
+    void setPromptSet(const PromptSet &set);
+
+    ContrastSettingsForm *form() const { return m_form; }
+
+    QTabWidget *tabs() const { return m_tabs; }
+
+    ContrastView *contrastView() const { return m_contrast; }
+
+    FeatureRsaView *rsaView() const { return m_rsa; }
+
+    MethodComparisonView *methodsView() const { return m_methods; }
+
+Q_SIGNALS:
+    /// A tab has put a new result on screen.
+    void resultShown();
+
+private:
+    ContrastSettingsForm *m_form;
+    QTabWidget *m_tabs;
+    ContrastView *m_contrast;
+    FeatureRsaView *m_rsa;
+    MethodComparisonView *m_methods;
+};
+
+}  // namespace gyrus::widgets

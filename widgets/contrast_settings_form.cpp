@@ -1,0 +1,327 @@
+#include "widgets/contrast_settings_form.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSignalBlocker>
+#include <QSpinBox>
+#include <QToolButton>
+
+namespace gyrus::widgets {
+
+namespace {
+
+QLabel *caption(const QString &text, QWidget *buddy, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    label->setBuddy(buddy);
+    return label;
+}
+
+}  // namespace
+
+ContrastSettingsForm::ContrastSettingsForm(QWidget *parent)
+    : QWidget(parent)
+    , m_setName(new QLabel(this))
+    , m_factor(new QComboBox(this))
+    , m_levelA(new QComboBox(this))
+    , m_levelB(new QComboBox(this))
+    , m_swap(new QToolButton(this))
+    , m_factorial(new QCheckBox(tr("2 × 2: main effects and interaction"), this))
+    , m_hook(new QComboBox(this))
+    , m_representation(new QComboBox(this))
+    , m_pooling(new QComboBox(this))
+    , m_window(new QSpinBox(this))
+{
+    m_setName->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_setName->setToolTip(tr("The prompt set open in the Prompt sets dock"));
+    m_factor->setObjectName(QStringLiteral("contrast.factor"));
+    m_levelA->setObjectName(QStringLiteral("contrast.levelA"));
+    m_levelB->setObjectName(QStringLiteral("contrast.levelB"));
+    m_levelA->setToolTip(tr("Condition A: estimates are A − B, so t > 0 means A is higher"));
+    m_levelB->setToolTip(tr("Condition B, subtracted from A"));
+    m_swap->setText(QStringLiteral("⇄"));
+    m_swap->setToolTip(tr("Swap A and B"));
+    m_factorial->setObjectName(QStringLiteral("contrast.factorial"));
+    m_factorial->setToolTip(
+            tr("For a 2 × 2 design: each factor's main effect (its second level minus its "
+               "first, averaged over the other factor) and the interaction, instead of A − B"));
+    m_hook->setObjectName(QStringLiteral("contrast.hook"));
+    m_representation->setObjectName(QStringLiteral("contrast.representation"));
+    m_representation->addItem(tr("Raw activations"));
+    m_representation->addItem(tr("SAE features"));
+    m_representation->setToolTip(
+            tr("Raw: the hook's d_model dimensions. SAE features: the loaded SAE's features, "
+               "read at the SAE's own hook"));
+    m_pooling->setObjectName(QStringLiteral("contrast.pooling"));
+    const QList<std::pair<QString, QString>> poolings = {
+            {QStringLiteral("mean"), tr("Mean over tokens")},
+            {QStringLiteral("last"), tr("Last token")},
+            {QStringLiteral("target"), tr("Target ± window")},
+            {QStringLiteral("legacy-centred"), tr("Legacy centred window")},
+            {QStringLiteral("legacy-left-first"), tr("Legacy left-first window")}};
+    for (const auto &[name, text] : poolings) {
+        m_pooling->addItem(text, name);
+    }
+    m_pooling->setToolTip(
+            tr("How an item's tokens become one vector (BOS excluded). The legacy windows "
+               "reproduce the original project's, for comparison only"));
+    m_window->setObjectName(QStringLiteral("contrast.window"));
+    m_window->setRange(0, 64);
+    m_window->setPrefix(QStringLiteral("± "));
+    m_window->setToolTip(
+            tr("Tokens around the item's target (target pooling), or D of a legacy "
+               "window"));
+
+    auto *grid = new QGridLayout(this);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->setHorizontalSpacing(6);
+    grid->addWidget(caption(tr("Prompt set"), m_setName, this), 0, 0);
+    grid->addWidget(m_setName, 0, 1);
+    grid->addWidget(caption(tr("Factor"), m_factor, this), 0, 2);
+    auto *levels = new QHBoxLayout;
+    levels->addWidget(m_factor);
+    levels->addWidget(caption(tr("A"), m_levelA, this));
+    levels->addWidget(m_levelA);
+    levels->addWidget(m_swap);
+    levels->addWidget(caption(tr("B"), m_levelB, this));
+    levels->addWidget(m_levelB);
+    levels->addWidget(m_factorial);
+    levels->addStretch(1);
+    grid->addLayout(levels, 0, 3);
+    grid->addWidget(caption(tr("Hook"), m_hook, this), 1, 0);
+    grid->addWidget(m_hook, 1, 1);
+    grid->addWidget(caption(tr("Read"), m_representation, this), 1, 2);
+    auto *reading = new QHBoxLayout;
+    reading->addWidget(m_representation);
+    reading->addWidget(caption(tr("pooled by"), m_pooling, this));
+    reading->addWidget(m_pooling);
+    reading->addWidget(m_window);
+    reading->addStretch(1);
+    grid->addLayout(reading, 1, 3);
+    grid->setColumnStretch(3, 1);
+
+    connect(m_factor, &QComboBox::currentIndexChanged, this, [this] {
+        refillLevels();
+        updateEnabled();
+        Q_EMIT changed();
+    });
+    for (QComboBox *box : {m_levelA, m_levelB, m_hook, m_pooling}) {
+        connect(box, &QComboBox::currentIndexChanged, this, [this] {
+            updateEnabled();
+            Q_EMIT changed();
+        });
+    }
+    connect(m_representation, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_representation->currentIndex() == 1 && !m_sae.hookName.isEmpty()) {
+            setHook(m_sae.hookName);
+        }
+        updateEnabled();
+        Q_EMIT changed();
+    });
+    connect(m_swap, &QToolButton::clicked, this,
+            [this] { setLevels(m_levelB->currentText(), m_levelA->currentText()); });
+    connect(m_factorial, &QCheckBox::toggled, this, [this] {
+        updateEnabled();
+        Q_EMIT changed();
+    });
+    connect(m_window, &QSpinBox::valueChanged, this, &ContrastSettingsForm::changed);
+    setPromptSet(PromptSet());
+}
+
+void ContrastSettingsForm::setPromptSet(const PromptSet &set)
+{
+    const QString previousFactor = m_factor->currentText();
+    m_set = set;
+    m_setName->setText(set.items.isEmpty() && set.name.isEmpty()
+                               ? tr("none open")
+                               : tr("%1 (%2 items)").arg(set.displayName()).arg(set.items.size()));
+    {
+        const QSignalBlocker blocker(m_factor);
+        refillFactors();
+        setFactor(previousFactor);
+    }
+    refillLevels();
+    if (!isFactorialDesign()) {
+        m_factorial->setChecked(false);
+    }
+    updateEnabled();
+    Q_EMIT changed();
+}
+
+void ContrastSettingsForm::refillFactors()
+{
+    m_factor->clear();
+    for (const PromptFactor &factor : m_set.factors) {
+        m_factor->addItem(factor.name);
+    }
+}
+
+void ContrastSettingsForm::refillLevels()
+{
+    const QSignalBlocker blockA(m_levelA);
+    const QSignalBlocker blockB(m_levelB);
+    m_levelA->clear();
+    m_levelB->clear();
+    const PromptFactor *factor = m_set.factor(m_factor->currentText());
+    if (!factor) {
+        return;
+    }
+    m_levelA->addItems(factor->levels);
+    m_levelB->addItems(factor->levels);
+    // A = the second level, B = the first: the order `gyrus-cli contrast` and the 2 × 2 main
+    // effects use (the later level minus the earlier).
+    if (factor->levels.size() >= 2) {
+        m_levelA->setCurrentIndex(1);
+        m_levelB->setCurrentIndex(0);
+    }
+}
+
+void ContrastSettingsForm::setHookNames(const QStringList &hooks)
+{
+    const QString previous = m_hook->currentText();
+    {
+        const QSignalBlocker blocker(m_hook);
+        m_hook->clear();
+        m_hook->addItems(hooks);
+        // The SAE's hook is the natural default: raw and SAE analyses then read the same place.
+        if (!setHook(previous) && !m_sae.hookName.isEmpty()) {
+            setHook(m_sae.hookName);
+        }
+    }
+    updateEnabled();
+    Q_EMIT changed();
+}
+
+void ContrastSettingsForm::setSae(const SaeInfo &sae)
+{
+    m_sae = sae;
+    if (!sae.hookName.isEmpty() && m_hook->currentText().isEmpty()) {
+        setHook(sae.hookName);
+    }
+    if (sae.path.isEmpty()) {
+        m_representation->setCurrentIndex(0);
+    }
+    m_representation->setItemText(
+            1, sae.path.isEmpty() ? tr("SAE features (no SAE loaded)")
+                                  : tr("SAE features (%1, %2)").arg(sae.name).arg(sae.dSae));
+    updateEnabled();
+    Q_EMIT changed();
+}
+
+bool ContrastSettingsForm::isFactorialDesign() const
+{
+    return m_set.factors.size() == 2 && m_set.factors[0].levels.size() == 2 &&
+           m_set.factors[1].levels.size() == 2;
+}
+
+void ContrastSettingsForm::updateEnabled()
+{
+    const bool factorial = m_factorial->isChecked();
+    m_factorial->setEnabled(isFactorialDesign());
+    m_levelA->setEnabled(!factorial);
+    m_levelB->setEnabled(!factorial);
+    m_swap->setEnabled(!factorial);
+    const bool sae = m_representation->currentIndex() == 1;
+    // SAE features exist only at the SAE's hook.
+    m_hook->setEnabled(!sae);
+    m_window->setEnabled(m_pooling->currentData().toString() != QLatin1String("mean") &&
+                         m_pooling->currentData().toString() != QLatin1String("last"));
+}
+
+ContrastSource ContrastSettingsForm::source() const
+{
+    ContrastSource source;
+    source.promptSet = m_set;
+    source.factor = m_factor->currentText();
+    source.levelA = m_levelA->currentText();
+    source.levelB = m_levelB->currentText();
+    source.factorial = m_factorial->isChecked() && isFactorialDesign();
+    source.saeFeatures = m_representation->currentIndex() == 1;
+    source.hookName = source.saeFeatures ? m_sae.hookName : m_hook->currentText();
+    source.pooling = m_pooling->currentData().toString();
+    source.window = m_window->value();
+    return source;
+}
+
+QString ContrastSettingsForm::problem() const
+{
+    if (m_set.items.isEmpty()) {
+        return tr("Open a prompt set in the Prompt sets dock.");
+    }
+    if (m_set.factors.isEmpty()) {
+        return tr("The prompt set has no factors: give its items conditions.");
+    }
+    const ContrastSource s = source();
+    if (!s.factorial && (s.levelA.isEmpty() || s.levelA == s.levelB)) {
+        return tr("Choose two different levels as A and B.");
+    }
+    if (s.saeFeatures && m_sae.path.isEmpty()) {
+        return tr("Load an SAE in the Model dock, or read raw activations.");
+    }
+    if (s.hookName.isEmpty()) {
+        return tr("Load a model in the Model dock.");
+    }
+    return QString();
+}
+
+bool ContrastSettingsForm::setFactor(const QString &factor)
+{
+    const int index = m_factor->findText(factor);
+    if (index < 0) {
+        return false;
+    }
+    m_factor->setCurrentIndex(index);
+    return true;
+}
+
+bool ContrastSettingsForm::setLevels(const QString &levelA, const QString &levelB)
+{
+    const int a = m_levelA->findText(levelA);
+    const int b = m_levelB->findText(levelB);
+    if (a < 0 || b < 0) {
+        return false;
+    }
+    {
+        const QSignalBlocker blockA(m_levelA);
+        const QSignalBlocker blockB(m_levelB);
+        m_levelA->setCurrentIndex(a);
+        m_levelB->setCurrentIndex(b);
+    }
+    Q_EMIT changed();
+    return true;
+}
+
+void ContrastSettingsForm::setFactorial(bool factorial)
+{
+    m_factorial->setChecked(factorial && isFactorialDesign());
+}
+
+bool ContrastSettingsForm::setHook(const QString &hook)
+{
+    const int index = m_hook->findText(hook);
+    if (index < 0) {
+        return false;
+    }
+    m_hook->setCurrentIndex(index);
+    return true;
+}
+
+void ContrastSettingsForm::setSaeFeatures(bool saeFeatures)
+{
+    m_representation->setCurrentIndex(saeFeatures ? 1 : 0);
+}
+
+bool ContrastSettingsForm::setPooling(const QString &pooling)
+{
+    const int index = m_pooling->findData(pooling);
+    if (index < 0) {
+        return false;
+    }
+    m_pooling->setCurrentIndex(index);
+    return true;
+}
+
+}  // namespace gyrus::widgets

@@ -1,0 +1,267 @@
+#include "widgets/contrast_view.h"
+
+#include "core/engine_client.h"
+#include "core/feature_stats_model.h"
+#include "core/selection_hub.h"
+#include "widgets/adaptive_splitter.h"
+#include "widgets/contrast_settings_form.h"
+#include "widgets/empty_state.h"
+#include "widgets/feature_scatter_plot.h"
+#include "widgets/feature_table_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gyrus::widgets {
+
+namespace {
+
+constexpr double kQThreshold = 0.05;
+constexpr int kQColumn = 7;  // feature, label, mean A, mean B, t, d, p, q
+const QColor kAHigher(203, 75, 22);
+const QColor kBHigher(38, 139, 210);
+const QColor kNotSignificant(147, 161, 161);
+
+double minusLog10(double q)
+{
+    return -std::log10(std::max(q, 1e-300));
+}
+
+}  // namespace
+
+ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
+                           QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_form(form)
+    , m_model(new FeatureStatsModel(hub, this))
+    , m_run(new QPushButton(tr("Run contrast"), this))
+    , m_effect(new QComboBox(this))
+    , m_status(new QLabel(this))
+    , m_stack(new QStackedWidget(this))
+    , m_empty(new EmptyState(tr("No contrast yet"),
+                             tr("Choose the factor and its levels above, then Run contrast: "
+                                "every feature gets Welch's t, Cohen's d and a BH q-value."),
+                             this))
+    , m_volcano(new FeatureScatterPlot(this))
+    , m_threshold(new QCPItemStraightLine(m_volcano))
+    , m_table(new FeatureTableView(m_model, this))
+{
+    m_run->setObjectName(QStringLiteral("contrast.run"));
+    m_effect->setObjectName(QStringLiteral("contrast.effect"));
+    m_effect->setToolTip(tr("Which effect of the 2 × 2 design to show"));
+    m_effect->setVisible(false);
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_volcano->setObjectName(QStringLiteral("contrast.volcano"));
+    m_volcano->xAxis->setLabel(tr("Cohen's d (A − B)"));
+    m_volcano->yAxis->setLabel(tr("−log10 q"));
+    m_volcano->setMinimumHeight(180);
+    QPen dashed(palette().color(QPalette::Text), 1, Qt::DashLine);
+    dashed.setColor(QColor(120, 120, 120));
+    m_threshold->setPen(dashed);
+    m_threshold->point1->setCoords(0, minusLog10(kQThreshold));
+    m_threshold->point2->setCoords(1, minusLog10(kQThreshold));
+    m_threshold->setVisible(false);
+    m_volcano->legend->setVisible(true);
+    // Volcanoes are empty at the top centre: significant points sit out on the wings.
+    m_volcano->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignHCenter);
+    auto *thresholdLabel = new QCPItemText(m_volcano);
+    thresholdLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    thresholdLabel->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    thresholdLabel->position->setTypeY(QCPItemPosition::ptPlotCoords);
+    thresholdLabel->position->setCoords(0.995, minusLog10(kQThreshold));
+    thresholdLabel->setText(tr("q = 0.05"));
+    thresholdLabel->setColor(QColor(120, 120, 120));
+
+    m_table->setObjectName(QStringLiteral("contrast.table"));
+
+    auto *splitter = new AdaptiveSplitter(this);
+    splitter->addWidget(m_volcano);
+    splitter->addWidget(m_table);
+    m_stack->addWidget(m_empty);
+    m_stack->addWidget(splitter);
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(m_run);
+    controls->addWidget(m_effect);
+    controls->addWidget(m_status, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 4, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_stack, 1);
+
+    connect(m_run, &QPushButton::clicked, this, &ContrastView::run);
+    connect(m_effect, &QComboBox::currentIndexChanged, this, [this](int index) {
+        if (index >= 0) {
+            showEffect(index);
+        }
+    });
+    connect(m_table, &FeatureTableView::featureClicked, this,
+            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
+    connect(m_volcano, &FeatureScatterPlot::featureClicked, this,
+            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
+    connect(m_hub, &SelectionHub::featureSelected, this,
+            [this](int feature, const QString &) { onFeatureSelected(feature); });
+    connect(m_engine, &EngineClient::contrastReady, this, &ContrastView::onResult);
+    connect(m_engine, &EngineClient::finished, this, &ContrastView::onFinished);
+    connect(m_form, &ContrastSettingsForm::changed, this, [this] {
+        if (m_result) {
+            m_status->setText(tr("Settings changed: Run contrast again to update."));
+        }
+    });
+}
+
+ContrastView::~ContrastView() = default;
+
+void ContrastView::run()
+{
+    const QString problem = m_form->problem();
+    if (!problem.isEmpty()) {
+        m_status->setText(problem);
+        return;
+    }
+    const ContrastSource source = m_form->source();
+    m_pending = m_engine->runContrast(source);
+    m_status->setText(tr("Running the model over %1 items …").arg(source.promptSet.items.size()));
+    m_run->setEnabled(false);
+}
+
+void ContrastView::onResult(RequestId id, const ContrastPanelResultPtr &result)
+{
+    if (id != m_pending || !result) {
+        return;  // an older request's, superseded
+    }
+    m_result = result;
+    {
+        const QSignalBlocker blocker(m_effect);
+        m_effect->clear();
+        for (const ContrastEffect &effect : result->effects) {
+            m_effect->addItem(effect.name);
+        }
+    }
+    m_effect->setVisible(result->effects.size() > 1);
+    m_stack->setCurrentIndex(1);
+    showEffect(0);
+    Q_EMIT resultShown();
+}
+
+void ContrastView::onFinished(RequestId id, const Status &status)
+{
+    if (id != m_pending) {
+        return;
+    }
+    m_run->setEnabled(true);
+    if (!status.isOk()) {
+        m_status->setText(status.code() == Status::Code::Cancelled
+                                  ? tr("Cancelled.")
+                                  : tr("Contrast failed: %1").arg(status.message()));
+    }
+}
+
+int ContrastView::currentEffect() const
+{
+    return m_effect->currentIndex();
+}
+
+int ContrastView::effectCount() const
+{
+    return m_result ? static_cast<int>(m_result->effects.size()) : 0;
+}
+
+QString ContrastView::statusText() const
+{
+    return m_status->text();
+}
+
+void ContrastView::showEffect(int index)
+{
+    if (!m_result || index < 0 || index >= m_result->effects.size()) {
+        return;
+    }
+    if (m_effect->currentIndex() != index) {
+        const QSignalBlocker blocker(m_effect);
+        m_effect->setCurrentIndex(index);
+    }
+    const ContrastEffect &effect = m_result->effects[index];
+    const ContrastResult &s = effect.stats;
+    const int features = static_cast<int>(s.featureCount());
+    using Column = FeatureStatsModel::Column;
+    using Format = FeatureStatsModel::Format;
+    m_model->setColumns(
+            features,
+            {Column{tr("Mean A"), tr("Mean over A: %1").arg(effect.sideA), effect.meanA,
+                    Format::Fixed3},
+             Column{tr("Mean B"), tr("Mean over B: %1").arg(effect.sideB), effect.meanB,
+                    Format::Fixed3},
+             Column{tr("t"), tr("Welch t of A − B"), s.t, Format::Fixed2},
+             Column{tr("d"), tr("Cohen's d of A − B (pooled SD)"), s.d, Format::Fixed2},
+             Column{tr("p"), tr("Two-sided p (Welch–Satterthwaite df)"), s.p, Format::Probability},
+             Column{tr("q"), tr("Benjamini–Hochberg q across the %1 features").arg(features), s.q,
+                    Format::Probability}});
+    m_table->fitColumns();
+    m_table->sortByColumn(kQColumn, Qt::AscendingOrder);
+
+    // Volcano: features with any variance (a dead feature has no t); coloured when q < 0.05.
+    std::vector<int> ids;
+    std::vector<double> x;
+    std::vector<double> y;
+    std::vector<int> group;
+    int significant = 0;
+    for (int j = 0; j < features; ++j) {
+        const auto k = static_cast<size_t>(j);
+        if (!s.zeroVariance.empty() && s.zeroVariance[k]) {
+            continue;
+        }
+        ids.push_back(j);
+        x.push_back(s.d[k]);
+        y.push_back(minusLog10(s.q[k]));
+        const bool isSignificant = s.q[k] < kQThreshold;
+        significant += isSignificant ? 1 : 0;
+        group.push_back(!isSignificant ? 2 : (s.d[k] > 0 ? 0 : 1));
+    }
+    m_volcano->setPoints({{tr("%1 higher").arg(effect.sideA), kAHigher, 6},
+                          {tr("%1 higher").arg(effect.sideB), kBHigher, 6},
+                          {tr("q ≥ 0.05"), kNotSignificant, 4}},
+                         ids, x, y, group);
+    // The q = 0.05 line stays in view even when nothing reaches it.
+    m_threshold->setVisible(true);
+    const QCPRange yRange = m_volcano->yAxis->range();
+    m_volcano->yAxis->setRange(std::min(0.0, yRange.lower),
+                               std::max(yRange.upper, minusLog10(kQThreshold) * 1.25));
+    m_volcano->setHighlightedFeature(m_hub->selectedFeature());
+    m_volcano->replot();
+    const int dead = features - static_cast<int>(ids.size());
+    QString summary = tr("%1 · %2 items · A = %3, B = %4 · %5 of %6 features with q < 0.05")
+                              .arg(m_result->representation)
+                              .arg(m_result->itemCount)
+                              .arg(effect.sideA, effect.sideB)
+                              .arg(significant)
+                              .arg(features);
+    if (dead > 0) {
+        summary += tr(" · %1 constant (not plotted)").arg(dead);
+    }
+    if (!m_result->notes.isEmpty()) {
+        summary += tr(" · %1 items dropped").arg(m_result->notes.size());
+    }
+    m_status->setText(summary);
+    m_table->showFeature(m_hub->selectedFeature());
+}
+
+void ContrastView::onFeatureSelected(int feature)
+{
+    m_volcano->setHighlightedFeature(feature);
+    m_table->showFeature(feature);
+}
+
+}  // namespace gyrus::widgets

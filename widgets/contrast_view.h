@@ -1,0 +1,87 @@
+#pragma once
+
+#include "core/contrast_panel_types.h"
+#include "core/job_runner.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QStackedWidget;
+class QCPItemStraightLine;
+
+namespace gyrus {
+class EngineClient;
+class FeatureStatsModel;
+class SelectionHub;
+class Status;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+class ContrastSettingsForm;
+class EmptyState;
+class FeatureScatterPlot;
+class FeatureTableView;
+
+/// The Contrast tab: runs a contrast per feature for the form's settings and shows it as a
+/// volcano plot (Cohen's d against −log10 q, q < 0.05 coloured, the q = 0.05 line) above a
+/// sortable table (feature, label, mean A, mean B, t, d, p, q). For a 2 × 2 design an effect
+/// selector switches between the main effects and the interaction. A click on a point or row
+/// selects the feature in the hub; the hub's selection is highlighted here.
+class ContrastView : public QWidget
+{
+    Q_OBJECT
+public:
+    ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
+                 QWidget *parent = nullptr);
+    ~ContrastView() override;
+
+    /// Submits the form's contrast (or shows why it cannot).
+    void run();
+
+    /// Shows effect `index` of the current result (0 for a two-level contrast).
+    void showEffect(int index);
+
+    int currentEffect() const;
+    int effectCount() const;
+
+    ContrastPanelResultPtr result() const { return m_result; }
+
+    FeatureTableView *table() const { return m_table; }
+
+    FeatureScatterPlot *volcano() const { return m_volcano; }
+
+    QComboBox *effectSelector() const { return m_effect; }
+
+    QPushButton *runButton() const { return m_run; }
+
+    QString statusText() const;
+
+Q_SIGNALS:
+    /// A new result is on screen.
+    void resultShown();
+
+private:
+    void onResult(RequestId id, const ContrastPanelResultPtr &result);
+    void onFinished(RequestId id, const Status &status);
+    void onFeatureSelected(int feature);
+
+    EngineClient *m_engine;
+    SelectionHub *m_hub;
+    ContrastSettingsForm *m_form;
+    RequestId m_pending = 0;
+    ContrastPanelResultPtr m_result;
+    FeatureStatsModel *m_model;
+    QPushButton *m_run;
+    QComboBox *m_effect;
+    QLabel *m_status;
+    QStackedWidget *m_stack;
+    EmptyState *m_empty;
+    FeatureScatterPlot *m_volcano;
+    QCPItemStraightLine *m_threshold;
+    FeatureTableView *m_table;
+};
+
+}  // namespace gyrus::widgets

@@ -1,0 +1,189 @@
+#include "widgets/feature_rsa_view.h"
+
+#include "core/engine_client.h"
+#include "core/feature_stats_model.h"
+#include "core/selection_hub.h"
+#include "widgets/adaptive_splitter.h"
+#include "widgets/contrast_settings_form.h"
+#include "widgets/empty_state.h"
+#include "widgets/feature_scatter_plot.h"
+#include "widgets/feature_table_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace gyrus::widgets {
+
+namespace {
+constexpr int kDiscriminativeColumn = 2;  // feature, label, discriminative, categorical, max-act
+const QColor kPoint(108, 113, 196);
+}  // namespace
+
+FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
+                               QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_form(form)
+    , m_model(new FeatureStatsModel(hub, this))
+    , m_run(new QPushButton(tr("Compute RSA map"), this))
+    , m_score(new QComboBox(this))
+    , m_status(new QLabel(this))
+    , m_stack(new QStackedWidget(this))
+    , m_scatter(new FeatureScatterPlot(this))
+    , m_table(new FeatureTableView(m_model, this))
+{
+    m_run->setObjectName(QStringLiteral("rsaMap.run"));
+    m_score->setObjectName(QStringLiteral("rsaMap.score"));
+    m_score->addItem(tr("Discriminative RSA"));
+    m_score->addItem(tr("Categorical RSA"));
+    m_score->setToolTip(tr("The score on the scatter plot's vertical axis"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_scatter->setObjectName(QStringLiteral("rsaMap.scatter"));
+    m_scatter->xAxis->setLabel(tr("max-activation contrast |mean A − mean B|"));
+    m_scatter->setMinimumHeight(180);
+    m_table->setObjectName(QStringLiteral("rsaMap.table"));
+
+    auto *splitter = new AdaptiveSplitter(this);
+    splitter->addWidget(m_scatter);
+    splitter->addWidget(m_table);
+    m_stack->addWidget(new EmptyState(
+            tr("No RSA map yet"),
+            tr("Compute RSA map scores every feature by how well its item-by-item distances "
+               "separate A from B (discriminative and categorical RSA), next to the plain "
+               "difference of means."),
+            this));
+    m_stack->addWidget(splitter);
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(m_run);
+    controls->addWidget(m_score);
+    controls->addWidget(m_status, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 4, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_stack, 1);
+
+    connect(m_run, &QPushButton::clicked, this, &FeatureRsaView::run);
+    connect(m_score, &QComboBox::currentIndexChanged, this, &FeatureRsaView::updateScatter);
+    connect(m_table, &FeatureTableView::featureClicked, this,
+            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
+    connect(m_scatter, &FeatureScatterPlot::featureClicked, this,
+            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
+    connect(m_hub, &SelectionHub::featureSelected, this, [this](int feature, const QString &) {
+        m_scatter->setHighlightedFeature(feature);
+        m_table->showFeature(feature);
+    });
+    connect(m_engine, &EngineClient::featureRsaMapReady, this, &FeatureRsaView::onResult);
+    connect(m_engine, &EngineClient::finished, this, &FeatureRsaView::onFinished);
+    connect(m_form, &ContrastSettingsForm::changed, this, [this] {
+        if (m_map) {
+            m_status->setText(tr("Settings changed: Compute RSA map again to update."));
+        }
+    });
+}
+
+FeatureRsaView::~FeatureRsaView() = default;
+
+void FeatureRsaView::run()
+{
+    QString problem = m_form->problem();
+    const ContrastSource source = m_form->source();
+    if (problem.isEmpty() && (source.levelA.isEmpty() || source.levelA == source.levelB)) {
+        problem = tr("The RSA map compares two levels: choose A and B.");
+    }
+    if (!problem.isEmpty()) {
+        m_status->setText(problem);
+        return;
+    }
+    m_pending = m_engine->computeFeatureRsaMap(source);
+    m_status->setText(tr("Scoring every feature …"));
+    m_run->setEnabled(false);
+}
+
+void FeatureRsaView::onResult(RequestId id, const FeatureRsaMapPtr &map)
+{
+    if (id != m_pending || !map) {
+        return;
+    }
+    m_map = map;
+    using Column = FeatureStatsModel::Column;
+    using Format = FeatureStatsModel::Format;
+    m_model->setColumns(static_cast<int>(map->featureCount()),
+                        {Column{tr("discr. RSA"),
+                                tr("Discriminative RSA: the correlation between the feature's item "
+                                   "distances |x_i − x_j| and the "
+                                   "model RDM [condition_i ≠ condition_j]"),
+                                map->discriminativeRsa, Format::Fixed3},
+                         Column{tr("categ. RSA"),
+                                tr("Categorical RSA: (mean between-condition distance − mean "
+                                   "within) / pooled SD"),
+                                map->categoricalRsa, Format::Fixed3},
+                         Column{tr("|A − B|"), tr("Max-activation contrast: |mean A − mean B|"),
+                                map->maxActivation, Format::Fixed3}});
+    m_table->fitColumns();
+    m_table->sortByColumn(kDiscriminativeColumn, Qt::DescendingOrder);
+    m_stack->setCurrentIndex(1);
+    updateScatter();
+    m_table->showFeature(m_hub->selectedFeature());
+    m_status->setText(tr("%1 · %2 items · A = %3, B = %4 · %5 features")
+                              .arg(map->representation)
+                              .arg(map->itemCount)
+                              .arg(map->sideA, map->sideB)
+                              .arg(map->featureCount()));
+    Q_EMIT resultShown();
+}
+
+void FeatureRsaView::onFinished(RequestId id, const Status &status)
+{
+    if (id != m_pending) {
+        return;
+    }
+    m_run->setEnabled(true);
+    if (!status.isOk()) {
+        m_status->setText(status.code() == Status::Code::Cancelled
+                                  ? tr("Cancelled.")
+                                  : tr("RSA map failed: %1").arg(status.message()));
+    }
+}
+
+void FeatureRsaView::setScatterScore(int score)
+{
+    m_score->setCurrentIndex(score);
+}
+
+void FeatureRsaView::updateScatter()
+{
+    if (!m_map) {
+        return;
+    }
+    const bool categorical = m_score->currentIndex() == 1;
+    const std::vector<double> &y = categorical ? m_map->categoricalRsa : m_map->discriminativeRsa;
+    m_scatter->yAxis->setLabel(categorical ? tr("categorical RSA") : tr("discriminative RSA"));
+    std::vector<int> ids(static_cast<size_t>(m_map->featureCount()));
+    for (size_t j = 0; j < ids.size(); ++j) {
+        ids[j] = static_cast<int>(j);
+    }
+    // Constant features score 0 on everything: they would pile up at the origin.
+    std::vector<int> group(ids.size(), 0);
+    for (size_t j = 0; j < ids.size(); ++j) {
+        if (m_map->maxActivation[j] == 0 && y[j] == 0) {
+            group[j] = -1;
+        }
+    }
+    m_scatter->setPoints({{QString(), kPoint, 5}}, ids, m_map->maxActivation, y, group);
+    m_scatter->setHighlightedFeature(m_hub->selectedFeature());
+}
+
+QString FeatureRsaView::statusText() const
+{
+    return m_status->text();
+}
+
+}  // namespace gyrus::widgets

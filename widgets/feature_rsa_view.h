@@ -1,0 +1,77 @@
+#pragma once
+
+#include "core/contrast_panel_types.h"
+#include "core/job_runner.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QStackedWidget;
+
+namespace gyrus {
+class EngineClient;
+class FeatureStatsModel;
+class SelectionHub;
+class Status;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+class ContrastSettingsForm;
+class FeatureScatterPlot;
+class FeatureTableView;
+
+/// The Feature RSA map tab: for every feature, its discriminative and categorical RSA scores
+/// (gpu/analysis/feature_selection.h) between the form's levels A and B, next to the
+/// max-activation contrast |mean A − mean B|, as a sortable table and a scatter plot of the
+/// chosen RSA score against the max-activation contrast. Click selects; the hub's selection is
+/// highlighted.
+class FeatureRsaView : public QWidget
+{
+    Q_OBJECT
+public:
+    FeatureRsaView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
+                   QWidget *parent = nullptr);
+    ~FeatureRsaView() override;
+
+    void run();
+
+    /// 0: discriminative RSA on the y axis, 1: categorical RSA.
+    void setScatterScore(int score);
+
+    FeatureRsaMapPtr map() const { return m_map; }
+
+    FeatureTableView *table() const { return m_table; }
+
+    FeatureScatterPlot *scatter() const { return m_scatter; }
+
+    QPushButton *runButton() const { return m_run; }
+
+    QString statusText() const;
+
+Q_SIGNALS:
+    /// A new result is on screen.
+    void resultShown();
+
+private:
+    void onResult(RequestId id, const FeatureRsaMapPtr &map);
+    void onFinished(RequestId id, const Status &status);
+    void updateScatter();
+
+    EngineClient *m_engine;
+    SelectionHub *m_hub;
+    ContrastSettingsForm *m_form;
+    RequestId m_pending = 0;
+    FeatureRsaMapPtr m_map;
+    FeatureStatsModel *m_model;
+    QPushButton *m_run;
+    QComboBox *m_score;
+    QLabel *m_status;
+    QStackedWidget *m_stack;
+    FeatureScatterPlot *m_scatter;
+    FeatureTableView *m_table;
+};
+
+}  // namespace gyrus::widgets

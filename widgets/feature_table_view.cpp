@@ -1,0 +1,75 @@
+#include "widgets/feature_table_view.h"
+
+#include "core/feature_stats_model.h"
+
+#include <QHeaderView>
+#include <QSignalBlocker>
+#include <QSortFilterProxyModel>
+
+namespace gyrus::widgets {
+
+FeatureTableView::FeatureTableView(FeatureStatsModel *model, QWidget *parent)
+    : QTableView(parent)
+    , m_model(model)
+    , m_proxy(new QSortFilterProxyModel(this))
+{
+    m_proxy->setSourceModel(model);
+    m_proxy->setSortRole(FeatureStatsModel::SortRole);
+    setModel(m_proxy);
+    setSortingEnabled(true);
+    setSelectionBehavior(QAbstractItemView::SelectRows);
+    setSelectionMode(QAbstractItemView::SingleSelection);
+    setEditTriggers(QAbstractItemView::NoEditTriggers);
+    setAlternatingRowColors(true);
+    setWordWrap(false);
+    verticalHeader()->setVisible(false);
+    verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    horizontalHeader()->setStretchLastSection(false);
+    horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    connect(this, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        const int feature = index.data(FeatureStatsModel::FeatureRole).toInt();
+        Q_EMIT featureClicked(feature);
+    });
+    // Keyboard navigation selects too.
+    connect(this, &QTableView::activated, this, [this](const QModelIndex &index) {
+        Q_EMIT featureClicked(index.data(FeatureStatsModel::FeatureRole).toInt());
+    });
+}
+
+int FeatureTableView::featureAtRow(int row) const
+{
+    const QModelIndex index = m_proxy->index(row, 0);
+    return index.isValid() ? index.data(FeatureStatsModel::FeatureRole).toInt() : -1;
+}
+
+int FeatureTableView::rowOfFeature(int feature) const
+{
+    const int sourceRow = m_model->rowOfFeature(feature);
+    if (sourceRow < 0) {
+        return -1;
+    }
+    return m_proxy->mapFromSource(m_model->index(sourceRow, 0)).row();
+}
+
+void FeatureTableView::fitColumns()
+{
+    resizeColumnsToContents();
+    const int label = fontMetrics().horizontalAdvance(QStringLiteral("a feature label"));
+    horizontalHeader()->resizeSection(FeatureStatsModel::kLabelColumn, label);
+}
+
+void FeatureTableView::showFeature(int feature)
+{
+    const QSignalBlocker blocker(this);
+    const int row = rowOfFeature(feature);
+    if (row < 0) {
+        clearSelection();
+        return;
+    }
+    const QModelIndex index = m_proxy->index(row, 0);
+    selectionModel()->setCurrentIndex(
+            index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    scrollTo(index, QAbstractItemView::PositionAtCenter);
+}
+
+}  // namespace gyrus::widgets

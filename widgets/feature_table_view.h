@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QTableView>
+
+class QSortFilterProxyModel;
+
+namespace gyrus {
+class FeatureStatsModel;
+}
+
+namespace gyrus::widgets {
+
+/// A sortable table of a FeatureStatsModel: clicking a row emits featureClicked; showFeature()
+/// selects and scrolls to a feature chosen elsewhere without emitting anything.
+class FeatureTableView : public QTableView
+{
+    Q_OBJECT
+public:
+    explicit FeatureTableView(gyrus::FeatureStatsModel *model, QWidget *parent = nullptr);
+
+    gyrus::FeatureStatsModel *statsModel() const { return m_model; }
+
+    QSortFilterProxyModel *proxy() const { return m_proxy; }
+
+    /// Selects the feature's row and scrolls to it (clears the selection for -1 or an absent one).
+    void showFeature(int feature);
+
+    /// The feature in view row `row` (after sorting), or -1.
+    int featureAtRow(int row) const;
+
+    /// The view row of `feature`, or -1.
+    int rowOfFeature(int feature) const;
+
+    /// Sizes the columns to their contents (the label column to a fixed, modest width).
+    void fitColumns();
+
+Q_SIGNALS:
+    void featureClicked(int feature);
+
+private:
+    gyrus::FeatureStatsModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+};
+
+}  // namespace gyrus::widgets

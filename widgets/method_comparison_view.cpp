@@ -1,0 +1,422 @@
+#include "widgets/method_comparison_view.h"
+
+#include "core/engine_client.h"
+#include "core/selection_hub.h"
+#include "widgets/adaptive_splitter.h"
+#include "widgets/contrast_settings_form.h"
+#include "widgets/empty_state.h"
+#include "widgets/plot_style.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace gyrus::widgets {
+
+namespace {
+
+constexpr int kFeatureRole = Qt::UserRole;
+const QColor kAccuracy(38, 139, 210);
+const QColor kAuc(42, 161, 152);
+const QColor kNull(147, 161, 161);
+
+QString shortMethodName(const QString &method)
+{
+    if (method == QLatin1String("max-activation")) {
+        return QObject::tr("max-activation");
+    }
+    if (method == QLatin1String("discriminative-rsa")) {
+        return QObject::tr("discriminative RSA");
+    }
+    if (method == QLatin1String("categorical-rsa")) {
+        return QObject::tr("categorical RSA");
+    }
+    return method;
+}
+
+// Two lines where the full name would collide with its neighbour on the axis.
+QString tickName(const QString &method)
+{
+    if (method == QLatin1String("max-activation")) {
+        return QObject::tr("max-\nactivation");
+    }
+    if (method == QLatin1String("discriminative-rsa")) {
+        return QObject::tr("discriminative\nRSA");
+    }
+    if (method == QLatin1String("categorical-rsa")) {
+        return QObject::tr("categorical\nRSA");
+    }
+    return method;
+}
+
+QSpinBox *spin(int low, int high, int value, const QString &tip, QWidget *parent)
+{
+    auto *box = new QSpinBox(parent);
+    box->setRange(low, high);
+    box->setValue(value);
+    box->setToolTip(tip);
+    return box;
+}
+
+}  // namespace
+
+MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *hub,
+                                           ContrastSettingsForm *form, QWidget *parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_form(form)
+    , m_k(spin(1, 256, 8, tr("Features each method selects (inside each training fold)"), this))
+    , m_folds(spin(2, 20, 5, tr("Stratified cross-validation folds"), this))
+    // Fewer repeats and permutations than `gyrus-cli compare-methods` (10, 100) by default: on
+    // thousands of SAE features a step takes about a second on a CPU.
+    , m_repeats(spin(1, 100, 5, tr("Repeats of the split (the 95% interval is over them)"), this))
+    , m_permutations(spin(0, 2000, 20,
+                          tr("Label permutations for the null band and p (p ≥ 1 / (1 + "
+                             "permutations))"),
+                          this))
+    , m_run(new QPushButton(tr("Compare methods"), this))
+    , m_cancel(new QPushButton(tr("Cancel"), this))
+    , m_progress(new QProgressBar(this))
+    , m_status(new QLabel(this))
+    , m_stack(new QStackedWidget(this))
+    , m_chart(new QCustomPlot(this))
+    , m_featureModel(new QStandardItemModel(this))
+    , m_features(new QTableView(this))
+{
+    m_run->setObjectName(QStringLiteral("methods.run"));
+    m_cancel->setObjectName(QStringLiteral("methods.cancel"));
+    m_cancel->setEnabled(false);
+    m_progress->setRange(0, 1000);
+    m_progress->setTextVisible(false);
+    m_progress->setMaximumHeight(m_run->sizeHint().height() / 2);
+    m_progress->setVisible(false);
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_chart->setObjectName(QStringLiteral("methods.chart"));
+    m_chart->setMinimumHeight(200);
+    applyPlotStyle(m_chart);
+    // The legend in a row of its own above the bars, which fill the plot.
+    m_chart->axisRect()->insetLayout()->take(m_chart->legend);
+    m_chart->plotLayout()->insertRow(0);
+    m_chart->plotLayout()->addElement(0, 0, m_chart->legend);
+    m_chart->plotLayout()->setRowStretchFactor(0, 0.001);
+    m_chart->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    m_chart->legend->setWrap(3);
+    m_chart->legend->setVisible(false);
+    m_features->setObjectName(QStringLiteral("methods.features"));
+    m_features->setModel(m_featureModel);
+    m_features->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_features->setSelectionMode(QAbstractItemView::NoSelection);  // follows the hub only
+    m_features->setFocusPolicy(Qt::NoFocus);
+    m_features->verticalHeader()->setDefaultSectionSize(m_features->fontMetrics().height() + 6);
+    m_features->setToolTip(tr("The features each method selects on all items, best first"));
+
+    auto *settings = new QHBoxLayout;
+    settings->addWidget(new QLabel(tr("k"), this));
+    settings->addWidget(m_k);
+    settings->addWidget(new QLabel(tr("folds"), this));
+    settings->addWidget(m_folds);
+    settings->addWidget(new QLabel(tr("repeats"), this));
+    settings->addWidget(m_repeats);
+    settings->addWidget(new QLabel(tr("permutations"), this));
+    settings->addWidget(m_permutations);
+    settings->addWidget(m_run);
+    settings->addWidget(m_cancel);
+    settings->addStretch(1);
+
+    auto *splitter = new AdaptiveSplitter(this);
+    splitter->addWidget(m_chart);
+    splitter->addWidget(m_features);
+    m_stack->addWidget(new EmptyState(
+            tr("No comparison yet"),
+            tr("Compare methods selects k features with each method inside the training folds, "
+               "decodes A vs B on the held-out fold, and compares with shuffled labels. It runs "
+               "the model once, then takes a while: watch the progress bar, or cancel."),
+            this));
+    m_stack->addWidget(splitter);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 4, 0, 0);
+    layout->addLayout(settings);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addWidget(m_stack, 1);
+
+    connect(m_run, &QPushButton::clicked, this, &MethodComparisonView::run);
+    connect(m_cancel, &QPushButton::clicked, this, &MethodComparisonView::cancel);
+    connect(m_features, &QTableView::clicked, this, &MethodComparisonView::onFeatureClicked);
+    connect(m_engine, &EngineClient::methodComparisonReady, this, &MethodComparisonView::onResult);
+    connect(m_engine, &EngineClient::finished, this, &MethodComparisonView::onFinished);
+    connect(m_engine, &EngineClient::progress, this, &MethodComparisonView::onProgress);
+    connect(m_hub, &SelectionHub::annotationChanged, this, [this] { showResult(); });
+    connect(m_hub, &SelectionHub::featureSelected, this,
+            [this](int feature, const QString &) { showSelection(feature); });
+}
+
+MethodComparisonView::~MethodComparisonView() = default;
+
+void MethodComparisonView::setSettings(int k, int folds, int repeats, int permutations)
+{
+    m_k->setValue(k);
+    m_folds->setValue(folds);
+    m_repeats->setValue(repeats);
+    m_permutations->setValue(permutations);
+}
+
+MethodComparisonRequest MethodComparisonView::request() const
+{
+    MethodComparisonRequest r;
+    r.source = m_form->source();
+    r.source.factorial = false;
+    r.k = m_k->value();
+    r.folds = m_folds->value();
+    r.repeats = m_repeats->value();
+    r.permutations = m_permutations->value();
+    return r;
+}
+
+void MethodComparisonView::run()
+{
+    QString problem = m_form->problem();
+    const MethodComparisonRequest r = request();
+    if (problem.isEmpty() && (r.source.levelA.isEmpty() || r.source.levelA == r.source.levelB)) {
+        problem = tr("The comparison decodes two levels: choose A and B.");
+    }
+    if (!problem.isEmpty()) {
+        m_status->setText(problem);
+        return;
+    }
+    if (m_pending != 0) {
+        m_engine->cancel(m_pending);
+    }
+    m_pending = m_engine->compareMethods(r);
+    m_status->setText(tr("Running the model, then %1 × %2-fold cross-validation and %3 "
+                         "permutations per method …")
+                              .arg(r.repeats)
+                              .arg(r.folds)
+                              .arg(r.permutations));
+    m_progress->setValue(0);
+    setRunning(true);
+}
+
+void MethodComparisonView::cancel()
+{
+    if (m_pending != 0) {
+        m_engine->cancel(m_pending);
+    }
+}
+
+void MethodComparisonView::setRunning(bool running)
+{
+    m_run->setEnabled(!running);
+    m_cancel->setEnabled(running);
+    m_progress->setVisible(running);
+}
+
+void MethodComparisonView::onProgress(RequestId id, const JobProgress &progress)
+{
+    if (id != m_pending) {
+        return;
+    }
+    if (progress.fraction >= 0) {
+        m_progress->setValue(qRound(progress.fraction * 1000));
+    }
+    if (!progress.message.isEmpty()) {
+        m_status->setText(tr("Comparing … %1").arg(progress.message));
+    }
+}
+
+void MethodComparisonView::onResult(RequestId id, const MethodComparisonResultPtr &result)
+{
+    if (id != m_pending || !result) {
+        return;
+    }
+    m_result = result;
+    m_stack->setCurrentIndex(1);
+    showResult();
+    const MethodComparisonRequest &s = result->settings;
+    m_status->setText(tr("%1 · %2 items · A = %3, B = %4 · k = %5, %6 × %7-fold, %8 permutations")
+                              .arg(result->representation)
+                              .arg(result->itemCount)
+                              .arg(result->sideA, result->sideB)
+                              .arg(s.k)
+                              .arg(s.repeats)
+                              .arg(s.folds)
+                              .arg(s.permutations));
+    Q_EMIT resultShown();
+}
+
+void MethodComparisonView::onFinished(RequestId id, const Status &status)
+{
+    if (id != m_pending) {
+        return;
+    }
+    m_pending = 0;
+    setRunning(false);
+    if (!status.isOk()) {
+        m_status->setText(status.code() == Status::Code::Cancelled
+                                  ? tr("Cancelled: no result.")
+                                  : tr("Comparison failed: %1").arg(status.message()));
+    }
+}
+
+void MethodComparisonView::showResult()
+{
+    if (!m_result) {
+        return;
+    }
+    m_chart->clearPlottables();
+    m_chart->clearItems();
+    m_chart->legend->clearItems();
+    const QList<MethodComparisonRow> &rows = m_result->rows;
+    const double width = 0.34;
+    QVector<double> accuracyKeys;
+    QVector<double> accuracy;
+    QVector<double> aucKeys;
+    QVector<double> auc;
+    QVector<double> accuracyMinus;
+    QVector<double> accuracyPlus;
+    QVector<double> aucMinus;
+    QVector<double> aucPlus;
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    double low = 0.4;
+    for (int i = 0; i < rows.size(); ++i) {
+        const MethodComparisonRow &row = rows[i];
+        const double key = i + 1;
+        accuracyKeys << key - width / 2 - 0.01;
+        aucKeys << key + width / 2 + 0.01;
+        accuracy << row.balancedAccuracy;
+        auc << row.auc;
+        accuracyMinus << row.balancedAccuracy - row.balancedAccuracyLow;
+        accuracyPlus << row.balancedAccuracyHigh - row.balancedAccuracy;
+        aucMinus << row.auc - row.aucLow;
+        aucPlus << row.aucHigh - row.auc;
+        ticker->addTick(key, tickName(row.method));
+        low = std::min({low, row.nullLow, row.balancedAccuracyLow, row.aucLow});
+        // The permutation null's 95% band for this method, behind its bars.
+        auto *band = new QCPItemRect(m_chart);
+        band->setLayer(QStringLiteral("background"));
+        band->topLeft->setCoords(key - 0.45, row.nullHigh);
+        band->bottomRight->setCoords(key + 0.45, row.nullLow);
+        QColor fill = kNull;
+        fill.setAlphaF(0.3);
+        band->setBrush(fill);
+        band->setPen(Qt::NoPen);
+    }
+    auto addBars = [&](const QString &name, const QColor &color, const QVector<double> &keys,
+                       const QVector<double> &values, const QVector<double> &minus,
+                       const QVector<double> &plus) {
+        auto *bars = new QCPBars(m_chart->xAxis, m_chart->yAxis);
+        bars->setName(name);
+        bars->setWidth(width);
+        QColor fill = color;
+        fill.setAlphaF(0.8);
+        bars->setBrush(fill);
+        bars->setPen(Qt::NoPen);
+        bars->setBaseValue(0);
+        bars->setData(keys, values, true);
+        auto *errors = new QCPErrorBars(m_chart->xAxis, m_chart->yAxis);
+        errors->removeFromLegend();
+        errors->setDataPlottable(bars);
+        errors->setData(minus, plus);
+        errors->setPen(QPen(palette().color(QPalette::Text), 1.2));
+        errors->setWhiskerWidth(6);
+    };
+    addBars(tr("balanced accuracy"), kAccuracy, accuracyKeys, accuracy, accuracyMinus,
+            accuracyPlus);
+    addBars(tr("AUC"), kAuc, aucKeys, auc, aucMinus, aucPlus);
+    // A legend entry for the bands (an empty graph with their fill).
+    QCPGraph *bandKey = m_chart->addGraph();
+    bandKey->setName(tr("permutation null, 95%"));
+    QColor fill = kNull;
+    fill.setAlphaF(0.3);
+    bandKey->setBrush(fill);
+    bandKey->setPen(QPen(fill, 8));
+    auto *chance = new QCPItemStraightLine(m_chart);
+    chance->point1->setCoords(0, 0.5);
+    chance->point2->setCoords(1, 0.5);
+    chance->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
+
+    m_chart->xAxis->setTicker(ticker);
+    m_chart->xAxis->setSubTicks(false);
+    m_chart->xAxis->setTickLength(0, 3);
+    m_chart->xAxis->grid()->setVisible(false);
+    m_chart->xAxis->setRange(0.4, rows.size() + 0.6);
+    m_chart->yAxis->setLabel(tr("out-of-fold score"));
+    m_chart->yAxis->setRange(std::max(0.0, std::floor((low - 0.05) * 10) / 10), 1.05);
+    m_chart->legend->setVisible(true);
+    m_chart->replot();
+
+    // Selected features: one column per method, best first.
+    m_featureModel->clear();
+    m_featureModel->setColumnCount(int(rows.size()));
+    for (int column = 0; column < rows.size(); ++column) {
+        const MethodComparisonRow &row = rows[column];
+        auto *header = new QStandardItem(shortMethodName(row.method));
+        header->setToolTip(
+                tr("%1: balanced accuracy %2 [%3, %4] · AUC %5 [%6, %7] · null mean %8 · p %9\n"
+                   "Its %10 features on all items, best first")
+                        .arg(shortMethodName(row.method))
+                        .arg(row.balancedAccuracy, 0, 'f', 3)
+                        .arg(row.balancedAccuracyLow, 0, 'f', 3)
+                        .arg(row.balancedAccuracyHigh, 0, 'f', 3)
+                        .arg(row.auc, 0, 'f', 3)
+                        .arg(row.aucLow, 0, 'f', 3)
+                        .arg(row.aucHigh, 0, 'f', 3)
+                        .arg(row.nullMean, 0, 'f', 3)
+                        .arg(row.p, 0, 'g', 2)
+                        .arg(row.selectedFeatures.size()));
+        m_featureModel->setHorizontalHeaderItem(column, header);
+        for (size_t rank = 0; rank < row.selectedFeatures.size(); ++rank) {
+            const int feature = row.selectedFeatures[rank];
+            const QString label = m_hub->annotation(feature).label;
+            auto *item = new QStandardItem(label.isEmpty() ? tr("#%1").arg(feature)
+                                                           : tr("#%1 %2").arg(feature).arg(label));
+            item->setData(feature, kFeatureRole);
+            item->setToolTip(tr("Feature %1: click to select it everywhere").arg(feature));
+            m_featureModel->setItem(int(rank), column, item);
+        }
+    }
+    m_features->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    showSelection(m_hub->selectedFeature());
+}
+
+void MethodComparisonView::showSelection(int feature)
+{
+    // Every cell holding the hub's feature is selected, so agreement between methods shows.
+    QItemSelection selection;
+    for (int row = 0; row < m_featureModel->rowCount(); ++row) {
+        for (int column = 0; column < m_featureModel->columnCount(); ++column) {
+            const QModelIndex index = m_featureModel->index(row, column);
+            if (index.data(kFeatureRole).isValid() && index.data(kFeatureRole).toInt() == feature) {
+                selection.select(index, index);
+            }
+        }
+    }
+    m_features->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+}
+
+void MethodComparisonView::onFeatureClicked(const QModelIndex &index)
+{
+    if (index.data(kFeatureRole).isValid()) {
+        m_hub->selectFeature(index.data(kFeatureRole).toInt(), QStringLiteral("contrast"));
+    }
+}
+
+QString MethodComparisonView::statusText() const
+{
+    return m_status->text();
+}
+
+}  // namespace gyrus::widgets

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "core/contrast_panel_types.h"
+#include "core/job_runner.h"
+
+#include <QWidget>
+
+class QCustomPlot;
+class QLabel;
+class QModelIndex;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+class QStandardItemModel;
+class QTableView;
+
+namespace gyrus {
+class EngineClient;
+class SelectionHub;
+class Status;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+class ContrastSettingsForm;
+
+/// The Method comparison tab: which way of selecting k features (max-activation, univariate,
+/// discriminative RSA, categorical RSA) decodes A vs B best, with selection inside the folds of
+/// repeated stratified cross-validation and a label-permutation null (docs/method_comparison.md).
+/// Runs as a long engine job with progress and cancel; shows balanced accuracy and AUC with 95%
+/// intervals per method as bars, each method's permutation null band shaded, and the features
+/// each method selects (click one to select it everywhere).
+class MethodComparisonView : public QWidget
+{
+    Q_OBJECT
+public:
+    MethodComparisonView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
+                         QWidget *parent = nullptr);
+    ~MethodComparisonView() override;
+
+    void run();
+    void cancel();
+
+    /// The request run() would submit.
+    MethodComparisonRequest request() const;
+
+    bool isRunning() const { return m_pending != 0; }
+
+    MethodComparisonResultPtr result() const { return m_result; }
+
+    QCustomPlot *chart() const { return m_chart; }
+
+    QTableView *selectedFeaturesView() const { return m_features; }
+
+    QPushButton *runButton() const { return m_run; }
+
+    QPushButton *cancelButton() const { return m_cancel; }
+
+    QProgressBar *progressBar() const { return m_progress; }
+
+    QString statusText() const;
+
+    // Settings (tests, start-up options).
+    void setSettings(int k, int folds, int repeats, int permutations);
+
+Q_SIGNALS:
+    /// A new result is on screen.
+    void resultShown();
+
+private:
+    void onResult(RequestId id, const MethodComparisonResultPtr &result);
+    void onFinished(RequestId id, const Status &status);
+    void onProgress(RequestId id, const JobProgress &progress);
+    void onFeatureClicked(const QModelIndex &index);
+    void showResult();
+    void showSelection(int feature);
+    void setRunning(bool running);
+
+    EngineClient *m_engine;
+    SelectionHub *m_hub;
+    ContrastSettingsForm *m_form;
+    RequestId m_pending = 0;
+    MethodComparisonResultPtr m_result;
+    QSpinBox *m_k;
+    QSpinBox *m_folds;
+    QSpinBox *m_repeats;
+    QSpinBox *m_permutations;
+    QPushButton *m_run;
+    QPushButton *m_cancel;
+    QProgressBar *m_progress;
+    QLabel *m_status;
+    QStackedWidget *m_stack;
+    QCustomPlot *m_chart;
+    QStandardItemModel *m_featureModel;
+    QTableView *m_features;
+};
+
+}  // namespace gyrus::widgets
