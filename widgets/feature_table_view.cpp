@@ -6,6 +6,8 @@
 #include <QSignalBlocker>
 #include <QSortFilterProxyModel>
 
+#include <algorithm>
+
 namespace gyrus::widgets {
 
 FeatureTableView::FeatureTableView(FeatureStatsModel *model, QWidget *parent)
@@ -54,8 +56,10 @@ int FeatureTableView::rowOfFeature(int feature) const
 void FeatureTableView::fitColumns()
 {
     resizeColumnsToContents();
-    const int label = fontMetrics().horizontalAdvance(QStringLiteral("a feature label"));
-    horizontalHeader()->resizeSection(FeatureStatsModel::kLabelColumn, label);
+    // Labels are free text: as wide as the longest, up to a modest cap (empty: just the header).
+    const int cap = fontMetrics().horizontalAdvance(QStringLiteral("a longer feature label"));
+    const int label = horizontalHeader()->sectionSize(FeatureStatsModel::kLabelColumn);
+    horizontalHeader()->resizeSection(FeatureStatsModel::kLabelColumn, std::min(label, cap));
 }
 
 void FeatureTableView::showFeature(int feature)

@@ -31,7 +31,7 @@ public:
     /// The view row of `feature`, or -1.
     int rowOfFeature(int feature) const;
 
-    /// Sizes the columns to their contents (the label column to a fixed, modest width).
+    /// Sizes the columns to their contents (the label column at most to a modest width).
     void fitColumns();
 
 Q_SIGNALS:
