@@ -93,6 +93,7 @@ RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
                     }
                     // Replace only after success: a failed load keeps the model the user had.
                     state->model = std::move(loaded).value();
+                    state->contrastMemo.reset();  // computed with the old model
                     const gyrus::ModelInfo card = toCard(state->model->info(), spec.path);
                     qCInfo(lcEngine).noquote()
                             << QStringLiteral(
@@ -360,6 +361,7 @@ RequestId TorchEngineClient::loadSae(const SaeSpec &spec)
                                                                       : 0;
                 info.device = spec.device;
                 state->sae = std::move(loaded).value();
+                state->contrastMemo.reset();  // computed with the old SAE
                 state->saeInfo = info;
                 qCInfo(lcEngine).noquote() << QStringLiteral("loaded SAE %1: %2, %3 → %4 at %5")
                                                       .arg(info.name, info.architecture)
