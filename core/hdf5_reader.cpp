@@ -238,4 +238,109 @@ Result<QStringList> Hdf5Reader::readStrings(const QString &name) const
     return out;
 }
 
+Result<QByteArray> Hdf5Reader::readText(const QString &name) const
+{
+    const Result<std::vector<int64_t>> dims = shape(name);
+    if (!dims) {
+        return dims.status();
+    }
+    if (!dims->empty() && !(dims->size() == 1 && (*dims)[0] == 1)) {
+        return Status::invalidInput(where(m_path, name) +
+                                    QStringLiteral(": expected one string, got an array"));
+    }
+    const hdf5::Handle dataset(H5Dopen2(m_file, name.toUtf8().constData(), H5P_DEFAULT), H5Dclose);
+    const hdf5::Handle type(H5Dget_type(dataset.id()), H5Tclose);
+    if (H5Tget_class(type.id()) != H5T_STRING) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" is not a string"));
+    }
+    const hdf5::Handle space(H5Dget_space(dataset.id()), H5Sclose);
+    if (H5Tis_variable_str(type.id()) > 0) {
+        const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(memType.id(), H5T_VARIABLE);
+        H5Tset_cset(memType.id(), H5T_CSET_UTF8);
+        char *text = nullptr;
+        if (H5Dread(dataset.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0) {
+            return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+        }
+        QByteArray out(text ? text : "");
+        H5Dvlen_reclaim(memType.id(), space.id(), H5P_DEFAULT, &text);
+        return out;
+    }
+    const size_t width = H5Tget_size(type.id());
+    const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(memType.id(), width);
+    QByteArray buffer(static_cast<int>(width), '\0');
+    if (H5Dread(dataset.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
+        return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
+    }
+    return QByteArray(buffer.constData(), static_cast<int>(qstrnlen(buffer.constData(), width)));
+}
+
+Result<QString> Hdf5Reader::readRootAttribute(const QString &name) const
+{
+    const QByteArray key = name.toUtf8();
+    if (H5Aexists(m_file, key.constData()) <= 0) {
+        return Status::notFound(QStringLiteral("%1: no attribute '%2'").arg(m_path, name));
+    }
+    const hdf5::Handle attribute(H5Aopen(m_file, key.constData(), H5P_DEFAULT), H5Aclose);
+    const hdf5::Handle type(H5Aget_type(attribute.id()), H5Tclose);
+    if (H5Tget_class(type.id()) != H5T_STRING) {
+        return Status::invalidInput(
+                QStringLiteral("%1: attribute '%2' is not a string").arg(m_path, name));
+    }
+    if (H5Tis_variable_str(type.id()) > 0) {
+        const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(memType.id(), H5T_VARIABLE);
+        H5Tset_cset(memType.id(), H5T_CSET_UTF8);
+        char *text = nullptr;
+        if (H5Aread(attribute.id(), memType.id(), &text) < 0) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: attribute '%2' could not be read").arg(m_path, name));
+        }
+        const QString out = QString::fromUtf8(text ? text : "");
+        H5free_memory(text);
+        return out;
+    }
+    const size_t width = H5Tget_size(type.id());
+    const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(memType.id(), width);
+    QByteArray buffer(static_cast<int>(width), '\0');
+    if (H5Aread(attribute.id(), memType.id(), buffer.data()) < 0) {
+        return Status::invalidInput(
+                QStringLiteral("%1: attribute '%2' could not be read").arg(m_path, name));
+    }
+    return QString::fromUtf8(buffer.constData(),
+                             static_cast<int>(qstrnlen(buffer.constData(), width)));
+}
+
+QStringList Hdf5Reader::memberNames(const QString &group) const
+{
+    QStringList names;
+    const QByteArray utf8 = group.toUtf8();
+    if (utf8.isEmpty() || H5Lexists(m_file, utf8.constData(), H5P_DEFAULT) <= 0) {
+        return names;
+    }
+    const hdf5::Handle handle(H5Gopen2(m_file, utf8.constData(), H5P_DEFAULT), H5Gclose);
+    if (!handle.valid()) {
+        return names;
+    }
+    H5G_info_t info;
+    if (H5Gget_info(handle.id(), &info) < 0) {
+        return names;
+    }
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+        const ssize_t size = H5Lget_name_by_idx(handle.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i,
+                                                nullptr, 0, H5P_DEFAULT);
+        if (size < 0) {
+            continue;
+        }
+        std::vector<char> name(static_cast<size_t>(size) + 1, '\0');
+        H5Lget_name_by_idx(handle.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(),
+                           name.size(), H5P_DEFAULT);
+        names.append(QString::fromUtf8(name.data(), static_cast<int>(size)));
+    }
+    names.sort();
+    return names;
+}
+
 }  // namespace gyrus

@@ -3,6 +3,7 @@
 #include "core/float_matrix.h"
 #include "core/status.h"
 
+#include <QByteArray>
 #include <QString>
 #include <QStringList>
 
@@ -46,6 +47,16 @@ public:
     /// A rank-1 dataset of strings (fixed or variable length), or of integers (written in
     /// decimal): stimulus ids.
     Result<QStringList> readStrings(const QString &name) const;
+
+    /// A scalar string dataset (as Hdf5Writer::writeText writes it), as UTF-8 bytes.
+    Result<QByteArray> readText(const QString &name) const;
+
+    /// A string attribute of the root group; NotFound when absent.
+    Result<QString> readRootAttribute(const QString &name) const;
+
+    /// The names of the direct members of `group` ("/sections"), sorted; empty when the group
+    /// does not exist.
+    QStringList memberNames(const QString &group) const;
 
 private:
     Hdf5Reader(QString path, int64_t file);

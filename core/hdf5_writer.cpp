@@ -8,7 +8,27 @@
 
 #include <cstdio>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace gyrus {
+
+namespace {
+
+/// fsync of a file or directory: without it a crash soon after the rename can leave an empty
+/// file under the final name (the rename reached the disk before the data).
+bool syncToDisk(const QString &path)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    const bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    return synced;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
 {
@@ -96,6 +116,41 @@ Status Hdf5Writer::writeInt32(const QString &name, const std::vector<int64_t> &s
     return writeDataset(name, shape, H5T_NATIVE_INT32, H5T_STD_I32LE, data);
 }
 
+Status Hdf5Writer::writeText(const QString &name, const QByteArray &utf8)
+{
+    if (m_file < 0) {
+        return Status::internal(QStringLiteral("%1: already committed").arg(m_path));
+    }
+    const QByteArray key = name.toUtf8();
+    const QByteArray text = utf8;  // a terminated copy: HDF5 reads up to the NUL
+    const char *pointer = text.constData();
+    bool ok = false;
+    H5E_BEGIN_TRY
+    {
+        const hid_t type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, H5T_VARIABLE);
+        H5Tset_cset(type, H5T_CSET_UTF8);
+        const hid_t space = H5Screate(H5S_SCALAR);
+        const hid_t links = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(links, 1);
+        const hid_t dataset =
+                H5Dcreate2(m_file, key.constData(), type, space, links, H5P_DEFAULT, H5P_DEFAULT);
+        if (dataset >= 0) {
+            ok = H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer) >= 0;
+            H5Dclose(dataset);
+        }
+        H5Pclose(links);
+        H5Sclose(space);
+        H5Tclose(type);
+    }
+    H5E_END_TRY;
+    return ok ? Status::ok()
+              : Status::invalidInput(
+                        QStringLiteral("%1: cannot write dataset '%2' (exists already, or disk "
+                                       "full?)")
+                                .arg(m_path, name));
+}
+
 Status Hdf5Writer::writeRootAttribute(const QString &name, const QString &value)
 {
     if (m_file < 0) {
@@ -133,11 +188,14 @@ Status Hdf5Writer::commit()
     }
     const bool closed = H5Fclose(m_file) >= 0;
     m_file = -1;
-    if (!closed || std::rename(QFile::encodeName(m_temporaryPath).constData(),
-                               QFile::encodeName(m_path).constData()) != 0) {
+    if (!closed || !syncToDisk(m_temporaryPath) ||
+        std::rename(QFile::encodeName(m_temporaryPath).constData(),
+                    QFile::encodeName(m_path).constData()) != 0) {
         QFile::remove(m_temporaryPath);
         return Status::invalidInput(QStringLiteral("cannot write '%1'").arg(m_path));
     }
+    // The rename itself reaches the disk with the directory's entry.
+    syncToDisk(QFileInfo(m_path).absolutePath());
     return Status::ok();
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/status.h"
 
+#include <QByteArray>
 #include <QString>
 
 #include <cstdint>
@@ -29,10 +30,14 @@ public:
     /// An int32 dataset of `shape`.
     Status writeInt32(const QString &name, const std::vector<int64_t> &shape, const int32_t *data);
 
+    /// A scalar variable-length UTF-8 string dataset (JSON documents in a workspace file).
+    Status writeText(const QString &name, const QByteArray &utf8);
+
     /// A variable-length UTF-8 string attribute on the root group.
     Status writeRootAttribute(const QString &name, const QString &value);
 
-    /// Closes the file and renames it to its final path.
+    /// Closes the file, flushes it to disk (fsync) and renames it to its final path, so a crash
+    /// or a full disk leaves either the old file or the new one, never half of one.
     Status commit();
 
 private:
