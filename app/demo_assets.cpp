@@ -60,4 +60,17 @@ QString bundledDemoSae()
                        QStringLiteral("cfg.json"));
 }
 
+QString bundledHeldoutText()
+{
+    const QString fromEnvironment = qEnvironmentVariable("GYRUS_HELDOUT_TEXT");
+    if (!fromEnvironment.isEmpty()) {
+        return fromEnvironment;
+    }
+    const QString directory = findBundled(QStringLiteral("../share/gyrus/corpus"),
+                                          QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus"),
+                                          QStringLiteral("heldout.txt"));
+    return directory.isEmpty() ? QString()
+                               : QDir(directory).filePath(QStringLiteral("heldout.txt"));
+}
+
 }  // namespace gyrus::app

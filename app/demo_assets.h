@@ -16,6 +16,10 @@ QString bundledDemoSae();
 /// absent. The feature inspector scans it by default.
 QString bundledHeldoutCorpus();
 
+/// The demo corpus's held-out split (datasets/corpus/heldout.txt), found the same way; the SAE
+/// evaluation card's text. GYRUS_HELDOUT_TEXT overrides; empty when absent.
+QString bundledHeldoutText();
+
 /// The shipped prompt sets (datasets/prompt-sets), found the same way; empty when absent.
 QString bundledPromptSets();
 

@@ -4,11 +4,13 @@
 #include "app/demo_assets.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
+#include "app/workspace_controller.h"
 #include "core/log_capture.h"
 #include "core/log_model.h"
 #include "core/logging.h"
 #include "core/selection_hub.h"
 #include "core/version.h"
+#include "core/workspace.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
 #include "widgets/feature_inspector_panel.h"
@@ -140,9 +142,16 @@ int main(int argc, char *argv[])
                            "rsa-map or methods) on the open prompt set with SAE features; with "
                            "--screenshot, shoot when its result is on screen."),
             QStringLiteral("TAB"));
+    const QCommandLineOption noRecovery(
+            QStringLiteral("no-recovery"),
+            QStringLiteral("Neither autosave to the crash-recovery file nor offer to restore one "
+                           "(tests; implied by --screenshot)."));
     parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
                        heatmapText, selectFeature, steeringExample, scanTokens, promptSet, clamp,
-                       rsa, dockOnly, contrast});
+                       rsa, dockOnly, contrast, noRecovery});
+    parser.addPositionalArgument(QStringLiteral("workspace"),
+                                 QStringLiteral("A .gyrus workspace to open."),
+                                 QStringLiteral("[workspace]"));
     parser.process(app);
 
     gyrus::LogModel logModel;
@@ -225,12 +234,31 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "gyrus: --contrast takes contrast, rsa-map or methods\n");
         return 2;
     }
+    // A workspace brings its own model; so does unsaved work restored after a crash.
+    bool workspaceOpened = false;
+    if (!parser.isSet(noRecovery) && !parser.isSet(screenshot)) {
+        gyrus::app::WorkspaceController *workspaces = window.workspaceController();
+        if (workspaces->setRecoveryFile(gyrus::app::WorkspaceController::defaultRecoveryFile())) {
+            workspaceOpened = workspaces->offerRecovery();
+        }
+    }
+    if (!workspaceOpened && !parser.positionalArguments().isEmpty()) {
+        workspaceOpened =
+                window.workspaceController()->openWorkspace(parser.positionalArguments().first());
+    }
 
     QString modelDir = parser.value(model);
-    if (modelDir.isEmpty() && !parser.isSet(noModel)) {
+    if (modelDir.isEmpty() && !parser.isSet(noModel) && !workspaceOpened) {
         modelDir = gyrus::app::bundledDemoModel();
     }
     if (!modelDir.isEmpty()) {
+        // The start-up model and SAE are where a new workspace begins, not unsaved changes.
+        auto *startup = new QObject(&window);
+        QObject::connect(&engine, &gyrus::EngineClient::idle, startup, [&window, startup] {
+            window.workspace()->acceptCurrentState(
+                    {QStringLiteral("model"), QStringLiteral("sae")});
+            startup->deleteLater();
+        });
         window.modelPanel()->loadModel(modelDir);
         // With the demo model comes the demo SAE, so the feature views work on first start.
         const QString demoSae = gyrus::app::bundledDemoSae();

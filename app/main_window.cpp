@@ -2,12 +2,16 @@
 
 #include "app/demo_assets.h"
 #include "app/dock_catalog.h"
+#include "app/workspace_controller.h"
+#include "app/workspace_sections.h"
 #include "core/engine_client.h"
 #include "core/log_model.h"
 #include "core/logging.h"
 #include "core/selection_hub.h"
 #include "core/version.h"
 #include "widgets/contrast_panel.h"
+#include "core/workspace.h"
+#include "core/workspace_selection.h"
 #include "widgets/empty_state.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/log_view.h"
@@ -46,9 +50,9 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
     , m_engineStatus(new QLabel(this))
     , m_engine(engine)
     , m_selection(new SelectionHub(this))
+    , m_workspace(new Workspace(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
-    setWindowTitle(QStringLiteral("Gyrus ") + versionString());
     setDockNestingEnabled(true);
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks | GroupedDragging);
     // The left column (model, prompt sets) runs the full height; the log sits under the rest.
@@ -58,6 +62,7 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
 
     createDocks(logModel);
     connectPanels();
+    m_workspaceController = new WorkspaceController(this, m_workspace, m_settings);
     createMenus();
     resetLayout();
     m_defaultState = saveState(kLayoutVersion);
@@ -66,6 +71,34 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
     statusBar()->addPermanentWidget(m_engineStatus);
     statusBar()->showMessage(tr("Ready"));
     connectEngine();
+    registerWorkspaceSections();
+}
+
+void MainWindow::registerWorkspaceSections()
+{
+    // Restored in this order; the model and SAE sections start engine loads and go last.
+    m_workspace->addSection(makeSelectionSection(m_selection));
+    connect(m_selection, &SelectionHub::featureSelected, m_workspace, &Workspace::noteChanged);
+    connect(m_selection, &SelectionHub::clampSetChanged, m_workspace, &Workspace::noteChanged);
+    connect(m_selection, &SelectionHub::annotationChanged, m_workspace, &Workspace::noteChanged);
+    if (m_promptSetsPanel) {
+        m_workspace->addSection(makePromptSetsSection(m_promptSetsPanel));
+        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_workspace,
+                &Workspace::noteChanged);
+        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::modifiedChanged, m_workspace,
+                &Workspace::noteChanged);
+    }
+    if (m_saeTrainingPanel) {
+        m_workspace->addSection(makeSaeTrainingSection(m_saeTrainingPanel));
+        connect(m_saeTrainingPanel, &widgets::SaeTrainingPanel::stateChanged, m_workspace,
+                &Workspace::noteChanged);
+    }
+    if (m_engine && m_modelPanel) {
+        m_workspace->addSection(makeModelSection(m_engine, m_modelPanel));
+        m_workspace->addSection(makeSaeSection(m_engine, m_modelPanel));
+        connect(m_engine, &EngineClient::modelLoaded, m_workspace, &Workspace::noteChanged);
+        connect(m_engine, &EngineClient::saeLoaded, m_workspace, &Workspace::noteChanged);
+    }
 }
 
 void MainWindow::connectEngine()
@@ -155,6 +188,7 @@ void MainWindow::createDocks(LogModel *logModel)
             content = m_promptSetsPanel;
         } else if (spec.objectName == QLatin1String("dock.saeTraining") && m_engine) {
             m_saeTrainingPanel = new widgets::SaeTrainingPanel(m_engine, dockWidget);
+            m_saeTrainingPanel->setEvaluationText(bundledHeldoutText());
             content = m_saeTrainingPanel;
         } else if (spec.objectName == QLatin1String("dock.tokenHeatmap") && m_engine) {
             // The prompt sets dock comes first in the catalogue: its panel exists by now.
@@ -257,6 +291,8 @@ void MainWindow::showEvent(QShowEvent *event)
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(QStringLiteral("menu.file"));
+    m_workspaceController->addFileActions(file);
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setMenuRole(QAction::QuitRole);
@@ -320,7 +356,12 @@ void MainWindow::setStatusMessage(const QString &text)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_workspaceController->maybeSave()) {
+        event->ignore();  // the user cancelled: keep working
+        return;
+    }
     saveLayout();
+    m_workspaceController->cleanExit();
     event->accept();
 }
 

@@ -11,6 +11,7 @@ namespace gyrus {
 class EngineClient;
 class LogModel;
 class SelectionHub;
+class Workspace;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -25,6 +26,8 @@ class SteeringPanel;
 }  // namespace gyrus::widgets
 
 namespace gyrus::app {
+
+class WorkspaceController;
 
 /// The Gyrus main window: assembles the docks of dockCatalog() and the menus, and keeps the
 /// layout in QSettings. Behaviour lives in the docks' own widgets and controllers, not here.
@@ -78,6 +81,13 @@ public:
     /// The Features dock's panel (null without an engine).
     widgets::FeatureInspectorPanel *featureInspector() const { return m_featureInspector; }
 
+    /// The open workspace. Docks register their state as a WorkspaceSection here and call
+    /// noteChanged() when it changes (core/workspace.h).
+    gyrus::Workspace *workspace() const { return m_workspace; }
+
+    /// File > New/Open/Save, the title's modified marker, autosave and crash recovery.
+    WorkspaceController *workspaceController() const { return m_workspaceController; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
@@ -88,6 +98,7 @@ private:
     void connectPanels();
     void createMenus();
     void applyDefaultSizes();
+    void registerWorkspaceSections();
 
     QSettings *m_settings;
     QHash<QString, QDockWidget *> m_docks;
@@ -95,6 +106,8 @@ private:
     QLabel *m_engineStatus;
     gyrus::EngineClient *m_engine;
     gyrus::SelectionHub *m_selection;
+    gyrus::Workspace *m_workspace;
+    WorkspaceController *m_workspaceController = nullptr;
     widgets::ModelPanel *m_modelPanel = nullptr;
     widgets::PromptSetsPanel *m_promptSetsPanel = nullptr;
     widgets::SaeTrainingPanel *m_saeTrainingPanel = nullptr;

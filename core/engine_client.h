@@ -5,6 +5,7 @@
 #include "core/feature_inspector_types.h"
 #include "core/job_runner.h"
 #include "core/rsa_panel_types.h"
+#include "core/sae_evaluation_types.h"
 #include "core/sae_training_types.h"
 #include "core/status.h"
 #include "core/steering_types.h"
@@ -110,6 +111,13 @@ public:
 
     // --- workspaces, checkpoints (issue 7) ---
 
+    /// Evaluates an SAE directory on held-out text with the loaded model (the SAE must read one
+    /// of its hooks): caches request.tokens activations at the SAE's hook for explained
+    /// variance, MSE, L0, dead and dense fractions, then splices it into the model on
+    /// request.sequences windows for CE-loss recovered. Runs in slices with progress; cancel
+    /// stops it between slices. Reports saeEvaluated() once.
+    virtual RequestId evaluateSae(const SaeEvalRequest &request) = 0;
+
     /// Thread-safe, non-blocking. A running job stops at its next check point.
     virtual void cancel(RequestId id) = 0;
     virtual void cancelAll() = 0;
@@ -150,6 +158,8 @@ Q_SIGNALS:
     void rsaComputed(gyrus::RequestId id, std::shared_ptr<const gyrus::RsaResult> result);
 
     // --- issue 7 signals ---
+
+    void saeEvaluated(gyrus::RequestId id, const gyrus::SaeEvalResult &result);
 
     /// No request is queued or running.
     void idle();

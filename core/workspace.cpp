@@ -5,6 +5,8 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace gyrus {
 
 namespace {
@@ -14,12 +16,15 @@ class CallbackSection : public WorkspaceSection
 public:
     CallbackSection(QString name, std::function<QByteArray()> save,
                     std::function<Status(const QByteArray &, QStringList *)> restore,
-                    std::function<void()> reset)
+                    std::function<void()> reset, int order)
         : m_name(std::move(name))
         , m_save(std::move(save))
         , m_restore(std::move(restore))
         , m_reset(std::move(reset))
+        , m_order(order)
     {}
+
+    int restoreOrder() const override { return m_order; }
 
     QString name() const override { return m_name; }
 
@@ -42,6 +47,7 @@ private:
     std::function<QByteArray()> m_save;
     std::function<Status(const QByteArray &, QStringList *)> m_restore;
     std::function<void()> m_reset;
+    int m_order = 0;
 };
 
 }  // namespace
@@ -49,10 +55,10 @@ private:
 std::unique_ptr<WorkspaceSection> makeWorkspaceSection(
         const QString &name, std::function<QByteArray()> save,
         std::function<Status(const QByteArray &json, QStringList *warnings)> restore,
-        std::function<void()> reset)
+        std::function<void()> reset, int restoreOrder)
 {
     return std::make_unique<CallbackSection>(name, std::move(save), std::move(restore),
-                                             std::move(reset));
+                                             std::move(reset), restoreOrder);
 }
 
 Workspace::Workspace(QObject *parent)
@@ -153,13 +159,28 @@ Status Workspace::writeCopy(const QString &path, const QJsonObject &extraProvena
     return writeWorkspaceFile(path, document);
 }
 
+std::vector<WorkspaceSection *> Workspace::inRestoreOrder() const
+{
+    std::vector<WorkspaceSection *> ordered;
+    for (const auto &section : m_sections) {
+        ordered.push_back(section.get());
+    }
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const WorkspaceSection *a, const WorkspaceSection *b) {
+                         return a->restoreOrder() < b->restoreOrder();
+                     });
+    return ordered;
+}
+
 Status Workspace::applySections(const QMap<QString, QByteArray> &sections, QStringList *warnings)
 {
     const QMap<QString, QByteArray> before = snapshot();
     m_restoring = true;
     Status failure = Status::ok();
     QStringList collected;
-    for (const auto &section : m_sections) {
+    std::vector<WorkspaceSection *> touched;  // rolled back on failure (the failing one too)
+    for (WorkspaceSection *section : inRestoreOrder()) {
+        touched.push_back(section);
         const auto found = sections.constFind(section->name());
         if (found == sections.cend()) {
             section->reset();
@@ -174,7 +195,7 @@ Status Workspace::applySections(const QMap<QString, QByteArray> &sections, QStri
     if (!failure.isOk()) {
         // Roll back: the session the user had stays as it was.
         QStringList ignored;
-        for (const auto &section : m_sections) {
+        for (WorkspaceSection *section : touched) {
             const auto old = before.constFind(section->name());
             if (old != before.cend()) {
                 section->restore(old.value(), &ignored);
@@ -221,7 +242,7 @@ Status Workspace::restoreCopy(const QString &copyPath, const QString &pathAfterw
 void Workspace::clear()
 {
     m_restoring = true;
-    for (const auto &section : m_sections) {
+    for (WorkspaceSection *section : inRestoreOrder()) {
         section->reset();
     }
     m_restoring = false;
@@ -232,6 +253,16 @@ void Workspace::clear()
     setPath(QString());
     setDirty(false);
     Q_EMIT restored();
+}
+
+void Workspace::acceptCurrentState(const QStringList &sections)
+{
+    for (const auto &section : m_sections) {
+        if (sections.contains(section->name())) {
+            m_clean.insert(section->name(), section->save());
+        }
+    }
+    refreshDirty();
 }
 
 void Workspace::takeCleanSnapshot()

@@ -60,13 +60,18 @@ public:
     virtual Status restore(const QByteArray &json, QStringList *warnings) = 0;
     /// The state of a new, empty workspace.
     virtual void reset() = 0;
+
+    /// Sections restore in increasing order (then registration order). Sections that start
+    /// engine work (loading the model, the SAE) go last, so that a section refusing its state
+    /// rolls the open back before anything expensive was started.
+    virtual int restoreOrder() const { return 0; }
 };
 
 /// A section made of closures (for state that has no class of its own).
 std::unique_ptr<WorkspaceSection> makeWorkspaceSection(
         const QString &name, std::function<QByteArray()> save,
         std::function<Status(const QByteArray &json, QStringList *warnings)> restore,
-        std::function<void()> reset);
+        std::function<void()> reset, int restoreOrder = 0);
 
 /// The open workspace: its sections, its file, and whether it changed since it was saved.
 class Workspace : public QObject
@@ -116,6 +121,10 @@ public:
     /// A new workspace: every section reset, no file, clean.
     void clear();
 
+    /// Takes the current state of `sections` as their saved state (e.g. the demo model loaded
+    /// at start-up is not a change the user should be asked to save).
+    void acceptCurrentState(const QStringList &sections);
+
     /// The provenance of the last file opened or saved.
     QJsonObject provenance() const { return m_provenance; }
 
@@ -136,6 +145,7 @@ Q_SIGNALS:
 
 private:
     QMap<QString, QByteArray> snapshot() const;
+    std::vector<WorkspaceSection *> inRestoreOrder() const;
     Status applySections(const QMap<QString, QByteArray> &sections, QStringList *warnings);
     void setPath(const QString &path);
     void setDirty(bool dirty);

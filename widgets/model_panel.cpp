@@ -210,6 +210,20 @@ bool ModelPanel::setCurrentDevice(const QString &device)
     return false;
 }
 
+bool ModelPanel::setCurrentDtype(const QString &dtype)
+{
+    const QString name = dtype == QLatin1String("fp32")   ? QStringLiteral("float32")
+                         : dtype == QLatin1String("bf16") ? QStringLiteral("bfloat16")
+                         : dtype == QLatin1String("fp16") ? QStringLiteral("float16")
+                                                          : dtype;
+    const int index = m_dtype->findText(name);
+    if (index < 0) {
+        return false;
+    }
+    m_dtype->setCurrentIndex(index);
+    return true;
+}
+
 void ModelPanel::setRecentModels(const QStringList &paths)
 {
     m_recent = paths.mid(0, kMaxRecent);

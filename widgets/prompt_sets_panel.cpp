@@ -11,6 +11,7 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QListView>
 #include <QMessageBox>
@@ -123,6 +124,11 @@ PromptSetsPanel::PromptSetsPanel(QWidget *parent)
     , m_summary(new QLabel(this))
 {
     m_undo->setUndoLimit(200);
+    connect(m_undo, &QUndoStack::cleanChanged, this, [this] {
+        if (!m_restoredModified) {
+            Q_EMIT modifiedChanged(isModified());
+        }
+    });
 
     auto *toolbar = new QToolBar(this);
     toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
@@ -251,6 +257,7 @@ Status PromptSetsPanel::openFile(const QString &path)
     m_undo->clear();
     m_model->setPromptSet(loaded->set);
     m_undo->setClean();
+    m_restoredModified = false;
     refreshSummary();
     return Status::ok();
 }
@@ -270,7 +277,9 @@ Status PromptSetsPanel::saveAs(const QString &path)
     m_model->setPromptSet(set);
     m_applyingSnapshot = false;
     m_undo->setClean();
+    m_restoredModified = false;
     refreshSummary();
+    Q_EMIT modifiedChanged(false);
     return Status::ok();
 }
 
@@ -282,6 +291,7 @@ void PromptSetsPanel::newSet()
             PromptFactor{QStringLiteral("condition"), {QStringLiteral("a"), QStringLiteral("b")}});
     m_undo->clear();
     m_model->setPromptSet(set);
+    m_restoredModified = false;
     refreshSummary();
 }
 
@@ -389,7 +399,68 @@ const PromptSet &PromptSetsPanel::promptSet() const
 
 bool PromptSetsPanel::isModified() const
 {
-    return !m_undo->isClean();
+    return m_restoredModified || !m_undo->isClean();
+}
+
+QJsonObject PromptSetsPanel::workspaceState() const
+{
+    const PromptSet &set = m_model->promptSet();
+    QJsonObject state{{QStringLiteral("version"), 1}};
+    if (set.items.isEmpty() && set.factors.isEmpty() && set.name.isEmpty()) {
+        return state;  // nothing open
+    }
+    state[QStringLiteral("open")] = QJsonObject{
+            {QStringLiteral("source_file"), set.sourceFile},
+            {QStringLiteral("format"), promptSetFormatName(set.format)},
+            {QStringLiteral("modified"), isModified()},
+            {QStringLiteral("set"), QJsonDocument::fromJson(promptSetToJson(set)).object()},
+    };
+    return state;
+}
+
+Status PromptSetsPanel::restoreWorkspaceState(const QJsonObject &state)
+{
+    const QJsonObject open = state.value(QStringLiteral("open")).toObject();
+    if (open.isEmpty()) {
+        resetState();
+        return Status::ok();
+    }
+    const QString source = open.value(QStringLiteral("source_file")).toString();
+    Result<PromptSetLoad> parsed =
+            parsePromptSet(QJsonDocument(open.value(QStringLiteral("set")).toObject()).toJson(),
+                           source.isEmpty() ? tr("the workspace's prompt set") : source);
+    if (!parsed) {
+        return parsed.status();
+    }
+    PromptSet set = parsed->set;
+    set.sourceFile = source;
+    set.format = open.value(QStringLiteral("format")).toString() ==
+                                 promptSetFormatName(PromptSet::Format::Legacy)
+                         ? PromptSet::Format::Legacy
+                         : PromptSet::Format::Gyrus;
+    const bool wasModified = isModified();
+    m_undo->clear();
+    m_model->setPromptSet(set);
+    m_undo->setClean();
+    m_restoredModified = open.value(QStringLiteral("modified")).toBool();
+    refreshSummary();
+    if (wasModified != isModified()) {
+        Q_EMIT modifiedChanged(isModified());
+    }
+    return Status::ok();
+}
+
+void PromptSetsPanel::resetState()
+{
+    const bool wasModified = isModified();
+    m_undo->clear();
+    m_model->setPromptSet(PromptSet{});
+    m_undo->setClean();
+    m_restoredModified = false;
+    refreshSummary();
+    if (wasModified) {
+        Q_EMIT modifiedChanged(false);
+    }
 }
 
 QString PromptSetsPanel::summaryText() const

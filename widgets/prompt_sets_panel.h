@@ -3,6 +3,7 @@
 #include "core/prompt_set.h"
 #include "core/status.h"
 
+#include <QJsonObject>
 #include <QWidget>
 
 class QLabel;
@@ -58,7 +59,18 @@ public:
     bool isModified() const;
     QString summaryText() const;
 
+    /// The open set for the workspace: its file, format, whether it has unsaved edits, and its
+    /// content in the Gyrus schema (so unsaved edits survive).
+    QJsonObject workspaceState() const;
+    /// Opens the set a workspace saved, with its modified state (the undo history is not kept).
+    Status restoreWorkspaceState(const QJsonObject &state);
+    /// No set open (a new workspace).
+    void resetState();
+
 Q_SIGNALS:
+    /// The unsaved-edits state changed (an edit, undo to the saved state, save).
+    void modifiedChanged(bool modified);
+
     /// The open set changed (loaded, edited, undone): other panels re-read it.
     void promptSetChanged(const gyrus::PromptSet &set);
 
@@ -81,6 +93,7 @@ private:
     QLabel *m_summary;
     QString m_libraryRoot;
     bool m_applyingSnapshot = false;
+    bool m_restoredModified = false;  // restored from a workspace with unsaved edits
 };
 
 }  // namespace gyrus::widgets

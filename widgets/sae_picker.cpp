@@ -54,7 +54,7 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     showCard(m_engine->currentSae());
 }
 
-void SaePicker::loadSae(const QString &path)
+void SaePicker::loadSae(const QString &path, const QString &device)
 {
     const QString trimmed = path.trimmed();
     if (trimmed.isEmpty()) {
@@ -67,9 +67,11 @@ void SaePicker::loadSae(const QString &path)
     m_path->setCurrentText(trimmed);
     SaeSpec spec;
     spec.path = trimmed;
-    const QString device = m_engine->currentModel().device;
+    const QString modelDevice = m_engine->currentModel().device;
     if (!device.isEmpty()) {
         spec.device = device;
+    } else if (!modelDevice.isEmpty()) {
+        spec.device = modelDevice;
     }
     m_request = m_engine->loadSae(spec);
     m_card->setText(tr("Loading %1 …").arg(trimmed));

@@ -19,8 +19,8 @@ class SaePicker : public QWidget
 public:
     explicit SaePicker(EngineClient *engine, QWidget *parent = nullptr);
 
-    /// Starts loading `path` on the device of the loaded model.
-    void loadSae(const QString &path);
+    /// Starts loading `path` on `device`, or on the device of the loaded model when empty.
+    void loadSae(const QString &path, const QString &device = QString());
     QString statusText() const;
 
 private:

@@ -1,5 +1,6 @@
 #include "widgets/sae_training_panel.h"
 
+#include "core/sae_training_json.h"
 #include "widgets/plot_style.h"
 
 #include <QComboBox>
@@ -7,9 +8,12 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGridLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
@@ -19,6 +23,7 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace gyrus::widgets {
@@ -66,6 +71,10 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     , m_progress(new QProgressBar(this))
     , m_status(new QLabel(this))
     , m_evaluation(new QLabel(this))
+    , m_artifactList(new QListWidget(this))
+    , m_resumeArtifact(new QPushButton(tr("Resume"), this))
+    , m_loadArtifact(new QPushButton(tr("Load SAE"), this))
+    , m_evaluateArtifact(new QPushButton(tr("Evaluate"), this))
     , m_replot(new QTimer(this))
 {
     m_activations->setPlaceholderText(tr("activations.h5 (gyrus-cli cache)"));
@@ -160,7 +169,41 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     formLayout->addWidget(m_progress);
     formLayout->addWidget(m_status);
     formLayout->addWidget(m_evaluation);
+
+    // Checkpoints and SAEs of this session's (and the workspace's) runs.
+    auto *runs = new QGroupBox(tr("Checkpoints and trained SAEs"), formWidget);
+    auto *runsLayout = new QVBoxLayout(runs);
+    m_artifactList->setObjectName(QStringLiteral("saeArtifacts"));
+    m_artifactList->setToolTip(
+            tr("A checkpoint (written when you pause) resumes training; a trained SAE loads "
+               "into the feature views or gets an evaluation card."));
+    m_artifactList->setMinimumHeight(70);
+    runsLayout->addWidget(m_artifactList);
+    auto *runButtons = new QHBoxLayout;
+    auto *refresh = new QPushButton(tr("Refresh"), runs);
+    m_resumeArtifact->setObjectName(QStringLiteral("saeResumeCheckpoint"));
+    m_loadArtifact->setObjectName(QStringLiteral("saeLoadTrained"));
+    m_evaluateArtifact->setObjectName(QStringLiteral("saeEvaluate"));
+    m_resumeArtifact->setToolTip(tr("Continue training from the selected checkpoint."));
+    m_loadArtifact->setToolTip(tr("Load the selected SAE into the engine (Model dock's SAE)."));
+    m_evaluateArtifact->setToolTip(
+            tr("Explained variance, L0, dead fraction and CE-loss recovered on held-out text."));
+    runButtons->addWidget(m_resumeArtifact);
+    runButtons->addWidget(m_loadArtifact);
+    runButtons->addWidget(m_evaluateArtifact);
+    runButtons->addWidget(refresh);
+    runsLayout->addLayout(runButtons);
+    formLayout->addWidget(runs);
     formLayout->addStretch(1);
+    connect(refresh, &QPushButton::clicked, this, &SaeTrainingPanel::refreshArtifacts);
+    connect(m_artifactList, &QListWidget::currentRowChanged, this,
+            &SaeTrainingPanel::updateButtons);
+    connect(m_resumeArtifact, &QPushButton::clicked, this,
+            [this] { resumeFrom(selectedArtifactPath(SaeRunArtifact::Kind::Checkpoint)); });
+    connect(m_loadArtifact, &QPushButton::clicked, this,
+            [this] { loadSae(selectedArtifactPath(SaeRunArtifact::Kind::ExportedSae)); });
+    connect(m_evaluateArtifact, &QPushButton::clicked, this,
+            [this] { evaluate(selectedArtifactPath(SaeRunArtifact::Kind::ExportedSae)); });
     auto *scroll = new QScrollArea(this);
     scroll->setWidget(formWidget);
     scroll->setWidgetResizable(true);
@@ -232,6 +275,22 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     connect(m_engine, &EngineClient::saeTrainingProgress, this, &SaeTrainingPanel::onProgress);
     connect(m_engine, &EngineClient::saeTrainingEnded, this, &SaeTrainingPanel::onEnded);
     connect(m_engine, &EngineClient::finished, this, &SaeTrainingPanel::onFinished);
+    connect(m_engine, &EngineClient::saeEvaluated, this, &SaeTrainingPanel::onEvaluated);
+    // Form edits are workspace state too.
+    for (QLineEdit *edit : {m_activations, m_outDirectory}) {
+        connect(edit, &QLineEdit::textChanged, this, &SaeTrainingPanel::stateChanged);
+    }
+    for (QComboBox *box : {m_hook, m_architecture, m_device}) {
+        connect(box, &QComboBox::currentTextChanged, this, &SaeTrainingPanel::stateChanged);
+    }
+    for (QSpinBox *box : {m_dSae, m_k, m_batch, m_seed}) {
+        connect(box, qOverload<int>(&QSpinBox::valueChanged), this,
+                &SaeTrainingPanel::stateChanged);
+    }
+    for (QDoubleSpinBox *box : {m_l1, m_l0Coefficient, m_millionTokens, m_learningRate}) {
+        connect(box, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+                &SaeTrainingPanel::stateChanged);
+    }
     m_status->setText(
             tr("Cache activations at a hook (gyrus-cli cache), choose them here, then Start."));
     architectureChanged();
@@ -345,6 +404,10 @@ void SaeTrainingPanel::resume()
 void SaeTrainingPanel::submit(const SaeTrainRequest &request)
 {
     m_lastSubmitted = request;
+    rememberRun(request);
+    m_hasOutcome = false;
+    m_hasEvaluation = false;
+    m_evaluationStatus.clear();
     m_evaluation->clear();
     m_request = m_engine->trainSae(request);
     m_status->setText(tr("Starting …"));
@@ -387,6 +450,18 @@ void SaeTrainingPanel::onProgress(RequestId id, const SaeTrainProgress &p)
     if (id != m_request) {
         return;
     }
+    m_history.append(p);
+    plotProgress(p);
+    m_status->setText(tr("Step %1 / %2 · %3 tokens/s · ETA %4")
+                              .arg(p.step)
+                              .arg(p.totalSteps)
+                              .arg(p.tokensPerSecond, 0, 'f', 0)
+                              .arg(formatEta(p.etaSeconds)));
+    Q_EMIT stateChanged();
+}
+
+void SaeTrainingPanel::plotProgress(const SaeTrainProgress &p)
+{
     const double x = double(p.step);
     addPoint(m_lossPlot, 0, x, p.loss > 0 ? p.loss : NAN);
     addPoint(m_lossPlot, 1, x, p.normalizedMse > 0 ? p.normalizedMse : NAN);
@@ -405,11 +480,6 @@ void SaeTrainingPanel::onProgress(RequestId id, const SaeTrainProgress &p)
         m_histogram->setData(centres, p.densityHistogram, true);
     }
     m_progress->setValue(p.totalSteps > 0 ? static_cast<int>(1000 * p.step / p.totalSteps) : 0);
-    m_status->setText(tr("Step %1 / %2 · %3 tokens/s · ETA %4")
-                              .arg(p.step)
-                              .arg(p.totalSteps)
-                              .arg(p.tokensPerSecond, 0, 'f', 0)
-                              .arg(formatEta(p.etaSeconds)));
     if (!m_replot->isActive()) {
         m_replot->start();
     }
@@ -426,19 +496,204 @@ void SaeTrainingPanel::onEnded(RequestId id, const SaeTrainOutcome &outcome)
         m_status->setText(tr("Paused at step %1; Resume continues from %2.")
                                   .arg(p.step)
                                   .arg(outcome.checkpoint));
+        refreshArtifacts();
+        Q_EMIT stateChanged();
         return;
     }
-    m_evaluation->setText(tr("<b>Evaluation</b> (training batches, last report)<br>"
-                             "explained variance %1 · L0 %2 · dead %3% · dense %4%<br>saved to %5")
-                                  .arg(p.explainedVariance, 0, 'f', 3)
-                                  .arg(p.l0, 0, 'f', 1)
-                                  .arg(100 * p.deadFraction, 0, 'f', 1)
-                                  .arg(100 * p.denseFraction, 0, 'f', 1)
-                                  .arg(outcome.outDirectory.toHtmlEscaped()));
+    m_hasOutcome = true;
+    m_outcome = outcome;
+    showEvaluationCard();
+    refreshArtifacts();
+    Q_EMIT stateChanged();
+    evaluate(outcome.outDirectory);
+}
+
+void SaeTrainingPanel::showEvaluationCard()
+{
+    QString html;
+    if (m_hasOutcome) {
+        const SaeTrainProgress &p = m_outcome.last;
+        html = tr("<b>Training</b> (last report, training batches)<br>"
+                  "explained variance %1 · L0 %2 · dead %3% · dense %4%<br>saved to %5")
+                       .arg(p.explainedVariance, 0, 'f', 3)
+                       .arg(p.l0, 0, 'f', 1)
+                       .arg(100 * p.deadFraction, 0, 'f', 1)
+                       .arg(100 * p.denseFraction, 0, 'f', 1)
+                       .arg(m_outcome.outDirectory.toHtmlEscaped());
+    }
+    if (m_hasEvaluation) {
+        const SaeEvalResult &e = m_evaluationResult;
+        if (!html.isEmpty()) {
+            html += QStringLiteral("<br>");
+        }
+        html += tr("<b>Evaluation</b> on held-out text (%1 activations, %2 predicted tokens)"
+                   "<br>explained variance <b>%3</b> · L0 <b>%4</b> · dead <b>%5%</b> · dense "
+                   "%6%<br>CE-loss recovered <b>%7</b> (CE %8 → %9 with the SAE, %10 "
+                   "zero-ablated; KL %11)<br>%12")
+                        .arg(e.tokens)
+                        .arg(e.ceTokens)
+                        .arg(e.explainedVariance, 0, 'f', 3)
+                        .arg(e.l0, 0, 'f', 1)
+                        .arg(100 * e.deadFraction, 0, 'f', 1)
+                        .arg(100 * e.denseFraction, 0, 'f', 1)
+                        .arg(e.ceLossRecovered, 0, 'f', 3)
+                        .arg(e.ceOriginal, 0, 'f', 3)
+                        .arg(e.ceSae, 0, 'f', 3)
+                        .arg(e.ceZero, 0, 'f', 3)
+                        .arg(e.klSae, 0, 'f', 3)
+                        .arg(e.saePath.toHtmlEscaped());
+    } else if (!m_evaluationStatus.isEmpty()) {
+        html += (html.isEmpty() ? QString() : QStringLiteral("<br>")) +
+                m_evaluationStatus.toHtmlEscaped();
+    }
+    m_evaluation->setText(html);
+}
+
+void SaeTrainingPanel::setEvaluationText(const QString &path)
+{
+    m_evaluationText = path;
+}
+
+void SaeTrainingPanel::evaluate(const QString &saeDirectory)
+{
+    if (saeDirectory.isEmpty()) {
+        return;
+    }
+    if (m_evaluationText.isEmpty()) {
+        m_evaluationStatus =
+                tr("No held-out text to evaluate on (datasets/corpus/heldout.txt "
+                   "was not found).");
+        showEvaluationCard();
+        return;
+    }
+    if (m_evalRequest != 0) {
+        m_engine->cancel(m_evalRequest);
+    }
+    SaeEvalRequest request;
+    request.saePath = saeDirectory;
+    request.textPath = m_evaluationText;
+    request.device = m_device->currentText();
+    m_hasEvaluation = false;
+    m_evaluationStatus = tr("Evaluating %1 on held-out text …").arg(saeDirectory);
+    showEvaluationCard();
+    m_evalRequest = m_engine->evaluateSae(request);
+}
+
+void SaeTrainingPanel::onEvaluated(RequestId id, const SaeEvalResult &result)
+{
+    if (id != m_evalRequest) {
+        return;
+    }
+    m_hasEvaluation = true;
+    m_evaluationResult = result;
+    m_evaluationStatus.clear();
+    showEvaluationCard();
+    Q_EMIT stateChanged();
+}
+
+void SaeTrainingPanel::rememberRun(const SaeTrainRequest &request)
+{
+    const QString run = request.outDirectory;
+    if (run.isEmpty()) {
+        return;
+    }
+    m_runs.removeAll(run);
+    m_runs.append(run);
+    SaeTrainRequest stored = request;
+    stored.resumeCheckpoint.clear();
+    m_runRequests.insert(run, stored);
+    refreshArtifacts();
+}
+
+void SaeTrainingPanel::refreshArtifacts()
+{
+    const QString previous = m_artifactList->currentItem()
+                                     ? m_artifactList->currentItem()->data(Qt::UserRole).toString()
+                                     : QString();
+    QStringList runs = m_runs;
+    const QString formRun = m_outDirectory->text().trimmed();
+    if (!formRun.isEmpty() && !runs.contains(formRun)) {
+        runs.append(formRun);
+    }
+    // Newest run first.
+    std::reverse(runs.begin(), runs.end());
+    m_artifactEntries = findSaeRunArtifacts(runs);
+    m_artifactList->clear();
+    for (const SaeRunArtifact &artifact : m_artifactEntries) {
+        auto *item = new QListWidgetItem(describeSaeRunArtifact(artifact), m_artifactList);
+        item->setData(Qt::UserRole, artifact.path);
+        item->setData(Qt::UserRole + 1, static_cast<int>(artifact.kind));
+        item->setToolTip(QStringLiteral("%1\n%2").arg(
+                artifact.path, artifact.modified.toString(QStringLiteral("yyyy-MM-dd "
+                                                                         "HH:mm:ss"))));
+        if (artifact.path == previous) {
+            m_artifactList->setCurrentItem(item);
+        }
+    }
+    if (!m_artifactList->currentItem() && m_artifactList->count() > 0) {
+        m_artifactList->setCurrentRow(0);
+    }
+    updateButtons();
+}
+
+QString SaeTrainingPanel::selectedArtifactPath(SaeRunArtifact::Kind kind) const
+{
+    const QListWidgetItem *item = m_artifactList->currentItem();
+    if (!item || item->data(Qt::UserRole + 1).toInt() != static_cast<int>(kind)) {
+        return QString();
+    }
+    return item->data(Qt::UserRole).toString();
+}
+
+void SaeTrainingPanel::resumeFrom(const QString &checkpoint)
+{
+    if (checkpoint.isEmpty() || isTraining()) {
+        return;
+    }
+    QString run = checkpoint;
+    if (run.endsWith(QLatin1String(".checkpoint"))) {
+        run.chop(static_cast<int>(qstrlen(".checkpoint")));
+    }
+    // The run's own settings when known; the trainer takes its configuration from the
+    // checkpoint anyway, the request supplies the activations and where to export.
+    SaeTrainRequest r = m_runRequests.value(run, request());
+    if (r.activationsPath.isEmpty()) {
+        r.activationsPath = request().activationsPath;
+    }
+    r.outDirectory = run;
+    r.resumeCheckpoint = checkpoint;
+    m_checkpoint.clear();
+    m_status->setText(tr("Resuming from %1 …").arg(checkpoint));
+    submit(r);
+}
+
+void SaeTrainingPanel::loadSae(const QString &saeDirectory)
+{
+    if (saeDirectory.isEmpty()) {
+        return;
+    }
+    SaeSpec spec;
+    spec.path = saeDirectory;
+    const QString device = m_engine->currentModel().device;
+    if (!device.isEmpty()) {
+        spec.device = device;
+    }
+    m_engine->loadSae(spec);
+    m_status->setText(tr("Loading %1 into the engine …").arg(saeDirectory));
 }
 
 void SaeTrainingPanel::onFinished(RequestId id, const Status &status)
 {
+    if (id != 0 && id == m_evalRequest) {
+        m_evalRequest = 0;
+        if (!status.isOk()) {
+            m_evaluationStatus = status.code() == Status::Code::Cancelled
+                                         ? tr("Evaluation cancelled.")
+                                         : tr("Evaluation failed: %1").arg(status.message());
+            showEvaluationCard();
+        }
+        return;
+    }
     if (id != m_request) {
         return;
     }
@@ -454,6 +709,7 @@ void SaeTrainingPanel::onFinished(RequestId id, const Status &status)
         m_status->setText(tr("Training failed: %1").arg(status.message()));
     }
     updateButtons();
+    Q_EMIT stateChanged();
 }
 
 void SaeTrainingPanel::clearCharts()
@@ -464,6 +720,7 @@ void SaeTrainingPanel::clearCharts()
         }
     }
     m_histogram->data()->clear();
+    m_history.clear();
     m_replot->start();
 }
 
@@ -474,6 +731,162 @@ void SaeTrainingPanel::updateButtons()
     m_start->setText(!m_checkpoint.isEmpty() && !training ? tr("Resume") : tr("Start"));
     m_pause->setEnabled(training);
     m_stop->setEnabled(training || !m_checkpoint.isEmpty());
+    const QListWidgetItem *item = m_artifactList->currentItem();
+    const int kind = item ? item->data(Qt::UserRole + 1).toInt() : -1;
+    m_resumeArtifact->setEnabled(!training &&
+                                 kind == static_cast<int>(SaeRunArtifact::Kind::Checkpoint));
+    m_loadArtifact->setEnabled(kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
+    m_evaluateArtifact->setEnabled(kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
+}
+
+namespace {
+
+QJsonObject evaluationToJson(const SaeEvalResult &e)
+{
+    return QJsonObject{
+            {QStringLiteral("sae"), e.saePath},
+            {QStringLiteral("hook_name"), e.hookName},
+            {QStringLiteral("tokens"), double(e.tokens)},
+            {QStringLiteral("explained_variance"), e.explainedVariance},
+            {QStringLiteral("mse"), e.mse},
+            {QStringLiteral("l0"), e.l0},
+            {QStringLiteral("dead_fraction"), e.deadFraction},
+            {QStringLiteral("dense_fraction"), e.denseFraction},
+            {QStringLiteral("ce_tokens"), double(e.ceTokens)},
+            {QStringLiteral("ce_loss_original"), e.ceOriginal},
+            {QStringLiteral("ce_loss_sae"), e.ceSae},
+            {QStringLiteral("ce_loss_zero"), e.ceZero},
+            {QStringLiteral("ce_loss_with_error"), e.ceWithError},
+            {QStringLiteral("kl_sae"), e.klSae},
+            {QStringLiteral("ce_loss_recovered"), e.ceLossRecovered},
+    };
+}
+
+SaeEvalResult evaluationFromJson(const QJsonObject &j)
+{
+    SaeEvalResult e;
+    e.saePath = j.value(QStringLiteral("sae")).toString();
+    e.hookName = j.value(QStringLiteral("hook_name")).toString();
+    e.tokens = static_cast<qint64>(j.value(QStringLiteral("tokens")).toDouble());
+    e.explainedVariance = j.value(QStringLiteral("explained_variance")).toDouble();
+    e.mse = j.value(QStringLiteral("mse")).toDouble();
+    e.l0 = j.value(QStringLiteral("l0")).toDouble();
+    e.deadFraction = j.value(QStringLiteral("dead_fraction")).toDouble();
+    e.denseFraction = j.value(QStringLiteral("dense_fraction")).toDouble();
+    e.ceTokens = static_cast<qint64>(j.value(QStringLiteral("ce_tokens")).toDouble());
+    e.ceOriginal = j.value(QStringLiteral("ce_loss_original")).toDouble();
+    e.ceSae = j.value(QStringLiteral("ce_loss_sae")).toDouble();
+    e.ceZero = j.value(QStringLiteral("ce_loss_zero")).toDouble();
+    e.ceWithError = j.value(QStringLiteral("ce_loss_with_error")).toDouble();
+    e.klSae = j.value(QStringLiteral("kl_sae")).toDouble();
+    e.ceLossRecovered = j.value(QStringLiteral("ce_loss_recovered")).toDouble();
+    return e;
+}
+
+}  // namespace
+
+QJsonObject SaeTrainingPanel::workspaceState() const
+{
+    QJsonArray history;
+    for (const SaeTrainProgress &p : m_history) {
+        history.append(saeTrainProgressToJson(p));
+    }
+    QJsonArray runs;
+    for (const QString &run : m_runs) {
+        runs.append(QJsonObject{
+                {QStringLiteral("out"), run},
+                {QStringLiteral("request"), saeTrainRequestToJson(m_runRequests.value(run))}});
+    }
+    QJsonObject state{
+            {QStringLiteral("version"), 1},
+            {QStringLiteral("form"), saeTrainRequestToJson(request())},
+            {QStringLiteral("last_submitted"), saeTrainRequestToJson(m_lastSubmitted)},
+            {QStringLiteral("history"), history},
+            {QStringLiteral("runs"), runs},
+            {QStringLiteral("paused_checkpoint"), m_checkpoint},
+    };
+    if (m_hasOutcome) {
+        state[QStringLiteral("outcome")] =
+                QJsonObject{{QStringLiteral("out"), m_outcome.outDirectory},
+                            {QStringLiteral("last"), saeTrainProgressToJson(m_outcome.last)}};
+    }
+    if (m_hasEvaluation) {
+        state[QStringLiteral("evaluation")] = evaluationToJson(m_evaluationResult);
+    }
+    return state;
+}
+
+Status SaeTrainingPanel::restoreWorkspaceState(const QJsonObject &state)
+{
+    if (isTraining()) {
+        return Status::invalidInput(
+                tr("an SAE training is running: pause or stop it before opening a workspace"));
+    }
+    resetState();
+    setRequest(saeTrainRequestFromJson(state.value(QStringLiteral("form")).toObject()));
+    m_lastSubmitted =
+            saeTrainRequestFromJson(state.value(QStringLiteral("last_submitted")).toObject());
+    for (const QJsonValue &run : state.value(QStringLiteral("runs")).toArray()) {
+        const QString out = run.toObject().value(QStringLiteral("out")).toString();
+        const QJsonObject runRequest = run.toObject().value(QStringLiteral("request")).toObject();
+        if (!out.isEmpty()) {
+            m_runs.append(out);
+            if (!runRequest.isEmpty()) {
+                m_runRequests.insert(out, saeTrainRequestFromJson(runRequest));
+            }
+        }
+    }
+    for (const QJsonValue &point : state.value(QStringLiteral("history")).toArray()) {
+        const SaeTrainProgress p = saeTrainProgressFromJson(point.toObject());
+        m_history.append(p);
+        plotProgress(p);
+    }
+    m_checkpoint = state.value(QStringLiteral("paused_checkpoint")).toString();
+    if (state.contains(QStringLiteral("outcome"))) {
+        const QJsonObject outcome = state.value(QStringLiteral("outcome")).toObject();
+        m_hasOutcome = true;
+        m_outcome.outDirectory = outcome.value(QStringLiteral("out")).toString();
+        m_outcome.last = saeTrainProgressFromJson(outcome.value(QStringLiteral("last")).toObject());
+    }
+    if (state.contains(QStringLiteral("evaluation"))) {
+        m_hasEvaluation = true;
+        m_evaluationResult =
+                evaluationFromJson(state.value(QStringLiteral("evaluation")).toObject());
+    }
+    showEvaluationCard();
+    if (!m_history.isEmpty()) {
+        const SaeTrainProgress &last = m_history.constLast();
+        m_status->setText(
+                m_checkpoint.isEmpty()
+                        ? tr("Restored a run of %1 steps from the workspace.").arg(last.step)
+                        : tr("Paused at step %1; Resume continues from %2.")
+                                  .arg(last.step)
+                                  .arg(m_checkpoint));
+    }
+    refreshArtifacts();
+    return Status::ok();
+}
+
+void SaeTrainingPanel::resetState()
+{
+    if (m_request != 0) {
+        m_engine->cancel(m_request);
+        m_request = 0;
+    }
+    clearCharts();
+    m_progress->setValue(0);
+    m_runs.clear();
+    m_runRequests.clear();
+    m_checkpoint.clear();
+    m_lastSubmitted = SaeTrainRequest();
+    m_hasOutcome = false;
+    m_hasEvaluation = false;
+    m_evaluationStatus.clear();
+    m_evaluation->clear();
+    m_status->setText(
+            tr("Cache activations at a hook (gyrus-cli cache), choose them here, then Start."));
+    refreshArtifacts();
+    updateButtons();
 }
 
 }  // namespace gyrus::widgets

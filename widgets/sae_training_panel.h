@@ -1,7 +1,10 @@
 #pragma once
 
 #include "core/engine_client.h"
+#include "core/sae_checkpoints.h"
 
+#include <QHash>
+#include <QJsonObject>
 #include <QWidget>
 
 class QComboBox;
@@ -10,6 +13,7 @@ class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -20,7 +24,11 @@ namespace gyrus::widgets {
 /// The SAE training dock: a form for every trainer setting (recipe defaults, tooltips), start /
 /// pause / resume / stop, live charts on a shared step axis (loss, explained variance, L0, dead
 /// and dense fractions) and a feature-density histogram, throughput and ETA, and an evaluation
-/// card when the run ends. Charts replot at most every 40 ms however fast metrics arrive.
+/// card when the run ends (training metrics, then the engine's held-out evaluation with CE-loss
+/// recovered). The checkpoints and exported SAEs of this session's and the workspace's runs are
+/// listed: resume a checkpoint, load an SAE into the engine, or evaluate it. Charts replot at
+/// most every 40 ms however fast metrics arrive. Its state (form, chart series, runs, last
+/// evaluation) is saved in the workspace (workspaceState / restoreWorkspaceState).
 class SaeTrainingPanel : public QWidget
 {
     Q_OBJECT
@@ -48,7 +56,45 @@ public:
     /// The checkpoint a paused run can resume from (empty when none).
     QString pausedCheckpoint() const { return m_checkpoint; }
 
+    /// Held-out text for the evaluation card (datasets/corpus/heldout.txt); without it a
+    /// finished run shows its training metrics only.
+    void setEvaluationText(const QString &path);
+    /// Evaluates an exported SAE on the held-out text (explained variance, L0, dead fraction,
+    /// CE-loss recovered) and shows the card. Done automatically when a run finishes.
+    void evaluate(const QString &saeDirectory);
+
+    /// The checkpoints and exported SAEs of the runs this panel knows (re-read from disk).
+    void refreshArtifacts();
+
+    QList<SaeRunArtifact> artifacts() const { return m_artifactEntries; }
+
+    /// Continues training from a checkpoint directory (`<out>.checkpoint`).
+    void resumeFrom(const QString &checkpoint);
+    /// Loads an exported SAE into the engine (EngineClient::loadSae).
+    void loadSae(const QString &saeDirectory);
+
+    /// Metrics received for the current run, in order (the charts' series).
+    const QVector<SaeTrainProgress> &history() const { return m_history; }
+
+    /// The dock's state for the workspace: form, last submitted request, chart series, known
+    /// runs, paused checkpoint and the last evaluation.
+    QJsonObject workspaceState() const;
+    /// Refused while a training runs (stop or pause it first).
+    Status restoreWorkspaceState(const QJsonObject &state);
+    /// Back to a new workspace's state (stops a running training).
+    void resetState();
+
+Q_SIGNALS:
+    /// Something saved in the workspace changed (form, metrics, runs, evaluation).
+    void stateChanged();
+
 private:
+    void plotProgress(const SaeTrainProgress &progress);
+    void showEvaluationCard();
+    void onEvaluated(RequestId id, const SaeEvalResult &result);
+    void rememberRun(const SaeTrainRequest &request);
+    QString selectedArtifactPath(SaeRunArtifact::Kind kind) const;
+
     void onProgress(RequestId id, const SaeTrainProgress &progress);
     void onEnded(RequestId id, const SaeTrainOutcome &outcome);
     void onFinished(RequestId id, const Status &status);
@@ -60,6 +106,17 @@ private:
 
     EngineClient *m_engine;
     RequestId m_request = 0;
+    RequestId m_evalRequest = 0;
+    QVector<SaeTrainProgress> m_history;
+    QStringList m_runs;                             // output directories, oldest first
+    QHash<QString, SaeTrainRequest> m_runRequests;  // output directory -> its request
+    QList<SaeRunArtifact> m_artifactEntries;
+    QString m_evaluationText;
+    bool m_hasOutcome = false;
+    SaeTrainOutcome m_outcome;
+    bool m_hasEvaluation = false;
+    SaeEvalResult m_evaluationResult;
+    QString m_evaluationStatus;
     QString m_checkpoint;
     SaeTrainRequest m_lastSubmitted;
 
@@ -82,6 +139,10 @@ private:
     QProgressBar *m_progress;
     QLabel *m_status;
     QLabel *m_evaluation;
+    QListWidget *m_artifactList;
+    QPushButton *m_resumeArtifact;
+    QPushButton *m_loadArtifact;
+    QPushButton *m_evaluateArtifact;
     QCustomPlot *m_lossPlot;
     QCustomPlot *m_variancePlot;
     QCustomPlot *m_l0Plot;

@@ -2,6 +2,7 @@
 // Private to gyrus_gpu (and tests/gpu). Autoregressive generation with a KV cache.
 
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/kv_cache.h"
 #include "gpu/detail/llama_model.h"
 #include "gpu/detail/sampler.h"
 
@@ -29,6 +30,37 @@ struct GenerationOutput
 {
     std::vector<int64_t> tokens;  ///< the new tokens (an EOS that stopped it included)
     StopReason reason = StopReason::MaxTokens;
+};
+
+/// Generation one token at a time, holding the KV cache between steps (GenerationSession and
+/// generateTokens() both run on it, so stepwise and one-shot generation give the same tokens).
+/// `model` and `hooks` must outlive the stepper.
+class GenerationStepper
+{
+public:
+    GenerationStepper(LlamaModel &model, const std::vector<int64_t> &prompt,
+                      const GenerationSettings &settings, HookSet *hooks = nullptr);
+
+    /// Runs the model once (the prompt's prefill on the first call, one decode step after) and
+    /// returns the chosen token. Only while !isFinished().
+    int64_t step();
+
+    /// Ends the generation early (reason Cancelled).
+    void cancel();
+
+    bool isFinished() const { return m_finished; }
+
+    const GenerationOutput &output() const { return m_output; }
+
+private:
+    LlamaModel &m_model;
+    HookSet *m_hooks;
+    GenerationSettings m_settings;
+    KvCache m_cache;
+    Sampler m_sampler;
+    at::Tensor m_input;
+    GenerationOutput m_output;
+    bool m_finished = false;
 };
 
 /// Receives each new token as soon as it is chosen; returning false stops the generation.

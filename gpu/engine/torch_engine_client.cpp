@@ -5,6 +5,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_errors.h"
+#include "gpu/model/generation_session.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_io.h"
@@ -110,34 +111,65 @@ RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
 
 RequestId TorchEngineClient::generate(const GenerateRequest &request)
 {
+    // One token per slice (a GenerationSession keeps the KV cache between slices), so requests
+    // queued meanwhile — hover, clamp, a training slice — run between tokens.
+    struct Run
+    {
+        std::unique_ptr<GenerationSession> session;
+        const LanguageModel *model = nullptr;  // the model the session runs on
+    };
+
+    auto run = std::make_shared<Run>();
     std::shared_ptr<EngineState> state = m_state;
-    return m_runner.submit(Job{
-            QStringLiteral("generate"), QStringLiteral("generate"),
-            [this, state, request](JobContext &context, Status *status) {
-                if (!state->model) {
-                    *status =
-                            Status::invalidInput(QStringLiteral("no model loaded: open one first"));
-                    return JobStep::Done;
-                }
-                GenerateOptions options;
-                options.maxNewTokens = request.maxNewTokens;
-                options.temperature = request.temperature;
-                options.topP = request.topP;
-                options.topK = request.topK;
-                options.seed = request.seed;
-                const RequestId id = context.id();
-                Result<GenerateResult> result = state->model->generate(
-                        request.prompt, options, [this, id, &context](const GeneratedToken &token) {
-                            if (!token.text.isEmpty()) {
-                                Q_EMIT tokenGenerated(id, token.text);
-                            }
-                            return !context.isCancelled();
-                        });
-                if (!result) {
-                    *status = result.status();
-                }
-                return JobStep::Done;
-            }});
+    return m_runner.submit(
+            Job{QStringLiteral("generate"), QStringLiteral("generate"),
+                [this, state, run, request](JobContext &context, Status *status) {
+                    if (!run->session) {
+                        if (!state->model) {
+                            *status = Status::invalidInput(
+                                    QStringLiteral("no model loaded: open one first"));
+                            return JobStep::Done;
+                        }
+                        GenerateOptions options;
+                        options.maxNewTokens = request.maxNewTokens;
+                        options.temperature = request.temperature;
+                        options.topP = request.topP;
+                        options.topK = request.topK;
+                        options.seed = request.seed;
+                        Result<std::unique_ptr<GenerationSession>> session =
+                                GenerationSession::start(*state->model, request.prompt, options);
+                        if (!session) {
+                            *status = session.status();
+                            return JobStep::Done;
+                        }
+                        run->session = std::move(session).value();
+                        run->model = state->model.get();
+                    }
+                    if (context.isCancelled()) {
+                        return JobStep::Done;
+                    }
+                    if (state->model.get() != run->model) {
+                        // A load between two tokens replaced the model the KV cache belongs to.
+                        *status = Status::cancelled(
+                                QStringLiteral("generation stopped: the model was replaced"));
+                        return JobStep::Done;
+                    }
+                    GenerationSession &session = *run->session;
+                    if (!session.isFinished()) {
+                        Result<GeneratedToken> token = session.step();
+                        if (!token) {
+                            *status = token.status();
+                            return JobStep::Done;
+                        }
+                        if (!token->text.isEmpty()) {
+                            Q_EMIT tokenGenerated(context.id(), token->text);
+                        }
+                        context.reportProgress(
+                                double(session.tokensGenerated()) / qMax(1, request.maxNewTokens),
+                                QStringLiteral("%1 tokens").arg(session.tokensGenerated()));
+                    }
+                    return session.isFinished() ? JobStep::Done : JobStep::Continue;
+                }});
 }
 
 namespace {

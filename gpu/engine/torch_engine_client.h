@@ -52,7 +52,9 @@ public:
 
     RequestId computeRsa(const RsaRequest &request) override;  // torch_engine_rsa.cpp
 
-    // --- issue 7 (workspaces, checkpoints) ---
+    // --- issue 7 (workspaces, checkpoints): torch_engine_evaluation.cpp ---
+
+    RequestId evaluateSae(const SaeEvalRequest &request) override;
 
     /// Devices a model can be loaded on: "cpu", then "cuda:N" for each CUDA device.
     static QStringList availableDevices();

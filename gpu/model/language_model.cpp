@@ -4,6 +4,7 @@
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/llama_model.h"
 #include "gpu/detail/torch_compat.h"
+#include "gpu/model/generation_session.h"
 #include "gpu/model/safetensors.h"
 
 #include <QDir>
@@ -365,74 +366,28 @@ Result<GenerateResult> LanguageModel::generateFromTokens(const std::vector<int> 
                                                          const TokenCallback &callback,
                                                          detail::HookSet *hooks) const
 {
-    if (Status ok = m_impl->checkTokens(prompt); !ok.isOk()) {
-        return ok.withContext(QStringLiteral("prompt"));
+    // One generation loop for everything: GenerationSession (what the engine steps slice by
+    // slice) driven to the end.
+    Result<std::unique_ptr<GenerationSession>> session =
+            GenerationSession::startFromTokens(*this, prompt, options, hooks);
+    if (!session) {
+        return session.status();
     }
-    if (options.maxNewTokens < 0) {
-        return Status::invalidInput(
-                QStringLiteral("max new tokens must be >= 0, got %1").arg(options.maxNewTokens));
+    GenerationSession &generation = *session.value();
+    bool stopped = false;
+    while (!generation.isFinished()) {
+        Result<GeneratedToken> token = generation.step();
+        if (!token) {
+            return token.status();
+        }
+        if (callback && !callback(*token)) {
+            generation.cancel();
+            stopped = true;  // "cancelled" even when this was the last token anyway
+        }
     }
-    if (!std::isfinite(options.temperature) || !(options.topP > 0.0)) {
-        return Status::invalidInput(
-                QStringLiteral("temperature must be finite and top-p > 0 (got %1 and %2)")
-                        .arg(options.temperature)
-                        .arg(options.topP));
-    }
-    detail::GenerationSettings settings;
-    settings.maxNewTokens = options.maxNewTokens;
-    settings.sampling = {options.temperature, options.topK, options.topP, options.seed};
-    settings.eosId = options.stopAtEos ? m_impl->model->config().eosTokenId : -1;
-
-    const Tokenizer &tokenizer = m_impl->tokenizer;
-    const bool hasTokenizer = tokenizer.vocabSize() > 0;
-    const QVector<int> promptIds(prompt.begin(), prompt.end());
-    const QString promptText = hasTokenizer ? tokenizer.decode(promptIds) : QString();
-    QVector<int> all = promptIds;
-    int emitted = 0;  // characters of the continuation already streamed
-    // The continuation's text is decode(prompt + new) minus decode(prompt): sentencepiece drops
-    // a leading space when pieces are decoded on their own.
-    auto continuation = [&]() {
-        const QString full = tokenizer.decode(all);
-        return full.startsWith(promptText) ? full.mid(promptText.size()) : full;
-    };
-    const std::vector<int64_t> prompt64(prompt.begin(), prompt.end());
-    Result<detail::GenerationOutput> output =
-            guarded<detail::GenerationOutput>(QStringLiteral("generate"), [&] {
-                return detail::generateTokens(
-                        *m_impl->model, prompt64, settings, hooks, [&](int64_t id) {
-                            GeneratedToken token;
-                            token.id = static_cast<int>(id);
-                            all.push_back(token.id);
-                            if (hasTokenizer) {
-                                token.piece = tokenizer.displayPiece(token.id);
-                                const QString text = continuation();
-                                // Hold back a character still missing bytes (U+FFFD).
-                                if (!text.endsWith(QChar::ReplacementCharacter) &&
-                                    text.size() >= emitted) {
-                                    token.text = text.mid(emitted);
-                                    emitted = static_cast<int>(text.size());
-                                }
-                            }
-                            return callback ? callback(token) : true;
-                        });
-            });
-    if (!output) {
-        return output.status();
-    }
-    GenerateResult result;
-    result.promptTokens = prompt;
-    result.tokens.assign(output->tokens.begin(), output->tokens.end());
-    result.text = hasTokenizer ? continuation() : QString();
-    switch (output->reason) {
-        case detail::StopReason::Eos:
-            result.stopReason = QStringLiteral("eos");
-            break;
-        case detail::StopReason::Cancelled:
-            result.stopReason = QStringLiteral("cancelled");
-            break;
-        default:
-            result.stopReason = QStringLiteral("max-tokens");
-            break;
+    GenerateResult result = generation.result();
+    if (stopped) {
+        result.stopReason = QStringLiteral("cancelled");
     }
     return result;
 }

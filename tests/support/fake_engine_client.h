@@ -104,7 +104,11 @@ public:
     RsaRequest lastRsaRequest() const;
     int rsaRequestCount() const;
 
-    // --- issue 7 fakes ---
+    // --- issue 7 fakes (fake_engine_client_workspace.cpp) ---
+
+    /// Reports evaluationFor(request) after three slices; a path containing "missing" fails.
+    RequestId evaluateSae(const SaeEvalRequest &request) override;
+    static SaeEvalResult evaluationFor(const SaeEvalRequest &request);
 
     void setGeneratedTokens(const QStringList &tokens);
 
