@@ -174,8 +174,8 @@ private Q_SLOTS:
         SaeEvalRequest request;
         request.saePath = demoSae();
         request.textPath = heldout();
-        request.tokens = 4096;
-        request.sequences = 16;
+        request.tokens = 2048;
+        request.sequences = 8;
         const RequestId id = m_engine->evaluateSae(request);
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 120000);
         QVERIFY2(statusOf(finished, id).isOk(), qPrintable(statusOf(finished, id).message()));
@@ -195,7 +195,7 @@ private Q_SLOTS:
                                   QStringLiteral("--corpus"), heldout(), QStringLiteral("--hook"),
                                   result.hookName, QStringLiteral("--context-length"),
                                   QStringLiteral("128"), QStringLiteral("--tokens"),
-                                  QStringLiteral("4096"), QStringLiteral("--out"), cache},
+                                  QStringLiteral("2048"), QStringLiteral("--out"), cache},
                                  120000);
         QVERIFY2(cached.exitCode == 0, qPrintable(cached.err));
         const test::ProcessRun eval = test::runProcess(
@@ -203,7 +203,7 @@ private Q_SLOTS:
                 {QStringLiteral("sae"), QStringLiteral("eval"), QStringLiteral("--sae"), demoSae(),
                  QStringLiteral("--activations"), cache, QStringLiteral("--model"), demoModel(),
                  QStringLiteral("--corpus"), heldout(), QStringLiteral("--sequences"),
-                 QStringLiteral("16")},
+                 QStringLiteral("8")},
                 120000);
         QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
         const QJsonObject json = QJsonDocument::fromJson(eval.out).object();
