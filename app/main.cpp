@@ -370,7 +370,7 @@ int main(int argc, char *argv[])
                          &gyrus::widgets::FeatureInspectorPanel::detailsShown, &window, shootOnce);
         QTimer::singleShot(300000, &window, shootOnce);  // never hang on a failed scan
     } else if (parser.isSet(screenshot) && !parser.isSet(contrast)) {
-        if (modelDir.isEmpty()) {
+        if (modelDir.isEmpty() && !workspaceOpened) {
             gyrus::app::scheduleScreenshotAndQuit(pictured, parser.value(screenshot));
         } else {
             // Shoot once the model is loaded, so the picture shows its card.
