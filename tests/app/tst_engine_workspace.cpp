@@ -9,6 +9,7 @@
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -61,6 +62,9 @@ private Q_SLOTS:
     {
         QStringList events;  // in the order they arrived on this thread
         int tokens = 0;
+        QElapsedTimer clock;
+        qint64 shortAsked = 0;
+        qint64 shortWaited = 0;
         RequestId generation = 0;
         RequestId shortRequest = 0;
         QMetaObject::Connection onToken = connect(
@@ -71,12 +75,14 @@ private Q_SLOTS:
                     ++tokens;
                     if (shortRequest == 0) {
                         // Asked while the generation runs; served between two of its tokens.
+                        shortAsked = clock.elapsed();
                         shortRequest = m_engine->loadSae(SaeSpec{demoSae()});
                     }
                 });
         QMetaObject::Connection onFinished = connect(
                 m_engine, &EngineClient::finished, this, [&](RequestId id, const Status &status) {
                     if (id == shortRequest) {
+                        shortWaited = clock.elapsed() - shortAsked;
                         events << QStringLiteral("short finished after %1 tokens (%2)")
                                           .arg(tokens)
                                           .arg(status.message());
@@ -87,8 +93,15 @@ private Q_SLOTS:
         GenerateRequest request;
         request.prompt = kPrompt;
         request.maxNewTokens = 120;
+        clock.start();
         generation = m_engine->generate(request);
         QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 60000);
+        qInfo().noquote() << QStringLiteral(
+                                     "load SAE asked during a generation finished in %1 ms; "
+                                     "the generation took %2 ms; %3")
+                                     .arg(shortWaited)
+                                     .arg(clock.elapsed())
+                                     .arg(events.join(QStringLiteral("; ")));
         disconnect(onToken);
         disconnect(onFinished);
         QVERIFY2(events.at(0).startsWith(QStringLiteral("short finished")),
