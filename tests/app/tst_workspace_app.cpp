@@ -129,9 +129,10 @@ private Q_SLOTS:
 
             // The shared selection: feature, clamps, labels.
             SelectionHub *hub = window.selection();
-            hub->selectFeature(42, QStringLiteral("test"));
             hub->addClamp({42, ClampMode::Clamp, 4.5, ClampPositions::Generated, true});
             hub->addClamp({7, ClampMode::Add, -2.0, ClampPositions::All, false});
+            // After the clamps: the Steering dock selects the feature of a clamp it shows.
+            hub->selectFeature(42, QStringLiteral("test"));
             hub->setAnnotation(42, {QStringLiteral("negative words"), QStringLiteral("sad, bad")});
 
             QVERIFY(window.workspaceController()->saveAs(path));
