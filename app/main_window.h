@@ -66,6 +66,7 @@ public:
 
     /// The RSA dock's panel (null without an engine).
     widgets::RsaPanel *rsaPanel() const { return m_rsaPanel; }
+
     /// The Contrasts dock's panel (null without an engine).
     widgets::ContrastPanel *contrastPanel() const { return m_contrastPanel; }
 
