@@ -29,15 +29,6 @@ QString bundledPromptSets()
                        QStringLiteral("."));
 }
 
-QString bundledHeldoutCorpus()
-{
-    const QString directory = findBundled(QStringLiteral("../share/gyrus/corpus"),
-                                          QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus"),
-                                          QStringLiteral("heldout.txt"));
-    return directory.isEmpty() ? QString()
-                               : QDir(directory).filePath(QStringLiteral("heldout.txt"));
-}
-
 QString bundledDemoModel()
 {
     const QString fromEnvironment = qEnvironmentVariable("GYRUS_DEMO_MODEL");

@@ -12,12 +12,9 @@ QString bundledDemoModel();
 /// The bundled demo SAE (datasets/demo/sae), found the same way; GYRUS_DEMO_SAE overrides.
 QString bundledDemoSae();
 
-/// The bundled held-out corpus (datasets/corpus/heldout.txt), found the same way; empty when
-/// absent. The feature inspector scans it by default.
-QString bundledHeldoutCorpus();
-
-/// The demo corpus's held-out split (datasets/corpus/heldout.txt), found the same way; the SAE
-/// evaluation card's text. GYRUS_HELDOUT_TEXT overrides; empty when absent.
+/// The demo corpus's held-out split (datasets/corpus/heldout.txt), found the same way: the SAE
+/// evaluation card's text and the feature inspector's default scan corpus. GYRUS_HELDOUT_TEXT
+/// overrides; empty when absent.
 QString bundledHeldoutText();
 
 /// The shipped prompt sets (datasets/prompt-sets), found the same way; empty when absent.

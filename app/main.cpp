@@ -267,17 +267,12 @@ int main(int argc, char *argv[])
         }
     }
     for (const QString &entry : parser.values(clamp)) {
-        const QStringList parts = entry.split(QLatin1Char('='));
-        bool featureOk = false;
-        bool valueOk = false;
-        gyrus::FeatureClamp edit;
-        edit.feature = parts.value(0).toInt(&featureOk);
-        edit.value = parts.value(1).toDouble(&valueOk);
-        if (parts.size() != 2 || !featureOk || !valueOk || edit.feature < 0) {
+        const std::optional<gyrus::FeatureClamp> edit = gyrus::parseFeatureValue(entry);
+        if (!edit) {
             std::fprintf(stderr, "gyrus: --clamp takes FEATURE=VALUE, got %s\n", qPrintable(entry));
             return 2;
         }
-        window.selection()->addClamp(edit);
+        window.selection()->addClamp(*edit);
     }
     if (parser.isSet(rsa) && window.rsaPanel()) {
         // Queued behind the model and SAE loads, so the screenshot waits for the result too.
@@ -303,15 +298,9 @@ int main(int argc, char *argv[])
         }
         panel->compute();
     }
-    if (parser.isSet(selectFeature)) {
-        bool ok = false;
-        const int feature = parser.value(selectFeature).toInt(&ok);
-        if (!ok || feature < 0) {
-            std::fprintf(stderr, "gyrus: --select-feature needs a feature number, not %s\n",
-                         qPrintable(parser.value(selectFeature)));
-            return 2;
-        }
-        window.selection()->selectFeature(feature, QStringLiteral("command line"));
+    if (selectedFeature >= 0) {
+        // Again: a --clamp above makes the Steering dock select the clamped feature.
+        window.selection()->selectFeature(selectedFeature, QStringLiteral("command line"));
     }
     gyrus::widgets::TokenHeatmapPanel *heatmap = window.tokenHeatmapPanel();
     const bool analyseAtStart = parser.isSet(heatmapText) && heatmap;

@@ -201,7 +201,7 @@ void MainWindow::createDocks(LogModel *logModel)
         } else if (spec.objectName == QLatin1String("dock.features") && m_engine) {
             m_featureInspector =
                     new widgets::FeatureInspectorPanel(m_engine, m_selection, dockWidget);
-            m_featureInspector->setDefaultCorpus(bundledHeldoutCorpus());
+            m_featureInspector->setDefaultCorpus(bundledHeldoutText());
             content = m_featureInspector;
         } else if (spec.objectName == QLatin1String("dock.rsa") && m_engine) {
             m_rsaPanel = new widgets::RsaPanel(m_engine, m_selection, dockWidget);

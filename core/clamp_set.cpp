@@ -86,6 +86,23 @@ bool ClampSet::operator==(const ClampSet &other) const
     return name == other.name && clamps == other.clamps;
 }
 
+std::optional<FeatureClamp> parseFeatureValue(const QString &text)
+{
+    const int equals = text.indexOf(QLatin1Char('='));
+    if (equals <= 0) {
+        return std::nullopt;
+    }
+    bool featureOk = false;
+    bool valueOk = false;
+    FeatureClamp clamp;
+    clamp.feature = text.left(equals).trimmed().toInt(&featureOk);
+    clamp.value = text.mid(equals + 1).trimmed().toDouble(&valueOk);
+    if (!featureOk || !valueOk || clamp.feature < 0 || !std::isfinite(clamp.value)) {
+        return std::nullopt;
+    }
+    return clamp;
+}
+
 QByteArray clampSetToJson(const ClampSet &set)
 {
     QJsonArray clamps;

@@ -59,6 +59,11 @@ struct ClampSet
     bool operator!=(const ClampSet &other) const { return !(*this == other); }
 };
 
+/// Parses "FEATURE=VALUE" (a feature index >= 0 and a finite number, spaces around either
+/// allowed) into a Clamp-mode entry; std::nullopt for anything else. The command-line form of a
+/// clamp, shared by `gyrus-cli generate --clamp/--scale/--steer` and `gyrus --clamp`.
+std::optional<FeatureClamp> parseFeatureValue(const QString &text);
+
 /// JSON: {"name": ..., "clamps": [{"feature": 12, "mode": "clamp", "value": 4.5,
 /// "positions": "all", "enabled": true}, ...]}. Errors name `origin` (a file name) and the entry.
 QByteArray clampSetToJson(const ClampSet &set);

@@ -2,7 +2,7 @@
 
 #include <QFile>
 
-#include <cmath>
+#include <optional>
 
 namespace gyrus::cli {
 
@@ -69,18 +69,14 @@ Result<ClampSet> ClampOptions::clampSet(const QCommandLineParser &parser) const
 
     for (const auto &kind : kinds) {
         for (const QString &text : parser.values(kind.option)) {
-            const int equals = text.indexOf(QLatin1Char('='));
-            bool featureOk = false;
-            bool valueOk = false;
-            FeatureClamp clamp;
-            clamp.feature = equals > 0 ? text.left(equals).trimmed().toInt(&featureOk) : -1;
-            clamp.value = equals > 0 ? text.mid(equals + 1).trimmed().toDouble(&valueOk) : 0.0;
-            if (!featureOk || !valueOk || clamp.feature < 0 || !std::isfinite(clamp.value)) {
+            std::optional<FeatureClamp> parsed = parseFeatureValue(text);
+            if (!parsed) {
                 return Status::invalidInput(
                         QStringLiteral("--%1 expects FEATURE=VALUE (a feature index >= 0 and a "
                                        "number), got '%2'")
                                 .arg(kind.option.names().constFirst(), text));
             }
+            FeatureClamp clamp = *parsed;
             clamp.mode = kind.mode;
             clamp.positions = *positions;
             const int index = set.indexOf(clamp.feature);

@@ -58,6 +58,18 @@ private Q_SLOTS:
         QVERIFY(parsed.status().message().startsWith(QStringLiteral("clamps.json")));
     }
 
+    void parsesFeatureValue()
+    {
+        const std::optional<FeatureClamp> parsed = parseFeatureValue(QStringLiteral("12=4.5"));
+        QVERIFY(parsed.has_value());
+        QCOMPARE(parsed->feature, 12);
+        QCOMPARE(parsed->value, 4.5);
+        QCOMPARE(parsed->mode, ClampMode::Clamp);
+        for (const char *bad : {"12", "=4", "-1=2", "1.5=2", "x=2", "3=y", "3=inf", "3=4=5", ""}) {
+            QVERIFY2(!parseFeatureValue(QString::fromLatin1(bad)).has_value(), bad);
+        }
+    }
+
     void hubSignalsOnlyOnChange()
     {
         SelectionHub hub;
