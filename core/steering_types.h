@@ -39,6 +39,9 @@ struct SteeringOutcome
     QString steeredText;
     QList<int> baselineTokens;
     QList<int> steeredTokens;
+    /// True when the baseline was not generated again: the prompt, sampling settings, seed and
+    /// model were those of the previous run, whose baseline was reused.
+    bool baselineReused = false;
 };
 
 /// The distribution of the token after the prompt, without and with the clamp set.

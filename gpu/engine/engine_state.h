@@ -4,7 +4,9 @@
 // needs no lock. Each area's requests live in their own torch_engine_*.cpp.
 
 #include "core/engine_types.h"
+#include "core/status.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/steering_run.h"
 
 #include <memory>
 #include <vector>
@@ -24,8 +26,15 @@ struct EngineState
     std::unique_ptr<LanguageModel> model;
     std::shared_ptr<detail::SaeModule> sae;
     SaeInfo saeInfo;  ///< the card of `sae` (engine-thread copy)
+    /// Bumped by every setModel()/setSae(): a request that spans slices remembers the epoch it
+    /// started with and stops when it changed (a new object may reuse the old one's address, so
+    /// pointers are not compared).
+    quint64 modelEpoch = 0;
+    quint64 saeEpoch = 0;
     /// The Contrasts dock's last prompt representations (reused across its tabs).
     std::shared_ptr<ContrastMemo> contrastMemo;
+    /// The steering dock's last baseline (keyed by prompt, sampling, seed and model epoch).
+    SteeringBaselineMemo steeringBaseline;
 
     /// The feature inspector's corpus scan, valid only while `scanSae` is `sae` (a newly loaded
     /// SAE makes it stale without anyone having to clear it).
@@ -34,11 +43,23 @@ struct EngineState
 
     bool hasScanForCurrentSae() const { return scan && sae && scanSae.lock() == sae; }
 
+    /// Replaces the model (after a successful load) and drops what was computed with the old one.
+    void setModel(std::unique_ptr<LanguageModel> loaded);
+    /// Replaces the SAE and its card, and drops what was computed with the old one.
+    void setSae(std::shared_ptr<detail::SaeModule> loaded, const SaeInfo &info);
+
+    /// The one readiness check of every request, with one set of messages: a model is loaded.
+    Status requireModel() const;
+    /// A model and an SAE that fits it (its hook is a hook point of the model, its input width
+    /// is the model's d_model); with `hook` given, the SAE also reads that hook.
+    Status requireSae(const QString &hook = QString()) const;
+
     /// Destroys every torch object (engine thread, at shutdown).
     void clear()
     {
         scan.reset();
         contrastMemo.reset();
+        steeringBaseline = SteeringBaselineMemo();
         sae.reset();
         model.reset();
     }

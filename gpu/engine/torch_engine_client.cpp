@@ -93,8 +93,7 @@ RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
                         return JobStep::Done;
                     }
                     // Replace only after success: a failed load keeps the model the user had.
-                    state->model = std::move(loaded).value();
-                    state->contrastMemo.reset();  // computed with the old model
+                    state->setModel(std::move(loaded).value());
                     const gyrus::ModelInfo card = toCard(state->model->info(), spec.path);
                     qCInfo(lcEngine).noquote()
                             << QStringLiteral(
@@ -116,7 +115,7 @@ RequestId TorchEngineClient::generate(const GenerateRequest &request)
     struct Run
     {
         std::unique_ptr<GenerationSession> session;
-        const LanguageModel *model = nullptr;  // the model the session runs on
+        quint64 modelEpoch = 0;  // the model the session runs on
     };
 
     auto run = std::make_shared<Run>();
@@ -125,9 +124,8 @@ RequestId TorchEngineClient::generate(const GenerateRequest &request)
             Job{QStringLiteral("generate"), QStringLiteral("generate"),
                 [this, state, run, request](JobContext &context, Status *status) {
                     if (!run->session) {
-                        if (!state->model) {
-                            *status = Status::invalidInput(
-                                    QStringLiteral("no model loaded: open one first"));
+                        if (Status ready = state->requireModel(); !ready.isOk()) {
+                            *status = ready;
                             return JobStep::Done;
                         }
                         GenerateOptions options;
@@ -143,12 +141,12 @@ RequestId TorchEngineClient::generate(const GenerateRequest &request)
                             return JobStep::Done;
                         }
                         run->session = std::move(session).value();
-                        run->model = state->model.get();
+                        run->modelEpoch = state->modelEpoch;
                     }
                     if (context.isCancelled()) {
                         return JobStep::Done;
                     }
-                    if (state->model.get() != run->model) {
+                    if (state->modelEpoch != run->modelEpoch) {
                         // A load between two tokens replaced the model the KV cache belongs to.
                         *status = Status::cancelled(
                                 QStringLiteral("generation stopped: the model was replaced"));
@@ -392,9 +390,7 @@ RequestId TorchEngineClient::loadSae(const SaeSpec &spec)
                 info.k = config.architecture == SaeArchitecture::TopK ? static_cast<int>(config.k)
                                                                       : 0;
                 info.device = spec.device;
-                state->sae = std::move(loaded).value();
-                state->contrastMemo.reset();  // computed with the old SAE
-                state->saeInfo = info;
+                state->setSae(std::move(loaded).value(), info);
                 qCInfo(lcEngine).noquote() << QStringLiteral("loaded SAE %1: %2, %3 → %4 at %5")
                                                       .arg(info.name, info.architecture)
                                                       .arg(info.dIn)

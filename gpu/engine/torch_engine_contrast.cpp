@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace gyrus::gpu {
 
@@ -22,8 +23,8 @@ namespace gyrus::gpu {
 /// with other levels) do not run the model again on the same stimuli.
 struct ContrastMemo
 {
-    const LanguageModel *model = nullptr;
-    const detail::SaeModule *sae = nullptr;
+    quint64 modelEpoch = 0;
+    std::optional<quint64> saeEpoch;  // none: raw activations
     QString hook;
     Pooling pooling = Pooling::Mean;
     int window = 0;
@@ -41,12 +42,9 @@ const std::array<SelectionMethod, 4> kAllMethods = {
 Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
         EngineState &state, const ContrastSource &source, QString *description)
 {
-    if (!state.model) {
-        return Status::invalidInput(QStringLiteral("no model loaded: open one first"));
-    }
-    if (source.saeFeatures && !state.sae) {
-        return Status::invalidInput(
-                QStringLiteral("SAE features need an SAE: load one in the Model dock"));
+    if (Status ready = source.saeFeatures ? state.requireSae() : state.requireModel();
+        !ready.isOk()) {
+        return ready;
     }
     const std::optional<Pooling> pooling = poolingFromName(source.pooling);
     if (!pooling) {
@@ -67,8 +65,9 @@ Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
         state.contrastMemo = std::make_shared<ContrastMemo>();
     }
     ContrastMemo &memo = *state.contrastMemo;
-    const detail::SaeModule *sae = source.saeFeatures ? state.sae.get() : nullptr;
-    if (memo.representations && memo.model == state.model.get() && memo.sae == sae &&
+    const std::optional<quint64> saeEpoch =
+            source.saeFeatures ? std::optional<quint64>(state.saeEpoch) : std::nullopt;
+    if (memo.representations && memo.modelEpoch == state.modelEpoch && memo.saeEpoch == saeEpoch &&
         memo.hook == options.hookName && memo.pooling == options.pooling &&
         memo.window == options.window && memo.set == source.promptSet) {
         return memo.representations;
@@ -78,8 +77,8 @@ Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
     if (!computed) {
         return computed.status();
     }
-    memo.model = state.model.get();
-    memo.sae = sae;
+    memo.modelEpoch = state.modelEpoch;
+    memo.saeEpoch = saeEpoch;
     memo.hook = options.hookName;
     memo.pooling = options.pooling;
     memo.window = options.window;

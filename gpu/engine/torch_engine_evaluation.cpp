@@ -15,6 +15,8 @@
 #include <QDir>
 #include <QTemporaryDir>
 
+#include <optional>
+
 namespace gyrus::gpu {
 
 RequestId TorchEngineClient::evaluateSae(const SaeEvalRequest &request)
@@ -23,7 +25,7 @@ RequestId TorchEngineClient::evaluateSae(const SaeEvalRequest &request)
     {
         int stage = 0;
         std::shared_ptr<detail::SaeModule> sae;
-        const LanguageModel *model = nullptr;
+        std::optional<quint64> modelEpoch;       // the model the evaluation runs on, once started
         std::unique_ptr<QTemporaryDir> scratch;  // the held-out activations, removed at the end
         SaeEvalResult result;
     };
@@ -36,13 +38,12 @@ RequestId TorchEngineClient::evaluateSae(const SaeEvalRequest &request)
                 if (context.isCancelled()) {
                     return JobStep::Done;
                 }
-                if (!state->model) {
-                    *status = Status::invalidInput(
-                            QStringLiteral("evaluating an SAE needs the model it was trained on: "
-                                           "load it first"));
+                if (Status ready = state->requireModel(); !ready.isOk()) {
+                    *status = ready.withContext(
+                            QStringLiteral("evaluating an SAE needs the model it was trained on"));
                     return JobStep::Done;
                 }
-                if (run->model && run->model != state->model.get()) {
+                if (run->modelEpoch && *run->modelEpoch != state->modelEpoch) {
                     *status = Status::cancelled(
                             QStringLiteral("evaluation stopped: the model was replaced"));
                     return JobStep::Done;
@@ -60,7 +61,7 @@ RequestId TorchEngineClient::evaluateSae(const SaeEvalRequest &request)
                             return JobStep::Done;
                         }
                         run->sae = std::move(loaded).value();
-                        run->model = &model;
+                        run->modelEpoch = state->modelEpoch;
                         const SaeConfig &config = run->sae->config();
                         if (!model.info().hookNames.contains(config.hookName)) {
                             *status = Status::invalidInput(

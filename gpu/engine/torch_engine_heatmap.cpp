@@ -23,28 +23,10 @@ constexpr int kItemsPerSlice = 16;
 
 Status checkReady(const EngineState &state)
 {
-    if (!state.model) {
-        return Status::invalidInput(QStringLiteral("no model loaded: open one in the Model dock"));
+    if (Status ready = state.requireSae(); !ready.isOk()) {
+        return ready;
     }
-    if (!state.sae) {
-        return Status::invalidInput(QStringLiteral("no SAE loaded: load one in the Model dock"));
-    }
-    const gpu::ModelInfo model = state.model->info();
-    const SaeConfig &config = state.sae->config();
-    if (config.hookName.isEmpty() || !model.hookNames.contains(config.hookName)) {
-        return Status::invalidInput(
-                QStringLiteral("the SAE %1 reads hook '%2', which the loaded model does not have")
-                        .arg(state.saeInfo.name, config.hookName));
-    }
-    if (config.dIn != model.dModel) {
-        return Status::invalidInput(
-                QStringLiteral("the SAE %1 reads %2-dimensional activations but the model's "
-                               "d_model is %3")
-                        .arg(state.saeInfo.name)
-                        .arg(config.dIn)
-                        .arg(model.dModel));
-    }
-    if (!model.hasTokenizer) {
+    if (!state.model->info().hasTokenizer) {
         return Status::invalidInput(QStringLiteral(
                 "the loaded model has no tokenizer.model: texts cannot be analysed"));
     }

@@ -29,18 +29,6 @@ constexpr int kNeighbours = 10;
 // click queued meanwhile waits little.
 constexpr int kSliceMs = 100;
 
-Status needSae(const EngineState &state)
-{
-    if (!state.model) {
-        return Status::invalidInput(QStringLiteral("no model loaded: open one in the Model dock"));
-    }
-    if (!state.sae) {
-        return Status::invalidInput(
-                QStringLiteral("no SAE loaded: load one in the Model dock to inspect features"));
-    }
-    return Status::ok();
-}
-
 CorpusScanSummary summaryOf(const CorpusScan &scan)
 {
     CorpusScanSummary summary;
@@ -135,8 +123,9 @@ RequestId TorchEngineClient::scanCorpus(const CorpusScanRequest &request)
     struct Run
     {
         std::unique_ptr<CorpusScanner> scanner;
-        std::shared_ptr<detail::SaeModule> sae;  // the SAE and model the scan started with
-        const LanguageModel *model = nullptr;
+        std::shared_ptr<detail::SaeModule> sae;  // keeps the SAE the scanner reads alive
+        quint64 saeEpoch = 0;
+        quint64 modelEpoch = 0;
         QString saeIdentity;
     };
 
@@ -146,7 +135,7 @@ RequestId TorchEngineClient::scanCorpus(const CorpusScanRequest &request)
             QStringLiteral("scan corpus"), QString(),
             [this, state, run, request](JobContext &context, Status *status) {
                 if (!run->scanner) {
-                    if (Status ready = needSae(*state); !ready.isOk()) {
+                    if (Status ready = state->requireSae(); !ready.isOk()) {
                         *status = ready;
                         return JobStep::Done;
                     }
@@ -169,7 +158,8 @@ RequestId TorchEngineClient::scanCorpus(const CorpusScanRequest &request)
                     }
                     run->scanner = std::move(scanner).value();
                     run->sae = state->sae;
-                    run->model = state->model.get();
+                    run->modelEpoch = state->modelEpoch;
+                    run->saeEpoch = state->saeEpoch;
                     run->saeIdentity = saeIdentityOf(state->saeInfo.path, state->saeInfo.dSae);
                     return JobStep::Continue;
                 }
@@ -177,7 +167,7 @@ RequestId TorchEngineClient::scanCorpus(const CorpusScanRequest &request)
                     return JobStep::Done;  // the runner reports Cancelled
                 }
                 // Requests served between slices may have replaced the model or the SAE.
-                if (state->sae != run->sae || state->model.get() != run->model) {
+                if (state->saeEpoch != run->saeEpoch || state->modelEpoch != run->modelEpoch) {
                     *status = Status::invalidInput(QStringLiteral(
                             "the model or SAE changed during the corpus scan; scan again"));
                     return JobStep::Done;
@@ -225,7 +215,7 @@ RequestId TorchEngineClient::loadCorpusScan(const QString &path)
     return m_runner.submit(Job{
             QStringLiteral("load corpus scan"), QStringLiteral("load-corpus-scan"),
             [this, state, path](JobContext &context, Status *status) {
-                if (Status ready = needSae(*state); !ready.isOk()) {
+                if (Status ready = state->requireSae(); !ready.isOk()) {
                     *status = ready;
                     return JobStep::Done;
                 }
@@ -259,7 +249,7 @@ RequestId TorchEngineClient::featureDetails(int feature)
     return m_runner.submit(Job{
             QStringLiteral("feature details"), QStringLiteral("feature-details"),
             [this, state, feature](JobContext &context, Status *status) {
-                if (Status ready = needSae(*state); !ready.isOk()) {
+                if (Status ready = state->requireSae(); !ready.isOk()) {
                     *status = ready;
                     return JobStep::Done;
                 }

@@ -64,8 +64,8 @@ std::vector<int64_t> levelsOf(const PromptSet &set, const QList<int> &rows,
 Status prepare(RsaRun &run, const EngineState &state)
 {
     const RsaRequest &request = run.request;
-    if (!state.model) {
-        return Status::invalidInput(QStringLiteral("no model loaded: open one first"));
+    if (Status ready = state.requireModel(); !ready.isOk()) {
+        return ready;
     }
     if (request.set.items.size() < 3) {
         return Status::invalidInput(QStringLiteral("%1: an RDM comparison needs at least 3 items, "
@@ -73,11 +73,11 @@ Status prepare(RsaRun &run, const EngineState &state)
                                             .arg(request.set.displayName())
                                             .arg(request.set.items.size()));
     }
-    if ((request.saeFeatures || request.intervention) && !state.sae) {
-        return Status::invalidInput(
-                request.intervention
-                        ? QStringLiteral("RDM under intervention needs an SAE: load one first")
-                        : QStringLiteral("SAE features need an SAE: load one first"));
+    if (request.saeFeatures || request.intervention) {
+        if (Status ready = state.requireSae(); !ready.isOk()) {
+            return ready.withContext(request.intervention ? QStringLiteral("RDM under intervention")
+                                                          : QStringLiteral("SAE features"));
+        }
     }
     if (Result<RdmMetric> metric = metricOf(request); !metric) {
         return metric.status();
@@ -100,10 +100,10 @@ Status prepare(RsaRun &run, const EngineState &state)
         }
         run.representation.hookName = state.saeInfo.hookName;
     }
-    if (request.saeFeatures && run.representation.hookName != state.saeInfo.hookName) {
-        return Status::invalidInput(
-                QStringLiteral("the SAE reads %1, not %2: choose its hook for SAE features")
-                        .arg(state.saeInfo.hookName, run.representation.hookName));
+    if (request.saeFeatures) {
+        if (Status atHook = state.requireSae(run.representation.hookName); !atHook.isOk()) {
+            return atHook;
+        }
     }
     run.representation.pooling = *pooling;
     run.representation.window = request.window;

@@ -1,11 +1,12 @@
-// TorchEngineClient's steering requests (issue 8, click-to-clamp). Each runs the shared code of
-// gpu/sae/steering.h, which `gyrus-cli generate --clamp` runs too, so GUI and CLI agree.
+// TorchEngineClient's steering requests (click-to-clamp): thin adapters over gpu/sae/steering.h
+// and SteeringRun, which `gyrus-cli generate --clamp` runs too, so GUI and CLI agree.
 
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/sae/clamp_splice.h"
 #include "gpu/sae/steering.h"
+#include "gpu/sae/steering_run.h"
 
 #include <QElapsedTimer>
 
@@ -15,36 +16,10 @@ namespace gyrus::gpu {
 
 namespace {
 
-GenerateOptions optionsFor(const SteeringRequest &request)
+/// The model, and an SAE that fits it when `clamps` edits features.
+Status requireFor(const EngineState &state, const ClampSet &clamps)
 {
-    GenerateOptions options;
-    options.maxNewTokens = request.maxNewTokens;
-    options.temperature = request.temperature;
-    options.topP = request.topP;
-    options.topK = request.topK;
-    options.seed = request.seed;
-    return options;
-}
-
-/// The model, and the SAE when `clamps` needs one; an error Status says what to load.
-Status readyFor(const EngineState &state, const ClampSet &clamps)
-{
-    if (!state.model) {
-        return Status::invalidInput(QStringLiteral("no model loaded: open one first"));
-    }
-    if (clamps.isEmpty()) {
-        return Status::ok();
-    }
-    if (!state.sae) {
-        return Status::invalidInput(
-                QStringLiteral("the clamp set edits SAE features but no SAE is loaded: load one"));
-    }
-    return validateClampSet(clamps, state.sae->config().dSae);
-}
-
-QList<int> toList(const std::vector<int> &values)
-{
-    return QList<int>(values.begin(), values.end());
+    return clamps.isEmpty() ? state.requireModel() : state.requireSae();
 }
 
 }  // namespace
@@ -53,54 +28,60 @@ RequestId TorchEngineClient::steer(const SteeringRequest &request)
 {
     struct Run
     {
-        int stage = 0;  // 0: baseline, 1: steered
-        SteeringOutcome outcome;
+        std::unique_ptr<SteeringRun> steering;
+        quint64 modelEpoch = 0;  // the model the run generates with
     };
 
     std::shared_ptr<EngineState> state = m_state;
     auto run = std::make_shared<Run>();
-    return m_runner.submit(
-            Job{QStringLiteral("steer"), QStringLiteral("steer"),
-                [this, state, run, request](JobContext &context, Status *status) {
-                    if (Status ready = readyFor(*state, request.clamps); !ready.isOk()) {
+    return m_runner.submit(Job{
+            QStringLiteral("steer"), QStringLiteral("steer"),
+            [this, state, run, request](JobContext &context, Status *status) {
+                if (context.isCancelled()) {
+                    return JobStep::Done;
+                }
+                if (!run->steering) {
+                    if (Status ready = requireFor(*state, request.clamps); !ready.isOk()) {
                         *status = ready;
                         return JobStep::Done;
                     }
-                    if (context.isCancelled()) {
+                    Result<std::unique_ptr<SteeringRun>> started =
+                            SteeringRun::start(*state->model, state->modelEpoch, state->sae,
+                                               request, &state->steeringBaseline);
+                    if (!started) {
+                        *status = started.status();
                         return JobStep::Done;
                     }
-                    const RequestId id = context.id();
-                    const bool steered = run->stage == 1;
-                    const SteeringStream stream =
-                            steered ? SteeringStream::Steered : SteeringStream::Baseline;
-                    // One generation per slice, so requests queued meanwhile are served between.
-                    Result<GenerateResult> result = generateClamped(
-                            *state->model, state->sae, steered ? request.clamps : ClampSet(),
-                            request.prompt, optionsFor(request),
-                            [this, id, stream, &context](const GeneratedToken &token) {
-                                if (!token.text.isEmpty()) {
-                                    Q_EMIT steeringToken(id, stream, token.text);
-                                }
-                                return !context.isCancelled();
-                            });
-                    if (!result) {
-                        *status = result.status();
-                        return JobStep::Done;
-                    }
-                    if (context.isCancelled()) {
-                        return JobStep::Done;
-                    }
-                    if (!steered) {
-                        run->outcome.baselineText = result->text;
-                        run->outcome.baselineTokens = toList(result->tokens);
-                        run->stage = 1;
-                        return JobStep::Continue;
-                    }
-                    run->outcome.steeredText = result->text;
-                    run->outcome.steeredTokens = toList(result->tokens);
-                    Q_EMIT steeringFinished(id, run->outcome);
+                    run->steering = std::move(started).value();
+                    run->modelEpoch = state->modelEpoch;
+                }
+                if (state->modelEpoch != run->modelEpoch) {
+                    // A load between two tokens replaced the model the KV cache belongs to.
+                    *status = Status::cancelled(
+                            QStringLiteral("steering stopped: the model was replaced"));
                     return JobStep::Done;
-                }});
+                }
+                // One token per slice, so requests queued meanwhile are served between tokens.
+                SteeringRun &steering = *run->steering;
+                Result<SteeringPiece> piece = steering.step();
+                if (!piece) {
+                    *status = piece.status();
+                    return JobStep::Done;
+                }
+                if (!piece->text.isEmpty()) {
+                    Q_EMIT steeringToken(context.id(), piece->stream, piece->text);
+                }
+                context.reportProgress(
+                        double(steering.tokensDone()) / qMax(1, steering.tokensTotal()),
+                        piece->stream == SteeringStream::Baseline
+                                ? QStringLiteral("baseline, %1 tokens").arg(steering.tokensDone())
+                                : QStringLiteral("steered, %1 tokens").arg(steering.tokensDone()));
+                if (!steering.isFinished()) {
+                    return JobStep::Continue;
+                }
+                Q_EMIT steeringFinished(context.id(), steering.outcome());
+                return JobStep::Done;
+            }});
 }
 
 RequestId TorchEngineClient::compareNextToken(const NextTokenRequest &request)
@@ -109,7 +90,7 @@ RequestId TorchEngineClient::compareNextToken(const NextTokenRequest &request)
     return m_runner.submit(
             Job{QStringLiteral("next-token shift"), QStringLiteral("steer-next-token"),
                 [this, state, request](JobContext &context, Status *status) {
-                    if (Status ready = readyFor(*state, request.clamps); !ready.isOk()) {
+                    if (Status ready = requireFor(*state, request.clamps); !ready.isOk()) {
                         *status = ready;
                         return JobStep::Done;
                     }
@@ -162,7 +143,7 @@ RequestId TorchEngineClient::sweepStrength(const StrengthSweepRequest &request)
                         clamps.clamps.append(swept);
                     }
                     if (!run->prepared) {
-                        if (Status ready = readyFor(*state, clamps); !ready.isOk()) {
+                        if (Status ready = requireFor(*state, clamps); !ready.isOk()) {
                             *status = ready;
                             return JobStep::Done;
                         }
@@ -238,28 +219,28 @@ RequestId TorchEngineClient::sweepStrength(const StrengthSweepRequest &request)
 RequestId TorchEngineClient::featureRanges(const FeatureRangeRequest &request)
 {
     std::shared_ptr<EngineState> state = m_state;
-    return m_runner.submit(Job{
-            QStringLiteral("feature ranges"), QStringLiteral("steer-ranges"),
-            [this, state, request](JobContext &context, Status *status) {
-                if (!state->model || !state->sae) {
-                    *status = Status::invalidInput(
-                            QStringLiteral("feature ranges need a model and an SAE: load both"));
-                    return JobStep::Done;
-                }
-                Result<std::vector<int>> tokens = state->model->encode(request.prompt);
-                if (!tokens) {
-                    *status = tokens.status();
-                    return JobStep::Done;
-                }
-                Result<FeatureRanges> ranges = featureRangesOnPrompt(
-                        *state->model, *state->sae, tokens.value(), request.features);
-                if (!ranges) {
-                    *status = ranges.status();
-                    return JobStep::Done;
-                }
-                Q_EMIT featureRangesReady(context.id(), ranges.value());
-                return JobStep::Done;
-            }});
+    return m_runner.submit(Job{QStringLiteral("feature ranges"), QStringLiteral("steer-ranges"),
+                               [this, state, request](JobContext &context, Status *status) {
+                                   if (Status ready = state->requireSae(); !ready.isOk()) {
+                                       *status = ready;
+                                       return JobStep::Done;
+                                   }
+                                   Result<std::vector<int>> tokens =
+                                           state->model->encode(request.prompt);
+                                   if (!tokens) {
+                                       *status = tokens.status();
+                                       return JobStep::Done;
+                                   }
+                                   Result<FeatureRanges> ranges =
+                                           featureRangesOnPrompt(*state->model, *state->sae,
+                                                                 tokens.value(), request.features);
+                                   if (!ranges) {
+                                       *status = ranges.status();
+                                       return JobStep::Done;
+                                   }
+                                   Q_EMIT featureRangesReady(context.id(), ranges.value());
+                                   return JobStep::Done;
+                               }});
 }
 
 }  // namespace gyrus::gpu

@@ -89,21 +89,30 @@ private Q_SLOTS:
     {
         gpu::TorchEngineClient engine;
         QSignalSpy finished(&engine, &EngineClient::finished);
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        // The good load finishes before the bad one is asked (both carry the tag "load-model",
+        // so a bad load queued behind it could supersede it and leave nothing to keep).
         const RequestId good = engine.loadModel(
                 ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, good), 30000);
+        QVERIFY2(statusOf(finished, good).isOk(), qPrintable(statusOf(finished, good).message()));
+        QCOMPARE(engine.currentModel().name, QStringLiteral("tiny"));
         const RequestId bad =
                 engine.loadModel(ModelSpec{m_dir.filePath(QStringLiteral("nowhere")),
                                            QStringLiteral("cpu"), QStringLiteral("float32")});
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, bad), 30000);
-        // Same tag: the first load may have been superseded before it started; either way the
-        // failed one must not replace a loaded model.
         const Status badStatus = statusOf(finished, bad);
         QVERIFY(!badStatus.isOk());
         QVERIFY2(badStatus.message().contains(QStringLiteral("nowhere")),
                  qPrintable(badStatus.message()));
-        if (statusOf(finished, good).isOk()) {
-            QCOMPARE(engine.currentModel().name, QStringLiteral("tiny"));
-        }
+        // The failed load replaced nothing: the card and the engine's model are the good one's.
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(engine.currentModel().name, QStringLiteral("tiny"));
+        const RequestId generation =
+                engine.generate(GenerateRequest{QStringLiteral("The jury"), 3, 0.0, 1.0, 0, 0});
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, generation), 30000);
+        QVERIFY2(statusOf(finished, generation).isOk(),
+                 qPrintable(statusOf(finished, generation).message()));
     }
 
     void generateWithoutModelIsBadInput()
