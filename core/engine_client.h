@@ -17,9 +17,10 @@ namespace gyrus {
 
 /// The UI's only way to the engine (ARCHITECTURE.md §3). Every call returns a RequestId at once
 /// and never blocks; results arrive as queued signals on the thread that owns the client; every
-/// request ends with exactly one finished(id, status). Panels remember the last id they asked
-/// for and drop results of older ones. The torch implementation lives in gyrus_gpu
-/// (TorchEngineClient); tests use FakeEngineClient (tests/support).
+/// request ends with exactly one finished(id, status). Results are broadcast; a panel routes
+/// them to itself with a RequestTracker (core/request_tracker.h), which keeps the ids, drops
+/// superseded results and cancels a slot's older request. The torch implementation lives in
+/// gyrus_gpu (TorchEngineClient); tests use FakeEngineClient (tests/support).
 class EngineClient : public QObject
 {
     Q_OBJECT

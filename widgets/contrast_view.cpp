@@ -2,6 +2,7 @@
 
 #include "core/engine_client.h"
 #include "core/feature_stats_model.h"
+#include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
@@ -113,8 +114,10 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
             [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
     connect(m_hub, &SelectionHub::featureSelected, this,
             [this](int feature, const QString &) { onFeatureSelected(feature); });
-    connect(m_engine, &EngineClient::contrastReady, this, &ContrastView::onResult);
-    connect(m_engine, &EngineClient::finished, this, &ContrastView::onFinished);
+    m_requests = new RequestTracker(m_engine, this);
+    m_requests->onResult(0, &EngineClient::contrastReady,
+                         [this](const ContrastPanelResultPtr &result) { onResult(result); });
+    m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
     connect(m_form, &ContrastSettingsForm::changed, this, [this] {
         if (m_result) {
             m_status->setText(tr("Settings changed: Run contrast again to update."));
@@ -132,15 +135,15 @@ void ContrastView::run()
         return;
     }
     const ContrastSource source = m_form->source();
-    m_pending = m_engine->runContrast(source);
+    m_requests->start(0, m_engine->runContrast(source));
     m_status->setText(tr("Running the model over %1 items …").arg(source.promptSet.items.size()));
     m_run->setEnabled(false);
 }
 
-void ContrastView::onResult(RequestId id, const ContrastPanelResultPtr &result)
+void ContrastView::onResult(const ContrastPanelResultPtr &result)
 {
-    if (id != m_pending || !result) {
-        return;  // an older request's, superseded
+    if (!result) {
+        return;
     }
     m_result = result;
     {
@@ -156,11 +159,8 @@ void ContrastView::onResult(RequestId id, const ContrastPanelResultPtr &result)
     Q_EMIT resultShown();
 }
 
-void ContrastView::onFinished(RequestId id, const Status &status)
+void ContrastView::onFinished(const Status &status)
 {
-    if (id != m_pending) {
-        return;
-    }
     m_run->setEnabled(true);
     if (!status.isOk()) {
         m_status->setText(status.code() == Status::Code::Cancelled

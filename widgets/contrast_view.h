@@ -12,6 +12,7 @@ class QStackedWidget;
 class QCPItemStraightLine;
 
 namespace gyrus {
+class RequestTracker;
 class EngineClient;
 class FeatureStatsModel;
 class SelectionHub;
@@ -64,14 +65,14 @@ Q_SIGNALS:
     void resultShown();
 
 private:
-    void onResult(RequestId id, const ContrastPanelResultPtr &result);
-    void onFinished(RequestId id, const Status &status);
+    void onResult(const ContrastPanelResultPtr &result);
+    void onFinished(const Status &status);
     void onFeatureSelected(int feature);
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
     ContrastSettingsForm *m_form;
-    RequestId m_pending = 0;
+    RequestTracker *m_requests = nullptr;  // one slot: the latest run
     ContrastPanelResultPtr m_result;
     FeatureStatsModel *m_model;
     QPushButton *m_run;

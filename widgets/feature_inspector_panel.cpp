@@ -1,11 +1,13 @@
 #include "widgets/feature_inspector_panel.h"
 
 #include "core/corpus_scan_path.h"
+#include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/activation_histogram_plot.h"
 #include "widgets/corpus_scan_form.h"
 #include "widgets/empty_state.h"
 #include "widgets/feature_example_html.h"
+#include "widgets/user_visible_work.h"
 
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -69,6 +71,8 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
+    , m_requests(new RequestTracker(engine, this))
+    , m_detailsWork(new UserVisibleWork(this, [this] { startDetails(); }))
     , m_backButton(new QToolButton(this))
     , m_forwardButton(new QToolButton(this))
     , m_featureSpin(new QSpinBox(this))
@@ -151,11 +155,8 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     });
     connect(m_scanForm, &CorpusScanForm::scanRequested, this,
             [this](const QString &, qint64 tokens) { startScan(tokens); });
-    connect(m_scanForm, &CorpusScanForm::cancelRequested, this, [this] {
-        if (m_scanRequest != 0) {
-            m_engine->cancel(m_scanRequest);
-        }
-    });
+    connect(m_scanForm, &CorpusScanForm::cancelRequested, this,
+            [this] { m_requests->cancel(Scan); });
 
     connect(m_hub, &SelectionHub::featureSelected, this, &FeatureInspectorPanel::onFeatureSelected);
     connect(m_hub, &SelectionHub::annotationChanged, this, [this](int feature) {
@@ -174,10 +175,40 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
 
     connect(m_engine, &EngineClient::saeLoaded, this,
             [this](RequestId, const SaeInfo &info) { onSaeLoaded(info); });
-    connect(m_engine, &EngineClient::finished, this, &FeatureInspectorPanel::onFinished);
-    connect(m_engine, &EngineClient::progress, this, &FeatureInspectorPanel::onProgress);
-    connect(m_engine, &EngineClient::corpusScanReady, this, &FeatureInspectorPanel::onScanReady);
-    connect(m_engine, &EngineClient::featureDetailsReady, this, &FeatureInspectorPanel::onDetails);
+    for (Slot slot : {LoadScan, Scan}) {
+        m_requests->onResult(slot, &EngineClient::corpusScanReady,
+                             [this](const CorpusScanSummary &summary) { onScanReady(summary); });
+    }
+    m_requests->onResult(Details, &EngineClient::featureDetailsReady,
+                         [this](const FeatureDetailsPtr &details) { onDetails(details); });
+    m_requests->onProgress(Scan, [this](const JobProgress &progress) {
+        m_scanForm->setProgress(progress.fraction, progress.message);
+    });
+    m_requests->onFinished(LoadScan, [this](const Status &status) {
+        if (!status.isOk()) {
+            noSavedScan(status.message());  // e.g. made for other SAE weights, or damaged
+        }
+    });
+    m_requests->onFinished(Scan, [this](const Status &status) {
+        m_scanForm->setRunning(false);
+        if (status.code() == Status::Code::Cancelled) {
+            m_scanForm->setMessage(tr("Scan cancelled."));
+        } else if (!status.isOk()) {
+            m_scanForm->setMessage(tr("Scan failed: %1").arg(status.message()));
+        }
+    });
+    m_requests->onFinished(Details, [this](const Status &status) {
+        if (status.isOk() || status.code() == Status::Code::Cancelled) {
+            return;
+        }
+        if (status.code() == Status::Code::NotFound) {
+            m_hasScan = false;
+            setView(View::NoScan);
+        } else {
+            m_error->setExplanation(status.message());
+            setView(View::Error);
+        }
+    });
 
     m_requestedFeature = m_hub->selectedFeature();
     const SaeInfo current = m_engine->currentSae();
@@ -263,7 +294,7 @@ void FeatureInspectorPanel::setDefaultCorpus(const QString &path)
 
 void FeatureInspectorPanel::startScan(qint64 tokenBudget)
 {
-    if (m_sae.path.isEmpty() || m_scanRequest != 0) {
+    if (m_sae.path.isEmpty() || m_requests->isRunning(Scan)) {
         return;
     }
     CorpusScanRequest request;
@@ -275,7 +306,7 @@ void FeatureInspectorPanel::startScan(qint64 tokenBudget)
     request.tokenBudget = tokenBudget >= 0 ? tokenBudget : m_scanForm->tokenBudget();
     request.savePath = defaultCorpusScanPath(m_sae);
     m_scanForm->setRunning(true);
-    m_scanRequest = m_engine->scanCorpus(request);
+    m_requests->start(Scan, m_engine->scanCorpus(request));
     setView(View::NoScan);
 }
 
@@ -330,7 +361,7 @@ void FeatureInspectorPanel::onSaeLoaded(const SaeInfo &info)
     m_details.reset();
     m_back.clear();
     m_forward.clear();
-    m_detailsRequest = 0;
+    m_requests->start(Details, 0);  // details of the old SAE are no use
     {
         const QSignalBlocker block(m_featureSpin);
         m_featureSpin->setRange(0, qMax(0, info.dSae - 1));
@@ -341,7 +372,7 @@ void FeatureInspectorPanel::onSaeLoaded(const SaeInfo &info)
     const QString saved = defaultCorpusScanPath(info);
     if (QFileInfo::exists(saved)) {
         m_scanForm->setMessage(tr("Loading the saved scan…"));
-        m_loadScanRequest = m_engine->loadCorpusScan(saved);
+        m_requests->start(LoadScan, m_engine->loadCorpusScan(saved));
     } else {
         noSavedScan(QString());
     }
@@ -377,77 +408,43 @@ void FeatureInspectorPanel::onFeatureSelected(int feature, const QString &)
     } else if (feature < 0) {
         setView(View::NoSelection);
     } else {
-        requestDetails(feature);
+        requestDetails();
     }
 }
 
-void FeatureInspectorPanel::requestDetails(int feature)
+void FeatureInspectorPanel::requestDetails()
 {
-    m_detailsRequest = m_engine->featureDetails(feature);
+    // Only while the dock is seen: a hidden inspector asks when it is shown again.
+    m_detailsWork->request();
+}
+
+void FeatureInspectorPanel::startDetails()
+{
+    if (m_requestedFeature < 0 || !m_hasScan) {
+        return;
+    }
+    m_requests->start(Details, m_engine->featureDetails(m_requestedFeature));
     if (m_view != View::Details) {
         setView(View::Details);  // the previous content stays until the new one arrives
     }
 }
 
-void FeatureInspectorPanel::onFinished(RequestId id, const Status &status)
+void FeatureInspectorPanel::onScanReady(const CorpusScanSummary &summary)
 {
-    if (id == 0) {
-        return;
-    }
-    if (id == m_loadScanRequest) {
-        m_loadScanRequest = 0;
-        if (!status.isOk()) {
-            noSavedScan(status.message());  // e.g. made for other SAE weights, or damaged
-        }
-    } else if (id == m_scanRequest) {
-        m_scanRequest = 0;
-        m_scanForm->setRunning(false);
-        if (status.code() == Status::Code::Cancelled) {
-            m_scanForm->setMessage(tr("Scan cancelled."));
-        } else if (!status.isOk()) {
-            m_scanForm->setMessage(tr("Scan failed: %1").arg(status.message()));
-        }
-    } else if (id == m_detailsRequest) {
-        m_detailsRequest = 0;
-        if (status.isOk() || status.code() == Status::Code::Cancelled) {
-            return;
-        }
-        if (status.code() == Status::Code::NotFound) {
-            m_hasScan = false;
-            setView(View::NoScan);
-        } else {
-            m_error->setExplanation(status.message());
-            setView(View::Error);
-        }
-    }
-}
-
-void FeatureInspectorPanel::onProgress(RequestId id, const JobProgress &progress)
-{
-    if (id != 0 && id == m_scanRequest) {
-        m_scanForm->setProgress(progress.fraction, progress.message);
-    }
-}
-
-void FeatureInspectorPanel::onScanReady(RequestId id, const CorpusScanSummary &summary)
-{
-    if (id != m_scanRequest && id != m_loadScanRequest) {
-        return;
-    }
     m_hasScan = true;
     m_scan = summary;
     m_scanForm->setMessage(QString());
     if (m_requestedFeature >= 0) {
-        requestDetails(m_requestedFeature);
+        requestDetails();
     } else {
         setView(View::NoSelection);
     }
 }
 
-void FeatureInspectorPanel::onDetails(RequestId id, const FeatureDetailsPtr &details)
+void FeatureInspectorPanel::onDetails(const FeatureDetailsPtr &details)
 {
-    if (id != m_detailsRequest || !details) {
-        return;  // superseded by a newer selection
+    if (!details) {
+        return;
     }
     m_details = details;
     showDetails(*details);

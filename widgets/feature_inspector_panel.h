@@ -18,14 +18,16 @@ class QTextBrowser;
 class QToolButton;
 
 namespace gyrus {
+class RequestTracker;
 class SelectionHub;
-}
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
 class ActivationHistogramPlot;
 class CorpusScanForm;
 class EmptyState;
+class UserVisibleWork;
 
 /// The Features dock (issue 8 item 2): everything about the feature selected in the
 /// SelectionHub, from the engine's corpus scan: top activating examples with the token
@@ -100,11 +102,10 @@ private:
     void buildDetailsPage();
     void onSaeLoaded(const SaeInfo &info);
     void onFeatureSelected(int feature, const QString &source);
-    void onFinished(RequestId id, const Status &status);
-    void onProgress(RequestId id, const JobProgress &progress);
-    void onScanReady(RequestId id, const CorpusScanSummary &summary);
-    void onDetails(RequestId id, const FeatureDetailsPtr &details);
-    void requestDetails(int feature);
+    void onScanReady(const CorpusScanSummary &summary);
+    void onDetails(const FeatureDetailsPtr &details);
+    void requestDetails();  // for m_requestedFeature, once the dock is seen
+    void startDetails();
     void showDetails(const FeatureDetails &details);
     void showAnnotation();
     void writeAnnotation();
@@ -119,9 +120,16 @@ private:
     SaeInfo m_sae;
     bool m_hasScan = false;
     CorpusScanSummary m_scan;
-    RequestId m_loadScanRequest = 0;
-    RequestId m_scanRequest = 0;
-    RequestId m_detailsRequest = 0;
+
+    enum Slot
+    {
+        LoadScan,
+        Scan,
+        Details,
+    };
+
+    RequestTracker *m_requests;
+    UserVisibleWork *m_detailsWork;
     int m_requestedFeature = -1;
     qint64 m_autoScanTokens = -1;
     FeatureDetailsPtr m_details;

@@ -2,6 +2,7 @@
 
 #include "core/engine_client.h"
 #include "core/feature_stats_model.h"
+#include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
@@ -80,8 +81,10 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
         m_scatter->setHighlightedFeature(feature);
         m_table->showFeature(feature);
     });
-    connect(m_engine, &EngineClient::featureRsaMapReady, this, &FeatureRsaView::onResult);
-    connect(m_engine, &EngineClient::finished, this, &FeatureRsaView::onFinished);
+    m_requests = new RequestTracker(m_engine, this);
+    m_requests->onResult(0, &EngineClient::featureRsaMapReady,
+                         [this](const FeatureRsaMapPtr &result) { onResult(result); });
+    m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
     connect(m_form, &ContrastSettingsForm::changed, this, [this] {
         if (m_map) {
             m_status->setText(tr("Settings changed: Compute RSA map again to update."));
@@ -102,14 +105,14 @@ void FeatureRsaView::run()
         m_status->setText(problem);
         return;
     }
-    m_pending = m_engine->computeFeatureRsaMap(source);
+    m_requests->start(0, m_engine->computeFeatureRsaMap(source));
     m_status->setText(tr("Scoring every feature …"));
     m_run->setEnabled(false);
 }
 
-void FeatureRsaView::onResult(RequestId id, const FeatureRsaMapPtr &map)
+void FeatureRsaView::onResult(const FeatureRsaMapPtr &map)
 {
-    if (id != m_pending || !map) {
+    if (!map) {
         return;
     }
     m_map = map;
@@ -140,11 +143,8 @@ void FeatureRsaView::onResult(RequestId id, const FeatureRsaMapPtr &map)
     Q_EMIT resultShown();
 }
 
-void FeatureRsaView::onFinished(RequestId id, const Status &status)
+void FeatureRsaView::onFinished(const Status &status)
 {
-    if (id != m_pending) {
-        return;
-    }
     m_run->setEnabled(true);
     if (!status.isOk()) {
         m_status->setText(status.code() == Status::Code::Cancelled

@@ -11,6 +11,7 @@ class QPushButton;
 class QStackedWidget;
 
 namespace gyrus {
+class RequestTracker;
 class EngineClient;
 class FeatureStatsModel;
 class SelectionHub;
@@ -56,14 +57,14 @@ Q_SIGNALS:
     void resultShown();
 
 private:
-    void onResult(RequestId id, const FeatureRsaMapPtr &map);
-    void onFinished(RequestId id, const Status &status);
+    void onResult(const FeatureRsaMapPtr &map);
+    void onFinished(const Status &status);
     void updateScatter();
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
     ContrastSettingsForm *m_form;
-    RequestId m_pending = 0;
+    RequestTracker *m_requests = nullptr;  // one slot: the latest run
     FeatureRsaMapPtr m_map;
     FeatureStatsModel *m_model;
     QPushButton *m_run;

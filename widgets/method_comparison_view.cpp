@@ -1,6 +1,7 @@
 #include "widgets/method_comparison_view.h"
 
 #include "core/engine_client.h"
+#include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
@@ -156,9 +157,11 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     connect(m_run, &QPushButton::clicked, this, &MethodComparisonView::run);
     connect(m_cancel, &QPushButton::clicked, this, &MethodComparisonView::cancel);
     connect(m_features, &QTableView::clicked, this, &MethodComparisonView::onFeatureClicked);
-    connect(m_engine, &EngineClient::methodComparisonReady, this, &MethodComparisonView::onResult);
-    connect(m_engine, &EngineClient::finished, this, &MethodComparisonView::onFinished);
-    connect(m_engine, &EngineClient::progress, this, &MethodComparisonView::onProgress);
+    m_requests = new RequestTracker(m_engine, this);
+    m_requests->onResult(0, &EngineClient::methodComparisonReady,
+                         [this](const MethodComparisonResultPtr &result) { onResult(result); });
+    m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
+    m_requests->onProgress(0, [this](const JobProgress &progress) { onProgress(progress); });
     connect(m_hub, &SelectionHub::annotationChanged, this, [this] { showResult(); });
     connect(m_hub, &SelectionHub::featureSelected, this,
             [this](int feature, const QString &) { showSelection(feature); });
@@ -197,10 +200,7 @@ void MethodComparisonView::run()
         m_status->setText(problem);
         return;
     }
-    if (m_pending != 0) {
-        m_engine->cancel(m_pending);
-    }
-    m_pending = m_engine->compareMethods(r);
+    m_requests->start(0, m_engine->compareMethods(r));  // cancels a running one
     m_status->setText(tr("Running the model, then %1 × %2-fold cross-validation and %3 "
                          "permutations per method …")
                               .arg(r.repeats)
@@ -210,11 +210,14 @@ void MethodComparisonView::run()
     setRunning(true);
 }
 
+bool MethodComparisonView::isRunning() const
+{
+    return m_requests->isRunning(0);
+}
+
 void MethodComparisonView::cancel()
 {
-    if (m_pending != 0) {
-        m_engine->cancel(m_pending);
-    }
+    m_requests->cancel(0);
 }
 
 void MethodComparisonView::setRunning(bool running)
@@ -224,11 +227,8 @@ void MethodComparisonView::setRunning(bool running)
     m_progress->setVisible(running);
 }
 
-void MethodComparisonView::onProgress(RequestId id, const JobProgress &progress)
+void MethodComparisonView::onProgress(const JobProgress &progress)
 {
-    if (id != m_pending) {
-        return;
-    }
     if (progress.fraction >= 0) {
         m_progress->setValue(qRound(progress.fraction * 1000));
     }
@@ -237,9 +237,9 @@ void MethodComparisonView::onProgress(RequestId id, const JobProgress &progress)
     }
 }
 
-void MethodComparisonView::onResult(RequestId id, const MethodComparisonResultPtr &result)
+void MethodComparisonView::onResult(const MethodComparisonResultPtr &result)
 {
-    if (id != m_pending || !result) {
+    if (!result) {
         return;
     }
     m_result = result;
@@ -257,12 +257,8 @@ void MethodComparisonView::onResult(RequestId id, const MethodComparisonResultPt
     Q_EMIT resultShown();
 }
 
-void MethodComparisonView::onFinished(RequestId id, const Status &status)
+void MethodComparisonView::onFinished(const Status &status)
 {
-    if (id != m_pending) {
-        return;
-    }
-    m_pending = 0;
     setRunning(false);
     if (!status.isOk()) {
         m_status->setText(status.code() == Status::Code::Cancelled

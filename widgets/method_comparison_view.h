@@ -16,6 +16,7 @@ class QStandardItemModel;
 class QTableView;
 
 namespace gyrus {
+class RequestTracker;
 class EngineClient;
 class SelectionHub;
 class Status;
@@ -45,7 +46,7 @@ public:
     /// The request run() would submit.
     MethodComparisonRequest request() const;
 
-    bool isRunning() const { return m_pending != 0; }
+    bool isRunning() const;
 
     MethodComparisonResultPtr result() const { return m_result; }
 
@@ -69,9 +70,9 @@ Q_SIGNALS:
     void resultShown();
 
 private:
-    void onResult(RequestId id, const MethodComparisonResultPtr &result);
-    void onFinished(RequestId id, const Status &status);
-    void onProgress(RequestId id, const JobProgress &progress);
+    void onResult(const MethodComparisonResultPtr &result);
+    void onFinished(const Status &status);
+    void onProgress(const JobProgress &progress);
     void onFeatureClicked(const QModelIndex &index);
     void showResult();
     void showSelection(int feature);
@@ -80,7 +81,7 @@ private:
     EngineClient *m_engine;
     SelectionHub *m_hub;
     ContrastSettingsForm *m_form;
-    RequestId m_pending = 0;
+    RequestTracker *m_requests = nullptr;  // one slot: the latest comparison
     MethodComparisonResultPtr m_result;
     QSpinBox *m_k;
     QSpinBox *m_folds;

@@ -1,5 +1,6 @@
 #include "widgets/model_panel.h"
 
+#include "core/request_tracker.h"
 #include "widgets/sae_picker.h"
 
 #include <QComboBox>
@@ -63,6 +64,7 @@ QString humanBytes(qint64 bytes)
 ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
+    , m_requests(new RequestTracker(engine, this))
     , m_path(new QComboBox(this))
     , m_browse(new QPushButton(tr("Open…"), this))
     , m_device(new QComboBox(this))
@@ -174,17 +176,48 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
             [this] { loadModel(m_path->currentText()); });
     connect(m_cancel, &QPushButton::clicked, this, &ModelPanel::cancelCurrent);
     connect(m_generate, &QPushButton::clicked, this, [this] {
-        if (m_generateRequest != 0) {
-            m_engine->cancel(m_generateRequest);
+        if (m_requests->isRunning(Generate)) {
+            m_requests->cancel(Generate);
         } else {
             generate();
         }
     });
-    connect(m_engine, &EngineClient::started, this, &ModelPanel::onStarted);
-    connect(m_engine, &EngineClient::progress, this, &ModelPanel::onProgress);
-    connect(m_engine, &EngineClient::finished, this, &ModelPanel::onFinished);
-    connect(m_engine, &EngineClient::modelLoaded, this, &ModelPanel::onModelLoaded);
-    connect(m_engine, &EngineClient::tokenGenerated, this, &ModelPanel::onToken);
+    m_requests->onProgress(Load, [this](const JobProgress &progress) {
+        if (progress.fraction >= 0) {
+            m_progress->setValue(static_cast<int>(progress.fraction * 1000));
+        }
+        if (!progress.message.isEmpty()) {
+            m_status->setText(tr("Loading: %1").arg(progress.message));
+        }
+    });
+    m_requests->onResult(Load, &EngineClient::modelLoaded, [this](const ModelInfo &info) {
+        showCard(info);
+        rememberRecent(info.path);
+    });
+    m_requests->onFinished(Load, [this](const Status &status) {
+        m_progress->setValue(status.isOk() ? 1000 : 0);
+        if (status.isOk()) {
+            m_status->setText(tr("Loaded %1.").arg(m_engine->currentModel().name));
+        } else if (status.code() == Status::Code::Cancelled) {
+            m_status->setText(tr("Loading cancelled."));
+        } else {
+            m_status->setText(tr("Could not load the model: %1").arg(status.message()));
+        }
+    });
+    m_requests->onResult(Generate, &EngineClient::tokenGenerated, [this](const QString &text) {
+        m_output->moveCursor(QTextCursor::End);
+        m_output->insertPlainText(text);
+    });
+    m_requests->onFinished(Generate, [this](const Status &status) {
+        if (status.isOk()) {
+            m_status->setText(tr("Done."));
+        } else if (status.code() == Status::Code::Cancelled) {
+            m_status->setText(tr("Generation stopped."));
+        } else {
+            m_status->setText(tr("Generation failed: %1").arg(status.message()));
+        }
+    });
+    connect(m_requests, &RequestTracker::runningChanged, this, &ModelPanel::updateEnabled);
 
     m_status->setText(
             tr("No model loaded. Open a directory with config.json, *.safetensors "
@@ -255,7 +288,7 @@ QString ModelPanel::statusText() const
 
 bool ModelPanel::isBusy() const
 {
-    return m_loadRequest != 0 || m_generateRequest != 0;
+    return m_requests->anyRunning();
 }
 
 void ModelPanel::loadModel(const QString &path)
@@ -270,10 +303,7 @@ void ModelPanel::loadModel(const QString &path)
     spec.path = trimmed;
     spec.device = m_device->currentText().section(QLatin1Char(' '), 0, 0);
     spec.dtype = m_dtype->currentText();
-    if (m_loadRequest != 0) {
-        m_engine->cancel(m_loadRequest);  // the newer choice wins
-    }
-    m_loadRequest = m_engine->loadModel(spec);
+    m_requests->start(Load, m_engine->loadModel(spec));  // the newer choice wins
     m_progress->setValue(0);
     m_status->setText(tr("Loading %1 …").arg(QDir::toNativeSeparators(trimmed)));
     updateEnabled();
@@ -287,7 +317,7 @@ void ModelPanel::generate()
     request.temperature = m_temperature->value();
     request.seed = static_cast<quint64>(m_seed->value());
     m_output->clear();
-    m_generateRequest = m_engine->generate(request);
+    m_requests->start(Generate, m_engine->generate(request));
     m_status->setText(tr("Generating …"));
     updateEnabled();
 }
@@ -303,73 +333,7 @@ void ModelPanel::chooseDirectory()
 
 void ModelPanel::cancelCurrent()
 {
-    if (m_loadRequest != 0) {
-        m_engine->cancel(m_loadRequest);
-    }
-    if (m_generateRequest != 0) {
-        m_engine->cancel(m_generateRequest);
-    }
-}
-
-void ModelPanel::onStarted(RequestId, const QString &)
-{}
-
-void ModelPanel::onProgress(RequestId id, const JobProgress &progress)
-{
-    if (id != m_loadRequest) {
-        return;
-    }
-    if (progress.fraction >= 0) {
-        m_progress->setValue(static_cast<int>(progress.fraction * 1000));
-    }
-    if (!progress.message.isEmpty()) {
-        m_status->setText(tr("Loading: %1").arg(progress.message));
-    }
-}
-
-void ModelPanel::onModelLoaded(RequestId id, const ModelInfo &info)
-{
-    if (id != m_loadRequest) {
-        return;  // an older load that was superseded
-    }
-    showCard(info);
-    rememberRecent(info.path);
-}
-
-void ModelPanel::onToken(RequestId id, const QString &text)
-{
-    if (id != m_generateRequest) {
-        return;
-    }
-    m_output->moveCursor(QTextCursor::End);
-    m_output->insertPlainText(text);
-}
-
-void ModelPanel::onFinished(RequestId id, const Status &status)
-{
-    if (id == m_loadRequest) {
-        m_loadRequest = 0;
-        m_progress->setValue(status.isOk() ? 1000 : 0);
-        if (status.isOk()) {
-            m_status->setText(tr("Loaded %1.").arg(m_engine->currentModel().name));
-        } else if (status.code() == Status::Code::Cancelled) {
-            m_status->setText(tr("Loading cancelled."));
-        } else {
-            m_status->setText(tr("Could not load the model: %1").arg(status.message()));
-        }
-    } else if (id == m_generateRequest) {
-        m_generateRequest = 0;
-        if (status.isOk()) {
-            m_status->setText(tr("Done."));
-        } else if (status.code() == Status::Code::Cancelled) {
-            m_status->setText(tr("Generation stopped."));
-        } else {
-            m_status->setText(tr("Generation failed: %1").arg(status.message()));
-        }
-    } else {
-        return;
-    }
-    updateEnabled();
+    m_requests->cancelAll();
 }
 
 void ModelPanel::showCard(const ModelInfo &info)
@@ -395,8 +359,8 @@ void ModelPanel::showCard(const ModelInfo &info)
 
 void ModelPanel::updateEnabled()
 {
-    const bool loading = m_loadRequest != 0;
-    const bool generating = m_generateRequest != 0;
+    const bool loading = m_requests->isRunning(Load);
+    const bool generating = m_requests->isRunning(Generate);
     const bool haveModel = !m_engine->currentModel().name.isEmpty();
     m_cancel->setEnabled(loading || generating);
     m_progress->setVisible(loading);

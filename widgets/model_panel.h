@@ -14,6 +14,10 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
+namespace gyrus {
+class RequestTracker;
+}
+
 namespace gyrus::widgets {
 
 class SaePicker;
@@ -63,18 +67,19 @@ protected:
 private:
     void chooseDirectory();
     void cancelCurrent();
-    void onStarted(RequestId id, const QString &what);
-    void onProgress(RequestId id, const JobProgress &progress);
-    void onFinished(RequestId id, const Status &status);
-    void onModelLoaded(RequestId id, const ModelInfo &info);
-    void onToken(RequestId id, const QString &text);
     void showCard(const ModelInfo &info);
     void updateEnabled();
     void rememberRecent(const QString &path);
 
     EngineClient *m_engine;
-    RequestId m_loadRequest = 0;
-    RequestId m_generateRequest = 0;
+
+    enum Slot
+    {
+        Load,
+        Generate,
+    };
+
+    RequestTracker *m_requests;
     QStringList m_recent;
 
     QComboBox *m_path;

@@ -2,11 +2,13 @@
 
 #include "core/hdf5_writer.h"
 #include "core/rdm_csv.h"
+#include "core/request_tracker.h"
 #include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
 #include "widgets/mds_scatter_view.h"
 #include "widgets/rdm_heatmap_view.h"
 #include "widgets/rsa_figure_export.h"
+#include "widgets/user_visible_work.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -80,7 +82,9 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
 {
     m_recompute->setSingleShot(true);
     m_recompute->setInterval(300);
-    connect(m_recompute, &QTimer::timeout, this, [this] { compute(); });
+    // A clamp edit recomputes the RDM only while the dock is seen (QGIS isUserVisible).
+    auto *recompute = new UserVisibleWork(this, [this] { compute(); });
+    connect(m_recompute, &QTimer::timeout, recompute, &UserVisibleWork::request);
     buildControls();
 
     m_tabs = new QTabWidget(this);
@@ -146,15 +150,15 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
     connect(m_modelChoice, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { showModel(); });
     if (m_engine) {
-        connect(m_engine, &EngineClient::rsaComputed, this, &RsaPanel::onResult);
-        connect(m_engine, &EngineClient::finished, this, &RsaPanel::onFinished);
-        connect(m_engine, &EngineClient::progress, this,
-                [this](RequestId id, const JobProgress &progress) {
-                    if (id == m_pending) {
-                        m_progress->setValue(int(std::lround(progress.fraction * 100)));
-                        setStatus(progress.message);
-                    }
-                });
+        m_requests = new RequestTracker(m_engine, this);
+        m_requests->onResult(
+                0, &EngineClient::rsaComputed,
+                [this](const std::shared_ptr<const RsaResult> &result) { onResult(result); });
+        m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
+        m_requests->onProgress(0, [this](const JobProgress &progress) {
+            m_progress->setValue(int(std::lround(progress.fraction * 100)));
+            setStatus(progress.message);
+        });
     }
     if (m_hub) {
         connect(m_hub, &SelectionHub::clampSetChanged, this, [this] {
@@ -309,8 +313,8 @@ void RsaPanel::buildControls()
 
     connect(m_computeButton, &QPushButton::clicked, this, [this] { compute(); });
     connect(m_cancelButton, &QPushButton::clicked, this, [this] {
-        if (m_engine && m_pending != 0) {
-            m_engine->cancel(m_pending);
+        if (m_requests) {
+            m_requests->cancel(0);
         }
     });
     for (QComboBox *box :
@@ -448,33 +452,26 @@ RequestId RsaPanel::compute()
         setStatus(tr("Open a prompt set with at least 3 items first."), true);
         return 0;
     }
-    if (m_pending != 0) {
-        m_engine->cancel(m_pending);
-    }
     m_computedOnce = true;
-    m_pending = m_engine->computeRsa(request());
+    const RequestId id = m_requests->start(0, m_engine->computeRsa(request()));  // latest wins
     m_progress->setValue(0);
     m_progress->show();
     m_cancelButton->setEnabled(true);
     setStatus(tr("Computing…"));
-    return m_pending;
+    return id;
 }
 
-void RsaPanel::onResult(RequestId id, const std::shared_ptr<const RsaResult> &result)
+void RsaPanel::onResult(const std::shared_ptr<const RsaResult> &result)
 {
-    if (id != m_pending || !result) {
-        return;  // superseded
+    if (!result) {
+        return;
     }
     m_result = result;
     showResult();
 }
 
-void RsaPanel::onFinished(RequestId id, const Status &status)
+void RsaPanel::onFinished(const Status &status)
 {
-    if (id != m_pending) {
-        return;
-    }
-    m_pending = 0;
     m_progress->hide();
     m_cancelButton->setEnabled(false);
     if (status.code() == Status::Code::Cancelled) {

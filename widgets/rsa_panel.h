@@ -20,6 +20,7 @@ class QTimer;
 class QToolButton;
 
 namespace gyrus {
+class RequestTracker;
 class RsaStatisticsModel;
 class SelectionHub;
 }  // namespace gyrus
@@ -109,8 +110,8 @@ public:
 
 private:
     void buildControls();
-    void onResult(RequestId id, const std::shared_ptr<const RsaResult> &result);
-    void onFinished(RequestId id, const Status &status);
+    void onResult(const std::shared_ptr<const RsaResult> &result);
+    void onFinished(const Status &status);
     void showResult();
     void showModel();
     void showIntervention();
@@ -123,7 +124,7 @@ private:
     SelectionHub *m_hub;
     PromptSet m_set;
     SaeInfo m_sae;
-    RequestId m_pending = 0;
+    RequestTracker *m_requests = nullptr;  // one slot: the latest RDM (none without an engine)
     bool m_computedOnce = false;
     std::shared_ptr<const RsaResult> m_result;
     QTimer *m_recompute;

@@ -1,5 +1,7 @@
 #include "widgets/sae_picker.h"
 
+#include "core/request_tracker.h"
+
 #include <QComboBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -13,6 +15,7 @@ namespace gyrus::widgets {
 SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
+    , m_requests(new RequestTracker(engine, this))
     , m_path(new QComboBox(this))
     , m_browse(new QPushButton(tr("Open…"), this))
     , m_load(new QPushButton(tr("Load SAE"), this))
@@ -48,7 +51,11 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     connect(m_load, &QPushButton::clicked, this, [this] { loadSae(m_path->currentText()); });
     connect(m_path->lineEdit(), &QLineEdit::returnPressed, this,
             [this] { loadSae(m_path->currentText()); });
-    connect(m_engine, &EngineClient::finished, this, &SaePicker::onFinished);
+    m_requests->onFinished(0, [this](const Status &status) {
+        if (!status.isOk()) {
+            m_card->setText(tr("SAE not loaded: %1").arg(status.message()));
+        }
+    });
     connect(m_engine, &EngineClient::saeLoaded, this,
             [this](RequestId, const SaeInfo &info) { showCard(info); });
     showCard(m_engine->currentSae());
@@ -73,24 +80,13 @@ void SaePicker::loadSae(const QString &path, const QString &device)
     } else if (!modelDevice.isEmpty()) {
         spec.device = modelDevice;
     }
-    m_request = m_engine->loadSae(spec);
+    m_requests->start(0, m_engine->loadSae(spec));
     m_card->setText(tr("Loading %1 …").arg(trimmed));
 }
 
 QString SaePicker::statusText() const
 {
     return m_card->text();
-}
-
-void SaePicker::onFinished(RequestId id, const Status &status)
-{
-    if (id != m_request) {
-        return;
-    }
-    m_request = 0;
-    if (!status.isOk()) {
-        m_card->setText(tr("SAE not loaded: %1").arg(status.message()));
-    }
 }
 
 void SaePicker::showCard(const SaeInfo &info)

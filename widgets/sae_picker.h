@@ -8,6 +8,10 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 
+namespace gyrus {
+class RequestTracker;
+}
+
 namespace gyrus::widgets {
 
 /// The SAE row of the Model dock: choose an SAE directory (SAELens layout or Gemma Scope
@@ -24,11 +28,10 @@ public:
     QString statusText() const;
 
 private:
-    void onFinished(RequestId id, const Status &status);
     void showCard(const SaeInfo &info);
 
     EngineClient *m_engine;
-    RequestId m_request = 0;
+    RequestTracker *m_requests;  // one slot: the latest load
     QComboBox *m_path;
     QPushButton *m_browse;
     QPushButton *m_load;

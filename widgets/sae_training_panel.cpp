@@ -1,5 +1,6 @@
 #include "widgets/sae_training_panel.h"
 
+#include "core/request_tracker.h"
 #include "core/sae_training_json.h"
 #include "widgets/plot_style.h"
 
@@ -272,10 +273,22 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     connect(m_stop, &QPushButton::clicked, this, &SaeTrainingPanel::stop);
     connect(m_architecture, &QComboBox::currentTextChanged, this,
             &SaeTrainingPanel::architectureChanged);
-    connect(m_engine, &EngineClient::saeTrainingProgress, this, &SaeTrainingPanel::onProgress);
-    connect(m_engine, &EngineClient::saeTrainingEnded, this, &SaeTrainingPanel::onEnded);
-    connect(m_engine, &EngineClient::finished, this, &SaeTrainingPanel::onFinished);
-    connect(m_engine, &EngineClient::saeEvaluated, this, &SaeTrainingPanel::onEvaluated);
+    m_requests = new RequestTracker(m_engine, this);
+    m_requests->onResult(Train, &EngineClient::saeTrainingProgress,
+                         [this](const SaeTrainProgress &progress) { onProgress(progress); });
+    m_requests->onResult(Train, &EngineClient::saeTrainingEnded,
+                         [this](const SaeTrainOutcome &outcome) { onEnded(outcome); });
+    m_requests->onFinished(Train, [this](const Status &status) { onTrainingFinished(status); });
+    m_requests->onResult(Evaluate, &EngineClient::saeEvaluated,
+                         [this](const SaeEvalResult &result) { onEvaluated(result); });
+    m_requests->onFinished(Evaluate, [this](const Status &status) {
+        if (!status.isOk()) {
+            m_evaluationStatus = status.code() == Status::Code::Cancelled
+                                         ? tr("Evaluation cancelled.")
+                                         : tr("Evaluation failed: %1").arg(status.message());
+            showEvaluationCard();
+        }
+    });
     // Form edits are workspace state too.
     for (QLineEdit *edit : {m_activations, m_outDirectory}) {
         connect(edit, &QLineEdit::textChanged, this, &SaeTrainingPanel::stateChanged);
@@ -409,23 +422,26 @@ void SaeTrainingPanel::submit(const SaeTrainRequest &request)
     m_hasEvaluation = false;
     m_evaluationStatus.clear();
     m_evaluation->clear();
-    m_request = m_engine->trainSae(request);
+    m_requests->start(Train, m_engine->trainSae(request));
     m_status->setText(tr("Starting …"));
     updateButtons();
 }
 
+bool SaeTrainingPanel::isTraining() const
+{
+    return m_requests->isRunning(Train);
+}
+
 void SaeTrainingPanel::pause()
 {
-    if (m_request != 0) {
-        m_engine->pauseTraining(m_request);
+    if (m_requests->isRunning(Train)) {
+        m_engine->pauseTraining(m_requests->current(Train));
     }
 }
 
 void SaeTrainingPanel::stop()
 {
-    if (m_request != 0) {
-        m_engine->cancel(m_request);
-    }
+    m_requests->cancel(Train);
     m_checkpoint.clear();
     updateButtons();
 }
@@ -445,11 +461,8 @@ QString SaeTrainingPanel::evaluationText() const
     return m_evaluation->text();
 }
 
-void SaeTrainingPanel::onProgress(RequestId id, const SaeTrainProgress &p)
+void SaeTrainingPanel::onProgress(const SaeTrainProgress &p)
 {
-    if (id != m_request) {
-        return;
-    }
     m_history.append(p);
     plotProgress(p);
     m_status->setText(tr("Step %1 / %2 · %3 tokens/s · ETA %4")
@@ -485,11 +498,8 @@ void SaeTrainingPanel::plotProgress(const SaeTrainProgress &p)
     }
 }
 
-void SaeTrainingPanel::onEnded(RequestId id, const SaeTrainOutcome &outcome)
+void SaeTrainingPanel::onEnded(const SaeTrainOutcome &outcome)
 {
-    if (id != m_request) {
-        return;
-    }
     const SaeTrainProgress &p = outcome.last;
     if (outcome.paused) {
         m_checkpoint = outcome.checkpoint;
@@ -566,9 +576,6 @@ void SaeTrainingPanel::evaluate(const QString &saeDirectory)
         showEvaluationCard();
         return;
     }
-    if (m_evalRequest != 0) {
-        m_engine->cancel(m_evalRequest);
-    }
     SaeEvalRequest request;
     request.saePath = saeDirectory;
     request.textPath = m_evaluationText;
@@ -576,14 +583,11 @@ void SaeTrainingPanel::evaluate(const QString &saeDirectory)
     m_hasEvaluation = false;
     m_evaluationStatus = tr("Evaluating %1 on held-out text …").arg(saeDirectory);
     showEvaluationCard();
-    m_evalRequest = m_engine->evaluateSae(request);
+    m_requests->start(Evaluate, m_engine->evaluateSae(request));  // cancels an older one
 }
 
-void SaeTrainingPanel::onEvaluated(RequestId id, const SaeEvalResult &result)
+void SaeTrainingPanel::onEvaluated(const SaeEvalResult &result)
 {
-    if (id != m_evalRequest) {
-        return;
-    }
     m_hasEvaluation = true;
     m_evaluationResult = result;
     m_evaluationStatus.clear();
@@ -682,22 +686,8 @@ void SaeTrainingPanel::loadSae(const QString &saeDirectory)
     m_status->setText(tr("Loading %1 into the engine …").arg(saeDirectory));
 }
 
-void SaeTrainingPanel::onFinished(RequestId id, const Status &status)
+void SaeTrainingPanel::onTrainingFinished(const Status &status)
 {
-    if (id != 0 && id == m_evalRequest) {
-        m_evalRequest = 0;
-        if (!status.isOk()) {
-            m_evaluationStatus = status.code() == Status::Code::Cancelled
-                                         ? tr("Evaluation cancelled.")
-                                         : tr("Evaluation failed: %1").arg(status.message());
-            showEvaluationCard();
-        }
-        return;
-    }
-    if (id != m_request) {
-        return;
-    }
-    m_request = 0;
     if (status.isOk()) {
         m_progress->setValue(1000);
         m_status->setText(tr("Done."));
@@ -869,10 +859,7 @@ Status SaeTrainingPanel::restoreWorkspaceState(const QJsonObject &state)
 
 void SaeTrainingPanel::resetState()
 {
-    if (m_request != 0) {
-        m_engine->cancel(m_request);
-        m_request = 0;
-    }
+    m_requests->start(Train, 0);  // cancels and forgets a running training
     clearCharts();
     m_progress->setValue(0);
     m_runs.clear();

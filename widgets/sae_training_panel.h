@@ -19,6 +19,10 @@ class QPushButton;
 class QSpinBox;
 class QTimer;
 
+namespace gyrus {
+class RequestTracker;
+}
+
 namespace gyrus::widgets {
 
 /// The SAE training dock: a form for every trainer setting (recipe defaults, tooltips), start /
@@ -46,7 +50,7 @@ public:
     void resume();
     void stop();
 
-    bool isTraining() const { return m_request != 0; }
+    bool isTraining() const;
 
     /// Points in the loss chart (for tests).
     int chartPointCount() const;
@@ -91,13 +95,13 @@ Q_SIGNALS:
 private:
     void plotProgress(const SaeTrainProgress &progress);
     void showEvaluationCard();
-    void onEvaluated(RequestId id, const SaeEvalResult &result);
+    void onEvaluated(const SaeEvalResult &result);
     void rememberRun(const SaeTrainRequest &request);
     QString selectedArtifactPath(SaeRunArtifact::Kind kind) const;
 
-    void onProgress(RequestId id, const SaeTrainProgress &progress);
-    void onEnded(RequestId id, const SaeTrainOutcome &outcome);
-    void onFinished(RequestId id, const Status &status);
+    void onProgress(const SaeTrainProgress &progress);
+    void onEnded(const SaeTrainOutcome &outcome);
+    void onTrainingFinished(const Status &status);
     void submit(const SaeTrainRequest &request);
     void clearCharts();
     void updateButtons();
@@ -105,8 +109,14 @@ private:
     QCustomPlot *makePlot(const QString &title, bool logY);
 
     EngineClient *m_engine;
-    RequestId m_request = 0;
-    RequestId m_evalRequest = 0;
+
+    enum Slot
+    {
+        Train,
+        Evaluate,
+    };
+
+    RequestTracker *m_requests = nullptr;
     QVector<SaeTrainProgress> m_history;
     QStringList m_runs;                             // output directories, oldest first
     QHash<QString, SaeTrainRequest> m_runRequests;  // output directory -> its request

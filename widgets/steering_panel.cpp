@@ -2,10 +2,12 @@
 
 #include "core/clamp_set_model.h"
 #include "core/next_token_shift_model.h"
+#include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/clamp_value_editor.h"
 #include "widgets/strength_sweep_plot.h"
 #include "widgets/text_diff_view.h"
+#include "widgets/user_visible_work.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -65,6 +67,7 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
     , m_hub(hub)
     , m_clamps(new ClampSetModel(hub, this))
     , m_nextTokens(new NextTokenShiftModel(this))
+    , m_requests(new RequestTracker(engine, this))
     , m_status(new QLabel(this))
     , m_rangeTimer(new QTimer(this))
 {
@@ -88,7 +91,9 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
 
     m_rangeTimer->setSingleShot(true);
     m_rangeTimer->setInterval(300);
-    connect(m_rangeTimer, &QTimer::timeout, this, &SteeringPanel::requestRanges);
+    // The observed ranges follow the selection only while the dock is seen (QGIS isUserVisible).
+    auto *ranges = new UserVisibleWork(this, [this] { requestRanges(); });
+    connect(m_rangeTimer, &QTimer::timeout, ranges, &UserVisibleWork::request);
     connect(m_hub, &SelectionHub::featureSelected, this, [this](int, const QString &) {
         updateEnabled();
         m_rangeTimer->start();
@@ -99,34 +104,17 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
         m_rangeTimer->start();
     });
     connect(m_engine, &EngineClient::saeLoaded, this, [this] { m_rangeTimer->start(); });
-    connect(m_engine, &EngineClient::steeringToken, this,
-            [this](RequestId id, SteeringStream stream, const QString &text) {
-                if (id != m_steerRequest) {
-                    return;
-                }
-                QPlainTextEdit *edit = stream == SteeringStream::Baseline ? m_baseline : m_steered;
-                edit->moveCursor(QTextCursor::End);
-                edit->insertPlainText(text);
-            });
-    connect(m_engine, &EngineClient::steeringFinished, this,
-            [this](RequestId id, const SteeringOutcome &outcome) {
-                if (id != m_steerRequest) {
-                    return;
-                }
-                m_baseline->setPlainText(outcome.baselineText);
-                m_steered->setPlainText(outcome.steeredText);
-                m_diff->setTexts(outcome.baselineText, outcome.steeredText);
-                m_diffCaption->setText(outcome.baselineText == outcome.steeredText
-                                               ? tr("Difference: none, the texts are identical")
-                                               : tr("Difference: %1 words added, %2 removed")
-                                                         .arg(m_diff->addedWords())
-                                                         .arg(m_diff->removedWords()));
-            });
-    connect(m_engine, &EngineClient::nextTokenShift, this,
-            [this](RequestId id, const NextTokenShift &shift) {
-                if (id != m_nextRequest) {
-                    return;
-                }
+    m_requests->onResult(Steer, &EngineClient::steeringToken,
+                         [this](SteeringStream stream, const QString &text) {
+                             QPlainTextEdit *edit =
+                                     stream == SteeringStream::Baseline ? m_baseline : m_steered;
+                             edit->moveCursor(QTextCursor::End);
+                             edit->insertPlainText(text);
+                         });
+    m_requests->onResult(Steer, &EngineClient::steeringFinished,
+                         [this](const SteeringOutcome &outcome) { showOutcome(outcome); });
+    m_requests->onResult(
+            NextToken, &EngineClient::nextTokenShift, [this](const NextTokenShift &shift) {
                 m_nextTokens->setShift(shift);
                 m_lastKl = shift.kl;
                 m_klLabel->setText(tr("KL(baseline ‖ steered) = %1 nats over the next token "
@@ -134,53 +122,55 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
                                            .arg(shift.kl, 0, 'g', 4)
                                            .arg(shift.promptTokens));
             });
-    connect(m_engine, &EngineClient::strengthSweepPoint, this,
-            [this](RequestId id, const StrengthSweepPoint &point) {
-                if (id == m_sweepRequest) {
-                    m_sweepPlot->addPoint(point);
-                }
-            });
-    connect(m_engine, &EngineClient::strengthSweepFinished, this,
-            [this](RequestId id, const StrengthSweepResult &result) {
-                if (id == m_sweepRequest) {
-                    m_sweepPlot->setResult(result);
-                }
-            });
-    connect(m_engine, &EngineClient::featureRangesReady, this,
-            [this](RequestId id, const FeatureRanges &ranges) {
-                if (id == m_exampleRequest) {
-                    FeatureRange strongest;
-                    for (const FeatureRange &range : ranges.ranges) {
-                        if (range.maximum > strongest.maximum) {
-                            strongest = range;
-                        }
-                    }
-                    if (strongest.feature < 0) {
-                        m_status->setText(tr("No feature is active on this prompt."));
-                        return;
-                    }
-                    m_clamps->setRanges(FeatureRanges{{strongest}});
-                    FeatureClamp clamp;
-                    clamp.feature = strongest.feature;
-                    clamp.value = 3.0 * strongest.maximum;
-                    m_hub->selectFeature(strongest.feature, QStringLiteral("steering"));
-                    m_hub->addClamp(clamp);
-                    setCurrentRow(m_clamps->rowOf(strongest.feature));
-                    setSweepGrid(0.0, 4.0 * strongest.maximum, 17);
-                    run();
-                    sweep();
-                } else if (id == m_rangesRequest) {
-                    m_clamps->setRanges(ranges);
-                    showCurrentClamp();
-                }
-            });
-    connect(m_engine, &EngineClient::progress, this,
-            [this](RequestId id, const JobProgress &progress) {
-                if (id == m_sweepRequest && progress.fraction >= 0) {
-                    m_sweepProgress->setValue(static_cast<int>(progress.fraction * 100));
-                }
-            });
-    connect(m_engine, &EngineClient::finished, this, &SteeringPanel::onFinished);
+    m_requests->onResult(Sweep, &EngineClient::strengthSweepPoint,
+                         [this](const StrengthSweepPoint &point) { m_sweepPlot->addPoint(point); });
+    m_requests->onResult(
+            Sweep, &EngineClient::strengthSweepFinished,
+            [this](const StrengthSweepResult &result) { m_sweepPlot->setResult(result); });
+    m_requests->onProgress(Sweep, [this](const JobProgress &progress) {
+        if (progress.fraction >= 0) {
+            m_sweepProgress->setValue(static_cast<int>(progress.fraction * 100));
+        }
+    });
+    m_requests->onResult(Ranges, &EngineClient::featureRangesReady,
+                         [this](const FeatureRanges &ranges) {
+                             m_clamps->setRanges(ranges);
+                             showCurrentClamp();
+                         });
+    m_requests->onResult(Example, &EngineClient::featureRangesReady,
+                         [this](const FeatureRanges &ranges) { startExample(ranges); });
+    m_requests->onFinished(Steer, [this](const Status &status) {
+        if (showError(status)) {
+            return;
+        }
+        m_status->setText(!status.isOk()                ? tr("Cancelled.")
+                          : m_lastOutcomeReusedBaseline ? tr("Done: baseline reused (same prompt, "
+                                                             "settings and seed), steered from "
+                                                             "the same seed.")
+                                                        : tr("Done: baseline and steered from the "
+                                                             "same seed."));
+    });
+    m_requests->onFinished(NextToken, [this](const Status &status) { showError(status); });
+    m_requests->onFinished(Sweep, [this](const Status &status) {
+        if (!showError(status)) {
+            m_status->setText(status.isOk() ? tr("Sweep done.") : tr("Sweep cancelled."));
+        }
+        m_sweepProgress->setValue(status.isOk() ? 100 : m_sweepProgress->value());
+    });
+    m_requests->onFinished(Ranges, [this](const Status &status) { showError(status); });
+    m_requests->onFinished(Example, [this](const Status &status) {
+        if (!status.isOk()) {
+            m_status->setText(status.message());
+        }
+    });
+    connect(m_requests, &RequestTracker::runningChanged, this, [this] {
+        updateEnabled();
+        if (!m_requests->isRunning(Steer) && !m_requests->isRunning(NextToken) &&
+            !m_requests->isRunning(Sweep) && m_runStarted) {
+            m_runStarted = false;
+            Q_EMIT runFinished();
+        }
+    });
     m_status->setText(
             tr("Select a feature anywhere (heatmap, inspector, contrast) and press "
                "“Add selected”, then Run."));
@@ -475,11 +465,14 @@ void SteeringPanel::run()
     m_steered->clear();
     m_diff->clearTexts();
     m_diffCaption->setText(tr("Difference"));
-    m_steerRequest = m_engine->steer(request);
+    // A second Run replaces the first: the tracker cancels it rather than finishing both.
+    m_runStarted = true;
+    m_lastOutcomeReusedBaseline = false;
+    m_requests->start(Steer, m_engine->steer(request));
     NextTokenRequest next;
     next.prompt = request.prompt;
     next.clamps = request.clamps;
-    m_nextRequest = m_engine->compareNextToken(next);
+    m_requests->start(NextToken, m_engine->compareNextToken(next));
     m_status->setText(request.clamps.isEmpty()
                               ? tr("Running without enabled clamps: steered = baseline.")
                               : tr("Generating baseline and steered …"));
@@ -505,7 +498,8 @@ void SteeringPanel::sweep()
     }
     m_sweepPlot->clear();
     m_sweepProgress->setValue(0);
-    m_sweepRequest = m_engine->sweepStrength(request);
+    m_runStarted = true;
+    m_requests->start(Sweep, m_engine->sweepStrength(request));
     m_status->setText(tr("Sweeping feature #%1 (%2) over %3 values …")
                               .arg(clamp.feature)
                               .arg(clampModeName(clamp.mode))
@@ -525,16 +519,14 @@ void SteeringPanel::runExample()
     for (int feature = 0; feature < dSae; ++feature) {
         request.features.append(feature);
     }
-    m_exampleRequest = m_engine->featureRanges(request);
+    m_requests->start(Example, m_engine->featureRanges(request));
     m_status->setText(tr("Looking for the feature most active on the prompt …"));
 }
 
 void SteeringPanel::cancel()
 {
-    for (RequestId id : {m_steerRequest, m_nextRequest, m_sweepRequest}) {
-        if (id != 0) {
-            m_engine->cancel(id);
-        }
+    for (Slot slot : {Steer, NextToken, Sweep}) {
+        m_requests->cancel(slot);
     }
 }
 
@@ -655,7 +647,7 @@ void SteeringPanel::requestRanges()
         request.features.append(selected);
     }
     if (!request.features.isEmpty()) {
-        m_rangesRequest = m_engine->featureRanges(request);
+        m_requests->start(Ranges, m_engine->featureRanges(request));
     }
 }
 
@@ -695,47 +687,55 @@ void SteeringPanel::updateEnabled()
 {
     m_addSelected->setEnabled(m_hub->selectedFeature() >= 0);
     m_remove->setEnabled(m_table->currentIndex().isValid());
-    m_sweepButton->setEnabled(m_table->currentIndex().isValid() && m_sweepRequest == 0);
-    m_cancel->setEnabled(m_steerRequest != 0 || m_nextRequest != 0 || m_sweepRequest != 0);
+    m_sweepButton->setEnabled(m_table->currentIndex().isValid() && !m_requests->isRunning(Sweep));
+    m_cancel->setEnabled(m_requests->isRunning(Steer) || m_requests->isRunning(NextToken) ||
+                         m_requests->isRunning(Sweep));
 }
 
-void SteeringPanel::onFinished(RequestId id, const Status &status)
+bool SteeringPanel::showError(const Status &status)
 {
-    const bool ours = id == m_steerRequest || id == m_nextRequest || id == m_sweepRequest ||
-                      id == m_rangesRequest || id == m_exampleRequest;
-    if (!ours) {
-        return;
+    if (status.isOk() || status.code() == Status::Code::Cancelled) {
+        return false;
     }
-    if (id == m_exampleRequest) {
-        m_exampleRequest = 0;
-        if (!status.isOk()) {
-            m_status->setText(status.message());
+    m_status->setText(status.message());
+    return true;
+}
+
+void SteeringPanel::showOutcome(const SteeringOutcome &outcome)
+{
+    m_lastOutcomeReusedBaseline = outcome.baselineReused;
+    m_baseline->setPlainText(outcome.baselineText);
+    m_steered->setPlainText(outcome.steeredText);
+    m_diff->setTexts(outcome.baselineText, outcome.steeredText);
+    m_diffCaption->setText(outcome.baselineText == outcome.steeredText
+                                   ? tr("Difference: none, the texts are identical")
+                                   : tr("Difference: %1 words added, %2 removed")
+                                             .arg(m_diff->addedWords())
+                                             .arg(m_diff->removedWords()));
+}
+
+void SteeringPanel::startExample(const FeatureRanges &ranges)
+{
+    FeatureRange strongest;
+    for (const FeatureRange &range : ranges.ranges) {
+        if (range.maximum > strongest.maximum) {
+            strongest = range;
         }
+    }
+    if (strongest.feature < 0) {
+        m_status->setText(tr("No feature is active on this prompt."));
         return;
     }
-    if (!status.isOk() && status.code() != Status::Code::Cancelled) {
-        m_status->setText(status.message());
-    } else if (id == m_steerRequest) {
-        m_status->setText(status.isOk() ? tr("Done: baseline and steered from the same seed.")
-                                        : tr("Cancelled."));
-    } else if (id == m_sweepRequest) {
-        m_status->setText(status.isOk() ? tr("Sweep done.") : tr("Sweep cancelled."));
-    }
-    if (id == m_steerRequest) {
-        m_steerRequest = 0;
-    } else if (id == m_nextRequest) {
-        m_nextRequest = 0;
-    } else if (id == m_sweepRequest) {
-        m_sweepRequest = 0;
-        m_sweepProgress->setValue(status.isOk() ? 100 : m_sweepProgress->value());
-    } else {
-        m_rangesRequest = 0;
-        return;
-    }
-    updateEnabled();
-    if (m_steerRequest == 0 && m_nextRequest == 0 && m_sweepRequest == 0) {
-        Q_EMIT runFinished();
-    }
+    m_clamps->setRanges(FeatureRanges{{strongest}});
+    FeatureClamp clamp;
+    clamp.feature = strongest.feature;
+    clamp.value = 3.0 * strongest.maximum;
+    m_hub->selectFeature(strongest.feature, QStringLiteral("steering"));
+    m_hub->addClamp(clamp);
+    setCurrentRow(m_clamps->rowOf(strongest.feature));
+    setSweepGrid(0.0, 4.0 * strongest.maximum, 17);
+    run();
+    sweep();
 }
 
 }  // namespace gyrus::widgets

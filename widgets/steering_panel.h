@@ -24,6 +24,7 @@ class QToolButton;
 
 namespace gyrus {
 class ClampSetModel;
+class RequestTracker;
 class NextTokenShiftModel;
 class SelectionHub;
 }  // namespace gyrus
@@ -98,17 +99,26 @@ private:
     void updateEnabled();
     void saveWithDialog();
     void loadWithDialog();
-    void onFinished(RequestId id, const Status &status);
+    bool showError(const Status &status);  // true when it showed one
+    void showOutcome(const SteeringOutcome &outcome);
+    void startExample(const FeatureRanges &ranges);  // the second half of runExample()
+
+    enum Slot
+    {
+        Steer,
+        NextToken,
+        Sweep,
+        Ranges,   // the clamp rows' observed ranges (the value editor's slider)
+        Example,  // the all-feature ranges of runExample()
+    };
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
     ClampSetModel *m_clamps;
     NextTokenShiftModel *m_nextTokens;
-    RequestId m_steerRequest = 0;
-    RequestId m_nextRequest = 0;
-    RequestId m_sweepRequest = 0;
-    RequestId m_rangesRequest = 0;
-    RequestId m_exampleRequest = 0;  // the all-feature ranges of runExample()
+    RequestTracker *m_requests;
+    bool m_runStarted = false;  // runFinished() is owed once Steer, NextToken and Sweep end
+    bool m_lastOutcomeReusedBaseline = false;
     double m_lastKl = -1.0;
 
     QTableView *m_table;

@@ -1,5 +1,6 @@
 #include "widgets/token_heatmap_panel.h"
 
+#include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "core/token_feature_model.h"
 #include "widgets/colour_legend.h"
@@ -318,17 +319,14 @@ void TokenHeatmapPanel::connectSignals()
     if (!m_engine) {
         return;
     }
-    connect(m_engine, &EngineClient::tokenAnalysisReady, this,
-            [this](RequestId id, const TokenAnalysisPtr &analysis) {
-                if (id == m_pending && analysis) {
-                    showAnalysis(analysis);
-                }
-            });
-    connect(m_engine, &EngineClient::finished, this, [this](RequestId id, const Status &status) {
-        if (id != m_pending) {
-            return;
-        }
-        m_pending = 0;
+    m_requests = new RequestTracker(m_engine, this);
+    m_requests->onResult(0, &EngineClient::tokenAnalysisReady,
+                         [this](const TokenAnalysisPtr &analysis) {
+                             if (analysis) {
+                                 showAnalysis(analysis);
+                             }
+                         });
+    m_requests->onFinished(0, [this](const Status &status) {
         m_analyzeButton->setEnabled(true);
         if (!status.isOk() && status.code() != Status::Code::Cancelled) {
             setStatus(status.message(), true);
@@ -400,9 +398,6 @@ void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowL
         setStatus(tr("Type a prompt first."), true);
         return;
     }
-    if (m_pending != 0) {
-        m_engine->cancel(m_pending);  // a long prompt set still running: its result is stale
-    }
     TokenAnalysisRequest request;
     request.texts = texts;
     // Raw hook vectors (d_model floats per token) only when they are shown: for a large model
@@ -410,7 +405,8 @@ void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowL
     request.hookVectors = m_colourMode->currentIndex() == 1;
     m_pendingTexts = texts;
     m_pendingLabels = rowLabels;
-    m_pending = m_engine->analyzeText(request);
+    // Latest wins: a long prompt set still running is cancelled, its result would be stale.
+    m_requests->start(0, m_engine->analyzeText(request));
     m_analyzeButton->setEnabled(false);
     setStatus(tr("Analysing %n text(s) …", nullptr, int(texts.size())));
 }
@@ -712,7 +708,7 @@ void TokenHeatmapPanel::updateEmptyState()
     }
     const bool ready = m_engine && !m_engine->currentModel().name.isEmpty() &&
                        !m_engine->currentSae().path.isEmpty();
-    m_analyzeButton->setEnabled(ready && m_pending == 0);
+    m_analyzeButton->setEnabled(ready && !(m_requests && m_requests->isRunning(0)));
     m_empty->setExplanation(why);
     m_stack->setCurrentIndex(why.isEmpty() ? 1 : 0);
 }

@@ -19,6 +19,7 @@ class QTableView;
 class QTimer;
 
 namespace gyrus {
+class RequestTracker;
 class SelectionHub;
 class TokenFeatureModel;
 }  // namespace gyrus
@@ -115,7 +116,7 @@ private:
     QPointer<SelectionHub> m_hub;
     QPointer<PromptSetsPanel> m_promptSets;
     PromptSet m_promptSet;
-    RequestId m_pending = 0;
+    RequestTracker *m_requests = nullptr;  // one slot: the latest analysis (none without an engine)
     QStringList m_pendingTexts;
     QStringList m_pendingLabels;
     QStringList m_analysedTexts;  // what m_analysis is of, to re-ask with hook vectors

@@ -6,6 +6,7 @@
 #include "core/next_token_shift_model.h"
 #include "core/selection_hub.h"
 #include "tests/support/fake_engine_client.h"
+#include "tests/support/request_spy.h"
 #include "widgets/clamp_value_editor.h"
 #include "widgets/steering_panel.h"
 #include "widgets/strength_sweep_plot.h"
@@ -136,6 +137,31 @@ private Q_SLOTS:
         QTRY_COMPARE(panel.lastKl(), 0.1);
         QCOMPARE(panel.nextTokenModel()->rowCount(), 2);
         QTRY_VERIFY(panel.diffView()->addedWords() == 3 && panel.diffView()->removedWords() == 3);
+        QTRY_VERIFY(panel.statusText().contains(QStringLiteral("same seed")));
+    }
+
+    void secondRunReplacesTheFirst()
+    {
+        FakeEngineClient engine;
+        loadFakeModel(engine);
+        SelectionHub hub;
+        hub.addClamp(FeatureClamp{9, ClampMode::Clamp, 4.0, ClampPositions::All, true});
+        SteeringPanel panel(&engine, &hub);
+        panel.setPrompt(QStringLiteral("The jury"));
+        panel.setSampling(4, 0.7, 11);
+        engine.setSliceMs(100);  // the first run is still running at the second click
+        QSignalSpy tokens(&engine, &EngineClient::steeringToken);
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        QSignalSpy outcomes(&engine, &EngineClient::steeringFinished);
+        QTest::mouseClick(panel.runButton(), Qt::LeftButton);
+        QTRY_VERIFY(!tokens.isEmpty());  // the first run is running, not just queued
+        const RequestId first = tokens.at(0).at(0).value<RequestId>();
+        QTest::mouseClick(panel.runButton(), Qt::LeftButton);
+        QTRY_COMPARE(outcomes.count(), 1);
+        QTRY_VERIFY(test::hasFinished(finished, first));
+        QCOMPARE(test::statusOf(finished, first).code(), Status::Code::Cancelled);
+        QVERIFY(outcomes.at(0).at(0).value<RequestId>() != first);
+        QTRY_COMPARE(panel.steeredText(), QStringLiteral(" THE COURT SAID."));
         QTRY_VERIFY(panel.statusText().contains(QStringLiteral("same seed")));
     }
 
