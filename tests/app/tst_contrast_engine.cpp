@@ -10,7 +10,8 @@
 #include "gpu/analysis/method_comparison.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
+#include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
@@ -127,7 +128,7 @@ private:
         if (sae) {
             arguments << QStringLiteral("--sae") << demoPath(QStringLiteral("datasets/demo/sae"));
         }
-        const test::ProcessRun r = test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments);
+        const test::ProcessRun r = test::runCli(arguments);
         if (r.exitCode != 0) {
             qWarning("represent failed: %s", qPrintable(r.err));
             return QString();
@@ -157,15 +158,8 @@ private Q_SLOTS:
         // The thread count gyrus and gyrus-cli use: float sums then run in the same order.
         gpu::configureThreads();
         m_engine = std::make_unique<gpu::TorchEngineClient>();
-        QSignalSpy finished(m_engine.get(), &EngineClient::finished);
-        const RequestId model =
-                m_engine->loadModel({demoPath(QStringLiteral("datasets/demo/model")),
-                                     QStringLiteral("cpu"), QStringLiteral("float32")});
-        const RequestId sae = m_engine->loadSae(
-                {demoPath(QStringLiteral("datasets/demo/sae")), QStringLiteral("cpu")});
-        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, sae), 60000);
-        QVERIFY2(statusOf(finished, model).isOk(), qPrintable(statusOf(finished, model).message()));
-        QVERIFY2(statusOf(finished, sae).isOk(), qPrintable(statusOf(finished, sae).message()));
+        const Status loaded = test::loadDemo(*m_engine);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.message()));
     }
 
     void cleanupTestCase() { m_engine.reset(); }
@@ -197,11 +191,10 @@ private Q_SLOTS:
         QVERIFY(!table.isEmpty());
         const QString csv = m_dir.filePath(QStringLiteral("contrast.csv"));
         const test::ProcessRun r =
-                test::runProcess(QStringLiteral(GYRUS_CLI_PATH),
-                                 {QStringLiteral("contrast"), QStringLiteral("--input"), table,
-                                  QStringLiteral("--dataset"), QStringLiteral("features"),
-                                  QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
-                                  QStringLiteral("--out"), csv});
+                test::runCli({QStringLiteral("contrast"), QStringLiteral("--input"), table,
+                              QStringLiteral("--dataset"), QStringLiteral("features"),
+                              QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
+                              QStringLiteral("--out"), csv});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const CsvContrast cli = readContrastCsv(csv);
         QCOMPARE(int64_t(cli.t.size()), engine.featureCount());

@@ -5,7 +5,8 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/generation_session.h"
 #include "gpu/model/language_model.h"
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
+#include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
@@ -52,10 +53,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         m_engine = new gpu::TorchEngineClient(this);
-        QSignalSpy finished(m_engine, &EngineClient::finished);
-        const RequestId id = m_engine->loadModel(ModelSpec{demoModel()});
-        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 60000);
-        QVERIFY2(statusOf(finished, id).isOk(), qPrintable(statusOf(finished, id).message()));
+        const Status loaded = test::loadDemo(*m_engine, test::DemoParts::Model);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.message()));
     }
 
     void shortRequestFinishesDuringALongGeneration()
@@ -201,23 +200,18 @@ private Q_SLOTS:
         QVERIFY(reported);
 
         const QString cache = dir.filePath(QStringLiteral("heldout.h5"));
-        const QString cli = QStringLiteral(GYRUS_CLI_PATH);
         const test::ProcessRun cached =
-                test::runProcess(cli,
-                                 {QStringLiteral("cache"), QStringLiteral("--model"), demoModel(),
-                                  QStringLiteral("--corpus"), heldout(), QStringLiteral("--hook"),
-                                  result.hookName, QStringLiteral("--context-length"),
-                                  QStringLiteral("128"), QStringLiteral("--tokens"),
-                                  QStringLiteral("2048"), QStringLiteral("--out"), cache},
-                                 120000);
+                test::runCli({QStringLiteral("cache"), QStringLiteral("--model"), demoModel(),
+                              QStringLiteral("--corpus"), heldout(), QStringLiteral("--hook"),
+                              result.hookName, QStringLiteral("--context-length"),
+                              QStringLiteral("128"), QStringLiteral("--tokens"),
+                              QStringLiteral("2048"), QStringLiteral("--out"), cache});
         QVERIFY2(cached.exitCode == 0, qPrintable(cached.err));
-        const test::ProcessRun eval = test::runProcess(
-                cli,
+        const test::ProcessRun eval = test::runCli(
                 {QStringLiteral("sae"), QStringLiteral("eval"), QStringLiteral("--sae"), demoSae(),
                  QStringLiteral("--activations"), cache, QStringLiteral("--model"), demoModel(),
                  QStringLiteral("--corpus"), heldout(), QStringLiteral("--sequences"),
-                 QStringLiteral("8")},
-                120000);
+                 QStringLiteral("8")});
         QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
         const QJsonObject json = QJsonDocument::fromJson(eval.out).object();
         qInfo().noquote() << QStringLiteral(

@@ -5,7 +5,7 @@
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/model/tokenizer.h"
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
 #include "tests/support/test_paths.h"
 
 #include <QDir>
@@ -31,7 +31,7 @@ struct Run : gyrus::test::ProcessRun
 
 Run cli(const QStringList &arguments)
 {
-    return {gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000)};
+    return {gyrus::test::runCli(arguments)};
 }
 
 QString reference()

@@ -1,7 +1,7 @@
 // gyrus-cli prompts validate|import end to end, as a script runs them: JSON on stdout, one line
 // on stderr, exit codes 0 / 2.
 
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -17,7 +17,7 @@ using Run = gyrus::test::ProcessRun;
 
 Run cli(const QStringList &arguments)
 {
-    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments);
+    return gyrus::test::runCli(arguments);
 }
 
 QString seed(const QString &relative)

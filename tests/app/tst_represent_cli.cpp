@@ -1,7 +1,7 @@
 // gyrus-cli represent end to end on the demo model and a demo prompt set.
 
 #include "core/hdf5_reader.h"
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>
@@ -18,7 +18,7 @@ using gyrus::test::ProcessRun;
 namespace {
 ProcessRun cli(const QStringList &arguments)
 {
-    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000);
+    return gyrus::test::runCli(arguments);
 }
 
 const QString kModel = gyrus::test::sourcePath(QStringLiteral("datasets/demo/model"));

@@ -5,7 +5,8 @@
 #include "core/prompt_set_io.h"
 #include "core/rdm_csv.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
+#include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
@@ -30,7 +31,7 @@ const QString kHook = QStringLiteral("blocks.2.hook_resid_post");
 
 test::ProcessRun cli(const QStringList &arguments)
 {
-    return test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000);
+    return test::runCli(arguments);
 }
 
 }  // namespace
@@ -120,14 +121,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         m_engine = std::make_unique<gpu::TorchEngineClient>();
-        QSignalSpy finished(m_engine.get(), &EngineClient::finished);
-        const RequestId model = m_engine->loadModel(ModelSpec{kModel});
-        const RequestId sae = m_engine->loadSae(SaeSpec{kSae});
-        QTRY_VERIFY_WITH_TIMEOUT(test::hasFinished(finished, sae), 60000);
-        QVERIFY2(test::statusOf(finished, model).isOk(),
-                 qPrintable(test::statusOf(finished, model).message()));
-        QVERIFY2(test::statusOf(finished, sae).isOk(),
-                 qPrintable(test::statusOf(finished, sae).message()));
+        const Status loaded = test::loadDemo(*m_engine);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.message()));
     }
 
     void rawRdmEqualsCli()

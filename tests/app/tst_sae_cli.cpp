@@ -5,7 +5,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_io.h"
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
 
 #include <QDir>
 #include <QFile>
@@ -24,10 +24,7 @@ using Run = gyrus::test::ProcessRun;
 
 Run cli(const QStringList &arguments)
 {
-    // Small matrices: one thread avoids OpenMP spin-waits on a busy 2-core machine.
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("OMP_NUM_THREADS"), QStringLiteral("1"));
-    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000, environment);
+    return gyrus::test::runCli(arguments);
 }
 
 QJsonObject parse(const QByteArray &out)

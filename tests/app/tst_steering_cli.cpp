@@ -4,7 +4,8 @@
 
 #include "core/clamp_set.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
+#include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
@@ -85,7 +86,7 @@ private:
                               QStringLiteral("0.8"),
                               QStringLiteral("--seed"),
                               QStringLiteral("5")};
-        return test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments + extra, 120000);
+        return test::runCli(arguments + extra);
     }
 
     static ClampSet setOf(const FeatureClamp &clamp)
@@ -99,16 +100,12 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        m_model = test::sourcePath(QStringLiteral("datasets/demo/model"));
-        m_sae = test::sourcePath(QStringLiteral("datasets/demo/sae"));
+        m_model = test::demoModelPath();
+        m_sae = test::demoSaePath();
         m_engine = new gpu::TorchEngineClient(this);
+        const Status loaded = test::loadDemo(*m_engine);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.message()));
         QSignalSpy finished(m_engine, &EngineClient::finished);
-        const RequestId model = m_engine->loadModel(ModelSpec{m_model});
-        const RequestId sae = m_engine->loadSae(SaeSpec{m_sae});
-        QTRY_VERIFY_WITH_TIMEOUT(test::hasFinished(finished, sae), 60000);
-        QVERIFY(test::statusOf(finished, model).isOk());
-        QVERIFY2(test::statusOf(finished, sae).isOk(),
-                 qPrintable(test::statusOf(finished, sae).message()));
         // The feature most active on the prompt.
         FeatureRangeRequest ranges{kPrompt, {}};
         for (int j = 0; j < m_engine->currentSae().dSae; ++j) {
@@ -228,6 +225,89 @@ private Q_SLOTS:
                      QStringLiteral("%1=3").arg(m_strongest.feature), QStringLiteral("--steer"),
                      QStringLiteral("7=6")});
         QCOMPARE(fromOptions.outText(), expected);
+    }
+
+    void requestAskedDuringSteeringIsServedBeforeItEnds()
+    {
+        // Steering runs one token per slice: a next-token request asked at the first streamed
+        // token is served between two tokens, long before the steered continuation ends.
+        const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, m_strongest.maximum * 2,
+                                 ClampPositions::All, true};
+        SteeringRequest request{kPrompt, setOf(clamp), 48, 0.8, 1.0, 0, 4242};
+        int tokens = 0;
+        int tokensWhenShortFinished = -1;
+        bool steeringEnded = false;
+        RequestId steering = 0;
+        RequestId shortRequest = 0;
+        QMetaObject::Connection onToken =
+                connect(m_engine, &EngineClient::steeringToken, this,
+                        [&](RequestId id, SteeringStream, const QString &) {
+                            if (id != steering) {
+                                return;
+                            }
+                            ++tokens;
+                            if (shortRequest == 0) {
+                                shortRequest = m_engine->compareNextToken(
+                                        NextTokenRequest{kPrompt, setOf(clamp), 5});
+                            }
+                        });
+        QMetaObject::Connection onFinished = connect(
+                m_engine, &EngineClient::finished, this, [&](RequestId id, const Status &status) {
+                    QVERIFY2(status.isOk(), qPrintable(status.message()));
+                    if (id == shortRequest) {
+                        tokensWhenShortFinished = tokens;
+                    } else if (id == steering) {
+                        steeringEnded = true;
+                    }
+                });
+        steering = m_engine->steer(request);
+        QTRY_VERIFY_WITH_TIMEOUT(steeringEnded, 60000);
+        disconnect(onToken);
+        disconnect(onFinished);
+        qInfo("next-token request finished after %d of %d streamed steering tokens",
+              tokensWhenShortFinished, tokens);
+        QVERIFY2(tokens > 40, qPrintable(QString::number(tokens)));  // both continuations
+        QVERIFY(tokensWhenShortFinished >= 1);
+        QVERIFY2(tokensWhenShortFinished < tokens / 2,
+                 qPrintable(QStringLiteral("%1 of %2").arg(tokensWhenShortFinished).arg(tokens)));
+    }
+
+    void baselineIsReusedWhileItsInputsAreUnchanged()
+    {
+        const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, m_strongest.maximum * 2,
+                                 ClampPositions::All, true};
+        SteeringRequest request{kPrompt, setOf(clamp), 16, 0.8, 1.0, 0, 9191};
+        const SteeringOutcome first = steer(request);
+        QVERIFY(!first.baselineTokens.isEmpty());
+        QVERIFY(!first.baselineReused);
+        // Another clamp set: the baseline does not depend on it.
+        request.clamps = setOf(FeatureClamp{m_strongest.feature, ClampMode::Scale, 0.0,
+                                            ClampPositions::All, true});
+        const SteeringOutcome second = steer(request);
+        QVERIFY(second.baselineReused);
+        QCOMPARE(second.baselineText, first.baselineText);
+        QCOMPARE(second.baselineTokens, first.baselineTokens);
+        QVERIFY(second.steeredText != first.steeredText);
+        // Another seed: generated again.
+        request.seed = 9192;
+        const SteeringOutcome reseeded = steer(request);
+        QVERIFY(!reseeded.baselineReused);
+        QVERIFY(steer(request).baselineReused);
+        // Another sampling setting, then a reload of the same model (a new model epoch).
+        request.maxNewTokens = 15;
+        QVERIFY(!steer(request).baselineReused);
+        QSignalSpy finished(m_engine, &EngineClient::finished);
+        const RequestId reload = m_engine->loadModel(ModelSpec{m_model});
+        QTRY_VERIFY_WITH_TIMEOUT(test::hasFinished(finished, reload), 60000);
+        QVERIFY(test::statusOf(finished, reload).isOk());
+        const SteeringOutcome afterReload = steer(request);
+        QVERIFY(!afterReload.baselineReused);
+        // The same model and settings give the same baseline, reused or not.
+        request.maxNewTokens = 16;
+        request.seed = 9191;
+        const SteeringOutcome regenerated = steer(request);
+        QVERIFY(!regenerated.baselineReused);
+        QCOMPARE(regenerated.baselineTokens, first.baselineTokens);
     }
 
     void cliRefusesBadSteeringOptions()

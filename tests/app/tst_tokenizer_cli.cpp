@@ -1,7 +1,7 @@
 // gyrus-cli tokenizer train|encode end to end, as a script runs them: JSON on stdout, one line on
 // stderr, exit codes 0 / 2.
 
-#include "tests/support/process_run.h"
+#include "tests/support/cli_run.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -17,9 +17,9 @@ namespace {
 using Run = gyrus::test::ProcessRun;
 
 Run cli(const QStringList &arguments,
-        const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+        const QProcessEnvironment &environment = QProcessEnvironment())
 {
-    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 60000, environment);
+    return gyrus::test::runCli(arguments, environment);
 }
 
 QJsonObject parse(const QByteArray &out)

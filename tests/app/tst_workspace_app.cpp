@@ -8,6 +8,7 @@
 #include "core/selection_hub.h"
 #include "core/workspace.h"
 #include "tests/support/fake_engine_client.h"
+#include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
@@ -148,6 +149,7 @@ private Q_SLOTS:
         Messages messages;
         messages.install(window.workspaceController());
         QVERIFY(window.workspaceController()->openWorkspace(path));
+        QSignalSpy dirtied(window.workspace(), &Workspace::dirtyChanged);
         QVERIFY2(messages.texts.isEmpty(), qPrintable(messages.texts.join(QLatin1Char('\n'))));
         QTRY_COMPARE(engine.currentModel().path, demoModel());
         QCOMPARE(engine.currentModel().dtype, QStringLiteral("bfloat16"));
@@ -180,9 +182,17 @@ private Q_SLOTS:
         QCOMPARE(hub->annotation(42).notes, QStringLiteral("sad, bad"));
 
         QCOMPARE(extra.text, QStringLiteral("The jury said"));
-        // Loading what the workspace refers to is not a change.
-        QTest::qWait(300);
+        // Loading what the workspace refers to is not a change. A request submitted now finishes
+        // after every request the restore made (the engine runs them in order), so once it has,
+        // every result is in; the dirty state is then checked at once rather than after a sleep.
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        const RequestId barrier = engine.featureRanges(FeatureRangeRequest{extra.text, {1}});
+        QTRY_VERIFY(test::hasFinished(finished, barrier));
+        window.workspace()->refreshDirty();
         QVERIFY(!window.workspace()->isDirty());
+        for (const QList<QVariant> &args : dirtied) {
+            QVERIFY2(!args.at(0).toBool(), "the workspace was marked modified while it loaded");
+        }
     }
 
     void dirtyMarkerAndSaveQuestion()

@@ -7,6 +7,7 @@
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/sae_io.h"
+#include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
@@ -30,16 +31,11 @@ constexpr int kContext = 128;
 // Loads the demo model and SAE into `engine`; false (with a failed QVERIFY) on error.
 bool loadDemo(gpu::TorchEngineClient &engine)
 {
-    QSignalSpy finished(&engine, &EngineClient::finished);
-    const RequestId model =
-            engine.loadModel(ModelSpec{test::sourcePath(QStringLiteral("datasets/demo/model")),
-                                       QStringLiteral("cpu"), QStringLiteral("float32")});
-    const RequestId sae = engine.loadSae(
-            SaeSpec{test::sourcePath(QStringLiteral("datasets/demo/sae")), QStringLiteral("cpu")});
-    if (!QTest::qWaitFor([&] { return hasFinished(finished, sae); }, 60000)) {
-        return false;
+    const Status loaded = test::loadDemo(engine);
+    if (!loaded.isOk()) {
+        qWarning("%s", qPrintable(loaded.message()));
     }
-    return statusOf(finished, model).isOk() && statusOf(finished, sae).isOk();
+    return loaded.isOk();
 }
 
 FeatureDetailsPtr detailsFrom(const QSignalSpy &ready, RequestId id)

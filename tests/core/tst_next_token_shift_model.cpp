@@ -1,0 +1,66 @@
+// NextTokenShiftModel: the Steering dock's next-token table (baseline and steered probability and
+// their change per token), checked by QAbstractItemModelTester.
+
+#include "core/next_token_shift_model.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QtTest>
+
+using namespace gyrus;
+
+class TestNextTokenShiftModel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+
+    void showsProbabilitiesAndChanges()
+    {
+        NextTokenShiftModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 0);
+        NextTokenShift shift;
+        shift.tokens = {TokenShift{17, QStringLiteral(" the"), 0.5, 0.125},
+                        TokenShift{42, QStringLiteral("court"), 0.25, 0.625}};
+        shift.kl = 0.3;
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        model.setShift(shift);
+        QCOMPARE(reset.count(), 1);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.columnCount(), int(NextTokenShiftModel::ColumnCount));
+        // A leading space shows as a visible mark.
+        QCOMPARE(model.index(0, NextTokenShiftModel::TokenColumn).data().toString(),
+                 QStringLiteral("\u2423the"));
+        QCOMPARE(model.index(0, NextTokenShiftModel::BeforeColumn).data().toString(),
+                 QStringLiteral("50.0%"));
+        QCOMPARE(model.index(0, NextTokenShiftModel::AfterColumn).data().toString(),
+                 QStringLiteral("12.5%"));
+        QCOMPARE(model.index(0, NextTokenShiftModel::ChangeColumn).data().toString(),
+                 QStringLiteral("-37.5"));  // percentage points
+        QCOMPARE(model.index(1, NextTokenShiftModel::ChangeColumn).data().toString(),
+                 QStringLiteral("+37.5"));
+        QCOMPARE(model.index(1, NextTokenShiftModel::ChangeColumn)
+                         .data(NextTokenShiftModel::SortRole)
+                         .toDouble(),
+                 0.375);
+        QVERIFY(model.index(1, 0).data(Qt::ToolTipRole).toString().contains(QLatin1String("42")));
+        QCOMPARE(model.headerData(NextTokenShiftModel::AfterColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("Steered"));
+
+        // Sorting by change with the numeric role puts the gain first.
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(NextTokenShiftModel::SortRole);
+        proxy.sort(NextTokenShiftModel::ChangeColumn, Qt::DescendingOrder);
+        QCOMPARE(proxy.index(0, NextTokenShiftModel::TokenColumn).data().toString(),
+                 QStringLiteral("court"));
+
+        model.setShift(NextTokenShift());
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestNextTokenShiftModel)
+#include "tst_next_token_shift_model.moc"
