@@ -1,11 +1,13 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 namespace gyrus::app {
 
-/// The bundled demo model directory (datasets/demo/model), looked up next to the executable's
-/// installed data, then in the source tree it was built from; empty when neither exists.
+/// The bundled demo model directory (datasets/demo/model), looked up in the installed data
+/// directory next to the executable (../share/gyrus/demo/model), then, for a program run from
+/// its build tree only, in the source tree it was built from; empty when neither has it.
 /// GYRUS_DEMO_MODEL in the environment overrides both.
 QString bundledDemoModel();
 
@@ -19,5 +21,14 @@ QString bundledHeldoutText();
 
 /// The shipped prompt sets (datasets/prompt-sets), found the same way; empty when absent.
 QString bundledPromptSets();
+
+/// What of the demo is missing, one entry per part ("the demo model: no model.safetensors in
+/// /usr/share/gyrus/demo/model"); empty when everything the first start opens is there. A part
+/// counts as missing when its folder lacks any file that part needs, so a partial copy is
+/// reported instead of failing to load.
+QStringList missingDemoAssets();
+
+/// Where an installed Gyrus keeps its demo: ../share/gyrus next to the executable.
+QString installedDataDirectory();
 
 }  // namespace gyrus::app

@@ -15,6 +15,7 @@ struct DockSpec
     QString emptyExplanation;  ///< what the dock will show, and how to get it there
     Qt::DockWidgetArea area;
     QString shortcut;  ///< toggle shortcut in the View menu
+    QString icon;      ///< a resources/icons/ui/ name (widgets/icons.h uiIcon())
 };
 
 /// The docks of the main window, in View-menu order.

@@ -14,6 +14,7 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
 #include "widgets/feature_inspector_panel.h"
+#include "widgets/icons.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/rsa_panel.h"
@@ -56,6 +57,26 @@ void logRuntime()
     }
 }
 
+// A partial install (or a copy without share/gyrus) starts with what is there and says what is
+// not, instead of failing on the first missing file.
+void reportMissingDemoAssets(gyrus::app::MainWindow *window)
+{
+    const QStringList missing = gyrus::app::missingDemoAssets();
+    if (missing.isEmpty()) {
+        return;
+    }
+    for (const QString &part : missing) {
+        qCWarning(lcCore).noquote()
+                << QStringLiteral("demo not installed completely: %1").arg(part);
+    }
+    window->setStatusMessage(
+            QCoreApplication::translate("main",
+                                        "The demo is not installed completely (%1); the rest "
+                                        "starts empty. Open a model in the Model dock; the Log "
+                                        "dock lists what is missing.")
+                    .arg(missing.constFirst()));
+}
+
 }  // namespace
 
 int main(int argc, char *argv[])
@@ -64,6 +85,10 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QString::fromLatin1(gyrus::kApplicationName));
     QApplication::setOrganizationName(QString::fromLatin1(gyrus::kOrganizationName));
     QApplication::setApplicationVersion(gyrus::versionString());
+    // Every window and dialog (the About box too) shows the icon; the desktop file name lets
+    // Wayland compositors and docks match the window to the installed launcher and its icon.
+    QApplication::setWindowIcon(gyrus::widgets::applicationIcon());
+    QGuiApplication::setDesktopFileName(QStringLiteral(GYRUS_APP_ID));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -146,9 +171,13 @@ int main(int argc, char *argv[])
             QStringLiteral("no-recovery"),
             QStringLiteral("Neither autosave to the crash-recovery file nor offer to restore one "
                            "(tests; implied by --screenshot)."));
+    const QCommandLineOption about(
+            QStringLiteral("about"),
+            QStringLiteral("Open the About box at start-up (with --screenshot, the picture shows "
+                           "it over the window)."));
     parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
                        heatmapText, selectFeature, steeringExample, scanTokens, promptSet, clamp,
-                       rsa, dockOnly, contrast, noRecovery});
+                       rsa, dockOnly, contrast, noRecovery, about});
     parser.addPositionalArgument(QStringLiteral("workspace"),
                                  QStringLiteral("A .gyrus workspace to open."),
                                  QStringLiteral("[workspace]"));
@@ -250,6 +279,7 @@ int main(int argc, char *argv[])
     QString modelDir = parser.value(model);
     if (modelDir.isEmpty() && !parser.isSet(noModel) && !workspaceOpened) {
         modelDir = gyrus::app::bundledDemoModel();
+        reportMissingDemoAssets(&window);
     }
     if (!modelDir.isEmpty()) {
         // The start-up model and SAE are where a new workspace begins, not unsaved changes.
@@ -365,6 +395,10 @@ int main(int argc, char *argv[])
             // Shoot once the model is loaded, so the picture shows its card.
             gyrus::app::scheduleScreenshotWhenIdle(pictured, &engine, parser.value(screenshot));
         }
+    }
+    if (parser.isSet(about)) {
+        // After the window's first paint, so the box is centred over it.
+        QTimer::singleShot(0, &window, [&window] { window.showAbout(); });
     }
     return QApplication::exec();
 }

@@ -14,6 +14,7 @@
 #include "widgets/contrast_panel.h"
 #include "widgets/empty_state.h"
 #include "widgets/feature_inspector_panel.h"
+#include "widgets/icons.h"
 #include "widgets/log_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
@@ -25,7 +26,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -53,6 +56,7 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
     , m_workspace(new Workspace(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(widgets::applicationIcon());
     setDockNestingEnabled(true);
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks | GroupedDragging);
     // The left column (model, prompt sets) runs the full height; the log sits under the rest.
@@ -217,6 +221,8 @@ void MainWindow::createDocks(LogModel *logModel)
         }
         content->setObjectName(spec.objectName + QStringLiteral(".content"));
         dockWidget->setWidget(content);
+        dockWidget->setWindowIcon(widgets::uiIcon(spec.icon));
+        dockWidget->toggleViewAction()->setIcon(widgets::uiIcon(spec.icon));
         dockWidget->toggleViewAction()->setShortcut(QKeySequence(spec.shortcut));
         m_docks.insert(spec.objectName, dockWidget);
     }
@@ -307,14 +313,36 @@ void MainWindow::createMenus()
     reset->setObjectName(QStringLiteral("action.resetLayout"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Gyrus"), this, [this] {
-        QMessageBox::about(
-                this, tr("About Gyrus"),
-                tr("<h3>Gyrus %1</h3><p>A workbench for interpreting language models with the "
-                   "methods of cognitive neuroscience: stimulus sets, sparse autoencoders, "
-                   "contrasts, RSA and feature steering.</p>")
-                        .arg(versionString()));
-    });
+    QAction *about = help->addAction(tr("&About Gyrus"), this, [this] { showAbout(); });
+    about->setIcon(widgets::applicationIcon());
+    about->setMenuRole(QAction::AboutRole);
+}
+
+QMessageBox *MainWindow::showAbout()
+{
+    auto *box = new QMessageBox(this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("aboutBox"));
+    box->setWindowTitle(tr("About Gyrus"));
+    box->setIconPixmap(widgets::applicationIcon().pixmap(96, 96));
+    box->setTextFormat(Qt::RichText);
+    const QString demoModel = bundledDemoModel();
+    // An installed copy names the licences file it ships; a build-tree run has the datasets'
+    // README files instead.
+    const QString copyright =
+            QDir::cleanPath(installedDataDirectory() + QStringLiteral("/../doc/gyrus/copyright"));
+    box->setText(tr("<h3>Gyrus %1</h3><p>A workbench for interpreting language models with the "
+                    "methods of cognitive neuroscience: stimulus sets, sparse autoencoders, "
+                    "contrasts, RSA and feature steering.</p><p>Demo model: <tt>%2</tt><br>"
+                    "Licences of Gyrus and the bundled data: <tt>%3</tt></p>")
+                         .arg(versionString(),
+                              demoModel.isEmpty() ? tr("not installed") : demoModel.toHtmlEscaped(),
+                              QFileInfo::exists(copyright)
+                                      ? copyright.toHtmlEscaped()
+                                      : tr("datasets/*/README.md in the source tree")));
+    box->setStandardButtons(QMessageBox::Ok);
+    box->show();
+    return box;
 }
 
 void MainWindow::saveLayout()

@@ -5,6 +5,7 @@
 
 class QDockWidget;
 class QLabel;
+class QMessageBox;
 class QSettings;
 
 namespace gyrus {
@@ -54,6 +55,9 @@ public:
     bool restoreLayout();
 
     void setStatusMessage(const QString &text);
+
+    /// Opens the About box (not modal; it deletes itself when closed) and returns it.
+    QMessageBox *showAbout();
 
     /// The selected feature, clamp set and feature labels every dock shares.
     gyrus::SelectionHub *selection() const { return m_selection; }

@@ -3,6 +3,8 @@
 #include "core/engine_client.h"
 
 #include <QCoreApplication>
+#include <QDialog>
+#include <QPainter>
 #include <QPixmap>
 #include <QPointer>
 #include <QTimer>
@@ -13,6 +15,28 @@
 
 namespace gyrus::app {
 
+namespace {
+
+// grab() renders one widget tree; a dialog open over the window (the About box) is a window of
+// its own, so it is painted in at its place, with a frame where a window manager would draw one.
+QPixmap withDialogsOnTop(QWidget *window, QPixmap picture)
+{
+    QPainter painter(&picture);
+    for (QDialog *dialog : window->findChildren<QDialog *>(QString(), Qt::FindDirectChildrenOnly)) {
+        if (!dialog->isVisible()) {
+            continue;
+        }
+        const QPoint at = dialog->mapToGlobal(QPoint(0, 0)) - window->mapToGlobal(QPoint(0, 0));
+        const QPixmap shot = dialog->grab();
+        painter.drawPixmap(at, shot);
+        painter.setPen(QPen(QColor(60, 60, 60), 1));
+        painter.drawRect(QRect(at, dialog->size()).adjusted(-1, -1, 0, 0));
+    }
+    return picture;
+}
+
+}  // namespace
+
 void scheduleScreenshotAndQuit(QWidget *window, const QString &path, int delayMs)
 {
     QPointer<QWidget> guard(window);
@@ -22,7 +46,7 @@ void scheduleScreenshotAndQuit(QWidget *window, const QString &path, int delayMs
         if (!guard) {
             return;
         }
-        const QPixmap pixmap = guard->grab();
+        const QPixmap pixmap = withDialogsOnTop(guard.data(), guard->grab());
         if (pixmap.isNull() || !pixmap.save(path)) {
             std::fprintf(stderr, "gyrus: cannot write screenshot to %s\n", qPrintable(path));
             QCoreApplication::exit(1);

@@ -9,6 +9,7 @@
 #include "widgets/empty_state.h"
 #include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_table_view.h"
+#include "widgets/icons.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -58,6 +59,7 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
     , m_table(new FeatureTableView(m_model, this))
 {
     m_run->setObjectName(QStringLiteral("contrast.run"));
+    m_run->setIcon(uiIcon(QStringLiteral("start")));
     m_effect->setObjectName(QStringLiteral("contrast.effect"));
     m_effect->setToolTip(tr("Which effect of the 2 × 2 design to show"));
     m_effect->setVisible(false);

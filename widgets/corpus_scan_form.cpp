@@ -1,5 +1,7 @@
 #include "widgets/corpus_scan_form.h"
 
+#include "widgets/icons.h"
+
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -23,6 +25,9 @@ CorpusScanForm::CorpusScanForm(QWidget *parent)
     , m_cancel(new QPushButton(tr("Cancel"), this))
     , m_message(new QLabel(this))
 {
+    m_browse->setIcon(uiIcon(QStringLiteral("open")));
+    m_scan->setIcon(uiIcon(QStringLiteral("start")));
+    m_cancel->setIcon(uiIcon(QStringLiteral("cancel")));
     auto *title = new QLabel(tr("No corpus scan yet"), this);
     QFont titleFont = title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);

@@ -9,6 +9,7 @@
 #include "widgets/empty_state.h"
 #include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_table_view.h"
+#include "widgets/icons.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -40,6 +41,7 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
     , m_table(new FeatureTableView(m_model, this))
 {
     m_run->setObjectName(QStringLiteral("rsaMap.run"));
+    m_run->setIcon(uiIcon(QStringLiteral("start")));
     m_score->setObjectName(QStringLiteral("rsaMap.score"));
     m_score->addItem(tr("Discriminative RSA"));
     m_score->addItem(tr("Categorical RSA"));

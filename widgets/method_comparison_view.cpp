@@ -6,6 +6,7 @@
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
+#include "widgets/icons.h"
 #include "widgets/plot_style.h"
 
 #include <QHBoxLayout>
@@ -96,6 +97,8 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     , m_features(new QTableView(this))
 {
     m_run->setObjectName(QStringLiteral("methods.run"));
+    m_run->setIcon(uiIcon(QStringLiteral("start")));
+    m_cancel->setIcon(uiIcon(QStringLiteral("cancel")));
     m_cancel->setObjectName(QStringLiteral("methods.cancel"));
     m_cancel->setEnabled(false);
     m_progress->setRange(0, 1000);

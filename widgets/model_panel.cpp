@@ -1,6 +1,7 @@
 #include "widgets/model_panel.h"
 
 #include "core/request_tracker.h"
+#include "widgets/icons.h"
 #include "widgets/sae_picker.h"
 
 #include <QComboBox>
@@ -83,6 +84,10 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     , m_saePicker(new SaePicker(engine, this))
 {
     setAcceptDrops(true);
+    m_browse->setIcon(uiIcon(QStringLiteral("open")));
+    m_load->setIcon(uiIcon(QStringLiteral("start")));
+    m_cancel->setIcon(uiIcon(QStringLiteral("cancel")));
+    m_generate->setIcon(uiIcon(QStringLiteral("start")));
     m_path->setEditable(true);
     m_path->setObjectName(QStringLiteral("modelPath"));
     m_path->lineEdit()->setPlaceholderText(tr("Hugging Face model directory"));

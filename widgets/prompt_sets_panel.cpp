@@ -3,6 +3,7 @@
 #include "core/prompt_set_io.h"
 #include "core/prompt_set_model.h"
 #include "core/prompt_set_validation.h"
+#include "widgets/icons.h"
 
 #include <QAction>
 #include <QDir>
@@ -131,10 +132,12 @@ PromptSetsPanel::PromptSetsPanel(QWidget *parent)
     });
 
     auto *toolbar = new QToolBar(this);
-    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolbar->addAction(tr("New"), this, &PromptSetsPanel::newSet);
-    toolbar->addAction(tr("Open…"), this, &PromptSetsPanel::openDialog);
-    toolbar->addAction(tr("Save as…"), this, &PromptSetsPanel::saveDialog);
+    toolbar->addAction(uiIcon(QStringLiteral("open")), tr("Open…"), this,
+                       &PromptSetsPanel::openDialog);
+    toolbar->addAction(uiIcon(QStringLiteral("save")), tr("Save as…"), this,
+                       &PromptSetsPanel::saveDialog);
     toolbar->addSeparator();
     QAction *undo = m_undo->createUndoAction(this, tr("Undo"));
     undo->setShortcut(QKeySequence::Undo);
@@ -147,9 +150,10 @@ PromptSetsPanel::PromptSetsPanel(QWidget *parent)
     addAction(undo);
     addAction(redo);
     toolbar->addSeparator();
-    toolbar->addAction(tr("Add"), this, &PromptSetsPanel::addItem);
+    toolbar->addAction(uiIcon(QStringLiteral("add")), tr("Add"), this, &PromptSetsPanel::addItem);
     toolbar->addAction(tr("Duplicate"), this, [this] { duplicateItems(selectedRows()); });
-    toolbar->addAction(tr("Remove"), this, [this] { removeItems(selectedRows()); });
+    toolbar->addAction(uiIcon(QStringLiteral("remove")), tr("Remove"), this,
+                       [this] { removeItems(selectedRows()); });
     toolbar->addAction(tr("Factors…"), this, &PromptSetsPanel::editFactorsDialog);
 
     m_libraryView->setModel(m_library);

@@ -5,6 +5,7 @@
 #include "core/request_tracker.h"
 #include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
+#include "widgets/icons.h"
 #include "widgets/mds_scatter_view.h"
 #include "widgets/rdm_heatmap_view.h"
 #include "widgets/rsa_figure_export.h"
@@ -287,13 +288,16 @@ void RsaPanel::buildControls()
     m_status = new QLabel(this);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_computeButton = new QPushButton(tr("Compute"), this);
+    m_computeButton->setIcon(uiIcon(QStringLiteral("start")));
     m_computeButton->setDefault(true);
     m_computeButton->setToolTip(
             tr("Run the prompt set through the model and compare the RDMs; "
                "afterwards the view follows changes by itself"));
     m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setIcon(uiIcon(QStringLiteral("cancel")));
     m_cancelButton->setEnabled(false);
     m_exportButton = new QToolButton(this);
+    m_exportButton->setIcon(uiIcon(QStringLiteral("export")));
     m_exportButton->setText(tr("Export"));
     m_exportButton->setPopupMode(QToolButton::InstantPopup);
     auto *menu = new QMenu(m_exportButton);

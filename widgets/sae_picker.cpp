@@ -1,6 +1,7 @@
 #include "widgets/sae_picker.h"
 
 #include "core/request_tracker.h"
+#include "widgets/icons.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -21,6 +22,7 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     , m_load(new QPushButton(tr("Load SAE"), this))
     , m_card(new QLabel(this))
 {
+    m_browse->setIcon(uiIcon(QStringLiteral("open")));
     m_path->setEditable(true);
     m_path->setObjectName(QStringLiteral("saePath"));
     m_path->lineEdit()->setPlaceholderText(tr("SAE directory (SAELens layout)"));

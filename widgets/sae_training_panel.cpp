@@ -2,6 +2,7 @@
 
 #include "core/request_tracker.h"
 #include "core/sae_training_json.h"
+#include "widgets/icons.h"
 #include "widgets/plot_style.h"
 
 #include <QComboBox>
@@ -78,6 +79,10 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     , m_evaluateArtifact(new QPushButton(tr("Evaluate"), this))
     , m_replot(new QTimer(this))
 {
+    m_start->setIcon(uiIcon(QStringLiteral("start")));
+    m_pause->setIcon(uiIcon(QStringLiteral("pause")));
+    m_stop->setIcon(uiIcon(QStringLiteral("stop")));
+    m_resumeArtifact->setIcon(uiIcon(QStringLiteral("start")));
     m_activations->setPlaceholderText(tr("activations.h5 (gyrus-cli cache)"));
     m_activations->setToolTip(
             tr("HDF5 file with /activations [tokens, d_model] cached at one hook point."));

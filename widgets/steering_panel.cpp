@@ -5,6 +5,7 @@
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/clamp_value_editor.h"
+#include "widgets/icons.h"
 #include "widgets/strength_sweep_plot.h"
 #include "widgets/text_diff_view.h"
 #include "widgets/user_visible_work.h"
@@ -195,10 +196,12 @@ QWidget *SteeringPanel::makeClampSection()
     m_table->setMinimumHeight(72);
 
     m_addSelected = new QPushButton(tr("Add selected"), box);
+    m_addSelected->setIcon(uiIcon(QStringLiteral("add")));
     m_addSelected->setToolTip(
             tr("Clamp the feature selected in any dock (to its maximum on the "
                "prompt when known)"));
     m_remove = new QPushButton(tr("Remove"), box);
+    m_remove->setIcon(uiIcon(QStringLiteral("remove")));
     // Load and save share one menu button, so the row fits a narrow dock.
     m_file = new QToolButton(box);
     m_file->setText(tr("JSON"));
@@ -312,11 +315,13 @@ QWidget *SteeringPanel::makeRunSection()
     m_seed->setRange(0, 99'999);
     m_seed->setToolTip(tr("Sampling seed, the same for baseline and steered"));
     m_run = new QPushButton(tr("Run"), box);
+    m_run->setIcon(uiIcon(QStringLiteral("start")));
     m_run->setDefault(true);
     m_run->setToolTip(
             tr("Generate the baseline and the steered continuation with the same seed, "
                "and compare the next-token distributions"));
     m_cancel = new QPushButton(tr("Cancel"), box);
+    m_cancel->setIcon(uiIcon(QStringLiteral("cancel")));
     // Two rows, so the prompt stays readable in a narrow dock.
     auto *promptRow = new QHBoxLayout;
     promptRow->addWidget(m_prompt, 1);

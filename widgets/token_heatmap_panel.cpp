@@ -6,6 +6,7 @@
 #include "widgets/colour_legend.h"
 #include "widgets/empty_state.h"
 #include "widgets/feature_matrix_view.h"
+#include "widgets/icons.h"
 #include "widgets/prompt_sets_panel.h"
 
 #include <QComboBox>
@@ -107,6 +108,7 @@ void TokenHeatmapPanel::buildUi()
     const int lineHeight = m_textEdit->fontMetrics().lineSpacing();
     m_textEdit->setFixedHeight(lineHeight * 3 + 12);
     m_analyzeButton = new QPushButton(tr("Analyse"), this);
+    m_analyzeButton->setIcon(uiIcon(QStringLiteral("start")));
     m_analyzeButton->setToolTip(tr("Run the model to the SAE's hook and encode every token"));
     auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), m_textEdit);
     connect(shortcut, &QShortcut::activated, this, &TokenHeatmapPanel::analyze);

@@ -17,6 +17,9 @@
 #ifndef GYRUS_SENTENCEPIECE_MODULE_PATH
 #define GYRUS_SENTENCEPIECE_MODULE_PATH ""
 #endif
+#ifndef GYRUS_BUILD_TREE
+#define GYRUS_BUILD_TREE ""
+#endif
 
 namespace gyrus::gpu::detail {
 
@@ -38,9 +41,13 @@ QStringList candidatePaths()
               << QDir::cleanPath(dir.filePath(QStringLiteral("../lib/gyrus/")) + QLatin1Char('/') +
                                  QString::fromLatin1(kModuleFileName));
     }
-    const QString buildTree = QString::fromUtf8(GYRUS_SENTENCEPIECE_MODULE_PATH);
-    if (!buildTree.isEmpty()) {
-        paths << buildTree;
+    // The build tree's module only for programs that run from that build tree: an installed
+    // copy must use its own module (or say it has none), never one left in a build folder.
+    const QString buildTree = QString::fromUtf8(GYRUS_BUILD_TREE);
+    const QString buildTreeModule = QString::fromUtf8(GYRUS_SENTENCEPIECE_MODULE_PATH);
+    if (!buildTreeModule.isEmpty() && !buildTree.isEmpty() &&
+        executable.startsWith(QDir(buildTree).canonicalPath() + QLatin1Char('/'))) {
+        paths << buildTreeModule;
     }
     return paths;
 }

@@ -13,6 +13,7 @@
 #include <QDockWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -56,6 +57,34 @@ private Q_SLOTS:
         }
         QCOMPARE(names.size(), expected.size());  // unique, so QSettings can restore them
         QCOMPARE(titles, expected);
+    }
+
+    void windowDocksAndAboutBoxShowIcons()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        MainWindow window(&settings, nullptr, nullptr);
+
+        // The window (and so the taskbar entry) carries the application icon in every size
+        // the hicolor theme installs up to 256 px.
+        const QList<QSize> sizes = window.windowIcon().availableSizes();
+        for (const int size : {16, 22, 24, 32, 48, 64, 128, 256}) {
+            QVERIFY2(sizes.contains(QSize(size, size)), qPrintable(QString::number(size)));
+        }
+        for (QDockWidget *dock : window.docks()) {
+            QVERIFY2(!dock->windowIcon().isNull(), qPrintable(dock->objectName()));
+            QVERIFY2(!dock->toggleViewAction()->icon().isNull(), qPrintable(dock->objectName()));
+        }
+
+        QMessageBox *about = window.showAbout();
+        QVERIFY(about);
+        QCOMPARE(about->iconPixmap().size(), QSize(96, 96));
+        // The very image the window icon gives at that size, not a style's stock icon.
+        QCOMPARE(about->iconPixmap().toImage().convertToFormat(QImage::Format_ARGB32),
+                 window.windowIcon().pixmap(96, 96).toImage().convertToFormat(
+                         QImage::Format_ARGB32));
+        QVERIFY(about->text().contains(QStringLiteral("Gyrus")));
+        about->close();
     }
 
     void modelDockDrivesTheEngineAndRemembersModels()
