@@ -6,6 +6,7 @@
 #include "widgets/plot_style.h"
 
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -77,6 +78,8 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     , m_resumeArtifact(new QPushButton(tr("Resume"), this))
     , m_loadArtifact(new QPushButton(tr("Load SAE"), this))
     , m_evaluateArtifact(new QPushButton(tr("Evaluate"), this))
+    , m_follow(new QPushButton(tr("Follow run…"), this))
+    , m_followTimer(new QTimer(this))
     , m_replot(new QTimer(this))
 {
     m_start->setIcon(uiIcon(QStringLiteral("start")));
@@ -199,6 +202,26 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     runButtons->addWidget(m_evaluateArtifact);
     runButtons->addWidget(refresh);
     runsLayout->addLayout(runButtons);
+    // A run started elsewhere (gyrus-cli sae train, a cluster job) is watched from here.
+    m_follow->setObjectName(QStringLiteral("saeFollowRun"));
+    m_follow->setToolTip(
+            tr("Plot a run another process writes: choose its output directory (train_log.jsonl "
+               "and checkpoints, local or on a mounted file system). Load SAE then loads its "
+               "latest export."));
+    runsLayout->addWidget(m_follow);
+    m_followTimer->setInterval(1000);
+    connect(m_followTimer, &QTimer::timeout, this, &SaeTrainingPanel::pollFollowedRun);
+    connect(m_follow, &QPushButton::clicked, this, [this] {
+        if (isFollowing()) {
+            stopFollowing();
+            return;
+        }
+        const QString directory = QFileDialog::getExistingDirectory(
+                this, tr("Follow a training run"), m_outDirectory->text());
+        if (!directory.isEmpty()) {
+            followRun(directory);
+        }
+    });
     formLayout->addWidget(runs);
     formLayout->addStretch(1);
     connect(refresh, &QPushButton::clicked, this, &SaeTrainingPanel::refreshArtifacts);
@@ -206,8 +229,10 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
             &SaeTrainingPanel::updateButtons);
     connect(m_resumeArtifact, &QPushButton::clicked, this,
             [this] { resumeFrom(selectedArtifactPath(SaeRunArtifact::Kind::Checkpoint)); });
-    connect(m_loadArtifact, &QPushButton::clicked, this,
-            [this] { loadSae(selectedArtifactPath(SaeRunArtifact::Kind::ExportedSae)); });
+    connect(m_loadArtifact, &QPushButton::clicked, this, [this] {
+        loadSae(isFollowing() ? m_follower->latestExport()
+                              : selectedArtifactPath(SaeRunArtifact::Kind::ExportedSae));
+    });
     connect(m_evaluateArtifact, &QPushButton::clicked, this,
             [this] { evaluate(selectedArtifactPath(SaeRunArtifact::Kind::ExportedSae)); });
     auto *scroll = new QScrollArea(this);
@@ -421,6 +446,12 @@ void SaeTrainingPanel::resume()
 
 void SaeTrainingPanel::submit(const SaeTrainRequest &request)
 {
+    if (isFollowing()) {
+        // The charts are this panel's run's from now on.
+        m_followTimer->stop();
+        m_follower.reset();
+        clearCharts();
+    }
     m_lastSubmitted = request;
     rememberRun(request);
     m_hasOutcome = false;
@@ -707,6 +738,58 @@ void SaeTrainingPanel::onTrainingFinished(const Status &status)
     Q_EMIT stateChanged();
 }
 
+void SaeTrainingPanel::followRun(const QString &runDirectory)
+{
+    if (isTraining()) {
+        m_status->setText(tr("Stop or pause the training before following another run."));
+        return;
+    }
+    m_follower = std::make_unique<SaeRunFollower>(runDirectory);
+    clearCharts();
+    m_status->setText(tr("Following %1: waiting for %2 …")
+                              .arg(runDirectory, m_follower->logPath()));
+    m_followTimer->start();
+    pollFollowedRun();
+}
+
+void SaeTrainingPanel::stopFollowing()
+{
+    m_followTimer->stop();
+    m_follower.reset();
+    m_status->setText(tr("Stopped following."));
+    updateButtons();
+}
+
+void SaeTrainingPanel::pollFollowedRun()
+{
+    if (!m_follower) {
+        return;
+    }
+    const SaeRunFollower::Update update = m_follower->poll();
+    if (update.restarted) {
+        clearCharts();
+    }
+    for (const SaeTrainProgress &p : update.lines) {
+        m_history.append(p);
+        plotProgress(p);
+    }
+    if (!update.lines.isEmpty() || !update.problem.isEmpty()) {
+        QString text = tr("Following %1 · step %2 / %3 · %4 tokens/s · ETA %5")
+                               .arg(QDir::toNativeSeparators(m_follower->runDirectory()))
+                               .arg(m_history.isEmpty() ? 0 : m_history.last().step)
+                               .arg(m_history.isEmpty() ? 0 : m_history.last().totalSteps)
+                               .arg(m_history.isEmpty() ? 0.0 : m_history.last().tokensPerSecond,
+                                    0, 'f', 0)
+                               .arg(formatEta(m_history.isEmpty() ? 0 : m_history.last().etaSeconds));
+        if (!update.problem.isEmpty()) {
+            text += QStringLiteral("\n") + update.problem;
+        }
+        m_status->setText(text);
+        Q_EMIT stateChanged();
+    }
+    updateButtons();
+}
+
 void SaeTrainingPanel::clearCharts()
 {
     for (QCustomPlot *plot : {m_lossPlot, m_variancePlot, m_l0Plot, m_deadPlot}) {
@@ -730,7 +813,11 @@ void SaeTrainingPanel::updateButtons()
     const int kind = item ? item->data(Qt::UserRole + 1).toInt() : -1;
     m_resumeArtifact->setEnabled(!training &&
                                  kind == static_cast<int>(SaeRunArtifact::Kind::Checkpoint));
-    m_loadArtifact->setEnabled(kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
+    m_loadArtifact->setEnabled(isFollowing()
+                                       ? !m_follower->latestExport().isEmpty()
+                                       : kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
+    m_follow->setEnabled(!training);
+    m_follow->setText(isFollowing() ? tr("Stop following") : tr("Follow run…"));
     m_evaluateArtifact->setEnabled(kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
 }
 

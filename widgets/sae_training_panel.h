@@ -2,10 +2,13 @@
 
 #include "core/engine_client.h"
 #include "core/sae_checkpoints.h"
+#include "core/sae_run_follower.h"
 
 #include <QHash>
 #include <QJsonObject>
 #include <QWidget>
+
+#include <memory>
 
 class QComboBox;
 class QCPBars;
@@ -76,6 +79,16 @@ public:
     void resumeFrom(const QString &checkpoint);
     /// Loads an exported SAE into the engine (EngineClient::loadSae).
     void loadSae(const QString &saeDirectory);
+
+    /// Follows a run another process writes (gyrus-cli sae train, on this machine or a cluster
+    /// whose output directory is mounted here): its train_log.jsonl is plotted as it grows
+    /// (polled every second), and Load SAE loads the run's latest export (OUT/checkpoint/sae
+    /// at each checkpoint, OUT at the end). Refused while this panel trains.
+    void followRun(const QString &runDirectory);
+    void stopFollowing();
+    bool isFollowing() const { return m_follower != nullptr; }
+    /// Reads what the followed run's log gained (the timer calls it; tests call it directly).
+    void pollFollowedRun();
 
     /// Metrics received for the current run, in order (the charts' series).
     const QVector<SaeTrainProgress> &history() const { return m_history; }
@@ -153,6 +166,9 @@ private:
     QPushButton *m_resumeArtifact;
     QPushButton *m_loadArtifact;
     QPushButton *m_evaluateArtifact;
+    QPushButton *m_follow;
+    std::unique_ptr<SaeRunFollower> m_follower;
+    QTimer *m_followTimer;
     QCustomPlot *m_lossPlot;
     QCustomPlot *m_variancePlot;
     QCustomPlot *m_l0Plot;

@@ -2,17 +2,81 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/distributed_run.h"
 #include "app/cli/model_options.h"
+#include "gpu/distributed/process_group.h"
 #include "gpu/sae/activation_cache.h"
+#include "gpu/sae/activation_file.h"
+#include "gpu/sae/activation_shards.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cmath>
 #include <cstdio>
 
 namespace gyrus::cli {
 
 namespace {
+
+// What each rank of a sharded cache tells rank 0 through the store.
+QString shardKey(int rank)
+{
+    return QStringLiteral("cache/shard/%1").arg(rank);
+}
+
+// Rank 0 of a sharded cache: waits for every rank's shard and writes the index.
+Result<gpu::ActivationShardIndex> writeShardIndex(gpu::DistributedGroup &group, const QString &out,
+                                                  int columns)
+{
+    gpu::ActivationShardIndex index;
+    index.path = gpu::activationShardIndexPath(out);
+    index.columns = columns;
+    QStringList failed;
+    double normSum = 0;
+    for (int r = 0; r < group.worldSize(); ++r) {
+        Result<QByteArray> reply = group.waitFor(shardKey(r));
+        if (!reply) {
+            return Status::invalidInput(QStringLiteral("no index written: rank %1 did not report "
+                                                       "its shard (%2)")
+                                                .arg(r)
+                                                .arg(reply.status().message()));
+        }
+        const QJsonObject shard = QJsonDocument::fromJson(reply.value()).object();
+        if (shard.contains(QStringLiteral("error"))) {
+            failed << QString::number(r);
+            continue;
+        }
+        index.shards.append({shard[QStringLiteral("file")].toString(),
+                             static_cast<int64_t>(shard[QStringLiteral("rows")].toDouble()),
+                             static_cast<int64_t>(shard[QStringLiteral("documents")].toDouble())});
+        normSum += shard[QStringLiteral("norm_sum")].toDouble();
+    }
+    if (!failed.isEmpty()) {
+        return Status::invalidInput(
+                QStringLiteral("no index written: rank%1 %2 failed (see their lines)")
+                        .arg(failed.size() > 1 ? QStringLiteral("s") : QString(),
+                             failed.join(QStringLiteral(", "))));
+    }
+    const double meanNorm = normSum / static_cast<double>(std::max<int64_t>(1, index.rows()));
+    index.normalisationScale = meanNorm > 0 ? std::sqrt(double(columns)) / meanNorm : 1.0;
+    Result<gpu::ActivationFileInfo> first = gpu::inspectActivationFile(index.shards.front().file);
+    if (!first) {
+        return first.status();
+    }
+    // The provenance every shard shares.
+    for (const char *key : {"model", "model_config_sha256", "model_dtype", "corpus",
+                            "corpus_sha256", "hook_name", "context_length", "dtype"}) {
+        const QString name = QString::fromLatin1(key);
+        index.attributes.insert(name, first->attributes.value(name));
+    }
+    if (Status written = gpu::writeActivationShardIndex(index); !written.isOk()) {
+        return written;
+    }
+    return index;
+}
 
 int runCache(const QStringList &arguments)
 {
@@ -29,7 +93,11 @@ int runCache(const QStringList &arguments)
             "command again after an interruption continues where it stopped (a finished file is "
             "left as it is). An existing --out made with other settings is refused, naming the "
             "attribute that differs, unless --overwrite is given. The input for `gyrus-cli sae "
-            "train`."));
+            "train`. Distributed (torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, or "
+            "`gyrus-cli launch --nproc N -- cache ...`): rank r caches the corpus lines d with "
+            "d mod N = r (disjoint documents; --tokens is split between the ranks) into "
+            "OUT-0000r-of-0000N.h5, and rank 0 writes the index OUT.index.json that `sae train "
+            "--activations` reads as one dataset."));
     const ModelOptions model(parser);
     const QCommandLineOption corpus(QStringLiteral("corpus"),
                                     QStringLiteral("Text, one sentence or paragraph per line."),
@@ -57,9 +125,24 @@ int runCache(const QStringList &arguments)
     const QCommandLineOption overwrite(
             QStringLiteral("overwrite"),
             QStringLiteral("Replace --out when it was made with other settings."));
-    parser.addOptions({corpus, hook, context, tokens, batch, storage, out, overwrite});
+    const QCommandLineOption timeout = distributedTimeoutOption();
+    parser.addOptions({corpus, hook, context, tokens, batch, storage, out, overwrite, timeout});
+    Result<gpu::DistributedEnvironment> environment = rankEnvironment();
+    if (!environment) {
+        return failWith(name, environment.status());
+    }
+    const gpu::DistributedEnvironment &env = environment.value();
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
+    }
+    const int timeoutSeconds = parser.value(timeout).toInt();
+    if (timeoutSeconds < 1) {
+        return fail(name, QStringLiteral("--timeout must be a positive number of seconds"));
+    }
+    Result<std::shared_ptr<gpu::DistributedGroup>> group =
+            joinRanks(env, arguments, timeoutSeconds, false);
+    if (!group) {
+        return failWith(name, group.status());
     }
     for (const QCommandLineOption *required : {&corpus, &hook, &out}) {
         if (!parser.isSet(*required)) {
@@ -78,6 +161,16 @@ int runCache(const QStringList &arguments)
     options.hookName = parser.value(hook);
     options.outPath = parser.value(out);
     options.overwrite = parser.isSet(overwrite);
+    if (env.isDistributed()) {
+        options.shardIndex = env.rank;
+        options.shardCount = env.worldSize;
+        options.outPath = gpu::activationShardPath(options.outPath, env.rank, env.worldSize);
+        if (options.tokenBudget > 0) {
+            // The budget split as evenly as it goes, the remainder to the first ranks.
+            options.tokenBudget = options.tokenBudget / env.worldSize +
+                                  (env.rank < options.tokenBudget % env.worldSize ? 1 : 0);
+        }
+    }
     if (parser.value(storage) == QLatin1String("float16")) {
         options.storage = gpu::ActivationStorage::Float16;
     } else if (parser.value(storage) == QLatin1String("float32")) {
@@ -92,6 +185,13 @@ int runCache(const QStringList &arguments)
     }
     Result<std::unique_ptr<gpu::LanguageModel>> loaded = model.load(parser, directory);
     if (!loaded) {
+        if (group.value()) {
+            // Rank 0 waits for every shard's report: tell it this one will not come.
+            group.value()->publish(shardKey(env.rank),
+                                   QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                                              loaded.status().message()}})
+                                           .toJson(QJsonDocument::Compact));
+        }
         return failWith(name, loaded.status());
     }
     QElapsedTimer clock;
@@ -106,6 +206,41 @@ int runCache(const QStringList &arguments)
                 }
                 return true;
             });
+    if (group.value()) {
+        // Every rank reports to rank 0, which writes the index once all shards are there.
+        QJsonObject shard;
+        if (result) {
+            shard = {{QStringLiteral("file"), QFileInfo(options.outPath).absoluteFilePath()},
+                     {QStringLiteral("rows"), double(result->rows)},
+                     {QStringLiteral("documents"), double(result->documents)},
+                     {QStringLiteral("norm_sum"), result->normSum}};
+        } else {
+            shard = {{QStringLiteral("error"), result.status().message()}};
+        }
+        const Status published = group.value()->publish(
+                shardKey(env.rank), QJsonDocument(shard).toJson(QJsonDocument::Compact));
+        if (!result) {
+            return failWith(name, result.status());
+        }
+        if (!published.isOk()) {
+            return failWith(name, published);
+        }
+        if (env.rank != 0) {
+            return kExitOk;
+        }
+        Result<gpu::ActivationShardIndex> index =
+                writeShardIndex(*group.value(), parser.value(out), result->columns);
+        if (!index) {
+            return failWith(name, index.status());
+        }
+        printJson(QJsonObject{{QStringLiteral("index"), index->path},
+                              {QStringLiteral("shards"), static_cast<int>(index->shards.size())},
+                              {QStringLiteral("rows"), double(index->rows())},
+                              {QStringLiteral("d_model"), result->columns},
+                              {QStringLiteral("hook"), options.hookName},
+                              {QStringLiteral("normalisation_scale"), index->normalisationScale}});
+        return kExitOk;
+    }
     if (!result) {
         return failWith(name, result.status());
     }

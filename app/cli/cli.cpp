@@ -6,11 +6,29 @@
 
 namespace gyrus::cli {
 
+namespace {
+
+QString &rankLabel()
+{
+    static QString label;
+    return label;
+}
+
+}  // namespace
+
+void setRankLabel(const QString &label)
+{
+    rankLabel() = label;
+}
+
 int fail(const QString &command, const QString &message, int code)
 {
     // One line, always: multi-line messages are joined so `2>err; head -1 err` is the whole story.
     QString line = message;
     line.replace(QLatin1Char('\n'), QLatin1String("; "));
+    if (!rankLabel().isEmpty()) {
+        line.prepend(rankLabel() + QStringLiteral(": "));
+    }
     std::fprintf(stderr, "gyrus-cli %s: %s\n", qPrintable(command), qPrintable(line));
     return code;
 }

@@ -19,8 +19,13 @@ enum ExitCode : int
     kExitBadInput = 2,       ///< bad arguments or bad files: the user can fix it
 };
 
-/// Writes "gyrus-cli <command>: <message>" as one line on stderr and returns `code`.
+/// Writes "gyrus-cli <command>: <message>" as one line on stderr and returns `code`. In a
+/// process that is one rank of a distributed run (setRankLabel), the line names the rank:
+/// "gyrus-cli <command>: rank 1/4: <message>".
 int fail(const QString &command, const QString &message, int code = kExitBadInput);
+
+/// "rank R/W" for the messages of one rank of a distributed run; empty (the default) for none.
+void setRankLabel(const QString &label);
 
 /// Maps a Status to the exit code and the one-line error above (kExitOk for an ok Status).
 int failWith(const QString &command, const Status &status);

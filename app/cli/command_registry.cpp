@@ -34,6 +34,7 @@ const QList<Command> &registry()
             forwardCommand(),
             generateCommand(),
             saeCommand(),
+            launchCommand(),
     };
     // clang-format on
     return all;

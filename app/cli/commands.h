@@ -23,5 +23,6 @@ Command infoCommand();
 Command forwardCommand();
 Command generateCommand();
 Command saeCommand();
+Command launchCommand();
 
 }  // namespace gyrus::cli

@@ -2,9 +2,12 @@
 // streamed from a model over a corpus.
 
 #include "app/cli/cli.h"
+#include "app/cli/distributed_run.h"
 #include "app/cli/sae_commands.h"
+#include "gpu/distributed/process_group.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
+#include "gpu/sae/activation_shards.h"
 #include "gpu/sae/sae_trainer.h"
 #include "gpu/sae/streaming_activations.h"
 
@@ -29,6 +32,8 @@ QJsonObject metricsJson(const gpu::SaeTrainMetrics &m)
     json[QStringLiteral("dead_fraction")] = m.deadFraction;
     json[QStringLiteral("dense_fraction")] = m.denseFraction;
     json[QStringLiteral("tokens_per_second")] = m.tokensPerSecond;
+    json[QStringLiteral("step_seconds")] = m.stepSeconds;
+    json[QStringLiteral("collective_seconds")] = m.collectiveSeconds;
     return json;
 }
 
@@ -52,10 +57,24 @@ int runSaeTrain(const QStringList &arguments)
             "straight-through threshold gradients. Linear LR decay over the last 20%, gradient "
             "clipping at 1. --checkpoint-every / --resume continue a run bit for bit; when "
             "streaming, a resume replays the model over the tokens already trained on (same "
-            "device, dtype and thread count for bit-exact results). Prints a JSON summary."));
+            "device, dtype and thread count for bit-exact results). Prints a JSON summary. "
+            "Data-parallel: start N processes with torchrun's variables (RANK, WORLD_SIZE, "
+            "MASTER_ADDR, MASTER_PORT, LOCAL_RANK) or with `gyrus-cli launch --nproc N -- sae "
+            "train ...`; each rank reads its own data shards (the files of a sharded cache's "
+            "index, --data-shards row ranges of one file, or --data-shards document subsets of a "
+            "streamed corpus), gradients are all-reduced every step, and rank 0 writes the log, "
+            "checkpoints and the SAE. --batch-size is the batch over every rank. A checkpoint "
+            "resumes on any number of ranks up to its data shards."));
     parser.addOptions({
-            {QStringLiteral("activations"), QStringLiteral("HDF5 activation file."),
-             QStringLiteral("FILE.h5")},
+            {QStringLiteral("activations"),
+             QStringLiteral("HDF5 activation file, or the index (.json) of a sharded cache."),
+             QStringLiteral("FILE")},
+            {QStringLiteral("data-shards"),
+             QStringLiteral("Shards of the data: every batch takes batch/S rows from each, and "
+                            "ranks split them (default: a sharded cache's own count, else "
+                            "WORLD_SIZE). The same S gives the same batches on any number of "
+                            "ranks."),
+             QStringLiteral("S")},
             {QStringLiteral("dataset"), QStringLiteral("Dataset name (default activations)."),
              QStringLiteral("NAME"), QStringLiteral("activations")},
             {QStringLiteral("model"),
@@ -112,8 +131,14 @@ int runSaeTrain(const QStringList &arguments)
              QStringLiteral("DIR")},
             {QStringLiteral("progress"),
              QStringLiteral("Print a progress line on stderr per log line.")},
+            distributedTimeoutOption(),
             {QStringLiteral("out"), QStringLiteral("Output SAE directory."), QStringLiteral("DIR")},
     });
+    Result<gpu::DistributedEnvironment> environment = rankEnvironment();
+    if (!environment) {
+        return failWith(name, environment.status());
+    }
+    const gpu::DistributedEnvironment &env = environment.value();
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
@@ -161,12 +186,38 @@ int runSaeTrain(const QStringList &arguments)
     const auto buffer = integerOption(parser, name, QStringLiteral("buffer-tokens"), 65536, 1);
     const auto normalisation =
             integerOption(parser, name, QStringLiteral("normalisation-tokens"), 100000, 1);
+    const auto dataShards = integerOption(parser, name, QStringLiteral("data-shards"), 0, 1);
+    const auto timeout = integerOption(parser, name, QStringLiteral("timeout"), 600, 1);
     if (!dSae || !k || !batch || !tokens || !seed || !every || !checkpointEvery || !l1 || !l0 ||
-        !lr || !warmup || !context || !buffer || !normalisation) {
+        !lr || !warmup || !context || !buffer || !normalisation || !dataShards || !timeout) {
         return kExitBadInput;
     }
+    // Every rank joins before it reads anything, so that a bad argument on one rank fails every
+    // rank at once instead of leaving the others waiting.
+    Result<std::shared_ptr<gpu::DistributedGroup>> group =
+            joinRanks(env, arguments, static_cast<int>(*timeout), false);
+    if (!group) {
+        return failWith(name, group.status());
+    }
+    // Until every rank has opened its data, a failure is told to the others (each then fails
+    // with a line naming the rank that could not start) instead of leaving them to time out.
+    auto failBeforeStart = [&](const Status &status) {
+        if (group.value()) {
+            group.value()->startTogether(status);
+        }
+        return failWith(name, status);
+    };
+    auto startTogether = [&]() {
+        return group.value() ? group.value()->startTogether(Status::ok()) : Status::ok();
+    };
+    const bool isRankZero = env.rank == 0;
+    auto reducer = [&]() -> std::shared_ptr<gpu::detail::BatchReducer> {
+        return group.value() ? group.value()->reducer() : nullptr;
+    };
     const QString activations = parser.value(QStringLiteral("activations"));
-    // The data: an activation file, or the model streamed over the corpus.
+    const QString dataset = parser.value(QStringLiteral("dataset"));
+    // The data: an activation file or a sharded cache's index, or the model streamed over the
+    // corpus.
     std::unique_ptr<gpu::LanguageModel> model;
     gpu::StreamingActivationOptions stream;
     if (streaming) {
@@ -176,7 +227,7 @@ int runSaeTrain(const QStringList &arguments)
         Result<std::unique_ptr<gpu::LanguageModel>> loaded =
                 gpu::LanguageModel::load(parser.value(QStringLiteral("model")), load);
         if (!loaded) {
-            return failWith(name, loaded.status());
+            return failBeforeStart(loaded.status());
         }
         model = std::move(loaded).value();
         stream.corpusPath = parser.value(QStringLiteral("corpus"));
@@ -186,27 +237,78 @@ int runSaeTrain(const QStringList &arguments)
         config.sae.dIn = model->info().dModel;
         config.sae.hookName = stream.hookName;
         config.sae.modelName = model->info().directory;
+    } else if (gpu::isActivationShardIndex(activations)) {
+        Result<gpu::ActivationShardIndex> index = gpu::readActivationShardIndex(activations);
+        if (!index) {
+            return failBeforeStart(index.status());
+        }
+        config.sae.dIn = index->columns;
+        config.sae.hookName = index->attributes.value(QStringLiteral("hook_name"));
+        config.sae.modelName = index->attributes.value(QStringLiteral("model"));
     } else {
-        Result<gpu::ActivationFileInfo> info =
-                gpu::inspectActivationFile(activations, parser.value(QStringLiteral("dataset")));
+        Result<gpu::ActivationFileInfo> info = gpu::inspectActivationFile(activations, dataset);
         if (!info) {
-            return failWith(name, info.status());
+            return failBeforeStart(info.status());
         }
         config.sae.dIn = info.value().columns;
         config.sae.hookName = info.value().attributes.value(QStringLiteral("hook_name"));
         config.sae.modelName = info.value().attributes.value(QStringLiteral("model"));
     }
-    // The shuffle seed is the training seed (a resumed run takes it from its checkpoint).
-    auto openSource =
-            [&](uint64_t shuffleSeed) -> Result<std::shared_ptr<gpu::detail::ActivationSource>> {
-        if (streaming) {
-            gpu::StreamingActivationOptions seeded = stream;
-            seeded.seed = shuffleSeed;
-            return gpu::openStreamingActivations(*model, seeded);
+    // This rank's shards of the data (all of them in one process). The shuffle seed is the
+    // training seed (a resumed run takes it and the shard count from its checkpoint).
+    auto openSource = [&](uint64_t shuffleSeed, int64_t shards)
+            -> Result<std::shared_ptr<gpu::detail::ActivationSource>> {
+        if (env.worldSize > shards) {
+            return Status::invalidInput(
+                    QStringLiteral("%1 ranks cannot split %2 data shard%3: each rank needs at "
+                                   "least one; start at most %2 ranks (or set --data-shards)")
+                            .arg(env.worldSize)
+                            .arg(shards)
+                            .arg(shards == 1 ? QString() : QStringLiteral("s")));
         }
-        return gpu::openActivationFile(activations, parser.value(QStringLiteral("dataset")), true,
-                                       shuffleSeed);
+        if (streaming) {
+            std::vector<std::shared_ptr<gpu::detail::ActivationSource>> mine;
+            int64_t rows = 0;
+            for (int64_t j = env.rank; j < shards; j += env.worldSize) {
+                gpu::StreamingActivationOptions seeded = stream;
+                seeded.seed = shuffleSeed;
+                seeded.shardIndex = static_cast<int>(j);
+                seeded.shardCount = static_cast<int>(shards);
+                auto source = gpu::openStreamingActivations(*model, seeded);
+                if (!source) {
+                    return source.status();
+                }
+                rows = gpu::activationSourceRows(*source.value());
+                mine.push_back(std::move(source).value());
+            }
+            return gpu::combineActivationShards(std::move(mine), shards, rows,
+                                                QStringLiteral("%1 (%2 data shards)")
+                                                        .arg(stream.corpusPath)
+                                                        .arg(shards));
+        }
+        gpu::ShardedActivationOptions options;
+        options.path = activations;
+        options.dataset = dataset;
+        options.shards = shards;
+        options.rank = env.rank;
+        options.worldSize = env.worldSize;
+        options.seed = shuffleSeed;
+        return gpu::openShardedActivations(options);
     };
+    // The data's shards: a sharded cache's own count, else --data-shards or one per rank.
+    int64_t shardCount = *dataShards > 0 ? *dataShards : env.worldSize;
+    if (!streaming && gpu::isActivationShardIndex(activations)) {
+        gpu::ShardedActivationOptions options;
+        options.path = activations;
+        options.shards = *dataShards;
+        options.worldSize = env.worldSize;
+        Result<int64_t> count = gpu::activationShardCount(options);
+        if (!count) {
+            return failBeforeStart(count.status());
+        }
+        shardCount = count.value();
+    }
+    config.dataShards = shardCount;
     config.sae.dSae = *dSae;
     config.sae.k = *k;
     config.normalisationTokens = *normalisation;
@@ -220,8 +322,9 @@ int runSaeTrain(const QStringList &arguments)
     config.device = parser.value(QStringLiteral("device"));
     config.metricsEverySteps = *every;
     const QString out = parser.value(QStringLiteral("out"));
-    if (!QDir().mkpath(out)) {
-        return fail(name, QStringLiteral("%1: cannot create the directory").arg(out));
+    if (isRankZero && !QDir().mkpath(out)) {
+        return failBeforeStart(
+                Status::invalidInput(QStringLiteral("%1: cannot create the directory").arg(out)));
     }
     config.logPath = QDir(out).filePath(QStringLiteral("train_log.jsonl"));
 
@@ -230,29 +333,37 @@ int runSaeTrain(const QStringList &arguments)
         const QString checkpoint = parser.value(QStringLiteral("resume"));
         Result<gpu::SaeTrainingConfig> trained = gpu::SaeTrainer::checkpointConfig(checkpoint);
         if (!trained) {
-            return failWith(name, trained.status());
+            return failBeforeStart(trained.status());
         }
         if (streaming && trained->sae.hookName != stream.hookName) {
-            return fail(name, QStringLiteral("%1 was trained on hook '%2', not '%3'")
-                                      .arg(checkpoint, trained->sae.hookName, stream.hookName));
+            return failBeforeStart(
+                    Status::invalidInput(QStringLiteral("%1 was trained on hook '%2', not '%3'")
+                                                 .arg(checkpoint, trained->sae.hookName,
+                                                      stream.hookName)));
         }
-        auto source = openSource(trained->seed);
+        auto source = openSource(trained->seed, trained->dataShards);
         if (!source) {
-            return failWith(name, source.status());
+            return failBeforeStart(source.status());
         }
-        trainer = gpu::SaeTrainer::resume(checkpoint, source.value());
+        if (Status started = startTogether(); !started.isOk()) {
+            return failWith(name, started);
+        }
+        trainer = gpu::SaeTrainer::resume(checkpoint, source.value(), reducer());
     } else {
-        auto source = openSource(config.seed);
+        auto source = openSource(config.seed, config.dataShards);
         if (!source) {
-            return failWith(name, source.status());
+            return failBeforeStart(source.status());
         }
-        trainer = gpu::SaeTrainer::create(config, source.value());
+        if (Status started = startTogether(); !started.isOk()) {
+            return failWith(name, started);
+        }
+        trainer = gpu::SaeTrainer::create(config, source.value(), reducer());
     }
     if (!trainer) {
         return failWith(name, trainer.status());
     }
     gpu::SaeTrainer &t = *trainer.value();
-    if (parser.isSet(QStringLiteral("progress"))) {
+    if (parser.isSet(QStringLiteral("progress")) && isRankZero) {
         t.setMetricsCallback([](const gpu::SaeTrainMetrics &m) {
             std::fprintf(stderr,
                          "step %lld/%lld  loss %.4g  EV %.4f  L0 %.1f  dead %.3f  %.0f tok/s  "
@@ -270,11 +381,20 @@ int runSaeTrain(const QStringList &arguments)
         if (Status status = t.step(slice); !status.isOk()) {
             return failWith(name, status);
         }
-        if (*checkpointEvery > 0) {
+        // Every rank holds the same state: rank 0 writes it. Each checkpoint carries the SAE
+        // of its step (checkpoint/sae), which a workbench watching the run can load.
+        if (*checkpointEvery > 0 && isRankZero) {
             if (Status status = t.saveCheckpoint(checkpoint); !status.isOk()) {
                 return failWith(name, status);
             }
+            if (Status status = t.exportSae(QDir(checkpoint).filePath(QStringLiteral("sae")));
+                !status.isOk()) {
+                return failWith(name, status);
+            }
         }
+    }
+    if (!isRankZero) {
+        return kExitOk;
     }
     if (Status status = t.exportSae(out); !status.isOk()) {
         return failWith(name, status);
@@ -289,6 +409,8 @@ int runSaeTrain(const QStringList &arguments)
     json[QStringLiteral("tokens")] = static_cast<double>(m.tokens);
     json[QStringLiteral("input_scale")] = t.inputScale();
     json[QStringLiteral("seconds")] = clock.elapsed() / 1000.0;
+    json[QStringLiteral("world_size")] = env.worldSize;
+    json[QStringLiteral("data_shards")] = static_cast<double>(t.config().dataShards);
     json[QStringLiteral("final")] = metricsJson(m);
     printJson(json);
     return kExitOk;

@@ -49,7 +49,8 @@ class ActivationSource
 public:
     virtual ~ActivationSource() = default;
 
-    /// Rows in one epoch (the stream wraps around after them).
+    /// Rows in one epoch (the stream wraps around after them); of the whole dataset for a data
+    /// shard, so that every rank agrees.
     virtual int64_t rows() const = 0;
 
     virtual int64_t columns() const = 0;
@@ -123,5 +124,49 @@ std::shared_ptr<RowReader> makeTensorReader(const at::Tensor &rows, QString name
 /// A source over an in-memory tensor: shuffled, one window holds every row.
 std::shared_ptr<ActivationSource> makeTensorSource(const at::Tensor &rows, uint64_t seed,
                                                    bool shuffle = true);
+
+/// Rows [begin, begin + count) of `reader`: one data shard of a file that is not sharded.
+std::shared_ptr<RowReader> makeRowRangeReader(std::shared_ptr<RowReader> reader, int64_t begin,
+                                              int64_t count);
+
+/// An HDF5 dataset's rows (gpu/sae/activation_file.cpp) and the shuffle every activation file
+/// is read with (blocks of 1024 rows, 64 blocks a window).
+Result<std::shared_ptr<RowReader>> openActivationRows(const QString &path, const QString &dataset);
+ShuffleOptions activationShuffle(bool shuffle, uint64_t seed);
+
+/// The shards of a dataset that one data-parallel rank reads. The data is cut into S shards
+/// (the files of a sharded cache, or row ranges of one file), each with its own seeded stream;
+/// every batch of n rows takes n/S rows from each shard, in shard order. A rank owns the shards j
+/// with j mod W = rank and serves their parts of each batch, so the ranks' batches together are
+/// exactly the batch one process reading every shard serves. position() and seek() count rows of
+/// the whole dataset (all shards advance together), so a checkpoint written by any rank resumes
+/// on any number of ranks W ≤ S.
+class ShardedActivationSource final : public ActivationSource
+{
+public:
+    /// `shards`: this rank's shards in shard order; `shardCount` S; `rows`: all shards' rows.
+    ShardedActivationSource(std::vector<std::shared_ptr<ActivationSource>> shards,
+                            int64_t shardCount, int64_t rows, QString name);
+
+    int64_t rows() const override { return m_rows; }
+
+    int64_t columns() const override { return m_shards.front()->columns(); }
+
+    QString describe() const override { return m_name; }
+
+    /// This rank's share of the next `count` rows of the whole dataset (count a multiple of S).
+    Result<at::Tensor> next(int64_t count) override;
+
+    int64_t position() const override { return m_position; }
+
+    Status seek(int64_t position) override;
+
+private:
+    std::vector<std::shared_ptr<ActivationSource>> m_shards;
+    int64_t m_shardCount = 1;
+    int64_t m_rows = 0;
+    QString m_name;
+    int64_t m_position = 0;
+};
 
 }  // namespace gyrus::gpu::detail

@@ -7,6 +7,10 @@
 
 #include "gpu/detail/sae_module.h"
 
+namespace gyrus::gpu::detail {
+class BatchReducer;
+}
+
 #include <ATen/ATen.h>
 
 namespace gyrus::gpu::detail {
@@ -34,6 +38,12 @@ struct SaeLossSettings
     at::ScalarType matmulType = at::kFloat;
     /// CPU float32 only: reuse these buffers (null: allocate). Nothing returned aliases them.
     SaeWorkspace *workspace = nullptr;
+    /// Data-parallel: this batch is one rank's share of a batch of `reducer`'s ranks. Losses and
+    /// gradients are then divided by the rows of the whole batch (so the ranks' sums are the
+    /// whole batch's), BatchTopK keeps the k·B largest activations of the whole batch, and AuxK
+    /// normalises by the whole batch's residual variance. Null: the batch is the whole batch.
+    BatchReducer *reducer = nullptr;
+    int64_t wholeBatchRows = 0;  ///< with `reducer`: rows over every rank
 };
 
 /// Loss terms of one batch, as 0-d float tensors on the weights' device (no host sync).
@@ -46,7 +56,7 @@ struct SaeLossTerms
     at::Tensor l0;            ///< mean number of active latents per token
     at::Tensor l1;            ///< mean Σ_i f_i
     at::Tensor fired;         ///< [d_sae] int64: tokens of the batch on which each latent fired
-    at::Tensor variance;      ///< Σ_d ‖x − mean_batch(x)‖², mean over the batch (for FVU)
+    at::Tensor variance;  ///< Σ_d ‖x − mean_batch(x)‖², mean over the batch (FVU); not with a reducer
     at::Tensor batchTopKMin;  ///< BatchTopK: the smallest positive kept activation (θ update)
 };
 

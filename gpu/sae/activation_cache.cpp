@@ -52,6 +52,18 @@ QList<std::pair<QString, QString>> provenanceOf(const LanguageModel &model,
     };
 }
 
+// A sharded cache also records which shard a file is.
+QList<std::pair<QString, QString>> shardProvenanceOf(const LanguageModel &model,
+                                                     const ActivationCacheOptions &options)
+{
+    QList<std::pair<QString, QString>> provenance = provenanceOf(model, options);
+    if (options.shardCount > 1) {
+        provenance.append({QStringLiteral("shard_index"), QString::number(options.shardIndex)});
+        provenance.append({QStringLiteral("shard_count"), QString::number(options.shardCount)});
+    }
+    return provenance;
+}
+
 // Where an existing file stands: its progress, or why it cannot be continued.
 struct Progress
 {
@@ -149,8 +161,26 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
     if (!corpus) {
         return corpus.status();
     }
-    const std::vector<detail::HookWindow> windows = detail::cutHookWindows(
-            corpus.value(), model.tokenizer().bosId(), options.contextLength, options.tokenBudget);
+    if (options.shardCount < 1 || options.shardIndex < 0 ||
+        options.shardIndex >= options.shardCount) {
+        return Status::invalidInput(QStringLiteral("data shard %1 of %2 does not exist")
+                                            .arg(options.shardIndex)
+                                            .arg(options.shardCount));
+    }
+    const bool sharded = options.shardCount > 1;
+    std::vector<detail::HookWindow> windows =
+            detail::cutHookWindows(corpus.value(), model.tokenizer().bosId(),
+                                   options.contextLength, sharded ? 0 : options.tokenBudget);
+    if (sharded) {
+        // Disjoint documents per shard: line d goes to shard d mod shardCount.
+        std::vector<detail::HookWindow> mine;
+        for (detail::HookWindow &window : windows) {
+            if (window.document % options.shardCount == options.shardIndex) {
+                mine.push_back(std::move(window));
+            }
+        }
+        windows = std::move(mine);
+    }
     qint64 available = 0;
     for (const detail::HookWindow &window : windows) {
         available += detail::rowsOf(window);
@@ -162,7 +192,7 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
                 QStringLiteral("%1: no tokens to cache").arg(options.corpusPath));
     }
     const int columns = model.info().dModel;
-    const QList<std::pair<QString, QString>> provenance = provenanceOf(model, options);
+    const QList<std::pair<QString, QString>> provenance = shardProvenanceOf(model, options);
 
     // Continue an unfinished file with the same settings; refuse one with other settings.
     Progress done;
@@ -180,6 +210,7 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
         if (done.complete) {
             result.documents = done.documentsDone;
             result.normalisationScale = scaleOf(done.normSum, rows, columns);
+            result.normSum = done.normSum;
             return result;
         }
         Result<std::unique_ptr<Hdf5Writer>> opened = Hdf5Writer::openForUpdate(options.outPath);
@@ -297,6 +328,7 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
     }
     result.documents = done.documentsDone;
     result.normalisationScale = scaleOf(done.normSum, rows, columns);
+    result.normSum = done.normSum;
     out->setAttribute(QStringLiteral("normalisation_scale"), result.normalisationScale);
     out->setAttribute(QStringLiteral("complete"), 1.0);
     if (Status closed = out->close(); !closed.isOk()) {

@@ -30,6 +30,11 @@ struct ActivationCacheOptions
     /// An existing outPath that was cached with other settings is an error unless this is set
     /// (then it is replaced). One with the same settings is always continued.
     bool overwrite = false;
+    /// Data shard shardIndex of shardCount (one rank of a distributed cache): only the corpus
+    /// lines d with d mod shardCount = shardIndex, and tokenBudget is this shard's. Recorded in
+    /// the attributes shard_index and shard_count.
+    int shardIndex = 0;
+    int shardCount = 1;
 };
 
 struct ActivationCacheResult
@@ -38,6 +43,7 @@ struct ActivationCacheResult
     int columns = 0;  ///< d_model
     qint64 documents = 0;
     qint64 resumedFromRow = 0;  ///< rows an earlier, interrupted run had written (0: fresh)
+    double normSum = 0;         ///< Σ‖x‖ over the rows (float32 values)
     /// s with E‖s·x‖ = √d over the cached rows (sae_sota.md §1.1); stored as the attribute
     /// normalisation_scale. The trainer estimates and folds its own; this records the data's.
     double normalisationScale = 1.0;

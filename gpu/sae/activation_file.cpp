@@ -224,9 +224,9 @@ Result<ActivationFileInfo> inspectActivationFile(const QString &path, const QStr
     return info;
 }
 
-Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QString &path,
-                                                                     const QString &dataset,
-                                                                     bool shuffle, uint64_t seed)
+namespace detail {
+
+Result<std::shared_ptr<RowReader>> openActivationRows(const QString &path, const QString &dataset)
 {
     hid_t file = -1;
     hid_t data = -1;
@@ -235,7 +235,12 @@ Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QStri
     if (Status status = openDataset(path, dataset, &file, &data, &rows, &columns); !status.isOk()) {
         return status;
     }
-    auto reader = std::make_shared<Hdf5RowReader>(path, dataset, file, data, rows, columns);
+    return std::shared_ptr<detail::RowReader>(
+            std::make_shared<Hdf5RowReader>(path, dataset, file, data, rows, columns));
+}
+
+detail::ShuffleOptions activationShuffle(bool shuffle, uint64_t seed)
+{
     detail::ShuffleOptions options;
     options.shuffle = shuffle;
     options.seed = seed;
@@ -243,8 +248,21 @@ Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QStri
     // random block order mixes documents across the whole file).
     options.blockRows = 1024;
     options.windowBlocks = 64;
-    return std::shared_ptr<detail::ActivationSource>(
-            std::make_shared<detail::ShuffledRowSource>(std::move(reader), options));
+    return options;
+}
+
+}  // namespace detail
+
+Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QString &path,
+                                                                     const QString &dataset,
+                                                                     bool shuffle, uint64_t seed)
+{
+    Result<std::shared_ptr<detail::RowReader>> reader = detail::openActivationRows(path, dataset);
+    if (!reader) {
+        return reader.status();
+    }
+    return std::shared_ptr<detail::ActivationSource>(std::make_shared<detail::ShuffledRowSource>(
+            std::move(reader).value(), detail::activationShuffle(shuffle, seed)));
 }
 
 Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)

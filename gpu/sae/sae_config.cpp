@@ -1,5 +1,7 @@
 #include "gpu/sae/sae_config.h"
 
+#include <algorithm>
+
 #include <QJsonObject>
 
 namespace gyrus::gpu {
@@ -69,6 +71,7 @@ QJsonObject trainingConfigToJson(const SaeTrainingConfig &c)
     o[QStringLiteral("batchtopk_threshold_beta")] = c.batchTopKThresholdBeta;
     o[QStringLiteral("dead_window_tokens")] = static_cast<double>(c.deadWindowTokens);
     o[QStringLiteral("normalisation_tokens")] = static_cast<double>(c.normalisationTokens);
+    o[QStringLiteral("data_shards")] = static_cast<double>(c.dataShards);
     // The seed as a string: a double cannot hold every 64-bit value.
     o[QStringLiteral("seed")] = QString::number(c.seed);
     o[QStringLiteral("device")] = c.device;
@@ -113,6 +116,8 @@ SaeTrainingConfig trainingConfigFromJson(const QJsonObject &o)
     c.deadWindowTokens = static_cast<int64_t>(o[QStringLiteral("dead_window_tokens")].toDouble());
     c.normalisationTokens =
             static_cast<int64_t>(o[QStringLiteral("normalisation_tokens")].toDouble());
+    // Checkpoints from before sharded data read as one shard.
+    c.dataShards = std::max<int64_t>(1, static_cast<int64_t>(o[QStringLiteral("data_shards")].toDouble()));
     c.seed = o[QStringLiteral("seed")].toString().toULongLong();
     c.device = o[QStringLiteral("device")].toString();
     c.precision = static_cast<SaePrecision>(o[QStringLiteral("precision")].toInt());

@@ -77,6 +77,10 @@ struct SaeTrainingConfig
     /// A latent is dead when it has not fired for this many tokens. 0: min(10M, tokens / 10).
     int64_t deadWindowTokens = 0;
     int64_t normalisationTokens = 100000;  ///< tokens used to estimate the input scale
+    /// The data's shards (gpu/detail/activation_source.h ShardedActivationSource): every batch
+    /// takes batchSize / dataShards rows from each. Data-parallel ranks split the shards, so a run
+    /// resumes on any number of ranks up to this.
+    int64_t dataShards = 1;
     uint64_t seed = 0;
     QString device = QStringLiteral("cpu");  ///< "cpu", "cuda" or "cuda:N"
     SaePrecision precision = SaePrecision::BFloat16;

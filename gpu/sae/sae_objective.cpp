@@ -1,5 +1,6 @@
 #include "gpu/detail/sae_objective.h"
 
+#include "gpu/detail/batch_reducer.h"
 #include "gpu/detail/sae_cpu_kernels.h"
 
 #include <algorithm>
@@ -66,14 +67,20 @@ at::Tensor sumPerLatent(const at::Tensor &table, const CodesByLatent &byLatent,
 // BatchTopK selection: the k·B largest entries of ReLU(pre) over the whole batch (the top k·B
 // of pre, negatives zeroed). A per-row top-(4k) first keeps the global selection to B·4k
 // candidates instead of B·n; it is exact unless a row has all of its candidates selected, in
-// which case the full selection runs.
-void batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *smallestKept,
-               SparseCodes *codes)
+// which case the full selection runs. Data-parallel (`reducer`, B = `wholeRows` over every
+// rank): each rank's top k·B candidates are gathered, their k·B-th largest is the threshold of
+// the whole batch, and each rank keeps its entries at or above it (the same selection as one
+// process would make over the whole batch, up to exact ties at the threshold).
+void batchTopK(const at::Tensor &activations, int64_t k, BatchReducer *reducer, int64_t wholeRows,
+               at::Tensor *smallestKept, SparseCodes *codes)
 {
     const int64_t rows = activations.size(0);
     const int64_t n = activations.size(1);
-    const int64_t keep = std::min(k * rows, rows * n);
-    const int64_t capacity = std::min<int64_t>(n, 4 * k);
+    const int64_t keepWhole = k * (reducer != nullptr ? wholeRows : rows);
+    const int64_t keep = std::min(keepWhole, rows * n);
+    // Four times the mean entries a row keeps (4k in one process; a rank may keep up to all of
+    // the whole batch's k·B, so its rows get more room).
+    const int64_t capacity = std::min<int64_t>(n, 4 * ((keep + rows - 1) / rows));
     at::Tensor flatValues;
     at::Tensor flatIndices;
     if (capacity < n) {
@@ -90,10 +97,23 @@ void batchTopK(const at::Tensor &activations, int64_t k, at::Tensor *smallestKep
         std::tie(flatValues, flatIndices) =
                 at::topk(activations.reshape({-1}), keep, 0, true, false);
     }
+    if (reducer != nullptr) {
+        // Padded with −∞ so that every rank sends the same shape.
+        const at::Tensor candidates = at::full({keepWhole}, -INFINITY, flatValues.options());
+        candidates.narrow(0, 0, keep).copy_(flatValues);
+        const at::Tensor all = reducer->gather(candidates).reshape({-1});
+        const at::Tensor threshold = std::get<0>(at::topk(all, keepWhole, 0, true, false)).min();
+        const at::Tensor mine = flatValues >= threshold;
+        flatValues = flatValues.masked_select(mine);
+        flatIndices = flatIndices.masked_select(mine);
+    }
     // Selected entries are negative when fewer than k·B are positive: they become zeros.
     flatValues = at::relu(flatValues);
     const at::Tensor positive = flatValues > 0;
     *smallestKept = at::where(positive, flatValues, at::full_like(flatValues, INFINITY)).min();
+    if (reducer != nullptr) {
+        reducer->minimum(*smallestKept);
+    }
     // Sorted flat indices group the entries by row (index = row·n + column).
     const auto [sorted, order] = flatIndices.sort();
     const at::Tensor rowOf = at::div(sorted, n, "floor");
@@ -138,7 +158,13 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
     const SaeConfig &config = module.config();
     const SaeWeights &w = module.weights();
     const at::ScalarType type = settings.matmulType;
-    const double batch = static_cast<double>(x.size(0));
+    BatchReducer *reducer = settings.reducer;
+    // Means over the batch divide by the rows of the whole batch, every rank's together.
+    const double batch =
+            static_cast<double>(reducer != nullptr ? settings.wholeBatchRows : x.size(0));
+    auto batchMean = [&](const at::Tensor &perRow) {
+        return reducer != nullptr ? perRow.sum() / batch : perRow.mean();
+    };
     SaeStepResult result;
     SaeLossTerms &loss = result.loss;
 
@@ -176,7 +202,8 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             break;
         }
         case SaeArchitecture::BatchTopK:
-            batchTopK(pre, config.k, &loss.batchTopKMin, &codes);
+            batchTopK(pre, config.k, reducer, settings.wholeBatchRows, &loss.batchTopKMin,
+                      &codes);
             break;
         case SaeArchitecture::JumpRelu:
             // θ > 0 (it is exp(log θ)), so f > 0 exactly where pre > θ.
@@ -205,8 +232,11 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
         xHat = addmm(w.bDec, f, w.wDec, type);
     }
     const at::Tensor diff = xHat - x;
-    loss.mse = diff.square().sum(1).mean();
-    loss.variance = (x - x.mean(0)).square().sum(1).mean();
+    loss.mse = batchMean(diff.square().sum(1));
+    if (reducer == nullptr) {
+        // Data-parallel, the trainer finds the whole batch's from the ranks' sums.
+        loss.variance = (x - x.mean(0)).square().sum(1).mean();
+    }
     // Firing counts and column sums: a bincount of the selected latents, or one fused pass over
     // f (f >= 0) on the CPU; boolean reductions over [B, n] cost as much as a GEMM there.
     if (codes.columns.defined()) {
@@ -260,8 +290,21 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             deadDecoder = w.wDec.index_select(0, deadIndex);
             const at::Tensor residual = -diff;
             auxDiff = mm(auxCodes, deadDecoder, type) - residual;
-            auxVariance = (residual - residual.mean(0)).square().sum(1).mean().clamp_min(1e-12);
-            loss.auxK = auxDiff.square().sum(1).mean() / auxVariance;
+            if (reducer != nullptr) {
+                // The whole batch's variance from every rank's Σr and Σ‖r‖² (in double: the
+                // one-pass formula cancels).
+                const at::Tensor sums = at::cat({residual.sum(0, false, at::kDouble),
+                                                 residual.to(at::kDouble).square().sum().reshape({1})});
+                reducer->sum({sums});
+                const at::Tensor mean = sums.narrow(0, 0, residual.size(1)) / batch;
+                auxVariance = (sums[residual.size(1)] / batch - mean.square().sum())
+                                      .to(at::kFloat)
+                                      .clamp_min(1e-12);
+            } else {
+                auxVariance =
+                        (residual - residual.mean(0)).square().sum(1).mean().clamp_min(1e-12);
+            }
+            loss.auxK = batchMean(auxDiff.square().sum(1)) / auxVariance;
             loss.total = loss.total + settings.auxKCoefficient * loss.auxK;
         }
     }

@@ -1,6 +1,7 @@
 #include "gpu/sae/sae_trainer.h"
 
 #include "gpu/detail/activation_source.h"
+#include "gpu/detail/batch_reducer.h"
 #include "gpu/detail/sae_cpu_kernels.h"
 #include "gpu/detail/sae_objective.h"
 #include "gpu/detail/sae_trainer_state.h"
@@ -86,6 +87,13 @@ Status checkConfig(const SaeTrainingConfig &c, int64_t sourceColumns)
     if (c.batchSize < 1 || c.totalTokens < 1) {
         return Status::invalidInput(QStringLiteral("batch size and tokens must be positive"));
     }
+    if (c.dataShards < 1 || c.batchSize % c.dataShards != 0) {
+        return Status::invalidInput(
+                QStringLiteral("the batch size (%1) must be a multiple of the data shards (%2): "
+                               "every batch takes the same number of rows from each shard")
+                        .arg(c.batchSize)
+                        .arg(c.dataShards));
+    }
     const bool topK = c.sae.architecture == SaeArchitecture::TopK ||
                       c.sae.architecture == SaeArchitecture::BatchTopK;
     if (topK && (c.sae.k < 1 || c.sae.k > c.sae.dSae)) {
@@ -136,6 +144,20 @@ struct SaeTrainer::Impl
     QElapsedTimer clock;
     int64_t tokensThisSession = 0;
     double secondsBefore = 0;  // training time of earlier sessions (from the checkpoint)
+    // Data-parallel: the other ranks (null in one process).
+    std::shared_ptr<detail::BatchReducer> reducer;
+    // Wall time and collective time at the last report (per-step figures of the metrics).
+    double secondsAtReport = 0;
+    double collectiveSecondsAtReport = 0;
+    int64_t stepAtReport = 0;
+
+    bool writesLog() const
+    {
+        return !config.logPath.isEmpty() && (reducer == nullptr || reducer->rank() == 0);
+    }
+
+    // Rows of one batch over every rank.
+    int64_t wholeBatchRows() const { return config.batchSize; }
 };
 
 SaeTrainer::SaeTrainer()
@@ -145,7 +167,8 @@ SaeTrainer::SaeTrainer()
 SaeTrainer::~SaeTrainer() = default;
 
 Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
-        const SaeTrainingConfig &configIn, std::shared_ptr<detail::ActivationSource> source)
+        const SaeTrainingConfig &configIn, std::shared_ptr<detail::ActivationSource> source,
+        std::shared_ptr<detail::BatchReducer> reducer)
 {
     if (!source) {
         return Status::invalidInput(QStringLiteral("no activation source"));
@@ -163,6 +186,7 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     Impl &impl = *trainer->m_impl;
     impl.config = config;
     impl.source = std::move(source);
+    impl.reducer = std::move(reducer);
     impl.device = at::Device(config.device.toStdString());
     impl.totalSteps = stepsOf(config);
     impl.baseLearningRate = defaultLearningRate(config);
@@ -172,8 +196,11 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     // source is rewound so training sees the data from the start.
     const int64_t d = config.sae.dIn;
     const int64_t n = config.sae.dSae;
+    // A whole number of rows per data shard.
     const int64_t sampleRows =
-            std::clamp<int64_t>(config.normalisationTokens, 1, impl.source->rows());
+            std::max(config.dataShards,
+                     std::clamp<int64_t>(config.normalisationTokens, 1, impl.source->rows()) /
+                             config.dataShards * config.dataShards);
     Result<at::Tensor> sample = impl.source->next(sampleRows);
     if (!sample) {
         return sample.status();
@@ -181,7 +208,21 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     if (Status rewound = impl.source->seek(0); !rewound.isOk()) {
         return rewound;
     }
-    const double meanNorm = sample.value().norm(2, {1}).mean().item<double>();
+    // Data-parallel: Σ‖x‖ and Σx over every rank's share of the sample.
+    at::Tensor sampleSums;
+    double meanNorm = 0;
+    try {
+        if (impl.reducer) {
+            sampleSums = at::cat({sample.value().norm(2, {1}).sum(0, false, at::kDouble).reshape({1}),
+                                  sample.value().sum(0, false, at::kDouble)});
+            impl.reducer->sum({sampleSums});
+            meanNorm = sampleSums[0].item<double>() / static_cast<double>(sampleRows);
+        } else {
+            meanNorm = sample.value().norm(2, {1}).mean().item<double>();
+        }
+    } catch (const detail::CollectiveError &error) {
+        return Status::internal(QString::fromStdString(error.what()));
+    }
     if (!(meanNorm > 0)) {
         return Status::invalidInput(
                 QStringLiteral("%1: the activations are all zero").arg(impl.source->describe()));
@@ -201,9 +242,15 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     w.wDec = wDec.to(impl.device);
     w.wEnc = wDec.t().contiguous().to(impl.device);
     w.bEnc = at::zeros({n}, w.wDec.options());
-    w.bDec = config.sae.applyBDecToInput
-                     ? (sample.value() * state.inputScale).mean(0).to(impl.device)
-                     : at::zeros({d}, w.wDec.options());
+    if (!config.sae.applyBDecToInput) {
+        w.bDec = at::zeros({d}, w.wDec.options());
+    } else if (impl.reducer) {
+        w.bDec = (sampleSums.narrow(0, 1, d) * state.inputScale / static_cast<double>(sampleRows))
+                         .to(at::kFloat)
+                         .to(impl.device);
+    } else {
+        w.bDec = (sample.value() * state.inputScale).mean(0).to(impl.device);
+    }
     if (config.sae.architecture == SaeArchitecture::JumpRelu) {
         w.threshold = at::full({n}, config.jumpReluInitThreshold, w.wDec.options());
         state.logThreshold = w.threshold.log();
@@ -226,7 +273,7 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     state.batchTopKTheta = at::zeros({}, state.module.weights().wDec.options());
     state.metricSums =
             at::zeros({kMetricSlots}, at::TensorOptions().dtype(at::kDouble).device(impl.device));
-    if (!config.logPath.isEmpty()) {
+    if (impl.writesLog()) {
         QFile log(config.logPath);
         if (!log.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
             return Status::invalidInput(
@@ -299,6 +346,8 @@ Status SaeTrainer::trainOneStep()
     if (impl.device.is_cpu()) {
         settings.workspace = &impl.workspace;
     }
+    settings.reducer = impl.reducer.get();
+    settings.wholeBatchRows = impl.wholeBatchRows();
     if (impl.device.is_cuda()) {
         settings.matmulType = config.precision == SaePrecision::BFloat16  ? at::kBFloat16
                               : config.precision == SaePrecision::Float16 ? at::kHalf
@@ -308,6 +357,35 @@ Status SaeTrainer::trainOneStep()
             detail::saeForwardBackward(state.module, x, settings, /*withGradients=*/true);
     detail::SaeGradients &g = result.gradients;
     const detail::SaeWeights &w = state.module.weights();
+    // Data-parallel: this rank's loss terms are its rows' share of the whole batch's means, so
+    // sums over the ranks give the whole batch's gradients, firing counts and terms. One
+    // bucketed all-reduce carries them all; every rank then takes the same step.
+    at::Tensor terms;
+    at::Tensor fired = result.loss.fired;
+    if (impl.reducer) {
+        const detail::SaeLossTerms &loss = result.loss;
+        const int64_t n = config.sae.dSae;
+        const at::Tensor statistics = at::cat(
+                {fired.to(at::kDouble),
+                 at::stack({loss.total, loss.mse, loss.l0, loss.l1, loss.sparsity, loss.auxK})
+                         .to(at::kDouble),
+                 x.to(at::kDouble).square().sum().reshape({1}), x.sum(0, false, at::kDouble)});
+        std::vector<at::Tensor> reduced = {g.wEnc, g.bEnc, g.wDec, g.bDec};
+        if (g.logThreshold.defined()) {
+            reduced.push_back(g.logThreshold);
+        }
+        reduced.push_back(statistics);
+        impl.reducer->sum(reduced);
+        const double whole = static_cast<double>(impl.wholeBatchRows());
+        fired = statistics.narrow(0, 0, n).round().to(at::kLong);
+        const at::Tensor sums = statistics.narrow(0, n, 6);
+        const at::Tensor squares = statistics[n + 6];
+        const at::Tensor mean = statistics.narrow(0, n + 7, x.size(1)) / whole;
+        // Σ‖x − x̄‖² / B = Σ‖x‖² / B − ‖x̄‖².
+        const at::Tensor variance = squares / whole - mean.square().sum();
+        terms = at::stack({sums[0], sums[1], variance, squares / whole, sums[2], sums[3], sums[4],
+                           sums[5]});
+    }
 
     if (unitNormDecoder(config.sae.architecture)) {
         // Remove the gradient component parallel to each (unit) decoder row: the step then moves
@@ -398,9 +476,8 @@ Status SaeTrainer::trainOneStep()
         w.threshold.fill_(state.batchTopKTheta);
     }
 
-    // Firing statistics, kept on the device.
-    const at::Tensor fired = result.loss.fired;
-    const int64_t rows = x.size(0);
+    // Firing statistics, kept on the device, counted over the whole batch.
+    const int64_t rows = impl.reducer ? impl.wholeBatchRows() : x.size(0);
     state.tokensSinceFired.add_(rows).masked_fill_(fired > 0, 0);
     state.firedInWindow.add_(fired);
     state.tokensInWindow += rows;
@@ -408,11 +485,12 @@ Status SaeTrainer::trainOneStep()
         state.firedForExport.add_(fired);
         state.tokensForExport += rows;
     }
-    const detail::SaeLossTerms &loss = result.loss;
-    const at::Tensor terms =
-            at::stack({loss.total, loss.mse, loss.variance, x.square().sum(1).mean(), loss.l0,
-                       loss.l1, loss.sparsity, loss.auxK})
-                    .to(at::kDouble);
+    if (!terms.defined()) {
+        const detail::SaeLossTerms &loss = result.loss;
+        terms = at::stack({loss.total, loss.mse, loss.variance, x.square().sum(1).mean(), loss.l0,
+                           loss.l1, loss.sparsity, loss.auxK})
+                        .to(at::kDouble);
+    }
     state.metricSums.add_(terms);
     state.stepsInWindow += 1;
     state.step += 1;
@@ -425,10 +503,32 @@ Status SaeTrainer::trainOneStep()
     return Status::ok();
 }
 
-SaeTrainMetrics SaeTrainer::collectMetrics()
+Result<SaeTrainMetrics> SaeTrainer::collectMetrics()
 {
     Impl &impl = *m_impl;
     detail::SaeTrainerState &state = impl.state;
+    if (impl.reducer) {
+        // Every rank must hold the same state: a rank that drifted (a bug, a different build or
+        // BLAS) would silently train another SAE. The extremes over the ranks of a few checksums
+        // must agree bit for bit.
+        std::vector<at::Tensor> parts;
+        for (const at::Tensor &p : state.parameters()) {
+            parts.push_back(p.sum(at::kDouble).reshape({1}));
+        }
+        parts.push_back(state.tokensSinceFired.sum(at::kDouble).reshape({1}));
+        parts.push_back(state.batchTopKTheta.to(at::kDouble).reshape({1}));
+        const at::Tensor low = at::cat(parts).to(at::kCPU);
+        const at::Tensor high = low.clone();
+        impl.reducer->minimum(low);
+        impl.reducer->maximum(high);
+        if (!at::equal(low, high)) {
+            return Status::internal(
+                    QStringLiteral("the ranks' weights differ at step %1 (they must stay "
+                                   "identical: are all ranks running the same build and "
+                                   "settings?)")
+                            .arg(state.step));
+        }
+    }
     SaeTrainMetrics m;
     m.step = state.step;
     m.totalSteps = impl.totalSteps;
@@ -459,8 +559,15 @@ SaeTrainMetrics SaeTrainer::collectMetrics()
     m.learningRate = impl.last.learningRate;
     m.sparsityCoefficient = impl.last.sparsityCoefficient;
     m.gradientNorm = impl.lastNorm.defined() ? impl.lastNorm.item<double>() : 0;
-    const double seconds = impl.clock.elapsed() / 1000.0;
+    const double seconds = impl.clock.nsecsElapsed() / 1e9;
     m.tokensPerSecond = seconds > 0 ? impl.tokensThisSession / seconds : 0;
+    const double collective = impl.reducer ? impl.reducer->secondsInCollectives() : 0;
+    const double stepsSince = static_cast<double>(std::max<int64_t>(1, state.step - impl.stepAtReport));
+    m.stepSeconds = (seconds - impl.secondsAtReport) / stepsSince;
+    m.collectiveSeconds = (collective - impl.collectiveSecondsAtReport) / stepsSince;
+    impl.secondsAtReport = seconds;
+    impl.collectiveSecondsAtReport = collective;
+    impl.stepAtReport = state.step;
     const double remaining =
             static_cast<double>(impl.totalSteps - state.step) * impl.config.batchSize;
     m.etaSeconds = m.tokensPerSecond > 0 ? remaining / m.tokensPerSecond : 0;
@@ -472,6 +579,47 @@ SaeTrainMetrics SaeTrainer::collectMetrics()
     return m;
 }
 
+Status SaeTrainer::writeLogLine(const SaeTrainMetrics &m) const
+{
+    const Impl &impl = *m_impl;
+    QJsonObject line;
+    line[QStringLiteral("step")] = static_cast<double>(m.step);
+    line[QStringLiteral("total_steps")] = static_cast<double>(m.totalSteps);
+    line[QStringLiteral("tokens")] = static_cast<double>(m.tokens);
+    line[QStringLiteral("loss")] = m.loss;
+    line[QStringLiteral("mse")] = m.mse;
+    line[QStringLiteral("normalized_mse")] = m.normalizedMse;
+    line[QStringLiteral("explained_variance")] = m.explainedVariance;
+    line[QStringLiteral("l0")] = m.l0;
+    line[QStringLiteral("l1")] = m.l1;
+    line[QStringLiteral("sparsity_loss")] = m.sparsityLoss;
+    line[QStringLiteral("auxk_loss")] = m.auxKLoss;
+    line[QStringLiteral("dead_fraction")] = m.deadFraction;
+    line[QStringLiteral("dense_fraction")] = m.denseFraction;
+    line[QStringLiteral("lr")] = m.learningRate;
+    line[QStringLiteral("sparsity_coefficient")] = m.sparsityCoefficient;
+    line[QStringLiteral("grad_norm")] = m.gradientNorm;
+    line[QStringLiteral("tokens_per_second")] = m.tokensPerSecond;
+    line[QStringLiteral("eta_seconds")] = m.etaSeconds;
+    line[QStringLiteral("step_seconds")] = m.stepSeconds;
+    if (impl.reducer) {
+        line[QStringLiteral("world_size")] = impl.reducer->worldSize();
+        line[QStringLiteral("collective_seconds")] = m.collectiveSeconds;
+    }
+    QJsonArray histogram;
+    for (const int64_t count : m.densityHistogram) {
+        histogram.append(static_cast<double>(count));
+    }
+    line[QStringLiteral("log10_density_histogram")] = histogram;
+    QFile log(impl.config.logPath);
+    if (!log.open(QIODevice::Append) ||
+        log.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n') < 0) {
+        return Status::invalidInput(
+                QStringLiteral("%1: cannot append to the log").arg(impl.config.logPath));
+    }
+    return Status::ok();
+}
+
 Status SaeTrainer::step(int64_t maxSteps)
 {
     Impl &impl = *m_impl;
@@ -479,46 +627,32 @@ Status SaeTrainer::step(int64_t maxSteps)
         if (m_cancelled.load()) {
             return Status::cancelled();
         }
-        if (Status status = trainOneStep(); !status.isOk()) {
-            return status;
-        }
-        const int64_t every = std::max<int64_t>(1, impl.config.metricsEverySteps);
-        if (impl.state.step % every == 0 || isFinished()) {
-            impl.latest = collectMetrics();
-            if (!impl.config.logPath.isEmpty()) {
-                QJsonObject line;
-                line[QStringLiteral("step")] = static_cast<double>(impl.latest.step);
-                line[QStringLiteral("tokens")] = static_cast<double>(impl.latest.tokens);
-                line[QStringLiteral("loss")] = impl.latest.loss;
-                line[QStringLiteral("mse")] = impl.latest.mse;
-                line[QStringLiteral("normalized_mse")] = impl.latest.normalizedMse;
-                line[QStringLiteral("explained_variance")] = impl.latest.explainedVariance;
-                line[QStringLiteral("l0")] = impl.latest.l0;
-                line[QStringLiteral("l1")] = impl.latest.l1;
-                line[QStringLiteral("sparsity_loss")] = impl.latest.sparsityLoss;
-                line[QStringLiteral("auxk_loss")] = impl.latest.auxKLoss;
-                line[QStringLiteral("dead_fraction")] = impl.latest.deadFraction;
-                line[QStringLiteral("dense_fraction")] = impl.latest.denseFraction;
-                line[QStringLiteral("lr")] = impl.latest.learningRate;
-                line[QStringLiteral("sparsity_coefficient")] = impl.latest.sparsityCoefficient;
-                line[QStringLiteral("grad_norm")] = impl.latest.gradientNorm;
-                line[QStringLiteral("tokens_per_second")] = impl.latest.tokensPerSecond;
-                line[QStringLiteral("eta_seconds")] = impl.latest.etaSeconds;
-                QJsonArray histogram;
-                for (const int64_t count : impl.latest.densityHistogram) {
-                    histogram.append(static_cast<double>(count));
+        try {
+            if (Status status = trainOneStep(); !status.isOk()) {
+                return status;
+            }
+            const int64_t every = std::max<int64_t>(1, impl.config.metricsEverySteps);
+            if (impl.state.step % every == 0 || isFinished()) {
+                Result<SaeTrainMetrics> metrics = collectMetrics();
+                if (!metrics) {
+                    return metrics.status();
                 }
-                line[QStringLiteral("log10_density_histogram")] = histogram;
-                QFile log(impl.config.logPath);
-                if (!log.open(QIODevice::Append) ||
-                    log.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n') < 0) {
-                    return Status::invalidInput(QStringLiteral("%1: cannot append to the log")
-                                                        .arg(impl.config.logPath));
+                impl.latest = metrics.value();
+                if (impl.writesLog()) {
+                    if (Status status = writeLogLine(impl.latest); !status.isOk()) {
+                        return status;
+                    }
+                }
+                if (impl.callback) {
+                    impl.callback(impl.latest);
                 }
             }
-            if (impl.callback) {
-                impl.callback(impl.latest);
-            }
+        } catch (const detail::CollectiveError &error) {
+            // A lost rank: the state is consistent up to the last completed step, but the
+            // others cannot continue; resume from the last checkpoint.
+            return Status::internal(QStringLiteral("step %1: %2")
+                                            .arg(impl.state.step + 1)
+                                            .arg(QString::fromStdString(error.what())));
         }
     }
     return Status::ok();
@@ -684,7 +818,8 @@ Result<SaeTrainingConfig> SaeTrainer::checkpointConfig(const QString &directory)
 }
 
 Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
-        const QString &directory, std::shared_ptr<detail::ActivationSource> source)
+        const QString &directory, std::shared_ptr<detail::ActivationSource> source,
+        std::shared_ptr<detail::BatchReducer> reducer)
 {
     if (!source) {
         return Status::invalidInput(QStringLiteral("no activation source"));
@@ -709,6 +844,7 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
     Impl &impl = *trainer->m_impl;
     impl.config = config;
     impl.source = std::move(source);
+    impl.reducer = std::move(reducer);
     impl.device = at::Device(config.device.toStdString());
     impl.totalSteps = stepsOf(config);
     impl.baseLearningRate = defaultLearningRate(config);
@@ -772,6 +908,7 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
         return continued;
     }
     impl.clock.start();
+    impl.stepAtReport = state.step;
     return trainer;
 }
 

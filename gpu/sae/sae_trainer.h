@@ -18,6 +18,7 @@ namespace gyrus::gpu {
 
 namespace detail {
 class ActivationSource;
+class BatchReducer;
 class SaeModule;
 struct SaeTrainerState;
 }  // namespace detail
@@ -43,8 +44,12 @@ struct SaeTrainMetrics
     double learningRate = 0;
     double sparsityCoefficient = 0;
     double gradientNorm = 0;  ///< before clipping, of the last step
-    double tokensPerSecond = 0;
+    double tokensPerSecond = 0;  ///< of the whole batch (every rank's rows)
     double etaSeconds = 0;
+    double stepSeconds = 0;  ///< wall time per step since the last report
+    /// Data-parallel: seconds per step spent in collectives (gradient all-reduce, BatchTopK
+    /// threshold, AuxK variance) since the last report; 0 in one process.
+    double collectiveSeconds = 0;
     /// Histogram of log10(density + 1e-10) over the latents: `densityBins` equal bins from
     /// histogramLow to histogramHigh (a latent that never fired lands in the first bin).
     std::vector<int64_t> densityHistogram;
@@ -67,13 +72,23 @@ class SaeTrainer
 public:
     /// Checks the configuration against the source (d_in, sizes), estimates the input scale on
     /// up to normalisationTokens rows and initialises the SAE (sae_sota.md §0, §1.1).
+    ///
+    /// Data-parallel (`reducer` non-null): every rank calls this with a source that serves its
+    /// share of each batch (ShardedActivationSource); the input scale and b_dec are estimated over
+    /// every rank's sample, each step's gradients and firing statistics are summed over the ranks
+    /// (one bucketed all-reduce), so every rank holds the same weights, optimiser state and
+    /// dead-latent counters at every step. Only rank 0 writes the log.
     static Result<std::unique_ptr<SaeTrainer>> create(
-            const SaeTrainingConfig &config, std::shared_ptr<detail::ActivationSource> source);
+            const SaeTrainingConfig &config, std::shared_ptr<detail::ActivationSource> source,
+            std::shared_ptr<detail::BatchReducer> reducer = nullptr);
 
     /// Continues from a checkpoint written by saveCheckpoint(); `source` must serve the same
-    /// data (same rows, same shuffle seed) for the run to match an uninterrupted one.
+    /// data (same rows, same shuffle seed) for the run to match an uninterrupted one. The state
+    /// is the same on every rank, so a checkpoint resumes with any number of ranks (`reducer`)
+    /// that can split its data shards.
     static Result<std::unique_ptr<SaeTrainer>> resume(
-            const QString &checkpointDirectory, std::shared_ptr<detail::ActivationSource> source);
+            const QString &checkpointDirectory, std::shared_ptr<detail::ActivationSource> source,
+            std::shared_ptr<detail::BatchReducer> reducer = nullptr);
 
     /// The configuration stored in a checkpoint directory, without loading its tensors (to build
     /// the matching source before resume()).
@@ -129,7 +144,8 @@ public:
 private:
     SaeTrainer();
     Status trainOneStep();
-    SaeTrainMetrics collectMetrics();
+    Result<SaeTrainMetrics> collectMetrics();
+    Status writeLogLine(const SaeTrainMetrics &metrics) const;
 
     struct Impl;
     std::unique_ptr<Impl> m_impl;

@@ -16,6 +16,8 @@ namespace {
 // (a = refill, b = -2).
 constexpr int64_t kWindowOrderStream = -1;
 constexpr int64_t kBufferStream = -2;
+// The seed of data shard j (a = j, b = -3), as for sharded files.
+constexpr int64_t kShardStream = -3;
 
 class StreamingSource final : public detail::ActivationSource
 {
@@ -175,18 +177,43 @@ Result<std::shared_ptr<detail::ActivationSource>> openStreamingActivations(
     if (!corpus) {
         return corpus.status();
     }
+    if (options.shardCount < 1 || options.shardIndex < 0 ||
+        options.shardIndex >= options.shardCount) {
+        return Status::invalidInput(QStringLiteral("data shard %1 of %2 does not exist")
+                                            .arg(options.shardIndex)
+                                            .arg(options.shardCount));
+    }
     std::vector<detail::HookWindow> windows = detail::cutHookWindows(
             corpus.value(), model.tokenizer().bosId(), options.contextLength, 0);
+    // rows() is the whole corpus's, every shard's together, so that every rank agrees on it.
     int64_t rows = 0;
     for (const detail::HookWindow &window : windows) {
         rows += detail::rowsOf(window);
     }
-    if (rows == 0) {
+    if (options.shardCount > 1) {
+        std::vector<detail::HookWindow> mine;
+        for (detail::HookWindow &window : windows) {
+            if (window.document % options.shardCount == options.shardIndex) {
+                mine.push_back(std::move(window));
+            }
+        }
+        windows = std::move(mine);
+    }
+    if (windows.empty()) {
         return Status::invalidInput(
-                QStringLiteral("%1: no tokens to stream").arg(options.corpusPath));
+                QStringLiteral("%1: no tokens to stream%2")
+                        .arg(options.corpusPath,
+                             options.shardCount > 1
+                                     ? QStringLiteral(" in data shard %1 of %2")
+                                               .arg(options.shardIndex)
+                                               .arg(options.shardCount)
+                                     : QString()));
     }
     StreamingActivationOptions absolute = options;
     absolute.corpusPath = QFileInfo(options.corpusPath).absoluteFilePath();
+    if (options.shardCount > 1) {
+        absolute.seed = detail::mixSeed(options.seed, options.shardIndex, kShardStream);
+    }
     return std::shared_ptr<detail::ActivationSource>(
             std::make_shared<StreamingSource>(model, absolute, std::move(windows), rows));
 }

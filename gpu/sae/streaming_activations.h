@@ -28,6 +28,11 @@ struct StreamingActivationOptions
     /// documents and far-apart parts of the corpus.
     int64_t bufferRows = 65536;
     uint64_t seed = 0;
+    /// Data shard shardIndex of shardCount: the corpus lines (documents) d with d mod shardCount
+    /// = shardIndex, with a shuffle seeded by (seed, shardIndex). Data-parallel ranks stream
+    /// disjoint documents (combine them with combineActivationShards()).
+    int shardIndex = 0;
+    int shardCount = 1;
 };
 
 /// Opens the corpus and cuts it into windows as gyrus-cli cache does (BOS rows dropped, no

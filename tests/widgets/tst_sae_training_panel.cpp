@@ -1,7 +1,11 @@
 #include "tests/support/fake_engine_client.h"
 #include "widgets/sae_training_panel.h"
 
+#include <QDir>
+#include <QFile>
 #include <QPushButton>
+#include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 using gyrus::SaeTrainRequest;
@@ -128,6 +132,73 @@ private Q_SLOTS:
         panel.start();
         QTRY_VERIFY(!panel.isTraining());
         QVERIFY(panel.statusText().contains(QStringLiteral("missing.h5: no such file")));
+    }
+
+    // A run written by another process (gyrus-cli sae train's log and exports): complete lines
+    // are plotted as they arrive, a line still being written waits, and Load SAE takes the
+    // newest export.
+    void followsARunWrittenElsewhere()
+    {
+        QTemporaryDir run;
+        QVERIFY(run.isValid());
+        FakeEngineClient engine;
+        SaeTrainingPanel panel(&engine);
+        auto *load = panel.findChild<QPushButton *>(QStringLiteral("saeLoadTrained"));
+        QVERIFY(load);
+        panel.followRun(run.path());
+        QVERIFY(panel.isFollowing());
+        QCOMPARE(panel.chartPointCount(), 0);
+        QVERIFY(!load->isEnabled());
+
+        QFile log(QDir(run.path()).filePath(QStringLiteral("train_log.jsonl")));
+        QVERIFY(log.open(QIODevice::WriteOnly | QIODevice::Append));
+        auto line = [](int step) {
+            return QStringLiteral("{\"step\":%1,\"total_steps\":300,\"loss\":%2,"
+                                  "\"explained_variance\":0.5,\"l0\":3,\"tokens_per_second\":"
+                                  "1000,\"log10_density_histogram\":[1,2,3]}\n")
+                    .arg(step)
+                    .arg(1.0 / step)
+                    .toUtf8();
+        };
+        log.write(line(50) + line(100));
+        log.write(line(150).left(20));  // still being written
+        log.flush();
+        panel.pollFollowedRun();
+        QCOMPARE(panel.history().size(), 2);
+        QCOMPARE(panel.history().last().step, qint64(100));
+        QCOMPARE(panel.history().last().totalSteps, qint64(300));
+        QCOMPARE(panel.chartPointCount(), 2);
+        QVERIFY2(panel.statusText().contains(QLatin1String("step 100 / 300")),
+                 qPrintable(panel.statusText()));
+        log.write(line(150).mid(20));
+        log.flush();
+        panel.pollFollowedRun();
+        QCOMPARE(panel.history().size(), 3);
+
+        // Exports: the checkpoint's, then the final one, written later.
+        auto writeExport = [](const QString &directory) {
+            QVERIFY(QDir().mkpath(directory));
+            for (const char *name : {"cfg.json", "sae_weights.safetensors"}) {
+                QFile file(QDir(directory).filePath(QLatin1String(name)));
+                QVERIFY(file.open(QIODevice::WriteOnly));
+                file.write("{}");
+            }
+        };
+        const QString checkpointSae = QDir(run.path()).filePath(QStringLiteral("checkpoint/sae"));
+        writeExport(checkpointSae);
+        panel.pollFollowedRun();
+        QVERIFY(load->isEnabled());
+        load->click();
+        QTRY_VERIFY(engine.log().contains(QStringLiteral("load-sae ") + checkpointSae));
+        QThread::msleep(20);  // a later modification time
+        writeExport(run.path());
+        panel.pollFollowedRun();
+        load->click();
+        QTRY_VERIFY(engine.log().contains(QStringLiteral("load-sae ") +
+                                          QDir::cleanPath(run.path())));
+
+        panel.stopFollowing();
+        QVERIFY(!panel.isFollowing());
     }
 };
 
