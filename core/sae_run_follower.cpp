@@ -26,7 +26,8 @@ SaeTrainProgress saeTrainProgressFromLogLine(const QJsonObject &line)
     p.tokensPerSecond = line.value(QStringLiteral("tokens_per_second")).toDouble();
     p.etaSeconds = line.value(QStringLiteral("eta_seconds")).toDouble();
     // The trainer's histogram spans log10 density -10..0 (sae_trainer.h).
-    for (const QJsonValue &count : line.value(QStringLiteral("log10_density_histogram")).toArray()) {
+    for (const QJsonValue &count :
+         line.value(QStringLiteral("log10_density_histogram")).toArray()) {
         p.densityHistogram.append(count.toDouble());
     }
     return p;
@@ -88,7 +89,8 @@ QString SaeRunFollower::latestExport() const
     for (const QString &candidate :
          {m_directory, QDir(m_directory).filePath(QStringLiteral("checkpoint/sae"))}) {
         const QFileInfo config(QDir(candidate).filePath(QStringLiteral("cfg.json")));
-        const QFileInfo weights(QDir(candidate).filePath(QStringLiteral("sae_weights.safetensors")));
+        const QFileInfo weights(
+                QDir(candidate).filePath(QStringLiteral("sae_weights.safetensors")));
         if (!config.exists() || !weights.exists()) {
             continue;
         }

@@ -21,13 +21,14 @@ public:
     explicit SaeRunFollower(QString runDirectory);
 
     const QString &runDirectory() const { return m_directory; }
+
     QString logPath() const;
 
     struct Update
     {
         QVector<SaeTrainProgress> lines;  ///< complete lines since the last poll, in order
-        bool restarted = false;  ///< the log shrank (a new run): drop what was read before
-        QString problem;         ///< a line that is not JSON (named by its number), or empty
+        bool restarted = false;           ///< the log shrank (a new run): drop what was read before
+        QString problem;  ///< a line that is not JSON (named by its number), or empty
     };
 
     /// Reads what was appended since the last call. A line still being written (no newline

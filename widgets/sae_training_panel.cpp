@@ -746,8 +746,8 @@ void SaeTrainingPanel::followRun(const QString &runDirectory)
     }
     m_follower = std::make_unique<SaeRunFollower>(runDirectory);
     clearCharts();
-    m_status->setText(tr("Following %1: waiting for %2 …")
-                              .arg(runDirectory, m_follower->logPath()));
+    m_status->setText(
+            tr("Following %1: waiting for %2 …").arg(runDirectory, m_follower->logPath()));
     m_followTimer->start();
     pollFollowedRun();
 }
@@ -774,13 +774,14 @@ void SaeTrainingPanel::pollFollowedRun()
         plotProgress(p);
     }
     if (!update.lines.isEmpty() || !update.problem.isEmpty()) {
-        QString text = tr("Following %1 · step %2 / %3 · %4 tokens/s · ETA %5")
-                               .arg(QDir::toNativeSeparators(m_follower->runDirectory()))
-                               .arg(m_history.isEmpty() ? 0 : m_history.last().step)
-                               .arg(m_history.isEmpty() ? 0 : m_history.last().totalSteps)
-                               .arg(m_history.isEmpty() ? 0.0 : m_history.last().tokensPerSecond,
-                                    0, 'f', 0)
-                               .arg(formatEta(m_history.isEmpty() ? 0 : m_history.last().etaSeconds));
+        QString text =
+                tr("Following %1 · step %2 / %3 · %4 tokens/s · ETA %5")
+                        .arg(QDir::toNativeSeparators(m_follower->runDirectory()))
+                        .arg(m_history.isEmpty() ? 0 : m_history.last().step)
+                        .arg(m_history.isEmpty() ? 0 : m_history.last().totalSteps)
+                        .arg(m_history.isEmpty() ? 0.0 : m_history.last().tokensPerSecond, 0, 'f',
+                             0)
+                        .arg(formatEta(m_history.isEmpty() ? 0 : m_history.last().etaSeconds));
         if (!update.problem.isEmpty()) {
             text += QStringLiteral("\n") + update.problem;
         }
@@ -813,9 +814,9 @@ void SaeTrainingPanel::updateButtons()
     const int kind = item ? item->data(Qt::UserRole + 1).toInt() : -1;
     m_resumeArtifact->setEnabled(!training &&
                                  kind == static_cast<int>(SaeRunArtifact::Kind::Checkpoint));
-    m_loadArtifact->setEnabled(isFollowing()
-                                       ? !m_follower->latestExport().isEmpty()
-                                       : kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
+    m_loadArtifact->setEnabled(
+            isFollowing() ? !m_follower->latestExport().isEmpty()
+                          : kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
     m_follow->setEnabled(!training);
     m_follow->setText(isFollowing() ? tr("Stop following") : tr("Follow run…"));
     m_evaluateArtifact->setEnabled(kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));

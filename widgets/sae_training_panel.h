@@ -86,7 +86,9 @@ public:
     /// at each checkpoint, OUT at the end). Refused while this panel trains.
     void followRun(const QString &runDirectory);
     void stopFollowing();
+
     bool isFollowing() const { return m_follower != nullptr; }
+
     /// Reads what the followed run's log gained (the timer calls it; tests call it directly).
     void pollFollowedRun();
 

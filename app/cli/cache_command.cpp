@@ -187,10 +187,10 @@ int runCache(const QStringList &arguments)
     if (!loaded) {
         if (group.value()) {
             // Rank 0 waits for every shard's report: tell it this one will not come.
-            group.value()->publish(shardKey(env.rank),
-                                   QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                                              loaded.status().message()}})
-                                           .toJson(QJsonDocument::Compact));
+            group.value()->publish(
+                    shardKey(env.rank),
+                    QJsonDocument(QJsonObject{{QStringLiteral("error"), loaded.status().message()}})
+                            .toJson(QJsonDocument::Compact));
         }
         return failWith(name, loaded.status());
     }

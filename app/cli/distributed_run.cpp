@@ -36,8 +36,8 @@ Result<std::shared_ptr<gpu::DistributedGroup>> joinRanks(
     // Ranks started with different options would train different models in lockstep (or
     // deadlock on mismatched collectives): compare a hash of the command line first.
     const QByteArray fingerprint = arguments.mid(1).join(QChar(0)).toUtf8();
-    if (Status same = group.value()->checkSameConfiguration(fingerprint,
-                                                            QStringLiteral("command line"));
+    if (Status same =
+                group.value()->checkSameConfiguration(fingerprint, QStringLiteral("command line"));
         !same.isOk()) {
         return same;
     }

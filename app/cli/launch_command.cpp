@@ -8,15 +8,15 @@
 #include <QElapsedTimer>
 #include <QProcess>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace gyrus::cli {
 
@@ -106,8 +106,9 @@ int runLaunch(const QStringList &arguments)
     if (port.isEmpty()) {
         const int free = freePort(address);
         if (free == 0) {
-            return fail(name, QStringLiteral("found no free port on %1: give --master-port")
-                                      .arg(address));
+            return fail(
+                    name,
+                    QStringLiteral("found no free port on %1: give --master-port").arg(address));
         }
         port = QString::number(free);
     }
@@ -140,9 +141,10 @@ int runLaunch(const QStringList &arguments)
                     started.process->waitForFinished(5000);
                 }
             }
-            return fail(name, QStringLiteral("cannot start rank %1: %2")
-                                      .arg(r)
-                                      .arg(rank.process->errorString()),
+            return fail(name,
+                        QStringLiteral("cannot start rank %1: %2")
+                                .arg(r)
+                                .arg(rank.process->errorString()),
                         kExitInternalError);
         }
     }

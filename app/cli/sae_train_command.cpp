@@ -256,8 +256,9 @@ int runSaeTrain(const QStringList &arguments)
     }
     // This rank's shards of the data (all of them in one process). The shuffle seed is the
     // training seed (a resumed run takes it and the shard count from its checkpoint).
-    auto openSource = [&](uint64_t shuffleSeed, int64_t shards)
-            -> Result<std::shared_ptr<gpu::detail::ActivationSource>> {
+    auto openSource =
+            [&](uint64_t shuffleSeed,
+                int64_t shards) -> Result<std::shared_ptr<gpu::detail::ActivationSource>> {
         if (env.worldSize > shards) {
             return Status::invalidInput(
                     QStringLiteral("%1 ranks cannot split %2 data shard%3: each rank needs at "
@@ -281,10 +282,9 @@ int runSaeTrain(const QStringList &arguments)
                 rows = gpu::activationSourceRows(*source.value());
                 mine.push_back(std::move(source).value());
             }
-            return gpu::combineActivationShards(std::move(mine), shards, rows,
-                                                QStringLiteral("%1 (%2 data shards)")
-                                                        .arg(stream.corpusPath)
-                                                        .arg(shards));
+            return gpu::combineActivationShards(
+                    std::move(mine), shards, rows,
+                    QStringLiteral("%1 (%2 data shards)").arg(stream.corpusPath).arg(shards));
         }
         gpu::ShardedActivationOptions options;
         options.path = activations;
@@ -336,10 +336,9 @@ int runSaeTrain(const QStringList &arguments)
             return failBeforeStart(trained.status());
         }
         if (streaming && trained->sae.hookName != stream.hookName) {
-            return failBeforeStart(
-                    Status::invalidInput(QStringLiteral("%1 was trained on hook '%2', not '%3'")
-                                                 .arg(checkpoint, trained->sae.hookName,
-                                                      stream.hookName)));
+            return failBeforeStart(Status::invalidInput(
+                    QStringLiteral("%1 was trained on hook '%2', not '%3'")
+                            .arg(checkpoint, trained->sae.hookName, stream.hookName)));
         }
         auto source = openSource(trained->seed, trained->dataShards);
         if (!source) {

@@ -52,11 +52,12 @@ struct SaeLossTerms
     at::Tensor total;
     at::Tensor mse;       ///< Σ_d (x̂ − x)², mean over the batch
     at::Tensor sparsity;  ///< Relu: Σ_i f_i·‖W_dec,i‖; JumpRelu: Σ_i 1[pre_i > θ_i] (batch mean)
-    at::Tensor auxK;          ///< normalised AuxK loss (before α); 0 without dead latents
-    at::Tensor l0;            ///< mean number of active latents per token
-    at::Tensor l1;            ///< mean Σ_i f_i
-    at::Tensor fired;         ///< [d_sae] int64: tokens of the batch on which each latent fired
-    at::Tensor variance;  ///< Σ_d ‖x − mean_batch(x)‖², mean over the batch (FVU); not with a reducer
+    at::Tensor auxK;   ///< normalised AuxK loss (before α); 0 without dead latents
+    at::Tensor l0;     ///< mean number of active latents per token
+    at::Tensor l1;     ///< mean Σ_i f_i
+    at::Tensor fired;  ///< [d_sae] int64: tokens of the batch on which each latent fired
+    at::Tensor
+            variance;  ///< Σ_d ‖x − mean_batch(x)‖², mean over the batch (FVU); not with a reducer
     at::Tensor batchTopKMin;  ///< BatchTopK: the smallest positive kept activation (θ update)
 };
 

@@ -16,8 +16,7 @@ Result<int> integerVariable(const QProcessEnvironment &environment, const QStrin
     bool ok = false;
     const int value = text.trimmed().toInt(&ok);
     if (!ok) {
-        return Status::invalidInput(
-                QStringLiteral("%1='%2' is not an integer").arg(name, text));
+        return Status::invalidInput(QStringLiteral("%1='%2' is not an integer").arg(name, text));
     }
     return value;
 }

@@ -2,14 +2,13 @@
 
 #include "gpu/detail/batch_reducer.h"
 
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+
+#include <c10/util/Logging.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
-#include <c10/util/Logging.h>
-
-#include <QCryptographicHash>
-#include <QElapsedTimer>
 
 #include <algorithm>
 #include <chrono>
@@ -188,8 +187,9 @@ private:
 
     std::string lostContact(const std::exception &error) const
     {
-        return QStringLiteral("lost contact with the other ranks during a collective (a rank "
-                              "exited, or did not answer within %1 s): %2")
+        return QStringLiteral(
+                       "lost contact with the other ranks during a collective (a rank "
+                       "exited, or did not answer within %1 s): %2")
                 .arg(m_timeoutSeconds)
                 .arg(firstLine(error))
                 .toStdString();
@@ -312,9 +312,8 @@ Status DistributedGroup::checkSameConfiguration(const QByteArray &fingerprint, c
     Impl &impl = *m_impl;
     const int rank = impl.environment.rank;
     const int world = impl.environment.worldSize;
-    const QByteArray mine = QCryptographicHash::hash(fingerprint, QCryptographicHash::Sha256)
-                                    .toHex()
-                                    .left(16);
+    const QByteArray mine =
+            QCryptographicHash::hash(fingerprint, QCryptographicHash::Sha256).toHex().left(16);
     QList<int> differing;
     try {
         impl.store->set(impl.key(QStringLiteral("config/%1").arg(rank)), bytesOf(mine));
@@ -376,8 +375,8 @@ Status DistributedGroup::startCollectives()
                 std::chrono::milliseconds(impl.timeoutSeconds * 1000LL));
         const QByteArray interface = qgetenv("GLOO_SOCKET_IFNAME");
         if (!interface.isEmpty()) {
-            options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(
-                    interface.toStdString()));
+            options->devices.push_back(
+                    c10d::ProcessGroupGloo::createDeviceForInterface(interface.toStdString()));
         } else if (isLoopback(impl.environment.masterAddress)) {
             options->devices.push_back(
                     c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
@@ -459,9 +458,8 @@ Status DistributedGroup::publish(const QString &key, const QByteArray &value)
     try {
         m_impl->store->set(m_impl->key(key), bytesOf(value));
     } catch (const std::exception &error) {
-        return Status::invalidInput(
-                QStringLiteral("publishing '%1' to the other ranks failed: %2")
-                        .arg(key, firstLine(error)));
+        return Status::invalidInput(QStringLiteral("publishing '%1' to the other ranks failed: %2")
+                                            .arg(key, firstLine(error)));
     }
     return Status::ok();
 }

@@ -169,8 +169,8 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
     }
     const bool sharded = options.shardCount > 1;
     std::vector<detail::HookWindow> windows =
-            detail::cutHookWindows(corpus.value(), model.tokenizer().bosId(),
-                                   options.contextLength, sharded ? 0 : options.tokenBudget);
+            detail::cutHookWindows(corpus.value(), model.tokenizer().bosId(), options.contextLength,
+                                   sharded ? 0 : options.tokenBudget);
     if (sharded) {
         // Disjoint documents per shard: line d goes to shard d mod shardCount.
         std::vector<detail::HookWindow> mine;

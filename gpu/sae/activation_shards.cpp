@@ -202,11 +202,10 @@ Result<ActivationShardIndex> readActivationShardIndex(const QString &path)
         }
         Result<ActivationFileInfo> info = inspectActivationFile(shard.file, index.dataset);
         if (!info) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: shard %2: %3")
-                            .arg(path)
-                            .arg(index.shards.size())
-                            .arg(info.status().message()));
+            return Status::invalidInput(QStringLiteral("%1: shard %2: %3")
+                                                .arg(path)
+                                                .arg(index.shards.size())
+                                                .arg(info.status().message()));
         }
         if (info->rows != shard.rows || info->columns != index.columns) {
             return Status::invalidInput(
@@ -239,10 +238,10 @@ Status writeActivationShardIndex(const ActivationShardIndex &index)
     json[QStringLiteral("attributes")] = attributes;
     QJsonArray shards;
     for (const ActivationShardIndex::Shard &shard : index.shards) {
-        shards.append(QJsonObject{
-                {QStringLiteral("file"), directory.relativeFilePath(shard.file)},
-                {QStringLiteral("rows"), static_cast<double>(shard.rows)},
-                {QStringLiteral("documents"), static_cast<double>(shard.documents)}});
+        shards.append(
+                QJsonObject{{QStringLiteral("file"), directory.relativeFilePath(shard.file)},
+                            {QStringLiteral("rows"), static_cast<double>(shard.rows)},
+                            {QStringLiteral("documents"), static_cast<double>(shard.documents)}});
     }
     json[QStringLiteral("shards")] = shards;
     QSaveFile file(index.path);
@@ -263,11 +262,10 @@ Result<int64_t> activationShardCount(const ShardedActivationOptions &options)
         }
         const int64_t own = index->shards.size();
         if (options.shards > 0 && options.shards != own) {
-            return Status::invalidInput(
-                    QStringLiteral("%1 has %2 shards, not the %3 asked for")
-                            .arg(options.path)
-                            .arg(own)
-                            .arg(options.shards));
+            return Status::invalidInput(QStringLiteral("%1 has %2 shards, not the %3 asked for")
+                                                .arg(options.path)
+                                                .arg(own)
+                                                .arg(options.shards));
         }
         count = own;
     }
@@ -356,13 +354,14 @@ Result<std::shared_ptr<detail::ActivationSource>> openShardedActivations(
         if (readers[j]) {
             shards.push_back(std::make_shared<detail::ShuffledRowSource>(
                     readers[j],
-                    detail::activationShuffle(true, detail::mixSeed(options.seed, j,
-                                                                     detail::kShardStream))));
+                    detail::activationShuffle(
+                            true, detail::mixSeed(options.seed, j, detail::kShardStream))));
         }
     }
-    return std::shared_ptr<detail::ActivationSource>(std::make_shared<detail::ShardedActivationSource>(
-            std::move(shards), shardCount, rows,
-            QStringLiteral("%1 (%2 data shards)").arg(options.path).arg(shardCount)));
+    return std::shared_ptr<detail::ActivationSource>(
+            std::make_shared<detail::ShardedActivationSource>(
+                    std::move(shards), shardCount, rows,
+                    QStringLiteral("%1 (%2 data shards)").arg(options.path).arg(shardCount)));
 }
 
 }  // namespace gyrus::gpu

@@ -29,10 +29,11 @@ struct ActivationShardIndex
         int64_t rows = 0;
         int64_t documents = 0;
     };
+
     QString path;  ///< the index file
     QString dataset = QStringLiteral("activations");
     int64_t columns = 0;
-    double normalisationScale = 1.0;  ///< s with E‖s·x‖ = √d over every shard's rows
+    double normalisationScale = 1.0;    ///< s with E‖s·x‖ = √d over every shard's rows
     QMap<QString, QString> attributes;  ///< model, hook_name, dtype, ... (as in each shard)
     QList<Shard> shards;
 

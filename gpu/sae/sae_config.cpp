@@ -1,8 +1,8 @@
 #include "gpu/sae/sae_config.h"
 
-#include <algorithm>
-
 #include <QJsonObject>
+
+#include <algorithm>
 
 namespace gyrus::gpu {
 
@@ -117,7 +117,8 @@ SaeTrainingConfig trainingConfigFromJson(const QJsonObject &o)
     c.normalisationTokens =
             static_cast<int64_t>(o[QStringLiteral("normalisation_tokens")].toDouble());
     // Checkpoints from before sharded data read as one shard.
-    c.dataShards = std::max<int64_t>(1, static_cast<int64_t>(o[QStringLiteral("data_shards")].toDouble()));
+    c.dataShards =
+            std::max<int64_t>(1, static_cast<int64_t>(o[QStringLiteral("data_shards")].toDouble()));
     c.seed = o[QStringLiteral("seed")].toString().toULongLong();
     c.device = o[QStringLiteral("device")].toString();
     c.precision = static_cast<SaePrecision>(o[QStringLiteral("precision")].toInt());

@@ -202,8 +202,7 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             break;
         }
         case SaeArchitecture::BatchTopK:
-            batchTopK(pre, config.k, reducer, settings.wholeBatchRows, &loss.batchTopKMin,
-                      &codes);
+            batchTopK(pre, config.k, reducer, settings.wholeBatchRows, &loss.batchTopKMin, &codes);
             break;
         case SaeArchitecture::JumpRelu:
             // θ > 0 (it is exp(log θ)), so f > 0 exactly where pre > θ.
@@ -293,16 +292,16 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             if (reducer != nullptr) {
                 // The whole batch's variance from every rank's Σr and Σ‖r‖² (in double: the
                 // one-pass formula cancels).
-                const at::Tensor sums = at::cat({residual.sum(0, false, at::kDouble),
-                                                 residual.to(at::kDouble).square().sum().reshape({1})});
+                const at::Tensor sums =
+                        at::cat({residual.sum(0, false, at::kDouble),
+                                 residual.to(at::kDouble).square().sum().reshape({1})});
                 reducer->sum({sums});
                 const at::Tensor mean = sums.narrow(0, 0, residual.size(1)) / batch;
                 auxVariance = (sums[residual.size(1)] / batch - mean.square().sum())
                                       .to(at::kFloat)
                                       .clamp_min(1e-12);
             } else {
-                auxVariance =
-                        (residual - residual.mean(0)).square().sum(1).mean().clamp_min(1e-12);
+                auxVariance = (residual - residual.mean(0)).square().sum(1).mean().clamp_min(1e-12);
             }
             loss.auxK = batchMean(auxDiff.square().sum(1)) / auxVariance;
             loss.total = loss.total + settings.auxKCoefficient * loss.auxK;

@@ -213,8 +213,9 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     double meanNorm = 0;
     try {
         if (impl.reducer) {
-            sampleSums = at::cat({sample.value().norm(2, {1}).sum(0, false, at::kDouble).reshape({1}),
-                                  sample.value().sum(0, false, at::kDouble)});
+            sampleSums =
+                    at::cat({sample.value().norm(2, {1}).sum(0, false, at::kDouble).reshape({1}),
+                             sample.value().sum(0, false, at::kDouble)});
             impl.reducer->sum({sampleSums});
             meanNorm = sampleSums[0].item<double>() / static_cast<double>(sampleRows);
         } else {
@@ -383,8 +384,8 @@ Status SaeTrainer::trainOneStep()
         const at::Tensor mean = statistics.narrow(0, n + 7, x.size(1)) / whole;
         // Σ‖x − x̄‖² / B = Σ‖x‖² / B − ‖x̄‖².
         const at::Tensor variance = squares / whole - mean.square().sum();
-        terms = at::stack({sums[0], sums[1], variance, squares / whole, sums[2], sums[3], sums[4],
-                           sums[5]});
+        terms = at::stack(
+                {sums[0], sums[1], variance, squares / whole, sums[2], sums[3], sums[4], sums[5]});
     }
 
     if (unitNormDecoder(config.sae.architecture)) {
@@ -562,7 +563,8 @@ Result<SaeTrainMetrics> SaeTrainer::collectMetrics()
     const double seconds = impl.clock.nsecsElapsed() / 1e9;
     m.tokensPerSecond = seconds > 0 ? impl.tokensThisSession / seconds : 0;
     const double collective = impl.reducer ? impl.reducer->secondsInCollectives() : 0;
-    const double stepsSince = static_cast<double>(std::max<int64_t>(1, state.step - impl.stepAtReport));
+    const double stepsSince =
+            static_cast<double>(std::max<int64_t>(1, state.step - impl.stepAtReport));
     m.stepSeconds = (seconds - impl.secondsAtReport) / stepsSince;
     m.collectiveSeconds = (collective - impl.collectiveSecondsAtReport) / stepsSince;
     impl.secondsAtReport = seconds;

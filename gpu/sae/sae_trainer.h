@@ -43,7 +43,7 @@ struct SaeTrainMetrics
     double denseFraction = 0;  ///< latents active on more than 10% of tokens
     double learningRate = 0;
     double sparsityCoefficient = 0;
-    double gradientNorm = 0;  ///< before clipping, of the last step
+    double gradientNorm = 0;     ///< before clipping, of the last step
     double tokensPerSecond = 0;  ///< of the whole batch (every rank's rows)
     double etaSeconds = 0;
     double stepSeconds = 0;  ///< wall time per step since the last report

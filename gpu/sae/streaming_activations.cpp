@@ -202,12 +202,11 @@ Result<std::shared_ptr<detail::ActivationSource>> openStreamingActivations(
     if (windows.empty()) {
         return Status::invalidInput(
                 QStringLiteral("%1: no tokens to stream%2")
-                        .arg(options.corpusPath,
-                             options.shardCount > 1
-                                     ? QStringLiteral(" in data shard %1 of %2")
-                                               .arg(options.shardIndex)
-                                               .arg(options.shardCount)
-                                     : QString()));
+                        .arg(options.corpusPath, options.shardCount > 1
+                                                         ? QStringLiteral(" in data shard %1 of %2")
+                                                                   .arg(options.shardIndex)
+                                                                   .arg(options.shardCount)
+                                                         : QString()));
     }
     StreamingActivationOptions absolute = options;
     absolute.corpusPath = QFileInfo(options.corpusPath).absoluteFilePath();

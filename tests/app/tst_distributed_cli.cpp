@@ -24,13 +24,13 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <csignal>
+#include <set>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <csignal>
-#include <set>
 
 namespace {
 
@@ -46,8 +46,8 @@ QProcessEnvironment baseEnvironment()
     return environment;
 }
 
-Run cli(const QStringList &arguments,
-        const QProcessEnvironment &environment = baseEnvironment(), int timeoutMs = 120000)
+Run cli(const QStringList &arguments, const QProcessEnvironment &environment = baseEnvironment(),
+        int timeoutMs = 120000)
 {
     return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, timeoutMs,
                                    environment);
@@ -76,9 +76,9 @@ void writeActivations(const QString &path, int64_t rows, uint64_t seed, bool poi
     const at::Tensor chosen = std::get<1>(at::rand({rows, 48}, g).sort(1)).narrow(1, 0, 3);
     const at::Tensor keep = at::arange(3).unsqueeze(0) < at::randint(2, 4, {rows, 1}, g);
     const at::Tensor magnitude = (at::randn({rows, 3}, g) * 0.3 + 2.0).abs();
-    at::Tensor x = at::matmul(at::zeros({rows, 48}).scatter_(1, chosen, magnitude * keep),
-                              dictionary)
-                           .contiguous();
+    at::Tensor x =
+            at::matmul(at::zeros({rows, 48}).scatter_(1, chosen, magnitude * keep), dictionary)
+                    .contiguous();
     if (poisonLastRow) {
         x[rows - 1][0] = NAN;
     }
@@ -197,20 +197,34 @@ void TestDistributedCli::initTestCase()
 // tokens / 10 = 30 steps), 300 steps of 128 rows split over 2 data shards.
 QStringList TestDistributedCli::trainArguments(const QString &out, const QString &activations) const
 {
-    return {QStringLiteral("sae"),          QStringLiteral("train"),
-            QStringLiteral("--activations"), activations,
-            QStringLiteral("--data-shards"), QStringLiteral("2"),
-            QStringLiteral("--arch"),        QStringLiteral("batchtopk"),
-            QStringLiteral("--d-sae"),       QStringLiteral("96"),
-            QStringLiteral("--k"),           QStringLiteral("3"),
-            QStringLiteral("--batch-size"),  QStringLiteral("128"),
-            QStringLiteral("--tokens"),      QStringLiteral("38400"),
-            QStringLiteral("--lr"),          QStringLiteral("5e-3"),
-            QStringLiteral("--seed"),        QStringLiteral("4"),
-            QStringLiteral("--metrics-every"), QStringLiteral("50"),
-            QStringLiteral("--normalisation-tokens"), QStringLiteral("2000"),
-            QStringLiteral("--timeout"),     QStringLiteral("20"),
-            QStringLiteral("--out"),         out};
+    return {QStringLiteral("sae"),
+            QStringLiteral("train"),
+            QStringLiteral("--activations"),
+            activations,
+            QStringLiteral("--data-shards"),
+            QStringLiteral("2"),
+            QStringLiteral("--arch"),
+            QStringLiteral("batchtopk"),
+            QStringLiteral("--d-sae"),
+            QStringLiteral("96"),
+            QStringLiteral("--k"),
+            QStringLiteral("3"),
+            QStringLiteral("--batch-size"),
+            QStringLiteral("128"),
+            QStringLiteral("--tokens"),
+            QStringLiteral("38400"),
+            QStringLiteral("--lr"),
+            QStringLiteral("5e-3"),
+            QStringLiteral("--seed"),
+            QStringLiteral("4"),
+            QStringLiteral("--metrics-every"),
+            QStringLiteral("50"),
+            QStringLiteral("--normalisation-tokens"),
+            QStringLiteral("2000"),
+            QStringLiteral("--timeout"),
+            QStringLiteral("20"),
+            QStringLiteral("--out"),
+            out};
 }
 
 void TestDistributedCli::worldSizeTwoMatchesOne()
@@ -225,7 +239,8 @@ void TestDistributedCli::worldSizeTwoMatchesOne()
     const QJsonObject summary = parse(pair.out);
     QCOMPARE(summary[QStringLiteral("world_size")].toInt(), 2);
     QCOMPARE(summary[QStringLiteral("steps")].toInt(), 300);
-    QVERIFY(summary[QStringLiteral("final")].toObject()[QStringLiteral("collective_seconds")]
+    QVERIFY(summary[QStringLiteral("final")]
+                    .toObject()[QStringLiteral("collective_seconds")]
                     .toDouble() > 0);
 
     // The same batches reach the same weights up to the order of float32 sums: one process sums
@@ -314,15 +329,14 @@ void TestDistributedCli::deadRankFailsTheOthersAndTheRunResumes()
     const QString checkpoint = QDir(out).filePath(QStringLiteral("checkpoint"));
     QFile stateFile(state);
     QVERIFY(stateFile.open(QIODevice::ReadOnly));
-    const int stoppedAt = QJsonDocument::fromJson(stateFile.readAll())
-                                  .object()[QStringLiteral("step")]
-                                  .toInt();
+    const int stoppedAt =
+            QJsonDocument::fromJson(stateFile.readAll()).object()[QStringLiteral("step")].toInt();
     QVERIFY2(stoppedAt > 0 && stoppedAt < 300, qPrintable(QString::number(stoppedAt)));
     const QString resumed = m_dir.filePath(QStringLiteral("resumed"));
-    const Run resume = cli({QStringLiteral("sae"), QStringLiteral("train"),
-                            QStringLiteral("--activations"), m_activations,
-                            QStringLiteral("--resume"), checkpoint, QStringLiteral("--out"),
-                            resumed});
+    const Run resume =
+            cli({QStringLiteral("sae"), QStringLiteral("train"), QStringLiteral("--activations"),
+                 m_activations, QStringLiteral("--resume"), checkpoint, QStringLiteral("--out"),
+                 resumed});
     QVERIFY2(resume.exitCode == 0, qPrintable(resume.err));
     QCOMPARE(parse(resume.out)[QStringLiteral("steps")].toInt(), 300);
     const QString reference = m_dir.filePath(QStringLiteral("two"));
@@ -346,11 +360,16 @@ void TestDistributedCli::shardedCacheTrainsAsOneDataset()
             text.write(heldout.readLine());
         }
     }
-    const QStringList cache = {QStringLiteral("cache"),  QStringLiteral("--model"),
-                               model,                    QStringLiteral("--corpus"),
-                               corpus,                   QStringLiteral("--hook"),
-                               hook,                     QStringLiteral("--context-length"),
-                               QStringLiteral("64"),     QStringLiteral("--storage"),
+    const QStringList cache = {QStringLiteral("cache"),
+                               QStringLiteral("--model"),
+                               model,
+                               QStringLiteral("--corpus"),
+                               corpus,
+                               QStringLiteral("--hook"),
+                               hook,
+                               QStringLiteral("--context-length"),
+                               QStringLiteral("64"),
+                               QStringLiteral("--storage"),
                                QStringLiteral("float32")};
     const QString single = m_dir.filePath(QStringLiteral("single.h5"));
     const Run one = cli(QStringList(cache) << QStringLiteral("--out") << single);
@@ -396,14 +415,14 @@ void TestDistributedCli::shardedCacheTrainsAsOneDataset()
              qPrintable(QStringLiteral("%1 vs %2").arg(scale).arg(singleScale)));
 
     // One process reads both shards as one dataset.
-    const Run train = cli({QStringLiteral("sae"), QStringLiteral("train"),
-                           QStringLiteral("--activations"), indexPath, QStringLiteral("--arch"),
-                           QStringLiteral("topk"), QStringLiteral("--d-sae"),
-                           QStringLiteral("64"), QStringLiteral("--k"), QStringLiteral("4"),
-                           QStringLiteral("--batch-size"), QStringLiteral("64"),
-                           QStringLiteral("--tokens"), QStringLiteral("1280"),
-                           QStringLiteral("--normalisation-tokens"), QStringLiteral("256"),
-                           QStringLiteral("--out"), m_dir.filePath(QStringLiteral("from-shards"))});
+    const Run train =
+            cli({QStringLiteral("sae"), QStringLiteral("train"), QStringLiteral("--activations"),
+                 indexPath, QStringLiteral("--arch"), QStringLiteral("topk"),
+                 QStringLiteral("--d-sae"), QStringLiteral("64"), QStringLiteral("--k"),
+                 QStringLiteral("4"), QStringLiteral("--batch-size"), QStringLiteral("64"),
+                 QStringLiteral("--tokens"), QStringLiteral("1280"),
+                 QStringLiteral("--normalisation-tokens"), QStringLiteral("256"),
+                 QStringLiteral("--out"), m_dir.filePath(QStringLiteral("from-shards"))});
     QVERIFY2(train.exitCode == 0, qPrintable(train.err));
     QCOMPARE(parse(train.out)[QStringLiteral("data_shards")].toInt(), 2);
 }
@@ -427,8 +446,8 @@ void TestDistributedCli::badInputFailsEveryRank()
     // Missing or inconsistent variables: one line, no waiting.
     Run run = cli(train, withVariables({{"RANK", QStringLiteral("1")}}));
     QVERIFY2(oneLine(run, QStringLiteral("WORLD_SIZE is not")), qPrintable(run.err));
-    run = cli(train, withVariables({{"RANK", QStringLiteral("2")},
-                                    {"WORLD_SIZE", QStringLiteral("2")}}));
+    run = cli(train,
+              withVariables({{"RANK", QStringLiteral("2")}, {"WORLD_SIZE", QStringLiteral("2")}}));
     QVERIFY2(oneLine(run, QStringLiteral("RANK=2 must lie in 0..WORLD_SIZE-1")),
              qPrintable(run.err));
     run = cli(train, withVariables({{"RANK", QStringLiteral("0")},
@@ -452,11 +471,11 @@ void TestDistributedCli::badInputFailsEveryRank()
             if (r == 1) {
                 arguments[arguments.indexOf(QStringLiteral("--seed")) + 1] = QStringLiteral("5");
             }
-            ranks[r].setProcessEnvironment(withVariables(
-                    {{"RANK", QString::number(r)},
-                     {"WORLD_SIZE", QStringLiteral("2")},
-                     {"MASTER_ADDR", QStringLiteral("127.0.0.1")},
-                     {"MASTER_PORT", QString::number(port)}}));
+            ranks[r].setProcessEnvironment(
+                    withVariables({{"RANK", QString::number(r)},
+                                   {"WORLD_SIZE", QStringLiteral("2")},
+                                   {"MASTER_ADDR", QStringLiteral("127.0.0.1")},
+                                   {"MASTER_PORT", QString::number(port)}}));
             ranks[r].start(QStringLiteral(GYRUS_CLI_PATH), arguments);
         }
         for (int r = 0; r < 2; ++r) {
@@ -464,10 +483,10 @@ void TestDistributedCli::badInputFailsEveryRank()
             const QString err = QString::fromUtf8(ranks[r].readAllStandardError());
             QCOMPARE(ranks[r].exitCode(), 2);
             QCOMPARE(err.count(QLatin1Char('\n')), 1);
-            QVERIFY2(hasRankLine(err, r, 2,
-                                 QStringLiteral("the command line differs from rank %1")
-                                         .arg(1 - r)),
-                     qPrintable(err));
+            QVERIFY2(
+                    hasRankLine(err, r, 2,
+                                QStringLiteral("the command line differs from rank %1").arg(1 - r)),
+                    qPrintable(err));
         }
     }
 
@@ -480,8 +499,7 @@ void TestDistributedCli::badInputFailsEveryRank()
         arguments[arguments.indexOf(QStringLiteral("--timeout")) + 1] = QStringLiteral("4");
         QElapsedTimer clock;
         clock.start();
-        run = launch(2, arguments,
-                     {QStringLiteral("--master-port"), QString::number(busy.port)});
+        run = launch(2, arguments, {QStringLiteral("--master-port"), QString::number(busy.port)});
         QVERIFY2(run.exitCode == 2, qPrintable(run.err));
         QVERIFY2(hasRankLine(run.err, 0, 2,
                              QStringLiteral("MASTER_PORT %1 is in use").arg(busy.port)),

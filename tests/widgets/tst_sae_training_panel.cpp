@@ -153,9 +153,10 @@ private Q_SLOTS:
         QFile log(QDir(run.path()).filePath(QStringLiteral("train_log.jsonl")));
         QVERIFY(log.open(QIODevice::WriteOnly | QIODevice::Append));
         auto line = [](int step) {
-            return QStringLiteral("{\"step\":%1,\"total_steps\":300,\"loss\":%2,"
-                                  "\"explained_variance\":0.5,\"l0\":3,\"tokens_per_second\":"
-                                  "1000,\"log10_density_histogram\":[1,2,3]}\n")
+            return QStringLiteral(
+                           "{\"step\":%1,\"total_steps\":300,\"loss\":%2,"
+                           "\"explained_variance\":0.5,\"l0\":3,\"tokens_per_second\":"
+                           "1000,\"log10_density_histogram\":[1,2,3]}\n")
                     .arg(step)
                     .arg(1.0 / step)
                     .toUtf8();
@@ -194,8 +195,8 @@ private Q_SLOTS:
         writeExport(run.path());
         panel.pollFollowedRun();
         load->click();
-        QTRY_VERIFY(engine.log().contains(QStringLiteral("load-sae ") +
-                                          QDir::cleanPath(run.path())));
+        QTRY_VERIFY(
+                engine.log().contains(QStringLiteral("load-sae ") + QDir::cleanPath(run.path())));
 
         panel.stopFollowing();
         QVERIFY(!panel.isFollowing());
