@@ -339,10 +339,22 @@ void TestDistributedCli::deadRankFailsTheOthersAndTheRunResumes()
                  resumed});
     QVERIFY2(resume.exitCode == 0, qPrintable(resume.err));
     QCOMPARE(parse(resume.out)[QStringLiteral("steps")].toInt(), 300);
+    // ... and on the same world size (the test without checkpoints writes none, so the
+    // checkpoint is still the killed run's).
+    const QString resumedPair = m_dir.filePath(QStringLiteral("resumed-pair"));
+    const Run resumePair =
+            launch(2, {QStringLiteral("sae"), QStringLiteral("train"),
+                       QStringLiteral("--activations"), m_activations, QStringLiteral("--resume"),
+                       checkpoint, QStringLiteral("--out"), resumedPair});
+    QVERIFY2(resumePair.exitCode == 0, qPrintable(resumePair.err));
+    QCOMPARE(parse(resumePair.out)[QStringLiteral("steps")].toInt(), 300);
     const QString reference = m_dir.filePath(QStringLiteral("two"));
     if (QFile::exists(QDir(reference).filePath(QStringLiteral("cfg.json")))) {
         const double difference = relativeDifference(reference, resumed);
         QVERIFY2(difference < 1e-3, qPrintable(QString::number(difference)));
+        // The same world size replays the same sums: bit for bit the uninterrupted run.
+        const double same = relativeDifference(reference, resumedPair);
+        QVERIFY2(same == 0, qPrintable(QString::number(same)));
     }
 }
 
