@@ -53,6 +53,9 @@ public:
     /// (`missing` names it).
     bool addMerge(std::string_view left, std::string_view right, int rank, std::string *missing);
 
+    /// The unknown token (known only once the vocabulary is in).
+    void setUnkId(int id) { m_options.unkId = id; }
+
     /// Call once after the vocabulary is in (finds the <0xXX> byte tokens).
     void finish();
 

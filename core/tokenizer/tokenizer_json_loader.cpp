@@ -28,6 +28,54 @@ struct LoadError
     std::string message;
 };
 
+// model.vocab and model.merges, taken out of the parse as they stream by: a DOM of Gemma-3's
+// 262k-entry vocabulary (a std::map) and 514k merges costs more than the rest of the load.
+struct StreamedModel
+{
+    bool hasVocab = false;
+    bool hasMerges = false;
+    std::vector<std::pair<std::string, Json>> vocab;
+    std::vector<Json> merges;
+};
+
+Json parseStreamingModel(const char *begin, const char *end, StreamedModel *streamed)
+{
+    std::string topKey;
+    std::string modelKey;
+    std::string entryKey;
+    using Event = Json::parse_event_t;
+    const Json::parser_callback_t callback = [&](int depth, Event event, Json &parsed) {
+        if (event == Event::key) {
+            if (depth == 1) {
+                topKey = parsed.get<std::string>();
+            } else if (depth == 2 && topKey == "model") {
+                modelKey = parsed.get<std::string>();
+            } else if (depth == 3 && topKey == "model" && modelKey == "vocab") {
+                entryKey = parsed.get<std::string>();
+                return false;
+            }
+            return true;
+        }
+        const bool entryDone =
+                event == Event::value || event == Event::array_end || event == Event::object_end;
+        if (depth != 3 || topKey != "model" || !entryDone) {
+            return true;
+        }
+        if (modelKey == "vocab") {
+            streamed->hasVocab = true;
+            streamed->vocab.emplace_back(std::move(entryKey), std::move(parsed));
+            return false;
+        }
+        if (modelKey == "merges") {
+            streamed->hasMerges = true;
+            streamed->merges.push_back(std::move(parsed));
+            return false;
+        }
+        return true;
+    };
+    return Json::parse(begin, end, callback);
+}
+
 std::string jsonQuoted(const std::string &s)
 {
     return Json(s).dump();
@@ -331,7 +379,8 @@ void readDecoder(const Json &object, const std::string &path, std::vector<Decode
 class TokenizerJsonLoader
 {
 public:
-    static void readModel(const Json &root, HfTokenizer *tokenizer, bool byteLevel);
+    static void readModel(const Json &root, const StreamedModel &streamed, HfTokenizer *tokenizer,
+                          bool byteLevel);
     static void readAddedTokens(const Json &root, HfTokenizer *tokenizer,
                                 std::vector<AddedToken> *tokens);
     static void readPostProcessor(const Json &object, const std::string &path,
@@ -341,27 +390,34 @@ public:
                                                            const QString &configPath);
     static Result<std::shared_ptr<const HfTokenizer>> loadVocabMerges(const QString &vocabPath,
                                                                       const QString &mergesPath);
-    static void setVocab(const Json &vocab, const std::string &path, HfTokenizer *tokenizer,
-                         std::vector<std::string> *idToToken);
+    static void setVocab(const Json &vocab, const std::string &path, HfTokenizer *tokenizer);
+    static void addToken(const std::string &token, int id, HfTokenizer *tokenizer);
 };
 
+void TokenizerJsonLoader::addToken(const std::string &token, int id, HfTokenizer *tokenizer)
+{
+    tokenizer->m_model->addVocab(token, id);
+    std::vector<std::string> &idToToken = tokenizer->m_idToToken;
+    if (size_t(id) >= idToToken.size()) {
+        idToToken.resize(size_t(id) + 1);
+    }
+    idToToken[size_t(id)] = token;
+}
+
 void TokenizerJsonLoader::setVocab(const Json &vocab, const std::string &path,
-                                   HfTokenizer *tokenizer, std::vector<std::string> *idToToken)
+                                   HfTokenizer *tokenizer)
 {
     if (!vocab.is_object()) {
         throw LoadError{path, "expected an object of token -> id"};
     }
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-        const int id = requireId(it.value(), path + "[" + jsonQuoted(it.key()) + "]");
-        tokenizer->m_model->addVocab(it.key(), id);
-        if (size_t(id) >= idToToken->size()) {
-            idToToken->resize(size_t(id) + 1);
-        }
-        (*idToToken)[size_t(id)] = it.key();
+        addToken(it.key(), requireId(it.value(), path + "[" + jsonQuoted(it.key()) + "]"),
+                 tokenizer);
     }
 }
 
-void TokenizerJsonLoader::readModel(const Json &root, HfTokenizer *tokenizer, bool byteLevel)
+void TokenizerJsonLoader::readModel(const Json &root, const StreamedModel &streamed,
+                                    HfTokenizer *tokenizer, bool byteLevel)
 {
     const Json &model = requireMember(root, "model", "");
     if (!model.is_object()) {
@@ -388,19 +444,27 @@ void TokenizerJsonLoader::readModel(const Json &root, HfTokenizer *tokenizer, bo
             optionalString(model, "continuing_subword_prefix", "model").value_or("");
     options.endOfWordSuffix = optionalString(model, "end_of_word_suffix", "model").value_or("");
     const Json &vocab = requireMember(model, "vocab", "model");
+    tokenizer->m_model = std::make_unique<BpeModel>(options);
+    if (streamed.hasVocab) {
+        for (const auto &[token, id] : streamed.vocab) {
+            addToken(token, requireId(id, "model.vocab[" + jsonQuoted(token) + "]"), tokenizer);
+        }
+    } else {
+        setVocab(vocab, "model.vocab", tokenizer);
+    }
     if (const std::optional<std::string> unk = optionalString(model, "unk_token", "model")) {
-        const Json *id = member(vocab, unk->c_str());
-        if (id == nullptr) {
+        const int id = tokenizer->m_model->vocabId(*unk);
+        if (id < 0) {
             throw LoadError{"model.unk_token", jsonQuoted(*unk) + " is not in the vocabulary"};
         }
-        options.unkId = requireId(*id, "model.vocab[" + jsonQuoted(*unk) + "]");
+        tokenizer->m_model->setUnkId(id);
     }
-    tokenizer->m_model = std::make_unique<BpeModel>(options);
-    setVocab(vocab, "model.vocab", tokenizer, &tokenizer->m_idToToken);
-    const Json &merges = requireMember(model, "merges", "model");
-    if (!merges.is_array()) {
+    const Json &mergesInDom = requireMember(model, "merges", "model");
+    if (!mergesInDom.is_array()) {
         throw LoadError{"model.merges", "expected an array"};
     }
+    const std::vector<Json> &merges =
+            streamed.hasMerges ? streamed.merges : mergesInDom.get_ref<const Json::array_t &>();
     std::string missing;
     for (size_t i = 0; i < merges.size(); ++i) {
         const Json &merge = merges[i];
@@ -418,8 +482,8 @@ void TokenizerJsonLoader::readModel(const Json &root, HfTokenizer *tokenizer, bo
             right = line.substr(space + 1);
         } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
                    merge[1].is_string()) {
-            left = merge[0].get<std::string>();
-            right = merge[1].get<std::string>();
+            left = merge[0].get_ref<const std::string &>();
+            right = merge[1].get_ref<const std::string &>();
         } else {
             throw LoadError{index("model.merges", i), "expected \"a b\" or [\"a\", \"b\"]"};
         }
@@ -596,7 +660,7 @@ void TokenizerJsonLoader::readPostProcessor(const Json &object, const std::strin
 
 namespace {
 
-Result<Json> readJsonFile(const QString &path)
+Result<Json> readJsonFile(const QString &path, StreamedModel *streamed = nullptr)
 {
     QFile file(path);
     if (!file.exists()) {
@@ -611,7 +675,9 @@ Result<Json> readJsonFile(const QString &path)
     }
     const QByteArray bytes = file.readAll();
     try {
-        return Json::parse(bytes.constData(), bytes.constData() + bytes.size());
+        const char *begin = bytes.constData();
+        return streamed ? parseStreamingModel(begin, begin + bytes.size(), streamed)
+                        : Json::parse(begin, begin + bytes.size());
     } catch (const Json::exception &e) {
         return Status::invalidInput(QStringLiteral("%1: not valid JSON (truncated or corrupt): %2")
                                             .arg(path, QString::fromUtf8(e.what())));
@@ -652,7 +718,8 @@ bool usesBosEosFlags(const std::string &tokenizerClass)
 Result<std::shared_ptr<const HfTokenizer>> TokenizerJsonLoader::load(const QString &path,
                                                                      const QString &configPath)
 {
-    Result<Json> root = readJsonFile(path);
+    StreamedModel streamed;
+    Result<Json> root = readJsonFile(path, &streamed);
     if (!root) {
         return root.status();
     }
@@ -682,7 +749,7 @@ Result<std::shared_ptr<const HfTokenizer>> TokenizerJsonLoader::load(const QStri
         for (const PreTokenizerStep &step : tokenizer->m_preTokenizer) {
             byteLevel = byteLevel || step.kind == PreTokenizerStep::Kind::ByteLevel;
         }
-        readModel(*root, tokenizer.get(), byteLevel);
+        readModel(*root, streamed, tokenizer.get(), byteLevel);
         std::vector<AddedToken> added;
         readAddedTokens(*root, tokenizer.get(), &added);
         finishVocabulary(tokenizer.get(), added);
@@ -768,7 +835,7 @@ Result<std::shared_ptr<const HfTokenizer>> TokenizerJsonLoader::loadVocabMerges(
     post.trimOffsets = false;
     tokenizer->m_postProcessor.push_back(post);
     try {
-        setVocab(*vocab, "", tokenizer.get(), &tokenizer->m_idToToken);
+        setVocab(*vocab, "", tokenizer.get());
     } catch (const LoadError &error) {
         return Status::invalidInput(QStringLiteral("%1: %2: %3")
                                             .arg(vocabPath, QString::fromStdString(error.path),
