@@ -111,6 +111,10 @@ int main(int argc, char *argv[])
             QStringLiteral("Load this Hugging Face model directory at start-up (default: the "
                            "bundled demo model, when present)."),
             QStringLiteral("DIR"));
+    const QCommandLineOption sae(QStringLiteral("sae"),
+                                 QStringLiteral("Load this SAE after the model (default with the "
+                                                "demo model: the demo SAE)."),
+                                 QStringLiteral("DIR"));
     const QCommandLineOption noModel(QStringLiteral("no-model"),
                                      QStringLiteral("Start without loading a model."));
     const QCommandLineOption device(QStringLiteral("device"),
@@ -175,9 +179,9 @@ int main(int argc, char *argv[])
             QStringLiteral("about"),
             QStringLiteral("Open the About box at start-up (with --screenshot, the picture shows "
                            "it over the window)."));
-    parser.addOptions({screenshot, resetLayout, settingsFile, model, noModel, device, raiseDock,
-                       heatmapText, selectFeature, steeringExample, scanTokens, promptSet, clamp,
-                       rsa, dockOnly, contrast, noRecovery, about});
+    parser.addOptions({screenshot, resetLayout, settingsFile, model, sae, noModel, device,
+                       raiseDock, heatmapText, selectFeature, steeringExample, scanTokens,
+                       promptSet, clamp, rsa, dockOnly, contrast, noRecovery, about});
     parser.addPositionalArgument(QStringLiteral("workspace"),
                                  QStringLiteral("A .gyrus workspace to open."),
                                  QStringLiteral("[workspace]"));
@@ -291,9 +295,11 @@ int main(int argc, char *argv[])
         });
         window.modelPanel()->loadModel(modelDir);
         // With the demo model comes the demo SAE, so the feature views work on first start.
-        const QString demoSae = gyrus::app::bundledDemoSae();
-        if (!parser.isSet(model) && !demoSae.isEmpty()) {
-            window.modelPanel()->saePicker()->loadSae(demoSae);
+        const QString saeDir = parser.isSet(sae)     ? parser.value(sae)
+                               : parser.isSet(model) ? QString()
+                                                     : gyrus::app::bundledDemoSae();
+        if (!saeDir.isEmpty()) {
+            window.modelPanel()->saePicker()->loadSae(saeDir);
         }
     }
     for (const QString &entry : parser.values(clamp)) {

@@ -19,7 +19,8 @@ bool fingerprinted(const QFileInfo &file)
 {
     const QString name = file.fileName();
     return name.endsWith(QLatin1String(".json")) || name.endsWith(QLatin1String(".safetensors")) ||
-           name == QLatin1String("tokenizer.model") || name.endsWith(QLatin1String(".npz"));
+           name == QLatin1String("tokenizer.model") || name == QLatin1String("merges.txt") ||
+           name.endsWith(QLatin1String(".npz"));
 }
 
 /// Adds the file (or, for a big safetensors file, its header and size) to `hash`.

@@ -30,6 +30,7 @@ const QList<Command> &registry()
             trainLmCommand(),
             promptsCommand(),
             tokenizerCommand(),
+            tokenizeCommand(),
             infoCommand(),
             forwardCommand(),
             generateCommand(),

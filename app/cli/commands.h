@@ -19,6 +19,7 @@ Command selectFeaturesCommand();
 Command trainLmCommand();
 Command promptsCommand();
 Command tokenizerCommand();
+Command tokenizeCommand();
 Command infoCommand();
 Command forwardCommand();
 Command generateCommand();

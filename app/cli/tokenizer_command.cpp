@@ -154,12 +154,15 @@ int runEncode(const QStringList &arguments)
     const QString name = QStringLiteral("tokenizer encode");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-            "Encode a text with a sentencepiece tokenizer and print, as JSON, the token ids, "
+            "Encode a text with a tokenizer and print, as JSON, the token ids, "
             "their pieces (raw, and for display with \u2581 as a space), and each token's "
             "character span [begin, end) in the text (UTF-16 code units)."));
-    const QCommandLineOption tokenizerPath(QStringLiteral("tokenizer"),
-                                           QStringLiteral("The tokenizer.model file (required)."),
-                                           QStringLiteral("FILE"));
+    const QCommandLineOption tokenizerPath(
+            QStringLiteral("tokenizer"),
+            QStringLiteral("A tokenizer.model, a tokenizer.json, GPT-2's "
+                           "vocab.json, or a model directory "
+                           "(required)."),
+            QStringLiteral("FILE"));
     const QCommandLineOption text(QStringLiteral("text"),
                                   QStringLiteral("The text to encode (required)."),
                                   QStringLiteral("TEXT"));
@@ -208,7 +211,8 @@ QString usage()
 {
     return QStringLiteral(
             "Usage: gyrus-cli tokenizer <train|encode> [options]\n\n"
-            "Sentencepiece tokenizers (Llama's tokenizer.model format).\n\n"
+            "Sentencepiece tokenizers (Llama's tokenizer.model format); encode also reads\n"
+            "tokenizer.json and vocab.json + merges.txt (see also `gyrus-cli tokenize`).\n\n"
             "Subcommands:\n"
             "  train --input FILE... --vocab-size N --out DIR   Train a BPE tokenizer.\n"
             "  encode --tokenizer FILE --text TEXT              Show ids, pieces and spans.\n\n"

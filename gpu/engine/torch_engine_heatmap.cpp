@@ -28,7 +28,8 @@ Status checkReady(const EngineState &state)
     }
     if (!state.model->info().hasTokenizer) {
         return Status::invalidInput(QStringLiteral(
-                "the loaded model has no tokenizer.model: texts cannot be analysed"));
+                "the loaded model has no tokenizer (tokenizer.json, tokenizer.model or "
+                "vocab.json + merges.txt): texts cannot be analysed"));
     }
     return Status::ok();
 }

@@ -201,8 +201,8 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
     }
     auto impl = std::make_unique<Impl>();
     impl->directory = dir.absolutePath();
-    const QString tokenizerPath = dir.filePath(QStringLiteral("tokenizer.model"));
-    if (QFileInfo::exists(tokenizerPath)) {
+    const QString tokenizerPath = Tokenizer::findInDirectory(dir.absolutePath());
+    if (!tokenizerPath.isEmpty()) {
         Result<Tokenizer> tokenizer = Tokenizer::load(tokenizerPath);
         if (!tokenizer) {
             return tokenizer.status();
@@ -275,7 +275,9 @@ Result<std::vector<int>> LanguageModel::encode(const QString &text, bool addBos)
 {
     if (m_impl->tokenizer.vocabSize() == 0) {
         return Status::invalidInput(
-                QStringLiteral("%1 has no tokenizer.model, so text cannot be encoded")
+                QStringLiteral(
+                        "%1 has no tokenizer (tokenizer.json, tokenizer.model or vocab.json + "
+                        "merges.txt), so text cannot be encoded")
                         .arg(m_impl->directory));
     }
     const Encoding encoding = m_impl->tokenizer.encode(text, addBos);

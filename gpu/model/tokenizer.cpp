@@ -1,5 +1,6 @@
 #include "gpu/model/tokenizer.h"
 
+#include "core/tokenizer/hf_tokenizer.h"
 #include "gpu/detail/sentencepiece_api.h"
 
 #include <QDir>
@@ -78,15 +79,91 @@ Utf8Alignment alignUtf8(const QString &text)
 struct Tokenizer::Impl
 {
     std::unique_ptr<detail::SentencepieceProcessor> processor;
+    std::shared_ptr<const tokenizer::HfTokenizer> hf;
     QString path;
+    QString kind;
 };
 
 Tokenizer::Tokenizer()
     : m_impl(std::make_shared<const Impl>())
 {}
 
-Result<Tokenizer> Tokenizer::load(const QString &tokenizerModelPath)
+namespace {
+
+QString sibling(const QString &path, const QString &name)
 {
+    return QFileInfo(path).dir().filePath(name);
+}
+
+bool isVocabJson(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    return name == QLatin1String("vocab.json") || name == QLatin1String("encoder.json");
+}
+
+// merges.txt beside vocab.json, or vocab.bpe beside encoder.json (GPT-2's original names).
+QString mergesFor(const QString &vocabPath)
+{
+    const bool original = QFileInfo(vocabPath).fileName() == QLatin1String("encoder.json");
+    return sibling(vocabPath,
+                   original ? QStringLiteral("vocab.bpe") : QStringLiteral("merges.txt"));
+}
+
+}  // namespace
+
+QString Tokenizer::findInDirectory(const QString &directory)
+{
+    const QDir dir(directory);
+    for (const char *name : {"tokenizer.json", "tokenizer.model"}) {
+        if (QFileInfo(dir.filePath(QLatin1String(name))).isFile()) {
+            return dir.filePath(QLatin1String(name));
+        }
+    }
+    for (const char *name : {"vocab.json", "encoder.json"}) {
+        const QString vocab = dir.filePath(QLatin1String(name));
+        if (QFileInfo(vocab).isFile() && QFileInfo(mergesFor(vocab)).isFile()) {
+            return vocab;
+        }
+    }
+    return {};
+}
+
+Result<Tokenizer> Tokenizer::load(const QString &path)
+{
+    QString tokenizerModelPath = path;
+    if (QFileInfo(path).isDir()) {
+        tokenizerModelPath = findInDirectory(path);
+        if (tokenizerModelPath.isEmpty()) {
+            return Status::notFound(QStringLiteral("%1: is a directory with no tokenizer.json, "
+                                                   "tokenizer.model or vocab.json + merges.txt")
+                                            .arg(path));
+        }
+    }
+    if (tokenizerModelPath.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
+        const bool vocabMerges = isVocabJson(tokenizerModelPath);
+        Result<std::shared_ptr<const tokenizer::HfTokenizer>> hf =
+                vocabMerges ? tokenizer::HfTokenizer::loadVocabMerges(tokenizerModelPath,
+                                                                      mergesFor(tokenizerModelPath))
+                            : tokenizer::HfTokenizer::loadJson(
+                                      tokenizerModelPath,
+                                      sibling(tokenizerModelPath,
+                                              QStringLiteral("tokenizer_config.json")));
+        if (!hf) {
+            return hf.status();
+        }
+        if ((*hf)->vocabSize() == 0) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: empty vocabulary").arg(tokenizerModelPath));
+        }
+        auto impl = std::make_shared<Impl>();
+        impl->hf = std::move(hf).value();
+        impl->path = tokenizerModelPath;
+        impl->kind = vocabMerges ? QStringLiteral("vocab.json+merges.txt")
+                                 : QStringLiteral("tokenizer.json");
+        Tokenizer tokenizer;
+        tokenizer.m_impl = std::move(impl);
+        return tokenizer;
+    }
     QFile file(tokenizerModelPath);
     if (!file.exists()) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(tokenizerModelPath));
@@ -103,6 +180,7 @@ Result<Tokenizer> Tokenizer::load(const QString &tokenizerModelPath)
     const QByteArray bytes = file.readAll();
     auto impl = std::make_shared<Impl>();
     impl->path = tokenizerModelPath;
+    impl->kind = QStringLiteral("sentencepiece");
     std::string error;
     const detail::SentencepieceApi *api = detail::sentencepieceApi(&error);
     if (api == nullptr) {
@@ -123,8 +201,35 @@ Result<Tokenizer> Tokenizer::load(const QString &tokenizerModelPath)
     return tokenizer;
 }
 
+namespace {
+
+// A Hugging Face tokenizer's tokens with spans in UTF-16 code units of `text`.
+Encoding encodeHf(const tokenizer::HfTokenizer &hf, const QString &text, bool addSpecial)
+{
+    const Utf8Alignment alignment = alignUtf8(text);
+    const std::vector<tokenizer::Token> tokens = hf.encode(alignment.bytes, addSpecial);
+    Encoding encoding;
+    encoding.ids.reserve(int(tokens.size()));
+    encoding.spans.reserve(int(tokens.size()));
+    for (const tokenizer::Token &token : tokens) {
+        Encoding::Span span;
+        if (token.end > token.begin) {
+            span.begin = alignment.charBegin[token.begin];
+            span.end = alignment.charEnd[token.end - 1];
+        }
+        encoding.ids.push_back(token.id);
+        encoding.spans.push_back(span);
+    }
+    return encoding;
+}
+
+}  // namespace
+
 Encoding Tokenizer::encode(const QString &text, bool addBos) const
 {
+    if (m_impl->hf) {
+        return encodeHf(*m_impl->hf, text, addBos);
+    }
     Encoding encoding;
     const int bos = bosId();
     if (addBos && bos >= 0) {
@@ -174,6 +279,10 @@ Encoding Tokenizer::encode(const QString &text, bool addBos) const
 
 QString Tokenizer::decode(const QVector<int> &ids) const
 {
+    if (m_impl->hf) {
+        const std::string text = m_impl->hf->decode(std::vector<int>(ids.begin(), ids.end()), true);
+        return fromStd(text);
+    }
     std::vector<int> valid;
     valid.reserve(size_t(ids.size()));
     const int size = vocabSize();
@@ -191,6 +300,9 @@ QString Tokenizer::decode(const QVector<int> &ids) const
 
 QString Tokenizer::displayPiece(int id) const
 {
+    if (m_impl->hf) {
+        return fromStd(m_impl->hf->displayToken(id));
+    }
     const QString piece = pieceToString(id);
     if (piece.isEmpty() || isByte(id) || isControl(id) || m_impl->processor->isUnknown(id)) {
         return piece;
@@ -205,6 +317,9 @@ QString Tokenizer::pieceToString(int id) const
     if (id < 0 || id >= vocabSize()) {
         return {};
     }
+    if (m_impl->hf) {
+        return fromStd(m_impl->hf->idToToken(id));
+    }
     return fromStd(m_impl->processor->idToPiece(id));
 }
 
@@ -213,41 +328,71 @@ int Tokenizer::pieceToId(const QString &piece) const
     if (vocabSize() == 0) {
         return -1;
     }
+    if (m_impl->hf) {
+        const int id = m_impl->hf->tokenToId(piece.toStdString());
+        return id >= 0 ? id : unkId();
+    }
     return m_impl->processor->pieceToId(piece.toStdString());
 }
 
 bool Tokenizer::isByte(int id) const
 {
+    if (m_impl->hf) {
+        return m_impl->hf->isByteFallback(id);
+    }
     return id >= 0 && id < vocabSize() && m_impl->processor->isByte(id);
 }
 
 bool Tokenizer::isControl(int id) const
 {
+    if (m_impl->hf) {
+        return m_impl->hf->isSpecial(id);
+    }
     return id >= 0 && id < vocabSize() && m_impl->processor->isControl(id);
 }
 
 int Tokenizer::vocabSize() const
 {
+    if (m_impl->hf) {
+        return m_impl->hf->vocabSize();
+    }
     return m_impl->processor ? m_impl->processor->pieceSize() : 0;
 }
 
 int Tokenizer::bosId() const
 {
+    if (m_impl->hf) {
+        return m_impl->hf->bosId();
+    }
     return vocabSize() == 0 ? -1 : m_impl->processor->bosId();
+}
+
+QString Tokenizer::kind() const
+{
+    return m_impl->kind;
 }
 
 int Tokenizer::eosId() const
 {
+    if (m_impl->hf) {
+        return m_impl->hf->eosId();
+    }
     return vocabSize() == 0 ? -1 : m_impl->processor->eosId();
 }
 
 int Tokenizer::unkId() const
 {
+    if (m_impl->hf) {
+        return m_impl->hf->unkId();
+    }
     return vocabSize() == 0 ? -1 : m_impl->processor->unkId();
 }
 
 int Tokenizer::padId() const
 {
+    if (m_impl->hf) {
+        return m_impl->hf->padId();
+    }
     return vocabSize() == 0 ? -1 : m_impl->processor->padId();
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-// A sentencepiece tokenizer (Llama's tokenizer.model) with token-to-character alignment, and the
-// BPE trainer that builds one. Torch-free; sentencepiece stays behind the pimpl.
+// The tokenizer of a model, with token-to-character alignment: a Hugging Face tokenizer.json
+// (or GPT-2's vocab.json + merges.txt) through core/tokenizer's engine, or a sentencepiece
+// tokenizer.model; and the sentencepiece BPE trainer. Torch-free; sentencepiece stays behind the
+// pimpl.
 
 #include "core/status.h"
 
@@ -33,23 +35,31 @@ class Tokenizer
 public:
     Tokenizer();  ///< an empty tokenizer (vocabSize() == 0); use load()
 
-    /// Loads a sentencepiece model file (tokenizer.model). Errors name the file: missing,
-    /// unreadable, not a sentencepiece model.
-    static Result<Tokenizer> load(const QString &tokenizerModelPath);
+    /// Loads a tokenizer: a model directory (its tokenizer.json, else tokenizer.model, else
+    /// vocab.json + merges.txt), a tokenizer.json (its tokenizer_config.json beside it gives
+    /// add_bos_token/add_eos_token and the BOS/EOS tokens), a sentencepiece tokenizer.model, or
+    /// GPT-2's vocab.json (merges.txt beside it; encoder.json + vocab.bpe also work). Errors name
+    /// the file (and the JSON path): missing, unreadable, malformed, unsupported.
+    static Result<Tokenizer> load(const QString &path);
 
-    /// Encodes `text` (no normalisation beyond the model's own), prepending BOS when `addBos`
-    /// and the model has one.
+    /// The file load() would read in `directory`, or "" when it has no tokenizer.
+    static QString findInDirectory(const QString &directory);
+
+    /// Encodes `text` with the tokenizer's own normalisation. `addBos`: sentencepiece prepends
+    /// BOS; a Hugging Face tokenizer applies its post-processor (BOS/EOS as the file says).
     Encoding encode(const QString &text, bool addBos) const;
 
-    /// Text of the ids; control tokens (BOS/EOS/PAD) produce nothing, byte-fallback pieces are
+    /// Text of the ids; control/special tokens (BOS/EOS/PAD) produce nothing, byte pieces are
     /// reassembled into UTF-8.
     QString decode(const QVector<int> &ids) const;
 
-    /// The piece for display: "▁" shown as a space, byte-fallback pieces as "<0xE2>",
-    /// control and unknown tokens as their piece ("<s>", "</s>", "<unk>"). Out of range: "".
+    /// The piece for display: "▁" or a byte-level "Ġ" shown as a space, a byte-level line break
+    /// as "⏎", byte pieces as "<0xE2>", control and unknown tokens as their piece ("<s>",
+    /// "<|begin_of_text|>", "<unk>"). Out of range: "".
     QString displayPiece(int id) const;
 
-    /// The raw sentencepiece piece ("▁the", "<0x0A>", "<s>"). Out of range: "".
+    /// The raw piece as the vocabulary spells it ("▁the", "Ġthe", "<0x0A>", "<s>"). Out of
+    /// range: "".
     QString pieceToString(int id) const;
 
     /// The id of a piece, or unkId() when the vocabulary has no such piece.
@@ -62,6 +72,9 @@ public:
     int vocabSize() const;
 
     int bosId() const;  ///< -1 when the model has none
+
+    /// "sentencepiece", "tokenizer.json" or "vocab.json+merges.txt" ("" when empty).
+    QString kind() const;
 
     int eosId() const;
 

@@ -96,6 +96,42 @@ private Q_SLOTS:
         QCOMPARE(t.unkId(), 0);
     }
 
+    // tokenizer_config.json's add_bos_token/add_eos_token rebuild the template for the classes
+    // whose transformers tokenizer does so (Llama, Gemma), and only for them.
+    void configFlagsDecideBosAndEos()
+    {
+        const QString path = write(QJsonDocument(smallTokenizer()).toJson());
+        const QString config = m_dir.filePath(QStringLiteral("tokenizer_config.json"));
+        const auto encodeWith = [&](const QByteArray &json) {
+            QFile file(config);
+            if (!file.open(QIODevice::WriteOnly)) {
+                return std::vector<int>{-1};
+            }
+            file.write(json);
+            file.close();
+            const auto loaded = HfTokenizer::loadJson(path, config);
+            std::vector<int> ids;
+            if (!loaded) {
+                ids.push_back(-2);
+                return ids;
+            }
+            for (const auto &token : loaded.value()->encode("ab", true)) {
+                ids.push_back(token.id);
+            }
+            return ids;
+        };
+        QCOMPARE(encodeWith(R"({"tokenizer_class": "LlamaTokenizerFast", "add_bos_token": true,
+                               "add_eos_token": true, "bos_token": "<s>", "eos_token": "<unk>"})"),
+                 (std::vector<int>{1, 6, 0}));
+        QCOMPARE(encodeWith(R"({"tokenizer_class": "GemmaTokenizer", "add_bos_token": false,
+                               "bos_token": {"content": "<s>"}})"),
+                 (std::vector<int>{6}));
+        QCOMPARE(encodeWith(R"({"tokenizer_class": "PreTrainedTokenizerFast",
+                               "add_bos_token": true, "bos_token": "<s>"})"),
+                 (std::vector<int>{6}));
+        QCOMPARE(encodeWith("{not json"), (std::vector<int>{-2}));
+    }
+
     void brokenFiles_data()
     {
         QTest::addColumn<QByteArray>("content");

@@ -2,6 +2,7 @@
 // non-ASCII text (byte fallback), character spans, BOS, and broken model files.
 
 #include "gpu/model/tokenizer.h"
+#include "tests/support/tokenizer_reference.h"
 
 #include <QFile>
 #include <QRandomGenerator>
@@ -282,6 +283,70 @@ private Q_SLOTS:
         options = m_options;
         options.inputFiles.clear();
         QVERIFY(!trainSentencepieceBpe(options).isOk());
+    }
+
+    // Hugging Face tokenizers through the same facade: UTF-16 spans for the GUI (a character
+    // split into byte-level tokens gives each of them its span), BOS with an empty span, readable
+    // pieces, decoding back to the text; a model directory picks tokenizer.json.
+    void huggingFaceTokenizers()
+    {
+        const QString shared = gyrus::test::sharedTokenizersDir();
+        if (shared.isEmpty()) {
+            QSKIP("no ../shared/tokenizers (set GYRUS_SHARED_DIR)");
+        }
+        Result<Tokenizer> llama = Tokenizer::load(shared + QStringLiteral("/llama3_1"));
+        QVERIFY2(llama.isOk(), qPrintable(llama.status().message()));
+        QCOMPARE(llama->kind(), QStringLiteral("tokenizer.json"));
+        QCOMPARE(llama->vocabSize(), 128256);
+        QCOMPARE(llama->bosId(), 128000);
+        const QString text = QStringLiteral("Hi \U00010348 the\n");
+        const Encoding encoding = llama->encode(text, true);
+        QCOMPARE(encoding.ids.front(), 128000);
+        QCOMPARE(encoding.spans.front().begin, 0);
+        QCOMPARE(encoding.spans.front().end, 0);
+        // "Hi", " " with the first byte of U+10348, its other three bytes alone (each spanning
+        // both UTF-16 units of the character), " the", "\n".
+        QStringList shown;
+        for (int i = 1; i < encoding.ids.size(); ++i) {
+            shown.append(llama->displayPiece(encoding.ids[i]));
+            const auto span = encoding.spans[i];
+            QVERIFY(span.begin < span.end && span.end <= text.size());
+        }
+        QCOMPARE(shown.first(), QStringLiteral("Hi"));
+        QVERIFY2(shown.contains(QStringLiteral(" the")), qPrintable(shown.join(QLatin1Char('|'))));
+        QCOMPARE(shown.last(), QStringLiteral("\u23CE"));
+        QCOMPARE(llama->pieceToString(encoding.ids.last()), QStringLiteral("\u010A"));
+        int splitCharacter = 0;
+        for (int i = 1; i < encoding.ids.size(); ++i) {
+            if (encoding.spans[i].begin == 3) {
+                QCOMPARE(encoding.spans[i].end, 5);
+                ++splitCharacter;
+            }
+        }
+        QCOMPARE(splitCharacter, 3);
+        QCOMPARE(llama->decode(encoding.ids), text);
+
+        Result<Tokenizer> gemma =
+                Tokenizer::load(shared + QStringLiteral("/gemma3/tokenizer.json"));
+        QVERIFY2(gemma.isOk(), qPrintable(gemma.status().message()));
+        const QString accents = QStringLiteral("caf\u00E9 na\u00EFve \U00010348");
+        const Encoding g = gemma->encode(accents, true);
+        QCOMPARE(g.ids.front(), gemma->bosId());
+        QCOMPARE(gemma->decode(g.ids), accents);
+        for (int i = 1; i < g.ids.size(); ++i) {
+            QVERIFY(g.spans[i].end > g.spans[i].begin);
+            if (gemma->isByte(g.ids[i])) {
+                // Byte fallback of the 4-byte character: its whole surrogate pair.
+                QCOMPARE(accents.mid(g.spans[i].begin, g.spans[i].end - g.spans[i].begin),
+                         QStringLiteral("\U00010348"));
+            }
+        }
+
+        Result<Tokenizer> gpt2 = Tokenizer::load(shared + QStringLiteral("/gpt2-original"));
+        QVERIFY2(gpt2.isOk(), qPrintable(gpt2.status().message()));
+        QCOMPARE(gpt2->kind(), QStringLiteral("vocab.json+merges.txt"));
+        QCOMPARE(gpt2->displayPiece(gpt2->pieceToId(QStringLiteral("\u0120the"))),
+                 QStringLiteral(" the"));
     }
 
     void brokenModelFiles()
