@@ -1,7 +1,6 @@
 // libFuzzer harness for the tokenizer.json loader: any bytes must load or fail with a Status,
-// and a tokenizer that loads must encode and decode without crashing. Built only with
-// -DGYRUS_BUILD_FUZZERS=ON and clang (tests/fuzz/CMakeLists.txt); inputs that once crashed live
-// in tests/data/tokenizers/fuzz-regressions/ and tst_hf_tokenizer_errors loads them all.
+// and a tokenizer that loads must encode and decode without crashing. Built and run by
+// scripts/fuzz-tokenizer (clang, libFuzzer, AddressSanitizer); not part of the CMake build.
 
 #include "core/tokenizer/hf_tokenizer.h"
 
