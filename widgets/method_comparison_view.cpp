@@ -34,14 +34,16 @@ const QColor kNull(147, 161, 161);
 
 QString shortMethodName(const QString &method)
 {
-    if (method == QLatin1String("max-activation")) {
-        return QObject::tr("max-activation");
+    if (method == QLatin1String("mean-difference") || method == QLatin1String("max-activation")) {
+        return QObject::tr("mean difference");
     }
-    if (method == QLatin1String("discriminative-rsa")) {
-        return QObject::tr("discriminative RSA");
+    if (method == QLatin1String("pooled-separation-r") ||
+        method == QLatin1String("discriminative-rsa")) {
+        return QObject::tr("pooled separation r");
     }
-    if (method == QLatin1String("categorical-rsa")) {
-        return QObject::tr("categorical RSA");
+    if (method == QLatin1String("pooled-separation-d") ||
+        method == QLatin1String("categorical-rsa")) {
+        return QObject::tr("pooled separation d");
     }
     return method;
 }
@@ -49,16 +51,10 @@ QString shortMethodName(const QString &method)
 // Two lines where the full name would collide with its neighbour on the axis.
 QString tickName(const QString &method)
 {
-    if (method == QLatin1String("max-activation")) {
-        return QObject::tr("max-\nactivation");
-    }
-    if (method == QLatin1String("discriminative-rsa")) {
-        return QObject::tr("discriminative\nRSA");
-    }
-    if (method == QLatin1String("categorical-rsa")) {
-        return QObject::tr("categorical\nRSA");
-    }
-    return method;
+    const QString name = shortMethodName(method);
+    const int space = name.lastIndexOf(QLatin1Char(' '));
+    return space > 0 && name != method ? name.left(space) + QLatin1Char('\n') + name.mid(space + 1)
+                                       : method;
 }
 
 QSpinBox *spin(int low, int high, int value, const QString &tip, QWidget *parent)

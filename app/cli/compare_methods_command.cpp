@@ -6,12 +6,45 @@
 #include "app/cli/feature_table.h"
 #include "gpu/analysis/method_comparison.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
+
+#include <cstdio>
 
 namespace gyrus::cli {
 
 namespace {
+
+// Progress on stderr, at most about once a second: the stage, the splits done and an ETA.
+class ComparisonProgress
+{
+public:
+    ComparisonProgress(QString command, QString stage)
+        : m_command(std::move(command))
+        , m_stage(std::move(stage))
+    {
+        m_clock.start();
+        m_sinceLine.start();
+    }
+
+    void report(int done, int total)
+    {
+        if (done < total && m_sinceLine.elapsed() < 1000) {
+            return;
+        }
+        m_sinceLine.restart();
+        const double eta = double(m_clock.elapsed()) / 1000.0 / done * (total - done);
+        std::fprintf(stderr, "%s: %s: %d / %d splits, ETA %.0f s\n", qPrintable(m_command),
+                     qPrintable(m_stage), done, total, eta);
+    }
+
+private:
+    QString m_command;
+    QString m_stage;
+    QElapsedTimer m_clock;
+    QElapsedTimer m_sinceLine;
+};
 
 int runCompareMethods(const QStringList &arguments)
 {
@@ -19,13 +52,17 @@ int runCompareMethods(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
             "For each representation (raw hook activations and SAE features) and each selection "
-            "method (max-activation, univariate, discriminative-rsa, categorical-rsa): select --k "
+            "method (mean-difference, univariate, pooled-separation-r, pooled-separation-d; see "
+            "select-features --help): select --k "
             "features inside each training fold of --repeats × stratified --folds "
             "cross-validation, fit an L2 logistic regression on the standardised training fold, "
             "and report balanced accuracy and AUC (mean and 95% interval over repeats) with a "
             "label-permutation p, as JSON. The tables come from --raw-input / --sae-input (HDF5 as "
             "`gyrus-cli represent` writes them) or are computed from --model --prompts --hook "
-            "(raw) and --sae (SAE)."));
+            "(raw) and --sae (SAE). Every method sees the same splits and permutations; a method "
+            "whose "
+            "features equal an earlier one's in every fold says so (same_selections_as). Progress "
+            "goes to stderr."));
     const QCommandLineOption rawInput(QStringLiteral("raw-input"),
                                       QStringLiteral("HDF5 table of raw hook activations."),
                                       QStringLiteral("FILE.h5"));
@@ -83,29 +120,44 @@ int runCompareMethods(const QStringList &arguments)
                 name,
                 QStringLiteral("give --raw-input and/or --sae-input, or --model --prompts --hook"));
     }
+    const std::vector<gpu::SelectionMethod> methods = {
+            gpu::SelectionMethod::MeanDifference, gpu::SelectionMethod::Univariate,
+            gpu::SelectionMethod::PooledSeparationR, gpu::SelectionMethod::PooledSeparationD};
     QJsonArray rows;
-    for (const auto &[representation, table] : inputs) {
+    QElapsedTimer clock;
+    clock.start();
+    const int stages = int(inputs.size());
+    for (int stage = 0; stage < stages; ++stage) {
+        const auto &[representation, table] = inputs[stage];
         if (!table) {
             return failWith(name, table.status());
         }
-        for (gpu::SelectionMethod method :
-             {gpu::SelectionMethod::MaxActivation, gpu::SelectionMethod::Univariate,
-              gpu::SelectionMethod::DiscriminativeRsa, gpu::SelectionMethod::CategoricalRsa}) {
-            Result<gpu::MethodScore> score =
-                    gpu::crossValidatedScore(table->x, table->labels, method, options);
-            if (!score) {
-                return failWith(name, score.status());
+        ComparisonProgress progress(name, QStringLiteral("stage %1 of %2 (%3)")
+                                                  .arg(stage + 1)
+                                                  .arg(stages)
+                                                  .arg(representation));
+        Result<std::vector<gpu::MethodScore>> scores = gpu::compareSelectionMethods(
+                table->x, table->labels, methods, options, [&](int done, int total) {
+                    progress.report(done, total);
+                    return true;
+                });
+        if (!scores) {
+            return failWith(name, scores.status());
+        }
+        for (const gpu::MethodScore &score : scores.value()) {
+            QJsonObject row{{QStringLiteral("representation"), representation},
+                            {QStringLiteral("method"), gpu::selectionMethodName(score.method)},
+                            {QStringLiteral("balanced_accuracy"), score.balancedAccuracy},
+                            {QStringLiteral("balanced_accuracy_ci"),
+                             QJsonArray{score.balancedAccuracyLow, score.balancedAccuracyHigh}},
+                            {QStringLiteral("auc"), score.auc},
+                            {QStringLiteral("auc_ci"), QJsonArray{score.aucLow, score.aucHigh}},
+                            {QStringLiteral("null_balanced_accuracy"), score.nullMean},
+                            {QStringLiteral("p"), score.p}};
+            if (!score.sameSelectionsAs.isEmpty()) {
+                row.insert(QStringLiteral("same_selections_as"), score.sameSelectionsAs);
             }
-            rows.append(QJsonObject{
-                    {QStringLiteral("representation"), representation},
-                    {QStringLiteral("method"), gpu::selectionMethodName(method)},
-                    {QStringLiteral("balanced_accuracy"), score->balancedAccuracy},
-                    {QStringLiteral("balanced_accuracy_ci"),
-                     QJsonArray{score->balancedAccuracyLow, score->balancedAccuracyHigh}},
-                    {QStringLiteral("auc"), score->auc},
-                    {QStringLiteral("auc_ci"), QJsonArray{score->aucLow, score->aucHigh}},
-                    {QStringLiteral("null_balanced_accuracy"), score->nullMean},
-                    {QStringLiteral("p"), score->p}});
+            rows.append(row);
         }
     }
     printJson(QJsonObject{{QStringLiteral("k"), options.k},

@@ -1,8 +1,8 @@
 #include "gpu/analysis/feature_selection.h"
 
-#include "gpu/analysis/contrasts.h"
+#include "gpu/detail/analysis_tensors.h"
+#include "gpu/detail/pooled_selection.h"
 
-#include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -13,69 +13,182 @@ namespace gyrus::gpu {
 
 namespace {
 
-// Item pairs i < j as two index vectors, and whether each pair is between conditions.
-struct Pairs
+struct MethodName
 {
-    at::Tensor first;
-    at::Tensor second;
-    at::Tensor between;  // float 0/1
-    at::Tensor withinA;
-    at::Tensor withinB;
+    SelectionMethod method;
+    const char *name;
 };
 
-Pairs itemPairs(const std::vector<int64_t> &labels)
+constexpr MethodName kCanonical[] = {
+        {SelectionMethod::MeanDifference, "mean-difference"},
+        {SelectionMethod::Univariate, "univariate"},
+        {SelectionMethod::PooledSeparationR, "pooled-separation-r"},
+        {SelectionMethod::PooledSeparationD, "pooled-separation-d"},
+        {SelectionMethod::SeedMaxActivation, "seed-max-activation"},
+};
+
+// Names the scores had before they were named for what they compute; scripts still use them.
+constexpr MethodName kFormer[] = {
+        {SelectionMethod::MeanDifference, "max-activation"},
+        {SelectionMethod::PooledSeparationR, "discriminative-rsa"},
+        {SelectionMethod::PooledSeparationD, "categorical-rsa"},
+};
+
+bool wants(const std::vector<SelectionMethod> &wanted, SelectionMethod method)
 {
-    std::vector<int64_t> first;
-    std::vector<int64_t> second;
-    std::vector<float> between;
-    std::vector<float> withinA;
-    std::vector<float> withinB;
-    const auto n = static_cast<int64_t>(labels.size());
-    for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = i + 1; j < n; ++j) {
-            first.push_back(i);
-            second.push_back(j);
-            const bool differ = labels[size_t(i)] != labels[size_t(j)];
-            between.push_back(differ ? 1.f : 0.f);
-            withinA.push_back(!differ && labels[size_t(i)] == 0 ? 1.f : 0.f);
-            withinB.push_back(!differ && labels[size_t(i)] == 1 ? 1.f : 0.f);
-        }
-    }
-    const auto count = static_cast<int64_t>(first.size());
-    auto toTensor = [count](auto &values, at::ScalarType type) {
-        return at::from_blob(values.data(), {count}, type).clone();
-    };
-    return {toTensor(first, at::kLong), toTensor(second, at::kLong), toTensor(between, at::kFloat),
-            toTensor(withinA, at::kFloat), toTensor(withinB, at::kFloat)};
+    return std::find(wanted.begin(), wanted.end(), method) != wanted.end();
+}
+
+at::Tensor rowIndex(const std::vector<int64_t> &rows, const at::Device &device)
+{
+    return at::tensor(rows, at::TensorOptions().dtype(at::kLong)).to(device);
+}
+
+// Σ_{i<j} |x_i − x_j| per feature over the items flagged in `member` ([N] float64 0/1), from the
+// sorted table: the k-th smallest member counts +k times and −(n − 1 − k) times.
+at::Tensor absoluteDifferenceSum(const detail::SelectionTable &table, const at::Tensor &member,
+                                 int64_t count)
+{
+    const at::Tensor flags = member.index_select(0, table.order.flatten()).view_as(table.sorted);
+    const at::Tensor rank = flags.cumsum(0) - flags;
+    return (table.sorted * flags * (2.0 * rank - double(count - 1))).sum(0);
 }
 
 }  // namespace
 
+namespace detail {
+
+SelectionTable selectionTable(const at::Tensor &x)
+{
+    SelectionTable table;
+    table.x = x;
+    std::tie(table.sorted, table.order) = x.sort(0);
+    return table;
+}
+
+std::array<at::Tensor, kPooledMethodCount> pooledScores(const SelectionTable &table,
+                                                        const std::vector<int64_t> &rowsA,
+                                                        const std::vector<int64_t> &rowsB,
+                                                        const std::vector<SelectionMethod> &wanted)
+{
+    std::array<at::Tensor, kPooledMethodCount> scores;
+    const at::Tensor &x = table.x;
+    const auto nA = static_cast<int64_t>(rowsA.size());
+    const auto nB = static_cast<int64_t>(rowsB.size());
+    const at::Tensor itemsA = x.index_select(0, rowIndex(rowsA, x.device()));
+    const at::Tensor itemsB = x.index_select(0, rowIndex(rowsB, x.device()));
+    // The moments exactly as twoGroupContrast computes them (same operations, same order), so
+    // the univariate and mean-difference selections of a fold do not move by a rounding error.
+    const at::Tensor meanA = itemsA.mean(0);
+    const at::Tensor meanB = itemsB.mean(0);
+    const at::Tensor centredA = itemsA - meanA;
+    const at::Tensor centredB = itemsB - meanB;
+    const at::Tensor squaresA = (centredA * centredA).sum(0);
+    const at::Tensor squaresB = (centredB * centredB).sum(0);
+    const at::Tensor maxA = itemsA.amax(0);
+    const at::Tensor maxB = itemsB.amax(0);
+    const at::Tensor minA = itemsA.amin(0);
+    const at::Tensor minB = itemsB.amin(0);
+    const at::Tensor difference = meanA - meanB;
+    const at::Tensor zero = at::zeros_like(difference);
+
+    if (wants(wanted, SelectionMethod::MeanDifference)) {
+        scores[pooledSlot(SelectionMethod::MeanDifference)] = difference.abs();
+    }
+    if (wants(wanted, SelectionMethod::Univariate)) {
+        const at::Tensor varianceA = squaresA / double(nA - 1);
+        const at::Tensor varianceB = squaresB / double(nB - 1);
+        const at::Tensor se2 = varianceA * (1.0 / double(nA)) + varianceB * (1.0 / double(nB));
+        // Welch's t is undefined when both conditions are constant: score 0.
+        const at::Tensor undefined = at::logical_and(at::eq(maxA, minA), at::eq(maxB, minB));
+        scores[pooledSlot(SelectionMethod::Univariate)] =
+                at::where(undefined, zero, difference / se2.sqrt()).abs();
+    }
+    if (wants(wanted, SelectionMethod::SeedMaxActivation)) {
+        scores[pooledSlot(SelectionMethod::SeedMaxActivation)] = at::maximum(maxA, maxB);
+    }
+    const bool separationR = wants(wanted, SelectionMethod::PooledSeparationR);
+    const bool separationD = wants(wanted, SelectionMethod::PooledSeparationD);
+    if (!separationR && !separationD) {
+        return scores;
+    }
+    const int64_t n = nA + nB;
+    at::Tensor memberA = at::zeros({x.size(0)}, x.options());
+    at::Tensor memberB = at::zeros({x.size(0)}, x.options());
+    memberA.index_fill_(0, rowIndex(rowsA, x.device()), 1.0);
+    memberB.index_fill_(0, rowIndex(rowsB, x.device()), 1.0);
+    const at::Tensor sumA = absoluteDifferenceSum(table, memberA, nA);
+    const at::Tensor sumB = absoluteDifferenceSum(table, memberB, nB);
+    const at::Tensor sumAll = absoluteDifferenceSum(table, memberA + memberB, n);
+    const at::Tensor sumBetween = sumAll - sumA - sumB;
+    const at::Tensor sumWithin = sumA + sumB;
+    const at::Tensor squaresWithin = squaresA * double(nA) + squaresB * double(nB);
+    const at::Tensor squaresBetween = squaresA * double(nB) + squaresB * double(nA) +
+                                      difference * difference * double(nA * nB);
+    const double pairs = double(n * (n - 1) / 2);
+    const double pairsBetween = double(nA * nB);
+    const double pairsWithin = pairs - pairsBetween;
+    const at::Tensor constant = at::eq(at::maximum(maxA, maxB), at::minimum(minA, minB));
+
+    if (separationR) {
+        // Point-biserial r between d and the between/within indicator.
+        const at::Tensor covariance = sumBetween - sumAll * (pairsBetween / pairs);
+        const at::Tensor spread =
+                (squaresWithin + squaresBetween - sumAll * sumAll / pairs).clamp_min(0.0);
+        const at::Tensor denominator = (spread * (pairsBetween * pairsWithin / pairs)).sqrt();
+        scores[pooledSlot(SelectionMethod::PooledSeparationR)] = at::where(
+                at::logical_or(constant, denominator <= 0), zero, covariance / denominator);
+    }
+    if (separationD) {
+        const double pairsA = double(nA * (nA - 1) / 2);
+        const double pairsB = double(nB * (nB - 1) / 2);
+        const at::Tensor meanBetween = sumBetween / pairsBetween;
+        const at::Tensor meanWithin = 0.5 * (sumA / pairsA + sumB / pairsB);
+        const at::Tensor pooled = ((squaresBetween - sumBetween * sumBetween / pairsBetween +
+                                    squaresWithin - sumWithin * sumWithin / pairsWithin) /
+                                   (pairs - 2.0))
+                                          .clamp_min(0.0)
+                                          .sqrt();
+        scores[pooledSlot(SelectionMethod::PooledSeparationD)] = at::where(
+                at::logical_or(constant, pooled <= 0), zero, (meanBetween - meanWithin) / pooled);
+    }
+    return scores;
+}
+
+}  // namespace detail
+
 QString selectionMethodName(SelectionMethod method)
 {
-    switch (method) {
-        case SelectionMethod::MaxActivation:
-            return QStringLiteral("max-activation");
-        case SelectionMethod::Univariate:
-            return QStringLiteral("univariate");
-        case SelectionMethod::DiscriminativeRsa:
-            return QStringLiteral("discriminative-rsa");
-        case SelectionMethod::CategoricalRsa:
-            return QStringLiteral("categorical-rsa");
+    for (const MethodName &entry : kCanonical) {
+        if (entry.method == method) {
+            return QString::fromLatin1(entry.name);
+        }
     }
     return QString();
 }
 
 std::optional<SelectionMethod> selectionMethodFromName(const QString &name)
 {
-    for (SelectionMethod m :
-         {SelectionMethod::MaxActivation, SelectionMethod::Univariate,
-          SelectionMethod::DiscriminativeRsa, SelectionMethod::CategoricalRsa}) {
-        if (selectionMethodName(m) == name) {
-            return m;
+    for (const MethodName &entry : kCanonical) {
+        if (name == QLatin1String(entry.name)) {
+            return entry.method;
+        }
+    }
+    for (const MethodName &entry : kFormer) {
+        if (name == QLatin1String(entry.name)) {
+            return entry.method;
         }
     }
     return std::nullopt;
+}
+
+QStringList pooledSelectionMethodNames()
+{
+    QStringList names;
+    for (const MethodName &entry : kCanonical) {
+        names << QString::fromLatin1(entry.name);
+    }
+    return names;
 }
 
 Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vector<int64_t> &labels,
@@ -85,77 +198,32 @@ Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vecto
         return Status::invalidInput(
                 QStringLiteral("%1 items but %2 labels").arg(x.rows).arg(labels.size()));
     }
-    const auto countA = std::count(labels.begin(), labels.end(), 0);
-    const auto countB = std::count(labels.begin(), labels.end(), 1);
-    if (countA + countB != static_cast<long>(labels.size()) || countA < 2 || countB < 2) {
+    std::vector<int64_t> rowsA;
+    std::vector<int64_t> rowsB;
+    for (size_t i = 0; i < labels.size(); ++i) {
+        if (labels[i] == 0) {
+            rowsA.push_back(int64_t(i));
+        } else if (labels[i] == 1) {
+            rowsB.push_back(int64_t(i));
+        }
+    }
+    if (rowsA.size() + rowsB.size() != labels.size() || rowsA.size() < 2 || rowsB.size() < 2) {
         return Status::invalidInput(
                 QStringLiteral(
                         "labels must be 0 or 1 with at least two items each (got %1 and %2 of %3)")
-                        .arg(countA)
-                        .arg(countB)
+                        .arg(rowsA.size())
+                        .arg(rowsB.size())
                         .arg(labels.size()));
     }
-    if (method == SelectionMethod::Univariate || method == SelectionMethod::MaxActivation) {
-        Result<ContrastResult> contrast = twoGroupContrast(x, labels, 0, 1);
-        if (!contrast) {
-            return contrast.status();
-        }
-        const std::vector<double> &source =
-                method == SelectionMethod::Univariate ? contrast->t : contrast->meanDiff;
-        std::vector<double> scores(source.size());
-        std::transform(source.begin(), source.end(), scores.begin(),
-                       [](double v) { return std::abs(v); });
-        return scores;
-    }
-
     c10::InferenceMode guard;
-    const at::Tensor data =
-            at::from_blob(const_cast<float *>(x.values.data()), {x.rows, x.cols}, at::kFloat)
-                    .to(at::kDouble);
-    const Pairs pairs = itemPairs(labels);
-    const at::Tensor between = pairs.between.to(at::kDouble).unsqueeze(1);
-    std::vector<double> scores(static_cast<size_t>(x.cols), 0.0);
-    // Features in chunks so the pair × feature distance matrix stays under ~64 M values.
-    const int64_t pairCount = pairs.first.size(0);
-    const int64_t chunk =
-            std::max<int64_t>(1, (int64_t(1) << 26) / std::max<int64_t>(1, pairCount));
-    for (int64_t begin = 0; begin < x.cols; begin += chunk) {
-        const int64_t width = std::min(chunk, x.cols - begin);
-        const at::Tensor block = data.narrow(1, begin, width);
-        const at::Tensor d =
-                (block.index_select(0, pairs.first) - block.index_select(0, pairs.second)).abs();
-        at::Tensor score;
-        if (method == SelectionMethod::DiscriminativeRsa) {
-            const at::Tensor dc = d - d.mean(0, true);
-            const at::Tensor mc = between - between.mean();
-            const at::Tensor denominator = (dc.pow(2).sum(0) * mc.pow(2).sum()).sqrt();
-            score = at::where(denominator > 0, (dc * mc).sum(0) / denominator,
-                              at::zeros_like(denominator));
-        } else {
-            auto meanOver = [&](const at::Tensor &mask) {
-                return (d * mask.to(at::kDouble).unsqueeze(1)).sum(0) / mask.sum().item<double>();
-            };
-            const at::Tensor within = pairs.withinA.to(at::kDouble).unsqueeze(1) +
-                                      pairs.withinB.to(at::kDouble).unsqueeze(1);
-            const double nBetween = pairs.between.sum().item<double>();
-            const double nWithin = pairCount - nBetween;
-            const at::Tensor meanBetween = meanOver(pairs.between);
-            const at::Tensor meanWithin = 0.5 * (meanOver(pairs.withinA) + meanOver(pairs.withinB));
-            const at::Tensor varBetween =
-                    ((d - meanBetween).pow(2) * between).sum(0) / (nBetween - 1);
-            const at::Tensor allWithinMean = (d * within).sum(0) / nWithin;
-            const at::Tensor varWithin =
-                    ((d - allWithinMean).pow(2) * within).sum(0) / (nWithin - 1);
-            const at::Tensor pooled = (((nBetween - 1) * varBetween + (nWithin - 1) * varWithin) /
-                                       (nBetween + nWithin - 2))
-                                              .sqrt();
-            score = at::where(pooled > 0, (meanBetween - meanWithin) / pooled,
-                              at::zeros_like(pooled));
-        }
-        const at::Tensor cpu = score.contiguous();
-        std::copy(cpu.data_ptr<double>(), cpu.data_ptr<double>() + width, scores.begin() + begin);
+    const at::Tensor data = detail::toTensor(x, at::kDouble, detail::analysisDevice());
+    if (Status finite = detail::checkFinite(data, QStringLiteral("feature table"));
+        !finite.isOk()) {
+        return finite;
     }
-    return scores;
+    const detail::SelectionTable table = detail::selectionTable(data);
+    const auto scores = detail::pooledScores(table, rowsA, rowsB, {method});
+    return detail::toDoubles(scores[detail::pooledSlot(method)]);
 }
 
 std::vector<int64_t> topFeatures(const std::vector<double> &scores, int64_t k)

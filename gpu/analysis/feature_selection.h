@@ -7,42 +7,57 @@
 #include "core/status.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 #include <vector>
 
 namespace gyrus::gpu {
 
+/// Scores on one pooled value per item and feature (x [items, features]). The names say what
+/// each computes; "max-activation", "discriminative-rsa" and "categorical-rsa" are the names
+/// these scores had before and are still accepted (see selectionMethodFromName).
 enum class SelectionMethod
 {
-    /// |mean_A − mean_B|: the max-activation contrast.
-    MaxActivation,
+    /// |mean_A − mean_B|: how much the mean activation differs between the conditions (the
+    /// corrected max-activation contrast).
+    MeanDifference,
     /// |Welch t| of the feature between the conditions.
     Univariate,
-    /// Discriminative RSA: the Pearson correlation, over item pairs i < j, between the feature's
-    /// item RDM d_ij = |x_i − x_j| and the categorical model RDM m_ij = [label_i ≠ label_j]. High
-    /// when the feature separates the conditions (a point-biserial correlation).
-    DiscriminativeRsa,
-    /// Categorical RSA: how much farther apart items of different conditions are than items of
-    /// the same condition, in units of the spread of the feature's distances:
+    /// Pooled separation, correlation form: the Pearson correlation, over item pairs i < j,
+    /// between the pooled distance d_ij = |x_i − x_j| and the model m_ij = [label_i ≠ label_j]
+    /// (a point-biserial correlation). Not an RSA of patterns: each item is one number.
+    PooledSeparationR,
+    /// Pooled separation, standardised form:
     ///   (D̄_between − ½(D̄_within,A + D̄_within,B)) / s_pooled,
     /// with D̄ the mean of d_ij = |x_i − x_j| over between-condition pairs and over the pairs
     /// within each condition (each condition's homogeneity weighs the same whatever its size),
     /// and s_pooled the pooled SD of the between and within distances. 0 when the feature is
-    /// constant.
-    CategoricalRsa,
+    /// constant. On a balanced design (n_A = n_B) it is a strictly increasing function of
+    /// PooledSeparationR, so both rank features identically (docs/method_comparison.md).
+    PooledSeparationD,
+    /// The original project's max-activation selection (seed_pipeline.md §8.4): the largest
+    /// pooled activation over all items of both conditions, blind to the condition.
+    SeedMaxActivation,
 };
 
-/// "max-activation", "univariate", "discriminative-rsa", "categorical-rsa".
+/// Canonical names: "mean-difference", "univariate", "pooled-separation-r",
+/// "pooled-separation-d", "seed-max-activation".
 QString selectionMethodName(SelectionMethod method);
+
+/// Canonical names, and the older names "max-activation" (mean-difference),
+/// "discriminative-rsa" (pooled-separation-r) and "categorical-rsa" (pooled-separation-d).
 std::optional<SelectionMethod> selectionMethodFromName(const QString &name);
+
+/// Every pooled method's canonical name, for help texts and error messages.
+QStringList pooledSelectionMethodNames();
 
 /// One score per feature of x [items, features] (higher: carries the condition more); `labels`
 /// holds 0 or 1 per item, at least two items in each. Errors name the problem.
 Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vector<int64_t> &labels,
                                           SelectionMethod method);
 
-/// The `k` best features by score, best first (ties by the lower index).
+/// The `k` best features by score, best first (ties by the lower index; NaN last).
 std::vector<int64_t> topFeatures(const std::vector<double> &scores, int64_t k);
 
 }  // namespace gyrus::gpu

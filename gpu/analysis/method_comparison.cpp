@@ -1,9 +1,14 @@
 #include "gpu/analysis/method_comparison.h"
 
-#include <ATen/ATen.h>
+#include "gpu/detail/analysis_tensors.h"
+#include "gpu/detail/pooled_selection.h"
+
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <numeric>
 #include <random>
 
@@ -11,60 +16,17 @@ namespace gyrus::gpu {
 
 namespace {
 
-FloatMatrix selectRows(const FloatMatrix &x, const std::vector<int64_t> &rows)
+// What one split gives each method.
+struct SplitOutcome
 {
-    FloatMatrix out;
-    out.rows = static_cast<int64_t>(rows.size());
-    out.cols = x.cols;
-    out.values.reserve(size_t(out.rows * out.cols));
-    for (int64_t r : rows) {
-        out.values.insert(out.values.end(), x.values.begin() + r * x.cols,
-                          x.values.begin() + (r + 1) * x.cols);
-    }
-    return out;
-}
+    std::vector<double> accuracy;
+    std::vector<double> auc;
+    // same[a][b]: methods a and b chose the same feature set in every fold of this split.
+    std::vector<std::vector<bool>> same;
+};
 
-// [rows, features] of the chosen columns, as doubles.
-at::Tensor columns(const FloatMatrix &x, const std::vector<int64_t> &rows,
-                   const std::vector<int64_t> &cols)
-{
-    at::Tensor out = at::empty({int64_t(rows.size()), int64_t(cols.size())}, at::kDouble);
-    auto a = out.accessor<double, 2>();
-    for (size_t i = 0; i < rows.size(); ++i) {
-        for (size_t j = 0; j < cols.size(); ++j) {
-            a[int64_t(i)][int64_t(j)] = x.at(rows[i], cols[j]);
-        }
-    }
-    return out;
-}
-
-// L2 logistic regression by Newton's method (a handful of standardised features: exact and fast).
-at::Tensor fitLogistic(const at::Tensor &features, const at::Tensor &y, double l2)
-{
-    const int64_t n = features.size(0);
-    const at::Tensor design = at::cat({at::ones({n, 1}, at::kDouble), features}, 1);
-    const int64_t p = design.size(1);
-    at::Tensor penalty = at::eye(p, at::kDouble) * l2;
-    penalty[0][0] = 0.0;  // the intercept is not shrunk
-    at::Tensor w = at::zeros({p}, at::kDouble);
-    for (int iteration = 0; iteration < 50; ++iteration) {
-        const at::Tensor prob = at::sigmoid(design.matmul(w));
-        const at::Tensor gradient = design.t().matmul(prob - y) + penalty.matmul(w);
-        const at::Tensor hessian = design.t().matmul(design * (prob * (1 - prob)).unsqueeze(1)) +
-                                   penalty + at::eye(p, at::kDouble) * 1e-9;
-        const at::Tensor step = at::linalg_solve(hessian, gradient);
-        w = w - step;
-        if (step.abs().max().item<double>() < 1e-10) {
-            break;
-        }
-    }
-    return w;
-}
-
-// Out-of-fold probabilities of one stratified k-fold split.
-std::vector<double> outOfFold(const FloatMatrix &x, const std::vector<int64_t> &labels,
-                              SelectionMethod method, const ComparisonOptions &options,
-                              std::mt19937_64 &rng, Status *status)
+// Stratified fold assignment: each class shuffled, then dealt round-robin.
+std::vector<int> assignFolds(const std::vector<int64_t> &labels, int folds, std::mt19937_64 &rng)
 {
     const auto n = static_cast<int64_t>(labels.size());
     std::vector<int> fold(size_t(n), 0);
@@ -77,45 +39,144 @@ std::vector<double> outOfFold(const FloatMatrix &x, const std::vector<int64_t> &
         }
         std::shuffle(members.begin(), members.end(), rng);
         for (size_t position = 0; position < members.size(); ++position) {
-            fold[size_t(members[position])] = int(position % size_t(options.folds));
+            fold[size_t(members[position])] = int(position % size_t(folds));
         }
     }
-    std::vector<double> probability(size_t(n), 0.5);
-    for (int f = 0; f < options.folds; ++f) {
-        std::vector<int64_t> train;
-        std::vector<int64_t> test;
-        for (int64_t i = 0; i < n; ++i) {
-            (fold[size_t(i)] == f ? test : train).push_back(i);
+    return fold;
+}
+
+// Solves the symmetric positive definite system h · s = g (Cholesky; h is (p × p), row major).
+std::vector<double> solveSpd(std::vector<double> h, std::vector<double> g, size_t p)
+{
+    for (size_t j = 0; j < p; ++j) {
+        double diagonal = h[j * p + j];
+        for (size_t k = 0; k < j; ++k) {
+            diagonal -= h[j * p + k] * h[j * p + k];
         }
-        std::vector<int64_t> trainLabels;
+        const double root = std::sqrt(std::max(diagonal, 1e-300));
+        h[j * p + j] = root;
+        for (size_t i = j + 1; i < p; ++i) {
+            double value = h[i * p + j];
+            for (size_t k = 0; k < j; ++k) {
+                value -= h[i * p + k] * h[j * p + k];
+            }
+            h[i * p + j] = value / root;
+        }
+    }
+    for (size_t i = 0; i < p; ++i) {
+        for (size_t k = 0; k < i; ++k) {
+            g[i] -= h[i * p + k] * g[k];
+        }
+        g[i] /= h[i * p + i];
+    }
+    for (size_t i = p; i-- > 0;) {
+        for (size_t k = i + 1; k < p; ++k) {
+            g[i] -= h[k * p + i] * g[k];
+        }
+        g[i] /= h[i * p + i];
+    }
+    return g;
+}
+
+double sigmoid(double z)
+{
+    return 1.0 / (1.0 + std::exp(-z));
+}
+
+// L2 logistic regression by Newton's method on a design with an intercept column first (a
+// handful of standardised features: exact and fast). Rows of `design` are training items.
+std::vector<double> fitLogistic(const std::vector<double> &design, const std::vector<double> &y,
+                                size_t p, double l2)
+{
+    const size_t n = y.size();
+    std::vector<double> w(p, 0.0);
+    std::vector<double> gradient(p);
+    std::vector<double> hessian(p * p);
+    for (int iteration = 0; iteration < 50; ++iteration) {
+        std::fill(gradient.begin(), gradient.end(), 0.0);
+        std::fill(hessian.begin(), hessian.end(), 0.0);
+        for (size_t i = 0; i < n; ++i) {
+            const double *row = design.data() + i * p;
+            double eta = 0.0;
+            for (size_t j = 0; j < p; ++j) {
+                eta += row[j] * w[j];
+            }
+            const double prob = sigmoid(eta);
+            const double residual = prob - y[i];
+            const double weight = prob * (1.0 - prob);
+            for (size_t j = 0; j < p; ++j) {
+                gradient[j] += row[j] * residual;
+                for (size_t k = 0; k <= j; ++k) {
+                    hessian[j * p + k] += row[j] * row[k] * weight;
+                }
+            }
+        }
+        for (size_t j = 0; j < p; ++j) {
+            const double penalty = j == 0 ? 0.0 : l2;  // the intercept is not shrunk
+            gradient[j] += penalty * w[j];
+            hessian[j * p + j] += penalty + 1e-9;
+            for (size_t k = 0; k < j; ++k) {
+                hessian[k * p + j] = hessian[j * p + k];
+            }
+        }
+        const std::vector<double> step = solveSpd(hessian, gradient, p);
+        double largest = 0.0;
+        for (size_t j = 0; j < p; ++j) {
+            w[j] -= step[j];
+            largest = std::max(largest, std::abs(step[j]));
+        }
+        if (largest < 1e-10) {
+            break;
+        }
+    }
+    return w;
+}
+
+// Fits on the training items' chosen columns (standardised on the training fold) and returns
+// the probability of label 1 for each test item.
+std::vector<double> heldOutProbabilities(const std::vector<double> &x, int64_t cols,
+                                         const std::vector<int64_t> &train,
+                                         const std::vector<int64_t> &test,
+                                         const std::vector<int64_t> &labels,
+                                         const std::vector<int64_t> &chosen, double l2)
+{
+    const size_t k = chosen.size();
+    const size_t p = k + 1;
+    std::vector<double> mean(k, 0.0);
+    std::vector<double> sd(k, 0.0);
+    for (size_t j = 0; j < k; ++j) {
         for (int64_t i : train) {
-            trainLabels.push_back(labels[size_t(i)]);
+            mean[j] += x[size_t(i * cols + chosen[j])];
         }
-        // Selection sees the training fold only: no leakage into the held-out items.
-        Result<std::vector<double>> scores =
-                featureScores(selectRows(x, train), trainLabels, method);
-        if (!scores) {
-            *status = scores.status();
-            return {};
+        mean[j] /= double(train.size());
+        for (int64_t i : train) {
+            const double centred = x[size_t(i * cols + chosen[j])] - mean[j];
+            sd[j] += centred * centred;
         }
-        const std::vector<int64_t> chosen = topFeatures(scores.value(), options.k);
-        at::Tensor trainX = columns(x, train, chosen);
-        at::Tensor testX = columns(x, test, chosen);
-        const at::Tensor mean = trainX.mean(0, true);
-        const at::Tensor sd = trainX.std(0, true, true).clamp_min(1e-12);
-        trainX = (trainX - mean) / sd;
-        testX = (testX - mean) / sd;
-        const at::Tensor y =
-                at::from_blob(trainLabels.data(), {int64_t(trainLabels.size())}, at::kLong)
-                        .to(at::kDouble);
-        const at::Tensor w = fitLogistic(trainX, y, options.l2);
-        const at::Tensor prob =
-                at::sigmoid(
-                        at::cat({at::ones({testX.size(0), 1}, at::kDouble), testX}, 1).matmul(w))
-                        .contiguous();
-        for (size_t t = 0; t < test.size(); ++t) {
-            probability[size_t(test[t])] = prob.data_ptr<double>()[t];
+        sd[j] = std::max(std::sqrt(sd[j] / double(train.size() - 1)), 1e-12);
+    }
+    auto designRow = [&](int64_t item, double *row) {
+        row[0] = 1.0;
+        for (size_t j = 0; j < k; ++j) {
+            row[j + 1] = (x[size_t(item * cols + chosen[j])] - mean[j]) / sd[j];
         }
+    };
+    std::vector<double> design(train.size() * p);
+    std::vector<double> y(train.size());
+    for (size_t r = 0; r < train.size(); ++r) {
+        designRow(train[r], design.data() + r * p);
+        y[r] = double(labels[size_t(train[r])]);
+    }
+    const std::vector<double> w = fitLogistic(design, y, p, l2);
+    std::vector<double> probability(test.size());
+    std::vector<double> row(p);
+    for (size_t t = 0; t < test.size(); ++t) {
+        designRow(test[t], row.data());
+        double eta = 0.0;
+        for (size_t j = 0; j < p; ++j) {
+            eta += row[j] * w[j];
+        }
+        probability[t] = sigmoid(eta);
     }
     return probability;
 }
@@ -162,11 +223,104 @@ std::pair<double, double> percentileInterval(std::vector<double> values)
     return {at(0.025), at(0.975)};
 }
 
+double mean(const std::vector<double> &values)
+{
+    return std::accumulate(values.begin(), values.end(), 0.0) / double(values.size());
+}
+
 }  // namespace
+
+std::vector<ComparisonSplit> comparisonSplits(const std::vector<int64_t> &labels,
+                                              const ComparisonOptions &options)
+{
+    // Drawn up front from one generator in the order the splits run, so that every method sees
+    // the same splits whatever runs in parallel.
+    std::vector<ComparisonSplit> splits;
+    std::mt19937_64 rng(options.seed);
+    for (int r = 0; r < options.repeats; ++r) {
+        splits.push_back({labels, assignFolds(labels, options.folds, rng)});
+    }
+    std::vector<int64_t> permuted = labels;
+    for (int p = 0; p < options.permutations; ++p) {
+        std::shuffle(permuted.begin(), permuted.end(), rng);
+        splits.push_back({permuted, assignFolds(permuted, options.folds, rng)});
+    }
+    return splits;
+}
+
+struct MethodComparisonRun::State
+{
+    detail::SelectionTable table;
+    std::vector<double> hostX;  // [rows, cols] float64, for the logistic fits
+    int64_t cols = 0;
+    std::vector<int64_t> labels;
+    std::vector<SelectionMethod> methods;
+    ComparisonOptions options;
+    std::vector<ComparisonSplit> splits;
+    std::vector<SplitOutcome> outcomes;
+    int done = 0;
+
+    SplitOutcome run(const ComparisonSplit &split) const;
+};
+
+SplitOutcome MethodComparisonRun::State::run(const ComparisonSplit &split) const
+{
+    const size_t methodCount = methods.size();
+    const auto n = static_cast<int64_t>(split.labels.size());
+    SplitOutcome outcome;
+    outcome.same.assign(methodCount, std::vector<bool>(methodCount, true));
+    std::vector<std::vector<double>> probability(methodCount, std::vector<double>(size_t(n), 0.5));
+    for (int f = 0; f < options.folds; ++f) {
+        std::vector<int64_t> train;
+        std::vector<int64_t> test;
+        std::vector<int64_t> rowsA;
+        std::vector<int64_t> rowsB;
+        for (int64_t i = 0; i < n; ++i) {
+            if (split.fold[size_t(i)] == f) {
+                test.push_back(i);
+                continue;
+            }
+            train.push_back(i);
+            (split.labels[size_t(i)] == 0 ? rowsA : rowsB).push_back(i);
+        }
+        // Selection sees the training fold only: no leakage into the held-out items.
+        const auto scores = detail::pooledScores(table, rowsA, rowsB, methods);
+        std::vector<std::vector<int64_t>> chosenSets(methodCount);
+        // One fit per distinct feature set in this fold.
+        std::map<std::vector<int64_t>, std::vector<double>> fitted;
+        for (size_t m = 0; m < methodCount; ++m) {
+            const std::vector<double> score =
+                    detail::toDoubles(scores[detail::pooledSlot(methods[m])]);
+            const std::vector<int64_t> chosen = topFeatures(score, options.k);
+            std::vector<int64_t> set = chosen;
+            std::sort(set.begin(), set.end());
+            auto known = fitted.find(set);
+            if (known == fitted.end()) {
+                known = fitted.emplace(set, heldOutProbabilities(hostX, cols, train, test,
+                                                                 split.labels, chosen, options.l2))
+                                .first;
+            }
+            for (size_t t = 0; t < test.size(); ++t) {
+                probability[m][size_t(test[t])] = known->second[t];
+            }
+            for (size_t earlier = 0; earlier < m; ++earlier) {
+                if (chosenSets[earlier] != set) {
+                    outcome.same[m][earlier] = outcome.same[earlier][m] = false;
+                }
+            }
+            chosenSets[m] = std::move(set);
+        }
+    }
+    for (size_t m = 0; m < methodCount; ++m) {
+        outcome.accuracy.push_back(balancedAccuracy(probability[m], split.labels));
+        outcome.auc.push_back(areaUnderCurve(probability[m], split.labels));
+    }
+    return outcome;
+}
 
 Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
                                                         const std::vector<int64_t> &labels,
-                                                        SelectionMethod method,
+                                                        const std::vector<SelectionMethod> &methods,
                                                         const ComparisonOptions &options)
 {
     const auto countA = std::count(labels.begin(), labels.end(), 0);
@@ -174,6 +328,9 @@ Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
     if (options.folds < 2 || options.repeats < 1 || options.k < 1 || options.permutations < 0) {
         return Status::invalidInput(
                 QStringLiteral("folds ≥ 2, repeats ≥ 1, k ≥ 1 and permutations ≥ 0 please"));
+    }
+    if (methods.empty()) {
+        return Status::invalidInput(QStringLiteral("no selection method to compare"));
     }
     if (countA + countB != long(labels.size()) || countA < options.folds + 1 ||
         countB < options.folds + 1) {
@@ -188,85 +345,154 @@ Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
         return Status::invalidInput(
                 QStringLiteral("%1 items but %2 labels").arg(x.rows).arg(labels.size()));
     }
+    c10::InferenceMode guard;
+    const at::Tensor data = detail::toTensor(x, at::kDouble, detail::analysisDevice());
+    if (Status finite = detail::checkFinite(data, QStringLiteral("feature table"));
+        !finite.isOk()) {
+        return finite;
+    }
     MethodComparisonRun run;
-    run.m_x = x;
-    run.m_labels = labels;
-    run.m_method = method;
-    run.m_options = options;
-    run.m_rng.seed(options.seed);
-    run.m_permuted = labels;
+    run.m_state = std::make_shared<State>();
+    State &state = *run.m_state;
+    state.table = detail::selectionTable(data);
+    state.hostX.assign(x.values.begin(), x.values.end());
+    state.cols = x.cols;
+    state.labels = labels;
+    state.methods = methods;
+    state.options = options;
+    state.splits = comparisonSplits(labels, options);
+    state.outcomes.resize(state.splits.size());
     return run;
 }
 
-Status MethodComparisonRun::step()
+Status MethodComparisonRun::step(int splits)
 {
-    if (isFinished()) {
+    State &state = *m_state;
+    const int begin = state.done;
+    const int end = std::min(totalSteps(), begin + std::max(1, splits));
+    if (begin >= end) {
         return Status::ok();
     }
-    c10::InferenceMode guard;
-    Status status;
-    if (m_done < m_options.repeats) {
-        const std::vector<double> probability =
-                outOfFold(m_x, m_labels, m_method, m_options, m_rng, &status);
-        if (!status.isOk()) {
-            return status;
+    // Splits are independent: one per intra-op thread; each split's own tensor work then runs
+    // single-threaded (at::parallel_for does not nest), so the cores are not oversubscribed.
+    at::parallel_for(begin, end, 1, [&state](int64_t first, int64_t last) {
+        c10::InferenceMode guard;
+        for (int64_t s = first; s < last; ++s) {
+            state.outcomes[size_t(s)] = state.run(state.splits[size_t(s)]);
         }
-        m_accuracies.push_back(balancedAccuracy(probability, m_labels));
-        m_aucs.push_back(areaUnderCurve(probability, m_labels));
-    } else {
-        std::shuffle(m_permuted.begin(), m_permuted.end(), m_rng);
-        const std::vector<double> probability =
-                outOfFold(m_x, m_permuted, m_method, m_options, m_rng, &status);
-        if (!status.isOk()) {
-            return status;
-        }
-        m_null.push_back(balancedAccuracy(probability, m_permuted));
-    }
-    ++m_done;
+    });
+    state.done = end;
     return Status::ok();
 }
 
-MethodScore MethodComparisonRun::score() const
+bool MethodComparisonRun::isFinished() const
 {
-    MethodScore score;
-    score.method = m_method;
-    if (m_accuracies.empty()) {
-        return score;
+    return m_state->done >= totalSteps();
+}
+
+int MethodComparisonRun::stepsDone() const
+{
+    return m_state->done;
+}
+
+int MethodComparisonRun::totalSteps() const
+{
+    return int(m_state->splits.size());
+}
+
+int MethodComparisonRun::repeatCount() const
+{
+    return m_state->options.repeats;
+}
+
+bool MethodComparisonRun::inPermutations() const
+{
+    return m_state->done >= m_state->options.repeats;
+}
+
+std::vector<MethodScore> MethodComparisonRun::scores() const
+{
+    const State &state = *m_state;
+    const int repeats = std::min(state.done, state.options.repeats);
+    std::vector<MethodScore> scores;
+    for (size_t m = 0; m < state.methods.size(); ++m) {
+        MethodScore score;
+        score.method = state.methods[m];
+        for (int s = 0; s < state.done; ++s) {
+            const SplitOutcome &outcome = state.outcomes[size_t(s)];
+            if (s < repeats) {
+                score.repeatAccuracies.push_back(outcome.accuracy[m]);
+                score.repeatAucs.push_back(outcome.auc[m]);
+            } else {
+                score.nullAccuracies.push_back(outcome.accuracy[m]);
+            }
+        }
+        for (size_t earlier = 0; earlier < m && state.done > 0; ++earlier) {
+            bool always = state.methods[earlier] != state.methods[m];
+            for (int s = 0; s < state.done && always; ++s) {
+                always = state.outcomes[size_t(s)].same[m][earlier];
+            }
+            if (always) {
+                score.sameSelectionsAs = selectionMethodName(state.methods[earlier]);
+                break;
+            }
+        }
+        if (score.repeatAccuracies.empty()) {
+            scores.push_back(score);
+            continue;
+        }
+        score.balancedAccuracy = mean(score.repeatAccuracies);
+        score.auc = mean(score.repeatAucs);
+        std::tie(score.balancedAccuracyLow, score.balancedAccuracyHigh) =
+                percentileInterval(score.repeatAccuracies);
+        std::tie(score.aucLow, score.aucHigh) = percentileInterval(score.repeatAucs);
+        int atLeast = 0;
+        for (double accuracy : score.nullAccuracies) {
+            atLeast += accuracy >= score.balancedAccuracy ? 1 : 0;
+        }
+        if (score.nullAccuracies.empty()) {
+            score.nullMean = score.nullLow = score.nullHigh = 0.5;
+        } else {
+            score.nullMean = mean(score.nullAccuracies);
+            std::tie(score.nullLow, score.nullHigh) = percentileInterval(score.nullAccuracies);
+        }
+        score.p = double(1 + atLeast) / double(1 + score.nullAccuracies.size());
+        scores.push_back(score);
     }
-    score.balancedAccuracy = std::accumulate(m_accuracies.begin(), m_accuracies.end(), 0.0) /
-                             double(m_accuracies.size());
-    score.auc = std::accumulate(m_aucs.begin(), m_aucs.end(), 0.0) / double(m_aucs.size());
-    std::tie(score.balancedAccuracyLow, score.balancedAccuracyHigh) =
-            percentileInterval(m_accuracies);
-    std::tie(score.aucLow, score.aucHigh) = percentileInterval(m_aucs);
-    int atLeast = 0;
-    for (double accuracy : m_null) {
-        atLeast += accuracy >= score.balancedAccuracy ? 1 : 0;
+    return scores;
+}
+
+Result<std::vector<MethodScore>> compareSelectionMethods(
+        const FloatMatrix &x, const std::vector<int64_t> &labels,
+        const std::vector<SelectionMethod> &methods, const ComparisonOptions &options,
+        const std::function<bool(int done, int total)> &progress)
+{
+    Result<MethodComparisonRun> run = MethodComparisonRun::create(x, labels, methods, options);
+    if (!run) {
+        return run.status();
     }
-    if (m_null.empty()) {
-        score.nullMean = score.nullLow = score.nullHigh = 0.5;
-    } else {
-        score.nullMean = std::accumulate(m_null.begin(), m_null.end(), 0.0) / double(m_null.size());
-        std::tie(score.nullLow, score.nullHigh) = percentileInterval(m_null);
+    MethodComparisonRun &steps = run.value();
+    // A few splits per thread per step: progress stays fine-grained, the threads stay busy.
+    const int perStep = std::max(1, 4 * at::get_num_threads());
+    while (!steps.isFinished()) {
+        if (Status stepped = steps.step(perStep); !stepped.isOk()) {
+            return stepped;
+        }
+        if (progress && !progress(steps.stepsDone(), steps.totalSteps())) {
+            return Status::cancelled();
+        }
     }
-    score.p = double(1 + atLeast) / double(1 + m_null.size());
-    return score;
+    return steps.scores();
 }
 
 Result<MethodScore> crossValidatedScore(const FloatMatrix &x, const std::vector<int64_t> &labels,
                                         SelectionMethod method, const ComparisonOptions &options)
 {
-    Result<MethodComparisonRun> run = MethodComparisonRun::create(x, labels, method, options);
-    if (!run) {
-        return run.status();
+    Result<std::vector<MethodScore>> scores = compareSelectionMethods(x, labels, {method}, options);
+    if (!scores) {
+        return scores.status();
     }
-    MethodComparisonRun &steps = run.value();
-    while (!steps.isFinished()) {
-        if (Status stepped = steps.step(); !stepped.isOk()) {
-            return stepped;
-        }
-    }
-    return steps.score();
+    return scores->front();
 }
 
 }  // namespace gyrus::gpu

@@ -2,14 +2,19 @@
 // Which selection method finds the features that carry a concept (seed_pipeline.md §8, done
 // right): k features are selected INSIDE each training fold of repeated stratified k-fold
 // cross-validation, an L2 logistic regression (standardised on the training fold) predicts the
-// held-out fold, and a label-permutation null says what chance looks like. Torch-free.
+// held-out fold, and a label-permutation null says what chance looks like. Every method sees the
+// same splits and the same permutations, so their results can be compared pair by pair.
+// Torch-free.
 
 #include "core/float_matrix.h"
 #include "core/status.h"
 #include "gpu/analysis/feature_selection.h"
 
+#include <QString>
+
 #include <cstdint>
-#include <random>
+#include <functional>
+#include <memory>
 #include <vector>
 
 namespace gyrus::gpu {
@@ -37,49 +42,75 @@ struct MethodScore
     double nullLow = 0;   ///< 2.5th percentile of the null balanced accuracies (mean without any)
     double nullHigh = 0;  ///< 97.5th percentile
     double p = 1;         ///< (1 + #null ≥ observed) / (1 + permutations)
+    /// The balanced accuracy and AUC of each repeat, in split order (for paired comparisons).
+    std::vector<double> repeatAccuracies;
+    std::vector<double> repeatAucs;
+    /// The null balanced accuracy of each permutation, in permutation order.
+    std::vector<double> nullAccuracies;
+    /// An earlier method of the same comparison that chose the same k features as this one in
+    /// every fold of every repeat and permutation, so every number above is its number too (it
+    /// was computed once); empty when there is none.
+    QString sameSelectionsAs;
 };
 
-/// crossValidatedScore() one repeat or permutation at a time, so a long comparison can run in
-/// slices with progress and cancel (the engine's job). The same seed gives the same score as
-/// crossValidatedScore().
+/// One repeat (the true labels) or one permutation (permuted labels), with its folds.
+struct ComparisonSplit
+{
+    std::vector<int64_t> labels;
+    std::vector<int> fold;  ///< per item, 0 … folds − 1 (stratified by `labels`)
+};
+
+/// The splits a comparison runs, in order, drawn from one mt19937_64 seeded with options.seed:
+/// `repeats` fold assignments of the true labels (each class shuffled, then dealt round-robin),
+/// then `permutations` times a shuffle of the previous permutation and its fold assignment.
+std::vector<ComparisonSplit> comparisonSplits(const std::vector<int64_t> &labels,
+                                              const ComparisonOptions &options);
+
+/// The comparison one split at a time (a split: one repeat, or one permutation with its own
+/// folds), so that a long comparison runs in slices with progress and cancel (the engine's
+/// job). Every method is scored on every split together: the statistics a fold's selection
+/// needs are computed once for all methods, and a logistic model is fitted once per distinct
+/// feature set. Splits of one step() run in parallel on the intra-op threads (each split's own
+/// tensor work then stays on its thread), so the cores are used without oversubscribing.
 class MethodComparisonRun
 {
 public:
-    /// Checks the inputs; the run keeps copies of x and labels.
+    /// Checks the inputs (labels 0/1 with more than `folds` items each, finite values) and draws
+    /// every split from the seed; the run keeps a copy of the table.
     static Result<MethodComparisonRun> create(const FloatMatrix &x,
                                               const std::vector<int64_t> &labels,
-                                              SelectionMethod method,
+                                              const std::vector<SelectionMethod> &methods,
                                               const ComparisonOptions &options);
 
-    /// Runs the next repeat (then the next permutation). Errors end the run.
-    Status step();
+    /// Runs up to `splits` more splits (the repeats, then the permutations). Errors end the run.
+    Status step(int splits = 1);
 
-    bool isFinished() const { return m_done >= totalSteps(); }
+    bool isFinished() const;
+    int stepsDone() const;
+    int totalSteps() const;
+    /// The splits that are repeats (the first ones); the rest are permutations.
+    int repeatCount() const;
+    /// True once every repeat is done and the permutations are running.
+    bool inPermutations() const;
 
-    int stepsDone() const { return m_done; }
-
-    int totalSteps() const { return m_options.repeats + m_options.permutations; }
-
-    /// The score once isFinished().
-    MethodScore score() const;
+    /// One score per method, in the order given to create(), once isFinished().
+    std::vector<MethodScore> scores() const;
 
 private:
+    struct State;
     MethodComparisonRun() = default;
-
-    FloatMatrix m_x;
-    std::vector<int64_t> m_labels;
-    SelectionMethod m_method = SelectionMethod::Univariate;
-    ComparisonOptions m_options;
-    std::mt19937_64 m_rng;
-    std::vector<double> m_accuracies;
-    std::vector<double> m_aucs;
-    std::vector<double> m_null;
-    std::vector<int64_t> m_permuted;
-    int m_done = 0;
+    std::shared_ptr<State> m_state;
 };
 
-/// Cross-validated decoding of `labels` (0/1, each class at least `folds` items) from the k
-/// features `method` selects, as described above. Deterministic for a seed.
+/// Runs a whole comparison; `progress` (may be empty) hears (splits done, total) after each
+/// step and returns false to stop (the result is then Status::cancelled()).
+Result<std::vector<MethodScore>> compareSelectionMethods(
+        const FloatMatrix &x, const std::vector<int64_t> &labels,
+        const std::vector<SelectionMethod> &methods, const ComparisonOptions &options,
+        const std::function<bool(int done, int total)> &progress = {});
+
+/// One method's comparison score (compareSelectionMethods with one method). Deterministic for a
+/// seed, and the same whatever other methods it is compared with.
 Result<MethodScore> crossValidatedScore(const FloatMatrix &x, const std::vector<int64_t> &labels,
                                         SelectionMethod method, const ComparisonOptions &options);
 

@@ -13,8 +13,11 @@
 
 #include <QElapsedTimer>
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <optional>
 
 namespace gyrus::gpu {
@@ -35,8 +38,8 @@ struct ContrastMemo
 namespace {
 
 const std::array<SelectionMethod, 4> kAllMethods = {
-        SelectionMethod::MaxActivation, SelectionMethod::Univariate,
-        SelectionMethod::DiscriminativeRsa, SelectionMethod::CategoricalRsa};
+        SelectionMethod::MeanDifference, SelectionMethod::Univariate,
+        SelectionMethod::PooledSeparationR, SelectionMethod::PooledSeparationD};
 
 // The items × features table of `source`, from the memo when the stimuli and settings match.
 Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
@@ -243,6 +246,23 @@ Result<ContrastPanelResult> twoGroupResult(const PromptRepresentations &r,
     return result;
 }
 
+// "stage 2 of 3: cross-validation 4 / 10 · ETA 3 s" (stage 1 computed the representations).
+QString comparisonProgress(const MethodComparisonRun &comparison, qint64 elapsedMs)
+{
+    const int done = comparison.stepsDone();
+    const int total = comparison.totalSteps();
+    const int repeats = comparison.repeatCount();
+    const QString stage = comparison.inPermutations()
+                                  ? QStringLiteral("stage 3 of 3: permutation null %1 / %2")
+                                            .arg(done - repeats)
+                                            .arg(total - repeats)
+                                  : QStringLiteral("stage 2 of 3: cross-validation %1 / %2")
+                                            .arg(done)
+                                            .arg(repeats);
+    const double remaining = done > 0 ? double(elapsedMs) / done * (total - done) / 1000.0 : 0.0;
+    return stage + QStringLiteral(" · ETA %1 s").arg(std::ceil(remaining));
+}
+
 }  // namespace
 
 RequestId TorchEngineClient::runContrast(const ContrastSource &source)
@@ -294,9 +314,9 @@ RequestId TorchEngineClient::computeFeatureRsaMap(const ContrastSource &source)
                     map->sideB = source.levelB;
                     map->itemCount = table->x.rows;
                     for (auto [method, out] :
-                         {std::pair{SelectionMethod::DiscriminativeRsa, &map->discriminativeRsa},
-                          std::pair{SelectionMethod::CategoricalRsa, &map->categoricalRsa},
-                          std::pair{SelectionMethod::MaxActivation, &map->maxActivation}}) {
+                         {std::pair{SelectionMethod::PooledSeparationR, &map->discriminativeRsa},
+                          std::pair{SelectionMethod::PooledSeparationD, &map->categoricalRsa},
+                          std::pair{SelectionMethod::MeanDifference, &map->maxActivation}}) {
                         Result<std::vector<double>> scores =
                                 featureScores(table->x, table->labels, method);
                         if (!scores) {
@@ -317,9 +337,9 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
         bool prepared = false;
         TwoGroupTable table;
         QString description;
-        std::vector<MethodComparisonRun> runs;
+        std::optional<MethodComparisonRun> comparison;
         std::vector<SelectionMethod> methods;
-        int totalSteps = 0;
+        QElapsedTimer clock;
     };
 
     std::shared_ptr<EngineState> state = m_state;
@@ -332,6 +352,7 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
                 }
                 if (!run->prepared) {
                     run->prepared = true;
+                    context.reportProgress(0.0, QStringLiteral("stage 1 of 3: representations"));
                     for (const QString &name : request.methods) {
                         const std::optional<SelectionMethod> method = selectionMethodFromName(name);
                         if (!method) {
@@ -361,40 +382,32 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
                     options.repeats = request.repeats;
                     options.permutations = request.permutations;
                     options.seed = request.seed;
-                    for (SelectionMethod method : run->methods) {
-                        Result<MethodComparisonRun> created = MethodComparisonRun::create(
-                                run->table.x, run->table.labels, method, options);
-                        if (!created) {
-                            *status = created.status().withContext(
-                                    request.source.promptSet.displayName());
-                            return JobStep::Done;
-                        }
-                        run->totalSteps += created->totalSteps();
-                        run->runs.push_back(std::move(created).value());
+                    Result<MethodComparisonRun> created = MethodComparisonRun::create(
+                            run->table.x, run->table.labels, run->methods, options);
+                    if (!created) {
+                        *status = created.status().withContext(
+                                request.source.promptSet.displayName());
+                        return JobStep::Done;
                     }
+                    run->comparison = std::move(created).value();
+                    run->clock.start();
                     return JobStep::Continue;
                 }
                 // Slices of about 100 ms, so that other requests are served in between.
+                MethodComparisonRun &comparison = *run->comparison;
                 QElapsedTimer slice;
                 slice.start();
-                int done = 0;
-                for (MethodComparisonRun &method : run->runs) {
-                    while (!method.isFinished() && slice.elapsed() < 100) {
-                        if (Status stepped = method.step(); !stepped.isOk()) {
-                            *status = stepped;
-                            return JobStep::Done;
-                        }
+                while (!comparison.isFinished() && slice.elapsed() < 100) {
+                    if (Status stepped = comparison.step(at::get_num_threads()); !stepped.isOk()) {
+                        *status = stepped;
+                        return JobStep::Done;
                     }
-                    done += method.stepsDone();
-                    if (!method.isFinished()) {
-                        context.reportProgress(
-                                double(done) / double(std::max(1, run->totalSteps)),
-                                QStringLiteral("%1: %2 / %3")
-                                        .arg(selectionMethodName(method.score().method))
-                                        .arg(method.stepsDone())
-                                        .arg(method.totalSteps()));
-                        return JobStep::Continue;
-                    }
+                }
+                if (!comparison.isFinished()) {
+                    context.reportProgress(
+                            double(comparison.stepsDone()) / double(comparison.totalSteps()),
+                            comparisonProgress(comparison, run->clock.elapsed()));
+                    return JobStep::Continue;
                 }
                 auto result = std::make_shared<MethodComparisonResult>();
                 result->representation = run->description;
@@ -403,8 +416,7 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
                 result->itemCount = run->table.x.rows;
                 result->settings = request;
                 result->settings.source.promptSet = PromptSet();  // the panel has it
-                for (const MethodComparisonRun &method : run->runs) {
-                    const MethodScore score = method.score();
+                for (const MethodScore &score : comparison.scores()) {
                     MethodComparisonRow row;
                     row.method = selectionMethodName(score.method);
                     row.balancedAccuracy = score.balancedAccuracy;

@@ -273,9 +273,9 @@ private Q_SLOTS:
         const FloatMatrix x = reader.value()->readFloatMatrix(QStringLiteral("features")).value();
         const auto labels = reader.value()->readIntVector(QStringLiteral("labels")).value();
         for (auto [method, scores] :
-             {std::pair{gpu::SelectionMethod::DiscriminativeRsa, &map->discriminativeRsa},
-              std::pair{gpu::SelectionMethod::CategoricalRsa, &map->categoricalRsa},
-              std::pair{gpu::SelectionMethod::MaxActivation, &map->maxActivation}}) {
+             {std::pair{gpu::SelectionMethod::PooledSeparationR, &map->discriminativeRsa},
+              std::pair{gpu::SelectionMethod::PooledSeparationD, &map->categoricalRsa},
+              std::pair{gpu::SelectionMethod::MeanDifference, &map->maxActivation}}) {
             const auto direct = gpu::featureScores(x, labels, method);
             QVERIFY(direct.isOk());
             QCOMPARE(direct->size(), scores->size());

@@ -92,8 +92,8 @@ private Q_SLOTS:
             }
         }
         for (SelectionMethod method :
-             {SelectionMethod::MaxActivation, SelectionMethod::Univariate,
-              SelectionMethod::DiscriminativeRsa, SelectionMethod::CategoricalRsa}) {
+             {SelectionMethod::MeanDifference, SelectionMethod::Univariate,
+              SelectionMethod::PooledSeparationR, SelectionMethod::PooledSeparationD}) {
             auto scores = featureScores(x, labels, method);
             QVERIFY2(scores.isOk(), qPrintable(scores.status().message()));
             const std::vector<int64_t> top = topFeatures(scores.value(), 5);
@@ -120,8 +120,9 @@ private Q_SLOTS:
             }
         }
         const auto discriminative =
-                featureScores(x, labels, SelectionMethod::DiscriminativeRsa).value();
-        const auto categorical = featureScores(x, labels, SelectionMethod::CategoricalRsa).value();
+                featureScores(x, labels, SelectionMethod::PooledSeparationR).value();
+        const auto categorical =
+                featureScores(x, labels, SelectionMethod::PooledSeparationD).value();
         for (int f = 0; f < 4; ++f) {
             const auto [expectedD, expectedC] = naiveRsa(columns[size_t(f)], labels);
             QVERIFY2(std::abs(discriminative[size_t(f)] - expectedD) < 1e-9,
@@ -139,7 +140,7 @@ private Q_SLOTS:
         x.cols = 1;
         x.values = {1.f, 1.f, 1.f, 1.f};
         for (SelectionMethod method :
-             {SelectionMethod::DiscriminativeRsa, SelectionMethod::CategoricalRsa}) {
+             {SelectionMethod::PooledSeparationR, SelectionMethod::PooledSeparationD}) {
             QCOMPARE(featureScores(x, {0, 0, 1, 1}, method).value().at(0), 0.0);
         }
     }
@@ -151,19 +152,82 @@ private Q_SLOTS:
         x.cols = 1;
         x.values = {1.f, 2.f, 3.f, 4.f};
         QVERIFY(!featureScores(x, {0, 1, 2, 1}, SelectionMethod::Univariate).isOk());
-        QVERIFY(!featureScores(x, {0, 1, 1, 1}, SelectionMethod::CategoricalRsa).isOk());
-        QVERIFY(!featureScores(x, {0, 1, 1}, SelectionMethod::MaxActivation).isOk());
+        QVERIFY(!featureScores(x, {0, 1, 1, 1}, SelectionMethod::PooledSeparationD).isOk());
+        QVERIFY(!featureScores(x, {0, 1, 1}, SelectionMethod::MeanDifference).isOk());
     }
 
     void topFeaturesBreakTiesByIndexAndSkipNaN()
     {
         QCOMPARE(topFeatures({1.0, 3.0, NAN, 3.0, 2.0}, 3), (std::vector<int64_t>{1, 3, 4}));
         QCOMPARE(topFeatures({1.0}, 5).size(), size_t(1));
-        for (const QString &name :
-             {QStringLiteral("max-activation"), QStringLiteral("univariate"),
-              QStringLiteral("discriminative-rsa"), QStringLiteral("categorical-rsa")}) {
+        for (const QString &name : pooledSelectionMethodNames()) {
             QCOMPARE(selectionMethodName(selectionMethodFromName(name).value()), name);
         }
+        // The former names still select what they always computed.
+        QCOMPARE(selectionMethodFromName(QStringLiteral("max-activation")),
+                 SelectionMethod::MeanDifference);
+        QCOMPARE(selectionMethodFromName(QStringLiteral("discriminative-rsa")),
+                 SelectionMethod::PooledSeparationR);
+        QCOMPARE(selectionMethodFromName(QStringLiteral("categorical-rsa")),
+                 SelectionMethod::PooledSeparationD);
+        QVERIFY(!selectionMethodFromName(QStringLiteral("rsa")));
+    }
+
+    // The two pooled-separation forms: on a balanced design r = c·D / sqrt(1 + c'·D²) with
+    // positive constants (the total sum of squares of the pair distances is the within-group one
+    // plus the between-group part), a strictly increasing function of D, so they rank every
+    // feature alike; on an unbalanced design D weighs each condition's pairs equally and r weighs
+    // every pair equally, so the rankings can differ.
+    void pooledSeparationFormsRankAlikeOnlyWhenBalanced()
+    {
+        std::mt19937 rng(17);
+        std::normal_distribution<float> noise(0.f, 1.f);
+        std::gamma_distribution<float> spread(1.5f, 1.0f);
+        auto table = [&](int countA, int countB, std::vector<int64_t> *labels) {
+            const int features = 400;
+            FloatMatrix x{countA + countB, features, {}};
+            labels->clear();
+            for (int i = 0; i < countA + countB; ++i) {
+                labels->push_back(i < countA ? 0 : 1);
+            }
+            std::vector<float> scaleA(features);
+            std::vector<float> scaleB(features);
+            std::vector<float> shift(features);
+            for (int f = 0; f < features; ++f) {
+                scaleA[size_t(f)] = spread(rng);
+                scaleB[size_t(f)] = spread(rng);
+                shift[size_t(f)] = noise(rng);
+            }
+            for (int i = 0; i < countA + countB; ++i) {
+                for (int f = 0; f < features; ++f) {
+                    const bool a = i < countA;
+                    x.values.push_back(a ? scaleA[size_t(f)] * noise(rng)
+                                         : shift[size_t(f)] + scaleB[size_t(f)] * noise(rng));
+                }
+            }
+            return x;
+        };
+        auto ranking = [](const std::vector<double> &scores) {
+            return topFeatures(scores, int64_t(scores.size()));
+        };
+        std::vector<int64_t> labels;
+        const FloatMatrix balanced = table(20, 20, &labels);
+        QCOMPARE(ranking(featureScores(balanced, labels, SelectionMethod::PooledSeparationR)
+                                 .value()),
+                 ranking(featureScores(balanced, labels, SelectionMethod::PooledSeparationD)
+                                 .value()));
+        const FloatMatrix unbalanced = table(8, 32, &labels);
+        QVERIFY(ranking(featureScores(unbalanced, labels, SelectionMethod::PooledSeparationR)
+                                .value()) !=
+                ranking(featureScores(unbalanced, labels, SelectionMethod::PooledSeparationD)
+                                .value()));
+    }
+
+    void seedMaxActivationIsTheLargestValueWhateverTheCondition()
+    {
+        FloatMatrix x{4, 3, {0.f, 5.f, -1.f, 9.f, 1.f, -2.f, 0.f, 2.f, -3.f, 1.f, 3.f, -4.f}};
+        const auto scores = featureScores(x, {0, 0, 1, 1}, SelectionMethod::SeedMaxActivation);
+        QCOMPARE(scores.value(), (std::vector<double>{9.0, 5.0, -1.0}));
     }
 };
 

@@ -7,6 +7,8 @@
 
 #include <random>
 
+#include "bench/method_comparison/legacy_method_comparison.h"
+
 using namespace gyrus;
 using namespace gyrus::gpu;
 
@@ -47,7 +49,7 @@ private Q_SLOTS:
         options.repeats = 5;
         options.permutations = 20;
         for (SelectionMethod method :
-             {SelectionMethod::Univariate, SelectionMethod::DiscriminativeRsa}) {
+             {SelectionMethod::Univariate, SelectionMethod::PooledSeparationR}) {
             const auto score = crossValidatedScore(x, labels, method, options);
             QVERIFY2(score.isOk(), qPrintable(score.status().message()));
             QVERIFY2(score->balancedAccuracy < 0.66,
@@ -84,10 +86,82 @@ private Q_SLOTS:
         ComparisonOptions options;
         options.repeats = 3;
         options.permutations = 5;
-        const auto a = crossValidatedScore(x, labels, SelectionMethod::CategoricalRsa, options);
-        const auto b = crossValidatedScore(x, labels, SelectionMethod::CategoricalRsa, options);
+        const auto a = crossValidatedScore(x, labels, SelectionMethod::PooledSeparationD, options);
+        const auto b = crossValidatedScore(x, labels, SelectionMethod::PooledSeparationD, options);
         QCOMPARE(a->balancedAccuracy, b->balancedAccuracy);
         QCOMPARE(a->p, b->p);
+    }
+
+    // The statistics are now shared between methods and folds and the fits run in plain C++:
+    // the numbers must be those of the code this replaced (kept in bench/method_comparison/).
+    void sameNumbersAsTheReplacedCode()
+    {
+        std::vector<int64_t> labels;
+        FloatMatrix x = makeData(36, 90, 5, 1.2f, 11, &labels);
+        // Sparse, non-negative columns like SAE features, and one constant column.
+        for (int64_t i = 0; i < x.rows; ++i) {
+            for (int64_t f = 60; f < 90; ++f) {
+                float &value = x.values[size_t(i * x.cols + f)];
+                value = value > 0.8f ? value : 0.f;
+            }
+            x.values[size_t(i * x.cols + 59)] = 3.f;
+        }
+        ComparisonOptions options;
+        options.repeats = 3;
+        options.permutations = 4;
+        options.k = 6;
+        const std::vector<SelectionMethod> methods = {
+                SelectionMethod::MeanDifference, SelectionMethod::Univariate,
+                SelectionMethod::PooledSeparationR, SelectionMethod::PooledSeparationD};
+        const auto scores = compareSelectionMethods(x, labels, methods, options);
+        QVERIFY2(scores.isOk(), qPrintable(scores.status().message()));
+        for (size_t m = 0; m < methods.size(); ++m) {
+            const auto old = bench::legacyCrossValidatedScore(x, labels, methods[m], options);
+            QVERIFY(old.isOk());
+            const MethodScore &now = scores.value()[m];
+            QCOMPARE(now.repeatAccuracies, old->repeatAccuracies);
+            QCOMPARE(now.repeatAucs, old->repeatAucs);
+            QCOMPARE(now.nullAccuracies, old->nullAccuracies);
+            QCOMPARE(now.balancedAccuracy, old->balancedAccuracy);
+            QCOMPARE(now.auc, old->auc);
+            QCOMPARE(now.p, old->p);
+            QCOMPARE(now.nullMean, old->nullMean);
+        }
+    }
+
+    // A method's numbers do not depend on what it is compared with, nor on how many splits each
+    // step runs (in parallel); methods that always choose the same features say so.
+    void methodsShareSplitsAndIdenticalOnesAreFlagged()
+    {
+        std::vector<int64_t> labels;
+        const FloatMatrix x = makeData(30, 60, 4, 1.5f, 12, &labels);
+        ComparisonOptions options;
+        options.repeats = 3;
+        options.permutations = 5;
+        const std::vector<SelectionMethod> methods = {SelectionMethod::Univariate,
+                                                      SelectionMethod::PooledSeparationR,
+                                                      SelectionMethod::PooledSeparationD};
+        auto created = MethodComparisonRun::create(x, labels, methods, options);
+        QVERIFY(created.isOk());
+        MethodComparisonRun &run = created.value();
+        int steps = 0;
+        while (!run.isFinished()) {
+            QVERIFY(run.step(steps % 2 ? 3 : 1).isOk());
+            ++steps;
+        }
+        QCOMPARE(run.stepsDone(), 8);
+        const std::vector<MethodScore> stepped = run.scores();
+        const auto alone =
+                crossValidatedScore(x, labels, SelectionMethod::PooledSeparationR, options);
+        QCOMPARE(stepped[1].repeatAccuracies, alone->repeatAccuracies);
+        QCOMPARE(stepped[1].nullAccuracies, alone->nullAccuracies);
+        QCOMPARE(stepped[1].p, alone->p);
+        // Balanced folds (15 + 15 items, 12 + 12 in training): both pooled separations rank
+        // alike, so the second is the first's numbers, computed once.
+        QCOMPARE(stepped[2].sameSelectionsAs, QStringLiteral("pooled-separation-r"));
+        QCOMPARE(stepped[2].repeatAccuracies, stepped[1].repeatAccuracies);
+        QVERIFY(stepped[1].sameSelectionsAs.isEmpty());
+        QCOMPARE(comparisonSplits(labels, options).size(), size_t(8));
     }
 
     void rejectsTooFewItems()

@@ -135,9 +135,9 @@ RequestId FakeEngineClient::compareMethods(const MethodComparisonRequest &reques
     }
     const QStringList methods =
             request.methods.isEmpty()
-                    ? QStringList{QStringLiteral("max-activation"), QStringLiteral("univariate"),
-                                  QStringLiteral("discriminative-rsa"),
-                                  QStringLiteral("categorical-rsa")}
+                    ? QStringList{QStringLiteral("mean-difference"), QStringLiteral("univariate"),
+                                  QStringLiteral("pooled-separation-r"),
+                                  QStringLiteral("pooled-separation-d")}
                     : request.methods;
     auto done = std::make_shared<int>(0);
     const int slices = m_comparisonSlices;
