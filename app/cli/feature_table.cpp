@@ -21,6 +21,49 @@ QString buildIdentity()
            QString::number(executable.lastModified().toMSecsSinceEpoch());
 }
 
+namespace {
+
+// /X float [items, positions, features] and /mask [items, positions] as `represent --pooling
+// window` writes them.
+Result<gpu::TemporalTable> readWindows(const Hdf5Reader &reader)
+{
+    Result<std::vector<int64_t>> shape = reader.shape(QStringLiteral("X"));
+    Result<std::vector<int64_t>> maskShape = reader.shape(QStringLiteral("mask"));
+    if (!shape || !maskShape) {
+        return Status::invalidInput(
+                QStringLiteral("%1: /X needs /mask [items, positions] beside it")
+                        .arg(reader.path()));
+    }
+    if (shape->size() != 3 || *maskShape != std::vector<int64_t>{shape->at(0), shape->at(1)}) {
+        return Status::invalidInput(
+                QStringLiteral("%1: /X must be [items, positions, features] and /mask [items, "
+                               "positions]")
+                        .arg(reader.path()));
+    }
+    Result<std::vector<double>> values = reader.readDoubles(QStringLiteral("X"));
+    Result<std::vector<double>> mask = reader.readDoubles(QStringLiteral("mask"));
+    if (!values || !mask) {
+        return !values ? values.status() : mask.status();
+    }
+    gpu::TemporalTable table;
+    table.items = shape->at(0);
+    table.positions = shape->at(1);
+    table.features = shape->at(2);
+    table.values.assign(values->begin(), values->end());
+    for (double m : mask.value()) {
+        if (m != 0.0 && m != 1.0) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: /mask holds %2; only 0 and 1 are allowed")
+                            .arg(reader.path())
+                            .arg(m));
+        }
+        table.mask.push_back(m != 0.0 ? 1 : 0);
+    }
+    return table;
+}
+
+}  // namespace
+
 FeatureTableOptions::FeatureTableOptions(QCommandLineParser &parser)
     : m_model(parser)
     , m_dataset(QStringLiteral("dataset"), QStringLiteral("Feature table in --input."),
@@ -34,17 +77,21 @@ FeatureTableOptions::FeatureTableOptions(QCommandLineParser &parser)
     , m_sae(QStringLiteral("sae"), QStringLiteral("SAE directory (with --prompts): its features."),
             QStringLiteral("DIR"))
     , m_pooling(QStringLiteral("pooling"),
-                QStringLiteral("last, mean, target, legacy-centred, legacy-left-first."),
+                QStringLiteral("last, mean, target, legacy-centred, legacy-left-first, window."),
                 QStringLiteral("P"), QStringLiteral("mean"))
     , m_window(QStringLiteral("window"),
-               QStringLiteral("± tokens around the target, or D of a legacy window."),
-               QStringLiteral("K"), QStringLiteral("0"))
+               QStringLiteral("± tokens around the target, D of a legacy window, or the "
+                              "positions of an aligned window (pooling window; default 32)."),
+               QStringLiteral("K"))
+    , m_align(QStringLiteral("align"),
+              QStringLiteral("Aligned windows (pooling window) start at: left or target."),
+              QStringLiteral("A"), QStringLiteral("left"))
     , m_factor(QStringLiteral("factor"),
                QStringLiteral("The factor whose two levels are contrasted (default: the first)."),
                QStringLiteral("NAME"))
 {
-    parser.addOptions(
-            {m_dataset, m_labels, m_prompts, m_hook, m_sae, m_pooling, m_window, m_factor});
+    parser.addOptions({m_dataset, m_labels, m_prompts, m_hook, m_sae, m_pooling, m_window, m_align,
+                       m_factor});
 }
 
 bool FeatureTableOptions::fromPrompts(const QCommandLineParser &parser) const
@@ -69,6 +116,20 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
         }
         table.x = std::move(x).value();
         raw = std::move(labels).value();
+        if (reader.value()->hasDataset(QStringLiteral("X"))) {
+            Result<gpu::TemporalTable> windows = readWindows(*reader.value());
+            if (!windows) {
+                return windows.status();
+            }
+            table.windows = std::move(windows).value();
+            if (table.windows.items != table.x.rows) {
+                return Status::invalidInput(QStringLiteral("%1: /X has %2 items, /%3 has %4")
+                                                    .arg(input)
+                                                    .arg(table.windows.items)
+                                                    .arg(parser.value(m_dataset))
+                                                    .arg(table.x.rows));
+            }
+        }
     } else {
         const QString directory = m_model.directory(parser);
         if (directory.isEmpty() || !parser.isSet(m_hook)) {
@@ -95,7 +156,16 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
                     QStringLiteral("unknown pooling '%1'").arg(parser.value(m_pooling)));
         }
         options.pooling = *pooling;
-        options.window = parser.value(m_window).toInt();
+        options.window = parser.isSet(m_window)                    ? parser.value(m_window).toInt()
+                         : options.pooling == gpu::Pooling::Window ? 32
+                                                                   : 0;
+        const std::optional<gpu::WindowAlignment> alignment =
+                gpu::windowAlignmentFromName(parser.value(m_align));
+        if (!alignment) {
+            return Status::invalidInput(QStringLiteral("--align takes left or target, not '%1'")
+                                                .arg(parser.value(m_align)));
+        }
+        options.alignment = *alignment;
         const QString saeDirectory = withSae ? parser.value(m_sae) : QString();
         if (!saeDirectory.isEmpty()) {
             auto module = gpu::loadSae(saeDirectory);
@@ -117,6 +187,7 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
             return r.status();
         }
         table.x = r->values;
+        table.windows = r->patterns;
         for (int item : r->items) {
             raw.push_back(factor->levels.indexOf(set.items[item].levels.value(factor->name)));
         }

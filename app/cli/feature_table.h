@@ -3,6 +3,7 @@
 #include "app/cli/model_options.h"
 #include "core/float_matrix.h"
 #include "core/status.h"
+#include "gpu/analysis/temporal_rsa.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -19,14 +20,16 @@ QString buildIdentity();
 /// level of the factor, is 0).
 struct FeatureTable
 {
-    FloatMatrix x;
+    FloatMatrix x;  ///< [items, features]; with windows, each item's mean over its real tokens
     std::vector<int64_t> labels;
+    /// Aligned token windows (/X and /mask in the file, or --pooling window); empty otherwise.
+    gpu::TemporalTable windows;
 };
 
 /// The options of commands that analyse a feature table, read either from HDF5 (--input,
-/// --dataset, --labels-dataset, as `gyrus-cli represent` writes) or computed on the spot from a
-/// prompt set (--model, --prompts, --hook, --sae, --pooling, --window, --factor; cached like
-/// `represent`).
+/// --dataset, --labels-dataset, as `gyrus-cli represent` writes; /X and /mask too when present)
+/// or computed on the spot from a prompt set (--model, --prompts, --hook, --sae, --pooling,
+/// --window, --align, --factor; cached like `represent`, except aligned windows).
 class FeatureTableOptions
 {
 public:
@@ -49,6 +52,7 @@ private:
     QCommandLineOption m_sae;
     QCommandLineOption m_pooling;
     QCommandLineOption m_window;
+    QCommandLineOption m_align;
     QCommandLineOption m_factor;
 };
 

@@ -32,7 +32,13 @@ int runRepresent(const QStringList &arguments)
             "the first factor) and /labels_<factor> for every factor; /items int32 (item index "
             "in the set). Pooling: last, mean (BOS excluded), target (tokens overlapping the "
             "item's target ± --window), legacy-centred and legacy-left-first (the original "
-            "project's windows with D = --window, for comparison)."));
+            "project's windows with D = --window, for comparison), and window: no pooling, each "
+            "item's aligned window of --window token positions (--align left: from the first "
+            "token after BOS; target: from the first token of the item's target), written as /X "
+            "float32 [items, positions, features] with /mask int32 [items, positions] (1: a real "
+            "token; positions past an item's end are padding, never part of its pattern) and "
+            "/features the mean over each item's real positions. Temporal RSA compares two items "
+            "over the positions both have (select-features --method temporal-*)."));
     const ModelOptions model(parser);
     const QCommandLineOption prompts(QStringLiteral("prompts"),
                                      QStringLiteral("Prompt set (legacy or Gyrus JSON)."),
@@ -45,12 +51,16 @@ int runRepresent(const QStringList &arguments)
             QStringLiteral("DIR"));
     const QCommandLineOption pooling(
             QStringLiteral("pooling"),
-            QStringLiteral("last, mean, target, legacy-centred or legacy-left-first."),
+            QStringLiteral("last, mean, target, legacy-centred, legacy-left-first or window."),
             QStringLiteral("P"), QStringLiteral("mean"));
     const QCommandLineOption window(
             QStringLiteral("window"),
-            QStringLiteral("± tokens around the target, or D of a legacy window."),
-            QStringLiteral("K"), QStringLiteral("0"));
+            QStringLiteral("± tokens around the target, D of a legacy window, or the positions of "
+                           "an aligned window (pooling window; default 32)."),
+            QStringLiteral("K"));
+    const QCommandLineOption align(QStringLiteral("align"),
+                                   QStringLiteral("Aligned windows start at: left or target."),
+                                   QStringLiteral("A"), QStringLiteral("left"));
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("HDF5 file to write."),
                                  QStringLiteral("FILE.h5"));
     const QCommandLineOption cacheDir(
@@ -60,7 +70,7 @@ int runRepresent(const QStringList &arguments)
             QStringLiteral("DIR"));
     const QCommandLineOption noCache(QStringLiteral("no-cache"),
                                      QStringLiteral("Always run the model."));
-    parser.addOptions({prompts, hook, sae, pooling, window, out, cacheDir, noCache});
+    parser.addOptions({prompts, hook, sae, pooling, window, align, out, cacheDir, noCache});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
@@ -74,15 +84,25 @@ int runRepresent(const QStringList &arguments)
     const std::optional<gpu::Pooling> chosen = gpu::poolingFromName(parser.value(pooling));
     if (!chosen) {
         return fail(name, QStringLiteral("unknown pooling '%1' (last, mean, target, "
-                                         "legacy-centred, legacy-left-first)")
+                                         "legacy-centred, legacy-left-first, window)")
                                   .arg(parser.value(pooling)));
     }
     options.pooling = *chosen;
-    bool ok = false;
-    options.window = parser.value(window).toInt(&ok);
+    bool ok = true;
+    options.window = parser.isSet(window)                      ? parser.value(window).toInt(&ok)
+                     : options.pooling == gpu::Pooling::Window ? 32
+                                                               : 0;
     if (!ok) {
         return fail(name, QStringLiteral("--window takes an integer"));
     }
+    const std::optional<gpu::WindowAlignment> alignment =
+            gpu::windowAlignmentFromName(parser.value(align));
+    if (!alignment) {
+        return fail(
+                name,
+                QStringLiteral("--align takes left or target, not '%1'").arg(parser.value(align)));
+    }
+    options.alignment = *alignment;
     Result<PromptSetLoad> loaded = loadPromptSet(parser.value(prompts));
     if (!loaded) {
         return failWith(name, loaded.status());
@@ -125,6 +145,16 @@ int runRepresent(const QStringList &arguments)
     const gpu::PromptRepresentations &r = result.value();
     Status status = writer.value()->writeFloat32(
             QStringLiteral("features"), {r.values.rows, r.values.cols}, r.values.values.data());
+    if (status.isOk() && options.pooling == gpu::Pooling::Window) {
+        const gpu::TemporalTable &p = r.patterns;
+        status = writer.value()->writeFloat32(QStringLiteral("X"),
+                                              {p.items, p.positions, p.features}, p.values.data());
+        const std::vector<int32_t> mask(p.mask.begin(), p.mask.end());
+        if (status.isOk()) {
+            status = writer.value()->writeInt32(QStringLiteral("mask"), {p.items, p.positions},
+                                                mask.data());
+        }
+    }
     std::vector<int32_t> items(r.items.begin(), r.items.end());
     if (status.isOk()) {
         status = writer.value()->writeInt32(QStringLiteral("items"), {int64_t(items.size())},
@@ -150,7 +180,16 @@ int runRepresent(const QStringList &arguments)
           std::pair{QStringLiteral("hook_name"), options.hookName},
           std::pair{QStringLiteral("sae"), parser.value(sae)},
           std::pair{QStringLiteral("pooling"), gpu::poolingName(options.pooling)},
-          std::pair{QStringLiteral("window"), QString::number(options.window)}}) {
+          std::pair{QStringLiteral("window"), QString::number(options.window)},
+          std::pair{QStringLiteral("alignment"),
+                    options.pooling == gpu::Pooling::Window
+                            ? gpu::windowAlignmentName(options.alignment)
+                            : QString()},
+          // How windows of different lengths are compared (recorded for provenance).
+          std::pair{QStringLiteral("length_matching"),
+                    options.pooling == gpu::Pooling::Window
+                            ? QStringLiteral("pairwise common positions")
+                            : QString()}}) {
         if (status.isOk()) {
             status = writer.value()->writeRootAttribute(key, value);
         }

@@ -17,19 +17,30 @@ int runSelectFeatures(const QStringList &arguments)
     const QString name = QStringLiteral("select-features");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-            "Score every feature of a feature table [items, features] for a two-condition "
-            "labelling and print the k best as JSON. Methods: max-activation (|mean difference|), "
-            "univariate (|Welch t|), discriminative-rsa (correlation of the feature's item RDM "
-            "with the categorical model RDM), categorical-rsa (between- minus within-condition "
-            "distance over their pooled SD; see gpu/analysis/feature_selection.h). The table comes "
-            "from --input (as `gyrus-cli represent` writes it; the smaller label is condition 0) "
-            "or is computed from --model, --prompts, --hook [--sae --pooling --window --factor]."));
+            "Score every feature of a feature table for a two-condition labelling and print the "
+            "k best as JSON (with -k at least the number of features, all of them). Methods on "
+            "one pooled value per item (gpu/analysis/feature_selection.h): mean-difference "
+            "(|mean A − mean B|), univariate (|Welch t|), pooled-separation-r (correlation of "
+            "|x_i − x_j| with the between/within model), pooled-separation-d (between- minus "
+            "within-condition |x_i − x_j| over their pooled SD; ranks as pooled-separation-r on "
+            "balanced designs), seed-max-activation (the largest value, condition-blind, as the "
+            "original project selected). Methods on aligned token windows "
+            "(gpu/analysis/temporal_rsa.h; the table from `represent --pooling window`): "
+            "temporal-discriminative-rsa and temporal-categorical-rsa, Spearman's rank "
+            "correlation between the feature's correlation-distance RDM of the items' time "
+            "courses and the between/within model, or the within-A/within-B model (positive: A, "
+            "the first level, is the more coherent). The pooled methods accept such a table too "
+            "(each item's mean over its real positions). Former names: max-activation, "
+            "discriminative-rsa, categorical-rsa. The table comes from --input (as `gyrus-cli "
+            "represent` writes it; the smaller label is condition A) or is computed from "
+            "--model, --prompts, --hook [--sae --pooling --window --align --factor]."));
     const QCommandLineOption input(QStringLiteral("input"), QStringLiteral("HDF5 feature table."),
                                    QStringLiteral("FILE.h5"));
-    const QCommandLineOption method(
-            QStringLiteral("method"),
-            QStringLiteral("max-activation, univariate, discriminative-rsa or categorical-rsa."),
-            QStringLiteral("M"), QStringLiteral("discriminative-rsa"));
+    const QCommandLineOption method(QStringLiteral("method"),
+                                    QStringLiteral("One of: ") +
+                                            gpu::selectionMethodNames().join(QStringLiteral(", ")) +
+                                            QLatin1Char('.'),
+                                    QStringLiteral("M"), QStringLiteral("pooled-separation-r"));
     const QCommandLineOption k(QStringLiteral("k"), QStringLiteral("How many features to list."),
                                QStringLiteral("K"), QStringLiteral("8"));
     parser.addOptions({input, method, k});
@@ -43,7 +54,9 @@ int runSelectFeatures(const QStringList &arguments)
     const std::optional<gpu::SelectionMethod> chosen =
             gpu::selectionMethodFromName(parser.value(method));
     if (!chosen) {
-        return fail(name, QStringLiteral("unknown method '%1'").arg(parser.value(method)));
+        return fail(name, QStringLiteral("unknown method '%1' (%2)")
+                                  .arg(parser.value(method),
+                                       gpu::selectionMethodNames().join(QStringLiteral(", "))));
     }
     bool ok = false;
     const int count = parser.value(k).toInt(&ok);
@@ -54,7 +67,16 @@ int runSelectFeatures(const QStringList &arguments)
     if (!data) {
         return failWith(name, data.status());
     }
-    Result<std::vector<double>> scores = gpu::featureScores(data->x, data->labels, *chosen);
+    if (gpu::isTemporalMethod(*chosen) && data->windows.items == 0) {
+        return fail(name, QStringLiteral("%1 needs aligned token windows: an --input written by "
+                                         "`represent --pooling window` (/X and /mask), or "
+                                         "--pooling window")
+                                  .arg(gpu::selectionMethodName(*chosen)));
+    }
+    Result<std::vector<double>> scores =
+            gpu::isTemporalMethod(*chosen)
+                    ? gpu::featureScores(data->windows, data->labels, *chosen)
+                    : gpu::featureScores(data->x, data->labels, *chosen);
     if (!scores) {
         return failWith(name, scores.status());
     }

@@ -25,6 +25,8 @@ constexpr MethodName kCanonical[] = {
         {SelectionMethod::PooledSeparationR, "pooled-separation-r"},
         {SelectionMethod::PooledSeparationD, "pooled-separation-d"},
         {SelectionMethod::SeedMaxActivation, "seed-max-activation"},
+        {SelectionMethod::TemporalDiscriminativeRsa, "temporal-discriminative-rsa"},
+        {SelectionMethod::TemporalCategoricalRsa, "temporal-categorical-rsa"},
 };
 
 // Names the scores had before they were named for what they compute; scripts still use them.
@@ -182,7 +184,24 @@ std::optional<SelectionMethod> selectionMethodFromName(const QString &name)
     return std::nullopt;
 }
 
+bool isTemporalMethod(SelectionMethod method)
+{
+    return method == SelectionMethod::TemporalDiscriminativeRsa ||
+           method == SelectionMethod::TemporalCategoricalRsa;
+}
+
 QStringList pooledSelectionMethodNames()
+{
+    QStringList names;
+    for (const MethodName &entry : kCanonical) {
+        if (!isTemporalMethod(entry.method)) {
+            names << QString::fromLatin1(entry.name);
+        }
+    }
+    return names;
+}
+
+QStringList selectionMethodNames()
 {
     QStringList names;
     for (const MethodName &entry : kCanonical) {
@@ -194,6 +213,12 @@ QStringList pooledSelectionMethodNames()
 Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vector<int64_t> &labels,
                                           SelectionMethod method)
 {
+    if (isTemporalMethod(method)) {
+        return Status::invalidInput(
+                QStringLiteral("%1 needs each item's aligned token window (a 3-D table: "
+                               "`gyrus-cli represent --pooling window`)")
+                        .arg(selectionMethodName(method)));
+    }
     if (!x.hasConsistentSize() || x.rows != static_cast<int64_t>(labels.size())) {
         return Status::invalidInput(
                 QStringLiteral("%1 items but %2 labels").arg(x.rows).arg(labels.size()));
@@ -224,6 +249,26 @@ Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vecto
     const detail::SelectionTable table = detail::selectionTable(data);
     const auto scores = detail::pooledScores(table, rowsA, rowsB, {method});
     return detail::toDoubles(scores[detail::pooledSlot(method)]);
+}
+
+Result<std::vector<double>> featureScores(const TemporalTable &table,
+                                          const std::vector<int64_t> &labels,
+                                          SelectionMethod method)
+{
+    if (!isTemporalMethod(method)) {
+        if (!table.hasConsistentSize()) {
+            return Status::invalidInput(QStringLiteral("temporal table is inconsistent"));
+        }
+        return featureScores(table.pooledMean(), labels, method);
+    }
+    Result<TemporalRsaScores> scores = temporalRsaScores(
+            table, labels,
+            method == SelectionMethod::TemporalCategoricalRsa ? TemporalRsaModel::Categorical
+                                                              : TemporalRsaModel::Discriminative);
+    if (!scores) {
+        return scores.status();
+    }
+    return std::move(scores->scores);
 }
 
 std::vector<int64_t> topFeatures(const std::vector<double> &scores, int64_t k)

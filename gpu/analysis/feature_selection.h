@@ -5,6 +5,7 @@
 
 #include "core/float_matrix.h"
 #include "core/status.h"
+#include "gpu/analysis/temporal_rsa.h"
 
 #include <QString>
 #include <QStringList>
@@ -39,7 +40,16 @@ enum class SelectionMethod
     /// The original project's max-activation selection (seed_pipeline.md §8.4): the largest
     /// pooled activation over all items of both conditions, blind to the condition.
     SeedMaxActivation,
+    /// Temporal RSA with the discriminative model (temporal_rsa.h): the items' time courses
+    /// over an aligned token window are the patterns. Needs a TemporalTable.
+    TemporalDiscriminativeRsa,
+    /// Temporal RSA with the categorical model: positive when condition A's (label 0) time
+    /// courses are more coherent than B's. Needs a TemporalTable.
+    TemporalCategoricalRsa,
 };
+
+/// True for the methods that need each item's aligned token window (a TemporalTable).
+bool isTemporalMethod(SelectionMethod method);
 
 /// Canonical names: "mean-difference", "univariate", "pooled-separation-r",
 /// "pooled-separation-d", "seed-max-activation".
@@ -52,9 +62,19 @@ std::optional<SelectionMethod> selectionMethodFromName(const QString &name);
 /// Every pooled method's canonical name, for help texts and error messages.
 QStringList pooledSelectionMethodNames();
 
+/// Every method's canonical name (pooled, then temporal).
+QStringList selectionMethodNames();
+
 /// One score per feature of x [items, features] (higher: carries the condition more); `labels`
-/// holds 0 or 1 per item, at least two items in each. Errors name the problem.
+/// holds 0 or 1 per item, at least two items in each. Errors name the problem (a temporal
+/// method needs the overload below).
 Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vector<int64_t> &labels,
+                                          SelectionMethod method);
+
+/// One score per feature of aligned token windows: temporal methods score the time courses,
+/// the others each item's mean over its real positions (TemporalTable::pooledMean).
+Result<std::vector<double>> featureScores(const TemporalTable &table,
+                                          const std::vector<int64_t> &labels,
                                           SelectionMethod method);
 
 /// The `k` best features by score, best first (ties by the lower index; NaN last).

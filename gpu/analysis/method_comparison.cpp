@@ -332,6 +332,14 @@ Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
     if (methods.empty()) {
         return Status::invalidInput(QStringLiteral("no selection method to compare"));
     }
+    for (SelectionMethod method : methods) {
+        if (isTemporalMethod(method)) {
+            return Status::invalidInput(
+                    QStringLiteral("%1 is not part of the method comparison yet (it scores "
+                                   "aligned token windows; use select-features)")
+                            .arg(selectionMethodName(method)));
+        }
+    }
     if (countA + countB != long(labels.size()) || countA < options.folds + 1 ||
         countB < options.folds + 1) {
         return Status::invalidInput(

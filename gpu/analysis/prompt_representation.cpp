@@ -37,14 +37,31 @@ QString poolingName(Pooling pooling)
             return QStringLiteral("legacy-centred");
         case Pooling::LegacyLeftFirst:
             return QStringLiteral("legacy-left-first");
+        case Pooling::Window:
+            return QStringLiteral("window");
     }
     return QString();
+}
+
+QString windowAlignmentName(WindowAlignment alignment)
+{
+    return alignment == WindowAlignment::Target ? QStringLiteral("target") : QStringLiteral("left");
+}
+
+std::optional<WindowAlignment> windowAlignmentFromName(const QString &name)
+{
+    for (WindowAlignment a : {WindowAlignment::Left, WindowAlignment::Target}) {
+        if (windowAlignmentName(a) == name) {
+            return a;
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<Pooling> poolingFromName(const QString &name)
 {
     for (Pooling p : {Pooling::LastToken, Pooling::Mean, Pooling::TargetWindow,
-                      Pooling::LegacyCentred, Pooling::LegacyLeftFirst}) {
+                      Pooling::LegacyCentred, Pooling::LegacyLeftFirst, Pooling::Window}) {
         if (poolingName(p) == name) {
             return p;
         }
@@ -60,12 +77,15 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
     if (!model.info().hookNames.contains(options.hookName)) {
         return Status::invalidInput(QStringLiteral("unknown hook '%1'").arg(options.hookName));
     }
+    const bool windowed = options.pooling == Pooling::Window;
     if (options.window < 0 || ((options.pooling == Pooling::LegacyCentred ||
-                                options.pooling == Pooling::LegacyLeftFirst) &&
+                                options.pooling == Pooling::LegacyLeftFirst || windowed) &&
                                options.window < 1)) {
-        return Status::invalidInput(
-                QStringLiteral("the window must be ≥ 1 for legacy windows and ≥ 0 otherwise"));
+        return Status::invalidInput(QStringLiteral(
+                "the window must be ≥ 1 for legacy and aligned windows and ≥ 0 otherwise"));
     }
+    const bool needsTarget = options.pooling == Pooling::TargetWindow ||
+                             (windowed && options.alignment == WindowAlignment::Target);
     // Token ids and, for target windows, the token range of each item.
     std::vector<std::vector<int>> sequences;
     std::vector<std::pair<int, int>> targetTokens;  // [first, last] token positions
@@ -79,14 +99,14 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
         }
         const Encoding encoding = tokenizer.encode(item.text, /*addBos=*/true);
         sequences.emplace_back(encoding.ids.begin(), encoding.ids.end());
-        if (options.pooling != Pooling::TargetWindow) {
+        if (!needsTarget) {
             continue;
         }
         const std::optional<TextSpan> span = resolveTarget(item.target, item.text);
         if (!span) {
             return Status::invalidInput(
                     QStringLiteral("%1: item %2 '%3' has no target that matches its text "
-                                   "(target windows need one)")
+                                   "(target windows and target-aligned windows need one)")
                             .arg(set.displayName())
                             .arg(i)
                             .arg(item.id));
@@ -118,6 +138,8 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
     c10::InferenceMode guard;
     PromptRepresentations result;
     std::vector<float> rows;
+    std::vector<float> patternValues;
+    std::vector<uint8_t> patternMask;
     int64_t width = 0;
     for (size_t first = 0; first < sequences.size(); first += kBatch) {
         const size_t count = std::min(sequences.size() - first, size_t(kBatch));
@@ -168,6 +190,12 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
                     end = m + options.window + 1;
                     break;
                 }
+                case Pooling::Window:
+                    begin = options.alignment == WindowAlignment::Target
+                                    ? targetTokens[size_t(item)].first
+                                    : std::min<int64_t>(1, length - 1);
+                    end = std::min<int64_t>(begin + options.window, length);
+                    break;
                 case Pooling::LegacyLeftFirst:
                     if (length <= 1) {
                         result.notes << QStringLiteral("item %1 '%2' dropped: no token after BOS")
@@ -190,6 +218,16 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
             }
             const at::Tensor pooled = window.mean(0).contiguous();
             width = pooled.size(0);
+            if (windowed) {
+                // The real rows first, then zero rows masked out (never encoded by the SAE).
+                const at::Tensor real = window.contiguous();
+                patternValues.insert(patternValues.end(), real.data_ptr<float>(),
+                                     real.data_ptr<float>() + real.numel());
+                patternValues.insert(patternValues.end(),
+                                     size_t((options.window - real.size(0)) * width), 0.f);
+                patternMask.insert(patternMask.end(), size_t(real.size(0)), 1);
+                patternMask.insert(patternMask.end(), size_t(options.window - real.size(0)), 0);
+            }
             rows.insert(rows.end(), pooled.data_ptr<float>(), pooled.data_ptr<float>() + width);
             result.items << item;
         }
@@ -197,6 +235,13 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
     result.values.rows = result.items.size();
     result.values.cols = width;
     result.values.values = std::move(rows);
+    if (windowed) {
+        result.patterns.items = result.values.rows;
+        result.patterns.positions = options.window;
+        result.patterns.features = width;
+        result.patterns.values = std::move(patternValues);
+        result.patterns.mask = std::move(patternMask);
+    }
     return result;
 }
 

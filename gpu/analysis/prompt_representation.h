@@ -5,6 +5,7 @@
 #include "core/float_matrix.h"
 #include "core/prompt_set.h"
 #include "core/status.h"
+#include "gpu/analysis/temporal_rsa.h"
 
 #include <QString>
 #include <QStringList>
@@ -35,9 +36,23 @@ enum class Pooling
     /// zero-padded in residual space to D rows (SAE features are computed on the padding too, as
     /// the seed did), then averaged over D rows. Reproduces the seed's defect on purpose; legacy.
     LegacyLeftFirst,
+    /// No pooling: each item's aligned window of `window` positions (PromptRepresentations::
+    /// patterns), padding masked out; `values` holds each item's mean over its real positions.
+    Window,
 };
 
-/// "last", "mean", "target", "legacy-centred", "legacy-left-first".
+/// Where an item's window starts (Pooling::Window).
+enum class WindowAlignment
+{
+    Left,    ///< at the first token after BOS: positions [1, 1 + window)
+    Target,  ///< at the first token of the item's target: positions [first, first + window)
+};
+
+/// "left", "target".
+QString windowAlignmentName(WindowAlignment alignment);
+std::optional<WindowAlignment> windowAlignmentFromName(const QString &name);
+
+/// "last", "mean", "target", "legacy-centred", "legacy-left-first", "window".
 QString poolingName(Pooling pooling);
 std::optional<Pooling> poolingFromName(const QString &name);
 
@@ -45,7 +60,8 @@ struct RepresentationOptions
 {
     QString hookName;
     Pooling pooling = Pooling::Mean;
-    int window = 0;  ///< TargetWindow: ± tokens around the target; legacy windows: D
+    int window = 0;  ///< TargetWindow: ± tokens around the target; legacy windows: D; Window: T
+    WindowAlignment alignment = WindowAlignment::Left;  ///< Window only
     /// Features instead of raw activations; null for the raw hook dimensions.
     std::shared_ptr<const detail::SaeModule> sae;
     /// Hooks that run during the forward pass, e.g. a clamp-set splice (RDM under intervention);
@@ -58,6 +74,9 @@ struct PromptRepresentations
     FloatMatrix values;  ///< [kept items, d_model or d_sae]
     QList<int> items;    ///< index into PromptSet::items of each row
     QStringList notes;   ///< items dropped and why (legacy centred window)
+    /// Pooling::Window: [items, window, features] with the mask of real tokens (positions past
+    /// an item's end are padding, never part of its pattern). Empty otherwise.
+    TemporalTable patterns;
 };
 
 /// Runs every item of `set` through `model` (batched) and pools as `options` says. Errors name

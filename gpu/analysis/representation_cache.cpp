@@ -44,8 +44,9 @@ Result<PromptRepresentations> cachedPromptRepresentations(const LanguageModel &m
                                                           const CacheKeyInputs &keyInputs,
                                                           const QString &cacheDirectory, bool *hit)
 {
-    if (options.interventions) {
-        // The key cannot describe arbitrary hooks: an intervened run is always computed.
+    // The key cannot describe arbitrary hooks, and the file holds no aligned windows: an
+    // intervened or windowed run is always computed.
+    if (options.interventions || options.pooling == Pooling::Window) {
         if (hit) {
             *hit = false;
         }

@@ -98,6 +98,72 @@ private Q_SLOTS:
         }
     }
 
+    // Aligned windows end to end: /X and /mask, the temporal methods on them, every feature
+    // listed with a large -k, and the pooled methods on the same file.
+    void windowPoolingFeedsTemporalRsa()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("windows.h5"));
+        const ProcessRun r =
+                cli({QStringLiteral("represent"), QStringLiteral("--model"), kModel,
+                     QStringLiteral("--prompts"), kValence, QStringLiteral("--hook"),
+                     QStringLiteral("blocks.2.hook_resid_post"), QStringLiteral("--pooling"),
+                     QStringLiteral("window"), QStringLiteral("--window"), QStringLiteral("12"),
+                     QStringLiteral("--out"), out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        auto reader = gyrus::Hdf5Reader::open(out);
+        QVERIFY(reader.isOk());
+        QCOMPARE(reader.value()->shape(QStringLiteral("X")).value(),
+                 (std::vector<int64_t>{40, 12, 192}));
+        QCOMPARE(reader.value()->shape(QStringLiteral("mask")).value(),
+                 (std::vector<int64_t>{40, 12}));
+        const std::vector<double> mask =
+                reader.value()->readDoubles(QStringLiteral("mask")).value();
+        const std::vector<double> x = reader.value()->readDoubles(QStringLiteral("X")).value();
+        int real = 0;
+        for (size_t k = 0; k < mask.size(); ++k) {
+            real += int(mask[k]);
+            if (mask[k] == 0.0) {  // padding is zero and stays out of every pattern
+                for (size_t f = 0; f < 192; ++f) {
+                    QCOMPARE(x[k * 192 + f], 0.0);
+                }
+            }
+        }
+        QVERIFY(real > 40 * 3 && real < 40 * 12);  // short sentences: some padding
+        QCOMPARE(reader.value()->readRootAttribute(QStringLiteral("alignment")).value(),
+                 QStringLiteral("left"));
+        for (const QString &method :
+             {QStringLiteral("temporal-discriminative-rsa"),
+              QStringLiteral("temporal-categorical-rsa"), QStringLiteral("univariate")}) {
+            const ProcessRun select =
+                    cli({QStringLiteral("select-features"), QStringLiteral("--input"), out,
+                         QStringLiteral("--method"), method, QStringLiteral("-k"),
+                         QStringLiteral("500")});
+            QVERIFY2(select.exitCode == 0, qPrintable(method + select.err));
+            const QJsonObject json = QJsonDocument::fromJson(select.out).object();
+            QCOMPARE(json.value(QStringLiteral("method")).toString(), method);
+            const QJsonArray top = json.value(QStringLiteral("top")).toArray();
+            QCOMPARE(top.size(), 192);  // every feature, best first
+            for (int i = 1; i < top.size(); ++i) {
+                QVERIFY(top[i - 1].toObject().value(QStringLiteral("score")).toDouble() >=
+                        top[i].toObject().value(QStringLiteral("score")).toDouble());
+            }
+        }
+        // A pooled table cannot feed a temporal method: one clear line.
+        const ProcessRun pooled =
+                cli({QStringLiteral("represent"), QStringLiteral("--model"), kModel,
+                     QStringLiteral("--prompts"), kValence, QStringLiteral("--hook"),
+                     QStringLiteral("blocks.2.hook_resid_post"), QStringLiteral("--out"),
+                     dir.filePath(QStringLiteral("p.h5"))});
+        QVERIFY2(pooled.exitCode == 0, qPrintable(pooled.err));
+        const ProcessRun refused =
+                cli({QStringLiteral("select-features"), QStringLiteral("--input"),
+                     dir.filePath(QStringLiteral("p.h5")), QStringLiteral("--method"),
+                     QStringLiteral("temporal-categorical-rsa")});
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY(refused.err.contains(QStringLiteral("--pooling window")));
+    }
+
     void scanWritesFeatureDashboards()
     {
         QTemporaryDir dir;
