@@ -4,7 +4,8 @@ bench_temporal_rsa: per batch of features, every item pair's Pearson correlation
 positions both items have (einsum of the masked, centred time courses), the distance rounded to
 12 decimals, average ranks over the defined pairs (scipy.stats.rankdata), then Spearman's rho with
 the between/within model. Undefined pairs (constant time courses, fewer than 3 common positions)
-are left out, as in gpu/analysis/temporal_rsa.h.
+are left out, as in gpu/analysis/temporal_rsa.h (constant: variance below 1e-12 of the sum of
+squares about the item's own mean).
 
 usage: numpy_peer.py X.f32 MASK.u8 LABELS.i64 ITEMS POSITIONS FEATURES OUT.f64
 Prints {"seconds": ..., "numpy": version} on stdout.
@@ -34,7 +35,6 @@ def main():
         xb = np.transpose(x[:, :, begin:begin + 256], (2, 0, 1)).astype(np.float64)
         masked = xb * mask
         centred = (xb - masked.sum(2, keepdims=True) / lengths[None, :, None]) * mask
-        power = (masked * xb).sum(2) / lengths[None, :]
         sums = centred @ mask.T
         squares = (centred * centred) @ mask.T
         products = np.einsum("fit,fjt->fij", centred, centred)
@@ -44,8 +44,8 @@ def main():
             vi = squares[:, first, second] - si * si / pair_common
             vj = squares[:, second, first] - sj * sj / pair_common
             r = np.clip(cov / np.sqrt(vi * vj), -1, 1)
-        defined = ((pair_common >= 3)[None, :] & (vi > 1e-20 * power[:, first] * pair_common)
-                   & (vj > 1e-20 * power[:, second] * pair_common))
+        defined = ((pair_common >= 3)[None, :] & (vi > 1e-12 * squares[:, first, second])
+                   & (vj > 1e-12 * squares[:, second, first]))
         distance = np.round(1 - r, 12)
         for k in range(xb.shape[0]):
             d = distance[k, defined[k]]

@@ -13,10 +13,11 @@ namespace gyrus::gpu {
 
 namespace {
 
-// Below this share of n · mean(x²) a time course counts as constant: a float32 pattern that
-// varies at all varies by at least one ulp (≈ 1e-7 relative), far above the rounding residue
-// (≈ 1e-16 relative) that centring a constant pattern leaves.
-constexpr double kConstantTolerance = 1e-20;
+// A time course whose variance over a pair's common positions is below this share of its sum of
+// squares there (taken about the item's own mean) counts as constant: centring a constant
+// pattern leaves a rounding residue of about 1e-16 of that sum, while a float32 pattern that
+// varies at all varies by at least one ulp (about 1e-7 relative).
+constexpr double kConstantTolerance = 1e-12;
 
 Status checkFiniteValues(const TemporalTable &table)
 {
@@ -77,7 +78,7 @@ struct FeatureScore
 // One feature on the CPU, fused: the same formulas as the tensor path below, element for
 // element, then one sort of the defined distances and one walk over their tie groups.
 FeatureScore scoreOnCpu(const PairLayout &layout, int64_t n, const double *products,
-                        const double *sums, const double *squares, const double *power,
+                        const double *sums, const double *squares,
                         std::vector<std::pair<double, uint8_t>> &entries)
 {
     entries.clear();
@@ -92,8 +93,8 @@ FeatureScore scoreOnCpu(const PairLayout &layout, int64_t n, const double *produ
         const double sumJ = sums[j * n + i];
         const double varianceI = squares[i * n + j] - sumI * sumI / common;
         const double varianceJ = squares[j * n + i] - sumJ * sumJ / common;
-        if (!(varianceI > power[i] * common * kConstantTolerance &&
-              varianceJ > power[j] * common * kConstantTolerance)) {
+        if (!(varianceI > squares[i * n + j] * kConstantTolerance &&
+              varianceJ > squares[j * n + i] * kConstantTolerance)) {
             continue;
         }
         const double covariance = products[i * n + j] - sumI * sumJ / common;
@@ -273,7 +274,6 @@ Result<TemporalRsaScores> temporalRsaScores(const TemporalTable &table,
         // Each item's time course centred on its own mean first: the pairwise sums below then
         // subtract small numbers, not large ones.
         const at::Tensor centred = (x - masked.sum(2, true) / lengthsSafe) * mask;
-        const at::Tensor power = (masked * x).sum(2) / lengthsSafe.view({1, n});  // mean x²
         // Over the positions items i and j share: Σ x_i (sums), Σ x_i² (squares), Σ x_i x_j.
         const at::Tensor sums = centred.matmul(maskT).flatten(1);
         const at::Tensor squares = (centred * centred).matmul(maskT).flatten(1);
@@ -282,7 +282,6 @@ Result<TemporalRsaScores> temporalRsaScores(const TemporalTable &table,
             const at::Tensor hostProducts = products.contiguous();
             const at::Tensor hostSums = sums.contiguous();
             const at::Tensor hostSquares = squares.contiguous();
-            const at::Tensor hostPower = power.contiguous();
             at::parallel_for(0, width, 1, [&](int64_t low, int64_t high) {
                 std::vector<std::pair<double, uint8_t>> entries;
                 entries.reserve(layout.first.size());
@@ -290,8 +289,7 @@ Result<TemporalRsaScores> temporalRsaScores(const TemporalTable &table,
                     const FeatureScore one =
                             scoreOnCpu(layout, n, hostProducts.data_ptr<double>() + f * n * n,
                                        hostSums.data_ptr<double>() + f * n * n,
-                                       hostSquares.data_ptr<double>() + f * n * n,
-                                       hostPower.data_ptr<double>() + f * n, entries);
+                                       hostSquares.data_ptr<double>() + f * n * n, entries);
                     result.scores[size_t(begin + f)] = one.score;
                     result.pairsUsed[size_t(begin + f)] = one.pairs;
                 }
@@ -303,8 +301,8 @@ Result<TemporalRsaScores> temporalRsaScores(const TemporalTable &table,
         const at::Tensor covariance = products.index_select(1, forward) - sumI * sumJ / pairCommon;
         const at::Tensor varianceI = squares.index_select(1, forward) - sumI * sumI / pairCommon;
         const at::Tensor varianceJ = squares.index_select(1, backward) - sumJ * sumJ / pairCommon;
-        const at::Tensor scaleI = power.index_select(1, first) * pairCommon * kConstantTolerance;
-        const at::Tensor scaleJ = power.index_select(1, second) * pairCommon * kConstantTolerance;
+        const at::Tensor scaleI = squares.index_select(1, forward) * kConstantTolerance;
+        const at::Tensor scaleJ = squares.index_select(1, backward) * kConstantTolerance;
         const at::Tensor defined = at::logical_and(
                 considered.unsqueeze(0), at::logical_and(varianceI > scaleI, varianceJ > scaleJ));
         const at::Tensor r =
