@@ -22,7 +22,7 @@ Result<std::vector<int>> parseTokenList(const QString &text)
         const int id = part.trimmed().toInt(&ok);
         if (!ok) {
             return Status::invalidInput(
-                    QStringLiteral("--tokens: '%1' is not an integer token id").arg(part));
+                    QStringLiteral("--token-ids: '%1' is not an integer token id").arg(part));
         }
         ids.push_back(id);
     }
@@ -69,6 +69,7 @@ Status writeOutput(const QString &path, const gpu::ForwardOutput &out, const gpu
     for (const auto &[key, value] : {std::pair{QStringLiteral("model"), info.directory},
                                      std::pair{QStringLiteral("dtype"), info.dtype},
                                      std::pair{QStringLiteral("device"), info.device},
+                                     std::pair{QStringLiteral("family"), info.family},
                                      std::pair{QStringLiteral("text"), text}}) {
         if (Status s = file.writeRootAttribute(key, value); !s.isOk()) {
             return s;
@@ -88,9 +89,14 @@ int runForward(const QStringList &arguments)
     const QCommandLineOption textOption(QStringLiteral("text"),
                                         QStringLiteral("Text to encode (BOS prepended)."),
                                         QStringLiteral("TEXT"));
-    const QCommandLineOption tokensOption(QStringLiteral("tokens"),
-                                          QStringLiteral("Token ids instead of text: 1,450,22."),
-                                          QStringLiteral("IDS"));
+    const QCommandLineOption tokensOption(
+            QStringList{QStringLiteral("token-ids"), QStringLiteral("tokens")},
+            QStringLiteral("Token ids instead of text, as given (no BOS added): 1,450,22."),
+            QStringLiteral("IDS"));
+    const QCommandLineOption centreOption(
+            QStringLiteral("center-writing-weights"),
+            QStringLiteral("Captured hooks without their per-token mean over d_model, as "
+                           "TransformerLens's processed weights give them (LayerNorm models)."));
     const QCommandLineOption noBosOption(QStringLiteral("no-bos"),
                                          QStringLiteral("Do not prepend BOS to --text."));
     const QCommandLineOption captureOption(
@@ -103,8 +109,8 @@ int runForward(const QStringList &arguments)
             QStringLiteral("Skip the logits (the pass stops after the deepest captured layer)."));
     const QCommandLineOption outOption(QStringLiteral("out"), QStringLiteral("Output HDF5 file."),
                                        QStringLiteral("FILE.h5"));
-    parser.addOptions(
-            {textOption, tokensOption, noBosOption, captureOption, noLogitsOption, outOption});
+    parser.addOptions({textOption, tokensOption, noBosOption, captureOption, noLogitsOption,
+                       centreOption, outOption});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
@@ -113,7 +119,7 @@ int runForward(const QStringList &arguments)
         return fail(name, QStringLiteral("--model DIR is required"));
     }
     if (parser.isSet(textOption) == parser.isSet(tokensOption)) {
-        return fail(name, QStringLiteral("give exactly one of --text and --tokens"));
+        return fail(name, QStringLiteral("give exactly one of --text and --token-ids"));
     }
     const QString out = parser.value(outOption);
     if (out.isEmpty()) {
@@ -133,6 +139,7 @@ int runForward(const QStringList &arguments)
     }
     gpu::ForwardOptions options;
     options.logits = !parser.isSet(noLogitsOption);
+    options.centerWritingWeights = parser.isSet(centreOption);
     for (const QString &value : parser.values(captureOption)) {
         for (const QString &hook : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             if (hook.trimmed() == QLatin1String("all")) {

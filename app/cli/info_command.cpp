@@ -33,6 +33,24 @@ int runInfo(const QStringList &arguments)
     QJsonObject json;
     json[QStringLiteral("directory")] = info.directory;
     json[QStringLiteral("architecture")] = info.architecture;
+    json[QStringLiteral("model_type")] = info.modelType;
+    json[QStringLiteral("family")] = info.family;
+    json[QStringLiteral("quirks")] = QJsonArray::fromStringList(info.quirks);
+    json[QStringLiteral("bos_rule")] = info.bosRule;
+    json[QStringLiteral("hook_resid_mid")] =
+            info.residMid ? QStringLiteral("present")
+                          : QStringLiteral(
+                                    "absent: parallel residual, attention and MLP read the "
+                                    "same residual");
+    json[QStringLiteral("residual_hooks")] =
+            info.centringApplies
+                    ? QStringLiteral(
+                              "raw Hugging Face activations; forward "
+                              "--center-writing-weights removes the per-token mean, as "
+                              "TransformerLens's processed weights do")
+                    : QStringLiteral(
+                              "raw Hugging Face activations (equal to TransformerLens's "
+                              "for this RMSNorm model)");
     json[QStringLiteral("layers")] = info.layers;
     json[QStringLiteral("d_model")] = info.dModel;
     json[QStringLiteral("heads")] = info.heads;

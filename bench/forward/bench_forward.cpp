@@ -1,6 +1,7 @@
-// bench_forward: prefill and KV-cached decode throughput of the Llama runtime on a demo-sized
-// random model, next to a plain-torch peer (forward_reference.py) run on the same checkpoint in
-// the same process tree; and the peak RSS of loading a checkpoint against its file size. JSON.
+// bench_forward: prefill and KV-cached decode throughput of the transformer runtime on a random
+// model (the Llama demo size, or with --family gpt2 a GPT-2-small-shaped one, 124 M parameters),
+// next to a plain-torch peer of the same family (forward_reference.py) run on the same checkpoint
+// in the same process tree; and the peak RSS of loading a checkpoint against its file size. JSON.
 
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
@@ -96,7 +97,12 @@ int main(int argc, char **argv)
     const QCommandLineOption python(QStringLiteral("python"), QStringLiteral("Peer interpreter."),
                                     QStringLiteral("PATH"), QStringLiteral("/usr/bin/python3"));
     const QCommandLineOption noPeer(QStringLiteral("no-peer"), QStringLiteral("Skip the peer."));
-    parser.addOptions({python, noPeer});
+    const QCommandLineOption familyOption(
+            QStringLiteral("family"),
+            QStringLiteral("llama (the demo size) or gpt2 (GPT-2 small: 768 wide, 12 layers, 12 "
+                           "heads, vocabulary 50257)."),
+            QStringLiteral("NAME"), QStringLiteral("llama"));
+    parser.addOptions({python, noPeer, familyOption});
     parser.process(app);
     const int batch = parser.value(batchOption).toInt();
     const int tokens = parser.value(tokensOption).toInt();
@@ -118,7 +124,19 @@ int main(int argc, char **argv)
     if (!dir.isValid()) {
         return fail(QStringLiteral("no temporary directory"));
     }
-    if (gyrus::Status s = gyrus::gpu::writeRandomLlama(dir.path(), config, 7); !s.isOk()) {
+    const QString family = parser.value(familyOption);
+    if (family == QLatin1String("gpt2")) {
+        const QByteArray gpt2Small = R"({"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2",
+            "n_embd": 768, "n_layer": 12, "n_head": 12, "n_positions": 1024, "vocab_size": 50257,
+            "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new",
+            "bos_token_id": 50256, "eos_token_id": 50256, "torch_dtype": "float32"})";
+        if (gyrus::Status s = gyrus::gpu::writeRandomModel(dir.path(), gpt2Small, 7); !s.isOk()) {
+            return fail(s.message());
+        }
+        config = *gyrus::gpu::parseModelConfig(gpt2Small, QStringLiteral("gpt2"));
+    } else if (family != QLatin1String("llama")) {
+        return fail(QStringLiteral("--family: '%1' is not llama or gpt2").arg(family));
+    } else if (gyrus::Status s = gyrus::gpu::writeRandomLlama(dir.path(), config, 7); !s.isOk()) {
         return fail(s.message());
     }
     const qint64 fileBytes = QFileInfo(dir.filePath(QStringLiteral("model.safetensors"))).size();
@@ -211,6 +229,7 @@ int main(int argc, char **argv)
     json[QStringLiteral("rounds")] = rounds;
     json[QStringLiteral("repeats")] = repeats;
     const gyrus::gpu::ModelInfo info = model.info();
+    json[QStringLiteral("family")] = info.family;
     json[QStringLiteral("model")] = QJsonObject{{QStringLiteral("d_model"), info.dModel},
                                                 {QStringLiteral("layers"), info.layers},
                                                 {QStringLiteral("heads"), info.heads},

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The peer of bench/forward (bench_forward): a plain-torch Llama forward, as Hugging Face's eager code runs it.
+"""The peer of bench/forward (bench_forward): a plain-torch Llama or GPT-2 forward (config.json's
+model_type picks), as Hugging Face's eager code runs it.
 
 Loads config.json + model.safetensors (parsed here: the safetensors package is not installed),
 then times a prefill of a right-padded-free batch and a greedy decode with a KV cache that grows
@@ -121,6 +122,62 @@ class Llama:
         return out
 
 
+class Gpt2:
+    """GPT2LMHeadModel's eager forward: Conv1D as addmm, learned positions, LayerNorm, gelu_new."""
+
+    def __init__(self, directory):
+        with open(os.path.join(directory, "config.json")) as f:
+            self.cfg = json.load(f)
+        self.w = load_safetensors(os.path.join(directory, "model.safetensors"))
+        c = self.cfg
+        self.d = c["n_embd"]
+        self.nh = c["n_head"]
+        self.hd = self.d // self.nh
+        self.eps = c.get("layer_norm_epsilon", 1e-5)
+        self.layers = c["n_layer"]
+
+    def conv1d(self, x, name):
+        shape = x.shape[:-1] + (self.w[name + ".weight"].shape[1],)
+        return torch.addmm(self.w[name + ".bias"], x.reshape(-1, x.shape[-1]), self.w[name + ".weight"]).view(shape)
+
+    def ln(self, x, name):
+        return torch.nn.functional.layer_norm(x, (self.d,), self.w[name + ".weight"], self.w[name + ".bias"], self.eps)
+
+    @staticmethod
+    def gelu_new(x):
+        return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+    def forward(self, ids, cache=None):
+        b, t = ids.shape
+        past = 0 if cache is None else cache[0][0].shape[2]
+        pos = torch.arange(past, past + t)
+        x = self.w["transformer.wte.weight"][ids] + self.w["transformer.wpe.weight"][pos]
+        mask = None
+        if t > 1:
+            mask = torch.ones(t, past + t, dtype=torch.bool).tril(past)
+        new_cache = []
+        for i in range(self.layers):
+            p = f"transformer.h.{i}."
+            qkv = self.conv1d(self.ln(x, p + "ln_1"), p + "attn.c_attn")
+            q, k, v = (y.view(b, t, self.nh, self.hd).transpose(1, 2) for y in qkv.split(self.d, dim=2))
+            if cache is not None:
+                k = torch.cat((cache[i][0], k), dim=2)
+                v = torch.cat((cache[i][1], v), dim=2)
+            new_cache.append((k, v))
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.hd)
+            if mask is not None:
+                scores = torch.where(mask, scores, torch.finfo(scores.dtype).min)
+            probs = torch.softmax(scores, dim=-1)
+            attn = torch.matmul(probs, v).transpose(1, 2).reshape(b, t, self.d)
+            x = x + self.conv1d(attn, p + "attn.c_proj")
+            m = self.gelu_new(self.conv1d(self.ln(x, p + "ln_2"), p + "mlp.c_fc"))
+            x = x + self.conv1d(m, p + "mlp.c_proj")
+        x = self.ln(x, "transformer.ln_f")
+        return torch.nn.functional.linear(x, self.w["transformer.wte.weight"]), new_cache
+
+    greedy = Llama.greedy
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -133,7 +190,9 @@ def main():
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    model = Llama(args.model)
+    with open(os.path.join(args.model, "config.json")) as f:
+        model_type = json.load(f).get("model_type", "llama")
+    model = Gpt2(args.model) if model_type == "gpt2" else Llama(args.model)
     vocab = model.cfg["vocab_size"]
     # The same token ids as bench/forward: (i * 7919 + 13) mod (vocab - 3) + 3, row-major.
     count = args.batch * args.tokens

@@ -1,8 +1,8 @@
 #include "gpu/analysis/corpus_scan.h"
 
 #include "gpu/detail/hook_set.h"
-#include "gpu/detail/llama_model.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
 
@@ -49,10 +49,10 @@ Result<std::unique_ptr<CorpusScanner>> CorpusScanner::start(const LanguageModel 
                                                             const detail::SaeModule &sae,
                                                             const CorpusScanOptions &options)
 {
-    detail::LlamaModel &network = model.tensorModel();
+    detail::Transformer &network = model.tensorModel();
     const QString hookName = options.hookName.isEmpty() ? sae.config().hookName : options.hookName;
     const std::optional<detail::HookPoint> point =
-            detail::HookPoint::parse(hookName, network.config().numHiddenLayers);
+            detail::HookPoint::parse(hookName, hookLayout(network.config()));
     if (!point) {
         return Status::invalidInput(QStringLiteral("unknown hook '%1'").arg(hookName));
     }
@@ -150,7 +150,7 @@ void CorpusScanner::Impl::scanBatch()
 
 void CorpusScanner::Impl::scanWindows(const std::vector<std::pair<int64_t, int64_t>> &windows)
 {
-    detail::LlamaModel &network = model->tensorModel();
+    detail::Transformer &network = model->tensorModel();
     const int64_t width = windows.front().second;
     const auto count = int64_t(windows.size());
     std::vector<int64_t> flat;
@@ -233,11 +233,10 @@ CorpusScan CorpusScanner::finish()
 {
     c10::InferenceMode guard;
     Impl &d = *m_impl;
-    detail::LlamaModel &network = d.model->tensorModel();
+    detail::Transformer &network = d.model->tensorModel();
     // Logit effects through the final norm's gain and the unembedding.
-    const at::Tensor direction =
-            d.sae->weights().wDec.to(at::kCPU).to(at::kFloat) *
-            network.weights().finalNorm.to(at::kCPU).to(at::kFloat).unsqueeze(0);
+    const at::Tensor direction = d.sae->weights().wDec.to(at::kCPU).to(at::kFloat) *
+                                 network.finalNormGain().to(at::kCPU).to(at::kFloat).unsqueeze(0);
     const at::Tensor logits =
             direction.matmul(network.weights().lmHead.to(at::kCPU).to(at::kFloat).t());
     const int64_t logitK = std::min<int64_t>(d.scan.options.logitTopK, logits.size(1));

@@ -2,11 +2,11 @@
 // Private to gyrus_gpu (and tests/gpu). The clamp-set splice of gpu/sae/clamp_splice.h as a
 // HookSet callback. Reuse: anything that runs the model with a clamp set (steered generation,
 // next-token shifts, prompt representations under intervention) calls addClampSplice() on the
-// HookSet it passes to LlamaModel::forward / generateTokens:
+// HookSet it passes to Transformer::forward / generateTokens:
 //
 //   detail::HookSet hooks;
-//   if (Status s = detail::addClampSplice(hooks, numLayers, sae, clamps, scope); !s.isOk()) ...
-//   network.forward(tokens, hooks.empty() ? nullptr : &hooks, ...);
+//   if (Status s = detail::addClampSplice(hooks, hookLayout(config), sae, clamps, scope);
+//   !s.isOk()) ... network.forward(tokens, hooks.empty() ? nullptr : &hooks, ...);
 //
 // Captures added to the same HookSet at the SAE's hook after the splice see the edited
 // activations. Batches: right padding is edited like any position; ignore its outputs.
@@ -30,7 +30,8 @@ HookFn clampSpliceHook(std::shared_ptr<const SaeModule> sae, const ClampSet &set
 /// Adds clampSpliceHook() at the SAE's hook (its cfg hook_name) to `hooks`. Adds nothing when the
 /// set has no enabled clamp, so an empty set leaves the forward untouched (bit-identical). Errors:
 /// no SAE for a non-empty set, a hook the model lacks, a feature outside the SAE.
-Status addClampSplice(HookSet &hooks, int numLayers, const std::shared_ptr<const SaeModule> &sae,
-                      const ClampSet &set, const ClampScope &scope = {});
+Status addClampSplice(HookSet &hooks, const HookLayout &layout,
+                      const std::shared_ptr<const SaeModule> &sae, const ClampSet &set,
+                      const ClampScope &scope = {});
 
 }  // namespace gyrus::gpu::detail

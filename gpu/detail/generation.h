@@ -3,8 +3,8 @@
 
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/kv_cache.h"
-#include "gpu/detail/llama_model.h"
 #include "gpu/detail/sampler.h"
+#include "gpu/detail/transformer.h"
 
 #include <cstdint>
 #include <functional>
@@ -38,7 +38,7 @@ struct GenerationOutput
 class GenerationStepper
 {
 public:
-    GenerationStepper(LlamaModel &model, const std::vector<int64_t> &prompt,
+    GenerationStepper(Transformer &model, const std::vector<int64_t> &prompt,
                       const GenerationSettings &settings, HookSet *hooks = nullptr);
 
     /// Runs the model once (the prompt's prefill on the first call, one decode step after) and
@@ -53,7 +53,7 @@ public:
     const GenerationOutput &output() const { return m_output; }
 
 private:
-    LlamaModel &m_model;
+    Transformer &m_model;
     HookSet *m_hooks;
     GenerationSettings m_settings;
     KvCache m_cache;
@@ -69,7 +69,7 @@ using TokenSink = std::function<bool(int64_t token)>;
 /// Prefills `prompt` (non-empty) into a fresh KV cache, then decodes one token at a time. The
 /// hooks run at every step (prefill and decode) with absolute positions, so an intervention
 /// limited to a position range applies exactly there, prompt or continuation.
-GenerationOutput generateTokens(LlamaModel &model, const std::vector<int64_t> &prompt,
+GenerationOutput generateTokens(Transformer &model, const std::vector<int64_t> &prompt,
                                 const GenerationSettings &settings, HookSet *hooks = nullptr,
                                 const TokenSink &sink = {});
 

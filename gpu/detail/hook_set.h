@@ -2,6 +2,8 @@
 // Private to gyrus_gpu (and tests/gpu). Hook points of the transformer, with TransformerLens names,
 // and the HookSet its forward() calls at each of them (ARCHITECTURE.md §4).
 
+#include "gpu/model/model_config.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -19,6 +21,7 @@ namespace gyrus::gpu::detail {
 enum class HookSite
 {
     Embed,            ///< hook_embed
+    PosEmbed,         ///< hook_pos_embed (learned positions only)
     ResidPre,         ///< blocks.L.hook_resid_pre
     AttnOut,          ///< blocks.L.hook_attn_out
     ResidMid,         ///< blocks.L.hook_resid_mid
@@ -43,8 +46,12 @@ struct HookPoint
     QString name() const;
 
     /// Parses a TransformerLens name; std::nullopt for an unknown name or a layer outside
-    /// [0, numLayers).
+    /// [0, numLayers). This overload assumes the standard (Llama) set of sites.
     static std::optional<HookPoint> parse(const QString &name, int numLayers);
+
+    /// The same against a model's own sites: hook_pos_embed only with learned positions,
+    /// hook_resid_mid not with a parallel residual.
+    static std::optional<HookPoint> parse(const QString &name, const HookLayout &layout);
 
     /// The layer whose output the site needs (numLayers for ln_final, -1 for hook_embed).
     int depth(int numLayers) const;
@@ -60,8 +67,14 @@ struct HookPoint
     }
 };
 
-/// Every hook name of a model with `numLayers` layers, in forward order.
+/// Every hook name of a model with `numLayers` layers, in forward order (the standard sites).
 QStringList hookNames(int numLayers);
+
+/// Every hook name of a model with `layout`, in forward order.
+QStringList hookNames(const HookLayout &layout);
+
+/// A sentence listing the sites of `layout`, for "unknown hook" messages.
+QString describeHooks(const HookLayout &layout);
 
 /// Absolute token positions [begin, end). The default covers every position.
 struct PositionRange
@@ -97,6 +110,14 @@ public:
 
     bool empty() const { return m_entries.empty(); }
 
+    /// TransformerLens's center_writing_weights, seen from the hooks: every site that writes to
+    /// the residual stream (all but ln_final.hook_normalized) shows the activation minus its
+    /// per-token mean over d_model, and a replacement gets that mean added back. The forward
+    /// itself is unchanged; for LayerNorm models this equals running TL's processed weights.
+    void setCentred(bool centred) { m_centred = centred; }
+
+    bool centred() const { return m_centred; }
+
     bool has(const HookPoint &point) const { return m_entries.count(point) > 0; }
 
     /// The deepest layer any hook needs (HookPoint::depth); -1 when only hook_embed or nothing.
@@ -123,6 +144,7 @@ private:
     };
 
     std::map<HookPoint, std::vector<Entry>> m_entries;
+    bool m_centred = false;
 };
 
 }  // namespace gyrus::gpu::detail

@@ -175,7 +175,8 @@ Status runClamped(RsaRun &run, const EngineState &state)
     }
     const gpu::ModelInfo info = state.model->info();
     detail::HookSet hooks;
-    if (Status added = detail::addClampSplice(hooks, info.layers, state.sae, request.clamps);
+    if (Status added = detail::addClampSplice(hooks, hookLayout(state.model->config()), state.sae,
+                                              request.clamps);
         !added.isOk()) {
         return added;
     }

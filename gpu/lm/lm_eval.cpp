@@ -1,7 +1,7 @@
 #include "gpu/lm/lm_eval.h"
 
 #include "gpu/detail/corpus_windows.h"
-#include "gpu/detail/llama_model.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/model/language_model.h"
 
 #include <ATen/ATen.h>
@@ -36,7 +36,7 @@ Result<double> languageModelCrossEntropy(const LanguageModel &model, const Token
         }
     }
     const int64_t bos = model.config().bosTokenId;
-    detail::LlamaModel &network = model.tensorModel();
+    detail::Transformer &network = model.tensorModel();
     c10::InferenceMode guard;
     double total = 0.0;
     double counted = 0.0;

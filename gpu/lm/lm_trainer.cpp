@@ -1,8 +1,8 @@
 #include "gpu/lm/lm_trainer.h"
 
 #include "gpu/detail/corpus_windows.h"
-#include "gpu/detail/llama_ops.h"
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/detail/transformer_ops.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -26,7 +26,7 @@ std::string layerName(int layer, const char *suffix)
     return "model.layers." + std::to_string(layer) + "." + suffix;
 }
 
-// Training-safe SwiGLU: llama_ops' inference version works in place, which autograd cannot
+// Training-safe SwiGLU: transformer_ops' inference version works in place, which autograd cannot
 // differentiate.
 at::Tensor swiGlu(const at::Tensor &x, const at::Tensor &gate, const at::Tensor &up,
                   const at::Tensor &down)

@@ -4,7 +4,7 @@
 
 namespace gyrus::gpu::detail {
 
-GenerationStepper::GenerationStepper(LlamaModel &model, const std::vector<int64_t> &prompt,
+GenerationStepper::GenerationStepper(Transformer &model, const std::vector<int64_t> &prompt,
                                      const GenerationSettings &settings, HookSet *hooks)
     : m_model(model)
     , m_hooks(hooks)
@@ -50,7 +50,7 @@ void GenerationStepper::cancel()
     }
 }
 
-GenerationOutput generateTokens(LlamaModel &model, const std::vector<int64_t> &prompt,
+GenerationOutput generateTokens(Transformer &model, const std::vector<int64_t> &prompt,
                                 const GenerationSettings &settings, HookSet *hooks,
                                 const TokenSink &sink)
 {

@@ -25,6 +25,8 @@ QString HookPoint::name() const
     switch (site) {
         case HookSite::Embed:
             return QStringLiteral("hook_embed");
+        case HookSite::PosEmbed:
+            return QStringLiteral("hook_pos_embed");
         case HookSite::FinalNormalized:
             return QStringLiteral("ln_final.hook_normalized");
         default:
@@ -40,6 +42,17 @@ QString HookPoint::name() const
 
 std::optional<HookPoint> HookPoint::parse(const QString &name, int numLayers)
 {
+    HookLayout layout;
+    layout.layers = numLayers;
+    return parse(name, layout);
+}
+
+std::optional<HookPoint> HookPoint::parse(const QString &name, const HookLayout &layout)
+{
+    const int numLayers = layout.layers;
+    if (name == QLatin1String("hook_pos_embed") && layout.posEmbed) {
+        return HookPoint{HookSite::PosEmbed, -1};
+    }
     if (name == QLatin1String("hook_embed")) {
         return embed();
     }
@@ -56,7 +69,8 @@ std::optional<HookPoint> HookPoint::parse(const QString &name, int numLayers)
         return std::nullopt;
     }
     for (const SiteName &entry : kBlockSites) {
-        if (parts[2] == QLatin1String(entry.suffix)) {
+        if (parts[2] == QLatin1String(entry.suffix) &&
+            (entry.site != HookSite::ResidMid || layout.residMid)) {
             return block(entry.site, layer);
         }
     }
@@ -67,6 +81,7 @@ int HookPoint::depth(int numLayers) const
 {
     switch (site) {
         case HookSite::Embed:
+        case HookSite::PosEmbed:
             return -1;
         case HookSite::FinalNormalized:
             return numLayers;
@@ -77,14 +92,43 @@ int HookPoint::depth(int numLayers) const
 
 QStringList hookNames(int numLayers)
 {
+    HookLayout layout;
+    layout.layers = numLayers;
+    return hookNames(layout);
+}
+
+QStringList hookNames(const HookLayout &layout)
+{
     QStringList names{HookPoint::embed().name()};
-    for (int layer = 0; layer < numLayers; ++layer) {
+    if (layout.posEmbed) {
+        names << HookPoint{HookSite::PosEmbed, -1}.name();
+    }
+    for (int layer = 0; layer < layout.layers; ++layer) {
         for (const SiteName &entry : kBlockSites) {
-            names << HookPoint::block(entry.site, layer).name();
+            if (entry.site != HookSite::ResidMid || layout.residMid) {
+                names << HookPoint::block(entry.site, layer).name();
+            }
         }
     }
     names << HookPoint::finalNormalized().name();
     return names;
+}
+
+QString describeHooks(const HookLayout &layout)
+{
+    QString sites = layout.residMid
+                            ? QStringLiteral("resid_pre,attn_out,resid_mid,mlp_out,resid_post")
+                            : QStringLiteral("resid_pre,attn_out,mlp_out,resid_post");
+    QString text = QStringLiteral(
+                           "this model has hook_embed, %1blocks.{0..%2}.hook_{%3} and "
+                           "ln_final.hook_normalized")
+                           .arg(layout.posEmbed ? QStringLiteral("hook_pos_embed, ") : QString())
+                           .arg(layout.layers - 1)
+                           .arg(sites);
+    if (!layout.residMid) {
+        text += QStringLiteral(" (no hook_resid_mid: attention and MLP read the same residual)");
+    }
+    return text;
 }
 
 void HookSet::capture(const HookPoint &point, PositionRange range)
@@ -137,6 +181,15 @@ at::Tensor HookSet::run(const HookPoint &point, at::Tensor x, int64_t firstPosit
     if (found == m_entries.end()) {
         return x;
     }
+    // Centring: the hooks work on x - mean(x); `original` and `mean` restore the stream.
+    const bool centre = m_centred && point.site != HookSite::FinalNormalized;
+    const at::Tensor original = x;
+    at::Tensor mean;
+    if (centre) {
+        mean = x.mean(-1, /*keepdim=*/true);
+        x = x - mean;
+    }
+    bool replaced = false;
     const int64_t tokens = x.size(1);
     for (Entry &entry : found->second) {
         const int64_t begin = std::max(firstPosition, entry.range.begin);
@@ -157,11 +210,15 @@ at::Tensor HookSet::run(const HookPoint &point, at::Tensor x, int64_t firstPosit
         }
         TORCH_CHECK(replacement.sizes() == slice.sizes(), "hook at ", point.name().toStdString(),
                     " returned shape ", replacement.sizes(), ", expected ", slice.sizes());
+        replaced = true;
         if (whole) {
             x = replacement.to(x.scalar_type());
         } else if (!replacement.is_same(slice)) {
             slice.copy_(replacement);
         }
+    }
+    if (centre) {
+        return replaced ? x + mean : original;
     }
     return x;
 }

@@ -2,8 +2,8 @@
 
 #include "gpu/detail/generation.h"
 #include "gpu/detail/hook_set.h"
-#include "gpu/detail/llama_model.h"
 #include "gpu/detail/torch_compat.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/model/generation_session.h"
 #include "gpu/model/safetensors.h"
 
@@ -116,7 +116,7 @@ FloatTensor toFloatTensor(const at::Tensor &t)
 struct LanguageModel::Impl
 {
     QString directory;
-    std::shared_ptr<detail::LlamaModel> model;
+    std::shared_ptr<detail::Transformer> model;
     Tokenizer tokenizer;
 
     Status checkTokens(const std::vector<int> &tokens) const
@@ -139,16 +139,12 @@ struct LanguageModel::Impl
     Result<std::vector<detail::HookPoint>> parseHooks(const QStringList &names) const
     {
         std::vector<detail::HookPoint> points;
-        const int layers = model->config().numHiddenLayers;
+        const HookLayout layout = hookLayout(model->config());
         for (const QString &name : names) {
-            const auto point = detail::HookPoint::parse(name, layers);
+            const auto point = detail::HookPoint::parse(name, layout);
             if (!point) {
-                return Status::invalidInput(
-                        QStringLiteral("unknown hook '%1'; this model has hook_embed, "
-                                       "blocks.{0..%2}.hook_{resid_pre,attn_out,resid_mid,"
-                                       "mlp_out,resid_post} and ln_final.hook_normalized")
-                                .arg(name)
-                                .arg(layers - 1));
+                return Status::invalidInput(QStringLiteral("unknown hook '%1'; %2")
+                                                    .arg(name, detail::describeHooks(layout)));
             }
             if (std::find(points.begin(), points.end(), *point) == points.end()) {
                 points.push_back(*point);
@@ -217,10 +213,10 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
         impl->tokenizer = std::move(tokenizer).value();
     }
     const QString what = QStringLiteral("loading %1").arg(dir.absolutePath());
-    Result<std::shared_ptr<detail::LlamaModel>> model =
-            guarded<std::shared_ptr<detail::LlamaModel>>(what, [&] {
-                return detail::LlamaModel::fromArchive(*config, *archive, *device, *dtype,
-                                                       options.progress, options.checkFinite);
+    Result<std::shared_ptr<detail::Transformer>> model =
+            guarded<std::shared_ptr<detail::Transformer>>(what, [&] {
+                return detail::Transformer::fromArchive(*config, *archive, *device, *dtype,
+                                                        options.progress, options.checkFinite);
             });
     if (!model) {
         return model.status().code() == Status::Code::InvalidInput
@@ -252,7 +248,13 @@ ModelInfo LanguageModel::info() const
     info.dtype = dtypeLabel(m_impl->model->dtype());
     info.device = QString::fromStdString(m_impl->model->device().str());
     info.hasTokenizer = m_impl->tokenizer.vocabSize() > 0;
-    info.hookNames = detail::hookNames(c.numHiddenLayers);
+    info.hookNames = detail::hookNames(hookLayout(c));
+    info.modelType = c.modelType;
+    info.family = familyName(c.family);
+    info.quirks = familyQuirks(c);
+    info.bosRule = bosRule(c);
+    info.residMid = !c.parallelResidual;
+    info.centringApplies = centringApplies(c);
     return info;
 }
 
@@ -266,7 +268,7 @@ const Tokenizer &LanguageModel::tokenizer() const
     return m_impl->tokenizer;
 }
 
-detail::LlamaModel &LanguageModel::tensorModel() const
+detail::Transformer &LanguageModel::tensorModel() const
 {
     return *m_impl->model;
 }
@@ -325,6 +327,9 @@ Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
         }
         detail::HookSet hooks = interventions ? *interventions : detail::HookSet();
         hooks.clearCaptures();
+        if (options.centerWritingWeights) {
+            hooks.setCentred(true);
+        }
         for (const detail::HookPoint &point : *points) {
             hooks.capture(point);
         }

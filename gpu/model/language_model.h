@@ -1,7 +1,7 @@
 #pragma once
-// A Llama-family language model loaded from a Hugging Face directory: the torch-free facade that
-// the engine thread and gyrus-cli use. Tensor-level access (activations as at::Tensor, hook
-// replacement) is in gpu/detail/llama_model.h, reached through tensorModel().
+// A language model of a supported family loaded from a Hugging Face directory: the torch-free
+// facade that the engine thread and gyrus-cli use. Tensor-level access (activations as at::Tensor,
+// hook replacement) is in gpu/detail/transformer.h, reached through tensorModel().
 
 #include "core/status.h"
 #include "gpu/model/model_config.h"
@@ -19,7 +19,7 @@
 namespace gyrus::gpu {
 
 namespace detail {
-class LlamaModel;
+class Transformer;
 class HookSet;
 }  // namespace detail
 
@@ -38,6 +38,14 @@ struct ModelInfo
 {
     QString directory;
     QString architecture;  ///< "LlamaForCausalLM"
+    QString modelType;     ///< config.json's model_type ("gemma3_text")
+    QString family;        ///< "llama", "gpt2", "gemma2", "gemma3", "qwen2", "gpt_neox", ...
+    QStringList quirks;    ///< familyQuirks(): soft-caps, sliding windows, parallel residual...
+    QString bosRule;       ///< whether Hugging Face prepends BOS, as a sentence
+    bool residMid = true;  ///< false with a parallel residual: no blocks.L.hook_resid_mid
+    /// TransformerLens's center_writing_weights changes this model's residual hooks (LayerNorm
+    /// models); SAEs trained on processed GPT-2 (gpt2-small-res-jb) need it.
+    bool centringApplies = false;
     int layers = 0;
     int dModel = 0;
     int heads = 0;
@@ -67,6 +75,9 @@ struct ForwardOptions
 {
     QStringList captures;  ///< hook names whose activations to copy out
     bool logits = true;    ///< false: skip the head, and stop after the deepest captured layer
+    /// Hooks see the per-token mean over d_model removed (HookSet::setCentred): the activations
+    /// of TransformerLens's processed weights. LayerNorm models only.
+    bool centerWritingWeights = false;
 };
 
 /// The outputs for one sequence.
@@ -158,7 +169,7 @@ public:
                                               detail::HookSet *hooks = nullptr) const;
 
     /// Tensor-level access for gpu/ code (SAE training, analyses).
-    detail::LlamaModel &tensorModel() const;
+    detail::Transformer &tensorModel() const;
 
 private:
     struct Impl;

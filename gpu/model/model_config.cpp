@@ -1,5 +1,8 @@
 #include "gpu/model/model_config.h"
 
+#include "gpu/model/config_fields.h"
+#include "gpu/model/family_fields.h"
+
 #include <QFile>
 #include <QFileInfo>
 
@@ -12,146 +15,211 @@ namespace gyrus::gpu {
 
 namespace {
 
-using Json = nlohmann::json;
+using config_fields::FieldReader;
+using config_fields::Json;
+using config_fields::q;
 
-QString q(const std::string &s)
+struct FamilyEntry
 {
-    return QString::fromStdString(s);
-}
-
-// Reads the fields of one config object, remembering the first problem with the field's name.
-class FieldReader
-{
-public:
-    FieldReader(const Json &object, QString source)
-        : m_object(object)
-        , m_source(std::move(source))
-    {}
-
-    bool has(const char *field) const
-    {
-        const auto it = m_object.find(field);
-        return it != m_object.end() && !it->is_null();
-    }
-
-    // A positive integer; `required` fields must be present.
-    int positiveInt(const char *field, bool required, int fallback)
-    {
-        const auto it = m_object.find(field);
-        if (it == m_object.end() || it->is_null()) {
-            if (required) {
-                setError(QStringLiteral("missing required field \"%1\"").arg(QLatin1String(field)));
-            }
-            return fallback;
-        }
-        if (!it->is_number_integer() || it->get<qint64>() <= 0 ||
-            it->get<qint64>() > std::numeric_limits<int>::max()) {
-            setError(QStringLiteral("field \"%1\" must be a positive integer, got %2")
-                             .arg(QLatin1String(field), q(it->dump())));
-            return fallback;
-        }
-        return int(it->get<qint64>());
-    }
-
-    // A token id: an integer >= 0, null (the model has none: -1), or a list (first element; newer
-    // configs list several end-of-sequence ids).
-    int tokenId(const char *field, int fallback)
-    {
-        const auto it = m_object.find(field);
-        if (it == m_object.end()) {
-            return fallback;
-        }
-        if (it->is_null()) {
-            return -1;
-        }
-        const Json &value = it->is_array() && !it->empty() ? (*it)[0] : *it;
-        if (!value.is_number_integer() || value.get<qint64>() < 0 ||
-            value.get<qint64>() > std::numeric_limits<int>::max()) {
-            setError(QStringLiteral("field \"%1\" must be a non-negative integer token id, got %2")
-                             .arg(QLatin1String(field), q(it->dump())));
-            return fallback;
-        }
-        return int(value.get<qint64>());
-    }
-
-    double positiveNumber(const char *field, double fallback)
-    {
-        const auto it = m_object.find(field);
-        if (it == m_object.end() || it->is_null()) {
-            return fallback;
-        }
-        if (!it->is_number() || !(it->get<double>() > 0.0) || !std::isfinite(it->get<double>())) {
-            setError(QStringLiteral("field \"%1\" must be a positive number, got %2")
-                             .arg(QLatin1String(field), q(it->dump())));
-            return fallback;
-        }
-        return it->get<double>();
-    }
-
-    bool boolean(const char *field, bool fallback)
-    {
-        const auto it = m_object.find(field);
-        if (it == m_object.end() || it->is_null()) {
-            return fallback;
-        }
-        if (!it->is_boolean()) {
-            setError(QStringLiteral("field \"%1\" must be true or false, got %2")
-                             .arg(QLatin1String(field), q(it->dump())));
-            return fallback;
-        }
-        return it->get<bool>();
-    }
-
-    QString string(const char *field, const QString &fallback)
-    {
-        const auto it = m_object.find(field);
-        if (it == m_object.end() || it->is_null()) {
-            return fallback;
-        }
-        if (!it->is_string()) {
-            setError(QStringLiteral("field \"%1\" must be a string, got %2")
-                             .arg(QLatin1String(field), q(it->dump())));
-            return fallback;
-        }
-        return q(it->get<std::string>());
-    }
-
-    void setError(const QString &message)
-    {
-        if (m_error.isEmpty()) {
-            m_error = message;
-        }
-    }
-
-    Status status() const
-    {
-        return m_error.isEmpty()
-                       ? Status::ok()
-                       : Status::invalidInput(QStringLiteral("%1: %2").arg(m_source, m_error));
-    }
-
-private:
-    const Json &m_object;
-    QString m_source;
-    QString m_error;
+    const char *modelType;
+    ModelFamily family;
+    const char *architecture;
 };
 
-QString architectureForModelType(const QString &modelType)
+// One line per model_type: what config.json's model_type and architectures[0] may say.
+constexpr FamilyEntry kFamilies[] = {
+        {"llama", ModelFamily::Llama, "LlamaForCausalLM"},
+        {"mistral", ModelFamily::Mistral, "MistralForCausalLM"},
+        {"gpt2", ModelFamily::Gpt2, "GPT2LMHeadModel"},
+        {"gemma2", ModelFamily::Gemma2, "Gemma2ForCausalLM"},
+        {"gemma3_text", ModelFamily::Gemma3, "Gemma3ForCausalLM"},
+        {"gemma3", ModelFamily::Gemma3, "Gemma3ForConditionalGeneration"},
+        {"qwen2", ModelFamily::Qwen2, "Qwen2ForCausalLM"},
+        {"qwen3", ModelFamily::Qwen3, "Qwen3ForCausalLM"},
+        {"gpt_neox", ModelFamily::GptNeox, "GPTNeoXForCausalLM"},
+};
+
+const FamilyEntry *entryForModelType(const QString &modelType)
 {
-    if (modelType == QLatin1String("llama")) {
-        return QStringLiteral("LlamaForCausalLM");
+    for (const FamilyEntry &entry : kFamilies) {
+        if (modelType == QLatin1String(entry.modelType)) {
+            return &entry;
+        }
     }
-    if (modelType == QLatin1String("mistral")) {
-        return QStringLiteral("MistralForCausalLM");
+    return nullptr;
+}
+
+const FamilyEntry *entryForArchitecture(const QString &architecture)
+{
+    for (const FamilyEntry &entry : kFamilies) {
+        if (architecture == QLatin1String(entry.architecture)) {
+            return &entry;
+        }
     }
-    return {};
+    return nullptr;
 }
 
 }  // namespace
 
 QStringList supportedArchitectures()
 {
-    return {QStringLiteral("LlamaForCausalLM"), QStringLiteral("MistralForCausalLM")};
+    QStringList names;
+    for (const FamilyEntry &entry : kFamilies) {
+        names << QLatin1String(entry.architecture);
+    }
+    return names;
+}
+
+QStringList supportedModelTypes()
+{
+    QStringList names;
+    for (const FamilyEntry &entry : kFamilies) {
+        names << QLatin1String(entry.modelType);
+    }
+    return names;
+}
+
+int ModelConfig::rotaryDim() const
+{
+    if (learnedPositions) {
+        return 0;
+    }
+    // Hugging Face GPT-NeoX: int(head_size * rotary_pct).
+    return static_cast<int>(static_cast<double>(headDim()) * rotaryFraction);
+}
+
+bool ModelConfig::layerSlides(int layer) const
+{
+    if (!slidingWindow) {
+        return false;
+    }
+    if (slidingLayers.empty()) {
+        return true;
+    }
+    return layer >= 0 && layer < static_cast<int>(slidingLayers.size()) &&
+           slidingLayers[size_t(layer)];
+}
+
+double ModelConfig::attentionScale() const
+{
+    const double base = queryPreAttnScalar > 0.0 ? queryPreAttnScalar : double(headDim());
+    return 1.0 / std::sqrt(base);
+}
+
+HookLayout hookLayout(const ModelConfig &config)
+{
+    HookLayout layout;
+    layout.layers = config.numHiddenLayers;
+    layout.posEmbed = config.learnedPositions;
+    layout.residMid = !config.parallelResidual;
+    return layout;
+}
+
+QString familyName(ModelFamily family)
+{
+    for (const FamilyEntry &entry : kFamilies) {
+        if (entry.family == family) {
+            return family == ModelFamily::Gemma3 ? QStringLiteral("gemma3")
+                                                 : QLatin1String(entry.modelType);
+        }
+    }
+    return QString();
+}
+
+QStringList familyQuirks(const ModelConfig &c)
+{
+    QStringList quirks;
+    const auto number = [](double value) { return QString::number(value, 'g', 8); };
+    if (c.learnedPositions) {
+        quirks << QStringLiteral("learned positions (hook_pos_embed)");
+    }
+    if (c.qkvLayout == QkvLayout::Conv1dFused) {
+        quirks << QStringLiteral("Conv1D weights [in, out]");
+    }
+    if (c.qkvLayout == QkvLayout::PerHeadFused) {
+        quirks << QStringLiteral("fused per-head QKV");
+    }
+    if (c.parallelResidual) {
+        quirks << QStringLiteral("parallel residual (no hook_resid_mid)");
+    }
+    if (c.norm == NormKind::RmsOffset) {
+        quirks << QStringLiteral("RMSNorm with (1 + w)");
+    }
+    if (c.sandwichNorms) {
+        quirks << QStringLiteral("norms after attention and MLP");
+    }
+    if (c.scaleEmbeddings) {
+        quirks << QStringLiteral("embedding x sqrt(d_model)");
+    }
+    if (c.qkNorm) {
+        quirks << QStringLiteral("q/k norm per head");
+    }
+    if (!c.learnedPositions && c.rotaryDim() < c.headDim()) {
+        quirks << QStringLiteral("partial rotary (%1 of %2 dims)")
+                          .arg(c.rotaryDim())
+                          .arg(c.headDim());
+    }
+    if (c.ropeScaling) {
+        quirks << QStringLiteral("RoPE scaling %1 x%2")
+                          .arg(c.ropeScaling->type, number(c.ropeScaling->factor));
+    }
+    if (c.ropeLocalTheta > 0.0) {
+        quirks << QStringLiteral("RoPE base %1 global, %2 sliding")
+                          .arg(number(c.ropeTheta), number(c.ropeLocalTheta));
+    }
+    if (c.queryPreAttnScalar > 0.0) {
+        quirks << QStringLiteral("attention scale %1^-1/2").arg(number(c.queryPreAttnScalar));
+    }
+    if (c.attnLogitSoftcap > 0.0) {
+        quirks << QStringLiteral("attention soft-cap %1").arg(number(c.attnLogitSoftcap));
+    }
+    if (c.finalLogitSoftcap > 0.0) {
+        quirks << QStringLiteral("logit soft-cap %1").arg(number(c.finalLogitSoftcap));
+    }
+    if (c.slidingWindow) {
+        int sliding = 0;
+        for (int layer = 0; layer < c.numHiddenLayers; ++layer) {
+            sliding += c.layerSlides(layer) ? 1 : 0;
+        }
+        if (sliding > 0) {
+            quirks << QStringLiteral("sliding window %1 on %2 of %3 layers")
+                              .arg(*c.slidingWindow)
+                              .arg(sliding)
+                              .arg(c.numHiddenLayers);
+        }
+    }
+    if (c.numKeyValueHeads < c.numAttentionHeads) {
+        quirks << QStringLiteral("grouped-query attention (%1 kv heads)").arg(c.numKeyValueHeads);
+    }
+    if (c.qkvBias && c.qkvLayout == QkvLayout::Separate) {
+        quirks << QStringLiteral("q/k/v biases");
+    }
+    quirks << c.notes;
+    return quirks;
+}
+
+QString bosRule(const ModelConfig &c)
+{
+    switch (c.family) {
+        case ModelFamily::Gpt2:
+            return QStringLiteral(
+                           "Hugging Face adds no BOS; TransformerLens-trained SAEs with "
+                           "prepend_bos expect <|endoftext|> (id %1) first")
+                    .arg(c.bosTokenId);
+        case ModelFamily::GptNeox:
+        case ModelFamily::Qwen2:
+        case ModelFamily::Qwen3:
+            return QStringLiteral("Hugging Face adds no BOS");
+        default:
+            return c.bosTokenId >= 0
+                           ? QStringLiteral("Hugging Face prepends BOS (id %1)").arg(c.bosTokenId)
+                           : QStringLiteral("no BOS token");
+    }
+}
+
+bool centringApplies(const ModelConfig &config)
+{
+    return config.norm == NormKind::Layer;
 }
 
 Status validateModelConfig(const ModelConfig &config)
@@ -171,7 +239,7 @@ Status validateModelConfig(const ModelConfig &config)
                 "hidden_size, num_hidden_layers, num_attention_heads, num_key_value_heads, "
                 "intermediate_size, vocab_size and max_position_embeddings must be positive"));
     }
-    if (config.hiddenSize % config.numAttentionHeads != 0) {
+    if (config.explicitHeadDim == 0 && config.hiddenSize % config.numAttentionHeads != 0) {
         return Status::invalidInput(
                 QStringLiteral("hidden_size %1 is not divisible by num_attention_heads %2")
                         .arg(config.hiddenSize)
@@ -184,23 +252,32 @@ Status validateModelConfig(const ModelConfig &config)
                         .arg(config.numKeyValueHeads));
     }
     // RoPE rotates pairs of dimensions.
-    if (config.headDim() % 2 != 0) {
+    if (!config.learnedPositions && (config.rotaryDim() % 2 != 0 || config.rotaryDim() == 0)) {
         return Status::invalidInput(
-                QStringLiteral("head dimension %1 (hidden_size / num_attention_heads) must be even")
+                QStringLiteral("rotary dimension %1 (of head dimension %2) must be even and "
+                               "positive")
+                        .arg(config.rotaryDim())
                         .arg(config.headDim()));
     }
     if (!(config.rmsNormEps > 0.0) || !(config.ropeTheta > 0.0)) {
         return Status::invalidInput(QStringLiteral("rms_norm_eps and rope_theta must be positive"));
     }
     if (config.ropeScaling) {
-        if (config.ropeScaling->type != QLatin1String("linear")) {
+        if (config.ropeScaling->type != QLatin1String("linear") &&
+            config.ropeScaling->type != QLatin1String("llama3")) {
             return Status::invalidInput(
-                    QStringLiteral("unsupported rope_scaling type '%1' (supported: linear)")
+                    QStringLiteral("unsupported rope_scaling type '%1' (supported: linear, llama3)")
                             .arg(config.ropeScaling->type));
         }
         if (!(config.ropeScaling->factor > 0.0)) {
             return Status::invalidInput(QStringLiteral("rope_scaling factor must be positive"));
         }
+    }
+    if (!config.slidingLayers.empty() &&
+        static_cast<int>(config.slidingLayers.size()) != config.numHiddenLayers) {
+        return Status::invalidInput(QStringLiteral("%1 layer types for %2 layers")
+                                            .arg(config.slidingLayers.size())
+                                            .arg(config.numHiddenLayers));
     }
     if (config.bosTokenId >= config.vocabSize || config.eosTokenId >= config.vocabSize) {
         return Status::invalidInput(
@@ -229,101 +306,69 @@ Result<ModelConfig> parseModelConfig(const QByteArray &json, const QString &sour
     FieldReader read(root, source);
     ModelConfig config;
     config.modelType = read.string("model_type", QString());
+    if (Status status = read.status(); !status.isOk()) {
+        return status;
+    }
 
-    // architectures[0] names the class; without it, model_type says which family.
+    // architectures[0] names the class; model_type says which family (either may be missing).
     const auto archIt = root.find("architectures");
+    QString architecture;
     if (archIt != root.end() && !archIt->is_null()) {
         if (!archIt->is_array() || archIt->empty() || !(*archIt)[0].is_string()) {
             return fail(QStringLiteral("field \"architectures\" must be a list of class names, "
                                        "got %1")
                                 .arg(q(archIt->dump())));
         }
-        config.architecture = q((*archIt)[0].get<std::string>());
-    } else {
-        config.architecture = architectureForModelType(config.modelType);
-        if (config.architecture.isEmpty()) {
-            return fail(QStringLiteral("no \"architectures\" and model_type '%1' is not one of "
-                                       "llama, mistral (supported architectures: %2)")
-                                .arg(config.modelType,
-                                     supportedArchitectures().join(QStringLiteral(", "))));
-        }
+        architecture = q((*archIt)[0].get<std::string>());
     }
-    if (!supportedArchitectures().contains(config.architecture)) {
-        return fail(QStringLiteral("unsupported architecture '%1' (supported: %2)")
-                            .arg(config.architecture,
-                                 supportedArchitectures().join(QStringLiteral(", "))));
+    const FamilyEntry *byType = entryForModelType(config.modelType);
+    const FamilyEntry *byArch = entryForArchitecture(architecture);
+    if (!config.modelType.isEmpty() && !byType) {
+        return fail(
+                QStringLiteral("unsupported model_type '%1' (supported: %2)")
+                        .arg(config.modelType, supportedModelTypes().join(QStringLiteral(", "))));
     }
-    if (config.modelType.isEmpty()) {
-        config.modelType = config.architecture == QLatin1String("MistralForCausalLM")
-                                   ? QStringLiteral("mistral")
-                                   : QStringLiteral("llama");
+    if (!architecture.isEmpty() && !byArch) {
+        return fail(
+                QStringLiteral("unsupported architecture '%1' (supported: %2)")
+                        .arg(architecture, supportedArchitectures().join(QStringLiteral(", "))));
     }
+    if (!byType && !byArch) {
+        return fail(QStringLiteral("neither \"model_type\" nor \"architectures\" says which model "
+                                   "this is (supported model types: %1)")
+                            .arg(supportedModelTypes().join(QStringLiteral(", "))));
+    }
+    if (byType && byArch && byType->family != byArch->family) {
+        return fail(QStringLiteral("architecture '%1' contradicts model_type '%2'")
+                            .arg(architecture, config.modelType));
+    }
+    const FamilyEntry &entry = byType ? *byType : *byArch;
+    config.family = entry.family;
+    config.modelType = QLatin1String(entry.modelType);
+    config.architecture = architecture.isEmpty() ? QLatin1String(entry.architecture) : architecture;
 
-    config.hiddenSize = read.positiveInt("hidden_size", true, 0);
-    config.numHiddenLayers = read.positiveInt("num_hidden_layers", true, 0);
-    config.numAttentionHeads = read.positiveInt("num_attention_heads", true, 0);
-    config.numKeyValueHeads =
-            read.positiveInt("num_key_value_heads", false, config.numAttentionHeads);
-    config.intermediateSize = read.positiveInt("intermediate_size", true, 0);
-    config.vocabSize = read.positiveInt("vocab_size", true, 0);
-    config.maxPositionEmbeddings = read.positiveInt("max_position_embeddings", false, 2048);
-    config.rmsNormEps = read.positiveNumber("rms_norm_eps", 1e-6);
-    config.ropeTheta = read.positiveNumber("rope_theta", 10000.0);
-    config.tieWordEmbeddings = read.boolean("tie_word_embeddings", false);
-    config.bosTokenId = read.tokenId("bos_token_id", 1);
-    config.eosTokenId = read.tokenId("eos_token_id", 2);
-    config.torchDtype = read.string("torch_dtype", QStringLiteral("float32"));
-    if (read.has("sliding_window")) {
-        config.slidingWindow = read.positiveInt("sliding_window", false, 0);
-    }
-    // Variants our transformer does not implement are refused here, not computed wrongly later.
-    const QString activation = read.string("hidden_act", QStringLiteral("silu"));
-    if (activation != QLatin1String("silu")) {
-        read.setError(
-                QStringLiteral("unsupported hidden_act '%1' (supported: silu)").arg(activation));
-    }
-    if (read.boolean("attention_bias", false) || read.boolean("mlp_bias", false)) {
-        read.setError(QStringLiteral("attention_bias / mlp_bias are not supported"));
-    }
-    if (read.has("head_dim") && config.numAttentionHeads > 0) {
-        const int headDim = read.positiveInt("head_dim", false, 0);
-        if (headDim != 0 && headDim != config.hiddenSize / config.numAttentionHeads) {
-            read.setError(QStringLiteral("head_dim %1 differs from hidden_size / "
-                                         "num_attention_heads = %2: not supported")
-                                  .arg(headDim)
-                                  .arg(config.hiddenSize / config.numAttentionHeads));
+    // A multimodal Gemma-3 keeps its language model in text_config.
+    const Json *fields = &root;
+    const bool nested = config.modelType == QLatin1String("gemma3");
+    if (nested) {
+        const auto text = root.find("text_config");
+        if (text == root.end() || !text->is_object()) {
+            return fail(QStringLiteral("model_type gemma3 needs a \"text_config\" object"));
         }
+        fields = &*text;
+        config.notes << QStringLiteral("vision tower ignored (text only)");
     }
-    const auto ropeIt = root.find("rope_scaling");
-    if (ropeIt != root.end() && !ropeIt->is_null()) {
-        if (!ropeIt->is_object()) {
-            read.setError(QStringLiteral("field \"rope_scaling\" must be an object or null"));
-        } else {
-            FieldReader rope(*ropeIt, source);
-            // transformers >= 4.43 writes "rope_type"; older files "type".
-            const QString type =
-                    rope.string("rope_type", rope.string("type", QStringLiteral("default")));
-            if (type != QLatin1String("default")) {
-                if (type != QLatin1String("linear")) {
-                    read.setError(QStringLiteral("unsupported rope_scaling type '%1' (supported: "
-                                                 "linear)")
-                                          .arg(type));
-                }
-                RopeScaling scaling;
-                scaling.type = type;
-                scaling.factor = rope.positiveNumber("factor", 0.0);
-                if (!rope.has("factor")) {
-                    read.setError(QStringLiteral("missing required field \"rope_scaling.factor\""));
-                }
-                if (Status status = rope.status(); !status.isOk()) {
-                    return status;
-                }
-                config.ropeScaling = scaling;
-            }
+    FieldReader familyRead(*fields, source);
+    family_fields::readFamily(config.family, familyRead, *fields, nested, config);
+    if (nested) {
+        // Token ids may sit at the top level of a multimodal config.
+        config.bosTokenId = read.tokenId("bos_token_id", config.bosTokenId);
+        config.eosTokenId = read.tokenId("eos_token_id", config.eosTokenId);
+    }
+    for (const Status &status : {familyRead.status(), read.status()}) {
+        if (!status.isOk()) {
+            return status;
         }
-    }
-    if (Status status = read.status(); !status.isOk()) {
-        return status;
     }
     if (Status status = validateModelConfig(config); !status.isOk()) {
         return status.withContext(source);
@@ -356,6 +401,9 @@ QByteArray modelConfigToJson(const ModelConfig &config)
     json["num_key_value_heads"] = config.numKeyValueHeads;
     json["hidden_act"] = "silu";
     json["max_position_embeddings"] = config.maxPositionEmbeddings;
+    if (config.explicitHeadDim > 0) {
+        json["head_dim"] = config.explicitHeadDim;
+    }
     json["rms_norm_eps"] = config.rmsNormEps;
     json["rope_theta"] = config.ropeTheta;
     if (config.ropeScaling) {
@@ -379,35 +427,6 @@ QByteArray modelConfigToJson(const ModelConfig &config)
         json["pretraining_tp"] = 1;
     }
     return QByteArray::fromStdString(json.dump(2) + "\n");
-}
-
-std::vector<ExpectedTensor> expectedLlamaTensors(const ModelConfig &config)
-{
-    const qint64 hidden = config.hiddenSize;
-    const qint64 headDim = config.headDim();
-    const qint64 qDim = qint64(config.numAttentionHeads) * headDim;
-    const qint64 kvDim = qint64(config.numKeyValueHeads) * headDim;
-    const qint64 inter = config.intermediateSize;
-    std::vector<ExpectedTensor> tensors;
-    tensors.reserve(size_t(config.numHiddenLayers) * 9 + 3);
-    tensors.push_back({QStringLiteral("model.embed_tokens.weight"), {config.vocabSize, hidden}});
-    for (int layer = 0; layer < config.numHiddenLayers; ++layer) {
-        const QString prefix = QStringLiteral("model.layers.%1.").arg(layer);
-        tensors.push_back({prefix + QStringLiteral("input_layernorm.weight"), {hidden}});
-        tensors.push_back({prefix + QStringLiteral("self_attn.q_proj.weight"), {qDim, hidden}});
-        tensors.push_back({prefix + QStringLiteral("self_attn.k_proj.weight"), {kvDim, hidden}});
-        tensors.push_back({prefix + QStringLiteral("self_attn.v_proj.weight"), {kvDim, hidden}});
-        tensors.push_back({prefix + QStringLiteral("self_attn.o_proj.weight"), {hidden, qDim}});
-        tensors.push_back({prefix + QStringLiteral("post_attention_layernorm.weight"), {hidden}});
-        tensors.push_back({prefix + QStringLiteral("mlp.gate_proj.weight"), {inter, hidden}});
-        tensors.push_back({prefix + QStringLiteral("mlp.up_proj.weight"), {inter, hidden}});
-        tensors.push_back({prefix + QStringLiteral("mlp.down_proj.weight"), {hidden, inter}});
-    }
-    tensors.push_back({QStringLiteral("model.norm.weight"), {hidden}});
-    if (!config.tieWordEmbeddings) {
-        tensors.push_back({QStringLiteral("lm_head.weight"), {config.vocabSize, hidden}});
-    }
-    return tensors;
 }
 
 }  // namespace gyrus::gpu

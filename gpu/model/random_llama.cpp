@@ -65,4 +65,25 @@ Status writeRandomLlama(const QString &dir, const ModelConfig &config, quint64 s
     return writeTensors(QDir(dir).filePath(QStringLiteral("model.safetensors")), tensors);
 }
 
+Status writeRandomModel(const QString &dir, const QByteArray &configJson, quint64 seed)
+{
+    const Result<ModelConfig> config = parseModelConfig(configJson, QStringLiteral("config.json"));
+    if (!config) {
+        return config.status();
+    }
+    if (!QDir().mkpath(dir)) {
+        return Status::invalidInput(QStringLiteral("cannot create directory '%1'").arg(dir));
+    }
+    QSaveFile configFile(QDir(dir).filePath(QStringLiteral("config.json")));
+    if (!configFile.open(QIODevice::WriteOnly) || configFile.write(configJson) < 0 ||
+        !configFile.commit()) {
+        return Status::invalidInput(QStringLiteral("cannot write '%1'").arg(configFile.fileName()));
+    }
+    std::vector<std::pair<std::string, at::Tensor>> tensors;
+    for (auto &[name, tensor] : detail::randomLlamaTensors(*config, seed)) {
+        tensors.emplace_back(name, tensor);
+    }
+    return writeTensors(QDir(dir).filePath(QStringLiteral("model.safetensors")), tensors);
+}
+
 }  // namespace gyrus::gpu

@@ -1,5 +1,5 @@
 #pragma once
-// Llama checkpoints with random weights: fixtures for tests, models for benchmarks. Torch-free.
+// Checkpoints with random weights: fixtures for tests, models for benchmarks. Torch-free.
 
 #include "core/status.h"
 #include "gpu/model/model_config.h"
@@ -15,5 +15,9 @@ namespace gyrus::gpu {
 /// files.
 Status writeRandomLlama(const QString &dir, const ModelConfig &config, quint64 seed,
                         DType dtype = DType::F32);
+
+/// The same for any supported family: writes `configJson` as config.json and random weights
+/// for every tensor the family's checkpoint has (modelTensors), in F32.
+Status writeRandomModel(const QString &dir, const QByteArray &configJson, quint64 seed);
 
 }  // namespace gyrus::gpu

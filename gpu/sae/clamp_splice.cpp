@@ -118,8 +118,9 @@ HookFn clampSpliceHook(std::shared_ptr<const SaeModule> sae, const ClampSet &set
     };
 }
 
-Status addClampSplice(HookSet &hooks, int numLayers, const std::shared_ptr<const SaeModule> &sae,
-                      const ClampSet &set, const ClampScope &scope)
+Status addClampSplice(HookSet &hooks, const HookLayout &layout,
+                      const std::shared_ptr<const SaeModule> &sae, const ClampSet &set,
+                      const ClampScope &scope)
 {
     if (set.isEmpty()) {
         return Status::ok();
@@ -132,7 +133,7 @@ Status addClampSplice(HookSet &hooks, int numLayers, const std::shared_ptr<const
         return valid;
     }
     const QString hookName = sae->config().hookName;
-    const std::optional<HookPoint> point = HookPoint::parse(hookName, numLayers);
+    const std::optional<HookPoint> point = HookPoint::parse(hookName, layout);
     if (!point) {
         return Status::invalidInput(
                 QStringLiteral("the SAE's hook '%1' is not a hook point of the model")

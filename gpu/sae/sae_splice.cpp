@@ -2,8 +2,8 @@
 
 #include "gpu/detail/corpus_windows.h"
 #include "gpu/detail/hook_set.h"
-#include "gpu/detail/llama_model.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
 
@@ -27,10 +27,10 @@ enum class Splice
 Result<SpliceEvalResult> evaluateSaeSplice(const LanguageModel &model, const detail::SaeModule &sae,
                                            const SpliceEvalOptions &options)
 {
-    detail::LlamaModel &network = model.tensorModel();
+    detail::Transformer &network = model.tensorModel();
     const QString hookName = options.hookName.isEmpty() ? sae.config().hookName : options.hookName;
     const std::optional<detail::HookPoint> point =
-            detail::HookPoint::parse(hookName, network.config().numHiddenLayers);
+            detail::HookPoint::parse(hookName, hookLayout(network.config()));
     if (!point) {
         return Status::invalidInput(
                 QStringLiteral("unknown hook '%1': give the SAE's hook point").arg(hookName));

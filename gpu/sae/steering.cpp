@@ -2,8 +2,8 @@
 
 #include "gpu/detail/clamp_hook.h"
 #include "gpu/detail/hook_set.h"
-#include "gpu/detail/llama_model.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/transformer.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -72,7 +72,7 @@ Result<GenerateResult> generateClamped(const LanguageModel &model,
     const ClampScope scope = clampScopeForPrompt(static_cast<int64_t>(tokens->size()),
                                                  startsWithBos(model, *tokens));
     if (Status added =
-                detail::addClampSplice(hooks, model.config().numHiddenLayers, sae, clamps, scope);
+                detail::addClampSplice(hooks, hookLayout(model.config()), sae, clamps, scope);
         !added.isOk()) {
         return added;
     }
@@ -90,7 +90,7 @@ Result<std::vector<float>> nextTokenLogProbabilities(
     const ClampScope scope = clampScopeForPrompt(static_cast<int64_t>(promptTokens.size()),
                                                  startsWithBos(model, promptTokens));
     if (Status added =
-                detail::addClampSplice(hooks, model.config().numHiddenLayers, sae, clamps, scope);
+                detail::addClampSplice(hooks, hookLayout(model.config()), sae, clamps, scope);
         !added.isOk()) {
         return added;
     }
@@ -178,7 +178,7 @@ Result<FeatureRanges> featureRangesOnPrompt(const LanguageModel &model,
         }
     }
     const std::optional<detail::HookPoint> point =
-            detail::HookPoint::parse(sae.config().hookName, model.config().numHiddenLayers);
+            detail::HookPoint::parse(sae.config().hookName, hookLayout(model.config()));
     if (!point) {
         return Status::invalidInput(QStringLiteral("the SAE's hook '%1' is not a hook point of "
                                                    "the model")

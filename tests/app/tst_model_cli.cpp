@@ -169,6 +169,106 @@ private Q_SLOTS:
         QVERIFY2(worst < 1e-4, qPrintable(QString::number(worst)));
     }
 
+    // Another family end to end: --token-ids, every hook to HDF5, against the float64 reference
+    // of tests/data/model_families/make_checkpoints.py; info names the family and its hooks.
+    void familyForwardAndInfo()
+    {
+        const QString root = m_dir.filePath(QStringLiteral("families"));
+        const test::ProcessRun made = test::runProcess(
+                QStringLiteral("/usr/bin/python3"),
+                {test::dataPath(QStringLiteral("model_families/make_checkpoints.py")), root});
+        QVERIFY2(made.exitCode == 0, qPrintable(made.err));
+        QFile manifest(root + QStringLiteral("/manifest.json"));
+        QVERIFY(manifest.open(QIODevice::ReadOnly));
+        QJsonObject neox;
+        for (const QJsonValue &c : QJsonDocument::fromJson(manifest.readAll())
+                                           .object()[QStringLiteral("cases")]
+                                           .toArray()) {
+            if (c.toObject()[QStringLiteral("name")].toString() == QLatin1String("gpt_neox_f32")) {
+                neox = c.toObject();
+            }
+        }
+        QVERIFY(!neox.isEmpty());
+        const QString model = root + QStringLiteral("/gpt_neox_f32");
+
+        const Run info = cli({QStringLiteral("info"), model});
+        QCOMPARE(info.exitCode, 0);
+        QCOMPARE(info.json()[QStringLiteral("family")].toString(), QStringLiteral("gpt_neox"));
+        QVERIFY(info.json()[QStringLiteral("hook_resid_mid")].toString().startsWith(
+                QLatin1String("absent")));
+        QVERIFY(info.json()[QStringLiteral("bos_rule")].toString().contains(
+                QLatin1String("no BOS")));
+        const QJsonArray hooks = info.json()[QStringLiteral("hook_names")].toArray();
+        QCOMPARE(hooks.size(), 1 + 3 * 4 + 1);  // embed, 4 per block, ln_final
+        QVERIFY(!hooks.contains(QStringLiteral("blocks.0.hook_resid_mid")));
+
+        QStringList ids;
+        for (const QJsonValue &id : neox[QStringLiteral("tokens")].toArray()) {
+            ids << QString::number(id.toInt());
+        }
+        const QString out = m_dir.filePath(QStringLiteral("neox.h5"));
+        const Run run = cli({QStringLiteral("forward"), QStringLiteral("--model"), model,
+                             QStringLiteral("--token-ids"), ids.join(QLatin1Char(',')),
+                             QStringLiteral("--capture"), QStringLiteral("all"),
+                             QStringLiteral("--out"), out});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        auto file = Hdf5Reader::open(out);
+        QVERIFY(file.isOk());
+        const QJsonObject outputs = neox[QStringLiteral("outputs")].toObject();
+        int compared = 0;
+        for (const QString &key : outputs.keys()) {
+            if (key != QLatin1String("logits") && !key.endsWith(QLatin1String("hook_resid_post"))) {
+                continue;
+            }
+            const FloatMatrix got =
+                    file.value()
+                            ->readFloatMatrix(key == QLatin1String("logits")
+                                                      ? QStringLiteral("/logits")
+                                                      : QStringLiteral("/hooks/") + key)
+                            .value();
+            QFile raw(root + QLatin1Char('/') +
+                      outputs[key].toObject()[QStringLiteral("file")].toString());
+            QVERIFY(raw.open(QIODevice::ReadOnly));
+            const QByteArray bytes = raw.readAll();
+            QCOMPARE(qsizetype(got.values.size() * 8), bytes.size());
+            std::vector<double> want(got.values.size());
+            std::memcpy(want.data(), bytes.constData(), static_cast<size_t>(bytes.size()));
+            double worst = 0.0;
+            double scale = 0.0;
+            for (size_t i = 0; i < want.size(); ++i) {
+                worst = std::max(worst, std::abs(want[i] - double(got.values[i])));
+                scale = std::max(scale, std::abs(want[i]));
+            }
+            QVERIFY2(worst <= 1e-5 * scale,
+                     qPrintable(key + QLatin1Char(' ') + QString::number(worst)));
+            ++compared;
+        }
+        QCOMPARE(compared, 4);  // logits and three resid_post
+
+        // A checkpoint missing a tensor: exit 2, one line naming it.
+        const QString broken = m_dir.filePath(QStringLiteral("broken"));
+        QVERIFY(QDir().mkpath(broken));
+        QVERIFY(QFile::copy(model + QStringLiteral("/config.json"),
+                            broken + QStringLiteral("/config.json")));
+        QFile config(broken + QStringLiteral("/config.json"));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        QJsonObject json = QJsonDocument::fromJson(config.readAll()).object();
+        config.close();
+        json[QStringLiteral("tie_word_embeddings")] = true;  // keeps the files valid but...
+        json[QStringLiteral("num_hidden_layers")] = 4;       // ...asks for a fourth layer
+        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        config.write(QJsonDocument(json).toJson());
+        config.close();
+        QVERIFY(QFile::copy(model + QStringLiteral("/model.safetensors"),
+                            broken + QStringLiteral("/model.safetensors")));
+        const Run bad = cli({QStringLiteral("info"), broken});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(isOneErrorLine(bad, QStringLiteral("info")), qPrintable(bad.err));
+        QVERIFY2(bad.err.contains(
+                         QLatin1String("gpt_neox.layers.3.attention.query_key_value.weight")),
+                 qPrintable(bad.err));
+    }
+
     void forwardRejectsBadArguments()
     {
         const QString out = m_dir.filePath(QStringLiteral("bad.h5"));

@@ -4,8 +4,8 @@
 
 #include "gpu/detail/clamp_hook.h"
 #include "gpu/detail/hook_set.h"
-#include "gpu/detail/llama_model.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/clamp_splice.h"
 #include "gpu/sae/sae_io.h"

@@ -1,8 +1,8 @@
 // Corpus scans against a brute-force pass over the same tokens.
 
 #include "gpu/analysis/corpus_scan.h"
-#include "gpu/detail/llama_model.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
@@ -117,8 +117,8 @@ private Q_SLOTS:
         const FeatureScan &s = scan->features[3];
         QCOMPARE(int(s.boosted.size()), options.logitTopK);
         // Feature 3 decodes to +e_3: its logit effect is g_3 · W_U[:, 3].
-        const gpu::detail::LlamaWeights &w = m_model->tensorModel().weights();
-        const at::Tensor expected = w.lmHead.select(1, 3) * w.finalNorm[3];
+        const gpu::detail::TransformerWeights &w = m_model->tensorModel().weights();
+        const at::Tensor expected = w.lmHead.select(1, 3) * w.finalNorm.weight[3];
         QCOMPARE(int64_t(s.boosted.front()), expected.argmax().item<int64_t>());
         QCOMPARE(int64_t(s.suppressed.front()), expected.argmin().item<int64_t>());
         QVERIFY(std::abs(s.boostedLogits.front() - expected.max().item<float>()) < 1e-5);

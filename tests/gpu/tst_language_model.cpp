@@ -2,7 +2,7 @@
 // weights (writeRandomLlama) and a tokenizer trained with the project's BPE trainer.
 
 #include "gpu/detail/hook_set.h"
-#include "gpu/detail/llama_model.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/model/safetensors.h"
@@ -300,7 +300,7 @@ private Q_SLOTS:
             return false;
         };
         QVERIFY(inMapping(m_model->tensorModel().weights().embed.data_ptr()));
-        QVERIFY(inMapping(m_model->tensorModel().weights().layers[1].downProj.data_ptr()));
+        QVERIFY(inMapping(m_model->tensorModel().weights().layers[1].down.weight.data_ptr()));
         LoadOptions bf16;
         bf16.dtype = QStringLiteral("bf16");
         auto converted = LanguageModel::load(m_modelDir, bf16);

@@ -3,7 +3,7 @@
 // of the scaled_dot_product_attention path.
 
 #include "gpu/detail/generation.h"
-#include "gpu/detail/llama_model.h"
+#include "gpu/detail/transformer.h"
 #include "gpu/model/language_model.h"
 #include "tests/support/test_paths.h"
 
@@ -111,7 +111,7 @@ private Q_SLOTS:
     {
         auto cuda = load(QStringLiteral("cuda:0"), QStringLiteral("fp32"));
         QVERIFY(cuda);
-        gpu::detail::LlamaModel &model = cuda->tensorModel();
+        gpu::detail::Transformer &model = cuda->tensorModel();
         const std::vector<int> ids = fixtureTokens();
         const at::Tensor tokens =
                 at::tensor(std::vector<int64_t>(ids.begin(), ids.end()), at::kLong).view({1, -1});

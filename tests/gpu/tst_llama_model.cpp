@@ -3,10 +3,10 @@
 
 #include "gpu/detail/generation.h"
 #include "gpu/detail/hook_set.h"
-#include "gpu/detail/llama_model.h"
-#include "gpu/detail/llama_ops.h"
 #include "gpu/detail/random_llama.h"
 #include "gpu/detail/sampler.h"
+#include "gpu/detail/transformer.h"
+#include "gpu/detail/transformer_ops.h"
 
 #include <QtTest>
 
@@ -40,11 +40,11 @@ gpu::ModelConfig tinyConfig()
     return c;
 }
 
-std::shared_ptr<LlamaModel> tinyModel(at::ScalarType dtype = at::kFloat, uint64_t seed = 0,
-                                      const gpu::ModelConfig &config = tinyConfig())
+std::shared_ptr<Transformer> tinyModel(at::ScalarType dtype = at::kFloat, uint64_t seed = 0,
+                                       const gpu::ModelConfig &config = tinyConfig())
 {
-    auto model = LlamaModel::fromTensors(config, randomLlamaTensors(config, seed),
-                                         at::Device(at::kCPU), dtype);
+    auto model = Transformer::fromTensors(config, randomLlamaTensors(config, seed),
+                                          at::Device(at::kCPU), dtype);
     if (!model) {
         qFatal("%s", qPrintable(model.status().message()));
     }
@@ -482,21 +482,21 @@ private Q_SLOTS:
         const gpu::ModelConfig config = tinyConfig();
         auto tensors = randomLlamaTensors(config, 0);
         tensors.erase("model.layers.1.mlp.up_proj.weight");
-        auto missing = LlamaModel::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
+        auto missing = Transformer::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
         QVERIFY(!missing.isOk());
         QVERIFY(missing.status().message().contains(
                 QStringLiteral("model.layers.1.mlp.up_proj.weight")));
 
         tensors = randomLlamaTensors(config, 0);
         tensors["model.layers.0.self_attn.k_proj.weight"] = at::zeros({32, 32});
-        auto shape = LlamaModel::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
+        auto shape = Transformer::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
         QVERIFY(!shape.isOk());
         QVERIFY2(shape.status().message().contains(QStringLiteral("[32,32], expected [16,32]")),
                  qPrintable(shape.status().message()));
 
         tensors = randomLlamaTensors(config, 0);
         tensors["model.norm.weight"][3] = NAN;
-        auto nan = LlamaModel::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
+        auto nan = Transformer::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
         QVERIFY(!nan.isOk());
         QVERIFY(nan.status().message().contains(QStringLiteral("model.norm.weight")));
 

@@ -168,17 +168,22 @@ private Q_SLOTS:
                 << QByteArray("{\"hidden_size\": ") << QStringLiteral("malformed JSON");
         QTest::newRow("array") << QByteArray("[]") << QStringLiteral("not a JSON object");
         QTest::newRow("unknown architecture")
-                << set("architectures", QJsonArray{QStringLiteral("GPT2LMHeadModel")})
+                << set("architectures", QJsonArray{QStringLiteral("FalconForCausalLM")})
                 << QStringLiteral(
-                           "unsupported architecture 'GPT2LMHeadModel' (supported: "
-                           "LlamaForCausalLM, MistralForCausalLM)");
+                           "unsupported architecture 'FalconForCausalLM' (supported: "
+                           "LlamaForCausalLM, MistralForCausalLM, GPT2LMHeadModel");
+        QTest::newRow("architecture of another family")
+                << set("architectures", QJsonArray{QStringLiteral("GPT2LMHeadModel")})
+                << QStringLiteral("architecture 'GPT2LMHeadModel' contradicts model_type 'llama'");
         QTest::newRow("no architecture, unknown model_type")
                 << edited(kTinyLlama,
                           [](QJsonObject &o) {
                               o.remove(QStringLiteral("architectures"));
-                              o[QStringLiteral("model_type")] = QStringLiteral("gpt2");
+                              o[QStringLiteral("model_type")] = QStringLiteral("falcon");
                           })
-                << QStringLiteral("model_type 'gpt2' is not one of llama, mistral");
+                << QStringLiteral(
+                           "unsupported model_type 'falcon' (supported: llama, mistral, "
+                           "gpt2, gemma2, gemma3_text, gemma3, qwen2, qwen3, gpt_neox)");
         QTest::newRow("missing hidden_size")
                 << remove("hidden_size")
                 << QStringLiteral("missing required field \"hidden_size\"");
@@ -209,13 +214,13 @@ private Q_SLOTS:
                 << set("rope_scaling",
                        QJsonObject{{QStringLiteral("type"), QStringLiteral("dynamic")},
                                    {QStringLiteral("factor"), 2.0}})
-                << QStringLiteral("unsupported rope_scaling type 'dynamic' (supported: linear)");
+                << QStringLiteral("rope_scaling type 'dynamic' is not implemented");
         QTest::newRow("rope without factor")
                 << set("rope_scaling",
                        QJsonObject{{QStringLiteral("rope_type"), QStringLiteral("linear")}})
                 << QStringLiteral("rope_scaling.factor");
-        QTest::newRow("gelu") << set("hidden_act", QStringLiteral("gelu"))
-                              << QStringLiteral("unsupported hidden_act 'gelu'");
+        QTest::newRow("relu6") << set("hidden_act", QStringLiteral("relu6"))
+                               << QStringLiteral("unsupported hidden_act 'relu6'");
         QTest::newRow("tie not bool")
                 << set("tie_word_embeddings", 1)
                 << QStringLiteral("\"tie_word_embeddings\" must be true or false");
