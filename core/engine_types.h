@@ -20,11 +20,6 @@ struct ModelInfo
     QString name;  ///< directory name
     QString path;
     QString architecture;
-    QString family;        ///< "llama", "gpt2", "gemma2", "gemma3", "qwen2", "qwen3", "gpt_neox"
-    QStringList quirks;    ///< soft-caps, sliding window, parallel residual, ... one phrase each
-    QString bosRule;       ///< whether Hugging Face prepends BOS, as a sentence
-    bool residMid = true;  ///< false with a parallel residual: no blocks.L.hook_resid_mid
-    bool centringApplies = false;  ///< LayerNorm model: TL's center_writing_weights changes hooks
     int layers = 0;
     int dModel = 0;
     int heads = 0;

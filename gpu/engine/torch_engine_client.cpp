@@ -33,11 +33,6 @@ gyrus::ModelInfo toCard(const gpu::ModelInfo &info, const QString &path)
         card.name = QFileInfo(dir.absolutePath()).dir().dirName() + QLatin1Char('/') + card.name;
     }
     card.architecture = info.architecture;
-    card.family = info.family;
-    card.quirks = info.quirks;
-    card.bosRule = info.bosRule;
-    card.residMid = info.residMid;
-    card.centringApplies = info.centringApplies;
     card.layers = info.layers;
     card.dModel = info.dModel;
     card.heads = info.heads;

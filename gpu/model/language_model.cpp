@@ -311,6 +311,11 @@ Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
         }
         longest = std::max(longest, tokens.size());
     }
+    if (options.centerWritingWeights && !centringApplies(m_impl->model->config())) {
+        return Status::invalidInput(QStringLiteral(
+                "centring the writing weights applies to LayerNorm models (gpt2, gpt_neox) only; "
+                "TransformerLens leaves RMSNorm models' residual stream as it is"));
+    }
     const Result<std::vector<detail::HookPoint>> points = m_impl->parseHooks(options.captures);
     if (!points) {
         return points.status();

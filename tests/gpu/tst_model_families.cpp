@@ -34,9 +34,10 @@ namespace {
 
 // float32 against float64: max |diff| within this fraction of the largest reference magnitude.
 constexpr double kFloat32Bound = 1e-5;
-// bfloat16 keeps 8 significant bits (a relative step of 2^-8 = 0.0039); a few layers of rounded
-// activations stay within this fraction of the largest magnitude (measured: see README).
-constexpr double kBfloat16Bound = 3e-2;
+// bfloat16 keeps 8 significant bits (a relative step of 2^-8 = 0.0039); every op of 3-4 layers
+// rounds again, so hooks deep in the model drift further (measured worst: 3.3% of the largest
+// magnitude, an MLP output of the last layer; see README).
+constexpr double kBfloat16Bound = 6e-2;
 
 struct Reference
 {
@@ -180,7 +181,7 @@ private Q_SLOTS:
         const QJsonObject c = caseNamed(name);
         auto model = LanguageModel::load(QDir(m_dir.path()).filePath(name));
         QVERIFY2(model, qPrintable(model.status().message()));
-        detail::Transformer &net = model.value()->tensorModel();
+        gpu::detail::Transformer &net = model.value()->tensorModel();
         std::vector<int64_t> ids;
         for (const QJsonValue &id : c[QStringLiteral("tokens")].toArray()) {
             ids.push_back(id.toInt());
@@ -188,12 +189,13 @@ private Q_SLOTS:
         const int64_t t = static_cast<int64_t>(ids.size());
         const at::Tensor tokens = at::tensor(ids, at::kLong).view({1, t});
         const at::Tensor full = net.forward(tokens);
-        detail::KvCache cache = net.newCache(4);
+        gpu::detail::KvCache cache = net.newCache(4);
         const int64_t prefill = 3;
         at::Tensor step = net.forward(tokens.narrow(1, 0, prefill), nullptr, &cache);
         double worst = (step - full.narrow(1, 0, prefill)).abs().max().item<double>();
         for (int64_t i = prefill; i < t; ++i) {
-            step = net.forward(tokens.narrow(1, i, 1), nullptr, &cache, detail::LogitsMode::Last);
+            step = net.forward(tokens.narrow(1, i, 1), nullptr, &cache,
+                               gpu::detail::LogitsMode::Last);
             worst = std::max(worst, (step - full.narrow(1, i, 1)).abs().max().item<double>());
         }
         const double scale = full.abs().max().item<double>();

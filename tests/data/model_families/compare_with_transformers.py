@@ -14,7 +14,7 @@ whose float64 forward transformers cannot run is run in float32. transformers co
 tables in float32 whatever the dtype, so agreement is to ~1e-6, not 1e-15; for bfloat16
 checkpoints Gemma's sqrt(d) normaliser is rounded to bfloat16 by the reference (what transformers
 does when it runs in bfloat16) but not by a float64 run. Exits 1 when a float32 case differs by
-more than 1e-5 or a bfloat16 one by more than 3e-2.
+more than 1e-5 or a bfloat16 one by more than 6e-2.
 """
 import json
 import os
@@ -57,7 +57,7 @@ def main():
                           load("blocks.%d.hook_resid_pre" % layer)))
         pairs.append(("ln_final.hook_normalized", hidden[-1][0].numpy(), load("ln_final.hook_normalized")))
         worst = max(np.abs(a - b).max() / np.abs(b).max() for _, a, b in pairs)
-        bound = 3e-2 if case["dtype"] == "BF16" else 1e-5
+        bound = 6e-2 if case["dtype"] == "BF16" else 1e-5
         failed = failed or worst > bound
         print("%-24s %s, %d tensors, worst max|diff|/max|ref| = %.2e (bound %.0e)"
               % (case["name"], dtype, len(pairs), worst, bound))
