@@ -96,7 +96,7 @@ Result<std::unique_ptr<SteeringRun>> SteeringRun::start(
     const ClampScope scope =
             clampScopeForPrompt(static_cast<int64_t>(impl->promptTokens.size()), startsWithBos);
     // Validates the set against the SAE once, before anything is generated.
-    if (Status added = detail::addClampSplice(impl->hooks, model.config().numHiddenLayers, sae,
+    if (Status added = detail::addClampSplice(impl->hooks, hookLayout(model.config()), sae,
                                               request.clamps, scope);
         !added.isOk()) {
         return added;
