@@ -246,7 +246,7 @@ private Q_SLOTS:
         QCOMPARE(compared, 4);  // logits and three resid_post
 
         // A checkpoint missing a tensor: exit 2, one line naming it.
-        const QString broken = m_dir.filePath(QStringLiteral("broken"));
+        const QString broken = m_dir.filePath(QStringLiteral("neox-missing-layer"));
         QVERIFY(QDir().mkpath(broken));
         QVERIFY(QFile::copy(model + QStringLiteral("/config.json"),
                             broken + QStringLiteral("/config.json")));
