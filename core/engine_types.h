@@ -61,6 +61,14 @@ struct SaeInfo
     int dSae = 0;
     int k = 0;  ///< TopK: active features per token; 0 otherwise
     QString device;
+    QString format;          ///< "saelens", "gemma-scope", "llama-scope"
+    QString modelName;       ///< the model it was trained on, as its files name it (may be empty)
+    bool prependBos = true;  ///< trained on contexts that began with BOS
+    bool centredResiduals = false;  ///< trained on TransformerLens-centred residuals
+    QString inputNormalisation;     ///< "none", "constant_norm_rescale", "layer_norm"
+    /// What the engine noticed when it loaded the SAE next to the current model (e.g. a
+    /// different model_name); loading went ahead.
+    QStringList warnings;
 };
 
 }  // namespace gyrus

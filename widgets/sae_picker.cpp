@@ -1,6 +1,7 @@
 #include "widgets/sae_picker.h"
 
 #include "core/request_tracker.h"
+#include "core/sae_model_check.h"
 #include "widgets/icons.h"
 
 #include <QComboBox>
@@ -9,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QStyle>
 #include <QVBoxLayout>
 
 namespace gyrus::widgets {
@@ -21,6 +23,8 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     , m_browse(new QPushButton(tr("Open…"), this))
     , m_load(new QPushButton(tr("Load SAE"), this))
     , m_card(new QLabel(this))
+    , m_fitIcon(new QLabel(this))
+    , m_fit(new QLabel(this))
 {
     m_browse->setIcon(uiIcon(QStringLiteral("open")));
     m_path->setEditable(true);
@@ -38,10 +42,18 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     row->addWidget(m_path, 1);
     row->addWidget(m_browse);
     row->addWidget(m_load);
+    m_fit->setObjectName(QStringLiteral("saeFit"));
+    m_fit->setWordWrap(true);
+    m_fit->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *fitRow = new QHBoxLayout;
+    fitRow->setContentsMargins(0, 0, 0, 0);
+    fitRow->addWidget(m_fitIcon, 0, Qt::AlignTop);
+    fitRow->addWidget(m_fit, 1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(row);
     layout->addWidget(m_card);
+    layout->addLayout(fitRow);
 
     connect(m_browse, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open SAE directory"),
@@ -54,12 +66,19 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     connect(m_path->lineEdit(), &QLineEdit::returnPressed, this,
             [this] { loadSae(m_path->currentText()); });
     m_requests->onFinished(0, [this](const Status &status) {
-        if (!status.isOk()) {
-            m_card->setText(tr("SAE not loaded: %1").arg(status.message()));
+        if (status.isOk()) {
+            return;
         }
+        // The engine keeps the SAE it had: say which one the docks still use.
+        const SaeInfo current = m_engine->currentSae();
+        m_card->setText(current.path.isEmpty() ? tr("SAE not loaded: %1").arg(status.message())
+                                               : tr("SAE not loaded (still using %1): %2")
+                                                         .arg(current.name, status.message()));
     });
     connect(m_engine, &EngineClient::saeLoaded, this,
             [this](RequestId, const SaeInfo &info) { showCard(info); });
+    // A model loaded after the SAE may not fit it: the engine keeps the SAE, the flag says so.
+    connect(m_engine, &EngineClient::modelLoaded, this, [this] { showFit(); });
     showCard(m_engine->currentSae());
 }
 
@@ -91,10 +110,16 @@ QString SaePicker::statusText() const
     return m_card->text();
 }
 
+QString SaePicker::fitText() const
+{
+    return m_fit->text();
+}
+
 void SaePicker::showCard(const SaeInfo &info)
 {
     if (info.path.isEmpty()) {
         m_card->setText(tr("No SAE loaded: feature views need one."));
+        showFit();
         return;
     }
     m_path->setCurrentText(info.path);
@@ -104,7 +129,51 @@ void SaePicker::showCard(const SaeInfo &info)
         text += tr(" · k = %1").arg(info.k);
     }
     text += tr(" · %1").arg(info.hookName.isEmpty() ? tr("no hook") : info.hookName);
-    m_card->setText(text);
+    // What the model side must feed it, as its files say.
+    QStringList expects;
+    if (!info.modelName.isEmpty()) {
+        expects << tr("trained on %1").arg(info.modelName);
+    }
+    expects << (info.prependBos ? tr("BOS first") : tr("no BOS"));
+    if (info.centredResiduals) {
+        expects << tr("centred residuals");
+    }
+    if (!info.inputNormalisation.isEmpty() && info.inputNormalisation != QLatin1String("none")) {
+        expects << tr("%1 input").arg(info.inputNormalisation);
+    }
+    if (!info.format.isEmpty()) {
+        expects << info.format;
+    }
+    m_card->setText(text + QLatin1Char('\n') + expects.join(QStringLiteral(" · ")));
+    showFit();
+}
+
+void SaePicker::showFit()
+{
+    const SaeInfo sae = m_engine->currentSae();
+    const ModelInfo model = m_engine->currentModel();
+    if (sae.path.isEmpty() || model.name.isEmpty()) {
+        m_fit->clear();
+        m_fitIcon->clear();
+        m_fit->setVisible(false);
+        m_fitIcon->setVisible(false);
+        return;
+    }
+    const SaeModelCheck check = checkSaeAgainstModel(sae, model);
+    QStyle::StandardPixmap icon = QStyle::SP_DialogApplyButton;
+    QString text = tr("Fits %1.").arg(model.name);
+    if (!check.ok()) {
+        icon = QStyle::SP_MessageBoxCritical;
+        text = tr("Does not fit %1: %2").arg(model.name, check.errors.join(QStringLiteral("; ")));
+    } else if (!check.warnings.isEmpty()) {
+        icon = QStyle::SP_MessageBoxWarning;
+        text = check.warnings.join(QStringLiteral("; "));
+    }
+    const int size = fontMetrics().height();
+    m_fitIcon->setPixmap(style()->standardIcon(icon).pixmap(size, size));
+    m_fit->setText(text);
+    m_fit->setVisible(true);
+    m_fitIcon->setVisible(true);
 }
 
 }  // namespace gyrus::widgets

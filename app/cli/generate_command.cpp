@@ -5,6 +5,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
+#include "app/cli/sae_loading.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/steering.h"
 
@@ -108,7 +109,8 @@ int runGenerate(const QStringList &arguments)
     }
     std::shared_ptr<const gpu::detail::SaeModule> sae;
     if (!saeDirectory.isEmpty()) {
-        auto loaded = gpu::loadSae(saeDirectory, model.value()->info().device);
+        auto loaded = loadSaeForModel(name, saeDirectory, *model.value(), directory,
+                                      model.value()->info().device);
         if (!loaded) {
             return failWith(name, loaded.status());
         }

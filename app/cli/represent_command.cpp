@@ -5,6 +5,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/feature_table.h"
 #include "app/cli/model_options.h"
+#include "app/cli/sae_loading.h"
 #include "core/hdf5_writer.h"
 #include "core/prompt_set_io.h"
 #include "gpu/analysis/prompt_representation.h"
@@ -117,7 +118,7 @@ int runRepresent(const QStringList &arguments)
         return failWith(name, languageModel.status());
     }
     if (parser.isSet(sae)) {
-        auto module = gpu::loadSae(parser.value(sae));
+        auto module = loadSaeForModel(name, parser.value(sae), *languageModel.value(), directory);
         if (!module) {
             return failWith(name, module.status());
         }

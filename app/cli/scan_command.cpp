@@ -4,6 +4,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
+#include "app/cli/sae_loading.h"
 #include "gpu/analysis/corpus_scan.h"
 #include "gpu/sae/sae_io.h"
 
@@ -70,7 +71,7 @@ int runScan(const QStringList &arguments)
     if (!languageModel) {
         return failWith(name, languageModel.status());
     }
-    auto module = gpu::loadSae(parser.value(sae));
+    auto module = loadSaeForModel(name, parser.value(sae), *languageModel.value(), directory);
     if (!module) {
         return failWith(name, module.status());
     }

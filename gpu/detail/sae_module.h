@@ -22,13 +22,25 @@ struct SaeWeights
     at::Tensor threshold;  ///< undefined for Relu and TopK
 };
 
+/// Per-token statistics of an input batch under the SAE's input transform (SaeConfig
+/// centreInput and inputNormalisation): the SAE sees (x − shift)·inScale, and a vector y in the
+/// SAE's space is y·outScale (+ shift for reconstructions) in model units. Each is [B, 1], or
+/// undefined where the transform leaves it out.
+struct SaeInputFrame
+{
+    at::Tensor shift;
+    at::Tensor inScale;
+    at::Tensor outScale;
+};
+
 /// An SAE that works on activations in the units it was given (raw model units after export;
 /// the trainer's normalised units during training). Inference:
-///   pre = (x − b_dec·applyBDecToInput)·W_enc + b_enc
+///   x' = the input transform of x (SaeInputFrame; identity for Gyrus-trained SAEs)
+///   pre = (x' − b_dec·applyBDecToInput)·W_enc + b_enc
 ///   Relu: f = ReLU(pre); TopK: the k largest of ReLU(pre) per token;
 ///   JumpRelu and BatchTopK: f = pre·1[pre > threshold] (BatchTopK is batch-independent at
 ///   inference, as the paper prescribes)
-///   x̂ = f·W_dec + b_dec
+///   x̂' = f·W_dec + b_dec, mapped back to model units by the inverse transform
 class SaeModule
 {
 public:
@@ -46,7 +58,14 @@ public:
     /// Returns an empty string when the module is consistent.
     QString validate() const;
 
-    /// [B, d_in] -> [B, d_sae].
+    /// True when the input transform is not the identity (centring or a per-token
+    /// normalisation): decode() then returns vectors in the SAE's space, not model units.
+    bool transformsInput() const;
+
+    /// The input transform's statistics for `x` [B, d_in] (all undefined when there is none).
+    SaeInputFrame inputFrame(const at::Tensor &x) const;
+
+    /// [B, d_in] -> [B, d_sae], after the input transform.
     at::Tensor preActivations(const at::Tensor &x) const;
 
     /// [B, d_in] -> feature activations [B, d_sae] (dense).
@@ -56,11 +75,19 @@ public:
     /// descending; entries past the active ones have value 0.
     std::pair<at::Tensor, at::Tensor> encodeTopK(const at::Tensor &x, int64_t k) const;
 
-    /// [B, d_sae] -> [B, d_in].
+    /// [B, d_sae] -> [B, d_in] in the SAE's space (f·W_dec + b_dec); model units when
+    /// transformsInput() is false.
     at::Tensor decode(const at::Tensor &f) const;
 
-    /// decode(encode(x)).
-    at::Tensor reconstruct(const at::Tensor &x) const { return decode(encode(x)); }
+    /// decode(f) in model units for the tokens whose inputs were `x`.
+    at::Tensor decodeFor(const at::Tensor &f, const at::Tensor &x) const;
+
+    /// Model units per unit of the SAE's space, per token ([B, 1]), e.g. to add a multiple of a
+    /// decoder row to the model's activations; undefined when it is 1.
+    at::Tensor outputScale(const at::Tensor &x) const { return inputFrame(x).outScale; }
+
+    /// The reconstruction of `x` in model units.
+    at::Tensor reconstruct(const at::Tensor &x) const;
 
     /// A copy on `device` (the weights are copied; the original is unchanged).
     SaeModule to(const at::Device &device) const;
@@ -75,10 +102,14 @@ public:
 
     /// The same function with unit-norm decoder rows: W_enc columns, b_enc and threshold are
     /// multiplied by ‖W_dec,i‖, W_dec rows divided by it (April 2024 export). Feature i's
-    /// activation becomes f_i·‖W_dec,i‖. Not valid for TopK (the top-k set would change).
+    /// activation becomes f_i·‖W_dec,i‖. For TopK this changes which latents win: it is the
+    /// inference function of a SAELens TopK SAE with rescale_acts_by_decoder_norm.
     SaeModule foldDecoderNorms() const;
 
 private:
+    at::Tensor transformed(const at::Tensor &x, const SaeInputFrame &frame) const;
+    at::Tensor activate(const at::Tensor &pre) const;
+
     SaeConfig m_config;
     SaeWeights m_weights;
 };

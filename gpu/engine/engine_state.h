@@ -24,6 +24,7 @@ struct ContrastMemo;  // torch_engine_contrast.cpp
 struct EngineState
 {
     std::unique_ptr<LanguageModel> model;
+    gyrus::ModelInfo modelCard;  ///< the card of `model`
     std::shared_ptr<detail::SaeModule> sae;
     SaeInfo saeInfo;  ///< the card of `sae` (engine-thread copy)
     /// Bumped by every setModel()/setSae(): a request that spans slices remembers the epoch it

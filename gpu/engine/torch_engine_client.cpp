@@ -1,8 +1,10 @@
 #include "gpu/engine/torch_engine_client.h"
 
 #include "core/logging.h"
+#include "core/sae_model_check.h"
 #include "gpu/detail/activation_source.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/engine/cards.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/generation_session.h"
@@ -11,42 +13,12 @@
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_trainer.h"
 
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFileInfo>
 #include <QThread>
 
 #include <torch/cuda.h>
 
 namespace gyrus::gpu {
-
-namespace {
-
-gyrus::ModelInfo toCard(const gpu::ModelInfo &info, const QString &path)
-{
-    gyrus::ModelInfo card;
-    card.path = path;
-    // "demo/model" rather than a bare "model" for the usual layouts that end in a generic name.
-    const QDir dir(path);
-    card.name = dir.dirName();
-    if (card.name == QLatin1String("model") || card.name == QLatin1String("hf")) {
-        card.name = QFileInfo(dir.absolutePath()).dir().dirName() + QLatin1Char('/') + card.name;
-    }
-    card.architecture = info.architecture;
-    card.layers = info.layers;
-    card.dModel = info.dModel;
-    card.heads = info.heads;
-    card.kvHeads = info.kvHeads;
-    card.vocabSize = info.vocab;
-    card.parameters = info.parameters;
-    card.memoryBytes = info.weightBytes;
-    card.dtype = info.dtype;
-    card.device = info.device;
-    card.hookNames = info.hookNames;
-    return card;
-}
-
-}  // namespace
 
 TorchEngineClient::TorchEngineClient(QObject *parent)
     : EngineClient(parent)
@@ -94,7 +66,16 @@ RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
                     }
                     // Replace only after success: a failed load keeps the model the user had.
                     state->setModel(std::move(loaded).value());
-                    const gyrus::ModelInfo card = toCard(state->model->info(), spec.path);
+                    const gyrus::ModelInfo card = modelCard(state->model->info(), spec.path);
+                    state->modelCard = card;
+                    if (state->sae) {
+                        // The SAE stays; say so when it does not fit the new model (the Model dock
+                        // flags it too).
+                        const SaeModelCheck check = checkSaeAgainstModel(state->saeInfo, card);
+                        for (const QString &message : check.errors + check.warnings) {
+                            qCWarning(lcEngine).noquote() << message;
+                        }
+                    }
                     qCInfo(lcEngine).noquote()
                             << QStringLiteral(
                                        "loaded %1: %2 layers, d_model %3, %4 parameters, %5 on %6")
@@ -351,54 +332,37 @@ gyrus::SaeInfo TorchEngineClient::currentSae() const
 RequestId TorchEngineClient::loadSae(const SaeSpec &spec)
 {
     std::shared_ptr<EngineState> state = m_state;
-    return m_runner.submit(Job{
-            QStringLiteral("load SAE"), QStringLiteral("load-sae"),
-            [this, state, spec](JobContext &context, Status *status) {
-                Result<std::shared_ptr<detail::SaeModule>> loaded =
-                        gpu::loadSae(spec.path, spec.device);
-                if (!loaded) {
-                    *status = loaded.status();
+    return m_runner.submit(
+            Job{QStringLiteral("load SAE"), QStringLiteral("load-sae"),
+                [this, state, spec](JobContext &context, Status *status) {
+                    Result<std::shared_ptr<detail::SaeModule>> loaded =
+                            gpu::loadSae(spec.path, spec.device);
+                    if (!loaded) {
+                        *status = loaded.status();
+                        return JobStep::Done;
+                    }
+                    const SaeInfo info = saeCard(loaded.value()->config(), spec.path, spec.device);
+                    // Replace only after the checks: an SAE that does not fit keeps the one the
+                    // user had.
+                    const SaeModelCheck check = checkSaeAgainstModel(info, state->modelCard);
+                    if (!check.ok()) {
+                        *status = Status::invalidInput(check.errors.join(QStringLiteral("; ")));
+                        return JobStep::Done;
+                    }
+                    for (const QString &warning : check.warnings) {
+                        qCWarning(lcEngine).noquote() << warning;
+                    }
+                    SaeInfo loadedInfo = info;
+                    loadedInfo.warnings = check.warnings;
+                    state->setSae(std::move(loaded).value(), loadedInfo);
+                    qCInfo(lcEngine).noquote() << QStringLiteral("loaded SAE %1: %2, %3 → %4 at %5")
+                                                          .arg(info.name, info.architecture)
+                                                          .arg(info.dIn)
+                                                          .arg(info.dSae)
+                                                          .arg(info.hookName);
+                    Q_EMIT saeLoaded(context.id(), loadedInfo);
                     return JobStep::Done;
-                }
-                const SaeConfig &config = loaded.value()->config();
-                if (state->model) {
-                    const gpu::ModelInfo model = state->model->info();
-                    if (config.dIn != model.dModel) {
-                        *status = Status::invalidInput(
-                                QStringLiteral("%1: the SAE reads %2-dimensional activations but "
-                                               "the model's d_model is %3")
-                                        .arg(spec.path)
-                                        .arg(config.dIn)
-                                        .arg(model.dModel));
-                        return JobStep::Done;
-                    }
-                    if (!config.hookName.isEmpty() && !model.hookNames.contains(config.hookName)) {
-                        *status = Status::invalidInput(
-                                QStringLiteral("%1: hook %2 is not a hook point of the loaded "
-                                               "model")
-                                        .arg(spec.path, config.hookName));
-                        return JobStep::Done;
-                    }
-                }
-                SaeInfo info;
-                info.path = spec.path;
-                info.name = QDir(spec.path).dirName();
-                info.hookName = config.hookName;
-                info.architecture = architectureName(config.architecture);
-                info.dIn = static_cast<int>(config.dIn);
-                info.dSae = static_cast<int>(config.dSae);
-                info.k = config.architecture == SaeArchitecture::TopK ? static_cast<int>(config.k)
-                                                                      : 0;
-                info.device = spec.device;
-                state->setSae(std::move(loaded).value(), info);
-                qCInfo(lcEngine).noquote() << QStringLiteral("loaded SAE %1: %2, %3 → %4 at %5")
-                                                      .arg(info.name, info.architecture)
-                                                      .arg(info.dIn)
-                                                      .arg(info.dSae)
-                                                      .arg(info.hookName);
-                Q_EMIT saeLoaded(context.id(), info);
-                return JobStep::Done;
-            }});
+                }});
 }
 
 QStringList TorchEngineClient::availableDevices()

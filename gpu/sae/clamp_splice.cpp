@@ -114,6 +114,11 @@ HookFn clampSpliceHook(std::shared_ptr<const SaeModule> sae, const ClampSet &set
             delta.add_((coefficient * masks[i]).unsqueeze(1) *
                        weights.wDec.select(0, clamp.feature).unsqueeze(0));
         }
+        // An SAE that normalises its input per token edits in its own units: scale the edit to
+        // the model's (a no-op for SAEs that take raw activations).
+        if (const at::Tensor scale = sae->outputScale(flat); scale.defined()) {
+            delta.mul_(scale);
+        }
         return x + delta.view({batch, tokens, width}).to(x.device(), x.scalar_type());
     };
 }

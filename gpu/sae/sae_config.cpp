@@ -6,6 +6,19 @@
 
 namespace gyrus::gpu {
 
+QString inputNormalisationName(SaeInputNormalisation normalisation)
+{
+    switch (normalisation) {
+        case SaeInputNormalisation::None:
+            return QStringLiteral("none");
+        case SaeInputNormalisation::ConstantNormRescale:
+            return QStringLiteral("constant_norm_rescale");
+        case SaeInputNormalisation::LayerNorm:
+            return QStringLiteral("layer_norm");
+    }
+    return QString();
+}
+
 QString architectureName(SaeArchitecture architecture)
 {
     switch (architecture) {

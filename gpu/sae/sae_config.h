@@ -18,6 +18,22 @@ enum class SaeArchitecture
     JumpRelu,   ///< Rajamanoharan et al. 2024: per-latent threshold, L0 penalty (STE)
 };
 
+/// A per-token transform SAELens applies to the input before encoding and undoes after decoding
+/// (cfg.json normalize_activations). A constant scale ("expected_average_only_in") is folded into
+/// the weights at load instead.
+enum class SaeInputNormalisation
+{
+    None,
+    /// x·√d_in/‖x‖ in, the inverse out (Anthropic February 2024; mistral-7b-res-wg).
+    ConstantNormRescale,
+    /// (x − mean)/(std + 1e−5) in with the unbiased std over d_in, x̂·std + mean out (the OpenAI
+    /// GPT-2 TopK SAEs as SAELens converts them).
+    LayerNorm,
+};
+
+/// "none", "constant_norm_rescale", "layer_norm": cfg.json's spelling.
+QString inputNormalisationName(SaeInputNormalisation normalisation);
+
 /// "relu", "topk", "batchtopk", "jumprelu": the spelling of the CLI.
 QString architectureName(SaeArchitecture architecture);
 
@@ -36,6 +52,14 @@ struct SaeConfig
     bool applyBDecToInput = false;
     QString hookName;   ///< e.g. "blocks.3.hook_resid_post"
     QString modelName;  ///< free text, written to cfg.json metadata
+    SaeInputNormalisation inputNormalisation = SaeInputNormalisation::None;
+    /// Trained on TransformerLens activations with center_writing_weights, i.e. on x − mean_d(x)
+    /// at residual-stream hooks. The module subtracts the per-token mean itself (and adds it back
+    /// to reconstructions), which is idempotent, so a model side that centres too is harmless.
+    bool centreInput = false;
+    /// The training context began with BOS (SAELens prepend_bos); feed the SAE's model the same.
+    bool prependBos = true;
+    QString format;  ///< where it was loaded from: "saelens", "gemma-scope", "llama-scope"
 };
 
 /// Mixed precision of the three big matmuls; master weights, Adam state, losses and counters stay

@@ -45,7 +45,7 @@ Result<SaeEvalMetrics> evaluateSae(const detail::SaeModule &moduleIn,
         }
         const at::Tensor x = batch.value().to(target);
         const at::Tensor f = module.encode(x);
-        const at::Tensor xHat = module.decode(f);
+        const at::Tensor xHat = module.decodeFor(f, x);
         const at::Tensor active = f > 0;
         sumX.add_(x.sum(0).to(at::kDouble));
         const at::Tensor cosine =

@@ -1,10 +1,12 @@
 #include "gpu/sae/sae_io.h"
 
+#include "core/json_file.h"
 #include "core/version.h"
+#include "gpu/detail/published_sae_loaders.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/saelens_config.h"
 #include "gpu/detail/safetensors_torch.h"
 #include "gpu/model/safetensors.h"
-#include "gpu/sae/npz_reader.h"
 
 #include <QDir>
 #include <QFile>
@@ -25,218 +27,50 @@ const QString kWeightsFile = QStringLiteral("sae_weights.safetensors");
 const QString kSparsityFile = QStringLiteral("sparsity.safetensors");
 const QString kScalerFile = QStringLiteral("activation_scaler.json");
 const QString kGemmaScopeFile = QStringLiteral("params.npz");
+const QString kGemmaScope2File = QStringLiteral("params.safetensors");
+const QString kLlamaScopeFile = QStringLiteral("hyperparams.json");
 
-// Gemma Scope releases (google/gemma-scope-*): params.npz with W_enc [d, n], W_dec [n, d],
-// b_enc [n], b_dec [d], threshold [n]; JumpReLU without b_dec subtraction (SAELens' gemma_2
-// loader reads them the same way).
-Result<std::shared_ptr<detail::SaeModule>> loadGemmaScope(const QString &path,
-                                                          const QString &device)
+bool exists(const QString &directory, const QString &file)
 {
-    Result<QMap<QString, NpyArray>> arrays = readNpz(path);
-    if (!arrays) {
-        return arrays.status();
-    }
-    const QMap<QString, NpyArray> &a = arrays.value();
-    const QStringList names = {QStringLiteral("W_enc"), QStringLiteral("b_enc"),
-                               QStringLiteral("W_dec"), QStringLiteral("b_dec"),
-                               QStringLiteral("threshold")};
-    QStringList missing;
-    for (const QString &name : names) {
-        if (!a.contains(name)) {
-            missing.append(name);
-        }
-    }
-    if (!missing.isEmpty()) {
-        return Status::invalidInput(QStringLiteral("%1: missing arrays for a Gemma Scope SAE: %2")
-                                            .arg(path, missing.join(QStringLiteral(", "))));
-    }
-    if (a[names[0]].shape.size() != 2) {
-        return Status::invalidInput(QStringLiteral("%1: W_enc must be 2-D, got shape %2")
-                                            .arg(path, shapeToString(a[names[0]].shape)));
-    }
-    SaeConfig config;
-    config.architecture = SaeArchitecture::JumpRelu;
-    config.dIn = a[names[0]].shape[0];
-    config.dSae = a[names[0]].shape[1];
-    config.applyBDecToInput = false;
-    const at::Device target(device.toStdString());
-    auto tensor = [&](const QString &name) {
-        const NpyArray &array = a[name];
-        std::vector<int64_t> shape(array.shape.begin(), array.shape.end());
-        return at::from_blob(const_cast<float *>(array.values.data()), shape,
-                             at::TensorOptions().dtype(at::kFloat))
-                .to(target, at::kFloat, false, true);
-    };
-    detail::SaeWeights weights{tensor(names[0]), tensor(names[1]), tensor(names[2]),
-                               tensor(names[3]), tensor(names[4])};
-    auto module = std::make_shared<detail::SaeModule>(config, std::move(weights));
-    if (const QString problem = module->validate(); !problem.isEmpty()) {
-        return Status::invalidInput(QStringLiteral("%1: %2").arg(path, problem));
-    }
-    return module;
+    return QFileInfo::exists(QDir(directory).filePath(file));
 }
 
-Result<QJsonObject> readJsonObject(const QString &path)
+// The constant input scale SAELens would apply at inference for expected_average_only_in: the
+// one a training checkpoint keeps in activation_scaler.json (final exports have it folded).
+Result<double> savedInputScale(const QString &directory, const QString &cfgPath)
 {
-    QFile file(path);
-    if (!file.exists()) {
-        return Status::notFound(QStringLiteral("%1: no such file").arg(path));
-    }
-    if (!file.open(QIODevice::ReadOnly)) {
-        return Status::invalidInput(QStringLiteral("%1: cannot read").arg(path));
-    }
-    QJsonParseError error;
-    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &error);
-    if (error.error != QJsonParseError::NoError) {
-        return Status::invalidInput(QStringLiteral("%1: invalid JSON at offset %2: %3")
-                                            .arg(path)
-                                            .arg(error.offset)
-                                            .arg(error.errorString()));
-    }
-    if (!document.isObject()) {
-        return Status::invalidInput(QStringLiteral("%1: expected a JSON object").arg(path));
-    }
-    return document.object();
-}
-
-Result<int64_t> positiveInteger(const QJsonObject &object, const QString &key, const QString &path)
-{
-    const QJsonValue value = object.value(key);
-    if (value.isUndefined() || value.isNull()) {
-        return Status::invalidInput(QStringLiteral("%1: missing key '%2'").arg(path, key));
-    }
-    const double number = value.toDouble(-1);
-    if (!value.isDouble() || number < 1 || number != std::floor(number)) {
+    const QString scalerPath = QDir(directory).filePath(kScalerFile);
+    Result<QJsonObject> scaler = readJsonObjectFile(scalerPath);
+    if (!scaler) {
         return Status::invalidInput(
-                QStringLiteral("%1: '%2' must be a positive integer").arg(path, key));
+                QStringLiteral("%1: normalize_activations is expected_average_only_in but %2 is "
+                               "missing or invalid (%3)")
+                        .arg(cfgPath, kScalerFile, scaler.status().message()));
     }
-    return static_cast<int64_t>(number);
-}
-
-QString stringOr(const QJsonObject &object, const QString &key, const QString &fallback)
-{
-    const QJsonValue value = object.value(key);
-    return value.isString() ? value.toString() : fallback;
-}
-
-}  // namespace
-
-Result<SaeFileInfo> readSaeInfo(const QString &directory)
-{
-    const QString path = QDir(directory).filePath(kConfigFile);
-    if (!QFileInfo(directory).isDir()) {
-        return Status::notFound(QStringLiteral("%1: no such SAE directory").arg(directory));
-    }
-    Result<QJsonObject> json = readJsonObject(path);
-    if (!json) {
-        return json.status();
-    }
-    const QJsonObject &cfg = json.value();
-    const QJsonObject metadata = cfg.value(QStringLiteral("metadata")).toObject();
-    SaeFileInfo info;
-    info.directory = directory;
-    Result<int64_t> dIn = positiveInteger(cfg, QStringLiteral("d_in"), path);
-    if (!dIn) {
-        return dIn.status();
-    }
-    Result<int64_t> dSae = positiveInteger(cfg, QStringLiteral("d_sae"), path);
-    if (!dSae) {
-        return dSae.status();
-    }
-    info.config.dIn = dIn.value();
-    info.config.dSae = dSae.value();
-    // Before SAELens 6 there was no "architecture" key: those SAEs are all "standard".
-    info.savedArchitecture =
-            stringOr(cfg, QStringLiteral("architecture"), QStringLiteral("standard"));
-    if (info.savedArchitecture == QLatin1String("standard")) {
-        info.config.architecture = SaeArchitecture::Relu;
-    } else if (info.savedArchitecture == QLatin1String("topk")) {
-        info.config.architecture = SaeArchitecture::TopK;
-        Result<int64_t> k = positiveInteger(cfg, QStringLiteral("k"), path);
-        if (!k) {
-            return k.status();
-        }
-        info.config.k = k.value();
-        if (cfg.value(QStringLiteral("rescale_acts_by_decoder_norm")).toBool(false)) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: topk with rescale_acts_by_decoder_norm=true is a training "
-                                   "checkpoint; "
-                                   "export it for inference (SAELens save_inference_model) first")
-                            .arg(path));
-        }
-    } else if (info.savedArchitecture == QLatin1String("jumprelu")) {
-        info.config.architecture = SaeArchitecture::JumpRelu;
-    } else {
+    const double scale = scaler.value().value(QStringLiteral("scaling_factor")).toDouble(0);
+    if (!(scale > 0) || !std::isfinite(scale)) {
         return Status::invalidInput(
-                QStringLiteral("%1: architecture '%2' is not supported (standard, topk, jumprelu)")
-                        .arg(path, info.savedArchitecture));
+                QStringLiteral("%1: 'scaling_factor' must be a positive number").arg(scalerPath));
     }
-    info.config.applyBDecToInput = cfg.value(QStringLiteral("apply_b_dec_to_input")).toBool(true);
-    // v6 keeps hook_name in metadata; older files (and SAEDashboard) at the top level, or as
-    // hook_point.
-    info.config.hookName = stringOr(metadata, QStringLiteral("hook_name"),
-                                    stringOr(cfg, QStringLiteral("hook_name"),
-                                             stringOr(cfg, QStringLiteral("hook_point"), {})));
-    info.config.modelName = stringOr(metadata, QStringLiteral("model_name"),
-                                     stringOr(cfg, QStringLiteral("model_name"), {}));
-    const QJsonObject gyrus = cfg.value(QStringLiteral("gyrus")).toObject();
-    info.trainedArchitecture = stringOr(gyrus, QStringLiteral("trained_architecture"), {});
-    info.foldedInputScale = gyrus.value(QStringLiteral("folded_input_scale")).toDouble(1.0);
-    if (info.trainedArchitecture == QLatin1String("batchtopk") &&
-        info.config.architecture == SaeArchitecture::JumpRelu) {
-        info.config.k = gyrus.value(QStringLiteral("k")).toInt(32);
-    }
-    return info;
+    return scale;
 }
 
-Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory, const QString &device)
+Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
+                                                       const QString &device)
 {
-    if (directory.endsWith(QLatin1String(".npz"))) {
-        return loadGemmaScope(directory, device);
-    }
-    const QString npz = QDir(directory).filePath(kGemmaScopeFile);
-    if (!QFileInfo::exists(QDir(directory).filePath(kConfigFile)) && QFileInfo::exists(npz)) {
-        return loadGemmaScope(npz, device);
-    }
     Result<SaeFileInfo> info = readSaeInfo(directory);
     if (!info) {
         return info.status();
     }
     const QString cfgPath = QDir(directory).filePath(kConfigFile);
-    Result<QJsonObject> cfg = readJsonObject(cfgPath);
-    if (!cfg) {
-        return cfg.status();
-    }
-    // The input scale SAELens would apply at inference, to be folded below.
     double scale = 1.0;
-    const QJsonValue normalisation = cfg.value().value(QStringLiteral("normalize_activations"));
-    const QString mode =
-            normalisation.isBool()
-                    ? (normalisation.toBool() ? QStringLiteral("expected_average_only_in")
-                                              : QStringLiteral("none"))
-                    : normalisation.toString(QStringLiteral("none"));
-    if (mode == QLatin1String("expected_average_only_in")) {
-        const QString scalerPath = QDir(directory).filePath(kScalerFile);
-        Result<QJsonObject> scaler = readJsonObject(scalerPath);
-        if (!scaler) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: normalize_activations is expected_average_only_in but "
-                                   "%2 is missing or invalid (%3)")
-                            .arg(cfgPath, kScalerFile, scaler.status().message()));
+    if (info->normalisation == QLatin1String("expected_average_only_in")) {
+        Result<double> saved = savedInputScale(directory, cfgPath);
+        if (!saved) {
+            return saved.status();
         }
-        scale = scaler.value().value(QStringLiteral("scaling_factor")).toDouble(0);
-        if (!(scale > 0) || !std::isfinite(scale)) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: 'scaling_factor' must be a positive number")
-                            .arg(scalerPath));
-        }
-    } else if (mode != QLatin1String("none") && !mode.isEmpty()) {
-        return Status::invalidInput(
-                QStringLiteral("%1: normalize_activations '%2' is not supported (none, "
-                               "expected_average_only_in)")
-                        .arg(cfgPath, mode));
+        scale = saved.value();
     }
-
     const QString weightsPath = QDir(directory).filePath(kWeightsFile);
     if (!QFileInfo::exists(weightsPath)) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(weightsPath));
@@ -245,7 +79,7 @@ Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory, con
     if (!archive) {
         return archive.status();
     }
-    const SaeConfig &config = info.value().config;
+    const SaeConfig &config = info->config;
     const int64_t d = config.dIn;
     const int64_t n = config.dSae;
     std::vector<ExpectedTensor> expected = {{QStringLiteral("W_enc"), {d, n}},
@@ -253,16 +87,23 @@ Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory, con
                                             {QStringLiteral("W_dec"), {n, d}},
                                             {QStringLiteral("b_dec"), {d}}};
     const bool jump = config.architecture == SaeArchitecture::JumpRelu;
-    const bool logThreshold = jump && !archive.value().contains(QStringLiteral("threshold")) &&
-                              archive.value().contains(QStringLiteral("log_threshold"));
+    const bool logThreshold = jump && !archive->contains(QStringLiteral("threshold")) &&
+                              archive->contains(QStringLiteral("log_threshold"));
     if (jump) {
         expected.push_back(
                 {logThreshold ? QStringLiteral("log_threshold") : QStringLiteral("threshold"),
                  {n}});
     }
+    const bool scaled = archive->contains(QStringLiteral("scaling_factor"));
+    if (scaled) {
+        expected.push_back({QStringLiteral("scaling_factor"), {n}});
+    }
     if (Status status =
                 checkTensors(archive.value(), expected,
-                             QStringLiteral("SAE (cfg.json d_in=%1, d_sae=%2)").arg(d).arg(n));
+                             QStringLiteral("SAE (cfg.json architecture=%1, d_in=%2, d_sae=%3)")
+                                     .arg(info->savedArchitecture)
+                                     .arg(d)
+                                     .arg(n));
         !status.isOk()) {
         return status.withContext(weightsPath);
     }
@@ -279,14 +120,73 @@ Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory, con
         weights.threshold = logThreshold ? tensor(QStringLiteral("log_threshold")).exp()
                                          : tensor(QStringLiteral("threshold"));
     }
+    if (scaled) {
+        // Older SAELens multiplied the features by scaling_factor before decoding when
+        // finetuning_scaling_factor was set (and wrote all ones otherwise): the same as scaling
+        // the decoder rows.
+        const at::Tensor factor = tensor(QStringLiteral("scaling_factor"));
+        const bool ones = at::equal(factor, at::ones_like(factor));
+        if (!ones && !info->finetuningScalingFactor) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: tensor 'scaling_factor' is not all ones but cfg.json "
+                                   "finetuning_scaling_factor is false")
+                            .arg(weightsPath));
+        }
+        if (!ones) {
+            weights.wDec = weights.wDec * factor.unsqueeze(1);
+        }
+    }
     auto module = std::make_shared<detail::SaeModule>(config, std::move(weights));
     if (const QString problem = module->validate(); !problem.isEmpty()) {
         return Status::invalidInput(QStringLiteral("%1: %2").arg(weightsPath, problem));
+    }
+    if (info->rescaleByDecoderNorm) {
+        *module = module->foldDecoderNorms();
     }
     if (scale != 1.0) {
         *module = module->foldInputScale(scale);
     }
     return module;
+}
+
+}  // namespace
+
+Result<SaeFileInfo> readSaeInfo(const QString &directory)
+{
+    if (!QFileInfo(directory).isDir()) {
+        return Status::notFound(QStringLiteral("%1: no such SAE directory").arg(directory));
+    }
+    if (!exists(directory, kConfigFile) && exists(directory, kLlamaScopeFile)) {
+        return detail::readLlamaScopeInfo(directory);
+    }
+    const QString path = QDir(directory).filePath(kConfigFile);
+    Result<QJsonObject> json = readJsonObjectFile(path);
+    if (!json) {
+        return json.status();
+    }
+    Result<SaeFileInfo> info = detail::parseSaeLensConfig(json.value(), path);
+    if (info) {
+        info.value().directory = directory;
+    }
+    return info;
+}
+
+Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory, const QString &device)
+{
+    if (directory.endsWith(QLatin1String(".npz"))) {
+        return detail::loadGemmaScope(directory, device);
+    }
+    if (!exists(directory, kConfigFile)) {
+        for (const QString &file : {kGemmaScopeFile, kGemmaScope2File}) {
+            if (exists(directory, file)) {
+                return detail::loadGemmaScope(QDir(directory).filePath(file), device);
+            }
+        }
+        if (exists(directory, kLlamaScopeFile)) {
+            return detail::loadLlamaScope(directory, device);
+        }
+    }
+    return loadSaeLens(directory, device);
 }
 
 Status saveSae(const detail::SaeModule &module, const QString &directory,
@@ -340,7 +240,11 @@ Status saveSae(const detail::SaeModule &module, const QString &directory,
     metadata[QStringLiteral("model_name")] = config.modelName;
     metadata[QStringLiteral("hook_name")] = config.hookName;
     metadata[QStringLiteral("hook_head_index")] = QJsonValue::Null;
-    metadata[QStringLiteral("prepend_bos")] = true;
+    metadata[QStringLiteral("prepend_bos")] = config.prependBos;
+    if (config.centreInput) {
+        metadata[QStringLiteral("model_from_pretrained_kwargs")] =
+                QJsonObject{{QStringLiteral("center_writing_weights"), true}};
+    }
     QJsonObject cfg;
     cfg[QStringLiteral("architecture")] = architecture;
     cfg[QStringLiteral("d_in")] = static_cast<double>(config.dIn);
@@ -348,7 +252,8 @@ Status saveSae(const detail::SaeModule &module, const QString &directory,
     cfg[QStringLiteral("dtype")] = QStringLiteral("float32");
     cfg[QStringLiteral("device")] = QStringLiteral("cpu");
     cfg[QStringLiteral("apply_b_dec_to_input")] = config.applyBDecToInput;
-    cfg[QStringLiteral("normalize_activations")] = QStringLiteral("none");
+    cfg[QStringLiteral("normalize_activations")] =
+            inputNormalisationName(config.inputNormalisation);
     cfg[QStringLiteral("reshape_activations")] = QStringLiteral("none");
     if (config.architecture == SaeArchitecture::TopK) {
         cfg[QStringLiteral("k")] = static_cast<double>(config.k);

@@ -19,25 +19,43 @@ namespace detail {
 class SaeModule;
 }
 
-/// What cfg.json says, plus where the weights are.
+/// What a published SAE's configuration says (cfg.json, hyperparams.json or the release path),
+/// plus where the weights are.
 struct SaeFileInfo
 {
     SaeConfig config;
     QString directory;
-    QString savedArchitecture;      ///< as written in cfg.json ("standard", "topk", "jumprelu")
+    QString format;                 ///< "saelens", "gemma-scope", "llama-scope"
+    QString savedArchitecture;      ///< as written ("standard", "topk", "jumprelu", ...)
     QString trainedArchitecture;    ///< Gyrus files: "batchtopk" etc.; empty otherwise
     double foldedInputScale = 1.0;  ///< Gyrus files: the scale folded at export
+    /// cfg.json normalize_activations as SAELens reads it ("none", "expected_average_only_in",
+    /// "constant_norm_rescale", "layer_norm").
+    QString normalisation = QStringLiteral("none");
+    /// SAELens TopK rescale_acts_by_decoder_norm: top-k of pre·‖W_dec,i‖ (folded at load).
+    bool rescaleByDecoderNorm = false;
+    /// Older SAELens finetuning_scaling_factor: features × scaling_factor before decoding.
+    bool finetuningScalingFactor = false;
 };
 
-/// Reads and checks cfg.json only (no weights): for listings and quick validation.
+/// Reads and checks the configuration only (no weights): cfg.json of a SAELens directory or
+/// hyperparams.json of a Llama Scope one. For listings and quick validation.
 Result<SaeFileInfo> readSaeInfo(const QString &directory);
 
-/// Loads a SAELens-layout directory written by SAELens (v6 or older cfg.json), Gemma Scope
-/// conversions, or Gyrus, onto `device` as float32. A Gemma Scope release directory (params.npz,
-/// no cfg.json) or the params.npz file itself loads as a JumpReLU SAE (hook name unset). An input
-/// normalisation that SAELens would apply at inference ("expected_average_only_in" with
-/// activation_scaler.json) is folded into the weights, so the module takes raw activations. Errors
-/// name the file and the key or tensor (missing, wrong shape, unsupported architecture or
+/// Loads a published or Gyrus-trained SAE onto `device` as float32, so that it encodes exactly
+/// as it was trained (shared/reference/sae_sota.md §4, model_families.md §8):
+/// - a SAELens directory (cfg.json + sae_weights.safetensors) of any SAELens version: standard
+///   (ReLU), topk (also pre-6 "activation_fn_str": "topk" and rescale_acts_by_decoder_norm),
+///   jumprelu (also BatchTopK and Matryoshka exports); normalize_activations none,
+///   expected_average_only_in (activation_scaler.json, folded), constant_norm_rescale and
+///   layer_norm (per token, in the module); model_from_pretrained_kwargs.center_writing_weights
+///   (the module centres its input); prepend_bos; hook_name/hook_point;
+/// - a Gemma Scope release directory (params.npz, or params.safetensors of Gemma Scope 2) or the
+///   params.npz file itself: JumpReLU without b_dec on the input; hook and model are read from a
+///   release path such as gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82 when it has one;
+/// - a Llama Scope directory (hyperparams.json + checkpoints/final.safetensors): JumpReLU with one
+///   threshold after the dataset-norm input scaling √d_model / dataset_average_activation_norm.
+/// Errors name the file and the key or tensor (missing, wrong shape, unsupported architecture or
 /// normalisation).
 Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory,
                                                    const QString &device = QStringLiteral("cpu"));

@@ -4,6 +4,8 @@
 
 #include <QVector>
 
+#include <cmath>
+
 namespace gyrus::gpu::detail {
 
 namespace {
@@ -76,15 +78,61 @@ QString SaeModule::validate() const
     return QString();
 }
 
+bool SaeModule::transformsInput() const
+{
+    return m_config.centreInput || m_config.inputNormalisation != SaeInputNormalisation::None;
+}
+
+SaeInputFrame SaeModule::inputFrame(const at::Tensor &x) const
+{
+    SaeInputFrame frame;
+    if (!transformsInput()) {
+        return frame;
+    }
+    at::Tensor centred = x;
+    if (m_config.centreInput || m_config.inputNormalisation == SaeInputNormalisation::LayerNorm) {
+        frame.shift = x.mean({-1}, /*keepdim=*/true);
+        centred = x - frame.shift;
+    }
+    switch (m_config.inputNormalisation) {
+        case SaeInputNormalisation::None:
+            break;
+        case SaeInputNormalisation::ConstantNormRescale: {
+            // SAELens: x·√d/‖x‖ in, ÷ the same factor out (no epsilon: a zero row is a NaN
+            // there too, so it is kept at zero here rather than made up).
+            const at::Tensor norm = centred.norm(2, {-1}, /*keepdim=*/true);
+            const double root = std::sqrt(static_cast<double>(m_config.dIn));
+            frame.outScale = norm / root;
+            frame.inScale = at::where(norm > 0, root / norm, at::zeros_like(norm));
+            break;
+        }
+        case SaeInputNormalisation::LayerNorm: {
+            // torch's x.std() is the unbiased (n − 1) estimate; the epsilon is added to the
+            // divisor on the way in only, as SAELens does.
+            const at::Tensor std = centred.std({-1}, /*unbiased=*/true, /*keepdim=*/true);
+            frame.inScale = (std + 1e-5).reciprocal();
+            frame.outScale = std;
+            break;
+        }
+    }
+    return frame;
+}
+
+at::Tensor SaeModule::transformed(const at::Tensor &x, const SaeInputFrame &frame) const
+{
+    at::Tensor y = frame.shift.defined() ? x - frame.shift : x;
+    return frame.inScale.defined() ? y * frame.inScale : y;
+}
+
 at::Tensor SaeModule::preActivations(const at::Tensor &x) const
 {
-    const at::Tensor input = m_config.applyBDecToInput ? x - m_weights.bDec : x;
+    const at::Tensor sae = transformsInput() ? transformed(x, inputFrame(x)) : x;
+    const at::Tensor input = m_config.applyBDecToInput ? sae - m_weights.bDec : sae;
     return at::addmm(m_weights.bEnc, input, m_weights.wEnc);
 }
 
-at::Tensor SaeModule::encode(const at::Tensor &x) const
+at::Tensor SaeModule::activate(const at::Tensor &pre) const
 {
-    const at::Tensor pre = preActivations(x);
     switch (m_config.architecture) {
         case SaeArchitecture::Relu:
             return at::relu(pre);
@@ -99,6 +147,11 @@ at::Tensor SaeModule::encode(const at::Tensor &x) const
     return at::relu(pre);
 }
 
+at::Tensor SaeModule::encode(const at::Tensor &x) const
+{
+    return activate(preActivations(x));
+}
+
 std::pair<at::Tensor, at::Tensor> SaeModule::encodeTopK(const at::Tensor &x, int64_t k) const
 {
     const at::Tensor f = encode(x);
@@ -109,6 +162,24 @@ std::pair<at::Tensor, at::Tensor> SaeModule::encodeTopK(const at::Tensor &x, int
 at::Tensor SaeModule::decode(const at::Tensor &f) const
 {
     return at::addmm(m_weights.bDec, f, m_weights.wDec);
+}
+
+at::Tensor SaeModule::decodeFor(const at::Tensor &f, const at::Tensor &x) const
+{
+    at::Tensor y = decode(f);
+    if (!transformsInput()) {
+        return y;
+    }
+    const SaeInputFrame frame = inputFrame(x);
+    if (frame.outScale.defined()) {
+        y = y * frame.outScale;
+    }
+    return frame.shift.defined() ? y + frame.shift : y;
+}
+
+at::Tensor SaeModule::reconstruct(const at::Tensor &x) const
+{
+    return decodeFor(encode(x), x);
 }
 
 SaeModule SaeModule::to(const at::Device &device) const

@@ -6,6 +6,7 @@
 #include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_io.h"
 #include "tests/support/cli_run.h"
+#include "tests/support/test_paths.h"
 
 #include <QDir>
 #include <QFile>
@@ -77,6 +78,7 @@ private Q_SLOTS:
     void trainEvalEncode();
     void cacheResumesAndStreamingTrains();
     void badInput();
+    void saeAgainstModel();
 
 private:
     QTemporaryDir m_dir;
@@ -301,6 +303,44 @@ void TestSaeCli::badInput()
                  m_dir.filePath(QStringLiteral("missing")), QStringLiteral("--activations"),
                  m_activations, QStringLiteral("--out"), m_dir.filePath(QStringLiteral("o.h5"))}),
             QStringLiteral("sae encode")));
+}
+
+// generate --sae checks the SAE against the model as the engine does: a d_in other than the
+// model's is exit 2 naming the SAE and both widths; an SAE trained on another model (cfg
+// model_name) still runs, with a warning on stderr naming both models.
+void TestSaeCli::saeAgainstModel()
+{
+    const QString model = gyrus::test::sourcePath(QStringLiteral("datasets/demo/model"));
+    const QStringList generate = {QStringLiteral("generate"),
+                                  QStringLiteral("--model"),
+                                  model,
+                                  QStringLiteral("--prompt"),
+                                  QStringLiteral("The jury"),
+                                  QStringLiteral("--max-new-tokens"),
+                                  QStringLiteral("1")};
+    const QString narrow =
+            gyrus::test::dataPath(QStringLiteral("sae/published/saelens_pre6_topk_layer_norm"));
+    const Run wrongWidth = cli(generate + QStringList{QStringLiteral("--sae"), narrow});
+    QVERIFY2(oneLineError(wrongWidth, QStringLiteral("generate")), qPrintable(wrongWidth.err));
+    QVERIFY2(wrongWidth.err.contains(QLatin1String("d_in is 16")) &&
+                     wrongWidth.err.contains(QLatin1String("d_model 192")) &&
+                     wrongWidth.err.contains(QLatin1String("saelens_pre6_topk_layer_norm")),
+             qPrintable(wrongWidth.err));
+
+    // The demo SAE, saved again as if it had been trained on GPT-2 small.
+    auto demo = gyrus::gpu::loadSae(gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")));
+    QVERIFY(demo.isOk());
+    gyrus::gpu::SaeConfig config = demo.value()->config();
+    config.modelName = QStringLiteral("gpt2-small");
+    const gyrus::gpu::detail::SaeModule relabelled(config, demo.value()->weights());
+    const QString other = m_dir.filePath(QStringLiteral("other_model_sae"));
+    QVERIFY(gyrus::gpu::saveSae(relabelled, other).isOk());
+    const Run warned = cli(generate + QStringList{QStringLiteral("--sae"), other});
+    QVERIFY2(warned.exitCode == 0, qPrintable(warned.err));
+    QVERIFY2(warned.err.contains(QLatin1String("gyrus-cli generate: warning: ")) &&
+                     warned.err.contains(QLatin1String("gpt2-small")) &&
+                     warned.err.contains(QLatin1String("demo/model")),
+             qPrintable(warned.err));
 }
 
 QTEST_GUILESS_MAIN(TestSaeCli)

@@ -1,9 +1,11 @@
 // TorchEngineClient: the real engine thread with a small random-weight model.
 
+#include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/sae/activation_file.h"
+#include "gpu/sae/sae_io.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
@@ -113,6 +115,51 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, generation), 30000);
         QVERIFY2(statusOf(finished, generation).isOk(),
                  qPrintable(statusOf(finished, generation).message()));
+    }
+
+    // An SAE trained on another model loads with a warning on its card; one whose d_in or hook
+    // does not fit is refused with a message, and the SAE loaded before stays.
+    void saeThatDoesNotFitKeepsTheCurrentSae()
+    {
+        gpu::SaeConfig config;
+        config.architecture = gpu::SaeArchitecture::Relu;
+        config.dIn = 64;
+        config.dSae = 128;
+        config.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        config.modelName = QStringLiteral("gemma-2-2b");
+        const gpu::detail::SaeModule module(config, {at::randn({64, 128}),
+                                                     at::randn({128}),
+                                                     at::randn({128, 64}),
+                                                     at::randn({64}),
+                                                     {}});
+        const QString otherModel = m_dir.filePath(QStringLiteral("gemma_sae"));
+        QVERIFY(gpu::saveSae(module, otherModel).isOk());
+
+        gpu::TorchEngineClient engine;
+        QSignalSpy finished(&engine, &EngineClient::finished);
+        QSignalSpy loaded(&engine, &EngineClient::saeLoaded);
+        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        const RequestId first = engine.loadSae(SaeSpec{otherModel});
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, first), 30000);
+        QVERIFY2(statusOf(finished, first).isOk(), qPrintable(statusOf(finished, first).message()));
+        const auto card = loaded.at(0).at(1).value<SaeInfo>();
+        QCOMPARE(card.warnings.size(), 1);
+        QVERIFY2(card.warnings[0].contains(QLatin1String("gemma-2-2b")) &&
+                         card.warnings[0].contains(QLatin1String("tiny")),
+                 qPrintable(card.warnings[0]));
+
+        const QString narrow =
+                test::dataPath(QStringLiteral("sae/published/saelens_v6_meta_jumprelu"));
+        const RequestId second = engine.loadSae(SaeSpec{narrow});
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, second), 30000);
+        const Status refused = statusOf(finished, second);
+        QVERIFY(!refused.isOk());
+        QVERIFY2(refused.message().contains(narrow) &&
+                         refused.message().contains(QLatin1String("blocks.5.hook_resid_post")) &&
+                         refused.message().contains(QLatin1String("d_in is 16")),
+                 qPrintable(refused.message()));
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(engine.currentSae().path, otherModel);
     }
 
     void generateWithoutModelIsBadInput()

@@ -208,6 +208,13 @@ SaeInfo FakeEngineClient::saeCardFor(const SaeSpec &spec)
     info.dSae = 1024;
     info.k = 16;
     info.device = spec.device;
+    // Paths that make the SAE not fit the fake model (d_model 256), for the dock's fit flag.
+    if (spec.path.contains(QLatin1String("gpt2"))) {
+        info.modelName = QStringLiteral("gpt2-small");
+    }
+    if (spec.path.contains(QLatin1String("wide"))) {
+        info.dIn = 768;
+    }
     return info;
 }
 

@@ -1,5 +1,6 @@
 #include "tests/support/fake_engine_client.h"
 #include "widgets/model_panel.h"
+#include "widgets/sae_picker.h"
 
 #include <QComboBox>
 #include <QLabel>
@@ -41,6 +42,41 @@ private Q_SLOTS:
         QCOMPARE(recent.count(), 1);
         QCOMPARE(panel.recentModels(), QStringList{QStringLiteral("/models/demo")});
         QVERIFY(panel.statusText().contains(QStringLiteral("Loaded demo")));
+    }
+
+    // The SAE row flags an SAE that does not fit the model: an error for a d_in other than
+    // d_model (the engine keeps an SAE when a model that does not fit is loaded after it), a
+    // warning for another model_name; a failed load says which SAE is still in use.
+    void saeFitIsFlagged()
+    {
+        FakeEngineClient engine;
+        ModelPanel panel(&engine);
+        gyrus::widgets::SaePicker *picker = panel.saePicker();
+        picker->loadSae(QStringLiteral("/saes/wide"));
+        QTRY_COMPARE(engine.currentSae().path, QStringLiteral("/saes/wide"));
+        QVERIFY(picker->fitText().isEmpty());  // no model to fit yet
+        panel.loadModel(QStringLiteral("/models/demo"));
+        QTRY_VERIFY(!panel.isBusy());
+        QTRY_VERIFY2(picker->fitText().startsWith(QStringLiteral("Does not fit demo")),
+                     qPrintable(picker->fitText()));
+        QVERIFY2(picker->fitText().contains(QStringLiteral("d_in is 768")) &&
+                         picker->fitText().contains(QStringLiteral("d_model 256")),
+                 qPrintable(picker->fitText()));
+
+        picker->loadSae(QStringLiteral("/saes/gpt2-res"));
+        QTRY_COMPARE(engine.currentSae().path, QStringLiteral("/saes/gpt2-res"));
+        QVERIFY2(picker->fitText().contains(QStringLiteral("trained on gpt2-small")) &&
+                         picker->fitText().contains(QStringLiteral("demo")),
+                 qPrintable(picker->fitText()));
+        QVERIFY(picker->statusText().contains(QStringLiteral("trained on gpt2-small")));
+
+        picker->loadSae(QStringLiteral("/saes/missing"));
+        QTRY_VERIFY2(picker->statusText().contains(QStringLiteral("still using gpt2-res")),
+                     qPrintable(picker->statusText()));
+
+        picker->loadSae(QStringLiteral("/saes/plain"));
+        QTRY_COMPARE(engine.currentSae().path, QStringLiteral("/saes/plain"));
+        QCOMPARE(picker->fitText(), QStringLiteral("Fits demo."));
     }
 
     void loadErrorIsShownInPlace()

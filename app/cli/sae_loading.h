@@ -1,0 +1,22 @@
+#pragma once
+// Loading an SAE next to a model on the command line: the checks the engine makes in the GUI.
+
+#include "core/status.h"
+#include "gpu/detail/sae_module.h"
+#include "gpu/model/language_model.h"
+
+#include <QString>
+
+#include <memory>
+
+namespace gyrus::cli {
+
+/// Loads the SAE at `path` onto `device` and checks it against `model` loaded from
+/// `modelDirectory`: a hook that is not one of the model's or a d_in other than the hook's width
+/// is an error (InvalidInput, exit 2); a different model_name is a warning printed on stderr as
+/// "gyrus-cli <command>: warning: ...".
+Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(
+        const QString &command, const QString &path, const gpu::LanguageModel &model,
+        const QString &modelDirectory, const QString &device = QStringLiteral("cpu"));
+
+}  // namespace gyrus::cli

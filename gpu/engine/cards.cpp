@@ -1,0 +1,52 @@
+#include "gpu/engine/cards.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace gyrus::gpu {
+
+gyrus::ModelInfo modelCard(const ModelInfo &info, const QString &path)
+{
+    gyrus::ModelInfo card;
+    card.path = path;
+    // "demo/model" rather than a bare "model" for the usual layouts that end in a generic name.
+    const QDir dir(path);
+    card.name = dir.dirName();
+    if (card.name == QLatin1String("model") || card.name == QLatin1String("hf")) {
+        card.name = QFileInfo(dir.absolutePath()).dir().dirName() + QLatin1Char('/') + card.name;
+    }
+    card.architecture = info.architecture;
+    card.layers = info.layers;
+    card.dModel = info.dModel;
+    card.heads = info.heads;
+    card.kvHeads = info.kvHeads;
+    card.vocabSize = info.vocab;
+    card.parameters = info.parameters;
+    card.memoryBytes = info.weightBytes;
+    card.dtype = info.dtype;
+    card.device = info.device;
+    card.hookNames = info.hookNames;
+    return card;
+}
+
+gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QString &device)
+{
+    gyrus::SaeInfo info;
+    info.path = path;
+    const QFileInfo file(path);
+    info.name = file.isDir() ? QDir(path).dirName() : file.fileName();
+    info.hookName = config.hookName;
+    info.architecture = architectureName(config.architecture);
+    info.dIn = static_cast<int>(config.dIn);
+    info.dSae = static_cast<int>(config.dSae);
+    info.k = config.architecture == SaeArchitecture::TopK ? static_cast<int>(config.k) : 0;
+    info.device = device;
+    info.format = config.format;
+    info.modelName = config.modelName;
+    info.prependBos = config.prependBos;
+    info.centredResiduals = config.centreInput;
+    info.inputNormalisation = inputNormalisationName(config.inputNormalisation);
+    return info;
+}
+
+}  // namespace gyrus::gpu

@@ -1,0 +1,19 @@
+#pragma once
+// The cards the docks show and the SAE–model check reads (core/engine_types.h), made from what
+// the loaders return. Torch-free: gyrus-cli uses them too.
+
+#include "core/engine_types.h"
+#include "gpu/model/language_model.h"
+#include "gpu/sae/sae_config.h"
+
+#include <QString>
+
+namespace gyrus::gpu {
+
+/// The model card of a model loaded from `path`.
+gyrus::ModelInfo modelCard(const ModelInfo &info, const QString &path);
+
+/// The SAE card of an SAE loaded from `path` onto `device`.
+gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QString &device);
+
+}  // namespace gyrus::gpu
