@@ -18,9 +18,8 @@ Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(const QString &c
     if (!loaded) {
         return loaded;
     }
-    const SaeModelCheck check =
-            checkSaeAgainstModel(gpu::saeCard(loaded.value()->config(), path, device),
-                                 gpu::modelCard(model.info(), modelDirectory));
+    const SaeModelCheck check = checkSaeAgainstModel(gpu::saeCard(*loaded.value(), path, device),
+                                                     gpu::modelCard(model.info(), modelDirectory));
     if (!check.ok()) {
         return Status::invalidInput(check.errors.join(QStringLiteral("; ")));
     }

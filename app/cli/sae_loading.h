@@ -2,12 +2,15 @@
 // Loading an SAE next to a model on the command line: the checks the engine makes in the GUI.
 
 #include "core/status.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 
 #include <QString>
 
 #include <memory>
+
+namespace gyrus::gpu::detail {
+class SaeModule;
+}
 
 namespace gyrus::cli {
 

@@ -1,5 +1,7 @@
 #include "gpu/engine/cards.h"
 
+#include "gpu/detail/sae_module.h"
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -47,6 +49,11 @@ gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QStri
     info.centredResiduals = config.centreInput;
     info.inputNormalisation = inputNormalisationName(config.inputNormalisation);
     return info;
+}
+
+gyrus::SaeInfo saeCard(const detail::SaeModule &sae, const QString &path, const QString &device)
+{
+    return saeCard(sae.config(), path, device);
 }
 
 }  // namespace gyrus::gpu

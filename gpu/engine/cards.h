@@ -10,10 +10,17 @@
 
 namespace gyrus::gpu {
 
+namespace detail {
+class SaeModule;
+}
+
 /// The model card of a model loaded from `path`.
 gyrus::ModelInfo modelCard(const ModelInfo &info, const QString &path);
 
 /// The SAE card of an SAE loaded from `path` onto `device`.
 gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QString &device);
+
+/// The same for a loaded module (for callers that do not include torch).
+gyrus::SaeInfo saeCard(const detail::SaeModule &sae, const QString &path, const QString &device);
 
 }  // namespace gyrus::gpu
