@@ -271,10 +271,10 @@ void TestSaeIo::clearErrors()
 
     editConfig(path, [](QJsonObject &cfg) {
         cfg[QStringLiteral("architecture")] = QStringLiteral("jumprelu");
-        cfg[QStringLiteral("normalize_activations")] = QStringLiteral("layer_norm");
+        cfg[QStringLiteral("normalize_activations")] = QStringLiteral("batch_norm");
     });
     result = loadSae(path);
-    QVERIFY(result.status().message().contains(QLatin1String("layer_norm")));
+    QVERIFY(result.status().message().contains(QLatin1String("batch_norm")));
 
     path = copyFixture(QStringLiteral("saelens_standard_v5"), dir);
     QFile::remove(QDir(path).filePath(QStringLiteral("activation_scaler.json")));
