@@ -1,0 +1,55 @@
+#pragma once
+// A language model that answers chat conversations: the explainer and judge of auto-
+// interpretation. Two kinds exist: an OpenAI-compatible HTTP endpoint (OpenAiChatClient) and
+// Gyrus's own engine running a local instruct model. Both are asynchronous: complete() returns
+// at once and every request ends in exactly one completed() signal.
+
+#include "core/chat_template.h"
+#include "core/status.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+
+#include <optional>
+
+namespace gyrus {
+
+struct ChatRequest
+{
+    QList<ChatMessage> messages;
+    /// 0 = greedy. Judges run at 0 with a fixed seed so that a score can be reproduced.
+    double temperature = 0;
+    std::optional<qint64> seed = 0;
+    int maxTokens = 256;
+};
+
+struct ChatReply
+{
+    QString text;
+    QString model;         ///< the model that answered, as the backend names it
+    QString finishReason;  ///< "stop", "length", ...
+    int attempts = 1;      ///< HTTP attempts it took (retries + 1)
+};
+
+class ChatBackend : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    /// Starts a request; its completed() follows (never synchronously inside this call).
+    virtual quint64 complete(const ChatRequest &request) = 0;
+    /// Cancels a request; it still ends in completed() with a Cancelled status.
+    virtual void cancel(quint64 id) = 0;
+    /// Who answers, for provenance: "openai http://host:8080/v1 model qwen3" (never a key).
+    virtual QString describe() const = 0;
+
+Q_SIGNALS:
+    void completed(quint64 id, gyrus::Status status, gyrus::ChatReply reply);
+};
+
+}  // namespace gyrus
+
+Q_DECLARE_METATYPE(gyrus::ChatReply)
