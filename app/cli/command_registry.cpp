@@ -36,6 +36,8 @@ const QList<Command> &registry()
             generateCommand(),
             saeCommand(),
             launchCommand(),
+            explainCommand(),
+            scoreCommand(),
     };
     // clang-format on
     return all;

@@ -25,5 +25,7 @@ Command forwardCommand();
 Command generateCommand();
 Command saeCommand();
 Command launchCommand();
+Command explainCommand();
+Command scoreCommand();
 
 }  // namespace gyrus::cli

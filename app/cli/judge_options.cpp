@@ -1,0 +1,88 @@
+#include "app/cli/judge_options.h"
+
+#include "core/llm/chat_endpoint.h"
+#include "core/llm/openai_chat_client.h"
+
+namespace gyrus::cli {
+
+JudgeOptions::JudgeOptions(QCommandLineParser &parser)
+    : m_endpoint(QStringLiteral("endpoint"),
+                 QStringLiteral("OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
+                                "(llama.cpp, vLLM, Ollama, a hosted API). Nothing is sent "
+                                "without it. The key comes from GYRUS_LLM_API_KEY or "
+                                "--api-key-file."),
+                 QStringLiteral("URL"))
+    , m_model(QStringLiteral("judge-model"), QStringLiteral("Model name the endpoint serves."),
+              QStringLiteral("NAME"))
+    , m_keyFile(QStringLiteral("api-key-file"),
+                QStringLiteral("File holding the API key (instead of GYRUS_LLM_API_KEY)."),
+                QStringLiteral("FILE"))
+    , m_timeout(QStringLiteral("timeout"), QStringLiteral("Seconds per attempt."),
+                QStringLiteral("S"), QStringLiteral("120"))
+    , m_retries(QStringLiteral("retries"),
+                QStringLiteral("Retries of transient failures (429, 5xx, timeouts)."),
+                QStringLiteral("N"), QStringLiteral("3"))
+    , m_rpm(QStringLiteral("rpm"), QStringLiteral("Requests per minute at most (0: no limit)."),
+            QStringLiteral("R"), QStringLiteral("0"))
+    , m_stream(QStringLiteral("stream"), QStringLiteral("Ask for server-sent events."))
+    , m_repeats(QStringLiteral("repeats"), QStringLiteral("Judge repeats (for the CI)."),
+                QStringLiteral("N"), QStringLiteral("3"))
+    , m_seed(QStringLiteral("seed"), QStringLiteral("Sampling and shuffling seed."),
+             QStringLiteral("S"), QStringLiteral("0"))
+    , m_temperature(QStringLiteral("temperature"), QStringLiteral("Sampling temperature."),
+                    QStringLiteral("T"), QStringLiteral("0"))
+    , m_batch(QStringLiteral("batch"), QStringLiteral("Detection examples per request."),
+              QStringLiteral("N"), QStringLiteral("5"))
+{
+    parser.addOptions({m_endpoint, m_model, m_keyFile, m_timeout, m_retries, m_rpm, m_stream,
+                       m_repeats, m_seed, m_temperature, m_batch});
+}
+
+Result<std::unique_ptr<ChatBackend>> JudgeOptions::backend(const QCommandLineParser &parser) const
+{
+    Result<ChatEndpoint> parsed = parseChatEndpoint(parser.value(m_endpoint), parser.value(m_model),
+                                                    parser.value(m_keyFile));
+    if (!parsed) {
+        return parsed.status();
+    }
+    ChatEndpoint endpoint = std::move(parsed).value();
+    if (!endpoint.isConfigured()) {
+        return endpoint.validate();
+    }
+    if (endpoint.kind == ChatEndpoint::Kind::Engine) {
+        return Status::invalidInput(QStringLiteral(
+                "--endpoint engine (a local instruct model in Gyrus's engine) is not available "
+                "on the command line yet; serve the model with an OpenAI-compatible server "
+                "(llama.cpp, vLLM, Ollama) and pass its URL"));
+    }
+    bool ok[3] = {};
+    endpoint.timeoutMs = int(parser.value(m_timeout).toDouble(&ok[0]) * 1000);
+    endpoint.maxRetries = parser.value(m_retries).toInt(&ok[1]);
+    endpoint.requestsPerMinute = parser.value(m_rpm).toDouble(&ok[2]);
+    if (!(ok[0] && ok[1] && ok[2]) || endpoint.timeoutMs <= 0 || endpoint.maxRetries < 0 ||
+        endpoint.requestsPerMinute < 0) {
+        return Status::invalidInput(
+                QStringLiteral("--timeout, --retries and --rpm take non-negative numbers"));
+    }
+    endpoint.stream = parser.isSet(m_stream);
+    return std::unique_ptr<ChatBackend>(std::make_unique<OpenAiChatClient>(endpoint));
+}
+
+Result<gyrus::JudgeOptions> JudgeOptions::protocol(const QCommandLineParser &parser) const
+{
+    gyrus::JudgeOptions options;
+    bool ok[4] = {};
+    options.repeats = parser.value(m_repeats).toInt(&ok[0]);
+    options.seed = parser.value(m_seed).toLongLong(&ok[1]);
+    options.temperature = parser.value(m_temperature).toDouble(&ok[2]);
+    options.batchSize = parser.value(m_batch).toInt(&ok[3]);
+    if (!(ok[0] && ok[1] && ok[2] && ok[3]) || options.repeats < 1 || options.batchSize < 1 ||
+        options.temperature < 0) {
+        return Status::invalidInput(
+                QStringLiteral("--repeats and --batch take positive integers, --seed an integer, "
+                               "--temperature a number >= 0"));
+    }
+    return options;
+}
+
+}  // namespace gyrus::cli
