@@ -5,6 +5,8 @@
 #include "app/main_window.h"
 #include "app/screenshot.h"
 #include "app/workspace_controller.h"
+#include "core/llm/chat_endpoint.h"
+#include "core/llm/openai_chat_client.h"
 #include "core/log_capture.h"
 #include "core/log_model.h"
 #include "core/logging.h"
@@ -75,6 +77,33 @@ void reportMissingDemoAssets(gyrus::app::MainWindow *window)
                                         "starts empty. Open a model in the Model dock; the Log "
                                         "dock lists what is missing.")
                     .arg(missing.constFirst()));
+}
+
+}  // namespace
+
+namespace {
+
+// The Features dock's explainer: --llm-endpoint/--llm-model (then remembered) or the settings;
+// none by default, so nothing leaves the machine unless the user asked for it.
+std::unique_ptr<gyrus::ChatBackend> makeExplainer(QSettings &settings, const QString &endpoint,
+                                                  const QString &model)
+{
+    const QString endpointKey = QStringLiteral("autointerp/endpoint");
+    const QString modelKey = QStringLiteral("autointerp/model");
+    if (!endpoint.isEmpty()) {
+        settings.setValue(endpointKey, endpoint);
+        settings.setValue(modelKey, model);
+    }
+    const gyrus::Result<gyrus::ChatEndpoint> parsed = gyrus::parseChatEndpoint(
+            settings.value(endpointKey).toString(), settings.value(modelKey).toString());
+    if (!parsed) {
+        qCWarning(lcUi).noquote() << "language-model endpoint:" << parsed.status().message();
+        return nullptr;
+    }
+    if (parsed->kind != gyrus::ChatEndpoint::Kind::Http) {
+        return nullptr;
+    }
+    return std::make_unique<gyrus::OpenAiChatClient>(parsed.value());
 }
 
 }  // namespace
@@ -179,9 +208,20 @@ int main(int argc, char *argv[])
             QStringLiteral("about"),
             QStringLiteral("Open the About box at start-up (with --screenshot, the picture shows "
                            "it over the window)."));
+    const QCommandLineOption llmEndpoint(
+            QStringLiteral("llm-endpoint"),
+            QStringLiteral("OpenAI-compatible server that explains features (Features dock, "
+                           "Explain), e.g. http://127.0.0.1:8080/v1; remembered in the settings. "
+                           "Without one nothing is sent anywhere. The key comes from "
+                           "GYRUS_LLM_API_KEY and is never saved."),
+            QStringLiteral("URL"));
+    const QCommandLineOption llmModel(QStringLiteral("llm-model"),
+                                      QStringLiteral("The model the --llm-endpoint serves."),
+                                      QStringLiteral("NAME"));
     parser.addOptions({screenshot, resetLayout, settingsFile, model, sae, noModel, device,
                        raiseDock, heatmapText, selectFeature, steeringExample, scanTokens,
-                       promptSet, clamp, rsa, dockOnly, contrast, noRecovery, about});
+                       promptSet, clamp, rsa, dockOnly, contrast, noRecovery, about, llmEndpoint,
+                       llmModel});
     parser.addPositionalArgument(QStringLiteral("workspace"),
                                  QStringLiteral("A .gyrus workspace to open."),
                                  QStringLiteral("[workspace]"));
@@ -200,6 +240,9 @@ int main(int argc, char *argv[])
     gyrus::gpu::configureThreads();
     gyrus::gpu::TorchEngineClient engine;
     gyrus::app::MainWindow window(settings.get(), &logModel, &engine);
+    std::unique_ptr<gyrus::ChatBackend> explainer =
+            makeExplainer(*settings, parser.value(llmEndpoint), parser.value(llmModel));
+    window.featureInspector()->setExplainer(explainer.get());
     window.modelPanel()->setDevices(gyrus::gpu::TorchEngineClient::availableDevices());
     if (!window.modelPanel()->setCurrentDevice(parser.value(device))) {
         std::fprintf(stderr, "gyrus: device %s is not available (have: %s)\n",

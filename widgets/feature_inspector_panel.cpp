@@ -6,6 +6,7 @@
 #include "widgets/activation_histogram_plot.h"
 #include "widgets/corpus_scan_form.h"
 #include "widgets/empty_state.h"
+#include "widgets/explanation_box.h"
 #include "widgets/feature_example_html.h"
 #include "widgets/user_visible_work.h"
 
@@ -221,6 +222,17 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
 
 void FeatureInspectorPanel::buildDetailsPage()
 {
+    m_explanationBox = new ExplanationBox(m_detailsPage);
+    connect(m_explanationBox, &ExplanationBox::accepted, this,
+            [this](int feature, const QString &label, const QString &provenance) {
+                // Like a hand-written label; where it came from goes into the notes.
+                FeatureAnnotation annotation = m_hub->annotation(feature);
+                annotation.label = label;
+                annotation.notes +=
+                        (annotation.notes.isEmpty() ? QString() : QStringLiteral("\n")) +
+                        provenance;
+                m_hub->setAnnotation(feature, annotation);
+            });
     m_stats = new QLabel(m_detailsPage);
     m_stats->setObjectName(QStringLiteral("inspector.stats"));
     m_stats->setWordWrap(true);
@@ -281,8 +293,14 @@ void FeatureInspectorPanel::buildDetailsPage()
     auto *layout = new QVBoxLayout(m_detailsPage);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_stats);
+    layout->addWidget(m_explanationBox);
     layout->addWidget(m_histogram->widget());
     layout->addWidget(m_tabs, 1);
+}
+
+void FeatureInspectorPanel::setExplainer(ChatBackend *backend)
+{
+    m_explanationBox->setBackend(backend);
 }
 
 void FeatureInspectorPanel::setDefaultCorpus(const QString &path)
@@ -359,6 +377,7 @@ void FeatureInspectorPanel::onSaeLoaded(const SaeInfo &info)
     m_hasScan = false;
     m_scan = CorpusScanSummary();
     m_details.reset();
+    m_explanationBox->setFeature(nullptr);
     m_back.clear();
     m_forward.clear();
     m_requests->start(Details, 0);  // details of the old SAE are no use
@@ -447,6 +466,7 @@ void FeatureInspectorPanel::onDetails(const FeatureDetailsPtr &details)
         return;
     }
     m_details = details;
+    m_explanationBox->setFeature(details);
     showDetails(*details);
     setView(View::Details);
     Q_EMIT detailsShown(details->feature);

@@ -18,6 +18,7 @@ class QTextBrowser;
 class QToolButton;
 
 namespace gyrus {
+class ChatBackend;
 class RequestTracker;
 class SelectionHub;
 }  // namespace gyrus
@@ -27,6 +28,7 @@ namespace gyrus::widgets {
 class ActivationHistogramPlot;
 class CorpusScanForm;
 class EmptyState;
+class ExplanationBox;
 class UserVisibleWork;
 
 /// The Features dock (issue 8 item 2): everything about the feature selected in the
@@ -52,6 +54,11 @@ public:
     };
 
     View view() const { return m_view; }
+
+    /// The language model that explains features (null: none configured; Explain stays off).
+    void setExplainer(ChatBackend *backend);
+
+    ExplanationBox *explanationBox() const { return m_explanationBox; }
 
     /// The corpus the scan form offers first (the bundled held-out text in the app).
     void setDefaultCorpus(const QString &path);
@@ -160,6 +167,7 @@ private:
     QStandardItemModel *m_neighbourModel;
     QTableView *m_neighbours;
     QPlainTextEdit *m_notes;
+    ExplanationBox *m_explanationBox = nullptr;
 };
 
 }  // namespace gyrus::widgets

@@ -2,9 +2,11 @@
 // clamps to the hub, selects neighbours, and offers a scan with progress when there is none.
 
 #include "core/selection_hub.h"
+#include "tests/llm/scripted_judge.h"
 #include "tests/support/fake_engine_client.h"
 #include "widgets/activation_histogram_plot.h"
 #include "widgets/corpus_scan_form.h"
+#include "widgets/explanation_box.h"
 #include "widgets/feature_inspector_panel.h"
 
 #include <QFile>
@@ -165,6 +167,77 @@ private Q_SLOTS:
         // A label set elsewhere (a workspace load) shows up.
         hub.setAnnotation(9, gyrus::FeatureAnnotation{QStringLiteral("legal"), QString()});
         QCOMPARE(panel.labelEdit()->text(), QStringLiteral("legal"));
+    }
+
+    // Explain: off without an endpoint; a suggestion is only a suggestion until accepted (edited
+    // here), and then it is the label, with its provenance in the notes.
+    void explainSuggestsAndAcceptingWritesTheLabel()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        showFeature(engine, hub, panel, 9);
+        gyrus::widgets::ExplanationBox *box = panel.explanationBox();
+        QVERIFY(!box->explainButton()->isEnabled());
+        QVERIFY(box->explainButton()->toolTip().contains(QStringLiteral("--llm-endpoint")));
+
+        gyrus::test::ScriptedJudge judge([](const gyrus::ChatRequest &request) {
+            return request.messages.back().content.contains(QStringLiteral("<<"))
+                           ? QStringLiteral("Courtroom talk\nEXPLANATION: Legal proceedings.")
+                           : QStringLiteral("no marked examples?");
+        });
+        panel.setExplainer(&judge);
+        hub.setAnnotation(
+                9, gyrus::FeatureAnnotation{QStringLiteral("old"), QStringLiteral("my notes")});
+        QVERIFY(box->explainButton()->isEnabled());
+        QTest::mouseClick(box->explainButton(), Qt::LeftButton);
+        QTRY_VERIFY(box->acceptButton()->isVisibleTo(box));
+        QCOMPARE(box->suggestionEdit()->text(), QStringLiteral("Courtroom talk"));
+        QCOMPARE(hub.annotation(9).label, QStringLiteral("old"));  // not before accepting
+        box->suggestionEdit()->setText(QStringLiteral("Courtroom"));
+        QTest::mouseClick(box->acceptButton(), Qt::LeftButton);
+        QCOMPARE(hub.annotation(9).label, QStringLiteral("Courtroom"));
+        QCOMPARE(panel.labelEdit()->text(), QStringLiteral("Courtroom"));
+        const QString notes = hub.annotation(9).notes;
+        QVERIFY2(notes.startsWith(QStringLiteral("my notes\nLabel edited from a suggestion by "
+                                                 "scripted judge")),
+                 qPrintable(notes));
+        QVERIFY(notes.contains(QStringLiteral("gyrus-explain-v1")));
+        QVERIFY(notes.contains(QStringLiteral("Legal proceedings.")));
+        QVERIFY(!box->acceptButton()->isVisibleTo(box));
+    }
+
+    void rejectedOrUnparsableExplanationsKeepTheLabel()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        showFeature(engine, hub, panel, 4);
+        hub.setAnnotation(4, gyrus::FeatureAnnotation{QStringLiteral("mine"), QString()});
+        QString answer = QStringLiteral(
+                "I cannot tell what these have in common, they are all "
+                "different");
+        gyrus::test::ScriptedJudge judge([&answer](const gyrus::ChatRequest &) { return answer; });
+        panel.setExplainer(&judge);
+        gyrus::widgets::ExplanationBox *box = panel.explanationBox();
+        QTest::mouseClick(box->explainButton(), Qt::LeftButton);
+        QTRY_VERIFY(box->statusText().contains(QStringLiteral("does not parse")));
+        QVERIFY(box->statusText().contains(QStringLiteral("the label is unchanged")));
+        QVERIFY(!box->acceptButton()->isVisibleTo(box));
+        QCOMPARE(hub.annotation(4).label, QStringLiteral("mine"));
+
+        answer = QStringLiteral("Juries\nEXPLANATION: Juries.");
+        QTest::mouseClick(box->explainButton(), Qt::LeftButton);
+        QTRY_VERIFY(box->acceptButton()->isVisibleTo(box));
+        QTest::mouseClick(box->rejectButton(), Qt::LeftButton);
+        QCOMPARE(hub.annotation(4).label, QStringLiteral("mine"));
+        QVERIFY(box->statusText().contains(QStringLiteral("Rejected")));
     }
 
     void clampButtonAddsTheFeatureAtItsMaximum()
