@@ -176,6 +176,8 @@ OpenAiChatClient::OpenAiChatClient(ChatEndpoint endpoint, QObject *parent)
     qRegisterMetaType<gyrus::Status>();
     qRegisterMetaType<gyrus::ChatReply>();
     m_dispatchTimer->setSingleShot(true);
+    // A coarse timer may fire 5 % early: never before a server's Retry-After.
+    m_dispatchTimer->setTimerType(Qt::PreciseTimer);
     connect(m_dispatchTimer, &QTimer::timeout, this, &OpenAiChatClient::dispatch);
 }
 
