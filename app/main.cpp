@@ -218,9 +218,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption llmModel(QStringLiteral("llm-model"),
                                       QStringLiteral("The model the --llm-endpoint serves."),
                                       QStringLiteral("NAME"));
-    parser.addOptions({screenshot, resetLayout, settingsFile, model, sae, noModel, device,
-                       raiseDock, heatmapText, selectFeature, steeringExample, scanTokens,
-                       promptSet, clamp, rsa, dockOnly, contrast, noRecovery, about, llmEndpoint,
+    parser.addOptions({screenshot,      resetLayout, settingsFile, model,       sae,
+                       noModel,         device,      raiseDock,    heatmapText, selectFeature,
+                       steeringExample, scanTokens,  promptSet,    clamp,       rsa,
+                       dockOnly,        contrast,    noRecovery,   about,       llmEndpoint,
                        llmModel});
     parser.addPositionalArgument(QStringLiteral("workspace"),
                                  QStringLiteral("A .gyrus workspace to open."),
