@@ -82,7 +82,7 @@ int runCompareMethods(const QStringList &arguments)
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed."),
                                   QStringLiteral("S"), QStringLiteral("0"));
     parser.addOptions({rawInput, saeInput, k, folds, repeats, permutations, seed});
-    const FeatureTableOptions tables(parser);
+    const FeatureTableOptions tables(parser, QStringLiteral("compare-methods"));
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }

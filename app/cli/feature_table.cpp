@@ -1,10 +1,10 @@
 #include "app/cli/feature_table.h"
 
+#include "app/cli/sae_loading.h"
 #include "core/hdf5_reader.h"
 #include "core/prompt_set_io.h"
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/representation_cache.h"
-#include "gpu/sae/sae_io.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -64,8 +64,9 @@ Result<gpu::TemporalTable> readWindows(const Hdf5Reader &reader)
 
 }  // namespace
 
-FeatureTableOptions::FeatureTableOptions(QCommandLineParser &parser)
-    : m_model(parser)
+FeatureTableOptions::FeatureTableOptions(QCommandLineParser &parser, QString command)
+    : m_command(std::move(command))
+    , m_model(parser)
     , m_dataset(QStringLiteral("dataset"), QStringLiteral("Feature table in --input."),
                 QStringLiteral("NAME"), QStringLiteral("features"))
     , m_labels(QStringLiteral("labels-dataset"), QStringLiteral("Two-valued labels in --input."),
@@ -166,17 +167,19 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
                                                 .arg(parser.value(m_align)));
         }
         options.alignment = *alignment;
+        auto model = m_model.load(parser, directory);
+        if (!model) {
+            return model.status();
+        }
+        // Checked against the model as the engine does: a missing hook or another width
+        // refuses, another model_name warns.
         const QString saeDirectory = withSae ? parser.value(m_sae) : QString();
         if (!saeDirectory.isEmpty()) {
-            auto module = gpu::loadSae(saeDirectory);
+            auto module = loadSaeForModel(m_command, saeDirectory, *model.value(), directory);
             if (!module) {
                 return module.status();
             }
             options.sae = module.value();
-        }
-        auto model = m_model.load(parser, directory);
-        if (!model) {
-            return model.status();
         }
         const QString cache =
                 QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) +

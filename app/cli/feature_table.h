@@ -33,7 +33,8 @@ struct FeatureTable
 class FeatureTableOptions
 {
 public:
-    explicit FeatureTableOptions(QCommandLineParser &parser);
+    /// `command` names the gyrus-cli command in warnings (an SAE trained on another model).
+    FeatureTableOptions(QCommandLineParser &parser, QString command);
 
     bool fromPrompts(const QCommandLineParser &parser) const;
 
@@ -44,6 +45,7 @@ public:
     const QCommandLineOption &saeOption() const { return m_sae; }
 
 private:
+    QString m_command;
     ModelOptions m_model;
     QCommandLineOption m_dataset;
     QCommandLineOption m_labels;

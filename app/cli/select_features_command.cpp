@@ -44,7 +44,7 @@ int runSelectFeatures(const QStringList &arguments)
     const QCommandLineOption k(QStringLiteral("k"), QStringLiteral("How many features to list."),
                                QStringLiteral("K"), QStringLiteral("8"));
     parser.addOptions({input, method, k});
-    const FeatureTableOptions table(parser);
+    const FeatureTableOptions table(parser, QStringLiteral("select-features"));
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }

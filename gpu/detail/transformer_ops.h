@@ -23,6 +23,14 @@ at::Tensor offsetRmsNorm(const at::Tensor &x, const at::Tensor &weight, double e
 at::Tensor normalize(const at::Tensor &x, NormKind kind, const at::Tensor &weight,
                      const at::Tensor &bias, double eps);
 
+/// The norm without its weight (and bias): x / rms(x), or (x - mean) / std for LayerNorm, in
+/// x's dtype. TransformerLens's hook_normalized is this value.
+at::Tensor normalizeWithoutGain(const at::Tensor &x, NormKind kind, double eps);
+
+/// normalizeWithoutGain()'s result times the norm's weight (1 + w for Gemma), plus its bias.
+at::Tensor applyNormGain(const at::Tensor &normalized, NormKind kind, const at::Tensor &weight,
+                         const at::Tensor &bias);
+
 /// The activation in place where the op allows it; returns the result.
 at::Tensor activate(at::Tensor x, Activation activation);
 

@@ -34,65 +34,147 @@ void readActivation(FieldReader &read, const char *field, const QString &name, M
                           .arg(QLatin1String(field), name));
 }
 
-void readRopeScaling(FieldReader &read, const Json &object, const QString &source,
-                     ModelConfig &config)
+/// Reads one RoPE settings object, `rope` (config field `field`: "rope_scaling",
+/// "rope_parameters" or "rope_parameters.full_attention"): its type and scaling factors. The
+/// type "default" leaves the frequencies unscaled.
+void readRopeScaling(FieldReader &read, const Json &rope, const QString &field,
+                     const QString &source, ModelConfig &config)
 {
-    const auto it = object.find("rope_scaling");
-    if (it == object.end() || it->is_null()) {
+    if (!rope.is_object()) {
+        read.setError(QStringLiteral("field \"%1\" must be an object or null").arg(field));
         return;
     }
-    if (!it->is_object()) {
-        read.setError(QStringLiteral("field \"rope_scaling\" must be an object or null"));
-        return;
-    }
-    FieldReader rope(*it, source);
+    FieldReader fields(rope, source);
     // transformers >= 4.43 writes "rope_type"; older files "type".
-    const QString type = rope.string("rope_type", rope.string("type", QStringLiteral("default")));
+    const QString type =
+            fields.string("rope_type", fields.string("type", QStringLiteral("default")));
     if (type == QLatin1String("default")) {
         return;
     }
     if (type == QLatin1String("dynamic")) {
-        read.setError(
-                QStringLiteral("rope_scaling type 'dynamic' is not implemented (its "
-                               "frequencies change with the sequence length); supported: "
-                               "linear, llama3"));
+        read.setError(QStringLiteral("%1 type 'dynamic' is not implemented (its frequencies "
+                                     "change with the sequence length); supported: linear, llama3")
+                              .arg(field));
         return;
     }
     if (type != QLatin1String("linear") && type != QLatin1String("llama3")) {
-        read.setError(QStringLiteral("unsupported rope_scaling type '%1' (supported: linear, "
-                                     "llama3)")
-                              .arg(type));
+        read.setError(QStringLiteral("unsupported %1 type '%2' (supported: linear, llama3)")
+                              .arg(field, type));
         return;
     }
     RopeScaling scaling;
     scaling.type = type;
-    for (const char *field :
+    for (const char *name :
          {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"}) {
-        if (!rope.has(field) && (type == QLatin1String("llama3") || field[0] == 'f')) {
-            read.setError(QStringLiteral("missing required field \"rope_scaling.%1\" for "
-                                         "rope_type %2")
-                                  .arg(QLatin1String(field), type));
+        // transformers 5 fills original_max_position_embeddings from max_position_embeddings.
+        const bool defaulted = QLatin1String(name) == QLatin1String(
+                                                              "original_max_position_"
+                                                              "embeddings") &&
+                               field.startsWith(QLatin1String("rope_parameters"));
+        if (!fields.has(name) && !defaulted &&
+            (type == QLatin1String("llama3") || name[0] == 'f')) {
+            read.setError(QStringLiteral("missing required field \"%1.%2\" for rope_type %3")
+                                  .arg(field, QLatin1String(name), type));
             return;
         }
     }
-    scaling.factor = rope.positiveNumber("factor", 1.0);
+    scaling.factor = fields.positiveNumber("factor", 1.0);
     if (type == QLatin1String("llama3")) {
-        scaling.lowFreqFactor = rope.positiveNumber("low_freq_factor", 1.0);
-        scaling.highFreqFactor = rope.positiveNumber("high_freq_factor", 4.0);
-        scaling.originalMaxPositionEmbeddings =
-                rope.positiveInt("original_max_position_embeddings", true, 8192);
+        scaling.lowFreqFactor = fields.positiveNumber("low_freq_factor", 1.0);
+        scaling.highFreqFactor = fields.positiveNumber("high_freq_factor", 4.0);
+        scaling.originalMaxPositionEmbeddings = fields.positiveInt(
+                "original_max_position_embeddings", false, config.maxPositionEmbeddings);
         if (!(scaling.highFreqFactor > scaling.lowFreqFactor)) {
-            rope.setError(QStringLiteral("rope_scaling.high_freq_factor %1 must exceed "
-                                         "low_freq_factor %2")
-                                  .arg(scaling.highFreqFactor)
-                                  .arg(scaling.lowFreqFactor));
+            fields.setError(QStringLiteral("%1.high_freq_factor %2 must exceed low_freq_factor %3")
+                                    .arg(field)
+                                    .arg(scaling.highFreqFactor)
+                                    .arg(scaling.lowFreqFactor));
         }
     }
-    if (Status status = rope.status(); !status.isOk()) {
+    if (Status status = fields.status(); !status.isOk()) {
         read.setError(status.message().section(QStringLiteral(": "), 1));
         return;
     }
     config.ropeScaling = scaling;
+}
+
+/// RoPE as transformers < 5 writes it (rope_theta, rope_scaling) or as 5.x does
+/// (rope_parameters {rope_type, rope_theta, factor, ..., partial_rotary_factor}); a
+/// rope_scaling present wins, as transformers 5 lets it. `layerType` names the nested entry
+/// of per-layer-type parameters (Gemma-3: "full_attention"); the others use the flat object.
+/// Sets ropeTheta (already read from the top level, the fallback), the scaling and, for
+/// GPT-NeoX, the rotary fraction.
+void readRope(FieldReader &read, const Json &object, const QString &source, ModelConfig &config,
+              const char *layerType = nullptr)
+{
+    const auto legacy = object.find("rope_scaling");
+    const bool hasLegacy = legacy != object.end() && !legacy->is_null();
+    if (hasLegacy) {
+        readRopeScaling(read, *legacy, QStringLiteral("rope_scaling"), source, config);
+    }
+    const auto it = object.find("rope_parameters");
+    if (it == object.end() || it->is_null()) {
+        return;
+    }
+    if (!it->is_object()) {
+        read.setError(QStringLiteral("field \"rope_parameters\" must be an object or null"));
+        return;
+    }
+    const Json *rope = &*it;
+    QString field = QStringLiteral("rope_parameters");
+    if (layerType && rope->contains(layerType)) {
+        rope = &(*rope)[layerType];
+        field += QLatin1Char('.') + QLatin1String(layerType);
+        if (rope->is_null()) {
+            return;
+        }
+    }
+    if (!rope->is_object()) {
+        read.setError(QStringLiteral("field \"%1\" must be an object or null").arg(field));
+        return;
+    }
+    FieldReader fields(*rope, source);
+    config.ropeTheta = fields.positiveNumber("rope_theta", config.ropeTheta);
+    if (fields.has("partial_rotary_factor")) {
+        config.rotaryFraction = fields.fraction("partial_rotary_factor", config.rotaryFraction);
+    }
+    if (Status status = fields.status(); !status.isOk()) {
+        read.setError(status.message().section(QStringLiteral(": "), 1));
+        return;
+    }
+    if (!hasLegacy) {
+        readRopeScaling(read, *rope, field, source, config);
+    }
+}
+
+/// Gemma-3's sliding layers under transformers 5: rope_parameters.sliding_attention holds their
+/// base (rope_local_base_freq before); Gyrus never scales them, nor does any released config.
+void readLocalRope(FieldReader &read, const Json &object, const QString &source,
+                   ModelConfig &config)
+{
+    const auto it = object.find("rope_parameters");
+    if (it == object.end() || !it->is_object() || !it->contains("sliding_attention") ||
+        (*it)["sliding_attention"].is_null()) {
+        return;
+    }
+    const Json &local = (*it)["sliding_attention"];
+    if (!local.is_object()) {
+        read.setError(QStringLiteral(
+                "field \"rope_parameters.sliding_attention\" must be an object or null"));
+        return;
+    }
+    FieldReader fields(local, source);
+    config.ropeLocalTheta = fields.positiveNumber("rope_theta", config.ropeLocalTheta);
+    const QString type =
+            fields.string("rope_type", fields.string("type", QStringLiteral("default")));
+    if (type != QLatin1String("default")) {
+        fields.setError(QStringLiteral("rope_parameters.sliding_attention type '%1' is not "
+                                       "supported (sliding layers use unscaled RoPE)")
+                                .arg(type));
+    }
+    if (Status status = fields.status(); !status.isOk()) {
+        read.setError(status.message().section(QStringLiteral(": "), 1));
+    }
 }
 
 /// layer_types when given, else `fallback(layer)`; "sliding_attention" layers slide.
@@ -158,7 +240,7 @@ void readLlamaLike(FieldReader &read, const Json &object, const QString &source,
     config.outputBias = family != ModelFamily::Qwen2 && attentionBias;
     config.mlpBias = read.boolean("mlp_bias", false);
     config.qkNorm = qwen3;
-    readRopeScaling(read, object, source, config);
+    readRope(read, object, source, config);
     if (read.has("sliding_window")) {
         config.slidingWindow = read.positiveInt("sliding_window", false, 0);
     }
@@ -223,7 +305,7 @@ void readGptNeox(FieldReader &read, const Json &object, const QString &source, M
     config.qkvLayout = QkvLayout::PerHeadFused;
     config.qkvBias = config.outputBias = read.boolean("attention_bias", true);
     config.mlpBias = true;
-    readRopeScaling(read, object, source, config);
+    readRope(read, object, source, config);
 }
 
 void readGemma(FieldReader &read, const Json &object, const QString &source, ModelFamily family,
@@ -263,10 +345,12 @@ void readGemma(FieldReader &read, const Json &object, const QString &source, Mod
                                              read.positiveInt("_sliding_window_pattern", false, 6));
         readLayerTypes(
                 read, [pattern](int layer) { return (layer + 1) % pattern != 0; }, config);
-        readRopeScaling(read, object, source, config);
+        readRope(read, object, source, config, "full_attention");
+        readLocalRope(read, object, source, config);
     } else {
         config.attnLogitSoftcap = read.optionalCap("attn_logit_softcapping", 50.0);
         config.finalLogitSoftcap = read.optionalCap("final_logit_softcapping", 30.0);
+        readRope(read, object, source, config);
         readLayerTypes(
                 read, [](int layer) { return layer % 2 == 0; }, config);
     }

@@ -203,12 +203,16 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
         if (!tokenizer) {
             return tokenizer.status();
         }
+        // A tokenizer may know ids the embedding has no row for (Gemma-3: config.json's
+        // vocab_size 262144, tokenizer.json's <image_soft_token> 262144). transformers loads
+        // such a model and fails only when the id is used; the transformer's embedding refuses
+        // it the same way, so say so on the card and load.
         if (tokenizer->vocabSize() > config->vocabSize) {
-            return Status::invalidInput(
-                    QStringLiteral("%1 has %2 pieces but the model's vocabulary has %3")
-                            .arg(tokenizerPath)
-                            .arg(tokenizer->vocabSize())
-                            .arg(config->vocabSize));
+            config.value().notes << QStringLiteral(
+                                            "tokenizer ids %1..%2 have no embedding row "
+                                            "(refused when used)")
+                                            .arg(config->vocabSize)
+                                            .arg(tokenizer->vocabSize() - 1);
         }
         impl->tokenizer = std::move(tokenizer).value();
     }

@@ -364,6 +364,15 @@ Result<ModelConfig> parseModelConfig(const QByteArray &json, const QString &sour
         // Token ids may sit at the top level of a multimodal config.
         config.bosTokenId = read.tokenId("bos_token_id", config.bosTokenId);
         config.eosTokenId = read.tokenId("eos_token_id", config.eosTokenId);
+        // Gemma3ForConditionalGeneration's head never soft-caps, whatever text_config says
+        // (Gemma3ForCausalLM does); released configs say null, so this only keeps parity.
+        if (config.finalLogitSoftcap > 0.0) {
+            config.notes << QStringLiteral(
+                                    "text_config final_logit_softcapping %1 ignored, as "
+                                    "Gemma3ForConditionalGeneration ignores it")
+                                    .arg(config.finalLogitSoftcap);
+            config.finalLogitSoftcap = 0.0;
+        }
     }
     for (const Status &status : {familyRead.status(), read.status()}) {
         if (!status.isOk()) {

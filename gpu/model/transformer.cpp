@@ -422,7 +422,19 @@ at::Tensor Transformer::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCa
     if (logits == LogitsMode::Last && !hookFinal) {
         x = x.narrow(1, tokens - 1, 1);
     }
-    at::Tensor normed = hook(HookSite::FinalNormalized, -1, norm(x, m_weights.finalNorm));
+    at::Tensor normed;
+    if (hookFinal) {
+        // TransformerLens takes ln_final.hook_normalized before the norm's weight and bias (its
+        // processed models fold them into the unembedding), so an SAE or a replacement sees
+        // x / rms(x); the gain applies to what the hook returns. Unhooked, the fused norm keeps
+        // Hugging Face's op order.
+        const NormWeights &w = m_weights.finalNorm;
+        normed = hook(HookSite::FinalNormalized, -1,
+                      normalizeWithoutGain(x, m_config.norm, m_config.rmsNormEps));
+        normed = applyNormGain(normed, m_config.norm, w.weight, w.bias);
+    } else {
+        normed = norm(x, m_weights.finalNorm);
+    }
     if (logits == LogitsMode::None) {
         return at::Tensor();
     }

@@ -40,6 +40,30 @@ at::Tensor normalize(const at::Tensor &x, NormKind kind, const at::Tensor &weigh
     return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
 }
 
+at::Tensor normalizeWithoutGain(const at::Tensor &x, NormKind kind, double eps)
+{
+    if (kind == NormKind::Layer) {
+        return at::layer_norm(x, {x.size(-1)}, {}, {}, eps);
+    }
+    const at::Tensor x32 = x.to(at::kFloat);
+    return (x32 * at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true).add_(eps))).to(x.scalar_type());
+}
+
+at::Tensor applyNormGain(const at::Tensor &normalized, NormKind kind, const at::Tensor &weight,
+                         const at::Tensor &bias)
+{
+    switch (kind) {
+        case NormKind::Rms:
+            return weight * normalized;
+        case NormKind::RmsOffset:
+            return (normalized.to(at::kFloat) * (weight.to(at::kFloat) + 1.0))
+                    .to(normalized.scalar_type());
+        case NormKind::Layer:
+            break;
+    }
+    return bias.defined() ? at::addcmul(bias, normalized, weight) : normalized * weight;
+}
+
 at::Tensor activate(at::Tensor x, Activation activation)
 {
     switch (activation) {

@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 
 using namespace gyrus;
 
@@ -169,8 +170,9 @@ private Q_SLOTS:
         QVERIFY2(worst < 1e-4, qPrintable(QString::number(worst)));
     }
 
-    // Another family end to end: --token-ids, every hook to HDF5, against the float64 reference
-    // of tests/data/model_families/make_checkpoints.py; info names the family and its hooks.
+    // Every family end to end: gyrus-cli forward --token-ids, every hook to HDF5, against the
+    // float64 reference of tests/data/model_families/make_checkpoints.py (one checkpoint per
+    // model_type); info names the family and its hooks.
     void familyForwardAndInfo()
     {
         const QString root = m_dir.filePath(QStringLiteral("families"));
@@ -180,15 +182,12 @@ private Q_SLOTS:
         QVERIFY2(made.exitCode == 0, qPrintable(made.err));
         QFile manifest(root + QStringLiteral("/manifest.json"));
         QVERIFY(manifest.open(QIODevice::ReadOnly));
-        QJsonObject neox;
+        std::map<QString, QJsonObject> cases;
         for (const QJsonValue &c : QJsonDocument::fromJson(manifest.readAll())
                                            .object()[QStringLiteral("cases")]
                                            .toArray()) {
-            if (c.toObject()[QStringLiteral("name")].toString() == QLatin1String("gpt_neox_f32")) {
-                neox = c.toObject();
-            }
+            cases[c.toObject()[QStringLiteral("name")].toString()] = c.toObject();
         }
-        QVERIFY(!neox.isEmpty());
         const QString model = root + QStringLiteral("/gpt_neox_f32");
 
         const Run info = cli({QStringLiteral("info"), model});
@@ -202,48 +201,55 @@ private Q_SLOTS:
         QCOMPARE(hooks.size(), 1 + 3 * 4 + 1);  // embed, 4 per block, ln_final
         QVERIFY(!hooks.contains(QStringLiteral("blocks.0.hook_resid_mid")));
 
-        QStringList ids;
-        for (const QJsonValue &id : neox[QStringLiteral("tokens")].toArray()) {
-            ids << QString::number(id.toInt());
-        }
-        const QString out = m_dir.filePath(QStringLiteral("neox.h5"));
-        const Run run = cli({QStringLiteral("forward"), QStringLiteral("--model"), model,
-                             QStringLiteral("--token-ids"), ids.join(QLatin1Char(',')),
-                             QStringLiteral("--capture"), QStringLiteral("all"),
-                             QStringLiteral("--out"), out});
-        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-        auto file = Hdf5Reader::open(out);
-        QVERIFY(file.isOk());
-        const QJsonObject outputs = neox[QStringLiteral("outputs")].toObject();
-        int compared = 0;
-        for (const QString &key : outputs.keys()) {
-            if (key != QLatin1String("logits") && !key.endsWith(QLatin1String("hook_resid_post"))) {
-                continue;
+        // One float32 checkpoint of each of the seven model_types (and Gemma-3's multimodal
+        // config).
+        for (const char *name :
+             {"gpt2_f32", "llama3_f32_sharded", "qwen2_f32", "qwen3_f32", "gpt_neox_f32",
+              "gemma2_f32_sharded", "gemma3_text_f32", "gemma3_multimodal_f32"}) {
+            const QJsonObject c = cases[QLatin1String(name)];
+            QVERIFY2(!c.isEmpty(), name);
+            QStringList ids;
+            for (const QJsonValue &id : c[QStringLiteral("tokens")].toArray()) {
+                ids << QString::number(id.toInt());
             }
-            const FloatMatrix got =
-                    file.value()
-                            ->readFloatMatrix(key == QLatin1String("logits")
-                                                      ? QStringLiteral("/logits")
-                                                      : QStringLiteral("/hooks/") + key)
-                            .value();
-            QFile raw(root + QLatin1Char('/') +
-                      outputs[key].toObject()[QStringLiteral("file")].toString());
-            QVERIFY(raw.open(QIODevice::ReadOnly));
-            const QByteArray bytes = raw.readAll();
-            QCOMPARE(qsizetype(got.values.size() * 8), bytes.size());
-            std::vector<double> want(got.values.size());
-            std::memcpy(want.data(), bytes.constData(), static_cast<size_t>(bytes.size()));
-            double worst = 0.0;
-            double scale = 0.0;
-            for (size_t i = 0; i < want.size(); ++i) {
-                worst = std::max(worst, std::abs(want[i] - double(got.values[i])));
-                scale = std::max(scale, std::abs(want[i]));
+            const QString out = m_dir.filePath(QLatin1String(name) + QStringLiteral(".h5"));
+            const Run run = cli({QStringLiteral("forward"), QStringLiteral("--model"),
+                                 root + QLatin1Char('/') + QLatin1String(name),
+                                 QStringLiteral("--token-ids"), ids.join(QLatin1Char(',')),
+                                 QStringLiteral("--capture"), QStringLiteral("all"),
+                                 QStringLiteral("--out"), out});
+            QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+            auto file = Hdf5Reader::open(out);
+            QVERIFY(file.isOk());
+            const QJsonObject outputs = c[QStringLiteral("outputs")].toObject();
+            int compared = 0;
+            for (const QString &key : outputs.keys()) {
+                const FloatMatrix got =
+                        file.value()
+                                ->readFloatMatrix(key == QLatin1String("logits")
+                                                          ? QStringLiteral("/logits")
+                                                          : QStringLiteral("/hooks/") + key)
+                                .value();
+                QFile raw(root + QLatin1Char('/') +
+                          outputs[key].toObject()[QStringLiteral("file")].toString());
+                QVERIFY(raw.open(QIODevice::ReadOnly));
+                const QByteArray bytes = raw.readAll();
+                QCOMPARE(qsizetype(got.values.size() * 8), bytes.size());
+                std::vector<double> want(got.values.size());
+                std::memcpy(want.data(), bytes.constData(), static_cast<size_t>(bytes.size()));
+                double worst = 0.0;
+                double scale = 0.0;
+                for (size_t i = 0; i < want.size(); ++i) {
+                    worst = std::max(worst, std::abs(want[i] - double(got.values[i])));
+                    scale = std::max(scale, std::abs(want[i]));
+                }
+                QVERIFY2(worst <= 1e-5 * scale,
+                         qPrintable(QLatin1String(name) + QLatin1Char(' ') + key +
+                                    QLatin1Char(' ') + QString::number(worst)));
+                ++compared;
             }
-            QVERIFY2(worst <= 1e-5 * scale,
-                     qPrintable(key + QLatin1Char(' ') + QString::number(worst)));
-            ++compared;
+            QCOMPARE(compared, int(outputs.size()));  // the logits and every hook
         }
-        QCOMPARE(compared, 4);  // logits and three resid_post
 
         // A checkpoint missing a tensor: exit 2, one line naming it.
         const QString broken = m_dir.filePath(QStringLiteral("neox-missing-layer"));

@@ -341,6 +341,31 @@ void TestSaeCli::saeAgainstModel()
                      warned.err.contains(QLatin1String("gpt2-small")) &&
                      warned.err.contains(QLatin1String("demo/model")),
              qPrintable(warned.err));
+
+    // select-features computing its table from prompts makes the same check.
+    const QStringList select = {
+            QStringLiteral("select-features"),
+            QStringLiteral("--model"),
+            model,
+            QStringLiteral("--prompts"),
+            gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")),
+            QStringLiteral("--hook"),
+            QStringLiteral("blocks.2.hook_resid_post"),
+            QStringLiteral("--pooling"),
+            QStringLiteral("target"),
+            QStringLiteral("--k"),
+            QStringLiteral("3")};
+    const Run selectWrongWidth = cli(select + QStringList{QStringLiteral("--sae"), narrow});
+    QVERIFY2(oneLineError(selectWrongWidth, QStringLiteral("select-features")),
+             qPrintable(selectWrongWidth.err));
+    QVERIFY2(selectWrongWidth.err.contains(QLatin1String("d_in is 16")) &&
+                     selectWrongWidth.err.contains(QLatin1String("d_model 192")),
+             qPrintable(selectWrongWidth.err));
+    const Run selectWarned = cli(select + QStringList{QStringLiteral("--sae"), other});
+    QVERIFY2(selectWarned.exitCode == 0, qPrintable(selectWarned.err));
+    QVERIFY2(selectWarned.err.contains(QLatin1String("gyrus-cli select-features: warning: ")) &&
+                     selectWarned.err.contains(QLatin1String("gpt2-small")),
+             qPrintable(selectWarned.err));
 }
 
 QTEST_GUILESS_MAIN(TestSaeCli)

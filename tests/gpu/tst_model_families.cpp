@@ -12,6 +12,7 @@
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -24,6 +25,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -38,6 +40,10 @@ constexpr double kFloat32Bound = 1e-5;
 // rounds again, so hooks deep in the model drift further (measured worst: 3.3% of the largest
 // magnitude, an MLP output of the last layer; see README).
 constexpr double kBfloat16Bound = 6e-2;
+
+// make_checkpoints.py's cases: 11 families and layouts, then three with transformers 5's
+// rope_parameters.
+constexpr int kCases = 14;
 
 struct Reference
 {
@@ -75,6 +81,50 @@ QString shapeText(const std::vector<int64_t> &shape)
     return QLatin1Char('[') + parts.join(QLatin1Char(',')) + QLatin1Char(']');
 }
 
+// A tokenizer.json over `rows` one-character tokens '0', '1', ... (ids 0..rows-1), no BOS and
+// no post-processor; with `imageToken`, the added special token <image_soft_token> = rows.
+void writeCharacterTokenizer(const QString &directory, int rows, bool imageToken)
+{
+    QJsonObject vocab;
+    for (int id = 0; id < rows; ++id) {
+        vocab[QString(QChar(u'0' + id))] = id;
+    }
+    QJsonArray added;
+    if (imageToken) {
+        added.append(QJsonObject{{QStringLiteral("id"), rows},
+                                 {QStringLiteral("content"), QStringLiteral("<image_soft_token>")},
+                                 {QStringLiteral("single_word"), false},
+                                 {QStringLiteral("lstrip"), false},
+                                 {QStringLiteral("rstrip"), false},
+                                 {QStringLiteral("normalized"), false},
+                                 {QStringLiteral("special"), true}});
+    }
+    const QJsonObject tokenizer{
+            {QStringLiteral("version"), QStringLiteral("1.0")},
+            {QStringLiteral("added_tokens"), added},
+            {QStringLiteral("normalizer"), QJsonValue::Null},
+            {QStringLiteral("pre_tokenizer"), QJsonValue::Null},
+            {QStringLiteral("post_processor"), QJsonValue::Null},
+            {QStringLiteral("decoder"), QJsonValue::Null},
+            {QStringLiteral("model"), QJsonObject{{QStringLiteral("type"), QStringLiteral("BPE")},
+                                                  {QStringLiteral("vocab"), vocab},
+                                                  {QStringLiteral("merges"), QJsonArray{}}}}};
+    QFile file(QDir(directory).filePath(QStringLiteral("tokenizer.json")));
+    if (!file.open(QIODevice::WriteOnly)) {
+        qFatal("cannot write %s", qPrintable(file.fileName()));
+    }
+    file.write(QJsonDocument(tokenizer).toJson());
+}
+
+void copyDirectory(const QString &source, const QString &target)
+{
+    for (const QString &file : QDir(source).entryList(QDir::Files)) {
+        if (!QFile::copy(QDir(source).filePath(file), QDir(target).filePath(file))) {
+            qFatal("cannot copy %s", qPrintable(file));
+        }
+    }
+}
+
 }  // namespace
 
 class TestModelFamilies : public QObject
@@ -95,13 +145,13 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::ReadOnly));
         m_cases =
                 QJsonDocument::fromJson(file.readAll()).object()[QStringLiteral("cases")].toArray();
-        QCOMPARE(m_cases.size(), 11);
+        QCOMPARE(m_cases.size(), kCases);
     }
 
     void parity_data()
     {
         QTest::addColumn<int>("index");
-        for (int i = 0; i < 11; ++i) {
+        for (int i = 0; i < kCases; ++i) {
             QTest::newRow(qPrintable(QStringLiteral("case %1").arg(i))) << i;
         }
     }
@@ -162,6 +212,104 @@ private Q_SLOTS:
         }
         qInfo("%s: worst max|diff| / max|ref| over logits and %d hooks: %.3g (bound %.0e)",
               qPrintable(name), int(referenceHooks.size()), worstRelative, bound);
+    }
+
+    void huggingFaceParity_data()
+    {
+        QTest::addColumn<QString>("name");
+        QFile file(test::dataPath(QStringLiteral("model_families/hf/manifest.json")));
+        if (!file.open(QIODevice::ReadOnly)) {
+            qFatal("cannot read %s", qPrintable(file.fileName()));
+        }
+        const QJsonObject manifest = QJsonDocument::fromJson(file.readAll()).object();
+        const QJsonArray cases = manifest[QStringLiteral("cases")].toArray();
+        if (cases.size() != kCases) {
+            qFatal("the transformers fixture has %d cases, make_checkpoints.py %d: rerun "
+                   "scripts/hf-reference",
+                   int(cases.size()), kCases);
+        }
+        for (const QJsonValue &c : cases) {
+            const QString name = c.toObject()[QStringLiteral("name")].toString();
+            QTest::newRow(qPrintable(name)) << name;
+        }
+    }
+
+    // Against Hugging Face transformers itself (tests/data/model_families/hf, made by
+    // scripts/hf-reference: eager attention, float64 and the checkpoint's dtype): the logits and
+    // every layer's residual stream in and out. The fixture names the SHA-256 of every file
+    // transformers read, so the weights here are the ones it ran.
+    void huggingFaceParity()
+    {
+        QFETCH(QString, name);
+        const QJsonObject fixture = hfCase(name);
+        const QDir directory(QDir(m_dir.path()).filePath(name));
+        const QJsonObject files = fixture[QStringLiteral("files")].toObject();
+        QCOMPARE(QStringList(directory.entryList(QDir::Files)), files.keys());
+        for (const QString &file : files.keys()) {
+            QFile f(directory.filePath(file));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QCOMPARE(QString::fromLatin1(
+                             QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256)
+                                     .toHex()),
+                     files[file].toString());
+        }
+        const QJsonObject runs = fixture[QStringLiteral("runs")].toObject();
+        const bool bf16 = runs.contains(QStringLiteral("bfloat16"));
+        LoadOptions options;
+        options.dtype = bf16 ? QStringLiteral("bf16") : QStringLiteral("fp32");
+        auto model = LanguageModel::load(directory.path(), options);
+        QVERIFY2(model, qPrintable(model.status().message()));
+        std::vector<int> tokens;
+        for (const QJsonValue &id : fixture[QStringLiteral("tokens")].toArray()) {
+            tokens.push_back(id.toInt());
+        }
+        for (const QString &dtype : runs.keys()) {
+            const QJsonObject run = runs[dtype].toObject();
+            const QJsonObject tensors = run[QStringLiteral("tensors")].toObject();
+            ForwardOptions forward;
+            for (const QString &key : tensors.keys()) {
+                if (key.startsWith(QLatin1String("blocks."))) {
+                    forward.captures << key;
+                }
+            }
+            auto out = model.value()->forward(tokens, forward);
+            QVERIFY2(out, qPrintable(out.status().message()));
+            // Gyrus in float32 against transformers in float64 or float32: 1e-5 of the largest
+            // magnitude; bfloat16 against either: the bfloat16 bound.
+            const double bound = bf16 ? kBfloat16Bound : kFloat32Bound;
+            double worstRelative = 0.0;
+            QString worstKey;
+            for (const QString &key : forward.captures + QStringList{QStringLiteral("logits")}) {
+                const Reference expected = readHf(run, key);
+                const FloatTensor &actual =
+                        key == QLatin1String("logits") ? out->logits : out->activations.at(key);
+                QVERIFY2(actual.shape == expected.shape,
+                         qPrintable(QStringLiteral("%1 %2: shape %3, transformers %4")
+                                            .arg(name, key, shapeText(actual.shape),
+                                                 shapeText(expected.shape))));
+                const double diff = maxAbsDiff(actual, expected);
+                const double scale = expected.maxAbs();
+                if (diff / scale > worstRelative) {
+                    worstRelative = diff / scale;
+                    worstKey = key;
+                }
+                QVERIFY2(diff <= bound * scale,
+                         qPrintable(QStringLiteral("%1 %2 vs transformers %3: max |diff| %4 > "
+                                                   "%5 x max |ref| %6")
+                                            .arg(name, key, dtype)
+                                            .arg(diff)
+                                            .arg(bound)
+                                            .arg(scale)));
+                if (key == QLatin1String("logits")) {
+                    qInfo("%s vs transformers %s: logits max |diff| %.3g of max |ref| %.3g",
+                          qPrintable(name), qPrintable(dtype), diff, scale);
+                }
+            }
+            qInfo("%s vs transformers %s: worst max|diff| / max|ref| %.3g (%s; %d tensors, bound "
+                  "%.0e)",
+                  qPrintable(name), qPrintable(dtype), worstRelative, qPrintable(worstKey),
+                  int(forward.captures.size()) + 1, bound);
+        }
     }
 
     // Decoding with the KV cache, one token at a time, gives the full forward's logits: the
@@ -258,7 +406,7 @@ private Q_SLOTS:
         auto neox =
                 LanguageModel::load(QDir(m_dir.path()).filePath(QStringLiteral("gpt_neox_f32")));
         QVERIFY(neox);
-        const ModelInfo info = neox.value()->info();
+        const gpu::ModelInfo info = neox.value()->info();
         QCOMPARE(info.family, QStringLiteral("gpt_neox"));
         QVERIFY(!info.residMid);
         QVERIFY(info.quirks.join(u' ').contains(QLatin1String("parallel residual")));
@@ -355,6 +503,39 @@ private Q_SLOTS:
         QVERIFY(wrong.status().message().contains(QLatin1String("q_norm.weight")));
     }
 
+    // Gemma-3's tokenizer.json has one id more than config.json's vocab_size (262145 vs 262144,
+    // <image_soft_token>). transformers loads that model and fails only when the id is used;
+    // Gyrus loads it too, says so on the card, and refuses the id when a forward meets it.
+    void tokenizerWithIdsBeyondTheEmbedding()
+    {
+        QTemporaryDir copy;
+        copyDirectory(QDir(m_dir.path()).filePath(QStringLiteral("gemma3_text_f32")), copy.path());
+        constexpr int kRows = 64;  // the checkpoint's vocab_size
+        writeCharacterTokenizer(copy.path(), kRows, true);
+
+        auto model = LanguageModel::load(copy.path());
+        QVERIFY2(model, qPrintable(model.status().message()));
+        QVERIFY(model.value()->info().hasTokenizer);
+        QCOMPARE(model.value()->info().vocab, kRows);
+        const QString quirks = model.value()->info().quirks.join(QStringLiteral("; "));
+        QVERIFY2(quirks.contains(QLatin1String("tokenizer ids 64..64 have no embedding row")),
+                 qPrintable(quirks));
+
+        const auto plain = model.value()->encode(QStringLiteral("abc"), false);
+        QVERIFY(plain);
+        QCOMPARE(plain.value(), (std::vector<int>{'a' - '0', 'b' - '0', 'c' - '0'}));
+        QVERIFY(model.value()->forward(plain.value(), ForwardOptions{}));
+
+        const auto imageIds = model.value()->encode(QStringLiteral("a<image_soft_token>"), false);
+        QVERIFY(imageIds);
+        QCOMPARE(imageIds.value(), (std::vector<int>{'a' - '0', kRows}));
+        const auto refused = model.value()->forward(imageIds.value(), ForwardOptions{});
+        QVERIFY(!refused);
+        QVERIFY2(refused.status().message().contains(
+                         QLatin1String("token id 64 outside the vocabulary [0, 64)")),
+                 qPrintable(refused.status().message()));
+    }
+
 private:
     QJsonObject caseNamed(const QString &name) const
     {
@@ -364,6 +545,57 @@ private:
             }
         }
         qFatal("no case %s", qPrintable(name));
+    }
+
+    static QJsonObject hfCase(const QString &name)
+    {
+        QFile file(test::dataPath(QStringLiteral("model_families/hf/manifest.json")));
+        if (!file.open(QIODevice::ReadOnly)) {
+            qFatal("cannot read %s", qPrintable(file.fileName()));
+        }
+        for (const QJsonValue &c :
+             QJsonDocument::fromJson(file.readAll()).object()[QStringLiteral("cases")].toArray()) {
+            if (c.toObject()[QStringLiteral("name")].toString() == name) {
+                return c.toObject();
+            }
+        }
+        qFatal("no transformers case %s", qPrintable(name));
+    }
+
+    // One tensor of a transformers run: float64 or float32 little-endian at its offset.
+    static Reference readHf(const QJsonObject &run, const QString &key)
+    {
+        const QJsonObject entry = run[QStringLiteral("tensors")].toObject()[key].toObject();
+        Reference r;
+        size_t count = 1;
+        for (const QJsonValue &s : entry[QStringLiteral("shape")].toArray()) {
+            r.shape.push_back(s.toInteger());
+            count *= size_t(s.toInteger());
+        }
+        const int element = run[QStringLiteral("element")].toInt();
+        QFile file(test::dataPath(QStringLiteral("model_families/hf/") +
+                                  run[QStringLiteral("file")].toString()));
+        if (entry.isEmpty() || !file.open(QIODevice::ReadOnly) ||
+            !file.seek(entry[QStringLiteral("offset")].toInteger())) {
+            qFatal("cannot read %s from %s", qPrintable(key), qPrintable(file.fileName()));
+        }
+        const QByteArray bytes = file.read(qint64(count) * element);
+        if (bytes.size() != qint64(count) * element) {
+            qFatal("%s: %s is truncated", qPrintable(file.fileName()), qPrintable(key));
+        }
+        r.values.resize(count);
+        for (size_t i = 0; i < count; ++i) {
+            if (element == 8) {
+                double v;
+                std::memcpy(&v, bytes.constData() + i * 8, 8);
+                r.values[i] = v;
+            } else {
+                float v;
+                std::memcpy(&v, bytes.constData() + i * 4, 4);
+                r.values[i] = v;
+            }
+        }
+        return r;
     }
 
     Reference read(const QJsonObject &entry) const

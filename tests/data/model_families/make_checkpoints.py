@@ -205,7 +205,7 @@ def forward_gpt2(cfg, w, ids, root="transformer."):
         x = x + m
         hooks["blocks.%d.hook_resid_post" % l] = x
     f = layer_norm(x, g("ln_f.weight"), g("ln_f.bias"), eps)
-    hooks["ln_final.hook_normalized"] = f
+    hooks["ln_final.hook_normalized"] = layer_norm(x, 1.0, 0.0, eps)  # before the weight, as TL
     return f @ g("wte.weight").T, hooks
 
 
@@ -235,7 +235,7 @@ def forward_neox(cfg, w, ids):
         x = x + a + m
         hooks["blocks.%d.hook_resid_post" % l] = x
     f = layer_norm(x, g("final_layer_norm.weight"), g("final_layer_norm.bias"), eps)
-    hooks["ln_final.hook_normalized"] = f
+    hooks["ln_final.hook_normalized"] = layer_norm(x, 1.0, 0.0, eps)
     return f @ w["embed_out.weight"].T, hooks
 
 
@@ -275,7 +275,7 @@ def forward_llama_like(cfg, w, ids, family):
         x = x + m
         hooks["blocks.%d.hook_resid_post" % l] = x
     f = rms_norm(x, g("norm.weight"), eps)
-    hooks["ln_final.hook_normalized"] = f
+    hooks["ln_final.hook_normalized"] = rms_norm(x, 1.0, eps)
     head = w["lm_head.weight"] if "lm_head.weight" in w else g("embed_tokens.weight")
     return f @ head.T, hooks
 
@@ -329,7 +329,7 @@ def forward_gemma(cfg, w, ids, family, root="model.", dtype="F32"):
         x = x + m
         hooks["blocks.%d.hook_resid_post" % l] = x
     f = gemma_rms_norm(x, g("norm.weight"), eps)
-    hooks["ln_final.hook_normalized"] = f
+    hooks["ln_final.hook_normalized"] = rms_norm(x, 1.0, eps)
     logits = f @ g("embed_tokens.weight").T
     cap = cfg.get("final_logit_softcapping")
     if cap:
@@ -493,7 +493,10 @@ def gemma3_multimodal_config():
     for key in ("architectures", "bos_token_id", "eos_token_id", "pad_token_id"):
         text.pop(key)
     return {"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3",
-            "text_config": text, "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 8},
+            "text_config": text,
+            "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 8, "num_attention_heads": 2,
+                              "num_hidden_layers": 1, "intermediate_size": 16, "image_size": 28,
+                              "patch_size": 14},
             "mm_tokens_per_image": 4, "bos_token_id": 2, "eos_token_id": 1}
 
 
@@ -526,6 +529,9 @@ def cases():
 
     def gemma(name, cfg, family, dtype, shards, root="model."):
         text = cfg.get("text_config", cfg)
+        if text is not cfg:
+            # Gemma3ForConditionalGeneration's head does not soft-cap (Gemma3ForCausalLM does).
+            text = dict(text, final_logit_softcapping=None)
         out.append((name, cfg, dtype, shards,
                     lambda r: weights_decoder(text, r, family, root),
                     lambda w, ids: forward_gemma(text, w, ids, family, root, dtype)))
@@ -535,7 +541,35 @@ def cases():
     gemma("gemma3_text_f32", gemma3_text_config(), "gemma3", "F32", 1)
     gemma("gemma3_multimodal_f32", gemma3_multimodal_config(), "gemma3", "F32", 2,
           root="language_model.model.")
+
+    # The same models with their RoPE settings as transformers 5 writes them (rope_parameters;
+    # nested by layer type for Gemma-3); the reference reads the older fields it was given.
+    def as_written_by_transformers5(name, family):
+        for case in list(out):
+            if case[0] == name:
+                out.append((name + "_rope_parameters",) + case[1:] + (rope_parameters(case[1], family),))
+
+    as_written_by_transformers5("llama3_f32_sharded", "llama")
+    as_written_by_transformers5("gpt_neox_f32", "gpt_neox")
+    as_written_by_transformers5("gemma3_text_f32", "gemma3")
     return out
+
+
+def rope_parameters(cfg, family):
+    """cfg with rope_theta/rope_scaling (rotary_emb_base/rotary_pct, rope_local_base_freq) moved
+    into transformers 5's rope_parameters."""
+    cfg = dict(cfg)
+    if family == "gpt_neox":
+        cfg["rope_parameters"] = {"rope_type": "default", "rope_theta": cfg.pop("rotary_emb_base"),
+                                  "partial_rotary_factor": cfg.pop("rotary_pct")}
+        return cfg
+    full = dict(cfg.pop("rope_scaling") or {"rope_type": "default"}, rope_theta=cfg.pop("rope_theta"))
+    if family == "gemma3":
+        cfg["rope_parameters"] = {"full_attention": full, "sliding_attention": {
+            "rope_type": "default", "rope_theta": cfg.pop("rope_local_base_freq")}}
+    else:
+        cfg["rope_parameters"] = full
+    return cfg
 
 
 def main():
@@ -544,17 +578,17 @@ def main():
     root = sys.argv[1]
     os.makedirs(root, exist_ok=True)
     manifest = {"cases": []}
-    for index, (name, cfg, dtype, shards, make, forward) in enumerate(cases()):
+    for index, (name, cfg, dtype, shards, make, forward, *written) in enumerate(cases()):
         r = Random(1000 + index)
         weights = make(r)
         if name.startswith("gemma3_multimodal"):
-            weights["vision_tower.vision_model.embeddings.patch_embedding.weight"] = r.matrix(8, 12)
+            weights["vision_tower.vision_model.embeddings.patch_embedding.weight"] = r.matrix(8, 3 * 14 * 14).reshape(8, 3, 14, 14)
             weights["multi_modal_projector.mm_input_projection_weight"] = r.matrix(8, 32)
         directory = os.path.join(root, name)
-        cfg = dict(cfg, torch_dtype="bfloat16" if dtype == "BF16" else "float32")
+        on_disk = dict(written[0] if written else cfg, torch_dtype="bfloat16" if dtype == "BF16" else "float32")
         stored = write_checkpoint(directory, weights, dtype, shards)
         with open(os.path.join(directory, "config.json"), "w") as f:
-            json.dump(cfg, f, indent=1)
+            json.dump(on_disk, f, indent=1)
         vocab = cfg.get("text_config", cfg)["vocab_size"]
         ids = [int(i) for i in r.rng.integers(0, min(vocab, 60), T)]
         logits, hooks = forward(stored, np.array(ids))
