@@ -269,7 +269,8 @@ private Q_SLOTS:
         QVERIFY(maxAbsDiff(at("blocks.1.hook_resid_mid") + at("blocks.1.hook_mlp_out"),
                            at("blocks.1.hook_resid_post")) < 1e-6);
         QVERIFY(at::equal(at("blocks.0.hook_resid_post"), at("blocks.1.hook_resid_pre")));
-        const at::Tensor final = at("ln_final.hook_normalized");
+        // ln_final.hook_normalized is taken before the norm's weight (TransformerLens).
+        const at::Tensor final = at("ln_final.hook_normalized") * model->finalNormGain();
         QVERIFY(maxAbsDiff(at::linear(final, model->weights().lmHead), model->forward(tokens)) <
                 1e-5);
     }

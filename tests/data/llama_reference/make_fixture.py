@@ -14,6 +14,7 @@ Outputs (next to this script):
   expected_logits.f32                     float32 little-endian [T, vocab]
   expected_resid_post_0.f32               float32 little-endian [T, d]: blocks.0.hook_resid_post
   expected_final_normalized.f32           float32 little-endian [T, d]: ln_final.hook_normalized
+                                          (before the final norm's weight, as TransformerLens)
 """
 import json
 import math
@@ -162,7 +163,9 @@ def forward(cfg, w, tokens):
         resid_post.append(x)
     normed = rms_norm(x, w["model.norm.weight"], eps)
     logits = lin(normed, w["lm_head.weight"])
-    return logits[0], resid_post[0][0], normed[0]
+    # TransformerLens takes ln_final.hook_normalized before the norm's weight.
+    unweighted = rms_norm(x, torch.ones_like(w["model.norm.weight"]), eps)
+    return logits[0], resid_post[0][0], unweighted[0]
 
 
 def save_f32(name, t):
