@@ -209,7 +209,14 @@ PromptSetsPanel::PromptSetsPanel(QWidget *parent)
     refreshSummary();
 }
 
-PromptSetsPanel::~PromptSetsPanel() = default;
+PromptSetsPanel::~PromptSetsPanel()
+{
+    // The undo stack is a child, destroyed by ~QWidget after this destructor: its destructor
+    // clears the stack and emits cleanChanged when there were unsaved edits. Our slot would then
+    // run on an object that is no longer a PromptSetsPanel (undefined behaviour, seen by UBSan)
+    // and tell listeners the panel's modified state changed while it is being destroyed.
+    m_undo->disconnect(this);
+}
 
 void PromptSetsPanel::setLibraryRoot(const QString &directory)
 {

@@ -80,7 +80,11 @@ private Q_SLOTS:
     {
         const QString dir = m_dir.filePath(QStringLiteral("model"));
         QVERIFY(test::writeTinyDemoVocabModel(dir, kWidth, 6).isOk());
-        m_model = std::move(LanguageModel::load(dir)).value();
+        // A failed load stops the test case here (its message shown) instead of leaving a null
+        // model for every test to dereference.
+        auto loaded = LanguageModel::load(dir);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.status().message()));
+        m_model = std::move(loaded).value();
     }
 
     void lastAndMeanMatchTheForward()

@@ -41,7 +41,11 @@ private Q_SLOTS:
     {
         const QString dir = m_dir.filePath(QStringLiteral("model"));
         QVERIFY(test::writeTinyDemoVocabModel(dir, kWidth, 8).isOk());
-        m_model = std::move(LanguageModel::load(dir)).value();
+        // A failed load stops the test case here (its message shown) instead of leaving a null
+        // model for every test to dereference.
+        auto loaded = LanguageModel::load(dir);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.status().message()));
+        m_model = std::move(loaded).value();
         m_options.corpusPath = test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt"));
         m_options.contextLength = 32;
         m_options.maxSequences = 6;

@@ -86,6 +86,20 @@ private Q_SLOTS:
                  QStringLiteral("Rome is the capital of Italy."));
     }
 
+    // Destroying a panel with unsaved edits: the undo stack (a child) clears itself and signals
+    // "clean" after the panel's destructor has run; nothing may reach the half-destroyed panel
+    // or claim its modified state changed.
+    void teardownWithUnsavedEditsSignalsNothing()
+    {
+        auto *panel = new PromptSetsPanel;
+        QVERIFY(panel->openFile(gyrus::test::sourcePath(kPremiseTruth)).isOk());
+        QVERIFY(panel->setCell(0, PromptSetModel::textColumn(), QStringLiteral("Edited.")));
+        QVERIFY(panel->isModified());
+        QSignalSpy modified(panel, &PromptSetsPanel::modifiedChanged);
+        delete panel;
+        QCOMPARE(modified.count(), 0);
+    }
+
     void refusedEditIsNotRecorded()
     {
         PromptSetsPanel panel;
