@@ -6,7 +6,9 @@
 
 #include <hdf5.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -28,6 +30,39 @@ bool syncToDisk(const QString &path)
     return synced;
 }
 
+/// Writes `bytes` to a new file at `path` and fsyncs it. Returns why it failed (strerror: "No
+/// space left on device", "File too large"), or empty on success.
+QString writeFileDurably(const QString &path, const QByteArray &bytes)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(),
+                          O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        return QString::fromLocal8Bit(std::strerror(errno));
+    }
+    const char *data = bytes.constData();
+    qsizetype left = bytes.size();
+    while (left > 0) {
+        const ssize_t written = ::write(fd, data, size_t(left));
+        if (written < 0 && errno == EINTR) {
+            continue;
+        }
+        if (written <= 0) {
+            const QString reason =
+                    QString::fromLocal8Bit(std::strerror(written < 0 ? errno : ENOSPC));
+            ::close(fd);
+            return reason;
+        }
+        data += written;
+        left -= written;
+    }
+    const bool synced = ::fsync(fd) == 0;
+    const int syncError = errno;
+    if (::close(fd) != 0 || !synced) {
+        return QString::fromLocal8Bit(std::strerror(synced ? errno : syncError));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
@@ -41,8 +76,15 @@ Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
     hid_t file = H5I_INVALID_HID;
     H5E_BEGIN_TRY
     {
-        file = H5Fcreate(QFile::encodeName(temporary).constData(), H5F_ACC_TRUNC, H5P_DEFAULT,
-                         H5P_DEFAULT);
+        // In memory only (no backing store): commit() writes the image itself.
+        const hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+        if (access >= 0 && H5Pset_fapl_core(access, 1 << 20, false) >= 0) {
+            file = H5Fcreate(QFile::encodeName(temporary).constData(), H5F_ACC_TRUNC, H5P_DEFAULT,
+                             access);
+        }
+        if (access >= 0) {
+            H5Pclose(access);
+        }
     }
     H5E_END_TRY;
     if (file < 0) {
@@ -60,8 +102,11 @@ Hdf5Writer::Hdf5Writer(QString path, QString temporaryPath, int64_t file)
 Hdf5Writer::~Hdf5Writer()
 {
     if (m_file >= 0) {
-        H5Fclose(m_file);
-        QFile::remove(m_temporaryPath);
+        H5E_BEGIN_TRY
+        {
+            H5Fclose(m_file);  // in memory: nothing reaches the disk
+        }
+        H5E_END_TRY;
     }
 }
 
@@ -186,13 +231,32 @@ Status Hdf5Writer::commit()
     if (m_file < 0) {
         return Status::internal(QStringLiteral("%1: already committed").arg(m_path));
     }
-    const bool closed = H5Fclose(m_file) >= 0;
+    QByteArray image;
+    bool built = false;
+    H5E_BEGIN_TRY
+    {
+        if (H5Fflush(m_file, H5F_SCOPE_GLOBAL) >= 0) {
+            const ssize_t size = H5Fget_file_image(m_file, nullptr, 0);
+            if (size > 0) {
+                image.resize(static_cast<qsizetype>(size));
+                built = H5Fget_file_image(m_file, image.data(), size_t(size)) == size;
+            }
+        }
+        H5Fclose(m_file);  // in memory: nothing to flush, cannot fail on the disk
+    }
+    H5E_END_TRY;
     m_file = -1;
-    if (!closed || !syncToDisk(m_temporaryPath) ||
-        std::rename(QFile::encodeName(m_temporaryPath).constData(),
-                    QFile::encodeName(m_path).constData()) != 0) {
+    if (!built) {
+        return Status::internal(
+                QStringLiteral("cannot write '%1': HDF5 could not build the file").arg(m_path));
+    }
+    const QString failure = writeFileDurably(m_temporaryPath, image);
+    if (!failure.isEmpty() || std::rename(QFile::encodeName(m_temporaryPath).constData(),
+                                          QFile::encodeName(m_path).constData()) != 0) {
+        const QString reason =
+                failure.isEmpty() ? QString::fromLocal8Bit(std::strerror(errno)) : failure;
         QFile::remove(m_temporaryPath);
-        return Status::invalidInput(QStringLiteral("cannot write '%1'").arg(m_path));
+        return Status::invalidInput(QStringLiteral("cannot write '%1': %2").arg(m_path, reason));
     }
     // The rename itself reaches the disk with the directory's entry.
     syncToDisk(QFileInfo(m_path).absolutePath());

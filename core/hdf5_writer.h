@@ -11,10 +11,12 @@
 
 namespace gyrus {
 
-/// Writes numeric datasets to a new HDF5 file (torch-free). The file is written under a temporary
-/// name and renamed over `path` by commit(), so readers never see half a file; a writer destroyed
-/// without commit() removes its temporary file. Dataset names may contain groups
-/// ("/hooks/blocks.0.hook_resid_post"): missing groups are created.
+/// Writes numeric datasets to a new HDF5 file (torch-free). The file is built in memory (HDF5's
+/// core driver) and commit() writes its image under a temporary name, syncs it and renames it over
+/// `path`, so readers never see half a file, and a full disk is a failed write() of ours: HDF5
+/// 1.10 itself, when its own close cannot flush, keeps a broken file object that crashes the
+/// process at exit. A writer destroyed without commit() leaves nothing on disk. Dataset names may
+/// contain groups ("/hooks/blocks.0.hook_resid_post"): missing groups are created.
 class Hdf5Writer
 {
 public:
@@ -36,8 +38,9 @@ public:
     /// A variable-length UTF-8 string attribute on the root group.
     Status writeRootAttribute(const QString &name, const QString &value);
 
-    /// Closes the file, flushes it to disk (fsync) and renames it to its final path, so a crash
-    /// or a full disk leaves either the old file or the new one, never half of one.
+    /// Writes the file to disk (fsync) and renames it to its final path, so a crash or a full
+    /// disk leaves either the old file or the new one, never half of one. Errors say why (e.g.
+    /// "No space left on device").
     Status commit();
 
 private:

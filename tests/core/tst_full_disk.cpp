@@ -1,0 +1,209 @@
+// Every core writer on a full disk. The process's file-size limit (RLIMIT_FSIZE, what `ulimit -f`
+// sets) makes each write past it fail with EFBIG, as a full disk makes it fail with ENOSPC: the
+// writer must say so, leave the old file exactly as it was, and leave nothing half-written under
+// the final name or beside it.
+
+#include "core/hdf5_writer.h"
+#include "core/prompt_set.h"
+#include "core/prompt_set_io.h"
+#include "core/rdm.h"
+#include "core/rdm_csv.h"
+#include "core/workspace_file.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include <sys/resource.h>
+
+using namespace gyrus;
+
+namespace {
+
+// Files may not grow past `bytes` while it lives. SIGXFSZ is ignored meanwhile so that the write
+// fails with EFBIG instead of the signal killing the test.
+class FileSizeLimit
+{
+public:
+    explicit FileSizeLimit(rlim_t bytes)
+    {
+        getrlimit(RLIMIT_FSIZE, &m_old);
+        m_oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit = m_old;
+        limit.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &limit);
+    }
+
+    ~FileSizeLimit()
+    {
+        setrlimit(RLIMIT_FSIZE, &m_old);
+        std::signal(SIGXFSZ, m_oldHandler);
+    }
+
+    FileSizeLimit(const FileSizeLimit &) = delete;
+    FileSizeLimit &operator=(const FileSizeLimit &) = delete;
+
+private:
+    rlimit m_old{};
+    void (*m_oldHandler)(int) = nullptr;
+};
+
+constexpr rlim_t kLimit = 16 * 1024;
+
+// What the system says when the limit is reached ("File too large"): the HDF5 writer names it.
+QString fileTooLarge()
+{
+    return QString::fromLocal8Bit(std::strerror(EFBIG));
+}
+
+QByteArray contents(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+QStringList filesIn(const QTemporaryDir &dir)
+{
+    return QDir(dir.path()).entryList(QDir::Files | QDir::Hidden | QDir::System);
+}
+
+// A JSON object of about `bytes` bytes.
+QByteArray bigJson(int bytes)
+{
+    return QByteArray("{\"text\":\"") + QByteArray(bytes, 'x') + QByteArray("\"}");
+}
+
+}  // namespace
+
+class TestFullDisk : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+
+    void workspaceSaveKeepsTheOldFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("study.gyrus"));
+        WorkspaceDocument small;
+        small.sections.insert(QStringLiteral("notes"), QByteArrayLiteral("{\"v\":1}"));
+        QVERIFY(writeWorkspaceFile(path, small).isOk());
+        const QByteArray before = contents(path);
+
+        WorkspaceDocument big;
+        big.sections.insert(QStringLiteral("notes"), bigJson(200 * 1024));
+        Status status;
+        {
+            FileSizeLimit limit(kLimit);
+            status = writeWorkspaceFile(path, big);
+        }
+        QVERIFY(!status.isOk());
+        QVERIFY2(status.message().contains(path), qPrintable(status.message()));
+        QVERIFY2(status.message().contains(fileTooLarge()), qPrintable(status.message()));
+        QCOMPARE(contents(path), before);
+        QCOMPARE(filesIn(dir), QStringList{QStringLiteral("study.gyrus")});
+        auto reread = readWorkspaceFile(path);
+        QVERIFY2(reread.isOk(), qPrintable(reread.status().message()));
+        QCOMPARE(reread->sections.value(QStringLiteral("notes")), QByteArrayLiteral("{\"v\":1}"));
+    }
+
+    void promptSetSaveKeepsTheOldFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("set.json"));
+        PromptSet set;
+        set.name = QStringLiteral("negation");
+        set.factors = {
+                {QStringLiteral("polarity"), {QStringLiteral("pos"), QStringLiteral("neg")}}};
+        set.items = {{QStringLiteral("i1"),
+                      QStringLiteral("It is raining."),
+                      {{QStringLiteral("polarity"), QStringLiteral("pos")}},
+                      {},
+                      {}}};
+        QVERIFY(savePromptSet(set, path).isOk());
+        const QByteArray before = contents(path);
+
+        for (int i = 0; i < 2000; ++i) {
+            set.items.append({QStringLiteral("n%1").arg(i),
+                              QStringLiteral("It is not raining."),
+                              {{QStringLiteral("polarity"), QStringLiteral("neg")}},
+                              {},
+                              {}});
+        }
+        Status status;
+        {
+            FileSizeLimit limit(kLimit);
+            status = savePromptSet(set, path);
+        }
+        QVERIFY(!status.isOk());
+        QVERIFY2(status.message().contains(path), qPrintable(status.message()));
+        QCOMPARE(contents(path), before);
+        QCOMPARE(filesIn(dir), QStringList{QStringLiteral("set.json")});
+    }
+
+    void rdmCsvKeepsTheOldFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("rdm.csv"));
+        auto small = Rdm::fromCondensed({QStringLiteral("a"), QStringLiteral("b")}, {0.5F},
+                                        QStringLiteral("correlation"));
+        QVERIFY(small.isOk());
+        QVERIFY(writeRdmCsv(small.value(), path).isOk());
+        const QByteArray before = contents(path);
+
+        QStringList ids;
+        for (int i = 0; i < 200; ++i) {
+            ids << QStringLiteral("stimulus_%1").arg(i);
+        }
+        auto big = Rdm::fromCondensed(
+                ids, std::vector<float>(size_t(Rdm::condensedSize(200)), 0.123456F),
+                QStringLiteral("correlation"));
+        QVERIFY(big.isOk());
+        Status status;
+        {
+            FileSizeLimit limit(kLimit);
+            status = writeRdmCsv(big.value(), path);
+        }
+        QVERIFY(!status.isOk());
+        QVERIFY2(status.message().contains(path), qPrintable(status.message()));
+        QCOMPARE(contents(path), before);
+        QCOMPARE(filesIn(dir), QStringList{QStringLiteral("rdm.csv")});
+    }
+
+    // The HDF5 writer behind workspaces, `gyrus-cli forward`/`represent` and the RSA export:
+    // nothing under the final name, no .partial left, and no crash at exit (HDF5 1.10 writing
+    // the file itself kept a broken file object after the failed close, which crashed the
+    // process in the library's exit handler).
+    void hdf5WriterLeavesNoPartialFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("activations.h5"));
+        const std::vector<float> values(64 * 1024, 1.5F);
+        Status status;
+        {
+            FileSizeLimit limit(kLimit);
+            auto writer = Hdf5Writer::create(path);
+            if (!writer) {
+                status = writer.status();
+            } else {
+                status = writer.value()->writeFloat32(QStringLiteral("activations"), {256, 256},
+                                                      values.data());
+                if (status.isOk()) {
+                    status = writer.value()->commit();
+                }
+            }
+        }
+        QVERIFY(!status.isOk());
+        QVERIFY2(status.message().contains(path), qPrintable(status.message()));
+        QVERIFY2(status.message().contains(fileTooLarge()), qPrintable(status.message()));
+        QVERIFY(filesIn(dir).isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFullDisk)
+#include "tst_full_disk.moc"
