@@ -22,11 +22,21 @@ void writeExamples(QDataStream &out, const std::vector<FeatureExample> &examples
     }
 }
 
+// True when the rest of the file can hold `count` records of at least `bytes` bytes each: a
+// count is checked against what is left before anything is allocated for it, so a damaged file
+// cannot make the reader allocate gigabytes for data it does not have.
+bool fits(QDataStream &in, quint64 count, quint64 bytes)
+{
+    const qint64 left = in.device()->bytesAvailable();
+    return left >= 0 && count <= quint64(left) / bytes;
+}
+
 bool readExamples(QDataStream &in, std::vector<FeatureExample> *examples, qint64 tokens)
 {
     quint32 count = 0;
     in >> count;
-    if (in.status() != QDataStream::Ok || count > 1'000'000) {
+    if (in.status() != QDataStream::Ok || count > 1'000'000 ||
+        !fits(in, count, sizeof(float) + sizeof(qint64))) {
         return false;
     }
     examples->resize(count);
@@ -53,7 +63,7 @@ bool readVector(QDataStream &in, std::vector<T> *values, quint32 limit)
 {
     quint32 count = 0;
     in >> count;
-    if (in.status() != QDataStream::Ok || count > limit) {
+    if (in.status() != QDataStream::Ok || count > limit || !fits(in, count, sizeof(T))) {
         return false;
     }
     values->resize(count);
@@ -152,7 +162,8 @@ Result<SavedCorpusScan> loadCorpusScan(const QString &path)
     const auto tokens = qint64(scan.tokens.size());
     quint32 features = 0;
     in >> features;
-    if (in.status() != QDataStream::Ok || features > (1u << 24)) {
+    // A feature's record is at least its five counts, the density and two of the vectors' counts.
+    if (in.status() != QDataStream::Ok || features > (1u << 24) || !fits(in, features, 36)) {
         return bad(QStringLiteral("bad feature count"));
     }
     scan.features.resize(features);
@@ -160,7 +171,8 @@ Result<SavedCorpusScan> loadCorpusScan(const QString &path)
         quint32 binCount = 0;
         bool ok = readExamples(in, &f.top, tokens) && readVector(in, &f.histogram, 1u << 16);
         in >> binCount;
-        ok = ok && in.status() == QDataStream::Ok && binCount < (1u << 16);
+        ok = ok && in.status() == QDataStream::Ok && binCount < (1u << 16) &&
+             fits(in, binCount, sizeof(quint32));
         if (ok) {
             f.binSamples.resize(binCount);
             for (auto &bin : f.binSamples) {

@@ -52,7 +52,11 @@ Result<NpyArray> parseNpy(const uchar *data, qint64 size, const QString &where)
         return Status::invalidInput(QStringLiteral("%1: not a .npy array").arg(where));
     }
     const int major = data[6];
-    const qint64 headerLength = major == 1 ? le(data + 8, 2) : le(data + 8, 4);
+    if (major < 1 || major > 3 || (major > 1 && size < 12)) {
+        return Status::invalidInput(
+                QStringLiteral("%1: unknown .npy format version %2").arg(where).arg(major));
+    }
+    const qint64 headerLength = major == 1 ? qint64(le(data + 8, 2)) : qint64(le(data + 8, 4));
     const qint64 headerStart = major == 1 ? 10 : 12;
     if (headerStart + headerLength > size) {
         return Status::invalidInput(QStringLiteral("%1: truncated .npy header").arg(where));
@@ -82,13 +86,23 @@ Result<NpyArray> parseNpy(const uchar *data, qint64 size, const QString &where)
     }
     NpyArray array;
     qint64 count = 1;
+    const qint64 offset = headerStart + headerLength;
+    const qint64 available = (size - offset) / width;  // elements the entry can hold
     for (const QString &part : shape.captured(1).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        const qint64 dim = part.trimmed().toLongLong();
+        bool isNumber = false;
+        const qint64 dim = part.trimmed().toLongLong(&isNumber);
+        if (!isNumber || dim < 0) {
+            return Status::invalidInput(QStringLiteral("%1: bad dimension '%2' in the shape")
+                                                .arg(where, part.trimmed()));
+        }
         array.shape.append(dim);
+        // Checked as it grows, so a huge claimed shape cannot overflow the product.
+        if (dim != 0 && count > available / dim) {
+            return Status::invalidInput(QStringLiteral("%1: array data is truncated").arg(where));
+        }
         count *= dim;
     }
-    const qint64 offset = headerStart + headerLength;
-    if (offset + count * width > size) {
+    if (count > available) {  // a scalar (shape ()) needs one element too
         return Status::invalidInput(QStringLiteral("%1: array data is truncated").arg(where));
     }
     array.values.resize(static_cast<size_t>(count));
@@ -153,6 +167,10 @@ Result<QMap<QString, NpyArray>> readNpz(const QString &path)
             return Status::invalidInput(QStringLiteral("%1: corrupt zip directory").arg(path));
         }
         const uchar *entry = data + at;
+        if (at + 46 + le(entry + 28, 2) + le(entry + 30, 2) + le(entry + 32, 2) >
+            static_cast<quint64>(size)) {
+            return Status::invalidInput(QStringLiteral("%1: corrupt zip directory").arg(path));
+        }
         const quint64 method = le(entry + 10, 2);
         quint64 compressed = le(entry + 20, 4);
         quint64 uncompressed = le(entry + 24, 4);
@@ -167,21 +185,26 @@ Result<QMap<QString, NpyArray>> readNpz(const QString &path)
         for (quint64 x = 0; x + 4 <= extraLength;) {
             const quint64 id = le(extra + x, 2);
             const quint64 length = le(extra + x + 2, 2);
+            const quint64 end = x + 4 + length;  // each 8-byte value must lie inside the field
+            if (end > extraLength) {
+                return Status::invalidInput(
+                        QStringLiteral("%1: corrupt zip extra field of '%2'").arg(path, name));
+            }
             if (id == 0x0001) {
                 quint64 field = x + 4;
-                if (uncompressed == 0xffffffffu) {
+                if (uncompressed == 0xffffffffu && field + 8 <= end) {
                     uncompressed = le(extra + field, 8);
                     field += 8;
                 }
-                if (compressed == 0xffffffffu) {
+                if (compressed == 0xffffffffu && field + 8 <= end) {
                     compressed = le(extra + field, 8);
                     field += 8;
                 }
-                if (local == 0xffffffffu) {
+                if (local == 0xffffffffu && field + 8 <= end) {
                     local = le(extra + field, 8);
                 }
             }
-            x += 4 + length;
+            x = end;
         }
         if (method != 0) {
             return Status::invalidInput(
@@ -189,12 +212,13 @@ Result<QMap<QString, NpyArray>> readNpz(const QString &path)
                                    "arrays with np.savez")
                             .arg(path, name));
         }
-        if (local + 30 > static_cast<quint64>(size) || le(data + local, 4) != 0x04034b50u) {
+        if (local > static_cast<quint64>(size) - 30 || le(data + local, 4) != 0x04034b50u) {
             return Status::invalidInput(
                     QStringLiteral("%1: corrupt zip entry '%2'").arg(path, name));
         }
         const quint64 start = local + 30 + le(data + local + 26, 2) + le(data + local + 28, 2);
-        if (start + uncompressed > static_cast<quint64>(size)) {
+        if (start > static_cast<quint64>(size) ||
+            uncompressed > static_cast<quint64>(size) - start) {
             return Status::invalidInput(QStringLiteral("%1: truncated entry '%2'").arg(path, name));
         }
         Result<NpyArray> array = parseNpy(data + start, static_cast<qint64>(uncompressed),

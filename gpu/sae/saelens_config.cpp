@@ -42,7 +42,9 @@ Result<int64_t> positiveInteger(const QJsonValue &value, const QString &key, con
         return Status::invalidInput(QStringLiteral("%1: missing key '%2'").arg(path, key));
     }
     const double number = value.toDouble(-1);
-    if (!value.isDouble() || number < 1 || number != std::floor(number)) {
+    // Above 2^53 a JSON number is no longer an exact integer (and past 2^63 the conversion to
+    // int64_t is undefined): no SAE dimension or count is anywhere near that.
+    if (!value.isDouble() || number < 1 || number != std::floor(number) || number > 0x1p53) {
         return Status::invalidInput(
                 QStringLiteral("%1: '%2' must be a positive integer").arg(path, key));
     }
