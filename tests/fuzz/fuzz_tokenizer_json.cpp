@@ -1,6 +1,6 @@
 // libFuzzer harness for the tokenizer.json loader: any bytes must load or fail with a Status,
 // and a tokenizer that loads must encode and decode without crashing. Built and run by
-// scripts/fuzz-tokenizer (clang, libFuzzer, AddressSanitizer); not part of the CMake build.
+// scripts/fuzz (clang, libFuzzer, AddressSanitizer + UBSan; -DGYRUS_FUZZ=ON).
 
 #include "core/tokenizer/hf_tokenizer.h"
 
