@@ -23,6 +23,7 @@ const QList<Command> &registry()
             scanCommand(),
             selectFeaturesCommand(),
             compareMethodsCommand(),
+            replicateCommand(),
             contrastCommand(),
             rdmCommand(),
             rsaCommand(),

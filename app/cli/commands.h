@@ -14,6 +14,7 @@ Command rdmCommand();
 Command rsaCommand();
 Command lmEvalCommand();
 Command representCommand();
+Command replicateCommand();
 Command scanCommand();
 Command selectFeaturesCommand();
 Command trainLmCommand();

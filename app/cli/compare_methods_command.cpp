@@ -4,47 +4,15 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/feature_table.h"
+#include "app/cli/method_claims.h"
 #include "gpu/analysis/method_comparison.h"
 
-#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
-
-#include <cstdio>
 
 namespace gyrus::cli {
 
 namespace {
-
-// Progress on stderr, at most about once a second: the stage, the splits done and an ETA.
-class ComparisonProgress
-{
-public:
-    ComparisonProgress(QString command, QString stage)
-        : m_command(std::move(command))
-        , m_stage(std::move(stage))
-    {
-        m_clock.start();
-        m_sinceLine.start();
-    }
-
-    void report(int done, int total)
-    {
-        if (done < total && m_sinceLine.elapsed() < 1000) {
-            return;
-        }
-        m_sinceLine.restart();
-        const double eta = double(m_clock.elapsed()) / 1000.0 / done * (total - done);
-        std::fprintf(stderr, "%s: %s: %d / %d splits, ETA %.0f s\n", qPrintable(m_command),
-                     qPrintable(m_stage), done, total, eta);
-    }
-
-private:
-    QString m_command;
-    QString m_stage;
-    QElapsedTimer m_clock;
-    QElapsedTimer m_sinceLine;
-};
 
 int runCompareMethods(const QStringList &arguments)
 {
@@ -61,8 +29,24 @@ int runCompareMethods(const QStringList &arguments)
             "`gyrus-cli represent` writes them) or are computed from --model --prompts --hook "
             "(raw) and --sae (SAE). Every method sees the same splits and permutations; a method "
             "whose "
-            "features equal an earlier one's in every fold says so (same_selections_as). Progress "
-            "goes to stderr."));
+            "features equal an earlier one's in every fold says so (same_selections_as). Tables "
+            "with aligned windows (--pooling window, or /X in the file) also offer the temporal "
+            "methods (--methods). --preset seed-six runs the original project's six combinations "
+            "({temporal discriminative RSA, temporal categorical RSA, max-activation} × {SAE, "
+            "raw}) twice from --model --prompts --hook --sae: with its left-first 50-token "
+            "zero-padded window and its formulas (version seed), and with a masked window and the "
+            "corrected formulas (version corrected). Progress goes to stderr."));
+    const QCommandLineOption methodsOption(
+            QStringLiteral("methods"),
+            QStringLiteral("Comma-separated selection methods (default: mean-difference, "
+                           "univariate, pooled-separation-r, pooled-separation-d; with aligned "
+                           "windows also temporal-discriminative-rsa, temporal-categorical-rsa, "
+                           "feature-set-rsa)."),
+            QStringLiteral("LIST"));
+    const QCommandLineOption preset(QStringLiteral("preset"),
+                                    QStringLiteral("seed-six: the original project's six "
+                                                   "combinations, as it ran them and corrected."),
+                                    QStringLiteral("NAME"));
     const QCommandLineOption rawInput(QStringLiteral("raw-input"),
                                       QStringLiteral("HDF5 table of raw hook activations."),
                                       QStringLiteral("FILE.h5"));
@@ -81,7 +65,8 @@ int runCompareMethods(const QStringList &arguments)
                                           QStringLiteral("N"), QStringLiteral("100"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed."),
                                   QStringLiteral("S"), QStringLiteral("0"));
-    parser.addOptions({rawInput, saeInput, k, folds, repeats, permutations, seed});
+    parser.addOptions(
+            {rawInput, saeInput, k, folds, repeats, permutations, seed, methodsOption, preset});
     const FeatureTableOptions tables(parser, QStringLiteral("compare-methods"));
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
@@ -98,66 +83,110 @@ int runCompareMethods(const QStringList &arguments)
                 name,
                 QStringLiteral("--k, --folds, --repeats, --permutations and --seed take integers"));
     }
-    // (label, from a file, the file or the SAE directory)
-    QList<std::pair<QString, Result<FeatureTable>>> inputs;
-    if (tables.fromPrompts(parser)) {
-        inputs.append({QStringLiteral("raw"), tables.read(parser, QString(), false)});
+    std::vector<gpu::SelectionMethod> chosen;
+    for (const QString &method :
+         parser.value(methodsOption).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const std::optional<gpu::SelectionMethod> known =
+                gpu::selectionMethodFromName(method.trimmed());
+        if (!known) {
+            return fail(name, QStringLiteral("unknown method '%1' (known: %2)")
+                                      .arg(method, gpu::selectionMethodNames().join(
+                                                           QStringLiteral(", "))));
+        }
+        chosen.push_back(*known);
+    }
+    // (representation, version, the table, methods)
+    struct Stage
+    {
+        QString representation;
+        QString version;
+        Result<FeatureTable> table;
+        std::vector<gpu::SelectionMethod> methods;
+    };
+    QList<Stage> stages;
+    const std::vector<gpu::SelectionMethod> pooled = {
+            gpu::SelectionMethod::MeanDifference, gpu::SelectionMethod::Univariate,
+            gpu::SelectionMethod::PooledSeparationR, gpu::SelectionMethod::PooledSeparationD};
+    auto methodsFor = [&](const Result<FeatureTable> &table) {
+        if (!chosen.empty()) {
+            return chosen;
+        }
+        std::vector<gpu::SelectionMethod> methods = pooled;
+        if (table && table->windows.items > 0) {
+            methods.insert(methods.end(), {gpu::SelectionMethod::TemporalDiscriminativeRsa,
+                                           gpu::SelectionMethod::TemporalCategoricalRsa,
+                                           gpu::SelectionMethod::FeatureSetRsa});
+        }
+        return methods;
+    };
+    if (parser.isSet(preset)) {
+        if (parser.value(preset) != QLatin1String("seed-six")) {
+            return fail(name, QStringLiteral("unknown preset '%1' (known: seed-six)")
+                                      .arg(parser.value(preset)));
+        }
+        if (!tables.fromPrompts(parser) || !parser.isSet(tables.saeOption())) {
+            return fail(name, QStringLiteral("--preset seed-six needs --model --prompts --hook "
+                                             "--sae (it computes its own windows)"));
+        }
+        for (bool sae : {true, false}) {
+            const QString representation = sae ? QStringLiteral("sae") : QStringLiteral("raw");
+            std::vector<gpu::SelectionMethod> seedMethods;
+            std::vector<gpu::SelectionMethod> correctedMethods;
+            for (const SeedCombination &combination : seedCombinations()) {
+                if (combination.sae == sae) {
+                    seedMethods.push_back(combination.seedMethod);
+                    correctedMethods.push_back(combination.correctedMethod);
+                }
+            }
+            stages.append({representation, QStringLiteral("seed"),
+                           tables.readPooled(parser, sae, QStringLiteral("legacy-left-first"),
+                                             kSeedWindow),
+                           seedMethods});
+            stages.append({representation, QStringLiteral("corrected"),
+                           tables.readPooled(parser, sae, QStringLiteral("window"), kSeedWindow),
+                           correctedMethods});
+        }
+    } else if (tables.fromPrompts(parser)) {
+        stages.append({QStringLiteral("raw"), QString(), tables.read(parser, QString(), false), {}});
         if (parser.isSet(tables.saeOption())) {
-            inputs.append({QStringLiteral("sae"), tables.read(parser, QString(), true)});
+            stages.append(
+                    {QStringLiteral("sae"), QString(), tables.read(parser, QString(), true), {}});
         }
     } else {
         if (parser.isSet(rawInput)) {
-            inputs.append(
-                    {QStringLiteral("raw"), tables.read(parser, parser.value(rawInput), false)});
+            stages.append({QStringLiteral("raw"), QString(),
+                           tables.read(parser, parser.value(rawInput), false), {}});
         }
         if (parser.isSet(saeInput)) {
-            inputs.append(
-                    {QStringLiteral("sae"), tables.read(parser, parser.value(saeInput), false)});
+            stages.append({QStringLiteral("sae"), QString(),
+                           tables.read(parser, parser.value(saeInput), false), {}});
         }
     }
-    if (inputs.isEmpty()) {
+    if (stages.isEmpty()) {
         return fail(
                 name,
                 QStringLiteral("give --raw-input and/or --sae-input, or --model --prompts --hook"));
     }
-    const std::vector<gpu::SelectionMethod> methods = {
-            gpu::SelectionMethod::MeanDifference, gpu::SelectionMethod::Univariate,
-            gpu::SelectionMethod::PooledSeparationR, gpu::SelectionMethod::PooledSeparationD};
     QJsonArray rows;
-    QElapsedTimer clock;
-    clock.start();
-    const int stages = int(inputs.size());
-    for (int stage = 0; stage < stages; ++stage) {
-        const auto &[representation, table] = inputs[stage];
-        if (!table) {
-            return failWith(name, table.status());
+    const int count = int(stages.size());
+    for (int stage = 0; stage < count; ++stage) {
+        const Stage &current = stages[stage];
+        if (!current.table) {
+            return failWith(name, current.table.status());
         }
-        ComparisonProgress progress(name, QStringLiteral("stage %1 of %2 (%3)")
-                                                  .arg(stage + 1)
-                                                  .arg(stages)
-                                                  .arg(representation));
-        Result<std::vector<gpu::MethodScore>> scores = gpu::compareSelectionMethods(
-                table->x, table->labels, methods, options, [&](int done, int total) {
-                    progress.report(done, total);
-                    return true;
-                });
-        if (!scores) {
-            return failWith(name, scores.status());
+        const QString label = current.version.isEmpty()
+                                      ? current.representation
+                                      : current.representation + QLatin1Char(' ') + current.version;
+        Result<std::vector<ComparisonRow>> result = runComparison(
+                current.table.value(), current.representation, current.version,
+                current.methods.empty() ? methodsFor(current.table) : current.methods, options,
+                stderrProgress(name,
+                               QStringLiteral("stage %1 of %2 (%3)").arg(stage + 1).arg(count).arg(label)));
+        if (!result) {
+            return failWith(name, result.status());
         }
-        for (const gpu::MethodScore &score : scores.value()) {
-            QJsonObject row{{QStringLiteral("representation"), representation},
-                            {QStringLiteral("method"), gpu::selectionMethodName(score.method)},
-                            {QStringLiteral("balanced_accuracy"), score.balancedAccuracy},
-                            {QStringLiteral("balanced_accuracy_ci"),
-                             QJsonArray{score.balancedAccuracyLow, score.balancedAccuracyHigh}},
-                            {QStringLiteral("auc"), score.auc},
-                            {QStringLiteral("auc_ci"), QJsonArray{score.aucLow, score.aucHigh}},
-                            {QStringLiteral("null_balanced_accuracy"), score.nullMean},
-                            {QStringLiteral("p"), score.p}};
-            if (!score.sameSelectionsAs.isEmpty()) {
-                row.insert(QStringLiteral("same_selections_as"), score.sameSelectionsAs);
-            }
-            rows.append(row);
+        for (const ComparisonRow &row : result.value()) {
+            rows.append(comparisonRowJson(row));
         }
     }
     printJson(QJsonObject{{QStringLiteral("k"), options.k},

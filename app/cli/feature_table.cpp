@@ -62,6 +62,21 @@ Result<gpu::TemporalTable> readWindows(const Hdf5Reader &reader)
     return table;
 }
 
+// Two label values become 0 (the smaller: the factor's first level) and 1.
+Result<FeatureTable> labelled(FeatureTable table, const std::vector<int64_t> &raw)
+{
+    const std::set<int64_t> values(raw.begin(), raw.end());
+    if (values.size() != 2) {
+        return Status::invalidInput(
+                QStringLiteral("the labels must take exactly two values, found %1")
+                        .arg(values.size()));
+    }
+    for (int64_t v : raw) {
+        table.labels.push_back(v == *values.begin() ? 0 : 1);
+    }
+    return table;
+}
+
 }  // namespace
 
 FeatureTableOptions::FeatureTableOptions(QCommandLineParser &parser, QString command)
@@ -132,6 +147,26 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
             }
         }
     } else {
+        return readFromPrompts(parser, withSae, parser.value(m_pooling),
+                               parser.isSet(m_window) ? parser.value(m_window) : QString());
+    }
+    return labelled(std::move(table), raw);
+}
+
+Result<FeatureTable> FeatureTableOptions::readPooled(const QCommandLineParser &parser,
+                                                     bool withSae, const QString &pooling,
+                                                     int window) const
+{
+    return readFromPrompts(parser, withSae, pooling, QString::number(window));
+}
+
+Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLineParser &parser,
+                                                          bool withSae, const QString &poolingName,
+                                                          const QString &windowText) const
+{
+    FeatureTable table;
+    std::vector<int64_t> raw;
+    {
         const QString directory = m_model.directory(parser);
         if (directory.isEmpty() || !parser.isSet(m_hook)) {
             return Status::invalidInput(QStringLiteral("--prompts needs --model and --hook"));
@@ -151,13 +186,13 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
         }
         gpu::RepresentationOptions options;
         options.hookName = parser.value(m_hook);
-        const std::optional<gpu::Pooling> pooling = gpu::poolingFromName(parser.value(m_pooling));
+        const std::optional<gpu::Pooling> pooling = gpu::poolingFromName(poolingName);
         if (!pooling) {
             return Status::invalidInput(
-                    QStringLiteral("unknown pooling '%1'").arg(parser.value(m_pooling)));
+                    QStringLiteral("unknown pooling '%1'").arg(poolingName));
         }
         options.pooling = *pooling;
-        options.window = parser.isSet(m_window)                    ? parser.value(m_window).toInt()
+        options.window = !windowText.isEmpty()                     ? windowText.toInt()
                          : options.pooling == gpu::Pooling::Window ? 32
                                                                    : 0;
         const std::optional<gpu::WindowAlignment> alignment =
@@ -194,17 +229,8 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
         for (int item : r->items) {
             raw.push_back(factor->levels.indexOf(set.items[item].levels.value(factor->name)));
         }
-    }
-    const std::set<int64_t> values(raw.begin(), raw.end());
-    if (values.size() != 2) {
-        return Status::invalidInput(
-                QStringLiteral("the labels must take exactly two values, found %1")
-                        .arg(values.size()));
-    }
-    for (int64_t v : raw) {
-        table.labels.push_back(v == *values.begin() ? 0 : 1);
-    }
-    return table;
+        }
+    return labelled(std::move(table), raw);
 }
 
 }  // namespace gyrus::cli

@@ -42,9 +42,24 @@ public:
     Result<FeatureTable> read(const QCommandLineParser &parser, const QString &input,
                               bool withSae) const;
 
+    /// From the prompt set with the pooling and window given here instead of --pooling and
+    /// --window (presets that need particular windows).
+    Result<FeatureTable> readPooled(const QCommandLineParser &parser, bool withSae,
+                                    const QString &pooling, int window) const;
+
+    const QCommandLineOption &hookOption() const { return m_hook; }
+    const QCommandLineOption &promptsOption() const { return m_prompts; }
+    QString modelDirectory(const QCommandLineParser &parser) const
+    {
+        return m_model.directory(parser);
+    }
+
     const QCommandLineOption &saeOption() const { return m_sae; }
 
 private:
+    Result<FeatureTable> readFromPrompts(const QCommandLineParser &parser, bool withSae,
+                                         const QString &pooling, const QString &window) const;
+
     QString m_command;
     ModelOptions m_model;
     QCommandLineOption m_dataset;

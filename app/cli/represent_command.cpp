@@ -146,7 +146,7 @@ int runRepresent(const QStringList &arguments)
     const gpu::PromptRepresentations &r = result.value();
     Status status = writer.value()->writeFloat32(
             QStringLiteral("features"), {r.values.rows, r.values.cols}, r.values.values.data());
-    if (status.isOk() && options.pooling == gpu::Pooling::Window) {
+    if (status.isOk() && r.patterns.items > 0) {
         const gpu::TemporalTable &p = r.patterns;
         status = writer.value()->writeFloat32(QStringLiteral("X"),
                                               {p.items, p.positions, p.features}, p.values.data());
@@ -190,6 +190,9 @@ int runRepresent(const QStringList &arguments)
           std::pair{QStringLiteral("length_matching"),
                     options.pooling == gpu::Pooling::Window
                             ? QStringLiteral("pairwise common positions")
+                    : options.pooling == gpu::Pooling::LegacyLeftFirst
+                            ? QStringLiteral("none: zero-padded to D rows, padding included "
+                                             "(the original project's defect)")
                             : QString()}}) {
         if (status.isOk()) {
             status = writer.value()->writeRootAttribute(key, value);

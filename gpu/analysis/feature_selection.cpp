@@ -2,6 +2,7 @@
 
 #include "gpu/detail/analysis_tensors.h"
 #include "gpu/detail/pooled_selection.h"
+#include "gpu/detail/temporal_selection.h"
 
 #include <c10/core/InferenceMode.h>
 
@@ -27,6 +28,9 @@ constexpr MethodName kCanonical[] = {
         {SelectionMethod::SeedMaxActivation, "seed-max-activation"},
         {SelectionMethod::TemporalDiscriminativeRsa, "temporal-discriminative-rsa"},
         {SelectionMethod::TemporalCategoricalRsa, "temporal-categorical-rsa"},
+        {SelectionMethod::SeedTemporalDiscriminativeRsa, "seed-temporal-discriminative-rsa"},
+        {SelectionMethod::SeedTemporalCategoricalRsa, "seed-temporal-categorical-rsa"},
+        {SelectionMethod::FeatureSetRsa, "feature-set-rsa"},
 };
 
 // Names the scores had before they were named for what they compute; scripts still use them.
@@ -187,14 +191,21 @@ std::optional<SelectionMethod> selectionMethodFromName(const QString &name)
 bool isTemporalMethod(SelectionMethod method)
 {
     return method == SelectionMethod::TemporalDiscriminativeRsa ||
-           method == SelectionMethod::TemporalCategoricalRsa;
+           method == SelectionMethod::TemporalCategoricalRsa ||
+           method == SelectionMethod::SeedTemporalDiscriminativeRsa ||
+           method == SelectionMethod::SeedTemporalCategoricalRsa;
+}
+
+bool isPooledMethod(SelectionMethod method)
+{
+    return detail::pooledSlot(method) < detail::kPooledMethodCount;
 }
 
 QStringList pooledSelectionMethodNames()
 {
     QStringList names;
     for (const MethodName &entry : kCanonical) {
-        if (!isTemporalMethod(entry.method)) {
+        if (isPooledMethod(entry.method)) {
             names << QString::fromLatin1(entry.name);
         }
     }
@@ -218,6 +229,11 @@ Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vecto
                 QStringLiteral("%1 needs each item's aligned token window (a 3-D table: "
                                "`gyrus-cli represent --pooling window`)")
                         .arg(selectionMethodName(method)));
+    }
+    if (method == SelectionMethod::FeatureSetRsa) {
+        return Status::invalidInput(QStringLiteral(
+                "feature-set-rsa chooses a set of features together, it does not score them one "
+                "at a time (featureSetRsaSelection)"));
     }
     if (!x.hasConsistentSize() || x.rows != static_cast<int64_t>(labels.size())) {
         return Status::invalidInput(
@@ -260,6 +276,26 @@ Result<std::vector<double>> featureScores(const TemporalTable &table,
             return Status::invalidInput(QStringLiteral("temporal table is inconsistent"));
         }
         return featureScores(table.pooledMean(), labels, method);
+    }
+    if (method == SelectionMethod::SeedTemporalDiscriminativeRsa ||
+        method == SelectionMethod::SeedTemporalCategoricalRsa) {
+        Result<detail::SeedPairTransforms> transforms = detail::seedPairTransforms(table);
+        if (!transforms) {
+            return transforms.status();
+        }
+        const auto countA = std::count(labels.begin(), labels.end(), 0);
+        const auto countB = std::count(labels.begin(), labels.end(), 1);
+        if (int64_t(labels.size()) != table.items || countA + countB != long(labels.size()) ||
+            countA < 2 || countB < 2) {
+            return Status::invalidInput(
+                    QStringLiteral("%1 items need labels 0 or 1 with at least two of each")
+                            .arg(table.items));
+        }
+        return detail::seedTemporalScores(
+                transforms.value(), std::vector<uint8_t>(size_t(table.items), 1), labels,
+                method == SelectionMethod::SeedTemporalCategoricalRsa
+                        ? TemporalRsaModel::Categorical
+                        : TemporalRsaModel::Discriminative);
     }
     Result<TemporalRsaScores> scores = temporalRsaScores(
             table, labels,

@@ -46,13 +46,31 @@ enum class SelectionMethod
     /// Temporal RSA with the categorical model: positive when condition A's (label 0) time
     /// courses are more coherent than B's. Needs a TemporalTable.
     TemporalCategoricalRsa,
+    /// The original project's "discriminative RSA" (seed_pipeline.md §8.3), reproduced to show
+    /// what the fixes change: Pearson r between items' whole windows (padding included),
+    /// z = arctanh(1 − r) with every r ≤ 0 dropped, Student's t of z within the first condition
+    /// against z between, z-scored over features. Positive t means the first condition is LESS
+    /// coherent (the seed's sign). Needs a TemporalTable.
+    SeedTemporalDiscriminativeRsa,
+    /// The original project's "categorical RSA": the same with z within the second condition in
+    /// place of z between.
+    SeedTemporalCategoricalRsa,
+    /// Multivariate feature-set RSA (feature_set_rsa.h): the k features are chosen together,
+    /// greedily, for the match of their joint pooled-pattern RDM with the discriminative model.
+    /// Selects a set rather than scoring features one at a time.
+    FeatureSetRsa,
 };
 
 /// True for the methods that need each item's aligned token window (a TemporalTable).
 bool isTemporalMethod(SelectionMethod method);
 
+/// True for the methods that score pooled values one feature at a time.
+bool isPooledMethod(SelectionMethod method);
+
 /// Canonical names: "mean-difference", "univariate", "pooled-separation-r",
-/// "pooled-separation-d", "seed-max-activation".
+/// "pooled-separation-d", "seed-max-activation", "temporal-discriminative-rsa",
+/// "temporal-categorical-rsa", "seed-temporal-discriminative-rsa",
+/// "seed-temporal-categorical-rsa", "feature-set-rsa".
 QString selectionMethodName(SelectionMethod method);
 
 /// Canonical names, and the older names "max-activation" (mean-difference),

@@ -1,15 +1,19 @@
 #include "gpu/analysis/method_comparison.h"
 
+#include "gpu/analysis/feature_set_rsa.h"
 #include "gpu/detail/analysis_tensors.h"
 #include "gpu/detail/pooled_selection.h"
+#include "gpu/detail/temporal_selection.h"
 
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 
 namespace gyrus::gpu {
@@ -21,6 +25,7 @@ struct SplitOutcome
 {
     std::vector<double> accuracy;
     std::vector<double> auc;
+    std::vector<std::vector<double>> probability;  // per method, per item: out of fold
     // same[a][b]: methods a and b chose the same feature set in every fold of this split.
     std::vector<std::vector<bool>> same;
 };
@@ -255,13 +260,57 @@ struct MethodComparisonRun::State
     int64_t cols = 0;
     std::vector<int64_t> labels;
     std::vector<SelectionMethod> methods;
+    std::vector<SelectionMethod> pooledWanted;  // what the folds' pooled statistics must cover
     ComparisonOptions options;
     std::vector<ComparisonSplit> splits;
     std::vector<SplitOutcome> outcomes;
     int done = 0;
+    // Per-pair quantities of the temporal methods, computed once for every fold.
+    std::optional<detail::TemporalPairOrders> temporalOrders;
+    std::optional<detail::SeedPairTransforms> seedTransforms;
 
     SplitOutcome run(const ComparisonSplit &split) const;
+    // The k features `method` chooses on one training fold.
+    std::vector<int64_t> choose(SelectionMethod method,
+                                const std::array<at::Tensor, detail::kPooledMethodCount> &pooled,
+                                const std::vector<double> &temporalDiscriminative,
+                                const std::vector<double> &temporalCategorical,
+                                const std::vector<uint8_t> &inTraining,
+                                const std::vector<int64_t> &train,
+                                const std::vector<int64_t> &labels) const;
 };
+
+std::vector<int64_t> MethodComparisonRun::State::choose(
+        SelectionMethod method, const std::array<at::Tensor, detail::kPooledMethodCount> &pooled,
+        const std::vector<double> &temporalDiscriminative,
+        const std::vector<double> &temporalCategorical, const std::vector<uint8_t> &inTraining,
+        const std::vector<int64_t> &train, const std::vector<int64_t> &labels) const
+{
+    switch (method) {
+        case SelectionMethod::TemporalDiscriminativeRsa:
+            return topFeatures(temporalDiscriminative, options.k);
+        case SelectionMethod::TemporalCategoricalRsa:
+            return topFeatures(temporalCategorical, options.k);
+        case SelectionMethod::SeedTemporalDiscriminativeRsa:
+        case SelectionMethod::SeedTemporalCategoricalRsa:
+            return topFeatures(detail::seedTemporalScores(
+                                       *seedTransforms, inTraining, labels,
+                                       method == SelectionMethod::SeedTemporalCategoricalRsa
+                                               ? TemporalRsaModel::Categorical
+                                               : TemporalRsaModel::Discriminative),
+                               options.k);
+        case SelectionMethod::FeatureSetRsa: {
+            // Candidates: the best features one at a time by the same score for a set of one.
+            const std::vector<double> single = detail::toDoubles(
+                    pooled[detail::pooledSlot(SelectionMethod::PooledSeparationR)]);
+            const std::vector<int64_t> candidates =
+                    topFeatures(single, featureSetCandidateCount(options.k, cols));
+            return featureSetRsa(hostX, cols, train, labels, candidates, options.k).features;
+        }
+        default:
+            return topFeatures(detail::toDoubles(pooled[detail::pooledSlot(method)]), options.k);
+    }
+}
 
 SplitOutcome MethodComparisonRun::State::run(const ComparisonSplit &split) const
 {
@@ -284,14 +333,28 @@ SplitOutcome MethodComparisonRun::State::run(const ComparisonSplit &split) const
             (split.labels[size_t(i)] == 0 ? rowsA : rowsB).push_back(i);
         }
         // Selection sees the training fold only: no leakage into the held-out items.
-        const auto scores = detail::pooledScores(table, rowsA, rowsB, methods);
+        std::vector<uint8_t> inTraining(size_t(n), 0);
+        for (int64_t i : train) {
+            inTraining[size_t(i)] = 1;
+        }
+        const auto scores = detail::pooledScores(table, rowsA, rowsB, pooledWanted);
+        std::vector<double> temporalDiscriminative;
+        std::vector<double> temporalCategorical;
+        if (temporalOrders) {
+            const std::vector<uint8_t> codes =
+                    detail::temporalPairCodes(*temporalOrders, inTraining, split.labels);
+            temporalDiscriminative.resize(size_t(temporalOrders->features));
+            temporalCategorical.resize(size_t(temporalOrders->features));
+            detail::temporalFoldScores(*temporalOrders, codes, temporalDiscriminative.data(),
+                                       temporalCategorical.data());
+        }
         std::vector<std::vector<int64_t>> chosenSets(methodCount);
         // One fit per distinct feature set in this fold.
         std::map<std::vector<int64_t>, std::vector<double>> fitted;
         for (size_t m = 0; m < methodCount; ++m) {
-            const std::vector<double> score =
-                    detail::toDoubles(scores[detail::pooledSlot(methods[m])]);
-            const std::vector<int64_t> chosen = topFeatures(score, options.k);
+            const std::vector<int64_t> chosen =
+                    choose(methods[m], scores, temporalDiscriminative, temporalCategorical,
+                           inTraining, train, split.labels);
             std::vector<int64_t> set = chosen;
             std::sort(set.begin(), set.end());
             auto known = fitted.find(set);
@@ -315,6 +378,7 @@ SplitOutcome MethodComparisonRun::State::run(const ComparisonSplit &split) const
         outcome.accuracy.push_back(balancedAccuracy(probability[m], split.labels));
         outcome.auc.push_back(areaUnderCurve(probability[m], split.labels));
     }
+    outcome.probability = std::move(probability);
     return outcome;
 }
 
@@ -322,6 +386,32 @@ Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
                                                         const std::vector<int64_t> &labels,
                                                         const std::vector<SelectionMethod> &methods,
                                                         const ComparisonOptions &options)
+{
+    for (SelectionMethod method : methods) {
+        if (isTemporalMethod(method)) {
+            return Status::invalidInput(
+                    QStringLiteral("%1 scores aligned token windows: compare methods on a 3-D "
+                                   "table (`gyrus-cli represent --pooling window`)")
+                            .arg(selectionMethodName(method)));
+        }
+    }
+    return createFrom(x, nullptr, labels, methods, options);
+}
+
+Result<MethodComparisonRun> MethodComparisonRun::create(const TemporalTable &windows,
+                                                        const std::vector<int64_t> &labels,
+                                                        const std::vector<SelectionMethod> &methods,
+                                                        const ComparisonOptions &options)
+{
+    if (!windows.hasConsistentSize()) {
+        return Status::invalidInput(QStringLiteral("the temporal table is inconsistent"));
+    }
+    return createFrom(windows.pooledMean(), &windows, labels, methods, options);
+}
+
+Result<MethodComparisonRun> MethodComparisonRun::createFrom(
+        const FloatMatrix &x, const TemporalTable *windows, const std::vector<int64_t> &labels,
+        const std::vector<SelectionMethod> &methods, const ComparisonOptions &options)
 {
     const auto countA = std::count(labels.begin(), labels.end(), 0);
     const auto countB = std::count(labels.begin(), labels.end(), 1);
@@ -331,14 +421,6 @@ Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
     }
     if (methods.empty()) {
         return Status::invalidInput(QStringLiteral("no selection method to compare"));
-    }
-    for (SelectionMethod method : methods) {
-        if (isTemporalMethod(method)) {
-            return Status::invalidInput(
-                    QStringLiteral("%1 is not part of the method comparison yet (it scores "
-                                   "aligned token windows; use select-features)")
-                            .arg(selectionMethodName(method)));
-        }
     }
     if (countA + countB != long(labels.size()) || countA < options.folds + 1 ||
         countB < options.folds + 1) {
@@ -362,6 +444,35 @@ Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
     MethodComparisonRun run;
     run.m_state = std::make_shared<State>();
     State &state = *run.m_state;
+    auto wanted = [&](std::initializer_list<SelectionMethod> any) {
+        return std::any_of(methods.begin(), methods.end(), [&](SelectionMethod method) {
+            return std::find(any.begin(), any.end(), method) != any.end();
+        });
+    };
+    if (windows && wanted({SelectionMethod::TemporalDiscriminativeRsa,
+                           SelectionMethod::TemporalCategoricalRsa})) {
+        Result<detail::TemporalPairOrders> orders = detail::temporalPairOrders(*windows);
+        if (!orders) {
+            return orders.status();
+        }
+        state.temporalOrders = std::move(orders.value());
+    }
+    if (windows && wanted({SelectionMethod::SeedTemporalDiscriminativeRsa,
+                           SelectionMethod::SeedTemporalCategoricalRsa})) {
+        Result<detail::SeedPairTransforms> transforms = detail::seedPairTransforms(*windows);
+        if (!transforms) {
+            return transforms.status();
+        }
+        state.seedTransforms = std::move(transforms.value());
+    }
+    for (SelectionMethod method : methods) {
+        if (isPooledMethod(method)) {
+            state.pooledWanted.push_back(method);
+        }
+    }
+    if (wanted({SelectionMethod::FeatureSetRsa})) {
+        state.pooledWanted.push_back(SelectionMethod::PooledSeparationR);
+    }
     state.table = detail::selectionTable(data);
     state.hostX.assign(x.values.begin(), x.values.end());
     state.cols = x.cols;
@@ -431,6 +542,7 @@ std::vector<MethodScore> MethodComparisonRun::scores() const
             if (s < repeats) {
                 score.repeatAccuracies.push_back(outcome.accuracy[m]);
                 score.repeatAucs.push_back(outcome.auc[m]);
+                score.repeatProbabilities.push_back(outcome.probability[m]);
             } else {
                 score.nullAccuracies.push_back(outcome.accuracy[m]);
             }
@@ -470,12 +582,11 @@ std::vector<MethodScore> MethodComparisonRun::scores() const
     return scores;
 }
 
-Result<std::vector<MethodScore>> compareSelectionMethods(
-        const FloatMatrix &x, const std::vector<int64_t> &labels,
-        const std::vector<SelectionMethod> &methods, const ComparisonOptions &options,
-        const std::function<bool(int done, int total)> &progress)
+namespace {
+
+Result<std::vector<MethodScore>> runToTheEnd(Result<MethodComparisonRun> run,
+                                             const std::function<bool(int, int)> &progress)
 {
-    Result<MethodComparisonRun> run = MethodComparisonRun::create(x, labels, methods, options);
     if (!run) {
         return run.status();
     }
@@ -491,6 +602,24 @@ Result<std::vector<MethodScore>> compareSelectionMethods(
         }
     }
     return steps.scores();
+}
+
+}  // namespace
+
+Result<std::vector<MethodScore>> compareSelectionMethods(
+        const FloatMatrix &x, const std::vector<int64_t> &labels,
+        const std::vector<SelectionMethod> &methods, const ComparisonOptions &options,
+        const std::function<bool(int done, int total)> &progress)
+{
+    return runToTheEnd(MethodComparisonRun::create(x, labels, methods, options), progress);
+}
+
+Result<std::vector<MethodScore>> compareSelectionMethods(
+        const TemporalTable &windows, const std::vector<int64_t> &labels,
+        const std::vector<SelectionMethod> &methods, const ComparisonOptions &options,
+        const std::function<bool(int done, int total)> &progress)
+{
+    return runToTheEnd(MethodComparisonRun::create(windows, labels, methods, options), progress);
 }
 
 Result<MethodScore> crossValidatedScore(const FloatMatrix &x, const std::vector<int64_t> &labels,

@@ -45,6 +45,9 @@ struct MethodScore
     /// The balanced accuracy and AUC of each repeat, in split order (for paired comparisons).
     std::vector<double> repeatAccuracies;
     std::vector<double> repeatAucs;
+    /// Each repeat's out-of-fold probability of label 1 per item (item order of the table), for
+    /// paired comparisons item by item (paired_comparison.h).
+    std::vector<std::vector<double>> repeatProbabilities;
     /// The null balanced accuracy of each permutation, in permutation order.
     std::vector<double> nullAccuracies;
     /// An earlier method of the same comparison that chose the same k features as this one in
@@ -76,8 +79,16 @@ class MethodComparisonRun
 {
 public:
     /// Checks the inputs (labels 0/1 with more than `folds` items each, finite values) and draws
-    /// every split from the seed; the run keeps a copy of the table.
+    /// every split from the seed; the run keeps a copy of the table. Temporal methods need the
+    /// overload below.
     static Result<MethodComparisonRun> create(const FloatMatrix &x,
+                                              const std::vector<int64_t> &labels,
+                                              const std::vector<SelectionMethod> &methods,
+                                              const ComparisonOptions &options);
+    /// On aligned token windows: temporal methods score the time courses (what a pair of items
+    /// contributes is computed once here; each fold re-ranks its training pairs), every other
+    /// method each item's mean over its real positions (TemporalTable::pooledMean).
+    static Result<MethodComparisonRun> create(const TemporalTable &windows,
                                               const std::vector<int64_t> &labels,
                                               const std::vector<SelectionMethod> &methods,
                                               const ComparisonOptions &options);
@@ -99,6 +110,11 @@ public:
 private:
     struct State;
     MethodComparisonRun() = default;
+    static Result<MethodComparisonRun> createFrom(const FloatMatrix &x,
+                                                  const TemporalTable *windows,
+                                                  const std::vector<int64_t> &labels,
+                                                  const std::vector<SelectionMethod> &methods,
+                                                  const ComparisonOptions &options);
     std::shared_ptr<State> m_state;
 };
 
@@ -106,6 +122,12 @@ private:
 /// step and returns false to stop (the result is then Status::cancelled()).
 Result<std::vector<MethodScore>> compareSelectionMethods(
         const FloatMatrix &x, const std::vector<int64_t> &labels,
+        const std::vector<SelectionMethod> &methods, const ComparisonOptions &options,
+        const std::function<bool(int done, int total)> &progress = {});
+
+/// The same on aligned token windows (MethodComparisonRun::create on a TemporalTable).
+Result<std::vector<MethodScore>> compareSelectionMethods(
+        const TemporalTable &windows, const std::vector<int64_t> &labels,
         const std::vector<SelectionMethod> &methods, const ComparisonOptions &options,
         const std::function<bool(int done, int total)> &progress = {});
 

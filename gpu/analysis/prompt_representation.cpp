@@ -78,6 +78,9 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
         return Status::invalidInput(QStringLiteral("unknown hook '%1'").arg(options.hookName));
     }
     const bool windowed = options.pooling == Pooling::Window;
+    // The seed's left-first window keeps its rows too (every row counts, padding included), so
+    // its temporal RSA can be reproduced.
+    const bool keepsRows = windowed || options.pooling == Pooling::LegacyLeftFirst;
     if (options.window < 0 || ((options.pooling == Pooling::LegacyCentred ||
                                 options.pooling == Pooling::LegacyLeftFirst || windowed) &&
                                options.window < 1)) {
@@ -218,8 +221,9 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
             }
             const at::Tensor pooled = window.mean(0).contiguous();
             width = pooled.size(0);
-            if (windowed) {
-                // The real rows first, then zero rows masked out (never encoded by the SAE).
+            if (keepsRows) {
+                // Window: the real rows first, then zero rows masked out (never encoded by the
+                // SAE). Legacy left-first: all D rows are part of the pattern, as the seed had it.
                 const at::Tensor real = window.contiguous();
                 patternValues.insert(patternValues.end(), real.data_ptr<float>(),
                                      real.data_ptr<float>() + real.numel());
@@ -235,7 +239,7 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
     result.values.rows = result.items.size();
     result.values.cols = width;
     result.values.values = std::move(rows);
-    if (windowed) {
+    if (keepsRows) {
         result.patterns.items = result.values.rows;
         result.patterns.positions = options.window;
         result.patterns.features = width;

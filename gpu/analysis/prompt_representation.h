@@ -35,6 +35,7 @@ enum class Pooling
     /// The original project's left-first window (§4.2): positions [1, min(1 + D, length)),
     /// zero-padded in residual space to D rows (SAE features are computed on the padding too, as
     /// the seed did), then averaged over D rows. Reproduces the seed's defect on purpose; legacy.
+    /// `patterns` holds the D rows of every item, all masked in (the seed's temporal RSA input).
     LegacyLeftFirst,
     /// No pooling: each item's aligned window of `window` positions (PromptRepresentations::
     /// patterns), padding masked out; `values` holds each item's mean over its real positions.
@@ -75,7 +76,8 @@ struct PromptRepresentations
     QList<int> items;    ///< index into PromptSet::items of each row
     QStringList notes;   ///< items dropped and why (legacy centred window)
     /// Pooling::Window: [items, window, features] with the mask of real tokens (positions past
-    /// an item's end are padding, never part of its pattern). Empty otherwise.
+    /// an item's end are padding, never part of its pattern); Pooling::LegacyLeftFirst: the D
+    /// rows, padding included and masked in. Empty otherwise.
     TemporalTable patterns;
 };
 

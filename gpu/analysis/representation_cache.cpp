@@ -44,9 +44,10 @@ Result<PromptRepresentations> cachedPromptRepresentations(const LanguageModel &m
                                                           const CacheKeyInputs &keyInputs,
                                                           const QString &cacheDirectory, bool *hit)
 {
-    // The key cannot describe arbitrary hooks, and the file holds no aligned windows: an
-    // intervened or windowed run is always computed.
-    if (options.interventions || options.pooling == Pooling::Window) {
+    // The key cannot describe arbitrary hooks, and the file holds no aligned windows (nor the
+    // legacy left-first rows): an intervened or windowed run is always computed.
+    if (options.interventions || options.pooling == Pooling::Window ||
+        options.pooling == Pooling::LegacyLeftFirst) {
         if (hit) {
             *hit = false;
         }

@@ -1,6 +1,7 @@
 #include "gpu/analysis/temporal_rsa.h"
 
 #include "gpu/detail/analysis_tensors.h"
+#include "gpu/detail/temporal_selection.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -34,6 +35,44 @@ Status checkFiniteValues(const TemporalTable &table)
                             .arg(index % table.features)
                             .arg(double(table.values[k])));
         }
+    }
+    return Status::ok();
+}
+
+Status checkTable(const TemporalTable &table, const TemporalRsaOptions &options)
+{
+    if (!table.hasConsistentSize() || table.items == 0 || table.positions == 0) {
+        return Status::invalidInput(
+                QStringLiteral("temporal table is empty or inconsistent (%1 items × %2 positions "
+                               "× %3 features, %4 values, %5 mask entries)")
+                        .arg(table.items)
+                        .arg(table.positions)
+                        .arg(table.features)
+                        .arg(table.values.size())
+                        .arg(table.mask.size()));
+    }
+    if (options.minPositions < 3 || options.batchFeatures < 1) {
+        return Status::invalidInput(
+                QStringLiteral("temporal RSA needs at least 3 common positions per pair"));
+    }
+    return checkFiniteValues(table);
+}
+
+Status checkLabels(const TemporalTable &table, const std::vector<int64_t> &labels)
+{
+    if (int64_t(labels.size()) != table.items) {
+        return Status::invalidInput(
+                QStringLiteral("%1 items but %2 labels").arg(table.items).arg(labels.size()));
+    }
+    const auto countA = std::count(labels.begin(), labels.end(), 0);
+    const auto countB = std::count(labels.begin(), labels.end(), 1);
+    if (countA + countB != long(labels.size()) || countA < 2 || countB < 2) {
+        return Status::invalidInput(
+                QStringLiteral(
+                        "labels must be 0 or 1 with at least two items each (got %1 and %2 of %3)")
+                        .arg(countA)
+                        .arg(countB)
+                        .arg(labels.size()));
     }
     return Status::ok();
 }
@@ -164,36 +203,11 @@ Result<TemporalRsaScores> temporalRsaScores(const TemporalTable &table,
                                             TemporalRsaModel model,
                                             const TemporalRsaOptions &options)
 {
-    if (!table.hasConsistentSize() || table.items == 0 || table.positions == 0) {
-        return Status::invalidInput(
-                QStringLiteral("temporal table is empty or inconsistent (%1 items × %2 positions "
-                               "× %3 features, %4 values, %5 mask entries)")
-                        .arg(table.items)
-                        .arg(table.positions)
-                        .arg(table.features)
-                        .arg(table.values.size())
-                        .arg(table.mask.size()));
+    if (Status valid = checkTable(table, options); !valid.isOk()) {
+        return valid;
     }
-    if (int64_t(labels.size()) != table.items) {
-        return Status::invalidInput(
-                QStringLiteral("%1 items but %2 labels").arg(table.items).arg(labels.size()));
-    }
-    const auto countA = std::count(labels.begin(), labels.end(), 0);
-    const auto countB = std::count(labels.begin(), labels.end(), 1);
-    if (countA + countB != long(labels.size()) || countA < 2 || countB < 2) {
-        return Status::invalidInput(
-                QStringLiteral(
-                        "labels must be 0 or 1 with at least two items each (got %1 and %2 of %3)")
-                        .arg(countA)
-                        .arg(countB)
-                        .arg(labels.size()));
-    }
-    if (options.minPositions < 3 || options.batchFeatures < 1) {
-        return Status::invalidInput(
-                QStringLiteral("temporal RSA needs at least 3 common positions per pair"));
-    }
-    if (Status finite = checkFiniteValues(table); !finite.isOk()) {
-        return finite;
+    if (Status valid = checkLabels(table, labels); !valid.isOk()) {
+        return valid;
     }
     c10::InferenceMode guard;
     const at::Device device = detail::analysisDevice();
@@ -335,5 +349,158 @@ Result<TemporalRsaScores> temporalRsaScores(const TemporalTable &table,
     }
     return result;
 }
+
+namespace detail {
+
+Result<TemporalPairOrders> temporalPairOrders(const TemporalTable &table,
+                                              const TemporalRsaOptions &options)
+{
+    if (Status valid = checkTable(table, options); !valid.isOk()) {
+        return valid;
+    }
+    const int64_t n = table.items;
+    if (n * (n - 1) / 2 >= int64_t(TemporalPairOrders::kTiesWithPrevious)) {
+        return Status::invalidInput(QStringLiteral("%1 items are too many to pair").arg(n));
+    }
+    c10::InferenceMode guard;
+    const at::Device device = analysisDevice();
+    const auto doubles = at::TensorOptions().dtype(at::kDouble).device(device);
+    TemporalPairOrders orders;
+    orders.items = n;
+    orders.features = table.features;
+    for (int64_t i = 0; i < n; ++i) {
+        for (int64_t j = i + 1; j < n; ++j) {
+            orders.first.push_back(int32_t(i));
+            orders.second.push_back(int32_t(j));
+        }
+    }
+    const auto pairs = int64_t(orders.first.size());
+    const at::Tensor mask =
+            at::from_blob(const_cast<uint8_t *>(table.mask.data()), {n, table.positions}, at::kByte)
+                    .to(doubles);
+    const at::Tensor common = mask.matmul(mask.t()).to(at::kCPU).contiguous();
+    const double *commonData = common.data_ptr<double>();
+    std::vector<uint8_t> enough(size_t(pairs), 0);
+    for (int64_t p = 0; p < pairs; ++p) {
+        enough[size_t(p)] = commonData[orders.first[size_t(p)] * n + orders.second[size_t(p)]] >=
+                            double(options.minPositions);
+    }
+    const at::Tensor values = at::from_blob(const_cast<float *>(table.values.data()),
+                                            {n, table.positions, table.features}, at::kFloat);
+    const at::Tensor lengthsSafe = mask.sum(1).clamp_min(1.0).view({1, n, 1});
+    const at::Tensor maskT = mask.t();
+    std::vector<std::vector<uint32_t>> perFeature(size_t(table.features));
+    for (int64_t begin = 0; begin < table.features; begin += options.batchFeatures) {
+        const int64_t width = std::min(options.batchFeatures, table.features - begin);
+        // The same moments as temporalRsaScores computes, so the distances are the same numbers.
+        const at::Tensor x = values.narrow(2, begin, width).permute({2, 0, 1}).to(doubles);
+        const at::Tensor masked = x * mask;
+        const at::Tensor centred = (x - masked.sum(2, true) / lengthsSafe) * mask;
+        const at::Tensor sums = centred.matmul(maskT).flatten(1).to(at::kCPU).contiguous();
+        const at::Tensor squares =
+                (centred * centred).matmul(maskT).flatten(1).to(at::kCPU).contiguous();
+        const at::Tensor products =
+                centred.matmul(centred.transpose(1, 2)).flatten(1).to(at::kCPU).contiguous();
+        at::parallel_for(0, width, 1, [&](int64_t low, int64_t high) {
+            std::vector<std::pair<double, uint32_t>> defined;
+            for (int64_t f = low; f < high; ++f) {
+                const double *product = products.data_ptr<double>() + f * n * n;
+                const double *sum = sums.data_ptr<double>() + f * n * n;
+                const double *square = squares.data_ptr<double>() + f * n * n;
+                defined.clear();
+                for (int64_t p = 0; p < pairs; ++p) {
+                    if (!enough[size_t(p)]) {
+                        continue;
+                    }
+                    const int64_t i = orders.first[size_t(p)];
+                    const int64_t j = orders.second[size_t(p)];
+                    const double count = commonData[i * n + j];
+                    const double sumI = sum[i * n + j];
+                    const double sumJ = sum[j * n + i];
+                    const double varianceI = square[i * n + j] - sumI * sumI / count;
+                    const double varianceJ = square[j * n + i] - sumJ * sumJ / count;
+                    if (!(varianceI > square[i * n + j] * kConstantTolerance &&
+                          varianceJ > square[j * n + i] * kConstantTolerance)) {
+                        continue;
+                    }
+                    const double covariance = product[i * n + j] - sumI * sumJ / count;
+                    const double r = std::clamp(covariance / std::sqrt(std::max(varianceI, 1e-300) *
+                                                                       std::max(varianceJ, 1e-300)),
+                                                -1.0, 1.0);
+                    defined.emplace_back(std::nearbyint((1.0 - r) * 1e12) / 1e12, uint32_t(p));
+                }
+                std::sort(defined.begin(), defined.end());
+                std::vector<uint32_t> &out = perFeature[size_t(begin + f)];
+                out.reserve(defined.size());
+                for (size_t e = 0; e < defined.size(); ++e) {
+                    const bool ties = e > 0 && defined[e].first == defined[e - 1].first;
+                    out.push_back(defined[e].second |
+                                  (ties ? TemporalPairOrders::kTiesWithPrevious : 0u));
+                }
+            }
+        });
+    }
+    orders.offsets.push_back(0);
+    for (std::vector<uint32_t> &sorted : perFeature) {
+        orders.entries.insert(orders.entries.end(), sorted.begin(), sorted.end());
+        orders.offsets.push_back(int64_t(orders.entries.size()));
+        std::vector<uint32_t>().swap(sorted);
+    }
+    return orders;
+}
+
+Result<SeedPairTransforms> seedPairTransforms(const TemporalTable &table)
+{
+    if (Status valid = checkTable(table, TemporalRsaOptions{}); !valid.isOk()) {
+        return valid;
+    }
+    c10::InferenceMode guard;
+    const at::Device device = analysisDevice();
+    const auto doubles = at::TensorOptions().dtype(at::kDouble).device(device);
+    const int64_t n = table.items;
+    SeedPairTransforms out;
+    out.items = n;
+    out.features = table.features;
+    out.positions = table.positions;
+    const at::Tensor pairIndex = at::triu_indices(n, n, 1, at::TensorOptions().dtype(at::kLong));
+    const at::Tensor forward = (pairIndex[0] * n + pairIndex[1]).to(device);
+    const int64_t pairs = forward.size(0);
+    out.z.resize(size_t(table.features * pairs));
+    out.flat.resize(size_t(table.features * n));
+    out.sums.resize(size_t(table.features * n));
+    out.squares.resize(size_t(table.features * n));
+    const at::Tensor values = at::from_blob(const_cast<float *>(table.values.data()),
+                                            {n, table.positions, table.features}, at::kFloat);
+    const int64_t batch = 256;
+    for (int64_t begin = 0; begin < table.features; begin += batch) {
+        const int64_t width = std::min(batch, table.features - begin);
+        // np.corrcoef over every position: the seed's windows were never masked.
+        const at::Tensor x = values.narrow(2, begin, width).permute({2, 0, 1}).to(doubles);
+        const at::Tensor centred = x - x.mean(2, true);
+        const at::Tensor products = centred.matmul(centred.transpose(1, 2));
+        const at::Tensor scale = products.diagonal(0, 1, 2).sqrt();
+        const at::Tensor r = (products / (scale.unsqueeze(2) * scale.unsqueeze(1)))
+                                     .flatten(1)
+                                     .index_select(1, forward);
+        // z = arctanh(1 − clip(r)); not finite for r ≤ 0 (or a NaN r): the seed drops those.
+        const at::Tensor z = at::atanh(1.0 - r.clamp(-0.999, 0.999));
+        const at::Tensor kept = at::where(r > 0, z, at::full_like(z, NAN));
+        const at::Tensor zHost = kept.to(at::kCPU).contiguous();
+        std::copy(zHost.data_ptr<double>(), zHost.data_ptr<double>() + zHost.numel(),
+                  out.z.begin() + begin * pairs);
+        const at::Tensor flat = (x.amax(2) == x.amin(2)).to(at::kByte).to(at::kCPU).contiguous();
+        std::copy(flat.data_ptr<uint8_t>(), flat.data_ptr<uint8_t>() + flat.numel(),
+                  out.flat.begin() + begin * n);
+        const at::Tensor sums = x.sum(2).to(at::kCPU).contiguous();
+        const at::Tensor squares = (x * x).sum(2).to(at::kCPU).contiguous();
+        std::copy(sums.data_ptr<double>(), sums.data_ptr<double>() + sums.numel(),
+                  out.sums.begin() + begin * n);
+        std::copy(squares.data_ptr<double>(), squares.data_ptr<double>() + squares.numel(),
+                  out.squares.begin() + begin * n);
+    }
+    return out;
+}
+
+}  // namespace detail
 
 }  // namespace gyrus::gpu

@@ -3,6 +3,7 @@
 
 #include "gpu/analysis/feature_selection.h"
 #include "gpu/analysis/temporal_rsa.h"
+#include "gpu/detail/temporal_selection.h"
 #include "tests/gpu/stats_fixture.h"
 
 #include <QtTest>
@@ -60,6 +61,38 @@ TemporalTable noiseTable(int perCondition, int positions, int features, uint32_t
     return table;
 }
 
+// The items flagged in `keep`, as a table of their own.
+TemporalTable subTable(const TemporalTable &table, const std::vector<uint8_t> &keep)
+{
+    TemporalTable out;
+    out.positions = table.positions;
+    out.features = table.features;
+    const int64_t stride = table.positions * table.features;
+    for (int64_t i = 0; i < table.items; ++i) {
+        if (!keep[size_t(i)]) {
+            continue;
+        }
+        ++out.items;
+        out.values.insert(out.values.end(), table.values.begin() + i * stride,
+                          table.values.begin() + (i + 1) * stride);
+        out.mask.insert(out.mask.end(), table.mask.begin() + i * table.positions,
+                        table.mask.begin() + (i + 1) * table.positions);
+    }
+    return out;
+}
+
+template<typename T>
+std::vector<T> kept(const std::vector<T> &values, const std::vector<uint8_t> &keep)
+{
+    std::vector<T> out;
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (keep[i]) {
+            out.push_back(values[i]);
+        }
+    }
+    return out;
+}
+
 float &at(TemporalTable &table, int64_t item, int64_t position, int64_t feature)
 {
     return table.values[size_t((item * table.positions + position) * table.features + feature)];
@@ -94,6 +127,83 @@ private Q_SLOTS:
             // The fixture's item 5 has two positions: too short to correlate.
             QCOMPARE(scores->notes.size(), 1);
             QVERIFY(scores->notes.front().startsWith(QStringLiteral("item 5 ")));
+        }
+    }
+
+    // The original project's formula (seed_pipeline.md §8.3: arctanh of 1 − r with r ≤ 0
+    // dropped, Student's t of within-set-1 against between or within-set-2, z-scored), as Gyrus
+    // reproduces it for the seed preset, against its transcription in numpy/scipy.
+    void seedFormulaMatchesItsTranscription()
+    {
+        const auto reader = test::statsFixture(QStringLiteral("stats/temporal_rsa_reference.h5"));
+        QVERIFY(reader);
+        const TemporalTable table = fixtureTable(*reader, QStringLiteral("seed"), false);
+        const std::vector<int64_t> labels = fixtureLabels(*reader, QStringLiteral("seed"));
+        for (const auto &[method, name] :
+             {std::pair{SelectionMethod::SeedTemporalDiscriminativeRsa,
+                        QStringLiteral("seed/discriminative")},
+              std::pair{SelectionMethod::SeedTemporalCategoricalRsa,
+                        QStringLiteral("seed/categorical")}}) {
+            const auto scores = featureScores(table, labels, method);
+            QVERIFY2(scores.isOk(), qPrintable(scores.status().message()));
+            const QString mismatch = test::relativeMismatch(
+                    scores.value(), test::doubles(*reader, name), 1e-9, 1e-7);
+            QVERIFY2(mismatch.isEmpty(), qPrintable(name + QStringLiteral(": ") + mismatch));
+        }
+        // Feature 4 is planted to be MORE coherent within set 1 (a cosine added to its items);
+        // the seed's sign ranks it at the bottom, the corrected score at the top.
+        const auto seed = featureScores(table, labels, SelectionMethod::SeedTemporalCategoricalRsa);
+        const auto fixed = featureScores(table, labels, SelectionMethod::TemporalCategoricalRsa);
+        QVERIFY(seed.isOk() && fixed.isOk());
+        QVERIFY2(seed->at(4) < 0, qPrintable(QString::number(seed->at(4))));
+        QCOMPARE(topFeatures(fixed.value(), 1).front(), int64_t(4));
+    }
+
+    // A method comparison re-ranks only the training items' pairs in each fold: the scores
+    // equal those of the whole computation on the training items alone.
+    void foldScoresEqualScoresOfTheTrainingItems()
+    {
+        const auto reader = test::statsFixture(QStringLiteral("stats/temporal_rsa_reference.h5"));
+        QVERIFY(reader);
+        const TemporalTable table = fixtureTable(*reader, QStringLiteral("random"), true);
+        const std::vector<int64_t> labels = fixtureLabels(*reader, QStringLiteral("random"));
+        const auto orders = detail::temporalPairOrders(table);
+        QVERIFY2(orders.isOk(), qPrintable(orders.status().message()));
+        const auto transforms = detail::seedPairTransforms(table);
+        QVERIFY(transforms.isOk());
+        std::vector<uint8_t> everyItem(size_t(table.items), 1);
+        std::vector<uint8_t> some(size_t(table.items), 1);
+        for (int64_t drop : {0, 7, 12, 13, 20}) {
+            some[size_t(drop)] = 0;
+        }
+        for (const std::vector<uint8_t> &training : {everyItem, some}) {
+            const TemporalTable sub = subTable(table, training);
+            const std::vector<int64_t> subLabels = kept(labels, training);
+            std::vector<double> discriminative(size_t(table.features));
+            std::vector<double> categorical(size_t(table.features));
+            detail::temporalFoldScores(*orders,
+                                       detail::temporalPairCodes(*orders, training, labels),
+                                       discriminative.data(), categorical.data());
+            const auto d = temporalRsaScores(sub, subLabels, TemporalRsaModel::Discriminative);
+            const auto c = temporalRsaScores(sub, subLabels, TemporalRsaModel::Categorical);
+            QVERIFY(d.isOk() && c.isOk());
+            QString mismatch = test::relativeMismatch(discriminative, d->scores, 1e-12, 1e-9);
+            QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+            mismatch = test::relativeMismatch(categorical, c->scores, 1e-12, 1e-9);
+            QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+            for (TemporalRsaModel model :
+                 {TemporalRsaModel::Discriminative, TemporalRsaModel::Categorical}) {
+                const std::vector<double> fold =
+                        detail::seedTemporalScores(*transforms, training, labels, model);
+                const auto whole = featureScores(
+                        sub, subLabels,
+                        model == TemporalRsaModel::Categorical
+                                ? SelectionMethod::SeedTemporalCategoricalRsa
+                                : SelectionMethod::SeedTemporalDiscriminativeRsa);
+                QVERIFY(whole.isOk());
+                mismatch = test::relativeMismatch(fold, whole.value(), 1e-12, 1e-9);
+                QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+            }
         }
     }
 
