@@ -90,11 +90,12 @@ int runCompareMethods(const QStringList &arguments)
                 gpu::selectionMethodFromName(method.trimmed());
         if (!known) {
             return fail(name, QStringLiteral("unknown method '%1' (known: %2)")
-                                      .arg(method, gpu::selectionMethodNames().join(
-                                                           QStringLiteral(", "))));
+                                      .arg(method,
+                                           gpu::selectionMethodNames().join(QStringLiteral(", "))));
         }
         chosen.push_back(*known);
     }
+
     // (representation, version, the table, methods)
     struct Stage
     {
@@ -103,6 +104,7 @@ int runCompareMethods(const QStringList &arguments)
         Result<FeatureTable> table;
         std::vector<gpu::SelectionMethod> methods;
     };
+
     QList<Stage> stages;
     const std::vector<gpu::SelectionMethod> pooled = {
             gpu::SelectionMethod::MeanDifference, gpu::SelectionMethod::Univariate,
@@ -147,19 +149,24 @@ int runCompareMethods(const QStringList &arguments)
                            correctedMethods});
         }
     } else if (tables.fromPrompts(parser)) {
-        stages.append({QStringLiteral("raw"), QString(), tables.read(parser, QString(), false), {}});
+        stages.append(
+                {QStringLiteral("raw"), QString(), tables.read(parser, QString(), false), {}});
         if (parser.isSet(tables.saeOption())) {
             stages.append(
                     {QStringLiteral("sae"), QString(), tables.read(parser, QString(), true), {}});
         }
     } else {
         if (parser.isSet(rawInput)) {
-            stages.append({QStringLiteral("raw"), QString(),
-                           tables.read(parser, parser.value(rawInput), false), {}});
+            stages.append({QStringLiteral("raw"),
+                           QString(),
+                           tables.read(parser, parser.value(rawInput), false),
+                           {}});
         }
         if (parser.isSet(saeInput)) {
-            stages.append({QStringLiteral("sae"), QString(),
-                           tables.read(parser, parser.value(saeInput), false), {}});
+            stages.append({QStringLiteral("sae"),
+                           QString(),
+                           tables.read(parser, parser.value(saeInput), false),
+                           {}});
         }
     }
     if (stages.isEmpty()) {
@@ -180,8 +187,10 @@ int runCompareMethods(const QStringList &arguments)
         Result<std::vector<ComparisonRow>> result = runComparison(
                 current.table.value(), current.representation, current.version,
                 current.methods.empty() ? methodsFor(current.table) : current.methods, options,
-                stderrProgress(name,
-                               QStringLiteral("stage %1 of %2 (%3)").arg(stage + 1).arg(count).arg(label)));
+                stderrProgress(name, QStringLiteral("stage %1 of %2 (%3)")
+                                             .arg(stage + 1)
+                                             .arg(count)
+                                             .arg(label)));
         if (!result) {
             return failWith(name, result.status());
         }

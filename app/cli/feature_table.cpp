@@ -153,9 +153,8 @@ Result<FeatureTable> FeatureTableOptions::read(const QCommandLineParser &parser,
     return labelled(std::move(table), raw);
 }
 
-Result<FeatureTable> FeatureTableOptions::readPooled(const QCommandLineParser &parser,
-                                                     bool withSae, const QString &pooling,
-                                                     int window) const
+Result<FeatureTable> FeatureTableOptions::readPooled(const QCommandLineParser &parser, bool withSae,
+                                                     const QString &pooling, int window) const
 {
     return readFromPrompts(parser, withSae, pooling, QString::number(window));
 }
@@ -188,8 +187,7 @@ Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLinePars
         options.hookName = parser.value(m_hook);
         const std::optional<gpu::Pooling> pooling = gpu::poolingFromName(poolingName);
         if (!pooling) {
-            return Status::invalidInput(
-                    QStringLiteral("unknown pooling '%1'").arg(poolingName));
+            return Status::invalidInput(QStringLiteral("unknown pooling '%1'").arg(poolingName));
         }
         options.pooling = *pooling;
         options.window = !windowText.isEmpty()                     ? windowText.toInt()
@@ -229,7 +227,7 @@ Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLinePars
         for (int item : r->items) {
             raw.push_back(factor->levels.indexOf(set.items[item].levels.value(factor->name)));
         }
-        }
+    }
     return labelled(std::move(table), raw);
 }
 

@@ -48,7 +48,9 @@ public:
                                     const QString &pooling, int window) const;
 
     const QCommandLineOption &hookOption() const { return m_hook; }
+
     const QCommandLineOption &promptsOption() const { return m_prompts; }
+
     QString modelDirectory(const QCommandLineParser &parser) const
     {
         return m_model.directory(parser);

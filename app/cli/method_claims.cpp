@@ -50,9 +50,9 @@ Result<std::vector<ComparisonRow>> runComparison(const FeatureTable &table,
         }
         for (const SeedCombination &combination : seedCombinations()) {
             const bool sae = representation == QLatin1String("sae");
-            const gpu::SelectionMethod method =
-                    version == QLatin1String("seed") ? combination.seedMethod
-                                                     : combination.correctedMethod;
+            const gpu::SelectionMethod method = version == QLatin1String("seed")
+                                                        ? combination.seedMethod
+                                                        : combination.correctedMethod;
             if (combination.sae == sae && method == score.method) {
                 row.combination = combination.name;
             }

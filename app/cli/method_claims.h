@@ -47,6 +47,7 @@ struct SeedCombination
     gpu::SelectionMethod seedMethod;
     gpu::SelectionMethod correctedMethod;
 };
+
 const std::vector<SeedCombination> &seedCombinations();
 
 /// The seed's window: left-first, D = 50 positions, zero-padded (seed_pipeline.md §4.2, §8.2).
@@ -62,6 +63,7 @@ struct ClaimTest
     double holmP = 1;  ///< adjusted over the family it was tested in
     bool primary = false;
 };
+
 QJsonObject claimTestJson(const ClaimTest &test);
 
 /// The row of `representation`/`method`/`version` in `rows`, or null.

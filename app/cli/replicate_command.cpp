@@ -81,9 +81,9 @@ std::vector<ClaimSpec> claimSpecs()
 
 QString rowName(const QString &representation, SelectionMethod method, const QString &version)
 {
-    return QStringLiteral("%1/%2%3")
-            .arg(representation, gpu::selectionMethodName(method),
-                 version == QLatin1String("seed") ? QStringLiteral(" (seed windows)") : QString());
+    return QStringLiteral("%1/%2%3").arg(
+            representation, gpu::selectionMethodName(method),
+            version == QLatin1String("seed") ? QStringLiteral(" (seed windows)") : QString());
 }
 
 int runReplicate(const QStringList &arguments)
@@ -124,8 +124,7 @@ int runReplicate(const QStringList &arguments)
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
-    if (!parser.isSet(out) || !tables.fromPrompts(parser) ||
-        !parser.isSet(tables.saeOption())) {
+    if (!parser.isSet(out) || !tables.fromPrompts(parser) || !parser.isSet(tables.saeOption())) {
         return fail(name, QStringLiteral("give --out DIR, --model, --prompts, --hook and --sae"));
     }
     ReplicationReport report;
@@ -156,8 +155,8 @@ int runReplicate(const QStringList &arguments)
     in.model = QFileInfo(tables.modelDirectory(parser)).absoluteFilePath();
     in.sae = QFileInfo(parser.value(tables.saeOption())).absoluteFilePath();
     in.hook = parser.value(tables.hookOption());
-    for (auto [path, fingerprint] : {std::pair{in.model, &in.modelFingerprint},
-                                     std::pair{in.sae, &in.saeFingerprint}}) {
+    for (auto [path, fingerprint] :
+         {std::pair{in.model, &in.modelFingerprint}, std::pair{in.sae, &in.saeFingerprint}}) {
         Result<DirectoryFingerprint> print = fingerprintDirectory(path);
         if (!print) {
             return failWith(name, print.status());
@@ -180,10 +179,12 @@ int runReplicate(const QStringList &arguments)
     in.gyrusVersion = versionString();
 
     // Four tables: {SAE, raw} × {corrected windows, the seed's windows}.
-    const std::vector<SelectionMethod> corrected = {
-            SelectionMethod::MeanDifference,         SelectionMethod::SeedMaxActivation,
-            SelectionMethod::Univariate,             SelectionMethod::TemporalDiscriminativeRsa,
-            SelectionMethod::TemporalCategoricalRsa, SelectionMethod::FeatureSetRsa};
+    const std::vector<SelectionMethod> corrected = {SelectionMethod::MeanDifference,
+                                                    SelectionMethod::SeedMaxActivation,
+                                                    SelectionMethod::Univariate,
+                                                    SelectionMethod::TemporalDiscriminativeRsa,
+                                                    SelectionMethod::TemporalCategoricalRsa,
+                                                    SelectionMethod::FeatureSetRsa};
     const std::vector<SelectionMethod> seedMethods = {
             SelectionMethod::SeedTemporalDiscriminativeRsa,
             SelectionMethod::SeedTemporalCategoricalRsa, SelectionMethod::SeedMaxActivation};
@@ -195,9 +196,8 @@ int runReplicate(const QStringList &arguments)
         for (bool sae : {true, false}) {
             ++stage;
             const QString representation = sae ? QStringLiteral("sae") : QStringLiteral("raw");
-            std::fprintf(stderr, "%s: stage %d of 4 (%s %s): representations\n",
-                         qPrintable(name), stage, qPrintable(representation),
-                         qPrintable(version));
+            std::fprintf(stderr, "%s: stage %d of 4 (%s %s): representations\n", qPrintable(name),
+                         stage, qPrintable(representation), qPrintable(version));
             Result<FeatureTable> table = tables.readPooled(parser, sae, pooling, size);
             if (!table) {
                 return failWith(name, table.status());
@@ -228,10 +228,10 @@ int runReplicate(const QStringList &arguments)
     std::vector<double> primaryP;
     std::vector<double> secondaryP;
     for (const ClaimSpec &spec : claimSpecs()) {
-        const ComparisonRow *a = findRow(report.rows, spec.representationA, spec.methodA,
-                                         spec.versionA);
-        const ComparisonRow *b = findRow(report.rows, spec.representationB, spec.methodB,
-                                         spec.versionB);
+        const ComparisonRow *a =
+                findRow(report.rows, spec.representationA, spec.methodA, spec.versionA);
+        const ComparisonRow *b =
+                findRow(report.rows, spec.representationB, spec.methodB, spec.versionB);
         if (!a || !b) {
             return fail(name, QStringLiteral("internal: a claim's method is missing"),
                         kExitInternalError);

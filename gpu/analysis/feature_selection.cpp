@@ -291,11 +291,11 @@ Result<std::vector<double>> featureScores(const TemporalTable &table,
                     QStringLiteral("%1 items need labels 0 or 1 with at least two of each")
                             .arg(table.items));
         }
-        return detail::seedTemporalScores(
-                transforms.value(), std::vector<uint8_t>(size_t(table.items), 1), labels,
-                method == SelectionMethod::SeedTemporalCategoricalRsa
-                        ? TemporalRsaModel::Categorical
-                        : TemporalRsaModel::Discriminative);
+        return detail::seedTemporalScores(transforms.value(),
+                                          std::vector<uint8_t>(size_t(table.items), 1), labels,
+                                          method == SelectionMethod::SeedTemporalCategoricalRsa
+                                                  ? TemporalRsaModel::Categorical
+                                                  : TemporalRsaModel::Discriminative);
     }
     Result<TemporalRsaScores> scores = temporalRsaScores(
             table, labels,

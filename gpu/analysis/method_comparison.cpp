@@ -275,7 +275,8 @@ struct MethodComparisonRun::State
                                 const std::array<at::Tensor, detail::kPooledMethodCount> &pooled,
                                 const std::vector<double> &temporalDiscriminative,
                                 const std::vector<double> &temporalCategorical,
-                                const std::vector<uint8_t> &inTraining,
+                                const std::vector<double> &seedDiscriminative,
+                                const std::vector<double> &seedCategorical,
                                 const std::vector<int64_t> &train,
                                 const std::vector<int64_t> &labels) const;
 };
@@ -283,7 +284,8 @@ struct MethodComparisonRun::State
 std::vector<int64_t> MethodComparisonRun::State::choose(
         SelectionMethod method, const std::array<at::Tensor, detail::kPooledMethodCount> &pooled,
         const std::vector<double> &temporalDiscriminative,
-        const std::vector<double> &temporalCategorical, const std::vector<uint8_t> &inTraining,
+        const std::vector<double> &temporalCategorical,
+        const std::vector<double> &seedDiscriminative, const std::vector<double> &seedCategorical,
         const std::vector<int64_t> &train, const std::vector<int64_t> &labels) const
 {
     switch (method) {
@@ -292,13 +294,9 @@ std::vector<int64_t> MethodComparisonRun::State::choose(
         case SelectionMethod::TemporalCategoricalRsa:
             return topFeatures(temporalCategorical, options.k);
         case SelectionMethod::SeedTemporalDiscriminativeRsa:
+            return topFeatures(seedDiscriminative, options.k);
         case SelectionMethod::SeedTemporalCategoricalRsa:
-            return topFeatures(detail::seedTemporalScores(
-                                       *seedTransforms, inTraining, labels,
-                                       method == SelectionMethod::SeedTemporalCategoricalRsa
-                                               ? TemporalRsaModel::Categorical
-                                               : TemporalRsaModel::Discriminative),
-                               options.k);
+            return topFeatures(seedCategorical, options.k);
         case SelectionMethod::FeatureSetRsa: {
             // Candidates: the best features one at a time by the same score for a set of one.
             const std::vector<double> single = detail::toDoubles(
@@ -348,13 +346,21 @@ SplitOutcome MethodComparisonRun::State::run(const ComparisonSplit &split) const
             detail::temporalFoldScores(*temporalOrders, codes, temporalDiscriminative.data(),
                                        temporalCategorical.data());
         }
+        std::vector<double> seedDiscriminative;
+        std::vector<double> seedCategorical;
+        if (seedTransforms) {
+            seedDiscriminative.resize(size_t(seedTransforms->features));
+            seedCategorical.resize(size_t(seedTransforms->features));
+            detail::seedFoldScores(*seedTransforms, inTraining, split.labels,
+                                   seedDiscriminative.data(), seedCategorical.data());
+        }
         std::vector<std::vector<int64_t>> chosenSets(methodCount);
         // One fit per distinct feature set in this fold.
         std::map<std::vector<int64_t>, std::vector<double>> fitted;
         for (size_t m = 0; m < methodCount; ++m) {
             const std::vector<int64_t> chosen =
                     choose(methods[m], scores, temporalDiscriminative, temporalCategorical,
-                           inTraining, train, split.labels);
+                           seedDiscriminative, seedCategorical, train, split.labels);
             std::vector<int64_t> set = chosen;
             std::sort(set.begin(), set.end());
             auto known = fitted.find(set);

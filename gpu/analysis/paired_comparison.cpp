@@ -52,14 +52,15 @@ Result<PairedDifference> pairedDifference(const MethodScore &a, const MethodScor
         return true;
     };
     if (!fits(a) || !fits(b) || a.repeatProbabilities.size() != b.repeatProbabilities.size()) {
-        return Status::invalidInput(QStringLiteral(
-                "a paired difference needs both methods' predictions for the same %1 items over "
-                "the same repeats")
+        return Status::invalidInput(QStringLiteral("a paired difference needs both methods' "
+                                                   "predictions for the same %1 items over "
+                                                   "the same repeats")
                                             .arg(n));
     }
     if (options.bootstrap < 1 || options.signFlips < 1 || !(options.confidence > 0) ||
         !(options.confidence < 1)) {
-        return Status::invalidInput(QStringLiteral("bootstrap and sign flips ≥ 1, 0 < confidence < 1"));
+        return Status::invalidInput(
+                QStringLiteral("bootstrap and sign flips ≥ 1, 0 < confidence < 1"));
     }
     std::vector<int64_t> members[2];
     for (size_t i = 0; i < n; ++i) {

@@ -30,7 +30,7 @@ struct PairedDifference
     double difference = 0;  ///< mean balanced accuracy of a minus that of b (over repeats)
     double low = 0;         ///< percentile bootstrap interval over items
     double high = 0;
-    double p = 1;           ///< two-sided sign-flip p: (1 + #|flipped| ≥ |observed|) / (1 + flips)
+    double p = 1;  ///< two-sided sign-flip p: (1 + #|flipped| ≥ |observed|) / (1 + flips)
     int items = 0;
     /// Items each method got right more often than the other (over the repeats).
     int itemsBetterA = 0;

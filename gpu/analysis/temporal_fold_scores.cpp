@@ -6,40 +6,32 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace gyrus::gpu::detail {
 
 namespace {
 
-// Spearman's rank correlation with a 0/1 model, accumulated tie group by tie group: every
-// member of a group gets the group's average rank among the pairs this model counts.
-struct RankAccumulator
+// Spearman's rank correlation with a 0/1 model from integer tallies: with average ranks for
+// ties, Σ rank = n(n + 1)/2 and Σ rank² − (Σ rank)²/n = (n³ − n − Σ_groups (t³ − t)) / 12, so a
+// walk over the sorted pairs only needs the count, the model's ones, twice the ranks' sum over
+// the ones and the tie term.
+struct RankTally
 {
-    double count = 0;
-    double ones = 0;
-    double rankSum = 0;
-    double rankSquares = 0;
-    double rankOnModel = 0;
-
-    void addGroup(double members, double modelOnes)
-    {
-        if (members == 0) {
-            return;
-        }
-        const double rank = count + 0.5 * (members + 1.0);
-        rankSum += members * rank;
-        rankSquares += members * rank * rank;
-        rankOnModel += modelOnes * rank;
-        count += members;
-        ones += modelOnes;
-    }
+    int64_t count = 0;
+    int64_t ones = 0;
+    int64_t twiceRankOnOnes = 0;
+    int64_t ties = 0;
 
     double correlation() const
     {
-        const double safe = std::max(1.0, count);
-        const double rankSpread = rankSquares - rankSum * rankSum / safe;
-        const double modelSpread = ones - ones * ones / safe;
-        const double covariance = rankOnModel - ones * rankSum / safe;
+        if (count < 2) {
+            return 0.0;
+        }
+        const double n = double(count);
+        const double rankSpread = (n * n * n - n - double(ties)) / 12.0;
+        const double modelSpread = double(ones) - double(ones) * double(ones) / n;
+        const double covariance = 0.5 * double(twiceRankOnOnes) - double(ones) * (n + 1.0) * 0.5;
         return rankSpread > 0 && modelSpread > 0 ? covariance / std::sqrt(rankSpread * modelSpread)
                                                  : 0.0;
     }
@@ -68,27 +60,46 @@ std::vector<uint8_t> temporalPairCodes(const TemporalPairOrders &orders,
 void temporalFoldScores(const TemporalPairOrders &orders, const std::vector<uint8_t> &codes,
                         double *discriminative, double *categorical)
 {
-    constexpr uint32_t kPair = ~TemporalPairOrders::kTiesWithPrevious;
+    constexpr uint32_t kTies = TemporalPairOrders::kTiesWithPrevious;
+    constexpr uint32_t kPair = ~kTies;
     for (int64_t f = 0; f < orders.features; ++f) {
         const uint32_t *entry = orders.entries.data() + orders.offsets[size_t(f)];
         const uint32_t *end = orders.entries.data() + orders.offsets[size_t(f) + 1];
-        RankAccumulator d;
-        RankAccumulator c;
+        RankTally d;
+        RankTally c;
         while (entry < end) {
-            double dMembers = 0;
-            double dOnes = 0;
-            double cMembers = 0;
-            double cOnes = 0;
+            if (entry + 1 == end || !(entry[1] & kTies)) {
+                // A distance of its own (the common case): its rank is the count so far.
+                const uint32_t code = codes[*entry & kPair];
+                d.count += code & 1;
+                d.ones += (code >> 1) & 1;
+                d.twiceRankOnOnes += 2 * d.count * ((code >> 1) & 1);
+                c.count += (code >> 2) & 1;
+                c.ones += (code >> 3) & 1;
+                c.twiceRankOnOnes += 2 * c.count * ((code >> 3) & 1);
+                ++entry;
+                continue;
+            }
+            int64_t dMembers = 0;
+            int64_t dOnes = 0;
+            int64_t cMembers = 0;
+            int64_t cOnes = 0;
             do {
-                const uint8_t code = codes[*entry & kPair];
+                const uint32_t code = codes[*entry & kPair];
                 dMembers += code & 1;
                 dOnes += (code >> 1) & 1;
                 cMembers += (code >> 2) & 1;
                 cOnes += (code >> 3) & 1;
                 ++entry;
-            } while (entry < end && (*entry & TemporalPairOrders::kTiesWithPrevious));
-            d.addGroup(dMembers, dOnes);
-            c.addGroup(cMembers, cOnes);
+            } while (entry < end && (*entry & kTies));
+            // Every member gets the group's average rank: base + (t + 1)/2.
+            for (auto [tally, members, ones] :
+                 {std::tuple{&d, dMembers, dOnes}, std::tuple{&c, cMembers, cOnes}}) {
+                tally->twiceRankOnOnes += ones * (2 * tally->count + members + 1);
+                tally->ties += members * members * members - members;
+                tally->count += members;
+                tally->ones += ones;
+            }
         }
         if (discriminative) {
             discriminative[f] = d.correlation();
@@ -99,27 +110,62 @@ void temporalFoldScores(const TemporalPairOrders &orders, const std::vector<uint
     }
 }
 
-std::vector<double> seedTemporalScores(const SeedPairTransforms &transforms,
-                                       const std::vector<uint8_t> &inTraining,
-                                       const std::vector<int64_t> &labels, TemporalRsaModel model)
+namespace {
+
+// Student's t with the pooled variance (scipy.stats.ttest_ind, equal_var=True) from tallies;
+// 0 where it is not finite, as the seed set it.
+double studentT(const double count[2], const double total[2], const double squares[2])
+{
+    if (count[0] < 1 || count[1] < 1) {
+        return 0.0;
+    }
+    const double mean0 = total[0] / count[0];
+    const double mean1 = total[1] / count[1];
+    const double ss0 = std::max(0.0, squares[0] - count[0] * mean0 * mean0);
+    const double ss1 = std::max(0.0, squares[1] - count[1] * mean1 * mean1);
+    const double pooled = (ss0 + ss1) / (count[0] + count[1] - 2.0);
+    const double t = (mean0 - mean1) / std::sqrt(pooled * (1.0 / count[0] + 1.0 / count[1]));
+    return std::isfinite(t) ? t : 0.0;
+}
+
+// z-scored over features with the population SD, when that SD is not ~0 (the seed's last step).
+void standardise(double *values, int64_t count)
+{
+    double mean = 0;
+    for (int64_t f = 0; f < count; ++f) {
+        mean += values[f];
+    }
+    mean /= double(std::max<int64_t>(1, count));
+    double spread = 0;
+    for (int64_t f = 0; f < count; ++f) {
+        spread += (values[f] - mean) * (values[f] - mean);
+    }
+    const double sd = std::sqrt(spread / double(std::max<int64_t>(1, count)));
+    if (sd > 1e-9) {
+        for (int64_t f = 0; f < count; ++f) {
+            values[f] = (values[f] - mean) / sd;
+        }
+    }
+}
+
+}  // namespace
+
+void seedFoldScores(const SeedPairTransforms &transforms, const std::vector<uint8_t> &inTraining,
+                    const std::vector<int64_t> &labels, double *discriminative, double *categorical)
 {
     const int64_t n = transforms.items;
     const int64_t pairs = n * (n - 1) / 2;
-    // Which pairs feed the seed's two samples: z(within set 1) against z(between) or z(within
-    // set 2).
-    std::vector<int8_t> side(size_t(pairs), -1);
+    // The training pairs and their side: 0 within set 1 (label 0), 1 between, 2 within set 2.
+    std::vector<uint32_t> trainingPairs;
+    std::vector<uint8_t> side;
     int64_t p = 0;
     for (int64_t i = 0; i < n; ++i) {
         for (int64_t j = i + 1; j < n; ++j, ++p) {
-            if (!inTraining[size_t(i)] || !inTraining[size_t(j)]) {
-                continue;
-            }
-            const int64_t a = labels[size_t(i)];
-            const int64_t b = labels[size_t(j)];
-            if (a == 0 && b == 0) {
-                side[size_t(p)] = 0;
-            } else if (model == TemporalRsaModel::Discriminative ? a != b : (a == 1 && b == 1)) {
-                side[size_t(p)] = 1;
+            if (inTraining[size_t(i)] && inTraining[size_t(j)]) {
+                trainingPairs.push_back(uint32_t(p));
+                const int64_t a = labels[size_t(i)];
+                const int64_t b = labels[size_t(j)];
+                side.push_back(a != b ? 1 : (a == 0 ? 0 : 2));
             }
         }
     }
@@ -127,8 +173,13 @@ std::vector<double> seedTemporalScores(const SeedPairTransforms &transforms,
     for (int64_t i = 0; i < n; ++i) {
         valuesInTraining += inTraining[size_t(i)] ? double(transforms.positions) : 0.0;
     }
-    std::vector<double> t(size_t(transforms.features), 0.0);
     for (int64_t f = 0; f < transforms.features; ++f) {
+        if (discriminative) {
+            discriminative[f] = 0.0;
+        }
+        if (categorical) {
+            categorical[f] = 0.0;
+        }
         double sum = 0;
         double squares = 0;
         bool anyFlat = false;
@@ -139,55 +190,53 @@ std::vector<double> seedTemporalScores(const SeedPairTransforms &transforms,
                 anyFlat = anyFlat || transforms.flat[size_t(f * n + i)];
             }
         }
+        // np.std of the stacked time courses < 1e-9, or a NaN in np.corrcoef (a constant time
+        // course): the seed scored 0.
         const double mean = sum / valuesInTraining;
         const double sd = std::sqrt(std::max(0.0, squares / valuesInTraining - mean * mean));
         if (sd < 1e-9 || anyFlat) {
             continue;
         }
-        // Student's t with the pooled variance (scipy.stats.ttest_ind, equal_var=True).
-        double count[2] = {0, 0};
-        double total[2] = {0, 0};
-        double totalSquares[2] = {0, 0};
+        double count[3] = {0, 0, 0};
+        double total[3] = {0, 0, 0};
+        double totalSquares[3] = {0, 0, 0};
         const double *z = transforms.z.data() + f * pairs;
-        for (int64_t q = 0; q < pairs; ++q) {
-            const int8_t s = side[size_t(q)];
-            if (s < 0 || std::isnan(z[q])) {
-                continue;
+        for (size_t q = 0; q < trainingPairs.size(); ++q) {
+            const double value = z[trainingPairs[q]];
+            if (std::isnan(value)) {
+                continue;  // r ≤ 0: dropped by the seed
             }
-            const double value = z[q];
+            const uint8_t s = side[q];
             count[s] += 1;
             total[s] += value;
             totalSquares[s] += value * value;
         }
-        if (count[0] < 1 || count[1] < 1) {
-            continue;
+        if (discriminative) {
+            discriminative[f] = studentT(count, total, totalSquares);
         }
-        const double mean0 = total[0] / count[0];
-        const double mean1 = total[1] / count[1];
-        const double ss0 = std::max(0.0, totalSquares[0] - count[0] * mean0 * mean0);
-        const double ss1 = std::max(0.0, totalSquares[1] - count[1] * mean1 * mean1);
-        const double pooled = (ss0 + ss1) / (count[0] + count[1] - 2.0);
-        const double value =
-                (mean0 - mean1) / std::sqrt(pooled * (1.0 / count[0] + 1.0 / count[1]));
-        t[size_t(f)] = std::isfinite(value) ? value : 0.0;
-    }
-    // z-scored over features with the population SD, when it is not ~0.
-    double mean = 0;
-    for (double value : t) {
-        mean += value;
-    }
-    mean /= double(std::max<size_t>(1, t.size()));
-    double spread = 0;
-    for (double value : t) {
-        spread += (value - mean) * (value - mean);
-    }
-    const double sd = std::sqrt(spread / double(std::max<size_t>(1, t.size())));
-    if (sd > 1e-9) {
-        for (double &value : t) {
-            value = (value - mean) / sd;
+        if (categorical) {
+            const double c[2] = {count[0], count[2]};
+            const double t[2] = {total[0], total[2]};
+            const double q[2] = {totalSquares[0], totalSquares[2]};
+            categorical[f] = studentT(c, t, q);
         }
     }
-    return t;
+    for (double *scores : {discriminative, categorical}) {
+        if (scores) {
+            standardise(scores, transforms.features);
+        }
+    }
+}
+
+std::vector<double> seedTemporalScores(const SeedPairTransforms &transforms,
+                                       const std::vector<uint8_t> &inTraining,
+                                       const std::vector<int64_t> &labels, TemporalRsaModel model)
+{
+    std::vector<double> scores(size_t(transforms.features), 0.0);
+    seedFoldScores(transforms, inTraining, labels,
+                   model == TemporalRsaModel::Discriminative ? scores.data() : nullptr,
+                   model == TemporalRsaModel::Categorical ? scores.data() : nullptr);
+    return scores;
 }
 
 }  // namespace gyrus::gpu::detail

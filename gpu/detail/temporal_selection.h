@@ -56,10 +56,10 @@ struct SeedPairTransforms
     int64_t items = 0;
     int64_t features = 0;
     int64_t positions = 0;
-    std::vector<double> z;         ///< [features, pairs]
-    std::vector<uint8_t> flat;     ///< [features, items]: the time course is constant
-    std::vector<double> sums;      ///< [features, items]: Σ over positions
-    std::vector<double> squares;   ///< [features, items]: Σ of squares over positions
+    std::vector<double> z;        ///< [features, pairs]
+    std::vector<uint8_t> flat;    ///< [features, items]: the time course is constant
+    std::vector<double> sums;     ///< [features, items]: Σ over positions
+    std::vector<double> squares;  ///< [features, items]: Σ of squares over positions
 };
 
 Result<SeedPairTransforms> seedPairTransforms(const TemporalTable &table);
@@ -69,6 +69,10 @@ Result<SeedPairTransforms> seedPairTransforms(const TemporalTable &table);
 /// (categorical); 0 for a feature whose values there have SD < 1e-9, that has a constant time
 /// course there (a NaN in its correlation matrix), or whose t is not finite. Then z-scored over
 /// features (population SD) when that SD exceeds 1e-9, as the seed did.
+/// seedFoldScores gives both models in one pass (each pointer not null gets `features` values).
+void seedFoldScores(const SeedPairTransforms &transforms, const std::vector<uint8_t> &inTraining,
+                    const std::vector<int64_t> &labels, double *discriminative,
+                    double *categorical);
 std::vector<double> seedTemporalScores(const SeedPairTransforms &transforms,
                                        const std::vector<uint8_t> &inTraining,
                                        const std::vector<int64_t> &labels, TemporalRsaModel model);

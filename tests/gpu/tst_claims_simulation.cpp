@@ -72,8 +72,7 @@ Dataset plantedTemporalSignal(uint32_t seed)
             const float sign = data.labels[size_t(i)] == 0 ? 1.f : -1.f;
             const float offset = 0.3f * normal(rng) + (sign > 0 ? 0.5f : 0.f);
             for (int64_t p = 0; p < kPositions; ++p) {
-                cell(data.table, i, p, f) =
-                        offset + sign * std::sin(float(p)) + 0.5f * normal(rng);
+                cell(data.table, i, p, f) = offset + sign * std::sin(float(p)) + 0.5f * normal(rng);
             }
         }
     }
@@ -146,8 +145,7 @@ private Q_SLOTS:
             meanFound += plantedFound(pattern, SelectionMethod::MeanDifference);
             const Dataset coherent = plantedCoherentA(seed);
             categoricalFound += plantedFound(coherent, SelectionMethod::TemporalCategoricalRsa);
-            seedOnCoherent +=
-                    plantedFound(coherent, SelectionMethod::SeedTemporalCategoricalRsa);
+            seedOnCoherent += plantedFound(coherent, SelectionMethod::SeedTemporalCategoricalRsa);
         }
         const int all = 3 * datasets;
         // Temporal RSA finds the time-course features; the mean difference ranks the loud noise
@@ -156,8 +154,7 @@ private Q_SLOTS:
         QVERIFY2(temporalFound == all, qPrintable(QString::number(temporalFound)));
         QVERIFY2(meanFound <= all / 3, qPrintable(QString::number(meanFound)));
         QVERIFY2(categoricalFound == all, qPrintable(QString::number(categoricalFound)));
-        QVERIFY2(seedOnCoherent == 0,
-                 qPrintable(QString::number(seedOnCoherent)));
+        QVERIFY2(seedOnCoherent == 0, qPrintable(QString::number(seedOnCoherent)));
     }
 
     // Null data (no structure at all): the permutation p of each method and the paired test
@@ -245,9 +242,8 @@ private Q_SLOTS:
         QVERIFY(scores.isOk());
         const auto difference = pairedDifference(scores->at(0), scores->at(1), data.labels);
         QVERIFY(difference.isOk());
-        QVERIFY(std::abs(difference->difference -
-                         (scores->at(0).balancedAccuracy - scores->at(1).balancedAccuracy)) <
-                1e-12);
+        QVERIFY(std::abs(difference->difference - (scores->at(0).balancedAccuracy -
+                                                   scores->at(1).balancedAccuracy)) < 1e-12);
         // A method against itself: no difference, p = 1.
         const auto same = pairedDifference(scores->at(0), scores->at(0), data.labels);
         QVERIFY(same.isOk());

@@ -81,7 +81,7 @@ TemporalTable subTable(const TemporalTable &table, const std::vector<uint8_t> &k
     return out;
 }
 
-template<typename T>
+template <typename T>
 std::vector<T> kept(const std::vector<T> &values, const std::vector<uint8_t> &keep)
 {
     std::vector<T> out;
@@ -139,11 +139,10 @@ private Q_SLOTS:
         QVERIFY(reader);
         const TemporalTable table = fixtureTable(*reader, QStringLiteral("seed"), false);
         const std::vector<int64_t> labels = fixtureLabels(*reader, QStringLiteral("seed"));
-        for (const auto &[method, name] :
-             {std::pair{SelectionMethod::SeedTemporalDiscriminativeRsa,
-                        QStringLiteral("seed/discriminative")},
-              std::pair{SelectionMethod::SeedTemporalCategoricalRsa,
-                        QStringLiteral("seed/categorical")}}) {
+        for (const auto &[method, name] : {std::pair{SelectionMethod::SeedTemporalDiscriminativeRsa,
+                                                     QStringLiteral("seed/discriminative")},
+                                           std::pair{SelectionMethod::SeedTemporalCategoricalRsa,
+                                                     QStringLiteral("seed/categorical")}}) {
             const auto scores = featureScores(table, labels, method);
             QVERIFY2(scores.isOk(), qPrintable(scores.status().message()));
             const QString mismatch = test::relativeMismatch(
@@ -195,11 +194,11 @@ private Q_SLOTS:
                  {TemporalRsaModel::Discriminative, TemporalRsaModel::Categorical}) {
                 const std::vector<double> fold =
                         detail::seedTemporalScores(*transforms, training, labels, model);
-                const auto whole = featureScores(
-                        sub, subLabels,
-                        model == TemporalRsaModel::Categorical
-                                ? SelectionMethod::SeedTemporalCategoricalRsa
-                                : SelectionMethod::SeedTemporalDiscriminativeRsa);
+                const auto whole =
+                        featureScores(sub, subLabels,
+                                      model == TemporalRsaModel::Categorical
+                                              ? SelectionMethod::SeedTemporalCategoricalRsa
+                                              : SelectionMethod::SeedTemporalDiscriminativeRsa);
                 QVERIFY(whole.isOk());
                 mismatch = test::relativeMismatch(fold, whole.value(), 1e-12, 1e-9);
                 QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
