@@ -60,14 +60,17 @@ ContrastSettingsForm::ContrastSettingsForm(QWidget *parent)
             {QStringLiteral("mean"), tr("Mean over tokens")},
             {QStringLiteral("last"), tr("Last token")},
             {QStringLiteral("target"), tr("Target ± window")},
+            {QStringLiteral("window"), tr("Aligned window (time courses)")},
             {QStringLiteral("legacy-centred"), tr("Legacy centred window")},
             {QStringLiteral("legacy-left-first"), tr("Legacy left-first window")}};
     for (const auto &[name, text] : poolings) {
         m_pooling->addItem(text, name);
     }
     m_pooling->setToolTip(
-            tr("How an item's tokens become one vector (BOS excluded). The legacy windows "
-               "reproduce the original project's, for comparison only"));
+            tr("How an item's tokens become one vector (BOS excluded). Aligned window: the "
+               "first N tokens' time courses are kept (padding masked), so the method comparison "
+               "adds temporal RSA; its tables use each item's mean. The legacy windows reproduce "
+               "the original project's, for comparison only"));
     m_window->setObjectName(QStringLiteral("contrast.window"));
     m_window->setRange(0, 64);
     m_window->setPrefix(QStringLiteral("± "));

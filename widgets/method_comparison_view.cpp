@@ -45,6 +45,18 @@ QString shortMethodName(const QString &method)
         method == QLatin1String("categorical-rsa")) {
         return QObject::tr("pooled separation d");
     }
+    if (method.startsWith(QLatin1String("temporal-")) ||
+        method.startsWith(QLatin1String("seed-temporal-"))) {
+        // "temporal discriminative" / "seed temporal categorical": RSA is implied.
+        QString name = method;
+        return name.remove(QStringLiteral("-rsa")).replace(QLatin1Char('-'), QLatin1Char(' '));
+    }
+    if (method == QLatin1String("feature-set-rsa")) {
+        return QObject::tr("feature set RSA");
+    }
+    if (method == QLatin1String("seed-max-activation")) {
+        return QObject::tr("seed max activation");
+    }
     return method;
 }
 

@@ -64,6 +64,8 @@ std::vector<ClaimSpec> claimSpecs()
              SelectionMethod::TemporalCategoricalRsa, fixed},
             {0, false, raw, SelectionMethod::TemporalDiscriminativeRsa, fixed, raw,
              SelectionMethod::MeanDifference, fixed},
+            {0, false, sae, SelectionMethod::TemporalDiscriminativeRsa, fixed, sae,
+             SelectionMethod::SeedMaxActivation, fixed},
             {0, false, sae, SelectionMethod::FeatureSetRsa, fixed, sae,
              SelectionMethod::MeanDifference, fixed},
             {0, false, sae, SelectionMethod::SeedTemporalDiscriminativeRsa, seed, sae,

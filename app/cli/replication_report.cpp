@@ -26,6 +26,12 @@ QString pText(double p)
     return p < 0.001 ? QStringLiteral("< 0.001") : number(p, 3);
 }
 
+// "p = 0.012" or "p < 0.001".
+QString pLabel(double p)
+{
+    return p < 0.001 ? QStringLiteral("p < 0.001") : QStringLiteral("p = ") + number(p, 3);
+}
+
 QString rowLabel(const ComparisonRow &row)
 {
     return QStringLiteral("%1 · %2 (%3)")
@@ -46,9 +52,14 @@ struct IntervalEntry
 };
 
 QString intervalSvg(const std::vector<IntervalEntry> &entries, double from, double to,
-                    double reference, const QString &axis)
+                    double reference, int ticks, const QString &axis)
 {
-    const int labelWidth = 360;
+    // About 6.6 px per character of 12 px sans-serif, so no label runs off the left edge.
+    qsizetype longest = 10;
+    for (const IntervalEntry &entry : entries) {
+        longest = std::max(longest, entry.label.size());
+    }
+    const int labelWidth = int(double(longest) * 6.6) + 16;
     const int plotWidth = 420;
     const int noteWidth = 150;
     const int line = 22;
@@ -106,8 +117,8 @@ QString intervalSvg(const std::vector<IntervalEntry> &entries, double from, doub
                    .arg(labelWidth)
                    .arg(bottom)
                    .arg(labelWidth + plotWidth);
-    for (int tick = 0; tick <= 4; ++tick) {
-        const double value = from + (to - from) * tick / 4.0;
+    for (int tick = 0; tick <= ticks; ++tick) {
+        const double value = from + (to - from) * tick / double(ticks);
         svg += QStringLiteral(
                        "<line x1=\"%1\" y1=\"%2\" x2=\"%1\" y2=\"%3\" stroke=\"black\"/>"
                        "<text x=\"%1\" y=\"%4\" text-anchor=\"middle\">%5</text>\n")
@@ -147,9 +158,9 @@ QString accuracyFigureSvg(const std::vector<ComparisonRow> &rows)
     for (const ComparisonRow &row : rows) {
         entries.push_back({rowLabel(row), row.score.balancedAccuracy, row.score.balancedAccuracyLow,
                            row.score.balancedAccuracyHigh, row.score.nullLow, row.score.nullHigh,
-                           QStringLiteral("p = %1").arg(pText(row.score.p))});
+                           pLabel(row.score.p)});
     }
-    return intervalSvg(entries, 0.3, 1.0, 0.5,
+    return intervalSvg(entries, 0.3, 1.0, 0.5, 7,
                        QStringLiteral("balanced accuracy (dot: mean over repeats; line: 95% "
                                       "over repeats; grey: permutation null 95%)"));
 }
@@ -163,13 +174,12 @@ QString differencesFigureSvg(const std::vector<ClaimTest> &tests)
     }
     extent = std::ceil(extent * 10.0) / 10.0;
     for (const ClaimTest &test : tests) {
-        entries.push_back(
-                {QStringLiteral("%1 − %2").arg(test.a, test.b), test.difference.difference,
-                 test.difference.low, test.difference.high, NAN, NAN,
-                 QStringLiteral("%1p = %2")
-                         .arg(test.primary ? QStringLiteral("★ ") : QString(), pText(test.holmP))});
+        entries.push_back({QStringLiteral("%1 − %2").arg(test.a, test.b),
+                           test.difference.difference, test.difference.low, test.difference.high,
+                           NAN, NAN,
+                           (test.primary ? QStringLiteral("★ ") : QString()) + pLabel(test.holmP)});
     }
-    return intervalSvg(entries, -extent, extent, 0.0,
+    return intervalSvg(entries, -extent, extent, 0.0, 4,
                        QStringLiteral("difference in balanced accuracy, a − b (95% bootstrap CI "
                                       "over items; p: sign-flip test, Holm-adjusted)"));
 }

@@ -1,6 +1,7 @@
 // bench_method_comparison: the method comparison with its defaults (mean-difference, univariate
 // and both pooled separations on raw activations and on SAE features: 8 methods; 5 folds × 10
-// repeats, 100 permutations, k = 8) on a prompt set, timed three ways in one run:
+// repeats, 100 permutations, k = 8) on a prompt set, timed three ways in one run (and, on
+// aligned 32-position windows, the same with the temporal methods and feature-set RSA added):
 // - Gyrus as it is (compareSelectionMethods, all cores);
 // - the code it replaced (legacy_method_comparison.cpp), timed on a reduced number of splits and
 //   scaled by the split count (every split costs the same: one cross-validation), and checked to
@@ -67,7 +68,19 @@ struct Table
     QString name;
     FloatMatrix x;
     std::vector<int64_t> labels;
+    gpu::TemporalTable windows;  ///< aligned windows (the temporal run only)
 };
+
+// The defaults plus the methods that need aligned windows (a 32-position left-aligned window,
+// as the Contrasts dock's "Aligned window" pooling gives them).
+const std::vector<gpu::SelectionMethod> kTemporalMethods = {
+        gpu::SelectionMethod::MeanDifference,
+        gpu::SelectionMethod::Univariate,
+        gpu::SelectionMethod::PooledSeparationR,
+        gpu::SelectionMethod::PooledSeparationD,
+        gpu::SelectionMethod::TemporalDiscriminativeRsa,
+        gpu::SelectionMethod::TemporalCategoricalRsa,
+        gpu::SelectionMethod::FeatureSetRsa};
 
 bool writeBytes(const QString &path, const void *data, qint64 size)
 {
@@ -119,11 +132,13 @@ Result<double> runPeer(const QString &python, const Table &table,
 
 Result<Table> representation(const gpu::LanguageModel &model, const PromptSet &set,
                              const QString &hook,
-                             const std::shared_ptr<const gpu::detail::SaeModule> &sae)
+                             const std::shared_ptr<const gpu::detail::SaeModule> &sae,
+                             bool windows = false)
 {
     gpu::RepresentationOptions options;
     options.hookName = hook;
-    options.pooling = gpu::Pooling::Mean;
+    options.pooling = windows ? gpu::Pooling::Window : gpu::Pooling::Mean;
+    options.window = windows ? 32 : 0;
     options.sae = sae;
     Result<gpu::PromptRepresentations> r = gpu::promptRepresentations(model, set, options);
     if (!r) {
@@ -132,6 +147,7 @@ Result<Table> representation(const gpu::LanguageModel &model, const PromptSet &s
     Table table;
     table.name = sae ? QStringLiteral("sae") : QStringLiteral("raw");
     table.x = r->values;
+    table.windows = r->patterns;
     const PromptFactor &factor = set.factors.front();
     for (int item : r->items) {
         table.labels.push_back(factor.levels.indexOf(set.items[item].levels.value(factor.name)));
@@ -244,6 +260,38 @@ int main(int argc, char *argv[])
         }
     }
     json[QStringLiteral("results")] = rows;
+
+    // The same with aligned windows and the temporal methods (7 methods per representation).
+    {
+        std::vector<Table> windowed;
+        for (const auto &module :
+             {std::shared_ptr<const gpu::detail::SaeModule>(),
+              std::shared_ptr<const gpu::detail::SaeModule>(saeModule.value())}) {
+            Result<Table> table = representation(*languageModel.value(), set->set,
+                                                 parser.value(hook), module, true);
+            if (!table) {
+                return fail(table.status().message());
+            }
+            windowed.push_back(std::move(table).value());
+        }
+        const auto temporalStart = Clock::now();
+        const double temporalCpuStart = cpuSeconds();
+        for (const Table &table : windowed) {
+            auto scores = gpu::compareSelectionMethods(table.windows, table.labels,
+                                                       kTemporalMethods, defaults);
+            if (!scores) {
+                return fail(scores.status().message());
+            }
+        }
+        const double temporalSeconds = secondsSince(temporalStart);
+        json[QStringLiteral("with_temporal_methods")] = QJsonObject{
+                {QStringLiteral("window"), 32},
+                {QStringLiteral("methods"), int(kTemporalMethods.size() * windowed.size())},
+                {QStringLiteral("gyrus_s"), temporalSeconds},
+                {QStringLiteral("gyrus_cpu_s"), cpuSeconds() - temporalCpuStart},
+                {QStringLiteral("limit_s"), 20.0},
+                {QStringLiteral("within_limit"), temporalSeconds <= 20.0}};
+    }
     if (parser.isSet(onlyGyrus)) {
         std::fputs(QJsonDocument(json).toJson(QJsonDocument::Indented).constData(), stdout);
         return 0;

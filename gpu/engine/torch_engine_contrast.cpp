@@ -5,6 +5,7 @@
 #include "core/logging.h"
 #include "gpu/analysis/contrasts.h"
 #include "gpu/analysis/feature_selection.h"
+#include "gpu/analysis/feature_set_rsa.h"
 #include "gpu/analysis/method_comparison.h"
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/engine/engine_state.h"
@@ -57,7 +58,8 @@ Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
     // SAE features exist at the SAE's hook only.
     options.hookName = source.saeFeatures ? state.saeInfo.hookName : source.hookName;
     options.pooling = *pooling;
-    options.window = source.window;
+    // An aligned window needs positions; the form's spin box starts at 0 (no ± window).
+    options.window = *pooling == Pooling::Window && source.window < 1 ? 32 : source.window;
     if (source.saeFeatures) {
         options.sae = state.sae;
     }
@@ -127,6 +129,41 @@ Result<TwoGroupTable> twoGroupTable(const PromptRepresentations &r, const Contra
         ++table.x.rows;
     }
     return table;
+}
+
+// The aligned windows of the rows twoGroupTable keeps, labelled as the comparison functions
+// define them: 0 for level A (the concept's condition: the temporal categorical score is
+// positive when A's time courses are the more coherent), 1 for level B. Empty without windows.
+struct TwoGroupWindows
+{
+    TemporalTable table;
+    std::vector<int64_t> labels;
+};
+
+TwoGroupWindows twoGroupWindows(const PromptRepresentations &r, const ContrastSource &source)
+{
+    TwoGroupWindows out;
+    const TemporalTable &all = r.patterns;
+    const PromptFactor *factor = source.promptSet.factor(source.factor);
+    if (all.items == 0 || !factor) {
+        return out;
+    }
+    out.table.positions = all.positions;
+    out.table.features = all.features;
+    const int64_t stride = all.positions * all.features;
+    for (int row = 0; row < r.items.size(); ++row) {
+        const QString level = source.promptSet.items[r.items[row]].levels.value(factor->name);
+        if (level != source.levelA && level != source.levelB) {
+            continue;
+        }
+        out.labels.push_back(level == source.levelA ? 0 : 1);
+        out.table.values.insert(out.table.values.end(), all.values.begin() + row * stride,
+                                all.values.begin() + (row + 1) * stride);
+        out.table.mask.insert(out.table.mask.end(), all.mask.begin() + row * all.positions,
+                              all.mask.begin() + (row + 1) * all.positions);
+        ++out.table.items;
+    }
+    return out;
 }
 
 // Column means over the rows whose label is `label`.
@@ -336,17 +373,38 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
     {
         bool prepared = false;
         TwoGroupTable table;
+        TwoGroupWindows windows;
         QString description;
         std::optional<MethodComparisonRun> comparison;
         std::vector<SelectionMethod> methods;
         QElapsedTimer clock;
     };
 
+    // The k features a method picks on every item (what the folds approximate).
+    auto selectedOnAllItems = [](const Run &done, SelectionMethod method,
+                                 int k) -> Result<std::vector<int64_t>> {
+        if (method == SelectionMethod::FeatureSetRsa) {
+            Result<FeatureSetSelection> set =
+                    featureSetRsaSelection(done.table.x, done.table.labels, k);
+            if (!set) {
+                return set.status();
+            }
+            return set->features;
+        }
+        Result<std::vector<double>> scores =
+                done.windows.table.items > 0
+                        ? featureScores(done.windows.table, done.windows.labels, method)
+                        : featureScores(done.table.x, done.table.labels, method);
+        if (!scores) {
+            return scores.status();
+        }
+        return topFeatures(scores.value(), k);
+    };
     std::shared_ptr<EngineState> state = m_state;
     auto run = std::make_shared<Run>();
     return m_runner.submit(Job{
             QStringLiteral("compare methods"), QString(),
-            [this, state, run, request](JobContext &context, Status *status) {
+            [this, state, run, request, selectedOnAllItems](JobContext &context, Status *status) {
                 if (context.isCancelled()) {
                     return JobStep::Done;
                 }
@@ -362,9 +420,6 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
                         }
                         run->methods.push_back(*method);
                     }
-                    if (run->methods.empty()) {
-                        run->methods.assign(kAllMethods.begin(), kAllMethods.end());
-                    }
                     auto r = representationsFor(*state, request.source, &run->description);
                     if (!r) {
                         *status = r.status();
@@ -376,14 +431,38 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
                         return JobStep::Done;
                     }
                     run->table = std::move(table).value();
+                    run->windows = twoGroupWindows(*r.value(), request.source);
+                    const bool seedWindows =
+                            request.source.pooling == poolingName(Pooling::LegacyLeftFirst);
+                    if (run->methods.empty()) {
+                        run->methods.assign(kAllMethods.begin(), kAllMethods.end());
+                        // Time courses to compare: the temporal methods join, the original
+                        // project's formulas on its own window, the corrected ones otherwise.
+                        if (run->windows.table.items > 0 && seedWindows) {
+                            run->methods.insert(run->methods.end(),
+                                                {SelectionMethod::SeedMaxActivation,
+                                                 SelectionMethod::SeedTemporalDiscriminativeRsa,
+                                                 SelectionMethod::SeedTemporalCategoricalRsa});
+                        } else if (run->windows.table.items > 0) {
+                            run->methods.insert(run->methods.end(),
+                                                {SelectionMethod::TemporalDiscriminativeRsa,
+                                                 SelectionMethod::TemporalCategoricalRsa,
+                                                 SelectionMethod::FeatureSetRsa});
+                        }
+                    }
                     ComparisonOptions options;
                     options.k = request.k;
                     options.folds = request.folds;
                     options.repeats = request.repeats;
                     options.permutations = request.permutations;
                     options.seed = request.seed;
-                    Result<MethodComparisonRun> created = MethodComparisonRun::create(
-                            run->table.x, run->table.labels, run->methods, options);
+                    Result<MethodComparisonRun> created =
+                            run->windows.table.items > 0
+                                    ? MethodComparisonRun::create(run->windows.table,
+                                                                  run->windows.labels, run->methods,
+                                                                  options)
+                                    : MethodComparisonRun::create(run->table.x, run->table.labels,
+                                                                  run->methods, options);
                     if (!created) {
                         *status = created.status().withContext(
                                 request.source.promptSet.displayName());
@@ -429,13 +508,13 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
                     row.nullLow = score.nullLow;
                     row.nullHigh = score.nullHigh;
                     row.p = score.p;
-                    Result<std::vector<double>> scores =
-                            featureScores(run->table.x, run->table.labels, score.method);
-                    if (!scores) {
-                        *status = scores.status();
+                    Result<std::vector<int64_t>> selected =
+                            selectedOnAllItems(*run, score.method, request.k);
+                    if (!selected) {
+                        *status = selected.status();
                         return JobStep::Done;
                     }
-                    for (int64_t feature : topFeatures(scores.value(), request.k)) {
+                    for (int64_t feature : selected.value()) {
                         row.selectedFeatures.push_back(int(feature));
                     }
                     result->rows.append(row);

@@ -339,6 +339,38 @@ private Q_SLOTS:
         }
     }
 
+    // With aligned windows the comparison adds the temporal methods and feature-set RSA, and
+    // its numbers are those of the library on the same windows (level A labelled 0, as the
+    // temporal categorical score defines it).
+    void methodComparisonOnWindowsAddsTemporalMethods()
+    {
+        MethodComparisonRequest r;
+        r.source = valenceSource(false);
+        r.source.pooling = QStringLiteral("window");
+        r.source.window = 12;
+        r.k = 4;
+        r.folds = 3;
+        r.repeats = 1;
+        r.permutations = 2;
+        QSignalSpy finished(m_engine.get(), &EngineClient::finished);
+        QSignalSpy ready(m_engine.get(), &EngineClient::methodComparisonReady);
+        Status status;
+        const MethodComparisonResultPtr result = awaitResult<MethodComparisonResultPtr>(
+                m_engine->compareMethods(r), finished, ready, &status);
+        QVERIFY2(status.isOk(), qPrintable(status.message()));
+        QStringList methods;
+        for (const MethodComparisonRow &row : result->rows) {
+            methods << row.method;
+            QCOMPARE(row.selectedFeatures.size(), size_t(4));
+            QVERIFY(row.balancedAccuracy >= 0.0 && row.balancedAccuracy <= 1.0);
+        }
+        QVERIFY2(methods.contains(QStringLiteral("temporal-discriminative-rsa")) &&
+                         methods.contains(QStringLiteral("temporal-categorical-rsa")) &&
+                         methods.contains(QStringLiteral("feature-set-rsa")),
+                 qPrintable(methods.join(QStringLiteral(", "))));
+        QCOMPARE(methods.size(), 7);
+    }
+
     void methodComparisonCancels()
     {
         MethodComparisonRequest r;

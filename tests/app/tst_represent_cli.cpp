@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -24,6 +25,12 @@ ProcessRun cli(const QStringList &arguments)
 const QString kModel = gyrus::test::sourcePath(QStringLiteral("datasets/demo/model"));
 const QString kValence =
         gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json"));
+const QString kSae = gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae"));
+
+QJsonArray resultsOf(const ProcessRun &run)
+{
+    return QJsonDocument::fromJson(run.out).object().value(QStringLiteral("results")).toArray();
+}
 }  // namespace
 
 class TestRepresentCli : public QObject
@@ -162,6 +169,116 @@ private Q_SLOTS:
                      QStringLiteral("temporal-categorical-rsa")});
         QCOMPARE(refused.exitCode, 2);
         QVERIFY(refused.err.contains(QStringLiteral("--pooling window")));
+    }
+
+    // The temporal methods inside the cross-validated comparison, the seed's six combinations,
+    // and the replication report, end to end on the demo model and SAE (few splits: the
+    // numbers are tested in tests/gpu; here the commands and their outputs).
+    void comparisonWithWindowsPresetAndReplication()
+    {
+        QTemporaryDir dir;
+        const QString windows = dir.filePath(QStringLiteral("windows.h5"));
+        const QStringList model = {
+                QStringLiteral("--model"),   kModel,
+                QStringLiteral("--prompts"), kValence,
+                QStringLiteral("--hook"),    QStringLiteral("blocks.2.hook_resid_post")};
+        const QStringList few = {QStringLiteral("--repeats"), QStringLiteral("1"),
+                                 QStringLiteral("--permutations"), QStringLiteral("2")};
+        const ProcessRun r = cli(QStringList{QStringLiteral("represent")} + model +
+                                 QStringList{QStringLiteral("--pooling"), QStringLiteral("window"),
+                                             QStringLiteral("--window"), QStringLiteral("12"),
+                                             QStringLiteral("--out"), windows});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const ProcessRun compare = cli(QStringList{QStringLiteral("compare-methods"),
+                                                   QStringLiteral("--raw-input"), windows} +
+                                       few);
+        QVERIFY2(compare.exitCode == 0, qPrintable(compare.err));
+        QStringList methods;
+        for (const QJsonValue &row : resultsOf(compare)) {
+            methods << row.toObject().value(QStringLiteral("method")).toString();
+            QCOMPARE(row.toObject().value(QStringLiteral("selected_on_all_items")).toArray().size(),
+                     8);
+        }
+        QCOMPARE(methods,
+                 (QStringList{QStringLiteral("mean-difference"), QStringLiteral("univariate"),
+                              QStringLiteral("pooled-separation-r"),
+                              QStringLiteral("pooled-separation-d"),
+                              QStringLiteral("temporal-discriminative-rsa"),
+                              QStringLiteral("temporal-categorical-rsa"),
+                              QStringLiteral("feature-set-rsa")}));
+        const ProcessRun unknown =
+                cli(QStringList{QStringLiteral("compare-methods"), QStringLiteral("--raw-input"),
+                                windows, QStringLiteral("--methods"), QStringLiteral("best")} +
+                    few);
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY(unknown.err.contains(QStringLiteral("unknown method 'best'")));
+
+        const ProcessRun preset =
+                cli(QStringList{QStringLiteral("compare-methods"), QStringLiteral("--preset"),
+                                QStringLiteral("seed-six"), QStringLiteral("--sae"), kSae} +
+                    model + few);
+        QVERIFY2(preset.exitCode == 0, qPrintable(preset.err));
+        QSet<QString> combinations;
+        int seedRows = 0;
+        for (const QJsonValue &value : resultsOf(preset)) {
+            const QJsonObject row = value.toObject();
+            combinations << row.value(QStringLiteral("combination")).toString();
+            seedRows += row.value(QStringLiteral("version")).toString() == QLatin1String("seed")
+                                ? 1
+                                : 0;
+        }
+        QCOMPARE(resultsOf(preset).size(), 12);  // six combinations, as the seed ran them and fixed
+        QCOMPARE(seedRows, 6);
+        QCOMPARE(combinations,
+                 (QSet<QString>{QStringLiteral("RSA_SAE_discriminative"),
+                                QStringLiteral("RSA_SAE_categorical"),
+                                QStringLiteral("RSA_raw_discriminative"),
+                                QStringLiteral("RSA_raw_categorical"), QStringLiteral("raw_SAE"),
+                                QStringLiteral("raw_raw")}));
+
+        const QString report = dir.filePath(QStringLiteral("report"));
+        const ProcessRun replicate =
+                cli(QStringList{QStringLiteral("replicate"), QStringLiteral("--sae"), kSae,
+                                QStringLiteral("--out"), report, QStringLiteral("--sign-flips"),
+                                QStringLiteral("99"), QStringLiteral("--bootstrap"),
+                                QStringLiteral("50")} +
+                    model + few);
+        QVERIFY2(replicate.exitCode == 0, qPrintable(replicate.err));
+        const QJsonObject json = QJsonDocument::fromJson(replicate.out).object();
+        const QJsonArray verdicts = json.value(QStringLiteral("verdicts")).toArray();
+        QCOMPARE(verdicts.size(), 3);
+        for (const QJsonValue &verdict : verdicts) {
+            QVERIFY((QStringList{QStringLiteral("supported"), QStringLiteral("contradicted"),
+                                 QStringLiteral("not supported")})
+                            .contains(verdict.toObject()
+                                              .value(QStringLiteral("verdict"))
+                                              .toString()));
+        }
+        for (const QJsonValue &claim : json.value(QStringLiteral("claims")).toArray()) {
+            const QJsonObject c = claim.toObject();
+            const QJsonArray ci = c.value(QStringLiteral("ci")).toArray();
+            QVERIFY(ci[0].toDouble() <= c.value(QStringLiteral("difference")).toDouble());
+            QVERIFY(c.value(QStringLiteral("difference")).toDouble() <= ci[1].toDouble());
+            QVERIFY(c.value(QStringLiteral("p_holm")).toDouble() >=
+                    c.value(QStringLiteral("p")).toDouble());
+        }
+        QCOMPARE(json.value(QStringLiteral("results")).toArray().size(), 18);
+        QFile html(report + QStringLiteral("/report.html"));
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        const QString page = QString::fromUtf8(html.readAll());
+        for (const QString &part :
+             {QStringLiteral("<h2>Verdicts</h2>"), QStringLiteral("<svg"),
+              QStringLiteral("<h2>Methods</h2>"), QStringLiteral("<h2>Provenance</h2>"),
+              json.value(QStringLiteral("model_fingerprint")).toString()}) {
+            QVERIFY2(page.contains(part), qPrintable(part));
+        }
+        QVERIFY(QFile::exists(report + QStringLiteral("/figures/differences.svg")));
+        QVERIFY(QFile::exists(report + QStringLiteral("/figures/accuracy.svg")));
+        // Without an SAE there is no claim (2) to test: one clear line.
+        const ProcessRun noSae = cli(
+                QStringList{QStringLiteral("replicate"), QStringLiteral("--out"), report} + model);
+        QCOMPARE(noSae.exitCode, 2);
+        QVERIFY(noSae.err.contains(QStringLiteral("--sae")));
     }
 
     void scanWritesFeatureDashboards()

@@ -14,6 +14,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+
 using namespace gyrus;
 using namespace gyrus::gpu;
 
@@ -185,6 +187,12 @@ private Q_SLOTS:
         const at::Tensor expected =
                 rows.narrow(0, 1, rows.size(0) - 1).sum(0) / 50.0;  // zeros diluting
         QVERIFY(maxDiff(row(left.value(), 0), expected) < 1e-5);
+        // Its 50 rows are kept as the pattern the seed's temporal RSA saw: padding included.
+        const TemporalTable &rowsKept = left->patterns;
+        QCOMPARE(rowsKept.items, int64_t(1));
+        QCOMPARE(rowsKept.positions, int64_t(50));
+        QVERIFY(std::all_of(rowsKept.mask.begin(), rowsKept.mask.end(),
+                            [](uint8_t m) { return m == 1; }));
     }
 
     void saeFeaturesArePooledAfterEncoding()
