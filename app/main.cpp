@@ -252,8 +252,8 @@ int main(int argc, char *argv[])
                              QStringLiteral(", "))));
         return 2;
     }
-    if (!parser.isSet(resetLayout)) {
-        window.restoreLayout();
+    if (parser.isSet(resetLayout) || !window.restoreLayout()) {
+        window.fitToScreen();  // the first start (or a reset) uses the whole screen
     }
     window.show();
     logRuntime();
@@ -330,11 +330,11 @@ int main(int argc, char *argv[])
         reportMissingDemoAssets(&window);
     }
     if (!modelDir.isEmpty()) {
-        // The start-up model and SAE are where a new workspace begins, not unsaved changes.
+        // The start-up model and SAE, and what the docks set up around them (hooks, the SAE's
+        // features), are where a new workspace begins, not unsaved changes.
         auto *startup = new QObject(&window);
         QObject::connect(&engine, &gyrus::EngineClient::idle, startup, [&window, startup] {
-            window.workspace()->acceptCurrentState(
-                    {QStringLiteral("model"), QStringLiteral("sae")});
+            window.workspace()->acceptCurrentState(window.workspace()->sectionNames());
             startup->deleteLater();
         });
         window.modelPanel()->loadModel(modelDir);

@@ -1,7 +1,9 @@
 #include "app/main_window.h"
 
+#include "app/analysis_sections.h"
 #include "app/demo_assets.h"
 #include "app/dock_catalog.h"
+#include "app/study_report_export.h"
 #include "app/workspace_controller.h"
 #include "app/workspace_sections.h"
 #include "core/engine_client.h"
@@ -12,6 +14,7 @@
 #include "core/workspace.h"
 #include "core/workspace_selection.h"
 #include "widgets/contrast_panel.h"
+#include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/icons.h"
@@ -29,9 +32,11 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -91,6 +96,23 @@ void MainWindow::registerWorkspaceSections()
                 &Workspace::noteChanged);
         connect(m_promptSetsPanel, &widgets::PromptSetsPanel::modifiedChanged, m_workspace,
                 &Workspace::noteChanged);
+    }
+    // Results and their settings, restored after the prompt set their items come from.
+    if (m_contrastPanel) {
+        m_workspace->addSection(makeContrastsSection(m_contrastPanel));
+        connect(m_contrastPanel, &widgets::ContrastPanel::resultShown, m_workspace,
+                &Workspace::noteChanged);
+        connect(m_contrastPanel->form(), &widgets::ContrastSettingsForm::changed, m_workspace,
+                &Workspace::noteChanged);
+    }
+    if (m_steeringPanel) {
+        m_workspace->addSection(makeSteeringSection(m_steeringPanel));
+        connect(m_steeringPanel, &widgets::SteeringPanel::runFinished, m_workspace,
+                &Workspace::noteChanged);
+    }
+    if (m_rsaPanel) {
+        m_workspace->addSection(makeRsaSection(m_rsaPanel));
+        connect(m_rsaPanel, &widgets::RsaPanel::stateChanged, m_workspace, &Workspace::noteChanged);
     }
     if (m_saeTrainingPanel) {
         m_workspace->addSection(makeSaeTrainingSection(m_saeTrainingPanel));
@@ -275,10 +297,12 @@ void MainWindow::applyDefaultSizes()
     resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.tokenHeatmap")),
                  dock(QStringLiteral("dock.features"))},
                 {w * 24 / 100, w * 44 / 100, w * 32 / 100}, Qt::Horizontal);
+    // The log and SAE training share a short strip at the bottom: the analyses get the height.
     resizeDocks({dock(QStringLiteral("dock.tokenHeatmap")), dock(QStringLiteral("dock.log"))},
-                {h * 68 / 100, h * 32 / 100}, Qt::Vertical);
+                {h * 78 / 100, h * 22 / 100}, Qt::Vertical);
+    // The prompt-set library and its items need more room than the model's card.
     resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.promptSets"))},
-                {h * 35 / 100, h * 65 / 100}, Qt::Vertical);
+                {h * 30 / 100, h * 70 / 100}, Qt::Vertical);
 }
 
 void MainWindow::showEvent(QShowEvent *event)
@@ -299,6 +323,11 @@ void MainWindow::createMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->setObjectName(QStringLiteral("menu.file"));
     m_workspaceController->addFileActions(file);
+    QAction *report = file->addAction(tr("Export study &report…"), this,
+                                      [this] { exportStudyReportDialog(this, m_engine); });
+    report->setObjectName(QStringLiteral("action.exportStudyReport"));
+    report->setToolTip(tr("One HTML file with the figures, numbers, methods and provenance"));
+    file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     quit->setMenuRole(QAction::QuitRole);
@@ -375,6 +404,15 @@ bool MainWindow::restoreLayout()
     }
     m_defaultSizesPending = false;
     return true;
+}
+
+void MainWindow::fitToScreen()
+{
+    const QScreen *screen = this->screen() ? this->screen() : QGuiApplication::primaryScreen();
+    if (screen) {
+        setGeometry(screen->availableGeometry());
+    }
+    setWindowState(windowState() | Qt::WindowMaximized);
 }
 
 void MainWindow::setStatusMessage(const QString &text)

@@ -53,6 +53,9 @@ public:
     void saveLayout();
     /// Restores geometry and dock state from settings; false when nothing usable was stored.
     bool restoreLayout();
+    /// A first start: the window takes the screen's available area (maximised where a window
+    /// manager honours it), so every dock gets the room the default layout gives it.
+    void fitToScreen();
 
     void setStatusMessage(const QString &text);
 

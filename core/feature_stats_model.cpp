@@ -68,7 +68,7 @@ QVariant FeatureStatsModel::data(const QModelIndex &index, int role) const
         return feature;
     }
     if (column == kFeatureColumn) {
-        if (role == Qt::DisplayRole || role == SortRole) {
+        if (role == Qt::DisplayRole || role == SortRole || role == ValueRole) {
             return feature;
         }
         if (role == Qt::TextAlignmentRole) {
@@ -89,6 +89,8 @@ QVariant FeatureStatsModel::data(const QModelIndex &index, int role) const
         case SortRole:
             // NaN sorts last whichever way the user sorts: as the lowest value.
             return std::isfinite(value) ? value : -HUGE_VAL;
+        case ValueRole:
+            return value;
         case Qt::DisplayRole:
             switch (c.format) {
                 case Format::Fixed2:

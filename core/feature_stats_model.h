@@ -23,6 +23,7 @@ public:
     {
         FeatureRole = Qt::UserRole,  ///< int: the row's feature
         SortRole,                    ///< the value to sort by (numbers as double, labels as text)
+        ValueRole,                   ///< the number as computed (NaN kept), for export
     };
 
     /// How a numeric column is written.

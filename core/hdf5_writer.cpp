@@ -161,6 +161,54 @@ Status Hdf5Writer::writeInt32(const QString &name, const std::vector<int64_t> &s
     return writeDataset(name, shape, H5T_NATIVE_INT32, H5T_STD_I32LE, data);
 }
 
+Status Hdf5Writer::writeFloat64(const QString &name, const std::vector<int64_t> &shape,
+                                const double *data)
+{
+    return writeDataset(name, shape, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, data);
+}
+
+Status Hdf5Writer::writeStrings(const QString &name, const QStringList &values)
+{
+    if (m_file < 0) {
+        return Status::internal(QStringLiteral("%1: already committed").arg(m_path));
+    }
+    std::vector<QByteArray> texts;  // terminated copies that outlive the write
+    std::vector<const char *> pointers;
+    texts.reserve(size_t(values.size()));
+    for (const QString &value : values) {
+        texts.push_back(value.toUtf8());
+        pointers.push_back(texts.back().constData());
+    }
+    const QByteArray key = name.toUtf8();
+    const hsize_t count = hsize_t(values.size());
+    bool ok = false;
+    H5E_BEGIN_TRY
+    {
+        const hid_t type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, H5T_VARIABLE);
+        H5Tset_cset(type, H5T_CSET_UTF8);
+        const hid_t space = H5Screate_simple(1, &count, nullptr);
+        const hid_t links = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(links, 1);
+        const hid_t dataset =
+                H5Dcreate2(m_file, key.constData(), type, space, links, H5P_DEFAULT, H5P_DEFAULT);
+        if (dataset >= 0) {
+            ok = count == 0 ||
+                 H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) >= 0;
+            H5Dclose(dataset);
+        }
+        H5Pclose(links);
+        H5Sclose(space);
+        H5Tclose(type);
+    }
+    H5E_END_TRY;
+    return ok ? Status::ok()
+              : Status::invalidInput(
+                        QStringLiteral("%1: cannot write dataset '%2' (exists already, or disk "
+                                       "full?)")
+                                .arg(m_path, name));
+}
+
 Status Hdf5Writer::writeText(const QString &name, const QByteArray &utf8)
 {
     if (m_file < 0) {

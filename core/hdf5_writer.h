@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <memory>
@@ -31,6 +32,12 @@ public:
 
     /// An int32 dataset of `shape`.
     Status writeInt32(const QString &name, const std::vector<int64_t> &shape, const int32_t *data);
+
+    /// A float64 dataset of `shape` (statistics that must round-trip exactly).
+    Status writeFloat64(const QString &name, const std::vector<int64_t> &shape, const double *data);
+
+    /// A rank-1 dataset of variable-length UTF-8 strings (stimulus ids, feature labels).
+    Status writeStrings(const QString &name, const QStringList &values);
 
     /// A scalar variable-length UTF-8 string dataset (JSON documents in a workspace file).
     Status writeText(const QString &name, const QByteArray &utf8);

@@ -1,5 +1,7 @@
 #include "core/next_token_shift_model.h"
 
+#include <cmath>
+
 namespace gyrus {
 
 int NextTokenShiftModel::rowCount(const QModelIndex &parent) const
@@ -19,7 +21,10 @@ QVariant NextTokenShiftModel::data(const QModelIndex &index, int role) const
     }
     const TokenShift &token = m_shift.tokens.at(index.row());
     const double change = token.probabilityAfter - token.probabilityBefore;
-    if (role == SortRole) {
+    if (role == ValueRole && index.column() == ChangeColumn) {
+        return change;
+    }
+    if (role == SortRole || role == ValueRole) {
         switch (index.column()) {
             case TokenColumn:
                 return token.piece;
@@ -28,7 +33,7 @@ QVariant NextTokenShiftModel::data(const QModelIndex &index, int role) const
             case AfterColumn:
                 return token.probabilityAfter;
             case ChangeColumn:
-                return change;
+                return std::abs(change);  // the largest shifts first, either way
             default:
                 return QVariant();
         }
@@ -51,7 +56,7 @@ QVariant NextTokenShiftModel::data(const QModelIndex &index, int role) const
         case AfterColumn:
             return QStringLiteral("%1%").arg(100.0 * token.probabilityAfter, 0, 'f', 1);
         case ChangeColumn:
-            return QStringLiteral("%1%2")
+            return QStringLiteral("%1%2 pp")
                     .arg(change >= 0 ? QStringLiteral("+") : QString())
                     .arg(100.0 * change, 0, 'f', 1);
         default:
@@ -61,6 +66,11 @@ QVariant NextTokenShiftModel::data(const QModelIndex &index, int role) const
 
 QVariant NextTokenShiftModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == ChangeColumn) {
+        return tr(
+                "Steered minus baseline probability, in percentage points (pp); sorts by its "
+                "size");
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
         return QAbstractTableModel::headerData(section, orientation, role);
     }
@@ -72,7 +82,7 @@ QVariant NextTokenShiftModel::headerData(int section, Qt::Orientation orientatio
         case AfterColumn:
             return tr("Steered");
         case ChangeColumn:
-            return tr("Change");
+            return tr("Change (pp)");
         default:
             return QVariant();
     }

@@ -23,7 +23,8 @@ public:
 
     enum Role
     {
-        SortRole = Qt::UserRole,  ///< numbers as numbers
+        SortRole = Qt::UserRole,  ///< numbers as numbers (the change by its size)
+        ValueRole,                ///< probabilities and the signed change, for export
     };
 
     using QAbstractTableModel::QAbstractTableModel;

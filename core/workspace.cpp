@@ -106,6 +106,18 @@ QString Workspace::displayName() const
     return m_path.isEmpty() ? tr("Untitled") : QFileInfo(m_path).fileName();
 }
 
+QMap<QString, WorkspaceData> Workspace::dataSnapshot() const
+{
+    QMap<QString, WorkspaceData> data = m_foreignData;
+    for (const auto &section : m_sections) {
+        WorkspaceData arrays = section->saveData();
+        if (!arrays.isEmpty()) {
+            data.insert(section->name(), std::move(arrays));
+        }
+    }
+    return data;
+}
+
 QMap<QString, QByteArray> Workspace::snapshot() const
 {
     QMap<QString, QByteArray> state;
@@ -126,6 +138,7 @@ Status Workspace::saveAs(const QString &path)
     for (auto it = state.cbegin(); it != state.cend(); ++it) {
         document.sections.insert(it.key(), it.value());
     }
+    document.data = dataSnapshot();
     document.provenance = m_provenance;
     document.provenance.remove(QStringLiteral("recovered_from"));
     if (Status written = writeWorkspaceFile(path, document); !written.isOk()) {
@@ -152,6 +165,7 @@ Status Workspace::writeCopy(const QString &path, const QJsonObject &extraProvena
     for (auto it = state.cbegin(); it != state.cend(); ++it) {
         document.sections.insert(it.key(), it.value());
     }
+    document.data = dataSnapshot();
     document.provenance = m_provenance;
     for (auto it = extraProvenance.begin(); it != extraProvenance.end(); ++it) {
         document.provenance.insert(it.key(), it.value());
@@ -172,9 +186,11 @@ std::vector<WorkspaceSection *> Workspace::inRestoreOrder() const
     return ordered;
 }
 
-Status Workspace::applySections(const QMap<QString, QByteArray> &sections, QStringList *warnings)
+Status Workspace::applySections(const QMap<QString, QByteArray> &sections,
+                                const QMap<QString, WorkspaceData> &data, QStringList *warnings)
 {
     const QMap<QString, QByteArray> before = snapshot();
+    const QMap<QString, WorkspaceData> beforeData = dataSnapshot();
     m_restoring = true;
     Status failure = Status::ok();
     QStringList collected;
@@ -183,9 +199,11 @@ Status Workspace::applySections(const QMap<QString, QByteArray> &sections, QStri
         touched.push_back(section);
         const auto found = sections.constFind(section->name());
         if (found == sections.cend()) {
+            section->setRestoredData({});
             section->reset();
             continue;
         }
+        section->setRestoredData(data.value(section->name()));
         Status restored = section->restore(found.value(), &collected);
         if (!restored.isOk()) {
             failure = restored.withContext(tr("section '%1'").arg(section->name()));
@@ -198,6 +216,7 @@ Status Workspace::applySections(const QMap<QString, QByteArray> &sections, QStri
         for (WorkspaceSection *section : touched) {
             const auto old = before.constFind(section->name());
             if (old != before.cend()) {
+                section->setRestoredData(beforeData.value(section->name()));
                 section->restore(old.value(), &ignored);
             }
         }
@@ -220,14 +239,19 @@ Status Workspace::restoreCopy(const QString &copyPath, const QString &pathAfterw
     if (!document) {
         return document.status();
     }
-    if (Status applied = applySections(document->sections, warnings); !applied.isOk()) {
+    if (Status applied = applySections(document->sections, document->data, warnings);
+        !applied.isOk()) {
         return Status::invalidInput(tr("%1: %2").arg(copyPath, applied.message()));
     }
     m_foreign.clear();
+    m_foreignData.clear();
     const QStringList known = sectionNames();
     for (auto it = document->sections.cbegin(); it != document->sections.cend(); ++it) {
         if (!known.contains(it.key())) {
             m_foreign.insert(it.key(), it.value());
+            if (document->data.contains(it.key())) {
+                m_foreignData.insert(it.key(), document->data.value(it.key()));
+            }
         }
     }
     m_provenance = document->provenance;
@@ -243,10 +267,12 @@ void Workspace::clear()
 {
     m_restoring = true;
     for (WorkspaceSection *section : inRestoreOrder()) {
+        section->setRestoredData({});
         section->reset();
     }
     m_restoring = false;
     m_foreign.clear();
+    m_foreignData.clear();
     m_provenance = QJsonObject();
     takeCleanSnapshot();
     m_forcedDirty = false;

@@ -30,6 +30,7 @@
 // - Call Workspace::noteChanged() when your saved state may have changed.
 
 #include "core/status.h"
+#include "core/workspace_data.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -60,6 +61,15 @@ public:
     virtual Status restore(const QByteArray &json, QStringList *warnings) = 0;
     /// The state of a new, empty workspace.
     virtual void reset() = 0;
+
+    /// Results kept as data beside the JSON (tables, matrices), written as HDF5 datasets. The
+    /// dirty check compares save() only, so let the JSON change when these do (e.g. carry the
+    /// result's settings and size).
+    virtual WorkspaceData saveData() const { return {}; }
+
+    /// The arrays the file holds for this section, handed over just before restore() (empty
+    /// for a file without any, and before reset()).
+    virtual void setRestoredData(const WorkspaceData &data) { Q_UNUSED(data); }
 
     /// Sections restore in increasing order (then registration order). Sections that start
     /// engine work (loading the model, the SAE) go last, so that a section refusing its state
@@ -145,15 +155,18 @@ Q_SIGNALS:
 
 private:
     QMap<QString, QByteArray> snapshot() const;
+    QMap<QString, WorkspaceData> dataSnapshot() const;
     std::vector<WorkspaceSection *> inRestoreOrder() const;
-    Status applySections(const QMap<QString, QByteArray> &sections, QStringList *warnings);
+    Status applySections(const QMap<QString, QByteArray> &sections,
+                         const QMap<QString, WorkspaceData> &data, QStringList *warnings);
     void setPath(const QString &path);
     void setDirty(bool dirty);
     void takeCleanSnapshot();
 
     std::vector<std::unique_ptr<WorkspaceSection>> m_sections;
     QMap<QString, QByteArray> m_foreign;  ///< sections in the file that nobody registered
-    QMap<QString, QByteArray> m_clean;    ///< the state at the last save/open/new
+    QMap<QString, WorkspaceData> m_foreignData;
+    QMap<QString, QByteArray> m_clean;  ///< the state at the last save/open/new
     QString m_path;
     QJsonObject m_provenance;
     bool m_dirty = false;

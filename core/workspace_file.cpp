@@ -23,6 +23,71 @@ QString sectionDataset(const QString &name)
     return kSectionsGroup + QLatin1Char('/') + name;
 }
 
+const QString kDataGroup = QStringLiteral("/data");
+
+QString dataDataset(const QString &section, const QString &array)
+{
+    return kDataGroup + QLatin1Char('/') + section + QLatin1Char('/') + array;
+}
+
+Status writeData(Hdf5Writer &writer, const QString &path, const QString &section,
+                 const WorkspaceData &data)
+{
+    for (auto it = data.cbegin(); it != data.cend(); ++it) {
+        if (!isValidSectionName(it.key())) {
+            return Status::invalidInput(
+                    QStringLiteral("cannot save workspace '%1': section '%2' has an array with "
+                                   "an invalid name '%3'")
+                            .arg(path, section, it.key()));
+        }
+        const WorkspaceArray &array = it.value();
+        int64_t count = 1;
+        for (int64_t size : array.shape) {
+            count *= size;
+        }
+        if (!array.isText && count != int64_t(array.numbers.size())) {
+            return Status::internal(QStringLiteral("workspace section '%1': array '%2' holds %3 "
+                                                   "numbers for its shape's %4")
+                                            .arg(section, it.key())
+                                            .arg(array.numbers.size())
+                                            .arg(count));
+        }
+        const QString name = dataDataset(section, it.key());
+        Status written = array.isText
+                                 ? writer.writeStrings(name, array.strings)
+                                 : writer.writeFloat64(name, array.shape, array.numbers.data());
+        if (!written.isOk()) {
+            return written;
+        }
+    }
+    return Status::ok();
+}
+
+Result<WorkspaceData> readData(const Hdf5Reader &reader, const QString &section)
+{
+    WorkspaceData data;
+    for (const QString &array : reader.memberNames(kDataGroup + QLatin1Char('/') + section)) {
+        const QString name = dataDataset(section, array);
+        Result<std::vector<int64_t>> shape = reader.shape(name);
+        if (!shape) {
+            return shape.status();
+        }
+        Result<std::vector<double>> numbers = reader.readDoubles(name);
+        if (numbers) {
+            data.insert(array, WorkspaceArray::ofNumbers(std::move(numbers).value(), *shape));
+            continue;
+        }
+        Result<QStringList> strings = reader.readStrings(name);
+        if (!strings) {
+            return Status::invalidInput(
+                    QStringLiteral("%1: workspace data '%2' is neither numbers nor text")
+                            .arg(reader.path(), name));
+        }
+        data.insert(array, WorkspaceArray::ofStrings(std::move(strings).value()));
+    }
+    return data;
+}
+
 /// Why `json` is not a JSON object or array, or an empty string when it is.
 QString jsonProblem(const QByteArray &json)
 {
@@ -100,6 +165,14 @@ Status writeWorkspaceFile(const QString &path, const WorkspaceDocument &document
             return written;
         }
     }
+    for (auto it = document.data.cbegin(); it != document.data.cend(); ++it) {
+        if (it.value().isEmpty() || !document.sections.contains(it.key())) {
+            continue;  // data belongs to a section; an orphan would never be read back
+        }
+        if (Status written = writeData(writer, path, it.key(), it.value()); !written.isOk()) {
+            return written;
+        }
+    }
     return writer.commit();
 }
 
@@ -161,6 +234,14 @@ Result<WorkspaceDocument> readWorkspaceFile(const QString &path)
                                                 .arg(path, section, problem));
         }
         document.sections.insert(section, *json);
+        Result<WorkspaceData> data = readData(reader, section);
+        if (!data) {
+            return Status::invalidInput(QStringLiteral("%1: workspace section '%2': %3")
+                                                .arg(path, section, data.status().message()));
+        }
+        if (!data->isEmpty()) {
+            document.data.insert(section, std::move(data).value());
+        }
     }
     return document;
 }

@@ -8,10 +8,13 @@
 //   /sections/<name>     JSON, one scalar UTF-8 string dataset per WorkspaceSection
 //                        (core/workspace.h): "model", "sae", "prompt_sets", "sae_training",
 //                        "selection", and whatever other docks register.
+//   /data/<name>/<array> the section's results as data (core/workspace_data.h): float64
+//                        datasets of any shape, or 1-D UTF-8 string datasets.
 //
 // Writes are atomic: a temporary file in the same directory, fsync, rename (Hdf5Writer).
 
 #include "core/status.h"
+#include "core/workspace_data.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -26,6 +29,7 @@ inline constexpr int kWorkspaceFormatVersion = 1;
 struct WorkspaceDocument
 {
     QMap<QString, QByteArray> sections;  ///< section name -> JSON (UTF-8)
+    QMap<QString, WorkspaceData> data;   ///< section name -> its arrays (may be absent)
     QJsonObject provenance;
 };
 

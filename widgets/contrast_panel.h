@@ -1,7 +1,10 @@
 #pragma once
 
 #include "core/prompt_set.h"
+#include "core/status.h"
+#include "core/workspace_data.h"
 
+#include <QJsonObject>
 #include <QWidget>
 
 class QTabWidget;
@@ -42,6 +45,16 @@ public:
     FeatureRsaView *rsaView() const { return m_rsa; }
 
     MethodComparisonView *methodsView() const { return m_methods; }
+
+    /// The form's settings and the three tabs' results: their numbers into `data` (HDF5
+    /// datasets in the workspace file), the rest as JSON, with what each was computed from.
+    QJsonObject workspaceState(WorkspaceData *data) const;
+    /// Shows the saved results again without computing anything; a result whose inputs no
+    /// longer match says it is out of date. Call after the prompt set was restored.
+    Status restoreWorkspaceState(const QJsonObject &state, const WorkspaceData &data,
+                                 QStringList *warnings);
+    /// No results (a new workspace).
+    void clearResults();
 
 Q_SIGNALS:
     /// A tab has put a new result on screen.

@@ -1,5 +1,7 @@
 #include "widgets/contrast_settings_form.h"
 
+#include "core/result_archive.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QGridLayout>
@@ -131,6 +133,18 @@ ContrastSettingsForm::ContrastSettingsForm(QWidget *parent)
         Q_EMIT changed();
     });
     connect(m_window, &QSpinBox::valueChanged, this, &ContrastSettingsForm::changed);
+    // A choice the user makes replaces whatever a workspace restored and still waits for.
+    auto dropRestored = [this] {
+        m_restoredState = QJsonObject();
+        m_restoredHook.clear();
+        m_restoredSaeFeatures.reset();
+    };
+    for (QComboBox *box : {m_factor, m_levelA, m_levelB, m_hook, m_representation, m_pooling}) {
+        connect(box, &QComboBox::activated, this, dropRestored);
+    }
+    connect(m_swap, &QToolButton::clicked, this, dropRestored);
+    connect(m_factorial, &QCheckBox::clicked, this, dropRestored);
+    connect(m_window, &QSpinBox::editingFinished, this, dropRestored);
     setPromptSet(PromptSet());
 }
 
@@ -174,11 +188,11 @@ void ContrastSettingsForm::refillLevels()
     }
     m_levelA->addItems(factor->levels);
     m_levelB->addItems(factor->levels);
-    // A = the second level, B = the first: the order `gyrus-cli contrast` and the 2 × 2 main
-    // effects use (the later level minus the earlier).
+    // A = the first level, B = the second: the order the prompt set's author wrote them in
+    // (a study lists its condition of interest first, e.g. achievements before failures).
     if (factor->levels.size() >= 2) {
-        m_levelA->setCurrentIndex(1);
-        m_levelB->setCurrentIndex(0);
+        m_levelA->setCurrentIndex(0);
+        m_levelB->setCurrentIndex(1);
     }
 }
 
@@ -190,8 +204,13 @@ void ContrastSettingsForm::setHookNames(const QStringList &hooks)
         m_hook->clear();
         m_hook->addItems(hooks);
         // The SAE's hook is the natural default: raw and SAE analyses then read the same place.
-        if (!setHook(previous) && !m_sae.hookName.isEmpty()) {
-            setHook(m_sae.hookName);
+        if (!m_restoredHook.isEmpty() && setHook(m_restoredHook)) {
+            m_restoredHook.clear();
+            if (!m_restoredSaeFeatures.value_or(false) || !m_sae.path.isEmpty()) {
+                m_restoredState = QJsonObject();
+            }
+        } else if (m_sae.hookName.isEmpty() || !setHook(m_sae.hookName)) {
+            setHook(previous);
         }
     }
     updateEnabled();
@@ -201,15 +220,26 @@ void ContrastSettingsForm::setHookNames(const QStringList &hooks)
 void ContrastSettingsForm::setSae(const SaeInfo &sae)
 {
     m_sae = sae;
-    if (!sae.hookName.isEmpty() && m_hook->currentText().isEmpty()) {
-        setHook(sae.hookName);
-    }
-    if (sae.path.isEmpty()) {
-        m_representation->setCurrentIndex(0);
-    }
     m_representation->setItemText(
             1, sae.path.isEmpty() ? tr("SAE features (no SAE loaded)")
                                   : tr("SAE features (%1, %2)").arg(sae.name).arg(sae.dSae));
+    {
+        // A study with an SAE is about its features: follow each newly loaded SAE (its hook and
+        // its features); without one only raw activations can be read.
+        const QSignalBlocker blockHook(m_hook);
+        const QSignalBlocker blockRepresentation(m_representation);
+        const bool saeFeatures = !sae.path.isEmpty() && m_restoredSaeFeatures.value_or(true);
+        if (!sae.hookName.isEmpty() && (saeFeatures || m_hook->currentText().isEmpty())) {
+            setHook(sae.hookName);
+        }
+        m_representation->setCurrentIndex(saeFeatures ? 1 : 0);
+        if (!sae.path.isEmpty()) {
+            m_restoredSaeFeatures.reset();  // applied once; later SAEs are followed again
+            if (m_restoredHook.isEmpty()) {
+                m_restoredState = QJsonObject();
+            }
+        }
+    }
     updateEnabled();
     Q_EMIT changed();
 }
@@ -315,6 +345,35 @@ bool ContrastSettingsForm::setHook(const QString &hook)
 void ContrastSettingsForm::setSaeFeatures(bool saeFeatures)
 {
     m_representation->setCurrentIndex(saeFeatures ? 1 : 0);
+}
+
+QJsonObject ContrastSettingsForm::settingsState() const
+{
+    return m_restoredState.isEmpty() ? contrastSourceToJson(source()) : m_restoredState;
+}
+
+void ContrastSettingsForm::restoreSettingsState(const QJsonObject &state)
+{
+    const ContrastSource saved = contrastSourceFromJson(state, m_set);
+    setFactor(saved.factor);
+    setLevels(saved.levelA, saved.levelB);
+    setFactorial(saved.factorial);
+    // The workspace loads its model and SAE after this: keep the choices for when they arrive.
+    m_restoredHook = saved.saeFeatures || setHook(saved.hookName) ? QString() : saved.hookName;
+    m_restoredSaeFeatures.reset();
+    if (saved.saeFeatures && m_sae.path.isEmpty()) {
+        m_restoredSaeFeatures = true;
+    } else {
+        setSaeFeatures(saved.saeFeatures);
+        if (!saved.saeFeatures) {
+            m_restoredSaeFeatures = false;  // a raw analysis stays raw when an SAE loads
+        }
+    }
+    setPooling(saved.pooling);
+    m_window->setValue(saved.window);
+    // Until the SAE the state needs has arrived, the form stands for what was restored.
+    const bool waiting = (saved.saeFeatures && m_sae.path.isEmpty()) || !m_restoredHook.isEmpty();
+    m_restoredState = waiting ? contrastSourceToJson(saved) : QJsonObject();
 }
 
 bool ContrastSettingsForm::setPooling(const QString &pooling)

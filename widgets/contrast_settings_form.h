@@ -3,7 +3,10 @@
 #include "core/contrast_panel_types.h"
 #include "core/engine_types.h"
 
+#include <QJsonObject>
 #include <QWidget>
+
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -47,6 +50,11 @@ public:
     void setSaeFeatures(bool saeFeatures);
     bool setPooling(const QString &pooling);
 
+    /// The choices as JSON (factor, levels, 2 × 2, hook, representation, pooling, window), and
+    /// back: a value the current prompt set or model does not offer is skipped.
+    QJsonObject settingsState() const;
+    void restoreSettingsState(const QJsonObject &state);
+
 Q_SIGNALS:
     /// Any setting changed (results on screen no longer match the form).
     void changed();
@@ -58,6 +66,12 @@ private:
 
     PromptSet m_set;
     SaeInfo m_sae;
+    // Restored choices the model or SAE loaded after the workspace must not override, and the
+    // restored state itself, which is what the form stands for until they have arrived (or the
+    // user changes something): loading what a workspace refers to is not a change to it.
+    std::optional<bool> m_restoredSaeFeatures;
+    QString m_restoredHook;
+    QJsonObject m_restoredState;
     QLabel *m_setName;
     QComboBox *m_factor;
     QComboBox *m_levelA;

@@ -7,6 +7,7 @@
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
+#include "widgets/export_button.h"
 #include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_table_view.h"
 #include "widgets/icons.h"
@@ -17,6 +18,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QStackedWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -27,7 +29,8 @@ namespace gyrus::widgets {
 namespace {
 
 constexpr double kQThreshold = 0.05;
-constexpr int kQColumn = 7;  // feature, label, mean A, mean B, t, d, p, q
+constexpr int kPColumn = 6;  // feature, label, mean A, mean B, t, d, p, q
+constexpr int kQColumn = 7;
 const QColor kAHigher(203, 75, 22);
 const QColor kBHigher(38, 139, 210);
 const QColor kNotSignificant(147, 161, 161);
@@ -57,6 +60,7 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
     , m_volcano(new FeatureScatterPlot(this))
     , m_threshold(new QCPItemStraightLine(m_volcano))
     , m_table(new FeatureTableView(m_model, this))
+    , m_freshness(engine, form, false)
 {
     m_run->setObjectName(QStringLiteral("contrast.run"));
     m_run->setIcon(uiIcon(QStringLiteral("start")));
@@ -77,8 +81,6 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
     m_threshold->point2->setCoords(1, minusLog10(kQThreshold));
     m_threshold->setVisible(false);
     m_volcano->legend->setVisible(true);
-    // Volcanoes are empty at the top centre: significant points sit out on the wings.
-    m_volcano->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignHCenter);
     auto *thresholdLabel = new QCPItemText(m_volcano);
     thresholdLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
     thresholdLabel->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
@@ -95,10 +97,22 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
     m_stack->addWidget(m_empty);
     m_stack->addWidget(splitter);
 
+    m_export = makeExportButton(
+            this,
+            {tableExportChoices(m_model, FeatureStatsModel::ValueRole, tr("Table")),
+             plotExportChoices(m_volcano, QSize(720, 480), tr("Volcano plot"))},
+            [this] { return m_form->promptSet().name + QStringLiteral("-contrast"); },
+            [this](const Status &status, const QString &path) {
+                m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
+            });
+    m_export->setObjectName(QStringLiteral("contrast.export"));
+    m_export->setEnabled(false);
+
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_run);
     controls->addWidget(m_effect);
     controls->addWidget(m_status, 1);
+    controls->addWidget(m_export);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->addLayout(controls);
@@ -120,11 +134,46 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
     m_requests->onResult(0, &EngineClient::contrastReady,
                          [this](const ContrastPanelResultPtr &result) { onResult(result); });
     m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
-    connect(m_form, &ContrastSettingsForm::changed, this, [this] {
-        if (m_result) {
-            m_status->setText(tr("Settings changed: Run contrast again to update."));
-        }
-    });
+    connect(m_form, &ContrastSettingsForm::changed, this, &ContrastView::updateStale);
+    connect(m_engine, &EngineClient::modelLoaded, this, &ContrastView::updateStale);
+    connect(m_engine, &EngineClient::saeLoaded, this, &ContrastView::updateStale);
+}
+
+QString ContrastView::staleReason() const
+{
+    return m_result ? m_freshness.staleReason() : QString();
+}
+
+void ContrastView::updateStale()
+{
+    if (!m_result || m_requests->isRunning(0)) {
+        return;
+    }
+    const QString reason = staleReason();
+    m_status->setText(reason.isEmpty()
+                              ? m_summary
+                              : tr("Out of date (%1): Run contrast again to update.").arg(reason));
+}
+
+void ContrastView::clearResult()
+{
+    m_requests->cancel(0);
+    m_result.reset();
+    m_model->setColumns(0, {});
+    m_volcano->clearPoints();
+    m_stack->setCurrentIndex(0);
+    m_export->setEnabled(false);
+    m_summary.clear();
+    m_status->clear();
+}
+
+void ContrastView::showResult(const ContrastPanelResultPtr &result,
+                              const ResultProvenance &computedWith)
+{
+    m_requests->cancel(0);  // a run still going would replace what the workspace restores
+    m_freshness.restored(computedWith);
+    onResult(result);
+    updateStale();
 }
 
 ContrastView::~ContrastView() = default;
@@ -137,6 +186,7 @@ void ContrastView::run()
         return;
     }
     const ContrastSource source = m_form->source();
+    m_freshness.started();
     m_requests->start(0, m_engine->runContrast(source));
     m_status->setText(tr("Running the model over %1 items …").arg(source.promptSet.items.size()));
     m_run->setEnabled(false);
@@ -146,6 +196,9 @@ void ContrastView::onResult(const ContrastPanelResultPtr &result)
 {
     if (!result) {
         return;
+    }
+    if (m_requests->isRunning(0)) {
+        m_freshness.arrived();  // from the engine, not a restore
     }
     m_result = result;
     {
@@ -157,6 +210,7 @@ void ContrastView::onResult(const ContrastPanelResultPtr &result)
     }
     m_effect->setVisible(result->effects.size() > 1);
     m_stack->setCurrentIndex(1);
+    m_export->setEnabled(true);
     showEffect(0);
     Q_EMIT resultShown();
 }
@@ -212,6 +266,7 @@ void ContrastView::showEffect(int index)
              Column{tr("q"), tr("Benjamini–Hochberg q across the %1 features").arg(features), s.q,
                     Format::Probability}});
     m_table->fitColumns();
+    m_table->setTieBreak(kQColumn, kPColumn);
     m_table->sortByColumn(kQColumn, Qt::AscendingOrder);
 
     // Volcano: features with any variance (a dead feature has no t); coloured when q < 0.05.
@@ -256,8 +311,11 @@ void ContrastView::showEffect(int index)
     if (!m_result->notes.isEmpty()) {
         summary += tr(" · %1 items dropped").arg(m_result->notes.size());
     }
+    m_summary = summary;
     m_status->setText(summary);
-    m_table->showFeature(m_hub->selectedFeature());
+    // A new table opens on its top hits; the selected feature stays marked where it is.
+    m_table->showFeature(m_hub->selectedFeature(), false);
+    m_table->scrollToTop();
 }
 
 void ContrastView::onFeatureSelected(int feature)

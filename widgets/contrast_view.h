@@ -2,6 +2,7 @@
 
 #include "core/contrast_panel_types.h"
 #include "core/job_runner.h"
+#include "widgets/result_freshness.h"
 
 #include <QWidget>
 
@@ -9,6 +10,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QStackedWidget;
+class QToolButton;
 class QCPItemStraightLine;
 
 namespace gyrus {
@@ -50,7 +52,22 @@ public:
 
     ContrastPanelResultPtr result() const { return m_result; }
 
+    /// Shows a result computed earlier (a reopened workspace) without running anything.
+    void showResult(const ContrastPanelResultPtr &result, const ResultProvenance &computedWith);
+
+    /// Back to "no contrast yet" (a new workspace).
+    void clearResult();
+
+    /// What the result on screen was computed from.
+    const ResultProvenance &resultProvenance() const { return m_freshness.computed(); }
+
+    /// Why the result on screen no longer matches the form, model or SAE; empty when it does.
+    QString staleReason() const;
+
     FeatureTableView *table() const { return m_table; }
+
+    /// The Export button: the table (CSV, HDF5) and the volcano plot (PNG, SVG, PDF).
+    QToolButton *exportButton() const { return m_export; }
 
     FeatureScatterPlot *volcano() const { return m_volcano; }
 
@@ -68,6 +85,7 @@ private:
     void onResult(const ContrastPanelResultPtr &result);
     void onFinished(const Status &status);
     void onFeatureSelected(int feature);
+    void updateStale();
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
@@ -83,6 +101,9 @@ private:
     FeatureScatterPlot *m_volcano;
     QCPItemStraightLine *m_threshold;
     FeatureTableView *m_table;
+    QToolButton *m_export = nullptr;
+    ResultFreshness m_freshness;
+    QString m_summary;  // the status line of the result, shown again when it is current
 };
 
 }  // namespace gyrus::widgets

@@ -387,6 +387,8 @@ void FeatureInspectorPanel::onSaeLoaded(const SaeInfo &info)
         m_featureSpin->setValue(qMax(0, m_requestedFeature));
     }
     setView(View::NoScan);
+    // A workspace restores the selected feature before its SAE: the label field opens now.
+    showAnnotation();
     // Stat the file here rather than ask the engine, so a first start logs no failed request.
     const QString saved = defaultCorpusScanPath(info);
     if (QFileInfo::exists(saved)) {

@@ -7,6 +7,7 @@
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
+#include "widgets/export_button.h"
 #include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_table_view.h"
 #include "widgets/icons.h"
@@ -17,6 +18,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QStackedWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace gyrus::widgets {
@@ -39,6 +41,7 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
     , m_stack(new QStackedWidget(this))
     , m_scatter(new FeatureScatterPlot(this))
     , m_table(new FeatureTableView(m_model, this))
+    , m_freshness(engine, form, true)
 {
     m_run->setObjectName(QStringLiteral("rsaMap.run"));
     m_run->setIcon(uiIcon(QStringLiteral("start")));
@@ -64,10 +67,22 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
             this));
     m_stack->addWidget(splitter);
 
+    m_export = makeExportButton(
+            this,
+            {tableExportChoices(m_model, FeatureStatsModel::ValueRole, tr("Table")),
+             plotExportChoices(m_scatter, QSize(720, 480), tr("Scatter plot"))},
+            [this] { return m_form->promptSet().name + QStringLiteral("-rsa-map"); },
+            [this](const Status &status, const QString &path) {
+                m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
+            });
+    m_export->setObjectName(QStringLiteral("rsaMap.export"));
+    m_export->setEnabled(false);
+
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_run);
     controls->addWidget(m_score);
     controls->addWidget(m_status, 1);
+    controls->addWidget(m_export);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->addLayout(controls);
@@ -87,11 +102,46 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
     m_requests->onResult(0, &EngineClient::featureRsaMapReady,
                          [this](const FeatureRsaMapPtr &result) { onResult(result); });
     m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
-    connect(m_form, &ContrastSettingsForm::changed, this, [this] {
-        if (m_map) {
-            m_status->setText(tr("Settings changed: Compute RSA map again to update."));
-        }
-    });
+    connect(m_form, &ContrastSettingsForm::changed, this, &FeatureRsaView::updateStale);
+    connect(m_engine, &EngineClient::modelLoaded, this, &FeatureRsaView::updateStale);
+    connect(m_engine, &EngineClient::saeLoaded, this, &FeatureRsaView::updateStale);
+}
+
+QString FeatureRsaView::staleReason() const
+{
+    return m_map ? m_freshness.staleReason() : QString();
+}
+
+void FeatureRsaView::updateStale()
+{
+    if (!m_map || m_requests->isRunning(0)) {
+        return;
+    }
+    const QString reason = staleReason();
+    m_status->setText(
+            reason.isEmpty()
+                    ? m_summary
+                    : tr("Out of date (%1): Compute RSA map again to update.").arg(reason));
+}
+
+void FeatureRsaView::clearResult()
+{
+    m_requests->cancel(0);
+    m_map.reset();
+    m_model->setColumns(0, {});
+    m_scatter->clearPoints();
+    m_stack->setCurrentIndex(0);
+    m_export->setEnabled(false);
+    m_summary.clear();
+    m_status->clear();
+}
+
+void FeatureRsaView::showMap(const FeatureRsaMapPtr &map, const ResultProvenance &computedWith)
+{
+    m_requests->cancel(0);
+    m_freshness.restored(computedWith);
+    onResult(map);
+    updateStale();
 }
 
 FeatureRsaView::~FeatureRsaView() = default;
@@ -107,6 +157,7 @@ void FeatureRsaView::run()
         m_status->setText(problem);
         return;
     }
+    m_freshness.started();
     m_requests->start(0, m_engine->computeFeatureRsaMap(source));
     m_status->setText(tr("Scoring every feature …"));
     m_run->setEnabled(false);
@@ -116,6 +167,9 @@ void FeatureRsaView::onResult(const FeatureRsaMapPtr &map)
 {
     if (!map) {
         return;
+    }
+    if (m_requests->isRunning(0)) {
+        m_freshness.arrived();  // from the engine, not a restore
     }
     m_map = map;
     using Column = FeatureStatsModel::Column;
@@ -135,13 +189,17 @@ void FeatureRsaView::onResult(const FeatureRsaMapPtr &map)
     m_table->fitColumns();
     m_table->sortByColumn(kDiscriminativeColumn, Qt::DescendingOrder);
     m_stack->setCurrentIndex(1);
+    m_export->setEnabled(true);
     updateScatter();
-    m_table->showFeature(m_hub->selectedFeature());
-    m_status->setText(tr("%1 · %2 items · A = %3, B = %4 · %5 features")
-                              .arg(map->representation)
-                              .arg(map->itemCount)
-                              .arg(map->sideA, map->sideB)
-                              .arg(map->featureCount()));
+    // A new map opens on its top features; the selected one stays marked where it is.
+    m_table->showFeature(m_hub->selectedFeature(), false);
+    m_table->scrollToTop();
+    m_summary = tr("%1 · %2 items · A = %3, B = %4 · %5 features")
+                        .arg(map->representation)
+                        .arg(map->itemCount)
+                        .arg(map->sideA, map->sideB)
+                        .arg(map->featureCount());
+    m_status->setText(m_summary);
     Q_EMIT resultShown();
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/contrast_panel_types.h"
 #include "core/job_runner.h"
+#include "widgets/result_freshness.h"
 
 #include <QWidget>
 
@@ -9,6 +10,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QStackedWidget;
+class QToolButton;
 
 namespace gyrus {
 class RequestTracker;
@@ -44,7 +46,21 @@ public:
 
     FeatureRsaMapPtr map() const { return m_map; }
 
+    /// Shows a map computed earlier (a reopened workspace) without running anything.
+    void showMap(const FeatureRsaMapPtr &map, const ResultProvenance &computedWith);
+
+    const ResultProvenance &resultProvenance() const { return m_freshness.computed(); }
+
+    /// Back to "no RSA map yet" (a new workspace).
+    void clearResult();
+
+    /// Why the map on screen no longer matches the form, model or SAE; empty when it does.
+    QString staleReason() const;
+
     FeatureTableView *table() const { return m_table; }
+
+    /// The Export button: the table (CSV, HDF5) and the scatter plot (PNG, SVG, PDF).
+    QToolButton *exportButton() const { return m_export; }
 
     FeatureScatterPlot *scatter() const { return m_scatter; }
 
@@ -60,6 +76,7 @@ private:
     void onResult(const FeatureRsaMapPtr &map);
     void onFinished(const Status &status);
     void updateScatter();
+    void updateStale();
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
@@ -73,6 +90,9 @@ private:
     QStackedWidget *m_stack;
     FeatureScatterPlot *m_scatter;
     FeatureTableView *m_table;
+    QToolButton *m_export = nullptr;
+    ResultFreshness m_freshness;
+    QString m_summary;
 };
 
 }  // namespace gyrus::widgets

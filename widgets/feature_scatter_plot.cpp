@@ -13,6 +13,7 @@ FeatureScatterPlot::FeatureScatterPlot(QWidget *parent)
     : QCustomPlot(parent)
 {
     applyPlotStyle(this);
+    placeLegendAbove(this);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_highlight = addGraph();
     m_highlight->setLineStyle(QCPGraph::lsNone);

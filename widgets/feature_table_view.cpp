@@ -2,6 +2,7 @@
 
 #include "core/feature_stats_model.h"
 
+#include <QHash>
 #include <QHeaderView>
 #include <QSignalBlocker>
 #include <QSortFilterProxyModel>
@@ -10,10 +11,40 @@
 
 namespace gyrus::widgets {
 
+class FeatureTableView::TieBreakingProxy : public QSortFilterProxyModel
+{
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+
+    QHash<int, int> tieColumns;
+
+protected:
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override
+    {
+        const int sortRole = FeatureStatsModel::SortRole;
+        const QVariant a = left.data(sortRole);
+        const QVariant b = right.data(sortRole);
+        if (QVariant::compare(a, b) != QPartialOrdering::Equivalent) {
+            return QSortFilterProxyModel::lessThan(left, right);
+        }
+        if (const auto tie = tieColumns.constFind(left.column()); tie != tieColumns.constEnd()) {
+            const QVariant ta = left.siblingAtColumn(*tie).data(sortRole);
+            const QVariant tb = right.siblingAtColumn(*tie).data(sortRole);
+            if (QVariant::compare(ta, tb) != QPartialOrdering::Equivalent) {
+                return QSortFilterProxyModel::lessThan(left.siblingAtColumn(*tie),
+                                                       right.siblingAtColumn(*tie));
+            }
+        }
+        return left.data(FeatureStatsModel::FeatureRole).toInt() <
+               right.data(FeatureStatsModel::FeatureRole).toInt();
+    }
+};
+
 FeatureTableView::FeatureTableView(FeatureStatsModel *model, QWidget *parent)
     : QTableView(parent)
     , m_model(model)
-    , m_proxy(new QSortFilterProxyModel(this))
+    , m_tieBreaking(new TieBreakingProxy(this))
+    , m_proxy(m_tieBreaking)
 {
     m_proxy->setSourceModel(model);
     m_proxy->setSortRole(FeatureStatsModel::SortRole);
@@ -62,7 +93,13 @@ void FeatureTableView::fitColumns()
     horizontalHeader()->resizeSection(FeatureStatsModel::kLabelColumn, std::min(label, cap));
 }
 
-void FeatureTableView::showFeature(int feature)
+void FeatureTableView::setTieBreak(int column, int tieColumn)
+{
+    m_tieBreaking->tieColumns.insert(column, tieColumn);
+    m_proxy->invalidate();
+}
+
+void FeatureTableView::showFeature(int feature, bool scroll)
 {
     const QSignalBlocker blocker(this);
     const int row = rowOfFeature(feature);
@@ -71,9 +108,14 @@ void FeatureTableView::showFeature(int feature)
         return;
     }
     const QModelIndex index = m_proxy->index(row, 0);
+    const bool autoScroll = hasAutoScroll();
+    setAutoScroll(scroll);  // a current-index change scrolls to it otherwise
     selectionModel()->setCurrentIndex(
             index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    scrollTo(index, QAbstractItemView::PositionAtCenter);
+    setAutoScroll(autoScroll);
+    if (scroll) {
+        scrollTo(index, QAbstractItemView::PositionAtCenter);
+    }
 }
 
 }  // namespace gyrus::widgets

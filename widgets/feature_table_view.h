@@ -22,8 +22,13 @@ public:
 
     QSortFilterProxyModel *proxy() const { return m_proxy; }
 
-    /// Selects the feature's row and scrolls to it (clears the selection for -1 or an absent one).
-    void showFeature(int feature);
+    /// Selects the feature's row and, with `scroll`, scrolls to it (clears the selection for -1 or
+    /// an absent one).
+    void showFeature(int feature, bool scroll = true);
+
+    /// Rows equal in `column` are ordered by `tieColumn` (q-values tie in runs, p does not); rows
+    /// equal in both, and in any column without a tie-break, by feature id.
+    void setTieBreak(int column, int tieColumn);
 
     /// The feature in view row `row` (after sorting), or -1.
     int featureAtRow(int row) const;
@@ -39,6 +44,8 @@ Q_SIGNALS:
 
 private:
     gyrus::FeatureStatsModel *m_model;
+    class TieBreakingProxy;
+    TieBreakingProxy *m_tieBreaking;
     QSortFilterProxyModel *m_proxy;
 };
 

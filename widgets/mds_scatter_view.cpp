@@ -25,8 +25,8 @@ MdsScatterView::MdsScatterView(QWidget *parent)
     applyPlotStyle(m_plot);
     m_plot->xAxis->setLabel(tr("MDS 1"));
     m_plot->yAxis->setLabel(tr("MDS 2"));
+    placeLegendAbove(m_plot, 4);
     m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setMouseTracking(true);
     m_plot->installEventFilter(this);

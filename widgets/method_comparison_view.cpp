@@ -1,6 +1,7 @@
 #include "widgets/method_comparison_view.h"
 
 #include "core/engine_client.h"
+#include "core/method_comparison_model.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/adaptive_splitter.h"
@@ -8,16 +9,22 @@
 #include "widgets/empty_state.h"
 #include "widgets/icons.h"
 #include "widgets/plot_style.h"
+#include "widgets/rsa_figure_export.h"
 
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSaveFile>
+#include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QStandardItemModel>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
@@ -103,6 +110,10 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     , m_chart(new QCustomPlot(this))
     , m_featureModel(new QStandardItemModel(this))
     , m_features(new QTableView(this))
+    , m_numbersModel(new MethodComparisonModel(this))
+    , m_numbers(new QTableView(this))
+    , m_export(new QToolButton(this))
+    , m_freshness(engine, form, true)
 {
     m_run->setObjectName(QStringLiteral("methods.run"));
     m_run->setIcon(uiIcon(QStringLiteral("start")));
@@ -119,12 +130,7 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     m_chart->setMinimumHeight(200);
     applyPlotStyle(m_chart);
     // The legend in a row of its own above the bars, which fill the plot.
-    m_chart->axisRect()->insetLayout()->take(m_chart->legend);
-    m_chart->plotLayout()->insertRow(0);
-    m_chart->plotLayout()->addElement(0, 0, m_chart->legend);
-    m_chart->plotLayout()->setRowStretchFactor(0, 0.001);
-    m_chart->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    m_chart->legend->setWrap(3);
+    placeLegendAbove(m_chart);
     m_chart->legend->setVisible(false);
     m_features->setObjectName(QStringLiteral("methods.features"));
     m_features->setModel(m_featureModel);
@@ -146,9 +152,46 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     settings->addWidget(m_run);
     settings->addWidget(m_cancel);
     settings->addStretch(1);
+    settings->addWidget(m_export);
+
+    // The numbers beside the chart: what the bars and bands show, to read and to copy.
+    auto *sorted = new QSortFilterProxyModel(this);
+    sorted->setSourceModel(m_numbersModel);
+    sorted->setSortRole(MethodComparisonModel::SortRole);
+    m_numbers->setObjectName(QStringLiteral("methods.numbers"));
+    m_numbers->setModel(sorted);
+    m_numbers->setSortingEnabled(true);
+    m_numbers->sortByColumn(-1, Qt::AscendingOrder);  // the engine's order until clicked
+    m_numbers->verticalHeader()->hide();
+    m_numbers->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_numbers->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_numbers->setAlternatingRowColors(true);
+    m_numbers->setWordWrap(false);
+    auto *chartAndNumbers = new QSplitter(Qt::Vertical, this);
+    chartAndNumbers->setChildrenCollapsible(false);
+    chartAndNumbers->addWidget(m_chart);
+    chartAndNumbers->addWidget(m_numbers);
+    chartAndNumbers->setStretchFactor(0, 3);
+    chartAndNumbers->setStretchFactor(1, 2);
+
+    m_export->setObjectName(QStringLiteral("methods.export"));
+    m_export->setText(tr("Export"));
+    m_export->setIcon(uiIcon(QStringLiteral("export")));
+    m_export->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_export->setPopupMode(QToolButton::InstantPopup);
+    m_export->setEnabled(false);
+    auto *menu = new QMenu(m_export);
+    menu->addAction(tr("Numbers as CSV…"), this, [this] { exportDialog(QStringLiteral("csv")); });
+    menu->addSeparator();
+    for (const QString &format :
+         {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")}) {
+        menu->addAction(tr("Chart as %1…").arg(format.toUpper()), this,
+                        [this, format] { exportDialog(format); });
+    }
+    m_export->setMenu(menu);
 
     auto *splitter = new AdaptiveSplitter(this);
-    splitter->addWidget(m_chart);
+    splitter->addWidget(chartAndNumbers);
     splitter->addWidget(m_features);
     m_stack->addWidget(new EmptyState(
             tr("No comparison yet"),
@@ -176,6 +219,53 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     connect(m_hub, &SelectionHub::annotationChanged, this, [this] { showResult(); });
     connect(m_hub, &SelectionHub::featureSelected, this,
             [this](int feature, const QString &) { showSelection(feature); });
+    connect(m_form, &ContrastSettingsForm::changed, this, &MethodComparisonView::updateStale);
+    connect(m_engine, &EngineClient::modelLoaded, this, &MethodComparisonView::updateStale);
+    connect(m_engine, &EngineClient::saeLoaded, this, &MethodComparisonView::updateStale);
+}
+
+QString MethodComparisonView::staleReason() const
+{
+    return m_result ? m_freshness.staleReason() : QString();
+}
+
+void MethodComparisonView::updateStale()
+{
+    if (!m_result || isRunning()) {
+        return;
+    }
+    const QString reason = staleReason();
+    m_status->setText(
+            reason.isEmpty()
+                    ? m_summary
+                    : tr("Out of date (%1): Compare methods again to update.").arg(reason));
+}
+
+void MethodComparisonView::clearResult()
+{
+    m_requests->cancel(0);
+    m_result.reset();
+    m_numbersModel->setResult(nullptr);
+    m_featureModel->clear();
+    m_chart->clearPlottables();
+    m_chart->clearItems();
+    m_stack->setCurrentIndex(0);
+    m_export->setEnabled(false);
+    m_summary.clear();
+    m_status->clear();
+}
+
+void MethodComparisonView::showResult(const MethodComparisonResultPtr &result,
+                                      const ResultProvenance &computedWith)
+{
+    m_requests->cancel(0);
+    m_freshness.restored(computedWith);
+    if (result) {
+        const MethodComparisonRequest &s = result->settings;
+        setSettings(s.k, s.folds, s.repeats, s.permutations);
+    }
+    onResult(result);
+    updateStale();
 }
 
 MethodComparisonView::~MethodComparisonView() = default;
@@ -211,6 +301,7 @@ void MethodComparisonView::run()
         m_status->setText(problem);
         return;
     }
+    m_freshness.started();
     m_requests->start(0, m_engine->compareMethods(r));  // cancels a running one
     m_status->setText(tr("Running the model, then %1 × %2-fold cross-validation and %3 "
                          "permutations per method …")
@@ -253,18 +344,25 @@ void MethodComparisonView::onResult(const MethodComparisonResultPtr &result)
     if (!result) {
         return;
     }
+    if (isRunning()) {
+        m_freshness.arrived();  // from the engine, not a restore
+    }
     m_result = result;
     m_stack->setCurrentIndex(1);
+    m_numbersModel->setResult(result);
+    m_numbers->resizeColumnsToContents();
+    m_export->setEnabled(true);
     showResult();
     const MethodComparisonRequest &s = result->settings;
-    m_status->setText(tr("%1 · %2 items · A = %3, B = %4 · k = %5, %6 × %7-fold, %8 permutations")
-                              .arg(result->representation)
-                              .arg(result->itemCount)
-                              .arg(result->sideA, result->sideB)
-                              .arg(s.k)
-                              .arg(s.repeats)
-                              .arg(s.folds)
-                              .arg(s.permutations));
+    m_summary = tr("%1 · %2 items · A = %3, B = %4 · k = %5, %6 × %7-fold, %8 permutations")
+                        .arg(result->representation)
+                        .arg(result->itemCount)
+                        .arg(result->sideA, result->sideB)
+                        .arg(s.k)
+                        .arg(s.repeats)
+                        .arg(s.folds)
+                        .arg(s.permutations);
+    m_status->setText(m_summary);
     Q_EMIT resultShown();
 }
 
@@ -424,6 +522,42 @@ void MethodComparisonView::onFeatureClicked(const QModelIndex &index)
 QString MethodComparisonView::statusText() const
 {
     return m_status->text();
+}
+
+Status MethodComparisonView::exportNumbers(const QString &path) const
+{
+    if (!m_result) {
+        return Status::invalidInput(tr("nothing to export: compare the methods first"));
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(methodComparisonCsv(*m_result)) < 0 ||
+        !file.commit()) {
+        return Status::invalidInput(tr("%1: cannot write (%2)").arg(path, file.errorString()));
+    }
+    return Status::ok();
+}
+
+Status MethodComparisonView::exportChart(const QString &path) const
+{
+    if (!m_result) {
+        return Status::invalidInput(tr("nothing to export: compare the methods first"));
+    }
+    return exportPlotFigure(m_chart, QSize(720, 420), path);
+}
+
+void MethodComparisonView::exportDialog(const QString &format)
+{
+    const QString filter = format == QLatin1String("csv")
+                                   ? tr("CSV (*.csv)")
+                                   : tr("%1 (*.%2)").arg(format.toUpper(), format);
+    const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export"),
+            m_form->promptSet().name + QStringLiteral("-method-comparison.") + format, filter);
+    if (path.isEmpty()) {
+        return;
+    }
+    const Status status = format == QLatin1String("csv") ? exportNumbers(path) : exportChart(path);
+    m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
 }
 
 }  // namespace gyrus::widgets

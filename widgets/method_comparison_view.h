@@ -2,6 +2,8 @@
 
 #include "core/contrast_panel_types.h"
 #include "core/job_runner.h"
+#include "core/status.h"
+#include "widgets/result_freshness.h"
 
 #include <QWidget>
 
@@ -14,12 +16,14 @@ class QSpinBox;
 class QStackedWidget;
 class QStandardItemModel;
 class QTableView;
+class QToolButton;
 
 namespace gyrus {
+class MethodComparisonModel;
 class RequestTracker;
 class EngineClient;
 class SelectionHub;
-class Status;
+
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -50,9 +54,29 @@ public:
 
     MethodComparisonResultPtr result() const { return m_result; }
 
+    /// Shows a comparison computed earlier (a reopened workspace) without running anything;
+    /// its settings (k, folds, repeats, permutations) go back into the boxes.
+    void showResult(const MethodComparisonResultPtr &result, const ResultProvenance &computedWith);
+
+    const ResultProvenance &resultProvenance() const { return m_freshness.computed(); }
+
+    /// Back to "no comparison yet" (a new workspace).
+    void clearResult();
+
+    /// Why the comparison on screen no longer matches the form, model or SAE; empty when it does.
+    QString staleReason() const;
+
     QCustomPlot *chart() const { return m_chart; }
 
     QTableView *selectedFeaturesView() const { return m_features; }
+
+    /// The numbers beside the chart: one row per method.
+    QTableView *numbersView() const { return m_numbers; }
+
+    /// Writes every number as CSV (methodComparisonCsv()), or the chart as PNG/SVG/PDF by the
+    /// suffix; an error without a result.
+    Status exportNumbers(const QString &path) const;
+    Status exportChart(const QString &path) const;
 
     QPushButton *runButton() const { return m_run; }
 
@@ -77,6 +101,8 @@ private:
     void showResult();
     void showSelection(int feature);
     void setRunning(bool running);
+    void exportDialog(const QString &format);
+    void updateStale();
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
@@ -95,6 +121,11 @@ private:
     QCustomPlot *m_chart;
     QStandardItemModel *m_featureModel;
     QTableView *m_features;
+    MethodComparisonModel *m_numbersModel;
+    QTableView *m_numbers;
+    QToolButton *m_export;
+    ResultFreshness m_freshness;
+    QString m_summary;
 };
 
 }  // namespace gyrus::widgets

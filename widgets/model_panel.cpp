@@ -5,6 +5,7 @@
 #include "widgets/sae_picker.h"
 
 #include <QComboBox>
+#include <QCompleter>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QDragEnterEvent>
@@ -93,6 +94,10 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     m_path->lineEdit()->setPlaceholderText(tr("Hugging Face model directory"));
     m_path->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     m_path->setInsertPolicy(QComboBox::NoInsert);
+    // Completion offers recent paths in a popup; inline completion would load a different
+    // model than the one typed when Return is pressed.
+    m_path->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    m_path->completer()->setCaseSensitivity(Qt::CaseSensitive);
     m_device->setObjectName(QStringLiteral("device"));
     m_device->addItem(QStringLiteral("cpu"));
     m_dtype->setObjectName(QStringLiteral("dtype"));
@@ -207,6 +212,11 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
             m_status->setText(tr("Loading cancelled."));
         } else {
             m_status->setText(tr("Could not load the model: %1").arg(status.message()));
+        }
+        if (!status.isOk()) {
+            // The box shows the model the docks use, not a path that did not load (the status
+            // line names it).
+            m_path->setCurrentText(m_engine->currentModel().path);
         }
     });
     m_requests->onResult(Generate, &EngineClient::tokenGenerated, [this](const QString &text) {

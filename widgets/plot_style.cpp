@@ -32,4 +32,15 @@ void applyPlotStyle(QCustomPlot *plot)
     plot->legend->setBorderPen(Qt::NoPen);
 }
 
+void placeLegendAbove(QCustomPlot *plot, int columns)
+{
+    plot->axisRect()->insetLayout()->take(plot->legend);
+    plot->plotLayout()->insertRow(0);
+    plot->plotLayout()->addElement(0, 0, plot->legend);
+    plot->plotLayout()->setRowStretchFactor(0, 0.001);  // as tall as its text, no more
+    plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    plot->legend->setWrap(columns);
+    plot->legend->setMargins(QMargins(4, 2, 4, 0));
+}
+
 }  // namespace gyrus::widgets

@@ -3,6 +3,7 @@
 #include "core/prompt_set_io.h"
 #include "core/prompt_set_model.h"
 #include "core/prompt_set_validation.h"
+#include "widgets/factors_dialog.h"
 #include "widgets/icons.h"
 
 #include <QAction>
@@ -11,7 +12,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QListView>
@@ -125,20 +125,25 @@ PromptSetsPanel::PromptSetsPanel(QWidget *parent)
     , m_summary(new QLabel(this))
 {
     m_undo->setUndoLimit(200);
-    connect(m_undo, &QUndoStack::cleanChanged, this, [this] {
-        if (!m_restoredModified) {
-            Q_EMIT modifiedChanged(isModified());
-        }
-    });
+    // Modified means "differs from the file", not "the undo stack moved": undoing back to the
+    // original, or typing the old text back, is unmodified again.
+    connect(m_undo, &QUndoStack::indexChanged, this, [this] { noteModified(); });
 
+    // Two short rows rather than one long one: in a dock a quarter of a small screen wide, one row
+    // pushed Redo and Factors… into an overflow menu nobody finds.
     auto *toolbar = new QToolBar(this);
-    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->setObjectName(QStringLiteral("promptSetFileBar"));
+    // Words without icons: an icon beside each word costs the width of a button.
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
     toolbar->addAction(tr("New"), this, &PromptSetsPanel::newSet);
     toolbar->addAction(uiIcon(QStringLiteral("open")), tr("Open…"), this,
                        &PromptSetsPanel::openDialog);
     toolbar->addAction(uiIcon(QStringLiteral("save")), tr("Save as…"), this,
                        &PromptSetsPanel::saveDialog);
     toolbar->addSeparator();
+    auto *editBar = new QToolBar(this);
+    editBar->setObjectName(QStringLiteral("promptSetEditBar"));
+    editBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
     QAction *undo = m_undo->createUndoAction(this, tr("Undo"));
     undo->setShortcut(QKeySequence::Undo);
     undo->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -149,12 +154,12 @@ PromptSetsPanel::PromptSetsPanel(QWidget *parent)
     toolbar->addAction(redo);
     addAction(undo);
     addAction(redo);
-    toolbar->addSeparator();
-    toolbar->addAction(uiIcon(QStringLiteral("add")), tr("Add"), this, &PromptSetsPanel::addItem);
-    toolbar->addAction(tr("Duplicate"), this, [this] { duplicateItems(selectedRows()); });
-    toolbar->addAction(uiIcon(QStringLiteral("remove")), tr("Remove"), this,
+    editBar->addAction(uiIcon(QStringLiteral("add")), tr("Add"), this, &PromptSetsPanel::addItem);
+    editBar->addAction(tr("Duplicate"), this, [this] { duplicateItems(selectedRows()); });
+    editBar->addAction(uiIcon(QStringLiteral("remove")), tr("Remove"), this,
                        [this] { removeItems(selectedRows()); });
-    toolbar->addAction(tr("Factors…"), this, &PromptSetsPanel::editFactorsDialog);
+    editBar->addSeparator();
+    editBar->addAction(tr("Factors…"), this, &PromptSetsPanel::editFactorsDialog);
 
     m_libraryView->setModel(m_library);
     m_libraryView->setHeaderHidden(true);
@@ -202,7 +207,9 @@ PromptSetsPanel::PromptSetsPanel(QWidget *parent)
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
+    layout->setSpacing(0);
     layout->addWidget(toolbar);
+    layout->addWidget(editBar);
     layout->addWidget(splitter);
 
     connect(m_model, &QAbstractItemModel::modelReset, this, &PromptSetsPanel::refreshSummary);
@@ -267,10 +274,26 @@ Status PromptSetsPanel::openFile(const QString &path)
     }
     m_undo->clear();
     m_model->setPromptSet(loaded->set);
-    m_undo->setClean();
-    m_restoredModified = false;
+    markClean();
     refreshSummary();
     return Status::ok();
+}
+
+void PromptSetsPanel::markClean()
+{
+    m_undo->setClean();
+    m_cleanSet = m_model->promptSet();
+    m_restoredModified = false;
+    noteModified();
+}
+
+void PromptSetsPanel::noteModified()
+{
+    const bool modified = isModified();
+    if (modified != m_modifiedSignalled) {
+        m_modifiedSignalled = modified;
+        Q_EMIT modifiedChanged(modified);
+    }
 }
 
 Status PromptSetsPanel::saveAs(const QString &path)
@@ -287,10 +310,8 @@ Status PromptSetsPanel::saveAs(const QString &path)
     m_applyingSnapshot = true;
     m_model->setPromptSet(set);
     m_applyingSnapshot = false;
-    m_undo->setClean();
-    m_restoredModified = false;
+    markClean();
     refreshSummary();
-    Q_EMIT modifiedChanged(false);
     return Status::ok();
 }
 
@@ -302,7 +323,7 @@ void PromptSetsPanel::newSet()
             PromptFactor{QStringLiteral("condition"), {QStringLiteral("a"), QStringLiteral("b")}});
     m_undo->clear();
     m_model->setPromptSet(set);
-    m_restoredModified = false;
+    markClean();
     refreshSummary();
 }
 
@@ -382,6 +403,11 @@ Status PromptSetsPanel::setFactorsFromText(const QString &text)
         }
         factors << factor;
     }
+    return setFactors(factors);
+}
+
+Status PromptSetsPanel::setFactors(const QList<PromptFactor> &factors)
+{
     if (factors.isEmpty()) {
         return Status::invalidInput(tr("a prompt set needs at least one factor"));
     }
@@ -410,7 +436,7 @@ const PromptSet &PromptSetsPanel::promptSet() const
 
 bool PromptSetsPanel::isModified() const
 {
-    return m_restoredModified || !m_undo->isClean();
+    return m_restoredModified || !(m_model->promptSet() == m_cleanSet);
 }
 
 QJsonObject PromptSetsPanel::workspaceState() const
@@ -449,29 +475,32 @@ Status PromptSetsPanel::restoreWorkspaceState(const QJsonObject &state)
                                  promptSetFormatName(PromptSet::Format::Legacy)
                          ? PromptSet::Format::Legacy
                          : PromptSet::Format::Gyrus;
-    const bool wasModified = isModified();
     m_undo->clear();
     m_model->setPromptSet(set);
     m_undo->setClean();
-    m_restoredModified = open.value(QStringLiteral("modified")).toBool();
-    refreshSummary();
-    if (wasModified != isModified()) {
-        Q_EMIT modifiedChanged(isModified());
+    m_cleanSet = set;
+    m_restoredModified = false;
+    if (open.value(QStringLiteral("modified")).toBool()) {
+        // Unsaved edits: modified against the file as it is on disk, when it still loads.
+        Result<PromptSetLoad> onDisk = source.isEmpty()
+                                               ? Result<PromptSetLoad>(Status::notFound(source))
+                                               : loadPromptSet(source);
+        if (onDisk) {
+            m_cleanSet = onDisk->set;
+        }
+        m_restoredModified = !onDisk;
     }
+    refreshSummary();
+    noteModified();
     return Status::ok();
 }
 
 void PromptSetsPanel::resetState()
 {
-    const bool wasModified = isModified();
     m_undo->clear();
     m_model->setPromptSet(PromptSet{});
-    m_undo->setClean();
-    m_restoredModified = false;
+    markClean();
     refreshSummary();
-    if (wasModified) {
-        Q_EMIT modifiedChanged(false);
-    }
 }
 
 QString PromptSetsPanel::summaryText() const
@@ -555,18 +584,12 @@ void PromptSetsPanel::saveDialog()
 
 void PromptSetsPanel::editFactorsDialog()
 {
-    QStringList lines;
-    for (const PromptFactor &factor : m_model->promptSet().factors) {
-        lines << factor.name + QStringLiteral(": ") + factor.levels.join(QStringLiteral(", "));
-    }
-    bool ok = false;
-    const QString text = QInputDialog::getMultiLineText(
-            this, tr("Factors"), tr("One factor per line, as 'name: level, level':"),
-            lines.join(QLatin1Char('\n')), &ok);
-    if (!ok) {
+    FactorsDialog dialog(m_model->promptSet().factors, this);
+    if (dialog.exec() != QDialog::Accepted) {
         return;
     }
-    if (Status changed = setFactorsFromText(text); !changed.isOk()) {
+    const Result<QList<PromptFactor>> factors = dialog.factors();  // checked by accept()
+    if (Status changed = factors ? setFactors(*factors) : factors.status(); !changed.isOk()) {
         QMessageBox::warning(this, tr("Factors"), changed.message());
     }
 }

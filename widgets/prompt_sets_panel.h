@@ -49,6 +49,9 @@ public:
     void removeItems(const QList<int> &rows);
     /// Replaces the factors ("name: level, level" per line); items keep levels that still exist.
     Status setFactorsFromText(const QString &text);
+    /// Replaces the factors (one undo step); items keep levels that still exist and get a
+    /// factor's first level otherwise.
+    Status setFactors(const QList<PromptFactor> &factors);
 
     const PromptSet &promptSet() const;
 
@@ -77,6 +80,8 @@ Q_SIGNALS:
 private:
     friend class SnapshotCommand;
     void pushSnapshot(const PromptSet &before, const QString &what);
+    void markClean();
+    void noteModified();
     void refreshSummary();
     void openDialog();
     void saveDialog();
@@ -93,7 +98,9 @@ private:
     QLabel *m_summary;
     QString m_libraryRoot;
     bool m_applyingSnapshot = false;
-    bool m_restoredModified = false;  // restored from a workspace with unsaved edits
+    bool m_restoredModified = false;  // unsaved edits restored, the file no longer loads
+    PromptSet m_cleanSet;             // the set as opened or saved: modified = differs from it
+    bool m_modifiedSignalled = false;
 };
 
 }  // namespace gyrus::widgets

@@ -2,7 +2,9 @@
 
 #include "core/hdf5_writer.h"
 #include "core/rdm_csv.h"
+#include "core/rdm_hdf5.h"
 #include "core/request_tracker.h"
+#include "core/result_archive.h"
 #include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
 #include "widgets/icons.h"
@@ -14,6 +16,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -156,6 +159,8 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
                 0, &EngineClient::rsaComputed,
                 [this](const std::shared_ptr<const RsaResult> &result) { onResult(result); });
         m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
+        connect(m_engine, &EngineClient::modelLoaded, this, [this] { updateStale(); });
+        connect(m_engine, &EngineClient::saeLoaded, this, [this] { updateStale(); });
         m_requests->onProgress(0, [this](const JobProgress &progress) {
             m_progress->setValue(int(std::lround(progress.fraction * 100)));
             setStatus(progress.message);
@@ -367,7 +372,12 @@ void RsaPanel::setHookNames(const QStringList &hooks)
     QSignalBlocker block(m_hook);
     m_hook->clear();
     m_hook->addItems(hooks);
-    const QString preferred = !current.isEmpty() ? current : m_sae.hookName;
+    // The loaded SAE's hook first: raw and SAE analyses then read the same place.
+    const QString restored = m_restoredSettings.value(QStringLiteral("hook")).toString();
+    const QString preferred = !restored.isEmpty() && hooks.contains(restored) ? restored
+                              : !m_sae.hookName.isEmpty() && hooks.contains(m_sae.hookName)
+                                      ? m_sae.hookName
+                                      : current;
     const int index = m_hook->findText(preferred);
     m_hook->setCurrentIndex(index >= 0 ? index : hooks.size() / 2);
     updateControls();
@@ -379,6 +389,20 @@ void RsaPanel::setSae(const SaeInfo &sae)
     if (!sae.hookName.isEmpty() && m_hook->findText(sae.hookName) >= 0) {
         QSignalBlocker block(m_hook);
         m_hook->setCurrentIndex(m_hook->findText(sae.hookName));
+    }
+    {
+        // Follow each newly loaded SAE (a study with an SAE is about its features), unless a
+        // workspace restored a choice that waited for this SAE.
+        QSignalBlocker block(m_representation);
+        const QString restored =
+                m_restoredSettings.value(QStringLiteral("representation")).toString();
+        m_representation->setCurrentIndex(
+                m_representation->findData(sae.path.isEmpty()    ? QStringLiteral("raw")
+                                           : !restored.isEmpty() ? restored
+                                                                 : QStringLiteral("sae")));
+        if (!sae.path.isEmpty()) {
+            m_restoredSettings = QJsonObject();
+        }
     }
     updateControls();
 }
@@ -409,7 +433,9 @@ void RsaPanel::updateControls()
 
 void RsaPanel::settingsChanged()
 {
+    m_restoredSettings = QJsonObject();  // the user's choice from now on
     updateControls();
+    Q_EMIT stateChanged();
     if (m_computedOnce) {
         m_recompute->start();
     }
@@ -471,6 +497,10 @@ void RsaPanel::onResult(const std::shared_ptr<const RsaResult> &result)
         return;
     }
     m_result = result;
+    if (m_engine) {
+        m_resultModel = m_engine->currentModel().path;
+        m_resultSae = m_engine->currentSae().path;
+    }
     showResult();
 }
 
@@ -545,6 +575,7 @@ void RsaPanel::showResult()
     }
     setStatus(status);
     updateControls();
+    Q_EMIT stateChanged();
 }
 
 void RsaPanel::showModel()
@@ -684,6 +715,130 @@ Status RsaPanel::exportRdmCsv(const QString &path) const
     return writeRdmCsv(m_result->rdm, path);
 }
 
+QJsonObject RsaPanel::workspaceState(WorkspaceData *data) const
+{
+    QJsonObject settings = m_restoredSettings;
+    for (const auto &[key, box] :
+         {std::pair{"representation", m_representation}, std::pair{"pooling", m_pooling},
+          std::pair{"metric", m_metric}, std::pair{"subset", m_subset},
+          std::pair{"selection", m_selection}, std::pair{"comparison", m_comparison}}) {
+        settings[QLatin1String(key)] = box->currentData().toString();
+    }
+    if (m_restoredSettings.isEmpty()) {
+        settings[QStringLiteral("hook")] = m_hook->currentText();
+    } else {
+        settings[QStringLiteral("representation")] =
+                m_restoredSettings.value(QStringLiteral("representation"));
+    }
+    settings[QStringLiteral("top_k")] = m_topK->value();
+    settings[QStringLiteral("permutations")] = m_permutations->value();
+    settings[QStringLiteral("bootstraps")] = m_bootstraps->value();
+    settings[QStringLiteral("intervention")] = m_intervention->isChecked();
+    QJsonObject state{{QStringLiteral("version"), 1}, {QStringLiteral("settings"), settings}};
+    if (m_result) {
+        state[QStringLiteral("result")] = archiveRsaResult(*m_result, QStringLiteral("rsa"), data);
+        state[QStringLiteral("computed_with")] = QJsonObject{
+                {QStringLiteral("model"), m_resultModel}, {QStringLiteral("sae"), m_resultSae}};
+    }
+    return state;
+}
+
+Status RsaPanel::restoreWorkspaceState(const QJsonObject &state, const WorkspaceData &data,
+                                       QStringList *warnings)
+{
+    clearResult();
+    const QJsonObject settings = state.value(QStringLiteral("settings")).toObject();
+    {
+        // Restoring settings is not a change to follow with a recomputation.
+        const QSignalBlocker blockers[] = {
+                QSignalBlocker(m_representation), QSignalBlocker(m_pooling),
+                QSignalBlocker(m_metric),         QSignalBlocker(m_subset),
+                QSignalBlocker(m_selection),      QSignalBlocker(m_comparison),
+                QSignalBlocker(m_hook),           QSignalBlocker(m_topK),
+                QSignalBlocker(m_permutations),   QSignalBlocker(m_bootstraps),
+                QSignalBlocker(m_intervention)};
+        for (const auto &[key, box] :
+             {std::pair{"representation", m_representation}, std::pair{"pooling", m_pooling},
+              std::pair{"metric", m_metric}, std::pair{"subset", m_subset},
+              std::pair{"selection", m_selection}, std::pair{"comparison", m_comparison}}) {
+            const int index = box->findData(settings.value(QLatin1String(key)).toString());
+            if (index >= 0) {
+                box->setCurrentIndex(index);
+            }
+        }
+        const int hook = m_hook->findText(settings.value(QStringLiteral("hook")).toString());
+        if (hook >= 0) {
+            m_hook->setCurrentIndex(hook);
+        }
+        m_topK->setValue(settings.value(QStringLiteral("top_k")).toInt(m_topK->value()));
+        m_permutations->setValue(
+                settings.value(QStringLiteral("permutations")).toInt(m_permutations->value()));
+        m_bootstraps->setValue(
+                settings.value(QStringLiteral("bootstraps")).toInt(m_bootstraps->value()));
+        m_intervention->setChecked(settings.value(QStringLiteral("intervention")).toBool());
+    }
+    // The hook box fills when the model loads, SAE features need the SAE: wait for them.
+    const bool sae =
+            settings.value(QStringLiteral("representation")).toString() == QLatin1String("sae");
+    m_restoredSettings = (sae && m_sae.path.isEmpty()) ||
+                                         m_hook->currentText() !=
+                                                 settings.value(QStringLiteral("hook")).toString()
+                                 ? settings
+                                 : QJsonObject();
+    if (state.contains(QStringLiteral("result"))) {
+        Result<std::shared_ptr<const RsaResult>> restored =
+                unarchiveRsaResult(state.value(QStringLiteral("result")).toObject(),
+                                   QStringLiteral("rsa"), data, m_set);
+        if (!restored) {
+            if (warnings) {
+                warnings->append(tr("The saved RSA result could not be restored (%1); compute "
+                                    "it again.")
+                                         .arg(restored.status().message()));
+            }
+        } else {
+            const QJsonObject computed = state.value(QStringLiteral("computed_with")).toObject();
+            m_resultModel = computed.value(QStringLiteral("model")).toString();
+            m_resultSae = computed.value(QStringLiteral("sae")).toString();
+            m_result = *restored;
+            m_computedOnce = true;  // from now on the view follows changes, as after Compute
+            showResult();
+            updateStale();
+        }
+    }
+    updateControls();
+    return Status::ok();
+}
+
+void RsaPanel::clearResult()
+{
+    if (m_requests) {
+        m_requests->cancel(0);
+    }
+    m_result.reset();
+    m_computedOnce = false;
+    m_statisticsModel->setResult(nullptr);
+    setPromptSet(m_set);  // the empty views with their hints
+    setStatus(QString());
+}
+
+void RsaPanel::updateStale()
+{
+    if (!m_result || !m_requests || m_requests->isRunning(0)) {
+        return;
+    }
+    const QString model = m_engine->currentModel().path;
+    const QString sae = m_engine->currentSae().path;
+    auto differs = [](const QString &now, const QString &then) {
+        return !now.isEmpty() &&
+               QFileInfo(now).absoluteFilePath() != QFileInfo(then).absoluteFilePath();
+    };
+    if (differs(model, m_resultModel) ||
+        (m_result->request.saeFeatures && differs(sae, m_resultSae))) {
+        setStatus(tr("Out of date: another model or SAE is loaded. Compute again to update."),
+                  true);
+    }
+}
+
 Status RsaPanel::exportRdmHdf5(const QString &path) const
 {
     if (!m_result) {
@@ -695,8 +850,7 @@ Status RsaPanel::exportRdmHdf5(const QString &path) const
         return writer.status();
     }
     const int64_t n = r.rdm.size();
-    Status status =
-            writer.value()->writeFloat32(QStringLiteral("rdm"), {n, n}, r.rdm.toSquare().data());
+    Status status = writeRdmDatasets(*writer.value(), QStringLiteral("rdm"), r.rdm);
     const std::vector<int32_t> items(r.items.begin(), r.items.end());
     if (status.isOk()) {
         status = writer.value()->writeInt32(QStringLiteral("items"), {n}, items.data());

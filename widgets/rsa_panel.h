@@ -3,7 +3,9 @@
 #include "core/engine_client.h"
 #include "core/prompt_set.h"
 #include "core/rsa_panel_types.h"
+#include "core/workspace_data.h"
 
+#include <QJsonObject>
 #include <QWidget>
 
 #include <memory>
@@ -67,6 +69,14 @@ public:
 
     std::shared_ptr<const RsaResult> result() const { return m_result; }
 
+    /// The settings and the result (its RDMs and statistics into `data`, HDF5 datasets of the
+    /// workspace file), and back: the result is shown again without computing anything.
+    QJsonObject workspaceState(WorkspaceData *data) const;
+    Status restoreWorkspaceState(const QJsonObject &state, const WorkspaceData &data,
+                                 QStringList *warnings);
+    /// No result, default settings kept (a new workspace).
+    void clearResult();
+
     RdmHeatmapView *rdmView() const { return m_rdmView; }
 
     RdmHeatmapView *modelView() const { return m_modelView; }
@@ -108,6 +118,10 @@ public:
 
     RsaStatisticsModel *statisticsModel() const { return m_statisticsModel; }
 
+Q_SIGNALS:
+    /// The settings or the result on screen changed (what a workspace keeps).
+    void stateChanged();
+
 private:
     void buildControls();
     void onResult(const std::shared_ptr<const RsaResult> &result);
@@ -119,6 +133,7 @@ private:
     void settingsChanged();
     void setStatus(const QString &text, bool error = false);
     void exportDialog(const QString &what);
+    void updateStale();
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
@@ -127,6 +142,11 @@ private:
     RequestTracker *m_requests = nullptr;  // one slot: the latest RDM (none without an engine)
     bool m_computedOnce = false;
     std::shared_ptr<const RsaResult> m_result;
+    // Restored settings that wait for the model's hooks and the SAE; until then they are what
+    // the panel stands for in the workspace (loading what it refers to is not a change).
+    QJsonObject m_restoredSettings;
+    QString m_resultModel;  // what the result was computed with (paths)
+    QString m_resultSae;
     QTimer *m_recompute;
 
     QComboBox *m_hook = nullptr;

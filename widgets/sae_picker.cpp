@@ -5,6 +5,7 @@
 #include "widgets/icons.h"
 
 #include <QComboBox>
+#include <QCompleter>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -32,6 +33,10 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     m_path->lineEdit()->setPlaceholderText(tr("SAE directory (SAELens layout)"));
     m_path->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     m_path->setInsertPolicy(QComboBox::NoInsert);
+    // Inline completion would turn a typed "…/sae" into a listed "…/sae-old" under the
+    // cursor, and Return would load that one: offer the listed paths in a popup instead.
+    m_path->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    m_path->completer()->setCaseSensitivity(Qt::CaseSensitive);
     m_load->setObjectName(QStringLiteral("loadSae"));
     m_card->setObjectName(QStringLiteral("saeCard"));
     m_card->setWordWrap(true);
@@ -69,8 +74,14 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
         if (status.isOk()) {
             return;
         }
-        // The engine keeps the SAE it had: say which one the docks still use.
+        // The engine keeps the SAE it had: say which one the docks still use, and show its path
+        // in the box again rather than the one that failed.
         const SaeInfo current = m_engine->currentSae();
+        if (m_failedPathInserted >= 0 && m_failedPathInserted < m_path->count()) {
+            m_path->removeItem(m_failedPathInserted);
+        }
+        m_failedPathInserted = -1;
+        m_path->setCurrentText(current.path);
         m_card->setText(current.path.isEmpty() ? tr("SAE not loaded: %1").arg(status.message())
                                                : tr("SAE not loaded (still using %1): %2")
                                                          .arg(current.name, status.message()));
@@ -89,8 +100,10 @@ void SaePicker::loadSae(const QString &path, const QString &device)
         m_card->setText(tr("Choose an SAE directory first."));
         return;
     }
+    m_failedPathInserted = -1;
     if (m_path->findText(trimmed) < 0) {
         m_path->insertItem(0, trimmed);
+        m_failedPathInserted = 0;  // taken out again when it does not load
     }
     m_path->setCurrentText(trimmed);
     SaeSpec spec;

@@ -38,6 +38,7 @@ private:
     EngineClient *m_engine;
     RequestTracker *m_requests;  // one slot: the latest load
     QComboBox *m_path;
+    int m_failedPathInserted = -1;  // the row loadSae() added for a path not yet loaded
     QPushButton *m_browse;
     QPushButton *m_load;
     QLabel *m_card;

@@ -243,6 +243,7 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_lossPlot->addGraph();
     m_lossPlot->graph(1)->setName(tr("normalised MSE"));
     m_lossPlot->graph(1)->setPen(QPen(QColor(38, 139, 210), 1.5));
+    placeLegendAbove(m_lossPlot);
     m_lossPlot->legend->setVisible(true);
     m_variancePlot = makePlot(tr("expl. variance"), false);
     m_l0Plot = makePlot(tr("L0"), false);
@@ -252,6 +253,7 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_deadPlot->addGraph();
     m_deadPlot->graph(1)->setName(tr("dense (>10% of tokens)"));
     m_deadPlot->graph(1)->setPen(QPen(QColor(211, 54, 130), 1.5));
+    placeLegendAbove(m_deadPlot);
     m_deadPlot->legend->setVisible(true);
     m_histogramPlot = new QCustomPlot(this);
     applyPlotStyle(m_histogramPlot);

@@ -5,6 +5,7 @@
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/clamp_value_editor.h"
+#include "widgets/export_button.h"
 #include "widgets/icons.h"
 #include "widgets/strength_sweep_plot.h"
 #include "widgets/text_diff_view.h"
@@ -379,12 +380,22 @@ QWidget *SteeringPanel::makeResults()
     m_nextTable = new QTableView(next);
     m_nextTable->setModel(sorted);
     m_nextTable->setSortingEnabled(true);
+    // The biggest shifts first: sorting by the token's text would bury them.
+    m_nextTable->sortByColumn(NextTokenShiftModel::ChangeColumn, Qt::DescendingOrder);
     m_nextTable->verticalHeader()->hide();
     m_nextTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_nextTable->setAlternatingRowColors(true);
     auto *nextLayout = new QVBoxLayout(next);
     nextLayout->setContentsMargins(2, 2, 2, 2);
-    nextLayout->addWidget(m_klLabel);
+    auto *nextHeader = new QHBoxLayout;
+    nextHeader->addWidget(m_klLabel, 1);
+    nextHeader->addWidget(makeExportButton(
+            next, {tableExportChoices(m_nextTokens, NextTokenShiftModel::ValueRole, tr("Table"))},
+            [] { return QStringLiteral("next-token"); },
+            [this](const Status &status, const QString &path) {
+                m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
+            }));
+    nextLayout->addLayout(nextHeader);
     nextLayout->addWidget(m_nextTable, 1);
     tabs->addTab(next, tr("Next token"));
 
@@ -426,6 +437,12 @@ QWidget *SteeringPanel::makeResults()
     action->addWidget(m_sweepTarget, 1);
     action->addWidget(m_sweepButton);
     action->addWidget(m_sweepProgress);
+    action->addWidget(makeExportButton(
+            sweep, {plotExportChoices(m_sweepPlot->plot(), QSize(720, 420), tr("Plot"))},
+            [] { return QStringLiteral("strength-sweep"); },
+            [this](const Status &status, const QString &path) {
+                m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
+            }));
     auto *controls = new QVBoxLayout;
     controls->setSpacing(2);
     controls->addLayout(grid2);

@@ -5,7 +5,9 @@
 // truth); the panel only edits it and asks the engine (latest-wins, stale results dropped).
 
 #include "core/engine_client.h"
+#include "core/workspace_data.h"
 
+#include <QJsonObject>
 #include <QWidget>
 
 #include <functional>
@@ -84,6 +86,11 @@ public:
     TextDiffView *diffView() const { return m_diff; }
 
     ClampValueEditor *valueEditor() const { return m_valueEditor; }
+
+    /// The prompt, sampling and sweep settings and the last outputs (texts, next-token shift,
+    /// sweep), the numbers into `data` for the workspace file; restored without running.
+    QJsonObject workspaceState(WorkspaceData *data) const;
+    Status restoreWorkspaceState(const QJsonObject &state, const WorkspaceData &data);
 
 Q_SIGNALS:
     /// Every run, next-token and sweep request this panel started has finished.

@@ -39,8 +39,8 @@ StrengthSweepPlot::StrengthSweepPlot(QWidget *parent)
     m_plot->xAxis->setLabel(tr("clamp value"));
     m_plot->yAxis->setLabel(tr("log p(token)"));
     m_plot->yAxis2->setLabel(tr("KL (nats)"));
+    placeLegendAbove(m_plot);
     m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setMinimumHeight(110);
     auto *layout = new QVBoxLayout(this);
@@ -65,6 +65,7 @@ void StrengthSweepPlot::clear()
     m_logProbability->data()->clear();
     m_kl->data()->clear();
     m_logProbability->setName(tr("log p(next token)"));
+    m_result = StrengthSweepResult();
     m_replot->start();
 }
 
@@ -72,11 +73,13 @@ void StrengthSweepPlot::addPoint(const StrengthSweepPoint &point)
 {
     m_logProbability->addData(point.value, point.logProbability);
     m_kl->addData(point.value, point.kl);
+    m_result.points.append(point);
     m_replot->start();
 }
 
 void StrengthSweepPlot::setResult(const StrengthSweepResult &result)
 {
+    m_result = result;
     m_logProbability->data()->clear();
     m_kl->data()->clear();
     for (const StrengthSweepPoint &point : result.points) {

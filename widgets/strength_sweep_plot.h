@@ -25,6 +25,9 @@ public:
 
     int pointCount() const;
 
+    /// The sweep on screen: the finished result, or the points so far.
+    const StrengthSweepResult &result() const { return m_result; }
+
     QCustomPlot *plot() const { return m_plot; }
 
 private:
@@ -32,6 +35,7 @@ private:
     QCPGraph *m_logProbability;
     QCPGraph *m_kl;
     QTimer *m_replot;
+    StrengthSweepResult m_result;
 };
 
 }  // namespace gyrus::widgets

@@ -333,6 +333,7 @@ void TokenHeatmapPanel::connectSignals()
         if (!status.isOk() && status.code() != Status::Code::Cancelled) {
             setStatus(status.message(), true);
         }
+        updateEmptyState();
     });
     connect(m_engine, &EngineClient::modelLoaded, this, [this] { updateEmptyState(); });
     connect(m_engine, &EngineClient::saeLoaded, this, [this](RequestId, const SaeInfo &) {
@@ -397,7 +398,9 @@ void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowL
         return;
     }
     if (texts.size() == 1 && texts.front().trimmed().isEmpty()) {
-        setStatus(tr("Type a prompt first."), true);
+        // Said where the user looks: beside the box, which gets the focus to type into.
+        setStatus(tr("Type a prompt first: the prompt is empty."), true);
+        m_textEdit->setFocus();
         return;
     }
     TokenAnalysisRequest request;
@@ -411,6 +414,7 @@ void TokenHeatmapPanel::submit(const QStringList &texts, const QStringList &rowL
     m_requests->start(0, m_engine->analyzeText(request));
     m_analyzeButton->setEnabled(false);
     setStatus(tr("Analysing %n text(s) …", nullptr, int(texts.size())));
+    updateEmptyState();
 }
 
 void TokenHeatmapPanel::showAnalysis(const TokenAnalysisPtr &analysis)
@@ -703,6 +707,8 @@ void TokenHeatmapPanel::updateEmptyState()
                    "text is coloured by the selected feature's activation.");
     } else if (m_engine->currentSae().path.isEmpty()) {
         why = tr("No SAE loaded. Load one in the Model dock to see its features on your text.");
+    } else if (!m_analysis && m_requests && m_requests->isRunning(0)) {
+        why = tr("Analysing … the heatmap appears when the model has read the text.");
     } else if (!m_analysis) {
         why =
                 tr("Nothing analysed yet. Type a prompt above and press Analyse (Ctrl+Enter), or "

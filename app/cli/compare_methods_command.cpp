@@ -27,7 +27,8 @@ int runCompareMethods(const QStringList &arguments)
             "and report balanced accuracy and AUC (mean and 95% interval over repeats) with a "
             "label-permutation p, as JSON. The tables come from --raw-input / --sae-input (HDF5 as "
             "`gyrus-cli represent` writes them) or are computed from --model --prompts --hook "
-            "(raw) and --sae (SAE). Every method sees the same splits and permutations; a method "
+            "(raw; without --hook, the hook in the --sae's cfg) and --sae (SAE). Every method sees "
+            "the same splits and permutations; a method "
             "whose "
             "features equal an earlier one's in every fold says so (same_selections_as). Tables "
             "with aligned windows (--pooling window, or /X in the file) also offer the temporal "
@@ -170,9 +171,8 @@ int runCompareMethods(const QStringList &arguments)
         }
     }
     if (stages.isEmpty()) {
-        return fail(
-                name,
-                QStringLiteral("give --raw-input and/or --sae-input, or --model --prompts --hook"));
+        return fail(name, QStringLiteral("give --raw-input and/or --sae-input, or --model "
+                                         "--prompts and --hook or --sae"));
     }
     QJsonArray rows;
     const int count = int(stages.size());

@@ -88,7 +88,8 @@ FeatureTableOptions::FeatureTableOptions(QCommandLineParser &parser, QString com
                QStringLiteral("NAME"), QStringLiteral("labels"))
     , m_prompts(QStringLiteral("prompts"), QStringLiteral("Prompt set, instead of --input."),
                 QStringLiteral("FILE"))
-    , m_hook(QStringLiteral("hook"), QStringLiteral("Hook point (with --prompts)."),
+    , m_hook(QStringLiteral("hook"),
+             QStringLiteral("Hook point (with --prompts; default: the --sae's hook)."),
              QStringLiteral("NAME"))
     , m_sae(QStringLiteral("sae"), QStringLiteral("SAE directory (with --prompts): its features."),
             QStringLiteral("DIR"))
@@ -167,8 +168,13 @@ Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLinePars
     std::vector<int64_t> raw;
     {
         const QString directory = m_model.directory(parser);
-        if (directory.isEmpty() || !parser.isSet(m_hook)) {
-            return Status::invalidInput(QStringLiteral("--prompts needs --model and --hook"));
+        if (directory.isEmpty()) {
+            return Status::invalidInput(QStringLiteral("--prompts needs --model"));
+        }
+        // The raw table of a comparison reads where the SAE does unless --hook says otherwise.
+        Result<QString> hookName = hookOrSaeHook(parser.value(m_hook), parser.value(m_sae));
+        if (!hookName) {
+            return hookName.status();
         }
         Result<PromptSetLoad> loaded = loadPromptSet(parser.value(m_prompts));
         if (!loaded) {
@@ -184,7 +190,7 @@ Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLinePars
                             .arg(set.displayName(), factorName));
         }
         gpu::RepresentationOptions options;
-        options.hookName = parser.value(m_hook);
+        options.hookName = hookName.value();
         const std::optional<gpu::Pooling> pooling = gpu::poolingFromName(poolingName);
         if (!pooling) {
             return Status::invalidInput(QStringLiteral("unknown pooling '%1'").arg(poolingName));

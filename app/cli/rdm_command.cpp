@@ -3,7 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "core/hdf5_reader.h"
-#include "core/rdm_csv.h"
+#include "core/rdm_hdf5.h"
 #include "gpu/analysis/rdm_compute.h"
 
 #include <QJsonObject>
@@ -17,8 +17,9 @@ int runRdm(const QStringList &arguments)
     const QString name = QStringLiteral("rdm");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-            "Compute the RDM of the rows of an [N, F] dataset and write it as CSV: a header row "
-            "of the N stimulus ids, then N rows of N dissimilarities. Prints a JSON summary."));
+            "Compute the RDM of the rows of an [N, F] dataset and write it as CSV (--out x.csv: a "
+            "header row of the N stimulus ids, then N rows of N dissimilarities) or HDF5 (--out "
+            "x.h5: /rdm float32 [N, N], /rdm_ids, /rdm_metric). Prints a JSON summary."));
     const QCommandLineOption input(QStringLiteral("input"), QStringLiteral("HDF5 file."),
                                    QStringLiteral("FILE.h5"));
     const QCommandLineOption dataset(QStringLiteral("dataset"),
@@ -35,8 +36,9 @@ int runRdm(const QStringList &arguments)
     const QCommandLineOption single(QStringLiteral("float32"),
                                     QStringLiteral("Compute in single precision (faster, "
                                                    "~1e-6 relative)."));
-    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("CSV file to write."),
-                                 QStringLiteral("FILE.csv"));
+    const QCommandLineOption out(QStringLiteral("out"),
+                                 QStringLiteral("File to write: .csv or .h5 (.hdf5)."),
+                                 QStringLiteral("FILE"));
     parser.addOptions({input, dataset, metric, ids, single, out});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
@@ -46,6 +48,11 @@ int runRdm(const QStringList &arguments)
             return fail(name, QStringLiteral("--%1 is required (see --help)")
                                       .arg(required->names().constFirst()));
         }
+    }
+    if (!isHdf5Path(parser.value(out)) &&
+        !parser.value(out).endsWith(QLatin1String(".csv"), Qt::CaseInsensitive)) {
+        return fail(name, QStringLiteral("--out must end in .csv or .h5 (.hdf5), not '%1'")
+                                  .arg(parser.value(out)));
     }
     gpu::RdmOptions options;
     const std::optional<gpu::RdmMetric> parsed = gpu::parseRdmMetric(parser.value(metric));
@@ -76,11 +83,16 @@ int runRdm(const QStringList &arguments)
     if (!rdm) {
         return failWith(name, rdm.status().withContext(parser.value(input)));
     }
-    if (Status written = writeRdmCsv(*rdm, parser.value(out)); !written.isOk()) {
+    if (Status written = writeRdmFile(*rdm, parser.value(out),
+                                      {{QStringLiteral("input"), parser.value(input)},
+                                       {QStringLiteral("dataset"), parser.value(dataset)}});
+        !written.isOk()) {
         return failWith(name, written);
     }
     QJsonObject json;
     json[QStringLiteral("out")] = parser.value(out);
+    json[QStringLiteral("format")] =
+            isHdf5Path(parser.value(out)) ? QStringLiteral("hdf5") : QStringLiteral("csv");
     json[QStringLiteral("stimuli")] = static_cast<qint64>(rdm->size());
     json[QStringLiteral("features")] = static_cast<qint64>(x->cols);
     json[QStringLiteral("metric")] = rdm->metric();
@@ -93,7 +105,7 @@ int runRdm(const QStringList &arguments)
 Command rdmCommand()
 {
     return {QStringLiteral("rdm"),
-            QStringLiteral("Representational dissimilarity matrix of a feature table (CSV)."),
+            QStringLiteral("Representational dissimilarity matrix of a feature table (CSV/HDF5)."),
             &runRdm};
 }
 

@@ -44,7 +44,8 @@ int runRepresent(const QStringList &arguments)
     const QCommandLineOption prompts(QStringLiteral("prompts"),
                                      QStringLiteral("Prompt set (legacy or Gyrus JSON)."),
                                      QStringLiteral("FILE"));
-    const QCommandLineOption hook(QStringLiteral("hook"), QStringLiteral("Hook point."),
+    const QCommandLineOption hook(QStringLiteral("hook"),
+                                  QStringLiteral("Hook point (default: the --sae's hook)."),
                                   QStringLiteral("NAME"));
     const QCommandLineOption sae(
             QStringLiteral("sae"),
@@ -75,13 +76,17 @@ int runRepresent(const QStringList &arguments)
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
-    for (const QCommandLineOption *required : {&prompts, &hook, &out}) {
+    for (const QCommandLineOption *required : {&prompts, &out}) {
         if (!parser.isSet(*required)) {
             return fail(name, QStringLiteral("--%1 is required").arg(required->names().first()));
         }
     }
     gpu::RepresentationOptions options;
-    options.hookName = parser.value(hook);
+    Result<QString> hookName = hookOrSaeHook(parser.value(hook), parser.value(sae));
+    if (!hookName) {
+        return failWith(name, hookName.status());
+    }
+    options.hookName = hookName.value();
     const std::optional<gpu::Pooling> chosen = gpu::poolingFromName(parser.value(pooling));
     if (!chosen) {
         return fail(name, QStringLiteral("unknown pooling '%1' (last, mean, target, "

@@ -2,7 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "core/rdm_csv.h"
+#include "core/rdm_hdf5.h"
 #include "gpu/analysis/rsa_compare.h"
 
 #include <QJsonObject>
@@ -30,11 +30,12 @@ int runRsa(const QStringList &arguments)
     const QString name = QStringLiteral("rsa");
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-            "Correlate the upper triangles of two RDMs (CSV, same stimuli in the same order) and "
+            "Correlate the upper triangles of two RDMs (CSV or HDF5, same stimuli in the same "
+            "order) and "
             "test it by permuting the item labels of the second (rows and columns together). "
             "p = (k + 1) / (permutations + 1). Prints JSON: r, p, n_pairs, ..."));
     const QCommandLineOption rdm(QStringLiteral("rdm"),
-                                 QStringLiteral("RDM CSV; give exactly two."),
+                                 QStringLiteral("RDM (.csv or .h5); give exactly two."),
                                  QStringLiteral("FILE.csv"));
     const QCommandLineOption method(QStringLiteral("method"),
                                     QStringLiteral("spearman (default), kendall_tau_a or "
@@ -87,11 +88,11 @@ int runRsa(const QStringList &arguments)
         return fail(name, QStringLiteral("--alternative must be greater or two-sided, got '%1'")
                                   .arg(parser.value(alternative)));
     }
-    const Result<Rdm> first = readRdmCsv(files[0]);
+    const Result<Rdm> first = readRdmFile(files[0]);
     if (!first) {
         return failWith(name, first.status());
     }
-    const Result<Rdm> second = readRdmCsv(files[1]);
+    const Result<Rdm> second = readRdmFile(files[1]);
     if (!second) {
         return failWith(name, second.status());
     }

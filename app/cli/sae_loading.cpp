@@ -30,4 +30,25 @@ Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(const QString &c
     return loaded;
 }
 
+Result<QString> hookOrSaeHook(const QString &hook, const QString &saeDirectory)
+{
+    if (!hook.isEmpty()) {
+        return hook;
+    }
+    if (saeDirectory.isEmpty()) {
+        return Status::invalidInput(
+                QStringLiteral("--hook is required without --sae (an SAE's cfg names its hook)"));
+    }
+    Result<gpu::SaeFileInfo> info = gpu::readSaeInfo(saeDirectory);
+    if (!info) {
+        return info.status();
+    }
+    if (info->config.hookName.isEmpty()) {
+        return Status::invalidInput(
+                QStringLiteral("%1: the SAE's configuration names no hook; give --hook")
+                        .arg(saeDirectory));
+    }
+    return info->config.hookName;
+}
+
 }  // namespace gyrus::cli

@@ -22,4 +22,9 @@ Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(
         const QString &command, const QString &path, const gpu::LanguageModel &model,
         const QString &modelDirectory, const QString &device = QStringLiteral("cpu"));
 
+/// The hook an analysis reads: `hook` when the user gave one, otherwise the hook the SAE at
+/// `saeDirectory` was trained on (its cfg.json), so that a study's SAE decides where raw and SAE
+/// analyses read. An error names what is missing when neither says.
+Result<QString> hookOrSaeHook(const QString &hook, const QString &saeDirectory);
+
 }  // namespace gyrus::cli

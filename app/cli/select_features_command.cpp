@@ -33,7 +33,9 @@ int runSelectFeatures(const QStringList &arguments)
             "(each item's mean over its real positions). Former names: max-activation, "
             "discriminative-rsa, categorical-rsa. The table comes from --input (as `gyrus-cli "
             "represent` writes it; the smaller label is condition A) or is computed from "
-            "--model, --prompts, --hook [--sae --pooling --window --align --factor]."));
+            "--model, --prompts, --hook (default: the --sae's hook) [--sae --pooling --window "
+            "--align "
+            "--factor]."));
     const QCommandLineOption input(QStringLiteral("input"), QStringLiteral("HDF5 feature table."),
                                    QStringLiteral("FILE.h5"));
     const QCommandLineOption method(QStringLiteral("method"),
@@ -49,7 +51,7 @@ int runSelectFeatures(const QStringList &arguments)
         return exit;
     }
     if (!parser.isSet(input) && !table.fromPrompts(parser)) {
-        return fail(name, QStringLiteral("give --input, or --model --prompts --hook"));
+        return fail(name, QStringLiteral("give --input, or --model --prompts and --hook or --sae"));
     }
     const std::optional<gpu::SelectionMethod> chosen =
             gpu::selectionMethodFromName(parser.value(method));

@@ -1,16 +1,21 @@
 #include "app/dock_catalog.h"
 #include "app/main_window.h"
+#include "app/study_report_export.h"
+#include "core/file_sha256.h"
 #include "core/log_model.h"
 #include "core/selection_hub.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/test_paths.h"
 #include "widgets/contrast_panel.h"
 #include "widgets/contrast_settings_form.h"
+#include "widgets/contrast_view.h"
+#include "widgets/method_comparison_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/token_heatmap_panel.h"
 
 #include <QDockWidget>
+#include <QFile>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -150,7 +155,48 @@ private Q_SLOTS:
                         .isOk());
         QCOMPARE(panel->form()->promptSet().name, QStringLiteral("demo-valence"));
         QCOMPARE(panel->form()->source().factor, QStringLiteral("valence"));
-        QCOMPARE(panel->form()->source().levelA, QStringLiteral("negative"));
+        QCOMPARE(panel->form()->source().levelA, QStringLiteral("positive"));  // the first level
+    }
+
+    // File > Export study report: one HTML file with the study's numbers, figures inlined,
+    // the methods and the provenance.
+    void studyReportHoldsTheResults()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, nullptr, &engine);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(window.menuBar()->findChild<QAction *>(QStringLiteral("action.exportStudyReport")));
+        const QString setPath = gyrus::test::sourcePath(
+                QStringLiteral("datasets/prompt-sets/demo/demo-valence.json"));
+        QVERIFY(window.promptSetsPanel()->openFile(setPath).isOk());
+        engine.loadModel(gyrus::ModelSpec{QStringLiteral("/models/demo")});
+        engine.loadSae(gyrus::SaeSpec{QStringLiteral("/saes/demo")});
+        QTRY_VERIFY(!engine.currentSae().path.isEmpty() && !engine.currentModel().name.isEmpty());
+        gyrus::widgets::ContrastPanel *panel = window.contrastPanel();
+        panel->contrastView()->run();
+        QTRY_VERIFY(panel->contrastView()->result());
+        panel->methodsView()->setSettings(4, 3, 2, 10);
+        panel->methodsView()->run();
+        QTRY_VERIFY(panel->methodsView()->result() && !panel->methodsView()->isRunning());
+
+        const QString path = dir.filePath(QStringLiteral("report.html"));
+        QVERIFY(gyrus::app::exportStudyReport(&window, &engine, path).isOk());
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QString html = QString::fromUtf8(file.readAll());
+        for (const char *expected :
+             {"<h2>Study</h2>", "<h2>Contrast</h2>", "<h2>Method comparison</h2>",
+              "<h2>Provenance</h2>", "Benjamini–Hochberg", "label permutations",
+              "data:image/png;base64,", "demo-valence"}) {
+            QVERIFY2(html.contains(QString::fromUtf8(expected)), expected);
+        }
+        QVERIFY(html.contains(QString::fromLatin1(gyrus::fileSha256(setPath))));
+        QVERIFY(!html.contains(QStringLiteral("<h2>Representational")));  // RSA not run
+        const gyrus::MethodComparisonRow &first = panel->methodsView()->result()->rows.first();
+        QVERIFY(html.contains(QString::number(first.balancedAccuracy, 'f', 3)));
     }
 
     void toggleActionHidesAndShowsDock()

@@ -314,6 +314,45 @@ private Q_SLOTS:
         QVERIFY(withExamples > 1000);  // the demo SAE has almost no dead features
     }
 
+    // A study names its SAE; the hook follows from the SAE's cfg.json unless --hook says
+    // otherwise, for the raw table too.
+    void hookComesFromTheSaeWhenOmitted()
+    {
+        QTemporaryDir dir;
+        const QString sae = gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae"));
+        const QString out = dir.filePath(QStringLiteral("sae.h5"));
+        const ProcessRun represent =
+                cli({QStringLiteral("represent"), QStringLiteral("--model"), kModel,
+                     QStringLiteral("--prompts"), kValence, QStringLiteral("--sae"), sae,
+                     QStringLiteral("--no-cache"), QStringLiteral("--out"), out});
+        QVERIFY2(represent.exitCode == 0, qPrintable(represent.err));
+        auto reader = gyrus::Hdf5Reader::open(out);
+        QVERIFY(reader.isOk());
+        QCOMPARE(reader.value()->readRootAttribute(QStringLiteral("hook_name")).value(),
+                 QStringLiteral("blocks.2.hook_resid_post"));
+        QCOMPARE(reader.value()->shape(QStringLiteral("features")).value(),
+                 (std::vector<int64_t>{40, 1536}));
+
+        const ProcessRun compare =
+                cli({QStringLiteral("compare-methods"), QStringLiteral("--model"), kModel,
+                     QStringLiteral("--sae"), sae, QStringLiteral("--prompts"), kValence,
+                     QStringLiteral("--folds"), QStringLiteral("2"), QStringLiteral("--repeats"),
+                     QStringLiteral("1"), QStringLiteral("--permutations"), QStringLiteral("0")});
+        QVERIFY2(compare.exitCode == 0, qPrintable(compare.err));
+        const QJsonArray rows = QJsonDocument::fromJson(compare.out)
+                                        .object()
+                                        .value(QStringLiteral("results"))
+                                        .toArray();
+        QCOMPARE(rows.size(), 8);  // raw and SAE × the four methods
+
+        const ProcessRun neither =
+                cli({QStringLiteral("select-features"), QStringLiteral("--model"), kModel,
+                     QStringLiteral("--prompts"), kValence});
+        QCOMPARE(neither.exitCode, 2);
+        QVERIFY2(neither.err.contains(QStringLiteral("--hook is required without --sae")),
+                 qPrintable(neither.err));
+    }
+
     void badInputIsOneLineExitTwo()
     {
         QTemporaryDir dir;

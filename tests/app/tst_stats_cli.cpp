@@ -2,6 +2,8 @@
 // one-line errors for bad input.
 
 #include "core/hdf5_reader.h"
+#include "core/rdm_csv.h"
+#include "core/rdm_hdf5.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/test_paths.h"
 
@@ -165,6 +167,45 @@ private Q_SLOTS:
                      QStringLiteral("sqeuclidean"), QStringLiteral("--out"), out});
         QCOMPARE(plain.exitCode, 0);
         QCOMPARE(readCsv(out)[0][5], QStringLiteral("5"));
+    }
+
+    // --out x.h5 writes HDF5 (the same numbers as the CSV), --out x.txt is refused.
+    void rdmWritesTheFormatItsNameSays()
+    {
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("rdm.csv"));
+        const QString h5 = dir.filePath(QStringLiteral("rdm.h5"));
+        for (const QString &out : {csv, h5}) {
+            const Run r = cli({QStringLiteral("rdm"), QStringLiteral("--input"), kInput,
+                               QStringLiteral("--dataset"), QStringLiteral("x"),
+                               QStringLiteral("--ids-dataset"), QStringLiteral("ids"),
+                               QStringLiteral("--out"), out});
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        }
+        auto reader = gyrus::Hdf5Reader::open(h5);
+        QVERIFY2(reader.isOk(), qPrintable(reader.status().message()));
+        const gyrus::Rdm fromHdf5 = gyrus::readRdmHdf5(h5).value();
+        const gyrus::Rdm fromCsv = gyrus::readRdmCsv(csv).value();
+        QCOMPARE(fromHdf5.ids(), fromCsv.ids());
+        QCOMPARE(fromHdf5.ids().value(25), QStringLiteral("s25"));
+        QCOMPARE(fromHdf5.metric(), QStringLiteral("correlation"));
+        QCOMPARE(fromHdf5.condensed(), fromCsv.condensed());  // 9 digits round-trip float32
+        const std::vector<double> reference = expected(QStringLiteral("expected_correlation"));
+        for (size_t k = 0; k < reference.size(); ++k) {
+            QVERIFY(close(fromHdf5.condensed()[k], reference[k]));
+        }
+        // rsa reads either format.
+        const Run rsa =
+                cli({QStringLiteral("rsa"), QStringLiteral("--rdm"), h5, QStringLiteral("--rdm"),
+                     csv, QStringLiteral("--permutations"), QStringLiteral("0")});
+        QVERIFY2(rsa.exitCode == 0, qPrintable(rsa.err));
+        QVERIFY(std::abs(rsa.json.value(QStringLiteral("r")).toDouble() - 1.0) < 1e-9);
+        const QString text = dir.filePath(QStringLiteral("rdm.txt"));
+        QVERIFY(isBadInput(cli({QStringLiteral("rdm"), QStringLiteral("--input"), kInput,
+                                QStringLiteral("--dataset"), QStringLiteral("x"),
+                                QStringLiteral("--out"), text}),
+                           QStringLiteral("--out must end in .csv or .h5")));
+        QVERIFY(!QFile::exists(text));
     }
 
     void rdmRejectsBadInput()

@@ -38,9 +38,9 @@ private Q_SLOTS:
         QCOMPARE(model.index(0, NextTokenShiftModel::AfterColumn).data().toString(),
                  QStringLiteral("12.5%"));
         QCOMPARE(model.index(0, NextTokenShiftModel::ChangeColumn).data().toString(),
-                 QStringLiteral("-37.5"));  // percentage points
+                 QStringLiteral("-37.5 pp"));  // percentage points, said in the cell
         QCOMPARE(model.index(1, NextTokenShiftModel::ChangeColumn).data().toString(),
-                 QStringLiteral("+37.5"));
+                 QStringLiteral("+37.5 pp"));
         QCOMPARE(model.index(1, NextTokenShiftModel::ChangeColumn)
                          .data(NextTokenShiftModel::SortRole)
                          .toDouble(),
@@ -49,13 +49,21 @@ private Q_SLOTS:
         QCOMPARE(model.headerData(NextTokenShiftModel::AfterColumn, Qt::Horizontal).toString(),
                  QStringLiteral("Steered"));
 
-        // Sorting by change with the numeric role puts the gain first.
+        QCOMPARE(model.headerData(NextTokenShiftModel::ChangeColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("Change (pp)"));
+        QVERIFY(model.headerData(NextTokenShiftModel::ChangeColumn, Qt::Horizontal, Qt::ToolTipRole)
+                        .toString()
+                        .contains(QLatin1String("percentage points")));
+
+        // Sorting by change puts the largest shift first, a loss as much as a gain.
+        shift.tokens.append(TokenShift{7, QStringLiteral("judge"), 0.75, 0.0625});
+        model.setShift(shift);
         QSortFilterProxyModel proxy;
         proxy.setSourceModel(&model);
         proxy.setSortRole(NextTokenShiftModel::SortRole);
         proxy.sort(NextTokenShiftModel::ChangeColumn, Qt::DescendingOrder);
         QCOMPARE(proxy.index(0, NextTokenShiftModel::TokenColumn).data().toString(),
-                 QStringLiteral("court"));
+                 QStringLiteral("judge"));
 
         model.setShift(NextTokenShift());
         QCOMPARE(model.rowCount(), 0);

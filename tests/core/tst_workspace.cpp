@@ -18,6 +18,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+
 using namespace gyrus;
 
 namespace {
@@ -48,6 +50,48 @@ std::unique_ptr<WorkspaceSection> noteSection(NoteState *state)
             },
             [state] { state->text.clear(); });
 }
+
+/// A section that keeps a result as data: a matrix and its row names.
+class ResultSection : public WorkspaceSection
+{
+public:
+    std::vector<double> matrix;
+    QStringList rows;
+    WorkspaceData handedOver;
+
+    QString name() const override { return QStringLiteral("result"); }
+
+    QByteArray save() const override
+    {
+        return QJsonDocument(QJsonObject{{QStringLiteral("rows"), int(rows.size())}})
+                .toJson(QJsonDocument::Compact);
+    }
+
+    WorkspaceData saveData() const override
+    {
+        if (rows.isEmpty()) {
+            return {};
+        }
+        return {{QStringLiteral("matrix"),
+                 WorkspaceArray::ofNumbers(matrix, {int64_t(rows.size()), 2})},
+                {QStringLiteral("rows"), WorkspaceArray::ofStrings(rows)}};
+    }
+
+    void setRestoredData(const WorkspaceData &data) override { handedOver = data; }
+
+    Status restore(const QByteArray &, QStringList *) override
+    {
+        matrix = handedOver.value(QStringLiteral("matrix")).numbers;
+        rows = handedOver.value(QStringLiteral("rows")).strings;
+        return Status::ok();
+    }
+
+    void reset() override
+    {
+        matrix.clear();
+        rows.clear();
+    }
+};
 
 void fillHub(SelectionHub &hub)
 {
@@ -125,6 +169,51 @@ private Q_SLOTS:
                         .object();
         QVERIFY(provenance.contains(QStringLiteral("saved_at")));
         QVERIFY(provenance.contains(QStringLiteral("qt_version")));
+    }
+
+    // Results travel as HDF5 datasets /data/<section>/<array> (h5py reads them as arrays),
+    // come back exactly, and are kept for a section this build does not know.
+    void resultsAreStoredAsData()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("data.gyrus"));
+        auto owned = std::make_unique<ResultSection>();
+        ResultSection *result = owned.get();
+        result->matrix = {0.1, -2.5, 1e-300, std::nan(""), 3.0, 4.0};
+        result->rows = {QStringLiteral("a"), QStringLiteral("b ✓"), QStringLiteral("c")};
+        Workspace workspace;
+        workspace.addSection(std::move(owned));
+        QVERIFY(workspace.saveAs(path).isOk());
+        const auto reader = Hdf5Reader::open(path);
+        QVERIFY(reader.isOk());
+        QCOMPARE(reader.value()->shape(QStringLiteral("/data/result/matrix")).value(),
+                 (std::vector<int64_t>{3, 2}));
+        QCOMPARE(reader.value()->readStrings(QStringLiteral("/data/result/rows")).value(),
+                 result->rows);
+
+        const std::vector<double> saved = result->matrix;
+        const QStringList savedRows = result->rows;
+        result->reset();
+        QVERIFY(workspace.open(path).isOk());
+        QCOMPARE(result->rows, savedRows);
+        QCOMPARE(result->matrix.size(), saved.size());
+        for (size_t k = 0; k < saved.size(); ++k) {
+            QVERIFY(result->matrix[k] == saved[k] ||
+                    (std::isnan(result->matrix[k]) && std::isnan(saved[k])));
+        }
+        QVERIFY(!workspace.isDirty());
+
+        // Another build without the section writes its data back untouched.
+        Workspace other;
+        NoteState notes;
+        other.addSection(noteSection(&notes));
+        QVERIFY(other.open(path).isOk());
+        const QString copy = dir.filePath(QStringLiteral("copy.gyrus"));
+        QVERIFY(other.saveAs(copy).isOk());
+        const Result<WorkspaceDocument> back = readWorkspaceFile(copy);
+        QVERIFY(back.isOk());
+        QCOMPARE(back->data.value(QStringLiteral("result")).value(QStringLiteral("rows")).strings,
+                 savedRows);
     }
 
     void unknownSectionsAreKept()

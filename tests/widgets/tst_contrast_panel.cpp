@@ -2,6 +2,8 @@
 // the 2 × 2 effect selector, the RSA map and the method comparison's run and cancel.
 
 #include "core/feature_stats_model.h"
+#include "core/hdf5_reader.h"
+#include "core/method_comparison_model.h"
 #include "core/prompt_set_io.h"
 #include "core/selection_hub.h"
 #include "tests/support/fake_engine_client.h"
@@ -9,18 +11,25 @@
 #include "widgets/contrast_panel.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/contrast_view.h"
+#include "widgets/export_button.h"
 #include "widgets/feature_rsa_view.h"
 #include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_table_view.h"
 #include "widgets/method_comparison_view.h"
 
 #include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 
 #include <cmath>
@@ -90,10 +99,16 @@ private Q_SLOTS:
         Fixture f("demo-tense-number");
         QTRY_VERIFY(f.ready());
         ContrastSettingsForm *form = f.panel.form();
-        // A is the later level, B the earlier, as `gyrus-cli contrast` and the 2 × 2 effects.
+        // The defaults follow the study: A is the set's first level, B its second, and with an
+        // SAE loaded the form reads its features at its hook.
         QCOMPARE(form->source().factor, QStringLiteral("tense"));
-        QCOMPARE(form->source().levelA, QStringLiteral("past"));
-        QCOMPARE(form->source().levelB, QStringLiteral("present"));
+        QCOMPARE(form->source().levelA, QStringLiteral("present"));
+        QCOMPARE(form->source().levelB, QStringLiteral("past"));
+        QCOMPARE(form->source().saeFeatures, true);
+        QCOMPARE(form->source().hookName, f.engine.currentSae().hookName);
+        QCOMPARE(form->findChild<QComboBox *>(QStringLiteral("contrast.hook"))->currentText(),
+                 f.engine.currentSae().hookName);
+        form->setSaeFeatures(false);
         QVERIFY(form->setFactor(QStringLiteral("number")));
         QVERIFY(form->setLevels(QStringLiteral("singular"), QStringLiteral("plural")));
         QVERIFY(form->setHook(QStringLiteral("blocks.1.hook_resid_post")));
@@ -121,6 +136,30 @@ private Q_SLOTS:
         QCOMPARE(s.saeFeatures, true);
         QCOMPARE(s.hookName, QStringLiteral("blocks.2.hook_resid_post"));
         QCOMPARE(s.factorial, true);
+    }
+
+    // The form stays in step with the study: a new SAE brings its hook and features, a new
+    // prompt set its own level order, no SAE means raw activations.
+    void defaultsFollowTheSaeAndThePromptSet()
+    {
+        Fixture f("demo-tense-number");
+        QTRY_VERIFY(f.ready());
+        ContrastSettingsForm *form = f.panel.form();
+        gyrus::SaeInfo other = f.engine.currentSae();
+        other.path = QStringLiteral("/saes/layer-1");
+        other.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        form->setSae(other);
+        QCOMPARE(form->source().saeFeatures, true);
+        QCOMPARE(form->source().hookName, other.hookName);
+        form->setHookNames(f.engine.currentModel().hookNames);  // a model reload
+        QCOMPARE(form->findChild<QComboBox *>(QStringLiteral("contrast.hook"))->currentText(),
+                 other.hookName);
+        f.panel.setPromptSet(demoSet("demo-valence"));
+        QCOMPARE(form->source().levelA, demoSet("demo-valence").factors.value(0).levels.value(0));
+        QCOMPARE(form->source().levelB, demoSet("demo-valence").factors.value(0).levels.value(1));
+        form->setSae(gyrus::SaeInfo());
+        QCOMPARE(form->source().saeFeatures, false);
+        QVERIFY(form->problem().isEmpty());
     }
 
     void missingSettingsAreExplainedNotSent()
@@ -157,7 +196,56 @@ private Q_SLOTS:
                     tOfFeature(table, table->featureAtRow(row)));
         }
         QCOMPARE(view->volcano()->pointCount(), 64);
-        QVERIFY(view->statusText().contains(QStringLiteral("A = negative, B = positive")));
+        QVERIFY(view->statusText().contains(QStringLiteral("A = positive, B = negative")));
+    }
+
+    // A new table opens on its top hits (q ascending, ties in q by p), not scrolled to the
+    // feature selected before, which stays selected; it exports as CSV and HDF5.
+    void tableOpensOnItsTopHitsAndExports()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        f.panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
+        ContrastView *view = f.panel.contrastView();
+        QVERIFY(!view->exportButton()->isEnabled());
+        view->run();
+        QTRY_VERIFY(view->result());
+        FeatureTableView *table = view->table();
+        const int last = table->featureAtRow(table->model()->rowCount() - 1);
+        f.hub.selectFeature(last, QStringLiteral("heatmap"));
+        view->run();
+        QTRY_VERIFY(view->result() && view->runButton()->isEnabled());
+        QTRY_COMPARE(table->verticalScrollBar()->value(), 0);
+        QCOMPARE(table->selectionModel()->selectedRows().value(0).data(
+                         gyrus::FeatureStatsModel::FeatureRole),
+                 QVariant(last));
+        const gyrus::ContrastResult &s = view->result()->effects[0].stats;
+        for (int row = 1; row < table->model()->rowCount(); ++row) {
+            const auto a = size_t(table->featureAtRow(row - 1));
+            const auto b = size_t(table->featureAtRow(row));
+            if (std::isfinite(s.q[a]) && std::isfinite(s.q[b])) {
+                QVERIFY(s.q[a] < s.q[b] || (s.q[a] == s.q[b] && s.p[a] <= s.p[b]));
+            }
+        }
+
+        QVERIFY(view->exportButton()->isEnabled());
+        QCOMPARE(view->exportButton()->menu()->actions().size(), 2 + 1 + 3);  // and a separator
+        QTemporaryDir dir;
+        const QList<gyrus::widgets::ExportChoice> choices = gyrus::widgets::tableExportChoices(
+                table->statsModel(), gyrus::FeatureStatsModel::ValueRole, QStringLiteral("Table"));
+        const QString h5 = dir.filePath(QStringLiteral("contrast.h5"));
+        QVERIFY(choices[1].write(h5).isOk());
+        auto reader = gyrus::Hdf5Reader::open(h5);
+        QVERIFY(reader.isOk());
+        const std::vector<double> q = reader.value()->readDoubles(QStringLiteral("q")).value();
+        const std::vector<double> features =
+                reader.value()->readDoubles(QStringLiteral("feature")).value();
+        QCOMPARE(q.size(), size_t(64));
+        for (size_t k = 0; k < q.size(); ++k) {
+            const double expected = s.q[size_t(features[k])];
+            QVERIFY(q[k] == expected || (std::isnan(q[k]) && std::isnan(expected)));  // exact
+        }
     }
 
     void clickingARowOrPointSelectsInTheHub()
@@ -285,7 +373,7 @@ private Q_SLOTS:
         QCOMPARE(sent.folds, 3);
         QCOMPARE(sent.repeats, 2);
         QCOMPARE(sent.permutations, 10);
-        QCOMPARE(sent.source.levelA, QStringLiteral("negative"));
+        QCOMPARE(sent.source.levelA, QStringLiteral("positive"));
         // Two bar sets with error bars, one null band per method.
         QCOMPARE(view->chart()->itemCount() >= 4, true);
         QCOMPARE(view->result()->rows.size(), 4);
@@ -296,6 +384,26 @@ private Q_SLOTS:
         QTest::mouseClick(features->viewport(), Qt::LeftButton, {},
                           features->visualRect(cell).center());
         QCOMPARE(f.hub.selectedFeature(), view->result()->rows[2].selectedFeatures[1]);
+
+        // The numbers beside the chart, and both exported.
+        QAbstractItemModel *numbers = view->numbersView()->model();
+        QCOMPARE(numbers->rowCount(), 4);
+        QCOMPARE(numbers->index(0, gyrus::MethodComparisonModel::AccuracyColumn).data().toString(),
+                 QString::number(view->result()->rows[0].balancedAccuracy, 'f', 3));
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("methods.csv"));
+        QVERIFY(view->exportNumbers(csv).isOk());
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 3 + 1 + 4);
+        QCOMPARE(lines[4].split(',').value(1).toDouble(), view->result()->rows[0].balancedAccuracy);
+        for (const char *suffix : {"png", "svg", "pdf"}) {
+            const QString figure = dir.filePath(QStringLiteral("chart.") + QLatin1String(suffix));
+            QVERIFY(view->exportChart(figure).isOk());
+            QVERIFY(QFileInfo(figure).size() > 500);
+        }
+        QVERIFY(!view->exportChart(dir.filePath(QStringLiteral("chart.txt"))).isOk());
     }
 
     void methodComparisonCancels()

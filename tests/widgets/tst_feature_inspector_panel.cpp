@@ -240,6 +240,20 @@ private Q_SLOTS:
         QVERIFY(box->statusText().contains(QStringLiteral("Rejected")));
     }
 
+    // A reopened workspace selects its feature before its SAE is back: the label field opens
+    // when the SAE arrives.
+    void labelFieldOpensWhenTheSaeArrivesAfterTheSelection()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        hub.selectFeature(9, QStringLiteral("workspace"));
+        QVERIFY(!panel.labelEdit()->isEnabled());  // no SAE: nothing to label yet
+        loadSae(engine, m_sae, panel);
+        QTRY_VERIFY(panel.labelEdit()->isEnabled());
+    }
+
     void clampButtonAddsTheFeatureAtItsMaximum()
     {
         FakeEngineClient engine;

@@ -9,12 +9,15 @@
 #include "core/token_analysis_types.h"
 #include "tests/support/image_check.h"
 #include "widgets/feature_matrix_view.h"
+#include "widgets/feature_scatter_plot.h"
 #include "widgets/rdm_heatmap_view.h"
+#include "widgets/strength_sweep_plot.h"
 
 #include <QApplication>
 #include <QFont>
 #include <QPainter>
 #include <QtTest>
+#include <qcustomplot.h>
 
 #include <cmath>
 #include <memory>
@@ -121,6 +124,43 @@ private Q_SLOTS:
         const test::ImageCheck check = test::verifyImage(QStringLiteral("rdm_heatmap"), image,
                                                          allowedFor(image), kTolerance);
         QVERIFY2(check.ok, qPrintable(check.message));
+    }
+
+    // Legends sit in a row above the axes, never on the curves or points they explain.
+    void legendsNeverCoverThePlot()
+    {
+        gyrus::widgets::StrengthSweepPlot sweep;
+        for (int k = 0; k <= 10; ++k) {
+            sweep.addPoint(gyrus::StrengthSweepPoint{double(k), -0.3 * k, 0.05 * k * k});
+        }
+        gyrus::widgets::FeatureScatterPlot scatter;
+        scatter.setPoints({{QStringLiteral("A higher"), Qt::red, 6},
+                           {QStringLiteral("B higher"), Qt::blue, 6}},
+                          {0, 1, 2, 3}, {-1.0, 1.0, 2.0, -2.0}, {3.0, 3.0, 0.5, 0.5}, {0, 1, 1, 0});
+        sweep.resize(420, 260);
+        scatter.resize(420, 260);
+        for (QWidget *widget : {static_cast<QWidget *>(&sweep), static_cast<QWidget *>(&scatter)}) {
+            widget->show();
+            QVERIFY(QTest::qWaitForWindowExposed(widget));
+        }
+        for (QCustomPlot *plot : {sweep.plot(), static_cast<QCustomPlot *>(&scatter)}) {
+            plot->replot();
+            QVERIFY(plot->legend->visible());
+            QVERIFY(plot->legend->itemCount() >= 1);
+            const QRect legend = plot->legend->outerRect();
+            const QRect axes = plot->axisRect()->rect();
+            QVERIFY2(!legend.intersects(axes),
+                     qPrintable(QStringLiteral("legend %1,%2 %3x%4 over axes %5,%6 %7x%8")
+                                        .arg(legend.x())
+                                        .arg(legend.y())
+                                        .arg(legend.width())
+                                        .arg(legend.height())
+                                        .arg(axes.x())
+                                        .arg(axes.y())
+                                        .arg(axes.width())
+                                        .arg(axes.height())));
+            QVERIFY(legend.bottom() <= axes.top());
+        }
     }
 
     void featureMatrixMatchesItsBaseline()

@@ -4,6 +4,7 @@
 
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -89,6 +90,39 @@ private Q_SLOTS:
                  qPrintable(panel.statusText()));
         QCOMPARE(fieldText(panel, "card.name"), QStringLiteral("—"));
         QVERIFY(panel.recentModels().isEmpty());
+    }
+
+    // The path boxes show what is loaded: a path that failed goes (the status line names it),
+    // and Return loads exactly what was typed, never an inline completion of it.
+    void pathBoxesShowWhatIsLoaded()
+    {
+        FakeEngineClient engine;
+        ModelPanel panel(&engine);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        auto *modelPath = panel.findChild<QComboBox *>(QStringLiteral("modelPath"));
+        auto *saePath = panel.findChild<QComboBox *>(QStringLiteral("saePath"));
+        panel.loadModel(QStringLiteral("/models/demo"));
+        QTRY_VERIFY(!panel.isBusy());
+        panel.loadModel(QStringLiteral("/models/missing"));
+        QTRY_VERIFY(panel.statusText().contains(QStringLiteral("/models/missing")) ||
+                    panel.statusText().contains(QStringLiteral("no config.json")));
+        QTRY_VERIFY(!panel.isBusy());
+        QCOMPARE(modelPath->currentText(), QStringLiteral("/models/demo"));
+
+        gyrus::widgets::SaePicker *picker = panel.saePicker();
+        picker->loadSae(QStringLiteral("/saes/plain-wide"));
+        QTRY_COMPARE(engine.currentSae().path, QStringLiteral("/saes/plain-wide"));
+        picker->loadSae(QStringLiteral("/saes/missing"));
+        QTRY_VERIFY(picker->statusText().contains(QStringLiteral("still using")));
+        QCOMPARE(saePath->currentText(), QStringLiteral("/saes/plain-wide"));
+        QCOMPARE(saePath->findText(QStringLiteral("/saes/missing")), -1);
+
+        saePath->lineEdit()->clear();
+        saePath->lineEdit()->setFocus();
+        QTest::keyClicks(saePath->lineEdit(), QStringLiteral("/saes/plain"));
+        QTest::keyClick(saePath->lineEdit(), Qt::Key_Return);
+        QTRY_COMPARE(engine.currentSae().path, QStringLiteral("/saes/plain"));
     }
 
     void newerLoadSupersedesOlder()

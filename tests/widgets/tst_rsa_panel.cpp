@@ -79,6 +79,28 @@ private:
 
 private Q_SLOTS:
 
+    // The panel follows the study's SAE: its features at its hook, raw without one.
+    void defaultsFollowTheLoadedSae()
+    {
+        Fixture f;
+        QCOMPARE(f.panel.representationBox()->currentData().toString(), QStringLiteral("sae"));
+        QCOMPARE(f.panel.hookBox()->currentText(), QStringLiteral("blocks.2.hook_resid_post"));
+        SaeSpec spec;
+        spec.path = QStringLiteral("/sae-layer-1");
+        SaeInfo other = test::FakeEngineClient::saeCardFor(spec);
+        other.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        f.panel.setSae(other);
+        QCOMPARE(f.panel.hookBox()->currentText(), other.hookName);
+        // A model reload keeps the SAE's hook, not the middle of the list.
+        f.panel.setHookNames({QStringLiteral("blocks.0.hook_resid_post"),
+                              QStringLiteral("blocks.1.hook_resid_post"),
+                              QStringLiteral("blocks.2.hook_resid_post")});
+        QCOMPARE(f.panel.hookBox()->currentText(), other.hookName);
+        f.panel.setSae(SaeInfo());
+        QCOMPARE(f.panel.representationBox()->currentData().toString(), QStringLiteral("raw"));
+        QVERIFY(f.panel.hookBox()->isEnabled());
+    }
+
     void controlsProduceTheRequest()
     {
         Fixture f;

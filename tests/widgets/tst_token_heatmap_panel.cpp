@@ -111,7 +111,20 @@ private Q_SLOTS:
                  qPrintable(m_panel->emptyStateText()));
         load(false, true);
         QVERIFY(m_panel->emptyStateText().contains(QLatin1String("Nothing analysed")));
-        analyse(kText);
+        // An empty prompt is refused in words, and nothing is sent to the engine.
+        const int requests = m_engine->log().size();
+        m_panel->analyzeText(QStringLiteral("   "));
+        QVERIFY2(m_panel->statusText().contains(QLatin1String("the prompt is empty")),
+                 qPrintable(m_panel->statusText()));
+        QCOMPARE(m_engine->log().size(), requests);
+        // While the first analysis runs the panel says so, not "nothing analysed".
+        m_engine->setSliceMs(50);
+        QSignalSpy shown(m_panel.get(), &TokenHeatmapPanel::analysisShown);
+        m_panel->analyzeText(kText);
+        QVERIFY2(m_panel->emptyStateText().contains(QLatin1String("Analysing")),
+                 qPrintable(m_panel->emptyStateText()));
+        QTRY_COMPARE(shown.count(), 1);
+        m_engine->setSliceMs(2);
         QVERIFY(!m_panel->isShowingEmptyState());
         QCOMPARE(m_panel->analysis()->texts.front().tokenCount(), words().size() + 1);
     }
