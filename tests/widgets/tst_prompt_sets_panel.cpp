@@ -101,148 +101,148 @@ private Q_SLOTS:
         QSignalSpy modified(panel, &PromptSetsPanel::modifiedChanged);
         delete panel;
         QCOMPARE(modified.count(), 0);
-        // Modified means "differs from the file": undoing back to it, or typing the old text back,
-        // is unmodified again, and the panel says so.
-        void modifiedFollowsTheContentNotTheUndoStack()
-        {
-            PromptSetsPanel panel;
-            QVERIFY(panel.openFile(gyrus::test::sourcePath(kPremiseTruth)).isOk());
-            QSignalSpy modified(&panel, &PromptSetsPanel::modifiedChanged);
-            const QString original = panel.promptSet().items.at(0).text;
-            QVERIFY(panel.setCell(0, PromptSetModel::textColumn(), QStringLiteral("changed")));
-            QVERIFY(panel.isModified());
-            QCOMPARE(modified.count(), 1);
-            QVERIFY(panel.setCell(0, PromptSetModel::textColumn(), original));
-            QVERIFY(!panel.isModified());
-            QCOMPARE(modified.count(), 2);
-            QCOMPARE(modified.last().first().toBool(), false);
-            QVERIFY(panel.setCell(0, PromptSetModel::textColumn(), QStringLiteral("again")));
-            QVERIFY(panel.setCell(1, PromptSetModel::textColumn(), QStringLiteral("and again")));
-            panel.undoStack()->undo();
-            panel.undoStack()->undo();
-            QVERIFY(!panel.isModified());
-            QCOMPARE(modified.last().first().toBool(), false);
-            QVERIFY(!panel.summaryText().contains(QLatin1String(" *")));
-        }
+    }
 
-        // Every toolbar action is on screen in a dock a quarter of a 1366-pixel screen wide: none
-        // hides in an overflow menu.
-        void toolbarsFitANarrowDock()
-        {
-            PromptSetsPanel panel;
-            panel.resize(316, 600);
-            panel.show();
-            QVERIFY(QTest::qWaitForWindowExposed(&panel));
-            const QList<QToolBar *> bars = panel.findChildren<QToolBar *>();
-            QCOMPARE(bars.size(), 2);
-            QStringList seen;
-            for (QToolBar *bar : bars) {
-                for (QAction *action : bar->actions()) {
-                    if (action->isSeparator()) {
-                        continue;
-                    }
-                    QWidget *button = bar->widgetForAction(action);
-                    QVERIFY2(button && button->isVisible(), qPrintable(action->text()));
-                    seen << action->text().remove(QLatin1Char('&'));
+    // Modified means "differs from the file": undoing back to it, or typing the old text back,
+    // is unmodified again, and the panel says so.
+    void modifiedFollowsTheContentNotTheUndoStack()
+    {
+        PromptSetsPanel panel;
+        QVERIFY(panel.openFile(gyrus::test::sourcePath(kPremiseTruth)).isOk());
+        QSignalSpy modified(&panel, &PromptSetsPanel::modifiedChanged);
+        const QString original = panel.promptSet().items.at(0).text;
+        QVERIFY(panel.setCell(0, PromptSetModel::textColumn(), QStringLiteral("changed")));
+        QVERIFY(panel.isModified());
+        QCOMPARE(modified.count(), 1);
+        QVERIFY(panel.setCell(0, PromptSetModel::textColumn(), original));
+        QVERIFY(!panel.isModified());
+        QCOMPARE(modified.count(), 2);
+        QCOMPARE(modified.last().first().toBool(), false);
+        QVERIFY(panel.setCell(0, PromptSetModel::textColumn(), QStringLiteral("again")));
+        QVERIFY(panel.setCell(1, PromptSetModel::textColumn(), QStringLiteral("and again")));
+        panel.undoStack()->undo();
+        panel.undoStack()->undo();
+        QVERIFY(!panel.isModified());
+        QCOMPARE(modified.last().first().toBool(), false);
+        QVERIFY(!panel.summaryText().contains(QLatin1String(" *")));
+    }
+
+    // Every toolbar action is on screen in a dock a quarter of a 1366-pixel screen wide: none
+    // hides in an overflow menu.
+    void toolbarsFitANarrowDock()
+    {
+        PromptSetsPanel panel;
+        panel.resize(316, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        const QList<QToolBar *> bars = panel.findChildren<QToolBar *>();
+        QCOMPARE(bars.size(), 2);
+        QStringList seen;
+        for (QToolBar *bar : bars) {
+            for (QAction *action : bar->actions()) {
+                if (action->isSeparator()) {
+                    continue;
                 }
+                QWidget *button = bar->widgetForAction(action);
+                QVERIFY2(button && button->isVisible(), qPrintable(action->text()));
+                seen << action->text().remove(QLatin1Char('&'));
             }
-            for (const char *name : {"Redo", "Factors…", "Undo", "Remove"}) {
-                QVERIFY2(seen.join(QLatin1Char('|')).contains(QString::fromUtf8(name)),
-                         qPrintable(seen.join(QLatin1Char('|'))));
-            }
         }
-
-        void refusedEditIsNotRecorded()
-        {
-            PromptSetsPanel panel;
-            QVERIFY(panel.openFile(gyrus::test::sourcePath(kPremiseTruth)).isOk());
-            const QString duplicateId = panel.promptSet().items.at(1).id;
-            QVERIFY(!panel.setCell(0, PromptSetModel::idColumn(), duplicateId));
-            QCOMPARE(panel.undoStack()->count(), 0);
+        for (const char *name : {"Redo", "Factors…", "Undo", "Remove"}) {
+            QVERIFY2(seen.join(QLatin1Char('|')).contains(QString::fromUtf8(name)),
+                     qPrintable(seen.join(QLatin1Char('|'))));
         }
+    }
 
-        void duplicateKeepsTextAndLevels()
-        {
-            PromptSetsPanel panel;
-            QVERIFY(panel.openFile(gyrus::test::sourcePath(kLogicalReasoning)).isOk());
-            panel.duplicateItems({150});
-            const auto &items = panel.promptSet().items;
-            QCOMPARE(items.size(), 201);
-            QCOMPARE(items.last().text, items.at(150).text);
-            QCOMPARE(items.last().levels, items.at(150).levels);
-            QVERIFY(items.last().id != items.at(150).id);
-        }
+    void refusedEditIsNotRecorded()
+    {
+        PromptSetsPanel panel;
+        QVERIFY(panel.openFile(gyrus::test::sourcePath(kPremiseTruth)).isOk());
+        const QString duplicateId = panel.promptSet().items.at(1).id;
+        QVERIFY(!panel.setCell(0, PromptSetModel::idColumn(), duplicateId));
+        QCOMPARE(panel.undoStack()->count(), 0);
+    }
 
-        void factorsCanBeRedefined()
-        {
-            PromptSetsPanel panel;
-            panel.newSet();
-            QVERIFY(panel.setFactorsFromText(
-                                 QStringLiteral("valence: positive, negative\nlength: short, long"))
-                            .isOk());
-            QCOMPARE(panel.promptSet().factors.size(), 2);
-            QCOMPARE(panel.promptSet().factors.at(1).levels,
-                     (QStringList{QStringLiteral("short"), QStringLiteral("long")}));
-            QVERIFY(!panel.setFactorsFromText(QStringLiteral("valence positive")).isOk());
-            QVERIFY(!panel.setFactorsFromText(QStringLiteral("valence: only")).isOk());
-            panel.undoStack()->undo();
-            QCOMPARE(panel.promptSet().factors.size(), 1);
-        }
+    void duplicateKeepsTextAndLevels()
+    {
+        PromptSetsPanel panel;
+        QVERIFY(panel.openFile(gyrus::test::sourcePath(kLogicalReasoning)).isOk());
+        panel.duplicateItems({150});
+        const auto &items = panel.promptSet().items;
+        QCOMPARE(items.size(), 201);
+        QCOMPARE(items.last().text, items.at(150).text);
+        QCOMPARE(items.last().levels, items.at(150).levels);
+        QVERIFY(items.last().id != items.at(150).id);
+    }
 
-        // Factors are edited as a grid: a row per factor, its levels in order in the next columns.
-        void factorsDialogEditsAGrid()
-        {
-            PromptSetsPanel panel;
-            QVERIFY(panel.openFile(gyrus::test::sourcePath(kLogicalReasoning)).isOk());
-            const QList<gyrus::PromptFactor> original = panel.promptSet().factors;
-            gyrus::widgets::FactorsDialog dialog(original);
-            QTableWidget *grid = dialog.table();
-            QCOMPARE(grid->rowCount(), original.size());
-            QCOMPARE(grid->item(0, 0)->text(), original[0].name);
-            QCOMPARE(grid->item(0, 1)->text(), original[0].levels[0]);
-            QCOMPARE(dialog.factors().value(), original);
+    void factorsCanBeRedefined()
+    {
+        PromptSetsPanel panel;
+        panel.newSet();
+        QVERIFY(panel.setFactorsFromText(
+                             QStringLiteral("valence: positive, negative\nlength: short, long"))
+                        .isOk());
+        QCOMPARE(panel.promptSet().factors.size(), 2);
+        QCOMPARE(panel.promptSet().factors.at(1).levels,
+                 (QStringList{QStringLiteral("short"), QStringLiteral("long")}));
+        QVERIFY(!panel.setFactorsFromText(QStringLiteral("valence positive")).isOk());
+        QVERIFY(!panel.setFactorsFromText(QStringLiteral("valence: only")).isOk());
+        panel.undoStack()->undo();
+        QCOMPARE(panel.promptSet().factors.size(), 1);
+    }
 
-            dialog.addLevelColumn();
-            grid->setItem(0, grid->columnCount() - 1,
-                          new QTableWidgetItem(QStringLiteral("extra")));
-            dialog.addFactor();
-            const int row = grid->rowCount() - 1;
-            grid->item(row, 0)->setText(QStringLiteral("length"));
-            grid->setItem(row, 1, new QTableWidgetItem(QStringLiteral("short")));
-            QVERIFY(dialog.factors().status().message().contains(QLatin1String("two levels")));
-            grid->setItem(row, 2, new QTableWidgetItem(QStringLiteral("short")));
-            QVERIFY(dialog.factors().status().message().contains(QLatin1String("given twice")));
-            grid->item(row, 2)->setText(QStringLiteral("long"));
-            const QList<gyrus::PromptFactor> edited = dialog.factors().value();
-            QCOMPARE(edited.size(), original.size() + 1);
-            QCOMPARE(edited[0].levels.last(), QStringLiteral("extra"));
-            QCOMPARE(edited.last(),
-                     (gyrus::PromptFactor{QStringLiteral("length"),
-                                          {QStringLiteral("short"), QStringLiteral("long")}}));
-            QVERIFY(panel.setFactors(edited).isOk());
-            QCOMPARE(panel.promptSet().factors, edited);
-            QCOMPARE(panel.promptSet().items.at(0).levels.value(QStringLiteral("length")),
-                     QStringLiteral("short"));  // the new factor's first level
-            panel.undoStack()->undo();
-            QCOMPARE(panel.promptSet().factors, original);
-        }
+    // Factors are edited as a grid: a row per factor, its levels in order in the next columns.
+    void factorsDialogEditsAGrid()
+    {
+        PromptSetsPanel panel;
+        QVERIFY(panel.openFile(gyrus::test::sourcePath(kLogicalReasoning)).isOk());
+        const QList<gyrus::PromptFactor> original = panel.promptSet().factors;
+        gyrus::widgets::FactorsDialog dialog(original);
+        QTableWidget *grid = dialog.table();
+        QCOMPARE(grid->rowCount(), original.size());
+        QCOMPARE(grid->item(0, 0)->text(), original[0].name);
+        QCOMPARE(grid->item(0, 1)->text(), original[0].levels[0]);
+        QCOMPARE(dialog.factors().value(), original);
 
-        void saveWritesGyrusSchemaThatReloadsEqual()
-        {
-            QTemporaryDir dir;
-            PromptSetsPanel panel;
-            QVERIFY(panel.openFile(gyrus::test::sourcePath(kLogicalReasoning)).isOk());
-            QVERIFY(panel.setCell(3, PromptSetModel::textColumn(),
-                                  QStringLiteral("Edited sentence.")));
-            const QString path = dir.filePath(QStringLiteral("edited.gyrus.json"));
-            QVERIFY(panel.saveAs(path).isOk());
-            QVERIFY(!panel.isModified());
-            auto reloaded = gyrus::loadPromptSet(path);
-            QVERIFY(reloaded.isOk());
-            QCOMPARE(reloaded->set.format, gyrus::PromptSet::Format::Gyrus);
-            QCOMPARE(reloaded->set, panel.promptSet());
-        }
-    };
+        dialog.addLevelColumn();
+        grid->setItem(0, grid->columnCount() - 1, new QTableWidgetItem(QStringLiteral("extra")));
+        dialog.addFactor();
+        const int row = grid->rowCount() - 1;
+        grid->item(row, 0)->setText(QStringLiteral("length"));
+        grid->setItem(row, 1, new QTableWidgetItem(QStringLiteral("short")));
+        QVERIFY(dialog.factors().status().message().contains(QLatin1String("two levels")));
+        grid->setItem(row, 2, new QTableWidgetItem(QStringLiteral("short")));
+        QVERIFY(dialog.factors().status().message().contains(QLatin1String("given twice")));
+        grid->item(row, 2)->setText(QStringLiteral("long"));
+        const QList<gyrus::PromptFactor> edited = dialog.factors().value();
+        QCOMPARE(edited.size(), original.size() + 1);
+        QCOMPARE(edited[0].levels.last(), QStringLiteral("extra"));
+        QCOMPARE(edited.last(),
+                 (gyrus::PromptFactor{QStringLiteral("length"),
+                                      {QStringLiteral("short"), QStringLiteral("long")}}));
+        QVERIFY(panel.setFactors(edited).isOk());
+        QCOMPARE(panel.promptSet().factors, edited);
+        QCOMPARE(panel.promptSet().items.at(0).levels.value(QStringLiteral("length")),
+                 QStringLiteral("short"));  // the new factor's first level
+        panel.undoStack()->undo();
+        QCOMPARE(panel.promptSet().factors, original);
+    }
 
-    QTEST_MAIN(TestPromptSetsPanel)
+    void saveWritesGyrusSchemaThatReloadsEqual()
+    {
+        QTemporaryDir dir;
+        PromptSetsPanel panel;
+        QVERIFY(panel.openFile(gyrus::test::sourcePath(kLogicalReasoning)).isOk());
+        QVERIFY(panel.setCell(3, PromptSetModel::textColumn(), QStringLiteral("Edited sentence.")));
+        const QString path = dir.filePath(QStringLiteral("edited.gyrus.json"));
+        QVERIFY(panel.saveAs(path).isOk());
+        QVERIFY(!panel.isModified());
+        auto reloaded = gyrus::loadPromptSet(path);
+        QVERIFY(reloaded.isOk());
+        QCOMPARE(reloaded->set.format, gyrus::PromptSet::Format::Gyrus);
+        QCOMPARE(reloaded->set, panel.promptSet());
+    }
+};
+
+QTEST_MAIN(TestPromptSetsPanel)
 #include "tst_prompt_sets_panel.moc"
