@@ -6,6 +6,7 @@
 #include "app/screenshot.h"
 #include "app/workspace_controller.h"
 #include "core/llm/chat_endpoint.h"
+#include "core/llm/engine_chat_backend.h"
 #include "core/llm/openai_chat_client.h"
 #include "core/log_capture.h"
 #include "core/log_model.h"
@@ -86,7 +87,8 @@ namespace {
 // The Features dock's explainer: --llm-endpoint/--llm-model (then remembered) or the settings;
 // none by default, so nothing leaves the machine unless the user asked for it.
 std::unique_ptr<gyrus::ChatBackend> makeExplainer(QSettings &settings, const QString &endpoint,
-                                                  const QString &model)
+                                                  const QString &model,
+                                                  gyrus::EngineClient *engine)
 {
     const QString endpointKey = QStringLiteral("autointerp/endpoint");
     const QString modelKey = QStringLiteral("autointerp/model");
@@ -99,6 +101,17 @@ std::unique_ptr<gyrus::ChatBackend> makeExplainer(QSettings &settings, const QSt
     if (!parsed) {
         qCWarning(lcUi).noquote() << "language-model endpoint:" << parsed.status().message();
         return nullptr;
+    }
+    if (parsed->kind == gyrus::ChatEndpoint::Kind::Engine) {
+        if (parsed->model.isEmpty()) {  // the studied model is itself an instruct model
+            return std::make_unique<gyrus::EngineChatBackend>(engine);
+        }
+        // An explainer beside the studied model: an engine (thread) of its own, owned by it.
+        auto own = std::make_unique<gyrus::gpu::TorchEngineClient>();
+        auto backend = std::make_unique<gyrus::EngineChatBackend>(
+                own.get(), gyrus::ModelSpec{parsed->model});
+        own.release()->setParent(backend.get());
+        return backend;
     }
     if (parsed->kind != gyrus::ChatEndpoint::Kind::Http) {
         return nullptr;
@@ -211,12 +224,15 @@ int main(int argc, char *argv[])
     const QCommandLineOption llmEndpoint(
             QStringLiteral("llm-endpoint"),
             QStringLiteral("OpenAI-compatible server that explains features (Features dock, "
-                           "Explain), e.g. http://127.0.0.1:8080/v1; remembered in the settings. "
-                           "Without one nothing is sent anywhere. The key comes from "
-                           "GYRUS_LLM_API_KEY and is never saved."),
-            QStringLiteral("URL"));
-    const QCommandLineOption llmModel(QStringLiteral("llm-model"),
-                                      QStringLiteral("The model the --llm-endpoint serves."),
+                           "Explain), e.g. http://127.0.0.1:8080/v1, or 'engine' (an instruct "
+                           "model run by Gyrus's engine); remembered in the settings. Without "
+                           "one nothing is sent anywhere. The key comes from GYRUS_LLM_API_KEY "
+                           "and is never saved."),
+            QStringLiteral("URL|engine"));
+    const QCommandLineOption llmModel(
+            QStringLiteral("llm-model"),
+            QStringLiteral("The model the --llm-endpoint serves; with 'engine', an instruct "
+                           "model's directory (empty: the loaded model answers)."),
                                       QStringLiteral("NAME"));
     parser.addOptions({screenshot,      resetLayout, settingsFile, model,       sae,
                        noModel,         device,      raiseDock,    heatmapText, selectFeature,
@@ -242,7 +258,7 @@ int main(int argc, char *argv[])
     gyrus::gpu::TorchEngineClient engine;
     gyrus::app::MainWindow window(settings.get(), &logModel, &engine);
     std::unique_ptr<gyrus::ChatBackend> explainer =
-            makeExplainer(*settings, parser.value(llmEndpoint), parser.value(llmModel));
+            makeExplainer(*settings, parser.value(llmEndpoint), parser.value(llmModel), &engine);
     window.featureInspector()->setExplainer(explainer.get());
     window.modelPanel()->setDevices(gyrus::gpu::TorchEngineClient::availableDevices());
     if (!window.modelPanel()->setCurrentDevice(parser.value(device))) {

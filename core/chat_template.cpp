@@ -30,6 +30,14 @@ Result<ChatTemplate> ChatTemplate::fromTokenizerConfig(const QString &path)
     const QString configPath =
             info.isDir() ? QDir(path).filePath(QStringLiteral("tokenizer_config.json")) : path;
     QFile file(configPath);
+    if (info.isDir() && !file.exists() &&
+        !QFileInfo::exists(QDir(path).filePath(QStringLiteral("chat_template.jinja")))) {
+        // A base model's directory often has no tokenizer_config.json at all.
+        return Status::invalidInput(
+                path + QStringLiteral(": the model has no chat template (no tokenizer_config.json "
+                                      "or chat_template.jinja; a base model?); choose an "
+                                      "instruct model or an HTTP endpoint"));
+    }
     if (!file.open(QIODevice::ReadOnly)) {
         return Status::notFound(configPath + QStringLiteral(": cannot open (") +
                                 file.errorString() + QLatin1Char(')'));

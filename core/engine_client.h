@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/chat_types.h"
 #include "core/contrast_panel_types.h"
 #include "core/engine_types.h"
 #include "core/feature_inspector_types.h"
@@ -119,6 +120,16 @@ public:
     /// stops it between slices. Reports saeEvaluated() once.
     virtual RequestId evaluateSae(const SaeEvalRequest &request) = 0;
 
+    // --- auto-interpretation ---
+
+    /// The loaded model answers a conversation as an instruct model (the explainer/judge's
+    /// "engine" endpoint, core/llm/engine_chat_backend.h): the messages rendered with the chat
+    /// template of its tokenizer_config.json, then generated one token per slice (greedy at
+    /// temperature 0, seeded sampling otherwise) until EOS, the end-of-turn token or
+    /// request.maxTokens; emits chatReplied() once. InvalidInput when the model has no chat
+    /// template. Untagged: every request is answered.
+    virtual RequestId chat(const ChatRequest &request) = 0;
+
     /// Thread-safe, non-blocking. A running job stops at its next check point.
     virtual void cancel(RequestId id) = 0;
     virtual void cancelAll() = 0;
@@ -161,6 +172,8 @@ Q_SIGNALS:
     // --- issue 7 signals ---
 
     void saeEvaluated(gyrus::RequestId id, const gyrus::SaeEvalResult &result);
+
+    void chatReplied(gyrus::RequestId id, const gyrus::ChatReply &reply);
 
     /// No request is queued or running.
     void idle();

@@ -1,19 +1,32 @@
 #include "app/cli/judge_options.h"
 
 #include "core/llm/chat_endpoint.h"
+#include "core/llm/engine_chat_backend.h"
 #include "core/llm/openai_chat_client.h"
+#include "gpu/engine/torch_engine_client.h"
 
 namespace gyrus::cli {
 
 JudgeOptions::JudgeOptions(QCommandLineParser &parser)
     : m_endpoint(QStringLiteral("endpoint"),
                  QStringLiteral("OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
-                                "(llama.cpp, vLLM, Ollama, a hosted API). Nothing is sent "
-                                "without it. The key comes from GYRUS_LLM_API_KEY or "
-                                "--api-key-file."),
-                 QStringLiteral("URL"))
-    , m_model(QStringLiteral("judge-model"), QStringLiteral("Model name the endpoint serves."),
-              QStringLiteral("NAME"))
+                                "(llama.cpp, vLLM, Ollama, a hosted API), or 'engine': an "
+                                "instruct model run by Gyrus's own engine (--judge-model DIR). "
+                                "Nothing is sent without it. The key comes from "
+                                "GYRUS_LLM_API_KEY or --api-key-file."),
+                 QStringLiteral("URL|engine"))
+    , m_model(QStringLiteral("judge-model"),
+              QStringLiteral("Model name the endpoint serves; with --endpoint engine, the "
+                             "instruct model's directory (its tokenizer_config.json holds the "
+                             "chat template)."),
+              QStringLiteral("NAME|DIR"))
+    , m_judgeDevice(QStringLiteral("judge-device"),
+                    QStringLiteral("Device of the --endpoint engine model (cpu, cuda:0)."),
+                    QStringLiteral("DEVICE"), QStringLiteral("cpu"))
+    , m_judgeDtype(QStringLiteral("judge-dtype"),
+                   QStringLiteral("Weights dtype of the --endpoint engine model (float32, "
+                                  "bfloat16, float16)."),
+                   QStringLiteral("DTYPE"), QStringLiteral("float32"))
     , m_keyFile(QStringLiteral("api-key-file"),
                 QStringLiteral("File holding the API key (instead of GYRUS_LLM_API_KEY)."),
                 QStringLiteral("FILE"))
@@ -34,8 +47,8 @@ JudgeOptions::JudgeOptions(QCommandLineParser &parser)
     , m_batch(QStringLiteral("batch"), QStringLiteral("Detection examples per request."),
               QStringLiteral("N"), QStringLiteral("5"))
 {
-    parser.addOptions({m_endpoint, m_model, m_keyFile, m_timeout, m_retries, m_rpm, m_stream,
-                       m_repeats, m_seed, m_temperature, m_batch});
+    parser.addOptions({m_endpoint, m_model, m_judgeDevice, m_judgeDtype, m_keyFile, m_timeout,
+                       m_retries, m_rpm, m_stream, m_repeats, m_seed, m_temperature, m_batch});
 }
 
 Result<std::unique_ptr<ChatBackend>> JudgeOptions::backend(const QCommandLineParser &parser) const
@@ -50,10 +63,20 @@ Result<std::unique_ptr<ChatBackend>> JudgeOptions::backend(const QCommandLinePar
         return endpoint.validate();
     }
     if (endpoint.kind == ChatEndpoint::Kind::Engine) {
-        return Status::invalidInput(QStringLiteral(
-                "--endpoint engine (a local instruct model in Gyrus's engine) is not available "
-                "on the command line yet; serve the model with an OpenAI-compatible server "
-                "(llama.cpp, vLLM, Ollama) and pass its URL"));
+        if (endpoint.model.isEmpty()) {
+            return Status::invalidInput(QStringLiteral(
+                    "--endpoint engine needs --judge-model DIR: an instruct model's directory "
+                    "(config.json, safetensors, tokenizer, and a chat template in "
+                    "tokenizer_config.json)"));
+        }
+        // The model loads on the engine thread with the first request; the engine belongs to
+        // the backend (a child QObject), so it stops when the command's backend goes.
+        auto engine = std::make_unique<gpu::TorchEngineClient>();
+        auto local = std::make_unique<EngineChatBackend>(
+                engine.get(),
+                ModelSpec{endpoint.model, parser.value(m_judgeDevice), parser.value(m_judgeDtype)});
+        engine.release()->setParent(local.get());
+        return std::unique_ptr<ChatBackend>(std::move(local));
     }
     bool ok[3] = {};
     endpoint.timeoutMs = int(parser.value(m_timeout).toDouble(&ok[0]) * 1000);

@@ -26,6 +26,8 @@ public:
 private:
     QCommandLineOption m_endpoint;
     QCommandLineOption m_model;
+    QCommandLineOption m_judgeDevice;
+    QCommandLineOption m_judgeDtype;
     QCommandLineOption m_keyFile;
     QCommandLineOption m_timeout;
     QCommandLineOption m_retries;

@@ -4,34 +4,13 @@
 // Gyrus's own engine running a local instruct model. Both are asynchronous: complete() returns
 // at once and every request ends in exactly one completed() signal.
 
-#include "core/chat_template.h"
+#include "core/chat_types.h"
 #include "core/status.h"
 
-#include <QList>
-#include <QMetaType>
 #include <QObject>
 #include <QString>
 
-#include <optional>
-
 namespace gyrus {
-
-struct ChatRequest
-{
-    QList<ChatMessage> messages;
-    /// 0 = greedy. Judges run at 0 with a fixed seed so that a score can be reproduced.
-    double temperature = 0;
-    std::optional<qint64> seed = 0;
-    int maxTokens = 256;
-};
-
-struct ChatReply
-{
-    QString text;
-    QString model;         ///< the model that answered, as the backend names it
-    QString finishReason;  ///< "stop", "length", ...
-    int attempts = 1;      ///< HTTP attempts it took (retries + 1)
-};
 
 class ChatBackend : public QObject
 {
@@ -51,5 +30,3 @@ Q_SIGNALS:
 };
 
 }  // namespace gyrus
-
-Q_DECLARE_METATYPE(gyrus::ChatReply)

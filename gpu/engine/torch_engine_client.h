@@ -55,6 +55,8 @@ public:
     // --- issue 7 (workspaces, checkpoints): torch_engine_evaluation.cpp ---
 
     RequestId evaluateSae(const SaeEvalRequest &request) override;
+    /// torch_engine_chat.cpp.
+    RequestId chat(const ChatRequest &request) override;
 
     /// Devices a model can be loaded on: "cpu", then "cuda:N" for each CUDA device.
     static QStringList availableDevices();

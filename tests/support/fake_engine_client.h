@@ -110,6 +110,11 @@ public:
     RequestId evaluateSae(const SaeEvalRequest &request) override;
     static SaeEvalResult evaluationFor(const SaeEvalRequest &request);
 
+    /// Answers with setChatAnswer()'s text after one slice (model "fake-model"); needs a model.
+    RequestId chat(const ChatRequest &request) override;
+
+    void setChatAnswer(const QString &answer) { m_chatAnswer = answer; }
+
     void setGeneratedTokens(const QStringList &tokens);
 
     void setSliceMs(int ms) { m_sliceMs = ms; }
@@ -133,6 +138,7 @@ private:
     std::atomic<bool> m_hasModel{false};  // set on the worker thread
     std::atomic<bool> m_hasSae{false};    // set on the worker thread
     QStringList m_tokens;
+    QString m_chatAnswer = QStringLiteral("Bridges\n\nEXPLANATION: Mentions of bridges.");
     int m_sliceMs = 2;
     int m_loadSlices = 5;
     int m_trainSteps = 20;

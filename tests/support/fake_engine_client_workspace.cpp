@@ -57,4 +57,31 @@ RequestId FakeEngineClient::evaluateSae(const SaeEvalRequest &request)
             }});
 }
 
+RequestId FakeEngineClient::chat(const ChatRequest &request)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("chat ") +
+                         (request.messages.isEmpty() ? QString() : request.messages.last().content);
+    }
+    const QString answer = m_chatAnswer;
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(Job{QStringLiteral("chat"), QString(),
+                               [this, answer, sliceMs](JobContext &context, Status *status) {
+                                   if (!m_hasModel) {
+                                       *status = Status::invalidInput(
+                                               QStringLiteral("no model loaded"));
+                                       return JobStep::Done;
+                                   }
+                                   if (context.isCancelled()) {
+                                       return JobStep::Done;
+                                   }
+                                   QThread::msleep(static_cast<unsigned long>(sliceMs));
+                                   Q_EMIT chatReplied(context.id(),
+                                                      ChatReply{answer, QStringLiteral("fake-model"),
+                                                                QStringLiteral("stop"), 1});
+                                   return JobStep::Done;
+                               }});
+}
+
 }  // namespace gyrus::test
