@@ -87,8 +87,7 @@ namespace {
 // The Features dock's explainer: --llm-endpoint/--llm-model (then remembered) or the settings;
 // none by default, so nothing leaves the machine unless the user asked for it.
 std::unique_ptr<gyrus::ChatBackend> makeExplainer(QSettings &settings, const QString &endpoint,
-                                                  const QString &model,
-                                                  gyrus::EngineClient *engine)
+                                                  const QString &model, gyrus::EngineClient *engine)
 {
     const QString endpointKey = QStringLiteral("autointerp/endpoint");
     const QString modelKey = QStringLiteral("autointerp/model");
@@ -108,8 +107,8 @@ std::unique_ptr<gyrus::ChatBackend> makeExplainer(QSettings &settings, const QSt
         }
         // An explainer beside the studied model: an engine (thread) of its own, owned by it.
         auto own = std::make_unique<gyrus::gpu::TorchEngineClient>();
-        auto backend = std::make_unique<gyrus::EngineChatBackend>(
-                own.get(), gyrus::ModelSpec{parsed->model});
+        auto backend = std::make_unique<gyrus::EngineChatBackend>(own.get(),
+                                                                  gyrus::ModelSpec{parsed->model});
         own.release()->setParent(backend.get());
         return backend;
     }
@@ -233,7 +232,7 @@ int main(int argc, char *argv[])
             QStringLiteral("llm-model"),
             QStringLiteral("The model the --llm-endpoint serves; with 'engine', an instruct "
                            "model's directory (empty: the loaded model answers)."),
-                                      QStringLiteral("NAME"));
+            QStringLiteral("NAME"));
     parser.addOptions({screenshot,      resetLayout, settingsFile, model,       sae,
                        noModel,         device,      raiseDock,    heatmapText, selectFeature,
                        steeringExample, scanTokens,  promptSet,    clamp,       rsa,

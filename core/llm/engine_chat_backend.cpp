@@ -24,8 +24,8 @@ quint64 EngineChatBackend::complete(const ChatRequest &request)
 {
     const quint64 id = m_nextId++;
     if (!m_engine) {
-        failLater(id, Status::invalidInput(
-                              QStringLiteral("the engine endpoint has no engine (it was shut down)")));
+        failLater(id, Status::invalidInput(QStringLiteral(
+                              "the engine endpoint has no engine (it was shut down)")));
         return id;
     }
     if (m_judgeModel.path.isEmpty() || m_judgeLoaded) {
@@ -96,8 +96,9 @@ void EngineChatBackend::onFinished(RequestId request, const Status &status)
             return;
         }
         // Not remembered: the next request tries the load again (the user may fix the path).
-        const Status failed = Status::error(status.code(), QStringLiteral("explainer model ") + m_judgeModel.path +
-                                                   QStringLiteral(": ") + status.message());
+        const Status failed = Status::error(status.code(),
+                                            QStringLiteral("explainer model ") + m_judgeModel.path +
+                                                    QStringLiteral(": ") + status.message());
         for (const Waiting &w : waiting) {
             Q_EMIT completed(w.id, failed, ChatReply{});
         }

@@ -48,8 +48,8 @@ private:
     QPointer<EngineClient> m_engine;
     ModelSpec m_judgeModel;
     bool m_judgeLoaded = false;
-    RequestId m_load = 0;     ///< the judge model's load in flight (0: none)
-    QList<Waiting> m_waiting; ///< requests made while it loads
+    RequestId m_load = 0;                  ///< the judge model's load in flight (0: none)
+    QList<Waiting> m_waiting;              ///< requests made while it loads
     QHash<RequestId, quint64> m_requests;  ///< engine request -> our id
     QHash<RequestId, ChatReply> m_replies;
     quint64 m_nextId = 1;

@@ -55,9 +55,9 @@ RequestId TorchEngineClient::chat(const ChatRequest &request)
                     *status = piece.status();
                     return JobStep::Done;
                 }
-                context.reportProgress(double(chat.tokensDone()) / qMax(1, chat.tokensTotal()),
-                                       QStringLiteral("answering, %1 tokens")
-                                               .arg(chat.tokensDone()));
+                context.reportProgress(
+                        double(chat.tokensDone()) / qMax(1, chat.tokensTotal()),
+                        QStringLiteral("answering, %1 tokens").arg(chat.tokensDone()));
                 if (!chat.isFinished()) {
                     return JobStep::Continue;
                 }

@@ -8,8 +8,7 @@
 namespace gyrus::gpu {
 
 Result<std::vector<int>> encodeChatPrompt(const LanguageModel &model,
-                                          const ChatTemplate &chatTemplate,
-                                          const QString &rendered)
+                                          const ChatTemplate &chatTemplate, const QString &rendered)
 {
     const Tokenizer &tokenizer = model.tokenizer();
     if (tokenizer.vocabSize() == 0) {

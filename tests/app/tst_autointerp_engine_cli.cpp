@@ -65,6 +65,7 @@ private:
     QString m_chatModel;
 
 private Q_SLOTS:
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());

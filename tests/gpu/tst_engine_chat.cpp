@@ -82,6 +82,7 @@ private:
     gpu::TorchEngineClient m_engine;
 
 private Q_SLOTS:
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());

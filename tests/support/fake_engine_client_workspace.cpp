@@ -66,22 +66,21 @@ RequestId FakeEngineClient::chat(const ChatRequest &request)
     }
     const QString answer = m_chatAnswer;
     const int sliceMs = m_sliceMs;
-    return m_runner.submit(Job{QStringLiteral("chat"), QString(),
-                               [this, answer, sliceMs](JobContext &context, Status *status) {
-                                   if (!m_hasModel) {
-                                       *status = Status::invalidInput(
-                                               QStringLiteral("no model loaded"));
-                                       return JobStep::Done;
-                                   }
-                                   if (context.isCancelled()) {
-                                       return JobStep::Done;
-                                   }
-                                   QThread::msleep(static_cast<unsigned long>(sliceMs));
-                                   Q_EMIT chatReplied(context.id(),
-                                                      ChatReply{answer, QStringLiteral("fake-model"),
-                                                                QStringLiteral("stop"), 1});
-                                   return JobStep::Done;
-                               }});
+    return m_runner.submit(
+            Job{QStringLiteral("chat"), QString(),
+                [this, answer, sliceMs](JobContext &context, Status *status) {
+                    if (!m_hasModel) {
+                        *status = Status::invalidInput(QStringLiteral("no model loaded"));
+                        return JobStep::Done;
+                    }
+                    if (context.isCancelled()) {
+                        return JobStep::Done;
+                    }
+                    QThread::msleep(static_cast<unsigned long>(sliceMs));
+                    Q_EMIT chatReplied(context.id(), ChatReply{answer, QStringLiteral("fake-model"),
+                                                               QStringLiteral("stop"), 1});
+                    return JobStep::Done;
+                }});
 }
 
 }  // namespace gyrus::test
