@@ -39,6 +39,9 @@ const QList<Command> &registry()
             launchCommand(),
             explainCommand(),
             scoreCommand(),
+            attributeCommand(),
+            logitLensCommand(),
+            attentionCommand(),
     };
     // clang-format on
     return all;

@@ -6,6 +6,8 @@ namespace gyrus::cli {
 
 // One function per command, each defined in its own <name>_command.cpp and listed in
 // command_registry.cpp.
+Command attentionCommand();
+Command attributeCommand();
 Command cacheCommand();
 Command compareMethodsCommand();
 Command envCommand();
@@ -13,6 +15,7 @@ Command contrastCommand();
 Command rdmCommand();
 Command rsaCommand();
 Command lmEvalCommand();
+Command logitLensCommand();
 Command representCommand();
 Command replicateCommand();
 Command scanCommand();

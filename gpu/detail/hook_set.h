@@ -108,7 +108,27 @@ public:
     /// callbacks at one site run in the order they were added, each seeing the previous result.
     void add(const HookPoint &point, HookFn fn, PositionRange range = {});
 
-    bool empty() const { return m_entries.empty(); }
+    bool empty() const { return m_entries.empty() && m_patternLayers.empty(); }
+
+    /// Keeps the attention probabilities of `layer` ([batch, heads, queries, keys], float32),
+    /// exactly those the forward multiplies the values by (soft-cap, sliding window and causal
+    /// mask applied). Read with pattern().
+    void capturePattern(int layer) { m_patternLayers[layer] = at::Tensor(); }
+
+    bool capturesPattern(int layer) const { return m_patternLayers.count(layer) > 0; }
+
+    /// Called by the transformer with a layer's attention probabilities.
+    void storePattern(int layer, const at::Tensor &probabilities);
+
+    /// The pattern kept for `layer`; undefined when the layer was not reached or not asked for.
+    at::Tensor pattern(int layer) const;
+
+    /// The forward records autograd history (it runs under InferenceMode otherwise), so that a
+    /// hook may return a tensor that requires grad and the caller may differentiate the logits
+    /// with respect to it (attribution). The weights never require grad.
+    void setRecordsGradients(bool records) { m_recordsGradients = records; }
+
+    bool recordsGradients() const { return m_recordsGradients; }
 
     /// TransformerLens's center_writing_weights, seen from the hooks: every site that writes to
     /// the residual stream (all but ln_final.hook_normalized) shows the activation minus its
@@ -144,7 +164,9 @@ private:
     };
 
     std::map<HookPoint, std::vector<Entry>> m_entries;
+    std::map<int, at::Tensor> m_patternLayers;
     bool m_centred = false;
+    bool m_recordsGradients = false;
 };
 
 }  // namespace gyrus::gpu::detail

@@ -98,7 +98,8 @@ public:
                                                             const LoadProgress &progress = {},
                                                             bool checkFinite = true);
 
-    /// Runs the transformer on `tokens` (int64 [batch, tokens], any device) under InferenceMode.
+    /// Runs the transformer on `tokens` (int64 [batch, tokens], any device) under InferenceMode
+    /// (with autograd recording instead when hooks->recordsGradients()).
     /// Batches are right-padded: causality alone keeps padding from reaching real tokens, so
     /// pass pad ids after each sequence and ignore their outputs. With a cache, tokens continue
     /// the cached history (positions start at cache->length()) and every layer runs; without
@@ -137,7 +138,8 @@ private:
     RopeTables rope(int64_t first, int64_t tokens, bool local);
 
     /// The block's attention output (before any post-norm): [batch, tokens, d].
-    at::Tensor attention(int layer, const at::Tensor &h, KvCache *cache, const RopeTables &rot);
+    at::Tensor attention(int layer, const at::Tensor &h, KvCache *cache, const RopeTables &rot,
+                         HookSet *hooks);
 
     at::Tensor mlp(const LayerWeights &w, const at::Tensor &h) const;
 

@@ -74,8 +74,10 @@ struct AttentionShape
     int64_t slidingWindow = 0;
 };
 
+/// `probabilities` (may be null) receives the attention pattern [batch, heads, tokens, keys] the
+/// values were averaged with (query head h reads KV head h / (heads / kv_heads)).
 at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
-                                 const AttentionShape &shape);
+                                 const AttentionShape &shape, at::Tensor *probabilities = nullptr);
 
 /// x @ weight^T for x [..., in] and weight [out, in] (nn.Linear without bias). A single row goes
 /// through a matrix-vector product: BLAS sgemm with one row is several times slower than sgemv,

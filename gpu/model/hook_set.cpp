@@ -147,7 +147,22 @@ int HookSet::deepestLayer(int numLayers) const
     for (const auto &[point, entries] : m_entries) {
         deepest = std::max(deepest, point.depth(numLayers));
     }
+    if (!m_patternLayers.empty()) {
+        deepest = std::max(deepest, m_patternLayers.rbegin()->first);
+    }
     return deepest;
+}
+
+void HookSet::storePattern(int layer, const at::Tensor &probabilities)
+{
+    at::Tensor &slot = m_patternLayers[layer];
+    slot = probabilities.detach().to(at::kFloat).clone();
+}
+
+at::Tensor HookSet::pattern(int layer) const
+{
+    const auto found = m_patternLayers.find(layer);
+    return found == m_patternLayers.end() ? at::Tensor() : found->second;
 }
 
 at::Tensor HookSet::captured(const HookPoint &point) const
@@ -168,6 +183,9 @@ at::Tensor HookSet::captured(const HookPoint &point) const
 
 void HookSet::clearCaptures()
 {
+    for (auto &[layer, pattern] : m_patternLayers) {
+        pattern = at::Tensor();
+    }
     for (auto &[point, entries] : m_entries) {
         for (Entry &entry : entries) {
             entry.captures.clear();

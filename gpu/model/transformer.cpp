@@ -2,6 +2,7 @@
 
 #include "gpu/detail/safetensors_torch.h"
 
+#include <ATen/core/grad_mode.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -145,7 +146,9 @@ Result<std::shared_ptr<Transformer>> Transformer::fromTensors(
     if (Status valid = validateModelConfig(config); !valid.isOk()) {
         return valid;
     }
-    c10::InferenceMode guard;
+    // Not InferenceMode: inference tensors cannot be saved for backward, and attribution
+    // differentiates through the weights (without gradients for them).
+    at::NoGradGuard guard;
     TransformerWeights weights;
     weights.layers.resize(static_cast<size_t>(config.numHiddenLayers));
     const std::vector<ModelTensor> expected = modelTensors(config);
@@ -240,6 +243,10 @@ RopeTables Transformer::rope(int64_t first, int64_t tokens, bool local)
                           : ropeInverseFrequencies(m_config.rotaryDim(), m_config.ropeTheta,
                                                    m_config.ropeScaling);
         }
+        // Plain tensors even inside an inference-mode forward: a later recording forward
+        // saves them for backward.
+        c10::InferenceMode plainTensors(false);
+        at::NoGradGuard noGrad;
         const int64_t capacity =
                 std::max<int64_t>({needed, m_config.maxPositionEmbeddings,
                                    cache.cos.defined() ? 2 * cache.cos.size(0) : int64_t(0)});
@@ -260,7 +267,7 @@ at::Tensor Transformer::norm(const at::Tensor &x, const NormWeights &w) const
 }
 
 at::Tensor Transformer::attention(int layer, const at::Tensor &h, KvCache *cache,
-                                  const RopeTables &rot)
+                                  const RopeTables &rot, HookSet *hooks)
 {
     const LayerWeights &w = m_weights.layers[static_cast<size_t>(layer)];
     const int64_t batch = h.size(0);
@@ -313,8 +320,14 @@ at::Tensor Transformer::attention(int layer, const at::Tensor &h, KvCache *cache
     shape.scale = m_config.attentionScale();
     shape.softcap = m_config.attnLogitSoftcap;
     shape.slidingWindow = m_config.layerSlides(layer) ? *m_config.slidingWindow : 0;
-    return linearLayer(groupedQueryAttention(q.contiguous(), k, v, shape), w.o.weight, w.o.bias,
-                       m_config.qkvLayout == QkvLayout::Conv1dFused);
+    const bool keepPattern = hooks && hooks->capturesPattern(layer);
+    at::Tensor pattern;
+    const at::Tensor mixed =
+            groupedQueryAttention(q.contiguous(), k, v, shape, keepPattern ? &pattern : nullptr);
+    if (keepPattern) {
+        hooks->storePattern(layer, pattern);
+    }
+    return linearLayer(mixed, w.o.weight, w.o.bias, m_config.qkvLayout == QkvLayout::Conv1dFused);
 }
 
 at::Tensor Transformer::mlp(const LayerWeights &w, const at::Tensor &h) const
@@ -336,7 +349,7 @@ at::Tensor Transformer::mlp(const LayerWeights &w, const at::Tensor &h) const
 at::Tensor Transformer::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCache *cache,
                                 LogitsMode logits)
 {
-    c10::InferenceMode guard;
+    c10::InferenceMode guard(!(hooks && hooks->recordsGradients()));
     TORCH_CHECK(tokenIds.dim() == 2, "tokens must be [batch, tokens], got ", tokenIds.sizes());
     const int64_t tokens = tokenIds.size(1);
     TORCH_CHECK(tokens > 0, "no tokens to run");
@@ -393,7 +406,8 @@ at::Tensor Transformer::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCa
         const LayerWeights &w = m_weights.layers[static_cast<size_t>(l)];
         const bool useLocal = m_config.ropeLocalTheta > 0.0 && m_config.layerSlides(l);
         x = hook(HookSite::ResidPre, l, x);
-        at::Tensor attnOut = attention(l, norm(x, w.attnNorm), cache, useLocal ? local : global);
+        at::Tensor attnOut =
+                attention(l, norm(x, w.attnNorm), cache, useLocal ? local : global, hooks);
         if (m_config.sandwichNorms) {
             attnOut = norm(attnOut, w.attnPostNorm);
         }
@@ -444,7 +458,8 @@ at::Tensor Transformer::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCa
     at::Tensor out = project(normed, m_weights.lmHead);
     if (m_config.finalLogitSoftcap > 0.0) {
         const double cap = m_config.finalLogitSoftcap;
-        out = out.div_(cap).tanh_().mul_(cap);
+        out = at::GradMode::is_enabled() ? at::tanh(out / cap) * cap
+                                         : out.div_(cap).tanh_().mul_(cap);
     }
     return out;
 }

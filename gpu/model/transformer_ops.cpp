@@ -2,6 +2,8 @@
 
 #include "gpu/detail/torch_compat.h"
 
+#include <ATen/core/grad_mode.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -68,7 +70,7 @@ at::Tensor activate(at::Tensor x, Activation activation)
 {
     switch (activation) {
         case Activation::Silu:
-            return at::silu_(x);
+            return at::GradMode::is_enabled() ? at::silu(x) : at::silu_(x);
         case Activation::GeluTanh:
             return at::gelu(x, "tanh");
         case Activation::GeluErf:
@@ -161,7 +163,7 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
 }
 
 at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
-                                 const AttentionShape &shape)
+                                 const AttentionShape &shape, at::Tensor *probabilities)
 {
     const int64_t slidingWindow = shape.slidingWindow;
     const int64_t batch = q.size(0);
@@ -182,7 +184,7 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
 #if GYRUS_TORCH_HAS_SDPA
     // Torch 2.x: the fused kernel (flash attention on the GPU), which has no soft-cap and (in
     // 2.0) no scale argument. GQA needs K/V per query head here.
-    if (shape.softcap <= 0.0 && scale == defaultScale) {
+    if (shape.softcap <= 0.0 && scale == defaultScale && !probabilities) {
         const at::Tensor q4 = q.transpose(1, 2);
         const at::Tensor k4 = group == 1 ? k
                                          : k.unsqueeze(2)
@@ -217,14 +219,17 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
     if (shape.softcap > 0.0) {
         // Gemma-2: cap the scaled scores, then mask.
         const double cap = shape.softcap;
-        scores = at::bmm(qg, kT).mul_(scale).div_(cap).tanh_().mul_(cap);
+        // Out of place while autograd records: tanh's backward needs its own output.
+        scores = at::GradMode::is_enabled()
+                         ? at::tanh(at::bmm(qg, kT) * (scale / cap)) * cap
+                         : at::bmm(qg, kT).mul_(scale).div_(cap).tanh_().mul_(cap);
         if (tokens > 1 || windowed) {
             const float inf = std::numeric_limits<float>::infinity();
             at::Tensor mask = at::full({tokens, keys}, -inf, q.options()).triu(past + 1);
             if (windowed) {
                 mask.add_(at::full({tokens, keys}, -inf, q.options()).tril(past - slidingWindow));
             }
-            scores.add_(mask.repeat({group, 1}));
+            scores = scores + mask.repeat({group, 1});
         }
     } else if (tokens > 1 || windowed) {
         const float inf = std::numeric_limits<float>::infinity();
@@ -239,6 +244,10 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
     const at::Tensor probs = scores.scalar_type() == at::kFloat
                                      ? at::softmax(scores, -1)
                                      : at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+    if (probabilities) {
+        *probabilities = probs.view({batch, kvHeads, group, tokens, keys})
+                                 .reshape({batch, heads, tokens, keys});
+    }
     return at::bmm(probs, v.reshape({batch * kvHeads, keys, headDim}))
             .view({batch, kvHeads, group, tokens, headDim})
             .permute({0, 3, 1, 2, 4})
@@ -283,6 +292,10 @@ at::Tensor linearLayer(const at::Tensor &x, const at::Tensor &weight, const at::
 at::Tensor swiGluMlp(const at::Tensor &x, const at::Tensor &gate, const at::Tensor &up,
                      const at::Tensor &down)
 {
+    if (at::GradMode::is_enabled()) {
+        // Autograd needs the inputs the in-place versions overwrite.
+        return project(at::silu(project(x, gate)) * project(x, up), down);
+    }
     at::Tensor hidden = project(x, gate);
     at::silu_(hidden);
     hidden.mul_(project(x, up));

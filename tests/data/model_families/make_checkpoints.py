@@ -13,7 +13,8 @@ than the sequence, soft-caps that bite, all three llama3 RoPE regimes.
 
 Writes OUT_DIR/<case>/{config.json, *.safetensors[, model.safetensors.index.json]} and
 OUT_DIR/manifest.json: per case the token ids, the dtype, and for the logits and every hook the
-reference computes a float64 little-endian file with its shape.
+reference computes a float64 little-endian file with its shape; "patterns" lists each layer's
+attention probabilities [heads, queries, keys] the same way.
 """
 import json
 import math
@@ -150,11 +151,16 @@ def rope(x, inv):
     return np.concatenate([xr * np.cos(emb) + rotated * np.sin(emb), rest], -1)
 
 
+PATTERNS = []  # every attention() call appends its pattern [H, T, T]: one per layer, in order
+
+
 def attention(q, k, v, scale, softcap=0.0, window=0):
     """q [T, H, D], k/v [T, KV, D] -> [T, H*D]; causal; query h reads kv head h // (H/KV)."""
     t, heads, d = q.shape
     group = heads // k.shape[1]
     out = np.zeros((t, heads, d))
+    pattern = np.zeros((heads, t, t))
+    PATTERNS.append(pattern)
     i = np.arange(t)[:, None]
     j = np.arange(t)[None, :]
     allowed = j <= i
@@ -167,6 +173,7 @@ def attention(q, k, v, scale, softcap=0.0, window=0):
         s = np.where(allowed, s, -np.inf)
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
+        pattern[h] = p
         out[:, h, :] = p @ v[:, h // group, :]
     return out.reshape(t, heads * d)
 
@@ -591,14 +598,20 @@ def main():
             json.dump(on_disk, f, indent=1)
         vocab = cfg.get("text_config", cfg)["vocab_size"]
         ids = [int(i) for i in r.rng.integers(0, min(vocab, 60), T)]
+        del PATTERNS[:]
         logits, hooks = forward(stored, np.array(ids))
+        patterns = []
+        for layer, pattern in enumerate(PATTERNS):
+            file = "%s.pattern%d.f64" % (name, layer)
+            np.ascontiguousarray(pattern, dtype="<f8").tofile(os.path.join(root, file))
+            patterns.append({"file": file, "shape": list(pattern.shape)})
         outputs = {}
         for key, value in [("logits", logits)] + sorted(hooks.items()):
             file = "%s.%s.f64" % (name, key)
             np.ascontiguousarray(value, dtype="<f8").tofile(os.path.join(root, file))
             outputs[key] = {"file": file, "shape": list(value.shape)}
         manifest["cases"].append({"name": name, "dir": name, "dtype": dtype, "tokens": ids,
-                                  "outputs": outputs})
+                                  "outputs": outputs, "patterns": patterns})
     with open(os.path.join(root, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 
