@@ -42,6 +42,7 @@ const QList<Command> &registry()
             attributeCommand(),
             logitLensCommand(),
             attentionCommand(),
+            conceptVectorCommand(),
     };
     // clang-format on
     return all;

@@ -9,6 +9,7 @@ namespace gyrus::cli {
 Command attentionCommand();
 Command attributeCommand();
 Command cacheCommand();
+Command conceptVectorCommand();
 Command compareMethodsCommand();
 Command envCommand();
 Command contrastCommand();
