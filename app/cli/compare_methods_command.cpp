@@ -3,6 +3,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/comparison_cli_options.h"
 #include "app/cli/feature_table.h"
 #include "app/cli/method_claims.h"
 #include "gpu/analysis/method_comparison.h"
@@ -54,32 +55,15 @@ int runCompareMethods(const QStringList &arguments)
     const QCommandLineOption saeInput(QStringLiteral("sae-input"),
                                       QStringLiteral("HDF5 table of SAE features."),
                                       QStringLiteral("FILE.h5"));
-    const QCommandLineOption k(QStringLiteral("k"), QStringLiteral("Features per fold."),
-                               QStringLiteral("K"), QStringLiteral("8"));
-    const QCommandLineOption folds(QStringLiteral("folds"), QStringLiteral("Folds."),
-                                   QStringLiteral("N"), QStringLiteral("5"));
-    const QCommandLineOption repeats(QStringLiteral("repeats"),
-                                     QStringLiteral("Repeats of the split."), QStringLiteral("N"),
-                                     QStringLiteral("10"));
-    const QCommandLineOption permutations(QStringLiteral("permutations"),
-                                          QStringLiteral("Label permutations for the null."),
-                                          QStringLiteral("N"), QStringLiteral("100"));
-    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed."),
-                                  QStringLiteral("S"), QStringLiteral("0"));
-    parser.addOptions(
-            {rawInput, saeInput, k, folds, repeats, permutations, seed, methodsOption, preset});
+    parser.addOptions({rawInput, saeInput});
+    const ComparisonCliOptions crossValidation(parser);
+    parser.addOptions({methodsOption, preset});
     const FeatureTableOptions tables(parser, QStringLiteral("compare-methods"));
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
     gpu::ComparisonOptions options;
-    bool ok[5] = {};
-    options.k = parser.value(k).toInt(&ok[0]);
-    options.folds = parser.value(folds).toInt(&ok[1]);
-    options.repeats = parser.value(repeats).toInt(&ok[2]);
-    options.permutations = parser.value(permutations).toInt(&ok[3]);
-    options.seed = parser.value(seed).toULongLong(&ok[4]);
-    if (!(ok[0] && ok[1] && ok[2] && ok[3] && ok[4])) {
+    if (!crossValidation.read(parser, &options)) {
         return fail(
                 name,
                 QStringLiteral("--k, --folds, --repeats, --permutations and --seed take integers"));

@@ -4,6 +4,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/comparison_cli_options.h"
 #include "app/cli/feature_table.h"
 #include "app/cli/method_claims.h"
 #include "app/cli/replication_report.h"
@@ -103,25 +104,15 @@ int runReplicate(const QStringList &arguments)
             "inlined), DIR/report.json and DIR/figures/*.svg, and prints the JSON."));
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Report directory."),
                                  QStringLiteral("DIR"));
-    const QCommandLineOption k(QStringLiteral("k"), QStringLiteral("Features per fold."),
-                               QStringLiteral("K"), QStringLiteral("8"));
-    const QCommandLineOption folds(QStringLiteral("folds"), QStringLiteral("Folds."),
-                                   QStringLiteral("N"), QStringLiteral("5"));
-    const QCommandLineOption repeats(QStringLiteral("repeats"),
-                                     QStringLiteral("Repeats of the split."), QStringLiteral("N"),
-                                     QStringLiteral("10"));
-    const QCommandLineOption permutations(QStringLiteral("permutations"),
-                                          QStringLiteral("Label permutations for the null."),
-                                          QStringLiteral("N"), QStringLiteral("100"));
-    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed."),
-                                  QStringLiteral("S"), QStringLiteral("0"));
+    parser.addOption(out);
+    const ComparisonCliOptions crossValidation(parser);
     const QCommandLineOption flips(QStringLiteral("sign-flips"),
                                    QStringLiteral("Sign flips of the paired tests."),
                                    QStringLiteral("N"), QStringLiteral("9999"));
     const QCommandLineOption bootstrap(QStringLiteral("bootstrap"),
                                        QStringLiteral("Item resamples of the paired CIs."),
                                        QStringLiteral("N"), QStringLiteral("4000"));
-    parser.addOptions({out, k, folds, repeats, permutations, seed, flips, bootstrap});
+    parser.addOptions({flips, bootstrap});
     const FeatureTableOptions tables(parser, QStringLiteral("replicate"));
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
@@ -131,14 +122,10 @@ int runReplicate(const QStringList &arguments)
     }
     ReplicationReport report;
     ReplicationInputs &in = report.inputs;
-    bool ok[7] = {};
-    in.options.k = parser.value(k).toInt(&ok[0]);
-    in.options.folds = parser.value(folds).toInt(&ok[1]);
-    in.options.repeats = parser.value(repeats).toInt(&ok[2]);
-    in.options.permutations = parser.value(permutations).toInt(&ok[3]);
-    in.options.seed = parser.value(seed).toULongLong(&ok[4]);
-    in.paired.signFlips = parser.value(flips).toInt(&ok[5]);
-    in.paired.bootstrap = parser.value(bootstrap).toInt(&ok[6]);
+    bool ok[3] = {};
+    ok[0] = crossValidation.read(parser, &in.options);
+    in.paired.signFlips = parser.value(flips).toInt(&ok[1]);
+    in.paired.bootstrap = parser.value(bootstrap).toInt(&ok[2]);
     in.paired.seed = in.options.seed;
     if (!std::all_of(std::begin(ok), std::end(ok), [](bool b) { return b; })) {
         return fail(name, QStringLiteral("--k, --folds, --repeats, --permutations, --seed, "
