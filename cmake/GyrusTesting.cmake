@@ -12,10 +12,8 @@ function(gyrus_add_qtest)
         gyrus_link_protobuf_first(${T_NAME})
     endif()
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} Qt6::Test gyrus_test_support)
-    target_compile_definitions(${T_NAME} PRIVATE
-            GYRUS_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
-            GYRUS_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-            GYRUS_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+    # No absolute paths on test compile lines (they would defeat the compiler cache across
+    # checkouts): tests ask tests/support/test_paths.h.
     gyrus_set_warnings(${T_NAME})
     add_test(NAME ${T_NAME} COMMAND ${T_NAME})
     # Offscreen platform: widget tests run on machines without a display; test logs stay quiet

@@ -3,6 +3,7 @@
 // that does not parse. The scan file is written here in gyrus-cli scan's format.
 
 #include "tests/llm/scripted_chat_server.h"
+#include "tests/support/test_paths.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -31,7 +32,7 @@ Run cli(const QStringList &arguments)
     environment.insert(QStringLiteral("GYRUS_LLM_API_KEY"), QStringLiteral("sk-cli-test"));
     process.setProcessEnvironment(environment);
     QSignalSpy finished(&process, &QProcess::finished);
-    process.start(QStringLiteral(GYRUS_CLI_PATH), arguments);
+    process.start(gyrus::test::cliPath(), arguments);
     if (!finished.wait(120000)) {
         process.kill();
         return {};

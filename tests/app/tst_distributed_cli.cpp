@@ -9,6 +9,7 @@
 #include "gpu/sae/activation_shards.h"
 #include "gpu/sae/sae_io.h"
 #include "tests/support/process_run.h"
+#include "tests/support/test_paths.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -49,7 +50,7 @@ QProcessEnvironment baseEnvironment()
 Run cli(const QStringList &arguments, const QProcessEnvironment &environment = baseEnvironment(),
         int timeoutMs = 120000)
 {
-    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, timeoutMs,
+    return gyrus::test::runProcess(gyrus::test::cliPath(), arguments, timeoutMs,
                                    environment);
 }
 
@@ -300,7 +301,7 @@ void TestDistributedCli::deadRankFailsTheOthersAndTheRunResumes()
         environment.insert(QStringLiteral("MASTER_ADDR"), QStringLiteral("127.0.0.1"));
         environment.insert(QStringLiteral("MASTER_PORT"), QString::number(port));
         ranks[r].setProcessEnvironment(environment);
-        ranks[r].start(QStringLiteral(GYRUS_CLI_PATH), arguments);
+        ranks[r].start(gyrus::test::cliPath(), arguments);
         QVERIFY(ranks[r].waitForStarted());
     }
     const QString state = QDir(out).filePath(QStringLiteral("checkpoint/trainer_state.json"));
@@ -360,11 +361,11 @@ void TestDistributedCli::deadRankFailsTheOthersAndTheRunResumes()
 
 void TestDistributedCli::shardedCacheTrainsAsOneDataset()
 {
-    const QString model = QStringLiteral(GYRUS_SOURCE_DIR "/datasets/demo/model");
+    const QString model = gyrus::test::sourcePath(QStringLiteral("datasets/demo/model"));
     const QString hook = QStringLiteral("blocks.2.hook_resid_post");
     const QString corpus = m_dir.filePath(QStringLiteral("corpus.txt"));
     {
-        QFile heldout(QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus/heldout.txt"));
+        QFile heldout(gyrus::test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt")));
         QVERIFY(heldout.open(QIODevice::ReadOnly));
         QFile text(corpus);
         QVERIFY(text.open(QIODevice::WriteOnly));
@@ -488,7 +489,7 @@ void TestDistributedCli::badInputFailsEveryRank()
                                    {"WORLD_SIZE", QStringLiteral("2")},
                                    {"MASTER_ADDR", QStringLiteral("127.0.0.1")},
                                    {"MASTER_PORT", QString::number(port)}}));
-            ranks[r].start(QStringLiteral(GYRUS_CLI_PATH), arguments);
+            ranks[r].start(gyrus::test::cliPath(), arguments);
         }
         for (int r = 0; r < 2; ++r) {
             QVERIFY(ranks[r].waitForFinished(30000));

@@ -1,6 +1,7 @@
 // End-to-end checks of the two executables as a user or a script runs them.
 
 #include "tests/support/process_run.h"
+#include "tests/support/test_paths.h"
 
 #include <QImage>
 #include <QJsonDocument>
@@ -24,8 +25,8 @@ Run run(const QString &program, const QStringList &arguments)
     return {result.exitCode, result.outText(), result.err};
 }
 
-const QString kCli = QStringLiteral(GYRUS_CLI_PATH);
-const QString kGui = QStringLiteral(GYRUS_GUI_PATH);
+const QString kCli = gyrus::test::cliPath();
+const QString kGui = gyrus::test::guiPath();
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 // on stderr, exit codes 0 / 2.
 
 #include "tests/support/cli_run.h"
+#include "tests/support/test_paths.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -22,7 +23,7 @@ Run cli(const QStringList &arguments)
 
 QString seed(const QString &relative)
 {
-    return QStringLiteral(GYRUS_SOURCE_DIR "/datasets/prompt-sets/seed/") + relative;
+    return gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets/seed/") + relative);
 }
 
 QString write(const QTemporaryDir &dir, const QString &name, const QByteArray &json)

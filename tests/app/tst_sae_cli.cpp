@@ -176,11 +176,11 @@ void TestSaeCli::trainEvalEncode()
 // which loads and evaluates on the cache.
 void TestSaeCli::cacheResumesAndStreamingTrains()
 {
-    const QString model = QStringLiteral(GYRUS_SOURCE_DIR "/datasets/demo/model");
+    const QString model = gyrus::test::sourcePath(QStringLiteral("datasets/demo/model"));
     const QString hook = QStringLiteral("blocks.2.hook_resid_post");
     const QString corpus = m_dir.filePath(QStringLiteral("corpus.txt"));
     {
-        QFile heldout(QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus/heldout.txt"));
+        QFile heldout(gyrus::test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt")));
         QVERIFY(heldout.open(QIODevice::ReadOnly));
         QFile out(corpus);
         QVERIFY(out.open(QIODevice::WriteOnly));
@@ -294,7 +294,7 @@ void TestSaeCli::badInput()
     QVERIFY(oneLineError(badK, train));
     // An SAE of the wrong width for these activations.
     const Run wrongWidth = cli({sae, QStringLiteral("eval"), QStringLiteral("--sae"),
-                                QStringLiteral(GYRUS_TEST_DATA_DIR "/sae/saelens_topk"),
+                                gyrus::test::dataPath(QStringLiteral("sae/saelens_topk")),
                                 QStringLiteral("--activations"), m_activations});
     QVERIFY(oneLineError(wrongWidth, QStringLiteral("sae eval")));
     QVERIFY(wrongWidth.err.contains(QLatin1String("d_in = 8")));

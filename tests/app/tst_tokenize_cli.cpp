@@ -5,6 +5,7 @@
 
 #include "tests/support/process_run.h"
 #include "tests/support/tokenizer_reference.h"
+#include "tests/support/test_paths.h"
 
 #include <QDir>
 #include <QFile>
@@ -20,7 +21,7 @@ using Run = gyrus::test::ProcessRun;
 
 Run cli(const QStringList &arguments)
 {
-    return gyrus::test::runProcess(QStringLiteral(GYRUS_CLI_PATH), arguments, 120000);
+    return gyrus::test::runProcess(gyrus::test::cliPath(), arguments, 120000);
 }
 
 bool oneLineError(const Run &run)

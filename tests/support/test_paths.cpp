@@ -19,4 +19,14 @@ QString sharedPath(const QString &relative)
     return QDir::cleanPath(QStringLiteral(GYRUS_SOURCE_DIR "/../shared/") + relative);
 }
 
+QString cliPath()
+{
+    return QStringLiteral(GYRUS_CLI_PATH);
+}
+
+QString guiPath()
+{
+    return QStringLiteral(GYRUS_GUI_PATH);
+}
+
 }  // namespace gyrus::test

@@ -2,6 +2,7 @@
 // icon against the SVGs they are rendered from (resources/render-icons).
 
 #include "widgets/icons.h"
+#include "tests/support/test_paths.h"
 
 #include <QDir>
 #include <QImage>
@@ -96,7 +97,7 @@ private Q_SLOTS:
         // A stale PNG (the SVG edited, render-icons not run) differs by far more than the two
         // renderers' antialiasing (rsvg-convert made the PNGs; Qt renders here).
         QFETCH(int, size);
-        const QDir icons(QStringLiteral(GYRUS_SOURCE_DIR "/resources/icons"));
+        const QDir icons(gyrus::test::sourcePath(QStringLiteral("resources/icons")));
         const QString svg = icons.filePath(size < 32 ? QStringLiteral("gyrus-small.svg")
                                                      : QStringLiteral("gyrus.svg"));
         const QImage committed(icons.filePath(QStringLiteral("hicolor/%1x%1/gyrus.png").arg(size)));
