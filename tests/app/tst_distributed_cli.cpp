@@ -50,8 +50,7 @@ QProcessEnvironment baseEnvironment()
 Run cli(const QStringList &arguments, const QProcessEnvironment &environment = baseEnvironment(),
         int timeoutMs = 120000)
 {
-    return gyrus::test::runProcess(gyrus::test::cliPath(), arguments, timeoutMs,
-                                   environment);
+    return gyrus::test::runProcess(gyrus::test::cliPath(), arguments, timeoutMs, environment);
 }
 
 Run launch(int ranks, const QStringList &command, const QStringList &extra = {})

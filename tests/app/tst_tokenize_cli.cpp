@@ -4,8 +4,8 @@
 // one-line errors with exit code 2 for broken files and input.
 
 #include "tests/support/process_run.h"
-#include "tests/support/tokenizer_reference.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/tokenizer_reference.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,8 +1,8 @@
 // The icons compiled in from resources/gyrus.qrc, and the committed PNG sizes of the application
 // icon against the SVGs they are rendered from (resources/render-icons).
 
-#include "widgets/icons.h"
 #include "tests/support/test_paths.h"
+#include "widgets/icons.h"
 
 #include <QDir>
 #include <QImage>
