@@ -9,7 +9,14 @@
 # RTLD_DEEPBIND (gpu/model/CMakeLists.txt, gpu/detail/sentencepiece_api.h). Keeping libprotobuf
 # first is still harmless and protects against a library that links sentencepiece directly.
 # --no-as-needed keeps the linker from dropping it, since the executable uses no protobuf symbol.
+#
+# Upstream LibTorch (the PyPI wheel, GYRUS_TORCH=wheel) links its protobuf statically with hidden
+# symbols (it exports onnx_torch:: messages only and imports no protobuf symbol), so there is
+# nothing to order and libprotobuf stays out of those executables (docs/torch2.md).
 function(gyrus_link_protobuf_first target)
+    if(NOT TORCH_INSTALL_PREFIX STREQUAL "/usr")
+        return()
+    endif()
     target_link_libraries(${target} PRIVATE "-Wl,--no-as-needed" "${GYRUS_PROTOBUF_LIBRARY}"
             "-Wl,--as-needed")
 endfunction()

@@ -179,33 +179,23 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
 
     const double defaultScale = 1.0 / std::sqrt(static_cast<double>(headDim));
     const double scale = shape.scale > 0.0 ? shape.scale : defaultScale;
-#if GYRUS_TORCH_HAS_SDPA
-    // Torch 2.x: the fused kernel (flash attention on the GPU), which has no soft-cap and (in
-    // 2.0) no scale argument. GQA needs K/V per query head here.
-    if (shape.softcap <= 0.0 && scale == defaultScale) {
+    // LibTorch 2.5+: the fused kernel (flash / memory-efficient attention on CUDA, a flash
+    // kernel on the CPU), which has no soft-cap: Gemma-2's capped scores stay eager.
+    if (compat::kHasFusedAttention && shape.allowFused && shape.softcap <= 0.0) {
         const at::Tensor q4 = q.transpose(1, 2);
-        const at::Tensor k4 = group == 1 ? k
-                                         : k.unsqueeze(2)
-                                                   .expand({batch, kvHeads, group, keys, headDim})
-                                                   .reshape({batch, heads, keys, headDim});
-        const at::Tensor v4 = group == 1 ? v
-                                         : v.unsqueeze(2)
-                                                   .expand({batch, kvHeads, group, keys, headDim})
-                                                   .reshape({batch, heads, keys, headDim});
         at::Tensor out;
         if (!windowed && (tokens == 1 || past == 0)) {
-            out = at::scaled_dot_product_attention(q4, k4, v4, {}, 0.0, /*is_causal=*/tokens > 1);
+            out = compat::fusedAttention(q4, k, v, std::nullopt, /*causal=*/tokens > 1, scale);
         } else {
             const at::Tensor ones = at::ones({tokens, keys}, q.options().dtype(at::kBool));
             at::Tensor allowed = ones.tril(past);
             if (windowed) {
                 allowed.logical_and_(ones.triu(past - slidingWindow + 1));
             }
-            out = at::scaled_dot_product_attention(q4, k4, v4, allowed, 0.0, false);
+            out = compat::fusedAttention(q4, k, v, allowed, /*causal=*/false, scale);
         }
         return out.transpose(1, 2).reshape({batch, tokens, heads * headDim});
     }
-#endif
     // One batched matmul over all heads. Queries of a KV group are stacked along the token axis
     // ([B*kv, group*T, d]) so K and V are never repeated per head; the scale and the causal mask
     // ride along in the same GEMM (baddbmm).
