@@ -151,8 +151,8 @@ SaeRun trainSae(const at::Tensor &train, const at::Tensor &test, SaePrecision pr
     const at::Tensor x = test.to(module->weights().wEnc.device());
     const at::Tensor residual = (module->reconstruct(x) - x).to(at::kDouble);
     const at::Tensor centred = (x - x.mean(0)).to(at::kDouble);
-    run.explainedVariance = 1.0 - residual.square().sum().item<double>() /
-                                          centred.square().sum().item<double>();
+    run.explainedVariance =
+            1.0 - residual.square().sum().item<double>() / centred.square().sum().item<double>();
     run.normalizedMse = residual.square().sum().item<double>() /
                         x.to(at::kDouble).square().sum().item<double>();
     return run;
@@ -203,7 +203,8 @@ int main(int argc, char **argv)
             take(languageModelCrossEntropy(*autocast, corpus, kWindow, evalSequences));
     const double ceBf16 = take(languageModelCrossEntropy(*bf16, corpus, kWindow, evalSequences));
     const std::vector<std::vector<int>> all = windows(corpus, 1 << 30);
-    const std::vector<std::vector<int>> few(all.begin(), all.begin() + std::min<size_t>(8, all.size()));
+    const std::vector<std::vector<int>> few(all.begin(),
+                                            all.begin() + std::min<size_t>(8, all.size()));
     forward[QStringLiteral("cross_entropy_fp32")] = ceFp32;
     forward[QStringLiteral("cross_entropy_bf16_autocast")] = ceAutocast;
     forward[QStringLiteral("cross_entropy_bf16_weights")] = ceBf16;

@@ -145,15 +145,15 @@ int main(int argc, char **argv)
     out[QStringLiteral("family")] = info.family;
     out[QStringLiteral("parameters")] = double(info.parameters);
     out[QStringLiteral("load_seconds")] = loadSeconds;
-    out[QStringLiteral("prefill")] = QJsonObject{
-            {QStringLiteral("batch"), double(batch)},
-            {QStringLiteral("tokens"), double(tokens)},
-            {QStringLiteral("seconds"), prefill},
-            {QStringLiteral("tokens_per_s"), double(batch * tokens) / prefill}};
-    out[QStringLiteral("decode")] = QJsonObject{
-            {QStringLiteral("new_tokens"), double(decodeTokens)},
-            {QStringLiteral("seconds"), decode},
-            {QStringLiteral("tokens_per_s"), double(decodeTokens) / decode}};
+    out[QStringLiteral("prefill")] =
+            QJsonObject{{QStringLiteral("batch"), double(batch)},
+                        {QStringLiteral("tokens"), double(tokens)},
+                        {QStringLiteral("seconds"), prefill},
+                        {QStringLiteral("tokens_per_s"), double(batch * tokens) / prefill}};
+    out[QStringLiteral("decode")] =
+            QJsonObject{{QStringLiteral("new_tokens"), double(decodeTokens)},
+                        {QStringLiteral("seconds"), decode},
+                        {QStringLiteral("tokens_per_s"), double(decodeTokens) / decode}};
     std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Indented).constData());
     return 0;
 }

@@ -13,7 +13,8 @@
 
 // True when these headers are LibTorch major.minor or later.
 #define GYRUS_TORCH_AT_LEAST(major, minor) \
-    (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+    (TORCH_VERSION_MAJOR > (major) ||      \
+     (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
 namespace gyrus::gpu::detail::compat {
 
@@ -76,6 +77,7 @@ public:
 #endif
         at::autocast::increment_nesting();
     }
+
     ~AutocastScope()
     {
         // The cast weights are cached per autocast region; drop them when the outermost ends.
@@ -95,6 +97,7 @@ public:
         }
 #endif
     }
+
     AutocastScope(const AutocastScope &) = delete;
     AutocastScope &operator=(const AutocastScope &) = delete;
 

@@ -16,8 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -113,6 +113,7 @@ public:
     /// on the float32 weights; norms, softmax and the residual stream stay float32; logits come
     /// back in the weights' dtype). nullopt: plain.
     void setAutocast(std::optional<at::ScalarType> type) { m_autocast = type; }
+
     std::optional<at::ScalarType> autocast() const { return m_autocast; }
 
     /// An empty cache for this model.

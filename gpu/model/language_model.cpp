@@ -258,8 +258,8 @@ ModelInfo LanguageModel::info() const
     info.tiedEmbeddings = c.tieWordEmbeddings;
     info.parameters = m_impl->model->parameterCount();
     info.weightBytes = m_impl->model->weightBytes();
-    info.dtype = m_impl->model->autocast() ? QString(kBf16Autocast)
-                                           : dtypeLabel(m_impl->model->dtype());
+    info.dtype =
+            m_impl->model->autocast() ? QString(kBf16Autocast) : dtypeLabel(m_impl->model->dtype());
     info.device = QString::fromStdString(m_impl->model->device().str());
     info.hasTokenizer = m_impl->tokenizer.vocabSize() > 0;
     info.hookNames = detail::hookNames(hookLayout(c));

@@ -211,7 +211,8 @@ private Q_SLOTS:
         // bf16 outputs are rounded to 8 significant bits: two roundings apart at most.
         const double bound = bf16 ? 2.0 * std::ldexp(1.0, -8) * 4.0 : 1e-5;
         QVERIFY2(maxAbsDiff(fused.to(at::kFloat), eager.to(at::kFloat)) < bound,
-                 qPrintable(QString::number(maxAbsDiff(fused.to(at::kFloat), eager.to(at::kFloat)))));
+                 qPrintable(
+                         QString::number(maxAbsDiff(fused.to(at::kFloat), eager.to(at::kFloat)))));
     }
 
     void softCappedAttentionStaysEager()

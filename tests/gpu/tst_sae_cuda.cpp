@@ -95,6 +95,7 @@ class TestSaeCuda : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+
     void initTestCase()
     {
         if (testDevice().startsWith(QLatin1String("cuda")) && torch::cuda::device_count() == 0) {
@@ -116,15 +117,15 @@ private Q_SLOTS:
     void trainingStepsMatchTheCpu()
     {
         QFETCH(int, architecture);
-        const Trained cpu = train(SaeArchitecture(architecture), SaePrecision::Float32,
-                                  QStringLiteral("cpu"));
+        const Trained cpu =
+                train(SaeArchitecture(architecture), SaePrecision::Float32, QStringLiteral("cpu"));
         const Trained device =
                 train(SaeArchitecture(architecture), SaePrecision::Float32, testDevice());
         QVERIFY(cpu.module && device.module);
-        const double encoder = maxRelativeDiff(device.module->weights().wEnc,
-                                               cpu.module->weights().wEnc);
-        const double decoder = maxRelativeDiff(device.module->weights().wDec,
-                                               cpu.module->weights().wDec);
+        const double encoder =
+                maxRelativeDiff(device.module->weights().wEnc, cpu.module->weights().wEnc);
+        const double decoder =
+                maxRelativeDiff(device.module->weights().wDec, cpu.module->weights().wDec);
         qInfo("loss %.6f vs %.6f, max relative weight difference enc %.3g dec %.3g", device.loss,
               cpu.loss, encoder, decoder);
         QVERIFY2(encoder < 1e-3 && decoder < 1e-3, qPrintable(QString::number(encoder)));
@@ -176,8 +177,8 @@ private Q_SLOTS:
     {
         LoadOptions load;
         load.device = testDevice();
-        auto model = LanguageModel::load(test::sourcePath(QStringLiteral("datasets/demo/model")),
-                                         load);
+        auto model =
+                LanguageModel::load(test::sourcePath(QStringLiteral("datasets/demo/model")), load);
         QVERIFY2(model.isOk(), qPrintable(model.status().message()));
         auto sae = loadSae(test::sourcePath(QStringLiteral("datasets/demo/sae")), testDevice());
         QVERIFY(sae.isOk());
