@@ -9,7 +9,8 @@ both builds and the ratio 2.x / 1.13 (above 1: 2.x faster, for rates) measured i
     bench/torch2/compare_cpu.py [--debian build] [--torch2 build-torch2] [--rounds 3]
 
 Start-up is the wall time of `gyrus-cli env` (loads LibTorch, initialises it, prints the
-runtime), measured when both builds have gyrus-cli.
+runtime) when both builds have gyrus-cli, else of tst_runtime_info (loads and initialises
+LibTorch, reads the runtime, one small matrix product); `startup_probe` says which.
 """
 import argparse
 import json
@@ -43,9 +44,12 @@ def main():
         return os.path.join(build, path)
 
     jobs = {}
-    cli = "app/cli/gyrus-cli"
-    if all(os.path.exists(exe(b, cli)) for b in builds.values()):
-        jobs["startup_seconds"] = (lambda b: wall([exe(b, cli), "env"], env), min)
+    # Start-up: the smallest process both builds have that loads and initialises LibTorch.
+    for probe in (["app/cli/gyrus-cli", "env"], ["tests/gpu/tst_runtime_info"]):
+        if all(os.path.exists(exe(b, probe[0])) for b in builds.values()):
+            jobs["startup_seconds"] = (lambda b, p=probe: wall([exe(b, p[0])] + p[1:], env), min)
+            startup_probe = " ".join(probe)
+            break
     jobs["forward"] = (lambda b: run_json([exe(b, "bench/forward/bench_forward"), "--no-peer",
                                            "--rounds", "1"], env), None)
     jobs["sae_train"] = (lambda b: run_json([exe(b, "bench/sae_train/bench_sae_train"),
@@ -70,6 +74,7 @@ def main():
     figures = {}
     if "startup_seconds" in results:
         figures["startup_seconds"] = {k: min(v) for k, v in results["startup_seconds"].items()}
+        report["startup_probe"] = startup_probe
     for key in ("prefill", "decode"):
         figures[f"forward_{key}_tokens_per_s"] = {
             label: best_rate(s, lambda j: j[key]["gyrus_tokens_per_s"])
