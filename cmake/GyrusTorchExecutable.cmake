@@ -20,3 +20,13 @@ function(gyrus_link_protobuf_first target)
     target_link_libraries(${target} PRIVATE "-Wl,--no-as-needed" "${GYRUS_PROTOBUF_LIBRARY}"
             "-Wl,--as-needed")
 endfunction()
+
+# gyrus_reuse_torch_pch(<target>): with GYRUS_TORCH_PCH, compile <target> with gyrus_gpu's
+# precompiled <ATen/ATen.h>. GCC uses a PCH only when every macro defined on the PCH's command
+# line is defined the same way here, so the target gets gyrus_gpu's two that it may lack.
+function(gyrus_reuse_torch_pch target)
+    if(GYRUS_TORCH_PCH)
+        target_precompile_headers(${target} REUSE_FROM gyrus_gpu)
+        target_compile_definitions(${target} PRIVATE BOOST_ALL_NO_LIB QT_NO_KEYWORDS)
+    endif()
+endfunction()
