@@ -237,7 +237,9 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
 
 at::Tensor project(const at::Tensor &x, const at::Tensor &weight)
 {
-    if (x.numel() != x.size(-1)) {
+    // Mixed dtypes come from autocast (bf16 activations, float32 weights): its CPU op list has
+    // linear but not mv, so only linear casts them.
+    if (x.numel() != x.size(-1) || x.scalar_type() != weight.scalar_type()) {
         return at::linear(x, weight);
     }
     std::vector<int64_t> shape = x.sizes().vec();
@@ -248,7 +250,8 @@ at::Tensor project(const at::Tensor &x, const at::Tensor &weight)
 at::Tensor linearLayer(const at::Tensor &x, const at::Tensor &weight, const at::Tensor &bias,
                        bool inputMajor)
 {
-    const bool oneRow = x.numel() == x.size(-1);
+    // The matrix-vector kernels only for one row of the weights' dtype (project() says why).
+    const bool oneRow = x.numel() == x.size(-1) && x.scalar_type() == weight.scalar_type();
     std::vector<int64_t> shape = x.sizes().vec();
     if (inputMajor) {
         shape.back() = weight.size(1);

@@ -44,7 +44,7 @@ at::Tensor syntheticRows(int64_t rows, int64_t d)
 
 struct Trained
 {
-    std::shared_ptr<detail::SaeModule> module;
+    std::shared_ptr<gpu::detail::SaeModule> module;
     double loss = 0;
     double explainedVariance = 0;
 };
@@ -63,7 +63,8 @@ Trained train(SaeArchitecture architecture, SaePrecision precision, const QStrin
     config.precision = precision;
     config.metricsEverySteps = 30;
     Trained out;
-    auto trainer = SaeTrainer::create(config, detail::makeTensorSource(syntheticRows(8192, 64), 5));
+    auto trainer =
+            SaeTrainer::create(config, gpu::detail::makeTensorSource(syntheticRows(8192, 64), 5));
     if (!trainer) {
         qWarning("%s", qPrintable(trainer.status().message()));
         return out;
@@ -186,7 +187,7 @@ private Q_SLOTS:
                 model.value()->encode(QStringLiteral("The jury said that the city")).value();
         std::vector<int64_t> ids(tokens.begin(), tokens.end());
         const at::Tensor input = at::tensor(ids, at::kLong).view({1, -1});
-        detail::Transformer &transformer = model.value()->tensorModel();
+        gpu::detail::Transformer &transformer = model.value()->tensorModel();
         const at::Tensor base = transformer.forward(input).to(at::kCPU, at::kFloat);
         ClampSet set;
         set.name = QStringLiteral("identity");
@@ -195,10 +196,10 @@ private Q_SLOTS:
         clamp.mode = ClampMode::Scale;
         clamp.value = 1.0;
         set.clamps = {clamp};
-        detail::HookSet hooks;
-        std::shared_ptr<const detail::SaeModule> module = sae.value();
-        QVERIFY(detail::addClampSplice(hooks, model.value()->config().numHiddenLayers, module, set,
-                                       {})
+        gpu::detail::HookSet hooks;
+        std::shared_ptr<const gpu::detail::SaeModule> module = sae.value();
+        QVERIFY(gpu::detail::addClampSplice(hooks, model.value()->config().numHiddenLayers, module,
+                                            set, {})
                         .isOk());
         const at::Tensor spliced = transformer.forward(input, &hooks).to(at::kCPU, at::kFloat);
         const double worst = (spliced - base).abs().max().item<double>();
