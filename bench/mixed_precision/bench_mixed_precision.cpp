@@ -133,7 +133,7 @@ SaeRun trainSae(const at::Tensor &train, const at::Tensor &test, SaePrecision pr
     config.precision = precision;
     config.precisionOnCpu = true;
     config.metricsEverySteps = std::max<int64_t>(1, steps / 5);
-    auto trainer = take(SaeTrainer::create(config, detail::makeTensorSource(train, 5)));
+    auto trainer = take(SaeTrainer::create(config, gpu::detail::makeTensorSource(train, 5)));
     SaeTrainMetrics last;
     trainer->setMetricsCallback([&](const SaeTrainMetrics &m) { last = m; });
     QElapsedTimer timer;
@@ -147,7 +147,7 @@ SaeRun trainSae(const at::Tensor &train, const at::Tensor &test, SaePrecision pr
     run.secondsPerStep = timer.nsecsElapsed() / 1e9 / double(steps);
     run.finalLoss = last.loss;
     // The exported SAE in float32 on rows it never trained on, in double for the sums.
-    const std::shared_ptr<detail::SaeModule> module = trainer->exportModule();
+    const std::shared_ptr<gpu::detail::SaeModule> module = trainer->exportModule();
     const at::Tensor x = test.to(module->weights().wEnc.device());
     const at::Tensor residual = (module->reconstruct(x) - x).to(at::kDouble);
     const at::Tensor centred = (x - x.mean(0)).to(at::kDouble);

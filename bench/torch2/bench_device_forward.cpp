@@ -94,19 +94,19 @@ int main(int argc, char **argv)
         fail(loaded.status().message());
     }
     const double loadSeconds = loadTimer.nsecsElapsed() / 1e9;
-    detail::Transformer &model = loaded.value()->tensorModel();
+    gpu::detail::Transformer &model = loaded.value()->tensorModel();
     const at::Device where = model.device();
     c10::InferenceMode guard;
     const at::Tensor ids = fixedTokens(batch, tokens, model.config().vocabSize, where);
 
     // Prefill: the whole batch, logits of the last position (what generation needs).
-    at::Tensor last = model.forward(ids, nullptr, nullptr, detail::LogitsMode::Last);
+    at::Tensor last = model.forward(ids, nullptr, nullptr, gpu::detail::LogitsMode::Last);
     synchronise(last);
     double prefill = 1e30;
     for (int r = 0; r < repeats; ++r) {
         QElapsedTimer timer;
         timer.start();
-        last = model.forward(ids, nullptr, nullptr, detail::LogitsMode::Last);
+        last = model.forward(ids, nullptr, nullptr, gpu::detail::LogitsMode::Last);
         synchronise(last);
         prefill = std::min(prefill, timer.nsecsElapsed() / 1e9);
     }
@@ -122,15 +122,15 @@ int main(int argc, char **argv)
     // Greedy decode of one sequence with the KV cache, after a 16-token prompt.
     double decode = 1e30;
     for (int r = 0; r < repeats; ++r) {
-        detail::KvCache cache = model.newCache(16 + decodeTokens);
+        gpu::detail::KvCache cache = model.newCache(16 + decodeTokens);
         at::Tensor next = model.forward(ids.narrow(0, 0, 1).narrow(1, 0, 16), nullptr, &cache,
-                                        detail::LogitsMode::Last)
+                                        gpu::detail::LogitsMode::Last)
                                   .argmax(-1);
         synchronise(next);
         QElapsedTimer timer;
         timer.start();
         for (int64_t t = 0; t < decodeTokens; ++t) {
-            next = model.forward(next, nullptr, &cache, detail::LogitsMode::Last).argmax(-1);
+            next = model.forward(next, nullptr, &cache, gpu::detail::LogitsMode::Last).argmax(-1);
         }
         synchronise(next);
         decode = std::min(decode, timer.nsecsElapsed() / 1e9);
