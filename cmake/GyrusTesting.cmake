@@ -10,6 +10,10 @@ function(gyrus_add_qtest)
     add_executable(${T_NAME} ${T_SOURCES})
     if(T_TORCH)
         gyrus_link_protobuf_first(${T_NAME})
+        # Not app or widget tests: QT_NO_KEYWORDS, which the PCH needs, breaks qcustomplot.h.
+        if("gpu-code" IN_LIST T_LABELS OR "cuda" IN_LIST T_LABELS)
+            gyrus_reuse_torch_pch(${T_NAME})
+        endif()
     endif()
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} Qt6::Test gyrus_test_support)
     # No absolute paths on test compile lines (they would defeat the compiler cache across

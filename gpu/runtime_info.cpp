@@ -35,6 +35,12 @@ QString loadedBlasLibrary()
     return QString();
 }
 
+// Upstream LibTorch links MKL statically into libtorch_cpu, so no BLAS library is mapped.
+QString builtInBlasLibrary()
+{
+    return at::hasMKL() ? QStringLiteral("MKL (linked into libtorch_cpu)") : QString();
+}
+
 }  // namespace
 
 int configureThreads()
@@ -56,8 +62,11 @@ RuntimeInfo runtimeInfo()
     RuntimeInfo info;
     info.torchVersion = QString::fromLatin1(TORCH_VERSION);
     info.blasLibrary = loadedBlasLibrary();
+    if (info.blasLibrary.isEmpty()) {
+        info.blasLibrary = builtInBlasLibrary();
+    }
     info.blasIsOptimised = info.blasLibrary.contains(QLatin1String("openblas")) ||
-                           info.blasLibrary.contains(QLatin1String("mkl")) ||
+                           info.blasLibrary.contains(QLatin1String("mkl"), Qt::CaseInsensitive) ||
                            info.blasLibrary.contains(QLatin1String("blis"));
     info.cudaAvailable = torch::cuda::is_available();
     info.cudaDeviceCount = info.cudaAvailable ? static_cast<int>(torch::cuda::device_count()) : 0;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,13 @@ public:
     at::Tensor forward(const at::Tensor &tokens, HookSet *hooks = nullptr, KvCache *cache = nullptr,
                        LogitsMode logits = LogitsMode::All);
 
+    /// Runs every later forward under torch's autocast to `type` (kBFloat16: the matmuls in bf16
+    /// on the float32 weights; norms, softmax and the residual stream stay float32; logits come
+    /// back in the weights' dtype). nullopt: plain.
+    void setAutocast(std::optional<at::ScalarType> type) { m_autocast = type; }
+
+    std::optional<at::ScalarType> autocast() const { return m_autocast; }
+
     /// An empty cache for this model.
     KvCache newCache(int64_t initialCapacity = 256) const;
 
@@ -133,6 +141,9 @@ public:
 private:
     Transformer(ModelConfig config, TransformerWeights weights);
 
+    /// forward() without the autocast scope.
+    at::Tensor run(const at::Tensor &tokens, HookSet *hooks, KvCache *cache, LogitsMode logits);
+
     /// cos/sin for positions [first, first + tokens), cast to the model dtype; `local` picks
     /// Gemma-3's table for sliding layers.
     RopeTables rope(int64_t first, int64_t tokens, bool local);
@@ -155,6 +166,7 @@ private:
 
     ModelConfig m_config;
     TransformerWeights m_weights;
+    std::optional<at::ScalarType> m_autocast;
     RopeCache m_rope[2];  // [0]: global layers, [1]: Gemma-3's sliding layers
 };
 

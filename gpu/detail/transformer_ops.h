@@ -72,6 +72,9 @@ struct AttentionShape
     double scale = 0.0;    ///< 0: 1 / sqrt(head_dim)
     double softcap = 0.0;  ///< > 0: scores = cap * tanh(scores / cap), before the mask
     int64_t slidingWindow = 0;
+    /// Use torch's fused scaled_dot_product_attention where this LibTorch has it (2.5+) and the
+    /// family allows it (no soft-cap); false forces the eager path the tests compare it with.
+    bool allowFused = true;
 };
 
 /// `probabilities` (may be null) receives the attention pattern [batch, heads, tokens, keys] the

@@ -2,6 +2,7 @@
 
 #include "gpu/detail/corpus_windows.h"
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/detail/torch_compat.h"
 #include "gpu/detail/transformer_ops.h"
 
 #include <QDir>
@@ -11,10 +12,10 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 namespace gyrus::gpu {
@@ -227,14 +228,12 @@ Result<qint64> LmTrainer::run(qint64 steps,
         at::Tensor loss;
         {
             c10::AutoGradMode grad(true);
-            if (autocast) {
-                at::autocast::set_enabled(true);
-                at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-            }
-            loss = d.forwardLoss(inputs, targets);
-            if (autocast) {
-                at::autocast::clear_cache();
-                at::autocast::set_enabled(false);
+            {
+                std::optional<detail::compat::AutocastScope> scope;
+                if (autocast) {
+                    scope.emplace(at::kCUDA, at::kBFloat16);
+                }
+                loss = d.forwardLoss(inputs, targets);
             }
             loss.backward();
         }

@@ -22,9 +22,16 @@ namespace gyrus::gpu {
 
 namespace {
 
+// "bf16-autocast": float32 weights with the matmuls in bf16 under torch's autocast (the mixed
+// precision of training recipes, for a forward that keeps float32 norms and residual stream).
+constexpr QLatin1String kBf16Autocast("bf16-autocast");
+
 std::optional<at::ScalarType> parseDtype(const QString &name)
 {
     const QString n = name.trimmed().toLower();
+    if (n == kBf16Autocast) {
+        return at::kFloat;
+    }
     if (n == QLatin1String("fp32") || n == QLatin1String("float32") || n == QLatin1String("f32")) {
         return at::kFloat;
     }
@@ -173,19 +180,18 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
     const std::optional<at::ScalarType> dtype = parseDtype(options.dtype);
     if (!dtype) {
         return Status::invalidInput(
-                QStringLiteral("unknown dtype '%1'; use fp32, bf16 or fp16").arg(options.dtype));
+                QStringLiteral("unknown dtype '%1'; use fp32, bf16, fp16 or bf16-autocast")
+                        .arg(options.dtype));
     }
     const Result<at::Device> device = parseDevice(options.device);
     if (!device) {
         return device.status();
     }
-#if TORCH_VERSION_MAJOR < 2
-    if (*dtype == at::kHalf && device->is_cpu()) {
+    if (*dtype == at::kHalf && device->is_cpu() && !detail::compat::kHasCpuHalfMatmul) {
         return Status::invalidInput(QStringLiteral(
                 "fp16 is not supported on the CPU by LibTorch 1.x (no half matmul); use bf16 or "
                 "fp32"));
     }
-#endif
     const QString configPath = dir.filePath(QStringLiteral("config.json"));
     Result<ModelConfig> config = loadModelConfig(configPath);
     if (!config) {
@@ -228,6 +234,9 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
                        : model.status();
     }
     impl->model = std::move(model).value();
+    if (options.dtype.trimmed().toLower() == kBf16Autocast) {
+        impl->model->setAutocast(at::kBFloat16);
+    }
     return std::unique_ptr<LanguageModel>(new LanguageModel(std::move(impl)));
 }
 
@@ -249,7 +258,8 @@ ModelInfo LanguageModel::info() const
     info.tiedEmbeddings = c.tieWordEmbeddings;
     info.parameters = m_impl->model->parameterCount();
     info.weightBytes = m_impl->model->weightBytes();
-    info.dtype = dtypeLabel(m_impl->model->dtype());
+    info.dtype =
+            m_impl->model->autocast() ? QString(kBf16Autocast) : dtypeLabel(m_impl->model->dtype());
     info.device = QString::fromStdString(m_impl->model->device().str());
     info.hasTokenizer = m_impl->tokenizer.vocabSize() > 0;
     info.hookNames = detail::hookNames(hookLayout(c));

@@ -1,6 +1,7 @@
 #include "gpu/detail/transformer.h"
 
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/detail/torch_compat.h"
 
 #include <ATen/core/grad_mode.h>
 #include <c10/core/InferenceMode.h>
@@ -348,6 +349,17 @@ at::Tensor Transformer::mlp(const LayerWeights &w, const at::Tensor &h) const
 
 at::Tensor Transformer::forward(const at::Tensor &tokenIds, HookSet *hooks, KvCache *cache,
                                 LogitsMode logits)
+{
+    if (!m_autocast) {
+        return run(tokenIds, hooks, cache, logits);
+    }
+    const compat::AutocastScope scope(device().type(), *m_autocast);
+    at::Tensor out = run(tokenIds, hooks, cache, logits);
+    return out.defined() ? out.to(dtype()) : out;
+}
+
+at::Tensor Transformer::run(const at::Tensor &tokenIds, HookSet *hooks, KvCache *cache,
+                            LogitsMode logits)
 {
     c10::InferenceMode guard(!(hooks && hooks->recordsGradients()));
     TORCH_CHECK(tokenIds.dim() == 2, "tokens must be [batch, tokens], got ", tokenIds.sizes());

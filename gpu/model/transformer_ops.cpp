@@ -181,33 +181,23 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
 
     const double defaultScale = 1.0 / std::sqrt(static_cast<double>(headDim));
     const double scale = shape.scale > 0.0 ? shape.scale : defaultScale;
-#if GYRUS_TORCH_HAS_SDPA
-    // Torch 2.x: the fused kernel (flash attention on the GPU), which has no soft-cap and (in
-    // 2.0) no scale argument. GQA needs K/V per query head here.
-    if (shape.softcap <= 0.0 && scale == defaultScale && !probabilities) {
+    // LibTorch 2.5+: the fused kernel (flash / memory-efficient attention on CUDA, a flash
+    // kernel on the CPU), which has no soft-cap: Gemma-2's capped scores stay eager.
+    if (compat::kHasFusedAttention && shape.allowFused && shape.softcap <= 0.0 && !probabilities) {
         const at::Tensor q4 = q.transpose(1, 2);
-        const at::Tensor k4 = group == 1 ? k
-                                         : k.unsqueeze(2)
-                                                   .expand({batch, kvHeads, group, keys, headDim})
-                                                   .reshape({batch, heads, keys, headDim});
-        const at::Tensor v4 = group == 1 ? v
-                                         : v.unsqueeze(2)
-                                                   .expand({batch, kvHeads, group, keys, headDim})
-                                                   .reshape({batch, heads, keys, headDim});
         at::Tensor out;
         if (!windowed && (tokens == 1 || past == 0)) {
-            out = at::scaled_dot_product_attention(q4, k4, v4, {}, 0.0, /*is_causal=*/tokens > 1);
+            out = compat::fusedAttention(q4, k, v, std::nullopt, /*causal=*/tokens > 1, scale);
         } else {
             const at::Tensor ones = at::ones({tokens, keys}, q.options().dtype(at::kBool));
             at::Tensor allowed = ones.tril(past);
             if (windowed) {
                 allowed.logical_and_(ones.triu(past - slidingWindow + 1));
             }
-            out = at::scaled_dot_product_attention(q4, k4, v4, allowed, 0.0, false);
+            out = compat::fusedAttention(q4, k, v, allowed, /*causal=*/false, scale);
         }
         return out.transpose(1, 2).reshape({batch, tokens, heads * headDim});
     }
-#endif
     // One batched matmul over all heads. Queries of a KV group are stacked along the token axis
     // ([B*kv, group*T, d]) so K and V are never repeated per head; the scale and the causal mask
     // ride along in the same GEMM (baddbmm).
@@ -256,7 +246,9 @@ at::Tensor groupedQueryAttention(const at::Tensor &q, const at::Tensor &k, const
 
 at::Tensor project(const at::Tensor &x, const at::Tensor &weight)
 {
-    if (x.numel() != x.size(-1)) {
+    // Mixed dtypes come from autocast (bf16 activations, float32 weights): its CPU op list has
+    // linear but not mv, so only linear casts them.
+    if (x.numel() != x.size(-1) || x.scalar_type() != weight.scalar_type()) {
         return at::linear(x, weight);
     }
     std::vector<int64_t> shape = x.sizes().vec();
@@ -267,7 +259,8 @@ at::Tensor project(const at::Tensor &x, const at::Tensor &weight)
 at::Tensor linearLayer(const at::Tensor &x, const at::Tensor &weight, const at::Tensor &bias,
                        bool inputMajor)
 {
-    const bool oneRow = x.numel() == x.size(-1);
+    // The matrix-vector kernels only for one row of the weights' dtype (project() says why).
+    const bool oneRow = x.numel() == x.size(-1) && x.scalar_type() == weight.scalar_type();
     std::vector<int64_t> shape = x.sizes().vec();
     if (inputMajor) {
         shape.back() = weight.size(1);

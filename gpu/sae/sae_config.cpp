@@ -89,6 +89,7 @@ QJsonObject trainingConfigToJson(const SaeTrainingConfig &c)
     o[QStringLiteral("seed")] = QString::number(c.seed);
     o[QStringLiteral("device")] = c.device;
     o[QStringLiteral("precision")] = static_cast<int>(c.precision);
+    o[QStringLiteral("precision_on_cpu")] = c.precisionOnCpu;
     o[QStringLiteral("metrics_every_steps")] = static_cast<double>(c.metricsEverySteps);
     o[QStringLiteral("log_path")] = c.logPath;
     return o;
@@ -135,6 +136,7 @@ SaeTrainingConfig trainingConfigFromJson(const QJsonObject &o)
     c.seed = o[QStringLiteral("seed")].toString().toULongLong();
     c.device = o[QStringLiteral("device")].toString();
     c.precision = static_cast<SaePrecision>(o[QStringLiteral("precision")].toInt());
+    c.precisionOnCpu = o[QStringLiteral("precision_on_cpu")].toBool();
     c.metricsEverySteps = static_cast<int64_t>(o[QStringLiteral("metrics_every_steps")].toDouble());
     c.logPath = o[QStringLiteral("log_path")].toString();
     return c;

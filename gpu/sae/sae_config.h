@@ -62,8 +62,9 @@ struct SaeConfig
     QString format;  ///< where it was loaded from: "saelens", "gemma-scope", "llama-scope"
 };
 
-/// Mixed precision of the three big matmuls; master weights, Adam state, losses and counters stay
-/// fp32 whatever this says. Ignored on the CPU (CPU bf16 matmuls are slower than fp32).
+/// Mixed precision of the big matmuls (the forward's three and the backward's, the GEMMs torch's
+/// autocast would lower); master weights, Adam state, losses, reductions and counters stay fp32
+/// whatever this says. On the CPU it applies only with SaeTrainingConfig::precisionOnCpu.
 enum class SaePrecision
 {
     Float32,
@@ -108,6 +109,9 @@ struct SaeTrainingConfig
     uint64_t seed = 0;
     QString device = QStringLiteral("cpu");  ///< "cpu", "cuda" or "cuda:N"
     SaePrecision precision = SaePrecision::BFloat16;
+    /// Apply `precision` on the CPU too. Off by default: there bf16 GEMMs are slower than fp32
+    /// (LibTorch 1.13 with OpenBLAS) or no faster; on to measure bf16 against fp32 on a CPU.
+    bool precisionOnCpu = false;
     int64_t metricsEverySteps = 100;  ///< metrics callback and JSONL line every N steps
     QString logPath;                  ///< JSONL log; empty for none
 };

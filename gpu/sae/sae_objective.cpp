@@ -9,8 +9,9 @@ namespace gyrus::gpu::detail {
 
 namespace {
 
-// a·b with the operands cast to `type` (bf16/fp16 on the GPU) and the result back in float32.
-at::Tensor mm(const at::Tensor &a, const at::Tensor &b, at::ScalarType type)
+// a·b with the operands cast to `type` (bf16/fp16: the products autocast would lower) and the
+// result back in float32, as the float32 master weights and reductions expect.
+at::Tensor mixedMm(const at::Tensor &a, const at::Tensor &b, at::ScalarType type)
 {
     if (type == at::kFloat) {
         return at::mm(a, b);
@@ -19,13 +20,13 @@ at::Tensor mm(const at::Tensor &a, const at::Tensor &b, at::ScalarType type)
 }
 
 // bias + a·b; in float32 the bias is the GEMM's C operand, which saves a pass over the output.
-at::Tensor addmm(const at::Tensor &bias, const at::Tensor &a, const at::Tensor &b,
-                 at::ScalarType type)
+at::Tensor mixedAddmm(const at::Tensor &bias, const at::Tensor &a, const at::Tensor &b,
+                      at::ScalarType type)
 {
     if (type == at::kFloat) {
         return at::addmm(bias, a, b);
     }
-    return mm(a, b, type).add_(bias);
+    return mixedMm(a, b, type).add_(bias);
 }
 
 // The active entries of a TopK-family batch, grouped by token: the bags of embedding_bag.
@@ -183,7 +184,7 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
         pre = scratch(&workspace->pre, rows, n, x.options());
         at::addmm_out(pre, w.bEnc, input, w.wEnc);
     } else {
-        pre = addmm(w.bEnc, input, w.wEnc, type);
+        pre = mixedAddmm(w.bEnc, input, w.wEnc, type);
     }
     at::Tensor f;  // dense codes; undefined on the sparse CPU path
     at::Tensor featureSums;
@@ -228,7 +229,7 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
                                              codes.values))
                        .add_(w.bDec);
     } else {
-        xHat = addmm(w.bDec, f, w.wDec, type);
+        xHat = mixedAddmm(w.bDec, f, w.wDec, type);
     }
     const at::Tensor diff = xHat - x;
     loss.mse = batchMean(diff.square().sum(1));
@@ -288,7 +289,7 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             auxCodes = at::zeros_like(deadPre).scatter_(1, indices, values);
             deadDecoder = w.wDec.index_select(0, deadIndex);
             const at::Tensor residual = -diff;
-            auxDiff = mm(auxCodes, deadDecoder, type) - residual;
+            auxDiff = mixedMm(auxCodes, deadDecoder, type) - residual;
             if (reducer != nullptr) {
                 // The whole batch's variance from every rank's Σr and Σ‖r‖² (in double: the
                 // one-pass formula cancels).
@@ -326,13 +327,13 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
         if (auxCodes.defined()) {
             const at::Tensor dAux =
                     auxDiff * (2.0 * settings.auxKCoefficient / batch) / auxVariance;
-            g.wDec.index_add_(0, deadIndex, mm(auxCodes.t(), dAux, type));
-            const at::Tensor dCodes = mm(dAux, deadDecoder.t(), type).mul_(auxCodes > 0);
-            g.wEnc.index_add_(1, deadIndex, mm(input.t(), dCodes, type));
+            g.wDec.index_add_(0, deadIndex, mixedMm(auxCodes.t(), dAux, type));
+            const at::Tensor dCodes = mixedMm(dAux, deadDecoder.t(), type).mul_(auxCodes > 0);
+            g.wEnc.index_add_(1, deadIndex, mixedMm(input.t(), dCodes, type));
             g.bEnc.index_add_(0, deadIndex, dCodes.sum(0));
         }
     } else {
-        g.wDec = mm(f.t(), dXHat, type);
+        g.wDec = mixedMm(f.t(), dXHat, type);
         at::Tensor dF =
                 workspace != nullptr ? scratch(&workspace->dF, rows, n, x.options()) : at::Tensor();
         if (config.architecture == SaeArchitecture::Relu) {
@@ -340,12 +341,13 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
             // ∂(λ·Σ_b Σ_i f_bi‖W_dec,i‖/B)/∂f_bi = λ‖W_dec,i‖/B, added as the GEMM's bias.
             const at::Tensor bias = decoderNorms * (lambda / batch);
             dF = dF.defined() ? at::addmm_out(dF, bias, dXHat, w.wDec.t())
-                              : addmm(bias, dXHat, w.wDec.t(), type);
+                              : mixedAddmm(bias, dXHat, w.wDec.t(), type);
             // ... and /∂W_dec,i = λ·(Σ_b f_bi/B)·W_dec,i/‖W_dec,i‖
             const at::Tensor safeNorms = decoderNorms.clamp_min(1e-12);
             g.wDec.add_(w.wDec * (featureSums / safeNorms).unsqueeze(1), lambda / batch);
         } else {
-            dF = dF.defined() ? at::mm_out(dF, dXHat, w.wDec.t()) : mm(dXHat, w.wDec.t(), type);
+            dF = dF.defined() ? at::mm_out(dF, dXHat, w.wDec.t())
+                              : mixedMm(dXHat, w.wDec.t(), type);
         }
         at::Tensor dPre;
         if (config.architecture == SaeArchitecture::JumpRelu) {
@@ -383,12 +385,12 @@ SaeStepResult saeForwardBackward(const SaeModule &module, const at::Tensor &x,
         if (auxCodes.defined()) {
             const at::Tensor dAux =
                     auxDiff * (2.0 * settings.auxKCoefficient / batch) / auxVariance;
-            g.wDec.index_add_(0, deadIndex, mm(auxCodes.t(), dAux, type));
-            const at::Tensor dCodes = mm(dAux, deadDecoder.t(), type).mul_(auxCodes > 0);
+            g.wDec.index_add_(0, deadIndex, mixedMm(auxCodes.t(), dAux, type));
+            const at::Tensor dCodes = mixedMm(dAux, deadDecoder.t(), type).mul_(auxCodes > 0);
             dPre.index_add_(1, deadIndex, dCodes);
         }
         g.bEnc = dPre.sum(0);
-        g.wEnc = mm(input.t(), dPre, type);
+        g.wEnc = mixedMm(input.t(), dPre, type);
     }
     if (config.applyBDecToInput) {
         g.bDec.sub_(at::mv(w.wEnc, g.bEnc));

@@ -349,7 +349,7 @@ Status SaeTrainer::trainOneStep()
     }
     settings.reducer = impl.reducer.get();
     settings.wholeBatchRows = impl.wholeBatchRows();
-    if (impl.device.is_cuda()) {
+    if (impl.device.is_cuda() || config.precisionOnCpu) {
         settings.matmulType = config.precision == SaePrecision::BFloat16  ? at::kBFloat16
                               : config.precision == SaePrecision::Float16 ? at::kHalf
                                                                           : at::kFloat;

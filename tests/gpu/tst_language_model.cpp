@@ -2,6 +2,7 @@
 // weights (writeRandomLlama) and a tokenizer trained with the project's BPE trainer.
 
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/torch_compat.h"
 #include "gpu/detail/transformer.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
@@ -18,7 +19,6 @@
 #include <QtTest>
 
 #include <ATen/ATen.h>
-#include <torch/version.h>
 
 #include <cmath>
 #include <memory>
@@ -307,13 +307,19 @@ private Q_SLOTS:
         QVERIFY(converted.isOk());
         QVERIFY(!inMapping(converted.value()->tensorModel().weights().embed.data_ptr()));
         QCOMPARE(converted.value()->info().weightBytes, m_model->info().weightBytes / 2);
-#if TORCH_VERSION_MAJOR < 2
-        LoadOptions fp16;
-        fp16.dtype = QStringLiteral("fp16");
-        auto refused = LanguageModel::load(m_modelDir, fp16);
-        QCOMPARE(refused.status().code(), Status::Code::InvalidInput);
-        QVERIFY(refused.status().message().contains(QStringLiteral("bf16")));
-#endif
+        LoadOptions mixed;
+        mixed.dtype = QStringLiteral("bf16-autocast");
+        auto autocast = LanguageModel::load(m_modelDir, mixed);
+        QVERIFY(autocast.isOk());
+        QCOMPARE(autocast.value()->info().dtype, QStringLiteral("bf16-autocast"));
+        QCOMPARE(autocast.value()->info().weightBytes, m_model->info().weightBytes);
+        if (!gpu::detail::compat::kHasCpuHalfMatmul) {
+            LoadOptions fp16;
+            fp16.dtype = QStringLiteral("fp16");
+            auto refused = LanguageModel::load(m_modelDir, fp16);
+            QCOMPARE(refused.status().code(), Status::Code::InvalidInput);
+            QVERIFY(refused.status().message().contains(QStringLiteral("bf16")));
+        }
     }
 
     void interventionsApplyToForwardAndCaptures()

@@ -5,6 +5,7 @@
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/random_llama.h"
 #include "gpu/detail/sampler.h"
+#include "gpu/detail/torch_compat.h"
 #include "gpu/detail/transformer.h"
 #include "gpu/detail/transformer_ops.h"
 
@@ -164,6 +165,71 @@ private Q_SLOTS:
                 }
             }
         }
+    }
+
+    void fusedAttentionEqualsEagerPath_data()
+    {
+        QTest::addColumn<int>("tokens");
+        QTest::addColumn<int>("past");
+        QTest::addColumn<int>("window");
+        QTest::addColumn<double>("scale");
+        QTest::addColumn<bool>("bf16");
+        QTest::newRow("prefill") << 6 << 0 << 0 << 0.0 << false;
+        QTest::newRow("chunk after past") << 3 << 4 << 0 << 0.0 << false;
+        QTest::newRow("one token decode") << 1 << 7 << 0 << 0.0 << false;
+        QTest::newRow("sliding window chunk") << 3 << 5 << 4 << 0.0 << false;
+        QTest::newRow("sliding window decode") << 1 << 8 << 5 << 0.0 << false;
+        QTest::newRow("query_pre_attn_scalar scale") << 5 << 2 << 0 << 0.125 << false;
+        QTest::newRow("bf16 prefill") << 6 << 0 << 0 << 0.0 << true;
+    }
+
+    // LibTorch 2.5+ runs attention through at::scaled_dot_product_attention; on the CPU it must
+    // give what the eager path (checked above against the per-head formula) gives.
+    void fusedAttentionEqualsEagerPath()
+    {
+        if (!compat::kHasFusedAttention) {
+            QSKIP("this LibTorch has no fused attention (before 2.5)");
+        }
+        QFETCH(int, tokens);
+        QFETCH(int, past);
+        QFETCH(int, window);
+        QFETCH(double, scale);
+        QFETCH(bool, bf16);
+        const int64_t batch = 2, heads = 6, kvHeads = 2, d = 8, keys = tokens + past;
+        const at::ScalarType type = bf16 ? at::kBFloat16 : at::kFloat;
+        const at::Tensor q = randn({batch, tokens, heads, d}, 21).to(type);
+        const at::Tensor k = randn({batch, kvHeads, keys, d}, 22).to(type);
+        const at::Tensor v = randn({batch, kvHeads, keys, d}, 23).to(type);
+        AttentionShape shape;
+        shape.slidingWindow = window;
+        shape.scale = scale;
+        const at::Tensor fused = groupedQueryAttention(q, k, v, shape);
+        shape.allowFused = false;
+        const at::Tensor eager = groupedQueryAttention(q, k, v, shape);
+        QCOMPARE(fused.sizes().vec(), eager.sizes().vec());
+        QCOMPARE(fused.scalar_type(), type);
+        // bf16 outputs are rounded to 8 significant bits: two roundings apart at most.
+        const double bound = bf16 ? 2.0 * std::ldexp(1.0, -8) * 4.0 : 1e-5;
+        QVERIFY2(maxAbsDiff(fused.to(at::kFloat), eager.to(at::kFloat)) < bound,
+                 qPrintable(
+                         QString::number(maxAbsDiff(fused.to(at::kFloat), eager.to(at::kFloat)))));
+    }
+
+    void softCappedAttentionStaysEager()
+    {
+        // Gemma-2's capped scores: the fused kernel cannot cap, so both settings give the eager
+        // result bit for bit.
+        const at::Tensor q = randn({1, 4, 4, 8}, 31);
+        const at::Tensor k = randn({1, 2, 4, 8}, 32).mul(4.0);
+        const at::Tensor v = randn({1, 2, 4, 8}, 33);
+        AttentionShape shape;
+        shape.softcap = 2.0;
+        const at::Tensor a = groupedQueryAttention(q, k, v, shape);
+        shape.allowFused = false;
+        QVERIFY(at::equal(a, groupedQueryAttention(q, k, v, shape)));
+        shape.softcap = 0.0;
+        shape.allowFused = false;
+        QVERIFY(maxAbsDiff(a, groupedQueryAttention(q, k, v, shape)) > 1e-3);  // the cap mattered
     }
 
     void kvCacheDecodingEqualsFullForward()
@@ -476,6 +542,32 @@ private Q_SLOTS:
         bf16Model->forward(tokens.narrow(1, 0, 9), nullptr, &cache);
         const at::Tensor last = bf16Model->forward(tokens.narrow(1, 9, 1), nullptr, &cache);
         QVERIFY(maxAbsDiff(last[0][0], bf16[0][9]) < 0.05 * scale);
+    }
+
+    // Mixed precision for the forward: float32 weights, matmuls in bf16 under autocast.
+    void bf16AutocastStaysCloseToFp32()
+    {
+        const at::Tensor tokens = randomTokens(1, 10);
+        auto model = tinyModel(at::kFloat);
+        const at::Tensor fp32 = model->forward(tokens);
+        model->setAutocast(at::kBFloat16);
+        const at::Tensor mixed = model->forward(tokens);
+        QCOMPARE(mixed.scalar_type(), at::kFloat);  // logits in the weights' dtype
+        QCOMPARE(model->dtype(), at::kFloat);
+        const double scale = fp32.abs().max().item<double>();
+        const double difference = maxAbsDiff(mixed, fp32);
+        QVERIFY2(difference < 0.05 * scale,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(difference).arg(scale)));
+        QVERIFY(difference > 0.0);  // the matmuls did run in bf16
+        KvCache cache = model->newCache();
+        model->forward(tokens.narrow(1, 0, 9), nullptr, &cache);
+        const at::Tensor last = model->forward(tokens.narrow(1, 9, 1), nullptr, &cache);
+        QVERIFY(maxAbsDiff(last[0][0], mixed[0][9]) < 0.05 * scale);
+        // The scope ends with the forward: a float32 product afterwards is float32 again.
+        const at::Tensor x = at::ones({2, 2});
+        QCOMPARE(at::mm(x, x).scalar_type(), at::kFloat);
+        model->setAutocast(std::nullopt);
+        QVERIFY(at::equal(model->forward(tokens), fp32));
     }
 
     void rejectsBadWeightsAndTokens()

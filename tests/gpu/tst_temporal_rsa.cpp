@@ -93,7 +93,7 @@ std::vector<T> kept(const std::vector<T> &values, const std::vector<uint8_t> &ke
     return out;
 }
 
-float &at(TemporalTable &table, int64_t item, int64_t position, int64_t feature)
+float &cell(TemporalTable &table, int64_t item, int64_t position, int64_t feature)
 {
     return table.values[size_t((item * table.positions + position) * table.features + feature)];
 }
@@ -249,7 +249,8 @@ private Q_SLOTS:
             const float sign = labels[size_t(i)] == 0 ? 1.f : -1.f;
             for (int64_t t = 0; t < table.positions; ++t) {
                 // Mean over the window: 0 in both conditions.
-                at(table, i, t, 7) = 0.3f * at(table, i, t, 7) + sign * std::sin(0.8f * float(t));
+                cell(table, i, t, 7) =
+                        0.3f * cell(table, i, t, 7) + sign * std::sin(0.8f * float(t));
             }
         }
         const auto temporal = temporalRsaScores(table, labels, TemporalRsaModel::Discriminative);
@@ -272,9 +273,9 @@ private Q_SLOTS:
             for (int64_t t = 0; t < table.positions; ++t) {
                 const float shared = std::cos(0.9f * float(t));
                 if (labels[size_t(i)] == 0) {
-                    at(table, i, t, 2) = shared + 0.3f * at(table, i, t, 2);
+                    cell(table, i, t, 2) = shared + 0.3f * cell(table, i, t, 2);
                 } else {
-                    at(table, i, t, 4) = shared + 0.3f * at(table, i, t, 4);
+                    cell(table, i, t, 4) = shared + 0.3f * cell(table, i, t, 4);
                 }
             }
         }
@@ -295,11 +296,11 @@ private Q_SLOTS:
         TemporalTable table = noiseTable(4, 6, 3, 5, &labels);
         for (int64_t i = 0; i < table.items; ++i) {
             for (int64_t t = 0; t < table.positions; ++t) {
-                at(table, i, t, 0) = 0.f;  // a dead feature
+                cell(table, i, t, 0) = 0.f;  // a dead feature
             }
         }
         for (int64_t t = 0; t < table.positions; ++t) {
-            at(table, 2, t, 1) = 1.5f;  // item 2 constant in feature 1
+            cell(table, 2, t, 1) = 1.5f;  // item 2 constant in feature 1
         }
         // Item 6 has two real tokens.
         for (int64_t t = 2; t < table.positions; ++t) {
@@ -321,7 +322,7 @@ private Q_SLOTS:
         QVERIFY(!temporalRsaScores(table, {0, 0, 0, 1, 1}, TemporalRsaModel::Categorical).isOk());
         QVERIFY(!temporalRsaScores(table, {0, 0, 0, 0, 0, 1}, TemporalRsaModel::Categorical)
                          .isOk());
-        at(table, 1, 2, 1) = NAN;
+        cell(table, 1, 2, 1) = NAN;
         const auto scores = temporalRsaScores(table, labels, TemporalRsaModel::Discriminative);
         QVERIFY(!scores.isOk());
         QVERIFY2(
