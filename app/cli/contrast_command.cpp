@@ -60,7 +60,10 @@ int runContrast(const QStringList &arguments)
     parser.setApplicationDescription(QStringLiteral(
             "Per-feature univariate contrast between two conditions: Welch t, two-sided p "
             "(Welch–Satterthwaite df), Cohen's d, Hedges' g and Benjamini–Hochberg q across "
-            "features. The condition with the larger label is A; t > 0 means A is higher.\n"
+            "features. Condition A is the smaller label (with `gyrus-cli represent`'s labels, the "
+            "prompt "
+            "set's first level, as in the app) unless --a-label names the other; t > 0 means A "
+            "is higher.\n"
             "Writes a CSV (feature,t,p,d,q,g,df,mean_diff,zero_variance[,paired_t,paired_p,"
             "paired_q]) and prints a JSON summary."));
     const QCommandLineOption input(QStringLiteral("input"), QStringLiteral("HDF5 file."),
@@ -78,7 +81,11 @@ int runContrast(const QStringList &arguments)
             QStringLiteral("P"));
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("CSV file to write."),
                                  QStringLiteral("FILE.csv"));
-    parser.addOptions({input, dataset, labels, pairs, out});
+    const QCommandLineOption aLabel(
+            QStringLiteral("a-label"),
+            QStringLiteral("The label of condition A (default: the smaller of the two)."),
+            QStringLiteral("N"));
+    parser.addOptions({input, dataset, labels, pairs, out, aLabel});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
@@ -109,8 +116,20 @@ int runContrast(const QStringList &arguments)
                                   .arg(parser.value(input), parser.value(labels))
                                   .arg(values.size()));
     }
-    const int64_t labelA = values[1];
-    const int64_t labelB = values[0];
+    int64_t labelA = values[0];
+    int64_t labelB = values[1];
+    if (parser.isSet(aLabel)) {
+        bool ok = false;
+        const qint64 chosen = parser.value(aLabel).toLongLong(&ok);
+        if (!ok || (chosen != values[0] && chosen != values[1])) {
+            return fail(name, QStringLiteral("--a-label %1 is not one of the labels (%2, %3)")
+                                      .arg(parser.value(aLabel))
+                                      .arg(values[0])
+                                      .arg(values[1]));
+        }
+        labelB = chosen == values[0] ? values[1] : values[0];
+        labelA = chosen;
+    }
     gpu::ContrastOptions options;
     if (parser.isSet(pairs)) {
         const Result<std::vector<int64_t>> ids = file.value()->readIntVector(parser.value(pairs));

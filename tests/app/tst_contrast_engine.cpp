@@ -141,9 +141,9 @@ private:
         ContrastSource source;
         source.promptSet = demoSet(QStringLiteral("demo-valence"));
         source.factor = QStringLiteral("valence");
-        // A = the larger label (negative = level 1), as `gyrus-cli contrast` takes it.
-        source.levelA = QStringLiteral("negative");
-        source.levelB = QStringLiteral("positive");
+        // A = the first level (positive, label 0), as the app and `gyrus-cli contrast` take it.
+        source.levelA = QStringLiteral("positive");
+        source.levelB = QStringLiteral("negative");
         source.hookName = kHook;
         source.saeFeatures = sae;
         source.pooling = QStringLiteral("mean");

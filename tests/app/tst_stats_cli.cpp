@@ -91,9 +91,10 @@ private Q_SLOTS:
                            QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
                            QStringLiteral("--out"), out});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QCOMPARE(r.json.value(QStringLiteral("label_a")).toInt(), 1);
-        QCOMPARE(r.json.value(QStringLiteral("n_a")).toInt(), 12);
-        QCOMPARE(r.json.value(QStringLiteral("n_b")).toInt(), 14);
+        // A is the smaller label (a prompt set's first level); the fixtures' t is label 1 − 0.
+        QCOMPARE(r.json.value(QStringLiteral("label_a")).toInt(), 0);
+        QCOMPARE(r.json.value(QStringLiteral("n_a")).toInt(), 14);
+        QCOMPARE(r.json.value(QStringLiteral("n_b")).toInt(), 12);
         QCOMPARE(r.json.value(QStringLiteral("features")).toInt(), 9);
         const QList<QStringList> rows = readCsv(out);
         QCOMPARE(rows.size(), 10);
@@ -105,11 +106,26 @@ private Q_SLOTS:
         const std::vector<double> q = expected(QStringLiteral("expected_q"));
         for (int j = 0; j < 9; ++j) {
             QCOMPARE(rows[j + 1][0].toInt(), j);
-            QVERIFY2(close(rows[j + 1][1].toDouble(), t[j]),
+            QVERIFY2(close(rows[j + 1][1].toDouble(), -t[j]),
                      qPrintable(rows[j + 1].join(QLatin1Char(','))));
             QVERIFY(close(rows[j + 1][2].toDouble(), p[j]));
             QVERIFY(close(rows[j + 1][4].toDouble(), q[j]));
         }
+        // --a-label picks the other side: the fixtures' own sign.
+        const Run flipped = cli({QStringLiteral("contrast"), QStringLiteral("--input"), kInput,
+                                 QStringLiteral("--dataset"), QStringLiteral("x"),
+                                 QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
+                                 QStringLiteral("--a-label"), QStringLiteral("1"),
+                                 QStringLiteral("--out"), out});
+        QVERIFY2(flipped.exitCode == 0, qPrintable(flipped.err));
+        QCOMPARE(flipped.json.value(QStringLiteral("label_a")).toInt(), 1);
+        QVERIFY(close(readCsv(out)[1][1].toDouble(), t[0]));
+        QVERIFY(isBadInput(cli({QStringLiteral("contrast"), QStringLiteral("--input"), kInput,
+                                QStringLiteral("--dataset"), QStringLiteral("x"),
+                                QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
+                                QStringLiteral("--a-label"), QStringLiteral("7"),
+                                QStringLiteral("--out"), out}),
+                           QStringLiteral("--a-label 7 is not one of the labels")));
     }
 
     void contrastRejectsBadInput()
