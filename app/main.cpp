@@ -16,6 +16,7 @@
 #include "core/workspace.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/runtime_info.h"
+#include "widgets/eliding_style.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/icons.h"
 #include "widgets/model_panel.h"
@@ -123,6 +124,7 @@ std::unique_ptr<gyrus::ChatBackend> makeExplainer(QSettings &settings, const QSt
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
+    gyrus::widgets::installElidingStyle(&app);
     QApplication::setApplicationName(QString::fromLatin1(gyrus::kApplicationName));
     QApplication::setOrganizationName(QString::fromLatin1(gyrus::kOrganizationName));
     QApplication::setApplicationVersion(gyrus::versionString());
@@ -352,6 +354,19 @@ int main(int argc, char *argv[])
             window.workspace()->acceptCurrentState(window.workspace()->sectionNames());
             startup->deleteLater();
         });
+        if (!workspaceOpened && selectedFeature < 0) {
+            // A first start shows a feature in the Features dock (the demo ships its scan); that
+            // selection is where the new workspace begins too.
+            gyrus::widgets::FeatureInspectorPanel *inspector = window.featureInspector();
+            inspector->setOpenFeatureWhenScanned(true);
+            QObject::connect(
+                    inspector, &gyrus::widgets::FeatureInspectorPanel::featureOpenedFromScan,
+                    &window, [&window] {
+                        QTimer::singleShot(0, &window, [&window] {
+                            window.workspace()->acceptCurrentState({QStringLiteral("selection")});
+                        });
+                    });
+        }
         window.modelPanel()->loadModel(modelDir);
         // With the demo model comes the demo SAE, so the feature views work on first start.
         const QString saeDir = parser.isSet(sae)     ? parser.value(sae)

@@ -15,6 +15,7 @@
 #include "core/workspace_selection.h"
 #include "widgets/contrast_panel.h"
 #include "widgets/contrast_settings_form.h"
+#include "widgets/corpus_scan_form.h"
 #include "widgets/empty_state.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/icons.h"
@@ -37,9 +38,12 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
+
+#include <algorithm>
 
 namespace gyrus::app {
 
@@ -49,6 +53,7 @@ constexpr int kLayoutVersion = 2;  // 2: the Contrasts dock
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kRecentModelsKey = QStringLiteral("models/recent");
+const QString kScanDirectoryKey = QStringLiteral("corpusScans/directory");
 }  // namespace
 
 MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *engine,
@@ -162,6 +167,13 @@ void MainWindow::connectEngine()
             m_rsaPanel->setPromptSet(m_promptSetsPanel->promptSet());
         }
     }
+    if (m_featureInspector && m_settings) {
+        m_featureInspector->setScanDirectory(m_settings->value(kScanDirectoryKey).toString());
+        connect(m_featureInspector->scanForm(), &widgets::CorpusScanForm::scanDirectoryChanged,
+                this, [this](const QString &directory) {
+                    m_settings->setValue(kScanDirectoryKey, directory);
+                });
+    }
     if (m_modelPanel && m_settings) {
         m_modelPanel->setRecentModels(m_settings->value(kRecentModelsKey).toStringList());
         connect(m_modelPanel, &widgets::ModelPanel::recentModelsChanged, this,
@@ -186,6 +198,13 @@ MainWindow::~MainWindow() = default;
 QDockWidget *MainWindow::dock(const QString &objectName) const
 {
     return m_docks.value(objectName, nullptr);
+}
+
+QWidget *MainWindow::dockContent(const QString &objectName) const
+{
+    const QDockWidget *d = dock(objectName);
+    const auto *scroll = d ? qobject_cast<const QScrollArea *>(d->widget()) : nullptr;
+    return scroll ? scroll->widget() : nullptr;
 }
 
 QList<QDockWidget *> MainWindow::docks() const
@@ -242,7 +261,14 @@ void MainWindow::createDocks(LogModel *logModel)
             content = new widgets::EmptyState(spec.title, spec.emptyExplanation, dockWidget);
         }
         content->setObjectName(spec.objectName + QStringLiteral(".content"));
-        dockWidget->setWidget(content);
+        // Every dock scrolls rather than insists on its content's minimum size, so any dock
+        // can be made small in both directions and the window fits a 1366×768 screen.
+        auto *scroll = new QScrollArea(dockWidget);
+        scroll->setObjectName(spec.objectName + QStringLiteral(".scroll"));
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setWidget(content);
+        dockWidget->setWidget(scroll);
         dockWidget->setWindowIcon(widgets::uiIcon(spec.icon));
         dockWidget->toggleViewAction()->setIcon(widgets::uiIcon(spec.icon));
         dockWidget->toggleViewAction()->setShortcut(QKeySequence(spec.shortcut));
@@ -294,12 +320,17 @@ void MainWindow::applyDefaultSizes()
     dock(QStringLiteral("dock.log"))->raise();
     const int w = width();
     const int h = height();
+    // The left column gets what the Model dock's card needs (within reason); the heatmap and its
+    // tabs (RSA, Contrasts) most of the rest.
+    const int modelWidth = dockContent(QStringLiteral("dock.model"))->sizeHint().width() + 24;
+    const int left = std::clamp(modelWidth, w * 22 / 100, w * 35 / 100);
+    const int features = (w - left) * 40 / 100;
     resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.tokenHeatmap")),
                  dock(QStringLiteral("dock.features"))},
-                {w * 24 / 100, w * 44 / 100, w * 32 / 100}, Qt::Horizontal);
+                {left, w - left - features, features}, Qt::Horizontal);
     // The log and SAE training share a short strip at the bottom: the analyses get the height.
     resizeDocks({dock(QStringLiteral("dock.tokenHeatmap")), dock(QStringLiteral("dock.log"))},
-                {h * 78 / 100, h * 22 / 100}, Qt::Vertical);
+                {h * 76 / 100, h * 24 / 100}, Qt::Vertical);
     // The prompt-set library and its items need more room than the model's card.
     resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.promptSets"))},
                 {h * 30 / 100, h * 70 / 100}, Qt::Vertical);
@@ -338,7 +369,11 @@ void MainWindow::createMenus()
         view->addAction(d->toggleViewAction());
     }
     view->addSeparator();
-    QAction *reset = view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
+    // What a first start shows: the whole screen and the default docks.
+    QAction *reset = view->addAction(tr("&Reset layout"), this, [this] {
+        fitToScreen();
+        resetLayout();
+    });
     reset->setObjectName(QStringLiteral("action.resetLayout"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));

@@ -46,6 +46,8 @@ public:
     /// The dock with this objectName (see dockCatalog()), or null.
     QDockWidget *dock(const QString &objectName) const;
     QList<QDockWidget *> docks() const;
+    /// The panel inside the dock with this objectName (docks hold it in a scroll area), or null.
+    QWidget *dockContent(const QString &objectName) const;
 
     /// Puts the docks back where a new user finds them.
     void resetLayout();

@@ -1,32 +1,60 @@
 #include "core/corpus_scan_path.h"
 
-#include <QCryptographicHash>
+#include "core/file_fingerprint.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
 
 namespace gyrus {
 
-QString defaultCorpusScanPath(const SaeInfo &sae)
+QString defaultCorpusScanDirectory()
+{
+    QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (data.isEmpty()) {
+        data = QDir::tempPath();
+    }
+    return QDir(data).filePath(QStringLiteral("corpus-scans"));
+}
+
+QString corpusScanFileName(const SaeInfo &sae)
 {
     if (sae.path.isEmpty()) {
         return QString();
     }
-    const QFileInfo directory(sae.path);
-    if (directory.isDir() && directory.isWritable()) {
-        return QDir(sae.path).filePath(QStringLiteral("gyrus_scan.bin"));
+    const Result<DirectoryFingerprint> fingerprint = fingerprintDirectory(sae.path);
+    if (!fingerprint) {
+        return QString();
     }
-    const QByteArray key = QCryptographicHash::hash(QDir(sae.path).absolutePath().toUtf8(),
-                                                    QCryptographicHash::Sha1)
-                                   .toHex()
-                                   .left(16);
-    QString cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
-    if (cache.isEmpty()) {
-        cache = QDir::tempPath();
+    return fingerprint.value().sha256.left(16) + QStringLiteral(".gyrus-scan");
+}
+
+QString corpusScanPath(const SaeInfo &sae, const QString &directory)
+{
+    const QString name = corpusScanFileName(sae);
+    if (name.isEmpty()) {
+        return QString();
     }
-    QDir(cache).mkpath(QStringLiteral("scans"));
-    return QDir(cache).filePath(
-            QStringLiteral("scans/%1-%2.bin").arg(directory.fileName(), QString::fromLatin1(key)));
+    return QDir(directory.isEmpty() ? defaultCorpusScanDirectory() : directory).filePath(name);
+}
+
+QString shippedCorpusScanPath(const SaeInfo &sae)
+{
+    if (sae.path.isEmpty() || !QFileInfo(sae.path).isDir()) {
+        return QString();
+    }
+    return QDir(sae.path).filePath(QStringLiteral("gyrus_scan.bin"));
+}
+
+QStringList existingCorpusScans(const SaeInfo &sae, const QString &directory)
+{
+    QStringList found;
+    for (const QString &path : {corpusScanPath(sae, directory), shippedCorpusScanPath(sae)}) {
+        if (!path.isEmpty() && QFileInfo::exists(path)) {
+            found.append(path);
+        }
+    }
+    return found;
 }
 
 }  // namespace gyrus

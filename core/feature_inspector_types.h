@@ -32,6 +32,9 @@ struct CorpusScanSummary
     int features = 0;
     bool loadedFromFile = false;
     QString savedPath;  ///< where it was saved or loaded from (empty: memory only)
+    /// The feature active on the most scanned tokens (-1: none is ever active): what the
+    /// Features dock opens on a first start, so it shows a feature rather than a hint.
+    int densestFeature = -1;
 };
 
 /// One activating token in its context.

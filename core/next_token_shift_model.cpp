@@ -1,5 +1,7 @@
 #include "core/next_token_shift_model.h"
 
+#include "core/token_display.h"
+
 #include <cmath>
 
 namespace gyrus {
@@ -49,8 +51,7 @@ QVariant NextTokenShiftModel::data(const QModelIndex &index, int role) const
     }
     switch (index.column()) {
         case TokenColumn:
-            // Show a leading space as a visible mark, so " the" and "the" differ on screen.
-            return QString(token.piece).replace(QLatin1Char(' '), QChar(0x2423));
+            return visibleToken(token.piece);
         case BeforeColumn:
             return QStringLiteral("%1%").arg(100.0 * token.probabilityBefore, 0, 'f', 1);
         case AfterColumn:

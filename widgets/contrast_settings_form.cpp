@@ -1,6 +1,7 @@
 #include "widgets/contrast_settings_form.h"
 
 #include "core/result_archive.h"
+#include "widgets/eliding_style.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -27,12 +28,12 @@ QLabel *caption(const QString &text, QWidget *buddy, QWidget *parent)
 ContrastSettingsForm::ContrastSettingsForm(QWidget *parent)
     : QWidget(parent)
     , m_setName(new QLabel(this))
-    , m_factor(new QComboBox(this))
-    , m_levelA(new QComboBox(this))
-    , m_levelB(new QComboBox(this))
+    , m_factor(new ElidingComboBox(this))
+    , m_levelA(new ElidingComboBox(this))
+    , m_levelB(new ElidingComboBox(this))
     , m_swap(new QToolButton(this))
     , m_factorial(new QCheckBox(tr("2 × 2: main effects and interaction"), this))
-    , m_hook(new QComboBox(this))
+    , m_hook(new ElidingComboBox(this))
     , m_representation(new QComboBox(this))
     , m_pooling(new QComboBox(this))
     , m_window(new QSpinBox(this))

@@ -19,6 +19,8 @@ CorpusScanForm::CorpusScanForm(QWidget *parent)
     : QWidget(parent)
     , m_path(new QLineEdit(this))
     , m_browse(new QPushButton(tr("Browse…"), this))
+    , m_directory(new QLineEdit(this))
+    , m_browseDirectory(new QPushButton(tr("Browse…"), this))
     , m_tokens(new QSpinBox(this))
     , m_scan(new QPushButton(tr("Scan corpus"), this))
     , m_progress(new QProgressBar(this))
@@ -26,6 +28,7 @@ CorpusScanForm::CorpusScanForm(QWidget *parent)
     , m_message(new QLabel(this))
 {
     m_browse->setIcon(uiIcon(QStringLiteral("open")));
+    m_browseDirectory->setIcon(uiIcon(QStringLiteral("open")));
     m_scan->setIcon(uiIcon(QStringLiteral("start")));
     m_cancel->setIcon(uiIcon(QStringLiteral("cancel")));
     auto *title = new QLabel(tr("No corpus scan yet"), this);
@@ -36,7 +39,8 @@ CorpusScanForm::CorpusScanForm(QWidget *parent)
     auto *explanation = new QLabel(
             tr("A scan runs the corpus through the model and the SAE once and keeps, for every "
                "feature, its strongest tokens in context, an activation histogram and its "
-               "density. It is saved next to the SAE, so the next start does not scan again."),
+               "density. It is saved in the scan folder below under the SAE's fingerprint, so "
+               "the next start with these weights does not scan again."),
             this);
     explanation->setWordWrap(true);
     explanation->setForegroundRole(QPalette::PlaceholderText);
@@ -44,6 +48,11 @@ CorpusScanForm::CorpusScanForm(QWidget *parent)
     m_path->setObjectName(QStringLiteral("scan.corpus"));
     m_path->setPlaceholderText(tr("Text file, one sentence or paragraph per line"));
     m_browse->setObjectName(QStringLiteral("scan.browse"));
+    m_directory->setObjectName(QStringLiteral("scan.directory"));
+    m_directory->setToolTip(
+            tr("Where scans are saved, one file per SAE (named by its "
+               "fingerprint). Empty: your data folder."));
+    m_browseDirectory->setObjectName(QStringLiteral("scan.browseDirectory"));
     m_tokens->setObjectName(QStringLiteral("scan.tokens"));
     m_tokens->setRange(0, 100'000'000);
     m_tokens->setSingleStep(10'000);
@@ -68,6 +77,10 @@ CorpusScanForm::CorpusScanForm(QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(tr("Corpus"), pathRow);
     form->addRow(tr("Tokens"), m_tokens);
+    auto *directoryRow = new QHBoxLayout;
+    directoryRow->addWidget(m_directory, 1);
+    directoryRow->addWidget(m_browseDirectory);
+    form->addRow(tr("Save in"), directoryRow);
     auto *runRow = new QHBoxLayout;
     runRow->addWidget(m_scan);
     runRow->addWidget(m_progress, 1);
@@ -88,6 +101,9 @@ CorpusScanForm::CorpusScanForm(QWidget *parent)
             [this] { Q_EMIT scanRequested(corpusPath(), tokenBudget()); });
     connect(m_cancel, &QPushButton::clicked, this, &CorpusScanForm::cancelRequested);
     connect(m_path, &QLineEdit::textChanged, this, [this] { setRunning(m_running); });
+    connect(m_browseDirectory, &QPushButton::clicked, this, &CorpusScanForm::browseScanDirectory);
+    connect(m_directory, &QLineEdit::editingFinished, this,
+            [this] { Q_EMIT scanDirectoryChanged(scanDirectory()); });
     setRunning(false);
 }
 
@@ -99,6 +115,21 @@ void CorpusScanForm::setCorpusPath(const QString &path)
 QString CorpusScanForm::corpusPath() const
 {
     return m_path->text().trimmed();
+}
+
+void CorpusScanForm::setScanDirectory(const QString &directory)
+{
+    m_directory->setText(directory);
+}
+
+QString CorpusScanForm::scanDirectory() const
+{
+    return m_directory->text().trimmed();
+}
+
+void CorpusScanForm::setDefaultScanDirectory(const QString &directory)
+{
+    m_directory->setPlaceholderText(directory);
 }
 
 qint64 CorpusScanForm::tokenBudget() const
@@ -117,6 +148,8 @@ void CorpusScanForm::setRunning(bool running)
     m_path->setEnabled(!running);
     m_browse->setEnabled(!running);
     m_tokens->setEnabled(!running);
+    m_directory->setEnabled(!running);
+    m_browseDirectory->setEnabled(!running);
     m_scan->setEnabled(!running && !corpusPath().isEmpty());
     m_progress->setVisible(running);
     m_cancel->setVisible(running);
@@ -156,6 +189,18 @@ void CorpusScanForm::browse()
                                                         tr("Text files (*.txt);;All files (*)"));
     if (!chosen.isEmpty()) {
         m_path->setText(chosen);
+    }
+}
+
+void CorpusScanForm::browseScanDirectory()
+{
+    const QString start =
+            scanDirectory().isEmpty() ? m_directory->placeholderText() : scanDirectory();
+    const QString chosen =
+            QFileDialog::getExistingDirectory(this, tr("Folder for corpus scans"), start);
+    if (!chosen.isEmpty()) {
+        m_directory->setText(chosen);
+        Q_EMIT scanDirectoryChanged(chosen);
     }
 }
 

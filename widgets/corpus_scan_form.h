@@ -21,6 +21,12 @@ public:
 
     void setCorpusPath(const QString &path);
     QString corpusPath() const;
+    /// The folder scans are saved in; empty: the default (shown as the placeholder).
+    void setScanDirectory(const QString &directory);
+    QString scanDirectory() const;
+    /// What an empty scan folder means (the per-user default), shown greyed in the field.
+    void setDefaultScanDirectory(const QString &directory);
+
     /// 0: the whole file.
     qint64 tokenBudget() const;
     void setTokenBudget(qint64 tokens);
@@ -42,12 +48,17 @@ public:
 Q_SIGNALS:
     void scanRequested(const QString &corpusPath, qint64 tokenBudget);
     void cancelRequested();
+    /// The user chose another scan folder (empty: back to the default).
+    void scanDirectoryChanged(const QString &directory);
 
 private:
     void browse();
+    void browseScanDirectory();
 
     QLineEdit *m_path;
     QPushButton *m_browse;
+    QLineEdit *m_directory;
+    QPushButton *m_browseDirectory;
     QSpinBox *m_tokens;
     QPushButton *m_scan;
     QProgressBar *m_progress;

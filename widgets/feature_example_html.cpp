@@ -1,5 +1,7 @@
 #include "widgets/feature_example_html.h"
 
+#include "core/token_display.h"
+
 #include <QtMath>
 
 namespace gyrus::widgets {
@@ -14,13 +16,11 @@ QString escapedText(const QString &text)
     return escaped;
 }
 
+// The highlighted token is written as in every other view (core/token_display.h); its context
+// stays running text.
 QString tokenHtml(const QString &token)
 {
-    QString shown = token;
-    if (shown.trimmed().isEmpty()) {
-        shown.replace(QLatin1Char(' '), QStringLiteral("·"));
-    }
-    return escapedText(shown);
+    return visibleToken(token).toHtmlEscaped();
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "core/corpus_scan_path.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/token_display.h"
 #include "widgets/activation_histogram_plot.h"
 #include "widgets/corpus_scan_form.h"
 #include "widgets/empty_state.h"
@@ -119,6 +120,7 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
 
     buildDetailsPage();
     m_stack->addWidget(m_noSae);
+    m_scanForm->setDefaultScanDirectory(defaultCorpusScanDirectory());
     m_stack->addWidget(m_scanForm);
     m_stack->addWidget(m_noSelection);
     m_stack->addWidget(m_detailsPage);
@@ -187,7 +189,7 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     });
     m_requests->onFinished(LoadScan, [this](const Status &status) {
         if (!status.isOk()) {
-            noSavedScan(status.message());  // e.g. made for other SAE weights, or damaged
+            loadNextSavedScan(status.message());  // e.g. made for other SAE weights, or damaged
         }
     });
     m_requests->onFinished(Scan, [this](const Status &status) {
@@ -322,7 +324,12 @@ void FeatureInspectorPanel::startScan(qint64 tokenBudget)
         return;
     }
     request.tokenBudget = tokenBudget >= 0 ? tokenBudget : m_scanForm->tokenBudget();
-    request.savePath = defaultCorpusScanPath(m_sae);
+    request.savePath = corpusScanPath(m_sae, scanDirectory());
+    if (request.savePath.isEmpty()) {
+        m_scanForm->setMessage(
+                tr("Cannot read the SAE's files at %1 to name its scan.").arg(m_sae.path));
+        return;
+    }
     m_scanForm->setRunning(true);
     m_requests->start(Scan, m_engine->scanCorpus(request));
     setView(View::NoScan);
@@ -389,14 +396,29 @@ void FeatureInspectorPanel::onSaeLoaded(const SaeInfo &info)
     setView(View::NoScan);
     // A workspace restores the selected feature before its SAE: the label field opens now.
     showAnnotation();
-    // Stat the file here rather than ask the engine, so a first start logs no failed request.
-    const QString saved = defaultCorpusScanPath(info);
-    if (QFileInfo::exists(saved)) {
-        m_scanForm->setMessage(tr("Loading the saved scan…"));
-        m_requests->start(LoadScan, m_engine->loadCorpusScan(saved));
-    } else {
-        noSavedScan(QString());
+    // Stat the files here rather than ask the engine, so a first start logs no failed request.
+    m_savedScans = existingCorpusScans(info, scanDirectory());
+    loadNextSavedScan(QString());
+}
+
+void FeatureInspectorPanel::loadNextSavedScan(const QString &lastFailure)
+{
+    if (m_savedScans.isEmpty()) {
+        noSavedScan(lastFailure);
+        return;
     }
+    m_scanForm->setMessage(tr("Loading the saved scan…"));
+    m_requests->start(LoadScan, m_engine->loadCorpusScan(m_savedScans.takeFirst()));
+}
+
+void FeatureInspectorPanel::setScanDirectory(const QString &directory)
+{
+    m_scanForm->setScanDirectory(directory);
+}
+
+QString FeatureInspectorPanel::scanDirectory() const
+{
+    return m_scanForm->scanDirectory();
 }
 
 void FeatureInspectorPanel::noSavedScan(const QString &message)
@@ -455,6 +477,12 @@ void FeatureInspectorPanel::onScanReady(const CorpusScanSummary &summary)
     m_hasScan = true;
     m_scan = summary;
     m_scanForm->setMessage(QString());
+    if (m_openWhenScanned && m_requestedFeature < 0 && summary.densestFeature >= 0) {
+        m_openWhenScanned = false;
+        Q_EMIT featureOpenedFromScan(summary.densestFeature);
+        m_hub->selectFeature(summary.densestFeature, kSource);  // requests its details
+        return;
+    }
     if (m_requestedFeature >= 0) {
         requestDetails();
     } else {
@@ -503,7 +531,7 @@ void FeatureInspectorPanel::showDetails(const FeatureDetails &d)
     auto fillTokens = [](QStandardItemModel *model, const QList<TokenEffect> &effects) {
         model->removeRows(0, model->rowCount());
         for (const TokenEffect &e : effects) {
-            auto *token = new QStandardItem(e.token);
+            auto *token = new QStandardItem(visibleToken(e.token));
             token->setToolTip(QStringLiteral("token id %1").arg(e.id));
             model->appendRow({token, numberItem(e.logit, formatActivation(e.logit))});
         }

@@ -67,6 +67,15 @@ public:
     /// the user; the default). For --scan-tokens and screenshots.
     void setAutoScanTokens(qint64 tokens) { m_autoScanTokens = tokens; }
 
+    /// The folder scans are saved in and looked up first (empty: defaultCorpusScanDirectory()).
+    /// Scans shipped inside an SAE's directory are found too but never written there.
+    void setScanDirectory(const QString &directory);
+    QString scanDirectory() const;
+
+    /// When a scan arrives and no feature is selected, select the scan's densest feature once
+    /// (a first start: the dock shows a feature, not a hint). Off by default.
+    void setOpenFeatureWhenScanned(bool open) { m_openWhenScanned = open; }
+
     /// Starts a scan of the form's corpus with `tokenBudget` tokens (< 0: the form's value).
     void startScan(qint64 tokenBudget = -1);
 
@@ -102,6 +111,8 @@ public:
     QString errorText() const;
 
 Q_SIGNALS:
+    /// setOpenFeatureWhenScanned() selected `feature` (before the hub announces it).
+    void featureOpenedFromScan(int feature);
     /// A feature's details were put on screen (the app waits for it before a screenshot).
     void detailsShown(int feature);
 
@@ -119,6 +130,8 @@ private:
     void updateClampButton();
     void setView(View view);
     void noSavedScan(const QString &message);
+    /// Loads the next of m_savedScans; noSavedScan() when none is left.
+    void loadNextSavedScan(const QString &lastFailure);
     void selectFromPanel(int feature);
 
     EngineClient *m_engine;
@@ -139,6 +152,8 @@ private:
     UserVisibleWork *m_detailsWork;
     int m_requestedFeature = -1;
     qint64 m_autoScanTokens = -1;
+    bool m_openWhenScanned = false;
+    QStringList m_savedScans;  ///< saved scans of the loaded SAE not tried yet, best first
     FeatureDetailsPtr m_details;
     QList<int> m_back;     // features seen before the current one, most recent last
     QList<int> m_forward;  // features left by "back", most recent last

@@ -1,5 +1,6 @@
 #include "widgets/feature_matrix_view.h"
 
+#include "core/token_display.h"
 #include "widgets/activation_colour_map.h"
 
 #include <QContextMenuEvent>
@@ -387,7 +388,7 @@ void FeatureMatrixView::paintEvent(QPaintEvent *)
             if (left > cells.right()) {
                 break;
             }
-            const QString piece = t->tokens[size_t(k)].piece.trimmed();
+            const QString piece = visibleToken(t->tokens[size_t(k)].piece);
             painter.save();
             painter.translate(left + (m_columnWidth + metrics.ascent() - metrics.descent()) / 2,
                               m_header - 3);
@@ -490,10 +491,22 @@ bool FeatureMatrixView::viewportEvent(QEvent *event)
                             .arg(label.isEmpty() ? QString()
                                                  : QStringLiteral(" ") + label.toHtmlEscaped())
                             .arg(token)
-                            .arg(t->tokens[size_t(token)].piece.toHtmlEscaped())
+                            .arg(visibleToken(t->tokens[size_t(token)].piece).toHtmlEscaped())
                             .arg(t->tokens[size_t(token)].id)
                             .arg(double(t->activation(token, feature)), 0, 'g', 4),
                     viewport(), cellRect(feature, token));
+        } else if (feature >= 0 && help->pos().x() < m_gutter) {
+            // The row label, which the gutter may have cut: the feature and its whole label.
+            QToolTip::showText(help->globalPos(), m_rowLabels.value(rowAt(help->pos().y())),
+                               viewport());
+        } else if (const int column = columnAt(help->pos().x());
+                   column >= 0 && t && help->pos().y() < m_header) {
+            // The column header, written upwards and maybe cut: the whole token.
+            QToolTip::showText(help->globalPos(),
+                               tr("token %1 “%2”")
+                                       .arg(column)
+                                       .arg(visibleToken(t->tokens[size_t(column)].piece)),
+                               viewport());
         } else {
             QToolTip::hideText();
         }

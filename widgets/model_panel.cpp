@@ -93,6 +93,11 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     m_path->setObjectName(QStringLiteral("modelPath"));
     m_path->lineEdit()->setPlaceholderText(tr("Hugging Face model directory"));
     m_path->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    // A long path scrolls in the field rather than widening the dock; hover shows all of it.
+    m_path->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_path->setMinimumContentsLength(12);
+    connect(m_path, &QComboBox::currentTextChanged, m_path,
+            [this](const QString &text) { m_path->setToolTip(text); });
     m_path->setInsertPolicy(QComboBox::NoInsert);
     // Completion offers recent paths in a popup; inline completion would load a different
     // model than the one typed when Return is pressed.

@@ -273,6 +273,20 @@ void RdmHeatmapView::mouseMoveEvent(QMouseEvent *event)
 {
     const auto cell = cellAt(event->position().toPoint());
     if (!cell) {
+        // Left of the matrix: the condition label there, which may be elided.
+        const QPoint position = event->position().toPoint();
+        const Layout layout = layoutFor(QRectF(rect()).adjusted(4, 2, -4, -4));
+        const int n = int(m_rdm.size());
+        if (hasMatrix() && position.x() < layout.matrix.left() &&
+            position.y() >= layout.matrix.top() && position.y() < layout.matrix.bottom()) {
+            const int row = std::clamp(
+                    int((position.y() - layout.matrix.top()) / (layout.matrix.height() / n)), 0,
+                    n - 1);
+            if (row < int(m_conditions.size())) {
+                QToolTip::showText(event->globalPosition().toPoint(), m_conditions[row], this);
+                return;
+            }
+        }
         QToolTip::hideText();
         return;
     }

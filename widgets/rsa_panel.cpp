@@ -7,6 +7,7 @@
 #include "core/result_archive.h"
 #include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
+#include "widgets/eliding_style.h"
 #include "widgets/icons.h"
 #include "widgets/mds_scatter_view.h"
 #include "widgets/rdm_heatmap_view.h"
@@ -68,7 +69,7 @@ QString clampCount(const ClampSet &set)
 QComboBox *comboOf(QWidget *parent, const QList<std::pair<QString, QString>> &entries,
                    const QString &tip)
 {
-    auto *box = new QComboBox(parent);
+    auto *box = new ElidingComboBox(parent);
     for (const auto &[label, data] : entries) {
         box->addItem(label, data);
     }
@@ -103,7 +104,7 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
     auto *modelSide = new QWidget(pair);
     auto *modelLayout = new QVBoxLayout(modelSide);
     modelLayout->setContentsMargins(0, 0, 0, 0);
-    m_modelChoice = new QComboBox(modelSide);
+    m_modelChoice = new ElidingComboBox(modelSide);
     m_modelChoice->setToolTip(
             tr("Which model RDM to show (a categorical model per factor, and "
                "the interaction for 2 × 2 designs)"));
@@ -196,7 +197,7 @@ void RsaPanel::buildControls()
     grid->setVerticalSpacing(3);
     auto label = [this](const QString &text) { return new QLabel(text, this); };
 
-    m_hook = new QComboBox(this);
+    m_hook = new ElidingComboBox(this);
     m_hook->setToolTip(tr("Hook point whose activations are compared (TransformerLens name)"));
     m_representation = comboOf(this,
                                {{tr("Raw activations"), QStringLiteral("raw")},

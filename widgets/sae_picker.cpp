@@ -32,6 +32,11 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
     m_path->setObjectName(QStringLiteral("saePath"));
     m_path->lineEdit()->setPlaceholderText(tr("SAE directory (SAELens layout)"));
     m_path->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    // A long path scrolls in the field rather than widening the dock; hover shows all of it.
+    m_path->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_path->setMinimumContentsLength(12);
+    connect(m_path, &QComboBox::currentTextChanged, m_path,
+            [this](const QString &text) { m_path->setToolTip(text); });
     m_path->setInsertPolicy(QComboBox::NoInsert);
     // Inline completion would turn a typed "…/sae" into a listed "…/sae-old" under the
     // cursor, and Return would load that one: offer the listed paths in a popup instead.

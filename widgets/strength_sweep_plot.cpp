@@ -1,5 +1,6 @@
 #include "widgets/strength_sweep_plot.h"
 
+#include "core/token_display.h"
 #include "widgets/plot_style.h"
 
 #include <QTimer>
@@ -86,9 +87,7 @@ void StrengthSweepPlot::setResult(const StrengthSweepResult &result)
         m_logProbability->addData(point.value, point.logProbability);
         m_kl->addData(point.value, point.kl);
     }
-    m_logProbability->setName(
-            tr("log p(\"%1\")")
-                    .arg(QString(result.targetPiece).replace(QLatin1Char(' '), QChar(0x2423))));
+    m_logProbability->setName(tr("log p(\"%1\")").arg(visibleToken(result.targetPiece)));
     m_replot->start();
 }
 

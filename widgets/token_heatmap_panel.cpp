@@ -2,6 +2,7 @@
 
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/token_display.h"
 #include "core/token_feature_model.h"
 #include "widgets/colour_legend.h"
 #include "widgets/empty_state.h"
@@ -197,6 +198,7 @@ void TokenHeatmapPanel::buildUi()
     // The selected token's features.
     m_tokenTitle = new QLabel(tr("<b>Selected token</b> — click a token"), this);
     m_tokenTitle->setTextFormat(Qt::RichText);
+    m_tokenTitle->setWordWrap(true);  // wraps, not widens, in a narrow dock
     m_tokenFeatures = new TokenFeatureModel(m_hub, this);
     m_table = new QTableView(this);
     m_table->setModel(m_tokenFeatures);
@@ -611,7 +613,7 @@ void TokenHeatmapPanel::selectToken(TokenRef ref)
     m_tokenFeatures->setFeatures(text.topFeatures(ref.token, kTableRows));
     const AnalyzedToken &token = text.tokens[size_t(ref.token)];
     m_tokenTitle->setText(tr("<b>Token “%1”</b> · id %2 · position %3 · %4 active")
-                                  .arg(token.piece.toHtmlEscaped())
+                                  .arg(visibleToken(token.piece).toHtmlEscaped())
                                   .arg(token.id)
                                   .arg(ref.token)
                                   .arg(text.activeCount(ref.token)));
@@ -648,7 +650,7 @@ QString TokenHeatmapPanel::toolTipFor(TokenRef ref) const
     }
     const AnalyzedToken &token = text.tokens[size_t(ref.token)];
     QString html = tr("<b>“%1”</b> · id %2 · position %3")
-                           .arg(token.piece.toHtmlEscaped())
+                           .arg(visibleToken(token.piece).toHtmlEscaped())
                            .arg(token.id)
                            .arg(ref.token);
     if (token.bos) {

@@ -1,5 +1,7 @@
 #include "widgets/token_strip_view.h"
 
+#include "core/token_display.h"
+
 #include <QContextMenuEvent>
 #include <QHelpEvent>
 #include <QMenu>
@@ -22,16 +24,6 @@ constexpr int kCellGap = 1;  // the visible boundary between tokens
 constexpr int kLineGap = 3;
 constexpr int kTextGap = 8;  // extra space between the rows of a prompt set
 constexpr int kMargin = 6;
-
-// Whitespace a reader could not see otherwise, as in CircuitsVis.
-QString visibleLabel(const QString &piece)
-{
-    QString label = piece;
-    label.replace(QLatin1Char('\n'), QStringLiteral("↵"));
-    label.replace(QLatin1Char('\t'), QStringLiteral("⇥"));
-    label.replace(QLatin1Char('\r'), QString());
-    return label.isEmpty() ? QStringLiteral("∅") : label;
-}
 
 }  // namespace
 
@@ -207,7 +199,7 @@ void TokenStripView::relayout()
             Cell cell;
             cell.text = int(t);
             cell.token = k;
-            cell.label = visibleLabel(text.tokens[size_t(k)].piece);
+            cell.label = visibleToken(text.tokens[size_t(k)].piece);
             auto known = advance.find(cell.label);
             if (known == advance.end()) {
                 known = advance.insert(cell.label, metrics.horizontalAdvance(cell.label));

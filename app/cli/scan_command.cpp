@@ -6,6 +6,7 @@
 #include "app/cli/model_options.h"
 #include "app/cli/sae_loading.h"
 #include "gpu/analysis/corpus_scan.h"
+#include "gpu/analysis/corpus_scan_file.h"
 #include "gpu/sae/sae_io.h"
 
 #include <QFile>
@@ -44,11 +45,20 @@ int runScan(const QStringList &arguments)
                                      QStringLiteral("W"), QStringLiteral("8"));
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("JSON file to write."),
                                  QStringLiteral("FILE.json"));
-    parser.addOptions({sae, corpus, tokens, topK, context, out});
+    const QCommandLineOption scanFile(
+            QStringLiteral("scan-file"),
+            QStringLiteral("Also write the scan in the binary form the app's Features dock loads "
+                           "(a file in its corpus-scan folder, or gyrus_scan.bin inside the SAE "
+                           "directory to ship it with the SAE)."),
+            QStringLiteral("FILE"));
+    parser.addOptions({sae, corpus, tokens, topK, context, out, scanFile});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
-    for (const QCommandLineOption *required : {&sae, &corpus, &out}) {
+    if (!parser.isSet(out) && !parser.isSet(scanFile)) {
+        return fail(name, QStringLiteral("--out or --scan-file is required"));
+    }
+    for (const QCommandLineOption *required : {&sae, &corpus}) {
         if (!parser.isSet(*required)) {
             return fail(name, QStringLiteral("--%1 is required").arg(required->names().first()));
         }
@@ -79,6 +89,20 @@ int runScan(const QStringList &arguments)
             gpu::scanCorpus(*languageModel.value(), *module.value(), options);
     if (!scan) {
         return failWith(name, scan.status());
+    }
+    QJsonObject summary{{QStringLiteral("features"), qint64(scan->features.size())},
+                        {QStringLiteral("scanned_tokens"), scan->scannedTokens}};
+    if (parser.isSet(scanFile)) {
+        const QString identity = gpu::saeIdentityOf(parser.value(sae), int(scan->features.size()));
+        if (Status saved = gpu::saveCorpusScan(scan.value(), identity, parser.value(scanFile));
+            !saved.isOk()) {
+            return failWith(name, saved);
+        }
+        summary.insert(QStringLiteral("scan_file"), parser.value(scanFile));
+    }
+    if (!parser.isSet(out)) {
+        printJson(summary);
+        return kExitOk;
     }
     const gpu::Tokenizer &tokenizer = languageModel.value()->tokenizer();
     QJsonArray features;
@@ -139,10 +163,9 @@ int runScan(const QStringList &arguments)
         file.write(QJsonDocument(document).toJson(QJsonDocument::Compact)) < 0 || !file.commit()) {
         return fail(name, QStringLiteral("%1: cannot write").arg(parser.value(out)));
     }
-    printJson(QJsonObject{{QStringLiteral("out"), parser.value(out)},
-                          {QStringLiteral("features"), qint64(scan->features.size())},
-                          {QStringLiteral("scanned_tokens"), scan->scannedTokens},
-                          {QStringLiteral("never_active"), dead}});
+    summary.insert(QStringLiteral("out"), parser.value(out));
+    summary.insert(QStringLiteral("never_active"), dead);
+    printJson(summary);
     return kExitOk;
 }
 

@@ -38,3 +38,9 @@ cp "$work/model/config.json" "$work/model/model.safetensors" "$work/model/tokeni
     --out "$work/acts-heldout.h5"
 "$cli" sae eval --sae datasets/demo/sae --activations "$work/acts-heldout.h5" \
     > datasets/demo/sae/eval.json
+
+# 4. The demo SAE's corpus scan (top examples, histograms, logit effects of every feature), shipped
+#    so the Features dock is full on first start: the first 50k tokens of the held-out text (2 MB;
+#    the app finds it by the SAE's fingerprint and never writes into the SAE directory).
+"$cli" scan --model datasets/demo/model --sae datasets/demo/sae \
+    --corpus datasets/corpus/heldout.txt --tokens 50000 --scan-file datasets/demo/sae/gyrus_scan.bin

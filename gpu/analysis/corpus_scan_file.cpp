@@ -1,7 +1,8 @@
 #include "gpu/analysis/corpus_scan_file.h"
 
+#include "core/file_fingerprint.h"
+
 #include <QDataStream>
-#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -77,6 +78,8 @@ bool readVector(QDataStream &in, std::vector<T> *values, quint32 limit)
 
 Status saveCorpusScan(const CorpusScan &scan, const QString &saeIdentity, const QString &path)
 {
+    // The scan folder is made on first use (the user's data folder may not exist yet).
+    QDir().mkpath(QFileInfo(path).absolutePath());
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         return Status::invalidInput(QStringLiteral("%1: cannot write the corpus scan (%2)")
@@ -193,19 +196,13 @@ Result<SavedCorpusScan> loadCorpusScan(const QString &path)
 
 QString saeIdentityOf(const QString &saeDirectory, int dSae)
 {
-    QString identity = QDir(saeDirectory).absolutePath() + QLatin1Char('|') + QString::number(dSae);
-    const QFileInfoList weights =
-            QDir(saeDirectory)
-                    .entryInfoList({QStringLiteral("*.safetensors"), QStringLiteral("*.npz"),
-                                    QStringLiteral("cfg.json")},
-                                   QDir::Files, QDir::Name);
-    for (const QFileInfo &info : weights) {
-        identity += QStringLiteral("|%1:%2:%3")
-                            .arg(info.fileName())
-                            .arg(info.size())
-                            .arg(info.lastModified().toMSecsSinceEpoch());
+    // The content, not the path: a scan shipped with an SAE (or copied with it) stays valid
+    // wherever the directory is opened from, and retrained weights at the same path do not.
+    const Result<DirectoryFingerprint> fingerprint = fingerprintDirectory(saeDirectory);
+    if (!fingerprint) {
+        return QDir(saeDirectory).absolutePath() + QLatin1Char('|') + QString::number(dSae);
     }
-    return identity;
+    return QStringLiteral("sha256:%1|%2").arg(fingerprint.value().sha256).arg(dSae);
 }
 
 }  // namespace gyrus::gpu

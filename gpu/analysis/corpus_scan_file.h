@@ -24,8 +24,9 @@ Status saveCorpusScan(const CorpusScan &scan, const QString &saeIdentity, const 
 /// the file when it is not a scan file, is from another version or is truncated.
 Result<SavedCorpusScan> loadCorpusScan(const QString &path);
 
-/// "<absolute dir>|<d_sae>|<size and mtime of its weight files>": changes when the SAE directory
-/// is retrained or replaced, so a stale scan is not shown for new weights.
+/// "sha256:<fingerprint of the SAE directory>|<d_sae>" (core/file_fingerprint.h): changes when the
+/// SAE is retrained or replaced, so a stale scan is not shown for new weights, and stays the same
+/// when the directory is copied or installed elsewhere, so a shipped scan still fits.
 QString saeIdentityOf(const QString &saeDirectory, int dSae);
 
 }  // namespace gyrus::gpu

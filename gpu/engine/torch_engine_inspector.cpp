@@ -35,6 +35,13 @@ CorpusScanSummary summaryOf(const CorpusScan &scan)
     summary.corpusPath = scan.options.corpusPath;
     summary.scannedTokens = scan.scannedTokens;
     summary.features = int(scan.features.size());
+    double densest = 0;
+    for (size_t f = 0; f < scan.features.size(); ++f) {
+        if (scan.features[f].density > densest) {
+            densest = scan.features[f].density;
+            summary.densestFeature = int(f);
+        }
+    }
     return summary;
 }
 

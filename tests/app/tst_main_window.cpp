@@ -100,7 +100,7 @@ private Q_SLOTS:
         MainWindow window(&settings, nullptr, &engine);
         gyrus::widgets::ModelPanel *panel = window.modelPanel();
         QVERIFY(panel);
-        QCOMPARE(window.dock(QStringLiteral("dock.model"))->widget(), panel);
+        QCOMPARE(window.dockContent(QStringLiteral("dock.model")), panel);
         panel->loadModel(QStringLiteral("/models/demo"));
         QTRY_COMPARE(engine.currentModel().name, QStringLiteral("demo"));
         QTRY_COMPARE(settings.value(QStringLiteral("models/recent")).toStringList(),
@@ -120,7 +120,7 @@ private Q_SLOTS:
         MainWindow window(&settings, nullptr, &engine);
         gyrus::widgets::TokenHeatmapPanel *heatmap = window.tokenHeatmapPanel();
         QVERIFY(heatmap);
-        QCOMPARE(window.dock(QStringLiteral("dock.tokenHeatmap"))->widget(), heatmap);
+        QCOMPARE(window.dockContent(QStringLiteral("dock.tokenHeatmap")), heatmap);
         QSignalSpy finished(&engine, &gyrus::EngineClient::finished);
         engine.loadModel(gyrus::ModelSpec{QStringLiteral("/models/demo")});
         engine.loadSae(gyrus::SaeSpec{QStringLiteral("/saes/demo")});
@@ -148,7 +148,7 @@ private Q_SLOTS:
         MainWindow window(&settings, nullptr, &engine);
         gyrus::widgets::ContrastPanel *panel = window.contrastPanel();
         QVERIFY(panel);
-        QCOMPARE(window.dock(QStringLiteral("dock.contrast"))->widget(), panel);
+        QCOMPARE(window.dockContent(QStringLiteral("dock.contrast")), panel);
         QVERIFY(window.promptSetsPanel()
                         ->openFile(gyrus::test::sourcePath(
                                 QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")))
@@ -197,6 +197,75 @@ private Q_SLOTS:
         QVERIFY(!html.contains(QStringLiteral("<h2>Representational")));  // RSA not run
         const gyrus::MethodComparisonRow &first = panel->methodsView()->result()->rows.first();
         QVERIFY(html.contains(QString::number(first.balancedAccuracy, 'f', 3)));
+    }
+
+    void firstStartFitsASmallScreen()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::LogModel log;
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, &log, &engine);
+        // Every dock can be made small: the window fits a 1366×768 screen with room for a
+        // panel, whatever its panels hold.
+        const QSize least = window.minimumSizeHint();
+        QVERIFY2(least.width() <= 1366 && least.height() <= 700,
+                 qPrintable(QStringLiteral("%1×%2").arg(least.width()).arg(least.height())));
+        for (QDockWidget *dock : window.docks()) {
+            QVERIFY2(
+                    dock->minimumSizeHint().height() < 200 && dock->minimumSizeHint().width() < 300,
+                    qPrintable(dock->objectName()));
+        }
+
+        window.setGeometry(0, 0, 1366, 740);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.size(), QSize(1366, 740));
+        QDockWidget *logDock = window.dock(QStringLiteral("dock.log"));
+        // Queued after the show: the default sizes.
+        QTRY_VERIFY2(logDock->height() <= window.height() * 25 / 100,
+                     qPrintable(QString::number(logDock->height())));
+        QVERIFY(!logDock->visibleRegion().isEmpty());  // the Log is the raised tab of its strip
+        QVERIFY(window.tabifiedDockWidgets(logDock).contains(
+                window.dock(QStringLiteral("dock.saeTraining"))));
+        QDockWidget *heatmap = window.dock(QStringLiteral("dock.tokenHeatmap"));
+        QVERIFY(heatmap->height() > window.height() / 2);
+        QVERIFY(heatmap->width() > window.width() / 3);
+        QDockWidget *promptSets = window.dock(QStringLiteral("dock.promptSets"));
+        QVERIFY(promptSets->height() > window.dock(QStringLiteral("dock.model"))->height());
+    }
+
+    void resetLayoutRestoresTheFirstStartLayout()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::LogModel log;
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, &log, &engine);
+        window.setGeometry(0, 0, 1366, 740);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QDockWidget *logDock = window.dock(QStringLiteral("dock.log"));
+        QTRY_VERIFY(logDock->height() <= window.height() * 25 / 100);
+        // The docks on screen (the raised tab of each group) and where they are.
+        QHash<QString, QRect> firstStart;
+        for (QDockWidget *dock : window.docks()) {
+            if (window.rect().contains(dock->geometry())) {
+                firstStart.insert(dock->objectName(), dock->geometry());
+            }
+        }
+        QCOMPARE(firstStart.size(), 5);  // model, prompt sets, heatmap, features, log
+        // Rearranged by a user: the log made tall, a dock floated, another hidden.
+        window.resizeDocks({window.dock(QStringLiteral("dock.tokenHeatmap")), logDock}, {200, 500},
+                           Qt::Vertical);
+        window.dock(QStringLiteral("dock.model"))->setFloating(true);
+        window.dock(QStringLiteral("dock.steering"))->hide();
+        QTRY_VERIFY(logDock->height() > 300);
+
+        window.resetLayout();
+        for (auto shown = firstStart.cbegin(); shown != firstStart.cend(); ++shown) {
+            QTRY_COMPARE(window.dock(shown.key())->geometry(), shown.value());
+        }
     }
 
     void toggleActionHidesAndShowsDock()

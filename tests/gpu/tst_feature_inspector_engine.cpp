@@ -244,6 +244,17 @@ private Q_SLOTS:
         QTRY_VERIFY(hasFinished(finished, bad));
         QCOMPARE(statusOf(finished, bad).code(), Status::Code::InvalidInput);
         QVERIFY(statusOf(finished, bad).message().contains(broken));
+
+        // The demo SAE's shipped scan fits the demo SAE by its fingerprint, whatever the path
+        // (datasets/demo/make_demo.sh step 4 remakes it when the SAE changes).
+        const RequestId shipped = second.loadCorpusScan(
+                test::sourcePath(QStringLiteral("datasets/demo/sae/gyrus_scan.bin")));
+        QTRY_VERIFY(hasFinished(finished, shipped));
+        QVERIFY2(statusOf(finished, shipped).isOk(),
+                 qPrintable(statusOf(finished, shipped).message()));
+        const CorpusScanSummary demo = ready.last().at(1).value<CorpusScanSummary>();
+        QVERIFY(demo.scannedTokens > 40000);
+        QVERIFY(demo.densestFeature >= 0);
     }
 
     void aShortRequestFinishesWhileTheScanRuns()

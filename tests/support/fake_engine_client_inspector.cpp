@@ -86,6 +86,7 @@ RequestId FakeEngineClient::scanCorpus(const CorpusScanRequest &request)
                 summary.corpusPath = request.corpusPath;
                 summary.scannedTokens = 10000;
                 summary.features = 1024;
+                summary.densestFeature = 7;
                 summary.savedPath = request.savePath;
                 Q_EMIT corpusScanReady(context.id(), summary);
                 return JobStep::Done;
@@ -110,6 +111,7 @@ RequestId FakeEngineClient::loadCorpusScan(const QString &path)
                     summary.corpusPath = QStringLiteral("fake/heldout.txt");
                     summary.scannedTokens = 10000;
                     summary.features = 1024;
+                    summary.densestFeature = 7;
                     summary.loadedFromFile = true;
                     summary.savedPath = path;
                     Q_EMIT corpusScanReady(context.id(), summary);

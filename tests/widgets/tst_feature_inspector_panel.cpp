@@ -1,6 +1,7 @@
 // The Features dock with FakeEngineClient: it follows the hub's selection, writes labels and
 // clamps to the hub, selects neighbours, and offers a scan with progress when there is none.
 
+#include "core/corpus_scan_path.h"
 #include "core/selection_hub.h"
 #include "tests/llm/scripted_judge.h"
 #include "tests/support/fake_engine_client.h"
@@ -9,6 +10,7 @@
 #include "widgets/explanation_box.h"
 #include "widgets/feature_inspector_panel.h"
 
+#include <QDir>
 #include <QFile>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -59,6 +61,13 @@ private Q_SLOTS:
 
     void initTestCase()
     {
+        QStandardPaths::setTestModeEnabled(true);  // the default scan folder: not the user's
+        // Different files, so the two fake SAEs have different fingerprints (scan file names).
+        for (const QTemporaryDir *sae : {&m_sae, &m_bareSae}) {
+            QFile cfg(sae->filePath(QStringLiteral("cfg.json")));
+            QVERIFY(cfg.open(QIODevice::WriteOnly));
+            cfg.write(QStringLiteral("{\"d_in\": 16, \"dir\": \"%1\"}").arg(sae->path()).toUtf8());
+        }
         QFile saved(m_sae.filePath(QStringLiteral("gyrus_scan.bin")));
         QVERIFY(saved.open(QIODevice::WriteOnly));  // the fake engine does not read it
     }
@@ -294,14 +303,63 @@ private Q_SLOTS:
         QVERIFY(panel.scanForm()->isRunning());
         QVERIFY(!panel.scanForm()->scanButton()->isEnabled());
         QCOMPARE(engine.lastScanRequest().corpusPath, QStringLiteral("/corpora/heldout.txt"));
-        QCOMPARE(engine.lastScanRequest().savePath,
-                 m_bareSae.filePath(QStringLiteral("gyrus_scan.bin")));
+        // Saved in the user's scan folder under the SAE's fingerprint, not in the SAE directory.
+        const QString savePath = engine.lastScanRequest().savePath;
+        QCOMPARE(QFileInfo(savePath).absolutePath(), gyrus::defaultCorpusScanDirectory());
+        QVERIFY2(savePath.endsWith(QStringLiteral(".gyrus-scan")), qPrintable(savePath));
         QTRY_VERIFY(panel.scanForm()->progressBar()->value() > 0);
         QVERIFY(panel.scanForm()->progressBar()->isVisibleTo(&panel));
         // When the scan ends the selected feature's details appear.
         QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 10000);
         QCOMPARE(panel.shownFeature(), 3);
         QVERIFY(!panel.scanForm()->isRunning());
+    }
+
+    void scanFolderIsTheUsersChoiceAndComesFirst()
+    {
+        QTemporaryDir scans;
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        panel.setScanDirectory(scans.path());
+        // A scan in the chosen folder, named by the SAE's fingerprint, beats the shipped one.
+        gyrus::SaeInfo sae;
+        sae.path = m_sae.path();
+        const QString own = gyrus::corpusScanPath(sae, scans.path());
+        QVERIFY(own.startsWith(scans.path() + QLatin1Char('/')));
+        QFile file(own);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        QVERIFY(engine.log().contains(QStringLiteral("load-scan ") + own));
+        QVERIFY(!engine.log().contains(QStringLiteral("load-scan ") +
+                                       m_sae.filePath(QStringLiteral("gyrus_scan.bin"))));
+
+        // A new scan goes to the chosen folder too.
+        panel.setDefaultCorpus(QStringLiteral("/corpora/heldout.txt"));
+        engine.setSliceMs(1);
+        loadSae(engine, m_bareSae, panel);
+        QTRY_COMPARE(panel.view(), View::NoScan);
+        panel.startScan(100);
+        QCOMPARE(QFileInfo(engine.lastScanRequest().savePath).absolutePath(), scans.path());
+    }
+
+    void firstStartOpensTheScansDensestFeature()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        panel.setOpenFeatureWhenScanned(true);
+        QSignalSpy opened(&panel, &FeatureInspectorPanel::featureOpenedFromScan);
+        QSignalSpy shown(&panel, &FeatureInspectorPanel::detailsShown);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(opened.count(), 1);
+        QTRY_VERIFY(!shown.isEmpty());
+        QCOMPARE(hub.selectedFeature(), opened.at(0).at(0).toInt());
+        QCOMPARE(panel.view(), View::Details);
     }
 
     void cancellingAScanSaysSo()
