@@ -40,6 +40,21 @@ QList<ExportChoice> plotExportChoices(QCustomPlot *plot, const QSize &size, cons
     return choices;
 }
 
+QList<ExportChoice> widgetExportChoices(QWidget *widget, const QString &what)
+{
+    QPointer<QWidget> guarded(widget);
+    auto write = [guarded](const QString &path) {
+        return guarded ? exportWidgetFigure(guarded, path)
+                       : Status::internal(QStringLiteral("the view is gone"));
+    };
+    QList<ExportChoice> choices;
+    for (const QString &suffix :
+         {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")}) {
+        choices.append({QObject::tr("%1 as %2…").arg(what, suffix.toUpper()), suffix, write});
+    }
+    return choices;
+}
+
 QToolButton *makeExportButton(QWidget *parent, const QList<QList<ExportChoice>> &groups,
                               std::function<QString()> baseName,
                               std::function<void(const Status &, const QString &path)> report)

@@ -32,6 +32,10 @@ QList<ExportChoice> tableExportChoices(const QAbstractItemModel *model, int numb
 /// PNG (2× pixels), SVG and PDF of `plot` drawn at `size`.
 QList<ExportChoice> plotExportChoices(QCustomPlot *plot, const QSize &size, const QString &what);
 
+/// PNG (2× pixels), SVG and PDF of `widget` as it is drawn on screen (a view that paints
+/// itself: the token heatmap, a chart grid).
+QList<ExportChoice> widgetExportChoices(QWidget *widget, const QString &what);
+
 /// An "Export" tool button (disabled until enabled by the view) whose menu offers `choices`,
 /// separated into groups by empty entries. A choice asks for a file name (`baseName()` plus its
 /// suffix), writes, and passes the outcome to `report` (the view's status line).

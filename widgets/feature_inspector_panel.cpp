@@ -3,11 +3,14 @@
 #include "core/corpus_scan_path.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/table_export.h"
 #include "core/token_display.h"
 #include "widgets/activation_histogram_plot.h"
 #include "widgets/corpus_scan_form.h"
 #include "widgets/empty_state.h"
 #include "widgets/explanation_box.h"
+#include "widgets/export_button.h"
+#include "widgets/export_tables.h"
 #include "widgets/feature_example_html.h"
 #include "widgets/user_visible_work.h"
 
@@ -17,6 +20,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
@@ -27,6 +31,7 @@
 #include <QTextBrowser>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QtNumeric>
 #include <qcustomplot.h>
 
 namespace gyrus::widgets {
@@ -291,6 +296,33 @@ void FeatureInspectorPanel::buildDetailsPage()
     m_tabs->setTabToolTip(2, tr("Next tokens its decoder direction promotes and suppresses"));
     m_tabs->addTab(m_neighbours, tr("Similar"));
     m_tabs->addTab(m_notes, tr("Notes"));
+    auto detailsTable = [this](auto makeTable) {
+        return [this, makeTable](const QString &path) {
+            return m_details ? writeTable(*makeTable(*m_details), path)
+                             : Status::invalidInput(QStringLiteral("no feature shown"));
+        };
+    };
+    const auto examples = detailsTable(examplesTable);
+    const auto logitEffects = detailsTable(logitTable);
+    m_export = makeExportButton(
+            m_detailsPage,
+            {{{tr("Examples as CSV…"), QStringLiteral("csv"), examples},
+              {tr("Examples as HDF5…"), QStringLiteral("h5"), examples},
+              {tr("Logit effects as CSV…"), QStringLiteral("csv"), logitEffects},
+              {tr("Logit effects as HDF5…"), QStringLiteral("h5"), logitEffects}},
+             tableExportChoices(m_neighbourModel, Qt::UserRole, tr("Similar features")),
+             plotExportChoices(m_histogram->widget(), QSize(640, 300), tr("Histogram"))},
+            [this] { return QStringLiteral("feature-%1").arg(m_details ? m_details->feature : 0); },
+            [this](const Status &status, const QString &) {
+                if (!status.isOk()) {  // the user asked for the file: say why there is none
+                    QMessageBox::warning(this, tr("Export"), status.message());
+                }
+            });
+    m_export->setObjectName(QStringLiteral("inspector.export"));
+    m_export->setToolTip(
+            tr("The feature's examples, logit effects or similar features as data "
+               "(CSV, HDF5), or its histogram as a figure"));
+    m_tabs->setCornerWidget(m_export, Qt::TopRightCorner);
 
     auto *layout = new QVBoxLayout(m_detailsPage);
     layout->setContentsMargins(0, 0, 0, 0);

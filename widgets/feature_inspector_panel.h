@@ -153,6 +153,7 @@ private:
     int m_requestedFeature = -1;
     qint64 m_autoScanTokens = -1;
     bool m_openWhenScanned = false;
+    QToolButton *m_export = nullptr;
     QStringList m_savedScans;  ///< saved scans of the loaded SAE not tried yet, best first
     FeatureDetailsPtr m_details;
     QList<int> m_back;     // features seen before the current one, most recent last

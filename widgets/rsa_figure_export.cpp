@@ -96,6 +96,24 @@ Status exportHeatmapFigure(const QList<const RdmHeatmapView *> &views, const QSt
     });
 }
 
+Status exportWidgetFigure(QWidget *widget, const QString &path)
+{
+    if (!widget || widget->size().isEmpty()) {
+        return Status::invalidInput(QStringLiteral("no figure to export"));
+    }
+    const QSize size = widget->size();
+    return paintTo(path, size, widget->palette().color(QPalette::Window),
+                   [widget](QPaintDevice *device) {
+                       QPainter painter;
+                       if (!painter.begin(device)) {
+                           return false;
+                       }
+                       widget->render(&painter, QPoint(), QRegion(),
+                                      QWidget::DrawWindowBackground | QWidget::DrawChildren);
+                       return true;
+                   });
+}
+
 Status exportPlotFigure(QCustomPlot *plot, const QSize &size, const QString &path)
 {
     return paintTo(

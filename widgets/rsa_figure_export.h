@@ -9,6 +9,7 @@
 #include <QString>
 
 class QCustomPlot;
+class QWidget;
 
 namespace gyrus::widgets {
 
@@ -17,6 +18,9 @@ class RdmHeatmapView;
 /// Paints `views` in a row (each as the widget paints itself) with `caption` below.
 Status exportHeatmapFigure(const QList<const RdmHeatmapView *> &views, const QString &caption,
                            const QString &path);
+
+/// Writes `widget` as it paints itself now (what is on screen, at its size).
+Status exportWidgetFigure(QWidget *widget, const QString &path);
 
 /// Writes `plot` at `size` (logical pixels; PNG at twice that).
 Status exportPlotFigure(QCustomPlot *plot, const QSize &size, const QString &path);

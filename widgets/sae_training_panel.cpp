@@ -2,6 +2,9 @@
 
 #include "core/request_tracker.h"
 #include "core/sae_training_json.h"
+#include "core/table_export.h"
+#include "widgets/export_button.h"
+#include "widgets/export_tables.h"
 #include "widgets/icons.h"
 #include "widgets/plot_style.h"
 
@@ -17,12 +20,15 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStandardItemModel>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
@@ -271,11 +277,40 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     auto *charts = new QWidget(this);
     auto *grid = new QGridLayout(charts);
     grid->setContentsMargins(0, 0, 0, 0);
-    grid->addWidget(m_lossPlot, 0, 0);
-    grid->addWidget(m_variancePlot, 0, 1);
-    grid->addWidget(m_l0Plot, 1, 0);
-    grid->addWidget(m_deadPlot, 1, 1);
-    grid->addWidget(m_histogramPlot, 2, 0, 1, 2);
+    grid->addWidget(m_lossPlot, 1, 0);
+    grid->addWidget(m_variancePlot, 1, 1);
+    grid->addWidget(m_l0Plot, 2, 0);
+    grid->addWidget(m_deadPlot, 2, 1);
+    grid->addWidget(m_histogramPlot, 3, 0, 1, 2);
+    const QList<QCustomPlot *> curves = {m_lossPlot, m_variancePlot, m_l0Plot, m_deadPlot};
+    auto writeCurves = [curves](const QString &path) {
+        return writeTable(*curvesTable(curves), path);
+    };
+    QList<ExportChoice> figures;
+    for (const auto &[plot, what] :
+         {std::pair{m_lossPlot, tr("Loss plot")}, std::pair{m_variancePlot, tr("Variance plot")},
+          std::pair{m_l0Plot, tr("L0 plot")}, std::pair{m_deadPlot, tr("Dead-latents plot")},
+          std::pair{m_histogramPlot, tr("Density histogram")}}) {
+        figures.append(plotExportChoices(plot, QSize(640, 360), what));
+    }
+    QToolButton *exportCharts = makeExportButton(
+            this,
+            {{{tr("Training curves as CSV…"), QStringLiteral("csv"), writeCurves},
+              {tr("Training curves as HDF5…"), QStringLiteral("h5"), writeCurves}},
+             widgetExportChoices(charts, tr("All charts")),
+             figures},
+            [] { return QStringLiteral("sae-training"); },
+            [this](const Status &status, const QString &path) {
+                m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
+            });
+    exportCharts->setObjectName(QStringLiteral("saeTraining.export"));
+    exportCharts->setToolTip(
+            tr("The training curves as data (one row per step, CSV or HDF5), "
+               "or the charts as figures"));
+    auto *chartBar = new QHBoxLayout;
+    chartBar->addStretch(1);
+    chartBar->addWidget(exportCharts);
+    grid->addLayout(chartBar, 0, 0, 1, 2);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(scroll);
@@ -285,6 +320,15 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(splitter);
 
+    m_askOverwrite = [this](const QString &directory, const QStringList &files) {
+        return QMessageBox::question(
+                       this, tr("Overwrite the run?"),
+                       tr("%1 already holds a run (%2). Training a new SAE there replaces it.")
+                               .arg(QDir::toNativeSeparators(directory),
+                                    files.join(QStringLiteral(", "))),
+                       QMessageBox::Yes | QMessageBox::Cancel,
+                       QMessageBox::Cancel) == QMessageBox::Yes;
+    };
     m_replot->setSingleShot(true);
     m_replot->setInterval(40);
     connect(m_replot, &QTimer::timeout, this, [this] {
@@ -430,9 +474,26 @@ void SaeTrainingPanel::start()
         m_status->setText(tr("Choose the activations file and where to save the SAE first."));
         return;
     }
+    const QStringList existing =
+            QDir(r.outDirectory)
+                    .entryList({QStringLiteral("cfg.json"), QStringLiteral("*.safetensors"),
+                                QStringLiteral("train_log.jsonl"), QStringLiteral("checkpoints")},
+                               QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot);
+    if (!existing.isEmpty() && !m_askOverwrite(r.outDirectory, existing)) {
+        m_status->setText(tr("Not started: %1 keeps its run. Choose another folder, or Resume "
+                             "from one of its checkpoints.")
+                                  .arg(QDir::toNativeSeparators(r.outDirectory)));
+        return;
+    }
     m_checkpoint.clear();
     clearCharts();
     submit(r);
+}
+
+void SaeTrainingPanel::setOverwriteQuestion(
+        std::function<bool(const QString &directory, const QStringList &files)> ask)
+{
+    m_askOverwrite = std::move(ask);
 }
 
 void SaeTrainingPanel::resume()

@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 
 class QComboBox;
@@ -48,7 +49,13 @@ public:
     void setRequest(const SaeTrainRequest &request);
     void setHookNames(const QStringList &hooks);
 
+    /// Starts a new run. When the output folder already holds a run (cfg.json, weights, a
+    /// training log or checkpoints) it asks first (setOverwriteQuestion) and does nothing on no.
     void start();
+    /// What start() asks before overwriting `directory`, which holds `files` (true: go ahead).
+    /// The default is a Yes/Cancel question box; tests answer without one.
+    void setOverwriteQuestion(
+            std::function<bool(const QString &directory, const QStringList &files)> ask);
     void pause();
     void resume();
     void stop();
@@ -178,6 +185,7 @@ private:
     QCustomPlot *m_histogramPlot;
     QCPBars *m_histogram;
     QTimer *m_replot;
+    std::function<bool(const QString &, const QStringList &)> m_askOverwrite;
 };
 
 }  // namespace gyrus::widgets

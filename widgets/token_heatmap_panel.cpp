@@ -2,10 +2,13 @@
 
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/table_export.h"
 #include "core/token_display.h"
 #include "core/token_feature_model.h"
 #include "widgets/colour_legend.h"
 #include "widgets/empty_state.h"
+#include "widgets/export_button.h"
+#include "widgets/export_tables.h"
 #include "widgets/feature_matrix_view.h"
 #include "widgets/icons.h"
 #include "widgets/prompt_sets_panel.h"
@@ -22,6 +25,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
@@ -178,6 +182,28 @@ void TokenHeatmapPanel::buildUi()
     m_matrixLegend->setToolTip(
             tr("The matrix's colour scale: 0 to the largest activation among its rows (BOS left "
                "out)"));
+    auto writeActivations = [this](const QString &path) {
+        if (!m_analysis) {
+            return Status::invalidInput(QStringLiteral("nothing analysed yet"));
+        }
+        return writeTable(*tokenActivationTable(*m_analysis), path);
+    };
+    m_export = makeExportButton(
+            this,
+            {{{tr("Token activations as CSV…"), QStringLiteral("csv"), writeActivations},
+              {tr("Token activations as HDF5…"), QStringLiteral("h5"), writeActivations}},
+             widgetExportChoices(m_strip, tr("Heatmap")),
+             widgetExportChoices(m_matrix, tr("Feature × token matrix"))},
+            [] { return QStringLiteral("token-heatmap"); },
+            [this](const Status &status, const QString &path) {
+                setStatus(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
+            });
+    m_export->setObjectName(QStringLiteral("heatmap.export"));
+    m_export->setToolTip(
+            tr("Every token's active features as data (CSV, HDF5; one row per "
+               "token and feature), or the heatmap or matrix as a figure"));
+    m_export->setEnabled(false);
+    colourRow->addWidget(m_export);
     m_matrixTitle = new QLabel(tr("<b>Features × tokens</b>"), this);
     auto *matrixBar = new QHBoxLayout;
     matrixBar->addWidget(m_matrixTitle);
@@ -471,6 +497,7 @@ void TokenHeatmapPanel::showAnalysis(const TokenAnalysisPtr &analysis)
                     : tr("%1 items · %2 tokens").arg(analysis->texts.size()).arg(tokens);
     setStatus(tr("%1 · SAE “%2” at %3 · Shift+click a feature to clamp it")
                       .arg(what, analysis->saeName, analysis->hookName));
+    m_export->setEnabled(true);
     Q_EMIT analysisShown();
 }
 

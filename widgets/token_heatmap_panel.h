@@ -17,6 +17,7 @@ class QSplitter;
 class QStackedWidget;
 class QTableView;
 class QTimer;
+class QToolButton;
 
 namespace gyrus {
 class RequestTracker;
@@ -122,6 +123,7 @@ private:
     QStringList m_analysedTexts;  // what m_analysis is of, to re-ask with hook vectors
     QStringList m_analysedLabels;
     TokenAnalysisPtr m_analysis;
+    QToolButton *m_export = nullptr;
     int m_currentText = 0;
 
     QComboBox *m_sourceMode;

@@ -78,6 +78,48 @@ private Q_SLOTS:
         QVERIFY(engine.log().isEmpty());
     }
 
+    void aRunIntoAFolderWithARunAsksFirst()
+    {
+        QTemporaryDir out;
+        QFile cfg(out.filePath(QStringLiteral("cfg.json")));
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.close();
+        FakeEngineClient engine;
+        SaeTrainingPanel panel(&engine);
+        SaeTrainRequest r = filledRequest();
+        r.outDirectory = out.path();
+        panel.setRequest(r);
+        QStringList asked;
+        bool answer = false;
+        panel.setOverwriteQuestion([&](const QString &directory, const QStringList &files) {
+            asked << directory << files;
+            return answer;
+        });
+        panel.start();  // "no": nothing runs, the folder keeps its run
+        QCOMPARE(asked, QStringList({out.path(), QStringLiteral("cfg.json")}));
+        QVERIFY(!panel.isTraining());
+        QVERIFY(engine.log().isEmpty());
+        QVERIFY2(panel.statusText().contains(QStringLiteral("keeps its run")),
+                 qPrintable(panel.statusText()));
+        answer = true;
+        panel.start();
+        QVERIFY(panel.isTraining());
+        QCOMPARE(engine.lastTrainRequest().outDirectory, out.path());
+        panel.stop();
+        QTRY_VERIFY(!panel.isTraining());
+
+        // An empty or new folder is not asked about.
+        asked.clear();
+        QTemporaryDir empty;
+        r.outDirectory = empty.filePath(QStringLiteral("new-run"));
+        panel.setRequest(r);
+        panel.start();
+        QVERIFY(asked.isEmpty());
+        QVERIFY(panel.isTraining());
+        panel.stop();
+        QTRY_VERIFY(!panel.isTraining());
+    }
+
     void trainingFillsChartsAndEndsWithEvaluation()
     {
         FakeEngineClient engine;

@@ -1,0 +1,35 @@
+#pragma once
+// The data behind views that are not tables themselves, as tables for export (CSV, HDF5 through
+// core/table_export.h; numbers in Qt::DisplayRole at full precision).
+
+#include <QList>
+
+#include <memory>
+
+class QCustomPlot;
+class QStandardItemModel;
+
+namespace gyrus {
+struct FeatureDetails;
+struct TokenAnalysis;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+/// The token heatmap's data in long form: one row per active feature at every token of every
+/// analysed text (text, position, token_id, token, bos, feature, activation).
+std::unique_ptr<QStandardItemModel> tokenActivationTable(const TokenAnalysis &analysis);
+
+/// A feature's examples: its top ones, then those drawn from each histogram bin (feature, set,
+/// bin_low, activation, token_index, before, token, after).
+std::unique_ptr<QStandardItemModel> examplesTable(const FeatureDetails &details);
+
+/// The tokens a feature's decoder direction boosts and suppresses (feature, effect, token_id,
+/// token, logit).
+std::unique_ptr<QStandardItemModel> logitTable(const FeatureDetails &details);
+
+/// The curves of `plots` as one table: a row per step any curve has, a column per curve named by
+/// its legend name (NaN where a curve has no point at that step).
+std::unique_ptr<QStandardItemModel> curvesTable(const QList<QCustomPlot *> &plots);
+
+}  // namespace gyrus::widgets
