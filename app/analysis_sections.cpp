@@ -3,6 +3,7 @@
 #include "widgets/contrast_panel.h"
 #include "widgets/rsa_panel.h"
 #include "widgets/steering_panel.h"
+#include "widgets/token_heatmap_panel.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -147,7 +148,50 @@ private:
     WorkspaceData m_restoredData;
 };
 
+class HeatmapSection : public WorkspaceSection
+{
+public:
+    explicit HeatmapSection(widgets::TokenHeatmapPanel *panel)
+        : m_panel(panel)
+    {}
+
+    QString name() const override { return QStringLiteral("heatmap"); }
+
+    QByteArray save() const override
+    {
+        return m_panel ? QJsonDocument(m_panel->workspaceState()).toJson(QJsonDocument::Compact)
+                       : QByteArray("{}");
+    }
+
+    Status restore(const QByteArray &json, QStringList *) override
+    {
+        const QJsonDocument document = QJsonDocument::fromJson(json);
+        if (!document.isObject()) {
+            return Status::invalidInput(QStringLiteral("not a JSON object"));
+        }
+        if (m_panel) {
+            m_panel->restoreWorkspaceState(document.object());
+        }
+        return Status::ok();
+    }
+
+    void reset() override
+    {
+        if (m_panel) {
+            m_panel->restoreWorkspaceState(QJsonObject());
+        }
+    }
+
+private:
+    QPointer<widgets::TokenHeatmapPanel> m_panel;
+};
+
 }  // namespace
+
+std::unique_ptr<WorkspaceSection> makeHeatmapSection(widgets::TokenHeatmapPanel *panel)
+{
+    return std::make_unique<HeatmapSection>(panel);
+}
 
 std::unique_ptr<WorkspaceSection> makeSteeringSection(widgets::SteeringPanel *panel)
 {

@@ -6,6 +6,8 @@
 //   "contrasts"  the Contrasts dock: form settings, contrast table, feature RSA map, method
 //                comparison (widgets::ContrastPanel::workspaceState)
 //   "rsa"        the RSA dock: settings, RDMs, model fits, MDS (widgets::RsaPanel)
+//   "heatmap"    the Token heatmap dock: the typed text and its source mode (the analysis is
+//                computed again on Analyse)
 //   "steering"   the Steering dock: prompt, sampling, sweep grid, the last texts, next-token
 //                shift and sweep (widgets::SteeringPanel); the clamp set is in "selection"
 //
@@ -18,6 +20,7 @@ namespace gyrus::widgets {
 class ContrastPanel;
 class RsaPanel;
 class SteeringPanel;
+class TokenHeatmapPanel;
 }  // namespace gyrus::widgets
 
 namespace gyrus::app {
@@ -25,5 +28,6 @@ namespace gyrus::app {
 std::unique_ptr<WorkspaceSection> makeContrastsSection(widgets::ContrastPanel *panel);
 std::unique_ptr<WorkspaceSection> makeRsaSection(widgets::RsaPanel *panel);
 std::unique_ptr<WorkspaceSection> makeSteeringSection(widgets::SteeringPanel *panel);
+std::unique_ptr<WorkspaceSection> makeHeatmapSection(widgets::TokenHeatmapPanel *panel);
 
 }  // namespace gyrus::app

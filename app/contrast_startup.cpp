@@ -2,6 +2,7 @@
 
 #include "app/main_window.h"
 #include "app/screenshot.h"
+#include "app/study_report_export.h"
 #include "core/engine_client.h"
 #include "core/selection_hub.h"
 #include "widgets/contrast_panel.h"
@@ -11,14 +12,16 @@
 #include "widgets/feature_table_view.h"
 #include "widgets/method_comparison_view.h"
 
+#include <QCoreApplication>
 #include <QTabWidget>
 
+#include <cstdio>
 #include <memory>
 
 namespace gyrus::app {
 
 bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QString &tab,
-                            const QString &screenshotPath)
+                            const QString &screenshotPath, const QString &reportPath)
 {
     widgets::ContrastPanel *panel = window->contrastPanel();
     const QStringList tabs = {QStringLiteral("contrast"), QStringLiteral("rsa-map"),
@@ -49,6 +52,25 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
                 break;
         }
     });
+    if (!reportPath.isEmpty()) {
+        auto written = std::make_shared<bool>(false);
+        QObject::connect(
+                panel, &widgets::ContrastPanel::resultShown, window,
+                [window, engine, reportPath, written, quit = screenshotPath.isEmpty()] {
+                    if (*written) {
+                        return;
+                    }
+                    *written = true;
+                    const Status status = exportStudyReport(window, engine, reportPath);
+                    std::fprintf(stderr, "gyrus: %s\n",
+                                 qPrintable(status.isOk() ? QStringLiteral("report written to ") +
+                                                                    reportPath
+                                                          : status.message()));
+                    if (quit) {
+                        QCoreApplication::exit(status.isOk() ? 0 : 1);
+                    }
+                });
+    }
     if (!screenshotPath.isEmpty()) {
         auto shoot = [window, screenshotPath, shot = std::make_shared<bool>(false)] {
             if (!*shot) {

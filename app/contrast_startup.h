@@ -14,8 +14,10 @@ class MainWindow;
 /// loaded the SAE, brings that tab of the Contrasts dock to the front and runs it on the prompt
 /// set open in the Prompt sets dock, reading SAE features (the 2 × 2 effects when the set is a
 /// 2 × 2 design). With a `screenshotPath`, the window is rendered there once the result is on
-/// screen, and the application quits. False when TAB is none of the three.
+/// screen, and the application quits. With a `reportPath`, File ▸ Export study report is written
+/// there at that moment too (and, without a screenshot, the application quits). False when TAB is
+/// none of the three.
 bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QString &tab,
-                            const QString &screenshotPath);
+                            const QString &screenshotPath, const QString &reportPath = QString());
 
 }  // namespace gyrus::app

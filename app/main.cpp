@@ -214,6 +214,12 @@ int main(int argc, char *argv[])
                            "rsa-map or methods) on the open prompt set with SAE features; with "
                            "--screenshot, shoot when its result is on screen."),
             QStringLiteral("TAB"));
+    const QCommandLineOption exportReport(
+            QStringLiteral("export-report"),
+            QStringLiteral("With --contrast: once its result is on screen, write File > Export "
+                           "study report to FILE (HTML) and quit (after the --screenshot, if "
+                           "any)."),
+            QStringLiteral("FILE"));
     const QCommandLineOption noRecovery(
             QStringLiteral("no-recovery"),
             QStringLiteral("Neither autosave to the crash-recovery file nor offer to restore one "
@@ -239,7 +245,7 @@ int main(int argc, char *argv[])
                        noModel,         device,      raiseDock,    heatmapText, selectFeature,
                        steeringExample, scanTokens,  promptSet,    clamp,       rsa,
                        dockOnly,        contrast,    noRecovery,   about,       llmEndpoint,
-                       llmModel});
+                       llmModel,        exportReport});
     parser.addPositionalArgument(QStringLiteral("workspace"),
                                  QStringLiteral("A .gyrus workspace to open."),
                                  QStringLiteral("[workspace]"));
@@ -324,7 +330,7 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(contrast) &&
         !gyrus::app::startContrastAtStartup(&window, &engine, parser.value(contrast),
-                                            parser.value(screenshot))) {
+                                            parser.value(screenshot), parser.value(exportReport))) {
         std::fprintf(stderr, "gyrus: --contrast takes contrast, rsa-map or methods\n");
         return 2;
     }

@@ -110,6 +110,11 @@ void MainWindow::registerWorkspaceSections()
         connect(m_contrastPanel->form(), &widgets::ContrastSettingsForm::changed, m_workspace,
                 &Workspace::noteChanged);
     }
+    if (m_tokenHeatmapPanel) {
+        m_workspace->addSection(makeHeatmapSection(m_tokenHeatmapPanel));
+        connect(m_tokenHeatmapPanel, &widgets::TokenHeatmapPanel::stateChanged, m_workspace,
+                &Workspace::noteChanged);
+    }
     if (m_steeringPanel) {
         m_workspace->addSection(makeSteeringSection(m_steeringPanel));
         connect(m_steeringPanel, &widgets::SteeringPanel::runFinished, m_workspace,

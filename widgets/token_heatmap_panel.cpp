@@ -104,10 +104,12 @@ void TokenHeatmapPanel::buildUi()
     m_sourceMode = new QComboBox(this);
     m_sourceMode->addItem(tr("Typed text"));
     m_sourceMode->addItem(tr("Prompt set"));
+    connect(m_sourceMode, &QComboBox::currentIndexChanged, this, &TokenHeatmapPanel::stateChanged);
     m_sourceMode->setToolTip(
             tr("Analyse the text typed here, or every item of the prompt set "
                "open in the Prompt sets dock (one row per item)"));
     m_textEdit = new QPlainTextEdit(this);
+    connect(m_textEdit, &QPlainTextEdit::textChanged, this, &TokenHeatmapPanel::stateChanged);
     m_textEdit->setPlaceholderText(tr("Type a prompt, then Analyse (Ctrl+Enter)"));
     m_textEdit->setTabChangesFocus(true);
     const int lineHeight = m_textEdit->fontMetrics().lineSpacing();
@@ -774,6 +776,30 @@ void TokenHeatmapPanel::setStatus(const QString &text, bool error)
 QString TokenHeatmapPanel::statusText() const
 {
     return m_status->text();
+}
+
+QJsonObject TokenHeatmapPanel::workspaceState() const
+{
+    return {{QStringLiteral("text"), m_textEdit->toPlainText()},
+            {QStringLiteral("source"), m_sourceMode->currentIndex() == 1
+                                               ? QStringLiteral("prompt set")
+                                               : QStringLiteral("typed")}};
+}
+
+void TokenHeatmapPanel::restoreWorkspaceState(const QJsonObject &state)
+{
+    m_textEdit->setPlainText(state.value(QStringLiteral("text")).toString());
+    const int mode =
+            state.value(QStringLiteral("source")).toString() == QLatin1String("prompt set") ? 1 : 0;
+    {
+        // The mode, without the analysis a switch to prompt-set mode starts: restoring a
+        // workspace computes nothing.
+        const QSignalBlocker block(m_sourceMode);
+        m_sourceMode->setCurrentIndex(mode);
+    }
+    m_textEdit->setEnabled(mode == 0);
+    updatePlaceholder();
+    Q_EMIT stateChanged();
 }
 
 }  // namespace gyrus::widgets

@@ -5,6 +5,7 @@
 #include "core/token_analysis_types.h"
 #include "widgets/token_strip_view.h"
 
+#include <QJsonObject>
 #include <QPointer>
 #include <QWidget>
 
@@ -92,9 +93,17 @@ public:
     /// The hover tooltip of a token (HTML).
     QString toolTipFor(TokenRef ref) const;
 
+    /// What a workspace keeps of the dock: the typed text and whether the dock analyses it or
+    /// the prompt set ({"text", "source": "typed" | "prompt set"}). The analysis itself is not
+    /// kept: Analyse computes it again.
+    QJsonObject workspaceState() const;
+    void restoreWorkspaceState(const QJsonObject &state);
+
 Q_SIGNALS:
     /// A new analysis is shown.
     void analysisShown();
+    /// The typed text or the source mode changed (workspaceState() differs).
+    void stateChanged();
 
 private:
     void buildUi();

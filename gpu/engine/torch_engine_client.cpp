@@ -263,6 +263,9 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                         outcome.paused = true;
                         outcome.checkpoint = checkpoint;
                         outcome.last = toProgress(trainer.latestMetrics());
+                        // The step the checkpoint holds (and Resume continues from), not the
+                        // step of the last metrics report, which may be a few steps earlier.
+                        outcome.last.step = trainer.stepsDone();
                         Q_EMIT saeTrainingEnded(id, outcome);
                         *status = Status::cancelled(QStringLiteral("paused"));
                     }

@@ -14,6 +14,7 @@
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/sae_picker.h"
 #include "widgets/sae_training_panel.h"
+#include "widgets/token_heatmap_panel.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -37,7 +38,7 @@ struct ExtraDock
 void registerExtra(MainWindow &window, ExtraDock *dock)
 {
     window.workspace()->addSection(makeWorkspaceSection(
-            QStringLiteral("heatmap"),
+            QStringLiteral("extra_dock"),
             [dock] {
                 return QJsonDocument(QJsonObject{{QStringLiteral("prompt"), dock->text}})
                         .toJson(QJsonDocument::Compact);
@@ -136,6 +137,10 @@ private Q_SLOTS:
             hub->selectFeature(42, QStringLiteral("test"));
             hub->setAnnotation(42, {QStringLiteral("negative words"), QStringLiteral("sad, bad")});
 
+            // The heatmap's typed text.
+            window.tokenHeatmapPanel()->restoreWorkspaceState(
+                    {{QStringLiteral("text"), QStringLiteral("The jury kept its verdict.")}});
+
             QVERIFY(window.workspaceController()->saveAs(path));
             QVERIFY(!window.isWindowModified());
             QVERIFY(window.windowTitle().startsWith(QStringLiteral("study.gyrus[*]")));
@@ -181,6 +186,8 @@ private Q_SLOTS:
         QCOMPARE(hub->annotation(42).label, QStringLiteral("negative words"));
         QCOMPARE(hub->annotation(42).notes, QStringLiteral("sad, bad"));
 
+        QCOMPARE(window.tokenHeatmapPanel()->workspaceState().value(QStringLiteral("text")),
+                 QJsonValue(QStringLiteral("The jury kept its verdict.")));
         QCOMPARE(extra.text, QStringLiteral("The jury said"));
         // Loading what the workspace refers to is not a change. A request submitted now finishes
         // after every request the restore made (the engine runs them in order), so once it has,

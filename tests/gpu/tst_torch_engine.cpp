@@ -1,5 +1,6 @@
 // TorchEngineClient: the real engine thread with a small random-weight model.
 
+#include "core/sae_checkpoints.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/engine/torch_errors.h"
@@ -279,6 +280,12 @@ private Q_SLOTS:
         const auto paused = ended.at(0).at(1).value<SaeTrainOutcome>();
         QVERIFY(paused.paused);
         QVERIFY(QFileInfo::exists(paused.checkpoint));
+        // "Paused at step N" is the step the checkpoint holds, as the run list shows it.
+        const QList<SaeRunArtifact> artifacts = findSaeRunArtifacts({request.outDirectory});
+        QCOMPARE(artifacts.size(), 1);
+        QCOMPARE(artifacts.front().kind, SaeRunArtifact::Kind::Checkpoint);
+        QVERIFY(artifacts.front().step > 0);
+        QCOMPARE(paused.last.step, artifacts.front().step);
 
         request.resumeCheckpoint = paused.checkpoint;
         const RequestId second = engine.trainSae(request);
