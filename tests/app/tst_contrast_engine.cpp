@@ -141,9 +141,9 @@ private:
         ContrastSource source;
         source.promptSet = demoSet(QStringLiteral("demo-valence"));
         source.factor = QStringLiteral("valence");
-        // A = the first level (positive, label 0), as the app and `gyrus-cli contrast` take it.
-        source.levelA = QStringLiteral("positive");
-        source.levelB = QStringLiteral("negative");
+        // A = negative (represent's label 1): `gyrus-cli contrast --a-label 1` below.
+        source.levelA = QStringLiteral("negative");
+        source.levelB = QStringLiteral("positive");
         source.hookName = kHook;
         source.saeFeatures = sae;
         source.pooling = QStringLiteral("mean");
@@ -190,11 +190,11 @@ private Q_SLOTS:
         const QString table = represent(QStringLiteral("demo-valence"), sae);
         QVERIFY(!table.isEmpty());
         const QString csv = m_dir.filePath(QStringLiteral("contrast.csv"));
-        const test::ProcessRun r =
-                test::runCli({QStringLiteral("contrast"), QStringLiteral("--input"), table,
-                              QStringLiteral("--dataset"), QStringLiteral("features"),
-                              QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
-                              QStringLiteral("--out"), csv});
+        const test::ProcessRun r = test::runCli(
+                {QStringLiteral("contrast"), QStringLiteral("--input"), table,
+                 QStringLiteral("--dataset"), QStringLiteral("features"),
+                 QStringLiteral("--labels-dataset"), QStringLiteral("labels"),
+                 QStringLiteral("--a-label"), QStringLiteral("1"), QStringLiteral("--out"), csv});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const CsvContrast cli = readContrastCsv(csv);
         QCOMPARE(int64_t(cli.t.size()), engine.featureCount());
