@@ -7,6 +7,7 @@
 #include "app/workspace_controller.h"
 #include "core/llm/chat_endpoint.h"
 #include "core/llm/engine_chat_backend.h"
+#include "core/llm/explainer_settings.h"
 #include "core/llm/openai_chat_client.h"
 #include "core/log_capture.h"
 #include "core/log_model.h"
@@ -85,21 +86,15 @@ void reportMissingDemoAssets(gyrus::app::MainWindow *window)
 
 namespace {
 
-// The Features dock's explainer: --llm-endpoint/--llm-model (then remembered) or the settings;
-// none by default, so nothing leaves the machine unless the user asked for it.
-std::unique_ptr<gyrus::ChatBackend> makeExplainer(QSettings &settings, const QString &endpoint,
-                                                  const QString &model, gyrus::EngineClient *engine)
+// The Features dock's explainer as Settings ▸ Language model endpoint… (or --llm-endpoint and
+// --llm-model, stored there) describe it; none by default, so nothing leaves the machine unless
+// the user asked for it.
+std::unique_ptr<gyrus::ChatBackend> makeExplainer(const gyrus::ExplainerSettings &settings,
+                                                  gyrus::EngineClient *engine, QString *problem)
 {
-    const QString endpointKey = QStringLiteral("autointerp/endpoint");
-    const QString modelKey = QStringLiteral("autointerp/model");
-    if (!endpoint.isEmpty()) {
-        settings.setValue(endpointKey, endpoint);
-        settings.setValue(modelKey, model);
-    }
-    const gyrus::Result<gyrus::ChatEndpoint> parsed = gyrus::parseChatEndpoint(
-            settings.value(endpointKey).toString(), settings.value(modelKey).toString());
+    const gyrus::Result<gyrus::ChatEndpoint> parsed = gyrus::explainerEndpoint(settings);
     if (!parsed) {
-        qCWarning(lcUi).noquote() << "language-model endpoint:" << parsed.status().message();
+        *problem = parsed.status().message();
         return nullptr;
     }
     if (parsed->kind == gyrus::ChatEndpoint::Kind::Engine) {
@@ -264,9 +259,16 @@ int main(int argc, char *argv[])
     gyrus::gpu::configureThreads();
     gyrus::gpu::TorchEngineClient engine;
     gyrus::app::MainWindow window(settings.get(), &logModel, &engine);
-    std::unique_ptr<gyrus::ChatBackend> explainer =
-            makeExplainer(*settings, parser.value(llmEndpoint), parser.value(llmModel), &engine);
-    window.featureInspector()->setExplainer(explainer.get());
+    if (parser.isSet(llmEndpoint)) {  // remembered, as if chosen in the settings dialog
+        gyrus::ExplainerSettings explainer = gyrus::loadExplainerSettings(*settings);
+        explainer.endpoint = parser.value(llmEndpoint);
+        explainer.model = parser.value(llmModel);
+        gyrus::saveExplainerSettings(*settings, explainer);
+    }
+    window.setExplainerFactory(
+            [&engine](const gyrus::ExplainerSettings &explainer, QString *problem) {
+                return makeExplainer(explainer, &engine, problem);
+            });
     window.modelPanel()->setDevices(gyrus::gpu::TorchEngineClient::availableDevices());
     if (!window.modelPanel()->setCurrentDevice(parser.value(device))) {
         std::fprintf(stderr, "gyrus: device %s is not available (have: %s)\n",

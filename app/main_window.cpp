@@ -7,6 +7,7 @@
 #include "app/workspace_controller.h"
 #include "app/workspace_sections.h"
 #include "core/engine_client.h"
+#include "core/llm/chat_backend.h"
 #include "core/log_model.h"
 #include "core/logging.h"
 #include "core/selection_hub.h"
@@ -19,6 +20,7 @@
 #include "widgets/empty_state.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/icons.h"
+#include "widgets/llm_endpoint_dialog.h"
 #include "widgets/log_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
@@ -381,10 +383,64 @@ void MainWindow::createMenus()
     });
     reset->setObjectName(QStringLiteral("action.resetLayout"));
 
+    QMenu *preferences = menuBar()->addMenu(tr("&Settings"));
+    preferences->setObjectName(QStringLiteral("menu.settings"));
+    QAction *endpoint = preferences->addAction(tr("&Language model endpoint…"), this,
+                                               [this] { showExplainerSettings(); });
+    endpoint->setObjectName(QStringLiteral("action.llmEndpoint"));
+    endpoint->setToolTip(
+            tr("Who explains and judges features: off, the local engine, or an "
+               "OpenAI-compatible server"));
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = help->addAction(tr("&About Gyrus"), this, [this] { showAbout(); });
     about->setIcon(widgets::applicationIcon());
     about->setMenuRole(QAction::AboutRole);
+}
+
+void MainWindow::setExplainerFactory(ExplainerFactory factory)
+{
+    m_explainerFactory = std::move(factory);
+    applyExplainerSettings(loadExplainerSettings(*m_settings));
+}
+
+void MainWindow::applyExplainerSettings(const ExplainerSettings &explainer)
+{
+    saveExplainerSettings(*m_settings, explainer);
+    if (m_featureInspector) {
+        m_featureInspector->setExplainer(nullptr);
+    }
+    if (m_contrastPanel) {
+        m_contrastPanel->setExplainer(nullptr);
+    }
+    m_explainer.reset();
+    QString problem;
+    if (m_explainerFactory && !explainer.endpoint.trimmed().isEmpty()) {
+        m_explainer = m_explainerFactory(explainer, &problem);
+    }
+    if (m_featureInspector) {
+        m_featureInspector->setExplainer(m_explainer.get());
+    }
+    if (m_contrastPanel) {
+        m_contrastPanel->setExplainer(m_explainer.get());
+    }
+    if (!problem.isEmpty()) {
+        qCWarning(lcUi).noquote() << "language-model endpoint:" << problem;
+        setStatusMessage(tr("Language model endpoint: %1").arg(problem));
+    } else if (m_explainer) {
+        setStatusMessage(tr("Features are explained by %1").arg(m_explainer->describe()));
+    }
+}
+
+widgets::LlmEndpointDialog *MainWindow::showExplainerSettings()
+{
+    auto *dialog = new widgets::LlmEndpointDialog(loadExplainerSettings(*m_settings), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { applyExplainerSettings(dialog->settings()); });
+    dialog->show();
+    return dialog;
 }
 
 QMessageBox *MainWindow::showAbout()

@@ -1,7 +1,12 @@
 #pragma once
 
+#include "core/llm/explainer_settings.h"
+
 #include <QHash>
 #include <QMainWindow>
+
+#include <functional>
+#include <memory>
 
 class QDockWidget;
 class QLabel;
@@ -9,6 +14,7 @@ class QMessageBox;
 class QSettings;
 
 namespace gyrus {
+class ChatBackend;
 class EngineClient;
 class LogModel;
 class SelectionHub;
@@ -18,6 +24,7 @@ class Workspace;
 namespace gyrus::widgets {
 class FeatureInspectorPanel;
 class ContrastPanel;
+class LlmEndpointDialog;
 class ModelPanel;
 class PromptSetsPanel;
 class RsaPanel;
@@ -91,6 +98,24 @@ public:
     /// The Features dock's panel (null without an engine).
     widgets::FeatureInspectorPanel *featureInspector() const { return m_featureInspector; }
 
+    /// Builds the explainer/judge a setting describes (null: off); `problem` says why not when
+    /// the endpoint cannot be used. main.cpp gives one that can start an engine of its own.
+    using ExplainerFactory = std::function<std::unique_ptr<gyrus::ChatBackend>(
+            const gyrus::ExplainerSettings &, QString *problem)>;
+
+    /// Sets the factory and builds the explainer from the stored settings at once.
+    void setExplainerFactory(ExplainerFactory factory);
+
+    /// The Features dock's explainer now (null: none configured).
+    gyrus::ChatBackend *explainer() const { return m_explainer.get(); }
+
+    /// Settings ▸ Language model endpoint…: opens the dialog (window-modal, deleted when
+    /// closed); OK stores the settings and rebuilds the explainer.
+    widgets::LlmEndpointDialog *showExplainerSettings();
+
+    /// Stores `explainer` and rebuilds the explainer from it; the status bar says what answers.
+    void applyExplainerSettings(const gyrus::ExplainerSettings &explainer);
+
     /// The open workspace. Docks register their state as a WorkspaceSection here and call
     /// noteChanged() when it changes (core/workspace.h).
     gyrus::Workspace *workspace() const { return m_workspace; }
@@ -127,6 +152,8 @@ private:
     widgets::RsaPanel *m_rsaPanel = nullptr;
     widgets::ContrastPanel *m_contrastPanel = nullptr;
     bool m_defaultSizesPending = false;
+    ExplainerFactory m_explainerFactory;
+    std::unique_ptr<gyrus::ChatBackend> m_explainer;
 };
 
 }  // namespace gyrus::app

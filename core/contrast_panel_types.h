@@ -58,16 +58,22 @@ struct ContrastPanelResult
 };
 
 /// Per feature, how well it carries the A/B distinction (gpu/analysis/feature_selection.h):
-/// discriminative RSA, categorical RSA and the max-activation contrast |mean A − mean B|.
+/// the pooled separations r and d of the items' pooled values (once called discriminative and
+/// categorical RSA; docs/method_comparison.md shows they rank features alike), the
+/// max-activation contrast |mean A − mean B| and, on aligned windows, temporal RSA.
 struct FeatureRsaMap
 {
     QString representation;
     QString sideA;
     QString sideB;
     int64_t itemCount = 0;
-    std::vector<double> discriminativeRsa;
-    std::vector<double> categoricalRsa;
+    std::vector<double> pooledSeparationR;
+    std::vector<double> pooledSeparationD;
     std::vector<double> maxActivation;
+    /// Temporal RSA of the items' time courses (docs/temporal_rsa.md); empty unless the source
+    /// pools to aligned windows.
+    std::vector<double> temporalDiscriminativeRsa;
+    std::vector<double> temporalCategoricalRsa;
 
     int64_t featureCount() const { return static_cast<int64_t>(maxActivation.size()); }
 };
@@ -99,6 +105,11 @@ struct MethodComparisonRow
     double p = 1;
     /// The k features the method selects on all items (what the folds approximate), best first.
     std::vector<int> selectedFeatures;
+    /// SAE features only: the classifier of selectedFeatures fitted on all items (standardised
+    /// weights towards level A) and each feature's standard deviation, for ensemble steering
+    /// (core/ensemble_clamp.h). Empty for raw activations and results restored from a workspace.
+    std::vector<double> ensembleWeights;
+    std::vector<double> ensembleSds;
 };
 
 struct MethodComparisonResult
@@ -109,6 +120,32 @@ struct MethodComparisonResult
     int64_t itemCount = 0;
     MethodComparisonRequest settings;
     QList<MethodComparisonRow> rows;
+};
+
+/// The replication report of the original project's three claims (`gyrus-cli replicate`) on
+/// the source's prompt set with the loaded model and SAE: raw activations at the SAE's hook and
+/// SAE features, aligned windows of `window` positions and the seed's own windows.
+struct ReplicationRequest
+{
+    ContrastSource source;    ///< prompt set, factor, levels (A: the concept's condition)
+    QString outputDirectory;  ///< report.html, report.json and figures/ go here
+    int window = 50;
+    int k = 8;
+    int folds = 5;
+    int repeats = 10;
+    int permutations = 100;
+    int signFlips = 9999;
+    int bootstrap = 4000;
+    quint64 seed = 0;
+};
+
+/// What a finished replication wrote, and its verdicts ("claim: verdict").
+struct ReplicationOutcome
+{
+    QString directory;
+    QString htmlPath;
+    QStringList verdicts;
+    double seconds = 0;
 };
 
 using ContrastPanelResultPtr = std::shared_ptr<const ContrastPanelResult>;
@@ -122,3 +159,4 @@ Q_DECLARE_METATYPE(gyrus::MethodComparisonRequest)
 Q_DECLARE_METATYPE(gyrus::ContrastPanelResultPtr)
 Q_DECLARE_METATYPE(gyrus::FeatureRsaMapPtr)
 Q_DECLARE_METATYPE(gyrus::MethodComparisonResultPtr)
+Q_DECLARE_METATYPE(gyrus::ReplicationOutcome)

@@ -110,6 +110,12 @@ public:
     /// The cross-validated comparison of selection methods as a long job (slices, progress,
     /// cancel); emits methodComparisonReady at the end.
     virtual RequestId compareMethods(const MethodComparisonRequest &request) = 0;
+    /// The replication report of the original project's three claims on request.source's prompt
+    /// set with the loaded model and SAE (gpu/analysis/replication_run.h, the code of `gyrus-cli
+    /// replicate`): four representations, a method comparison on each, the paired tests, then
+    /// the report written to request.outputDirectory. Slices with stage progress and ETA;
+    /// cancel stops it between slices. Emits replicationWritten at the end.
+    virtual RequestId replicate(const ReplicationRequest &request) = 0;
 
     // --- workspaces, checkpoints (issue 7) ---
 
@@ -166,6 +172,7 @@ Q_SIGNALS:
     void contrastReady(gyrus::RequestId id, const gyrus::ContrastPanelResultPtr &result);
     void featureRsaMapReady(gyrus::RequestId id, const gyrus::FeatureRsaMapPtr &map);
     void methodComparisonReady(gyrus::RequestId id, const gyrus::MethodComparisonResultPtr &result);
+    void replicationWritten(gyrus::RequestId id, const gyrus::ReplicationOutcome &outcome);
 
     void rsaComputed(gyrus::RequestId id, std::shared_ptr<const gyrus::RsaResult> result);
 

@@ -316,9 +316,15 @@ Result<ContrastPanelResultPtr> unarchiveContrast(const QJsonObject &json, const 
 QJsonObject archiveFeatureRsaMap(const FeatureRsaMap &map, const QString &prefix,
                                  WorkspaceData *data)
 {
-    put(data, prefix, QStringLiteral("discriminative_rsa"), map.discriminativeRsa);
-    put(data, prefix, QStringLiteral("categorical_rsa"), map.categoricalRsa);
+    // The pooled separations keep the array names of the workspaces that called them RSA.
+    put(data, prefix, QStringLiteral("discriminative_rsa"), map.pooledSeparationR);
+    put(data, prefix, QStringLiteral("categorical_rsa"), map.pooledSeparationD);
     put(data, prefix, QStringLiteral("max_activation"), map.maxActivation);
+    if (!map.temporalDiscriminativeRsa.empty()) {
+        put(data, prefix, QStringLiteral("temporal_discriminative_rsa"),
+            map.temporalDiscriminativeRsa);
+        put(data, prefix, QStringLiteral("temporal_categorical_rsa"), map.temporalCategoricalRsa);
+    }
     return {{QStringLiteral("representation"), map.representation},
             {QStringLiteral("side_a"), map.sideA},
             {QStringLiteral("side_b"), map.sideB},
@@ -336,9 +342,14 @@ Result<FeatureRsaMapPtr> unarchiveFeatureRsaMap(const QJsonObject &json, const Q
     map->itemCount = json.value(QStringLiteral("items")).toInteger();
     const int64_t n = json.value(QStringLiteral("features")).toInteger();
     ArrayReader reader(data, prefix);
-    map->discriminativeRsa = reader.numbers(QStringLiteral("discriminative_rsa"), n);
-    map->categoricalRsa = reader.numbers(QStringLiteral("categorical_rsa"), n);
+    map->pooledSeparationR = reader.numbers(QStringLiteral("discriminative_rsa"), n);
+    map->pooledSeparationD = reader.numbers(QStringLiteral("categorical_rsa"), n);
     map->maxActivation = reader.numbers(QStringLiteral("max_activation"), n);
+    if (reader.has(QStringLiteral("temporal_discriminative_rsa"))) {
+        map->temporalDiscriminativeRsa =
+                reader.numbers(QStringLiteral("temporal_discriminative_rsa"), n);
+        map->temporalCategoricalRsa = reader.numbers(QStringLiteral("temporal_categorical_rsa"), n);
+    }
     if (!reader.status().isOk()) {
         return reader.status();
     }

@@ -7,22 +7,36 @@
 #include "core/clamp_set.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 
 namespace gyrus {
 
-/// A user's label and free-text notes on one feature.
+/// A user's label and free-text notes on one feature, and where the label came from when a
+/// language model suggested it.
 struct FeatureAnnotation
 {
+    FeatureAnnotation() = default;
+
+    FeatureAnnotation(QString label, QString notes, QJsonObject explanation = {})
+        : label(std::move(label))
+        , notes(std::move(notes))
+        , explanation(std::move(explanation))
+    {}
+
     QString label;
     QString notes;
+    /// The accepted suggestion (core/llm/explanation.h FeatureExplanation::toJson(): explainer,
+    /// prompt version, examples used, description, time) with "accepted_label" and "edited";
+    /// empty for a label the user wrote.
+    QJsonObject explanation;
 
-    bool isEmpty() const { return label.isEmpty() && notes.isEmpty(); }
+    bool isEmpty() const { return label.isEmpty() && notes.isEmpty() && explanation.isEmpty(); }
 
     bool operator==(const FeatureAnnotation &o) const
     {
-        return label == o.label && notes == o.notes;
+        return label == o.label && notes == o.notes && explanation == o.explanation;
     }
 };
 

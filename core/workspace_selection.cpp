@@ -19,9 +19,13 @@ QByteArray saveSelection(const SelectionHub &hub)
     QJsonArray annotations;
     for (int feature : features) {
         const FeatureAnnotation a = hub.annotation(feature);
-        annotations.append(QJsonObject{{QStringLiteral("feature"), feature},
-                                       {QStringLiteral("label"), a.label},
-                                       {QStringLiteral("notes"), a.notes}});
+        QJsonObject entry{{QStringLiteral("feature"), feature},
+                          {QStringLiteral("label"), a.label},
+                          {QStringLiteral("notes"), a.notes}};
+        if (!a.explanation.isEmpty()) {
+            entry.insert(QStringLiteral("explanation"), a.explanation);
+        }
+        annotations.append(entry);
     }
     const QJsonObject root{
             {QStringLiteral("version"), 1},
@@ -53,7 +57,8 @@ Status restoreSelection(SelectionHub &hub, const QByteArray &json)
                     QStringLiteral("a feature annotation has no valid feature number"));
         }
         const FeatureAnnotation annotation{entry.value(QStringLiteral("label")).toString(),
-                                           entry.value(QStringLiteral("notes")).toString()};
+                                           entry.value(QStringLiteral("notes")).toString(),
+                                           entry.value(QStringLiteral("explanation")).toObject()};
         if (!annotation.isEmpty()) {
             annotations.insert(feature, annotation);
         }

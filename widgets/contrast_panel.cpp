@@ -1,14 +1,21 @@
 #include "widgets/contrast_panel.h"
 
 #include "core/engine_client.h"
+#include "core/llm/chat_backend.h"
 #include "core/result_archive.h"
+#include "widgets/batch_explain_dialog.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/contrast_view.h"
 #include "widgets/feature_rsa_view.h"
+#include "widgets/feature_table_view.h"
 #include "widgets/method_comparison_view.h"
 
 #include <QJsonArray>
+#include <QMenu>
+#include <QSortFilterProxyModel>
 #include <QTabWidget>
+#include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace gyrus::widgets {
@@ -20,12 +27,32 @@ ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
     , m_contrast(new ContrastView(engine, hub, m_form, this))
     , m_rsa(new FeatureRsaView(engine, hub, m_form, this))
     , m_methods(new MethodComparisonView(engine, hub, m_form, this))
+    , m_engine(engine)
+    , m_hub(hub)
+    , m_explain(new QToolButton(this))
 {
     m_tabs->setObjectName(QStringLiteral("contrast.tabs"));
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_contrast, tr("Contrast"));
     m_tabs->addTab(m_rsa, tr("Feature RSA map"));
     m_tabs->addTab(m_methods, tr("Method comparison"));
+    // Explain several features at once: the contrast's top ones, or a method's selection.
+    m_explain->setObjectName(QStringLiteral("contrast.explain"));
+    m_explain->setText(tr("Explain…"));
+    m_explain->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_explain->setPopupMode(QToolButton::InstantPopup);
+    auto *menu = new QMenu(m_explain);
+    menu->addAction(tr("Top 10 features of the contrast"), this, [this] {
+        explainFeatures(contrastTopFeatures(10), tr("the contrast's top 10 features"));
+    });
+    menu->addAction(tr("Features of the chosen method"), this, [this] {
+        QString method;
+        const std::vector<int> features = methodFeatures(&method);
+        explainFeatures(features, tr("the features %1 selects").arg(method));
+    });
+    m_explain->setMenu(menu);
+    m_tabs->setCornerWidget(m_explain);
+    setExplainer(nullptr);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_form);
     layout->addWidget(m_tabs, 1);
@@ -42,6 +69,63 @@ ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
 }
 
 ContrastPanel::~ContrastPanel() = default;
+
+void ContrastPanel::setExplainer(ChatBackend *backend)
+{
+    m_explainer = backend;
+    m_explain->setEnabled(backend != nullptr);
+    m_explain->setToolTip(
+            backend ? tr("Ask %1 for labels of several SAE features at once")
+                              .arg(backend->describe())
+                    : tr("No language-model endpoint configured (Settings ▸ Language model "
+                         "endpoint…): nothing is sent"));
+}
+
+std::vector<int> ContrastPanel::contrastTopFeatures(int n) const
+{
+    std::vector<int> features;
+    const FeatureTableView *table = m_contrast->table();
+    if (!m_contrast->result() ||
+        !m_contrast->result()->representation.startsWith(QLatin1String("SAE"))) {
+        return features;
+    }
+    for (int row = 0; row < std::min(n, table->model()->rowCount()); ++row) {
+        if (const int feature = table->featureAtRow(row); feature >= 0) {
+            features.push_back(feature);
+        }
+    }
+    return features;
+}
+
+std::vector<int> ContrastPanel::methodFeatures(QString *method) const
+{
+    const MethodComparisonResultPtr result = m_methods->result();
+    if (!result || result->rows.isEmpty() || !result->settings.source.saeFeatures) {
+        return {};
+    }
+    const QModelIndex current = m_methods->numbersView()->currentIndex();
+    const auto *sorted =
+            qobject_cast<const QSortFilterProxyModel *>(m_methods->numbersView()->model());
+    const int row = current.isValid() && sorted ? sorted->mapToSource(current).row() : 0;
+    const MethodComparisonRow &chosen = result->rows.value(row, result->rows.first());
+    if (method) {
+        *method = chosen.method;
+    }
+    return chosen.selectedFeatures;
+}
+
+BatchExplainDialog *ContrastPanel::explainFeatures(const std::vector<int> &features,
+                                                   const QString &what)
+{
+    if (!m_explainer || features.empty()) {
+        return nullptr;
+    }
+    auto *dialog = new BatchExplainDialog(m_engine, m_hub, m_explainer, features, what, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    dialog->start();
+    return dialog;
+}
 
 QJsonObject ContrastPanel::workspaceState(WorkspaceData *data) const
 {

@@ -5,17 +5,23 @@
 #include "core/workspace_data.h"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QWidget>
 
+#include <vector>
+
 class QTabWidget;
+class QToolButton;
 
 namespace gyrus {
+class ChatBackend;
 class EngineClient;
 class SelectionHub;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
 
+class BatchExplainDialog;
 class ContrastSettingsForm;
 class ContrastView;
 class FeatureRsaView;
@@ -56,6 +62,21 @@ public:
     /// No results (a new workspace).
     void clearResults();
 
+    /// The language model that explains features (null: none configured; Explain is off).
+    void setExplainer(ChatBackend *backend);
+
+    /// The first `n` features of the Contrast tab's table, in its current order (SAE features).
+    std::vector<int> contrastTopFeatures(int n) const;
+    /// The features the Method comparison tab's chosen method (the numbers table's current row,
+    /// or the first) selects on all items.
+    std::vector<int> methodFeatures(QString *method = nullptr) const;
+
+    /// Opens the batch explainer on `features` (not modal; deleted when closed) and starts it;
+    /// null when no explainer is configured or there is nothing to explain.
+    BatchExplainDialog *explainFeatures(const std::vector<int> &features, const QString &what);
+
+    QToolButton *explainButton() const { return m_explain; }
+
 Q_SIGNALS:
     /// A tab has put a new result on screen.
     void resultShown();
@@ -66,6 +87,10 @@ private:
     ContrastView *m_contrast;
     FeatureRsaView *m_rsa;
     MethodComparisonView *m_methods;
+    EngineClient *m_engine;
+    SelectionHub *m_hub;
+    QPointer<ChatBackend> m_explainer;
+    QToolButton *m_explain;
 };
 
 }  // namespace gyrus::widgets

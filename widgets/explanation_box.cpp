@@ -51,17 +51,9 @@ ExplanationBox::ExplanationBox(QWidget *parent)
         if (label.isEmpty() || m_explanation.feature < 0) {
             return;
         }
-        const bool edited = label != m_explanation.label;
-        const QString provenance =
-                tr("Label %1 %2 (%3, %4 top + %5 quantile examples, %6)%7")
-                        .arg(edited ? tr("edited from a suggestion by") : tr("suggested by"),
-                             m_explanation.explainer, m_explanation.promptVersion)
-                        .arg(m_explanation.topExamplesUsed)
-                        .arg(m_explanation.binExamplesUsed)
-                        .arg(m_explanation.createdUtc.toString(Qt::ISODate))
-                        .arg(m_explanation.description.isEmpty()
-                                     ? QString()
-                                     : QStringLiteral(": ") + m_explanation.description);
+        QJsonObject provenance = m_explanation.toJson();
+        provenance.insert(QStringLiteral("accepted_label"), label);
+        provenance.insert(QStringLiteral("edited"), label != m_explanation.label);
         Q_EMIT accepted(m_explanation.feature, label, provenance);
         m_status->setText(tr("Accepted."));
         showSuggestion(false);

@@ -3,6 +3,7 @@
 #include "core/feature_inspector_types.h"
 #include "core/llm/explanation.h"
 
+#include <QJsonObject>
 #include <QPointer>
 #include <QWidget>
 
@@ -45,8 +46,9 @@ public:
     QString statusText() const;
 
 Q_SIGNALS:
-    /// The user accepted label for feature; provenance is one line for the feature's notes.
-    void accepted(int feature, const QString &label, const QString &provenance);
+    /// The user accepted `label` for `feature`; `provenance` is the suggestion it came from
+    /// (FeatureExplanation::toJson() with "accepted_label" and "edited"), stored with the label.
+    void accepted(int feature, const QString &label, const QJsonObject &provenance);
 
 private:
     void onCompleted(quint64 id, const Status &status, const ChatReply &reply);

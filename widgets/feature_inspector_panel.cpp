@@ -63,6 +63,28 @@ QStandardItem *numberItem(double value, const QString &text)
     return item;
 }
 
+// "Suggested by <explainer> (gyrus-explain-v1, 10 top + 6 quantile examples, <time>): <desc>";
+// empty for a hand-written label. "Edited" when the label is no longer the suggestion.
+QString labelProvenanceText(const FeatureAnnotation &annotation)
+{
+    const QJsonObject &e = annotation.explanation;
+    if (e.isEmpty()) {
+        return QString();
+    }
+    const bool edited = annotation.label != e.value(QStringLiteral("label")).toString();
+    const QString description = e.value(QStringLiteral("description")).toString();
+    return QObject::tr("%1 by %2 (%3, %4 top + %5 quantile examples, %6)%7")
+            .arg(edited ? QObject::tr("Label edited from \"%1\", suggested")
+                                  .arg(e.value(QStringLiteral("label")).toString())
+                        : QObject::tr("Label suggested"),
+                 e.value(QStringLiteral("explainer")).toString(),
+                 e.value(QStringLiteral("prompt_version")).toString())
+            .arg(e.value(QStringLiteral("top_examples_used")).toInt())
+            .arg(e.value(QStringLiteral("bin_examples_used")).toInt())
+            .arg(e.value(QStringLiteral("created_utc")).toString())
+            .arg(description.isEmpty() ? QString() : QStringLiteral(": ") + description);
+}
+
 QTextBrowser *makeExampleBrowser(QWidget *parent)
 {
     auto *browser = new QTextBrowser(parent);
@@ -231,13 +253,11 @@ void FeatureInspectorPanel::buildDetailsPage()
 {
     m_explanationBox = new ExplanationBox(m_detailsPage);
     connect(m_explanationBox, &ExplanationBox::accepted, this,
-            [this](int feature, const QString &label, const QString &provenance) {
-                // Like a hand-written label; where it came from goes into the notes.
+            [this](int feature, const QString &label, const QJsonObject &provenance) {
+                // Like a hand-written label, with where it came from stored beside it.
                 FeatureAnnotation annotation = m_hub->annotation(feature);
                 annotation.label = label;
-                annotation.notes +=
-                        (annotation.notes.isEmpty() ? QString() : QStringLiteral("\n")) +
-                        provenance;
+                annotation.explanation = provenance;
                 m_hub->setAnnotation(feature, annotation);
             });
     m_stats = new QLabel(m_detailsPage);
@@ -326,7 +346,33 @@ void FeatureInspectorPanel::buildDetailsPage()
 
     auto *layout = new QVBoxLayout(m_detailsPage);
     layout->setContentsMargins(0, 0, 0, 0);
+    m_provenance = new QLabel(m_detailsPage);
+    m_provenance->setObjectName(QStringLiteral("inspector.labelProvenance"));
+    m_provenance->setWordWrap(true);
+    m_provenance->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_provenance->setVisible(false);
+    m_forgetProvenance = new QToolButton(m_detailsPage);
+    m_forgetProvenance->setObjectName(QStringLiteral("inspector.rejectLabel"));
+    m_forgetProvenance->setText(tr("Reject"));
+    m_forgetProvenance->setToolTip(
+            tr("Reject the suggested label: clears the label and where it came from (your notes "
+               "stay)"));
+    m_forgetProvenance->setVisible(false);
+    connect(m_forgetProvenance, &QToolButton::clicked, this, [this] {
+        if (m_requestedFeature < 0) {
+            return;
+        }
+        FeatureAnnotation annotation = m_hub->annotation(m_requestedFeature);
+        annotation.label.clear();
+        annotation.explanation = QJsonObject();
+        m_hub->setAnnotation(m_requestedFeature, annotation);
+    });
+    auto *provenanceRow = new QHBoxLayout;
+    provenanceRow->setContentsMargins(0, 0, 0, 0);
+    provenanceRow->addWidget(m_provenance, 1);
+    provenanceRow->addWidget(m_forgetProvenance, 0, Qt::AlignTop);
     layout->addWidget(m_stats);
+    layout->addLayout(provenanceRow);
     layout->addWidget(m_explanationBox);
     layout->addWidget(m_histogram->widget());
     layout->addWidget(m_tabs, 1);
@@ -595,6 +641,9 @@ void FeatureInspectorPanel::showAnnotation()
     m_showingAnnotation = false;
     m_label->setEnabled(m_requestedFeature >= 0 && !m_sae.path.isEmpty());
     m_notes->setEnabled(m_requestedFeature >= 0);
+    m_provenance->setText(labelProvenanceText(annotation));
+    m_provenance->setVisible(!m_provenance->text().isEmpty());
+    m_forgetProvenance->setVisible(!annotation.explanation.isEmpty());
 }
 
 void FeatureInspectorPanel::writeAnnotation()
@@ -603,8 +652,10 @@ void FeatureInspectorPanel::writeAnnotation()
         return;
     }
     m_showingAnnotation = true;  // the hub's annotationChanged must not rewrite what we type
+    // A suggestion's provenance stays when the label is typed over (it then reads "edited").
     m_hub->setAnnotation(m_requestedFeature,
-                         FeatureAnnotation{m_label->text(), m_notes->toPlainText()});
+                         FeatureAnnotation{m_label->text(), m_notes->toPlainText(),
+                                           m_hub->annotation(m_requestedFeature).explanation});
     m_showingAnnotation = false;
 }
 

@@ -100,6 +100,10 @@ public:
 
     QLineEdit *labelEdit() const { return m_label; }
 
+    /// Where the label came from (an accepted suggestion's explainer, prompt, examples); hidden
+    /// for a hand-written label.
+    QLabel *labelProvenance() const { return m_provenance; }
+
     QPlainTextEdit *notesEdit() const { return m_notes; }
 
     QPushButton *clampButton() const { return m_clamp; }
@@ -174,6 +178,8 @@ private:
     QWidget *m_detailsPage;
     QLineEdit *m_label;
     QLabel *m_stats;
+    QLabel *m_provenance = nullptr;
+    QToolButton *m_forgetProvenance = nullptr;
     ActivationHistogramPlot *m_histogram;
     QTabWidget *m_tabs;
     QTextBrowser *m_topExamples;

@@ -21,10 +21,12 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace gyrus::widgets {
 
 namespace {
-constexpr int kDiscriminativeColumn = 2;  // feature, label, discriminative, categorical, max-act
+constexpr int kSeparationRColumn = 2;  // feature, label, separation r, separation d, |A − B|
 const QColor kPoint(108, 113, 196);
 }  // namespace
 
@@ -46,8 +48,8 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
     m_run->setObjectName(QStringLiteral("rsaMap.run"));
     m_run->setIcon(uiIcon(QStringLiteral("start")));
     m_score->setObjectName(QStringLiteral("rsaMap.score"));
-    m_score->addItem(tr("Discriminative RSA"));
-    m_score->addItem(tr("Categorical RSA"));
+    m_score->addItem(tr("Pooled separation r"));
+    m_score->addItem(tr("Pooled separation d"));
     m_score->setToolTip(tr("The score on the scatter plot's vertical axis"));
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -62,8 +64,10 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
     m_stack->addWidget(new EmptyState(
             tr("No RSA map yet"),
             tr("Compute RSA map scores every feature by how well its item-by-item distances "
-               "separate A from B (discriminative and categorical RSA), next to the plain "
-               "difference of means."),
+               "separate A from B (pooled separation r and d: distances between each item's "
+               "pooled value, so mean-difference statistics), next to the plain difference of "
+               "means. With the \"Aligned window\" pooling it adds temporal RSA, which compares "
+               "the items' time courses."),
             this));
     m_stack->addWidget(splitter);
 
@@ -174,20 +178,43 @@ void FeatureRsaView::onResult(const FeatureRsaMapPtr &map)
     m_map = map;
     using Column = FeatureStatsModel::Column;
     using Format = FeatureStatsModel::Format;
-    m_model->setColumns(static_cast<int>(map->featureCount()),
-                        {Column{tr("discr. RSA"),
-                                tr("Discriminative RSA: the correlation between the feature's item "
-                                   "distances |x_i − x_j| and the "
-                                   "model RDM [condition_i ≠ condition_j]"),
-                                map->discriminativeRsa, Format::Fixed3},
-                         Column{tr("categ. RSA"),
-                                tr("Categorical RSA: (mean between-condition distance − mean "
-                                   "within) / pooled SD"),
-                                map->categoricalRsa, Format::Fixed3},
-                         Column{tr("|A − B|"), tr("Max-activation contrast: |mean A − mean B|"),
-                                map->maxActivation, Format::Fixed3}});
+    QList<Column> columns = {
+            Column{tr("sep. r"),
+                   tr("Pooled separation r (pooled-separation-r, once called discriminative "
+                      "RSA): the correlation between the feature's pooled item distances "
+                      "|x_i − x_j| and the model RDM [condition_i ≠ condition_j]; a "
+                      "mean-difference statistic, not the temporal RSA of docs/temporal_rsa.md"),
+                   map->pooledSeparationR, Format::Fixed3},
+            Column{tr("sep. d"),
+                   tr("Pooled separation d (pooled-separation-d, once called categorical RSA): "
+                      "(mean between-condition distance − mean within) / pooled SD of the "
+                      "pooled item distances"),
+                   map->pooledSeparationD, Format::Fixed3},
+            Column{tr("|A − B|"), tr("Max-activation contrast: |mean A − mean B|"),
+                   map->maxActivation, Format::Fixed3}};
+    const bool temporal = !map->temporalDiscriminativeRsa.empty();
+    if (temporal) {
+        columns << Column{tr("temp. disc."),
+                          tr("Temporal discriminative RSA: Spearman ρ between the feature's RDM "
+                             "of the items' time courses (correlation distance) and the "
+                             "between/within-condition model"),
+                          map->temporalDiscriminativeRsa, Format::Fixed3}
+                << Column{tr("temp. cat."),
+                          tr("Temporal categorical RSA: how much more coherent the time courses "
+                             "are within A than within B (positive: A more coherent)"),
+                          map->temporalCategoricalRsa, Format::Fixed3};
+    }
+    m_model->setColumns(static_cast<int>(map->featureCount()), columns);
+    // The temporal scores are offered on the scatter plot only when the map has them.
+    while (m_score->count() > 2) {
+        m_score->removeItem(m_score->count() - 1);
+    }
+    if (temporal) {
+        m_score->addItem(tr("Temporal discriminative RSA"));
+        m_score->addItem(tr("Temporal categorical RSA"));
+    }
     m_table->fitColumns();
-    m_table->sortByColumn(kDiscriminativeColumn, Qt::DescendingOrder);
+    m_table->sortByColumn(kSeparationRColumn, Qt::DescendingOrder);
     m_stack->setCurrentIndex(1);
     m_export->setEnabled(true);
     updateScatter();
@@ -223,9 +250,15 @@ void FeatureRsaView::updateScatter()
     if (!m_map) {
         return;
     }
-    const bool categorical = m_score->currentIndex() == 1;
-    const std::vector<double> &y = categorical ? m_map->categoricalRsa : m_map->discriminativeRsa;
-    m_scatter->yAxis->setLabel(categorical ? tr("categorical RSA") : tr("discriminative RSA"));
+    const std::vector<const std::vector<double> *> scores = {
+            &m_map->pooledSeparationR, &m_map->pooledSeparationD, &m_map->temporalDiscriminativeRsa,
+            &m_map->temporalCategoricalRsa};
+    const int index = std::clamp(m_score->currentIndex(), 0, int(scores.size()) - 1);
+    const std::vector<double> &y =
+            scores[size_t(index)]->empty() ? *scores[0] : *scores[size_t(index)];
+    const QStringList labels = {tr("pooled separation r"), tr("pooled separation d"),
+                                tr("temporal discriminative RSA"), tr("temporal categorical RSA")};
+    m_scatter->yAxis->setLabel(labels[scores[size_t(index)]->empty() ? 0 : index]);
     std::vector<int> ids(static_cast<size_t>(m_map->featureCount()));
     for (size_t j = 0; j < ids.size(); ++j) {
         ids[j] = static_cast<int>(j);

@@ -26,10 +26,12 @@ class ContrastSettingsForm;
 class FeatureScatterPlot;
 class FeatureTableView;
 
-/// The Feature RSA map tab: for every feature, its discriminative and categorical RSA scores
-/// (gpu/analysis/feature_selection.h) between the form's levels A and B, next to the
-/// max-activation contrast |mean A − mean B|, as a sortable table and a scatter plot of the
-/// chosen RSA score against the max-activation contrast. Click selects; the hub's selection is
+/// The Feature RSA map tab: for every feature, its pooled separation scores r and d
+/// (gpu/analysis/feature_selection.h; the scores once called discriminative and categorical RSA)
+/// between the form's levels A and B, next to the max-activation contrast |mean A − mean B|, and
+/// on aligned windows the temporal discriminative and categorical RSA of the items' time courses
+/// (docs/temporal_rsa.md), as a sortable table and a scatter plot of the chosen score against
+/// the max-activation contrast. Click selects; the hub's selection is
 /// highlighted.
 class FeatureRsaView : public QWidget
 {
@@ -41,7 +43,8 @@ public:
 
     void run();
 
-    /// 0: discriminative RSA on the y axis, 1: categorical RSA.
+    /// 0: pooled separation r on the y axis, 1: pooled separation d; on aligned windows 2:
+    /// temporal discriminative RSA, 3: temporal categorical RSA.
     void setScatterScore(int score);
 
     FeatureRsaMapPtr map() const { return m_map; }

@@ -1,6 +1,7 @@
 #include "widgets/method_comparison_view.h"
 
 #include "core/engine_client.h"
+#include "core/ensemble_clamp.h"
 #include "core/method_comparison_model.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
@@ -9,8 +10,10 @@
 #include "widgets/empty_state.h"
 #include "widgets/icons.h"
 #include "widgets/plot_style.h"
+#include "widgets/replication_report_bar.h"
 #include "widgets/rsa_figure_export.h"
 
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -105,6 +108,17 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     , m_run(new QPushButton(tr("Compare methods"), this))
     , m_cancel(new QPushButton(tr("Cancel"), this))
     , m_progress(new QProgressBar(this))
+    , m_replication(new ReplicationReportBar(
+              engine, form,
+              [this] {
+                  ReplicationRequest r;
+                  r.k = m_k->value();
+                  r.folds = m_folds->value();
+                  r.repeats = m_repeats->value();
+                  r.permutations = m_permutations->value();
+                  return r;
+              },
+              this))
     , m_status(new QLabel(this))
     , m_stack(new QStackedWidget(this))
     , m_chart(new QCustomPlot(this))
@@ -113,6 +127,8 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     , m_numbersModel(new MethodComparisonModel(this))
     , m_numbers(new QTableView(this))
     , m_export(new QToolButton(this))
+    , m_ensemble(new QPushButton(tr("Steer with ensemble"), this))
+    , m_ensembleStrength(new QDoubleSpinBox(this))
     , m_freshness(engine, form, true)
 {
     m_run->setObjectName(QStringLiteral("methods.run"));
@@ -152,6 +168,8 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     settings->addWidget(m_run);
     settings->addWidget(m_cancel);
     settings->addStretch(1);
+    settings->addWidget(m_ensembleStrength);
+    settings->addWidget(m_ensemble);
     settings->addWidget(m_export);
 
     // The numbers beside the chart: what the bars and bands show, to read and to copy.
@@ -174,6 +192,29 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     chartAndNumbers->setStretchFactor(0, 3);
     chartAndNumbers->setStretchFactor(1, 2);
 
+    m_ensemble->setObjectName(QStringLiteral("methods.ensemble"));
+    m_ensemble->setEnabled(false);
+    m_ensemble->setToolTip(
+            tr("Steer with the selected method's features together, each moved along its "
+               "decoder direction by strength × its spread × its classifier weight (relative to "
+               "the largest), towards A; the clamp set goes to the Steering dock (SAE features "
+               "only)"));
+    m_ensembleStrength->setObjectName(QStringLiteral("methods.ensembleStrength"));
+    m_ensembleStrength->setRange(-20.0, 20.0);
+    m_ensembleStrength->setSingleStep(0.5);
+    m_ensembleStrength->setValue(2.0);
+    m_ensembleStrength->setPrefix(QStringLiteral("× "));
+    m_ensembleStrength->setToolTip(
+            tr("Ensemble strength m: the strongest feature moves m standard deviations"));
+    connect(m_ensemble, &QPushButton::clicked, this, [this] {
+        const QModelIndex current = m_numbers->currentIndex();
+        auto *proxy = static_cast<QSortFilterProxyModel *>(m_numbers->model());
+        const int row = current.isValid() ? proxy->mapToSource(current).row() : 0;
+        const Status sent = steerWithEnsemble(row, m_ensembleStrength->value());
+        if (!sent.isOk()) {
+            m_status->setText(sent.message());
+        }
+    });
     m_export->setObjectName(QStringLiteral("methods.export"));
     m_export->setText(tr("Export"));
     m_export->setIcon(uiIcon(QStringLiteral("export")));
@@ -206,6 +247,7 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     layout->addLayout(settings);
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
+    layout->addWidget(m_replication);
     layout->addWidget(m_stack, 1);
 
     connect(m_run, &QPushButton::clicked, this, &MethodComparisonView::run);
@@ -251,6 +293,7 @@ void MethodComparisonView::clearResult()
     m_chart->clearItems();
     m_stack->setCurrentIndex(0);
     m_export->setEnabled(false);
+    m_ensemble->setEnabled(false);
     m_summary.clear();
     m_status->clear();
 }
@@ -352,6 +395,9 @@ void MethodComparisonView::onResult(const MethodComparisonResultPtr &result)
     m_numbersModel->setResult(result);
     m_numbers->resizeColumnsToContents();
     m_export->setEnabled(true);
+    m_ensemble->setEnabled(std::any_of(
+            result->rows.begin(), result->rows.end(),
+            [](const MethodComparisonRow &row) { return !row.ensembleWeights.empty(); }));
     showResult();
     const MethodComparisonRequest &s = result->settings;
     m_summary = tr("%1 · %2 items · A = %3, B = %4 · k = %5, %6 × %7-fold, %8 permutations")
@@ -364,6 +410,30 @@ void MethodComparisonView::onResult(const MethodComparisonResultPtr &result)
                         .arg(s.permutations);
     m_status->setText(m_summary);
     Q_EMIT resultShown();
+}
+
+Status MethodComparisonView::steerWithEnsemble(int row, double strength)
+{
+    if (!m_result || row < 0 || row >= m_result->rows.size()) {
+        return Status::invalidInput(tr("Compare methods first, then choose a method's row."));
+    }
+    const MethodComparisonRow &r = m_result->rows[row];
+    if (r.ensembleWeights.empty()) {
+        return Status::invalidInput(
+                tr("%1: ensemble steering needs SAE features compared in this session")
+                        .arg(r.method));
+    }
+    Result<ClampSet> set = ensembleClampSet(
+            tr("ensemble: %1 × %2 (towards %3)").arg(r.method).arg(strength).arg(m_result->sideA),
+            r.selectedFeatures, r.ensembleWeights, r.ensembleSds, strength);
+    if (!set) {
+        return set.status();
+    }
+    m_hub->setClampSet(set.value());
+    m_status->setText(tr("Clamp set \"%1\" (%2 features) is in the Steering dock.")
+                              .arg(set->name)
+                              .arg(set->clamps.size()));
+    return Status::ok();
 }
 
 void MethodComparisonView::onFinished(const Status &status)

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QDoubleSpinBox;
 class QLabel;
 class QModelIndex;
 class QProgressBar;
@@ -29,6 +30,7 @@ class SelectionHub;
 namespace gyrus::widgets {
 
 class ContrastSettingsForm;
+class ReplicationReportBar;
 
 /// The Method comparison tab: which way of selecting k features (max-activation, univariate,
 /// discriminative RSA, categorical RSA) decodes A vs B best, with selection inside the folds of
@@ -80,11 +82,20 @@ public:
 
     QPushButton *runButton() const { return m_run; }
 
+    /// The "Replication report…" action with its progress, on the same settings.
+    ReplicationReportBar *replicationBar() const { return m_replication; }
+
     QPushButton *cancelButton() const { return m_cancel; }
 
     QProgressBar *progressBar() const { return m_progress; }
 
     QString statusText() const;
+
+    /// Sends the ensemble of result row `row` (SAE features, weighted by its classifier,
+    /// core/ensemble_clamp.h) to the Steering dock as the clamp set; `strength` is m.
+    Status steerWithEnsemble(int row, double strength);
+
+    QPushButton *ensembleButton() const { return m_ensemble; }
 
     // Settings (tests, start-up options).
     void setSettings(int k, int folds, int repeats, int permutations);
@@ -116,6 +127,7 @@ private:
     QPushButton *m_run;
     QPushButton *m_cancel;
     QProgressBar *m_progress;
+    ReplicationReportBar *m_replication;
     QLabel *m_status;
     QStackedWidget *m_stack;
     QCustomPlot *m_chart;
@@ -124,6 +136,8 @@ private:
     MethodComparisonModel *m_numbersModel;
     QTableView *m_numbers;
     QToolButton *m_export;
+    QPushButton *m_ensemble;
+    QDoubleSpinBox *m_ensembleStrength;
     ResultFreshness m_freshness;
     QString m_summary;
 };

@@ -228,8 +228,8 @@ void RsaPanel::buildControls()
     m_topK->setValue(32);
     m_topK->setToolTip(tr("k: how many features the selection keeps"));
     m_selection = comboOf(this,
-                          {{tr("categorical RSA"), QStringLiteral("categorical-rsa")},
-                           {tr("discriminative RSA"), QStringLiteral("discriminative-rsa")},
+                          {{tr("pooled separation d"), QStringLiteral("categorical-rsa")},
+                           {tr("pooled separation r"), QStringLiteral("discriminative-rsa")},
                            {tr("univariate |t|"), QStringLiteral("univariate")},
                            {tr("max activation"), QStringLiteral("max-activation")}},
                           tr("Selection method for top-k (feature_selection: continuous scores, "

@@ -24,6 +24,7 @@ const QList<Command> &registry()
             selectFeaturesCommand(),
             compareMethodsCommand(),
             replicateCommand(),
+            judgeMethodsCommand(),
             contrastCommand(),
             rdmCommand(),
             rsaCommand(),

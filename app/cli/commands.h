@@ -32,5 +32,6 @@ Command saeCommand();
 Command launchCommand();
 Command explainCommand();
 Command scoreCommand();
+Command judgeMethodsCommand();
 
 }  // namespace gyrus::cli

@@ -4,8 +4,8 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/comparison_cli_options.h"
+#include "app/cli/comparison_runs.h"
 #include "app/cli/feature_table.h"
-#include "app/cli/method_claims.h"
 #include "gpu/analysis/method_comparison.h"
 
 #include <QJsonArray>

@@ -160,9 +160,20 @@ Result<FeatureTable> FeatureTableOptions::readPooled(const QCommandLineParser &p
     return readFromPrompts(parser, withSae, pooling, QString::number(window));
 }
 
+Result<FeatureTable> FeatureTableOptions::readWithTexts(const QCommandLineParser &parser,
+                                                        bool withSae, const QStringList &texts,
+                                                        FloatMatrix *textValues) const
+{
+    return readFromPrompts(parser, withSae, parser.value(m_pooling),
+                           parser.isSet(m_window) ? parser.value(m_window) : QString(), &texts,
+                           textValues);
+}
+
 Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLineParser &parser,
                                                           bool withSae, const QString &poolingName,
-                                                          const QString &windowText) const
+                                                          const QString &windowText,
+                                                          const QStringList *texts,
+                                                          FloatMatrix *textValues) const
 {
     FeatureTable table;
     std::vector<int64_t> raw;
@@ -230,6 +241,33 @@ Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLinePars
         }
         table.x = r->values;
         table.windows = r->patterns;
+        if (texts && textValues) {
+            if (options.pooling != gpu::Pooling::Mean &&
+                options.pooling != gpu::Pooling::LastToken) {
+                return Status::invalidInput(
+                        QStringLiteral("texts without targets take --pooling mean or last"));
+            }
+            PromptSet corpus;
+            corpus.name = QStringLiteral("texts");
+            for (qsizetype i = 0; i < texts->size(); ++i) {
+                PromptItem item;
+                item.id = QString::number(i);
+                item.text = texts->at(i);
+                corpus.items.append(item);
+            }
+            Result<gpu::PromptRepresentations> t =
+                    gpu::promptRepresentations(*model.value(), corpus, options);
+            if (!t) {
+                return t.status();
+            }
+            if (t->values.rows != texts->size()) {
+                return Status::invalidInput(
+                        QStringLiteral("%1 of %2 texts are too short to represent")
+                                .arg(texts->size() - t->values.rows)
+                                .arg(texts->size()));
+            }
+            *textValues = t->values;
+        }
         for (int item : r->items) {
             raw.push_back(factor->levels.indexOf(set.items[item].levels.value(factor->name)));
         }

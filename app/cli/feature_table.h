@@ -47,6 +47,12 @@ public:
     Result<FeatureTable> readPooled(const QCommandLineParser &parser, bool withSae,
                                     const QString &pooling, int window) const;
 
+    /// From the prompt set as read() does, and `texts` (e.g. corpus lines) represented with the
+    /// same model, hook, SAE and pooling into `textValues` [texts, features] (mean or last
+    /// pooling: texts have no targets or windows).
+    Result<FeatureTable> readWithTexts(const QCommandLineParser &parser, bool withSae,
+                                       const QStringList &texts, FloatMatrix *textValues) const;
+
     const QCommandLineOption &hookOption() const { return m_hook; }
 
     const QCommandLineOption &promptsOption() const { return m_prompts; }
@@ -60,7 +66,9 @@ public:
 
 private:
     Result<FeatureTable> readFromPrompts(const QCommandLineParser &parser, bool withSae,
-                                         const QString &pooling, const QString &window) const;
+                                         const QString &pooling, const QString &window,
+                                         const QStringList *texts = nullptr,
+                                         FloatMatrix *textValues = nullptr) const;
 
     QString m_command;
     ModelOptions m_model;

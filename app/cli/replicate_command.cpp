@@ -5,89 +5,23 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/comparison_cli_options.h"
+#include "app/cli/comparison_runs.h"
 #include "app/cli/feature_table.h"
-#include "app/cli/method_claims.h"
-#include "app/cli/replication_report.h"
 #include "core/file_fingerprint.h"
 #include "core/file_sha256.h"
 #include "core/prompt_set_io.h"
 #include "core/version.h"
+#include "gpu/analysis/replication_run.h"
 
 #include <QDateTime>
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QJsonDocument>
-#include <QSaveFile>
+#include <QFileInfo>
+
+#include <cstdio>
 
 namespace gyrus::cli {
 
 namespace {
-
-using gpu::SelectionMethod;
-
-Status writeText(const QString &path, const QByteArray &bytes)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        return Status::invalidInput(
-                QStringLiteral("%1: cannot write (%2)").arg(path, file.errorString()));
-    }
-    return Status::ok();
-}
-
-// The paired tests of the three claims: for each, a primary comparison (SAE features and the
-// corrected formulas, where the seed made its headline claim) and secondary ones.
-struct ClaimSpec
-{
-    int claim;
-    bool primary;
-    QString representationA;
-    SelectionMethod methodA;
-    QString versionA;
-    QString representationB;
-    SelectionMethod methodB;
-    QString versionB;
-};
-
-std::vector<ClaimSpec> claimSpecs()
-{
-    const QString sae = QStringLiteral("sae");
-    const QString raw = QStringLiteral("raw");
-    const QString fixed = QStringLiteral("corrected");
-    const QString seed = QStringLiteral("seed");
-    return {
-            {0, true, sae, SelectionMethod::TemporalDiscriminativeRsa, fixed, sae,
-             SelectionMethod::MeanDifference, fixed},
-            {1, true, sae, SelectionMethod::TemporalDiscriminativeRsa, fixed, raw,
-             SelectionMethod::TemporalDiscriminativeRsa, fixed},
-            {2, true, sae, SelectionMethod::TemporalDiscriminativeRsa, fixed, sae,
-             SelectionMethod::TemporalCategoricalRsa, fixed},
-            {0, false, raw, SelectionMethod::TemporalDiscriminativeRsa, fixed, raw,
-             SelectionMethod::MeanDifference, fixed},
-            {0, false, sae, SelectionMethod::TemporalDiscriminativeRsa, fixed, sae,
-             SelectionMethod::SeedMaxActivation, fixed},
-            {0, false, sae, SelectionMethod::FeatureSetRsa, fixed, sae,
-             SelectionMethod::MeanDifference, fixed},
-            {0, false, sae, SelectionMethod::SeedTemporalDiscriminativeRsa, seed, sae,
-             SelectionMethod::SeedMaxActivation, seed},
-            {1, false, sae, SelectionMethod::MeanDifference, fixed, raw,
-             SelectionMethod::MeanDifference, fixed},
-            {1, false, sae, SelectionMethod::SeedTemporalDiscriminativeRsa, seed, raw,
-             SelectionMethod::SeedTemporalDiscriminativeRsa, seed},
-            {2, false, raw, SelectionMethod::TemporalDiscriminativeRsa, fixed, raw,
-             SelectionMethod::TemporalCategoricalRsa, fixed},
-            {2, false, sae, SelectionMethod::SeedTemporalDiscriminativeRsa, seed, sae,
-             SelectionMethod::SeedTemporalCategoricalRsa, seed},
-    };
-}
-
-QString rowName(const QString &representation, SelectionMethod method, const QString &version)
-{
-    return QStringLiteral("%1/%2%3").arg(
-            representation, gpu::selectionMethodName(method),
-            version == QLatin1String("seed") ? QStringLiteral(" (seed windows)") : QString());
-}
 
 int runReplicate(const QStringList &arguments)
 {
@@ -120,8 +54,7 @@ int runReplicate(const QStringList &arguments)
     if (!parser.isSet(out) || !tables.fromPrompts(parser) || !parser.isSet(tables.saeOption())) {
         return fail(name, QStringLiteral("give --out DIR, --model, --prompts, --hook and --sae"));
     }
-    ReplicationReport report;
-    ReplicationInputs &in = report.inputs;
+    gpu::ReplicationInputs in;
     bool ok[3] = {};
     ok[0] = crossValidation.read(parser, &in.options);
     in.paired.signFlips = parser.value(flips).toInt(&ok[1]);
@@ -167,107 +100,46 @@ int runReplicate(const QStringList &arguments)
     }
     in.gyrusVersion = versionString();
 
-    // Four tables: {SAE, raw} × {corrected windows, the seed's windows}.
-    const std::vector<SelectionMethod> corrected = {SelectionMethod::MeanDifference,
-                                                    SelectionMethod::SeedMaxActivation,
-                                                    SelectionMethod::Univariate,
-                                                    SelectionMethod::TemporalDiscriminativeRsa,
-                                                    SelectionMethod::TemporalCategoricalRsa,
-                                                    SelectionMethod::FeatureSetRsa};
-    const std::vector<SelectionMethod> seedMethods = {
-            SelectionMethod::SeedTemporalDiscriminativeRsa,
-            SelectionMethod::SeedTemporalCategoricalRsa, SelectionMethod::SeedMaxActivation};
-    std::vector<int64_t> labels;
-    int stage = 0;
-    for (const auto &[version, pooling, size] :
-         {std::tuple{QStringLiteral("corrected"), QStringLiteral("window"), window},
-          std::tuple{QStringLiteral("seed"), QStringLiteral("legacy-left-first"), kSeedWindow}}) {
-        for (bool sae : {true, false}) {
-            ++stage;
-            const QString representation = sae ? QStringLiteral("sae") : QStringLiteral("raw");
-            std::fprintf(stderr, "%s: stage %d of 4 (%s %s): representations\n", qPrintable(name),
-                         stage, qPrintable(representation), qPrintable(version));
-            Result<FeatureTable> table = tables.readPooled(parser, sae, pooling, size);
-            if (!table) {
-                return failWith(name, table.status());
-            }
-            if (labels.empty()) {
-                labels = table->labels;
-            } else if (labels != table->labels) {
-                return fail(name, QStringLiteral("the %1 %2 window kept different items than the "
-                                                 "first table (items too short for it?)")
-                                          .arg(version, representation));
-            }
-            Result<std::vector<ComparisonRow>> rows = runComparison(
-                    table.value(), representation, version,
-                    version == QLatin1String("seed") ? seedMethods : corrected, in.options,
-                    stderrProgress(name, QStringLiteral("stage %1 of 4 (%2 %3)")
-                                                 .arg(stage)
-                                                 .arg(representation, version)));
-            if (!rows) {
-                return failWith(name, rows.status());
-            }
-            report.rows.insert(report.rows.end(), rows->begin(), rows->end());
-        }
-    }
-    in.itemsA = int(std::count(labels.begin(), labels.end(), 0));
-    in.itemsB = int(std::count(labels.begin(), labels.end(), 1));
-
-    const QStringList claims = claimNames();
-    std::vector<double> primaryP;
-    std::vector<double> secondaryP;
-    for (const ClaimSpec &spec : claimSpecs()) {
-        const ComparisonRow *a =
-                findRow(report.rows, spec.representationA, spec.methodA, spec.versionA);
-        const ComparisonRow *b =
-                findRow(report.rows, spec.representationB, spec.methodB, spec.versionB);
-        if (!a || !b) {
-            return fail(name, QStringLiteral("internal: a claim's method is missing"),
-                        kExitInternalError);
-        }
-        Result<gpu::PairedDifference> difference =
-                gpu::pairedDifference(a->score, b->score, labels, in.paired);
-        if (!difference) {
-            return failWith(name, difference.status());
-        }
-        ClaimTest test;
-        test.claim = claims[spec.claim];
-        test.a = rowName(spec.representationA, spec.methodA, spec.versionA);
-        test.b = rowName(spec.representationB, spec.methodB, spec.versionB);
-        test.difference = difference.value();
-        test.primary = spec.primary;
-        (spec.primary ? primaryP : secondaryP).push_back(test.difference.p);
-        report.tests.push_back(test);
-    }
-    const std::vector<double> primaryHolm = gpu::holmAdjusted(primaryP);
-    const std::vector<double> secondaryHolm = gpu::holmAdjusted(secondaryP);
-    size_t primaryIndex = 0;
-    size_t secondaryIndex = 0;
-    for (ClaimTest &test : report.tests) {
-        test.holmP = test.primary ? primaryHolm[primaryIndex++] : secondaryHolm[secondaryIndex++];
-    }
-    in.seconds = double(clock.elapsed()) / 1000.0;
-    in.date = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
-
+    // Four tables, {SAE, raw} × {corrected windows, the seed's windows}, computed when the run
+    // reaches them.
     const QString directory = parser.value(out);
-    if (!QDir().mkpath(directory + QStringLiteral("/figures"))) {
-        return fail(name, QStringLiteral("%1: cannot create the directory").arg(directory));
-    }
-    const QJsonObject json = replicationJson(report);
-    for (const auto &[file, bytes] :
-         {std::pair{QStringLiteral("report.html"), replicationHtml(report).toUtf8()},
-          std::pair{QStringLiteral("report.json"),
-                    QJsonDocument(json).toJson(QJsonDocument::Indented)},
-          std::pair{QStringLiteral("figures/accuracy.svg"),
-                    accuracyFigureSvg(report.rows).toUtf8()},
-          std::pair{QStringLiteral("figures/differences.svg"),
-                    differencesFigureSvg(report.tests).toUtf8()}}) {
-        if (Status written = writeText(directory + QLatin1Char('/') + file, bytes);
-            !written.isOk()) {
-            return failWith(name, written);
+    gpu::ReplicationRun run(
+            in, [&](const gpu::ReplicationStage &stage) -> Result<gpu::ReplicationTable> {
+                Result<FeatureTable> table =
+                        tables.readPooled(parser, stage.sae(), stage.pooling, stage.window);
+                if (!table) {
+                    return table.status();
+                }
+                return gpu::ReplicationTable{std::move(table->x), std::move(table->windows),
+                                             std::move(table->labels)};
+            });
+    QElapsedTimer sinceLine;
+    sinceLine.start();
+    QString lastStage;
+    const int splitsPerStep = gpu::comparisonSplitsPerStep();
+    while (!run.isFinished()) {
+        if (Status stepped = run.step(splitsPerStep); !stepped.isOk()) {
+            return failWith(name, stepped);
+        }
+        const QString stage = run.stageText();
+        const QString head = stage.section(QLatin1Char(':'), 0, 0);
+        if (head != lastStage || sinceLine.elapsed() >= 1000) {
+            const double fraction = run.fraction();
+            const double eta =
+                    fraction > 0 ? double(clock.elapsed()) / 1000.0 * (1.0 - fraction) / fraction
+                                 : 0.0;
+            std::fprintf(stderr, "%s: %s, ETA %.0f s\n", qPrintable(name), qPrintable(stage), eta);
+            lastStage = head;
+            sinceLine.restart();
         }
     }
-    printJson(json);
+    gpu::ReplicationReport &report = run.report();
+    report.inputs.seconds = double(clock.elapsed()) / 1000.0;
+    report.inputs.date = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+    if (Status written = gpu::writeReplicationReport(directory, report); !written.isOk()) {
+        return failWith(name, written);
+    }
+    printJson(gpu::replicationJson(report));
     return kExitOk;
 }
 

@@ -3,14 +3,70 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/feature_table.h"
+#include "core/ensemble_clamp.h"
 #include "gpu/analysis/feature_selection.h"
+#include "gpu/analysis/method_comparison.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <cmath>
 
 namespace gyrus::cli {
 
 namespace {
+
+// The features as one weighted steering edit towards the first level (label 0), written as a
+// clamp set; its numbers as JSON.
+Result<QJsonObject> writeEnsemble(const FeatureTable &data, const std::vector<int64_t> &features,
+                                  const QString &strengthText, const QString &path,
+                                  const QString &method)
+{
+    bool ok = false;
+    const double strength = strengthText.toDouble(&ok);
+    if (!ok || !std::isfinite(strength)) {
+        return Status::invalidInput(QStringLiteral("--strength takes a number"));
+    }
+    std::vector<int64_t> towardsFirst(data.labels.size());
+    for (size_t i = 0; i < towardsFirst.size(); ++i) {
+        towardsFirst[i] = 1 - data.labels[i];
+    }
+    Result<gpu::EnsembleClassifier> fit =
+            gpu::fitEnsembleClassifier(data.x, towardsFirst, features);
+    if (!fit) {
+        return fit.status();
+    }
+    const std::vector<int> ids(features.begin(), features.end());
+    Result<ClampSet> set =
+            ensembleClampSet(QStringLiteral("ensemble: %1 × %2").arg(method).arg(strength), ids,
+                             fit->weights, fit->sds, strength);
+    if (!set) {
+        return set.status();
+    }
+    QSaveFile file(path);
+    const QByteArray bytes = clampSetToJson(set.value());
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        return Status::invalidInput(
+                QStringLiteral("%1: cannot write (%2)").arg(path, file.errorString()));
+    }
+    QJsonArray entries;
+    for (size_t j = 0; j < features.size(); ++j) {
+        const double value = strength * fit->sds[j] * fit->weights[j] /
+                             std::abs(*std::max_element(
+                                     fit->weights.begin(), fit->weights.end(),
+                                     [](double a, double b) { return std::abs(a) < std::abs(b); }));
+        entries.append(QJsonObject{{QStringLiteral("feature"), qint64(features[j])},
+                                   {QStringLiteral("weight"), fit->weights[j]},
+                                   {QStringLiteral("sd"), fit->sds[j]},
+                                   {QStringLiteral("add"), value}});
+    }
+    return QJsonObject{{QStringLiteral("clamp_set"), path},
+                       {QStringLiteral("strength"), strength},
+                       {QStringLiteral("intercept"), fit->intercept},
+                       {QStringLiteral("features"), entries}};
+}
 
 int runSelectFeatures(const QStringList &arguments)
 {
@@ -35,7 +91,12 @@ int runSelectFeatures(const QStringList &arguments)
             "represent` writes it; the smaller label is condition A) or is computed from "
             "--model, --prompts, --hook (default: the --sae's hook) [--sae --pooling --window "
             "--align "
-            "--factor]."));
+            "--factor]. With --ensemble FILE.json (SAE feature tables), the k features also "
+            "become one steering edit: the classifier that decodes the first level from them on "
+            "every item (L2 logistic regression on standardised values) weights them, and "
+            "feature j is added along its decoder direction with m · sd_j · w_j / max|w| "
+            "(--strength m), a clamp set for `generate --clamp-set` and the Steering dock "
+            "(the original project's weighted clamping with its unit mismatch fixed)."));
     const QCommandLineOption input(QStringLiteral("input"), QStringLiteral("HDF5 feature table."),
                                    QStringLiteral("FILE.h5"));
     const QCommandLineOption method(QStringLiteral("method"),
@@ -45,7 +106,17 @@ int runSelectFeatures(const QStringList &arguments)
                                     QStringLiteral("M"), QStringLiteral("pooled-separation-r"));
     const QCommandLineOption k(QStringLiteral("k"), QStringLiteral("How many features to list."),
                                QStringLiteral("K"), QStringLiteral("8"));
-    parser.addOptions({input, method, k});
+    const QCommandLineOption ensemble(
+            QStringLiteral("ensemble"),
+            QStringLiteral("Also write the k features, weighted by their classifier, as a clamp "
+                           "set (SAE features)."),
+            QStringLiteral("FILE.json"));
+    const QCommandLineOption strength(
+            QStringLiteral("strength"),
+            QStringLiteral("Ensemble strength m: the strongest feature moves m standard "
+                           "deviations towards the first level (negative: away)."),
+            QStringLiteral("M"), QStringLiteral("2"));
+    parser.addOptions({input, method, k, ensemble, strength});
     const FeatureTableOptions table(parser, QStringLiteral("select-features"));
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
@@ -87,10 +158,20 @@ int runSelectFeatures(const QStringList &arguments)
         top.append(QJsonObject{{QStringLiteral("feature"), qint64(feature)},
                                {QStringLiteral("score"), scores.value()[size_t(feature)]}});
     }
-    printJson(QJsonObject{{QStringLiteral("method"), gpu::selectionMethodName(*chosen)},
-                          {QStringLiteral("items"), qint64(data->x.rows)},
-                          {QStringLiteral("features"), qint64(data->x.cols)},
-                          {QStringLiteral("top"), top}});
+    QJsonObject json{{QStringLiteral("method"), gpu::selectionMethodName(*chosen)},
+                     {QStringLiteral("items"), qint64(data->x.rows)},
+                     {QStringLiteral("features"), qint64(data->x.cols)},
+                     {QStringLiteral("top"), top}};
+    if (parser.isSet(ensemble)) {
+        Result<QJsonObject> written = writeEnsemble(*data, gpu::topFeatures(scores.value(), count),
+                                                    parser.value(strength), parser.value(ensemble),
+                                                    gpu::selectionMethodName(*chosen));
+        if (!written) {
+            return failWith(name, written.status());
+        }
+        json.insert(QStringLiteral("ensemble"), written.value());
+    }
+    printJson(json);
     return kExitOk;
 }
 

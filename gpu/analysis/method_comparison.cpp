@@ -597,8 +597,7 @@ Result<std::vector<MethodScore>> runToTheEnd(Result<MethodComparisonRun> run,
         return run.status();
     }
     MethodComparisonRun &steps = run.value();
-    // A few splits per thread per step: progress stays fine-grained, the threads stay busy.
-    const int perStep = std::max(1, 4 * at::get_num_threads());
+    const int perStep = comparisonSplitsPerStep();
     while (!steps.isFinished()) {
         if (Status stepped = steps.step(perStep); !stepped.isOk()) {
             return stepped;
@@ -611,6 +610,69 @@ Result<std::vector<MethodScore>> runToTheEnd(Result<MethodComparisonRun> run,
 }
 
 }  // namespace
+
+Result<EnsembleClassifier> fitEnsembleClassifier(const FloatMatrix &x,
+                                                 const std::vector<int64_t> &labels,
+                                                 const std::vector<int64_t> &features, double l2)
+{
+    if (size_t(x.rows) != labels.size() || features.empty()) {
+        return Status::invalidInput(
+                QStringLiteral("an ensemble needs one label per item and at least one feature"));
+    }
+    const bool bothLabels = std::count(labels.begin(), labels.end(), 0) > 0 &&
+                            std::count(labels.begin(), labels.end(), 1) > 0;
+    if (!bothLabels || std::any_of(labels.begin(), labels.end(),
+                                   [](int64_t label) { return label != 0 && label != 1; })) {
+        return Status::invalidInput(QStringLiteral("an ensemble needs labels 0 and 1, both"));
+    }
+    for (int64_t feature : features) {
+        if (feature < 0 || feature >= x.cols) {
+            return Status::invalidInput(
+                    QStringLiteral("feature %1 is not a column of the table (%2 columns)")
+                            .arg(feature)
+                            .arg(x.cols));
+        }
+    }
+    const size_t k = features.size();
+    const size_t p = k + 1;
+    const size_t n = size_t(x.rows);
+    EnsembleClassifier out;
+    out.features = features;
+    out.means.assign(k, 0.0);
+    out.sds.assign(k, 0.0);
+    auto value = [&](size_t item, size_t j) {
+        return double(x.values[item * size_t(x.cols) + size_t(features[j])]);
+    };
+    for (size_t j = 0; j < k; ++j) {
+        for (size_t i = 0; i < n; ++i) {
+            out.means[j] += value(i, j);
+        }
+        out.means[j] /= double(n);
+        for (size_t i = 0; i < n; ++i) {
+            const double centred = value(i, j) - out.means[j];
+            out.sds[j] += centred * centred;
+        }
+        out.sds[j] = std::max(std::sqrt(out.sds[j] / double(std::max<size_t>(1, n - 1))), 1e-12);
+    }
+    std::vector<double> design(n * p);
+    std::vector<double> y(n);
+    for (size_t i = 0; i < n; ++i) {
+        design[i * p] = 1.0;
+        for (size_t j = 0; j < k; ++j) {
+            design[i * p + j + 1] = (value(i, j) - out.means[j]) / out.sds[j];
+        }
+        y[i] = double(labels[i]);
+    }
+    const std::vector<double> w = fitLogistic(design, y, p, l2);
+    out.intercept = w[0];
+    out.weights.assign(w.begin() + 1, w.end());
+    return out;
+}
+
+int comparisonSplitsPerStep()
+{
+    return std::max(1, 4 * at::get_num_threads());
+}
 
 Result<std::vector<MethodScore>> compareSelectionMethods(
         const FloatMatrix &x, const std::vector<int64_t> &labels,

@@ -118,6 +118,28 @@ private:
     std::shared_ptr<State> m_state;
 };
 
+/// The classifier of a method's k features fitted on every item (what the folds' classifiers
+/// estimate): an L2 logistic regression on the standardised features, as in the comparison.
+struct EnsembleClassifier
+{
+    std::vector<int64_t> features;
+    std::vector<double> weights;  ///< per feature, on the standardised scale (log-odds of label 1)
+    std::vector<double> means;    ///< each feature's mean over the items
+    std::vector<double> sds;      ///< its standard deviation (n − 1), floored at 1e-12
+    double intercept = 0;
+};
+
+/// Fits the classifier of `features` (columns of x) on all items; InvalidInput for labels that
+/// are not 0/1 with both present, an empty or out-of-range feature list.
+Result<EnsembleClassifier> fitEnsembleClassifier(const FloatMatrix &x,
+                                                 const std::vector<int64_t> &labels,
+                                                 const std::vector<int64_t> &features,
+                                                 double l2 = 1.0);
+
+/// Splits per step() that keep the intra-op threads busy while progress stays fine-grained (a few
+/// per thread).
+int comparisonSplitsPerStep();
+
 /// Runs a whole comparison; `progress` (may be empty) hears (splits done, total) after each
 /// step and returns false to stop (the result is then Status::cancelled()).
 Result<std::vector<MethodScore>> compareSelectionMethods(

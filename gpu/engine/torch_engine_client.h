@@ -49,6 +49,7 @@ public:
     RequestId runContrast(const ContrastSource &source) override;
     RequestId computeFeatureRsaMap(const ContrastSource &source) override;
     RequestId compareMethods(const MethodComparisonRequest &request) override;
+    RequestId replicate(const ReplicationRequest &request) override;  // torch_engine_replication
 
     RequestId computeRsa(const RsaRequest &request) override;  // torch_engine_rsa.cpp
 

@@ -351,11 +351,29 @@ RequestId TorchEngineClient::computeFeatureRsaMap(const ContrastSource &source)
                     map->sideB = source.levelB;
                     map->itemCount = table->x.rows;
                     for (auto [method, out] :
-                         {std::pair{SelectionMethod::PooledSeparationR, &map->discriminativeRsa},
-                          std::pair{SelectionMethod::PooledSeparationD, &map->categoricalRsa},
+                         {std::pair{SelectionMethod::PooledSeparationR, &map->pooledSeparationR},
+                          std::pair{SelectionMethod::PooledSeparationD, &map->pooledSeparationD},
                           std::pair{SelectionMethod::MeanDifference, &map->maxActivation}}) {
                         Result<std::vector<double>> scores =
                                 featureScores(table->x, table->labels, method);
+                        if (!scores) {
+                            *status = scores.status().withContext(source.promptSet.displayName());
+                            return JobStep::Done;
+                        }
+                        *out = std::move(scores).value();
+                    }
+                    // Time courses: temporal RSA beside the pooled scores (level A labelled 0,
+                    // the condition whose coherence the categorical score asks about).
+                    const TwoGroupWindows windows = twoGroupWindows(*r.value(), source);
+                    for (auto [method, out] : {std::pair{SelectionMethod::TemporalDiscriminativeRsa,
+                                                         &map->temporalDiscriminativeRsa},
+                                               std::pair{SelectionMethod::TemporalCategoricalRsa,
+                                                         &map->temporalCategoricalRsa}}) {
+                        if (windows.table.items == 0) {
+                            break;
+                        }
+                        Result<std::vector<double>> scores =
+                                featureScores(windows.table, windows.labels, method);
                         if (!scores) {
                             *status = scores.status().withContext(source.promptSet.displayName());
                             return JobStep::Done;
@@ -516,6 +534,15 @@ RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &reque
                     }
                     for (int64_t feature : selected.value()) {
                         row.selectedFeatures.push_back(int(feature));
+                    }
+                    // The table labels level A 1: positive weights steer towards A.
+                    if (request.source.saeFeatures && !selected->empty()) {
+                        Result<EnsembleClassifier> ensemble = fitEnsembleClassifier(
+                                run->table.x, run->table.labels, selected.value());
+                        if (ensemble) {
+                            row.ensembleWeights = ensemble->weights;
+                            row.ensembleSds = ensemble->sds;
+                        }
                     }
                     result->rows.append(row);
                 }

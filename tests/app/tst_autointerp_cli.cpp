@@ -5,10 +5,12 @@
 #include "tests/llm/scripted_chat_server.h"
 #include "tests/support/test_paths.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -166,6 +168,126 @@ private Q_SLOTS:
         QCOMPARE(refused.exitCode, 2);
         QVERIFY2(refused.err.contains(QStringLiteral("refused the API key")),
                  qPrintable(refused.err));
+    }
+
+    // judge-methods end to end on the demo model and SAE with a scripted judge: every rating the
+    // command reports is the mean of the answers the server gave for that text (recovered from
+    // the requests it received), the lists are the classifier's top texts and one random draw,
+    // and the statistics are those of the reported ratings.
+    void judgeMethodsRatesEachMethodsTopTexts()
+    {
+        QTemporaryDir dir;
+        const QString corpus = dir.filePath(QStringLiteral("corpus.txt"));
+        QFile file(corpus);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        const QStringList lines = {QStringLiteral("The weather today is wonderful and bright."),
+                                   QStringLiteral("The food was terrible and cold."),
+                                   QStringLiteral("She said the film was beautiful."),
+                                   QStringLiteral("He thought the trip was awful."),
+                                   QStringLiteral("The garden looks lovely in spring."),
+                                   QStringLiteral("The service was bad again."),
+                                   QStringLiteral("They had a great time at the park."),
+                                   QStringLiteral("The room smelled horrible."),
+                                   QStringLiteral("What a pleasant surprise this is."),
+                                   QStringLiteral("The road was dirty and broken."),
+                                   QStringLiteral("Our neighbours are kind people."),
+                                   QStringLiteral("The news was sad for everyone.")};
+        file.write(lines.join(QLatin1Char('\n')).toUtf8());
+        file.close();
+        ScriptedChatServer server;
+        QVERIFY(server.listen());
+        const QStringList answers = {QStringLiteral("3"), QStringLiteral("0"), QStringLiteral("2"),
+                                     QStringLiteral("1"), QStringLiteral("Rating: 3")};
+        for (int i = 0; i < 60; ++i) {
+            server.push({ScriptedChatServer::jsonAnswer(answers[i % answers.size()])});
+        }
+        const Run run = cli({QStringLiteral("judge-methods"),
+                             QStringLiteral("--model"),
+                             gyrus::test::sourcePath(QStringLiteral("datasets/demo/model")),
+                             QStringLiteral("--sae"),
+                             gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")),
+                             QStringLiteral("--prompts"),
+                             gyrus::test::sourcePath(
+                                     QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")),
+                             QStringLiteral("--corpus"),
+                             corpus,
+                             QStringLiteral("--concept"),
+                             QStringLiteral("positive evaluation"),
+                             QStringLiteral("--methods"),
+                             QStringLiteral("mean-difference,univariate"),
+                             QStringLiteral("-k"),
+                             QStringLiteral("4"),
+                             QStringLiteral("--top"),
+                             QStringLiteral("3"),
+                             QStringLiteral("--repeats"),
+                             QStringLiteral("2"),
+                             QStringLiteral("--permutations"),
+                             QStringLiteral("199"),
+                             QStringLiteral("--endpoint"),
+                             server.baseUrl(),
+                             QStringLiteral("--judge-model"),
+                             QStringLiteral("m")});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        // What the server answered for each text.
+        QHash<QString, QList<double>> given;
+        const QRegularExpression textOf(QStringLiteral("\nText: (.*)\nRating:$"));
+        for (int i = 0; i < server.received().size(); ++i) {
+            const QJsonArray messages = QJsonDocument::fromJson(server.received()[i].body)
+                                                .object()
+                                                .value(QStringLiteral("messages"))
+                                                .toArray();
+            const QString content =
+                    messages.last().toObject().value(QStringLiteral("content")).toString();
+            const QRegularExpressionMatch m = textOf.match(content);
+            QVERIFY2(m.hasMatch(), qPrintable(content));
+            given[m.captured(1)] << answers[i % answers.size()].right(1).toDouble();
+        }
+        QCOMPARE(run.json.value(QStringLiteral("temperature")).toDouble(), 0.0);
+        const QJsonArray results = run.json.value(QStringLiteral("results")).toArray();
+        QCOMPARE(results.size(), 4);  // {raw, sae} × 2 methods
+        auto checkList = [&](const QJsonObject &list) {
+            const QJsonArray texts = list.value(QStringLiteral("texts")).toArray();
+            QCOMPARE(texts.size(), 3);
+            double sum = 0;
+            for (const QJsonValue &value : texts) {
+                const QJsonObject text = value.toObject();
+                const QList<double> ratings =
+                        given.value(text.value(QStringLiteral("text")).toString());
+                QCOMPARE(ratings.size(), 2);  // the repeats
+                const double mean = (ratings[0] + ratings[1]) / 2.0;
+                QCOMPARE(text.value(QStringLiteral("mean_rating")).toDouble(), mean);
+                QCOMPARE(lines[text.value(QStringLiteral("line")).toInt() - 1],
+                         text.value(QStringLiteral("text")).toString());
+                sum += mean;
+            }
+            const QJsonObject rating = list.value(QStringLiteral("rating")).toObject();
+            QVERIFY(std::abs(rating.value(QStringLiteral("mean")).toDouble() - sum / 3.0) < 1e-12);
+            const QJsonArray ci = rating.value(QStringLiteral("ci")).toArray();
+            QVERIFY(ci[0].toDouble() <= sum / 3.0 + 1e-12 && sum / 3.0 <= ci[1].toDouble() + 1e-12);
+        };
+        checkList(run.json.value(QStringLiteral("random_baseline")).toObject());
+        for (const QJsonValue &value : results) {
+            const QJsonObject result = value.toObject();
+            checkList(result);
+            QCOMPARE(result.value(QStringLiteral("features")).toArray().size(), 4);
+            const double p = result.value(QStringLiteral("p_vs_random")).toDouble();
+            QVERIFY(p > 0 && p <= 1);
+        }
+        QVERIFY(given.size() <= 15);  // each text rated once per repeat, whatever lists it is on
+        const double p = run.json.value(QStringLiteral("kruskal_wallis_p")).toDouble();
+        QVERIFY(p > 0 && p <= 1);
+        // Without an endpoint nothing runs.
+        const Run offline = cli({QStringLiteral("judge-methods"), QStringLiteral("--model"),
+                                 gyrus::test::sourcePath(QStringLiteral("datasets/demo/model")),
+                                 QStringLiteral("--sae"),
+                                 gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")),
+                                 QStringLiteral("--prompts"),
+                                 gyrus::test::sourcePath(QStringLiteral(
+                                         "datasets/prompt-sets/demo/demo-valence.json")),
+                                 QStringLiteral("--corpus"), corpus, QStringLiteral("--concept"),
+                                 QStringLiteral("x")});
+        QCOMPARE(offline.exitCode, 2);
+        QVERIFY2(offline.err.contains(QStringLiteral("endpoint")), qPrintable(offline.err));
     }
 
     void scoreRelevanceAndDetection()

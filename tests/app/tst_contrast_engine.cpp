@@ -17,6 +17,9 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -273,8 +276,8 @@ private Q_SLOTS:
         const FloatMatrix x = reader.value()->readFloatMatrix(QStringLiteral("features")).value();
         const auto labels = reader.value()->readIntVector(QStringLiteral("labels")).value();
         for (auto [method, scores] :
-             {std::pair{gpu::SelectionMethod::PooledSeparationR, &map->discriminativeRsa},
-              std::pair{gpu::SelectionMethod::PooledSeparationD, &map->categoricalRsa},
+             {std::pair{gpu::SelectionMethod::PooledSeparationR, &map->pooledSeparationR},
+              std::pair{gpu::SelectionMethod::PooledSeparationD, &map->pooledSeparationD},
               std::pair{gpu::SelectionMethod::MeanDifference, &map->maxActivation}}) {
             const auto direct = gpu::featureScores(x, labels, method);
             QVERIFY(direct.isOk());
@@ -291,6 +294,67 @@ private Q_SLOTS:
             }
             QVERIFY(largest > 0);
         }
+    }
+
+    // On aligned windows the map adds temporal RSA, equal to `gyrus-cli select-features` on the
+    // windows `gyrus-cli represent --pooling window` writes (level A = label 0 in both).
+    void rsaMapOnWindowsAddsTemporalRsa()
+    {
+        ContrastSource source = valenceSource(false);
+        source.levelA = QStringLiteral("positive");
+        source.levelB = QStringLiteral("negative");
+        source.pooling = QStringLiteral("window");
+        source.window = 12;
+        QSignalSpy finished(m_engine.get(), &EngineClient::finished);
+        QSignalSpy ready(m_engine.get(), &EngineClient::featureRsaMapReady);
+        Status status;
+        const FeatureRsaMapPtr map = awaitResult<FeatureRsaMapPtr>(
+                m_engine->computeFeatureRsaMap(source), finished, ready, &status);
+        QVERIFY2(status.isOk(), qPrintable(status.message()));
+        QCOMPARE(map->temporalDiscriminativeRsa.size(), size_t(192));
+        QCOMPARE(map->temporalCategoricalRsa.size(), size_t(192));
+
+        const QString windows = m_dir.filePath(QStringLiteral("valence-windows.h5"));
+        const test::ProcessRun represented = test::runCli(
+                {QStringLiteral("represent"), QStringLiteral("--model"),
+                 demoPath(QStringLiteral("datasets/demo/model")), QStringLiteral("--prompts"),
+                 demoPath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")),
+                 QStringLiteral("--hook"), kHook, QStringLiteral("--pooling"),
+                 QStringLiteral("window"), QStringLiteral("--window"), QStringLiteral("12"),
+                 QStringLiteral("--out"), windows});
+        QVERIFY2(represented.exitCode == 0, qPrintable(represented.err));
+        for (auto [method, scores] : {std::pair{QStringLiteral("temporal-discriminative-rsa"),
+                                                &map->temporalDiscriminativeRsa},
+                                      std::pair{QStringLiteral("temporal-categorical-rsa"),
+                                                &map->temporalCategoricalRsa}}) {
+            const test::ProcessRun selected =
+                    test::runCli({QStringLiteral("select-features"), QStringLiteral("--input"),
+                                  windows, QStringLiteral("--method"), method, QStringLiteral("-k"),
+                                  QStringLiteral("500")});
+            QVERIFY2(selected.exitCode == 0, qPrintable(selected.err));
+            const QJsonArray top = QJsonDocument::fromJson(selected.out)
+                                           .object()
+                                           .value(QStringLiteral("top"))
+                                           .toArray();
+            QCOMPARE(top.size(), 192);
+            double largest = 0;
+            for (const QJsonValue &entry : top) {
+                const int feature = entry.toObject().value(QStringLiteral("feature")).toInt();
+                const double score = entry.toObject().value(QStringLiteral("score")).toDouble();
+                QVERIFY2(close((*scores)[size_t(feature)], score, 1e-9),
+                         qPrintable(QStringLiteral("%1 feature %2: %3 vs %4")
+                                            .arg(method)
+                                            .arg(feature)
+                                            .arg((*scores)[size_t(feature)])
+                                            .arg(score)));
+                largest = std::max(largest, std::abs(score));
+            }
+            QVERIFY(largest > 0);
+        }
+        // Pooled sources have no time courses: no temporal columns.
+        const FeatureRsaMapPtr pooled = awaitResult<FeatureRsaMapPtr>(
+                m_engine->computeFeatureRsaMap(valenceSource(false)), finished, ready, &status);
+        QVERIFY(pooled && pooled->temporalDiscriminativeRsa.empty());
     }
 
     void methodComparisonEqualsCrossValidatedScore()
@@ -399,6 +463,119 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, next), 60000);
         QVERIFY(statusOf(finished, next).isOk());
         QCOMPARE(contrast.count(), 1);
+    }
+
+    // The Contrasts dock's replication report is `gyrus-cli replicate`: the same rows, claims
+    // and verdicts for the same seed and settings (few splits; the statistics are tested in
+    // tests/gpu). A cancelled run writes nothing.
+    void replicationEqualsTheCli()
+    {
+        QTemporaryDir dir;
+        ReplicationRequest r;
+        r.source = valenceSource(true);
+        // Label 0 is the concept's condition: the factor's first level, as the command takes it.
+        r.source.levelA = QStringLiteral("positive");
+        r.source.levelB = QStringLiteral("negative");
+        r.outputDirectory = dir.filePath(QStringLiteral("dock"));
+        r.window = 12;
+        r.k = 4;
+        r.folds = 3;
+        r.repeats = 2;
+        r.permutations = 2;
+        r.signFlips = 99;
+        r.bootstrap = 50;
+        r.seed = 5;
+        QSignalSpy finished(m_engine.get(), &EngineClient::finished);
+        QSignalSpy written(m_engine.get(), &EngineClient::replicationWritten);
+        QSignalSpy progress(m_engine.get(), &EngineClient::progress);
+        const RequestId id = m_engine->replicate(r);
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 300000);
+        QVERIFY2(statusOf(finished, id).isOk(), qPrintable(statusOf(finished, id).message()));
+        QCOMPARE(written.count(), 1);
+        const auto outcome = written.at(0).at(1).value<ReplicationOutcome>();
+        QCOMPARE(outcome.verdicts.size(), 3);
+        QVERIFY(QFile::exists(outcome.htmlPath));
+        QStringList stages;
+        for (const QList<QVariant> &args : progress) {
+            if (args.at(0).value<RequestId>() == id) {
+                stages << args.at(1).value<JobProgress>().message;
+            }
+        }
+        QVERIFY2(std::any_of(stages.begin(), stages.end(),
+                             [](const QString &m) {
+                                 return m.contains(QStringLiteral(" of 4 (")) &&
+                                        m.contains(QStringLiteral("ETA"));
+                             }),
+                 qPrintable(stages.join(QLatin1Char('\n'))));
+
+        const QString cliOut = dir.filePath(QStringLiteral("cli"));
+        const test::ProcessRun cli = test::runCli(
+                {QStringLiteral("replicate"),
+                 QStringLiteral("--model"),
+                 demoPath(QStringLiteral("datasets/demo/model")),
+                 QStringLiteral("--sae"),
+                 demoPath(QStringLiteral("datasets/demo/sae")),
+                 QStringLiteral("--hook"),
+                 kHook,
+                 QStringLiteral("--prompts"),
+                 demoPath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")),
+                 QStringLiteral("--window"),
+                 QStringLiteral("12"),
+                 QStringLiteral("--k"),
+                 QStringLiteral("4"),
+                 QStringLiteral("--folds"),
+                 QStringLiteral("3"),
+                 QStringLiteral("--repeats"),
+                 QStringLiteral("2"),
+                 QStringLiteral("--permutations"),
+                 QStringLiteral("2"),
+                 QStringLiteral("--sign-flips"),
+                 QStringLiteral("99"),
+                 QStringLiteral("--bootstrap"),
+                 QStringLiteral("50"),
+                 QStringLiteral("--seed"),
+                 QStringLiteral("5"),
+                 QStringLiteral("--out"),
+                 cliOut});
+        QVERIFY2(cli.exitCode == 0, qPrintable(cli.err));
+        auto readJson = [](const QString &path) {
+            QFile file(path);
+            file.open(QIODevice::ReadOnly);
+            QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+            json.remove(QStringLiteral("seconds"));  // the only number that may differ
+            return json;
+        };
+        const QJsonObject dock = readJson(r.outputDirectory + QStringLiteral("/report.json"));
+        const QJsonObject command = readJson(cliOut + QStringLiteral("/report.json"));
+        QCOMPARE(dock.value(QStringLiteral("results")).toArray().size(), 18);
+        for (const QString &key : command.keys()) {
+            QVERIFY2(dock.value(key) == command.value(key),
+                     qPrintable(
+                             key + QStringLiteral(": dock ") +
+                             QString::fromUtf8(QJsonDocument(QJsonObject{{key, dock.value(key)}})
+                                                       .toJson(QJsonDocument::Compact)
+                                                       .left(400)) +
+                             QStringLiteral(" cli ") +
+                             QString::fromUtf8(QJsonDocument(QJsonObject{{key, command.value(key)}})
+                                                       .toJson(QJsonDocument::Compact)
+                                                       .left(400))));
+        }
+        QCOMPARE(dock.keys(), command.keys());
+
+        // Cancelled: no report.
+        r.outputDirectory = dir.filePath(QStringLiteral("cancelled"));
+        r.repeats = 100;
+        r.permutations = 5000;
+        const RequestId cancelled = m_engine->replicate(r);
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(progress.begin(), progress.end(),
+                                             [cancelled](const QList<QVariant> &a) {
+                                                 return a.at(0).value<RequestId>() == cancelled;
+                                             }),
+                                 60000);
+        m_engine->cancel(cancelled);
+        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, cancelled), 20000);
+        QCOMPARE(statusOf(finished, cancelled).code(), Status::Code::Cancelled);
+        QVERIFY(!QFile::exists(r.outputDirectory + QStringLiteral("/report.html")));
     }
 
     void badSettingsAreClearErrors()

@@ -2,23 +2,33 @@
 #include "app/main_window.h"
 #include "app/study_report_export.h"
 #include "core/file_sha256.h"
+#include "core/llm/openai_chat_client.h"
 #include "core/log_model.h"
 #include "core/selection_hub.h"
+#include "core/workspace.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/test_paths.h"
 #include "widgets/contrast_panel.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/contrast_view.h"
+#include "widgets/explanation_box.h"
+#include "widgets/feature_inspector_panel.h"
+#include "widgets/llm_endpoint_dialog.h"
 #include "widgets/method_comparison_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/token_heatmap_panel.h"
 
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -266,6 +276,76 @@ private Q_SLOTS:
         for (auto shown = firstStart.cbegin(); shown != firstStart.cend(); ++shown) {
             QTRY_COMPARE(window.dock(shown.key())->geometry(), shown.value());
         }
+    }
+
+    // Settings ▸ Language model endpoint…: off by default (no explainer), an OpenAI-compatible
+    // server with a key that is stored only when asked for and never in the workspace, and a
+    // bad URL refused in the dialog with the reason.
+    void explainerEndpointDialogConfiguresTheExplainer()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, nullptr, &engine);
+        QStringList built;
+        window.setExplainerFactory(
+                [&built](const gyrus::ExplainerSettings &explainer,
+                         QString *problem) -> std::unique_ptr<gyrus::ChatBackend> {
+                    const auto endpoint = gyrus::explainerEndpoint(explainer);
+                    if (!endpoint) {
+                        *problem = endpoint.status().message();
+                        return nullptr;
+                    }
+                    built << endpoint->describe() + QStringLiteral(" key ") + endpoint->apiKey;
+                    return std::make_unique<gyrus::OpenAiChatClient>(endpoint.value());
+                });
+        QVERIFY(!window.explainer());  // offline by default
+        QVERIFY(built.isEmpty());
+        auto *action = window.findChild<QAction *>(QStringLiteral("action.llmEndpoint"));
+        QVERIFY(action);
+
+        gyrus::widgets::LlmEndpointDialog *dialog = window.showExplainerSettings();
+        dialog->kindBox()->setCurrentIndex(2);
+        dialog->urlEdit()->setText(QStringLiteral("ftp://nowhere"));
+        dialog->modelEdit()->setText(QStringLiteral("judge-7b"));
+        dialog->accept();
+        QVERIFY(dialog->isVisible());  // refused, with the reason
+        QVERIFY2(dialog->problem().contains(QStringLiteral("http")), qPrintable(dialog->problem()));
+        dialog->urlEdit()->setText(QStringLiteral("http://127.0.0.1:9/v1"));
+        dialog->keyEdit()->setText(QStringLiteral("sk-secret-1234"));
+        dialog->accept();
+        QTRY_VERIFY(window.explainer());
+        QCOMPARE(built.size(), 1);
+        QCOMPARE(built[0], QStringLiteral("openai http://127.0.0.1:9/v1 model judge-7b key "
+                                          "sk-secret-1234"));
+        QCOMPARE(window.explainer()->describe(),
+                 QStringLiteral("openai http://127.0.0.1:9/v1 model judge-7b"));
+        settings.sync();
+        QCOMPARE(settings.value(QStringLiteral("autointerp/endpoint")).toString(),
+                 QStringLiteral("http://127.0.0.1:9/v1"));
+        QVERIFY(!settings.contains(QStringLiteral("autointerp/api_key")));  // not remembered
+
+        // Remembered on request; the workspace file never holds it.
+        dialog = window.showExplainerSettings();
+        QCOMPARE(dialog->urlEdit()->text(), QStringLiteral("http://127.0.0.1:9/v1"));
+        dialog->keyEdit()->setText(QStringLiteral("sk-secret-1234"));
+        dialog->rememberKeyBox()->setChecked(true);
+        dialog->accept();
+        settings.sync();
+        QCOMPARE(settings.value(QStringLiteral("autointerp/api_key")).toString(),
+                 QStringLiteral("sk-secret-1234"));
+        const QString workspace = dir.filePath(QStringLiteral("study.gyrus"));
+        QVERIFY(window.workspace()->saveAs(workspace).isOk());
+        QFile file(workspace);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains("sk-secret-1234"));
+
+        // Off again: no explainer, nothing sent.
+        dialog = window.showExplainerSettings();
+        dialog->kindBox()->setCurrentIndex(0);
+        dialog->accept();
+        QVERIFY(!window.explainer());
+        QCOMPARE(built.size(), 2);  // off builds nothing
     }
 
     void toggleActionHidesAndShowsDock()

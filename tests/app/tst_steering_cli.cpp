@@ -9,6 +9,9 @@
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -225,6 +228,75 @@ private Q_SLOTS:
                      QStringLiteral("%1=3").arg(m_strongest.feature), QStringLiteral("--steer"),
                      QStringLiteral("7=6")});
         QCOMPARE(fromOptions.outText(), expected);
+    }
+
+    // select-features --ensemble: the k features as one weighted Add edit, written as a clamp
+    // set that `generate --clamp-set` and the engine steer with alike; the strongest feature
+    // moves `strength` standard deviations, the others in proportion to their weights.
+    void ensembleClampSetSteersLikeTheEngine()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("ensemble.json"));
+        const test::ProcessRun selected = test::runCli(
+                {QStringLiteral("select-features"), QStringLiteral("--model"), m_model,
+                 QStringLiteral("--sae"), m_sae, QStringLiteral("--prompts"),
+                 test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")),
+                 QStringLiteral("--method"), QStringLiteral("univariate"), QStringLiteral("-k"),
+                 QStringLiteral("4"), QStringLiteral("--ensemble"), path,
+                 QStringLiteral("--strength"), QStringLiteral("3")});
+        QVERIFY2(selected.exitCode == 0, qPrintable(selected.err));
+        const QJsonObject json = QJsonDocument::fromJson(selected.out).object();
+        const QJsonArray entries = json.value(QStringLiteral("ensemble"))
+                                           .toObject()
+                                           .value(QStringLiteral("features"))
+                                           .toArray();
+        QCOMPARE(entries.size(), 4);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const Result<ClampSet> set = clampSetFromJson(file.readAll(), path);
+        QVERIFY2(set.isOk(), qPrintable(set.status().message()));
+        QCOMPARE(set->clamps.size(), 4);
+        double largestWeight = 0;
+        for (const QJsonValue &entry : entries) {
+            largestWeight =
+                    std::max(largestWeight,
+                             std::abs(entry.toObject().value(QStringLiteral("weight")).toDouble()));
+        }
+        bool strongestAtStrength = false;
+        for (int j = 0; j < 4; ++j) {
+            const QJsonObject e = entries[j].toObject();
+            const FeatureClamp &clamp = set->clamps[j];
+            QCOMPARE(clamp.feature, e.value(QStringLiteral("feature")).toInt());
+            QCOMPARE(json.value(QStringLiteral("top"))
+                             .toArray()[j]
+                             .toObject()
+                             .value(QStringLiteral("feature"))
+                             .toInt(),
+                     clamp.feature);
+            QCOMPARE(clamp.mode, ClampMode::Add);
+            const double weight = e.value(QStringLiteral("weight")).toDouble();
+            const double sd = e.value(QStringLiteral("sd")).toDouble();
+            QVERIFY(sd > 0);
+            QVERIFY(std::abs(clamp.value - 3.0 * sd * weight / largestWeight) <=
+                    1e-12 * (1 + std::abs(clamp.value)));
+            strongestAtStrength |= std::abs(std::abs(clamp.value) - 3.0 * sd) < 1e-12 * (1 + sd);
+        }
+        QVERIFY(strongestAtStrength);
+        const SteeringOutcome outcome =
+                steer(SteeringRequest{kPrompt, set.value(), 16, 0.8, 1.0, 0, 5});
+        const test::ProcessRun steered =
+                cli({QStringLiteral("--sae"), m_sae, QStringLiteral("--clamp-set"), path});
+        QVERIFY2(steered.exitCode == 0, qPrintable(steered.err));
+        QCOMPARE(steered.outText(), outcome.steeredText + QLatin1Char('\n'));
+        // A strength that is not a number: one clear line.
+        const test::ProcessRun bad = test::runCli(
+                {QStringLiteral("select-features"), QStringLiteral("--model"), m_model,
+                 QStringLiteral("--sae"), m_sae, QStringLiteral("--prompts"),
+                 test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")),
+                 QStringLiteral("--ensemble"), path, QStringLiteral("--strength"),
+                 QStringLiteral("lots")});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY(bad.err.contains(QStringLiteral("--strength")));
     }
 
     void requestAskedDuringSteeringIsServedBeforeItEnds()

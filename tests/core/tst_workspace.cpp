@@ -103,6 +103,13 @@ void fillHub(SelectionHub &hub)
     hub.setClampSet(clamps);
     hub.setAnnotation(42, {QStringLiteral("verbs in the past"), QStringLiteral("fires on -ed")});
     hub.setAnnotation(1535, {QStringLiteral("quotes"), QString()});
+    // A label accepted from a language model keeps its provenance beside it.
+    hub.setAnnotation(
+            9, {QStringLiteral("courts"), QString(),
+                QJsonObject{{QStringLiteral("explainer"), QStringLiteral("openai http://x/v1")},
+                            {QStringLiteral("prompt_version"), QStringLiteral("gyrus-explain-v1")},
+                            {QStringLiteral("top_examples_used"), 10},
+                            {QStringLiteral("edited"), true}}});
 }
 
 }  // namespace

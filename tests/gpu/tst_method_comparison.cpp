@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QtTest>
 
+#include <cmath>
 #include <random>
 
 #include "bench/method_comparison/legacy_method_comparison.h"
@@ -170,6 +171,49 @@ private Q_SLOTS:
         const FloatMatrix x = makeData(8, 5, 1, 1.0f, 4, &labels);
         QVERIFY(!crossValidatedScore(x, labels, SelectionMethod::Univariate, ComparisonOptions{})
                          .isOk());
+    }
+
+    // The ensemble classifier on all items is the penalised maximum-likelihood fit: at its
+    // weights the gradient of the L2-penalised log-likelihood (intercept unpenalised) vanishes,
+    // computed here from the definition; the planted features get the largest weights, with the
+    // sign of their effect.
+    void ensembleClassifierIsThePenalisedFit()
+    {
+        std::vector<int64_t> labels;
+        FloatMatrix x = makeData(60, 6, 2, 1.5f, 11, &labels);
+        for (int i = 0; i < 60; ++i) {
+            x.values[size_t(i * 6 + 1)] *= -1.0f;  // feature 1 is lower for label 1
+        }
+        const std::vector<int64_t> features = {4, 0, 1, 5};
+        const double l2 = 0.7;
+        const auto fit = fitEnsembleClassifier(x, labels, features, l2);
+        QVERIFY2(fit.isOk(), qPrintable(fit.status().message()));
+        QCOMPARE(fit->features, features);
+        std::vector<double> gradient(features.size() + 1, 0.0);
+        for (int i = 0; i < 60; ++i) {
+            std::vector<double> z(features.size());
+            double eta = fit->intercept;
+            for (size_t j = 0; j < features.size(); ++j) {
+                z[j] = (double(x.values[size_t(i * 6 + features[j])]) - fit->means[j]) /
+                       fit->sds[j];
+                eta += fit->weights[j] * z[j];
+            }
+            const double residual = 1.0 / (1.0 + std::exp(-eta)) - double(labels[size_t(i)]);
+            gradient[0] += residual;
+            for (size_t j = 0; j < features.size(); ++j) {
+                gradient[j + 1] += residual * z[j];
+            }
+        }
+        QVERIFY(std::abs(gradient[0]) < 1e-8);
+        for (size_t j = 0; j < features.size(); ++j) {
+            QVERIFY2(std::abs(gradient[j + 1] + l2 * fit->weights[j]) < 1e-8,
+                     qPrintable(QString::number(gradient[j + 1] + l2 * fit->weights[j])));
+        }
+        QVERIFY(fit->weights[1] > 0.5 && fit->weights[2] < -0.5);
+        QVERIFY(std::abs(fit->weights[0]) < fit->weights[1]);
+        QVERIFY(std::abs(fit->weights[3]) < fit->weights[1]);
+        QVERIFY(!fitEnsembleClassifier(x, labels, {6}, l2).isOk());
+        QVERIFY(!fitEnsembleClassifier(x, std::vector<int64_t>(60, 1), features, l2).isOk());
     }
 };
 

@@ -88,6 +88,9 @@ public:
     RequestId runContrast(const ContrastSource &source) override;
     RequestId computeFeatureRsaMap(const ContrastSource &source) override;
     RequestId compareMethods(const MethodComparisonRequest &request) override;
+    /// Writes DIR/report.html ("fake replication") after setComparisonSlices() slices, with
+    /// progress and cancel; three "supported" verdicts.
+    RequestId replicate(const ReplicationRequest &request) override;
 
     void setContrastFeatures(int features) { m_contrastFeatures = features; }
 
@@ -95,6 +98,7 @@ public:
 
     ContrastSource lastContrastSource() const;
     MethodComparisonRequest lastComparisonRequest() const;
+    ReplicationRequest lastReplicationRequest() const;
 
     /// fake_engine_client_rsa.cpp: an RDM of the set's items grouped by condition (0.2 + noise
     /// within a condition, 1 + noise between), one categorical model per factor, a fixed
@@ -153,6 +157,7 @@ private:
     int m_comparisonSlices = 5;
     ContrastSource m_lastContrastSource;       // guarded by m_logMutex
     MethodComparisonRequest m_lastComparison;  // guarded by m_logMutex
+    ReplicationRequest m_lastReplication;      // guarded by m_logMutex
 };
 
 }  // namespace gyrus::test

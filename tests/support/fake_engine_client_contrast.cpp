@@ -3,6 +3,8 @@
 
 #include "tests/support/fake_engine_client.h"
 
+#include <QDir>
+#include <QFile>
 #include <QThread>
 
 #include <algorithm>
@@ -118,8 +120,12 @@ RequestId FakeEngineClient::computeFeatureRsaMap(const ContrastSource &source)
                                    for (int j = 0; j < features; ++j) {
                                        const double x = std::abs(std::sin(0.37 * j));
                                        map->maxActivation.push_back(x);
-                                       map->discriminativeRsa.push_back(0.8 * x - 0.1);
-                                       map->categoricalRsa.push_back(1.5 * x * x);
+                                       map->pooledSeparationR.push_back(0.8 * x - 0.1);
+                                       map->pooledSeparationD.push_back(1.5 * x * x);
+                                       if (source.pooling == QLatin1String("window")) {
+                                           map->temporalDiscriminativeRsa.push_back(0.5 - x);
+                                           map->temporalCategoricalRsa.push_back(x - 0.25);
+                                       }
                                    }
                                    Q_EMIT featureRsaMapReady(context.id(), map);
                                    return JobStep::Done;
@@ -173,12 +179,64 @@ RequestId FakeEngineClient::compareMethods(const MethodComparisonRequest &reques
                         row.p = 0.01;
                         for (int f = 0; f < request.k; ++f) {
                             row.selectedFeatures.push_back(10 * m + f);
+                            if (request.source.saeFeatures) {  // weights 1, −0.5, 1, …
+                                row.ensembleWeights.push_back(f % 2 == 0 ? 1.0 : -0.5);
+                                row.ensembleSds.push_back(0.25 * (f + 1));
+                            }
                         }
                         result->rows.append(row);
                     }
                     Q_EMIT methodComparisonReady(context.id(), result);
                     return JobStep::Done;
                 }});
+}
+
+RequestId FakeEngineClient::replicate(const ReplicationRequest &request)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("replicate");
+        m_lastReplication = request;
+    }
+    auto done = std::make_shared<int>(0);
+    const int slices = m_comparisonSlices;
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(
+            Job{QStringLiteral("replication report"), QString(),
+                [this, request, done, slices, sliceMs](JobContext &context, Status *status) {
+                    if (context.isCancelled()) {
+                        return JobStep::Done;
+                    }
+                    if (*done < slices) {
+                        QThread::msleep(static_cast<unsigned long>(sliceMs));
+                        ++*done;
+                        context.reportProgress(
+                                double(*done) / slices,
+                                QStringLiteral("stage %1 of %2 · ETA 1 s").arg(*done).arg(slices));
+                        return JobStep::Continue;
+                    }
+                    QDir().mkpath(request.outputDirectory);
+                    QFile html(request.outputDirectory + QStringLiteral("/report.html"));
+                    if (!html.open(QIODevice::WriteOnly) || html.write("fake replication") < 0) {
+                        *status = Status::invalidInput(
+                                QStringLiteral("%1: cannot write").arg(html.fileName()));
+                        return JobStep::Done;
+                    }
+                    ReplicationOutcome outcome;
+                    outcome.directory = request.outputDirectory;
+                    outcome.htmlPath = html.fileName();
+                    outcome.verdicts = {QStringLiteral("(1): supported"),
+                                        QStringLiteral("(2): supported"),
+                                        QStringLiteral("(3): supported")};
+                    Q_EMIT replicationWritten(context.id(), outcome);
+                    return JobStep::Done;
+                }});
+}
+
+ReplicationRequest FakeEngineClient::lastReplicationRequest() const
+{
+    QMutexLocker lock(&m_logMutex);
+    return m_lastReplication;
 }
 
 ContrastSource FakeEngineClient::lastContrastSource() const

@@ -6,8 +6,11 @@
 #include "core/method_comparison_model.h"
 #include "core/prompt_set_io.h"
 #include "core/selection_hub.h"
+#include "tests/llm/scripted_judge.h"
 #include "tests/support/fake_engine_client.h"
+#include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
+#include "widgets/batch_explain_dialog.h"
 #include "widgets/contrast_panel.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/contrast_view.h"
@@ -16,6 +19,7 @@
 #include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_table_view.h"
 #include "widgets/method_comparison_view.h"
+#include "widgets/replication_report_bar.h"
 
 #include <QComboBox>
 #include <QFile>
@@ -27,6 +31,7 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QToolButton>
@@ -338,8 +343,8 @@ private Q_SLOTS:
         view->run();
         QTRY_VERIFY(view->map());
         QCOMPARE(view->table()->model()->rowCount(), 64);
-        // Sorted by discriminative RSA, best first.
-        const auto &scores = view->map()->discriminativeRsa;
+        // Sorted by pooled separation r, best first.
+        const auto &scores = view->map()->pooledSeparationR;
         QCOMPARE(scores[size_t(view->table()->featureAtRow(0))],
                  *std::max_element(scores.begin(), scores.end()));
         view->scatter()->replot();
@@ -351,7 +356,16 @@ private Q_SLOTS:
         QVERIFY(hit >= 0);
         // The categorical score on the y axis.
         view->setScatterScore(1);
-        QCOMPARE(view->scatter()->yAxis->label(), QStringLiteral("categorical RSA"));
+        QCOMPARE(view->scatter()->yAxis->label(), QStringLiteral("pooled separation d"));
+        QCOMPARE(view->table()->model()->columnCount(), 5);  // feature, label, r, d, |A − B|
+
+        // Aligned windows add the temporal scores, as columns and on the y axis.
+        QVERIFY(f.panel.form()->setPooling(QStringLiteral("window")));
+        view->run();
+        QTRY_VERIFY(!view->map()->temporalDiscriminativeRsa.empty());
+        QCOMPARE(view->table()->model()->columnCount(), 7);
+        view->setScatterScore(3);
+        QCOMPARE(view->scatter()->yAxis->label(), QStringLiteral("temporal categorical RSA"));
     }
 
     void methodComparisonRunsShowsAndSelects()
@@ -406,6 +420,113 @@ private Q_SLOTS:
         QVERIFY(!view->exportChart(dir.filePath(QStringLiteral("chart.txt"))).isOk());
     }
 
+    // "Steer with ensemble": the chosen method's features as one Add edit, each moved by
+    // m · sd · w / max|w| (the fake's weights 1, −0.5, … and spreads 0.25, 0.5, …).
+    void ensembleSteeringSendsTheWeightedClampSet()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        MethodComparisonView *view = f.panel.methodsView();
+        f.panel.form()->setSaeFeatures(true);
+        view->setSettings(4, 3, 2, 10);
+        view->run();
+        QTRY_VERIFY(view->result());
+        QVERIFY(view->ensembleButton()->isEnabled());
+        QVERIFY(view->steerWithEnsemble(1, 3.0).isOk());
+        const gyrus::ClampSet set = f.hub.clampSet();
+        QCOMPARE(set.clamps.size(), 4);
+        const std::vector<int> &features = view->result()->rows[1].selectedFeatures;
+        for (int j = 0; j < 4; ++j) {
+            const gyrus::FeatureClamp &clamp = set.clamps[j];
+            QCOMPARE(clamp.feature, features[size_t(j)]);
+            QCOMPARE(clamp.mode, gyrus::ClampMode::Add);
+            QCOMPARE(clamp.value, 3.0 * 0.25 * (j + 1) * (j % 2 == 0 ? 1.0 : -0.5));
+        }
+        QVERIFY(set.name.contains(view->result()->rows[1].method));
+        QVERIFY(!view->steerWithEnsemble(99, 1.0).isOk());
+
+        // Raw activations: no ensemble to steer with.
+        f.panel.form()->setSaeFeatures(false);
+        view->run();
+        QTRY_VERIFY(!view->isRunning());
+        QTRY_VERIFY(view->result() && view->result()->rows[0].ensembleWeights.empty());
+        QVERIFY(!view->ensembleButton()->isEnabled());
+        QVERIFY(!view->steerWithEnsemble(0, 1.0).isOk());
+    }
+
+    // Explain… ▸ Features of the chosen method: examples from the engine, one prompt per feature,
+    // suggestions in a table; nothing changes before Accept, a labelled feature keeps its label
+    // unless ticked, an answer that does not parse leaves its feature alone.
+    void batchExplainSuggestsAndAcceptsTickedLabels()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        f.engine.setSavedScanAvailable(true);
+        QSignalSpy finished(&f.engine, &gyrus::EngineClient::finished);
+        const gyrus::RequestId scan = f.engine.loadCorpusScan(QStringLiteral("scan.bin"));
+        QTRY_VERIFY(gyrus::test::hasFinished(finished, scan));
+        QVERIFY(!f.panel.explainButton()->isEnabled());  // no endpoint: off
+        f.panel.form()->setSaeFeatures(true);
+        MethodComparisonView *view = f.panel.methodsView();
+        view->setSettings(4, 3, 2, 10);
+        view->run();
+        QTRY_VERIFY(view->result());
+        QString method;
+        const std::vector<int> features = f.panel.methodFeatures(&method);
+        QCOMPARE(features.size(), size_t(4));
+        QCOMPARE(method, view->result()->rows[0].method);
+        f.hub.setAnnotation(features[0], {QStringLiteral("mine"), QString()});
+
+        int asked = 0;
+        gyrus::test::ScriptedJudge judge([&asked](const gyrus::ChatRequest &) {
+            ++asked;
+            return asked == 3 ? QStringLiteral(
+                                        "I cannot tell what these have in common, they "
+                                        "are all different")
+                              : QStringLiteral("Jury talk %1\nEXPLANATION: Court.").arg(asked);
+        });
+        f.panel.setExplainer(&judge);
+        QVERIFY(f.panel.explainButton()->isEnabled());
+        BatchExplainDialog *dialog = f.panel.explainFeatures(features, QStringLiteral("test"));
+        QVERIFY(dialog);
+        QSignalSpy done(dialog, &BatchExplainDialog::finishedRun);
+        QTRY_COMPARE(done.count(), 1);
+        QVERIFY(done.at(0).at(0).value<gyrus::Status>().isOk());
+        QCOMPARE(judge.requests.size(), 4);
+        QStandardItemModel *rows = dialog->model();
+        QCOMPARE(rows->rowCount(), 4);
+        QCOMPARE(rows->item(0, 2)->checkState(), Qt::Unchecked);  // labelled: kept unless ticked
+        QCOMPARE(rows->item(1, 2)->checkState(), Qt::Checked);
+        QVERIFY(rows->item(2, 2)->text().isEmpty());  // did not parse
+        QVERIFY2(rows->item(2, 4)->text().contains(QStringLiteral("does not parse")),
+                 qPrintable(rows->item(2, 4)->text()));
+        QCOMPARE(f.hub.annotation(features[1]).label, QString());  // nothing before Accept
+        rows->item(3, 2)->setText(QStringLiteral("Jurors"));       // edited before accepting
+        QCOMPARE(dialog->acceptChecked(), 2);
+        QCOMPARE(f.hub.annotation(features[0]).label, QStringLiteral("mine"));
+        QCOMPARE(f.hub.annotation(features[1]).label, QStringLiteral("Jury talk 2"));
+        QCOMPARE(f.hub.annotation(features[2]).label, QString());
+        QCOMPARE(f.hub.annotation(features[3]).label, QStringLiteral("Jurors"));
+        const QJsonObject provenance = f.hub.annotation(features[3]).explanation;
+        QVERIFY(provenance.value(QStringLiteral("explainer"))
+                        .toString()
+                        .startsWith(QStringLiteral("scripted judge")));
+        QVERIFY(provenance.value(QStringLiteral("edited")).toBool());
+        QCOMPARE(provenance.value(QStringLiteral("feature")).toInt(), features[3]);
+        dialog->close();
+
+        // Cancelled while reading examples: no question asked, no label changed.
+        BatchExplainDialog *again = f.panel.explainFeatures(features, QStringLiteral("again"));
+        QSignalSpy cancelled(again, &BatchExplainDialog::finishedRun);
+        again->cancel();
+        QTRY_COMPARE(cancelled.count(), 1);
+        QCOMPARE(cancelled.at(0).at(0).value<gyrus::Status>().code(),
+                 gyrus::Status::Code::Cancelled);
+        QCOMPARE(judge.requests.size(), 4);
+        QVERIFY(again->statusText().contains(QStringLiteral("Cancelled")));
+        again->close();
+    }
+
     void methodComparisonCancels()
     {
         Fixture f;
@@ -420,6 +541,53 @@ private Q_SLOTS:
         QVERIFY(!view->result());
         QVERIFY2(view->statusText().contains(QStringLiteral("Cancelled")),
                  qPrintable(view->statusText()));
+    }
+
+    // "Replication report…": the form's prompt set and levels with the comparison's settings,
+    // stage progress, a link to the written report; cancel writes nothing.
+    void replicationReportRunsWithProgressAndCancels()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        f.engine.setComparisonSlices(4);
+        f.engine.setSliceMs(150);  // long enough to read the progress between slices
+        MethodComparisonView *view = f.panel.methodsView();
+        view->setSettings(4, 3, 2, 10);
+        ReplicationReportBar *bar = view->replicationBar();
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("report"));
+        QSignalSpy written(bar, &ReplicationReportBar::written);
+        bar->run(out);
+        QVERIFY(bar->isRunning());
+        QVERIFY(bar->cancelButton()->isEnabled());
+        QVERIFY(!bar->runButton()->isEnabled());
+        QTRY_VERIFY(bar->statusText().contains(QStringLiteral("ETA")));
+        QTRY_COMPARE(written.count(), 1);
+        QTRY_VERIFY(!bar->isRunning());
+        const gyrus::ReplicationRequest sent = f.engine.lastReplicationRequest();
+        QCOMPARE(sent.k, 4);
+        QCOMPARE(sent.folds, 3);
+        QCOMPARE(sent.repeats, 2);
+        QCOMPARE(sent.permutations, 10);
+        QCOMPARE(sent.outputDirectory, out);
+        QCOMPARE(sent.source.levelA, QStringLiteral("positive"));
+        QCOMPARE(sent.source.promptSet.name, QStringLiteral("demo-valence"));
+        QVERIFY(QFile::exists(out + QStringLiteral("/report.html")));
+        QVERIFY2(bar->statusText().contains(
+                         QUrl::fromLocalFile(out + QStringLiteral("/report.html")).toString()),
+                 qPrintable(bar->statusText()));
+        QVERIFY(bar->statusText().contains(QStringLiteral("supported")));
+
+        f.engine.setComparisonSlices(100000);
+        const QString cancelled = dir.filePath(QStringLiteral("cancelled"));
+        bar->run(cancelled);
+        QTRY_VERIFY(bar->statusText().contains(QStringLiteral("stage 1 of")));
+        bar->cancelButton()->click();
+        QTRY_VERIFY(!bar->isRunning());
+        QVERIFY(bar->runButton()->isEnabled());
+        QVERIFY(!QFile::exists(cancelled + QStringLiteral("/report.html")));
+        QVERIFY2(bar->statusText().contains(QStringLiteral("cancelled")),
+                 qPrintable(bar->statusText()));
     }
 };
 

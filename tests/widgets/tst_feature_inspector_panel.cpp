@@ -12,6 +12,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -21,6 +22,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTextBrowser>
+#include <QToolButton>
 #include <QtTest>
 
 using gyrus::FeatureClamp;
@@ -210,13 +212,43 @@ private Q_SLOTS:
         QTest::mouseClick(box->acceptButton(), Qt::LeftButton);
         QCOMPARE(hub.annotation(9).label, QStringLiteral("Courtroom"));
         QCOMPARE(panel.labelEdit()->text(), QStringLiteral("Courtroom"));
-        const QString notes = hub.annotation(9).notes;
-        QVERIFY2(notes.startsWith(QStringLiteral("my notes\nLabel edited from a suggestion by "
-                                                 "scripted judge")),
-                 qPrintable(notes));
-        QVERIFY(notes.contains(QStringLiteral("gyrus-explain-v1")));
-        QVERIFY(notes.contains(QStringLiteral("Legal proceedings.")));
+        // The provenance is stored with the label, not mixed into the user's notes.
+        QCOMPARE(hub.annotation(9).notes, QStringLiteral("my notes"));
+        const QJsonObject provenance = hub.annotation(9).explanation;
+        QVERIFY(provenance.value(QStringLiteral("explainer"))
+                        .toString()
+                        .startsWith(QStringLiteral("scripted judge")));
+        QCOMPARE(provenance.value(QStringLiteral("prompt_version")).toString(),
+                 QStringLiteral("gyrus-explain-v1"));
+        QCOMPARE(provenance.value(QStringLiteral("label")).toString(),
+                 QStringLiteral("Courtroom talk"));
+        QCOMPARE(provenance.value(QStringLiteral("accepted_label")).toString(),
+                 QStringLiteral("Courtroom"));
+        QVERIFY(provenance.value(QStringLiteral("edited")).toBool());
+        QVERIFY(provenance.value(QStringLiteral("top_examples_used")).toInt() > 0);
+        QCOMPARE(provenance.value(QStringLiteral("description")).toString(),
+                 QStringLiteral("Legal proceedings."));
+        const QString shown = panel.labelProvenance()->text();
+        QVERIFY2(panel.labelProvenance()->isVisibleTo(&panel), qPrintable(shown));
+        QVERIFY2(shown.startsWith(QStringLiteral(
+                         "Label edited from \"Courtroom talk\", suggested by scripted judge "
+                         "(answered by scripted) (gyrus-explain-v1, ")),
+                 qPrintable(shown));
+        QVERIFY(shown.endsWith(QStringLiteral(": Legal proceedings.")));
         QVERIFY(!box->acceptButton()->isVisibleTo(box));
+
+        // Typing over the label keeps its provenance; Reject clears label and provenance only.
+        panel.labelEdit()->setText(QStringLiteral("Courts"));
+        QTest::keyClick(panel.labelEdit(), Qt::Key_S);
+        QCOMPARE(hub.annotation(9).label, QStringLiteral("Courtss"));
+        QCOMPARE(hub.annotation(9).explanation, provenance);
+        auto *reject = panel.findChild<QToolButton *>(QStringLiteral("inspector.rejectLabel"));
+        QVERIFY(reject && reject->isVisibleTo(&panel));
+        QTest::mouseClick(reject, Qt::LeftButton);
+        QCOMPARE(hub.annotation(9).label, QString());
+        QVERIFY(hub.annotation(9).explanation.isEmpty());
+        QCOMPARE(hub.annotation(9).notes, QStringLiteral("my notes"));
+        QVERIFY(!panel.labelProvenance()->isVisibleTo(&panel));
     }
 
     void rejectedOrUnparsableExplanationsKeepTheLabel()

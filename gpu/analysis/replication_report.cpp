@@ -1,4 +1,4 @@
-#include "app/cli/replication_report.h"
+#include "gpu/analysis/replication_report.h"
 
 #include "gpu/analysis/feature_set_rsa.h"
 
@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace gyrus::cli {
+namespace gyrus::gpu {
 
 namespace {
 
@@ -35,7 +35,7 @@ QString pLabel(double p)
 QString rowLabel(const ComparisonRow &row)
 {
     return QStringLiteral("%1 · %2 (%3)")
-            .arg(row.representation, gpu::selectionMethodName(row.score.method), row.version);
+            .arg(row.representation, selectionMethodName(row.score.method), row.version);
 }
 
 // A horizontal interval plot: one line per entry, a dot at `value`, whiskers from `low` to
@@ -266,7 +266,7 @@ QString replicationHtml(const ReplicationReport &report)
                              number(row.score.nullMean), pText(row.score.p),
                              features.join(QStringLiteral(", ")));
     }
-    const gpu::ComparisonOptions &o = in.options;
+    const ComparisonOptions &o = in.options;
     html += QStringLiteral(
                     "</table>\n<h2>Methods</h2>\n<p>Each item's activations at the hook "
                     "(raw: the residual dimensions; SAE: the SAE's features there) are "
@@ -304,7 +304,7 @@ QString replicationHtml(const ReplicationReport &report)
                     "(arctanh(1 − r) with every r ≤ 0 dropped, Student's t of within-A against "
                     "between "
                     "or within-B, z-scored; its sign favours the <i>less</i> coherent A).</p>\n")
-                    .arg(gpu::featureSetCandidateCount(o.k, 1 << 30));
+                    .arg(featureSetCandidateCount(o.k, 1 << 30));
     html += QStringLiteral(
                     "<p>Evaluation. Every method selects k = %1 features <b>inside each training "
                     "fold</b> "
@@ -425,4 +425,4 @@ QStringList claimNames()
             QString::fromUtf8(kClaimNames[2])};
 }
 
-}  // namespace gyrus::cli
+}  // namespace gyrus::gpu

@@ -1,58 +1,45 @@
-#include "app/cli/method_claims.h"
+#include "gpu/analysis/method_claims.h"
 
 #include "gpu/analysis/feature_set_rsa.h"
 
-#include <QElapsedTimer>
 #include <QJsonArray>
 
-#include <cstdio>
-#include <memory>
+namespace gyrus::gpu {
 
-namespace gyrus::cli {
-
-Result<std::vector<ComparisonRow>> runComparison(const FeatureTable &table,
-                                                 const QString &representation,
-                                                 const QString &version,
-                                                 const std::vector<gpu::SelectionMethod> &methods,
-                                                 const gpu::ComparisonOptions &options,
-                                                 const std::function<bool(int, int)> &progress)
+Result<std::vector<ComparisonRow>> comparisonRows(const std::vector<MethodScore> &scores,
+                                                  const FloatMatrix &x,
+                                                  const TemporalTable &windows,
+                                                  const std::vector<int64_t> &labels,
+                                                  const QString &representation,
+                                                  const QString &version, int k)
 {
-    const bool windows = table.windows.items > 0;
-    Result<std::vector<gpu::MethodScore>> scores =
-            windows ? gpu::compareSelectionMethods(table.windows, table.labels, methods, options,
-                                                   progress)
-                    : gpu::compareSelectionMethods(table.x, table.labels, methods, options,
-                                                   progress);
-    if (!scores) {
-        return scores.status();
-    }
+    const bool hasWindows = windows.items > 0;
     std::vector<ComparisonRow> rows;
-    for (const gpu::MethodScore &score : scores.value()) {
+    for (const MethodScore &score : scores) {
         ComparisonRow row;
         row.representation = representation;
         row.version = version;
         row.score = score;
-        if (score.method == gpu::SelectionMethod::FeatureSetRsa) {
-            Result<gpu::FeatureSetSelection> set =
-                    gpu::featureSetRsaSelection(table.x, table.labels, options.k);
+        if (score.method == SelectionMethod::FeatureSetRsa) {
+            Result<FeatureSetSelection> set = featureSetRsaSelection(x, labels, k);
             if (!set) {
                 return set.status();
             }
             row.selectedOnAllItems = set->features;
         } else {
-            Result<std::vector<double>> all =
-                    windows ? gpu::featureScores(table.windows, table.labels, score.method)
-                            : gpu::featureScores(table.x, table.labels, score.method);
+            Result<std::vector<double>> all = hasWindows
+                                                      ? featureScores(windows, labels, score.method)
+                                                      : featureScores(x, labels, score.method);
             if (!all) {
                 return all.status();
             }
-            row.selectedOnAllItems = gpu::topFeatures(all.value(), options.k);
+            row.selectedOnAllItems = topFeatures(all.value(), k);
         }
         for (const SeedCombination &combination : seedCombinations()) {
             const bool sae = representation == QLatin1String("sae");
-            const gpu::SelectionMethod method = version == QLatin1String("seed")
-                                                        ? combination.seedMethod
-                                                        : combination.correctedMethod;
+            const SelectionMethod method = version == QLatin1String("seed")
+                                                   ? combination.seedMethod
+                                                   : combination.correctedMethod;
             if (combination.sae == sae && method == score.method) {
                 row.combination = combination.name;
             }
@@ -64,13 +51,13 @@ Result<std::vector<ComparisonRow>> runComparison(const FeatureTable &table,
 
 QJsonObject comparisonRowJson(const ComparisonRow &row)
 {
-    const gpu::MethodScore &score = row.score;
+    const MethodScore &score = row.score;
     QJsonArray selected;
     for (int64_t feature : row.selectedOnAllItems) {
         selected.append(qint64(feature));
     }
     QJsonObject json{{QStringLiteral("representation"), row.representation},
-                     {QStringLiteral("method"), gpu::selectionMethodName(score.method)},
+                     {QStringLiteral("method"), selectionMethodName(score.method)},
                      {QStringLiteral("balanced_accuracy"), score.balancedAccuracy},
                      {QStringLiteral("balanced_accuracy_ci"),
                       QJsonArray{score.balancedAccuracyLow, score.balancedAccuracyHigh}},
@@ -93,7 +80,6 @@ QJsonObject comparisonRowJson(const ComparisonRow &row)
 
 const std::vector<SeedCombination> &seedCombinations()
 {
-    using gpu::SelectionMethod;
     static const std::vector<SeedCombination> combinations = {
             {QStringLiteral("RSA_SAE_discriminative"), true,
              SelectionMethod::SeedTemporalDiscriminativeRsa,
@@ -115,7 +101,7 @@ const std::vector<SeedCombination> &seedCombinations()
 
 QJsonObject claimTestJson(const ClaimTest &test)
 {
-    const gpu::PairedDifference &d = test.difference;
+    const PairedDifference &d = test.difference;
     return QJsonObject{{QStringLiteral("claim"), test.claim},
                        {QStringLiteral("a"), test.a},
                        {QStringLiteral("b"), test.b},
@@ -129,7 +115,7 @@ QJsonObject claimTestJson(const ClaimTest &test)
 }
 
 const ComparisonRow *findRow(const std::vector<ComparisonRow> &rows, const QString &representation,
-                             gpu::SelectionMethod method, const QString &version)
+                             SelectionMethod method, const QString &version)
 {
     for (const ComparisonRow &row : rows) {
         if (row.representation == representation && row.score.method == method &&
@@ -140,22 +126,4 @@ const ComparisonRow *findRow(const std::vector<ComparisonRow> &rows, const QStri
     return nullptr;
 }
 
-std::function<bool(int, int)> stderrProgress(const QString &command, const QString &stage)
-{
-    auto clock = std::make_shared<QElapsedTimer>();
-    auto sinceLine = std::make_shared<QElapsedTimer>();
-    clock->start();
-    sinceLine->start();
-    return [=](int done, int total) {
-        if (done < total && sinceLine->elapsed() < 1000) {
-            return true;
-        }
-        sinceLine->restart();
-        const double eta = double(clock->elapsed()) / 1000.0 / std::max(1, done) * (total - done);
-        std::fprintf(stderr, "%s: %s: %d / %d splits, ETA %.0f s\n", qPrintable(command),
-                     qPrintable(stage), done, total, eta);
-        return true;
-    };
-}
-
-}  // namespace gyrus::cli
+}  // namespace gyrus::gpu

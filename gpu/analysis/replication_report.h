@@ -3,7 +3,7 @@
 // numbers, figures (SVG, also inlined into one self-contained HTML file), the methods in words
 // and the provenance of every input. Plain Qt Core: the figures are written as SVG text.
 
-#include "app/cli/method_claims.h"
+#include "gpu/analysis/method_claims.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -11,7 +11,7 @@
 
 #include <vector>
 
-namespace gyrus::cli {
+namespace gyrus::gpu {
 
 struct ReplicationInputs
 {
@@ -28,8 +28,8 @@ struct ReplicationInputs
     int itemsA = 0;
     int itemsB = 0;
     int window = 0;
-    gpu::ComparisonOptions options;
-    gpu::PairedOptions paired;
+    ComparisonOptions options;
+    PairedOptions paired;
     QString gyrusVersion;
     QString date;
     double seconds = 0;
@@ -54,4 +54,4 @@ QString differencesFigureSvg(const std::vector<ClaimTest> &tests);
 QString replicationHtml(const ReplicationReport &report);
 QJsonObject replicationJson(const ReplicationReport &report);
 
-}  // namespace gyrus::cli
+}  // namespace gyrus::gpu

@@ -1,40 +1,41 @@
 #pragma once
-// What compare-methods and replicate share: running a method comparison on a feature table
-// (aligned windows when it has them), its rows as JSON, the original project's six
-// combinations (seed_pipeline.md §8.1) and the paired differences that make its three claims
-// testable.
+// What `gyrus-cli compare-methods`, `gyrus-cli replicate` and the Contrasts dock's replication
+// report share: a finished method comparison as rows (with the features chosen on all items) and
+// as JSON, the original project's six combinations (seed_pipeline.md §8.1) and the paired
+// differences that make its three claims testable. Torch-free.
 
-#include "app/cli/feature_table.h"
+#include "core/float_matrix.h"
 #include "gpu/analysis/method_comparison.h"
 #include "gpu/analysis/paired_comparison.h"
+#include "gpu/analysis/temporal_rsa.h"
 
 #include <QJsonObject>
 #include <QString>
 
-#include <functional>
 #include <vector>
 
-namespace gyrus::cli {
+namespace gyrus::gpu {
 
 struct ComparisonRow
 {
     QString representation;  ///< "raw" or "sae"
     QString version;         ///< "corrected" or "seed" (the original project's formulas)
     QString combination;     ///< the original project's name for it, when it has one
-    gpu::MethodScore score;
+    MethodScore score;
     /// The k features the method picks on every item (what the seed reported as its selection;
     /// the comparison itself selects inside each training fold).
     std::vector<int64_t> selectedOnAllItems;
 };
 
-/// Runs `methods` on `table` (its aligned windows when it has them) and returns one row each.
-/// `progress` hears (splits done, total) and returns false to cancel.
-Result<std::vector<ComparisonRow>> runComparison(const FeatureTable &table,
-                                                 const QString &representation,
-                                                 const QString &version,
-                                                 const std::vector<gpu::SelectionMethod> &methods,
-                                                 const gpu::ComparisonOptions &options,
-                                                 const std::function<bool(int, int)> &progress);
+/// The rows of a finished comparison of `scores` on the table `x` (each item's window mean when
+/// there are windows) or `windows` (when it has items), with each method's k features chosen on
+/// every item and the original project's name of the combination.
+Result<std::vector<ComparisonRow>> comparisonRows(const std::vector<MethodScore> &scores,
+                                                  const FloatMatrix &x,
+                                                  const TemporalTable &windows,
+                                                  const std::vector<int64_t> &labels,
+                                                  const QString &representation,
+                                                  const QString &version, int k);
 
 QJsonObject comparisonRowJson(const ComparisonRow &row);
 
@@ -44,8 +45,8 @@ struct SeedCombination
 {
     QString name;  ///< e.g. "RSA_SAE_discriminative"
     bool sae = false;
-    gpu::SelectionMethod seedMethod;
-    gpu::SelectionMethod correctedMethod;
+    SelectionMethod seedMethod;
+    SelectionMethod correctedMethod;
 };
 
 const std::vector<SeedCombination> &seedCombinations();
@@ -59,7 +60,7 @@ struct ClaimTest
     QString claim;  ///< what it tests, in words
     QString a;      ///< "representation/method" of the minuend
     QString b;
-    gpu::PairedDifference difference;
+    PairedDifference difference;
     double holmP = 1;  ///< adjusted over the family it was tested in
     bool primary = false;
 };
@@ -68,9 +69,6 @@ QJsonObject claimTestJson(const ClaimTest &test);
 
 /// The row of `representation`/`method`/`version` in `rows`, or null.
 const ComparisonRow *findRow(const std::vector<ComparisonRow> &rows, const QString &representation,
-                             gpu::SelectionMethod method, const QString &version);
+                             SelectionMethod method, const QString &version);
 
-/// Progress on stderr, at most about once a second: the stage, the splits done and an ETA.
-std::function<bool(int, int)> stderrProgress(const QString &command, const QString &stage);
-
-}  // namespace gyrus::cli
+}  // namespace gyrus::gpu
