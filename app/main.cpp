@@ -16,6 +16,7 @@
 #include "core/version.h"
 #include "core/workspace.h"
 #include "gpu/engine/torch_engine_client.h"
+#include "gpu/native_blas_kernels.h"
 #include "gpu/runtime_info.h"
 #include "widgets/eliding_style.h"
 #include "widgets/feature_inspector_panel.h"
@@ -118,6 +119,7 @@ std::unique_ptr<gyrus::ChatBackend> makeExplainer(const gyrus::ExplainerSettings
 
 int main(int argc, char *argv[])
 {
+    gyrus::gpu::useNativeBlasKernels(argv);
     QApplication app(argc, argv);
     gyrus::widgets::installElidingStyle(&app);
     QApplication::setApplicationName(QString::fromLatin1(gyrus::kApplicationName));

@@ -3,6 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "core/version.h"
+#include "gpu/native_blas_kernels.h"
 #include "gpu/runtime_info.h"
 
 #include <QJsonObject>
@@ -32,6 +33,8 @@ int runEnv(const QStringList &arguments)
     json[QStringLiteral("torch_version")] = info.torchVersion;
     json[QStringLiteral("blas_library")] = info.blasLibrary;
     json[QStringLiteral("blas_optimised")] = info.blasIsOptimised;
+    // OpenBLAS's kernel set (empty for MKL): "Prescott" on a recent CPU is the slow fallback.
+    json[QStringLiteral("blas_kernels")] = gpu::openBlasCoreName();
     json[QStringLiteral("intra_op_threads")] = info.intraOpThreads;
     json[QStringLiteral("cuda_available")] = info.cudaAvailable;
     json[QStringLiteral("cuda_devices")] = info.cudaDeviceCount;

@@ -5,6 +5,7 @@
 
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/native_blas_kernels.h"
 #include "gpu/runtime_info.h"
 
 #include <QCommandLineParser>
@@ -76,6 +77,9 @@ std::vector<int> benchTokens(int64_t first, int64_t count, int vocab)
 
 int main(int argc, char **argv)
 {
+    // As gyrus and gyrus-cli run (the peer inherits OPENBLAS_CORETYPE, so both use the same
+    // kernels).
+    gyrus::gpu::useNativeBlasKernels(argv);
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -225,6 +229,7 @@ int main(int argc, char **argv)
     QJsonObject json;
     json[QStringLiteral("torch")] = runtime.torchVersion;
     json[QStringLiteral("blas")] = runtime.blasLibrary;
+    json[QStringLiteral("blas_kernels")] = gyrus::gpu::openBlasCoreName();
     json[QStringLiteral("threads")] = runtime.intraOpThreads;
     json[QStringLiteral("rounds")] = rounds;
     json[QStringLiteral("repeats")] = repeats;

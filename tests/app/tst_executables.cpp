@@ -1,5 +1,6 @@
 // End-to-end checks of the two executables as a user or a script runs them.
 
+#include "gpu/native_blas_kernels.h"
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 
@@ -97,6 +98,54 @@ private Q_SLOTS:
         QVERIFY(!json.value(QStringLiteral("torch_version")).toString().isEmpty());
         QCOMPARE(json.value(QStringLiteral("matmul_self_check_max_error")).toDouble(-1), 0.0);
         QVERIFY(json.value(QStringLiteral("blas_optimised")).toBool());
+    }
+
+    void nativeBlasCoreChoice()
+    {
+        using gyrus::gpu::nativeBlasCoreFor;
+        // Only OpenBLAS's fallback for an unknown CPU is replaced, by what the CPU can run.
+        QCOMPARE(nativeBlasCoreFor(QStringLiteral("Prescott"), true, true),
+                 QStringLiteral("SkylakeX"));
+        QCOMPARE(nativeBlasCoreFor(QStringLiteral("Prescott"), false, true),
+                 QStringLiteral("Haswell"));
+        QCOMPARE(nativeBlasCoreFor(QStringLiteral("Prescott"), false, false), QString());
+        QCOMPARE(nativeBlasCoreFor(QStringLiteral("Haswell"), true, true), QString());
+        QCOMPARE(nativeBlasCoreFor(QStringLiteral("Zen"), true, true), QString());
+    }
+
+    void cliRunsNativeBlasKernels()
+    {
+        // `gyrus-cli env` as started without OPENBLAS_CORETYPE, and with the user's own choice.
+        auto env = [](const QString &coreType) {
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            environment.remove(QStringLiteral("OPENBLAS_CORETYPE"));
+            if (!coreType.isEmpty()) {
+                environment.insert(QStringLiteral("OPENBLAS_CORETYPE"), coreType);
+            }
+            QProcess process;
+            process.setProcessEnvironment(environment);
+            process.start(kCli, {QStringLiteral("env")});
+            process.waitForFinished(120000);
+            return QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+        };
+        const QJsonObject chosen = env(QString());
+        if (!chosen.value(QStringLiteral("blas_library"))
+                     .toString()
+                     .contains(QLatin1String("openblas"))) {
+            QSKIP("the BLAS is not OpenBLAS (MKL in upstream LibTorch)");
+        }
+        const QString kernels = chosen.value(QStringLiteral("blas_kernels")).toString();
+        QVERIFY2(!kernels.isEmpty(), "OpenBLAS loaded but no kernel set reported");
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512cd")) {
+            QVERIFY2(kernels != QLatin1String("Prescott"), qPrintable(kernels));
+        }
+        QCOMPARE(chosen.value(QStringLiteral("matmul_self_check_max_error")).toDouble(-1), 0.0);
+        // The user's OPENBLAS_CORETYPE is kept.
+        QCOMPARE(env(QStringLiteral("Prescott")).value(QStringLiteral("blas_kernels")).toString(),
+                 QStringLiteral("Prescott"));
     }
 
     void guiScreenshotRendersTheWindow()
