@@ -20,7 +20,7 @@ const DemoPart kModel{QStringLiteral("the demo model"),
                       QStringLiteral("demo/model"),
                       QStringLiteral("datasets/demo/model"),
                       {QStringLiteral("config.json"), QStringLiteral("model.safetensors"),
-                       QStringLiteral("tokenizer.model")}};
+                       QStringLiteral("tokenizer.json"), QStringLiteral("tokenizer_config.json")}};
 const DemoPart kSae{QStringLiteral("the demo SAE"),
                     QStringLiteral("demo/sae"),
                     QStringLiteral("datasets/demo/sae"),

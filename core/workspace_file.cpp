@@ -1,5 +1,6 @@
 #include "core/workspace_file.h"
 
+#include "core/child_process_probe.h"
 #include "core/hdf5_reader.h"
 #include "core/hdf5_writer.h"
 #include "core/version.h"
@@ -176,7 +177,9 @@ Status writeWorkspaceFile(const QString &path, const WorkspaceDocument &document
     return writer.commit();
 }
 
-Result<WorkspaceDocument> readWorkspaceFile(const QString &path)
+namespace {
+
+Result<WorkspaceDocument> readWorkspaceFileHere(const QString &path)
 {
     if (!QFileInfo(path).isFile()) {
         if (QFileInfo(path).exists()) {
@@ -244,6 +247,22 @@ Result<WorkspaceDocument> readWorkspaceFile(const QString &path)
         }
     }
     return document;
+}
+
+}  // namespace
+
+Result<WorkspaceDocument> readWorkspaceFile(const QString &path)
+{
+    // A damaged workspace can make HDF5 loop forever (child_process_probe.h): read it in a child
+    // first, so that opening it fails instead of hanging the app.
+    if (QFileInfo(path).isFile()) {
+        if (Status probed =
+                    probeReadInChildProcess(path, [&] { (void)readWorkspaceFileHere(path); });
+            !probed.isOk()) {
+            return probed;
+        }
+    }
+    return readWorkspaceFileHere(path);
 }
 
 }  // namespace gyrus

@@ -4,6 +4,7 @@
 #include "gpu/detail/safetensors_torch.h"
 #include "gpu/detail/torch_compat.h"
 #include "gpu/detail/transformer_ops.h"
+#include "gpu/model/mapped_file_guard.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -376,6 +377,11 @@ Status LmTrainer::resume(const QString &path)
             }
             targets[j]->copy_(saved[j]);
         }
+    }
+    // Copied: from here the file may change; before, a truncation reads zeros
+    // (mapped_file_guard.h).
+    if (Status unchanged = checkMappingsUnchanged(*archive); !unchanged.isOk()) {
+        return unchanged;
     }
     d.step = step;
     d.clock.invalidate();

@@ -5,6 +5,7 @@
 #include "gpu/detail/torch_compat.h"
 #include "gpu/detail/transformer.h"
 #include "gpu/model/generation_session.h"
+#include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
 
 #include <QDir>
@@ -125,6 +126,8 @@ struct LanguageModel::Impl
     QString directory;
     std::shared_ptr<detail::Transformer> model;
     Tokenizer tokenizer;
+    // The weights' files: tensors loaded without a copy still read them (mapped_file_guard.h).
+    SafetensorsArchive archive;
 
     Status checkTokens(const std::vector<int> &tokens) const
     {
@@ -233,10 +236,14 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
                        ? model.status().withContext(dir.absolutePath())
                        : model.status();
     }
+    if (Status unchanged = checkMappingsUnchanged(*archive); !unchanged.isOk()) {
+        return unchanged;
+    }
     impl->model = std::move(model).value();
     if (options.dtype.trimmed().toLower() == kBf16Autocast) {
         impl->model->setAutocast(at::kBFloat16);
     }
+    impl->archive = std::move(archive).value();
     return std::unique_ptr<LanguageModel>(new LanguageModel(std::move(impl)));
 }
 
@@ -334,45 +341,52 @@ Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
     if (!points) {
         return points.status();
     }
-    return guarded<std::vector<ForwardOutput>>(QStringLiteral("forward"), [&] {
-        c10::InferenceMode guard;
-        const auto batch = static_cast<int64_t>(sequences.size());
-        // Right padding with id 0: causality keeps it out of the real tokens' outputs.
-        at::Tensor ids = at::zeros({batch, static_cast<int64_t>(longest)}, at::kLong);
-        for (int64_t b = 0; b < batch; ++b) {
-            const std::vector<int> &tokens = sequences[static_cast<size_t>(b)];
-            int64_t *row = ids[b].data_ptr<int64_t>();
-            std::copy(tokens.begin(), tokens.end(), row);
-        }
-        detail::HookSet hooks = interventions ? *interventions : detail::HookSet();
-        hooks.clearCaptures();
-        if (options.centerWritingWeights) {
-            hooks.setCentred(true);
-        }
-        for (const detail::HookPoint &point : *points) {
-            hooks.capture(point);
-        }
-        const at::Tensor logits = m_impl->model->forward(
-                ids, &hooks, nullptr,
-                options.logits ? detail::LogitsMode::All : detail::LogitsMode::None);
-        std::vector<ForwardOutput> outputs(sequences.size());
-        for (int64_t b = 0; b < batch; ++b) {
-            const std::vector<int> &tokens = sequences[static_cast<size_t>(b)];
-            const auto length = static_cast<int64_t>(tokens.size());
-            ForwardOutput &out = outputs[static_cast<size_t>(b)];
-            out.tokens = tokens;
-            if (logits.defined()) {
-                out.logits = toFloatTensor(logits[b].narrow(0, 0, length));
-            }
-            for (const detail::HookPoint &point : *points) {
-                const at::Tensor captured = hooks.captured(point);
-                if (captured.defined()) {
-                    out.activations[point.name()] = toFloatTensor(captured[b].narrow(0, 0, length));
+    Result<std::vector<ForwardOutput>> computed =
+            guarded<std::vector<ForwardOutput>>(QStringLiteral("forward"), [&] {
+                c10::InferenceMode guard;
+                const auto batch = static_cast<int64_t>(sequences.size());
+                // Right padding with id 0: causality keeps it out of the real tokens' outputs.
+                at::Tensor ids = at::zeros({batch, static_cast<int64_t>(longest)}, at::kLong);
+                for (int64_t b = 0; b < batch; ++b) {
+                    const std::vector<int> &tokens = sequences[static_cast<size_t>(b)];
+                    int64_t *row = ids[b].data_ptr<int64_t>();
+                    std::copy(tokens.begin(), tokens.end(), row);
                 }
-            }
-        }
-        return Result<std::vector<ForwardOutput>>(std::move(outputs));
-    });
+                detail::HookSet hooks = interventions ? *interventions : detail::HookSet();
+                hooks.clearCaptures();
+                if (options.centerWritingWeights) {
+                    hooks.setCentred(true);
+                }
+                for (const detail::HookPoint &point : *points) {
+                    hooks.capture(point);
+                }
+                const at::Tensor logits = m_impl->model->forward(
+                        ids, &hooks, nullptr,
+                        options.logits ? detail::LogitsMode::All : detail::LogitsMode::None);
+                std::vector<ForwardOutput> outputs(sequences.size());
+                for (int64_t b = 0; b < batch; ++b) {
+                    const std::vector<int> &tokens = sequences[static_cast<size_t>(b)];
+                    const auto length = static_cast<int64_t>(tokens.size());
+                    ForwardOutput &out = outputs[static_cast<size_t>(b)];
+                    out.tokens = tokens;
+                    if (logits.defined()) {
+                        out.logits = toFloatTensor(logits[b].narrow(0, 0, length));
+                    }
+                    for (const detail::HookPoint &point : *points) {
+                        const at::Tensor captured = hooks.captured(point);
+                        if (captured.defined()) {
+                            out.activations[point.name()] =
+                                    toFloatTensor(captured[b].narrow(0, 0, length));
+                        }
+                    }
+                }
+                return Result<std::vector<ForwardOutput>>(std::move(outputs));
+            });
+    // Zero-copy weights still read the files: a truncated one read as zeros.
+    if (Status unchanged = checkMappingsUnchanged(m_impl->archive); !unchanged.isOk()) {
+        return unchanged;
+    }
+    return computed;
 }
 
 Result<GenerateResult> LanguageModel::generate(const QString &prompt,
@@ -410,6 +424,9 @@ Result<GenerateResult> LanguageModel::generateFromTokens(const std::vector<int> 
             generation.cancel();
             stopped = true;  // "cancelled" even when this was the last token anyway
         }
+    }
+    if (Status unchanged = checkMappingsUnchanged(m_impl->archive); !unchanged.isOk()) {
+        return unchanged;
     }
     GenerateResult result = generation.result();
     if (stopped) {

@@ -1,5 +1,7 @@
 #include "gpu/model/safetensors.h"
 
+#include "gpu/model/mapped_file_guard.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace gyrus::gpu {
 
@@ -69,12 +72,43 @@ Status pickleRefused(const QString &what)
                     .arg(what));
 }
 
-// One mapped file, unmapped when the QFile is destroyed.
+// One mapped file, guarded against truncation while mapped (mapped_file_guard.h) and unmapped
+// when the QFile is destroyed.
 struct Mapping
 {
     std::unique_ptr<QFile> file;
     const uchar *base = nullptr;
     qint64 size = 0;
+
+    Mapping() = default;
+
+    Mapping(Mapping &&other) noexcept
+        : file(std::move(other.file))
+        , base(std::exchange(other.base, nullptr))
+        , size(other.size)
+    {}
+
+    Mapping &operator=(Mapping &&other) noexcept
+    {
+        if (this != &other) {
+            release();
+            file = std::move(other.file);
+            base = std::exchange(other.base, nullptr);
+            size = other.size;
+        }
+        return *this;
+    }
+
+    ~Mapping() { release(); }
+
+    void release()
+    {
+        if (base != nullptr) {
+            unguardMapping(base);
+            base = nullptr;
+        }
+        file.reset();
+    }
 };
 
 struct ParsedFile
@@ -207,6 +241,7 @@ Result<ParsedFile> parseFile(const QString &path)
     }
     parsed.mapping.base = base;
     parsed.mapping.size = size;
+    guardMapping(base, size_t(size), absolute);
 
     quint64 headerLength = 0;
     for (int i = 7; i >= 0; --i) {

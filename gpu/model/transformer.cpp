@@ -1,5 +1,6 @@
 #include "gpu/detail/transformer.h"
 
+#include "gpu/detail/non_finite.h"
 #include "gpu/detail/safetensors_torch.h"
 #include "gpu/detail/torch_compat.h"
 
@@ -168,7 +169,8 @@ Result<std::shared_ptr<Transformer>> Transformer::fromTensors(
         const at::Tensor &source = tensors.at(tensor.name.toStdString());
         if (checkFinite && !at::isfinite(source).all().item<bool>()) {
             return Status::invalidInput(
-                    QStringLiteral("tensor '%1' holds NaN or infinite values").arg(tensor.name));
+                    QStringLiteral("tensor '%1' holds NaN or infinite values: %2")
+                            .arg(tensor.name, describeNonFinite(source)));
         }
         // to() returns the tensor itself when device and dtype already match: zero-copy.
         weightSlot(weights, tensor.role, tensor.layer) = source.to(device, dtype);

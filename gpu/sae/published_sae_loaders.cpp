@@ -3,6 +3,7 @@
 #include "core/json_file.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
 #include "gpu/sae/npz_reader.h"
 
@@ -150,6 +151,10 @@ Result<std::shared_ptr<SaeModule>> loadGemmaScopeSafetensors(const QString &path
     };
     SaeWeights weights{tensor(wEnc), tensor(QStringLiteral("b_enc")), tensor(wDec),
                        tensor(QStringLiteral("b_dec")), tensor(QStringLiteral("threshold"))};
+    // Copied: a truncation before this point read zeros (mapped_file_guard.h).
+    if (Status unchanged = checkMappingsUnchanged(file); !unchanged.isOk()) {
+        return unchanged;
+    }
     return gemmaScopeModule(path, config, std::move(weights), release.embedding);
 }
 
@@ -366,6 +371,10 @@ Result<std::shared_ptr<SaeModule>> loadLlamaScope(const QString &directory, cons
     // threshold becomes θ·s: the convention SAELens adopted from the Llama Scope authors
     // (SAELens PR #483, "Fix abnormally large llamascope L0").
     weights.threshold = at::full({n}, theta * s, at::TensorOptions().device(target));
+    // Copied: a truncation before this point read zeros (mapped_file_guard.h).
+    if (Status unchanged = checkMappingsUnchanged(*archive); !unchanged.isOk()) {
+        return unchanged;
+    }
     QString problem;
     std::shared_ptr<SaeModule> module = finish(info.config, std::move(weights), &problem);
     if (!problem.isEmpty()) {

@@ -6,6 +6,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/detail/saelens_config.h"
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
 
 #include <QDir>
@@ -135,6 +136,10 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
         if (!ones) {
             weights.wDec = weights.wDec * factor.unsqueeze(1);
         }
+    }
+    // Copied: a truncation before this point read zeros (mapped_file_guard.h).
+    if (Status unchanged = checkMappingsUnchanged(*archive); !unchanged.isOk()) {
+        return unchanged;
     }
     auto module = std::make_shared<detail::SaeModule>(config, std::move(weights));
     if (const QString problem = module->validate(); !problem.isEmpty()) {

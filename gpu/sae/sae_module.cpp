@@ -1,5 +1,6 @@
 #include "gpu/detail/sae_module.h"
 
+#include "gpu/detail/non_finite.h"
 #include "gpu/model/safetensors.h"
 
 #include <QVector>
@@ -34,7 +35,8 @@ QString checkTensor(const at::Tensor &t, const char *name, std::vector<int64_t> 
         return QStringLiteral("tensor '%1' is not float32").arg(QLatin1String(name));
     }
     if (!at::isfinite(t).all().item<bool>()) {
-        return QStringLiteral("tensor '%1' holds NaN or infinite values").arg(QLatin1String(name));
+        return QStringLiteral("tensor '%1' holds NaN or infinite values: %2")
+                .arg(QLatin1String(name), describeNonFinite(t));
     }
     return QString();
 }

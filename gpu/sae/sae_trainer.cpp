@@ -6,11 +6,13 @@
 #include "gpu/detail/sae_objective.h"
 #include "gpu/detail/sae_trainer_state.h"
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/model/mapped_file_guard.h"
 #include "gpu/sae/sae_io.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -29,7 +31,17 @@ namespace {
 constexpr int kDensityBins = 20;
 constexpr double kDenseThreshold = 0.1;
 const QString kStateFile = QStringLiteral("trainer_state.json");
+// Checkpoints before "tensors_file" existed in the state: one fixed name.
 const QString kTensorsFile = QStringLiteral("trainer_state.safetensors");
+
+// A checkpoint is two files written one after the other, and a process may be killed between
+// them. Each save writes its tensors under a name of its own (the step), then the state JSON
+// that names them (atomically), then removes the older tensors: whenever the process stops, the
+// JSON on disk names a complete tensors file of its own step.
+QString tensorsFileForStep(int64_t step)
+{
+    return QStringLiteral("trainer_state.step%1.safetensors").arg(step);
+}
 
 // Slots of SaeTrainerState::metricSums.
 enum MetricSlot : int64_t
@@ -761,11 +773,13 @@ Status SaeTrainer::saveCheckpoint(const QString &directory) const
     tensors.emplace_back("batchtopk_theta", state.batchTopKTheta.reshape({1}));
     // metric_sums is double (not a safetensors dtype here): its exact bits travel as int64.
     tensors.emplace_back("metric_sums", state.metricSums.to(at::kCPU).view(at::kLong));
-    if (Status status = writeTensors(QDir(directory).filePath(kTensorsFile), tensors);
+    const QString tensorsFile = tensorsFileForStep(state.step);
+    if (Status status = writeTensors(QDir(directory).filePath(tensorsFile), tensors);
         !status.isOk()) {
         return status;
     }
     QJsonObject json;
+    json[QStringLiteral("tensors_file")] = tensorsFile;
     json[QStringLiteral("config")] = trainingConfigToJson(impl.config);
     json[QStringLiteral("step")] = static_cast<double>(state.step);
     json[QStringLiteral("adam_steps")] = static_cast<double>(state.adamSteps);
@@ -787,6 +801,13 @@ Status SaeTrainer::saveCheckpoint(const QString &directory) const
     file.write(QJsonDocument(json).toJson(QJsonDocument::Indented));
     if (!file.commit()) {
         return Status::invalidInput(QStringLiteral("%1: cannot write").arg(file.fileName()));
+    }
+    const QDir dir(directory);
+    for (const QString &old :
+         dir.entryList({QStringLiteral("trainer_state*.safetensors")}, QDir::Files)) {
+        if (old != tensorsFile) {
+            QFile::remove(dir.filePath(old));
+        }
     }
     return Status::ok();
 }
@@ -837,7 +858,9 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
     if (Status status = checkConfig(config, source->columns()); !status.isOk()) {
         return status.withContext(statePath);
     }
-    const QString tensorsPath = QDir(directory).filePath(kTensorsFile);
+    // A name inside the checkpoint directory, whatever the JSON says.
+    const QString tensorsPath = QDir(directory).filePath(
+            QFileInfo(json[QStringLiteral("tensors_file")].toString(kTensorsFile)).fileName());
     Result<SafetensorsArchive> archive = SafetensorsArchive::open(tensorsPath);
     if (!archive) {
         return archive.status();
@@ -887,6 +910,10 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::resume(
     if (!missing.isEmpty()) {
         return Status::invalidInput(QStringLiteral("%1: missing tensors: %2")
                                             .arg(tensorsPath, missing.join(QStringLiteral(", "))));
+    }
+    // Copied: a truncation before this point read zeros (mapped_file_guard.h).
+    if (Status unchanged = checkMappingsUnchanged(*archive); !unchanged.isOk()) {
+        return unchanged;
     }
     state.batchTopKTheta = theta.reshape({});
     state.metricSums = sums.to(at::kCPU).view(at::kDouble).to(impl.device);

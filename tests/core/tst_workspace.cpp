@@ -11,6 +11,7 @@
 #include "tests/support/test_paths.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -372,6 +373,33 @@ private Q_SLOTS:
         opened = workspace.open(newer);
         QVERIFY2(opened.message().contains(QStringLiteral("newer Gyrus")),
                  qPrintable(opened.message()));
+    }
+
+    // Debian's HDF5 1.10.8 loops forever reading this damaged file (found by fuzzing): opening
+    // it is refused after the read time limit, naming the file, instead of hanging the app.
+    void hdf5HangIsRefusedInTime()
+    {
+        const QString hang = test::sourcePath(
+                QStringLiteral("tests/data/fuzz/hdf5_hang/global_heap_loop.gyrus"));
+        qputenv("GYRUS_READ_PROBE_TIMEOUT_MS", "1500");
+        QElapsedTimer clock;
+        clock.start();
+        Workspace workspace;
+        const Status opened = workspace.open(hang);
+        qunsetenv("GYRUS_READ_PROBE_TIMEOUT_MS");
+        QVERIFY(!opened.isOk());
+        QVERIFY2(opened.message().contains(hang) &&
+                         opened.message().contains(QStringLiteral("did not finish in 1.5 s")),
+                 qPrintable(opened.message()));
+        QVERIFY(clock.elapsed() < 15000);
+        // A sound file still opens through the same path.
+        QTemporaryDir dir;
+        const QString good = dir.filePath(QStringLiteral("good.gyrus"));
+        {
+            Workspace saved;
+            QVERIFY(saved.saveAs(good).isOk());
+        }
+        QVERIFY(workspace.open(good).isOk());
     }
 
     void refusedSectionRollsBackTheOthers()

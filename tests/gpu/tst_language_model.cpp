@@ -322,6 +322,31 @@ private Q_SLOTS:
         }
     }
 
+    // A weights file truncated under a loaded model (a download restarted into the same path):
+    // the zero-copy weights' pages are gone, which would raise SIGBUS and stop the app. The
+    // pages read as zeros instead, and the model says which file changed.
+    void truncatedWeightsFileIsAnErrorNotACrash()
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("truncated"));
+        QVERIFY(writeRandomLlama(dir, tinyConfig(), 9).isOk());
+        auto model = LanguageModel::load(dir);
+        QVERIFY2(model.isOk(), qPrintable(model.status().message()));
+        const std::vector<int> tokens = {1, 5, 9, 3};
+        QVERIFY(model.value()->forward(tokens).isOk());
+        const QString weights = dir + QStringLiteral("/model.safetensors");
+        QVERIFY(QFile::resize(weights, 4096));
+        const Result<ForwardOutput> after = model.value()->forward(tokens);
+        QVERIFY(!after.isOk());
+        QVERIFY2(after.status().message().contains(QStringLiteral("model.safetensors: changed on "
+                                                                  "disk while open")),
+                 qPrintable(after.status().message()));
+        GenerateOptions greedy;
+        greedy.maxNewTokens = 2;
+        QVERIFY(!model.value()->generateFromTokens(tokens, greedy).isOk());
+        // Loading the damaged directory again is refused up front by the header check.
+        QVERIFY(!LanguageModel::load(dir).isOk());
+    }
+
     void interventionsApplyToForwardAndCaptures()
     {
         const std::vector<int> tokens{1, 40, 41, 42, 43, 44};

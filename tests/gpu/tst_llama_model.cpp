@@ -592,6 +592,18 @@ private Q_SLOTS:
         auto nan = Transformer::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
         QVERIFY(!nan.isOk());
         QVERIFY(nan.status().message().contains(QStringLiteral("model.norm.weight")));
+        // The element is named too: the damaged checkpoint can be inspected where it broke.
+        QVERIFY2(nan.status().message().contains(
+                         QStringLiteral("nan at [3], 1 non-finite value in all")),
+                 qPrintable(nan.status().message()));
+        tensors = randomLlamaTensors(config, 0);
+        tensors["model.layers.0.self_attn.k_proj.weight"][5][7] = -INFINITY;
+        tensors["model.layers.0.self_attn.k_proj.weight"][9][1] = NAN;
+        auto inf = Transformer::fromTensors(config, tensors, at::Device(at::kCPU), at::kFloat);
+        QVERIFY2(inf.status().message().contains(QStringLiteral(
+                         "'model.layers.0.self_attn.k_proj.weight' holds NaN or infinite values: "
+                         "-inf at [5, 7], 2 non-finite values in all")),
+                 qPrintable(inf.status().message()));
 
         auto model = tinyModel();
         QVERIFY_THROWS_EXCEPTION(c10::Error, model->forward(at::full({1, 2}, 64, at::kLong)));

@@ -300,7 +300,9 @@ void TestSaeModule::validateNamesTheTensor()
     QVERIFY(module.validate().contains(QLatin1String("threshold")));
     module = makeModule(SaeArchitecture::Relu, false, 1);
     module.mutableWeights().bEnc[3] = NAN;
-    QVERIFY(module.validate().contains(QLatin1String("NaN")));
+    QVERIFY(module.validate().contains(QLatin1String("'b_enc' holds NaN")));
+    QVERIFY2(module.validate().contains(QLatin1String("nan at [3]")),
+             qPrintable(module.validate()));
 }
 
 QTEST_APPLESS_MAIN(TestSaeModule)

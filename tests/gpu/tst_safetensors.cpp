@@ -2,6 +2,7 @@
 // sharded directories, every malformed-file case, and zero-copy tensors.
 
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
 #include "tests/support/test_paths.h"
 
@@ -433,6 +434,32 @@ private Q_SLOTS:
         QVERIFY(at::equal(kept, source * 2));
         const Result<SafetensorsArchive> again = SafetensorsArchive::open(path);
         QVERIFY(at::equal(tensorFromArchive(*again, QStringLiteral("f32")), source));
+    }
+
+    // The file shrinks under the mapping: reading the lost pages gives zeros, not SIGBUS, and
+    // checkUnchanged() names the file; an untouched archive reports nothing.
+    void truncatedAfterOpenReadsZerosAndSaysSo()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("big.safetensors"));
+        const at::Tensor ones = at::ones({64, 1024}, at::kFloat);  // 256 KiB, many pages
+        QVERIFY(writeTensors(path, {{"w", ones}}).isOk());
+        const Result<SafetensorsArchive> archive = SafetensorsArchive::open(path);
+        QVERIFY2(archive.isOk(), qPrintable(archive.status().message()));
+        QVERIFY(checkMappingsUnchanged(*archive).isOk());
+        const std::optional<TensorInfo> info = archive->info(QStringLiteral("w"));
+        QVERIFY(info.has_value());
+        QVERIFY(QFile::resize(path, 8192));
+        const at::Tensor mapped = tensorFromArchive(*archive, QStringLiteral("w"));
+        const float last = mapped.flatten()[-1].item<float>();
+        QCOMPARE(last, 0.0f);
+        QCOMPARE(mapped.flatten()[0].item<float>(), 1.0f);  // still in the file
+        const Status changed = checkMappingsUnchanged(*archive);
+        QVERIFY(!changed.isOk());
+        QVERIFY2(changed.message().contains(QStringLiteral("big.safetensors: changed on disk")),
+                 qPrintable(changed.message()));
+        QVERIFY2(changed.message().contains(QStringLiteral("8192 now")),
+                 qPrintable(changed.message()));
     }
 
     void writeTensorsHandlesLayoutsAndRejectsDtypes()

@@ -2,6 +2,7 @@
 // non-ASCII text (byte fallback), character spans, BOS, and broken model files.
 
 #include "gpu/model/tokenizer.h"
+#include "tests/support/test_paths.h"
 #include "tests/support/tokenizer_reference.h"
 
 #include <QFile>
@@ -347,6 +348,47 @@ private Q_SLOTS:
         QCOMPARE(gpt2->kind(), QStringLiteral("vocab.json+merges.txt"));
         QCOMPARE(gpt2->displayPiece(gpt2->pieceToId(QStringLiteral("\u0120the"))),
                  QStringLiteral(" the"));
+    }
+
+    // The demo model loads tokenizer.json (datasets/demo/tokenizer/make_tokenizer_json.sh wrote it
+    // from tokenizer.model and checked it with Hugging Face tokenizers): through Gyrus's own two
+    // paths it must be the same tokenizer, id for id, on the whole held-out corpus.
+    void demoTokenizerJsonIsTheTokenizerModel()
+    {
+        Result<Tokenizer> sentencepiece = Tokenizer::load(
+                gyrus::test::sourcePath(QStringLiteral("datasets/demo/tokenizer/tokenizer.model")));
+        QVERIFY2(sentencepiece.isOk(), qPrintable(sentencepiece.status().message()));
+        Result<Tokenizer> json =
+                Tokenizer::load(gyrus::test::sourcePath(QStringLiteral("datasets/demo/model")));
+        QVERIFY2(json.isOk(), qPrintable(json.status().message()));
+        QCOMPARE(sentencepiece->kind(), QStringLiteral("sentencepiece"));
+        QCOMPARE(json->kind(), QStringLiteral("tokenizer.json"));
+        QCOMPARE(json->vocabSize(), sentencepiece->vocabSize());
+        QCOMPARE(json->bosId(), sentencepiece->bosId());
+        QCOMPARE(json->eosId(), sentencepiece->eosId());
+        QCOMPARE(json->unkId(), sentencepiece->unkId());
+        QCOMPARE(json->padId(), sentencepiece->padId());
+        for (int id = 0; id < sentencepiece->vocabSize(); ++id) {
+            QCOMPARE(json->pieceToString(id), sentencepiece->pieceToString(id));
+            QCOMPARE(json->displayPiece(id), sentencepiece->displayPiece(id));
+            QCOMPARE(json->isByte(id), sentencepiece->isByte(id));
+            QCOMPARE(json->isControl(id), sentencepiece->isControl(id));
+        }
+        QFile heldout(gyrus::test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt")));
+        QVERIFY(heldout.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(heldout.readAll()).split(QLatin1Char('\n'));
+        int checked = 0;
+        for (const QString &line : lines) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            const Encoding expected = sentencepiece->encode(line, true);
+            const Encoding got = json->encode(line, true);
+            QVERIFY2(got.ids == expected.ids, qPrintable(line));
+            QCOMPARE(json->decode(got.ids), sentencepiece->decode(expected.ids));
+            ++checked;
+        }
+        QCOMPARE(checked, 6030);
     }
 
     void brokenModelFiles()
