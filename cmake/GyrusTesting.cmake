@@ -7,6 +7,11 @@ function(gyrus_add_qtest)
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 300)
     endif()
+    if(GYRUS_SANITIZE_ADDRESS OR GYRUS_SANITIZE_UNDEFINED)
+        # Instrumented at -O0 (scripts/configure-sanitizers), the heaviest tests run 10-20x
+        # slower: tst_hf_tokenizer_reference needs minutes for its eight real tokenizers.
+        math(EXPR T_TIMEOUT "${T_TIMEOUT} * 4")
+    endif()
     add_executable(${T_NAME} ${T_SOURCES})
     if(T_TORCH)
         gyrus_link_protobuf_first(${T_NAME})

@@ -95,6 +95,8 @@ QTextBrowser *makeExampleBrowser(QWidget *parent)
 
 }  // namespace
 
+FeatureInspectorPanel::~FeatureInspectorPanel() = default;
+
 FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub *hub,
                                              QWidget *parent)
     : QWidget(parent)
@@ -264,7 +266,7 @@ void FeatureInspectorPanel::buildDetailsPage()
     m_stats->setObjectName(QStringLiteral("inspector.stats"));
     m_stats->setWordWrap(true);
     m_stats->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_histogram = new ActivationHistogramPlot(m_detailsPage);
+    m_histogram = std::make_unique<ActivationHistogramPlot>(m_detailsPage);
     m_histogram->widget()->setObjectName(QStringLiteral("inspector.histogram"));
     m_histogram->widget()->setFixedHeight(130);
 

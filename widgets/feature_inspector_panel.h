@@ -5,6 +5,8 @@
 #include <QList>
 #include <QWidget>
 
+#include <memory>
+
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -42,6 +44,7 @@ class FeatureInspectorPanel : public QWidget
     Q_OBJECT
 public:
     FeatureInspectorPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    ~FeatureInspectorPanel() override;
 
     /// What the panel shows now.
     enum class View
@@ -93,7 +96,7 @@ public:
 
     CorpusScanForm *scanForm() const { return m_scanForm; }
 
-    ActivationHistogramPlot *histogram() const { return m_histogram; }
+    ActivationHistogramPlot *histogram() const { return m_histogram.get(); }
 
     /// The neighbours table (feature in column 0).
     QTableView *neighboursView() const { return m_neighbours; }
@@ -180,7 +183,8 @@ private:
     QLabel *m_stats;
     QLabel *m_provenance = nullptr;
     QToolButton *m_forgetProvenance = nullptr;
-    ActivationHistogramPlot *m_histogram;
+    // Not a QObject: owned here (its plot widget belongs to the details page).
+    std::unique_ptr<ActivationHistogramPlot> m_histogram;
     QTabWidget *m_tabs;
     QTextBrowser *m_topExamples;
     QTextBrowser *m_binExamples;
