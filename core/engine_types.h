@@ -20,6 +20,11 @@ struct ModelInfo
     QString name;  ///< directory name
     QString path;
     QString architecture;
+    QString family;      ///< "llama", "gpt2", "gemma2", "gemma3", "qwen2", "qwen3", "gpt_neox"
+    QStringList quirks;  ///< soft-caps, sliding windows, parallel residual...: one phrase each
+    QString bosRule;     ///< whether Hugging Face prepends BOS, as a sentence
+    /// TransformerLens's center_writing_weights changes the residual hooks (LayerNorm models).
+    bool centringApplies = false;
     int layers = 0;
     int dModel = 0;
     int heads = 0;

@@ -32,12 +32,15 @@ enum CardField
 {
     Name,
     Architecture,
+    Family,
+    Quirks,
     Layers,
     Width,
     Heads,
     Vocabulary,
     Parameters,
-    Placement
+    Placement,
+    CardFieldCount
 };
 
 QString humanCount(qint64 n)
@@ -134,15 +137,20 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
 
     auto *cardBox = new QGroupBox(tr("Model card"), this);
     cardBox->setLayout(m_card);
-    const QStringList labels = {tr("Name"),       tr("Architecture"), tr("Layers"),
-                                tr("d_model"),    tr("Heads (KV)"),   tr("Vocabulary"),
-                                tr("Parameters"), tr("Placement")};
+    const QStringList labels = {
+            tr("Name"),    tr("Architecture"), tr("Family"),     tr("Quirks"),     tr("Layers"),
+            tr("d_model"), tr("Heads (KV)"),   tr("Vocabulary"), tr("Parameters"), tr("Placement")};
+    static_assert(CardFieldCount == sizeof(m_cardFields) / sizeof(m_cardFields[0]),
+                  "one label per card field");
     for (int i = 0; i < labels.size(); ++i) {
         m_cardFields[i] = new QLabel(QStringLiteral("—"), cardBox);
         m_cardFields[i]->setTextInteractionFlags(Qt::TextSelectableByMouse);
         m_card->addRow(labels[i], m_cardFields[i]);
     }
     m_cardFields[Name]->setObjectName(QStringLiteral("card.name"));
+    m_cardFields[Family]->setObjectName(QStringLiteral("card.family"));
+    m_cardFields[Quirks]->setObjectName(QStringLiteral("card.quirks"));
+    m_cardFields[Quirks]->setWordWrap(true);
     m_cardFields[Layers]->setObjectName(QStringLiteral("card.layers"));
     m_cardFields[Parameters]->setObjectName(QStringLiteral("card.parameters"));
 
@@ -367,6 +375,20 @@ void ModelPanel::showCard(const ModelInfo &info)
     m_cardFields[Name]->setText(info.name);
     m_cardFields[Name]->setToolTip(QDir::toNativeSeparators(info.path));
     m_cardFields[Architecture]->setText(info.architecture);
+    m_cardFields[Family]->setText(info.family.isEmpty() ? QStringLiteral("—") : info.family);
+    // The BOS rule and centring matter to whoever feeds the model's activations to an SAE.
+    QStringList familyTip;
+    if (!info.bosRule.isEmpty()) {
+        familyTip << info.bosRule;
+    }
+    if (info.centringApplies) {
+        familyTip << tr(
+                "SAEs trained on TransformerLens-processed weights expect residuals with "
+                "the per-token mean removed.");
+    }
+    m_cardFields[Family]->setToolTip(familyTip.join(QLatin1Char('\n')));
+    m_cardFields[Quirks]->setText(info.quirks.isEmpty() ? tr("none")
+                                                        : info.quirks.join(QLatin1Char('\n')));
     m_cardFields[Layers]->setText(QString::number(info.layers));
     m_cardFields[Width]->setText(QString::number(info.dModel));
     m_cardFields[Heads]->setText(QStringLiteral("%1 (%2)").arg(info.heads).arg(info.kvHeads));

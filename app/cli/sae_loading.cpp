@@ -10,7 +10,7 @@ namespace gyrus::cli {
 
 Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(const QString &command,
                                                                 const QString &path,
-                                                                const gpu::LanguageModel &model,
+                                                                gpu::LanguageModel &model,
                                                                 const QString &modelDirectory,
                                                                 const QString &device)
 {
@@ -18,8 +18,9 @@ Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(const QString &c
     if (!loaded) {
         return loaded;
     }
-    const SaeModelCheck check = checkSaeAgainstModel(gpu::saeCard(*loaded.value(), path, device),
-                                                     gpu::modelCard(model.info(), modelDirectory));
+    const gyrus::SaeInfo card = gpu::saeCard(*loaded.value(), path, device);
+    const SaeModelCheck check =
+            checkSaeAgainstModel(card, gpu::modelCard(model.info(), modelDirectory));
     if (!check.ok()) {
         return Status::invalidInput(check.errors.join(QStringLiteral("; ")));
     }
@@ -27,6 +28,7 @@ Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(const QString &c
         std::fprintf(stderr, "gyrus-cli %s: warning: %s\n", qPrintable(command),
                      qPrintable(warning));
     }
+    model.setSaeConventions(gpu::saeConventions(card));
     return loaded;
 }
 

@@ -18,8 +18,12 @@ namespace gyrus::cli {
 /// `modelDirectory`: a hook that is not one of the model's or a d_in other than the hook's width
 /// is an error (InvalidInput, exit 2); a different model_name is a warning printed on stderr as
 /// "gyrus-cli <command>: warning: ...".
+///
+/// The model then follows the SAE's conventions (LanguageModel::setSaeConventions): BOS first
+/// or not as its prepend_bos says, residual hooks centred when it was trained on
+/// TransformerLens-processed weights.
 Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(
-        const QString &command, const QString &path, const gpu::LanguageModel &model,
+        const QString &command, const QString &path, gpu::LanguageModel &model,
         const QString &modelDirectory, const QString &device = QStringLiteral("cpu"));
 
 /// The hook an analysis reads: `hook` when the user gave one, otherwise the hook the SAE at

@@ -18,6 +18,10 @@ gyrus::ModelInfo modelCard(const ModelInfo &info, const QString &path)
         card.name = QFileInfo(dir.absolutePath()).dir().dirName() + QLatin1Char('/') + card.name;
     }
     card.architecture = info.architecture;
+    card.family = info.family;
+    card.quirks = info.quirks;
+    card.bosRule = info.bosRule;
+    card.centringApplies = info.centringApplies;
     card.layers = info.layers;
     card.dModel = info.dModel;
     card.heads = info.heads;
@@ -54,6 +58,14 @@ gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QStri
 gyrus::SaeInfo saeCard(const detail::SaeModule &sae, const QString &path, const QString &device)
 {
     return saeCard(sae.config(), path, device);
+}
+
+SaeConventions saeConventions(const gyrus::SaeInfo &card)
+{
+    SaeConventions conventions;
+    conventions.prependBos = card.prependBos;
+    conventions.centreResiduals = card.centredResiduals;
+    return conventions;
 }
 
 }  // namespace gyrus::gpu

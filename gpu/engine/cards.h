@@ -23,4 +23,8 @@ gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QStri
 /// The same for a loaded module (for callers that do not include torch).
 gyrus::SaeInfo saeCard(const detail::SaeModule &sae, const QString &path, const QString &device);
 
+/// What an SAE's card says the model should do for it: TransformerLens's BOS rule
+/// (prepend_bos) and centred residual hooks (center_writing_weights).
+SaeConventions saeConventions(const gyrus::SaeInfo &card);
+
 }  // namespace gyrus::gpu

@@ -1,12 +1,24 @@
 #include "gpu/engine/engine_state.h"
 
 #include "gpu/detail/sae_module.h"
+#include "gpu/engine/cards.h"
 
 namespace gyrus::gpu {
+
+void EngineState::applySaeConventions()
+{
+    // The loaded SAE decides how text becomes tokens and whether residual hooks are centred,
+    // as it was trained (SAELens prepend_bos, center_writing_weights); without one, Hugging
+    // Face's behaviour.
+    if (model) {
+        model->setSaeConventions(sae ? saeConventions(saeInfo) : SaeConventions());
+    }
+}
 
 void EngineState::setModel(std::unique_ptr<LanguageModel> loaded)
 {
     model = std::move(loaded);
+    applySaeConventions();
     ++modelEpoch;
     contrastMemo.reset();
     steeringBaseline = SteeringBaselineMemo();
@@ -16,6 +28,7 @@ void EngineState::setSae(std::shared_ptr<detail::SaeModule> loaded, const SaeInf
 {
     sae = std::move(loaded);
     saeInfo = info;
+    applySaeConventions();
     ++saeEpoch;
     contrastMemo.reset();
 }

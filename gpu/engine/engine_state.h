@@ -49,6 +49,10 @@ struct EngineState
     /// Replaces the SAE and its card, and drops what was computed with the old one.
     void setSae(std::shared_ptr<detail::SaeModule> loaded, const SaeInfo &info);
 
+    /// Gives the model the current SAE's conventions (BOS rule, centring); called by setModel()
+    /// and setSae().
+    void applySaeConventions();
+
     /// The one readiness check of every request, with one set of messages: a model is loaded.
     Status requireModel() const;
     /// A model and an SAE that fits it (its hook is a hook point of the model, its input width

@@ -128,6 +128,7 @@ struct LanguageModel::Impl
     Tokenizer tokenizer;
     // The weights' files: tensors loaded without a copy still read them (mapped_file_guard.h).
     SafetensorsArchive archive;
+    SaeConventions conventions;
 
     Status checkTokens(const std::vector<int> &tokens) const
     {
@@ -218,8 +219,8 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
         // it the same way, so say so on the card and load.
         if (tokenizer->vocabSize() > config->vocabSize) {
             config.value().notes << QStringLiteral(
-                                            "tokenizer ids %1..%2 have no embedding row "
-                                            "(refused when used)")
+                                            "tokenizer ids %1..%2 have no embedding row (refused "
+                                            "when used)")
                                             .arg(config->vocabSize)
                                             .arg(tokenizer->vocabSize() - 1);
         }
@@ -318,6 +319,17 @@ Result<ForwardOutput> LanguageModel::forward(const std::vector<int> &tokens,
     return std::move(outputs.value().front());
 }
 
+void LanguageModel::setSaeConventions(const SaeConventions &conventions)
+{
+    m_impl->conventions = conventions;
+    m_impl->tokenizer.setPrependBos(conventions.prependBos, m_impl->model->config().bosTokenId);
+}
+
+SaeConventions LanguageModel::saeConventions() const
+{
+    return m_impl->conventions;
+}
+
 Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
         const std::vector<std::vector<int>> &sequences, const ForwardOptions &options,
         const detail::HookSet *interventions) const
@@ -354,7 +366,9 @@ Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
                 }
                 detail::HookSet hooks = interventions ? *interventions : detail::HookSet();
                 hooks.clearCaptures();
-                if (options.centerWritingWeights) {
+                if (options.centerWritingWeights ||
+                    (m_impl->conventions.centreResiduals &&
+                     centringApplies(m_impl->model->config()))) {
                     hooks.setCentred(true);
                 }
                 for (const detail::HookPoint &point : *points) {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace gyrus::gpu {
@@ -118,6 +119,15 @@ struct GenerateResult
 /// Called for every new token; returning false stops the generation (stopReason "cancelled").
 using TokenCallback = std::function<bool(const GeneratedToken &token)>;
 
+/// What the SAE that the activations feed was trained on (its cfg: prepend_bos,
+/// model_from_pretrained_kwargs.center_writing_weights), so that the model produces them the
+/// same way: TransformerLens's BOS rule and, on LayerNorm models, centred residual hooks.
+struct SaeConventions
+{
+    std::optional<bool> prependBos;  ///< nullopt: the tokenizer's own rule
+    bool centreResiduals = false;    ///< ignored where centring does not apply (RMSNorm models)
+};
+
 /// Not thread-safe: use one LanguageModel from one thread (the engine thread) at a time.
 class LanguageModel
 {
@@ -142,6 +152,11 @@ public:
 
     /// Encodes text (BOS prepended when `addBos`); fails when there is no tokenizer.
     Result<std::vector<int>> encode(const QString &text, bool addBos = true) const;
+
+    /// Applies an SAE's conventions to every later encode (the tokenizer's too) and forward;
+    /// {} restores Hugging Face's behaviour.
+    void setSaeConventions(const SaeConventions &conventions);
+    SaeConventions saeConventions() const;
 
     /// Runs one sequence. Unknown hook names and out-of-range ids fail with InvalidInput.
     /// `interventions` (may be null) run too; captures see the activations after them. Its own

@@ -227,6 +227,20 @@ Encoding encodeHf(const tokenizer::HfTokenizer &hf, const QString &text, bool ad
 
 Encoding Tokenizer::encode(const QString &text, bool addBos) const
 {
+    if (!addBos || !m_prependBos) {
+        return encodeOwnRule(text, addBos);
+    }
+    Encoding encoding = encodeOwnRule(text, false);
+    const int bos = bosId() >= 0 ? bosId() : m_ruleBosId;
+    if (*m_prependBos && bos >= 0) {
+        encoding.ids.prepend(bos);
+        encoding.spans.prepend(Encoding::Span{0, 0});
+    }
+    return encoding;
+}
+
+Encoding Tokenizer::encodeOwnRule(const QString &text, bool addBos) const
+{
     if (m_impl->hf) {
         return encodeHf(*m_impl->hf, text, addBos);
     }

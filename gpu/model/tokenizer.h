@@ -11,6 +11,7 @@
 #include <QVector>
 
 #include <memory>
+#include <optional>
 
 namespace gyrus::gpu {
 
@@ -49,6 +50,19 @@ public:
     /// BOS; a Hugging Face tokenizer applies its post-processor (BOS/EOS as the file says).
     Encoding encode(const QString &text, bool addBos) const;
 
+    /// TransformerLens's BOS rule in place of the tokenizer's own, for the SAE the activations
+    /// feed (its cfg's prepend_bos): encode(text, true) then encodes without special tokens and
+    /// puts BOS first when `prepend` is true (GPT-2, Pythia and Qwen add none of their own).
+    /// nullopt restores the tokenizer's rule. encode(text, false) is unchanged. `bos` is the id
+    /// to put first when the tokenizer names none (config.json's bos_token_id).
+    void setPrependBos(std::optional<bool> prepend, int bos = -1)
+    {
+        m_prependBos = prepend;
+        m_ruleBosId = bos;
+    }
+
+    std::optional<bool> prependBos() const { return m_prependBos; }
+
     /// Text of the ids; control/special tokens (BOS/EOS/PAD) produce nothing, byte pieces are
     /// reassembled into UTF-8.
     QString decode(const QVector<int> &ids) const;
@@ -86,8 +100,12 @@ public:
     QString path() const;
 
 private:
+    Encoding encodeOwnRule(const QString &text, bool addBos) const;
+
     struct Impl;
     std::shared_ptr<const Impl> m_impl;
+    std::optional<bool> m_prependBos;
+    int m_ruleBosId = -1;
 };
 
 /// Options of a Llama-style BPE tokenizer: byte fallback, digits split, identity normalisation

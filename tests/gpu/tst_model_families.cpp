@@ -6,7 +6,10 @@
 // and config errors.
 
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/sae_module.h"
 #include "gpu/detail/transformer.h"
+#include "gpu/engine/cards.h"
+#include "gpu/engine/engine_state.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/model_config.h"
 #include "tests/support/process_run.h"
@@ -534,6 +537,69 @@ private Q_SLOTS:
         QVERIFY2(refused.status().message().contains(
                          QLatin1String("token id 64 outside the vocabulary [0, 64)")),
                  qPrintable(refused.status().message()));
+    }
+
+    // An SAE trained through TransformerLens with prepend_bos and center_writing_weights (the
+    // gpt2-small-res-jb releases) makes the model put BOS first, though GPT-2's tokenizer adds
+    // none, and centre its residual hooks; the engine applies the loaded SAE's card, and
+    // unloading it restores Hugging Face's behaviour.
+    void saeConventionsReachTokensAndHooks()
+    {
+        QTemporaryDir copy;
+        copyDirectory(QDir(m_dir.path()).filePath(QStringLiteral("gpt2_f32")), copy.path());
+        writeCharacterTokenizer(copy.path(), 64, false);
+        auto loaded = LanguageModel::load(copy.path());
+        QVERIFY2(loaded, qPrintable(loaded.status().message()));
+        const std::vector<int> plain{'a' - '0', 'b' - '0', 'c' - '0'};
+        QCOMPARE(loaded.value()->encode(QStringLiteral("abc")).value(), plain);
+
+        EngineState state;
+        state.setModel(std::move(loaded).value());
+        LanguageModel &model = *state.model;
+        SaeConfig config;
+        config.architecture = SaeArchitecture::Relu;
+        config.dIn = 32;
+        config.dSae = 8;
+        config.hookName = QStringLiteral("blocks.1.hook_resid_pre");
+        config.prependBos = true;
+        config.centreInput = true;
+        auto sae = std::make_shared<gpu::detail::SaeModule>(
+                config, gpu::detail::SaeWeights{at::randn({32, 8}),
+                                                at::zeros({8}),
+                                                at::randn({8, 32}),
+                                                at::zeros({32}),
+                                                {}});
+        state.setSae(sae, saeCard(config, QStringLiteral("res-jb"), QStringLiteral("cpu")));
+
+        constexpr int kBos = 50;  // make_checkpoints.py's GPT-2 bos_token_id; no tokenizer BOS
+        std::vector<int> withBos{kBos};
+        withBos.insert(withBos.end(), plain.begin(), plain.end());
+        QCOMPARE(model.encode(QStringLiteral("abc")).value(), withBos);
+        QCOMPARE(model.tokenizer().encode(QStringLiteral("abc"), true).ids.size(), 4);
+        QCOMPARE(model.encode(QStringLiteral("abc"), false).value(), plain);  // ids as asked
+
+        const QString hook = QStringLiteral("blocks.1.hook_resid_pre");
+        const auto centred = model.forward(withBos, ForwardOptions{{hook}, false, false});
+        ForwardOptions explicitOptions{{hook}, false, false};
+        explicitOptions.centerWritingWeights = true;
+        const auto expected = model.forward(withBos, explicitOptions);
+        QVERIFY(centred && expected);
+        const FloatTensor &x = centred->activations.at(hook);
+        QCOMPARE(x.values, expected->activations.at(hook).values);
+        double worstMean = 0.0;
+        for (size_t row = 0; row < x.values.size() / 32; ++row) {
+            double mean = 0.0;
+            for (size_t i = 0; i < 32; ++i) {
+                mean += x.values[row * 32 + i] / 32.0;
+            }
+            worstMean = std::max(worstMean, std::abs(mean));
+        }
+        QVERIFY2(worstMean < 1e-5, qPrintable(QString::number(worstMean)));
+
+        state.setSae(nullptr, gyrus::SaeInfo());
+        QCOMPARE(model.encode(QStringLiteral("abc")).value(), plain);
+        const auto raw = model.forward(withBos, ForwardOptions{{hook}, false, false});
+        QVERIFY(raw && raw->activations.at(hook).values != x.values);
     }
 
 private:

@@ -85,6 +85,11 @@ private Q_SLOTS:
         QCOMPARE(card.vocabSize, 4096);
         QVERIFY(card.parameters > 0);
         QVERIFY(card.hookNames.contains(QStringLiteral("blocks.1.hook_resid_post")));
+        // The family facts reach the card the dock shows.
+        QCOMPARE(card.family, QStringLiteral("llama"));
+        QVERIFY(card.bosRule.contains(QStringLiteral("BOS")));
+        QVERIFY(card.quirks.contains(QStringLiteral("grouped-query attention (2 kv heads)")));
+        QVERIFY(!card.centringApplies);
         QTRY_COMPARE(engine.currentModel().name, QStringLiteral("tiny"));
     }
 

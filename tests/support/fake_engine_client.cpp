@@ -34,6 +34,16 @@ ModelInfo FakeEngineClient::cardFor(const ModelSpec &spec)
     info.path = spec.path;
     info.name = QDir(spec.path).dirName();
     info.architecture = QStringLiteral("LlamaForCausalLM");
+    info.family = QStringLiteral("llama");
+    info.bosRule = QStringLiteral("Hugging Face prepends BOS (id 1).");
+    if (info.name.startsWith(QLatin1String("gemma"))) {
+        // What the real engine reports for a Gemma-2 directory (familyQuirks()).
+        info.architecture = QStringLiteral("Gemma2ForCausalLM");
+        info.family = QStringLiteral("gemma2");
+        info.quirks = QStringList{QStringLiteral("attention soft-cap 50"),
+                                  QStringLiteral("logit soft-cap 30"),
+                                  QStringLiteral("sliding window 4096 on 13 of 26 layers")};
+    }
     info.layers = 4;
     info.dModel = 256;
     info.heads = 8;

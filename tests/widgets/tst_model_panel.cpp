@@ -39,10 +39,28 @@ private Q_SLOTS:
         QCOMPARE(fieldText(panel, "card.name"), QStringLiteral("demo"));
         QCOMPARE(fieldText(panel, "card.layers"), QStringLiteral("4"));
         QCOMPARE(fieldText(panel, "card.parameters"), QStringLiteral("5.4 M"));
+        QCOMPARE(fieldText(panel, "card.family"), QStringLiteral("llama"));
+        QCOMPARE(fieldText(panel, "card.quirks"), QStringLiteral("none"));
         QCOMPARE(engine.currentModel().dtype, QStringLiteral("bfloat16"));
         QCOMPARE(recent.count(), 1);
         QCOMPARE(panel.recentModels(), QStringList{QStringLiteral("/models/demo")});
         QVERIFY(panel.statusText().contains(QStringLiteral("Loaded demo")));
+    }
+
+    // The card names the family and lists its quirks, one a line; the BOS rule is the family's
+    // tooltip.
+    void cardShowsFamilyAndQuirks()
+    {
+        FakeEngineClient engine;
+        ModelPanel panel(&engine);
+        panel.loadModel(QStringLiteral("/models/gemma-2-2b"));
+        QTRY_VERIFY(!panel.isBusy());
+        QCOMPARE(fieldText(panel, "card.family"), QStringLiteral("gemma2"));
+        const QStringList quirks = fieldText(panel, "card.quirks").split(QLatin1Char('\n'));
+        QCOMPARE(quirks, engine.currentModel().quirks);
+        QVERIFY(quirks.contains(QStringLiteral("attention soft-cap 50")));
+        auto *family = panel.findChild<QLabel *>(QStringLiteral("card.family"));
+        QVERIFY(family->toolTip().contains(QStringLiteral("prepends BOS")));
     }
 
     // The SAE row flags an SAE that does not fit the model: an error for a d_in other than
