@@ -35,6 +35,14 @@ struct ModelInfo
     QString dtype;
     QString device;
     QStringList hookNames;
+    // What jobs read of a memory-mapped checkpoint: a job at layer L holds the embedding and
+    // layers 0..L; generation holds every layer and the head. Zero for a model built in memory.
+    qint64 checkpointBytes = 0;
+    int shards = 0;
+    QString checkpointDtype;  ///< "bf16", "fp32", "mixed"
+    qint64 embeddingBytes = 0;
+    qint64 layerBytes = 0;  ///< per layer, as held in the compute dtype
+    qint64 generationBytes = 0;
 };
 
 /// A text-generation request (greedy when temperature == 0).

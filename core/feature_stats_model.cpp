@@ -2,7 +2,9 @@
 
 #include "core/selection_hub.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace gyrus {
 
@@ -40,6 +42,61 @@ void FeatureStatsModel::clear()
 int FeatureStatsModel::rowOfFeature(int feature) const
 {
     return feature >= 0 && feature < m_features ? feature : -1;
+}
+
+FeatureStatsModel::SortKeys FeatureStatsModel::sortKeys(int column) const
+{
+    SortKeys keys;
+    if (column == kLabelColumn) {
+        keys.labels.reserve(m_features);
+        for (int f = 0; f < m_features; ++f) {
+            keys.labels << labelOf(f);
+        }
+        return keys;
+    }
+    keys.numbers.resize(static_cast<size_t>(m_features));
+    if (column == kFeatureColumn || column < 0 || column - 2 >= m_columns.size()) {
+        for (int f = 0; f < m_features; ++f) {
+            keys.numbers[static_cast<size_t>(f)] = f;
+        }
+        return keys;
+    }
+    const std::vector<double> &values = m_columns[column - 2].values;
+    for (int f = 0; f < m_features; ++f) {
+        const double value =
+                static_cast<size_t>(f) < values.size() ? values[static_cast<size_t>(f)] : NAN;
+        // As SortRole: NaN (and blanks) as the lowest value.
+        keys.numbers[static_cast<size_t>(f)] = std::isfinite(value) ? value : -HUGE_VAL;
+    }
+    return keys;
+}
+
+std::vector<int> FeatureStatsModel::sortedRows(const SortKeys &keys, Qt::SortOrder order)
+{
+    const size_t n = keys.labels.isEmpty() ? keys.numbers.size() : size_t(keys.labels.size());
+    std::vector<int> rows(n);
+    std::iota(rows.begin(), rows.end(), 0);
+    const bool ascending = order == Qt::AscendingOrder;
+    if (!keys.labels.isEmpty()) {
+        std::stable_sort(rows.begin(), rows.end(), [&](int a, int b) {
+            const int c = keys.labels[a].localeAwareCompare(keys.labels[b]);
+            return ascending ? c < 0 : c > 0;
+        });
+        return rows;
+    }
+    const std::vector<double> &v = keys.numbers;
+    const std::vector<double> &t = keys.ties;
+    const bool tieBreak = t.size() == v.size();
+    std::stable_sort(rows.begin(), rows.end(), [&](int a, int b) {
+        double x = v[size_t(a)];
+        double y = v[size_t(b)];
+        if (x == y && tieBreak) {
+            x = t[size_t(a)];
+            y = t[size_t(b)];
+        }
+        return ascending ? x < y : x > y;
+    });
+    return rows;
 }
 
 int FeatureStatsModel::rowCount(const QModelIndex &parent) const

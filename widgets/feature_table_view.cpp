@@ -1,53 +1,20 @@
 #include "widgets/feature_table_view.h"
 
 #include "core/feature_stats_model.h"
+#include "widgets/feature_sort_proxy.h"
 
-#include <QHash>
 #include <QHeaderView>
 #include <QSignalBlocker>
-#include <QSortFilterProxyModel>
 
 #include <algorithm>
 
 namespace gyrus::widgets {
 
-class FeatureTableView::TieBreakingProxy : public QSortFilterProxyModel
-{
-public:
-    using QSortFilterProxyModel::QSortFilterProxyModel;
-
-    QHash<int, int> tieColumns;
-
-protected:
-    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override
-    {
-        const int sortRole = FeatureStatsModel::SortRole;
-        const QVariant a = left.data(sortRole);
-        const QVariant b = right.data(sortRole);
-        if (QVariant::compare(a, b) != QPartialOrdering::Equivalent) {
-            return QSortFilterProxyModel::lessThan(left, right);
-        }
-        if (const auto tie = tieColumns.constFind(left.column()); tie != tieColumns.constEnd()) {
-            const QVariant ta = left.siblingAtColumn(*tie).data(sortRole);
-            const QVariant tb = right.siblingAtColumn(*tie).data(sortRole);
-            if (QVariant::compare(ta, tb) != QPartialOrdering::Equivalent) {
-                return QSortFilterProxyModel::lessThan(left.siblingAtColumn(*tie),
-                                                       right.siblingAtColumn(*tie));
-            }
-        }
-        return left.data(FeatureStatsModel::FeatureRole).toInt() <
-               right.data(FeatureStatsModel::FeatureRole).toInt();
-    }
-};
-
 FeatureTableView::FeatureTableView(FeatureStatsModel *model, QWidget *parent)
     : QTableView(parent)
     , m_model(model)
-    , m_tieBreaking(new TieBreakingProxy(this))
-    , m_proxy(m_tieBreaking)
+    , m_proxy(new FeatureSortProxy(model, this))
 {
-    m_proxy->setSourceModel(model);
-    m_proxy->setSortRole(FeatureStatsModel::SortRole);
     setModel(m_proxy);
     setSortingEnabled(true);
     setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -95,8 +62,7 @@ void FeatureTableView::fitColumns()
 
 void FeatureTableView::setTieBreak(int column, int tieColumn)
 {
-    m_tieBreaking->tieColumns.insert(column, tieColumn);
-    m_proxy->invalidate();
+    m_proxy->setTieBreak(column, tieColumn);
 }
 
 void FeatureTableView::showFeature(int feature, bool scroll)

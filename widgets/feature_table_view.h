@@ -2,13 +2,13 @@
 
 #include <QTableView>
 
-class QSortFilterProxyModel;
-
 namespace gyrus {
 class FeatureStatsModel;
 }
 
 namespace gyrus::widgets {
+
+class FeatureSortProxy;
 
 /// A sortable table of a FeatureStatsModel: clicking a row emits featureClicked; showFeature()
 /// selects and scrolls to a feature chosen elsewhere without emitting anything.
@@ -20,7 +20,7 @@ public:
 
     gyrus::FeatureStatsModel *statsModel() const { return m_model; }
 
-    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    FeatureSortProxy *proxy() const { return m_proxy; }
 
     /// Selects the feature's row and, with `scroll`, scrolls to it (clears the selection for -1 or
     /// an absent one).
@@ -44,9 +44,7 @@ Q_SIGNALS:
 
 private:
     gyrus::FeatureStatsModel *m_model;
-    class TieBreakingProxy;
-    TieBreakingProxy *m_tieBreaking;
-    QSortFilterProxyModel *m_proxy;
+    FeatureSortProxy *m_proxy;
 };
 
 }  // namespace gyrus::widgets

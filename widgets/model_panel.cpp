@@ -40,6 +40,7 @@ enum CardField
     Vocabulary,
     Parameters,
     Placement,
+    Weights,
     CardFieldCount
 };
 
@@ -63,6 +64,22 @@ QString humanBytes(qint64 bytes)
         return QStringLiteral("%1 GiB").arg(double(bytes) / double(qint64(1) << 30), 0, 'f', 2);
     }
     return QStringLiteral("%1 MiB").arg(double(bytes) / double(1 << 20), 0, 'f', 1);
+}
+
+// "16.1 GB bf16 in 4 shards, mapped; a job at layer L holds 1.1 GB + 0.4 GB per layer up to L;
+// generation 16.1 GB".
+QString weightUseText(const ModelInfo &info)
+{
+    if (info.checkpointBytes <= 0) {
+        return QObject::tr("all in memory");
+    }
+    return QObject::tr(
+                   "%1 %2 in %n shard(s), mapped; a job at layer L holds %3 + %4 per layer "
+                   "0..L; generation %5",
+                   nullptr, info.shards)
+            .arg(humanBytes(info.checkpointBytes), info.checkpointDtype,
+                 humanBytes(info.embeddingBytes), humanBytes(info.layerBytes),
+                 humanBytes(info.generationBytes));
 }
 }  // namespace
 
@@ -139,7 +156,8 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     cardBox->setLayout(m_card);
     const QStringList labels = {
             tr("Name"),    tr("Architecture"), tr("Family"),     tr("Quirks"),     tr("Layers"),
-            tr("d_model"), tr("Heads (KV)"),   tr("Vocabulary"), tr("Parameters"), tr("Placement")};
+            tr("d_model"), tr("Heads (KV)"),   tr("Vocabulary"), tr("Parameters"), tr("Placement"),
+            tr("Weights")};
     static_assert(CardFieldCount == sizeof(m_cardFields) / sizeof(m_cardFields[0]),
                   "one label per card field");
     for (int i = 0; i < labels.size(); ++i) {
@@ -153,6 +171,8 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     m_cardFields[Quirks]->setWordWrap(true);
     m_cardFields[Layers]->setObjectName(QStringLiteral("card.layers"));
     m_cardFields[Parameters]->setObjectName(QStringLiteral("card.parameters"));
+    m_cardFields[Weights]->setObjectName(QStringLiteral("card.weights"));
+    m_cardFields[Weights]->setWordWrap(true);
 
     m_prompt->setObjectName(QStringLiteral("prompt"));
     m_prompt->setPlaceholderText(tr("Prompt, e.g. The jury said"));
@@ -397,6 +417,11 @@ void ModelPanel::showCard(const ModelInfo &info)
     m_cardFields[Placement]->setText(
             QStringLiteral("%1 · %2 · %3")
                     .arg(info.device, info.dtype, humanBytes(info.memoryBytes)));
+    m_cardFields[Weights]->setText(weightUseText(info));
+    m_cardFields[Weights]->setToolTip(
+            tr("Opening maps the checkpoint and reads no weight. A job that reads the residual "
+               "stream at layer L (heatmap, contrast, RSA, SAE, scan) reads the embedding and "
+               "layers 0..L only; generation and logits read every layer and the head."));
 }
 
 void ModelPanel::updateEnabled()

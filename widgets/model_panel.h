@@ -91,7 +91,7 @@ private:
     QProgressBar *m_progress;
     QLabel *m_status;
     QFormLayout *m_card;
-    QLabel *m_cardFields[10];
+    QLabel *m_cardFields[11];
     QPlainTextEdit *m_prompt;
     QSpinBox *m_maxTokens;
     QDoubleSpinBox *m_temperature;

@@ -234,14 +234,29 @@ CorpusScan CorpusScanner::finish()
     c10::InferenceMode guard;
     Impl &d = *m_impl;
     detail::Transformer &network = d.model->tensorModel();
-    // Logit effects through the final norm's gain and the unembedding.
-    const at::Tensor direction = d.sae->weights().wDec.to(at::kCPU).to(at::kFloat) *
-                                 network.finalNormGain().to(at::kCPU).to(at::kFloat).unsqueeze(0);
-    const at::Tensor logits =
-            direction.matmul(network.weights().lmHead.to(at::kCPU).to(at::kFloat).t());
-    const int64_t logitK = std::min<int64_t>(d.scan.options.logitTopK, logits.size(1));
-    const auto up = logits.topk(logitK, 1);
-    const auto down = logits.topk(logitK, 1, /*largest=*/false);
+    // Logit effects through the final norm's gain and the unembedding. Features go through in
+    // blocks: all at once would be features x vocabulary floats (262k x 128k is 134 GB).
+    const at::Tensor gain = network.finalNormGain().to(at::kCPU).to(at::kFloat).unsqueeze(0);
+    const at::Tensor head = network.outputHead().to(at::kCPU);
+    const at::Tensor decoder = d.sae->weights().wDec;
+    const int64_t logitK = std::min<int64_t>(d.scan.options.logitTopK, head.size(0));
+    constexpr int64_t kFeatureBlock = 512;
+    std::vector<at::Tensor> upParts, upIdParts, downParts, downIdParts;
+    for (int64_t begin = 0; begin < decoder.size(0); begin += kFeatureBlock) {
+        const int64_t count = std::min(kFeatureBlock, decoder.size(0) - begin);
+        const at::Tensor direction =
+                decoder.narrow(0, begin, count).to(at::kCPU).to(at::kFloat) * gain;
+        // In the head's dtype: a bf16 head is not copied to fp32 whole (2 GB at 8B).
+        const at::Tensor logits = direction.to(head.scalar_type()).matmul(head.t()).to(at::kFloat);
+        auto [upV, upI] = logits.topk(logitK, 1);
+        auto [downV, downI] = logits.topk(logitK, 1, /*largest=*/false);
+        upParts.push_back(upV);
+        upIdParts.push_back(upI);
+        downParts.push_back(downV);
+        downIdParts.push_back(downI);
+    }
+    const auto up = std::make_tuple(at::cat(upParts), at::cat(upIdParts));
+    const auto down = std::make_tuple(at::cat(downParts), at::cat(downIdParts));
     const at::Tensor upValues = std::get<0>(up).contiguous();
     const at::Tensor upIds = std::get<1>(up).contiguous();
     const at::Tensor downValues = std::get<0>(down).contiguous();

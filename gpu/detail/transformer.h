@@ -4,12 +4,14 @@
 // LanguageModel facade, SAE training and the analyses use when they need at::Tensor activations
 // or tensor-level hook replacement. The family's differences come from ModelConfig.
 
+#include "core/memory_budget.h"
 #include "core/status.h"
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/kv_cache.h"
 #include "gpu/detail/transformer_ops.h"
 #include "gpu/model/model_config.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/model/weight_footprint.h"
 
 #include <ATen/ATen.h>
 
@@ -76,6 +78,19 @@ enum class LogitsMode
 /// Reports loading progress in [0, 1]; returning false cancels the load.
 using LoadProgress = std::function<bool(double fraction)>;
 
+/// What a model opened from a safetensors archive has read of it so far (every weight counts
+/// for a model built from tensors).
+struct WeightTouch
+{
+    int tensors = 0;  ///< checkpoint tensors turned into at::Tensor
+    int tensorsTotal = 0;
+    qint64 fileBytes = 0;       ///< their bytes in the file
+    qint64 convertedBytes = 0;  ///< copies made in the compute dtype or on the device
+    int layersReady = 0;        ///< layers 0..layersReady-1 are in use
+    bool headReady = false;     ///< final norm and head in use
+    QStringList shards;         ///< files read, sorted
+};
+
 class Transformer
 {
 public:
@@ -93,6 +108,11 @@ public:
 
     /// The same from a safetensors archive (zero-copy on the CPU when the dtype matches); finds
     /// the tensors under an alternative root (detectTensorRoot) when the usual one is absent.
+    /// Only the headers are checked here: a layer's tensors are read (mapped pages touched,
+    /// converted to `dtype`, checked for NaN) the first time a forward needs that layer, the
+    /// final norm and head the first time logits are asked for. The embedding stays in the
+    /// file's dtype on the CPU and is gathered row by row. A forward reaching a corrupt layer
+    /// throws a StatusError naming the shard; layers already in use stay usable.
     static Result<std::shared_ptr<Transformer>> fromArchive(const ModelConfig &config,
                                                             const SafetensorsArchive &archive,
                                                             at::Device device, at::ScalarType dtype,
@@ -106,7 +126,9 @@ public:
     /// the cached history (positions start at cache->length()) and every layer runs; without
     /// one, positions start at 0 and, when `logits` is None, the forward stops after the deepest
     /// layer `hooks` needs. Returns logits in the model dtype, or an undefined tensor for None.
-    /// Throws c10::Error on shape errors (callers at a Status boundary catch it).
+    /// Throws c10::Error on shape errors and StatusError (OutOfMemory) when the weights it would
+    /// read and its activations exceed the memory available (availableMemoryBytes()), before
+    /// reading anything; callers at a Status boundary catch both.
     at::Tensor forward(const at::Tensor &tokens, HookSet *hooks = nullptr, KvCache *cache = nullptr,
                        LogitsMode logits = LogitsMode::All);
 
@@ -122,11 +144,26 @@ public:
 
     const ModelConfig &config() const { return m_config; }
 
+    /// The weights in use: layers not yet read by a forward are undefined tensors (use
+    /// ensureWeights() first), and the embedding may be in the file's dtype.
     const TransformerWeights &weights() const { return m_weights; }
 
-    at::Device device() const { return m_weights.embed.device(); }
+    /// Reads the weights of layers 0..lastLayer (and the final norm and head with `head`) that
+    /// are not in use yet. Throws StatusError naming the shard of a corrupt tensor.
+    void ensureWeights(int lastLayer, bool head);
 
-    at::ScalarType dtype() const { return m_weights.embed.scalar_type(); }
+    /// The head [vocab, d] in the compute dtype (read on first use).
+    const at::Tensor &outputHead();
+
+    /// What has been read of the checkpoint so far.
+    WeightTouch touched() const;
+
+    /// Where each checkpoint tensor lives (empty for a model built from tensors).
+    const WeightFootprint &footprint() const { return m_footprint; }
+
+    at::Device device() const { return m_device; }
+
+    at::ScalarType dtype() const { return m_dtype; }
 
     /// Parameters (a tied head counted once).
     int64_t parameterCount() const;
@@ -136,13 +173,23 @@ public:
 
     /// What the final norm multiplies the normalised residual by ([d]; Gemma's 1 + w), for
     /// logit-lens directions.
-    at::Tensor finalNormGain() const;
+    at::Tensor finalNormGain();
+
+    /// The memory a forward of `batch` x `tokens` up to `lastLayer` (with or without the head,
+    /// with `cachedTokens` already in a KV cache) would add: the weights it still has to read
+    /// and its activations, with the ways to need less.
+    MemoryRequest memoryRequest(int lastLayer, bool head, int64_t batch, int64_t tokens,
+                                int64_t cachedTokens) const;
 
 private:
     Transformer(ModelConfig config, TransformerWeights weights);
 
     /// forward() without the autocast scope.
     at::Tensor run(const at::Tensor &tokens, HookSet *hooks, KvCache *cache, LogitsMode logits);
+    struct LazySource;
+
+    /// The tensor of footprint entry `index`, read, placed and checked.
+    at::Tensor readWeight(size_t index);
 
     /// cos/sin for positions [first, first + tokens), cast to the model dtype; `local` picks
     /// Gemma-3's table for sliding layers.
@@ -167,7 +214,11 @@ private:
     ModelConfig m_config;
     TransformerWeights m_weights;
     std::optional<at::ScalarType> m_autocast;
-    RopeCache m_rope[2];  // [0]: global layers, [1]: Gemma-3's sliding layers
+    at::Device m_device{at::kCPU};
+    at::ScalarType m_dtype = at::kFloat;
+    WeightFootprint m_footprint;
+    std::shared_ptr<LazySource> m_lazy;  // null: every weight is in use (built from tensors)
+    RopeCache m_rope[2];                 // [0]: global layers, [1]: Gemma-3's sliding layers
 };
 
 }  // namespace gyrus::gpu::detail

@@ -29,6 +29,13 @@ gyrus::ModelInfo modelCard(const ModelInfo &info, const QString &path)
     card.vocabSize = info.vocab;
     card.parameters = info.parameters;
     card.memoryBytes = info.weightBytes;
+    const WeightUse &use = info.weightUse;
+    card.checkpointBytes = use.checkpointBytes;
+    card.shards = use.shards;
+    card.checkpointDtype = use.checkpointDtype;
+    card.embeddingBytes = use.embeddingBytes;
+    card.layerBytes = use.layerBytes.empty() ? 0 : use.layerBytes.front();
+    card.generationBytes = use.bytesForGeneration();
     card.dtype = info.dtype;
     card.device = info.device;
     card.hookNames = info.hookNames;

@@ -1,5 +1,7 @@
 #include "gpu/engine/torch_errors.h"
 
+#include "gpu/detail/status_error.h"
+
 #include <c10/util/Exception.h>
 
 #include <new>
@@ -32,6 +34,8 @@ Status statusFromException(std::exception_ptr error)
 {
     try {
         std::rethrow_exception(error);
+    } catch (const detail::StatusError &e) {
+        return e.status();
     } catch (const std::bad_alloc &) {
         return Status::error(Status::Code::OutOfMemory, kOutOfMemoryAdvice);
     } catch (const c10::Error &e) {

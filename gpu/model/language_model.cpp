@@ -2,6 +2,8 @@
 
 #include "gpu/detail/generation.h"
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/safetensors_torch.h"
+#include "gpu/detail/status_error.h"
 #include "gpu/detail/torch_compat.h"
 #include "gpu/detail/transformer.h"
 #include "gpu/model/generation_session.h"
@@ -94,6 +96,8 @@ Result<T> guarded(const QString &what, F &&body)
 {
     try {
         return body();
+    } catch (const detail::StatusError &e) {
+        return e.status();
     } catch (const std::bad_alloc &) {
         return Status::error(Status::Code::OutOfMemory,
                              QStringLiteral("%1: out of memory; try fewer tokens").arg(what));
@@ -248,6 +252,57 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
     return std::unique_ptr<LanguageModel>(new LanguageModel(std::move(impl)));
 }
 
+qint64 WeightUse::bytesForLayer(int layer) const
+{
+    qint64 total = embeddingBytes;
+    for (int l = 0; l <= layer && l < static_cast<int>(layerBytes.size()); ++l) {
+        total += layerBytes[static_cast<size_t>(l)];
+    }
+    return total;
+}
+
+qint64 WeightUse::bytesForGeneration() const
+{
+    return bytesForLayer(static_cast<int>(layerBytes.size()) - 1) + headBytes;
+}
+
+namespace {
+
+WeightUse weightUse(detail::Transformer &model)
+{
+    WeightUse use;
+    const WeightFootprint &footprint = model.footprint();
+    const detail::WeightTouch touch = model.touched();
+    use.tensorsRead = touch.tensors;
+    use.tensorsTotal = touch.tensorsTotal;
+    use.bytesRead = touch.fileBytes;
+    use.convertedBytes = touch.convertedBytes;
+    use.layersReady = touch.layersReady;
+    use.headReady = touch.headReady;
+    use.shardsRead = touch.shards;
+    if (footprint.tensors.empty()) {
+        return use;  // built from tensors: everything in memory already
+    }
+    use.checkpointBytes = footprint.fileBytes;
+    use.shards = static_cast<int>(footprint.shards.size());
+    use.checkpointDtype = footprint.fileDtype();
+    const ComputePlacement placement{fromScalarType(model.dtype()).value_or(DType::F32),
+                                     model.device().is_cpu()};
+    const JobTouch stem = jobTouch(footprint, -1, false, placement);
+    use.embeddingBytes = stem.residentBytes;
+    qint64 previous = stem.residentBytes;
+    for (int l = 0; l < footprint.layers; ++l) {
+        const qint64 upTo = jobTouch(footprint, l, false, placement).residentBytes;
+        use.layerBytes.push_back(upTo - previous);
+        previous = upTo;
+    }
+    use.headBytes =
+            jobTouch(footprint, footprint.layers - 1, true, placement).residentBytes - previous;
+    return use;
+}
+
+}  // namespace
+
 ModelInfo LanguageModel::info() const
 {
     const ModelConfig &c = m_impl->model->config();
@@ -277,6 +332,7 @@ ModelInfo LanguageModel::info() const
     info.bosRule = bosRule(c);
     info.residMid = !c.parallelResidual;
     info.centringApplies = centringApplies(c);
+    info.weightUse = weightUse(*m_impl->model);
     return info;
 }
 

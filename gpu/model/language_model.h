@@ -30,8 +30,35 @@ struct LoadOptions
     QString dtype = QStringLiteral("fp32");  ///< "fp32", "bf16", "fp16" (or float32, ...)
     /// Called with the loaded fraction in [0, 1]; returning false cancels (Status Cancelled).
     std::function<bool(double fraction)> progress;
-    /// Refuse weights holding NaN or infinity (reads every weight once; off for a quick look).
+    /// Refuse weights holding NaN or infinity, checked as each layer is first read (a forward
+    /// that reaches a corrupt layer fails naming the shard; off for a quick look).
     bool checkFinite = true;
+};
+
+/// What the weights cost where they are used, and what has been read of the checkpoint so far.
+/// A job that reads the residual stream at layer L reads the embedding and layers 0..L only;
+/// generation and logits read every layer, the final norm and the head.
+struct WeightUse
+{
+    qint64 checkpointBytes = 0;
+    int shards = 0;
+    QString checkpointDtype;         ///< "bf16", "fp32", "mixed"
+    qint64 embeddingBytes = 0;       ///< held for the embedding (kept in the file's dtype)
+    std::vector<qint64> layerBytes;  ///< held per layer once read (mapped or converted)
+    qint64 headBytes = 0;            ///< final norm and head (a converted copy when tied)
+    // Read so far.
+    int tensorsRead = 0;
+    int tensorsTotal = 0;
+    qint64 bytesRead = 0;       ///< file bytes of the tensors read
+    qint64 convertedBytes = 0;  ///< copies made in the compute dtype
+    int layersReady = 0;        ///< layers 0..layersReady-1 are in use
+    bool headReady = false;
+    QStringList shardsRead;
+
+    /// Held once a job at `layer` has run: the embedding and layers 0..layer.
+    qint64 bytesForLayer(int layer) const;
+    /// Held once generation has run: every layer and the head.
+    qint64 bytesForGeneration() const;
 };
 
 /// What `gyrus-cli info` prints and the Model dock shows.
@@ -63,6 +90,7 @@ struct ModelInfo
     QString device;          ///< "cpu", "cuda:0"
     bool hasTokenizer = false;
     QStringList hookNames;  ///< TransformerLens names, in forward order
+    WeightUse weightUse;
 };
 
 /// A dense float32 array, row-major.
@@ -136,9 +164,11 @@ public:
     LanguageModel(const LanguageModel &) = delete;
     LanguageModel &operator=(const LanguageModel &) = delete;
 
-    /// Loads config.json, the safetensors weights (single file or sharded; memory-mapped and
-    /// used in place when on the CPU in the file's dtype) and tokenizer.model (optional: without
-    /// it, text methods fail). Every expected tensor must exist with its shape and be finite.
+    /// Loads config.json, maps the safetensors weights (single file or sharded) and reads
+    /// tokenizer.model (optional: without it, text methods fail). Every expected tensor must
+    /// exist with its shape (headers only: no weight is read here). A forward reads the layers it
+    /// runs on first use (used in place on the CPU in the file's dtype, else converted once) and
+    /// refuses what would exceed the memory budget (core/memory_budget.h).
     /// Errors name the directory or file: NotFound, InvalidInput, Cancelled.
     static Result<std::unique_ptr<LanguageModel>> load(const QString &hfDir,
                                                        const LoadOptions &options = {});

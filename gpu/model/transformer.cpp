@@ -3,12 +3,16 @@
 #include "gpu/detail/non_finite.h"
 #include "gpu/detail/safetensors_torch.h"
 #include "gpu/detail/torch_compat.h"
+#include "gpu/detail/status_error.h"
+
+#include <QFileInfo>
 
 #include <ATen/core/grad_mode.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <utility>
 
 namespace gyrus::gpu::detail {
@@ -121,10 +125,30 @@ Status checkShapes(const ModelConfig &config, TransformerWeights &weights)
 
 }  // namespace
 
+/// What a model opened from an archive still has to read, and what it has read.
+struct Transformer::LazySource
+{
+    SafetensorsArchive archive;
+    bool checkFinite = true;
+    std::vector<std::vector<size_t>> layerTensors;  // footprint indices per layer
+    std::vector<size_t> stemTensors;                // embedding, learned positions
+    std::vector<size_t> headTensors;                // final norm, untied head
+    std::vector<char> layerReady;
+    bool stemReady = false;
+    bool headReady = false;
+    WeightTouch touch;
+    std::set<QString> shards;
+};
+
 Transformer::Transformer(ModelConfig config, TransformerWeights weights)
     : m_config(std::move(config))
     , m_weights(std::move(weights))
-{}
+{
+    if (m_weights.embed.defined()) {
+        m_device = m_weights.embed.device();
+        m_dtype = m_weights.embed.scalar_type();
+    }
+}
 
 Result<std::shared_ptr<Transformer>> Transformer::create(const ModelConfig &config,
                                                          TransformerWeights weights)
@@ -197,14 +221,226 @@ Result<std::shared_ptr<Transformer>> Transformer::fromArchive(
     for (const ModelTensor &tensor : expected) {
         inFile.emplace_back(checkpointName(config, tensor), tensor.shape);
     }
+    // Headers only: names and shapes. No weight is read until a forward needs it.
     if (Status present = checkTensors(archive, inFile, config.architecture); !present.isOk()) {
         return present;
     }
-    std::map<std::string, at::Tensor> tensors;
-    for (size_t i = 0; i < expected.size(); ++i) {
-        tensors[expected[i].name.toStdString()] = tensorFromArchive(archive, inFile[i].first);
+    TransformerWeights weights;
+    weights.layers.resize(static_cast<size_t>(config.numHiddenLayers));
+    std::shared_ptr<Transformer> model(new Transformer(config, std::move(weights)));
+    model->m_device = device;
+    model->m_dtype = dtype;
+    model->m_footprint = weightFootprint(config, archive);
+    auto lazy = std::make_shared<LazySource>();
+    lazy->archive = archive;
+    lazy->checkFinite = checkFinite;
+    lazy->layerTensors.resize(static_cast<size_t>(config.numHiddenLayers));
+    lazy->layerReady.assign(static_cast<size_t>(config.numHiddenLayers), 0);
+    const std::vector<TensorPlace> &places = model->m_footprint.tensors;
+    for (size_t i = 0; i < places.size(); ++i) {
+        const ModelTensor &tensor = places[i].tensor;
+        if (tensor.layer >= 0) {
+            lazy->layerTensors[static_cast<size_t>(tensor.layer)].push_back(i);
+        } else if (tensor.role == WeightRole::Embed || tensor.role == WeightRole::PosEmbed) {
+            lazy->stemTensors.push_back(i);
+        } else {
+            lazy->headTensors.push_back(i);
+        }
     }
-    return fromTensors(config, tensors, device, dtype, progress, checkFinite);
+    lazy->touch.tensorsTotal = static_cast<int>(places.size());
+    model->m_lazy = std::move(lazy);
+    if (progress && !progress(1.0)) {
+        return Status::cancelled(QStringLiteral("model loading cancelled"));
+    }
+    return model;
+}
+
+at::Tensor Transformer::readWeight(size_t index)
+{
+    LazySource &lazy = *m_lazy;
+    const TensorPlace &place = m_footprint.tensors[index];
+    const at::Tensor source = tensorFromArchive(lazy.archive, place.nameInFile);
+    const bool stem =
+            place.tensor.role == WeightRole::Embed || place.tensor.role == WeightRole::PosEmbed;
+    // The embedding keeps the file's dtype: a forward gathers its rows and converts only those.
+    const at::Tensor value = stem ? source.to(m_device) : source.to(m_device, m_dtype);
+    // The embedding is checked row by row as rows are gathered (see forward()).
+    if (lazy.checkFinite && !stem && !at::isfinite(value).all().item<bool>()) {
+        const QString where = place.tensor.layer >= 0
+                                      ? QStringLiteral("layer %1").arg(place.tensor.layer)
+                                      : QStringLiteral("the head");
+        const QString kept =
+                lazy.touch.layersReady > 0
+                        ? QStringLiteral("layers 0..%1 stay in use").arg(lazy.touch.layersReady - 1)
+                        : QStringLiteral("nothing else was read");
+        throw StatusError(Status::invalidInput(
+                QStringLiteral("%1 (%2): tensor '%3' of %4 holds NaN or infinite values; the "
+                               "shard is corrupt (re-download it); %5")
+                        .arg(place.shard, formatBytes(QFileInfo(place.shard).size()),
+                             place.nameInFile, where, kept)));
+    }
+    return value;
+}
+
+void Transformer::ensureWeights(int lastLayer, bool head)
+{
+    if (!m_lazy) {
+        return;
+    }
+    c10::InferenceMode guard;
+    LazySource &lazy = *m_lazy;
+    // Each group is read whole before any of it is installed: a corrupt tensor leaves the model
+    // exactly as it was.
+    const auto install = [&](const std::vector<size_t> &indices) {
+        std::vector<at::Tensor> values;
+        values.reserve(indices.size());
+        for (const size_t index : indices) {
+            values.push_back(readWeight(index));
+        }
+        for (size_t i = 0; i < indices.size(); ++i) {
+            const TensorPlace &place = m_footprint.tensors[indices[i]];
+            weightSlot(m_weights, place.tensor.role, place.tensor.layer) = values[i];
+            ++lazy.touch.tensors;
+            lazy.touch.fileBytes += place.fileBytes;
+            // A tensor used in place shares the mapping's storage; a converted one does not.
+            const std::optional<TensorInfo> info = lazy.archive.info(place.nameInFile);
+            if (!info || values[i].data_ptr() != static_cast<const void *>(info->data)) {
+                lazy.touch.convertedBytes += static_cast<qint64>(values[i].nbytes());
+            }
+            lazy.shards.insert(place.shard);
+        }
+    };
+    if (!lazy.stemReady) {
+        install(lazy.stemTensors);
+        lazy.stemReady = true;
+    }
+    const int last = std::min(lastLayer, m_config.numHiddenLayers - 1);
+    for (int l = 0; l <= last; ++l) {
+        if (!lazy.layerReady[static_cast<size_t>(l)]) {
+            install(lazy.layerTensors[static_cast<size_t>(l)]);
+            lazy.layerReady[static_cast<size_t>(l)] = 1;
+        }
+    }
+    int ready = 0;
+    while (ready < m_config.numHiddenLayers && lazy.layerReady[static_cast<size_t>(ready)]) {
+        ++ready;
+    }
+    lazy.touch.layersReady = ready;
+    if (head && !lazy.headReady) {
+        install(lazy.headTensors);
+        if (m_config.tieWordEmbeddings) {
+            // The tied head in the compute dtype: the embedding itself when it already is.
+            m_weights.lmHead = m_weights.embed.to(m_device, m_dtype);
+            if (!m_weights.lmHead.is_same(m_weights.embed)) {
+                lazy.touch.convertedBytes += static_cast<qint64>(m_weights.lmHead.nbytes());
+            }
+        }
+        lazy.headReady = true;
+        lazy.touch.headReady = true;
+    }
+    lazy.touch.shards = QStringList(lazy.shards.begin(), lazy.shards.end());
+}
+
+const at::Tensor &Transformer::outputHead()
+{
+    ensureWeights(-1, true);
+    return m_weights.lmHead;
+}
+
+WeightTouch Transformer::touched() const
+{
+    if (m_lazy) {
+        return m_lazy->touch;
+    }
+    WeightTouch all;
+    all.tensors = all.tensorsTotal = static_cast<int>(modelTensors(m_config).size());
+    all.layersReady = m_config.numHiddenLayers;
+    all.headReady = true;
+    return all;
+}
+
+MemoryRequest Transformer::memoryRequest(int lastLayer, bool head, int64_t batch, int64_t tokens,
+                                         int64_t cachedTokens) const
+{
+    const int64_t elt = static_cast<int64_t>(c10::elementSize(m_dtype));
+    const int64_t d = m_config.hiddenSize;
+    const int64_t heads = m_config.numAttentionHeads;
+    const int64_t context = cachedTokens + tokens;
+    const int last = std::min(lastLayer, m_config.numHiddenLayers - 1);
+    MemoryRequest request;
+    request.what = QStringLiteral("a forward of %1 x %2 tokens to %3")
+                           .arg(batch)
+                           .arg(tokens)
+                           .arg(head ? QStringLiteral("the logits")
+                                     : QStringLiteral("layer %1").arg(last));
+    // Weights not read yet, as they will be held.
+    const std::optional<DType> computeDtype = fromScalarType(m_dtype);
+    const ComputePlacement placement{computeDtype.value_or(DType::F32), m_device.is_cpu()};
+    qint64 weights = 0;
+    if (m_lazy) {
+        const LazySource &lazy = *m_lazy;
+        for (const TensorPlace *place : m_footprint.needed(last, head)) {
+            const ModelTensor &tensor = place->tensor;
+            const bool ready =
+                    tensor.layer >= 0 ? lazy.layerReady[static_cast<size_t>(tensor.layer)] != 0
+                    : (tensor.role == WeightRole::Embed || tensor.role == WeightRole::PosEmbed)
+                            ? lazy.stemReady
+                            : lazy.headReady;
+            if (!ready) {
+                weights += residentBytes(*place, placement);
+            }
+        }
+        if (head && !lazy.headReady && m_config.tieWordEmbeddings &&
+            !(placement.cpu && !m_footprint.tensors.empty() &&
+              m_footprint.tensors.front().dtype == placement.dtype)) {
+            weights += static_cast<qint64>(m_config.vocabSize) * d * elt;
+        }
+    }
+    request.parts.push_back(
+            {QStringLiteral("weights still to read in %1")
+                     .arg(placement.dtype == DType::F32 ? QStringLiteral("fp32")
+                                                        : dtypeName(placement.dtype).toLower()),
+             weights});
+    // Activations live one layer at a time: the residual and its norm, q/k/v and the attention
+    // output, the MLP's hidden state (gate, up, product), and the attention scores of a layer.
+    const int64_t perToken = 6 * d + 3 * int64_t(m_config.intermediateSize) +
+                             2 * int64_t(heads) * m_config.headDim();
+    qint64 activations = batch * tokens * perToken * elt + batch * heads * tokens * context * 4;
+    if (cachedTokens > 0 || tokens > 1) {
+        // A KV cache over every layer run (generation keeps one).
+        activations += 2 * int64_t(last + 1) * batch * context * m_config.numKeyValueHeads *
+                       m_config.headDim() * elt;
+    }
+    request.parts.push_back({QStringLiteral("activations"), activations});
+    if (head) {
+        request.parts.push_back({QStringLiteral("logits"),
+                                 batch * tokens * int64_t(m_config.vocabSize) * (elt + 4)});
+    }
+    if (weights > 0 && m_dtype == at::kFloat && m_footprint.fileDtype() == QLatin1String("bf16")) {
+        const ComputePlacement bf16{DType::BF16, m_device.is_cpu()};
+        qint64 bf16Weights = 0;
+        for (const TensorPlace *place : m_footprint.needed(last, head)) {
+            bf16Weights += residentBytes(*place, bf16);
+        }
+        request.waysOut << QStringLiteral(
+                                   "open the model in bf16 (--dtype bf16: the weights then "
+                                   "stay mapped from the file, %1)")
+                                   .arg(formatBytes(bf16Weights));
+    }
+    if (head) {
+        request.waysOut << QStringLiteral(
+                "a job that reads a layer's residual stream (heatmap, contrast, RSA, SAE) runs "
+                "only the layers up to it and needs no head");
+    } else if (last > 0 && weights > 0) {
+        request.waysOut << QStringLiteral("a lower layer (layer %1 needs %2 of weights)")
+                                   .arg(last / 2)
+                                   .arg(formatBytes(
+                                           jobTouch(m_footprint, last / 2, false, placement)
+                                                   .residentBytes));
+    }
+    request.waysOut << QStringLiteral("fewer tokens or a smaller batch (activations: %1)")
+                               .arg(formatBytes(activations));
+    return request;
 }
 
 KvCache Transformer::newCache(int64_t initialCapacity) const
@@ -214,10 +450,14 @@ KvCache Transformer::newCache(int64_t initialCapacity) const
 
 int64_t Transformer::parameterCount() const
 {
-    TransformerWeights &w = const_cast<TransformerWeights &>(m_weights);  // read-only use
+    // From the shapes, so that a model whose layers are not read yet counts them too.
     int64_t total = 0;
     for (const ModelTensor &tensor : modelTensors(m_config)) {
-        total += weightSlot(w, tensor.role, tensor.layer).numel();
+        int64_t n = 1;
+        for (const qint64 dim : tensor.shape) {
+            n *= dim;
+        }
+        total += n;
     }
     return total;
 }
@@ -227,8 +467,9 @@ int64_t Transformer::weightBytes() const
     return parameterCount() * static_cast<int64_t>(c10::elementSize(dtype()));
 }
 
-at::Tensor Transformer::finalNormGain() const
+at::Tensor Transformer::finalNormGain()
 {
+    ensureWeights(-1, true);
     const at::Tensor &w = m_weights.finalNorm.weight;
     return m_config.norm == NormKind::RmsOffset ? w.to(at::kFloat) + 1.0 : w;
 }
@@ -383,6 +624,13 @@ at::Tensor Transformer::run(const at::Tensor &tokenIds, HookSet *hooks, KvCache 
     auto hook = [&](HookSite site, int layer, at::Tensor x) {
         return hooks ? hooks->run(HookPoint{site, layer}, std::move(x), first) : x;
     };
+    // Before reading any weight or allocating an activation: refuse what would not fit.
+    if (Status budget = checkMemoryBudget(
+                memoryRequest(lastLayer, runFinal, tokenIds.size(0), tokens, first));
+        !budget.isOk()) {
+        throw StatusError(budget);
+    }
+    ensureWeights(lastLayer, runFinal);
 
     // Checked on the host: an out-of-range id would otherwise be a device-side assert on CUDA.
     const at::Tensor hostIds = tokenIds.to(at::kCPU, at::kLong).contiguous();
@@ -396,7 +644,17 @@ at::Tensor Transformer::run(const at::Tensor &tokenIds, HookSet *hooks, KvCache 
                     " beyond the model's ", m_weights.positions.size(0), " learned positions");
     }
     const at::Tensor ids = hostIds.to(device());
+    // The embedding may be in the file's dtype (a model opened from an archive): convert the
+    // gathered rows only.
     at::Tensor x = at::embedding(m_weights.embed, ids);
+    if (m_lazy && m_lazy->checkFinite && !at::isfinite(x).all().item<bool>()) {
+        const QString shard = m_footprint.tensors.front().shard;
+        throw StatusError(Status::invalidInput(
+                QStringLiteral("%1 (%2): the embedding rows of these tokens hold NaN or infinite "
+                               "values; the shard is corrupt (re-download it)")
+                        .arg(shard, formatBytes(QFileInfo(shard).size()))));
+    }
+    x = x.to(m_dtype);
     if (m_config.scaleEmbeddings) {
         // Gemma: the normaliser is rounded to the weight dtype before the multiply.
         x = x * at::scalar_tensor(std::sqrt(static_cast<double>(m_config.hiddenSize)), x.options());
@@ -404,7 +662,8 @@ at::Tensor Transformer::run(const at::Tensor &tokenIds, HookSet *hooks, KvCache 
     x = hook(HookSite::Embed, -1, x);
     if (m_weights.positions.defined()) {
         const at::Tensor positions = at::arange(first, first + tokens, ids.options());
-        const at::Tensor rows = at::embedding(m_weights.positions, positions).unsqueeze(0);
+        const at::Tensor rows =
+                at::embedding(m_weights.positions, positions).to(m_dtype).unsqueeze(0);
         x = x + hook(HookSite::PosEmbed, -1,
                      tokenIds.size(0) == 1 ? rows : rows.repeat({tokenIds.size(0), 1, 1}));
     }

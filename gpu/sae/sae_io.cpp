@@ -1,6 +1,7 @@
 #include "gpu/sae/sae_io.h"
 
 #include "core/json_file.h"
+#include "core/memory_budget.h"
 #include "core/version.h"
 #include "gpu/detail/published_sae_loaders.h"
 #include "gpu/detail/sae_module.h"
@@ -107,6 +108,21 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
                                      .arg(n));
         !status.isOk()) {
         return status.withContext(weightsPath);
+    }
+    // The weights become fp32 copies: refuse before copying what would not fit.
+    MemoryRequest request;
+    request.what = QStringLiteral("loading the SAE %1 (%2; %3 features x d_in %4)")
+                           .arg(weightsPath, formatBytes(QFileInfo(weightsPath).size()))
+                           .arg(n)
+                           .arg(d);
+    request.parts.push_back({QStringLiteral("W_enc and W_dec in fp32"), 2 * n * d * 4});
+    request.parts.push_back({QStringLiteral("biases and thresholds"), (3 * n + d) * 4});
+    request.waysOut << QStringLiteral("a narrower SAE of the same release (%1 features need %2)")
+                               .arg(n / 4)
+                               .arg(formatBytes(2 * (n / 4) * d * 4));
+    request.waysOut << QStringLiteral("close the other models and SAEs using memory");
+    if (Status budget = checkMemoryBudget(request); !budget.isOk()) {
+        return budget;
     }
     const at::Device target(device.toStdString());
     auto tensor = [&](const QString &name) {

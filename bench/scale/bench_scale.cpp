@@ -1,0 +1,455 @@
+// How Gyrus's cost grows with the size of the model and of the SAE, on real shapes with random
+// weights (no hub here): a 124M Llama-shaped model, Gemma-2-2B and Llama-3.1-8B, each a sharded
+// bf16 checkpoint; JumpReLU SAEs of 16k to 262k features. Prints JSON.
+//
+//   bench_scale write-model PRESET DIR          a random sharded bf16 checkpoint (+ demo tokenizer)
+//   bench_scale write-sae DIR D_IN D_SAE HOOK   a random JumpReLU SAE (SAELens layout, fp32)
+//   bench_scale rung DIR LAYER TOKENS [W ...]   one model: open time, forward to LAYER alone and
+//                                               with an in-memory SAE of each width W encoding
+//                                               the residual (batched, top-k kept), peak RSS
+//   bench_scale engine DIR SAE_DIR              the app's engine on DIR (bf16) with the SAE:
+//                                               heatmap, contrast and RSA on the demo prompt
+//                                               sets, with times and peak RSS
+//   bench_scale ladder ROOT [--widths W,...]    every preset found in ROOT/<preset>, one child
+//                                               process per rung (so each peak RSS is its own)
+//
+// Ratios are measured in the same run: forward+encode tokens/s over forward alone; peak RSS over
+// the bytes of weights the job touched. OMP_NUM_THREADS is reported with every figure.
+
+#include "core/contrast_panel_types.h"
+#include "core/engine_client.h"
+#include "core/memory_budget.h"
+#include "core/prompt_set_io.h"
+#include "core/rsa_panel_types.h"
+#include "core/token_analysis_types.h"
+#include "gpu/detail/hook_set.h"
+#include "gpu/detail/sae_module.h"
+#include "gpu/detail/transformer.h"
+#include "gpu/engine/torch_engine_client.h"
+#include "gpu/model/language_model.h"
+#include "gpu/model/random_llama.h"
+#include "gpu/runtime_info.h"
+#include "gpu/sae/sae_io.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTimer>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "bench/scale/model_presets.h"
+
+using namespace gyrus;
+using namespace gyrus::gpu;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "bench_scale: %s\n", qPrintable(message));
+    return 1;
+}
+
+/// A field of /proc/self/status in bytes ("VmHWM", "VmRSS").
+qint64 procStatusBytes(const char *field)
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith(field)) {
+            const QList<QByteArray> parts = line.simplified().split(' ');
+            return parts.size() >= 2 ? parts[1].toLongLong() * 1024 : -1;
+        }
+    }
+    return -1;
+}
+
+/// Resets VmHWM to the current RSS (Linux >= 4.0): the next peak is the next section's.
+void resetPeakRss()
+{
+    QFile clear(QStringLiteral("/proc/self/clear_refs"));
+    if (clear.open(QIODevice::WriteOnly)) {
+        clear.write("5");
+    }
+}
+
+void printJson(const QJsonObject &json)
+{
+    std::printf("%s\n", QJsonDocument(json).toJson(QJsonDocument::Indented).constData());
+    std::fflush(stdout);
+}
+
+QString threadsNote()
+{
+    const QByteArray omp = qgetenv("OMP_NUM_THREADS");
+    return omp.isEmpty() ? QStringLiteral("unset (torch uses every core)")
+                         : QString::fromLatin1(omp);
+}
+
+/// A random JumpReLU SAE whose thresholds leave about 1 % of the latents active on random
+/// residuals of unit variance per dimension. `encoderOnly`: W_dec is a view of W_enc's transpose
+/// (encoding never reads it), so a timing run holds one matrix, not two.
+std::shared_ptr<detail::SaeModule> randomSae(int64_t dIn, int64_t dSae, const QString &hook,
+                                             bool encoderOnly = false)
+{
+    c10::InferenceMode guard;
+    SaeConfig config;
+    config.architecture = SaeArchitecture::JumpRelu;
+    config.dIn = dIn;
+    config.dSae = dSae;
+    config.hookName = hook;
+    detail::SaeWeights w;
+    w.wEnc = at::randn({dIn, dSae}) / std::sqrt(double(dIn));
+    w.bEnc = at::zeros({dSae});
+    w.wDec = encoderOnly ? w.wEnc.t() : w.wEnc.t().contiguous();
+    w.bDec = at::zeros({dIn});
+    w.threshold = at::full({dSae}, 2.33);  // N(0,1) upper 1 % point
+    return std::make_shared<detail::SaeModule>(config, w);
+}
+
+std::vector<int> benchTokens(int64_t count, int vocab)
+{
+    std::vector<int> ids;
+    for (int64_t i = 0; i < count; ++i) {
+        ids.push_back(static_cast<int>((i * 7919 + 13) % (vocab - 3) + 3));
+    }
+    return ids;
+}
+
+int writeModel(const QString &preset, const QString &dir)
+{
+    const QByteArray config = bench::presetConfig(preset);
+    if (config.isEmpty()) {
+        return fail(QStringLiteral("unknown preset '%1' (%2)")
+                            .arg(preset, bench::presetNames().join(QStringLiteral(", "))));
+    }
+    const auto start = Clock::now();
+    // Four layers per shard: an 8B-shaped checkpoint is 8 shards of ~1.8 GB, written one at a
+    // time so this process never holds more than one.
+    const Status written =
+            writeRandomShardedModel(dir, config, 17, DType::BF16, 4, -1, [](double fraction) {
+                std::fprintf(stderr, "\rbench_scale: writing %3.0f %%", fraction * 100);
+            });
+    std::fprintf(stderr, "\n");
+    if (!written.isOk()) {
+        return fail(written.message());
+    }
+    const QString tokenizer =
+            QStringLiteral(GYRUS_SOURCE_DIR "/datasets/demo/model/tokenizer.model");
+    QFile::remove(QDir(dir).filePath(QStringLiteral("tokenizer.model")));
+    QFile::copy(tokenizer, QDir(dir).filePath(QStringLiteral("tokenizer.model")));
+    QJsonObject json;
+    json[QStringLiteral("preset")] = preset;
+    json[QStringLiteral("dir")] = dir;
+    json[QStringLiteral("write_seconds")] = secondsSince(start);
+    printJson(json);
+    return 0;
+}
+
+int writeSae(const QString &dir, int64_t dIn, int64_t dSae, const QString &hook)
+{
+    const auto sae = randomSae(dIn, dSae, hook);
+    if (Status saved = saveSae(*sae, dir); !saved.isOk()) {
+        return fail(saved.message());
+    }
+    QJsonObject json;
+    json[QStringLiteral("sae")] = dir;
+    json[QStringLiteral("d_in")] = dIn;
+    json[QStringLiteral("d_sae")] = dSae;
+    printJson(json);
+    return 0;
+}
+
+int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &widths)
+{
+    configureThreads();
+    QJsonObject json;
+    json[QStringLiteral("dir")] = dir;
+    json[QStringLiteral("omp_num_threads")] = threadsNote();
+    json[QStringLiteral("available_memory_bytes")] = availableMemoryBytes();
+    resetPeakRss();
+    const qint64 rssBefore = procStatusBytes("VmRSS");
+    auto start = Clock::now();
+    LoadOptions options;
+    options.dtype = QStringLiteral("bf16");
+    auto loaded = LanguageModel::load(dir, options);
+    if (!loaded) {
+        return fail(loaded.status().message());
+    }
+    LanguageModel &model = *loaded.value();
+    json[QStringLiteral("open_seconds")] = secondsSince(start);
+    json[QStringLiteral("open_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssBefore;
+    const ModelInfo info = model.info();
+    json[QStringLiteral("parameters")] = info.parameters;
+    json[QStringLiteral("layers")] = info.layers;
+    json[QStringLiteral("d_model")] = info.dModel;
+    json[QStringLiteral("checkpoint_bytes")] = info.weightUse.checkpointBytes;
+    layer = std::min(layer, info.layers - 1);
+    json[QStringLiteral("layer")] = layer;
+    json[QStringLiteral("tokens")] = qint64(tokens);
+
+    detail::Transformer &network = model.tensorModel();
+    const QString hook = QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
+    const auto point = *detail::HookPoint::parse(hook, hookLayout(model.config()));
+    std::vector<int> idList = benchTokens(tokens, info.vocab);
+    const at::Tensor ids =
+            at::from_blob(idList.data(), {1, tokens}, at::kInt).to(at::kLong).clone();
+    const auto forwardToLayer = [&]() {
+        detail::HookSet hooks;
+        hooks.capture(point);
+        network.forward(ids, &hooks, nullptr, detail::LogitsMode::None);
+        return hooks.captured(point);
+    };
+    try {
+        // First forward: reads layers 0..L from the checkpoint.
+        start = Clock::now();
+        forwardToLayer();
+        json[QStringLiteral("first_forward_seconds")] = secondsSince(start);
+        const WeightUse use = model.info().weightUse;
+        json[QStringLiteral("bytes_touched")] = use.bytesRead;
+        json[QStringLiteral("shards_touched")] = use.shardsRead.size();
+        json[QStringLiteral("shards")] = use.shards;
+        json[QStringLiteral("tensors_touched")] = use.tensorsRead;
+        json[QStringLiteral("tensors_total")] = use.tensorsTotal;
+        const qint64 peak = procStatusBytes("VmHWM") - rssBefore;
+        json[QStringLiteral("peak_rss_bytes")] = peak;
+        json[QStringLiteral("peak_rss_over_bytes_touched")] =
+                use.bytesRead > 0 ? double(peak) / double(use.bytesRead) : 0.0;
+        double best = 1e300;
+        for (int repeat = 0; repeat < 3; ++repeat) {
+            start = Clock::now();
+            forwardToLayer();
+            best = std::min(best, secondsSince(start));
+        }
+        const double forwardRate = double(tokens) / best;
+        json[QStringLiteral("forward_tokens_per_second")] = forwardRate;
+        QJsonArray saes;
+        for (const int64_t width : widths) {
+            QJsonObject s;
+            s[QStringLiteral("d_sae")] = qint64(width);
+            resetPeakRss();
+            const qint64 rssWithout = procStatusBytes("VmRSS");
+            const auto sae = randomSae(info.dModel, width, hook, /*encoderOnly=*/true);
+            s[QStringLiteral("encoder_bytes")] = qint64(width * info.dModel * 4);
+            double bestWith = 1e300;
+            for (int repeat = 0; repeat < 3; ++repeat) {
+                start = Clock::now();
+                c10::InferenceMode guard;
+                const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
+                // Batched as the engine encodes: a block of tokens at a time, the top 64
+                // latents of each token kept (sparse), the dense block dropped.
+                for (int64_t begin = 0; begin < h.size(0); begin += 64) {
+                    const auto block = h.narrow(0, begin, std::min<int64_t>(64, h.size(0) - begin));
+                    const auto top = sae->encodeTopK(block, 64);
+                    (void)top;
+                }
+                bestWith = std::min(bestWith, secondsSince(start));
+            }
+            const double withRate = double(tokens) / bestWith;
+            s[QStringLiteral("forward_encode_tokens_per_second")] = withRate;
+            s[QStringLiteral("ratio_vs_forward")] = withRate / forwardRate;
+            s[QStringLiteral("extra_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssWithout;
+            saes.append(s);
+        }
+        json[QStringLiteral("sae_encode")] = saes;
+    } catch (const std::exception &e) {
+        return fail(QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0));
+    }
+    printJson(json);
+    return 0;
+}
+
+/// Runs `submit`, waits for its finished(), returns its status and the seconds it took.
+std::pair<Status, double> await(EngineClient &engine, const std::function<RequestId()> &submit)
+{
+    QEventLoop loop;
+    Status outcome = Status::internal(QStringLiteral("no answer"));
+    RequestId wanted = 0;
+    const auto connection = QObject::connect(&engine, &EngineClient::finished, &loop,
+                                             [&](RequestId id, const Status &status) {
+                                                 if (id == wanted) {
+                                                     outcome = status;
+                                                     loop.quit();
+                                                 }
+                                             });
+    const auto start = Clock::now();
+    wanted = submit();
+    loop.exec();
+    QObject::disconnect(connection);
+    return {outcome, secondsSince(start)};
+}
+
+int engineRun(const QString &dir, const QString &saeDir)
+{
+    configureThreads();
+    QJsonObject json;
+    json[QStringLiteral("model")] = dir;
+    json[QStringLiteral("sae")] = saeDir;
+    json[QStringLiteral("omp_num_threads")] = threadsNote();
+    json[QStringLiteral("available_memory_bytes")] = availableMemoryBytes();
+    TorchEngineClient engine;
+    QJsonObject steps;
+    bool ok = true;
+    const auto record = [&](const QString &name, const std::pair<Status, double> &result) {
+        QJsonObject step;
+        step[QStringLiteral("seconds")] = result.second;
+        step[QStringLiteral("status")] =
+                result.first.isOk() ? QStringLiteral("ok") : result.first.message();
+        step[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
+        steps[name] = step;
+        ok = ok && result.first.isOk();
+    };
+    record(QStringLiteral("load_model"), await(engine, [&] {
+               return engine.loadModel(
+                       ModelSpec{dir, QStringLiteral("cpu"), QStringLiteral("bfloat16")});
+           }));
+    record(QStringLiteral("load_sae"), await(engine, [&] {
+               return engine.loadSae(SaeSpec{saeDir, QStringLiteral("cpu")});
+           }));
+    const auto valence = loadPromptSet(
+            QStringLiteral(GYRUS_SOURCE_DIR "/datasets/prompt-sets/demo/demo-valence.json"));
+    const auto tenseNumber = loadPromptSet(
+            QStringLiteral(GYRUS_SOURCE_DIR "/datasets/prompt-sets/demo/demo-tense-number.json"));
+    if (!valence || !tenseNumber) {
+        return fail(QStringLiteral("cannot read the demo prompt sets"));
+    }
+    const QString hook = engine.currentSae().hookName;
+    if (ok) {
+        TokenAnalysisRequest heatmap;
+        for (int i = 0; i < 4 && i < valence->set.items.size(); ++i) {
+            heatmap.texts << valence->set.items[i].text;
+        }
+        record(QStringLiteral("heatmap"),
+               await(engine, [&] { return engine.analyzeText(heatmap); }));
+        ContrastSource contrast;
+        contrast.promptSet = valence->set;
+        contrast.factor = QStringLiteral("valence");
+        contrast.levelA = valence->set.factors.front().levels.value(0);
+        contrast.levelB = valence->set.factors.front().levels.value(1);
+        contrast.hookName = hook;
+        contrast.saeFeatures = true;
+        record(QStringLiteral("contrast"),
+               await(engine, [&] { return engine.runContrast(contrast); }));
+        RsaRequest rsa;
+        rsa.set = tenseNumber->set;
+        rsa.hookName = hook;
+        rsa.saeFeatures = true;
+        rsa.permutations = 10000;
+        rsa.bootstraps = 0;
+        record(QStringLiteral("rsa"), await(engine, [&] { return engine.computeRsa(rsa); }));
+    }
+    json[QStringLiteral("steps")] = steps;
+    json[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
+    json[QStringLiteral("model_card")] =
+            QJsonObject{{QStringLiteral("checkpoint_bytes"), engine.currentModel().checkpointBytes},
+                        {QStringLiteral("shards"), engine.currentModel().shards},
+                        {QStringLiteral("embedding_bytes"), engine.currentModel().embeddingBytes},
+                        {QStringLiteral("layer_bytes"), engine.currentModel().layerBytes}};
+    printJson(json);
+    return ok ? 0 : 1;
+}
+
+int ladder(const QString &root, const QList<int64_t> &widths)
+{
+    QJsonArray rungs;
+    for (const QString &preset : bench::presetNames()) {
+        const QString dir = QDir(root).filePath(preset);
+        if (!QFileInfo::exists(QDir(dir).filePath(QStringLiteral("config.json")))) {
+            std::fprintf(stderr, "bench_scale: %s not written (bench_scale write-model %s %s)\n",
+                         qPrintable(preset), qPrintable(preset), qPrintable(dir));
+            continue;
+        }
+        QStringList args = {QStringLiteral("rung"), dir, QStringLiteral("12"),
+                            QStringLiteral("128")};
+        for (const int64_t width : widths) {
+            // An fp32 encoder of 262k x 4096 is 4.3 GB on top of the 8B model's 6 GB: past
+            // what one engineer may hold on this shared 24 GB machine (Llama Scope stops at
+            // 131k anyway).
+            if (preset == QLatin1String("llama-3.1-8b") && width > 131072) {
+                continue;
+            }
+            args << QString::number(width);
+        }
+        QProcess child;
+        child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        child.start(QCoreApplication::applicationFilePath(), args);
+        child.waitForFinished(-1);
+        const QJsonDocument doc = QJsonDocument::fromJson(child.readAllStandardOutput());
+        QJsonObject rungJson = doc.object();
+        rungJson[QStringLiteral("preset")] = preset;
+        rungJson[QStringLiteral("exit_code")] = child.exitCode();
+        rungs.append(rungJson);
+    }
+    QJsonObject json;
+    json[QStringLiteral("ladder")] = rungs;
+    json[QStringLiteral("target")] =
+            QStringLiteral("forward+encode over forward alone >= 0.8 at 131k features (issue 17)");
+    printJson(json);
+    return 0;
+}
+
+QList<int64_t> parseWidths(const QStringList &list)
+{
+    QList<int64_t> widths;
+    for (const QString &item : list) {
+        for (const QString &part : item.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            widths << part.toLongLong();
+        }
+    }
+    return widths;
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = QCoreApplication::arguments().mid(1);
+    const QString mode = args.value(0);
+    if (mode == QLatin1String("write-model") && args.size() == 3) {
+        return writeModel(args[1], args[2]);
+    }
+    if (mode == QLatin1String("write-sae") && args.size() == 5) {
+        return writeSae(args[1], args[2].toLongLong(), args[3].toLongLong(), args[4]);
+    }
+    if (mode == QLatin1String("rung") && args.size() >= 4) {
+        return rung(args[1], args[2].toInt(), args[3].toLongLong(), parseWidths(args.mid(4)));
+    }
+    if (mode == QLatin1String("engine") && args.size() == 3) {
+        return engineRun(args[1], args[2]);
+    }
+    if (mode == QLatin1String("ladder") && args.size() >= 2) {
+        const int at = args.indexOf(QStringLiteral("--widths"));
+        const QList<int64_t> widths = at >= 0 ? parseWidths({args.value(at + 1)})
+                                              : QList<int64_t>{16384, 65536, 131072, 262144};
+        return ladder(args[1], widths);
+    }
+    std::fprintf(stderr,
+                 "usage: bench_scale write-model PRESET DIR | write-sae DIR D_IN D_SAE HOOK | "
+                 "rung DIR LAYER TOKENS [W ...] | engine DIR SAE_DIR | ladder ROOT "
+                 "[--widths W,...]\n(presets: %s)\n",
+                 qPrintable(bench::presetNames().join(QStringLiteral(", "))));
+    return 2;
+}
