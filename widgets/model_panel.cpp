@@ -66,18 +66,19 @@ QString humanBytes(qint64 bytes)
     return QStringLiteral("%1 MiB").arg(double(bytes) / double(1 << 20), 0, 'f', 1);
 }
 
-// "16.1 GB bf16 in 4 shards, mapped; a job at layer L holds 1.1 GB + 0.4 GB per layer up to L;
-// generation 16.1 GB".
+// "15.0 GiB bf16 in 8 shards, mapped; a job at layer L holds 1.0 GiB + 0.41 GiB per layer 0..L;
+// generation 15.0 GiB".
 QString weightUseText(const ModelInfo &info)
 {
     if (info.checkpointBytes <= 0) {
         return QObject::tr("all in memory");
     }
+    const QString files =
+            info.shards == 1 ? QObject::tr("one file") : QObject::tr("%1 shards").arg(info.shards);
     return QObject::tr(
-                   "%1 %2 in %n shard(s), mapped; a job at layer L holds %3 + %4 per layer "
-                   "0..L; generation %5",
-                   nullptr, info.shards)
-            .arg(humanBytes(info.checkpointBytes), info.checkpointDtype,
+                   "%1 %2 in %3, mapped; a job at layer L holds %4 + %5 per layer 0..L; "
+                   "generation %6")
+            .arg(humanBytes(info.checkpointBytes), info.checkpointDtype, files,
                  humanBytes(info.embeddingBytes), humanBytes(info.layerBytes),
                  humanBytes(info.generationBytes));
 }

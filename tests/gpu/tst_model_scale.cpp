@@ -222,14 +222,14 @@ private Q_SLOTS:
         config.dIn = 64;
         config.dSae = 1024;
         config.hookName = QStringLiteral("blocks.1.hook_resid_post");
-        detail::SaeWeights w;
+        gpu::detail::SaeWeights w;
         w.wEnc = at::randn({64, 1024});
         w.bEnc = at::zeros({1024});
         w.wDec = at::randn({1024, 64});
         w.bDec = at::zeros({64});
         w.threshold = at::ones({1024});
         const QString dir = m_dir.filePath(QStringLiteral("sae"));
-        QVERIFY(saveSae(detail::SaeModule(config, w), dir).isOk());
+        QVERIFY(saveSae(gpu::detail::SaeModule(config, w), dir).isOk());
         {
             const EnvGuard budget("100K");
             const auto refused = loadSae(dir);

@@ -51,6 +51,13 @@ ModelInfo FakeEngineClient::cardFor(const ModelSpec &spec)
     info.vocabSize = 4096;
     info.parameters = 5'400'000;
     info.memoryBytes = 21'600'000;
+    // A bf16 checkpoint in two shards: the embedding, then 2 MiB per layer.
+    info.checkpointBytes = 10'800'000;
+    info.shards = 2;
+    info.checkpointDtype = QStringLiteral("bf16");
+    info.embeddingBytes = 4096 * 256 * 2;
+    info.layerBytes = 2 * 1024 * 1024;
+    info.generationBytes = 10'800'000;
     info.dtype = spec.dtype;
     info.device = spec.device;
     for (int layer = 0; layer < info.layers; ++layer) {

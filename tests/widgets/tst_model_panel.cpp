@@ -41,6 +41,10 @@ private Q_SLOTS:
         QCOMPARE(fieldText(panel, "card.parameters"), QStringLiteral("5.4 M"));
         QCOMPARE(fieldText(panel, "card.family"), QStringLiteral("llama"));
         QCOMPARE(fieldText(panel, "card.quirks"), QStringLiteral("none"));
+        // What a job touches of the mapped checkpoint.
+        QCOMPARE(fieldText(panel, "card.weights"),
+                 QStringLiteral("10.3 MiB bf16 in 2 shards, mapped; a job at layer L holds "
+                                "2.0 MiB + 2.0 MiB per layer 0..L; generation 10.3 MiB"));
         QCOMPARE(engine.currentModel().dtype, QStringLiteral("bfloat16"));
         QCOMPARE(recent.count(), 1);
         QCOMPARE(panel.recentModels(), QStringList{QStringLiteral("/models/demo")});
