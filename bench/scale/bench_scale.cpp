@@ -111,8 +111,9 @@ QString threadsNote()
 /// A random JumpReLU SAE whose thresholds leave about 1 % of the latents active on random
 /// residuals of unit variance per dimension. `encoderOnly`: W_dec is a view of W_enc's transpose
 /// (encoding never reads it), so a timing run holds one matrix, not two.
-std::shared_ptr<detail::SaeModule> randomSae(int64_t dIn, int64_t dSae, const QString &hook,
-                                             bool encoderOnly = false)
+std::shared_ptr<gpu::detail::SaeModule> randomSae(int64_t dIn, int64_t dSae, const QString &hook,
+                                                  bool encoderOnly = false,
+                                                  at::ScalarType dtype = at::kFloat)
 {
     c10::InferenceMode guard;
     SaeConfig config;
@@ -120,13 +121,15 @@ std::shared_ptr<detail::SaeModule> randomSae(int64_t dIn, int64_t dSae, const QS
     config.dIn = dIn;
     config.dSae = dSae;
     config.hookName = hook;
-    detail::SaeWeights w;
-    w.wEnc = at::randn({dIn, dSae}) / std::sqrt(double(dIn));
-    w.bEnc = at::zeros({dSae});
+    const auto options = at::TensorOptions().dtype(dtype);
+    gpu::detail::SaeWeights w;
+    // Drawn in the target dtype and scaled in place: no second copy of the largest matrix.
+    w.wEnc = at::randn({dIn, dSae}, options).div_(std::sqrt(double(dIn)));
+    w.bEnc = at::zeros({dSae}, options);
     w.wDec = encoderOnly ? w.wEnc.t() : w.wEnc.t().contiguous();
-    w.bDec = at::zeros({dIn});
-    w.threshold = at::full({dSae}, 2.33);  // N(0,1) upper 1 % point
-    return std::make_shared<detail::SaeModule>(config, w);
+    w.bDec = at::zeros({dIn}, options);
+    w.threshold = at::full({dSae}, 2.33, options);  // N(0,1) upper 1 % point
+    return std::make_shared<gpu::detail::SaeModule>(config, w);
 }
 
 std::vector<int> benchTokens(int64_t count, int vocab)
@@ -176,8 +179,8 @@ int writeSae(const QString &dir, int64_t dIn, int64_t dSae, const QString &hook)
     }
     QJsonObject json;
     json[QStringLiteral("sae")] = dir;
-    json[QStringLiteral("d_in")] = dIn;
-    json[QStringLiteral("d_sae")] = dSae;
+    json[QStringLiteral("d_in")] = qint64(dIn);
+    json[QStringLiteral("d_sae")] = qint64(dSae);
     printJson(json);
     return 0;
 }
@@ -201,7 +204,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
     LanguageModel &model = *loaded.value();
     json[QStringLiteral("open_seconds")] = secondsSince(start);
     json[QStringLiteral("open_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssBefore;
-    const ModelInfo info = model.info();
+    const gpu::ModelInfo info = model.info();
     json[QStringLiteral("parameters")] = info.parameters;
     json[QStringLiteral("layers")] = info.layers;
     json[QStringLiteral("d_model")] = info.dModel;
@@ -209,17 +212,22 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
     layer = std::min(layer, info.layers - 1);
     json[QStringLiteral("layer")] = layer;
     json[QStringLiteral("tokens")] = qint64(tokens);
+    // Best of BENCH_SCALE_REPEATS timed runs (default 3; 1 keeps an 8B rung within minutes).
+    const int repeats = std::max(1, qEnvironmentVariableIntValue("BENCH_SCALE_REPEATS") > 0
+                                            ? qEnvironmentVariableIntValue("BENCH_SCALE_REPEATS")
+                                            : 3);
+    json[QStringLiteral("repeats")] = repeats;
 
-    detail::Transformer &network = model.tensorModel();
+    gpu::detail::Transformer &network = model.tensorModel();
     const QString hook = QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
-    const auto point = *detail::HookPoint::parse(hook, hookLayout(model.config()));
+    const auto point = *gpu::detail::HookPoint::parse(hook, hookLayout(model.config()));
     std::vector<int> idList = benchTokens(tokens, info.vocab);
     const at::Tensor ids =
             at::from_blob(idList.data(), {1, tokens}, at::kInt).to(at::kLong).clone();
     const auto forwardToLayer = [&]() {
-        detail::HookSet hooks;
+        gpu::detail::HookSet hooks;
         hooks.capture(point);
-        network.forward(ids, &hooks, nullptr, detail::LogitsMode::None);
+        network.forward(ids, &hooks, nullptr, gpu::detail::LogitsMode::None);
         return hooks.captured(point);
     };
     try {
@@ -227,7 +235,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
         start = Clock::now();
         forwardToLayer();
         json[QStringLiteral("first_forward_seconds")] = secondsSince(start);
-        const WeightUse use = model.info().weightUse;
+        const gpu::WeightUse use = model.info().weightUse;
         json[QStringLiteral("bytes_touched")] = use.bytesRead;
         json[QStringLiteral("shards_touched")] = use.shardsRead.size();
         json[QStringLiteral("shards")] = use.shards;
@@ -238,7 +246,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
         json[QStringLiteral("peak_rss_over_bytes_touched")] =
                 use.bytesRead > 0 ? double(peak) / double(use.bytesRead) : 0.0;
         double best = 1e300;
-        for (int repeat = 0; repeat < 3; ++repeat) {
+        for (int repeat = 0; repeat < repeats; ++repeat) {
             start = Clock::now();
             forwardToLayer();
             best = std::min(best, secondsSince(start));
@@ -247,31 +255,44 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
         json[QStringLiteral("forward_tokens_per_second")] = forwardRate;
         QJsonArray saes;
         for (const int64_t width : widths) {
-            QJsonObject s;
-            s[QStringLiteral("d_sae")] = qint64(width);
-            resetPeakRss();
-            const qint64 rssWithout = procStatusBytes("VmRSS");
-            const auto sae = randomSae(info.dModel, width, hook, /*encoderOnly=*/true);
-            s[QStringLiteral("encoder_bytes")] = qint64(width * info.dModel * 4);
-            double bestWith = 1e300;
-            for (int repeat = 0; repeat < 3; ++repeat) {
-                start = Clock::now();
-                c10::InferenceMode guard;
-                const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
-                // Batched as the engine encodes: a block of tokens at a time, the top 64
-                // latents of each token kept (sparse), the dense block dropped.
-                for (int64_t begin = 0; begin < h.size(0); begin += 64) {
-                    const auto block = h.narrow(0, begin, std::min<int64_t>(64, h.size(0) - begin));
-                    const auto top = sae->encodeTopK(block, 64);
-                    (void)top;
+            for (const at::ScalarType dtype : {at::kBFloat16, at::kFloat}) {
+                const qint64 encoderBytes = width * info.dModel * qint64(c10::elementSize(dtype));
+                // fp32 encoders above 1.3 GB would take this process past ~8 GB next to the
+                // 8B-shaped model's layers; bf16 (half the size) is measured at every width.
+                if (dtype == at::kFloat && encoderBytes > 1'300'000'000) {
+                    continue;
                 }
-                bestWith = std::min(bestWith, secondsSince(start));
+                QJsonObject s;
+                s[QStringLiteral("d_sae")] = qint64(width);
+                s[QStringLiteral("sae_dtype")] =
+                        dtype == at::kFloat ? QStringLiteral("fp32") : QStringLiteral("bf16");
+                resetPeakRss();
+                const qint64 rssWithout = procStatusBytes("VmRSS");
+                const auto sae = randomSae(info.dModel, width, hook, /*encoderOnly=*/true, dtype);
+                s[QStringLiteral("encoder_bytes")] = encoderBytes;
+                double bestWith = 1e300;
+                for (int repeat = 0; repeat < repeats; ++repeat) {
+                    start = Clock::now();
+                    c10::InferenceMode guard;
+                    const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(dtype);
+                    // Batched as the engine encodes: a block of tokens at a time, the top 64
+                    // latents of each token kept (sparse), the dense block dropped.
+                    for (int64_t begin = 0; begin < h.size(0); begin += 64) {
+                        const auto block =
+                                h.narrow(0, begin, std::min<int64_t>(64, h.size(0) - begin));
+                        const auto top = sae->encodeTopK(block, 64);
+                        (void)top;
+                    }
+                    bestWith = std::min(bestWith, secondsSince(start));
+                }
+                const double withRate = double(tokens) / bestWith;
+                s[QStringLiteral("forward_encode_tokens_per_second")] = withRate;
+                s[QStringLiteral("ratio_vs_forward")] = withRate / forwardRate;
+                s[QStringLiteral("extra_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssWithout;
+                std::fprintf(stderr, "bench_scale: %s\n",
+                             QJsonDocument(s).toJson(QJsonDocument::Compact).constData());
+                saes.append(s);
             }
-            const double withRate = double(tokens) / bestWith;
-            s[QStringLiteral("forward_encode_tokens_per_second")] = withRate;
-            s[QStringLiteral("ratio_vs_forward")] = withRate / forwardRate;
-            s[QStringLiteral("extra_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssWithout;
-            saes.append(s);
         }
         json[QStringLiteral("sae_encode")] = saes;
     } catch (const std::exception &e) {
@@ -320,6 +341,9 @@ int engineRun(const QString &dir, const QString &saeDir)
         step[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
         steps[name] = step;
         ok = ok && result.first.isOk();
+        // Progress on stderr: an 8B run takes many minutes on a shared machine.
+        std::fprintf(stderr, "bench_scale: %s %s\n", qPrintable(name),
+                     QJsonDocument(step).toJson(QJsonDocument::Compact).constData());
     };
     record(QStringLiteral("load_model"), await(engine, [&] {
                return engine.loadModel(
@@ -353,7 +377,7 @@ int engineRun(const QString &dir, const QString &saeDir)
         record(QStringLiteral("contrast"),
                await(engine, [&] { return engine.runContrast(contrast); }));
         RsaRequest rsa;
-        rsa.set = tenseNumber->set;
+        rsa.set = tenseNumber->set;  // a 2 x 2 design: tense, number and their interaction
         rsa.hookName = hook;
         rsa.saeFeatures = true;
         rsa.permutations = 10000;

@@ -299,13 +299,21 @@ private Q_SLOTS:
             }
             return false;
         };
+        // Layers are read when a forward first needs them: read them all.
+        m_model->tensorModel().ensureWeights(m_model->info().layers - 1, true);
         QVERIFY(inMapping(m_model->tensorModel().weights().embed.data_ptr()));
         QVERIFY(inMapping(m_model->tensorModel().weights().layers[1].down.weight.data_ptr()));
         LoadOptions bf16;
         bf16.dtype = QStringLiteral("bf16");
         auto converted = LanguageModel::load(m_modelDir, bf16);
         QVERIFY(converted.isOk());
-        QVERIFY(!inMapping(converted.value()->tensorModel().weights().embed.data_ptr()));
+        converted.value()->tensorModel().ensureWeights(m_model->info().layers - 1, true);
+        // Converted layers are copies; the embedding stays in the file's dtype, in the mapping
+        // (a forward converts the rows it gathers), and the tied head is a bf16 copy of it.
+        QVERIFY(!inMapping(
+                converted.value()->tensorModel().weights().layers[1].down.weight.data_ptr()));
+        QVERIFY(inMapping(converted.value()->tensorModel().weights().embed.data_ptr()));
+        QVERIFY(!inMapping(converted.value()->tensorModel().weights().lmHead.data_ptr()));
         QCOMPARE(converted.value()->info().weightBytes, m_model->info().weightBytes / 2);
         LoadOptions mixed;
         mixed.dtype = QStringLiteral("bf16-autocast");
