@@ -238,10 +238,10 @@ private Q_SLOTS:
             const QString message = refused.status().message();
             const QString weights = QDir(dir).filePath(QStringLiteral("sae_weights.safetensors"));
             // Names the file, its size, the width and what the load needs.
-            QVERIFY2(message.startsWith(QStringLiteral("loading the SAE %1 (%2; 1024 features x "
-                                                       "d_in 64) needs 537 KB")
-                                                .arg(weights,
-                                                     formatBytes(QFileInfo(weights).size()))),
+            QVERIFY2(message.startsWith(
+                             QStringLiteral("loading the SAE %1 (%2; 1024 features x "
+                                            "d_in 64) needs 537 KB")
+                                     .arg(weights, formatBytes(QFileInfo(weights).size()))),
                      qPrintable(message));
             QVERIFY2(message.contains(QStringLiteral("but 102 KB are available")),
                      qPrintable(message));
