@@ -60,9 +60,9 @@ public:
     int rowOfFeature(int feature) const;
 
     /// The rows in the order SortRole gives for `column` (NaN last either way; rows equal in
-    /// `column` ordered by `ties` when given, in the same direction, then by feature). Reads the columns directly, not through QVariant, and touches no Qt
-    /// object: a sort of 262k rows takes milliseconds and may run on a worker thread, given a
-    /// copy made by sortKeys().
+    /// `column` ordered by `ties` when given, in the same direction, then by feature). Reads the
+    /// columns directly, not through QVariant, and touches no Qt object: a sort of 262k rows takes
+    /// milliseconds and may run on a worker thread, given a copy made by sortKeys().
     struct SortKeys
     {
         std::vector<double> numbers;  ///< numeric and feature columns

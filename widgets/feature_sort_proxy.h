@@ -51,8 +51,8 @@ private:
     void apply(quint64 generation, std::vector<int> order);
 
     gyrus::FeatureStatsModel *m_stats;
-    std::vector<int> m_order;  // proxy row -> source row; empty: identity
-    std::vector<int> m_rank;   // source row -> proxy row
+    std::vector<int> m_order;      // proxy row -> source row; empty: identity
+    std::vector<int> m_rank;       // source row -> proxy row
     QHash<int, int> m_tieColumns;  // column -> its tie-break column
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;

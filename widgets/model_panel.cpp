@@ -155,10 +155,10 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
 
     auto *cardBox = new QGroupBox(tr("Model card"), this);
     cardBox->setLayout(m_card);
-    const QStringList labels = {
-            tr("Name"),    tr("Architecture"), tr("Family"),     tr("Quirks"),     tr("Layers"),
-            tr("d_model"), tr("Heads (KV)"),   tr("Vocabulary"), tr("Parameters"), tr("Placement"),
-            tr("Weights")};
+    const QStringList labels = {tr("Name"),       tr("Architecture"), tr("Family"),
+                                tr("Quirks"),     tr("Layers"),       tr("d_model"),
+                                tr("Heads (KV)"), tr("Vocabulary"),   tr("Parameters"),
+                                tr("Placement"),  tr("Weights")};
     static_assert(CardFieldCount == sizeof(m_cardFields) / sizeof(m_cardFields[0]),
                   "one label per card field");
     for (int i = 0; i < labels.size(); ++i) {
