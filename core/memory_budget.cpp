@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <dlfcn.h>
+
 namespace gyrus {
 
 namespace {
@@ -99,6 +101,98 @@ qint64 availableMemoryBytes()
         available = available < 0 ? group : std::min(available, group);
     }
     return available;
+}
+
+namespace {
+
+// cudaMemGetInfo and friends from whichever CUDA runtime the process has (LibTorch's CUDA
+// builds load one); nothing when none can be found.
+struct CudaRuntime
+{
+    using GetDevice = int (*)(int *);
+    using SetDevice = int (*)(int);
+    using MemGetInfo = int (*)(size_t *, size_t *);
+    GetDevice getDevice = nullptr;
+    SetDevice setDevice = nullptr;
+    MemGetInfo memGetInfo = nullptr;
+
+    static const CudaRuntime &instance()
+    {
+        static const CudaRuntime runtime = open();
+        return runtime;
+    }
+
+private:
+    static CudaRuntime open()
+    {
+        CudaRuntime runtime;
+        for (const char *name : {"libcudart.so.12", "libcudart.so.11.0", "libcudart.so"}) {
+            // The copy already loaded (LibTorch's) first: it owns the device context.
+            void *library = dlopen(name, RTLD_NOW | RTLD_NOLOAD);
+            if (!library) {
+                library = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+            }
+            if (!library) {
+                continue;
+            }
+            runtime.getDevice = reinterpret_cast<GetDevice>(dlsym(library, "cudaGetDevice"));
+            runtime.setDevice = reinterpret_cast<SetDevice>(dlsym(library, "cudaSetDevice"));
+            runtime.memGetInfo = reinterpret_cast<MemGetInfo>(dlsym(library, "cudaMemGetInfo"));
+            if (runtime.getDevice && runtime.setDevice && runtime.memGetInfo) {
+                return runtime;
+            }
+            runtime = CudaRuntime();
+        }
+        return runtime;
+    }
+};
+
+}  // namespace
+
+qint64 availableDeviceMemoryBytes(int index)
+{
+    const QByteArray override = qgetenv("GYRUS_DEVICE_MEMORY_AVAILABLE");
+    if (!override.isEmpty()) {
+        return parseByteCount(QString::fromLatin1(override));
+    }
+    const CudaRuntime &cuda = CudaRuntime::instance();
+    if (!cuda.memGetInfo) {
+        return -1;
+    }
+    // cudaMemGetInfo answers for the calling thread's current device: switch, ask, switch back.
+    int previous = 0;
+    if (cuda.getDevice(&previous) != 0) {
+        return -1;
+    }
+    if (index != previous && cuda.setDevice(index) != 0) {
+        return -1;
+    }
+    size_t freeBytes = 0;
+    size_t totalBytes = 0;
+    const int error = cuda.memGetInfo(&freeBytes, &totalBytes);
+    if (index != previous) {
+        cuda.setDevice(previous);
+    }
+    // Free as the driver sees it: memory LibTorch's caching allocator holds but does not use
+    // counts as taken, so the check errs on the side of refusing.
+    return error == 0 ? static_cast<qint64>(freeBytes) : -1;
+}
+
+qint64 availableMemoryBytesOn(const QString &device)
+{
+    const QString name = device.trimmed().toLower();
+    if (name.isEmpty() || name == QLatin1String("cpu")) {
+        return availableMemoryBytes();
+    }
+    if (name == QLatin1String("cuda")) {
+        return availableDeviceMemoryBytes(0);
+    }
+    if (name.startsWith(QLatin1String("cuda:"))) {
+        bool ok = false;
+        const int index = name.mid(5).toInt(&ok);
+        return ok && index >= 0 ? availableDeviceMemoryBytes(index) : -1;
+    }
+    return -1;
 }
 
 qint64 MemoryRequest::totalBytes() const

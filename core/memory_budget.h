@@ -18,6 +18,16 @@ QString formatBytes(qint64 bytes);
 /// Returns -1 when nothing can be read (then no request is refused).
 qint64 availableMemoryBytes();
 
+/// Free bytes on CUDA device `index`, for requests whose tensors live there:
+/// GYRUS_DEVICE_MEMORY_AVAILABLE (as GYRUS_MEMORY_AVAILABLE) overrides; otherwise cudaMemGetInfo
+/// of the CUDA runtime LibTorch loaded, found with dlopen so that a CPU-only build needs no CUDA
+/// library. Returns -1 when no CUDA runtime answers (then no request is refused).
+qint64 availableDeviceMemoryBytes(int index);
+
+/// The budget of a request whose tensors live on `device` ("cpu", "cuda", "cuda:1"):
+/// availableMemoryBytes() on the CPU, availableDeviceMemoryBytes() on CUDA, -1 elsewhere.
+qint64 availableMemoryBytesOn(const QString &device);
+
 /// What one request needs, part by part, and what the user can change to need less.
 struct MemoryRequest
 {

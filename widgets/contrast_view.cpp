@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -159,6 +160,7 @@ void ContrastView::clearResult()
 {
     m_requests->cancel(0);
     m_result.reset();
+    ++m_shownEffects;  // a volcano still to be drawn was for the old result
     m_model->setColumns(0, {});
     m_volcano->clearPoints();
     m_stack->setCurrentIndex(0);
@@ -269,36 +271,29 @@ void ContrastView::showEffect(int index)
     m_table->setTieBreak(kQColumn, kPColumn);
     m_table->sortByColumn(kQColumn, Qt::AscendingOrder);
 
-    // Volcano: features with any variance (a dead feature has no t); coloured when q < 0.05.
-    std::vector<int> ids;
-    std::vector<double> x;
-    std::vector<double> y;
-    std::vector<int> group;
     int significant = 0;
+    int plotted = 0;
     for (int j = 0; j < features; ++j) {
         const auto k = static_cast<size_t>(j);
-        if (!s.zeroVariance.empty() && s.zeroVariance[k]) {
-            continue;
+        if (s.zeroVariance.empty() || !s.zeroVariance[k]) {
+            ++plotted;
+            significant += s.q[k] < kQThreshold ? 1 : 0;
         }
-        ids.push_back(j);
-        x.push_back(s.d[k]);
-        y.push_back(minusLog10(s.q[k]));
-        const bool isSignificant = s.q[k] < kQThreshold;
-        significant += isSignificant ? 1 : 0;
-        group.push_back(!isSignificant ? 2 : (s.d[k] > 0 ? 0 : 1));
     }
-    m_volcano->setPoints({{tr("%1 higher").arg(effect.sideA), kAHigher, 6},
-                          {tr("%1 higher").arg(effect.sideB), kBHigher, 6},
-                          {tr("q ≥ 0.05"), kNotSignificant, 4}},
-                         ids, x, y, group);
-    // The q = 0.05 line stays in view even when nothing reaches it.
-    m_threshold->setVisible(true);
-    const QCPRange yRange = m_volcano->yAxis->range();
-    m_volcano->yAxis->setRange(std::min(0.0, yRange.lower),
-                               std::max(yRange.upper, minusLog10(kQThreshold) * 1.25));
-    m_volcano->setHighlightedFeature(m_hub->selectedFeature());
-    m_volcano->replot();
-    const int dead = features - static_cast<int>(ids.size());
+    if (features > FeatureScatterPlot::kThinnedPoints) {
+        // A wide SAE: the table's reset and sizing fill this turn of the event loop; the volcano
+        // gets a turn of its own (its points are then thinned on a worker thread).
+        const quint64 shown = ++m_shownEffects;
+        QTimer::singleShot(0, this, [this, shown, index] {
+            if (shown == m_shownEffects && m_result && index < m_result->effects.size()) {
+                showVolcano(m_result->effects[index]);
+            }
+        });
+    } else {
+        ++m_shownEffects;
+        showVolcano(effect);
+    }
+    const int dead = features - plotted;
     QString summary = tr("%1 · %2 items · A = %3, B = %4 · %5 of %6 features with q < 0.05")
                               .arg(m_result->representation)
                               .arg(m_result->itemCount)
@@ -316,6 +311,40 @@ void ContrastView::showEffect(int index)
     // A new table opens on its top hits; the selected feature stays marked where it is.
     m_table->showFeature(m_hub->selectedFeature(), false);
     m_table->scrollToTop();
+}
+
+void ContrastView::showVolcano(const ContrastEffect &effect)
+{
+    // Features with any variance (a dead feature has no t); coloured when q < 0.05.
+    const ContrastResult &s = effect.stats;
+    const int features = static_cast<int>(s.featureCount());
+    std::vector<int> ids;
+    std::vector<double> x;
+    std::vector<double> y;
+    std::vector<int> group;
+    for (int j = 0; j < features; ++j) {
+        const auto k = static_cast<size_t>(j);
+        if (!s.zeroVariance.empty() && s.zeroVariance[k]) {
+            continue;
+        }
+        ids.push_back(j);
+        x.push_back(s.d[k]);
+        y.push_back(minusLog10(s.q[k]));
+        const bool isSignificant = s.q[k] < kQThreshold;
+        group.push_back(!isSignificant ? 2 : (s.d[k] > 0 ? 0 : 1));
+    }
+    m_volcano->setPoints({{tr("%1 higher").arg(effect.sideA), kAHigher, 6},
+                          {tr("%1 higher").arg(effect.sideB), kBHigher, 6},
+                          {tr("q ≥ 0.05"), kNotSignificant, 4}},
+                         ids, x, y, group);
+    // The q = 0.05 line stays in view even when nothing reaches it.
+    m_threshold->setVisible(true);
+    const QCPRange yRange = m_volcano->yAxis->range();
+    m_volcano->yAxis->setRange(std::min(0.0, yRange.lower),
+                               std::max(yRange.upper, minusLog10(kQThreshold) * 1.25));
+    m_volcano->setHighlightedFeature(m_hub->selectedFeature());
+    m_volcano->replot(features > FeatureScatterPlot::kThinnedPoints ? QCustomPlot::rpQueuedReplot
+                                                                    : QCustomPlot::rpRefreshHint);
 }
 
 void ContrastView::onFeatureSelected(int feature)

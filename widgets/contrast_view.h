@@ -103,7 +103,10 @@ private:
     FeatureTableView *m_table;
     QToolButton *m_export = nullptr;
     ResultFreshness m_freshness;
-    QString m_summary;  // the status line of the result, shown again when it is current
+    QString m_summary;           // the status line of the result, shown again when it is current
+    quint64 m_shownEffects = 0;  // counts showEffect() calls, so a deferred volcano knows its own
+
+    void showVolcano(const ContrastEffect &effect);
 };
 
 }  // namespace gyrus::widgets

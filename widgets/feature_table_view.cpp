@@ -10,6 +10,10 @@
 
 namespace gyrus::widgets {
 
+namespace {
+constexpr int kFitSampleRows = 100;
+}  // namespace
+
 FeatureTableView::FeatureTableView(FeatureStatsModel *model, QWidget *parent)
     : QTableView(parent)
     , m_model(model)
@@ -53,6 +57,9 @@ int FeatureTableView::rowOfFeature(int feature) const
 
 void FeatureTableView::fitColumns()
 {
+    // The rows on screen and a sample of the others: measuring a thousand rows' text per column
+    // (Qt's default) costs more than a frame on the GUI thread.
+    verticalHeader()->setResizeContentsPrecision(kFitSampleRows);
     resizeColumnsToContents();
     // Labels are free text: as wide as the longest, up to a modest cap (empty: just the header).
     const int cap = fontMetrics().horizontalAdvance(QStringLiteral("a longer feature label"));

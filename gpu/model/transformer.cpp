@@ -625,8 +625,10 @@ at::Tensor Transformer::run(const at::Tensor &tokenIds, HookSet *hooks, KvCache 
         return hooks ? hooks->run(HookPoint{site, layer}, std::move(x), first) : x;
     };
     // Before reading any weight or allocating an activation: refuse what would not fit.
+    // On CUDA the budget is the device's free memory: weights and activations live there.
     if (Status budget = checkMemoryBudget(
-                memoryRequest(lastLayer, runFinal, tokenIds.size(0), tokens, first));
+                memoryRequest(lastLayer, runFinal, tokenIds.size(0), tokens, first),
+                availableMemoryBytesOn(QString::fromStdString(m_device.str())));
         !budget.isOk()) {
         throw StatusError(budget);
     }

@@ -121,7 +121,8 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
                                .arg(n / 4)
                                .arg(formatBytes(2 * (n / 4) * d * 4));
     request.waysOut << QStringLiteral("close the other models and SAEs using memory");
-    if (Status budget = checkMemoryBudget(request); !budget.isOk()) {
+    if (Status budget = checkMemoryBudget(request, availableMemoryBytesOn(device));
+        !budget.isOk()) {
         return budget;
     }
     const at::Device target(device.toStdString());

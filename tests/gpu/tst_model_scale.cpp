@@ -252,6 +252,28 @@ private Q_SLOTS:
         QVERIFY(loadSae(dir).isOk());
     }
 
+    void deviceRequestsAreCheckedAgainstTheDevice()
+    {
+        // A CUDA request's budget is the device's free memory, not the host's; the CUDA path
+        // itself (cudaMemGetInfo through dlopen) needs a GPU and is not exercised here.
+        const EnvGuard host("64G");
+        qputenv("GYRUS_DEVICE_MEMORY_AVAILABLE", "1M");
+        QCOMPARE(availableMemoryBytesOn(QStringLiteral("cpu")), qint64(64) << 30);
+        QCOMPARE(availableMemoryBytesOn(QStringLiteral("cuda")), qint64(1) << 20);
+        QCOMPARE(availableMemoryBytesOn(QStringLiteral("cuda:1")), qint64(1) << 20);
+        QCOMPARE(availableMemoryBytesOn(QStringLiteral("mps")), qint64(-1));
+        MemoryRequest request;
+        request.what = QStringLiteral("a forward on cuda:0");
+        request.parts.push_back({QStringLiteral("weights"), 4 << 20});
+        const Status refused =
+                checkMemoryBudget(request, availableMemoryBytesOn(QStringLiteral("cuda:0")));
+        qunsetenv("GYRUS_DEVICE_MEMORY_AVAILABLE");
+        QCOMPARE(refused.code(), Status::Code::OutOfMemory);
+        QVERIFY2(refused.message().contains(QStringLiteral("needs 4 MB (weights 4 MB) but 1 MB "
+                                                           "are available")),
+                 qPrintable(refused.message()));
+    }
+
     void formatBytesReadsLikeAFileManager()
     {
         QCOMPARE(formatBytes(16'060'000'000), QStringLiteral("16.1 GB"));

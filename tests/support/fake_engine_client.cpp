@@ -1,6 +1,7 @@
 #include "tests/support/fake_engine_client.h"
 
 #include <QDir>
+#include <QRegularExpression>
 #include <QThread>
 
 #include <memory>
@@ -231,6 +232,11 @@ SaeInfo FakeEngineClient::saeCardFor(const SaeSpec &spec)
     }
     if (spec.path.contains(QLatin1String("wide"))) {
         info.dIn = 768;
+    }
+    // "…/width-262144": an SAE of that many features, for the views' scale benchmark.
+    static const QRegularExpression width(QStringLiteral("width-(\\d+)$"));
+    if (const QRegularExpressionMatch match = width.match(spec.path); match.hasMatch()) {
+        info.dSae = match.captured(1).toInt();
     }
     return info;
 }

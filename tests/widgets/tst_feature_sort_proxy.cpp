@@ -10,7 +10,10 @@
 #include <QSortFilterProxyModel>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <utility>
 
 using namespace gyrus;
 using namespace gyrus::widgets;
@@ -87,6 +90,56 @@ private Q_SLOTS:
         QVERIFY(selected.isValid());
         QCOMPARE(selected.data(FeatureStatsModel::FeatureRole).toInt(), 1234);
         QCOMPARE(proxy.mapToSource(selected).row(), 1234);
+    }
+
+    void tiesInOneColumnAreBrokenByAnother_data()
+    {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("order");
+        QTest::newRow("small, ascending") << 500 << int(Qt::AscendingOrder);
+        QTest::newRow("large, descending")
+                << FeatureSortProxy::kAsyncRows * 2 << int(Qt::DescendingOrder);
+    }
+
+    void tiesInOneColumnAreBrokenByAnother()
+    {
+        // As q-values tie in runs and p breaks them: q has few distinct values, p many.
+        QFETCH(int, rows);
+        QFETCH(int, order);
+        const auto sortOrder = Qt::SortOrder(order);
+        FeatureStatsModel model(nullptr);
+        QRandomGenerator generator(11);
+        FeatureStatsModel::Column q{QStringLiteral("q"), {}, {}, FeatureStatsModel::Format::Fixed2};
+        FeatureStatsModel::Column p{QStringLiteral("p"), {}, {}, FeatureStatsModel::Format::Fixed2};
+        for (int i = 0; i < rows; ++i) {
+            q.values.push_back(double(generator.bounded(5)));
+            p.values.push_back(double(generator.bounded(1000)));
+        }
+        const std::vector<double> qs = q.values;
+        const std::vector<double> ps = p.values;
+        model.setColumns(rows, {q, p});
+        FeatureSortProxy proxy(&model);
+        proxy.setTieBreak(2, 3);
+        QSignalSpy sorted(&proxy, &FeatureSortProxy::sorted);
+        proxy.sort(2, sortOrder);
+        if (proxy.isSorting()) {
+            QVERIFY(sorted.wait(10000));
+        }
+        // The reference: (q, p) in the chosen direction, then the feature id ascending.
+        std::vector<int> expected(static_cast<size_t>(rows));
+        std::iota(expected.begin(), expected.end(), 0);
+        std::stable_sort(expected.begin(), expected.end(), [&](int a, int b) {
+            const auto ka = std::pair(qs[size_t(a)], ps[size_t(a)]);
+            const auto kb = std::pair(qs[size_t(b)], ps[size_t(b)]);
+            return sortOrder == Qt::AscendingOrder ? ka < kb : kb < ka;
+        });
+        QCOMPARE(featuresInOrder(proxy), expected);
+        // Without the tie-break the rows equal in q keep the feature order instead.
+        proxy.setTieBreak(2, 2);
+        if (proxy.isSorting()) {
+            QVERIFY(sorted.wait(10000));
+        }
+        QCOMPARE(featuresInOrder(proxy), referenceOrder(model, 2, sortOrder));
     }
 
     void aNewTableKeepsTheChosenOrder()
