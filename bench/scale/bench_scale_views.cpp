@@ -16,6 +16,7 @@
 #include "widgets/contrast_view.h"
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/feature_rsa_view.h"
+#include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_sort_proxy.h"
 #include "widgets/feature_table_view.h"
 #include "widgets/method_comparison_view.h"
@@ -23,11 +24,14 @@
 #include "widgets/token_heatmap_panel.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <algorithm>
@@ -158,18 +162,37 @@ QJsonObject measure(int features)
     engine.setContrastFeatures(features);
     engine.setSavedScanAvailable(true);
     SelectionHub hub;
+    // The docs exist before the SAE loads, as in the app (the inspector then opens its scan).
+    TokenHeatmapPanel heatmap(&engine, &hub, nullptr);
+    heatmap.resize(1200, 900);
+    heatmap.show();
+    FeatureInspectorPanel inspector(&engine, &hub);
+    inspector.resize(900, 900);
+    inspector.show();
+    SteeringPanel steering(&engine, &hub);
+    steering.resize(900, 900);
+    steering.show();
+    ContrastPanel panel(&engine, &hub);
+    panel.resize(1200, 900);
+    panel.show();
     engine.loadModel(
             {QStringLiteral("/models/demo"), QStringLiteral("cpu"), QStringLiteral("float32")});
-    // The fake's SAE has as many features as the directory name says.
-    engine.loadSae({QStringLiteral("/saes/width-%1").arg(features), QStringLiteral("cpu")});
-    runUntil([&] { return !engine.currentSae().path.isEmpty(); }, 5000, 50);
+    // The fake's SAE has as many features as the directory name says; a saved scan beside it
+    // lets the inspector show details.
+    QTemporaryDir root;
+    const QString saeDir = root.filePath(QStringLiteral("width-%1").arg(features));
+    QDir().mkpath(saeDir);
+    QFile scan(QDir(saeDir).filePath(QStringLiteral("gyrus_scan.bin")));
+    if (!scan.open(QIODevice::WriteOnly)) {
+        std::fprintf(stderr, "bench_scale_views: cannot write %s\n", qPrintable(scan.fileName()));
+    }
+    scan.close();
+    engine.loadSae({saeDir, QStringLiteral("cpu")});
+    runUntil([&] { return !engine.currentSae().path.isEmpty(); }, 5000, 500);
     StallMeter meter;
     Stalls stalls(meter);
 
     // Heatmap dock: the feature x token matrix and the token's feature table.
-    TokenHeatmapPanel heatmap(&engine, &hub, nullptr);
-    heatmap.resize(1200, 900);
-    heatmap.show();
     bool analysed = false;
     QObject::connect(&heatmap, &TokenHeatmapPanel::analysisShown, [&] { analysed = true; });
     stalls.measure(
@@ -187,9 +210,6 @@ QJsonObject measure(int features)
             [] { return false; }, 0);
 
     // Features dock: the inspector and its decoder-cosine neighbours of a feature near the end.
-    FeatureInspectorPanel inspector(&engine, &hub);
-    inspector.resize(900, 900);
-    inspector.show();
     int detailed = -1;
     QObject::connect(&inspector, &FeatureInspectorPanel::detailsShown,
                      [&](int feature) { detailed = feature; });
@@ -200,9 +220,6 @@ QJsonObject measure(int features)
             [&] { return detailed == picked; });
 
     // Steering dock: the picked feature as a clamp, and the example search over every feature.
-    SteeringPanel steering(&engine, &hub);
-    steering.resize(900, 900);
-    steering.show();
     stalls.measure(
             QStringLiteral("steering_feature_picker"), [&] { steering.addSelectedFeature(); },
             [] { return false; }, 100);
@@ -211,12 +228,9 @@ QJsonObject measure(int features)
             [] { return false; }, 500);
 
     // Contrasts dock: contrast table + volcano, re-sorting, RSA map, method comparison.
-    ContrastPanel panel(&engine, &hub);
     auto set = loadPromptSet(
             QStringLiteral(GYRUS_SOURCE_DIR "/datasets/prompt-sets/demo/demo-valence.json"));
     panel.setPromptSet(set->set);
-    panel.resize(1200, 900);
-    panel.show();
     runUntil([] { return false; }, 0, 100);
     ContrastView *contrast = panel.contrastView();
     bool shown = false;
@@ -224,7 +238,7 @@ QJsonObject measure(int features)
     FeatureSortProxy *proxy = contrast->table()->proxy();
     stalls.measure(
             QStringLiteral("contrast_table_and_volcano"), [&] { contrast->run(); },
-            [&] { return shown && !proxy->isSorting(); });
+            [&] { return shown && !proxy->isSorting() && !contrast->volcano()->isThinning(); });
     for (int column = 2; column < contrast->table()->model()->columnCount(); ++column) {
         stalls.measure(
                 QStringLiteral("contrast_resort_each_column"),
@@ -236,7 +250,10 @@ QJsonObject measure(int features)
     QObject::connect(rsa, &FeatureRsaView::resultShown, [&] { mapShown = true; });
     stalls.measure(
             QStringLiteral("rsa_map_table_and_scatter"), [&] { rsa->run(); },
-            [&] { return mapShown && !rsa->table()->proxy()->isSorting(); });
+            [&] {
+                return mapShown && !rsa->table()->proxy()->isSorting() &&
+                       !rsa->scatter()->isThinning();
+            });
     MethodComparisonView *methods = panel.methodsView();
     bool compared = false;
     QObject::connect(methods, &MethodComparisonView::resultShown, [&] { compared = true; });

@@ -99,9 +99,10 @@ RequestId FakeEngineClient::loadCorpusScan(const QString &path)
         QMutexLocker lock(&m_logMutex);
         m_log << QStringLiteral("load-scan ") + path;
     }
+    const int width = m_currentSae.path.isEmpty() ? 1024 : m_currentSae.dSae;
     return m_runner.submit(
             Job{QStringLiteral("load corpus scan"), QStringLiteral("load-corpus-scan"),
-                [this, path](JobContext &context, Status *status) {
+                [this, path, width](JobContext &context, Status *status) {
                     if (!m_savedScanAvailable) {
                         *status = Status::notFound(path + QStringLiteral(": no scan"));
                         return JobStep::Done;
@@ -110,7 +111,7 @@ RequestId FakeEngineClient::loadCorpusScan(const QString &path)
                     CorpusScanSummary summary;
                     summary.corpusPath = QStringLiteral("fake/heldout.txt");
                     summary.scannedTokens = 10000;
-                    summary.features = 1024;
+                    summary.features = width;
                     summary.densestFeature = 7;
                     summary.loadedFromFile = true;
                     summary.savedPath = path;
