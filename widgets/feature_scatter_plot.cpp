@@ -81,6 +81,7 @@ void FeatureScatterPlot::setPoints(const QList<Group> &groups, const std::vector
         yRange.expand(y[i]);
     }
     m_points = points;
+    m_thinTimer.stop();
     ++m_thinRequested;  // a subset still being worked out was for the old points
     m_thinApplied = m_thinRequested;
     legend->clearItems();
@@ -153,6 +154,10 @@ void FeatureScatterPlot::scheduleThinning()
 void FeatureScatterPlot::startThinning()
 {
     const quint64 generation = m_thinRequested;
+    if (!isLarge()) {
+        m_thinApplied = generation;  // small scatters hold every point already
+        return;
+    }
     ScatterFrame frame;
     frame.x = xAxis->range();
     frame.y = yAxis->range();
