@@ -57,6 +57,17 @@ int FeatureTableView::rowOfFeature(int feature) const
 
 void FeatureTableView::fitColumns()
 {
+    if (m_proxy->rowCount() > FeatureSortProxy::kAsyncRows) {
+        // At 262k rows sizing the columns costs about as much as the model's reset before it
+        // (the vertical header walks its sections): it gets its own turn of the event loop.
+        QMetaObject::invokeMethod(this, &FeatureTableView::fitColumnsNow, Qt::QueuedConnection);
+        return;
+    }
+    fitColumnsNow();
+}
+
+void FeatureTableView::fitColumnsNow()
+{
     // The rows on screen and a sample of the others: measuring a thousand rows' text per column
     // (Qt's default) costs more than a frame on the GUI thread.
     verticalHeader()->setResizeContentsPrecision(kFitSampleRows);

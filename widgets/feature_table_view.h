@@ -36,13 +36,16 @@ public:
     /// The view row of `feature`, or -1.
     int rowOfFeature(int feature) const;
 
-    /// Sizes the columns to their contents (the label column at most to a modest width).
+    /// Sizes the columns to their contents (the label column at most to a modest width); for a
+    /// table above FeatureSortProxy::kAsyncRows rows, in the next turn of the event loop.
     void fitColumns();
 
 Q_SIGNALS:
     void featureClicked(int feature);
 
 private:
+    void fitColumnsNow();
+
     gyrus::FeatureStatsModel *m_model;
     FeatureSortProxy *m_proxy;
 };
