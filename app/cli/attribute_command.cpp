@@ -125,7 +125,7 @@ int runAttribute(const QStringList &arguments)
     if (!model) {
         return failWith(name, model.status());
     }
-    const gpu::LanguageModel &lm = *model.value();
+    gpu::LanguageModel &lm = *model.value();  // takes the SAE's conventions below
     auto sae = loadSaeForModel(name, parser.value(QStringLiteral("sae")), lm, directory,
                                lm.info().device);
     if (!sae) {
