@@ -2,8 +2,8 @@
 
 #include "gpu/detail/non_finite.h"
 #include "gpu/detail/safetensors_torch.h"
-#include "gpu/detail/torch_compat.h"
 #include "gpu/detail/status_error.h"
+#include "gpu/detail/torch_compat.h"
 
 #include <QFileInfo>
 
