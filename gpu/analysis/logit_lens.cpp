@@ -62,6 +62,8 @@ Result<LogitLensResult> logitLens(const LanguageModel &model, const std::vector<
         detail::Transformer &net = model.tensorModel();
         net.forward(at::tensor(ids, at::kLong).view({1, count}), &hooks, nullptr,
                     detail::LogitsMode::None);
+        // A forward without logits leaves a lazily loaded head unread.
+        net.ensureWeights(config.numHiddenLayers - 1, true);
         const at::Tensor next =
                 count > 1 ? at::tensor(std::vector<int64_t>(ids.begin() + 1, ids.end()), at::kLong)
                           : at::Tensor();

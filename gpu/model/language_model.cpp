@@ -422,9 +422,8 @@ Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
                 }
                 detail::HookSet hooks = interventions ? *interventions : detail::HookSet();
                 hooks.clearCaptures();
-                if (options.centerWritingWeights ||
-                    (m_impl->conventions.centreResiduals &&
-                     centringApplies(m_impl->model->config()))) {
+                if (options.centerWritingWeights || (m_impl->conventions.centreResiduals &&
+                                                     centringApplies(m_impl->model->config()))) {
                     hooks.setCentred(true);
                 }
                 for (const detail::HookPoint &point : *points) {

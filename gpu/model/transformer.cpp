@@ -287,7 +287,10 @@ void Transformer::ensureWeights(int lastLayer, bool head)
     if (!m_lazy) {
         return;
     }
-    c10::InferenceMode guard;
+    // Plain tensors even when the first touch is an inference-mode forward: a later recording
+    // forward (attribution) saves the weights for backward.
+    c10::InferenceMode plainTensors(false);
+    at::NoGradGuard noGrad;
     LazySource &lazy = *m_lazy;
     // Each group is read whole before any of it is installed: a corrupt tensor leaves the model
     // exactly as it was.
