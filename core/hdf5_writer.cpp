@@ -167,6 +167,36 @@ Status Hdf5Writer::writeFloat64(const QString &name, const std::vector<int64_t> 
     return writeDataset(name, shape, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, data);
 }
 
+namespace {
+
+/// One dataset of variable-length UTF-8 strings in `space` (scalar or 1-D); `pointers` are
+/// NUL-terminated and outlive the call. Shared by writeStrings and writeText.
+bool writeUtf8Strings(hid_t file, const QByteArray &key, hid_t space, bool empty,
+                      const char *const *pointers)
+{
+    bool ok = false;
+    H5E_BEGIN_TRY
+    {
+        const hid_t type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, H5T_VARIABLE);
+        H5Tset_cset(type, H5T_CSET_UTF8);
+        const hid_t links = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(links, 1);
+        const hid_t dataset =
+                H5Dcreate2(file, key.constData(), type, space, links, H5P_DEFAULT, H5P_DEFAULT);
+        if (dataset >= 0) {
+            ok = empty || H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers) >= 0;
+            H5Dclose(dataset);
+        }
+        H5Pclose(links);
+        H5Tclose(type);
+    }
+    H5E_END_TRY;
+    return ok;
+}
+
+}  // namespace
+
 Status Hdf5Writer::writeStrings(const QString &name, const QStringList &values)
 {
     if (m_file < 0) {
@@ -179,27 +209,13 @@ Status Hdf5Writer::writeStrings(const QString &name, const QStringList &values)
         texts.push_back(value.toUtf8());
         pointers.push_back(texts.back().constData());
     }
-    const QByteArray key = name.toUtf8();
     const hsize_t count = hsize_t(values.size());
     bool ok = false;
     H5E_BEGIN_TRY
     {
-        const hid_t type = H5Tcopy(H5T_C_S1);
-        H5Tset_size(type, H5T_VARIABLE);
-        H5Tset_cset(type, H5T_CSET_UTF8);
         const hid_t space = H5Screate_simple(1, &count, nullptr);
-        const hid_t links = H5Pcreate(H5P_LINK_CREATE);
-        H5Pset_create_intermediate_group(links, 1);
-        const hid_t dataset =
-                H5Dcreate2(m_file, key.constData(), type, space, links, H5P_DEFAULT, H5P_DEFAULT);
-        if (dataset >= 0) {
-            ok = count == 0 ||
-                 H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) >= 0;
-            H5Dclose(dataset);
-        }
-        H5Pclose(links);
+        ok = writeUtf8Strings(m_file, name.toUtf8(), space, count == 0, pointers.data());
         H5Sclose(space);
-        H5Tclose(type);
     }
     H5E_END_TRY;
     return ok ? Status::ok()
@@ -214,27 +230,14 @@ Status Hdf5Writer::writeText(const QString &name, const QByteArray &utf8)
     if (m_file < 0) {
         return Status::internal(QStringLiteral("%1: already committed").arg(m_path));
     }
-    const QByteArray key = name.toUtf8();
     const QByteArray text = utf8;  // a terminated copy: HDF5 reads up to the NUL
     const char *pointer = text.constData();
     bool ok = false;
     H5E_BEGIN_TRY
     {
-        const hid_t type = H5Tcopy(H5T_C_S1);
-        H5Tset_size(type, H5T_VARIABLE);
-        H5Tset_cset(type, H5T_CSET_UTF8);
         const hid_t space = H5Screate(H5S_SCALAR);
-        const hid_t links = H5Pcreate(H5P_LINK_CREATE);
-        H5Pset_create_intermediate_group(links, 1);
-        const hid_t dataset =
-                H5Dcreate2(m_file, key.constData(), type, space, links, H5P_DEFAULT, H5P_DEFAULT);
-        if (dataset >= 0) {
-            ok = H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer) >= 0;
-            H5Dclose(dataset);
-        }
-        H5Pclose(links);
+        ok = writeUtf8Strings(m_file, name.toUtf8(), space, false, &pointer);
         H5Sclose(space);
-        H5Tclose(type);
     }
     H5E_END_TRY;
     return ok ? Status::ok()
