@@ -66,6 +66,15 @@ Status probeReadInChildProcess(const QString &path, const std::function<void()> 
                         .arg(path)
                         .arg(WTERMSIG(status)));
     }
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        // The child only exits non-zero when something aborted it from inside (a checker,
+        // the C library): as damaged a file as one that crashes it.
+        return Status::invalidInput(
+                QStringLiteral("%1: reading it failed inside the file library (exit status %2); "
+                               "the file is damaged")
+                        .arg(path)
+                        .arg(WEXITSTATUS(status)));
+    }
     return Status::ok();
 }
 

@@ -288,12 +288,23 @@ Result<QString> Hdf5Reader::readRootAttribute(const QString &name) const
         return Status::invalidInput(
                 QStringLiteral("%1: attribute '%2' is not a string").arg(m_path, name));
     }
+    // HDF5 writes one string per element of the attribute's dataspace into the buffer given
+    // it: a damaged file that declares several would overrun the one-string buffer below.
+    const hdf5::Handle space(H5Aget_space(attribute.id()), H5Sclose);
+    const hssize_t elements = H5Sget_simple_extent_npoints(space.id());
+    if (elements != 1) {
+        return Status::invalidInput(QStringLiteral("%1: attribute '%2' holds %3 elements, not "
+                                                   "one string")
+                                            .arg(m_path, name)
+                                            .arg(elements));
+    }
     if (H5Tis_variable_str(type.id()) > 0) {
         const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(memType.id(), H5T_VARIABLE);
         H5Tset_cset(memType.id(), H5T_CSET_UTF8);
         char *text = nullptr;
         if (H5Aread(attribute.id(), memType.id(), &text) < 0) {
+            H5free_memory(text);  // a conversion that failed late may have allocated it
             return Status::invalidInput(
                     QStringLiteral("%1: attribute '%2' could not be read").arg(m_path, name));
         }

@@ -402,6 +402,34 @@ private Q_SLOTS:
         QVERIFY(workspace.open(good).isOk());
     }
 
+    // Files the workspace fuzz target found (tests/data/fuzz/workspace_file): a root attribute
+    // that is an array of strings (it overran the one-string buffer the reader gave HDF5), and
+    // damaged global-heap references HDF5 copies from overlapping memory. Each is refused
+    // naming the file, or read; never a crash (the sanitizer suite runs this test too).
+    void fuzzedWorkspacesAreRefusedOrRead()
+    {
+        const QString array = test::sourcePath(
+                QStringLiteral("tests/data/fuzz/workspace_file/format_attribute_array.gyrus"));
+        Workspace workspace;
+        Status opened = workspace.open(array);
+        QVERIFY(!opened.isOk());
+        QVERIFY2(opened.message().contains(array) &&
+                         opened.message().contains(QStringLiteral("not a Gyrus workspace")),
+                 qPrintable(opened.message()));
+        auto reader = Hdf5Reader::open(array);
+        QVERIFY(reader.isOk());
+        const Result<QString> format = reader.value()->readRootAttribute(QStringLiteral("format"));
+        QVERIFY(!format.isOk());
+        QVERIFY2(format.status().message().contains(QStringLiteral("holds 3 elements")),
+                 qPrintable(format.status().message()));
+
+        const QString overlap = test::sourcePath(
+                QStringLiteral("tests/data/fuzz/workspace_file/global_heap_overlap.gyrus"));
+        opened = workspace.open(overlap);
+        QVERIFY2(opened.isOk() || opened.message().contains(overlap),
+                 qPrintable(opened.message()));
+    }
+
     void refusedSectionRollsBackTheOthers()
     {
         QTemporaryDir dir;
