@@ -426,8 +426,7 @@ private Q_SLOTS:
         const QString overlap = test::sourcePath(
                 QStringLiteral("tests/data/fuzz/workspace_file/global_heap_overlap.gyrus"));
         opened = workspace.open(overlap);
-        QVERIFY2(opened.isOk() || opened.message().contains(overlap),
-                 qPrintable(opened.message()));
+        QVERIFY2(opened.isOk() || opened.message().contains(overlap), qPrintable(opened.message()));
     }
 
     void refusedSectionRollsBackTheOthers()
