@@ -297,7 +297,7 @@ Result<ModelConfig> parseModelConfig(const QByteArray &json, const QString &sour
     Json root;
     try {
         root = Json::parse(json.constData(), json.constData() + json.size());
-    } catch (const Json::parse_error &error) {
+    } catch (const Json::exception &error) {  // parse_error, or out_of_range for 1e605
         return fail(QStringLiteral("malformed JSON: %1").arg(QString::fromUtf8(error.what())));
     }
     if (!root.is_object()) {

@@ -275,7 +275,7 @@ Result<ParsedFile> parseFile(const QString &path)
     Json header;
     try {
         header = Json::parse(headerBegin, headerEnd, onEvent);
-    } catch (const Json::parse_error &error) {
+    } catch (const Json::exception &error) {  // parse_error, or out_of_range for 1e605
         return fail(
                 QStringLiteral("malformed JSON header: %1").arg(QString::fromUtf8(error.what())));
     }
@@ -464,7 +464,7 @@ Result<SafetensorsArchive> SafetensorsArchive::open(const QString &fileOrDir)
             Json index;
             try {
                 index = Json::parse(bytes.constData(), bytes.constData() + bytes.size());
-            } catch (const Json::parse_error &error) {
+            } catch (const Json::exception &error) {  // parse_error, or out_of_range for 1e605
                 return Status::invalidInput(
                         QStringLiteral("%1: malformed JSON: %2")
                                 .arg(indexPath, QString::fromUtf8(error.what())));
