@@ -19,7 +19,7 @@ namespace detail {
 class SaeModule;
 }
 
-struct ContrastMemo;  // torch_engine_contrast.cpp
+struct ContrastMemo;  // gpu/analysis/contrast_analysis.h
 
 struct EngineState
 {

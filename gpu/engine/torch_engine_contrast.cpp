@@ -1,303 +1,55 @@
-// The Contrasts dock's engine requests (issue 9 items 1, 3, 4): a contrast per feature, the
-// feature-wise RSA map and the method comparison, all on the items × features table of a prompt
-// set at a hook (raw or SAE features), pooled as asked.
+// The Contrasts dock's engine requests (a contrast per feature, the feature-wise RSA map, the
+// method comparison): thin drivers of ContrastAnalysis (gpu/analysis/contrast_analysis.h), which
+// keeps the representations in EngineState::contrastMemo for the dock's three tabs.
 
-#include "core/logging.h"
-#include "gpu/analysis/contrasts.h"
-#include "gpu/analysis/feature_selection.h"
-#include "gpu/analysis/feature_set_rsa.h"
-#include "gpu/analysis/method_comparison.h"
-#include "gpu/analysis/prompt_representation.h"
+#include "gpu/analysis/contrast_analysis.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "gpu/model/language_model.h"
 
 #include <QElapsedTimer>
 
 #include <ATen/Parallel.h>
 
-#include <algorithm>
-#include <array>
-#include <cmath>
-#include <optional>
-
 namespace gyrus::gpu {
-
-/// The last prompt representations computed, so that the three tabs of the dock (and re-runs
-/// with other levels) do not run the model again on the same stimuli.
-struct ContrastMemo
-{
-    quint64 modelEpoch = 0;
-    std::optional<quint64> saeEpoch;  // none: raw activations
-    QString hook;
-    Pooling pooling = Pooling::Mean;
-    int window = 0;
-    PromptSet set;
-    std::shared_ptr<const PromptRepresentations> representations;
-};
 
 namespace {
 
-const std::array<SelectionMethod, 4> kAllMethods = {
-        SelectionMethod::MeanDifference, SelectionMethod::Univariate,
-        SelectionMethod::PooledSeparationR, SelectionMethod::PooledSeparationD};
-
-// The items × features table of `source`, from the memo when the stimuli and settings match.
-Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
-        EngineState &state, const ContrastSource &source, QString *description)
+// The model and, for SAE features, an SAE that fits it.
+Status requireFor(const EngineState &state, const ContrastSource &source)
 {
-    if (Status ready = source.saeFeatures ? state.requireSae() : state.requireModel();
-        !ready.isOk()) {
-        return ready;
-    }
-    const std::optional<Pooling> pooling = poolingFromName(source.pooling);
-    if (!pooling) {
-        return Status::invalidInput(QStringLiteral("unknown pooling '%1'").arg(source.pooling));
-    }
-    RepresentationOptions options;
-    // SAE features exist at the SAE's hook only.
-    options.hookName = source.saeFeatures ? state.saeInfo.hookName : source.hookName;
-    options.pooling = *pooling;
-    // An aligned window needs positions; the form's spin box starts at 0 (no ± window).
-    options.window = *pooling == Pooling::Window && source.window < 1 ? 32 : source.window;
-    if (source.saeFeatures) {
-        options.sae = state.sae;
-    }
-    *description = source.saeFeatures ? QStringLiteral("SAE features (%1 at %2)")
-                                                .arg(state.saeInfo.name, options.hookName)
-                                      : QStringLiteral("raw %1").arg(options.hookName);
+    return source.saeFeatures ? state.requireSae() : state.requireModel();
+}
+
+ContrastInputs contrastInputs(EngineState &state)
+{
     if (!state.contrastMemo) {
         state.contrastMemo = std::make_shared<ContrastMemo>();
     }
-    ContrastMemo &memo = *state.contrastMemo;
-    const std::optional<quint64> saeEpoch =
-            source.saeFeatures ? std::optional<quint64>(state.saeEpoch) : std::nullopt;
-    if (memo.representations && memo.modelEpoch == state.modelEpoch && memo.saeEpoch == saeEpoch &&
-        memo.hook == options.hookName && memo.pooling == options.pooling &&
-        memo.window == options.window && memo.set == source.promptSet) {
-        return memo.representations;
-    }
-    Result<PromptRepresentations> computed =
-            promptRepresentations(*state.model, source.promptSet, options);
-    if (!computed) {
-        return computed.status();
-    }
-    memo.modelEpoch = state.modelEpoch;
-    memo.saeEpoch = saeEpoch;
-    memo.hook = options.hookName;
-    memo.pooling = options.pooling;
-    memo.window = options.window;
-    memo.set = source.promptSet;
-    memo.representations =
-            std::make_shared<const PromptRepresentations>(std::move(computed).value());
-    return memo.representations;
+    return ContrastInputs{state.model.get(), state.modelEpoch,   state.sae,
+                          state.saeEpoch,    state.saeInfo.name, state.saeInfo.hookName};
 }
 
-// The rows of a table at level A (label 1) or level B (label 0) of the source's factor.
-struct TwoGroupTable
+StepProgress reporter(JobContext &context)
 {
-    FloatMatrix x;
-    std::vector<int64_t> labels;
-    QStringList notes;
-};
-
-Result<TwoGroupTable> twoGroupTable(const PromptRepresentations &r, const ContrastSource &source)
-{
-    const PromptSet &set = source.promptSet;
-    const PromptFactor *factor = set.factor(source.factor);
-    if (!factor) {
-        return Status::invalidInput(
-                QStringLiteral("%1: no factor '%2'").arg(set.displayName(), source.factor));
-    }
-    if (source.levelA == source.levelB || !factor->levels.contains(source.levelA) ||
-        !factor->levels.contains(source.levelB)) {
-        return Status::invalidInput(QStringLiteral("%1: choose two different levels of '%2' (%3)")
-                                            .arg(set.displayName(), factor->name,
-                                                 factor->levels.join(QStringLiteral(", "))));
-    }
-    TwoGroupTable table;
-    table.notes = r.notes;
-    table.x.cols = r.values.cols;
-    for (int row = 0; row < r.items.size(); ++row) {
-        const QString level = set.items[r.items[row]].levels.value(factor->name);
-        if (level != source.levelA && level != source.levelB) {
-            continue;
-        }
-        table.labels.push_back(level == source.levelA ? 1 : 0);
-        const auto begin = r.values.values.begin() + row * r.values.cols;
-        table.x.values.insert(table.x.values.end(), begin, begin + r.values.cols);
-        ++table.x.rows;
-    }
-    return table;
-}
-
-// The aligned windows of the rows twoGroupTable keeps, labelled as the comparison functions
-// define them: 0 for level A (the concept's condition: the temporal categorical score is
-// positive when A's time courses are the more coherent), 1 for level B. Empty without windows.
-struct TwoGroupWindows
-{
-    TemporalTable table;
-    std::vector<int64_t> labels;
-};
-
-TwoGroupWindows twoGroupWindows(const PromptRepresentations &r, const ContrastSource &source)
-{
-    TwoGroupWindows out;
-    const TemporalTable &all = r.patterns;
-    const PromptFactor *factor = source.promptSet.factor(source.factor);
-    if (all.items == 0 || !factor) {
-        return out;
-    }
-    out.table.positions = all.positions;
-    out.table.features = all.features;
-    const int64_t stride = all.positions * all.features;
-    for (int row = 0; row < r.items.size(); ++row) {
-        const QString level = source.promptSet.items[r.items[row]].levels.value(factor->name);
-        if (level != source.levelA && level != source.levelB) {
-            continue;
-        }
-        out.labels.push_back(level == source.levelA ? 0 : 1);
-        out.table.values.insert(out.table.values.end(), all.values.begin() + row * stride,
-                                all.values.begin() + (row + 1) * stride);
-        out.table.mask.insert(out.table.mask.end(), all.mask.begin() + row * all.positions,
-                              all.mask.begin() + (row + 1) * all.positions);
-        ++out.table.items;
-    }
-    return out;
-}
-
-// Column means over the rows whose label is `label`.
-std::vector<double> columnMeans(const FloatMatrix &x, const std::vector<int64_t> &labels,
-                                int64_t label)
-{
-    std::vector<double> sum(size_t(x.cols), 0.0);
-    int64_t count = 0;
-    for (int64_t row = 0; row < x.rows; ++row) {
-        if (labels[size_t(row)] != label) {
-            continue;
-        }
-        ++count;
-        const float *values = x.values.data() + row * x.cols;
-        for (int64_t col = 0; col < x.cols; ++col) {
-            sum[size_t(col)] += values[col];
-        }
-    }
-    for (double &value : sum) {
-        value /= double(std::max<int64_t>(1, count));
-    }
-    return sum;
-}
-
-Result<ContrastPanelResult> factorialResult(const PromptRepresentations &r,
-                                            const ContrastSource &source)
-{
-    const PromptSet &set = source.promptSet;
-    const PromptFactor *factorA = set.factor(source.factor);
-    const PromptFactor *factorB = nullptr;
-    for (const PromptFactor &f : set.factors) {
-        if (f.name != source.factor) {
-            factorB = &f;
-        }
-    }
-    if (set.factors.size() != 2 || !factorA || !factorB || factorA->levels.size() != 2 ||
-        factorB->levels.size() != 2) {
-        return Status::invalidInput(
-                QStringLiteral("%1: a 2 × 2 analysis needs exactly two factors of two levels")
-                        .arg(set.displayName()));
-    }
-    std::vector<int64_t> levelsA;
-    std::vector<int64_t> levelsB;
-    for (int item : r.items) {
-        const auto a = factorA->levels.indexOf(set.items[item].levels.value(factorA->name));
-        const auto b = factorB->levels.indexOf(set.items[item].levels.value(factorB->name));
-        if (a < 0 || b < 0) {
-            return Status::invalidInput(QStringLiteral("%1: item %2 has no level of %3 or %4")
-                                                .arg(set.displayName(), set.items[item].id,
-                                                     factorA->name, factorB->name));
-        }
-        levelsA.push_back(a);
-        levelsB.push_back(b);
-    }
-    Result<FactorialContrasts> contrasts = factorialContrasts(r.values, levelsA, levelsB);
-    if (!contrasts) {
-        return contrasts.status();
-    }
-    // Cell means, cells k = 2a + b.
-    std::vector<int64_t> cell(levelsA.size());
-    for (size_t i = 0; i < cell.size(); ++i) {
-        cell[i] = 2 * levelsA[i] + levelsB[i];
-    }
-    std::array<std::vector<double>, 4> means;
-    for (int64_t k = 0; k < 4; ++k) {
-        means[size_t(k)] = columnMeans(r.values, cell, k);
-    }
-    auto average = [&](int first, int second) {
-        std::vector<double> out(means[0].size());
-        for (size_t j = 0; j < out.size(); ++j) {
-            out[j] = 0.5 * (means[size_t(first)][j] + means[size_t(second)][j]);
-        }
-        return out;
+    return [&context](double fraction, const QString &stage) {
+        context.reportProgress(fraction, stage);
+        return !context.isCancelled();
     };
-    const QString a0 = factorA->levels[0];
-    const QString a1 = factorA->levels[1];
-    const QString b0 = factorB->levels[0];
-    const QString b1 = factorB->levels[1];
-    ContrastPanelResult result;
-    result.itemCount = r.values.rows;
-    result.featureCount = r.values.cols;
-    result.notes = r.notes;
-    result.effects.append({QStringLiteral("main effect of %1").arg(factorA->name), a1, a0,
-                           contrasts->mainA, average(2, 3), average(0, 1)});
-    result.effects.append({QStringLiteral("main effect of %1").arg(factorB->name), b1, b0,
-                           contrasts->mainB, average(1, 3), average(0, 2)});
-    result.effects.append({QStringLiteral("interaction %1 × %2").arg(factorA->name, factorB->name),
-                           QStringLiteral("%1·%2 + %3·%4").arg(a0, b0, a1, b1),
-                           QStringLiteral("%1·%2 + %3·%4").arg(a0, b1, a1, b0),
-                           contrasts->interaction, average(0, 3), average(1, 2)});
-    return result;
 }
 
-Result<ContrastPanelResult> twoGroupResult(const PromptRepresentations &r,
-                                           const ContrastSource &source)
+// A contrast or a map: one step, the representations and the result, in one slice.
+Status runAtOnce(EngineState &state, const ContrastSource &source, JobContext &context,
+                 std::unique_ptr<ContrastAnalysis> (*start)(const ContrastInputs &,
+                                                            const ContrastSource &,
+                                                            std::shared_ptr<ContrastMemo>),
+                 std::unique_ptr<ContrastAnalysis> *analysis)
 {
-    Result<TwoGroupTable> table = twoGroupTable(r, source);
-    if (!table) {
-        return table.status();
+    if (Status ready = requireFor(state, source); !ready.isOk()) {
+        return ready;
     }
-    Result<ContrastResult> stats = twoGroupContrast(table->x, table->labels, 1, 0);
-    if (!stats) {
-        return stats.status().withContext(source.promptSet.displayName());
-    }
-    ContrastPanelResult result;
-    result.itemCount = table->x.rows;
-    result.featureCount = table->x.cols;
-    result.notes = table->notes;
-    ContrastEffect effect{source.factor,
-                          source.levelA,
-                          source.levelB,
-                          std::move(stats).value(),
-                          columnMeans(table->x, table->labels, 1),
-                          columnMeans(table->x, table->labels, 0)};
-    effect.stats.name = QStringLiteral("%1 − %2").arg(source.levelA, source.levelB);
-    result.effects.append(std::move(effect));
-    return result;
-}
-
-// "stage 2 of 3: cross-validation 4 / 10 · ETA 3 s" (stage 1 computed the representations).
-QString comparisonProgress(const MethodComparisonRun &comparison, qint64 elapsedMs)
-{
-    const int done = comparison.stepsDone();
-    const int total = comparison.totalSteps();
-    const int repeats = comparison.repeatCount();
-    const QString stage = comparison.inPermutations()
-                                  ? QStringLiteral("stage 3 of 3: permutation null %1 / %2")
-                                            .arg(done - repeats)
-                                            .arg(total - repeats)
-                                  : QStringLiteral("stage 2 of 3: cross-validation %1 / %2")
-                                            .arg(done)
-                                            .arg(repeats);
-    const double remaining = done > 0 ? double(elapsedMs) / done * (total - done) / 1000.0 : 0.0;
-    return stage + QStringLiteral(" · ETA %1 s").arg(std::ceil(remaining));
+    const ContrastInputs inputs = contrastInputs(state);
+    *analysis = start(inputs, source, state.contrastMemo);
+    return (*analysis)->step(reporter(context));
 }
 
 }  // namespace
@@ -305,27 +57,16 @@ QString comparisonProgress(const MethodComparisonRun &comparison, qint64 elapsed
 RequestId TorchEngineClient::runContrast(const ContrastSource &source)
 {
     std::shared_ptr<EngineState> state = m_state;
-    return m_runner.submit(Job{
-            QStringLiteral("contrast"), QStringLiteral("contrast"),
-            [this, state, source](JobContext &context, Status *status) {
-                QString description;
-                auto r = representationsFor(*state, source, &description);
-                if (!r) {
-                    *status = r.status();
-                    return JobStep::Done;
-                }
-                Result<ContrastPanelResult> result = source.factorial
-                                                             ? factorialResult(*r.value(), source)
-                                                             : twoGroupResult(*r.value(), source);
-                if (!result) {
-                    *status = result.status();
-                    return JobStep::Done;
-                }
-                auto shared = std::make_shared<ContrastPanelResult>(std::move(result).value());
-                shared->representation = description;
-                Q_EMIT contrastReady(context.id(), shared);
-                return JobStep::Done;
-            }});
+    return m_runner.submit(Job{QStringLiteral("contrast"), QStringLiteral("contrast"),
+                               [this, state, source](JobContext &context, Status *status) {
+                                   std::unique_ptr<ContrastAnalysis> analysis;
+                                   *status = runAtOnce(*state, source, context,
+                                                       &ContrastAnalysis::startContrast, &analysis);
+                                   if (status->isOk()) {
+                                       Q_EMIT contrastReady(context.id(), analysis->contrast());
+                                   }
+                                   return JobStep::Done;
+                               }});
 }
 
 RequestId TorchEngineClient::computeFeatureRsaMap(const ContrastSource &source)
@@ -334,221 +75,52 @@ RequestId TorchEngineClient::computeFeatureRsaMap(const ContrastSource &source)
     return m_runner.submit(
             Job{QStringLiteral("feature RSA map"), QStringLiteral("feature-rsa-map"),
                 [this, state, source](JobContext &context, Status *status) {
-                    QString description;
-                    auto r = representationsFor(*state, source, &description);
-                    if (!r) {
-                        *status = r.status();
-                        return JobStep::Done;
+                    std::unique_ptr<ContrastAnalysis> analysis;
+                    *status = runAtOnce(*state, source, context,
+                                        &ContrastAnalysis::startFeatureRsaMap, &analysis);
+                    if (status->isOk()) {
+                        Q_EMIT featureRsaMapReady(context.id(), analysis->featureRsaMap());
                     }
-                    Result<TwoGroupTable> table = twoGroupTable(*r.value(), source);
-                    if (!table) {
-                        *status = table.status();
-                        return JobStep::Done;
-                    }
-                    auto map = std::make_shared<FeatureRsaMap>();
-                    map->representation = description;
-                    map->sideA = source.levelA;
-                    map->sideB = source.levelB;
-                    map->itemCount = table->x.rows;
-                    for (auto [method, out] :
-                         {std::pair{SelectionMethod::PooledSeparationR, &map->pooledSeparationR},
-                          std::pair{SelectionMethod::PooledSeparationD, &map->pooledSeparationD},
-                          std::pair{SelectionMethod::MeanDifference, &map->maxActivation}}) {
-                        Result<std::vector<double>> scores =
-                                featureScores(table->x, table->labels, method);
-                        if (!scores) {
-                            *status = scores.status().withContext(source.promptSet.displayName());
-                            return JobStep::Done;
-                        }
-                        *out = std::move(scores).value();
-                    }
-                    // Time courses: temporal RSA beside the pooled scores (level A labelled 0,
-                    // the condition whose coherence the categorical score asks about).
-                    const TwoGroupWindows windows = twoGroupWindows(*r.value(), source);
-                    for (auto [method, out] : {std::pair{SelectionMethod::TemporalDiscriminativeRsa,
-                                                         &map->temporalDiscriminativeRsa},
-                                               std::pair{SelectionMethod::TemporalCategoricalRsa,
-                                                         &map->temporalCategoricalRsa}}) {
-                        if (windows.table.items == 0) {
-                            break;
-                        }
-                        Result<std::vector<double>> scores =
-                                featureScores(windows.table, windows.labels, method);
-                        if (!scores) {
-                            *status = scores.status().withContext(source.promptSet.displayName());
-                            return JobStep::Done;
-                        }
-                        *out = std::move(scores).value();
-                    }
-                    Q_EMIT featureRsaMapReady(context.id(), map);
                     return JobStep::Done;
                 }});
 }
 
 RequestId TorchEngineClient::compareMethods(const MethodComparisonRequest &request)
 {
-    struct Run
-    {
-        bool prepared = false;
-        TwoGroupTable table;
-        TwoGroupWindows windows;
-        QString description;
-        std::optional<MethodComparisonRun> comparison;
-        std::vector<SelectionMethod> methods;
-        QElapsedTimer clock;
-    };
-
-    // The k features a method picks on every item (what the folds approximate).
-    auto selectedOnAllItems = [](const Run &done, SelectionMethod method,
-                                 int k) -> Result<std::vector<int64_t>> {
-        if (method == SelectionMethod::FeatureSetRsa) {
-            Result<FeatureSetSelection> set =
-                    featureSetRsaSelection(done.table.x, done.table.labels, k);
-            if (!set) {
-                return set.status();
-            }
-            return set->features;
-        }
-        Result<std::vector<double>> scores =
-                done.windows.table.items > 0
-                        ? featureScores(done.windows.table, done.windows.labels, method)
-                        : featureScores(done.table.x, done.table.labels, method);
-        if (!scores) {
-            return scores.status();
-        }
-        return topFeatures(scores.value(), k);
-    };
     std::shared_ptr<EngineState> state = m_state;
-    auto run = std::make_shared<Run>();
-    return m_runner.submit(Job{
-            QStringLiteral("compare methods"), QString(),
-            [this, state, run, request, selectedOnAllItems](JobContext &context, Status *status) {
-                if (context.isCancelled()) {
+    auto run = std::make_shared<std::unique_ptr<ContrastAnalysis>>();
+    return m_runner.submit(
+            Job{QStringLiteral("compare methods"), QString(),
+                [this, state, run, request](JobContext &context, Status *status) {
+                    if (context.isCancelled()) {
+                        return JobStep::Done;
+                    }
+                    if (!*run) {  // first slice: check, then the representations
+                        auto started = ContrastAnalysis::startMethodComparison(
+                                contrastInputs(*state), request, state->contrastMemo);
+                        *status = started ? requireFor(*state, request.source) : started.status();
+                        if (status->isOk()) {
+                            *run = std::move(started).value();
+                            *status = (*run)->step(reporter(context));
+                        }
+                        return status->isOk() ? JobStep::Continue : JobStep::Done;
+                    }
+                    // Slices of about 100 ms, so that other requests are served in between.
+                    ContrastAnalysis &analysis = **run;
+                    QElapsedTimer slice;
+                    slice.start();
+                    while (status->isOk() && !analysis.isFinished() && slice.elapsed() < 100) {
+                        *status = analysis.step(reporter(context), at::get_num_threads());
+                    }
+                    if (!status->isOk()) {
+                        return JobStep::Done;
+                    }
+                    if (!analysis.isFinished()) {
+                        return JobStep::Continue;
+                    }
+                    Q_EMIT methodComparisonReady(context.id(), analysis.methodComparison());
                     return JobStep::Done;
-                }
-                if (!run->prepared) {
-                    run->prepared = true;
-                    context.reportProgress(0.0, QStringLiteral("stage 1 of 3: representations"));
-                    for (const QString &name : request.methods) {
-                        const std::optional<SelectionMethod> method = selectionMethodFromName(name);
-                        if (!method) {
-                            *status = Status::invalidInput(
-                                    QStringLiteral("unknown selection method '%1'").arg(name));
-                            return JobStep::Done;
-                        }
-                        run->methods.push_back(*method);
-                    }
-                    auto r = representationsFor(*state, request.source, &run->description);
-                    if (!r) {
-                        *status = r.status();
-                        return JobStep::Done;
-                    }
-                    Result<TwoGroupTable> table = twoGroupTable(*r.value(), request.source);
-                    if (!table) {
-                        *status = table.status();
-                        return JobStep::Done;
-                    }
-                    run->table = std::move(table).value();
-                    run->windows = twoGroupWindows(*r.value(), request.source);
-                    const bool seedWindows =
-                            request.source.pooling == poolingName(Pooling::LegacyLeftFirst);
-                    if (run->methods.empty()) {
-                        run->methods.assign(kAllMethods.begin(), kAllMethods.end());
-                        // Time courses to compare: the temporal methods join, the original
-                        // project's formulas on its own window, the corrected ones otherwise.
-                        if (run->windows.table.items > 0 && seedWindows) {
-                            run->methods.insert(run->methods.end(),
-                                                {SelectionMethod::SeedMaxActivation,
-                                                 SelectionMethod::SeedTemporalDiscriminativeRsa,
-                                                 SelectionMethod::SeedTemporalCategoricalRsa});
-                        } else if (run->windows.table.items > 0) {
-                            run->methods.insert(run->methods.end(),
-                                                {SelectionMethod::TemporalDiscriminativeRsa,
-                                                 SelectionMethod::TemporalCategoricalRsa,
-                                                 SelectionMethod::FeatureSetRsa});
-                        }
-                    }
-                    ComparisonOptions options;
-                    options.k = request.k;
-                    options.folds = request.folds;
-                    options.repeats = request.repeats;
-                    options.permutations = request.permutations;
-                    options.seed = request.seed;
-                    Result<MethodComparisonRun> created =
-                            run->windows.table.items > 0
-                                    ? MethodComparisonRun::create(run->windows.table,
-                                                                  run->windows.labels, run->methods,
-                                                                  options)
-                                    : MethodComparisonRun::create(run->table.x, run->table.labels,
-                                                                  run->methods, options);
-                    if (!created) {
-                        *status = created.status().withContext(
-                                request.source.promptSet.displayName());
-                        return JobStep::Done;
-                    }
-                    run->comparison = std::move(created).value();
-                    run->clock.start();
-                    return JobStep::Continue;
-                }
-                // Slices of about 100 ms, so that other requests are served in between.
-                MethodComparisonRun &comparison = *run->comparison;
-                QElapsedTimer slice;
-                slice.start();
-                while (!comparison.isFinished() && slice.elapsed() < 100) {
-                    if (Status stepped = comparison.step(at::get_num_threads()); !stepped.isOk()) {
-                        *status = stepped;
-                        return JobStep::Done;
-                    }
-                }
-                if (!comparison.isFinished()) {
-                    context.reportProgress(
-                            double(comparison.stepsDone()) / double(comparison.totalSteps()),
-                            comparisonProgress(comparison, run->clock.elapsed()));
-                    return JobStep::Continue;
-                }
-                auto result = std::make_shared<MethodComparisonResult>();
-                result->representation = run->description;
-                result->sideA = request.source.levelA;
-                result->sideB = request.source.levelB;
-                result->itemCount = run->table.x.rows;
-                result->settings = request;
-                result->settings.source.promptSet = PromptSet();  // the panel has it
-                for (const MethodScore &score : comparison.scores()) {
-                    MethodComparisonRow row;
-                    row.method = selectionMethodName(score.method);
-                    row.balancedAccuracy = score.balancedAccuracy;
-                    row.balancedAccuracyLow = score.balancedAccuracyLow;
-                    row.balancedAccuracyHigh = score.balancedAccuracyHigh;
-                    row.auc = score.auc;
-                    row.aucLow = score.aucLow;
-                    row.aucHigh = score.aucHigh;
-                    row.nullMean = score.nullMean;
-                    row.nullLow = score.nullLow;
-                    row.nullHigh = score.nullHigh;
-                    row.p = score.p;
-                    Result<std::vector<int64_t>> selected =
-                            selectedOnAllItems(*run, score.method, request.k);
-                    if (!selected) {
-                        *status = selected.status();
-                        return JobStep::Done;
-                    }
-                    for (int64_t feature : selected.value()) {
-                        row.selectedFeatures.push_back(int(feature));
-                    }
-                    // The table labels level A 1: positive weights steer towards A.
-                    if (request.source.saeFeatures && !selected->empty()) {
-                        Result<EnsembleClassifier> ensemble = fitEnsembleClassifier(
-                                run->table.x, run->table.labels, selected.value());
-                        if (ensemble) {
-                            row.ensembleWeights = ensemble->weights;
-                            row.ensembleSds = ensemble->sds;
-                        }
-                    }
-                    result->rows.append(row);
-                }
-                Q_EMIT methodComparisonReady(context.id(), result);
-                return JobStep::Done;
-            }});
+                }});
 }
 
 }  // namespace gyrus::gpu
