@@ -1,8 +1,8 @@
-// The Contrasts dock's, the RSA dock's and the SAE evaluation's steppers driven to their end on
-// the demo model and SAE without the engine thread, against what the engine's requests return
-// for the same inputs (the engine runs the same classes one slice at a time, its model loaded
-// by the engine itself): the numbers are identical, the work comes in several bounded steps
-// with progress that never goes back, and a cancel inside a step stops it.
+// The Contrasts dock's, the RSA dock's, the SAE evaluation's and the Steering dock's steppers
+// driven to their end on the demo model and SAE without the engine thread, against what the
+// engine's requests return for the same inputs (the engine runs the same classes one slice at a
+// time, its model loaded by the engine itself): the numbers are identical, the work comes in
+// several bounded steps with progress that never goes back, and a cancel inside a step stops it.
 
 #include "core/prompt_set_io.h"
 #include "gpu/analysis/contrast_analysis.h"
@@ -13,6 +13,7 @@
 #include "gpu/runtime_info.h"
 #include "gpu/sae/sae_evaluation_run.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/steering_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
@@ -430,6 +431,58 @@ private Q_SLOTS:
                 {engine.explainedVariance, engine.mse, engine.l0, engine.deadFraction,
                  engine.denseFraction, engine.ceOriginal, engine.ceSae, engine.ceZero,
                  engine.ceWithError, engine.klSae, engine.ceLossRecovered}));
+    }
+
+    // One token per step, baseline first, then the steered continuation; the memoised baseline
+    // comes back whole in one step for another clamp set. Texts and tokens are the engine's.
+    void steeringRunEqualsTheEngine()
+    {
+        SteeringRequest request;
+        request.prompt = QStringLiteral("The jury said");
+        request.maxNewTokens = 12;
+        request.temperature = 0.8;
+        request.seed = 11;
+        request.clamps.clamps << FeatureClamp{1165, ClampMode::Clamp, 50.0};
+        gpu::SteeringBaselineMemo memo;
+        auto started = gpu::SteeringRun::start(*m_model, 1, m_sae, request, &memo);
+        QVERIFY2(started, qPrintable(started.status().message()));
+        gpu::SteeringRun &run = *started.value();
+        QString baseline;
+        QString steered;
+        int steps = 0;
+        while (!run.isFinished()) {
+            Result<gpu::SteeringPiece> piece = run.step();
+            QVERIFY2(piece, qPrintable(piece.status().message()));
+            (piece->stream == SteeringStream::Baseline ? baseline : steered) += piece->text;
+            ++steps;
+        }
+        const SteeringOutcome stepped = run.outcome();
+        QVERIFY(!stepped.baselineReused);
+        QCOMPARE(steps, stepped.baselineTokens.size() + stepped.steeredTokens.size());
+        QVERIFY(steps > 2);
+        QCOMPARE(baseline, stepped.baselineText);
+        QCOMPARE(steered, stepped.steeredText);
+
+        QSignalSpy finished(m_engine.get(), &EngineClient::finished);
+        QSignalSpy ready(m_engine.get(), &EngineClient::steeringFinished);
+        Status status;
+        const auto engine =
+                resultOf<SteeringOutcome>(m_engine->steer(request), finished, ready, &status);
+        QVERIFY2(status.isOk(), qPrintable(status.message()));
+        QCOMPARE(stepped.baselineTokens, engine.baselineTokens);
+        QCOMPARE(stepped.steeredTokens, engine.steeredTokens);
+        QCOMPARE(stepped.baselineText, engine.baselineText);
+        QCOMPARE(stepped.steeredText, engine.steeredText);
+        QVERIFY(stepped.steeredTokens != stepped.baselineTokens);
+
+        request.clamps.clamps[0].value = 20.0;
+        auto reused = gpu::SteeringRun::start(*m_model, 1, m_sae, request, &memo);
+        QVERIFY2(reused, qPrintable(reused.status().message()));
+        Result<gpu::SteeringPiece> first = reused.value()->step();
+        QVERIFY2(first, qPrintable(first.status().message()));
+        QCOMPARE(first->stream, SteeringStream::Baseline);
+        QCOMPARE(first->text, stepped.baselineText);
+        QVERIFY(reused.value()->baselineReused());
     }
 
     // A report answered "stop" inside the activation pass ends the step, and the run, cancelled.
