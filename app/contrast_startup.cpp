@@ -1,5 +1,6 @@
 #include "app/contrast_startup.h"
 
+#include "app/demo_assets.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
 #include "app/study_report_export.h"
@@ -10,6 +11,7 @@
 #include "widgets/contrast_view.h"
 #include "widgets/feature_rsa_view.h"
 #include "widgets/feature_table_view.h"
+#include "widgets/judged_methods_view.h"
 #include "widgets/method_comparison_view.h"
 
 #include <QCoreApplication>
@@ -25,7 +27,7 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
 {
     widgets::ContrastPanel *panel = window->contrastPanel();
     const QStringList tabs = {QStringLiteral("contrast"), QStringLiteral("rsa-map"),
-                              QStringLiteral("methods")};
+                              QStringLiteral("methods"), QStringLiteral("judged")};
     const int index = tabs.indexOf(tab);
     if (!panel || index < 0) {
         return false;
@@ -47,9 +49,22 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
             case 1:
                 panel->rsaView()->run();
                 break;
-            default:
+            case 2:
                 panel->methodsView()->run();
                 break;
+            default: {
+                // The bundled held-out text (GYRUS_HELDOUT_TEXT for another), judged by the
+                // configured endpoint; a missing endpoint or corpus shows its message.
+                widgets::JudgedMethodsView::Settings settings = panel->judgedView()->settings();
+                settings.corpusPath = bundledHeldoutText();
+                settings.k = 4;
+                settings.top = 8;
+                settings.permutations = 999;
+                settings.judge.repeats = 2;
+                panel->judgedView()->setSettings(settings);
+                panel->judgedView()->run();
+                break;
+            }
         }
     });
     if (!reportPath.isEmpty()) {
@@ -90,6 +105,12 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
             }
             shoot();
         });
+        QObject::connect(panel->judgedView(), &widgets::JudgedMethodsView::finishedRun, window,
+                         [shoot](const Status &status) {
+                             if (!status.isOk()) {
+                                 shoot();
+                             }
+                         });
         // A failed run is worth a picture too (it shows the message), but never hang.
         QObject::connect(engine, &EngineClient::finished, window,
                          [shoot](RequestId, const Status &status) {

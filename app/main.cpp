@@ -207,9 +207,10 @@ int main(int argc, char *argv[])
                            "picture it alone."));
     const QCommandLineOption contrast(
             QStringLiteral("contrast"),
-            QStringLiteral("Once the SAE is loaded, run this tab of the Contrasts dock (contrast, "
-                           "rsa-map or methods) on the open prompt set with SAE features; with "
-                           "--screenshot, shoot when its result is on screen."),
+            QStringLiteral(
+                    "Once the SAE is loaded, run this tab of the Contrasts dock (contrast, "
+                    "rsa-map, methods or judged) on the open prompt set with SAE features; with "
+                    "--screenshot, shoot when its result is on screen."),
             QStringLiteral("TAB"));
     const QCommandLineOption exportReport(
             QStringLiteral("export-report"),
@@ -335,7 +336,7 @@ int main(int argc, char *argv[])
     if (parser.isSet(contrast) &&
         !gyrus::app::startContrastAtStartup(&window, &engine, parser.value(contrast),
                                             parser.value(screenshot), parser.value(exportReport))) {
-        std::fprintf(stderr, "gyrus: --contrast takes contrast, rsa-map or methods\n");
+        std::fprintf(stderr, "gyrus: --contrast takes contrast, rsa-map, methods or judged\n");
         return 2;
     }
     // A workspace brings its own model; so does unsaved work restored after a crash.

@@ -107,7 +107,7 @@ struct MethodComparisonRow
     std::vector<int> selectedFeatures;
     /// SAE features only: the classifier of selectedFeatures fitted on all items (standardised
     /// weights towards level A) and each feature's standard deviation, for ensemble steering
-    /// (core/ensemble_clamp.h). Empty for raw activations and results restored from a workspace.
+    /// (core/ensemble_clamp.h). Empty for raw activations; kept in the workspace with the rest.
     std::vector<double> ensembleWeights;
     std::vector<double> ensembleSds;
 };

@@ -5,6 +5,7 @@
 #include "core/engine_types.h"
 #include "core/feature_inspector_types.h"
 #include "core/job_runner.h"
+#include "core/method_text_ranking.h"
 #include "core/rsa_panel_types.h"
 #include "core/sae_evaluation_types.h"
 #include "core/sae_training_types.h"
@@ -116,6 +117,12 @@ public:
     /// the report written to request.outputDirectory. Slices with stage progress and ETA;
     /// cancel stops it between slices. Emits replicationWritten at the end.
     virtual RequestId replicate(const ReplicationRequest &request) = 0;
+    /// The model's part of the LLM-judged method comparison (core/method_text_ranking.h, the
+    /// stepper `gyrus-cli judge-methods` drives): for raw activations at the SAE's hook and the
+    /// SAE's features, each method's k features, their classifier and the corpus lines it ranks
+    /// highest. Slices with stage progress and ETA; cancel stops it between slices. Emits
+    /// textRankingReady at the end.
+    virtual RequestId rankCorpusTexts(const TextRankingRequest &request) = 0;
 
     // --- workspaces, checkpoints (issue 7) ---
 
@@ -173,6 +180,7 @@ Q_SIGNALS:
     void featureRsaMapReady(gyrus::RequestId id, const gyrus::FeatureRsaMapPtr &map);
     void methodComparisonReady(gyrus::RequestId id, const gyrus::MethodComparisonResultPtr &result);
     void replicationWritten(gyrus::RequestId id, const gyrus::ReplicationOutcome &outcome);
+    void textRankingReady(gyrus::RequestId id, const gyrus::MethodTextRankingsPtr &rankings);
 
     void rsaComputed(gyrus::RequestId id, std::shared_ptr<const gyrus::RsaResult> result);
 

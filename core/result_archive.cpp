@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <cmath>
 
 namespace gyrus {
@@ -378,6 +379,26 @@ QJsonObject archiveMethodComparison(const MethodComparisonResult &result, const 
     putText(data, prefix, QStringLiteral("methods"), methods);
     put(data, prefix, QStringLiteral("scores"), numbers, {rows, 10});
     put(data, prefix, QStringLiteral("selected_features"), selected, {rows, k});
+    // The ensemble classifiers (SAE comparisons) beside their features, NaN where a row has
+    // none, so that "Steer with ensemble" works after reopening without comparing again.
+    const bool hasEnsemble =
+            std::any_of(result.rows.begin(), result.rows.end(),
+                        [](const MethodComparisonRow &r) { return !r.ensembleWeights.empty(); });
+    if (hasEnsemble) {
+        std::vector<double> weights;
+        std::vector<double> sds;
+        for (const MethodComparisonRow &row : result.rows) {
+            const bool complete = row.ensembleWeights.size() == row.selectedFeatures.size() &&
+                                  row.ensembleSds.size() == row.selectedFeatures.size();
+            for (int64_t r = 0; r < k; ++r) {
+                const bool present = complete && r < int64_t(row.ensembleWeights.size());
+                weights.push_back(present ? row.ensembleWeights[size_t(r)] : std::nan(""));
+                sds.push_back(present ? row.ensembleSds[size_t(r)] : std::nan(""));
+            }
+        }
+        put(data, prefix, QStringLiteral("ensemble_weights"), weights, {rows, k});
+        put(data, prefix, QStringLiteral("ensemble_sds"), sds, {rows, k});
+    }
     const MethodComparisonRequest &s = result.settings;
     return {{QStringLiteral("representation"), result.representation},
             {QStringLiteral("side_a"), result.sideA},
@@ -423,6 +444,16 @@ Result<MethodComparisonResultPtr> unarchiveMethodComparison(const QJsonObject &j
         return reader.status();
     }
     const int64_t k = rows > 0 ? int64_t(selected.size()) / rows : 0;
+    // Workspaces from before the ensembles were kept have none: steering waits for a new run.
+    std::vector<double> weights;
+    std::vector<double> sds;
+    if (reader.has(QStringLiteral("ensemble_weights"))) {
+        weights = reader.numbers(QStringLiteral("ensemble_weights"), rows * k);
+        sds = reader.numbers(QStringLiteral("ensemble_sds"), rows * k);
+        if (!reader.status().isOk()) {
+            return reader.status();
+        }
+    }
     for (int64_t r = 0; r < rows; ++r) {
         MethodComparisonRow row;
         row.method = methods[int(r)];
@@ -441,7 +472,16 @@ Result<MethodComparisonResultPtr> unarchiveMethodComparison(const QJsonObject &j
             const double feature = selected[size_t(r * k + j)];
             if (feature >= 0) {
                 row.selectedFeatures.push_back(int(feature));
+                const size_t at = size_t(r * k + j);
+                if (!weights.empty() && std::isfinite(weights[at]) && std::isfinite(sds[at])) {
+                    row.ensembleWeights.push_back(weights[at]);
+                    row.ensembleSds.push_back(sds[at]);
+                }
             }
+        }
+        if (row.ensembleWeights.size() != row.selectedFeatures.size()) {
+            row.ensembleWeights.clear();  // a partial ensemble would steer with the wrong features
+            row.ensembleSds.clear();
         }
         result->rows.append(row);
     }

@@ -19,10 +19,12 @@ struct FeatureAnnotation
 {
     FeatureAnnotation() = default;
 
-    FeatureAnnotation(QString label, QString notes, QJsonObject explanation = {})
+    FeatureAnnotation(QString label, QString notes, QJsonObject explanation = {},
+                      QJsonObject detection = {})
         : label(std::move(label))
         , notes(std::move(notes))
         , explanation(std::move(explanation))
+        , detection(std::move(detection))
     {}
 
     QString label;
@@ -31,12 +33,19 @@ struct FeatureAnnotation
     /// prompt version, examples used, description, time) with "accepted_label" and "edited";
     /// empty for a label the user wrote.
     QJsonObject explanation;
+    /// The last detection score of a label (core/llm/detection_examples.h detectionScoreJson():
+    /// the label scored, judge, protocol, balanced accuracy and AUC with CIs); empty: none.
+    QJsonObject detection;
 
-    bool isEmpty() const { return label.isEmpty() && notes.isEmpty() && explanation.isEmpty(); }
+    bool isEmpty() const
+    {
+        return label.isEmpty() && notes.isEmpty() && explanation.isEmpty() && detection.isEmpty();
+    }
 
     bool operator==(const FeatureAnnotation &o) const
     {
-        return label == o.label && notes == o.notes && explanation == o.explanation;
+        return label == o.label && notes == o.notes && explanation == o.explanation &&
+               detection == o.detection;
     }
 };
 

@@ -25,6 +25,9 @@ QByteArray saveSelection(const SelectionHub &hub)
         if (!a.explanation.isEmpty()) {
             entry.insert(QStringLiteral("explanation"), a.explanation);
         }
+        if (!a.detection.isEmpty()) {
+            entry.insert(QStringLiteral("detection"), a.detection);
+        }
         annotations.append(entry);
     }
     const QJsonObject root{
@@ -58,7 +61,8 @@ Status restoreSelection(SelectionHub &hub, const QByteArray &json)
         }
         const FeatureAnnotation annotation{entry.value(QStringLiteral("label")).toString(),
                                            entry.value(QStringLiteral("notes")).toString(),
-                                           entry.value(QStringLiteral("explanation")).toObject()};
+                                           entry.value(QStringLiteral("explanation")).toObject(),
+                                           entry.value(QStringLiteral("detection")).toObject()};
         if (!annotation.isEmpty()) {
             annotations.insert(feature, annotation);
         }

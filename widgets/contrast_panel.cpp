@@ -8,6 +8,7 @@
 #include "widgets/contrast_view.h"
 #include "widgets/feature_rsa_view.h"
 #include "widgets/feature_table_view.h"
+#include "widgets/judged_methods_view.h"
 #include "widgets/method_comparison_view.h"
 
 #include <QJsonArray>
@@ -27,6 +28,7 @@ ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
     , m_contrast(new ContrastView(engine, hub, m_form, this))
     , m_rsa(new FeatureRsaView(engine, hub, m_form, this))
     , m_methods(new MethodComparisonView(engine, hub, m_form, this))
+    , m_judged(new JudgedMethodsView(engine, m_form, this))
     , m_engine(engine)
     , m_hub(hub)
     , m_explain(new QToolButton(this))
@@ -36,6 +38,10 @@ ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
     m_tabs->addTab(m_contrast, tr("Contrast"));
     m_tabs->addTab(m_rsa, tr("Feature RSA map"));
     m_tabs->addTab(m_methods, tr("Method comparison"));
+    m_tabs->addTab(m_judged, tr("Judged relevance"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_judged),
+                          tr("The original study's comparison: a language model rates the corpus "
+                             "texts each method's classifier ranks highest, against random ones"));
     // Explain several features at once: the contrast's top ones, or a method's selection.
     m_explain->setObjectName(QStringLiteral("contrast.explain"));
     m_explain->setText(tr("Explain…"));
@@ -60,6 +66,7 @@ ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
     connect(m_contrast, &ContrastView::resultShown, this, &ContrastPanel::resultShown);
     connect(m_rsa, &FeatureRsaView::resultShown, this, &ContrastPanel::resultShown);
     connect(m_methods, &MethodComparisonView::resultShown, this, &ContrastPanel::resultShown);
+    connect(m_judged, &JudgedMethodsView::resultShown, this, &ContrastPanel::resultShown);
     m_form->setHookNames(engine->currentModel().hookNames);
     m_form->setSae(engine->currentSae());
     connect(engine, &EngineClient::modelLoaded, this,
@@ -73,6 +80,7 @@ ContrastPanel::~ContrastPanel() = default;
 void ContrastPanel::setExplainer(ChatBackend *backend)
 {
     m_explainer = backend;
+    m_judged->setBackend(backend);
     m_explain->setEnabled(backend != nullptr);
     m_explain->setToolTip(
             backend ? tr("Ask %1 for labels of several SAE features at once")
@@ -151,6 +159,20 @@ QJsonObject ContrastPanel::workspaceState(WorkspaceData *data) const
                  archiveMethodComparison(*methods, QStringLiteral("methods"), data)},
                 {QStringLiteral("computed_with"), provenanceToJson(m_methods->resultProvenance())}};
     }
+    // The judged comparison keeps its settings (corpus file, concept, methods) and its result
+    // (the JSON gyrus-cli judge-methods prints: rated lines with their texts, the statistics).
+    const JudgedMethodsView::Settings judged = m_judged->settings();
+    QJsonObject judgedState{{QStringLiteral("corpus"), judged.corpusPath},
+                            {QStringLiteral("concept"), judged.concept},
+                            {QStringLiteral("methods"), judged.methods},
+                            {QStringLiteral("k"), judged.k},
+                            {QStringLiteral("top"), judged.top},
+                            {QStringLiteral("repeats"), judged.judge.repeats},
+                            {QStringLiteral("permutations"), judged.permutations}};
+    if (const auto result = m_judged->result()) {
+        judgedState[QStringLiteral("result")] = methodJudgementJson(*result);
+    }
+    state[QStringLiteral("judged")] = judgedState;
     return state;
 }
 
@@ -192,6 +214,26 @@ Status ContrastPanel::restoreWorkspaceState(const QJsonObject &state, const Work
         restored ? m_methods->showResult(*restored, provenance(methods))
                  : warn(tr("method comparison"), restored.status());
     }
+    if (const QJsonObject judged = entry("judged"); !judged.isEmpty()) {
+        JudgedMethodsView::Settings settings;
+        settings.corpusPath = judged.value(QStringLiteral("corpus")).toString();
+        settings.concept = judged.value(QStringLiteral("concept")).toString();
+        settings.methods = judged.value(QStringLiteral("methods")).toString(settings.methods);
+        settings.k = judged.value(QStringLiteral("k")).toInt(settings.k);
+        settings.top = judged.value(QStringLiteral("top")).toInt(settings.top);
+        settings.judge.repeats =
+                judged.value(QStringLiteral("repeats")).toInt(settings.judge.repeats);
+        settings.permutations =
+                judged.value(QStringLiteral("permutations")).toInt(settings.permutations);
+        m_judged->setSettings(settings);
+        if (judged.contains(QStringLiteral("result"))) {
+            Result<MethodJudgement> restored =
+                    methodJudgementFromJson(judged.value(QStringLiteral("result")).toObject());
+            restored ? m_judged->showResult(
+                               std::make_shared<const MethodJudgement>(restored.value()))
+                     : warn(tr("judged method comparison"), restored.status());
+        }
+    }
     const int tab = state.value(QStringLiteral("tab")).toInt();
     if (tab >= 0 && tab < m_tabs->count()) {
         m_tabs->setCurrentIndex(tab);
@@ -204,6 +246,7 @@ void ContrastPanel::clearResults()
     m_contrast->clearResult();
     m_rsa->clearResult();
     m_methods->clearResult();
+    m_judged->clearResult();
 }
 
 void ContrastPanel::setPromptSet(const PromptSet &set)

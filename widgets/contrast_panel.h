@@ -25,6 +25,7 @@ class BatchExplainDialog;
 class ContrastSettingsForm;
 class ContrastView;
 class FeatureRsaView;
+class JudgedMethodsView;
 class MethodComparisonView;
 
 /// The Contrasts dock (issue 9 items 1, 3, 4): which features carry a condition, answered three
@@ -51,6 +52,9 @@ public:
     FeatureRsaView *rsaView() const { return m_rsa; }
 
     MethodComparisonView *methodsView() const { return m_methods; }
+
+    /// "Judged relevance": the LLM-judged comparison of the methods (gyrus-cli judge-methods).
+    JudgedMethodsView *judgedView() const { return m_judged; }
 
     /// The form's settings and the three tabs' results: their numbers into `data` (HDF5
     /// datasets in the workspace file), the rest as JSON, with what each was computed from.
@@ -87,6 +91,7 @@ private:
     ContrastView *m_contrast;
     FeatureRsaView *m_rsa;
     MethodComparisonView *m_methods;
+    JudgedMethodsView *m_judged;
     EngineClient *m_engine;
     SelectionHub *m_hub;
     QPointer<ChatBackend> m_explainer;

@@ -1,6 +1,7 @@
 #include "widgets/export_tables.h"
 
 #include "core/feature_inspector_types.h"
+#include "core/llm/method_judging.h"
 #include "core/token_analysis_types.h"
 
 #include <QMap>
@@ -125,6 +126,60 @@ std::unique_ptr<QStandardItemModel> curvesTable(const QList<QCustomPlot *> &plot
         }
         model->appendRow(items);
     }
+    return model;
+}
+
+std::unique_ptr<QStandardItemModel> judgedMethodsTable(const MethodJudgement &j)
+{
+    auto model = std::make_unique<QStandardItemModel>(0, 11);
+    model->setHorizontalHeaderLabels(
+            {QStringLiteral("representation"), QStringLiteral("method"),
+             QStringLiteral("mean_rating"), QStringLiteral("ci_low"), QStringLiteral("ci_high"),
+             QStringLiteral("rated_texts"), QStringLiteral("u_vs_random"),
+             QStringLiteral("p_vs_random"), QStringLiteral("features"),
+             QStringLiteral("kruskal_wallis_h"), QStringLiteral("kruskal_wallis_p")});
+    auto row = [&](const QString &representation, const QString &method, const JudgedList &list,
+                   double u, double p, const QString &features) {
+        model->appendRow({new QStandardItem(representation), new QStandardItem(method),
+                          plainNumber(list.rating.estimate), plainNumber(list.rating.low),
+                          plainNumber(list.rating.high), plainNumber(list.ratedTexts),
+                          plainNumber(u), plainNumber(p), new QStandardItem(features),
+                          plainNumber(j.kruskalWallisH), plainNumber(j.kruskalWallisP)});
+    };
+    for (const JudgedMethod &m : j.methods) {
+        QStringList features;
+        for (size_t f = 0; f < m.ranking.features.size(); ++f) {
+            features << QStringLiteral("%1:%2")
+                                .arg(m.ranking.features[f])
+                                .arg(f < m.ranking.weights.size() ? m.ranking.weights[f] : qQNaN(),
+                                     0, 'g', 17);
+        }
+        row(m.ranking.representation, m.ranking.method, m.list, m.uVsRandom, m.pVsRandom,
+            features.join(QLatin1Char(' ')));
+    }
+    row(QStringLiteral("random"), QStringLiteral("baseline"), j.baseline, qQNaN(), qQNaN(),
+        QString());
+    return model;
+}
+
+std::unique_ptr<QStandardItemModel> judgedTextsTable(const MethodJudgement &j)
+{
+    auto model = std::make_unique<QStandardItemModel>(0, 6);
+    model->setHorizontalHeaderLabels({QStringLiteral("representation"), QStringLiteral("method"),
+                                      QStringLiteral("rank"), QStringLiteral("line"),
+                                      QStringLiteral("mean_rating"), QStringLiteral("text")});
+    auto rows = [&](const QString &representation, const QString &method, const JudgedList &list) {
+        for (qsizetype i = 0; i < list.lines.size(); ++i) {
+            model->appendRow({new QStandardItem(representation), new QStandardItem(method),
+                              plainNumber(double(i + 1)), plainNumber(list.lines[i] + 1),
+                              plainNumber(list.meanRatings.value(i, qQNaN())),
+                              new QStandardItem(j.corpus.value(list.lines[i]))});
+        }
+    };
+    for (const JudgedMethod &m : j.methods) {
+        rows(m.ranking.representation, m.ranking.method, m.list);
+    }
+    rows(QStringLiteral("random"), QStringLiteral("baseline"), j.baseline);
     return model;
 }
 

@@ -11,6 +11,7 @@ class QStandardItemModel;
 
 namespace gyrus {
 struct FeatureDetails;
+struct MethodJudgement;
 struct TokenAnalysis;
 }  // namespace gyrus
 
@@ -31,5 +32,14 @@ std::unique_ptr<QStandardItemModel> logitTable(const FeatureDetails &details);
 /// The curves of `plots` as one table: a row per step any curve has, a column per curve named by
 /// its legend name (NaN where a curve has no point at that step).
 std::unique_ptr<QStandardItemModel> curvesTable(const QList<QCustomPlot *> &plots);
+
+/// The LLM-judged method comparison: one row per representation × method, then the random
+/// baseline (representation, method, mean_rating, ci_low, ci_high, rated_texts, u_vs_random,
+/// p_vs_random, features); Kruskal-Wallis H and p are on every row (kruskal_wallis_h, _p).
+std::unique_ptr<QStandardItemModel> judgedMethodsTable(const MethodJudgement &judgement);
+
+/// Every rated line of it in long form (representation, method, rank, line, mean_rating, text);
+/// the baseline's rows have representation "random".
+std::unique_ptr<QStandardItemModel> judgedTextsTable(const MethodJudgement &judgement);
 
 }  // namespace gyrus::widgets

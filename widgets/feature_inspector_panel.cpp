@@ -7,6 +7,7 @@
 #include "core/token_display.h"
 #include "widgets/activation_histogram_plot.h"
 #include "widgets/corpus_scan_form.h"
+#include "widgets/detection_score_box.h"
 #include "widgets/empty_state.h"
 #include "widgets/explanation_box.h"
 #include "widgets/export_button.h"
@@ -262,6 +263,14 @@ void FeatureInspectorPanel::buildDetailsPage()
                 annotation.explanation = provenance;
                 m_hub->setAnnotation(feature, annotation);
             });
+    m_scoreBox = new DetectionScoreBox(m_engine, m_detailsPage);
+    connect(m_scoreBox, &DetectionScoreBox::scored, this,
+            [this](int feature, const QJsonObject &score) {
+                // Kept with the label it scored, in the workspace's annotations.
+                FeatureAnnotation annotation = m_hub->annotation(feature);
+                annotation.detection = score;
+                m_hub->setAnnotation(feature, annotation);
+            });
     m_stats = new QLabel(m_detailsPage);
     m_stats->setObjectName(QStringLiteral("inspector.stats"));
     m_stats->setWordWrap(true);
@@ -367,6 +376,7 @@ void FeatureInspectorPanel::buildDetailsPage()
         FeatureAnnotation annotation = m_hub->annotation(m_requestedFeature);
         annotation.label.clear();
         annotation.explanation = QJsonObject();
+        annotation.detection = QJsonObject();  // it scored the label that is gone
         m_hub->setAnnotation(m_requestedFeature, annotation);
     });
     auto *provenanceRow = new QHBoxLayout;
@@ -376,6 +386,7 @@ void FeatureInspectorPanel::buildDetailsPage()
     layout->addWidget(m_stats);
     layout->addLayout(provenanceRow);
     layout->addWidget(m_explanationBox);
+    layout->addWidget(m_scoreBox);
     layout->addWidget(m_histogram->widget());
     layout->addWidget(m_tabs, 1);
 }
@@ -383,6 +394,7 @@ void FeatureInspectorPanel::buildDetailsPage()
 void FeatureInspectorPanel::setExplainer(ChatBackend *backend)
 {
     m_explanationBox->setBackend(backend);
+    m_scoreBox->setBackend(backend);
 }
 
 void FeatureInspectorPanel::setDefaultCorpus(const QString &path)
@@ -577,6 +589,7 @@ void FeatureInspectorPanel::onDetails(const FeatureDetailsPtr &details)
     }
     m_details = details;
     m_explanationBox->setFeature(details);
+    m_scoreBox->setFeature(details, m_scan.features > 0 ? m_scan.features : m_sae.dSae);
     showDetails(*details);
     setView(View::Details);
     Q_EMIT detailsShown(details->feature);
@@ -646,6 +659,13 @@ void FeatureInspectorPanel::showAnnotation()
     m_provenance->setText(labelProvenanceText(annotation));
     m_provenance->setVisible(!m_provenance->text().isEmpty());
     m_forgetProvenance->setVisible(!annotation.explanation.isEmpty());
+    // A suggestion's description goes to the judge with its label, unless the label was edited.
+    const QJsonObject &e = annotation.explanation;
+    const bool suggested =
+            !e.isEmpty() && e.value(QStringLiteral("label")).toString() == annotation.label;
+    m_scoreBox->setLabel(annotation.label,
+                         suggested ? e.value(QStringLiteral("description")).toString() : QString(),
+                         annotation.detection);
 }
 
 void FeatureInspectorPanel::writeAnnotation()
@@ -657,7 +677,8 @@ void FeatureInspectorPanel::writeAnnotation()
     // A suggestion's provenance stays when the label is typed over (it then reads "edited").
     m_hub->setAnnotation(m_requestedFeature,
                          FeatureAnnotation{m_label->text(), m_notes->toPlainText(),
-                                           m_hub->annotation(m_requestedFeature).explanation});
+                                           m_hub->annotation(m_requestedFeature).explanation,
+                                           m_hub->annotation(m_requestedFeature).detection});
     m_showingAnnotation = false;
 }
 

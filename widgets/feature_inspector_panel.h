@@ -30,6 +30,7 @@ namespace gyrus::widgets {
 class ActivationHistogramPlot;
 class CorpusScanForm;
 class EmptyState;
+class DetectionScoreBox;
 class ExplanationBox;
 class UserVisibleWork;
 
@@ -62,6 +63,9 @@ public:
     void setExplainer(ChatBackend *backend);
 
     ExplanationBox *explanationBox() const { return m_explanationBox; }
+
+    /// "Score label": detection scoring of the shown label, stored beside it.
+    DetectionScoreBox *detectionScoreBox() const { return m_scoreBox; }
 
     /// The corpus the scan form offers first (the bundled held-out text in the app).
     void setDefaultCorpus(const QString &path);
@@ -194,6 +198,7 @@ private:
     QTableView *m_neighbours;
     QPlainTextEdit *m_notes;
     ExplanationBox *m_explanationBox = nullptr;
+    DetectionScoreBox *m_scoreBox = nullptr;
 };
 
 }  // namespace gyrus::widgets

@@ -420,8 +420,7 @@ Status MethodComparisonView::steerWithEnsemble(int row, double strength)
     const MethodComparisonRow &r = m_result->rows[row];
     if (r.ensembleWeights.empty()) {
         return Status::invalidInput(
-                tr("%1: ensemble steering needs SAE features compared in this session")
-                        .arg(r.method));
+                tr("%1: ensemble steering needs a comparison of SAE features").arg(r.method));
     }
     Result<ClampSet> set = ensembleClampSet(
             tr("ensemble: %1 × %2 (towards %3)").arg(r.method).arg(strength).arg(m_result->sideA),

@@ -12,60 +12,19 @@
 #include "app/cli/feature_table.h"
 #include "app/cli/judge_options.h"
 #include "core/llm/chat_job.h"
+#include "core/llm/method_judging.h"
 #include "core/llm/scoring.h"
-#include "core/rank_tests.h"
 #include "gpu/analysis/feature_selection.h"
-#include "gpu/analysis/method_comparison.h"
+#include "gpu/analysis/method_text_ranking_run.h"
 
 #include <QFile>
-#include <QJsonArray>
-#include <QJsonObject>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
-#include <random>
 
 namespace gyrus::cli {
 
 namespace {
-
-struct RankedMethod
-{
-    QString representation;
-    QString method;
-    std::vector<int64_t> features;
-    std::vector<double> weights;
-    QList<int> top;  ///< corpus line indices, best first
-};
-
-QJsonObject intervalJson(const Interval &i)
-{
-    return {{QStringLiteral("mean"), i.estimate},
-            {QStringLiteral("ci"), QJsonArray{i.low, i.high}}};
-}
-
-// The classifier's log-odds of the first level for every text, best first (ties by line).
-QList<int> rankTexts(const gpu::EnsembleClassifier &fit, const FloatMatrix &texts, int top)
-{
-    std::vector<double> logit(size_t(texts.rows), fit.intercept);
-    for (int64_t t = 0; t < texts.rows; ++t) {
-        for (size_t j = 0; j < fit.features.size(); ++j) {
-            const double x = texts.values[size_t(t * texts.cols + fit.features[j])];
-            logit[size_t(t)] += fit.weights[j] * (x - fit.means[j]) / fit.sds[j];
-        }
-    }
-    std::vector<int> order(size_t(texts.rows));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&logit](int a, int b) { return logit[size_t(a)] > logit[size_t(b)]; });
-    QList<int> out;
-    for (int i = 0; i < std::min<int>(top, int(order.size())); ++i) {
-        out << order[size_t(i)];
-    }
-    return out;
-}
 
 Result<QStringList> readLines(const QString &path)
 {
@@ -171,59 +130,34 @@ int runJudgeMethods(const QStringList &arguments)
                                   .arg(2 * topN));
     }
 
-    std::vector<RankedMethod> ranked;
-    for (bool sae : {false, true}) {
-        FloatMatrix textValues;
-        std::fprintf(stderr, "%s: %s representations of the prompts and the corpus\n",
-                     qPrintable(name), sae ? "SAE" : "raw");
-        Result<FeatureTable> table = tables.readWithTexts(parser, sae, texts.value(), &textValues);
-        if (!table) {
-            return failWith(name, table.status());
-        }
-        std::vector<int64_t> concept1(table->labels.size());  // label 1: the first level
-        for (size_t i = 0; i < concept1.size(); ++i) {
-            concept1[i] = 1 - table->labels[i];
-        }
-        for (gpu::SelectionMethod method : chosen) {
-            Result<std::vector<double>> scores =
-                    gpu::featureScores(table->x, table->labels, method);
-            if (!scores) {
-                return failWith(name, scores.status());
-            }
-            RankedMethod r;
-            r.representation = sae ? QStringLiteral("sae") : QStringLiteral("raw");
-            r.method = gpu::selectionMethodName(method);
-            r.features = gpu::topFeatures(scores.value(), count);
-            Result<gpu::EnsembleClassifier> fit =
-                    gpu::fitEnsembleClassifier(table->x, concept1, r.features);
-            if (!fit) {
-                return failWith(name, fit.status());
-            }
-            r.weights = fit->weights;
-            r.top = rankTexts(fit.value(), textValues, topN);
-            ranked.push_back(r);
+    // The same stepper as the Contrasts dock's engine request, driven to the end here.
+    Result<std::unique_ptr<gpu::MethodTextRankingRun>> run = gpu::MethodTextRankingRun::start(
+            chosen, count, topN, [&](bool sae) -> Result<gpu::TextRankingTable> {
+                std::fprintf(stderr, "%s: %s representations of the prompts and the corpus\n",
+                             qPrintable(name), sae ? "SAE" : "raw");
+                gpu::TextRankingTable table;
+                Result<FeatureTable> read =
+                        tables.readWithTexts(parser, sae, texts.value(), &table.texts);
+                if (!read) {
+                    return read.status();
+                }
+                table.items = read->x;
+                table.labels = read->labels;  // 0: the first level, the concept
+                return table;
+            });
+    if (!run) {
+        return failWith(name, run.status());
+    }
+    while (!run.value()->isFinished()) {
+        if (Status stepped = run.value()->step(); !stepped.isOk()) {
+            return failWith(name, stepped);
         }
     }
-    // One random draw for the baseline, the same for every method.
-    std::vector<int> all(size_t(texts->size()));
-    std::iota(all.begin(), all.end(), 0);
-    std::mt19937_64 rng(uint64_t(protocol->seed));
-    std::shuffle(all.begin(), all.end(), rng);
-    const QList<int> random(all.begin(), all.begin() + topN);
-
-    // Each distinct text is rated once (with its repeats), whichever lists it is on.
-    QList<int> rated;
-    auto rate = [&rated](const QList<int> &lines) {
-        for (int line : lines) {
-            if (!rated.contains(line)) {
-                rated << line;
-            }
-        }
-    };
-    for (const RankedMethod &r : ranked) {
-        rate(r.top);
-    }
-    rate(random);
+    const MethodTextRankings ranked = run.value()->rankings();
+    // One random draw for the baseline, the same for every method; each distinct text is rated
+    // once (with its repeats), whichever lists it is on.
+    const QList<int> random = randomBaselineLines(int(texts->size()), topN, protocol->seed);
+    const QList<int> rated = linesToRate(ranked, random);
     QStringList ratedTexts;
     for (int line : rated) {
         ratedTexts << texts->at(line);
@@ -242,68 +176,13 @@ int runJudgeMethods(const QStringList &arguments)
     if (!scored) {
         return failWith(name, scored.status());
     }
-    // Texts whose every answer failed to parse are left out of the statistics, and counted.
-    auto ratingsOf = [&](const QList<int> &lines, QJsonArray *json) {
-        std::vector<double> ratings;
-        for (int line : lines) {
-            const double mean = scored->meanScore[rated.indexOf(line)];
-            json->append(QJsonObject{{QStringLiteral("line"), line + 1},
-                                     {QStringLiteral("text"), texts->at(line)},
-                                     {QStringLiteral("mean_rating"),
-                                      std::isfinite(mean) ? QJsonValue(mean) : QJsonValue()}});
-            if (std::isfinite(mean)) {
-                ratings.push_back(mean);
-            }
-        }
-        return ratings;
-    };
-    auto interval = [](const std::vector<double> &v) {
-        return meanInterval(QVector<double>(v.begin(), v.end()));
-    };
-    QJsonArray baselineTexts;
-    const std::vector<double> baseline = ratingsOf(random, &baselineTexts);
-    QJsonArray results;
-    std::vector<std::vector<double>> groups;
-    for (const RankedMethod &r : ranked) {
-        QJsonArray textsJson;
-        const std::vector<double> ratings = ratingsOf(r.top, &textsJson);
-        groups.push_back(ratings);
-        QJsonArray features;
-        for (size_t j = 0; j < r.features.size(); ++j) {
-            features.append(QJsonObject{{QStringLiteral("feature"), qint64(r.features[j])},
-                                        {QStringLiteral("weight"), r.weights[j]}});
-        }
-        results.append(QJsonObject{
-                {QStringLiteral("representation"), r.representation},
-                {QStringLiteral("method"), r.method},
-                {QStringLiteral("features"), features},
-                {QStringLiteral("rating"), intervalJson(interval(ratings))},
-                {QStringLiteral("rated_texts"), int(ratings.size())},
-                {QStringLiteral("u_vs_random"), mannWhitneyU(ratings, baseline)},
-                {QStringLiteral("p_vs_random"),
-                 mannWhitneyPermutationP(ratings, baseline, perms, uint64_t(protocol->seed))},
-                {QStringLiteral("texts"), textsJson}});
+    Result<MethodJudgement> judgement =
+            judgeMethods(parser.value(concept), backend.value()->describe(), protocol.value(),
+                         count, perms, texts.value(), ranked, random, rated, scored.value());
+    if (!judgement) {
+        return failWith(name, judgement.status());
     }
-    printJson(
-            QJsonObject{{QStringLiteral("concept"), parser.value(concept)},
-                        {QStringLiteral("judge"), backend.value()->describe()},
-                        {QStringLiteral("prompt_version"), QLatin1String(kRelevancePromptVersion)},
-                        {QStringLiteral("repeats"), protocol->repeats},
-                        {QStringLiteral("temperature"), protocol->temperature},
-                        {QStringLiteral("seed"), QString::number(protocol->seed)},
-                        {QStringLiteral("k"), count},
-                        {QStringLiteral("top"), topN},
-                        {QStringLiteral("permutations"), perms},
-                        {QStringLiteral("corpus_texts"), int(texts->size())},
-                        {QStringLiteral("random_baseline"),
-                         QJsonObject{{QStringLiteral("rating"), intervalJson(interval(baseline))},
-                                     {QStringLiteral("texts"), baselineTexts}}},
-                        {QStringLiteral("kruskal_wallis_h"), kruskalWallisH(groups)},
-                        {QStringLiteral("kruskal_wallis_p"),
-                         kruskalWallisPermutationP(groups, perms, uint64_t(protocol->seed))},
-                        {QStringLiteral("results"), results},
-                        {QStringLiteral("failed_requests"), scored->failedRequests},
-                        {QStringLiteral("errors"), QJsonArray::fromStringList(scored->errors)}});
+    printJson(methodJudgementJson(judgement.value()));
     return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include "app/cli/judge_options.h"
 #include "app/cli/scan_json.h"
 #include "core/llm/chat_job.h"
+#include "core/llm/detection_examples.h"
 #include "core/llm/explanation.h"
 #include "core/llm/scoring.h"
 
@@ -14,11 +15,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSet>
 
 #include <cmath>
 #include <cstdio>
-#include <random>
 
 namespace gyrus::cli {
 
@@ -46,12 +45,6 @@ Status runJob(ChatBackend &backend, const QList<ChatRequest> &requests, const QS
     statuses = job.statuses();
     replies = job.replies();
     return status;
-}
-
-QString plainText(const FeatureExampleText &e)
-{
-    const QString text = e.before + e.token + e.after;
-    return text.simplified();
 }
 
 int runDetection(const QStringList &arguments)
@@ -125,86 +118,32 @@ int runDetection(const QStringList &arguments)
     if (labelText.isEmpty()) {
         return fail(name, QStringLiteral("--label or --explanations is required"));
     }
-    QList<DetectionExample> examples;
-    QSet<qint64> ownTokens;
-    const FeatureDetails &details = file->features[f];
-    for (const FeatureExampleText &e : details.top) {
-        examples.append({plainText(e), true});
-        ownTokens.insert(e.tokenIndex);
-    }
-    for (const FeatureBinExamples &bin : details.bins) {
-        for (const FeatureExampleText &e : bin.examples) {
-            if (!ownTokens.contains(e.tokenIndex)) {
-                examples.append({plainText(e), true});
-                ownTokens.insert(e.tokenIndex);
-            }
-        }
-    }
-    const qsizetype positives = examples.size();
-    if (positives == 0) {
-        return fail(name, QStringLiteral("feature %1 has no activating examples in %2")
-                                  .arg(f)
-                                  .arg(parser.value(scan)));
-    }
-    // Negatives: other features' top examples, seeded, at tokens this feature never showed.
-    std::mt19937_64 rng(quint64(protocol->seed));
-    QList<const FeatureExampleText *> pool;
-    for (const FeatureDetails &other : file->features) {
-        if (other.feature == f) {
-            continue;
-        }
-        for (const FeatureExampleText &e : other.top) {
-            if (!ownTokens.contains(e.tokenIndex)) {
-                pool.append(&e);
-            }
-        }
-    }
-    std::shuffle(pool.begin(), pool.end(), rng);
-    QSet<qint64> used;
-    for (const FeatureExampleText *e : pool) {
-        if (examples.size() == 2 * positives) {
-            break;
-        }
-        if (!used.contains(e->tokenIndex)) {
-            used.insert(e->tokenIndex);
-            examples.append({plainText(*e), false});
-        }
+    // Every other feature of the scan offers non-activating examples.
+    QList<FeatureDetails> others = file->features;
+    others.removeAt(f);
+    Result<QList<DetectionExample>> examples =
+            detectionExamples(file->features[f], others, protocol->seed);
+    if (!examples) {
+        return fail(name, parser.value(scan) + QStringLiteral(": ") + examples.status().message());
     }
     Result<std::unique_ptr<ChatBackend>> backend = judge.backend(parser);
     if (!backend) {
         return failWith(name, backend.status());
     }
     const DetectionPlan plan =
-            planDetection(labelText, descriptionText, examples, protocol.value());
+            planDetection(labelText, descriptionText, examples.value(), protocol.value());
     QList<Status> statuses;
     QList<ChatReply> replies;
     const Status ran = runJob(*backend.value(), plan.requests, name, statuses, replies);
     if (!ran.isOk()) {
         return failWith(name, ran);
     }
-    Result<DetectionResult> result = scoreDetection(plan, examples, statuses, replies);
+    Result<DetectionResult> result = scoreDetection(plan, examples.value(), statuses, replies);
     if (!result) {
         return failWith(name, result.status());
     }
-    QJsonArray perRepeat;
-    for (double v : result->balancedAccuracyPerRepeat) {
-        perRepeat.append(v);
-    }
-    printJson(QJsonObject{
-            {QStringLiteral("feature"), f},
-            {QStringLiteral("label"), labelText},
-            {QStringLiteral("judge"), backend.value()->describe()},
-            {QStringLiteral("prompt_version"), QLatin1String(kDetectionPromptVersion)},
-            {QStringLiteral("examples"), result->examples},
-            {QStringLiteral("activating"), result->activating},
-            {QStringLiteral("repeats"), protocol->repeats},
-            {QStringLiteral("seed"), double(protocol->seed)},
-            {QStringLiteral("temperature"), protocol->temperature},
-            {QStringLiteral("balanced_accuracy"), intervalJson(result->balancedAccuracy)},
-            {QStringLiteral("balanced_accuracy_per_repeat"), perRepeat},
-            {QStringLiteral("auc"), intervalJson(result->auc)},
-            {QStringLiteral("failed_requests"), result->failedRequests},
-            {QStringLiteral("errors"), QJsonArray::fromStringList(result->errors)}});
+    printJson(detectionScoreJson(f, labelText, backend.value()->describe(), protocol.value(),
+                                 result.value()));
     return kExitOk;
 }
 

@@ -50,6 +50,7 @@ public:
     RequestId computeFeatureRsaMap(const ContrastSource &source) override;
     RequestId compareMethods(const MethodComparisonRequest &request) override;
     RequestId replicate(const ReplicationRequest &request) override;  // torch_engine_replication
+    RequestId rankCorpusTexts(const TextRankingRequest &request) override;  // torch_engine_judge
 
     RequestId computeRsa(const RsaRequest &request) override;  // torch_engine_rsa.cpp
 

@@ -175,7 +175,11 @@ private Q_SLOTS:
         for (int row = 0; row < methods->rows.size(); ++row) {
             QCOMPARE(methodsBack->rows[row].balancedAccuracy, methods->rows[row].balancedAccuracy);
             QCOMPARE(methodsBack->rows[row].p, methods->rows[row].p);
+            QVERIFY(!methods->rows[row].ensembleWeights.empty());
+            QCOMPARE(methodsBack->rows[row].ensembleWeights, methods->rows[row].ensembleWeights);
+            QCOMPARE(methodsBack->rows[row].ensembleSds, methods->rows[row].ensembleSds);
         }
+        QVERIFY(panel->methodsView()->ensembleButton()->isEnabled());
         QCOMPARE(window.selection()->clampSet(), clamps);
         QCOMPARE(window.steeringPanel()->baselineText(), baseline);
         QCOMPARE(window.steeringPanel()->steeredText(), steered);

@@ -196,6 +196,39 @@ private Q_SLOTS:
         QCOMPARE(methodsBack.value()->settings.seed, quint64(7));
         QCOMPARE(methodData.value(QStringLiteral("methods.scores")).shape,
                  (std::vector<int64_t>{2, 10}));
+        // Raw comparisons have no ensemble: nothing is written for it.
+        QVERIFY(!methodData.contains(QStringLiteral("methods.ensemble_weights")));
+        QVERIFY(methodsBack.value()->rows[0].ensembleWeights.empty());
+
+        // SAE comparisons keep each row's ensemble classifier, so steering works after reopening;
+        // a row with fewer features than k is padded and comes back as it was.
+        methods.representation = QStringLiteral("sae");
+        methods.rows[0].ensembleWeights = {0.75, -1.5};
+        methods.rows[0].ensembleSds = {0.125, 2.0};
+        methods.rows[1].selectedFeatures = {5};
+        methods.rows[1].ensembleWeights = {-0.25};
+        methods.rows[1].ensembleSds = {3.5};
+        WorkspaceData ensembleData;
+        const QJsonObject ensembleJson =
+                archiveMethodComparison(methods, QStringLiteral("methods"), &ensembleData);
+        QCOMPARE(ensembleData.value(QStringLiteral("methods.ensemble_weights")).shape,
+                 (std::vector<int64_t>{2, 2}));
+        const Result<MethodComparisonResultPtr> ensembleBack =
+                unarchiveMethodComparison(ensembleJson, QStringLiteral("methods"), ensembleData);
+        QVERIFY2(ensembleBack.isOk(), qPrintable(ensembleBack.status().message()));
+        for (int r = 0; r < 2; ++r) {
+            QCOMPARE(ensembleBack.value()->rows[r].selectedFeatures,
+                     methods.rows[r].selectedFeatures);
+            QCOMPARE(ensembleBack.value()->rows[r].ensembleWeights,
+                     methods.rows[r].ensembleWeights);
+            QCOMPARE(ensembleBack.value()->rows[r].ensembleSds, methods.rows[r].ensembleSds);
+        }
+        ensembleData[QStringLiteral("methods.ensemble_sds")].numbers.pop_back();
+        const Result<MethodComparisonResultPtr> ensembleDamaged =
+                unarchiveMethodComparison(ensembleJson, QStringLiteral("methods"), ensembleData);
+        QVERIFY(!ensembleDamaged.isOk());
+        QVERIFY(ensembleDamaged.status().message().contains(
+                QStringLiteral("methods.ensemble_sds")));
     }
 };
 

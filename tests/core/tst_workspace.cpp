@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -111,6 +112,15 @@ void fillHub(SelectionHub &hub)
                             {QStringLiteral("prompt_version"), QStringLiteral("gyrus-explain-v1")},
                             {QStringLiteral("top_examples_used"), 10},
                             {QStringLiteral("edited"), true}}});
+    // A hand-written label with its detection score (the judge's numbers and protocol).
+    hub.setAnnotation(12,
+                      {QStringLiteral("dates"), QString(), QJsonObject(),
+                       QJsonObject{{QStringLiteral("label"), QStringLiteral("dates")},
+                                   {QStringLiteral("judge"), QStringLiteral("openai http://x/v1")},
+                                   {QStringLiteral("balanced_accuracy"),
+                                    QJsonObject{{QStringLiteral("estimate"), 0.875},
+                                                {QStringLiteral("ci95"), QJsonArray{0.75, 1.0}}}},
+                                   {QStringLiteral("repeats"), 3}}});
 }
 
 }  // namespace

@@ -91,9 +91,9 @@ void ScriptedChatServer::onConnection()
             m_received.append({headers, buffer->mid(headerEnd + 4, length), m_clock.elapsed()});
             buffer->clear();
             const Response response =
-                    m_script.isEmpty()
-                            ? Response{httpResponse(500, "text/plain", "script exhausted")}
-                            : m_script.dequeue();
+                    !m_script.isEmpty() ? m_script.dequeue()
+                    : m_responder       ? Response{m_responder(m_received.back().body)}
+                                  : Response{httpResponse(500, "text/plain", "script exhausted")};
             if (response.hang) {
                 return;
             }

@@ -10,6 +10,8 @@
 #include <QQueue>
 #include <QTcpServer>
 
+#include <functional>
+
 namespace gyrus::test {
 
 class ScriptedChatServer : public QObject
@@ -33,6 +35,13 @@ public:
 
     void push(Response response) { m_script.enqueue(std::move(response)); }
 
+    /// Once the script is used up, each request is answered with responder(request body): a
+    /// server whose answers depend on what it is asked, whatever order requests arrive in.
+    void setResponder(std::function<QByteArray(const QByteArray &body)> responder)
+    {
+        m_responder = std::move(responder);
+    }
+
     /// A complete JSON or server-sent-events answer with `text` as the assistant's message.
     static QByteArray jsonAnswer(const QString &text, int status = 200,
                                  const QByteArray &extraHeaders = {});
@@ -54,6 +63,7 @@ private:
 
     QTcpServer m_server;
     QQueue<Response> m_script;
+    std::function<QByteArray(const QByteArray &)> m_responder;
     QList<Received> m_received;
     QElapsedTimer m_clock;
 };

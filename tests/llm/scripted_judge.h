@@ -46,4 +46,24 @@ private:
     quint64 m_next = 1;
 };
 
+/// A judge that never answers until cancelled (then, like every backend, with Cancelled): for
+/// cancelling a run while the judge thinks.
+class SilentJudge : public ChatBackend
+{
+public:
+    using ChatBackend::ChatBackend;
+
+    quint64 complete(const ChatRequest &) override { return quint64(++asked); }
+
+    void cancel(quint64 id) override
+    {
+        QTimer::singleShot(0, this,
+                           [this, id] { Q_EMIT completed(id, Status::cancelled(), ChatReply{}); });
+    }
+
+    QString describe() const override { return QStringLiteral("silent judge"); }
+
+    int asked = 0;
+};
+
 }  // namespace gyrus::test

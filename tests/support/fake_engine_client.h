@@ -91,6 +91,7 @@ public:
     /// Writes DIR/report.html ("fake replication") after setComparisonSlices() slices, with
     /// progress and cancel; three "supported" verdicts.
     RequestId replicate(const ReplicationRequest &request) override;
+    RequestId rankCorpusTexts(const TextRankingRequest &request) override;
 
     void setContrastFeatures(int features) { m_contrastFeatures = features; }
 

@@ -233,6 +233,58 @@ RequestId FakeEngineClient::replicate(const ReplicationRequest &request)
                 }});
 }
 
+// Each representation × method ranks the lines from its own offset on (raw first, then SAE),
+// with features 3m, 3m + 1, ... and weights 1, -0.5, ...; slices like the comparison's.
+RequestId FakeEngineClient::rankCorpusTexts(const TextRankingRequest &request)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("rank-texts ") + request.methods.join(QLatin1Char(','));
+    }
+    auto done = std::make_shared<int>(0);
+    const int slices = m_comparisonSlices;
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(Job{
+            QStringLiteral("rank corpus texts"), QString(),
+            [this, request, done, slices, sliceMs](JobContext &context, Status *status) {
+                if (context.isCancelled()) {
+                    return JobStep::Done;
+                }
+                if (request.corpus.size() < request.top || request.methods.isEmpty()) {
+                    *status = Status::invalidInput(QStringLiteral("too few corpus lines"));
+                    return JobStep::Done;
+                }
+                if (*done < slices) {
+                    QThread::msleep(static_cast<unsigned long>(sliceMs));
+                    ++*done;
+                    context.reportProgress(
+                            double(*done) / slices,
+                            QStringLiteral("ranking %1 of %2 · ETA 1 s").arg(*done).arg(slices));
+                    return JobStep::Continue;
+                }
+                auto rankings = std::make_shared<MethodTextRankings>();
+                int offset = 0;
+                for (const QString &representation :
+                     {QStringLiteral("raw"), QStringLiteral("sae")}) {
+                    for (int m = 0; m < request.methods.size(); ++m, ++offset) {
+                        MethodTextRanking r;
+                        r.representation = representation;
+                        r.method = request.methods[m];
+                        for (int j = 0; j < request.k; ++j) {
+                            r.features.push_back(3 * m + j);
+                            r.weights.push_back(j % 2 == 0 ? 1.0 : -0.5);
+                        }
+                        for (int i = 0; i < request.top; ++i) {
+                            r.top << int((offset + i) % request.corpus.size());
+                        }
+                        rankings->append(r);
+                    }
+                }
+                Q_EMIT textRankingReady(context.id(), rankings);
+                return JobStep::Done;
+            }});
+}
+
 ReplicationRequest FakeEngineClient::lastReplicationRequest() const
 {
     QMutexLocker lock(&m_logMutex);

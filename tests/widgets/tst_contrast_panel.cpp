@@ -3,8 +3,10 @@
 
 #include "core/feature_stats_model.h"
 #include "core/hdf5_reader.h"
+#include "core/llm/method_judging.h"
 #include "core/method_comparison_model.h"
 #include "core/prompt_set_io.h"
+#include "core/rank_tests.h"
 #include "core/selection_hub.h"
 #include "tests/llm/scripted_judge.h"
 #include "tests/support/fake_engine_client.h"
@@ -18,6 +20,7 @@
 #include "widgets/feature_rsa_view.h"
 #include "widgets/feature_scatter_plot.h"
 #include "widgets/feature_table_view.h"
+#include "widgets/judged_methods_view.h"
 #include "widgets/method_comparison_view.h"
 #include "widgets/replication_report_bar.h"
 
@@ -27,6 +30,7 @@
 #include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -445,6 +449,20 @@ private Q_SLOTS:
         QVERIFY(set.name.contains(view->result()->rows[1].method));
         QVERIFY(!view->steerWithEnsemble(99, 1.0).isOk());
 
+        // The ensembles are kept in the workspace: after a restore the same clamp set is sent
+        // without comparing again.
+        gyrus::WorkspaceData data;
+        const QJsonObject state = f.panel.workspaceState(&data);
+        QSignalSpy asked(&f.engine, &gyrus::EngineClient::started);
+        QVERIFY(f.panel.restoreWorkspaceState(state, data, nullptr).isOk());
+        QVERIFY(view->result());
+        QVERIFY(view->ensembleButton()->isEnabled());
+        f.hub.setClampSet(gyrus::ClampSet{});
+        QVERIFY(view->steerWithEnsemble(1, 3.0).isOk());
+        QCOMPARE(f.hub.clampSet(), set);
+        QTest::qWait(50);
+        QCOMPARE(asked.size(), 0);
+
         // Raw activations: no ensemble to steer with.
         f.panel.form()->setSaeFeatures(false);
         view->run();
@@ -525,6 +543,142 @@ private Q_SLOTS:
         QCOMPARE(judge.requests.size(), 4);
         QVERIFY(again->statusText().contains(QStringLiteral("Cancelled")));
         again->close();
+    }
+
+    // "Judged relevance": the engine's rankings (the fake's: each representation × method takes
+    // the lines from its own offset on), a judge whose rating of "corpus line n" is n mod 4; the
+    // view's numbers are those ratings' statistics, each distinct line is rated once per repeat,
+    // a cancelled run keeps the result, the workspace brings it back, and it exports.
+    void judgedRelevanceRatesTheMethodsTopTexts()
+    {
+        Fixture f;
+        QTRY_VERIFY(f.ready());
+        JudgedMethodsView *view = f.panel.judgedView();
+        QVERIFY(!view->runButton()->isEnabled());  // no judge configured
+        QTemporaryDir dir;
+        const QString corpus = dir.filePath(QStringLiteral("corpus.txt"));
+        QFile file(corpus);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        for (int n = 1; n <= 30; ++n) {
+            file.write(QStringLiteral("This is corpus line %1.\n\n").arg(n).toUtf8());
+        }
+        file.close();
+        const QRegularExpression lineOf(QStringLiteral("\nText: This is corpus line (\\d+)\\."));
+        gyrus::test::ScriptedJudge judge([&lineOf](const gyrus::ChatRequest &request) {
+            const QRegularExpressionMatch m = lineOf.match(request.messages.back().content);
+            return m.hasMatch() ? QString::number(m.captured(1).toInt() % 4)
+                                : QStringLiteral("no text?");
+        });
+        f.panel.setExplainer(&judge);
+        QVERIFY(view->runButton()->isEnabled());
+        JudgedMethodsView::Settings settings;
+        settings.corpusPath = corpus;
+        settings.concept = QStringLiteral("positive");
+        settings.methods = QStringLiteral("mean-difference,univariate");
+        settings.k = 3;
+        settings.top = 5;
+        settings.permutations = 199;
+        settings.judge.repeats = 2;
+        view->setSettings(settings);
+        view->run();
+        QVERIFY(view->isRunning());
+        QTRY_VERIFY(!view->isRunning());
+        QVERIFY2(view->result(), qPrintable(view->statusText()));
+        const gyrus::MethodJudgement &j = *view->result();
+        QCOMPARE(j.methods.size(), 4);  // {raw, SAE} × 2 methods
+        QCOMPARE(j.concept, QStringLiteral("positive"));
+        QCOMPARE(j.judge, QStringLiteral("scripted judge"));
+        auto ratingOf = [](int line) { return double((line + 1) % 4); };  // 0-based line
+        const QList<int> baseline = gyrus::randomBaselineLines(30, 5, 0);
+        QCOMPARE(j.baseline.lines, baseline);
+        std::vector<double> random;
+        for (int line : baseline) {
+            random.push_back(ratingOf(line));
+        }
+        std::vector<std::vector<double>> groups;
+        QList<int> distinct = baseline;
+        for (int m = 0; m < 4; ++m) {
+            const gyrus::JudgedMethod &method = j.methods[m];
+            QCOMPARE(method.ranking.representation,
+                     m < 2 ? QStringLiteral("raw") : QStringLiteral("sae"));
+            std::vector<double> ratings;
+            double sum = 0;
+            for (int i = 0; i < 5; ++i) {
+                const int line = (m + i) % 30;
+                QCOMPARE(method.list.lines[i], line);
+                QCOMPARE(method.list.meanRatings[i], ratingOf(line));
+                ratings.push_back(ratingOf(line));
+                sum += ratingOf(line);
+                if (!distinct.contains(line)) {
+                    distinct << line;
+                }
+            }
+            QVERIFY(std::abs(method.list.rating.estimate - sum / 5) < 1e-12);
+            QCOMPARE(method.uVsRandom, gyrus::mannWhitneyU(ratings, random));
+            QCOMPARE(method.pVsRandom, gyrus::mannWhitneyPermutationP(ratings, random, 199, 0));
+            groups.push_back(ratings);
+        }
+        QCOMPARE(j.kruskalWallisH, gyrus::kruskalWallisH(groups));
+        QCOMPARE(judge.requests.size(), 2 * distinct.size());  // each line once per repeat
+        QAbstractItemModel *numbers = view->numbersView()->model();
+        QCOMPARE(numbers->rowCount(), 5);  // four methods, then the baseline
+        QCOMPARE(numbers->index(4, 1).data().toString(), QStringLiteral("baseline"));
+        QCOMPARE(numbers->index(0, 2).data().toString(),
+                 QString::number(j.methods[0].list.rating.estimate, 'f', 2));
+        QVERIFY(view->summaryText().contains(QStringLiteral("Kruskal-Wallis H = ")));
+        QCOMPARE(view->textsView()->model()->rowCount(), 5);
+
+        // Exported at full precision.
+        const QString csv = dir.filePath(QStringLiteral("judged.csv"));
+        QVERIFY(view->exportNumbers(csv).isOk());
+        QFile exported(csv);
+        QVERIFY(exported.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = exported.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 5);
+        QCOMPARE(lines[1].split(',').value(2).toDouble(), j.methods[0].list.rating.estimate);
+        QVERIFY(view->exportTexts(dir.filePath(QStringLiteral("texts.h5"))).isOk());
+
+        // Cancelled in either stage: the result stays.
+        const auto kept = view->result();
+        view->run();
+        QVERIFY(view->isRunning());
+        view->cancel();
+        QVERIFY(!view->isRunning());
+        QCOMPARE(view->result(), kept);
+        QVERIFY(view->statusText().contains(QStringLiteral("previous result is kept")));
+        gyrus::test::SilentJudge silent;
+        f.panel.setExplainer(&silent);
+        view->run();
+        QTRY_VERIFY(view->statusText().startsWith(QStringLiteral("Stage 2")));
+        QTRY_VERIFY(silent.asked > 0);
+        view->cancel();
+        QTRY_VERIFY(!view->isRunning());
+        QCOMPARE(view->result(), kept);
+        QVERIFY(view->statusText().contains(QStringLiteral("previous result is kept")));
+        f.panel.setExplainer(&judge);
+
+        // The workspace keeps the result and the settings.
+        gyrus::WorkspaceData data;
+        const QJsonObject state = f.panel.workspaceState(&data);
+        f.panel.clearResults();
+        QVERIFY(!view->result());
+        view->setSettings(JudgedMethodsView::Settings());
+        QVERIFY(f.panel.restoreWorkspaceState(state, data, nullptr).isOk());
+        QVERIFY(view->result());
+        QCOMPARE(view->settings().corpusPath, corpus);
+        QCOMPARE(view->settings().top, 5);
+        const gyrus::MethodJudgement &back = *view->result();
+        QCOMPARE(back.methods.size(), 4);
+        for (int m = 0; m < 4; ++m) {
+            QCOMPARE(back.methods[m].list.lines, j.methods[m].list.lines);
+            QCOMPARE(back.methods[m].list.meanRatings, j.methods[m].list.meanRatings);
+            QCOMPARE(back.methods[m].pVsRandom, j.methods[m].pVsRandom);
+            QCOMPARE(back.methods[m].ranking.features, j.methods[m].ranking.features);
+        }
+        QCOMPARE(back.kruskalWallisP, j.kruskalWallisP);
+        QCOMPARE(back.corpus.value(j.methods[0].list.lines[0]),
+                 j.corpus.value(j.methods[0].list.lines[0]));
+        QCOMPARE(gyrus::methodJudgementJson(back), gyrus::methodJudgementJson(j));
     }
 
     void methodComparisonCancels()

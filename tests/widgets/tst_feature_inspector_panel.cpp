@@ -3,15 +3,18 @@
 
 #include "core/corpus_scan_path.h"
 #include "core/selection_hub.h"
+#include "tests/llm/detection_judge.h"
 #include "tests/llm/scripted_judge.h"
 #include "tests/support/fake_engine_client.h"
 #include "widgets/activation_histogram_plot.h"
 #include "widgets/corpus_scan_form.h"
+#include "widgets/detection_score_box.h"
 #include "widgets/explanation_box.h"
 #include "widgets/feature_inspector_panel.h"
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -279,6 +282,112 @@ private Q_SLOTS:
         QTest::mouseClick(box->rejectButton(), Qt::LeftButton);
         QCOMPARE(hub.annotation(4).label, QStringLiteral("mine"));
         QVERIFY(box->statusText().contains(QStringLiteral("Rejected")));
+    }
+
+    // "Score label": a judge whose votes are known (feature 7's top examples and upper quantile
+    // examples active, the lowest bin's only on odd seeds, other features' examples never) gives
+    // per repeat balanced accuracy (8/9 + 1) / 2 = 17/18 (seed 0) and 1 (seed 1), AUC 1; the
+    // score is stored beside the label, a cancelled run keeps it, an edited label says it is
+    // the earlier label's, Reject clears it with the label.
+    void scoringTheLabelStoresItsDetectionScore()
+    {
+        FakeEngineClient engine;
+        engine.setSavedScanAvailable(true);
+        SelectionHub hub;
+        FeatureInspectorPanel panel(&engine, &hub);
+        loadSae(engine, m_sae, panel);
+        QTRY_COMPARE(panel.view(), View::NoSelection);
+        showFeature(engine, hub, panel, 7);
+        gyrus::widgets::DetectionScoreBox *box = panel.detectionScoreBox();
+        QVERIFY(!box->scoreButton()->isEnabled());  // no judge configured
+        gyrus::test::ScriptedJudge judge([](const gyrus::ChatRequest &request) {
+            return gyrus::test::detectionAnswer(request.messages.back().content,
+                                                request.seed.value_or(0),
+                                                gyrus::test::fakeFeatureRule(7));
+        });
+        panel.setExplainer(&judge);
+        QVERIFY(!box->scoreButton()->isEnabled());  // no label to score
+        hub.setAnnotation(7, gyrus::FeatureAnnotation{QStringLiteral("jury verdicts"),
+                                                      QStringLiteral("my notes")});
+        QVERIFY(box->scoreButton()->isEnabled());
+        gyrus::JudgeOptions options;
+        options.repeats = 2;
+        options.batchSize = 4;
+        box->setJudgeOptions(options);
+        QTest::mouseClick(box->scoreButton(), Qt::LeftButton);
+        QVERIFY(box->isRunning());
+        QVERIFY(box->cancelButton()->isVisibleTo(box));
+        QTRY_VERIFY(!box->isRunning());
+        const QJsonObject score = hub.annotation(7).detection;
+        QVERIFY2(!score.isEmpty(), qPrintable(box->statusText()));
+        QCOMPARE(score.value(QStringLiteral("label")).toString(), QStringLiteral("jury verdicts"));
+        QCOMPARE(score.value(QStringLiteral("judge")).toString(), QStringLiteral("scripted judge"));
+        QCOMPARE(score.value(QStringLiteral("prompt_version")).toString(),
+                 QStringLiteral("gyrus-detection-v1"));
+        QCOMPARE(score.value(QStringLiteral("activating")).toInt(), 9);
+        QCOMPARE(score.value(QStringLiteral("examples")).toInt(), 18);
+        QCOMPARE(score.value(QStringLiteral("repeats")).toInt(), 2);
+        const QJsonArray perRepeat =
+                score.value(QStringLiteral("balanced_accuracy_per_repeat")).toArray();
+        QCOMPARE(perRepeat.size(), 2);
+        QCOMPARE(perRepeat[0].toDouble(), 17.0 / 18.0);
+        QCOMPARE(perRepeat[1].toDouble(), 1.0);
+        QCOMPARE(score[QStringLiteral("balanced_accuracy")][QStringLiteral("estimate")].toDouble(),
+                 35.0 / 36.0);
+        QCOMPARE(score[QStringLiteral("auc")][QStringLiteral("estimate")].toDouble(), 1.0);
+        QVERIFY(!score.value(QStringLiteral("non_activating_from")).toArray().isEmpty());
+        QVERIFY(!score.value(QStringLiteral("non_activating_from"))
+                         .toArray()
+                         .contains(QJsonValue(7)));
+        QCOMPARE(hub.annotation(7).notes, QStringLiteral("my notes"));
+        QCOMPARE(hub.annotation(7).label, QStringLiteral("jury verdicts"));
+        // 18 examples in batches of 4, twice; every prompt names the label.
+        QCOMPARE(judge.requests.size(), 2 * 5);
+        QVERIFY(judge.requests[0].messages.back().content.contains(
+                QStringLiteral("\"jury verdicts\"")));
+        QVERIFY2(box->resultText().startsWith(
+                         QStringLiteral("Detection score: balanced accuracy 0.97 [")),
+                 qPrintable(box->resultText()));
+        QVERIFY(box->resultText().contains(QStringLiteral("AUC 1.00")));
+        QVERIFY(box->resultText().contains(QStringLiteral("scripted judge, gyrus-detection-v1")));
+
+        // Cancelled while reading other features' examples: the score stays.
+        box->score();
+        QVERIFY(box->isRunning());
+        box->cancel();
+        QVERIFY(!box->isRunning());
+        QVERIFY(box->statusText().contains(QStringLiteral("previous score is kept")));
+        QTest::qWait(50);
+        QCOMPARE(hub.annotation(7).detection, score);
+
+        // Cancelled while the judge thinks (it never answers): the score stays.
+        gyrus::test::SilentJudge hanging;
+        panel.setExplainer(&hanging);
+        box->score();
+        QTRY_VERIFY(box->statusText().startsWith(QStringLiteral("Stage 2 of 2")));
+        QVERIFY(hanging.asked > 0);
+        box->cancel();
+        QTRY_VERIFY(!box->isRunning());
+        QVERIFY(box->statusText().contains(QStringLiteral("previous score is kept")));
+        QCOMPARE(hub.annotation(7).detection, score);
+        panel.setExplainer(&judge);
+
+        // The score belongs to the label it scored.
+        panel.labelEdit()->setText(QStringLiteral("jury"));
+        QTest::keyClick(panel.labelEdit(), Qt::Key_S);
+        QCOMPARE(hub.annotation(7).detection, score);
+        QVERIFY2(box->resultText().startsWith(
+                         QStringLiteral("Of the earlier label \"jury verdicts\". ")),
+                 qPrintable(box->resultText()));
+        hub.setAnnotation(
+                7, gyrus::FeatureAnnotation{
+                           QStringLiteral("jury verdicts"), QStringLiteral("my notes"),
+                           QJsonObject{{QStringLiteral("label"), QStringLiteral("jury verdicts")}},
+                           score});
+        auto *reject = panel.findChild<QToolButton *>(QStringLiteral("inspector.rejectLabel"));
+        QTest::mouseClick(reject, Qt::LeftButton);
+        QVERIFY(hub.annotation(7).detection.isEmpty());
+        QVERIFY(box->resultText().isEmpty());
     }
 
     // A reopened workspace selects its feature before its SAE is back: the label field opens
