@@ -392,7 +392,10 @@ void JudgedMethodsView::onAnswers(const Status &status)
                judgement.status().message() + tr(" — the previous result is kept."));
         return;
     }
-    finish(Status::ok(), QString());
+    finish(Status::ok(), tr("Done: %1 distinct lines rated %2 times each by %3.")
+                                 .arg(m_rated.size())
+                                 .arg(m_active.judge.repeats)
+                                 .arg(m_backend ? m_backend->describe() : QString()));
     showResult(std::make_shared<const MethodJudgement>(std::move(judgement).value()));
 }
 
