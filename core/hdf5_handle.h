@@ -36,15 +36,20 @@ private:
     Closer m_closer;
 };
 
-/// HDF5 prints an error stack on stderr for every failed call; Gyrus reports its own messages
-/// (naming the file and dataset) instead. Idempotent.
-inline void silenceErrorStack()
+/// Call before any other HDF5 function (idempotent). HDF5 prints an error stack on stderr for
+/// every failed call; Gyrus reports its own messages (naming the file and dataset) instead. And
+/// HDF5's exit handler is turned off (H5dont_atexit, which works only before the library starts):
+/// after a write that failed for want of space, HDF5 1.10 keeps a broken file object, and closing
+/// it in that handler crashed the process at exit (`gyrus-cli cache` on a full disk did). Gyrus
+/// closes every file it opens itself, so there is nothing left for the handler to do.
+inline void prepareLibrary()
 {
-    static const bool silenced = [] {
+    static const bool prepared = [] {
+        H5dont_atexit();
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
         return true;
     }();
-    (void)silenced;
+    (void)prepared;
 }
 
 }  // namespace gyrus::hdf5

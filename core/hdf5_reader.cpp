@@ -20,7 +20,7 @@ QString where(const QString &path, const QString &name)
 
 Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open(const QString &path)
 {
-    hdf5::silenceErrorStack();
+    hdf5::prepareLibrary();
     const QFileInfo info(path);
     if (!info.exists()) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(path));

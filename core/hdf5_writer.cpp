@@ -1,5 +1,7 @@
 #include "core/hdf5_writer.h"
 
+#include "core/hdf5_handle.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -73,6 +75,7 @@ Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
                 QStringLiteral("cannot write '%1': its directory does not exist").arg(path));
     }
     const QString temporary = path + QStringLiteral(".partial");
+    hdf5::prepareLibrary();
     hid_t file = H5I_INVALID_HID;
     H5E_BEGIN_TRY
     {

@@ -1,12 +1,15 @@
 #include "gpu/analysis/corpus_scan_file.h"
 
 #include "core/file_fingerprint.h"
+#include "core/file_write.h"
 
 #include <QDataStream>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
+
+#include <cerrno>
 
 namespace gyrus::gpu {
 
@@ -80,12 +83,10 @@ Status saveCorpusScan(const CorpusScan &scan, const QString &saeIdentity, const 
 {
     // The scan folder is made on first use (the user's data folder may not exist yet).
     QDir().mkpath(QFileInfo(path).absolutePath());
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return Status::invalidInput(QStringLiteral("%1: cannot write the corpus scan (%2)")
-                                            .arg(path, file.errorString()));
-    }
-    QDataStream out(&file);
+    // Built in memory and written in one go, so that a failed write (a full disk) is seen where
+    // errno still says why.
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
     out.setVersion(QDataStream::Qt_6_0);
     const CorpusScanOptions &o = scan.options;
     out << kMagic << kVersion << saeIdentity << o.corpusPath << o.hookName
@@ -108,9 +109,21 @@ Status saveCorpusScan(const CorpusScan &scan, const QString &saeIdentity, const 
         writeVector(out, f.suppressed);
         writeVector(out, f.suppressedLogits);
     }
-    if (out.status() != QDataStream::Ok || !file.commit()) {
-        return Status::invalidInput(QStringLiteral("%1: cannot write the corpus scan (%2)")
-                                            .arg(path, file.errorString()));
+    QSaveFile file(path);
+    QString failure;
+    if (out.status() != QDataStream::Ok) {
+        failure = QStringLiteral("out of memory");
+    } else if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) {
+        failure = file.errorString();
+    } else {
+        failure = writeFully(file, bytes);
+        if (failure.isEmpty() && !file.commit()) {
+            failure = writeFailure(file, errno);
+        }
+    }
+    if (!failure.isEmpty()) {
+        return Status::invalidInput(
+                QStringLiteral("%1: cannot write the corpus scan (%2)").arg(path, failure));
     }
     return Status::ok();
 }

@@ -1,5 +1,6 @@
 #include "gpu/model/safetensors.h"
 
+#include "core/file_write.h"
 #include "gpu/model/mapped_file_guard.h"
 
 #include <QDir>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -690,22 +692,28 @@ Status writeSafetensors(const QString &path, const QList<TensorToWrite> &tensors
     }
 
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
+    // Unbuffered: the tensors are large blocks anyway, and the write that fails is the one that
+    // knows why (errno).
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) {
         return Status::invalidInput(
                 QStringLiteral("%1: cannot write: %2").arg(path, file.errorString()));
     }
-    bool ok = file.write(reinterpret_cast<const char *>(lengthBytes), 8) == 8 &&
-              file.write(headerText.data(), qint64(headerText.size())) == qint64(headerText.size());
+    QString failure =
+            writeFully(file, QByteArrayView(reinterpret_cast<const char *>(lengthBytes), 8));
+    if (failure.isEmpty()) {
+        failure = writeFully(file, QByteArrayView(headerText.data(), qsizetype(headerText.size())));
+    }
     for (const TensorToWrite *tensor : ordered) {
-        if (!ok) {
+        if (!failure.isEmpty()) {
             break;
         }
-        ok = tensor->data.isEmpty() ||
-             file.write(tensor->data.data(), tensor->data.size()) == tensor->data.size();
+        failure = writeFully(file, tensor->data);
     }
-    if (!ok || !file.commit()) {
-        return Status::invalidInput(
-                QStringLiteral("%1: write failed: %2").arg(path, file.errorString()));
+    if (failure.isEmpty() && !file.commit()) {
+        failure = writeFailure(file, errno);
+    }
+    if (!failure.isEmpty()) {
+        return Status::invalidInput(QStringLiteral("%1: write failed: %2").arg(path, failure));
     }
     return Status::ok();
 }

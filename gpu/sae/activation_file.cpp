@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 namespace gyrus::gpu {
@@ -15,6 +17,17 @@ namespace {
 QString where(const QString &path, const QString &dataset)
 {
     return QStringLiteral("%1: dataset '/%2'").arg(path, dataset);
+}
+
+// Why a write, flush or close just failed. HDF5 keeps its own error stack, but the failed write()
+// left errno behind: named when it is one of the disk's errors, a guess otherwise.
+QString diskFailure()
+{
+    const int error = errno;
+    if (error == ENOSPC || error == EFBIG || error == EDQUOT || error == EIO) {
+        return QString::fromLocal8Bit(std::strerror(error));
+    }
+    return QStringLiteral("disk full?");
 }
 
 // IEEE binary16 as h5py declares it (HDF5 1.10 has no predefined half type).
@@ -42,7 +55,7 @@ bool isIeeeHalf(hid_t type)
 
 Result<hid_t> openFile(const QString &path)
 {
-    hdf5::silenceErrorStack();
+    hdf5::prepareLibrary();
     if (!QFileInfo::exists(path)) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(path));
     }
@@ -267,7 +280,7 @@ Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QStri
 
 Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
 {
-    hdf5::silenceErrorStack();
+    hdf5::prepareLibrary();
     const QByteArray native = QFile::encodeName(path);
     const hid_t file = H5Fcreate(native.constData(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) {
@@ -278,7 +291,7 @@ Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::create(const QString &path)
 
 Result<std::unique_ptr<Hdf5Writer>> Hdf5Writer::openForUpdate(const QString &path)
 {
-    hdf5::silenceErrorStack();
+    hdf5::prepareLibrary();
     const QByteArray native = QFile::encodeName(path);
     if (H5Fis_hdf5(native.constData()) <= 0) {
         return Status::invalidInput(QStringLiteral("%1: not an HDF5 file").arg(path));
@@ -366,7 +379,7 @@ Status Hdf5Writer::writeRows(const QString &name, int64_t begin, int64_t count, 
                                                         : H5T_NATIVE_FLOAT;
     if (H5Dwrite(dataset, memType, memSpace.id(), fileSpace.id(), H5P_DEFAULT, data) < 0) {
         return Status::internal(
-                QStringLiteral("%1: write failed (disk full?)").arg(where(m_path, name)));
+                QStringLiteral("%1: write failed (%2)").arg(where(m_path, name), diskFailure()));
     }
     return Status::ok();
 }
@@ -418,7 +431,8 @@ Status Hdf5Writer::setAttribute(const QString &name, double value)
 Status Hdf5Writer::flush()
 {
     if (m_file < 0 || H5Fflush(static_cast<hid_t>(m_file), H5F_SCOPE_GLOBAL) < 0) {
-        return Status::internal(QStringLiteral("%1: flushing failed (disk full?)").arg(m_path));
+        return Status::internal(
+                QStringLiteral("%1: flushing failed (%2)").arg(m_path, diskFailure()));
     }
     return Status::ok();
 }
@@ -435,7 +449,8 @@ Status Hdf5Writer::close()
     const herr_t closed = H5Fclose(static_cast<hid_t>(m_file));
     m_file = -1;
     if (closed < 0) {
-        return Status::internal(QStringLiteral("%1: closing failed (disk full?)").arg(m_path));
+        return Status::internal(
+                QStringLiteral("%1: closing failed (%2)").arg(m_path, diskFailure()));
     }
     return Status::ok();
 }

@@ -9,6 +9,7 @@
 #include "core/rdm.h"
 #include "core/rdm_csv.h"
 #include "core/workspace_file.h"
+#include "tests/support/file_size_limit.h"
 
 #include <QDir>
 #include <QFile>
@@ -16,43 +17,13 @@
 #include <QtTest>
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <vector>
 
-#include <sys/resource.h>
-
 using namespace gyrus;
+using gyrus::test::FileSizeLimit;
 
 namespace {
-
-// Files may not grow past `bytes` while it lives. SIGXFSZ is ignored meanwhile so that the write
-// fails with EFBIG instead of the signal killing the test.
-class FileSizeLimit
-{
-public:
-    explicit FileSizeLimit(rlim_t bytes)
-    {
-        getrlimit(RLIMIT_FSIZE, &m_old);
-        m_oldHandler = std::signal(SIGXFSZ, SIG_IGN);
-        rlimit limit = m_old;
-        limit.rlim_cur = bytes;
-        setrlimit(RLIMIT_FSIZE, &limit);
-    }
-
-    ~FileSizeLimit()
-    {
-        setrlimit(RLIMIT_FSIZE, &m_old);
-        std::signal(SIGXFSZ, m_oldHandler);
-    }
-
-    FileSizeLimit(const FileSizeLimit &) = delete;
-    FileSizeLimit &operator=(const FileSizeLimit &) = delete;
-
-private:
-    rlimit m_old{};
-    void (*m_oldHandler)(int) = nullptr;
-};
 
 constexpr rlim_t kLimit = 16 * 1024;
 
