@@ -235,7 +235,12 @@ private Q_SLOTS:
                      qPrintable(which));
             QVERIFY(!filesIn(out).contains(QStringLiteral(".gyrus-save-journal")));
             QVERIFY(saveSaeNumber(attempt % 2, out).isOk());
-            QCOMPARE(filesIn(out), files);
+            // A kill inside QSaveFile's write of a staged file leaves its temporary
+            // (NAME.saving.XXXXXX): nothing can remove it after SIGKILL, and nothing reads it.
+            QStringList left = filesIn(out);
+            left.removeIf(
+                    [](const QString &name) { return name.contains(QLatin1String(".saving.")); });
+            QCOMPARE(left, files);
         }
     }
 
