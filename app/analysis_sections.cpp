@@ -163,15 +163,27 @@ public:
                        : QByteArray("{}");
     }
 
-    Status restore(const QByteArray &json, QStringList *) override
+    WorkspaceData saveData() const override
+    {
+        WorkspaceData data;
+        if (m_panel) {
+            m_panel->workspaceState(&data);
+        }
+        return data;
+    }
+
+    void setRestoredData(const WorkspaceData &data) override { m_restoredData = data; }
+
+    Status restore(const QByteArray &json, QStringList *warnings) override
     {
         const QJsonDocument document = QJsonDocument::fromJson(json);
         if (!document.isObject()) {
             return Status::invalidInput(QStringLiteral("not a JSON object"));
         }
         if (m_panel) {
-            m_panel->restoreWorkspaceState(document.object());
+            m_panel->restoreWorkspaceState(document.object(), m_restoredData, warnings);
         }
+        m_restoredData.clear();
         return Status::ok();
     }
 
@@ -184,6 +196,7 @@ public:
 
 private:
     QPointer<widgets::TokenHeatmapPanel> m_panel;
+    WorkspaceData m_restoredData;
 };
 
 }  // namespace

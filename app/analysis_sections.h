@@ -6,8 +6,8 @@
 //   "contrasts"  the Contrasts dock: form settings, contrast table, feature RSA map, method
 //                comparison (widgets::ContrastPanel::workspaceState)
 //   "rsa"        the RSA dock: settings, RDMs, model fits, MDS (widgets::RsaPanel)
-//   "heatmap"    the Token heatmap dock: the typed text and its source mode (the analysis is
-//                computed again on Analyse)
+//   "heatmap"    the Token heatmap dock: the typed text, its source mode and the analysis shown
+//                (tokens and sparse activations; kept while its SAE is the one loaded)
 //   "steering"   the Steering dock: prompt, sampling, sweep grid, the last texts, next-token
 //                shift and sweep (widgets::SteeringPanel); the clamp set is in "selection"
 //

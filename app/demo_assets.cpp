@@ -127,6 +127,16 @@ QString bundledHeldoutText()
                                : QDir(directory).filePath(QStringLiteral("heldout.txt"));
 }
 
+QString bundledTrainingText()
+{
+    const QString heldout = bundledHeldoutText();
+    if (heldout.isEmpty()) {
+        return QString();
+    }
+    const QString training = QFileInfo(heldout).dir().filePath(QStringLiteral("train.txt"));
+    return QFileInfo::exists(training) ? training : heldout;
+}
+
 QStringList missingDemoAssets()
 {
     QStringList missing;

@@ -19,6 +19,10 @@ QString bundledDemoSae();
 /// overrides; empty when absent.
 QString bundledHeldoutText();
 
+/// The demo corpus's training split (train.txt beside the held-out text), the SAE training
+/// dock's default corpus; the held-out text when the training split is not installed.
+QString bundledTrainingText();
+
 /// The shipped prompt sets (datasets/prompt-sets), found the same way; empty when absent.
 QString bundledPromptSets();
 

@@ -241,6 +241,7 @@ void MainWindow::createDocks(LogModel *logModel)
         } else if (spec.objectName == QLatin1String("dock.saeTraining") && m_engine) {
             m_saeTrainingPanel = new widgets::SaeTrainingPanel(m_engine, dockWidget);
             m_saeTrainingPanel->setEvaluationText(bundledHeldoutText());
+            m_saeTrainingPanel->setDefaultCorpus(bundledTrainingText());
             content = m_saeTrainingPanel;
         } else if (spec.objectName == QLatin1String("dock.tokenHeatmap") && m_engine) {
             // The prompt sets dock comes first in the catalogue: its panel exists by now.

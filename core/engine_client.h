@@ -47,6 +47,12 @@ public:
     /// trainSae() with resumeCheckpoint set.
     virtual void pauseTraining(RequestId id) = 0;
 
+    /// Caches the loaded model's activations at request.hookName over request.corpusPath into
+    /// an HDF5 file, one batch of windows per slice (progress with stage and ETA; cancel between
+    /// batches). Reports activationsCached() when the file is complete; a cancelled or failed
+    /// run leaves no file at request.outPath.
+    virtual RequestId cacheActivations(const ActivationCacheRequest &request) = 0;
+
     /// Loads an SAE (replacing the current one once loading succeeded). Its hook must be one of
     /// the loaded model's; analyses that take "SAE features" use it.
     virtual RequestId loadSae(const SaeSpec &spec) = 0;
@@ -161,6 +167,7 @@ Q_SIGNALS:
     void tokenGenerated(gyrus::RequestId id, const QString &text);
     void saeTrainingProgress(gyrus::RequestId id, const gyrus::SaeTrainProgress &progress);
     void saeTrainingEnded(gyrus::RequestId id, const gyrus::SaeTrainOutcome &outcome);
+    void activationsCached(gyrus::RequestId id, const gyrus::ActivationCacheOutcome &outcome);
     void saeLoaded(gyrus::RequestId id, const gyrus::SaeInfo &info);
 
     // --- issue 8 signals ---

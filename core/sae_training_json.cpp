@@ -9,6 +9,10 @@ QJsonObject saeTrainRequestToJson(const SaeTrainRequest &r)
     return QJsonObject{
             {QStringLiteral("activations"), r.activationsPath},
             {QStringLiteral("dataset"), r.dataset},
+            {QStringLiteral("corpus"), r.corpusPath},
+            {QStringLiteral("context_length"), r.contextLength},
+            {QStringLiteral("buffer_tokens"), double(r.bufferTokens)},
+            {QStringLiteral("normalisation_tokens"), double(r.normalisationTokens)},
             {QStringLiteral("hook_name"), r.hookName},
             {QStringLiteral("architecture"), r.architecture},
             {QStringLiteral("d_sae"), r.dSae},
@@ -31,6 +35,12 @@ SaeTrainRequest saeTrainRequestFromJson(const QJsonObject &j)
     SaeTrainRequest r;
     r.activationsPath = j.value(QStringLiteral("activations")).toString(r.activationsPath);
     r.dataset = j.value(QStringLiteral("dataset")).toString(r.dataset);
+    r.corpusPath = j.value(QStringLiteral("corpus")).toString(r.corpusPath);
+    r.contextLength = j.value(QStringLiteral("context_length")).toInt(r.contextLength);
+    r.bufferTokens = static_cast<qint64>(
+            j.value(QStringLiteral("buffer_tokens")).toDouble(double(r.bufferTokens)));
+    r.normalisationTokens = static_cast<qint64>(j.value(QStringLiteral("normalisation_tokens"))
+                                                        .toDouble(double(r.normalisationTokens)));
     r.hookName = j.value(QStringLiteral("hook_name")).toString(r.hookName);
     r.architecture = j.value(QStringLiteral("architecture")).toString(r.architecture);
     r.dSae = j.value(QStringLiteral("d_sae")).toInt(r.dSae);

@@ -7,13 +7,19 @@
 namespace gyrus {
 
 /// What the SAE training dock asks the engine to do: train an SAE on cached activations (an
-/// HDF5 file with /activations [N, d], as `gyrus-cli cache` writes). Zero means "the recipe's
-/// default" for the numeric settings (shared/reference/sae_sota.md).
+/// HDF5 file with /activations [N, d], as `gyrus-cli cache` writes), or on activations streamed
+/// from the loaded model over a text corpus (corpusPath set, activationsPath empty: what
+/// `gyrus-cli sae train --model --corpus --hook` does). Zero means "the recipe's default" for
+/// the numeric settings (shared/reference/sae_sota.md).
 struct SaeTrainRequest
 {
     QString activationsPath;
     QString dataset = QStringLiteral("activations");
-    QString hookName;                               ///< recorded in cfg.json
+    QString corpusPath;              ///< streaming: text, one sentence or paragraph per line
+    int contextLength = 128;         ///< streaming: tokens per window, BOS included
+    qint64 bufferTokens = 65536;     ///< streaming: rows in the shuffle buffer
+    qint64 normalisationTokens = 0;  ///< rows that estimate the input scale (0: 100000)
+    QString hookName;                ///< recorded in cfg.json
     QString architecture = QStringLiteral("topk");  ///< relu, topk, batchtopk, jumprelu
     int dSae = 4096;
     int k = 32;                   ///< TopK / BatchTopK
@@ -26,6 +32,9 @@ struct SaeTrainRequest
     quint64 seed = 0;
     QString outDirectory;      ///< the trained SAE in the SAELens layout
     QString resumeCheckpoint;  ///< non-empty: continue this checkpoint (pause/resume)
+
+    /// Trains on the loaded model streamed over corpusPath (no activation file given).
+    bool streams() const { return activationsPath.isEmpty() && !corpusPath.isEmpty(); }
 };
 
 /// One metrics report of a running training (about every 100 steps).
@@ -59,8 +68,35 @@ struct SaeTrainOutcome
     bool paused = false;
 };
 
+/// Caches the loaded model's activations at one hook over a corpus into an HDF5 file (what
+/// `gyrus-cli cache` writes, with the same settings and attributes). The file appears only
+/// when it is complete: a cancelled or failed run leaves nothing at outPath.
+struct ActivationCacheRequest
+{
+    QString corpusPath;
+    QString hookName;
+    int contextLength = 128;
+    qint64 tokens = 0;        ///< activations to keep (0: the whole corpus)
+    int batchSequences = 16;  ///< windows per forward pass
+    bool float32 = false;     ///< storage: float16 (default, as the CLI) or float32
+    QString outPath;
+    bool overwrite = false;  ///< replace an existing outPath (otherwise refused)
+};
+
+/// A finished cache.
+struct ActivationCacheOutcome
+{
+    QString outPath;
+    qint64 rows = 0;
+    int columns = 0;
+    qint64 documents = 0;
+    double seconds = 0;
+};
+
 }  // namespace gyrus
 
+Q_DECLARE_METATYPE(gyrus::ActivationCacheRequest)
+Q_DECLARE_METATYPE(gyrus::ActivationCacheOutcome)
 Q_DECLARE_METATYPE(gyrus::SaeTrainRequest)
 Q_DECLARE_METATYPE(gyrus::SaeTrainProgress)
 Q_DECLARE_METATYPE(gyrus::SaeTrainOutcome)

@@ -9,6 +9,7 @@
 #include "widgets/plot_style.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -24,6 +25,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -49,6 +51,14 @@ QString formatEta(double seconds)
                      : QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
 }
 
+QString introductionText()
+{
+    return QCoreApplication::translate(
+            "SaeTrainingPanel",
+            "Stream from the loaded model over a corpus, or train on an activation cache "
+            "(create one below); then Start.");
+}
+
 void addPoint(QCustomPlot *plot, int graph, double x, double y)
 {
     if (std::isfinite(y)) {
@@ -61,7 +71,14 @@ void addPoint(QCustomPlot *plot, int graph, double x, double y)
 SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
+    , m_dataSource(new QComboBox(this))
     , m_activations(new QLineEdit(this))
+    , m_corpus(new QLineEdit(this))
+    , m_contextLength(new QSpinBox(this))
+    , m_cacheMillionTokens(new QDoubleSpinBox(this))
+    , m_createCache(new QPushButton(tr("Create activation cache…"), this))
+    , m_cacheProgress(new QProgressBar(this))
+    , m_cacheStatus(new QLabel(this))
     , m_hook(new QComboBox(this))
     , m_architecture(new QComboBox(this))
     , m_dSae(new QSpinBox(this))
@@ -107,6 +124,48 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     auto *activationsRow = new QHBoxLayout;
     activationsRow->addWidget(m_activations, 1);
     activationsRow->addWidget(browse);
+    m_dataSource->setObjectName(QStringLiteral("saeDataSource"));
+    m_dataSource->addItem(tr("Activation file"));
+    m_dataSource->addItem(tr("Stream from the loaded model"));
+    m_dataSource->setToolTip(
+            tr("Activation file: train on an HDF5 cache (make one below or with gyrus-cli cache).\n"
+               "Stream: run the corpus through the loaded model while training, in windows of "
+               "the context length, mixed in a shuffle buffer; nothing is written first."));
+    m_corpus->setObjectName(QStringLiteral("saeCorpus"));
+    m_corpus->setPlaceholderText(tr("corpus.txt (one sentence or paragraph per line)"));
+    m_corpus->setToolTip(tr("Text the loaded model reads, for streaming and for caching."));
+    auto *browseCorpus = new QPushButton(tr("…"), this);
+    browseCorpus->setMaximumWidth(28);
+    connect(browseCorpus, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Corpus"), m_corpus->text(),
+                                                          tr("Text (*.txt);;All files (*)"));
+        if (!path.isEmpty()) {
+            m_corpus->setText(path);
+        }
+    });
+    auto *corpusRow = new QHBoxLayout;
+    corpusRow->addWidget(m_corpus, 1);
+    corpusRow->addWidget(browseCorpus);
+    m_contextLength->setRange(2, 1 << 16);
+    m_contextLength->setValue(128);
+    m_contextLength->setToolTip(
+            tr("Tokens per window, BOS included (BOS rows are dropped), for streaming and "
+               "caching."));
+    m_cacheMillionTokens->setRange(0.0, 100000.0);
+    m_cacheMillionTokens->setDecimals(3);
+    m_cacheMillionTokens->setValue(1.0);
+    m_cacheMillionTokens->setSuffix(tr(" M tokens"));
+    m_cacheMillionTokens->setSpecialValueText(tr("whole corpus"));
+    m_cacheMillionTokens->setToolTip(
+            tr("Activations to cache (float16, d_model × 2 bytes each); 0: the whole corpus."));
+    m_createCache->setObjectName(QStringLiteral("saeCreateCache"));
+    m_createCache->setToolTip(
+            tr("Run the corpus through the loaded model and write the hook's activations to an "
+               "HDF5 file (what gyrus-cli cache writes). The file appears only when complete."));
+    m_cacheProgress->setRange(0, 1000);
+    m_cacheProgress->setVisible(false);
+    m_cacheStatus->setWordWrap(true);
+    m_cacheStatus->setObjectName(QStringLiteral("saeCacheStatus"));
     m_hook->setEditable(true);
     m_hook->setToolTip(tr("The hook point the activations come from; recorded in cfg.json."));
     m_architecture->addItems({QStringLiteral("topk"), QStringLiteral("batchtopk"),
@@ -152,8 +211,11 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_outDirectory->setPlaceholderText(tr("output directory (SAELens layout)"));
 
     auto *form = new QFormLayout;
+    form->addRow(tr("Data"), m_dataSource);
     form->addRow(tr("Activations"), activationsRow);
+    form->addRow(tr("Corpus"), corpusRow);
     form->addRow(tr("Hook"), m_hook);
+    form->addRow(tr("Context"), m_contextLength);
     form->addRow(tr("Architecture"), m_architecture);
     form->addRow(tr("d_sae"), m_dSae);
     form->addRow(tr("k"), m_k);
@@ -184,6 +246,32 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     formLayout->addWidget(m_progress);
     formLayout->addWidget(m_status);
     formLayout->addWidget(m_evaluation);
+
+    // An activation cache made from the loaded model, for runs that reuse the same data.
+    auto *cacheBox = new QGroupBox(tr("Activation cache"), formWidget);
+    auto *cacheLayout = new QFormLayout(cacheBox);
+    cacheLayout->addRow(tr("Length"), m_cacheMillionTokens);
+    cacheLayout->addRow(m_createCache);
+    cacheLayout->addRow(m_cacheProgress);
+    cacheLayout->addRow(m_cacheStatus);
+    formLayout->addWidget(cacheBox);
+    connect(m_createCache, &QPushButton::clicked, this, [this] {
+        if (isCaching()) {
+            cancelCache();
+            return;
+        }
+        const QString path = QFileDialog::getSaveFileName(this, tr("Create activation cache"),
+                                                          m_activations->text().isEmpty()
+                                                                  ? QStringLiteral("activations.h5")
+                                                                  : m_activations->text(),
+                                                          tr("HDF5 (*.h5 *.hdf5)"));
+        if (!path.isEmpty()) {
+            // The save dialog has asked before replacing an existing file.
+            createCache(path, true);
+        }
+    });
+    connect(m_dataSource, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            &SaeTrainingPanel::dataSourceChanged);
 
     // Checkpoints and SAEs of this session's (and the workspace's) runs.
     auto *runs = new QGroupBox(tr("Checkpoints and trained SAEs"), formWidget);
@@ -355,6 +443,21 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_requests->onResult(Train, &EngineClient::saeTrainingEnded,
                          [this](const SaeTrainOutcome &outcome) { onEnded(outcome); });
     m_requests->onFinished(Train, [this](const Status &status) { onTrainingFinished(status); });
+    m_requests->onResult(
+            Cache, &EngineClient::activationsCached, [this](const ActivationCacheOutcome &outcome) {
+                m_activations->setText(outcome.outPath);
+                setStreaming(false);
+                m_cacheStatus->setText(tr("Cached %1 activations of %2 documents in %3 s: %4")
+                                               .arg(outcome.rows)
+                                               .arg(outcome.documents)
+                                               .arg(outcome.seconds, 0, 'f', 1)
+                                               .arg(QDir::toNativeSeparators(outcome.outPath)));
+            });
+    m_requests->onProgress(Cache, [this](const JobProgress &progress) {
+        m_cacheProgress->setValue(static_cast<int>(1000 * std::clamp(progress.fraction, 0.0, 1.0)));
+        m_cacheStatus->setText(progress.message);
+    });
+    m_requests->onFinished(Cache, [this](const Status &status) { onCacheFinished(status); });
     m_requests->onResult(Evaluate, &EngineClient::saeEvaluated,
                          [this](const SaeEvalResult &result) { onEvaluated(result); });
     m_requests->onFinished(Evaluate, [this](const Status &status) {
@@ -366,7 +469,10 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
         }
     });
     // Form edits are workspace state too.
-    for (QLineEdit *edit : {m_activations, m_outDirectory}) {
+    connect(m_dataSource, &QComboBox::currentTextChanged, this, &SaeTrainingPanel::stateChanged);
+    connect(m_contextLength, qOverload<int>(&QSpinBox::valueChanged), this,
+            &SaeTrainingPanel::stateChanged);
+    for (QLineEdit *edit : {m_activations, m_corpus, m_outDirectory}) {
         connect(edit, &QLineEdit::textChanged, this, &SaeTrainingPanel::stateChanged);
     }
     for (QComboBox *box : {m_hook, m_architecture, m_device}) {
@@ -380,9 +486,9 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
         connect(box, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
                 &SaeTrainingPanel::stateChanged);
     }
-    m_status->setText(
-            tr("Cache activations at a hook (gyrus-cli cache), choose them here, then Start."));
+    m_status->setText(introductionText());
     architectureChanged();
+    dataSourceChanged();
     updateButtons();
 }
 
@@ -407,7 +513,11 @@ QCustomPlot *SaeTrainingPanel::makePlot(const QString &title, bool logY)
 SaeTrainRequest SaeTrainingPanel::request() const
 {
     SaeTrainRequest request;
-    request.activationsPath = m_activations->text().trimmed();
+    request.activationsPath = isStreaming() ? QString() : m_activations->text().trimmed();
+    request.corpusPath = m_corpus->text().trimmed();
+    request.contextLength = m_contextLength->value();
+    request.bufferTokens = m_bufferTokens;
+    request.normalisationTokens = m_normalisationTokens;
     request.hookName = m_hook->currentText().trimmed();
     request.architecture = m_architecture->currentText();
     request.dSae = m_dSae->value();
@@ -425,7 +535,12 @@ SaeTrainRequest SaeTrainingPanel::request() const
 
 void SaeTrainingPanel::setRequest(const SaeTrainRequest &request)
 {
+    setStreaming(request.streams());
     m_activations->setText(request.activationsPath);
+    m_corpus->setText(request.corpusPath);
+    m_contextLength->setValue(request.contextLength);
+    m_bufferTokens = request.bufferTokens;
+    m_normalisationTokens = request.normalisationTokens;
     m_hook->setCurrentText(request.hookName);
     m_architecture->setCurrentText(request.architecture);
     m_dSae->setValue(request.dSae);
@@ -458,6 +573,84 @@ void SaeTrainingPanel::setHookNames(const QStringList &hooks)
     m_hook->setCurrentText(current);
 }
 
+void SaeTrainingPanel::setDefaultCorpus(const QString &path)
+{
+    if (m_corpus->text().isEmpty()) {
+        // A default is not an edit: the workspace stays unmodified.
+        const QSignalBlocker quiet(m_corpus);
+        m_corpus->setText(path);
+    }
+}
+
+void SaeTrainingPanel::setStreaming(bool streaming)
+{
+    m_dataSource->setCurrentIndex(streaming ? 1 : 0);
+}
+
+bool SaeTrainingPanel::isStreaming() const
+{
+    return m_dataSource->currentIndex() == 1;
+}
+
+void SaeTrainingPanel::dataSourceChanged()
+{
+    m_activations->setEnabled(!isStreaming());
+}
+
+void SaeTrainingPanel::createCache(const QString &outPath, bool overwrite)
+{
+    ActivationCacheRequest r;
+    r.corpusPath = m_corpus->text().trimmed();
+    r.hookName = m_hook->currentText().trimmed();
+    r.contextLength = m_contextLength->value();
+    r.tokens = static_cast<qint64>(std::llround(m_cacheMillionTokens->value() * 1e6));
+    r.outPath = outPath;
+    r.overwrite = overwrite;
+    if (r.corpusPath.isEmpty() || r.hookName.isEmpty() || r.outPath.isEmpty()) {
+        m_cacheStatus->setText(tr("Choose the corpus, the hook and the cache file first."));
+        return;
+    }
+    m_cachePath = outPath;
+    m_cacheProgress->setValue(0);
+    m_cacheProgress->setVisible(true);
+    m_cacheStatus->setText(tr("Starting …"));
+    m_requests->start(Cache, m_engine->cacheActivations(r));
+    updateButtons();
+}
+
+void SaeTrainingPanel::setCacheTokens(qint64 tokens)
+{
+    m_cacheMillionTokens->setValue(double(tokens) / 1e6);
+}
+
+void SaeTrainingPanel::cancelCache()
+{
+    m_requests->cancel(Cache);
+    updateButtons();
+}
+
+bool SaeTrainingPanel::isCaching() const
+{
+    return m_requests->isRunning(Cache);
+}
+
+QString SaeTrainingPanel::cacheStatusText() const
+{
+    return m_cacheStatus->text();
+}
+
+void SaeTrainingPanel::onCacheFinished(const Status &status)
+{
+    m_cacheProgress->setVisible(false);
+    if (status.code() == Status::Code::Cancelled) {
+        m_cacheStatus->setText(tr("Cancelled: nothing was written to %1.")
+                                       .arg(QDir::toNativeSeparators(m_cachePath)));
+    } else if (!status.isOk()) {
+        m_cacheStatus->setText(tr("Caching failed: %1").arg(status.message()));
+    }
+    updateButtons();
+}
+
 void SaeTrainingPanel::architectureChanged()
 {
     const QString arch = m_architecture->currentText();
@@ -470,8 +663,14 @@ void SaeTrainingPanel::architectureChanged()
 void SaeTrainingPanel::start()
 {
     const SaeTrainRequest r = request();
-    if (r.activationsPath.isEmpty() || r.outDirectory.isEmpty()) {
-        m_status->setText(tr("Choose the activations file and where to save the SAE first."));
+    if (isStreaming() ? r.corpusPath.isEmpty() : r.activationsPath.isEmpty()) {
+        m_status->setText(isStreaming() ? tr("Choose the corpus the loaded model streams first.")
+                                        : tr("Choose the activations file first (or stream from "
+                                             "the loaded model)."));
+        return;
+    }
+    if (r.outDirectory.isEmpty()) {
+        m_status->setText(tr("Choose where to save the SAE first."));
         return;
     }
     const QStringList existing =
@@ -883,6 +1082,7 @@ void SaeTrainingPanel::updateButtons()
     m_follow->setEnabled(!training);
     m_follow->setText(isFollowing() ? tr("Stop following") : tr("Follow run…"));
     m_evaluateArtifact->setEnabled(kind == static_cast<int>(SaeRunArtifact::Kind::ExportedSae));
+    m_createCache->setText(isCaching() ? tr("Cancel caching") : tr("Create activation cache…"));
 }
 
 namespace {
@@ -1026,8 +1226,7 @@ void SaeTrainingPanel::resetState()
     m_hasEvaluation = false;
     m_evaluationStatus.clear();
     m_evaluation->clear();
-    m_status->setText(
-            tr("Cache activations at a hook (gyrus-cli cache), choose them here, then Start."));
+    m_status->setText(introductionText());
     refreshArtifacts();
     updateButtons();
 }

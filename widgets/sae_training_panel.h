@@ -48,6 +48,24 @@ public:
     /// Fills the form (hooks offered in the hook box come from the loaded model).
     void setRequest(const SaeTrainRequest &request);
     void setHookNames(const QStringList &hooks);
+    /// The corpus the form offers until the user picks one (streaming and caching read it).
+    void setDefaultCorpus(const QString &path);
+
+    /// Where the training data come from: an activation file, or the loaded model streamed over
+    /// the corpus (nothing written to disk first).
+    void setStreaming(bool streaming);
+    bool isStreaming() const;
+
+    /// Caches the loaded model's activations at the form's hook over the form's corpus (context
+    /// length and cache length from the form) into `outPath`, with stage, progress, ETA and
+    /// cancel; the file appears only when complete, and then becomes the form's activation
+    /// file. `overwrite` replaces an existing file (the file dialog asks first).
+    void createCache(const QString &outPath, bool overwrite);
+    /// The cache's length in activations (0: the whole corpus).
+    void setCacheTokens(qint64 tokens);
+    void cancelCache();
+    bool isCaching() const;
+    QString cacheStatusText() const;
 
     /// Starts a new run. When the output folder already holds a run (cfg.json, weights, a
     /// training log or checkpoints) it asks first (setOverwriteQuestion) and does nothing on no.
@@ -136,6 +154,7 @@ private:
     {
         Train,
         Evaluate,
+        Cache,
     };
 
     RequestTracker *m_requests = nullptr;
@@ -151,8 +170,23 @@ private:
     QString m_evaluationStatus;
     QString m_checkpoint;
     SaeTrainRequest m_lastSubmitted;
+    // Streaming settings the form has no box for: kept from setRequest() (a workspace, a test)
+    // and passed on by request().
+    qint64 m_bufferTokens = SaeTrainRequest().bufferTokens;
+    qint64 m_normalisationTokens = SaeTrainRequest().normalisationTokens;
 
+    void dataSourceChanged();
+    void onCacheFinished(const Status &status);
+
+    QComboBox *m_dataSource;
     QLineEdit *m_activations;
+    QLineEdit *m_corpus;
+    QSpinBox *m_contextLength;
+    QDoubleSpinBox *m_cacheMillionTokens;
+    QPushButton *m_createCache;
+    QProgressBar *m_cacheProgress;
+    QLabel *m_cacheStatus;
+    QString m_cachePath;  // the file the running cache writes
     QComboBox *m_hook;
     QComboBox *m_architecture;
     QSpinBox *m_dSae;

@@ -3,6 +3,7 @@
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "core/table_export.h"
+#include "core/token_analysis_archive.h"
 #include "core/token_display.h"
 #include "core/token_feature_model.h"
 #include "widgets/colour_legend.h"
@@ -29,6 +30,7 @@
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
+#include <QUuid>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -355,7 +357,10 @@ void TokenHeatmapPanel::connectSignals()
     m_requests->onResult(0, &EngineClient::tokenAnalysisReady,
                          [this](const TokenAnalysisPtr &analysis) {
                              if (analysis) {
+                                 m_analysisSaePath = m_engine->currentSae().path;
+                                 m_analysisId = QUuid::createUuid().toString(QUuid::WithoutBraces);
                                  showAnalysis(analysis);
+                                 Q_EMIT stateChanged();
                              }
                          });
     m_requests->onFinished(0, [this](const Status &status) {
@@ -366,9 +371,17 @@ void TokenHeatmapPanel::connectSignals()
         updateEmptyState();
     });
     connect(m_engine, &EngineClient::modelLoaded, this, [this] { updateEmptyState(); });
-    connect(m_engine, &EngineClient::saeLoaded, this, [this](RequestId, const SaeInfo &) {
+    connect(m_engine, &EngineClient::saeLoaded, this, [this](RequestId, const SaeInfo &info) {
+        // The SAE a reopened workspace's analysis was computed with, loaded again: keep it.
+        if (!m_analysis || info.path == m_analysisSaePath) {
+            return;
+        }
         // Feature numbers of another SAE mean other things: the old analysis is gone.
         m_analysis.reset();
+        m_analysisSaePath.clear();
+        m_analysisId.clear();
+        m_export->setEnabled(false);
+        Q_EMIT stateChanged();
         m_strip->setAnalysis(nullptr);
         m_matrix->setText(nullptr, -1);
         m_tokenFeatures->setFeatures({});
@@ -778,15 +791,27 @@ QString TokenHeatmapPanel::statusText() const
     return m_status->text();
 }
 
-QJsonObject TokenHeatmapPanel::workspaceState() const
+QJsonObject TokenHeatmapPanel::workspaceState(WorkspaceData *data) const
 {
-    return {{QStringLiteral("text"), m_textEdit->toPlainText()},
-            {QStringLiteral("source"), m_sourceMode->currentIndex() == 1
-                                               ? QStringLiteral("prompt set")
-                                               : QStringLiteral("typed")}};
+    QJsonObject state{{QStringLiteral("text"), m_textEdit->toPlainText()},
+                      {QStringLiteral("source"), m_sourceMode->currentIndex() == 1
+                                                         ? QStringLiteral("prompt set")
+                                                         : QStringLiteral("typed")}};
+    if (m_analysis) {
+        WorkspaceData ignored;
+        WorkspaceData *into = data ? data : &ignored;
+        QJsonObject analysis = archiveTokenAnalysis(*m_analysis, QStringLiteral("analysis"), into);
+        into->insert(QStringLiteral("analysis.labels"),
+                     WorkspaceArray::ofStrings(m_analysedLabels));
+        analysis[QStringLiteral("sae_path")] = m_analysisSaePath;
+        analysis[QStringLiteral("id")] = m_analysisId;
+        state[QStringLiteral("analysis")] = analysis;
+    }
+    return state;
 }
 
-void TokenHeatmapPanel::restoreWorkspaceState(const QJsonObject &state)
+void TokenHeatmapPanel::restoreWorkspaceState(const QJsonObject &state, const WorkspaceData &data,
+                                              QStringList *warnings)
 {
     m_textEdit->setPlainText(state.value(QStringLiteral("text")).toString());
     const int mode =
@@ -799,6 +824,42 @@ void TokenHeatmapPanel::restoreWorkspaceState(const QJsonObject &state)
     }
     m_textEdit->setEnabled(mode == 0);
     updatePlaceholder();
+    if (m_requests) {
+        m_requests->start(0, 0);  // an analysis still running belongs to the old workspace
+    }
+    m_analysis.reset();
+    m_analysisSaePath.clear();
+    m_analysisId.clear();
+    m_strip->setAnalysis(nullptr);
+    m_matrix->setText(nullptr, -1);
+    m_tokenFeatures->setFeatures({});
+    m_export->setEnabled(false);
+    const QJsonObject saved = state.value(QStringLiteral("analysis")).toObject();
+    if (!saved.isEmpty()) {
+        Result<TokenAnalysisPtr> analysis =
+                unarchiveTokenAnalysis(saved, QStringLiteral("analysis"), data);
+        const WorkspaceArray labels = data.value(QStringLiteral("analysis.labels"));
+        if (!analysis) {
+            if (warnings) {
+                warnings->append(tr("Token heatmap: the saved analysis was left out (%1); "
+                                    "Analyse computes it again.")
+                                         .arg(analysis.status().message()));
+            }
+        } else {
+            QStringList texts;
+            for (const TextActivations &text : analysis.value()->texts) {
+                texts << text.text;
+            }
+            m_pendingTexts = texts;
+            m_pendingLabels = labels.isText && labels.strings.size() == texts.size()
+                                      ? labels.strings
+                                      : QStringList();
+            m_analysisSaePath = saved.value(QStringLiteral("sae_path")).toString();
+            m_analysisId = saved.value(QStringLiteral("id")).toString();
+            showAnalysis(analysis.value());
+        }
+    }
+    updateEmptyState();
     Q_EMIT stateChanged();
 }
 

@@ -3,6 +3,7 @@
 #include "core/engine_client.h"
 #include "core/prompt_set.h"
 #include "core/token_analysis_types.h"
+#include "core/workspace_data.h"
 #include "widgets/token_strip_view.h"
 
 #include <QJsonObject>
@@ -94,10 +95,15 @@ public:
     QString toolTipFor(TokenRef ref) const;
 
     /// What a workspace keeps of the dock: the typed text and whether the dock analyses it or
-    /// the prompt set ({"text", "source": "typed" | "prompt set"}). The analysis itself is not
-    /// kept: Analyse computes it again.
-    QJsonObject workspaceState() const;
-    void restoreWorkspaceState(const QJsonObject &state);
+    /// the prompt set ({"text", "source": "typed" | "prompt set"}), and the analysis shown (its
+    /// tokens and activations as arrays in `data`, core/token_analysis_archive.h; the SAE it was
+    /// computed with and an id in the JSON).
+    QJsonObject workspaceState(WorkspaceData *data = nullptr) const;
+    /// Shows the saved analysis without asking the engine; it stays when the SAE it was computed
+    /// with loads again and goes when another SAE loads. A damaged analysis is left out with a
+    /// warning (the text is restored).
+    void restoreWorkspaceState(const QJsonObject &state, const WorkspaceData &data = {},
+                               QStringList *warnings = nullptr);
 
 Q_SIGNALS:
     /// A new analysis is shown.
@@ -132,6 +138,8 @@ private:
     QStringList m_analysedTexts;  // what m_analysis is of, to re-ask with hook vectors
     QStringList m_analysedLabels;
     TokenAnalysisPtr m_analysis;
+    QString m_analysisSaePath;  // the SAE m_analysis was computed with
+    QString m_analysisId;       // changes with every new analysis (the workspace's dirty check)
     QToolButton *m_export = nullptr;
     int m_currentText = 0;
 

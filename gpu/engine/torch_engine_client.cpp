@@ -12,6 +12,7 @@
 #include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/streaming_activations.h"
 
 #include <QElapsedTimer>
 #include <QThread>
@@ -200,7 +201,47 @@ Result<SaeTrainingConfig> trainingConfigFor(const SaeTrainRequest &request, int6
     config.seed = request.seed;
     config.device = request.device;
     config.metricsEverySteps = 10;
+    if (request.normalisationTokens > 0) {
+        config.normalisationTokens = request.normalisationTokens;
+    }
     return config;
+}
+
+}  // namespace
+
+namespace {
+
+// The training data: the cached activation file, or the loaded model streamed over the corpus
+// (what `gyrus-cli sae train --model --corpus --hook` opens; a resumed run takes the shuffle seed
+// from its checkpoint, as the CLI does).
+Result<std::shared_ptr<detail::ActivationSource>> openTrainingSource(const EngineState &state,
+                                                                     const SaeTrainRequest &request)
+{
+    if (!request.streams()) {
+        return openActivationFile(request.activationsPath, request.dataset, true, request.seed);
+    }
+    if (Status ready = state.requireModel(); !ready.isOk()) {
+        return ready;
+    }
+    StreamingActivationOptions stream;
+    stream.corpusPath = request.corpusPath;
+    stream.hookName = request.hookName;
+    stream.contextLength = request.contextLength;
+    stream.bufferRows = request.bufferTokens;
+    stream.seed = request.seed;
+    if (!request.resumeCheckpoint.isEmpty()) {
+        Result<SaeTrainingConfig> trained = SaeTrainer::checkpointConfig(request.resumeCheckpoint);
+        if (!trained) {
+            return trained.status();
+        }
+        if (trained->sae.hookName != stream.hookName) {
+            return Status::invalidInput(
+                    QStringLiteral("%1 was trained on hook '%2', not '%3'")
+                            .arg(request.resumeCheckpoint, trained->sae.hookName, stream.hookName));
+        }
+        stream.seed = trained->seed;
+    }
+    return openStreamingActivations(*state.model, stream);
 }
 
 }  // namespace
@@ -210,21 +251,26 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
     struct Run
     {
         std::unique_ptr<SaeTrainer> trainer;
+        bool streaming = false;
+        quint64 modelEpoch = 0;  // the model a streamed run reads
     };
 
+    std::shared_ptr<EngineState> state = m_state;
     auto run = std::make_shared<Run>();
     return m_runner.submit(Job{
             QStringLiteral("train SAE"), QString(),
-            [this, run, request](JobContext &context, Status *status) {
+            [this, state, run, request](JobContext &context, Status *status) {
                 const RequestId id = context.id();
                 const QString checkpoint = request.outDirectory + QStringLiteral(".checkpoint");
                 if (!run->trainer) {
-                    Result<std::shared_ptr<detail::ActivationSource>> source = openActivationFile(
-                            request.activationsPath, request.dataset, true, request.seed);
+                    Result<std::shared_ptr<detail::ActivationSource>> source =
+                            openTrainingSource(*state, request);
                     if (!source) {
                         *status = source.status();
                         return JobStep::Done;
                     }
+                    run->streaming = request.streams();
+                    run->modelEpoch = state->modelEpoch;
                     Result<std::unique_ptr<SaeTrainer>> trainer = Status::internal(QString());
                     if (!request.resumeCheckpoint.isEmpty()) {
                         trainer = SaeTrainer::resume(request.resumeCheckpoint, source.value());
@@ -234,6 +280,9 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                         if (!config) {
                             *status = config.status();
                             return JobStep::Done;
+                        }
+                        if (run->streaming) {
+                            config.value().sae.modelName = state->model->info().directory;
                         }
                         trainer = SaeTrainer::create(config.value(), source.value());
                     }
@@ -246,6 +295,13 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                         Q_EMIT saeTrainingProgress(id, toProgress(metrics));
                     });
                     return JobStep::Continue;
+                }
+                if (run->streaming && state->modelEpoch != run->modelEpoch) {
+                    // The stream reads the model that was replaced.
+                    *status = Status::cancelled(
+                            QStringLiteral("the model was replaced while training streamed from "
+                                           "it; Start again (or resume a checkpoint)"));
+                    return JobStep::Done;
                 }
                 SaeTrainer &trainer = *run->trainer;
                 if (context.isCancelled()) {

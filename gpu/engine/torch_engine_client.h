@@ -25,6 +25,7 @@ public:
     RequestId generate(const GenerateRequest &request) override;
     RequestId trainSae(const SaeTrainRequest &request) override;
     void pauseTraining(RequestId id) override;
+    RequestId cacheActivations(const ActivationCacheRequest &request) override;  // _activations
     void cancel(RequestId id) override;
     void cancelAll() override;
     gyrus::ModelInfo currentModel() const override;  // not gpu::ModelInfo (language_model.h)

@@ -145,9 +145,29 @@ double scaleOf(double normSum, qint64 rows, int columns)
 
 }  // namespace
 
-Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
-                                               const ActivationCacheOptions &options,
-                                               const std::function<bool(double)> &progress)
+struct ActivationCacheRun::State
+{
+    const LanguageModel *model = nullptr;
+    ActivationCacheOptions options;
+    std::vector<detail::HookWindow> windows;
+    qint64 rows = 0;
+    int columns = 0;
+    Progress done;
+    qint64 startRow = 0;
+    std::unique_ptr<Hdf5Writer> out;
+    int32_t lastDocument = std::numeric_limits<int32_t>::min();
+    ActivationCacheResult result;
+    bool finished = false;
+};
+
+ActivationCacheRun::ActivationCacheRun(std::unique_ptr<State> state)
+    : m_state(std::move(state))
+{}
+
+ActivationCacheRun::~ActivationCacheRun() = default;
+
+Result<std::unique_ptr<ActivationCacheRun>> ActivationCacheRun::start(
+        const LanguageModel &model, const ActivationCacheOptions &options)
 {
     if (!model.info().hookNames.contains(options.hookName)) {
         return Status::invalidInput(
@@ -167,6 +187,9 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
                                             .arg(options.shardIndex)
                                             .arg(options.shardCount));
     }
+    auto state = std::make_unique<State>();
+    state->model = &model;
+    state->options = options;
     const bool sharded = options.shardCount > 1;
     std::vector<detail::HookWindow> windows =
             detail::cutHookWindows(corpus.value(), model.tokenizer().bosId(), options.contextLength,
@@ -193,33 +216,36 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
     }
     const int columns = model.info().dModel;
     const QList<std::pair<QString, QString>> provenance = shardProvenanceOf(model, options);
+    state->windows = std::move(windows);
+    state->rows = rows;
+    state->columns = columns;
+    state->result.rows = rows;
+    state->result.columns = columns;
+    Progress &done = state->done;
 
     // Continue an unfinished file with the same settings; refuse one with other settings.
-    Progress done;
-    std::unique_ptr<Hdf5Writer> out;
     if (QFileInfo::exists(options.outPath) && !options.overwrite) {
         Result<Progress> existing = readProgress(options.outPath, provenance, rows, columns);
         if (!existing) {
             return existing.status();
         }
         done = existing.value();
-        ActivationCacheResult result;
-        result.rows = rows;
-        result.columns = columns;
-        result.resumedFromRow = done.rowsDone;
+        state->result.resumedFromRow = done.rowsDone;
+        state->startRow = done.rowsDone;
         if (done.complete) {
-            result.documents = done.documentsDone;
-            result.normalisationScale = scaleOf(done.normSum, rows, columns);
-            result.normSum = done.normSum;
-            return result;
+            state->result.documents = done.documentsDone;
+            state->result.normalisationScale = scaleOf(done.normSum, rows, columns);
+            state->result.normSum = done.normSum;
+            state->finished = true;
+            return std::unique_ptr<ActivationCacheRun>(new ActivationCacheRun(std::move(state)));
         }
         Result<std::unique_ptr<Hdf5Writer>> opened = Hdf5Writer::openForUpdate(options.outPath);
         if (!opened) {
             return opened.status();
         }
-        out = std::move(opened).value();
+        state->out = std::move(opened).value();
         for (const QString &name : {kActivations, kTokens, kDocIndex, kPosition}) {
-            if (Status status = out->openDataset(name); !status.isOk()) {
+            if (Status status = state->out->openDataset(name); !status.isOk()) {
                 return status;
             }
         }
@@ -228,7 +254,8 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
         if (!created) {
             return created.status();
         }
-        out = std::move(created).value();
+        state->out = std::move(created).value();
+        Hdf5Writer &out = *state->out;
         const Hdf5Writer::Type floatType = options.storage == ActivationStorage::Float16
                                                    ? Hdf5Writer::Type::Float16
                                                    : Hdf5Writer::Type::Float32;
@@ -237,103 +264,171 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
               std::tuple{kTokens, Hdf5Writer::Type::Int32, int64_t(0)},
               std::tuple{kDocIndex, Hdf5Writer::Type::Int32, int64_t(0)},
               std::tuple{kPosition, Hdf5Writer::Type::Int32, int64_t(0)}}) {
-            if (Status status = out->createDataset(name, type, rows, width); !status.isOk()) {
+            if (Status status = out.createDataset(name, type, rows, width); !status.isOk()) {
                 return status;
             }
         }
         for (const auto &[name, value] : provenance) {
-            if (Status status = out->setAttribute(name, value); !status.isOk()) {
+            if (Status status = out.setAttribute(name, value); !status.isOk()) {
                 return status;
             }
         }
-        if (Status status = out->setAttribute(QStringLiteral("cache_format"), kCacheFormat);
+        if (Status status = out.setAttribute(QStringLiteral("cache_format"), kCacheFormat);
             !status.isOk()) {
             return status;
         }
-        if (Status status = writeProgress(*out, done); !status.isOk()) {
+        if (Status status = writeProgress(out, done); !status.isOk()) {
             return status;
         }
     }
+    state->lastDocument = done.windowsDone > 0
+                                  ? state->windows[size_t(done.windowsDone - 1)].document
+                                  : std::numeric_limits<int32_t>::min();
+    return std::unique_ptr<ActivationCacheRun>(new ActivationCacheRun(std::move(state)));
+}
 
-    ActivationCacheResult result;
-    result.rows = rows;
-    result.columns = columns;
-    result.resumedFromRow = done.rowsDone;
-    int32_t lastDocument = done.windowsDone > 0 ? windows[size_t(done.windowsDone - 1)].document
-                                                : std::numeric_limits<int32_t>::min();
+Status ActivationCacheRun::step()
+{
+    State &s = *m_state;
+    if (s.finished) {
+        return Status::ok();
+    }
+    if (!s.out) {
+        return Status::internal(QStringLiteral("%1: the cache was closed").arg(s.options.outPath));
+    }
+    const ActivationCacheOptions &options = s.options;
+    Progress &done = s.done;
     constexpr double kHalfMax = 65504.0;
-    while (done.rowsDone < rows) {
-        const size_t first = size_t(done.windowsDone);
-        const size_t count = std::min(windows.size() - first, size_t(options.batchSequences));
-        std::vector<const detail::HookWindow *> batch;
-        for (size_t w = first; w < first + count; ++w) {
-            batch.push_back(&windows[w]);
+    const size_t first = size_t(done.windowsDone);
+    const size_t count = std::min(s.windows.size() - first, size_t(options.batchSequences));
+    std::vector<const detail::HookWindow *> batch;
+    for (size_t w = first; w < first + count; ++w) {
+        batch.push_back(&s.windows[w]);
+    }
+    Result<at::Tensor> hook =
+            detail::hookRows(*s.model, options.hookName, batch, options.corpusPath);
+    if (!hook) {
+        return hook.status();
+    }
+    // The token budget may end inside the last window.
+    const int64_t n = std::min<int64_t>(hook->size(0), s.rows - done.rowsDone);
+    const at::Tensor activations = hook->narrow(0, 0, n);
+    std::vector<int32_t> tokens;
+    std::vector<int32_t> docs;
+    std::vector<int32_t> positions;
+    for (const detail::HookWindow *window : batch) {
+        for (size_t t = 1; t < window->tokens.size() && int64_t(tokens.size()) < n; ++t) {
+            tokens.push_back(window->tokens[t]);
+            docs.push_back(window->document);
+            positions.push_back(window->firstPosition + int32_t(t) - 1);
         }
-        Result<at::Tensor> hook =
-                detail::hookRows(model, options.hookName, batch, options.corpusPath);
-        if (!hook) {
-            return hook.status();
+        if (window->document != s.lastDocument) {
+            s.lastDocument = window->document;
+            ++done.documentsDone;
         }
-        // The token budget may end inside the last window.
-        const int64_t n = std::min<int64_t>(hook->size(0), rows - done.rowsDone);
-        const at::Tensor activations = hook->narrow(0, 0, n);
-        std::vector<int32_t> tokens;
-        std::vector<int32_t> docs;
-        std::vector<int32_t> positions;
-        for (const detail::HookWindow *window : batch) {
-            for (size_t t = 1; t < window->tokens.size() && int64_t(tokens.size()) < n; ++t) {
-                tokens.push_back(window->tokens[t]);
-                docs.push_back(window->document);
-                positions.push_back(window->firstPosition + int32_t(t) - 1);
-            }
-            if (window->document != lastDocument) {
-                lastDocument = window->document;
-                ++done.documentsDone;
-            }
+    }
+    at::Tensor stored = activations;
+    if (options.storage == ActivationStorage::Float16) {
+        if (activations.abs().max().item<double>() > kHalfMax) {
+            return Status::invalidInput(QStringLiteral("%1: an activation at %2 exceeds the "
+                                                       "float16 range (±65504); cache with "
+                                                       "--dtype float32")
+                                                .arg(options.outPath, options.hookName));
         }
-        at::Tensor stored = activations;
-        if (options.storage == ActivationStorage::Float16) {
-            if (activations.abs().max().item<double>() > kHalfMax) {
-                return Status::invalidInput(
-                        QStringLiteral("%1: an activation at %2 exceeds the float16 range "
-                                       "(±65504); cache with --dtype float32")
-                                .arg(options.outPath, options.hookName));
-            }
-            stored = activations.to(at::kHalf).contiguous();
-        }
-        for (const auto &[name, data] :
-             {std::pair{kActivations, static_cast<const void *>(stored.data_ptr())},
-              std::pair{kTokens, static_cast<const void *>(tokens.data())},
-              std::pair{kDocIndex, static_cast<const void *>(docs.data())},
-              std::pair{kPosition, static_cast<const void *>(positions.data())}}) {
-            if (Status ok = out->writeRows(name, done.rowsDone, n, data); !ok.isOk()) {
-                return ok;
-            }
-        }
-        // The scale is estimated on the float32 values (before any rounding to float16).
-        done.normSum += activations.to(at::kDouble).norm(2, {1}).sum().item<double>();
-        done.rowsDone += n;
-        done.windowsDone += qint64(count);
-        if (Status ok = writeProgress(*out, done); !ok.isOk()) {
+        stored = activations.to(at::kHalf).contiguous();
+    }
+    for (const auto &[name, data] :
+         {std::pair{kActivations, static_cast<const void *>(stored.data_ptr())},
+          std::pair{kTokens, static_cast<const void *>(tokens.data())},
+          std::pair{kDocIndex, static_cast<const void *>(docs.data())},
+          std::pair{kPosition, static_cast<const void *>(positions.data())}}) {
+        if (Status ok = s.out->writeRows(name, done.rowsDone, n, data); !ok.isOk()) {
             return ok;
         }
-        if (progress && !progress(double(done.rowsDone) / double(rows))) {
+    }
+    // The scale is estimated on the float32 values (before any rounding to float16).
+    done.normSum += activations.to(at::kDouble).norm(2, {1}).sum().item<double>();
+    done.rowsDone += n;
+    done.windowsDone += qint64(count);
+    if (Status ok = writeProgress(*s.out, done); !ok.isOk()) {
+        return ok;
+    }
+    if (done.rowsDone < s.rows) {
+        return Status::ok();
+    }
+    s.result.documents = done.documentsDone;
+    s.result.normalisationScale = scaleOf(done.normSum, s.rows, s.columns);
+    s.result.normSum = done.normSum;
+    s.out->setAttribute(QStringLiteral("normalisation_scale"), s.result.normalisationScale);
+    s.out->setAttribute(QStringLiteral("complete"), 1.0);
+    Status closed = s.out->close();
+    s.out.reset();
+    if (!closed.isOk()) {
+        return closed;
+    }
+    s.finished = true;
+    return Status::ok();
+}
+
+bool ActivationCacheRun::isFinished() const
+{
+    return m_state->finished;
+}
+
+qint64 ActivationCacheRun::rowsDone() const
+{
+    return m_state->done.rowsDone;
+}
+
+qint64 ActivationCacheRun::rows() const
+{
+    return m_state->rows;
+}
+
+double ActivationCacheRun::fraction() const
+{
+    const State &s = *m_state;
+    const qint64 left = s.rows - s.startRow;
+    return left > 0 ? double(s.done.rowsDone - s.startRow) / double(left) : 1.0;
+}
+
+const ActivationCacheResult &ActivationCacheRun::result() const
+{
+    return m_state->result;
+}
+
+void ActivationCacheRun::close()
+{
+    if (m_state->out) {
+        m_state->out->close();
+        m_state->out.reset();
+    }
+}
+
+Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
+                                               const ActivationCacheOptions &options,
+                                               const std::function<bool(double)> &progress)
+{
+    Result<std::unique_ptr<ActivationCacheRun>> started = ActivationCacheRun::start(model, options);
+    if (!started) {
+        return started.status();
+    }
+    ActivationCacheRun &run = *started.value();
+    while (!run.isFinished()) {
+        if (Status stepped = run.step(); !stepped.isOk()) {
+            return stepped;
+        }
+        const bool goOn = !progress || progress(double(run.rowsDone()) / double(run.rows()));
+        if (!goOn && !run.isFinished()) {
             return Status::cancelled(
                     QStringLiteral("%1: cancelled after %2 of %3 rows; run again with the same "
                                    "settings to continue")
                             .arg(options.outPath)
-                            .arg(done.rowsDone)
-                            .arg(rows));
+                            .arg(run.rowsDone())
+                            .arg(run.rows()));
         }
     }
-    result.documents = done.documentsDone;
-    result.normalisationScale = scaleOf(done.normSum, rows, columns);
-    result.normSum = done.normSum;
-    out->setAttribute(QStringLiteral("normalisation_scale"), result.normalisationScale);
-    out->setAttribute(QStringLiteral("complete"), 1.0);
-    if (Status closed = out->close(); !closed.isOk()) {
-        return closed;
-    }
+    ActivationCacheResult result = run.result();
     return result;
 }
 

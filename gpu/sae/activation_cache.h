@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 
 namespace gyrus::gpu {
 
@@ -63,6 +64,38 @@ struct ActivationCacheResult
 /// normalisation_scale (s with E‖s·x‖ = √d) is written then.
 /// `progress(fraction)` may return false to cancel (the file stays resumable).
 /// Errors name the file.
+/// cacheActivations() one forward batch at a time, for the engine's slices (the stepper pattern,
+/// docs/architecture.md): start() checks the settings, tokenises the corpus and opens (or
+/// continues) the file; step() caches one batch of windows and flushes the progress.
+/// `model` must outlive the run and is used from the caller's thread only.
+class ActivationCacheRun
+{
+public:
+    static Result<std::unique_ptr<ActivationCacheRun>> start(const LanguageModel &model,
+                                                             const ActivationCacheOptions &options);
+    ~ActivationCacheRun();
+    ActivationCacheRun(const ActivationCacheRun &) = delete;
+    ActivationCacheRun &operator=(const ActivationCacheRun &) = delete;
+
+    /// Caches the next batch; once every row is written it writes normalisation_scale and
+    /// complete and closes the file.
+    Status step();
+    bool isFinished() const;
+    qint64 rowsDone() const;
+    qint64 rows() const;
+    /// Rows cached by this run (not by an earlier one it continued) over rows it has left.
+    double fraction() const;
+    /// The result once isFinished() (rows, columns, documents, scale).
+    const ActivationCacheResult &result() const;
+    /// Closes the file (the progress stays flushed, so it can be continued).
+    void close();
+
+private:
+    struct State;
+    explicit ActivationCacheRun(std::unique_ptr<State> state);
+    std::unique_ptr<State> m_state;
+};
+
 Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
                                                const ActivationCacheOptions &options,
                                                const std::function<bool(double)> &progress = {});

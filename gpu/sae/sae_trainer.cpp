@@ -1,5 +1,6 @@
 #include "gpu/sae/sae_trainer.h"
 
+#include "core/remaining_time.h"
 #include "gpu/detail/activation_source.h"
 #include "gpu/detail/batch_reducer.h"
 #include "gpu/detail/sae_cpu_kernels.h"
@@ -154,6 +155,11 @@ struct SaeTrainer::Impl
     at::Tensor lastCoefficient;
     detail::SaeWorkspace workspace;  // CPU: [B, d_sae] buffers reused from step to step
     QElapsedTimer clock;
+    // The ETA's pace is measured from the end of this session's first step: that step also
+    // fills a streamed source's whole shuffle buffer (later refills are half of it) and warms
+    // up the allocator, so counting it would overstate the time left.
+    QElapsedTimer paceClock;
+    int64_t paceStep = 0;
     int64_t tokensThisSession = 0;
     double secondsBefore = 0;  // training time of earlier sessions (from the checkpoint)
     // Data-parallel: the other ranks (null in one process).
@@ -584,7 +590,14 @@ Result<SaeTrainMetrics> SaeTrainer::collectMetrics()
     impl.stepAtReport = state.step;
     const double remaining =
             static_cast<double>(impl.totalSteps - state.step) * impl.config.batchSize;
-    m.etaSeconds = m.tokensPerSecond > 0 ? remaining / m.tokensPerSecond : 0;
+    const double paced =
+            impl.totalSteps > impl.paceStep
+                    ? double(state.step - impl.paceStep) / double(impl.totalSteps - impl.paceStep)
+                    : 1.0;
+    const double eta = impl.paceClock.isValid()
+                               ? remainingSeconds(paced, impl.paceClock.nsecsElapsed() / 1e9)
+                               : -1.0;
+    m.etaSeconds = eta >= 0 ? eta : m.tokensPerSecond > 0 ? remaining / m.tokensPerSecond : 0;
 
     state.metricSums.zero_();
     state.stepsInWindow = 0;
@@ -644,6 +657,10 @@ Status SaeTrainer::step(int64_t maxSteps)
         try {
             if (Status status = trainOneStep(); !status.isOk()) {
                 return status;
+            }
+            if (!impl.paceClock.isValid()) {
+                impl.paceClock.start();
+                impl.paceStep = impl.state.step;
             }
             const int64_t every = std::max<int64_t>(1, impl.config.metricsEverySteps);
             if (impl.state.step % every == 0 || isFinished()) {

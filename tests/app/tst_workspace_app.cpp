@@ -89,6 +89,7 @@ private Q_SLOTS:
         PromptSet edited;
         QVector<SaeTrainProgress> history;
         SaeTrainRequest form;
+        TokenAnalysisPtr heatmapAnalysis;
         {
             test::FakeEngineClient engine;
             engine.setTrainSteps(6);
@@ -137,9 +138,11 @@ private Q_SLOTS:
             hub->selectFeature(42, QStringLiteral("test"));
             hub->setAnnotation(42, {QStringLiteral("negative words"), QStringLiteral("sad, bad")});
 
-            // The heatmap's typed text.
-            window.tokenHeatmapPanel()->restoreWorkspaceState(
-                    {{QStringLiteral("text"), QStringLiteral("The jury kept its verdict.")}});
+            // The heatmap's typed text and its analysis.
+            widgets::TokenHeatmapPanel *heatmap = window.tokenHeatmapPanel();
+            heatmap->analyzeText(QStringLiteral("The jury kept its verdict."));
+            QTRY_VERIFY(heatmap->analysis() != nullptr);
+            heatmapAnalysis = heatmap->analysis();
 
             QVERIFY(window.workspaceController()->saveAs(path));
             QVERIFY(!window.isWindowModified());
@@ -188,6 +191,27 @@ private Q_SLOTS:
 
         QCOMPARE(window.tokenHeatmapPanel()->workspaceState().value(QStringLiteral("text")),
                  QJsonValue(QStringLiteral("The jury kept its verdict.")));
+        // The heatmap's analysis is back as computed, and stays once its SAE has loaded again.
+        const TokenAnalysisPtr analysis = window.tokenHeatmapPanel()->analysis();
+        QVERIFY(analysis);
+        QVERIFY(!window.tokenHeatmapPanel()->isShowingEmptyState());
+        QCOMPARE(analysis->texts.size(), heatmapAnalysis->texts.size());
+        QCOMPARE(analysis->dSae, heatmapAnalysis->dSae);
+        QCOMPARE(analysis->hookName, heatmapAnalysis->hookName);
+        const TextActivations &was = heatmapAnalysis->texts.front();
+        const TextActivations &now = analysis->texts.front();
+        QCOMPARE(now.text, was.text);
+        QCOMPARE(now.tokenCount(), was.tokenCount());
+        QVERIFY(was.tokenCount() > 3);
+        for (int t = 0; t < was.tokenCount(); ++t) {
+            QCOMPARE(now.tokens[size_t(t)].piece, was.tokens[size_t(t)].piece);
+            QCOMPARE(now.tokens[size_t(t)].begin, was.tokens[size_t(t)].begin);
+            QCOMPARE(now.tokens[size_t(t)].bos, was.tokens[size_t(t)].bos);
+        }
+        QVERIFY(!was.features.empty());
+        QVERIFY(now.rowStart == was.rowStart);
+        QVERIFY(now.features == was.features);
+        QVERIFY(now.values == was.values);
         QCOMPARE(extra.text, QStringLiteral("The jury said"));
         // Loading what the workspace refers to is not a change. A request submitted now finishes
         // after every request the restore made (the engine runs them in order), so once it has,
@@ -200,6 +224,11 @@ private Q_SLOTS:
         for (const QList<QVariant> &args : dirtied) {
             QVERIFY2(!args.at(0).toBool(), "the workspace was marked modified while it loaded");
         }
+        // Nothing was recomputed: the engine analysed no text, and the analysis survived the
+        // SAE's load.
+        QVERIFY2(engine.log().filter(QStringLiteral("analyze")).isEmpty(),
+                 qPrintable(engine.log().join(QLatin1Char('\n'))));
+        QCOMPARE(window.tokenHeatmapPanel()->analysis(), analysis);
     }
 
     void dirtyMarkerAndSaveQuestion()

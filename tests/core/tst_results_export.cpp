@@ -2,6 +2,7 @@
 #include "core/result_archive.h"
 #include "core/study_report.h"
 #include "core/table_export.h"
+#include "core/token_analysis_archive.h"
 
 #include <QAbstractTableModel>
 #include <QFile>
@@ -229,6 +230,61 @@ private Q_SLOTS:
         QVERIFY(!ensembleDamaged.isOk());
         QVERIFY(ensembleDamaged.status().message().contains(
                 QStringLiteral("methods.ensemble_sds")));
+    }
+
+    // The token heatmap's analysis: tokens and sparse activations back exactly; damaged arrays
+    // (missing, wrong length, a feature beyond d_sae, a negative count) are refused by name.
+    void tokenAnalysisRoundTripsAndRefusesDamage()
+    {
+        TokenAnalysis analysis;
+        analysis.hookName = QStringLiteral("blocks.2.hook_resid_post");
+        analysis.saeName = QStringLiteral("demo");
+        analysis.dModel = 4;
+        analysis.dSae = 64;
+        for (const QString &text : {QStringLiteral("a b"), QStringLiteral("c")}) {
+            TextActivations row;
+            row.text = text;
+            row.appendToken({1, QStringLiteral("<s>"), 0, 0, true}, {{3, 9.5f}});
+            row.appendToken({7, QStringLiteral(" a"), 0, 1, false}, {{5, 0.1f}, {63, 1e-7f}});
+            row.appendToken({8, QStringLiteral("↵"), 1, 3, false}, {});
+            analysis.texts.push_back(row);
+        }
+        WorkspaceData data;
+        const QJsonObject json = archiveTokenAnalysis(analysis, QStringLiteral("analysis"), &data);
+        Result<TokenAnalysisPtr> back =
+                unarchiveTokenAnalysis(json, QStringLiteral("analysis"), data);
+        QVERIFY2(back.isOk(), qPrintable(back.status().message()));
+        QCOMPARE(back.value()->texts.size(), size_t(2));
+        for (size_t i = 0; i < 2; ++i) {
+            const TextActivations &was = analysis.texts[i];
+            const TextActivations &now = back.value()->texts[i];
+            QCOMPARE(now.text, was.text);
+            QVERIFY(now.rowStart == was.rowStart);
+            QVERIFY(now.features == was.features);
+            QVERIFY(now.values == was.values);
+            QCOMPARE(now.tokens[2].piece, QStringLiteral("↵"));
+            QCOMPARE(now.tokens[2].end, 3);
+            QVERIFY(now.tokens[0].bos);
+        }
+        QCOMPARE(back.value()->hookName, analysis.hookName);
+
+        auto refused = [&](WorkspaceData damaged, const QString &named) {
+            const Result<TokenAnalysisPtr> r =
+                    unarchiveTokenAnalysis(json, QStringLiteral("analysis"), damaged);
+            return !r.isOk() && r.status().message().contains(named);
+        };
+        WorkspaceData missing = data;
+        missing.remove(QStringLiteral("analysis.values"));
+        QVERIFY(refused(missing, QStringLiteral("analysis.values")));
+        WorkspaceData shorter = data;
+        shorter[QStringLiteral("analysis.token_ids")].numbers.pop_back();
+        QVERIFY(refused(shorter, QStringLiteral("analysis.token_ids")));
+        WorkspaceData beyond = data;
+        beyond[QStringLiteral("analysis.features")].numbers[0] = 64;
+        QVERIFY(refused(beyond, QStringLiteral("analysis.features")));
+        WorkspaceData negative = data;
+        negative[QStringLiteral("analysis.active_counts")].numbers[0] = -1;
+        QVERIFY(refused(negative, QStringLiteral("analysis.active_counts")));
     }
 };
 

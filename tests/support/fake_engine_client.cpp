@@ -180,6 +180,39 @@ RequestId FakeEngineClient::trainSae(const SaeTrainRequest &request)
             }});
 }
 
+RequestId FakeEngineClient::cacheActivations(const ActivationCacheRequest &request)
+{
+    {
+        QMutexLocker lock(&m_logMutex);
+        m_log << QStringLiteral("cache ") + request.hookName;
+    }
+    auto slice = std::make_shared<int>(0);
+    const int slices = m_trainSteps;
+    const int sliceMs = m_sliceMs;
+    return m_runner.submit(Job{
+            QStringLiteral("cache activations"), QString(),
+            [this, request, slice, slices, sliceMs](JobContext &context, Status *status) {
+                if (request.corpusPath.contains(QLatin1String("missing"))) {
+                    *status =
+                            Status::notFound(request.corpusPath + QStringLiteral(": no such file"));
+                    return JobStep::Done;
+                }
+                if (context.isCancelled()) {
+                    return JobStep::Done;
+                }
+                QThread::msleep(static_cast<unsigned long>(sliceMs));
+                ++*slice;
+                context.reportProgress(double(*slice) / slices,
+                                       QStringLiteral("stage 2 of 2: caching activations"));
+                if (*slice < slices) {
+                    return JobStep::Continue;
+                }
+                Q_EMIT activationsCached(
+                        context.id(), ActivationCacheOutcome{request.outPath, 1000, 256, 3, 0.1});
+                return JobStep::Done;
+            }});
+}
+
 void FakeEngineClient::pauseTraining(RequestId id)
 {
     {

@@ -27,6 +27,9 @@ public:
     /// activations path containing "missing" fails with NotFound.
     RequestId trainSae(const SaeTrainRequest &request) override;
     void pauseTraining(RequestId id) override;
+    /// Reports `trainSteps` progress slices, then activationsCached() with 1000 rows (writes no
+    /// file); a corpus path containing "missing" fails with NotFound.
+    RequestId cacheActivations(const ActivationCacheRequest &request) override;
     void cancel(RequestId id) override;
     void cancelAll() override;
     ModelInfo currentModel() const override;
