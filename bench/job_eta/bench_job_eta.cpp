@@ -89,11 +89,11 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.addOptions({
             {QStringLiteral("tokens"), QStringLiteral("Training tokens."), QStringLiteral("N"),
-             QStringLiteral("245760")},
+             QStringLiteral("102400")},
             {QStringLiteral("batch"), QStringLiteral("Training batch."), QStringLiteral("B"),
              QStringLiteral("1024")},
             {QStringLiteral("cache-tokens"), QStringLiteral("Activations to cache."),
-             QStringLiteral("N"), QStringLiteral("60000")},
+             QStringLiteral("N"), QStringLiteral("30000")},
             {QStringLiteral("corpus"), QStringLiteral("Text the model reads."),
              QStringLiteral("FILE"),
              QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus/heldout.txt")},
@@ -114,12 +114,12 @@ int main(int argc, char **argv)
     train.corpusPath = parser.value(QStringLiteral("corpus"));
     train.hookName = hook;
     train.architecture = QStringLiteral("topk");
-    train.dSae = 1536;
+    train.dSae = 768;
     train.k = 32;
     train.batchSize = parser.value(QStringLiteral("batch")).toInt();
     train.tokens = parser.value(QStringLiteral("tokens")).toLongLong();
-    train.bufferTokens = 16384;
-    train.normalisationTokens = 16384;
+    train.bufferTokens = 8192;
+    train.normalisationTokens = 8192;
     train.outDirectory = scratch.filePath(QStringLiteral("sae"));
     Sample training;
     QElapsedTimer clock;
