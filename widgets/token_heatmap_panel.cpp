@@ -374,6 +374,7 @@ void TokenHeatmapPanel::connectSignals()
     connect(m_engine, &EngineClient::saeLoaded, this, [this](RequestId, const SaeInfo &info) {
         // The SAE a reopened workspace's analysis was computed with, loaded again: keep it.
         if (!m_analysis || info.path == m_analysisSaePath) {
+            updateEmptyState();
             return;
         }
         // Feature numbers of another SAE mean other things: the old analysis is gone.
