@@ -44,6 +44,7 @@ const QList<Command> &registry()
             logitLensCommand(),
             attentionCommand(),
             conceptVectorCommand(),
+            patchCommand(),
     };
     // clang-format on
     return all;

@@ -17,6 +17,7 @@ Command rdmCommand();
 Command rsaCommand();
 Command lmEvalCommand();
 Command logitLensCommand();
+Command patchCommand();
 Command representCommand();
 Command replicateCommand();
 Command scanCommand();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace gyrus::gpu {
@@ -132,6 +133,15 @@ double studentTwoSidedP(double t, double df)
     const boost::math::students_t distribution(df);
     return std::min(1.0,
                     2.0 * boost::math::cdf(boost::math::complement(distribution, std::abs(t))));
+}
+
+double studentTwoSidedCritical(double confidence, double df)
+{
+    if (!(df > 0.0) || !(confidence > 0.0 && confidence < 1.0)) {
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    const boost::math::students_t distribution(df);
+    return boost::math::quantile(distribution, 0.5 + confidence / 2.0);
 }
 
 std::vector<double> benjaminiHochberg(const std::vector<double> &p)

@@ -56,4 +56,8 @@ std::vector<double> benjaminiHochberg(const std::vector<double> &p);
 /// Two-sided p-value of Student's t with `df` degrees of freedom (df > 0).
 double studentTwoSidedP(double t, double df);
 
+/// The t with P(|T_df| ≤ t) = `confidence` (the half-width factor of a mean's interval); NaN
+/// unless df > 0 and 0 < confidence < 1.
+double studentTwoSidedCritical(double confidence, double df);
+
 }  // namespace gyrus::gpu

@@ -2,6 +2,7 @@
 // and every validation message.
 
 #include "core/legacy_prompt_set.h"
+#include "core/minimal_pairs.h"
 #include "core/prompt_set.h"
 #include "core/prompt_set_io.h"
 #include "core/prompt_set_validation.h"
@@ -708,6 +709,42 @@ private Q_SLOTS:
         QVERIFY(PromptTarget::parse(QStringLiteral("[3,7)")) != PromptTarget::fromSpan(3, 8));
         QVERIFY(!PromptTarget::parse(QStringLiteral("3-7")).has_value());
         QVERIFY(!PromptTarget::parse(QStringLiteral("/")).has_value());
+    }
+
+    void minimalPairsAreCountedOnceFromTheFirstToNameThem()
+    {
+        PromptSet set;
+        set.name = QStringLiteral("pairs");
+        set.items = {{QStringLiteral("a"), QStringLiteral("A"), {}, QStringLiteral("b"), {}},
+                     {QStringLiteral("b"), QStringLiteral("B"), {}, QStringLiteral("a"), {}},
+                     {QStringLiteral("c"), QStringLiteral("C"), {}, QString(), {}},
+                     {QStringLiteral("d"), QStringLiteral("D"), {}, QStringLiteral("c"), {}}};
+        const Result<QList<MinimalPair>> pairs = minimalPairs(set);
+        QVERIFY(pairs.isOk());
+        QCOMPARE(pairs.value(), (QList<MinimalPair>{{0, 1}, {3, 2}}));
+    }
+
+    void minimalPairsRefuseAMissingPartner()
+    {
+        const Result<PromptSetLoad> loaded = parsePromptSet(
+                R"({"schema": "gyrus.promptset/1", "name": "p", "factors": [],
+                    "items": [{"id": "a", "text": "A", "pair": "zz"},
+                              {"id": "b", "text": "B"}]})",
+                QStringLiteral("pairs.json"));
+        QVERIFY(loaded.isOk());
+        const Result<QList<MinimalPair>> pairs = minimalPairs(loaded->set);
+        QVERIFY(!pairs.isOk());
+        QCOMPARE(pairs.status().message(),
+                 QStringLiteral("pairs.json: item 'a' names pair 'zz', which is not the id of any "
+                                "item"));
+
+        PromptSet none;
+        none.name = QStringLiteral("none");
+        none.items = {{QStringLiteral("a"), QStringLiteral("A"), {}, QString(), {}}};
+        QVERIFY(minimalPairs(none).status().message().contains(QStringLiteral("no minimal pairs")));
+        none.items[0].pair = QStringLiteral("a");
+        QCOMPARE(minimalPairs(none).status().message(),
+                 QStringLiteral("none: item 'a' pairs with itself"));
     }
 };
 

@@ -4,8 +4,8 @@ words common in the Brown corpus and the nlp-corpus sentences it was trained on.
 
     /usr/bin/python3 datasets/prompt-sets/demo/make_demo_sets.py
 
-One set per factor design: a one-factor minimal-pair set (valence) and a 2x2 set
-(tense x grammatical number). Every item has a target regex on the word that carries the
+One set per factor design: a one-factor minimal-pair set (valence), a 2x2 set
+(tense x grammatical number), and minimal pairs for activation patching (agreement). Every item has a target regex on the word that carries the
 manipulation, so token windows can be anchored on it."""
 import json
 import os
@@ -55,6 +55,15 @@ TENSE_NUMBER = [
     ("officer", "officers", "asks", "ask", "asked", "a question."),
     ("friend", "friends", "calls", "call", "called", "every week."),
 ]
+
+# Subject nouns whose singular and plural are one token each for the demo tokenizer, and frames
+# that end right after the subject, where the demo model predicts an agreeing verb (" was" vs
+# " were"): the partner's next token depends on the one word the pair differs in.
+AGREEMENT_NOUNS = [
+    ("man", "men"), ("woman", "women"), ("girl", "girls"), ("soldier", "soldiers"),
+    ("farmer", "farmers"), ("student", "students"), ("officer", "officers"), ("player", "players"),
+]
+AGREEMENT_FRAMES = ["When the {}", "Then the {}"]
 
 
 def write(name, document):
@@ -114,6 +123,32 @@ def tense_number_set():
     }
 
 
+def agreement_set():
+    items = []
+    for f, frame in enumerate(AGREEMENT_FRAMES):
+        for n, (singular, plural) in enumerate(AGREEMENT_NOUNS):
+            i = f * len(AGREEMENT_NOUNS) + n
+            for number, noun, partner in (("singular", singular, "plural"), ("plural", plural, "singular")):
+                items.append({
+                    "id": f"{number}_{i:02d}",
+                    "text": frame.format(noun),
+                    "levels": {"number": number},
+                    "pair": f"{partner}_{i:02d}",
+                    "target": {"regex": rf"\b{noun}\b"},
+                })
+    items.sort(key=lambda item: (item["levels"]["number"] != "singular", item["id"]))
+    return {
+        "schema": "gyrus.promptset/1",
+        "name": "demo-agreement",
+        "description": "Minimal pairs for activation patching: the same frame with a singular or "
+                       "a plural subject, ending where the verb would come, so the next token "
+                       "agrees with the subject. The target is the noun.",
+        "factors": [{"name": "number", "levels": ["singular", "plural"]}],
+        "items": items,
+    }
+
+
 if __name__ == "__main__":
     write("demo-valence.json", valence_set())
     write("demo-tense-number.json", tense_number_set())
+    write("demo-agreement.json", agreement_set())
