@@ -43,6 +43,11 @@ const QList<DockSpec> &dockCatalog()
                 "the feature-wise RSA map, and a cross-validated comparison of selection "
                 "methods."),
              Qt::RightDockWidgetArea, QStringLiteral("Alt+9"), QStringLiteral("dock-contrasts")},
+            {QStringLiteral("dock.attribution"), tr("Attribution"),
+             tr("Why the model said that: which features at which positions drive an output "
+                "(activation × gradient, verified by ablation), the logit lens and attention "
+                "patterns of a prompt."),
+             Qt::RightDockWidgetArea, QStringLiteral("Alt+0"), QStringLiteral("dock-attribution")},
     };
     return catalog;
 }

@@ -1,5 +1,6 @@
 // The Gyrus desktop application.
 
+#include "app/attribution_startup.h"
 #include "app/contrast_startup.h"
 #include "app/demo_assets.h"
 #include "app/main_window.h"
@@ -212,6 +213,17 @@ int main(int argc, char *argv[])
                     "rsa-map, methods or judged) on the open prompt set with SAE features; with "
                     "--screenshot, shoot when its result is on screen."),
             QStringLiteral("TAB"));
+    const QCommandLineOption attributionText(
+            QStringLiteral("attribution-text"),
+            QStringLiteral("Open the Attribution dock on TEXT once the SAE is loaded and run its "
+                           "attribution (verified by ablation), logit lens and attention (with "
+                           "--screenshot: shoot when all are shown)."),
+            QStringLiteral("TEXT"));
+    const QCommandLineOption attributionTab(
+            QStringLiteral("attribution-tab"),
+            QStringLiteral("With --attribution-text: the tab in front (attribution, lens or "
+                           "attention)."),
+            QStringLiteral("TAB"));
     const QCommandLineOption exportReport(
             QStringLiteral("export-report"),
             QStringLiteral("With --contrast: once its result is on screen, write File > Export "
@@ -239,11 +251,11 @@ int main(int argc, char *argv[])
             QStringLiteral("The model the --llm-endpoint serves; with 'engine', an instruct "
                            "model's directory (empty: the loaded model answers)."),
             QStringLiteral("NAME"));
-    parser.addOptions({screenshot,      resetLayout, settingsFile, model,       sae,
-                       noModel,         device,      raiseDock,    heatmapText, selectFeature,
-                       steeringExample, scanTokens,  promptSet,    clamp,       rsa,
-                       dockOnly,        contrast,    noRecovery,   about,       llmEndpoint,
-                       llmModel,        exportReport});
+    parser.addOptions({screenshot,      resetLayout,  settingsFile,    model,         sae,
+                       noModel,         device,       raiseDock,       heatmapText,   selectFeature,
+                       steeringExample, scanTokens,   promptSet,       clamp,         rsa,
+                       dockOnly,        contrast,     noRecovery,      about,         llmEndpoint,
+                       llmModel,        exportReport, attributionText, attributionTab});
     parser.addPositionalArgument(QStringLiteral("workspace"),
                                  QStringLiteral("A .gyrus workspace to open."),
                                  QStringLiteral("[workspace]"));
@@ -337,6 +349,13 @@ int main(int argc, char *argv[])
         !gyrus::app::startContrastAtStartup(&window, &engine, parser.value(contrast),
                                             parser.value(screenshot), parser.value(exportReport))) {
         std::fprintf(stderr, "gyrus: --contrast takes contrast, rsa-map, methods or judged\n");
+        return 2;
+    }
+    if (parser.isSet(attributionText) &&
+        !gyrus::app::startAttributionAtStartup(&window, &engine, parser.value(attributionText),
+                                               parser.value(attributionTab), pictured,
+                                               parser.value(screenshot))) {
+        std::fprintf(stderr, "gyrus: --attribution-tab takes attribution, lens or attention\n");
         return 2;
     }
     // A workspace brings its own model; so does unsaved work restored after a crash.
@@ -479,7 +498,8 @@ int main(int argc, char *argv[])
         QObject::connect(window.featureInspector(),
                          &gyrus::widgets::FeatureInspectorPanel::detailsShown, &window, shootOnce);
         QTimer::singleShot(300000, &window, shootOnce);  // never hang on a failed scan
-    } else if (parser.isSet(screenshot) && !parser.isSet(contrast)) {
+    } else if (parser.isSet(screenshot) && !parser.isSet(contrast) &&
+               !parser.isSet(attributionText)) {
         if (modelDir.isEmpty() && !workspaceOpened) {
             gyrus::app::scheduleScreenshotAndQuit(pictured, parser.value(screenshot));
         } else {

@@ -14,6 +14,7 @@
 #include "core/version.h"
 #include "core/workspace.h"
 #include "core/workspace_selection.h"
+#include "widgets/attribution_panel.h"
 #include "widgets/contrast_panel.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/corpus_scan_form.h"
@@ -28,6 +29,7 @@
 #include "widgets/sae_training_panel.h"
 #include "widgets/steering_panel.h"
 #include "widgets/token_heatmap_panel.h"
+#include "widgets/user_visible_work.h"
 
 #include <QAction>
 #include <QApplication>
@@ -51,7 +53,7 @@ namespace gyrus::app {
 
 namespace {
 // Bump when the dock set changes incompatibly, so an old saved state is ignored, not misapplied.
-constexpr int kLayoutVersion = 2;  // 2: the Contrasts dock
+constexpr int kLayoutVersion = 3;  // 2: the Contrasts dock; 3: the Attribution dock
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kRecentModelsKey = QStringLiteral("models/recent");
@@ -192,6 +194,38 @@ void MainWindow::connectEngine()
 
 void MainWindow::connectPanels()
 {
+    // A position clicked in the Attribution dock is selected in the token heatmap, on the same
+    // prompt (analysed there first when it shows another text; deferred while it is hidden).
+    if (m_attributionPanel && m_tokenHeatmapPanel) {
+        auto picked = std::make_shared<std::pair<QString, int>>();
+        widgets::TokenHeatmapPanel *heatmap = m_tokenHeatmapPanel;
+        auto *showToken = new widgets::UserVisibleWork(heatmap, [heatmap, picked] {
+            const auto [prompt, position] = *picked;
+            const TokenAnalysisPtr shown = heatmap->analysis();
+            if (shown && shown->texts.size() == 1 && shown->texts.front().text == prompt) {
+                heatmap->selectToken({0, position});
+                return;
+            }
+            auto once = std::make_shared<QMetaObject::Connection>();
+            *once = connect(
+                    heatmap, &widgets::TokenHeatmapPanel::analysisShown, heatmap,
+                    [heatmap, once, prompt = prompt, position = position] {
+                        QObject::disconnect(*once);
+                        const TokenAnalysisPtr now = heatmap->analysis();
+                        if (now && now->texts.size() == 1 && now->texts.front().text == prompt) {
+                            heatmap->selectToken({0, position});
+                        }
+                    });
+            heatmap->analyzeText(prompt);
+        });
+        connect(m_attributionPanel, &widgets::AttributionPanel::tokenPicked, showToken,
+                [picked, showToken](const QString &prompt, int position) {
+                    if (!prompt.isEmpty()) {
+                        *picked = {prompt, position};
+                        showToken->request();
+                    }
+                });
+    }
     // The Contrasts dock analyses the prompt set open in the Prompt sets dock.
     if (m_contrastPanel && m_promptSetsPanel) {
         m_contrastPanel->setPromptSet(m_promptSetsPanel->promptSet());
@@ -262,6 +296,9 @@ void MainWindow::createDocks(LogModel *logModel)
         } else if (spec.objectName == QLatin1String("dock.contrast") && m_engine) {
             m_contrastPanel = new widgets::ContrastPanel(m_engine, m_selection, dockWidget);
             content = m_contrastPanel;
+        } else if (spec.objectName == QLatin1String("dock.attribution") && m_engine) {
+            m_attributionPanel = new widgets::AttributionPanel(m_engine, m_selection, dockWidget);
+            content = m_attributionPanel;
         } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
             m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
             content = m_modelPanel;
@@ -308,6 +345,11 @@ void MainWindow::resetLayout()
     dock(QStringLiteral("dock.contrast"))->show();
     tabifyDockWidget(dock(QStringLiteral("dock.features")), dock(QStringLiteral("dock.steering")));
     dock(QStringLiteral("dock.steering"))->show();
+    // Attribution beside the heatmap (not behind it): a feature or position clicked there shows
+    // in the heatmap at once.
+    tabifyDockWidget(dock(QStringLiteral("dock.steering")),
+                     dock(QStringLiteral("dock.attribution")));
+    dock(QStringLiteral("dock.attribution"))->show();
     place(QStringLiteral("dock.saeTraining"), Qt::BottomDockWidgetArea);
     tabifyDockWidget(dock(QStringLiteral("dock.saeTraining")), dock(QStringLiteral("dock.log")));
     dock(QStringLiteral("dock.log"))->show();

@@ -22,6 +22,7 @@ class Workspace;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
+class AttributionPanel;
 class FeatureInspectorPanel;
 class ContrastPanel;
 class LlmEndpointDialog;
@@ -98,6 +99,9 @@ public:
     /// The Features dock's panel (null without an engine).
     widgets::FeatureInspectorPanel *featureInspector() const { return m_featureInspector; }
 
+    /// The Attribution dock's panel (null without an engine).
+    widgets::AttributionPanel *attributionPanel() const { return m_attributionPanel; }
+
     /// Builds the explainer/judge a setting describes (null: off); `problem` says why not when
     /// the endpoint cannot be used. main.cpp gives one that can start an engine of its own.
     using ExplainerFactory = std::function<std::unique_ptr<gyrus::ChatBackend>(
@@ -148,6 +152,7 @@ private:
     widgets::SaeTrainingPanel *m_saeTrainingPanel = nullptr;
     widgets::TokenHeatmapPanel *m_tokenHeatmapPanel = nullptr;
     widgets::SteeringPanel *m_steeringPanel = nullptr;
+    widgets::AttributionPanel *m_attributionPanel = nullptr;
     widgets::FeatureInspectorPanel *m_featureInspector = nullptr;
     widgets::RsaPanel *m_rsaPanel = nullptr;
     widgets::ContrastPanel *m_contrastPanel = nullptr;

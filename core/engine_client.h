@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/attribution_types.h"
 #include "core/chat_types.h"
 #include "core/contrast_panel_types.h"
 #include "core/engine_types.h"
@@ -149,6 +150,25 @@ public:
     /// template. Untagged: every request is answered.
     virtual RequestId chat(const ChatRequest &request) = 0;
 
+    // --- why the model said that (the Attribution dock; gpu/analysis/attribution.h,
+    // logit_lens.h and attention_patterns.h, the functions of `gyrus-cli attribute`, `logit-lens`
+    // and `attention`) ---
+
+    /// Attributes one output on request.prompt to every active feature of the loaded SAE at
+    /// every position (one forward and one backward): attributionReady(). Tagged "attribute"
+    /// (latest wins). Fails without a model and SAE, or for a target token that is not one token.
+    virtual RequestId attribute(const AttributionRequest &request) = 0;
+    /// Ablates the largest features of an attribution one at a time, a few per slice (progress,
+    /// cancel): ablationChecked() for each, the real change beside the linear estimate. Fails
+    /// when the SAE or model that made the attribution was replaced.
+    virtual RequestId verifyAttribution(const AblationRequest &request) = 0;
+    /// Every layer's residual stream decoded at every position: logitLensReady(). Tagged
+    /// "logit-lens".
+    virtual RequestId computeLogitLens(const LogitLensRequest &request) = 0;
+    /// Every layer's attention patterns on request.prompt: attentionReady(). Tagged
+    /// "attention".
+    virtual RequestId computeAttention(const AttentionRequest &request) = 0;
+
     /// Thread-safe, non-blocking. A running job stops at its next check point.
     virtual void cancel(RequestId id) = 0;
     virtual void cancelAll() = 0;
@@ -196,6 +216,11 @@ Q_SIGNALS:
     void saeEvaluated(gyrus::RequestId id, const gyrus::SaeEvalResult &result);
 
     void chatReplied(gyrus::RequestId id, const gyrus::ChatReply &reply);
+
+    void attributionReady(gyrus::RequestId id, const gyrus::AttributionOutcomePtr &outcome);
+    void ablationChecked(gyrus::RequestId id, const gyrus::AblationCheck &check);
+    void logitLensReady(gyrus::RequestId id, const gyrus::LogitLensOutcomePtr &outcome);
+    void attentionReady(gyrus::RequestId id, const gyrus::AttentionOutcomePtr &outcome);
 
     /// No request is queued or running.
     void idle();

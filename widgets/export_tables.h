@@ -5,13 +5,17 @@
 #include <QList>
 
 #include <memory>
+#include <vector>
 
 class QCustomPlot;
 class QStandardItemModel;
 
 namespace gyrus {
+struct AblationCheck;
+struct AttributionOutcome;
 struct FeatureDetails;
 struct MethodJudgement;
+struct LogitLensOutcome;
 struct TokenAnalysis;
 }  // namespace gyrus
 
@@ -28,6 +32,18 @@ std::unique_ptr<QStandardItemModel> examplesTable(const FeatureDetails &details)
 /// The tokens a feature's decoder direction boosts and suppresses (feature, effect, token_id,
 /// token, logit).
 std::unique_ptr<QStandardItemModel> logitTable(const FeatureDetails &details);
+
+/// An attribution in long form: every active feature at every position (node "feature"), then
+/// the SAE's error and decoder bias and the total (gradient × input) per position (nodes
+/// "error", "bias", "total"); columns node, position, token_id, token, feature, activation,
+/// gradient, attribution, estimated_change, actual_change (the last two from `checks`, NaN for
+/// features not ablated).
+std::unique_ptr<QStandardItemModel> attributionTable(const AttributionOutcome &outcome,
+                                                     const std::vector<AblationCheck> &checks);
+
+/// The logit lens in long form: a row per (layer row, position, rank) of the top tokens (hook,
+/// position, token, rank, top_token_id, top_token, probability, next_probability, next_rank).
+std::unique_ptr<QStandardItemModel> logitLensTable(const LogitLensOutcome &outcome);
 
 /// The curves of `plots` as one table: a row per step any curve has, a column per curve named by
 /// its legend name (NaN where a curve has no point at that step).

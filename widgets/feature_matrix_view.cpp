@@ -13,6 +13,7 @@
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <cmath>
 
 namespace gyrus::widgets {
 
@@ -21,6 +22,32 @@ namespace {
 constexpr int kMinColumn = 2;
 constexpr int kMaxColumn = 48;
 constexpr int kPad = 6;
+
+// The summaries of signed values: `max` is the largest |value| over the non-BOS tokens (what
+// ranks the rows and sets the scale), `mean` the mean value.
+std::vector<FeatureSummary> summarizeMagnitudes(const TextActivations &text)
+{
+    std::vector<FeatureSummary> summaries = summarizeFeatures(text);
+    std::vector<int> index;
+    for (size_t i = 0; i < summaries.size(); ++i) {
+        const int feature = summaries[i].feature;
+        if (feature >= int(index.size())) {
+            index.resize(size_t(feature) + 1, -1);
+        }
+        index[size_t(feature)] = int(i);
+        summaries[i].max = 0.0f;
+    }
+    for (int t = 0; t < text.tokenCount(); ++t) {
+        if (text.tokens[size_t(t)].bos) {
+            continue;
+        }
+        for (int i = text.rowStart[size_t(t)]; i < text.rowStart[size_t(t) + 1]; ++i) {
+            FeatureSummary &summary = summaries[size_t(index[size_t(text.features[size_t(i)])])];
+            summary.max = std::max(summary.max, std::abs(text.values[size_t(i)]));
+        }
+    }
+    return summaries;
+}
 
 }  // namespace
 
@@ -50,7 +77,7 @@ void FeatureMatrixView::setText(const TokenAnalysisPtr &analysis, int index)
     m_highlightedToken = -1;
     m_all.clear();
     if (const TextActivations *t = text()) {
-        m_all = summarizeFeatures(*t);
+        m_all = m_signed ? summarizeMagnitudes(*t) : summarizeFeatures(*t);
         std::sort(m_all.begin(), m_all.end(), [](const FeatureSummary &a, const FeatureSummary &b) {
             return a.max != b.max ? a.max > b.max : a.feature < b.feature;
         });
@@ -74,6 +101,12 @@ void FeatureMatrixView::fitColumns()
     updateScrollBars();
     horizontalScrollBar()->setValue(0);
     viewport()->update();
+}
+
+void FeatureMatrixView::setSignedValues(bool signedValues, const QString &valueName)
+{
+    m_signed = signedValues;
+    m_valueName = valueName;
 }
 
 void FeatureMatrixView::setFeatureCount(int count)
@@ -219,8 +252,9 @@ void FeatureMatrixView::rebuildImage()
                 line[k] = qRgb(qRed(base) * 0.92, qGreen(base) * 0.92, qBlue(base) * 0.92);
                 continue;
             }
-            const QRgb colour = activationColour(
-                    ColourScale::Sequential, t->activation(k, m_rows[size_t(r)].feature), m_max);
+            const QRgb colour =
+                    activationColour(m_signed ? ColourScale::Diverging : ColourScale::Sequential,
+                                     t->activation(k, m_rows[size_t(r)].feature), m_max);
             line[k] = qAlpha(colour) == 0 ? base : colour;
         }
     }
@@ -486,14 +520,15 @@ bool FeatureMatrixView::viewportEvent(QEvent *event)
             const QString label = m_labels ? m_labels(feature) : QString();
             QToolTip::showText(
                     help->globalPos(),
-                    tr("<b>#%1</b>%2<br>token %3 “%4” (id %5)<br>activation <b>%6</b>")
+                    tr("<b>#%1</b>%2<br>token %3 “%4” (id %5)<br>%7 <b>%6</b>")
                             .arg(feature)
                             .arg(label.isEmpty() ? QString()
                                                  : QStringLiteral(" ") + label.toHtmlEscaped())
                             .arg(token)
                             .arg(visibleToken(t->tokens[size_t(token)].piece).toHtmlEscaped())
                             .arg(t->tokens[size_t(token)].id)
-                            .arg(double(t->activation(token, feature)), 0, 'g', 4),
+                            .arg(double(t->activation(token, feature)), 0, 'g', 4)
+                            .arg(m_valueName.isEmpty() ? tr("activation") : m_valueName),
                     viewport(), cellRect(feature, token));
         } else if (feature >= 0 && help->pos().x() < m_gutter) {
             // The row label, which the gutter may have cut: the feature and its whole label.

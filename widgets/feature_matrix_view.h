@@ -31,6 +31,13 @@ public:
     /// Shows text `index` of `analysis` (null: nothing).
     void setText(const TokenAnalysisPtr &analysis, int index);
 
+    /// Signed values (the Attribution dock's activation × gradient) instead of activations:
+    /// rows rank by the largest |value|, cells use the diverging blue–white–red scale symmetric
+    /// about 0, and tooltips call the value `valueName`. Takes effect at the next setText().
+    void setSignedValues(bool signedValues, const QString &valueName = QString());
+
+    bool hasSignedValues() const { return m_signed; }
+
     /// How many of the text's most active features are rows (the selected feature is added
     /// when it is active but not among them).
     void setFeatureCount(int count);
@@ -62,7 +69,8 @@ public:
     /// The rows, top to bottom.
     const std::vector<FeatureSummary> &rows() const { return m_rows; }
 
-    /// The colour scale's maximum (largest non-BOS activation in the matrix).
+    /// The colour scale's maximum (largest non-BOS activation in the matrix; with signed
+    /// values, the largest |value|).
     double scaleMaximum() const { return m_max; }
 
     /// The row's feature and column's token under a viewport position (-1 when outside).
@@ -118,6 +126,8 @@ private:
     QStringList m_rowLabels;
     QImage m_image;  // one pixel per cell
     std::function<QString(int)> m_labels;
+    bool m_signed = false;
+    QString m_valueName;
 };
 
 }  // namespace gyrus::widgets

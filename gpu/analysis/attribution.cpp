@@ -12,17 +12,11 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <numeric>
 #include <optional>
 
 namespace gyrus::gpu {
 
 namespace {
-
-double sum(const std::vector<double> &values)
-{
-    return std::accumulate(values.begin(), values.end(), 0.0);
-}
 
 std::vector<double> toDoubles(const at::Tensor &t)
 {
@@ -106,30 +100,6 @@ at::Tensor tokenTensor(const std::vector<int> &tokens, int64_t count)
 }
 
 }  // namespace
-
-double AttributionResult::featureSum() const
-{
-    double total = 0.0;
-    for (const FeatureAttribution &f : features) {
-        total += f.attribution;
-    }
-    return total;
-}
-
-double AttributionResult::errorSum() const
-{
-    return sum(errorAttribution);
-}
-
-double AttributionResult::biasSum() const
-{
-    return sum(biasAttribution);
-}
-
-double AttributionResult::total() const
-{
-    return sum(totalAttribution);
-}
 
 Result<AttributionResult> attributeFeatures(const LanguageModel &model,
                                             const detail::SaeModule &sae,

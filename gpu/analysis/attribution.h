@@ -9,6 +9,7 @@
 // and the features, errors and biases add up to the total (gradient × input) exactly. The
 // engine and `gyrus-cli attribute` call these. Torch-free.
 
+#include "core/attribution_types.h"
 #include "core/status.h"
 #include "gpu/model/language_model.h"
 
@@ -22,48 +23,11 @@ namespace detail {
 class SaeModule;
 }
 
-/// What is attributed: an output at one position.
-struct AttributionTarget
-{
-    enum class Kind
-    {
-        LogProbability,   ///< log p(token | tokens[0..position])
-        LogitDifference,  ///< logit(token) − logit(versus)
-    };
-    Kind kind = Kind::LogProbability;
-    int position = -1;  ///< the position whose next-token output is the target; -1: the last
-    int token = -1;     ///< -1: the model's most likely next token at `position`
-    int versus = -1;    ///< the subtracted token of a LogitDifference
-};
-
-/// One active feature at one position.
-struct FeatureAttribution
-{
-    int position = 0;
-    int feature = 0;
-    float activation = 0.0f;
-    float gradient = 0.0f;     ///< ∂target / ∂activation (through the decoder)
-    float attribution = 0.0f;  ///< activation × gradient: the linear estimate of its ablation's
-                               ///< effect, with the sign reversed
-};
-
-struct AttributionResult
-{
-    QString hook;
-    std::vector<int> tokens;
-    AttributionTarget target;  ///< resolved: position and token filled in
-    double value = 0.0;        ///< the target's value in the unedited forward
-    /// Every active (position, feature), largest |attribution| first.
-    std::vector<FeatureAttribution> features;
-    std::vector<double> errorAttribution;  ///< per position
-    std::vector<double> biasAttribution;   ///< per position
-    std::vector<double> totalAttribution;  ///< per position: gradient × input at the hook
-
-    double featureSum() const;
-    double errorSum() const;
-    double biasSum() const;
-    double total() const;
-};
+// The value types live in core (the Attribution dock shows them as they are).
+using gyrus::AblationCheck;
+using gyrus::AttributionResult;
+using gyrus::AttributionTarget;
+using gyrus::FeatureAttribution;
 
 /// Attributes `target` to every active feature of `sae` (at its hook) at every position of
 /// `tokens`. Errors: an SAE hook the model lacks, a position or token out of range, a
@@ -89,14 +53,6 @@ Result<std::vector<double>> targetUnderEdits(const LanguageModel &model,
                                              const std::vector<int> &tokens,
                                              const AttributionTarget &target,
                                              const std::vector<FeatureEdit> &edits);
-
-/// The linear estimate beside the real change when one feature is ablated (set to zero).
-struct AblationCheck
-{
-    FeatureAttribution feature;
-    double estimatedChange = 0.0;  ///< −attribution
-    double actualChange = 0.0;     ///< target with the feature at zero − target
-};
 
 /// Ablates the `count` features with the largest |attribution| one at a time.
 Result<std::vector<AblationCheck>> verifyByAblation(const LanguageModel &model,

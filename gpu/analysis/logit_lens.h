@@ -5,6 +5,7 @@
 // blocks.l.hook_resid_post; the last row is the model's own output. The engine and `gyrus-cli
 // logit-lens` call it. Torch-free.
 
+#include "core/attribution_types.h"
 #include "core/status.h"
 #include "gpu/model/language_model.h"
 
@@ -14,15 +15,7 @@
 
 namespace gyrus::gpu {
 
-struct LogitLensCell
-{
-    std::vector<int> topTokens;           ///< likeliest first
-    std::vector<float> topProbabilities;  ///< the same order
-    /// The probability and rank (0: the likeliest) of the token that actually follows; -1 at
-    /// the last position, where none does.
-    float nextProbability = -1.0f;
-    int nextRank = -1;
-};
+using gyrus::LogitLensCell;  // core: the Attribution dock shows it as it is
 
 struct LogitLensResult
 {

@@ -61,6 +61,12 @@ public:
     /// torch_engine_chat.cpp.
     RequestId chat(const ChatRequest &request) override;
 
+    // Attribution dock: torch_engine_attribution.cpp.
+    RequestId attribute(const AttributionRequest &request) override;
+    RequestId verifyAttribution(const AblationRequest &request) override;
+    RequestId computeLogitLens(const LogitLensRequest &request) override;
+    RequestId computeAttention(const AttentionRequest &request) override;
+
     /// Devices a model can be loaded on: "cpu", then "cuda:N" for each CUDA device.
     static QStringList availableDevices();
 

@@ -54,7 +54,7 @@ private Q_SLOTS:
                 QStringLiteral("SAE training"), QStringLiteral("Token heatmap"),
                 QStringLiteral("Features"),     QStringLiteral("RSA"),
                 QStringLiteral("Steering"),     QStringLiteral("Log"),
-                QStringLiteral("Contrasts")};
+                QStringLiteral("Contrasts"),    QStringLiteral("Attribution")};
         QStringList titles;
         QMenu *view = window.menuBar()->findChild<QMenu *>(QStringLiteral("menu.view"));
         QVERIFY(view);

@@ -121,6 +121,13 @@ public:
     /// Answers with setChatAnswer()'s text after one slice (model "fake-model"); needs a model.
     RequestId chat(const ChatRequest &request) override;
 
+    // The Attribution dock's requests (fake_engine_client_attribution.cpp) have no stand-in:
+    // each finishes InvalidInput after one slice (its tests run the demo model on the engine).
+    RequestId attribute(const AttributionRequest &request) override;
+    RequestId verifyAttribution(const AblationRequest &request) override;
+    RequestId computeLogitLens(const LogitLensRequest &request) override;
+    RequestId computeAttention(const AttentionRequest &request) override;
+
     void setChatAnswer(const QString &answer) { m_chatAnswer = answer; }
 
     void setGeneratedTokens(const QStringList &tokens);

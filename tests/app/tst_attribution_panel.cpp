@@ -1,0 +1,365 @@
+// The Attribution dock on the demo model and SAE with the real engine: its ranked list, sum
+// check, per-position nodes and verification equal `gyrus-cli attribute`'s JSON for the same
+// prompt and target; a click in the list or the matrix selects the feature in the SelectionHub
+// (and a selection made elsewhere is followed); the logit lens's last row names the model's own
+// top next tokens (an independent forward here); every attention row sums to 1 and a thumbnail
+// click enlarges its head.
+
+#include "core/selection_hub.h"
+#include "core/token_display.h"
+#include "gpu/engine/torch_engine_client.h"
+#include "gpu/model/language_model.h"
+#include "tests/support/cli_run.h"
+#include "tests/support/demo_engine.h"
+#include "widgets/attention_head_grid.h"
+#include "widgets/attention_pattern_view.h"
+#include "widgets/attribution_panel.h"
+#include "widgets/feature_matrix_view.h"
+#include "widgets/logit_lens_grid.h"
+
+#include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace gyrus;
+using widgets::AttributionPanel;
+
+namespace {
+
+const QString kPrompt = QStringLiteral("The old man walked to the river and sat down");
+
+QJsonObject runJson(const QStringList &arguments)
+{
+    const test::ProcessRun run = test::runCli(arguments);
+    if (run.exitCode != 0) {
+        qWarning("gyrus-cli %s: exit %d: %s", qPrintable(arguments.join(QLatin1Char(' '))),
+                 run.exitCode, qPrintable(run.err));
+        return {};
+    }
+    return QJsonDocument::fromJson(run.out).object();
+}
+
+double number(const QStandardItemModel *model, int row, int column)
+{
+    return model->item(row, column)->data(Qt::DisplayRole).toDouble();
+}
+
+bool agrees(double a, double b, double scale)
+{
+    return std::abs(a - b) <= 1e-4 * std::max(1.0, scale);
+}
+
+}  // namespace
+
+class TestAttributionPanel : public QObject
+{
+    Q_OBJECT
+private:
+    std::unique_ptr<gpu::TorchEngineClient> m_engine;
+    SelectionHub m_hub;
+    std::unique_ptr<AttributionPanel> m_panel;
+
+    // Runs the attribution tab with the given target and waits for it.
+    bool attribute(const QString &target, const QString &versus, int position)
+    {
+        m_panel->showTab(AttributionPanel::AttributionTab);
+        m_panel->targetEdit()->setText(target);
+        m_panel->versusEdit()->setText(versus);
+        m_panel->positionBox()->setValue(position);
+        QSignalSpy shown(m_panel.get(), &AttributionPanel::attributionShown);
+        m_panel->analyzeText(kPrompt);
+        return shown.wait(60000);
+    }
+
+    QStringList cliArguments(const QString &target, const QString &versus, int position) const
+    {
+        QStringList arguments{QStringLiteral("attribute"),
+                              QStringLiteral("--model"),
+                              test::demoModelPath(),
+                              QStringLiteral("--sae"),
+                              test::demoSaePath(),
+                              QStringLiteral("--text"),
+                              kPrompt,
+                              QStringLiteral("--top"),
+                              QStringLiteral("100000"),
+                              QStringLiteral("--position"),
+                              QString::number(position)};
+        if (!target.isEmpty()) {
+            arguments << QStringLiteral("--target") << target;
+        }
+        if (!versus.isEmpty()) {
+            arguments << QStringLiteral("--versus") << versus;
+        }
+        return arguments;
+    }
+
+private Q_SLOTS:
+
+    void initTestCase()
+    {
+        m_engine = std::make_unique<gpu::TorchEngineClient>();
+        const Status loaded = test::loadDemo(*m_engine);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.message()));
+        m_panel = std::make_unique<AttributionPanel>(m_engine.get(), &m_hub);
+        m_panel->resize(1100, 900);
+        m_panel->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
+    }
+
+    void theListEqualsTheCli_data()
+    {
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("versus");
+        QTest::addColumn<int>("position");
+        QTest::newRow("top next token at the last position") << QString() << QString() << -1;
+        QTest::newRow("logit difference at position 4")
+                << QStringLiteral("the") << QStringLiteral("a") << 4;
+    }
+
+    void theListEqualsTheCli()
+    {
+        QFETCH(QString, target);
+        QFETCH(QString, versus);
+        QFETCH(int, position);
+        QVERIFY2(attribute(target, versus, position), qPrintable(m_panel->statusText()));
+        const QJsonObject json = runJson(cliArguments(target, versus, position));
+        QVERIFY(!json.isEmpty());
+        const AttributionOutcomePtr outcome = m_panel->attribution();
+        QVERIFY(outcome);
+        const AttributionResult &r = outcome->result;
+
+        // The target, resolved the same way.
+        const QJsonObject t = json[QStringLiteral("target")].toObject();
+        QCOMPARE(t[QStringLiteral("position")].toInt(), r.target.position);
+        QCOMPARE(t[QStringLiteral("token")].toInt(), r.target.token);
+        QCOMPARE(t[QStringLiteral("kind")].toString(),
+                 versus.isEmpty() ? QStringLiteral("log_probability")
+                                  : QStringLiteral("logit_difference"));
+        QVERIFY(agrees(t[QStringLiteral("value")].toDouble(), r.value, std::abs(r.value)));
+        QCOMPARE(json[QStringLiteral("active")].toInt(), int(r.features.size()));
+
+        // The ranked list: the CLI's largest features, row by row.
+        const QJsonArray features = json[QStringLiteral("features")].toArray();
+        const QStandardItemModel *list = m_panel->featureModel();
+        QCOMPARE(list->rowCount(),
+                 std::min<int>(AttributionPanel::kListedFeatures, int(features.size())));
+        QVERIFY(list->rowCount() > 10);
+        const double scale =
+                std::abs(features[0].toObject()[QStringLiteral("attribution")].toDouble());
+        for (int row = 0; row < list->rowCount(); ++row) {
+            const QJsonObject f = features[row].toObject();
+            const QString where = QStringLiteral("row %1").arg(row);
+            // Near-ties may trade places between two runs; their magnitudes may not.
+            QVERIFY2(agrees(std::abs(number(list, row, 5)),
+                            std::abs(f[QStringLiteral("attribution")].toDouble()), scale),
+                     qPrintable(where));
+            if (row < 10) {
+                QCOMPARE(list->item(row, 0)->data(Qt::UserRole).toInt(),
+                         f[QStringLiteral("feature")].toInt());
+                QCOMPARE(int(number(list, row, 1)), f[QStringLiteral("position")].toInt());
+                QVERIFY2(agrees(number(list, row, 3), f[QStringLiteral("activation")].toDouble(),
+                                1.0),
+                         qPrintable(where));
+                QVERIFY2(
+                        agrees(number(list, row, 4), f[QStringLiteral("gradient")].toDouble(), 1.0),
+                        qPrintable(where));
+            }
+        }
+
+        // The error and bias nodes per position and the sum check.
+        const QJsonArray positions = json[QStringLiteral("positions")].toArray();
+        const QStandardItemModel *nodes = m_panel->nodeModel();
+        QCOMPARE(nodes->rowCount(), positions.size());
+        for (int p = 0; p < positions.size(); ++p) {
+            const QJsonObject node = positions[p].toObject();
+            QVERIFY(agrees(number(nodes, p, 2), node[QStringLiteral("features")].toDouble(),
+                           scale));
+            QVERIFY(agrees(number(nodes, p, 3), node[QStringLiteral("error")].toDouble(), scale));
+            QVERIFY(agrees(number(nodes, p, 4), node[QStringLiteral("bias")].toDouble(), scale));
+            QVERIFY(agrees(number(nodes, p, 5), node[QStringLiteral("total")].toDouble(), scale));
+        }
+        const QJsonObject totals = json[QStringLiteral("totals")].toObject();
+        QVERIFY(agrees(r.total(), totals[QStringLiteral("gradient_x_input")].toDouble(), scale));
+        QVERIFY(std::abs(r.featureSum() + r.errorSum() + r.biasSum() - r.total()) <
+                1e-4 * std::max(1.0, std::abs(r.total())));
+        QVERIFY2(m_panel->summaryText().contains(QStringLiteral("gradient × input")),
+                 qPrintable(m_panel->summaryText()));
+        // The matrix paints the same numbers: its rows are the largest |attribution|.
+        QVERIFY(!m_panel->matrixView()->rows().empty());
+        QVERIFY(m_panel->matrixView()->scaleMaximum() > 0.0);
+    }
+
+    void verifyEqualsTheCli()
+    {
+        QVERIFY(attribute(QString(), QString(), -1));
+        m_panel->verifyCountBox()->setValue(6);
+        QSignalSpy verified(m_panel.get(), &AttributionPanel::verificationShown);
+        m_panel->verify();
+        QVERIFY2(verified.wait(60000), qPrintable(m_panel->statusText()));
+        QStringList arguments = cliArguments(QString(), QString(), -1);
+        arguments << QStringLiteral("--verify") << QStringLiteral("6");
+        const QJsonArray cli = runJson(arguments)[QStringLiteral("verify")].toArray();
+        QCOMPARE(cli.size(), 6);
+        QCOMPARE(int(m_panel->checks().size()), 6);
+        for (int i = 0; i < 6; ++i) {
+            const AblationCheck &check = m_panel->checks()[size_t(i)];
+            const QJsonObject c = cli[i].toObject();
+            QCOMPARE(check.feature.feature, c[QStringLiteral("feature")].toInt());
+            QVERIFY(agrees(check.estimatedChange, c[QStringLiteral("estimated_change")].toDouble(),
+                           1.0));
+            QVERIFY(agrees(check.actualChange, c[QStringLiteral("actual_change")].toDouble(), 1.0));
+            // The list shows both beside each other in the feature's row.
+            QCOMPARE(number(m_panel->featureModel(), i, 6), check.estimatedChange);
+            QCOMPARE(number(m_panel->featureModel(), i, 7), check.actualChange);
+        }
+    }
+
+    void clicksSelectTheFeatureEverywhere()
+    {
+        QVERIFY(attribute(QString(), QString(), -1));
+        QTableView *table = m_panel->featureTable();
+        const int row = 2;
+        const int feature = m_panel->featureModel()->item(row, 0)->data(Qt::UserRole).toInt();
+        QVERIFY(m_hub.selectedFeature() != feature);
+        QSignalSpy picked(m_panel.get(), &AttributionPanel::tokenPicked);
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
+                          table->visualRect(table->model()->index(row, 0)).center());
+        QCOMPARE(m_hub.selectedFeature(), feature);
+        QCOMPARE(picked.count(), 1);
+        QCOMPARE(picked.first().at(0).toString(), kPrompt);
+        QCOMPARE(picked.first().at(1).toInt(), int(number(m_panel->featureModel(), row, 1)));
+
+        // A cell of the feature × position matrix selects its row's feature.
+        widgets::FeatureMatrixView *matrix = m_panel->matrixView();
+        FeatureSummary other;
+        for (const FeatureSummary &summary : matrix->rows()) {
+            if (summary.feature != feature) {
+                other = summary;
+            }
+        }
+        QVERIFY(other.feature != feature);
+        int position = -1;
+        for (const FeatureAttribution &f : m_panel->attribution()->result.features) {
+            if (f.feature == other.feature) {
+                position = f.position;
+                break;
+            }
+        }
+        const QRect cell = matrix->cellRect(other.feature, position);
+        QVERIFY(cell.isValid());
+        QTest::mouseClick(matrix->viewport(), Qt::LeftButton, {}, cell.center());
+        QCOMPARE(m_hub.selectedFeature(), other.feature);
+
+        // A selection made in another dock is followed by the list.
+        m_hub.selectFeature(feature, QStringLiteral("heatmap"));
+        const QModelIndexList selected = table->selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(m_panel->featureModel()
+                         ->item(selected.first().row(), 0)
+                         ->data(Qt::UserRole)
+                         .toInt(),
+                 feature);
+    }
+
+    void logitLensLastRowIsTheModelsPrediction()
+    {
+        QSignalSpy shown(m_panel.get(), &AttributionPanel::logitLensShown);
+        m_panel->showTab(AttributionPanel::LogitLensTab);  // the tab computes its view when shown
+        QVERIFY2(shown.wait(60000), qPrintable(m_panel->statusText()));
+        const LogitLensOutcomePtr lens = m_panel->logitLens();
+        QVERIFY(lens);
+
+        auto model = gpu::LanguageModel::load(test::demoModelPath());
+        QVERIFY2(model, qPrintable(model.status().message()));
+        const auto tokens = model.value()->encode(kPrompt);
+        QVERIFY(tokens);
+        QCOMPARE(lens->tokens, tokens.value());
+        const auto forward = model.value()->forward(tokens.value());
+        QVERIFY2(forward, qPrintable(forward.status().message()));
+        const gpu::FloatTensor &logits = forward->logits;
+        const int64_t vocab = logits.shape.at(1);
+        const QStandardItemModel *grid = m_panel->lensGrid()->gridModel();
+        const int last = grid->rowCount() - 1;
+        QCOMPARE(grid->rowCount(), model.value()->info().layers + 1);  // embeddings + each layer
+        QCOMPARE(grid->columnCount(), int(tokens->size()));
+        for (int t = 0; t < int(tokens->size()); ++t) {
+            const float *row = logits.values.data() + t * vocab;
+            const int top = int(std::max_element(row, row + vocab) - row);
+            QCOMPARE(lens->cells.back()[size_t(t)].topTokens.front(), top);
+            QCOMPARE(grid->item(last, t)->text(),
+                     visibleToken(model.value()->tokenizer().displayPiece(top)));
+        }
+    }
+
+    void attentionRowsSumToOne()
+    {
+        QSignalSpy shown(m_panel.get(), &AttributionPanel::attentionShown);
+        m_panel->showTab(AttributionPanel::AttentionTab);
+        QVERIFY2(shown.wait(60000), qPrintable(m_panel->statusText()));
+        const AttentionOutcomePtr attention = m_panel->attention();
+        QVERIFY(attention);
+        QCOMPARE(int(attention->layers.size()), 4);
+        QCOMPARE(attention->heads, 6);
+        const int n = attention->size();
+        for (int l = 0; l < int(attention->layers.size()); ++l) {
+            for (int h = 0; h < attention->heads; ++h) {
+                for (int q = 0; q < n; ++q) {
+                    double sum = 0.0;
+                    for (int k = 0; k < n; ++k) {
+                        sum += attention->weight(l, h, q, k);
+                        if (k > q) {
+                            QCOMPARE(attention->weight(l, h, q, k), 0.0f);  // causal
+                        }
+                    }
+                    QVERIFY2(std::abs(sum - 1.0) < 1e-5,
+                             qPrintable(QStringLiteral("layer %1 head %2 row %3: %4")
+                                                .arg(l)
+                                                .arg(h)
+                                                .arg(q)
+                                                .arg(sum)));
+                }
+            }
+        }
+        widgets::AttentionHeadGrid *grid = m_panel->attentionGrid();
+        QCOMPARE(grid->thumbnails().size(), 6);
+        grid->layerBox()->setCurrentIndex(2);
+        QTest::mouseClick(grid->thumbnails().at(4), Qt::LeftButton);
+        QCOMPARE(grid->head(), 4);
+        QCOMPARE(grid->largeView()->head(), 4);
+        QCOMPARE(grid->largeView()->layerIndex(), 2);
+        QVERIFY(grid->thumbnails().at(4)->isVisible());
+        QVERIFY(grid->largeView()->cellText(n - 1, 0).contains(QStringLiteral("weight")));
+    }
+
+    void badTargetsSayWhy()
+    {
+        m_panel->showTab(AttributionPanel::AttributionTab);
+        m_panel->targetEdit()->setText(QStringLiteral("walked to the"));
+        m_panel->versusEdit()->clear();
+        QSignalSpy shown(m_panel.get(), &AttributionPanel::attributionShown);
+        m_panel->analyzeText(kPrompt);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isRunning(), 60000);
+        QCOMPARE(shown.count(), 0);
+        QVERIFY2(m_panel->statusText().contains(QStringLiteral("not one")),
+                 qPrintable(m_panel->statusText()));
+    }
+
+    void cleanupTestCase()
+    {
+        m_panel.reset();
+        m_engine.reset();
+    }
+};
+
+QTEST_MAIN(TestAttributionPanel)
+#include "tst_attribution_panel.moc"

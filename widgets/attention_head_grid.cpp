@@ -1,0 +1,102 @@
+#include "widgets/attention_head_grid.h"
+
+#include "widgets/attention_pattern_view.h"
+
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gyrus::widgets {
+
+AttentionHeadGrid::AttentionHeadGrid(QWidget *parent)
+    : QWidget(parent)
+    , m_layerBox(new QComboBox(this))
+    , m_grid(new QGridLayout)
+    , m_large(new AttentionPatternView(this))
+    , m_caption(new QLabel(this))
+{
+    m_layerBox->setToolTip(tr("The layer whose heads the grid shows"));
+    connect(m_layerBox, &QComboBox::currentIndexChanged, this,
+            [this](int index) { showHead(index, m_head); });
+    m_grid->setSpacing(4);
+    auto *gridColumn = new QVBoxLayout;
+    auto *layerRow = new QHBoxLayout;
+    layerRow->addWidget(new QLabel(tr("Layer"), this));
+    layerRow->addWidget(m_layerBox, 1);
+    gridColumn->addLayout(layerRow);
+    gridColumn->addLayout(m_grid);
+    gridColumn->addStretch(1);
+    m_caption->setWordWrap(true);
+    auto *largeColumn = new QVBoxLayout;
+    largeColumn->addWidget(m_caption);
+    largeColumn->addWidget(m_large, 1);
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(gridColumn, 2);
+    layout->addLayout(largeColumn, 3);
+}
+
+void AttentionHeadGrid::setOutcome(const AttentionOutcomePtr &outcome)
+{
+    m_outcome = outcome;
+    const QSignalBlocker blocker(m_layerBox);
+    m_layerBox->clear();
+    if (outcome) {
+        for (const int layer : outcome->layers) {
+            m_layerBox->addItem(tr("layer %1").arg(layer));
+        }
+    }
+    rebuildThumbnails();
+    const int layers = outcome ? int(outcome->layers.size()) : 0;
+    showHead(std::clamp(m_layerIndex, 0, std::max(0, layers - 1)), m_head);
+}
+
+void AttentionHeadGrid::rebuildThumbnails()
+{
+    qDeleteAll(m_thumbnails);
+    m_thumbnails.clear();
+    const int heads = m_outcome ? m_outcome->heads : 0;
+    // A near-square grid: 8 heads in 3 × 3, 32 in 6 × 6.
+    const int columns = std::max(1, int(std::ceil(std::sqrt(double(heads)))));
+    for (int h = 0; h < heads; ++h) {
+        auto *thumbnail = new AttentionPatternView(this);
+        thumbnail->setTokenLabels(false);
+        thumbnail->setCaption(tr("head %1").arg(h));
+        connect(thumbnail, &AttentionPatternView::clicked, this,
+                [this, h] { showHead(m_layerIndex, h); });
+        m_grid->addWidget(thumbnail, h / columns, h % columns);
+        thumbnail->show();  // the layout would show it only after the next event loop turn
+        m_thumbnails << thumbnail;
+    }
+}
+
+void AttentionHeadGrid::showHead(int layerIndex, int head)
+{
+    if (!m_outcome || m_outcome->layers.empty()) {
+        m_large->setPattern(nullptr, -1, -1);
+        m_caption->setText(tr("No attention patterns yet: Run on a prompt."));
+        return;
+    }
+    m_layerIndex = std::clamp(layerIndex, 0, int(m_outcome->layers.size()) - 1);
+    m_head = std::clamp(head, 0, m_outcome->heads - 1);
+    {
+        const QSignalBlocker blocker(m_layerBox);
+        m_layerBox->setCurrentIndex(m_layerIndex);
+    }
+    for (int h = 0; h < m_thumbnails.size(); ++h) {
+        m_thumbnails[h]->setPattern(m_outcome, m_layerIndex, h);
+        m_thumbnails[h]->setSelected(h == m_head);
+    }
+    m_large->setPattern(m_outcome, m_layerIndex, m_head);
+    m_caption->setText(tr("<b>Layer %1, head %2</b>: each row is a query token, each column a "
+                          "key it attends to (rows sum to 1; shaded cells are masked).")
+                               .arg(m_outcome->layers[size_t(m_layerIndex)])
+                               .arg(m_head));
+}
+
+}  // namespace gyrus::widgets

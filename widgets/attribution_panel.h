@@ -1,0 +1,178 @@
+#pragma once
+
+#include "core/attribution_types.h"
+#include "core/engine_client.h"
+
+#include <QPointer>
+#include <QWidget>
+
+#include <vector>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QStandardItemModel;
+class QTabWidget;
+class QTableView;
+class QToolButton;
+
+namespace gyrus {
+class RequestTracker;
+class SelectionHub;
+}  // namespace gyrus
+
+namespace gyrus::widgets {
+
+class AttentionHeadGrid;
+class ColourLegend;
+class FeatureMatrixView;
+class LogitLensGrid;
+
+/// The Attribution dock: why the model said what it said, on one prompt.
+/// - Attribution: a target (a token's log-probability, or the logit difference of two tokens)
+///   at a position (the last by default) attributed to every active SAE feature at every
+///   position (activation × gradient): a feature × position matrix in the heatmap's style
+///   (diverging: red raises the target), the ranked list, and the SAE's error and decoder bias
+///   per position beside the features with the sum check (features + error + bias = gradient ×
+///   input). Clicking a feature selects it everywhere; "Verify" ablates the top features one at
+///   a time and shows the real change beside the linear estimate.
+/// - Logit lens: every layer's prediction at every position (LogitLensGrid).
+/// - Attention: the heads of a layer and one head enlarged (AttentionHeadGrid).
+/// Each tab asks the engine when it is run or first shown for a new prompt; the requests run
+/// off the GUI thread with progress and Cancel.
+class AttributionPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    enum Tab
+    {
+        AttributionTab,
+        LogitLensTab,
+        AttentionTab,
+    };
+
+    AttributionPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    ~AttributionPanel() override;
+
+    /// Puts `text` in the prompt box and runs the shown tab's analysis on it.
+    void analyzeText(const QString &text);
+    /// Runs the shown tab's analysis on the prompt box's text (the other tabs follow when shown).
+    void run();
+    /// Runs all three analyses on the prompt box's text.
+    void runAll();
+    /// Ablates the top `verifyCount()` features of the shown attribution one at a time.
+    void verify();
+    void cancel();
+
+    void showTab(Tab tab);
+
+    AttributionOutcomePtr attribution() const { return m_attribution; }
+
+    const std::vector<AblationCheck> &checks() const { return m_checks; }
+
+    LogitLensOutcomePtr logitLens() const;
+    AttentionOutcomePtr attention() const;
+
+    QPlainTextEdit *promptEdit() const { return m_prompt; }
+
+    QLineEdit *targetEdit() const { return m_target; }
+
+    QLineEdit *versusEdit() const { return m_versus; }
+
+    /// -1 ("last") or a position.
+    QSpinBox *positionBox() const { return m_position; }
+
+    QSpinBox *verifyCountBox() const { return m_verifyCount; }
+
+    /// The ranked list: feature, position, token, activation, gradient, attribution, estimated
+    /// and actual change (numbers in Qt::DisplayRole at full precision; the feature's number in
+    /// Qt::UserRole).
+    QStandardItemModel *featureModel() const { return m_features; }
+
+    QTableView *featureTable() const { return m_featureTable; }
+
+    /// Per position: token, Σ features, error, bias, total (gradient × input).
+    QStandardItemModel *nodeModel() const { return m_nodes; }
+
+    FeatureMatrixView *matrixView() const { return m_matrix; }
+
+    LogitLensGrid *lensGrid() const { return m_lens; }
+
+    AttentionHeadGrid *attentionGrid() const { return m_attention; }
+
+    /// The sum check line under the target.
+    QString summaryText() const;
+    QString statusText() const;
+    bool isRunning() const;
+
+    /// At most this many (position, feature) rows are listed (the export has them all).
+    static constexpr int kListedFeatures = 200;
+
+Q_SIGNALS:
+    void attributionShown();
+    void verificationShown();
+    void logitLensShown();
+    void attentionShown();
+    /// A position of the attributed prompt was clicked (the heatmap shows that token).
+    void tokenPicked(const QString &prompt, int position);
+
+private:
+    enum Slot
+    {
+        AttributeSlot,
+        VerifySlot,
+        LensSlot,
+        AttentionSlot,
+    };
+
+    void buildUi();
+    QWidget *buildAttributionTab();
+    void connectEngine();
+    void runTab(int tab);
+    void showAttribution(const AttributionOutcomePtr &outcome);
+    void showCheck(const AblationCheck &check);
+    void showVerificationSummary();
+    void selectFeature(int feature, int position);
+    void followSelection(int feature);
+    void onFinished(const Status &status, const QString &what);
+    void updateControls();
+    void setStatus(const QString &text, bool error = false);
+    QString featureText(int feature) const;
+
+    EngineClient *m_engine;
+    QPointer<SelectionHub> m_hub;
+    RequestTracker *m_requests = nullptr;
+    AttributionOutcomePtr m_attribution;
+    std::vector<AblationCheck> m_checks;
+    QString m_ranPrompt[3];  // the prompt each tab's result (or running request) is of
+    QString m_attributedPrompt;
+
+    QPlainTextEdit *m_prompt;
+    QPushButton *m_runButton;
+    QPushButton *m_cancelButton;
+    QProgressBar *m_progress;
+    QTabWidget *m_tabs;
+    QLineEdit *m_target;
+    QLineEdit *m_versus;
+    QSpinBox *m_position;
+    QLabel *m_summary;
+    FeatureMatrixView *m_matrix;
+    ColourLegend *m_matrixLegend;
+    QStandardItemModel *m_features;
+    QTableView *m_featureTable;
+    QStandardItemModel *m_nodes;
+    QTableView *m_nodeTable;
+    QSpinBox *m_verifyCount;
+    QPushButton *m_verifyButton;
+    QLabel *m_verifySummary;
+    LogitLensGrid *m_lens;
+    ColourLegend *m_lensLegend;
+    AttentionHeadGrid *m_attention;
+    QToolButton *m_export;
+    QLabel *m_status;
+};
+
+}  // namespace gyrus::widgets
