@@ -52,10 +52,11 @@ enum FeatureColumn
     ActualCol,
 };
 
+// A number shown to 4 significant digits, kept at full precision in kNumberRole.
 QStandardItem *numberItem(double value)
 {
-    auto *item = new QStandardItem;
-    item->setData(value, Qt::DisplayRole);
+    auto *item = new QStandardItem(QString::number(value, 'g', 4));
+    item->setData(value, AttributionPanel::kNumberRole);
     item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     return item;
 }
@@ -309,8 +310,7 @@ QWidget *AttributionPanel::buildAttributionTab()
         const QStandardItem *item = m_features->item(index.row(), FeatureCol);
         const QStandardItem *position = m_features->item(index.row(), PositionCol);
         if (item && position) {
-            selectFeature(item->data(Qt::UserRole).toInt(),
-                          position->data(Qt::DisplayRole).toInt());
+            selectFeature(item->data(Qt::UserRole).toInt(), position->data(kNumberRole).toInt());
         }
     });
 
@@ -409,10 +409,10 @@ void AttributionPanel::connectEngine()
             setStatus(QStringLiteral("%1: %2").arg(what, progress.message));
         });
         m_requests->onFinished(slot, [this, slot = slot, what = what](const Status &status) {
+            onFinished(status, what);
             if (slot == VerifySlot && status.isOk()) {
                 showVerificationSummary();
             }
-            onFinished(status, what);
         });
     }
     // A new model or SAE makes the shown attribution's feature numbers other ones.
@@ -600,7 +600,16 @@ void AttributionPanel::showAttribution(const AttributionOutcomePtr &outcome)
                             numberItem(features[t]), numberItem(r.errorAttribution[t]),
                             numberItem(r.biasAttribution[t]), numberItem(r.totalAttribution[t])});
     }
+    // The target's position carries the total: set in bold and scrolled to.
+    QFont bold = m_nodeTable->font();
+    bold.setBold(true);
+    for (int column = 0; column < m_nodes->columnCount(); ++column) {
+        if (QStandardItem *item = m_nodes->item(target.position, column)) {
+            item->setFont(bold);
+        }
+    }
     m_nodeTable->resizeColumnsToContents();
+    m_nodeTable->scrollTo(m_nodes->index(target.position, 0));
     setStatus(tr("%1 active (position, feature) pairs; the %2 largest listed (Export has all).")
                       .arg(r.features.size())
                       .arg(listed));
@@ -614,7 +623,7 @@ void AttributionPanel::showCheck(const AblationCheck &check)
     for (int row = 0; row < m_features->rowCount(); ++row) {
         if (m_features->item(row, FeatureCol)->data(Qt::UserRole).toInt() ==
                     check.feature.feature &&
-            m_features->item(row, PositionCol)->data(Qt::DisplayRole).toInt() ==
+            m_features->item(row, PositionCol)->data(kNumberRole).toInt() ==
                     check.feature.position) {
             m_features->setItem(row, EstimateCol, numberItem(check.estimatedChange));
             m_features->setItem(row, ActualCol, numberItem(check.actualChange));
@@ -632,6 +641,8 @@ void AttributionPanel::showVerificationSummary()
         actual.push_back(check.actualChange);
         sameSign += (check.estimatedChange >= 0) == (check.actualChange >= 0) ? 1 : 0;
     }
+    m_featureTable->resizeColumnsToContents();
+    setStatus(tr("Verified: %1 features ablated one at a time.").arg(m_checks.size()));
     const double r = pearson(estimated, actual);
     m_verifySummary->setText(
             tr("%1 ablated: the sign agrees for %2; estimate vs real change r = %3")

@@ -87,14 +87,16 @@ public:
 
     QSpinBox *verifyCountBox() const { return m_verifyCount; }
 
+    /// Where the tables keep each number at full precision (the text shows 4 digits).
+    static constexpr int kNumberRole = Qt::UserRole + 1;
+
     /// The ranked list: feature, position, token, activation, gradient, attribution, estimated
-    /// and actual change (numbers in Qt::DisplayRole at full precision; the feature's number in
-    /// Qt::UserRole).
+    /// and actual change (numbers in kNumberRole; the feature's number in Qt::UserRole).
     QStandardItemModel *featureModel() const { return m_features; }
 
     QTableView *featureTable() const { return m_featureTable; }
 
-    /// Per position: token, Σ features, error, bias, total (gradient × input).
+    /// Per position: position, token, Σ features, error, bias, total (gradient × input).
     QStandardItemModel *nodeModel() const { return m_nodes; }
 
     FeatureMatrixView *matrixView() const { return m_matrix; }

@@ -2,7 +2,6 @@
 
 #include "core/token_display.h"
 #include "widgets/activation_colour_map.h"
-#include "widgets/colour_maps.h"
 
 #include <QHeaderView>
 #include <QRegularExpression>
@@ -84,7 +83,9 @@ void LogitLensGrid::setOutcome(const LogitLensOutcomePtr &outcome)
             }
             QColor background = base;
             if (cell.nextRank >= 0 && size_t(t) + 1 < outcome->tokens.size()) {
-                background = viridis(double(cell.nextProbability));
+                const QRgb colour = activationColour(ColourScale::Sequential,
+                                                     double(cell.nextProbability), 1.0);
+                background = qAlpha(colour) == 0 ? base : QColor(colour);
                 lines << tr("actual next “%1”: p %2, rank %3")
                                  .arg(visibleToken(outcome->piece(outcome->tokens[size_t(t) + 1]))
                                               .toHtmlEscaped())

@@ -11,7 +11,8 @@ namespace gyrus::widgets {
 /// The logit lens as a layers × positions grid: a row per decoded residual stream (the
 /// embeddings first, the model's own output last), a column per prompt token; each cell names
 /// the top token that layer predicts next there and is coloured by the probability it gives
-/// the token that actually follows (viridis, 0 to 1; the last position has none). The tooltip
+/// the token that actually follows (the heatmap's scale from 0 to 1; the last position has
+/// none). The tooltip
 /// lists the cell's top tokens.
 class LogitLensGrid : public QTableView
 {

@@ -51,7 +51,7 @@ QJsonObject runJson(const QStringList &arguments)
 
 double number(const QStandardItemModel *model, int row, int column)
 {
-    return model->item(row, column)->data(Qt::DisplayRole).toDouble();
+    return model->item(row, column)->data(AttributionPanel::kNumberRole).toDouble();
 }
 
 bool agrees(double a, double b, double scale)
