@@ -181,78 +181,79 @@ std::unique_ptr<QStandardItemModel> judgedTextsTable(const MethodJudgement &j)
         rows(m.ranking.representation, m.ranking.method, m.list);
     }
     rows(QStringLiteral("random"), QStringLiteral("baseline"), j.baseline);
-    std::unique_ptr<QStandardItemModel> attributionTable(const AttributionOutcome &outcome,
-                                                         const std::vector<AblationCheck> &checks)
-    {
-        const AttributionResult &r = outcome.result;
-        auto model = std::make_unique<QStandardItemModel>(0, 10);
-        model->setHorizontalHeaderLabels(
-                {QStringLiteral("node"), QStringLiteral("position"), QStringLiteral("token_id"),
-                 QStringLiteral("token"), QStringLiteral("feature"), QStringLiteral("activation"),
-                 QStringLiteral("gradient"), QStringLiteral("attribution"),
-                 QStringLiteral("estimated_change"), QStringLiteral("actual_change")});
-        QMap<QPair<int, int>, const AblationCheck *> checked;
-        for (const AblationCheck &check : checks) {
-            checked.insert({check.feature.position, check.feature.feature}, &check);
-        }
-        auto tokenItems = [&](int position) {
-            const int id = r.tokens[size_t(position)];
-            return QList<QStandardItem *>{plainNumber(position), plainNumber(id),
-                                          new QStandardItem(outcome.piece(id))};
-        };
-        for (const FeatureAttribution &f : r.features) {
-            const AblationCheck *check = checked.value({f.position, f.feature}, nullptr);
-            QList<QStandardItem *> row{new QStandardItem(QStringLiteral("feature"))};
-            row << tokenItems(f.position);
-            row << plainNumber(f.feature) << plainNumber(double(f.activation))
-                << plainNumber(double(f.gradient)) << plainNumber(double(f.attribution))
-                << plainNumber(check ? check->estimatedChange : qQNaN())
-                << plainNumber(check ? check->actualChange : qQNaN());
+    return model;
+}
+
+std::unique_ptr<QStandardItemModel> attributionTable(const AttributionOutcome &outcome,
+                                                     const std::vector<AblationCheck> &checks)
+{
+    const AttributionResult &r = outcome.result;
+    auto model = std::make_unique<QStandardItemModel>(0, 10);
+    model->setHorizontalHeaderLabels(
+            {QStringLiteral("node"), QStringLiteral("position"), QStringLiteral("token_id"),
+             QStringLiteral("token"), QStringLiteral("feature"), QStringLiteral("activation"),
+             QStringLiteral("gradient"), QStringLiteral("attribution"),
+             QStringLiteral("estimated_change"), QStringLiteral("actual_change")});
+    QMap<QPair<int, int>, const AblationCheck *> checked;
+    for (const AblationCheck &check : checks) {
+        checked.insert({check.feature.position, check.feature.feature}, &check);
+    }
+    auto tokenItems = [&](int position) {
+        const int id = r.tokens[size_t(position)];
+        return QList<QStandardItem *>{plainNumber(position), plainNumber(id),
+                                      new QStandardItem(outcome.piece(id))};
+    };
+    for (const FeatureAttribution &f : r.features) {
+        const AblationCheck *check = checked.value({f.position, f.feature}, nullptr);
+        QList<QStandardItem *> row{new QStandardItem(QStringLiteral("feature"))};
+        row << tokenItems(f.position);
+        row << plainNumber(f.feature) << plainNumber(double(f.activation))
+            << plainNumber(double(f.gradient)) << plainNumber(double(f.attribution))
+            << plainNumber(check ? check->estimatedChange : qQNaN())
+            << plainNumber(check ? check->actualChange : qQNaN());
+        model->appendRow(row);
+    }
+    const std::pair<const char *, const std::vector<double> *> nodes[] = {
+            {"error", &r.errorAttribution},
+            {"bias", &r.biasAttribution},
+            {"total", &r.totalAttribution}};
+    for (const auto &[name, values] : nodes) {
+        for (size_t t = 0; t < values->size() && t < r.tokens.size(); ++t) {
+            QList<QStandardItem *> row{new QStandardItem(QString::fromLatin1(name))};
+            row << tokenItems(int(t));
+            row << plainNumber(qQNaN()) << plainNumber(qQNaN()) << plainNumber(qQNaN())
+                << plainNumber((*values)[t]) << plainNumber(qQNaN()) << plainNumber(qQNaN());
             model->appendRow(row);
         }
-        const std::pair<const char *, const std::vector<double> *> nodes[] = {
-                {"error", &r.errorAttribution},
-                {"bias", &r.biasAttribution},
-                {"total", &r.totalAttribution}};
-        for (const auto &[name, values] : nodes) {
-            for (size_t t = 0; t < values->size() && t < r.tokens.size(); ++t) {
-                QList<QStandardItem *> row{new QStandardItem(QString::fromLatin1(name))};
-                row << tokenItems(int(t));
-                row << plainNumber(qQNaN()) << plainNumber(qQNaN()) << plainNumber(qQNaN())
-                    << plainNumber((*values)[t]) << plainNumber(qQNaN()) << plainNumber(qQNaN());
-                model->appendRow(row);
-            }
-        }
-        return model;
     }
+    return model;
+}
 
-    std::unique_ptr<QStandardItemModel> logitLensTable(const LogitLensOutcome &outcome)
-    {
-        auto model = std::make_unique<QStandardItemModel>(0, 9);
-        model->setHorizontalHeaderLabels(
-                {QStringLiteral("hook"), QStringLiteral("position"), QStringLiteral("token"),
-                 QStringLiteral("rank"), QStringLiteral("top_token_id"),
-                 QStringLiteral("top_token"), QStringLiteral("probability"),
-                 QStringLiteral("next_probability"), QStringLiteral("next_rank")});
-        for (size_t row = 0; row < outcome.cells.size(); ++row) {
-            for (size_t t = 0; t < outcome.cells[row].size(); ++t) {
-                const LogitLensCell &cell = outcome.cells[row][t];
-                for (size_t k = 0; k < cell.topTokens.size(); ++k) {
-                    const int id = cell.topTokens[k];
-                    model->appendRow(
-                            {new QStandardItem(outcome.rows.value(int(row))),
-                             plainNumber(double(t)),
-                             new QStandardItem(outcome.piece(outcome.tokens[t])),
-                             plainNumber(double(k)), plainNumber(id),
-                             new QStandardItem(outcome.piece(id)),
-                             plainNumber(double(cell.topProbabilities[k])),
-                             plainNumber(cell.nextRank < 0 ? qQNaN()
-                                                           : double(cell.nextProbability)),
-                             plainNumber(cell.nextRank < 0 ? qQNaN() : double(cell.nextRank))});
-                }
+std::unique_ptr<QStandardItemModel> logitLensTable(const LogitLensOutcome &outcome)
+{
+    auto model = std::make_unique<QStandardItemModel>(0, 9);
+    model->setHorizontalHeaderLabels(
+            {QStringLiteral("hook"), QStringLiteral("position"), QStringLiteral("token"),
+             QStringLiteral("rank"), QStringLiteral("top_token_id"), QStringLiteral("top_token"),
+             QStringLiteral("probability"), QStringLiteral("next_probability"),
+             QStringLiteral("next_rank")});
+    for (size_t row = 0; row < outcome.cells.size(); ++row) {
+        for (size_t t = 0; t < outcome.cells[row].size(); ++t) {
+            const LogitLensCell &cell = outcome.cells[row][t];
+            for (size_t k = 0; k < cell.topTokens.size(); ++k) {
+                const int id = cell.topTokens[k];
+                model->appendRow(
+                        {new QStandardItem(outcome.rows.value(int(row))), plainNumber(double(t)),
+                         new QStandardItem(outcome.piece(outcome.tokens[t])),
+                         plainNumber(double(k)), plainNumber(id),
+                         new QStandardItem(outcome.piece(id)),
+                         plainNumber(double(cell.topProbabilities[k])),
+                         plainNumber(cell.nextRank < 0 ? qQNaN() : double(cell.nextProbability)),
+                         plainNumber(cell.nextRank < 0 ? qQNaN() : double(cell.nextRank))});
             }
         }
-        return model;
     }
+    return model;
+}
 
 }  // namespace gyrus::widgets
