@@ -30,7 +30,7 @@ private Q_SLOTS:
     {
         PromptSetsPanel panel;
         panel.setLibraryRoot(gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets")));
-        QCOMPARE(panel.libraryFileCount(), 28);  // the seed's 26 files and the 2 demo sets
+        QCOMPARE(panel.libraryFileCount(), 29);  // the seed's 26 files and the 3 demo sets
     }
 
     void opensSeedFileWithItsDesign()
