@@ -3,11 +3,15 @@
 #include <QResizeEvent>
 #include <QSplitter>
 
+#include <algorithm>
+
 namespace gyrus::widgets {
 
 /// A two-pane splitter (a plot and its table) that puts the panes side by side when it is much
-/// wider than tall and stacks them otherwise, so a dock docked wide and short (beside the log)
-/// still shows a readable plot and a table with more than three rows.
+/// wider than tall and both panes fit, and stacks them otherwise, so a dock docked wide and short
+/// (beside the log) still shows a readable plot and a table with more than three rows, and a
+/// narrow dock stacks them rather than scrolling sideways. It asks for the stacked minimum size
+/// (the widest pane's width), so the layouts around it may make it that narrow.
 class AdaptiveSplitter : public QSplitter
 {
 public:
@@ -17,18 +21,42 @@ public:
         setChildrenCollapsible(false);
     }
 
+    QSize minimumSizeHint() const override
+    {
+        int width = 0;
+        int height = handleWidth() * std::max(0, count() - 1);
+        for (int i = 0; i < count(); ++i) {
+            const QSize least = paneMinimum(i);
+            width = std::max(width, least.width());
+            height += least.height();
+        }
+        return {width, height};
+    }
+
 protected:
     void resizeEvent(QResizeEvent *event) override
     {
         const QSize size = event->size();
+        int sideBySide = handleWidth() * std::max(0, count() - 1);
+        for (int i = 0; i < count(); ++i) {
+            sideBySide += paneMinimum(i).width();
+        }
         const Qt::Orientation wanted =
-                size.width() > 2 * size.height() ? Qt::Horizontal : Qt::Vertical;
+                size.width() > 2 * size.height() && size.width() >= sideBySide ? Qt::Horizontal
+                                                                               : Qt::Vertical;
         if (wanted != orientation()) {
             setOrientation(wanted);
             const int extent = wanted == Qt::Horizontal ? size.width() : size.height();
             setSizes({extent * 45 / 100, extent * 55 / 100});
         }
         QSplitter::resizeEvent(event);
+    }
+
+private:
+    QSize paneMinimum(int index) const
+    {
+        const QWidget *pane = widget(index);
+        return pane->minimumSize().expandedTo(pane->minimumSizeHint());
     }
 };
 

@@ -1,5 +1,6 @@
 #include "widgets/attention_head_grid.h"
 
+#include "widgets/adaptive_splitter.h"
 #include "widgets/attention_pattern_view.h"
 
 #include <QComboBox>
@@ -24,7 +25,11 @@ AttentionHeadGrid::AttentionHeadGrid(QWidget *parent)
     connect(m_layerBox, &QComboBox::currentIndexChanged, this,
             [this](int index) { showHead(index, m_head); });
     m_grid->setSpacing(4);
-    auto *gridColumn = new QVBoxLayout;
+    // The thumbnails beside the large pattern where there is room, above it in a narrow dock.
+    auto *splitter = new AdaptiveSplitter(this);
+    auto *gridPane = new QWidget(splitter);
+    auto *gridColumn = new QVBoxLayout(gridPane);
+    gridColumn->setContentsMargins(0, 0, 0, 0);
     auto *layerRow = new QHBoxLayout;
     layerRow->addWidget(new QLabel(tr("Layer"), this));
     layerRow->addWidget(m_layerBox, 1);
@@ -32,13 +37,16 @@ AttentionHeadGrid::AttentionHeadGrid(QWidget *parent)
     gridColumn->addLayout(m_grid);
     gridColumn->addStretch(1);
     m_caption->setWordWrap(true);
-    auto *largeColumn = new QVBoxLayout;
+    auto *largePane = new QWidget(splitter);
+    auto *largeColumn = new QVBoxLayout(largePane);
+    largeColumn->setContentsMargins(0, 0, 0, 0);
     largeColumn->addWidget(m_caption);
     largeColumn->addWidget(m_large, 1);
+    splitter->addWidget(gridPane);
+    splitter->addWidget(largePane);
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(gridColumn, 2);
-    layout->addLayout(largeColumn, 3);
+    layout->addWidget(splitter);
 }
 
 void AttentionHeadGrid::setOutcome(const AttentionOutcomePtr &outcome)

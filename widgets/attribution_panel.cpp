@@ -4,6 +4,7 @@
 #include "core/selection_hub.h"
 #include "core/table_export.h"
 #include "core/token_display.h"
+#include "widgets/adaptive_splitter.h"
 #include "widgets/attention_head_grid.h"
 #include "widgets/attention_pattern_view.h"
 #include "widgets/colour_legend.h"
@@ -357,7 +358,7 @@ QWidget *AttributionPanel::buildAttributionTab()
     nodeTitle->setForegroundRole(QPalette::PlaceholderText);
     nodeLayout->addWidget(nodeTitle);
     nodeLayout->addWidget(m_nodeTable, 1);
-    auto *tables = new QSplitter(Qt::Horizontal, tab);
+    auto *tables = new AdaptiveSplitter(tab);
     tables->addWidget(listPane);
     tables->addWidget(nodePane);
     tables->setStretchFactor(0, 3);

@@ -2,10 +2,10 @@
 
 #include "core/result_archive.h"
 #include "widgets/eliding_style.h"
+#include "widgets/flow_layout.h"
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSignalBlocker>
@@ -27,18 +27,17 @@ QLabel *caption(const QString &text, QWidget *buddy, QWidget *parent)
 
 ContrastSettingsForm::ContrastSettingsForm(QWidget *parent)
     : QWidget(parent)
-    , m_setName(new QLabel(this))
+    , m_setName(new ElidingLabel(this))
     , m_factor(new ElidingComboBox(this))
     , m_levelA(new ElidingComboBox(this))
     , m_levelB(new ElidingComboBox(this))
     , m_swap(new QToolButton(this))
     , m_factorial(new QCheckBox(tr("2 × 2: main effects and interaction"), this))
     , m_hook(new ElidingComboBox(this))
-    , m_representation(new QComboBox(this))
-    , m_pooling(new QComboBox(this))
+    , m_representation(new ElidingComboBox(this))
+    , m_pooling(new ElidingComboBox(this))
     , m_window(new QSpinBox(this))
 {
-    m_setName->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_setName->setToolTip(tr("The prompt set open in the Prompt sets dock"));
     m_factor->setObjectName(QStringLiteral("contrast.factor"));
     m_levelA->setObjectName(QStringLiteral("contrast.levelA"));
@@ -81,33 +80,18 @@ ContrastSettingsForm::ContrastSettingsForm(QWidget *parent)
             tr("Tokens around the item's target (target pooling), or D of a legacy "
                "window"));
 
-    auto *grid = new QGridLayout(this);
-    grid->setContentsMargins(0, 0, 0, 0);
-    grid->setHorizontalSpacing(6);
-    grid->addWidget(caption(tr("Prompt set"), m_setName, this), 0, 0);
-    grid->addWidget(m_setName, 0, 1);
-    grid->addWidget(caption(tr("Factor"), m_factor, this), 0, 2);
-    auto *levels = new QHBoxLayout;
-    levels->addWidget(m_factor);
-    levels->addWidget(caption(tr("A"), m_levelA, this));
-    levels->addWidget(m_levelA);
-    levels->addWidget(m_swap);
-    levels->addWidget(caption(tr("B"), m_levelB, this));
-    levels->addWidget(m_levelB);
-    levels->addWidget(m_factorial);
-    levels->addStretch(1);
-    grid->addLayout(levels, 0, 3);
-    grid->addWidget(caption(tr("Hook"), m_hook, this), 1, 0);
-    grid->addWidget(m_hook, 1, 1);
-    grid->addWidget(caption(tr("Read"), m_representation, this), 1, 2);
-    auto *reading = new QHBoxLayout;
-    reading->addWidget(m_representation);
-    reading->addWidget(caption(tr("pooled by"), m_pooling, this));
-    reading->addWidget(m_pooling);
-    reading->addWidget(m_window);
-    reading->addStretch(1);
-    grid->addLayout(reading, 1, 3);
-    grid->setColumnStretch(3, 1);
+    // Groups that reflow into more lines when the dock is narrow (each shrinks, eliding its
+    // texts, before it is cut), so the form never makes its dock scroll sideways.
+    auto *flow = new FlowLayout(this);
+    flow->setContentsMargins(0, 0, 0, 0);
+    flow->addGroup({caption(tr("Prompt set"), m_setName, this), m_setName});
+    flow->addGroup({caption(tr("Factor"), m_factor, this), m_factor,
+                    caption(tr("A"), m_levelA, this), m_levelA, m_swap,
+                    caption(tr("B"), m_levelB, this), m_levelB});
+    flow->addGroup({m_factorial});
+    flow->addGroup({caption(tr("Hook"), m_hook, this), m_hook});
+    flow->addGroup({caption(tr("Read"), m_representation, this), m_representation});
+    flow->addGroup({caption(tr("pooled by"), m_pooling, this), m_pooling, m_window});
 
     connect(m_factor, &QComboBox::currentIndexChanged, this, [this] {
         refillLevels();

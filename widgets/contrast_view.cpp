@@ -112,11 +112,13 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_run);
     controls->addWidget(m_effect);
-    controls->addWidget(m_status, 1);
+    controls->addStretch(1);
     controls->addWidget(m_export);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->addLayout(controls);
+    // Under the buttons, across the whole width: a long summary stays a line or two.
+    layout->addWidget(m_status);
     layout->addWidget(m_stack, 1);
 
     connect(m_run, &QPushButton::clicked, this, &ContrastView::run);

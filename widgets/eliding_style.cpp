@@ -4,8 +4,11 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QHelpEvent>
+#include <QPainter>
 #include <QStyleOptionComboBox>
 #include <QToolTip>
+
+#include <algorithm>
 
 namespace gyrus::widgets {
 
@@ -41,6 +44,9 @@ QString cutText(const QWidget *widget)
             return combo->currentText();
         }
         return QString();
+    }
+    if (const auto *label = qobject_cast<const ElidingLabel *>(widget)) {
+        return label->shownText() != label->text() ? label->text() : QString();
     }
     if (const auto *button = qobject_cast<const QAbstractButton *>(widget)) {
         // A layout that squeezes a button below its size hint cuts its label ("Expo").
@@ -111,6 +117,40 @@ QSize ElidingComboBox::minimumSizeHint() const
     const QSize least = style()->sizeFromContents(QStyle::CT_ComboBox, &option, text, this);
     return QSize(qMin(least.width(), QComboBox::minimumSizeHint().width()),
                  QComboBox::minimumSizeHint().height());
+}
+
+ElidingLabel::ElidingLabel(QWidget *parent, int minimumCharacters)
+    : QLabel(parent)
+    , m_minimumCharacters(minimumCharacters)
+{
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+}
+
+QSize ElidingLabel::minimumSizeHint() const
+{
+    const QSize full = QLabel::minimumSizeHint();
+    const QMargins margins = contentsMargins();
+    const int least = fontMetrics().horizontalAdvance(QLatin1Char('x')) * m_minimumCharacters +
+                      margins.left() + margins.right();
+    return {std::min(least, full.width()), full.height()};
+}
+
+QString ElidingLabel::shownText() const
+{
+    return fontMetrics().elidedText(text(), Qt::ElideMiddle, contentsRect().width());
+}
+
+void ElidingLabel::paintEvent(QPaintEvent *event)
+{
+    if (shownText() == text()) {
+        QLabel::paintEvent(event);
+        return;
+    }
+    QPainter painter(this);
+    drawFrame(&painter);
+    style()->drawItemText(&painter, contentsRect(),
+                          QStyle::visualAlignment(layoutDirection(), alignment()), palette(),
+                          isEnabled(), shownText(), foregroundRole());
 }
 
 QString shownComboText(const QComboBox *combo)

@@ -7,6 +7,7 @@
 // own).
 
 #include <QComboBox>
+#include <QLabel>
 #include <QProxyStyle>
 
 class QApplication;
@@ -34,6 +35,26 @@ public:
     explicit ElidingComboBox(QWidget *parent = nullptr, int minimumCharacters = 8);
 
     QSize minimumSizeHint() const override;
+
+private:
+    int m_minimumCharacters;
+};
+
+/// A one-line label that asks for the width of its text but, when a layout is short of room,
+/// shrinks to a few characters and elides its text in the middle; the full text shows on hover.
+class ElidingLabel : public QLabel
+{
+    Q_OBJECT
+public:
+    explicit ElidingLabel(QWidget *parent = nullptr, int minimumCharacters = 8);
+
+    QSize minimumSizeHint() const override;
+
+    /// The text as painted: text() elided in the middle to the label's width.
+    QString shownText() const;
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
 
 private:
     int m_minimumCharacters;

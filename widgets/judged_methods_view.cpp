@@ -8,6 +8,7 @@
 #include "widgets/contrast_settings_form.h"
 #include "widgets/export_button.h"
 #include "widgets/export_tables.h"
+#include "widgets/flow_layout.h"
 
 #include <QFile>
 #include <QFileDialog>
@@ -175,15 +176,14 @@ JudgedMethodsView::JudgedMethodsView(EngineClient *engine, ContrastSettingsForm 
     auto *corpusRow = new QHBoxLayout;
     corpusRow->addWidget(m_corpusPath, 1);
     corpusRow->addWidget(m_browse);
-    auto *numbersRow = new QHBoxLayout;
+    // The numbers and the buttons reflow into more lines in a narrow dock.
+    auto *numbersRow = new FlowLayout(nullptr, 6, 3);
     for (QWidget *w : {static_cast<QWidget *>(m_k), static_cast<QWidget *>(m_top),
-                       static_cast<QWidget *>(m_repeats), static_cast<QWidget *>(m_permutations)}) {
+                       static_cast<QWidget *>(m_repeats), static_cast<QWidget *>(m_permutations),
+                       static_cast<QWidget *>(m_run), static_cast<QWidget *>(m_cancel),
+                       static_cast<QWidget *>(m_export)}) {
         numbersRow->addWidget(w);
     }
-    numbersRow->addStretch(1);
-    numbersRow->addWidget(m_run);
-    numbersRow->addWidget(m_cancel);
-    numbersRow->addWidget(m_export);
     auto *settings = new QFormLayout;
     settings->addRow(tr("Concept"), m_concept);
     settings->addRow(tr("Corpus"), corpusRow);

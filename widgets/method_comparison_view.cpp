@@ -8,6 +8,7 @@
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
+#include "widgets/flow_layout.h"
 #include "widgets/icons.h"
 #include "widgets/plot_style.h"
 #include "widgets/replication_report_bar.h"
@@ -156,21 +157,15 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     m_features->verticalHeader()->setDefaultSectionSize(m_features->fontMetrics().height() + 6);
     m_features->setToolTip(tr("The features each method selects on all items, best first"));
 
-    auto *settings = new QHBoxLayout;
-    settings->addWidget(new QLabel(tr("k"), this));
-    settings->addWidget(m_k);
-    settings->addWidget(new QLabel(tr("folds"), this));
-    settings->addWidget(m_folds);
-    settings->addWidget(new QLabel(tr("repeats"), this));
-    settings->addWidget(m_repeats);
-    settings->addWidget(new QLabel(tr("permutations"), this));
-    settings->addWidget(m_permutations);
-    settings->addWidget(m_run);
-    settings->addWidget(m_cancel);
-    settings->addStretch(1);
-    settings->addWidget(m_ensembleStrength);
-    settings->addWidget(m_ensemble);
-    settings->addWidget(m_export);
+    // Groups that reflow into more lines in a narrow dock instead of making it scroll sideways.
+    auto *settings = new FlowLayout(nullptr, 12, 3);
+    settings->addGroup({new QLabel(tr("k"), this), m_k});
+    settings->addGroup({new QLabel(tr("folds"), this), m_folds});
+    settings->addGroup({new QLabel(tr("repeats"), this), m_repeats});
+    settings->addGroup({new QLabel(tr("permutations"), this), m_permutations});
+    settings->addGroup({m_run, m_cancel});
+    settings->addGroup({m_ensembleStrength, m_ensemble});
+    settings->addGroup({m_export});
 
     // The numbers beside the chart: what the bars and bands show, to read and to copy.
     auto *sorted = new QSortFilterProxyModel(this);

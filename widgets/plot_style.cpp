@@ -3,7 +3,62 @@
 #include <QPalette>
 #include <qcustomplot.h>
 
+#include <algorithm>
+
 namespace gyrus::widgets {
+
+namespace {
+
+// Rewraps a legend placed above its plot to as many columns (up to `most`) as the plot's width
+// holds, so a plot in a narrow dock stacks its legend entries instead of asking for their total
+// width (which would make the dock scroll sideways). Called before each replot, which lays out
+// the legend afterwards.
+void rewrapLegend(QCustomPlot *plot, int most)
+{
+    QCPLegend *legend = plot->legend;
+    const int items = legend->itemCount();
+    // An empty legend's row would limit the plot's column to the legend's few pixels of
+    // margin (a grid's column is no wider than its narrowest element allows): without entries
+    // it leaves the layout, and comes back above the axes when it has some.
+    const bool placed = legend->layout() == plot->plotLayout();
+    if (items == 0 && placed) {
+        plot->plotLayout()->take(legend);
+        plot->plotLayout()->simplify();
+        legend->setVisible(false);
+        return;
+    }
+    if (items > 0 && !placed) {
+        plot->plotLayout()->insertRow(0);
+        plot->plotLayout()->addElement(0, 0, legend);
+        plot->plotLayout()->setRowStretchFactor(0, 0.001);
+        legend->setVisible(true);
+    }
+    if (items == 0) {
+        return;
+    }
+    const QMargins margins = legend->margins();
+    const int room = plot->width() - margins.left() - margins.right();
+    int columns = std::max(1, std::min(most, items));
+    for (; columns > 1; --columns) {
+        int width = legend->columnSpacing() * (columns - 1);
+        for (int column = 0; column < columns; ++column) {
+            int widest = 0;
+            for (int i = column; i < items; i += columns) {
+                widest = std::max(widest, legend->item(i)->minimumOuterSizeHint().width());
+            }
+            width += widest;
+        }
+        if (width <= room) {
+            break;
+        }
+    }
+    if (columns != legend->wrap()) {
+        legend->setWrap(columns);
+        legend->setFillOrder(legend->fillOrder(), true);  // re-flows the entries
+    }
+}
+
+}  // namespace
 
 void applyPlotStyle(QCustomPlot *plot)
 {
@@ -41,6 +96,12 @@ void placeLegendAbove(QCustomPlot *plot, int columns)
     plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
     plot->legend->setWrap(columns);
     plot->legend->setMargins(QMargins(4, 2, 4, 0));
+    // The legend rewraps to the width it gets; the plot needs no more than its axes.
+    QObject::connect(plot, &QCustomPlot::beforeReplot, plot,
+                     [plot, columns] { rewrapLegend(plot, columns); });
+    if (plot->minimumWidth() == 0) {
+        plot->setMinimumWidth(kPlotMinimumWidth);
+    }
 }
 
 }  // namespace gyrus::widgets

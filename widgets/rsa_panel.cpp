@@ -8,6 +8,7 @@
 #include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
 #include "widgets/eliding_style.h"
+#include "widgets/flow_layout.h"
 #include "widgets/icons.h"
 #include "widgets/mds_scatter_view.h"
 #include "widgets/rdm_heatmap_view.h"
@@ -18,7 +19,6 @@
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGridLayout>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -190,11 +190,9 @@ void RsaPanel::buildControls()
     layout->setSpacing(4);
     m_setLabel = new QLabel(this);
     m_setLabel->setTextFormat(Qt::RichText);
+    m_setLabel->setWordWrap(true);
     layout->addWidget(m_setLabel);
 
-    auto *grid = new QGridLayout();
-    grid->setHorizontalSpacing(6);
-    grid->setVerticalSpacing(3);
     auto label = [this](const QString &text) { return new QLabel(text, this); };
 
     m_hook = new ElidingComboBox(this);
@@ -257,35 +255,21 @@ void RsaPanel::buildControls()
             tr("Also recompute the RDM with the current clamp set spliced in "
                "at the SAE's hook during the forward pass"));
 
-    grid->addWidget(label(tr("Hook")), 0, 0);
-    grid->addWidget(m_hook, 0, 1);
-    grid->addWidget(label(tr("Representation")), 0, 2);
-    grid->addWidget(m_representation, 0, 3);
-    grid->addWidget(label(tr("Pooling")), 0, 4);
-    grid->addWidget(m_pooling, 0, 5);
-    grid->addWidget(label(tr("Metric")), 0, 6);
-    grid->addWidget(m_metric, 0, 7);
-    grid->addWidget(label(tr("Features")), 1, 0);
-    auto *subsetRow = new QHBoxLayout();
-    subsetRow->addWidget(m_subset, 1);
-    subsetRow->addWidget(m_topK);
-    grid->addLayout(subsetRow, 1, 1);
-    grid->addWidget(label(tr("Selected by")), 1, 2);
-    grid->addWidget(m_selection, 1, 3);
-    grid->addWidget(label(tr("Compare")), 1, 4);
-    grid->addWidget(m_comparison, 1, 5);
-    grid->addWidget(label(tr("Permutations")), 1, 6);
-    grid->addWidget(m_permutations, 1, 7);
-    for (int column : {1, 3, 5, 7}) {
-        grid->setColumnStretch(column, 1);
-    }
-    layout->addLayout(grid);
+    // Groups that reflow into more lines in a narrow dock instead of making it scroll sideways.
+    auto *options = new FlowLayout(nullptr, 12, 3);
+    layout->addLayout(options);
+    options->addGroup({label(tr("Hook")), m_hook});
+    options->addGroup({label(tr("Representation")), m_representation});
+    options->addGroup({label(tr("Pooling")), m_pooling});
+    options->addGroup({label(tr("Metric")), m_metric});
+    options->addGroup({label(tr("Features")), m_subset, m_topK});
+    options->addGroup({label(tr("Selected by")), m_selection});
+    options->addGroup({label(tr("Compare")), m_comparison});
+    options->addGroup({label(tr("Permutations")), m_permutations});
+    options->addGroup({m_intervention});
+    options->addGroup({label(tr("Bootstrap")), m_bootstraps});
 
     auto *actions = new QHBoxLayout();
-    actions->addWidget(m_intervention);
-    actions->addWidget(label(tr("Bootstrap")));
-    actions->addWidget(m_bootstraps);
-    actions->addStretch(1);
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 100);
     m_progress->setMaximumWidth(140);
@@ -293,6 +277,7 @@ void RsaPanel::buildControls()
     m_progress->hide();
     m_status = new QLabel(this);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->setWordWrap(true);
     m_computeButton = new QPushButton(tr("Compute"), this);
     m_computeButton->setIcon(uiIcon(QStringLiteral("start")));
     m_computeButton->setDefault(true);
@@ -315,7 +300,7 @@ void RsaPanel::buildControls()
     menu->addAction(tr("Figure as PDF…"), this, [this] { exportDialog(QStringLiteral("pdf")); });
     m_exportButton->setMenu(menu);
     actions->addWidget(m_progress);
-    actions->addWidget(m_status);
+    actions->addWidget(m_status, 1);
     actions->addWidget(m_computeButton);
     actions->addWidget(m_cancelButton);
     actions->addWidget(m_exportButton);

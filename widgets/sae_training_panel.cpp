@@ -112,9 +112,10 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_activations->setPlaceholderText(tr("activations.h5 (gyrus-cli cache)"));
     m_activations->setToolTip(
             tr("HDF5 file with /activations [tokens, d_model] cached at one hook point."));
-    auto *browse = new QPushButton(tr("…"), this);
-    browse->setMaximumWidth(28);
-    connect(browse, &QPushButton::clicked, this, [this] {
+    auto *browse = new QToolButton(this);
+    browse->setText(tr("…"));
+    browse->setToolTip(tr("Choose the activation file"));
+    connect(browse, &QToolButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(
                 this, tr("Activations"), m_activations->text(), tr("HDF5 (*.h5 *.hdf5)"));
         if (!path.isEmpty()) {
@@ -134,9 +135,10 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_corpus->setObjectName(QStringLiteral("saeCorpus"));
     m_corpus->setPlaceholderText(tr("corpus.txt (one sentence or paragraph per line)"));
     m_corpus->setToolTip(tr("Text the loaded model reads, for streaming and for caching."));
-    auto *browseCorpus = new QPushButton(tr("…"), this);
-    browseCorpus->setMaximumWidth(28);
-    connect(browseCorpus, &QPushButton::clicked, this, [this] {
+    auto *browseCorpus = new QToolButton(this);
+    browseCorpus->setText(tr("…"));
+    browseCorpus->setToolTip(tr("Choose the corpus"));
+    connect(browseCorpus, &QToolButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Corpus"), m_corpus->text(),
                                                           tr("Text (*.txt);;All files (*)"));
         if (!path.isEmpty()) {

@@ -6,6 +6,7 @@
 #include "core/selection_hub.h"
 #include "widgets/clamp_value_editor.h"
 #include "widgets/export_button.h"
+#include "widgets/flow_layout.h"
 #include "widgets/icons.h"
 #include "widgets/strength_sweep_plot.h"
 #include "widgets/text_diff_view.h"
@@ -216,13 +217,12 @@ QWidget *SteeringPanel::makeClampSection()
     m_example->setToolTip(
             tr("Clamp the feature most active on the prompt to three times its "
                "activation, then run and sweep it"));
-    auto *buttons = new QHBoxLayout;
-    buttons->setSpacing(4);
+    // Rows that reflow into more lines in a narrow dock instead of making it scroll sideways.
+    auto *buttons = new FlowLayout(nullptr, 4, 3);
     for (QPushButton *button : {m_addSelected, m_remove, m_example}) {
         buttons->addWidget(button);
     }
     buttons->addWidget(m_file);
-    buttons->addStretch(1);
 
     m_currentLabel = new QLabel(box);
     m_mode = new QComboBox(box);
@@ -239,12 +239,12 @@ QWidget *SteeringPanel::makeClampSection()
         m_positions->addItem(clampPositionsName(p));
     }
     m_positions->setToolTip(tr("Which tokens the edit applies to (BOS is never edited)"));
-    auto *editor = new QGridLayout;
-    editor->addWidget(m_currentLabel, 0, 0);
-    editor->addWidget(m_mode, 0, 1);
-    editor->addWidget(m_valueEditor, 0, 2);
-    editor->addWidget(m_positions, 0, 3);
-    editor->setColumnStretch(2, 1);
+    auto *editor = new FlowLayout(nullptr, 6, 3);
+    for (QWidget *widget :
+         {static_cast<QWidget *>(m_currentLabel), static_cast<QWidget *>(m_mode),
+          static_cast<QWidget *>(m_valueEditor), static_cast<QWidget *>(m_positions)}) {
+        editor->addWidget(widget);
+    }
 
     auto *layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -328,14 +328,10 @@ QWidget *SteeringPanel::makeRunSection()
     promptRow->addWidget(m_prompt, 1);
     promptRow->addWidget(m_run);
     promptRow->addWidget(m_cancel);
-    auto *settings = new QHBoxLayout;
-    settings->addWidget(new QLabel(tr("tokens"), box));
-    settings->addWidget(m_maxTokens);
-    settings->addWidget(new QLabel(tr("temp."), box));
-    settings->addWidget(m_temperature);
-    settings->addWidget(new QLabel(tr("seed"), box));
-    settings->addWidget(m_seed);
-    settings->addStretch(1);
+    auto *settings = new FlowLayout(nullptr, 12, 2);
+    settings->addGroup({new QLabel(tr("tokens"), box), m_maxTokens});
+    settings->addGroup({new QLabel(tr("temp."), box), m_temperature});
+    settings->addGroup({new QLabel(tr("seed"), box), m_seed});
     auto *layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);

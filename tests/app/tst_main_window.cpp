@@ -19,6 +19,7 @@
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/token_heatmap_panel.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
@@ -29,12 +30,35 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
 using gyrus::app::MainWindow;
+
+namespace {
+
+// The widgets under `root` that ask for at least `width` px (what makes a dock scroll sideways).
+QString widestWidgets(QWidget *root, int width)
+{
+    QString found;
+    for (QWidget *child : root->findChildren<QWidget *>()) {
+        const int least = std::max(child->minimumSizeHint().width(), child->minimumWidth());
+        if (least >= width) {
+            found += QStringLiteral("\n  %1 %2: %3 px")
+                             .arg(QString::fromLatin1(child->metaObject()->className()),
+                                  child->objectName())
+                             .arg(least);
+        }
+    }
+    return found;
+}
+
+}  // namespace
 
 class TestMainWindow : public QObject
 {
@@ -243,6 +267,86 @@ private Q_SLOTS:
         QVERIFY(heatmap->width() > window.width() / 3);
         QDockWidget *promptSets = window.dock(QStringLiteral("dock.promptSets"));
         QVERIFY(promptSets->height() > window.dock(QStringLiteral("dock.model"))->height());
+    }
+
+    // At the first-start layout on a laptop, the screenshots' and a desktop screen, with a study
+    // loaded and its results shown, every dock's content fits the dock's width: no dock scrolls
+    // sideways (its forms reflow, its texts elide), and no button is squeezed below its label.
+    void everyDockFitsItsWidthAtFirstStart_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1366x768") << QSize(1366, 740);
+        QTest::newRow("1600x1000") << QSize(1600, 1000);
+        QTest::newRow("1920x1080") << QSize(1920, 1050);
+    }
+
+    void everyDockFitsItsWidthAtFirstStart()
+    {
+        QFETCH(QSize, size);
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::LogModel log;
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, &log, &engine);
+        window.setGeometry(QRect(QPoint(0, 0), size));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QDockWidget *logDock = window.dock(QStringLiteral("dock.log"));
+        QTRY_VERIFY(logDock->height() <= window.height() * 25 / 100);
+        // A study with long names, as the seed studies have.
+        QVERIFY(window.promptSetsPanel()
+                        ->openFile(gyrus::test::sourcePath(
+                                QStringLiteral("datasets/prompt-sets/demo/demo-tense-number.json")))
+                        .isOk());
+        engine.loadModel(gyrus::ModelSpec{QStringLiteral("/models/demo")});
+        engine.loadSae(gyrus::SaeSpec{QStringLiteral("/saes/demo")});
+        QTRY_VERIFY(!engine.currentSae().path.isEmpty() && !engine.currentModel().name.isEmpty());
+        gyrus::widgets::ContrastPanel *contrast = window.contrastPanel();
+        contrast->contrastView()->run();
+        QTRY_VERIFY(contrast->contrastView()->result());
+
+        for (QDockWidget *dock : window.docks()) {
+            dock->raise();
+            auto *scroll = qobject_cast<QScrollArea *>(dock->widget());
+            QVERIFY2(scroll, qPrintable(dock->objectName()));
+            QWidget *content = scroll->widget();
+            // Each tab of a tabbed panel in turn (a tab widget asks for its widest page anyway).
+            QList<QTabWidget *> tabs = content->findChildren<QTabWidget *>();
+            tabs.prepend(nullptr);
+            for (QTabWidget *tabWidget : tabs) {
+                for (int tab = 0; tab < (tabWidget ? tabWidget->count() : 1); ++tab) {
+                    if (tabWidget) {
+                        tabWidget->setCurrentIndex(tab);
+                    }
+                    QCoreApplication::processEvents();
+                    const QString where =
+                            QStringLiteral("%1 %2 at %3×%4")
+                                    .arg(dock->objectName(),
+                                         tabWidget ? tabWidget->tabText(tab) : QString())
+                                    .arg(size.width())
+                                    .arg(size.height());
+                    QTRY_VERIFY2(
+                            content->minimumSizeHint().width() <= scroll->viewport()->width(),
+                            qPrintable(QStringLiteral("%1: needs %2 px, has %3%4")
+                                               .arg(where)
+                                               .arg(content->minimumSizeHint().width())
+                                               .arg(scroll->viewport()->width())
+                                               .arg(widestWidgets(
+                                                       content, scroll->viewport()->width() / 3))));
+                    QVERIFY2(!scroll->horizontalScrollBar()->isVisible(), qPrintable(where));
+                    for (QAbstractButton *button : content->findChildren<QAbstractButton *>()) {
+                        if (button->isVisibleTo(content) && !button->text().isEmpty() &&
+                            button->isVisible()) {
+                            QVERIFY2(button->width() >= button->sizeHint().width(),
+                                     qPrintable(QStringLiteral("%1: button %2 %3 px wide, needs %4")
+                                                        .arg(where, button->text())
+                                                        .arg(button->width())
+                                                        .arg(button->sizeHint().width())));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     void resetLayoutRestoresTheFirstStartLayout()
