@@ -13,6 +13,7 @@
 #include "widgets/contrast_view.h"
 #include "widgets/explanation_box.h"
 #include "widgets/feature_inspector_panel.h"
+#include "widgets/feature_rsa_view.h"
 #include "widgets/llm_endpoint_dialog.h"
 #include "widgets/method_comparison_view.h"
 #include "widgets/model_panel.h"
@@ -37,6 +38,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <qcustomplot.h>
 
 using gyrus::app::MainWindow;
 
@@ -304,6 +306,11 @@ private Q_SLOTS:
         gyrus::widgets::ContrastPanel *contrast = window.contrastPanel();
         contrast->contrastView()->run();
         QTRY_VERIFY(contrast->contrastView()->result());
+        contrast->rsaView()->run();
+        contrast->methodsView()->setSettings(4, 3, 2, 10);
+        contrast->methodsView()->run();
+        QTRY_VERIFY(contrast->rsaView()->map() && contrast->methodsView()->result() &&
+                    !contrast->methodsView()->isRunning());
 
         for (QDockWidget *dock : window.docks()) {
             dock->raise();
@@ -334,6 +341,18 @@ private Q_SLOTS:
                                                .arg(widestWidgets(
                                                        content, scroll->viewport()->width() / 3))));
                     QVERIFY2(!scroll->horizontalScrollBar()->isVisible(), qPrintable(where));
+                    // Every plot shown draws its axes across most of its width (an empty
+                    // legend's row once squeezed the feature-RSA scatter into 110 px).
+                    for (QCustomPlot *plot : content->findChildren<QCustomPlot *>()) {
+                        if (plot->isVisible() && plot->width() > 0) {
+                            plot->replot();
+                            QVERIFY2(plot->axisRect()->outerRect().width() >= plot->width() * 3 / 4,
+                                     qPrintable(QStringLiteral("%1: plot %2 draws %3 of %4 px")
+                                                        .arg(where, plot->objectName())
+                                                        .arg(plot->axisRect()->outerRect().width())
+                                                        .arg(plot->width())));
+                        }
+                    }
                     for (QAbstractButton *button : content->findChildren<QAbstractButton *>()) {
                         if (button->isVisibleTo(content) && !button->text().isEmpty() &&
                             button->isVisible()) {
