@@ -15,8 +15,10 @@ namespace gyrus::widgets {
 class AdaptiveSplitter : public QSplitter
 {
 public:
-    explicit AdaptiveSplitter(QWidget *parent = nullptr)
+    /// Side by side once the width is more than `sideBySideAspect` times the height.
+    explicit AdaptiveSplitter(QWidget *parent = nullptr, double sideBySideAspect = 2.0)
         : QSplitter(Qt::Vertical, parent)
+        , m_sideBySideAspect(sideBySideAspect)
     {
         setChildrenCollapsible(false);
     }
@@ -42,8 +44,9 @@ protected:
             sideBySide += paneMinimum(i).width();
         }
         const Qt::Orientation wanted =
-                size.width() > 2 * size.height() && size.width() >= sideBySide ? Qt::Horizontal
-                                                                               : Qt::Vertical;
+                size.width() > m_sideBySideAspect * size.height() && size.width() >= sideBySide
+                        ? Qt::Horizontal
+                        : Qt::Vertical;
         if (wanted != orientation()) {
             setOrientation(wanted);
             const int extent = wanted == Qt::Horizontal ? size.width() : size.height();
@@ -53,6 +56,8 @@ protected:
     }
 
 private:
+    double m_sideBySideAspect;
+
     QSize paneMinimum(int index) const
     {
         const QWidget *pane = widget(index);

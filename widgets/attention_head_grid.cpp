@@ -26,7 +26,7 @@ AttentionHeadGrid::AttentionHeadGrid(QWidget *parent)
             [this](int index) { showHead(index, m_head); });
     m_grid->setSpacing(4);
     // The thumbnails beside the large pattern where there is room, above it in a narrow dock.
-    auto *splitter = new AdaptiveSplitter(this);
+    auto *splitter = new AdaptiveSplitter(this, 1.0);
     auto *gridPane = new QWidget(splitter);
     auto *gridColumn = new QVBoxLayout(gridPane);
     gridColumn->setContentsMargins(0, 0, 0, 0);
