@@ -166,9 +166,9 @@ private Q_SLOTS:
         QVERIFY(reader);
         const TemporalTable table = fixtureTable(*reader, QStringLiteral("random"), true);
         const std::vector<int64_t> labels = fixtureLabels(*reader, QStringLiteral("random"));
-        const auto orders = detail::temporalPairOrders(table);
+        const auto orders = gpu::detail::temporalPairOrders(table);
         QVERIFY2(orders.isOk(), qPrintable(orders.status().message()));
-        const auto transforms = detail::seedPairTransforms(table);
+        const auto transforms = gpu::detail::seedPairTransforms(table);
         QVERIFY(transforms.isOk());
         std::vector<uint8_t> everyItem(size_t(table.items), 1);
         std::vector<uint8_t> some(size_t(table.items), 1);
@@ -180,9 +180,9 @@ private Q_SLOTS:
             const std::vector<int64_t> subLabels = kept(labels, training);
             std::vector<double> discriminative(size_t(table.features));
             std::vector<double> categorical(size_t(table.features));
-            detail::temporalFoldScores(*orders,
-                                       detail::temporalPairCodes(*orders, training, labels),
-                                       discriminative.data(), categorical.data());
+            gpu::detail::temporalFoldScores(
+                    *orders, gpu::detail::temporalPairCodes(*orders, training, labels),
+                    discriminative.data(), categorical.data());
             const auto d = temporalRsaScores(sub, subLabels, TemporalRsaModel::Discriminative);
             const auto c = temporalRsaScores(sub, subLabels, TemporalRsaModel::Categorical);
             QVERIFY(d.isOk() && c.isOk());
@@ -193,7 +193,7 @@ private Q_SLOTS:
             for (TemporalRsaModel model :
                  {TemporalRsaModel::Discriminative, TemporalRsaModel::Categorical}) {
                 const std::vector<double> fold =
-                        detail::seedTemporalScores(*transforms, training, labels, model);
+                        gpu::detail::seedTemporalScores(*transforms, training, labels, model);
                 const auto whole =
                         featureScores(sub, subLabels,
                                       model == TemporalRsaModel::Categorical
