@@ -15,5 +15,10 @@ if(_gyrus_sanitizers)
     else()
         add_compile_options(-g1)
     endif()
+    # Debug info names the build directory (DW_AT_comp_dir), so ccache keys every object on it
+    # and a second checkout or a clean clone compiles everything again. Mapped to ".", the
+    # objects are the same in every build directory and ccache (with base_dir set above the
+    # checkouts) leaves the directory out of its key: other build directories hit the cache.
+    add_compile_options(-fdebug-prefix-map=${CMAKE_BINARY_DIR}=.)
     add_link_options(-fsanitize=${_gyrus_sanitize_list})
 endif()
