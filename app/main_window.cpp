@@ -232,6 +232,12 @@ void MainWindow::connectPanels()
         connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_contrastPanel,
                 &widgets::ContrastPanel::setPromptSet);
     }
+    // The Steering dock's concept vector is that set's contrast.
+    if (m_steeringPanel && m_promptSetsPanel) {
+        m_steeringPanel->setPromptSet(m_promptSetsPanel->promptSet());
+        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_steeringPanel,
+                &widgets::SteeringPanel::setPromptSet);
+    }
 }
 
 MainWindow::~MainWindow() = default;

@@ -5,6 +5,7 @@
 // data; the engine computes them with the SAE splice of gpu/sae/clamp_splice.h.
 
 #include "core/clamp_set.h"
+#include "core/interventions.h"
 
 #include <QList>
 #include <QMetaType>
@@ -23,6 +24,9 @@ struct SteeringRequest
     double topP = 1.0;
     int topK = 0;
     quint64 seed = 0;
+    /// Head ablations and steering vectors beside the clamps (last: callers list the fields
+    /// above in order).
+    Interventions interventions;
 };
 
 /// Which of the two generations a streamed token belongs to.
@@ -50,6 +54,7 @@ struct NextTokenRequest
     QString prompt;
     ClampSet clamps;
     int topTokens = 10;  ///< the union of the top tokens before and after is reported
+    Interventions interventions;
 };
 
 struct TokenShift

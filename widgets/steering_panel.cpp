@@ -8,6 +8,7 @@
 #include "widgets/export_button.h"
 #include "widgets/flow_layout.h"
 #include "widgets/icons.h"
+#include "widgets/interventions_editor.h"
 #include "widgets/strength_sweep_plot.h"
 #include "widgets/text_diff_view.h"
 #include "widgets/user_visible_work.h"
@@ -107,6 +108,10 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
         m_rangeTimer->start();
     });
     connect(m_engine, &EngineClient::saeLoaded, this, [this] { m_rangeTimer->start(); });
+    connect(m_engine, &EngineClient::modelLoaded, this, [this](RequestId, const ModelInfo &info) {
+        m_interventions->setHookNames(info.hookNames);
+    });
+    m_interventions->setHookNames(m_engine->currentModel().hookNames);
     m_requests->onResult(Steer, &EngineClient::steeringToken,
                          [this](SteeringStream stream, const QString &text) {
                              QPlainTextEdit *edit =
@@ -245,12 +250,15 @@ QWidget *SteeringPanel::makeClampSection()
           static_cast<QWidget *>(m_valueEditor), static_cast<QWidget *>(m_positions)}) {
         editor->addWidget(widget);
     }
+    // Beside the clamps: heads to ablate and the prompt set's concept vector.
+    m_interventions = new InterventionsEditor(box);
 
     auto *layout = new QVBoxLayout(box);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(buttons);
     layout->addWidget(m_table, 1);
     layout->addLayout(editor);
+    layout->addWidget(m_interventions);
 
     connect(m_addSelected, &QPushButton::clicked, this, &SteeringPanel::addSelectedFeature);
     connect(m_remove, &QPushButton::clicked, this, [this] {
@@ -471,11 +479,22 @@ void SteeringPanel::addSelectedFeature()
     setCurrentRow(m_clamps->rowOf(feature));
 }
 
+void SteeringPanel::setPromptSet(const PromptSet &set)
+{
+    m_interventions->setPromptSet(set);
+}
+
 void SteeringPanel::run()
 {
+    Result<Interventions> interventions = m_interventions->interventions();
+    if (!interventions) {
+        m_status->setText(interventions.status().message());
+        return;
+    }
     SteeringRequest request;
     request.prompt = m_prompt->text();
     request.clamps = m_hub->clampSet();
+    request.interventions = interventions.value();
     request.maxNewTokens = m_maxTokens->value();
     request.temperature = m_temperature->value();
     request.seed = static_cast<quint64>(m_seed->value());
@@ -490,10 +509,13 @@ void SteeringPanel::run()
     NextTokenRequest next;
     next.prompt = request.prompt;
     next.clamps = request.clamps;
+    next.interventions = request.interventions;
     m_requests->start(NextToken, m_engine->compareNextToken(next));
-    m_status->setText(request.clamps.isEmpty()
+    const QString edits = InterventionsEditor::describe(request.interventions);
+    m_status->setText(request.clamps.isEmpty() && edits.isEmpty()
                               ? tr("Running without enabled clamps: steered = baseline.")
-                              : tr("Generating baseline and steered …"));
+                      : edits.isEmpty() ? tr("Generating baseline and steered …")
+                                        : tr("Generating baseline and steered (%1) …").arg(edits));
     updateEnabled();
 }
 

@@ -5,6 +5,7 @@
 // truth); the panel only edits it and asks the engine (latest-wins, stale results dropped).
 
 #include "core/engine_client.h"
+#include "core/prompt_set.h"
 #include "core/workspace_data.h"
 
 #include <QJsonObject>
@@ -34,6 +35,7 @@ class SelectionHub;
 namespace gyrus::widgets {
 
 class ClampValueEditor;
+class InterventionsEditor;
 class StrengthSweepPlot;
 class TextDiffView;
 
@@ -59,6 +61,9 @@ public:
     Status saveClampSet(const QString &path);
     /// Replaces the hub's clamp set with the one in `path`; the error names the file.
     Status loadClampSet(const QString &path);
+
+    /// The open prompt set, whose contrast the concept-vector intervention steers with.
+    void setPromptSet(const PromptSet &set);
 
     void setPrompt(const QString &prompt);
     QString prompt() const;
@@ -86,6 +91,9 @@ public:
     TextDiffView *diffView() const { return m_diff; }
 
     ClampValueEditor *valueEditor() const { return m_valueEditor; }
+
+    /// Head ablations and the concept vector, run beside the clamps.
+    InterventionsEditor *interventionsEditor() const { return m_interventions; }
 
     /// The prompt, sampling and sweep settings and the last outputs (texts, next-token shift,
     /// sweep), the numbers into `data` for the workspace file; restored without running.
@@ -137,6 +145,7 @@ private:
     QComboBox *m_mode;
     ClampValueEditor *m_valueEditor;
     QComboBox *m_positions;
+    InterventionsEditor *m_interventions;
 
     QLineEdit *m_prompt;
     QSpinBox *m_maxTokens;

@@ -2,6 +2,7 @@
 // reopened study shows the same texts, next-token table and sweep without generating again.
 
 #include "core/next_token_shift_model.h"
+#include "widgets/interventions_editor.h"
 #include "widgets/steering_panel.h"
 #include "widgets/strength_sweep_plot.h"
 
@@ -70,6 +71,7 @@ QJsonObject SteeringPanel::workspaceState(WorkspaceData *data) const
             {QStringLiteral("max_new_tokens"), m_maxTokens->value()},
             {QStringLiteral("temperature"), m_temperature->value()},
             {QStringLiteral("seed"), m_seed->value()},
+            {QStringLiteral("interventions"), m_interventions->state()},
             {QStringLiteral("baseline"), m_baseline->toPlainText()},
             {QStringLiteral("steered"), m_steered->toPlainText()},
             {QStringLiteral("next_token"),
@@ -96,6 +98,7 @@ Status SteeringPanel::restoreWorkspaceState(const QJsonObject &state, const Work
     setSampling(state.value(QStringLiteral("max_new_tokens")).toInt(m_maxTokens->value()),
                 state.value(QStringLiteral("temperature")).toDouble(m_temperature->value()),
                 quint64(state.value(QStringLiteral("seed")).toInteger(m_seed->value())));
+    m_interventions->restoreState(state.value(QStringLiteral("interventions")).toObject());
     SteeringOutcome outcome;
     outcome.baselineText = state.value(QStringLiteral("baseline")).toString();
     outcome.steeredText = state.value(QStringLiteral("steered")).toString();

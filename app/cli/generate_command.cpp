@@ -4,6 +4,7 @@
 #include "app/cli/clamp_options.h"
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/intervention_options.h"
 #include "app/cli/model_options.h"
 #include "app/cli/sae_loading.h"
 #include "gpu/sae/sae_io.h"
@@ -39,9 +40,13 @@ int runGenerate(const QStringList &arguments)
                            "seeded sampling with --temperature/--top-k/--top-p. The continuation "
                            "is printed as it is produced. With --sae and --clamp/--scale/--steer "
                            "(or --clamp-set) the SAE's features are edited at its hook, with "
-                           "the reconstruction error kept, exactly as the steering dock does."));
+                           "the reconstruction error kept, exactly as the steering dock does. "
+                           "--ablate-head and --steer-vector add the dock's other interventions: "
+                           "attention heads ablated, a concept vector added with strength "
+                           "--alpha."));
     const ModelOptions modelOptions(parser);
     const ClampOptions clampOptions(parser);
+    const InterventionOptions interventionOptions(parser);
     const QCommandLineOption promptOption(
             QStringLiteral("prompt"), QStringLiteral("The prompt text."), QStringLiteral("TEXT"));
     const QCommandLineOption maxOption(QStringLiteral("max-new-tokens"),
@@ -98,6 +103,10 @@ int runGenerate(const QStringList &arguments)
     if (!clamps) {
         return failWith(name, clamps.status());
     }
+    Result<Interventions> interventions = interventionOptions.interventions(parser);
+    if (!interventions) {
+        return failWith(name, interventions.status());
+    }
     const QString saeDirectory = clampOptions.saeDirectory(parser);
     if (!clamps->isEmpty() && saeDirectory.isEmpty()) {
         return fail(name,
@@ -117,13 +126,14 @@ int runGenerate(const QStringList &arguments)
         sae = loaded.value();
     }
     QString streamed;
-    auto result =
-            gpu::generateClamped(*model.value(), sae, clamps.value(), parser.value(promptOption),
-                                 options, [&](const gpu::GeneratedToken &token) {
-                                     printText(token.text);
-                                     streamed += token.text;
-                                     return true;
-                                 });
+    auto result = gpu::generateClamped(
+            *model.value(), sae, clamps.value(), parser.value(promptOption), options,
+            [&](const gpu::GeneratedToken &token) {
+                printText(token.text);
+                streamed += token.text;
+                return true;
+            },
+            interventions.value());
     if (!result) {
         return failWith(name, result.status());
     }

@@ -28,6 +28,10 @@ enum class HookSite
     MlpOut,           ///< blocks.L.hook_mlp_out
     ResidPost,        ///< blocks.L.hook_resid_post
     FinalNormalized,  ///< ln_final.hook_normalized
+    /// blocks.L.attn.hook_z: the heads' outputs before the output projection, [batch, tokens,
+    /// heads · d_head] (head h is columns [h · d_head, (h + 1) · d_head)). Not a residual site:
+    /// hookNames() leaves it out, centring does not apply, parse() accepts it.
+    AttnZ,
 };
 
 /// One named site. `layer` is -1 for hook_embed and ln_final.hook_normalized.
@@ -45,8 +49,8 @@ struct HookPoint
     /// The TransformerLens name ("blocks.3.hook_resid_post").
     QString name() const;
 
-    /// Parses a TransformerLens name; std::nullopt for an unknown name or a layer outside
-    /// [0, numLayers). This overload assumes the standard (Llama) set of sites.
+    /// Parses a TransformerLens name (blocks.L.attn.hook_z included); std::nullopt for an unknown
+    /// name or a layer outside [0, numLayers). This overload assumes the standard (Llama) sites.
     static std::optional<HookPoint> parse(const QString &name, int numLayers);
 
     /// The same against a model's own sites: hook_pos_embed only with learned positions,

@@ -45,9 +45,18 @@ RequestId TorchEngineClient::steer(const SteeringRequest &request)
                         *status = ready;
                         return JobStep::Done;
                     }
+                    // A concept vector from the prompt set is computed here, once per run.
+                    Result<Interventions> interventions =
+                            withConceptVectors(*state->model, request.interventions);
+                    if (!interventions) {
+                        *status = interventions.status();
+                        return JobStep::Done;
+                    }
+                    SteeringRequest resolved = request;
+                    resolved.interventions = interventions.value();
                     Result<std::unique_ptr<SteeringRun>> started =
                             SteeringRun::start(*state->model, state->modelEpoch, state->sae,
-                                               request, &state->steeringBaseline);
+                                               resolved, &state->steeringBaseline);
                     if (!started) {
                         *status = started.status();
                         return JobStep::Done;
@@ -87,33 +96,39 @@ RequestId TorchEngineClient::steer(const SteeringRequest &request)
 RequestId TorchEngineClient::compareNextToken(const NextTokenRequest &request)
 {
     std::shared_ptr<EngineState> state = m_state;
-    return m_runner.submit(
-            Job{QStringLiteral("next-token shift"), QStringLiteral("steer-next-token"),
-                [this, state, request](JobContext &context, Status *status) {
-                    if (Status ready = requireFor(*state, request.clamps); !ready.isOk()) {
-                        *status = ready;
-                        return JobStep::Done;
-                    }
-                    Result<std::vector<int>> tokens = state->model->encode(request.prompt);
-                    if (!tokens) {
-                        *status = tokens.status();
-                        return JobStep::Done;
-                    }
-                    auto before = nextTokenLogProbabilities(*state->model, state->sae, ClampSet(),
-                                                            tokens.value());
-                    auto after = nextTokenLogProbabilities(*state->model, state->sae,
-                                                           request.clamps, tokens.value());
-                    if (!before || !after) {
-                        *status = before ? after.status() : before.status();
-                        return JobStep::Done;
-                    }
-                    NextTokenShift shift =
-                            gpu::compareNextToken(before.value(), after.value(), request.topTokens,
-                                                  state->model->tokenizer());
-                    shift.promptTokens = static_cast<int>(tokens->size());
-                    Q_EMIT nextTokenShift(context.id(), shift);
+    return m_runner.submit(Job{
+            QStringLiteral("next-token shift"), QStringLiteral("steer-next-token"),
+            [this, state, request](JobContext &context, Status *status) {
+                if (Status ready = requireFor(*state, request.clamps); !ready.isOk()) {
+                    *status = ready;
                     return JobStep::Done;
-                }});
+                }
+                Result<std::vector<int>> tokens = state->model->encode(request.prompt);
+                if (!tokens) {
+                    *status = tokens.status();
+                    return JobStep::Done;
+                }
+                auto before = nextTokenLogProbabilities(*state->model, state->sae, ClampSet(),
+                                                        tokens.value());
+                Result<Interventions> interventions =
+                        withConceptVectors(*state->model, request.interventions);
+                if (!interventions) {
+                    *status = interventions.status();
+                    return JobStep::Done;
+                }
+                auto after = nextTokenLogProbabilities(*state->model, state->sae, request.clamps,
+                                                       tokens.value(), interventions.value());
+                if (!before || !after) {
+                    *status = before ? after.status() : before.status();
+                    return JobStep::Done;
+                }
+                NextTokenShift shift =
+                        gpu::compareNextToken(before.value(), after.value(), request.topTokens,
+                                              state->model->tokenizer());
+                shift.promptTokens = static_cast<int>(tokens->size());
+                Q_EMIT nextTokenShift(context.id(), shift);
+                return JobStep::Done;
+            }});
 }
 
 RequestId TorchEngineClient::sweepStrength(const StrengthSweepRequest &request)

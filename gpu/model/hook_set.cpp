@@ -29,6 +29,8 @@ QString HookPoint::name() const
             return QStringLiteral("hook_pos_embed");
         case HookSite::FinalNormalized:
             return QStringLiteral("ln_final.hook_normalized");
+        case HookSite::AttnZ:
+            return QStringLiteral("blocks.%1.attn.hook_z").arg(layer);
         default:
             break;
     }
@@ -60,13 +62,18 @@ std::optional<HookPoint> HookPoint::parse(const QString &name, const HookLayout 
         return finalNormalized();
     }
     const QStringList parts = name.split(QLatin1Char('.'));
-    if (parts.size() != 3 || parts[0] != QLatin1String("blocks")) {
+    const bool headSite = parts.size() == 4 && parts[2] == QLatin1String("attn") &&
+                          parts[3] == QLatin1String("hook_z");
+    if ((parts.size() != 3 && !headSite) || parts[0] != QLatin1String("blocks")) {
         return std::nullopt;
     }
     bool ok = false;
     const int layer = parts[1].toInt(&ok);
     if (!ok || layer < 0 || layer >= numLayers) {
         return std::nullopt;
+    }
+    if (headSite) {
+        return block(HookSite::AttnZ, layer);
     }
     for (const SiteName &entry : kBlockSites) {
         if (parts[2] == QLatin1String(entry.suffix) &&
@@ -200,7 +207,8 @@ at::Tensor HookSet::run(const HookPoint &point, at::Tensor x, int64_t firstPosit
         return x;
     }
     // Centring: the hooks work on x - mean(x); `original` and `mean` restore the stream.
-    const bool centre = m_centred && point.site != HookSite::FinalNormalized;
+    const bool centre =
+            m_centred && point.site != HookSite::FinalNormalized && point.site != HookSite::AttnZ;
     const at::Tensor original = x;
     at::Tensor mean;
     if (centre) {

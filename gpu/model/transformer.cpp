@@ -522,6 +522,7 @@ at::Tensor Transformer::attention(int layer, const at::Tensor &h, KvCache *cache
     const int64_t heads = m_config.numAttentionHeads;
     const int64_t kvHeads = m_config.numKeyValueHeads;
     const int64_t headDim = m_config.headDim();
+    const int64_t first = cache ? cache->length() : 0;  // advances only after every layer
     at::Tensor q;
     at::Tensor k;
     at::Tensor v;
@@ -569,10 +570,14 @@ at::Tensor Transformer::attention(int layer, const at::Tensor &h, KvCache *cache
     shape.slidingWindow = m_config.layerSlides(layer) ? *m_config.slidingWindow : 0;
     const bool keepPattern = hooks && hooks->capturesPattern(layer);
     at::Tensor pattern;
-    const at::Tensor mixed =
+    at::Tensor mixed =
             groupedQueryAttention(q.contiguous(), k, v, shape, keepPattern ? &pattern : nullptr);
     if (keepPattern) {
         hooks->storePattern(layer, pattern);
+    }
+    if (hooks) {
+        // The heads' outputs before W_O (head ablation edits them here).
+        mixed = hooks->run(HookPoint{HookSite::AttnZ, layer}, mixed, first);
     }
     return linearLayer(mixed, w.o.weight, w.o.bias, m_config.qkvLayout == QkvLayout::Conv1dFused);
 }

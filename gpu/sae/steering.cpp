@@ -1,7 +1,9 @@
 #include "gpu/sae/steering.h"
 
+#include "gpu/analysis/concept_vector.h"
 #include "gpu/detail/clamp_hook.h"
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/intervention_hooks.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/detail/transformer.h"
 
@@ -62,7 +64,8 @@ Result<GenerateResult> generateClamped(const LanguageModel &model,
                                        const std::shared_ptr<const detail::SaeModule> &sae,
                                        const ClampSet &clamps, const QString &prompt,
                                        const GenerateOptions &options,
-                                       const TokenCallback &callback)
+                                       const TokenCallback &callback,
+                                       const Interventions &interventions)
 {
     Result<std::vector<int>> tokens = model.encode(prompt, options.addBos);
     if (!tokens) {
@@ -76,12 +79,18 @@ Result<GenerateResult> generateClamped(const LanguageModel &model,
         !added.isOk()) {
         return added;
     }
+    if (Status added =
+                detail::addInterventions(hooks, model.tensorModel(), interventions, *tokens, scope);
+        !added.isOk()) {
+        return added;
+    }
     return model.generateFromTokens(*tokens, options, callback, hooks.empty() ? nullptr : &hooks);
 }
 
 Result<std::vector<float>> nextTokenLogProbabilities(
         const LanguageModel &model, const std::shared_ptr<const detail::SaeModule> &sae,
-        const ClampSet &clamps, const std::vector<int> &promptTokens)
+        const ClampSet &clamps, const std::vector<int> &promptTokens,
+        const Interventions &interventions)
 {
     if (Status ok = checkPrompt(model, promptTokens); !ok.isOk()) {
         return ok;
@@ -91,6 +100,11 @@ Result<std::vector<float>> nextTokenLogProbabilities(
                                                  startsWithBos(model, promptTokens));
     if (Status added =
                 detail::addClampSplice(hooks, hookLayout(model.config()), sae, clamps, scope);
+        !added.isOk()) {
+        return added;
+    }
+    if (Status added = detail::addInterventions(hooks, model.tensorModel(), interventions,
+                                                promptTokens, scope);
         !added.isOk()) {
         return added;
     }
@@ -104,6 +118,38 @@ Result<std::vector<float>> nextTokenLogProbabilities(
         const float *data = logProbs.data_ptr<float>();
         return std::vector<float>(data, data + logProbs.numel());
     });
+}
+
+Result<Interventions> withConceptVectors(const LanguageModel &model,
+                                         const Interventions &interventions)
+{
+    Interventions resolved = interventions;
+    for (SteeringVector &vector : resolved.vectors) {
+        if (!vector.concept || !vector.direction.empty()) {
+            continue;
+        }
+        const ConceptSource &source = *vector.concept;
+        ConceptVectorOptions options;
+        options.hookName = vector.hook;
+        const std::optional<Pooling> pooling = poolingFromName(source.pooling);
+        if (!pooling || *pooling == Pooling::Window) {
+            return Status::invalidInput(
+                    QStringLiteral("concept vector: unknown pooling '%1'").arg(source.pooling));
+        }
+        options.pooling = *pooling;
+        options.sideA = source.sideA;
+        options.sideB = source.sideB;
+        options.topFeatures = 0;
+        Result<ConceptVector> concept = conceptVector(model, source.set, options);
+        if (!concept) {
+            return concept.status();
+        }
+        vector.direction = concept->direction;
+        if (vector.label.isEmpty()) {
+            vector.label = QStringLiteral("%1 − %2").arg(concept->sideA, concept->sideB);
+        }
+    }
+    return resolved;
 }
 
 double klDivergence(const std::vector<float> &logP, const std::vector<float> &logQ)

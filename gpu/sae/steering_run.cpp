@@ -2,6 +2,7 @@
 
 #include "gpu/detail/clamp_hook.h"
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/intervention_hooks.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/generation_session.h"
 
@@ -98,6 +99,11 @@ Result<std::unique_ptr<SteeringRun>> SteeringRun::start(
     // Validates the set against the SAE once, before anything is generated.
     if (Status added = detail::addClampSplice(impl->hooks, hookLayout(model.config()), sae,
                                               request.clamps, scope);
+        !added.isOk()) {
+        return added;
+    }
+    if (Status added = detail::addInterventions(impl->hooks, model.tensorModel(),
+                                                request.interventions, impl->promptTokens, scope);
         !added.isOk()) {
         return added;
     }

@@ -71,7 +71,7 @@ private:
     {
         QSignalSpy finished(m_engine, &EngineClient::finished);
         QSignalSpy shifts(m_engine, &EngineClient::nextTokenShift);
-        const RequestId id = m_engine->compareNextToken(NextTokenRequest{kPrompt, clamps, 5});
+        const RequestId id = m_engine->compareNextToken(NextTokenRequest{kPrompt, clamps, 5, {}});
         [&] { QTRY_VERIFY_WITH_TIMEOUT(test::hasFinished(finished, id), 60000); }();
         return lastArgument<NextTokenShift>(shifts, id);
     }
@@ -129,7 +129,7 @@ private Q_SLOTS:
 
     void emptyClampSetSteersNothing()
     {
-        SteeringRequest request{kPrompt, ClampSet(), 16, 0.8, 1.0, 0, 5};
+        SteeringRequest request{kPrompt, ClampSet(), 16, 0.8, 1.0, 0, 5, {}};
         const SteeringOutcome outcome = steer(request);
         QVERIFY(!outcome.baselineTokens.isEmpty());
         QCOMPARE(outcome.steeredTokens, outcome.baselineTokens);
@@ -184,7 +184,7 @@ private Q_SLOTS:
         const double value = m_strongest.maximum * 2;
         const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, value, ClampPositions::All,
                                  true};
-        SteeringRequest request{kPrompt, setOf(clamp), 16, 0.8, 1.0, 0, 5};
+        SteeringRequest request{kPrompt, setOf(clamp), 16, 0.8, 1.0, 0, 5, {}};
         QStringList streamed;
         const SteeringOutcome outcome = steer(request, &streamed);
         QVERIFY(!outcome.steeredText.isEmpty());
@@ -216,7 +216,8 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(clampSetToJson(set));
         file.close();
-        const SteeringOutcome outcome = steer(SteeringRequest{kPrompt, set, 16, 0.8, 1.0, 0, 5});
+        const SteeringOutcome outcome =
+                steer(SteeringRequest{kPrompt, set, 16, 0.8, 1.0, 0, 5, {}});
         const QString expected = outcome.steeredText + QLatin1Char('\n');
         const test::ProcessRun fromFile =
                 cli({QStringLiteral("--sae"), m_sae, QStringLiteral("--clamp-set"), path});
@@ -283,7 +284,7 @@ private Q_SLOTS:
         }
         QVERIFY(strongestAtStrength);
         const SteeringOutcome outcome =
-                steer(SteeringRequest{kPrompt, set.value(), 16, 0.8, 1.0, 0, 5});
+                steer(SteeringRequest{kPrompt, set.value(), 16, 0.8, 1.0, 0, 5, {}});
         const test::ProcessRun steered =
                 cli({QStringLiteral("--sae"), m_sae, QStringLiteral("--clamp-set"), path});
         QVERIFY2(steered.exitCode == 0, qPrintable(steered.err));
@@ -305,7 +306,7 @@ private Q_SLOTS:
         // token is served between two tokens, long before the steered continuation ends.
         const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, m_strongest.maximum * 2,
                                  ClampPositions::All, true};
-        SteeringRequest request{kPrompt, setOf(clamp), 48, 0.8, 1.0, 0, 4242};
+        SteeringRequest request{kPrompt, setOf(clamp), 48, 0.8, 1.0, 0, 4242, {}};
         int tokens = 0;
         int tokensWhenShortFinished = -1;
         bool steeringEnded = false;
@@ -320,7 +321,7 @@ private Q_SLOTS:
                             ++tokens;
                             if (shortRequest == 0) {
                                 shortRequest = m_engine->compareNextToken(
-                                        NextTokenRequest{kPrompt, setOf(clamp), 5});
+                                        NextTokenRequest{kPrompt, setOf(clamp), 5, {}});
                             }
                         });
         QMetaObject::Connection onFinished = connect(
@@ -348,7 +349,7 @@ private Q_SLOTS:
     {
         const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, m_strongest.maximum * 2,
                                  ClampPositions::All, true};
-        SteeringRequest request{kPrompt, setOf(clamp), 16, 0.8, 1.0, 0, 9191};
+        SteeringRequest request{kPrompt, setOf(clamp), 16, 0.8, 1.0, 0, 9191, {}};
         const SteeringOutcome first = steer(request);
         QVERIFY(!first.baselineTokens.isEmpty());
         QVERIFY(!first.baselineReused);

@@ -8,11 +8,15 @@
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
 #include "widgets/clamp_value_editor.h"
+#include "widgets/interventions_editor.h"
 #include "widgets/steering_panel.h"
 #include "widgets/strength_sweep_plot.h"
 #include "widgets/text_diff_view.h"
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -207,6 +211,75 @@ private Q_SLOTS:
         QVERIFY2(status.message().contains(QStringLiteral("broken.json")),
                  qPrintable(status.message()));
         QCOMPARE(hub.clampSet().clamps.size(), 2);
+    }
+
+    void interventionsGoWithTheRunBesideTheClamps()
+    {
+        FakeEngineClient engine;
+        loadFakeModel(engine);
+        SelectionHub hub;
+        SteeringPanel panel(&engine, &hub);
+        widgets::InterventionsEditor *editor = panel.interventionsEditor();
+        PromptSet set;
+        set.name = QStringLiteral("tense");
+        set.factors = {PromptFactor{QStringLiteral("tense"),
+                                    {QStringLiteral("present"), QStringLiteral("past")}}};
+        set.items = {{QStringLiteral("a"),
+                      QStringLiteral("He walks"),
+                      {{QStringLiteral("tense"), QStringLiteral("present")}},
+                      QString(),
+                      {}},
+                     {QStringLiteral("b"),
+                      QStringLiteral("He walked"),
+                      {{QStringLiteral("tense"), QStringLiteral("past")}},
+                      QString(),
+                      {}}};
+        panel.setPromptSet(set);
+        editor->setHookNames({QStringLiteral("hook_embed"),
+                              QStringLiteral("blocks.0.hook_resid_pre"),
+                              QStringLiteral("blocks.0.hook_attn_out"),
+                              QStringLiteral("blocks.1.hook_resid_post")});
+        QCOMPARE(editor->hook()->count(), 2);  // residual hooks only
+        QCOMPARE(editor->sideA()->currentText(), QStringLiteral("present"));
+        QCOMPARE(editor->sideB()->currentText(), QStringLiteral("past"));
+
+        // A malformed head is refused before anything is asked of the engine.
+        editor->headsEdit()->setText(QStringLiteral("1.2, x"));
+        panel.setPrompt(QStringLiteral("The jury"));
+        QTest::mouseClick(panel.runButton(), Qt::LeftButton);
+        QVERIFY(panel.statusText().contains(QStringLiteral("'x' is not LAYER.HEAD")));
+
+        editor->headsEdit()->setText(QStringLiteral("1.2, 0.3=mean"));
+        editor->conceptCheck()->setChecked(true);
+        editor->hook()->setCurrentText(QStringLiteral("blocks.1.hook_resid_post"));
+        editor->alpha()->setValue(6.5);
+        QTest::mouseClick(panel.runButton(), Qt::LeftButton);
+        QTRY_VERIFY(!panel.steeredText().isEmpty());
+        const SteeringRequest sent = engine.lastSteeringRequest();
+        QVERIFY(sent.interventions.heads == (QList<HeadAblation>{{1, 2, HeadAblationMode::Zero},
+                                                                 {0, 3, HeadAblationMode::Mean}}));
+        QCOMPARE(sent.interventions.vectors.size(), qsizetype(1));
+        const SteeringVector &vector = sent.interventions.vectors.front();
+        QCOMPARE(vector.hook, QStringLiteral("blocks.1.hook_resid_post"));
+        QCOMPARE(vector.alpha, 6.5);
+        QVERIFY(vector.direction.empty());  // the engine computes it from the set
+        QVERIFY(vector.concept.has_value());
+        QVERIFY(vector.concept->set == set);
+        QCOMPARE(vector.concept->sideA, QStringLiteral("present"));
+        QCOMPARE(vector.concept->sideB, QStringLiteral("past"));
+
+        // The fields survive a workspace round trip.
+        WorkspaceData data;
+        const QJsonObject state = panel.workspaceState(&data);
+        SteeringPanel restored(&engine, &hub);
+        restored.setPromptSet(set);
+        QVERIFY(restored.restoreWorkspaceState(state, data).isOk());
+        QCOMPARE(restored.interventionsEditor()->headsEdit()->text(),
+                 QStringLiteral("1.2, 0.3=mean"));
+        QVERIFY(restored.interventionsEditor()->conceptCheck()->isChecked());
+        QCOMPARE(restored.interventionsEditor()->hook()->currentText(),
+                 QStringLiteral("blocks.1.hook_resid_post"));
+        QCOMPARE(restored.interventionsEditor()->alpha()->value(), 6.5);
     }
 };
 
