@@ -45,6 +45,7 @@ const QList<Command> &registry()
             attentionCommand(),
             conceptVectorCommand(),
             patchCommand(),
+            searchFeaturesCommand(),
     };
     // clang-format on
     return all;

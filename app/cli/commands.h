@@ -33,6 +33,7 @@ Command saeCommand();
 Command launchCommand();
 Command explainCommand();
 Command scoreCommand();
+Command searchFeaturesCommand();
 Command judgeMethodsCommand();
 
 }  // namespace gyrus::cli
