@@ -50,12 +50,12 @@ private:
     QString m_vectorFile;
 
     /// Captures `point` (after the interventions) on the prompt.
-    at::Tensor runCapturing(const Interventions &interventions, const detail::HookPoint &point)
+    at::Tensor runCapturing(const Interventions &interventions, const gpu::detail::HookPoint &point)
     {
-        detail::HookSet hooks;
-        const Status added =
-                detail::addInterventions(hooks, m_model->tensorModel(), interventions, m_tokens,
-                                         clampScopeForPrompt(int64_t(m_tokens.size()), true));
+        gpu::detail::HookSet hooks;
+        const Status added = gpu::detail::addInterventions(
+                hooks, m_model->tensorModel(), interventions, m_tokens,
+                clampScopeForPrompt(int64_t(m_tokens.size()), true));
         if (!added.isOk()) {
             qWarning("%s", qPrintable(added.message()));
             return {};
@@ -64,7 +64,7 @@ private:
         c10::InferenceMode guard;
         const std::vector<int64_t> ids(m_tokens.begin(), m_tokens.end());
         m_model->tensorModel().forward(at::tensor(ids, at::kLong).view({1, -1}), &hooks, nullptr,
-                                       detail::LogitsMode::All);
+                                       gpu::detail::LogitsMode::All);
         return hooks.captured(point).select(0, 0).to(at::kDouble);
     }
 
@@ -114,9 +114,10 @@ private Q_SLOTS:
     {
         const int layer = 1;
         const int head = 3;
-        const detail::HookPoint attnOut{detail::HookSite::AttnOut, layer};
+        const gpu::detail::HookPoint attnOut{gpu::detail::HookSite::AttnOut, layer};
         const at::Tensor plainOut = runCapturing({}, attnOut);
-        const at::Tensor z = runCapturing({}, detail::HookPoint{detail::HookSite::AttnZ, layer});
+        const at::Tensor z =
+                runCapturing({}, gpu::detail::HookPoint{gpu::detail::HookSite::AttnZ, layer});
         Interventions ablate;
         ablate.heads = {HeadAblation{layer, head, HeadAblationMode::Zero}};
         const at::Tensor ablatedOut = runCapturing(ablate, attnOut);
@@ -143,7 +144,7 @@ private Q_SLOTS:
     {
         const int layer = 2;
         const int head = 1;
-        const detail::HookPoint zPoint{detail::HookSite::AttnZ, layer};
+        const gpu::detail::HookPoint zPoint{gpu::detail::HookSite::AttnZ, layer};
         const at::Tensor plain = runCapturing({}, zPoint);
         Interventions ablate;
         ablate.heads = {HeadAblation{layer, head, HeadAblationMode::Mean}};
@@ -168,7 +169,7 @@ private Q_SLOTS:
         QVERIFY2(vector, qPrintable(vector.status().message()));
         QCOMPARE(vector->hook, kHook);
         QCOMPARE(int(vector->direction.size()), m_model->config().hiddenSize);
-        const auto point = *detail::HookPoint::parse(kHook, m_model->config().numHiddenLayers);
+        const auto point = *gpu::detail::HookPoint::parse(kHook, m_model->config().numHiddenLayers);
         Interventions steer;
         steer.vectors = {vector.value()};
         const at::Tensor plain = runCapturing({}, point);
