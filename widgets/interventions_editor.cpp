@@ -1,9 +1,11 @@
 #include "widgets/interventions_editor.h"
 
+#include "widgets/eliding_style.h"
+#include "widgets/flow_layout.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QGridLayout>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
@@ -30,9 +32,9 @@ InterventionsEditor::InterventionsEditor(QWidget *parent)
     : QWidget(parent)
     , m_heads(new QLineEdit(this))
     , m_concept(new QCheckBox(tr("Concept"), this))
-    , m_sideA(new QComboBox(this))
-    , m_sideB(new QComboBox(this))
-    , m_hook(new QComboBox(this))
+    , m_sideA(new ElidingComboBox(this))
+    , m_sideB(new ElidingComboBox(this))
+    , m_hook(new ElidingComboBox(this))
     , m_alpha(new QDoubleSpinBox(this))
 {
     m_heads->setPlaceholderText(tr("e.g. 1.2, 3.0=mean"));
@@ -50,21 +52,15 @@ InterventionsEditor::InterventionsEditor(QWidget *parent)
     m_alpha->setDecimals(2);
     m_alpha->setValue(4.0);
     m_alpha->setPrefix(tr("α "));
-    auto *grid = new QGridLayout(this);
-    grid->setContentsMargins(0, 0, 0, 0);
-    grid->setHorizontalSpacing(4);
-    grid->setVerticalSpacing(2);
-    grid->addWidget(new QLabel(tr("Ablate heads"), this), 0, 0);
-    grid->addWidget(m_heads, 0, 1, 1, 4);
-    grid->addWidget(m_concept, 1, 0);
-    grid->addWidget(m_sideA, 1, 1);
-    grid->addWidget(new QLabel(tr("−"), this), 1, 2);
-    grid->addWidget(m_sideB, 1, 3);
-    grid->addWidget(m_alpha, 1, 4);
-    grid->addWidget(new QLabel(tr("at"), this), 2, 0, Qt::AlignRight);
-    grid->addWidget(m_hook, 2, 1, 1, 4);
-    grid->setColumnStretch(1, 1);
-    grid->setColumnStretch(3, 1);
+    // Groups that reflow into more lines when the dock is narrow.
+    m_heads->setMinimumWidth(m_heads->fontMetrics().horizontalAdvance(QStringLiteral("M")) * 8);
+    auto *flow = new FlowLayout(this, 8, 2);
+    flow->setContentsMargins(0, 0, 0, 0);
+    flow->addGroup({new QLabel(tr("Ablate heads"), this), m_heads});
+    flow->addGroup({m_concept, m_sideA});
+    flow->addGroup({new QLabel(tr("−"), this), m_sideB});
+    flow->addGroup({m_alpha});
+    flow->addGroup({new QLabel(tr("at"), this), m_hook});
     connect(m_heads, &QLineEdit::textChanged, this, &InterventionsEditor::changed);
     connect(m_concept, &QCheckBox::toggled, this, [this] {
         updateEnabled();
