@@ -85,8 +85,11 @@ def main():
             label: best_rate(s, lambda j: next(r["tokens_per_second"] for r in j["results"]
                                                if r["arch"] == arch))
             for label, s in results["sae_train"].items()}
-    figures["rdm_seconds"] = {label: best_time(s, lambda j: j["rdm_correlation"]["gyrus_s"])
-                              for label, s in results["rsa"].items()}
+    # bench_rsa times the correlation RDM in float64 (the default) and float32.
+    for precision in ("float64", "float32"):
+        figures[f"rdm_{precision}_seconds"] = {
+            label: best_time(s, lambda j: j["rdm_correlation"][f"gyrus_{precision}_s"])
+            for label, s in results["rsa"].items()}
     figures["rsa_permutations_seconds"] = {
         label: best_time(s, lambda j: j["rsa_spearman_permutations"]["gyrus_s"])
         for label, s in results["rsa"].items()}
