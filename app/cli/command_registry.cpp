@@ -46,6 +46,7 @@ const QList<Command> &registry()
             conceptVectorCommand(),
             patchCommand(),
             searchFeaturesCommand(),
+            conceptSweepCommand(),
     };
     // clang-format on
     return all;

@@ -10,6 +10,7 @@ Command attentionCommand();
 Command attributeCommand();
 Command cacheCommand();
 Command conceptVectorCommand();
+Command conceptSweepCommand();
 Command compareMethodsCommand();
 Command envCommand();
 Command contrastCommand();
