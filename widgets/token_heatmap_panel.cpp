@@ -13,6 +13,7 @@
 #include "widgets/feature_matrix_view.h"
 #include "widgets/icons.h"
 #include "widgets/prompt_sets_panel.h"
+#include "widgets/status_line.h"
 
 #include <QComboBox>
 #include <QEvent>
@@ -778,13 +779,7 @@ QString TokenHeatmapPanel::emptyStateText() const
 
 void TokenHeatmapPanel::setStatus(const QString &text, bool error)
 {
-    m_status->setText(text);
-    m_status->setForegroundRole(error ? QPalette::Text : QPalette::PlaceholderText);
-    QPalette palette = m_status->palette();
-    if (error) {
-        palette.setColor(QPalette::Text, QColor(0xb0, 0x20, 0x20));
-    }
-    m_status->setPalette(palette);
+    showStatusLine(m_status, text, error);
 }
 
 QString TokenHeatmapPanel::statusText() const
