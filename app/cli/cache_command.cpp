@@ -124,7 +124,9 @@ int runCache(const QStringList &arguments)
                                  QStringLiteral("FILE.h5"));
     const QCommandLineOption overwrite(
             QStringLiteral("overwrite"),
-            QStringLiteral("Replace --out when it was made with other settings."));
+            QStringLiteral("Replace --out when it was made with other settings. The new cache "
+                           "is built beside it (FILE.h5.replacing) and replaces it once "
+                           "complete: until then the old one stays as it was."));
     const QCommandLineOption timeout = distributedTimeoutOption();
     parser.addOptions({corpus, hook, context, tokens, batch, storage, out, overwrite, timeout});
     Result<gpu::DistributedEnvironment> environment = rankEnvironment();

@@ -6,11 +6,15 @@
 #include "gpu/sae/activation_file.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 
 #include <ATen/ATen.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 
 namespace gyrus::gpu {
@@ -137,6 +141,12 @@ Status writeProgress(Hdf5Writer &out, const Progress &progress)
     return out.flush();
 }
 
+/// The file a cache that replaces an existing one is built in, beside it.
+QString replacementPathOf(const QString &outPath)
+{
+    return outPath + QStringLiteral(".replacing");
+}
+
 double scaleOf(double normSum, qint64 rows, int columns)
 {
     const double meanNorm = normSum / double(std::max<qint64>(1, rows));
@@ -158,7 +168,41 @@ struct ActivationCacheRun::State
     int32_t lastDocument = std::numeric_limits<int32_t>::min();
     ActivationCacheResult result;
     bool finished = false;
+    /// Where the file is written: options.outPath, or beside it when an existing cache is being
+    /// replaced (--overwrite), which is renamed over outPath once complete.
+    QString writePath;
+
+    /// A replacement that ends unfinished without a kill (an error, a full disk, a cancel) is
+    /// removed: the old cache stays, and no half-written file takes the disk beside it.
+    ~State()
+    {
+        out.reset();
+        if (!finished && !writePath.isEmpty() && writePath != options.outPath) {
+            QFile::remove(writePath);
+        }
+    }
 };
+
+namespace {
+
+/// Renames a completed replacement (--overwrite) over the old cache; nothing when the cache was
+/// written in place. rename(2) replaces the file in one step: a reader sees the old cache or the
+/// new one, never a mix.
+Status publishReplacement(const QString &writePath, const QString &outPath)
+{
+    if (writePath == outPath) {
+        return Status::ok();
+    }
+    if (std::rename(QFile::encodeName(writePath).constData(),
+                    QFile::encodeName(outPath).constData()) != 0) {
+        return Status::invalidInput(
+                QStringLiteral("%1: could not replace it with %2 (%3)")
+                        .arg(outPath, writePath, QString::fromLocal8Bit(std::strerror(errno))));
+    }
+    return Status::ok();
+}
+
+}  // namespace
 
 ActivationCacheRun::ActivationCacheRun(std::unique_ptr<State> state)
     : m_state(std::move(state))
@@ -223,12 +267,25 @@ Result<std::unique_ptr<ActivationCacheRun>> ActivationCacheRun::start(
     state->result.columns = columns;
     Progress &done = state->done;
 
-    // Continue an unfinished file with the same settings; refuse one with other settings.
-    if (QFileInfo::exists(options.outPath) && !options.overwrite) {
-        Result<Progress> existing = readProgress(options.outPath, provenance, rows, columns);
+    // Continue an unfinished file with the same settings; refuse one with other settings. An
+    // old cache that --overwrite replaces stays as it is until the new one is complete: the new
+    // one is built beside it (a run killed or failing half-way leaves the old cache), and a
+    // replacement left by a killed run is continued like any unfinished cache when its settings
+    // are this run's, otherwise started again.
+    const bool replacing = options.overwrite && QFileInfo::exists(options.outPath);
+    state->writePath = replacing ? replacementPathOf(options.outPath) : options.outPath;
+    bool resume = QFileInfo::exists(options.outPath) && !options.overwrite;
+    Result<Progress> existing = Progress{};
+    if (resume) {
+        existing = readProgress(options.outPath, provenance, rows, columns);
         if (!existing) {
             return existing.status();
         }
+    } else if (replacing && QFileInfo::exists(state->writePath)) {
+        existing = readProgress(state->writePath, provenance, rows, columns);
+        resume = existing.isOk();
+    }
+    if (resume) {
         done = existing.value();
         state->result.resumedFromRow = done.rowsDone;
         state->startRow = done.rowsDone;
@@ -236,10 +293,15 @@ Result<std::unique_ptr<ActivationCacheRun>> ActivationCacheRun::start(
             state->result.documents = done.documentsDone;
             state->result.normalisationScale = scaleOf(done.normSum, rows, columns);
             state->result.normSum = done.normSum;
+            // A replacement completed by a run killed before its rename: rename it now.
+            if (Status published = publishReplacement(state->writePath, options.outPath);
+                !published.isOk()) {
+                return published;
+            }
             state->finished = true;
             return std::unique_ptr<ActivationCacheRun>(new ActivationCacheRun(std::move(state)));
         }
-        Result<std::unique_ptr<Hdf5Writer>> opened = Hdf5Writer::openForUpdate(options.outPath);
+        Result<std::unique_ptr<Hdf5Writer>> opened = Hdf5Writer::openForUpdate(state->writePath);
         if (!opened) {
             return opened.status();
         }
@@ -250,7 +312,7 @@ Result<std::unique_ptr<ActivationCacheRun>> ActivationCacheRun::start(
             }
         }
     } else {
-        Result<std::unique_ptr<Hdf5Writer>> created = Hdf5Writer::create(options.outPath);
+        Result<std::unique_ptr<Hdf5Writer>> created = Hdf5Writer::create(state->writePath);
         if (!created) {
             return created.status();
         }
@@ -366,6 +428,9 @@ Status ActivationCacheRun::step()
     if (!closed.isOk()) {
         return closed;
     }
+    if (Status published = publishReplacement(s.writePath, options.outPath); !published.isOk()) {
+        return published;
+    }
     s.finished = true;
     return Status::ok();
 }
@@ -409,6 +474,7 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
                                                const ActivationCacheOptions &options,
                                                const std::function<bool(double)> &progress)
 {
+    const bool replacing = options.overwrite && QFileInfo::exists(options.outPath);
     Result<std::unique_ptr<ActivationCacheRun>> started = ActivationCacheRun::start(model, options);
     if (!started) {
         return started.status();
@@ -421,11 +487,13 @@ Result<ActivationCacheResult> cacheActivations(const LanguageModel &model,
         const bool goOn = !progress || progress(double(run.rowsDone()) / double(run.rows()));
         if (!goOn && !run.isFinished()) {
             return Status::cancelled(
-                    QStringLiteral("%1: cancelled after %2 of %3 rows; run again with the same "
-                                   "settings to continue")
+                    QStringLiteral("%1: cancelled after %2 of %3 rows; %4")
                             .arg(options.outPath)
                             .arg(run.rowsDone())
-                            .arg(run.rows()));
+                            .arg(run.rows())
+                            .arg(replacing ? QStringLiteral("the old cache is unchanged")
+                                           : QStringLiteral("run again with the same settings "
+                                                            "to continue")));
         }
     }
     ActivationCacheResult result = run.result();

@@ -28,8 +28,11 @@ struct ActivationCacheOptions
     int batchSequences = 16;  ///< windows per forward pass
     ActivationStorage storage = ActivationStorage::Float16;
     QString outPath;  ///< the HDF5 file
-    /// An existing outPath that was cached with other settings is an error unless this is set
-    /// (then it is replaced). One with the same settings is always continued.
+    /// An existing outPath that was cached with other settings is an error unless this is set:
+    /// then the new cache is written to outPath + ".replacing" and renamed over outPath once
+    /// complete (a run that fails, is cancelled or killed leaves the old file; the first two
+    /// also remove the unfinished one, and the next run continues a killed one's when its
+    /// settings are the same). Without it, one with the same settings is continued.
     bool overwrite = false;
     /// Data shard shardIndex of shardCount (one rank of a distributed cache): only the corpus
     /// lines d with d mod shardCount = shardIndex, and tokenBudget is this shard's. Recorded in
@@ -62,7 +65,8 @@ struct ActivationCacheResult
 /// corpus_sha256, hook_name, context_length, token_budget and dtype; a mismatch is an
 /// InvalidInput naming the file and the attribute. `complete` is 1 once every row is written;
 /// normalisation_scale (s with E‖s·x‖ = √d) is written then.
-/// `progress(fraction)` may return false to cancel (the file stays resumable).
+/// `progress(fraction)` may return false to cancel (the file stays resumable; a replacement,
+/// see ActivationCacheOptions::overwrite, is removed and the old cache kept).
 /// Errors name the file.
 /// cacheActivations() one forward batch at a time, for the engine's slices (the stepper pattern,
 /// docs/architecture.md): start() checks the settings, tokenises the corpus and opens (or

@@ -1,6 +1,8 @@
 // gyrus-cli killed with SIGKILL at a random point (a crash, a power cut, an impatient user) and
 // run again: the second run finishes, and what it leaves is what an uninterrupted run leaves.
-//   cache      resumes in its HDF5 file: the same datasets and provenance
+//   cache      resumes in its HDF5 file: the same datasets and provenance; with --overwrite
+//              over an old cache the old file stays byte for byte until the new one is
+//              complete, and the rerun continues the replacement
 //   sae train  resumes from OUT/checkpoint (--resume): the same SAE files, byte for byte
 //   scan       restarts (it is one pass): no partial file under --out, the same JSON, byte for byte
 // The kill point is random; the seed is printed (GYRUS_KILL_SEED repeats it).
@@ -136,6 +138,33 @@ private:
                 out};
     }
 
+    // The cache at `out` holds what the uninterrupted reference run wrote: the same datasets
+    // and provenance (the HDF5 bytes themselves differ between any two runs).
+    void compareWithReferenceCache(const QString &out)
+    {
+        auto expected = gyrus::Hdf5Reader::open(m_referenceCache);
+        auto got = gyrus::Hdf5Reader::open(out);
+        QVERIFY2(got.isOk(), qPrintable(got.status().message()));
+        const auto activations = got.value()->readFloatMatrix(QStringLiteral("activations"));
+        QVERIFY2(activations.isOk(), qPrintable(activations.status().message()));
+        const auto reference = expected.value()->readFloatMatrix(QStringLiteral("activations"));
+        QCOMPARE(activations->rows, reference->rows);
+        QCOMPARE(activations->cols, reference->cols);
+        QVERIFY(activations->values == reference->values);
+        for (const char *name : {"tokens", "doc_index", "position"}) {
+            const auto column = got.value()->readIntVector(QLatin1String(name));
+            QVERIFY2(column.isOk(), name);
+            QVERIFY2(column.value() == expected.value()->readIntVector(QLatin1String(name)).value(),
+                     name);
+        }
+        for (const char *name :
+             {"model", "model_config_sha256", "corpus_sha256", "hook_name", "context_length",
+              "token_budget", "dtype", "normalisation_scale"}) {
+            QCOMPARE(got.value()->readRootAttribute(QLatin1String(name)).value(),
+                     expected.value()->readRootAttribute(QLatin1String(name)).value());
+        }
+    }
+
 private Q_SLOTS:
 
     void initTestCase()
@@ -173,27 +202,43 @@ private Q_SLOTS:
                                            .toInteger();
         qInfo("cache: killed %s, the rerun resumed from row %lld of 1500",
               killed ? "while running" : "after it finished", resumedFrom);
-        auto expected = gyrus::Hdf5Reader::open(m_referenceCache);
-        auto got = gyrus::Hdf5Reader::open(out);
-        QVERIFY2(got.isOk(), qPrintable(got.status().message()));
-        const auto activations = got.value()->readFloatMatrix(QStringLiteral("activations"));
-        QVERIFY2(activations.isOk(), qPrintable(activations.status().message()));
-        const auto reference = expected.value()->readFloatMatrix(QStringLiteral("activations"));
-        QCOMPARE(activations->rows, reference->rows);
-        QCOMPARE(activations->cols, reference->cols);
-        QVERIFY(activations->values == reference->values);
-        for (const char *name : {"tokens", "doc_index", "position"}) {
-            const auto column = got.value()->readIntVector(QLatin1String(name));
-            QVERIFY2(column.isOk(), name);
-            QVERIFY2(column.value() == expected.value()->readIntVector(QLatin1String(name)).value(),
-                     name);
+        compareWithReferenceCache(out);
+    }
+
+    void cacheOverwriteKilledKeepsTheOldCache()
+    {
+        // An old cache with other settings (--tokens 1400), replaced by the reference settings
+        // with --overwrite and killed: the old file is untouched until the new one is complete,
+        // and running the command again continues the replacement (or, killed after its
+        // rename, finds it done) and leaves only OUT, equal to an uninterrupted run.
+        const QString out = m_dir.filePath(QStringLiteral("replaced.h5"));
+        QStringList older = cacheArguments(out);
+        older[older.indexOf(QStringLiteral("1500"))] = QStringLiteral("1400");
+        const ProcessRun first = cli(older);
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        const QByteArray before = contents(out);
+        const QStringList replacing =
+                cacheArguments(out) + QStringList{QStringLiteral("--overwrite")};
+        const QString replacement = out + QStringLiteral(".replacing");
+        bool replacementSeen = false;
+        const bool killed = killDuring(
+                replacing,
+                [&] { return replacementSeen = replacementSeen || QFileInfo::exists(replacement); },
+                randomDelay(400));
+        QVERIFY2(replacementSeen, "--overwrite did not build the new cache beside the old one");
+        if (QFileInfo::exists(replacement)) {
+            QVERIFY2(contents(out) == before, "a killed --overwrite changed the old cache");
         }
-        for (const char *name :
-             {"model", "model_config_sha256", "corpus_sha256", "hook_name", "context_length",
-              "token_budget", "dtype", "normalisation_scale"}) {
-            QCOMPARE(got.value()->readRootAttribute(QLatin1String(name)).value(),
-                     expected.value()->readRootAttribute(QLatin1String(name)).value());
-        }
+        const ProcessRun rerun = cli(replacing);
+        QVERIFY2(rerun.exitCode == 0, qPrintable(rerun.err));
+        qInfo("cache --overwrite: killed %s, the rerun resumed from row %lld of 1500",
+              killed ? "while running" : "after it finished",
+              QJsonDocument::fromJson(rerun.out)
+                      .object()
+                      .value(QStringLiteral("resumed_from_row"))
+                      .toInteger());
+        QVERIFY(!QFileInfo::exists(replacement));
+        compareWithReferenceCache(out);
     }
 
     void saeTrainingResumesAfterKill()

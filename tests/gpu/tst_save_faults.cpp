@@ -333,6 +333,8 @@ private Q_SLOTS:
     // must stop it with a message naming the file, without a crash (in HDF5 or at exit). What it
     // leaves cannot be continued (HDF5's metadata, written at the start of the file, then points
     // past its end): the next run says so and how to start again, and starting again works.
+    // Replacing a complete cache (--overwrite) builds the new one beside it: a full disk then
+    // leaves the old cache as it was.
     void activationCacheOnAFullDisk()
     {
         QTemporaryDir dir;
@@ -391,6 +393,28 @@ private Q_SLOTS:
         const auto activations = file.value()->readFloatMatrix(QStringLiteral("activations"));
         QVERIFY2(activations.isOk(), qPrintable(activations.status().message()));
         QCOMPARE(activations->rows, qint64(1500));
+
+        // Replacing that cache (--overwrite, other settings) on the full disk: the new one is
+        // built beside it and fails there; the old cache stays byte for byte, nothing is left.
+        QFile complete(out);
+        QVERIFY(complete.open(QIODevice::ReadOnly));
+        const QByteArray before = complete.readAll();
+        complete.close();
+        QStringList replacing = arguments + QStringList{QStringLiteral("--overwrite")};
+        replacing[replacing.indexOf(QStringLiteral("1500"))] = QStringLiteral("1400");
+        QProcess limited;
+        limited.setProcessEnvironment(env);
+        limited.setChildProcessModifier([] { FileSizeLimit::applyInChild(640 * 1024); });
+        limited.start(test::cliPath(), replacing);
+        QVERIFY(limited.waitForFinished(180000));
+        const QString replaceError = QString::fromUtf8(limited.readAllStandardError());
+        QCOMPARE(limited.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(limited.exitCode() != 0, qPrintable(replaceError));
+        QVERIFY2(replaceError.contains(fileTooLarge()), qPrintable(replaceError));
+        QVERIFY(complete.open(QIODevice::ReadOnly));
+        QVERIFY2(complete.readAll() == before, "a failed --overwrite changed the old cache");
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden, QDir::Name),
+                 QStringList({QFileInfo(out).fileName(), QFileInfo(corpus).fileName()}));
     }
 
 private:
