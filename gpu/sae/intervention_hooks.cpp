@@ -130,7 +130,9 @@ Status addInterventions(HookSet &hooks, Transformer &net, const Interventions &i
                 },
                 edited);
     }
-    for (const auto &[point, direction] : vectors) {
+    for (const auto &[point, vector] : vectors) {
+        // A structured binding cannot be captured in C++17 (GCC allows it, Clang refuses).
+        const at::Tensor direction = vector;
         hooks.add(
                 point,
                 [direction](const at::Tensor &x, const HookContext &) {
