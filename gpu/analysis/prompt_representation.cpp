@@ -1,5 +1,6 @@
 #include "gpu/analysis/prompt_representation.h"
 
+#include "gpu/detail/non_finite_activation.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 
@@ -156,6 +157,12 @@ Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
         for (size_t b = 0; b < count; ++b) {
             const int item = static_cast<int>(first + b);
             const FloatTensor &captured = outputs->at(b).activations.at(options.hookName);
+            if (const QString nonFinite =
+                        detail::describeNonFiniteActivation(options.hookName, captured);
+                !nonFinite.isEmpty()) {
+                return Status::invalidInput(
+                        QStringLiteral("item %1: %2").arg(item + 1).arg(nonFinite));
+            }
             const int64_t length = captured.shape.at(0);
             const int64_t d = captured.shape.at(1);
             at::Tensor h = at::from_blob(const_cast<float *>(captured.values.data()), {length, d},

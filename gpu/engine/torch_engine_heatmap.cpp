@@ -4,6 +4,7 @@
 // vector is encoded by the loaded SAE; only nonzero activations travel back (TopK/JumpReLU
 // SAEs activate a few dozen of thousands of features per token).
 
+#include "gpu/detail/non_finite_activation.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
@@ -161,6 +162,17 @@ RequestId TorchEngineClient::analyzeText(const TokenAnalysisRequest &request)
                 if (!outputs) {
                     *status = outputs.status();
                     return JobStep::Done;
+                }
+                for (size_t i = 0; i < rows.size(); ++i) {
+                    const QString nonFinite = detail::describeNonFiniteActivation(
+                            run->analysis->hookName,
+                            outputs.value()[i].activations.at(run->analysis->hookName));
+                    if (!nonFinite.isEmpty()) {
+                        *status = Status::invalidInput(QStringLiteral("text %1: %2")
+                                                               .arg(run->next + int(i) + 1)
+                                                               .arg(nonFinite));
+                        return JobStep::Done;
+                    }
                 }
                 for (size_t i = 0; i < rows.size(); ++i) {
                     encodeRow(*state->sae,

@@ -74,10 +74,11 @@ Result<at::Tensor> hookRows(const LanguageModel &model, const QString &hookName,
         for (const HookWindow *window : windows) {
             if (bad < before + rowsOf(*window)) {
                 return Status::invalidInput(
-                        QStringLiteral("%1: non-finite activation at line %2, token %3")
+                        QStringLiteral("%1: non-finite activation at hook '%4', line %2, token %3")
                                 .arg(corpusName)
                                 .arg(window->document + 1)
-                                .arg(window->firstPosition + bad - before));
+                                .arg(window->firstPosition + bad - before)
+                                .arg(hookName));
             }
             before += rowsOf(*window);
         }

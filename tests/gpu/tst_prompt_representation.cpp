@@ -3,8 +3,10 @@
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/representation_cache.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/safetensors_torch.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/model/safetensors.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 
@@ -248,6 +250,57 @@ private Q_SLOTS:
             QCOMPARE(poolingName(poolingFromName(name).value()), name);
         }
         QVERIFY(!poolingFromName(QStringLiteral("max")).has_value());
+    }
+
+    // Finite weights that overflow on one token: its embedding points along dimension 0 (1000
+    // there; no other token's has a dimension 0, and attention writes none), and layer 0's MLP
+    // maps dimension 0 to 3e38 per unit, past float32's range. The MLP works token by token, so
+    // after layer 0 only that token's row is not finite: the request fails naming the item, the
+    // hook and the token instead of pooling NaN.
+    void nonFiniteActivationsNameItemHookAndToken()
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("overflowing"));
+        QVERIFY(test::writeTinyDemoVocabModel(dir, kWidth, 6).isOk());
+        const QStringList texts = {QStringLiteral("It rained."),
+                                   QStringLiteral("The jury said the election was fair.")};
+        const std::vector<int> first = m_model->encode(texts[0]).value();
+        const std::vector<int> second = m_model->encode(texts[1]).value();
+        constexpr int kPosition = 3;
+        const int token = second.at(kPosition);
+        QVERIFY(std::find(first.begin(), first.end(), token) == first.end());
+        QVERIFY(std::find(second.begin(), second.begin() + kPosition, token) ==
+                second.begin() + kPosition);
+        const QString file = dir + QStringLiteral("/model.safetensors");
+        auto archive = SafetensorsArchive::open(file);
+        QVERIFY2(archive.isOk(), qPrintable(archive.status().message()));
+        std::vector<std::pair<std::string, at::Tensor>> tensors;
+        for (const QString &name : archive->tensorNames()) {
+            at::Tensor t = tensorFromArchive(archive.value(), name).to(at::kFloat).clone();
+            if (name == QLatin1String("model.embed_tokens.weight")) {
+                t.select(1, 0).zero_();
+                t[token][0] = 1000.0F;
+            } else if (name == QLatin1String("model.layers.0.self_attn.o_proj.weight")) {
+                t.select(0, 0).zero_();
+            } else if (name == QLatin1String("model.layers.0.mlp.gate_proj.weight") ||
+                       name == QLatin1String("model.layers.0.mlp.up_proj.weight")) {
+                t.select(1, 0).fill_(3e38F);
+            }
+            tensors.emplace_back(name.toStdString(), t);
+        }
+        archive = SafetensorsArchive();  // unmapped before the file is replaced
+        QVERIFY(writeTensors(file, tensors).isOk());
+        auto loaded = LanguageModel::load(dir);
+        QVERIFY2(loaded.isOk(), qPrintable(loaded.status().message()));  // every weight finite
+        RepresentationOptions options;
+        options.hookName = QStringLiteral("blocks.0.hook_resid_post");
+        const auto result = promptRepresentations(*loaded.value(), makeSet(texts), options);
+        QVERIFY(!result.isOk());
+        const QString message = result.status().message();
+        QVERIFY2(message.startsWith(QStringLiteral("item 2: non-finite activation at hook "
+                                                   "'blocks.0.hook_resid_post', token %1: ")
+                                            .arg(kPosition)),
+                 qPrintable(message));
+        QCOMPARE(result.status().code(), Status::Code::InvalidInput);
     }
 };
 
