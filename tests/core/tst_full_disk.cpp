@@ -8,11 +8,13 @@
 #include "core/prompt_set_io.h"
 #include "core/rdm.h"
 #include "core/rdm_csv.h"
+#include "core/table_export.h"
 #include "core/workspace_file.h"
 #include "tests/support/file_size_limit.h"
 
 #include <QDir>
 #include <QFile>
+#include <QStringListModel>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -173,6 +175,32 @@ private Q_SLOTS:
         QVERIFY2(status.message().contains(path), qPrintable(status.message()));
         QVERIFY2(status.message().contains(fileTooLarge()), qPrintable(status.message()));
         QVERIFY(filesIn(dir).isEmpty());
+    }
+
+    // Every table the user exports (CSV and HDF5): the same promise.
+    void tableExportKeepsTheOldFile()
+    {
+        const QStringListModel small(QStringList{QStringLiteral("old")});
+        QStringList rows;
+        for (int i = 0; i < 4000; ++i) {
+            rows << QStringLiteral("row %1 of a table too large for the limit").arg(i);
+        }
+        const QStringListModel big(rows);
+        for (const QString &name : {QStringLiteral("table.csv"), QStringLiteral("table.h5")}) {
+            QTemporaryDir dir;
+            const QString path = dir.filePath(name);
+            QVERIFY(writeTable(small, path).isOk());
+            const QByteArray before = contents(path);
+            Status status;
+            {
+                FileSizeLimit limit(kLimit);
+                status = writeTable(big, path);
+            }
+            QVERIFY2(!status.isOk(), qPrintable(name));
+            QVERIFY2(status.message().contains(path), qPrintable(status.message()));
+            QCOMPARE(contents(path), before);
+            QCOMPARE(filesIn(dir), QStringList{name});
+        }
     }
 };
 
