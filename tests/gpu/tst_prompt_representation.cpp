@@ -296,6 +296,7 @@ private Q_SLOTS:
         const auto result = promptRepresentations(*loaded.value(), makeSet(texts), options);
         QVERIFY(!result.isOk());
         const QString message = result.status().message();
+        qInfo("%s", qPrintable(message));
         QVERIFY2(message.startsWith(QStringLiteral("item 2: non-finite activation at hook "
                                                    "'blocks.0.hook_resid_post', token %1: ")
                                             .arg(kPosition)),
