@@ -16,7 +16,10 @@
 // Ratios are measured in the same run: forward+encode tokens/s over forward alone; peak RSS over
 // the bytes of weights the job touched. OMP_NUM_THREADS is reported with every figure.
 
+#include "core/clamp_set.h"
 #include "core/contrast_panel_types.h"
+#include "core/feature_inspector_types.h"
+#include "core/steering_types.h"
 #include "core/engine_client.h"
 #include "core/memory_budget.h"
 #include "core/prompt_set_io.h"
@@ -122,13 +125,14 @@ std::shared_ptr<gpu::detail::SaeModule> randomSae(int64_t dIn, int64_t dSae, con
     config.dSae = dSae;
     config.hookName = hook;
     const auto options = at::TensorOptions().dtype(dtype);
+    const auto vectors = at::TensorOptions().dtype(at::kFloat);  // biases stay float32
     gpu::detail::SaeWeights w;
     // Drawn in the target dtype and scaled in place: no second copy of the largest matrix.
     w.wEnc = at::randn({dIn, dSae}, options).div_(std::sqrt(double(dIn)));
-    w.bEnc = at::zeros({dSae}, options);
+    w.bEnc = at::zeros({dSae}, vectors);
     w.wDec = encoderOnly ? w.wEnc.t() : w.wEnc.t().contiguous();
-    w.bDec = at::zeros({dIn}, options);
-    w.threshold = at::full({dSae}, 2.33, options);  // N(0,1) upper 1 % point
+    w.bDec = at::zeros({dIn}, vectors);
+    w.threshold = at::full({dSae}, 2.33, vectors);  // N(0,1) upper 1 % point
     return std::make_shared<gpu::detail::SaeModule>(config, w);
 }
 
@@ -171,9 +175,14 @@ int writeModel(const QString &preset, const QString &dir)
     return 0;
 }
 
-int writeSae(const QString &dir, int64_t dIn, int64_t dSae, const QString &hook)
+int writeSae(const QString &dir, int64_t dIn, int64_t dSae, const QString &hook,
+             const QString &dtype)
 {
-    const auto sae = randomSae(dIn, dSae, hook);
+    if (dtype != QLatin1String("fp32") && dtype != QLatin1String("bf16")) {
+        return fail(QStringLiteral("dtype must be fp32 or bf16, not '%1'").arg(dtype));
+    }
+    const auto sae = randomSae(dIn, dSae, hook, false,
+                               dtype == QLatin1String("bf16") ? at::kBFloat16 : at::kFloat);
     if (Status saved = saveSae(*sae, dir); !saved.isOk()) {
         return fail(saved.message());
     }
@@ -181,6 +190,7 @@ int writeSae(const QString &dir, int64_t dIn, int64_t dSae, const QString &hook)
     json[QStringLiteral("sae")] = dir;
     json[QStringLiteral("d_in")] = qint64(dIn);
     json[QStringLiteral("d_sae")] = qint64(dSae);
+    json[QStringLiteral("dtype")] = dtype;
     printJson(json);
     return 0;
 }
@@ -274,15 +284,13 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                 for (int repeat = 0; repeat < repeats; ++repeat) {
                     start = Clock::now();
                     c10::InferenceMode guard;
-                    const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(dtype);
-                    // Batched as the engine encodes: a block of tokens at a time, the top 64
-                    // latents of each token kept (sparse), the dense block dropped.
-                    for (int64_t begin = 0; begin < h.size(0); begin += 64) {
-                        const auto block =
-                                h.narrow(0, begin, std::min<int64_t>(64, h.size(0) - begin));
-                        const auto top = sae->encodeTopK(block, 64);
-                        (void)top;
-                    }
+                    const at::Tensor h =
+                            forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
+                    // As the engine encodes (the heatmap): blocks of rows within the encode
+                    // budget, the active latents kept sparse, each dense block dropped.
+                    const auto codes = sae->encodeSparse(h);
+                    s[QStringLiteral("active_per_token")] =
+                            double(codes.features.size()) / double(h.size(0));
                     bestWith = std::min(bestWith, secondsSince(start));
                 }
                 const double withRate = double(tokens) / bestWith;
@@ -395,6 +403,110 @@ int engineRun(const QString &dir, const QString &saeDir)
     return ok ? 0 : 1;
 }
 
+/// The 1-, 5- and 15-minute load averages: absolute times on a shared machine mean little
+/// without them.
+QString loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    if (!file.open(QIODevice::ReadOnly)) {
+        return QString();
+    }
+    return QString::fromLatin1(file.readAll()).section(QLatin1Char(' '), 0, 2);
+}
+
+/// One wide SAE through the app's engine on DIR (bf16): load, heatmap (the batched sparse
+/// encode), steering with one clamp, a corpus scan of `scanTokens` tokens, the inspector on a
+/// feature near the top of the range (decoder-cosine neighbours over every feature) and the
+/// feature-wise RSA map of a 64-item prompt set. Each step's peak RSS is its own (VmHWM reset
+/// before it); the SAE's own memory is what load_sae adds.
+int saeEngineRun(const QString &dir, const QString &saeDir, qint64 scanTokens)
+{
+    configureThreads();
+    QJsonObject json;
+    json[QStringLiteral("model")] = dir;
+    json[QStringLiteral("sae")] = saeDir;
+    json[QStringLiteral("omp_num_threads")] = threadsNote();
+    json[QStringLiteral("load_average_before")] = loadAverage();
+    json[QStringLiteral("available_memory_bytes")] = availableMemoryBytes();
+    TorchEngineClient engine;
+    QJsonObject steps;
+    bool ok = true;
+    qint64 before = procStatusBytes("VmRSS");
+    const auto record = [&](const QString &name, const std::pair<Status, double> &result) {
+        QJsonObject step;
+        step[QStringLiteral("seconds")] = result.second;
+        step[QStringLiteral("status")] =
+                result.first.isOk() ? QStringLiteral("ok") : result.first.message();
+        step[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
+        step[QStringLiteral("peak_rss_above_start_bytes")] = procStatusBytes("VmHWM") - before;
+        steps[name] = step;
+        ok = ok && result.first.isOk();
+        std::fprintf(stderr, "bench_scale: %s %s\n", qPrintable(name),
+                     QJsonDocument(step).toJson(QJsonDocument::Compact).constData());
+        resetPeakRss();
+        before = procStatusBytes("VmRSS");
+        return step;
+    };
+    resetPeakRss();
+    record(QStringLiteral("load_model"), await(engine, [&] {
+               return engine.loadModel(
+                       ModelSpec{dir, QStringLiteral("cpu"), QStringLiteral("bfloat16")});
+           }));
+    const qint64 withModel = procStatusBytes("VmRSS");
+    record(QStringLiteral("load_sae"), await(engine, [&] {
+               return engine.loadSae(SaeSpec{saeDir, QStringLiteral("cpu")});
+           }));
+    json[QStringLiteral("sae_resident_bytes")] = procStatusBytes("VmRSS") - withModel;
+    const SaeInfo sae = engine.currentSae();
+    json[QStringLiteral("d_in")] = qint64(sae.dIn);
+    json[QStringLiteral("d_sae")] = qint64(sae.dSae);
+    const auto tenseNumber = loadPromptSet(
+            QStringLiteral(GYRUS_SOURCE_DIR "/datasets/prompt-sets/demo/demo-tense-number.json"));
+    if (!tenseNumber) {
+        return fail(QStringLiteral("cannot read the demo prompt set"));
+    }
+    const int probe = int(sae.dSae) - 7;  // a high id: the inspector's neighbours at full width
+    if (ok) {
+        TokenAnalysisRequest heatmap;
+        for (int i = 0; i < 4; ++i) {
+            heatmap.texts << tenseNumber->set.items[i].text;
+        }
+        record(QStringLiteral("heatmap"),
+               await(engine, [&] { return engine.analyzeText(heatmap); }));
+        SteeringRequest steer;
+        steer.prompt = tenseNumber->set.items[0].text;
+        steer.maxNewTokens = 8;
+        steer.clamps.clamps.append(FeatureClamp{probe, ClampMode::Clamp, 10.0});
+        record(QStringLiteral("steer_clamp_8_tokens"),
+               await(engine, [&] { return engine.steer(steer); }));
+        CorpusScanRequest scan;
+        scan.corpusPath = QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus/heldout.txt");
+        scan.tokenBudget = scanTokens;
+        scan.contextLength = 128;
+        const QJsonObject scanned = record(QStringLiteral("corpus_scan"), await(engine, [&] {
+                                               return engine.scanCorpus(scan);
+                                           }));
+        json[QStringLiteral("scan_tokens")] = scanTokens;
+        json[QStringLiteral("scan_tokens_per_second")] =
+                double(scanTokens) / scanned.value(QStringLiteral("seconds")).toDouble();
+        record(QStringLiteral("inspector_feature_%1").arg(probe),
+               await(engine, [&] { return engine.featureDetails(probe); }));
+        ContrastSource map;
+        map.promptSet = tenseNumber->set;  // 64 items
+        map.factor = QStringLiteral("tense");
+        map.levelA = QStringLiteral("present");
+        map.levelB = QStringLiteral("past");
+        map.hookName = sae.hookName;
+        map.saeFeatures = true;
+        record(QStringLiteral("feature_rsa_map_64_items"),
+               await(engine, [&] { return engine.computeFeatureRsaMap(map); }));
+    }
+    json[QStringLiteral("steps")] = steps;
+    json[QStringLiteral("load_average_after")] = loadAverage();
+    printJson(json);
+    return ok ? 0 : 1;
+}
+
 int ladder(const QString &root, const QList<int64_t> &widths)
 {
     QJsonArray rungs;
@@ -455,8 +567,12 @@ int main(int argc, char **argv)
     if (mode == QLatin1String("write-model") && args.size() == 3) {
         return writeModel(args[1], args[2]);
     }
-    if (mode == QLatin1String("write-sae") && args.size() == 5) {
-        return writeSae(args[1], args[2].toLongLong(), args[3].toLongLong(), args[4]);
+    if (mode == QLatin1String("write-sae") && (args.size() == 5 || args.size() == 6)) {
+        return writeSae(args[1], args[2].toLongLong(), args[3].toLongLong(), args[4],
+                        args.value(5, QStringLiteral("fp32")));
+    }
+    if (mode == QLatin1String("sae-engine") && (args.size() == 3 || args.size() == 4)) {
+        return saeEngineRun(args[1], args[2], args.value(3, QStringLiteral("512")).toLongLong());
     }
     if (mode == QLatin1String("rung") && args.size() >= 4) {
         return rung(args[1], args[2].toInt(), args[3].toLongLong(), parseWidths(args.mid(4)));
@@ -471,8 +587,9 @@ int main(int argc, char **argv)
         return ladder(args[1], widths);
     }
     std::fprintf(stderr,
-                 "usage: bench_scale write-model PRESET DIR | write-sae DIR D_IN D_SAE HOOK | "
-                 "rung DIR LAYER TOKENS [W ...] | engine DIR SAE_DIR | ladder ROOT "
+                 "usage: bench_scale write-model PRESET[:LAYERS] DIR | write-sae DIR D_IN D_SAE "
+                 "HOOK [fp32|bf16] | rung DIR LAYER TOKENS [W ...] | engine DIR SAE_DIR | "
+                 "sae-engine DIR SAE_DIR [SCAN_TOKENS] | ladder ROOT "
                  "[--widths W,...]\n(presets: %s)\n",
                  qPrintable(bench::presetNames().join(QStringLiteral(", "))));
     return 2;

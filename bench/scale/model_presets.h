@@ -13,7 +13,8 @@ namespace gyrus::bench {
 /// The names bench_scale accepts: "llama-124m", "gemma-2-2b", "llama-3.1-8b".
 QStringList presetNames();
 
-/// The config.json text of `name`; empty for an unknown name.
+/// The config.json text of `name`, or of "NAME:N" (the preset's first N layers); empty for an
+/// unknown name.
 QByteArray presetConfig(const QString &name);
 
 }  // namespace gyrus::bench

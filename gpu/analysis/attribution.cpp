@@ -150,7 +150,7 @@ Result<AttributionResult> attributeFeatures(const LanguageModel &model,
         const at::Tensor reconstruction = sae.decodeFor(f, x);
         const at::Tensor bias = sae.decodeFor(at::zeros_like(f), x);
         // ∂target/∂f_ti = outScale_t · (g_t · W_dec,i): the decoder is linear in f.
-        at::Tensor featureGradient = at::matmul(g, sae.weights().wDec.t());
+        at::Tensor featureGradient = sae.projectOntoDecoder(g);
         const at::Tensor outScale = sae.outputScale(x);
         if (outScale.defined()) {
             featureGradient = featureGradient * outScale;

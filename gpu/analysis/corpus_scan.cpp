@@ -37,6 +37,9 @@ struct CorpusScanner::Impl
 
     void scanBatch();
     void scanWindows(const std::vector<std::pair<int64_t, int64_t>> &windows);
+    /// Merges the codes f [tokens, features] of tokens at corpus positions `tokens` into the
+    /// top-k lists, densities and histograms.
+    void accumulate(const at::Tensor &f, const at::Tensor &tokens);
 };
 
 CorpusScanner::CorpusScanner(std::unique_ptr<Impl> impl)
@@ -168,18 +171,26 @@ void CorpusScanner::Impl::scanWindows(const std::vector<std::pair<int64_t, int64
     network.forward(ids.to(network.device()), &hooks, nullptr, detail::LogitsMode::None);
     const at::Tensor h =
             hooks.captured(point).reshape({count * width, -1}).to(saeDevice).to(at::kFloat);
-    const at::Tensor f = sae->encode(h).to(at::kCPU);  // [tokens, features]
     // The corpus-stream index of every scanned token.
     const at::Tensor globalIndex =
             (at::tensor(starts, at::kLong).unsqueeze(1) + at::arange(width, at::kLong).unsqueeze(0))
                     .reshape({-1});
     const at::Tensor keep = ids.reshape({-1}).ne(bos);
-    const at::Tensor fKept = f.index({keep});
+    const at::Tensor hKept = h.index({keep.to(h.device())});
     const at::Tensor tokensKept = globalIndex.index({keep});
-    scan.scannedTokens += fKept.size(0);
-    if (fKept.size(0) == 0) {
-        return;
+    scan.scannedTokens += hKept.size(0);
+    // A block of tokens at a time: the dense codes of 1,024 tokens of a 262k-feature SAE would be
+    // 1 GB, and the merge below makes copies of them.
+    const int64_t block = sae->encodeBlockRows();
+    for (int64_t begin = 0; begin < hKept.size(0); begin += block) {
+        const int64_t rows = std::min(block, hKept.size(0) - begin);
+        accumulate(sae->encode(hKept.narrow(0, begin, rows)).to(at::kCPU),
+                   tokensKept.narrow(0, begin, rows));
     }
+}
+
+void CorpusScanner::Impl::accumulate(const at::Tensor &fKept, const at::Tensor &tokensKept)
+{
     // Top-k per feature: merge this batch's best with the running best.
     const int64_t take = std::min<int64_t>(k, fKept.size(0));
     const auto batchTop = fKept.t().topk(take, 1);
@@ -233,35 +244,10 @@ CorpusScan CorpusScanner::finish()
 {
     c10::InferenceMode guard;
     Impl &d = *m_impl;
-    detail::Transformer &network = d.model->tensorModel();
-    // Logit effects through the final norm's gain and the unembedding. Features go through in
-    // blocks: all at once would be features x vocabulary floats (262k x 128k is 134 GB).
-    const at::Tensor gain = network.finalNormGain().to(at::kCPU).to(at::kFloat).unsqueeze(0);
-    const at::Tensor head = network.outputHead().to(at::kCPU);
-    const at::Tensor decoder = d.sae->weights().wDec;
-    const int64_t logitK = std::min<int64_t>(d.scan.options.logitTopK, head.size(0));
-    constexpr int64_t kFeatureBlock = 512;
-    std::vector<at::Tensor> upParts, upIdParts, downParts, downIdParts;
-    for (int64_t begin = 0; begin < decoder.size(0); begin += kFeatureBlock) {
-        const int64_t count = std::min(kFeatureBlock, decoder.size(0) - begin);
-        const at::Tensor direction =
-                decoder.narrow(0, begin, count).to(at::kCPU).to(at::kFloat) * gain;
-        // In the head's dtype: a bf16 head is not copied to fp32 whole (2 GB at 8B).
-        const at::Tensor logits = direction.to(head.scalar_type()).matmul(head.t()).to(at::kFloat);
-        auto [upV, upI] = logits.topk(logitK, 1);
-        auto [downV, downI] = logits.topk(logitK, 1, /*largest=*/false);
-        upParts.push_back(upV);
-        upIdParts.push_back(upI);
-        downParts.push_back(downV);
-        downIdParts.push_back(downI);
-    }
-    const auto up = std::make_tuple(at::cat(upParts), at::cat(upIdParts));
-    const auto down = std::make_tuple(at::cat(downParts), at::cat(downIdParts));
-    const at::Tensor upValues = std::get<0>(up).contiguous();
-    const at::Tensor upIds = std::get<1>(up).contiguous();
-    const at::Tensor downValues = std::get<0>(down).contiguous();
-    const at::Tensor downIds = std::get<1>(down).contiguous();
-
+    // Logit effects of every feature now when that is cheap; for a wide SAE over a large
+    // vocabulary (262k x 256k x 2304 is 3e14 multiply-adds, hours on a CPU) they are left empty
+    // and the inspector computes the one feature it shows (addLogitEffects).
+    const bool logitsNow = logitEffectsAtScan(*d.model, *d.sae, d.scan.options);
     const at::Tensor topValues = d.topValues.contiguous();
     const at::Tensor topTokens = d.topTokens.contiguous();
     const at::Tensor histogram = d.histogram.contiguous();
@@ -290,15 +276,61 @@ CorpusScan CorpusScanner::finish()
         out.density = scan.scannedTokens > 0
                               ? double(activeData[feature]) / double(scan.scannedTokens)
                               : 0;
-        for (int64_t j = 0; j < logitK; ++j) {
-            const int64_t slot = feature * logitK + j;
-            out.boosted.push_back(int(upIds.data_ptr<int64_t>()[slot]));
-            out.boostedLogits.push_back(upValues.data_ptr<float>()[slot]);
-            out.suppressed.push_back(int(downIds.data_ptr<int64_t>()[slot]));
-            out.suppressedLogits.push_back(downValues.data_ptr<float>()[slot]);
+    }
+    if (logitsNow) {
+        constexpr int64_t kFeatureBlock = 512;
+        for (int64_t begin = 0; begin < d.features; begin += kFeatureBlock) {
+            addLogitEffects(*d.model, *d.sae, scan.options.logitTopK, begin,
+                            std::min(kFeatureBlock, d.features - begin),
+                            scan.features.data() + begin);
         }
     }
     return std::move(scan);
+}
+
+bool logitEffectsAtScan(const LanguageModel &model, const detail::SaeModule &sae,
+                        const CorpusScanOptions &options)
+{
+    const detail::Transformer &network = model.tensorModel();
+    const double work = double(sae.config().dSae) * double(network.config().vocabSize) *
+                        double(network.config().hiddenSize);
+    return work <= options.logitEffectsAtScanWork;
+}
+
+void addLogitEffects(const LanguageModel &model, const detail::SaeModule &sae, int logitTopK,
+                     int64_t begin, int64_t count, FeatureScan *out)
+{
+    c10::InferenceMode guard;
+    detail::Transformer &network = model.tensorModel();
+    // Through the final norm's gain and the unembedding, a block of features at a time: all at
+    // once would be features x vocabulary floats (262k x 128k is 134 GB).
+    const at::Tensor gain = network.finalNormGain().to(at::kCPU).to(at::kFloat).unsqueeze(0);
+    const at::Tensor head = network.outputHead().to(at::kCPU);
+    const int64_t logitK = std::min<int64_t>(logitTopK, head.size(0));
+    const at::Tensor direction =
+            sae.weights().wDec.narrow(0, begin, count).to(at::kCPU).to(at::kFloat) * gain;
+    // In the head's dtype: a bf16 head is not copied to fp32 whole (2 GB at 8B).
+    const at::Tensor logits = direction.to(head.scalar_type()).matmul(head.t()).to(at::kFloat);
+    const auto up = logits.topk(logitK, 1);
+    const auto down = logits.topk(logitK, 1, /*largest=*/false);
+    const at::Tensor upValues = std::get<0>(up).contiguous();
+    const at::Tensor upIds = std::get<1>(up).contiguous();
+    const at::Tensor downValues = std::get<0>(down).contiguous();
+    const at::Tensor downIds = std::get<1>(down).contiguous();
+    for (int64_t i = 0; i < count; ++i) {
+        FeatureScan &effects = out[i];
+        effects.boosted.clear();
+        effects.boostedLogits.clear();
+        effects.suppressed.clear();
+        effects.suppressedLogits.clear();
+        for (int64_t j = 0; j < logitK; ++j) {
+            const int64_t slot = i * logitK + j;
+            effects.boosted.push_back(int(upIds.data_ptr<int64_t>()[slot]));
+            effects.boostedLogits.push_back(upValues.data_ptr<float>()[slot]);
+            effects.suppressed.push_back(int(downIds.data_ptr<int64_t>()[slot]));
+            effects.suppressedLogits.push_back(downValues.data_ptr<float>()[slot]);
+        }
+    }
 }
 
 Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,

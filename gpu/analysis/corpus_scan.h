@@ -7,6 +7,7 @@
 
 #include <QString>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -32,6 +33,11 @@ struct CorpusScanOptions
     int histogramBins = 25;
     int samplesPerBin = 3;  ///< examples drawn uniformly from each histogram bin (reservoir)
     quint64 seed = 0;
+    /// Feature × vocabulary × d_model multiply-adds up to which the scan computes every
+    /// feature's logit effects at its end (1e11: about ten seconds on one core); above it they
+    /// are left empty and computed per feature when shown (addLogitEffects): 262k features over
+    /// Gemma's 256k vocabulary would be 3e14, hours on a CPU.
+    double logitEffectsAtScanWork = 1e11;
 };
 
 struct FeatureExample
@@ -84,7 +90,8 @@ public:
     qint64 scannedTokens() const;
     qint64 totalTokens() const;
 
-    /// Adds the logit effects and returns the scan (call once, after isFinished()).
+    /// Adds the logit effects (when logitEffectsAtScan()) and returns the scan (call once,
+    /// after isFinished()).
     CorpusScan finish();
 
 private:
@@ -99,6 +106,16 @@ private:
 Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,
                               const CorpusScanOptions &options,
                               const std::function<bool(double)> &progress = {});
+
+/// Whether a scan with this model, SAE and options computes every feature's logit effects at its
+/// end (CorpusScanOptions::logitEffectsAtScanWork).
+bool logitEffectsAtScan(const LanguageModel &model, const detail::SaeModule &sae,
+                        const CorpusScanOptions &options);
+
+/// Fills the logit effects (top `logitTopK` boosted and suppressed tokens) of features
+/// [begin, begin + count) into out[0 .. count).
+void addLogitEffects(const LanguageModel &model, const detail::SaeModule &sae, int logitTopK,
+                     int64_t begin, int64_t count, FeatureScan *out);
 
 /// The text around token `index` of `scan.tokens`, ± `radius` tokens, not crossing line starts:
 /// (before, the token, after).

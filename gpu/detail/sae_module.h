@@ -6,13 +6,31 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
+#include <functional>
 #include <utility>
+#include <vector>
 
 namespace gyrus::gpu::detail {
 
+/// Feature activations of a batch of rows in compressed sparse rows: row r's active features are
+/// features[rowStart[r] .. rowStart[r+1]) in ascending order, with their values.
+struct SparseActivations
+{
+    std::vector<int64_t> rowStart{0};
+    std::vector<int32_t> features;
+    std::vector<float> values;
+};
+
+/// The memory one block of a batched encode may hold for its dense [rows, d_sae] intermediates
+/// (pre-activations, mask, activations): 256 MiB is 64 rows of a 262k-feature SAE.
+inline constexpr int64_t kEncodeBudgetBytes = int64_t(256) << 20;
+
 /// The parameters of an SAE. W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in] (row i is
 /// latent i's direction), b_dec [d_in], threshold [d_sae] (JumpReLU and BatchTopK only: BatchTopK
-/// uses its global inference threshold θ in every entry). All float32 on one device.
+/// uses its global inference threshold θ in every entry). All on one device; W_enc and W_dec are
+/// float32 or both bfloat16 (a wide SAE stored in bf16 stays bf16: 262k x 2304 is 2.4 GB per
+/// matrix in bf16, twice that as float32), everything else float32.
 struct SaeWeights
 {
     at::Tensor wEnc;
@@ -68,8 +86,31 @@ public:
     /// [B, d_in] -> [B, d_sae], after the input transform.
     at::Tensor preActivations(const at::Tensor &x) const;
 
-    /// [B, d_in] -> feature activations [B, d_sae] (dense).
+    /// [B, d_in] -> feature activations [B, d_sae] (dense, float32). With bf16 weights the
+    /// input is rounded to bf16 and multiplied in bf16 (float32 accumulation); the bias and the
+    /// activation function are applied in float32.
     at::Tensor encode(const at::Tensor &x) const;
+
+    /// The dtype of W_enc and W_dec (float32 or bfloat16).
+    at::ScalarType weightDtype() const { return m_weights.wEnc.scalar_type(); }
+
+    /// How many rows one block of a batched encode may hold within `budgetBytes` of dense
+    /// intermediates (at least 1).
+    int64_t encodeBlockRows(int64_t budgetBytes = kEncodeBudgetBytes) const;
+
+    /// encode(x) in blocks of encodeBlockRows(budgetBytes) rows, kept sparse (on the CPU): the
+    /// dense activations never exist for more than one block. `onBlock` (optional) is told each
+    /// block's row count.
+    SparseActivations encodeSparse(const at::Tensor &x, int64_t budgetBytes = kEncodeBudgetBytes,
+                             const std::function<void(int64_t rows)> &onBlock = {}) const;
+
+    /// The activations [B, features.size()] of the listed features only. ReLU and JumpReLU
+    /// need only those encoder columns; TopK ranks every latent, so it encodes all of them.
+    at::Tensor encodeFeatures(const at::Tensor &x, const std::vector<int64_t> &features) const;
+
+    /// g [B, d_in] -> g·W_decᵀ [B, d_sae] in float32 (a gradient or direction in the model's
+    /// space against every decoder row).
+    at::Tensor projectOntoDecoder(const at::Tensor &g) const;
 
     /// The `k` largest activations per token: (values [B, k], indices [B, k] int64), sorted
     /// descending; entries past the active ones have value 0.
@@ -108,6 +149,8 @@ public:
 
 private:
     at::Tensor transformed(const at::Tensor &x, const SaeInputFrame &frame) const;
+    /// The encoder's input: the input transform, then − b_dec where the config applies it.
+    at::Tensor encoderInput(const at::Tensor &x) const;
     at::Tensor activate(const at::Tensor &pre) const;
 
     SaeConfig m_config;

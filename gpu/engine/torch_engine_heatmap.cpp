@@ -65,26 +65,12 @@ void encodeRow(const detail::SaeModule &sae, const FloatTensor &activations, boo
     const at::Tensor x = at::from_blob(const_cast<float *>(activations.values.data()),
                                        {tokens, dModel}, at::TensorOptions().dtype(at::kFloat))
                                  .to(sae.weights().wEnc.device());
-    const at::Tensor f = sae.encode(x).to(at::kCPU).contiguous();
-    // nonzero() lists (token, feature) pairs in row-major order: already CSR, features ascending.
-    const at::Tensor where = at::nonzero(f).contiguous();
-    const int64_t count = where.size(0);
-    const int64_t *pairs = where.data_ptr<int64_t>();
-    const float *dense = f.data_ptr<float>();
-    const int64_t dSae = f.size(1);
-    row->features.resize(static_cast<size_t>(count));
-    row->values.resize(static_cast<size_t>(count));
-    row->rowStart.assign(static_cast<size_t>(tokens) + 1, 0);
-    for (int64_t i = 0; i < count; ++i) {
-        const int64_t token = pairs[2 * i];
-        const int64_t feature = pairs[2 * i + 1];
-        row->features[static_cast<size_t>(i)] = static_cast<int>(feature);
-        row->values[static_cast<size_t>(i)] = dense[token * dSae + feature];
-        ++row->rowStart[static_cast<size_t>(token) + 1];
-    }
-    for (size_t t = 1; t < row->rowStart.size(); ++t) {
-        row->rowStart[t] += row->rowStart[t - 1];
-    }
+    // Encoded a block of tokens at a time and kept sparse: a 262k-feature SAE's dense codes
+    // are 1 MB per token.
+    const detail::SparseActivations codes = sae.encodeSparse(x);
+    row->features.assign(codes.features.begin(), codes.features.end());
+    row->values = codes.values;
+    row->rowStart.assign(codes.rowStart.begin(), codes.rowStart.end());
     if (keepHook) {
         row->hook = activations.values;
     }

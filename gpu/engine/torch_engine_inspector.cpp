@@ -16,6 +16,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace gyrus::gpu {
@@ -61,9 +62,19 @@ FeatureExampleText exampleText(const LanguageModel &model, const CorpusScan &sca
 QList<NeighbourFeature> nearestByDecoderCosine(const detail::SaeModule &sae, int feature)
 {
     c10::InferenceMode guard;
-    const at::Tensor rows = sae.weights().wDec.to(at::kCPU).to(at::kFloat);
-    const at::Tensor unit = rows / rows.norm(2, {1}, true).clamp_min(1e-12);
-    at::Tensor cosine = unit.matmul(unit[feature]);
+    const at::Tensor decoder = sae.weights().wDec;
+    const at::Tensor target = decoder[feature].to(at::kCPU, at::kFloat);
+    const at::Tensor targetUnit = target / target.norm().clamp_min(1e-12);
+    // A block of decoder rows at a time in float32: a whole float32 copy of a 262k x 2304 bf16
+    // decoder would be 2.4 GB for one click in the inspector.
+    constexpr int64_t kRows = 16384;
+    at::Tensor cosine = at::empty({decoder.size(0)}, at::kFloat);
+    for (int64_t begin = 0; begin < decoder.size(0); begin += kRows) {
+        const int64_t count = std::min(kRows, decoder.size(0) - begin);
+        const at::Tensor rows = decoder.narrow(0, begin, count).to(at::kCPU, at::kFloat);
+        cosine.narrow(0, begin, count)
+                .copy_(rows.matmul(targetUnit) / rows.norm(2, {1}).clamp_min(1e-12));
+    }
     cosine[feature] = -2.0f;  // never its own neighbour
     const int64_t take = std::min<int64_t>(kNeighbours, cosine.size(0) - 1);
     QList<NeighbourFeature> neighbours;
@@ -110,14 +121,20 @@ FeatureDetailsPtr detailsOf(const EngineState &state, int feature)
         }
         details->bins.append(bin);
     }
-    const Tokenizer &tokenizer = model.tokenizer();
-    for (size_t i = 0; i < s.boosted.size(); ++i) {
-        details->boosted.append(
-                {s.boosted[i], tokenizer.displayPiece(s.boosted[i]), double(s.boostedLogits[i])});
+    // A wide SAE's scan leaves the logit effects to the feature shown (corpus_scan.h).
+    FeatureScan computed;
+    if (s.boosted.empty() && scan.options.logitTopK > 0) {
+        addLogitEffects(model, *state.sae, scan.options.logitTopK, feature, 1, &computed);
     }
-    for (size_t i = 0; i < s.suppressed.size(); ++i) {
-        details->suppressed.append({s.suppressed[i], tokenizer.displayPiece(s.suppressed[i]),
-                                    double(s.suppressedLogits[i])});
+    const FeatureScan &e = s.boosted.empty() ? computed : s;
+    const Tokenizer &tokenizer = model.tokenizer();
+    for (size_t i = 0; i < e.boosted.size(); ++i) {
+        details->boosted.append(
+                {e.boosted[i], tokenizer.displayPiece(e.boosted[i]), double(e.boostedLogits[i])});
+    }
+    for (size_t i = 0; i < e.suppressed.size(); ++i) {
+        details->suppressed.append({e.suppressed[i], tokenizer.displayPiece(e.suppressed[i]),
+                                    double(e.suppressedLogits[i])});
     }
     details->neighbours = nearestByDecoderCosine(*state.sae, feature);
     return details;

@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace gyrus::gpu {
@@ -73,12 +74,17 @@ HookFn clampSpliceHook(std::shared_ptr<const SaeModule> sae, const ClampSet &set
         // Per clamp, which of the rows [batch·tokens] it edits; skip the call when none.
         std::vector<at::Tensor> masks;
         bool any = false;
-        bool needsEncode = false;
+        // The features whose current value an edit reads (clamp and scale), each once: only
+        // their encoder columns are computed, not all d_sae (262k) of them.
+        std::vector<int64_t> read;
         for (const FeatureClamp &clamp : clamps) {
             at::Tensor mask = positionMask(positions, clamp.positions, scope);
             const bool edits = mask.any().item<bool>();
             any = any || edits;
-            needsEncode = needsEncode || (edits && clamp.mode != ClampMode::Add);
+            if (edits && clamp.mode != ClampMode::Add &&
+                std::find(read.begin(), read.end(), int64_t(clamp.feature)) == read.end()) {
+                read.push_back(clamp.feature);
+            }
             masks.push_back(edits ? mask.unsqueeze(0).expand({batch, tokens}).reshape({-1})
                                   : at::Tensor());
         }
@@ -86,7 +92,11 @@ HookFn clampSpliceHook(std::shared_ptr<const SaeModule> sae, const ClampSet &set
             return at::Tensor();
         }
         const at::Tensor flat = x.reshape({-1, width}).to(device, at::kFloat);
-        const at::Tensor features = needsEncode ? sae->encode(flat) : at::Tensor();
+        const at::Tensor readValues = read.empty() ? at::Tensor() : sae->encodeFeatures(flat, read);
+        const auto currentOf = [&](int feature) {
+            const auto column = std::find(read.begin(), read.end(), int64_t(feature)) - read.begin();
+            return readValues.select(1, column);
+        };
         // Σ_j coefficient_j ⊗ W_dec[j]: exactly zero for an edit that changes nothing.
         at::Tensor delta = at::zeros_like(flat);
         for (size_t i = 0; i < masks.size(); ++i) {
@@ -98,12 +108,12 @@ HookFn clampSpliceHook(std::shared_ptr<const SaeModule> sae, const ClampSet &set
             at::Tensor coefficient;
             switch (clamp.mode) {
                 case ClampMode::Clamp: {
-                    const at::Tensor current = features.select(1, clamp.feature);
+                    const at::Tensor current = currentOf(clamp.feature);
                     coefficient = at::full_like(current, value) - current;
                     break;
                 }
                 case ClampMode::Scale: {
-                    const at::Tensor current = features.select(1, clamp.feature);
+                    const at::Tensor current = currentOf(clamp.feature);
                     coefficient = current * value - current;
                     break;
                 }

@@ -19,6 +19,7 @@
 #include <QJsonValue>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -36,6 +37,7 @@ const QString kScalerFile = QStringLiteral("activation_scaler.json");
 const QString kGemmaScopeFile = QStringLiteral("params.npz");
 const QString kGemmaScope2File = QStringLiteral("params.safetensors");
 const QString kLlamaScopeFile = QStringLiteral("hyperparams.json");
+const qint64 kEncodeBudget = detail::kEncodeBudgetBytes;
 
 bool exists(const QString &directory, const QString &file)
 {
@@ -228,30 +230,43 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
         !status.isOk()) {
         return status.withContext(weightsPath);
     }
-    // The weights become fp32 copies: refuse before copying what would not fit.
+    // The two matrices stay bf16 when the file stores them so (Gemma Scope and Llama Scope
+    // releases of 131k-262k features are bf16 on the hub): a float32 copy of a 262k x 2304
+    // decoder alone would be 2.4 GB. Anything else becomes float32. Refuse before copying what
+    // would not fit.
+    const bool keepBf16 = archive->info(QStringLiteral("W_enc"))->dtype == DType::BF16 &&
+                          archive->info(QStringLiteral("W_dec"))->dtype == DType::BF16;
+    const at::ScalarType matrixType = keepBf16 ? at::kBFloat16 : at::kFloat;
+    const int64_t matrixElement = keepBf16 ? 2 : 4;
     MemoryRequest request;
     request.what = QStringLiteral("loading the SAE %1 (%2; %3 features x d_in %4)")
                            .arg(weightsPath, formatBytes(QFileInfo(weightsPath).size()))
                            .arg(n)
                            .arg(d);
-    request.parts.push_back({QStringLiteral("W_enc and W_dec in fp32"), 2 * n * d * 4});
+    request.parts.push_back(
+            {keepBf16 ? QStringLiteral("W_enc and W_dec in bf16")
+                      : QStringLiteral("W_enc and W_dec in fp32"),
+             2 * n * d * matrixElement});
     request.parts.push_back({QStringLiteral("biases and thresholds"), (3 * n + d) * 4});
+    // A batched encode holds one block of dense codes (at most 1,024 tokens or the block budget).
+    request.parts.push_back({QStringLiteral("one block of a batched encode"),
+                             std::min<qint64>(kEncodeBudget, 1024 * (16 * n + 8 * d))});
     request.waysOut << QStringLiteral("a narrower SAE of the same release (%1 features need %2)")
                                .arg(n / 4)
-                               .arg(formatBytes(2 * (n / 4) * d * 4));
+                               .arg(formatBytes(2 * (n / 4) * d * matrixElement));
     request.waysOut << QStringLiteral("close the other models and SAEs using memory");
     if (Status budget = checkMemoryBudget(request, availableMemoryBytesOn(device));
         !budget.isOk()) {
         return budget;
     }
     const at::Device target(device.toStdString());
-    auto tensor = [&](const QString &name) {
-        return tensorFromArchive(archive.value(), name).to(target, at::kFloat, false, true);
+    auto tensor = [&](const QString &name, at::ScalarType type = at::kFloat) {
+        return tensorFromArchive(archive.value(), name).to(target, type, false, true);
     };
     detail::SaeWeights weights;
-    weights.wEnc = tensor(QStringLiteral("W_enc"));
+    weights.wEnc = tensor(QStringLiteral("W_enc"), matrixType);
     weights.bEnc = tensor(QStringLiteral("b_enc"));
-    weights.wDec = tensor(QStringLiteral("W_dec"));
+    weights.wDec = tensor(QStringLiteral("W_dec"), matrixType);
     weights.bDec = tensor(QStringLiteral("b_dec"));
     if (jump) {
         weights.threshold = logThreshold ? tensor(QStringLiteral("log_threshold")).exp()
@@ -270,7 +285,7 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
                             .arg(weightsPath));
         }
         if (!ones) {
-            weights.wDec = weights.wDec * factor.unsqueeze(1);
+            weights.wDec.mul_(factor.unsqueeze(1));  // in place: keeps a bf16 decoder bf16
         }
     }
     // Copied: a truncation before this point read zeros (mapped_file_guard.h).
@@ -399,7 +414,9 @@ Status saveSae(const detail::SaeModule &module, const QString &directory,
     cfg[QStringLiteral("architecture")] = architecture;
     cfg[QStringLiteral("d_in")] = static_cast<double>(config.dIn);
     cfg[QStringLiteral("d_sae")] = static_cast<double>(config.dSae);
-    cfg[QStringLiteral("dtype")] = QStringLiteral("float32");
+    cfg[QStringLiteral("dtype")] = module.weightDtype() == at::kBFloat16
+                                           ? QStringLiteral("bfloat16")
+                                           : QStringLiteral("float32");
     cfg[QStringLiteral("device")] = QStringLiteral("cpu");
     cfg[QStringLiteral("apply_b_dec_to_input")] = config.applyBDecToInput;
     cfg[QStringLiteral("normalize_activations")] =

@@ -5,6 +5,9 @@
 
 #include <QVector>
 
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
 #include <cmath>
 
 namespace gyrus::gpu::detail {
@@ -20,8 +23,26 @@ QString shapeOf(const at::Tensor &t)
     return shapeToString(shape);
 }
 
-// Names the first problem with one tensor, or returns an empty string.
-QString checkTensor(const at::Tensor &t, const char *name, std::vector<int64_t> expected)
+// Finiteness checked a block of rows at a time: a bool copy of a 262k x 4096 matrix is 1 GB.
+bool allFinite(const at::Tensor &t)
+{
+    if (t.dim() < 2) {
+        return at::isfinite(t).all().item<bool>();
+    }
+    constexpr int64_t kRows = 4096;
+    for (int64_t begin = 0; begin < t.size(0); begin += kRows) {
+        const at::Tensor block = t.narrow(0, begin, std::min(kRows, t.size(0) - begin));
+        if (!at::isfinite(block).all().item<bool>()) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Names the first problem with one tensor, or returns an empty string. `allowBf16`: the tensor
+// may also be bfloat16 (the two weight matrices).
+QString checkTensor(const at::Tensor &t, const char *name, std::vector<int64_t> expected,
+                    bool allowBf16 = false)
 {
     if (!t.defined()) {
         return QStringLiteral("tensor '%1' is missing").arg(QLatin1String(name));
@@ -31,10 +52,12 @@ QString checkTensor(const at::Tensor &t, const char *name, std::vector<int64_t> 
         return QStringLiteral("tensor '%1' has shape %2, expected %3")
                 .arg(QLatin1String(name), shapeOf(t), shapeToString(want));
     }
-    if (t.scalar_type() != at::kFloat) {
-        return QStringLiteral("tensor '%1' is not float32").arg(QLatin1String(name));
+    if (t.scalar_type() != at::kFloat && !(allowBf16 && t.scalar_type() == at::kBFloat16)) {
+        return QStringLiteral("tensor '%1' is not float32%2")
+                .arg(QLatin1String(name),
+                     allowBf16 ? QStringLiteral(" or bfloat16") : QString());
     }
-    if (!at::isfinite(t).all().item<bool>()) {
+    if (!allFinite(t)) {
         return QStringLiteral("tensor '%1' holds NaN or infinite values: %2")
                 .arg(QLatin1String(name), describeNonFinite(t));
     }
@@ -44,6 +67,16 @@ QString checkTensor(const at::Tensor &t, const char *name, std::vector<int64_t> 
 bool usesThreshold(SaeArchitecture architecture)
 {
     return architecture == SaeArchitecture::JumpRelu || architecture == SaeArchitecture::BatchTopK;
+}
+
+// a·w in float32 for float32 `a` and float32 or bf16 `w`: a bf16 matrix is multiplied in bf16
+// (float32 accumulation) with `a` rounded to bf16, instead of a float32 copy of the matrix.
+at::Tensor timesWeights(const at::Tensor &a, const at::Tensor &w)
+{
+    if (a.scalar_type() == w.scalar_type()) {
+        return at::matmul(a, w);
+    }
+    return at::matmul(a.to(w.scalar_type()), w).to(at::kFloat);
 }
 
 }  // namespace
@@ -63,13 +96,16 @@ QString SaeModule::validate() const
     if (m_config.architecture == SaeArchitecture::TopK && (m_config.k <= 0 || m_config.k > n)) {
         return QStringLiteral("k = %1 is outside 1..d_sae (%2)").arg(m_config.k).arg(n);
     }
-    for (const QString &problem :
-         {checkTensor(m_weights.wEnc, "W_enc", {d, n}), checkTensor(m_weights.bEnc, "b_enc", {n}),
-          checkTensor(m_weights.wDec, "W_dec", {n, d}),
-          checkTensor(m_weights.bDec, "b_dec", {d})}) {
+    for (const QString &problem : {checkTensor(m_weights.wEnc, "W_enc", {d, n}, true),
+                                    checkTensor(m_weights.bEnc, "b_enc", {n}),
+                                    checkTensor(m_weights.wDec, "W_dec", {n, d}, true),
+                                    checkTensor(m_weights.bDec, "b_dec", {d})}) {
         if (!problem.isEmpty()) {
             return problem;
         }
+    }
+    if (m_weights.wEnc.scalar_type() != m_weights.wDec.scalar_type()) {
+        return QStringLiteral("W_enc and W_dec must have the same dtype");
     }
     if (usesThreshold(m_config.architecture)) {
         const QString problem = checkTensor(m_weights.threshold, "threshold", {n});
@@ -126,11 +162,19 @@ at::Tensor SaeModule::transformed(const at::Tensor &x, const SaeInputFrame &fram
     return frame.inScale.defined() ? y * frame.inScale : y;
 }
 
-at::Tensor SaeModule::preActivations(const at::Tensor &x) const
+at::Tensor SaeModule::encoderInput(const at::Tensor &x) const
 {
     const at::Tensor sae = transformsInput() ? transformed(x, inputFrame(x)) : x;
-    const at::Tensor input = m_config.applyBDecToInput ? sae - m_weights.bDec : sae;
-    return at::addmm(m_weights.bEnc, input, m_weights.wEnc);
+    return m_config.applyBDecToInput ? sae - m_weights.bDec : sae;
+}
+
+at::Tensor SaeModule::preActivations(const at::Tensor &x) const
+{
+    const at::Tensor input = encoderInput(x);
+    if (weightDtype() == at::kFloat) {
+        return at::addmm(m_weights.bEnc, input, m_weights.wEnc);
+    }
+    return timesWeights(input, m_weights.wEnc) + m_weights.bEnc;
 }
 
 at::Tensor SaeModule::activate(const at::Tensor &pre) const
@@ -154,6 +198,64 @@ at::Tensor SaeModule::encode(const at::Tensor &x) const
     return activate(preActivations(x));
 }
 
+int64_t SaeModule::encodeBlockRows(int64_t budgetBytes) const
+{
+    // Per row: float32 pre-activations, mask and activations, a bool comparison, a bf16 product
+    // (4 + 4 + 4 + 1 + 2 bytes per feature, rounded up to 16), and the input in two dtypes.
+    const int64_t perRow = m_config.dSae * 16 + m_config.dIn * 8;
+    return std::max<int64_t>(1, budgetBytes / std::max<int64_t>(1, perRow));
+}
+
+SparseActivations SaeModule::encodeSparse(const at::Tensor &x, int64_t budgetBytes,
+                                    const std::function<void(int64_t)> &onBlock) const
+{
+    c10::InferenceMode guard;
+    SparseActivations codes;
+    const int64_t rows = x.size(0);
+    const int64_t n = m_config.dSae;
+    const int64_t block = encodeBlockRows(budgetBytes);
+    codes.rowStart.reserve(size_t(rows) + 1);
+    for (int64_t begin = 0; begin < rows; begin += block) {
+        const int64_t count = std::min(block, rows - begin);
+        if (onBlock) {
+            onBlock(count);
+        }
+        const at::Tensor f = encode(x.narrow(0, begin, count)).to(at::kCPU).contiguous();
+        const float *values = f.data_ptr<float>();
+        for (int64_t r = 0; r < count; ++r) {
+            const float *row = values + r * n;
+            for (int64_t j = 0; j < n; ++j) {
+                if (row[j] != 0.0f) {
+                    codes.features.push_back(int32_t(j));
+                    codes.values.push_back(row[j]);
+                }
+            }
+            codes.rowStart.push_back(int64_t(codes.features.size()));
+        }
+    }
+    return codes;
+}
+
+at::Tensor SaeModule::encodeFeatures(const at::Tensor &x, const std::vector<int64_t> &features) const
+{
+    const at::Tensor ids =
+            at::tensor(features, at::TensorOptions().dtype(at::kLong)).to(m_weights.wEnc.device());
+    if (m_config.architecture == SaeArchitecture::TopK) {
+        return encode(x).index_select(1, ids);
+    }
+    const at::Tensor pre = timesWeights(encoderInput(x), m_weights.wEnc.index_select(1, ids)) +
+                           m_weights.bEnc.index_select(0, ids);
+    if (m_config.architecture == SaeArchitecture::Relu) {
+        return at::relu(pre);
+    }
+    return pre * at::gt(pre, m_weights.threshold.index_select(0, ids)).to(pre.scalar_type());
+}
+
+at::Tensor SaeModule::projectOntoDecoder(const at::Tensor &g) const
+{
+    return timesWeights(g, m_weights.wDec.t());
+}
+
 std::pair<at::Tensor, at::Tensor> SaeModule::encodeTopK(const at::Tensor &x, int64_t k) const
 {
     const at::Tensor f = encode(x);
@@ -163,7 +265,10 @@ std::pair<at::Tensor, at::Tensor> SaeModule::encodeTopK(const at::Tensor &x, int
 
 at::Tensor SaeModule::decode(const at::Tensor &f) const
 {
-    return at::addmm(m_weights.bDec, f, m_weights.wDec);
+    if (weightDtype() == at::kFloat) {
+        return at::addmm(m_weights.bDec, f, m_weights.wDec);
+    }
+    return timesWeights(f, m_weights.wDec) + m_weights.bDec;
 }
 
 at::Tensor SaeModule::decodeFor(const at::Tensor &f, const at::Tensor &x) const
@@ -217,7 +322,8 @@ SaeModule SaeModule::foldDecoderNorms() const
     SaeModule folded = clone();
     SaeWeights &w = folded.m_weights;
     // A dead latent can have a zero decoder row; leave it as it is rather than divide by zero.
-    at::Tensor norms = w.wDec.norm(2, {1});
+    // In float32 whatever W_dec's dtype (no float32 copy of the matrix).
+    at::Tensor norms = at::linalg_vector_norm(w.wDec, 2, {1}, false, at::kFloat);
     norms = at::where(norms > 0, norms, at::ones_like(norms));
     w.wEnc.mul_(norms.unsqueeze(0));
     w.bEnc.mul_(norms);

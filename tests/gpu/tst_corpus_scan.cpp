@@ -127,6 +127,25 @@ private Q_SLOTS:
         QCOMPARE(int64_t(s.suppressed.front()), expected.argmin().item<int64_t>());
         QVERIFY(std::abs(s.boostedLogits.front() - expected.max().item<float>()) < 1e-5);
 
+        // A scan too wide to compute every feature's logit effects leaves them empty; one
+        // feature's, computed when it is shown, equal the eager scan's.
+        CorpusScanOptions wide = options;
+        wide.logitEffectsAtScanWork = 0;
+        auto deferred = scanCorpus(*m_model, *m_sae, wide);
+        QVERIFY(deferred.isOk());
+        QVERIFY(!logitEffectsAtScan(*m_model, *m_sae, wide));
+        QVERIFY(logitEffectsAtScan(*m_model, *m_sae, options));
+        QVERIFY(deferred->features[3].boosted.empty());
+        QCOMPARE(deferred->features[3].top.size(), s.top.size());
+        FeatureScan shown;
+        addLogitEffects(*m_model, *m_sae, options.logitTopK, 3, 1, &shown);
+        QCOMPARE(shown.boosted, s.boosted);
+        QCOMPARE(shown.suppressed, s.suppressed);
+        QCOMPARE(shown.boostedLogits.size(), s.boostedLogits.size());
+        for (size_t i = 0; i < s.boostedLogits.size(); ++i) {
+            QVERIFY(std::abs(shown.boostedLogits[i] - s.boostedLogits[i]) < 1e-5);
+        }
+
         const ExampleContext context =
                 exampleContext(*m_model, scan.value(), s.top.front().token, 3);
         QCOMPARE(context.token,

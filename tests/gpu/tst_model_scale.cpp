@@ -237,10 +237,14 @@ private Q_SLOTS:
             QCOMPARE(refused.status().code(), Status::Code::OutOfMemory);
             const QString message = refused.status().message();
             const QString weights = QDir(dir).filePath(QStringLiteral("sae_weights.safetensors"));
-            // Names the file, its size, the width and what the load needs.
+            // Names the file, its size, the width and what the load needs: the fp32 matrices
+            // (524 KB), the vectors (13 KB) and one block of the batched encode (1,024 tokens x
+            // (16 x 1024 + 8 x 64) bytes = 17 MB).
             QVERIFY2(message.startsWith(
                              QStringLiteral("loading the SAE %1 (%2; 1024 features x "
-                                            "d_in 64) needs 537 KB")
+                                            "d_in 64) needs 18 MB (W_enc and W_dec in fp32 "
+                                            "524 KB, biases and thresholds 13 KB, one block of "
+                                            "a batched encode 17 MB)")
                                      .arg(weights, formatBytes(QFileInfo(weights).size()))),
                      qPrintable(message));
             QVERIFY2(message.contains(QStringLiteral("but 102 KB are available")),
