@@ -147,7 +147,10 @@ Status writeRandomShardedModel(const QString &dir, const QByteArray &configJson,
             } else if (tensor.role != WeightRole::Embed) {
                 t.div_(std::sqrt(static_cast<double>(sizes.back())));
             }
-            if (tensor.layer == corruptLayer && sizes.size() == 2 && !corrupted) {
+            // corruptLayer -1 means none: the stem tensors also have layer -1 and must stay
+            // finite (the embedding's middle row was NaN in every uncorrupted checkpoint).
+            if (corruptLayer >= 0 && tensor.layer == corruptLayer && sizes.size() == 2 &&
+                !corrupted) {
                 t.view({-1})[t.numel() / 2] = std::numeric_limits<float>::quiet_NaN();
                 corrupted = true;
             }

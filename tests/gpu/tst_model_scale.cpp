@@ -5,6 +5,7 @@
 
 #include "core/memory_budget.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/safetensors_torch.h"
 #include "gpu/detail/transformer.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
@@ -99,6 +100,19 @@ private Q_SLOTS:
         QVERIFY(writeRandomShardedModel(m_corrupt, json, 5, DType::BF16, 1, /*corruptLayer=*/2)
                         .isOk());
         QCOMPARE(QDir(m_model).entryList({QStringLiteral("*.safetensors")}).size(), kLayers);
+        // Only the corrupt copy holds a NaN: the stem tensors (layer -1) of an uncorrupted one
+        // are finite everywhere, the middle embedding row included.
+        for (const QString &dir : {m_model, m_corrupt}) {
+            const auto archive = SafetensorsArchive::open(dir);
+            QVERIFY(archive);
+            bool finite = true;
+            for (const QString &name : archive->tensorNames()) {
+                finite = finite && at::isfinite(tensorFromArchive(*archive, name))
+                                           .all()
+                                           .item<bool>();
+            }
+            QCOMPARE(finite, dir == m_model);
+        }
     }
 
     void openingReadsNoWeight()
