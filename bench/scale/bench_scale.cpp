@@ -18,12 +18,12 @@
 
 #include "core/clamp_set.h"
 #include "core/contrast_panel_types.h"
-#include "core/feature_inspector_types.h"
-#include "core/steering_types.h"
 #include "core/engine_client.h"
+#include "core/feature_inspector_types.h"
 #include "core/memory_budget.h"
 #include "core/prompt_set_io.h"
 #include "core/rsa_panel_types.h"
+#include "core/steering_types.h"
 #include "core/token_analysis_types.h"
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/sae_module.h"
@@ -284,8 +284,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                 for (int repeat = 0; repeat < repeats; ++repeat) {
                     start = Clock::now();
                     c10::InferenceMode guard;
-                    const at::Tensor h =
-                            forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
+                    const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
                     // As the engine encodes (the heatmap): blocks of rows within the encode
                     // budget, the active latents kept sparse, each dense block dropped.
                     const auto codes = sae->encodeSparse(h);
@@ -483,9 +482,8 @@ int saeEngineRun(const QString &dir, const QString &saeDir, qint64 scanTokens)
         scan.corpusPath = QStringLiteral(GYRUS_SOURCE_DIR "/datasets/corpus/heldout.txt");
         scan.tokenBudget = scanTokens;
         scan.contextLength = 128;
-        const QJsonObject scanned = record(QStringLiteral("corpus_scan"), await(engine, [&] {
-                                               return engine.scanCorpus(scan);
-                                           }));
+        const QJsonObject scanned = record(QStringLiteral("corpus_scan"),
+                                           await(engine, [&] { return engine.scanCorpus(scan); }));
         json[QStringLiteral("scan_tokens")] = scanTokens;
         json[QStringLiteral("scan_tokens_per_second")] =
                 double(scanTokens) / scanned.value(QStringLiteral("seconds")).toDouble();

@@ -102,7 +102,7 @@ public:
     /// dense activations never exist for more than one block. `onBlock` (optional) is told each
     /// block's row count.
     SparseActivations encodeSparse(const at::Tensor &x, int64_t budgetBytes = kEncodeBudgetBytes,
-                             const std::function<void(int64_t rows)> &onBlock = {}) const;
+                                   const std::function<void(int64_t rows)> &onBlock = {}) const;
 
     /// The activations [B, features.size()] of the listed features only. ReLU and JumpReLU
     /// need only those encoder columns; TopK ranks every latent, so it encodes all of them.

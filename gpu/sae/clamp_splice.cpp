@@ -94,7 +94,8 @@ HookFn clampSpliceHook(std::shared_ptr<const SaeModule> sae, const ClampSet &set
         const at::Tensor flat = x.reshape({-1, width}).to(device, at::kFloat);
         const at::Tensor readValues = read.empty() ? at::Tensor() : sae->encodeFeatures(flat, read);
         const auto currentOf = [&](int feature) {
-            const auto column = std::find(read.begin(), read.end(), int64_t(feature)) - read.begin();
+            const auto column =
+                    std::find(read.begin(), read.end(), int64_t(feature)) - read.begin();
             return readValues.select(1, column);
         };
         // Σ_j coefficient_j ⊗ W_dec[j]: exactly zero for an edit that changes nothing.

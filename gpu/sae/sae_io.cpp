@@ -243,10 +243,9 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
                            .arg(weightsPath, formatBytes(QFileInfo(weightsPath).size()))
                            .arg(n)
                            .arg(d);
-    request.parts.push_back(
-            {keepBf16 ? QStringLiteral("W_enc and W_dec in bf16")
-                      : QStringLiteral("W_enc and W_dec in fp32"),
-             2 * n * d * matrixElement});
+    request.parts.push_back({keepBf16 ? QStringLiteral("W_enc and W_dec in bf16")
+                                      : QStringLiteral("W_enc and W_dec in fp32"),
+                             2 * n * d * matrixElement});
     request.parts.push_back({QStringLiteral("biases and thresholds"), (3 * n + d) * 4});
     // A batched encode holds one block of dense codes (at most 1,024 tokens or the block budget).
     request.parts.push_back({QStringLiteral("one block of a batched encode"),

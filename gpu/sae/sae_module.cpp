@@ -54,8 +54,7 @@ QString checkTensor(const at::Tensor &t, const char *name, std::vector<int64_t> 
     }
     if (t.scalar_type() != at::kFloat && !(allowBf16 && t.scalar_type() == at::kBFloat16)) {
         return QStringLiteral("tensor '%1' is not float32%2")
-                .arg(QLatin1String(name),
-                     allowBf16 ? QStringLiteral(" or bfloat16") : QString());
+                .arg(QLatin1String(name), allowBf16 ? QStringLiteral(" or bfloat16") : QString());
     }
     if (!allFinite(t)) {
         return QStringLiteral("tensor '%1' holds NaN or infinite values: %2")
@@ -97,9 +96,9 @@ QString SaeModule::validate() const
         return QStringLiteral("k = %1 is outside 1..d_sae (%2)").arg(m_config.k).arg(n);
     }
     for (const QString &problem : {checkTensor(m_weights.wEnc, "W_enc", {d, n}, true),
-                                    checkTensor(m_weights.bEnc, "b_enc", {n}),
-                                    checkTensor(m_weights.wDec, "W_dec", {n, d}, true),
-                                    checkTensor(m_weights.bDec, "b_dec", {d})}) {
+                                   checkTensor(m_weights.bEnc, "b_enc", {n}),
+                                   checkTensor(m_weights.wDec, "W_dec", {n, d}, true),
+                                   checkTensor(m_weights.bDec, "b_dec", {d})}) {
         if (!problem.isEmpty()) {
             return problem;
         }
@@ -207,7 +206,7 @@ int64_t SaeModule::encodeBlockRows(int64_t budgetBytes) const
 }
 
 SparseActivations SaeModule::encodeSparse(const at::Tensor &x, int64_t budgetBytes,
-                                    const std::function<void(int64_t)> &onBlock) const
+                                          const std::function<void(int64_t)> &onBlock) const
 {
     c10::InferenceMode guard;
     SparseActivations codes;
@@ -236,7 +235,8 @@ SparseActivations SaeModule::encodeSparse(const at::Tensor &x, int64_t budgetByt
     return codes;
 }
 
-at::Tensor SaeModule::encodeFeatures(const at::Tensor &x, const std::vector<int64_t> &features) const
+at::Tensor SaeModule::encodeFeatures(const at::Tensor &x,
+                                     const std::vector<int64_t> &features) const
 {
     const at::Tensor ids =
             at::tensor(features, at::TensorOptions().dtype(at::kLong)).to(m_weights.wEnc.device());

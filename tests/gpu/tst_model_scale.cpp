@@ -107,9 +107,8 @@ private Q_SLOTS:
             QVERIFY(archive);
             bool finite = true;
             for (const QString &name : archive->tensorNames()) {
-                finite = finite && at::isfinite(tensorFromArchive(*archive, name))
-                                           .all()
-                                           .item<bool>();
+                finite = finite &&
+                         at::isfinite(tensorFromArchive(*archive, name)).all().item<bool>();
             }
             QCOMPARE(finite, dir == m_model);
         }

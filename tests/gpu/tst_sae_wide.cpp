@@ -157,9 +157,8 @@ void TestSaeWide::batchedEncodeStaysWithinItsBudget()
         for (int64_t r = 0; r < kB; ++r) {
             std::vector<int32_t> expected;
             for (int64_t j = 0; j < kN; ++j) {
-                const double margin =
-                        std::abs(pre[r][j].item<double>() -
-                                 module.weights().threshold[j].item<double>());
+                const double margin = std::abs(pre[r][j].item<double>() -
+                                               module.weights().threshold[j].item<double>());
                 if (dense[r][j].item<float>() != 0 && margin > 1e-4) {
                     expected.push_back(int32_t(j));
                 }
@@ -195,7 +194,8 @@ void TestSaeWide::encodeFeaturesReadsOnlyTheListedFeatures()
             QVERIFY2((some - all).abs().max().item<double>() < 1e-4,
                      qPrintable(QStringLiteral("architecture %1, %2")
                                         .arg(int(architecture))
-                                        .arg(type == at::kFloat ? QStringLiteral("fp32") : QStringLiteral("bf16"))));
+                                        .arg(type == at::kFloat ? QStringLiteral("fp32")
+                                                                : QStringLiteral("bf16"))));
         }
     }
 }
@@ -224,7 +224,8 @@ void TestSaeWide::bf16LoadIsBudgetedInBf16()
     QVERIFY(!refused);
     QVERIFY2(refused.status().message().contains(QLatin1String("W_enc and W_dec in bf16 4 MB")),
              qPrintable(refused.status().message()));
-    QVERIFY2(refused.status().message().contains(QLatin1String("one block of a batched encode 69 MB")),
+    QVERIFY2(refused.status().message().contains(
+                     QLatin1String("one block of a batched encode 69 MB")),
              qPrintable(refused.status().message()));
 }
 
