@@ -237,17 +237,23 @@ Result<FeatureRanges> featureRangesOnPrompt(const LanguageModel &model,
         model.tensorModel().forward(tokenTensor(model, promptTokens), &hooks, nullptr,
                                     detail::LogitsMode::None);
         const at::Tensor h = hooks.captured(*point);
+        // Only the asked features' encoder columns (a 262k-feature SAE's dense codes are 1 MB
+        // per token).
+        const std::vector<int64_t> ids(features.begin(), features.end());
         const at::Tensor activations =
-                sae.encode(h.reshape({-1, h.size(-1)}).to(sae.weights().wEnc.device(), at::kFloat))
+                sae.encodeFeatures(
+                           h.reshape({-1, h.size(-1)}).to(sae.weights().wEnc.device(), at::kFloat),
+                           ids)
                         .to(at::kCPU);
         FeatureRanges ranges;
+        int64_t column = 0;
         for (int feature : features) {
-            const at::Tensor column = activations.select(1, feature);
+            const at::Tensor values = activations.select(1, column++);
             FeatureRange range;
             range.feature = feature;
-            range.minimum = column.min().item<double>();
-            range.maximum = column.max().item<double>();
-            range.last = column[-1].item<double>();
+            range.minimum = values.min().item<double>();
+            range.maximum = values.max().item<double>();
+            range.last = values[-1].item<double>();
             ranges.ranges.append(range);
         }
         return ranges;
