@@ -178,6 +178,16 @@ private:
     QStringList m_removed;
 };
 
+// 256 MiB of float32 matrices (32M parameters: a 16k x 2304 SAE is above it);
+// GYRUS_SAE_BF16_ABOVE (bytes) overrides it, for tests at a moderate size.
+qint64 keepBf16AboveBytes()
+{
+    const QByteArray override = qgetenv("GYRUS_SAE_BF16_ABOVE");
+    bool ok = false;
+    const qint64 bytes = override.toLongLong(&ok);
+    return ok && bytes >= 0 ? bytes : qint64(256) << 20;
+}
+
 Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
                                                        const QString &device)
 {
@@ -234,8 +244,12 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
     // releases of 131k-262k features are bf16 on the hub): a float32 copy of a 262k x 2304
     // decoder alone would be 2.4 GB. Anything else becomes float32. Refuse before copying what
     // would not fit.
+    // A narrow SAE is still copied to float32, where the arithmetic matches a float32
+    // reference exactly and the copy is cheap: only above keepBf16AboveBytes() of float32
+    // matrices does bf16 stay.
     const bool keepBf16 = archive->info(QStringLiteral("W_enc"))->dtype == DType::BF16 &&
-                          archive->info(QStringLiteral("W_dec"))->dtype == DType::BF16;
+                          archive->info(QStringLiteral("W_dec"))->dtype == DType::BF16 &&
+                          2 * n * d * 4 > keepBf16AboveBytes();
     const at::ScalarType matrixType = keepBf16 ? at::kBFloat16 : at::kFloat;
     const int64_t matrixElement = keepBf16 ? 2 : 4;
     MemoryRequest request;

@@ -62,12 +62,29 @@ class TestSaeWide : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+
+    // A bf16 file stays bf16 above 256 MiB of float32 matrices; this moderate one (8 MiB) is
+    // kept bf16 by lowering that line, and the default copies it to float32.
+    void initTestCase() { qputenv("GYRUS_SAE_BF16_ABOVE", "0"); }
+
+    void narrowBf16FileBecomesFloat32ByDefault();
     void bf16FileStaysBf16AndEncodesLikeFloat32();
     void batchedEncodeStaysWithinItsBudget();
     void encodeFeaturesReadsOnlyTheListedFeatures();
     void mixedMatrixDtypesAreRefused();
     void bf16LoadIsBudgetedInBf16();
 };
+
+void TestSaeWide::narrowBf16FileBecomesFloat32ByDefault()
+{
+    QTemporaryDir dir;
+    QVERIFY(saveSae(makeModule(SaeArchitecture::JumpRelu, at::kBFloat16, 3), dir.path()).isOk());
+    qunsetenv("GYRUS_SAE_BF16_ABOVE");
+    auto loaded = loadSae(dir.path());
+    qputenv("GYRUS_SAE_BF16_ABOVE", "0");
+    QVERIFY2(loaded, qPrintable(loaded.status().message()));
+    QCOMPARE(loaded.value()->weightDtype(), at::kFloat);
+}
 
 void TestSaeWide::bf16FileStaysBf16AndEncodesLikeFloat32()
 {
