@@ -7,10 +7,13 @@
 #include "app/cli/prompt_input.h"
 #include "app/cli/sae_commands.h"
 #include "app/cli/sae_loading.h"
+#include "core/hook_layer.h"
 #include "gpu/analysis/attribution.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
+
+#include <optional>
 
 namespace gyrus::cli {
 
@@ -83,11 +86,16 @@ int runAttribute(const QStringList &arguments)
             "input at the hook. Target: log p(--target) at --position, or with --versus the "
             "logit difference; defaults: the last position and the model's top next token. "
             "--verify K ablates the K largest one at a time and prints the real change beside "
-            "the linear estimate."));
+            "the linear estimate. Several --sae (e.g. one per layer) share the forward and the "
+            "backward: each is spliced in as its reconstruction plus its own error node, so each "
+            "SAE's nodes add up to gradient × input at its own hook."));
     const ModelOptions modelOptions(parser);
     const PromptInput prompt(parser);
     parser.addOptions({
-            {QStringLiteral("sae"), QStringLiteral("SAE directory (its hook is attributed)."),
+            {QStringLiteral("sae"),
+             QStringLiteral("SAE directory (its hook is attributed). Repeatable: several SAEs "
+                            "(e.g. one per layer) share the forward and the backward, and the "
+                            "JSON lists one group per SAE with its hook and layer."),
              QStringLiteral("DIR")},
             {QStringLiteral("position"), QStringLiteral("Target position (default: the last)."),
              QStringLiteral("P")},
@@ -125,11 +133,25 @@ int runAttribute(const QStringList &arguments)
     if (!model) {
         return failWith(name, model.status());
     }
-    gpu::LanguageModel &lm = *model.value();  // takes the SAE's conventions below
-    auto sae = loadSaeForModel(name, parser.value(QStringLiteral("sae")), lm, directory,
-                               lm.info().device);
-    if (!sae) {
-        return failWith(name, sae.status());
+    gpu::LanguageModel &lm = *model.value();  // takes the SAEs' conventions below
+    const QStringList saePaths = parser.values(QStringLiteral("sae"));
+    std::vector<std::shared_ptr<gpu::detail::SaeModule>> saes;
+    std::optional<gpu::SaeConventions> conventions;
+    for (const QString &path : saePaths) {
+        auto sae = loadSaeForModel(name, path, lm, directory, lm.info().device);
+        if (!sae) {
+            return failWith(name, sae.status());
+        }
+        // One tokenisation and one forward serve every SAE: they must agree on BOS and centring.
+        const gpu::SaeConventions own = lm.saeConventions();
+        if (conventions && (own.prependBos != conventions->prependBos ||
+                            own.centreResiduals != conventions->centreResiduals)) {
+            return fail(name, QStringLiteral("%1: its prepend_bos or centring differs from %2's; "
+                                             "attribute them in separate runs")
+                                      .arg(path, saePaths.front()));
+        }
+        conventions = own;
+        saes.push_back(sae.value());
     }
     Result<std::vector<int>> tokens = prompt.tokens(parser, lm);
     if (!tokens) {
@@ -147,29 +169,53 @@ int runAttribute(const QStringList &arguments)
     if (target.versus >= 0) {
         target.kind = gpu::AttributionTarget::Kind::LogitDifference;
     }
-    Result<gpu::AttributionResult> result =
-            gpu::attributeFeatures(lm, *sae.value(), tokens.value(), target);
-    if (!result) {
-        return failWith(name, result.status());
+    std::vector<const gpu::detail::SaeModule *> modules;
+    for (const auto &sae : saes) {
+        modules.push_back(sae.get());
     }
-    QJsonObject json = resultJson(lm, result.value(), static_cast<int>(*top));
+    Result<std::vector<gpu::AttributionResult>> results =
+            gpu::attributeFeatures(lm, modules, tokens.value(), target);
+    if (!results) {
+        return failWith(name, results.status());
+    }
+    std::vector<QJsonObject> perSae;
+    for (size_t i = 0; i < saes.size(); ++i) {
+        const gpu::AttributionResult &result = results.value()[i];
+        QJsonObject entry = resultJson(lm, result, static_cast<int>(*top));
+        entry[QStringLiteral("sae")] = saePaths[static_cast<int>(i)];
+        if (*verify > 0) {
+            auto checks = gpu::verifyByAblation(lm, *saes[i], result, static_cast<int>(*verify));
+            if (!checks) {
+                return failWith(name, checks.status());
+            }
+            QJsonArray verified;
+            for (const gpu::AblationCheck &check : checks.value()) {
+                QJsonObject item = featureJson(check.feature);
+                item[QStringLiteral("estimated_change")] = check.estimatedChange;
+                item[QStringLiteral("actual_change")] = check.actualChange;
+                verified.append(item);
+            }
+            entry[QStringLiteral("verify")] = verified;
+        }
+        perSae.push_back(entry);
+    }
+    QJsonObject json;
+    if (perSae.size() == 1) {
+        json = perSae.front();  // one SAE: the layout it always had
+    } else {
+        // Several: the prompt and the target once, then one group per SAE (its hook and layer).
+        json = QJsonObject{{QStringLiteral("tokens"), perSae.front()[QStringLiteral("tokens")]},
+                           {QStringLiteral("target"), perSae.front()[QStringLiteral("target")]}};
+        QJsonArray groups;
+        for (QJsonObject entry : perSae) {
+            entry.remove(QStringLiteral("tokens"));
+            entry.remove(QStringLiteral("target"));
+            entry[QStringLiteral("layer")] = hookLayer(entry[QStringLiteral("hook")].toString());
+            groups.append(entry);
+        }
+        json[QStringLiteral("saes")] = groups;
+    }
     json[QStringLiteral("model")] = directory;
-    json[QStringLiteral("sae")] = parser.value(QStringLiteral("sae"));
-    if (*verify > 0) {
-        auto checks =
-                gpu::verifyByAblation(lm, *sae.value(), result.value(), static_cast<int>(*verify));
-        if (!checks) {
-            return failWith(name, checks.status());
-        }
-        QJsonArray verified;
-        for (const gpu::AblationCheck &check : checks.value()) {
-            QJsonObject entry = featureJson(check.feature);
-            entry[QStringLiteral("estimated_change")] = check.estimatedChange;
-            entry[QStringLiteral("actual_change")] = check.actualChange;
-            verified.append(entry);
-        }
-        json[QStringLiteral("verify")] = verified;
-    }
     printJson(json);
     return kExitOk;
 }

@@ -1,7 +1,8 @@
 // bench_attribution: the cost of attributing a target to every active feature of a 16k-feature
 // SAE over a 128-token prompt (gpu/analysis/attribution.h), as a ratio to a plain forward of the
 // same prompt and to a forward plus the SAE's encode (what the heatmap computes), all measured in
-// this run on a random Llama (d_model 512, 8 layers, vocabulary 8192; SAE at the middle layer).
+// this run on a random Llama (d_model 512, 8 layers, vocabulary 8192; SAE at the middle layer),
+// and the same with a second such SAE at layer 2 attributed in the same pass.
 // The limit the issue sets is 3× a plain forward on the CPU. Medians of --repeats runs. JSON.
 
 #include "gpu/analysis/attribution.h"
@@ -91,19 +92,26 @@ int main(int argc, char **argv)
     }
     const gyrus::gpu::LanguageModel &model = *loaded.value();
 
-    // A ReLU SAE whose encoder bias leaves roughly 1% of the features active per token.
+    // ReLU SAEs whose encoder bias leaves a fraction of the features active per token: the one
+    // the limit is about at the middle layer, and a second at layer 2 for the cost of attributing
+    // to two SAEs in the same forward and backward.
+    const auto randomSae = [&](int layer) {
+        gyrus::gpu::SaeConfig saeConfig;
+        saeConfig.dIn = config.hiddenSize;
+        saeConfig.dSae = features;
+        saeConfig.hookName = QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
+        gyrus::gpu::detail::SaeWeights weights;
+        weights.wEnc =
+                at::randn({config.hiddenSize, features}) / std::sqrt(double(config.hiddenSize));
+        weights.bEnc = at::full({features}, -2.3);
+        weights.wDec = at::randn({features, config.hiddenSize});
+        weights.wDec = weights.wDec / weights.wDec.norm(2, {1}, true);
+        weights.bDec = at::zeros({config.hiddenSize});
+        return gyrus::gpu::detail::SaeModule(saeConfig, weights);
+    };
     at::manual_seed(7);
-    gyrus::gpu::SaeConfig saeConfig;
-    saeConfig.dIn = config.hiddenSize;
-    saeConfig.dSae = features;
-    saeConfig.hookName = QStringLiteral("blocks.4.hook_resid_post");
-    gyrus::gpu::detail::SaeWeights weights;
-    weights.wEnc = at::randn({config.hiddenSize, features}) / std::sqrt(double(config.hiddenSize));
-    weights.bEnc = at::full({features}, -2.3);
-    weights.wDec = at::randn({features, config.hiddenSize});
-    weights.wDec = weights.wDec / weights.wDec.norm(2, {1}, true);
-    weights.bDec = at::zeros({config.hiddenSize});
-    const gyrus::gpu::detail::SaeModule sae(saeConfig, weights);
+    const gyrus::gpu::detail::SaeModule sae = randomSae(4);
+    const gyrus::gpu::detail::SaeModule earlySae = randomSae(2);
 
     std::vector<int> prompt;
     for (int i = 0; i < tokens; ++i) {
@@ -139,6 +147,17 @@ int main(int argc, char **argv)
         }
         active = static_cast<int64_t>(result->features.size());
     });
+    int64_t activeBoth = 0;
+    const double attributionTwo = medianSeconds(repeats, [&] {
+        auto result = gyrus::gpu::attributeFeatures(model, {&earlySae, &sae}, prompt, {});
+        if (!result) {
+            ok = false;
+            error = result.status().message();
+            return;
+        }
+        activeBoth =
+                static_cast<int64_t>(result->at(0).features.size() + result->at(1).features.size());
+    });
     if (!ok) {
         return fail(error);
     }
@@ -161,6 +180,13 @@ int main(int argc, char **argv)
             {QStringLiteral("ratio_to_forward"), ratio},
             {QStringLiteral("ratio_to_forward_plus_encode"), attribution / forwardEncode},
             {QStringLiteral("limit"), limit},
+            {QStringLiteral("two_saes"),
+             QStringLiteral("the same SAE and a second %1-feature one at "
+                            "blocks.2.hook_resid_post, one forward and one backward")
+                     .arg(features)},
+            {QStringLiteral("active_feature_positions_two_saes"), static_cast<double>(activeBoth)},
+            {QStringLiteral("attribution_two_saes_s"), attributionTwo},
+            {QStringLiteral("ratio_two_saes_to_forward"), attributionTwo / forward},
             {QStringLiteral("within_limit"), ratio <= limit},
             {QStringLiteral("torch"), gyrus::gpu::runtimeInfo().torchVersion}};
     std::printf("%s\n", QJsonDocument(json).toJson(QJsonDocument::Indented).constData());

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <map>
 #include <optional>
 
 namespace gyrus::gpu {
@@ -99,6 +100,92 @@ at::Tensor tokenTensor(const std::vector<int> &tokens, int64_t count)
     return at::tensor(ids, at::kLong).view({1, count});
 }
 
+/// One hook's splice: the activations pass through unchanged, and the gradient of the target
+/// with respect to them is kept. The first spliced site the forward reaches (nothing upstream
+/// records gradients) becomes a leaf, so the backward stops there; a later one adds a zero that
+/// requires grad, so the gradient reaches the upstream sites through it (and the forward's
+/// values are unchanged: x + 0 = x).
+class HookGradient
+{
+public:
+    at::Tensor splice(const at::Tensor &x)
+    {
+        if (!x.requires_grad()) {
+            m_leaf = x.detach().clone().requires_grad_(true);
+            return m_leaf;
+        }
+        m_input = x.detach();
+        m_leaf = at::zeros_like(m_input).requires_grad_(true);
+        return x + m_leaf;
+    }
+
+    at::Tensor input() const { return m_input.defined() ? m_input : m_leaf.detach(); }
+
+    /// Zero where the target does not depend on the site at all.
+    at::Tensor gradient() const
+    {
+        const at::Tensor g = m_leaf.grad();
+        return g.defined() ? g : at::zeros_like(input());
+    }
+
+private:
+    at::Tensor m_leaf;
+    at::Tensor m_input;  ///< the activations, when m_leaf is the added zero
+};
+
+/// One SAE's nodes from its hook's activations `hookInput` and gradient `hookGradient`
+/// ([1, tokens, d]): features, error, bias and total per position, largest |attribution| first.
+AttributionResult decompose(const detail::SaeModule &sae, const at::Tensor &hookInput,
+                            const at::Tensor &hookGradient)
+{
+    AttributionResult result;
+    result.hook = sae.config().hookName;
+
+    at::NoGradGuard noGrad;
+    const at::Device device = sae.weights().wDec.device();
+    const at::Tensor x = hookInput.select(0, 0).to(device, at::kFloat);
+    const at::Tensor g = hookGradient.select(0, 0).to(device, at::kFloat);
+    const at::Tensor f = sae.encode(x);
+    const at::Tensor reconstruction = sae.decodeFor(f, x);
+    const at::Tensor bias = sae.decodeFor(at::zeros_like(f), x);
+    // ∂target/∂f_ti = outScale_t · (g_t · W_dec,i): the decoder is linear in f.
+    at::Tensor featureGradient = sae.projectOntoDecoder(g);
+    const at::Tensor outScale = sae.outputScale(x);
+    if (outScale.defined()) {
+        featureGradient = featureGradient * outScale;
+    }
+    const at::Tensor xd = x.to(at::kDouble);
+    const at::Tensor gd = g.to(at::kDouble);
+    result.totalAttribution = toDoubles((xd * gd).sum(-1));
+    result.errorAttribution = toDoubles(((xd - reconstruction.to(at::kDouble)) * gd).sum(-1));
+    result.biasAttribution = toDoubles((bias.to(at::kDouble) * gd).sum(-1));
+
+    // nonzero() may return a transposed layout: contiguous before reading it.
+    const at::Tensor active = at::nonzero(f).to(at::kCPU).contiguous();  // [n, 2]: t, i
+    const at::Tensor rows = active.select(1, 0).to(device);
+    const at::Tensor columns = active.select(1, 1).to(device);
+    const at::Tensor activations = f.index({rows, columns}).to(at::kCPU, at::kFloat).contiguous();
+    const at::Tensor gradients =
+            featureGradient.index({rows, columns}).to(at::kCPU, at::kFloat).contiguous();
+    const int64_t *index = active.data_ptr<int64_t>();
+    const float *a = activations.data_ptr<float>();
+    const float *d = gradients.data_ptr<float>();
+    result.features.resize(static_cast<size_t>(active.size(0)));
+    for (int64_t i = 0; i < active.size(0); ++i) {
+        FeatureAttribution &out = result.features[static_cast<size_t>(i)];
+        out.position = static_cast<int>(index[2 * i]);
+        out.feature = static_cast<int>(index[2 * i + 1]);
+        out.activation = a[i];
+        out.gradient = d[i];
+        out.attribution = a[i] * d[i];
+    }
+    std::stable_sort(result.features.begin(), result.features.end(),
+                     [](const FeatureAttribution &p, const FeatureAttribution &q) {
+                         return std::abs(p.attribution) > std::abs(q.attribution);
+                     });
+    return result;
+}
+
 }  // namespace
 
 Result<AttributionResult> attributeFeatures(const LanguageModel &model,
@@ -106,9 +193,28 @@ Result<AttributionResult> attributeFeatures(const LanguageModel &model,
                                             const std::vector<int> &tokens,
                                             const AttributionTarget &requested)
 {
-    const Result<detail::HookPoint> point = saeHook(model, sae);
-    if (!point) {
-        return point.status();
+    Result<std::vector<AttributionResult>> results = attributeFeatures(
+            model, std::vector<const detail::SaeModule *>{&sae}, tokens, requested);
+    if (!results) {
+        return results.status();
+    }
+    return std::move(results.value().front());
+}
+
+Result<std::vector<AttributionResult>> attributeFeatures(
+        const LanguageModel &model, const std::vector<const detail::SaeModule *> &saes,
+        const std::vector<int> &tokens, const AttributionTarget &requested)
+{
+    if (saes.empty()) {
+        return Status::invalidInput(QStringLiteral("no SAE to attribute to"));
+    }
+    std::vector<detail::HookPoint> points;
+    for (const detail::SaeModule *sae : saes) {
+        const Result<detail::HookPoint> point = saeHook(model, *sae);
+        if (!point) {
+            return point.status();
+        }
+        points.push_back(point.value());
     }
     Result<AttributionTarget> checked = checkTarget(model, tokens, requested);
     if (!checked) {
@@ -121,11 +227,16 @@ Result<AttributionResult> attributeFeatures(const LanguageModel &model,
         at::AutoGradMode gradientMode(true);
         detail::HookSet hooks;
         hooks.setRecordsGradients(true);
-        at::Tensor leaf;
-        hooks.add(*point, [&leaf](const at::Tensor &x, const detail::HookContext &) {
-            leaf = x.detach().clone().requires_grad_(true);
-            return leaf;
-        });
+        std::map<detail::HookPoint, HookGradient> sites;
+        for (const detail::HookPoint &point : points) {
+            if (sites.count(point) > 0) {
+                continue;  // two SAEs at one hook share its activations and gradient
+            }
+            HookGradient &site = sites[point];
+            hooks.add(point, [&site](const at::Tensor &x, const detail::HookContext &) {
+                return site.splice(x);
+            });
+        }
         const auto count = static_cast<int64_t>(tokens.size());
         const at::Tensor logits = model.tensorModel().forward(tokenTensor(tokens, count), &hooks,
                                                               nullptr, detail::LogitsMode::All);
@@ -136,56 +247,16 @@ Result<AttributionResult> attributeFeatures(const LanguageModel &model,
         const at::Tensor value = targetValue(row, target);
         value.backward();
 
-        AttributionResult result;
-        result.hook = sae.config().hookName;
-        result.tokens = tokens;
-        result.target = target;
-        result.value = value.item<double>();
-
-        at::NoGradGuard noGrad;
-        const at::Device device = sae.weights().wDec.device();
-        const at::Tensor x = leaf.detach().select(0, 0).to(device, at::kFloat);
-        const at::Tensor g = leaf.grad().select(0, 0).to(device, at::kFloat);
-        const at::Tensor f = sae.encode(x);
-        const at::Tensor reconstruction = sae.decodeFor(f, x);
-        const at::Tensor bias = sae.decodeFor(at::zeros_like(f), x);
-        // ∂target/∂f_ti = outScale_t · (g_t · W_dec,i): the decoder is linear in f.
-        at::Tensor featureGradient = sae.projectOntoDecoder(g);
-        const at::Tensor outScale = sae.outputScale(x);
-        if (outScale.defined()) {
-            featureGradient = featureGradient * outScale;
+        std::vector<AttributionResult> results;
+        for (size_t i = 0; i < saes.size(); ++i) {
+            const HookGradient &site = sites.at(points[i]);
+            results.push_back(decompose(*saes[i], site.input(), site.gradient()));
+            AttributionResult &result = results.back();
+            result.tokens = tokens;
+            result.target = target;
+            result.value = value.item<double>();
         }
-        const at::Tensor xd = x.to(at::kDouble);
-        const at::Tensor gd = g.to(at::kDouble);
-        result.totalAttribution = toDoubles((xd * gd).sum(-1));
-        result.errorAttribution = toDoubles(((xd - reconstruction.to(at::kDouble)) * gd).sum(-1));
-        result.biasAttribution = toDoubles((bias.to(at::kDouble) * gd).sum(-1));
-
-        // nonzero() may return a transposed layout: contiguous before reading it.
-        const at::Tensor active = at::nonzero(f).to(at::kCPU).contiguous();  // [n, 2]: t, i
-        const at::Tensor rows = active.select(1, 0).to(device);
-        const at::Tensor columns = active.select(1, 1).to(device);
-        const at::Tensor activations =
-                f.index({rows, columns}).to(at::kCPU, at::kFloat).contiguous();
-        const at::Tensor gradients =
-                featureGradient.index({rows, columns}).to(at::kCPU, at::kFloat).contiguous();
-        const int64_t *index = active.data_ptr<int64_t>();
-        const float *a = activations.data_ptr<float>();
-        const float *d = gradients.data_ptr<float>();
-        result.features.resize(static_cast<size_t>(active.size(0)));
-        for (int64_t i = 0; i < active.size(0); ++i) {
-            FeatureAttribution &out = result.features[static_cast<size_t>(i)];
-            out.position = static_cast<int>(index[2 * i]);
-            out.feature = static_cast<int>(index[2 * i + 1]);
-            out.activation = a[i];
-            out.gradient = d[i];
-            out.attribution = a[i] * d[i];
-        }
-        std::stable_sort(result.features.begin(), result.features.end(),
-                         [](const FeatureAttribution &p, const FeatureAttribution &q) {
-                             return std::abs(p.attribution) > std::abs(q.attribution);
-                         });
-        return result;
+        return results;
     } catch (...) {
         return statusFromException(std::current_exception());
     }

@@ -8,6 +8,15 @@
 //   bias at t:  decode(0)_t · g_t                          total at t:  x_t · g_t
 // and the features, errors and biases add up to the total (gradient × input) exactly. The
 // engine and `gyrus-cli attribute` call these. Torch-free.
+//
+// Several SAEs at different hooks (e.g. one per layer) share the one forward and one backward.
+// Each is spliced in as its reconstruction plus its own error node, x = x̂ + (x − x̂): the
+// forward is the real model's, so a downstream SAE sees the real residual stream, and gradients
+// flow through every splice (∂(x̂ + e)/∂x = I), so an upstream feature's gradient is its total
+// effect on the target, through the later layers and their SAEs alike. Each SAE's features +
+// error + bias add up to gradient × input at its own hook; the totals of different hooks are not
+// additive (an upstream node's effect passes through the downstream hooks). With one SAE this
+// is exactly the single-SAE attribution (the same operations, bit for bit).
 
 #include "core/attribution_types.h"
 #include "core/status.h"
@@ -36,6 +45,13 @@ Result<AttributionResult> attributeFeatures(const LanguageModel &model,
                                             const detail::SaeModule &sae,
                                             const std::vector<int> &tokens,
                                             const AttributionTarget &target);
+
+/// Attributes `target` to every active feature of each of `saes` (each at its own hook; several
+/// may share one) in one forward and one backward pass: one result per SAE, in the given order,
+/// with the same resolved target and value. Errors as above, naming the SAE's hook.
+Result<std::vector<AttributionResult>> attributeFeatures(
+        const LanguageModel &model, const std::vector<const detail::SaeModule *> &saes,
+        const std::vector<int> &tokens, const AttributionTarget &target);
 
 /// Sets one feature at one position to `value` (the rest of the hook, the SAE's error included,
 /// unchanged).

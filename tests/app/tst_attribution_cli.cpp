@@ -1,7 +1,10 @@
 // gyrus-cli attribute, logit-lens and attention on the demo model and SAE, against the analysis
 // functions they share with the engine (gpu/analysis): the same numbers, the completeness of the
 // attribution on a real (TopK, folded-scale) SAE, ablation beside the linear estimate, and one
-// clear error line for bad input.
+// clear error line for bad input. Two SAEs at two layers (the demo's at layer 2, a mirror SAE
+// written here at layer 0): per SAE the nodes add up to its total, the linear estimates follow
+// exact ablations and finite differences, later positions get zero, and each SAE's group equals
+// its single-SAE run.
 
 #include "gpu/analysis/attention_patterns.h"
 #include "gpu/analysis/attribution.h"
@@ -15,7 +18,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QtTest>
+
+#include <ATen/ATen.h>
 
 #include <cmath>
 
@@ -34,6 +40,25 @@ QJsonObject runJson(const QStringList &arguments)
         return {};
     }
     return QJsonDocument::fromJson(run.out).object();
+}
+
+/// A ReLU SAE at `hook` of the demo model whose features are ± each residual coordinate and
+/// whose decoder keeps `scale` of it: x̂ = scale · x, so the error node carries the rest.
+std::shared_ptr<gpu::detail::SaeModule> mirrorSae(const gpu::SaeConfig &like, const QString &hook,
+                                                  double scale)
+{
+    gpu::SaeConfig config = like;
+    config.architecture = gpu::SaeArchitecture::Relu;
+    config.dSae = 2 * config.dIn;
+    config.applyBDecToInput = false;
+    config.hookName = hook;
+    const at::Tensor eye = at::eye(config.dIn, at::kFloat);
+    gpu::detail::SaeWeights weights;
+    weights.wEnc = at::cat({eye, -eye}, 1);
+    weights.bEnc = at::zeros({config.dSae});
+    weights.wDec = at::cat({eye, -eye}, 0) * scale;
+    weights.bDec = at::zeros({config.dIn});
+    return std::make_shared<gpu::detail::SaeModule>(config, weights);
 }
 
 }  // namespace
@@ -129,6 +154,158 @@ private Q_SLOTS:
                 QCOMPARE(p[QStringLiteral("features")].toDouble(), 0.0);
             }
         }
+    }
+
+    // Two SAEs at two layers in one run, target at position 4 of the prompt.
+    void attributeToTwoSaesAtTwoLayers()
+    {
+        QTemporaryDir dir;
+        const QString early = dir.filePath(QStringLiteral("layer0"));
+        const auto earlySae =
+                mirrorSae(m_sae->config(), QStringLiteral("blocks.0.hook_resid_post"), 0.8);
+        QVERIFY(gpu::saveSae(*earlySae, early).isOk());
+        auto loadedEarly = gpu::loadSae(early);
+        QVERIFY2(loadedEarly, qPrintable(loadedEarly.status().message()));
+        const QStringList common{QStringLiteral("attribute"),
+                                 QStringLiteral("--model"),
+                                 test::demoModelPath(),
+                                 QStringLiteral("--text"),
+                                 kPrompt,
+                                 QStringLiteral("--position"),
+                                 QStringLiteral("4"),
+                                 QStringLiteral("--top"),
+                                 QStringLiteral("12"),
+                                 QStringLiteral("--verify"),
+                                 QStringLiteral("6")};
+        const QJsonObject json =
+                runJson(common + QStringList{QStringLiteral("--sae"), early,
+                                             QStringLiteral("--sae"), test::demoSaePath()});
+        QVERIFY(!json.isEmpty());
+        const QJsonArray groups = json[QStringLiteral("saes")].toArray();
+        QCOMPARE(groups.size(), 2);
+        QCOMPARE(json[QStringLiteral("target")].toObject()[QStringLiteral("position")].toInt(), 4);
+        QCOMPARE(json[QStringLiteral("tokens")].toArray().size(), int(m_tokens.size()));
+
+        // The engine's function on the same two SAEs gives the same numbers.
+        gpu::AttributionTarget target;
+        target.position = 4;
+        auto direct = gpu::attributeFeatures(*m_model, {loadedEarly.value().get(), m_sae.get()},
+                                             m_tokens, target);
+        QVERIFY2(direct, qPrintable(direct.status().message()));
+        const gpu::detail::SaeModule *modules[] = {loadedEarly.value().get(), m_sae.get()};
+        const QString paths[] = {early, test::demoSaePath()};
+        const int layers[] = {0, 2};
+        for (int i = 0; i < 2; ++i) {
+            const QJsonObject group = groups[i].toObject();
+            const gpu::AttributionResult &result = direct.value()[size_t(i)];
+            QCOMPARE(group[QStringLiteral("sae")].toString(), paths[i]);
+            QCOMPARE(group[QStringLiteral("hook")].toString(), modules[i]->config().hookName);
+            QCOMPARE(group[QStringLiteral("layer")].toInt(), layers[i]);
+            const QJsonObject totals = group[QStringLiteral("totals")].toObject();
+            QVERIFY(std::abs(totals[QStringLiteral("gradient_x_input")].toDouble() -
+                             result.total()) < 1e-9);
+
+            // (a) features + error + bias = gradient × input at this SAE's hook, per position
+            // and in total; the error node carries something (not a free pass).
+            const double total = totals[QStringLiteral("gradient_x_input")].toDouble();
+            const double sum = totals[QStringLiteral("features")].toDouble() +
+                               totals[QStringLiteral("error")].toDouble() +
+                               totals[QStringLiteral("bias")].toDouble();
+            QVERIFY2(std::abs(sum - total) < 1e-4 * std::max(1.0, std::abs(total)),
+                     qPrintable(QStringLiteral("SAE %1: %2 vs %3").arg(i).arg(sum).arg(total)));
+            QVERIFY(std::abs(totals[QStringLiteral("error")].toDouble()) > 1e-6);
+            // (c) positions after the target get zero.
+            for (const QJsonValue &p : group[QStringLiteral("positions")].toArray()) {
+                const double nodes = p[QStringLiteral("features")].toDouble() +
+                                     p[QStringLiteral("error")].toDouble() +
+                                     p[QStringLiteral("bias")].toDouble();
+                QVERIFY(std::abs(nodes - p[QStringLiteral("total")].toDouble()) <
+                        1e-4 * std::max(1.0, std::abs(total)));
+                if (p[QStringLiteral("position")].toInt() > 4) {
+                    QCOMPARE(p[QStringLiteral("total")].toDouble(), 0.0);
+                    QCOMPARE(p[QStringLiteral("features")].toDouble(), 0.0);
+                    QCOMPARE(p[QStringLiteral("error")].toDouble(), 0.0);
+                }
+            }
+            // (b) the listed features' gradients against central differences of separate
+            // forwards of the real model with the feature moved by ±ε (no autograd) ...
+            const QJsonArray features = group[QStringLiteral("features")].toArray();
+            QCOMPARE(features.size(), 12);
+            const double epsilon = 0.01;
+            std::vector<gpu::FeatureEdit> edits;
+            double largest = 0.0;
+            for (int j = 0; j < 6; ++j) {
+                const QJsonObject f = features[j].toObject();
+                QVERIFY(f[QStringLiteral("position")].toInt() <= 4);
+                const double a = f[QStringLiteral("activation")].toDouble();
+                edits.push_back({f[QStringLiteral("position")].toInt(),
+                                 f[QStringLiteral("feature")].toInt(), float(a + epsilon)});
+                edits.push_back({f[QStringLiteral("position")].toInt(),
+                                 f[QStringLiteral("feature")].toInt(), float(a - epsilon)});
+                largest = std::max(largest, std::abs(f[QStringLiteral("gradient")].toDouble()));
+            }
+            auto values =
+                    gpu::targetUnderEdits(*m_model, *modules[i], m_tokens, result.target, edits);
+            QVERIFY2(values, qPrintable(values.status().message()));
+            for (int j = 0; j < 6; ++j) {
+                const double difference =
+                        (values.value()[size_t(2 * j)] - values.value()[size_t(2 * j + 1)]) /
+                        (2.0 * epsilon);
+                const double gradient =
+                        features[j].toObject()[QStringLiteral("gradient")].toDouble();
+                QVERIFY2(std::abs(difference - gradient) <= 0.03 * largest,
+                         qPrintable(QStringLiteral("SAE %1 #%2: gradient %3, difference %4")
+                                            .arg(i)
+                                            .arg(j)
+                                            .arg(gradient)
+                                            .arg(difference)));
+            }
+            // ... and the exact ablations beside the linear estimates: the largest effects keep
+            // their sign.
+            const QJsonArray verify = group[QStringLiteral("verify")].toArray();
+            QCOMPARE(verify.size(), 6);
+            int agreeing = 0;
+            for (const QJsonValue &check : verify) {
+                const double estimated = check[QStringLiteral("estimated_change")].toDouble();
+                QCOMPARE(estimated, -check[QStringLiteral("attribution")].toDouble());
+                agreeing += estimated * check[QStringLiteral("actual_change")].toDouble() > 0.0;
+            }
+            QVERIFY2(agreeing >= 5,
+                     qPrintable(QStringLiteral("SAE %1: %2 of 6 agree").arg(i).arg(agreeing)));
+
+            // (d) one SAE alone gives the single-SAE layout, and the same numbers.
+            const QJsonObject single =
+                    runJson(common + QStringList{QStringLiteral("--sae"), paths[i]});
+            QVERIFY(!single.isEmpty());
+            QVERIFY(!single.contains(QStringLiteral("saes")));
+            QCOMPARE(single[QStringLiteral("totals")], group[QStringLiteral("totals")]);
+            QCOMPARE(single[QStringLiteral("positions")], group[QStringLiteral("positions")]);
+            QCOMPARE(single[QStringLiteral("features")], group[QStringLiteral("features")]);
+            QCOMPARE(single[QStringLiteral("verify")], group[QStringLiteral("verify")]);
+            QCOMPARE(single[QStringLiteral("target")], json[QStringLiteral("target")]);
+        }
+        // The upstream SAE's total is not the downstream one's.
+        QVERIFY(groups[0][QStringLiteral("totals")] != groups[1][QStringLiteral("totals")]);
+    }
+
+    // SAEs that tokenise differently (BOS) cannot share one forward: one clear line.
+    void twoSaesThatDisagreeOnBosAreRefused()
+    {
+        QTemporaryDir dir;
+        gpu::SaeConfig config = m_sae->config();
+        config.prependBos = !config.prependBos;
+        const QString other = dir.filePath(QStringLiteral("nobos"));
+        QVERIFY(gpu::saveSae(*mirrorSae(config, QStringLiteral("blocks.1.hook_resid_post"), 1.0),
+                             other)
+                        .isOk());
+        const test::ProcessRun run = test::runCli(
+                {QStringLiteral("attribute"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--text"), kPrompt, QStringLiteral("--sae"), test::demoSaePath(),
+                 QStringLiteral("--sae"), other});
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(other) && run.err.contains(QStringLiteral("prepend_bos")),
+                 qPrintable(run.err));
+        QCOMPARE(run.err.trimmed().count(QLatin1Char('\n')), 0);
     }
 
     void logitLensMatchesTheAnalysisFunction()

@@ -75,6 +75,9 @@ private:
     // Decoder scaled by 0.8: the SAE misses a fifth of the signal, so the error node matters.
     gpu::detail::SaeModule m_sae =
             test::mirrorSae(kWidth, 0.8, QStringLiteral("blocks.0.hook_resid_post"));
+    // A second SAE one layer later (reconstructing 70%): attribution to both at once.
+    gpu::detail::SaeModule m_deepSae =
+            test::mirrorSae(kWidth, 0.7, QStringLiteral("blocks.1.hook_resid_post"));
 
     AttributionResult attribute(const AttributionTarget &target = {})
     {
@@ -262,6 +265,108 @@ private Q_SLOTS:
         auto wrongHook = attributeFeatures(*m_model, deep, kTokens, {});
         QVERIFY(!wrongHook);
         QVERIFY(wrongHook.status().message().contains(QStringLiteral("blocks.7")));
+    }
+
+    // Two SAEs at two layers in one pass: each result is bit for bit what attributing to that SAE
+    // alone gives (the downstream splice passes the real residual stream and the gradient on).
+    void severalSaesEqualTheirSingleRuns()
+    {
+        AttributionTarget target;
+        target.position = 6;
+        auto both = attributeFeatures(*m_model, {&m_sae, &m_deepSae}, kTokens, target);
+        QVERIFY2(both, qPrintable(both.status().message()));
+        QCOMPARE(both->size(), size_t(2));
+        const gpu::detail::SaeModule *saes[] = {&m_sae, &m_deepSae};
+        for (size_t i = 0; i < 2; ++i) {
+            auto single = attributeFeatures(*m_model, *saes[i], kTokens, target);
+            QVERIFY(single);
+            const AttributionResult &joint = both.value()[i];
+            QCOMPARE(joint.hook, saes[i]->config().hookName);
+            QCOMPARE(joint.target.token, single->target.token);
+            QCOMPARE(joint.value, single->value);
+            QCOMPARE(joint.totalAttribution, single->totalAttribution);
+            QCOMPARE(joint.errorAttribution, single->errorAttribution);
+            QCOMPARE(joint.biasAttribution, single->biasAttribution);
+            QCOMPARE(joint.features.size(), single->features.size());
+            for (size_t j = 0; j < joint.features.size(); ++j) {
+                QCOMPARE(joint.features[j].position, single->features[j].position);
+                QCOMPARE(joint.features[j].feature, single->features[j].feature);
+                QCOMPARE(joint.features[j].attribution, single->features[j].attribution);
+            }
+        }
+        // Not the same numbers twice: the layers' totals differ.
+        QVERIFY(std::abs(both.value()[0].total() - both.value()[1].total()) > 1e-6);
+    }
+
+    // With two SAEs: per SAE, features + error + bias = gradient × input at its hook; positions
+    // after the target get zero; the gradients (the upstream one a total effect through the
+    // downstream layer) equal central differences of separate forwards of the real model.
+    void severalSaesAddUpAndMatchFiniteDifferences()
+    {
+        AttributionTarget target;
+        target.position = 6;
+        auto both = attributeFeatures(*m_model, {&m_sae, &m_deepSae}, kTokens, target);
+        QVERIFY2(both, qPrintable(both.status().message()));
+        const gpu::detail::SaeModule *saes[] = {&m_sae, &m_deepSae};
+        for (size_t i = 0; i < 2; ++i) {
+            const AttributionResult &result = both.value()[i];
+            double scale = 0.0;
+            for (const FeatureAttribution &f : result.features) {
+                scale += std::abs(f.attribution);
+                if (f.position > 6) {
+                    QCOMPARE(f.attribution, 0.0f);
+                }
+            }
+            for (size_t t = 7; t < kTokens.size(); ++t) {
+                QCOMPARE(result.totalAttribution[t], 0.0);
+                QCOMPARE(result.errorAttribution[t], 0.0);
+            }
+            const double sum = result.featureSum() + result.errorSum() + result.biasSum();
+            QVERIFY2(std::abs(sum - result.total()) <= 1e-5 * scale,
+                     qPrintable(QStringLiteral("SAE %1: %2 vs %3")
+                                        .arg(i)
+                                        .arg(sum)
+                                        .arg(result.total())));
+            const double epsilon = 0.02;
+            std::vector<FeatureEdit> edits;
+            double largest = 0.0;
+            for (size_t j = 0; j < 8; ++j) {
+                const FeatureAttribution &f = result.features[j];
+                edits.push_back({f.position, f.feature, float(f.activation + epsilon)});
+                edits.push_back({f.position, f.feature, float(f.activation - epsilon)});
+                largest = std::max(largest, double(std::abs(f.gradient)));
+            }
+            auto values = targetUnderEdits(*m_model, *saes[i], kTokens, result.target, edits);
+            QVERIFY2(values, qPrintable(values.status().message()));
+            for (size_t j = 0; j < 8; ++j) {
+                const double difference =
+                        (values.value()[2 * j] - values.value()[2 * j + 1]) / (2.0 * epsilon);
+                QVERIFY2(std::abs(difference - result.features[j].gradient) <= 0.02 * largest,
+                         qPrintable(QStringLiteral("SAE %1 feature %2: gradient %3, finite "
+                                                   "difference %4")
+                                            .arg(i)
+                                            .arg(result.features[j].feature)
+                                            .arg(result.features[j].gradient)
+                                            .arg(difference)));
+            }
+        }
+    }
+
+    // Two SAEs at one hook share its activations and gradient; a bad hook among several is named.
+    void severalSaesAtOneHookAndABadOne()
+    {
+        auto twice = attributeFeatures(*m_model, {&m_sae, &m_sae}, kTokens, {});
+        QVERIFY2(twice, qPrintable(twice.status().message()));
+        QCOMPARE(twice.value()[0].totalAttribution, twice.value()[1].totalAttribution);
+        QCOMPARE(twice.value()[0].features.size(), twice.value()[1].features.size());
+        const gpu::detail::SaeModule deep =
+                test::mirrorSae(kWidth, 1.0, QStringLiteral("blocks.7.hook_resid_post"));
+        auto wrong = attributeFeatures(*m_model, {&m_sae, &deep}, kTokens, {});
+        QVERIFY(!wrong);
+        QVERIFY(wrong.status().message().contains(QStringLiteral("blocks.7")));
+        auto none = attributeFeatures(*m_model, std::vector<const gpu::detail::SaeModule *>{},
+                                      kTokens, {});
+        QVERIFY(!none);
     }
 
     // The logit lens's last row is the model's output; its next-token columns agree with it.
