@@ -1,6 +1,7 @@
 // Finds and loads the gyrus_sentencepiece module (gpu/detail/sentencepiece_api.h explains why
 // sentencepiece lives in a module of its own).
 
+#include "core/address_sanitizer.h"
 #include "gpu/detail/sentencepiece_api.h"
 
 #include <QByteArray>
@@ -54,7 +55,7 @@ QStringList candidatePaths()
 
 const SentencepieceApi *loadModule(std::string *error)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if GYRUS_ADDRESS_SANITIZER
     *error = "the tokenizer is unavailable in AddressSanitizer builds: its sentencepiece module "
              "must be loaded with RTLD_DEEPBIND, which ASan does not support";
     return nullptr;

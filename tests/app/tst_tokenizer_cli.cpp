@@ -1,6 +1,7 @@
 // gyrus-cli tokenizer train|encode end to end, as a script runs them: JSON on stdout, one line on
 // stderr, exit codes 0 / 2.
 
+#include "core/address_sanitizer.h"
 #include "tests/support/cli_run.h"
 
 #include <QCryptographicHash>
@@ -71,7 +72,7 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-#if defined(__SANITIZE_ADDRESS__)
+#if GYRUS_ADDRESS_SANITIZER
         QSKIP("the sentencepiece module needs RTLD_DEEPBIND, which AddressSanitizer refuses");
 #endif
         QVERIFY(m_dir.isValid());

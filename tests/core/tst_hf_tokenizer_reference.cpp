@@ -4,6 +4,7 @@
 // string (with and without special tokens) and of the held-out corpus (all of it, but a fixed
 // subset under the sanitizers), and decoded text.
 
+#include "core/address_sanitizer.h"
 #include "core/tokenizer/hf_tokenizer.h"
 #include "core/tokenizer/utf8.h"
 #include "tests/support/tokenizer_reference.h"
@@ -94,7 +95,7 @@ QString describe(const Encoded &e)
 // tokenizers takes minutes of CPU, more than CI gives the sanitizer step. There every eighth
 // group of texts is compared (the same groups every run, 850 of the 6633 texts, with every
 // hard string and every tokenizer still checked); the normal build compares all of them.
-#if defined(__SANITIZE_ADDRESS__)
+#if GYRUS_ADDRESS_SANITIZER
 constexpr int kCorpusGroupStride = 8;
 #else
 constexpr int kCorpusGroupStride = 1;

@@ -1,6 +1,7 @@
 // The sentencepiece tokenizer: a tiny BPE model trained in the test, round trips on ASCII and
 // non-ASCII text (byte fallback), character spans, BOS, and broken model files.
 
+#include "core/address_sanitizer.h"
 #include "gpu/model/tokenizer.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/tokenizer_reference.h"
@@ -65,7 +66,7 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-#if defined(__SANITIZE_ADDRESS__)
+#if GYRUS_ADDRESS_SANITIZER
         QSKIP("the sentencepiece module needs RTLD_DEEPBIND, which AddressSanitizer refuses");
 #endif
         QVERIFY(m_dir.isValid());
