@@ -20,5 +20,11 @@ if(_gyrus_sanitizers)
     # objects are the same in every build directory and ccache (with base_dir set above the
     # checkouts) leaves the directory out of its key: other build directories hit the cache.
     add_compile_options(-fdebug-prefix-map=${CMAKE_BINARY_DIR}=.)
+    # Debian's LibTorch loads OpenCV, which loads Qt 5. At -O0 an executable keeps out-of-line
+    # copies of Qt 6's inline members (QByteArray::append(const char *) ...); those that share a
+    # mangled name with a Qt 5 export would be exported and bind Qt 5's own calls to Qt 6 code
+    # (Qt 5 Widgets crashed in its static initialisers before main). Hidden inline copies are
+    # never exported, as Qt's own libraries build theirs.
+    add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-fvisibility-inlines-hidden>)
     add_link_options(-fsanitize=${_gyrus_sanitize_list})
 endif()

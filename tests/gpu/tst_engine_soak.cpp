@@ -8,6 +8,7 @@
 // (GYRUS_SOAK_DEFAULT_SEED, set in tests/gpu/CMakeLists.txt) so that CI checks the same stream
 // every time. GYRUS_SOAK_SECONDS soaks longer (scripts/test-sanitizers --soak: under ASan).
 
+#include "core/address_sanitizer.h"
 #include "core/engine_client.h"
 #include "core/prompt_set_io.h"
 #include "gpu/engine/torch_engine_client.h"
@@ -29,7 +30,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if GYRUS_ADDRESS_SANITIZER
 #include <sanitizer/allocator_interface.h>
 #endif
 
@@ -57,7 +58,7 @@ double residentMiB()
 // allocator's count (freed blocks waiting in its quarantine are not held).
 double heapInUseMiB()
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if GYRUS_ADDRESS_SANITIZER
     return double(__sanitizer_get_current_allocated_bytes()) / 1048576.0;
 #else
     const struct mallinfo2 info = mallinfo2();
@@ -325,7 +326,7 @@ private Q_SLOTS:
         QVERIFY2(heapAfter < heapBaseline + 16.0,
                  qPrintable(QStringLiteral("the heap in use grew %1 MiB")
                                     .arg(heapAfter - heapBaseline)));
-#if !defined(__SANITIZE_ADDRESS__)
+#if !GYRUS_ADDRESS_SANITIZER
         QVERIFY2(after < baseline + 32.0,
                  qPrintable(QStringLiteral("resident memory grew %1 MiB").arg(after - baseline)));
 #endif
