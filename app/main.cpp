@@ -5,6 +5,7 @@
 #include "app/demo_assets.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
+#include "app/study_startup.h"
 #include "app/workspace_controller.h"
 #include "core/llm/chat_endpoint.h"
 #include "core/llm/engine_chat_backend.h"
@@ -224,6 +225,19 @@ int main(int argc, char *argv[])
             QStringLiteral("With --attribution-text: the tab in front (attribution, lens or "
                            "attention)."),
             QStringLiteral("TAB"));
+    const QCommandLineOption studyView(
+            QStringLiteral("study-view"),
+            QStringLiteral("Once the SAE is loaded, open one of these views computed: patching "
+                           "(the Attribution dock's Patching tab on the open prompt set's "
+                           "minimal pairs), search (the Features dock's search for the features "
+                           "active on --study-text's last token), concept-sweep (the Steering "
+                           "dock's concept vector vs features on the open set, prompt "
+                           "--study-text); with --screenshot, shoot when it is shown."),
+            QStringLiteral("VIEW"));
+    const QCommandLineOption studyText(
+            QStringLiteral("study-text"),
+            QStringLiteral("The text --study-view search and concept-sweep use."),
+            QStringLiteral("TEXT"));
     const QCommandLineOption exportReport(
             QStringLiteral("export-report"),
             QStringLiteral("With --contrast: once its result is on screen, write File > Export "
@@ -251,11 +265,13 @@ int main(int argc, char *argv[])
             QStringLiteral("The model the --llm-endpoint serves; with 'engine', an instruct "
                            "model's directory (empty: the loaded model answers)."),
             QStringLiteral("NAME"));
-    parser.addOptions({screenshot,      resetLayout,  settingsFile,    model,         sae,
-                       noModel,         device,       raiseDock,       heatmapText,   selectFeature,
-                       steeringExample, scanTokens,   promptSet,       clamp,         rsa,
-                       dockOnly,        contrast,     noRecovery,      about,         llmEndpoint,
-                       llmModel,        exportReport, attributionText, attributionTab});
+    parser.addOptions(
+            {screenshot,      resetLayout,  settingsFile,    model,          sae,
+             noModel,         device,       raiseDock,       heatmapText,    selectFeature,
+             steeringExample, scanTokens,   promptSet,       clamp,          rsa,
+             dockOnly,        contrast,     noRecovery,      about,          llmEndpoint,
+             llmModel,        exportReport, attributionText, attributionTab, studyView,
+             studyText});
     parser.addPositionalArgument(QStringLiteral("workspace"),
                                  QStringLiteral("A .gyrus workspace to open."),
                                  QStringLiteral("[workspace]"));
@@ -356,6 +372,13 @@ int main(int argc, char *argv[])
                                                parser.value(attributionTab), pictured,
                                                parser.value(screenshot))) {
         std::fprintf(stderr, "gyrus: --attribution-tab takes attribution, lens or attention\n");
+        return 2;
+    }
+    if (parser.isSet(studyView) &&
+        !gyrus::app::startStudyViewAtStartup(&window, &engine, parser.value(studyView),
+                                             parser.value(studyText), pictured,
+                                             parser.value(screenshot))) {
+        std::fprintf(stderr, "gyrus: --study-view takes patching, search or concept-sweep\n");
         return 2;
     }
     // A workspace brings its own model; so does unsaved work restored after a crash.
@@ -499,7 +522,7 @@ int main(int argc, char *argv[])
                          &gyrus::widgets::FeatureInspectorPanel::detailsShown, &window, shootOnce);
         QTimer::singleShot(300000, &window, shootOnce);  // never hang on a failed scan
     } else if (parser.isSet(screenshot) && !parser.isSet(contrast) &&
-               !parser.isSet(attributionText)) {
+               !parser.isSet(attributionText) && !parser.isSet(studyView)) {
         if (modelDir.isEmpty() && !workspaceOpened) {
             gyrus::app::scheduleScreenshotAndQuit(pictured, parser.value(screenshot));
         } else {

@@ -124,6 +124,11 @@ void MainWindow::registerWorkspaceSections()
         connect(m_steeringPanel, &widgets::SteeringPanel::runFinished, m_workspace,
                 &Workspace::noteChanged);
     }
+    if (m_attributionPanel) {
+        m_workspace->addSection(makeAttributionSection(m_attributionPanel));
+        connect(m_attributionPanel, &widgets::AttributionPanel::stateChanged, m_workspace,
+                &Workspace::noteChanged);
+    }
     if (m_rsaPanel) {
         m_workspace->addSection(makeRsaSection(m_rsaPanel));
         connect(m_rsaPanel, &widgets::RsaPanel::stateChanged, m_workspace, &Workspace::noteChanged);
@@ -237,6 +242,18 @@ void MainWindow::connectPanels()
         m_steeringPanel->setPromptSet(m_promptSetsPanel->promptSet());
         connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_steeringPanel,
                 &widgets::SteeringPanel::setPromptSet);
+    }
+    // The Attribution dock patches that set's minimal pairs; the Features dock searches by its
+    // concept vector.
+    if (m_attributionPanel && m_promptSetsPanel) {
+        m_attributionPanel->setPromptSet(m_promptSetsPanel->promptSet());
+        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_attributionPanel,
+                &widgets::AttributionPanel::setPromptSet);
+    }
+    if (m_featureInspector && m_promptSetsPanel) {
+        m_featureInspector->setPromptSet(m_promptSetsPanel->promptSet());
+        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_featureInspector,
+                &widgets::FeatureInspectorPanel::setPromptSet);
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/engine_client.h"
 #include "core/file_fingerprint.h"
+#include "widgets/attribution_panel.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/sae_picker.h"
@@ -178,6 +179,16 @@ std::unique_ptr<WorkspaceSection> makeSaeTrainingSection(widgets::SaeTrainingPan
 {
     return makeWorkspaceSection(
             QStringLiteral("sae_training"), [panel] { return toBytes(panel->workspaceState()); },
+            [panel](const QByteArray &bytes, QStringList *) {
+                return panel->restoreWorkspaceState(fromBytes(bytes));
+            },
+            [panel] { panel->resetState(); });
+}
+
+std::unique_ptr<WorkspaceSection> makeAttributionSection(widgets::AttributionPanel *panel)
+{
+    return makeWorkspaceSection(
+            QStringLiteral("attribution"), [panel] { return toBytes(panel->workspaceState()); },
             [panel](const QByteArray &bytes, QStringList *) {
                 return panel->restoreWorkspaceState(fromBytes(bytes));
             },

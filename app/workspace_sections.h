@@ -9,6 +9,8 @@
 //   "prompt_sets"  the open set (content, file, modified state): PromptSetsPanel
 //   "sae_training" form, chart series, runs, last evaluation: SaeTrainingPanel
 //   "selection"    selected feature, clamp set, annotations: core/workspace_selection.h
+//   "attribution"  the Attribution dock's prompt, target, minus token, position, verification
+//                  count, shown tab and patching settings (results are recomputed on Run)
 //
 // A referenced directory that is missing or whose fingerprint (core/file_fingerprint.h) changed
 // gives a warning, not an error: the rest of the workspace still opens.
@@ -20,6 +22,7 @@ class EngineClient;
 }
 
 namespace gyrus::widgets {
+class AttributionPanel;
 class ModelPanel;
 class PromptSetsPanel;
 class SaeTrainingPanel;
@@ -32,5 +35,6 @@ std::unique_ptr<WorkspaceSection> makeModelSection(EngineClient *engine,
 std::unique_ptr<WorkspaceSection> makeSaeSection(EngineClient *engine, widgets::ModelPanel *panel);
 std::unique_ptr<WorkspaceSection> makePromptSetsSection(widgets::PromptSetsPanel *panel);
 std::unique_ptr<WorkspaceSection> makeSaeTrainingSection(widgets::SaeTrainingPanel *panel);
+std::unique_ptr<WorkspaceSection> makeAttributionSection(widgets::AttributionPanel *panel);
 
 }  // namespace gyrus::app

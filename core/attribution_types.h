@@ -134,14 +134,18 @@ using LogitLensOutcomePtr = std::shared_ptr<const LogitLensOutcome>;
 
 struct AttentionRequest
 {
-    QString prompt;  ///< BOS prepended; every layer's patterns
+    QString prompt;  ///< BOS prepended
+    /// The one layer whose patterns are computed (the Attention tab shows one layer at a time;
+    /// every layer at once is layers × heads × T² floats); -1: every layer.
+    int layer = -1;
 };
 
 struct AttentionOutcome
 {
     std::vector<int> tokens;
     TokenPieces pieces;
-    std::vector<int> layers;
+    std::vector<int> layers;  ///< the layers computed, in `patterns` order
+    int layerCount = 0;       ///< the model's layers (any of which may be asked for)
     int heads = 0;
     /// Per layer: [heads, queries, keys] row-major; each row sums to 1.
     std::vector<std::vector<float>> patterns;

@@ -2,11 +2,14 @@
 
 #include "core/attribution_types.h"
 #include "core/chat_types.h"
+#include "core/concept_sweep_types.h"
 #include "core/contrast_panel_types.h"
 #include "core/engine_types.h"
 #include "core/feature_inspector_types.h"
+#include "core/feature_search_types.h"
 #include "core/job_runner.h"
 #include "core/method_text_ranking.h"
+#include "core/patching_types.h"
 #include "core/rsa_panel_types.h"
 #include "core/sae_evaluation_types.h"
 #include "core/sae_training_types.h"
@@ -169,6 +172,25 @@ public:
     /// "attention".
     virtual RequestId computeAttention(const AttentionRequest &request) = 0;
 
+    /// Activation patching across request.set's minimal pairs (gpu/analysis/
+    /// activation_patching.h, the code of `gyrus-cli patch`): one pair's forwards or one layer of
+    /// patched forwards per slice (progress with ETA, cancel), then patchingReady(). Tagged
+    /// "patch". Fails without a model, for a set without pairs, or for a token that is not one.
+    virtual RequestId patchMinimalPairs(const PatchingRequest &request) = 0;
+
+    // --- the Features dock's search and the Steering dock's concept sweep ---
+
+    /// Searches the loaded SAE's features (gpu/analysis/feature_search.h, the code of `gyrus-cli
+    /// search-features`) with the inspector's corpus scan when it has one; with request.concept,
+    /// by decoder cosine with that contrast's concept vector at the SAE's hook. One slice:
+    /// featureSearchReady(). Tagged "feature-search".
+    virtual RequestId searchFeatures(const FeatureSearchRequest &request) = 0;
+    /// Steering by a concept vector vs by its top contrast features over α (gpu/sae/
+    /// concept_sweep.h, the code of `gyrus-cli concept-sweep`): the vector and features, the
+    /// baseline, then one α per slice (progress with ETA, cancel); conceptSweepReady() at the
+    /// end. Tagged "steer-concept-sweep". Fails without a model and SAE.
+    virtual RequestId sweepConceptSteering(const ConceptSweepRequest &request) = 0;
+
     /// Thread-safe, non-blocking. A running job stops at its next check point.
     virtual void cancel(RequestId id) = 0;
     virtual void cancelAll() = 0;
@@ -221,6 +243,9 @@ Q_SIGNALS:
     void ablationChecked(gyrus::RequestId id, const gyrus::AblationCheck &check);
     void logitLensReady(gyrus::RequestId id, const gyrus::LogitLensOutcomePtr &outcome);
     void attentionReady(gyrus::RequestId id, const gyrus::AttentionOutcomePtr &outcome);
+    void patchingReady(gyrus::RequestId id, const gyrus::PatchingOutcomePtr &outcome);
+    void featureSearchReady(gyrus::RequestId id, const gyrus::FeatureSearchResult &result);
+    void conceptSweepReady(gyrus::RequestId id, const gyrus::ConceptSweepResult &result);
 
     /// No request is queued or running.
     void idle();

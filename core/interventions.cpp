@@ -77,4 +77,20 @@ Result<SteeringVector> steeringVectorFromJson(const QByteArray &json, const QStr
     return vector;
 }
 
+QStringList contrastSides(const PromptSet &set)
+{
+    QStringList sides;
+    for (const PromptCondition &condition : set.conditions()) {
+        sides << condition.label;
+    }
+    if (set.factors.size() > 1) {
+        for (const PromptFactor &factor : set.factors) {
+            for (const QString &level : factor.levels) {
+                sides << QStringLiteral("%1=%2").arg(factor.name, level);
+            }
+        }
+    }
+    return sides;
+}
+
 }  // namespace gyrus

@@ -10,6 +10,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 #include <vector>
@@ -54,6 +55,10 @@ struct ConceptSource
         return a.set == b.set && a.sideA == b.sideA && a.sideB == b.sideB && a.pooling == b.pooling;
     }
 };
+
+/// The sides a contrast of `set` can take, as the views offer them: its condition labels and,
+/// with more than one factor, every factor=level (with one factor the conditions are its levels).
+QStringList contrastSides(const PromptSet &set);
 
 /// α · direction added to the residual stream at `hook` at every edited position.
 struct SteeringVector

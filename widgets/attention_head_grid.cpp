@@ -23,7 +23,7 @@ AttentionHeadGrid::AttentionHeadGrid(QWidget *parent)
 {
     m_layerBox->setToolTip(tr("The layer whose heads the grid shows"));
     connect(m_layerBox, &QComboBox::currentIndexChanged, this,
-            [this](int index) { showHead(index, m_head); });
+            [this](int index) { chooseLayer(m_layerBox->itemData(index).toInt()); });
     m_grid->setSpacing(4);
     // The thumbnails beside the large pattern where there is room, above it in a narrow dock.
     auto *splitter = new AdaptiveSplitter(this, 1.0);
@@ -55,13 +55,40 @@ void AttentionHeadGrid::setOutcome(const AttentionOutcomePtr &outcome)
     const QSignalBlocker blocker(m_layerBox);
     m_layerBox->clear();
     if (outcome) {
-        for (const int layer : outcome->layers) {
-            m_layerBox->addItem(tr("layer %1").arg(layer));
+        // Every layer of the model, whichever the outcome holds: the others are fetched on choice.
+        std::vector<int> layers = outcome->layers;
+        for (int layer = 0; layer < outcome->layerCount; ++layer) {
+            if (std::find(layers.begin(), layers.end(), layer) == layers.end()) {
+                layers.push_back(layer);
+            }
+        }
+        std::sort(layers.begin(), layers.end());
+        for (const int layer : layers) {
+            m_layerBox->addItem(tr("layer %1").arg(layer), layer);
         }
     }
     rebuildThumbnails();
     const int layers = outcome ? int(outcome->layers.size()) : 0;
     showHead(std::clamp(m_layerIndex, 0, std::max(0, layers - 1)), m_head);
+}
+
+int AttentionHeadGrid::chosenLayer() const
+{
+    return m_layerBox->currentIndex() < 0 ? 0 : m_layerBox->currentData().toInt();
+}
+
+void AttentionHeadGrid::chooseLayer(int layer)
+{
+    if (!m_outcome) {
+        return;
+    }
+    const auto found = std::find(m_outcome->layers.begin(), m_outcome->layers.end(), layer);
+    if (found != m_outcome->layers.end()) {
+        showHead(int(found - m_outcome->layers.begin()), m_head);
+        return;
+    }
+    m_caption->setText(tr("Reading layer %1's attention patterns…").arg(layer));
+    Q_EMIT layerRequested(layer);
 }
 
 void AttentionHeadGrid::rebuildThumbnails()
@@ -94,7 +121,7 @@ void AttentionHeadGrid::showHead(int layerIndex, int head)
     m_head = std::clamp(head, 0, m_outcome->heads - 1);
     {
         const QSignalBlocker blocker(m_layerBox);
-        m_layerBox->setCurrentIndex(m_layerIndex);
+        m_layerBox->setCurrentIndex(m_layerBox->findData(m_outcome->layers[size_t(m_layerIndex)]));
     }
     for (int h = 0; h < m_thumbnails.size(); ++h) {
         m_thumbnails[h]->setPattern(m_outcome, m_layerIndex, h);

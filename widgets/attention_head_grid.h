@@ -14,7 +14,9 @@ class AttentionPatternView;
 
 /// Attention patterns of a prompt: the chosen layer's heads as a compact grid of thumbnails
 /// beside one large view of the chosen head, with the tokens on both axes. Clicking a
-/// thumbnail enlarges that head.
+/// thumbnail enlarges that head. The outcome may hold one layer (the panel asks for the layer
+/// shown, so a 32-layer model's every pattern never sits in memory at once): choosing a layer
+/// it lacks emits layerRequested().
 class AttentionHeadGrid : public QWidget
 {
     Q_OBJECT
@@ -30,6 +32,9 @@ public:
 
     int layerIndex() const { return m_layerIndex; }
 
+    /// The model layer chosen in the layer box (0 before any outcome).
+    int chosenLayer() const;
+
     int head() const { return m_head; }
 
     QComboBox *layerBox() const { return m_layerBox; }
@@ -38,8 +43,13 @@ public:
 
     const QList<AttentionPatternView *> &thumbnails() const { return m_thumbnails; }
 
+Q_SIGNALS:
+    /// The user chose a layer the outcome does not hold: fetch its patterns.
+    void layerRequested(int layer);
+
 private:
     void rebuildThumbnails();
+    void chooseLayer(int layer);
 
     AttentionOutcomePtr m_outcome;
     int m_layerIndex = 0;

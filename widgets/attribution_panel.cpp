@@ -13,6 +13,7 @@
 #include "widgets/feature_matrix_view.h"
 #include "widgets/icons.h"
 #include "widgets/logit_lens_grid.h"
+#include "widgets/patching_view.h"
 #include "widgets/status_line.h"
 
 #include <QFormLayout>
@@ -24,6 +25,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -125,6 +127,13 @@ AttributionPanel::AttributionPanel(EngineClient *engine, SelectionHub *hub, QWid
 {
     buildUi();
     connectEngine();
+    connect(m_prompt, &QPlainTextEdit::textChanged, this, &AttributionPanel::stateChanged);
+    for (QLineEdit *edit : {m_target, m_versus}) {
+        connect(edit, &QLineEdit::textChanged, this, &AttributionPanel::stateChanged);
+    }
+    for (QSpinBox *spin : {m_position, m_verifyCount}) {
+        connect(spin, &QSpinBox::valueChanged, this, &AttributionPanel::stateChanged);
+    }
     if (m_hub) {
         connect(m_hub, &SelectionHub::featureSelected, this,
                 [this](int feature, const QString &source) {
@@ -193,13 +202,24 @@ void AttributionPanel::buildUi()
 
     m_attention = new AttentionHeadGrid(this);
     m_tabs->addTab(m_attention, tr("Attention"));
+    connect(m_attention, &AttentionHeadGrid::layerRequested, this, [this](int layer) {
+        if (m_requests && !m_ranPrompt[AttentionTab].isEmpty()) {
+            requestAttention(m_ranPrompt[AttentionTab], layer);
+        }
+    });
+    m_patching = new PatchingView(m_engine, this);
+    m_tabs->addTab(m_patching, tr("Patching"));
+    connect(m_patching, &PatchingView::runningChanged, this, &AttributionPanel::updateControls);
+    connect(m_patching, &PatchingView::settingsChanged, this, &AttributionPanel::stateChanged);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
-        // A tab shown for the first time on this prompt computes its view.
+        // A tab of the prompt shown for the first time on this prompt computes its view (the
+        // Patching tab reads the prompt set, not the prompt, and runs on request).
         const QString prompt = m_prompt->toPlainText();
-        if (!prompt.trimmed().isEmpty() && !m_ranPrompt[0].isEmpty() &&
+        if (tab < PatchingTab && !prompt.trimmed().isEmpty() && !m_ranPrompt[0].isEmpty() &&
             m_ranPrompt[tab] != prompt) {
             runTab(tab);
         }
+        Q_EMIT stateChanged();
     });
 
     auto writeAttribution = [this](const QString &path) {
@@ -451,6 +471,10 @@ void AttributionPanel::runAll()
 
 void AttributionPanel::runTab(int tab)
 {
+    if (tab == PatchingTab) {
+        m_patching->run();
+        return;
+    }
     if (!m_requests) {
         setStatus(tr("No engine."), true);
         return;
@@ -485,13 +509,20 @@ void AttributionPanel::runTab(int tab)
             setStatus(tr("Decoding every layer…"));
             break;
         case AttentionTab:
-            m_requests->start(AttentionSlot, m_engine->computeAttention(AttentionRequest{prompt}));
-            setStatus(tr("Reading attention patterns…"));
+            requestAttention(prompt, m_attention->chosenLayer());
             break;
         default:
             break;
     }
     updateControls();
+}
+
+void AttributionPanel::requestAttention(const QString &prompt, int layer)
+{
+    // One layer per request: the grid shows one, and layers × heads × T² floats of every layer
+    // would not fit for a long prompt on a large model.
+    m_requests->start(AttentionSlot, m_engine->computeAttention(AttentionRequest{prompt, layer}));
+    setStatus(tr("Reading layer %1's attention patterns…").arg(layer));
 }
 
 void AttributionPanel::verify()
@@ -519,6 +550,43 @@ void AttributionPanel::cancel()
     if (m_requests) {
         m_requests->cancelAll();
     }
+    m_patching->cancel();
+}
+
+void AttributionPanel::setPromptSet(const PromptSet &set)
+{
+    m_patching->setPromptSet(set);
+}
+
+QJsonObject AttributionPanel::workspaceState() const
+{
+    return QJsonObject{{QStringLiteral("prompt"), m_prompt->toPlainText()},
+                       {QStringLiteral("target"), m_target->text()},
+                       {QStringLiteral("versus"), m_versus->text()},
+                       {QStringLiteral("position"), m_position->value()},
+                       {QStringLiteral("verify"), m_verifyCount->value()},
+                       {QStringLiteral("tab"), m_tabs->currentIndex()},
+                       {QStringLiteral("patching"), m_patching->state()}};
+}
+
+Status AttributionPanel::restoreWorkspaceState(const QJsonObject &state)
+{
+    m_prompt->setPlainText(state.value(QStringLiteral("prompt")).toString());
+    m_target->setText(state.value(QStringLiteral("target")).toString());
+    m_versus->setText(state.value(QStringLiteral("versus")).toString());
+    m_position->setValue(state.value(QStringLiteral("position")).toInt(-1));
+    m_verifyCount->setValue(state.value(QStringLiteral("verify")).toInt(m_verifyCount->value()));
+    m_patching->restoreState(state.value(QStringLiteral("patching")).toObject());
+    // Showing a tab would compute it: the restored dock waits for Run.
+    const QSignalBlocker blocker(m_tabs);
+    m_tabs->setCurrentIndex(
+            std::clamp(state.value(QStringLiteral("tab")).toInt(0), 0, m_tabs->count() - 1));
+    return Status::ok();
+}
+
+void AttributionPanel::resetState()
+{
+    restoreWorkspaceState(QJsonObject{{QStringLiteral("verify"), 8}});
 }
 
 void AttributionPanel::showTab(Tab tab)
@@ -694,7 +762,7 @@ void AttributionPanel::onFinished(const Status &status, const QString &what)
 
 void AttributionPanel::updateControls()
 {
-    const bool running = isRunning();
+    const bool running = m_requests && m_requests->anyRunning();
     m_cancelButton->setEnabled(running);
     m_verifyButton->setEnabled(m_attribution && !m_ranPrompt[AttributionTab].isEmpty() &&
                                !(m_requests && m_requests->isRunning(VerifySlot)));
@@ -703,7 +771,7 @@ void AttributionPanel::updateControls()
 
 bool AttributionPanel::isRunning() const
 {
-    return m_requests && m_requests->anyRunning();
+    return (m_requests && m_requests->anyRunning()) || m_patching->isRunning();
 }
 
 QString AttributionPanel::summaryText() const

@@ -2,7 +2,9 @@
 
 #include "core/attribution_types.h"
 #include "core/engine_client.h"
+#include "core/prompt_set.h"
 
+#include <QJsonObject>
 #include <QPointer>
 #include <QWidget>
 
@@ -30,6 +32,7 @@ class AttentionHeadGrid;
 class ColourLegend;
 class FeatureMatrixView;
 class LogitLensGrid;
+class PatchingView;
 
 /// The Attribution dock: why the model said what it said, on one prompt.
 /// - Attribution: a target (a token's log-probability, or the logit difference of two tokens)
@@ -41,6 +44,7 @@ class LogitLensGrid;
 ///   a time and shows the real change beside the linear estimate.
 /// - Logit lens: every layer's prediction at every position (LogitLensGrid).
 /// - Attention: the heads of a layer and one head enlarged (AttentionHeadGrid).
+/// - Patching: activation patching across the open prompt set's minimal pairs (PatchingView).
 /// Each tab asks the engine when it is run or first shown for a new prompt; the requests run
 /// off the GUI thread with progress and Cancel.
 class AttributionPanel : public QWidget
@@ -52,6 +56,7 @@ public:
         AttributionTab,
         LogitLensTab,
         AttentionTab,
+        PatchingTab,
     };
 
     AttributionPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
@@ -68,6 +73,17 @@ public:
     void cancel();
 
     void showTab(Tab tab);
+
+    /// The open prompt set, whose minimal pairs the Patching tab patches.
+    void setPromptSet(const PromptSet &set);
+
+    PatchingView *patchingView() const { return m_patching; }
+
+    /// The prompt, target, minus token, position, verification count, shown tab and the
+    /// Patching tab's settings, for the workspace (results are recomputed, not stored).
+    QJsonObject workspaceState() const;
+    Status restoreWorkspaceState(const QJsonObject &state);
+    void resetState();
 
     AttributionOutcomePtr attribution() const { return m_attribution; }
 
@@ -120,6 +136,8 @@ Q_SIGNALS:
     void attentionShown();
     /// A position of the attributed prompt was clicked (the heatmap shows that token).
     void tokenPicked(const QString &prompt, int position);
+    /// A setting the workspace keeps was edited.
+    void stateChanged();
 
 private:
     enum Slot
@@ -134,6 +152,7 @@ private:
     QWidget *buildAttributionTab();
     void connectEngine();
     void runTab(int tab);
+    void requestAttention(const QString &prompt, int layer);
     void showAttribution(const AttributionOutcomePtr &outcome);
     void showCheck(const AblationCheck &check);
     void showVerificationSummary();
@@ -173,6 +192,7 @@ private:
     LogitLensGrid *m_lens;
     ColourLegend *m_lensLegend;
     AttentionHeadGrid *m_attention;
+    PatchingView *m_patching;
     QToolButton *m_export;
     QLabel *m_status;
 };

@@ -13,6 +13,8 @@
 #include "widgets/export_button.h"
 #include "widgets/export_tables.h"
 #include "widgets/feature_example_html.h"
+#include "widgets/feature_search_box.h"
+#include "widgets/icons.h"
 #include "widgets/user_visible_work.h"
 
 #include <QFileInfo>
@@ -109,6 +111,8 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     , m_forwardButton(new QToolButton(this))
     , m_featureSpin(new QSpinBox(this))
     , m_clamp(new QPushButton(tr("Clamp"), this))
+    , m_searchToggle(new QToolButton(this))
+    , m_search(new FeatureSearchBox(engine, hub, this))
     , m_header(new QWidget(this))
     , m_stack(new QStackedWidget(this))
     , m_noSae(new EmptyState(tr("No SAE loaded"),
@@ -147,6 +151,18 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     headerLayout->addWidget(m_featureSpin);
     headerLayout->addWidget(m_label, 1);
     headerLayout->addWidget(m_clamp);
+    headerLayout->addWidget(m_searchToggle);
+    // An icon, not "Search": the header must fit the dock's width on a 1366 px screen.
+    m_searchToggle->setIcon(uiIcon(QStringLiteral("search")));
+    m_searchToggle->setText(tr("Search"));
+    m_searchToggle->setToolButtonStyle(Qt::ToolButtonIconOnly);
+    m_searchToggle->setCheckable(true);
+    m_searchToggle->setObjectName(QStringLiteral("inspector.search"));
+    m_searchToggle->setToolTip(
+            tr("Search features: by label, examples, a boosted token, a token they fire on, "
+               "or the open prompt set's concept vector"));
+    connect(m_searchToggle, &QToolButton::toggled, this, &FeatureInspectorPanel::showSearch);
+    m_search->hide();
 
     buildDetailsPage();
     m_stack->addWidget(m_noSae);
@@ -158,6 +174,7 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_header);
+    layout->addWidget(m_search);
     layout->addWidget(m_stack, 1);
 
     connect(m_backButton, &QToolButton::clicked, this, &FeatureInspectorPanel::goBack);
@@ -719,9 +736,23 @@ void FeatureInspectorPanel::setView(View view)
             break;
     }
     m_header->setVisible(view != View::NoSae);
+    m_search->setVisible(view != View::NoSae && m_searchToggle->isChecked());
     m_backButton->setEnabled(canGoBack());
     m_forwardButton->setEnabled(canGoForward());
     updateClampButton();
+}
+
+void FeatureInspectorPanel::showSearch(bool shown)
+{
+    m_search->setVisible(shown);
+    if (m_searchToggle->isChecked() != shown) {
+        m_searchToggle->setChecked(shown);
+    }
+}
+
+void FeatureInspectorPanel::setPromptSet(const PromptSet &set)
+{
+    m_search->setPromptSet(set);
 }
 
 }  // namespace gyrus::widgets

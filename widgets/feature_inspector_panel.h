@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/engine_client.h"
+#include "core/prompt_set.h"
 
 #include <QList>
 #include <QWidget>
@@ -32,6 +33,7 @@ class CorpusScanForm;
 class EmptyState;
 class DetectionScoreBox;
 class ExplanationBox;
+class FeatureSearchBox;
 class UserVisibleWork;
 
 /// The Features dock (issue 8 item 2): everything about the feature selected in the
@@ -40,6 +42,8 @@ class UserVisibleWork;
 /// maximum, logit effects, decoder-cosine neighbours (click one to select it), the user's label
 /// and notes (written to the hub), and "Clamp" (adds the feature to the hub's clamp set at its
 /// observed maximum). Offers a corpus scan with progress and cancel when the SAE has none.
+/// "Search" opens FeatureSearchBox above it: features by label, examples, boosted token, firing
+/// on a token, or decoder similarity to the open prompt set's concept vector.
 class FeatureInspectorPanel : public QWidget
 {
     Q_OBJECT
@@ -121,6 +125,14 @@ public:
 
     QString errorText() const;
 
+    FeatureSearchBox *searchBox() const { return m_search; }
+
+    /// Shows or hides the search box (the header's Search button).
+    void showSearch(bool shown);
+
+    /// The open prompt set, whose contrast the search box's concept vector is.
+    void setPromptSet(const PromptSet &set);
+
 Q_SIGNALS:
     /// setOpenFeatureWhenScanned() selected `feature` (before the hub announces it).
     void featureOpenedFromScan(int feature);
@@ -176,6 +188,8 @@ private:
     QToolButton *m_forwardButton;
     QSpinBox *m_featureSpin;
     QPushButton *m_clamp;
+    QToolButton *m_searchToggle;
+    FeatureSearchBox *m_search;
     QWidget *m_header;
     QStackedWidget *m_stack;
     EmptyState *m_noSae;

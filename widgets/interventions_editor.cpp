@@ -1,5 +1,6 @@
 #include "widgets/interventions_editor.h"
 
+#include "widgets/combo_choices.h"
 #include "widgets/eliding_style.h"
 #include "widgets/flow_layout.h"
 
@@ -11,22 +12,6 @@
 #include <QLineEdit>
 
 namespace gyrus::widgets {
-
-namespace {
-
-/// Keeps `combo`'s choice when its items are replaced, if the new items still have it.
-void replaceItems(QComboBox *combo, const QStringList &items)
-{
-    const QString current = combo->currentText();
-    combo->clear();
-    combo->addItems(items);
-    const int index = combo->findText(current);
-    if (index >= 0) {
-        combo->setCurrentIndex(index);
-    }
-}
-
-}  // namespace
 
 InterventionsEditor::InterventionsEditor(QWidget *parent)
     : QWidget(parent)
@@ -76,23 +61,8 @@ InterventionsEditor::InterventionsEditor(QWidget *parent)
 void InterventionsEditor::setPromptSet(const PromptSet &set)
 {
     m_set = set;
-    QStringList sides;
-    for (const PromptCondition &condition : set.conditions()) {
-        sides << condition.label;
-    }
-    // With one factor the conditions are its levels already.
-    if (set.factors.size() > 1) {
-        for (const PromptFactor &factor : set.factors) {
-            for (const QString &level : factor.levels) {
-                sides << QStringLiteral("%1=%2").arg(factor.name, level);
-            }
-        }
-    }
-    replaceItems(m_sideA, sides);
-    replaceItems(m_sideB, sides);
-    if (m_sideB->currentIndex() == m_sideA->currentIndex() && m_sideB->count() > 1) {
-        m_sideB->setCurrentIndex(1);
-    }
+    const QStringList sides = contrastSides(set);
+    offerContrastSides(m_sideA, m_sideB, sides);
     updateEnabled();
 }
 
@@ -104,7 +74,7 @@ void InterventionsEditor::setHookNames(const QStringList &names)
             residual << name;
         }
     }
-    replaceItems(m_hook, residual);
+    replaceComboItems(m_hook, residual);
     if (m_hook->currentIndex() < 0 && !residual.isEmpty()) {
         m_hook->setCurrentIndex(residual.size() / 2);
     }

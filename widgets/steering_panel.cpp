@@ -5,6 +5,7 @@
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "widgets/clamp_value_editor.h"
+#include "widgets/concept_sweep_view.h"
 #include "widgets/export_button.h"
 #include "widgets/flow_layout.h"
 #include "widgets/icons.h"
@@ -457,6 +458,11 @@ QWidget *SteeringPanel::makeResults()
     sweepLayout->addWidget(m_sweepPlot, 1);
     tabs->addTab(sweep, tr("Strength sweep"));
     connect(m_sweepButton, &QPushButton::clicked, this, &SteeringPanel::sweep);
+
+    m_conceptSweep = new ConceptSweepView(m_engine, tabs);
+    m_conceptSweep->setPromptSource([this] { return m_prompt->text(); });
+    tabs->addTab(m_conceptSweep, tr("Concept vs features"));
+    m_resultTabs = tabs;
     return tabs;
 }
 
@@ -482,6 +488,12 @@ void SteeringPanel::addSelectedFeature()
 void SteeringPanel::setPromptSet(const PromptSet &set)
 {
     m_interventions->setPromptSet(set);
+    m_conceptSweep->setPromptSet(set);
+}
+
+void SteeringPanel::showResultsTab(int index)
+{
+    m_resultTabs->setCurrentIndex(index);
 }
 
 void SteeringPanel::run()

@@ -21,6 +21,7 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 class QTableView;
 class QTimer;
 class QToolButton;
@@ -35,6 +36,7 @@ class SelectionHub;
 namespace gyrus::widgets {
 
 class ClampValueEditor;
+class ConceptSweepView;
 class InterventionsEditor;
 class StrengthSweepPlot;
 class TextDiffView;
@@ -94,6 +96,14 @@ public:
 
     /// Head ablations and the concept vector, run beside the clamps.
     InterventionsEditor *interventionsEditor() const { return m_interventions; }
+
+    /// The "Concept vs features" tab: steering by the open prompt set's concept vector against
+    /// its top contrast features over α.
+    ConceptSweepView *conceptSweep() const { return m_conceptSweep; }
+
+    /// Shows the results tab at `index` (0 generation, 1 next token, 2 strength sweep, 3
+    /// concept vs features).
+    void showResultsTab(int index);
 
     /// The prompt, sampling and sweep settings and the last outputs (texts, next-token shift,
     /// sweep), the numbers into `data` for the workspace file; restored without running.
@@ -167,6 +177,8 @@ private:
     QPushButton *m_sweepButton;
     QProgressBar *m_sweepProgress;
     StrengthSweepPlot *m_sweepPlot;
+    ConceptSweepView *m_conceptSweep;
+    QTabWidget *m_resultTabs;
     QLabel *m_status;
     QTimer *m_rangeTimer;
 };

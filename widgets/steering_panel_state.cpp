@@ -2,6 +2,7 @@
 // reopened study shows the same texts, next-token table and sweep without generating again.
 
 #include "core/next_token_shift_model.h"
+#include "widgets/concept_sweep_view.h"
 #include "widgets/interventions_editor.h"
 #include "widgets/steering_panel.h"
 #include "widgets/strength_sweep_plot.h"
@@ -72,6 +73,7 @@ QJsonObject SteeringPanel::workspaceState(WorkspaceData *data) const
             {QStringLiteral("temperature"), m_temperature->value()},
             {QStringLiteral("seed"), m_seed->value()},
             {QStringLiteral("interventions"), m_interventions->state()},
+            {QStringLiteral("concept_sweep"), m_conceptSweep->state()},
             {QStringLiteral("baseline"), m_baseline->toPlainText()},
             {QStringLiteral("steered"), m_steered->toPlainText()},
             {QStringLiteral("next_token"),
@@ -99,6 +101,7 @@ Status SteeringPanel::restoreWorkspaceState(const QJsonObject &state, const Work
                 state.value(QStringLiteral("temperature")).toDouble(m_temperature->value()),
                 quint64(state.value(QStringLiteral("seed")).toInteger(m_seed->value())));
     m_interventions->restoreState(state.value(QStringLiteral("interventions")).toObject());
+    m_conceptSweep->restoreState(state.value(QStringLiteral("concept_sweep")).toObject());
     SteeringOutcome outcome;
     outcome.baselineText = state.value(QStringLiteral("baseline")).toString();
     outcome.steeredText = state.value(QStringLiteral("steered")).toString();

@@ -1,5 +1,6 @@
 // gyrus-cli patch: activation patching across a prompt set's minimal pairs. Each item that names
-// a `pair` partner has its residual stream copied into the partner's forward at every layer ×
+// a `pair` partner has its residual stream (or, with --features, those SAE features'
+// contribution at the SAE's hook) copied into the partner's forward at every layer (feature) ×
 // position, and the map says what fraction of the two items' logit difference each patch
 // restores (mean over pairs, with a confidence interval).
 
@@ -8,6 +9,8 @@
 #include "app/cli/model_options.h"
 #include "app/cli/prompt_input.h"
 #include "app/cli/sae_commands.h"
+#include "app/cli/sae_loading.h"
+#include "app/cli/scan_json.h"
 #include "core/prompt_set_io.h"
 #include "gpu/analysis/activation_patching.h"
 
@@ -71,7 +74,13 @@ QJsonObject resultJson(const gpu::LanguageModel &model, const PromptSet &set,
                                    {QStringLiteral("partner"), set.items.at(pair.pair.partner).id},
                                    {QStringLiteral("reason"), pair.reason}});
     }
+    QJsonArray features;
+    for (const int feature : map.features) {
+        features.append(feature);
+    }
     return {{QStringLiteral("site"), map.site},
+            {QStringLiteral("sae_hook"), map.saeHook},
+            {QStringLiteral("features"), features},
             {QStringLiteral("hooks"), QJsonArray::fromStringList(map.hooks)},
             {QStringLiteral("positions"), map.positions},
             {QStringLiteral("align"),
@@ -98,7 +107,10 @@ int runPatch(const QStringList &arguments)
             "Default tokens: the source's own top next token versus the partner's. The map is "
             "the mean over pairs with a Student-t interval (pairs of different lengths lined up "
             "by --align); pairs whose two items tokenize to different lengths are skipped and "
-            "listed."));
+            "listed. With --features F1,F2 and --sae DIR, what is patched is those SAE features' "
+            "contribution at the SAE's hook (activation × decoder row, the reconstruction error "
+            "and the other features left as the partner's): the map's rows are each feature "
+            "alone, then all of them together, its columns the positions."));
     const ModelOptions modelOptions(parser);
     parser.addOptions({
             {QStringLiteral("prompts"), QStringLiteral("Prompt set with \"pair\" fields."),
@@ -118,6 +130,11 @@ int runPatch(const QStringList &arguments)
              QStringLiteral("Line pairs of different lengths up at their last token (end, the "
                             "default) or their first (start)."),
              QStringLiteral("end|start"), QStringLiteral("end")},
+            {QStringLiteral("features"),
+             QStringLiteral("Patch these SAE features (e.g. 12,40-42) instead of --site."),
+             QStringLiteral("LIST")},
+            {QStringLiteral("sae"), QStringLiteral("The SAE of --features (its hook is patched)."),
+             QStringLiteral("DIR")},
             {QStringLiteral("no-bos"), QStringLiteral("Do not prepend BOS to the items.")},
             {QStringLiteral("progress"), QStringLiteral("Print the stage on stderr per step.")},
     });
@@ -147,7 +164,30 @@ int runPatch(const QStringList &arguments)
     if (!model) {
         return failWith(name, model.status());
     }
-    const gpu::LanguageModel &lm = *model.value();
+    gpu::LanguageModel &lm = *model.value();
+    std::shared_ptr<gpu::detail::SaeModule> sae;
+    std::vector<int> features;
+    if (parser.isSet(QStringLiteral("features"))) {
+        if (!parser.isSet(QStringLiteral("sae"))) {
+            return fail(name,
+                        QStringLiteral("--features needs --sae DIR (the SAE they belong to)"));
+        }
+        auto loadedSae = loadSaeForModel(name, parser.value(QStringLiteral("sae")), lm, directory);
+        if (!loadedSae) {
+            return failWith(name, loadedSae.status());
+        }
+        sae = loadedSae.value();
+        // The SAE's width is checked by the run (the message names it); this bound only keeps a
+        // range from expanding without end.
+        Result<QList<int>> list =
+                parseFeatureList(parser.value(QStringLiteral("features")), 1 << 24);
+        if (!list) {
+            return failWith(name, list.status());
+        }
+        features.assign(list->begin(), list->end());
+    } else if (parser.isSet(QStringLiteral("sae"))) {
+        return fail(name, QStringLiteral("--sae is for --features: give the features to patch"));
+    }
     Result<int> token = tokenOption(parser, lm, QStringLiteral("target"));
     Result<int> versus = tokenOption(parser, lm, QStringLiteral("versus"));
     if (!token || !versus) {
@@ -155,6 +195,7 @@ int runPatch(const QStringList &arguments)
     }
     gpu::PatchingOptions options;
     options.site = parser.value(QStringLiteral("site"));
+    options.features = features;
     options.token = token.value();
     options.versus = versus.value();
     options.confidence = *confidence;
@@ -162,13 +203,15 @@ int runPatch(const QStringList &arguments)
     options.alignEnd = align == QLatin1String("end");
     const bool progress = parser.isSet(QStringLiteral("progress"));
     Result<gpu::PatchingResult> result = gpu::patchMinimalPairs(
-            lm, loaded->set, options, [progress](double fraction, const QString &stage) {
+            lm, loaded->set, options,
+            [progress](double fraction, const QString &stage) {
                 if (progress) {
                     std::fprintf(stderr, "patch: %s (%.0f%%)\n", qPrintable(stage),
                                  100.0 * fraction);
                 }
                 return true;
-            });
+            },
+            sae);
     if (!result) {
         return failWith(name, result.status());
     }

@@ -2,6 +2,7 @@
 
 #include "gpu/analysis/contrasts.h"
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/sae_module.h"
 #include "gpu/detail/transformer.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/language_model.h"
@@ -15,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <set>
 
 namespace gyrus::gpu {
 
@@ -109,6 +111,23 @@ std::vector<double> patchedDifferences(detail::Transformer &net, const at::Tenso
     return logitDifferences(lastLogits(net, tokenBatch(partner, batch), &hooks), token, versus);
 }
 
+/// The partner's last-position logit differences, one per position: a batch of the partner's
+/// forward in which row b has delta[b] ([tokens, d]) added to its activation at `point` at
+/// position b only.
+std::vector<double> addedDifferences(detail::Transformer &net, const at::Tensor &delta,
+                                     const std::vector<int> &partner,
+                                     const detail::HookPoint &point, int token, int versus)
+{
+    const auto count = static_cast<int64_t>(partner.size());
+    const at::Tensor mask = at::eye(count, at::kFloat).unsqueeze(2);  // [batch, tokens, 1]
+    detail::HookSet hooks;
+    hooks.add(point, [&mask, &delta](const at::Tensor &x, const detail::HookContext &) {
+        return x + (mask.to(x.device()) * delta.unsqueeze(0).to(x.device(), at::kFloat))
+                           .to(x.scalar_type());
+    });
+    return logitDifferences(lastLogits(net, tokenBatch(partner, count), &hooks), token, versus);
+}
+
 QString tokenName(const LanguageModel &model, int id)
 {
     const Tokenizer &tokenizer = model.tokenizer();
@@ -185,18 +204,30 @@ struct ActivationPatchingRun::Impl
     PatchingOptions options;
     QString setName;
     QStringList itemIds;
-    std::vector<detail::HookPoint> points;
+    std::vector<detail::HookPoint> points;  ///< per layer; SAE features: the SAE's hook only
+    /// SAE features: the SAE, and per row which of options.features it patches (each alone, then
+    /// all of them); empty for the residual stream.
+    std::shared_ptr<const detail::SaeModule> sae;
+    std::vector<std::vector<int64_t>> rowFeatures;
     QList<MinimalPair> pairs;
     std::vector<std::vector<int>> itemTokens;  ///< per item of the set
 
     int pairIndex = 0;
-    int layer = -1;                             ///< -1: the pair's plain forwards are next
+    int layer = -1;                             ///< the row next; -1: the plain forwards
     std::vector<at::Tensor> sourceActivations;  ///< per layer, [1, tokens, d]
+    std::vector<at::Tensor> rowDeltas;          ///< SAE features: per row, [tokens, d]
     PairPatching current;
 
     PatchingResult result;
 
-    int stepsPerPair() const { return static_cast<int>(points.size()) + 1; }
+    bool patchesFeatures() const { return !rowFeatures.empty(); }
+
+    int rows() const
+    {
+        return static_cast<int>(patchesFeatures() ? rowFeatures.size() : points.size());
+    }
+
+    int stepsPerPair() const { return rows() + 1; }
 
     void skip(const QString &reason)
     {
@@ -231,8 +262,12 @@ struct ActivationPatchingRun::Impl
         }
         const at::Tensor sourceLogits =
                 lastLogits(net, tokenBatch(current.sourceTokens, 1), &capture);
-        const at::Tensor partnerLogits =
-                lastLogits(net, tokenBatch(current.partnerTokens, 1), nullptr);
+        detail::HookSet partnerCapture;
+        if (patchesFeatures()) {
+            partnerCapture.capture(points.front());
+        }
+        const at::Tensor partnerLogits = lastLogits(net, tokenBatch(current.partnerTokens, 1),
+                                                    patchesFeatures() ? &partnerCapture : nullptr);
         current.token = options.token;
         current.versus = options.versus;
         if (current.token < 0) {
@@ -257,32 +292,71 @@ struct ActivationPatchingRun::Impl
             return;
         }
         sourceActivations.clear();
-        for (const detail::HookPoint &point : points) {
-            sourceActivations.push_back(capture.captured(point));
+        if (patchesFeatures()) {
+            rowDeltas = featureDeltas(capture.captured(points.front()),
+                                      partnerCapture.captured(points.front()));
+        } else {
+            for (const detail::HookPoint &point : points) {
+                sourceActivations.push_back(capture.captured(point));
+            }
         }
         layer = 0;
     }
 
-    void patchLayer()
+    /// Per row, Σ_{f in the row} c_f(source, p) − c_f(partner, p) at every position p
+    /// ([tokens, d], model units), c_f(x, p) = a_f(x_p)·W_dec[f]·s(x_p).
+    std::vector<at::Tensor> featureDeltas(const at::Tensor &source, const at::Tensor &partner) const
     {
-        const int count = static_cast<int>(current.partnerTokens.size());
-        std::vector<std::vector<int>> positionSets;
-        for (int position = 0; position < count; ++position) {
-            positionSets.push_back({position});
+        const at::Tensor decoder = sae->weights().wDec;
+        const at::Device device = decoder.device();
+        const std::vector<int64_t> chosen(options.features.begin(), options.features.end());
+        const at::Tensor index = at::tensor(chosen, at::kLong).to(device);
+        const at::Tensor directions = decoder.index_select(0, index).to(at::kFloat);  // [k, d]
+        const auto contributions = [&](const at::Tensor &x) {
+            const at::Tensor flat = x.select(0, 0).to(device, at::kFloat);       // [tokens, d]
+            const at::Tensor active = sae->encode(flat).index_select(1, index);  // [tokens, k]
+            at::Tensor out = active.unsqueeze(2) * directions.unsqueeze(0);      // [tokens, k, d]
+            if (const at::Tensor scale = sae->outputScale(flat); scale.defined()) {
+                out = out * scale.unsqueeze(2);
+            }
+            return out;
+        };
+        const at::Tensor difference = contributions(source) - contributions(partner);
+        std::vector<at::Tensor> out;
+        for (const std::vector<int64_t> &row : rowFeatures) {
+            out.push_back(difference.index_select(1, at::tensor(row, at::kLong).to(device)).sum(1));
         }
-        std::vector<double> patched = patchedDifferences(
-                model->tensorModel(), sourceActivations[static_cast<size_t>(layer)],
-                current.partnerTokens, points[static_cast<size_t>(layer)], positionSets,
-                current.token, current.versus);
+        return out;
+    }
+
+    void patchRow()
+    {
+        std::vector<double> patched;
+        if (patchesFeatures()) {
+            patched = addedDifferences(model->tensorModel(), rowDeltas[static_cast<size_t>(layer)],
+                                       current.partnerTokens, points.front(), current.token,
+                                       current.versus);
+        } else {
+            const int count = static_cast<int>(current.partnerTokens.size());
+            std::vector<std::vector<int>> positionSets;
+            for (int position = 0; position < count; ++position) {
+                positionSets.push_back({position});
+            }
+            patched = patchedDifferences(model->tensorModel(),
+                                         sourceActivations[static_cast<size_t>(layer)],
+                                         current.partnerTokens, points[static_cast<size_t>(layer)],
+                                         positionSets, current.token, current.versus);
+        }
         std::vector<double> restored;
         for (const double value : patched) {
             restored.push_back(restoredFraction(value, current.clean, current.corrupted));
         }
         current.patched.push_back(std::move(patched));
         current.restored.push_back(std::move(restored));
-        if (++layer == static_cast<int>(points.size())) {
+        if (++layer == rows()) {
             result.pairs.push_back(std::move(current));
             sourceActivations.clear();
+            rowDeltas.clear();
             ++pairIndex;
             layer = -1;
         }
@@ -291,16 +365,30 @@ struct ActivationPatchingRun::Impl
     void average()
     {
         PatchingMap &map = result.map;
-        map.site = options.site;
         map.confidence = options.confidence;
-        for (const detail::HookPoint &point : points) {
-            map.hooks << point.name();
+        if (patchesFeatures()) {
+            map.site = QStringLiteral("sae_features");
+            map.saeHook = points.front().name();
+            map.features = options.features;
+            QStringList all;
+            for (const int feature : options.features) {
+                map.hooks << QStringLiteral("feature %1").arg(feature);
+                all << QString::number(feature);
+            }
+            if (options.features.size() > 1) {
+                map.hooks << QStringLiteral("features %1").arg(all.join(QLatin1Char('+')));
+            }
+        } else {
+            map.site = options.site;
+            for (const detail::HookPoint &point : points) {
+                map.hooks << point.name();
+            }
         }
         for (const PairPatching &pair : result.pairs) {
             map.positions = std::max(map.positions, static_cast<int>(pair.partnerTokens.size()));
         }
         map.alignEnd = options.alignEnd;
-        const auto layers = points.size();
+        const auto layers = static_cast<size_t>(rows());
         const auto columns = static_cast<size_t>(map.positions);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         map.mean.assign(layers, std::vector<double>(columns, nan));
@@ -350,18 +438,82 @@ ActivationPatchingRun::ActivationPatchingRun(std::unique_ptr<Impl> impl)
 
 ActivationPatchingRun::~ActivationPatchingRun() = default;
 
+namespace {
+
+// Each feature is one batch of patched forwards per pair.
+constexpr size_t kMaxPatchedFeatures = 64;
+
+/// The SAE's hook and the rows (each feature, then all of them) for patching SAE features.
+Status featureRows(const LanguageModel &model, const std::shared_ptr<const detail::SaeModule> &sae,
+                   const std::vector<int> &features, std::vector<detail::HookPoint> *points,
+                   std::vector<std::vector<int64_t>> *rows)
+{
+    if (!sae) {
+        return Status::invalidInput(
+                QStringLiteral("patching SAE features needs an SAE: load one (or give --sae)"));
+    }
+    if (features.size() > kMaxPatchedFeatures) {
+        return Status::invalidInput(QStringLiteral("%1 features to patch: at most %2")
+                                            .arg(features.size())
+                                            .arg(kMaxPatchedFeatures));
+    }
+    const int64_t width = sae->config().dSae;
+    std::set<int> seen;
+    for (const int feature : features) {
+        if (feature < 0 || feature >= width) {
+            return Status::invalidInput(QStringLiteral("feature %1 is outside the SAE's %2 "
+                                                       "features")
+                                                .arg(feature)
+                                                .arg(width));
+        }
+        if (!seen.insert(feature).second) {
+            return Status::invalidInput(QStringLiteral("feature %1 is listed twice").arg(feature));
+        }
+    }
+    const HookLayout layout = hookLayout(model.config());
+    const QString hook = sae->config().hookName;
+    const std::optional<detail::HookPoint> point = detail::HookPoint::parse(hook, layout);
+    if (!point) {
+        return Status::invalidInput(QStringLiteral("the SAE reads '%1', which is not a hook "
+                                                   "point of the model; %2")
+                                            .arg(hook, detail::describeHooks(layout)));
+    }
+    *points = {*point};
+    std::vector<int64_t> all;
+    for (size_t i = 0; i < features.size(); ++i) {
+        rows->push_back({static_cast<int64_t>(i)});
+        all.push_back(static_cast<int64_t>(i));
+    }
+    if (features.size() > 1) {
+        rows->push_back(all);
+    }
+    return Status::ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ActivationPatchingRun>> ActivationPatchingRun::start(
-        const LanguageModel &model, const PromptSet &set, const PatchingOptions &options)
+        const LanguageModel &model, const PromptSet &set, const PatchingOptions &options,
+        const std::shared_ptr<const detail::SaeModule> &sae)
 {
     auto impl = std::make_unique<Impl>();
     impl->model = &model;
     impl->options = options;
     impl->setName = set.displayName();
-    Result<std::vector<detail::HookPoint>> points = sitePoints(model, options.site);
-    if (!points) {
-        return points.status();
+    if (!options.features.empty()) {
+        impl->sae = sae;
+        if (Status rows =
+                    featureRows(model, sae, options.features, &impl->points, &impl->rowFeatures);
+            !rows.isOk()) {
+            return rows;
+        }
+    } else {
+        Result<std::vector<detail::HookPoint>> points = sitePoints(model, options.site);
+        if (!points) {
+            return points.status();
+        }
+        impl->points = points.value();
     }
-    impl->points = points.value();
     if ((options.token < 0) != (options.versus < 0)) {
         return Status::invalidInput(
                 QStringLiteral("give both tokens of the logit difference, or neither (each "
@@ -422,7 +574,7 @@ Status ActivationPatchingRun::step()
         if (d.layer < 0) {
             d.plainForwards();
         } else {
-            d.patchLayer();
+            d.patchRow();
         }
         return Status::ok();
     } catch (...) {
@@ -445,11 +597,12 @@ double ActivationPatchingRun::fraction() const
 QString ActivationPatchingRun::stage() const
 {
     const Impl &d = *m_impl;
-    return QStringLiteral("pair %1/%2, layer %3/%4")
+    return QStringLiteral("pair %1/%2, %3 %4/%5")
             .arg(std::min(d.pairIndex + 1, static_cast<int>(d.pairs.size())))
             .arg(d.pairs.size())
+            .arg(d.patchesFeatures() ? QStringLiteral("row") : QStringLiteral("layer"))
             .arg(std::max(d.layer, 0))
-            .arg(d.points.size());
+            .arg(d.rows());
 }
 
 Result<PatchingResult> ActivationPatchingRun::finish()
@@ -475,10 +628,11 @@ Result<PatchingResult> ActivationPatchingRun::finish()
 
 Result<PatchingResult> patchMinimalPairs(
         const LanguageModel &model, const PromptSet &set, const PatchingOptions &options,
-        const std::function<bool(double fraction, const QString &stage)> &progress)
+        const std::function<bool(double fraction, const QString &stage)> &progress,
+        const std::shared_ptr<const detail::SaeModule> &sae)
 {
     Result<std::unique_ptr<ActivationPatchingRun>> run =
-            ActivationPatchingRun::start(model, set, options);
+            ActivationPatchingRun::start(model, set, options, sae);
     if (!run) {
         return run.status();
     }

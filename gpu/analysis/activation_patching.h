@@ -14,6 +14,7 @@
 // `gyrus-cli patch` call these. Torch-free.
 
 #include "core/minimal_pairs.h"
+#include "core/patching_types.h"
 #include "core/prompt_set.h"
 #include "core/status.h"
 
@@ -28,71 +29,15 @@ namespace gyrus::gpu {
 
 class LanguageModel;
 
-struct PatchingOptions
-{
-    /// The site patched at every layer: resid_pre, resid_mid, resid_post, attn_out or mlp_out
-    /// (blocks.L.hook_<site>).
-    QString site = QStringLiteral("resid_pre");
-    /// The logit difference's tokens for every pair; both -1: each pair's own top next tokens.
-    int token = -1;
-    int versus = -1;
-    double confidence = 0.95;  ///< coverage of the map's interval
-    bool addBos = true;        ///< prepend BOS when encoding the items
-    /// Pairs of different lengths share the map's last column (their last token); false: its
-    /// first column (their first token).
-    bool alignEnd = true;
-};
+namespace detail {
+class SaeModule;
+}
 
-/// One pair's forwards and its layers × positions map.
-struct PairPatching
-{
-    MinimalPair pair;
-    std::vector<int> sourceTokens;
-    std::vector<int> partnerTokens;
-    int token = -1;          ///< logit difference: logit(token) − logit(versus)
-    int versus = -1;         ///< at the last position
-    double clean = 0.0;      ///< LD of the source's own forward
-    double corrupted = 0.0;  ///< LD of the partner's own forward
-    /// [layer][position]: the fraction restored by patching that one activation.
-    std::vector<std::vector<double>> restored;
-    /// [layer][position]: the patched LD itself.
-    std::vector<std::vector<double>> patched;
-};
-
-struct SkippedPair
-{
-    MinimalPair pair;
-    QString reason;
-};
-
-/// The mean over pairs of each cell, with its interval. A cell only pairs long enough reach has
-/// fewer pairs (`count`); with fewer than 2 the interval is NaN.
-struct PatchingMap
-{
-    QString site;
-    QStringList hooks;     ///< the hook of each row (layer)
-    int positions = 0;     ///< columns: the longest pair's length
-    bool alignEnd = true;  ///< a pair of n tokens fills the last n columns (else the first n)
-    double confidence = 0.95;
-    std::vector<std::vector<double>> mean;  ///< [layer][position]
-    std::vector<std::vector<double>> low;
-    std::vector<std::vector<double>> high;
-    std::vector<std::vector<int>> count;
-
-    /// The column of `pair`'s position `position`.
-    int column(const PairPatching &pair, int position) const
-    {
-        const int length = static_cast<int>(pair.partnerTokens.size());
-        return alignEnd ? positions - length + position : position;
-    }
-};
-
-struct PatchingResult
-{
-    PatchingMap map;
-    std::vector<PairPatching> pairs;
-    std::vector<SkippedPair> skipped;
-};
+using gyrus::PairPatching;
+using gyrus::PatchingMap;
+using gyrus::PatchingOptions;
+using gyrus::PatchingResult;
+using gyrus::SkippedPair;
 
 /// Patching in steps (one layer of one pair per step), so an engine can serve other requests
 /// between them. The model must outlive the run and stay unchanged while it runs.
@@ -101,19 +46,21 @@ class ActivationPatchingRun
 public:
     /// Reads the set's pairs (minimalPairs(): a partner that does not exist is an error), checks
     /// the site and the tokens, and encodes the items. Errors name the set, item or site.
-    static Result<std::unique_ptr<ActivationPatchingRun>> start(const LanguageModel &model,
-                                                                const PromptSet &set,
-                                                                const PatchingOptions &options);
+    /// With options.features the SAE is required: those features are patched at its hook (see
+    /// patchMinimalPairs). The SAE must outlive the run.
+    static Result<std::unique_ptr<ActivationPatchingRun>> start(
+            const LanguageModel &model, const PromptSet &set, const PatchingOptions &options,
+            const std::shared_ptr<const detail::SaeModule> &sae = nullptr);
     ~ActivationPatchingRun();
     ActivationPatchingRun(const ActivationPatchingRun &) = delete;
     ActivationPatchingRun &operator=(const ActivationPatchingRun &) = delete;
 
-    /// One bounded piece: a pair's two plain forwards, or one layer of patched forwards (one per
-    /// position, as a batch).
+    /// One bounded piece: a pair's two plain forwards, or one row of patched forwards (one per
+    /// position, as a batch): a layer, or for SAE features one feature or all of them.
     Status step();
     bool isFinished() const;
     double fraction() const;
-    QString stage() const;  ///< "pair 3/20, layer 2/4"
+    QString stage() const;  ///< "pair 3/20, layer 2/4" or "pair 3/20, row 2/4"
 
     /// The pairs and the averaged map (call once, after isFinished()). Fails when every pair
     /// was skipped, with the reasons.
@@ -127,9 +74,19 @@ private:
 
 /// Runs ActivationPatchingRun to the end. `progress` gets the fraction done and the stage, and
 /// may return false to cancel.
+///
+/// SAE features (options.features, `sae` given): at the SAE's hook, the partner's activation at
+/// one position p becomes
+///   h'_p = h_p + Σ_{f∈S} (c_f(source, p) − c_f(partner, p)),  c_f(x, p) = a_f(x_p)·W_dec[f]·s(x_p)
+/// (a_f: the feature's activation, s: the SAE's output scale, 1 for SAEs on raw activations):
+/// the chosen features' contribution to the source's reconstruction replaces theirs in the
+/// partner's, and the reconstruction error and every other feature stay the partner's. Rows:
+/// each feature alone (S = {f}), then for several features all of them (S = all); columns:
+/// positions, lined up across pairs as for the residual stream.
 Result<PatchingResult> patchMinimalPairs(
         const LanguageModel &model, const PromptSet &set, const PatchingOptions &options,
-        const std::function<bool(double fraction, const QString &stage)> &progress = {});
+        const std::function<bool(double fraction, const QString &stage)> &progress = {},
+        const std::shared_ptr<const detail::SaeModule> &sae = nullptr);
 
 /// The partner's logit difference logit(token) − logit(versus) at its last position, with the
 /// source's activations at `hookName` copied in at `positions` (empty: an unpatched forward).

@@ -1,9 +1,13 @@
 // TorchEngineClient's Attribution dock requests: thin adapters over gpu/analysis/attribution.h,
-// logit_lens.h and attention_patterns.h, the functions `gyrus-cli attribute`, `logit-lens` and
-// `attention` call, so the dock and the CLI agree. Attribution, the logit lens and the patterns
-// are one forward (and one backward) each: one slice. Verification is one forward per feature,
-// batched a few per slice so it shows progress and stops on cancel.
+// logit_lens.h, attention_patterns.h and activation_patching.h, the functions `gyrus-cli
+// attribute`, `logit-lens`, `attention` and `patch` call, so the dock and the CLI agree.
+// Attribution, the logit lens and the patterns are one forward (and one backward) each: one
+// slice. Verification is one forward per feature, batched a few per slice so it shows progress
+// and stops on cancel; patching drives its stepper, one pair's forwards or one layer of patched
+// forwards per slice.
 
+#include "core/remaining_time.h"
+#include "gpu/analysis/activation_patching.h"
 #include "gpu/analysis/attention_patterns.h"
 #include "gpu/analysis/attribution.h"
 #include "gpu/analysis/logit_lens.h"
@@ -22,8 +26,14 @@ namespace {
 // Ablations per slice of a verification: each is a forward up to the target position.
 constexpr int kAblationsPerSlice = 4;
 
-Result<std::vector<int>> promptTokens(const LanguageModel &model, const QString &prompt)
+/// What every request of the dock starts with: the readiness check (a model, and with
+/// `needsSae` an SAE that fits it) and the prompt's tokens.
+Result<std::vector<int>> readyPrompt(const EngineState &state, const QString &prompt, bool needsSae)
 {
+    if (Status ready = needsSae ? state.requireSae() : state.requireModel(); !ready.isOk()) {
+        return ready;
+    }
+    const LanguageModel &model = *state.model;
     if (prompt.trimmed().isEmpty()) {
         return Status::invalidInput(QStringLiteral("the prompt is empty: type one"));
     }
@@ -72,19 +82,19 @@ RequestId TorchEngineClient::attribute(const AttributionRequest &request)
                 if (context.isCancelled()) {
                     return JobStep::Done;
                 }
-                if (Status ready = state->requireSae(); !ready.isOk()) {
-                    *status = ready;
+                Result<std::vector<int>> tokens =
+                        readyPrompt(*state, request.prompt, /*needsSae=*/true);
+                if (!tokens) {
+                    *status = tokens.status();
                     return JobStep::Done;
                 }
                 const LanguageModel &model = *state->model;
-                Result<std::vector<int>> tokens = promptTokens(model, request.prompt);
                 Result<int> token =
                         singleToken(model, request.targetToken, QStringLiteral("target token"));
                 Result<int> versus =
                         singleToken(model, request.versusToken, QStringLiteral("subtracted token"));
-                if (!tokens || !token || !versus) {
-                    *status =
-                            !tokens ? tokens.status() : (!token ? token.status() : versus.status());
+                if (!token || !versus) {
+                    *status = !token ? token.status() : versus.status();
                     return JobStep::Done;
                 }
                 AttributionTarget target;
@@ -194,16 +204,13 @@ RequestId TorchEngineClient::computeLogitLens(const LogitLensRequest &request)
                     if (context.isCancelled()) {
                         return JobStep::Done;
                     }
-                    if (Status ready = state->requireModel(); !ready.isOk()) {
-                        *status = ready;
-                        return JobStep::Done;
-                    }
-                    const LanguageModel &model = *state->model;
-                    Result<std::vector<int>> tokens = promptTokens(model, request.prompt);
+                    Result<std::vector<int>> tokens =
+                            readyPrompt(*state, request.prompt, /*needsSae=*/false);
                     if (!tokens) {
                         *status = tokens.status();
                         return JobStep::Done;
                     }
+                    const LanguageModel &model = *state->model;
                     Result<LogitLensResult> lens = logitLens(model, tokens.value(), request.top);
                     if (!lens) {
                         *status = lens.status();
@@ -228,39 +235,150 @@ RequestId TorchEngineClient::computeLogitLens(const LogitLensRequest &request)
 RequestId TorchEngineClient::computeAttention(const AttentionRequest &request)
 {
     std::shared_ptr<EngineState> state = m_state;
-    return m_runner.submit(
-            Job{QStringLiteral("attention patterns"), QStringLiteral("attention"),
-                [this, state, request](JobContext &context, Status *status) {
-                    if (context.isCancelled()) {
-                        return JobStep::Done;
-                    }
-                    if (Status ready = state->requireModel(); !ready.isOk()) {
+    return m_runner.submit(Job{QStringLiteral("attention patterns"), QStringLiteral("attention"),
+                               [this, state, request](JobContext &context, Status *status) {
+                                   if (context.isCancelled()) {
+                                       return JobStep::Done;
+                                   }
+                                   Result<std::vector<int>> tokens =
+                                           readyPrompt(*state, request.prompt, /*needsSae=*/false);
+                                   if (!tokens) {
+                                       *status = tokens.status();
+                                       return JobStep::Done;
+                                   }
+                                   const LanguageModel &model = *state->model;
+                                   // One layer when asked for one: the others' patterns are never
+                                   // materialised.
+                                   QList<int> layers;
+                                   if (request.layer >= 0) {
+                                       layers << request.layer;
+                                   }
+                                   Result<AttentionPatterns> patterns =
+                                           attentionPatterns(model, tokens.value(), layers);
+                                   if (!patterns) {
+                                       *status = patterns.status();
+                                       return JobStep::Done;
+                                   }
+                                   auto outcome = std::make_shared<AttentionOutcome>();
+                                   AttentionPatterns &read = patterns.value();
+                                   outcome->tokens = std::move(read.tokens);
+                                   outcome->layers = std::move(read.layers);
+                                   outcome->layerCount = model.config().numHiddenLayers;
+                                   for (FloatTensor &pattern : read.patterns) {
+                                       outcome->heads = static_cast<int>(pattern.shape.at(0));
+                                       outcome->patterns.push_back(std::move(pattern.values));
+                                   }
+                                   addPieces(model, outcome->tokens, &outcome->pieces);
+                                   Q_EMIT attentionReady(context.id(),
+                                                         AttentionOutcomePtr(outcome));
+                                   return JobStep::Done;
+                               }});
+}
+
+RequestId TorchEngineClient::patchMinimalPairs(const PatchingRequest &request)
+{
+    struct Run
+    {
+        std::unique_ptr<ActivationPatchingRun> stepper;
+        quint64 modelEpoch = 0;
+        quint64 saeEpoch = 0;
+        QElapsedTimer clock;
+    };
+
+    std::shared_ptr<EngineState> state = m_state;
+    auto run = std::make_shared<Run>();
+    return m_runner.submit(Job{
+            QStringLiteral("activation patching"), QStringLiteral("patch"),
+            [this, state, run, request](JobContext &context, Status *status) {
+                if (context.isCancelled()) {
+                    return JobStep::Done;
+                }
+                const bool features = !request.options.features.empty();
+                if (!run->stepper) {
+                    if (Status ready = features ? state->requireSae() : state->requireModel();
+                        !ready.isOk()) {
                         *status = ready;
                         return JobStep::Done;
                     }
                     const LanguageModel &model = *state->model;
-                    Result<std::vector<int>> tokens = promptTokens(model, request.prompt);
-                    if (!tokens) {
-                        *status = tokens.status();
+                    Result<int> token =
+                            singleToken(model, request.targetToken, QStringLiteral("target token"));
+                    Result<int> versus =
+                            singleToken(model, request.versusToken, QStringLiteral("versus token"));
+                    if (!token || !versus) {
+                        *status = !token ? token.status() : versus.status();
                         return JobStep::Done;
                     }
-                    Result<AttentionPatterns> patterns = attentionPatterns(model, tokens.value());
-                    if (!patterns) {
-                        *status = patterns.status();
+                    if ((token.value() < 0) != (versus.value() < 0)) {
+                        *status = Status::invalidInput(QStringLiteral(
+                                "give both tokens of the logit difference, or neither (each "
+                                "pair's own top next tokens)"));
                         return JobStep::Done;
                     }
-                    auto outcome = std::make_shared<AttentionOutcome>();
-                    AttentionPatterns &read = patterns.value();
-                    outcome->tokens = std::move(read.tokens);
-                    outcome->layers = std::move(read.layers);
-                    for (FloatTensor &pattern : read.patterns) {
-                        outcome->heads = static_cast<int>(pattern.shape.at(0));
-                        outcome->patterns.push_back(std::move(pattern.values));
+                    PatchingOptions options = request.options;
+                    options.token = token.value();
+                    options.versus = versus.value();
+                    Result<std::unique_ptr<ActivationPatchingRun>> started =
+                            ActivationPatchingRun::start(model, request.set, options,
+                                                         features ? state->sae : nullptr);
+                    if (!started) {
+                        *status = started.status();
+                        return JobStep::Done;
                     }
-                    addPieces(model, outcome->tokens, &outcome->pieces);
-                    Q_EMIT attentionReady(context.id(), AttentionOutcomePtr(outcome));
+                    run->stepper = std::move(started).value();
+                    run->modelEpoch = state->modelEpoch;
+                    run->saeEpoch = state->saeEpoch;
+                    run->clock.start();
+                }
+                if (state->modelEpoch != run->modelEpoch ||
+                    (features && state->saeEpoch != run->saeEpoch)) {
+                    *status = Status::cancelled(
+                            QStringLiteral("the model or SAE was replaced during patching"));
                     return JobStep::Done;
-                }});
+                }
+                if (Status stepped = run->stepper->step(); !stepped.isOk()) {
+                    *status = stepped;
+                    return JobStep::Done;
+                }
+                const double fraction = run->stepper->fraction();
+                context.reportProgress(fraction,
+                                       QStringLiteral("%1 · %2").arg(
+                                               run->stepper->stage(),
+                                               etaText(remainingSeconds(
+                                                       fraction, run->clock.elapsed() / 1000.0))));
+                if (!run->stepper->isFinished()) {
+                    return JobStep::Continue;
+                }
+                Result<PatchingResult> result = run->stepper->finish();
+                if (!result) {
+                    *status = result.status();
+                    return JobStep::Done;
+                }
+                auto outcome = std::make_shared<PatchingOutcome>();
+                outcome->result = std::move(result).value();
+                for (const PromptItem &item : request.set.items) {
+                    outcome->itemIds << item.id;
+                    outcome->itemTexts << item.text;
+                }
+                const Tokenizer &tokenizer = state->model->tokenizer();
+                const auto addPiece = [&](int id) {
+                    if (id >= 0 && !outcome->pieces.contains(id)) {
+                        outcome->pieces.insert(id, tokenizer.displayPiece(id));
+                    }
+                };
+                for (const PairPatching &pair : outcome->result.pairs) {
+                    for (const int id : pair.sourceTokens) {
+                        addPiece(id);
+                    }
+                    for (const int id : pair.partnerTokens) {
+                        addPiece(id);
+                    }
+                    addPiece(pair.token);
+                    addPiece(pair.versus);
+                }
+                Q_EMIT patchingReady(context.id(), PatchingOutcomePtr(outcome));
+                return JobStep::Done;
+            }});
 }
 
 }  // namespace gyrus::gpu

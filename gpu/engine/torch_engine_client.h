@@ -66,6 +66,11 @@ public:
     RequestId verifyAttribution(const AblationRequest &request) override;
     RequestId computeLogitLens(const LogitLensRequest &request) override;
     RequestId computeAttention(const AttentionRequest &request) override;
+    RequestId patchMinimalPairs(const PatchingRequest &request) override;
+
+    // Feature search and the concept sweep: torch_engine_studies.cpp.
+    RequestId searchFeatures(const FeatureSearchRequest &request) override;
+    RequestId sweepConceptSteering(const ConceptSweepRequest &request) override;
 
     /// Devices a model can be loaded on: "cpu", then "cuda:N" for each CUDA device.
     static QStringList availableDevices();

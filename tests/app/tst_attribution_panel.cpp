@@ -2,11 +2,13 @@
 // check, per-position nodes and verification equal `gyrus-cli attribute`'s JSON for the same
 // prompt and target; a click in the list or the matrix selects the feature in the SelectionHub
 // (and a selection made elsewhere is followed); the logit lens's last row names the model's own
-// top next tokens (an independent forward here); every attention row sums to 1 and a thumbnail
-// click enlarges its head.
+// top next tokens (an independent forward here); the attention tab asks for one layer at a time
+// (the outcome holds that layer only, equal to it in every layer's patterns computed at once),
+// every row sums to 1 and a thumbnail click enlarges its head.
 
 #include "core/selection_hub.h"
 #include "core/token_display.h"
+#include "gpu/analysis/attention_patterns.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
 #include "tests/support/cli_run.h"
@@ -301,43 +303,74 @@ private Q_SLOTS:
         }
     }
 
-    void attentionRowsSumToOne()
+    void attentionIsFetchedOneLayerAtATime()
     {
         QSignalSpy shown(m_panel.get(), &AttributionPanel::attentionShown);
         m_panel->showTab(AttributionPanel::AttentionTab);
         QVERIFY2(shown.wait(60000), qPrintable(m_panel->statusText()));
-        const AttentionOutcomePtr attention = m_panel->attention();
-        QVERIFY(attention);
-        QCOMPARE(int(attention->layers.size()), 4);
-        QCOMPARE(attention->heads, 6);
-        const int n = attention->size();
-        for (int l = 0; l < int(attention->layers.size()); ++l) {
+        widgets::AttentionHeadGrid *grid = m_panel->attentionGrid();
+        QCOMPARE(grid->layerBox()->count(), 4);  // every layer can be chosen
+        QCOMPARE(grid->thumbnails().size(), 6);
+
+        // Every layer at once through the analysis function, for comparison.
+        auto model = gpu::LanguageModel::load(test::demoModelPath());
+        QVERIFY2(model, qPrintable(model.status().message()));
+        const auto tokens = model.value()->encode(kPrompt);
+        QVERIFY(tokens);
+        const auto all = gpu::attentionPatterns(*model.value(), tokens.value());
+        QVERIFY2(all, qPrintable(all.status().message()));
+        QCOMPARE(all->patterns.size(), size_t(4));
+
+        for (int layer = 0; layer < 4; ++layer) {
+            if (layer > 0) {
+                grid->layerBox()->setCurrentIndex(grid->layerBox()->findData(layer));
+                QVERIFY2(shown.wait(60000), qPrintable(m_panel->statusText()));
+            }
+            // The request for layer L computed that layer only.
+            const AttentionOutcomePtr attention = m_panel->attention();
+            QVERIFY(attention);
+            QCOMPARE(attention->layers, std::vector<int>{layer});
+            QCOMPARE(attention->patterns.size(), size_t(1));
+            QCOMPARE(attention->layerCount, 4);
+            QCOMPARE(attention->heads, 6);
+            QCOMPARE(attention->tokens, tokens.value());
+            const std::vector<float> &expected = all->patterns[size_t(layer)].values;
+            QCOMPARE(attention->patterns.front().size(), expected.size());
+            for (size_t i = 0; i < expected.size(); ++i) {
+                QVERIFY(std::abs(attention->patterns.front()[i] - expected[i]) < 1e-6f);
+            }
+            const int n = attention->size();
             for (int h = 0; h < attention->heads; ++h) {
                 for (int q = 0; q < n; ++q) {
                     double sum = 0.0;
                     for (int k = 0; k < n; ++k) {
-                        sum += attention->weight(l, h, q, k);
+                        sum += attention->weight(0, h, q, k);
                         if (k > q) {
-                            QCOMPARE(attention->weight(l, h, q, k), 0.0f);  // causal
+                            QCOMPARE(attention->weight(0, h, q, k), 0.0f);  // causal
                         }
                     }
                     QVERIFY2(std::abs(sum - 1.0) < 1e-5,
                              qPrintable(QStringLiteral("layer %1 head %2 row %3: %4")
-                                                .arg(l)
+                                                .arg(layer)
                                                 .arg(h)
                                                 .arg(q)
                                                 .arg(sum)));
                 }
             }
+            QCOMPARE(grid->chosenLayer(), layer);
         }
-        widgets::AttentionHeadGrid *grid = m_panel->attentionGrid();
-        QCOMPARE(grid->thumbnails().size(), 6);
-        grid->layerBox()->setCurrentIndex(2);
+        // Choosing a layer already shown asks for nothing.
+        const int before = shown.count();
+        grid->layerBox()->setCurrentIndex(grid->layerBox()->findData(3));
+        QTest::qWait(50);
+        QCOMPARE(shown.count(), before);
+
         QTest::mouseClick(grid->thumbnails().at(4), Qt::LeftButton);
         QCOMPARE(grid->head(), 4);
         QCOMPARE(grid->largeView()->head(), 4);
-        QCOMPARE(grid->largeView()->layerIndex(), 2);
+        QCOMPARE(grid->largeView()->layerIndex(), 0);
         QVERIFY(grid->thumbnails().at(4)->isVisible());
+        const int n = m_panel->attention()->size();
         QVERIFY(grid->largeView()->cellText(n - 1, 0).contains(QStringLiteral("weight")));
     }
 

@@ -3,13 +3,20 @@
 // nothing restores none, a patched embedding equals the source's input where the tokens differ,
 // one cell of the map equals a forward with the splice written by hand (LanguageModel::forward
 // with a HookSet, not the batched path), the map is the mean over pairs with a Student-t interval
-// (quantiles against scipy), and `gyrus-cli patch` prints what the function computes.
+// (quantiles against scipy), and `gyrus-cli patch` prints what the function computes. Patching SAE
+// features: each cell equals the partner's forward with those features clamped, through the
+// clamp splice (an independent path), to the source's activations at that one position; a
+// silent feature restores nothing; `--features --sae` prints the same map.
 
+#include "core/clamp_set.h"
 #include "core/prompt_set_io.h"
 #include "gpu/analysis/activation_patching.h"
 #include "gpu/analysis/contrasts.h"
+#include "gpu/detail/clamp_hook.h"
 #include "gpu/detail/hook_set.h"
+#include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_io.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/test_paths.h"
@@ -257,6 +264,136 @@ private Q_SLOTS:
             const QJsonArray last = entry[QStringLiteral("restored")].toArray().last().toArray();
             QVERIFY(std::abs(last.last().toDouble() - 1.0) < 1e-5);
         }
+    }
+
+    void saeFeaturesEqualTheClampSpliceAtEachPosition()
+    {
+        auto loaded = gpu::loadSae(test::demoSaePath());
+        QVERIFY2(loaded, qPrintable(loaded.status().message()));
+        const std::shared_ptr<const gpu::detail::SaeModule> sae = loaded.value();
+        const QString hook = sae->config().hookName;
+        const gpu::PairPatching &first = m_result.pairs.front();
+        // The features of the first pair's source and partner at the SAE's hook, [tokens, d_sae].
+        const auto encoded = [&](const std::vector<int> &tokens) {
+            gpu::ForwardOptions options;
+            options.captures = {hook};
+            auto forward = m_model->forward(tokens, options);
+            const gpu::FloatTensor &x = forward->activations.at(hook);
+            return sae->encode(at::from_blob(const_cast<float *>(x.values.data()),
+                                             {x.shape[0], x.shape[1]}, at::kFloat)
+                                       .clone());
+        };
+        const at::Tensor source = encoded(first.sourceTokens);
+        const at::Tensor partner = encoded(first.partnerTokens);
+        // The two features that differ most at the last token, and one silent in both items.
+        const int last = int(first.partnerTokens.size()) - 1;
+        const at::Tensor change = (source[last] - partner[last]).abs();
+        const at::Tensor top = std::get<1>(change.topk(2));
+        const at::Tensor silent =
+                at::nonzero((source.abs().sum(0) + partner.abs().sum(0)) == 0).view({-1});
+        QVERIFY(silent.numel() > 0);
+        const std::vector<int> features{int(top[0].item<int64_t>()), int(top[1].item<int64_t>()),
+                                        int(silent[0].item<int64_t>())};
+
+        gpu::PatchingOptions options;
+        options.features = features;
+        auto result = gpu::patchMinimalPairs(*m_model, m_set, options, {}, sae);
+        QVERIFY2(result, qPrintable(result.status().message()));
+        const gpu::PatchingMap &map = result->map;
+        QCOMPARE(map.site, QStringLiteral("sae_features"));
+        QCOMPARE(map.saeHook, hook);
+        QCOMPARE(map.hooks.size(), 4);  // each feature, then all three
+        QCOMPARE(map.hooks.last(), QStringLiteral("features %1+%2+%3")
+                                           .arg(features[0])
+                                           .arg(features[1])
+                                           .arg(features[2]));
+        QCOMPARE(result->pairs.size(), m_result.pairs.size());
+        const gpu::PairPatching &pair = result->pairs.front();
+        QCOMPARE(pair.clean, first.clean);
+        QCOMPARE(pair.corrupted, first.corrupted);
+
+        // Each cell = the partner's forward with the row's features clamped, through the clamp
+        // splice, to the source's activations at that one position (error term kept there too).
+        const std::vector<std::vector<int>> rows{{0}, {1}, {2}, {0, 1, 2}};
+        for (size_t row = 0; row < rows.size(); ++row) {
+            for (int position = 0; position <= last; ++position) {
+                ClampSet set;
+                for (const int index : rows[row]) {
+                    FeatureClamp clamp;
+                    clamp.feature = features[size_t(index)];
+                    clamp.value = source[position][clamp.feature].item<float>();
+                    clamp.positions = ClampPositions::Prompt;
+                    set.clamps << clamp;
+                }
+                gpu::detail::HookSet hooks;
+                QVERIFY(gpu::detail::addClampSplice(hooks, m_layers, sae, set,
+                                                    gpu::ClampScope{position + 1, position})
+                                .isOk());
+                auto patched = m_model->forward(pair.partnerTokens, {}, &hooks);
+                QVERIFY2(patched, qPrintable(patched.status().message()));
+                const double expected =
+                        lastLogitDifference(patched->logits, pair.token, pair.versus);
+                QVERIFY2(std::abs(pair.patched[row][size_t(position)] - expected) < 1e-4,
+                         qPrintable(QStringLiteral("row %1, position %2: %3 vs %4")
+                                            .arg(row)
+                                            .arg(position)
+                                            .arg(pair.patched[row][size_t(position)])
+                                            .arg(expected)));
+            }
+        }
+        // Where the features differ the patch moves the difference; a feature silent in both
+        // items of the pair moves nothing.
+        QVERIFY(std::abs(pair.restored[0][size_t(last)]) > 1e-3);
+        for (const double restored : pair.restored[2]) {
+            QVERIFY(std::abs(restored) < 1e-5);
+        }
+
+        // gyrus-cli patch --features prints what the function computes.
+        const test::ProcessRun run = test::runCli(
+                {QStringLiteral("patch"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--prompts"), agreementSet(), QStringLiteral("--sae"),
+                 test::demoSaePath(), QStringLiteral("--features"),
+                 QStringLiteral("%1,%2,%3").arg(features[0]).arg(features[1]).arg(features[2])});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const QJsonObject json = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(json[QStringLiteral("site")].toString(), QStringLiteral("sae_features"));
+        QCOMPARE(json[QStringLiteral("sae_hook")].toString(), hook);
+        QCOMPARE(json[QStringLiteral("features")].toArray().size(), 3);
+        QCOMPARE(json[QStringLiteral("features")].toArray()[1].toInt(), features[1]);
+        const QJsonArray mean = json[QStringLiteral("mean")].toArray();
+        QCOMPARE(mean.size(), 4);
+        for (int r = 0; r < 4; ++r) {
+            const QJsonArray values = mean[r].toArray();
+            QCOMPARE(values.size(), map.positions);
+            for (int c = 0; c < values.size(); ++c) {
+                QVERIFY(std::abs(values[c].toDouble() - map.mean[size_t(r)][size_t(c)]) < 1e-9);
+            }
+        }
+
+        // Bad input: a feature the SAE lacks, features without an SAE, an SAE without features.
+        const QStringList base{QStringLiteral("patch"), QStringLiteral("--model"),
+                               test::demoModelPath(), QStringLiteral("--prompts"), agreementSet()};
+        const test::ProcessRun outside = test::runCli(
+                base + QStringList{QStringLiteral("--sae"), test::demoSaePath(),
+                                   QStringLiteral("--features"), QStringLiteral("99999")});
+        QCOMPARE(outside.exitCode, 2);
+        QCOMPARE(outside.err.trimmed().count(QLatin1Char('\n')), 0);
+        QVERIFY2(outside.err.contains(QStringLiteral("99999")), qPrintable(outside.err));
+        const test::ProcessRun noSae =
+                test::runCli(base + QStringList{QStringLiteral("--features"), QStringLiteral("3")});
+        QCOMPARE(noSae.exitCode, 2);
+        QVERIFY2(noSae.err.contains(QStringLiteral("--sae")), qPrintable(noSae.err));
+        auto twice = gpu::patchMinimalPairs(
+                *m_model, m_set,
+                [] {
+                    gpu::PatchingOptions twiceOptions;
+                    twiceOptions.features = {3, 3};
+                    return twiceOptions;
+                }(),
+                {}, sae);
+        QVERIFY(!twice);
+        QVERIFY2(twice.status().message().contains(QStringLiteral("listed twice")),
+                 qPrintable(twice.status().message()));
     }
 
     void badInputIsOneClearLine()

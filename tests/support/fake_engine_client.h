@@ -127,6 +127,9 @@ public:
     RequestId verifyAttribution(const AblationRequest &request) override;
     RequestId computeLogitLens(const LogitLensRequest &request) override;
     RequestId computeAttention(const AttentionRequest &request) override;
+    RequestId searchFeatures(const FeatureSearchRequest &request) override;
+    RequestId patchMinimalPairs(const PatchingRequest &request) override;
+    RequestId sweepConceptSteering(const ConceptSweepRequest &request) override;
 
     void setChatAnswer(const QString &answer) { m_chatAnswer = answer; }
 

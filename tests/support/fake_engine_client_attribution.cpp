@@ -1,6 +1,7 @@
-// FakeEngineClient's Attribution dock requests: no stand-in numbers (an attribution only means
-// something on a real model; tests/app/tst_attribution_panel runs the demo model), but the
-// engine's shape: asynchronous, one finished() per request.
+// FakeEngineClient's Attribution dock requests, feature search, patching and the concept sweep: no
+// stand-in numbers (they only mean something on a real model; tests/app/tst_attribution_panel and
+// tst_study_views run the demo model), but the engine's shape: asynchronous, one finished() per
+// request.
 
 #include "tests/support/fake_engine_client.h"
 
@@ -37,6 +38,21 @@ RequestId FakeEngineClient::computeLogitLens(const LogitLensRequest &)
 RequestId FakeEngineClient::computeAttention(const AttentionRequest &)
 {
     return m_runner.submit(unsupported(QStringLiteral("attention patterns")));
+}
+
+RequestId FakeEngineClient::searchFeatures(const FeatureSearchRequest &)
+{
+    return m_runner.submit(unsupported(QStringLiteral("a feature search")));
+}
+
+RequestId FakeEngineClient::patchMinimalPairs(const PatchingRequest &)
+{
+    return m_runner.submit(unsupported(QStringLiteral("activation patching")));
+}
+
+RequestId FakeEngineClient::sweepConceptSteering(const ConceptSweepRequest &)
+{
+    return m_runner.submit(unsupported(QStringLiteral("a concept sweep")));
 }
 
 }  // namespace gyrus::test

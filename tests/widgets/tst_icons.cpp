@@ -111,7 +111,7 @@ private Q_SLOTS:
     void uiIconsExistAndMissingOnesAreNull()
     {
         for (const char *name : {"open", "save", "start", "pause", "stop", "cancel", "add",
-                                 "remove", "export", "dock-model", "dock-log"}) {
+                                 "remove", "export", "search", "dock-model", "dock-log"}) {
             const QIcon icon = gyrus::widgets::uiIcon(QString::fromLatin1(name));
             QVERIFY2(!icon.isNull(), name);
             QVERIFY2(!icon.pixmap(16, 16).isNull(), name);
