@@ -44,7 +44,10 @@ void rewrapLegend(QCustomPlot *plot, int most)
         for (int column = 0; column < columns; ++column) {
             int widest = 0;
             for (int i = column; i < items; i += columns) {
-                widest = std::max(widest, legend->item(i)->minimumOuterSizeHint().width());
+                // itemCount() counts the grid's cells: a wrapped grid has empty ones (null).
+                if (const QCPAbstractLegendItem *item = legend->item(i)) {
+                    widest = std::max(widest, item->minimumOuterSizeHint().width());
+                }
             }
             width += widest;
         }

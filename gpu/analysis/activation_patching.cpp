@@ -313,9 +313,10 @@ struct ActivationPatchingRun::Impl
         const at::Tensor index = at::tensor(chosen, at::kLong).to(device);
         const at::Tensor directions = decoder.index_select(0, index).to(at::kFloat);  // [k, d]
         const auto contributions = [&](const at::Tensor &x) {
-            const at::Tensor flat = x.select(0, 0).to(device, at::kFloat);       // [tokens, d]
-            const at::Tensor active = sae->encode(flat).index_select(1, index);  // [tokens, k]
-            at::Tensor out = active.unsqueeze(2) * directions.unsqueeze(0);      // [tokens, k, d]
+            const at::Tensor flat = x.select(0, 0).to(device, at::kFloat);  // [tokens, d]
+            // Only the chosen features' encoder columns: a 262k-feature SAE is not encoded densely.
+            const at::Tensor active = sae->encodeFeatures(flat, chosen);     // [tokens, k]
+            at::Tensor out = active.unsqueeze(2) * directions.unsqueeze(0);  // [tokens, k, d]
             if (const at::Tensor scale = sae->outputScale(flat); scale.defined()) {
                 out = out * scale.unsqueeze(2);
             }
