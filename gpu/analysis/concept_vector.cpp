@@ -1,5 +1,6 @@
 #include "gpu/analysis/concept_vector.h"
 
+#include "gpu/detail/decoder_geometry.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/language_model.h"
@@ -121,11 +122,9 @@ Result<ConceptVector> conceptVector(const LanguageModel &model, const PromptSet 
     }
     try {
         c10::InferenceMode guard;
-        const at::Tensor decoder = options.sae->weights().wDec.to(at::kCPU, at::kFloat);
-        const at::Tensor direction = at::tensor(at::ArrayRef<float>(concept.direction), at::kFloat);
-        const at::Tensor cosine =
-                at::matmul(decoder, direction) /
-                (decoder.norm(2, {1}).clamp_min(1e-12) * static_cast<double>(concept.norm));
+        // Block by block: a float32 copy of a 262k x 2304 bf16 decoder would be 2.4 GB.
+        const at::Tensor cosine = detail::decoderCosines(
+                *options.sae, at::tensor(at::ArrayRef<float>(concept.direction), at::kFloat));
         const int64_t top = std::min<int64_t>(options.topFeatures, cosine.size(0));
         const auto [values, indices] = cosine.abs().topk(top);
         const at::Tensor order = indices.contiguous();

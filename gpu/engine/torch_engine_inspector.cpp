@@ -5,6 +5,7 @@
 #include "core/logging.h"
 #include "gpu/analysis/corpus_scan.h"
 #include "gpu/analysis/corpus_scan_file.h"
+#include "gpu/detail/decoder_geometry.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
@@ -62,19 +63,7 @@ FeatureExampleText exampleText(const LanguageModel &model, const CorpusScan &sca
 QList<NeighbourFeature> nearestByDecoderCosine(const detail::SaeModule &sae, int feature)
 {
     c10::InferenceMode guard;
-    const at::Tensor decoder = sae.weights().wDec;
-    const at::Tensor target = decoder[feature].to(at::kCPU, at::kFloat);
-    const at::Tensor targetUnit = target / target.norm().clamp_min(1e-12);
-    // A block of decoder rows at a time in float32: a whole float32 copy of a 262k x 2304 bf16
-    // decoder would be 2.4 GB for one click in the inspector.
-    constexpr int64_t kRows = 16384;
-    at::Tensor cosine = at::empty({decoder.size(0)}, at::kFloat);
-    for (int64_t begin = 0; begin < decoder.size(0); begin += kRows) {
-        const int64_t count = std::min(kRows, decoder.size(0) - begin);
-        const at::Tensor rows = decoder.narrow(0, begin, count).to(at::kCPU, at::kFloat);
-        cosine.narrow(0, begin, count)
-                .copy_(rows.matmul(targetUnit) / rows.norm(2, {1}).clamp_min(1e-12));
-    }
+    at::Tensor cosine = detail::decoderCosines(sae, sae.weights().wDec[feature]);
     cosine[feature] = -2.0f;  // never its own neighbour
     const int64_t take = std::min<int64_t>(kNeighbours, cosine.size(0) - 1);
     QList<NeighbourFeature> neighbours;

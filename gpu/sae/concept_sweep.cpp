@@ -46,10 +46,18 @@ void featureVectorGeometry(const detail::SaeModule &sae, const QList<ConceptSwee
                            const std::vector<float> &direction, ConceptSweepResult &result)
 {
     c10::InferenceMode guard;
-    const at::Tensor decoder = sae.weights().wDec.to(at::kCPU, at::kDouble);
-    at::Tensor sum = at::zeros({decoder.size(1)}, at::kDouble);
+    // Only the chosen rows in float64: the whole decoder would be 4.8 GB at 262k x 2304.
+    std::vector<int64_t> ids;
     for (const ConceptSweepFeature &feature : features) {
-        sum.add_(decoder.select(0, feature.feature) * feature.difference);
+        ids.push_back(feature.feature);
+    }
+    const at::Tensor decoder = sae.weights().wDec;
+    const at::Tensor index = at::tensor(at::ArrayRef<int64_t>(ids), at::kLong);
+    const at::Tensor rows =
+            decoder.index_select(0, index.to(decoder.device())).to(at::kCPU, at::kDouble);
+    at::Tensor sum = at::zeros({decoder.size(1)}, at::kDouble);
+    for (int64_t i = 0; i < int64_t(ids.size()); ++i) {
+        sum.add_(rows.select(0, i) * features[int(i)].difference);
     }
     const at::Tensor v = at::tensor(at::ArrayRef<float>(direction), at::kFloat).to(at::kDouble);
     result.featuresNorm = sum.norm().item<double>();

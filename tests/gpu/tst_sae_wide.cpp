@@ -3,6 +3,7 @@
 // rows than its memory budget allows and gives the codes of the dense encode; an edit reads only
 // the features it needs.
 
+#include "gpu/detail/decoder_geometry.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/sae/sae_io.h"
 
@@ -72,6 +73,10 @@ private Q_SLOTS:
     void batchedEncodeStaysWithinItsBudget();
     void encodeFeaturesReadsOnlyTheListedFeatures();
     void mixedMatrixDtypesAreRefused();
+
+    // Cosines with every decoder row, read in blocks of rows (the inspector's neighbours, the
+    // concept vector's features): the same as float64 over the whole decoder, whatever the block.
+    void decoderCosinesInBlocksEqualTheWholeDecoderInFloat64();
     void bf16LoadIsBudgetedInBf16();
 };
 
@@ -214,6 +219,32 @@ void TestSaeWide::encodeFeaturesReadsOnlyTheListedFeatures()
                                         .arg(type == at::kFloat ? QStringLiteral("fp32")
                                                                 : QStringLiteral("bf16"))));
         }
+    }
+}
+
+void TestSaeWide::decoderCosinesInBlocksEqualTheWholeDecoderInFloat64()
+{
+    at::manual_seed(21);
+    const at::Tensor direction = at::randn({kD});
+    for (const at::ScalarType type : {at::kFloat, at::kBFloat16}) {
+        SaeModule module = makeModule(SaeArchitecture::JumpRelu, type, 11);
+        module.mutableWeights().wDec[9].zero_();  // a dead row: cosine 0, not NaN
+        const at::Tensor decoder = module.weights().wDec.to(at::kDouble);
+        const at::Tensor expected =
+                decoder.matmul(direction.to(at::kDouble)) /
+                (decoder.norm(2, {1}).clamp_min(1e-300) * direction.to(at::kDouble).norm());
+        const at::Tensor whole = decoderCosines(module, direction, kN);
+        for (const int64_t block : {int64_t(1000), int64_t(7), kN + 5}) {
+            const at::Tensor cosine = decoderCosines(module, direction, block);
+            QCOMPARE(cosine.sizes().vec(), (std::vector<int64_t>{kN}));
+            QCOMPARE(cosine.scalar_type(), at::kFloat);
+            QVERIFY2((cosine.to(at::kDouble) - expected).abs().max().item<double>() < 1e-6,
+                     qPrintable(QStringLiteral("block %1").arg(block)));
+            QVERIFY(at::equal(cosine, whole));
+            QCOMPARE(cosine[9].item<float>(), 0.0f);
+        }
+        // The ranking a caller takes from it is the float64 one.
+        QVERIFY(at::equal(std::get<1>(whole.abs().topk(20)), std::get<1>(expected.abs().topk(20))));
     }
 }
 
