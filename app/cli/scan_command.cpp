@@ -15,9 +15,35 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <limits>
+
 namespace gyrus::cli {
 
 namespace {
+
+/// Whether the features' boosted/suppressed lists are filled, and if not, why and how to get them.
+QJsonObject logitEffectsNote(bool computed, const QString &option,
+                             const gpu::CorpusScanOptions &options, const gpu::LanguageModel &model,
+                             const gpu::detail::SaeModule &sae)
+{
+    QJsonObject note{{QStringLiteral("computed"), computed}};
+    if (computed) {
+        return note;
+    }
+    const double work = gpu::logitEffectsWork(model, sae);
+    note.insert(QStringLiteral("multiply_adds"), work);
+    note.insert(QStringLiteral("why_absent"),
+                option == QLatin1String("none")
+                        ? QStringLiteral("--logit-effects none")
+                        : QStringLiteral("every feature's effects through the unembedding "
+                                         "(features x vocabulary x d_model = %1 multiply-adds) "
+                                         "are over the scan's limit of %2; --logit-effects all "
+                                         "computes them anyway, the app's inspector computes "
+                                         "the feature it shows")
+                                  .arg(work, 0, 'g', 2)
+                                  .arg(options.logitEffectsAtScanWork, 0, 'g', 2));
+    return note;
+}
 
 int runScan(const QStringList &arguments)
 {
@@ -51,7 +77,14 @@ int runScan(const QStringList &arguments)
                            "(a file in its corpus-scan folder, or gyrus_scan.bin inside the SAE "
                            "directory to ship it with the SAE)."),
             QStringLiteral("FILE"));
-    parser.addOptions({sae, corpus, tokens, topK, context, out, scanFile});
+    const QCommandLineOption logitEffects(
+            QStringLiteral("logit-effects"),
+            QStringLiteral("Which features get their boosted and suppressed tokens: auto (every "
+                           "feature unless features x vocabulary x d_model is over 1e11 "
+                           "multiply-adds, hours for a 262k SAE over a 256k vocabulary; the JSON "
+                           "then says why they are absent), all, or none."),
+            QStringLiteral("auto|all|none"), QStringLiteral("auto"));
+    parser.addOptions({sae, corpus, tokens, topK, context, out, scanFile, logitEffects});
     if (int exit = parseCommandLine(parser, name, arguments); exit >= 0) {
         return exit;
     }
@@ -73,6 +106,14 @@ int runScan(const QStringList &arguments)
                     QStringLiteral("--tokens, --top-k and --context take non-negative integers"));
     }
     options.corpusPath = parser.value(corpus);
+    const QString effects = parser.value(logitEffects);
+    if (effects == QLatin1String("all")) {
+        options.logitEffectsAtScanWork = std::numeric_limits<double>::infinity();
+    } else if (effects == QLatin1String("none")) {
+        options.logitEffectsAtScanWork = -1;
+    } else if (effects != QLatin1String("auto")) {
+        return fail(name, QStringLiteral("--logit-effects takes auto, all or none"));
+    }
     const QString directory = model.directory(parser);
     if (directory.isEmpty()) {
         return fail(name, QStringLiteral("--model is required"));
@@ -85,6 +126,8 @@ int runScan(const QStringList &arguments)
     if (!module) {
         return failWith(name, module.status());
     }
+    const bool effectsComputed =
+            gpu::logitEffectsAtScan(*languageModel.value(), *module.value(), options);
     Result<gpu::CorpusScan> scan =
             gpu::scanCorpus(*languageModel.value(), *module.value(), options);
     if (!scan) {
@@ -157,6 +200,9 @@ int runScan(const QStringList &arguments)
                                {QStringLiteral("scanned_tokens"), scan->scannedTokens},
                                {QStringLiteral("histogram_log10_range"),
                                 QJsonArray{options.histogramLow, options.histogramHigh}},
+                               {QStringLiteral("logit_effects"),
+                                logitEffectsNote(effectsComputed, effects, options,
+                                                 *languageModel.value(), *module.value())},
                                {QStringLiteral("features"), features}};
     QSaveFile file(parser.value(out));
     if (!file.open(QIODevice::WriteOnly) ||

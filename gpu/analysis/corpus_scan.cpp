@@ -245,7 +245,7 @@ CorpusScan CorpusScanner::finish()
     c10::InferenceMode guard;
     Impl &d = *m_impl;
     // Logit effects of every feature now when that is cheap; for a wide SAE over a large
-    // vocabulary (262k x 256k x 2304 is 3e14 multiply-adds, hours on a CPU) they are left empty
+    // vocabulary (262k x 256k x 2304 is 1.5e14 multiply-adds, hours on a CPU) they are left empty
     // and the inspector computes the one feature it shows (addLogitEffects).
     const bool logitsNow = logitEffectsAtScan(*d.model, *d.sae, d.scan.options);
     const at::Tensor topValues = d.topValues.contiguous();
@@ -288,13 +288,17 @@ CorpusScan CorpusScanner::finish()
     return std::move(scan);
 }
 
+double logitEffectsWork(const LanguageModel &model, const detail::SaeModule &sae)
+{
+    const detail::Transformer &network = model.tensorModel();
+    return double(sae.config().dSae) * double(network.config().vocabSize) *
+           double(network.config().hiddenSize);
+}
+
 bool logitEffectsAtScan(const LanguageModel &model, const detail::SaeModule &sae,
                         const CorpusScanOptions &options)
 {
-    const detail::Transformer &network = model.tensorModel();
-    const double work = double(sae.config().dSae) * double(network.config().vocabSize) *
-                        double(network.config().hiddenSize);
-    return work <= options.logitEffectsAtScanWork;
+    return logitEffectsWork(model, sae) <= options.logitEffectsAtScanWork;
 }
 
 void addLogitEffects(const LanguageModel &model, const detail::SaeModule &sae, int logitTopK,

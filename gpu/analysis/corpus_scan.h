@@ -36,7 +36,7 @@ struct CorpusScanOptions
     /// Feature × vocabulary × d_model multiply-adds up to which the scan computes every
     /// feature's logit effects at its end (1e11: about ten seconds on one core); above it they
     /// are left empty and computed per feature when shown (addLogitEffects): 262k features over
-    /// Gemma's 256k vocabulary would be 3e14, hours on a CPU.
+    /// Gemma's 256k vocabulary would be 1.5e14, hours on a CPU.
     double logitEffectsAtScanWork = 1e11;
 };
 
@@ -106,6 +106,9 @@ private:
 Result<CorpusScan> scanCorpus(const LanguageModel &model, const detail::SaeModule &sae,
                               const CorpusScanOptions &options,
                               const std::function<bool(double)> &progress = {});
+
+/// Features x vocabulary x d_model: the multiply-adds of every feature's logit effects.
+double logitEffectsWork(const LanguageModel &model, const detail::SaeModule &sae);
 
 /// Whether a scan with this model, SAE and options computes every feature's logit effects at its
 /// end (CorpusScanOptions::logitEffectsAtScanWork).

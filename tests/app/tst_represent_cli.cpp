@@ -312,6 +312,51 @@ private Q_SLOTS:
                      feature.toObject().value(QStringLiteral("histogram")).toArray().size());
         }
         QVERIFY(withExamples > 1000);  // the demo SAE has almost no dead features
+        QCOMPARE(scan.value(QStringLiteral("logit_effects")).toObject(),
+                 QJsonObject({{QStringLiteral("computed"), true}}));
+    }
+
+    // Without logit effects (a wide SAE's are hours of work; here asked for none) the lists are
+    // empty and the file says why.
+    void scanSaysWhyLogitEffectsAreAbsent()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("scan.json"));
+        const QStringList arguments = {
+                QStringLiteral("scan"),
+                QStringLiteral("--model"),
+                kModel,
+                QStringLiteral("--sae"),
+                gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")),
+                QStringLiteral("--corpus"),
+                gyrus::test::sourcePath(QStringLiteral("datasets/corpus/heldout.txt")),
+                QStringLiteral("--tokens"),
+                QStringLiteral("200"),
+                QStringLiteral("--top-k"),
+                QStringLiteral("1"),
+                QStringLiteral("--out"),
+                out};
+        const ProcessRun r = cli(
+                arguments + QStringList{QStringLiteral("--logit-effects"), QStringLiteral("none")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile file(out);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject scan = QJsonDocument::fromJson(file.readAll()).object();
+        const QJsonObject note = scan.value(QStringLiteral("logit_effects")).toObject();
+        QCOMPARE(note.value(QStringLiteral("computed")).toBool(true), false);
+        QCOMPARE(note.value(QStringLiteral("why_absent")).toString(),
+                 QStringLiteral("--logit-effects none"));
+        // 1536 features x the demo's vocabulary x d_model 256.
+        QVERIFY(note.value(QStringLiteral("multiply_adds")).toDouble() > 1536.0 * 256);
+        for (const QJsonValue &feature : scan.value(QStringLiteral("features")).toArray()) {
+            QVERIFY(feature.toObject().value(QStringLiteral("boosted")).toArray().isEmpty());
+            QVERIFY(feature.toObject().value(QStringLiteral("suppressed")).toArray().isEmpty());
+        }
+        const ProcessRun bad = cli(
+                arguments + QStringList{QStringLiteral("--logit-effects"), QStringLiteral("some")});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains(QStringLiteral("--logit-effects takes auto, all or none")),
+                 qPrintable(bad.err));
     }
 
     // A study names its SAE; the hook follows from the SAE's cfg.json unless --hook says
