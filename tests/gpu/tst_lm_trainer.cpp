@@ -4,12 +4,17 @@
 #include "gpu/lm/lm_trainer.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
+#include "tests/support/file_size_limit.h"
 #include "tests/support/test_paths.h"
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 using namespace gyrus;
 using namespace gyrus::gpu;
@@ -169,6 +174,47 @@ private Q_SLOTS:
         for (size_t i = 0; i < straight.size(); ++i) {
             QCOMPARE(resumed[i], straight[i]);  // exact: same weights, moments and batches
         }
+    }
+
+    // A checkpoint written when the disk is full (the file-size limit stands in for it): a
+    // message naming the file and the reason, the previous checkpoint byte for byte, nothing
+    // left beside it, and the previous checkpoint still resumes.
+    void checkpointOnAFullDiskKeepsTheOldOne()
+    {
+        QTemporaryDir dir;
+        const QString checkpoint = dir.filePath(QStringLiteral("ckpt.safetensors"));
+        LmTrainConfig config = tinyConfig(m_tokenizer);
+        config.steps = 8;
+        auto trainer = LmTrainer::create(config, &m_train, nullptr);
+        QVERIFY(trainer.isOk());
+        trainer.value()->run(3, [](const LmTrainStep &) { return true; });
+        QVERIFY(trainer.value()->saveCheckpoint(checkpoint).isOk());
+        QFile saved(checkpoint);
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        const QByteArray before = saved.readAll();
+        saved.close();
+        QVERIFY(before.size() > 64 * 1024);
+
+        trainer.value()->run(5, [](const LmTrainStep &) { return true; });
+        Status status;
+        {
+            test::FileSizeLimit full(16 * 1024);
+            status = trainer.value()->saveCheckpoint(checkpoint);
+        }
+        QVERIFY(!status.isOk());
+        QVERIFY2(status.message().contains(checkpoint), qPrintable(status.message()));
+        QVERIFY2(status.message().contains(QString::fromLocal8Bit(std::strerror(EFBIG))),
+                 qPrintable(status.message()));
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QVERIFY(saved.readAll() == before);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files),
+                 QStringList{QStringLiteral("ckpt.safetensors")});
+
+        auto second = LmTrainer::create(config, &m_train, nullptr);
+        QVERIFY(second.isOk());
+        const Status resumed = second.value()->resume(checkpoint);
+        QVERIFY2(resumed.isOk(), qPrintable(resumed.message()));
+        QCOMPARE(second.value()->stepsDone(), 3);
     }
 
     void resumeRejectsOtherShapes()

@@ -9,7 +9,9 @@
 #include "gpu/detail/sae_objective.h"
 #include "gpu/detail/sae_trainer_state.h"
 #include "gpu/sae/sae_trainer.h"
+#include "tests/support/file_size_limit.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,6 +22,9 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+
+#include <cerrno>
+#include <cstring>
 
 using namespace gyrus;
 using namespace gyrus::gpu;
@@ -92,6 +97,7 @@ private Q_SLOTS:
     void recoversTheDictionary();
     void schedulesAndClippingReachTheOptimiser();
     void resumeReproducesAnUninterruptedRun();
+    void checkpointOnAFullDiskKeepsTheOldOne();
     void rejectsBadConfigurations();
     void metricsLogAndCancel();
 };
@@ -288,6 +294,50 @@ void TestSaeTraining::resumeReproducesAnUninterruptedRun()
         QCOMPARE(straight.value()->latestMetrics().deadFraction,
                  resumed.value()->latestMetrics().deadFraction);
     }
+}
+
+// A checkpoint written when the disk is full (the file-size limit stands in for it) fails with a
+// message naming the file and the reason, leaves the previous checkpoint byte for byte and no
+// partial file beside it, and that previous checkpoint still resumes.
+void TestSaeTraining::checkpointOnAFullDiskKeepsTheOldOne()
+{
+    const SaeTrainingConfig config = baseConfig(SaeArchitecture::TopK);
+    const at::Tensor data = synthetic().samples.narrow(0, 0, 2000);
+    auto trainer = SaeTrainer::create(config, gpu::detail::makeTensorSource(data, 5));
+    QVERIFY(trainer.isOk());
+    QVERIFY(trainer.value()->step(23).isOk());
+    QTemporaryDir dir;
+    QVERIFY(trainer.value()->saveCheckpoint(dir.path()).isOk());
+    const QDir directory(dir.path());
+    const QStringList files = directory.entryList(QDir::Files, QDir::Name);
+    QVERIFY(!files.isEmpty());
+    QMap<QString, QByteArray> before;
+    for (const QString &name : files) {
+        QFile file(directory.filePath(name));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        before.insert(name, file.readAll());
+    }
+
+    QVERIFY(trainer.value()->step(10).isOk());
+    Status status;
+    {
+        // 64 x 512 float parameters and their two Adam moments: ~400 KB, far past 16 KiB.
+        test::FileSizeLimit full(16 * 1024);
+        status = trainer.value()->saveCheckpoint(dir.path());
+    }
+    QVERIFY(!status.isOk());
+    QVERIFY2(status.message().contains(dir.path()), qPrintable(status.message()));
+    QVERIFY2(status.message().contains(QString::fromLocal8Bit(std::strerror(EFBIG))),
+             qPrintable(status.message()));
+    QCOMPARE(directory.entryList(QDir::Files, QDir::Name), files);
+    for (const QString &name : files) {
+        QFile file(directory.filePath(name));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY2(file.readAll() == before.value(name), qPrintable(name));
+    }
+    auto resumed = SaeTrainer::resume(dir.path(), gpu::detail::makeTensorSource(data, 5));
+    QVERIFY2(resumed.isOk(), qPrintable(resumed.status().message()));
+    QCOMPARE(resumed.value()->stepsDone(), int64_t(23));
 }
 
 void TestSaeTraining::rejectsBadConfigurations()
