@@ -148,7 +148,7 @@ void addContrastSection(MainWindow *window, StudyReport *report)
                     "across all %3 features with the Benjamini–Hochberg procedure (q); features "
                     "are "
                     "listed by q, ties broken by p. Constant features have no test.")
-                    .arg(source.pooling, result->representation)
+                    .arg(nameOf(source.pooling), result->representation)
                     .arg(result->featureCount);
     for (const ContrastEffect &effect : result->effects) {
         const ContrastResult &s = effect.stats;
@@ -179,7 +179,7 @@ void addContrastSection(MainWindow *window, StudyReport *report)
     }
     section.settings = {{QObject::tr("Factor"), source.factor},
                         {QObject::tr("Representation"), result->representation},
-                        {QObject::tr("Pooling"), source.pooling},
+                        {QObject::tr("Pooling"), nameOf(source.pooling)},
                         {QObject::tr("Items analysed"), QString::number(result->itemCount)}};
     if (!result->notes.isEmpty()) {
         section.settings.append({QObject::tr("Notes"), result->notes.join(QStringLiteral("; "))});
@@ -218,17 +218,17 @@ void addRsaSection(MainWindow *window, StudyReport *report)
                     "interval from %8 bootstrap resamples of the items. Classical MDS places the "
                     "items "
                     "in two dimensions.")
-                    .arg(r.pooling, r.hookName,
+                    .arg(nameOf(r.pooling), r.hookName,
                          r.saeFeatures ? QObject::tr("SAE features")
                                        : QObject::tr("raw activations"))
                     .arg(result->featureCount)
-                    .arg(r.metric, r.comparisonMethod)
+                    .arg(nameOf(r.metric), nameOf(r.comparisonMethod))
                     .arg(r.permutations)
                     .arg(r.bootstraps);
     ReportTable table;
     table.caption =
             QObject::tr("Model RDMs against the measured RDM (%1 items)").arg(result->rdm.size());
-    table.header = {QObject::tr("model"),  r.comparisonMethod,          QObject::tr("p"),
+    table.header = {QObject::tr("model"),  nameOf(r.comparisonMethod),  QObject::tr("p"),
                     QObject::tr("95% CI"), QObject::tr("permutations"), QObject::tr("seed")};
     for (const RsaModelFit &fit : result->models) {
         const RsaComparison &c = fit.comparison;

@@ -5,6 +5,7 @@
 
 #include "core/contrast_result.h"
 #include "core/prompt_set.h"
+#include "core/vocabulary.h"
 
 #include <QList>
 #include <QMetaType>
@@ -33,8 +34,8 @@ struct ContrastSource
     bool factorial = false;
     QString hookName;
     bool saeFeatures = false;  ///< the loaded SAE's features (at its hook) instead of the raw hook
-    QString pooling = QStringLiteral("mean");  ///< last, mean, target, legacy-centred, ...
-    int window = 0;                            ///< ± tokens around the target (pooling target)
+    Pooling pooling = Pooling::Mean;
+    int window = 0;  ///< ± tokens around the target (pooling target)
 };
 
 /// One effect's statistics for every feature, with the means of its two sides.
@@ -81,8 +82,8 @@ struct FeatureRsaMap
 /// The cross-validated comparison of selection methods (docs/method_comparison.md).
 struct MethodComparisonRequest
 {
-    ContrastSource source;  ///< two-group only
-    QStringList methods;    ///< selectionMethodName()s; empty: all four
+    ContrastSource source;           ///< two-group only
+    QList<SelectionMethod> methods;  ///< empty: the four pooled ones the dock compares
     int k = 8;
     int folds = 5;
     int repeats = 10;
@@ -92,7 +93,7 @@ struct MethodComparisonRequest
 
 struct MethodComparisonRow
 {
-    QString method;  ///< "max-activation", "univariate", "discriminative-rsa", "categorical-rsa"
+    SelectionMethod method = SelectionMethod::MeanDifference;
     double balancedAccuracy = 0;
     double balancedAccuracyLow = 0;  ///< 95% interval over repeats
     double balancedAccuracyHigh = 0;

@@ -207,7 +207,7 @@ Q_SIGNALS:
     void modelLoaded(gyrus::RequestId id, const gyrus::ModelInfo &info);
     /// One generated token's text (its display form), in order.
     void tokenGenerated(gyrus::RequestId id, const QString &text);
-    void saeTrainingProgress(gyrus::RequestId id, const gyrus::SaeTrainProgress &progress);
+    void saeTrainingProgress(gyrus::RequestId id, const gyrus::SaeTrainMetrics &progress);
     void saeTrainingEnded(gyrus::RequestId id, const gyrus::SaeTrainOutcome &outcome);
     void activationsCached(gyrus::RequestId id, const gyrus::ActivationCacheOutcome &outcome);
     void saeLoaded(gyrus::RequestId id, const gyrus::SaeInfo &info);

@@ -29,22 +29,6 @@ QByteArray number(double value)
 
 }  // namespace
 
-QString methodDisplayName(const QString &method)
-{
-    if (method == QLatin1String("mean-difference") || method == QLatin1String("max-activation")) {
-        return QObject::tr("mean difference");
-    }
-    if (method == QLatin1String("pooled-separation-r") ||
-        method == QLatin1String("discriminative-rsa")) {
-        return QObject::tr("pooled separation r");
-    }
-    if (method == QLatin1String("pooled-separation-d") ||
-        method == QLatin1String("categorical-rsa")) {
-        return QObject::tr("pooled separation d");
-    }
-    return method;
-}
-
 int MethodComparisonModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() || !m_result ? 0 : int(m_result->rows.size());
@@ -64,7 +48,7 @@ QVariant MethodComparisonModel::data(const QModelIndex &index, int role) const
     if (role == SortRole) {
         switch (index.column()) {
             case MethodColumn:
-                return methodDisplayName(row.method);
+                return labelOf(row.method);
             case AccuracyColumn:
             case AccuracyIntervalColumn:
                 return row.balancedAccuracy;
@@ -84,14 +68,14 @@ QVariant MethodComparisonModel::data(const QModelIndex &index, int role) const
         return int(Qt::AlignRight | Qt::AlignVCenter);
     }
     if (role == Qt::ToolTipRole && index.column() == MethodColumn) {
-        return row.method;
+        return nameOf(row.method);
     }
     if (role != Qt::DisplayRole) {
         return QVariant();
     }
     switch (index.column()) {
         case MethodColumn:
-            return methodDisplayName(row.method);
+            return labelOf(row.method);
         case AccuracyColumn:
             return fixed(row.balancedAccuracy);
         case AccuracyIntervalColumn:
@@ -182,7 +166,7 @@ QByteArray methodComparisonCsv(const MethodComparisonResult &result)
     csv += "method,balanced_accuracy,balanced_accuracy_low,balanced_accuracy_high,auc,auc_low,"
            "auc_high,null_mean,null_low,null_high,p,selected_features\n";
     for (const MethodComparisonRow &row : result.rows) {
-        QByteArray line = row.method.toUtf8();
+        QByteArray line = nameOf(row.method).toUtf8();
         for (double value :
              {row.balancedAccuracy, row.balancedAccuracyLow, row.balancedAccuracyHigh, row.auc,
               row.aucLow, row.aucHigh, row.nullMean, row.nullLow, row.nullHigh, row.p}) {

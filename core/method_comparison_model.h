@@ -48,10 +48,6 @@ private:
     MethodComparisonResultPtr m_result;
 };
 
-/// The readable name of a selection method ("pooled separation r" for "pooled-separation-r" and
-/// its former name "discriminative-rsa").
-QString methodDisplayName(const QString &method);
-
 /// Every number of `result` as CSV (full precision, one row per method, the settings in leading
 /// '#' comment lines), for a spreadsheet or a notebook.
 QByteArray methodComparisonCsv(const MethodComparisonResult &result);

@@ -34,7 +34,7 @@ struct TextRankingRequest
 {
     ContrastSource source;
     QStringList corpus;
-    QStringList methods;  ///< selectionMethodName()s of pooled methods
+    QStringList methods;  ///< names (core/vocabulary.h) of pooled selection methods
     int k = 8;
     int top = 15;
 };

@@ -197,11 +197,12 @@ QJsonObject contrastSourceToJson(const ContrastSource &source)
             {QStringLiteral("factorial"), source.factorial},
             {QStringLiteral("hook"), source.hookName},
             {QStringLiteral("sae_features"), source.saeFeatures},
-            {QStringLiteral("pooling"), source.pooling},
+            {QStringLiteral("pooling"), nameOf(source.pooling)},
             {QStringLiteral("window"), source.window}};
 }
 
-ContrastSource contrastSourceFromJson(const QJsonObject &json, const PromptSet &set)
+ContrastSource contrastSourceFromJson(const QJsonObject &json, const PromptSet &set,
+                                      Status *problem)
 {
     ContrastSource source;
     source.promptSet = set;
@@ -211,7 +212,13 @@ ContrastSource contrastSourceFromJson(const QJsonObject &json, const PromptSet &
     source.factorial = json.value(QStringLiteral("factorial")).toBool();
     source.hookName = json.value(QStringLiteral("hook")).toString();
     source.saeFeatures = json.value(QStringLiteral("sae_features")).toBool();
-    source.pooling = json.value(QStringLiteral("pooling")).toString(QStringLiteral("mean"));
+    Result<Pooling> pooling = parseName<Pooling>(
+            json.value(QStringLiteral("pooling")).toString(QStringLiteral("mean")));
+    if (pooling) {
+        source.pooling = pooling.value();
+    } else if (problem) {
+        *problem = pooling.status();
+    }
     source.window = json.value(QStringLiteral("window")).toInt();
     return source;
 }
@@ -365,7 +372,7 @@ QJsonObject archiveMethodComparison(const MethodComparisonResult &result, const 
     std::vector<double> selected;
     const int64_t k = result.rows.isEmpty() ? 0 : int64_t(result.rows[0].selectedFeatures.size());
     for (const MethodComparisonRow &row : result.rows) {
-        methods << row.method;
+        methods << nameOf(row.method);
         numbers.insert(numbers.end(), {row.balancedAccuracy, row.balancedAccuracyLow,
                                        row.balancedAccuracyHigh, row.auc, row.aucLow, row.aucHigh,
                                        row.nullMean, row.nullLow, row.nullHigh, row.p});
@@ -429,7 +436,12 @@ Result<MethodComparisonResultPtr> unarchiveMethodComparison(const QJsonObject &j
     result->sideB = json.value(QStringLiteral("side_b")).toString();
     result->itemCount = json.value(QStringLiteral("items")).toInteger();
     MethodComparisonRequest &s = result->settings;
-    s.source = contrastSourceFromJson(json.value(QStringLiteral("source")).toObject(), PromptSet());
+    Status sourceProblem;
+    s.source = contrastSourceFromJson(json.value(QStringLiteral("source")).toObject(), PromptSet(),
+                                      &sourceProblem);
+    if (!sourceProblem.isOk()) {
+        return sourceProblem;
+    }
     s.k = json.value(QStringLiteral("k")).toInt();
     s.folds = json.value(QStringLiteral("folds")).toInt();
     s.repeats = json.value(QStringLiteral("repeats")).toInt();
@@ -456,7 +468,11 @@ Result<MethodComparisonResultPtr> unarchiveMethodComparison(const QJsonObject &j
     }
     for (int64_t r = 0; r < rows; ++r) {
         MethodComparisonRow row;
-        row.method = methods[int(r)];
+        Result<SelectionMethod> method = parseName<SelectionMethod>(methods[int(r)]);
+        if (!method) {
+            return method.status();
+        }
+        row.method = method.value();
         const double *v = scores.data() + r * 10;
         row.balancedAccuracy = v[0];
         row.balancedAccuracyLow = v[1];
@@ -522,14 +538,14 @@ QJsonObject archiveRsaResult(const RsaResult &result, const QString &prefix, Wor
     const QJsonObject request{
             {QStringLiteral("hook"), r.hookName},
             {QStringLiteral("sae_features"), r.saeFeatures},
-            {QStringLiteral("pooling"), r.pooling},
+            {QStringLiteral("pooling"), nameOf(r.pooling)},
             {QStringLiteral("window"), r.window},
-            {QStringLiteral("metric"), r.metric},
+            {QStringLiteral("metric"), nameOf(r.metric)},
             {QStringLiteral("subset"), rsaFeatureSubsetName(r.subset)},
             {QStringLiteral("top_k"), r.topK},
-            {QStringLiteral("selection_method"), r.selectionMethod},
+            {QStringLiteral("selection_method"), nameOf(r.selectionMethod)},
             {QStringLiteral("features"), requested},
-            {QStringLiteral("comparison_method"), r.comparisonMethod},
+            {QStringLiteral("comparison_method"), nameOf(r.comparisonMethod)},
             {QStringLiteral("permutations"), r.permutations},
             {QStringLiteral("bootstraps"), r.bootstraps},
             {QStringLiteral("seed"), QString::number(r.seed)},
@@ -556,19 +572,34 @@ Result<std::shared_ptr<const RsaResult>> unarchiveRsaResult(const QJsonObject &j
     r.set = set;
     r.hookName = request.value(QStringLiteral("hook")).toString();
     r.saeFeatures = request.value(QStringLiteral("sae_features")).toBool();
-    r.pooling = request.value(QStringLiteral("pooling")).toString();
+    // Each choice by name: an unknown one fails here, naming the valid ones.
+    Result<Pooling> pooling =
+            parseName<Pooling>(request.value(QStringLiteral("pooling")).toString());
+    Result<RdmMetric> rdmMetric =
+            parseName<RdmMetric>(request.value(QStringLiteral("metric")).toString());
+    Result<SelectionMethod> selection = parseName<SelectionMethod>(
+            request.value(QStringLiteral("selection_method")).toString());
+    Result<RsaMethod> comparison =
+            parseName<RsaMethod>(request.value(QStringLiteral("comparison_method")).toString());
+    for (const Status &status :
+         {pooling.status(), rdmMetric.status(), selection.status(), comparison.status()}) {
+        if (!status.isOk()) {
+            return status;
+        }
+    }
+    r.pooling = pooling.value();
     r.window = request.value(QStringLiteral("window")).toInt();
-    r.metric = request.value(QStringLiteral("metric")).toString();
+    r.metric = rdmMetric.value();
     const QString subset = request.value(QStringLiteral("subset")).toString();
     r.subset = subset == QLatin1String("top-k")      ? RsaFeatureSubset::TopK
                : subset == QLatin1String("explicit") ? RsaFeatureSubset::Explicit
                                                      : RsaFeatureSubset::All;
     r.topK = request.value(QStringLiteral("top_k")).toInt();
-    r.selectionMethod = request.value(QStringLiteral("selection_method")).toString();
+    r.selectionMethod = selection.value();
     for (const QJsonValue &f : request.value(QStringLiteral("features")).toArray()) {
         r.features << f.toInt();
     }
-    r.comparisonMethod = request.value(QStringLiteral("comparison_method")).toString();
+    r.comparisonMethod = comparison.value();
     r.permutations = request.value(QStringLiteral("permutations")).toInt();
     r.bootstraps = request.value(QStringLiteral("bootstraps")).toInt();
     r.seed = request.value(QStringLiteral("seed")).toString().toULongLong();

@@ -34,8 +34,10 @@ ResultProvenance provenanceFromJson(const QJsonObject &json, const PromptSet &se
 QString staleReason(const ResultProvenance &computed, const ResultProvenance &now);
 
 QJsonObject contrastSourceToJson(const ContrastSource &source);
-/// Settings only: the prompt set is not stored here (the prompt-set section holds it).
-ContrastSource contrastSourceFromJson(const QJsonObject &json, const PromptSet &set);
+/// Settings only: the prompt set is not stored here (the prompt-set section holds it). An unknown
+/// pooling leaves the default and is reported in `problem`.
+ContrastSource contrastSourceFromJson(const QJsonObject &json, const PromptSet &set,
+                                      Status *problem = nullptr);
 /// Same analysis: set (by content), factor, levels, 2 × 2, hook, representation, pooling.
 bool sameContrastSource(const ContrastSource &a, const ContrastSource &b);
 

@@ -8,6 +8,7 @@
 #include "core/prompt_set.h"
 #include "core/rdm.h"
 #include "core/rsa_comparison.h"
+#include "core/vocabulary.h"
 
 #include <QList>
 #include <QMetaType>
@@ -33,14 +34,14 @@ struct RsaRequest
     PromptSet set;
     QString hookName;          ///< empty: the loaded SAE's hook
     bool saeFeatures = false;  ///< SAE features at the hook instead of its raw dimensions
-    QString pooling = QStringLiteral("mean");  ///< prompt_representation.h poolingName()
+    Pooling pooling = Pooling::Mean;
     int window = 0;
-    QString metric = QStringLiteral("correlation");  ///< rdm_compute.h rdmMetricName()
+    RdmMetric metric = RdmMetric::Correlation;
     RsaFeatureSubset subset = RsaFeatureSubset::All;
     int topK = 32;
-    QString selectionMethod = QStringLiteral("categorical-rsa");
-    QList<int> features;                                    ///< RsaFeatureSubset::Explicit
-    QString comparisonMethod = QStringLiteral("spearman");  ///< rsa_compare.h rsaMethodName()
+    SelectionMethod selectionMethod = SelectionMethod::PooledSeparationD;  ///< TopK
+    QList<int> features;  ///< RsaFeatureSubset::Explicit
+    RsaMethod comparisonMethod = RsaMethod::Spearman;
     int permutations = 10000;  ///< item-label permutations (0: no p); ≥ 10,000 (seed defect 12)
     int bootstraps = 200;      ///< bootstrap resamples of the items (0: no CI)
     quint64 seed = 0;

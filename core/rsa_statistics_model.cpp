@@ -24,17 +24,6 @@ int RsaStatisticsModel::columnCount(const QModelIndex &parent) const
     return m_result && m_result->hasIntervention ? Change + 1 : Interval + 1;
 }
 
-QString RsaStatisticsModel::methodLabel(const QString &method)
-{
-    if (method == QLatin1String("spearman")) {
-        return QStringLiteral("Spearman ρ");
-    }
-    if (method == QLatin1String("kendall_tau_a")) {
-        return QStringLiteral("Kendall τₐ");
-    }
-    return QStringLiteral("Pearson r");
-}
-
 QString RsaStatisticsModel::formatNumber(double value, int digits)
 {
     return std::isfinite(value) ? QString::number(value, 'f', digits) : QStringLiteral("–");
@@ -96,7 +85,7 @@ QVariant RsaStatisticsModel::headerData(int section, Qt::Orientation orientation
         case Model:
             return tr("Model RDM");
         case Statistic:
-            return m_result ? methodLabel(m_result->request.comparisonMethod) : tr("r");
+            return m_result ? labelOf(m_result->request.comparisonMethod) : tr("r");
         case PValue:
             return tr("p (items permuted)");
         case Interval:

@@ -36,8 +36,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    /// "Spearman ρ", "Kendall τₐ", "Pearson r" for rsa_compare's method names.
-    static QString methodLabel(const QString &method);
     /// A statistic with 3 decimals, "–" when not finite.
     static QString formatNumber(double value, int digits = 3);
     /// A p-value: 3 decimals, or 2 significant digits below 0.001; "–" when not finite.

@@ -8,9 +8,9 @@
 
 namespace gyrus {
 
-SaeTrainProgress saeTrainProgressFromLogLine(const QJsonObject &line)
+SaeTrainMetrics saeTrainProgressFromLogLine(const QJsonObject &line)
 {
-    SaeTrainProgress p;
+    SaeTrainMetrics p;
     p.step = static_cast<qint64>(line.value(QStringLiteral("step")).toDouble());
     p.totalSteps = static_cast<qint64>(line.value(QStringLiteral("total_steps")).toDouble());
     p.tokens = static_cast<qint64>(line.value(QStringLiteral("tokens")).toDouble());

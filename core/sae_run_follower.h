@@ -13,7 +13,7 @@
 namespace gyrus {
 
 /// One line of gyrus-cli's train_log.jsonl as the dock's progress record.
-SaeTrainProgress saeTrainProgressFromLogLine(const QJsonObject &line);
+SaeTrainMetrics saeTrainProgressFromLogLine(const QJsonObject &line);
 
 class SaeRunFollower
 {
@@ -26,8 +26,8 @@ public:
 
     struct Update
     {
-        QVector<SaeTrainProgress> lines;  ///< complete lines since the last poll, in order
-        bool restarted = false;           ///< the log shrank (a new run): drop what was read before
+        QVector<SaeTrainMetrics> lines;  ///< complete lines since the last poll, in order
+        bool restarted = false;          ///< the log shrank (a new run): drop what was read before
         QString problem;  ///< a line that is not JSON (named by its number), or empty
     };
 

@@ -14,7 +14,7 @@ QJsonObject saeTrainRequestToJson(const SaeTrainRequest &r)
             {QStringLiteral("buffer_tokens"), double(r.bufferTokens)},
             {QStringLiteral("normalisation_tokens"), double(r.normalisationTokens)},
             {QStringLiteral("hook_name"), r.hookName},
-            {QStringLiteral("architecture"), r.architecture},
+            {QStringLiteral("architecture"), nameOf(r.architecture)},
             {QStringLiteral("d_sae"), r.dSae},
             {QStringLiteral("k"), r.k},
             {QStringLiteral("l1_coefficient"), r.l1Coefficient},
@@ -42,7 +42,8 @@ SaeTrainRequest saeTrainRequestFromJson(const QJsonObject &j)
     r.normalisationTokens = static_cast<qint64>(j.value(QStringLiteral("normalisation_tokens"))
                                                         .toDouble(double(r.normalisationTokens)));
     r.hookName = j.value(QStringLiteral("hook_name")).toString(r.hookName);
-    r.architecture = j.value(QStringLiteral("architecture")).toString(r.architecture);
+    r.architecture = fromName<SaeArchitecture>(j.value(QStringLiteral("architecture")).toString())
+                             .value_or(r.architecture);
     r.dSae = j.value(QStringLiteral("d_sae")).toInt(r.dSae);
     r.k = j.value(QStringLiteral("k")).toInt(r.k);
     r.l1Coefficient = j.value(QStringLiteral("l1_coefficient")).toDouble(r.l1Coefficient);
@@ -57,7 +58,7 @@ SaeTrainRequest saeTrainRequestFromJson(const QJsonObject &j)
     return r;
 }
 
-QJsonObject saeTrainProgressToJson(const SaeTrainProgress &p)
+QJsonObject saeTrainMetricsToJson(const SaeTrainMetrics &p)
 {
     QJsonArray histogram;
     for (double count : p.densityHistogram) {
@@ -84,9 +85,9 @@ QJsonObject saeTrainProgressToJson(const SaeTrainProgress &p)
     };
 }
 
-SaeTrainProgress saeTrainProgressFromJson(const QJsonObject &j)
+SaeTrainMetrics saeTrainMetricsFromJson(const QJsonObject &j)
 {
-    SaeTrainProgress p;
+    SaeTrainMetrics p;
     p.step = static_cast<qint64>(j.value(QStringLiteral("step")).toDouble());
     p.totalSteps = static_cast<qint64>(j.value(QStringLiteral("total_steps")).toDouble());
     p.tokens = static_cast<qint64>(j.value(QStringLiteral("tokens")).toDouble());

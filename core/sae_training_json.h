@@ -9,10 +9,10 @@
 namespace gyrus {
 
 QJsonObject saeTrainRequestToJson(const SaeTrainRequest &request);
-/// Missing keys keep the defaults of SaeTrainRequest.
+/// Missing keys (and an unknown architecture) keep the defaults of SaeTrainRequest.
 SaeTrainRequest saeTrainRequestFromJson(const QJsonObject &json);
 
-QJsonObject saeTrainProgressToJson(const SaeTrainProgress &progress);
-SaeTrainProgress saeTrainProgressFromJson(const QJsonObject &json);
+QJsonObject saeTrainMetricsToJson(const SaeTrainMetrics &progress);
+SaeTrainMetrics saeTrainMetricsFromJson(const QJsonObject &json);
 
 }  // namespace gyrus

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/vocabulary.h"
+
 #include <QMetaType>
 #include <QString>
 #include <QVector>
@@ -20,7 +22,7 @@ struct SaeTrainRequest
     qint64 bufferTokens = 65536;     ///< streaming: rows in the shuffle buffer
     qint64 normalisationTokens = 0;  ///< rows that estimate the input scale (0: 100000)
     QString hookName;                ///< recorded in cfg.json
-    QString architecture = QStringLiteral("topk");  ///< relu, topk, batchtopk, jumprelu
+    SaeArchitecture architecture = SaeArchitecture::TopK;
     int dSae = 4096;
     int k = 32;                   ///< TopK / BatchTopK
     double l1Coefficient = 5.0;   ///< ReLU
@@ -37,24 +39,35 @@ struct SaeTrainRequest
     bool streams() const { return activationsPath.isEmpty() && !corpusPath.isEmpty(); }
 };
 
-/// One metrics report of a running training (about every 100 steps).
-struct SaeTrainProgress
+/// One metrics report of a running training (every `metricsEverySteps` steps): what the trainer
+/// measures, the SAE training dock plots, the CLI prints and a workspace keeps.
+struct SaeTrainMetrics
 {
-    qint64 step = 0;
+    qint64 step = 0;  ///< steps done
     qint64 totalSteps = 0;
-    qint64 tokens = 0;
-    double loss = 0;
-    double mse = 0;
-    double normalizedMse = 0;
-    double explainedVariance = 0;
-    double l0 = 0;
-    double l1 = 0;
-    double deadFraction = 0;
-    double denseFraction = 0;
+    qint64 tokens = 0;         ///< tokens trained on
+    double loss = 0;           ///< total loss (MSE + λ·sparsity + α·AuxK)
+    double mse = 0;            ///< Σ_d (x̂ − x)², mean over tokens
+    double normalizedMse = 0;  ///< Σ‖x − x̂‖² / Σ‖x‖² (Anthropic's normalised MSE)
+    double explainedVariance = 0;  ///< 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² (x̄: batch mean; = 1 − FVU)
+    double l0 = 0;             ///< mean active latents per token
+    double l1 = 0;             ///< mean Σ_i f_i per token
+    double sparsityLoss = 0;   ///< the unweighted sparsity term
+    double auxKLoss = 0;       ///< the unweighted AuxK term
+    double deadFraction = 0;   ///< latents silent for the dead window
+    double denseFraction = 0;  ///< latents active on more than 10% of tokens
     double learningRate = 0;
-    double tokensPerSecond = 0;
+    double sparsityCoefficient = 0;
+    double gradientNorm = 0;     ///< before clipping, of the last step
+    double tokensPerSecond = 0;  ///< of the whole batch (every rank's rows)
     double etaSeconds = 0;
-    QVector<double> densityHistogram;  ///< counts of latents per log10(density) bin
+    double stepSeconds = 0;  ///< wall time per step since the last report
+    /// Data-parallel: seconds per step spent in collectives (gradient all-reduce, BatchTopK
+    /// threshold, AuxK variance) since the last report; 0 in one process.
+    double collectiveSeconds = 0;
+    /// Latents per bin of log10(density + 1e-10): equal bins from histogramLow to histogramHigh
+    /// (a latent that never fired lands in the first bin). Whole numbers.
+    QVector<double> densityHistogram;
     double histogramLow = -10.0;
     double histogramHigh = 0.0;
 };
@@ -62,9 +75,9 @@ struct SaeTrainProgress
 /// How a training run ended, for the evaluation card.
 struct SaeTrainOutcome
 {
-    QString outDirectory;   ///< where the SAE was exported (empty when paused)
-    QString checkpoint;     ///< where the run can be resumed from (empty when finished)
-    SaeTrainProgress last;  ///< the final metrics
+    QString outDirectory;  ///< where the SAE was exported (empty when paused)
+    QString checkpoint;    ///< where the run can be resumed from (empty when finished)
+    SaeTrainMetrics last;  ///< the final metrics
     bool paused = false;
 };
 
@@ -98,5 +111,5 @@ struct ActivationCacheOutcome
 Q_DECLARE_METATYPE(gyrus::ActivationCacheRequest)
 Q_DECLARE_METATYPE(gyrus::ActivationCacheOutcome)
 Q_DECLARE_METATYPE(gyrus::SaeTrainRequest)
-Q_DECLARE_METATYPE(gyrus::SaeTrainProgress)
+Q_DECLARE_METATYPE(gyrus::SaeTrainMetrics)
 Q_DECLARE_METATYPE(gyrus::SaeTrainOutcome)

@@ -117,7 +117,7 @@ std::vector<int> ContrastPanel::methodFeatures(QString *method) const
     const int row = current.isValid() && sorted ? sorted->mapToSource(current).row() : 0;
     const MethodComparisonRow &chosen = result->rows.value(row, result->rows.first());
     if (method) {
-        *method = chosen.method;
+        *method = nameOf(chosen.method);
     }
     return chosen.selectedFeatures;
 }

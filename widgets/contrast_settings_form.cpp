@@ -3,6 +3,7 @@
 #include "core/result_archive.h"
 #include "widgets/eliding_style.h"
 #include "widgets/flow_layout.h"
+#include "widgets/vocabulary_combo.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -58,16 +59,8 @@ ContrastSettingsForm::ContrastSettingsForm(QWidget *parent)
             tr("Raw: the hook's d_model dimensions. SAE features: the loaded SAE's features, "
                "read at the SAE's own hook"));
     m_pooling->setObjectName(QStringLiteral("contrast.pooling"));
-    const QList<std::pair<QString, QString>> poolings = {
-            {QStringLiteral("mean"), tr("Mean over tokens")},
-            {QStringLiteral("last"), tr("Last token")},
-            {QStringLiteral("target"), tr("Target ± window")},
-            {QStringLiteral("window"), tr("Aligned window (time courses)")},
-            {QStringLiteral("legacy-centred"), tr("Legacy centred window")},
-            {QStringLiteral("legacy-left-first"), tr("Legacy left-first window")}};
-    for (const auto &[name, text] : poolings) {
-        m_pooling->addItem(text, name);
-    }
+    addChoices(m_pooling, {Pooling::Mean, Pooling::LastToken, Pooling::TargetWindow,
+                           Pooling::Window, Pooling::LegacyCentred, Pooling::LegacyLeftFirst});
     m_pooling->setToolTip(
             tr("How an item's tokens become one vector (BOS excluded). Aligned window: the "
                "first N tokens' time courses are kept (padding masked), so the method comparison "
@@ -245,8 +238,8 @@ void ContrastSettingsForm::updateEnabled()
     const bool sae = m_representation->currentIndex() == 1;
     // SAE features exist only at the SAE's hook.
     m_hook->setEnabled(!sae);
-    m_window->setEnabled(m_pooling->currentData().toString() != QLatin1String("mean") &&
-                         m_pooling->currentData().toString() != QLatin1String("last"));
+    const Pooling pooling = currentChoice(m_pooling, Pooling::Mean);
+    m_window->setEnabled(pooling != Pooling::Mean && pooling != Pooling::LastToken);
 }
 
 ContrastSource ContrastSettingsForm::source() const
@@ -259,7 +252,7 @@ ContrastSource ContrastSettingsForm::source() const
     source.factorial = m_factorial->isChecked() && isFactorialDesign();
     source.saeFeatures = m_representation->currentIndex() == 1;
     source.hookName = source.saeFeatures ? m_sae.hookName : m_hook->currentText();
-    source.pooling = m_pooling->currentData().toString();
+    source.pooling = currentChoice(m_pooling, Pooling::Mean);
     source.window = m_window->value();
     return source;
 }
@@ -361,14 +354,9 @@ void ContrastSettingsForm::restoreSettingsState(const QJsonObject &state)
     m_restoredState = waiting ? contrastSourceToJson(saved) : QJsonObject();
 }
 
-bool ContrastSettingsForm::setPooling(const QString &pooling)
+bool ContrastSettingsForm::setPooling(Pooling pooling)
 {
-    const int index = m_pooling->findData(pooling);
-    if (index < 0) {
-        return false;
-    }
-    m_pooling->setCurrentIndex(index);
-    return true;
+    return selectChoice<Pooling>(m_pooling, nameOf(pooling));
 }
 
 }  // namespace gyrus::widgets

@@ -48,7 +48,7 @@ public:
     void setFactorial(bool factorial);
     bool setHook(const QString &hook);
     void setSaeFeatures(bool saeFeatures);
-    bool setPooling(const QString &pooling);
+    bool setPooling(Pooling pooling);
 
     /// The choices as JSON (factor, levels, 2 × 2, hook, representation, pooling, window), and
     /// back: a value the current prompt set or model does not offer is skipped.

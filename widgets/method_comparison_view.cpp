@@ -43,41 +43,12 @@ const QColor kAccuracy(38, 139, 210);
 const QColor kAuc(42, 161, 152);
 const QColor kNull(147, 161, 161);
 
-QString shortMethodName(const QString &method)
+// Two lines where the full label would collide with its neighbour on the axis.
+QString tickName(SelectionMethod method)
 {
-    if (method == QLatin1String("mean-difference") || method == QLatin1String("max-activation")) {
-        return QObject::tr("mean difference");
-    }
-    if (method == QLatin1String("pooled-separation-r") ||
-        method == QLatin1String("discriminative-rsa")) {
-        return QObject::tr("pooled separation r");
-    }
-    if (method == QLatin1String("pooled-separation-d") ||
-        method == QLatin1String("categorical-rsa")) {
-        return QObject::tr("pooled separation d");
-    }
-    if (method.startsWith(QLatin1String("temporal-")) ||
-        method.startsWith(QLatin1String("seed-temporal-"))) {
-        // "temporal discriminative" / "seed temporal categorical": RSA is implied.
-        QString name = method;
-        return name.remove(QStringLiteral("-rsa")).replace(QLatin1Char('-'), QLatin1Char(' '));
-    }
-    if (method == QLatin1String("feature-set-rsa")) {
-        return QObject::tr("feature set RSA");
-    }
-    if (method == QLatin1String("seed-max-activation")) {
-        return QObject::tr("seed max activation");
-    }
-    return method;
-}
-
-// Two lines where the full name would collide with its neighbour on the axis.
-QString tickName(const QString &method)
-{
-    const QString name = shortMethodName(method);
-    const int space = name.lastIndexOf(QLatin1Char(' '));
-    return space > 0 && name != method ? name.left(space) + QLatin1Char('\n') + name.mid(space + 1)
-                                       : method;
+    const QString label = labelOf(method);
+    const int space = label.lastIndexOf(QLatin1Char(' '));
+    return space > 0 ? label.left(space) + QLatin1Char('\n') + label.mid(space + 1) : label;
 }
 
 QSpinBox *spin(int low, int high, int value, const QString &tip, QWidget *parent)
@@ -414,12 +385,15 @@ Status MethodComparisonView::steerWithEnsemble(int row, double strength)
     }
     const MethodComparisonRow &r = m_result->rows[row];
     if (r.ensembleWeights.empty()) {
-        return Status::invalidInput(
-                tr("%1: ensemble steering needs a comparison of SAE features").arg(r.method));
+        return Status::invalidInput(tr("%1: ensemble steering needs a comparison of SAE features")
+                                            .arg(nameOf(r.method)));
     }
-    Result<ClampSet> set = ensembleClampSet(
-            tr("ensemble: %1 × %2 (towards %3)").arg(r.method).arg(strength).arg(m_result->sideA),
-            r.selectedFeatures, r.ensembleWeights, r.ensembleSds, strength);
+    Result<ClampSet> set =
+            ensembleClampSet(tr("ensemble: %1 × %2 (towards %3)")
+                                     .arg(nameOf(r.method))
+                                     .arg(strength)
+                                     .arg(m_result->sideA),
+                             r.selectedFeatures, r.ensembleWeights, r.ensembleSds, strength);
     if (!set) {
         return set.status();
     }
@@ -532,11 +506,11 @@ void MethodComparisonView::showResult()
     m_featureModel->setColumnCount(int(rows.size()));
     for (int column = 0; column < rows.size(); ++column) {
         const MethodComparisonRow &row = rows[column];
-        auto *header = new QStandardItem(shortMethodName(row.method));
+        auto *header = new QStandardItem(labelOf(row.method));
         header->setToolTip(
                 tr("%1: balanced accuracy %2 [%3, %4] · AUC %5 [%6, %7] · null mean %8 · p %9\n"
                    "Its %10 features on all items, best first")
-                        .arg(shortMethodName(row.method))
+                        .arg(labelOf(row.method))
                         .arg(row.balancedAccuracy, 0, 'f', 3)
                         .arg(row.balancedAccuracyLow, 0, 'f', 3)
                         .arg(row.balancedAccuracyHigh, 0, 'f', 3)

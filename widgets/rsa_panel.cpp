@@ -14,6 +14,7 @@
 #include "widgets/rdm_heatmap_view.h"
 #include "widgets/rsa_figure_export.h"
 #include "widgets/user_visible_work.h"
+#include "widgets/vocabulary_combo.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -50,11 +51,6 @@ QString number(double value, int digits = 3)
 QString pValue(double p)
 {
     return RsaStatisticsModel::formatP(p);
-}
-
-QString methodLabel(const QString &method)
-{
-    return RsaStatisticsModel::methodLabel(method);
 }
 
 QString clampCount(const ClampSet &set)
@@ -202,18 +198,14 @@ void RsaPanel::buildControls()
                                 {tr("SAE features"), QStringLiteral("sae")}},
                                tr("The hook's d_model dimensions, or the loaded SAE's features "
                                   "at its hook"));
-    m_pooling = comboOf(this,
-                        {{tr("Mean over tokens"), QStringLiteral("mean")},
-                         {tr("Last token"), QStringLiteral("last")},
-                         {tr("Target window"), QStringLiteral("target")}},
+    m_pooling = comboOf(this, {},
                         tr("How an item's tokens become one vector (BOS excluded); the target "
                            "window uses each item's target span"));
-    m_metric = comboOf(this,
-                       {{tr("Correlation"), QStringLiteral("correlation")},
-                        {tr("Cosine"), QStringLiteral("cosine")},
-                        {tr("Euclidean"), QStringLiteral("euclidean")},
-                        {tr("Squared Euclidean"), QStringLiteral("sqeuclidean")}},
+    addChoices(m_pooling, {Pooling::Mean, Pooling::LastToken, Pooling::TargetWindow});
+    m_metric = comboOf(this, {},
                        tr("Dissimilarity between two items' vectors (1 − r for correlation)"));
+    addChoices(m_metric, {RdmMetric::Correlation, RdmMetric::Cosine, RdmMetric::Euclidean,
+                          RdmMetric::SquaredEuclidean});
     m_subset = comboOf(this,
                        {{tr("All features"), QStringLiteral("all")},
                         {tr("Top-k"), QStringLiteral("top-k")},
@@ -225,19 +217,15 @@ void RsaPanel::buildControls()
     m_topK->setRange(1, 100000);
     m_topK->setValue(32);
     m_topK->setToolTip(tr("k: how many features the selection keeps"));
-    m_selection = comboOf(this,
-                          {{tr("pooled separation d"), QStringLiteral("categorical-rsa")},
-                           {tr("pooled separation r"), QStringLiteral("discriminative-rsa")},
-                           {tr("univariate |t|"), QStringLiteral("univariate")},
-                           {tr("max activation"), QStringLiteral("max-activation")}},
+    m_selection = comboOf(this, {},
                           tr("Selection method for top-k (feature_selection: continuous scores, "
                              "never tied p-values)"));
-    m_comparison = comboOf(this,
-                           {{tr("Spearman ρ"), QStringLiteral("spearman")},
-                            {tr("Kendall τₐ"), QStringLiteral("kendall_tau_a")},
-                            {tr("Pearson r"), QStringLiteral("pearson")}},
+    addChoices(m_selection, {SelectionMethod::PooledSeparationD, SelectionMethod::PooledSeparationR,
+                             SelectionMethod::Univariate, SelectionMethod::MeanDifference});
+    m_comparison = comboOf(this, {},
                            tr("Correlation of the two RDMs' upper triangles (Kendall τₐ suits "
                               "categorical models with many ties)"));
+    addChoices(m_comparison, {RsaMethod::Spearman, RsaMethod::KendallTauA, RsaMethod::Pearson});
     m_permutations = new QSpinBox(this);
     m_permutations->setRange(0, 100000);
     m_permutations->setSingleStep(1000);
@@ -434,14 +422,14 @@ RsaRequest RsaPanel::request() const
     r.saeFeatures = m_representation->currentData().toString() == QLatin1String("sae");
     r.hookName =
             r.saeFeatures && !m_sae.hookName.isEmpty() ? m_sae.hookName : m_hook->currentText();
-    r.pooling = m_pooling->currentData().toString();
-    r.metric = m_metric->currentData().toString();
+    r.pooling = currentChoice(m_pooling, Pooling::Mean);
+    r.metric = currentChoice(m_metric, RdmMetric::Correlation);
     const QString subset = m_subset->currentData().toString();
     r.subset = subset == QLatin1String("top-k")      ? RsaFeatureSubset::TopK
                : subset == QLatin1String("explicit") ? RsaFeatureSubset::Explicit
                                                      : RsaFeatureSubset::All;
     r.topK = m_topK->value();
-    r.selectionMethod = m_selection->currentData().toString();
+    r.selectionMethod = currentChoice(m_selection, SelectionMethod::PooledSeparationD);
     if (m_hub && r.subset == RsaFeatureSubset::Explicit) {
         for (const FeatureClamp &clamp : m_hub->clampSet().clamps) {
             if (clamp.enabled) {
@@ -449,7 +437,7 @@ RsaRequest RsaPanel::request() const
             }
         }
     }
-    r.comparisonMethod = m_comparison->currentData().toString();
+    r.comparisonMethod = currentChoice(m_comparison, RsaMethod::Spearman);
     r.permutations = m_permutations->value();
     r.bootstraps = m_bootstraps->value();
     r.intervention = m_intervention->isChecked();
@@ -529,12 +517,12 @@ void RsaPanel::showResult()
                               .arg(r.request.subset == RsaFeatureSubset::TopK
                                            ? tr("top-%1 by %2")
                                                      .arg(r.request.topK)
-                                                     .arg(r.request.selectionMethod)
+                                                     .arg(nameOf(r.request.selectionMethod))
                                            : tr("clamp set"));
     m_rdmView->setMatrix(r.rdm, r.texts, r.conditions, RdmHeatmapView::Scale::Sequential,
                          tr("Measured RDM · %1 · %2 · %3")
-                                 .arg(r.request.hookName, representation, r.request.metric),
-                         r.request.metric + tr(" distance"));
+                                 .arg(r.request.hookName, representation, nameOf(r.request.metric)),
+                         nameOf(r.request.metric) + tr(" distance"));
     m_rdmView->setToolTip(
             tr("%1 items × %2; hover a cell for the two items").arg(r.rdm.size()).arg(features));
     {
@@ -593,7 +581,7 @@ void RsaPanel::showIntervention()
     }
     m_clampedView->setMatrix(r.clampedRdm, r.texts, r.conditions, RdmHeatmapView::Scale::Sequential,
                              tr("Clamped RDM · %1").arg(clampCount(r.request.clamps)),
-                             r.request.metric + tr(" distance"));
+                             nameOf(r.request.metric) + tr(" distance"));
     std::vector<float> difference(r.rdm.condensed().size());
     for (size_t k = 0; k < difference.size(); ++k) {
         difference[k] = r.clampedRdm.condensed()[k] - r.rdm.condensed()[k];
@@ -636,7 +624,7 @@ QString RsaPanel::interventionText() const
     }
     return tr("<b>Clamp set</b> %1 · mean |Δd| %2<br><b>%3</b> %4")
             .arg(clamps.isEmpty() ? tr("(empty)") : clamps.join(QStringLiteral(", ")),
-                 number(meanAbs, 4), methodLabel(r.request.comparisonMethod),
+                 number(meanAbs, 4), labelOf(r.request.comparisonMethod),
                  changes.join(QStringLiteral(" · ")));
 }
 
@@ -650,7 +638,7 @@ QString RsaPanel::statisticsCaption() const
     for (const RsaModelFit &fit : r.models) {
         const RsaComparison &c = fit.comparison;
         QString line = tr("%1 model: %2 = %3")
-                               .arg(fit.name, methodLabel(r.request.comparisonMethod), number(c.r));
+                               .arg(fit.name, labelOf(r.request.comparisonMethod), number(c.r));
         if (c.permutations > 0) {
             line += tr(", p = %1 (%2 item-label permutations)")
                             .arg(pValue(c.p))
@@ -667,7 +655,7 @@ QString RsaPanel::statisticsCaption() const
                      .arg(r.request.set.displayName())
                      .arg(r.rdm.size())
                      .arg(r.featureCount)
-                     .arg(r.request.pooling);
+                     .arg(nameOf(r.request.pooling));
     return lines.join(QLatin1Char('\n'));
 }
 
@@ -747,7 +735,11 @@ Status RsaPanel::restoreWorkspaceState(const QJsonObject &state, const Workspace
              {std::pair{"representation", m_representation}, std::pair{"pooling", m_pooling},
               std::pair{"metric", m_metric}, std::pair{"subset", m_subset},
               std::pair{"selection", m_selection}, std::pair{"comparison", m_comparison}}) {
-            const int index = box->findData(settings.value(QLatin1String(key)).toString());
+            QString value = settings.value(QLatin1String(key)).toString();
+            if (box == m_selection && fromName<SelectionMethod>(value)) {
+                value = nameOf(*fromName<SelectionMethod>(value));  // an older name
+            }
+            const int index = box->findData(value);
             if (index >= 0) {
                 box->setCurrentIndex(index);
             }
@@ -867,11 +859,11 @@ Status RsaPanel::exportRdmHdf5(const QString &path) const
                     QString::fromUtf8(QJsonDocument(ids).toJson(QJsonDocument::Compact))},
           std::pair{QStringLiteral("models"),
                     QString::fromUtf8(QJsonDocument(models).toJson(QJsonDocument::Compact))},
-          std::pair{QStringLiteral("metric"), r.request.metric},
+          std::pair{QStringLiteral("metric"), nameOf(r.request.metric)},
           std::pair{QStringLiteral("hook_name"), r.request.hookName},
           std::pair{QStringLiteral("representation"),
                     r.request.saeFeatures ? QStringLiteral("sae") : QStringLiteral("raw")},
-          std::pair{QStringLiteral("pooling"), r.request.pooling},
+          std::pair{QStringLiteral("pooling"), nameOf(r.request.pooling)},
           std::pair{QStringLiteral("prompt_set"), r.request.set.displayName()}}) {
         if (status.isOk()) {
             status = writer.value()->writeRootAttribute(key, value);

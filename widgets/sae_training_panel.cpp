@@ -7,6 +7,7 @@
 #include "widgets/export_tables.h"
 #include "widgets/icons.h"
 #include "widgets/plot_style.h"
+#include "widgets/vocabulary_combo.h"
 
 #include <QComboBox>
 #include <QCoreApplication>
@@ -170,8 +171,8 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
     m_cacheStatus->setObjectName(QStringLiteral("saeCacheStatus"));
     m_hook->setEditable(true);
     m_hook->setToolTip(tr("The hook point the activations come from; recorded in cfg.json."));
-    m_architecture->addItems({QStringLiteral("topk"), QStringLiteral("batchtopk"),
-                              QStringLiteral("relu"), QStringLiteral("jumprelu")});
+    addChoices(m_architecture, {SaeArchitecture::TopK, SaeArchitecture::BatchTopK,
+                                SaeArchitecture::Relu, SaeArchitecture::JumpRelu});
     m_architecture->setToolTip(
             tr("topk: exactly k latents per token, AuxK revives dead ones (Gao et al.).\n"
                "batchtopk: k per token on average over the batch (Bussmann et al.).\n"
@@ -441,7 +442,7 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
             &SaeTrainingPanel::architectureChanged);
     m_requests = new RequestTracker(m_engine, this);
     m_requests->onResult(Train, &EngineClient::saeTrainingProgress,
-                         [this](const SaeTrainProgress &progress) { onProgress(progress); });
+                         [this](const SaeTrainMetrics &progress) { onProgress(progress); });
     m_requests->onResult(Train, &EngineClient::saeTrainingEnded,
                          [this](const SaeTrainOutcome &outcome) { onEnded(outcome); });
     m_requests->onFinished(Train, [this](const Status &status) { onTrainingFinished(status); });
@@ -521,7 +522,7 @@ SaeTrainRequest SaeTrainingPanel::request() const
     request.bufferTokens = m_bufferTokens;
     request.normalisationTokens = m_normalisationTokens;
     request.hookName = m_hook->currentText().trimmed();
-    request.architecture = m_architecture->currentText();
+    request.architecture = currentChoice(m_architecture, SaeArchitecture::TopK);
     request.dSae = m_dSae->value();
     request.k = m_k->value();
     request.l1Coefficient = m_l1->value();
@@ -544,7 +545,7 @@ void SaeTrainingPanel::setRequest(const SaeTrainRequest &request)
     m_bufferTokens = request.bufferTokens;
     m_normalisationTokens = request.normalisationTokens;
     m_hook->setCurrentText(request.hookName);
-    m_architecture->setCurrentText(request.architecture);
+    selectChoice<SaeArchitecture>(m_architecture, nameOf(request.architecture));
     m_dSae->setValue(request.dSae);
     m_k->setValue(request.k);
     m_l1->setValue(request.l1Coefficient);
@@ -655,11 +656,11 @@ void SaeTrainingPanel::onCacheFinished(const Status &status)
 
 void SaeTrainingPanel::architectureChanged()
 {
-    const QString arch = m_architecture->currentText();
-    const bool usesK = arch == QLatin1String("topk") || arch == QLatin1String("batchtopk");
-    m_k->setEnabled(usesK);
-    m_l1->setEnabled(arch == QLatin1String("relu"));
-    m_l0Coefficient->setEnabled(arch == QLatin1String("jumprelu"));
+    const SaeArchitecture architecture = currentChoice(m_architecture, SaeArchitecture::TopK);
+    m_k->setEnabled(architecture == SaeArchitecture::TopK ||
+                    architecture == SaeArchitecture::BatchTopK);
+    m_l1->setEnabled(architecture == SaeArchitecture::Relu);
+    m_l0Coefficient->setEnabled(architecture == SaeArchitecture::JumpRelu);
 }
 
 void SaeTrainingPanel::start()
@@ -761,7 +762,7 @@ QString SaeTrainingPanel::evaluationText() const
     return m_evaluation->text();
 }
 
-void SaeTrainingPanel::onProgress(const SaeTrainProgress &p)
+void SaeTrainingPanel::onProgress(const SaeTrainMetrics &p)
 {
     m_history.append(p);
     plotProgress(p);
@@ -773,7 +774,7 @@ void SaeTrainingPanel::onProgress(const SaeTrainProgress &p)
     Q_EMIT stateChanged();
 }
 
-void SaeTrainingPanel::plotProgress(const SaeTrainProgress &p)
+void SaeTrainingPanel::plotProgress(const SaeTrainMetrics &p)
 {
     const double x = double(p.step);
     addPoint(m_lossPlot, 0, x, p.loss > 0 ? p.loss : NAN);
@@ -800,7 +801,7 @@ void SaeTrainingPanel::plotProgress(const SaeTrainProgress &p)
 
 void SaeTrainingPanel::onEnded(const SaeTrainOutcome &outcome)
 {
-    const SaeTrainProgress &p = outcome.last;
+    const SaeTrainMetrics &p = outcome.last;
     if (outcome.paused) {
         m_checkpoint = outcome.checkpoint;
         m_status->setText(tr("Paused at step %1; Resume continues from %2.")
@@ -822,7 +823,7 @@ void SaeTrainingPanel::showEvaluationCard()
 {
     QString html;
     if (m_hasOutcome) {
-        const SaeTrainProgress &p = m_outcome.last;
+        const SaeTrainMetrics &p = m_outcome.last;
         html = tr("<b>Training</b> (last report, training batches)<br>"
                   "explained variance %1 · L0 %2 · dead %3% · dense %4%<br>saved to %5")
                        .arg(p.explainedVariance, 0, 'f', 3)
@@ -1033,7 +1034,7 @@ void SaeTrainingPanel::pollFollowedRun()
     if (update.restarted) {
         clearCharts();
     }
-    for (const SaeTrainProgress &p : update.lines) {
+    for (const SaeTrainMetrics &p : update.lines) {
         m_history.append(p);
         plotProgress(p);
     }
@@ -1136,8 +1137,8 @@ SaeEvalResult evaluationFromJson(const QJsonObject &j)
 QJsonObject SaeTrainingPanel::workspaceState() const
 {
     QJsonArray history;
-    for (const SaeTrainProgress &p : m_history) {
-        history.append(saeTrainProgressToJson(p));
+    for (const SaeTrainMetrics &p : m_history) {
+        history.append(saeTrainMetricsToJson(p));
     }
     QJsonArray runs;
     for (const QString &run : m_runs) {
@@ -1156,7 +1157,7 @@ QJsonObject SaeTrainingPanel::workspaceState() const
     if (m_hasOutcome) {
         state[QStringLiteral("outcome")] =
                 QJsonObject{{QStringLiteral("out"), m_outcome.outDirectory},
-                            {QStringLiteral("last"), saeTrainProgressToJson(m_outcome.last)}};
+                            {QStringLiteral("last"), saeTrainMetricsToJson(m_outcome.last)}};
     }
     if (m_hasEvaluation) {
         state[QStringLiteral("evaluation")] = evaluationToJson(m_evaluationResult);
@@ -1185,7 +1186,7 @@ Status SaeTrainingPanel::restoreWorkspaceState(const QJsonObject &state)
         }
     }
     for (const QJsonValue &point : state.value(QStringLiteral("history")).toArray()) {
-        const SaeTrainProgress p = saeTrainProgressFromJson(point.toObject());
+        const SaeTrainMetrics p = saeTrainMetricsFromJson(point.toObject());
         m_history.append(p);
         plotProgress(p);
     }
@@ -1194,7 +1195,7 @@ Status SaeTrainingPanel::restoreWorkspaceState(const QJsonObject &state)
         const QJsonObject outcome = state.value(QStringLiteral("outcome")).toObject();
         m_hasOutcome = true;
         m_outcome.outDirectory = outcome.value(QStringLiteral("out")).toString();
-        m_outcome.last = saeTrainProgressFromJson(outcome.value(QStringLiteral("last")).toObject());
+        m_outcome.last = saeTrainMetricsFromJson(outcome.value(QStringLiteral("last")).toObject());
     }
     if (state.contains(QStringLiteral("evaluation"))) {
         m_hasEvaluation = true;
@@ -1203,7 +1204,7 @@ Status SaeTrainingPanel::restoreWorkspaceState(const QJsonObject &state)
     }
     showEvaluationCard();
     if (!m_history.isEmpty()) {
-        const SaeTrainProgress &last = m_history.constLast();
+        const SaeTrainMetrics &last = m_history.constLast();
         m_status->setText(
                 m_checkpoint.isEmpty()
                         ? tr("Restored a run of %1 steps from the workspace.").arg(last.step)

@@ -118,7 +118,7 @@ public:
     void pollFollowedRun();
 
     /// Metrics received for the current run, in order (the charts' series).
-    const QVector<SaeTrainProgress> &history() const { return m_history; }
+    const QVector<SaeTrainMetrics> &history() const { return m_history; }
 
     /// The dock's state for the workspace: form, last submitted request, chart series, known
     /// runs, paused checkpoint and the last evaluation.
@@ -133,13 +133,13 @@ Q_SIGNALS:
     void stateChanged();
 
 private:
-    void plotProgress(const SaeTrainProgress &progress);
+    void plotProgress(const SaeTrainMetrics &progress);
     void showEvaluationCard();
     void onEvaluated(const SaeEvalResult &result);
     void rememberRun(const SaeTrainRequest &request);
     QString selectedArtifactPath(SaeRunArtifact::Kind kind) const;
 
-    void onProgress(const SaeTrainProgress &progress);
+    void onProgress(const SaeTrainMetrics &progress);
     void onEnded(const SaeTrainOutcome &outcome);
     void onTrainingFinished(const Status &status);
     void submit(const SaeTrainRequest &request);
@@ -158,7 +158,7 @@ private:
     };
 
     RequestTracker *m_requests = nullptr;
-    QVector<SaeTrainProgress> m_history;
+    QVector<SaeTrainMetrics> m_history;
     QStringList m_runs;                             // output directories, oldest first
     QHash<QString, SaeTrainRequest> m_runRequests;  // output directory -> its request
     QList<SaeRunArtifact> m_artifactEntries;

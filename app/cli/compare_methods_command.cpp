@@ -68,15 +68,14 @@ int runCompareMethods(const QStringList &arguments)
                 name,
                 QStringLiteral("--k, --folds, --repeats, --permutations and --seed take integers"));
     }
-    std::vector<gpu::SelectionMethod> chosen;
+    std::vector<SelectionMethod> chosen;
     for (const QString &method :
          parser.value(methodsOption).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        const std::optional<gpu::SelectionMethod> known =
-                gpu::selectionMethodFromName(method.trimmed());
+        const std::optional<SelectionMethod> known = fromName<SelectionMethod>(method.trimmed());
         if (!known) {
             return fail(name, QStringLiteral("unknown method '%1' (known: %2)")
                                       .arg(method,
-                                           gpu::selectionMethodNames().join(QStringLiteral(", "))));
+                                           namesOf<SelectionMethod>().join(QStringLiteral(", "))));
         }
         chosen.push_back(*known);
     }
@@ -87,22 +86,22 @@ int runCompareMethods(const QStringList &arguments)
         QString representation;
         QString version;
         Result<FeatureTable> table;
-        std::vector<gpu::SelectionMethod> methods;
+        std::vector<SelectionMethod> methods;
     };
 
     QList<Stage> stages;
-    const std::vector<gpu::SelectionMethod> pooled = {
-            gpu::SelectionMethod::MeanDifference, gpu::SelectionMethod::Univariate,
-            gpu::SelectionMethod::PooledSeparationR, gpu::SelectionMethod::PooledSeparationD};
+    const std::vector<SelectionMethod> pooled = {
+            SelectionMethod::MeanDifference, SelectionMethod::Univariate,
+            SelectionMethod::PooledSeparationR, SelectionMethod::PooledSeparationD};
     auto methodsFor = [&](const Result<FeatureTable> &table) {
         if (!chosen.empty()) {
             return chosen;
         }
-        std::vector<gpu::SelectionMethod> methods = pooled;
+        std::vector<SelectionMethod> methods = pooled;
         if (table && table->windows.items > 0) {
-            methods.insert(methods.end(), {gpu::SelectionMethod::TemporalDiscriminativeRsa,
-                                           gpu::SelectionMethod::TemporalCategoricalRsa,
-                                           gpu::SelectionMethod::FeatureSetRsa});
+            methods.insert(methods.end(), {SelectionMethod::TemporalDiscriminativeRsa,
+                                           SelectionMethod::TemporalCategoricalRsa,
+                                           SelectionMethod::FeatureSetRsa});
         }
         return methods;
     };
@@ -117,8 +116,8 @@ int runCompareMethods(const QStringList &arguments)
         }
         for (bool sae : {true, false}) {
             const QString representation = sae ? QStringLiteral("sae") : QStringLiteral("raw");
-            std::vector<gpu::SelectionMethod> seedMethods;
-            std::vector<gpu::SelectionMethod> correctedMethods;
+            std::vector<SelectionMethod> seedMethods;
+            std::vector<SelectionMethod> correctedMethods;
             for (const SeedCombination &combination : seedCombinations()) {
                 if (combination.sae == sae) {
                     seedMethods.push_back(combination.seedMethod);

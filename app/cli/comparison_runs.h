@@ -20,7 +20,7 @@ using gpu::seedCombinations;
 Result<std::vector<ComparisonRow>> runComparison(const FeatureTable &table,
                                                  const QString &representation,
                                                  const QString &version,
-                                                 const std::vector<gpu::SelectionMethod> &methods,
+                                                 const std::vector<SelectionMethod> &methods,
                                                  const gpu::ComparisonOptions &options,
                                                  const std::function<bool(int, int)> &progress);
 

@@ -70,9 +70,9 @@ int runConceptVector(const QStringList &arguments)
         return kExitBadInput;
     }
     gpu::ConceptVectorOptions options;
-    const std::optional<gpu::Pooling> pooling =
-            gpu::poolingFromName(parser.value(QStringLiteral("pooling")));
-    if (!pooling || *pooling == gpu::Pooling::Window) {
+    const std::optional<Pooling> pooling =
+            fromName<Pooling>(parser.value(QStringLiteral("pooling")));
+    if (!pooling || *pooling == Pooling::Window) {
         return fail(name, QStringLiteral("--pooling takes last, mean, target, legacy-centred or "
                                          "legacy-left-first, not '%1'")
                                   .arg(parser.value(QStringLiteral("pooling"))));
@@ -120,7 +120,7 @@ int runConceptVector(const QStringList &arguments)
     QJsonObject json{{QStringLiteral("model"), directory},
                      {QStringLiteral("prompts"), parser.value(QStringLiteral("prompts"))},
                      {QStringLiteral("hook"), concept->hook},
-                     {QStringLiteral("pooling"), gpu::poolingName(options.pooling)},
+                     {QStringLiteral("pooling"), nameOf(options.pooling)},
                      {QStringLiteral("a"), concept->sideA},
                      {QStringLiteral("b"), concept->sideB},
                      {QStringLiteral("items_a"), concept->itemsA},

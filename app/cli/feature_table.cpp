@@ -202,16 +202,16 @@ Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLinePars
         }
         gpu::RepresentationOptions options;
         options.hookName = hookName.value();
-        const std::optional<gpu::Pooling> pooling = gpu::poolingFromName(poolingName);
+        const std::optional<Pooling> pooling = fromName<Pooling>(poolingName);
         if (!pooling) {
             return Status::invalidInput(QStringLiteral("unknown pooling '%1'").arg(poolingName));
         }
         options.pooling = *pooling;
-        options.window = !windowText.isEmpty()                     ? windowText.toInt()
-                         : options.pooling == gpu::Pooling::Window ? 32
-                                                                   : 0;
-        const std::optional<gpu::WindowAlignment> alignment =
-                gpu::windowAlignmentFromName(parser.value(m_align));
+        options.window = !windowText.isEmpty()                ? windowText.toInt()
+                         : options.pooling == Pooling::Window ? 32
+                                                              : 0;
+        const std::optional<WindowAlignment> alignment =
+                fromName<WindowAlignment>(parser.value(m_align));
         if (!alignment) {
             return Status::invalidInput(QStringLiteral("--align takes left or target, not '%1'")
                                                 .arg(parser.value(m_align)));
@@ -242,8 +242,7 @@ Result<FeatureTable> FeatureTableOptions::readFromPrompts(const QCommandLinePars
         table.x = r->values;
         table.windows = r->patterns;
         if (texts && textValues) {
-            if (options.pooling != gpu::Pooling::Mean &&
-                options.pooling != gpu::Pooling::LastToken) {
+            if (options.pooling != Pooling::Mean && options.pooling != Pooling::LastToken) {
                 return Status::invalidInput(
                         QStringLiteral("texts without targets take --pooling mean or last"));
             }

@@ -96,12 +96,11 @@ int runJudgeMethods(const QStringList &arguments)
     if (!ok[0] || !ok[1] || !ok[2] || count < 1 || topN < 2 || perms < 0) {
         return fail(name, QStringLiteral("--k, --top (≥ 2) and --permutations take integers"));
     }
-    std::vector<gpu::SelectionMethod> chosen;
+    std::vector<SelectionMethod> chosen;
     for (const QString &method :
          parser.value(methods).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        const std::optional<gpu::SelectionMethod> m =
-                gpu::selectionMethodFromName(method.trimmed());
-        if (!m || gpu::isTemporalMethod(*m)) {
+        const std::optional<SelectionMethod> m = fromName<SelectionMethod>(method.trimmed());
+        if (!m || isTemporalMethod(*m)) {
             return fail(name, QStringLiteral("unknown or temporal method '%1' (pooled methods: "
                                              "mean-difference, univariate, pooled-separation-r, "
                                              "pooled-separation-d, seed-max-activation)")

@@ -55,7 +55,7 @@ int runRdm(const QStringList &arguments)
                                   .arg(parser.value(out)));
     }
     gpu::RdmOptions options;
-    const std::optional<gpu::RdmMetric> parsed = gpu::parseRdmMetric(parser.value(metric));
+    const std::optional<RdmMetric> parsed = fromName<RdmMetric>(parser.value(metric));
     if (!parsed) {
         return fail(name, QStringLiteral("unknown metric '%1'; use correlation, cosine, "
                                          "euclidean or sqeuclidean")

@@ -87,7 +87,7 @@ int runRepresent(const QStringList &arguments)
         return failWith(name, hookName.status());
     }
     options.hookName = hookName.value();
-    const std::optional<gpu::Pooling> chosen = gpu::poolingFromName(parser.value(pooling));
+    const std::optional<Pooling> chosen = fromName<Pooling>(parser.value(pooling));
     if (!chosen) {
         return fail(name, QStringLiteral("unknown pooling '%1' (last, mean, target, "
                                          "legacy-centred, legacy-left-first, window)")
@@ -95,14 +95,13 @@ int runRepresent(const QStringList &arguments)
     }
     options.pooling = *chosen;
     bool ok = true;
-    options.window = parser.isSet(window)                      ? parser.value(window).toInt(&ok)
-                     : options.pooling == gpu::Pooling::Window ? 32
-                                                               : 0;
+    options.window = parser.isSet(window)                 ? parser.value(window).toInt(&ok)
+                     : options.pooling == Pooling::Window ? 32
+                                                          : 0;
     if (!ok) {
         return fail(name, QStringLiteral("--window takes an integer"));
     }
-    const std::optional<gpu::WindowAlignment> alignment =
-            gpu::windowAlignmentFromName(parser.value(align));
+    const std::optional<WindowAlignment> alignment = fromName<WindowAlignment>(parser.value(align));
     if (!alignment) {
         return fail(
                 name,
@@ -185,17 +184,14 @@ int runRepresent(const QStringList &arguments)
           std::pair{QStringLiteral("prompts"), parser.value(prompts)},
           std::pair{QStringLiteral("hook_name"), options.hookName},
           std::pair{QStringLiteral("sae"), parser.value(sae)},
-          std::pair{QStringLiteral("pooling"), gpu::poolingName(options.pooling)},
+          std::pair{QStringLiteral("pooling"), nameOf(options.pooling)},
           std::pair{QStringLiteral("window"), QString::number(options.window)},
           std::pair{QStringLiteral("alignment"),
-                    options.pooling == gpu::Pooling::Window
-                            ? gpu::windowAlignmentName(options.alignment)
-                            : QString()},
+                    options.pooling == Pooling::Window ? nameOf(options.alignment) : QString()},
           // How windows of different lengths are compared (recorded for provenance).
           std::pair{QStringLiteral("length_matching"),
-                    options.pooling == gpu::Pooling::Window
-                            ? QStringLiteral("pairwise common positions")
-                    : options.pooling == gpu::Pooling::LegacyLeftFirst
+                    options.pooling == Pooling::Window ? QStringLiteral("pairwise common positions")
+                    : options.pooling == Pooling::LegacyLeftFirst
                             ? QStringLiteral("none: zero-padded to D rows, padding included "
                                              "(the original project's defect)")
                             : QString()}}) {
@@ -216,7 +212,7 @@ int runRepresent(const QStringList &arguments)
     printJson(QJsonObject{{QStringLiteral("out"), parser.value(out)},
                           {QStringLiteral("items"), qint64(r.values.rows)},
                           {QStringLiteral("features"), qint64(r.values.cols)},
-                          {QStringLiteral("pooling"), gpu::poolingName(options.pooling)},
+                          {QStringLiteral("pooling"), nameOf(options.pooling)},
                           {QStringLiteral("cache"), parser.isSet(noCache) ? QStringLiteral("off")
                                                     : hit                 ? QStringLiteral("hit")
                                                                           : QStringLiteral("miss")},

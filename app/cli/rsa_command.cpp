@@ -65,7 +65,7 @@ int runRsa(const QStringList &arguments)
                                   .arg(files.size()));
     }
     gpu::RsaOptions options;
-    const std::optional<gpu::RsaMethod> parsed = gpu::parseRsaMethod(parser.value(method));
+    const std::optional<RsaMethod> parsed = fromName<RsaMethod>(parser.value(method));
     if (!parsed) {
         return fail(name, QStringLiteral("unknown method '%1'; use spearman, kendall_tau_a or "
                                          "pearson")

@@ -21,7 +21,7 @@ namespace gyrus::cli {
 
 namespace {
 
-QJsonObject metricsJson(const gpu::SaeTrainMetrics &m)
+QJsonObject metricsJson(const SaeTrainMetrics &m)
 {
     QJsonObject json;
     json[QStringLiteral("explained_variance")] = m.explainedVariance;
@@ -162,7 +162,7 @@ int runSaeTrain(const QStringList &arguments)
     }
     gpu::SaeTrainingConfig config;
     if (!resuming) {
-        const auto architecture = gpu::architectureFromName(parser.value(QStringLiteral("arch")));
+        const auto architecture = fromName<SaeArchitecture>(parser.value(QStringLiteral("arch")));
         if (!architecture) {
             return fail(name, QStringLiteral("--arch must be relu, topk, batchtopk or jumprelu "
                                              "(got '%1')")
@@ -363,7 +363,7 @@ int runSaeTrain(const QStringList &arguments)
     }
     gpu::SaeTrainer &t = *trainer.value();
     if (parser.isSet(QStringLiteral("progress")) && isRankZero) {
-        t.setMetricsCallback([](const gpu::SaeTrainMetrics &m) {
+        t.setMetricsCallback([](const SaeTrainMetrics &m) {
             std::fprintf(stderr,
                          "step %lld/%lld  loss %.4g  EV %.4f  L0 %.1f  dead %.3f  %.0f tok/s  "
                          "ETA %.0f s\n",
@@ -398,10 +398,10 @@ int runSaeTrain(const QStringList &arguments)
     if (Status status = t.exportSae(out); !status.isOk()) {
         return failWith(name, status);
     }
-    const gpu::SaeTrainMetrics m = t.latestMetrics();
+    const SaeTrainMetrics m = t.latestMetrics();
     QJsonObject json;
     json[QStringLiteral("out")] = out;
-    json[QStringLiteral("architecture")] = gpu::architectureName(t.config().sae.architecture);
+    json[QStringLiteral("architecture")] = nameOf(t.config().sae.architecture);
     json[QStringLiteral("d_in")] = static_cast<double>(t.config().sae.dIn);
     json[QStringLiteral("d_sae")] = static_cast<double>(t.config().sae.dSae);
     json[QStringLiteral("steps")] = static_cast<double>(t.stepsDone());

@@ -101,7 +101,7 @@ int runSelectFeatures(const QStringList &arguments)
                                    QStringLiteral("FILE.h5"));
     const QCommandLineOption method(QStringLiteral("method"),
                                     QStringLiteral("One of: ") +
-                                            gpu::selectionMethodNames().join(QStringLiteral(", ")) +
+                                            namesOf<SelectionMethod>().join(QStringLiteral(", ")) +
                                             QLatin1Char('.'),
                                     QStringLiteral("M"), QStringLiteral("pooled-separation-r"));
     const QCommandLineOption k(QStringLiteral("k"), QStringLiteral("How many features to list."),
@@ -124,12 +124,11 @@ int runSelectFeatures(const QStringList &arguments)
     if (!parser.isSet(input) && !table.fromPrompts(parser)) {
         return fail(name, QStringLiteral("give --input, or --model --prompts and --hook or --sae"));
     }
-    const std::optional<gpu::SelectionMethod> chosen =
-            gpu::selectionMethodFromName(parser.value(method));
+    const std::optional<SelectionMethod> chosen = fromName<SelectionMethod>(parser.value(method));
     if (!chosen) {
         return fail(name, QStringLiteral("unknown method '%1' (%2)")
                                   .arg(parser.value(method),
-                                       gpu::selectionMethodNames().join(QStringLiteral(", "))));
+                                       namesOf<SelectionMethod>().join(QStringLiteral(", "))));
     }
     bool ok = false;
     const int count = parser.value(k).toInt(&ok);
@@ -140,16 +139,15 @@ int runSelectFeatures(const QStringList &arguments)
     if (!data) {
         return failWith(name, data.status());
     }
-    if (gpu::isTemporalMethod(*chosen) && data->windows.items == 0) {
+    if (isTemporalMethod(*chosen) && data->windows.items == 0) {
         return fail(name, QStringLiteral("%1 needs aligned token windows: an --input written by "
                                          "`represent --pooling window` (/X and /mask), or "
                                          "--pooling window")
-                                  .arg(gpu::selectionMethodName(*chosen)));
+                                  .arg(nameOf(*chosen)));
     }
     Result<std::vector<double>> scores =
-            gpu::isTemporalMethod(*chosen)
-                    ? gpu::featureScores(data->windows, data->labels, *chosen)
-                    : gpu::featureScores(data->x, data->labels, *chosen);
+            isTemporalMethod(*chosen) ? gpu::featureScores(data->windows, data->labels, *chosen)
+                                      : gpu::featureScores(data->x, data->labels, *chosen);
     if (!scores) {
         return failWith(name, scores.status());
     }
@@ -158,14 +156,14 @@ int runSelectFeatures(const QStringList &arguments)
         top.append(QJsonObject{{QStringLiteral("feature"), qint64(feature)},
                                {QStringLiteral("score"), scores.value()[size_t(feature)]}});
     }
-    QJsonObject json{{QStringLiteral("method"), gpu::selectionMethodName(*chosen)},
+    QJsonObject json{{QStringLiteral("method"), nameOf(*chosen)},
                      {QStringLiteral("items"), qint64(data->x.rows)},
                      {QStringLiteral("features"), qint64(data->x.cols)},
                      {QStringLiteral("top"), top}};
     if (parser.isSet(ensemble)) {
-        Result<QJsonObject> written = writeEnsemble(*data, gpu::topFeatures(scores.value(), count),
-                                                    parser.value(strength), parser.value(ensemble),
-                                                    gpu::selectionMethodName(*chosen));
+        Result<QJsonObject> written =
+                writeEnsemble(*data, gpu::topFeatures(scores.value(), count),
+                              parser.value(strength), parser.value(ensemble), nameOf(*chosen));
         if (!written) {
             return failWith(name, written.status());
         }

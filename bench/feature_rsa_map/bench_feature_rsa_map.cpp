@@ -81,9 +81,9 @@ int main(int argc, char *argv[])
     json[QStringLiteral("features")] = static_cast<qint64>(f);
     std::vector<double> scores[3];
     double seconds[3] = {};
-    const gyrus::gpu::SelectionMethod methods[3] = {gyrus::gpu::SelectionMethod::PooledSeparationR,
-                                                    gyrus::gpu::SelectionMethod::PooledSeparationD,
-                                                    gyrus::gpu::SelectionMethod::MeanDifference};
+    const gyrus::SelectionMethod methods[3] = {gyrus::SelectionMethod::PooledSeparationR,
+                                               gyrus::SelectionMethod::PooledSeparationD,
+                                               gyrus::SelectionMethod::MeanDifference};
     for (int m = 0; m < 3; ++m) {
         const auto start = Clock::now();
         auto result = gyrus::gpu::featureScores(x, labels, methods[m]);

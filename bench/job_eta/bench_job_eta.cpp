@@ -113,7 +113,7 @@ int main(int argc, char **argv)
     SaeTrainRequest train;
     train.corpusPath = parser.value(QStringLiteral("corpus"));
     train.hookName = hook;
-    train.architecture = QStringLiteral("topk");
+    train.architecture = SaeArchitecture::TopK;
     train.dSae = 768;
     train.k = 32;
     train.batchSize = parser.value(QStringLiteral("batch")).toInt();
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     clock.start();
     const RequestId trainId = engine.trainSae(train);
     QObject::connect(&engine, &EngineClient::saeTrainingProgress, &app,
-                     [&](RequestId id, const SaeTrainProgress &p) {
+                     [&](RequestId id, const SaeTrainMetrics &p) {
                          const double fraction =
                                  double(p.step) / double(qMax<qint64>(1, p.totalSteps));
                          if (id != trainId || training.atSeconds >= 0 || fraction < 0.1) {

@@ -59,9 +59,9 @@ int fail(const QString &message)
     return 1;
 }
 
-const std::vector<gpu::SelectionMethod> kMethods = {
-        gpu::SelectionMethod::MeanDifference, gpu::SelectionMethod::Univariate,
-        gpu::SelectionMethod::PooledSeparationR, gpu::SelectionMethod::PooledSeparationD};
+const std::vector<SelectionMethod> kMethods = {
+        SelectionMethod::MeanDifference, SelectionMethod::Univariate,
+        SelectionMethod::PooledSeparationR, SelectionMethod::PooledSeparationD};
 
 struct Table
 {
@@ -73,14 +73,13 @@ struct Table
 
 // The defaults plus the methods that need aligned windows (a 32-position left-aligned window,
 // as the Contrasts dock's "Aligned window" pooling gives them).
-const std::vector<gpu::SelectionMethod> kTemporalMethods = {
-        gpu::SelectionMethod::MeanDifference,
-        gpu::SelectionMethod::Univariate,
-        gpu::SelectionMethod::PooledSeparationR,
-        gpu::SelectionMethod::PooledSeparationD,
-        gpu::SelectionMethod::TemporalDiscriminativeRsa,
-        gpu::SelectionMethod::TemporalCategoricalRsa,
-        gpu::SelectionMethod::FeatureSetRsa};
+const std::vector<SelectionMethod> kTemporalMethods = {SelectionMethod::MeanDifference,
+                                                       SelectionMethod::Univariate,
+                                                       SelectionMethod::PooledSeparationR,
+                                                       SelectionMethod::PooledSeparationD,
+                                                       SelectionMethod::TemporalDiscriminativeRsa,
+                                                       SelectionMethod::TemporalCategoricalRsa,
+                                                       SelectionMethod::FeatureSetRsa};
 
 bool writeBytes(const QString &path, const void *data, qint64 size)
 {
@@ -137,7 +136,7 @@ Result<Table> representation(const gpu::LanguageModel &model, const PromptSet &s
 {
     gpu::RepresentationOptions options;
     options.hookName = hook;
-    options.pooling = windows ? gpu::Pooling::Window : gpu::Pooling::Mean;
+    options.pooling = windows ? Pooling::Window : Pooling::Mean;
     options.window = windows ? 32 : 0;
     options.sae = sae;
     Result<gpu::PromptRepresentations> r = gpu::promptRepresentations(model, set, options);
@@ -249,7 +248,7 @@ int main(int argc, char *argv[])
     for (size_t t = 0; t < tables.size(); ++t) {
         for (const gpu::MethodScore &score : current[t]) {
             QJsonObject row{{QStringLiteral("representation"), tables[t].name},
-                            {QStringLiteral("method"), gpu::selectionMethodName(score.method)},
+                            {QStringLiteral("method"), nameOf(score.method)},
                             {QStringLiteral("balanced_accuracy"), score.balancedAccuracy},
                             {QStringLiteral("auc"), score.auc},
                             {QStringLiteral("p"), score.p}};
@@ -307,7 +306,7 @@ int main(int argc, char *argv[])
     const double legacyCpuStart = cpuSeconds();
     std::vector<std::vector<gpu::MethodScore>> legacy(tables.size());
     for (size_t t = 0; t < tables.size(); ++t) {
-        for (gpu::SelectionMethod method : kMethods) {
+        for (SelectionMethod method : kMethods) {
             auto score = bench::legacyCrossValidatedScore(tables[t].x, tables[t].labels, method,
                                                           reduced);
             if (!score) {

@@ -111,7 +111,7 @@ int main(int argc, char *argv[])
     // 2. Spearman RSA with p item-label permutations.
     const auto a = gyrus::gpu::computeRdm(randomMatrix(m, 64, 2), {});
     gyrus::gpu::RdmOptions euclidean;
-    euclidean.metric = gyrus::gpu::RdmMetric::Euclidean;
+    euclidean.metric = gyrus::RdmMetric::Euclidean;
     const auto b = gyrus::gpu::computeRdm(randomMatrix(m, 64, 3), {}, euclidean);
     if (!a || !b) {
         return fail(QStringLiteral("RSA input"));

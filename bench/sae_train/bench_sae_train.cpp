@@ -130,7 +130,7 @@ int main(int argc, char **argv)
                                   QStringLiteral("batchtopk"), QStringLiteral("jumprelu")}
                     : QStringList{archOption};
     for (const QString &archName : archs) {
-        const auto architecture = architectureFromName(archName);
+        const auto architecture = fromName<SaeArchitecture>(archName);
         if (!architecture) {
             std::fprintf(stderr, "bench_sae_train: unknown --arch %s\n", qPrintable(archName));
             return 2;

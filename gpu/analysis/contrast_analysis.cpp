@@ -31,16 +31,13 @@ Result<std::shared_ptr<const PromptRepresentations>> representationsFor(
         const ContrastInputs &inputs, const ContrastSource &source, ContrastMemo *memo,
         QString *description)
 {
-    const std::optional<Pooling> pooling = poolingFromName(source.pooling);
-    if (!pooling) {
-        return Status::invalidInput(QStringLiteral("unknown pooling '%1'").arg(source.pooling));
-    }
+    const Pooling pooling = source.pooling;
     RepresentationOptions options;
     // SAE features exist at the SAE's hook only.
     options.hookName = source.saeFeatures ? inputs.saeHook : source.hookName;
-    options.pooling = *pooling;
+    options.pooling = pooling;
     // An aligned window needs positions; the form's spin box starts at 0 (no ± window).
-    options.window = *pooling == Pooling::Window && source.window < 1 ? 32 : source.window;
+    options.window = pooling == Pooling::Window && source.window < 1 ? 32 : source.window;
     if (source.saeFeatures) {
         options.sae = inputs.sae;
     }
@@ -377,13 +374,7 @@ Result<std::unique_ptr<ContrastAnalysis>> ContrastAnalysis::startMethodCompariso
         std::shared_ptr<ContrastMemo> memo)
 {
     auto impl = std::make_unique<Impl>();
-    for (const QString &name : request.methods) {
-        const std::optional<SelectionMethod> method = selectionMethodFromName(name);
-        if (!method) {
-            return Status::invalidInput(QStringLiteral("unknown selection method '%1'").arg(name));
-        }
-        impl->methods.push_back(*method);
-    }
+    impl->methods.assign(request.methods.begin(), request.methods.end());
     impl->kind = Kind::MethodComparison;
     impl->inputs = inputs;
     impl->memo = std::move(memo);
@@ -480,7 +471,7 @@ Status ContrastAnalysis::Impl::prepareComparison(const PromptRepresentations &r)
     }
     table = std::move(twoGroups).value();
     windows = twoGroupWindows(r, source());
-    const bool seedWindows = source().pooling == poolingName(Pooling::LegacyLeftFirst);
+    const bool seedWindows = source().pooling == Pooling::LegacyLeftFirst;
     if (methods.empty()) {
         methods.assign(kAllMethods.begin(), kAllMethods.end());
         // Time courses to compare: the temporal methods join, the original project's formulas
@@ -557,7 +548,7 @@ Status ContrastAnalysis::Impl::finishComparison()
     result->settings.source.promptSet = PromptSet();  // the panel has it
     for (const MethodScore &score : comparison->scores()) {
         MethodComparisonRow row;
-        row.method = selectionMethodName(score.method);
+        row.method = score.method;
         row.balancedAccuracy = score.balancedAccuracy;
         row.balancedAccuracyLow = score.balancedAccuracyLow;
         row.balancedAccuracyHigh = score.balancedAccuracyHigh;

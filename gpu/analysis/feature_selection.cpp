@@ -14,32 +14,6 @@ namespace gyrus::gpu {
 
 namespace {
 
-struct MethodName
-{
-    SelectionMethod method;
-    const char *name;
-};
-
-constexpr MethodName kCanonical[] = {
-        {SelectionMethod::MeanDifference, "mean-difference"},
-        {SelectionMethod::Univariate, "univariate"},
-        {SelectionMethod::PooledSeparationR, "pooled-separation-r"},
-        {SelectionMethod::PooledSeparationD, "pooled-separation-d"},
-        {SelectionMethod::SeedMaxActivation, "seed-max-activation"},
-        {SelectionMethod::TemporalDiscriminativeRsa, "temporal-discriminative-rsa"},
-        {SelectionMethod::TemporalCategoricalRsa, "temporal-categorical-rsa"},
-        {SelectionMethod::SeedTemporalDiscriminativeRsa, "seed-temporal-discriminative-rsa"},
-        {SelectionMethod::SeedTemporalCategoricalRsa, "seed-temporal-categorical-rsa"},
-        {SelectionMethod::FeatureSetRsa, "feature-set-rsa"},
-};
-
-// Names the scores had before they were named for what they compute; scripts still use them.
-constexpr MethodName kFormer[] = {
-        {SelectionMethod::MeanDifference, "max-activation"},
-        {SelectionMethod::PooledSeparationR, "discriminative-rsa"},
-        {SelectionMethod::PooledSeparationD, "categorical-rsa"},
-};
-
 bool wants(const std::vector<SelectionMethod> &wanted, SelectionMethod method)
 {
     return std::find(wanted.begin(), wanted.end(), method) != wanted.end();
@@ -163,64 +137,6 @@ std::array<at::Tensor, kPooledMethodCount> pooledScores(const SelectionTable &ta
 
 }  // namespace detail
 
-QString selectionMethodName(SelectionMethod method)
-{
-    for (const MethodName &entry : kCanonical) {
-        if (entry.method == method) {
-            return QString::fromLatin1(entry.name);
-        }
-    }
-    return QString();
-}
-
-std::optional<SelectionMethod> selectionMethodFromName(const QString &name)
-{
-    for (const MethodName &entry : kCanonical) {
-        if (name == QLatin1String(entry.name)) {
-            return entry.method;
-        }
-    }
-    for (const MethodName &entry : kFormer) {
-        if (name == QLatin1String(entry.name)) {
-            return entry.method;
-        }
-    }
-    return std::nullopt;
-}
-
-bool isTemporalMethod(SelectionMethod method)
-{
-    return method == SelectionMethod::TemporalDiscriminativeRsa ||
-           method == SelectionMethod::TemporalCategoricalRsa ||
-           method == SelectionMethod::SeedTemporalDiscriminativeRsa ||
-           method == SelectionMethod::SeedTemporalCategoricalRsa;
-}
-
-bool isPooledMethod(SelectionMethod method)
-{
-    return detail::pooledSlot(method) < detail::kPooledMethodCount;
-}
-
-QStringList pooledSelectionMethodNames()
-{
-    QStringList names;
-    for (const MethodName &entry : kCanonical) {
-        if (isPooledMethod(entry.method)) {
-            names << QString::fromLatin1(entry.name);
-        }
-    }
-    return names;
-}
-
-QStringList selectionMethodNames()
-{
-    QStringList names;
-    for (const MethodName &entry : kCanonical) {
-        names << QString::fromLatin1(entry.name);
-    }
-    return names;
-}
-
 Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vector<int64_t> &labels,
                                           SelectionMethod method)
 {
@@ -228,7 +144,7 @@ Result<std::vector<double>> featureScores(const FloatMatrix &x, const std::vecto
         return Status::invalidInput(
                 QStringLiteral("%1 needs each item's aligned token window (a 3-D table: "
                                "`gyrus-cli represent --pooling window`)")
-                        .arg(selectionMethodName(method)));
+                        .arg(nameOf(method)));
     }
     if (method == SelectionMethod::FeatureSetRsa) {
         return Status::invalidInput(QStringLiteral(

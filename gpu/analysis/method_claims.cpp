@@ -57,7 +57,7 @@ QJsonObject comparisonRowJson(const ComparisonRow &row)
         selected.append(qint64(feature));
     }
     QJsonObject json{{QStringLiteral("representation"), row.representation},
-                     {QStringLiteral("method"), selectionMethodName(score.method)},
+                     {QStringLiteral("method"), nameOf(score.method)},
                      {QStringLiteral("balanced_accuracy"), score.balancedAccuracy},
                      {QStringLiteral("balanced_accuracy_ci"),
                       QJsonArray{score.balancedAccuracyLow, score.balancedAccuracyHigh}},

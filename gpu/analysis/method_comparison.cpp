@@ -398,7 +398,7 @@ Result<MethodComparisonRun> MethodComparisonRun::create(const FloatMatrix &x,
             return Status::invalidInput(
                     QStringLiteral("%1 scores aligned token windows: compare methods on a 3-D "
                                    "table (`gyrus-cli represent --pooling window`)")
-                            .arg(selectionMethodName(method)));
+                            .arg(nameOf(method)));
         }
     }
     return createFrom(x, nullptr, labels, methods, options);
@@ -559,7 +559,7 @@ std::vector<MethodScore> MethodComparisonRun::scores() const
                 always = state.outcomes[size_t(s)].same[m][earlier];
             }
             if (always) {
-                score.sameSelectionsAs = selectionMethodName(state.methods[earlier]);
+                score.sameSelectionsAs = nameOf(state.methods[earlier]);
                 break;
             }
         }

@@ -51,7 +51,7 @@ Result<std::unique_ptr<MethodTextRankingRun>> MethodTextRankingRun::start(
         if (isTemporalMethod(m)) {
             return Status::invalidInput(
                     QStringLiteral("%1 reads time courses; the corpus lines are pooled")
-                            .arg(selectionMethodName(m)));
+                            .arg(nameOf(m)));
         }
     }
     std::unique_ptr<MethodTextRankingRun> run(new MethodTextRankingRun);
@@ -101,7 +101,7 @@ Status MethodTextRankingRun::step()
     }
     MethodTextRanking r;
     r.representation = sae ? QStringLiteral("sae") : QStringLiteral("raw");
-    r.method = selectionMethodName(method);
+    r.method = nameOf(method);
     r.features.assign(features.begin(), features.end());
     r.weights = fit->weights;
     r.top = rankTextsByClassifier(fit.value(), s.table.texts, s.top);
@@ -140,7 +140,7 @@ QString MethodTextRankingRun::stageText() const
         return what + QStringLiteral(": representing the prompts and the corpus");
     }
     return what + QStringLiteral(": ranking by %1 (%2 of %3)")
-                          .arg(selectionMethodName(s.methods[s.nextMethod]))
+                          .arg(nameOf(s.methods[s.nextMethod]))
                           .arg(s.nextMethod + 1)
                           .arg(s.methods.size());
 }

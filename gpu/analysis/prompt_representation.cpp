@@ -25,51 +25,6 @@ int utf16Index(const QString &text, int codePoint)
 
 }  // namespace
 
-QString poolingName(Pooling pooling)
-{
-    switch (pooling) {
-        case Pooling::LastToken:
-            return QStringLiteral("last");
-        case Pooling::Mean:
-            return QStringLiteral("mean");
-        case Pooling::TargetWindow:
-            return QStringLiteral("target");
-        case Pooling::LegacyCentred:
-            return QStringLiteral("legacy-centred");
-        case Pooling::LegacyLeftFirst:
-            return QStringLiteral("legacy-left-first");
-        case Pooling::Window:
-            return QStringLiteral("window");
-    }
-    return QString();
-}
-
-QString windowAlignmentName(WindowAlignment alignment)
-{
-    return alignment == WindowAlignment::Target ? QStringLiteral("target") : QStringLiteral("left");
-}
-
-std::optional<WindowAlignment> windowAlignmentFromName(const QString &name)
-{
-    for (WindowAlignment a : {WindowAlignment::Left, WindowAlignment::Target}) {
-        if (windowAlignmentName(a) == name) {
-            return a;
-        }
-    }
-    return std::nullopt;
-}
-
-std::optional<Pooling> poolingFromName(const QString &name)
-{
-    for (Pooling p : {Pooling::LastToken, Pooling::Mean, Pooling::TargetWindow,
-                      Pooling::LegacyCentred, Pooling::LegacyLeftFirst, Pooling::Window}) {
-        if (poolingName(p) == name) {
-            return p;
-        }
-    }
-    return std::nullopt;
-}
-
 Result<PromptRepresentations> promptRepresentations(const LanguageModel &model,
                                                     const PromptSet &set,
                                                     const RepresentationOptions &options)

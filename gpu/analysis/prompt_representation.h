@@ -5,6 +5,7 @@
 #include "core/float_matrix.h"
 #include "core/prompt_set.h"
 #include "core/status.h"
+#include "core/vocabulary.h"
 #include "gpu/analysis/temporal_rsa.h"
 
 #include <QString>
@@ -21,41 +22,6 @@ namespace detail {
 class HookSet;
 class SaeModule;
 }  // namespace detail
-
-/// How the tokens of an item become one vector. Positions count with BOS at 0.
-enum class Pooling
-{
-    LastToken,     ///< the last token
-    Mean,          ///< the mean over the item's tokens, BOS excluded (nothing padded)
-    TargetWindow,  ///< the mean over the tokens overlapping the item's target, ± window tokens
-    /// The original project's centred window (seed_pipeline.md §4.1): r tokens without BOS,
-    /// m = r/2 + 1, positions [m − D, m + D]; items with m − D < 0 or m + D ≥ length are dropped.
-    /// Kept for comparison with the seed's numbers; flagged legacy.
-    LegacyCentred,
-    /// The original project's left-first window (§4.2): positions [1, min(1 + D, length)),
-    /// zero-padded in residual space to D rows (SAE features are computed on the padding too, as
-    /// the seed did), then averaged over D rows. Reproduces the seed's defect on purpose; legacy.
-    /// `patterns` holds the D rows of every item, all masked in (the seed's temporal RSA input).
-    LegacyLeftFirst,
-    /// No pooling: each item's aligned window of `window` positions (PromptRepresentations::
-    /// patterns), padding masked out; `values` holds each item's mean over its real positions.
-    Window,
-};
-
-/// Where an item's window starts (Pooling::Window).
-enum class WindowAlignment
-{
-    Left,    ///< at the first token after BOS: positions [1, 1 + window)
-    Target,  ///< at the first token of the item's target: positions [first, first + window)
-};
-
-/// "left", "target".
-QString windowAlignmentName(WindowAlignment alignment);
-std::optional<WindowAlignment> windowAlignmentFromName(const QString &name);
-
-/// "last", "mean", "target", "legacy-centred", "legacy-left-first", "window".
-QString poolingName(Pooling pooling);
-std::optional<Pooling> poolingFromName(const QString &name);
 
 struct RepresentationOptions
 {

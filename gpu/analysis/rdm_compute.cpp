@@ -99,32 +99,6 @@ int64_t firstZeroRow(const at::Tensor &squaredNorms)
 
 }  // namespace
 
-QString rdmMetricName(RdmMetric metric)
-{
-    switch (metric) {
-        case RdmMetric::Correlation:
-            return QStringLiteral("correlation");
-        case RdmMetric::Cosine:
-            return QStringLiteral("cosine");
-        case RdmMetric::Euclidean:
-            return QStringLiteral("euclidean");
-        case RdmMetric::SquaredEuclidean:
-            return QStringLiteral("sqeuclidean");
-    }
-    return QString();
-}
-
-std::optional<RdmMetric> parseRdmMetric(const QString &name)
-{
-    for (RdmMetric metric : {RdmMetric::Correlation, RdmMetric::Cosine, RdmMetric::Euclidean,
-                             RdmMetric::SquaredEuclidean}) {
-        if (rdmMetricName(metric) == name) {
-            return metric;
-        }
-    }
-    return std::nullopt;
-}
-
 Result<Rdm> computeRdm(const FloatMatrix &x, const QStringList &ids, const RdmOptions &options)
 {
     if (Status ok = checkTable(x, QStringLiteral("RDM input")); !ok.isOk()) {
@@ -198,7 +172,7 @@ Result<Rdm> computeRdm(const FloatMatrix &x, const QStringList &ids, const RdmOp
                             .arg(metric == RdmMetric::Correlation
                                          ? QStringLiteral("is constant across the features")
                                          : QStringLiteral("is all zeros"))
-                            .arg(rdmMetricName(metric)));
+                            .arg(nameOf(metric)));
         }
         z = z / squaredNorms.sqrt().unsqueeze(1);
     }
@@ -212,7 +186,7 @@ Result<Rdm> computeRdm(const FloatMatrix &x, const QStringList &ids, const RdmOp
         return metric == RdmMetric::Euclidean ? squared.sqrt() : squared;
     };
     std::vector<float> condensed = condensedByBlocks(x.rows, options.maxBlockElements, block);
-    return Rdm::fromCondensed(defaultIds(ids, x.rows), std::move(condensed), rdmMetricName(metric));
+    return Rdm::fromCondensed(defaultIds(ids, x.rows), std::move(condensed), nameOf(metric));
 }
 
 Result<Rdm> crossnobisRdm(const std::vector<FloatMatrix> &partitions, const QStringList &ids,

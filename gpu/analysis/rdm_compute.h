@@ -3,6 +3,7 @@
 #include "core/float_matrix.h"
 #include "core/rdm.h"
 #include "core/status.h"
+#include "core/vocabulary.h"
 
 #include <QString>
 #include <QStringList>
@@ -22,18 +23,7 @@ namespace gyrus::gpu {
 /// what makes N = 10,000 tractable; the price is cancellation in |x|² + |y|² − 2x·y, so tiny
 /// negative results are clamped to 0 (and correlation/cosine to [0, 2]) and the diagonal is
 /// exactly 0 by construction (only the upper triangle is computed).
-enum class RdmMetric
-{
-    Correlation,
-    Cosine,
-    Euclidean,
-    SquaredEuclidean,
-};
-
-/// "correlation", "cosine", "euclidean", "sqeuclidean".
-QString rdmMetricName(RdmMetric metric);
-
-std::optional<RdmMetric> parseRdmMetric(const QString &name);
+// RdmMetric (core/vocabulary.h) names them.
 
 struct RdmOptions
 {

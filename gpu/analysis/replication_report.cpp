@@ -35,7 +35,7 @@ QString pLabel(double p)
 QString rowLabel(const ComparisonRow &row)
 {
     return QStringLiteral("%1 · %2 (%3)")
-            .arg(row.representation, selectionMethodName(row.score.method), row.version);
+            .arg(row.representation, nameOf(row.score.method), row.version);
 }
 
 // A horizontal interval plot: one line per entry, a dot at `value`, whiskers from `low` to

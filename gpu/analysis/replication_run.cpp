@@ -62,7 +62,7 @@ std::vector<ClaimSpec> claimSpecs()
 QString rowName(const QString &representation, SelectionMethod method, const QString &version)
 {
     return QStringLiteral("%1/%2%3").arg(
-            representation, selectionMethodName(method),
+            representation, nameOf(method),
             version == QLatin1String("seed") ? QStringLiteral(" (seed windows)") : QString());
 }
 

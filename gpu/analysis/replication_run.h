@@ -23,7 +23,7 @@ struct ReplicationStage
 {
     QString representation;  ///< "sae" or "raw"
     QString version;         ///< "corrected" or "seed"
-    QString pooling;         ///< poolingName(): "window" or "legacy-left-first"
+    QString pooling;         ///< nameOf(): "window" or "legacy-left-first"
     int window = 0;
 
     bool sae() const { return representation == QLatin1String("sae"); }

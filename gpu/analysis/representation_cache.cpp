@@ -60,9 +60,9 @@ Result<PromptRepresentations> cachedPromptRepresentations(const LanguageModel &m
     if (!keyInputs.saeDirectory.isEmpty()) {
         addDirectory(hash, keyInputs.saeDirectory);
     }
-    hash.addData(QByteArray(
-            options.hookName.toUtf8() + '|' + poolingName(options.pooling).toUtf8() + '|' +
-            QByteArray::number(options.window) + '|' + QByteArray::number(options.sae ? 1 : 0)));
+    hash.addData(QByteArray(options.hookName.toUtf8() + '|' + nameOf(options.pooling).toUtf8() +
+                            '|' + QByteArray::number(options.window) + '|' +
+                            QByteArray::number(options.sae ? 1 : 0)));
     hash.addData(promptSetToJson(set));
     const QString path =
             QDir(cacheDirectory)

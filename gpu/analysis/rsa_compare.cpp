@@ -424,29 +424,6 @@ double percentile(std::vector<double> values, double fraction)
 
 }  // namespace
 
-QString rsaMethodName(RsaMethod method)
-{
-    switch (method) {
-        case RsaMethod::Spearman:
-            return QStringLiteral("spearman");
-        case RsaMethod::KendallTauA:
-            return QStringLiteral("kendall_tau_a");
-        case RsaMethod::Pearson:
-            return QStringLiteral("pearson");
-    }
-    return QString();
-}
-
-std::optional<RsaMethod> parseRsaMethod(const QString &name)
-{
-    for (RsaMethod method : {RsaMethod::Spearman, RsaMethod::KendallTauA, RsaMethod::Pearson}) {
-        if (rsaMethodName(method) == name) {
-            return method;
-        }
-    }
-    return std::nullopt;
-}
-
 std::vector<std::vector<int64_t>> itemPermutations(int64_t n, int64_t count, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
@@ -533,7 +510,7 @@ Result<std::unique_ptr<RsaComparisonRun>> RsaComparisonRun::start(const Rdm &a, 
     state->b = b;
     state->options = options;
     RsaComparison &result = state->result;
-    result.method = rsaMethodName(options.method);
+    result.method = nameOf(options.method);
     result.alternative = options.alternative == Alternative::Greater ? QStringLiteral("greater")
                                                                      : QStringLiteral("two-sided");
     result.items = a.size();

@@ -3,6 +3,7 @@
 #include "core/rdm.h"
 #include "core/rsa_comparison.h"
 #include "core/status.h"
+#include "core/vocabulary.h"
 
 #include <QString>
 
@@ -12,19 +13,6 @@
 #include <vector>
 
 namespace gyrus::gpu {
-
-/// How two RDMs are compared: a correlation of their upper triangles.
-enum class RsaMethod
-{
-    Spearman,     ///< Pearson on average ranks (ties get the mean of their ranks, as scipy)
-    KendallTauA,  ///< (concordant − discordant) / (n_pairs choose 2); ties count 0
-    Pearson,
-};
-
-/// "spearman", "kendall_tau_a", "pearson".
-QString rsaMethodName(RsaMethod method);
-
-std::optional<RsaMethod> parseRsaMethod(const QString &name);
 
 enum class Alternative
 {

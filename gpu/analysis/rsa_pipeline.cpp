@@ -47,8 +47,6 @@ struct RsaPipeline::Impl
     std::shared_ptr<detail::SaeModule> sae;
     Stage stage = Stage::Represent;
     RsaRequest request;
-    RdmMetric metric = RdmMetric::Correlation;
-    RsaMethod method = RsaMethod::Spearman;
     QList<int> order;   // rsaItemOrder(request.set)
     PromptSet ordered;  // request.set with its items in that order
     RepresentationOptions representation;
@@ -77,22 +75,6 @@ Result<std::unique_ptr<RsaPipeline>> RsaPipeline::start(
                                             .arg(request.set.displayName())
                                             .arg(request.set.items.size()));
     }
-    const std::optional<RdmMetric> metric = parseRdmMetric(request.metric);
-    if (!metric) {
-        return Status::invalidInput(QStringLiteral("unknown metric '%1' (correlation, cosine, "
-                                                   "euclidean, sqeuclidean)")
-                                            .arg(request.metric));
-    }
-    const std::optional<RsaMethod> method = parseRsaMethod(request.comparisonMethod);
-    if (!method) {
-        return Status::invalidInput(
-                QStringLiteral("unknown comparison '%1' (spearman, kendall_tau_a, pearson)")
-                        .arg(request.comparisonMethod));
-    }
-    const std::optional<Pooling> pooling = poolingFromName(request.pooling);
-    if (!pooling) {
-        return Status::invalidInput(QStringLiteral("unknown pooling '%1'").arg(request.pooling));
-    }
     if ((request.saeFeatures || request.intervention) && !sae) {
         return Status::invalidInput(
                 QStringLiteral("no SAE loaded: SAE features and interventions need one"));
@@ -101,8 +83,6 @@ Result<std::unique_ptr<RsaPipeline>> RsaPipeline::start(
     impl->model = &model;
     impl->sae = sae;
     impl->request = request;
-    impl->metric = *metric;
-    impl->method = *method;
     impl->representation.hookName = request.hookName;
     if (impl->representation.hookName.isEmpty()) {
         if (!sae) {
@@ -111,7 +91,7 @@ Result<std::unique_ptr<RsaPipeline>> RsaPipeline::start(
         }
         impl->representation.hookName = sae->config().hookName;
     }
-    impl->representation.pooling = *pooling;
+    impl->representation.pooling = request.pooling;
     impl->representation.window = request.window;
     if (request.saeFeatures) {
         impl->representation.sae = sae;
@@ -257,19 +237,14 @@ Result<std::vector<int64_t>> RsaPipeline::Impl::chooseColumns(const QList<int> &
         }
         return chosen;
     }
-    const std::optional<SelectionMethod> selection =
-            selectionMethodFromName(request.selectionMethod);
-    if (!selection) {
-        return Status::invalidInput(
-                QStringLiteral("unknown selection method '%1'").arg(request.selectionMethod));
-    }
+    const SelectionMethod selection = request.selectionMethod;
     const PromptSet &set = request.set;
     for (const PromptFactor &factor : set.factors) {
         if (factor.levels.size() != 2) {
             continue;
         }
         Result<std::vector<double>> scores =
-                featureScores(x, levelsOf(set, rows, factor), *selection);
+                featureScores(x, levelsOf(set, rows, factor), selection);
         if (!scores) {
             return scores.status().withContext(
                     QStringLiteral("top-k selection on factor '%1'").arg(factor.name));
@@ -311,7 +286,7 @@ Status RsaPipeline::Impl::analyse(const StepProgress &report)
                 "is circular (optimistic); judge it on held-out items");
     }
     RdmOptions options;
-    options.metric = metric;
+    options.metric = request.metric;
     options.featureSubset = columns;
     const QStringList ids = rsaItemIds(set, rows);
     Result<Rdm> rdm = computeRdm(plain.values, ids, options);
@@ -381,7 +356,7 @@ void RsaPipeline::Impl::compareBlock(const StepProgress &report)
     const bool underClamps = k % perModel == 1;
     if (!comparison) {
         RsaOptions options;
-        options.method = method;
+        options.method = request.comparisonMethod;
         options.permutations = std::max(0, request.permutations);
         options.bootstraps = std::max(0, request.bootstraps);
         options.seed = request.seed;

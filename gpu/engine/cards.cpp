@@ -49,7 +49,7 @@ gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QStri
     const QFileInfo file(path);
     info.name = file.isDir() ? QDir(path).dirName() : file.fileName();
     info.hookName = config.hookName;
-    info.architecture = architectureName(config.architecture);
+    info.architecture = nameOf(config.architecture);
     info.dIn = static_cast<int>(config.dIn);
     info.dSae = static_cast<int>(config.dSae);
     info.k = config.architecture == SaeArchitecture::TopK ? static_cast<int>(config.k) : 0;
@@ -58,7 +58,7 @@ gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QStri
     info.modelName = config.modelName;
     info.prependBos = config.prependBos;
     info.centredResiduals = config.centreInput;
-    info.inputNormalisation = inputNormalisationName(config.inputNormalisation);
+    info.inputNormalisation = nameOf(config.inputNormalisation);
     return info;
 }
 

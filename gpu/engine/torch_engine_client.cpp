@@ -154,41 +154,10 @@ RequestId TorchEngineClient::generate(const GenerateRequest &request)
 
 namespace {
 
-SaeTrainProgress toProgress(const SaeTrainMetrics &m)
-{
-    SaeTrainProgress p;
-    p.step = m.step;
-    p.totalSteps = m.totalSteps;
-    p.tokens = m.tokens;
-    p.loss = m.loss;
-    p.mse = m.mse;
-    p.normalizedMse = m.normalizedMse;
-    p.explainedVariance = m.explainedVariance;
-    p.l0 = m.l0;
-    p.l1 = m.l1;
-    p.deadFraction = m.deadFraction;
-    p.denseFraction = m.denseFraction;
-    p.learningRate = m.learningRate;
-    p.tokensPerSecond = m.tokensPerSecond;
-    p.etaSeconds = m.etaSeconds;
-    p.histogramLow = m.histogramLow;
-    p.histogramHigh = m.histogramHigh;
-    for (int64_t count : m.densityHistogram) {
-        p.densityHistogram.append(static_cast<double>(count));
-    }
-    return p;
-}
-
 Result<SaeTrainingConfig> trainingConfigFor(const SaeTrainRequest &request, int64_t dIn)
 {
-    const std::optional<SaeArchitecture> architecture = architectureFromName(request.architecture);
-    if (!architecture) {
-        return Status::invalidInput(
-                QStringLiteral("unknown SAE architecture '%1' (relu, topk, batchtopk, jumprelu)")
-                        .arg(request.architecture));
-    }
     SaeTrainingConfig config;
-    config.sae.architecture = *architecture;
+    config.sae.architecture = request.architecture;
     config.sae.dIn = dIn;
     config.sae.dSae = request.dSae;
     config.sae.k = request.k;
@@ -292,7 +261,7 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                     }
                     run->trainer = std::move(trainer).value();
                     run->trainer->setMetricsCallback([this, id](const SaeTrainMetrics &metrics) {
-                        Q_EMIT saeTrainingProgress(id, toProgress(metrics));
+                        Q_EMIT saeTrainingProgress(id, metrics);
                     });
                     return JobStep::Continue;
                 }
@@ -318,7 +287,7 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                         SaeTrainOutcome outcome;
                         outcome.paused = true;
                         outcome.checkpoint = checkpoint;
-                        outcome.last = toProgress(trainer.latestMetrics());
+                        outcome.last = trainer.latestMetrics();
                         // The step the checkpoint holds (and Resume continues from), not the
                         // step of the last metrics report, which may be a few steps earlier.
                         outcome.last.step = trainer.stepsDone();
@@ -353,7 +322,7 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                 }
                 SaeTrainOutcome outcome;
                 outcome.outDirectory = request.outDirectory;
-                outcome.last = toProgress(trainer.latestMetrics());
+                outcome.last = trainer.latestMetrics();
                 Q_EMIT saeTrainingEnded(id, outcome);
                 return JobStep::Done;
             }});

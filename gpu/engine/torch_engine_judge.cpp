@@ -33,13 +33,12 @@ Result<TextRankingTable> rankingTable(EngineState &state, const TextRankingReque
     }
     RepresentationOptions options;
     options.hookName = state.saeInfo.hookName;
-    const std::optional<Pooling> pooling = poolingFromName(source.pooling);
-    if (pooling != Pooling::Mean && pooling != Pooling::LastToken) {
+    if (source.pooling != Pooling::Mean && source.pooling != Pooling::LastToken) {
         return Status::invalidInput(
                 QStringLiteral("corpus lines have no targets: pool by mean or last, not %1")
-                        .arg(source.pooling));
+                        .arg(nameOf(source.pooling)));
     }
-    options.pooling = *pooling;
+    options.pooling = source.pooling;
     if (sae) {
         options.sae = state.sae;
     }
@@ -110,7 +109,7 @@ RequestId TorchEngineClient::rankCorpusTexts(const TextRankingRequest &request)
                     }
                     std::vector<SelectionMethod> methods;
                     for (const QString &name : request.methods) {
-                        const std::optional<SelectionMethod> m = selectionMethodFromName(name);
+                        const std::optional<SelectionMethod> m = fromName<SelectionMethod>(name);
                         if (!m) {
                             *status = Status::invalidInput(
                                     QStringLiteral("unknown selection method '%1'").arg(name));

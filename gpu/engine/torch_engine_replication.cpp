@@ -37,7 +37,7 @@ Result<ReplicationTable> replicationTable(EngineState &state, const ReplicationR
     }
     RepresentationOptions options;
     options.hookName = state.saeInfo.hookName;  // raw activations where the SAE reads
-    const std::optional<Pooling> pooling = poolingFromName(stage.pooling);
+    const std::optional<Pooling> pooling = fromName<Pooling>(stage.pooling);
     options.pooling = pooling.value_or(Pooling::Window);
     options.window = stage.window;
     if (stage.sae()) {

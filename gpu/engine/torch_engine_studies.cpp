@@ -47,7 +47,7 @@ RequestId TorchEngineClient::searchFeatures(const FeatureSearchRequest &request)
                 FeatureSearchResult out;
                 if (request.concept) {
                     const ConceptSource &source = *request.concept;
-                    const std::optional<Pooling> pooling = poolingFromName(source.pooling);
+                    const std::optional<Pooling> pooling = fromName<Pooling>(source.pooling);
                     if (!pooling || *pooling == Pooling::Window) {
                         *status = Status::invalidInput(
                                 QStringLiteral("concept vector: unknown pooling '%1'")

@@ -235,7 +235,7 @@ Result<std::unique_ptr<ConceptSweepRun>> ConceptSweepRun::start(
         return Status::invalidInput(QStringLiteral("the sweep needs at least one feature (k = %1)")
                                             .arg(request.topFeatures));
     }
-    const std::optional<Pooling> pooling = poolingFromName(request.concept.pooling);
+    const std::optional<Pooling> pooling = fromName<Pooling>(request.concept.pooling);
     if (!pooling || *pooling == Pooling::Window) {
         return Status::invalidInput(
                 QStringLiteral("pooling '%1' does not give one vector per item (last, mean, "

@@ -6,56 +6,10 @@
 
 namespace gyrus::gpu {
 
-QString inputNormalisationName(SaeInputNormalisation normalisation)
-{
-    switch (normalisation) {
-        case SaeInputNormalisation::None:
-            return QStringLiteral("none");
-        case SaeInputNormalisation::ConstantNormRescale:
-            return QStringLiteral("constant_norm_rescale");
-        case SaeInputNormalisation::LayerNorm:
-            return QStringLiteral("layer_norm");
-    }
-    return QString();
-}
-
-QString architectureName(SaeArchitecture architecture)
-{
-    switch (architecture) {
-        case SaeArchitecture::Relu:
-            return QStringLiteral("relu");
-        case SaeArchitecture::TopK:
-            return QStringLiteral("topk");
-        case SaeArchitecture::BatchTopK:
-            return QStringLiteral("batchtopk");
-        case SaeArchitecture::JumpRelu:
-            return QStringLiteral("jumprelu");
-    }
-    return QString();
-}
-
-std::optional<SaeArchitecture> architectureFromName(const QString &name)
-{
-    const QString lower = name.toLower();
-    if (lower == QLatin1String("relu") || lower == QLatin1String("standard")) {
-        return SaeArchitecture::Relu;
-    }
-    if (lower == QLatin1String("topk")) {
-        return SaeArchitecture::TopK;
-    }
-    if (lower == QLatin1String("batchtopk")) {
-        return SaeArchitecture::BatchTopK;
-    }
-    if (lower == QLatin1String("jumprelu")) {
-        return SaeArchitecture::JumpRelu;
-    }
-    return std::nullopt;
-}
-
 QJsonObject trainingConfigToJson(const SaeTrainingConfig &c)
 {
     QJsonObject o;
-    o[QStringLiteral("architecture")] = architectureName(c.sae.architecture);
+    o[QStringLiteral("architecture")] = nameOf(c.sae.architecture);
     o[QStringLiteral("d_in")] = static_cast<double>(c.sae.dIn);
     o[QStringLiteral("d_sae")] = static_cast<double>(c.sae.dSae);
     o[QStringLiteral("k")] = static_cast<double>(c.sae.k);
@@ -98,7 +52,7 @@ QJsonObject trainingConfigToJson(const SaeTrainingConfig &c)
 SaeTrainingConfig trainingConfigFromJson(const QJsonObject &o)
 {
     SaeTrainingConfig c;
-    c.sae.architecture = architectureFromName(o[QStringLiteral("architecture")].toString())
+    c.sae.architecture = fromName<SaeArchitecture>(o[QStringLiteral("architecture")].toString())
                                  .value_or(SaeArchitecture::Relu);
     c.sae.dIn = static_cast<int64_t>(o[QStringLiteral("d_in")].toDouble());
     c.sae.dSae = static_cast<int64_t>(o[QStringLiteral("d_sae")].toDouble());

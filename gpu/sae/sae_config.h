@@ -2,6 +2,8 @@
 // Plain configuration of a sparse autoencoder and of its training run (torch-free, so the UI and
 // the CLI can fill it in). The recipes and their sources are in shared/reference/sae_sota.md.
 
+#include "core/vocabulary.h"
+
 #include <QJsonObject>
 #include <QString>
 
@@ -9,36 +11,6 @@
 #include <optional>
 
 namespace gyrus::gpu {
-
-enum class SaeArchitecture
-{
-    Relu,       ///< Anthropic April 2024: ReLU, decoder-norm-weighted L1 ("standard" in SAELens)
-    TopK,       ///< Gao et al. 2024: per-token top-k, AuxK for dead latents
-    BatchTopK,  ///< Bussmann et al. 2024: top k·B over the batch; exported as JumpReLU with θ
-    JumpRelu,   ///< Rajamanoharan et al. 2024: per-latent threshold, L0 penalty (STE)
-};
-
-/// A per-token transform SAELens applies to the input before encoding and undoes after decoding
-/// (cfg.json normalize_activations). A constant scale ("expected_average_only_in") is folded into
-/// the weights at load instead.
-enum class SaeInputNormalisation
-{
-    None,
-    /// x·√d_in/‖x‖ in, the inverse out (Anthropic February 2024; mistral-7b-res-wg).
-    ConstantNormRescale,
-    /// (x − mean)/(std + 1e−5) in with the unbiased std over d_in, x̂·std + mean out (the OpenAI
-    /// GPT-2 TopK SAEs as SAELens converts them).
-    LayerNorm,
-};
-
-/// "none", "constant_norm_rescale", "layer_norm": cfg.json's spelling.
-QString inputNormalisationName(SaeInputNormalisation normalisation);
-
-/// "relu", "topk", "batchtopk", "jumprelu": the spelling of the CLI.
-QString architectureName(SaeArchitecture architecture);
-
-/// Inverse of architectureName(); also accepts SAELens' "standard" for Relu.
-std::optional<SaeArchitecture> architectureFromName(const QString &name);
 
 /// The shape and inference behaviour of one SAE (what cfg.json describes).
 struct SaeConfig

@@ -53,7 +53,7 @@ Result<int64_t> encodeActivationFile(const detail::SaeModule &moduleIn, const QS
     for (const auto &[name, value] :
          {std::pair{QStringLiteral("sae"), options.saeDescription},
           std::pair{QStringLiteral("hook_name"), config.hookName},
-          std::pair{QStringLiteral("architecture"), architectureName(config.architecture)},
+          std::pair{QStringLiteral("architecture"), nameOf(config.architecture)},
           std::pair{QStringLiteral("activations"), inputPath}}) {
         if (status.isOk()) {
             status = writer.setAttribute(name, value);

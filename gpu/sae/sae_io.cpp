@@ -432,8 +432,7 @@ Status saveSae(const detail::SaeModule &module, const QString &directory,
                                            : QStringLiteral("float32");
     cfg[QStringLiteral("device")] = QStringLiteral("cpu");
     cfg[QStringLiteral("apply_b_dec_to_input")] = config.applyBDecToInput;
-    cfg[QStringLiteral("normalize_activations")] =
-            inputNormalisationName(config.inputNormalisation);
+    cfg[QStringLiteral("normalize_activations")] = nameOf(config.inputNormalisation);
     cfg[QStringLiteral("reshape_activations")] = QStringLiteral("none");
     if (config.architecture == SaeArchitecture::TopK) {
         cfg[QStringLiteral("k")] = static_cast<double>(config.k);
@@ -445,7 +444,7 @@ Status saveSae(const detail::SaeModule &module, const QString &directory,
     QJsonObject gyrus;
     gyrus[QStringLiteral("version")] = versionString();
     gyrus[QStringLiteral("trained_architecture")] = extras.trainedArchitecture.isEmpty()
-                                                            ? architectureName(config.architecture)
+                                                            ? nameOf(config.architecture)
                                                             : extras.trainedArchitecture;
     gyrus[QStringLiteral("folded_input_scale")] = extras.foldedInputScale;
     gyrus[QStringLiteral("k")] = static_cast<double>(config.k);

@@ -573,8 +573,10 @@ Result<SaeTrainMetrics> SaeTrainer::collectMetrics()
             at::histc(logDensity.to(at::kFloat), kDensityBins, m.histogramLow, m.histogramHigh)
                     .to(at::kLong)
                     .to(at::kCPU);
-    m.densityHistogram.assign(histogram.data_ptr<int64_t>(),
-                              histogram.data_ptr<int64_t>() + kDensityBins);
+    const int64_t *counts = histogram.data_ptr<int64_t>();
+    for (int64_t bin = 0; bin < kDensityBins; ++bin) {
+        m.densityHistogram.append(static_cast<double>(counts[bin]));
+    }
     m.learningRate = impl.last.learningRate;
     m.sparsityCoefficient = impl.last.sparsityCoefficient;
     m.gradientNorm = impl.lastNorm.defined() ? impl.lastNorm.item<double>() : 0;
@@ -634,8 +636,8 @@ Status SaeTrainer::writeLogLine(const SaeTrainMetrics &m) const
         line[QStringLiteral("collective_seconds")] = m.collectiveSeconds;
     }
     QJsonArray histogram;
-    for (const int64_t count : m.densityHistogram) {
-        histogram.append(static_cast<double>(count));
+    for (const double count : m.densityHistogram) {
+        histogram.append(count);
     }
     line[QStringLiteral("log10_density_histogram")] = histogram;
     QFile log(impl.config.logPath);
@@ -753,7 +755,7 @@ Status SaeTrainer::exportSae(const QString &directory) const
 {
     const detail::SaeTrainerState &state = m_impl->state;
     SaeSaveExtras extras;
-    extras.trainedArchitecture = architectureName(m_impl->config.sae.architecture);
+    extras.trainedArchitecture = nameOf(m_impl->config.sae.architecture);
     extras.foldedInputScale = state.inputScale;
     extras.trainingTokens = state.step * m_impl->config.batchSize;
     const at::Tensor density = (state.firedForExport.to(at::kDouble) /

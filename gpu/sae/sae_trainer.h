@@ -3,6 +3,7 @@
 // until isFinished(), with a metrics callback every N steps, checkpoint/resume that reproduce an
 // uninterrupted run bit for bit, and cancel(). Torch-free facade over gpu/detail/.
 
+#include "core/sae_training_types.h"
 #include "core/status.h"
 #include "gpu/sae/sae_config.h"
 
@@ -23,39 +24,10 @@ class SaeModule;
 struct SaeTrainerState;
 }  // namespace detail
 
-/// What the trainer reports every `metricsEverySteps` steps. Reconstruction numbers are in the
-/// normalised training units (E‖x‖ = √d_in) and are averages over the steps since the last
-/// report; densities are measured over the tokens since the last report.
-struct SaeTrainMetrics
-{
-    int64_t step = 0;  ///< steps done
-    int64_t totalSteps = 0;
-    int64_t tokens = 0;        ///< tokens trained on
-    double loss = 0;           ///< total loss (MSE + λ·sparsity + α·AuxK)
-    double mse = 0;            ///< Σ_d (x̂ − x)², mean over tokens
-    double normalizedMse = 0;  ///< Σ‖x − x̂‖² / Σ‖x‖² (Anthropic's normalised MSE)
-    double explainedVariance = 0;  ///< 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² (x̄: batch mean; = 1 − FVU)
-    double l0 = 0;             ///< mean active latents per token
-    double l1 = 0;             ///< mean Σ_i f_i per token
-    double sparsityLoss = 0;   ///< the unweighted sparsity term
-    double auxKLoss = 0;       ///< the unweighted AuxK term
-    double deadFraction = 0;   ///< latents silent for the dead window
-    double denseFraction = 0;  ///< latents active on more than 10% of tokens
-    double learningRate = 0;
-    double sparsityCoefficient = 0;
-    double gradientNorm = 0;     ///< before clipping, of the last step
-    double tokensPerSecond = 0;  ///< of the whole batch (every rank's rows)
-    double etaSeconds = 0;
-    double stepSeconds = 0;  ///< wall time per step since the last report
-    /// Data-parallel: seconds per step spent in collectives (gradient all-reduce, BatchTopK
-    /// threshold, AuxK variance) since the last report; 0 in one process.
-    double collectiveSeconds = 0;
-    /// Histogram of log10(density + 1e-10) over the latents: `densityBins` equal bins from
-    /// histogramLow to histogramHigh (a latent that never fired lands in the first bin).
-    std::vector<int64_t> densityHistogram;
-    double histogramLow = -10.0;
-    double histogramHigh = 0.0;
-};
+// The trainer reports a SaeTrainMetrics (core/sae_training_types.h) every `metricsEverySteps`
+// steps. Reconstruction numbers are in the normalised training units (E‖x‖ = √d_in) and are
+// averages over the steps since the last report; densities are measured over the tokens since
+// the last report.
 
 /// The schedule and clipping of one step, for tests and the UI.
 struct SaeStepDiagnostics

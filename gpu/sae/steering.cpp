@@ -131,7 +131,7 @@ Result<Interventions> withConceptVectors(const LanguageModel &model,
         const ConceptSource &source = *vector.concept;
         ConceptVectorOptions options;
         options.hookName = vector.hook;
-        const std::optional<Pooling> pooling = poolingFromName(source.pooling);
+        const std::optional<Pooling> pooling = fromName<Pooling>(source.pooling);
         if (!pooling || *pooling == Pooling::Window) {
             return Status::invalidInput(
                     QStringLiteral("concept vector: unknown pooling '%1'").arg(source.pooling));

@@ -64,7 +64,7 @@ private Q_SLOTS:
         SaeTrainRequest request;
         request.activationsPath = activations;
         request.hookName = QStringLiteral("blocks.2.hook_resid_post");
-        request.architecture = QStringLiteral("topk");
+        request.architecture = SaeArchitecture::TopK;
         request.dSae = 384;
         request.k = 16;
         request.batchSize = 512;

@@ -48,7 +48,7 @@ std::shared_ptr<gpu::detail::SaeModule> mirrorSae(const gpu::SaeConfig &like, co
                                                   double scale)
 {
     gpu::SaeConfig config = like;
-    config.architecture = gpu::SaeArchitecture::Relu;
+    config.architecture = SaeArchitecture::Relu;
     config.dSae = 2 * config.dIn;
     config.applyBDecToInput = false;
     config.hookName = hook;

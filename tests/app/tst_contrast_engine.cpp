@@ -149,7 +149,7 @@ private:
         source.levelB = QStringLiteral("positive");
         source.hookName = kHook;
         source.saeFeatures = sae;
-        source.pooling = QStringLiteral("mean");
+        source.pooling = Pooling::Mean;
         return source;
     }
 
@@ -229,7 +229,7 @@ private Q_SLOTS:
         source.factor = QStringLiteral("tense");
         source.factorial = true;
         source.hookName = kHook;
-        source.pooling = QStringLiteral("mean");
+        source.pooling = Pooling::Mean;
         QSignalSpy finished(m_engine.get(), &EngineClient::finished);
         QSignalSpy ready(m_engine.get(), &EngineClient::contrastReady);
         Status status;
@@ -276,9 +276,9 @@ private Q_SLOTS:
         const FloatMatrix x = reader.value()->readFloatMatrix(QStringLiteral("features")).value();
         const auto labels = reader.value()->readIntVector(QStringLiteral("labels")).value();
         for (auto [method, scores] :
-             {std::pair{gpu::SelectionMethod::PooledSeparationR, &map->pooledSeparationR},
-              std::pair{gpu::SelectionMethod::PooledSeparationD, &map->pooledSeparationD},
-              std::pair{gpu::SelectionMethod::MeanDifference, &map->maxActivation}}) {
+             {std::pair{SelectionMethod::PooledSeparationR, &map->pooledSeparationR},
+              std::pair{SelectionMethod::PooledSeparationD, &map->pooledSeparationD},
+              std::pair{SelectionMethod::MeanDifference, &map->maxActivation}}) {
             const auto direct = gpu::featureScores(x, labels, method);
             QVERIFY(direct.isOk());
             QCOMPARE(direct->size(), scores->size());
@@ -286,7 +286,7 @@ private Q_SLOTS:
             for (size_t j = 0; j < scores->size(); ++j) {
                 QVERIFY2(close((*scores)[j], (*direct)[j], 1e-10),
                          qPrintable(QStringLiteral("%1 feature %2: %3 vs %4")
-                                            .arg(gpu::selectionMethodName(method))
+                                            .arg(nameOf(method))
                                             .arg(j)
                                             .arg((*scores)[j])
                                             .arg((*direct)[j])));
@@ -303,7 +303,7 @@ private Q_SLOTS:
         ContrastSource source = valenceSource(false);
         source.levelA = QStringLiteral("positive");
         source.levelB = QStringLiteral("negative");
-        source.pooling = QStringLiteral("window");
+        source.pooling = Pooling::Window;
         source.window = 12;
         QSignalSpy finished(m_engine.get(), &EngineClient::finished);
         QSignalSpy ready(m_engine.get(), &EngineClient::featureRsaMapReady);
@@ -361,7 +361,8 @@ private Q_SLOTS:
     {
         MethodComparisonRequest r;
         r.source = valenceSource(false);
-        r.methods = {QStringLiteral("univariate"), QStringLiteral("categorical-rsa")};
+        r.methods = {SelectionMethod::Univariate,
+                     *fromName<SelectionMethod>(QStringLiteral("categorical-rsa"))};
         r.k = 4;
         r.folds = 3;
         r.repeats = 2;
@@ -387,7 +388,7 @@ private Q_SLOTS:
         options.permutations = r.permutations;
         options.seed = r.seed;
         for (const MethodComparisonRow &row : result->rows) {
-            const gpu::SelectionMethod method = *gpu::selectionMethodFromName(row.method);
+            const SelectionMethod method = row.method;
             const auto direct = gpu::crossValidatedScore(x, labels, method, options);
             QVERIFY(direct.isOk());
             QVERIFY(close(row.balancedAccuracy, direct->balancedAccuracy, 1e-12));
@@ -410,7 +411,7 @@ private Q_SLOTS:
     {
         MethodComparisonRequest r;
         r.source = valenceSource(false);
-        r.source.pooling = QStringLiteral("window");
+        r.source.pooling = Pooling::Window;
         r.source.window = 12;
         r.k = 4;
         r.folds = 3;
@@ -424,7 +425,7 @@ private Q_SLOTS:
         QVERIFY2(status.isOk(), qPrintable(status.message()));
         QStringList methods;
         for (const MethodComparisonRow &row : result->rows) {
-            methods << row.method;
+            methods << nameOf(row.method);
             QCOMPARE(row.selectedFeatures.size(), size_t(4));
             QVERIFY(row.balancedAccuracy >= 0.0 && row.balancedAccuracy <= 1.0);
         }
@@ -586,11 +587,10 @@ private Q_SLOTS:
         const RequestId id = m_engine->runContrast(source);
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 30000);
         QVERIFY(statusOf(finished, id).message().contains(QStringLiteral("two different levels")));
-        source = valenceSource(false);
-        source.pooling = QStringLiteral("max");
-        const RequestId pooling = m_engine->runContrast(source);
-        QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, pooling), 30000);
-        QVERIFY(statusOf(finished, pooling).message().contains(QStringLiteral("max")));
+        // Pooling is an enum now: an unknown name is refused where it is read.
+        const Result<Pooling> pooling = parseName<Pooling>(QStringLiteral("max"));
+        QVERIFY(!pooling);
+        QVERIFY(pooling.status().message().contains(QStringLiteral("max")));
     }
 };
 

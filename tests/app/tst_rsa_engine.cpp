@@ -68,8 +68,8 @@ private:
         RsaRequest request;
         request.set = loadPromptSet(kValence).value().set;
         request.hookName = kHook;
-        request.pooling = QStringLiteral("mean");
-        request.metric = QStringLiteral("correlation");
+        request.pooling = Pooling::Mean;
+        request.metric = RdmMetric::Correlation;
         request.permutations = 500;
         request.bootstraps = 50;
         request.seed = 3;
@@ -167,7 +167,7 @@ private Q_SLOTS:
     {
         RsaRequest request = valenceRequest();
         request.saeFeatures = true;
-        request.metric = QStringLiteral("cosine");
+        request.metric = RdmMetric::Cosine;
         request.permutations = 0;
         request.bootstraps = 0;
         Status status;
@@ -187,7 +187,7 @@ private Q_SLOTS:
         request.saeFeatures = true;
         request.subset = RsaFeatureSubset::TopK;
         request.topK = 16;
-        request.metric = QStringLiteral("euclidean");
+        request.metric = RdmMetric::Euclidean;
         request.permutations = 100;
         request.bootstraps = 0;
         Status status;

@@ -111,7 +111,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isTraining(), 180000);
 
         QVERIFY2(!panel->history().isEmpty(), qPrintable(panel->statusText()));
-        const SaeTrainProgress &last = panel->history().constLast();
+        const SaeTrainMetrics &last = panel->history().constLast();
         QCOMPARE(last.totalSteps, 40);
         QCOMPARE(last.step, 40);
         QCOMPARE(panel->history().size(), 4);  // a report every 10 steps

@@ -195,10 +195,10 @@ private Q_SLOTS:
         QVERIFY(html.contains(QStringLiteral("achievements_records")));
 
         // Changed settings make the results out of date, in words; changed back, they are not.
-        QVERIFY(panel->form()->setPooling(QStringLiteral("last")));
+        QVERIFY(panel->form()->setPooling(Pooling::LastToken));
         QCOMPARE(panel->contrastView()->staleReason(), QStringLiteral("the settings changed"));
         QVERIFY(panel->contrastView()->statusText().startsWith(QStringLiteral("Out of date")));
-        QVERIFY(panel->form()->setPooling(QStringLiteral("mean")));
+        QVERIFY(panel->form()->setPooling(Pooling::Mean));
         QVERIFY(panel->contrastView()->staleReason().isEmpty());
     }
 };

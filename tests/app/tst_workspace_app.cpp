@@ -87,7 +87,7 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("study.gyrus"));
         QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
         PromptSet edited;
-        QVector<SaeTrainProgress> history;
+        QVector<SaeTrainMetrics> history;
         SaeTrainRequest form;
         TokenAnalysisPtr heatmapAnalysis;
         {
@@ -120,7 +120,7 @@ private Q_SLOTS:
             SaeTrainRequest request = training->request();
             request.activationsPath = dir.filePath(QStringLiteral("acts.h5"));
             request.outDirectory = dir.filePath(QStringLiteral("sae-out"));
-            request.architecture = QStringLiteral("relu");
+            request.architecture = SaeArchitecture::Relu;
             request.l1Coefficient = 3.5;
             request.seed = 77;
             training->setRequest(request);
@@ -176,7 +176,7 @@ private Q_SLOTS:
         QCOMPARE(training->history().constLast().step, history.constLast().step);
         QCOMPARE(training->history().constLast().loss, history.constLast().loss);
         QCOMPARE(training->chartPointCount(), history.size());
-        QCOMPARE(training->request().architecture, QStringLiteral("relu"));
+        QCOMPARE(training->request().architecture, SaeArchitecture::Relu);
         QCOMPARE(training->request().l1Coefficient, 3.5);
         QCOMPARE(training->request().seed, quint64(77));
         QCOMPARE(training->request().outDirectory, form.outDirectory);

@@ -20,7 +20,7 @@ gyrus::MethodComparisonResultPtr twoMethods()
     result->settings.repeats = 10;
     result->settings.permutations = 100;
     gyrus::MethodComparisonRow first;
-    first.method = QStringLiteral("pooled-separation-r");
+    first.method = gyrus::SelectionMethod::PooledSeparationR;
     first.balancedAccuracy = 0.8125;
     first.balancedAccuracyLow = 0.75;
     first.balancedAccuracyHigh = 0.875;
@@ -33,7 +33,7 @@ gyrus::MethodComparisonResultPtr twoMethods()
     first.p = 1.0 / 101.0;
     first.selectedFeatures = {12, 7};
     gyrus::MethodComparisonRow second = first;
-    second.method = QStringLiteral("univariate");
+    second.method = gyrus::SelectionMethod::Univariate;
     second.balancedAccuracy = 0.6;
     second.p = 0.2;
     result->rows = {first, second};

@@ -179,19 +179,22 @@ private Q_SLOTS:
         methods.settings.permutations = 100;
         methods.settings.seed = 7;
         MethodComparisonRow row;
-        row.method = QStringLiteral("univariate");
+        row.method = SelectionMethod::Univariate;
         row.balancedAccuracy = 0.8125;
         row.p = 1.0 / 101.0;
         row.selectedFeatures = {12, 3};
         methods.rows = {row, row};
-        methods.rows[1].method = QStringLiteral("pooled-separation-r");
+        methods.rows[1].method = SelectionMethod::PooledSeparationR;
         WorkspaceData methodData;
         const Result<MethodComparisonResultPtr> methodsBack = unarchiveMethodComparison(
                 archiveMethodComparison(methods, QStringLiteral("methods"), &methodData),
                 QStringLiteral("methods"), methodData);
         QVERIFY(methodsBack.isOk());
         QCOMPARE(methodsBack.value()->rows.size(), 2);
-        QCOMPARE(methodsBack.value()->rows[1].method, QStringLiteral("pooled-separation-r"));
+        QCOMPARE(methodsBack.value()->rows[1].method, SelectionMethod::PooledSeparationR);
+        QCOMPARE(
+                methodData.value(QStringLiteral("methods.methods")).strings,
+                QStringList({QStringLiteral("univariate"), QStringLiteral("pooled-separation-r")}));
         QCOMPARE(methodsBack.value()->rows[0].p, 1.0 / 101.0);
         QCOMPARE(methodsBack.value()->rows[0].selectedFeatures, (std::vector<int>{12, 3}));
         QCOMPARE(methodsBack.value()->settings.seed, quint64(7));

@@ -46,7 +46,7 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.columnCount(), int(RsaStatisticsModel::Interval) + 1);
         auto result = std::make_shared<RsaResult>();
-        result->request.comparisonMethod = QStringLiteral("kendall_tau_a");
+        result->request.comparisonMethod = gyrus::RsaMethod::KendallTauA;
         const double nan = std::numeric_limits<double>::quiet_NaN();
         result->models = {fit(QStringLiteral("tense"), 0.4321, 0.0004, nan),
                           fit(QStringLiteral("number"), nan, 0.25, nan)};
@@ -82,7 +82,7 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         auto result = std::make_shared<RsaResult>();
-        result->request.comparisonMethod = QStringLiteral("spearman");
+        result->request.comparisonMethod = gyrus::RsaMethod::Spearman;
         result->hasIntervention = true;
         result->models = {fit(QStringLiteral("tense"), 0.5, 0.01, 0.25)};
         QSignalSpy reset(&model, &QAbstractItemModel::modelReset);

@@ -26,7 +26,7 @@ void restoreCoreSections(const QByteArray &selection, const QByteArray &saeTrain
     (void)saeTrainRequestFromJson(state.value(QStringLiteral("form")).toObject());
     (void)saeTrainRequestFromJson(state.value(QStringLiteral("last_submitted")).toObject());
     for (const QJsonValue &point : state.value(QStringLiteral("history")).toArray()) {
-        (void)saeTrainProgressToJson(saeTrainProgressFromJson(point.toObject()));
+        (void)saeTrainMetricsToJson(saeTrainMetricsFromJson(point.toObject()));
     }
 }
 

@@ -33,7 +33,7 @@ Status writeTinyDemoVocabModel(const QString &directory, int width, quint64 seed
 gpu::detail::SaeModule mirrorSae(int width, double decoderScale, const QString &hook)
 {
     gpu::SaeConfig config;
-    config.architecture = gpu::SaeArchitecture::Relu;
+    config.architecture = SaeArchitecture::Relu;
     config.dIn = width;
     config.dSae = 2 * width;
     config.hookName = hook;

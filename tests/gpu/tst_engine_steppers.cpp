@@ -48,7 +48,7 @@ ContrastSource valenceSource(bool sae)
     source.levelB = QStringLiteral("positive");
     source.hookName = kHook;
     source.saeFeatures = sae;
-    source.pooling = QStringLiteral("mean");
+    source.pooling = Pooling::Mean;
     return source;
 }
 
@@ -249,7 +249,7 @@ private Q_SLOTS:
     void featureRsaMapEqualsTheEngine()
     {
         ContrastSource source = valenceSource(false);
-        source.pooling = QStringLiteral("window");
+        source.pooling = Pooling::Window;
         source.window = 12;
         auto analysis = gpu::ContrastAnalysis::startFeatureRsaMap(inputs(), source, nullptr);
         ProgressLog log;
@@ -279,7 +279,7 @@ private Q_SLOTS:
     {
         MethodComparisonRequest request;
         request.source = valenceSource(true);
-        request.methods = {QStringLiteral("univariate"), QStringLiteral("categorical-rsa")};
+        request.methods = {SelectionMethod::Univariate, SelectionMethod::PooledSeparationD};
         request.k = 4;
         request.folds = 3;
         request.repeats = 2;
@@ -320,8 +320,9 @@ private Q_SLOTS:
             QVERIFY(sameValues(a.ensembleWeights, b.ensembleWeights));
         }
 
-        request.methods = {QStringLiteral("no-such-method")};
-        auto refused = gpu::ContrastAnalysis::startMethodComparison(inputs(), request, nullptr);
+        // A method is an enum now: an unknown name is refused where it is read.
+        const Result<SelectionMethod> refused =
+                parseName<SelectionMethod>(QStringLiteral("no-such-method"));
         QVERIFY(!refused);
         QVERIFY(refused.status().message().contains(QStringLiteral("no-such-method")));
     }
@@ -384,12 +385,12 @@ private Q_SLOTS:
     {
         RsaRequest request;
         request.set = demoSet(QStringLiteral("demo-valence"));
-        request.metric = QStringLiteral("manhattan");
-        auto refused = gpu::RsaPipeline::start(*m_model, m_sae, request);
+        // The metric is an enum now: an unknown name is refused where it is read.
+        const Result<RdmMetric> refused = parseName<RdmMetric>(QStringLiteral("manhattan"));
         QVERIFY(!refused);
         QVERIFY(refused.status().message().contains(QStringLiteral("manhattan")));
         // No hook named: the SAE's.
-        request.metric = QStringLiteral("cosine");
+        request.metric = RdmMetric::Cosine;
         auto started = gpu::RsaPipeline::start(*m_model, m_sae, request);
         QVERIFY2(started, qPrintable(started.status().message()));
         QCOMPARE(started.value()->hookName(), m_saeInfo.hookName);

@@ -161,16 +161,16 @@ private Q_SLOTS:
         QCOMPARE(topFeatures({1.0, 3.0, NAN, 3.0, 2.0}, 3), (std::vector<int64_t>{1, 3, 4}));
         QCOMPARE(topFeatures({1.0}, 5).size(), size_t(1));
         for (const QString &name : pooledSelectionMethodNames()) {
-            QCOMPARE(selectionMethodName(selectionMethodFromName(name).value()), name);
+            QCOMPARE(nameOf(fromName<SelectionMethod>(name).value()), name);
         }
         // The former names still select what they always computed.
-        QCOMPARE(selectionMethodFromName(QStringLiteral("max-activation")),
+        QCOMPARE(fromName<SelectionMethod>(QStringLiteral("max-activation")),
                  SelectionMethod::MeanDifference);
-        QCOMPARE(selectionMethodFromName(QStringLiteral("discriminative-rsa")),
+        QCOMPARE(fromName<SelectionMethod>(QStringLiteral("discriminative-rsa")),
                  SelectionMethod::PooledSeparationR);
-        QCOMPARE(selectionMethodFromName(QStringLiteral("categorical-rsa")),
+        QCOMPARE(fromName<SelectionMethod>(QStringLiteral("categorical-rsa")),
                  SelectionMethod::PooledSeparationD);
-        QVERIFY(!selectionMethodFromName(QStringLiteral("rsa")));
+        QVERIFY(!fromName<SelectionMethod>(QStringLiteral("rsa")));
     }
 
     // The two pooled-separation forms: on a balanced design r = c·D / sqrt(1 + c'·D²) with

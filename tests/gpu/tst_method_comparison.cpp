@@ -55,7 +55,7 @@ private Q_SLOTS:
             QVERIFY2(score.isOk(), qPrintable(score.status().message()));
             QVERIFY2(score->balancedAccuracy < 0.66,
                      qPrintable(QStringLiteral("%1: %2")
-                                        .arg(selectionMethodName(method))
+                                        .arg(nameOf(method))
                                         .arg(score->balancedAccuracy)));
             QVERIFY(score->auc < 0.72);
             QVERIFY(score->p > 0.05);

@@ -247,9 +247,9 @@ private Q_SLOTS:
         for (const QString &name :
              {QStringLiteral("last"), QStringLiteral("mean"), QStringLiteral("target"),
               QStringLiteral("legacy-centred"), QStringLiteral("legacy-left-first")}) {
-            QCOMPARE(poolingName(poolingFromName(name).value()), name);
+            QCOMPARE(nameOf(fromName<Pooling>(name).value()), name);
         }
-        QVERIFY(!poolingFromName(QStringLiteral("max")).has_value());
+        QVERIFY(!fromName<Pooling>(QStringLiteral("max")).has_value());
     }
 
     // Finite weights that overflow on one token: its embedding points along dimension 0 (1000

@@ -8,7 +8,7 @@
 #include <limits>
 
 using gyrus::FloatMatrix;
-using gyrus::gpu::RdmMetric;
+using gyrus::RdmMetric;
 using gyrus::test::doubles;
 using gyrus::test::relativeMismatch;
 
@@ -42,7 +42,7 @@ private Q_SLOTS:
         QVERIFY(h);
         const FloatMatrix x = matrix(*h, QStringLiteral("rdm/x"));
         gyrus::gpu::RdmOptions options;
-        options.metric = *gyrus::gpu::parseRdmMetric(metric);
+        options.metric = *gyrus::fromName<RdmMetric>(metric);
 
         const gyrus::Result<gyrus::Rdm> plain = gyrus::gpu::computeRdm(x, {}, options);
         QVERIFY2(plain.isOk(), qPrintable(plain.status().message()));
@@ -194,7 +194,7 @@ private Q_SLOTS:
         QVERIFY(!rdm.isOk());
         QVERIFY(rdm.status().message().contains(QStringLiteral("weight 1")));
 
-        QVERIFY(!gyrus::gpu::parseRdmMetric(QStringLiteral("manhattan")).has_value());
+        QVERIFY(!gyrus::fromName<RdmMetric>(QStringLiteral("manhattan")).has_value());
     }
 };
 

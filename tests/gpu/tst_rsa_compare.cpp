@@ -12,7 +12,7 @@
 #include <random>
 
 using gyrus::Rdm;
-using gyrus::gpu::RsaMethod;
+using gyrus::RsaMethod;
 using gyrus::test::doubles;
 using gyrus::test::floats;
 
@@ -300,7 +300,7 @@ private Q_SLOTS:
         const Rdm four = Rdm::fromCondensed(idsOf(4), {1, 2, 3, 4, 5, 6}, QString()).value();
         r = gyrus::gpu::compareRdms(a, four);
         QVERIFY(!r.isOk());
-        QVERIFY(!gyrus::gpu::parseRsaMethod(QStringLiteral("kendall")).has_value());
+        QVERIFY(!gyrus::fromName<RsaMethod>(QStringLiteral("kendall")).has_value());
     }
 };
 

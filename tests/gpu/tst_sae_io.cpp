@@ -238,7 +238,7 @@ void TestSaeIo::exportedTrainerSaeTakesRawInputs()
                          QString::number(maxDifference(loaded.value()->reconstruct(x), expected))));
         Result<SaeFileInfo> info = readSaeInfo(dir.path());
         QVERIFY(info.isOk());
-        QCOMPARE(info.value().trainedArchitecture, architectureName(architecture));
+        QCOMPARE(info.value().trainedArchitecture, nameOf(architecture));
         QCOMPARE(info.value().foldedInputScale, s);
         QVERIFY(QFile::exists(QDir(dir.path()).filePath(QStringLiteral("sparsity.safetensors"))));
     }

@@ -10,6 +10,7 @@
 
 #include <ATen/ATen.h>
 
+using gyrus::SaeArchitecture;
 using namespace gyrus::gpu;
 using namespace gyrus::gpu::detail;
 

@@ -152,8 +152,8 @@ void TestSaeTraining::recoversTheDictionary()
     const auto module = trainer.value()->exportModule();
     const double mmcs = meanMaxCosine(module->weights().wDec, data.dictionary);
     qInfo("%s: mean max cosine %.4f, EV %.4f, L0 %.2f, dead %.3f",
-          qPrintable(architectureName(SaeArchitecture(architecture))), mmcs,
-          metrics.explainedVariance, metrics.l0, metrics.deadFraction);
+          qPrintable(nameOf(SaeArchitecture(architecture))), mmcs, metrics.explainedVariance,
+          metrics.l0, metrics.deadFraction);
     QVERIFY2(mmcs >= 0.9, qPrintable(QString::number(mmcs)));
     QVERIFY(metrics.explainedVariance > 0.8);
     // The exported module works on raw inputs: its reconstructions explain the data too.

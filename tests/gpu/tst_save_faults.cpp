@@ -65,7 +65,7 @@ gpu::detail::SaeModule sae(int which, std::vector<float> *density)
 {
     at::manual_seed(uint64_t(100 + which));
     gpu::SaeConfig config;
-    config.architecture = gpu::SaeArchitecture::TopK;
+    config.architecture = SaeArchitecture::TopK;
     config.dIn = 192;
     config.dSae = 1536;
     config.k = which == 0 ? 8 : 16;  // the two cfg.json differ too

@@ -128,7 +128,7 @@ private Q_SLOTS:
     void saeThatDoesNotFitKeepsTheCurrentSae()
     {
         gpu::SaeConfig config;
-        config.architecture = gpu::SaeArchitecture::Relu;
+        config.architecture = SaeArchitecture::Relu;
         config.dIn = 64;
         config.dSae = 128;
         config.hookName = QStringLiteral("blocks.1.hook_resid_post");
@@ -264,7 +264,7 @@ private Q_SLOTS:
         SaeTrainRequest request;
         request.activationsPath = activations;
         request.hookName = QStringLiteral("blocks.0.hook_resid_post");
-        request.architecture = QStringLiteral("topk");
+        request.architecture = SaeArchitecture::TopK;
         request.dSae = 32;
         request.k = 2;
         request.batchSize = 256;
@@ -316,7 +316,7 @@ private Q_SLOTS:
         QSignalSpy progress(engine.get(), &EngineClient::saeTrainingProgress);
         SaeTrainRequest request;
         request.activationsPath = activations;
-        request.architecture = QStringLiteral("topk");
+        request.architecture = SaeArchitecture::TopK;
         request.dSae = 32;
         request.k = 2;
         request.batchSize = 256;

@@ -127,7 +127,7 @@ RequestId FakeEngineClient::trainSae(const SaeTrainRequest &request)
 {
     {
         QMutexLocker lock(&m_logMutex);
-        m_log << QStringLiteral("train ") + request.architecture;
+        m_log << QStringLiteral("train ") + nameOf(request.architecture);
         m_lastTrain = request;
     }
     auto step = std::make_shared<int>(0);
@@ -141,7 +141,7 @@ RequestId FakeEngineClient::trainSae(const SaeTrainRequest &request)
                                                QStringLiteral(": no such file"));
                     return JobStep::Done;
                 }
-                SaeTrainProgress progress;
+                SaeTrainMetrics progress;
                 progress.step = *step;
                 progress.totalSteps = steps;
                 progress.loss = 1.0 / (1 + *step);

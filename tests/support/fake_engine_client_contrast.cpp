@@ -122,7 +122,7 @@ RequestId FakeEngineClient::computeFeatureRsaMap(const ContrastSource &source)
                                        map->maxActivation.push_back(x);
                                        map->pooledSeparationR.push_back(0.8 * x - 0.1);
                                        map->pooledSeparationD.push_back(1.5 * x * x);
-                                       if (source.pooling == QLatin1String("window")) {
+                                       if (source.pooling == Pooling::Window) {
                                            map->temporalDiscriminativeRsa.push_back(0.5 - x);
                                            map->temporalCategoricalRsa.push_back(x - 0.25);
                                        }
@@ -139,12 +139,12 @@ RequestId FakeEngineClient::compareMethods(const MethodComparisonRequest &reques
         m_log << QStringLiteral("compare-methods");
         m_lastComparison = request;
     }
-    const QStringList methods =
-            request.methods.isEmpty()
-                    ? QStringList{QStringLiteral("mean-difference"), QStringLiteral("univariate"),
-                                  QStringLiteral("pooled-separation-r"),
-                                  QStringLiteral("pooled-separation-d")}
-                    : request.methods;
+    const QList<SelectionMethod> methods =
+            request.methods.isEmpty() ? QList<SelectionMethod>{SelectionMethod::MeanDifference,
+                                                               SelectionMethod::Univariate,
+                                                               SelectionMethod::PooledSeparationR,
+                                                               SelectionMethod::PooledSeparationD}
+                                      : request.methods;
     auto done = std::make_shared<int>(0);
     const int slices = m_comparisonSlices;
     const int sliceMs = m_sliceMs;

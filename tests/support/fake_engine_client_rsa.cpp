@@ -37,14 +37,14 @@ std::shared_ptr<const RsaResult> fakeRsa(const RsaRequest &request, Status *stat
             clamped.push_back(condensed.back() + 0.1F * float(j - i) / float(n));
         }
     }
-    Result<Rdm> rdm = Rdm::fromCondensed(ids, condensed, request.metric);
+    Result<Rdm> rdm = Rdm::fromCondensed(ids, condensed, nameOf(request.metric));
     if (!rdm) {
         *status = rdm.status();
         return nullptr;
     }
     result->rdm = *rdm;
     if (request.intervention) {
-        result->clampedRdm = *Rdm::fromCondensed(ids, clamped, request.metric);
+        result->clampedRdm = *Rdm::fromCondensed(ids, clamped, nameOf(request.metric));
         result->hasIntervention = true;
     }
     for (const PromptFactor &factor : set.factors) {
@@ -57,7 +57,7 @@ std::shared_ptr<const RsaResult> fakeRsa(const RsaRequest &request, Status *stat
             continue;
         }
         RsaModelFit fit{factor.name, *model, {}, {}};
-        fit.comparison.method = request.comparisonMethod;
+        fit.comparison.method = nameOf(request.comparisonMethod);
         fit.comparison.r = 0.5;
         fit.comparison.p = 1.0 / (request.permutations + 1);
         fit.comparison.permutations = request.permutations;

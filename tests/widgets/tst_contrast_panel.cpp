@@ -121,7 +121,7 @@ private Q_SLOTS:
         QVERIFY(form->setFactor(QStringLiteral("number")));
         QVERIFY(form->setLevels(QStringLiteral("singular"), QStringLiteral("plural")));
         QVERIFY(form->setHook(QStringLiteral("blocks.1.hook_resid_post")));
-        QVERIFY(form->setPooling(QStringLiteral("target")));
+        QVERIFY(form->setPooling(gyrus::Pooling::TargetWindow));
         form->findChild<QSpinBox *>(QStringLiteral("contrast.window"))->setValue(2);
         f.panel.contrastView()->runButton()->click();
         QTRY_COMPARE(f.engine.log().count(QStringLiteral("contrast number")), 1);
@@ -131,7 +131,7 @@ private Q_SLOTS:
         QCOMPARE(s.levelB, QStringLiteral("plural"));
         QCOMPARE(s.hookName, QStringLiteral("blocks.1.hook_resid_post"));
         QCOMPARE(s.saeFeatures, false);
-        QCOMPARE(s.pooling, QStringLiteral("target"));
+        QCOMPARE(s.pooling, gyrus::Pooling::TargetWindow);
         QCOMPARE(s.window, 2);
         QCOMPARE(s.factorial, false);
 
@@ -364,7 +364,7 @@ private Q_SLOTS:
         QCOMPARE(view->table()->model()->columnCount(), 5);  // feature, label, r, d, |A − B|
 
         // Aligned windows add the temporal scores, as columns and on the y axis.
-        QVERIFY(f.panel.form()->setPooling(QStringLiteral("window")));
+        QVERIFY(f.panel.form()->setPooling(gyrus::Pooling::Window));
         view->run();
         QTRY_VERIFY(!view->map()->temporalDiscriminativeRsa.empty());
         QCOMPARE(view->table()->model()->columnCount(), 7);
@@ -446,7 +446,7 @@ private Q_SLOTS:
             QCOMPARE(clamp.mode, gyrus::ClampMode::Add);
             QCOMPARE(clamp.value, 3.0 * 0.25 * (j + 1) * (j % 2 == 0 ? 1.0 : -0.5));
         }
-        QVERIFY(set.name.contains(view->result()->rows[1].method));
+        QVERIFY(set.name.contains(nameOf(view->result()->rows[1].method)));
         QVERIFY(!view->steerWithEnsemble(99, 1.0).isOk());
 
         // The ensembles are kept in the workspace: after a restore the same clamp set is sent
@@ -492,7 +492,7 @@ private Q_SLOTS:
         QString method;
         const std::vector<int> features = f.panel.methodFeatures(&method);
         QCOMPARE(features.size(), size_t(4));
-        QCOMPARE(method, view->result()->rows[0].method);
+        QCOMPARE(method, nameOf(view->result()->rows[0].method));
         f.hub.setAnnotation(features[0], {QStringLiteral("mine"), QString()});
 
         int asked = 0;

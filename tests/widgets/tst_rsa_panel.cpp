@@ -120,11 +120,11 @@ private Q_SLOTS:
         QVERIFY(r.saeFeatures);
         QCOMPARE(r.hookName, QStringLiteral("blocks.2.hook_resid_post"));  // the SAE's hook
         QVERIFY(!f.panel.hookBox()->isEnabled());
-        QCOMPARE(r.pooling, QStringLiteral("last"));
-        QCOMPARE(r.metric, QStringLiteral("cosine"));
+        QCOMPARE(r.pooling, Pooling::LastToken);
+        QCOMPARE(r.metric, RdmMetric::Cosine);
         QCOMPARE(r.subset, RsaFeatureSubset::Explicit);
         QCOMPARE(r.features, (QList<int>{5, 9}));
-        QCOMPARE(r.comparisonMethod, QStringLiteral("kendall_tau_a"));
+        QCOMPARE(r.comparisonMethod, RsaMethod::KendallTauA);
         QCOMPARE(r.permutations, 250);
         QVERIFY(r.intervention);
         QCOMPARE(r.clamps, f.hub.clampSet());
@@ -132,10 +132,10 @@ private Q_SLOTS:
         // Top-k by a selection method.
         choose(f.panel.subsetBox(), QStringLiteral("top-k"));
         f.panel.topKBox()->setValue(12);
-        choose(f.panel.selectionBox(), QStringLiteral("discriminative-rsa"));
+        choose(f.panel.selectionBox(), QStringLiteral("pooled-separation-r"));
         QCOMPARE(f.panel.request().subset, RsaFeatureSubset::TopK);
         QCOMPARE(f.panel.request().topK, 12);
-        QCOMPARE(f.panel.request().selectionMethod, QStringLiteral("discriminative-rsa"));
+        QCOMPARE(f.panel.request().selectionMethod, SelectionMethod::PooledSeparationR);
         QVERIFY(f.panel.request().features.isEmpty());
     }
 

@@ -18,7 +18,7 @@ SaeTrainRequest filledRequest()
     SaeTrainRequest r;
     r.activationsPath = QStringLiteral("/data/acts.h5");
     r.hookName = QStringLiteral("blocks.2.hook_resid_post");
-    r.architecture = QStringLiteral("batchtopk");
+    r.architecture = gyrus::SaeArchitecture::BatchTopK;
     r.dSae = 2048;
     r.k = 24;
     r.batchSize = 1024;
@@ -43,7 +43,7 @@ private Q_SLOTS:
         const SaeTrainRequest r = panel.request();
         QCOMPARE(r.activationsPath, QStringLiteral("/data/acts.h5"));
         QCOMPARE(r.hookName, QStringLiteral("blocks.2.hook_resid_post"));
-        QCOMPARE(r.architecture, QStringLiteral("batchtopk"));
+        QCOMPARE(r.architecture, gyrus::SaeArchitecture::BatchTopK);
         QCOMPARE(r.dSae, 2048);
         QCOMPARE(r.k, 24);
         QCOMPARE(r.batchSize, 1024);
