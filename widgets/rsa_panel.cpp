@@ -415,6 +415,28 @@ void RsaPanel::settingsChanged()
     }
 }
 
+void RsaPanel::setRequest(const RsaRequest &request)
+{
+    auto select = [](QComboBox *box, const QString &data) {
+        if (const int index = box->findData(data); index >= 0) {
+            box->setCurrentIndex(index);
+        }
+    };
+    select(m_representation, request.saeFeatures ? QStringLiteral("sae") : QStringLiteral("raw"));
+    if (const int hook = m_hook->findText(request.hookName); hook >= 0) {
+        m_hook->setCurrentIndex(hook);
+    }
+    select(m_pooling, nameOf(request.pooling));
+    select(m_metric, nameOf(request.metric));
+    select(m_subset, rsaFeatureSubsetName(request.subset));
+    m_topK->setValue(request.topK);
+    select(m_selection, nameOf(request.selectionMethod));
+    select(m_comparison, nameOf(request.comparisonMethod));
+    m_permutations->setValue(request.permutations);
+    m_bootstraps->setValue(request.bootstraps);
+    m_intervention->setChecked(request.intervention);
+}
+
 RsaRequest RsaPanel::request() const
 {
     RsaRequest r;

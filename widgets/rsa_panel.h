@@ -60,6 +60,12 @@ public:
     /// Views: "rdm", "mds", "intervention".
     void showView(const QString &name);
 
+    /// Sets the form to ask for `request` (representation, hook when the model offers it,
+    /// pooling, metric, feature subset, selection, comparison, permutations, bootstraps,
+    /// intervention); the prompt set, the clamp set and explicit features stay those of the
+    /// session. Computes nothing: compute() does.
+    void setRequest(const RsaRequest &request);
+
     Status exportRdmCsv(const QString &path) const;
     /// /rdm [n, n] float32, /items int32, /rdm_clamped and /rdm_difference with an intervention,
     /// /model_<k> per model RDM; root attributes ids (JSON), metric, hook, representation.

@@ -139,6 +139,44 @@ private Q_SLOTS:
         QVERIFY(f.panel.request().features.isEmpty());
     }
 
+    // The intent the app's start-up options use instead of the panel's combo boxes.
+    void setRequestSetsTheForm()
+    {
+        Fixture f;
+        f.panel.setPromptSet(demoSet(QStringLiteral("demo-tense-number")));
+        RsaRequest wanted;
+        wanted.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        wanted.pooling = Pooling::TargetWindow;
+        wanted.metric = RdmMetric::Euclidean;
+        wanted.subset = RsaFeatureSubset::TopK;
+        wanted.topK = 7;
+        wanted.selectionMethod = SelectionMethod::Univariate;
+        wanted.comparisonMethod = RsaMethod::Pearson;
+        wanted.permutations = 300;
+        wanted.bootstraps = 40;
+        wanted.intervention = true;
+        f.panel.setRequest(wanted);
+        RsaRequest r = f.panel.request();
+        QCOMPARE(r.hookName, wanted.hookName);
+        QVERIFY(!r.saeFeatures);
+        QCOMPARE(r.pooling, wanted.pooling);
+        QCOMPARE(r.metric, wanted.metric);
+        QCOMPARE(r.subset, wanted.subset);
+        QCOMPARE(r.topK, wanted.topK);
+        QCOMPARE(r.selectionMethod, wanted.selectionMethod);
+        QCOMPARE(r.comparisonMethod, wanted.comparisonMethod);
+        QCOMPARE(r.permutations, wanted.permutations);
+        QCOMPARE(r.bootstraps, wanted.bootstraps);
+        QVERIFY(r.intervention);
+
+        // SAE features read the SAE's own hook.
+        wanted.saeFeatures = true;
+        f.panel.setRequest(wanted);
+        r = f.panel.request();
+        QVERIFY(r.saeFeatures);
+        QCOMPARE(r.hookName, QStringLiteral("blocks.2.hook_resid_post"));
+    }
+
     void heatmapGroupsByConditionWithBoundariesAndHover()
     {
         Fixture f;
