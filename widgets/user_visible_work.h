@@ -8,15 +8,18 @@
 //   connect(hub, &SelectionHub::featureSelected, m_details, &UserVisibleWork::request);
 
 #include <QObject>
+#include <QPointer>
 
 #include <functional>
 
+class QDockWidget;
 class QWidget;
 
 namespace gyrus::widgets {
 
 /// True unless `widget` sits in a QDockWidget that the user cannot see now (closed, or a tab
-/// behind another). A widget outside any dock (a test, a dialog) counts as visible.
+/// behind another: Qt 6 leaves such a dock "visible" but moves it out of the window, so its
+/// visible region is empty). A widget outside any dock (a test, a dialog) counts as visible.
 bool isUserVisible(const QWidget *widget);
 
 class UserVisibleWork : public QObject
@@ -36,7 +39,11 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    void watchDock();
+    void runPendingSoon();
+
     QWidget *m_panel;
+    QPointer<QDockWidget> m_dock;  // whose visibilityChanged(true) runs the pending work
     std::function<void()> m_work;
     bool m_pending = false;
 };
