@@ -4,6 +4,7 @@
 #include "app/screenshot.h"
 #include "core/engine_client.h"
 #include "widgets/attribution_panel.h"
+#include "widgets/attribution_sae_list.h"
 
 #include <QDockWidget>
 #include <QPlainTextEdit>
@@ -14,7 +15,8 @@
 namespace gyrus::app {
 
 bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const QString &text,
-                               const QString &tab, QWidget *pictured, const QString &screenshotPath)
+                               const QString &tab, const QStringList &extraSaes, QWidget *pictured,
+                               const QString &screenshotPath)
 {
     widgets::AttributionPanel *panel = window->attributionPanel();
     const QStringList tabs = {QStringLiteral("attribution"), QStringLiteral("lens"),
@@ -35,7 +37,7 @@ bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const Q
 
     auto progress = std::make_shared<Progress>();
     QObject::connect(engine, &EngineClient::saeLoaded, panel,
-                     [window, panel, index, text, progress] {
+                     [window, panel, index, text, extraSaes, progress] {
                          if (progress->started) {
                              return;
                          }
@@ -45,6 +47,7 @@ bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const Q
                              dock->raise();
                          }
                          panel->promptEdit()->setPlainText(text);
+                         panel->extraSaeList()->setPaths(extraSaes);
                          panel->showTab(widgets::AttributionPanel::Tab(index));
                          panel->runAll();
                      });

@@ -105,6 +105,11 @@ StartupScript::StartupScript(QCommandLineParser &parser)
                        QStringLiteral("With --attribution-text: the tab in front (attribution, "
                                       "lens or attention)."),
                        QStringLiteral("TAB"))
+    , m_attributionSae(QStringLiteral("attribution-sae"),
+                       QStringLiteral("With --attribution-text: also attribute to the SAE in DIR "
+                                      "(at another hook, e.g. another layer), as the dock's "
+                                      "\"Other layers\" list does (repeatable)."),
+                       QStringLiteral("DIR"))
     , m_studyView(QStringLiteral("study-view"),
                   QStringLiteral("Once the SAE is loaded, open one of these views computed: "
                                  "patching (the Attribution dock's Patching tab on the open "
@@ -128,8 +133,8 @@ StartupScript::StartupScript(QCommandLineParser &parser)
 {
     parser.addOptions({m_screenshot, m_raiseDock, m_heatmapText, m_selectFeature, m_steeringExample,
                        m_scanTokens, m_promptSet, m_clamp, m_rsa, m_dockOnly, m_contrast, m_about,
-                       m_exportReport, m_attributionText, m_attributionTab, m_studyView,
-                       m_studyText});
+                       m_exportReport, m_attributionText, m_attributionTab, m_attributionSae,
+                       m_studyView, m_studyText});
 }
 
 bool StartupScript::takesScreenshot() const
@@ -186,9 +191,9 @@ bool StartupScript::prepare(MainWindow *window, EngineClient *engine)
         return refuse(QStringLiteral("--contrast takes contrast, rsa-map, methods or judged"));
     }
     if (m_parser.isSet(m_attributionText) &&
-        !startAttributionAtStartup(window, engine, m_parser.value(m_attributionText),
-                                   m_parser.value(m_attributionTab), m_pictured,
-                                   m_parser.value(m_screenshot))) {
+        !startAttributionAtStartup(
+                window, engine, m_parser.value(m_attributionText), m_parser.value(m_attributionTab),
+                m_parser.values(m_attributionSae), m_pictured, m_parser.value(m_screenshot))) {
         return refuse(QStringLiteral("--attribution-tab takes attribution, lens or attention"));
     }
     if (m_parser.isSet(m_studyView) &&

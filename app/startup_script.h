@@ -1,9 +1,9 @@
 #pragma once
 // The start-up options that script the window for screenshots, demos and tests (--screenshot,
 // --raise-dock, --select-feature, --prompt-set, --clamp, --rsa, --contrast, --heatmap-text,
-// --steering-example, --attribution-text, --study-view, --about, ...): declared, checked and run
-// here, so that main() only boots the application (settings, engine, window, workspace, start-up
-// model).
+// --steering-example, --attribution-text, --attribution-sae, --study-view, --about, ...): declared,
+// checked and run here, so that main() only boots the application (settings, engine, window,
+// workspace, start-up model).
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -60,6 +60,7 @@ private:
     QCommandLineOption m_contrast;
     QCommandLineOption m_attributionText;
     QCommandLineOption m_attributionTab;
+    QCommandLineOption m_attributionSae;
     QCommandLineOption m_studyView;
     QCommandLineOption m_studyText;
     QCommandLineOption m_exportReport;

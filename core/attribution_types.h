@@ -88,6 +88,18 @@ struct AttributionRequest
     int position = -1;    ///< -1: the last
     QString targetToken;  ///< one token, as text; empty: the model's top next token
     QString versusToken;  ///< one token; non-empty makes the target a logit difference
+    /// SAE directories at other hooks (e.g. one per layer) attributed in the same forward and
+    /// backward beside the loaded SAE, each spliced in with its own error node.
+    QStringList extraSaes;
+};
+
+/// One extra SAE's share of an attribution (AttributionRequest::extraSaes).
+struct SaeAttribution
+{
+    QString path;    ///< the SAE's directory
+    QString name;    ///< its card's name
+    int layer = -1;  ///< the layer of its hook (-1: outside the blocks)
+    AttributionResult result;
 };
 
 /// Tokens as the tokenizer shows them (display pieces, not yet visibleToken()).
@@ -95,8 +107,12 @@ using TokenPieces = QHash<int, QString>;
 
 struct AttributionOutcome
 {
-    AttributionResult result;
+    AttributionResult result;  ///< the loaded SAE's
     QString saeName;
+    std::vector<SaeAttribution> extra;  ///< the extra SAEs that loaded, in the request's order
+    /// One line per extra SAE left out (its directory and why: missing, unreadable, made for
+    /// another model, or tokenising unlike the loaded SAE); the others are attributed anyway.
+    QStringList skippedSaes;
     TokenPieces pieces;  ///< every token of the prompt and the target's tokens
     /// Which of the engine's models and SAEs made it: verification refuses others.
     quint64 modelEpoch = 0;

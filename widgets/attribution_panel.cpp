@@ -1,5 +1,6 @@
 #include "widgets/attribution_panel.h"
 
+#include "core/hook_layer.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
 #include "core/table_export.h"
@@ -7,18 +8,23 @@
 #include "widgets/adaptive_splitter.h"
 #include "widgets/attention_head_grid.h"
 #include "widgets/attention_pattern_view.h"
+#include "widgets/attribution_sae_list.h"
 #include "widgets/colour_legend.h"
+#include "widgets/eliding_style.h"
 #include "widgets/export_button.h"
 #include "widgets/export_tables.h"
 #include "widgets/feature_matrix_view.h"
+#include "widgets/flow_layout.h"
 #include "widgets/icons.h"
 #include "widgets/logit_lens_grid.h"
 #include "widgets/patching_view.h"
 #include "widgets/status_line.h"
 
+#include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -54,7 +60,11 @@ enum FeatureColumn
     AttributionCol,
     EstimateCol,
     ActualCol,
+    LayerCol,
 };
+
+// Where a row of the ranked list keeps which SAE it is of: 0 the loaded one, i + 1 extra[i].
+constexpr int kSaeRole = Qt::UserRole + 2;
 
 // A number shown to 4 significant digits, kept at full precision in kNumberRole.
 QStandardItem *numberItem(double value)
@@ -72,12 +82,12 @@ QString signedNumber(double value)
 
 // The attribution as a sparse "activation" table the feature matrix paints: one text whose
 // values are activation × gradient.
-TokenAnalysisPtr attributionAsAnalysis(const AttributionOutcome &outcome)
+TokenAnalysisPtr attributionAsAnalysis(const AttributionOutcome &outcome,
+                                       const AttributionResult &r, const QString &saeName)
 {
-    const AttributionResult &r = outcome.result;
     auto analysis = std::make_shared<TokenAnalysis>();
     analysis->hookName = r.hook;
-    analysis->saeName = outcome.saeName;
+    analysis->saeName = saeName;
     std::vector<std::vector<FeatureValue>> perPosition(r.tokens.size());
     for (const FeatureAttribution &f : r.features) {
         perPosition[size_t(f.position)].push_back({f.feature, f.attribution});
@@ -134,6 +144,7 @@ AttributionPanel::AttributionPanel(EngineClient *engine, SelectionHub *hub, QWid
     for (QSpinBox *spin : {m_position, m_verifyCount}) {
         connect(spin, &QSpinBox::valueChanged, this, &AttributionPanel::stateChanged);
     }
+    connect(m_extraSaes, &AttributionSaeList::changed, this, &AttributionPanel::stateChanged);
     if (m_hub) {
         connect(m_hub, &SelectionHub::featureSelected, this,
                 [this](int feature, const QString &source) {
@@ -292,6 +303,16 @@ QWidget *AttributionPanel::buildAttributionTab()
         connect(edit, &QLineEdit::returnPressed, this, [this] { runTab(AttributionTab); });
     }
 
+    m_extraSaes = new AttributionSaeList(tab);
+    m_layer = new ElidingComboBox(tab);
+    m_layer->setToolTip(tr("Whose features the matrix and the per-position table show"));
+    connect(m_layer, qOverload<int>(&QComboBox::activated), this,
+            [this](int index) { showSae(index); });
+    // "Show" goes to a line of its own in a narrow dock rather than widen it.
+    auto *layerRow = new FlowLayout(nullptr, 12, 2);
+    layerRow->addGroup({m_extraSaes});
+    layerRow->addGroup({new QLabel(tr("Show"), tab), m_layer});
+
     m_summary = new QLabel(tab);
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -312,10 +333,13 @@ QWidget *AttributionPanel::buildAttributionTab()
     matrixLayout->addWidget(m_matrix, 1);
     matrixLayout->addWidget(m_matrixLegend);
 
-    m_features = new QStandardItemModel(0, 8, this);
+    m_features = new QStandardItemModel(0, 9, this);
     m_features->setHorizontalHeaderLabels({tr("Feature"), tr("Pos"), tr("Token"), tr("Activation"),
                                            tr("Gradient"), tr("Attribution"), tr("Estimate"),
-                                           tr("Actual")});
+                                           tr("Actual"), tr("Layer")});
+    m_features->horizontalHeaderItem(LayerCol)->setToolTip(
+            tr("The layer of the SAE the feature is of (the loaded SAE's, or one added under "
+               "“Other layers”)"));
     m_features->horizontalHeaderItem(EstimateCol)
             ->setToolTip(tr("The linear estimate of ablating the feature: −attribution"));
     m_features->horizontalHeaderItem(ActualCol)->setToolTip(
@@ -331,9 +355,14 @@ QWidget *AttributionPanel::buildAttributionTab()
     connect(m_featureTable, &QTableView::clicked, this, [this](const QModelIndex &index) {
         const QStandardItem *item = m_features->item(index.row(), FeatureCol);
         const QStandardItem *position = m_features->item(index.row(), PositionCol);
-        if (item && position) {
-            selectFeature(item->data(Qt::UserRole).toInt(), position->data(kNumberRole).toInt());
+        if (!item || !position) {
+            return;
         }
+        const int sae = item->data(kSaeRole).toInt();
+        if (sae != m_shownSae) {
+            showSae(sae);
+        }
+        selectFeature(item->data(Qt::UserRole).toInt(), position->data(kNumberRole).toInt());
     });
 
     m_nodes = new QStandardItemModel(0, 6, this);
@@ -392,6 +421,7 @@ QWidget *AttributionPanel::buildAttributionTab()
 
     auto *layout = new QVBoxLayout(tab);
     layout->addLayout(targetRow);
+    layout->addLayout(layerRow);
     layout->addWidget(m_summary);
     layout->addWidget(split, 1);
     return tab;
@@ -499,6 +529,7 @@ void AttributionPanel::runTab(int tab)
             request.position = m_position->value();
             request.targetToken = m_target->text();
             request.versusToken = m_versus->text();
+            request.extraSaes = m_extraSaes->paths();
             m_requests->cancel(VerifySlot);
             m_requests->start(AttributeSlot, m_engine->attribute(request));
             setStatus(tr("Attributing…"));
@@ -560,13 +591,15 @@ void AttributionPanel::setPromptSet(const PromptSet &set)
 
 QJsonObject AttributionPanel::workspaceState() const
 {
-    return QJsonObject{{QStringLiteral("prompt"), m_prompt->toPlainText()},
-                       {QStringLiteral("target"), m_target->text()},
-                       {QStringLiteral("versus"), m_versus->text()},
-                       {QStringLiteral("position"), m_position->value()},
-                       {QStringLiteral("verify"), m_verifyCount->value()},
-                       {QStringLiteral("tab"), m_tabs->currentIndex()},
-                       {QStringLiteral("patching"), m_patching->state()}};
+    return QJsonObject{
+            {QStringLiteral("prompt"), m_prompt->toPlainText()},
+            {QStringLiteral("target"), m_target->text()},
+            {QStringLiteral("versus"), m_versus->text()},
+            {QStringLiteral("position"), m_position->value()},
+            {QStringLiteral("verify"), m_verifyCount->value()},
+            {QStringLiteral("tab"), m_tabs->currentIndex()},
+            {QStringLiteral("patching"), m_patching->state()},
+            {QStringLiteral("extra_saes"), QJsonArray::fromStringList(m_extraSaes->paths())}};
 }
 
 Status AttributionPanel::restoreWorkspaceState(const QJsonObject &state)
@@ -577,6 +610,11 @@ Status AttributionPanel::restoreWorkspaceState(const QJsonObject &state)
     m_position->setValue(state.value(QStringLiteral("position")).toInt(-1));
     m_verifyCount->setValue(state.value(QStringLiteral("verify")).toInt(m_verifyCount->value()));
     m_patching->restoreState(state.value(QStringLiteral("patching")).toObject());
+    QStringList extraSaes;
+    for (const QJsonValue &path : state.value(QStringLiteral("extra_saes")).toArray()) {
+        extraSaes.append(path.toString());
+    }
+    m_extraSaes->setPaths(extraSaes);
     // Showing a tab would compute it: the restored dock waits for Run.
     const QSignalBlocker blocker(m_tabs);
     m_tabs->setCurrentIndex(
@@ -617,10 +655,105 @@ void AttributionPanel::showAttribution(const AttributionOutcomePtr &outcome)
     m_attributedPrompt = m_ranPrompt[AttributionTab];
     m_checks.clear();
     m_verifySummary->clear();
+
+    // One entry per SAE, the loaded one first; the matrix and the node table show one of them.
+    m_layer->clear();
+    m_layer->addItem(tr("layer %1 · %2 (loaded)")
+                             .arg(hookLayer(outcome->result.hook))
+                             .arg(outcome->saeName));
+    for (const SaeAttribution &share : outcome->extra) {
+        m_layer->addItem(tr("layer %1 · %2").arg(share.layer).arg(share.name));
+    }
+
+    // The ranked list: every SAE's features in one ranking, with their layer.
+    struct Row
+    {
+        const FeatureAttribution *feature;
+        int sae;
+        int layer;
+    };
+
+    std::vector<Row> rows;
+    const int mainLayer = hookLayer(outcome->result.hook);
+    for (const FeatureAttribution &f : outcome->result.features) {
+        rows.push_back({&f, 0, mainLayer});
+    }
+    for (size_t i = 0; i < outcome->extra.size(); ++i) {
+        for (const FeatureAttribution &f : outcome->extra[i].result.features) {
+            rows.push_back({&f, int(i) + 1, outcome->extra[i].layer});
+        }
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row &p, const Row &q) {
+        return std::abs(p.feature->attribution) > std::abs(q.feature->attribution);
+    });
     const AttributionResult &r = outcome->result;
+    m_features->removeRows(0, m_features->rowCount());
+    const int listed = std::min<int>(kListedFeatures, int(rows.size()));
+    for (int i = 0; i < listed; ++i) {
+        const FeatureAttribution &f = *rows[size_t(i)].feature;
+        const int sae = rows[size_t(i)].sae;
+        auto *feature = new QStandardItem(sae == 0 ? featureText(f.feature)
+                                                   : QStringLiteral("#%1").arg(f.feature));
+        feature->setData(f.feature, Qt::UserRole);
+        feature->setData(sae, kSaeRole);
+        const int token = r.tokens[size_t(f.position)];
+        QStandardItem *attribution = numberItem(f.attribution);
+        attribution->setForeground(f.attribution >= 0 ? QColor(0xb2, 0x18, 0x2b)
+                                                      : QColor(0x21, 0x66, 0xac));
+        QStandardItem *layer = numberItem(rows[size_t(i)].layer);
+        layer->setToolTip(m_layer->itemText(sae));
+        m_features->appendRow({feature, numberItem(f.position),
+                               new QStandardItem(visibleToken(outcome->piece(token))),
+                               numberItem(f.activation), numberItem(f.gradient), attribution,
+                               new QStandardItem, new QStandardItem, layer});
+    }
+    m_featureTable->resizeColumnsToContents();
+    m_featureTable->setColumnHidden(LayerCol, outcome->extra.empty());
+
+    showSae(0);
+    m_extraSaes->markSkipped(outcome->skippedSaes);
+    const QString listedText = tr("%1 active (position, feature) pairs; the %2 largest listed "
+                                  "(Export has the loaded SAE's).")
+                                       .arg(rows.size())
+                                       .arg(listed);
+    if (outcome->skippedSaes.isEmpty()) {
+        setStatus(listedText);
+    } else {
+        setStatus(tr("Left out: %1. %2")
+                          .arg(outcome->skippedSaes.join(QStringLiteral("; ")), listedText),
+                  true);
+    }
+    updateControls();
+    Q_EMIT attributionShown();
+}
+
+const AttributionResult *AttributionPanel::shownResult() const
+{
+    if (!m_attribution) {
+        return nullptr;
+    }
+    if (m_shownSae <= 0 || m_shownSae > int(m_attribution->extra.size())) {
+        return &m_attribution->result;
+    }
+    return &m_attribution->extra[size_t(m_shownSae) - 1].result;
+}
+
+void AttributionPanel::showSae(int index)
+{
+    if (!m_attribution) {
+        return;
+    }
+    m_shownSae = std::clamp(index, 0, int(m_attribution->extra.size()));
+    if (m_layer->currentIndex() != m_shownSae) {
+        m_layer->setCurrentIndex(m_shownSae);
+    }
+    const AttributionOutcome &outcome = *m_attribution;
+    const AttributionResult &r = *shownResult();
+    const QString saeName =
+            m_shownSae == 0 ? outcome.saeName : outcome.extra[size_t(m_shownSae) - 1].name;
     const AttributionTarget &target = r.target;
     auto quoted = [&](int token) {
-        return QStringLiteral("“%1”").arg(visibleToken(outcome->piece(token)).toHtmlEscaped());
+        return QStringLiteral("“%1”").arg(visibleToken(outcome.piece(token)).toHtmlEscaped());
     };
     const QString what =
             target.kind == AttributionTarget::Kind::LogitDifference
@@ -633,40 +766,22 @@ void AttributionPanel::showAttribution(const AttributionOutcomePtr &outcome)
                     .arg(what)
                     .arg(target.position)
                     .arg(r.value, 0, 'f', 4)
-                    .arg(r.hook.toHtmlEscaped(), outcome->saeName.toHtmlEscaped())
+                    .arg(r.hook.toHtmlEscaped(), saeName.toHtmlEscaped())
                     .arg(signedNumber(r.featureSum()), signedNumber(r.errorSum()),
                          signedNumber(r.biasSum()), signedNumber(sum), signedNumber(r.total()))
                     .arg(std::abs(sum - r.total()), 0, 'g', 2));
 
-    const TokenAnalysisPtr analysis = attributionAsAnalysis(*outcome);
-    m_matrix->setText(analysis, 0);
+    m_matrix->setText(attributionAsAnalysis(outcome, r, saeName), 0);
     m_matrix->setHighlightedToken(target.position);
-    m_matrix->setSelectedFeature(m_hub ? m_hub->selectedFeature() : -1);
+    m_matrix->setSelectedFeature(m_shownSae == 0 && m_hub ? m_hub->selectedFeature() : -1);
     m_matrixLegend->setScale(ColourScale::Diverging, m_matrix->scaleMaximum(),
                              tr("activation × gradient · red raises the target, blue lowers it"));
-
-    m_features->removeRows(0, m_features->rowCount());
-    const int listed = std::min<int>(kListedFeatures, int(r.features.size()));
-    for (int i = 0; i < listed; ++i) {
-        const FeatureAttribution &f = r.features[size_t(i)];
-        auto *feature = new QStandardItem(featureText(f.feature));
-        feature->setData(f.feature, Qt::UserRole);
-        const int token = r.tokens[size_t(f.position)];
-        QStandardItem *attribution = numberItem(f.attribution);
-        attribution->setForeground(f.attribution >= 0 ? QColor(0xb2, 0x18, 0x2b)
-                                                      : QColor(0x21, 0x66, 0xac));
-        m_features->appendRow({feature, numberItem(f.position),
-                               new QStandardItem(visibleToken(outcome->piece(token))),
-                               numberItem(f.activation), numberItem(f.gradient), attribution,
-                               new QStandardItem, new QStandardItem});
-    }
-    m_featureTable->resizeColumnsToContents();
 
     m_nodes->removeRows(0, m_nodes->rowCount());
     const std::vector<double> features = r.featuresPerPosition();
     for (size_t t = 0; t < r.tokens.size(); ++t) {
         m_nodes->appendRow({numberItem(double(t)),
-                            new QStandardItem(visibleToken(outcome->piece(r.tokens[t]))),
+                            new QStandardItem(visibleToken(outcome.piece(r.tokens[t]))),
                             numberItem(features[t]), numberItem(r.errorAttribution[t]),
                             numberItem(r.biasAttribution[t]), numberItem(r.totalAttribution[t])});
     }
@@ -680,18 +795,14 @@ void AttributionPanel::showAttribution(const AttributionOutcomePtr &outcome)
     }
     m_nodeTable->resizeColumnsToContents();
     m_nodeTable->scrollTo(m_nodes->index(target.position, 0));
-    setStatus(tr("%1 active (position, feature) pairs; the %2 largest listed (Export has all).")
-                      .arg(r.features.size())
-                      .arg(listed));
-    updateControls();
-    Q_EMIT attributionShown();
 }
 
 void AttributionPanel::showCheck(const AblationCheck &check)
 {
     m_checks.push_back(check);
     for (int row = 0; row < m_features->rowCount(); ++row) {
-        if (m_features->item(row, FeatureCol)->data(Qt::UserRole).toInt() ==
+        if (m_features->item(row, FeatureCol)->data(kSaeRole).toInt() == 0 &&
+            m_features->item(row, FeatureCol)->data(Qt::UserRole).toInt() ==
                     check.feature.feature &&
             m_features->item(row, PositionCol)->data(kNumberRole).toInt() ==
                     check.feature.position) {
@@ -729,6 +840,14 @@ void AttributionPanel::selectFeature(int feature, int position)
         m_matrix->setHighlightedToken(position);
         Q_EMIT tokenPicked(m_attributedPrompt, position);
     }
+    if (m_shownSae != 0) {
+        // Another layer's SAE: the other docks know only the loaded one's features.
+        setStatus(tr("Feature #%1 of %2: an SAE of this dock only, so the other docks keep "
+                     "their selection.")
+                          .arg(feature)
+                          .arg(m_layer->currentText()));
+        return;
+    }
     if (m_hub) {
         m_hub->selectFeature(feature, QStringLiteral("attribution"));
     }
@@ -736,9 +855,12 @@ void AttributionPanel::selectFeature(int feature, int position)
 
 void AttributionPanel::followSelection(int feature)
 {
-    m_matrix->setSelectedFeature(feature);
+    if (m_shownSae == 0) {
+        m_matrix->setSelectedFeature(feature);
+    }
     for (int row = 0; row < m_features->rowCount(); ++row) {
-        if (m_features->item(row, FeatureCol)->data(Qt::UserRole).toInt() == feature) {
+        if (m_features->item(row, FeatureCol)->data(kSaeRole).toInt() == 0 &&
+            m_features->item(row, FeatureCol)->data(Qt::UserRole).toInt() == feature) {
             m_featureTable->selectRow(row);
             m_featureTable->scrollTo(m_features->index(row, 0));
             return;

@@ -10,6 +10,7 @@
 
 #include <vector>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -29,6 +30,7 @@ class SelectionHub;
 namespace gyrus::widgets {
 
 class AttentionHeadGrid;
+class AttributionSaeList;
 class ColourLegend;
 class FeatureMatrixView;
 class LogitLensGrid;
@@ -107,10 +109,23 @@ public:
     static constexpr int kNumberRole = Qt::UserRole + 1;
 
     /// The ranked list: feature, position, token, activation, gradient, attribution, estimated
-    /// and actual change (numbers in kNumberRole; the feature's number in Qt::UserRole).
+    /// and actual change, layer (numbers in kNumberRole; the feature's number in Qt::UserRole).
+    /// Every SAE's features in one ranking; the layer column shows once extra SAEs are added.
     QStandardItemModel *featureModel() const { return m_features; }
 
     QTableView *featureTable() const { return m_featureTable; }
+
+    /// The SAEs at other hooks attributed beside the loaded one (the "Other layers" list).
+    AttributionSaeList *extraSaeList() const { return m_extraSaes; }
+
+    /// Whose features the matrix and the node table show: 0 the loaded SAE, i + 1 the i-th
+    /// extra one.
+    QComboBox *layerBox() const { return m_layer; }
+
+    int shownSae() const { return m_shownSae; }
+
+    /// The result the matrix and the node table show (null before an attribution).
+    const AttributionResult *shownResult() const;
 
     /// Per position: position, token, Σ features, error, bias, total (gradient × input).
     QStandardItemModel *nodeModel() const { return m_nodes; }
@@ -154,6 +169,7 @@ private:
     void runTab(int tab);
     void requestAttention(const QString &prompt, int layer);
     void showAttribution(const AttributionOutcomePtr &outcome);
+    void showSae(int index);
     void showCheck(const AblationCheck &check);
     void showVerificationSummary();
     void selectFeature(int feature, int position);
@@ -179,6 +195,9 @@ private:
     QLineEdit *m_target;
     QLineEdit *m_versus;
     QSpinBox *m_position;
+    AttributionSaeList *m_extraSaes;
+    QComboBox *m_layer;
+    int m_shownSae = 0;
     QLabel *m_summary;
     FeatureMatrixView *m_matrix;
     ColourLegend *m_matrixLegend;

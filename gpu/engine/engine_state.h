@@ -8,6 +8,7 @@
 #include "gpu/model/language_model.h"
 #include "gpu/sae/steering_run.h"
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct EngineState
     /// pointers are not compared).
     quint64 modelEpoch = 0;
     quint64 saeEpoch = 0;
+    /// The Attribution dock's extra SAEs (other layers), by directory, loaded for the model of
+    /// `attributionSaesEpoch` (a new model empties it: its device or hooks may differ).
+    std::map<QString, std::shared_ptr<detail::SaeModule>> attributionSaes;
+    quint64 attributionSaesEpoch = 0;
     /// The Contrasts dock's last prompt representations (reused across its tabs).
     std::shared_ptr<ContrastMemo> contrastMemo;
     /// The steering dock's last baseline (keyed by prompt, sampling, seed and model epoch).
@@ -64,6 +69,7 @@ struct EngineState
     {
         scan.reset();
         contrastMemo.reset();
+        attributionSaes.clear();
         steeringBaseline = SteeringBaselineMemo();
         sae.reset();
         model.reset();

@@ -6,13 +6,17 @@
 // and stops on cancel; patching drives its stepper, one pair's forwards or one layer of patched
 // forwards per slice.
 
+#include "core/hook_layer.h"
 #include "core/remaining_time.h"
+#include "core/sae_model_check.h"
 #include "gpu/analysis/activation_patching.h"
 #include "gpu/analysis/attention_patterns.h"
 #include "gpu/analysis/attribution.h"
 #include "gpu/analysis/logit_lens.h"
+#include "gpu/engine/cards.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
+#include "gpu/sae/sae_io.h"
 
 #include <QElapsedTimer>
 
@@ -71,6 +75,48 @@ void addPieces(const LanguageModel &model, const std::vector<int> &tokens, Token
     }
 }
 
+/// An extra SAE of the Attribution dock (another layer's), loaded once per model onto the
+/// model's device and checked against it like the Model dock's: its hook and width fit, and it
+/// tokenises as the loaded SAE does (the SAEs share one forward).
+Result<std::shared_ptr<detail::SaeModule>> attributionSae(EngineState &state, const QString &path)
+{
+    if (state.attributionSaesEpoch != state.modelEpoch) {
+        state.attributionSaes.clear();
+        state.attributionSaesEpoch = state.modelEpoch;
+    }
+    std::shared_ptr<detail::SaeModule> &cached = state.attributionSaes[path];
+    if (!cached) {
+        const QString device = state.modelCard.device;
+        Result<std::shared_ptr<detail::SaeModule>> loaded = gpu::loadSae(path, device);
+        if (!loaded) {
+            state.attributionSaes.erase(path);
+            return loaded.status();
+        }
+        cached = loaded.value();
+    }
+    const SaeInfo card = saeCard(*cached, path, state.modelCard.device);
+    if (card.hookName.isEmpty()) {
+        return Status::invalidInput(
+                QStringLiteral("%1: names no hook point, so it cannot be spliced into the model")
+                        .arg(path));
+    }
+    // Its messages name the SAE's directory.
+    const SaeModelCheck check = checkSaeAgainstModel(card, state.modelCard);
+    if (!check.ok()) {
+        return Status::invalidInput(check.errors.join(QStringLiteral("; ")));
+    }
+    const SaeConventions own = saeConventions(card);
+    const SaeConventions loadedOne = saeConventions(state.saeInfo);
+    if (own.prependBos != loadedOne.prependBos ||
+        own.centreResiduals != loadedOne.centreResiduals) {
+        return Status::invalidInput(
+                QStringLiteral("%1: its prepend_bos or centring differs from the loaded SAE's, "
+                               "so it cannot share its forward")
+                        .arg(path));
+    }
+    return cached;
+}
+
 }  // namespace
 
 RequestId TorchEngineClient::attribute(const AttributionRequest &request)
@@ -104,15 +150,41 @@ RequestId TorchEngineClient::attribute(const AttributionRequest &request)
                 if (target.versus >= 0) {
                     target.kind = AttributionTarget::Kind::LogitDifference;
                 }
+                // An extra SAE that cannot join (missing, unreadable, made for another model,
+                // tokenising unlike the loaded one) is left out with a line naming it; the loaded
+                // SAE and the other extras are attributed anyway.
+                auto outcome = std::make_shared<AttributionOutcome>();
+                std::vector<std::shared_ptr<detail::SaeModule>> extra;
+                QStringList extraPaths;
+                for (const QString &path : request.extraSaes) {
+                    Result<std::shared_ptr<detail::SaeModule>> sae = attributionSae(*state, path);
+                    if (!sae) {
+                        outcome->skippedSaes.append(sae.status().message());
+                        continue;
+                    }
+                    extra.push_back(sae.value());
+                    extraPaths.append(path);
+                }
+                std::vector<const detail::SaeModule *> saes{state->sae.get()};
+                for (const auto &sae : extra) {
+                    saes.push_back(sae.get());
+                }
                 context.reportProgress(0.0, QStringLiteral("forward and backward"));
-                Result<AttributionResult> result =
-                        attributeFeatures(model, *state->sae, tokens.value(), target);
-                if (!result) {
-                    *status = result.status();
+                Result<std::vector<AttributionResult>> results =
+                        attributeFeatures(model, saes, tokens.value(), target);
+                if (!results) {
+                    *status = results.status();
                     return JobStep::Done;
                 }
-                auto outcome = std::make_shared<AttributionOutcome>();
-                outcome->result = std::move(result).value();
+                outcome->result = std::move(results.value().front());
+                for (size_t i = 0; i < extra.size(); ++i) {
+                    SaeAttribution share;
+                    share.path = extraPaths[int(i)];
+                    share.name = saeCard(*extra[i], share.path, state->modelCard.device).name;
+                    share.result = std::move(results.value()[i + 1]);
+                    share.layer = hookLayer(share.result.hook);
+                    outcome->extra.push_back(std::move(share));
+                }
                 outcome->saeName = state->saeInfo.name;
                 outcome->modelEpoch = state->modelEpoch;
                 outcome->saeEpoch = state->saeEpoch;

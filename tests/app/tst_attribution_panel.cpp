@@ -4,34 +4,49 @@
 // (and a selection made elsewhere is followed); the logit lens's last row names the model's own
 // top next tokens (an independent forward here); the attention tab asks for one layer at a time
 // (the outcome holds that layer only, equal to it in every layer's patterns computed at once),
-// every row sums to 1 and a thumbnail click enlarges its head.
+// every row sums to 1 and a thumbnail click enlarges its head. With an SAE of another layer added
+// in the dock ("Other layers"), the engine attributes to both in one pass: the dock's groups
+// equal `gyrus-cli attribute --sae A --sae B`, the list has a layer column, the matrix shows one
+// layer at a time, and only the loaded SAE's features are selected in the other docks.
 
 #include "core/selection_hub.h"
 #include "core/token_display.h"
 #include "gpu/analysis/attention_patterns.h"
+#include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_io.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "widgets/attention_head_grid.h"
 #include "widgets/attention_pattern_view.h"
 #include "widgets/attribution_panel.h"
+#include "widgets/attribution_sae_list.h"
 #include "widgets/feature_matrix_view.h"
 #include "widgets/logit_lens_grid.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QtTest>
 
+#include <ATen/ATen.h>
+
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 
 using namespace gyrus;
 using widgets::AttributionPanel;
@@ -39,6 +54,7 @@ using widgets::AttributionPanel;
 namespace {
 
 const QString kPrompt = QStringLiteral("The old man walked to the river and sat down");
+const QString kLayer0 = QStringLiteral("blocks.0.hook_resid_post");
 
 QJsonObject runJson(const QStringList &arguments)
 {
@@ -59,6 +75,24 @@ double number(const QStandardItemModel *model, int row, int column)
 bool agrees(double a, double b, double scale)
 {
     return std::abs(a - b) <= 1e-4 * std::max(1.0, scale);
+}
+
+/// A ReLU SAE of `config`'s width at `hook` whose features are ± each residual coordinate and
+/// whose decoder keeps `scale` of it (x̂ = scale · x; the error node carries the rest).
+std::shared_ptr<gpu::detail::SaeModule> mirrorSae(gpu::SaeConfig config, const QString &hook,
+                                                  double scale)
+{
+    config.hookName = hook;
+    config.architecture = SaeArchitecture::Relu;
+    config.dSae = 2 * config.dIn;
+    config.applyBDecToInput = false;
+    const at::Tensor eye = at::eye(config.dIn, at::kFloat);
+    gpu::detail::SaeWeights weights;
+    weights.wEnc = at::cat({eye, -eye}, 1);
+    weights.bEnc = at::zeros({config.dSae});
+    weights.wDec = at::cat({eye, -eye}, 0) * scale;
+    weights.bDec = at::zeros({config.dIn});
+    return std::make_shared<gpu::detail::SaeModule>(config, weights);
 }
 
 }  // namespace
@@ -391,6 +425,191 @@ private Q_SLOTS:
     {
         m_panel.reset();
         m_engine.reset();
+    }
+
+    // Last: it leaves a selection in the hub.
+    void anotherLayersSaeIsAttributedBesideTheLoadedOne()
+    {
+        QTemporaryDir dir;
+        auto demo = gpu::loadSae(test::demoSaePath());
+        QVERIFY(demo);
+        const QString early = dir.filePath(QStringLiteral("layer0"));
+        QVERIFY(gpu::saveSae(*mirrorSae(demo.value()->config(), kLayer0, 0.8), early).isOk());
+
+        m_panel->extraSaeList()->setPaths({early});
+        QVERIFY2(attribute(QString(), QString(), 5), qPrintable(m_panel->statusText()));
+        const AttributionOutcomePtr outcome = m_panel->attribution();
+        QCOMPARE(outcome->extra.size(), size_t(1));
+        QVERIFY(outcome->skippedSaes.isEmpty());
+        QCOMPARE(outcome->extra[0].layer, 0);
+        QCOMPARE(outcome->extra[0].path, early);
+        QCOMPARE(outcome->extra[0].result.hook, QStringLiteral("blocks.0.hook_resid_post"));
+
+        // Each SAE's group equals the CLI's with both SAEs (one forward and backward there
+        // too): every active feature, every position's nodes, the totals.
+        const QJsonObject json =
+                runJson(cliArguments(QString(), QString(), 5) << QStringLiteral("--sae") << early);
+        const QJsonArray groups = json[QStringLiteral("saes")].toArray();
+        QCOMPARE(groups.size(), 2);
+        const AttributionResult *results[] = {&outcome->result, &outcome->extra[0].result};
+        const int layers[] = {2, 0};
+        // (layer, feature, position) → attribution, from the CLI.
+        std::map<std::tuple<int, int, int>, double> cliAttribution;
+        std::vector<double> cliMagnitudes;
+        for (int i = 0; i < 2; ++i) {
+            const QJsonObject group = groups[i].toObject();
+            const AttributionResult &r = *results[i];
+            QCOMPARE(group[QStringLiteral("layer")].toInt(), layers[i]);
+            QCOMPARE(group[QStringLiteral("hook")].toString(), r.hook);
+            const QJsonObject totals = group[QStringLiteral("totals")].toObject();
+            const double total = totals[QStringLiteral("gradient_x_input")].toDouble();
+            QVERIFY(std::abs(total) > 1e-3);
+            QVERIFY(agrees(r.total(), total, std::abs(total)));
+            QVERIFY(agrees(r.featureSum(), totals[QStringLiteral("features")].toDouble(),
+                           std::abs(total)));
+            QVERIFY(agrees(r.errorSum(), totals[QStringLiteral("error")].toDouble(),
+                           std::abs(total)));
+            QVERIFY(agrees(r.biasSum(), totals[QStringLiteral("bias")].toDouble(),
+                           std::abs(total)));
+            const QJsonArray features = group[QStringLiteral("features")].toArray();
+            QCOMPARE(int(r.features.size()), group[QStringLiteral("active")].toInt());
+            QCOMPARE(int(r.features.size()), features.size());
+            for (const QJsonValue &value : features) {
+                const QJsonObject f = value.toObject();
+                const double a = f[QStringLiteral("attribution")].toDouble();
+                cliAttribution[{layers[i], f[QStringLiteral("feature")].toInt(),
+                                f[QStringLiteral("position")].toInt()}] = a;
+                cliMagnitudes.push_back(std::abs(a));
+            }
+            for (const FeatureAttribution &f : r.features) {
+                const auto key = std::make_tuple(layers[i], f.feature, f.position);
+                QVERIFY2(cliAttribution.count(key) == 1,
+                         qPrintable(QStringLiteral("layer %1 feature %2 at %3 not in the CLI's")
+                                            .arg(layers[i])
+                                            .arg(f.feature)
+                                            .arg(f.position)));
+                QVERIFY(agrees(f.attribution, cliAttribution.at(key), std::abs(total)));
+            }
+            const QJsonArray positions = group[QStringLiteral("positions")].toArray();
+            QCOMPARE(int(r.tokens.size()), positions.size());
+            for (int p = 0; p < positions.size(); ++p) {
+                const QJsonObject node = positions[p].toObject();
+                QVERIFY(agrees(r.errorAttribution[size_t(p)],
+                               node[QStringLiteral("error")].toDouble(), std::abs(total)));
+                QVERIFY(agrees(r.totalAttribution[size_t(p)],
+                               node[QStringLiteral("total")].toDouble(), std::abs(total)));
+            }
+        }
+        std::sort(cliMagnitudes.rbegin(), cliMagnitudes.rend());
+
+        // One ranking over both SAEs: row by row the CLI's merged magnitudes, and each row's
+        // layer column names the SAE whose feature it is (its attribution is that group's).
+        QStandardItemModel *list = m_panel->featureModel();
+        QVERIFY(!m_panel->featureTable()->isColumnHidden(8));
+        QCOMPARE(list->rowCount(), AttributionPanel::kListedFeatures);
+        QSet<int> listedLayers;
+        for (int row = 0; row < list->rowCount(); ++row) {
+            const int layer = int(number(list, row, 8));
+            listedLayers.insert(layer);
+            const auto key = std::make_tuple(layer, list->item(row, 0)->data(Qt::UserRole).toInt(),
+                                             int(number(list, row, 1)));
+            const QString where = QStringLiteral("row %1").arg(row);
+            QVERIFY2(cliAttribution.count(key) == 1, qPrintable(where));
+            QVERIFY2(agrees(number(list, row, 5), cliAttribution.at(key), cliMagnitudes[0]),
+                     qPrintable(where));
+            QVERIFY2(agrees(std::abs(number(list, row, 5)), cliMagnitudes[size_t(row)],
+                            cliMagnitudes[0]),
+                     qPrintable(where));
+        }
+        QCOMPARE(listedLayers, (QSet<int>{0, 2}));
+
+        // "Show" lists both layers; choosing layer 0 shows its matrix, nodes and sum line.
+        QComboBox *box = m_panel->layerBox();
+        QCOMPARE(box->count(), 2);
+        QVERIFY(box->itemText(0).startsWith(QStringLiteral("layer 2")));
+        QVERIFY(box->itemText(1).startsWith(QStringLiteral("layer 0")));
+        box->setCurrentIndex(1);
+        Q_EMIT box->activated(1);
+        QCOMPARE(m_panel->shownSae(), 1);
+        QCOMPARE(m_panel->shownResult(), &outcome->extra[0].result);
+        QVERIFY(m_panel->summaryText().contains(QStringLiteral("blocks.0.hook_resid_post")));
+        QCOMPARE(m_panel->nodeModel()->rowCount(), int(outcome->extra[0].result.tokens.size()));
+        for (int p = 0; p < m_panel->nodeModel()->rowCount(); ++p) {
+            QVERIFY(agrees(number(m_panel->nodeModel(), p, 3),
+                           outcome->extra[0].result.errorAttribution[size_t(p)], 1.0));
+        }
+        box->setCurrentIndex(0);
+        Q_EMIT box->activated(0);
+        QCOMPARE(m_panel->shownResult(), &outcome->result);
+
+        // A layer-0 row shows that SAE and leaves the hub alone; a layer-2 row selects its
+        // feature everywhere.
+        auto rowOfLayer = [&](int layer) {
+            for (int row = 0; row < list->rowCount(); ++row) {
+                if (int(number(list, row, 8)) == layer) {
+                    return row;
+                }
+            }
+            return -1;
+        };
+        QTableView *table = m_panel->featureTable();
+        const int before = m_hub.selectedFeature();
+        const int early0 = rowOfLayer(0);
+        table->scrollTo(list->index(early0, 0));
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
+                          table->visualRect(list->index(early0, 0)).center());
+        QCOMPARE(m_panel->shownSae(), 1);
+        QCOMPARE(m_hub.selectedFeature(), before);
+        QVERIFY(m_panel->statusText().contains(QStringLiteral("layer 0")));
+        const int late = rowOfLayer(2);
+        const int lateFeature = list->item(late, 0)->data(Qt::UserRole).toInt();
+        table->scrollTo(list->index(late, 0));
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
+                          table->visualRect(list->index(late, 0)).center());
+        QCOMPARE(m_panel->shownSae(), 0);
+        QCOMPARE(m_hub.selectedFeature(), lateFeature);
+
+        // Bad extra SAEs (missing, a corrupt weights file, one for another d_model) are left out
+        // with a line naming each; the loaded SAE and the good one are attributed as before.
+        const QString missing = dir.filePath(QStringLiteral("missing"));
+        const QString corrupt = dir.filePath(QStringLiteral("corrupt"));
+        QVERIFY(gpu::saveSae(*mirrorSae(demo.value()->config(), kLayer0, 0.5), corrupt).isOk());
+        {
+            QFile weights(QDir(corrupt).filePath(QStringLiteral("sae_weights.safetensors")));
+            QVERIFY(weights.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            weights.write("not a safetensors file");
+        }
+        const QString narrow = dir.filePath(QStringLiteral("narrow"));
+        gpu::SaeConfig narrowConfig = demo.value()->config();
+        narrowConfig.dIn = 96;
+        QVERIFY(gpu::saveSae(
+                        *mirrorSae(narrowConfig, QStringLiteral("blocks.1.hook_resid_post"), 0.8),
+                        narrow)
+                        .isOk());
+        m_panel->extraSaeList()->setPaths({missing, corrupt, early, narrow});
+        QVERIFY2(attribute(QString(), QString(), 5), qPrintable(m_panel->statusText()));
+        const AttributionOutcomePtr partial = m_panel->attribution();
+        QCOMPARE(partial->extra.size(), size_t(1));
+        QCOMPARE(partial->extra[0].path, early);
+        QCOMPARE(partial->extra[0].result.features.size(),
+                 outcome->extra[0].result.features.size());
+        QVERIFY(agrees(partial->extra[0].result.total(), outcome->extra[0].result.total(), 1.0));
+        QVERIFY(agrees(partial->result.total(), outcome->result.total(), 1.0));
+        QCOMPARE(partial->skippedSaes.size(), 3);
+        for (const QString &bad : {missing, corrupt, narrow}) {
+            const QString problem = m_panel->extraSaeList()->problem(bad);
+            QVERIFY2(!problem.isEmpty(), qPrintable(bad));
+            QVERIFY2(m_panel->statusText().contains(bad), qPrintable(m_panel->statusText()));
+        }
+        QVERIFY(m_panel->extraSaeList()->problem(early).isEmpty());
+        QVERIFY(m_panel->extraSaeList()->problem(narrow).contains(QStringLiteral("96")));
+        QCOMPARE(m_panel->layerBox()->count(), 2);
+
+        // None: the layer column hides.
+        m_panel->extraSaeList()->setPaths({});
+        QVERIFY(attribute(QString(), QString(), 5));
+        QVERIFY(m_panel->featureTable()->isColumnHidden(8));
+        QCOMPARE(m_panel->layerBox()->count(), 1);
     }
 };
 

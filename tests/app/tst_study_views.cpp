@@ -18,6 +18,7 @@
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 #include "widgets/attribution_panel.h"
+#include "widgets/attribution_sae_list.h"
 #include "widgets/concept_sweep_view.h"
 #include "widgets/feature_search_box.h"
 #include "widgets/patching_map_grid.h"
@@ -367,13 +368,18 @@ private Q_SLOTS:
                 panel.patchingView()->siteBox()->findData(QStringLiteral("mlp_out")));
         panel.patchingView()->targetEdit()->setText(QStringLiteral(" was"));
         panel.patchingView()->featuresEdit()->setText(QStringLiteral("3, 7"));
-        QVERIFY(changed.count() >= 6);
+        panel.extraSaeList()->setPaths(
+                {QStringLiteral("/data/sae-layer0"), QStringLiteral("/data/sae-layer1")});
+        QVERIFY(changed.count() >= 7);
         const QJsonObject state = panel.workspaceState();
 
         widgets::AttributionPanel restored(m_engine.get(), &m_hub);
         QVERIFY(restored.restoreWorkspaceState(state).isOk());
         QCOMPARE(restored.workspaceState(), state);
         QCOMPARE(restored.versusEdit()->text(), QStringLiteral(" London"));
+        QCOMPARE(restored.extraSaeList()->paths(),
+                 (QStringList{QStringLiteral("/data/sae-layer0"),
+                              QStringLiteral("/data/sae-layer1")}));
         QCOMPARE(restored.patchingView()->siteBox()->currentData().toString(),
                  QStringLiteral("mlp_out"));
         restored.resetState();

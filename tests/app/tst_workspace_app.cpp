@@ -10,6 +10,8 @@
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
+#include "widgets/attribution_panel.h"
+#include "widgets/attribution_sae_list.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/sae_picker.h"
@@ -144,6 +146,10 @@ private Q_SLOTS:
             QTRY_VERIFY(heatmap->analysis() != nullptr);
             heatmapAnalysis = heatmap->analysis();
 
+            // The Attribution dock's SAEs of other layers (kept as paths, loaded when it runs).
+            window.attributionPanel()->extraSaeList()->setPaths(
+                    {dir.filePath(QStringLiteral("sae-layer1")), demoSae()});
+
             QVERIFY(window.workspaceController()->saveAs(path));
             QVERIFY(!window.isWindowModified());
             QVERIFY(window.windowTitle().startsWith(QStringLiteral("study.gyrus[*]")));
@@ -213,6 +219,8 @@ private Q_SLOTS:
         QVERIFY(now.features == was.features);
         QVERIFY(now.values == was.values);
         QCOMPARE(extra.text, QStringLiteral("The jury said"));
+        QCOMPARE(window.attributionPanel()->extraSaeList()->paths(),
+                 (QStringList{dir.filePath(QStringLiteral("sae-layer1")), demoSae()}));
         // Loading what the workspace refers to is not a change. A request submitted now finishes
         // after every request the restore made (the engine runs them in order), so once it has,
         // every result is in; the dirty state is then checked at once rather than after a sleep.
