@@ -2,6 +2,10 @@
 // Private helpers for code that calls the HDF5 C API (core and gpu .cpp files; not part of any
 // public interface, since it includes <hdf5.h>).
 
+#include "core/status.h"
+
+#include <QString>
+
 #include <hdf5.h>
 
 namespace gyrus::hdf5 {
@@ -51,5 +55,9 @@ inline void prepareLibrary()
     }();
     (void)prepared;
 }
+
+/// Opens an existing file read-only (prepares the library first); fails with NotFound ("<path>: no
+/// such file") or InvalidInput ("not an HDF5 file", "cannot open as HDF5"). The caller closes it.
+Result<hid_t> openReadOnly(const QString &path);
 
 }  // namespace gyrus::hdf5

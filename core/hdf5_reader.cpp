@@ -18,11 +18,10 @@ QString where(const QString &path, const QString &name)
 
 }  // namespace
 
-Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open(const QString &path)
+Result<hid_t> hdf5::openReadOnly(const QString &path)
 {
-    hdf5::prepareLibrary();
-    const QFileInfo info(path);
-    if (!info.exists()) {
+    prepareLibrary();
+    if (!QFileInfo::exists(path)) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(path));
     }
     const QByteArray native = QFile::encodeName(path);
@@ -33,7 +32,16 @@ Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open(const QString &path)
     if (file < 0) {
         return Status::invalidInput(QStringLiteral("%1: cannot open as HDF5").arg(path));
     }
-    return std::shared_ptr<Hdf5Reader>(new Hdf5Reader(path, file));
+    return file;
+}
+
+Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open(const QString &path)
+{
+    Result<hid_t> file = hdf5::openReadOnly(path);
+    if (!file) {
+        return file.status();
+    }
+    return std::shared_ptr<Hdf5Reader>(new Hdf5Reader(path, file.value()));
 }
 
 Hdf5Reader::Hdf5Reader(QString path, int64_t file)

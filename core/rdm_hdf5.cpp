@@ -62,7 +62,7 @@ Status writeRdmHdf5(const Rdm &rdm, const QString &path,
     Status status = writeRdmDatasets(*writer.value(), QStringLiteral("rdm"), rdm);
     for (const auto &[key, value] : attributes) {
         if (status.isOk()) {
-            status = writer.value()->writeRootAttribute(key, value);
+            status = writer.value()->setAttribute(key, value);
         }
     }
     return status.isOk() ? writer.value()->commit() : status;

@@ -124,7 +124,7 @@ Status writeTableHdf5(const QAbstractItemModel &model, const QString &path, int 
                          : writer.value()->writeStrings(name, texts);
     }
     if (status.isOk()) {
-        status = writer.value()->writeRootAttribute(
+        status = writer.value()->setAttribute(
                 QStringLiteral("columns"),
                 QString::fromUtf8(QJsonDocument(headers).toJson(QJsonDocument::Compact)));
     }

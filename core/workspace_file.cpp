@@ -137,7 +137,7 @@ Status writeWorkspaceFile(const QString &path, const WorkspaceDocument &document
             std::pair{QStringLiteral("saved_at"), now},
     };
     for (const auto &[key, value] : attributes) {
-        if (Status written = writer.writeRootAttribute(key, value); !written.isOk()) {
+        if (Status written = writer.setAttribute(key, value); !written.isOk()) {
             return written;
         }
     }

@@ -71,7 +71,7 @@ Status writeOutput(const QString &path, const gpu::ForwardOutput &out, const gpu
                                      std::pair{QStringLiteral("device"), info.device},
                                      std::pair{QStringLiteral("family"), info.family},
                                      std::pair{QStringLiteral("text"), text}}) {
-        if (Status s = file.writeRootAttribute(key, value); !s.isOk()) {
+        if (Status s = file.setAttribute(key, value); !s.isOk()) {
             return s;
         }
     }

@@ -196,7 +196,7 @@ int runRepresent(const QStringList &arguments)
                                              "(the original project's defect)")
                             : QString()}}) {
         if (status.isOk()) {
-            status = writer.value()->writeRootAttribute(key, value);
+            status = writer.value()->setAttribute(key, value);
         }
     }
     if (status.isOk()) {

@@ -3,7 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/sae_commands.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/activation_file.h"
+#include "gpu/sae/activation_stream.h"
 #include "gpu/sae/sae_evaluation.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_splice.h"

@@ -129,7 +129,7 @@ std::shared_ptr<ActivationSource> makeTensorSource(const at::Tensor &rows, uint6
 std::shared_ptr<RowReader> makeRowRangeReader(std::shared_ptr<RowReader> reader, int64_t begin,
                                               int64_t count);
 
-/// An HDF5 dataset's rows (gpu/sae/activation_file.cpp) and the shuffle every activation file
+/// An HDF5 dataset's rows (gpu/sae/activation_stream.cpp) and the shuffle every activation file
 /// is read with (blocks of 1024 rows, 64 blocks a window).
 Result<std::shared_ptr<RowReader>> openActivationRows(const QString &path, const QString &dataset);
 ShuffleOptions activationShuffle(bool shuffle, uint64_t seed);

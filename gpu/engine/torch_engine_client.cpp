@@ -9,7 +9,7 @@
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/generation_session.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/activation_file.h"
+#include "gpu/sae/activation_stream.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_trainer.h"
 #include "gpu/sae/streaming_activations.h"

@@ -1,6 +1,7 @@
 #include "gpu/sae/activation_cache.h"
 
 #include "core/file_sha256.h"
+#include "core/hdf5_writer.h"
 #include "gpu/detail/hook_windows.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
@@ -301,7 +302,7 @@ Result<std::unique_ptr<ActivationCacheRun>> ActivationCacheRun::start(
             state->finished = true;
             return std::unique_ptr<ActivationCacheRun>(new ActivationCacheRun(std::move(state)));
         }
-        Result<std::unique_ptr<Hdf5Writer>> opened = Hdf5Writer::openForUpdate(state->writePath);
+        Result<std::unique_ptr<Hdf5Writer>> opened = Hdf5Writer::openRows(state->writePath);
         if (!opened) {
             return opened.status();
         }
@@ -312,7 +313,7 @@ Result<std::unique_ptr<ActivationCacheRun>> ActivationCacheRun::start(
             }
         }
     } else {
-        Result<std::unique_ptr<Hdf5Writer>> created = Hdf5Writer::create(state->writePath);
+        Result<std::unique_ptr<Hdf5Writer>> created = Hdf5Writer::createRows(state->writePath);
         if (!created) {
             return created.status();
         }
@@ -423,7 +424,7 @@ Status ActivationCacheRun::step()
     s.result.normSum = done.normSum;
     s.out->setAttribute(QStringLiteral("normalisation_scale"), s.result.normalisationScale);
     s.out->setAttribute(QStringLiteral("complete"), 1.0);
-    Status closed = s.out->close();
+    Status closed = s.out->commit();
     s.out.reset();
     if (!closed.isOk()) {
         return closed;
@@ -465,7 +466,7 @@ const ActivationCacheResult &ActivationCacheRun::result() const
 void ActivationCacheRun::close()
 {
     if (m_state->out) {
-        m_state->out->close();
+        m_state->out->commit();  // the rows so far stay: a later run resumes from them
         m_state->out.reset();
     }
 }

@@ -1,7 +1,7 @@
 #pragma once
 // HDF5 activation files (ARCHITECTURE.md §5): `/activations` [N, d] float16/float32, read in row
-// blocks so files larger than memory stream; and a small writer for the datasets `sae encode`
-// produces. Torch-free: the source itself is gpu/detail/activation_source.h.
+// blocks so files larger than memory stream. Torch-free (gyrus_formats): the stream the trainer
+// reads is gpu/sae/activation_stream.h; files are written with core/hdf5_writer.h's row mode.
 
 #include "core/status.h"
 
@@ -12,10 +12,6 @@
 #include <memory>
 
 namespace gyrus::gpu {
-
-namespace detail {
-class ActivationSource;
-}
 
 struct ActivationFileInfo
 {
@@ -30,58 +26,44 @@ struct ActivationFileInfo
 Result<ActivationFileInfo> inspectActivationFile(
         const QString &path, const QString &dataset = QStringLiteral("activations"));
 
-/// A stream over the dataset (see detail::ShuffleOptions for the shuffle; `shuffle` false reads
-/// in file order, as evaluation and encoding do).
-Result<std::shared_ptr<detail::ActivationSource>> openActivationFile(const QString &path,
-                                                                     const QString &dataset,
-                                                                     bool shuffle, uint64_t seed);
-
-/// Writes rank-2 float16 / float32 / int32 datasets row block by row block (chunked, so `sae
-/// encode` on a large file never holds all codes in memory). Not thread-safe.
-class Hdf5Writer
+/// Row blocks of an activation dataset, as stored: IEEE binary16 (as h5py and `gyrus-cli cache`
+/// write it) comes back as its 2-byte values, to be widened by the caller (many times faster
+/// than the HDF5 library's soft conversion); any other float type as float32.
+class ActivationRowFile
 {
 public:
-    enum class Type
-    {
-        Float32,
-        Int32,
-        Float16,  ///< IEEE half, as h5py and numpy write it; writeRows takes the 2-byte values
-    };
+    /// Opens and checks the dataset as inspectActivationFile() does.
+    static Result<std::unique_ptr<ActivationRowFile>> open(const QString &path,
+                                                           const QString &dataset);
 
-    /// Creates (truncates) `path`.
-    static Result<std::unique_ptr<Hdf5Writer>> create(const QString &path);
+    ~ActivationRowFile();
+    ActivationRowFile(const ActivationRowFile &) = delete;
+    ActivationRowFile &operator=(const ActivationRowFile &) = delete;
 
-    /// Opens an existing file for writing more rows into its datasets (a resumed cache).
-    static Result<std::unique_ptr<Hdf5Writer>> openForUpdate(const QString &path);
-    ~Hdf5Writer();
-    Hdf5Writer(const Hdf5Writer &) = delete;
-    Hdf5Writer &operator=(const Hdf5Writer &) = delete;
+    int64_t rows() const { return m_rows; }
 
-    /// [rows, columns]; columns == 0 makes a rank-1 dataset [rows].
-    Status createDataset(const QString &name, Type type, int64_t rows, int64_t columns);
+    int64_t columns() const { return m_columns; }
 
-    /// An existing dataset of a file opened with openForUpdate(), for writeRows().
-    Status openDataset(const QString &name);
+    /// True when readRows() writes 2-byte halves; false: float32.
+    bool storesHalf() const { return m_half; }
 
-    /// Writes `count` rows starting at `begin`; `data` holds count·columns values of the type.
-    Status writeRows(const QString &name, int64_t begin, int64_t count, const void *data);
+    /// Names the data in messages ("activations.h5: dataset '/activations'").
+    QString describe() const;
 
-    /// Root attributes; an existing attribute of the same name is replaced.
-    Status setAttribute(const QString &name, const QString &value);
-    Status setAttribute(const QString &name, double value);
-
-    /// Writes what is buffered (data and metadata) to the file, so that a process killed after
-    /// this leaves a file that opens with everything written so far.
-    Status flush();
-
-    /// Flushes and closes; the destructor closes too, but cannot report errors.
-    Status close();
+    /// Rows [begin, begin + count) into `out` (count·columns values, see storesHalf()).
+    Status readRows(int64_t begin, int64_t count, void *out) const;
 
 private:
-    explicit Hdf5Writer(QString path, int64_t file);
+    ActivationRowFile(QString path, QString dataset, int64_t file, int64_t data, int64_t rows,
+                      int64_t columns, bool half);
+
     QString m_path;
-    int64_t m_file = -1;
-    QMap<QString, int64_t> m_datasets;
+    QString m_dataset;
+    int64_t m_file = -1;  // hid_t, kept out of the header so that users need no hdf5.h
+    int64_t m_data = -1;
+    int64_t m_rows = 0;
+    int64_t m_columns = 0;
+    bool m_half = false;
 };
 
 }  // namespace gyrus::gpu

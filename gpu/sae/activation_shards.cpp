@@ -2,6 +2,7 @@
 
 #include "gpu/detail/activation_source.h"
 #include "gpu/sae/activation_file.h"
+#include "gpu/sae/activation_stream.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,8 +1,9 @@
 #include "gpu/sae/sae_encoding.h"
 
+#include "core/hdf5_writer.h"
 #include "gpu/detail/activation_source.h"
 #include "gpu/detail/sae_module.h"
-#include "gpu/sae/activation_file.h"
+#include "gpu/sae/activation_stream.h"
 
 #include <algorithm>
 
@@ -36,7 +37,7 @@ Result<int64_t> encodeActivationFile(const detail::SaeModule &moduleIn, const QS
     const detail::SaeModule module = moduleIn.to(at::Device(options.device.toStdString()));
     const int64_t rows = input.rows();
     const int64_t k = std::min(options.topK, config.dSae);
-    Result<std::unique_ptr<Hdf5Writer>> created = Hdf5Writer::create(outputPath);
+    Result<std::unique_ptr<Hdf5Writer>> created = Hdf5Writer::createRows(outputPath);
     if (!created) {
         return created.status();
     }
@@ -83,7 +84,7 @@ Result<int64_t> encodeActivationFile(const detail::SaeModule &moduleIn, const QS
         }
     }
     if (status.isOk()) {
-        status = writer.close();
+        status = writer.commit();
     }
     if (!status.isOk()) {
         return status;

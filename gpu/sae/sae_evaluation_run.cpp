@@ -4,7 +4,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activation_cache.h"
-#include "gpu/sae/activation_file.h"
+#include "gpu/sae/activation_stream.h"
 #include "gpu/sae/sae_evaluation.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_splice.h"

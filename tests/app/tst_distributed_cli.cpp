@@ -4,8 +4,8 @@
 // rank. Small sizes and OMP_NUM_THREADS=1: every run is a few seconds.
 
 #include "core/hdf5_reader.h"
+#include "core/hdf5_writer.h"
 #include "gpu/detail/sae_module.h"
-#include "gpu/sae/activation_file.h"
 #include "gpu/sae/activation_shards.h"
 #include "gpu/sae/sae_io.h"
 #include "tests/support/process_run.h"
@@ -82,11 +82,11 @@ void writeActivations(const QString &path, int64_t rows, uint64_t seed, bool poi
     if (poisonLastRow) {
         x[rows - 1][0] = NAN;
     }
-    auto writer = gyrus::gpu::Hdf5Writer::create(path);
+    auto writer = gyrus::Hdf5Writer::createRows(path);
     QVERIFY(writer);
     QVERIFY(writer.value()
-                    ->createDataset(QStringLiteral("activations"),
-                                    gyrus::gpu::Hdf5Writer::Type::Float32, rows, 16)
+                    ->createDataset(QStringLiteral("activations"), gyrus::Hdf5Writer::Type::Float32,
+                                    rows, 16)
                     .isOk());
     QVERIFY(writer.value()
                     ->writeRows(QStringLiteral("activations"), 0, rows, x.data_ptr<float>())
@@ -94,7 +94,7 @@ void writeActivations(const QString &path, int64_t rows, uint64_t seed, bool poi
     writer.value()->setAttribute(QStringLiteral("hook_name"),
                                  QStringLiteral("blocks.2.hook_resid_post"));
     writer.value()->setAttribute(QStringLiteral("model"), QStringLiteral("synthetic"));
-    QVERIFY(writer.value()->close().isOk());
+    QVERIFY(writer.value()->commit().isOk());
 }
 
 // Largest |a − b| over the SAE's tensors, relative to the largest |a|.

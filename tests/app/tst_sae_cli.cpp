@@ -2,8 +2,8 @@
 // stderr, exit codes 0 / 2. The outputs are checked against the SAE loaded in-process.
 
 #include "core/hdf5_reader.h"
+#include "core/hdf5_writer.h"
 #include "gpu/detail/sae_module.h"
-#include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_io.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/test_paths.h"
@@ -52,10 +52,10 @@ at::Tensor writeActivations(const QString &path)
     const at::Tensor x =
             at::matmul(at::zeros({3000, 48}).scatter_(1, chosen, magnitude * keep), dictionary)
                     .contiguous();
-    auto writer = gyrus::gpu::Hdf5Writer::create(path);
+    auto writer = gyrus::Hdf5Writer::createRows(path);
     if (!writer || !writer.value()
                             ->createDataset(QStringLiteral("activations"),
-                                            gyrus::gpu::Hdf5Writer::Type::Float32, 3000, 16)
+                                            gyrus::Hdf5Writer::Type::Float32, 3000, 16)
                             .isOk()) {
         qFatal("cannot write %s", qPrintable(path));
     }
@@ -63,7 +63,7 @@ at::Tensor writeActivations(const QString &path)
     writer.value()->setAttribute(QStringLiteral("hook_name"),
                                  QStringLiteral("blocks.2.hook_resid_post"));
     writer.value()->setAttribute(QStringLiteral("model"), QStringLiteral("synthetic"));
-    writer.value()->close();
+    writer.value()->commit();
     return x;
 }
 

@@ -358,10 +358,9 @@ private Q_SLOTS:
         {
             auto writer = Hdf5Writer::create(damaged);
             QVERIFY(writer.isOk());
-            writer.value()->writeRootAttribute(QStringLiteral("format"),
-                                               QStringLiteral("gyrus.workspace"));
-            writer.value()->writeRootAttribute(QStringLiteral("format_version"),
-                                               QStringLiteral("1"));
+            writer.value()->setAttribute(QStringLiteral("format"),
+                                         QStringLiteral("gyrus.workspace"));
+            writer.value()->setAttribute(QStringLiteral("format_version"), QStringLiteral("1"));
             writer.value()->writeText(QStringLiteral("/sections/notes"), "{\"text\": ");
             QVERIFY(writer.value()->commit().isOk());
         }
@@ -374,10 +373,9 @@ private Q_SLOTS:
         const QString newer = dir.filePath(QStringLiteral("newer.gyrus"));
         {
             auto writer = Hdf5Writer::create(newer);
-            writer.value()->writeRootAttribute(QStringLiteral("format"),
-                                               QStringLiteral("gyrus.workspace"));
-            writer.value()->writeRootAttribute(QStringLiteral("format_version"),
-                                               QStringLiteral("9"));
+            writer.value()->setAttribute(QStringLiteral("format"),
+                                         QStringLiteral("gyrus.workspace"));
+            writer.value()->setAttribute(QStringLiteral("format_version"), QStringLiteral("9"));
             QVERIFY(writer.value()->commit().isOk());
         }
         opened = workspace.open(newer);

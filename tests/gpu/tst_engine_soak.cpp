@@ -10,9 +10,9 @@
 
 #include "core/address_sanitizer.h"
 #include "core/engine_client.h"
+#include "core/hdf5_writer.h"
 #include "core/prompt_set_io.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "gpu/sae/activation_file.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/test_paths.h"
 
@@ -243,7 +243,7 @@ private Q_SLOTS:
         // Activations to train on: 2048 rows of the demo model's width, in the layout `gyrus-cli
         // cache` writes.
         m_activations = m_dir.filePath(QStringLiteral("acts.h5"));
-        auto writer = gpu::Hdf5Writer::create(m_activations);
+        auto writer = Hdf5Writer::createRows(m_activations);
         QVERIFY(writer.isOk());
         std::vector<float> rows(size_t(2048) * kDemoWidth);
         QRandomGenerator values(11);
@@ -251,14 +251,14 @@ private Q_SLOTS:
             v = float(values.generateDouble() * 2.0 - 1.0);
         }
         QVERIFY(writer.value()
-                        ->createDataset(QStringLiteral("activations"),
-                                        gpu::Hdf5Writer::Type::Float32, 2048, kDemoWidth)
+                        ->createDataset(QStringLiteral("activations"), Hdf5Writer::Type::Float32,
+                                        2048, kDemoWidth)
                         .isOk());
         QVERIFY(writer.value()
                         ->writeRows(QStringLiteral("activations"), 0, 2048, rows.data())
                         .isOk());
         QVERIFY(writer.value()->setAttribute(QStringLiteral("hook_name"), kHook).isOk());
-        QVERIFY(writer.value()->close().isOk());
+        QVERIFY(writer.value()->commit().isOk());
 
         auto set = loadPromptSet(
                 test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")));

@@ -1,11 +1,11 @@
 // TorchEngineClient: the real engine thread with a small random-weight model.
 
+#include "core/hdf5_writer.h"
 #include "core/sae_checkpoints.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/random_llama.h"
-#include "gpu/sae/activation_file.h"
 #include "gpu/sae/sae_io.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
@@ -246,16 +246,16 @@ private Q_SLOTS:
                 data[size_t(r) * d + a] += magnitude(rng);
                 data[size_t(r) * d + 8 + (a + 3) % 8] += magnitude(rng);
             }
-            auto writer = gpu::Hdf5Writer::create(activations);
+            auto writer = Hdf5Writer::createRows(activations);
             QVERIFY(writer.isOk());
             QVERIFY(writer.value()
                             ->createDataset(QStringLiteral("activations"),
-                                            gpu::Hdf5Writer::Type::Float32, rows, d)
+                                            Hdf5Writer::Type::Float32, rows, d)
                             .isOk());
             QVERIFY(writer.value()
                             ->writeRows(QStringLiteral("activations"), 0, rows, data.data())
                             .isOk());
-            QVERIFY(writer.value()->close().isOk());
+            QVERIFY(writer.value()->commit().isOk());
         }
         gpu::TorchEngineClient engine;
         QSignalSpy finished(&engine, &EngineClient::finished);
