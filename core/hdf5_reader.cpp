@@ -235,6 +235,9 @@ Result<QStringList> Hdf5Reader::readStrings(const QString &name) const
     const size_t width = H5Tget_size(type.id());
     const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(memType.id(), width);
+    // The file's character set: HDF5 converts no strings between ASCII and UTF-8 (the read
+    // fails), and h5py and the activation cache write fixed-length strings as UTF-8.
+    H5Tset_cset(memType.id(), H5Tget_cset(type.id()));
     std::vector<char> buffer(count * width, '\0');
     if (H5Dread(dataset.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
         return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
@@ -277,6 +280,9 @@ Result<QByteArray> Hdf5Reader::readText(const QString &name) const
     const size_t width = H5Tget_size(type.id());
     const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(memType.id(), width);
+    // The file's character set: HDF5 converts no strings between ASCII and UTF-8 (the read
+    // fails), and h5py and the activation cache write fixed-length strings as UTF-8.
+    H5Tset_cset(memType.id(), H5Tget_cset(type.id()));
     QByteArray buffer(static_cast<int>(width), '\0');
     if (H5Dread(dataset.id(), memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
         return Status::invalidInput(where(m_path, name) + QStringLiteral(" could not be read"));
@@ -323,6 +329,9 @@ Result<QString> Hdf5Reader::readRootAttribute(const QString &name) const
     const size_t width = H5Tget_size(type.id());
     const hdf5::Handle memType(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(memType.id(), width);
+    // The file's character set: HDF5 converts no strings between ASCII and UTF-8 (the read
+    // fails), and h5py and the activation cache write fixed-length strings as UTF-8.
+    H5Tset_cset(memType.id(), H5Tget_cset(type.id()));
     QByteArray buffer(static_cast<int>(width), '\0');
     if (H5Aread(attribute.id(), memType.id(), buffer.data()) < 0) {
         return Status::invalidInput(
