@@ -5,8 +5,10 @@
 
 #include <QHeaderView>
 #include <QMap>
+#include <QPainter>
 #include <QRegularExpression>
 #include <QStandardItemModel>
+#include <QStyledItemDelegate>
 
 #include <cmath>
 
@@ -35,6 +37,35 @@ QString commonPiece(const PatchingOutcome &outcome, int column)
     return best;
 }
 
+/// Paints every cell in its own colour, selected or not, and outlines the selected one: the
+/// selection fill would hide the value the cell shows by its colour.
+class OutlinedSelectionDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override
+    {
+        QStyleOptionViewItem plain(option);
+        plain.state &= ~(QStyle::State_Selected | QStyle::State_HasFocus);
+        QStyledItemDelegate::paint(painter, plain, index);
+        if (!(option.state & QStyle::State_Selected)) {
+            return;
+        }
+        // Dark outside, light inside: visible on the darkest red or blue and on white.
+        painter->save();
+        painter->setBrush(Qt::NoBrush);
+        const QRect cell = option.rect;
+        painter->setPen(
+                QPen(QColor(0x20, 0x20, 0x20), 2, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
+        painter->drawRect(cell.adjusted(1, 1, -1, -1));
+        painter->setPen(QPen(Qt::white, 1));
+        painter->drawRect(cell.adjusted(2, 2, -3, -3));
+        painter->restore();
+    }
+};
+
 }  // namespace
 
 PatchingMapGrid::PatchingMapGrid(QWidget *parent)
@@ -44,6 +75,7 @@ PatchingMapGrid::PatchingMapGrid(QWidget *parent)
     setModel(m_model);
     setEditTriggers(QAbstractItemView::NoEditTriggers);
     setSelectionMode(QAbstractItemView::SingleSelection);
+    setItemDelegate(new OutlinedSelectionDelegate(this));
     setWordWrap(false);
     horizontalHeader()->setDefaultSectionSize(64);
     horizontalHeader()->setMinimumSectionSize(28);

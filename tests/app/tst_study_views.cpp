@@ -26,6 +26,7 @@
 
 #include <QComboBox>
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -189,6 +190,24 @@ private Q_SLOTS:
         }
         // The whole last-layer residual at the last token makes the partner the source.
         QVERIFY(std::abs(map.mean[size_t(layer)][size_t(column)] - 1.0) < 1e-5);
+
+        // The selected cell keeps its colour (an outline marks it, not the selection fill).
+        tab.resize(900, 700);
+        tab.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&tab));
+        widgets::PatchingMapGrid *grid = tab.mapGrid();
+        const QModelIndex cell = grid->gridModel()->index(layer, column);
+        grid->setFocus();
+        grid->setCurrentIndex(cell);
+        QVERIFY(grid->selectionModel()->isSelected(cell));
+        const QRect rect = grid->visualRect(cell);
+        const QImage picture = grid->viewport()->grab().toImage();
+        const QColor fill = grid->gridModel()->item(layer, column)->background().color();
+        const QColor inside = picture.pixelColor(rect.left() + 6, rect.top() + rect.height() / 2);
+        QCOMPARE(inside.rgb(), fill.rgb());
+        const QColor edge = picture.pixelColor(rect.left() + 1, rect.top() + rect.height() / 2);
+        QVERIFY2(edge.rgb() != fill.rgb(),
+                 qPrintable(edge.name() + QStringLiteral(" on ") + fill.name()));
     }
 
     void patchingSaeFeaturesEqualTheCli()
