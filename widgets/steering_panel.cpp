@@ -82,17 +82,25 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
     setupLayout->setContentsMargins(0, 0, 0, 0);
     setupLayout->addWidget(makeClampSection(), 1);
     setupLayout->addWidget(makeRunSection());
+    // The wrapped status line sits under the results, inside the splitter: beside the splitter
+    // it would make the panel's layout report a height for its width, which the dock's scroll
+    // area takes from the children's preferred heights (not their minimums), so the dock
+    // scrolled at 1600×1000 while everything fitted (the concept chart's axis below the fold).
+    m_status->setWordWrap(true);
+    auto *results = new QWidget(this);
+    auto *resultsLayout = new QVBoxLayout(results);
+    resultsLayout->setContentsMargins(0, 0, 0, 0);
+    resultsLayout->addWidget(makeResults(), 1);
+    resultsLayout->addWidget(m_status);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(setup);
-    splitter->addWidget(makeResults());
+    splitter->addWidget(results);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
     splitter->setChildrenCollapsible(false);
-    m_status->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter, 1);
-    layout->addWidget(m_status);
 
     m_rangeTimer->setSingleShot(true);
     m_rangeTimer->setInterval(300);

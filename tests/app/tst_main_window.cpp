@@ -18,6 +18,7 @@
 #include "widgets/method_comparison_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
+#include "widgets/steering_panel.h"
 #include "widgets/token_heatmap_panel.h"
 
 #include <QAbstractButton>
@@ -269,6 +270,38 @@ private Q_SLOTS:
         QVERIFY(heatmap->width() > window.width() / 3);
         QDockWidget *promptSets = window.dock(QStringLiteral("dock.promptSets"));
         QVERIFY(promptSets->height() > window.dock(QStringLiteral("dock.model"))->height());
+    }
+
+    // At 1600×1000 the Steering dock shows each result tab, the concept chart included, without
+    // scrolling: everything fits at its minimum (its wrapped status line once made the dock's
+    // scroll area size it by its children's preferred heights instead, and the chart's axis went
+    // below the fold).
+    void steeringDockFitsItsHeightWithEachResultTab()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
+        gyrus::LogModel log;
+        gyrus::test::FakeEngineClient engine;
+        MainWindow window(&settings, &log, &engine);
+        window.setGeometry(QRect(QPoint(0, 0), QSize(1600, 1000)));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QDockWidget *logDock = window.dock(QStringLiteral("dock.log"));
+        QTRY_VERIFY(logDock->height() <= window.height() * 25 / 100);
+        QDockWidget *dock = window.dock(QStringLiteral("dock.steering"));
+        dock->raise();
+        auto *scroll = qobject_cast<QScrollArea *>(dock->widget());
+        QVERIFY(scroll);
+        gyrus::widgets::SteeringPanel *steering = window.steeringPanel();
+        for (int tab = 0; tab < 4; ++tab) {
+            steering->showResultsTab(tab);
+            QCoreApplication::processEvents();
+            QTRY_VERIFY2(!scroll->verticalScrollBar()->isVisible(),
+                         qPrintable(QStringLiteral("tab %1: content %2 px high in %3 px")
+                                            .arg(tab)
+                                            .arg(scroll->widget()->height())
+                                            .arg(scroll->viewport()->height())));
+        }
     }
 
     // At the first-start layout on a laptop, the screenshots' and a desktop screen, with a study
