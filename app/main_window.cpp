@@ -11,6 +11,7 @@
 #include "core/log_model.h"
 #include "core/logging.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "core/version.h"
 #include "core/workspace.h"
 #include "core/workspace_selection.h"
@@ -67,6 +68,7 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
     , m_engineStatus(new QLabel(this))
     , m_engine(engine)
     , m_selection(new SelectionHub(this))
+    , m_session(new SessionState(this))
     , m_workspace(new Workspace(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
@@ -141,8 +143,8 @@ void MainWindow::registerWorkspaceSections()
     if (m_engine && m_modelPanel) {
         m_workspace->addSection(makeModelSection(m_engine, m_modelPanel));
         m_workspace->addSection(makeSaeSection(m_engine, m_modelPanel));
-        connect(m_engine, &EngineClient::modelLoaded, m_workspace, &Workspace::noteChanged);
-        connect(m_engine, &EngineClient::saeLoaded, m_workspace, &Workspace::noteChanged);
+        connect(m_session, &SessionState::modelChanged, m_workspace, &Workspace::noteChanged);
+        connect(m_session, &SessionState::saeChanged, m_workspace, &Workspace::noteChanged);
     }
 }
 
@@ -163,8 +165,9 @@ void MainWindow::connectEngine()
                     << QStringLiteral("request %1 failed: %2").arg(id).arg(status.message());
         }
     });
-    // The SAE form offers the loaded model's hook points.
-    connect(m_engine, &EngineClient::modelLoaded, this, [this](RequestId, const ModelInfo &info) {
+    m_session->follow(m_engine);
+    // The SAE form and the RSA dock offer the loaded model's hook points.
+    connect(m_session, &SessionState::modelChanged, this, [this](const ModelInfo &info) {
         if (m_saeTrainingPanel) {
             m_saeTrainingPanel->setHookNames(info.hookNames);
         }
@@ -173,13 +176,7 @@ void MainWindow::connectEngine()
         }
     });
     if (m_rsaPanel) {
-        connect(m_engine, &EngineClient::saeLoaded, m_rsaPanel,
-                [this](RequestId, const SaeInfo &info) { m_rsaPanel->setSae(info); });
-        if (m_promptSetsPanel) {
-            connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_rsaPanel,
-                    &widgets::RsaPanel::setPromptSet);
-            m_rsaPanel->setPromptSet(m_promptSetsPanel->promptSet());
-        }
+        connect(m_session, &SessionState::saeChanged, m_rsaPanel, &widgets::RsaPanel::setSae);
     }
     if (m_featureInspector && m_settings) {
         m_featureInspector->setScanDirectory(m_settings->value(kScanDirectoryKey).toString());
@@ -195,6 +192,16 @@ void MainWindow::connectEngine()
                     m_settings->setValue(kRecentModelsKey, paths);
                 });
     }
+}
+
+template <typename Panel>
+void MainWindow::observePromptSet(Panel *panel)
+{
+    if (!panel) {
+        return;
+    }
+    panel->setPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, panel, &Panel::setPromptSet);
 }
 
 void MainWindow::connectPanels()
@@ -231,30 +238,15 @@ void MainWindow::connectPanels()
                     }
                 });
     }
-    // The Contrasts dock analyses the prompt set open in the Prompt sets dock.
-    if (m_contrastPanel && m_promptSetsPanel) {
-        m_contrastPanel->setPromptSet(m_promptSetsPanel->promptSet());
-        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_contrastPanel,
-                &widgets::ContrastPanel::setPromptSet);
-    }
-    // The Steering dock's concept vector is that set's contrast.
-    if (m_steeringPanel && m_promptSetsPanel) {
-        m_steeringPanel->setPromptSet(m_promptSetsPanel->promptSet());
-        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_steeringPanel,
-                &widgets::SteeringPanel::setPromptSet);
-    }
-    // The Attribution dock patches that set's minimal pairs; the Features dock searches by its
-    // concept vector.
-    if (m_attributionPanel && m_promptSetsPanel) {
-        m_attributionPanel->setPromptSet(m_promptSetsPanel->promptSet());
-        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_attributionPanel,
-                &widgets::AttributionPanel::setPromptSet);
-    }
-    if (m_featureInspector && m_promptSetsPanel) {
-        m_featureInspector->setPromptSet(m_promptSetsPanel->promptSet());
-        connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_featureInspector,
-                &widgets::FeatureInspectorPanel::setPromptSet);
-    }
+    // The docks that analyse the open prompt set observe the session's: the Contrasts dock
+    // analyses it, the Steering dock's concept vector is its contrast, the Attribution dock
+    // patches its minimal pairs, the Features dock searches by its concept vector, the RSA dock
+    // compares its conditions.
+    observePromptSet(m_contrastPanel);
+    observePromptSet(m_steeringPanel);
+    observePromptSet(m_attributionPanel);
+    observePromptSet(m_featureInspector);
+    observePromptSet(m_rsaPanel);
 }
 
 MainWindow::~MainWindow() = default;
@@ -294,16 +286,20 @@ void MainWindow::createDocks(LogModel *logModel)
             if (!library.isEmpty()) {
                 m_promptSetsPanel->setLibraryRoot(library);
             }
+            // The dock edits the session's prompt set; the other docks observe the session.
+            m_session->setPromptSet(m_promptSetsPanel->promptSet());
+            connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_session,
+                    &SessionState::setPromptSet);
             content = m_promptSetsPanel;
         } else if (spec.objectName == QLatin1String("dock.saeTraining") && m_engine) {
-            m_saeTrainingPanel = new widgets::SaeTrainingPanel(m_engine, dockWidget);
+            m_saeTrainingPanel =
+                    new widgets::SaeTrainingPanel(m_engine, dockWidget, m_session->saeRuns());
             m_saeTrainingPanel->setEvaluationText(bundledHeldoutText());
             m_saeTrainingPanel->setDefaultCorpus(bundledTrainingText());
             content = m_saeTrainingPanel;
         } else if (spec.objectName == QLatin1String("dock.tokenHeatmap") && m_engine) {
-            // The prompt sets dock comes first in the catalogue: its panel exists by now.
-            m_tokenHeatmapPanel = new widgets::TokenHeatmapPanel(m_engine, m_selection,
-                                                                 m_promptSetsPanel, dockWidget);
+            m_tokenHeatmapPanel =
+                    new widgets::TokenHeatmapPanel(m_engine, m_selection, m_session, dockWidget);
             content = m_tokenHeatmapPanel;
         } else if (spec.objectName == QLatin1String("dock.steering") && m_engine) {
             m_steeringPanel = new widgets::SteeringPanel(m_engine, m_selection, dockWidget);

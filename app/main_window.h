@@ -18,6 +18,7 @@ class ChatBackend;
 class EngineClient;
 class LogModel;
 class SelectionHub;
+class SessionState;
 class Workspace;
 }  // namespace gyrus
 
@@ -74,6 +75,9 @@ public:
 
     /// The selected feature, clamp set and feature labels every dock shares.
     gyrus::SelectionHub *selection() const { return m_selection; }
+
+    /// What the session has open (prompt set, model, SAE) that the docks observe.
+    gyrus::SessionState *session() const { return m_session; }
 
     /// The Model dock's panel (null without an engine).
     widgets::ModelPanel *modelPanel() const { return m_modelPanel; }
@@ -135,6 +139,9 @@ private:
     void createDocks(gyrus::LogModel *logModel);
     void connectEngine();
     void connectPanels();
+    /// Gives `panel` (null: none) the session's prompt set now and at every change.
+    template <typename Panel>
+    void observePromptSet(Panel *panel);
     void createMenus();
     void applyDefaultSizes();
     void registerWorkspaceSections();
@@ -145,6 +152,7 @@ private:
     QLabel *m_engineStatus;
     gyrus::EngineClient *m_engine;
     gyrus::SelectionHub *m_selection;
+    gyrus::SessionState *m_session;
     gyrus::Workspace *m_workspace;
     WorkspaceController *m_workspaceController = nullptr;
     widgets::ModelPanel *m_modelPanel = nullptr;

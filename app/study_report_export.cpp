@@ -112,7 +112,7 @@ ReportSection studySection(MainWindow *window, EngineClient *engine)
                                                .arg(model.name, model.architecture)
                                                .arg(model.layers)
                                                .arg(model.dModel)
-                                               .arg(model.dtype, model.device)});
+                                               .arg(nameOf(model.dtype), model.device)});
     section.settings.append(
             {QObject::tr("SAE"),
              sae.path.isEmpty()

@@ -94,7 +94,7 @@ std::unique_ptr<WorkspaceSection> makeModelSection(EngineClient *engine, widgets
                                              tracked->pendingDtype));
                 }
                 const ModelInfo model = engine->currentModel();
-                return toBytes(reference(model.path, model.device, model.dtype));
+                return toBytes(reference(model.path, model.device, nameOf(model.dtype)));
             },
             [engine, panel, tracked](const QByteArray &bytes, QStringList *warnings) {
                 const QJsonObject json = fromBytes(bytes);
@@ -106,7 +106,7 @@ std::unique_ptr<WorkspaceSection> makeModelSection(EngineClient *engine, widgets
                 const QString dtype = json.value(QStringLiteral("dtype")).toString();
                 const ModelInfo current = engine->currentModel();
                 if (!current.path.isEmpty() && QFileInfo(current.path).absoluteFilePath() == path &&
-                    current.device == device && current.dtype == dtype) {
+                    current.device == device && fromName<Dtype>(dtype) == current.dtype) {
                     return Status::ok();  // already loaded
                 }
                 if (!device.isEmpty() && !panel->setCurrentDevice(device)) {

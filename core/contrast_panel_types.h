@@ -4,6 +4,7 @@
 // Plain values; the big results travel as std::shared_ptr<const T>.
 
 #include "core/contrast_result.h"
+#include "core/method_score.h"
 #include "core/prompt_set.h"
 #include "core/vocabulary.h"
 
@@ -91,19 +92,9 @@ struct MethodComparisonRequest
     quint64 seed = 0;
 };
 
-struct MethodComparisonRow
+/// A method's score (its balanced accuracy, AUC, null and p) and what it selects.
+struct MethodComparisonRow : MethodScore
 {
-    SelectionMethod method = SelectionMethod::MeanDifference;
-    double balancedAccuracy = 0;
-    double balancedAccuracyLow = 0;  ///< 95% interval over repeats
-    double balancedAccuracyHigh = 0;
-    double auc = 0;
-    double aucLow = 0;
-    double aucHigh = 0;
-    double nullMean = 0;  ///< balanced accuracy under permuted labels: mean, 2.5th, 97.5th pct.
-    double nullLow = 0;
-    double nullHigh = 0;
-    double p = 1;
     /// The k features the method selects on all items (what the folds approximate), best first.
     std::vector<int> selectedFeatures;
     /// SAE features only: the classifier of selectedFeatures fitted on all items (standardised

@@ -7,6 +7,7 @@
 
 #include "core/prompt_set.h"
 #include "core/status.h"
+#include "core/vocabulary.h"
 
 #include <QList>
 #include <QString>
@@ -48,7 +49,7 @@ struct ConceptSource
     PromptSet set;
     QString sideA;
     QString sideB;
-    QString pooling = QStringLiteral("last");
+    Pooling pooling = Pooling::LastToken;  ///< one vector per item: not Pooling::Window
 
     friend bool operator==(const ConceptSource &a, const ConceptSource &b)
     {

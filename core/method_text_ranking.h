@@ -21,7 +21,7 @@ namespace gyrus {
 struct MethodTextRanking
 {
     QString representation;  ///< "raw" or "sae"
-    QString method;
+    SelectionMethod method = SelectionMethod::MeanDifference;
     std::vector<int> features;
     std::vector<double> weights;
     QList<int> top;
@@ -34,7 +34,7 @@ struct TextRankingRequest
 {
     ContrastSource source;
     QStringList corpus;
-    QStringList methods;  ///< names (core/vocabulary.h) of pooled selection methods
+    QList<SelectionMethod> methods;  ///< pooled selection methods
     int k = 8;
     int top = 15;
 };

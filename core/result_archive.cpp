@@ -84,7 +84,7 @@ void putText(WorkspaceData *data, const QString &prefix, const QString &name, QS
 QJsonObject comparisonToJson(const RsaComparison &c)
 {
     auto number = [](double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(); };
-    return {{QStringLiteral("method"), c.method},
+    return {{QStringLiteral("method"), nameOf(c.method)},
             {QStringLiteral("r"), number(c.r)},
             {QStringLiteral("p"), number(c.p)},
             {QStringLiteral("alternative"), c.alternative},
@@ -98,11 +98,20 @@ QJsonObject comparisonToJson(const RsaComparison &c)
             {QStringLiteral("ci_high"), number(c.ciHigh)}};
 }
 
-RsaComparison comparisonFromJson(const QJsonObject &json)
+Result<RsaComparison> comparisonFromJson(const QJsonObject &json)
 {
     const double nan = std::nan("");
     RsaComparison c;
-    c.method = json.value(QStringLiteral("method")).toString();
+    // Workspaces wrote no method for a comparison that was not computed (the clamped one
+    // without an intervention); it reads as the default.
+    const QString method = json.value(QStringLiteral("method")).toString();
+    if (!method.isEmpty()) {
+        Result<RsaMethod> parsed = parseName<RsaMethod>(method);
+        if (!parsed) {
+            return parsed.status();
+        }
+        c.method = parsed.value();
+    }
     c.r = json.value(QStringLiteral("r")).toDouble(nan);
     c.p = json.value(QStringLiteral("p")).toDouble(nan);
     c.alternative = json.value(QStringLiteral("alternative")).toString();
@@ -633,9 +642,15 @@ Result<std::shared_ptr<const RsaResult>> unarchiveRsaResult(const QJsonObject &j
         fit.name = object.value(QStringLiteral("name")).toString();
         fit.model = takeRdm(reader, QStringLiteral("model%1").arg(m),
                             object.value(QStringLiteral("metric")).toString());
-        fit.comparison = comparisonFromJson(object.value(QStringLiteral("comparison")).toObject());
-        fit.clampedComparison =
+        Result<RsaComparison> fitted =
+                comparisonFromJson(object.value(QStringLiteral("comparison")).toObject());
+        Result<RsaComparison> clamped =
                 comparisonFromJson(object.value(QStringLiteral("clamped_comparison")).toObject());
+        if (!fitted || !clamped) {
+            return fitted ? clamped.status() : fitted.status();
+        }
+        fit.comparison = fitted.value();
+        fit.clampedComparison = clamped.value();
         result->models.append(fit);
     }
     for (const QJsonValue &f : json.value(QStringLiteral("features")).toArray()) {

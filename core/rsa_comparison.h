@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/vocabulary.h"
+
 #include <QString>
 
 #include <cstdint>
@@ -12,7 +14,7 @@ namespace gyrus {
 /// bootstrap-over-items confidence interval.
 struct RsaComparison
 {
-    QString method;  ///< "spearman", "kendall_tau_a" or "pearson"
+    RsaMethod method = RsaMethod::Spearman;
     double r = std::numeric_limits<double>::quiet_NaN();
     double p = std::numeric_limits<double>::quiet_NaN();  ///< (k + 1) / (permutations + 1)
     QString alternative;  ///< "greater" (r above the null) or "two-sided"

@@ -17,16 +17,28 @@ struct SaeEvalRequest
     QString device = QStringLiteral("cpu");
 };
 
-struct SaeEvalResult
+/// Reconstruction and sparsity metrics of an SAE on held-out activations (sae_sota.md §5.1), in
+/// the raw units of the activations (gpu/sae/sae_evaluation.h computes them).
+struct SaeEvalMetrics
+{
+    qint64 tokens = 0;             ///< activations the metrics used
+    double explainedVariance = 0;  ///< 1 − Σ‖x − x̂‖² / Σ‖x − x̄‖² (x̄ over all tokens)
+    double mse = 0;                ///< mean over tokens and dimensions of (x̂ − x)²
+    double msePerToken = 0;       ///< mean over tokens of Σ_d (x̂ − x)²
+    double normalizedMse = 0;     ///< Σ‖x − x̂‖² / Σ‖x‖²
+    double l0 = 0;                ///< mean active latents per token
+    double l1 = 0;                ///< mean Σ_i f_i per token
+    double deadFraction = 0;      ///< latents that never fired on these tokens
+    double denseFraction = 0;     ///< latents active on more than 10% of these tokens
+    double cosineSimilarity = 0;  ///< mean cos(x, x̂)
+};
+
+/// The evaluation card: the reconstruction metrics and the cross-entropies with the SAE spliced
+/// into the model.
+struct SaeEvalResult : SaeEvalMetrics
 {
     QString saePath;
     QString hookName;
-    qint64 tokens = 0;  ///< activations the reconstruction metrics used
-    double explainedVariance = 0;
-    double mse = 0;
-    double l0 = 0;
-    double deadFraction = 0;
-    double denseFraction = 0;
     qint64 ceTokens = 0;  ///< predicted tokens the cross-entropies used
     double ceOriginal = 0;
     double ceSae = 0;

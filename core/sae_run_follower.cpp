@@ -1,5 +1,7 @@
 #include "core/sae_run_follower.h"
 
+#include "core/sae_training_json.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -7,31 +9,6 @@
 #include <QJsonDocument>
 
 namespace gyrus {
-
-SaeTrainMetrics saeTrainProgressFromLogLine(const QJsonObject &line)
-{
-    SaeTrainMetrics p;
-    p.step = static_cast<qint64>(line.value(QStringLiteral("step")).toDouble());
-    p.totalSteps = static_cast<qint64>(line.value(QStringLiteral("total_steps")).toDouble());
-    p.tokens = static_cast<qint64>(line.value(QStringLiteral("tokens")).toDouble());
-    p.loss = line.value(QStringLiteral("loss")).toDouble();
-    p.mse = line.value(QStringLiteral("mse")).toDouble();
-    p.normalizedMse = line.value(QStringLiteral("normalized_mse")).toDouble();
-    p.explainedVariance = line.value(QStringLiteral("explained_variance")).toDouble();
-    p.l0 = line.value(QStringLiteral("l0")).toDouble();
-    p.l1 = line.value(QStringLiteral("l1")).toDouble();
-    p.deadFraction = line.value(QStringLiteral("dead_fraction")).toDouble();
-    p.denseFraction = line.value(QStringLiteral("dense_fraction")).toDouble();
-    p.learningRate = line.value(QStringLiteral("lr")).toDouble();
-    p.tokensPerSecond = line.value(QStringLiteral("tokens_per_second")).toDouble();
-    p.etaSeconds = line.value(QStringLiteral("eta_seconds")).toDouble();
-    // The trainer's histogram spans log10 density -10..0 (sae_trainer.h).
-    for (const QJsonValue &count :
-         line.value(QStringLiteral("log10_density_histogram")).toArray()) {
-        p.densityHistogram.append(count.toDouble());
-    }
-    return p;
-}
 
 SaeRunFollower::SaeRunFollower(QString runDirectory)
     : m_directory(QDir::cleanPath(std::move(runDirectory)))
@@ -77,7 +54,7 @@ SaeRunFollower::Update SaeRunFollower::poll()
                                      .arg(error.errorString());
             continue;
         }
-        update.lines.append(saeTrainProgressFromLogLine(line.object()));
+        update.lines.append(saeTrainMetricsFromJson(line.object()));
     }
     return update;
 }

@@ -12,8 +12,7 @@
 
 namespace gyrus {
 
-/// One line of gyrus-cli's train_log.jsonl as the dock's progress record.
-SaeTrainMetrics saeTrainProgressFromLogLine(const QJsonObject &line);
+// A line of train_log.jsonl reads with saeTrainMetricsFromJson (core/sae_training_json.h).
 
 class SaeRunFollower
 {

@@ -58,56 +58,115 @@ SaeTrainRequest saeTrainRequestFromJson(const QJsonObject &j)
     return r;
 }
 
-QJsonObject saeTrainMetricsToJson(const SaeTrainMetrics &p)
+namespace {
+
+// Which writers carry a key. Each writer keeps the keys it always wrote, so files written before
+// the one codec read the same, and every reader reads any of them.
+enum FieldSet : unsigned
 {
+    InWorkspace = 1U << unsigned(SaeMetricsFields::Workspace),
+    InSummary = 1U << unsigned(SaeMetricsFields::Summary),
+    InLog = 1U << unsigned(SaeMetricsFields::Log),
+};
+
+struct CountField
+{
+    const char *key;
+    qint64 SaeTrainMetrics::*member;
+    unsigned sets;
+};
+
+struct NumberField
+{
+    const char *key;
+    double SaeTrainMetrics::*member;
+    unsigned sets;
+};
+
+constexpr CountField kCounts[] = {
+        {"step", &SaeTrainMetrics::step, InWorkspace | InLog},
+        {"total_steps", &SaeTrainMetrics::totalSteps, InWorkspace | InLog},
+        {"tokens", &SaeTrainMetrics::tokens, InWorkspace | InLog},
+};
+
+constexpr unsigned kEvery = InWorkspace | InSummary | InLog;
+
+constexpr NumberField kNumbers[] = {
+        {"loss", &SaeTrainMetrics::loss, InWorkspace | InLog},
+        {"mse", &SaeTrainMetrics::mse, kEvery},
+        {"normalized_mse", &SaeTrainMetrics::normalizedMse, kEvery},
+        {"explained_variance", &SaeTrainMetrics::explainedVariance, kEvery},
+        {"l0", &SaeTrainMetrics::l0, kEvery},
+        {"l1", &SaeTrainMetrics::l1, kEvery},
+        {"sparsity_loss", &SaeTrainMetrics::sparsityLoss, InLog},
+        {"auxk_loss", &SaeTrainMetrics::auxKLoss, InLog},
+        {"dead_fraction", &SaeTrainMetrics::deadFraction, kEvery},
+        {"dense_fraction", &SaeTrainMetrics::denseFraction, kEvery},
+        {"lr", &SaeTrainMetrics::learningRate, InWorkspace | InLog},
+        {"sparsity_coefficient", &SaeTrainMetrics::sparsityCoefficient, InLog},
+        {"grad_norm", &SaeTrainMetrics::gradientNorm, InLog},
+        {"tokens_per_second", &SaeTrainMetrics::tokensPerSecond, kEvery},
+        {"eta_seconds", &SaeTrainMetrics::etaSeconds, InWorkspace | InLog},
+        {"step_seconds", &SaeTrainMetrics::stepSeconds, InSummary | InLog},
+        // The log has it only in a data-parallel run (the trainer adds it with world_size).
+        {"collective_seconds", &SaeTrainMetrics::collectiveSeconds, InSummary},
+};
+
+// The workspace's name for the histogram and the trainer log's (whose bins always span the
+// defaults, log10 density −10..0).
+const QLatin1String kHistogram("density_histogram");
+const QLatin1String kLogHistogram("log10_density_histogram");
+
+}  // namespace
+
+QJsonObject saeTrainMetricsToJson(const SaeTrainMetrics &metrics, SaeMetricsFields fields)
+{
+    const unsigned set = 1U << unsigned(fields);
+    QJsonObject json;
+    for (const CountField &field : kCounts) {
+        if (field.sets & set) {
+            json[QLatin1String(field.key)] = double(metrics.*field.member);
+        }
+    }
+    for (const NumberField &field : kNumbers) {
+        if (field.sets & set) {
+            json[QLatin1String(field.key)] = metrics.*field.member;
+        }
+    }
     QJsonArray histogram;
-    for (double count : p.densityHistogram) {
+    for (double count : metrics.densityHistogram) {
         histogram.append(count);
     }
-    return QJsonObject{
-            {QStringLiteral("step"), double(p.step)},
-            {QStringLiteral("total_steps"), double(p.totalSteps)},
-            {QStringLiteral("tokens"), double(p.tokens)},
-            {QStringLiteral("loss"), p.loss},
-            {QStringLiteral("mse"), p.mse},
-            {QStringLiteral("normalized_mse"), p.normalizedMse},
-            {QStringLiteral("explained_variance"), p.explainedVariance},
-            {QStringLiteral("l0"), p.l0},
-            {QStringLiteral("l1"), p.l1},
-            {QStringLiteral("dead_fraction"), p.deadFraction},
-            {QStringLiteral("dense_fraction"), p.denseFraction},
-            {QStringLiteral("lr"), p.learningRate},
-            {QStringLiteral("tokens_per_second"), p.tokensPerSecond},
-            {QStringLiteral("eta_seconds"), p.etaSeconds},
-            {QStringLiteral("density_histogram"), histogram},
-            {QStringLiteral("histogram_low"), p.histogramLow},
-            {QStringLiteral("histogram_high"), p.histogramHigh},
-    };
+    if (fields == SaeMetricsFields::Workspace) {
+        json[kHistogram] = histogram;
+        json[QStringLiteral("histogram_low")] = metrics.histogramLow;
+        json[QStringLiteral("histogram_high")] = metrics.histogramHigh;
+    } else if (fields == SaeMetricsFields::Log) {
+        json[kLogHistogram] = histogram;
+    }
+    return json;
 }
 
-SaeTrainMetrics saeTrainMetricsFromJson(const QJsonObject &j)
+SaeTrainMetrics saeTrainMetricsFromJson(const QJsonObject &json)
 {
-    SaeTrainMetrics p;
-    p.step = static_cast<qint64>(j.value(QStringLiteral("step")).toDouble());
-    p.totalSteps = static_cast<qint64>(j.value(QStringLiteral("total_steps")).toDouble());
-    p.tokens = static_cast<qint64>(j.value(QStringLiteral("tokens")).toDouble());
-    p.loss = j.value(QStringLiteral("loss")).toDouble();
-    p.mse = j.value(QStringLiteral("mse")).toDouble();
-    p.normalizedMse = j.value(QStringLiteral("normalized_mse")).toDouble();
-    p.explainedVariance = j.value(QStringLiteral("explained_variance")).toDouble();
-    p.l0 = j.value(QStringLiteral("l0")).toDouble();
-    p.l1 = j.value(QStringLiteral("l1")).toDouble();
-    p.deadFraction = j.value(QStringLiteral("dead_fraction")).toDouble();
-    p.denseFraction = j.value(QStringLiteral("dense_fraction")).toDouble();
-    p.learningRate = j.value(QStringLiteral("lr")).toDouble();
-    p.tokensPerSecond = j.value(QStringLiteral("tokens_per_second")).toDouble();
-    p.etaSeconds = j.value(QStringLiteral("eta_seconds")).toDouble();
-    for (const QJsonValue &count : j.value(QStringLiteral("density_histogram")).toArray()) {
-        p.densityHistogram.append(count.toDouble());
+    SaeTrainMetrics metrics;
+    for (const CountField &field : kCounts) {
+        metrics.*field.member =
+                static_cast<qint64>(json.value(QLatin1String(field.key)).toDouble());
     }
-    p.histogramLow = j.value(QStringLiteral("histogram_low")).toDouble(p.histogramLow);
-    p.histogramHigh = j.value(QStringLiteral("histogram_high")).toDouble(p.histogramHigh);
-    return p;
+    for (const NumberField &field : kNumbers) {
+        metrics.*field.member = json.value(QLatin1String(field.key)).toDouble();
+    }
+    const QJsonValue histogram =
+            json.contains(kHistogram) ? json.value(kHistogram) : json.value(kLogHistogram);
+    for (const QJsonValue &count : histogram.toArray()) {
+        metrics.densityHistogram.append(count.toDouble());
+    }
+    metrics.histogramLow =
+            json.value(QStringLiteral("histogram_low")).toDouble(metrics.histogramLow);
+    metrics.histogramHigh =
+            json.value(QStringLiteral("histogram_high")).toDouble(metrics.histogramHigh);
+    return metrics;
 }
 
 }  // namespace gyrus

@@ -5,6 +5,7 @@
 // data; the engine computes them with the SAE splice of gpu/sae/clamp_splice.h.
 
 #include "core/clamp_set.h"
+#include "core/engine_types.h"
 #include "core/interventions.h"
 
 #include <QList>
@@ -19,11 +20,7 @@ struct SteeringRequest
 {
     QString prompt;
     ClampSet clamps;
-    int maxNewTokens = 32;
-    double temperature = 0.0;  ///< 0: greedy
-    double topP = 1.0;
-    int topK = 0;
-    quint64 seed = 0;
+    GenerateOptions options;  ///< the same for both continuations
     /// Head ablations and steering vectors beside the clamps (last: callers list the fields
     /// above in order).
     Interventions interventions;

@@ -126,6 +126,25 @@ const Vocabulary<SaeInputNormalisation> &vocabularyOf(SaeInputNormalisation)
     return vocabulary;
 }
 
+const Vocabulary<Dtype> &vocabularyOf(Dtype)
+{
+    // The short names are what model cards, `gyrus-cli info` and workspaces write; the long ones
+    // (config.json's torch_dtype spelling) are what the Model dock shows and still read.
+    static const Vocabulary<Dtype> vocabulary{
+            "dtype",
+            {{Dtype::Float32, "fp32", "float32"},
+             {Dtype::BFloat16, "bf16", "bfloat16"},
+             {Dtype::Float16, "fp16", "float16"},
+             {Dtype::BFloat16Autocast, "bf16-autocast", "bfloat16 autocast"}},
+            {{Dtype::Float32, "float32"},
+             {Dtype::Float32, "f32"},
+             {Dtype::BFloat16, "bfloat16"},
+             {Dtype::Float16, "float16"},
+             {Dtype::Float16, "half"}},
+            true};
+    return vocabulary;
+}
+
 bool isTemporalMethod(SelectionMethod method)
 {
     return method == SelectionMethod::TemporalDiscriminativeRsa ||

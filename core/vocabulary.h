@@ -132,6 +132,17 @@ enum class SaeInputNormalisation
     LayerNorm,
 };
 
+/// The numeric type a model computes in. Its weights are held in that type, except with
+/// BFloat16Autocast: float32 weights, norms and residual stream, the matmuls in bf16 under torch's
+/// autocast (the mixed precision of training recipes).
+enum class Dtype
+{
+    Float32,
+    BFloat16,
+    Float16,
+    BFloat16Autocast,
+};
+
 /// One row of an enum's table.
 template <typename E>
 struct VocabularyEntry
@@ -168,6 +179,7 @@ const Vocabulary<RsaMethod> &vocabularyOf(RsaMethod);
 const Vocabulary<SelectionMethod> &vocabularyOf(SelectionMethod);
 const Vocabulary<SaeArchitecture> &vocabularyOf(SaeArchitecture);
 const Vocabulary<SaeInputNormalisation> &vocabularyOf(SaeInputNormalisation);
+const Vocabulary<Dtype> &vocabularyOf(Dtype);
 
 QString vocabularyLabel(const char *label);
 

@@ -191,7 +191,7 @@ Result<ConceptSweepRequest> ConceptSweepView::request() const
     request.concept.set = m_set;
     request.concept.sideA = m_sideA->currentText();
     request.concept.sideB = m_sideB->currentText();
-    request.concept.pooling = QStringLiteral("last");
+    request.concept.pooling = Pooling::LastToken;
     request.topFeatures = m_features->value();
     request.targetToken = m_target->text();
     const int steps = m_steps->value();

@@ -155,7 +155,7 @@ std::unique_ptr<QStandardItemModel> judgedMethodsTable(const MethodJudgement &j)
                                 .arg(f < m.ranking.weights.size() ? m.ranking.weights[f] : qQNaN(),
                                      0, 'g', 17);
         }
-        row(m.ranking.representation, m.ranking.method, m.list, m.uVsRandom, m.pVsRandom,
+        row(m.ranking.representation, nameOf(m.ranking.method), m.list, m.uVsRandom, m.pVsRandom,
             features.join(QLatin1Char(' ')));
     }
     row(QStringLiteral("random"), QStringLiteral("baseline"), j.baseline, qQNaN(), qQNaN(),
@@ -178,7 +178,7 @@ std::unique_ptr<QStandardItemModel> judgedTextsTable(const MethodJudgement &j)
         }
     };
     for (const JudgedMethod &m : j.methods) {
-        rows(m.ranking.representation, m.ranking.method, m.list);
+        rows(m.ranking.representation, nameOf(m.ranking.method), m.list);
     }
     rows(QStringLiteral("random"), QStringLiteral("baseline"), j.baseline);
     return model;

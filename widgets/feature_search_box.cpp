@@ -201,7 +201,7 @@ Result<FeatureSearchRequest> FeatureSearchBox::request() const
             source.set = m_set;
             source.sideA = m_sideA->currentText();
             source.sideB = m_sideB->currentText();
-            source.pooling = QStringLiteral("last");
+            source.pooling = Pooling::LastToken;
             request.concept = source;
             break;
         }

@@ -113,7 +113,7 @@ Result<Interventions> InterventionsEditor::interventions() const
         vector.label =
                 QStringLiteral("%1 − %2").arg(m_sideA->currentText(), m_sideB->currentText());
         vector.concept = ConceptSource{m_set, m_sideA->currentText(), m_sideB->currentText(),
-                                       QStringLiteral("last")};
+                                       Pooling::LastToken};
         out.vectors.append(vector);
     }
     return out;

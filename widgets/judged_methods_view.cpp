@@ -291,6 +291,16 @@ void JudgedMethodsView::run()
                 tr("No language-model endpoint configured (Settings ▸ Language model "
                    "endpoint…): nothing is sent without one.");
     }
+    QList<SelectionMethod> methods;
+    for (const QString &name : s.methods.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const Result<SelectionMethod> method = parseName<SelectionMethod>(name.trimmed());
+        if (problem.isEmpty() && !method) {
+            problem = method.status().message();
+        }
+        if (method) {
+            methods.append(method.value());
+        }
+    }
     Result<QStringList> corpus =
             problem.isEmpty() ? readCorpus(s.corpusPath) : Result<QStringList>(QStringList());
     if (problem.isEmpty() && !corpus) {
@@ -315,10 +325,7 @@ void JudgedMethodsView::run()
     TextRankingRequest request;
     request.source = source;
     request.corpus = m_corpus;
-    request.methods = s.methods.split(QLatin1Char(','), Qt::SkipEmptyParts);
-    for (QString &method : request.methods) {
-        method = method.trimmed();
-    }
+    request.methods = methods;
     request.k = s.k;
     request.top = s.top;
     m_running = true;
@@ -455,7 +462,7 @@ void JudgedMethodsView::showResult(std::shared_ptr<const MethodJudgement> result
         }
         addRow(m.ranking.representation == QLatin1String("sae") ? tr("SAE features")
                                                                 : tr("raw activations"),
-               m.ranking.method, m.list, m.uVsRandom, m.pVsRandom,
+               nameOf(m.ranking.method), m.list, m.uVsRandom, m.pVsRandom,
                features.join(QStringLiteral(", ")));
     }
     addRow(tr("random lines"), tr("baseline"), j.baseline, std::nan(""), std::nan(""), QString());

@@ -3,6 +3,7 @@
 #include "core/request_tracker.h"
 #include "widgets/icons.h"
 #include "widgets/sae_picker.h"
+#include "widgets/vocabulary_combo.h"
 
 #include <QComboBox>
 #include <QCompleter>
@@ -68,19 +69,19 @@ QString humanBytes(qint64 bytes)
 
 // "15.0 GiB bf16 in 8 shards, mapped; a job at layer L holds 1.0 GiB + 0.41 GiB per layer 0..L;
 // generation 15.0 GiB".
-QString weightUseText(const ModelInfo &info)
+QString weightUseText(const WeightUse &use)
 {
-    if (info.checkpointBytes <= 0) {
+    if (use.checkpointBytes <= 0) {
         return QObject::tr("all in memory");
     }
     const QString files =
-            info.shards == 1 ? QObject::tr("one file") : QObject::tr("%1 shards").arg(info.shards);
+            use.shards == 1 ? QObject::tr("one file") : QObject::tr("%1 shards").arg(use.shards);
     return QObject::tr(
                    "%1 %2 in %3, mapped; a job at layer L holds %4 + %5 per layer 0..L; "
                    "generation %6")
-            .arg(humanBytes(info.checkpointBytes), info.checkpointDtype, files,
-                 humanBytes(info.embeddingBytes), humanBytes(info.layerBytes),
-                 humanBytes(info.generationBytes));
+            .arg(humanBytes(use.checkpointBytes), use.checkpointDtype, files,
+                 humanBytes(use.embeddingBytes), humanBytes(use.bytesPerLayer()),
+                 humanBytes(use.bytesForGeneration()));
 }
 }  // namespace
 
@@ -127,8 +128,7 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     m_device->setObjectName(QStringLiteral("device"));
     m_device->addItem(QStringLiteral("cpu"));
     m_dtype->setObjectName(QStringLiteral("dtype"));
-    m_dtype->addItems(
-            {QStringLiteral("float32"), QStringLiteral("bfloat16"), QStringLiteral("float16")});
+    addChoices(m_dtype, {Dtype::Float32, Dtype::BFloat16, Dtype::Float16});
     m_dtype->setToolTip(
             tr("Numeric type of the weights on the device. bfloat16 halves memory; "
                "float32 is exact on the CPU."));
@@ -294,16 +294,7 @@ bool ModelPanel::setCurrentDevice(const QString &device)
 
 bool ModelPanel::setCurrentDtype(const QString &dtype)
 {
-    const QString name = dtype == QLatin1String("fp32")   ? QStringLiteral("float32")
-                         : dtype == QLatin1String("bf16") ? QStringLiteral("bfloat16")
-                         : dtype == QLatin1String("fp16") ? QStringLiteral("float16")
-                                                          : dtype;
-    const int index = m_dtype->findText(name);
-    if (index < 0) {
-        return false;
-    }
-    m_dtype->setCurrentIndex(index);
-    return true;
+    return selectChoice<Dtype>(m_dtype, dtype);
 }
 
 void ModelPanel::setRecentModels(const QStringList &paths)
@@ -351,7 +342,7 @@ void ModelPanel::loadModel(const QString &path)
     ModelSpec spec;
     spec.path = trimmed;
     spec.device = m_device->currentText().section(QLatin1Char(' '), 0, 0);
-    spec.dtype = m_dtype->currentText();
+    spec.dtype = currentChoice(m_dtype, Dtype::Float32);
     m_requests->start(Load, m_engine->loadModel(spec));  // the newer choice wins
     m_progress->setValue(0);
     m_status->setText(tr("Loading %1 …").arg(QDir::toNativeSeparators(trimmed)));
@@ -362,9 +353,9 @@ void ModelPanel::generate()
 {
     GenerateRequest request;
     request.prompt = m_prompt->toPlainText();
-    request.maxNewTokens = m_maxTokens->value();
-    request.temperature = m_temperature->value();
-    request.seed = static_cast<quint64>(m_seed->value());
+    request.options.maxNewTokens = m_maxTokens->value();
+    request.options.temperature = m_temperature->value();
+    request.options.seed = static_cast<quint64>(m_seed->value());
     m_output->clear();
     m_requests->start(Generate, m_engine->generate(request));
     m_status->setText(tr("Generating …"));
@@ -417,8 +408,8 @@ void ModelPanel::showCard(const ModelInfo &info)
     m_cardFields[Parameters]->setText(humanCount(info.parameters));
     m_cardFields[Placement]->setText(
             QStringLiteral("%1 · %2 · %3")
-                    .arg(info.device, info.dtype, humanBytes(info.memoryBytes)));
-    m_cardFields[Weights]->setText(weightUseText(info));
+                    .arg(info.device, nameOf(info.dtype), humanBytes(info.memoryBytes)));
+    m_cardFields[Weights]->setText(weightUseText(info.weightUse));
     m_cardFields[Weights]->setToolTip(
             tr("Opening maps the checkpoint and reads no weight. A job that reads the residual "
                "stream at layer L (heatmap, contrast, RSA, SAE, scan) reads the embedding and "

@@ -37,8 +37,8 @@ public:
     void setDevices(const QStringList &devices);
     /// Selects the device whose id (the text up to the first space) is `device`; false if absent.
     bool setCurrentDevice(const QString &device);
-    /// Selects the weight dtype ("float32"/"fp32", "bfloat16"/"bf16", "float16"/"fp16");
-    /// false if unknown.
+    /// Selects the weight dtype by any of its names (core/vocabulary.h: "fp32", "float32", ...);
+    /// false if unknown or not offered.
     bool setCurrentDtype(const QString &dtype);
     void setRecentModels(const QStringList &paths);
     QStringList recentModels() const;

@@ -69,9 +69,10 @@ void addPoint(QCustomPlot *plot, int graph, double x, double y)
 
 }  // namespace
 
-SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
+SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent, SaeRuns *sessionRuns)
     : QWidget(parent)
     , m_engine(engine)
+    , m_runs(sessionRuns ? sessionRuns : new SaeRuns(this))
     , m_dataSource(new QComboBox(this))
     , m_activations(new QLineEdit(this))
     , m_corpus(new QLineEdit(this))
@@ -430,7 +431,7 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent)
         }
     });
     connect(m_start, &QPushButton::clicked, this, [this] {
-        if (!m_checkpoint.isEmpty() && !isTraining()) {
+        if (!m_runs->pausedCheckpoint().isEmpty() && !isTraining()) {
             resume();
         } else {
             start();
@@ -687,7 +688,7 @@ void SaeTrainingPanel::start()
                                   .arg(QDir::toNativeSeparators(r.outDirectory)));
         return;
     }
-    m_checkpoint.clear();
+    m_runs->setPausedCheckpoint(QString());
     clearCharts();
     submit(r);
 }
@@ -700,12 +701,12 @@ void SaeTrainingPanel::setOverwriteQuestion(
 
 void SaeTrainingPanel::resume()
 {
-    if (m_checkpoint.isEmpty()) {
+    if (m_runs->pausedCheckpoint().isEmpty()) {
         return;
     }
-    SaeTrainRequest r = m_lastSubmitted;
-    r.resumeCheckpoint = m_checkpoint;
-    m_checkpoint.clear();
+    SaeTrainRequest r = m_runs->lastSubmitted();
+    r.resumeCheckpoint = m_runs->pausedCheckpoint();
+    m_runs->setPausedCheckpoint(QString());
     submit(r);
 }
 
@@ -717,10 +718,8 @@ void SaeTrainingPanel::submit(const SaeTrainRequest &request)
         m_follower.reset();
         clearCharts();
     }
-    m_lastSubmitted = request;
-    rememberRun(request);
-    m_hasOutcome = false;
-    m_hasEvaluation = false;
+    m_runs->begin(request);
+    refreshArtifacts();
     m_evaluationStatus.clear();
     m_evaluation->clear();
     m_requests->start(Train, m_engine->trainSae(request));
@@ -743,7 +742,7 @@ void SaeTrainingPanel::pause()
 void SaeTrainingPanel::stop()
 {
     m_requests->cancel(Train);
-    m_checkpoint.clear();
+    m_runs->setPausedCheckpoint(QString());
     updateButtons();
 }
 
@@ -764,7 +763,7 @@ QString SaeTrainingPanel::evaluationText() const
 
 void SaeTrainingPanel::onProgress(const SaeTrainMetrics &p)
 {
-    m_history.append(p);
+    m_runs->addMetrics(p);
     plotProgress(p);
     m_status->setText(tr("Step %1 / %2 · %3 tokens/s · ETA %4")
                               .arg(p.step)
@@ -803,7 +802,7 @@ void SaeTrainingPanel::onEnded(const SaeTrainOutcome &outcome)
 {
     const SaeTrainMetrics &p = outcome.last;
     if (outcome.paused) {
-        m_checkpoint = outcome.checkpoint;
+        m_runs->setPausedCheckpoint(outcome.checkpoint);
         m_status->setText(tr("Paused at step %1; Resume continues from %2.")
                                   .arg(p.step)
                                   .arg(outcome.checkpoint));
@@ -811,8 +810,7 @@ void SaeTrainingPanel::onEnded(const SaeTrainOutcome &outcome)
         Q_EMIT stateChanged();
         return;
     }
-    m_hasOutcome = true;
-    m_outcome = outcome;
+    m_runs->setOutcome(outcome);
     showEvaluationCard();
     refreshArtifacts();
     Q_EMIT stateChanged();
@@ -822,18 +820,18 @@ void SaeTrainingPanel::onEnded(const SaeTrainOutcome &outcome)
 void SaeTrainingPanel::showEvaluationCard()
 {
     QString html;
-    if (m_hasOutcome) {
-        const SaeTrainMetrics &p = m_outcome.last;
+    if (const std::optional<SaeTrainOutcome> &outcome = m_runs->outcome()) {
+        const SaeTrainMetrics &p = outcome->last;
         html = tr("<b>Training</b> (last report, training batches)<br>"
                   "explained variance %1 · L0 %2 · dead %3% · dense %4%<br>saved to %5")
                        .arg(p.explainedVariance, 0, 'f', 3)
                        .arg(p.l0, 0, 'f', 1)
                        .arg(100 * p.deadFraction, 0, 'f', 1)
                        .arg(100 * p.denseFraction, 0, 'f', 1)
-                       .arg(m_outcome.outDirectory.toHtmlEscaped());
+                       .arg(outcome->outDirectory.toHtmlEscaped());
     }
-    if (m_hasEvaluation) {
-        const SaeEvalResult &e = m_evaluationResult;
+    if (const std::optional<SaeEvalResult> &evaluation = m_runs->evaluation()) {
+        const SaeEvalResult &e = *evaluation;
         if (!html.isEmpty()) {
             html += QStringLiteral("<br>");
         }
@@ -881,7 +879,7 @@ void SaeTrainingPanel::evaluate(const QString &saeDirectory)
     request.saePath = saeDirectory;
     request.textPath = m_evaluationText;
     request.device = m_device->currentText();
-    m_hasEvaluation = false;
+    m_runs->clearEvaluation();
     m_evaluationStatus = tr("Evaluating %1 on held-out text …").arg(saeDirectory);
     showEvaluationCard();
     m_requests->start(Evaluate, m_engine->evaluateSae(request));  // cancels an older one
@@ -889,25 +887,10 @@ void SaeTrainingPanel::evaluate(const QString &saeDirectory)
 
 void SaeTrainingPanel::onEvaluated(const SaeEvalResult &result)
 {
-    m_hasEvaluation = true;
-    m_evaluationResult = result;
+    m_runs->setEvaluation(result);
     m_evaluationStatus.clear();
     showEvaluationCard();
     Q_EMIT stateChanged();
-}
-
-void SaeTrainingPanel::rememberRun(const SaeTrainRequest &request)
-{
-    const QString run = request.outDirectory;
-    if (run.isEmpty()) {
-        return;
-    }
-    m_runs.removeAll(run);
-    m_runs.append(run);
-    SaeTrainRequest stored = request;
-    stored.resumeCheckpoint.clear();
-    m_runRequests.insert(run, stored);
-    refreshArtifacts();
 }
 
 void SaeTrainingPanel::refreshArtifacts()
@@ -915,7 +898,7 @@ void SaeTrainingPanel::refreshArtifacts()
     const QString previous = m_artifactList->currentItem()
                                      ? m_artifactList->currentItem()->data(Qt::UserRole).toString()
                                      : QString();
-    QStringList runs = m_runs;
+    QStringList runs = m_runs->directories();
     const QString formRun = m_outDirectory->text().trimmed();
     if (!formRun.isEmpty() && !runs.contains(formRun)) {
         runs.append(formRun);
@@ -961,13 +944,13 @@ void SaeTrainingPanel::resumeFrom(const QString &checkpoint)
     }
     // The run's own settings when known; the trainer takes its configuration from the
     // checkpoint anyway, the request supplies the activations and where to export.
-    SaeTrainRequest r = m_runRequests.value(run, request());
+    SaeTrainRequest r = m_runs->requestOf(run).value_or(request());
     if (r.activationsPath.isEmpty()) {
         r.activationsPath = request().activationsPath;
     }
     r.outDirectory = run;
     r.resumeCheckpoint = checkpoint;
-    m_checkpoint.clear();
+    m_runs->setPausedCheckpoint(QString());
     m_status->setText(tr("Resuming from %1 …").arg(checkpoint));
     submit(r);
 }
@@ -993,7 +976,7 @@ void SaeTrainingPanel::onTrainingFinished(const Status &status)
         m_progress->setValue(1000);
         m_status->setText(tr("Done."));
     } else if (status.code() == Status::Code::Cancelled) {
-        if (m_checkpoint.isEmpty()) {
+        if (m_runs->pausedCheckpoint().isEmpty()) {
             m_status->setText(tr("Stopped."));
         }
     } else {
@@ -1035,18 +1018,18 @@ void SaeTrainingPanel::pollFollowedRun()
         clearCharts();
     }
     for (const SaeTrainMetrics &p : update.lines) {
-        m_history.append(p);
+        m_runs->addMetrics(p);
         plotProgress(p);
     }
     if (!update.lines.isEmpty() || !update.problem.isEmpty()) {
+        const QVector<SaeTrainMetrics> &history = m_runs->history();
         QString text =
                 tr("Following %1 · step %2 / %3 · %4 tokens/s · ETA %5")
                         .arg(QDir::toNativeSeparators(m_follower->runDirectory()))
-                        .arg(m_history.isEmpty() ? 0 : m_history.last().step)
-                        .arg(m_history.isEmpty() ? 0 : m_history.last().totalSteps)
-                        .arg(m_history.isEmpty() ? 0.0 : m_history.last().tokensPerSecond, 0, 'f',
-                             0)
-                        .arg(formatEta(m_history.isEmpty() ? 0 : m_history.last().etaSeconds));
+                        .arg(history.isEmpty() ? 0 : history.last().step)
+                        .arg(history.isEmpty() ? 0 : history.last().totalSteps)
+                        .arg(history.isEmpty() ? 0.0 : history.last().tokensPerSecond, 0, 'f', 0)
+                        .arg(formatEta(history.isEmpty() ? 0 : history.last().etaSeconds));
         if (!update.problem.isEmpty()) {
             text += QStringLiteral("\n") + update.problem;
         }
@@ -1064,7 +1047,7 @@ void SaeTrainingPanel::clearCharts()
         }
     }
     m_histogram->data()->clear();
-    m_history.clear();
+    m_runs->clearHistory();
     m_replot->start();
 }
 
@@ -1072,9 +1055,10 @@ void SaeTrainingPanel::updateButtons()
 {
     const bool training = isTraining();
     m_start->setEnabled(!training);
-    m_start->setText(!m_checkpoint.isEmpty() && !training ? tr("Resume") : tr("Start"));
+    const bool paused = !m_runs->pausedCheckpoint().isEmpty();
+    m_start->setText(paused && !training ? tr("Resume") : tr("Start"));
     m_pause->setEnabled(training);
-    m_stop->setEnabled(training || !m_checkpoint.isEmpty());
+    m_stop->setEnabled(training || paused);
     const QListWidgetItem *item = m_artifactList->currentItem();
     const int kind = item ? item->data(Qt::UserRole + 1).toInt() : -1;
     m_resumeArtifact->setEnabled(!training &&
@@ -1088,80 +1072,11 @@ void SaeTrainingPanel::updateButtons()
     m_createCache->setText(isCaching() ? tr("Cancel caching") : tr("Create activation cache…"));
 }
 
-namespace {
-
-QJsonObject evaluationToJson(const SaeEvalResult &e)
-{
-    return QJsonObject{
-            {QStringLiteral("sae"), e.saePath},
-            {QStringLiteral("hook_name"), e.hookName},
-            {QStringLiteral("tokens"), double(e.tokens)},
-            {QStringLiteral("explained_variance"), e.explainedVariance},
-            {QStringLiteral("mse"), e.mse},
-            {QStringLiteral("l0"), e.l0},
-            {QStringLiteral("dead_fraction"), e.deadFraction},
-            {QStringLiteral("dense_fraction"), e.denseFraction},
-            {QStringLiteral("ce_tokens"), double(e.ceTokens)},
-            {QStringLiteral("ce_loss_original"), e.ceOriginal},
-            {QStringLiteral("ce_loss_sae"), e.ceSae},
-            {QStringLiteral("ce_loss_zero"), e.ceZero},
-            {QStringLiteral("ce_loss_with_error"), e.ceWithError},
-            {QStringLiteral("kl_sae"), e.klSae},
-            {QStringLiteral("ce_loss_recovered"), e.ceLossRecovered},
-    };
-}
-
-SaeEvalResult evaluationFromJson(const QJsonObject &j)
-{
-    SaeEvalResult e;
-    e.saePath = j.value(QStringLiteral("sae")).toString();
-    e.hookName = j.value(QStringLiteral("hook_name")).toString();
-    e.tokens = static_cast<qint64>(j.value(QStringLiteral("tokens")).toDouble());
-    e.explainedVariance = j.value(QStringLiteral("explained_variance")).toDouble();
-    e.mse = j.value(QStringLiteral("mse")).toDouble();
-    e.l0 = j.value(QStringLiteral("l0")).toDouble();
-    e.deadFraction = j.value(QStringLiteral("dead_fraction")).toDouble();
-    e.denseFraction = j.value(QStringLiteral("dense_fraction")).toDouble();
-    e.ceTokens = static_cast<qint64>(j.value(QStringLiteral("ce_tokens")).toDouble());
-    e.ceOriginal = j.value(QStringLiteral("ce_loss_original")).toDouble();
-    e.ceSae = j.value(QStringLiteral("ce_loss_sae")).toDouble();
-    e.ceZero = j.value(QStringLiteral("ce_loss_zero")).toDouble();
-    e.ceWithError = j.value(QStringLiteral("ce_loss_with_error")).toDouble();
-    e.klSae = j.value(QStringLiteral("kl_sae")).toDouble();
-    e.ceLossRecovered = j.value(QStringLiteral("ce_loss_recovered")).toDouble();
-    return e;
-}
-
-}  // namespace
-
 QJsonObject SaeTrainingPanel::workspaceState() const
 {
-    QJsonArray history;
-    for (const SaeTrainMetrics &p : m_history) {
-        history.append(saeTrainMetricsToJson(p));
-    }
-    QJsonArray runs;
-    for (const QString &run : m_runs) {
-        runs.append(QJsonObject{
-                {QStringLiteral("out"), run},
-                {QStringLiteral("request"), saeTrainRequestToJson(m_runRequests.value(run))}});
-    }
-    QJsonObject state{
-            {QStringLiteral("version"), 1},
-            {QStringLiteral("form"), saeTrainRequestToJson(request())},
-            {QStringLiteral("last_submitted"), saeTrainRequestToJson(m_lastSubmitted)},
-            {QStringLiteral("history"), history},
-            {QStringLiteral("runs"), runs},
-            {QStringLiteral("paused_checkpoint"), m_checkpoint},
-    };
-    if (m_hasOutcome) {
-        state[QStringLiteral("outcome")] =
-                QJsonObject{{QStringLiteral("out"), m_outcome.outDirectory},
-                            {QStringLiteral("last"), saeTrainMetricsToJson(m_outcome.last)}};
-    }
-    if (m_hasEvaluation) {
-        state[QStringLiteral("evaluation")] = evaluationToJson(m_evaluationResult);
-    }
+    QJsonObject state = m_runs->toJson();
+    state[QStringLiteral("version")] = 1;
+    state[QStringLiteral("form")] = saeTrainRequestToJson(request());
     return state;
 }
 
@@ -1173,44 +1088,20 @@ Status SaeTrainingPanel::restoreWorkspaceState(const QJsonObject &state)
     }
     resetState();
     setRequest(saeTrainRequestFromJson(state.value(QStringLiteral("form")).toObject()));
-    m_lastSubmitted =
-            saeTrainRequestFromJson(state.value(QStringLiteral("last_submitted")).toObject());
-    for (const QJsonValue &run : state.value(QStringLiteral("runs")).toArray()) {
-        const QString out = run.toObject().value(QStringLiteral("out")).toString();
-        const QJsonObject runRequest = run.toObject().value(QStringLiteral("request")).toObject();
-        if (!out.isEmpty()) {
-            m_runs.append(out);
-            if (!runRequest.isEmpty()) {
-                m_runRequests.insert(out, saeTrainRequestFromJson(runRequest));
-            }
-        }
-    }
-    for (const QJsonValue &point : state.value(QStringLiteral("history")).toArray()) {
-        const SaeTrainMetrics p = saeTrainMetricsFromJson(point.toObject());
-        m_history.append(p);
+    m_runs->restore(state);
+    for (const SaeTrainMetrics &p : m_runs->history()) {
         plotProgress(p);
     }
-    m_checkpoint = state.value(QStringLiteral("paused_checkpoint")).toString();
-    if (state.contains(QStringLiteral("outcome"))) {
-        const QJsonObject outcome = state.value(QStringLiteral("outcome")).toObject();
-        m_hasOutcome = true;
-        m_outcome.outDirectory = outcome.value(QStringLiteral("out")).toString();
-        m_outcome.last = saeTrainMetricsFromJson(outcome.value(QStringLiteral("last")).toObject());
-    }
-    if (state.contains(QStringLiteral("evaluation"))) {
-        m_hasEvaluation = true;
-        m_evaluationResult =
-                evaluationFromJson(state.value(QStringLiteral("evaluation")).toObject());
-    }
     showEvaluationCard();
-    if (!m_history.isEmpty()) {
-        const SaeTrainMetrics &last = m_history.constLast();
+    if (!m_runs->history().isEmpty()) {
+        const SaeTrainMetrics &last = m_runs->history().constLast();
+        const QString &checkpoint = m_runs->pausedCheckpoint();
         m_status->setText(
-                m_checkpoint.isEmpty()
+                checkpoint.isEmpty()
                         ? tr("Restored a run of %1 steps from the workspace.").arg(last.step)
                         : tr("Paused at step %1; Resume continues from %2.")
                                   .arg(last.step)
-                                  .arg(m_checkpoint));
+                                  .arg(checkpoint));
     }
     refreshArtifacts();
     return Status::ok();
@@ -1221,12 +1112,7 @@ void SaeTrainingPanel::resetState()
     m_requests->start(Train, 0);  // cancels and forgets a running training
     clearCharts();
     m_progress->setValue(0);
-    m_runs.clear();
-    m_runRequests.clear();
-    m_checkpoint.clear();
-    m_lastSubmitted = SaeTrainRequest();
-    m_hasOutcome = false;
-    m_hasEvaluation = false;
+    m_runs->clear();
     m_evaluationStatus.clear();
     m_evaluation->clear();
     m_status->setText(introductionText());

@@ -3,6 +3,7 @@
 #include "core/engine_client.h"
 #include "core/sae_checkpoints.h"
 #include "core/sae_run_follower.h"
+#include "core/sae_runs.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -41,7 +42,9 @@ class SaeTrainingPanel : public QWidget
 {
     Q_OBJECT
 public:
-    explicit SaeTrainingPanel(EngineClient *engine, QWidget *parent = nullptr);
+    /// Keeps its runs in `sessionRuns` (the session's; null: a set of its own).
+    explicit SaeTrainingPanel(EngineClient *engine, QWidget *parent = nullptr,
+                              SaeRuns *sessionRuns = nullptr);
 
     /// The request the form describes (what Start submits).
     SaeTrainRequest request() const;
@@ -86,7 +89,7 @@ public:
     QString evaluationText() const;
 
     /// The checkpoint a paused run can resume from (empty when none).
-    QString pausedCheckpoint() const { return m_checkpoint; }
+    QString pausedCheckpoint() const { return m_runs->pausedCheckpoint(); }
 
     /// Held-out text for the evaluation card (datasets/corpus/heldout.txt); without it a
     /// finished run shows its training metrics only.
@@ -118,7 +121,7 @@ public:
     void pollFollowedRun();
 
     /// Metrics received for the current run, in order (the charts' series).
-    const QVector<SaeTrainMetrics> &history() const { return m_history; }
+    const QVector<SaeTrainMetrics> &history() const { return m_runs->history(); }
 
     /// The dock's state for the workspace: form, last submitted request, chart series, known
     /// runs, paused checkpoint and the last evaluation.
@@ -136,7 +139,6 @@ private:
     void plotProgress(const SaeTrainMetrics &progress);
     void showEvaluationCard();
     void onEvaluated(const SaeEvalResult &result);
-    void rememberRun(const SaeTrainRequest &request);
     QString selectedArtifactPath(SaeRunArtifact::Kind kind) const;
 
     void onProgress(const SaeTrainMetrics &progress);
@@ -158,18 +160,10 @@ private:
     };
 
     RequestTracker *m_requests = nullptr;
-    QVector<SaeTrainMetrics> m_history;
-    QStringList m_runs;                             // output directories, oldest first
-    QHash<QString, SaeTrainRequest> m_runRequests;  // output directory -> its request
+    SaeRuns *m_runs;  // the runs, their history, outcome and evaluation (the session's)
     QList<SaeRunArtifact> m_artifactEntries;
     QString m_evaluationText;
-    bool m_hasOutcome = false;
-    SaeTrainOutcome m_outcome;
-    bool m_hasEvaluation = false;
-    SaeEvalResult m_evaluationResult;
     QString m_evaluationStatus;
-    QString m_checkpoint;
-    SaeTrainRequest m_lastSubmitted;
     // Streaming settings the form has no box for: kept from setRequest() (a workspace, a test)
     // and passed on by request().
     qint64 m_bufferTokens = SaeTrainRequest().bufferTokens;

@@ -515,9 +515,9 @@ void SteeringPanel::run()
     request.prompt = m_prompt->text();
     request.clamps = m_hub->clampSet();
     request.interventions = interventions.value();
-    request.maxNewTokens = m_maxTokens->value();
-    request.temperature = m_temperature->value();
-    request.seed = static_cast<quint64>(m_seed->value());
+    request.options.maxNewTokens = m_maxTokens->value();
+    request.options.temperature = m_temperature->value();
+    request.options.seed = static_cast<quint64>(m_seed->value());
     m_baseline->clear();
     m_steered->clear();
     m_diff->clearTexts();

@@ -2,6 +2,7 @@
 
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "core/table_export.h"
 #include "core/token_analysis_archive.h"
 #include "core/token_display.h"
@@ -12,7 +13,6 @@
 #include "widgets/export_tables.h"
 #include "widgets/feature_matrix_view.h"
 #include "widgets/icons.h"
-#include "widgets/prompt_sets_panel.h"
 #include "widgets/status_line.h"
 
 #include <QComboBox>
@@ -84,17 +84,17 @@ QString featureText(const SelectionHub *hub, int feature)
 
 }  // namespace
 
-TokenHeatmapPanel::TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub,
-                                     PromptSetsPanel *promptSets, QWidget *parent)
+TokenHeatmapPanel::TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                                     QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
-    , m_promptSets(promptSets)
+    , m_session(session)
 {
     buildUi();
     connectSignals();
-    if (m_promptSets) {
-        m_promptSet = m_promptSets->promptSet();
+    if (m_session) {
+        m_promptSet = m_session->promptSet();
     }
     updateEmptyState();
 }
@@ -343,13 +343,12 @@ void TokenHeatmapPanel::connectSignals()
             updateFeatureLabel();
         });
     }
-    if (m_promptSets) {
-        connect(m_promptSets, &PromptSetsPanel::promptSetChanged, this,
-                [this](const PromptSet &set) {
-                    m_promptSet = set;
-                    updatePlaceholder();
-                    m_promptSetDebounce->start();
-                });
+    if (m_session) {
+        connect(m_session, &SessionState::promptSetChanged, this, [this](const PromptSet &set) {
+            m_promptSet = set;
+            updatePlaceholder();
+            m_promptSetDebounce->start();
+        });
     }
     if (!m_engine) {
         return;

@@ -24,6 +24,7 @@ class QToolButton;
 namespace gyrus {
 class RequestTracker;
 class SelectionHub;
+class SessionState;
 class TokenFeatureModel;
 }  // namespace gyrus
 
@@ -32,7 +33,6 @@ namespace gyrus::widgets {
 class ColourLegend;
 class EmptyState;
 class FeatureMatrixView;
-class PromptSetsPanel;
 
 /// The Token heatmap dock (issue 8): a typed prompt, or every item of the open prompt set one
 /// per row, with each token coloured by the selected SAE feature's activation (or a hook
@@ -45,8 +45,8 @@ class TokenHeatmapPanel : public QWidget
 {
     Q_OBJECT
 public:
-    /// `promptSets` (may be null) supplies the prompt set of "Prompt set" mode.
-    TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub, PromptSetsPanel *promptSets,
+    /// `session` (may be null) supplies the prompt set of "Prompt set" mode: the open one.
+    TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub, SessionState *session,
                       QWidget *parent = nullptr);
     ~TokenHeatmapPanel() override;
 
@@ -130,7 +130,7 @@ private:
 
     EngineClient *m_engine;
     QPointer<SelectionHub> m_hub;
-    QPointer<PromptSetsPanel> m_promptSets;
+    QPointer<SessionState> m_session;
     PromptSet m_promptSet;
     RequestTracker *m_requests = nullptr;  // one slot: the latest analysis (none without an engine)
     QStringList m_pendingTexts;

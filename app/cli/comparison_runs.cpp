@@ -15,7 +15,7 @@ Result<std::vector<ComparisonRow>> runComparison(const FeatureTable &table,
                                                  const std::function<bool(int, int)> &progress)
 {
     const bool windows = table.windows.items > 0;
-    Result<std::vector<gpu::MethodScore>> scores =
+    Result<std::vector<MethodScore>> scores =
             windows ? gpu::compareSelectionMethods(table.windows, table.labels, methods, options,
                                                    progress)
                     : gpu::compareSelectionMethods(table.x, table.labels, methods, options,

@@ -127,6 +127,10 @@ int runConceptSweep(const QStringList &arguments)
     if (!top) {
         return kExitBadInput;
     }
+    const Result<Pooling> pooling = parseName<Pooling>(parser.value(QStringLiteral("pooling")));
+    if (!pooling) {
+        return failWith(name, pooling.status());
+    }
     Result<PromptSetLoad> loaded = loadPromptSet(parser.value(QStringLiteral("prompts")));
     if (!loaded) {
         return failWith(name, loaded.status());
@@ -145,7 +149,7 @@ int runConceptSweep(const QStringList &arguments)
     request.concept.set = loaded->set;
     request.concept.sideA = parser.value(QStringLiteral("a"));
     request.concept.sideB = parser.value(QStringLiteral("b"));
-    request.concept.pooling = parser.value(QStringLiteral("pooling"));
+    request.concept.pooling = pooling.value();
     request.topFeatures = static_cast<int>(*top);
     request.alphas = *alphas;
     request.targetToken = parser.value(QStringLiteral("target"));
@@ -165,7 +169,7 @@ int runConceptSweep(const QStringList &arguments)
     QJsonObject json = resultJson(result.value());
     json[QStringLiteral("model")] = directory;
     json[QStringLiteral("prompts")] = parser.value(QStringLiteral("prompts"));
-    json[QStringLiteral("pooling")] = request.concept.pooling;
+    json[QStringLiteral("pooling")] = nameOf(request.concept.pooling);
     json[QStringLiteral("prompt")] = request.prompt;
     printJson(json);
     return kExitOk;

@@ -38,7 +38,7 @@ QJsonArray shapeJson(const std::vector<int64_t> &shape)
     return array;
 }
 
-Status writeOutput(const QString &path, const gpu::ForwardOutput &out, const gpu::ModelInfo &info,
+Status writeOutput(const QString &path, const gpu::ForwardOutput &out, const ModelInfo &info,
                    const QString &text)
 {
     Result<std::unique_ptr<Hdf5Writer>> writer = Hdf5Writer::create(path);
@@ -66,8 +66,8 @@ Status writeOutput(const QString &path, const gpu::ForwardOutput &out, const gpu
             return s;
         }
     }
-    for (const auto &[key, value] : {std::pair{QStringLiteral("model"), info.directory},
-                                     std::pair{QStringLiteral("dtype"), info.dtype},
+    for (const auto &[key, value] : {std::pair{QStringLiteral("model"), info.path},
+                                     std::pair{QStringLiteral("dtype"), nameOf(info.dtype)},
                                      std::pair{QStringLiteral("device"), info.device},
                                      std::pair{QStringLiteral("family"), info.family},
                                      std::pair{QStringLiteral("text"), text}}) {
@@ -154,7 +154,7 @@ int runForward(const QStringList &arguments)
     if (!result) {
         return failWith(name, result.status());
     }
-    const gpu::ModelInfo info = lm.info();
+    const ModelInfo info = lm.info();
     if (Status s = writeOutput(out, *result, info, parser.value(textOption)); !s.isOk()) {
         return failWith(name, s);
     }

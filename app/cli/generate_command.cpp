@@ -75,7 +75,7 @@ int runGenerate(const QStringList &arguments)
     if (directory.isEmpty() || !parser.isSet(promptOption)) {
         return fail(name, QStringLiteral("--model DIR and --prompt TEXT are required"));
     }
-    gpu::GenerateOptions options;
+    GenerateOptions options;
     options.stopAtEos = !parser.isSet(ignoreEosOption);
     if (!parseNumber(parser.value(maxOption), options.maxNewTokens) || options.maxNewTokens < 0) {
         return fail(name, QStringLiteral("--max-new-tokens must be an integer >= 0, got '%1'")

@@ -13,9 +13,9 @@ namespace gyrus::cli {
 
 namespace {
 
-QJsonObject weightUseJson(const gpu::ModelInfo &info, int jobLayer)
+QJsonObject weightUseJson(const ModelInfo &info, int jobLayer)
 {
-    const gpu::WeightUse &use = info.weightUse;
+    const WeightUse &use = info.weightUse;
     QJsonObject json;
     json[QStringLiteral("checkpoint_bytes")] = use.checkpointBytes;
     json[QStringLiteral("checkpoint_dtype")] = use.checkpointDtype;
@@ -34,7 +34,7 @@ QJsonObject weightUseJson(const gpu::ModelInfo &info, int jobLayer)
     job[QStringLiteral("summary")] =
             QStringLiteral("a job at layer %1 holds %2 of weights in %3; generation holds %4")
                     .arg(jobLayer)
-                    .arg(formatBytes(use.bytesForLayer(jobLayer)), info.dtype,
+                    .arg(formatBytes(use.bytesForLayer(jobLayer)), nameOf(info.dtype),
                          formatBytes(use.bytesForGeneration()));
     json[QStringLiteral("job_at_layer")] = job;
     json[QStringLiteral("generation_bytes_held")] = use.bytesForGeneration();
@@ -80,9 +80,9 @@ int runInfo(const QStringList &arguments)
     if (!model) {
         return failWith(name, model.status());
     }
-    const gpu::ModelInfo info = model.value()->info();
+    const ModelInfo info = model.value()->info();
     QJsonObject json;
-    json[QStringLiteral("directory")] = info.directory;
+    json[QStringLiteral("directory")] = info.path;
     json[QStringLiteral("architecture")] = info.architecture;
     json[QStringLiteral("model_type")] = info.modelType;
     json[QStringLiteral("family")] = info.family;
@@ -108,13 +108,13 @@ int runInfo(const QStringList &arguments)
     json[QStringLiteral("kv_heads")] = info.kvHeads;
     json[QStringLiteral("head_dim")] = info.headDim;
     json[QStringLiteral("ffn")] = info.ffn;
-    json[QStringLiteral("vocab")] = info.vocab;
+    json[QStringLiteral("vocab")] = info.vocabSize;
     json[QStringLiteral("max_positions")] = info.maxPositions;
     json[QStringLiteral("rope_theta")] = info.ropeTheta;
     json[QStringLiteral("tied_embeddings")] = info.tiedEmbeddings;
     json[QStringLiteral("parameters")] = info.parameters;
-    json[QStringLiteral("weight_bytes")] = info.weightBytes;
-    json[QStringLiteral("dtype")] = info.dtype;
+    json[QStringLiteral("weight_bytes")] = info.memoryBytes;
+    json[QStringLiteral("dtype")] = nameOf(info.dtype);
     json[QStringLiteral("device")] = info.device;
     json[QStringLiteral("has_tokenizer")] = info.hasTokenizer;
     json[QStringLiteral("hook_names")] = QJsonArray::fromStringList(info.hookNames);

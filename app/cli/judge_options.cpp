@@ -69,12 +69,16 @@ Result<std::unique_ptr<ChatBackend>> JudgeOptions::backend(const QCommandLinePar
                     "(config.json, safetensors, tokenizer, and a chat template in "
                     "tokenizer_config.json)"));
         }
+        const Result<Dtype> dtype = parseName<Dtype>(parser.value(m_judgeDtype).trimmed());
+        if (!dtype) {
+            return dtype.status();
+        }
         // The model loads on the engine thread with the first request; the engine belongs to
         // the backend (a child QObject), so it stops when the command's backend goes.
         auto engine = std::make_unique<gpu::TorchEngineClient>();
         auto local = std::make_unique<EngineChatBackend>(
                 engine.get(),
-                ModelSpec{endpoint.model, parser.value(m_judgeDevice), parser.value(m_judgeDtype)});
+                ModelSpec{endpoint.model, parser.value(m_judgeDevice), dtype.value()});
         engine.release()->setParent(local.get());
         return std::unique_ptr<ChatBackend>(std::move(local));
     }

@@ -57,8 +57,12 @@ int runLmEval(const QStringList &arguments)
         return fail(name,
                     QStringLiteral("--context must be positive and --max-lines non-negative"));
     }
+    const Result<Dtype> computeDtype = parseName<Dtype>(parser.value(dtype).trimmed());
+    if (!computeDtype) {
+        return failWith(name, computeDtype.status());
+    }
     gpu::LoadOptions options;
-    options.dtype = parser.value(dtype);
+    options.dtype = computeDtype.value();
     options.device = parser.value(device);
     Result<std::unique_ptr<gpu::LanguageModel>> loaded =
             gpu::LanguageModel::load(parser.value(model), options);

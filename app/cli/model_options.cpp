@@ -28,8 +28,12 @@ Result<std::unique_ptr<gpu::LanguageModel>> ModelOptions::load(const QCommandLin
                                                                const QString &directory,
                                                                bool checkFinite) const
 {
+    const Result<Dtype> dtype = parseName<Dtype>(parser.value(m_dtype).trimmed());
+    if (!dtype) {
+        return dtype.status();
+    }
     gpu::LoadOptions options;
-    options.dtype = parser.value(m_dtype);
+    options.dtype = dtype.value();
     options.device = parser.value(m_device);
     options.checkFinite = checkFinite;
     return gpu::LanguageModel::load(directory, options);

@@ -106,7 +106,7 @@ int runReplicate(const QStringList &arguments)
     gpu::ReplicationRun run(
             in, [&](const gpu::ReplicationStage &stage) -> Result<gpu::ReplicationTable> {
                 Result<FeatureTable> table =
-                        tables.readPooled(parser, stage.sae(), stage.pooling, stage.window);
+                        tables.readPooled(parser, stage.sae(), nameOf(stage.pooling), stage.window);
                 if (!table) {
                     return table.status();
                 }

@@ -102,7 +102,7 @@ int runRsa(const QStringList &arguments)
                         result.status().withContext(files[0] + QStringLiteral(" vs ") + files[1]));
     }
     QJsonObject json;
-    json[QStringLiteral("method")] = result->method;
+    json[QStringLiteral("method")] = nameOf(result->method);
     json[QStringLiteral("r")] = result->r;
     if (result->permutations > 0) {
         json[QStringLiteral("p")] = result->p;

@@ -67,12 +67,12 @@ int runSaeEval(const QStringList &arguments)
     if (!source) {
         return failWith(name, source.status());
     }
-    Result<gpu::SaeEvalMetrics> metrics =
+    Result<SaeEvalMetrics> metrics =
             gpu::evaluateSae(*sae.value(), *source.value(), *maxTokens, *batch, device);
     if (!metrics) {
         return failWith(name, metrics.status());
     }
-    const gpu::SaeEvalMetrics &m = metrics.value();
+    const SaeEvalMetrics &m = metrics.value();
     QJsonObject json;
     json[QStringLiteral("sae")] = parser.value(QStringLiteral("sae"));
     json[QStringLiteral("activations")] = parser.value(QStringLiteral("activations"));

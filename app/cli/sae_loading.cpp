@@ -19,8 +19,9 @@ Result<std::shared_ptr<gpu::detail::SaeModule>> loadSaeForModel(const QString &c
         return loaded;
     }
     const gyrus::SaeInfo card = gpu::saeCard(*loaded.value(), path, device);
-    const SaeModelCheck check =
-            checkSaeAgainstModel(card, gpu::modelCard(model.info(), modelDirectory));
+    ModelInfo modelCard = model.info();
+    modelCard.setPath(modelDirectory);
+    const SaeModelCheck check = checkSaeAgainstModel(card, modelCard);
     if (!check.ok()) {
         return Status::invalidInput(check.errors.join(QStringLiteral("; ")));
     }

@@ -4,6 +4,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/distributed_run.h"
 #include "app/cli/sae_commands.h"
+#include "core/sae_training_json.h"
 #include "gpu/distributed/process_group.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activation_file.h"
@@ -18,26 +19,6 @@
 #include <cstdio>
 
 namespace gyrus::cli {
-
-namespace {
-
-QJsonObject metricsJson(const SaeTrainMetrics &m)
-{
-    QJsonObject json;
-    json[QStringLiteral("explained_variance")] = m.explainedVariance;
-    json[QStringLiteral("mse")] = m.mse;
-    json[QStringLiteral("normalized_mse")] = m.normalizedMse;
-    json[QStringLiteral("l0")] = m.l0;
-    json[QStringLiteral("l1")] = m.l1;
-    json[QStringLiteral("dead_fraction")] = m.deadFraction;
-    json[QStringLiteral("dense_fraction")] = m.denseFraction;
-    json[QStringLiteral("tokens_per_second")] = m.tokensPerSecond;
-    json[QStringLiteral("step_seconds")] = m.stepSeconds;
-    json[QStringLiteral("collective_seconds")] = m.collectiveSeconds;
-    return json;
-}
-
-}  // namespace
 
 int runSaeTrain(const QStringList &arguments)
 {
@@ -221,9 +202,14 @@ int runSaeTrain(const QStringList &arguments)
     std::unique_ptr<gpu::LanguageModel> model;
     gpu::StreamingActivationOptions stream;
     if (streaming) {
+        const Result<Dtype> dtype =
+                parseName<Dtype>(parser.value(QStringLiteral("model-dtype")).trimmed());
+        if (!dtype) {
+            return failBeforeStart(dtype.status());
+        }
         gpu::LoadOptions load;
         load.device = parser.value(QStringLiteral("device"));
-        load.dtype = parser.value(QStringLiteral("model-dtype"));
+        load.dtype = dtype.value();
         Result<std::unique_ptr<gpu::LanguageModel>> loaded =
                 gpu::LanguageModel::load(parser.value(QStringLiteral("model")), load);
         if (!loaded) {
@@ -236,7 +222,7 @@ int runSaeTrain(const QStringList &arguments)
         stream.bufferRows = *buffer;
         config.sae.dIn = model->info().dModel;
         config.sae.hookName = stream.hookName;
-        config.sae.modelName = model->info().directory;
+        config.sae.modelName = model->info().path;
     } else if (gpu::isActivationShardIndex(activations)) {
         Result<gpu::ActivationShardIndex> index = gpu::readActivationShardIndex(activations);
         if (!index) {
@@ -410,7 +396,7 @@ int runSaeTrain(const QStringList &arguments)
     json[QStringLiteral("seconds")] = clock.elapsed() / 1000.0;
     json[QStringLiteral("world_size")] = env.worldSize;
     json[QStringLiteral("data_shards")] = static_cast<double>(t.config().dataShards);
-    json[QStringLiteral("final")] = metricsJson(m);
+    json[QStringLiteral("final")] = saeTrainMetricsToJson(m, SaeMetricsFields::Summary);
     printJson(json);
     return kExitOk;
 }

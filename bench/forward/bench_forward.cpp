@@ -164,11 +164,11 @@ int main(int argc, char **argv)
         return fail(QStringLiteral("warm-up forward failed"));
     }
     // Decode: batch 1, greedy, KV cache; the time includes the prompt's prefill, as the peer's.
-    gyrus::gpu::GenerateOptions greedy;
+    gyrus::GenerateOptions greedy;
     greedy.maxNewTokens = decodeTokens;
     greedy.stopAtEos = false;
     const std::vector<int> prompt = benchTokens(0, promptLength, config.vocabSize);
-    gyrus::gpu::GenerateOptions warm = greedy;
+    gyrus::GenerateOptions warm = greedy;
     warm.maxNewTokens = 4;
     (void)model.generateFromTokens(prompt, warm);
     double prefillSeconds = 1e30;
@@ -233,14 +233,14 @@ int main(int argc, char **argv)
     json[QStringLiteral("threads")] = runtime.intraOpThreads;
     json[QStringLiteral("rounds")] = rounds;
     json[QStringLiteral("repeats")] = repeats;
-    const gyrus::gpu::ModelInfo info = model.info();
+    const gyrus::ModelInfo info = model.info();
     json[QStringLiteral("family")] = info.family;
     json[QStringLiteral("model")] = QJsonObject{{QStringLiteral("d_model"), info.dModel},
                                                 {QStringLiteral("layers"), info.layers},
                                                 {QStringLiteral("heads"), info.heads},
                                                 {QStringLiteral("kv_heads"), info.kvHeads},
                                                 {QStringLiteral("ffn"), info.ffn},
-                                                {QStringLiteral("vocab"), info.vocab},
+                                                {QStringLiteral("vocab"), info.vocabSize},
                                                 {QStringLiteral("parameters"), info.parameters}};
     QJsonObject prefill{{QStringLiteral("batch"), batch},
                         {QStringLiteral("tokens"), tokens},

@@ -228,7 +228,7 @@ int main(int argc, char *argv[])
     json[QStringLiteral("splits")] = totalSplits;
 
     // Gyrus with its defaults.
-    std::vector<std::vector<gpu::MethodScore>> current;
+    std::vector<std::vector<MethodScore>> current;
     const auto start = Clock::now();
     const double cpuStart = cpuSeconds();
     for (const Table &table : tables) {
@@ -246,7 +246,7 @@ int main(int argc, char *argv[])
     json[QStringLiteral("within_limit")] = gyrusSeconds <= 20.0;
     QJsonArray rows;
     for (size_t t = 0; t < tables.size(); ++t) {
-        for (const gpu::MethodScore &score : current[t]) {
+        for (const MethodScore &score : current[t]) {
             QJsonObject row{{QStringLiteral("representation"), tables[t].name},
                             {QStringLiteral("method"), nameOf(score.method)},
                             {QStringLiteral("balanced_accuracy"), score.balancedAccuracy},
@@ -304,7 +304,7 @@ int main(int argc, char *argv[])
     bool identical = true;
     const auto legacyStart = Clock::now();
     const double legacyCpuStart = cpuSeconds();
-    std::vector<std::vector<gpu::MethodScore>> legacy(tables.size());
+    std::vector<std::vector<MethodScore>> legacy(tables.size());
     for (size_t t = 0; t < tables.size(); ++t) {
         for (SelectionMethod method : kMethods) {
             auto score = bench::legacyCrossValidatedScore(tables[t].x, tables[t].labels, method,
@@ -324,8 +324,8 @@ int main(int argc, char *argv[])
             return fail(scores.status().message());
         }
         for (size_t m = 0; m < kMethods.size(); ++m) {
-            const gpu::MethodScore &a = scores.value()[m];
-            const gpu::MethodScore &b = legacy[t][m];
+            const MethodScore &a = scores.value()[m];
+            const MethodScore &b = legacy[t][m];
             identical = identical && a.repeatAccuracies == b.repeatAccuracies &&
                         a.repeatAucs == b.repeatAucs && a.nullAccuracies == b.nullAccuracies &&
                         a.p == b.p;
@@ -369,7 +369,7 @@ int main(int argc, char *argv[])
         peerSeconds += seconds.value();
         for (int s = 0; s < peerCount; ++s) {
             for (size_t m = 0; m < kMethods.size(); ++m) {
-                const gpu::MethodScore &ours = current[t][m];
+                const MethodScore &ours = current[t][m];
                 const double accuracy = s < defaults.repeats
                                                 ? ours.repeatAccuracies[size_t(s)]
                                                 : ours.nullAccuracies[size_t(s - defaults.repeats)];

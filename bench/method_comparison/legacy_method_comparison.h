@@ -10,9 +10,9 @@
 namespace gyrus::bench {
 
 /// The old per-method cross-validated score (same options and seed as the product's).
-Result<gpu::MethodScore> legacyCrossValidatedScore(const FloatMatrix &x,
-                                                   const std::vector<int64_t> &labels,
-                                                   SelectionMethod method,
-                                                   const gpu::ComparisonOptions &options);
+Result<MethodScore> legacyCrossValidatedScore(const FloatMatrix &x,
+                                              const std::vector<int64_t> &labels,
+                                              SelectionMethod method,
+                                              const gpu::ComparisonOptions &options);
 
 }  // namespace gyrus::bench

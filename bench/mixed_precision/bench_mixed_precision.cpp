@@ -58,7 +58,7 @@ T take(Result<T> result)
     return std::move(result).value();
 }
 
-std::unique_ptr<LanguageModel> loadDemo(const QString &device, const QString &dtype)
+std::unique_ptr<LanguageModel> loadDemo(const QString &device, Dtype dtype)
 {
     LoadOptions options;
     options.device = device;
@@ -190,10 +190,9 @@ int main(int argc, char **argv)
         at::set_num_threads(threads);
     }
 
-    const std::unique_ptr<LanguageModel> fp32 = loadDemo(device, QStringLiteral("fp32"));
-    const std::unique_ptr<LanguageModel> autocast =
-            loadDemo(device, QStringLiteral("bf16-autocast"));
-    const std::unique_ptr<LanguageModel> bf16 = loadDemo(device, QStringLiteral("bf16"));
+    const std::unique_ptr<LanguageModel> fp32 = loadDemo(device, Dtype::Float32);
+    const std::unique_ptr<LanguageModel> autocast = loadDemo(device, Dtype::BFloat16Autocast);
+    const std::unique_ptr<LanguageModel> bf16 = loadDemo(device, Dtype::BFloat16);
     const TokenCorpus corpus = take(encodeTextFile(kHeldout, fp32->tokenizer(), lines));
 
     QJsonObject forward;

@@ -206,7 +206,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
     const qint64 rssBefore = procStatusBytes("VmRSS");
     auto start = Clock::now();
     LoadOptions options;
-    options.dtype = QStringLiteral("bf16");
+    options.dtype = Dtype::BFloat16;
     auto loaded = LanguageModel::load(dir, options);
     if (!loaded) {
         return fail(loaded.status().message());
@@ -214,7 +214,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
     LanguageModel &model = *loaded.value();
     json[QStringLiteral("open_seconds")] = secondsSince(start);
     json[QStringLiteral("open_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssBefore;
-    const gpu::ModelInfo info = model.info();
+    const ModelInfo info = model.info();
     json[QStringLiteral("parameters")] = info.parameters;
     json[QStringLiteral("layers")] = info.layers;
     json[QStringLiteral("d_model")] = info.dModel;
@@ -231,7 +231,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
     gpu::detail::Transformer &network = model.tensorModel();
     const QString hook = QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
     const auto point = *gpu::detail::HookPoint::parse(hook, hookLayout(model.config()));
-    std::vector<int> idList = benchTokens(tokens, info.vocab);
+    std::vector<int> idList = benchTokens(tokens, info.vocabSize);
     const at::Tensor ids =
             at::from_blob(idList.data(), {1, tokens}, at::kInt).to(at::kLong).clone();
     const auto forwardToLayer = [&]() {
@@ -245,7 +245,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
         start = Clock::now();
         forwardToLayer();
         json[QStringLiteral("first_forward_seconds")] = secondsSince(start);
-        const gpu::WeightUse use = model.info().weightUse;
+        const WeightUse use = model.info().weightUse;
         json[QStringLiteral("bytes_touched")] = use.bytesRead;
         json[QStringLiteral("shards_touched")] = use.shardsRead.size();
         json[QStringLiteral("shards")] = use.shards;
@@ -353,8 +353,7 @@ int engineRun(const QString &dir, const QString &saeDir)
                      QJsonDocument(step).toJson(QJsonDocument::Compact).constData());
     };
     record(QStringLiteral("load_model"), await(engine, [&] {
-               return engine.loadModel(
-                       ModelSpec{dir, QStringLiteral("cpu"), QStringLiteral("bfloat16")});
+               return engine.loadModel(ModelSpec{dir, QStringLiteral("cpu"), Dtype::BFloat16});
            }));
     record(QStringLiteral("load_sae"), await(engine, [&] {
                return engine.loadSae(SaeSpec{saeDir, QStringLiteral("cpu")});
@@ -393,11 +392,12 @@ int engineRun(const QString &dir, const QString &saeDir)
     }
     json[QStringLiteral("steps")] = steps;
     json[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
+    const WeightUse use = engine.currentModel().weightUse;
     json[QStringLiteral("model_card")] =
-            QJsonObject{{QStringLiteral("checkpoint_bytes"), engine.currentModel().checkpointBytes},
-                        {QStringLiteral("shards"), engine.currentModel().shards},
-                        {QStringLiteral("embedding_bytes"), engine.currentModel().embeddingBytes},
-                        {QStringLiteral("layer_bytes"), engine.currentModel().layerBytes}};
+            QJsonObject{{QStringLiteral("checkpoint_bytes"), use.checkpointBytes},
+                        {QStringLiteral("shards"), use.shards},
+                        {QStringLiteral("embedding_bytes"), use.embeddingBytes},
+                        {QStringLiteral("layer_bytes"), use.bytesPerLayer()}};
     printJson(json);
     return ok ? 0 : 1;
 }
@@ -448,8 +448,7 @@ int saeEngineRun(const QString &dir, const QString &saeDir, qint64 scanTokens)
     };
     resetPeakRss();
     record(QStringLiteral("load_model"), await(engine, [&] {
-               return engine.loadModel(
-                       ModelSpec{dir, QStringLiteral("cpu"), QStringLiteral("bfloat16")});
+               return engine.loadModel(ModelSpec{dir, QStringLiteral("cpu"), Dtype::BFloat16});
            }));
     const qint64 withModel = procStatusBytes("VmRSS");
     record(QStringLiteral("load_sae"), await(engine, [&] {
@@ -474,7 +473,7 @@ int saeEngineRun(const QString &dir, const QString &saeDir, qint64 scanTokens)
                await(engine, [&] { return engine.analyzeText(heatmap); }));
         SteeringRequest steer;
         steer.prompt = tenseNumber->set.items[0].text;
-        steer.maxNewTokens = 8;
+        steer.options.maxNewTokens = 8;
         steer.clamps.clamps.append(FeatureClamp{probe, ClampMode::Clamp, 10.0});
         record(QStringLiteral("steer_clamp_8_tokens"),
                await(engine, [&] { return engine.steer(steer); }));

@@ -175,8 +175,7 @@ QJsonObject measure(int features)
     ContrastPanel panel(&engine, &hub);
     panel.resize(1200, 900);
     panel.show();
-    engine.loadModel(
-            {QStringLiteral("/models/demo"), QStringLiteral("cpu"), QStringLiteral("float32")});
+    engine.loadModel({QStringLiteral("/models/demo"), QStringLiteral("cpu"), Dtype::Float32});
     // The fake's SAE has as many features as the directory name says; a saved scan beside it
     // lets the inspector show details.
     QTemporaryDir root;

@@ -83,9 +83,13 @@ int main(int argc, char **argv)
             fail(QStringLiteral("unknown option %1").arg(flag));
         }
     }
+    const Result<Dtype> computeDtype = parseName<Dtype>(dtype);
+    if (!computeDtype) {
+        fail(computeDtype.status().message());
+    }
     LoadOptions options;
     options.device = device;
-    options.dtype = dtype;
+    options.dtype = computeDtype.value();
     options.checkFinite = false;
     QElapsedTimer loadTimer;
     loadTimer.start();
@@ -141,7 +145,7 @@ int main(int argc, char **argv)
     out[QStringLiteral("bench")] = QStringLiteral("device_forward");
     out[QStringLiteral("torch")] = runtimeInfo().torchVersion;
     out[QStringLiteral("device")] = info.device;
-    out[QStringLiteral("dtype")] = info.dtype;
+    out[QStringLiteral("dtype")] = nameOf(info.dtype);
     out[QStringLiteral("family")] = info.family;
     out[QStringLiteral("parameters")] = double(info.parameters);
     out[QStringLiteral("load_seconds")] = loadSeconds;

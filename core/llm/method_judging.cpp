@@ -166,7 +166,7 @@ QJsonObject methodJudgementJson(const MethodJudgement &j)
                                                        : QJsonValue()}});
         }
         results.append(QJsonObject{{QStringLiteral("representation"), m.ranking.representation},
-                                   {QStringLiteral("method"), m.ranking.method},
+                                   {QStringLiteral("method"), nameOf(m.ranking.method)},
                                    {QStringLiteral("features"), features},
                                    {QStringLiteral("rating"), intervalJson(m.list.rating)},
                                    {QStringLiteral("rated_texts"), m.list.ratedTexts},
@@ -217,7 +217,12 @@ Result<MethodJudgement> methodJudgementFromJson(const QJsonObject &json)
         const QJsonObject r = value.toObject();
         JudgedMethod m;
         m.ranking.representation = r.value(QStringLiteral("representation")).toString();
-        m.ranking.method = r.value(QStringLiteral("method")).toString();
+        Result<SelectionMethod> method =
+                parseName<SelectionMethod>(r.value(QStringLiteral("method")).toString());
+        if (!method) {
+            return method.status();
+        }
+        m.ranking.method = method.value();
         for (const QJsonValue &f : r.value(QStringLiteral("features")).toArray()) {
             m.ranking.features.push_back(f[QStringLiteral("feature")].toInt());
             m.ranking.weights.push_back(f[QStringLiteral("weight")].toDouble(std::nan("")));

@@ -548,17 +548,7 @@ Status ContrastAnalysis::Impl::finishComparison()
     result->settings.source.promptSet = PromptSet();  // the panel has it
     for (const MethodScore &score : comparison->scores()) {
         MethodComparisonRow row;
-        row.method = score.method;
-        row.balancedAccuracy = score.balancedAccuracy;
-        row.balancedAccuracyLow = score.balancedAccuracyLow;
-        row.balancedAccuracyHigh = score.balancedAccuracyHigh;
-        row.auc = score.auc;
-        row.aucLow = score.aucLow;
-        row.aucHigh = score.aucHigh;
-        row.nullMean = score.nullMean;
-        row.nullLow = score.nullLow;
-        row.nullHigh = score.nullHigh;
-        row.p = score.p;
+        static_cast<MethodScore &>(row) = score;
         Result<std::vector<int64_t>> selected = selectedOnAllItems(score.method, request.k);
         if (!selected) {
             return selected.status();

@@ -101,7 +101,7 @@ Status MethodTextRankingRun::step()
     }
     MethodTextRanking r;
     r.representation = sae ? QStringLiteral("sae") : QStringLiteral("raw");
-    r.method = nameOf(method);
+    r.method = method;
     r.features.assign(features.begin(), features.end());
     r.weights = fit->weights;
     r.top = rankTextsByClassifier(fit.value(), s.table.texts, s.top);

@@ -148,8 +148,8 @@ std::vector<ReplicationStage> ReplicationRun::stages(int window)
     const QString raw = QStringLiteral("raw");
     const QString corrected = QStringLiteral("corrected");
     const QString seed = QStringLiteral("seed");
-    const QString aligned = QStringLiteral("window");
-    const QString leftFirst = QStringLiteral("legacy-left-first");
+    const Pooling aligned = Pooling::Window;
+    const Pooling leftFirst = Pooling::LegacyLeftFirst;
     return {{sae, corrected, aligned, window},
             {raw, corrected, aligned, window},
             {sae, seed, leftFirst, kSeedWindow},

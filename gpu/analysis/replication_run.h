@@ -8,6 +8,7 @@
 
 #include "core/float_matrix.h"
 #include "core/status.h"
+#include "core/vocabulary.h"
 #include "gpu/analysis/replication_report.h"
 #include "gpu/analysis/temporal_rsa.h"
 
@@ -21,9 +22,9 @@ namespace gyrus::gpu {
 /// the pooling and window its representations are computed with.
 struct ReplicationStage
 {
-    QString representation;  ///< "sae" or "raw"
-    QString version;         ///< "corrected" or "seed"
-    QString pooling;         ///< nameOf(): "window" or "legacy-left-first"
+    QString representation;             ///< "sae" or "raw"
+    QString version;                    ///< "corrected" or "seed"
+    Pooling pooling = Pooling::Window;  ///< Window or LegacyLeftFirst
     int window = 0;
 
     bool sae() const { return representation == QLatin1String("sae"); }

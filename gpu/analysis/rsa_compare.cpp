@@ -510,7 +510,7 @@ Result<std::unique_ptr<RsaComparisonRun>> RsaComparisonRun::start(const Rdm &a, 
     state->b = b;
     state->options = options;
     RsaComparison &result = state->result;
-    result.method = nameOf(options.method);
+    result.method = options.method;
     result.alternative = options.alternative == Alternative::Greater ? QStringLiteral("greater")
                                                                      : QStringLiteral("two-sided");
     result.items = a.size();

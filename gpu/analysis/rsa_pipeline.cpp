@@ -189,7 +189,7 @@ Status RsaPipeline::Impl::runClamped(const StepProgress &report)
     if (Status valid = validateClampSet(request.clamps, config.dSae); !valid.isOk()) {
         return valid;
     }
-    const gpu::ModelInfo info = model->info();
+    const ModelInfo info = model->info();
     detail::HookSet hooks;
     if (Status added =
                 detail::addClampSplice(hooks, hookLayout(model->config()), sae, request.clamps);

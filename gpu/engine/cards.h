@@ -1,6 +1,6 @@
 #pragma once
-// The cards the docks show and the SAE–model check reads (core/engine_types.h), made from what
-// the loaders return. Torch-free: gyrus-cli uses them too.
+// The SAE cards the docks show and the SAE–model check reads (core/engine_types.h), made from
+// what the loader returns. Torch-free: gyrus-cli uses them too.
 
 #include "core/engine_types.h"
 #include "gpu/model/language_model.h"
@@ -13,9 +13,6 @@ namespace gyrus::gpu {
 namespace detail {
 class SaeModule;
 }
-
-/// The model card of a model loaded from `path`.
-gyrus::ModelInfo modelCard(const ModelInfo &info, const QString &path);
 
 /// The SAE card of an SAE loaded from `path` onto `device`.
 gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QString &device);

@@ -49,7 +49,7 @@ Status EngineState::requireSae(const QString &hook) const
     if (!sae) {
         return Status::invalidInput(QStringLiteral("no SAE loaded: load one in the Model dock"));
     }
-    const gpu::ModelInfo info = model->info();
+    const ModelInfo info = model->info();
     const SaeConfig &config = sae->config();
     if (config.hookName.isEmpty() || !info.hookNames.contains(config.hookName)) {
         return Status::invalidInput(

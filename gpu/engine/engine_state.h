@@ -25,7 +25,7 @@ struct ContrastMemo;  // gpu/analysis/contrast_analysis.h
 struct EngineState
 {
     std::unique_ptr<LanguageModel> model;
-    gyrus::ModelInfo modelCard;  ///< the card of `model`
+    ModelInfo modelCard;  ///< the card of `model`
     std::shared_ptr<detail::SaeModule> sae;
     SaeInfo saeInfo;  ///< the card of `sae` (engine-thread copy)
     /// Bumped by every setModel()/setSae(): a request that spans slices remembers the epoch it

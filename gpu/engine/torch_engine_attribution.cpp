@@ -15,6 +15,7 @@
 #include "gpu/analysis/logit_lens.h"
 #include "gpu/engine/cards.h"
 #include "gpu/engine/engine_state.h"
+#include "gpu/engine/stepped_job.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/sae/sae_io.h"
 
@@ -349,108 +350,65 @@ RequestId TorchEngineClient::computeAttention(const AttentionRequest &request)
 
 RequestId TorchEngineClient::patchMinimalPairs(const PatchingRequest &request)
 {
-    struct Run
-    {
-        std::unique_ptr<ActivationPatchingRun> stepper;
-        quint64 modelEpoch = 0;
-        quint64 saeEpoch = 0;
-        QElapsedTimer clock;
+    const bool features = !request.options.features.empty();
+    SteppedJob<ActivationPatchingRun> job;
+    job.name = QStringLiteral("activation patching");
+    job.tag = QStringLiteral("patch");
+    job.needs = features ? EngineNeeds::Sae : EngineNeeds::Model;
+    job.during = QStringLiteral("patching");
+    job.start = [request,
+                 features](EngineState &state) -> Result<std::unique_ptr<ActivationPatchingRun>> {
+        const LanguageModel &model = *state.model;
+        Result<int> token = singleToken(model, request.targetToken, QStringLiteral("target token"));
+        Result<int> versus =
+                singleToken(model, request.versusToken, QStringLiteral("versus token"));
+        if (!token || !versus) {
+            return !token ? token.status() : versus.status();
+        }
+        if ((token.value() < 0) != (versus.value() < 0)) {
+            return Status::invalidInput(
+                    QStringLiteral("give both tokens of the logit difference, or neither (each "
+                                   "pair's own top next tokens)"));
+        }
+        PatchingOptions options = request.options;
+        options.token = token.value();
+        options.versus = versus.value();
+        return ActivationPatchingRun::start(model, request.set, options,
+                                            features ? state.sae : nullptr);
     };
-
+    job.stage = [](const ActivationPatchingRun &run) { return run.stage(); };
     std::shared_ptr<EngineState> state = m_state;
-    auto run = std::make_shared<Run>();
-    return m_runner.submit(Job{
-            QStringLiteral("activation patching"), QStringLiteral("patch"),
-            [this, state, run, request](JobContext &context, Status *status) {
-                if (context.isCancelled()) {
-                    return JobStep::Done;
-                }
-                const bool features = !request.options.features.empty();
-                if (!run->stepper) {
-                    if (Status ready = features ? state->requireSae() : state->requireModel();
-                        !ready.isOk()) {
-                        *status = ready;
-                        return JobStep::Done;
-                    }
-                    const LanguageModel &model = *state->model;
-                    Result<int> token =
-                            singleToken(model, request.targetToken, QStringLiteral("target token"));
-                    Result<int> versus =
-                            singleToken(model, request.versusToken, QStringLiteral("versus token"));
-                    if (!token || !versus) {
-                        *status = !token ? token.status() : versus.status();
-                        return JobStep::Done;
-                    }
-                    if ((token.value() < 0) != (versus.value() < 0)) {
-                        *status = Status::invalidInput(QStringLiteral(
-                                "give both tokens of the logit difference, or neither (each "
-                                "pair's own top next tokens)"));
-                        return JobStep::Done;
-                    }
-                    PatchingOptions options = request.options;
-                    options.token = token.value();
-                    options.versus = versus.value();
-                    Result<std::unique_ptr<ActivationPatchingRun>> started =
-                            ActivationPatchingRun::start(model, request.set, options,
-                                                         features ? state->sae : nullptr);
-                    if (!started) {
-                        *status = started.status();
-                        return JobStep::Done;
-                    }
-                    run->stepper = std::move(started).value();
-                    run->modelEpoch = state->modelEpoch;
-                    run->saeEpoch = state->saeEpoch;
-                    run->clock.start();
-                }
-                if (state->modelEpoch != run->modelEpoch ||
-                    (features && state->saeEpoch != run->saeEpoch)) {
-                    *status = Status::cancelled(
-                            QStringLiteral("the model or SAE was replaced during patching"));
-                    return JobStep::Done;
-                }
-                if (Status stepped = run->stepper->step(); !stepped.isOk()) {
-                    *status = stepped;
-                    return JobStep::Done;
-                }
-                const double fraction = run->stepper->fraction();
-                context.reportProgress(fraction,
-                                       QStringLiteral("%1 · %2").arg(
-                                               run->stepper->stage(),
-                                               etaText(remainingSeconds(
-                                                       fraction, run->clock.elapsed() / 1000.0))));
-                if (!run->stepper->isFinished()) {
-                    return JobStep::Continue;
-                }
-                Result<PatchingResult> result = run->stepper->finish();
-                if (!result) {
-                    *status = result.status();
-                    return JobStep::Done;
-                }
-                auto outcome = std::make_shared<PatchingOutcome>();
-                outcome->result = std::move(result).value();
-                for (const PromptItem &item : request.set.items) {
-                    outcome->itemIds << item.id;
-                    outcome->itemTexts << item.text;
-                }
-                const Tokenizer &tokenizer = state->model->tokenizer();
-                const auto addPiece = [&](int id) {
-                    if (id >= 0 && !outcome->pieces.contains(id)) {
-                        outcome->pieces.insert(id, tokenizer.displayPiece(id));
-                    }
-                };
-                for (const PairPatching &pair : outcome->result.pairs) {
-                    for (const int id : pair.sourceTokens) {
-                        addPiece(id);
-                    }
-                    for (const int id : pair.partnerTokens) {
-                        addPiece(id);
-                    }
-                    addPiece(pair.token);
-                    addPiece(pair.versus);
-                }
-                Q_EMIT patchingReady(context.id(), PatchingOutcomePtr(outcome));
-                return JobStep::Done;
-            }});
+    job.finish = [this, state, request](ActivationPatchingRun &run, JobContext &context) {
+        Result<PatchingResult> result = run.finish();
+        if (!result) {
+            return result.status();
+        }
+        auto outcome = std::make_shared<PatchingOutcome>();
+        outcome->result = std::move(result).value();
+        for (const PromptItem &item : request.set.items) {
+            outcome->itemIds << item.id;
+            outcome->itemTexts << item.text;
+        }
+        const Tokenizer &tokenizer = state->model->tokenizer();
+        const auto addPiece = [&](int id) {
+            if (id >= 0 && !outcome->pieces.contains(id)) {
+                outcome->pieces.insert(id, tokenizer.displayPiece(id));
+            }
+        };
+        for (const PairPatching &pair : outcome->result.pairs) {
+            for (const int id : pair.sourceTokens) {
+                addPiece(id);
+            }
+            for (const int id : pair.partnerTokens) {
+                addPiece(id);
+            }
+            addPiece(pair.token);
+            addPiece(pair.versus);
+        }
+        Q_EMIT patchingReady(context.id(), PatchingOutcomePtr(outcome));
+        return Status::ok();
+    };
+    return m_runner.submit(steppedJob(m_state, std::move(job)));
 }
 
 }  // namespace gyrus::gpu

@@ -67,7 +67,9 @@ RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
                     }
                     // Replace only after success: a failed load keeps the model the user had.
                     state->setModel(std::move(loaded).value());
-                    const gyrus::ModelInfo card = modelCard(state->model->info(), spec.path);
+                    // The card names the directory as it was asked for (workspaces save it).
+                    ModelInfo card = state->model->info();
+                    card.setPath(spec.path);
                     state->modelCard = card;
                     if (state->sae) {
                         // The SAE stays; say so when it does not fit the new model (the Model dock
@@ -84,7 +86,7 @@ RequestId TorchEngineClient::loadModel(const ModelSpec &spec)
                                        .arg(card.layers)
                                        .arg(card.dModel)
                                        .arg(card.parameters)
-                                       .arg(card.dtype, card.device);
+                                       .arg(nameOf(card.dtype), card.device);
                     Q_EMIT modelLoaded(context.id(), card);
                     return JobStep::Done;
                 }});
@@ -102,54 +104,49 @@ RequestId TorchEngineClient::generate(const GenerateRequest &request)
 
     auto run = std::make_shared<Run>();
     std::shared_ptr<EngineState> state = m_state;
-    return m_runner.submit(
-            Job{QStringLiteral("generate"), QStringLiteral("generate"),
-                [this, state, run, request](JobContext &context, Status *status) {
-                    if (!run->session) {
-                        if (Status ready = state->requireModel(); !ready.isOk()) {
-                            *status = ready;
-                            return JobStep::Done;
-                        }
-                        GenerateOptions options;
-                        options.maxNewTokens = request.maxNewTokens;
-                        options.temperature = request.temperature;
-                        options.topP = request.topP;
-                        options.topK = request.topK;
-                        options.seed = request.seed;
-                        Result<std::unique_ptr<GenerationSession>> session =
-                                GenerationSession::start(*state->model, request.prompt, options);
-                        if (!session) {
-                            *status = session.status();
-                            return JobStep::Done;
-                        }
-                        run->session = std::move(session).value();
-                        run->modelEpoch = state->modelEpoch;
-                    }
-                    if (context.isCancelled()) {
+    return m_runner.submit(Job{
+            QStringLiteral("generate"), QStringLiteral("generate"),
+            [this, state, run, request](JobContext &context, Status *status) {
+                if (!run->session) {
+                    if (Status ready = state->requireModel(); !ready.isOk()) {
+                        *status = ready;
                         return JobStep::Done;
                     }
-                    if (state->modelEpoch != run->modelEpoch) {
-                        // A load between two tokens replaced the model the KV cache belongs to.
-                        *status = Status::cancelled(
-                                QStringLiteral("generation stopped: the model was replaced"));
+                    Result<std::unique_ptr<GenerationSession>> session = GenerationSession::start(
+                            *state->model, request.prompt, request.options);
+                    if (!session) {
+                        *status = session.status();
                         return JobStep::Done;
                     }
-                    GenerationSession &session = *run->session;
-                    if (!session.isFinished()) {
-                        Result<GeneratedToken> token = session.step();
-                        if (!token) {
-                            *status = token.status();
-                            return JobStep::Done;
-                        }
-                        if (!token->text.isEmpty()) {
-                            Q_EMIT tokenGenerated(context.id(), token->text);
-                        }
-                        context.reportProgress(
-                                double(session.tokensGenerated()) / qMax(1, request.maxNewTokens),
-                                QStringLiteral("%1 tokens").arg(session.tokensGenerated()));
+                    run->session = std::move(session).value();
+                    run->modelEpoch = state->modelEpoch;
+                }
+                if (context.isCancelled()) {
+                    return JobStep::Done;
+                }
+                if (state->modelEpoch != run->modelEpoch) {
+                    // A load between two tokens replaced the model the KV cache belongs to.
+                    *status = Status::cancelled(
+                            QStringLiteral("generation stopped: the model was replaced"));
+                    return JobStep::Done;
+                }
+                GenerationSession &session = *run->session;
+                if (!session.isFinished()) {
+                    Result<GeneratedToken> token = session.step();
+                    if (!token) {
+                        *status = token.status();
+                        return JobStep::Done;
                     }
-                    return session.isFinished() ? JobStep::Done : JobStep::Continue;
-                }});
+                    if (!token->text.isEmpty()) {
+                        Q_EMIT tokenGenerated(context.id(), token->text);
+                    }
+                    context.reportProgress(
+                            double(session.tokensGenerated()) /
+                                    qMax(1, request.options.maxNewTokens),
+                            QStringLiteral("%1 tokens").arg(session.tokensGenerated()));
+                }
+                return session.isFinished() ? JobStep::Done : JobStep::Continue;
+            }});
 }
 
 namespace {
@@ -251,7 +248,7 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                             return JobStep::Done;
                         }
                         if (run->streaming) {
-                            config.value().sae.modelName = state->model->info().directory;
+                            config.value().sae.modelName = state->model->info().path;
                         }
                         trainer = SaeTrainer::create(config.value(), source.value());
                     }

@@ -28,8 +28,8 @@ public:
     RequestId cacheActivations(const ActivationCacheRequest &request) override;  // _activations
     void cancel(RequestId id) override;
     void cancelAll() override;
-    gyrus::ModelInfo currentModel() const override;  // not gpu::ModelInfo (language_model.h)
-    gyrus::SaeInfo currentSae() const override;
+    ModelInfo currentModel() const override;
+    SaeInfo currentSae() const override;
     RequestId loadSae(const SaeSpec &spec) override;
 
     // --- issue 8 (token heatmap, feature inspector, steering): torch_engine_features.cpp ---
@@ -78,10 +78,8 @@ public:
 private:
     std::shared_ptr<EngineState> m_state;  // engine-thread state (model, SAE, caches)
     JobRunner m_runner;
-    // gyrus:: spelled out: a file that includes language_model.h first would otherwise see
-    // gpu::ModelInfo here and lay the class out differently.
-    gyrus::ModelInfo m_current;   // GUI thread copy of the loaded model's card
-    gyrus::SaeInfo m_currentSae;  // GUI thread copy of the loaded SAE's card
+    ModelInfo m_current;   // GUI thread copy of the loaded model's card
+    SaeInfo m_currentSae;  // GUI thread copy of the loaded SAE's card
     QMutex m_pauseMutex;
     QSet<RequestId> m_pauseRequested;  // trainings asked to pause rather than stop
 };

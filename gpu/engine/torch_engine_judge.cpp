@@ -6,9 +6,8 @@
 #include "gpu/analysis/method_text_ranking_run.h"
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/engine/engine_state.h"
+#include "gpu/engine/stepped_job.h"
 #include "gpu/engine/torch_engine_client.h"
-
-#include <QElapsedTimer>
 
 #include <cmath>
 #include <memory>
@@ -86,79 +85,25 @@ Result<TextRankingTable> rankingTable(EngineState &state, const TextRankingReque
 
 RequestId TorchEngineClient::rankCorpusTexts(const TextRankingRequest &request)
 {
-    struct Run
-    {
-        std::unique_ptr<MethodTextRankingRun> ranking;
-        quint64 modelEpoch = 0;
-        quint64 saeEpoch = 0;
-        QElapsedTimer clock;
+    SteppedJob<MethodTextRankingRun> job;
+    job.name = QStringLiteral("rank corpus texts");
+    job.during = QStringLiteral("the ranking");
+    job.start = [request](EngineState &state) {
+        const std::vector<SelectionMethod> methods(request.methods.begin(), request.methods.end());
+        EngineState *engine = &state;
+        return MethodTextRankingRun::start(
+                methods, request.k, request.top,
+                [engine, request](bool sae) { return rankingTable(*engine, request, sae); });
     };
-
-    std::shared_ptr<EngineState> state = m_state;
-    auto run = std::make_shared<Run>();
-    return m_runner.submit(Job{
-            QStringLiteral("rank corpus texts"), QString(),
-            [this, state, run, request](JobContext &context, Status *status) {
-                if (context.isCancelled()) {
-                    return JobStep::Done;
-                }
-                if (!run->ranking) {
-                    if (Status ready = state->requireSae(); !ready.isOk()) {
-                        *status = ready;
-                        return JobStep::Done;
-                    }
-                    std::vector<SelectionMethod> methods;
-                    for (const QString &name : request.methods) {
-                        const std::optional<SelectionMethod> m = fromName<SelectionMethod>(name);
-                        if (!m) {
-                            *status = Status::invalidInput(
-                                    QStringLiteral("unknown selection method '%1'").arg(name));
-                            return JobStep::Done;
-                        }
-                        methods.push_back(*m);
-                    }
-                    EngineState *engine = state.get();
-                    Result<std::unique_ptr<MethodTextRankingRun>> started =
-                            MethodTextRankingRun::start(
-                                    methods, request.k, request.top, [engine, request](bool sae) {
-                                        return rankingTable(*engine, request, sae);
-                                    });
-                    if (!started) {
-                        *status = started.status();
-                        return JobStep::Done;
-                    }
-                    run->ranking = std::move(started).value();
-                    run->modelEpoch = state->modelEpoch;
-                    run->saeEpoch = state->saeEpoch;
-                    run->clock.start();
-                    context.reportProgress(0.0, run->ranking->stageText());
-                    return JobStep::Continue;
-                }
-                if (state->modelEpoch != run->modelEpoch || state->saeEpoch != run->saeEpoch) {
-                    *status = Status::cancelled(
-                            QStringLiteral("the model or SAE was replaced during the ranking"));
-                    return JobStep::Done;
-                }
-                MethodTextRankingRun &ranking = *run->ranking;
-                if (Status stepped = ranking.step(); !stepped.isOk()) {
-                    *status = stepped.withContext(request.source.promptSet.displayName());
-                    return JobStep::Done;
-                }
-                if (!ranking.isFinished()) {
-                    const double fraction = ranking.fraction();
-                    const double remaining = fraction > 0 ? double(run->clock.elapsed()) / 1000.0 *
-                                                                    (1.0 - fraction) / fraction
-                                                          : 0.0;
-                    context.reportProgress(
-                            fraction,
-                            ranking.stageText() +
-                                    QStringLiteral(" · ETA %1 s").arg(std::ceil(remaining)));
-                    return JobStep::Continue;
-                }
-                Q_EMIT textRankingReady(context.id(), std::make_shared<const MethodTextRankings>(
-                                                              ranking.rankings()));
-                return JobStep::Done;
-            }});
+    job.stage = [](const MethodTextRankingRun &run) { return run.stageText(); };
+    job.context = request.source.promptSet.displayName();
+    job.startAlone = true;
+    job.finish = [this](MethodTextRankingRun &run, JobContext &context) {
+        Q_EMIT textRankingReady(context.id(),
+                                std::make_shared<const MethodTextRankings>(run.rankings()));
+        return Status::ok();
+    };
+    return m_runner.submit(steppedJob(m_state, std::move(job)));
 }
 
 }  // namespace gyrus::gpu

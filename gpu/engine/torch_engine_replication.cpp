@@ -9,6 +9,7 @@
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/replication_run.h"
 #include "gpu/engine/engine_state.h"
+#include "gpu/engine/stepped_job.h"
 #include "gpu/engine/torch_engine_client.h"
 
 #include <QDateTime>
@@ -37,8 +38,7 @@ Result<ReplicationTable> replicationTable(EngineState &state, const ReplicationR
     }
     RepresentationOptions options;
     options.hookName = state.saeInfo.hookName;  // raw activations where the SAE reads
-    const std::optional<Pooling> pooling = fromName<Pooling>(stage.pooling);
-    options.pooling = pooling.value_or(Pooling::Window);
+    options.pooling = stage.pooling;
     options.window = stage.window;
     if (stage.sae()) {
         options.sae = state.sae;
@@ -119,96 +119,60 @@ Result<ReplicationInputs> replicationInputs(const EngineState &state,
 
 RequestId TorchEngineClient::replicate(const ReplicationRequest &request)
 {
-    struct Run
-    {
-        std::optional<ReplicationRun> replication;
-        quint64 modelEpoch = 0;
-        quint64 saeEpoch = 0;
-        QElapsedTimer clock;
+    auto clock = std::make_shared<QElapsedTimer>();  // the report's seconds, from the start
+    SteppedJob<ReplicationRun> job;
+    job.name = QStringLiteral("replication report");
+    job.during = QStringLiteral("the replication");
+    job.start = [request, clock](EngineState &state) -> Result<std::unique_ptr<ReplicationRun>> {
+        clock->start();
+        if (request.outputDirectory.isEmpty()) {
+            return Status::invalidInput(QStringLiteral("choose a directory for the report"));
+        }
+        Result<ReplicationInputs> inputs = replicationInputs(state, request);
+        if (!inputs) {
+            return inputs.status();
+        }
+        EngineState *engine = &state;
+        return std::make_unique<ReplicationRun>(
+                std::move(inputs).value(), [engine, request](const ReplicationStage &stage) {
+                    return replicationTable(*engine, request, stage);
+                });
     };
-
-    std::shared_ptr<EngineState> state = m_state;
-    auto run = std::make_shared<Run>();
-    return m_runner.submit(Job{
-            QStringLiteral("replication report"), QString(),
-            [this, state, run, request](JobContext &context, Status *status) {
-                if (context.isCancelled()) {
-                    return JobStep::Done;
-                }
-                if (!run->replication) {
-                    if (Status ready = state->requireSae(); !ready.isOk()) {
-                        *status = ready;
-                        return JobStep::Done;
-                    }
-                    if (request.outputDirectory.isEmpty()) {
-                        *status = Status::invalidInput(
-                                QStringLiteral("choose a directory for the report"));
-                        return JobStep::Done;
-                    }
-                    Result<ReplicationInputs> inputs = replicationInputs(*state, request);
-                    if (!inputs) {
-                        *status = inputs.status();
-                        return JobStep::Done;
-                    }
-                    EngineState *engine = state.get();
-                    run->replication.emplace(std::move(inputs).value(),
-                                             [engine, request](const ReplicationStage &stage) {
-                                                 return replicationTable(*engine, request, stage);
-                                             });
-                    run->modelEpoch = state->modelEpoch;
-                    run->saeEpoch = state->saeEpoch;
-                    run->clock.start();
-                    context.reportProgress(0.0, run->replication->stageText());
-                    return JobStep::Continue;
-                }
-                if (state->modelEpoch != run->modelEpoch || state->saeEpoch != run->saeEpoch) {
-                    *status = Status::cancelled(
-                            QStringLiteral("the model or SAE was replaced during the replication"));
-                    return JobStep::Done;
-                }
-                // Slices of about 100 ms (a table is one slice), so other requests run between.
-                ReplicationRun &replication = *run->replication;
-                QElapsedTimer slice;
-                slice.start();
-                do {
-                    if (Status stepped = replication.step(comparisonSplitsPerStep());
-                        !stepped.isOk()) {
-                        *status = stepped.withContext(request.source.promptSet.displayName());
-                        return JobStep::Done;
-                    }
-                } while (!replication.isFinished() && slice.elapsed() < 100);
-                if (!replication.isFinished()) {
-                    const double fraction = replication.fraction();
-                    const double remaining = fraction > 0 ? double(run->clock.elapsed()) / 1000.0 *
-                                                                    (1.0 - fraction) / fraction
-                                                          : 0.0;
-                    context.reportProgress(
-                            fraction,
-                            replication.stageText() +
-                                    QStringLiteral(" · ETA %1 s").arg(std::ceil(remaining)));
-                    return JobStep::Continue;
-                }
-                ReplicationReport &report = replication.report();
-                report.inputs.seconds = double(run->clock.elapsed()) / 1000.0;
-                report.inputs.date = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
-                if (Status written = writeReplicationReport(request.outputDirectory, report);
-                    !written.isOk()) {
-                    *status = written;
-                    return JobStep::Done;
-                }
-                ReplicationOutcome outcome;
-                outcome.directory = request.outputDirectory;
-                outcome.htmlPath = request.outputDirectory + QStringLiteral("/report.html");
-                outcome.seconds = report.inputs.seconds;
-                for (const ClaimTest &test : report.tests) {
-                    if (test.primary) {
-                        outcome.verdicts
-                                << QStringLiteral("%1: %2").arg(test.claim, claimVerdict(test));
-                    }
-                }
-                Q_EMIT replicationWritten(context.id(), outcome);
-                return JobStep::Done;
-            }});
+    // Slices of about 100 ms (a table is one slice), so other requests run between.
+    job.step = [](ReplicationRun &replication) {
+        QElapsedTimer slice;
+        slice.start();
+        do {
+            if (Status stepped = replication.step(comparisonSplitsPerStep()); !stepped.isOk()) {
+                return stepped;
+            }
+        } while (!replication.isFinished() && slice.elapsed() < 100);
+        return Status::ok();
+    };
+    job.stage = [](const ReplicationRun &run) { return run.stageText(); };
+    job.context = request.source.promptSet.displayName();
+    job.startAlone = true;
+    job.finish = [this, request, clock](ReplicationRun &replication, JobContext &context) {
+        ReplicationReport &report = replication.report();
+        report.inputs.seconds = double(clock->elapsed()) / 1000.0;
+        report.inputs.date = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+        if (Status written = writeReplicationReport(request.outputDirectory, report);
+            !written.isOk()) {
+            return written;
+        }
+        ReplicationOutcome outcome;
+        outcome.directory = request.outputDirectory;
+        outcome.htmlPath = request.outputDirectory + QStringLiteral("/report.html");
+        outcome.seconds = report.inputs.seconds;
+        for (const ClaimTest &test : report.tests) {
+            if (test.primary) {
+                outcome.verdicts << QStringLiteral("%1: %2").arg(test.claim, claimVerdict(test));
+            }
+        }
+        Q_EMIT replicationWritten(context.id(), outcome);
+        return Status::ok();
+    };
+    return m_runner.submit(steppedJob(m_state, std::move(job)));
 }
 
 }  // namespace gyrus::gpu

@@ -4,31 +4,16 @@
 // is a stepper driven one piece per slice (progress with ETA, cancel between pieces, other
 // requests served meanwhile).
 
-#include "core/remaining_time.h"
 #include "gpu/analysis/concept_vector.h"
 #include "gpu/analysis/corpus_scan.h"
 #include "gpu/analysis/feature_search.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
+#include "gpu/engine/stepped_job.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/sae/concept_sweep.h"
 
-#include <QElapsedTimer>
-
 namespace gyrus::gpu {
-
-namespace {
-
-QString withEta(const QString &stage, double fraction, const QElapsedTimer &clock)
-{
-    if (fraction <= 0.0 || !clock.isValid()) {
-        return stage;
-    }
-    return QStringLiteral("%1 · %2").arg(
-            stage, etaText(remainingSeconds(fraction, clock.elapsed() / 1000.0)));
-}
-
-}  // namespace
 
 RequestId TorchEngineClient::searchFeatures(const FeatureSearchRequest &request)
 {
@@ -47,16 +32,16 @@ RequestId TorchEngineClient::searchFeatures(const FeatureSearchRequest &request)
                 FeatureSearchResult out;
                 if (request.concept) {
                     const ConceptSource &source = *request.concept;
-                    const std::optional<Pooling> pooling = fromName<Pooling>(source.pooling);
-                    if (!pooling || *pooling == Pooling::Window) {
+                    if (source.pooling == Pooling::Window) {
                         *status = Status::invalidInput(
-                                QStringLiteral("concept vector: unknown pooling '%1'")
-                                        .arg(source.pooling));
+                                QStringLiteral("concept vector: pooling '%1' does not give one "
+                                               "vector per item")
+                                        .arg(nameOf(source.pooling)));
                         return JobStep::Done;
                     }
                     ConceptVectorOptions options;
                     options.hookName = state->sae->config().hookName;
-                    options.pooling = *pooling;
+                    options.pooling = source.pooling;
                     options.sideA = source.sideA;
                     options.sideB = source.sideB;
                     options.topFeatures = 0;
@@ -89,56 +74,19 @@ RequestId TorchEngineClient::searchFeatures(const FeatureSearchRequest &request)
 
 RequestId TorchEngineClient::sweepConceptSteering(const ConceptSweepRequest &request)
 {
-    struct Run
-    {
-        std::unique_ptr<ConceptSweepRun> stepper;
-        quint64 modelEpoch = 0;
-        quint64 saeEpoch = 0;
-        QElapsedTimer clock;
+    SteppedJob<ConceptSweepRun> job;
+    job.name = QStringLiteral("concept vs features sweep");
+    job.tag = QStringLiteral("steer-concept-sweep");
+    job.during = QStringLiteral("the sweep");
+    job.start = [request](EngineState &state) {
+        return ConceptSweepRun::start(*state.model, state.sae, request);
     };
-
-    std::shared_ptr<EngineState> state = m_state;
-    auto run = std::make_shared<Run>();
-    return m_runner.submit(
-            Job{QStringLiteral("concept vs features sweep"), QStringLiteral("steer-concept-sweep"),
-                [this, state, run, request](JobContext &context, Status *status) {
-                    if (context.isCancelled()) {
-                        return JobStep::Done;
-                    }
-                    if (!run->stepper) {
-                        if (Status ready = state->requireSae(); !ready.isOk()) {
-                            *status = ready;
-                            return JobStep::Done;
-                        }
-                        Result<std::unique_ptr<ConceptSweepRun>> started =
-                                ConceptSweepRun::start(*state->model, state->sae, request);
-                        if (!started) {
-                            *status = started.status();
-                            return JobStep::Done;
-                        }
-                        run->stepper = std::move(started).value();
-                        run->modelEpoch = state->modelEpoch;
-                        run->saeEpoch = state->saeEpoch;
-                        run->clock.start();
-                    }
-                    if (state->modelEpoch != run->modelEpoch || state->saeEpoch != run->saeEpoch) {
-                        *status = Status::cancelled(
-                                QStringLiteral("the model or SAE was replaced during the sweep"));
-                        return JobStep::Done;
-                    }
-                    if (Status stepped = run->stepper->step(); !stepped.isOk()) {
-                        *status = stepped;
-                        return JobStep::Done;
-                    }
-                    const double fraction = run->stepper->fraction();
-                    context.reportProgress(fraction,
-                                           withEta(run->stepper->stage(), fraction, run->clock));
-                    if (!run->stepper->isFinished()) {
-                        return JobStep::Continue;
-                    }
-                    Q_EMIT conceptSweepReady(context.id(), run->stepper->result());
-                    return JobStep::Done;
-                }});
+    job.stage = [](const ConceptSweepRun &run) { return run.stage(); };
+    job.finish = [this](ConceptSweepRun &run, JobContext &context) {
+        Q_EMIT conceptSweepReady(context.id(), run.result());
+        return Status::ok();
+    };
+    return m_runner.submit(steppedJob(m_state, std::move(job)));
 }
 
 }  // namespace gyrus::gpu

@@ -25,37 +25,29 @@ namespace gyrus::gpu {
 
 namespace {
 
-// "bf16-autocast": float32 weights with the matmuls in bf16 under torch's autocast (the mixed
-// precision of training recipes, for a forward that keeps float32 norms and residual stream).
-constexpr QLatin1String kBf16Autocast("bf16-autocast");
-
-std::optional<at::ScalarType> parseDtype(const QString &name)
+at::ScalarType scalarType(Dtype dtype)
 {
-    const QString n = name.trimmed().toLower();
-    if (n == kBf16Autocast) {
-        return at::kFloat;
+    switch (dtype) {
+        case Dtype::BFloat16:
+            return at::kBFloat16;
+        case Dtype::Float16:
+            return at::kHalf;
+        case Dtype::Float32:
+        case Dtype::BFloat16Autocast:  // float32 weights; the matmuls autocast to bf16
+            break;
     }
-    if (n == QLatin1String("fp32") || n == QLatin1String("float32") || n == QLatin1String("f32")) {
-        return at::kFloat;
-    }
-    if (n == QLatin1String("bf16") || n == QLatin1String("bfloat16")) {
-        return at::kBFloat16;
-    }
-    if (n == QLatin1String("fp16") || n == QLatin1String("float16") || n == QLatin1String("half")) {
-        return at::kHalf;
-    }
-    return std::nullopt;
+    return at::kFloat;
 }
 
-QString dtypeLabel(at::ScalarType type)
+Dtype dtypeOf(at::ScalarType type)
 {
     switch (type) {
         case at::kBFloat16:
-            return QStringLiteral("bf16");
+            return Dtype::BFloat16;
         case at::kHalf:
-            return QStringLiteral("fp16");
+            return Dtype::Float16;
         default:
-            return QStringLiteral("fp32");
+            return Dtype::Float32;
     }
 }
 
@@ -185,17 +177,12 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
                         .arg(hfDir));
     }
     const QDir dir(dirInfo.absoluteFilePath());
-    const std::optional<at::ScalarType> dtype = parseDtype(options.dtype);
-    if (!dtype) {
-        return Status::invalidInput(
-                QStringLiteral("unknown dtype '%1'; use fp32, bf16, fp16 or bf16-autocast")
-                        .arg(options.dtype));
-    }
+    const at::ScalarType dtype = scalarType(options.dtype);
     const Result<at::Device> device = parseDevice(options.device);
     if (!device) {
         return device.status();
     }
-    if (*dtype == at::kHalf && device->is_cpu() && !detail::compat::kHasCpuHalfMatmul) {
+    if (dtype == at::kHalf && device->is_cpu() && !detail::compat::kHasCpuHalfMatmul) {
         return Status::invalidInput(QStringLiteral(
                 "fp16 is not supported on the CPU by LibTorch 1.x (no half matmul); use bf16 or "
                 "fp32"));
@@ -233,7 +220,7 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
     const QString what = QStringLiteral("loading %1").arg(dir.absolutePath());
     Result<std::shared_ptr<detail::Transformer>> model =
             guarded<std::shared_ptr<detail::Transformer>>(what, [&] {
-                return detail::Transformer::fromArchive(*config, *archive, *device, *dtype,
+                return detail::Transformer::fromArchive(*config, *archive, *device, dtype,
                                                         options.progress, options.checkFinite);
             });
     if (!model) {
@@ -245,25 +232,11 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
         return unchanged;
     }
     impl->model = std::move(model).value();
-    if (options.dtype.trimmed().toLower() == kBf16Autocast) {
+    if (options.dtype == Dtype::BFloat16Autocast) {
         impl->model->setAutocast(at::kBFloat16);
     }
     impl->archive = std::move(archive).value();
     return std::unique_ptr<LanguageModel>(new LanguageModel(std::move(impl)));
-}
-
-qint64 WeightUse::bytesForLayer(int layer) const
-{
-    qint64 total = embeddingBytes;
-    for (int l = 0; l <= layer && l < static_cast<int>(layerBytes.size()); ++l) {
-        total += layerBytes[static_cast<size_t>(l)];
-    }
-    return total;
-}
-
-qint64 WeightUse::bytesForGeneration() const
-{
-    return bytesForLayer(static_cast<int>(layerBytes.size()) - 1) + headBytes;
 }
 
 namespace {
@@ -307,7 +280,7 @@ ModelInfo LanguageModel::info() const
 {
     const ModelConfig &c = m_impl->model->config();
     ModelInfo info;
-    info.directory = m_impl->directory;
+    info.setPath(m_impl->directory);
     info.architecture = c.architecture;
     info.layers = c.numHiddenLayers;
     info.dModel = c.hiddenSize;
@@ -315,14 +288,14 @@ ModelInfo LanguageModel::info() const
     info.kvHeads = c.numKeyValueHeads;
     info.headDim = c.headDim();
     info.ffn = c.intermediateSize;
-    info.vocab = c.vocabSize;
+    info.vocabSize = c.vocabSize;
     info.maxPositions = c.maxPositionEmbeddings;
     info.ropeTheta = c.ropeTheta;
     info.tiedEmbeddings = c.tieWordEmbeddings;
     info.parameters = m_impl->model->parameterCount();
-    info.weightBytes = m_impl->model->weightBytes();
+    info.memoryBytes = m_impl->model->weightBytes();
     info.dtype =
-            m_impl->model->autocast() ? QString(kBf16Autocast) : dtypeLabel(m_impl->model->dtype());
+            m_impl->model->autocast() ? Dtype::BFloat16Autocast : dtypeOf(m_impl->model->dtype());
     info.device = QString::fromStdString(m_impl->model->device().str());
     info.hasTokenizer = m_impl->tokenizer.vocabSize() > 0;
     info.hookNames = detail::hookNames(hookLayout(c));

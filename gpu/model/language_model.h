@@ -3,6 +3,7 @@
 // facade that the engine thread and gyrus-cli use. Tensor-level access (activations as at::Tensor,
 // hook replacement) is in gpu/detail/transformer.h, reached through tensorModel().
 
+#include "core/engine_types.h"
 #include "core/status.h"
 #include "gpu/model/model_config.h"
 #include "gpu/model/tokenizer.h"
@@ -27,70 +28,12 @@ class HookSet;
 struct LoadOptions
 {
     QString device = QStringLiteral("cpu");  ///< "cpu", "cuda" or "cuda:N"
-    QString dtype = QStringLiteral("fp32");  ///< "fp32", "bf16", "fp16" (or float32, ...)
+    Dtype dtype = Dtype::Float32;
     /// Called with the loaded fraction in [0, 1]; returning false cancels (Status Cancelled).
     std::function<bool(double fraction)> progress;
     /// Refuse weights holding NaN or infinity, checked as each layer is first read (a forward
     /// that reaches a corrupt layer fails naming the shard; off for a quick look).
     bool checkFinite = true;
-};
-
-/// What the weights cost where they are used, and what has been read of the checkpoint so far.
-/// A job that reads the residual stream at layer L reads the embedding and layers 0..L only;
-/// generation and logits read every layer, the final norm and the head.
-struct WeightUse
-{
-    qint64 checkpointBytes = 0;
-    int shards = 0;
-    QString checkpointDtype;         ///< "bf16", "fp32", "mixed"
-    qint64 embeddingBytes = 0;       ///< held for the embedding (kept in the file's dtype)
-    std::vector<qint64> layerBytes;  ///< held per layer once read (mapped or converted)
-    qint64 headBytes = 0;            ///< final norm and head (a converted copy when tied)
-    // Read so far.
-    int tensorsRead = 0;
-    int tensorsTotal = 0;
-    qint64 bytesRead = 0;       ///< file bytes of the tensors read
-    qint64 convertedBytes = 0;  ///< copies made in the compute dtype
-    int layersReady = 0;        ///< layers 0..layersReady-1 are in use
-    bool headReady = false;
-    QStringList shardsRead;
-
-    /// Held once a job at `layer` has run: the embedding and layers 0..layer.
-    qint64 bytesForLayer(int layer) const;
-    /// Held once generation has run: every layer and the head.
-    qint64 bytesForGeneration() const;
-};
-
-/// What `gyrus-cli info` prints and the Model dock shows.
-struct ModelInfo
-{
-    QString directory;
-    QString architecture;  ///< "LlamaForCausalLM"
-    QString modelType;     ///< config.json's model_type ("gemma3_text")
-    QString family;        ///< "llama", "gpt2", "gemma2", "gemma3", "qwen2", "gpt_neox", ...
-    QStringList quirks;    ///< familyQuirks(): soft-caps, sliding windows, parallel residual...
-    QString bosRule;       ///< whether Hugging Face prepends BOS, as a sentence
-    bool residMid = true;  ///< false with a parallel residual: no blocks.L.hook_resid_mid
-    /// TransformerLens's center_writing_weights changes this model's residual hooks (LayerNorm
-    /// models); SAEs trained on processed GPT-2 (gpt2-small-res-jb) need it.
-    bool centringApplies = false;
-    int layers = 0;
-    int dModel = 0;
-    int heads = 0;
-    int kvHeads = 0;
-    int headDim = 0;
-    int ffn = 0;  ///< intermediate size
-    int vocab = 0;
-    int maxPositions = 0;
-    double ropeTheta = 0.0;
-    bool tiedEmbeddings = false;
-    qint64 parameters = 0;
-    qint64 weightBytes = 0;  ///< the weights in memory on `device`
-    QString dtype;           ///< "fp32", "bf16", "fp16"
-    QString device;          ///< "cpu", "cuda:0"
-    bool hasTokenizer = false;
-    QStringList hookNames;  ///< TransformerLens names, in forward order
-    WeightUse weightUse;
 };
 
 /// A dense float32 array, row-major.
@@ -115,17 +58,6 @@ struct ForwardOutput
     std::vector<int> tokens;
     FloatTensor logits;                          ///< [tokens, vocab]; empty without logits
     std::map<QString, FloatTensor> activations;  ///< hook name -> [tokens, d_model]
-};
-
-struct GenerateOptions
-{
-    int maxNewTokens = 32;
-    double temperature = 0.0;  ///< <= 0: greedy
-    int topK = 0;              ///< <= 0: off
-    double topP = 1.0;         ///< >= 1: off
-    quint64 seed = 0;
-    bool stopAtEos = true;
-    bool addBos = true;  ///< prepend BOS to a text prompt
 };
 
 /// One new token, as generate() streams it.

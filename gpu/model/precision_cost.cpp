@@ -24,10 +24,10 @@ double relativeError(const FloatTensor &a, const FloatTensor &reference)
 
 }  // namespace
 
-Result<PrecisionCost> measurePrecisionCost(const QString &hfDir, const QString &dtype, int tokens)
+Result<PrecisionCost> measurePrecisionCost(const QString &hfDir, Dtype dtype, int tokens)
 {
     LoadOptions fp32Options;
-    fp32Options.dtype = QStringLiteral("fp32");
+    fp32Options.dtype = Dtype::Float32;
     auto fp32 = LanguageModel::load(hfDir, fp32Options);
     if (!fp32) {
         return fp32.status();
@@ -43,7 +43,7 @@ Result<PrecisionCost> measurePrecisionCost(const QString &hfDir, const QString &
             std::max(2, std::min(tokens, info.maxPositions > 0 ? info.maxPositions : tokens));
     std::vector<int> ids;
     for (int i = 0; i < count; ++i) {
-        ids.push_back(int((qint64(i) * 7919 + 13) % std::max(1, info.vocab - 3) + 3));
+        ids.push_back(int((qint64(i) * 7919 + 13) % std::max(1, info.vocabSize - 3) + 3));
     }
     ForwardOptions options;
     const int step = std::max(1, info.layers / 4);

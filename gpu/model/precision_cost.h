@@ -4,6 +4,7 @@
 // of every `step`-th layer and at the logits. Torch-free (two LanguageModels).
 
 #include "core/status.h"
+#include "core/vocabulary.h"
 
 #include <QString>
 
@@ -13,7 +14,7 @@ namespace gyrus::gpu {
 
 struct PrecisionCost
 {
-    QString dtype;  ///< the reduced dtype measured ("bf16")
+    Dtype dtype = Dtype::BFloat16;  ///< the reduced dtype measured
     int tokens = 0;
     /// ||x_bf16 − x_fp32|| / ||x_fp32|| over all tokens, per measured layer's resid_post.
     std::vector<std::pair<int, double>> residualRelativeError;
@@ -24,8 +25,7 @@ struct PrecisionCost
 
 /// Loads `hfDir` twice (fp32 and `dtype`), runs `tokens` fixed ids through both. Reads the whole
 /// model twice: meant for models that fit twice in memory (the memory budget refuses others).
-Result<PrecisionCost> measurePrecisionCost(const QString &hfDir,
-                                           const QString &dtype = QStringLiteral("bf16"),
+Result<PrecisionCost> measurePrecisionCost(const QString &hfDir, Dtype dtype = Dtype::BFloat16,
                                            int tokens = 64);
 
 }  // namespace gyrus::gpu

@@ -43,11 +43,11 @@ QList<std::pair<QString, QString>> provenanceOf(const LanguageModel &model,
     const ModelInfo info = model.info();
     const QString corpus = QFileInfo(options.corpusPath).absoluteFilePath();
     return {
-            {QStringLiteral("model"), QFileInfo(info.directory).absoluteFilePath()},
+            {QStringLiteral("model"), QFileInfo(info.path).absoluteFilePath()},
             {QStringLiteral("model_config_sha256"),
              QString::fromLatin1(
-                     fileSha256(QDir(info.directory).filePath(QStringLiteral("config.json"))))},
-            {QStringLiteral("model_dtype"), info.dtype},
+                     fileSha256(QDir(info.path).filePath(QStringLiteral("config.json"))))},
+            {QStringLiteral("model_dtype"), nameOf(info.dtype)},
             {QStringLiteral("corpus"), corpus},
             {QStringLiteral("corpus_sha256"), QString::fromLatin1(fileSha256(corpus))},
             {QStringLiteral("hook_name"), options.hookName},

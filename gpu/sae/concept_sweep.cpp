@@ -235,12 +235,11 @@ Result<std::unique_ptr<ConceptSweepRun>> ConceptSweepRun::start(
         return Status::invalidInput(QStringLiteral("the sweep needs at least one feature (k = %1)")
                                             .arg(request.topFeatures));
     }
-    const std::optional<Pooling> pooling = fromName<Pooling>(request.concept.pooling);
-    if (!pooling || *pooling == Pooling::Window) {
+    if (request.concept.pooling == Pooling::Window) {
         return Status::invalidInput(
                 QStringLiteral("pooling '%1' does not give one vector per item (last, mean, "
                                "target, legacy-centred, legacy-left-first)")
-                        .arg(request.concept.pooling));
+                        .arg(nameOf(request.concept.pooling)));
     }
     for (const QString &side : {request.concept.sideA, request.concept.sideB}) {
         if (Result<QList<int>> items = itemsOfSide(request.concept.set, side); !items) {
@@ -270,7 +269,7 @@ Result<std::unique_ptr<ConceptSweepRun>> ConceptSweepRun::start(
     impl->model = &model;
     impl->sae = sae;
     impl->request = request;
-    impl->pooling = *pooling;
+    impl->pooling = request.concept.pooling;
     impl->tokens = tokens.value();
     return std::unique_ptr<ConceptSweepRun>(new ConceptSweepRun(std::move(impl)));
 }

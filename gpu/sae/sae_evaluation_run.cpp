@@ -157,12 +157,7 @@ Status SaeEvaluationRun::Impl::reconstruction(const StepProgress &report)
     if (!metrics) {
         return metrics.status();
     }
-    result.tokens = metrics->tokens;
-    result.explainedVariance = metrics->explainedVariance;
-    result.mse = metrics->mse;
-    result.l0 = metrics->l0;
-    result.deadFraction = metrics->deadFraction;
-    result.denseFraction = metrics->denseFraction;
+    static_cast<SaeEvalMetrics &>(result) = metrics.value();
     report(0.6, QStringLiteral("CE-loss recovered"));
     return Status::ok();
 }

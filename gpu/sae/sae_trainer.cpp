@@ -1,6 +1,7 @@
 #include "gpu/sae/sae_trainer.h"
 
 #include "core/remaining_time.h"
+#include "core/sae_training_json.h"
 #include "gpu/detail/activation_source.h"
 #include "gpu/detail/batch_reducer.h"
 #include "gpu/detail/sae_cpu_kernels.h"
@@ -611,35 +612,11 @@ Result<SaeTrainMetrics> SaeTrainer::collectMetrics()
 Status SaeTrainer::writeLogLine(const SaeTrainMetrics &m) const
 {
     const Impl &impl = *m_impl;
-    QJsonObject line;
-    line[QStringLiteral("step")] = static_cast<double>(m.step);
-    line[QStringLiteral("total_steps")] = static_cast<double>(m.totalSteps);
-    line[QStringLiteral("tokens")] = static_cast<double>(m.tokens);
-    line[QStringLiteral("loss")] = m.loss;
-    line[QStringLiteral("mse")] = m.mse;
-    line[QStringLiteral("normalized_mse")] = m.normalizedMse;
-    line[QStringLiteral("explained_variance")] = m.explainedVariance;
-    line[QStringLiteral("l0")] = m.l0;
-    line[QStringLiteral("l1")] = m.l1;
-    line[QStringLiteral("sparsity_loss")] = m.sparsityLoss;
-    line[QStringLiteral("auxk_loss")] = m.auxKLoss;
-    line[QStringLiteral("dead_fraction")] = m.deadFraction;
-    line[QStringLiteral("dense_fraction")] = m.denseFraction;
-    line[QStringLiteral("lr")] = m.learningRate;
-    line[QStringLiteral("sparsity_coefficient")] = m.sparsityCoefficient;
-    line[QStringLiteral("grad_norm")] = m.gradientNorm;
-    line[QStringLiteral("tokens_per_second")] = m.tokensPerSecond;
-    line[QStringLiteral("eta_seconds")] = m.etaSeconds;
-    line[QStringLiteral("step_seconds")] = m.stepSeconds;
+    QJsonObject line = saeTrainMetricsToJson(m, SaeMetricsFields::Log);
     if (impl.reducer) {
         line[QStringLiteral("world_size")] = impl.reducer->worldSize();
         line[QStringLiteral("collective_seconds")] = m.collectiveSeconds;
     }
-    QJsonArray histogram;
-    for (const double count : m.densityHistogram) {
-        histogram.append(count);
-    }
-    line[QStringLiteral("log10_density_histogram")] = histogram;
     QFile log(impl.config.logPath);
     if (!log.open(QIODevice::Append) ||
         log.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n') < 0) {

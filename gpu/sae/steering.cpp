@@ -131,12 +131,12 @@ Result<Interventions> withConceptVectors(const LanguageModel &model,
         const ConceptSource &source = *vector.concept;
         ConceptVectorOptions options;
         options.hookName = vector.hook;
-        const std::optional<Pooling> pooling = fromName<Pooling>(source.pooling);
-        if (!pooling || *pooling == Pooling::Window) {
+        if (source.pooling == Pooling::Window) {
             return Status::invalidInput(
-                    QStringLiteral("concept vector: unknown pooling '%1'").arg(source.pooling));
+                    QStringLiteral("concept vector: pooling '%1' does not give one vector per item")
+                            .arg(nameOf(source.pooling)));
         }
-        options.pooling = *pooling;
+        options.pooling = source.pooling;
         options.sideA = source.sideA;
         options.sideB = source.sideB;
         options.topFeatures = 0;

@@ -10,20 +10,7 @@ namespace gyrus::gpu {
 
 bool SteeringBaselineKey::operator==(const SteeringBaselineKey &other) const
 {
-    return prompt == other.prompt && maxNewTokens == other.maxNewTokens &&
-           temperature == other.temperature && topP == other.topP && topK == other.topK &&
-           seed == other.seed && modelEpoch == other.modelEpoch;
-}
-
-GenerateOptions steeringOptions(const SteeringRequest &request)
-{
-    GenerateOptions options;
-    options.maxNewTokens = request.maxNewTokens;
-    options.temperature = request.temperature;
-    options.topP = request.topP;
-    options.topK = request.topK;
-    options.seed = request.seed;
-    return options;
+    return prompt == other.prompt && options == other.options && modelEpoch == other.modelEpoch;
 }
 
 namespace {
@@ -81,11 +68,9 @@ Result<std::unique_ptr<SteeringRun>> SteeringRun::start(
 {
     auto impl = std::make_unique<Impl>();
     impl->model = &model;
-    impl->options = steeringOptions(request);
+    impl->options = request.options;
     impl->memo = memo;
-    impl->key = SteeringBaselineKey{request.prompt, request.maxNewTokens, request.temperature,
-                                    request.topP,   request.topK,         request.seed,
-                                    modelEpoch};
+    impl->key = SteeringBaselineKey{request.prompt, request.options, modelEpoch};
     Result<std::vector<int>> tokens = model.encode(request.prompt, impl->options.addBos);
     if (!tokens) {
         return tokens.status();

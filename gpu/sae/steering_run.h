@@ -35,11 +35,7 @@ class SaeModule;
 struct SteeringBaselineKey
 {
     QString prompt;
-    int maxNewTokens = 0;
-    double temperature = 0.0;
-    double topP = 1.0;
-    int topK = 0;
-    quint64 seed = 0;
+    GenerateOptions options;
     quint64 modelEpoch = 0;
 
     bool operator==(const SteeringBaselineKey &other) const;
@@ -95,8 +91,5 @@ private:
     explicit SteeringRun(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };
-
-/// The generation options of a steering request (the same for both continuations).
-GenerateOptions steeringOptions(const SteeringRequest &request);
 
 }  // namespace gyrus::gpu

@@ -42,7 +42,7 @@ public:
     QString describe() const override
     {
         return QStringLiteral("%1 through %2 at %3")
-                .arg(m_options.corpusPath, m_model.info().directory, m_options.hookName);
+                .arg(m_options.corpusPath, m_model.info().path, m_options.hookName);
     }
 
     Result<at::Tensor> next(int64_t count) override

@@ -64,7 +64,7 @@ private:
         r.concept.set = m_set;
         r.concept.sideA = QStringLiteral("tense=present");
         r.concept.sideB = QStringLiteral("tense=past");
-        r.concept.pooling = QStringLiteral("last");
+        r.concept.pooling = Pooling::LastToken;
         r.topFeatures = k;
         r.alphas = kAlphas;
         return r;

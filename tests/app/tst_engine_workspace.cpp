@@ -91,7 +91,7 @@ private Q_SLOTS:
                 });
         GenerateRequest request;
         request.prompt = kPrompt;
-        request.maxNewTokens = 120;
+        request.options.maxNewTokens = 120;
         clock.start();
         generation = m_engine->generate(request);
         QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 60000);
@@ -119,10 +119,10 @@ private Q_SLOTS:
         QSignalSpy finished(m_engine, &EngineClient::finished);
         GenerateRequest request;
         request.prompt = kPrompt;
-        request.maxNewTokens = 40;
-        request.temperature = 0.8;
-        request.topK = 50;
-        request.seed = 1234;
+        request.options.maxNewTokens = 40;
+        request.options.temperature = 0.8;
+        request.options.topK = 50;
+        request.options.seed = 1234;
         const RequestId id = m_engine->generate(request);
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 60000);
         QVERIFY(statusOf(finished, id).isOk());
@@ -137,7 +137,7 @@ private Q_SLOTS:
         // GenerationSession.
         auto model = gpu::LanguageModel::load(demoModel());
         QVERIFY(model.isOk());
-        gpu::GenerateOptions options;
+        GenerateOptions options;
         options.maxNewTokens = 40;
         options.temperature = 0.8;
         options.topK = 50;
@@ -164,7 +164,7 @@ private Q_SLOTS:
         QSignalSpy finished(m_engine, &EngineClient::finished);
         GenerateRequest request;
         request.prompt = kPrompt;
-        request.maxNewTokens = 200;
+        request.options.maxNewTokens = 200;
         const RequestId id = m_engine->generate(request);
         QTRY_VERIFY_WITH_TIMEOUT(streamed.count() >= 3, 30000);
         m_engine->cancel(id);

@@ -185,7 +185,7 @@ private Q_SLOTS:
     {
         SteeringRequest request;
         request.prompt = kPrompt;
-        request.maxNewTokens = 12;
+        request.options.maxNewTokens = 12;
         request.interventions.heads = {HeadAblation{0, 0, HeadAblationMode::Zero},
                                        HeadAblation{1, 2, HeadAblationMode::Mean}};
         QFile file(m_vectorFile);
@@ -203,7 +203,7 @@ private Q_SLOTS:
         QVERIFY2(outcome.steeredText != outcome.baselineText,
                  qPrintable(outcome.steeredText + QStringLiteral(" | ") + outcome.baselineText));
 
-        GenerateOptions options = steeringOptions(request);
+        GenerateOptions options = request.options;
         auto direct =
                 generateClamped(*m_model, nullptr, {}, kPrompt, options, {}, request.interventions);
         QVERIFY2(direct, qPrintable(direct.status().message()));

@@ -307,7 +307,7 @@ private Q_SLOTS:
         QCOMPARE(run.exitCode, 0);
         auto model = gpu::LanguageModel::load(m_model);
         QVERIFY(model.isOk());
-        gpu::GenerateOptions options;
+        GenerateOptions options;
         options.maxNewTokens = 6;
         options.stopAtEos = false;
         auto expected = model.value()->generate(QStringLiteral("the bridge"), options);

@@ -129,7 +129,7 @@ private Q_SLOTS:
 
     void emptyClampSetSteersNothing()
     {
-        SteeringRequest request{kPrompt, ClampSet(), 16, 0.8, 1.0, 0, 5, {}};
+        SteeringRequest request{kPrompt, ClampSet(), {16, 0.8, 1.0, 0, 5}, {}};
         const SteeringOutcome outcome = steer(request);
         QVERIFY(!outcome.baselineTokens.isEmpty());
         QCOMPARE(outcome.steeredTokens, outcome.baselineTokens);
@@ -184,7 +184,7 @@ private Q_SLOTS:
         const double value = m_strongest.maximum * 2;
         const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, value, ClampPositions::All,
                                  true};
-        SteeringRequest request{kPrompt, setOf(clamp), 16, 0.8, 1.0, 0, 5, {}};
+        SteeringRequest request{kPrompt, setOf(clamp), {16, 0.8, 1.0, 0, 5}, {}};
         QStringList streamed;
         const SteeringOutcome outcome = steer(request, &streamed);
         QVERIFY(!outcome.steeredText.isEmpty());
@@ -217,7 +217,7 @@ private Q_SLOTS:
         file.write(clampSetToJson(set));
         file.close();
         const SteeringOutcome outcome =
-                steer(SteeringRequest{kPrompt, set, 16, 0.8, 1.0, 0, 5, {}});
+                steer(SteeringRequest{kPrompt, set, {16, 0.8, 1.0, 0, 5}, {}});
         const QString expected = outcome.steeredText + QLatin1Char('\n');
         const test::ProcessRun fromFile =
                 cli({QStringLiteral("--sae"), m_sae, QStringLiteral("--clamp-set"), path});
@@ -284,7 +284,7 @@ private Q_SLOTS:
         }
         QVERIFY(strongestAtStrength);
         const SteeringOutcome outcome =
-                steer(SteeringRequest{kPrompt, set.value(), 16, 0.8, 1.0, 0, 5, {}});
+                steer(SteeringRequest{kPrompt, set.value(), {16, 0.8, 1.0, 0, 5}, {}});
         const test::ProcessRun steered =
                 cli({QStringLiteral("--sae"), m_sae, QStringLiteral("--clamp-set"), path});
         QVERIFY2(steered.exitCode == 0, qPrintable(steered.err));
@@ -306,7 +306,7 @@ private Q_SLOTS:
         // token is served between two tokens, long before the steered continuation ends.
         const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, m_strongest.maximum * 2,
                                  ClampPositions::All, true};
-        SteeringRequest request{kPrompt, setOf(clamp), 48, 0.8, 1.0, 0, 4242, {}};
+        SteeringRequest request{kPrompt, setOf(clamp), {48, 0.8, 1.0, 0, 4242}, {}};
         int tokens = 0;
         int tokensWhenShortFinished = -1;
         bool steeringEnded = false;
@@ -349,7 +349,7 @@ private Q_SLOTS:
     {
         const FeatureClamp clamp{m_strongest.feature, ClampMode::Clamp, m_strongest.maximum * 2,
                                  ClampPositions::All, true};
-        SteeringRequest request{kPrompt, setOf(clamp), 16, 0.8, 1.0, 0, 9191, {}};
+        SteeringRequest request{kPrompt, setOf(clamp), {16, 0.8, 1.0, 0, 9191}, {}};
         const SteeringOutcome first = steer(request);
         QVERIFY(!first.baselineTokens.isEmpty());
         QVERIFY(!first.baselineReused);
@@ -362,12 +362,12 @@ private Q_SLOTS:
         QCOMPARE(second.baselineTokens, first.baselineTokens);
         QVERIFY(second.steeredText != first.steeredText);
         // Another seed: generated again.
-        request.seed = 9192;
+        request.options.seed = 9192;
         const SteeringOutcome reseeded = steer(request);
         QVERIFY(!reseeded.baselineReused);
         QVERIFY(steer(request).baselineReused);
         // Another sampling setting, then a reload of the same model (a new model epoch).
-        request.maxNewTokens = 15;
+        request.options.maxNewTokens = 15;
         QVERIFY(!steer(request).baselineReused);
         QSignalSpy finished(m_engine, &EngineClient::finished);
         const RequestId reload = m_engine->loadModel(ModelSpec{m_model});
@@ -376,8 +376,8 @@ private Q_SLOTS:
         const SteeringOutcome afterReload = steer(request);
         QVERIFY(!afterReload.baselineReused);
         // The same model and settings give the same baseline, reused or not.
-        request.maxNewTokens = 16;
-        request.seed = 9191;
+        request.options.maxNewTokens = 16;
+        request.options.seed = 9191;
         const SteeringOutcome regenerated = steer(request);
         QVERIFY(!regenerated.baselineReused);
         QCOMPARE(regenerated.baselineTokens, first.baselineTokens);

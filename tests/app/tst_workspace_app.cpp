@@ -166,7 +166,7 @@ private Q_SLOTS:
         QSignalSpy dirtied(window.workspace(), &Workspace::dirtyChanged);
         QVERIFY2(messages.texts.isEmpty(), qPrintable(messages.texts.join(QLatin1Char('\n'))));
         QTRY_COMPARE(engine.currentModel().path, demoModel());
-        QCOMPARE(engine.currentModel().dtype, QStringLiteral("bfloat16"));
+        QCOMPARE(engine.currentModel().dtype, Dtype::BFloat16);
         QTRY_COMPARE(engine.currentSae().path, demoSae());
         QVERIFY(engine.log().indexOf(QStringLiteral("load ") + demoModel()) <
                 engine.log().indexOf(QStringLiteral("load-sae ") + demoSae()));

@@ -34,7 +34,7 @@ GenerateRequest shortGeneration()
 {
     GenerateRequest request;
     request.prompt = QStringLiteral("The jury");
-    request.maxNewTokens = 4;
+    request.options.maxNewTokens = 4;
     return request;
 }
 
@@ -142,7 +142,7 @@ private Q_SLOTS:
         QList<Status> ends;
         requests.onFinished(First, [&](const Status &status) { ends << status; });
         GenerateRequest request = shortGeneration();
-        request.maxNewTokens = 1000;
+        request.options.maxNewTokens = 1000;
         requests.start(First, engine.generate(request));
         requests.cancel(First);
         QTRY_COMPARE(ends.size(), 1);

@@ -19,7 +19,7 @@ RsaModelFit fit(const QString &name, double r, double p, double clampedR)
 {
     RsaModelFit f;
     f.name = name;
-    f.comparison.method = QStringLiteral("spearman");
+    f.comparison.method = RsaMethod::Spearman;
     f.comparison.r = r;
     f.comparison.p = p;
     f.comparison.permutations = 999;

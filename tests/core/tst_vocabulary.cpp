@@ -83,6 +83,9 @@ private Q_SLOTS:
                        "seed-max-activation"));
         QCOMPARE(namesOf<SaeArchitecture>(), names("relu topk batchtopk jumprelu"));
         QCOMPARE(namesOf<SaeInputNormalisation>(), names("none constant_norm_rescale layer_norm"));
+        // Model cards, `gyrus-cli info` and workspaces write these; the Model dock shows labels.
+        QCOMPARE(namesOf<Dtype>(), names("fp32 bf16 fp16 bf16-autocast"));
+        QCOMPARE(labelOf(Dtype::BFloat16), QStringLiteral("bfloat16"));
     }
 
     void everyNameReadsBackAndEveryLabelDiffers()
@@ -94,6 +97,7 @@ private Q_SLOTS:
         QVERIFY(roundTrips<SelectionMethod>());
         QVERIFY(roundTrips<SaeArchitecture>());
         QVERIFY(roundTrips<SaeInputNormalisation>());
+        QVERIFY(roundTrips<Dtype>());
         QCOMPARE(labelOf(RsaMethod::KendallTauA), QStringLiteral("Kendall τₐ"));
         QCOMPARE(labelOf(Pooling::Mean), QStringLiteral("Mean over tokens"));
     }
@@ -112,6 +116,18 @@ private Q_SLOTS:
         // cfg.json files spell architectures in any case; the other names are exact.
         QCOMPARE(fromName<SaeArchitecture>(QStringLiteral("TopK")), SaeArchitecture::TopK);
         QVERIFY(!fromName<Pooling>(QStringLiteral("Mean")));
+        // Every dtype spelling the CLI accepted and workspaces saved (the Model dock's
+        // float32/bfloat16/float16, the engine's fp32/bf16/fp16) still reads, in any case.
+        for (const char *name : {"fp32", "float32", "f32", "FP32"}) {
+            QCOMPARE(fromName<Dtype>(QLatin1String(name)), Dtype::Float32);
+        }
+        for (const char *name : {"bf16", "bfloat16", "BF16"}) {
+            QCOMPARE(fromName<Dtype>(QLatin1String(name)), Dtype::BFloat16);
+        }
+        for (const char *name : {"fp16", "float16", "half"}) {
+            QCOMPARE(fromName<Dtype>(QLatin1String(name)), Dtype::Float16);
+        }
+        QCOMPARE(fromName<Dtype>(QStringLiteral("bf16-autocast")), Dtype::BFloat16Autocast);
         QVERIFY(!fromName<RdmMetric>(QString()));
     }
 
@@ -128,6 +144,8 @@ private Q_SLOTS:
                  QStringLiteral("unknown RDM comparison method 'kendall' (valid: spearman, "
                                 "kendall_tau_a, pearson)"));
         QCOMPARE(parseName<RdmMetric>(QStringLiteral("cosine")).value(), RdmMetric::Cosine);
+        QCOMPARE(parseName<Dtype>(QStringLiteral("int8")).status().message(),
+                 QStringLiteral("unknown dtype 'int8' (valid: fp32, bf16, fp16, bf16-autocast)"));
     }
 
     void pooledAndTemporalMethods()

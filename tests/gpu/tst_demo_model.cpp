@@ -34,7 +34,7 @@ private Q_SLOTS:
         QVERIFY(info.layers >= 4 && info.layers <= 8);
         QVERIFY(info.kvHeads < info.heads);  // grouped-query attention
         QVERIFY(info.parameters <= 12'000'000);
-        QCOMPARE(info.vocab, 4096);
+        QCOMPARE(info.vocabSize, 4096);
     }
 
     void beatsTheBigramBaselineOnHeldOutText()

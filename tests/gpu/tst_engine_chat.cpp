@@ -137,7 +137,7 @@ private Q_SLOTS:
         QVERIFY(body);
         std::vector<int> prompt{(*model)->tokenizer().bosId()};
         prompt.insert(prompt.end(), body->begin(), body->end());
-        gpu::GenerateOptions options;
+        GenerateOptions options;
         options.maxNewTokens = request.maxTokens;
         Result<gpu::GenerateResult> expected = (*model)->generateFromTokens(prompt, options);
         QVERIFY(expected);
@@ -178,7 +178,7 @@ private Q_SLOTS:
         const RequestId chat = m_engine.chat(request);
         GenerateRequest generate;
         generate.prompt = QStringLiteral("the bridge");
-        generate.maxNewTokens = 1;
+        generate.options.maxNewTokens = 1;
         const RequestId quick = m_engine.generate(generate);
         QVERIFY(QTest::qWaitFor([&] { return hasFinished(finished, chat); }, 120000));
         int chatAt = -1;

@@ -143,14 +143,14 @@ private:
             case 7: {
                 GenerateRequest request;
                 request.prompt = QStringLiteral("The jury said");
-                request.maxNewTokens = 6;
+                request.options.maxNewTokens = 6;
                 issue(e.generate(request), "generate");
                 break;
             }
             case 8: {
                 SteeringRequest request;
                 request.prompt = QStringLiteral("The weather today");
-                request.maxNewTokens = 5;
+                request.options.maxNewTokens = 5;
                 FeatureClamp clamp;
                 clamp.feature = int(m_random.bounded(64));
                 clamp.value = 4.0;

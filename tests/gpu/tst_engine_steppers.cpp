@@ -440,9 +440,9 @@ private Q_SLOTS:
     {
         SteeringRequest request;
         request.prompt = QStringLiteral("The jury said");
-        request.maxNewTokens = 12;
-        request.temperature = 0.8;
-        request.seed = 11;
+        request.options.maxNewTokens = 12;
+        request.options.temperature = 0.8;
+        request.options.seed = 11;
         request.clamps.clamps << FeatureClamp{1165, ClampMode::Clamp, 50.0};
         gpu::SteeringBaselineMemo memo;
         auto started = gpu::SteeringRun::start(*m_model, 1, m_sae, request, &memo);

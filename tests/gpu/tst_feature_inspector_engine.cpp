@@ -267,7 +267,7 @@ private Q_SLOTS:
         // Queued after the scan: it runs between the scan's slices, not after the whole scan.
         GenerateRequest generate;
         generate.prompt = QStringLiteral("The jury said");
-        generate.maxNewTokens = 2;
+        generate.options.maxNewTokens = 2;
         const RequestId shortOne = m_engine->generate(generate);
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, scan), 120000);
         QVERIFY(statusOf(finished, scan).isOk());

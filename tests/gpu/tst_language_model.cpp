@@ -116,8 +116,8 @@ private Q_SLOTS:
         QCOMPARE(info.dModel, 32);
         QCOMPARE(info.heads, 4);
         QCOMPARE(info.kvHeads, 2);
-        QCOMPARE(info.vocab, kVocab);
-        QCOMPARE(info.dtype, QStringLiteral("fp32"));
+        QCOMPARE(info.vocabSize, kVocab);
+        QCOMPARE(info.dtype, Dtype::Float32);
         QCOMPARE(info.device, QStringLiteral("cpu"));
         QVERIFY(info.hasTokenizer);
         QCOMPARE(info.hookNames.size(), 2 + 5 * 2);
@@ -128,7 +128,7 @@ private Q_SLOTS:
         // final norm.
         const qint64 perLayer = 2 * 32 + 32 * 32 + 2 * 16 * 32 + 32 * 32 + 3 * 32 * 48;
         QCOMPARE(info.parameters, qint64(kVocab) * 32 + 2 * perLayer + 32);
-        QCOMPARE(info.weightBytes, info.parameters * 4);
+        QCOMPARE(info.memoryBytes, info.parameters * 4);
     }
 
     void forwardReturnsLogitsAndCaptures()
@@ -304,7 +304,7 @@ private Q_SLOTS:
         QVERIFY(inMapping(m_model->tensorModel().weights().embed.data_ptr()));
         QVERIFY(inMapping(m_model->tensorModel().weights().layers[1].down.weight.data_ptr()));
         LoadOptions bf16;
-        bf16.dtype = QStringLiteral("bf16");
+        bf16.dtype = Dtype::BFloat16;
         auto converted = LanguageModel::load(m_modelDir, bf16);
         QVERIFY(converted.isOk());
         converted.value()->tensorModel().ensureWeights(m_model->info().layers - 1, true);
@@ -314,16 +314,16 @@ private Q_SLOTS:
                 converted.value()->tensorModel().weights().layers[1].down.weight.data_ptr()));
         QVERIFY(inMapping(converted.value()->tensorModel().weights().embed.data_ptr()));
         QVERIFY(!inMapping(converted.value()->tensorModel().weights().lmHead.data_ptr()));
-        QCOMPARE(converted.value()->info().weightBytes, m_model->info().weightBytes / 2);
+        QCOMPARE(converted.value()->info().memoryBytes, m_model->info().memoryBytes / 2);
         LoadOptions mixed;
-        mixed.dtype = QStringLiteral("bf16-autocast");
+        mixed.dtype = Dtype::BFloat16Autocast;
         auto autocast = LanguageModel::load(m_modelDir, mixed);
         QVERIFY(autocast.isOk());
-        QCOMPARE(autocast.value()->info().dtype, QStringLiteral("bf16-autocast"));
-        QCOMPARE(autocast.value()->info().weightBytes, m_model->info().weightBytes);
+        QCOMPARE(autocast.value()->info().dtype, Dtype::BFloat16Autocast);
+        QCOMPARE(autocast.value()->info().memoryBytes, m_model->info().memoryBytes);
         if (!gpu::detail::compat::kHasCpuHalfMatmul) {
             LoadOptions fp16;
-            fp16.dtype = QStringLiteral("fp16");
+            fp16.dtype = Dtype::Float16;
             auto refused = LanguageModel::load(m_modelDir, fp16);
             QCOMPARE(refused.status().code(), Status::Code::InvalidInput);
             QVERIFY(refused.status().message().contains(QStringLiteral("bf16")));
@@ -431,10 +431,10 @@ private Q_SLOTS:
                  qPrintable(shapes.status().message()));
 
         LoadOptions options;
-        options.dtype = QStringLiteral("int8");
-        QCOMPARE(LanguageModel::load(m_modelDir, options).status().code(),
+        // A dtype is a Dtype: an unknown name is refused where it is read.
+        QCOMPARE(parseName<Dtype>(QStringLiteral("int8")).status().code(),
                  Status::Code::InvalidInput);
-        options.dtype = QStringLiteral("fp32");
+        options.dtype = Dtype::Float32;
         options.device = QStringLiteral("tpu");
         QCOMPARE(LanguageModel::load(m_modelDir, options).status().code(),
                  Status::Code::InvalidInput);

@@ -29,7 +29,7 @@ std::unique_ptr<gpu::LanguageModel> load(const QString &device, const QString &d
 {
     gpu::LoadOptions options;
     options.device = device;
-    options.dtype = dtype;
+    options.dtype = fromName<Dtype>(dtype).value();
     auto model =
             gpu::LanguageModel::load(test::dataPath(QStringLiteral("llama_reference")), options);
     if (!model) {
@@ -130,7 +130,7 @@ private Q_SLOTS:
         auto cpu = load(QStringLiteral("cpu"), QStringLiteral("fp32"));
         auto cuda = load(QStringLiteral("cuda:0"), QStringLiteral("fp32"));
         QVERIFY(cpu && cuda);
-        gpu::GenerateOptions options;
+        GenerateOptions options;
         options.maxNewTokens = 16;
         options.stopAtEos = false;
         const std::vector<int> prompt{1, 17, 93, 5};

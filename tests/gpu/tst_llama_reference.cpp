@@ -89,7 +89,7 @@ private Q_SLOTS:
     {
         auto model = gpu::LanguageModel::load(test::dataPath(QStringLiteral("llama_reference")));
         QVERIFY2(model.isOk(), qPrintable(model.status().message()));
-        const gpu::ModelInfo info = model.value()->info();
+        const ModelInfo info = model.value()->info();
         QCOMPARE(info.kvHeads, 2);
         QCOMPARE(info.heads, 4);
         QVERIFY(!info.tiedEmbeddings);
@@ -112,11 +112,11 @@ private Q_SLOTS:
     void bf16StaysNearTheReference()
     {
         gpu::LoadOptions options;
-        options.dtype = QStringLiteral("bf16");
+        options.dtype = Dtype::BFloat16;
         auto model = gpu::LanguageModel::load(test::dataPath(QStringLiteral("llama_reference")),
                                               options);
         QVERIFY2(model.isOk(), qPrintable(model.status().message()));
-        QCOMPARE(model.value()->info().dtype, QStringLiteral("bf16"));
+        QCOMPARE(model.value()->info().dtype, Dtype::BFloat16);
         auto out = model.value()->forward(m_tokens);
         QVERIFY2(out.isOk(), qPrintable(out.status().message()));
         const gpu::FloatTensor expected =

@@ -167,7 +167,7 @@ private Q_SLOTS:
         const QString name = c[QStringLiteral("name")].toString();
         const bool bf16 = c[QStringLiteral("dtype")].toString() == QLatin1String("BF16");
         LoadOptions options;
-        options.dtype = bf16 ? QStringLiteral("bf16") : QStringLiteral("fp32");
+        options.dtype = bf16 ? Dtype::BFloat16 : Dtype::Float32;
         auto model = LanguageModel::load(
                 QDir(m_dir.path()).filePath(c[QStringLiteral("dir")].toString()), options);
         QVERIFY2(model, qPrintable(model.status().message()));
@@ -259,7 +259,7 @@ private Q_SLOTS:
         const QJsonObject runs = fixture[QStringLiteral("runs")].toObject();
         const bool bf16 = runs.contains(QStringLiteral("bfloat16"));
         LoadOptions options;
-        options.dtype = bf16 ? QStringLiteral("bf16") : QStringLiteral("fp32");
+        options.dtype = bf16 ? Dtype::BFloat16 : Dtype::Float32;
         auto model = LanguageModel::load(directory.path(), options);
         QVERIFY2(model, qPrintable(model.status().message()));
         std::vector<int> tokens;
@@ -409,7 +409,7 @@ private Q_SLOTS:
         auto neox =
                 LanguageModel::load(QDir(m_dir.path()).filePath(QStringLiteral("gpt_neox_f32")));
         QVERIFY(neox);
-        const gpu::ModelInfo info = neox.value()->info();
+        const ModelInfo info = neox.value()->info();
         QCOMPARE(info.family, QStringLiteral("gpt_neox"));
         QVERIFY(!info.residMid);
         QVERIFY(info.quirks.join(u' ').contains(QLatin1String("parallel residual")));
@@ -519,7 +519,7 @@ private Q_SLOTS:
         auto model = LanguageModel::load(copy.path());
         QVERIFY2(model, qPrintable(model.status().message()));
         QVERIFY(model.value()->info().hasTokenizer);
-        QCOMPARE(model.value()->info().vocab, kRows);
+        QCOMPARE(model.value()->info().vocabSize, kRows);
         const QString quirks = model.value()->info().quirks.join(QStringLiteral("; "));
         QVERIFY2(quirks.contains(QLatin1String("tokenizer ids 64..64 have no embedding row")),
                  qPrintable(quirks));

@@ -45,8 +45,7 @@ ModelConfig shardedConfig()
 // Per-layer tensors of this Llama: two norms, q, k, v, o, gate, up, down.
 constexpr int kTensorsPerLayer = 9;
 
-std::unique_ptr<LanguageModel> open(const QString &dir,
-                                    const QString &dtype = QStringLiteral("fp32"))
+std::unique_ptr<LanguageModel> open(const QString &dir, Dtype dtype = Dtype::Float32)
 {
     LoadOptions options;
     options.dtype = dtype;
@@ -169,7 +168,7 @@ private Q_SLOTS:
 
     void bf16ComputeKeepsTheFileMapped()
     {
-        const auto model = open(m_model, QStringLiteral("bf16"));
+        const auto model = open(m_model, Dtype::BFloat16);
         QVERIFY(model);
         QVERIFY(model->forward(kTokens, captureAt(2)).isOk());
         const WeightUse use = model->info().weightUse;

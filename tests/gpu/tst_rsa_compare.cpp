@@ -106,7 +106,7 @@ private Q_SLOTS:
             QVERIFY(std::abs(comparison->r - expected) <= 1e-6 * std::abs(expected));
             QCOMPARE(comparison->nPairs, 435);
             QCOMPARE(comparison->items, 30);
-            QCOMPARE(comparison->method, QLatin1String(name));
+            QCOMPARE(nameOf(comparison->method), QLatin1String(name));
         }
     }
 

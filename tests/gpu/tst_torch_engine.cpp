@@ -72,8 +72,8 @@ private Q_SLOTS:
         gpu::TorchEngineClient engine;
         QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
         QSignalSpy finished(&engine, &EngineClient::finished);
-        const RequestId id = engine.loadModel(
-                ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        const RequestId id =
+                engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), Dtype::Float32});
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 30000);
         QVERIFY2(statusOf(finished, id).isOk(), qPrintable(statusOf(finished, id).message()));
         QCOMPARE(loaded.count(), 1);
@@ -100,14 +100,13 @@ private Q_SLOTS:
         QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
         // The good load finishes before the bad one is asked (both carry the tag "load-model",
         // so a bad load queued behind it could supersede it and leave nothing to keep).
-        const RequestId good = engine.loadModel(
-                ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        const RequestId good =
+                engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), Dtype::Float32});
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, good), 30000);
         QVERIFY2(statusOf(finished, good).isOk(), qPrintable(statusOf(finished, good).message()));
         QCOMPARE(engine.currentModel().name, QStringLiteral("tiny"));
-        const RequestId bad =
-                engine.loadModel(ModelSpec{m_dir.filePath(QStringLiteral("nowhere")),
-                                           QStringLiteral("cpu"), QStringLiteral("float32")});
+        const RequestId bad = engine.loadModel(ModelSpec{m_dir.filePath(QStringLiteral("nowhere")),
+                                                         QStringLiteral("cpu"), Dtype::Float32});
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, bad), 30000);
         const Status badStatus = statusOf(finished, bad);
         QVERIFY(!badStatus.isOk());
@@ -117,7 +116,7 @@ private Q_SLOTS:
         QCOMPARE(loaded.count(), 1);
         QCOMPARE(engine.currentModel().name, QStringLiteral("tiny"));
         const RequestId generation =
-                engine.generate(GenerateRequest{QStringLiteral("The jury"), 3, 0.0, 1.0, 0, 0});
+                engine.generate(GenerateRequest{QStringLiteral("The jury"), {3, 0.0, 1.0, 0, 0}});
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, generation), 30000);
         QVERIFY2(statusOf(finished, generation).isOk(),
                  qPrintable(statusOf(finished, generation).message()));
@@ -144,7 +143,7 @@ private Q_SLOTS:
         gpu::TorchEngineClient engine;
         QSignalSpy finished(&engine, &EngineClient::finished);
         QSignalSpy loaded(&engine, &EngineClient::saeLoaded);
-        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), Dtype::Float32});
         const RequestId first = engine.loadSae(SaeSpec{otherModel});
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, first), 30000);
         QVERIFY2(statusOf(finished, first).isOk(), qPrintable(statusOf(finished, first).message()));
@@ -173,7 +172,7 @@ private Q_SLOTS:
         gpu::TorchEngineClient engine;
         QSignalSpy finished(&engine, &EngineClient::finished);
         const RequestId id =
-                engine.generate(GenerateRequest{QStringLiteral("The jury"), 5, 0.0, 1.0, 0, 0});
+                engine.generate(GenerateRequest{QStringLiteral("The jury"), {5, 0.0, 1.0, 0, 0}});
         QTRY_VERIFY(hasFinished(finished, id));
         QCOMPARE(statusOf(finished, id).code(), Status::Code::InvalidInput);
         QVERIFY(statusOf(finished, id).message().contains(QStringLiteral("no model")));
@@ -184,8 +183,8 @@ private Q_SLOTS:
         gpu::TorchEngineClient engine;
         QSignalSpy finished(&engine, &EngineClient::finished);
         QSignalSpy tokens(&engine, &EngineClient::tokenGenerated);
-        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
-        GenerateRequest request{QStringLiteral("The jury said"), 12, 0.0, 1.0, 0, 0};
+        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), Dtype::Float32});
+        GenerateRequest request{QStringLiteral("The jury said"), {12, 0.0, 1.0, 0, 0}};
         const RequestId first = engine.generate(request);
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, first), 30000);
         QVERIFY(statusOf(finished, first).isOk());
@@ -207,9 +206,9 @@ private Q_SLOTS:
         gpu::TorchEngineClient engine;
         QSignalSpy finished(&engine, &EngineClient::finished);
         QSignalSpy tokens(&engine, &EngineClient::tokenGenerated);
-        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
+        engine.loadModel(ModelSpec{m_model, QStringLiteral("cpu"), Dtype::Float32});
         const RequestId id =
-                engine.generate(GenerateRequest{QStringLiteral("The"), 100000, 1.0, 1.0, 0, 3});
+                engine.generate(GenerateRequest{QStringLiteral("The"), {100000, 1.0, 1.0, 0, 3}});
         QTRY_VERIFY_WITH_TIMEOUT(tokens.count() >= 3, 30000);
         engine.cancel(id);
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, id), 10000);
@@ -221,8 +220,8 @@ private Q_SLOTS:
     {
         auto engine = std::make_unique<gpu::TorchEngineClient>();
         QSignalSpy tokens(engine.get(), &EngineClient::tokenGenerated);
-        engine->loadModel(ModelSpec{m_model, QStringLiteral("cpu"), QStringLiteral("float32")});
-        engine->generate(GenerateRequest{QStringLiteral("The"), 100000, 1.0, 1.0, 0, 3});
+        engine->loadModel(ModelSpec{m_model, QStringLiteral("cpu"), Dtype::Float32});
+        engine->generate(GenerateRequest{QStringLiteral("The"), {100000, 1.0, 1.0, 0, 3}});
         QTRY_VERIFY_WITH_TIMEOUT(tokens.count() >= 1, 30000);
         QElapsedTimer clock;
         clock.start();
@@ -274,7 +273,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 30000);
         // Interactive work is served while training runs.
         const RequestId quick =
-                engine.generate(GenerateRequest{QStringLiteral("x"), 1, 0.0, 1.0, 0, 0});
+                engine.generate(GenerateRequest{QStringLiteral("x"), {1, 0.0, 1.0, 0, 0}});
         QTRY_VERIFY_WITH_TIMEOUT(hasFinished(finished, quick), 10000);
         QVERIFY2(!hasFinished(finished, first), qPrintable(statusOf(finished, first).message()));
         engine.pauseTraining(first);

@@ -24,8 +24,8 @@ QString demoSaePath()
 Status loadDemo(EngineClient &engine, DemoParts parts)
 {
     QSignalSpy finished(&engine, &EngineClient::finished);
-    QList<RequestId> loads{engine.loadModel(
-            ModelSpec{demoModelPath(), QStringLiteral("cpu"), QStringLiteral("float32")})};
+    QList<RequestId> loads{
+            engine.loadModel(ModelSpec{demoModelPath(), QStringLiteral("cpu"), Dtype::Float32})};
     if (parts == DemoParts::ModelAndSae) {
         loads << engine.loadSae(SaeSpec{demoSaePath(), QStringLiteral("cpu")});
     }

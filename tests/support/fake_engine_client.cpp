@@ -53,12 +53,13 @@ ModelInfo FakeEngineClient::cardFor(const ModelSpec &spec)
     info.parameters = 5'400'000;
     info.memoryBytes = 21'600'000;
     // A bf16 checkpoint in two shards: the embedding, then 2 MiB per layer.
-    info.checkpointBytes = 10'800'000;
-    info.shards = 2;
-    info.checkpointDtype = QStringLiteral("bf16");
-    info.embeddingBytes = 4096 * 256 * 2;
-    info.layerBytes = 2 * 1024 * 1024;
-    info.generationBytes = 10'800'000;
+    WeightUse &use = info.weightUse;
+    use.checkpointBytes = 10'800'000;
+    use.shards = 2;
+    use.checkpointDtype = QStringLiteral("bf16");
+    use.embeddingBytes = 4096 * 256 * 2;
+    use.layerBytes.assign(size_t(info.layers), 2 * 1024 * 1024);
+    use.headBytes = 10'800'000 - use.bytesForLayer(info.layers - 1);  // generation: 10.8 MB
     info.dtype = spec.dtype;
     info.device = spec.device;
     for (int layer = 0; layer < info.layers; ++layer) {
@@ -105,7 +106,7 @@ RequestId FakeEngineClient::generate(const GenerateRequest &request)
         m_log << QStringLiteral("generate ") + request.prompt;
     }
     auto next = std::make_shared<int>(0);
-    const QStringList tokens = m_tokens.mid(0, request.maxNewTokens);
+    const QStringList tokens = m_tokens.mid(0, request.options.maxNewTokens);
     const int sliceMs = m_sliceMs;
     return m_runner.submit(Job{QStringLiteral("generate"), QStringLiteral("generate"),
                                [this, next, tokens, sliceMs](JobContext &context, Status *status) {

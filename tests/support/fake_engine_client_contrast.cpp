@@ -239,7 +239,11 @@ RequestId FakeEngineClient::rankCorpusTexts(const TextRankingRequest &request)
 {
     {
         QMutexLocker lock(&m_logMutex);
-        m_log << QStringLiteral("rank-texts ") + request.methods.join(QLatin1Char(','));
+        QStringList names;
+        for (SelectionMethod method : request.methods) {
+            names << nameOf(method);
+        }
+        m_log << QStringLiteral("rank-texts ") + names.join(QLatin1Char(','));
     }
     auto done = std::make_shared<int>(0);
     const int slices = m_comparisonSlices;

@@ -57,7 +57,7 @@ std::shared_ptr<const RsaResult> fakeRsa(const RsaRequest &request, Status *stat
             continue;
         }
         RsaModelFit fit{factor.name, *model, {}, {}};
-        fit.comparison.method = nameOf(request.comparisonMethod);
+        fit.comparison.method = request.comparisonMethod;
         fit.comparison.r = 0.5;
         fit.comparison.p = 1.0 / (request.permutations + 1);
         fit.comparison.permutations = request.permutations;

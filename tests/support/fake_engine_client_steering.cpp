@@ -24,7 +24,7 @@ RequestId FakeEngineClient::steer(const SteeringRequest &request)
         m_lastSteering = request;
     }
     auto next = std::make_shared<int>(0);
-    const QStringList tokens = m_tokens.mid(0, request.maxNewTokens);
+    const QStringList tokens = m_tokens.mid(0, request.options.maxNewTokens);
     const int sliceMs = m_sliceMs;
     // Slices 0..n-1 stream the baseline, n..2n-1 the steered tokens.
     return m_runner.submit(

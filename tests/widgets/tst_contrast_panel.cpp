@@ -84,7 +84,7 @@ struct Fixture
     explicit Fixture(const char *set = "demo-valence")
     {
         engine.loadModel(
-                {QStringLiteral("/models/demo"), QStringLiteral("cpu"), QStringLiteral("float32")});
+                {QStringLiteral("/models/demo"), QStringLiteral("cpu"), gyrus::Dtype::Float32});
         engine.loadSae({QStringLiteral("/saes/demo"), QStringLiteral("cpu")});
         panel.setPromptSet(demoSet(set));
         panel.resize(1000, 800);

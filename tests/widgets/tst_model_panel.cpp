@@ -45,7 +45,7 @@ private Q_SLOTS:
         QCOMPARE(fieldText(panel, "card.weights"),
                  QStringLiteral("10.3 MiB bf16 in 2 shards, mapped; a job at layer L holds "
                                 "2.0 MiB + 2.0 MiB per layer 0..L; generation 10.3 MiB"));
-        QCOMPARE(engine.currentModel().dtype, QStringLiteral("bfloat16"));
+        QCOMPARE(engine.currentModel().dtype, gyrus::Dtype::BFloat16);
         QCOMPARE(recent.count(), 1);
         QCOMPARE(panel.recentModels(), QStringList{QStringLiteral("/models/demo")});
         QVERIFY(panel.statusText().contains(QStringLiteral("Loaded demo")));

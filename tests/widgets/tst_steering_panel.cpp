@@ -135,8 +135,8 @@ private Q_SLOTS:
         QCOMPARE(tokens.count(), 8);
         const SteeringRequest sent = engine.lastSteeringRequest();
         QCOMPARE(sent.prompt, QStringLiteral("The jury"));
-        QCOMPARE(sent.seed, quint64(11));
-        QCOMPARE(sent.temperature, 0.7);
+        QCOMPARE(sent.options.seed, quint64(11));
+        QCOMPARE(sent.options.temperature, 0.7);
         QCOMPARE(sent.clamps, hub.clampSet());
         QTRY_COMPARE(panel.lastKl(), 0.1);
         QCOMPARE(panel.nextTokenModel()->rowCount(), 2);

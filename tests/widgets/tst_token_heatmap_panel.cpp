@@ -2,6 +2,7 @@
 // SelectionHub in both directions, token selection and tooltips, click-to-clamp, prompt sets.
 
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "core/token_feature_model.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
@@ -367,8 +368,12 @@ private Q_SLOTS:
     void followsThePromptSetsDock()
     {
         load(true, true);
+        // As the main window wires it: the dock writes the session's set, the heatmap observes it.
         widgets::PromptSetsPanel sets;
-        TokenHeatmapPanel panel(m_engine.get(), m_hub.get(), &sets);
+        SessionState session;
+        connect(&sets, &widgets::PromptSetsPanel::promptSetChanged, &session,
+                &SessionState::setPromptSet);
+        TokenHeatmapPanel panel(m_engine.get(), m_hub.get(), &session);
         panel.resize(1000, 700);
         panel.show();
         const QString path = test::sourcePath(
