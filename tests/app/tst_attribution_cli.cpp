@@ -12,6 +12,7 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/sae_io.h"
+#include "tests/gpu/tiny_models.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 
@@ -40,25 +41,6 @@ QJsonObject runJson(const QStringList &arguments)
         return {};
     }
     return QJsonDocument::fromJson(run.out).object();
-}
-
-/// A ReLU SAE at `hook` of the demo model whose features are ± each residual coordinate and
-/// whose decoder keeps `scale` of it: x̂ = scale · x, so the error node carries the rest.
-std::shared_ptr<gpu::detail::SaeModule> mirrorSae(const gpu::SaeConfig &like, const QString &hook,
-                                                  double scale)
-{
-    gpu::SaeConfig config = like;
-    config.architecture = SaeArchitecture::Relu;
-    config.dSae = 2 * config.dIn;
-    config.applyBDecToInput = false;
-    config.hookName = hook;
-    const at::Tensor eye = at::eye(config.dIn, at::kFloat);
-    gpu::detail::SaeWeights weights;
-    weights.wEnc = at::cat({eye, -eye}, 1);
-    weights.bEnc = at::zeros({config.dSae});
-    weights.wDec = at::cat({eye, -eye}, 0) * scale;
-    weights.bDec = at::zeros({config.dIn});
-    return std::make_shared<gpu::detail::SaeModule>(config, weights);
 }
 
 }  // namespace
@@ -162,8 +144,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString early = dir.filePath(QStringLiteral("layer0"));
         const auto earlySae =
-                mirrorSae(m_sae->config(), QStringLiteral("blocks.0.hook_resid_post"), 0.8);
-        QVERIFY(gpu::saveSae(*earlySae, early).isOk());
+                test::mirrorSae(m_sae->config(), 0.8, QStringLiteral("blocks.0.hook_resid_post"));
+        QVERIFY(gpu::saveSae(earlySae, early).isOk());
         auto loadedEarly = gpu::loadSae(early);
         QVERIFY2(loadedEarly, qPrintable(loadedEarly.status().message()));
         const QStringList common{QStringLiteral("attribute"),
@@ -295,8 +277,9 @@ private Q_SLOTS:
         gpu::SaeConfig config = m_sae->config();
         config.prependBos = !config.prependBos;
         const QString other = dir.filePath(QStringLiteral("nobos"));
-        QVERIFY(gpu::saveSae(*mirrorSae(config, QStringLiteral("blocks.1.hook_resid_post"), 1.0),
-                             other)
+        QVERIFY(gpu::saveSae(
+                        test::mirrorSae(config, 1.0, QStringLiteral("blocks.1.hook_resid_post")),
+                        other)
                         .isOk());
         const test::ProcessRun run = test::runCli(
                 {QStringLiteral("attribute"), QStringLiteral("--model"), test::demoModelPath(),

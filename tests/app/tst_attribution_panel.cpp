@@ -16,6 +16,7 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/sae_io.h"
+#include "tests/gpu/tiny_models.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "widgets/attention_head_grid.h"
@@ -75,24 +76,6 @@ double number(const QStandardItemModel *model, int row, int column)
 bool agrees(double a, double b, double scale)
 {
     return std::abs(a - b) <= 1e-4 * std::max(1.0, scale);
-}
-
-/// A ReLU SAE of `config`'s width at `hook` whose features are ± each residual coordinate and
-/// whose decoder keeps `scale` of it (x̂ = scale · x; the error node carries the rest).
-std::shared_ptr<gpu::detail::SaeModule> mirrorSae(gpu::SaeConfig config, const QString &hook,
-                                                  double scale)
-{
-    config.hookName = hook;
-    config.architecture = SaeArchitecture::Relu;
-    config.dSae = 2 * config.dIn;
-    config.applyBDecToInput = false;
-    const at::Tensor eye = at::eye(config.dIn, at::kFloat);
-    gpu::detail::SaeWeights weights;
-    weights.wEnc = at::cat({eye, -eye}, 1);
-    weights.bEnc = at::zeros({config.dSae});
-    weights.wDec = at::cat({eye, -eye}, 0) * scale;
-    weights.bDec = at::zeros({config.dIn});
-    return std::make_shared<gpu::detail::SaeModule>(config, weights);
 }
 
 }  // namespace
@@ -434,7 +417,7 @@ private Q_SLOTS:
         auto demo = gpu::loadSae(test::demoSaePath());
         QVERIFY(demo);
         const QString early = dir.filePath(QStringLiteral("layer0"));
-        QVERIFY(gpu::saveSae(*mirrorSae(demo.value()->config(), kLayer0, 0.8), early).isOk());
+        QVERIFY(gpu::saveSae(test::mirrorSae(demo.value()->config(), 0.8, kLayer0), early).isOk());
 
         m_panel->extraSaeList()->setPaths({early});
         QVERIFY2(attribute(QString(), QString(), 5), qPrintable(m_panel->statusText()));
@@ -573,7 +556,8 @@ private Q_SLOTS:
         // with a line naming each; the loaded SAE and the good one are attributed as before.
         const QString missing = dir.filePath(QStringLiteral("missing"));
         const QString corrupt = dir.filePath(QStringLiteral("corrupt"));
-        QVERIFY(gpu::saveSae(*mirrorSae(demo.value()->config(), kLayer0, 0.5), corrupt).isOk());
+        QVERIFY(gpu::saveSae(test::mirrorSae(demo.value()->config(), 0.5, kLayer0), corrupt)
+                        .isOk());
         {
             QFile weights(QDir(corrupt).filePath(QStringLiteral("sae_weights.safetensors")));
             QVERIFY(weights.open(QIODevice::WriteOnly | QIODevice::Truncate));
@@ -582,9 +566,9 @@ private Q_SLOTS:
         const QString narrow = dir.filePath(QStringLiteral("narrow"));
         gpu::SaeConfig narrowConfig = demo.value()->config();
         narrowConfig.dIn = 96;
-        QVERIFY(gpu::saveSae(
-                        *mirrorSae(narrowConfig, QStringLiteral("blocks.1.hook_resid_post"), 0.8),
-                        narrow)
+        QVERIFY(gpu::saveSae(test::mirrorSae(narrowConfig, 0.8,
+                                             QStringLiteral("blocks.1.hook_resid_post")),
+                             narrow)
                         .isOk());
         m_panel->extraSaeList()->setPaths({missing, corrupt, early, narrow});
         QVERIFY2(attribute(QString(), QString(), 5), qPrintable(m_panel->statusText()));

@@ -33,17 +33,23 @@ Status writeTinyDemoVocabModel(const QString &directory, int width, quint64 seed
 gpu::detail::SaeModule mirrorSae(int width, double decoderScale, const QString &hook)
 {
     gpu::SaeConfig config;
-    config.architecture = SaeArchitecture::Relu;
     config.dIn = width;
-    config.dSae = 2 * width;
-    config.hookName = hook;
-    const at::Tensor eye = at::eye(width, at::kFloat);
+    return mirrorSae(config, decoderScale, hook);
+}
+
+gpu::detail::SaeModule mirrorSae(gpu::SaeConfig like, double decoderScale, const QString &hook)
+{
+    like.architecture = SaeArchitecture::Relu;
+    like.dSae = 2 * like.dIn;
+    like.applyBDecToInput = false;
+    like.hookName = hook;
+    const at::Tensor eye = at::eye(like.dIn, at::kFloat);
     gpu::detail::SaeWeights weights;
     weights.wEnc = at::cat({eye, -eye}, 1);
-    weights.bEnc = at::zeros({2 * width});
+    weights.bEnc = at::zeros({like.dSae});
     weights.wDec = at::cat({eye, -eye}, 0) * decoderScale;
-    weights.bDec = at::zeros({width});
-    return gpu::detail::SaeModule(config, weights);
+    weights.bDec = at::zeros({like.dIn});
+    return gpu::detail::SaeModule(like, weights);
 }
 
 }  // namespace gyrus::test

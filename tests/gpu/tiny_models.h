@@ -19,4 +19,9 @@ Status writeTinyDemoVocabModel(const QString &directory, int width, quint64 seed
 gpu::detail::SaeModule mirrorSae(int width, double decoderScale = 1.0,
                                  const QString &hook = QStringLiteral("blocks.1.hook_resid_post"));
 
+/// The same mirror SAE of `like`'s width on `hook`, keeping `like`'s other settings (BOS,
+/// normalisation, dtype…) so it can sit beside a loaded SAE of that kind; b_dec is not subtracted
+/// from the input.
+gpu::detail::SaeModule mirrorSae(gpu::SaeConfig like, double decoderScale, const QString &hook);
+
 }  // namespace gyrus::test
