@@ -4,7 +4,11 @@
 
 #include <c10/core/ScalarType.h>
 
+#include <algorithm>
 #include <cstdint>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace gyrus::gpu {
 
@@ -60,6 +64,61 @@ at::Tensor tensorFromArchive(const SafetensorsArchive &archive, const QString &n
     std::shared_ptr<const void> keep = archive.keepAlive();
     return at::from_blob(
             data, sizes, [keep](void *) mutable { keep.reset(); }, options);
+}
+
+namespace {
+
+// Lets go of the whole pages of the mapping inside [begin, begin + bytes).
+void releaseMappedPages(const void *begin, int64_t bytes)
+{
+    static const auto page = std::uintptr_t(sysconf(_SC_PAGESIZE));
+    const auto from = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+    const auto to = (reinterpret_cast<std::uintptr_t>(begin) + std::uintptr_t(bytes)) / page * page;
+    if (to > from) {
+        madvise(reinterpret_cast<void *>(from), to - from, MADV_DONTNEED);
+    }
+}
+
+}  // namespace
+
+at::Tensor copyFromArchive(const SafetensorsArchive &archive, const QString &name,
+                           at::ScalarType type, const at::Device &device, bool transposed,
+                           int64_t sliceBytes)
+{
+    const at::Tensor source = tensorFromArchive(archive, name);
+    if (!source.defined()) {
+        return {};
+    }
+    const std::optional<TensorInfo> info = archive.info(name);
+    // An unaligned tensor came back as a heap copy: its pages are not the mapping's.
+    const bool mapped = source.data_ptr() == static_cast<const void *>(info->data);
+    const bool flip = transposed && source.dim() == 2;
+    at::Tensor out = at::empty(
+            flip ? std::vector<int64_t>{source.size(1), source.size(0)} : source.sizes().vec(),
+            at::TensorOptions().dtype(type).device(device));
+    if (source.numel() == 0) {
+        return out;
+    }
+    if (source.dim() == 0) {
+        return out.copy_(source);
+    }
+    // Slices of whole rows of the file (dimension 0).
+    const int64_t rows = source.size(0);
+    const int64_t rowBytes = source.numel() / rows * int64_t(source.element_size());
+    const int64_t step = std::max<int64_t>(1, sliceBytes / rowBytes);
+    for (int64_t begin = 0; begin < rows; begin += step) {
+        const int64_t count = std::min(step, rows - begin);
+        const at::Tensor slice = source.narrow(0, begin, count);
+        if (flip) {
+            out.narrow(1, begin, count).copy_(slice.t());
+        } else {
+            out.narrow(0, begin, count).copy_(slice);
+        }
+        if (mapped) {
+            releaseMappedPages(slice.data_ptr(), count * rowBytes);
+        }
+    }
+    return out;
 }
 
 Status writeTensors(const QString &path,

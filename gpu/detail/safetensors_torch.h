@@ -31,6 +31,16 @@ std::optional<DType> fromScalarType(at::ScalarType type);
 /// not written as HF does) is copied.
 at::Tensor tensorFromArchive(const SafetensorsArchive &archive, const QString &name);
 
+/// A copy of the named tensor in `type` on `device` (its transpose when `transposed`, for a 2-D
+/// tensor), made a slice of about `sliceBytes` of the file (whole rows) at a time; each slice's
+/// pages of the mapping are let go once copied (madvise MADV_DONTNEED), so loading a large tensor
+/// holds the copy and one slice of the file, not the copy and the whole file (a 262k x 4096 bf16
+/// SAE is 4.3 GB). Released pages are read from the file again if touched: only for tensors nobody
+/// has modified in place through tensorFromArchive. Undefined when the name is absent.
+at::Tensor copyFromArchive(const SafetensorsArchive &archive, const QString &name,
+                           at::ScalarType type, const at::Device &device, bool transposed = false,
+                           int64_t sliceBytes = int64_t(64) << 20);
+
 /// Writes CPU tensors (any device: copied to the CPU; made contiguous) to a .safetensors file.
 /// Fails with a message naming the tensor for dtypes outside F32/F16/BF16/I32/I64.
 Status writeTensors(const QString &path,

@@ -1,6 +1,7 @@
 #include "gpu/detail/published_sae_loaders.h"
 
 #include "core/json_file.h"
+#include "gpu/detail/sae_folding.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/detail/safetensors_torch.h"
 #include "gpu/model/mapped_file_guard.h"
@@ -52,7 +53,8 @@ Result<std::shared_ptr<SaeModule>> gemmaScopeModule(const QString &path, SaeConf
         // while hook_embed carries the scaled ones (as in TransformerLens); SAELens divides W_enc
         // by √d_in for the same reason. b_dec is scaled with W_dec so reconstructions land in
         // hook_embed's units too (SAELens leaves it as it is).
-        *module = module->foldInputScale(1.0 / std::sqrt(static_cast<double>(config.dIn)));
+        foldInputScaleInPlace(module->mutableWeights(),
+                              1.0 / std::sqrt(static_cast<double>(config.dIn)));
     }
     return module;
 }
@@ -147,7 +149,7 @@ Result<std::shared_ptr<SaeModule>> loadGemmaScopeSafetensors(const QString &path
     config.modelName = release.modelName;
     config.format = QStringLiteral("gemma-scope");
     auto tensor = [&](const QString &name) {
-        return tensorFromArchive(file, name).to(target, at::kFloat, false, true);
+        return copyFromArchive(file, name, at::kFloat, target);
     };
     SaeWeights weights{tensor(wEnc), tensor(QStringLiteral("b_enc")), tensor(wDec),
                        tensor(QStringLiteral("b_dec")), tensor(QStringLiteral("threshold"))};
@@ -351,8 +353,10 @@ Result<std::shared_ptr<SaeModule>> loadLlamaScope(const QString &directory, cons
         return status.withContext(weightsPath);
     }
     const at::Device target(device.toStdString());
-    auto tensor = [&](const QString &name) {
-        return tensorFromArchive(archive.value(), name).to(target, at::kFloat, false, true);
+    // A slice of the file at a time (copyFromArchive); the [d_sae, d_in] Linear weights are
+    // transposed as they are copied, not copied twice.
+    auto tensor = [&](const QString &name, bool transposed = false) {
+        return copyFromArchive(archive.value(), name, at::kFloat, target, transposed);
     };
     const Result<QJsonObject> hp = readJsonObjectFile(QDir(directory).filePath(kLlamaScopeConfig));
     if (!hp) {
@@ -361,9 +365,9 @@ Result<std::shared_ptr<SaeModule>> loadLlamaScope(const QString &directory, cons
     const double theta = hp.value().value(QStringLiteral("jump_relu_threshold")).toDouble();
     const double s = info.foldedInputScale;
     SaeWeights weights;
-    weights.wEnc = tensor(QStringLiteral("encoder.weight")).t().contiguous();
+    weights.wEnc = tensor(QStringLiteral("encoder.weight"), /*transposed=*/true);
     weights.bEnc = tensor(QStringLiteral("encoder.bias"));
-    weights.wDec = tensor(QStringLiteral("decoder.weight")).t().contiguous();
+    weights.wDec = tensor(QStringLiteral("decoder.weight"), /*transposed=*/true);
     weights.bDec = decoderBias ? tensor(QStringLiteral("decoder.bias"))
                                : at::zeros({d}, at::TensorOptions().device(target));
     // In training the input was x·s with s = √d_model / dataset_average_activation_norm.in.
@@ -381,7 +385,7 @@ Result<std::shared_ptr<SaeModule>> loadLlamaScope(const QString &directory, cons
         return Status::invalidInput(QStringLiteral("%1: %2").arg(weightsPath, problem));
     }
     if (s != 1.0) {
-        *module = module->foldInputScale(s);
+        foldInputScaleInPlace(module->mutableWeights(), s);
     }
     return module;
 }

@@ -1,6 +1,7 @@
 #include "gpu/detail/sae_module.h"
 
 #include "gpu/detail/non_finite.h"
+#include "gpu/detail/sae_folding.h"
 #include "gpu/model/safetensors.h"
 
 #include <QVector>
@@ -23,15 +24,20 @@ QString shapeOf(const at::Tensor &t)
     return shapeToString(shape);
 }
 
-// Finiteness checked a block of rows at a time: a bool copy of a 262k x 4096 matrix is 1 GB.
+// Finiteness checked 4M elements at a time: isfinite makes a bool copy and an abs() copy of what
+// it checks (1.6 GB for the W_enc of a 262k x 2304 bf16 SAE, whose 2,304 rows were one block
+// when this went by rows).
 bool allFinite(const at::Tensor &t)
 {
-    if (t.dim() < 2) {
+    constexpr int64_t kElements = int64_t(1) << 22;
+    if (t.dim() < 2 || t.numel() <= kElements) {
         return at::isfinite(t).all().item<bool>();
     }
-    constexpr int64_t kRows = 4096;
-    for (int64_t begin = 0; begin < t.size(0); begin += kRows) {
-        const at::Tensor block = t.narrow(0, begin, std::min(kRows, t.size(0) - begin));
+    // Blocks along the longer of the first two dimensions.
+    const int64_t dim = t.size(0) >= t.size(1) ? 0 : 1;
+    const int64_t step = std::max<int64_t>(1, kElements / (t.numel() / t.size(dim)));
+    for (int64_t begin = 0; begin < t.size(dim); begin += step) {
+        const at::Tensor block = t.narrow(dim, begin, std::min(step, t.size(dim) - begin));
         if (!at::isfinite(block).all().item<bool>()) {
             return false;
         }
@@ -310,28 +316,55 @@ SaeModule SaeModule::clone() const
 SaeModule SaeModule::foldInputScale(double scale) const
 {
     SaeModule folded = clone();
-    SaeWeights &w = folded.m_weights;
-    w.wEnc.mul_(scale);
-    w.wDec.div_(scale);
-    w.bDec.div_(scale);
+    foldInputScaleInPlace(folded.m_weights, scale);
     return folded;
 }
 
 SaeModule SaeModule::foldDecoderNorms() const
 {
     SaeModule folded = clone();
-    SaeWeights &w = folded.m_weights;
+    foldDecoderNormsInPlace(folded.m_weights);
+    return folded;
+}
+
+void foldInputScaleInPlace(SaeWeights &w, double scale)
+{
+    w.wEnc.mul_(scale);
+    w.wDec.div_(scale);
+    w.bDec.div_(scale);
+}
+
+void foldDecoderNormsInPlace(SaeWeights &w)
+{
+    // Row norms in float32 whatever W_dec's dtype, 4096 rows at a time (a float32 copy of a
+    // bf16 decoder is never made whole).
+    const int64_t rows = w.wDec.size(0);
+    at::Tensor norms = at::empty({rows}, w.bEnc.options());
+    constexpr int64_t kRows = 4096;
+    for (int64_t begin = 0; begin < rows; begin += kRows) {
+        const int64_t count = std::min(kRows, rows - begin);
+        norms.narrow(0, begin, count)
+                .copy_(at::linalg_vector_norm(w.wDec.narrow(0, begin, count), 2, {1}, false,
+                                              at::kFloat));
+    }
     // A dead latent can have a zero decoder row; leave it as it is rather than divide by zero.
-    // In float32 whatever W_dec's dtype (no float32 copy of the matrix).
-    at::Tensor norms = at::linalg_vector_norm(w.wDec, 2, {1}, false, at::kFloat);
     norms = at::where(norms > 0, norms, at::ones_like(norms));
-    w.wEnc.mul_(norms.unsqueeze(0));
+    // By blocks of rows too: a bf16 matrix times float32 norms goes through a float32 temporary
+    // of what it updates.
+    const auto byRows = [](at::Tensor &m, const std::function<void(at::Tensor, int64_t)> &update) {
+        const int64_t step = std::max<int64_t>(1, kRows * 1024 / std::max<int64_t>(1, m.size(1)));
+        for (int64_t begin = 0; begin < m.size(0); begin += step) {
+            update(m.narrow(0, begin, std::min(step, m.size(0) - begin)), begin);
+        }
+    };
+    byRows(w.wEnc, [&](at::Tensor block, int64_t) { block.mul_(norms.unsqueeze(0)); });
+    byRows(w.wDec, [&](at::Tensor block, int64_t begin) {
+        block.div_(norms.narrow(0, begin, block.size(0)).unsqueeze(1));
+    });
     w.bEnc.mul_(norms);
-    w.wDec.div_(norms.unsqueeze(1));
     if (w.threshold.defined()) {
         w.threshold.mul_(norms);
     }
-    return folded;
 }
 
 }  // namespace gyrus::gpu::detail

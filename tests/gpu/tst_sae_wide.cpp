@@ -4,7 +4,9 @@
 // the features it needs.
 
 #include "gpu/detail/decoder_geometry.h"
+#include "gpu/detail/sae_folding.h"
 #include "gpu/detail/sae_module.h"
+#include "gpu/detail/safetensors_torch.h"
 #include "gpu/sae/sae_io.h"
 
 #include <QDir>
@@ -49,6 +51,22 @@ SaeModule makeModule(SaeArchitecture architecture, at::ScalarType matrixType, ui
     return SaeModule(config, w);
 }
 
+// A field of /proc/self/status in bytes ("RssFile": the mapped file pages this process holds).
+qint64 procStatusBytes(const char *field)
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith(field)) {
+            const QList<QByteArray> parts = line.simplified().split(' ');
+            return parts.size() >= 2 ? parts[1].toLongLong() * 1024 : -1;
+        }
+    }
+    return -1;
+}
+
 SaeModule asFloat(const SaeModule &module)
 {
     SaeWeights w = module.weights();
@@ -79,6 +97,9 @@ private Q_SLOTS:
     // concept vector's features): the same as float64 over the whole decoder, whatever the block.
     void decoderCosinesInBlocksEqualTheWholeDecoderInFloat64();
     void bf16LoadIsBudgetedInBf16();
+    void copyFromArchiveInSlicesEqualsTheFileAndLetsItsPagesGo();
+    void wideMatrixIsCheckedForNaNToItsLastColumn();
+    void decoderNormsFoldInPlaceInBlocksLikeFloat64();
 };
 
 void TestSaeWide::narrowBf16FileBecomesFloat32ByDefault()
@@ -276,6 +297,110 @@ void TestSaeWide::bf16LoadIsBudgetedInBf16()
     QVERIFY2(refused.status().message().contains(
                      QLatin1String("one block of a batched encode 69 MB")),
              qPrintable(refused.status().message()));
+}
+
+void TestSaeWide::copyFromArchiveInSlicesEqualsTheFileAndLetsItsPagesGo()
+{
+    at::manual_seed(5);
+    const at::Tensor small = at::randn({1000, 333}).to(at::kBFloat16);
+    const at::Tensor large = at::randn({2048, 4096});  // 32 MiB of float32
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("t.safetensors"));
+    QVERIFY(writeTensors(path, {{"small", small}, {"large", large}}).isOk());
+    auto archive = SafetensorsArchive::open(path);
+    QVERIFY2(archive, qPrintable(archive.status().message()));
+    const at::Device cpu(at::kCPU);
+    // Slices of 5,000 bytes: not whole pages, not whole rows of the file.
+    for (const at::ScalarType type : {at::kBFloat16, at::kFloat}) {
+        const at::Tensor copy =
+                copyFromArchive(*archive, QStringLiteral("small"), type, cpu, false, 5000);
+        QCOMPARE(copy.scalar_type(), type);
+        QVERIFY(at::equal(copy, small.to(type)));
+        const at::Tensor flipped =
+                copyFromArchive(*archive, QStringLiteral("small"), type, cpu, true, 5000);
+        QCOMPARE(flipped.sizes().vec(), (std::vector<int64_t>{333, 1000}));
+        QVERIFY(flipped.is_contiguous());
+        QVERIFY(at::equal(flipped, small.to(type).t()));
+    }
+    QVERIFY(!copyFromArchive(*archive, QStringLiteral("absent"), at::kFloat, cpu).defined());
+    // The file's pages are let go as they are copied: the mapped pages held afterwards are at
+    // most a slice (1 MiB) and a few more, not the tensor's 32 MiB.
+    const qint64 filePagesBefore = procStatusBytes("RssFile");
+    const at::Tensor copy =
+            copyFromArchive(*archive, QStringLiteral("large"), at::kFloat, cpu, false, 1 << 20);
+    const qint64 filePagesGained = procStatusBytes("RssFile") - filePagesBefore;
+    QVERIFY2(filePagesGained < 4 << 20, qPrintable(QString::number(filePagesGained)));
+    QVERIFY(at::equal(copy, large));
+    // What was let go reads the same from the file again.
+    QVERIFY(at::equal(tensorFromArchive(*archive, QStringLiteral("large")), large));
+}
+
+void TestSaeWide::wideMatrixIsCheckedForNaNToItsLastColumn()
+{
+    // W_enc [64, 70,000]: 4.5M entries, checked in blocks of columns (its rows are few).
+    SaeConfig config;
+    config.architecture = SaeArchitecture::Relu;
+    config.dIn = 64;
+    config.dSae = 70000;
+    config.hookName = QStringLiteral("blocks.0.hook_resid_post");
+    SaeWeights w;
+    w.wEnc = at::zeros({64, 70000}, at::kBFloat16);
+    w.bEnc = at::zeros({70000});
+    w.wDec = at::zeros({70000, 64}, at::kBFloat16);
+    w.bDec = at::zeros({64});
+    SaeModule module(config, w);
+    QVERIFY(module.validate().isEmpty());
+    const std::vector<std::pair<int64_t, int64_t>> spots = {{63, 69999}, {0, 0}, {31, 40000}};
+    for (const auto &[row, column] : spots) {
+        module.mutableWeights().wEnc.index_put_({row, column}, NAN);
+        const QString problem = module.validate();
+        QVERIFY2(problem.startsWith(QLatin1String("tensor 'W_enc' holds NaN")),
+                 qPrintable(problem));
+        module.mutableWeights().wEnc.index_put_({row, column}, 0.0);
+    }
+    module.mutableWeights().wDec.index_put_({69999, 63}, INFINITY);
+    QVERIFY(module.validate().startsWith(QLatin1String("tensor 'W_dec' holds NaN or infinite")));
+}
+
+void TestSaeWide::decoderNormsFoldInPlaceInBlocksLikeFloat64()
+{
+    // 10,000 decoder rows: the norms and the updates go in several blocks of rows.
+    at::manual_seed(11);
+    const int64_t d = 48;
+    const int64_t n = 10000;
+    SaeWeights w;
+    w.wEnc = at::randn({d, n});
+    w.bEnc = at::randn({n});
+    w.wDec = at::randn({n, d}) * at::rand({n, 1});
+    w.wDec[17].zero_();  // a dead latent keeps its row
+    w.bDec = at::randn({d});
+    w.threshold = at::rand({n});
+    const at::Tensor norms64 = w.wDec.to(at::kDouble).norm(2, {1});
+    const at::Tensor safe64 = at::where(norms64 > 0, norms64, at::ones_like(norms64));
+    for (const at::ScalarType type : {at::kFloat, at::kBFloat16}) {
+        SaeWeights folded = w;
+        folded.wEnc = w.wEnc.to(type);
+        folded.wDec = w.wDec.to(type);
+        folded.bEnc = w.bEnc.clone();
+        folded.threshold = w.threshold.clone();
+        const at::Tensor encoder64 = folded.wEnc.to(at::kDouble) * safe64.unsqueeze(0);
+        const at::Tensor decoder64 = folded.wDec.to(at::kDouble) / safe64.unsqueeze(1);
+        foldDecoderNormsInPlace(folded);
+        // float32: a few float32 roundings; bf16: one bf16 rounding of the float32 product.
+        const double tolerance = type == at::kFloat ? 1e-6 : 1.0 / 128;
+        const auto relative = [](const at::Tensor &got, const at::Tensor &want) {
+            return ((got.to(at::kDouble) - want).abs() / want.abs().clamp_min(1e-30))
+                    .max()
+                    .item<double>();
+        };
+        QVERIFY2(relative(folded.wEnc, encoder64) <= tolerance,
+                 qPrintable(QString::number(relative(folded.wEnc, encoder64))));
+        QVERIFY(relative(folded.wDec.narrow(0, 18, n - 18), decoder64.narrow(0, 18, n - 18)) <=
+                tolerance);
+        QVERIFY(at::equal(folded.wDec[17], at::zeros({d}, type)));
+        QVERIFY(relative(folded.bEnc, w.bEnc.to(at::kDouble) * safe64) <= 1e-6);
+        QVERIFY(relative(folded.threshold, w.threshold.to(at::kDouble) * safe64) <= 1e-6);
+    }
 }
 
 QTEST_APPLESS_MAIN(TestSaeWide)
