@@ -32,6 +32,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
@@ -123,6 +124,9 @@ public:
     void measure(const QString &view, const std::function<void()> &start,
                  const std::function<bool()> &done, int settleMs = 300)
     {
+        if (qEnvironmentVariableIsSet("BENCH_SCALE_VIEWS_TRACE_MS")) {
+            std::fprintf(stderr, "trace: view %s\n", qPrintable(view));
+        }
         m_meter.reset();
         start();
         runUntil(done, 60000, settleMs);
@@ -238,6 +242,11 @@ QJsonObject measure(int features)
     stalls.measure(
             QStringLiteral("contrast_table_and_volcano"), [&] { contrast->run(); },
             [&] { return shown && !proxy->isSorting() && !contrast->volcano()->isThinning(); });
+    // BENCH_SCALE_VIEWS_SHOT=DIR: the Contrasts dock as it shows the result, as a picture.
+    if (const QString shots = qEnvironmentVariable("BENCH_SCALE_VIEWS_SHOT"); !shots.isEmpty()) {
+        runUntil([] { return false; }, 0, 1000);
+        panel.grab().save(QDir(shots).filePath(QStringLiteral("contrast-%1.png").arg(features)));
+    }
     for (int column = 2; column < contrast->table()->model()->columnCount(); ++column) {
         stalls.measure(
                 QStringLiteral("contrast_resort_each_column"),
@@ -266,9 +275,41 @@ QJsonObject measure(int features)
 
 }  // namespace
 
+/// With BENCH_SCALE_VIEWS_TRACE_MS=N, every event the GUI thread handles in N ms of its CPU time
+/// or more is printed on stderr with its type and receiver (where a stall's time goes).
+class TracingApplication : public QApplication
+{
+public:
+    using QApplication::QApplication;
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (m_traceMs <= 0 || m_depth > 0 || QThread::currentThread() != thread()) {
+            return QApplication::notify(receiver, event);
+        }
+        const int type = event->type();
+        const QByteArray who = QByteArray(receiver->metaObject()->className()) + " '" +
+                               receiver->objectName().toUtf8() + "'";
+        ++m_depth;
+        const double start = threadCpuMs();
+        const bool handled = QApplication::notify(receiver, event);
+        const double spent = threadCpuMs() - start;
+        --m_depth;
+        if (spent >= m_traceMs) {
+            std::fprintf(stderr, "trace: %.1f ms CPU, event %d to %s\n", spent, type,
+                         who.constData());
+        }
+        return handled;
+    }
+
+private:
+    double m_traceMs = qEnvironmentVariableIntValue("BENCH_SCALE_VIEWS_TRACE_MS");
+    int m_depth = 0;
+};
+
 int main(int argc, char *argv[])
 {
-    QApplication app(argc, argv);
+    TracingApplication app(argc, argv);
     QList<int> sizes;
     for (const QString &arg : QApplication::arguments().mid(1)) {
         sizes << arg.toInt();
