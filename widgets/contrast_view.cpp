@@ -13,12 +13,14 @@
 #include "widgets/icons.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPointer>
 #include <QPushButton>
 #include <QStackedWidget>
-#include <QTimer>
+#include <QThreadPool>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -42,6 +44,25 @@ double minusLog10(double q)
 }
 
 }  // namespace
+
+ContrastView::VolcanoPoints ContrastView::volcanoPoints(const ContrastResult &s)
+{
+    // Features with any variance (a dead feature has no t); coloured when q < 0.05.
+    VolcanoPoints points;
+    const int features = static_cast<int>(s.featureCount());
+    for (int j = 0; j < features; ++j) {
+        const auto k = static_cast<size_t>(j);
+        if (!s.zeroVariance.empty() && s.zeroVariance[k]) {
+            continue;
+        }
+        points.ids.push_back(j);
+        points.x.push_back(s.d[k]);
+        points.y.push_back(minusLog10(s.q[k]));
+        const bool isSignificant = s.q[k] < kQThreshold;
+        points.group.push_back(!isSignificant ? 2 : (s.d[k] > 0 ? 0 : 1));
+    }
+    return points;
+}
 
 ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
                            QWidget *parent)
@@ -258,17 +279,21 @@ void ContrastView::showEffect(int index)
     const int features = static_cast<int>(s.featureCount());
     using Column = FeatureStatsModel::Column;
     using Format = FeatureStatsModel::Format;
-    m_model->setColumns(
-            features,
-            {Column{tr("Mean A"), tr("Mean over A: %1").arg(effect.sideA), effect.meanA,
-                    Format::Fixed3},
-             Column{tr("Mean B"), tr("Mean over B: %1").arg(effect.sideB), effect.meanB,
-                    Format::Fixed3},
-             Column{tr("t"), tr("Welch t of A − B"), s.t, Format::Fixed2},
-             Column{tr("d"), tr("Cohen's d of A − B (pooled SD)"), s.d, Format::Fixed2},
-             Column{tr("p"), tr("Two-sided p (Welch–Satterthwaite df)"), s.p, Format::Probability},
-             Column{tr("q"), tr("Benjamini–Hochberg q across the %1 features").arg(features), s.q,
-                    Format::Probability}});
+    // Appended one by one: each column's values are copied once (a braced list copies them
+    // twice, 12 copies of 262k values for a wide SAE).
+    QList<Column> columns;
+    columns.reserve(6);
+    columns.append(Column{tr("Mean A"), tr("Mean over A: %1").arg(effect.sideA), effect.meanA,
+                          Format::Fixed3});
+    columns.append(Column{tr("Mean B"), tr("Mean over B: %1").arg(effect.sideB), effect.meanB,
+                          Format::Fixed3});
+    columns.append(Column{tr("t"), tr("Welch t of A − B"), s.t, Format::Fixed2});
+    columns.append(Column{tr("d"), tr("Cohen's d of A − B (pooled SD)"), s.d, Format::Fixed2});
+    columns.append(
+            Column{tr("p"), tr("Two-sided p (Welch–Satterthwaite df)"), s.p, Format::Probability});
+    columns.append(Column{tr("q"), tr("Benjamini–Hochberg q across the %1 features").arg(features),
+                          s.q, Format::Probability});
+    m_model->setColumns(features, std::move(columns));
     m_table->fitColumns();
     m_table->setTieBreak(kQColumn, kPColumn);
     m_table->sortByColumn(kQColumn, Qt::AscendingOrder);
@@ -283,17 +308,29 @@ void ContrastView::showEffect(int index)
         }
     }
     if (features > FeatureScatterPlot::kThinnedPoints) {
-        // A wide SAE: the table's reset and sizing fill this turn of the event loop; the volcano
-        // gets a turn of its own (its points are then thinned on a worker thread).
+        // A wide SAE: the table's reset fills this turn of the event loop; the volcano's points
+        // are worked out on a worker thread and plotted in a turn of their own (then thinned on
+        // a worker thread too).
         const quint64 shown = ++m_shownEffects;
-        QTimer::singleShot(0, this, [this, shown, index] {
-            if (shown == m_shownEffects && m_result && index < m_result->effects.size()) {
-                showVolcano(m_result->effects[index]);
-            }
+        QPointer<ContrastView> self(this);
+        ContrastPanelResultPtr result = m_result;
+        QThreadPool::globalInstance()->start([self, shown, result, index] {
+            auto points = std::make_shared<const VolcanoPoints>(
+                    volcanoPoints(result->effects[index].stats));
+            // Answered through the application object (GUI thread), which checks there whether
+            // the view still exists.
+            QMetaObject::invokeMethod(
+                    QCoreApplication::instance(),
+                    [self, shown, result, index, points] {
+                        if (self && shown == self->m_shownEffects) {
+                            self->plotVolcano(result->effects[index], *points);
+                        }
+                    },
+                    Qt::QueuedConnection);
         });
     } else {
         ++m_shownEffects;
-        showVolcano(effect);
+        plotVolcano(effect, volcanoPoints(s));
     }
     const int dead = features - plotted;
     QString summary = tr("%1 · %2 items · A = %3, B = %4 · %5 of %6 features with q < 0.05")
@@ -315,30 +352,13 @@ void ContrastView::showEffect(int index)
     m_table->scrollToTop();
 }
 
-void ContrastView::showVolcano(const ContrastEffect &effect)
+void ContrastView::plotVolcano(const ContrastEffect &effect, const VolcanoPoints &points)
 {
-    // Features with any variance (a dead feature has no t); coloured when q < 0.05.
-    const ContrastResult &s = effect.stats;
-    const int features = static_cast<int>(s.featureCount());
-    std::vector<int> ids;
-    std::vector<double> x;
-    std::vector<double> y;
-    std::vector<int> group;
-    for (int j = 0; j < features; ++j) {
-        const auto k = static_cast<size_t>(j);
-        if (!s.zeroVariance.empty() && s.zeroVariance[k]) {
-            continue;
-        }
-        ids.push_back(j);
-        x.push_back(s.d[k]);
-        y.push_back(minusLog10(s.q[k]));
-        const bool isSignificant = s.q[k] < kQThreshold;
-        group.push_back(!isSignificant ? 2 : (s.d[k] > 0 ? 0 : 1));
-    }
+    const int features = static_cast<int>(effect.stats.featureCount());
     m_volcano->setPoints({{tr("%1 higher").arg(effect.sideA), kAHigher, 6},
                           {tr("%1 higher").arg(effect.sideB), kBHigher, 6},
                           {tr("q ≥ 0.05"), kNotSignificant, 4}},
-                         ids, x, y, group);
+                         points.ids, points.x, points.y, points.group);
     // The q = 0.05 line stays in view even when nothing reaches it.
     m_threshold->setVisible(true);
     const QCPRange yRange = m_volcano->yAxis->range();

@@ -106,7 +106,19 @@ private:
     QString m_summary;           // the status line of the result, shown again when it is current
     quint64 m_shownEffects = 0;  // counts showEffect() calls, so a deferred volcano knows its own
 
-    void showVolcano(const ContrastEffect &effect);
+    // The volcano's points: features with any variance, d against −log10 q, grouped A higher /
+    // B higher / not significant. Touches no Qt object (worked out on a worker thread for a
+    // wide SAE).
+    struct VolcanoPoints
+    {
+        std::vector<int> ids;
+        std::vector<double> x;
+        std::vector<double> y;
+        std::vector<int> group;
+    };
+
+    static VolcanoPoints volcanoPoints(const ContrastResult &stats);
+    void plotVolcano(const ContrastEffect &effect, const VolcanoPoints &points);
 };
 
 }  // namespace gyrus::widgets

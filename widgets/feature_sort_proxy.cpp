@@ -26,6 +26,7 @@ FeatureSortProxy::FeatureSortProxy(FeatureStatsModel *source, QObject *parent)
     });
     connect(source, &QAbstractItemModel::dataChanged, this,
             [this](const QModelIndex &first, const QModelIndex &last, const QList<int> &roles) {
+                m_orderCurrent = false;
                 // Rows are scattered in the proxy: say every row of those columns changed.
                 if (rowCount() > 0) {
                     Q_EMIT dataChanged(index(0, first.column()),
@@ -41,11 +42,16 @@ void FeatureSortProxy::resetOrder()
 {
     m_order.clear();
     m_rank.clear();
+    m_orderCurrent = false;
     m_applied = m_pending;  // a sort still running was for the old table
 }
 
 void FeatureSortProxy::sort(int column, Qt::SortOrder order)
 {
+    if (m_orderCurrent && column == m_sortColumn && order == m_sortOrder) {
+        return;
+    }
+    m_orderCurrent = true;
     m_sortColumn = column;
     m_sortOrder = order;
     const quint64 generation = ++m_pending;
@@ -108,8 +114,12 @@ void FeatureSortProxy::apply(quint64 generation, std::vector<int> order)
 
 void FeatureSortProxy::setTieBreak(int column, int tieColumn)
 {
+    if (m_tieColumns.value(column, -1) == tieColumn) {
+        return;
+    }
     m_tieColumns.insert(column, tieColumn);
     if (m_sortColumn == column) {
+        m_orderCurrent = false;
         sort(m_sortColumn, m_sortOrder);
     }
 }

@@ -56,6 +56,11 @@ private:
     QHash<int, int> m_tieColumns;  // column -> its tie-break column
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    // The latest sort asked for is of the table as it is now (no reset, data change or new
+    // tie-break since): asking again for the same column and order is a no-op. A new contrast
+    // asked for the same sort three times (the reset, the tie-break, the view), each a copy of
+    // two 262k-value columns on the GUI thread and a sort on a worker.
+    bool m_orderCurrent = false;
     quint64 m_pending = 0;  // generation of the latest sort asked for
     quint64 m_applied = 0;
 };

@@ -45,9 +45,14 @@ Q_SIGNALS:
 
 private:
     void fitColumnsNow();
+    // Sizes `column` to its contents and queues the next column (large tables: one column per
+    // turn of the event loop); `generation` drops the rest when a newer fit starts.
+    void fitColumnFrom(int column, quint64 generation);
+    void capLabelColumn();
 
     gyrus::FeatureStatsModel *m_model;
     FeatureSortProxy *m_proxy;
+    quint64 m_fits = 0;
 };
 
 }  // namespace gyrus::widgets

@@ -375,14 +375,16 @@ void TestSaeWide::decoderNormsFoldInPlaceInBlocksLikeFloat64()
     w.wDec[17].zero_();  // a dead latent keeps its row
     w.bDec = at::randn({d});
     w.threshold = at::rand({n});
-    const at::Tensor norms64 = w.wDec.to(at::kDouble).norm(2, {1});
-    const at::Tensor safe64 = at::where(norms64 > 0, norms64, at::ones_like(norms64));
     for (const at::ScalarType type : {at::kFloat, at::kBFloat16}) {
-        SaeWeights folded = w;
-        folded.wEnc = w.wEnc.to(type);
-        folded.wDec = w.wDec.to(type);
+        SaeWeights folded;  // copies: the fold works in place
+        folded.wEnc = w.wEnc.to(type).clone();
+        folded.wDec = w.wDec.to(type).clone();
         folded.bEnc = w.bEnc.clone();
+        folded.bDec = w.bDec.clone();
         folded.threshold = w.threshold.clone();
+        // The norms of the decoder as stored (bf16-rounded in the bf16 case).
+        const at::Tensor norms64 = folded.wDec.to(at::kDouble).norm(2, {1});
+        const at::Tensor safe64 = at::where(norms64 > 0, norms64, at::ones_like(norms64));
         const at::Tensor encoder64 = folded.wEnc.to(at::kDouble) * safe64.unsqueeze(0);
         const at::Tensor decoder64 = folded.wDec.to(at::kDouble) / safe64.unsqueeze(1);
         foldDecoderNormsInPlace(folded);
