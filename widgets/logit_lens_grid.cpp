@@ -2,6 +2,7 @@
 
 #include "core/token_display.h"
 #include "widgets/activation_colour_map.h"
+#include "widgets/compact_grid.h"
 
 #include <QHeaderView>
 #include <QRegularExpression>
@@ -14,13 +15,7 @@ LogitLensGrid::LogitLensGrid(QWidget *parent)
     , m_model(new QStandardItemModel(this))
 {
     setModel(m_model);
-    setEditTriggers(QAbstractItemView::NoEditTriggers);
-    setSelectionMode(QAbstractItemView::SingleSelection);
-    setWordWrap(false);
-    horizontalHeader()->setDefaultSectionSize(64);
-    horizontalHeader()->setMinimumSectionSize(28);
-    verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    configureCompactGrid(this, 6);
 }
 
 QString LogitLensGrid::rowName(const QString &hook, bool last)

@@ -2,6 +2,7 @@
 
 #include "core/token_display.h"
 #include "widgets/activation_colour_map.h"
+#include "widgets/compact_grid.h"
 
 #include <QHeaderView>
 #include <QMap>
@@ -73,14 +74,8 @@ PatchingMapGrid::PatchingMapGrid(QWidget *parent)
     , m_model(new QStandardItemModel(this))
 {
     setModel(m_model);
-    setEditTriggers(QAbstractItemView::NoEditTriggers);
-    setSelectionMode(QAbstractItemView::SingleSelection);
+    configureCompactGrid(this, 8);
     setItemDelegate(new OutlinedSelectionDelegate(this));
-    setWordWrap(false);
-    horizontalHeader()->setDefaultSectionSize(64);
-    horizontalHeader()->setMinimumSectionSize(28);
-    verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
     connect(this, &QTableView::clicked, this,
             [this](const QModelIndex &index) { Q_EMIT cellPicked(index.row(), index.column()); });
 }

@@ -101,6 +101,7 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
     auto *modelLayout = new QVBoxLayout(modelSide);
     modelLayout->setContentsMargins(0, 0, 0, 0);
     m_modelChoice = new ElidingComboBox(modelSide);
+    m_modelChoice->setObjectName(QStringLiteral("rsa.model"));
     m_modelChoice->setToolTip(
             tr("Which model RDM to show (a categorical model per factor, and "
                "the interaction for 2 × 2 designs)"));
@@ -242,6 +243,21 @@ void RsaPanel::buildControls()
     m_intervention->setToolTip(
             tr("Also recompute the RDM with the current clamp set spliced in "
                "at the SAE's hook during the forward pass"));
+    // Object names for tests that use the form as a user does; code asks for a computation
+    // through setRequest() and compute().
+    for (const auto &[control, name] : {std::pair<QWidget *, const char *>{m_hook, "rsa.hook"},
+                                        {m_representation, "rsa.representation"},
+                                        {m_pooling, "rsa.pooling"},
+                                        {m_metric, "rsa.metric"},
+                                        {m_subset, "rsa.subset"},
+                                        {m_topK, "rsa.topK"},
+                                        {m_selection, "rsa.selection"},
+                                        {m_comparison, "rsa.comparison"},
+                                        {m_permutations, "rsa.permutations"},
+                                        {m_bootstraps, "rsa.bootstraps"},
+                                        {m_intervention, "rsa.intervention"}}) {
+        control->setObjectName(QLatin1String(name));
+    }
 
     // Groups that reflow into more lines in a narrow dock instead of making it scroll sideways.
     auto *options = new FlowLayout(nullptr, 12, 3);

@@ -99,29 +99,12 @@ public:
     QString statisticsCaption() const;
     QString interventionText() const;
 
-    // Controls, for tests and the app's start-up options.
-    QComboBox *hookBox() const { return m_hook; }
+    // The form's controls are named "rsa.hook", "rsa.representation", "rsa.pooling",
+    // "rsa.metric", "rsa.subset", "rsa.topK", "rsa.selection", "rsa.comparison",
+    // "rsa.permutations", "rsa.bootstraps", "rsa.intervention" and "rsa.model" (the model RDM
+    // shown), for tests that use the form as a user does; code uses setRequest() and compute().
 
-    QComboBox *representationBox() const { return m_representation; }
-
-    QComboBox *poolingBox() const { return m_pooling; }
-
-    QComboBox *metricBox() const { return m_metric; }
-
-    QComboBox *subsetBox() const { return m_subset; }
-
-    QSpinBox *topKBox() const { return m_topK; }
-
-    QComboBox *selectionBox() const { return m_selection; }
-
-    QComboBox *comparisonBox() const { return m_comparison; }
-
-    QSpinBox *permutationsBox() const { return m_permutations; }
-
-    QCheckBox *interventionBox() const { return m_intervention; }
-
-    QComboBox *modelBox() const { return m_modelChoice; }
-
+    /// The statistics table's rows: one per model RDM.
     RsaStatisticsModel *statisticsModel() const { return m_statisticsModel; }
 
 Q_SIGNALS:

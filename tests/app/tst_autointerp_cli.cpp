@@ -2,7 +2,9 @@
 // JSON out, provenance, and one clear line (exit 2) for no endpoint, a refused key and an answer
 // that does not parse. The scan file is written here in gyrus-cli scan's format.
 
+#include "tests/llm/demo_judged_comparison.h"
 #include "tests/llm/scripted_chat_server.h"
+#include "tests/support/demo_engine.h"
 #include "tests/support/test_paths.h"
 
 #include <QHash>
@@ -177,23 +179,10 @@ private Q_SLOTS:
     void judgeMethodsRatesEachMethodsTopTexts()
     {
         QTemporaryDir dir;
-        const QString corpus = dir.filePath(QStringLiteral("corpus.txt"));
-        QFile file(corpus);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        const QStringList lines = {QStringLiteral("The weather today is wonderful and bright."),
-                                   QStringLiteral("The food was terrible and cold."),
-                                   QStringLiteral("She said the film was beautiful."),
-                                   QStringLiteral("He thought the trip was awful."),
-                                   QStringLiteral("The garden looks lovely in spring."),
-                                   QStringLiteral("The service was bad again."),
-                                   QStringLiteral("They had a great time at the park."),
-                                   QStringLiteral("The room smelled horrible."),
-                                   QStringLiteral("What a pleasant surprise this is."),
-                                   QStringLiteral("The road was dirty and broken."),
-                                   QStringLiteral("Our neighbours are kind people."),
-                                   QStringLiteral("The news was sad for everyone.")};
-        file.write(lines.join(QLatin1Char('\n')).toUtf8());
-        file.close();
+        gyrus::Result<gyrus::test::DemoJudgedComparison> comparison =
+                gyrus::test::DemoJudgedComparison::prepare(dir.path());
+        QVERIFY2(comparison, qPrintable(comparison.status().message()));
+        const QStringList lines = gyrus::test::DemoJudgedComparison::corpusLines();
         ScriptedChatServer server;
         QVERIFY(server.listen());
         const QStringList answers = {QStringLiteral("3"), QStringLiteral("0"), QStringLiteral("2"),
@@ -201,32 +190,7 @@ private Q_SLOTS:
         for (int i = 0; i < 60; ++i) {
             server.push({ScriptedChatServer::jsonAnswer(answers[i % answers.size()])});
         }
-        const Run run = cli({QStringLiteral("judge-methods"),
-                             QStringLiteral("--model"),
-                             gyrus::test::sourcePath(QStringLiteral("datasets/demo/model")),
-                             QStringLiteral("--sae"),
-                             gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")),
-                             QStringLiteral("--prompts"),
-                             gyrus::test::sourcePath(
-                                     QStringLiteral("datasets/prompt-sets/demo/demo-valence.json")),
-                             QStringLiteral("--corpus"),
-                             corpus,
-                             QStringLiteral("--concept"),
-                             QStringLiteral("positive evaluation"),
-                             QStringLiteral("--methods"),
-                             QStringLiteral("mean-difference,univariate"),
-                             QStringLiteral("-k"),
-                             QStringLiteral("4"),
-                             QStringLiteral("--top"),
-                             QStringLiteral("3"),
-                             QStringLiteral("--repeats"),
-                             QStringLiteral("2"),
-                             QStringLiteral("--permutations"),
-                             QStringLiteral("199"),
-                             QStringLiteral("--endpoint"),
-                             server.baseUrl(),
-                             QStringLiteral("--judge-model"),
-                             QStringLiteral("m")});
+        const Run run = cli(comparison->cliArguments(server.baseUrl()));
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         // What the server answered for each text.
         QHash<QString, QList<double>> given;
@@ -277,15 +241,11 @@ private Q_SLOTS:
         const double p = run.json.value(QStringLiteral("kruskal_wallis_p")).toDouble();
         QVERIFY(p > 0 && p <= 1);
         // Without an endpoint nothing runs.
-        const Run offline = cli({QStringLiteral("judge-methods"), QStringLiteral("--model"),
-                                 gyrus::test::sourcePath(QStringLiteral("datasets/demo/model")),
-                                 QStringLiteral("--sae"),
-                                 gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")),
-                                 QStringLiteral("--prompts"),
-                                 gyrus::test::sourcePath(QStringLiteral(
-                                         "datasets/prompt-sets/demo/demo-valence.json")),
-                                 QStringLiteral("--corpus"), corpus, QStringLiteral("--concept"),
-                                 QStringLiteral("x")});
+        const Run offline = cli(
+                {QStringLiteral("judge-methods"), QStringLiteral("--model"),
+                 gyrus::test::demoModelPath(), QStringLiteral("--sae"), gyrus::test::demoSaePath(),
+                 QStringLiteral("--prompts"), comparison->promptSet, QStringLiteral("--corpus"),
+                 comparison->corpus, QStringLiteral("--concept"), QStringLiteral("x")});
         QCOMPARE(offline.exitCode, 2);
         QVERIFY2(offline.err.contains(QStringLiteral("endpoint")), qPrintable(offline.err));
     }

@@ -11,6 +11,7 @@
 #include "core/prompt_set_io.h"
 #include "core/selection_hub.h"
 #include "gpu/engine/torch_engine_client.h"
+#include "tests/llm/demo_judged_comparison.h"
 #include "tests/llm/detection_judge.h"
 #include "tests/llm/scripted_chat_server.h"
 #include "tests/support/cli_run.h"
@@ -209,20 +210,10 @@ private Q_SLOTS:
         gyrus::OpenAiChatClient judge(endpoint);
 
         QTemporaryDir dir;
-        const QString corpus = dir.filePath(QStringLiteral("corpus.txt"));
-        QFile file(corpus);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(
-                "The weather today is wonderful and bright.\nThe food was terrible and cold.\n"
-                "She said the film was beautiful.\nHe thought the trip was awful.\n"
-                "The garden looks lovely in spring.\nThe service was bad again.\n"
-                "They had a great time at the park.\nThe room smelled horrible.\n"
-                "What a pleasant surprise this is.\nThe road was dirty and broken.\n"
-                "Our neighbours are kind people.\nThe news was sad for everyone.\n");
-        file.close();
-        const QString setPath = gyrus::test::sourcePath(
-                QStringLiteral("datasets/prompt-sets/demo/demo-valence.json"));
-        Result<gyrus::PromptSetLoad> set = gyrus::loadPromptSet(setPath);
+        gyrus::Result<gyrus::test::DemoJudgedComparison> comparison =
+                gyrus::test::DemoJudgedComparison::prepare(dir.path());
+        QVERIFY2(comparison, qPrintable(comparison.status().message()));
+        Result<gyrus::PromptSetLoad> set = gyrus::loadPromptSet(comparison->promptSet);
         QVERIFY(set.isOk());
 
         gyrus::gpu::TorchEngineClient engine;
@@ -234,13 +225,13 @@ private Q_SLOTS:
         panel.setExplainer(&judge);
         gyrus::widgets::JudgedMethodsView *view = panel.judgedView();
         gyrus::widgets::JudgedMethodsView::Settings settings;
-        settings.corpusPath = corpus;
-        settings.concept = QStringLiteral("positive evaluation");
-        settings.methods = QStringLiteral("mean-difference,univariate");
-        settings.k = 4;
-        settings.top = 3;
-        settings.permutations = 199;
-        settings.judge.repeats = 2;
+        settings.corpusPath = comparison->corpus;
+        settings.concept = comparison->concept;
+        settings.methods = comparison->methods;
+        settings.k = comparison->k;
+        settings.top = comparison->top;
+        settings.permutations = comparison->permutations;
+        settings.judge.repeats = comparison->repeats;
         view->setSettings(settings);
         QTRY_VERIFY(view->runButton()->isEnabled());
         view->run();
@@ -248,31 +239,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!view->isRunning(), 120000);
         QVERIFY2(view->result(), qPrintable(view->statusText()));
         const gyrus::test::ProcessRun run =
-                gyrus::test::runCliInProcess({QStringLiteral("judge-methods"),
-                                              QStringLiteral("--model"),
-                                              gyrus::test::demoModelPath(),
-                                              QStringLiteral("--sae"),
-                                              gyrus::test::demoSaePath(),
-                                              QStringLiteral("--prompts"),
-                                              setPath,
-                                              QStringLiteral("--corpus"),
-                                              corpus,
-                                              QStringLiteral("--concept"),
-                                              QStringLiteral("positive evaluation"),
-                                              QStringLiteral("--methods"),
-                                              QStringLiteral("mean-difference,univariate"),
-                                              QStringLiteral("-k"),
-                                              QStringLiteral("4"),
-                                              QStringLiteral("--top"),
-                                              QStringLiteral("3"),
-                                              QStringLiteral("--repeats"),
-                                              QStringLiteral("2"),
-                                              QStringLiteral("--permutations"),
-                                              QStringLiteral("199"),
-                                              QStringLiteral("--endpoint"),
-                                              server.baseUrl(),
-                                              QStringLiteral("--judge-model"),
-                                              QStringLiteral("m")});
+                gyrus::test::runCliInProcess(comparison->cliArguments(server.baseUrl()));
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         const QJsonObject cli = QJsonDocument::fromJson(run.out).object();
         const QJsonObject dock = gyrus::methodJudgementJson(*view->result());

@@ -7,7 +7,6 @@
 // the norms and cosine are recomputed; the CLI prints what the function computes; bad input gets
 // one line.
 
-#include "core/hdf5_reader.h"
 #include "core/interventions.h"
 #include "core/prompt_set_io.h"
 #include "gpu/detail/sae_module.h"
@@ -17,12 +16,12 @@
 #include "gpu/sae/steering.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
+#include "tests/support/represent_output.h"
 #include "tests/support/test_paths.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <ATen/ATen.h>
@@ -117,33 +116,15 @@ private Q_SLOTS:
         QVERIFY2(vector, qPrintable(vector.status().message()));
 
         // The SAE features of every item (last token), as `gyrus-cli represent --sae` writes them.
-        QTemporaryDir dir;
-        const QString out = dir.filePath(QStringLiteral("r.h5"));
-        const test::ProcessRun represent = test::runCli(
-                {QStringLiteral("represent"), QStringLiteral("--model"), test::demoModelPath(),
-                 QStringLiteral("--prompts"), tenseNumber(), QStringLiteral("--sae"),
-                 test::demoSaePath(), QStringLiteral("--pooling"), QStringLiteral("last"),
-                 QStringLiteral("--no-cache"), QStringLiteral("--out"), out});
-        QVERIFY2(represent.exitCode == 0, qPrintable(represent.err));
-        auto reader = Hdf5Reader::open(out);
-        QVERIFY(reader.isOk());
-        const FloatMatrix features =
-                reader.value()->readFloatMatrix(QStringLiteral("features")).value();
-        QCOMPARE(features.cols, m_sae->config().dSae);
-        const std::vector<int64_t> tense =
-                reader.value()->readIntVector(QStringLiteral("labels_tense")).value();
-        std::vector<double> difference(size_t(features.cols), 0.0);
-        double present = 0;
-        double past = 0;
-        for (int64_t r = 0; r < features.rows; ++r) {
-            (tense[size_t(r)] == 0 ? present : past) += 1;
-        }
-        for (int64_t r = 0; r < features.rows; ++r) {
-            const double weight = tense[size_t(r)] == 0 ? 1.0 / present : -1.0 / past;
-            for (int64_t c = 0; c < features.cols; ++c) {
-                difference[size_t(c)] += weight * double(features.at(r, c));
-            }
-        }
+        Result<test::RepresentedItems> items = test::representItems(
+                {QStringLiteral("--model"), test::demoModelPath(), QStringLiteral("--prompts"),
+                 tenseNumber(), QStringLiteral("--sae"), test::demoSaePath(),
+                 QStringLiteral("--pooling"), QStringLiteral("last"), QStringLiteral("--no-cache")},
+                QStringLiteral("tense"));
+        QVERIFY2(items, qPrintable(items.status().message()));
+        QCOMPARE(items->features.cols, m_sae->config().dSae);
+        const std::vector<double> difference =
+                test::levelMeanDifference(items->features, items->labels).difference;
         std::vector<int> order(difference.size());
         std::iota(order.begin(), order.end(), 0);
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) {

@@ -2,17 +2,16 @@
 // the mean difference computed from `gyrus-cli represent`'s output (its /features and
 // /labels_<factor>), and the listed features' cosines equal those of the SAE's decoder rows.
 
-#include "core/hdf5_reader.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/sae/sae_io.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
+#include "tests/support/represent_output.h"
 #include "tests/support/test_paths.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <ATen/ATen.h>
@@ -39,32 +38,17 @@ private Q_SLOTS:
 
     void equalsTheMeanDifferenceOfRepresent()
     {
-        QTemporaryDir dir;
-        const QString out = dir.filePath(QStringLiteral("r.h5"));
-        const test::ProcessRun represent = test::runCli(
-                {QStringLiteral("represent"), QStringLiteral("--model"), test::demoModelPath(),
-                 QStringLiteral("--prompts"), tenseNumber(), QStringLiteral("--hook"), kHook,
-                 QStringLiteral("--pooling"), QStringLiteral("last"), QStringLiteral("--no-cache"),
-                 QStringLiteral("--out"), out});
-        QVERIFY2(represent.exitCode == 0, qPrintable(represent.err));
-        auto reader = Hdf5Reader::open(out);
-        QVERIFY(reader.isOk());
-        const FloatMatrix features =
-                reader.value()->readFloatMatrix(QStringLiteral("features")).value();
-        const std::vector<int64_t> tense =
-                reader.value()->readIntVector(QStringLiteral("labels_tense")).value();
-        std::vector<double> expected(size_t(features.cols), 0.0);
-        int present = 0;
-        int past = 0;
-        for (int64_t r = 0; r < features.rows; ++r) {
-            (tense[size_t(r)] == 0 ? present : past) += 1;
-        }
-        for (int64_t r = 0; r < features.rows; ++r) {
-            const double weight = tense[size_t(r)] == 0 ? 1.0 / present : -1.0 / past;
-            for (int64_t c = 0; c < features.cols; ++c) {
-                expected[size_t(c)] += weight * double(features.at(r, c));
-            }
-        }
+        Result<test::RepresentedItems> items = test::representItems(
+                {QStringLiteral("--model"), test::demoModelPath(), QStringLiteral("--prompts"),
+                 tenseNumber(), QStringLiteral("--hook"), kHook, QStringLiteral("--pooling"),
+                 QStringLiteral("last"), QStringLiteral("--no-cache")},
+                QStringLiteral("tense"));
+        QVERIFY2(items, qPrintable(items.status().message()));
+        const FloatMatrix &features = items->features;
+        const test::LevelDifference tense = test::levelMeanDifference(features, items->labels);
+        const std::vector<double> &expected = tense.difference;
+        const int present = tense.rowsA;
+        const int past = tense.rowsB;
 
         const test::ProcessRun run = test::runCli(
                 {QStringLiteral("concept-vector"), QStringLiteral("--model"), test::demoModelPath(),

@@ -101,9 +101,14 @@ private Q_SLOTS:
             QCOMPARE(contrast->itemCount, 100);
 
             widgets::RsaPanel *rsaPanel = window.rsaPanel();
-            rsaPanel->representationBox()->setCurrentIndex(
-                    rsaPanel->representationBox()->findData(QStringLiteral("sae")));
-            rsaPanel->permutationsBox()->setValue(200);
+            // The form as a user sets it (its controls by name).
+            auto *representation =
+                    rsaPanel->findChild<QComboBox *>(QStringLiteral("rsa.representation"));
+            auto *permutations =
+                    rsaPanel->findChild<QSpinBox *>(QStringLiteral("rsa.permutations"));
+            QVERIFY(representation && permutations);
+            representation->setCurrentIndex(representation->findData(QStringLiteral("sae")));
+            permutations->setValue(200);
             QVERIFY(rsaPanel->compute() != 0);
             QTRY_VERIFY_WITH_TIMEOUT(rsaPanel->result() && !rsaPanel->statusText().startsWith(
                                                                    QStringLiteral("Computing")),

@@ -33,6 +33,17 @@ PromptSet demoSet(const QString &name)
             .set;
 }
 
+// A control of the dock's form by its object name ("rsa.hook"), as a user reaches it.
+template <typename Control>
+Control *control(const QWidget &panel, const char *name)
+{
+    auto *found = panel.findChild<Control *>(QLatin1String(name));
+    if (!found) {
+        qFatal("the RSA dock has no %s named %s", Control::staticMetaObject.className(), name);
+    }
+    return found;
+}
+
 void choose(QComboBox *box, const QString &data)
 {
     const int index = box->findData(data);
@@ -83,22 +94,25 @@ private Q_SLOTS:
     void defaultsFollowTheLoadedSae()
     {
         Fixture f;
-        QCOMPARE(f.panel.representationBox()->currentData().toString(), QStringLiteral("sae"));
-        QCOMPARE(f.panel.hookBox()->currentText(), QStringLiteral("blocks.2.hook_resid_post"));
+        QCOMPARE(control<QComboBox>(f.panel, "rsa.representation")->currentData().toString(),
+                 QStringLiteral("sae"));
+        QCOMPARE(control<QComboBox>(f.panel, "rsa.hook")->currentText(),
+                 QStringLiteral("blocks.2.hook_resid_post"));
         SaeSpec spec;
         spec.path = QStringLiteral("/sae-layer-1");
         SaeInfo other = test::FakeEngineClient::saeCardFor(spec);
         other.hookName = QStringLiteral("blocks.1.hook_resid_post");
         f.panel.setSae(other);
-        QCOMPARE(f.panel.hookBox()->currentText(), other.hookName);
+        QCOMPARE(control<QComboBox>(f.panel, "rsa.hook")->currentText(), other.hookName);
         // A model reload keeps the SAE's hook, not the middle of the list.
         f.panel.setHookNames({QStringLiteral("blocks.0.hook_resid_post"),
                               QStringLiteral("blocks.1.hook_resid_post"),
                               QStringLiteral("blocks.2.hook_resid_post")});
-        QCOMPARE(f.panel.hookBox()->currentText(), other.hookName);
+        QCOMPARE(control<QComboBox>(f.panel, "rsa.hook")->currentText(), other.hookName);
         f.panel.setSae(SaeInfo());
-        QCOMPARE(f.panel.representationBox()->currentData().toString(), QStringLiteral("raw"));
-        QVERIFY(f.panel.hookBox()->isEnabled());
+        QCOMPARE(control<QComboBox>(f.panel, "rsa.representation")->currentData().toString(),
+                 QStringLiteral("raw"));
+        QVERIFY(control<QComboBox>(f.panel, "rsa.hook")->isEnabled());
     }
 
     void controlsProduceTheRequest()
@@ -107,19 +121,19 @@ private Q_SLOTS:
         f.panel.setPromptSet(demoSet(QStringLiteral("demo-tense-number")));
         f.hub.addClamp(FeatureClamp{5, ClampMode::Clamp, 4.0});
         f.hub.addClamp(FeatureClamp{9, ClampMode::Scale, 0.0});
-        choose(f.panel.representationBox(), QStringLiteral("sae"));
-        choose(f.panel.poolingBox(), QStringLiteral("last"));
-        choose(f.panel.metricBox(), QStringLiteral("cosine"));
-        choose(f.panel.subsetBox(), QStringLiteral("explicit"));
-        choose(f.panel.comparisonBox(), QStringLiteral("kendall_tau_a"));
-        f.panel.permutationsBox()->setValue(250);
-        f.panel.interventionBox()->setChecked(true);
+        choose(control<QComboBox>(f.panel, "rsa.representation"), QStringLiteral("sae"));
+        choose(control<QComboBox>(f.panel, "rsa.pooling"), QStringLiteral("last"));
+        choose(control<QComboBox>(f.panel, "rsa.metric"), QStringLiteral("cosine"));
+        choose(control<QComboBox>(f.panel, "rsa.subset"), QStringLiteral("explicit"));
+        choose(control<QComboBox>(f.panel, "rsa.comparison"), QStringLiteral("kendall_tau_a"));
+        control<QSpinBox>(f.panel, "rsa.permutations")->setValue(250);
+        control<QCheckBox>(f.panel, "rsa.intervention")->setChecked(true);
         QVERIFY(f.computeAndWait());
         const RsaRequest r = f.engine.lastRsaRequest();
         QCOMPARE(r.set.items.size(), 64);
         QVERIFY(r.saeFeatures);
         QCOMPARE(r.hookName, QStringLiteral("blocks.2.hook_resid_post"));  // the SAE's hook
-        QVERIFY(!f.panel.hookBox()->isEnabled());
+        QVERIFY(!control<QComboBox>(f.panel, "rsa.hook")->isEnabled());
         QCOMPARE(r.pooling, Pooling::LastToken);
         QCOMPARE(r.metric, RdmMetric::Cosine);
         QCOMPARE(r.subset, RsaFeatureSubset::Explicit);
@@ -130,9 +144,9 @@ private Q_SLOTS:
         QCOMPARE(r.clamps, f.hub.clampSet());
 
         // Top-k by a selection method.
-        choose(f.panel.subsetBox(), QStringLiteral("top-k"));
-        f.panel.topKBox()->setValue(12);
-        choose(f.panel.selectionBox(), QStringLiteral("pooled-separation-r"));
+        choose(control<QComboBox>(f.panel, "rsa.subset"), QStringLiteral("top-k"));
+        control<QSpinBox>(f.panel, "rsa.topK")->setValue(12);
+        choose(control<QComboBox>(f.panel, "rsa.selection"), QStringLiteral("pooled-separation-r"));
         QCOMPARE(f.panel.request().subset, RsaFeatureSubset::TopK);
         QCOMPARE(f.panel.request().topK, 12);
         QCOMPARE(f.panel.request().selectionMethod, SelectionMethod::PooledSeparationR);
@@ -211,7 +225,7 @@ private Q_SLOTS:
         QVERIFY(!view->cellAt(QPoint(1, 1)).has_value());
 
         // The model RDM of the first factor beside it, statistics below.
-        QCOMPARE(f.panel.modelBox()->count(), 2);
+        QCOMPARE(control<QComboBox>(f.panel, "rsa.model")->count(), 2);
         QCOMPARE(f.panel.modelView()->rdm().size(), 64);
         QVERIFY2(f.panel.statisticsText().contains(QStringLiteral("tense | 0.500")),
                  qPrintable(f.panel.statisticsText()));
@@ -243,7 +257,7 @@ private Q_SLOTS:
         Fixture f;
         f.panel.setPromptSet(demoSet(QStringLiteral("demo-valence")));
         f.hub.addClamp(FeatureClamp{7, ClampMode::Clamp, 10.0});
-        f.panel.interventionBox()->setChecked(true);
+        control<QCheckBox>(f.panel, "rsa.intervention")->setChecked(true);
         QVERIFY(f.computeAndWait());
         QVERIFY(f.panel.clampedView()->hasMatrix());
         QVERIFY(f.panel.differenceView()->hasMatrix());
@@ -265,7 +279,7 @@ private Q_SLOTS:
         Fixture f;
         f.panel.setPromptSet(demoSet(QStringLiteral("demo-valence")));
         QVERIFY(!f.panel.exportRdmCsv(QStringLiteral("/tmp/never.csv")).isOk());
-        f.panel.interventionBox()->setChecked(true);
+        control<QCheckBox>(f.panel, "rsa.intervention")->setChecked(true);
         QVERIFY(f.computeAndWait());
         QTemporaryDir dir;
         if (qEnvironmentVariableIsSet("GYRUS_KEEP_RSA_FIGURES")) {
