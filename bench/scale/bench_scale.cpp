@@ -10,6 +10,8 @@
 //   bench_scale engine DIR SAE_DIR              the app's engine on DIR (bf16) with the SAE:
 //                                               heatmap, contrast and RSA on the demo prompt
 //                                               sets, with times and peak RSS
+//   bench_scale encoders D_IN D_SAE TOKENS     the encoder's [TOKENS x D_IN] x [D_IN x D_SAE]
+//                                               product by each CPU kernel, GFLOP/s and ratios
 //   bench_scale ladder ROOT [--widths W,...]    every preset found in ROOT/<preset>, one child
 //                                               process per rung (so each peak RSS is its own)
 //
@@ -25,12 +27,14 @@
 #include "core/rsa_panel_types.h"
 #include "core/steering_types.h"
 #include "core/token_analysis_types.h"
+#include "gpu/detail/bf16_dots.h"
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/detail/transformer.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/native_blas_kernels.h"
 #include "gpu/runtime_info.h"
 #include "gpu/sae/sae_io.h"
 
@@ -51,8 +55,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
+#include "bench/scale/int8_dots_probe.h"
 #include "bench/scale/model_presets.h"
 
 using namespace gyrus;
@@ -88,6 +94,8 @@ qint64 procStatusBytes(const char *field)
     }
     return -1;
 }
+
+QString loadAverage();
 
 /// Resets VmHWM to the current RSS (Linux >= 4.0): the next peak is the next section's.
 void resetPeakRss()
@@ -240,6 +248,11 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
     json[QStringLiteral("dir")] = dir;
     json[QStringLiteral("omp_num_threads")] = threadsNote();
     json[QStringLiteral("available_memory_bytes")] = availableMemoryBytes();
+    json[QStringLiteral("load_average_before")] = loadAverage();
+    json[QStringLiteral("bf16_encoder_kernel")] =
+            gpu::detail::fastestBf16DotKernel() == gpu::detail::Bf16DotKernel::Avx512Bf16
+                    ? QStringLiteral("avx512_bf16")
+                    : QStringLiteral("libtorch matmul");
     resetPeakRss();
     const qint64 rssBefore = procStatusBytes("VmRSS");
     auto start = Clock::now();
@@ -382,9 +395,98 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
             }
         }
         json[QStringLiteral("sae_encode")] = saes;
+        json[QStringLiteral("load_average_after")] = loadAverage();
     } catch (const std::exception &e) {
         return fail(QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0));
     }
+    printJson(json);
+    return 0;
+}
+
+/// The encoder's product [tokens x d_in] x [d_in x d_sae] on the CPU, best of
+/// BENCH_SCALE_REPEATS, by each candidate: LibTorch's bf16 matmul (oneDNN) from [d_in, d_sae]
+/// and from the transposed layout loadSae holds (what encode() ran before the kernel), LibTorch's
+/// float32 matmul (the BLAS it links; OpenBLAS reports its kernels), the engine's
+/// SaeModule::preActivations (the AVX-512 BF16 kernel where the CPU has it) and an int8 VNNI
+/// screen (approximate: what an exact screen-then-bf16 encode could at best save).
+int encoders(int64_t dIn, int64_t dSae, int64_t tokens)
+{
+    configureThreads();
+    c10::InferenceMode guard;
+    QJsonObject json;
+    json[QStringLiteral("d_in")] = qint64(dIn);
+    json[QStringLiteral("d_sae")] = qint64(dSae);
+    json[QStringLiteral("tokens")] = qint64(tokens);
+    json[QStringLiteral("omp_num_threads")] = threadsNote();
+    json[QStringLiteral("openblas_core")] = gpu::openBlasCoreName();
+    json[QStringLiteral("load_average")] = loadAverage();
+    const int repeats = std::max(1, qEnvironmentVariableIntValue("BENCH_SCALE_REPEATS") > 0
+                                            ? qEnvironmentVariableIntValue("BENCH_SCALE_REPEATS")
+                                            : 3);
+    json[QStringLiteral("repeats")] = repeats;
+    const double flop = 2.0 * double(tokens) * double(dIn) * double(dSae);
+    const auto best = [&](const std::function<void()> &run) {
+        double seconds = 1e300;
+        for (int repeat = 0; repeat < repeats; ++repeat) {
+            const auto start = Clock::now();
+            run();
+            seconds = std::min(seconds, secondsSince(start));
+        }
+        return seconds;
+    };
+    at::manual_seed(3);
+    const at::Tensor x = at::randn({tokens, dIn});
+    const at::Tensor rows = at::randn({dSae, dIn}).div_(std::sqrt(double(dIn))).to(at::kBFloat16);
+    QJsonObject gflops;
+    const auto record = [&](const char *name, double seconds) {
+        gflops[QLatin1String(name)] = flop / seconds / 1e9;
+        std::fprintf(stderr, "bench_scale: %s %.3f s, %.1f GFLOP/s\n", name, seconds,
+                     flop / seconds / 1e9);
+        return seconds;
+    };
+    const at::Tensor xBf16 = x.to(at::kBFloat16);
+    const double transposedBf16 = record("torch_bf16_transposed_layout",
+                                         best([&] { at::matmul(xBf16, rows.t()).to(at::kFloat); }));
+    {
+        const at::Tensor columns = rows.t().contiguous();
+        record("torch_bf16_din_dsae_layout",
+               best([&] { at::matmul(xBf16, columns).to(at::kFloat); }));
+    }
+    double float32 = 0;
+    {
+        const at::Tensor columns = rows.t().to(at::kFloat).contiguous();
+        float32 = record("torch_fp32", best([&] { at::matmul(x, columns); }));
+    }
+    SaeConfig config;
+    config.architecture = SaeArchitecture::JumpRelu;
+    config.dIn = dIn;
+    config.dSae = dSae;
+    config.applyBDecToInput = false;
+    gpu::detail::SaeWeights w;
+    w.wEnc = rows.t();
+    w.bEnc = at::zeros({dSae});
+    w.wDec = rows;
+    w.bDec = at::zeros({dIn});
+    w.threshold = at::zeros({dSae});
+    const gpu::detail::SaeModule sae(config, w);
+    const double engine = record("engine_pre_activations", best([&] { sae.preActivations(x); }));
+    json[QStringLiteral("engine_kernel")] =
+            gpu::detail::fastestBf16DotKernel() == gpu::detail::Bf16DotKernel::Avx512Bf16
+                    ? QStringLiteral("avx512_bf16")
+                    : QStringLiteral("libtorch matmul");
+    if (bench::int8DotsAvailable() && dIn % 64 == 0) {
+        std::vector<uint8_t> xq(size_t(tokens * dIn), 128);
+        std::vector<int8_t> wq(size_t(dSae * dIn), 1);
+        std::vector<int32_t> out(size_t(tokens * dSae));
+        const double int8 =
+                record("int8_vnni_screen_only", best([&] {
+                           bench::int8RowDots(xq.data(), tokens, wq.data(), dSae, dIn, out.data());
+                       }));
+        json[QStringLiteral("int8_screen_over_engine_speed")] = engine / int8;
+    }
+    json[QStringLiteral("gflops")] = gflops;
+    json[QStringLiteral("engine_over_torch_bf16_speed")] = transposedBf16 / engine;
+    json[QStringLiteral("engine_over_torch_fp32_speed")] = float32 / engine;
     printJson(json);
     return 0;
 }
@@ -638,6 +740,8 @@ QList<int64_t> parseWidths(const QStringList &list)
 
 int main(int argc, char **argv)
 {
+    // As gyrus and gyrus-cli run: OpenBLAS's AVX-512 kernels where it would fall back to SSE3.
+    gpu::useNativeBlasKernels(argv);
     QCoreApplication app(argc, argv);
     const QStringList args = QCoreApplication::arguments().mid(1);
     const QString mode = args.value(0);
@@ -654,6 +758,9 @@ int main(int argc, char **argv)
     if (mode == QLatin1String("rung") && args.size() >= 4) {
         return rung(args[1], args[2].toInt(), args[3].toLongLong(), parseWidths(args.mid(4)));
     }
+    if (mode == QLatin1String("encoders") && args.size() == 4) {
+        return encoders(args[1].toLongLong(), args[2].toLongLong(), args[3].toLongLong());
+    }
     if (mode == QLatin1String("engine") && args.size() == 3) {
         return engineRun(args[1], args[2]);
     }
@@ -666,7 +773,7 @@ int main(int argc, char **argv)
     std::fprintf(stderr,
                  "usage: bench_scale write-model PRESET[:LAYERS] DIR | write-sae DIR D_IN D_SAE "
                  "HOOK [fp32|bf16] | rung DIR LAYER TOKENS [W ...] | engine DIR SAE_DIR | "
-                 "sae-engine DIR SAE_DIR [SCAN_TOKENS] | ladder ROOT "
+                 "sae-engine DIR SAE_DIR [SCAN_TOKENS] | encoders D_IN D_SAE TOKENS | ladder ROOT "
                  "[--widths W,...]\n(presets: %s)\n",
                  qPrintable(bench::presetNames().join(QStringLiteral(", "))));
     return 2;

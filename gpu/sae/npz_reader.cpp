@@ -5,6 +5,9 @@
 
 #include <cstring>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 namespace gyrus::gpu {
 
 namespace {
@@ -46,7 +49,7 @@ float halfToFloat(quint16 h)
     return value;
 }
 
-Result<NpyArray> parseNpy(const uchar *data, qint64 size, const QString &where)
+Result<NpyEntry> parseNpy(const uchar *data, qint64 size, const QString &where)
 {
     if (size < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) {
         return Status::invalidInput(QStringLiteral("%1: not a .npy array").arg(where));
@@ -84,7 +87,7 @@ Result<NpyArray> parseNpy(const uchar *data, qint64 size, const QString &where)
                         .arg(where, kind)
                         .arg(width));
     }
-    NpyArray array;
+    NpyEntry array;
     qint64 count = 1;
     const qint64 offset = headerStart + headerLength;
     const qint64 available = (size - offset) / width;  // elements the entry can hold
@@ -105,36 +108,25 @@ Result<NpyArray> parseNpy(const uchar *data, qint64 size, const QString &where)
     if (count > available) {  // a scalar (shape ()) needs one element too
         return Status::invalidInput(QStringLiteral("%1: array data is truncated").arg(where));
     }
-    array.values.resize(static_cast<size_t>(count));
-    const uchar *p = data + offset;
-    for (qint64 i = 0; i < count; ++i) {
-        if (width == 4) {
-            std::memcpy(&array.values[static_cast<size_t>(i)], p + 4 * i, 4);
-        } else if (width == 2) {
-            array.values[static_cast<size_t>(i)] =
-                    halfToFloat(static_cast<quint16>(le(p + 2 * i, 2)));
-        } else {
-            double value = 0;
-            std::memcpy(&value, p + 8 * i, 8);
-            array.values[static_cast<size_t>(i)] = static_cast<float>(value);
-        }
-    }
+    array.count = count;
+    array.width = width;
+    array.data = data + offset;
     return array;
 }
 
 }  // namespace
 
-Result<QMap<QString, NpyArray>> readNpz(const QString &path)
+Result<NpzArchive> NpzArchive::open(const QString &path)
 {
-    QFile file(path);
-    if (!file.exists()) {
+    auto file = std::make_shared<QFile>(path);
+    if (!file->exists()) {
         return Status::notFound(QStringLiteral("%1: no such file").arg(path));
     }
-    if (!file.open(QIODevice::ReadOnly)) {
+    if (!file->open(QIODevice::ReadOnly)) {
         return Status::invalidInput(QStringLiteral("%1: cannot read").arg(path));
     }
-    const qint64 size = file.size();
-    const uchar *data = file.map(0, size);
+    const qint64 size = file->size();
+    const uchar *data = file->map(0, size);
     if (data == nullptr || size < 22) {
         return Status::invalidInput(QStringLiteral("%1: not a zip (.npz) archive").arg(path));
     }
@@ -160,7 +152,9 @@ Result<QMap<QString, NpyArray>> readNpz(const QString &path)
         entries = le(data + record + 32, 8);
         directory = le(data + record + 48, 8);
     }
-    QMap<QString, NpyArray> arrays;
+    NpzArchive archive;
+    archive.m_file = file;
+    archive.m_path = path;
     quint64 at = directory;
     for (quint64 e = 0; e < entries; ++e) {
         if (at + 46 > static_cast<quint64>(size) || le(data + at, 4) != 0x02014b50u) {
@@ -221,7 +215,7 @@ Result<QMap<QString, NpyArray>> readNpz(const QString &path)
             uncompressed > static_cast<quint64>(size) - start) {
             return Status::invalidInput(QStringLiteral("%1: truncated entry '%2'").arg(path, name));
         }
-        Result<NpyArray> array = parseNpy(data + start, static_cast<qint64>(uncompressed),
+        Result<NpyEntry> array = parseNpy(data + start, static_cast<qint64>(uncompressed),
                                           QStringLiteral("%1: '%2'").arg(path, name));
         if (!array) {
             return array.status();
@@ -230,8 +224,58 @@ Result<QMap<QString, NpyArray>> readNpz(const QString &path)
         if (key.endsWith(QLatin1String(".npy"))) {
             key.chop(4);
         }
-        arrays.insert(key, std::move(array).value());
+        archive.m_entries.insert(key, std::move(array).value());
         at += 46 + nameLength + extraLength + commentLength;
+    }
+    return archive;
+}
+
+const NpyEntry *NpzArchive::entry(const QString &name) const
+{
+    const auto found = m_entries.constFind(name);
+    return found == m_entries.constEnd() ? nullptr : &found.value();
+}
+
+void NpzArchive::copyValues(const NpyEntry &entry, qint64 begin, qint64 count, float *out,
+                            bool release) const
+{
+    const uchar *p = entry.data + begin * entry.width;
+    for (qint64 i = 0; i < count; ++i) {
+        if (entry.width == 4) {
+            std::memcpy(out + i, p + 4 * i, 4);
+        } else if (entry.width == 2) {
+            out[i] = halfToFloat(static_cast<quint16>(le(p + 2 * i, 2)));
+        } else {
+            double value = 0;
+            std::memcpy(&value, p + 8 * i, 8);
+            out[i] = static_cast<float>(value);
+        }
+    }
+    if (release && count > 0) {
+        static const auto page = quintptr(sysconf(_SC_PAGESIZE));
+        const auto from = (reinterpret_cast<quintptr>(p) + page - 1) / page * page;
+        const auto to =
+                (reinterpret_cast<quintptr>(p) + quintptr(count * entry.width)) / page * page;
+        if (to > from) {
+            madvise(reinterpret_cast<void *>(from), to - from, MADV_DONTNEED);
+        }
+    }
+}
+
+Result<QMap<QString, NpyArray>> readNpz(const QString &path)
+{
+    Result<NpzArchive> archive = NpzArchive::open(path);
+    if (!archive) {
+        return archive.status();
+    }
+    QMap<QString, NpyArray> arrays;
+    for (const QString &name : archive.value().names()) {
+        const NpyEntry &entry = *archive.value().entry(name);
+        NpyArray array;
+        array.shape = entry.shape;
+        array.values.resize(static_cast<size_t>(entry.count));
+        archive.value().copyValues(entry, 0, entry.count, array.values.data(), false);
+        arrays.insert(name, std::move(array));
     }
     return arrays;
 }

@@ -61,11 +61,11 @@ Result<std::shared_ptr<SaeModule>> gemmaScopeModule(const QString &path, SaeConf
 
 Result<std::shared_ptr<SaeModule>> loadGemmaScopeNpz(const QString &path, const at::Device &target)
 {
-    Result<QMap<QString, NpyArray>> arrays = readNpz(path);
-    if (!arrays) {
-        return arrays.status();
+    Result<NpzArchive> archive = NpzArchive::open(path);
+    if (!archive) {
+        return archive.status();
     }
-    const QMap<QString, NpyArray> &a = arrays.value();
+    const NpzArchive &a = archive.value();
     const QString wEnc = firstPresent(a, QStringLiteral("W_enc"), QStringLiteral("w_enc"));
     const QString wDec = firstPresent(a, QStringLiteral("W_dec"), QStringLiteral("w_dec"));
     QStringList missing;
@@ -84,25 +84,33 @@ Result<std::shared_ptr<SaeModule>> loadGemmaScopeNpz(const QString &path, const 
         return Status::invalidInput(QStringLiteral("%1: missing arrays for a Gemma Scope SAE: %2")
                                             .arg(path, missing.join(QStringLiteral(", "))));
     }
-    if (a[wEnc].shape.size() != 2) {
+    const QVector<qint64> &encoderShape = a.entry(wEnc)->shape;
+    if (encoderShape.size() != 2) {
         return Status::invalidInput(QStringLiteral("%1: %2 must be 2-D, got shape %3")
-                                            .arg(path, wEnc, shapeToString(a[wEnc].shape)));
+                                            .arg(path, wEnc, shapeToString(encoderShape)));
     }
     const GemmaScopeRelease release = gemmaScopeReleaseFromPath(path);
     SaeConfig config;
     config.architecture = SaeArchitecture::JumpRelu;
-    config.dIn = a[wEnc].shape[0];
-    config.dSae = a[wEnc].shape[1];
+    config.dIn = encoderShape[0];
+    config.dSae = encoderShape[1];
     config.applyBDecToInput = false;
     config.hookName = release.hookName;
     config.modelName = release.modelName;
     config.format = QStringLiteral("gemma-scope");
+    // Copied 64 MiB of float32 at a time, each slice's pages of the mapping let go: the load
+    // holds the SAE and one slice of the file, not a whole second copy (as the safetensors
+    // loaders do, copyFromArchive).
     auto tensor = [&](const QString &name) {
-        const NpyArray &array = a[name];
-        std::vector<int64_t> shape(array.shape.begin(), array.shape.end());
-        return at::from_blob(const_cast<float *>(array.values.data()), shape,
-                             at::TensorOptions().dtype(at::kFloat))
-                .to(target, at::kFloat, false, true);
+        const NpyEntry &entry = *a.entry(name);
+        at::Tensor values = at::empty(std::vector<int64_t>(entry.shape.begin(), entry.shape.end()),
+                                      at::TensorOptions().dtype(at::kFloat));
+        constexpr qint64 kSlice = qint64(16) << 20;
+        for (qint64 begin = 0; begin < entry.count; begin += kSlice) {
+            a.copyValues(entry, begin, std::min(kSlice, entry.count - begin),
+                         values.data_ptr<float>() + begin, /*release=*/true);
+        }
+        return values.to(target);
     };
     SaeWeights weights{tensor(wEnc), tensor(QStringLiteral("b_enc")), tensor(wDec),
                        tensor(QStringLiteral("b_dec")), tensor(QStringLiteral("threshold"))};

@@ -3,12 +3,16 @@
 // rows than its memory budget allows and gives the codes of the dense encode; an edit reads only
 // the features it needs.
 
+#include "gpu/detail/bf16_dots.h"
 #include "gpu/detail/decoder_geometry.h"
+#include "gpu/detail/published_sae_loaders.h"
 #include "gpu/detail/sae_folding.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/detail/safetensors_torch.h"
+#include "gpu/sae/npz_reader.h"
 #include "gpu/sae/sae_io.h"
 
+#include <QDataStream>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -17,6 +21,8 @@
 #include <QTest>
 
 #include <ATen/ATen.h>
+
+#include <cstring>
 
 using gyrus::SaeArchitecture;
 using namespace gyrus::gpu;
@@ -67,6 +73,78 @@ qint64 procStatusBytes(const char *field)
     return -1;
 }
 
+// bf16 bit patterns of `t` (rounded to bf16), row-major.
+std::vector<uint16_t> bf16Bits(const at::Tensor &t)
+{
+    const at::Tensor b = t.to(at::kBFloat16).contiguous();
+    const auto *p = reinterpret_cast<const uint16_t *>(b.data_ptr<at::BFloat16>());
+    return std::vector<uint16_t>(p, p + b.numel());
+}
+
+bool sameBits(float a, float b)
+{
+    return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// One .npy array: `raw` holds the values in the dtype `descr` names ('<f4', '<f2', '<f8').
+QByteArray npyBytes(const char *descr, const std::vector<int64_t> &shape, const QByteArray &raw)
+{
+    QStringList dims;
+    for (const int64_t size : shape) {
+        dims << QString::number(size);
+    }
+    QByteArray header = QStringLiteral("{'descr': '%1', 'fortran_order': False, 'shape': (%2,), }")
+                                .arg(QLatin1String(descr), dims.join(QStringLiteral(", ")))
+                                .toLatin1();
+    // As numpy pads it: the data starts at a multiple of 64 bytes, the header ends in '\n'.
+    while ((10 + header.size() + 1) % 64 != 0) {
+        header.append(' ');
+    }
+    header.append('\n');
+    QByteArray bytes("\x93NUMPY\x01\x00", 8);
+    bytes.append(char(header.size() & 0xff)).append(char(header.size() >> 8));
+    return bytes + header + raw;
+}
+
+// The arrays in a stored (uncompressed) zip, as np.savez writes them. The CRC fields are left
+// zero: Gyrus's reader does not check them (np.load would).
+void writeNpz(const QString &path, const QList<QPair<QString, QByteArray>> &arrays)
+{
+    QByteArray file;
+    QByteArray directory;
+    QDataStream out(&file, QIODevice::WriteOnly);
+    out.setByteOrder(QDataStream::LittleEndian);
+    QDataStream dir(&directory, QIODevice::WriteOnly);
+    dir.setByteOrder(QDataStream::LittleEndian);
+    for (const auto &[name, npy] : arrays) {
+        const QByteArray fileName = (name + QStringLiteral(".npy")).toUtf8();
+        const auto offset = quint32(file.size());
+        out << quint32(0x04034b50) << quint16(20) << quint16(0) << quint16(0) << quint32(0)
+            << quint32(0) << quint32(npy.size()) << quint32(npy.size()) << quint16(fileName.size())
+            << quint16(0);
+        out.writeRawData(fileName.constData(), int(fileName.size()));
+        out.writeRawData(npy.constData(), int(npy.size()));
+        dir << quint32(0x02014b50) << quint16(20) << quint16(20) << quint16(0) << quint16(0)
+            << quint32(0) << quint32(0) << quint32(npy.size()) << quint32(npy.size())
+            << quint16(fileName.size()) << quint16(0) << quint16(0) << quint16(0) << quint16(0)
+            << quint32(0) << offset;
+        dir.writeRawData(fileName.constData(), int(fileName.size()));
+    }
+    const auto directoryStart = quint32(file.size());
+    out.writeRawData(directory.constData(), int(directory.size()));
+    out << quint32(0x06054b50) << quint16(0) << quint16(0) << quint16(arrays.size())
+        << quint16(arrays.size()) << quint32(directory.size()) << directoryStart << quint16(0);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QCOMPARE(f.write(file), qint64(file.size()));
+}
+
+QByteArray rawBytes(const at::Tensor &t)
+{
+    const at::Tensor c = t.contiguous();
+    return QByteArray(static_cast<const char *>(c.data_ptr()), qsizetype(c.nbytes()));
+}
+
 SaeModule asFloat(const SaeModule &module)
 {
     SaeWeights w = module.weights();
@@ -88,6 +166,8 @@ private Q_SLOTS:
     void initTestCase() { qputenv("GYRUS_SAE_BF16_ABOVE", "0"); }
 
     void narrowBf16FileBecomesFloat32ByDefault();
+    void bf16DotsFollowTheirStatedOrder();
+    void wideBf16EncodeIsOneFunctionAtItsThresholds();
     void bf16FileStaysBf16AndEncodesLikeFloat32();
     void batchedEncodeStaysWithinItsBudget();
     void encodeFeaturesReadsOnlyTheListedFeatures();
@@ -99,6 +179,7 @@ private Q_SLOTS:
     void bf16LoadIsBudgetedInBf16();
     void copyFromArchiveInSlicesEqualsTheFileAndLetsItsPagesGo();
     void wideMatrixIsCheckedForNaNToItsLastColumn();
+    void gemmaScopeNpzIsCopiedInSlicesThatLetItsPagesGo();
     void decoderNormsFoldInPlaceInBlocksLikeFloat64();
 };
 
@@ -169,6 +250,151 @@ void TestSaeWide::bf16FileStaysBf16AndEncodesLikeFloat32()
     QCOMPARE(xHatBf16.scalar_type(), at::kFloat);
     QVERIFY((xHatBf16 - xHatFp32).norm().item<double>() <
             std::ldexp(1.0, -7) * xHatFp32.norm().item<double>());
+}
+
+void TestSaeWide::bf16DotsFollowTheirStatedOrder()
+{
+    // Sizes around the kernel's 32-value steps and its 8/4/2/1-row and 3/1-latent tiles.
+    at::manual_seed(31);
+    for (const int64_t d : {1, 31, 32, 33, 100, 256}) {
+        for (const int64_t rows : {1, 3, 7, 8, 13}) {
+            const int64_t latents = 11;
+            const at::Tensor x = at::randn({rows, d}).to(at::kBFloat16);
+            const at::Tensor w = at::randn({latents, d}).to(at::kBFloat16);
+            const at::Tensor bias = at::randn({latents});
+            const std::vector<uint16_t> xb = bf16Bits(x);
+            const std::vector<uint16_t> wb = bf16Bits(w);
+            // Latents 2..10 only: the others must be left as they were.
+            std::vector<float> portable(size_t(rows * latents), -7.0F);
+            bf16RowDots(xb.data(), rows, wb.data(), 2, latents, d, bias.data_ptr<float>(),
+                        portable.data(), latents, Bf16DotKernel::Portable);
+            // Against float64: each lane adds d/16 products (exact in float32) and the lanes
+            // are summed in 4 steps, so |error| <= (d/16 + 5)·2^-24·(Σ|x_i·w_i| + |bias|).
+            const at::Tensor exact =
+                    at::matmul(x.to(at::kDouble), w.to(at::kDouble).t()) + bias.to(at::kDouble);
+            const at::Tensor scale =
+                    at::matmul(x.to(at::kDouble).abs(), w.to(at::kDouble).abs().t()) +
+                    bias.to(at::kDouble).abs();
+            for (int64_t t = 0; t < rows; ++t) {
+                for (int64_t j = 0; j < latents; ++j) {
+                    const float got = portable[size_t(t * latents + j)];
+                    if (j < 2) {
+                        QCOMPARE(got, -7.0F);
+                        continue;
+                    }
+                    const double bound = (double(d) / 16 + 5) * std::ldexp(1.0, -24) *
+                                         scale[t][j].item<double>();
+                    QVERIFY2(std::abs(got - exact[t][j].item<double>()) <= bound,
+                             qPrintable(QStringLiteral("d %1, row %2, latent %3")
+                                                .arg(d)
+                                                .arg(t)
+                                                .arg(j)));
+                }
+            }
+            if (fastestBf16DotKernel() != Bf16DotKernel::Avx512Bf16) {
+                continue;
+            }
+            // The AVX-512 BF16 kernel: the same sums bit for bit.
+            std::vector<float> fast(size_t(rows * latents), -7.0F);
+            bf16RowDots(xb.data(), rows, wb.data(), 2, latents, d, bias.data_ptr<float>(),
+                        fast.data(), latents, Bf16DotKernel::Avx512Bf16);
+            for (size_t i = 0; i < fast.size(); ++i) {
+                QVERIFY2(sameBits(fast[i], portable[i]),
+                         qPrintable(QStringLiteral("d %1, rows %2, entry %3: %4 vs %5")
+                                            .arg(d)
+                                            .arg(rows)
+                                            .arg(i)
+                                            .arg(double(fast[i]), 0, 'g', 9)
+                                            .arg(double(portable[i]), 0, 'g', 9)));
+            }
+        }
+    }
+    if (fastestBf16DotKernel() != Bf16DotKernel::Avx512Bf16) {
+        QSKIP("no AVX-512 BF16 on this CPU: the portable order was checked, not the kernel");
+    }
+}
+
+void TestSaeWide::wideBf16EncodeIsOneFunctionAtItsThresholds()
+{
+    // A bf16 SAE held as loadSae holds one (W_enc the transpose of [d_sae, d_in] rows), wide
+    // enough that the encode's latents are split between threads.
+    constexpr int64_t kWide = 40000;
+    at::manual_seed(37);
+    SaeConfig config;
+    config.architecture = SaeArchitecture::JumpRelu;
+    config.dIn = kD;
+    config.dSae = kWide;
+    config.applyBDecToInput = true;
+    SaeWeights w;
+    w.wEnc = (at::randn({kWide, kD}) / std::sqrt(double(kD))).to(at::kBFloat16).t();
+    w.bEnc = at::randn({kWide}) * 0.1;
+    w.wDec = (at::randn({kWide, kD}) * 0.05).to(at::kBFloat16);
+    w.bDec = at::randn({kD}) * 0.2;
+    w.threshold = at::full({kWide}, 2.0);
+    SaeModule module(config, w);
+    QVERIFY(module.validate().isEmpty());
+    const at::Tensor x = at::randn({kB, kD}) * 2.0;
+
+    // The pre-activations are the kernel's sums (over the input minus b_dec, rounded to bf16)
+    // plus b_enc, bit for bit.
+    const at::Tensor pre = module.preActivations(x);
+    QCOMPARE(pre.scalar_type(), at::kFloat);
+    if (fastestBf16DotKernel() == Bf16DotKernel::Avx512Bf16) {
+        const std::vector<uint16_t> xb = bf16Bits(x - w.bDec);
+        const std::vector<uint16_t> wb = bf16Bits(w.wEnc.t());
+        for (const int64_t j : {int64_t(0), int64_t(1), int64_t(1537), kWide - 1}) {
+            std::vector<float> column(static_cast<size_t>(kB));
+            bf16RowDots(xb.data(), kB, wb.data() + j * kD, 0, 1, kD, w.bEnc.data_ptr<float>() + j,
+                        column.data(), 1, Bf16DotKernel::Portable);
+            for (int64_t t = 0; t < kB; ++t) {
+                QVERIFY(sameBits(pre[t][j].item<float>(), column[size_t(t)]));
+            }
+        }
+    }
+
+    // Latents right at their threshold: every 5th latent's threshold is token 0's
+    // pre-activation (pre > threshold is false: inactive) and every 5th + 1 the float just
+    // below it (active).
+    at::Tensor &threshold = module.mutableWeights().threshold;
+    for (int64_t j = 0; j < kWide; j += 5) {
+        const float at = pre[0][j].item<float>();
+        threshold[j] = at;
+        if (j + 1 < kWide) {
+            threshold[j + 1] = std::nextafter(pre[0][j + 1].item<float>(), -INFINITY);
+        }
+    }
+    const at::Tensor dense = module.encode(x);
+    for (int64_t j = 0; j < kWide; j += 5) {
+        QCOMPARE(dense[0][j].item<float>(), 0.0F);
+        if (j + 1 < kWide) {
+            QCOMPARE(dense[0][j + 1].item<float>(), pre[0][j + 1].item<float>());
+        }
+    }
+    // The batched sparse encode (blocks of 5 rows) is the dense encode, index for index and
+    // value for value.
+    const int64_t budget = (kWide * 16 + kD * 8) * 5;
+    QCOMPARE(module.encodeBlockRows(budget), int64_t(5));
+    const SparseActivations codes = module.encodeSparse(x, budget);
+    QCOMPARE(codes.rowStart.size(), size_t(kB + 1));
+    int64_t atThreshold = 0;
+    for (int64_t t = 0; t < kB; ++t) {
+        const at::Tensor row = dense[t];
+        const at::Tensor active = row.nonzero().reshape({-1});
+        QCOMPARE(codes.rowStart[size_t(t) + 1] - codes.rowStart[size_t(t)], active.numel());
+        for (int64_t e = 0; e < active.numel(); ++e) {
+            const int64_t j = active[e].item<int64_t>();
+            const size_t entry = size_t(codes.rowStart[size_t(t)] + e);
+            QCOMPARE(int64_t(codes.features[entry]), j);
+            QVERIFY(sameBits(codes.values[entry], row[j].item<float>()));
+            atThreshold += t == 0 && j % 5 == 1 ? 1 : 0;
+        }
+    }
+    QCOMPARE(atThreshold, (kWide + 3) / 5);  // every latent just above its threshold fired
+    // A clamp's encoder columns give the same values as the whole encode.
+    const std::vector<int64_t> some = {kWide - 1, 1, 1537, 5};
+    const at::Tensor selected = module.encodeFeatures(x, some);
+    const at::Tensor whole = dense.index_select(1, at::tensor(some, at::kLong));
+    QVERIFY(at::equal(selected, whole));
 }
 
 void TestSaeWide::batchedEncodeStaysWithinItsBudget()
@@ -333,6 +559,60 @@ void TestSaeWide::copyFromArchiveInSlicesEqualsTheFileAndLetsItsPagesGo()
     QVERIFY(at::equal(copy, large));
     // What was let go reads the same from the file again.
     QVERIFY(at::equal(tensorFromArchive(*archive, QStringLiteral("large")), large));
+}
+
+void TestSaeWide::gemmaScopeNpzIsCopiedInSlicesThatLetItsPagesGo()
+{
+    constexpr int64_t kIn = 256;
+    constexpr int64_t kWidth = 32768;
+    at::manual_seed(41);
+    const at::Tensor wEnc = at::randn({kIn, kWidth});  // 32 MiB of float32
+    const at::Tensor wDec = (at::randn({kWidth, kIn}) * 0.05).to(at::kHalf);
+    const at::Tensor bEnc = at::randn({kWidth}, at::kDouble);
+    const at::Tensor bDec = at::randn({kIn});
+    const at::Tensor threshold = at::rand({kWidth}) + 1;
+    QTemporaryDir dir;
+    const QString folder = dir.filePath(QStringLiteral("gemma-scope-2b-pt-res/layer_3/width_32k"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString path = QDir(folder).filePath(QStringLiteral("params.npz"));
+    writeNpz(path, {{QStringLiteral("W_enc"), npyBytes("<f4", {kIn, kWidth}, rawBytes(wEnc))},
+                    {QStringLiteral("W_dec"), npyBytes("<f2", {kWidth, kIn}, rawBytes(wDec))},
+                    {QStringLiteral("b_enc"), npyBytes("<f8", {kWidth}, rawBytes(bEnc))},
+                    {QStringLiteral("b_dec"), npyBytes("<f4", {kIn}, rawBytes(bDec))},
+                    {QStringLiteral("threshold"), npyBytes("<f4", {kWidth}, rawBytes(threshold))}});
+
+    // Copied a slice at a time (1 MiB of float32, not whole pages of the file), the mapping's
+    // pages are let go as they go: the file pages held afterwards are a slice and a few more,
+    // not the array's 32 MiB; without letting go they are all held (the measure sees them).
+    auto archive = NpzArchive::open(path);
+    QVERIFY2(archive, qPrintable(archive.status().message()));
+    const NpyEntry *encoder = archive->entry(QStringLiteral("W_enc"));
+    QVERIFY(encoder);
+    QCOMPARE(encoder->shape, (QVector<qint64>{kIn, kWidth}));
+    std::vector<float> copy(size_t(kIn * kWidth));
+    for (const bool release : {true, false}) {
+        const qint64 before = procStatusBytes("RssFile");
+        constexpr qint64 kSlice = (qint64(1) << 18) + 5;
+        for (qint64 begin = 0; begin < encoder->count; begin += kSlice) {
+            archive->copyValues(*encoder, begin, std::min(kSlice, encoder->count - begin),
+                                copy.data() + begin, release);
+        }
+        const qint64 gained = procStatusBytes("RssFile") - before;
+        QVERIFY2(release ? gained < 4 << 20 : gained > 24 << 20,
+                 qPrintable(QString::number(gained)));
+        QVERIFY(std::memcmp(copy.data(), wEnc.data_ptr<float>(), copy.size() * 4) == 0);
+    }
+
+    // The loader: every array as stored, converted to float32 (float16 and float64 too).
+    auto loaded = loadGemmaScope(path, QStringLiteral("cpu"));
+    QVERIFY2(loaded, qPrintable(loaded.status().message()));
+    const SaeWeights &w = loaded.value()->weights();
+    QCOMPARE(loaded.value()->config().hookName, QStringLiteral("blocks.3.hook_resid_post"));
+    QVERIFY(at::equal(w.wEnc, wEnc));
+    QVERIFY(at::equal(w.wDec, wDec.to(at::kFloat)));
+    QVERIFY(at::equal(w.bEnc, bEnc.to(at::kFloat)));
+    QVERIFY(at::equal(w.bDec, bDec));
+    QVERIFY(at::equal(w.threshold, threshold));
 }
 
 void TestSaeWide::wideMatrixIsCheckedForNaNToItsLastColumn()
