@@ -15,15 +15,18 @@
 #include "widgets/method_comparison_view.h"
 
 #include <QCoreApplication>
+#include <QDockWidget>
 #include <QTabWidget>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace gyrus::app {
 
 bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QString &tab,
-                            const QString &screenshotPath, const QString &reportPath)
+                            const QString &screenshotPath, const QString &reportPath,
+                            bool raiseDock)
 {
     widgets::ContrastPanel *panel = window->contrastPanel();
     const QStringList tabs = {QStringLiteral("contrast"), QStringLiteral("rsa-map"),
@@ -32,15 +35,36 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
     if (!panel || index < 0) {
         return false;
     }
+    // The picture, taken once (set below when there is one to take).
+    auto shoot = std::make_shared<std::function<void()>>([] {});
+    if (!screenshotPath.isEmpty()) {
+        *shoot = [window, screenshotPath, shot = std::make_shared<bool>(false)] {
+            if (!*shot) {
+                *shot = true;
+                scheduleScreenshotAndQuit(window, screenshotPath);
+            }
+        };
+    }
     auto started = std::make_shared<bool>(false);
-    QObject::connect(engine, &EngineClient::saeLoaded, panel, [panel, index, started] {
+    QObject::connect(engine, &EngineClient::saeLoaded, panel, [=] {
         if (*started) {
             return;
         }
         *started = true;
         widgets::ContrastSettingsForm *form = panel->form();
         form->setSaeFeatures(true);
+        // In the default layout the dock is a tab behind the token heatmap: a result there would
+        // be computed but not seen (nor pictured).
+        if (QDockWidget *dock = window->dock(QStringLiteral("dock.contrast")); dock && raiseDock) {
+            dock->raise();
+        }
         panel->tabs()->setCurrentIndex(index);
+        const QString problem = index < 3 ? form->problem() : QString();
+        if (!problem.isEmpty()) {
+            // The view shows it too; without this the start-up (and a screenshot) waited forever.
+            std::fprintf(stderr, "gyrus: --contrast %s cannot run: %s\n", qPrintable(tabs[index]),
+                         qPrintable(problem));
+        }
         switch (index) {
             case 0:
                 form->setFactorial(form->isFactorialDesign());
@@ -66,6 +90,9 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
                 break;
             }
         }
+        if (!problem.isEmpty()) {
+            (*shoot)();
+        }
     });
     if (!reportPath.isEmpty()) {
         auto written = std::make_shared<bool>(false);
@@ -87,12 +114,6 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
                 });
     }
     if (!screenshotPath.isEmpty()) {
-        auto shoot = [window, screenshotPath, shot = std::make_shared<bool>(false)] {
-            if (!*shot) {
-                *shot = true;
-                scheduleScreenshotAndQuit(window, screenshotPath);
-            }
-        };
         QObject::connect(panel, &widgets::ContrastPanel::resultShown, window, [window, shoot] {
             // Select the strongest feature, so the picture shows selection too.
             widgets::ContrastPanel *p = window->contrastPanel();
@@ -103,19 +124,19 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
             if (top >= 0) {
                 window->selection()->selectFeature(top, QStringLiteral("contrast"));
             }
-            shoot();
+            (*shoot)();
         });
         QObject::connect(panel->judgedView(), &widgets::JudgedMethodsView::finishedRun, window,
                          [shoot](const Status &status) {
                              if (!status.isOk()) {
-                                 shoot();
+                                 (*shoot)();
                              }
                          });
         // A failed run is worth a picture too (it shows the message), but never hang.
         QObject::connect(engine, &EngineClient::finished, window,
                          [shoot](RequestId, const Status &status) {
                              if (!status.isOk()) {
-                                 shoot();
+                                 (*shoot)();
                              }
                          });
     }

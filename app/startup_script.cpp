@@ -187,7 +187,8 @@ bool StartupScript::prepare(MainWindow *window, EngineClient *engine)
     }
     if (m_parser.isSet(m_contrast) &&
         !startContrastAtStartup(window, engine, m_parser.value(m_contrast),
-                                m_parser.value(m_screenshot), m_parser.value(m_exportReport))) {
+                                m_parser.value(m_screenshot), m_parser.value(m_exportReport),
+                                !m_parser.isSet(m_raiseDock))) {
         return refuse(QStringLiteral("--contrast takes contrast, rsa-map, methods or judged"));
     }
     if (m_parser.isSet(m_attributionText) &&
