@@ -255,13 +255,16 @@ void PromptSetsPanel::setLibraryRoot(const QString &directory)
     m_libraryView->expandAll();
 }
 
-int PromptSetsPanel::libraryFileCount() const
+QStringList PromptSetsPanel::libraryFiles() const
 {
-    int count = 0;
+    QStringList files;
     for (int row = 0; row < m_library->rowCount(); ++row) {
-        count += m_library->item(row)->rowCount();
+        const QStandardItem *folder = m_library->item(row);
+        for (int file = 0; file < folder->rowCount(); ++file) {
+            files << folder->child(file)->data(kPathRole).toString();
+        }
     }
-    return count;
+    return files;
 }
 
 Status PromptSetsPanel::openFile(const QString &path)

@@ -32,7 +32,8 @@ public:
 
     /// Lists every *.json under `directory` (recursively) in the library view.
     void setLibraryRoot(const QString &directory);
-    int libraryFileCount() const;
+    /// The files the library lists (absolute paths), in the order it shows them.
+    QStringList libraryFiles() const;
 
     /// Loads a prompt set (either format). Errors are returned and shown in the panel.
     Status openFile(const QString &path);

@@ -12,12 +12,12 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/sae_io.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -31,17 +31,6 @@ using namespace gyrus;
 namespace {
 
 const QString kPrompt = QStringLiteral("The jury said that the city");
-
-QJsonObject runJson(const QStringList &arguments)
-{
-    const test::ProcessRun run = test::runCli(arguments);
-    if (run.exitCode != 0) {
-        qWarning("gyrus-cli %s: exit %d: %s", qPrintable(arguments.join(QLatin1Char(' '))),
-                 run.exitCode, qPrintable(run.err));
-        return {};
-    }
-    return QJsonDocument::fromJson(run.out).object();
-}
 
 }  // namespace
 
@@ -57,12 +46,10 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        auto model = gpu::LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        m_model = std::move(model).value();
-        auto sae = gpu::loadSae(test::demoSaePath());
-        QVERIFY2(sae, qPrintable(sae.status().message()));
-        m_sae = sae.value();
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
+        m_sae = demo->sae;
         auto tokens = m_model->encode(kPrompt);
         QVERIFY(tokens);
         m_tokens = tokens.value();
@@ -70,11 +57,11 @@ private Q_SLOTS:
 
     void attributeMatchesTheAnalysisFunction()
     {
-        const QJsonObject json =
-                runJson({QStringLiteral("attribute"), QStringLiteral("--model"),
-                         test::demoModelPath(), QStringLiteral("--sae"), test::demoSaePath(),
-                         QStringLiteral("--text"), kPrompt, QStringLiteral("--top"),
-                         QStringLiteral("10"), QStringLiteral("--verify"), QStringLiteral("5")});
+        const QJsonObject json = test::runCliJson(
+                {QStringLiteral("attribute"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--sae"), test::demoSaePath(), QStringLiteral("--text"), kPrompt,
+                 QStringLiteral("--top"), QStringLiteral("10"), QStringLiteral("--verify"),
+                 QStringLiteral("5")});
         QVERIFY(!json.isEmpty());
         auto direct = gpu::attributeFeatures(*m_model, *m_sae, m_tokens, {});
         QVERIFY2(direct, qPrintable(direct.status().message()));
@@ -114,7 +101,7 @@ private Q_SLOTS:
 
     void attributeALogitDifferenceAtAPosition()
     {
-        const QJsonObject json = runJson(
+        const QJsonObject json = test::runCliJson(
                 {QStringLiteral("attribute"), QStringLiteral("--model"), test::demoModelPath(),
                  QStringLiteral("--sae"), test::demoSaePath(), QStringLiteral("--text"), kPrompt,
                  QStringLiteral("--position"), QStringLiteral("3"), QStringLiteral("--target-id"),
@@ -159,9 +146,9 @@ private Q_SLOTS:
                                  QStringLiteral("12"),
                                  QStringLiteral("--verify"),
                                  QStringLiteral("6")};
-        const QJsonObject json =
-                runJson(common + QStringList{QStringLiteral("--sae"), early,
-                                             QStringLiteral("--sae"), test::demoSaePath()});
+        const QJsonObject json = test::runCliJson(
+                common + QStringList{QStringLiteral("--sae"), early, QStringLiteral("--sae"),
+                                     test::demoSaePath()});
         QVERIFY(!json.isEmpty());
         const QJsonArray groups = json[QStringLiteral("saes")].toArray();
         QCOMPARE(groups.size(), 2);
@@ -257,7 +244,7 @@ private Q_SLOTS:
 
             // (d) one SAE alone gives the single-SAE layout, and the same numbers.
             const QJsonObject single =
-                    runJson(common + QStringList{QStringLiteral("--sae"), paths[i]});
+                    test::runCliJson(common + QStringList{QStringLiteral("--sae"), paths[i]});
             QVERIFY(!single.isEmpty());
             QVERIFY(!single.contains(QStringLiteral("saes")));
             QCOMPARE(single[QStringLiteral("totals")], group[QStringLiteral("totals")]);
@@ -293,9 +280,9 @@ private Q_SLOTS:
 
     void logitLensMatchesTheAnalysisFunction()
     {
-        const QJsonObject json = runJson({QStringLiteral("logit-lens"), QStringLiteral("--model"),
-                                          test::demoModelPath(), QStringLiteral("--text"), kPrompt,
-                                          QStringLiteral("--top"), QStringLiteral("3")});
+        const QJsonObject json = test::runCliJson(
+                {QStringLiteral("logit-lens"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--text"), kPrompt, QStringLiteral("--top"), QStringLiteral("3")});
         QVERIFY(!json.isEmpty());
         auto direct = gpu::logitLens(*m_model, m_tokens, 3);
         QVERIFY(direct);
@@ -314,10 +301,10 @@ private Q_SLOTS:
 
     void attentionMatchesTheAnalysisFunction()
     {
-        const QJsonObject json = runJson({QStringLiteral("attention"), QStringLiteral("--model"),
-                                          test::demoModelPath(), QStringLiteral("--text"), kPrompt,
-                                          QStringLiteral("--layer"), QStringLiteral("1"),
-                                          QStringLiteral("--head"), QStringLiteral("2")});
+        const QJsonObject json = test::runCliJson(
+                {QStringLiteral("attention"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--text"), kPrompt, QStringLiteral("--layer"), QStringLiteral("1"),
+                 QStringLiteral("--head"), QStringLiteral("2")});
         QVERIFY(!json.isEmpty());
         auto direct = gpu::attentionPatterns(*m_model, m_tokens, {1});
         QVERIFY(direct);

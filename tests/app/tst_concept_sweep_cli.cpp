@@ -12,8 +12,8 @@
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/concept_sweep.h"
-#include "gpu/sae/sae_io.h"
 #include "gpu/sae/steering.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/represent_output.h"
@@ -86,12 +86,10 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        auto model = LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        m_model = std::move(model).value();
-        auto sae = loadSae(test::demoSaePath());
-        QVERIFY2(sae, qPrintable(sae.status().message()));
-        m_sae = sae.value();
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
+        m_sae = demo->sae;
         QCOMPARE(m_sae->config().hookName, kHook);
         auto loaded = loadPromptSet(tenseNumber());
         QVERIFY(loaded);

@@ -8,8 +8,8 @@
 #include "gpu/analysis/corpus_scan_file.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/sae_io.h"
 #include "gpu/sae/steering.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 
@@ -44,27 +44,21 @@ private:
 
     QJsonArray hits(const QStringList &extra)
     {
-        const test::ProcessRun run = test::runCli(
-                QStringList{QStringLiteral("search-features"), QStringLiteral("--model"),
-                            test::demoModelPath(), QStringLiteral("--sae"), test::demoSaePath()} +
-                extra);
-        if (run.exitCode != 0) {
-            qWarning("search-features: %s", qPrintable(run.err));
-            return {};
-        }
-        return QJsonDocument::fromJson(run.out).object()[QStringLiteral("hits")].toArray();
+        return test::runCliJson(QStringList{QStringLiteral("search-features"),
+                                            QStringLiteral("--model"), test::demoModelPath(),
+                                            QStringLiteral("--sae"), test::demoSaePath()} +
+                                extra)[QStringLiteral("hits")]
+                .toArray();
     }
 
 private Q_SLOTS:
 
     void initTestCase()
     {
-        auto model = gpu::LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        m_model = std::move(model).value();
-        auto sae = gpu::loadSae(test::demoSaePath());
-        QVERIFY2(sae, qPrintable(sae.status().message()));
-        m_sae = sae.value();
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
+        m_sae = demo->sae;
         auto scan = gpu::loadCorpusScan(
                 QDir(test::demoSaePath()).filePath(QStringLiteral("gyrus_scan.bin")));
         QVERIFY2(scan, qPrintable(scan.status().message()));

@@ -16,7 +16,7 @@
 #include "gpu/detail/hook_set.h"
 #include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/sae_io.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/test_paths.h"
@@ -56,6 +56,7 @@ class TestPatchCli : public QObject
     Q_OBJECT
 private:
     std::unique_ptr<gpu::LanguageModel> m_model;
+    std::shared_ptr<gpu::detail::SaeModule> m_sae;
     PromptSet m_set;
     gpu::PatchingResult m_result;
     int m_layers = 0;
@@ -64,9 +65,10 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        auto model = gpu::LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        m_model = std::move(model).value();
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
+        m_sae = demo->sae;
         m_layers = m_model->config().numHiddenLayers;
         auto loaded = loadPromptSet(agreementSet());
         QVERIFY2(loaded, qPrintable(loaded.status().message()));
@@ -268,9 +270,7 @@ private Q_SLOTS:
 
     void saeFeaturesEqualTheClampSpliceAtEachPosition()
     {
-        auto loaded = gpu::loadSae(test::demoSaePath());
-        QVERIFY2(loaded, qPrintable(loaded.status().message()));
-        const std::shared_ptr<const gpu::detail::SaeModule> sae = loaded.value();
+        const std::shared_ptr<const gpu::detail::SaeModule> sae = m_sae;
         const QString hook = sae->config().hookName;
         const gpu::PairPatching &first = m_result.pairs.front();
         // The features of the first pair's source and partner at the SAE's hook, [tokens, d_sae].

@@ -55,17 +55,6 @@ QString demoSet(const QString &name)
     return test::sourcePath(QStringLiteral("datasets/prompt-sets/demo/%1.json").arg(name));
 }
 
-QJsonObject runJson(const QStringList &arguments)
-{
-    const test::ProcessRun run = test::runCli(arguments);
-    if (run.exitCode != 0) {
-        qWarning("gyrus-cli %s: exit %d: %s", qPrintable(arguments.join(QLatin1Char(' '))),
-                 run.exitCode, qPrintable(run.err));
-        return {};
-    }
-    return QJsonDocument::fromJson(run.out).object();
-}
-
 PromptSet loadSet(const QString &path)
 {
     auto loaded = loadPromptSet(path);
@@ -139,10 +128,10 @@ private Q_SLOTS:
         QSignalSpy shown(&tab, &PatchingView::patchingShown);
         tab.run();
         QVERIFY(shown.wait(120000));
-        const QJsonObject json =
-                runJson({QStringLiteral("patch"), QStringLiteral("--model"), test::demoModelPath(),
-                         QStringLiteral("--prompts"), demoSet(QStringLiteral("demo-agreement")),
-                         QStringLiteral("--site"), QStringLiteral("resid_post")});
+        const QJsonObject json = test::runCliJson(
+                {QStringLiteral("patch"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--prompts"), demoSet(QStringLiteral("demo-agreement")),
+                 QStringLiteral("--site"), QStringLiteral("resid_post")});
         QVERIFY(!json.isEmpty());
         const PatchingOutcomePtr outcome = tab.outcome();
         QVERIFY(outcome);
@@ -220,11 +209,11 @@ private Q_SLOTS:
         QSignalSpy shown(&tab, &PatchingView::patchingShown);
         tab.run();
         QVERIFY2(shown.wait(120000), qPrintable(tab.statusText()));
-        const QJsonObject json =
-                runJson({QStringLiteral("patch"), QStringLiteral("--model"), test::demoModelPath(),
-                         QStringLiteral("--prompts"), demoSet(QStringLiteral("demo-agreement")),
-                         QStringLiteral("--sae"), test::demoSaePath(), QStringLiteral("--features"),
-                         QStringLiteral("3,7,12")});
+        const QJsonObject json = test::runCliJson(
+                {QStringLiteral("patch"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--prompts"), demoSet(QStringLiteral("demo-agreement")),
+                 QStringLiteral("--sae"), test::demoSaePath(), QStringLiteral("--features"),
+                 QStringLiteral("3,7,12")});
         QVERIFY(!json.isEmpty());
         const PatchingMap &map = tab.outcome()->result.map;
         QCOMPARE(map.features, (std::vector<int>{3, 7, 12}));
@@ -258,11 +247,11 @@ private Q_SLOTS:
         box.positionBox()->setValue(2);
         box.search();
         QVERIFY(shown.wait(60000));
-        const QJsonObject firing =
-                runJson({QStringLiteral("search-features"), QStringLiteral("--model"),
-                         test::demoModelPath(), QStringLiteral("--sae"), test::demoSaePath(),
-                         QStringLiteral("--fires-on"), kPrompt, QStringLiteral("--at"),
-                         QStringLiteral("2"), QStringLiteral("--limit"), QStringLiteral("50")});
+        const QJsonObject firing = test::runCliJson(
+                {QStringLiteral("search-features"), QStringLiteral("--model"),
+                 test::demoModelPath(), QStringLiteral("--sae"), test::demoSaePath(),
+                 QStringLiteral("--fires-on"), kPrompt, QStringLiteral("--at"), QStringLiteral("2"),
+                 QStringLiteral("--limit"), QStringLiteral("50")});
         QVERIFY(!hits(box).isEmpty());
         QVERIFY(sameHits(hits(box), hits(firing)));
         QCOMPARE(box.resultModel()->rowCount(), int(hits(box).size()));
@@ -301,10 +290,10 @@ private Q_SLOTS:
         file.write(concept.out);
         file.close();
         const QJsonObject similar =
-                runJson({QStringLiteral("search-features"), QStringLiteral("--model"),
-                         test::demoModelPath(), QStringLiteral("--sae"), test::demoSaePath(),
-                         QStringLiteral("--concept"), vectorFile, QStringLiteral("--limit"),
-                         QStringLiteral("50")});
+                test::runCliJson({QStringLiteral("search-features"), QStringLiteral("--model"),
+                                  test::demoModelPath(), QStringLiteral("--sae"),
+                                  test::demoSaePath(), QStringLiteral("--concept"), vectorFile,
+                                  QStringLiteral("--limit"), QStringLiteral("50")});
         QVERIFY(sameHits(hits(box), hits(similar)));
         // The concept-vector command lists the same best feature by |cosine| when it is positive.
         const QJsonObject best = concept.out.isEmpty()
@@ -351,14 +340,14 @@ private Q_SLOTS:
         QSignalSpy shown(&view, &ConceptSweepView::sweepShown);
         view.run();
         QVERIFY(shown.wait(120000));
-        const QJsonObject json =
-                runJson({QStringLiteral("concept-sweep"), QStringLiteral("--model"),
-                         test::demoModelPath(), QStringLiteral("--sae"), test::demoSaePath(),
-                         QStringLiteral("--prompts"), demoSet(QStringLiteral("demo-tense-number")),
-                         QStringLiteral("--a"), QStringLiteral("tense=present"),
-                         QStringLiteral("--b"), QStringLiteral("tense=past"),
-                         QStringLiteral("--prompt"), kPrompt, QStringLiteral("--alphas"),
-                         QStringLiteral("0,2,4"), QStringLiteral("--top"), QStringLiteral("3")});
+        const QJsonObject json = test::runCliJson(
+                {QStringLiteral("concept-sweep"), QStringLiteral("--model"), test::demoModelPath(),
+                 QStringLiteral("--sae"), test::demoSaePath(), QStringLiteral("--prompts"),
+                 demoSet(QStringLiteral("demo-tense-number")), QStringLiteral("--a"),
+                 QStringLiteral("tense=present"), QStringLiteral("--b"),
+                 QStringLiteral("tense=past"), QStringLiteral("--prompt"), kPrompt,
+                 QStringLiteral("--alphas"), QStringLiteral("0,2,4"), QStringLiteral("--top"),
+                 QStringLiteral("3")});
         QVERIFY(!json.isEmpty());
         const ConceptSweepResult &result = view.result();
         QCOMPARE(result.targetId, json[QStringLiteral("target_id")].toInt());

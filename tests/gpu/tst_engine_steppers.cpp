@@ -14,6 +14,7 @@
 #include "gpu/sae/sae_evaluation_run.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/steering_run.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
@@ -150,12 +151,10 @@ private Q_SLOTS:
         const Status loaded = test::loadDemo(*m_engine);
         QVERIFY2(loaded.isOk(), qPrintable(loaded.message()));
 
-        auto model = gpu::LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        m_model = std::move(model).value();
-        auto sae = gpu::loadSae(test::demoSaePath());
-        QVERIFY2(sae, qPrintable(sae.status().message()));
-        m_sae = std::move(sae).value();
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
+        m_sae = demo->sae;
         m_saeInfo = gpu::saeCard(*m_sae, test::demoSaePath(), QStringLiteral("cpu"));
         // What the engine does on loading an SAE: its BOS rule and centring.
         m_model->setSaeConventions(gpu::saeConventions(m_saeInfo));

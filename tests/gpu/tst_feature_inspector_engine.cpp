@@ -6,7 +6,7 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/sae_io.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
@@ -112,10 +112,10 @@ private Q_SLOTS:
 
         m_engine = std::make_unique<gpu::TorchEngineClient>();
         QVERIFY(loadDemo(*m_engine));
-        m_model = std::move(gpu::LanguageModel::load(
-                                    test::sourcePath(QStringLiteral("datasets/demo/model"))))
-                          .value();
-        m_sae = gpu::loadSae(test::sourcePath(QStringLiteral("datasets/demo/sae"))).value();
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
+        m_sae = demo->sae;
     }
 
     void refusesWithoutScanAndOutOfRange()

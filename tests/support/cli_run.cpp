@@ -3,6 +3,7 @@
 #include "app/cli/command_registry.h"
 
 #include <QFile>
+#include <QJsonDocument>
 #include <QTemporaryFile>
 
 #include <cstdio>
@@ -91,6 +92,17 @@ ProcessRun runCli(const QStringList &arguments, const QProcessEnvironment &envir
     return runProcess(
             QStringLiteral(GYRUS_CLI_PATH), arguments, 300000,
             environment.isEmpty() ? QProcessEnvironment::systemEnvironment() : environment);
+}
+
+QJsonObject runCliJson(const QStringList &arguments)
+{
+    const ProcessRun run = runCli(arguments);
+    if (run.exitCode != 0) {
+        qWarning("gyrus-cli %s: exit %d: %s", qPrintable(arguments.join(QLatin1Char(' '))),
+                 run.exitCode, qPrintable(run.err));
+        return {};
+    }
+    return QJsonDocument::fromJson(run.out).object();
 }
 
 }  // namespace gyrus::test

@@ -11,6 +11,7 @@
 
 #include "tests/support/process_run.h"
 
+#include <QJsonObject>
 #include <QProcessEnvironment>
 #include <QStringList>
 
@@ -23,5 +24,10 @@ ProcessRun runCli(const QStringList &arguments,
 
 /// The same, always in this process (stdout/stderr captured through temporary files).
 ProcessRun runCliInProcess(const QStringList &arguments);
+
+/// runCli() of a command that prints one JSON object: the object, or an empty one after a
+/// warning with the command, its exit code and stderr when it failed (so the test's next
+/// QCOMPARE on a field fails with the reason in the log).
+QJsonObject runCliJson(const QStringList &arguments);
 
 }  // namespace gyrus::test

@@ -5,6 +5,7 @@
 #include "core/feature_stats_model.h"
 #include "widgets/feature_sort_proxy.h"
 
+#include <QAbstractItemModelTester>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -140,6 +141,30 @@ private Q_SLOTS:
             QVERIFY(sorted.wait(10000));
         }
         QCOMPARE(featuresInOrder(proxy), referenceOrder(model, 2, sortOrder));
+    }
+
+    void keepsTheModelContractThroughEverySort()
+    {
+        // Qt's checks (indexes, parents, persistent indexes across the layout changes) while the
+        // proxy sorts at once, on the worker thread, with a tie-break, and after a new table.
+        FeatureStatsModel model(nullptr);
+        fill(model, 500);
+        FeatureSortProxy proxy(&model);
+        QAbstractItemModelTester tester(&proxy,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy sorted(&proxy, &FeatureSortProxy::sorted);
+        proxy.sort(2, Qt::DescendingOrder);
+        QVERIFY(!proxy.isSorting());
+        proxy.setTieBreak(2, 0);
+        fill(model, FeatureSortProxy::kAsyncRows * 2);  // a reset, sorted again on the worker
+        QVERIFY(proxy.isSorting());
+        QVERIFY(sorted.wait(10000));
+        proxy.setTieBreak(2, 2);
+        proxy.sort(2, Qt::AscendingOrder);
+        if (proxy.isSorting()) {
+            QVERIFY(sorted.wait(10000));
+        }
+        QCOMPARE(featuresInOrder(proxy), referenceOrder(model, 2, Qt::AscendingOrder));
     }
 
     void aNewTableKeepsTheChosenOrder()

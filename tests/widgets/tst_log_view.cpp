@@ -3,6 +3,7 @@
 #include "widgets/log_view.h"
 #include "widgets/plot_style.h"
 
+#include <QAbstractItemModelTester>
 #include <QTableView>
 #include <QtTest>
 #include <qcustomplot.h>
@@ -55,6 +56,31 @@ private Q_SLOTS:
         QCOMPARE(view.visibleRowCount(), 1);
         view.setFilterText(QString());
         QCOMPARE(view.visibleRowCount(), 2);
+    }
+
+    void filteredTableKeepsTheModelContract()
+    {
+        // Qt's checks (indexes, parents, row signals) on what the table shows, through appends,
+        // the oldest rows dropped past capacity, both filters and a clear.
+        LogModel model(50);
+        LogView view(&model);
+        auto *table = view.findChild<QTableView *>(QStringLiteral("logTable"));
+        QVERIFY(table);
+        QAbstractItemModelTester tester(table->model(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (int i = 0; i < 80; ++i) {
+            add(model, i % 3 == 0 ? QtWarningMsg : QtInfoMsg, QStringLiteral("line %1").arg(i));
+        }
+        QCOMPARE(view.visibleRowCount(), 50);
+        view.setMinimumLevel(QtWarningMsg);
+        QCOMPARE(view.visibleRowCount(), 17);  // the rows kept are lines 30-79; every third warns
+        view.setFilterText(QStringLiteral("line 7"));
+        QCOMPARE(view.visibleRowCount(), 3);  // lines 72, 75 and 78
+        view.setFilterText(QString());
+        view.setMinimumLevel(QtDebugMsg);
+        QCOMPARE(view.visibleRowCount(), 50);
+        model.clear();
+        QCOMPARE(view.visibleRowCount(), 0);
     }
 
     void followsNewMessages()

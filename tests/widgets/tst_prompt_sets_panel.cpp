@@ -4,10 +4,13 @@
 #include "widgets/factors_dialog.h"
 #include "widgets/prompt_sets_panel.h"
 
+#include <QDir>
+#include <QFile>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QToolBar>
+#include <QTreeView>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -26,11 +29,52 @@ class TestPromptSetsPanel : public QObject
     Q_OBJECT
 private Q_SLOTS:
 
+    void libraryListsEveryJsonFileUnderItsRootByFolder()
+    {
+        QTemporaryDir dir;
+        const QDir root(dir.path());
+        QVERIFY(root.mkpath(QStringLiteral("sub/deeper")));
+        for (const QString &name : {QStringLiteral("b.json"), QStringLiteral("sub/a.json"),
+                                    QStringLiteral("sub/deeper/c.json"),
+                                    QStringLiteral("notes.txt"), QStringLiteral("sub/README.md")}) {
+            QFile file(root.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
+        PromptSetsPanel panel;
+        panel.setLibraryRoot(dir.path());
+        QCOMPARE(panel.libraryFiles(),
+                 (QStringList{root.filePath(QStringLiteral("b.json")),
+                              root.filePath(QStringLiteral("sub/a.json")),
+                              root.filePath(QStringLiteral("sub/deeper/c.json"))}));
+        const QAbstractItemModel *tree =
+                panel.findChild<QTreeView *>(QStringLiteral("promptLibrary"))->model();
+        QCOMPARE(tree->rowCount(), 3);  // one entry per folder, each with its files
+        QCOMPARE(tree->index(0, 0).data().toString(), QStringLiteral("(top level)"));
+        QCOMPARE(tree->index(1, 0).data().toString(), QStringLiteral("sub"));
+        QCOMPARE(tree->index(2, 0).data().toString(), QStringLiteral("sub/deeper"));
+        QCOMPARE(tree->index(0, 0, tree->index(1, 0)).data().toString(), QStringLiteral("a"));
+    }
+
     void libraryListsTheShippedSets()
     {
+        const QString root = gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets"));
         PromptSetsPanel panel;
-        panel.setLibraryRoot(gyrus::test::sourcePath(QStringLiteral("datasets/prompt-sets")));
-        QCOMPARE(panel.libraryFileCount(), 29);  // the seed's 26 files and the 3 demo sets
+        panel.setLibraryRoot(root);
+        const QStringList files = panel.libraryFiles();
+        // The demo's three sets and the seed sets the docs and tests name.
+        for (const QString &shipped :
+             {QStringLiteral("demo/demo-agreement.json"),
+              QStringLiteral("demo/demo-tense-number.json"),
+              QStringLiteral("demo/demo-valence.json"),
+              QStringLiteral("seed/SR_TOPIC_2_LOGIC_PREMISES/bifactorial-logical-reasoning.json"),
+              QStringLiteral("seed/SR_TOPIC_2_LOGIC_PREMISES/unifactorial-premise-truth.json")}) {
+            QVERIFY2(files.contains(QDir(root).filePath(shipped)), qPrintable(shipped));
+        }
+        // Everything it lists opens: no shipped file is one the dock would refuse.
+        for (const QString &file : files) {
+            const auto loaded = gyrus::loadPromptSet(file);
+            QVERIFY2(loaded, qPrintable(file + QStringLiteral(": ") + loaded.status().message()));
+        }
     }
 
     void opensSeedFileWithItsDesign()
