@@ -1,5 +1,6 @@
 #include "app/attribution_startup.h"
 
+#include "app/dock_catalog.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
 #include "core/engine_client.h"
@@ -42,7 +43,7 @@ bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const Q
                              return;
                          }
                          progress->started = true;
-                         if (QDockWidget *dock = window->dock(QStringLiteral("dock.attribution"))) {
+                         if (QDockWidget *dock = window->dock(dock_id::kAttribution)) {
                              dock->show();
                              dock->raise();
                          }

@@ -23,14 +23,12 @@
 #include "widgets/feature_inspector_panel.h"
 #include "widgets/icons.h"
 #include "widgets/llm_endpoint_dialog.h"
-#include "widgets/log_view.h"
 #include "widgets/model_panel.h"
 #include "widgets/prompt_sets_panel.h"
 #include "widgets/rsa_panel.h"
 #include "widgets/sae_training_panel.h"
 #include "widgets/steering_panel.h"
 #include "widgets/token_heatmap_panel.h"
-#include "widgets/user_visible_work.h"
 
 #include <QAction>
 #include <QApplication>
@@ -81,7 +79,6 @@ MainWindow::MainWindow(QSettings *settings, LogModel *logModel, EngineClient *en
     resize(1400, 900);
 
     createDocks(logModel);
-    connectPanels();
     m_workspaceController = new WorkspaceController(this, m_workspace, m_settings);
     createMenus();
     resetLayout();
@@ -166,18 +163,12 @@ void MainWindow::connectEngine()
         }
     });
     m_session->follow(m_engine);
-    // The SAE form and the RSA dock offer the loaded model's hook points.
+    // The SAE form offers the loaded model's hook points.
     connect(m_session, &SessionState::modelChanged, this, [this](const ModelInfo &info) {
         if (m_saeTrainingPanel) {
             m_saeTrainingPanel->setHookNames(info.hookNames);
         }
-        if (m_rsaPanel) {
-            m_rsaPanel->setHookNames(info.hookNames);
-        }
     });
-    if (m_rsaPanel) {
-        connect(m_session, &SessionState::saeChanged, m_rsaPanel, &widgets::RsaPanel::setSae);
-    }
     if (m_featureInspector && m_settings) {
         m_featureInspector->setScanDirectory(m_settings->value(kScanDirectoryKey).toString());
         connect(m_featureInspector->scanForm(), &widgets::CorpusScanForm::scanDirectoryChanged,
@@ -192,61 +183,6 @@ void MainWindow::connectEngine()
                     m_settings->setValue(kRecentModelsKey, paths);
                 });
     }
-}
-
-template <typename Panel>
-void MainWindow::observePromptSet(Panel *panel)
-{
-    if (!panel) {
-        return;
-    }
-    panel->setPromptSet(m_session->promptSet());
-    connect(m_session, &SessionState::promptSetChanged, panel, &Panel::setPromptSet);
-}
-
-void MainWindow::connectPanels()
-{
-    // A position clicked in the Attribution dock is selected in the token heatmap, on the same
-    // prompt (analysed there first when it shows another text; deferred while it is hidden).
-    if (m_attributionPanel && m_tokenHeatmapPanel) {
-        auto picked = std::make_shared<std::pair<QString, int>>();
-        widgets::TokenHeatmapPanel *heatmap = m_tokenHeatmapPanel;
-        auto *showToken = new widgets::UserVisibleWork(heatmap, [heatmap, picked] {
-            const auto [prompt, position] = *picked;
-            const TokenAnalysisPtr shown = heatmap->analysis();
-            if (shown && shown->texts.size() == 1 && shown->texts.front().text == prompt) {
-                heatmap->selectToken({0, position});
-                return;
-            }
-            auto once = std::make_shared<QMetaObject::Connection>();
-            *once = connect(
-                    heatmap, &widgets::TokenHeatmapPanel::analysisShown, heatmap,
-                    [heatmap, once, prompt = prompt, position = position] {
-                        QObject::disconnect(*once);
-                        const TokenAnalysisPtr now = heatmap->analysis();
-                        if (now && now->texts.size() == 1 && now->texts.front().text == prompt) {
-                            heatmap->selectToken({0, position});
-                        }
-                    });
-            heatmap->analyzeText(prompt);
-        });
-        connect(m_attributionPanel, &widgets::AttributionPanel::tokenPicked, showToken,
-                [picked, showToken](const QString &prompt, int position) {
-                    if (!prompt.isEmpty()) {
-                        *picked = {prompt, position};
-                        showToken->request();
-                    }
-                });
-    }
-    // The docks that analyse the open prompt set observe the session's: the Contrasts dock
-    // analyses it, the Steering dock's concept vector is its contrast, the Attribution dock
-    // patches its minimal pairs, the Features dock searches by its concept vector, the RSA dock
-    // compares its conditions.
-    observePromptSet(m_contrastPanel);
-    observePromptSet(m_steeringPanel);
-    observePromptSet(m_attributionPanel);
-    observePromptSet(m_featureInspector);
-    observePromptSet(m_rsaPanel);
 }
 
 MainWindow::~MainWindow() = default;
@@ -272,56 +208,20 @@ QList<QDockWidget *> MainWindow::docks() const
     return ordered;
 }
 
+template <typename Panel>
+Panel *MainWindow::panelIn(const QString &objectName) const
+{
+    return qobject_cast<Panel *>(dockContent(objectName));
+}
+
 void MainWindow::createDocks(LogModel *logModel)
 {
+    const DockContext context{m_engine, m_selection, m_session, logModel};
     for (const DockSpec &spec : dockCatalog()) {
         auto *dockWidget = new QDockWidget(spec.title, this);
         dockWidget->setObjectName(spec.objectName);
-        QWidget *content = nullptr;
-        if (spec.objectName == QLatin1String("dock.log") && logModel) {
-            content = new widgets::LogView(logModel, dockWidget);
-        } else if (spec.objectName == QLatin1String("dock.promptSets")) {
-            m_promptSetsPanel = new widgets::PromptSetsPanel(dockWidget);
-            const QString library = bundledPromptSets();
-            if (!library.isEmpty()) {
-                m_promptSetsPanel->setLibraryRoot(library);
-            }
-            // The dock edits the session's prompt set; the other docks observe the session.
-            m_session->setPromptSet(m_promptSetsPanel->promptSet());
-            connect(m_promptSetsPanel, &widgets::PromptSetsPanel::promptSetChanged, m_session,
-                    &SessionState::setPromptSet);
-            content = m_promptSetsPanel;
-        } else if (spec.objectName == QLatin1String("dock.saeTraining") && m_engine) {
-            m_saeTrainingPanel =
-                    new widgets::SaeTrainingPanel(m_engine, dockWidget, m_session->saeRuns());
-            m_saeTrainingPanel->setEvaluationText(bundledHeldoutText());
-            m_saeTrainingPanel->setDefaultCorpus(bundledTrainingText());
-            content = m_saeTrainingPanel;
-        } else if (spec.objectName == QLatin1String("dock.tokenHeatmap") && m_engine) {
-            m_tokenHeatmapPanel =
-                    new widgets::TokenHeatmapPanel(m_engine, m_selection, m_session, dockWidget);
-            content = m_tokenHeatmapPanel;
-        } else if (spec.objectName == QLatin1String("dock.steering") && m_engine) {
-            m_steeringPanel = new widgets::SteeringPanel(m_engine, m_selection, dockWidget);
-            content = m_steeringPanel;
-        } else if (spec.objectName == QLatin1String("dock.features") && m_engine) {
-            m_featureInspector =
-                    new widgets::FeatureInspectorPanel(m_engine, m_selection, dockWidget);
-            m_featureInspector->setDefaultCorpus(bundledHeldoutText());
-            content = m_featureInspector;
-        } else if (spec.objectName == QLatin1String("dock.rsa") && m_engine) {
-            m_rsaPanel = new widgets::RsaPanel(m_engine, m_selection, dockWidget);
-            content = m_rsaPanel;
-        } else if (spec.objectName == QLatin1String("dock.contrast") && m_engine) {
-            m_contrastPanel = new widgets::ContrastPanel(m_engine, m_selection, dockWidget);
-            content = m_contrastPanel;
-        } else if (spec.objectName == QLatin1String("dock.attribution") && m_engine) {
-            m_attributionPanel = new widgets::AttributionPanel(m_engine, m_selection, dockWidget);
-            content = m_attributionPanel;
-        } else if (spec.objectName == QLatin1String("dock.model") && m_engine) {
-            m_modelPanel = new widgets::ModelPanel(m_engine, dockWidget);
-            content = m_modelPanel;
-        } else {
+        QWidget *content = spec.createPanel ? spec.createPanel(context, dockWidget) : nullptr;
+        if (!content) {
             content = new widgets::EmptyState(spec.title, spec.emptyExplanation, dockWidget);
         }
         content->setObjectName(spec.objectName + QStringLiteral(".content"));
@@ -338,6 +238,16 @@ void MainWindow::createDocks(LogModel *logModel)
         dockWidget->toggleViewAction()->setShortcut(QKeySequence(spec.shortcut));
         m_docks.insert(spec.objectName, dockWidget);
     }
+    // The panels the menus, the workspace sections and the start-up script talk to.
+    m_modelPanel = panelIn<widgets::ModelPanel>(dock_id::kModel);
+    m_promptSetsPanel = panelIn<widgets::PromptSetsPanel>(dock_id::kPromptSets);
+    m_saeTrainingPanel = panelIn<widgets::SaeTrainingPanel>(dock_id::kSaeTraining);
+    m_tokenHeatmapPanel = panelIn<widgets::TokenHeatmapPanel>(dock_id::kTokenHeatmap);
+    m_featureInspector = panelIn<widgets::FeatureInspectorPanel>(dock_id::kFeatures);
+    m_rsaPanel = panelIn<widgets::RsaPanel>(dock_id::kRsa);
+    m_steeringPanel = panelIn<widgets::SteeringPanel>(dock_id::kSteering);
+    m_contrastPanel = panelIn<widgets::ContrastPanel>(dock_id::kContrast);
+    m_attributionPanel = panelIn<widgets::AttributionPanel>(dock_id::kAttribution);
 }
 
 void MainWindow::resetLayout()
@@ -346,32 +256,30 @@ void MainWindow::resetLayout()
         d->setFloating(false);  // before removal: a removed dock ignores it
         removeDockWidget(d);
     }
-    auto place = [this](const QString &name, Qt::DockWidgetArea area) {
+    auto place = [this](const QString &name) {
         QDockWidget *d = dock(name);
-        addDockWidget(area, d);
+        addDockWidget(findDock(name)->area, d);
         d->show();
     };
-    place(QStringLiteral("dock.model"), Qt::LeftDockWidgetArea);
-    place(QStringLiteral("dock.promptSets"), Qt::LeftDockWidgetArea);
-    place(QStringLiteral("dock.tokenHeatmap"), Qt::RightDockWidgetArea);
-    splitDockWidget(dock(QStringLiteral("dock.tokenHeatmap")),
-                    dock(QStringLiteral("dock.features")), Qt::Horizontal);
-    dock(QStringLiteral("dock.features"))->show();
-    tabifyDockWidget(dock(QStringLiteral("dock.tokenHeatmap")), dock(QStringLiteral("dock.rsa")));
-    dock(QStringLiteral("dock.rsa"))->show();
+    place(dock_id::kModel);
+    place(dock_id::kPromptSets);
+    place(dock_id::kTokenHeatmap);
+    splitDockWidget(dock(dock_id::kTokenHeatmap), dock(dock_id::kFeatures), Qt::Horizontal);
+    dock(dock_id::kFeatures)->show();
+    tabifyDockWidget(dock(dock_id::kTokenHeatmap), dock(dock_id::kRsa));
+    dock(dock_id::kRsa)->show();
     // Contrasts next to RSA: the two ways of asking which features carry a condition.
-    tabifyDockWidget(dock(QStringLiteral("dock.rsa")), dock(QStringLiteral("dock.contrast")));
-    dock(QStringLiteral("dock.contrast"))->show();
-    tabifyDockWidget(dock(QStringLiteral("dock.features")), dock(QStringLiteral("dock.steering")));
-    dock(QStringLiteral("dock.steering"))->show();
+    tabifyDockWidget(dock(dock_id::kRsa), dock(dock_id::kContrast));
+    dock(dock_id::kContrast)->show();
+    tabifyDockWidget(dock(dock_id::kFeatures), dock(dock_id::kSteering));
+    dock(dock_id::kSteering)->show();
     // Attribution beside the heatmap (not behind it): a feature or position clicked there shows
     // in the heatmap at once.
-    tabifyDockWidget(dock(QStringLiteral("dock.steering")),
-                     dock(QStringLiteral("dock.attribution")));
-    dock(QStringLiteral("dock.attribution"))->show();
-    place(QStringLiteral("dock.saeTraining"), Qt::BottomDockWidgetArea);
-    tabifyDockWidget(dock(QStringLiteral("dock.saeTraining")), dock(QStringLiteral("dock.log")));
-    dock(QStringLiteral("dock.log"))->show();
+    tabifyDockWidget(dock(dock_id::kSteering), dock(dock_id::kAttribution));
+    dock(dock_id::kAttribution)->show();
+    place(dock_id::kSaeTraining);
+    tabifyDockWidget(dock(dock_id::kSaeTraining), dock(dock_id::kLog));
+    dock(dock_id::kLog)->show();
 
     // Sizes and raised tabs only take once the window has its final size.
     m_defaultSizesPending = true;
@@ -384,25 +292,24 @@ void MainWindow::applyDefaultSizes()
 {
     m_defaultSizesPending = false;
     // Tabs opened on the panels a newcomer needs first.
-    dock(QStringLiteral("dock.tokenHeatmap"))->raise();
-    dock(QStringLiteral("dock.features"))->raise();
-    dock(QStringLiteral("dock.log"))->raise();
+    dock(dock_id::kTokenHeatmap)->raise();
+    dock(dock_id::kFeatures)->raise();
+    dock(dock_id::kLog)->raise();
     const int w = width();
     const int h = height();
     // The left column gets what the Model dock's card needs (within reason); the heatmap and its
     // tabs (RSA, Contrasts) most of the rest.
-    const int modelWidth = dockContent(QStringLiteral("dock.model"))->sizeHint().width() + 24;
+    const int modelWidth = dockContent(dock_id::kModel)->sizeHint().width() + 24;
     const int left = std::clamp(modelWidth, w * 22 / 100, w * 35 / 100);
     const int features = (w - left) * 40 / 100;
-    resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.tokenHeatmap")),
-                 dock(QStringLiteral("dock.features"))},
+    resizeDocks({dock(dock_id::kModel), dock(dock_id::kTokenHeatmap), dock(dock_id::kFeatures)},
                 {left, w - left - features, features}, Qt::Horizontal);
     // The log and SAE training share a short strip at the bottom: the analyses get the height.
-    resizeDocks({dock(QStringLiteral("dock.tokenHeatmap")), dock(QStringLiteral("dock.log"))},
-                {h * 76 / 100, h * 24 / 100}, Qt::Vertical);
+    resizeDocks({dock(dock_id::kTokenHeatmap), dock(dock_id::kLog)}, {h * 76 / 100, h * 24 / 100},
+                Qt::Vertical);
     // The prompt-set library and its items need more room than the model's card.
-    resizeDocks({dock(QStringLiteral("dock.model")), dock(QStringLiteral("dock.promptSets"))},
-                {h * 30 / 100, h * 70 / 100}, Qt::Vertical);
+    resizeDocks({dock(dock_id::kModel), dock(dock_id::kPromptSets)}, {h * 30 / 100, h * 70 / 100},
+                Qt::Vertical);
 }
 
 void MainWindow::showEvent(QShowEvent *event)

@@ -136,12 +136,12 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
+    /// Builds each dock of dockCatalog() with its panel (or its empty state).
     void createDocks(gyrus::LogModel *logModel);
-    void connectEngine();
-    void connectPanels();
-    /// Gives `panel` (null: none) the session's prompt set now and at every change.
+    /// The panel of type Panel in the dock `objectName`, or null (no such panel was built).
     template <typename Panel>
-    void observePromptSet(Panel *panel);
+    Panel *panelIn(const QString &objectName) const;
+    void connectEngine();
     void createMenus();
     void applyDefaultSizes();
     void registerWorkspaceSections();

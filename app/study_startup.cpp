@@ -1,5 +1,6 @@
 #include "app/study_startup.h"
 
+#include "app/dock_catalog.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
 #include "core/engine_client.h"
@@ -71,7 +72,7 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
         QObject::connect(attribution->patchingView(), &widgets::PatchingView::patchingShown, window,
                          shoot);
         start = [window, attribution] {
-            raise(window, QStringLiteral("dock.attribution"));
+            raise(window, dock_id::kAttribution);
             attribution->showTab(widgets::AttributionPanel::PatchingTab);
             attribution->patchingView()->run();
         };
@@ -97,7 +98,7 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
                     Q_EMIT box->resultView()->clicked(box->resultModel()->index(0, 0));
                 });
         start = [window, features, box, text] {
-            raise(window, QStringLiteral("dock.features"));
+            raise(window, dock_id::kFeatures);
             features->showSearch(true);
             box->setCriterion(widgets::FeatureSearchBox::Criterion::FiresOn);
             box->textEdit()->setText(text);
@@ -107,7 +108,7 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
         widgets::ConceptSweepView *sweep = steering->conceptSweep();
         QObject::connect(sweep, &widgets::ConceptSweepView::sweepShown, window, shoot);
         start = [window, steering, sweep, text] {
-            raise(window, QStringLiteral("dock.steering"));
+            raise(window, dock_id::kSteering);
             steering->showResultsTab(3);
             if (!text.isEmpty()) {
                 steering->setPrompt(text);

@@ -75,6 +75,11 @@ void SelectionHub::setAnnotations(const QHash<int, FeatureAnnotation> &annotatio
     Q_EMIT annotationChanged(-1);
 }
 
+void SelectionHub::pickToken(const QString &text, int position, const QString &source)
+{
+    Q_EMIT tokenPicked(text, position, source);
+}
+
 void SelectionHub::reset()
 {
     selectFeature(-1);

@@ -1,8 +1,10 @@
 #pragma once
-// The one source of truth for what the user is looking at (issue 8: "select a feature anywhere
-// to show it everywhere"): the selected SAE feature, the clamp set, and the user's labels and
-// notes on features. Every dock reads and writes these here and listens for the change signals;
-// no dock keeps its own copy. Owned by the main window; saved in the workspace.
+// The one source of truth for what the user is looking at ("select a feature anywhere to show it
+// everywhere"): the selected SAE feature, the clamp set, the user's labels and notes on features,
+// and a token picked in one dock for another to show. Every dock reads and writes these here and
+// listens for the change signals; no dock keeps its own copy or talks to another dock. Owned by
+// the main window; saved in the workspace (but the picked token: a place looked at, not a
+// result).
 
 #include "core/clamp_set.h"
 
@@ -80,6 +82,11 @@ public:
 
     void setAnnotations(const QHash<int, FeatureAnnotation> &annotations);
 
+    /// Picks token `position` of `text` (the Attribution dock's prompt): the token heatmap shows
+    /// that text with the token selected. Emits tokenPicked every time, also for the token picked
+    /// last, since the heatmap may have moved on since.
+    void pickToken(const QString &text, int position, const QString &source = QString());
+
     /// Forgets everything (a new workspace, or a different SAE whose feature numbers mean other
     /// things).
     void reset();
@@ -89,6 +96,7 @@ Q_SIGNALS:
     void clampSetChanged(const gyrus::ClampSet &set);
     /// `feature` is -1 when many changed at once (setAnnotations, reset).
     void annotationChanged(int feature);
+    void tokenPicked(const QString &text, int position, const QString &source);
 
 private:
     int m_feature = -1;

@@ -52,4 +52,14 @@ void SessionState::setSae(const SaeInfo &sae)
     Q_EMIT saeChanged(m_sae);
 }
 
+SessionState *sessionOrFollowing(SessionState *session, EngineClient *engine, QObject *owner)
+{
+    if (session) {
+        return session;
+    }
+    auto *own = new SessionState(owner);
+    own->follow(engine);
+    return own;
+}
+
 }  // namespace gyrus

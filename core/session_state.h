@@ -67,4 +67,8 @@ private:
     SaeRuns *m_saeRuns;
 };
 
+/// The session a dock observes: `session` (the main window's), or, when null (a panel on its own
+/// in a test or a benchmark), a new one owned by `owner` that follows `engine`.
+SessionState *sessionOrFollowing(SessionState *session, EngineClient *engine, QObject *owner);
+
 }  // namespace gyrus

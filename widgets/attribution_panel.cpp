@@ -3,6 +3,7 @@
 #include "core/hook_layer.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "core/table_export.h"
 #include "core/token_display.h"
 #include "widgets/adaptive_splitter.h"
@@ -130,10 +131,12 @@ double pearson(const std::vector<double> &x, const std::vector<double> &y)
 
 }  // namespace
 
-AttributionPanel::AttributionPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
+AttributionPanel::AttributionPanel(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                                   QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
+    , m_session(sessionOrFollowing(session, engine, this))
 {
     buildUi();
     connectEngine();
@@ -325,7 +328,7 @@ QWidget *AttributionPanel::buildAttributionTab()
     connect(m_matrix, &FeatureMatrixView::featureClicked, this,
             [this](int feature) { selectFeature(feature, -1); });
     connect(m_matrix, &FeatureMatrixView::tokenClicked, this,
-            [this](int position) { Q_EMIT tokenPicked(m_attributedPrompt, position); });
+            [this](int position) { pickToken(position); });
     m_matrixLegend = new ColourLegend(tab);
     auto *matrixPane = new QWidget(tab);
     auto *matrixLayout = new QVBoxLayout(matrixPane);
@@ -477,8 +480,11 @@ void AttributionPanel::connectEngine()
         m_ranPrompt[AttentionTab].clear();
         updateControls();
     };
-    connect(m_engine, &EngineClient::modelLoaded, this, stale);
-    connect(m_engine, &EngineClient::saeLoaded, this, stale);
+    connect(m_session, &SessionState::modelChanged, this, stale);
+    connect(m_session, &SessionState::saeChanged, this, stale);
+    // The Patching tab patches the open prompt set's minimal pairs.
+    m_patching->setPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, m_patching, &PatchingView::setPromptSet);
 }
 
 void AttributionPanel::analyzeText(const QString &text)
@@ -582,11 +588,6 @@ void AttributionPanel::cancel()
         m_requests->cancelAll();
     }
     m_patching->cancel();
-}
-
-void AttributionPanel::setPromptSet(const PromptSet &set)
-{
-    m_patching->setPromptSet(set);
 }
 
 QJsonObject AttributionPanel::workspaceState() const
@@ -833,12 +834,19 @@ void AttributionPanel::showVerificationSummary()
     Q_EMIT verificationShown();
 }
 
+void AttributionPanel::pickToken(int position)
+{
+    if (m_hub) {
+        m_hub->pickToken(m_attributedPrompt, position, QStringLiteral("attribution"));
+    }
+}
+
 void AttributionPanel::selectFeature(int feature, int position)
 {
     m_matrix->setSelectedFeature(feature);
     if (position >= 0) {
         m_matrix->setHighlightedToken(position);
-        Q_EMIT tokenPicked(m_attributedPrompt, position);
+        pickToken(position);
     }
     if (m_shownSae != 0) {
         // Another layer's SAE: the other docks know only the loaded one's features.

@@ -25,6 +25,7 @@ class QToolButton;
 namespace gyrus {
 class RequestTracker;
 class SelectionHub;
+class SessionState;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -61,7 +62,10 @@ public:
         PatchingTab,
     };
 
-    AttributionPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    /// `session` is what the dock observes (model and SAE loads, the open prompt set); null:
+    /// one of its own that follows `engine`.
+    AttributionPanel(EngineClient *engine, SelectionHub *hub, SessionState *session = nullptr,
+                     QWidget *parent = nullptr);
     ~AttributionPanel() override;
 
     /// Puts `text` in the prompt box and runs the shown tab's analysis on it.
@@ -75,9 +79,6 @@ public:
     void cancel();
 
     void showTab(Tab tab);
-
-    /// The open prompt set, whose minimal pairs the Patching tab patches.
-    void setPromptSet(const PromptSet &set);
 
     PatchingView *patchingView() const { return m_patching; }
 
@@ -149,8 +150,6 @@ Q_SIGNALS:
     void verificationShown();
     void logitLensShown();
     void attentionShown();
-    /// A position of the attributed prompt was clicked (the heatmap shows that token).
-    void tokenPicked(const QString &prompt, int position);
     /// A setting the workspace keeps was edited.
     void stateChanged();
 
@@ -173,6 +172,8 @@ private:
     void showCheck(const AblationCheck &check);
     void showVerificationSummary();
     void selectFeature(int feature, int position);
+    /// The hub's tokenPicked: the token heatmap shows this position of the attributed prompt.
+    void pickToken(int position);
     void followSelection(int feature);
     void onFinished(const Status &status, const QString &what);
     void updateControls();
@@ -181,6 +182,7 @@ private:
 
     EngineClient *m_engine;
     QPointer<SelectionHub> m_hub;
+    QPointer<SessionState> m_session;
     RequestTracker *m_requests = nullptr;
     AttributionOutcomePtr m_attribution;
     std::vector<AblationCheck> m_checks;

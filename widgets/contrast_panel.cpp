@@ -3,6 +3,7 @@
 #include "core/engine_client.h"
 #include "core/llm/chat_backend.h"
 #include "core/result_archive.h"
+#include "core/session_state.h"
 #include "widgets/batch_explain_dialog.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/contrast_view.h"
@@ -21,13 +22,15 @@
 
 namespace gyrus::widgets {
 
-ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
+ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                             QWidget *parent)
     : QWidget(parent)
+    , m_session(sessionOrFollowing(session, engine, this))
     , m_form(new ContrastSettingsForm(this))
     , m_tabs(new QTabWidget(this))
-    , m_contrast(new ContrastView(engine, hub, m_form, this))
-    , m_rsa(new FeatureRsaView(engine, hub, m_form, this))
-    , m_methods(new MethodComparisonView(engine, hub, m_form, this))
+    , m_contrast(new ContrastView(engine, hub, m_session, m_form, this))
+    , m_rsa(new FeatureRsaView(engine, hub, m_session, m_form, this))
+    , m_methods(new MethodComparisonView(engine, hub, m_session, m_form, this))
     , m_judged(new JudgedMethodsView(engine, m_form, this))
     , m_engine(engine)
     , m_hub(hub)
@@ -67,12 +70,14 @@ ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
     connect(m_rsa, &FeatureRsaView::resultShown, this, &ContrastPanel::resultShown);
     connect(m_methods, &MethodComparisonView::resultShown, this, &ContrastPanel::resultShown);
     connect(m_judged, &JudgedMethodsView::resultShown, this, &ContrastPanel::resultShown);
-    m_form->setHookNames(engine->currentModel().hookNames);
-    m_form->setSae(engine->currentSae());
-    connect(engine, &EngineClient::modelLoaded, this,
-            [this](RequestId, const ModelInfo &info) { m_form->setHookNames(info.hookNames); });
-    connect(engine, &EngineClient::saeLoaded, this,
-            [this](RequestId, const SaeInfo &info) { m_form->setSae(info); });
+    m_form->setHookNames(m_session->model().hookNames);
+    m_form->setSae(m_session->sae());
+    m_form->setPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::modelChanged, this,
+            [this](const ModelInfo &info) { m_form->setHookNames(info.hookNames); });
+    connect(m_session, &SessionState::saeChanged, m_form, &ContrastSettingsForm::setSae);
+    connect(m_session, &SessionState::promptSetChanged, m_form,
+            &ContrastSettingsForm::setPromptSet);
 }
 
 ContrastPanel::~ContrastPanel() = default;

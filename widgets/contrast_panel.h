@@ -17,6 +17,7 @@ namespace gyrus {
 class ChatBackend;
 class EngineClient;
 class SelectionHub;
+class SessionState;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -37,10 +38,13 @@ class ContrastPanel : public QWidget
 {
     Q_OBJECT
 public:
-    ContrastPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    /// `session` is what the dock observes (its prompt set, the model's hooks, the SAE; its
+    /// results go out of date with them); null: one of its own that follows `engine`.
+    ContrastPanel(EngineClient *engine, SelectionHub *hub, SessionState *session = nullptr,
+                  QWidget *parent = nullptr);
     ~ContrastPanel() override;
 
-    /// The stimuli to analyse (the Prompt sets dock's open set; follow its promptSetChanged).
+    /// The stimuli to analyse (the session's open prompt set).
     void setPromptSet(const PromptSet &set);
 
     ContrastSettingsForm *form() const { return m_form; }
@@ -86,6 +90,7 @@ Q_SIGNALS:
     void resultShown();
 
 private:
+    QPointer<SessionState> m_session;  // first: the tabs observe it
     ContrastSettingsForm *m_form;
     QTabWidget *m_tabs;
     ContrastView *m_contrast;

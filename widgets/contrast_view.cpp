@@ -4,6 +4,7 @@
 #include "core/feature_stats_model.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
@@ -64,8 +65,8 @@ ContrastView::VolcanoPoints ContrastView::volcanoPoints(const ContrastResult &s)
     return points;
 }
 
-ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
-                           QWidget *parent)
+ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                           ContrastSettingsForm *form, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
@@ -82,7 +83,7 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
     , m_volcano(new FeatureScatterPlot(this))
     , m_threshold(new QCPItemStraightLine(m_volcano))
     , m_table(new FeatureTableView(m_model, this))
-    , m_freshness(engine, form, false)
+    , m_freshness(session, form, false)
 {
     m_run->setObjectName(QStringLiteral("contrast.run"));
     m_run->setIcon(uiIcon(QStringLiteral("start")));
@@ -159,8 +160,8 @@ ContrastView::ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSett
                          [this](const ContrastPanelResultPtr &result) { onResult(result); });
     m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
     connect(m_form, &ContrastSettingsForm::changed, this, &ContrastView::updateStale);
-    connect(m_engine, &EngineClient::modelLoaded, this, &ContrastView::updateStale);
-    connect(m_engine, &EngineClient::saeLoaded, this, &ContrastView::updateStale);
+    connect(session, &SessionState::modelChanged, this, &ContrastView::updateStale);
+    connect(session, &SessionState::saeChanged, this, &ContrastView::updateStale);
 }
 
 QString ContrastView::staleReason() const

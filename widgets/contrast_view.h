@@ -18,6 +18,7 @@ class RequestTracker;
 class EngineClient;
 class FeatureStatsModel;
 class SelectionHub;
+class SessionState;
 class Status;
 }  // namespace gyrus
 
@@ -37,8 +38,9 @@ class ContrastView : public QWidget
 {
     Q_OBJECT
 public:
-    ContrastView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
-                 QWidget *parent = nullptr);
+    /// Its result goes out of date when `form` or `session`'s model or SAE change.
+    ContrastView(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                 ContrastSettingsForm *form, QWidget *parent = nullptr);
     ~ContrastView() override;
 
     /// Submits the form's contrast (or shows why it cannot).

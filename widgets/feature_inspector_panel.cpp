@@ -3,6 +3,7 @@
 #include "core/corpus_scan_path.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "core/table_export.h"
 #include "core/token_display.h"
 #include "widgets/activation_histogram_plot.h"
@@ -101,10 +102,11 @@ QTextBrowser *makeExampleBrowser(QWidget *parent)
 FeatureInspectorPanel::~FeatureInspectorPanel() = default;
 
 FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub *hub,
-                                             QWidget *parent)
+                                             SessionState *session, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
+    , m_session(sessionOrFollowing(session, engine, this))
     , m_requests(new RequestTracker(engine, this))
     , m_detailsWork(new UserVisibleWork(this, [this] { startDetails(); }))
     , m_backButton(new QToolButton(this))
@@ -223,8 +225,11 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     });
     connect(m_hub, &SelectionHub::clampSetChanged, this, &FeatureInspectorPanel::updateClampButton);
 
-    connect(m_engine, &EngineClient::saeLoaded, this,
-            [this](RequestId, const SaeInfo &info) { onSaeLoaded(info); });
+    connect(m_session, &SessionState::saeChanged, this,
+            [this](const SaeInfo &info) { onSaeLoaded(info); });
+    // The search box's concept vector is the open prompt set's contrast.
+    m_search->setPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, m_search, &FeatureSearchBox::setPromptSet);
     for (Slot slot : {LoadScan, Scan}) {
         m_requests->onResult(slot, &EngineClient::corpusScanReady,
                              [this](const CorpusScanSummary &summary) { onScanReady(summary); });
@@ -261,9 +266,8 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     });
 
     m_requestedFeature = m_hub->selectedFeature();
-    const SaeInfo current = m_engine->currentSae();
-    if (!current.path.isEmpty()) {
-        onSaeLoaded(current);
+    if (m_session->hasSae()) {
+        onSaeLoaded(m_session->sae());
     } else {
         setView(View::NoSae);
     }
@@ -748,11 +752,6 @@ void FeatureInspectorPanel::showSearch(bool shown)
     if (m_searchToggle->isChecked() != shown) {
         m_searchToggle->setChecked(shown);
     }
-}
-
-void FeatureInspectorPanel::setPromptSet(const PromptSet &set)
-{
-    m_search->setPromptSet(set);
 }
 
 }  // namespace gyrus::widgets

@@ -4,6 +4,7 @@
 #include "core/prompt_set.h"
 
 #include <QList>
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -24,6 +25,7 @@ namespace gyrus {
 class ChatBackend;
 class RequestTracker;
 class SelectionHub;
+class SessionState;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -48,7 +50,10 @@ class FeatureInspectorPanel : public QWidget
 {
     Q_OBJECT
 public:
-    FeatureInspectorPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    /// `session` is what the dock observes (the loaded SAE, the open prompt set); null: one of
+    /// its own that follows `engine`.
+    FeatureInspectorPanel(EngineClient *engine, SelectionHub *hub, SessionState *session = nullptr,
+                          QWidget *parent = nullptr);
     ~FeatureInspectorPanel() override;
 
     /// What the panel shows now.
@@ -130,9 +135,6 @@ public:
     /// Shows or hides the search box (the header's Search button).
     void showSearch(bool shown);
 
-    /// The open prompt set, whose contrast the search box's concept vector is.
-    void setPromptSet(const PromptSet &set);
-
 Q_SIGNALS:
     /// setOpenFeatureWhenScanned() selected `feature` (before the hub announces it).
     void featureOpenedFromScan(int feature);
@@ -159,6 +161,7 @@ private:
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
+    QPointer<SessionState> m_session;
     View m_view = View::NoSae;
     SaeInfo m_sae;
     bool m_hasScan = false;

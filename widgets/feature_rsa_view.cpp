@@ -4,6 +4,7 @@
 #include "core/feature_stats_model.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
@@ -30,8 +31,8 @@ constexpr int kSeparationRColumn = 2;  // feature, label, separation r, separati
 const QColor kPoint(108, 113, 196);
 }  // namespace
 
-FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
-                               QWidget *parent)
+FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                               ContrastSettingsForm *form, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
@@ -43,7 +44,7 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
     , m_stack(new QStackedWidget(this))
     , m_scatter(new FeatureScatterPlot(this))
     , m_table(new FeatureTableView(m_model, this))
-    , m_freshness(engine, form, true)
+    , m_freshness(session, form, true)
 {
     m_run->setObjectName(QStringLiteral("rsaMap.run"));
     m_run->setIcon(uiIcon(QStringLiteral("start")));
@@ -109,8 +110,8 @@ FeatureRsaView::FeatureRsaView(EngineClient *engine, SelectionHub *hub, Contrast
                          [this](const FeatureRsaMapPtr &result) { onResult(result); });
     m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
     connect(m_form, &ContrastSettingsForm::changed, this, &FeatureRsaView::updateStale);
-    connect(m_engine, &EngineClient::modelLoaded, this, &FeatureRsaView::updateStale);
-    connect(m_engine, &EngineClient::saeLoaded, this, &FeatureRsaView::updateStale);
+    connect(session, &SessionState::modelChanged, this, &FeatureRsaView::updateStale);
+    connect(session, &SessionState::saeChanged, this, &FeatureRsaView::updateStale);
 }
 
 QString FeatureRsaView::staleReason() const

@@ -17,6 +17,7 @@ class RequestTracker;
 class EngineClient;
 class FeatureStatsModel;
 class SelectionHub;
+class SessionState;
 class Status;
 }  // namespace gyrus
 
@@ -37,8 +38,9 @@ class FeatureRsaView : public QWidget
 {
     Q_OBJECT
 public:
-    FeatureRsaView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
-                   QWidget *parent = nullptr);
+    /// Its result goes out of date when `form` or `session`'s model or SAE change.
+    FeatureRsaView(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                   ContrastSettingsForm *form, QWidget *parent = nullptr);
     ~FeatureRsaView() override;
 
     void run();

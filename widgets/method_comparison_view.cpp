@@ -5,6 +5,7 @@
 #include "core/method_comparison_model.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "widgets/adaptive_splitter.h"
 #include "widgets/contrast_settings_form.h"
 #include "widgets/empty_state.h"
@@ -63,7 +64,8 @@ QSpinBox *spin(int low, int high, int value, const QString &tip, QWidget *parent
 }  // namespace
 
 MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *hub,
-                                           ContrastSettingsForm *form, QWidget *parent)
+                                           SessionState *session, ContrastSettingsForm *form,
+                                           QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
@@ -101,7 +103,7 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     , m_export(new QToolButton(this))
     , m_ensemble(new QPushButton(tr("Steer with ensemble"), this))
     , m_ensembleStrength(new QDoubleSpinBox(this))
-    , m_freshness(engine, form, true)
+    , m_freshness(session, form, true)
 {
     m_run->setObjectName(QStringLiteral("methods.run"));
     m_run->setIcon(uiIcon(QStringLiteral("start")));
@@ -228,8 +230,8 @@ MethodComparisonView::MethodComparisonView(EngineClient *engine, SelectionHub *h
     connect(m_hub, &SelectionHub::featureSelected, this,
             [this](int feature, const QString &) { showSelection(feature); });
     connect(m_form, &ContrastSettingsForm::changed, this, &MethodComparisonView::updateStale);
-    connect(m_engine, &EngineClient::modelLoaded, this, &MethodComparisonView::updateStale);
-    connect(m_engine, &EngineClient::saeLoaded, this, &MethodComparisonView::updateStale);
+    connect(session, &SessionState::modelChanged, this, &MethodComparisonView::updateStale);
+    connect(session, &SessionState::saeChanged, this, &MethodComparisonView::updateStale);
 }
 
 QString MethodComparisonView::staleReason() const

@@ -24,6 +24,7 @@ class MethodComparisonModel;
 class RequestTracker;
 class EngineClient;
 class SelectionHub;
+class SessionState;
 
 }  // namespace gyrus
 
@@ -42,8 +43,9 @@ class MethodComparisonView : public QWidget
 {
     Q_OBJECT
 public:
-    MethodComparisonView(EngineClient *engine, SelectionHub *hub, ContrastSettingsForm *form,
-                         QWidget *parent = nullptr);
+    /// Its result goes out of date when `form` or `session`'s model or SAE change.
+    MethodComparisonView(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                         ContrastSettingsForm *form, QWidget *parent = nullptr);
     ~MethodComparisonView() override;
 
     void run();

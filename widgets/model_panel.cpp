@@ -85,7 +85,7 @@ QString weightUseText(const WeightUse &use)
 }
 }  // namespace
 
-ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
+ModelPanel::ModelPanel(EngineClient *engine, SessionState *session, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_requests(new RequestTracker(engine, this))
@@ -104,7 +104,7 @@ ModelPanel::ModelPanel(EngineClient *engine, QWidget *parent)
     , m_seed(new QSpinBox(this))
     , m_generate(new QPushButton(tr("Generate"), this))
     , m_output(new QPlainTextEdit(this))
-    , m_saePicker(new SaePicker(engine, this))
+    , m_saePicker(new SaePicker(engine, session, this))
 {
     setAcceptDrops(true);
     m_browse->setIcon(uiIcon(QStringLiteral("open")));

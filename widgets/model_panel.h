@@ -16,7 +16,8 @@ class QSpinBox;
 
 namespace gyrus {
 class RequestTracker;
-}
+class SessionState;
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
@@ -30,7 +31,9 @@ class ModelPanel : public QWidget
 {
     Q_OBJECT
 public:
-    explicit ModelPanel(EngineClient *engine, QWidget *parent = nullptr);
+    /// `session`: what its SAE row follows (null: a session of its own that follows `engine`).
+    explicit ModelPanel(EngineClient *engine, SessionState *session = nullptr,
+                        QWidget *parent = nullptr);
 
     /// Devices offered in the device box, e.g. {"cpu", "cuda:0 (A100, 70 GiB free)"}; the text
     /// up to the first space is the device id.

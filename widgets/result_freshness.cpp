@@ -1,15 +1,15 @@
 #include "widgets/result_freshness.h"
 
-#include "core/engine_client.h"
+#include "core/session_state.h"
 #include "widgets/contrast_settings_form.h"
 
 #include <QUuid>
 
 namespace gyrus::widgets {
 
-ResultFreshness::ResultFreshness(EngineClient *engine, const ContrastSettingsForm *form,
+ResultFreshness::ResultFreshness(const SessionState *session, const ContrastSettingsForm *form,
                                  bool twoGroup)
-    : m_engine(engine)
+    : m_session(session)
     , m_form(form)
     , m_twoGroup(twoGroup)
 {}
@@ -21,9 +21,9 @@ ResultProvenance ResultFreshness::now() const
     if (m_twoGroup) {
         provenance.source.factorial = false;
     }
-    if (m_engine) {
-        provenance.modelPath = m_engine->currentModel().path;
-        provenance.saePath = m_engine->currentSae().path;
+    if (m_session) {
+        provenance.modelPath = m_session->model().path;
+        provenance.saePath = m_session->sae().path;
     }
     return provenance;
 }

@@ -3,7 +3,7 @@
 #include "core/result_archive.h"
 
 namespace gyrus {
-class EngineClient;
+class SessionState;
 }
 
 namespace gyrus::widgets {
@@ -17,7 +17,8 @@ class ResultFreshness
 {
 public:
     /// `twoGroup`: the view ignores the form's 2 × 2 option (RSA map, method comparison).
-    ResultFreshness(EngineClient *engine, const ContrastSettingsForm *form, bool twoGroup);
+    /// The model and SAE come from `session` (what is loaded now).
+    ResultFreshness(const SessionState *session, const ContrastSettingsForm *form, bool twoGroup);
 
     /// The inputs as they are now.
     ResultProvenance now() const;
@@ -37,7 +38,7 @@ public:
     QString staleReason() const { return gyrus::staleReason(m_computed, now()); }
 
 private:
-    EngineClient *m_engine;
+    const SessionState *m_session;
     const ContrastSettingsForm *m_form;
     bool m_twoGroup;
     ResultProvenance m_pending;

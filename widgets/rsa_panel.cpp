@@ -7,6 +7,7 @@
 #include "core/rsa_result_hdf5.h"
 #include "core/rsa_statistics_model.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "widgets/eliding_style.h"
 #include "widgets/flow_layout.h"
 #include "widgets/icons.h"
@@ -75,10 +76,11 @@ QComboBox *comboOf(QWidget *parent, const QList<std::pair<QString, QString>> &en
 
 }  // namespace
 
-RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
+RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, SessionState *session, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
+    , m_session(sessionOrFollowing(session, engine, this))
     , m_recompute(new QTimer(this))
 {
     m_recompute->setSingleShot(true);
@@ -157,8 +159,6 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
                 0, &EngineClient::rsaComputed,
                 [this](const std::shared_ptr<const RsaResult> &result) { onResult(result); });
         m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
-        connect(m_engine, &EngineClient::modelLoaded, this, [this] { updateStale(); });
-        connect(m_engine, &EngineClient::saeLoaded, this, [this] { updateStale(); });
         m_requests->onProgress(0, [this](const JobProgress &progress) {
             m_progress->setValue(int(std::lround(progress.fraction * 100)));
             setStatus(progress.message);
@@ -174,7 +174,24 @@ RsaPanel::RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
             }
         });
     }
-    setPromptSet(PromptSet());
+    // The session's prompt set, model hooks and SAE, now and at each change; a new model or
+    // SAE may make the shown result out of date.
+    setPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, this, &RsaPanel::setPromptSet);
+    if (m_session->hasModel()) {
+        setHookNames(m_session->model().hookNames);
+    }
+    if (m_session->hasSae()) {
+        setSae(m_session->sae());
+    }
+    connect(m_session, &SessionState::modelChanged, this, [this](const ModelInfo &model) {
+        setHookNames(model.hookNames);
+        updateStale();
+    });
+    connect(m_session, &SessionState::saeChanged, this, [this](const SaeInfo &sae) {
+        setSae(sae);
+        updateStale();
+    });
     updateControls();
 }
 
@@ -509,10 +526,8 @@ void RsaPanel::onResult(const std::shared_ptr<const RsaResult> &result)
         return;
     }
     m_result = result;
-    if (m_engine) {
-        m_resultModel = m_engine->currentModel().path;
-        m_resultSae = m_engine->currentSae().path;
-    }
+    m_resultModel = m_session->model().path;
+    m_resultSae = m_session->sae().path;
     showResult();
 }
 
@@ -842,8 +857,8 @@ void RsaPanel::updateStale()
     if (!m_result || !m_requests || m_requests->isRunning(0)) {
         return;
     }
-    const QString model = m_engine->currentModel().path;
-    const QString sae = m_engine->currentSae().path;
+    const QString model = m_session->model().path;
+    const QString sae = m_session->sae().path;
     auto differs = [](const QString &now, const QString &then) {
         return !now.isEmpty() &&
                QFileInfo(now).absoluteFilePath() != QFileInfo(then).absoluteFilePath();

@@ -6,6 +6,7 @@
 #include "core/workspace_data.h"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -25,6 +26,7 @@ namespace gyrus {
 class RequestTracker;
 class RsaStatisticsModel;
 class SelectionHub;
+class SessionState;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -44,10 +46,15 @@ class RsaPanel : public QWidget
 {
     Q_OBJECT
 public:
-    RsaPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    /// `session` is what the dock observes (its prompt set, the model's hooks, the SAE; the
+    /// setters below follow it); null: one of its own that follows `engine`.
+    RsaPanel(EngineClient *engine, SelectionHub *hub, SessionState *session = nullptr,
+             QWidget *parent = nullptr);
     ~RsaPanel() override;
 
+    /// The prompt set whose conditions are compared (the session's open one).
     void setPromptSet(const PromptSet &set);
+    /// The hooks offered (the session's model's).
     void setHookNames(const QStringList &hooks);
     /// The loaded SAE (empty path: none): enables SAE features and the intervention.
     void setSae(const SaeInfo &sae);
@@ -126,6 +133,7 @@ private:
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
+    QPointer<SessionState> m_session;
     PromptSet m_set;
     SaeInfo m_sae;
     RequestTracker *m_requests = nullptr;  // one slot: the latest RDM (none without an engine)

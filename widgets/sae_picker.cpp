@@ -2,6 +2,7 @@
 
 #include "core/request_tracker.h"
 #include "core/sae_model_check.h"
+#include "core/session_state.h"
 #include "widgets/icons.h"
 
 #include <QComboBox>
@@ -16,9 +17,10 @@
 
 namespace gyrus::widgets {
 
-SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
+SaePicker::SaePicker(EngineClient *engine, SessionState *session, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
+    , m_session(sessionOrFollowing(session, engine, this))
     , m_requests(new RequestTracker(engine, this))
     , m_path(new QComboBox(this))
     , m_browse(new QPushButton(tr("Open…"), this))
@@ -81,7 +83,7 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
         }
         // The engine keeps the SAE it had: say which one the docks still use, and show its path
         // in the box again rather than the one that failed.
-        const SaeInfo current = m_engine->currentSae();
+        const SaeInfo current = m_session->sae();
         if (m_failedPathInserted >= 0 && m_failedPathInserted < m_path->count()) {
             m_path->removeItem(m_failedPathInserted);
         }
@@ -91,11 +93,10 @@ SaePicker::SaePicker(EngineClient *engine, QWidget *parent)
                                                : tr("SAE not loaded (still using %1): %2")
                                                          .arg(current.name, status.message()));
     });
-    connect(m_engine, &EngineClient::saeLoaded, this,
-            [this](RequestId, const SaeInfo &info) { showCard(info); });
+    connect(m_session, &SessionState::saeChanged, this, &SaePicker::showCard);
     // A model loaded after the SAE may not fit it: the engine keeps the SAE, the flag says so.
-    connect(m_engine, &EngineClient::modelLoaded, this, [this] { showFit(); });
-    showCard(m_engine->currentSae());
+    connect(m_session, &SessionState::modelChanged, this, [this] { showFit(); });
+    showCard(m_session->sae());
 }
 
 void SaePicker::loadSae(const QString &path, const QString &device)
@@ -113,7 +114,7 @@ void SaePicker::loadSae(const QString &path, const QString &device)
     m_path->setCurrentText(trimmed);
     SaeSpec spec;
     spec.path = trimmed;
-    const QString modelDevice = m_engine->currentModel().device;
+    const QString modelDevice = m_session->model().device;
     if (!device.isEmpty()) {
         spec.device = device;
     } else if (!modelDevice.isEmpty()) {
@@ -168,8 +169,8 @@ void SaePicker::showCard(const SaeInfo &info)
 
 void SaePicker::showFit()
 {
-    const SaeInfo sae = m_engine->currentSae();
-    const ModelInfo model = m_engine->currentModel();
+    const SaeInfo sae = m_session->sae();
+    const ModelInfo model = m_session->model();
     if (sae.path.isEmpty() || model.name.isEmpty()) {
         m_fit->clear();
         m_fitIcon->clear();

@@ -2,6 +2,7 @@
 
 #include "core/engine_client.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QComboBox;
@@ -10,7 +11,8 @@ class QPushButton;
 
 namespace gyrus {
 class RequestTracker;
-}
+class SessionState;
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
@@ -23,7 +25,10 @@ class SaePicker : public QWidget
 {
     Q_OBJECT
 public:
-    explicit SaePicker(EngineClient *engine, QWidget *parent = nullptr);
+    /// Its card follows `session`'s SAE and model (null: a session of its own that follows
+    /// `engine`), whoever loaded them (this picker, a workspace, the start-up options).
+    explicit SaePicker(EngineClient *engine, SessionState *session = nullptr,
+                       QWidget *parent = nullptr);
 
     /// Starts loading `path` on `device`, or on the device of the loaded model when empty.
     void loadSae(const QString &path, const QString &device = QString());
@@ -36,6 +41,7 @@ private:
     void showFit();
 
     EngineClient *m_engine;
+    QPointer<SessionState> m_session;
     RequestTracker *m_requests;  // one slot: the latest load
     QComboBox *m_path;
     int m_failedPathInserted = -1;  // the row loadSae() added for a path not yet loaded

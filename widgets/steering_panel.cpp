@@ -4,6 +4,7 @@
 #include "core/next_token_shift_model.h"
 #include "core/request_tracker.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "widgets/clamp_value_editor.h"
 #include "widgets/concept_sweep_view.h"
 #include "widgets/export_button.h"
@@ -66,10 +67,12 @@ QPlainTextEdit *readOnlyText(QWidget *parent)
 
 }  // namespace
 
-SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent)
+SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                             QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
+    , m_session(sessionOrFollowing(session, engine, this))
     , m_clamps(new ClampSetModel(hub, this))
     , m_nextTokens(new NextTokenShiftModel(this))
     , m_requests(new RequestTracker(engine, this))
@@ -116,11 +119,17 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *p
         updateEnabled();
         m_rangeTimer->start();
     });
-    connect(m_engine, &EngineClient::saeLoaded, this, [this] { m_rangeTimer->start(); });
-    connect(m_engine, &EngineClient::modelLoaded, this, [this](RequestId, const ModelInfo &info) {
-        m_interventions->setHookNames(info.hookNames);
-    });
-    m_interventions->setHookNames(m_engine->currentModel().hookNames);
+    connect(m_session, &SessionState::saeChanged, this, [this] { m_rangeTimer->start(); });
+    connect(m_session, &SessionState::modelChanged, this,
+            [this](const ModelInfo &info) { m_interventions->setHookNames(info.hookNames); });
+    m_interventions->setHookNames(m_session->model().hookNames);
+    // The open prompt set's contrast is what the concept-vector intervention and the sweep use.
+    const auto showPromptSet = [this](const PromptSet &set) {
+        m_interventions->setPromptSet(set);
+        m_conceptSweep->setPromptSet(set);
+    };
+    showPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, this, showPromptSet);
     m_requests->onResult(Steer, &EngineClient::steeringToken,
                          [this](SteeringStream stream, const QString &text) {
                              QPlainTextEdit *edit =
@@ -493,12 +502,6 @@ void SteeringPanel::addSelectedFeature()
     setCurrentRow(m_clamps->rowOf(feature));
 }
 
-void SteeringPanel::setPromptSet(const PromptSet &set)
-{
-    m_interventions->setPromptSet(set);
-    m_conceptSweep->setPromptSet(set);
-}
-
 void SteeringPanel::showResultsTab(int index)
 {
     m_resultTabs->setCurrentIndex(index);
@@ -569,7 +572,7 @@ void SteeringPanel::sweep()
 
 void SteeringPanel::runExample()
 {
-    const int dSae = m_engine->currentSae().dSae;
+    const int dSae = m_session->sae().dSae;
     if (dSae <= 0) {
         m_status->setText(tr("Load an SAE first (Model dock)."));
         return;
@@ -693,8 +696,7 @@ QString SteeringPanel::statusText() const
 
 void SteeringPanel::requestRanges()
 {
-    if (m_engine->currentSae().path.isEmpty() || m_engine->currentModel().path.isEmpty() ||
-        m_prompt->text().trimmed().isEmpty()) {
+    if (!m_session->hasSae() || !m_session->hasModel() || m_prompt->text().trimmed().isEmpty()) {
         return;
     }
     FeatureRangeRequest request;

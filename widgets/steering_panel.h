@@ -9,6 +9,7 @@
 #include "core/workspace_data.h"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QWidget>
 
 #include <functional>
@@ -31,6 +32,7 @@ class ClampSetModel;
 class RequestTracker;
 class NextTokenShiftModel;
 class SelectionHub;
+class SessionState;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -45,7 +47,10 @@ class SteeringPanel : public QWidget
 {
     Q_OBJECT
 public:
-    SteeringPanel(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
+    /// `session` is what the dock observes (the loaded model and SAE, the open prompt set);
+    /// null: one of its own that follows `engine`.
+    SteeringPanel(EngineClient *engine, SelectionHub *hub, SessionState *session = nullptr,
+                  QWidget *parent = nullptr);
 
     /// Adds the hub's selected feature to the clamp set (clamped to its observed maximum on the
     /// prompt when known, else 0).
@@ -63,9 +68,6 @@ public:
     Status saveClampSet(const QString &path);
     /// Replaces the hub's clamp set with the one in `path`; the error names the file.
     Status loadClampSet(const QString &path);
-
-    /// The open prompt set, whose contrast the concept-vector intervention steers with.
-    void setPromptSet(const PromptSet &set);
 
     void setPrompt(const QString &prompt);
     QString prompt() const;
@@ -139,6 +141,7 @@ private:
 
     EngineClient *m_engine;
     SelectionHub *m_hub;
+    QPointer<SessionState> m_session;
     ClampSetModel *m_clamps;
     NextTokenShiftModel *m_nextTokens;
     RequestTracker *m_requests;

@@ -14,6 +14,7 @@
 #include "widgets/feature_matrix_view.h"
 #include "widgets/icons.h"
 #include "widgets/status_line.h"
+#include "widgets/user_visible_work.h"
 
 #include <QComboBox>
 #include <QEvent>
@@ -35,6 +36,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <memory>
 
 namespace gyrus::widgets {
 
@@ -89,13 +91,11 @@ TokenHeatmapPanel::TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub, Se
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
-    , m_session(session)
+    , m_session(sessionOrFollowing(session, engine, this))
 {
     buildUi();
     connectSignals();
-    if (m_session) {
-        m_promptSet = m_session->promptSet();
-    }
+    m_promptSet = m_session->promptSet();
     updateEmptyState();
 }
 
@@ -342,14 +342,23 @@ void TokenHeatmapPanel::connectSignals()
             m_matrix->refreshLabels();
             updateFeatureLabel();
         });
+        // A position picked in the Attribution dock is selected here, on the same prompt
+        // (analysed first when another text is shown; deferred while the dock is hidden).
+        m_pickedTokenWork = new UserVisibleWork(this, [this] { showPickedToken(); });
+        connect(m_hub, &SelectionHub::tokenPicked, this,
+                [this](const QString &text, int position, const QString &) {
+                    if (!text.isEmpty()) {
+                        m_pickedText = text;
+                        m_pickedPosition = position;
+                        m_pickedTokenWork->request();
+                    }
+                });
     }
-    if (m_session) {
-        connect(m_session, &SessionState::promptSetChanged, this, [this](const PromptSet &set) {
-            m_promptSet = set;
-            updatePlaceholder();
-            m_promptSetDebounce->start();
-        });
-    }
+    connect(m_session, &SessionState::promptSetChanged, this, [this](const PromptSet &set) {
+        m_promptSet = set;
+        updatePlaceholder();
+        m_promptSetDebounce->start();
+    });
     if (!m_engine) {
         return;
     }
@@ -357,7 +366,7 @@ void TokenHeatmapPanel::connectSignals()
     m_requests->onResult(0, &EngineClient::tokenAnalysisReady,
                          [this](const TokenAnalysisPtr &analysis) {
                              if (analysis) {
-                                 m_analysisSaePath = m_engine->currentSae().path;
+                                 m_analysisSaePath = m_session->sae().path;
                                  m_analysisId = QUuid::createUuid().toString(QUuid::WithoutBraces);
                                  showAnalysis(analysis);
                                  Q_EMIT stateChanged();
@@ -370,8 +379,8 @@ void TokenHeatmapPanel::connectSignals()
         }
         updateEmptyState();
     });
-    connect(m_engine, &EngineClient::modelLoaded, this, [this] { updateEmptyState(); });
-    connect(m_engine, &EngineClient::saeLoaded, this, [this](RequestId, const SaeInfo &info) {
+    connect(m_session, &SessionState::modelChanged, this, [this] { updateEmptyState(); });
+    connect(m_session, &SessionState::saeChanged, this, [this](const SaeInfo &info) {
         // The SAE a reopened workspace's analysis was computed with, loaded again: keep it.
         if (!m_analysis || info.path == m_analysisSaePath) {
             updateEmptyState();
@@ -595,8 +604,7 @@ void TokenHeatmapPanel::setHookDimensionMode(bool hookDimension, int dimension)
         m_strip->setSource(TokenStripView::Source::HookDimension, m_index->value());
     } else {
         m_index->setPrefix(QStringLiteral("#"));
-        const int dSae =
-                m_analysis ? m_analysis->dSae : (m_engine ? m_engine->currentSae().dSae : 1);
+        const int dSae = m_analysis ? m_analysis->dSae : m_session->sae().dSae;
         m_index->setRange(0, std::max(0, dSae - 1));
         const int feature = m_hub ? m_hub->selectedFeature() : -1;
         if (feature >= 0) {
@@ -607,6 +615,29 @@ void TokenHeatmapPanel::setHookDimensionMode(bool hookDimension, int dimension)
     m_index->blockSignals(false);
     updateLegend();
     updateFeatureLabel();
+}
+
+void TokenHeatmapPanel::showPickedToken()
+{
+    const QString text = m_pickedText;
+    const int position = m_pickedPosition;
+    const auto showsText = [this, text] {
+        return m_analysis && m_analysis->texts.size() == 1 &&
+               m_analysis->texts.front().text == text;
+    };
+    if (showsText()) {
+        selectToken({0, position});
+        return;
+    }
+    auto once = std::make_shared<QMetaObject::Connection>();
+    *once = connect(this, &TokenHeatmapPanel::analysisShown, this,
+                    [this, once, showsText, position] {
+                        QObject::disconnect(*once);
+                        if (showsText()) {
+                            selectToken({0, position});
+                        }
+                    });
+    analyzeText(text);
 }
 
 void TokenHeatmapPanel::selectFeature(int feature)
@@ -746,11 +777,11 @@ void TokenHeatmapPanel::updateFeatureLabel()
 void TokenHeatmapPanel::updateEmptyState()
 {
     QString why;
-    if (!m_engine || m_engine->currentModel().name.isEmpty()) {
+    if (!m_engine || !m_session->hasModel()) {
         why =
                 tr("No model loaded. Load one in the Model dock, then an SAE: each token of your "
                    "text is coloured by the selected feature's activation.");
-    } else if (m_engine->currentSae().path.isEmpty()) {
+    } else if (!m_session->hasSae()) {
         why = tr("No SAE loaded. Load one in the Model dock to see its features on your text.");
     } else if (!m_analysis && m_requests && m_requests->isRunning(0)) {
         why = tr("Analysing … the heatmap appears when the model has read the text.");
@@ -759,8 +790,7 @@ void TokenHeatmapPanel::updateEmptyState()
                 tr("Nothing analysed yet. Type a prompt above and press Analyse (Ctrl+Enter), or "
                    "choose “Prompt set” to see every item of the open set, one per row.");
     }
-    const bool ready = m_engine && !m_engine->currentModel().name.isEmpty() &&
-                       !m_engine->currentSae().path.isEmpty();
+    const bool ready = m_engine && m_session->hasModel() && m_session->hasSae();
     m_analyzeButton->setEnabled(ready && !(m_requests && m_requests->isRunning(0)));
     m_empty->setExplanation(why);
     m_stack->setCurrentIndex(why.isEmpty() ? 1 : 0);

@@ -33,6 +33,7 @@ namespace gyrus::widgets {
 class ColourLegend;
 class EmptyState;
 class FeatureMatrixView;
+class UserVisibleWork;
 
 /// The Token heatmap dock (issue 8): a typed prompt, or every item of the open prompt set one
 /// per row, with each token coloured by the selected SAE feature's activation (or a hook
@@ -45,7 +46,8 @@ class TokenHeatmapPanel : public QWidget
 {
     Q_OBJECT
 public:
-    /// `session` (may be null) supplies the prompt set of "Prompt set" mode: the open one.
+    /// `session` is what the dock observes: the loaded model and SAE, and the open prompt set
+    /// that "Prompt set" mode analyses; null: one of its own that follows `engine`.
     TokenHeatmapPanel(EngineClient *engine, SelectionHub *hub, SessionState *session,
                       QWidget *parent = nullptr);
     ~TokenHeatmapPanel() override;
@@ -118,6 +120,7 @@ private:
     void showAnalysis(const TokenAnalysisPtr &analysis);
     void followFeature(int feature);
     void selectFeature(int feature);
+    void showPickedToken();
     void clampFeature(int feature, int text);
     void updateLegend();
     void fitStripToText();
@@ -131,6 +134,9 @@ private:
     EngineClient *m_engine;
     QPointer<SelectionHub> m_hub;
     QPointer<SessionState> m_session;
+    UserVisibleWork *m_pickedTokenWork = nullptr;  // the hub's tokenPicked, when the dock shows
+    QString m_pickedText;
+    int m_pickedPosition = -1;
     PromptSet m_promptSet;
     RequestTracker *m_requests = nullptr;  // one slot: the latest analysis (none without an engine)
     QStringList m_pendingTexts;

@@ -16,6 +16,7 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/sae_io.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
@@ -30,7 +31,6 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -57,17 +57,6 @@ namespace {
 const QString kPrompt = QStringLiteral("The old man walked to the river and sat down");
 const QString kLayer0 = QStringLiteral("blocks.0.hook_resid_post");
 
-QJsonObject runJson(const QStringList &arguments)
-{
-    const test::ProcessRun run = test::runCli(arguments);
-    if (run.exitCode != 0) {
-        qWarning("gyrus-cli %s: exit %d: %s", qPrintable(arguments.join(QLatin1Char(' '))),
-                 run.exitCode, qPrintable(run.err));
-        return {};
-    }
-    return QJsonDocument::fromJson(run.out).object();
-}
-
 double number(const QStandardItemModel *model, int row, int column)
 {
     return model->item(row, column)->data(AttributionPanel::kNumberRole).toDouble();
@@ -87,6 +76,7 @@ private:
     std::unique_ptr<gpu::TorchEngineClient> m_engine;
     SelectionHub m_hub;
     std::unique_ptr<AttributionPanel> m_panel;
+    test::DemoModules m_demo;  // the same model and SAE in this thread, for comparison
 
     // Runs the attribution tab with the given target and waits for it.
     bool attribute(const QString &target, const QString &versus, int position)
@@ -129,6 +119,9 @@ private Q_SLOTS:
         m_engine = std::make_unique<gpu::TorchEngineClient>();
         const Status loaded = test::loadDemo(*m_engine);
         QVERIFY2(loaded.isOk(), qPrintable(loaded.message()));
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_demo = std::move(demo).value();
         m_panel = std::make_unique<AttributionPanel>(m_engine.get(), &m_hub);
         m_panel->resize(1100, 900);
         m_panel->show();
@@ -151,7 +144,7 @@ private Q_SLOTS:
         QFETCH(QString, versus);
         QFETCH(int, position);
         QVERIFY2(attribute(target, versus, position), qPrintable(m_panel->statusText()));
-        const QJsonObject json = runJson(cliArguments(target, versus, position));
+        const QJsonObject json = test::runCliJson(cliArguments(target, versus, position));
         QVERIFY(!json.isEmpty());
         const AttributionOutcomePtr outcome = m_panel->attribution();
         QVERIFY(outcome);
@@ -227,7 +220,7 @@ private Q_SLOTS:
         QVERIFY2(verified.wait(60000), qPrintable(m_panel->statusText()));
         QStringList arguments = cliArguments(QString(), QString(), -1);
         arguments << QStringLiteral("--verify") << QStringLiteral("6");
-        const QJsonArray cli = runJson(arguments)[QStringLiteral("verify")].toArray();
+        const QJsonArray cli = test::runCliJson(arguments)[QStringLiteral("verify")].toArray();
         QCOMPARE(cli.size(), 6);
         QCOMPARE(int(m_panel->checks().size()), 6);
         for (int i = 0; i < 6; ++i) {
@@ -250,7 +243,7 @@ private Q_SLOTS:
         const int row = 2;
         const int feature = m_panel->featureModel()->item(row, 0)->data(Qt::UserRole).toInt();
         QVERIFY(m_hub.selectedFeature() != feature);
-        QSignalSpy picked(m_panel.get(), &AttributionPanel::tokenPicked);
+        QSignalSpy picked(&m_hub, &SelectionHub::tokenPicked);
         QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
                           table->visualRect(table->model()->index(row, 0)).center());
         QCOMPARE(m_hub.selectedFeature(), feature);
@@ -298,25 +291,24 @@ private Q_SLOTS:
         const LogitLensOutcomePtr lens = m_panel->logitLens();
         QVERIFY(lens);
 
-        auto model = gpu::LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        const auto tokens = model.value()->encode(kPrompt);
+        const gpu::LanguageModel &model = *m_demo.model;
+        const auto tokens = model.encode(kPrompt);
         QVERIFY(tokens);
         QCOMPARE(lens->tokens, tokens.value());
-        const auto forward = model.value()->forward(tokens.value());
+        const auto forward = model.forward(tokens.value());
         QVERIFY2(forward, qPrintable(forward.status().message()));
         const gpu::FloatTensor &logits = forward->logits;
         const int64_t vocab = logits.shape.at(1);
         const QStandardItemModel *grid = m_panel->lensGrid()->gridModel();
         const int last = grid->rowCount() - 1;
-        QCOMPARE(grid->rowCount(), model.value()->info().layers + 1);  // embeddings + each layer
+        QCOMPARE(grid->rowCount(), model.info().layers + 1);  // embeddings + each layer
         QCOMPARE(grid->columnCount(), int(tokens->size()));
         for (int t = 0; t < int(tokens->size()); ++t) {
             const float *row = logits.values.data() + t * vocab;
             const int top = int(std::max_element(row, row + vocab) - row);
             QCOMPARE(lens->cells.back()[size_t(t)].topTokens.front(), top);
             QCOMPARE(grid->item(last, t)->text(),
-                     visibleToken(model.value()->tokenizer().displayPiece(top)));
+                     visibleToken(model.tokenizer().displayPiece(top)));
         }
     }
 
@@ -330,11 +322,9 @@ private Q_SLOTS:
         QCOMPARE(grid->thumbnails().size(), 6);
 
         // Every layer at once through the analysis function, for comparison.
-        auto model = gpu::LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        const auto tokens = model.value()->encode(kPrompt);
+        const auto tokens = m_demo.model->encode(kPrompt);
         QVERIFY(tokens);
-        const auto all = gpu::attentionPatterns(*model.value(), tokens.value());
+        const auto all = gpu::attentionPatterns(*m_demo.model, tokens.value());
         QVERIFY2(all, qPrintable(all.status().message()));
         QCOMPARE(all->patterns.size(), size_t(4));
 
@@ -414,10 +404,8 @@ private Q_SLOTS:
     void anotherLayersSaeIsAttributedBesideTheLoadedOne()
     {
         QTemporaryDir dir;
-        auto demo = gpu::loadSae(test::demoSaePath());
-        QVERIFY(demo);
         const QString early = dir.filePath(QStringLiteral("layer0"));
-        QVERIFY(gpu::saveSae(test::mirrorSae(demo.value()->config(), 0.8, kLayer0), early).isOk());
+        QVERIFY(gpu::saveSae(test::mirrorSae(m_demo.sae->config(), 0.8, kLayer0), early).isOk());
 
         m_panel->extraSaeList()->setPaths({early});
         QVERIFY2(attribute(QString(), QString(), 5), qPrintable(m_panel->statusText()));
@@ -430,8 +418,8 @@ private Q_SLOTS:
 
         // Each SAE's group equals the CLI's with both SAEs (one forward and backward there
         // too): every active feature, every position's nodes, the totals.
-        const QJsonObject json =
-                runJson(cliArguments(QString(), QString(), 5) << QStringLiteral("--sae") << early);
+        const QJsonObject json = test::runCliJson(cliArguments(QString(), QString(), 5)
+                                                  << QStringLiteral("--sae") << early);
         const QJsonArray groups = json[QStringLiteral("saes")].toArray();
         QCOMPARE(groups.size(), 2);
         const AttributionResult *results[] = {&outcome->result, &outcome->extra[0].result};
@@ -556,15 +544,14 @@ private Q_SLOTS:
         // with a line naming each; the loaded SAE and the good one are attributed as before.
         const QString missing = dir.filePath(QStringLiteral("missing"));
         const QString corrupt = dir.filePath(QStringLiteral("corrupt"));
-        QVERIFY(gpu::saveSae(test::mirrorSae(demo.value()->config(), 0.5, kLayer0), corrupt)
-                        .isOk());
+        QVERIFY(gpu::saveSae(test::mirrorSae(m_demo.sae->config(), 0.5, kLayer0), corrupt).isOk());
         {
             QFile weights(QDir(corrupt).filePath(QStringLiteral("sae_weights.safetensors")));
             QVERIFY(weights.open(QIODevice::WriteOnly | QIODevice::Truncate));
             weights.write("not a safetensors file");
         }
         const QString narrow = dir.filePath(QStringLiteral("narrow"));
-        gpu::SaeConfig narrowConfig = demo.value()->config();
+        gpu::SaeConfig narrowConfig = m_demo.sae->config();
         narrowConfig.dIn = 96;
         QVERIFY(gpu::saveSae(test::mirrorSae(narrowConfig, 0.8,
                                              QStringLiteral("blocks.1.hook_resid_post")),

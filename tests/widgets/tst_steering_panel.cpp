@@ -5,6 +5,7 @@
 #include "core/clamp_set_model.h"
 #include "core/next_token_shift_model.h"
 #include "core/selection_hub.h"
+#include "core/session_state.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
 #include "widgets/clamp_value_editor.h"
@@ -218,7 +219,9 @@ private Q_SLOTS:
         FakeEngineClient engine;
         loadFakeModel(engine);
         SelectionHub hub;
-        SteeringPanel panel(&engine, &hub);
+        SessionState session;  // as the window's: the engine's loads, the Prompt sets dock's set
+        session.follow(&engine);
+        SteeringPanel panel(&engine, &hub, &session);
         widgets::InterventionsEditor *editor = panel.interventionsEditor();
         PromptSet set;
         set.name = QStringLiteral("tense");
@@ -234,7 +237,7 @@ private Q_SLOTS:
                       {{QStringLiteral("tense"), QStringLiteral("past")}},
                       QString(),
                       {}}};
-        panel.setPromptSet(set);
+        session.setPromptSet(set);
         editor->setHookNames({QStringLiteral("hook_embed"),
                               QStringLiteral("blocks.0.hook_resid_pre"),
                               QStringLiteral("blocks.0.hook_attn_out"),
@@ -271,8 +274,7 @@ private Q_SLOTS:
         // The fields survive a workspace round trip.
         WorkspaceData data;
         const QJsonObject state = panel.workspaceState(&data);
-        SteeringPanel restored(&engine, &hub);
-        restored.setPromptSet(set);
+        SteeringPanel restored(&engine, &hub, &session);  // the same open set
         QVERIFY(restored.restoreWorkspaceState(state, data).isOk());
         QCOMPARE(restored.interventionsEditor()->headsEdit()->text(),
                  QStringLiteral("1.2, 0.3=mean"));

@@ -252,6 +252,23 @@ private Q_SLOTS:
         QCOMPARE(strip->sourceIndex(), expected[1].feature);
     }
 
+    void aTokenPickedInAnotherDockIsSelectedHere()
+    {
+        // The Attribution dock picks a position of its prompt through the hub.
+        load(true, true);
+        analyse(QStringLiteral("another text"));
+        QSignalSpy shown(m_panel.get(), &TokenHeatmapPanel::analysisShown);
+        m_hub->pickToken(kText, 3, QStringLiteral("attribution"));
+        QTRY_COMPARE(shown.count(), 1);  // another text was shown: the picked one is analysed
+        QCOMPARE(m_panel->analysis()->texts.size(), size_t(1));
+        QCOMPARE(m_panel->analysis()->texts.front().text, kText);
+        QCOMPARE(m_panel->stripView()->selectedToken(), (TokenRef{0, 3}));
+        // The same text again: the token is selected at once, without a new analysis.
+        m_hub->pickToken(kText, 5, QStringLiteral("attribution"));
+        QTRY_COMPARE(m_panel->stripView()->selectedToken(), (TokenRef{0, 5}));
+        QCOMPARE(shown.count(), 1);
+    }
+
     void labelsFromTheHubAppearBesideFeatureIds()
     {
         load(true, true);
@@ -368,9 +385,11 @@ private Q_SLOTS:
     void followsThePromptSetsDock()
     {
         load(true, true);
-        // As the main window wires it: the dock writes the session's set, the heatmap observes it.
+        // As the main window wires it: the dock writes the session's set, the engine its loads,
+        // and the heatmap observes the session.
         widgets::PromptSetsPanel sets;
         SessionState session;
+        session.follow(m_engine.get());
         connect(&sets, &widgets::PromptSetsPanel::promptSetChanged, &session,
                 &SessionState::setPromptSet);
         TokenHeatmapPanel panel(m_engine.get(), m_hub.get(), &session);
