@@ -118,10 +118,11 @@ ReportSection studySection(MainWindow *window, EngineClient *engine)
              sae.path.isEmpty()
                      ? QObject::tr("none loaded")
                      : QStringLiteral("%1 (%2, %3 features at %4%5)")
-                               .arg(sae.name, sae.architecture)
+                               .arg(sae.name, nameOf(sae.architecture))
                                .arg(sae.dSae)
-                               .arg(sae.hookName, sae.k > 0 ? QStringLiteral(", k = %1").arg(sae.k)
-                                                            : QString())});
+                               .arg(sae.hookName,
+                                    sae.topK() > 0 ? QStringLiteral(", k = %1").arg(sae.topK())
+                                                   : QString())});
     return section;
 }
 

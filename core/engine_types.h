@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/sae_config.h"
 #include "core/vocabulary.h"
 
 #include <QMetaType>
@@ -122,22 +123,13 @@ struct SaeSpec
     QString device = QStringLiteral("cpu");
 };
 
-/// The SAE card: what its cfg.json says.
-struct SaeInfo
+/// The SAE card: its configuration as loaded (cfg.json and the like: hook, widths, architecture,
+/// conventions, format; topK() is the "k" a card shows) and where it was loaded.
+struct SaeInfo : SaeConfig
 {
     QString path;
     QString name;  ///< directory name
-    QString hookName;
-    QString architecture;  ///< "topk", "jumprelu", "standard", ... as loaded
-    int dIn = 0;
-    int dSae = 0;
-    int k = 0;  ///< TopK: active features per token; 0 otherwise
     QString device;
-    QString format;          ///< "saelens", "gemma-scope", "llama-scope"
-    QString modelName;       ///< the model it was trained on, as its files name it (may be empty)
-    bool prependBos = true;  ///< trained on contexts that began with BOS
-    bool centredResiduals = false;  ///< trained on TransformerLens-centred residuals
-    QString inputNormalisation;     ///< "none", "constant_norm_rescale", "layer_norm"
     /// What the engine noticed when it loaded the SAE next to the current model (e.g. a
     /// different model_name); loading went ahead.
     QStringList warnings;

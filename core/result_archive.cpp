@@ -87,7 +87,7 @@ QJsonObject comparisonToJson(const RsaComparison &c)
     return {{QStringLiteral("method"), nameOf(c.method)},
             {QStringLiteral("r"), number(c.r)},
             {QStringLiteral("p"), number(c.p)},
-            {QStringLiteral("alternative"), c.alternative},
+            {QStringLiteral("alternative"), nameOf(c.alternative)},
             {QStringLiteral("items"), qint64(c.items)},
             {QStringLiteral("n_pairs"), qint64(c.nPairs)},
             {QStringLiteral("permutations"), qint64(c.permutations)},
@@ -98,23 +98,36 @@ QJsonObject comparisonToJson(const RsaComparison &c)
             {QStringLiteral("ci_high"), number(c.ciHigh)}};
 }
 
+// The enum named under `key` into *value; no name (workspaces wrote none for a comparison that
+// was not computed, the clamped one without an intervention) keeps *value's default.
+template <typename E>
+Status readOptionalName(const QJsonObject &json, const QString &key, E *value)
+{
+    const QString name = json.value(key).toString();
+    if (name.isEmpty()) {
+        return Status::ok();
+    }
+    Result<E> parsed = parseName<E>(name);
+    if (!parsed) {
+        return parsed.status();
+    }
+    *value = parsed.value();
+    return Status::ok();
+}
+
 Result<RsaComparison> comparisonFromJson(const QJsonObject &json)
 {
     const double nan = std::nan("");
     RsaComparison c;
-    // Workspaces wrote no method for a comparison that was not computed (the clamped one
-    // without an intervention); it reads as the default.
-    const QString method = json.value(QStringLiteral("method")).toString();
-    if (!method.isEmpty()) {
-        Result<RsaMethod> parsed = parseName<RsaMethod>(method);
-        if (!parsed) {
-            return parsed.status();
-        }
-        c.method = parsed.value();
+    if (Status read = readOptionalName(json, QStringLiteral("method"), &c.method); !read.isOk()) {
+        return read;
+    }
+    if (Status read = readOptionalName(json, QStringLiteral("alternative"), &c.alternative);
+        !read.isOk()) {
+        return read;
     }
     c.r = json.value(QStringLiteral("r")).toDouble(nan);
     c.p = json.value(QStringLiteral("p")).toDouble(nan);
-    c.alternative = json.value(QStringLiteral("alternative")).toString();
     c.items = json.value(QStringLiteral("items")).toInteger();
     c.nPairs = json.value(QStringLiteral("n_pairs")).toInteger();
     c.permutations = json.value(QStringLiteral("permutations")).toInteger();

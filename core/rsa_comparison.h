@@ -17,9 +17,9 @@ struct RsaComparison
     RsaMethod method = RsaMethod::Spearman;
     double r = std::numeric_limits<double>::quiet_NaN();
     double p = std::numeric_limits<double>::quiet_NaN();  ///< (k + 1) / (permutations + 1)
-    QString alternative;  ///< "greater" (r above the null) or "two-sided"
-    int64_t items = 0;    ///< stimuli
-    int64_t nPairs = 0;   ///< upper-triangle entries compared
+    RsaAlternative alternative = RsaAlternative::Greater;
+    int64_t items = 0;   ///< stimuli
+    int64_t nPairs = 0;  ///< upper-triangle entries compared
     int64_t permutations = 0;
     uint64_t seed = 0;
     int64_t bootstraps = 0;  ///< 0: no confidence interval

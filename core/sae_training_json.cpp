@@ -13,14 +13,14 @@ QJsonObject saeTrainRequestToJson(const SaeTrainRequest &r)
             {QStringLiteral("context_length"), r.contextLength},
             {QStringLiteral("buffer_tokens"), double(r.bufferTokens)},
             {QStringLiteral("normalisation_tokens"), double(r.normalisationTokens)},
-            {QStringLiteral("hook_name"), r.hookName},
-            {QStringLiteral("architecture"), nameOf(r.architecture)},
-            {QStringLiteral("d_sae"), r.dSae},
-            {QStringLiteral("k"), r.k},
+            {QStringLiteral("hook_name"), r.sae.hookName},
+            {QStringLiteral("architecture"), nameOf(r.sae.architecture)},
+            {QStringLiteral("d_sae"), int(r.sae.dSae)},
+            {QStringLiteral("k"), int(r.sae.k)},
             {QStringLiteral("l1_coefficient"), r.l1Coefficient},
             {QStringLiteral("l0_coefficient"), r.l0Coefficient},
-            {QStringLiteral("batch_size"), r.batchSize},
-            {QStringLiteral("tokens"), double(r.tokens)},
+            {QStringLiteral("batch_size"), int(r.batchSize)},
+            {QStringLiteral("tokens"), double(r.totalTokens)},
             {QStringLiteral("lr"), r.learningRate},
             {QStringLiteral("device"), r.device},
             // A string: JSON numbers are doubles and lose 64-bit seeds.
@@ -41,15 +41,17 @@ SaeTrainRequest saeTrainRequestFromJson(const QJsonObject &j)
             j.value(QStringLiteral("buffer_tokens")).toDouble(double(r.bufferTokens)));
     r.normalisationTokens = static_cast<qint64>(j.value(QStringLiteral("normalisation_tokens"))
                                                         .toDouble(double(r.normalisationTokens)));
-    r.hookName = j.value(QStringLiteral("hook_name")).toString(r.hookName);
-    r.architecture = fromName<SaeArchitecture>(j.value(QStringLiteral("architecture")).toString())
-                             .value_or(r.architecture);
-    r.dSae = j.value(QStringLiteral("d_sae")).toInt(r.dSae);
-    r.k = j.value(QStringLiteral("k")).toInt(r.k);
+    r.sae.hookName = j.value(QStringLiteral("hook_name")).toString(r.sae.hookName);
+    r.sae.architecture =
+            fromName<SaeArchitecture>(j.value(QStringLiteral("architecture")).toString())
+                    .value_or(r.sae.architecture);
+    r.sae.dSae = j.value(QStringLiteral("d_sae")).toInt(int(r.sae.dSae));
+    r.sae.k = j.value(QStringLiteral("k")).toInt(int(r.sae.k));
     r.l1Coefficient = j.value(QStringLiteral("l1_coefficient")).toDouble(r.l1Coefficient);
     r.l0Coefficient = j.value(QStringLiteral("l0_coefficient")).toDouble(r.l0Coefficient);
-    r.batchSize = j.value(QStringLiteral("batch_size")).toInt(r.batchSize);
-    r.tokens = static_cast<qint64>(j.value(QStringLiteral("tokens")).toDouble(double(r.tokens)));
+    r.batchSize = j.value(QStringLiteral("batch_size")).toInt(int(r.batchSize));
+    r.totalTokens =
+            static_cast<int64_t>(j.value(QStringLiteral("tokens")).toDouble(double(r.totalTokens)));
     r.learningRate = j.value(QStringLiteral("lr")).toDouble(r.learningRate);
     r.device = j.value(QStringLiteral("device")).toString(r.device);
     r.seed = j.value(QStringLiteral("seed")).toString().toULongLong();

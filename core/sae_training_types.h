@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/sae_config.h"
 #include "core/vocabulary.h"
 
 #include <QMetaType>
@@ -8,32 +9,34 @@
 
 namespace gyrus {
 
-/// What the SAE training dock asks the engine to do: train an SAE on cached activations (an
-/// HDF5 file with /activations [N, d], as `gyrus-cli cache` writes), or on activations streamed
-/// from the loaded model over a text corpus (corpusPath set, activationsPath empty: what
-/// `gyrus-cli sae train --model --corpus --hook` does). Zero means "the recipe's default" for
-/// the numeric settings (shared/reference/sae_sota.md).
-struct SaeTrainRequest
+/// What the SAE training dock asks the engine to do: a training run (SaeTrainingConfig, the type
+/// the trainer and `gyrus-cli sae train` use) plus its data and where the SAE goes. The data is
+/// cached activations (an HDF5 file with /activations [N, d], as `gyrus-cli cache` writes), or
+/// activations streamed from the loaded model over a text corpus (corpusPath set,
+/// activationsPath empty: what `gyrus-cli sae train --model --corpus --hook` does). The engine
+/// hands the request to the trainer as it is; sae.dIn is the data's width when left 0, and a
+/// streamed run records the model in sae.modelName.
+struct SaeTrainRequest : SaeTrainingConfig
 {
+    /// The dock's defaults where they are not the trainer's: a TopK SAE of 4096 latents over
+    /// 10M tokens, JumpReLU's L0 λ = 0.01 as given (the trainer's 0 would mean 0.01·d_in), and a
+    /// metrics report every 10 steps for the dock's plots.
+    SaeTrainRequest()
+    {
+        sae.architecture = SaeArchitecture::TopK;
+        sae.dSae = 4096;
+        totalTokens = 10'000'000;
+        l0Coefficient = 0.01;
+        metricsEverySteps = 10;
+    }
+
     QString activationsPath;
     QString dataset = QStringLiteral("activations");
-    QString corpusPath;              ///< streaming: text, one sentence or paragraph per line
-    int contextLength = 128;         ///< streaming: tokens per window, BOS included
-    qint64 bufferTokens = 65536;     ///< streaming: rows in the shuffle buffer
-    qint64 normalisationTokens = 0;  ///< rows that estimate the input scale (0: 100000)
-    QString hookName;                ///< recorded in cfg.json
-    SaeArchitecture architecture = SaeArchitecture::TopK;
-    int dSae = 4096;
-    int k = 32;                   ///< TopK / BatchTopK
-    double l1Coefficient = 5.0;   ///< ReLU
-    double l0Coefficient = 0.01;  ///< JumpReLU
-    int batchSize = 4096;
-    qint64 tokens = 10'000'000;
-    double learningRate = 0.0;
-    QString device = QStringLiteral("cpu");
-    quint64 seed = 0;
-    QString outDirectory;      ///< the trained SAE in the SAELens layout
-    QString resumeCheckpoint;  ///< non-empty: continue this checkpoint (pause/resume)
+    QString corpusPath;           ///< streaming: text, one sentence or paragraph per line
+    int contextLength = 128;      ///< streaming: tokens per window, BOS included
+    qint64 bufferTokens = 65536;  ///< streaming: rows in the shuffle buffer
+    QString outDirectory;         ///< the trained SAE in the SAELens layout
+    QString resumeCheckpoint;     ///< non-empty: continue this checkpoint (pause/resume)
 
     /// Trains on the loaded model streamed over corpusPath (no activation file given).
     bool streams() const { return activationsPath.isEmpty() && !corpusPath.isEmpty(); }

@@ -67,6 +67,18 @@ const Vocabulary<RsaMethod> &vocabularyOf(RsaMethod)
     return vocabulary;
 }
 
+const Vocabulary<RsaAlternative> &vocabularyOf(RsaAlternative)
+{
+    static const Vocabulary<RsaAlternative> vocabulary{
+            "alternative",
+            {{RsaAlternative::Greater, "greater",
+              QT_TRANSLATE_NOOP("gyrus::Vocabulary", "greater (one-sided)")},
+             {RsaAlternative::TwoSided, "two-sided",
+              QT_TRANSLATE_NOOP("gyrus::Vocabulary", "two-sided")}},
+            {}};
+    return vocabulary;
+}
+
 const Vocabulary<SelectionMethod> &vocabularyOf(SelectionMethod)
 {
     static const Vocabulary<SelectionMethod> vocabulary{

@@ -58,6 +58,13 @@ enum class RsaMethod
     Pearson,
 };
 
+/// Which side of the permutation null an RSA p-value counts as at least as extreme.
+enum class RsaAlternative
+{
+    Greater,   ///< r_perm >= r: the correlation is above chance (one-sided)
+    TwoSided,  ///< |r_perm| >= |r|
+};
+
 /// How features are scored for the A/B distinction, on one pooled value per item and feature
 /// (gpu/analysis/feature_selection.h computes them). "max-activation", "discriminative-rsa" and
 /// "categorical-rsa", the names three scores had before they were named for what they compute, are
@@ -176,6 +183,7 @@ const Vocabulary<Pooling> &vocabularyOf(Pooling);
 const Vocabulary<WindowAlignment> &vocabularyOf(WindowAlignment);
 const Vocabulary<RdmMetric> &vocabularyOf(RdmMetric);
 const Vocabulary<RsaMethod> &vocabularyOf(RsaMethod);
+const Vocabulary<RsaAlternative> &vocabularyOf(RsaAlternative);
 const Vocabulary<SelectionMethod> &vocabularyOf(SelectionMethod);
 const Vocabulary<SaeArchitecture> &vocabularyOf(SaeArchitecture);
 const Vocabulary<SaeInputNormalisation> &vocabularyOf(SaeInputNormalisation);

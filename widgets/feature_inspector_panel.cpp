@@ -503,7 +503,7 @@ void FeatureInspectorPanel::onSaeLoaded(const SaeInfo &info)
     m_requests->start(Details, 0);  // details of the old SAE are no use
     {
         const QSignalBlocker block(m_featureSpin);
-        m_featureSpin->setRange(0, qMax(0, info.dSae - 1));
+        m_featureSpin->setRange(0, static_cast<int>(qMax<int64_t>(0, info.dSae - 1)));
         m_featureSpin->setValue(qMax(0, m_requestedFeature));
     }
     setView(View::NoScan);

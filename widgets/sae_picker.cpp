@@ -142,10 +142,12 @@ void SaePicker::showCard(const SaeInfo &info)
         return;
     }
     m_path->setCurrentText(info.path);
-    QString text =
-            tr("%1 · %2 · %3 → %4").arg(info.name, info.architecture).arg(info.dIn).arg(info.dSae);
-    if (info.k > 0) {
-        text += tr(" · k = %1").arg(info.k);
+    QString text = tr("%1 · %2 · %3 → %4")
+                           .arg(info.name, nameOf(info.architecture))
+                           .arg(info.dIn)
+                           .arg(info.dSae);
+    if (info.topK() > 0) {
+        text += tr(" · k = %1").arg(info.topK());
     }
     text += tr(" · %1").arg(info.hookName.isEmpty() ? tr("no hook") : info.hookName);
     // What the model side must feed it, as its files say.
@@ -154,11 +156,11 @@ void SaePicker::showCard(const SaeInfo &info)
         expects << tr("trained on %1").arg(info.modelName);
     }
     expects << (info.prependBos ? tr("BOS first") : tr("no BOS"));
-    if (info.centredResiduals) {
+    if (info.centreInput) {
         expects << tr("centred residuals");
     }
-    if (!info.inputNormalisation.isEmpty() && info.inputNormalisation != QLatin1String("none")) {
-        expects << tr("%1 input").arg(info.inputNormalisation);
+    if (info.inputNormalisation != SaeInputNormalisation::None) {
+        expects << tr("%1 input").arg(nameOf(info.inputNormalisation));
     }
     if (!info.format.isEmpty()) {
         expects << info.format;

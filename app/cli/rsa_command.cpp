@@ -82,12 +82,12 @@ int runRsa(const QStringList &arguments)
     options.permutations = *permutationCount;
     options.bootstraps = *bootstrapCount;
     options.seed = static_cast<uint64_t>(*seedValue);
-    if (parser.value(alternative) == QLatin1String("two-sided")) {
-        options.alternative = gpu::Alternative::TwoSided;
-    } else if (parser.value(alternative) != QLatin1String("greater")) {
+    const std::optional<RsaAlternative> sided = fromName<RsaAlternative>(parser.value(alternative));
+    if (!sided) {
         return fail(name, QStringLiteral("--alternative must be greater or two-sided, got '%1'")
                                   .arg(parser.value(alternative)));
     }
+    options.alternative = *sided;
     const Result<Rdm> first = readRdmFile(files[0]);
     if (!first) {
         return failWith(name, first.status());
@@ -110,7 +110,7 @@ int runRsa(const QStringList &arguments)
     json[QStringLiteral("n_pairs")] = static_cast<qint64>(result->nPairs);
     json[QStringLiteral("items")] = static_cast<qint64>(result->items);
     json[QStringLiteral("permutations")] = static_cast<qint64>(result->permutations);
-    json[QStringLiteral("alternative")] = result->alternative;
+    json[QStringLiteral("alternative")] = nameOf(result->alternative);
     json[QStringLiteral("seed")] = static_cast<qint64>(result->seed);
     if (result->bootstraps > 0) {
         json[QStringLiteral("bootstraps")] = static_cast<qint64>(result->bootstraps);

@@ -141,7 +141,7 @@ int runSaeTrain(const QStringList &arguments)
             return fail(name, QStringLiteral("--%1 is required (see --help)").arg(option));
         }
     }
-    gpu::SaeTrainingConfig config;
+    SaeTrainingConfig config;
     if (!resuming) {
         const auto architecture = fromName<SaeArchitecture>(parser.value(QStringLiteral("arch")));
         if (!architecture) {
@@ -165,8 +165,8 @@ int runSaeTrain(const QStringList &arguments)
     const auto warmup = numberOption(parser, name, QStringLiteral("warmup-fraction"), 0, 0);
     const auto context = integerOption(parser, name, QStringLiteral("context-length"), 128, 2);
     const auto buffer = integerOption(parser, name, QStringLiteral("buffer-tokens"), 65536, 1);
-    const auto normalisation =
-            integerOption(parser, name, QStringLiteral("normalisation-tokens"), 100000, 1);
+    const auto normalisation = integerOption(parser, name, QStringLiteral("normalisation-tokens"),
+                                             SaeTrainingConfig::kDefaultNormalisationTokens, 1);
     const auto dataShards = integerOption(parser, name, QStringLiteral("data-shards"), 0, 1);
     const auto timeout = integerOption(parser, name, QStringLiteral("timeout"), 600, 1);
     if (!dSae || !k || !batch || !tokens || !seed || !every || !checkpointEvery || !l1 || !l0 ||
@@ -317,7 +317,7 @@ int runSaeTrain(const QStringList &arguments)
     Result<std::unique_ptr<gpu::SaeTrainer>> trainer = Status::internal(QStringLiteral("unset"));
     if (resuming) {
         const QString checkpoint = parser.value(QStringLiteral("resume"));
-        Result<gpu::SaeTrainingConfig> trained = gpu::SaeTrainer::checkpointConfig(checkpoint);
+        Result<SaeTrainingConfig> trained = gpu::SaeTrainer::checkpointConfig(checkpoint);
         if (!trained) {
             return failBeforeStart(trained.status());
         }

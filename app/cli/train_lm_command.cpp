@@ -194,7 +194,18 @@ int runTrainLm(const QStringList &arguments)
     config.weightDecay = decay;
     config.seed = static_cast<quint64>(ints.value(QStringLiteral("seed")));
     config.device = parser.value(device);
-    config.precision = parser.value(precision);
+    const std::optional<Dtype> computeDtype = fromName<Dtype>(parser.value(precision));
+    if (!computeDtype || *computeDtype == Dtype::Float16) {
+        return fail(name, QStringLiteral("--precision must be fp32 or bf16, got '%1'")
+                                  .arg(parser.value(precision)));
+    }
+    config.precision = *computeDtype;
+    // Checked before training, not after it.
+    const std::optional<Dtype> storedDtype = fromName<Dtype>(parser.value(saveDtype));
+    if (!storedDtype || *storedDtype == Dtype::BFloat16Autocast) {
+        return fail(name, QStringLiteral("--save-dtype must be fp32, fp16 or bf16, got '%1'")
+                                  .arg(parser.value(saveDtype)));
+    }
     config.evalEvery = ints.value(QStringLiteral("eval-every"));
     config.evalSequences = qMax(1, ints.value(QStringLiteral("eval-sequences")));
 
@@ -276,8 +287,7 @@ int runTrainLm(const QStringList &arguments)
     if (Status saved = trainer.saveCheckpoint(checkpointPath); !saved.isOk()) {
         return failWith(name, saved);
     }
-    if (Status saved =
-                trainer.saveHuggingFace(outDir, parser.value(saveDtype), parser.value(tokenizer));
+    if (Status saved = trainer.saveHuggingFace(outDir, *storedDtype, parser.value(tokenizer));
         !saved.isOk()) {
         return failWith(name, saved);
     }

@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     // the limit is about at the middle layer, and a second at layer 2 for the cost of attributing
     // to two SAEs in the same forward and backward.
     const auto randomSae = [&](int layer) {
-        gyrus::gpu::SaeConfig saeConfig;
+        gyrus::SaeConfig saeConfig;
         saeConfig.dIn = config.hiddenSize;
         saeConfig.dSae = features;
         saeConfig.hookName = QStringLiteral("blocks.%1.hook_resid_post").arg(layer);

@@ -112,12 +112,12 @@ int main(int argc, char **argv)
     // 1. SAE training streamed from the model, as the dock's "Stream from the loaded model".
     SaeTrainRequest train;
     train.corpusPath = parser.value(QStringLiteral("corpus"));
-    train.hookName = hook;
-    train.architecture = SaeArchitecture::TopK;
-    train.dSae = 768;
-    train.k = 32;
+    train.sae.hookName = hook;
+    train.sae.architecture = SaeArchitecture::TopK;
+    train.sae.dSae = 768;
+    train.sae.k = 32;
     train.batchSize = parser.value(QStringLiteral("batch")).toInt();
-    train.tokens = parser.value(QStringLiteral("tokens")).toLongLong();
+    train.totalTokens = parser.value(QStringLiteral("tokens")).toLongLong();
     train.bufferTokens = 8192;
     train.normalisationTokens = 8192;
     train.outDirectory = scratch.filePath(QStringLiteral("sae"));
@@ -185,8 +185,8 @@ int main(int argc, char **argv)
              QDir(QStringLiteral(GYRUS_SOURCE_DIR)).relativeFilePath(train.corpusPath)},
             {QStringLiteral("omp_num_threads"), qEnvironmentVariable("OMP_NUM_THREADS")},
             {QStringLiteral("sae_training_streamed"),
-             QJsonObject{{QStringLiteral("tokens"), double(train.tokens)},
-                         {QStringLiteral("batch"), train.batchSize},
+             QJsonObject{{QStringLiteral("tokens"), double(train.totalTokens)},
+                         {QStringLiteral("batch"), qint64(train.batchSize)},
                          {QStringLiteral("buffer_tokens"), double(train.bufferTokens)},
                          {QStringLiteral("eta"), report(training)}}},
             {QStringLiteral("activation_cache"),

@@ -117,7 +117,7 @@ struct SaeRun
     double secondsPerStep = 0;
 };
 
-SaeRun trainSae(const at::Tensor &train, const at::Tensor &test, SaePrecision precision,
+SaeRun trainSae(const at::Tensor &train, const at::Tensor &test, Dtype precision,
                 const QString &device, int64_t steps, int64_t dSae)
 {
     SaeTrainingConfig config;
@@ -221,8 +221,8 @@ int main(int argc, char **argv)
     const int64_t testRows = rows.size(0) / 8;
     const at::Tensor train = rows.narrow(0, 0, rows.size(0) - testRows).contiguous();
     const at::Tensor test = rows.narrow(0, rows.size(0) - testRows, testRows).contiguous();
-    const SaeRun a = trainSae(train, test, SaePrecision::Float32, device, steps, dSae);
-    const SaeRun b = trainSae(train, test, SaePrecision::BFloat16, device, steps, dSae);
+    const SaeRun a = trainSae(train, test, Dtype::Float32, device, steps, dSae);
+    const SaeRun b = trainSae(train, test, Dtype::BFloat16, device, steps, dSae);
     QJsonObject sae;
     sae[QStringLiteral("architecture")] = QStringLiteral("topk");
     sae[QStringLiteral("d_in")] = double(train.size(1));

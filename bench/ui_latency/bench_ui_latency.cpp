@@ -83,11 +83,11 @@ int main(int argc, char *argv[])
     QObject::connect(&engine, &gyrus::EngineClient::modelLoaded, &window, [&] {
         gyrus::SaeTrainRequest request;
         request.activationsPath = activations;
-        request.hookName = QStringLiteral("blocks.2.hook_resid_post");
-        request.dSae = 1536;
-        request.k = 32;
+        request.sae.hookName = QStringLiteral("blocks.2.hook_resid_post");
+        request.sae.dSae = 1536;
+        request.sae.k = 32;
         request.batchSize = 4096;
-        request.tokens = qint64(4096) * 100000;  // longer than the measurement
+        request.totalTokens = qint64(4096) * 100000;  // longer than the measurement
         request.outDirectory = dir.filePath(QStringLiteral("sae"));
         window.saeTrainingPanel()->setRequest(request);
         window.saeTrainingPanel()->start();

@@ -511,8 +511,7 @@ Result<std::unique_ptr<RsaComparisonRun>> RsaComparisonRun::start(const Rdm &a, 
     state->options = options;
     RsaComparison &result = state->result;
     result.method = options.method;
-    result.alternative = options.alternative == Alternative::Greater ? QStringLiteral("greater")
-                                                                     : QStringLiteral("two-sided");
+    result.alternative = options.alternative;
     result.items = a.size();
     result.nPairs = Rdm::condensedSize(a.size());
     result.permutations = options.permutations;
@@ -559,7 +558,7 @@ bool RsaComparisonRun::step(int64_t permutations, int64_t bootstraps)
             const int64_t stop = std::min(end, start + 1024);
             for (double r :
                  s.engine->evaluate(nextPermutations(s.permutationRng, s.a.size(), stop - start))) {
-                const bool atLeast = options.alternative == Alternative::Greater
+                const bool atLeast = options.alternative == RsaAlternative::Greater
                                              ? r >= s.result.r - tolerance
                                              : std::abs(r) >= std::abs(s.result.r) - tolerance;
                 s.extreme += atLeast ? 1 : 0;

@@ -14,12 +14,6 @@
 
 namespace gyrus::gpu {
 
-enum class Alternative
-{
-    Greater,   ///< the RDMs are more alike than chance (the RSA hypothesis): r_perm >= r
-    TwoSided,  ///< |r_perm| >= |r|
-};
-
 struct RsaOptions
 {
     RsaMethod method = RsaMethod::Spearman;
@@ -27,7 +21,7 @@ struct RsaOptions
     /// of permutations at least as extreme (the observed labelling counts once).
     int64_t permutations = 10000;
     uint64_t seed = 0;
-    Alternative alternative = Alternative::Greater;
+    RsaAlternative alternative = RsaAlternative::Greater;
     /// Bootstrap resamples of the items for a percentile confidence interval; 0: none.
     int64_t bootstraps = 0;
     double ciLevel = 0.95;

@@ -30,10 +30,8 @@ GemmaScopeRelease gemmaScopeReleaseFromPath(const QString &path);
 /// accepted) or Gemma Scope 2 params.safetensors (w_enc, w_dec, b_enc, b_dec, threshold).
 Result<std::shared_ptr<SaeModule>> loadGemmaScope(const QString &path, const QString &device);
 
-/// A Llama Scope directory's hyperparams.json, checked.
-Result<SaeFileInfo> readLlamaScopeInfo(const QString &directory);
-
-/// A Llama Scope directory: hyperparams.json + checkpoints/final.safetensors (encoder.weight
+/// A Llama Scope directory: hyperparams.json (readLlamaScopeInfo, gpu/sae/sae_directory.h) +
+/// checkpoints/final.safetensors (encoder.weight
 /// [d_sae, d_model], encoder.bias, decoder.weight [d_model, d_sae], decoder.bias).
 Result<std::shared_ptr<SaeModule>> loadLlamaScope(const QString &directory, const QString &device);
 

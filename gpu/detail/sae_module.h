@@ -2,7 +2,7 @@
 // Private to gyrus_gpu (and tests/gpu). A sparse autoencoder at the tensor level, in the SAELens
 // layout: what the trainer, the analyses and the steering code use on at::Tensor activations.
 
-#include "gpu/sae/sae_config.h"
+#include "core/sae_config.h"
 
 #include <ATen/ATen.h>
 

@@ -1,9 +1,9 @@
 #pragma once
-// Private to gyrus_gpu (and tests/gpu): a SAELens cfg.json of any version read into
-// SaeFileInfo. Torch-free.
+// Private to gyrus_formats and gyrus_gpu (and tests/gpu): a SAELens cfg.json of any version read
+// into SaeFileInfo. Torch-free.
 
 #include "core/status.h"
-#include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_directory.h"
 
 #include <QJsonObject>
 #include <QString>

@@ -10,20 +10,11 @@ namespace gyrus::gpu {
 gyrus::SaeInfo saeCard(const SaeConfig &config, const QString &path, const QString &device)
 {
     gyrus::SaeInfo info;
+    static_cast<SaeConfig &>(info) = config;
     info.path = path;
     const QFileInfo file(path);
     info.name = file.isDir() ? QDir(path).dirName() : file.fileName();
-    info.hookName = config.hookName;
-    info.architecture = nameOf(config.architecture);
-    info.dIn = static_cast<int>(config.dIn);
-    info.dSae = static_cast<int>(config.dSae);
-    info.k = config.architecture == SaeArchitecture::TopK ? static_cast<int>(config.k) : 0;
     info.device = device;
-    info.format = config.format;
-    info.modelName = config.modelName;
-    info.prependBos = config.prependBos;
-    info.centredResiduals = config.centreInput;
-    info.inputNormalisation = nameOf(config.inputNormalisation);
     return info;
 }
 
@@ -36,7 +27,7 @@ SaeConventions saeConventions(const gyrus::SaeInfo &card)
 {
     SaeConventions conventions;
     conventions.prependBos = card.prependBos;
-    conventions.centreResiduals = card.centredResiduals;
+    conventions.centreResiduals = card.centreInput;
     return conventions;
 }
 

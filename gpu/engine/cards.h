@@ -3,8 +3,8 @@
 // what the loader returns. Torch-free: gyrus-cli uses them too.
 
 #include "core/engine_types.h"
+#include "core/sae_config.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/sae_config.h"
 
 #include <QString>
 

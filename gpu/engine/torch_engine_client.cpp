@@ -151,32 +151,6 @@ RequestId TorchEngineClient::generate(const GenerateRequest &request)
 
 namespace {
 
-Result<SaeTrainingConfig> trainingConfigFor(const SaeTrainRequest &request, int64_t dIn)
-{
-    SaeTrainingConfig config;
-    config.sae.architecture = request.architecture;
-    config.sae.dIn = dIn;
-    config.sae.dSae = request.dSae;
-    config.sae.k = request.k;
-    config.sae.hookName = request.hookName;
-    config.batchSize = request.batchSize;
-    config.totalTokens = request.tokens;
-    config.learningRate = request.learningRate;
-    config.l1Coefficient = request.l1Coefficient;
-    config.l0Coefficient = request.l0Coefficient;
-    config.seed = request.seed;
-    config.device = request.device;
-    config.metricsEverySteps = 10;
-    if (request.normalisationTokens > 0) {
-        config.normalisationTokens = request.normalisationTokens;
-    }
-    return config;
-}
-
-}  // namespace
-
-namespace {
-
 // The training data: the cached activation file, or the loaded model streamed over the corpus
 // (what `gyrus-cli sae train --model --corpus --hook` opens; a resumed run takes the shuffle seed
 // from its checkpoint, as the CLI does).
@@ -191,7 +165,7 @@ Result<std::shared_ptr<detail::ActivationSource>> openTrainingSource(const Engin
     }
     StreamingActivationOptions stream;
     stream.corpusPath = request.corpusPath;
-    stream.hookName = request.hookName;
+    stream.hookName = request.sae.hookName;
     stream.contextLength = request.contextLength;
     stream.bufferRows = request.bufferTokens;
     stream.seed = request.seed;
@@ -241,16 +215,12 @@ RequestId TorchEngineClient::trainSae(const SaeTrainRequest &request)
                     if (!request.resumeCheckpoint.isEmpty()) {
                         trainer = SaeTrainer::resume(request.resumeCheckpoint, source.value());
                     } else {
-                        Result<SaeTrainingConfig> config =
-                                trainingConfigFor(request, source.value()->columns());
-                        if (!config) {
-                            *status = config.status();
-                            return JobStep::Done;
-                        }
+                        // The request is the run's configuration (d_in is the data's).
+                        SaeTrainingConfig config = request;
                         if (run->streaming) {
-                            config.value().sae.modelName = state->model->info().path;
+                            config.sae.modelName = state->model->info().path;
                         }
-                        trainer = SaeTrainer::create(config.value(), source.value());
+                        trainer = SaeTrainer::create(config, source.value());
                     }
                     if (!trainer) {
                         *status = trainer.status();
@@ -381,7 +351,7 @@ RequestId TorchEngineClient::loadSae(const SaeSpec &spec)
                     loadedInfo.warnings = check.warnings;
                     state->setSae(std::move(loaded).value(), loadedInfo);
                     qCInfo(lcEngine).noquote() << QStringLiteral("loaded SAE %1: %2, %3 → %4 at %5")
-                                                          .arg(info.name, info.architecture)
+                                                          .arg(info.name, nameOf(info.architecture))
                                                           .arg(info.dIn)
                                                           .arg(info.dSae)
                                                           .arg(info.hookName);

@@ -220,7 +220,9 @@ Result<qint64> LmTrainer::run(qint64 steps,
         d.tokensSinceClock = 0;
     }
     qint64 ran = 0;
-    const bool autocast = c.precision == QLatin1String("bf16") && d.device.is_cuda();
+    const bool autocast =
+            (c.precision == Dtype::BFloat16 || c.precision == Dtype::BFloat16Autocast) &&
+            d.device.is_cuda();
     while (ran < steps && d.step < c.steps) {
         const auto [inputs, targets] = d.batchAt(d.step);
         for (auto &[name, p] : d.params) {
@@ -388,7 +390,7 @@ Status LmTrainer::resume(const QString &path)
     return Status::ok();
 }
 
-Status LmTrainer::saveHuggingFace(const QString &directory, const QString &dtype,
+Status LmTrainer::saveHuggingFace(const QString &directory, Dtype dtype,
                                   const QString &tokenizerModel) const
 {
     const Impl &d = *m_impl;
@@ -396,12 +398,13 @@ Status LmTrainer::saveHuggingFace(const QString &directory, const QString &dtype
         return Status::invalidInput(
                 QStringLiteral("%1: cannot create the directory").arg(directory));
     }
+    // The stored type and config.json's torch_dtype spelling of it.
     at::ScalarType type = at::kFloat;
     QString torchDtype = QStringLiteral("float32");
-    if (dtype == QLatin1String("fp16") || dtype == QLatin1String("float16")) {
+    if (dtype == Dtype::Float16) {
         type = at::kHalf;
         torchDtype = QStringLiteral("float16");
-    } else if (dtype == QLatin1String("bf16") || dtype == QLatin1String("bfloat16")) {
+    } else if (dtype == Dtype::BFloat16 || dtype == Dtype::BFloat16Autocast) {
         type = at::kBFloat16;
         torchDtype = QStringLiteral("bfloat16");
     }

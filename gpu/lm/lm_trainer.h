@@ -3,6 +3,7 @@
 // model). Torch-free public header; the engine or gyrus-cli drive it a slice of steps at a time.
 
 #include "core/status.h"
+#include "core/vocabulary.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/model_config.h"
 
@@ -30,8 +31,9 @@ struct LmTrainConfig
     double gradientClip = 1.0;
     quint64 seed = 0;
     QString device = QStringLiteral("cpu");
-    /// "fp32" or "bf16": bf16 autocast of the forward on CUDA; master weights stay fp32.
-    QString precision = QStringLiteral("fp32");
+    /// Float32, or BFloat16 (or BFloat16Autocast): bf16 autocast of the forward on CUDA; master
+    /// weights stay fp32.
+    Dtype precision = Dtype::Float32;
     int evalEvery = 250;     ///< held-out loss every N steps (0: never)
     int evalSequences = 64;  ///< held-out sequences per evaluation (fixed, non-overlapping)
 };
@@ -85,9 +87,9 @@ public:
     Status saveCheckpoint(const QString &path) const;
     Status resume(const QString &path);
 
-    /// A Hugging Face directory: config.json, model.safetensors in `dtype` ("fp32", "fp16",
-    /// "bf16") and a copy of tokenizer.model.
-    Status saveHuggingFace(const QString &directory, const QString &dtype,
+    /// A Hugging Face directory: config.json, model.safetensors in `dtype` (Float32, Float16 or
+    /// BFloat16) and a copy of tokenizer.model.
+    Status saveHuggingFace(const QString &directory, Dtype dtype,
                            const QString &tokenizerModel) const;
 
 private:

@@ -21,10 +21,6 @@ namespace {
 
 const QString kLlamaScopeConfig = QStringLiteral("hyperparams.json");
 
-// Llama Scope SAEs were all trained on Llama-3.1-8B (fnlp/Llama3_1-8B-Base-LX*), and their
-// hyperparams.json does not name the model; SAELens' llama_scope loader says the same.
-const QString kLlamaScopeModel = QStringLiteral("meta-llama/Llama-3.1-8B");
-
 // The tensor `names[0]` or, failing that, `names[1]` (Gemma Scope's capital and lower-case
 // spellings); empty when neither is there.
 template <typename Map>
@@ -168,12 +164,6 @@ Result<std::shared_ptr<SaeModule>> loadGemmaScopeSafetensors(const QString &path
     return gemmaScopeModule(path, config, std::move(weights), release.embedding);
 }
 
-double numberOr(const QJsonObject &object, const QString &key, double fallback)
-{
-    const QJsonValue value = object.value(key);
-    return value.isDouble() ? value.toDouble() : fallback;
-}
-
 }  // namespace
 
 GemmaScopeRelease gemmaScopeReleaseFromPath(const QString &path)
@@ -234,94 +224,6 @@ Result<std::shared_ptr<SaeModule>> loadGemmaScope(const QString &path, const QSt
         return loadGemmaScopeSafetensors(path, target);
     }
     return loadGemmaScopeNpz(path, target);
-}
-
-Result<SaeFileInfo> readLlamaScopeInfo(const QString &directory)
-{
-    const QString path = QDir(directory).filePath(kLlamaScopeConfig);
-    Result<QJsonObject> read = readJsonObjectFile(path);
-    if (!read) {
-        return read.status();
-    }
-    const QJsonObject &hp = read.value();
-    SaeFileInfo info;
-    info.directory = directory;
-    info.format = QStringLiteral("llama-scope");
-    info.config.format = info.format;
-    const int64_t dModel = static_cast<int64_t>(numberOr(hp, QStringLiteral("d_model"), 0));
-    int64_t dSae = static_cast<int64_t>(numberOr(hp, QStringLiteral("d_sae"), 0));
-    if (dSae <= 0) {
-        dSae = dModel * static_cast<int64_t>(numberOr(hp, QStringLiteral("expansion_factor"), 0));
-    }
-    if (dModel <= 0 || dSae <= 0) {
-        return Status::invalidInput(
-                QStringLiteral("%1: 'd_model' and 'd_sae' (or 'expansion_factor') must be "
-                               "positive integers")
-                        .arg(path));
-    }
-    info.config.dIn = dModel;
-    info.config.dSae = dSae;
-    info.config.modelName = hp.value(QStringLiteral("model_name")).toString(kLlamaScopeModel);
-    info.config.prependBos = true;
-    const QString hookIn = hp.value(QStringLiteral("hook_point_in")).toString();
-    const QString hookOut = hp.value(QStringLiteral("hook_point_out")).toString(hookIn);
-    if (hookIn.isEmpty()) {
-        return Status::invalidInput(QStringLiteral("%1: missing key 'hook_point_in'").arg(path));
-    }
-    if (hookOut != hookIn) {
-        return Status::invalidInput(
-                QStringLiteral("%1: hook_point_in '%2' differs from hook_point_out '%3': this is a "
-                               "transcoder, and Gyrus loads SAEs only")
-                        .arg(path, hookIn, hookOut));
-    }
-    info.config.hookName = hookIn;
-    info.savedArchitecture =
-            hp.value(QStringLiteral("act_fn")).toString(QStringLiteral("jumprelu"));
-    if (info.savedArchitecture != QLatin1String("jumprelu")) {
-        return Status::invalidInput(
-                QStringLiteral("%1: act_fn '%2' is not supported: Llama Scope publishes its SAEs "
-                               "as jumprelu")
-                        .arg(path, info.savedArchitecture));
-    }
-    info.config.architecture = SaeArchitecture::JumpRelu;
-    const QJsonValue threshold = hp.value(QStringLiteral("jump_relu_threshold"));
-    if (!threshold.isDouble() || !(threshold.toDouble() >= 0)) {
-        return Status::invalidInput(
-                QStringLiteral("%1: 'jump_relu_threshold' must be a non-negative number")
-                        .arg(path));
-    }
-    info.config.applyBDecToInput =
-            hp.value(QStringLiteral("apply_decoder_bias_to_pre_encoder")).toBool(false);
-    info.normalisation =
-            hp.value(QStringLiteral("norm_activation")).toString(QStringLiteral("none"));
-    if (info.normalisation == QLatin1String("dataset-wise")) {
-        const QJsonObject norms =
-                hp.value(QStringLiteral("dataset_average_activation_norm")).toObject();
-        const double in = numberOr(norms, QStringLiteral("in"), 0);
-        const double out = numberOr(norms, QStringLiteral("out"), in);
-        if (!(in > 0) || !std::isfinite(in)) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: norm_activation is dataset-wise but "
-                                   "dataset_average_activation_norm.in is not a positive number")
-                            .arg(path));
-        }
-        if (out != in) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: dataset_average_activation_norm in (%2) and out (%3) "
-                                   "differ; an SAE reconstructs its own input")
-                            .arg(path)
-                            .arg(in)
-                            .arg(out));
-        }
-        info.foldedInputScale = std::sqrt(static_cast<double>(dModel)) / in;
-    } else if (info.normalisation != QLatin1String("none") &&
-               info.normalisation != QLatin1String("inference")) {
-        return Status::invalidInput(
-                QStringLiteral("%1: norm_activation '%2' is not supported (dataset-wise, "
-                               "inference, none)")
-                        .arg(path, info.normalisation));
-    }
-    return info;
 }
 
 Result<std::shared_ptr<SaeModule>> loadLlamaScope(const QString &directory, const QString &device)

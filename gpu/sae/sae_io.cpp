@@ -65,120 +65,6 @@ Result<double> savedInputScale(const QString &directory, const QString &cfgPath)
     return scale;
 }
 
-// A save replaces several files. Each is first written whole under a staging name (NAME.saving);
-// then a journal listing the replacements is written (atomically), the staged files are renamed
-// over the old ones, files the new SAE does not have are removed, and the journal goes. A full
-// disk or a failed write stops the save before the journal: the old SAE stays as it was (staged
-// files are removed). A process killed after the journal leaves it behind, and the next load or
-// save finishes the replacements from it (finishInterruptedSave), so the files of two saves are
-// never read together.
-const QString kSaveJournal = QStringLiteral(".gyrus-save-journal");
-const QString kStagingSuffix = QStringLiteral(".saving");
-
-Status replaceFrom(const QDir &dir, const QStringList &journal)
-{
-    for (const QString &line : journal) {
-        const QString name = line.section(QLatin1Char(' '), 1);
-        const QString path = dir.filePath(name);
-        if (line.startsWith(QLatin1String("rename "))) {
-            const QString staged = path + kStagingSuffix;
-            if (QFileInfo::exists(staged) &&
-                std::rename(QFile::encodeName(staged).constData(),
-                            QFile::encodeName(path).constData()) != 0) {
-                return Status::invalidInput(
-                        QStringLiteral("%1: cannot replace: %2")
-                                .arg(path, QString::fromLocal8Bit(std::strerror(errno))));
-            }
-        } else if (line.startsWith(QLatin1String("remove "))) {
-            QFile::remove(path);
-        }
-    }
-    if (!QFile::remove(dir.filePath(kSaveJournal))) {
-        return Status::invalidInput(
-                QStringLiteral("%1: cannot remove").arg(dir.filePath(kSaveJournal)));
-    }
-    return Status::ok();
-}
-
-// Finishes a save that was killed while it replaced the files (see above); nothing to do when
-// there is no journal.
-Status finishInterruptedSave(const QString &directory)
-{
-    const QDir dir(directory);
-    QFile journal(dir.filePath(kSaveJournal));
-    if (!journal.exists()) {
-        return Status::ok();
-    }
-    if (!journal.open(QIODevice::ReadOnly)) {
-        return Status::invalidInput(QStringLiteral("%1: cannot read: %2")
-                                            .arg(journal.fileName(), journal.errorString()));
-    }
-    const QStringList lines =
-            QString::fromUtf8(journal.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    journal.close();
-    return replaceFrom(dir, lines);
-}
-
-class StagedFiles
-{
-public:
-    explicit StagedFiles(const QString &directory)
-        : m_dir(directory)
-    {}
-
-    StagedFiles(const StagedFiles &) = delete;
-    StagedFiles &operator=(const StagedFiles &) = delete;
-
-    ~StagedFiles()
-    {
-        for (const QString &name : std::as_const(m_staged)) {
-            QFile::remove(m_dir.filePath(name) + kStagingSuffix);
-        }
-    }
-
-    // The path to write file `name`'s new contents to.
-    QString add(const QString &name)
-    {
-        m_staged << name;
-        return m_dir.filePath(name) + kStagingSuffix;
-    }
-
-    // `name` is not part of the new SAE: removed with the replacements.
-    void remove(const QString &name) { m_removed << name; }
-
-    Status commit()
-    {
-        QStringList journal;
-        for (const QString &name : std::as_const(m_staged)) {
-            journal << QStringLiteral("rename ") + name;
-        }
-        for (const QString &name : std::as_const(m_removed)) {
-            journal << QStringLiteral("remove ") + name;
-        }
-        QSaveFile file(m_dir.filePath(kSaveJournal));
-        QString failure;
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) {
-            failure = file.errorString();
-        } else {
-            failure = writeFully(file, journal.join(QLatin1Char('\n')).toUtf8());
-            if (failure.isEmpty() && !file.commit()) {
-                failure = writeFailure(file, errno);
-            }
-        }
-        if (!failure.isEmpty()) {
-            return Status::invalidInput(
-                    QStringLiteral("%1: cannot write: %2").arg(file.fileName(), failure));
-        }
-        m_staged.clear();
-        return replaceFrom(m_dir, journal);
-    }
-
-private:
-    QDir m_dir;
-    QStringList m_staged;
-    QStringList m_removed;
-};
-
 // 256 MiB of float32 matrices (32M parameters: a 16k x 2304 SAE is above it);
 // GYRUS_SAE_BF16_ABOVE (bytes) overrides it, for tests at a moderate size.
 qint64 keepBf16AboveBytes()
@@ -331,32 +217,9 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
 
 }  // namespace
 
-Result<SaeFileInfo> readSaeInfo(const QString &directory)
-{
-    if (!QFileInfo(directory).isDir()) {
-        return Status::notFound(QStringLiteral("%1: no such SAE directory").arg(directory));
-    }
-    if (Status status = finishInterruptedSave(directory); !status.isOk()) {
-        return status;
-    }
-    if (!exists(directory, kConfigFile) && exists(directory, kLlamaScopeFile)) {
-        return detail::readLlamaScopeInfo(directory);
-    }
-    const QString path = QDir(directory).filePath(kConfigFile);
-    Result<QJsonObject> json = readJsonObjectFile(path);
-    if (!json) {
-        return json.status();
-    }
-    Result<SaeFileInfo> info = detail::parseSaeLensConfig(json.value(), path);
-    if (info) {
-        info.value().directory = directory;
-    }
-    return info;
-}
-
 Result<std::shared_ptr<detail::SaeModule>> loadSae(const QString &directory, const QString &device)
 {
-    if (Status status = finishInterruptedSave(directory); !status.isOk()) {
+    if (Status status = detail::finishInterruptedSave(directory); !status.isOk()) {
         return status;
     }
     if (directory.endsWith(QLatin1String(".npz"))) {
@@ -403,11 +266,11 @@ Status saveSae(const detail::SaeModule &module, const QString &directory,
             tensors.emplace_back("threshold", w.threshold);
             break;
     }
-    if (Status status = finishInterruptedSave(directory); !status.isOk()) {
+    if (Status status = detail::finishInterruptedSave(directory); !status.isOk()) {
         return status;
     }
     const QDir dir(directory);
-    StagedFiles staged(directory);
+    detail::SaeFileStaging staged(directory);
     if (Status status = writeTensors(staged.add(kWeightsFile), tensors); !status.isOk()) {
         return status;
     }

@@ -4,8 +4,9 @@
 // ReLU) the decoder norms are folded into the weights, `normalize_activations` is "none", and
 // the folded scale is recorded under cfg.json "gyrus" for provenance only. Torch-free.
 
+#include "core/sae_config.h"
 #include "core/status.h"
-#include "gpu/sae/sae_config.h"
+#include "gpu/sae/sae_directory.h"
 
 #include <QString>
 
@@ -18,29 +19,6 @@ namespace gyrus::gpu {
 namespace detail {
 class SaeModule;
 }
-
-/// What a published SAE's configuration says (cfg.json, hyperparams.json or the release path),
-/// plus where the weights are.
-struct SaeFileInfo
-{
-    SaeConfig config;
-    QString directory;
-    QString format;                 ///< "saelens", "gemma-scope", "llama-scope"
-    QString savedArchitecture;      ///< as written ("standard", "topk", "jumprelu", ...)
-    QString trainedArchitecture;    ///< Gyrus files: "batchtopk" etc.; empty otherwise
-    double foldedInputScale = 1.0;  ///< Gyrus files: the scale folded at export
-    /// cfg.json normalize_activations as SAELens reads it ("none", "expected_average_only_in",
-    /// "constant_norm_rescale", "layer_norm").
-    QString normalisation = QStringLiteral("none");
-    /// SAELens TopK rescale_acts_by_decoder_norm: top-k of pre·‖W_dec,i‖ (folded at load).
-    bool rescaleByDecoderNorm = false;
-    /// Older SAELens finetuning_scaling_factor: features × scaling_factor before decoding.
-    bool finetuningScalingFactor = false;
-};
-
-/// Reads and checks the configuration only (no weights): cfg.json of a SAELens directory or
-/// hyperparams.json of a Llama Scope one. For listings and quick validation.
-Result<SaeFileInfo> readSaeInfo(const QString &directory);
 
 /// Loads a published or Gyrus-trained SAE onto `device` as float32, so that it encodes exactly
 /// as it was trained (shared/reference/sae_sota.md §4, model_families.md §8):

@@ -196,6 +196,10 @@ Result<std::unique_ptr<SaeTrainer>> SaeTrainer::create(
     if (config.sae.dIn == 0) {
         config.sae.dIn = source->columns();
     }
+    // Resolved here, so that a checkpoint records the number of rows the scale came from.
+    if (config.normalisationTokens <= 0) {
+        config.normalisationTokens = SaeTrainingConfig::kDefaultNormalisationTokens;
+    }
     if (Status status = checkConfig(config, source->columns()); !status.isOk()) {
         return status;
     }
@@ -369,9 +373,9 @@ Status SaeTrainer::trainOneStep()
     settings.reducer = impl.reducer.get();
     settings.wholeBatchRows = impl.wholeBatchRows();
     if (impl.device.is_cuda() || config.precisionOnCpu) {
-        settings.matmulType = config.precision == SaePrecision::BFloat16  ? at::kBFloat16
-                              : config.precision == SaePrecision::Float16 ? at::kHalf
-                                                                          : at::kFloat;
+        settings.matmulType = config.precision == Dtype::BFloat16  ? at::kBFloat16
+                              : config.precision == Dtype::Float16 ? at::kHalf
+                                                                   : at::kFloat;
     }
     detail::SaeStepResult result =
             detail::saeForwardBackward(state.module, x, settings, /*withGradients=*/true);

@@ -3,9 +3,9 @@
 // until isFinished(), with a metrics callback every N steps, checkpoint/resume that reproduce an
 // uninterrupted run bit for bit, and cancel(). Torch-free facade over gpu/detail/.
 
+#include "core/sae_config.h"
 #include "core/sae_training_types.h"
 #include "core/status.h"
-#include "gpu/sae/sae_config.h"
 
 #include <QString>
 

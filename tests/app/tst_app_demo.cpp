@@ -63,12 +63,12 @@ private Q_SLOTS:
         widgets::SaeTrainingPanel *sae = window.saeTrainingPanel();
         SaeTrainRequest request;
         request.activationsPath = activations;
-        request.hookName = QStringLiteral("blocks.2.hook_resid_post");
-        request.architecture = SaeArchitecture::TopK;
-        request.dSae = 384;
-        request.k = 16;
+        request.sae.hookName = QStringLiteral("blocks.2.hook_resid_post");
+        request.sae.architecture = SaeArchitecture::TopK;
+        request.sae.dSae = 384;
+        request.sae.k = 16;
         request.batchSize = 512;
-        request.tokens = 512 * 60;
+        request.totalTokens = 512 * 60;
         request.outDirectory = m_dir.filePath(QStringLiteral("sae"));
         sae->setRequest(request);
         sae->start();

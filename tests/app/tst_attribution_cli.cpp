@@ -261,7 +261,7 @@ private Q_SLOTS:
     void twoSaesThatDisagreeOnBosAreRefused()
     {
         QTemporaryDir dir;
-        gpu::SaeConfig config = m_sae->config();
+        SaeConfig config = m_sae->config();
         config.prependBos = !config.prependBos;
         const QString other = dir.filePath(QStringLiteral("nobos"));
         QVERIFY(gpu::saveSae(

@@ -551,7 +551,7 @@ private Q_SLOTS:
             weights.write("not a safetensors file");
         }
         const QString narrow = dir.filePath(QStringLiteral("narrow"));
-        gpu::SaeConfig narrowConfig = m_demo.sae->config();
+        SaeConfig narrowConfig = m_demo.sae->config();
         narrowConfig.dIn = 96;
         QVERIFY(gpu::saveSae(test::mirrorSae(narrowConfig, 0.8,
                                              QStringLiteral("blocks.1.hook_resid_post")),

@@ -330,7 +330,7 @@ void TestSaeCli::saeAgainstModel()
     // The demo SAE, saved again as if it had been trained on GPT-2 small.
     auto demo = gyrus::gpu::loadSae(gyrus::test::sourcePath(QStringLiteral("datasets/demo/sae")));
     QVERIFY(demo.isOk());
-    gyrus::gpu::SaeConfig config = demo.value()->config();
+    gyrus::SaeConfig config = demo.value()->config();
     config.modelName = QStringLiteral("gpt2-small");
     const gyrus::gpu::detail::SaeModule relabelled(config, demo.value()->weights());
     const QString other = m_dir.filePath(QStringLiteral("other_model_sae"));

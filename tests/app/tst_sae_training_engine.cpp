@@ -93,11 +93,11 @@ private Q_SLOTS:
         SaeTrainRequest request = panel->request();
         QCOMPARE(request.corpusPath, heldout());
         QVERIFY(request.streams());
-        QCOMPARE(request.hookName, kHook);  // the middle of the residual stream
-        request.dSae = 256;
-        request.k = 8;
+        QCOMPARE(request.sae.hookName, kHook);  // the middle of the residual stream
+        request.sae.dSae = 256;
+        request.sae.k = 8;
         request.batchSize = 200;
-        request.tokens = 8000;  // 40 steps
+        request.totalTokens = 8000;  // 40 steps
         request.contextLength = 64;
         // A small shuffle buffer and scale sample: the demo model streams a few thousand
         // tokens per second here, and the defaults (65536, 100000) would take minutes.

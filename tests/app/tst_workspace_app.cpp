@@ -122,7 +122,7 @@ private Q_SLOTS:
             SaeTrainRequest request = training->request();
             request.activationsPath = dir.filePath(QStringLiteral("acts.h5"));
             request.outDirectory = dir.filePath(QStringLiteral("sae-out"));
-            request.architecture = SaeArchitecture::Relu;
+            request.sae.architecture = SaeArchitecture::Relu;
             request.l1Coefficient = 3.5;
             request.seed = 77;
             training->setRequest(request);
@@ -182,7 +182,7 @@ private Q_SLOTS:
         QCOMPARE(training->history().constLast().step, history.constLast().step);
         QCOMPARE(training->history().constLast().loss, history.constLast().loss);
         QCOMPARE(training->chartPointCount(), history.size());
-        QCOMPARE(training->request().architecture, SaeArchitecture::Relu);
+        QCOMPARE(training->request().sae.architecture, SaeArchitecture::Relu);
         QCOMPARE(training->request().l1Coefficient, 3.5);
         QCOMPARE(training->request().seed, quint64(77));
         QCOMPARE(training->request().outDirectory, form.outDirectory);

@@ -120,7 +120,7 @@ private Q_SLOTS:
         QSignalSpy changed(&runs, &SaeRuns::changed);
         SaeTrainRequest first;
         first.outDirectory = QStringLiteral("/runs/a");
-        first.dSae = 512;
+        first.sae.dSae = 512;
         first.resumeCheckpoint = QStringLiteral("/runs/a.checkpoint");
         runs.begin(first);
         SaeTrainRequest second = first;
@@ -131,7 +131,7 @@ private Q_SLOTS:
                  QStringList({QStringLiteral("/runs/b"), QStringLiteral("/runs/a")}));
         QCOMPARE(changed.count(), 3);
         // Resume takes the run's own settings, not the checkpoint it was once resumed from.
-        QCOMPARE(runs.requestOf(QStringLiteral("/runs/a"))->dSae, 512);
+        QCOMPARE(runs.requestOf(QStringLiteral("/runs/a"))->sae.dSae, 512);
         QVERIFY(runs.requestOf(QStringLiteral("/runs/a"))->resumeCheckpoint.isEmpty());
         QVERIFY(!runs.requestOf(QStringLiteral("/runs/c")));
         QCOMPARE(runs.lastSubmitted().resumeCheckpoint, first.resumeCheckpoint);
@@ -152,7 +152,7 @@ private Q_SLOTS:
         SaeRuns runs;
         SaeTrainRequest request;
         request.outDirectory = QStringLiteral("/runs/a");
-        request.architecture = SaeArchitecture::JumpRelu;
+        request.sae.architecture = SaeArchitecture::JumpRelu;
         request.seed = 18446744073709551557ULL;  // survives JSON (written as a string)
         runs.begin(request);
         for (int step = 10; step <= 30; step += 10) {
@@ -179,7 +179,7 @@ private Q_SLOTS:
         QCOMPARE(back.toJson(), runs.toJson());
         QCOMPARE(back.directories(), runs.directories());
         QCOMPARE(back.lastSubmitted().seed, request.seed);
-        QCOMPARE(back.lastSubmitted().architecture, SaeArchitecture::JumpRelu);
+        QCOMPARE(back.lastSubmitted().sae.architecture, SaeArchitecture::JumpRelu);
         QCOMPARE(back.history().size(), 3);
         QCOMPARE(back.history()[2].explainedVariance, 0.8);
         QCOMPARE(back.history()[1].densityHistogram, QVector<double>({1, 2, 3}));

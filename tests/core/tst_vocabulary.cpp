@@ -73,6 +73,8 @@ private Q_SLOTS:
         QCOMPARE(namesOf<WindowAlignment>(), names("left target"));
         QCOMPARE(namesOf<RdmMetric>(), names("correlation cosine euclidean sqeuclidean"));
         QCOMPARE(namesOf<RsaMethod>(), names("spearman kendall_tau_a pearson"));
+        // `gyrus-cli rsa --alternative` and its JSON, and workspaces.
+        QCOMPARE(namesOf<RsaAlternative>(), names("greater two-sided"));
         QCOMPARE(namesOf<SelectionMethod>(),
                  names("mean-difference univariate pooled-separation-r pooled-separation-d "
                        "seed-max-activation temporal-discriminative-rsa temporal-categorical-rsa "
@@ -94,6 +96,7 @@ private Q_SLOTS:
         QVERIFY(roundTrips<WindowAlignment>());
         QVERIFY(roundTrips<RdmMetric>());
         QVERIFY(roundTrips<RsaMethod>());
+        QVERIFY(roundTrips<RsaAlternative>());
         QVERIFY(roundTrips<SelectionMethod>());
         QVERIFY(roundTrips<SaeArchitecture>());
         QVERIFY(roundTrips<SaeInputNormalisation>());

@@ -32,12 +32,12 @@ Status writeTinyDemoVocabModel(const QString &directory, int width, quint64 seed
 
 gpu::detail::SaeModule mirrorSae(int width, double decoderScale, const QString &hook)
 {
-    gpu::SaeConfig config;
+    SaeConfig config;
     config.dIn = width;
     return mirrorSae(config, decoderScale, hook);
 }
 
-gpu::detail::SaeModule mirrorSae(gpu::SaeConfig like, double decoderScale, const QString &hook)
+gpu::detail::SaeModule mirrorSae(SaeConfig like, double decoderScale, const QString &hook)
 {
     like.architecture = SaeArchitecture::Relu;
     like.dSae = 2 * like.dIn;

@@ -22,6 +22,6 @@ gpu::detail::SaeModule mirrorSae(int width, double decoderScale = 1.0,
 /// The same mirror SAE of `like`'s width on `hook`, keeping `like`'s other settings (BOS,
 /// normalisation, dtype…) so it can sit beside a loaded SAE of that kind; b_dec is not subtracted
 /// from the input.
-gpu::detail::SaeModule mirrorSae(gpu::SaeConfig like, double decoderScale, const QString &hook);
+gpu::detail::SaeModule mirrorSae(SaeConfig like, double decoderScale, const QString &hook);
 
 }  // namespace gyrus::test

@@ -122,11 +122,11 @@ private:
             case 5: {
                 SaeTrainRequest request;
                 request.activationsPath = m_activations;
-                request.hookName = kHook;
-                request.dSae = 64;
-                request.k = 8;
+                request.sae.hookName = kHook;
+                request.sae.dSae = 64;
+                request.sae.k = 8;
                 request.batchSize = 128;
-                request.tokens = 128 * 20;
+                request.totalTokens = 128 * 20;
                 request.seed = m_random.generate();
                 request.outDirectory =
                         m_dir.filePath(QStringLiteral("sae-%1").arg(m_random.generate()));

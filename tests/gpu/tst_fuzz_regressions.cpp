@@ -5,7 +5,7 @@
 #include "gpu/analysis/corpus_scan_file.h"
 #include "gpu/model/model_config.h"
 #include "gpu/sae/npz_reader.h"
-#include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_directory.h"
 #include "tests/support/test_paths.h"
 
 #include <QDir>

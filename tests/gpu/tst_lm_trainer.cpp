@@ -240,8 +240,8 @@ private Q_SLOTS:
         QVERIFY(trainer.isOk());
         trainer.value()->run(config.steps, {});
         const double trainerLoss = trainer.value()->heldoutLoss();
-        const Status saved = trainer.value()->saveHuggingFace(dir.path(), QStringLiteral("fp32"),
-                                                              m_tokenizer.path());
+        const Status saved =
+                trainer.value()->saveHuggingFace(dir.path(), Dtype::Float32, m_tokenizer.path());
         QVERIFY2(saved.isOk(), qPrintable(saved.message()));
 
         Result<std::unique_ptr<LanguageModel>> model = LanguageModel::load(dir.path());

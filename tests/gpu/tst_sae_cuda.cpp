@@ -49,7 +49,7 @@ struct Trained
     double explainedVariance = 0;
 };
 
-Trained train(SaeArchitecture architecture, SaePrecision precision, const QString &device)
+Trained train(SaeArchitecture architecture, Dtype precision, const QString &device)
 {
     SaeTrainingConfig config;
     config.sae.architecture = architecture;
@@ -119,9 +119,8 @@ private Q_SLOTS:
     {
         QFETCH(int, architecture);
         const Trained cpu =
-                train(SaeArchitecture(architecture), SaePrecision::Float32, QStringLiteral("cpu"));
-        const Trained device =
-                train(SaeArchitecture(architecture), SaePrecision::Float32, testDevice());
+                train(SaeArchitecture(architecture), Dtype::Float32, QStringLiteral("cpu"));
+        const Trained device = train(SaeArchitecture(architecture), Dtype::Float32, testDevice());
         QVERIFY(cpu.module && device.module);
         const double encoder =
                 maxRelativeDiff(device.module->weights().wEnc, cpu.module->weights().wEnc);
@@ -136,8 +135,8 @@ private Q_SLOTS:
     // bf16 matmuls with float32 master weights on the device: close to float32's outcome.
     void bf16TrainingStaysCloseToFloat32()
     {
-        const Trained fp32 = train(SaeArchitecture::TopK, SaePrecision::Float32, testDevice());
-        const Trained bf16 = train(SaeArchitecture::TopK, SaePrecision::BFloat16, testDevice());
+        const Trained fp32 = train(SaeArchitecture::TopK, Dtype::Float32, testDevice());
+        const Trained bf16 = train(SaeArchitecture::TopK, Dtype::BFloat16, testDevice());
         QVERIFY(fp32.module && bf16.module);
         QCOMPARE(bf16.module->weights().wEnc.scalar_type(), at::kFloat);
         qInfo("EV fp32 %.4f bf16 %.4f; loss fp32 %.5f bf16 %.5f", fp32.explainedVariance,

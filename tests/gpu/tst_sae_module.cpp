@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 
 using gyrus::SaeArchitecture;
+using gyrus::SaeConfig;
 using namespace gyrus::gpu;
 using namespace gyrus::gpu::detail;
 

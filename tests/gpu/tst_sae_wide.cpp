@@ -25,6 +25,7 @@
 #include <cstring>
 
 using gyrus::SaeArchitecture;
+using gyrus::SaeConfig;
 using namespace gyrus::gpu;
 using namespace gyrus::gpu::detail;
 

@@ -64,7 +64,7 @@ WorkspaceDocument workspace(int which)
 gpu::detail::SaeModule sae(int which, std::vector<float> *density)
 {
     at::manual_seed(uint64_t(100 + which));
-    gpu::SaeConfig config;
+    SaeConfig config;
     config.architecture = SaeArchitecture::TopK;
     config.dIn = 192;
     config.dSae = 1536;

@@ -126,7 +126,7 @@ private Q_SLOTS:
     // does not fit is refused with a message, and the SAE loaded before stays.
     void saeThatDoesNotFitKeepsTheCurrentSae()
     {
-        gpu::SaeConfig config;
+        SaeConfig config;
         config.architecture = SaeArchitecture::Relu;
         config.dIn = 64;
         config.dSae = 128;
@@ -262,12 +262,12 @@ private Q_SLOTS:
         QSignalSpy ended(&engine, &EngineClient::saeTrainingEnded);
         SaeTrainRequest request;
         request.activationsPath = activations;
-        request.hookName = QStringLiteral("blocks.0.hook_resid_post");
-        request.architecture = SaeArchitecture::TopK;
-        request.dSae = 32;
-        request.k = 2;
+        request.sae.hookName = QStringLiteral("blocks.0.hook_resid_post");
+        request.sae.architecture = SaeArchitecture::TopK;
+        request.sae.dSae = 32;
+        request.sae.k = 2;
         request.batchSize = 256;
-        request.tokens = 256 * 3000;  // long enough that the pause comes first
+        request.totalTokens = 256 * 3000;  // long enough that the pause comes first
         request.outDirectory = m_dir.filePath(QStringLiteral("sae"));
         const RequestId first = engine.trainSae(request);
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 30000);
@@ -315,11 +315,11 @@ private Q_SLOTS:
         QSignalSpy progress(engine.get(), &EngineClient::saeTrainingProgress);
         SaeTrainRequest request;
         request.activationsPath = activations;
-        request.architecture = SaeArchitecture::TopK;
-        request.dSae = 32;
-        request.k = 2;
+        request.sae.architecture = SaeArchitecture::TopK;
+        request.sae.dSae = 32;
+        request.sae.k = 2;
         request.batchSize = 256;
-        request.tokens = 256 * 100000;
+        request.totalTokens = 256 * 100000;
         request.outDirectory = m_dir.filePath(QStringLiteral("sae-abandoned"));
         const RequestId id = engine->trainSae(request);
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 1, 30000);

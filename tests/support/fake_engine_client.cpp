@@ -128,7 +128,7 @@ RequestId FakeEngineClient::trainSae(const SaeTrainRequest &request)
 {
     {
         QMutexLocker lock(&m_logMutex);
-        m_log << QStringLiteral("train ") + nameOf(request.architecture);
+        m_log << QStringLiteral("train ") + nameOf(request.sae.architecture);
         m_lastTrain = request;
     }
     auto step = std::make_shared<int>(0);
@@ -147,7 +147,7 @@ RequestId FakeEngineClient::trainSae(const SaeTrainRequest &request)
                 progress.totalSteps = steps;
                 progress.loss = 1.0 / (1 + *step);
                 progress.explainedVariance = 1.0 - progress.loss;
-                progress.l0 = request.k;
+                progress.l0 = double(request.sae.k);
                 progress.deadFraction = 0.5 / (1 + *step);
                 progress.denseFraction = 0.01;
                 progress.tokensPerSecond = 1000;
@@ -255,7 +255,7 @@ SaeInfo FakeEngineClient::saeCardFor(const SaeSpec &spec)
     info.path = spec.path;
     info.name = QDir(spec.path).dirName();
     info.hookName = QStringLiteral("blocks.2.hook_resid_post");
-    info.architecture = QStringLiteral("topk");
+    info.architecture = SaeArchitecture::TopK;
     info.dIn = 256;
     info.dSae = 1024;
     info.k = 16;

@@ -17,12 +17,12 @@ SaeTrainRequest filledRequest()
 {
     SaeTrainRequest r;
     r.activationsPath = QStringLiteral("/data/acts.h5");
-    r.hookName = QStringLiteral("blocks.2.hook_resid_post");
-    r.architecture = gyrus::SaeArchitecture::BatchTopK;
-    r.dSae = 2048;
-    r.k = 24;
+    r.sae.hookName = QStringLiteral("blocks.2.hook_resid_post");
+    r.sae.architecture = gyrus::SaeArchitecture::BatchTopK;
+    r.sae.dSae = 2048;
+    r.sae.k = 24;
     r.batchSize = 1024;
-    r.tokens = 2'500'000;
+    r.totalTokens = 2'500'000;
     r.learningRate = 3e-4;
     r.seed = 9;
     r.outDirectory = QStringLiteral("/tmp/sae-out");
@@ -42,12 +42,12 @@ private Q_SLOTS:
         panel.setRequest(filledRequest());
         const SaeTrainRequest r = panel.request();
         QCOMPARE(r.activationsPath, QStringLiteral("/data/acts.h5"));
-        QCOMPARE(r.hookName, QStringLiteral("blocks.2.hook_resid_post"));
-        QCOMPARE(r.architecture, gyrus::SaeArchitecture::BatchTopK);
-        QCOMPARE(r.dSae, 2048);
-        QCOMPARE(r.k, 24);
+        QCOMPARE(r.sae.hookName, QStringLiteral("blocks.2.hook_resid_post"));
+        QCOMPARE(r.sae.architecture, gyrus::SaeArchitecture::BatchTopK);
+        QCOMPARE(r.sae.dSae, 2048);
+        QCOMPARE(r.sae.k, 24);
         QCOMPARE(r.batchSize, 1024);
-        QCOMPARE(r.tokens, qint64(2'500'000));
+        QCOMPARE(r.totalTokens, qint64(2'500'000));
         QCOMPARE(r.learningRate, 3e-4);
         QCOMPARE(r.seed, quint64(9));
     }
@@ -62,10 +62,10 @@ private Q_SLOTS:
                   << QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
         }
         panel.setHookNames(hooks);
-        QCOMPARE(panel.request().hookName, QStringLiteral("blocks.3.hook_resid_post"));
+        QCOMPARE(panel.request().sae.hookName, QStringLiteral("blocks.3.hook_resid_post"));
         panel.setRequest(filledRequest());
         panel.setHookNames(hooks);  // a choice the user made is kept
-        QCOMPARE(panel.request().hookName, QStringLiteral("blocks.2.hook_resid_post"));
+        QCOMPARE(panel.request().sae.hookName, QStringLiteral("blocks.2.hook_resid_post"));
     }
 
     void missingInputsAreExplainedNotSubmitted()
@@ -129,7 +129,7 @@ private Q_SLOTS:
         panel.setRequest(filledRequest());
         panel.start();
         QVERIFY(panel.isTraining());
-        QCOMPARE(engine.lastTrainRequest().dSae, 2048);
+        QCOMPARE(engine.lastTrainRequest().sae.dSae, 2048);
         QTRY_VERIFY(!panel.isTraining());
         QCOMPARE(panel.chartPointCount(), 15);
         QVERIFY2(panel.evaluationText().contains(QStringLiteral("explained variance")),

@@ -1,10 +1,13 @@
-#include "gpu/sae/sae_config.h"
+#include "core/sae_config.h"
 
 #include <QJsonObject>
 
 #include <algorithm>
 
-namespace gyrus::gpu {
+namespace gyrus {
+
+// Checkpoints store the precision as this index (it was an enum of its own with these values).
+static_assert(int(Dtype::Float32) == 0 && int(Dtype::BFloat16) == 1 && int(Dtype::Float16) == 2);
 
 QJsonObject trainingConfigToJson(const SaeTrainingConfig &c)
 {
@@ -42,6 +45,7 @@ QJsonObject trainingConfigToJson(const SaeTrainingConfig &c)
     // The seed as a string: a double cannot hold every 64-bit value.
     o[QStringLiteral("seed")] = QString::number(c.seed);
     o[QStringLiteral("device")] = c.device;
+    // The Dtype's index (float32 0, bfloat16 1, float16 2), as checkpoints always stored it.
     o[QStringLiteral("precision")] = static_cast<int>(c.precision);
     o[QStringLiteral("precision_on_cpu")] = c.precisionOnCpu;
     o[QStringLiteral("metrics_every_steps")] = static_cast<double>(c.metricsEverySteps);
@@ -89,11 +93,11 @@ SaeTrainingConfig trainingConfigFromJson(const QJsonObject &o)
             std::max<int64_t>(1, static_cast<int64_t>(o[QStringLiteral("data_shards")].toDouble()));
     c.seed = o[QStringLiteral("seed")].toString().toULongLong();
     c.device = o[QStringLiteral("device")].toString();
-    c.precision = static_cast<SaePrecision>(o[QStringLiteral("precision")].toInt());
+    c.precision = static_cast<Dtype>(o[QStringLiteral("precision")].toInt());
     c.precisionOnCpu = o[QStringLiteral("precision_on_cpu")].toBool();
     c.metricsEverySteps = static_cast<int64_t>(o[QStringLiteral("metrics_every_steps")].toDouble());
     c.logPath = o[QStringLiteral("log_path")].toString();
     return c;
 }
 
-}  // namespace gyrus::gpu
+}  // namespace gyrus

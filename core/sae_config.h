@@ -1,6 +1,8 @@
 #pragma once
-// Plain configuration of a sparse autoencoder and of its training run (torch-free, so the UI and
-// the CLI can fill it in). The recipes and their sources are in shared/reference/sae_sota.md.
+// Plain configuration of a sparse autoencoder and of its training run: one type for the engine,
+// the CLI, the SAE training dock (SaeTrainRequest is this plus its data and output) and the SAE
+// cards (SaeInfo is an SaeConfig plus where it was loaded). The recipes and their sources are in
+// shared/reference/sae_sota.md.
 
 #include "core/vocabulary.h"
 
@@ -10,7 +12,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace gyrus::gpu {
+namespace gyrus {
 
 /// The shape and inference behaviour of one SAE (what cfg.json describes).
 struct SaeConfig
@@ -32,16 +34,10 @@ struct SaeConfig
     /// The training context began with BOS (SAELens prepend_bos); feed the SAE's model the same.
     bool prependBos = true;
     QString format;  ///< where it was loaded from: "saelens", "gemma-scope", "llama-scope"
-};
 
-/// Mixed precision of the big matmuls (the forward's three and the backward's, the GEMMs torch's
-/// autocast would lower); master weights, Adam state, losses, reductions and counters stay fp32
-/// whatever this says. On the CPU it applies only with SaeTrainingConfig::precisionOnCpu.
-enum class SaePrecision
-{
-    Float32,
-    BFloat16,
-    Float16,
+    /// Active latents per token for a TopK SAE, 0 for every other architecture (what the SAE
+    /// cards show as "k").
+    int64_t topK() const { return architecture == SaeArchitecture::TopK ? k : 0; }
 };
 
 /// One training run. Defaults follow the recipe of each architecture (sae_sota.md §0, §1.1);
@@ -73,14 +69,21 @@ struct SaeTrainingConfig
     double batchTopKThresholdBeta = 0.99;  ///< θ ← β·θ + (1 − β)·(smallest kept value)
     /// A latent is dead when it has not fired for this many tokens. 0: min(10M, tokens / 10).
     int64_t deadWindowTokens = 0;
-    int64_t normalisationTokens = 100000;  ///< tokens used to estimate the input scale
+    /// Tokens used to estimate the input scale; 0: kDefaultNormalisationTokens (the trainer
+    /// records the number it used).
+    int64_t normalisationTokens = 0;
+    static constexpr int64_t kDefaultNormalisationTokens = 100000;
     /// The data's shards (gpu/detail/activation_source.h ShardedActivationSource): every batch
     /// takes batchSize / dataShards rows from each. Data-parallel ranks split the shards, so a run
     /// resumes on any number of ranks up to this.
     int64_t dataShards = 1;
     uint64_t seed = 0;
     QString device = QStringLiteral("cpu");  ///< "cpu", "cuda" or "cuda:N"
-    SaePrecision precision = SaePrecision::BFloat16;
+    /// Mixed precision of the big matmuls (the forward's three and the backward's, the GEMMs
+    /// torch's autocast would lower): Float32, BFloat16 or Float16. Master weights, Adam state,
+    /// losses, reductions and counters stay fp32 whatever this says. On the CPU it applies only
+    /// with precisionOnCpu.
+    Dtype precision = Dtype::BFloat16;
     /// Apply `precision` on the CPU too. Off by default: there bf16 GEMMs are slower than fp32
     /// (LibTorch 1.13 with OpenBLAS) or no faster; on to measure bf16 against fp32 on a CPU.
     bool precisionOnCpu = false;
@@ -93,4 +96,4 @@ struct SaeTrainingConfig
 QJsonObject trainingConfigToJson(const SaeTrainingConfig &config);
 SaeTrainingConfig trainingConfigFromJson(const QJsonObject &json);
 
-}  // namespace gyrus::gpu
+}  // namespace gyrus
