@@ -1,9 +1,9 @@
 #include "app/analysis_sections.h"
 
-#include "widgets/contrast_panel.h"
-#include "widgets/rsa_panel.h"
-#include "widgets/steering_panel.h"
-#include "widgets/token_heatmap_panel.h"
+#include "widgets/panels/contrast_panel.h"
+#include "widgets/panels/rsa_panel.h"
+#include "widgets/panels/steering_panel.h"
+#include "widgets/panels/token_heatmap_panel.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -14,7 +14,7 @@
 // Both restore after "prompt_sets" (the results refer to its items) and before the model and
 // SAE are loaded again.
 
-#include "core/workspace.h"
+#include "core/session/workspace.h"
 
 namespace gyrus::widgets {
 class ContrastPanel;

@@ -3,9 +3,9 @@
 #include "app/dock_catalog.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
-#include "core/engine_client.h"
-#include "widgets/attribution_panel.h"
-#include "widgets/attribution_sae_list.h"
+#include "core/engine/engine_client.h"
+#include "widgets/panels/attribution_panel.h"
+#include "widgets/views/attribution_sae_list.h"
 
 #include <QDockWidget>
 #include <QPlainTextEdit>

@@ -4,15 +4,15 @@
 #include "app/main_window.h"
 #include "app/screenshot.h"
 #include "app/study_report_export.h"
-#include "core/engine_client.h"
-#include "core/selection_hub.h"
-#include "widgets/contrast_panel.h"
-#include "widgets/contrast_settings_form.h"
-#include "widgets/contrast_view.h"
-#include "widgets/feature_rsa_view.h"
-#include "widgets/feature_table_view.h"
-#include "widgets/judged_methods_view.h"
-#include "widgets/method_comparison_view.h"
+#include "core/engine/engine_client.h"
+#include "core/session/selection_hub.h"
+#include "widgets/panels/contrast_panel.h"
+#include "widgets/panels/contrast_tab.h"
+#include "widgets/panels/feature_rsa_tab.h"
+#include "widgets/panels/judged_methods_tab.h"
+#include "widgets/panels/method_comparison_tab.h"
+#include "widgets/views/contrast_settings_form.h"
+#include "widgets/views/feature_table_view.h"
 
 #include <QCoreApplication>
 #include <QDockWidget>
@@ -79,7 +79,7 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
             default: {
                 // The bundled held-out text (GYRUS_HELDOUT_TEXT for another), judged by the
                 // configured endpoint; a missing endpoint or corpus shows its message.
-                widgets::JudgedMethodsView::Settings settings = panel->judgedView()->settings();
+                widgets::JudgedMethodsTab::Settings settings = panel->judgedView()->settings();
                 settings.corpusPath = bundledHeldoutText();
                 settings.k = 4;
                 settings.top = 8;
@@ -126,7 +126,7 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
             }
             (*shoot)();
         });
-        QObject::connect(panel->judgedView(), &widgets::JudgedMethodsView::finishedRun, window,
+        QObject::connect(panel->judgedView(), &widgets::JudgedMethodsTab::finishedRun, window,
                          [shoot](const Status &status) {
                              if (!status.isOk()) {
                                  (*shoot)();

@@ -1,17 +1,17 @@
 #include "app/dock_catalog.h"
 
 #include "app/demo_assets.h"
-#include "core/session_state.h"
-#include "widgets/attribution_panel.h"
-#include "widgets/contrast_panel.h"
-#include "widgets/feature_inspector_panel.h"
-#include "widgets/log_view.h"
-#include "widgets/model_panel.h"
-#include "widgets/prompt_sets_panel.h"
-#include "widgets/rsa_panel.h"
-#include "widgets/sae_training_panel.h"
-#include "widgets/steering_panel.h"
-#include "widgets/token_heatmap_panel.h"
+#include "core/session/session_state.h"
+#include "widgets/panels/attribution_panel.h"
+#include "widgets/panels/contrast_panel.h"
+#include "widgets/panels/feature_inspector_panel.h"
+#include "widgets/panels/model_panel.h"
+#include "widgets/panels/prompt_sets_panel.h"
+#include "widgets/panels/rsa_panel.h"
+#include "widgets/panels/sae_training_panel.h"
+#include "widgets/panels/steering_panel.h"
+#include "widgets/panels/token_heatmap_panel.h"
+#include "widgets/views/log_view.h"
 
 #include <QCoreApplication>
 

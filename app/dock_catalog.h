@@ -51,7 +51,7 @@ struct DockSpec
     QString emptyExplanation;  ///< what the dock will show, and how to get it there
     Qt::DockWidgetArea area;   ///< where the default layout puts it
     QString shortcut;          ///< toggle shortcut in the View menu
-    QString icon;              ///< a resources/icons/ui/ name (widgets/icons.h uiIcon())
+    QString icon;              ///< a resources/icons/ui/ name (widgets/common/icons.h uiIcon())
     /// Builds the dock's panel as a child of `parent`, set up with the bundled demo data it
     /// offers; null when `context` lacks what the panel needs (the dock then shows
     /// emptyExplanation).

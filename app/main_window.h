@@ -125,7 +125,7 @@ public:
     void applyExplainerSettings(const gyrus::ExplainerSettings &explainer);
 
     /// The open workspace. Docks register their state as a WorkspaceSection here and call
-    /// noteChanged() when it changes (core/workspace.h).
+    /// noteChanged() when it changes (core/session/workspace.h).
     gyrus::Workspace *workspace() const { return m_workspace; }
 
     /// File > New/Open/Save, the title's modified marker, autosave and crash recovery.

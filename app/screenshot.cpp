@@ -1,6 +1,6 @@
 #include "app/screenshot.h"
 
-#include "core/engine_client.h"
+#include "core/engine/engine_client.h"
 
 #include <QCoreApplication>
 #include <QDialog>

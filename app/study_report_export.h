@@ -1,10 +1,10 @@
 #pragma once
 // File ▸ Export study report: gathers what the docks hold (the prompt set, model and SAE, the
 // contrast table, the RSA statistics, the method comparison) into a StudyReport and writes it
-// as one self-contained HTML file (core/study_report.h).
+// as one self-contained HTML file (core/session/study_report.h).
 
-#include "core/status.h"
-#include "core/study_report.h"
+#include "core/base/status.h"
+#include "core/session/study_report.h"
 
 #include <QString>
 

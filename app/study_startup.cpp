@@ -3,14 +3,14 @@
 #include "app/dock_catalog.h"
 #include "app/main_window.h"
 #include "app/screenshot.h"
-#include "core/engine_client.h"
-#include "widgets/attribution_panel.h"
-#include "widgets/concept_sweep_view.h"
-#include "widgets/feature_inspector_panel.h"
-#include "widgets/feature_search_box.h"
-#include "widgets/patching_view.h"
-#include "widgets/prompt_sets_panel.h"
-#include "widgets/steering_panel.h"
+#include "core/engine/engine_client.h"
+#include "widgets/panels/activation_patching_tab.h"
+#include "widgets/panels/attribution_panel.h"
+#include "widgets/panels/concept_sweep_tab.h"
+#include "widgets/panels/feature_inspector_panel.h"
+#include "widgets/panels/feature_search_box.h"
+#include "widgets/panels/prompt_sets_panel.h"
+#include "widgets/panels/steering_panel.h"
 
 #include <QComboBox>
 #include <QDockWidget>
@@ -69,8 +69,8 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
     auto started = std::make_shared<bool>(false);
     std::function<void()> start;
     if (view == QLatin1String("patching") && attribution) {
-        QObject::connect(attribution->patchingView(), &widgets::PatchingView::patchingShown, window,
-                         shoot);
+        QObject::connect(attribution->patchingView(),
+                         &widgets::ActivationPatchingTab::patchingShown, window, shoot);
         start = [window, attribution] {
             raise(window, dock_id::kAttribution);
             attribution->showTab(widgets::AttributionPanel::PatchingTab);
@@ -105,8 +105,8 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
             box->search();
         };
     } else if (view == QLatin1String("concept-sweep") && steering) {
-        widgets::ConceptSweepView *sweep = steering->conceptSweep();
-        QObject::connect(sweep, &widgets::ConceptSweepView::sweepShown, window, shoot);
+        widgets::ConceptSweepTab *sweep = steering->conceptSweep();
+        QObject::connect(sweep, &widgets::ConceptSweepTab::sweepShown, window, shoot);
         start = [window, steering, sweep, text] {
             raise(window, dock_id::kSteering);
             steering->showResultsTab(3);

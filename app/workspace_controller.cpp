@@ -1,9 +1,9 @@
 #include "app/workspace_controller.h"
 
-#include "core/logging.h"
-#include "core/version.h"
-#include "core/workspace.h"
-#include "core/workspace_file.h"
+#include "core/base/logging.h"
+#include "core/base/version.h"
+#include "core/session/workspace.h"
+#include "core/session/workspace_file.h"
 
 #include <QAction>
 #include <QDir>

@@ -1,10 +1,10 @@
 #pragma once
 // File > New / Open… / Save / Save As… of `.gyrus` workspaces, the modified marker in the
 // window title, the save-before-discarding question, autosave to a recovery file and the
-// restore offer after a crash (issue 7). The state itself lives in the Workspace's sections
-// (core/workspace.h).
+// restore offer after a crash. The state itself lives in the Workspace's sections
+// (core/session/workspace.h).
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QObject>
 #include <QString>

@@ -1,12 +1,12 @@
 #include "app/workspace_sections.h"
 
-#include "core/engine_client.h"
-#include "core/file_fingerprint.h"
-#include "widgets/attribution_panel.h"
-#include "widgets/model_panel.h"
-#include "widgets/prompt_sets_panel.h"
-#include "widgets/sae_picker.h"
-#include "widgets/sae_training_panel.h"
+#include "core/base/file_fingerprint.h"
+#include "core/engine/engine_client.h"
+#include "widgets/panels/attribution_panel.h"
+#include "widgets/panels/model_panel.h"
+#include "widgets/panels/prompt_sets_panel.h"
+#include "widgets/panels/sae_picker.h"
+#include "widgets/panels/sae_training_panel.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #pragma once
-// The workspace sections of the docks the main window builds itself (issue 7). Other docks
-// register their own (see core/workspace.h).
+// The workspace sections of the docks the main window builds itself. Other docks
+// register their own (see core/session/workspace.h).
 //
 //   "model"        {"path", "device", "dtype", "sha256", "fingerprint"}: reloaded through the
 //                  engine when it is not the model already loaded
@@ -8,14 +8,14 @@
 //                  model
 //   "prompt_sets"  the open set (content, file, modified state): PromptSetsPanel
 //   "sae_training" form, chart series, runs, last evaluation: SaeTrainingPanel
-//   "selection"    selected feature, clamp set, annotations: core/workspace_selection.h
+//   "selection"    selected feature, clamp set, annotations: core/session/workspace_selection.h
 //   "attribution"  the Attribution dock's prompt, target, minus token, position, verification
 //                  count, shown tab and patching settings (results are recomputed on Run)
 //
-// A referenced directory that is missing or whose fingerprint (core/file_fingerprint.h) changed
-// gives a warning, not an error: the rest of the workspace still opens.
+// A referenced directory that is missing or whose fingerprint (core/base/file_fingerprint.h)
+// changed gives a warning, not an error: the rest of the workspace still opens.
 
-#include "core/workspace.h"
+#include "core/session/workspace.h"
 
 namespace gyrus {
 class EngineClient;

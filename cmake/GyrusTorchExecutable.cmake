@@ -6,7 +6,7 @@
 # share a process unless libprotobuf.so loads first. That order alone turned out not to be enough:
 # the first tokenizer load then aborts on the version mismatch. So sentencepiece is no longer
 # linked into any executable; it lives in the gyrus_sentencepiece module, loaded with
-# RTLD_DEEPBIND (gpu/model/CMakeLists.txt, gpu/detail/sentencepiece_api.h). Keeping libprotobuf
+# RTLD_DEEPBIND (gpu/model/CMakeLists.txt, gpu/model/sentencepiece_api.h). Keeping libprotobuf
 # first is still harmless and protects against a library that links sentencepiece directly.
 # --no-as-needed keeps the linker from dropping it, since the executable uses no protobuf symbol.
 #

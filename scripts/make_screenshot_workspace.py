@@ -2,7 +2,7 @@
 """Writes a .gyrus workspace for the screenshots (scripts/screenshots): the demo model and SAE,
 and the SAE training dock's state rebuilt from the demo SAE's real training log
 (datasets/demo/sae/train_log.jsonl) and evaluation (eval.json). It also shows that a workspace
-is plain HDF5 + JSON (core/workspace_file.h).
+is plain HDF5 + JSON (core/session/workspace_file.h).
 
 usage: make_screenshot_workspace.py REPO_ROOT OUT.gyrus
 """

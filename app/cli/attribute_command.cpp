@@ -7,7 +7,7 @@
 #include "app/cli/prompt_input.h"
 #include "app/cli/sae_commands.h"
 #include "app/cli/sae_loading.h"
-#include "core/hook_layer.h"
+#include "core/engine/hook_layer.h"
 #include "gpu/analysis/attribution.h"
 
 #include <QJsonArray>

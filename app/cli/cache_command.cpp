@@ -5,9 +5,9 @@
 #include "app/cli/distributed_run.h"
 #include "app/cli/model_options.h"
 #include "gpu/distributed/process_group.h"
-#include "gpu/sae/activation_cache.h"
-#include "gpu/sae/activation_file.h"
-#include "gpu/sae/activation_shards.h"
+#include "gpu/sae/activations/activation_cache.h"
+#include "gpu/sae/activations/activation_file.h"
+#include "gpu/sae/activations/activation_shards.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

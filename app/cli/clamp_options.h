@@ -1,10 +1,10 @@
 #pragma once
-// The steering options of `gyrus-cli generate` (issue 8, CLI parity with the steering dock):
+// The steering options of `gyrus-cli generate` (CLI parity with the steering dock):
 // --sae DIR, --clamp F=V, --scale F=X, --steer F=ALPHA (each repeatable), --positions and
 // --clamp-set FILE.json, turned into the same ClampSet the dock sends to the engine.
 
-#include "core/clamp_set.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/steering/clamp_set.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>

@@ -1,7 +1,7 @@
 // gyrus-cli: the headless Gyrus (QCoreApplication, no display needed).
 
 #include "app/cli/command_registry.h"
-#include "core/version.h"
+#include "core/base/version.h"
 #include "gpu/native_blas_kernels.h"
 #include "gpu/runtime_info.h"
 

@@ -2,7 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "core/version.h"
+#include "core/base/version.h"
 
 #include <algorithm>
 #include <exception>

@@ -1,13 +1,14 @@
 // gyrus-cli concept-sweep: steer by a prompt set's concept vector vs by its top contrast
-// features over a grid of strengths α (gpu/sae/concept_sweep.h, the Steering dock's sweep).
+// features over a grid of strengths α (gpu/sae/steering/concept_sweep.h, the Steering dock's
+// sweep).
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
 #include "app/cli/sae_commands.h"
 #include "app/cli/sae_loading.h"
-#include "core/prompt_set_io.h"
-#include "gpu/sae/concept_sweep.h"
+#include "core/prompts/prompt_set_io.h"
+#include "gpu/sae/steering/concept_sweep.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

@@ -6,7 +6,7 @@
 #include "app/cli/model_options.h"
 #include "app/cli/sae_commands.h"
 #include "app/cli/sae_loading.h"
-#include "core/prompt_set_io.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/concept_vector.h"
 #include "gpu/engine/cards.h"
 

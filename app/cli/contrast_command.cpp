@@ -2,7 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "core/hdf5_reader.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "gpu/analysis/contrasts.h"
 
 #include <QJsonObject>

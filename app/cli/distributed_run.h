@@ -2,7 +2,7 @@
 // One process of a gyrus-cli command that may run as one rank of several (torchrun's RANK,
 // WORLD_SIZE, MASTER_ADDR, MASTER_PORT, LOCAL_RANK; `gyrus-cli launch` sets them).
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/distributed/distributed_environment.h"
 
 #include <QCommandLineOption>

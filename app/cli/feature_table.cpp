@@ -1,8 +1,8 @@
 #include "app/cli/feature_table.h"
 
 #include "app/cli/sae_loading.h"
-#include "core/hdf5_reader.h"
-#include "core/prompt_set_io.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/representation_cache.h"
 

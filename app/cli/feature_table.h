@@ -1,8 +1,8 @@
 #pragma once
 
 #include "app/cli/model_options.h"
-#include "core/float_matrix.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
 #include "gpu/analysis/temporal_rsa.h"
 
 #include <QCommandLineOption>

@@ -3,7 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
-#include "core/hdf5_writer.h"
+#include "core/hdf5/hdf5_writer.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

@@ -8,7 +8,7 @@
 #include "app/cli/model_options.h"
 #include "app/cli/sae_loading.h"
 #include "gpu/sae/sae_io.h"
-#include "gpu/sae/steering.h"
+#include "gpu/sae/steering/steering.h"
 
 #include <cmath>
 

@@ -3,7 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
-#include "core/memory_budget.h"
+#include "core/base/memory_budget.h"
 #include "gpu/model/precision_cost.h"
 
 #include <QJsonArray>

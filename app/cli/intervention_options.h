@@ -3,8 +3,8 @@
 // --ablate-head L.H[=zero|mean] (repeatable) and --steer-vector FILE (a `gyrus-cli
 // concept-vector` JSON) with --alpha, turned into the same Interventions the dock sends.
 
-#include "core/interventions.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/steering/interventions.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/language_model.h"
 
 #include <QCommandLineOption>

@@ -11,7 +11,7 @@
 #include "app/cli/sae_commands.h"
 #include "app/cli/sae_loading.h"
 #include "app/cli/scan_json.h"
-#include "core/prompt_set_io.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/activation_patching.h"
 
 #include <QJsonArray>

@@ -2,7 +2,7 @@
 // The prompt options of the commands that read one model over one prompt (attribute, logit-lens,
 // attention): --text (BOS prepended unless --no-bos) or --token-ids, and the tokens as JSON.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/language_model.h"
 
 #include <QCommandLineOption>

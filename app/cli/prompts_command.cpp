@@ -3,7 +3,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "core/prompt_set_io.h"
+#include "core/prompts/prompt_set_io.h"
 
 #include <QFileInfo>
 

@@ -2,8 +2,8 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "core/hdf5_reader.h"
-#include "core/rdm_hdf5.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/rsa/rdm_hdf5.h"
 #include "gpu/analysis/rdm_compute.h"
 
 #include <QJsonObject>

@@ -7,10 +7,10 @@
 #include "app/cli/comparison_cli_options.h"
 #include "app/cli/comparison_runs.h"
 #include "app/cli/feature_table.h"
-#include "core/file_fingerprint.h"
-#include "core/file_sha256.h"
-#include "core/prompt_set_io.h"
-#include "core/version.h"
+#include "core/base/file_fingerprint.h"
+#include "core/base/file_sha256.h"
+#include "core/base/version.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/replication_run.h"
 
 #include <QDateTime>

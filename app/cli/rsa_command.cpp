@@ -2,7 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "core/rdm_hdf5.h"
+#include "core/rsa/rdm_hdf5.h"
 #include "gpu/analysis/rsa_compare.h"
 
 #include <QJsonObject>

@@ -2,7 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/sae_commands.h"
-#include "gpu/sae/sae_encoding.h"
+#include "gpu/sae/activations/sae_encoding.h"
 #include "gpu/sae/sae_io.h"
 
 #include <QJsonObject>

@@ -3,10 +3,10 @@
 #include "app/cli/cli.h"
 #include "app/cli/sae_commands.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/activation_stream.h"
-#include "gpu/sae/sae_evaluation.h"
+#include "gpu/sae/activations/activation_stream.h"
+#include "gpu/sae/evaluation/sae_ce_recovery.h"
+#include "gpu/sae/evaluation/sae_evaluation.h"
 #include "gpu/sae/sae_io.h"
-#include "gpu/sae/sae_splice.h"
 
 #include <QJsonObject>
 

@@ -1,6 +1,6 @@
 #include "app/cli/sae_loading.h"
 
-#include "core/sae_model_check.h"
+#include "core/sae/sae_model_check.h"
 #include "gpu/engine/cards.h"
 #include "gpu/sae/sae_io.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 // Loading an SAE next to a model on the command line: the checks the engine makes in the GUI.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/language_model.h"
 
 #include <QString>

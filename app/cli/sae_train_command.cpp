@@ -4,13 +4,13 @@
 #include "app/cli/cli.h"
 #include "app/cli/distributed_run.h"
 #include "app/cli/sae_commands.h"
-#include "core/sae_training_json.h"
+#include "core/sae/sae_training_json.h"
 #include "gpu/distributed/process_group.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/activation_file.h"
-#include "gpu/sae/activation_shards.h"
-#include "gpu/sae/sae_trainer.h"
-#include "gpu/sae/streaming_activations.h"
+#include "gpu/sae/activations/activation_file.h"
+#include "gpu/sae/activations/activation_shards.h"
+#include "gpu/sae/activations/streaming_activations.h"
+#include "gpu/sae/training/sae_trainer.h"
 
 #include <QDir>
 #include <QElapsedTimer>

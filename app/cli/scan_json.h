@@ -2,8 +2,8 @@
 // The JSON `gyrus-cli scan` writes, read back as the feature inspector's FeatureDetails, so that
 // explain and score work from a scan without loading the model again.
 
-#include "core/feature_inspector_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/features/feature_inspector_types.h"
 
 #include <QHash>
 

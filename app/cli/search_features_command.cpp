@@ -7,8 +7,8 @@
 #include "app/cli/model_options.h"
 #include "app/cli/sae_commands.h"
 #include "app/cli/sae_loading.h"
-#include "core/interventions.h"
-#include "core/workspace_file.h"
+#include "core/session/workspace_file.h"
+#include "core/steering/interventions.h"
 #include "gpu/analysis/corpus_scan_file.h"
 #include "gpu/analysis/feature_search.h"
 

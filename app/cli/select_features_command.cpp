@@ -3,7 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/feature_table.h"
-#include "core/ensemble_clamp.h"
+#include "core/steering/ensemble_clamp.h"
 #include "gpu/analysis/feature_selection.h"
 #include "gpu/analysis/method_comparison.h"
 

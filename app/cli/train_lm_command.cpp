@@ -1,5 +1,5 @@
 // gyrus-cli train-lm: train a Llama-architecture language model from scratch on a text corpus
-// and save it as a Hugging Face directory (the demo model's recipe, issue 4).
+// and save it as a Hugging Face directory (the demo model's recipe).
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"

@@ -6,11 +6,11 @@
 // The limit the issue sets is 3× a plain forward on the CPU. Medians of --repeats runs. JSON.
 
 #include "gpu/analysis/attribution.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/model/transformer.h"
 #include "gpu/runtime_info.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

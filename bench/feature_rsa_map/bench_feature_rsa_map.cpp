@@ -3,7 +3,7 @@
 // FEATURES, and the same two RSA scores in numpy (numpy_peer.py) on the same matrix in the same
 // run; prints JSON with the ratio and the largest difference between the two (ARCHITECTURE.md §8).
 
-#include "core/float_matrix.h"
+#include "core/base/float_matrix.h"
 #include "gpu/analysis/feature_selection.h"
 #include "gpu/runtime_info.h"
 

@@ -3,6 +3,7 @@
 // next to a plain-torch peer of the same family (forward_reference.py) run on the same checkpoint
 // in the same process tree; and the peak RSS of loading a checkpoint against its file size. JSON.
 
+#include "core/base/memory_budget.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/native_blas_kernels.h"
@@ -26,6 +27,8 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using gyrus::processStatusBytes;
+using gyrus::resetPeakResidentBytes;
 
 double secondsSince(Clock::time_point start)
 {
@@ -36,31 +39,6 @@ int fail(const QString &message)
 {
     std::fprintf(stderr, "bench_forward: %s\n", qPrintable(message));
     return 1;
-}
-
-/// A field of /proc/self/status in bytes ("VmHWM", "VmRSS").
-qint64 procStatusBytes(const char *field)
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly)) {
-        return -1;
-    }
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith(field)) {
-            const QList<QByteArray> parts = line.simplified().split(' ');
-            return parts.size() >= 2 ? parts[1].toLongLong() * 1024 : -1;
-        }
-    }
-    return -1;
-}
-
-/// Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is the load's.
-void resetPeakRss()
-{
-    QFile clear(QStringLiteral("/proc/self/clear_refs"));
-    if (clear.open(QIODevice::WriteOnly)) {
-        clear.write("5");
-    }
 }
 
 /// The ids forward_reference.py uses too: (i * 7919 + 13) mod (vocab - 3) + 3.
@@ -146,13 +124,13 @@ int main(int argc, char **argv)
     const qint64 fileBytes = QFileInfo(dir.filePath(QStringLiteral("model.safetensors"))).size();
 
     const gyrus::gpu::RuntimeInfo runtime = gyrus::gpu::runtimeInfo();
-    resetPeakRss();
-    const qint64 rssBefore = procStatusBytes("VmRSS");
+    resetPeakResidentBytes();
+    const qint64 rssBefore = processStatusBytes("VmRSS");
     auto loaded = gyrus::gpu::LanguageModel::load(dir.path());
     if (!loaded) {
         return fail(loaded.status().message());
     }
-    const qint64 peakDuringLoad = procStatusBytes("VmHWM") - rssBefore;
+    const qint64 peakDuringLoad = processStatusBytes("VmHWM") - rssBefore;
     const gyrus::gpu::LanguageModel &model = *loaded.value();
 
     // Prefill: batch x tokens, logits for every position (what the peer computes too).

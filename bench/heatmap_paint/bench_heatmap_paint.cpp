@@ -1,11 +1,11 @@
 // bench_heatmap_paint: the GUI-thread cost of the token heatmap's views on synthetic analyses as
-// big as issue 8 asks for (a 2,000-token prompt; a 200-item prompt set), as a ratio against the
+// big as a researcher uses (a 2,000-token prompt; a 200-item prompt set), as a ratio against the
 // 16 ms frame budget (< 1: fits in a frame at 60 Hz), in GUI-thread CPU time (wall time is
 // printed too). Prints JSON. Runs offscreen.
 //   bench_heatmap_paint [--tokens 2000] [--items 200] [--rounds 200]
 
-#include "widgets/feature_matrix_view.h"
-#include "widgets/token_strip_view.h"
+#include "widgets/views/feature_matrix_view.h"
+#include "widgets/views/token_strip_view.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

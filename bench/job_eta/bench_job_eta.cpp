@@ -9,7 +9,7 @@
 //
 // OMP_NUM_THREADS=1 is advisable on a shared machine (the figure is a ratio within one run).
 
-#include "core/engine_client.h"
+#include "core/engine/engine_client.h"
 #include "gpu/engine/torch_engine_client.h"
 
 #include <QCommandLineParser>

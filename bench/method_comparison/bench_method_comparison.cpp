@@ -10,7 +10,7 @@
 //   accuracies and AUCs are compared with Gyrus's.
 // Prints JSON (ARCHITECTURE.md §8).
 
-#include "core/prompt_set_io.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/method_comparison.h"
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/model/language_model.h"

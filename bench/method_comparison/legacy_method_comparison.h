@@ -1,8 +1,8 @@
 #pragma once
 // The method comparison as it was before it was vectorised (legacy_method_comparison.cpp).
 
-#include "core/float_matrix.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
 #include "gpu/analysis/method_comparison.h"
 
 #include <vector>

@@ -12,13 +12,13 @@
 //                              [--threads T]
 // Run with OMP_NUM_THREADS=1 (and --threads 1) where the figure is compared across builds.
 
-#include "gpu/detail/activation_source.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/lm/lm_eval.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
 #include "gpu/runtime_info.h"
-#include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/activations/activation_source.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/training/sae_trainer.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -2,8 +2,8 @@
 // permutations, and the same two jobs in scipy (scipy_peer.py) in the same run; prints JSON with
 // the ratios (ARCHITECTURE.md §8: a peer in the same run, never a fixed time).
 
-#include "core/float_matrix.h"
-#include "core/rdm.h"
+#include "core/base/float_matrix.h"
+#include "core/rsa/rdm.h"
 #include "gpu/analysis/rdm_compute.h"
 #include "gpu/analysis/rsa_compare.h"
 #include "gpu/runtime_info.h"

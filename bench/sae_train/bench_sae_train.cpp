@@ -14,9 +14,9 @@
 // Usage: bench_sae_train [--arch relu|topk|batchtopk|jumprelu|all] [--steps N] [--d-in D]
 //                        [--d-sae N] [--batch B] [--k K] [--device cpu|cuda] [--threads T]
 
-#include "gpu/detail/activation_source.h"
 #include "gpu/runtime_info.h"
-#include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/activations/activation_source.h"
+#include "gpu/sae/training/sae_trainer.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

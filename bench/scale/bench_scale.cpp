@@ -18,25 +18,25 @@
 // Ratios are measured in the same run: forward+encode tokens/s over forward alone; peak RSS over
 // the bytes of weights the job touched. OMP_NUM_THREADS is reported with every figure.
 
-#include "core/clamp_set.h"
-#include "core/contrast_panel_types.h"
-#include "core/engine_client.h"
-#include "core/feature_inspector_types.h"
-#include "core/memory_budget.h"
-#include "core/prompt_set_io.h"
-#include "core/rsa_panel_types.h"
-#include "core/steering_types.h"
-#include "core/token_analysis_types.h"
-#include "gpu/detail/bf16_dots.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
+#include "core/base/memory_budget.h"
+#include "core/contrasts/contrast_requests.h"
+#include "core/engine/engine_client.h"
+#include "core/features/feature_inspector_types.h"
+#include "core/features/token_analysis_types.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/rsa/rsa_requests.h"
+#include "core/steering/clamp_set.h"
+#include "core/steering/steering_types.h"
 #include "gpu/engine/torch_engine_client.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/model/transformer.h"
 #include "gpu/native_blas_kernels.h"
 #include "gpu/runtime_info.h"
+#include "gpu/sae/bf16_dots.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -79,32 +79,7 @@ int fail(const QString &message)
     return 1;
 }
 
-/// A field of /proc/self/status in bytes ("VmHWM", "VmRSS").
-qint64 procStatusBytes(const char *field)
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly)) {
-        return -1;
-    }
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith(field)) {
-            const QList<QByteArray> parts = line.simplified().split(' ');
-            return parts.size() >= 2 ? parts[1].toLongLong() * 1024 : -1;
-        }
-    }
-    return -1;
-}
-
 QString loadAverage();
-
-/// Resets VmHWM to the current RSS (Linux >= 4.0): the next peak is the next section's.
-void resetPeakRss()
-{
-    QFile clear(QStringLiteral("/proc/self/clear_refs"));
-    if (clear.open(QIODevice::WriteOnly)) {
-        clear.write("5");
-    }
-}
 
 void printJson(const QJsonObject &json)
 {
@@ -253,8 +228,8 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
             gpu::detail::fastestBf16DotKernel() == gpu::detail::Bf16DotKernel::Avx512Bf16
                     ? QStringLiteral("avx512_bf16")
                     : QStringLiteral("libtorch matmul");
-    resetPeakRss();
-    const qint64 rssBefore = procStatusBytes("VmRSS");
+    resetPeakResidentBytes();
+    const qint64 rssBefore = processStatusBytes("VmRSS");
     auto start = Clock::now();
     LoadOptions options;
     options.dtype = Dtype::BFloat16;
@@ -264,7 +239,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
     }
     LanguageModel &model = *loaded.value();
     json[QStringLiteral("open_seconds")] = secondsSince(start);
-    json[QStringLiteral("open_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssBefore;
+    json[QStringLiteral("open_peak_rss_bytes")] = processStatusBytes("VmHWM") - rssBefore;
     const ModelInfo info = model.info();
     json[QStringLiteral("parameters")] = info.parameters;
     json[QStringLiteral("layers")] = info.layers;
@@ -305,7 +280,7 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
         json[QStringLiteral("shards")] = use.shards;
         json[QStringLiteral("tensors_touched")] = use.tensorsRead;
         json[QStringLiteral("tensors_total")] = use.tensorsTotal;
-        const qint64 peak = procStatusBytes("VmHWM") - rssBefore;
+        const qint64 peak = processStatusBytes("VmHWM") - rssBefore;
         json[QStringLiteral("peak_rss_bytes")] = peak;
         json[QStringLiteral("peak_rss_over_bytes_touched")] =
                 use.bytesRead > 0 ? double(peak) / double(use.bytesRead) : 0.0;
@@ -348,8 +323,8 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                 s[QStringLiteral("d_sae")] = qint64(width);
                 s[QStringLiteral("sae_dtype")] =
                         dtype == at::kFloat ? QStringLiteral("fp32") : QStringLiteral("bf16");
-                resetPeakRss();
-                const qint64 rssWithout = procStatusBytes("VmRSS");
+                resetPeakResidentBytes();
+                const qint64 rssWithout = processStatusBytes("VmRSS");
                 const auto sae = randomSae(info.dModel, width, hook, /*encoderOnly=*/true, dtype);
                 s[QStringLiteral("calibration_l0")] =
                         calibrateThresholds(*sae, calibration, targetL0());
@@ -388,7 +363,8 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                                                      double(tokens) / bestEncode / 1e9;
                 s[QStringLiteral("flop_ratio")] =
                         double(forwardParameters) / double(forwardParameters + info.dModel * width);
-                s[QStringLiteral("extra_peak_rss_bytes")] = procStatusBytes("VmHWM") - rssWithout;
+                s[QStringLiteral("extra_peak_rss_bytes")] =
+                        processStatusBytes("VmHWM") - rssWithout;
                 std::fprintf(stderr, "bench_scale: %s\n",
                              QJsonDocument(s).toJson(QJsonDocument::Compact).constData());
                 saes.append(s);
@@ -527,7 +503,7 @@ int engineRun(const QString &dir, const QString &saeDir)
         step[QStringLiteral("seconds")] = result.second;
         step[QStringLiteral("status")] =
                 result.first.isOk() ? QStringLiteral("ok") : result.first.message();
-        step[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
+        step[QStringLiteral("peak_rss_bytes")] = processStatusBytes("VmHWM");
         steps[name] = step;
         ok = ok && result.first.isOk();
         // Progress on stderr: an 8B run takes many minutes on a shared machine.
@@ -573,7 +549,7 @@ int engineRun(const QString &dir, const QString &saeDir)
         record(QStringLiteral("rsa"), await(engine, [&] { return engine.computeRsa(rsa); }));
     }
     json[QStringLiteral("steps")] = steps;
-    json[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
+    json[QStringLiteral("peak_rss_bytes")] = processStatusBytes("VmHWM");
     const WeightUse use = engine.currentModel().weightUse;
     json[QStringLiteral("model_card")] =
             QJsonObject{{QStringLiteral("checkpoint_bytes"), use.checkpointBytes},
@@ -612,31 +588,31 @@ int saeEngineRun(const QString &dir, const QString &saeDir, qint64 scanTokens)
     TorchEngineClient engine;
     QJsonObject steps;
     bool ok = true;
-    qint64 before = procStatusBytes("VmRSS");
+    qint64 before = processStatusBytes("VmRSS");
     const auto record = [&](const QString &name, const std::pair<Status, double> &result) {
         QJsonObject step;
         step[QStringLiteral("seconds")] = result.second;
         step[QStringLiteral("status")] =
                 result.first.isOk() ? QStringLiteral("ok") : result.first.message();
-        step[QStringLiteral("peak_rss_bytes")] = procStatusBytes("VmHWM");
-        step[QStringLiteral("peak_rss_above_start_bytes")] = procStatusBytes("VmHWM") - before;
+        step[QStringLiteral("peak_rss_bytes")] = processStatusBytes("VmHWM");
+        step[QStringLiteral("peak_rss_above_start_bytes")] = processStatusBytes("VmHWM") - before;
         steps[name] = step;
         ok = ok && result.first.isOk();
         std::fprintf(stderr, "bench_scale: %s %s\n", qPrintable(name),
                      QJsonDocument(step).toJson(QJsonDocument::Compact).constData());
-        resetPeakRss();
-        before = procStatusBytes("VmRSS");
+        resetPeakResidentBytes();
+        before = processStatusBytes("VmRSS");
         return step;
     };
-    resetPeakRss();
+    resetPeakResidentBytes();
     record(QStringLiteral("load_model"), await(engine, [&] {
                return engine.loadModel(ModelSpec{dir, QStringLiteral("cpu"), Dtype::BFloat16});
            }));
-    const qint64 withModel = procStatusBytes("VmRSS");
+    const qint64 withModel = processStatusBytes("VmRSS");
     record(QStringLiteral("load_sae"), await(engine, [&] {
                return engine.loadSae(SaeSpec{saeDir, QStringLiteral("cpu")});
            }));
-    json[QStringLiteral("sae_resident_bytes")] = procStatusBytes("VmRSS") - withModel;
+    json[QStringLiteral("sae_resident_bytes")] = processStatusBytes("VmRSS") - withModel;
     const SaeInfo sae = engine.currentSae();
     json[QStringLiteral("d_in")] = qint64(sae.dIn);
     json[QStringLiteral("d_sae")] = qint64(sae.dSae);
@@ -720,7 +696,7 @@ int ladder(const QString &root, const QList<int64_t> &widths)
     QJsonObject json;
     json[QStringLiteral("ladder")] = rungs;
     json[QStringLiteral("target")] =
-            QStringLiteral("forward+encode over forward alone >= 0.8 at 131k features (issue 17)");
+            QStringLiteral("forward+encode over forward alone >= 0.8 at 131k features");
     printJson(json);
     return 0;
 }

@@ -6,9 +6,9 @@
 // Usage: bench_device_forward --model DIR [--device cuda:0] [--dtype bf16] [--batch 8]
 //            [--tokens 512] [--decode-tokens 128] [--repeats 3] [--logits-out FILE]
 
-#include "gpu/detail/kv_cache.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/model/kv_cache.h"
 #include "gpu/model/language_model.h"
+#include "gpu/model/transformer.h"
 #include "gpu/runtime_info.h"
 
 #include <QCoreApplication>

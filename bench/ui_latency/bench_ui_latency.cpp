@@ -8,9 +8,9 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
 #include "gpu/runtime_info.h"
-#include "gpu/sae/activation_cache.h"
-#include "widgets/model_panel.h"
-#include "widgets/sae_training_panel.h"
+#include "gpu/sae/activations/activation_cache.h"
+#include "widgets/panels/model_panel.h"
+#include "widgets/panels/sae_training_panel.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

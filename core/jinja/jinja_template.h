@@ -11,8 +11,8 @@
 // arithmetic, ~, conditional expressions; the functions namespace(), raise_exception(),
 // range(), dict(), strftime_now(); string and dict methods. Anything else is a clear error.
 
+#include "core/base/status.h"
 #include "core/jinja/jinja_value.h"
-#include "core/status.h"
 
 #include <QJsonValue>
 

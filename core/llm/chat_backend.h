@@ -4,8 +4,8 @@
 // Gyrus's own engine running a local instruct model. Both are asynchronous: complete() returns
 // at once and every request ends in exactly one completed() signal.
 
-#include "core/chat_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/chat/chat_types.h"
 
 #include <QObject>
 #include <QString>

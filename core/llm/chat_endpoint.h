@@ -4,7 +4,7 @@
 // never stored with the rest: it comes from the environment variable GYRUS_LLM_API_KEY or a
 // key file, and is never written to workspaces, settings files or logs.
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QString>
 #include <QUrl>

@@ -9,7 +9,7 @@
 // in feature order before the seeded shuffle, so the same features and seed give the same mix
 // however they were gathered.
 
-#include "core/feature_inspector_types.h"
+#include "core/features/feature_inspector_types.h"
 #include "core/llm/scoring.h"
 
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #include "core/llm/engine_chat_backend.h"
 
-#include "core/engine_client.h"
+#include "core/engine/engine_client.h"
 
 #include <QFileInfo>
 #include <QTimer>

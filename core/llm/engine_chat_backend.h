@@ -7,8 +7,8 @@
 // model), or the backend is given a model of its own, which it loads into its engine before the
 // first request (an explainer beside the studied model: give it an engine of its own).
 
-#include "core/engine_types.h"
-#include "core/job_runner.h"
+#include "core/engine/engine_types.h"
+#include "core/engine/job_runner.h"
 #include "core/llm/chat_backend.h"
 
 #include <QHash>

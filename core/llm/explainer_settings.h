@@ -5,8 +5,8 @@
 // file, readable by that user only); otherwise it comes from GYRUS_LLM_API_KEY. Nothing is
 // configured by default, so nothing leaves the machine.
 
+#include "core/base/status.h"
 #include "core/llm/chat_endpoint.h"
-#include "core/status.h"
 
 #include <QString>
 

@@ -10,10 +10,10 @@
 // come first; then, under "Weaker activations:", examples drawn from the histogram's upper
 // bins, so the explainer sees the feature at more than its peak.
 
-#include "core/chat_template.h"
-#include "core/feature_inspector_types.h"
+#include "core/base/status.h"
+#include "core/chat/chat_template.h"
+#include "core/features/feature_inspector_types.h"
 #include "core/llm/chat_backend.h"
-#include "core/status.h"
 
 #include <QDateTime>
 #include <QJsonObject>

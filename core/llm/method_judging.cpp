@@ -1,6 +1,6 @@
 #include "core/llm/method_judging.h"
 
-#include "core/rank_tests.h"
+#include "core/rsa/rank_tests.h"
 
 #include <QJsonArray>
 

@@ -8,8 +8,8 @@
 // permutation p), with means and Student-t 95 % CIs. Shared by `gyrus-cli judge-methods` and
 // the Contrasts dock, so both report the same numbers for the same ratings.
 
+#include "core/contrasts/method_text_ranking.h"
 #include "core/llm/scoring.h"
-#include "core/method_text_ranking.h"
 
 #include <QJsonObject>
 #include <QList>

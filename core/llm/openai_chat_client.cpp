@@ -1,6 +1,6 @@
 #include "core/llm/openai_chat_client.h"
 
-#include "core/logging.h"
+#include "core/base/logging.h"
 
 #include <QDateTime>
 #include <QJsonArray>

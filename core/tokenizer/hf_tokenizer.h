@@ -3,7 +3,7 @@
 // offsets of Hugging Face's Rust `tokenizers`: added tokens, normaliser, pre-tokeniser, BPE,
 // post-processor, decoder. Torch-free and Qt-light: text is UTF-8 std::string throughout.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "core/tokenizer/added_tokens.h"
 #include "core/tokenizer/bpe_model.h"
 #include "core/tokenizer/decoders.h"

@@ -1,11 +1,11 @@
 #include "gpu/analysis/activation_patching.h"
 
 #include "gpu/analysis/contrasts.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
 #include "gpu/engine/torch_errors.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sae/sae_module.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -13,10 +13,10 @@
 // different lengths has no cell-for-cell correspondence and is skipped (said so). The engine and
 // `gyrus-cli patch` call these. Torch-free.
 
-#include "core/minimal_pairs.h"
-#include "core/patching_types.h"
-#include "core/prompt_set.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/prompts/minimal_pairs.h"
+#include "core/prompts/prompt_set.h"
+#include "core/steering/patching_types.h"
 
 #include <QString>
 #include <QStringList>

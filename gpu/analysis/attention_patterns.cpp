@@ -1,8 +1,8 @@
 #include "gpu/analysis/attention_patterns.h"
 
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/transformer.h"
 #include "gpu/engine/torch_errors.h"
+#include "gpu/model/hook_set.h"
+#include "gpu/model/transformer.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -4,7 +4,7 @@
 // (Gemma-2), sliding window (Mistral, Gemma, Qwen) and causal mask included. The engine and
 // `gyrus-cli attention` call it. Torch-free.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/language_model.h"
 
 #include <QList>

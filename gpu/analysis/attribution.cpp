@@ -1,9 +1,9 @@
 #include "gpu/analysis/attribution.h"
 
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
 #include "gpu/engine/torch_errors.h"
+#include "gpu/model/hook_set.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sae/sae_module.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>

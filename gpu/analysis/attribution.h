@@ -18,8 +18,8 @@
 // additive (an upstream node's effect passes through the downstream hooks). With one SAE this
 // is exactly the single-SAE attribution (the same operations, bit for bit).
 
-#include "core/attribution_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/features/attribution_types.h"
 #include "gpu/model/language_model.h"
 
 #include <QString>

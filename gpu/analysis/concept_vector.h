@@ -5,8 +5,8 @@
 // This closes the loop design stimuli → find the concept → intervene on it. The engine and
 // `gyrus-cli concept-vector` call it. Torch-free.
 
-#include "core/prompt_set.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/prompts/prompt_set.h"
 #include "gpu/analysis/prompt_representation.h"
 
 #include <QList>

@@ -166,8 +166,8 @@ std::vector<double> columnMeans(const FloatMatrix &x, const std::vector<int64_t>
     return sum;
 }
 
-Result<ContrastPanelResult> factorialResult(const PromptRepresentations &r,
-                                            const ContrastSource &source)
+Result<ContrastAnalysisResult> factorialResult(const PromptRepresentations &r,
+                                               const ContrastSource &source)
 {
     const PromptSet &set = source.promptSet;
     const PromptFactor *factorA = set.factor(source.factor);
@@ -220,7 +220,7 @@ Result<ContrastPanelResult> factorialResult(const PromptRepresentations &r,
     const QString a1 = factorA->levels[1];
     const QString b0 = factorB->levels[0];
     const QString b1 = factorB->levels[1];
-    ContrastPanelResult result;
+    ContrastAnalysisResult result;
     result.itemCount = r.values.rows;
     result.featureCount = r.values.cols;
     result.notes = r.notes;
@@ -235,8 +235,8 @@ Result<ContrastPanelResult> factorialResult(const PromptRepresentations &r,
     return result;
 }
 
-Result<ContrastPanelResult> twoGroupResult(const PromptRepresentations &r,
-                                           const ContrastSource &source)
+Result<ContrastAnalysisResult> twoGroupResult(const PromptRepresentations &r,
+                                              const ContrastSource &source)
 {
     Result<TwoGroupTable> table = twoGroupTable(r, source);
     if (!table) {
@@ -246,7 +246,7 @@ Result<ContrastPanelResult> twoGroupResult(const PromptRepresentations &r,
     if (!stats) {
         return stats.status().withContext(source.promptSet.displayName());
     }
-    ContrastPanelResult result;
+    ContrastAnalysisResult result;
     result.itemCount = table->x.rows;
     result.featureCount = table->x.cols;
     result.notes = table->notes;
@@ -328,7 +328,7 @@ struct ContrastAnalysis::Impl
     bool finished = false;
     QString description;  // "raw <hook>", "SAE features (<sae> at <hook>)"
 
-    std::shared_ptr<ContrastPanelResult> contrast;
+    std::shared_ptr<ContrastAnalysisResult> contrast;
     std::shared_ptr<FeatureRsaMap> map;
 
     // The method comparison's table and run.
@@ -393,7 +393,7 @@ bool ContrastAnalysis::isFinished() const
     return m_impl->finished;
 }
 
-std::shared_ptr<ContrastPanelResult> ContrastAnalysis::contrast() const
+std::shared_ptr<ContrastAnalysisResult> ContrastAnalysis::contrast() const
 {
     return m_impl->contrast;
 }
@@ -435,13 +435,13 @@ Status ContrastAnalysis::Impl::represent(const StepProgress &report)
     inputs.model = nullptr;  // not needed any more
     switch (kind) {
         case Kind::Contrast: {
-            Result<ContrastPanelResult> result = source().factorial
-                                                         ? factorialResult(*r.value(), source())
-                                                         : twoGroupResult(*r.value(), source());
+            Result<ContrastAnalysisResult> result = source().factorial
+                                                            ? factorialResult(*r.value(), source())
+                                                            : twoGroupResult(*r.value(), source());
             if (!result) {
                 return result.status();
             }
-            contrast = std::make_shared<ContrastPanelResult>(std::move(result).value());
+            contrast = std::make_shared<ContrastAnalysisResult>(std::move(result).value());
             contrast->representation = description;
             finished = true;
             return Status::ok();

@@ -14,16 +14,16 @@
 //   while (!analysis->isFinished()) {
 //       Status stepped = analysis->step(report);            // report: StepProgress
 //   }
-//   std::shared_ptr<ContrastPanelResult> result = analysis->contrast();
+//   std::shared_ptr<ContrastAnalysisResult> result = analysis->contrast();
 //
 // The first step runs the model (the representations) and finishes a contrast or a map; a
 // method comparison then runs a few splits per step. The readiness of the model and SAE
 // (EngineState::requireModel/requireSae) is the caller's. Torch-free; engine thread only; the
 // model must stay loaded until the first step is done, the SAE is held.
 
-#include "core/contrast_panel_types.h"
-#include "core/status.h"
-#include "core/step_progress.h"
+#include "core/base/status.h"
+#include "core/base/step_progress.h"
+#include "core/contrasts/contrast_requests.h"
 #include "gpu/analysis/prompt_representation.h"
 
 #include <memory>
@@ -86,7 +86,7 @@ public:
     bool isFinished() const;
 
     /// The result of the analysis started; null until it finished successfully.
-    std::shared_ptr<ContrastPanelResult> contrast() const;
+    std::shared_ptr<ContrastAnalysisResult> contrast() const;
     std::shared_ptr<FeatureRsaMap> featureRsaMap() const;
     std::shared_ptr<MethodComparisonResult> methodComparison() const;
 

@@ -1,6 +1,6 @@
 #include "gpu/analysis/contrasts.h"
 
-#include "gpu/detail/analysis_tensors.h"
+#include "gpu/analysis/analysis_tensors.h"
 
 #include <ATen/ATen.h>
 #include <boost/math/distributions/students_t.hpp>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/contrast_result.h"
-#include "core/float_matrix.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
+#include "core/contrasts/contrast_result.h"
 
 #include <cstdint>
 #include <utility>

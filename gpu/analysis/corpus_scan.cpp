@@ -1,10 +1,10 @@
 #include "gpu/analysis/corpus_scan.h"
 
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
 #include "gpu/lm/token_corpus.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sae/sae_module.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -1,9 +1,9 @@
 #pragma once
-// Feature dashboards' data (issue 6 item 7): stream a corpus once through the model and an SAE
+// Feature dashboards' data: stream a corpus once through the model and an SAE
 // and keep, per feature, its top activating tokens, an activation histogram and its density; and
 // its logit effects (which next tokens its decoder direction promotes or suppresses). Torch-free.
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QString>
 

@@ -1,7 +1,7 @@
 #include "gpu/analysis/corpus_scan_file.h"
 
-#include "core/file_fingerprint.h"
-#include "core/file_write.h"
+#include "core/base/file_fingerprint.h"
+#include "core/base/file_write.h"
 
 #include <QDataStream>
 #include <QDir>

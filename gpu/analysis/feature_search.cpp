@@ -1,9 +1,9 @@
 #include "gpu/analysis/feature_search.h"
 
 #include "gpu/analysis/corpus_scan.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_module.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -6,8 +6,8 @@
 // that meet all of them, ranked by the last one that scores. The Features dock's search box and
 // `gyrus-cli search-features` call it. Torch-free.
 
-#include "core/feature_search_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/features/feature_search_types.h"
 
 #include <QMap>
 #include <QString>

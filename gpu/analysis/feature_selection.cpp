@@ -1,8 +1,8 @@
 #include "gpu/analysis/feature_selection.h"
 
-#include "gpu/detail/analysis_tensors.h"
-#include "gpu/detail/pooled_selection.h"
-#include "gpu/detail/temporal_selection.h"
+#include "gpu/analysis/analysis_tensors.h"
+#include "gpu/analysis/pooled_selection.h"
+#include "gpu/analysis/temporal_selection.h"
 
 #include <c10/core/InferenceMode.h>
 

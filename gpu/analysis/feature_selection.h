@@ -3,9 +3,9 @@
 // score per feature for a two-condition item set, so rankings never rest on tied p-values.
 // Torch-free.
 
-#include "core/float_matrix.h"
-#include "core/status.h"
-#include "core/vocabulary.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
+#include "core/base/vocabulary.h"
 #include "gpu/analysis/temporal_rsa.h"
 
 #include <QString>

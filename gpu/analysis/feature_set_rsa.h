@@ -7,8 +7,8 @@
 // Sets are grown greedily (forward selection) from a candidate pool: the features that score
 // best one at a time (pooled-separation-r, which is this score for a set of one). Torch-free.
 
-#include "core/float_matrix.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
 
 #include <cstdint>
 #include <vector>

@@ -1,9 +1,9 @@
 #include "gpu/analysis/logit_lens.h"
 
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/transformer.h"
-#include "gpu/detail/transformer_ops.h"
 #include "gpu/engine/torch_errors.h"
+#include "gpu/model/hook_set.h"
+#include "gpu/model/transformer.h"
+#include "gpu/model/transformer_ops.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

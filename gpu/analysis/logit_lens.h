@@ -5,8 +5,8 @@
 // blocks.l.hook_resid_post; the last row is the model's own output. The engine and `gyrus-cli
 // logit-lens` call it. Torch-free.
 
-#include "core/attribution_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/features/attribution_types.h"
 #include "gpu/model/language_model.h"
 
 #include <QStringList>

@@ -1,9 +1,9 @@
 #pragma once
 // Classical (Torgerson) multidimensional scaling of an RDM: a picture of the items' geometry in
-// the plane (issue 9 item 2). Torch-free.
+// the plane. Torch-free.
 
-#include "core/rdm.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/rsa/rdm.h"
 
 #include <vector>
 

@@ -4,7 +4,7 @@
 // as JSON, the original project's six combinations (seed_pipeline.md §8.1) and the paired
 // differences that make its three claims testable. Torch-free.
 
-#include "core/float_matrix.h"
+#include "core/base/float_matrix.h"
 #include "gpu/analysis/method_comparison.h"
 #include "gpu/analysis/paired_comparison.h"
 #include "gpu/analysis/temporal_rsa.h"

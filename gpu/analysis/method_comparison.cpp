@@ -1,9 +1,9 @@
 #include "gpu/analysis/method_comparison.h"
 
+#include "gpu/analysis/analysis_tensors.h"
 #include "gpu/analysis/feature_set_rsa.h"
-#include "gpu/detail/analysis_tensors.h"
-#include "gpu/detail/pooled_selection.h"
-#include "gpu/detail/temporal_selection.h"
+#include "gpu/analysis/pooled_selection.h"
+#include "gpu/analysis/temporal_selection.h"
 
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>

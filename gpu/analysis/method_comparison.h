@@ -6,9 +6,9 @@
 // same splits and the same permutations, so their results can be compared pair by pair.
 // Torch-free.
 
-#include "core/float_matrix.h"
-#include "core/method_score.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
+#include "core/contrasts/method_score.h"
 #include "gpu/analysis/feature_selection.h"
 
 #include <QString>

@@ -1,14 +1,14 @@
 #pragma once
-// The model's part of the LLM-judged method comparison as a stepper (core/method_text_ranking.h):
-// for raw activations, then SAE features, one step computes the representation's table (the
-// prompt set's items and the corpus lines, which runs the model), then one step per selection
-// method picks its k features, fits the classifier of the concept on them and ranks the corpus
-// lines by its log-odds. The engine runs it in slices with progress and cancel; `gyrus-cli
-// judge-methods` drives the same class to the end. Torch-free.
+// The model's part of the LLM-judged method comparison as a stepper
+// (core/contrasts/method_text_ranking.h): for raw activations, then SAE features, one step computes
+// the representation's table (the prompt set's items and the corpus lines, which runs the model),
+// then one step per selection method picks its k features, fits the classifier of the concept on
+// them and ranks the corpus lines by its log-odds. The engine runs it in slices with progress and
+// cancel; `gyrus-cli judge-methods` drives the same class to the end. Torch-free.
 
-#include "core/float_matrix.h"
-#include "core/method_text_ranking.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
+#include "core/contrasts/method_text_ranking.h"
 #include "gpu/analysis/feature_selection.h"
 
 #include <functional>

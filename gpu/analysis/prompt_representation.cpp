@@ -1,8 +1,8 @@
 #include "gpu/analysis/prompt_representation.h"
 
-#include "gpu/detail/non_finite_activation.h"
-#include "gpu/detail/sae_module.h"
+#include "gpu/analysis/non_finite_activation.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_module.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

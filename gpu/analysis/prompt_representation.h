@@ -1,11 +1,11 @@
 #pragma once
 // One vector per prompt-set item, read from a hook (raw) or from SAE features there, pooled over
-// the item's tokens (issue 6 item 2). Torch-free.
+// the item's tokens. Torch-free.
 
-#include "core/float_matrix.h"
-#include "core/prompt_set.h"
-#include "core/status.h"
-#include "core/vocabulary.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
+#include "core/base/vocabulary.h"
+#include "core/prompts/prompt_set.h"
 #include "gpu/analysis/temporal_rsa.h"
 
 #include <QString>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "core/float_matrix.h"
-#include "core/rdm.h"
-#include "core/status.h"
-#include "core/vocabulary.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
+#include "core/base/vocabulary.h"
+#include "core/rsa/rdm.h"
 
 #include <QString>
 #include <QStringList>
@@ -23,7 +23,7 @@ namespace gyrus::gpu {
 /// what makes N = 10,000 tractable; the price is cancellation in |x|² + |y|² − 2x·y, so tiny
 /// negative results are clamped to 0 (and correlation/cosine to [0, 2]) and the diagonal is
 /// exactly 0 by construction (only the upper triangle is computed).
-// RdmMetric (core/vocabulary.h) names them.
+// RdmMetric (core/base/vocabulary.h) names them.
 
 struct RdmOptions
 {

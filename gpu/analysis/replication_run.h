@@ -6,9 +6,9 @@
 // slices with progress and cancel and `gyrus-cli replicate` drives the same class to the end.
 // Torch-free.
 
-#include "core/float_matrix.h"
-#include "core/status.h"
-#include "core/vocabulary.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
+#include "core/base/vocabulary.h"
 #include "gpu/analysis/replication_report.h"
 #include "gpu/analysis/temporal_rsa.h"
 

@@ -1,7 +1,7 @@
 #include "gpu/analysis/representation_cache.h"
 
-#include "core/prompt_set_io.h"
-#include "core/version.h"
+#include "core/base/version.h"
+#include "core/prompts/prompt_set_io.h"
 
 #include <QCryptographicHash>
 #include <QDataStream>

@@ -1,6 +1,6 @@
 #include "gpu/analysis/rsa_compare.h"
 
-#include "gpu/detail/analysis_tensors.h"
+#include "gpu/analysis/analysis_tensors.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "core/rdm.h"
-#include "core/rsa_comparison.h"
-#include "core/status.h"
-#include "core/vocabulary.h"
+#include "core/base/status.h"
+#include "core/base/vocabulary.h"
+#include "core/rsa/rdm.h"
+#include "core/rsa/rsa_comparison.h"
 
 #include <QString>
 

@@ -1,16 +1,16 @@
 #include "gpu/analysis/rsa_pipeline.h"
 
-#include "core/model_rdm.h"
+#include "core/rsa/model_rdm.h"
 #include "gpu/analysis/feature_selection.h"
 #include "gpu/analysis/mds.h"
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/rdm_compute.h"
 #include "gpu/analysis/rsa_compare.h"
-#include "gpu/detail/clamp_hook.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/clamp_splice.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/clamp_hook.h"
+#include "gpu/sae/steering/clamp_splice.h"
 
 #include <algorithm>
 #include <set>

@@ -15,9 +15,9 @@
 // Torch-free; engine thread only. The model must stay loaded while needsModel() (the engine
 // checks its epoch between steps); the SAE is held.
 
-#include "core/rsa_panel_types.h"
-#include "core/status.h"
-#include "core/step_progress.h"
+#include "core/base/status.h"
+#include "core/base/step_progress.h"
+#include "core/rsa/rsa_requests.h"
 
 #include <memory>
 

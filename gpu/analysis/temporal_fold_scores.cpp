@@ -1,8 +1,8 @@
-// Temporal RSA scores of a training set from presorted pairs (gpu/detail/temporal_selection.h),
+// Temporal RSA scores of a training set from presorted pairs (gpu/analysis/temporal_selection.h),
 // and the original project's t statistics from its per-pair transforms. Plain C++: a fold's work
 // is one walk over arrays that were computed once per table.
 
-#include "gpu/detail/temporal_selection.h"
+#include "gpu/analysis/temporal_selection.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 #include "gpu/analysis/temporal_rsa.h"
 
-#include "gpu/detail/analysis_tensors.h"
-#include "gpu/detail/temporal_selection.h"
+#include "gpu/analysis/analysis_tensors.h"
+#include "gpu/analysis/temporal_selection.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

@@ -5,8 +5,8 @@
 // correlation of that RDM with a model RDM. Batched over features (one chunk of features at a
 // time as [features, items, positions] tensors), so it runs on the GPU too. Torch-free.
 
-#include "core/float_matrix.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
 
 #include <QStringList>
 

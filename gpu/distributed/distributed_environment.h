@@ -2,7 +2,7 @@
 // The launch conventions of torchrun: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, LOCAL_RANK.
 // Torch-free (the process group is gpu/distributed/process_group.h).
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QProcessEnvironment>
 #include <QString>

@@ -1,6 +1,6 @@
 #include "gpu/distributed/process_group.h"
 
-#include "gpu/detail/batch_reducer.h"
+#include "gpu/sae/training/batch_reducer.h"
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>

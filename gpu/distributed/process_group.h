@@ -4,7 +4,7 @@
 // collectives (CPU tensors; NCCL would carry GPU ones). Torch-free facade; the reducer the trainer
 // uses is gpu/detail/batch_reducer.h.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/distributed/distributed_environment.h"
 
 #include <QByteArray>

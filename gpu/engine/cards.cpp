@@ -1,6 +1,6 @@
 #include "gpu/engine/cards.h"
 
-#include "gpu/detail/sae_module.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QDir>
 #include <QFileInfo>

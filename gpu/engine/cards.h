@@ -1,9 +1,9 @@
 #pragma once
-// The SAE cards the docks show and the SAE–model check reads (core/engine_types.h), made from
-// what the loader returns. Torch-free: gyrus-cli uses them too.
+// The SAE cards the docks show and the SAE–model check reads (core/engine/engine_types.h), made
+// from what the loader returns. Torch-free: gyrus-cli uses them too.
 
-#include "core/engine_types.h"
-#include "core/sae_config.h"
+#include "core/engine/engine_types.h"
+#include "core/sae/sae_config.h"
 #include "gpu/model/language_model.h"
 
 #include <QString>

@@ -1,7 +1,7 @@
 #include "gpu/engine/engine_state.h"
 
-#include "gpu/detail/sae_module.h"
 #include "gpu/engine/cards.h"
+#include "gpu/sae/sae_module.h"
 
 namespace gyrus::gpu {
 

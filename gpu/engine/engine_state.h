@@ -3,10 +3,10 @@
 // handlers share. Every member is touched on the engine thread only (the runner's worker), so it
 // needs no lock. Each area's requests live in their own torch_engine_*.cpp.
 
-#include "core/engine_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/engine/engine_types.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/steering_run.h"
+#include "gpu/sae/steering/steering_run.h"
 
 #include <map>
 #include <memory>

@@ -5,9 +5,9 @@
 // hands the finished stepper to the adapter. Engine-private; the steppers stay in their domain
 // folders and know nothing of it.
 
-#include "core/job_runner.h"
-#include "core/remaining_time.h"
-#include "core/status.h"
+#include "core/base/remaining_time.h"
+#include "core/base/status.h"
+#include "core/engine/job_runner.h"
 #include "gpu/engine/engine_state.h"
 
 #include <QElapsedTimer>

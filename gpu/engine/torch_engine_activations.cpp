@@ -2,10 +2,10 @@
 // adapter over ActivationCacheRun, the stepper `gyrus-cli cache` runs to the end, so the dock's
 // file equals the CLI's for the same inputs.
 
-#include "core/remaining_time.h"
+#include "core/base/remaining_time.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "gpu/sae/activation_cache.h"
+#include "gpu/sae/activations/activation_cache.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -6,9 +6,9 @@
 // and stops on cancel; patching drives its stepper, one pair's forwards or one layer of patched
 // forwards per slice.
 
-#include "core/hook_layer.h"
-#include "core/remaining_time.h"
-#include "core/sae_model_check.h"
+#include "core/base/remaining_time.h"
+#include "core/engine/hook_layer.h"
+#include "core/sae/sae_model_check.h"
 #include "gpu/analysis/activation_patching.h"
 #include "gpu/analysis/attention_patterns.h"
 #include "gpu/analysis/attribution.h"

@@ -1,18 +1,18 @@
 #include "gpu/engine/torch_engine_client.h"
 
-#include "core/logging.h"
-#include "core/sae_model_check.h"
-#include "gpu/detail/activation_source.h"
-#include "gpu/detail/sae_module.h"
+#include "core/base/logging.h"
+#include "core/sae/sae_model_check.h"
 #include "gpu/engine/cards.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/generation_session.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/activation_stream.h"
+#include "gpu/sae/activations/activation_source.h"
+#include "gpu/sae/activations/activation_stream.h"
+#include "gpu/sae/activations/streaming_activations.h"
 #include "gpu/sae/sae_io.h"
-#include "gpu/sae/sae_trainer.h"
-#include "gpu/sae/streaming_activations.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/training/sae_trainer.h"
 
 #include <QElapsedTimer>
 #include <QThread>

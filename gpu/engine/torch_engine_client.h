@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/engine_client.h"
+#include "core/engine/engine_client.h"
 
 #include <QMutex>
 #include <QSet>
@@ -32,7 +32,8 @@ public:
     SaeInfo currentSae() const override;
     RequestId loadSae(const SaeSpec &spec) override;
 
-    // --- issue 8 (token heatmap, feature inspector, steering): torch_engine_features.cpp ---
+    // --- token heatmap, feature inspector, steering: torch_engine_{heatmap,inspector,steering}.cpp
+    // ---
     RequestId analyzeText(const TokenAnalysisRequest &request) override;  // torch_engine_heatmap
     // Feature inspector: torch_engine_inspector.cpp
     RequestId scanCorpus(const CorpusScanRequest &request) override;
@@ -45,7 +46,7 @@ public:
     RequestId sweepStrength(const StrengthSweepRequest &request) override;
     RequestId featureRanges(const FeatureRangeRequest &request) override;
 
-    // --- issue 9 (contrasts, RSA): torch_engine_analysis.cpp ---
+    // --- contrasts, RSA: torch_engine_{contrast,rsa}.cpp ---
     // Contrasts dock: torch_engine_contrast.cpp
     RequestId runContrast(const ContrastSource &source) override;
     RequestId computeFeatureRsaMap(const ContrastSource &source) override;
@@ -55,7 +56,7 @@ public:
 
     RequestId computeRsa(const RsaRequest &request) override;  // torch_engine_rsa.cpp
 
-    // --- issue 7 (workspaces, checkpoints): torch_engine_evaluation.cpp ---
+    // --- workspaces, checkpoints: torch_engine_evaluation.cpp ---
 
     RequestId evaluateSae(const SaeEvalRequest &request) override;
     /// torch_engine_chat.cpp.

@@ -1,10 +1,10 @@
 // TorchEngineClient: the SAE training dock's evaluation card, a thin driver of SaeEvaluationRun
-// (gpu/sae/sae_evaluation_run.h): one of its four steps per slice.
+// (gpu/sae/evaluation/sae_evaluation_run.h): one of its four steps per slice.
 
-#include "core/logging.h"
+#include "core/base/logging.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "gpu/sae/sae_evaluation_run.h"
+#include "gpu/sae/evaluation/sae_evaluation_run.h"
 
 namespace gyrus::gpu {
 

@@ -4,11 +4,11 @@
 // vector is encoded by the loaded SAE; only nonzero activations travel back (TopK/JumpReLU
 // SAEs activate a few dozen of thousands of features per token).
 
-#include "gpu/detail/non_finite_activation.h"
-#include "gpu/detail/sae_module.h"
+#include "gpu/analysis/non_finite_activation.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_module.h"
 
 #include <c10/core/InferenceMode.h>
 

@@ -1,15 +1,15 @@
-// The feature inspector's engine requests (issue 8 item 2): a corpus scan run in slices, saved
+// The feature inspector's engine requests: a corpus scan run in slices, saved
 // next to the SAE and loaded again on the next start, and the details of one feature drawn from
 // it (top examples in context, histogram, logit effects, decoder-cosine neighbours).
 
-#include "core/logging.h"
+#include "core/base/logging.h"
 #include "gpu/analysis/corpus_scan.h"
 #include "gpu/analysis/corpus_scan_file.h"
-#include "gpu/detail/decoder_geometry.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/decoder_geometry.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

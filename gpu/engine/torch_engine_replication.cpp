@@ -2,9 +2,9 @@
 // (gpu/analysis/replication_run.h), run in slices on the engine thread with the loaded model and
 // SAE, then written where the user chose.
 
-#include "core/file_fingerprint.h"
-#include "core/file_sha256.h"
-#include "core/version.h"
+#include "core/base/file_fingerprint.h"
+#include "core/base/file_sha256.h"
+#include "core/base/version.h"
 #include "gpu/analysis/method_comparison.h"
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/replication_run.h"

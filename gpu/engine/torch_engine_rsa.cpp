@@ -1,7 +1,7 @@
 // The RSA dock's engine request: a thin driver of RsaPipeline (gpu/analysis/rsa_pipeline.h),
 // one stage per slice, the permutation / bootstrap comparisons in slices of ~150 ms.
 
-#include "core/logging.h"
+#include "core/base/logging.h"
 #include "gpu/analysis/rsa_pipeline.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"

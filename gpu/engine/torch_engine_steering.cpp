@@ -1,12 +1,13 @@
-// TorchEngineClient's steering requests (click-to-clamp): thin adapters over gpu/sae/steering.h
-// and SteeringRun, which `gyrus-cli generate --clamp` runs too, so GUI and CLI agree.
+// TorchEngineClient's steering requests (click-to-clamp): thin adapters over
+// gpu/sae/steering/steering.h and SteeringRun, which `gyrus-cli generate --clamp` runs too, so GUI
+// and CLI agree.
 
-#include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "gpu/sae/clamp_splice.h"
-#include "gpu/sae/steering.h"
-#include "gpu/sae/steering_run.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/clamp_splice.h"
+#include "gpu/sae/steering/steering.h"
+#include "gpu/sae/steering/steering_run.h"
 
 #include <QElapsedTimer>
 

@@ -1,17 +1,17 @@
 // TorchEngineClient's feature search (the Features dock's search box) and the concept-vs-features
 // steering sweep (the Steering dock): thin adapters over gpu/analysis/feature_search.h and
-// gpu/sae/concept_sweep.h, the code of `gyrus-cli search-features` and `concept-sweep`. The sweep
-// is a stepper driven one piece per slice (progress with ETA, cancel between pieces, other
-// requests served meanwhile).
+// gpu/sae/steering/concept_sweep.h, the code of `gyrus-cli search-features` and `concept-sweep`.
+// The sweep is a stepper driven one piece per slice (progress with ETA, cancel between pieces,
+// other requests served meanwhile).
 
 #include "gpu/analysis/concept_vector.h"
 #include "gpu/analysis/corpus_scan.h"
 #include "gpu/analysis/feature_search.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/engine/engine_state.h"
 #include "gpu/engine/stepped_job.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "gpu/sae/concept_sweep.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/concept_sweep.h"
 
 namespace gyrus::gpu {
 

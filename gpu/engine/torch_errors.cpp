@@ -1,6 +1,6 @@
 #include "gpu/engine/torch_errors.h"
 
-#include "gpu/detail/status_error.h"
+#include "gpu/model/status_error.h"
 
 #include <c10/util/Exception.h>
 

@@ -1,8 +1,8 @@
 #include "gpu/lm/lm_eval.h"
 
-#include "gpu/detail/corpus_windows.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/lm/corpus_windows.h"
 #include "gpu/model/language_model.h"
+#include "gpu/model/transformer.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

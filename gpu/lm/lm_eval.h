@@ -1,7 +1,7 @@
 #pragma once
 // Held-out cross-entropy of a loaded language model. Torch-free.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/lm/token_corpus.h"
 
 namespace gyrus::gpu {

@@ -1,10 +1,10 @@
 #include "gpu/lm/lm_trainer.h"
 
-#include "gpu/detail/corpus_windows.h"
-#include "gpu/detail/safetensors_torch.h"
-#include "gpu/detail/torch_compat.h"
-#include "gpu/detail/transformer_ops.h"
+#include "gpu/lm/corpus_windows.h"
 #include "gpu/model/mapped_file_guard.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/model/torch_compat.h"
+#include "gpu/model/transformer_ops.h"
 
 #include <QDir>
 #include <QElapsedTimer>

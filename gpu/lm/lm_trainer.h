@@ -1,9 +1,9 @@
 #pragma once
-// Trains a Llama-architecture language model from scratch on a token corpus (issue 4: the demo
+// Trains a Llama-architecture language model from scratch on a token corpus (the demo
 // model). Torch-free public header; the engine or gyrus-cli drive it a slice of steps at a time.
 
-#include "core/status.h"
-#include "core/vocabulary.h"
+#include "core/base/status.h"
+#include "core/base/vocabulary.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/model_config.h"
 

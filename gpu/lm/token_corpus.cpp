@@ -1,6 +1,6 @@
 #include "gpu/lm/token_corpus.h"
 
-#include "core/file_sha256.h"
+#include "core/base/file_sha256.h"
 
 #include <QDataStream>
 #include <QFile>

@@ -2,7 +2,7 @@
 // A text corpus as one stream of token ids, for language-model training and evaluation.
 // Torch-free.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/tokenizer.h"
 
 #include <QString>

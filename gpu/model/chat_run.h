@@ -15,9 +15,9 @@
 // example <|eot_id|>, <|im_end|>, <end_of_turn>), which is not part of the text. Torch-free;
 // engine thread only; the model must outlive the run.
 
-#include "core/chat_template.h"
-#include "core/chat_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/chat/chat_template.h"
+#include "core/chat/chat_types.h"
 #include "gpu/model/language_model.h"
 
 #include <memory>

@@ -2,7 +2,7 @@
 // Private to gpu/model: reads the fields of a Hugging Face config object, remembering the first
 // problem with the field's name so that a bad config gets one message naming the field.
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QString>
 

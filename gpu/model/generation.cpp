@@ -1,4 +1,4 @@
-#include "gpu/detail/generation.h"
+#include "gpu/model/generation.h"
 
 #include <c10/core/InferenceMode.h>
 

@@ -1,7 +1,7 @@
 #include "gpu/model/generation_session.h"
 
-#include "gpu/detail/generation.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/model/generation.h"
+#include "gpu/model/transformer.h"
 
 #include <cmath>
 #include <new>

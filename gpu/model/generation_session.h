@@ -16,7 +16,7 @@
 // The model, and the hooks when given, must outlive the session; the KV cache lives inside it.
 // One thread (the engine thread) at a time.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/language_model.h"
 
 #include <memory>

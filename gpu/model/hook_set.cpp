@@ -1,4 +1,4 @@
-#include "gpu/detail/hook_set.h"
+#include "gpu/model/hook_set.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "gpu/detail/kv_cache.h"
+#include "gpu/model/kv_cache.h"
 
 #include <algorithm>
 

@@ -1,14 +1,14 @@
 #include "gpu/model/language_model.h"
 
-#include "gpu/detail/generation.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/safetensors_torch.h"
-#include "gpu/detail/status_error.h"
-#include "gpu/detail/torch_compat.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/model/generation.h"
 #include "gpu/model/generation_session.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/model/status_error.h"
+#include "gpu/model/torch_compat.h"
+#include "gpu/model/transformer.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,10 +1,10 @@
 #pragma once
 // A language model of a supported family loaded from a Hugging Face directory: the torch-free
 // facade that the engine thread and gyrus-cli use. Tensor-level access (activations as at::Tensor,
-// hook replacement) is in gpu/detail/transformer.h, reached through tensorModel().
+// hook replacement) is in gpu/model/transformer.h, reached through tensorModel().
 
-#include "core/engine_types.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/engine/engine_types.h"
 #include "gpu/model/model_config.h"
 #include "gpu/model/tokenizer.h"
 
@@ -100,7 +100,7 @@ public:
     /// tokenizer.model (optional: without it, text methods fail). Every expected tensor must
     /// exist with its shape (headers only: no weight is read here). A forward reads the layers it
     /// runs on first use (used in place on the CPU in the file's dtype, else converted once) and
-    /// refuses what would exceed the memory budget (core/memory_budget.h).
+    /// refuses what would exceed the memory budget (core/base/memory_budget.h).
     /// Errors name the directory or file: NotFound, InvalidInput, Cancelled.
     static Result<std::unique_ptr<LanguageModel>> load(const QString &hfDir,
                                                        const LoadOptions &options = {});

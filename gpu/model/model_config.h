@@ -5,7 +5,7 @@
 // and in a few structural pieces (fused QKV layouts, Gemma's extra norms, the parallel residual),
 // flagged here and implemented once in the transformer. Torch-free.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/safetensors.h"
 
 #include <QByteArray>

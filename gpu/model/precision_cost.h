@@ -3,8 +3,8 @@
 // tokens through an fp32 and a bf16 load of the same checkpoint, compared at the residual stream
 // of every `step`-th layer and at the logits. Torch-free (two LanguageModels).
 
-#include "core/status.h"
-#include "core/vocabulary.h"
+#include "core/base/status.h"
+#include "core/base/vocabulary.h"
 
 #include <QString>
 

@@ -1,7 +1,7 @@
 #include "gpu/model/random_llama.h"
 
-#include "gpu/detail/random_llama.h"
-#include "gpu/detail/safetensors_torch.h"
+#include "gpu/model/random_llama_weights.h"
+#include "gpu/model/safetensors_torch.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,7 +1,7 @@
 #pragma once
 // Checkpoints with random weights: fixtures for tests, models for benchmarks. Torch-free.
 
-#include "core/status.h"
+#include "core/base/status.h"
 #include "gpu/model/model_config.h"
 #include "gpu/model/safetensors.h"
 

@@ -1,6 +1,6 @@
 #include "gpu/model/safetensors.h"
 
-#include "core/file_write.h"
+#include "core/base/file_write.h"
 #include "gpu/model/mapped_file_guard.h"
 
 #include <QDir>

@@ -1,8 +1,8 @@
 #pragma once
 // Hugging Face safetensors: a memory-mapped reader (single file or sharded directory) and a
-// writer. Torch-free; gpu/detail/safetensors_torch.h turns entries into at::Tensor without a copy.
+// writer. Torch-free; gpu/model/safetensors_torch.h turns entries into at::Tensor without a copy.
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QByteArrayView>
 #include <QList>

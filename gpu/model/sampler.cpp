@@ -1,4 +1,4 @@
-#include "gpu/detail/sampler.h"
+#include "gpu/model/sampler.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
-// Finds and loads the gyrus_sentencepiece module (gpu/detail/sentencepiece_api.h explains why
+// Finds and loads the gyrus_sentencepiece module (gpu/model/sentencepiece_api.h explains why
 // sentencepiece lives in a module of its own).
 
-#include "core/address_sanitizer.h"
-#include "gpu/detail/sentencepiece_api.h"
+#include "core/base/address_sanitizer.h"
+#include "gpu/model/sentencepiece_api.h"
 
 #include <QByteArray>
 #include <QDir>

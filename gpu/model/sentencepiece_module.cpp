@@ -1,7 +1,7 @@
 // The gyrus_sentencepiece module: the only code that links libsentencepiece. Loaded at run time
-// with RTLD_DEEPBIND (see gpu/detail/sentencepiece_api.h for why). No Qt, no torch.
+// with RTLD_DEEPBIND (see gpu/model/sentencepiece_api.h for why). No Qt, no torch.
 
-#include "gpu/detail/sentencepiece_api.h"
+#include "gpu/model/sentencepiece_api.h"
 
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>

@@ -1,7 +1,7 @@
 #include "gpu/model/tokenizer.h"
 
 #include "core/tokenizer/hf_tokenizer.h"
-#include "gpu/detail/sentencepiece_api.h"
+#include "gpu/model/sentencepiece_api.h"
 
 #include <QDir>
 #include <QFile>

@@ -4,7 +4,7 @@
 // tokenizer.model; and the sentencepiece BPE trainer. Torch-free; sentencepiece stays behind the
 // pimpl.
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QString>
 #include <QStringList>

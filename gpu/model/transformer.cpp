@@ -1,9 +1,9 @@
-#include "gpu/detail/transformer.h"
+#include "gpu/model/transformer.h"
 
-#include "gpu/detail/non_finite.h"
-#include "gpu/detail/safetensors_torch.h"
-#include "gpu/detail/status_error.h"
-#include "gpu/detail/torch_compat.h"
+#include "gpu/model/non_finite.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/model/status_error.h"
+#include "gpu/model/torch_compat.h"
 
 #include <QFileInfo>
 

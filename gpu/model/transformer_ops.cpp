@@ -1,6 +1,6 @@
-#include "gpu/detail/transformer_ops.h"
+#include "gpu/model/transformer_ops.h"
 
-#include "gpu/detail/torch_compat.h"
+#include "gpu/model/torch_compat.h"
 
 #include <ATen/core/grad_mode.h>
 

@@ -1,6 +1,6 @@
 #include "gpu/model/weight_footprint.h"
 
-#include "core/memory_budget.h"
+#include "core/base/memory_budget.h"
 
 #include <QFileInfo>
 

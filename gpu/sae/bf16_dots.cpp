@@ -1,4 +1,4 @@
-#include "gpu/detail/bf16_dots.h"
+#include "gpu/sae/bf16_dots.h"
 
 #include <algorithm>
 #include <cstring>

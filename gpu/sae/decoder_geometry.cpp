@@ -1,6 +1,6 @@
-#include "gpu/detail/decoder_geometry.h"
+#include "gpu/sae/decoder_geometry.h"
 
-#include "gpu/detail/sae_module.h"
+#include "gpu/sae/sae_module.h"
 
 #include <c10/core/InferenceMode.h>
 

@@ -3,7 +3,7 @@
 // enough to read Gemma Scope's params.npz. Compressed archives (np.savez_compressed) are refused
 // with a message saying so. Torch-free.
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QMap>
 #include <QString>

@@ -1,12 +1,12 @@
-#include "gpu/detail/published_sae_loaders.h"
+#include "gpu/sae/published_sae_loaders.h"
 
-#include "core/json_file.h"
-#include "gpu/detail/sae_folding.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/safetensors_torch.h"
+#include "core/base/json_file.h"
 #include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/model/safetensors_torch.h"
 #include "gpu/sae/npz_reader.h"
+#include "gpu/sae/sae_folding.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,8 +1,8 @@
 #include "gpu/sae/sae_directory.h"
 
-#include "core/file_write.h"
-#include "core/json_file.h"
-#include "gpu/detail/saelens_config.h"
+#include "core/base/file_write.h"
+#include "core/base/json_file.h"
+#include "gpu/sae/saelens_config.h"
 
 #include <QFile>
 #include <QFileInfo>

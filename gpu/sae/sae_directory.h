@@ -4,8 +4,8 @@
 // nothing. Torch-free (gyrus_formats): listings, the CLI's hook lookup and the format tests and
 // fuzz targets use it without LibTorch; gpu/sae/sae_io.h loads and saves the weights.
 
-#include "core/sae_config.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/sae/sae_config.h"
 
 #include <QDir>
 #include <QString>

@@ -1,16 +1,16 @@
 #include "gpu/sae/sae_io.h"
 
-#include "core/file_write.h"
-#include "core/json_file.h"
-#include "core/memory_budget.h"
-#include "core/version.h"
-#include "gpu/detail/published_sae_loaders.h"
-#include "gpu/detail/sae_folding.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/saelens_config.h"
-#include "gpu/detail/safetensors_torch.h"
+#include "core/base/file_write.h"
+#include "core/base/json_file.h"
+#include "core/base/memory_budget.h"
+#include "core/base/version.h"
 #include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/sae/published_sae_loaders.h"
+#include "gpu/sae/sae_folding.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/saelens_config.h"
 
 #include <QDir>
 #include <QFile>

@@ -4,8 +4,8 @@
 // ReLU) the decoder norms are folded into the weights, `normalize_activations` is "none", and
 // the folded scale is recorded under cfg.json "gyrus" for provenance only. Torch-free.
 
-#include "core/sae_config.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/sae/sae_config.h"
 #include "gpu/sae/sae_directory.h"
 
 #include <QString>

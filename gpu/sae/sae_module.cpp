@@ -1,9 +1,9 @@
-#include "gpu/detail/sae_module.h"
+#include "gpu/sae/sae_module.h"
 
-#include "gpu/detail/bf16_dots.h"
-#include "gpu/detail/non_finite.h"
-#include "gpu/detail/sae_folding.h"
+#include "gpu/model/non_finite.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/sae/bf16_dots.h"
+#include "gpu/sae/sae_folding.h"
 
 #include <QVector>
 

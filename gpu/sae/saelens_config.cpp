@@ -1,4 +1,4 @@
-#include "gpu/detail/saelens_config.h"
+#include "gpu/sae/saelens_config.h"
 
 #include <QJsonValue>
 

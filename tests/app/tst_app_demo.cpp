@@ -5,10 +5,10 @@
 #include "app/main_window.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/activation_cache.h"
+#include "gpu/sae/activations/activation_cache.h"
 #include "tests/support/test_paths.h"
-#include "widgets/model_panel.h"
-#include "widgets/sae_training_panel.h"
+#include "widgets/panels/model_panel.h"
+#include "widgets/panels/sae_training_panel.h"
 
 #include <QFileInfo>
 #include <QPlainTextEdit>

@@ -9,23 +9,23 @@
 // equal `gyrus-cli attribute --sae A --sae B`, the list has a layer column, the matrix shows one
 // layer at a time, and only the loaded SAE's features are selected in the other docks.
 
-#include "core/selection_hub.h"
-#include "core/token_display.h"
+#include "core/features/token_display.h"
+#include "core/session/selection_hub.h"
 #include "gpu/analysis/attention_patterns.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/gpu/demo_modules.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
-#include "widgets/attention_head_grid.h"
-#include "widgets/attention_pattern_view.h"
-#include "widgets/attribution_panel.h"
-#include "widgets/attribution_sae_list.h"
-#include "widgets/feature_matrix_view.h"
-#include "widgets/logit_lens_grid.h"
+#include "widgets/panels/attribution_panel.h"
+#include "widgets/views/attention_head_grid.h"
+#include "widgets/views/attention_pattern_view.h"
+#include "widgets/views/attribution_sae_list.h"
+#include "widgets/views/feature_matrix_view.h"
+#include "widgets/views/logit_lens_grid.h"
 
 #include <QComboBox>
 #include <QDir>

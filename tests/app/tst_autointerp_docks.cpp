@@ -8,8 +8,8 @@
 
 #include "core/llm/method_judging.h"
 #include "core/llm/openai_chat_client.h"
-#include "core/prompt_set_io.h"
-#include "core/selection_hub.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/session/selection_hub.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "tests/llm/demo_judged_comparison.h"
 #include "tests/llm/detection_judge.h"
@@ -18,10 +18,10 @@
 #include "tests/support/demo_engine.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/test_paths.h"
-#include "widgets/contrast_panel.h"
-#include "widgets/detection_score_box.h"
-#include "widgets/feature_inspector_panel.h"
-#include "widgets/judged_methods_view.h"
+#include "widgets/panels/contrast_panel.h"
+#include "widgets/panels/detection_score_box.h"
+#include "widgets/panels/feature_inspector_panel.h"
+#include "widgets/panels/judged_methods_tab.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -223,8 +223,8 @@ private Q_SLOTS:
         gyrus::widgets::ContrastPanel panel(&engine, &hub);
         panel.setPromptSet(set->set);
         panel.setExplainer(&judge);
-        gyrus::widgets::JudgedMethodsView *view = panel.judgedView();
-        gyrus::widgets::JudgedMethodsView::Settings settings;
+        gyrus::widgets::JudgedMethodsTab *view = panel.judgedView();
+        gyrus::widgets::JudgedMethodsTab::Settings settings;
         settings.corpusPath = comparison->corpus;
         settings.concept = comparison->concept;
         settings.methods = comparison->methods;

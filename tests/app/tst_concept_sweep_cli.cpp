@@ -7,12 +7,12 @@
 // the norms and cosine are recomputed; the CLI prints what the function computes; bad input gets
 // one line.
 
-#include "core/interventions.h"
-#include "core/prompt_set_io.h"
-#include "gpu/detail/sae_module.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/steering/interventions.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/concept_sweep.h"
-#include "gpu/sae/steering.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/concept_sweep.h"
+#include "gpu/sae/steering/steering.h"
 #include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"

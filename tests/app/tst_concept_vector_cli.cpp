@@ -2,8 +2,8 @@
 // the mean difference computed from `gyrus-cli represent`'s output (its /features and
 // /labels_<factor>), and the listed features' cosines equal those of the SAE's decoder rows.
 
-#include "gpu/detail/sae_module.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/represent_output.h"

@@ -3,8 +3,8 @@
 // factorialContrasts on the same table, the feature RSA map equals feature_selection's scores,
 // the method comparison equals crossValidatedScore, and cancelling it works.
 
-#include "core/hdf5_reader.h"
-#include "core/prompt_set_io.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/contrasts.h"
 #include "gpu/analysis/feature_selection.h"
 #include "gpu/analysis/method_comparison.h"

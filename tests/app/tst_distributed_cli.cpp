@@ -3,11 +3,11 @@
 // checkpoint resumes on another world size), a sharded `cache`, and the bad-input lines of each
 // rank. Small sizes and OMP_NUM_THREADS=1: every run is a few seconds.
 
-#include "core/hdf5_reader.h"
-#include "core/hdf5_writer.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/sae/activation_shards.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/hdf5/hdf5_writer.h"
+#include "gpu/sae/activations/activation_shards.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 

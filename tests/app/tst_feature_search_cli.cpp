@@ -3,12 +3,12 @@
 // concept hits are decoder cosines computed here in double; boosted-token and example-text hits
 // all carry what was asked for in the scan; labels come from a workspace's annotations.
 
-#include "core/workspace_file.h"
+#include "core/session/workspace_file.h"
 #include "gpu/analysis/corpus_scan.h"
 #include "gpu/analysis/corpus_scan_file.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/steering.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/steering.h"
 #include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"

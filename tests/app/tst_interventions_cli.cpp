@@ -5,13 +5,13 @@
 // steering dock's run (SteeringRun, the engine's path) and generateClamped produce, which differs
 // from the plain continuation.
 
-#include "core/interventions.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/intervention_hooks.h"
-#include "gpu/detail/transformer.h"
+#include "core/steering/interventions.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/steering.h"
-#include "gpu/sae/steering_run.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sae/steering/intervention_hooks.h"
+#include "gpu/sae/steering/steering.h"
+#include "gpu/sae/steering/steering_run.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/test_paths.h"

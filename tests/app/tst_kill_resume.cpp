@@ -7,7 +7,7 @@
 //   scan       restarts (it is one pass): no partial file under --out, the same JSON, byte for byte
 // The kill point is random; the seed is printed (GYRUS_KILL_SEED repeats it).
 
-#include "core/hdf5_reader.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 

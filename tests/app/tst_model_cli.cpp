@@ -1,7 +1,7 @@
 // gyrus-cli info / forward / generate end to end: JSON, the HDF5 layout against the reference
 // fixture, streamed generation against the LanguageModel facade, exit codes and one-line errors.
 
-#include "core/hdf5_reader.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/model/tokenizer.h"

@@ -8,14 +8,14 @@
 // clamp splice (an independent path), to the source's activations at that one position; a
 // silent feature restores nothing; `--features --sae` prints the same map.
 
-#include "core/clamp_set.h"
-#include "core/prompt_set_io.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/steering/clamp_set.h"
 #include "gpu/analysis/activation_patching.h"
 #include "gpu/analysis/contrasts.h"
-#include "gpu/detail/clamp_hook.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/clamp_hook.h"
 #include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"

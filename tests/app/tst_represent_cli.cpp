@@ -1,6 +1,6 @@
 // gyrus-cli represent end to end on the demo model and a demo prompt set.
 
-#include "core/hdf5_reader.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/test_paths.h"
 

@@ -2,8 +2,8 @@
 // equals `gyrus-cli represent` + `gyrus-cli rdm` on the same settings, and the statistics equal
 // `gyrus-cli rsa` on the same RDMs.
 
-#include "core/prompt_set_io.h"
-#include "core/rdm_csv.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/rsa/rdm_csv.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"

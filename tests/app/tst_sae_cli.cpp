@@ -1,10 +1,10 @@
 // gyrus-cli sae train|eval|encode end to end, as a script runs them: JSON on stdout, one line on
 // stderr, exit codes 0 / 2. The outputs are checked against the SAE loaded in-process.
 
-#include "core/hdf5_reader.h"
-#include "core/hdf5_writer.h"
-#include "gpu/detail/sae_module.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/hdf5/hdf5_writer.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/test_paths.h"
 

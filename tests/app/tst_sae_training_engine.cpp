@@ -3,14 +3,14 @@
 // loads; "Create activation cache" writes the file `gyrus-cli cache` writes for the same inputs,
 // with stage and ETA on the way; a cancelled cache leaves nothing behind.
 
-#include "core/hdf5_reader.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "gpu/engine/torch_engine_client.h"
-#include "gpu/sae/activation_file.h"
+#include "gpu/sae/activations/activation_file.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
-#include "widgets/sae_training_panel.h"
+#include "widgets/panels/sae_training_panel.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,9 +1,9 @@
 // gyrus-cli contrast / rdm / rsa end to end: outputs against the scipy fixtures, exit codes and
 // one-line errors for bad input.
 
-#include "core/hdf5_reader.h"
-#include "core/rdm_csv.h"
-#include "core/rdm_hdf5.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/rsa/rdm_csv.h"
+#include "core/rsa/rdm_hdf5.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/test_paths.h"
 

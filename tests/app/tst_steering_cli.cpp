@@ -1,8 +1,8 @@
 // Steering on the demo model and demo SAE through the real engine, and CLI parity: `gyrus-cli
 // generate --sae --clamp/--scale/--steer/--clamp-set --seed` prints exactly the steered text the
-// engine streams to the steering dock for the same settings (both run gpu/sae/steering.h).
+// engine streams to the steering dock for the same settings (both run gpu/sae/steering/steering.h).
 
-#include "core/clamp_set.h"
+#include "core/steering/clamp_set.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"

@@ -5,21 +5,21 @@
 
 #include "app/main_window.h"
 #include "app/study_report_export.h"
-#include "core/engine_client.h"
-#include "core/selection_hub.h"
-#include "core/workspace.h"
+#include "core/engine/engine_client.h"
+#include "core/session/selection_hub.h"
+#include "core/session/workspace.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "tests/support/test_paths.h"
-#include "widgets/contrast_panel.h"
-#include "widgets/contrast_settings_form.h"
-#include "widgets/contrast_view.h"
-#include "widgets/feature_table_view.h"
-#include "widgets/method_comparison_view.h"
-#include "widgets/model_panel.h"
-#include "widgets/prompt_sets_panel.h"
-#include "widgets/rsa_panel.h"
-#include "widgets/sae_picker.h"
-#include "widgets/steering_panel.h"
+#include "widgets/panels/contrast_panel.h"
+#include "widgets/panels/contrast_tab.h"
+#include "widgets/panels/method_comparison_tab.h"
+#include "widgets/panels/model_panel.h"
+#include "widgets/panels/prompt_sets_panel.h"
+#include "widgets/panels/rsa_panel.h"
+#include "widgets/panels/sae_picker.h"
+#include "widgets/panels/steering_panel.h"
+#include "widgets/views/contrast_settings_form.h"
+#include "widgets/views/feature_table_view.h"
 
 #include <QComboBox>
 #include <QFile>
@@ -115,7 +115,7 @@ private Q_SLOTS:
                                      60000);
             rsa = rsaPanel->result();
 
-            widgets::MethodComparisonView *comparison = panel->methodsView();
+            widgets::MethodComparisonTab *comparison = panel->methodsView();
             comparison->setSettings(4, 3, 2, 4);
             comparison->run();
             QTRY_VERIFY_WITH_TIMEOUT(comparison->result() && !comparison->isRunning(), 120000);

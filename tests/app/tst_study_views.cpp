@@ -10,19 +10,19 @@
 // - the Attribution dock's settings (prompt, target, minus token, patching) survive a workspace
 //   round trip.
 
-#include "core/prompt_set_io.h"
-#include "core/selection_hub.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/session/selection_hub.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
-#include "widgets/attribution_panel.h"
-#include "widgets/attribution_sae_list.h"
-#include "widgets/concept_sweep_view.h"
-#include "widgets/feature_search_box.h"
-#include "widgets/patching_map_grid.h"
-#include "widgets/patching_view.h"
+#include "widgets/panels/activation_patching_tab.h"
+#include "widgets/panels/attribution_panel.h"
+#include "widgets/panels/concept_sweep_tab.h"
+#include "widgets/panels/feature_search_box.h"
+#include "widgets/views/attribution_sae_list.h"
+#include "widgets/views/patching_map_grid.h"
 
 #include <QComboBox>
 #include <QFile>
@@ -42,9 +42,9 @@
 #include <cmath>
 
 using namespace gyrus;
-using widgets::ConceptSweepView;
+using widgets::ActivationPatchingTab;
+using widgets::ConceptSweepTab;
 using widgets::FeatureSearchBox;
-using widgets::PatchingView;
 
 namespace {
 
@@ -122,10 +122,10 @@ private Q_SLOTS:
 
     void patchingViewEqualsTheCli()
     {
-        PatchingView tab(m_engine.get());
+        ActivationPatchingTab tab(m_engine.get());
         tab.setPromptSet(loadSet(demoSet(QStringLiteral("demo-agreement"))));
         tab.siteBox()->setCurrentIndex(tab.siteBox()->findData(QStringLiteral("resid_post")));
-        QSignalSpy shown(&tab, &PatchingView::patchingShown);
+        QSignalSpy shown(&tab, &ActivationPatchingTab::patchingShown);
         tab.run();
         QVERIFY(shown.wait(120000));
         const QJsonObject json = test::runCliJson(
@@ -201,12 +201,12 @@ private Q_SLOTS:
 
     void patchingSaeFeaturesEqualTheCli()
     {
-        PatchingView tab(m_engine.get());
+        ActivationPatchingTab tab(m_engine.get());
         tab.setPromptSet(loadSet(demoSet(QStringLiteral("demo-agreement"))));
         tab.siteBox()->setCurrentIndex(tab.siteBox()->findData(QStringLiteral("sae_features")));
         QVERIFY(!tab.featuresEdit()->isHidden());
         tab.featuresEdit()->setText(QStringLiteral("3, 7 12"));
-        QSignalSpy shown(&tab, &PatchingView::patchingShown);
+        QSignalSpy shown(&tab, &ActivationPatchingTab::patchingShown);
         tab.run();
         QVERIFY2(shown.wait(120000), qPrintable(tab.statusText()));
         const QJsonObject json = test::runCliJson(
@@ -330,14 +330,14 @@ private Q_SLOTS:
 
     void conceptSweepViewEqualsTheCli()
     {
-        ConceptSweepView view(m_engine.get());
+        ConceptSweepTab view(m_engine.get());
         view.setPromptSet(loadSet(demoSet(QStringLiteral("demo-tense-number"))));
         view.setPromptSource([] { return kPrompt; });
         view.sideA()->setCurrentText(QStringLiteral("tense=present"));
         view.sideB()->setCurrentText(QStringLiteral("tense=past"));
         view.featureCount()->setValue(3);
         view.setGrid(0.0, 4.0, 3);
-        QSignalSpy shown(&view, &ConceptSweepView::sweepShown);
+        QSignalSpy shown(&view, &ConceptSweepTab::sweepShown);
         view.run();
         QVERIFY(shown.wait(120000));
         const QJsonObject json = test::runCliJson(

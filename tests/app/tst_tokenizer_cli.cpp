@@ -1,7 +1,7 @@
 // gyrus-cli tokenizer train|encode end to end, as a script runs them: JSON on stdout, one line on
 // stderr, exit codes 0 / 2.
 
-#include "core/address_sanitizer.h"
+#include "core/base/address_sanitizer.h"
 #include "tests/support/cli_run.h"
 
 #include <QCryptographicHash>

@@ -8,9 +8,9 @@
 
 #include "app/main_window.h"
 #include "app/workspace_controller.h"
-#include "core/selection_hub.h"
-#include "core/workspace.h"
-#include "core/workspace_file.h"
+#include "core/session/selection_hub.h"
+#include "core/session/workspace.h"
+#include "core/session/workspace_file.h"
 
 #include <QApplication>
 #include <QDir>

@@ -3,7 +3,7 @@
 // (tests/data/chat_templates/expected.json, made by make_fixtures.sh), and bad templates,
 // models without one and templates that raise give one clear message.
 
-#include "core/chat_template.h"
+#include "core/chat/chat_template.h"
 #include "core/jinja/jinja_template.h"
 #include "tests/support/test_paths.h"
 

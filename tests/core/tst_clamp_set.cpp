@@ -1,5 +1,5 @@
-#include "core/clamp_set.h"
-#include "core/selection_hub.h"
+#include "core/session/selection_hub.h"
+#include "core/steering/clamp_set.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -2,8 +2,8 @@
 // the hub, the hub's changes come back as in-place updates or a reset), checked by
 // QAbstractItemModelTester at every step.
 
-#include "core/clamp_set_model.h"
-#include "core/selection_hub.h"
+#include "core/session/selection_hub.h"
+#include "core/steering/clamp_set_model.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

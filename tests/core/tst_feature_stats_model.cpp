@@ -1,7 +1,7 @@
 // FeatureStatsModel: the per-feature statistics table of the Contrasts dock.
 
-#include "core/feature_stats_model.h"
-#include "core/selection_hub.h"
+#include "core/contrasts/feature_stats_model.h"
+#include "core/session/selection_hub.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

@@ -3,13 +3,13 @@
 // writer must say so, leave the old file exactly as it was, and leave nothing half-written under
 // the final name or beside it.
 
-#include "core/hdf5_writer.h"
-#include "core/prompt_set.h"
-#include "core/prompt_set_io.h"
-#include "core/rdm.h"
-#include "core/rdm_csv.h"
-#include "core/table_export.h"
-#include "core/workspace_file.h"
+#include "core/base/table_export.h"
+#include "core/hdf5/hdf5_writer.h"
+#include "core/prompts/prompt_set.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/rsa/rdm.h"
+#include "core/rsa/rdm_csv.h"
+#include "core/session/workspace_file.h"
 #include "tests/support/file_size_limit.h"
 
 #include <QDir>

@@ -3,8 +3,8 @@
 // was flushed when its writer goes away, and continues when opened again. Read back through
 // Hdf5Reader (the library's own conversions, not our writer's).
 
-#include "core/hdf5_reader.h"
-#include "core/hdf5_writer.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/hdf5/hdf5_writer.h"
 
 #include <QDir>
 #include <QFileInfo>

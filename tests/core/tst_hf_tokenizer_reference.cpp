@@ -4,7 +4,7 @@
 // string (with and without special tokens) and of the held-out corpus (all of it, but a fixed
 // subset under the sanitizers), and decoded text.
 
-#include "core/address_sanitizer.h"
+#include "core/base/address_sanitizer.h"
 #include "core/tokenizer/hf_tokenizer.h"
 #include "core/tokenizer/utf8.h"
 #include "tests/support/tokenizer_reference.h"

@@ -1,4 +1,4 @@
-#include "core/job_runner.h"
+#include "core/engine/job_runner.h"
 #include "tests/support/request_spy.h"
 
 #include <QSemaphore>

@@ -1,6 +1,6 @@
-#include "core/log_capture.h"
-#include "core/log_model.h"
-#include "core/logging.h"
+#include "core/base/log_capture.h"
+#include "core/base/log_model.h"
+#include "core/base/logging.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

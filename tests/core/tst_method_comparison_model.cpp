@@ -1,4 +1,4 @@
-#include "core/method_comparison_model.h"
+#include "core/contrasts/method_comparison_model.h"
 
 #include <QAbstractItemModelTester>
 #include <QSortFilterProxyModel>

@@ -1,7 +1,7 @@
 // NextTokenShiftModel: the Steering dock's next-token table (baseline and steered probability and
 // their change per token), checked by QAbstractItemModelTester.
 
-#include "core/next_token_shift_model.h"
+#include "core/steering/next_token_shift_model.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

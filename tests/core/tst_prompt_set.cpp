@@ -1,11 +1,11 @@
 // Prompt sets: the seed's legacy files read exactly as they are, the Gyrus schema round trip,
 // and every validation message.
 
-#include "core/legacy_prompt_set.h"
-#include "core/minimal_pairs.h"
-#include "core/prompt_set.h"
-#include "core/prompt_set_io.h"
-#include "core/prompt_set_validation.h"
+#include "core/prompts/legacy_prompt_set.h"
+#include "core/prompts/minimal_pairs.h"
+#include "core/prompts/prompt_set.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/prompts/prompt_set_validation.h"
 #include "tests/support/test_paths.h"
 
 #include <QDir>

@@ -1,8 +1,8 @@
 // PromptSetModel: the table contract (QAbstractItemModelTester through every edit), the columns,
 // the roles, and which edits it refuses.
 
-#include "core/prompt_set_io.h"
-#include "core/prompt_set_model.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/prompts/prompt_set_model.h"
 #include "tests/support/test_paths.h"
 
 #include <QAbstractItemModelTester>

@@ -1,7 +1,7 @@
 // Ordinal tests for judge ratings: the statistics equal scipy's on tied 0-3 data, and the
 // permutation p-values behave (identical groups: p = 1; separated groups: small p).
 
-#include "core/rank_tests.h"
+#include "core/rsa/rank_tests.h"
 
 #include <QtTest>
 

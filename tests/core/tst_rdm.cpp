@@ -1,9 +1,9 @@
 // Rdm value type, RDM CSV files, model RDMs and the HDF5 reader (core, no torch).
 
-#include "core/hdf5_reader.h"
-#include "core/model_rdm.h"
-#include "core/rdm.h"
-#include "core/rdm_csv.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/rsa/model_rdm.h"
+#include "core/rsa/rdm.h"
+#include "core/rsa/rdm_csv.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>

@@ -2,7 +2,7 @@
 // results reach the slot that asked, latest wins per slot, a slot is free before its finished
 // callback, and nothing reaches an owner that is gone.
 
-#include "core/request_tracker.h"
+#include "core/engine/request_tracker.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
 

@@ -1,8 +1,8 @@
-#include "core/hdf5_reader.h"
-#include "core/result_archive.h"
-#include "core/study_report.h"
-#include "core/table_export.h"
-#include "core/token_analysis_archive.h"
+#include "core/base/table_export.h"
+#include "core/features/token_analysis_archive.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/session/result_archive.h"
+#include "core/session/study_report.h"
 
 #include <QAbstractTableModel>
 #include <QFile>
@@ -130,7 +130,7 @@ private Q_SLOTS:
     // archive names the missing array instead of restoring half a result.
     void resultsRoundTripThroughWorkspaceData()
     {
-        ContrastPanelResult contrast;
+        ContrastAnalysisResult contrast;
         contrast.representation = QStringLiteral("SAE features (demo)");
         contrast.itemCount = 10;
         contrast.featureCount = 3;

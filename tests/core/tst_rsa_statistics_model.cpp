@@ -1,7 +1,7 @@
 // RsaStatisticsModel: the RSA dock's statistics table over an RsaResult snapshot (two more
 // columns with an intervention), checked by QAbstractItemModelTester.
 
-#include "core/rsa_statistics_model.h"
+#include "core/rsa/rsa_statistics_model.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

@@ -1,7 +1,7 @@
 // An SAE against the model it is loaded next to: the hook and d_in must fit (errors), and a
 // model_name naming another model is a warning that names both.
 
-#include "core/sae_model_check.h"
+#include "core/sae/sae_model_check.h"
 
 #include <QTest>
 

@@ -3,7 +3,7 @@
 // as they come, over the fake engine. SaeRuns: the runs in order, Resume's request, and the
 // workspace JSON read back as it was written.
 
-#include "core/session_state.h"
+#include "core/session/session_state.h"
 #include "tests/support/fake_engine_client.h"
 
 #include <QSignalSpy>

@@ -1,8 +1,8 @@
 // TokenFeatureModel: the heatmap dock's list of one token's active features, with the hub's
 // labels, checked by QAbstractItemModelTester.
 
-#include "core/selection_hub.h"
-#include "core/token_feature_model.h"
+#include "core/features/token_feature_model.h"
+#include "core/session/selection_hub.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

@@ -1,10 +1,10 @@
-// The analysis vocabulary (core/vocabulary.h): the names files, the CLI and JSON use are pinned
-// here (changing one breaks saved workspaces and scripts), every name reads back, older names
-// still read, and an unknown name is refused naming the valid ones; the result archive writes
+// The analysis vocabulary (core/base/vocabulary.h): the names files, the CLI and JSON use are
+// pinned here (changing one breaks saved workspaces and scripts), every name reads back, older
+// names still read, and an unknown name is refused naming the valid ones; the result archive writes
 // the same spellings as before the requests carried enums and reads the older ones.
 
-#include "core/result_archive.h"
-#include "core/vocabulary.h"
+#include "core/base/vocabulary.h"
+#include "core/session/result_archive.h"
 
 #include <QJsonArray>
 #include <QSet>

@@ -1,6 +1,6 @@
 // The word diff the steering dock shows between the baseline and the steered continuation.
 
-#include "core/word_diff.h"
+#include "core/steering/word_diff.h"
 
 #include <QtTest>
 

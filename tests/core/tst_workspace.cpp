@@ -1,13 +1,13 @@
 // Workspace core: sections round-trip through a .gyrus HDF5 file, saves are atomic, bad files
 // give messages naming them, a failed open keeps the session, the dirty state follows changes.
 
-#include "core/file_fingerprint.h"
-#include "core/hdf5_reader.h"
-#include "core/hdf5_writer.h"
-#include "core/selection_hub.h"
-#include "core/workspace.h"
-#include "core/workspace_file.h"
-#include "core/workspace_selection.h"
+#include "core/base/file_fingerprint.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/hdf5/hdf5_writer.h"
+#include "core/session/selection_hub.h"
+#include "core/session/workspace.h"
+#include "core/session/workspace_file.h"
+#include "core/session/workspace_selection.h"
 #include "tests/support/test_paths.h"
 
 #include <QDir>

@@ -1,7 +1,7 @@
 // libFuzzer harness: clamp-set JSON (the Steering dock's saved clamps). Any bytes give a clamp set
 // or a Status; a set that parses must survive writing and reading back unchanged.
 
-#include "core/clamp_set.h"
+#include "core/steering/clamp_set.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #include <cstdio>

@@ -2,8 +2,8 @@
 // load with issues or fail with a Status; a set that loads must write itself back to JSON that
 // loads to the same set.
 
-#include "core/prompt_set_io.h"
-#include "core/prompt_set_validation.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/prompts/prompt_set_validation.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #include <cstdio>

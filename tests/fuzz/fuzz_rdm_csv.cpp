@@ -1,7 +1,7 @@
 // libFuzzer harness: an RDM as CSV (header row of stimulus ids, square matrix). Any bytes give an
 // RDM whose matrix matches its labels, or a Status naming the line.
 
-#include "core/rdm_csv.h"
+#include "core/rsa/rdm_csv.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)

@@ -1,7 +1,7 @@
 // libFuzzer harness: an SAELens cfg.json (every version: pre-6 flat, 6.x with metadata). Any
 // bytes give SAE file info or a Status naming the problem.
 
-#include "gpu/detail/saelens_config.h"
+#include "gpu/sae/saelens_config.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #include <QJsonDocument>

@@ -4,7 +4,7 @@
 // libsentencepiece directly (no torch in this process, so no protobuf clash). libsentencepiece
 // itself is not instrumented: the coverage guiding the fuzzer is the module's.
 
-#include "gpu/detail/sentencepiece_api.h"
+#include "gpu/model/sentencepiece_api.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // /sections/<name>). Any bytes read to a document or fail with a Status naming the file; the
 // core sections of a document that reads are restored as on open.
 
-#include "core/workspace_file.h"
+#include "core/session/workspace_file.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #include <QJsonDocument>

@@ -2,9 +2,9 @@
 // set, annotations) restored into a SelectionHub, and "sae_training" (the form, the run's metrics)
 // read as the SAE training dock reads it. Any bytes restore or give a Status; never a crash.
 
-#include "core/sae_training_json.h"
-#include "core/selection_hub.h"
-#include "core/workspace_selection.h"
+#include "core/sae/sae_training_json.h"
+#include "core/session/selection_hub.h"
+#include "core/session/workspace_selection.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #include <QJsonArray>

@@ -6,9 +6,9 @@
 //   QVERIFY2(demo, qPrintable(demo.status().message()));
 //   m_model = std::move(demo.value().model);
 
-#include "core/status.h"
-#include "gpu/detail/sae_module.h"
+#include "core/base/status.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/support/demo_engine.h"
 
 #include <memory>

@@ -2,8 +2,8 @@
 // Fixtures shared by the tests in tests/gpu: a tiny random-weight Llama that uses the demo
 // tokenizer, and an SAE whose reconstruction is known exactly.
 
-#include "core/status.h"
-#include "gpu/detail/sae_module.h"
+#include "core/base/status.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QString>
 

@@ -1,14 +1,14 @@
 // The activation store's HDF5 cache: a corpus through a model to one hook.
 
-#include "core/hdf5_reader.h"
-#include "gpu/detail/activation_source.h"
-#include "gpu/detail/sae_trainer_state.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
-#include "gpu/sae/activation_cache.h"
-#include "gpu/sae/activation_file.h"
-#include "gpu/sae/sae_trainer.h"
-#include "gpu/sae/streaming_activations.h"
+#include "gpu/sae/activations/activation_cache.h"
+#include "gpu/sae/activations/activation_file.h"
+#include "gpu/sae/activations/activation_source.h"
+#include "gpu/sae/activations/streaming_activations.h"
+#include "gpu/sae/training/sae_trainer.h"
+#include "gpu/sae/training/sae_trainer_state.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 

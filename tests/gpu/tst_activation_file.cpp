@@ -3,8 +3,8 @@
 // float32), on the h5py fixture (tests/data/sae/make_activation_fixture.py) and on a file our
 // row writer makes. The stream the trainer reads on top is tested in tst_sae_io.
 
-#include "core/hdf5_writer.h"
-#include "gpu/sae/activation_file.h"
+#include "core/hdf5/hdf5_writer.h"
+#include "gpu/sae/activations/activation_file.h"
 #include "tests/support/test_paths.h"
 
 #include <QTemporaryDir>

@@ -1,15 +1,15 @@
-// The clamp-set splice (gpu/sae/clamp_splice.h) on the demo model and demo SAE: an empty set is
-// no hook at all, an edit that leaves the features as they are is the identity, a clamp to the
-// feature's observed maximum moves the next-token distribution, and the positions scope holds.
+// The clamp-set splice (gpu/sae/steering/clamp_splice.h) on the demo model and demo SAE: an empty
+// set is no hook at all, an edit that leaves the features as they are is the identity, a clamp to
+// the feature's observed maximum moves the next-token distribution, and the positions scope holds.
 
-#include "gpu/detail/clamp_hook.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/clamp_splice.h"
+#include "gpu/model/transformer.h"
 #include "gpu/sae/sae_io.h"
-#include "gpu/sae/steering.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/clamp_hook.h"
+#include "gpu/sae/steering/clamp_splice.h"
+#include "gpu/sae/steering/steering.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest>

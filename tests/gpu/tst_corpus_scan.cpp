@@ -1,11 +1,11 @@
 // Corpus scans against a brute-force pass over the same tokens.
 
 #include "gpu/analysis/corpus_scan.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 

@@ -8,10 +8,10 @@
 // (GYRUS_SOAK_DEFAULT_SEED, set in tests/gpu/CMakeLists.txt) so that CI checks the same stream
 // every time. GYRUS_SOAK_SECONDS soaks longer (scripts/test-sanitizers --soak: under ASan).
 
-#include "core/address_sanitizer.h"
-#include "core/engine_client.h"
-#include "core/hdf5_writer.h"
-#include "core/prompt_set_io.h"
+#include "core/base/address_sanitizer.h"
+#include "core/engine/engine_client.h"
+#include "core/hdf5/hdf5_writer.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/test_paths.h"

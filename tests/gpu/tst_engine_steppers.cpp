@@ -4,16 +4,16 @@
 // time, its model loaded by the engine itself): the numbers are identical, the work comes in
 // several bounded steps with progress that never goes back, and a cancel inside a step stops it.
 
-#include "core/prompt_set_io.h"
+#include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/contrast_analysis.h"
 #include "gpu/analysis/rsa_pipeline.h"
 #include "gpu/engine/cards.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
 #include "gpu/runtime_info.h"
-#include "gpu/sae/sae_evaluation_run.h"
+#include "gpu/sae/evaluation/sae_evaluation_run.h"
 #include "gpu/sae/sae_io.h"
-#include "gpu/sae/steering_run.h"
+#include "gpu/sae/steering/steering_run.h"
 #include "tests/gpu/demo_modules.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"
@@ -186,7 +186,7 @@ private Q_SLOTS:
         Status status;
         QCOMPARE(stepToEnd(*analysis, &log, &status), 1);
         QVERIFY2(status.isOk(), qPrintable(status.message()));
-        const std::shared_ptr<ContrastPanelResult> stepped = analysis->contrast();
+        const std::shared_ptr<ContrastAnalysisResult> stepped = analysis->contrast();
         QVERIFY(stepped);
 
         QSignalSpy finished(m_engine.get(), &EngineClient::finished);

@@ -2,10 +2,10 @@
 // held-out corpus: details agree with a direct recomputation, the scan runs in slices that let
 // other requests through, cancels within a slice, and is saved and loaded again.
 
-#include "gpu/detail/sae_module.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/gpu/demo_modules.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/request_spy.h"

@@ -1,13 +1,13 @@
 // The torch-free LanguageModel facade on a Hugging Face directory the test writes itself: random
 // weights (writeRandomLlama) and a tokenizer trained with the project's BPE trainer.
 
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/torch_compat.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/model/safetensors.h"
 #include "gpu/model/tokenizer.h"
+#include "gpu/model/torch_compat.h"
+#include "gpu/model/transformer.h"
 
 #include <QDir>
 #include <QFile>

@@ -2,9 +2,9 @@
 // with GYRUS_WITH_CUDA_TESTS, skipped without a device). On LibTorch 2.x this is also the test
 // of the scaled_dot_product_attention path.
 
-#include "gpu/detail/generation.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/model/generation.h"
 #include "gpu/model/language_model.h"
+#include "gpu/model/transformer.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>

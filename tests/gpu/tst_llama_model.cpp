@@ -1,13 +1,13 @@
 // The transformer's maths on a tiny in-memory Llama: each op against its textbook formula, the
 // KV cache against the full forward, causality, hooks, padding, sampling and generation.
 
-#include "gpu/detail/generation.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/random_llama.h"
-#include "gpu/detail/sampler.h"
-#include "gpu/detail/torch_compat.h"
-#include "gpu/detail/transformer.h"
-#include "gpu/detail/transformer_ops.h"
+#include "gpu/model/generation.h"
+#include "gpu/model/hook_set.h"
+#include "gpu/model/random_llama_weights.h"
+#include "gpu/model/sampler.h"
+#include "gpu/model/torch_compat.h"
+#include "gpu/model/transformer.h"
+#include "gpu/model/transformer_ops.h"
 
 #include <QtTest>
 

@@ -5,13 +5,13 @@
 // family has, the KV cache against the full forward (sliding windows, two RoPE tables), centring,
 // and config errors.
 
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
 #include "gpu/engine/cards.h"
 #include "gpu/engine/engine_state.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/model_config.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"
 

@@ -3,14 +3,14 @@
 // in tensors and shards); the memory budget must refuse an oversized request before reading
 // anything; a corrupt shard must be named when first touched, leaving what was read in use.
 
-#include "core/memory_budget.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/safetensors_torch.h"
-#include "gpu/detail/transformer.h"
+#include "core/base/memory_budget.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/model/transformer.h"
 #include "gpu/model/weight_footprint.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QDir>
 #include <QFileInfo>

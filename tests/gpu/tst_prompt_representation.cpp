@@ -2,11 +2,11 @@
 
 #include "gpu/analysis/prompt_representation.h"
 #include "gpu/analysis/representation_cache.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/safetensors_torch.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/gpu/tiny_models.h"
 #include "tests/support/test_paths.h"
 

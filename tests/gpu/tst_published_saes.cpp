@@ -4,12 +4,12 @@
 // hyperparams.json + bfloat16 checkpoint) with numpy alone, and the float64 numpy features and
 // reconstructions of a batch from each format's documented formulas; Gyrus must reproduce them.
 
-#include "core/clamp_set.h"
-#include "gpu/detail/clamp_hook.h"
-#include "gpu/detail/published_sae_loaders.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/safetensors_torch.h"
+#include "core/steering/clamp_set.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/sae/published_sae_loaders.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/clamp_hook.h"
 #include "tests/support/test_paths.h"
 
 #include <QDir>

@@ -1,7 +1,7 @@
 // RDM comparison against scipy.stats (spearmanr, pearsonr) and a direct Kendall τ-a, and the
 // behaviour of the item-label permutation test (tests/data/stats/).
 
-#include "core/rdm.h"
+#include "core/rsa/rdm.h"
 #include "gpu/analysis/rsa_compare.h"
 #include "tests/gpu/stats_fixture.h"
 

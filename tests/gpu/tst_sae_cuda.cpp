@@ -4,15 +4,15 @@
 // GYRUS_CUDA_TEST_DEVICE=cpu runs the same comparisons CPU against CPU (a dry run of the script
 // on a machine without a GPU; the bounds then hold trivially).
 
-#include "gpu/detail/activation_source.h"
-#include "gpu/detail/clamp_hook.h"
-#include "gpu/detail/hook_set.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/transformer.h"
+#include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/clamp_splice.h"
+#include "gpu/model/transformer.h"
+#include "gpu/sae/activations/activation_source.h"
 #include "gpu/sae/sae_io.h"
-#include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/steering/clamp_hook.h"
+#include "gpu/sae/steering/clamp_splice.h"
+#include "gpu/sae/training/sae_trainer.h"
 #include "tests/support/test_paths.h"
 
 #include <QtTest>

@@ -2,16 +2,16 @@
 // make_saelens_fixtures.py), the save/load round trip, the exported trainer output, evaluation
 // metrics, and HDF5 activation files (float16 from h5py: make_activation_fixture.py).
 
-#include "core/hdf5_writer.h"
-#include "gpu/detail/activation_source.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/sae_trainer_state.h"
-#include "gpu/detail/safetensors_torch.h"
-#include "gpu/sae/activation_file.h"
-#include "gpu/sae/activation_stream.h"
-#include "gpu/sae/sae_evaluation.h"
+#include "core/hdf5/hdf5_writer.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/sae/activations/activation_file.h"
+#include "gpu/sae/activations/activation_source.h"
+#include "gpu/sae/activations/activation_stream.h"
+#include "gpu/sae/evaluation/sae_evaluation.h"
 #include "gpu/sae/sae_io.h"
-#include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/training/sae_trainer.h"
+#include "gpu/sae/training/sae_trainer_state.h"
 #include "tests/support/test_paths.h"
 
 #include <QDir>

@@ -3,8 +3,8 @@
 // gradient against autograd applied to a direct transcription of the loss (straight-through
 // estimators expressed as value-preserving surrogates).
 
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/sae_objective.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/training/sae_objective.h"
 
 #include <QTest>
 

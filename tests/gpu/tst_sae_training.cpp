@@ -4,11 +4,11 @@
 // Also: the LR and λ schedules and gradient clipping read back from the optimiser state, and a
 // checkpoint/resume that reproduces an uninterrupted run bit for bit.
 
-#include "gpu/detail/activation_source.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/sae_objective.h"
-#include "gpu/detail/sae_trainer_state.h"
-#include "gpu/sae/sae_trainer.h"
+#include "gpu/sae/activations/activation_source.h"
+#include "gpu/sae/sae_module.h"
+#include "gpu/sae/training/sae_objective.h"
+#include "gpu/sae/training/sae_trainer.h"
+#include "gpu/sae/training/sae_trainer_state.h"
 #include "tests/support/file_size_limit.h"
 
 #include <QDir>

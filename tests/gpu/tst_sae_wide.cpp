@@ -3,14 +3,15 @@
 // rows than its memory budget allows and gives the codes of the dense encode; an edit reads only
 // the features it needs.
 
-#include "gpu/detail/bf16_dots.h"
-#include "gpu/detail/decoder_geometry.h"
-#include "gpu/detail/published_sae_loaders.h"
-#include "gpu/detail/sae_folding.h"
-#include "gpu/detail/sae_module.h"
-#include "gpu/detail/safetensors_torch.h"
+#include "core/base/memory_budget.h"
+#include "gpu/model/safetensors_torch.h"
+#include "gpu/sae/bf16_dots.h"
+#include "gpu/sae/decoder_geometry.h"
 #include "gpu/sae/npz_reader.h"
+#include "gpu/sae/published_sae_loaders.h"
+#include "gpu/sae/sae_folding.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 
 #include <QDataStream>
 #include <QDir>
@@ -24,6 +25,7 @@
 
 #include <cstring>
 
+using gyrus::processStatusBytes;
 using gyrus::SaeArchitecture;
 using gyrus::SaeConfig;
 using namespace gyrus::gpu;
@@ -56,22 +58,6 @@ SaeModule makeModule(SaeArchitecture architecture, at::ScalarType matrixType, ui
         w.threshold = at::rand({kN}) + 1.5;  // about 5 % of the latents active
     }
     return SaeModule(config, w);
-}
-
-// A field of /proc/self/status in bytes ("RssFile": the mapped file pages this process holds).
-qint64 procStatusBytes(const char *field)
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly)) {
-        return -1;
-    }
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith(field)) {
-            const QList<QByteArray> parts = line.simplified().split(' ');
-            return parts.size() >= 2 ? parts[1].toLongLong() * 1024 : -1;
-        }
-    }
-    return -1;
 }
 
 // bf16 bit patterns of `t` (rounded to bf16), row-major.
@@ -552,10 +538,10 @@ void TestSaeWide::copyFromArchiveInSlicesEqualsTheFileAndLetsItsPagesGo()
     QVERIFY(!copyFromArchive(*archive, QStringLiteral("absent"), at::kFloat, cpu).defined());
     // The file's pages are let go as they are copied: the mapped pages held afterwards are at
     // most a slice (1 MiB) and a few more, not the tensor's 32 MiB.
-    const qint64 filePagesBefore = procStatusBytes("RssFile");
+    const qint64 filePagesBefore = processStatusBytes("RssFile");
     const at::Tensor copy =
             copyFromArchive(*archive, QStringLiteral("large"), at::kFloat, cpu, false, 1 << 20);
-    const qint64 filePagesGained = procStatusBytes("RssFile") - filePagesBefore;
+    const qint64 filePagesGained = processStatusBytes("RssFile") - filePagesBefore;
     QVERIFY2(filePagesGained < 4 << 20, qPrintable(QString::number(filePagesGained)));
     QVERIFY(at::equal(copy, large));
     // What was let go reads the same from the file again.
@@ -592,13 +578,13 @@ void TestSaeWide::gemmaScopeNpzIsCopiedInSlicesThatLetItsPagesGo()
     QCOMPARE(encoder->shape, (QVector<qint64>{kIn, kWidth}));
     std::vector<float> copy(size_t(kIn * kWidth));
     for (const bool release : {true, false}) {
-        const qint64 before = procStatusBytes("RssFile");
+        const qint64 before = processStatusBytes("RssFile");
         constexpr qint64 kSlice = (qint64(1) << 18) + 5;
         for (qint64 begin = 0; begin < encoder->count; begin += kSlice) {
             archive->copyValues(*encoder, begin, std::min(kSlice, encoder->count - begin),
                                 copy.data() + begin, release);
         }
-        const qint64 gained = procStatusBytes("RssFile") - before;
+        const qint64 gained = processStatusBytes("RssFile") - before;
         QVERIFY2(release ? gained < 4 << 20 : gained > 24 << 20,
                  qPrintable(QString::number(gained)));
         QVERIFY(std::memcmp(copy.data(), wEnc.data_ptr<float>(), copy.size() * 4) == 0);

@@ -1,9 +1,9 @@
 // The safetensors reader and writer: round trips, a file laid out by the Python reference script,
 // sharded directories, every malformed-file case, and zero-copy tensors.
 
-#include "gpu/detail/safetensors_torch.h"
 #include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
+#include "gpu/model/safetensors_torch.h"
 #include "tests/support/test_paths.h"
 
 #include <QFile>

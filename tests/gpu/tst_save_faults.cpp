@@ -12,12 +12,12 @@
 // as a full disk makes them fail with ENOSPC; the activation cache, which HDF5 writes in place
 // and resumably, runs as `gyrus-cli cache` under the limit (HDF5 must not take the process down).
 
-#include "core/hdf5_reader.h"
-#include "core/workspace_file.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/session/workspace_file.h"
 #include "gpu/analysis/corpus_scan_file.h"
-#include "gpu/detail/sae_module.h"
 #include "gpu/model/safetensors.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/support/file_size_limit.h"
 #include "tests/support/process_run.h"
 #include "tests/support/test_paths.h"

@@ -3,7 +3,7 @@
 
 #include "gpu/analysis/feature_selection.h"
 #include "gpu/analysis/temporal_rsa.h"
-#include "gpu/detail/temporal_selection.h"
+#include "gpu/analysis/temporal_selection.h"
 #include "tests/gpu/stats_fixture.h"
 
 #include <QtTest>

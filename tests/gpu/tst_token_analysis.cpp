@@ -2,11 +2,11 @@
 // `gyrus-cli sae encode` (encodeActivationFile) gives for the same tokens' activations, and
 // batching items of unequal length changes no item's values.
 
-#include "core/hdf5_reader.h"
-#include "core/hdf5_writer.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/hdf5/hdf5_writer.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/model/language_model.h"
-#include "gpu/sae/sae_encoding.h"
+#include "gpu/sae/activations/sae_encoding.h"
 #include "gpu/sae/sae_io.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"

@@ -1,7 +1,7 @@
 // The sentencepiece tokenizer: a tiny BPE model trained in the test, round trips on ASCII and
 // non-ASCII text (byte fallback), character spans, BOS, and broken model files.
 
-#include "core/address_sanitizer.h"
+#include "core/base/address_sanitizer.h"
 #include "gpu/model/tokenizer.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/tokenizer_reference.h"

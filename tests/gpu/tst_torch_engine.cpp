@@ -1,12 +1,12 @@
 // TorchEngineClient: the real engine thread with a small random-weight model.
 
-#include "core/hdf5_writer.h"
-#include "core/sae_checkpoints.h"
-#include "gpu/detail/sae_module.h"
+#include "core/hdf5/hdf5_writer.h"
+#include "core/sae/sae_checkpoints.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/random_llama.h"
 #include "gpu/sae/sae_io.h"
+#include "gpu/sae/sae_module.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 

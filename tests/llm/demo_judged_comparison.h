@@ -3,7 +3,7 @@
 // valence set: one definition for `gyrus-cli judge-methods` (tst_autointerp_cli, as a process)
 // and for the Contrasts dock's judged tab against the same command (tst_autointerp_docks).
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,6 +1,6 @@
 #include "tests/support/demo_engine.h"
 
-#include "core/engine_client.h"
+#include "core/engine/engine_client.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
 

@@ -4,7 +4,7 @@
 //   gpu::TorchEngineClient engine;
 //   QVERIFY2(loadDemo(engine).isOk(), ...);   // waits (event loop) until both are loaded
 
-#include "core/status.h"
+#include "core/base/status.h"
 
 #include <QString>
 

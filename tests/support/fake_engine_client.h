@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/engine_client.h"
+#include "core/engine/engine_client.h"
 
 #include <QMutex>
 #include <QSet>
@@ -41,7 +41,7 @@ public:
     /// blocks.2.hook_resid_post.
     static SaeInfo saeCardFor(const SaeSpec &spec);
 
-    // --- issue 8 fakes (fake_engine_client_features.cpp) ---
+    // --- token heatmap, feature inspector, steering fakes (fake_engine_client_*.cpp) ---
     /// fake_engine_client_heatmap.cpp: words (split at spaces, each with its leading space)
     /// become tokens after a BOS; token t of a text activates features (h + 97·j) mod d_sae for
     /// j < 4 with value (j + 1)·(1 + h mod 5)/2, h = the word's hash; hook vectors are sin(h + i).
@@ -84,7 +84,7 @@ private:
     CorpusScanRequest m_lastScan;  // guarded by m_logMutex
 
 public:
-    // --- issue 9 fakes (fake_engine_client_analysis.cpp) ---
+    // --- contrasts, RSA fakes (fake_engine_client_contrast.cpp, _rsa.cpp) ---
     // Contrasts dock (fake_engine_client_contrast.cpp): synthetic statistics over
     // setContrastFeatures() features (d = 2·sin(0.37·j + 1.3·effect), t = 3d), an RSA map, and a
     // method comparison that takes setComparisonSlices() slices and honours cancel. Need a model.
@@ -112,7 +112,7 @@ public:
     RsaRequest lastRsaRequest() const;
     int rsaRequestCount() const;
 
-    // --- issue 7 fakes (fake_engine_client_workspace.cpp) ---
+    // --- workspaces, SAE evaluation fakes (fake_engine_client_workspace.cpp) ---
 
     /// Reports evaluationFor(request) after three slices; a path containing "missing" fails.
     RequestId evaluateSae(const SaeEvalRequest &request) override;

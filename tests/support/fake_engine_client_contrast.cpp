@@ -75,7 +75,7 @@ RequestId FakeEngineClient::runContrast(const ContrastSource &source)
                     *status = Status::invalidInput(QStringLiteral("no model loaded"));
                     return JobStep::Done;
                 }
-                auto result = std::make_shared<ContrastPanelResult>();
+                auto result = std::make_shared<ContrastAnalysisResult>();
                 result->representation = source.saeFeatures
                                                  ? QStringLiteral("SAE features")
                                                  : QStringLiteral("raw ") + source.hookName;

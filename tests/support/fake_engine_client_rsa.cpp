@@ -1,7 +1,7 @@
 // FakeEngineClient's RSA request: a deterministic result shaped by the request's prompt set, so
 // widget tests see the real grouping, ids and texts without a model.
 
-#include "core/model_rdm.h"
+#include "core/rsa/model_rdm.h"
 #include "tests/support/fake_engine_client.h"
 
 #include <QThread>

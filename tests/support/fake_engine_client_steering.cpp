@@ -1,4 +1,4 @@
-// FakeEngineClient's steering requests (issue 8): deterministic stand-ins with the engine's
+// FakeEngineClient's steering requests: deterministic stand-ins with the engine's
 // asynchronous shape (streams, one finished per request, slices with cancel).
 
 #include "tests/support/fake_engine_client.h"

@@ -1,4 +1,4 @@
-// FakeEngineClient: issue 7 requests (SAE evaluation).
+// FakeEngineClient: the workspace requests (SAE evaluation).
 
 #include "tests/support/fake_engine_client.h"
 

@@ -1,6 +1,6 @@
 #include "tests/support/represent_output.h"
 
-#include "core/hdf5_reader.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "tests/support/cli_run.h"
 
 #include <QTemporaryDir>

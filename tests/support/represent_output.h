@@ -3,8 +3,8 @@
 // function with it: the item × feature table and a factor's labels, and the mean difference of
 // the factor's two levels (what concept-vector and concept-sweep compute their own way).
 
-#include "core/float_matrix.h"
-#include "core/status.h"
+#include "core/base/float_matrix.h"
+#include "core/base/status.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/job_runner.h"
-#include "core/status.h"
+#include "core/base/status.h"
+#include "core/engine/job_runner.h"
 
 #include <QSignalSpy>
 

@@ -1,28 +1,28 @@
 // The Contrasts dock with FakeEngineClient: the form's request, sorting, selection both ways,
 // the 2 × 2 effect selector, the RSA map and the method comparison's run and cancel.
 
-#include "core/feature_stats_model.h"
-#include "core/hdf5_reader.h"
+#include "core/contrasts/feature_stats_model.h"
+#include "core/contrasts/method_comparison_model.h"
+#include "core/hdf5/hdf5_reader.h"
 #include "core/llm/method_judging.h"
-#include "core/method_comparison_model.h"
-#include "core/prompt_set_io.h"
-#include "core/rank_tests.h"
-#include "core/selection_hub.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/rsa/rank_tests.h"
+#include "core/session/selection_hub.h"
 #include "tests/llm/scripted_judge.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
-#include "widgets/batch_explain_dialog.h"
-#include "widgets/contrast_panel.h"
-#include "widgets/contrast_settings_form.h"
-#include "widgets/contrast_view.h"
-#include "widgets/export_button.h"
-#include "widgets/feature_rsa_view.h"
-#include "widgets/feature_scatter_plot.h"
-#include "widgets/feature_table_view.h"
-#include "widgets/judged_methods_view.h"
-#include "widgets/method_comparison_view.h"
-#include "widgets/replication_report_bar.h"
+#include "widgets/common/export_button.h"
+#include "widgets/panels/batch_explain_dialog.h"
+#include "widgets/panels/contrast_panel.h"
+#include "widgets/panels/contrast_tab.h"
+#include "widgets/panels/feature_rsa_tab.h"
+#include "widgets/panels/judged_methods_tab.h"
+#include "widgets/panels/method_comparison_tab.h"
+#include "widgets/panels/replication_report_bar.h"
+#include "widgets/views/contrast_settings_form.h"
+#include "widgets/views/feature_scatter_plot.h"
+#include "widgets/views/feature_table_view.h"
 
 #include <QComboBox>
 #include <QFile>
@@ -186,7 +186,7 @@ private Q_SLOTS:
     {
         Fixture f;
         QTRY_VERIFY(f.ready());
-        ContrastView *view = f.panel.contrastView();
+        ContrastTab *view = f.panel.contrastView();
         view->run();
         QTRY_VERIFY(view->result());
         FeatureTableView *table = view->table();
@@ -216,7 +216,7 @@ private Q_SLOTS:
         QTRY_VERIFY(f.ready());
         f.panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
-        ContrastView *view = f.panel.contrastView();
+        ContrastTab *view = f.panel.contrastView();
         QVERIFY(!view->exportButton()->isEnabled());
         view->run();
         QTRY_VERIFY(view->result());
@@ -263,7 +263,7 @@ private Q_SLOTS:
         QTRY_VERIFY(f.ready());
         f.panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
-        ContrastView *view = f.panel.contrastView();
+        ContrastTab *view = f.panel.contrastView();
         view->run();
         QTRY_VERIFY(view->result());
         QSignalSpy selected(&f.hub, &gyrus::SelectionHub::featureSelected);
@@ -293,7 +293,7 @@ private Q_SLOTS:
     {
         Fixture f;
         QTRY_VERIFY(f.ready());
-        ContrastView *view = f.panel.contrastView();
+        ContrastTab *view = f.panel.contrastView();
         view->run();
         QTRY_VERIFY(view->result());
         f.hub.selectFeature(17, QStringLiteral("heatmap"));
@@ -316,7 +316,7 @@ private Q_SLOTS:
         Fixture f("demo-tense-number");
         QTRY_VERIFY(f.ready());
         f.panel.form()->setFactorial(true);
-        ContrastView *view = f.panel.contrastView();
+        ContrastTab *view = f.panel.contrastView();
         view->run();
         QTRY_VERIFY(view->result());
         QCOMPARE(view->effectCount(), 3);
@@ -343,7 +343,7 @@ private Q_SLOTS:
         f.panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
         f.panel.tabs()->setCurrentWidget(f.panel.rsaView());
-        FeatureRsaView *view = f.panel.rsaView();
+        FeatureRsaTab *view = f.panel.rsaView();
         view->run();
         QTRY_VERIFY(view->map());
         QCOMPARE(view->table()->model()->rowCount(), 64);
@@ -379,7 +379,7 @@ private Q_SLOTS:
         f.panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&f.panel));
         f.panel.tabs()->setCurrentWidget(f.panel.methodsView());
-        MethodComparisonView *view = f.panel.methodsView();
+        MethodComparisonTab *view = f.panel.methodsView();
         view->setSettings(4, 3, 2, 10);
         view->runButton()->click();
         QVERIFY(view->isRunning());
@@ -430,7 +430,7 @@ private Q_SLOTS:
     {
         Fixture f;
         QTRY_VERIFY(f.ready());
-        MethodComparisonView *view = f.panel.methodsView();
+        MethodComparisonTab *view = f.panel.methodsView();
         f.panel.form()->setSaeFeatures(true);
         view->setSettings(4, 3, 2, 10);
         view->run();
@@ -485,7 +485,7 @@ private Q_SLOTS:
         QTRY_VERIFY(gyrus::test::hasFinished(finished, scan));
         QVERIFY(!f.panel.explainButton()->isEnabled());  // no endpoint: off
         f.panel.form()->setSaeFeatures(true);
-        MethodComparisonView *view = f.panel.methodsView();
+        MethodComparisonTab *view = f.panel.methodsView();
         view->setSettings(4, 3, 2, 10);
         view->run();
         QTRY_VERIFY(view->result());
@@ -553,7 +553,7 @@ private Q_SLOTS:
     {
         Fixture f;
         QTRY_VERIFY(f.ready());
-        JudgedMethodsView *view = f.panel.judgedView();
+        JudgedMethodsTab *view = f.panel.judgedView();
         QVERIFY(!view->runButton()->isEnabled());  // no judge configured
         QTemporaryDir dir;
         const QString corpus = dir.filePath(QStringLiteral("corpus.txt"));
@@ -571,7 +571,7 @@ private Q_SLOTS:
         });
         f.panel.setExplainer(&judge);
         QVERIFY(view->runButton()->isEnabled());
-        JudgedMethodsView::Settings settings;
+        JudgedMethodsTab::Settings settings;
         settings.corpusPath = corpus;
         settings.concept = QStringLiteral("positive");
         settings.methods = QStringLiteral("mean-difference,univariate");
@@ -662,7 +662,7 @@ private Q_SLOTS:
         const QJsonObject state = f.panel.workspaceState(&data);
         f.panel.clearResults();
         QVERIFY(!view->result());
-        view->setSettings(JudgedMethodsView::Settings());
+        view->setSettings(JudgedMethodsTab::Settings());
         QVERIFY(f.panel.restoreWorkspaceState(state, data, nullptr).isOk());
         QVERIFY(view->result());
         QCOMPARE(view->settings().corpusPath, corpus);
@@ -686,7 +686,7 @@ private Q_SLOTS:
         Fixture f;
         QTRY_VERIFY(f.ready());
         f.engine.setComparisonSlices(100000);
-        MethodComparisonView *view = f.panel.methodsView();
+        MethodComparisonTab *view = f.panel.methodsView();
         view->run();
         QTRY_VERIFY(view->progressBar()->value() > 0);
         view->cancelButton()->click();
@@ -705,7 +705,7 @@ private Q_SLOTS:
         QTRY_VERIFY(f.ready());
         f.engine.setComparisonSlices(4);
         f.engine.setSliceMs(150);  // long enough to read the progress between slices
-        MethodComparisonView *view = f.panel.methodsView();
+        MethodComparisonTab *view = f.panel.methodsView();
         view->setSettings(4, 3, 2, 10);
         ReplicationReportBar *bar = view->replicationBar();
         QTemporaryDir dir;

@@ -1,8 +1,8 @@
-#include "core/feature_inspector_types.h"
-#include "core/table_export.h"
-#include "core/token_analysis_types.h"
-#include "widgets/export_tables.h"
-#include "widgets/rsa_figure_export.h"
+#include "core/base/table_export.h"
+#include "core/features/feature_inspector_types.h"
+#include "core/features/token_analysis_types.h"
+#include "widgets/common/export_tables.h"
+#include "widgets/views/rsa_figure_export.h"
 
 #include <QFile>
 #include <QImage>

@@ -1,16 +1,16 @@
 // The Features dock with FakeEngineClient: it follows the hub's selection, writes labels and
 // clamps to the hub, selects neighbours, and offers a scan with progress when there is none.
 
-#include "core/corpus_scan_path.h"
-#include "core/selection_hub.h"
+#include "core/features/corpus_scan_path.h"
+#include "core/session/selection_hub.h"
 #include "tests/llm/detection_judge.h"
 #include "tests/llm/scripted_judge.h"
 #include "tests/support/fake_engine_client.h"
-#include "widgets/activation_histogram_plot.h"
-#include "widgets/corpus_scan_form.h"
-#include "widgets/detection_score_box.h"
-#include "widgets/explanation_box.h"
-#include "widgets/feature_inspector_panel.h"
+#include "widgets/panels/detection_score_box.h"
+#include "widgets/panels/feature_inspector_panel.h"
+#include "widgets/views/activation_histogram_plot.h"
+#include "widgets/views/corpus_scan_form.h"
+#include "widgets/views/explanation_box.h"
 
 #include <QDir>
 #include <QFile>

@@ -2,8 +2,8 @@
 // reference), synchronous for small tables, on a worker thread for large ones (the old order
 // stays until the new one is applied), and a selected feature stays selected.
 
-#include "core/feature_stats_model.h"
-#include "widgets/feature_sort_proxy.h"
+#include "core/contrasts/feature_stats_model.h"
+#include "widgets/views/feature_sort_proxy.h"
 
 #include <QAbstractItemModelTester>
 #include <QRandomGenerator>

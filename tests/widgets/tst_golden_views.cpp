@@ -5,13 +5,13 @@
 // little between FreeType builds; a wrong colour map, layout or order changes far more).
 // Regenerate with GYRUS_UPDATE_BASELINES=1 under QT_QPA_PLATFORM=offscreen.
 
-#include "core/rdm.h"
-#include "core/token_analysis_types.h"
+#include "core/features/token_analysis_types.h"
+#include "core/rsa/rdm.h"
 #include "tests/support/image_check.h"
-#include "widgets/feature_matrix_view.h"
-#include "widgets/feature_scatter_plot.h"
-#include "widgets/rdm_heatmap_view.h"
-#include "widgets/strength_sweep_plot.h"
+#include "widgets/views/feature_matrix_view.h"
+#include "widgets/views/feature_scatter_plot.h"
+#include "widgets/views/rdm_heatmap_view.h"
+#include "widgets/views/strength_sweep_plot.h"
 
 #include <QApplication>
 #include <QFont>

@@ -2,7 +2,7 @@
 // icon against the SVGs they are rendered from (resources/render-icons).
 
 #include "tests/support/test_paths.h"
-#include "widgets/icons.h"
+#include "widgets/common/icons.h"
 
 #include <QDir>
 #include <QImage>

@@ -1,7 +1,7 @@
-#include "core/log_model.h"
-#include "widgets/empty_state.h"
-#include "widgets/log_view.h"
-#include "widgets/plot_style.h"
+#include "core/base/log_model.h"
+#include "widgets/common/empty_state.h"
+#include "widgets/common/plot_style.h"
+#include "widgets/views/log_view.h"
 
 #include <QAbstractItemModelTester>
 #include <QTableView>

@@ -1,6 +1,6 @@
 #include "tests/support/fake_engine_client.h"
-#include "widgets/model_panel.h"
-#include "widgets/sae_picker.h"
+#include "widgets/panels/model_panel.h"
+#include "widgets/panels/sae_picker.h"
 
 #include <QComboBox>
 #include <QLabel>

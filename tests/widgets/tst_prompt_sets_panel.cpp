@@ -1,8 +1,8 @@
-#include "core/prompt_set_io.h"
-#include "core/prompt_set_model.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/prompts/prompt_set_model.h"
 #include "tests/support/test_paths.h"
-#include "widgets/factors_dialog.h"
-#include "widgets/prompt_sets_panel.h"
+#include "widgets/panels/prompt_sets_panel.h"
+#include "widgets/views/factors_dialog.h"
 
 #include <QDir>
 #include <QFile>

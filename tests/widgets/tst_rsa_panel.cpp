@@ -1,16 +1,16 @@
 // The RSA dock with FakeEngineClient: controls → request, result → views (grouping, boundaries,
 // hover), live follow of the prompt set and clamp set, exports.
 
-#include "core/hdf5_reader.h"
-#include "core/prompt_set_io.h"
-#include "core/rdm_csv.h"
-#include "core/rsa_statistics_model.h"
-#include "core/selection_hub.h"
+#include "core/hdf5/hdf5_reader.h"
+#include "core/prompts/prompt_set_io.h"
+#include "core/rsa/rdm_csv.h"
+#include "core/rsa/rsa_statistics_model.h"
+#include "core/session/selection_hub.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/test_paths.h"
-#include "widgets/mds_scatter_view.h"
-#include "widgets/rdm_heatmap_view.h"
-#include "widgets/rsa_panel.h"
+#include "widgets/panels/rsa_panel.h"
+#include "widgets/views/mds_scatter_view.h"
+#include "widgets/views/rdm_heatmap_view.h"
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>

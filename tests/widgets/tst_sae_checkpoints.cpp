@@ -1,7 +1,7 @@
 // The SAE training dock's checkpoint list and evaluation card (FakeEngineClient).
 
 #include "tests/support/fake_engine_client.h"
-#include "widgets/sae_training_panel.h"
+#include "widgets/panels/sae_training_panel.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,5 +1,5 @@
 #include "tests/support/fake_engine_client.h"
-#include "widgets/sae_training_panel.h"
+#include "widgets/panels/sae_training_panel.h"
 
 #include <QDir>
 #include <QFile>

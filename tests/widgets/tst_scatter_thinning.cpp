@@ -3,8 +3,8 @@
 // kept, cells coarsen until the cap holds, and the drawn subset of a 262k-feature volcano is
 // worked out off the GUI thread while hovering still finds every feature.
 
-#include "widgets/feature_scatter_plot.h"
-#include "widgets/scatter_thinning.h"
+#include "widgets/common/scatter_thinning.h"
+#include "widgets/views/feature_scatter_plot.h"
 
 #include <QRandomGenerator>
 #include <QSet>

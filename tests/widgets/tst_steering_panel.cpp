@@ -2,17 +2,17 @@
 // (add-selected, edits and the value editor go to the hub), Run streams both columns and shows
 // the diff and KL, the sweep fills the chart, and clamp sets round-trip through JSON files.
 
-#include "core/clamp_set_model.h"
-#include "core/next_token_shift_model.h"
-#include "core/selection_hub.h"
-#include "core/session_state.h"
+#include "core/session/selection_hub.h"
+#include "core/session/session_state.h"
+#include "core/steering/clamp_set_model.h"
+#include "core/steering/next_token_shift_model.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
-#include "widgets/clamp_value_editor.h"
-#include "widgets/interventions_editor.h"
-#include "widgets/steering_panel.h"
-#include "widgets/strength_sweep_plot.h"
-#include "widgets/text_diff_view.h"
+#include "widgets/panels/steering_panel.h"
+#include "widgets/views/clamp_value_editor.h"
+#include "widgets/views/interventions_editor.h"
+#include "widgets/views/strength_sweep_plot.h"
+#include "widgets/views/text_diff_view.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,18 +1,18 @@
 // The Token heatmap dock with FakeEngineClient: empty states, selection through the
 // SelectionHub in both directions, token selection and tooltips, click-to-clamp, prompt sets.
 
-#include "core/selection_hub.h"
-#include "core/session_state.h"
-#include "core/token_feature_model.h"
+#include "core/features/token_feature_model.h"
+#include "core/session/selection_hub.h"
+#include "core/session/session_state.h"
 #include "tests/support/fake_engine_client.h"
 #include "tests/support/request_spy.h"
 #include "tests/support/test_paths.h"
-#include "widgets/activation_colour_map.h"
-#include "widgets/colour_legend.h"
-#include "widgets/feature_matrix_view.h"
-#include "widgets/prompt_sets_panel.h"
-#include "widgets/token_heatmap_panel.h"
-#include "widgets/token_strip_view.h"
+#include "widgets/panels/prompt_sets_panel.h"
+#include "widgets/panels/token_heatmap_panel.h"
+#include "widgets/views/activation_colour_map.h"
+#include "widgets/views/colour_legend.h"
+#include "widgets/views/feature_matrix_view.h"
+#include "widgets/views/token_strip_view.h"
 
 #include <QSignalSpy>
 #include <QTableView>

@@ -2,7 +2,7 @@
 // or closed) and runs once when the dock is shown (QGIS's isUserVisible); outside a dock it runs
 // at once.
 
-#include "widgets/user_visible_work.h"
+#include "widgets/panels/user_visible_work.h"
 
 #include <QDockWidget>
 #include <QMainWindow>
