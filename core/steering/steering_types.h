@@ -2,7 +2,7 @@
 // Requests and results of the steering dock (click-to-clamp): baseline and steered
 // generation from the same prompt and seed, the next-token distribution before/after a clamp set,
 // a strength sweep over one clamped feature, and the range a feature takes on a prompt. Plain
-// data; the engine computes them with the SAE splice of gpu/sae/clamp_splice.h.
+// data; the engine computes them with the SAE splice of gpu/sae/steering/clamp_splice.h.
 
 #include "core/engine/engine_types.h"
 #include "core/steering/clamp_set.h"

@@ -16,7 +16,7 @@
 
 namespace gyrus::gpu {
 
-// SelectionMethod, isTemporalMethod and isPooledMethod are in core/vocabulary.h.
+// SelectionMethod, isTemporalMethod and isPooledMethod are in core/base/vocabulary.h.
 
 /// One score per feature of x [items, features] (higher: carries the condition more); `labels`
 /// holds 0 or 1 per item, at least two items in each. Errors name the problem (a temporal

@@ -2,7 +2,7 @@
 // A data-parallel group of processes on torch's c10d: rank 0 serves a TCPStore at
 // MASTER_ADDR:MASTER_PORT for the rendezvous and small messages, and ProcessGroupGloo carries the
 // collectives (CPU tensors; NCCL would carry GPU ones). Torch-free facade; the reducer the trainer
-// uses is gpu/detail/batch_reducer.h.
+// uses is gpu/sae/training/batch_reducer.h.
 
 #include "core/base/status.h"
 #include "gpu/distributed/distributed_environment.h"

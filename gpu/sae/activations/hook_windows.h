@@ -2,7 +2,7 @@
 // Private to gyrus_gpu (and tests/gpu). The activation store's input: corpus lines cut into
 // windows that each start with BOS, run through the model to one hook with the BOS rows dropped.
 // Shared by the HDF5 cache (gpu/sae/activations/activation_cache.cpp) and the streaming source
-// (gpu/sae/streaming_source.cpp) so that both see the same activations.
+// (gpu/sae/activations/streaming_activations.cpp) so that both see the same activations.
 
 #include "core/base/status.h"
 #include "gpu/lm/token_corpus.h"

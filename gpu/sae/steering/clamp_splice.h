@@ -6,7 +6,7 @@
 // with f = encode(h) and f' = f edited. The reconstruction error h − x̂(f) is kept, so an edit
 // that leaves f unchanged is exactly the identity (the delta is computed, not h − x̂ + x̂').
 // The tensor-level hook is in gpu/sae/steering/clamp_hook.h; steering requests built on it are in
-// gpu/sae/steering.h.
+// gpu/sae/steering/steering.h.
 
 #include "core/base/status.h"
 #include "core/steering/clamp_set.h"

@@ -1,7 +1,7 @@
 #pragma once
 // SAE training that the engine drives slice by slice (ARCHITECTURE.md §3): create(), then step(n)
 // until isFinished(), with a metrics callback every N steps, checkpoint/resume that reproduce an
-// uninterrupted run bit for bit, and cancel(). Torch-free facade over gpu/detail/.
+// uninterrupted run bit for bit, and cancel(). Torch-free facade over its private headers.
 
 #include "core/base/status.h"
 #include "core/sae/sae_config.h"
