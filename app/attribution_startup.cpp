@@ -5,10 +5,8 @@
 #include "app/screenshot.h"
 #include "core/engine/engine_client.h"
 #include "widgets/panels/attribution_panel.h"
-#include "widgets/views/attribution_sae_list.h"
 
 #include <QDockWidget>
-#include <QPlainTextEdit>
 #include <QTimer>
 
 #include <memory>
@@ -47,8 +45,8 @@ bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const Q
                              dock->show();
                              dock->raise();
                          }
-                         panel->promptEdit()->setPlainText(text);
-                         panel->extraSaeList()->setPaths(extraSaes);
+                         panel->setPrompt(text);
+                         panel->setExtraSaes(extraSaes);
                          panel->showTab(widgets::AttributionPanel::Tab(index));
                          panel->runAll();
                      });

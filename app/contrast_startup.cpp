@@ -7,16 +7,9 @@
 #include "core/engine/engine_client.h"
 #include "core/session/selection_hub.h"
 #include "widgets/panels/contrast_panel.h"
-#include "widgets/panels/contrast_tab.h"
-#include "widgets/panels/feature_rsa_tab.h"
-#include "widgets/panels/judged_methods_tab.h"
-#include "widgets/panels/method_comparison_tab.h"
-#include "widgets/views/contrast_settings_form.h"
-#include "widgets/views/feature_table_view.h"
 
 #include <QCoreApplication>
 #include <QDockWidget>
-#include <QTabWidget>
 
 #include <cstdio>
 #include <functional>
@@ -28,6 +21,7 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
                             const QString &screenshotPath, const QString &reportPath,
                             bool raiseDock)
 {
+    using Tab = widgets::ContrastPanel::Tab;
     widgets::ContrastPanel *panel = window->contrastPanel();
     const QStringList tabs = {QStringLiteral("contrast"), QStringLiteral("rsa-map"),
                               QStringLiteral("methods"), QStringLiteral("judged")};
@@ -35,6 +29,7 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
     if (!panel || index < 0) {
         return false;
     }
+    const Tab chosen = Tab(index);
     // The picture, taken once (set below when there is one to take).
     auto shoot = std::make_shared<std::function<void()>>([] {});
     if (!screenshotPath.isEmpty()) {
@@ -51,45 +46,37 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
             return;
         }
         *started = true;
-        widgets::ContrastSettingsForm *form = panel->form();
-        form->setSaeFeatures(true);
+        // SAE features; the Contrast tab shows the 2 × 2 effects when the set is a 2 × 2 design.
+        ContrastSource request = panel->request();
+        request.saeFeatures = true;
+        if (chosen == Tab::Contrast) {
+            request.factorial = true;
+        }
+        panel->setRequest(request);
         // In the default layout the dock is a tab behind the token heatmap: a result there would
         // be computed but not seen (nor pictured).
         if (QDockWidget *dock = window->dock(QStringLiteral("dock.contrast")); dock && raiseDock) {
             dock->raise();
         }
-        panel->tabs()->setCurrentIndex(index);
-        const QString problem = index < 3 ? form->problem() : QString();
+        panel->showTab(chosen);
+        const QString problem = chosen != Tab::Judged ? panel->problem() : QString();
         if (!problem.isEmpty()) {
             // The view shows it too; without this the start-up (and a screenshot) waited forever.
             std::fprintf(stderr, "gyrus: --contrast %s cannot run: %s\n", qPrintable(tabs[index]),
                          qPrintable(problem));
         }
-        switch (index) {
-            case 0:
-                form->setFactorial(form->isFactorialDesign());
-                panel->contrastView()->run();
-                break;
-            case 1:
-                panel->rsaView()->run();
-                break;
-            case 2:
-                panel->methodsView()->run();
-                break;
-            default: {
-                // The bundled held-out text (GYRUS_HELDOUT_TEXT for another), judged by the
-                // configured endpoint; a missing endpoint or corpus shows its message.
-                widgets::JudgedMethodsTab::Settings settings = panel->judgedView()->settings();
-                settings.corpusPath = bundledHeldoutText();
-                settings.k = 4;
-                settings.top = 8;
-                settings.permutations = 999;
-                settings.judge.repeats = 2;
-                panel->judgedView()->setSettings(settings);
-                panel->judgedView()->run();
-                break;
-            }
+        if (chosen == Tab::Judged) {
+            // The bundled held-out text (GYRUS_HELDOUT_TEXT for another), judged by the
+            // configured endpoint; a missing endpoint or corpus shows its message.
+            widgets::JudgedMethodsTab::Settings settings = panel->judgedSettings();
+            settings.corpusPath = bundledHeldoutText();
+            settings.k = 4;
+            settings.top = 8;
+            settings.permutations = 999;
+            settings.judge.repeats = 2;
+            panel->setJudgedSettings(settings);
         }
+        panel->run();
         if (!problem.isEmpty()) {
             (*shoot)();
         }
@@ -114,24 +101,16 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
                 });
     }
     if (!screenshotPath.isEmpty()) {
-        QObject::connect(panel, &widgets::ContrastPanel::resultShown, window, [window, shoot] {
-            // Select the strongest feature, so the picture shows selection too.
-            widgets::ContrastPanel *p = window->contrastPanel();
-            const int top =
-                    p->tabs()->currentIndex() == 0   ? p->contrastView()->table()->featureAtRow(0)
-                    : p->tabs()->currentIndex() == 1 ? p->rsaView()->table()->featureAtRow(0)
-                                                     : -1;
-            if (top >= 0) {
-                window->selection()->selectFeature(top, QStringLiteral("contrast"));
-            }
-            (*shoot)();
-        });
-        QObject::connect(panel->judgedView(), &widgets::JudgedMethodsTab::finishedRun, window,
-                         [shoot](const Status &status) {
-                             if (!status.isOk()) {
-                                 (*shoot)();
-                             }
-                         });
+        QObject::connect(
+                panel, &widgets::ContrastPanel::resultShown, window, [window, panel, shoot] {
+                    // Select the strongest feature, so the picture shows selection too.
+                    if (const int top = panel->topFeature(); top >= 0) {
+                        window->selection()->selectFeature(top, QStringLiteral("contrast"));
+                    }
+                    (*shoot)();
+                });
+        QObject::connect(panel, &widgets::ContrastPanel::judgedRunFailed, window,
+                         [shoot] { (*shoot)(); });
         // A failed run is worth a picture too (it shows the message), but never hang.
         QObject::connect(engine, &EngineClient::finished, window,
                          [shoot](RequestId, const Status &status) {

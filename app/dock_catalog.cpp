@@ -48,8 +48,7 @@ QWidget *createPromptSets(const DockContext &context, QWidget *parent)
 
 QWidget *createSaeTraining(const DockContext &context, QWidget *parent)
 {
-    auto *panel = new widgets::SaeTrainingPanel(
-            context.engine, parent, context.session ? context.session->saeRuns() : nullptr);
+    auto *panel = new widgets::SaeTrainingPanel(context.engine, context.session, parent);
     panel->setEvaluationText(bundledHeldoutText());
     panel->setDefaultCorpus(bundledTrainingText());
     return panel;

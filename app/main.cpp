@@ -20,7 +20,6 @@
 #include "widgets/common/icons.h"
 #include "widgets/panels/feature_inspector_panel.h"
 #include "widgets/panels/model_panel.h"
-#include "widgets/panels/sae_picker.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -257,7 +256,7 @@ int main(int argc, char *argv[])
                                : parser.isSet(model) ? QString()
                                                      : gyrus::app::bundledDemoSae();
         if (!saeDir.isEmpty()) {
-            window.modelPanel()->saePicker()->loadSae(saeDir);
+            window.modelPanel()->loadSae(saeDir);
         }
     }
     if (!script.finish(&window, &engine, !modelDir.isEmpty(), workspaceOpened)) {

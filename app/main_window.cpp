@@ -26,8 +26,6 @@
 #include "widgets/panels/sae_training_panel.h"
 #include "widgets/panels/steering_panel.h"
 #include "widgets/panels/token_heatmap_panel.h"
-#include "widgets/views/contrast_settings_form.h"
-#include "widgets/views/corpus_scan_form.h"
 #include "widgets/views/llm_endpoint_dialog.h"
 
 #include <QAction>
@@ -110,7 +108,7 @@ void MainWindow::registerWorkspaceSections()
         m_workspace->addSection(makeContrastsSection(m_contrastPanel));
         connect(m_contrastPanel, &widgets::ContrastPanel::resultShown, m_workspace,
                 &Workspace::noteChanged);
-        connect(m_contrastPanel->form(), &widgets::ContrastSettingsForm::changed, m_workspace,
+        connect(m_contrastPanel, &widgets::ContrastPanel::requestChanged, m_workspace,
                 &Workspace::noteChanged);
     }
     if (m_tokenHeatmapPanel) {
@@ -163,16 +161,10 @@ void MainWindow::connectEngine()
         }
     });
     m_session->follow(m_engine);
-    // The SAE form offers the loaded model's hook points.
-    connect(m_session, &SessionState::modelChanged, this, [this](const ModelInfo &info) {
-        if (m_saeTrainingPanel) {
-            m_saeTrainingPanel->setHookNames(info.hookNames);
-        }
-    });
     if (m_featureInspector && m_settings) {
         m_featureInspector->setScanDirectory(m_settings->value(kScanDirectoryKey).toString());
-        connect(m_featureInspector->scanForm(), &widgets::CorpusScanForm::scanDirectoryChanged,
-                this, [this](const QString &directory) {
+        connect(m_featureInspector, &widgets::FeatureInspectorPanel::scanDirectoryChanged, this,
+                [this](const QString &directory) {
                     m_settings->setValue(kScanDirectoryKey, directory);
                 });
     }

@@ -10,13 +10,9 @@
 #include "core/session/selection_hub.h"
 #include "core/session/workspace.h"
 #include "widgets/panels/contrast_panel.h"
-#include "widgets/panels/contrast_tab.h"
-#include "widgets/panels/method_comparison_tab.h"
 #include "widgets/panels/prompt_sets_panel.h"
 #include "widgets/panels/rsa_panel.h"
-#include "widgets/views/contrast_settings_form.h"
 
-#include <QBuffer>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -25,7 +21,6 @@
 #include <QSaveFile>
 #include <QSysInfo>
 #include <QTemporaryDir>
-#include <qcustomplot.h>
 
 #include <algorithm>
 #include <cmath>
@@ -48,18 +43,6 @@ QString pValue(double p)
         return QStringLiteral("—");
     }
     return p < 0.001 ? QString::number(p, 'e', 2) : QString::number(p, 'g', 3);
-}
-
-QByteArray pngOf(QCustomPlot *plot, int width, int height)
-{
-    if (!plot) {
-        return QByteArray();
-    }
-    QByteArray png;
-    QBuffer buffer(&png);
-    buffer.open(QIODevice::WriteOnly);
-    plot->toPixmap(width, height, 2.0).save(&buffer, "PNG");
-    return png;
 }
 
 // Figures the docks write themselves (the RSA dock's heatmaps with their caption).
@@ -129,11 +112,11 @@ ReportSection studySection(MainWindow *window, EngineClient *engine)
 void addContrastSection(MainWindow *window, StudyReport *report)
 {
     widgets::ContrastPanel *panel = window->contrastPanel();
-    const ContrastPanelResultPtr result = panel ? panel->contrastView()->result() : nullptr;
+    const ContrastPanelResultPtr result = panel ? panel->contrastResult() : nullptr;
     if (!result || result->effects.isEmpty()) {
         return;
     }
-    const ContrastSource source = panel->form()->source();
+    const ContrastSource source = panel->request();
     ReportSection section;
     section.title = QObject::tr("Contrast");
     section.methods =
@@ -185,8 +168,7 @@ void addContrastSection(MainWindow *window, StudyReport *report)
     if (!result->notes.isEmpty()) {
         section.settings.append({QObject::tr("Notes"), result->notes.join(QStringLiteral("; "))});
     }
-    const QByteArray volcano =
-            pngOf(panel->findChild<QCustomPlot *>(QStringLiteral("contrast.volcano")), 720, 420);
+    const QByteArray volcano = panel->figurePng(widgets::ContrastPanel::Figure::Volcano, 720, 420);
     if (!volcano.isEmpty()) {
         section.figures.append({QObject::tr("Volcano plot: Cohen's d against −log10 q; the "
                                             "dashed line is q = 0.05."),
@@ -256,7 +238,7 @@ void addRsaSection(MainWindow *window, StudyReport *report)
 void addMethodComparisonSection(MainWindow *window, StudyReport *report)
 {
     widgets::ContrastPanel *panel = window->contrastPanel();
-    const MethodComparisonResultPtr result = panel ? panel->methodsView()->result() : nullptr;
+    const MethodComparisonResultPtr result = panel ? panel->methodComparisonResult() : nullptr;
     if (!result) {
         return;
     }
@@ -301,7 +283,8 @@ void addMethodComparisonSection(MainWindow *window, StudyReport *report)
         table.rows.append(cells);
     }
     section.tables.append(table);
-    const QByteArray chart = pngOf(panel->methodsView()->chart(), 720, 420);
+    const QByteArray chart =
+            panel->figurePng(widgets::ContrastPanel::Figure::MethodComparison, 720, 420);
     if (!chart.isEmpty()) {
         section.figures.append({QObject::tr("Balanced accuracy and AUC per method (bars: mean, "
                                             "whiskers: 95% interval over repeats; grey band: "

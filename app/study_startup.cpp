@@ -4,21 +4,15 @@
 #include "app/main_window.h"
 #include "app/screenshot.h"
 #include "core/engine/engine_client.h"
-#include "widgets/panels/activation_patching_tab.h"
+#include "core/session/session_state.h"
 #include "widgets/panels/attribution_panel.h"
-#include "widgets/panels/concept_sweep_tab.h"
 #include "widgets/panels/feature_inspector_panel.h"
-#include "widgets/panels/feature_search_box.h"
-#include "widgets/panels/prompt_sets_panel.h"
 #include "widgets/panels/steering_panel.h"
 
-#include <QComboBox>
 #include <QDockWidget>
-#include <QLineEdit>
-#include <QStandardItemModel>
-#include <QTableView>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 namespace gyrus::app {
@@ -33,10 +27,11 @@ void raise(MainWindow *window, const QString &dockName)
     }
 }
 
-/// The open set's first factor's two levels as "factor=level" sides, when there are two.
-void chooseFirstFactorSides(MainWindow *window, QComboBox *sideA, QComboBox *sideB)
+/// The open set's first factor's two levels as the concept sweep's sides ("factor=level" when
+/// the set has several factors), when there are two.
+void chooseFirstFactorSides(MainWindow *window, widgets::SteeringPanel *steering)
 {
-    const PromptSet set = window->promptSetsPanel()->promptSet();
+    const PromptSet &set = window->session()->promptSet();
     if (set.factors.isEmpty() || set.factors.first().levels.size() < 2) {
         return;
     }
@@ -47,8 +42,7 @@ void chooseFirstFactorSides(MainWindow *window, QComboBox *sideA, QComboBox *sid
     const QString b = set.factors.size() > 1
                               ? QStringLiteral("%1=%2").arg(factor.name, factor.levels.at(1))
                               : factor.levels.at(1);
-    sideA->setCurrentText(a);
-    sideB->setCurrentText(b);
+    steering->setConceptSides(a, b);
 }
 
 }  // namespace
@@ -69,52 +63,45 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
     auto started = std::make_shared<bool>(false);
     std::function<void()> start;
     if (view == QLatin1String("patching") && attribution) {
-        QObject::connect(attribution->patchingView(),
-                         &widgets::ActivationPatchingTab::patchingShown, window, shoot);
+        QObject::connect(attribution, &widgets::AttributionPanel::patchingShown, window, shoot);
         start = [window, attribution] {
             raise(window, dock_id::kAttribution);
             attribution->showTab(widgets::AttributionPanel::PatchingTab);
-            attribution->patchingView()->run();
+            attribution->run();
         };
     } else if (view == QLatin1String("search") && features) {
-        widgets::FeatureSearchBox *box = features->searchBox();
         // Select the best hit and shoot once the dock shows its details under the list (not
         // those of a feature the dock opened before).
-        QObject::connect(
-                box, &widgets::FeatureSearchBox::resultsShown, window,
-                [window, features, box, shoot] {
-                    if (box->resultModel()->rowCount() == 0) {
-                        shoot();
-                        return;
-                    }
-                    const int hit = box->resultModel()->item(0, 0)->data(Qt::UserRole).toInt();
-                    QObject::connect(features, &widgets::FeatureInspectorPanel::detailsShown,
-                                     window, [hit, shoot](int feature) {
-                                         if (feature == hit) {
-                                             shoot();
-                                         }
-                                     });
-                    box->resultView()->selectRow(0);
-                    Q_EMIT box->resultView()->clicked(box->resultModel()->index(0, 0));
-                });
-        start = [window, features, box, text] {
+        QObject::connect(features, &widgets::FeatureInspectorPanel::searchResultsShown, window,
+                         [window, features, shoot] {
+                             const int hit = features->searchHit(0);
+                             if (hit < 0) {
+                                 shoot();
+                                 return;
+                             }
+                             QObject::connect(features,
+                                              &widgets::FeatureInspectorPanel::detailsShown, window,
+                                              [hit, shoot](int feature) {
+                                                  if (feature == hit) {
+                                                      shoot();
+                                                  }
+                                              });
+                             features->openSearchHit(0);
+                         });
+        start = [window, features, text] {
             raise(window, dock_id::kFeatures);
-            features->showSearch(true);
-            box->setCriterion(widgets::FeatureSearchBox::Criterion::FiresOn);
-            box->textEdit()->setText(text);
-            box->search();
+            features->search(widgets::FeatureSearchBox::Criterion::FiresOn, text);
         };
     } else if (view == QLatin1String("concept-sweep") && steering) {
-        widgets::ConceptSweepTab *sweep = steering->conceptSweep();
-        QObject::connect(sweep, &widgets::ConceptSweepTab::sweepShown, window, shoot);
-        start = [window, steering, sweep, text] {
+        QObject::connect(steering, &widgets::SteeringPanel::conceptSweepShown, window, shoot);
+        start = [window, steering, text] {
             raise(window, dock_id::kSteering);
-            steering->showResultsTab(3);
+            steering->showResultsTab(widgets::SteeringPanel::ConceptSweepResults);
             if (!text.isEmpty()) {
                 steering->setPrompt(text);
             }
-            chooseFirstFactorSides(window, sweep->sideA(), sweep->sideB());
-            sweep->run();
+            chooseFirstFactorSides(window, steering);
+            steering->runConceptSweep();
         };
     } else {
         return false;

@@ -5,7 +5,6 @@
 #include "widgets/panels/attribution_panel.h"
 #include "widgets/panels/model_panel.h"
 #include "widgets/panels/prompt_sets_panel.h"
-#include "widgets/panels/sae_picker.h"
 #include "widgets/panels/sae_training_panel.h"
 
 #include <QFileInfo>
@@ -159,7 +158,7 @@ std::unique_ptr<WorkspaceSection> makeSaeSection(EngineClient *engine, widgets::
                 tracked->pendingDevice = device;
                 // Queued after the model section's load (the engine runs requests in order), so
                 // the SAE's hook is checked against the workspace's model.
-                panel->saePicker()->loadSae(path, device);
+                panel->loadSae(path, device);
                 return Status::ok();
             },
             [] {}, 101);

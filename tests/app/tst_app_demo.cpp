@@ -61,6 +61,8 @@ private Q_SLOTS:
                  qPrintable(window.modelPanel()->output()));
 
         widgets::SaeTrainingPanel *sae = window.saeTrainingPanel();
+        // The dock offers the session's model's hooks, the middle residual stream first.
+        QCOMPARE(sae->request().sae.hookName, QStringLiteral("blocks.2.hook_resid_post"));
         SaeTrainRequest request;
         request.activationsPath = activations;
         request.sae.hookName = QStringLiteral("blocks.2.hook_resid_post");

@@ -12,6 +12,7 @@
 
 #include "core/prompts/prompt_set_io.h"
 #include "core/session/selection_hub.h"
+#include "core/session/session_state.h"
 #include "gpu/engine/torch_engine_client.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
@@ -20,6 +21,7 @@
 #include "widgets/panels/activation_patching_tab.h"
 #include "widgets/panels/attribution_panel.h"
 #include "widgets/panels/concept_sweep_tab.h"
+#include "widgets/panels/feature_inspector_panel.h"
 #include "widgets/panels/feature_search_box.h"
 #include "widgets/views/attribution_sae_list.h"
 #include "widgets/views/patching_map_grid.h"
@@ -122,8 +124,9 @@ private Q_SLOTS:
 
     void patchingViewEqualsTheCli()
     {
-        ActivationPatchingTab tab(m_engine.get());
-        tab.setPromptSet(loadSet(demoSet(QStringLiteral("demo-agreement"))));
+        SessionState session;  // the tab patches the session's open set
+        session.setPromptSet(loadSet(demoSet(QStringLiteral("demo-agreement"))));
+        ActivationPatchingTab tab(m_engine.get(), &session);
         tab.siteBox()->setCurrentIndex(tab.siteBox()->findData(QStringLiteral("resid_post")));
         QSignalSpy shown(&tab, &ActivationPatchingTab::patchingShown);
         tab.run();
@@ -201,8 +204,9 @@ private Q_SLOTS:
 
     void patchingSaeFeaturesEqualTheCli()
     {
-        ActivationPatchingTab tab(m_engine.get());
-        tab.setPromptSet(loadSet(demoSet(QStringLiteral("demo-agreement"))));
+        SessionState session;
+        session.setPromptSet(loadSet(demoSet(QStringLiteral("demo-agreement"))));
+        ActivationPatchingTab tab(m_engine.get(), &session);
         tab.siteBox()->setCurrentIndex(tab.siteBox()->findData(QStringLiteral("sae_features")));
         QVERIFY(!tab.featuresEdit()->isHidden());
         tab.featuresEdit()->setText(QStringLiteral("3, 7 12"));
@@ -239,7 +243,8 @@ private Q_SLOTS:
 
     void searchBoxEqualsTheCli()
     {
-        FeatureSearchBox box(m_engine.get(), &m_hub);
+        SessionState session;  // the concept vector is of the session's open set
+        FeatureSearchBox box(m_engine.get(), &m_hub, &session);
         QSignalSpy shown(&box, &FeatureSearchBox::resultsShown);
 
         box.setCriterion(FeatureSearchBox::Criterion::FiresOn);
@@ -269,7 +274,7 @@ private Q_SLOTS:
         QCOMPARE(m_hub.selectedFeature(), second);
 
         // Concept vector of the open set's tense contrast at the SAE's hook (last-token pooling).
-        box.setPromptSet(loadSet(demoSet(QStringLiteral("demo-tense-number"))));
+        session.setPromptSet(loadSet(demoSet(QStringLiteral("demo-tense-number"))));
         box.setCriterion(FeatureSearchBox::Criterion::Concept);
         box.sideA()->setCurrentText(QStringLiteral("tense=present"));
         box.sideB()->setCurrentText(QStringLiteral("tense=past"));
@@ -330,8 +335,9 @@ private Q_SLOTS:
 
     void conceptSweepViewEqualsTheCli()
     {
-        ConceptSweepTab view(m_engine.get());
-        view.setPromptSet(loadSet(demoSet(QStringLiteral("demo-tense-number"))));
+        SessionState session;
+        session.setPromptSet(loadSet(demoSet(QStringLiteral("demo-tense-number"))));
+        ConceptSweepTab view(m_engine.get(), &session);
         view.setPromptSource([] { return kPrompt; });
         view.sideA()->setCurrentText(QStringLiteral("tense=present"));
         view.sideB()->setCurrentText(QStringLiteral("tense=past"));
@@ -364,6 +370,32 @@ private Q_SLOTS:
         QVERIFY(view.summaryText().contains(QStringLiteral("cosine")));
     }
 
+    // The Features dock's search intents (what --study-view search uses): the box opened on a
+    // criterion and a text, its hits by row as listed, and a hit opened as a click opens it.
+    void featuresDockSearchesThroughItsIntents()
+    {
+        widgets::FeatureInspectorPanel panel(m_engine.get(), &m_hub);
+        QSignalSpy shown(&panel, &widgets::FeatureInspectorPanel::searchResultsShown);
+        panel.search(FeatureSearchBox::Criterion::FiresOn, kPrompt);
+        QVERIFY(shown.wait(60000));
+        const auto *box = panel.findChild<FeatureSearchBox *>();
+        QVERIFY(box);
+        QVERIFY(!box->isHidden());
+        QCOMPARE(box->criterion(), FeatureSearchBox::Criterion::FiresOn);
+        QCOMPARE(box->textEdit()->text(), kPrompt);
+        const QList<FeatureSearchHit> &listed = box->result().hits;
+        QVERIFY(listed.size() >= 2);
+        for (int row = 0; row < int(listed.size()); ++row) {
+            QCOMPARE(panel.searchHit(row), listed[row].feature);
+        }
+        QCOMPARE(panel.searchHit(int(listed.size())), -1);
+        QSignalSpy selected(&m_hub, &SelectionHub::featureSelected);
+        panel.openSearchHit(1);
+        QCOMPARE(m_hub.selectedFeature(), listed[1].feature);
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(selected.last().at(1).toString(), QStringLiteral("search"));
+    }
+
     void attributionSettingsRoundTrip()
     {
         widgets::AttributionPanel panel(m_engine.get(), &m_hub);
@@ -393,6 +425,12 @@ private Q_SLOTS:
         restored.resetState();
         QVERIFY(restored.promptEdit()->toPlainText().isEmpty());
         QCOMPARE(restored.positionBox()->value(), -1);
+
+        // The intents the start-up options use fill the same fields.
+        restored.setPrompt(QStringLiteral("The capital of France is"));
+        restored.setExtraSaes({QStringLiteral("/data/sae-layer0")});
+        QCOMPARE(restored.promptEdit()->toPlainText(), QStringLiteral("The capital of France is"));
+        QCOMPARE(restored.extraSaeList()->paths(), QStringList{QStringLiteral("/data/sae-layer0")});
     }
 };
 

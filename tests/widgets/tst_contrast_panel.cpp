@@ -147,6 +147,76 @@ private Q_SLOTS:
         QCOMPARE(s.factorial, true);
     }
 
+    // The intents the start-up options use: a request given to the panel is what its tabs run,
+    // the tab in front is the one run() runs, and topFeature() is that tab's first row.
+    void requestShowTabAndRunThroughTheIntents()
+    {
+        Fixture f("demo-tense-number");
+        QTRY_VERIFY(f.ready());
+        QSignalSpy changed(&f.panel, &ContrastPanel::requestChanged);
+        gyrus::ContrastSource request;  // no prompt set: the panel keeps the open one
+        request.factor = QStringLiteral("number");
+        request.levelA = QStringLiteral("plural");
+        request.levelB = QStringLiteral("singular");
+        request.hookName = QStringLiteral("blocks.1.hook_resid_post");
+        request.saeFeatures = false;
+        request.pooling = gyrus::Pooling::TargetWindow;
+        request.window = 3;
+        f.panel.setRequest(request);
+        QVERIFY(!changed.isEmpty());
+        QVERIFY2(f.panel.problem().isEmpty(), qPrintable(f.panel.problem()));
+        f.panel.showTab(ContrastPanel::Tab::Contrast);
+        QCOMPARE(f.panel.currentTab(), ContrastPanel::Tab::Contrast);
+        QCOMPARE(f.panel.tabs()->currentWidget(), f.panel.contrastView());
+        QCOMPARE(f.panel.topFeature(), -1);  // nothing computed yet
+        QSignalSpy shown(&f.panel, &ContrastPanel::resultShown);
+        f.panel.run();
+        QTRY_COMPARE(f.engine.log().count(QStringLiteral("contrast number")), 1);
+        gyrus::ContrastSource sent = f.engine.lastContrastSource();
+        QCOMPARE(sent.promptSet.items.size(), 64);
+        QCOMPARE(sent.factor, QStringLiteral("number"));
+        QCOMPARE(sent.levelA, QStringLiteral("plural"));
+        QCOMPARE(sent.levelB, QStringLiteral("singular"));
+        QCOMPARE(sent.hookName, QStringLiteral("blocks.1.hook_resid_post"));
+        QCOMPARE(sent.saeFeatures, false);
+        QCOMPARE(sent.pooling, gyrus::Pooling::TargetWindow);
+        QCOMPARE(sent.window, 3);
+        QCOMPARE(sent.factorial, false);
+        QTRY_VERIFY(!shown.isEmpty());
+        QVERIFY(f.panel.contrastView()->result());
+        QVERIFY(f.panel.topFeature() >= 0);
+        QCOMPARE(f.panel.topFeature(), f.panel.contrastView()->table()->featureAtRow(0));
+
+        // SAE features at the SAE's hook, as the 2 × 2 effects of the set's design.
+        request = f.panel.request();
+        request.saeFeatures = true;
+        request.factorial = true;
+        f.panel.setRequest(request);
+        QCOMPARE(f.panel.request().hookName, f.engine.currentSae().hookName);
+        f.panel.run();
+        QTRY_COMPARE(f.engine.log().count(QStringLiteral("contrast number")), 2);
+        sent = f.engine.lastContrastSource();
+        QCOMPARE(sent.saeFeatures, true);
+        QCOMPARE(sent.factorial, true);
+        QCOMPARE(sent.hookName, f.engine.currentSae().hookName);
+        QTRY_COMPARE(f.panel.contrastView()->effectCount(), 3);
+
+        // Another tab in front is the one that runs, and the one topFeature() reads.
+        f.panel.showTab(ContrastPanel::Tab::RsaMap);
+        QCOMPARE(f.panel.tabs()->currentWidget(), f.panel.rsaView());
+        f.panel.run();
+        QTRY_VERIFY(f.panel.rsaView()->map());
+        QCOMPARE(f.panel.topFeature(), f.panel.rsaView()->table()->featureAtRow(0));
+        QVERIFY(f.panel.topFeature() >= 0);
+        f.panel.showTab(ContrastPanel::Tab::Methods);
+        QCOMPARE(f.panel.topFeature(), -1);
+
+        // A request that cannot run says why.
+        gyrus::test::FakeEngineClient engine;
+        ContrastPanel empty(&engine, &f.hub);
+        QVERIFY(empty.problem().contains(QStringLiteral("prompt set")));
+    }
+
     // The form stays in step with the study: a new SAE brings its hook and features, a new
     // prompt set its own level order, no SAE means raw activations.
     void defaultsFollowTheSaeAndThePromptSet()

@@ -1,6 +1,8 @@
+#include "core/session/session_state.h"
 #include "tests/support/fake_engine_client.h"
 #include "widgets/panels/sae_training_panel.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QPushButton>
@@ -66,6 +68,41 @@ private Q_SLOTS:
         panel.setRequest(filledRequest());
         panel.setHookNames(hooks);  // a choice the user made is kept
         QCOMPARE(panel.request().sae.hookName, QStringLiteral("blocks.2.hook_resid_post"));
+    }
+
+    // The hook box offers the session's model's hooks (a model loaded before the dock was built
+    // too), and the dock keeps its runs in the session.
+    void hooksAndRunsAreTheSessions()
+    {
+        FakeEngineClient engine;
+        gyrus::SessionState session;
+        gyrus::ModelInfo first;
+        for (int layer = 0; layer < 3; ++layer) {
+            first.hookNames << QStringLiteral("blocks.%1.hook_resid_post").arg(layer);
+        }
+        session.setModel(first);
+        SaeTrainingPanel panel(&engine, &session);
+        auto *box = panel.findChild<QComboBox *>(QStringLiteral("saeTraining.hook"));
+        QVERIFY(box);
+        QCOMPARE(box->count(), 3);
+        QCOMPARE(panel.request().sae.hookName, QStringLiteral("blocks.1.hook_resid_post"));
+        gyrus::ModelInfo second;
+        second.hookNames = {QStringLiteral("hook_embed"), QStringLiteral("blocks.0.hook_mlp_out")};
+        session.setModel(second);
+        QCOMPARE(box->count(), 2);
+        QCOMPARE(box->itemText(1), QStringLiteral("blocks.0.hook_mlp_out"));
+        // The choice stays (the box takes typed hooks too).
+        QCOMPARE(panel.request().sae.hookName, QStringLiteral("blocks.1.hook_resid_post"));
+        session.saeRuns()->setPausedCheckpoint(QStringLiteral("/runs/a/checkpoint"));
+        QCOMPARE(panel.pausedCheckpoint(), QStringLiteral("/runs/a/checkpoint"));
+
+        // Without a session the dock follows the engine's loads.
+        SaeTrainingPanel own(&engine);
+        QVERIFY(own.request().sae.hookName.isEmpty());
+        engine.loadModel(
+                {QStringLiteral("/models/demo"), QStringLiteral("cpu"), gyrus::Dtype::Float32});
+        QTRY_VERIFY(!own.request().sae.hookName.isEmpty());
+        QVERIFY(engine.currentModel().hookNames.contains(own.request().sae.hookName));
     }
 
     void missingInputsAreExplainedNotSubmitted()

@@ -3,6 +3,7 @@
 #include "core/engine/request_tracker.h"
 #include "core/features/token_display.h"
 #include "core/prompts/minimal_pairs.h"
+#include "core/session/session_state.h"
 #include "widgets/common/flow_layout.h"
 #include "widgets/common/icons.h"
 #include "widgets/common/status_line.h"
@@ -41,9 +42,11 @@ QStandardItem *numberItem(double value, int decimals = 3)
 
 }  // namespace
 
-ActivationPatchingTab::ActivationPatchingTab(EngineClient *engine, QWidget *parent)
+ActivationPatchingTab::ActivationPatchingTab(EngineClient *engine, SessionState *session,
+                                             QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
+    , m_session(sessionOrFollowing(session, engine, this))
 {
     auto *help = new QLabel(
             tr("Activation patching across the open prompt set's minimal pairs: each pair's "
@@ -168,12 +171,13 @@ ActivationPatchingTab::ActivationPatchingTab(EngineClient *engine, QWidget *pare
             updateControls();
         });
     }
-    setPromptSet(PromptSet());
+    showPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, this,
+            &ActivationPatchingTab::showPromptSet);
 }
 
-void ActivationPatchingTab::setPromptSet(const PromptSet &set)
+void ActivationPatchingTab::showPromptSet(const PromptSet &set)
 {
-    m_set = set;
     m_pairCount = 0;
     if (set.items.isEmpty()) {
         m_setLabel->setText(
@@ -194,7 +198,7 @@ void ActivationPatchingTab::run()
         return;
     }
     PatchingRequest request;
-    request.set = m_set;
+    request.set = m_session->promptSet();
     if (patchesFeatures()) {
         const std::optional<std::vector<int>> features = parsedFeatures();
         if (!features) {

@@ -5,6 +5,7 @@
 #include "core/steering/patching_types.h"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QWidget>
 
 #include <optional>
@@ -20,7 +21,8 @@ class QTableView;
 
 namespace gyrus {
 class RequestTracker;
-}
+class SessionState;
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
@@ -37,9 +39,10 @@ class ActivationPatchingTab : public QWidget
 {
     Q_OBJECT
 public:
-    explicit ActivationPatchingTab(EngineClient *engine, QWidget *parent = nullptr);
-
-    void setPromptSet(const PromptSet &set);
+    /// Patches the pairs of `session`'s open prompt set (null: a session of its own that
+    /// follows `engine`).
+    explicit ActivationPatchingTab(EngineClient *engine, SessionState *session = nullptr,
+                                   QWidget *parent = nullptr);
 
     void run();
     void cancel();
@@ -79,6 +82,7 @@ Q_SIGNALS:
     void runningChanged();
 
 private:
+    void showPromptSet(const PromptSet &set);  // the pairs it offers
     void showOutcome(const PatchingOutcomePtr &outcome);
     void setStatus(const QString &text, bool error = false);
     void updateControls();
@@ -86,8 +90,8 @@ private:
     std::optional<std::vector<int>> parsedFeatures() const;
 
     EngineClient *m_engine;
+    QPointer<SessionState> m_session;
     RequestTracker *m_requests = nullptr;
-    PromptSet m_set;
     int m_pairCount = 0;
     PatchingOutcomePtr m_outcome;
 

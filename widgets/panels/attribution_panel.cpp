@@ -221,12 +221,14 @@ void AttributionPanel::buildUi()
             requestAttention(m_ranPrompt[AttentionTab], layer);
         }
     });
-    m_patching = new ActivationPatchingTab(m_engine, this);
+    m_patching = new widgets::ActivationPatchingTab(m_engine, m_session, this);
     m_tabs->addTab(m_patching, tr("Patching"));
     connect(m_patching, &ActivationPatchingTab::runningChanged, this,
             &AttributionPanel::updateControls);
     connect(m_patching, &ActivationPatchingTab::settingsChanged, this,
             &AttributionPanel::stateChanged);
+    connect(m_patching, &widgets::ActivationPatchingTab::patchingShown, this,
+            &AttributionPanel::patchingShown);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
         // A tab of the prompt shown for the first time on this prompt computes its view (the
         // Patching tab reads the prompt set, not the prompt, and runs on request).
@@ -484,16 +486,22 @@ void AttributionPanel::connectEngine()
     };
     connect(m_session, &SessionState::modelChanged, this, stale);
     connect(m_session, &SessionState::saeChanged, this, stale);
-    // The Patching tab patches the open prompt set's minimal pairs.
-    m_patching->setPromptSet(m_session->promptSet());
-    connect(m_session, &SessionState::promptSetChanged, m_patching,
-            &ActivationPatchingTab::setPromptSet);
 }
 
 void AttributionPanel::analyzeText(const QString &text)
 {
-    m_prompt->setPlainText(text);
+    setPrompt(text);
     run();
+}
+
+void AttributionPanel::setPrompt(const QString &text)
+{
+    m_prompt->setPlainText(text);
+}
+
+void AttributionPanel::setExtraSaes(const QStringList &paths)
+{
+    m_extraSaes->setPaths(paths);
 }
 
 void AttributionPanel::run()

@@ -70,6 +70,10 @@ public:
 
     /// Puts `text` in the prompt box and runs the shown tab's analysis on it.
     void analyzeText(const QString &text);
+    /// Puts `text` in the prompt box (runs nothing).
+    void setPrompt(const QString &text);
+    /// The SAEs at other hooks attributed beside the loaded one (the "Other layers" list).
+    void setExtraSaes(const QStringList &paths);
     /// Runs the shown tab's analysis on the prompt box's text (the other tabs follow when shown).
     void run();
     /// Runs all three analyses on the prompt box's text.
@@ -150,6 +154,8 @@ Q_SIGNALS:
     void verificationShown();
     void logitLensShown();
     void attentionShown();
+    /// The Patching tab has put a new result on screen.
+    void patchingShown();
     /// A setting the workspace keeps was edited.
     void stateChanged();
 

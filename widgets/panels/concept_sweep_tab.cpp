@@ -2,6 +2,7 @@
 
 #include "core/engine/request_tracker.h"
 #include "core/features/token_display.h"
+#include "core/session/session_state.h"
 #include "widgets/common/combo_choices.h"
 #include "widgets/common/eliding_style.h"
 #include "widgets/common/export_button.h"
@@ -34,9 +35,10 @@ enum Slot
 
 }  // namespace
 
-ConceptSweepTab::ConceptSweepTab(EngineClient *engine, QWidget *parent)
+ConceptSweepTab::ConceptSweepTab(EngineClient *engine, SessionState *session, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
+    , m_session(sessionOrFollowing(session, engine, this))
     , m_sideA(new ElidingComboBox(this))
     , m_sideB(new ElidingComboBox(this))
     , m_features(new QSpinBox(this))
@@ -154,11 +156,12 @@ ConceptSweepTab::ConceptSweepTab(EngineClient *engine, QWidget *parent)
             m_runButton->setEnabled(true);
         });
     }
+    offerSides(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, this, &ConceptSweepTab::offerSides);
 }
 
-void ConceptSweepTab::setPromptSet(const PromptSet &set)
+void ConceptSweepTab::offerSides(const PromptSet &set)
 {
-    m_set = set;
     const QStringList sides = contrastSides(set);
     offerContrastSides(m_sideA, m_sideB, sides);
 }
@@ -175,9 +178,15 @@ void ConceptSweepTab::setGrid(double from, double to, int steps)
     m_steps->setValue(steps);
 }
 
+void ConceptSweepTab::setSides(const QString &sideA, const QString &sideB)
+{
+    m_sideA->setCurrentText(sideA);
+    m_sideB->setCurrentText(sideB);
+}
+
 Result<ConceptSweepRequest> ConceptSweepTab::request() const
 {
-    if (m_set.items.isEmpty() || m_sideA->currentText().isEmpty()) {
+    if (m_session->promptSet().items.isEmpty() || m_sideA->currentText().isEmpty()) {
         return Status::invalidInput(tr("open a prompt set with two conditions for the concept"));
     }
     if (m_sideA->currentText() == m_sideB->currentText()) {
@@ -188,7 +197,7 @@ Result<ConceptSweepRequest> ConceptSweepTab::request() const
     if (request.prompt.trimmed().isEmpty()) {
         return Status::invalidInput(tr("type a prompt in the Steering dock"));
     }
-    request.concept.set = m_set;
+    request.concept.set = m_session->promptSet();
     request.concept.sideA = m_sideA->currentText();
     request.concept.sideB = m_sideB->currentText();
     request.concept.pooling = Pooling::LastToken;

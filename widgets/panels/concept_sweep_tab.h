@@ -5,6 +5,7 @@
 #include "core/steering/concept_sweep_types.h"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QWidget>
 
 #include <functional>
@@ -21,7 +22,8 @@ class QSpinBox;
 
 namespace gyrus {
 class RequestTracker;
-}
+class SessionState;
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
@@ -35,13 +37,16 @@ class ConceptSweepTab : public QWidget
 {
     Q_OBJECT
 public:
-    explicit ConceptSweepTab(EngineClient *engine, QWidget *parent = nullptr);
-
-    void setPromptSet(const PromptSet &set);
+    /// The concept is of `session`'s open prompt set (null: a session of its own that follows
+    /// `engine`).
+    explicit ConceptSweepTab(EngineClient *engine, SessionState *session = nullptr,
+                             QWidget *parent = nullptr);
     /// Where the prompt comes from (the Steering dock's prompt box).
     void setPromptSource(std::function<QString()> prompt);
 
     void setGrid(double from, double to, int steps);
+    /// The concept's sides A and B (as the side boxes offer them); one not offered is left.
+    void setSides(const QString &sideA, const QString &sideB);
     void run();
     void cancel();
     bool isRunning() const;
@@ -70,12 +75,13 @@ Q_SIGNALS:
     void sweepShown();
 
 private:
+    void offerSides(const PromptSet &set);  // the open set's conditions as sides A and B
     void showResult(const ConceptSweepResult &result);
     void setStatus(const QString &text, bool error = false);
 
     EngineClient *m_engine;
+    QPointer<SessionState> m_session;
     RequestTracker *m_requests = nullptr;
-    PromptSet m_set;
     std::function<QString()> m_prompt;
     ConceptSweepResult m_result;
 

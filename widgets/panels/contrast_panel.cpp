@@ -10,8 +10,10 @@
 #include "widgets/panels/judged_methods_tab.h"
 #include "widgets/panels/method_comparison_tab.h"
 #include "widgets/views/contrast_settings_form.h"
+#include "widgets/views/feature_scatter_plot.h"
 #include "widgets/views/feature_table_view.h"
 
+#include <QBuffer>
 #include <QJsonArray>
 #include <QMenu>
 #include <QSortFilterProxyModel>
@@ -19,6 +21,7 @@
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <qcustomplot.h>
 
 namespace gyrus::widgets {
 
@@ -70,6 +73,12 @@ ContrastPanel::ContrastPanel(EngineClient *engine, SelectionHub *hub, SessionSta
     connect(m_rsa, &FeatureRsaTab::resultShown, this, &ContrastPanel::resultShown);
     connect(m_methods, &MethodComparisonTab::resultShown, this, &ContrastPanel::resultShown);
     connect(m_judged, &JudgedMethodsTab::resultShown, this, &ContrastPanel::resultShown);
+    connect(m_judged, &JudgedMethodsTab::finishedRun, this, [this](const Status &status) {
+        if (!status.isOk()) {
+            Q_EMIT judgedRunFailed(status);
+        }
+    });
+    connect(m_form, &ContrastSettingsForm::changed, this, &ContrastPanel::requestChanged);
     m_form->setHookNames(m_session->model().hookNames);
     m_form->setSae(m_session->sae());
     m_form->setPromptSet(m_session->promptSet());
@@ -257,6 +266,93 @@ void ContrastPanel::clearResults()
 void ContrastPanel::setPromptSet(const PromptSet &set)
 {
     m_form->setPromptSet(set);
+}
+
+ContrastSource ContrastPanel::request() const
+{
+    return m_form->source();
+}
+
+void ContrastPanel::setRequest(const ContrastSource &request)
+{
+    m_form->setSource(request);
+}
+
+QString ContrastPanel::problem() const
+{
+    return m_form->problem();
+}
+
+JudgedMethodsTab::Settings ContrastPanel::judgedSettings() const
+{
+    return m_judged->settings();
+}
+
+void ContrastPanel::setJudgedSettings(const JudgedMethodsTab::Settings &settings)
+{
+    m_judged->setSettings(settings);
+}
+
+void ContrastPanel::showTab(Tab tab)
+{
+    m_tabs->setCurrentIndex(int(tab));
+}
+
+ContrastPanel::Tab ContrastPanel::currentTab() const
+{
+    return Tab(m_tabs->currentIndex());
+}
+
+void ContrastPanel::run()
+{
+    switch (currentTab()) {
+        case Tab::Contrast:
+            m_contrast->run();
+            break;
+        case Tab::RsaMap:
+            m_rsa->run();
+            break;
+        case Tab::Methods:
+            m_methods->run();
+            break;
+        case Tab::Judged:
+            m_judged->run();
+            break;
+    }
+}
+
+ContrastPanelResultPtr ContrastPanel::contrastResult() const
+{
+    return m_contrast->result();
+}
+
+MethodComparisonResultPtr ContrastPanel::methodComparisonResult() const
+{
+    return m_methods->result();
+}
+
+QByteArray ContrastPanel::figurePng(Figure figure, int width, int height) const
+{
+    QCustomPlot *plot = figure == Figure::Volcano
+                                ? static_cast<QCustomPlot *>(m_contrast->volcano())
+                                : m_methods->chart();
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    plot->toPixmap(width, height, 2.0).save(&buffer, "PNG");
+    return png;
+}
+
+int ContrastPanel::topFeature() const
+{
+    switch (currentTab()) {
+        case Tab::Contrast:
+            return m_contrast->table()->featureAtRow(0);
+        case Tab::RsaMap:
+            return m_rsa->table()->featureAtRow(0);
+        default:
+            return -1;
+    }
 }
 
 }  // namespace gyrus::widgets

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "core/base/status.h"
+#include "core/contrasts/contrast_requests.h"
 #include "core/prompts/prompt_set.h"
 #include "core/session/workspace_data.h"
+#include "widgets/panels/judged_methods_tab.h"
 
 #include <QJsonObject>
 #include <QPointer>
@@ -26,7 +28,6 @@ class BatchExplainDialog;
 class ContrastSettingsForm;
 class ContrastTab;
 class FeatureRsaTab;
-class JudgedMethodsTab;
 class MethodComparisonTab;
 
 /// The Contrasts dock: which features carry a condition, answered three
@@ -44,8 +45,57 @@ public:
                   QWidget *parent = nullptr);
     ~ContrastPanel() override;
 
+    /// The dock's tabs, in their order.
+    enum class Tab
+    {
+        Contrast,
+        RsaMap,
+        Methods,
+        Judged,
+    };
+
     /// The stimuli to analyse (the session's open prompt set).
     void setPromptSet(const PromptSet &set);
+
+    /// The request the form describes (what Run in the first three tabs submits).
+    ContrastSource request() const;
+    /// Fills the form from `request`: factor, levels, 2 × 2 (only for a 2 × 2 set), hook (unless
+    /// it reads SAE features, which are at the SAE's hook), raw or SAE features, pooling and
+    /// window. Its prompt set is ignored (the dock analyses the session's); a value the prompt
+    /// set or the model does not offer leaves that setting as it is.
+    void setRequest(const ContrastSource &request);
+    /// Empty when the form can run; otherwise what is missing, in words.
+    QString problem() const;
+
+    /// The judged comparison's settings (corpus, concept, methods, k, judge repeats, ...).
+    JudgedMethodsTab::Settings judgedSettings() const;
+    void setJudgedSettings(const JudgedMethodsTab::Settings &settings);
+
+    /// Brings `tab` to the front.
+    void showTab(Tab tab);
+    Tab currentTab() const;
+    /// Runs the tab in front on the form's request (the judged one with judgedSettings()); a
+    /// request that cannot run shows why in that tab.
+    void run();
+
+    /// The first feature in the table of the tab in front (Contrast or Feature RSA map, in its
+    /// current order); -1 for the other tabs or without a result.
+    int topFeature() const;
+
+    /// The Contrast tab's result (null: none yet).
+    ContrastPanelResultPtr contrastResult() const;
+    /// The Method comparison tab's result (null: none yet).
+    MethodComparisonResultPtr methodComparisonResult() const;
+
+    /// The dock's plots, as the study report pictures them.
+    enum class Figure
+    {
+        Volcano,           ///< the Contrast tab's volcano plot
+        MethodComparison,  ///< the Method comparison tab's accuracy and AUC chart
+    };
+
+    /// `figure` as a PNG of `width` × `height` points at twice that resolution.
+    QByteArray figurePng(Figure figure, int width, int height) const;
 
     ContrastSettingsForm *form() const { return m_form; }
 
@@ -88,6 +138,11 @@ public:
 Q_SIGNALS:
     /// A tab has put a new result on screen.
     void resultShown();
+    /// A setting of the form changed (results on screen may no longer match it).
+    void requestChanged();
+    /// A judged comparison ended without a result (its judge's requests are not the engine's,
+    /// so EngineClient::finished does not tell).
+    void judgedRunFailed(const gyrus::Status &status);
 
 private:
     QPointer<SessionState> m_session;  // first: the tabs observe it

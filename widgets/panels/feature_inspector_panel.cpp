@@ -114,7 +114,7 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     , m_featureSpin(new QSpinBox(this))
     , m_clamp(new QPushButton(tr("Clamp"), this))
     , m_searchToggle(new QToolButton(this))
-    , m_search(new FeatureSearchBox(engine, hub, this))
+    , m_search(new FeatureSearchBox(engine, hub, m_session, this))
     , m_header(new QWidget(this))
     , m_stack(new QStackedWidget(this))
     , m_noSae(new EmptyState(tr("No SAE loaded"),
@@ -205,6 +205,10 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
     connect(m_neighbours, &QTableView::clicked, this, [this](const QModelIndex &index) {
         selectFromPanel(m_neighbourModel->item(index.row(), 0)->data(Qt::UserRole).toInt());
     });
+    connect(m_scanForm, &CorpusScanForm::scanDirectoryChanged, this,
+            &FeatureInspectorPanel::scanDirectoryChanged);
+    connect(m_search, &FeatureSearchBox::resultsShown, this,
+            &FeatureInspectorPanel::searchResultsShown);
     connect(m_scanForm, &CorpusScanForm::scanRequested, this,
             [this](const QString &, qint64 tokens) { startScan(tokens); });
     connect(m_scanForm, &CorpusScanForm::cancelRequested, this,
@@ -227,9 +231,6 @@ FeatureInspectorPanel::FeatureInspectorPanel(EngineClient *engine, SelectionHub 
 
     connect(m_session, &SessionState::saeChanged, this,
             [this](const SaeInfo &info) { onSaeLoaded(info); });
-    // The search box's concept vector is the open prompt set's contrast.
-    m_search->setPromptSet(m_session->promptSet());
-    connect(m_session, &SessionState::promptSetChanged, m_search, &FeatureSearchBox::setPromptSet);
     for (Slot slot : {LoadScan, Scan}) {
         m_requests->onResult(slot, &EngineClient::corpusScanReady,
                              [this](const CorpusScanSummary &summary) { onScanReady(summary); });
@@ -752,6 +753,24 @@ void FeatureInspectorPanel::showSearch(bool shown)
     if (m_searchToggle->isChecked() != shown) {
         m_searchToggle->setChecked(shown);
     }
+}
+
+void FeatureInspectorPanel::search(FeatureSearchBox::Criterion criterion, const QString &text)
+{
+    showSearch(true);
+    m_search->setCriterion(criterion);
+    m_search->setText(text);
+    m_search->search();
+}
+
+int FeatureInspectorPanel::searchHit(int row) const
+{
+    return m_search->resultFeature(row);
+}
+
+void FeatureInspectorPanel::openSearchHit(int row)
+{
+    m_search->openResult(row);
 }
 
 }  // namespace gyrus::widgets

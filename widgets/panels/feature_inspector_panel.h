@@ -2,6 +2,7 @@
 
 #include "core/engine/engine_client.h"
 #include "core/prompts/prompt_set.h"
+#include "widgets/panels/feature_search_box.h"
 
 #include <QList>
 #include <QPointer>
@@ -35,7 +36,6 @@ class CorpusScanForm;
 class EmptyState;
 class DetectionScoreBox;
 class ExplanationBox;
-class FeatureSearchBox;
 class UserVisibleWork;
 
 /// The Features dock: everything about the feature selected in the
@@ -130,16 +130,24 @@ public:
 
     QString errorText() const;
 
-    FeatureSearchBox *searchBox() const { return m_search; }
-
     /// Shows or hides the search box (the header's Search button).
     void showSearch(bool shown);
+    /// Opens the search box and searches features by `criterion` with `text`.
+    void search(FeatureSearchBox::Criterion criterion, const QString &text);
+    /// The feature in row `row` of the search results as listed; -1 when there is none.
+    int searchHit(int row) const;
+    /// Selects that result and its feature everywhere, as clicking it does.
+    void openSearchHit(int row);
 
 Q_SIGNALS:
     /// setOpenFeatureWhenScanned() selected `feature` (before the hub announces it).
     void featureOpenedFromScan(int feature);
     /// A feature's details were put on screen (the app waits for it before a screenshot).
     void detailsShown(int feature);
+    /// A search's results were put on screen.
+    void searchResultsShown();
+    /// The user chose another folder for corpus scans (the app remembers it).
+    void scanDirectoryChanged(const QString &directory);
 
 private:
     void buildDetailsPage();

@@ -2,6 +2,7 @@
 
 #include "core/engine/request_tracker.h"
 #include "core/session/selection_hub.h"
+#include "core/session/session_state.h"
 #include "widgets/common/combo_choices.h"
 #include "widgets/common/eliding_style.h"
 #include "widgets/common/flow_layout.h"
@@ -36,10 +37,12 @@ QStandardItem *numberItem(double value, const QString &text)
 
 }  // namespace
 
-FeatureSearchBox::FeatureSearchBox(EngineClient *engine, SelectionHub *hub, QWidget *parent)
+FeatureSearchBox::FeatureSearchBox(EngineClient *engine, SelectionHub *hub, SessionState *session,
+                                   QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
     , m_hub(hub)
+    , m_session(sessionOrFollowing(session, engine, this))
     , m_by(new ElidingComboBox(this))
     , m_text(new QLineEdit(this))
     , m_position(new QSpinBox(this))
@@ -85,8 +88,8 @@ FeatureSearchBox::FeatureSearchBox(EngineClient *engine, SelectionHub *hub, QWid
     m_view->setSortingEnabled(true);
     m_view->setMinimumHeight(m_view->fontMetrics().height() * 6);
     connect(m_view, &QTableView::clicked, this, [this](const QModelIndex &index) {
-        const int feature = m_results->item(index.row(), 0)->data(Qt::UserRole).toInt();
-        if (m_hub) {
+        const int feature = resultFeature(index.row());
+        if (m_hub && feature >= 0) {
             m_hub->selectFeature(feature, QStringLiteral("search"));
         }
     });
@@ -118,12 +121,13 @@ FeatureSearchBox::FeatureSearchBox(EngineClient *engine, SelectionHub *hub, QWid
             m_searchButton->setEnabled(true);
         });
     }
+    offerSides(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, this, &FeatureSearchBox::offerSides);
     updateFields();
 }
 
-void FeatureSearchBox::setPromptSet(const PromptSet &set)
+void FeatureSearchBox::offerSides(const PromptSet &set)
 {
-    m_set = set;
     const QStringList sides = contrastSides(set);
     offerContrastSides(m_sideA, m_sideB, sides);
 }
@@ -136,6 +140,29 @@ void FeatureSearchBox::setCriterion(Criterion criterion)
 FeatureSearchBox::Criterion FeatureSearchBox::criterion() const
 {
     return Criterion(m_by->currentData().toInt());
+}
+
+void FeatureSearchBox::setText(const QString &text)
+{
+    m_text->setText(text);
+}
+
+int FeatureSearchBox::resultFeature(int row) const
+{
+    const QStandardItem *item = row >= 0 ? m_results->item(row, 0) : nullptr;
+    return item ? item->data(Qt::UserRole).toInt() : -1;
+}
+
+void FeatureSearchBox::openResult(int row)
+{
+    const int feature = resultFeature(row);
+    if (feature < 0) {
+        return;
+    }
+    m_view->selectRow(row);
+    if (m_hub) {
+        m_hub->selectFeature(feature, QStringLiteral("search"));
+    }
 }
 
 void FeatureSearchBox::updateFields()
@@ -190,7 +217,7 @@ Result<FeatureSearchRequest> FeatureSearchBox::request() const
             request.query.firesAt = m_position->value();
             break;
         case Criterion::Concept: {
-            if (m_set.items.isEmpty() || m_sideA->currentText().isEmpty()) {
+            if (m_session->promptSet().items.isEmpty() || m_sideA->currentText().isEmpty()) {
                 return Status::invalidInput(
                         tr("open a prompt set with two conditions for a concept vector"));
             }
@@ -198,7 +225,7 @@ Result<FeatureSearchRequest> FeatureSearchBox::request() const
                 return Status::invalidInput(tr("sides A and B are the same"));
             }
             ConceptSource source;
-            source.set = m_set;
+            source.set = m_session->promptSet();
             source.sideA = m_sideA->currentText();
             source.sideB = m_sideB->currentText();
             source.pooling = Pooling::LastToken;

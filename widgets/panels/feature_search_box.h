@@ -18,6 +18,7 @@ class QTableView;
 namespace gyrus {
 class RequestTracker;
 class SelectionHub;
+class SessionState;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
@@ -41,13 +42,15 @@ public:
         Concept,
     };
 
-    FeatureSearchBox(EngineClient *engine, SelectionHub *hub, QWidget *parent = nullptr);
-
-    /// The sides offered for the concept vector.
-    void setPromptSet(const PromptSet &set);
+    /// The concept vector is of `session`'s open prompt set (null: a session of its own that
+    /// follows `engine`).
+    FeatureSearchBox(EngineClient *engine, SelectionHub *hub, SessionState *session = nullptr,
+                     QWidget *parent = nullptr);
 
     void setCriterion(Criterion criterion);
     Criterion criterion() const;
+    /// The criterion's text (label words, example text, token, the text a feature fires on).
+    void setText(const QString &text);
     /// Starts the search the fields describe (an empty text asks for nothing but a concept).
     void search();
 
@@ -70,6 +73,11 @@ public:
 
     const FeatureSearchResult &result() const { return m_result; }
 
+    /// The feature in row `row` of the results list as shown; -1 when there is no such row.
+    int resultFeature(int row) const;
+    /// Selects row `row` of the list and its feature everywhere, as clicking it does.
+    void openResult(int row);
+
     QString statusText() const;
     bool isRunning() const;
 
@@ -77,14 +85,15 @@ Q_SIGNALS:
     void resultsShown();
 
 private:
+    void offerSides(const PromptSet &set);  // the sides offered for the concept vector
     void updateFields();
     void showResult(const FeatureSearchResult &result);
     void setStatus(const QString &text, bool error = false);
 
     EngineClient *m_engine;
     QPointer<SelectionHub> m_hub;
+    QPointer<SessionState> m_session;
     RequestTracker *m_requests = nullptr;
-    PromptSet m_set;
     FeatureSearchResult m_result;
 
     QComboBox *m_by;

@@ -349,6 +349,11 @@ void ModelPanel::loadModel(const QString &path)
     updateEnabled();
 }
 
+void ModelPanel::loadSae(const QString &path, const QString &device)
+{
+    m_saePicker->loadSae(path, device);
+}
+
 void ModelPanel::generate()
 {
     GenerateRequest request;

@@ -48,6 +48,8 @@ public:
 
     /// Starts loading `path` with the chosen device and dtype.
     void loadModel(const QString &path);
+    /// Starts loading the SAE in `path` on `device` (empty: the loaded model's device).
+    void loadSae(const QString &path, const QString &device = QString());
     /// Generates from the prompt box.
     void generate();
 

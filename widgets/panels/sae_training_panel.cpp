@@ -3,6 +3,7 @@
 #include "core/base/table_export.h"
 #include "core/engine/request_tracker.h"
 #include "core/sae/sae_training_json.h"
+#include "core/session/session_state.h"
 #include "widgets/common/export_button.h"
 #include "widgets/common/export_tables.h"
 #include "widgets/common/icons.h"
@@ -69,10 +70,11 @@ void addPoint(QCustomPlot *plot, int graph, double x, double y)
 
 }  // namespace
 
-SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent, SaeRuns *sessionRuns)
+SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, SessionState *session, QWidget *parent)
     : QWidget(parent)
     , m_engine(engine)
-    , m_runs(sessionRuns ? sessionRuns : new SaeRuns(this))
+    , m_session(sessionOrFollowing(session, engine, this))
+    , m_runs(m_session->saeRuns())
     , m_dataSource(new QComboBox(this))
     , m_activations(new QLineEdit(this))
     , m_corpus(new QLineEdit(this))
@@ -170,6 +172,7 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent, SaeRun
     m_cacheProgress->setVisible(false);
     m_cacheStatus->setWordWrap(true);
     m_cacheStatus->setObjectName(QStringLiteral("saeCacheStatus"));
+    m_hook->setObjectName(QStringLiteral("saeTraining.hook"));
     m_hook->setEditable(true);
     m_hook->setToolTip(tr("The hook point the activations come from; recorded in cfg.json."));
     addChoices(m_architecture, {SaeArchitecture::TopK, SaeArchitecture::BatchTopK,
@@ -494,6 +497,12 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, QWidget *parent, SaeRun
     architectureChanged();
     dataSourceChanged();
     updateButtons();
+    // The hook box offers the loaded model's hook points.
+    if (m_session->hasModel()) {
+        setHookNames(m_session->model().hookNames);
+    }
+    connect(m_session, &SessionState::modelChanged, this,
+            [this](const ModelInfo &model) { setHookNames(model.hookNames); });
 }
 
 QCustomPlot *SaeTrainingPanel::makePlot(const QString &title, bool logY)

@@ -7,6 +7,7 @@
 
 #include <QHash>
 #include <QJsonObject>
+#include <QPointer>
 #include <QWidget>
 
 #include <functional>
@@ -26,7 +27,8 @@ class QTimer;
 
 namespace gyrus {
 class RequestTracker;
-}
+class SessionState;
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
@@ -42,14 +44,17 @@ class SaeTrainingPanel : public QWidget
 {
     Q_OBJECT
 public:
-    /// Keeps its runs in `sessionRuns` (the session's; null: a set of its own).
-    explicit SaeTrainingPanel(EngineClient *engine, QWidget *parent = nullptr,
-                              SaeRuns *sessionRuns = nullptr);
+    /// `session` is what the dock observes (the loaded model's hooks) and keeps its runs in;
+    /// null: one of its own that follows `engine`.
+    explicit SaeTrainingPanel(EngineClient *engine, SessionState *session = nullptr,
+                              QWidget *parent = nullptr);
 
     /// The request the form describes (what Start submits).
     SaeTrainRequest request() const;
     /// Fills the form (hooks offered in the hook box come from the loaded model).
     void setRequest(const SaeTrainRequest &request);
+    /// The hooks the hook box offers (the session's model sets them; the choice is kept when
+    /// still offered, else the middle layer's residual stream).
     void setHookNames(const QStringList &hooks);
     /// The corpus the form offers until the user picks one (streaming and caching read it).
     void setDefaultCorpus(const QString &path);
@@ -151,6 +156,7 @@ private:
     QCustomPlot *makePlot(const QString &title, bool logY);
 
     EngineClient *m_engine;
+    QPointer<SessionState> m_session;
 
     enum Slot
     {

@@ -123,13 +123,11 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, SessionSta
     connect(m_session, &SessionState::modelChanged, this,
             [this](const ModelInfo &info) { m_interventions->setHookNames(info.hookNames); });
     m_interventions->setHookNames(m_session->model().hookNames);
-    // The open prompt set's contrast is what the concept-vector intervention and the sweep use.
-    const auto showPromptSet = [this](const PromptSet &set) {
-        m_interventions->setPromptSet(set);
-        m_conceptSweep->setPromptSet(set);
-    };
-    showPromptSet(m_session->promptSet());
-    connect(m_session, &SessionState::promptSetChanged, this, showPromptSet);
+    // The open prompt set's contrast is what the concept-vector intervention uses (the sweep
+    // reads the session itself).
+    m_interventions->setPromptSet(m_session->promptSet());
+    connect(m_session, &SessionState::promptSetChanged, m_interventions,
+            &InterventionsEditor::setPromptSet);
     m_requests->onResult(Steer, &EngineClient::steeringToken,
                          [this](SteeringStream stream, const QString &text) {
                              QPlainTextEdit *edit =
@@ -476,8 +474,9 @@ QWidget *SteeringPanel::makeResults()
     tabs->addTab(sweep, tr("Strength sweep"));
     connect(m_sweepButton, &QPushButton::clicked, this, &SteeringPanel::sweep);
 
-    m_conceptSweep = new ConceptSweepTab(m_engine, tabs);
+    m_conceptSweep = new ConceptSweepTab(m_engine, m_session, tabs);
     m_conceptSweep->setPromptSource([this] { return m_prompt->text(); });
+    connect(m_conceptSweep, &ConceptSweepTab::sweepShown, this, &SteeringPanel::conceptSweepShown);
     tabs->addTab(m_conceptSweep, tr("Concept vs features"));
     m_resultTabs = tabs;
     return tabs;
@@ -505,6 +504,16 @@ void SteeringPanel::addSelectedFeature()
 void SteeringPanel::showResultsTab(int index)
 {
     m_resultTabs->setCurrentIndex(index);
+}
+
+void SteeringPanel::setConceptSides(const QString &sideA, const QString &sideB)
+{
+    m_conceptSweep->setSides(sideA, sideB);
+}
+
+void SteeringPanel::runConceptSweep()
+{
+    m_conceptSweep->run();
 }
 
 void SteeringPanel::run()

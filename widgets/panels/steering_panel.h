@@ -99,13 +99,25 @@ public:
     /// Head ablations and the concept vector, run beside the clamps.
     InterventionsEditor *interventionsEditor() const { return m_interventions; }
 
-    /// The "Concept vs features" tab: steering by the open prompt set's concept vector against
-    /// its top contrast features over α.
-    ConceptSweepTab *conceptSweep() const { return m_conceptSweep; }
+    /// The results tabs, in their order.
+    enum ResultsTab
+    {
+        GenerationResults,
+        NextTokenResults,
+        StrengthSweepResults,
+        ConceptSweepResults,
+    };
 
-    /// Shows the results tab at `index` (0 generation, 1 next token, 2 strength sweep, 3
-    /// concept vs features).
+    /// Shows the results tab at `index` (a ResultsTab).
     void showResultsTab(int index);
+
+    /// The concept sweep's sides: the open prompt set's conditions (a level, or factor=level in
+    /// a set of several factors) whose difference is the concept vector. A side the set does
+    /// not offer leaves that choice as it is.
+    void setConceptSides(const QString &sideA, const QString &sideB);
+    /// Runs the concept sweep (the concept vector against its top features over α) on the
+    /// prompt box's text.
+    void runConceptSweep();
 
     /// The prompt, sampling and sweep settings and the last outputs (texts, next-token shift,
     /// sweep), the numbers into `data` for the workspace file; restored without running.
@@ -115,6 +127,8 @@ public:
 Q_SIGNALS:
     /// Every run, next-token and sweep request this panel started has finished.
     void runFinished();
+    /// The concept sweep's result is on screen.
+    void conceptSweepShown();
 
 private:
     QWidget *makeClampSection();

@@ -257,6 +257,21 @@ ContrastSource ContrastSettingsForm::source() const
     return source;
 }
 
+void ContrastSettingsForm::setSource(const ContrastSource &source)
+{
+    setFactor(source.factor);
+    if (source.levelA != m_levelA->currentText() || source.levelB != m_levelB->currentText()) {
+        setLevels(source.levelA, source.levelB);
+    }
+    setFactorial(source.factorial);
+    if (!source.saeFeatures) {
+        setHook(source.hookName);
+    }
+    setSaeFeatures(source.saeFeatures);
+    setPooling(source.pooling);
+    m_window->setValue(source.window);
+}
+
 QString ContrastSettingsForm::problem() const
 {
     if (m_set.items.isEmpty()) {

@@ -35,6 +35,9 @@ public:
 
     /// The request the form describes.
     ContrastSource source() const;
+    /// Chooses `source`'s settings (not its prompt set: setPromptSet); what is not offered is
+    /// left as it is. The hook is left alone when `source` reads SAE features (at the SAE's).
+    void setSource(const ContrastSource &source);
 
     /// Empty when the form can run; otherwise what is missing, in words.
     QString problem() const;
