@@ -6,12 +6,14 @@
 //   bench_scale write-sae DIR D_IN D_SAE HOOK   a random JumpReLU SAE (SAELens layout, fp32)
 //   bench_scale rung DIR LAYER TOKENS [W ...]   one model: open time, forward to LAYER alone and
 //                                               with an in-memory SAE of each width W encoding
-//                                               the residual (batched, top-k kept), peak RSS
+//                                               the residual (batched, kept sparse; a bf16 SAE
+//                                               exact and through the int8 screen), peak RSS
 //   bench_scale engine DIR SAE_DIR              the app's engine on DIR (bf16) with the SAE:
 //                                               heatmap, contrast and RSA on the demo prompt
 //                                               sets, with times and peak RSS
 //   bench_scale encoders D_IN D_SAE TOKENS     the encoder's [TOKENS x D_IN] x [D_IN x D_SAE]
-//                                               product by each CPU kernel, GFLOP/s and ratios
+//                                               product by each CPU kernel, GFLOP/s and ratios;
+//                                               the sparse encode exact and int8-screened
 //   bench_scale ladder ROOT [--widths W,...]    every preset found in ROOT/<preset>, one child
 //                                               process per rung (so each peak RSS is its own)
 //
@@ -311,6 +313,51 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
         json[QStringLiteral("target_l0")] = qint64(targetL0());
         json[QStringLiteral("calibration_tokens")] = qint64(calibration.size(0));
         QJsonArray saes;
+        // Forward alone and forward + encode in turns, the best of each: the ratio compares runs
+        // a few seconds apart, whatever the machine's load does meanwhile.
+        const auto measure = [&](const gpu::detail::SaeModule &sae, QJsonObject s) {
+            const int64_t width = sae.config().dSae;
+            double bestWith = 1e300;
+            double bestAlone = 1e300;
+            double bestEncode = 1e300;
+            for (int repeat = 0; repeat < repeats; ++repeat) {
+                start = Clock::now();
+                forwardToLayer();
+                bestAlone = std::min(bestAlone, secondsSince(start));
+                start = Clock::now();
+                c10::InferenceMode guard;
+                const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
+                // As the engine encodes (the heatmap): blocks of rows within the encode
+                // budget, the active latents kept sparse, each dense block dropped.
+                const auto encodeStart = Clock::now();
+                const auto codes = sae.encodeSparse(h);
+                bestEncode = std::min(bestEncode, secondsSince(encodeStart));
+                s[QStringLiteral("l0_active_per_token")] =
+                        double(codes.features.size()) / double(h.size(0));
+                if (codes.screenCandidates >= 0) {
+                    s[QStringLiteral("screen_candidates_per_token")] =
+                            double(codes.screenCandidates) / double(h.size(0));
+                }
+                bestWith = std::min(bestWith, secondsSince(start));
+            }
+            const double withRate = double(tokens) / bestWith;
+            s[QStringLiteral("forward_tokens_per_second")] = double(tokens) / bestAlone;
+            s[QStringLiteral("forward_encode_tokens_per_second")] = withRate;
+            s[QStringLiteral("ratio_vs_forward")] = withRate / (double(tokens) / bestAlone);
+            // Where the time goes: the encode's share, and both rates in GFLOP/s (2 FLOP per
+            // multiply-add: the layers' matrices per token, the encoder's d_in x d_sae; for the
+            // screened encode the FLOP of the exact encode it replaces).
+            s[QStringLiteral("encode_seconds")] = bestEncode;
+            s[QStringLiteral("forward_gflops")] =
+                    2.0 * double(forwardParameters) * double(tokens) / bestAlone / 1e9;
+            s[QStringLiteral("encode_gflops")] =
+                    2.0 * double(info.dModel) * double(width) * double(tokens) / bestEncode / 1e9;
+            s[QStringLiteral("flop_ratio")] =
+                    double(forwardParameters) / double(forwardParameters + info.dModel * width);
+            std::fprintf(stderr, "bench_scale: %s\n",
+                         QJsonDocument(s).toJson(QJsonDocument::Compact).constData());
+            return s;
+        };
         for (const int64_t width : widths) {
             for (const at::ScalarType dtype : {at::kBFloat16, at::kFloat}) {
                 const qint64 encoderBytes = width * info.dModel * qint64(c10::elementSize(dtype));
@@ -328,46 +375,46 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                 const auto sae = randomSae(info.dModel, width, hook, /*encoderOnly=*/true, dtype);
                 s[QStringLiteral("calibration_l0")] =
                         calibrateThresholds(*sae, calibration, targetL0());
-                s[QStringLiteral("encoder_bytes")] = encoderBytes;
-                // Forward alone and forward + encode in turns, the best of each: the ratio
-                // compares runs a few seconds apart, whatever the machine's load does meanwhile.
-                double bestWith = 1e300;
-                double bestAlone = 1e300;
-                double bestEncode = 1e300;
-                for (int repeat = 0; repeat < repeats; ++repeat) {
-                    start = Clock::now();
-                    forwardToLayer();
-                    bestAlone = std::min(bestAlone, secondsSince(start));
-                    start = Clock::now();
+                // b_dec at the calibration tokens' mean, where training leaves it (the
+                // reconstruction's constant part); the encode does not read it (b_dec is not
+                // subtracted from the input here), the encode screen takes it as its centre.
+                // BENCH_SCALE_SCREEN_CENTRE=0 leaves it at zero.
+                const bool centre =
+                        qEnvironmentVariable("BENCH_SCALE_SCREEN_CENTRE") != QLatin1String("0");
+                if (centre) {
                     c10::InferenceMode guard;
-                    const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
-                    // As the engine encodes (the heatmap): blocks of rows within the encode
-                    // budget, the active latents kept sparse, each dense block dropped.
-                    const auto encodeStart = Clock::now();
-                    const auto codes = sae->encodeSparse(h);
-                    bestEncode = std::min(bestEncode, secondsSince(encodeStart));
-                    s[QStringLiteral("l0_active_per_token")] =
-                            double(codes.features.size()) / double(h.size(0));
-                    bestWith = std::min(bestWith, secondsSince(start));
+                    sae->mutableWeights().bDec.copy_(calibration.mean(0));
                 }
-                const double withRate = double(tokens) / bestWith;
-                s[QStringLiteral("forward_tokens_per_second")] = double(tokens) / bestAlone;
-                s[QStringLiteral("forward_encode_tokens_per_second")] = withRate;
-                s[QStringLiteral("ratio_vs_forward")] = withRate / (double(tokens) / bestAlone);
-                // Where the time goes: the encode's share, and both rates in GFLOP/s (2 FLOP
-                // per multiply-add: the layers' matrices per token, the encoder's d_in x d_sae).
-                s[QStringLiteral("encode_seconds")] = bestEncode;
-                s[QStringLiteral("forward_gflops")] =
-                        2.0 * double(forwardParameters) * double(tokens) / bestAlone / 1e9;
-                s[QStringLiteral("encode_gflops")] = 2.0 * double(info.dModel) * double(width) *
-                                                     double(tokens) / bestEncode / 1e9;
-                s[QStringLiteral("flop_ratio")] =
-                        double(forwardParameters) / double(forwardParameters + info.dModel * width);
+                s[QStringLiteral("b_dec")] =
+                        centre ? QStringLiteral("calibration mean") : QStringLiteral("zero");
+                s[QStringLiteral("encoder_bytes")] = encoderBytes;
+                s[QStringLiteral("encode")] = QStringLiteral("exact");
+                s = measure(*sae, s);
                 s[QStringLiteral("extra_peak_rss_bytes")] =
                         processStatusBytes("VmHWM") - rssWithout;
-                std::fprintf(stderr, "bench_scale: %s\n",
-                             QJsonDocument(s).toJson(QJsonDocument::Compact).constData());
                 saes.append(s);
+                // The same SAE through the int8 encode screen, as loadSae gives a wide bf16 SAE
+                // on this CPU (the same codes, bit for bit).
+                gpu::detail::SaeModule screened = *sae;
+                start = Clock::now();
+                if (dtype == at::kBFloat16 && screened.buildEncodeScreen()) {
+                    s[QStringLiteral("encode")] = QStringLiteral("int8 screen + exact");
+                    s[QStringLiteral("screen_build_seconds")] = secondsSince(start);
+                    s[QStringLiteral("screen_bytes")] =
+                            qint64(gpu::detail::SaeModule::screenBytes(width, info.dModel));
+                    s = measure(screened, s);
+                    s[QStringLiteral("extra_peak_rss_bytes")] =
+                            processStatusBytes("VmHWM") - rssWithout;
+                    // The codes through the screen against the exact encode's, on one forward.
+                    c10::InferenceMode guard;
+                    const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
+                    const auto exact = sae->encodeSparse(h);
+                    const auto fast = screened.encodeSparse(h);
+                    s[QStringLiteral("screen_codes_equal_exact")] =
+                            exact.rowStart == fast.rowStart && exact.features == fast.features &&
+                            exact.values == fast.values;
+                    saes.append(s);
+                }
             }
         }
         json[QStringLiteral("sae_encode")] = saes;
@@ -383,8 +430,10 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
 /// BENCH_SCALE_REPEATS, by each candidate: LibTorch's bf16 matmul (oneDNN) from [d_in, d_sae]
 /// and from the transposed layout loadSae holds (what encode() ran before the kernel), LibTorch's
 /// float32 matmul (the BLAS it links; OpenBLAS reports its kernels), the engine's
-/// SaeModule::preActivations (the AVX-512 BF16 kernel where the CPU has it) and an int8 VNNI
-/// screen (approximate: what an exact screen-then-bf16 encode could at best save).
+/// SaeModule::preActivations (the AVX-512 BF16 kernel where the CPU has it), an int8 VNNI
+/// screen alone (bench's probe), and the engine's sparse encode at an L0 of targetL0(), exact and
+/// through its int8 encode screen (SaeModule::buildEncodeScreen; GFLOP/s of the exact encode's
+/// FLOP).
 int encoders(int64_t dIn, int64_t dSae, int64_t tokens)
 {
     configureThreads();
@@ -450,6 +499,37 @@ int encoders(int64_t dIn, int64_t dSae, int64_t tokens)
             gpu::detail::fastestBf16DotKernel() == gpu::detail::Bf16DotKernel::Avx512Bf16
                     ? QStringLiteral("avx512_bf16")
                     : QStringLiteral("libtorch matmul");
+    {
+        // The engine's sparse encode (JumpReLU, one threshold for an L0 of targetL0() on these
+        // rows), exact and through the int8 encode screen: the same codes, and the time of each.
+        const at::Tensor pre = sae.preActivations(x);
+        const double threshold =
+                std::get<0>(at::topk(pre.reshape(-1), std::min(pre.numel(), targetL0() * tokens)))
+                        .min()
+                        .item<double>();
+        gpu::detail::SaeWeights jump = w;
+        jump.threshold = at::full({dSae}, threshold);
+        const gpu::detail::SaeModule exact(config, jump);
+        gpu::detail::SaeModule screened = exact;
+        gpu::detail::SparseActivations exactCodes;
+        const double exactSeconds = record("engine_sparse_encode_exact",
+                                           best([&] { exactCodes = exact.encodeSparse(x); }));
+        json[QStringLiteral("l0_active_per_token")] =
+                double(exactCodes.features.size()) / double(tokens);
+        if (screened.buildEncodeScreen()) {
+            gpu::detail::SparseActivations screenedCodes;
+            const double seconds = record("engine_sparse_encode_int8_screen",
+                                          best([&] { screenedCodes = screened.encodeSparse(x); }));
+            json[QStringLiteral("screen_candidates_per_token")] =
+                    double(screenedCodes.screenCandidates) / double(tokens);
+            json[QStringLiteral("screen_codes_equal_exact")] =
+                    screenedCodes.rowStart == exactCodes.rowStart &&
+                    screenedCodes.features == exactCodes.features &&
+                    screenedCodes.values == exactCodes.values;
+            json[QStringLiteral("screened_over_exact_sparse_encode_speed")] =
+                    exactSeconds / seconds;
+        }
+    }
     if (bench::int8DotsAvailable() && dIn % 64 == 0) {
         std::vector<uint8_t> xq(size_t(tokens * dIn), 128);
         std::vector<int8_t> wq(size_t(dSae * dIn), 1);

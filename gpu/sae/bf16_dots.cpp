@@ -63,6 +63,16 @@ void portableRowDots(const uint16_t *x, int64_t rows, const uint16_t *w, int64_t
     }
 }
 
+void portableGatheredDots(const uint16_t *x, const uint16_t *w, const int32_t *latents,
+                          int64_t count, int64_t d, const float *bias, float *out)
+{
+    for (int64_t c = 0; c < count; ++c) {
+        const int64_t j = latents[c];
+        const float dot = portableDot(x, w + j * d, d);
+        out[c] = bias ? dot + bias[j] : dot;
+    }
+}
+
 #define GYRUS_AVX512_BF16 __attribute__((target("avx512f,avx512bw,avx512dq,avx512bf16")))
 
 GYRUS_AVX512_BF16 float sumLanes(__m512 v)
@@ -150,6 +160,46 @@ GYRUS_AVX512_BF16 void avx512RowDots(const uint16_t *x, int64_t rows, const uint
     }
 }
 
+// One row against Latents listed latents: tile<1, Latents>'s sums, each latent's weights from
+// its own row of w. Several independent rows keep several sums (and memory streams) in flight:
+// the listed rows are usually far apart in a wide encoder and come from memory.
+template <int Latents>
+GYRUS_AVX512_BF16 void gatheredTile(const uint16_t *x, const uint16_t *w, const int32_t *latents,
+                                    int64_t d, const float *bias, float *out)
+{
+    __m512 acc[Latents];
+    const uint16_t *rows[Latents];
+    for (int c = 0; c < Latents; ++c) {
+        acc[c] = _mm512_setzero_ps();
+        rows[c] = w + int64_t(latents[c]) * d;
+    }
+    for (int64_t k = 0; k < d; k += kChunk) {
+        const __mmask32 mask = d - k >= kChunk ? ~__mmask32(0) : (__mmask32(1) << (d - k)) - 1;
+        const __m512i row = _mm512_maskz_loadu_epi16(mask, x + k);
+        for (int c = 0; c < Latents; ++c) {
+            const __m512i weights = _mm512_maskz_loadu_epi16(mask, rows[c] + k);
+            acc[c] = _mm512_dpbf16_ps(acc[c], __m512bh(row), __m512bh(weights));
+        }
+    }
+    for (int c = 0; c < Latents; ++c) {
+        const float dot = sumLanes(acc[c]);
+        out[c] = bias ? dot + bias[latents[c]] : dot;
+    }
+}
+
+GYRUS_AVX512_BF16 void avx512GatheredDots(const uint16_t *x, const uint16_t *w,
+                                          const int32_t *latents, int64_t count, int64_t d,
+                                          const float *bias, float *out)
+{
+    int64_t c = 0;
+    for (; c + 4 <= count; c += 4) {
+        gatheredTile<4>(x, w, latents + c, d, bias, out + c);
+    }
+    for (; c < count; ++c) {
+        gatheredTile<1>(x, w, latents + c, d, bias, out + c);
+    }
+}
+
 }  // namespace
 
 Bf16DotKernel fastestBf16DotKernel()
@@ -175,6 +225,17 @@ void bf16RowDots(const uint16_t *x, int64_t rows, const uint16_t *w, int64_t lat
         avx512RowDots(x, rows, w, latentBegin, latentEnd, d, bias, out, outStride);
     } else {
         portableRowDots(x, rows, w, latentBegin, latentEnd, d, bias, out, outStride);
+    }
+}
+
+void bf16GatheredDots(const uint16_t *x, const uint16_t *w, const int32_t *latents, int64_t count,
+                      int64_t d, const float *bias, float *out, Bf16DotKernel kernel)
+{
+    if (kernel == Bf16DotKernel::Avx512Bf16 &&
+        fastestBf16DotKernel() == Bf16DotKernel::Avx512Bf16) {
+        avx512GatheredDots(x, w, latents, count, d, bias, out);
+    } else {
+        portableGatheredDots(x, w, latents, count, d, bias, out);
     }
 }
 

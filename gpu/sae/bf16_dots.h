@@ -35,4 +35,10 @@ void bf16RowDots(const uint16_t *x, int64_t rows, const uint16_t *w, int64_t lat
                  int64_t latentEnd, int64_t d, const float *bias, float *out, int64_t outStride,
                  Bf16DotKernel kernel);
 
+/// out[c] = bias[j] + Σ_i x[i]·w[j·d + i] for j = latents[c], c < count: one row against listed
+/// latents, each sum in bf16RowDots' order, so it equals that latent's bf16RowDots output bit for
+/// bit. `bias` may be null.
+void bf16GatheredDots(const uint16_t *x, const uint16_t *w, const int32_t *latents, int64_t count,
+                      int64_t d, const float *bias, float *out, Bf16DotKernel kernel);
+
 }  // namespace gyrus::gpu::detail

@@ -148,6 +148,13 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
                                       : QStringLiteral("W_enc and W_dec in fp32"),
                              2 * n * d * matrixElement});
     request.parts.push_back({QStringLiteral("biases and thresholds"), (3 * n + d) * 4});
+    // A wide bf16 encoder on the CPU gets an int8 copy for the exact screened sparse encode.
+    const bool screened = detail::SaeModule::screenApplies(
+            config, at::Device(device.toStdString()).is_cpu(), keepBf16);
+    if (screened) {
+        request.parts.push_back({QStringLiteral("the encoder's int8 screen"),
+                                 detail::SaeModule::screenBytes(n, d)});
+    }
     // A batched encode holds one block of dense codes (at most 1,024 tokens or the block budget).
     request.parts.push_back({QStringLiteral("one block of a batched encode"),
                              std::min<qint64>(kEncodeBudget, 1024 * (16 * n + 8 * d))});
@@ -211,6 +218,9 @@ Result<std::shared_ptr<detail::SaeModule>> loadSaeLens(const QString &directory,
     }
     if (scale != 1.0) {
         detail::foldInputScaleInPlace(module->mutableWeights(), scale);
+    }
+    if (screened) {
+        module->buildEncodeScreen();  // from the final weights: the folds above change W_enc
     }
     return module;
 }

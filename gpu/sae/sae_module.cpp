@@ -86,11 +86,10 @@ at::Tensor timesWeights(const at::Tensor &a, const at::Tensor &w)
     return at::matmul(a.to(w.scalar_type()), w).to(at::kFloat);
 }
 
-// input·W_enc + b_enc through the AVX-512 BF16 kernel (bf16_dots.h) for a bf16 encoder held as
-// [d_sae, d_in] rows on the CPU: float32 sums of bf16 products as LibTorch's bf16 matmul makes
-// them, but not rounded to bf16 before the bias, in one order whatever the blocks or threads (and
-// ~1.1x as fast on one core). Undefined when the kernel does not apply (another device or layout,
-// no AVX-512 BF16, autograd).
+}  // namespace
+
+// Float32 sums of bf16 products as LibTorch's bf16 matmul makes them, but not rounded to bf16
+// before the bias, in one order whatever the blocks or threads (and ~1.1x as fast on one core).
 at::Tensor bf16KernelPreActivations(const at::Tensor &input, const at::Tensor &wEnc,
                                     const at::Tensor &bEnc)
 {
@@ -116,8 +115,6 @@ at::Tensor bf16KernelPreActivations(const at::Tensor &input, const at::Tensor &w
     });
     return out;
 }
-
-}  // namespace
 
 SaeModule::SaeModule(SaeConfig config, SaeWeights weights)
     : m_config(std::move(config))
@@ -252,6 +249,9 @@ SparseActivations SaeModule::encodeSparse(const at::Tensor &x, int64_t budgetByt
                                           const std::function<void(int64_t)> &onBlock) const
 {
     c10::InferenceMode guard;
+    if (m_screen && x.device().is_cpu() && x.dim() == 2) {
+        return encodeSparseScreened(x, budgetBytes, onBlock);
+    }
     SparseActivations codes;
     const int64_t rows = x.size(0);
     const int64_t n = m_config.dSae;

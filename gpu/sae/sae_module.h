@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
 namespace gyrus::gpu::detail {
+
+struct Int8Encoder;
 
 /// Feature activations of a batch of rows in compressed sparse rows: row r's active features are
 /// features[rowStart[r] .. rowStart[r+1]) in ascending order, with their values.
@@ -20,11 +23,21 @@ struct SparseActivations
     std::vector<int64_t> rowStart{0};
     std::vector<int32_t> features;
     std::vector<float> values;
+    /// Through the int8 screen (SaeModule::buildEncodeScreen): the latents whose screened bound
+    /// reached their threshold, summed over the rows (what the exact pass computed, or would
+    /// have for rows it left to the plain encode); -1 when the encode was not screened.
+    int64_t screenCandidates = -1;
 };
 
 /// The memory one block of a batched encode may hold for its dense [rows, d_sae] intermediates
 /// (pre-activations, mask, activations): 256 MiB is 64 rows of a 262k-feature SAE.
 inline constexpr int64_t kEncodeBudgetBytes = int64_t(256) << 20;
+
+/// input·W_enc + b_enc through the AVX-512 BF16 kernel (bf16_dots.h) for a bf16 encoder held as
+/// [d_sae, d_in] rows on the CPU (`input` rounded to bf16), float32; undefined when the kernel
+/// does not apply (another device or layout, no AVX-512 BF16, autograd).
+at::Tensor bf16KernelPreActivations(const at::Tensor &input, const at::Tensor &wEnc,
+                                    const at::Tensor &bEnc);
 
 /// The parameters of an SAE. W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in] (row i is
 /// latent i's direction), b_dec [d_in], threshold [d_sae] (JumpReLU and BatchTopK only: BatchTopK
@@ -69,8 +82,13 @@ public:
 
     const SaeWeights &weights() const { return m_weights; }
 
-    /// Mutable access for the trainer (in-place updates keep the storage).
-    SaeWeights &mutableWeights() { return m_weights; }
+    /// Mutable access for the trainer (in-place updates keep the storage). Drops the encode
+    /// screen, a copy of W_enc that would no longer match it.
+    SaeWeights &mutableWeights()
+    {
+        m_screen.reset();
+        return m_weights;
+    }
 
     /// Checks shapes, dtypes and finiteness; the message names the tensor and both shapes.
     /// Returns an empty string when the module is consistent.
@@ -98,9 +116,36 @@ public:
     /// intermediates (at least 1).
     int64_t encodeBlockRows(int64_t budgetBytes = kEncodeBudgetBytes) const;
 
+    /// The smallest d_sae for which loadSae builds the encode screen: below it the exact encode
+    /// is cheap next to the model (16k x 2304 is ~4 % of Gemma-2-2B's first 13 layers) and the
+    /// int8 copy not worth its memory. GYRUS_SAE_SCREEN_ABOVE (latents) overrides it.
+    static int64_t screenMinLatents();
+
+    /// True when buildEncodeScreen() builds for an SAE of `config` whose bf16 (`bf16`) encoder
+    /// lives on the CPU (`cpu`) on this machine: AVX-512 BF16 and VNNI, d_in ≤ 32768 and
+    /// d_sae ≥ `minLatents`.
+    static bool screenApplies(const SaeConfig &config, bool cpu, bool bf16,
+                              int64_t minLatents = screenMinLatents());
+
+    /// The bytes the screen of a d_sae x d_in encoder holds (about d_sae·d_in: the memory
+    /// budget counts them).
+    static int64_t screenBytes(int64_t dSae, int64_t dIn);
+
+    /// Builds the encode screen where screenApplies(): an int8 copy of W_enc quantised per
+    /// latent (int8_screen.h), with which encodeSparse estimates every pre-activation at ~2.5x
+    /// the bf16 kernel's rate with a proven bound and computes exactly only the latents whose
+    /// bound reaches their threshold: the same codes, bit for bit, for about half the time of
+    /// the exact encode. Built once after the weights are final (mutableWeights() drops it;
+    /// copies of the module share it). Returns whether the module now has one.
+    bool buildEncodeScreen(int64_t minLatents = screenMinLatents());
+
+    /// True when encodeSparse goes through the encode screen.
+    bool screensEncode() const { return m_screen != nullptr; }
+
     /// encode(x) in blocks of encodeBlockRows(budgetBytes) rows, kept sparse (on the CPU): the
     /// dense activations never exist for more than one block. `onBlock` (optional) is told each
-    /// block's row count.
+    /// block's row count. With the encode screen the codes are the same, index for index and
+    /// value for value, computed as buildEncodeScreen says.
     SparseActivations encodeSparse(const at::Tensor &x, int64_t budgetBytes = kEncodeBudgetBytes,
                                    const std::function<void(int64_t rows)> &onBlock = {}) const;
 
@@ -152,9 +197,13 @@ private:
     /// The encoder's input: the input transform, then − b_dec where the config applies it.
     at::Tensor encoderInput(const at::Tensor &x) const;
     at::Tensor activate(const at::Tensor &pre) const;
+    /// encodeSparse through the encode screen (sae_screened_encode.cpp).
+    SparseActivations encodeSparseScreened(const at::Tensor &x, int64_t budgetBytes,
+                                           const std::function<void(int64_t rows)> &onBlock) const;
 
     SaeConfig m_config;
     SaeWeights m_weights;
+    std::shared_ptr<const Int8Encoder> m_screen;  ///< null: no encode screen
 };
 
 }  // namespace gyrus::gpu::detail
