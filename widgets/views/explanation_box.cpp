@@ -1,6 +1,7 @@
 #include "widgets/views/explanation_box.h"
 
 #include "core/llm/chat_backend.h"
+#include "core/llm/chat_job.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -68,14 +69,8 @@ ExplanationBox::ExplanationBox(QWidget *parent)
 
 void ExplanationBox::setBackend(ChatBackend *backend)
 {
-    if (m_backend) {
-        m_backend->disconnect(this);
-    }
+    dropJob();
     m_backend = backend;
-    m_request = 0;
-    if (backend) {
-        connect(backend, &ChatBackend::completed, this, &ExplanationBox::onCompleted);
-    }
     updateButton();
 }
 
@@ -84,10 +79,7 @@ void ExplanationBox::setFeature(const FeatureDetailsPtr &details)
     const bool same = details && m_details && details->feature == m_details->feature;
     m_details = details;
     if (!same) {
-        if (m_request != 0 && m_backend) {
-            m_backend->cancel(m_request);
-        }
-        m_request = 0;
+        dropJob();
         m_status->clear();
         showSuggestion(false);
     }
@@ -96,7 +88,7 @@ void ExplanationBox::setFeature(const FeatureDetailsPtr &details)
 
 void ExplanationBox::explain()
 {
-    if (!m_backend || !m_details || m_request != 0) {
+    if (!m_backend || !m_details || m_job) {
         return;
     }
     Result<ExplainPrompt> prompt = buildExplainPrompt(*m_details);
@@ -110,17 +102,33 @@ void ExplanationBox::explain()
     request.maxTokens = ExplainOptions().maxTokens;
     showSuggestion(false);
     m_status->setText(tr("Asking %1…").arg(m_backend->describe()));
-    m_request = m_backend->complete(request);
+    m_job = new ChatJob(m_backend, {request}, 1, this);
+    connect(m_job, &ChatJob::finished, this, &ExplanationBox::onFinished);
+    m_job->start();
     updateButton();
 }
 
-void ExplanationBox::onCompleted(quint64 id, const Status &status, const ChatReply &reply)
+void ExplanationBox::dropJob()
 {
-    if (id != m_request || !m_details) {
+    if (m_job) {
+        m_job->disconnect(this);  // its Cancelled answer is for a feature no longer shown
+        m_job->cancel();
+        m_job->deleteLater();
+    }
+    m_job = nullptr;
+}
+
+void ExplanationBox::onFinished()
+{
+    ChatJob *job = m_job;
+    m_job = nullptr;
+    job->deleteLater();
+    updateButton();
+    if (!m_details || job->statuses().isEmpty()) {
         return;
     }
-    m_request = 0;
-    updateButton();
+    const Status status = job->statuses().front();
+    const ChatReply reply = job->replies().value(0);
     if (status.code() == Status::Code::Cancelled) {
         m_status->clear();
         return;
@@ -150,7 +158,7 @@ void ExplanationBox::showSuggestion(bool visible)
 
 void ExplanationBox::updateButton()
 {
-    const bool busy = m_request != 0;
+    const bool busy = m_job != nullptr;
     m_explain->setEnabled(m_backend && m_details && !m_details->top.isEmpty() && !busy);
     m_explain->setText(busy ? tr("Explaining…") : tr("Explain"));
     m_explain->setToolTip(

@@ -13,7 +13,8 @@ class QPushButton;
 
 namespace gyrus {
 class ChatBackend;
-}
+class ChatJob;
+}  // namespace gyrus
 
 namespace gyrus::widgets {
 
@@ -51,14 +52,16 @@ Q_SIGNALS:
     void accepted(int feature, const QString &label, const QJsonObject &provenance);
 
 private:
-    void onCompleted(quint64 id, const Status &status, const ChatReply &reply);
+    void onFinished();
+    void dropJob();
     void showSuggestion(bool visible);
     void updateButton();
 
     QPointer<ChatBackend> m_backend;
     FeatureDetailsPtr m_details;
     ExplainPrompt m_prompt;
-    quint64 m_request = 0;
+    /// The request in flight (a job of one: it owns the backend id and its cancel).
+    QPointer<ChatJob> m_job;
     FeatureExplanation m_explanation;
     QPushButton *m_explain;
     QLabel *m_status;
