@@ -141,8 +141,7 @@ Result<SaeFileInfo> readLlamaScopeInfo(const QString &directory)
     const QJsonObject &hp = read.value();
     SaeFileInfo info;
     info.directory = directory;
-    info.format = QStringLiteral("llama-scope");
-    info.config.format = info.format;
+    info.config.format = QStringLiteral("llama-scope");
     const int64_t dModel = static_cast<int64_t>(numberOr(hp, QStringLiteral("d_model"), 0));
     int64_t dSae = static_cast<int64_t>(numberOr(hp, QStringLiteral("d_sae"), 0));
     if (dSae <= 0) {

@@ -19,7 +19,6 @@ struct SaeFileInfo
 {
     SaeConfig config;
     QString directory;
-    QString format;                 ///< "saelens", "gemma-scope", "llama-scope"
     QString savedArchitecture;      ///< as written ("standard", "topk", "jumprelu", ...)
     QString trainedArchitecture;    ///< Gyrus files: "batchtopk" etc.; empty otherwise
     double foldedInputScale = 1.0;  ///< Gyrus files: the scale folded at export

@@ -128,8 +128,7 @@ Result<SaeFileInfo> parseSaeLensConfig(const QJsonObject &cfg, const QString &pa
 {
     const CfgFields fields(cfg);
     SaeFileInfo info;
-    info.format = QStringLiteral("saelens");
-    info.config.format = info.format;
+    info.config.format = QStringLiteral("saelens");
     Result<int64_t> dIn =
             positiveInteger(cfg.value(QStringLiteral("d_in")), QStringLiteral("d_in"), path);
     if (!dIn) {

@@ -183,7 +183,7 @@ void TestPublishedSaes::configurationWithoutWeights()
     Result<SaeFileInfo> llama =
             readSaeInfo(test::dataPath(kRoot + QStringLiteral("Llama3_1-8B-Base-L7R-8x")));
     QVERIFY2(llama, qPrintable(llama.status().message()));
-    QCOMPARE(llama->format, QStringLiteral("llama-scope"));
+    QCOMPARE(llama->config.format, QStringLiteral("llama-scope"));
     QCOMPARE(llama->config.dIn, 16);
     QCOMPARE(llama->config.dSae, 48);
     QCOMPARE(llama->normalisation, QStringLiteral("dataset-wise"));
