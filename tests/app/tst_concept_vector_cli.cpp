@@ -2,8 +2,8 @@
 // the mean difference computed from `gyrus-cli represent`'s output (its /features and
 // /labels_<factor>), and the listed features' cosines equal those of the SAE's decoder rows.
 
-#include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_module.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/represent_output.h"
@@ -77,8 +77,8 @@ private Q_SLOTS:
                 1e-4 * std::sqrt(squares));
 
         // The features: cosines with the decoder rows, largest |cosine| first.
-        auto sae = gpu::loadSae(test::demoSaePath());
-        QVERIFY(sae);
+        auto sae = test::loadDemoSae();
+        QVERIFY2(sae, qPrintable(sae.status().message()));
         const at::Tensor decoder = sae.value()->weights().wDec.to(at::kDouble);
         const QJsonArray listed = json[QStringLiteral("features")].toArray();
         QCOMPARE(listed.size(), 8);

@@ -12,6 +12,7 @@
 #include "gpu/sae/steering/intervention_hooks.h"
 #include "gpu/sae/steering/steering.h"
 #include "gpu/sae/steering/steering_run.h"
+#include "tests/gpu/demo_modules.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/demo_engine.h"
 #include "tests/support/test_paths.h"
@@ -72,9 +73,9 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        auto model = LanguageModel::load(test::demoModelPath());
-        QVERIFY2(model, qPrintable(model.status().message()));
-        m_model = std::move(model).value();
+        auto demo = test::loadDemoModules(test::DemoParts::Model);
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
         auto tokens = m_model->encode(kPrompt);
         QVERIFY(tokens);
         m_tokens = tokens.value();

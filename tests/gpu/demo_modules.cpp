@@ -6,16 +6,23 @@
 
 namespace gyrus::test {
 
-Result<DemoModules> loadDemoModules(DemoParts parts)
+Result<std::shared_ptr<gpu::detail::SaeModule>> loadDemoSae(const QString &device)
+{
+    return gpu::loadSae(demoSaePath(), device);
+}
+
+Result<DemoModules> loadDemoModules(DemoParts parts, const QString &device)
 {
     DemoModules demo;
-    auto model = gpu::LanguageModel::load(demoModelPath());
+    gpu::LoadOptions options;
+    options.device = device;
+    auto model = gpu::LanguageModel::load(demoModelPath(), options);
     if (!model) {
         return model.status();
     }
     demo.model = std::move(model).value();
     if (parts == DemoParts::ModelAndSae) {
-        auto sae = gpu::loadSae(demoSaePath());
+        auto sae = loadDemoSae(device);
         if (!sae) {
             return sae.status();
         }

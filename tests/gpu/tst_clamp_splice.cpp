@@ -5,12 +5,11 @@
 #include "gpu/model/hook_set.h"
 #include "gpu/model/language_model.h"
 #include "gpu/model/transformer.h"
-#include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_module.h"
 #include "gpu/sae/steering/clamp_hook.h"
 #include "gpu/sae/steering/clamp_splice.h"
 #include "gpu/sae/steering/steering.h"
-#include "tests/support/test_paths.h"
+#include "tests/gpu/demo_modules.h"
 
 #include <QtTest>
 
@@ -85,13 +84,10 @@ private Q_SLOTS:
 
     void initTestCase()
     {
-        auto model = LanguageModel::load(test::sourcePath(QStringLiteral("datasets/demo/model")));
-        QVERIFY2(model.isOk(), qPrintable(model.status().message()));
-        m_model = std::move(model).value();
-        auto sae = loadSae(test::sourcePath(QStringLiteral("datasets/demo/sae")),
-                           QStringLiteral("cpu"));
-        QVERIFY2(sae.isOk(), qPrintable(sae.status().message()));
-        m_sae = sae.value();
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        m_model = std::move(demo.value().model);
+        m_sae = demo.value().sae;
         m_prompt = m_model->encode(kPrompt).value();
         QList<int> all;
         for (int j = 0; j < m_sae->config().dSae; ++j) {

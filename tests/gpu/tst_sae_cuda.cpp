@@ -8,12 +8,11 @@
 #include "gpu/model/language_model.h"
 #include "gpu/model/transformer.h"
 #include "gpu/sae/activations/activation_source.h"
-#include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_module.h"
 #include "gpu/sae/steering/clamp_hook.h"
 #include "gpu/sae/steering/clamp_splice.h"
 #include "gpu/sae/training/sae_trainer.h"
-#include "tests/support/test_paths.h"
+#include "tests/gpu/demo_modules.h"
 
 #include <QtTest>
 
@@ -148,22 +147,21 @@ private Q_SLOTS:
     // The demo SAE on the demo model's activations: the same features on the device.
     void encodingMatchesTheCpu()
     {
-        auto model = LanguageModel::load(test::sourcePath(QStringLiteral("datasets/demo/model")));
-        QVERIFY2(model.isOk(), qPrintable(model.status().message()));
-        auto cpuSae = loadSae(test::sourcePath(QStringLiteral("datasets/demo/sae")),
-                              QStringLiteral("cpu"));
-        auto deviceSae =
-                loadSae(test::sourcePath(QStringLiteral("datasets/demo/sae")), testDevice());
-        QVERIFY(cpuSae.isOk() && deviceSae.isOk());
+        auto demo = test::loadDemoModules();
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        const std::unique_ptr<LanguageModel> &model = demo.value().model;
+        const std::shared_ptr<gpu::detail::SaeModule> &cpuSae = demo.value().sae;
+        auto deviceSae = test::loadDemoSae(testDevice());
+        QVERIFY2(deviceSae, qPrintable(deviceSae.status().message()));
         const std::vector<int> tokens =
-                model.value()->encode(QStringLiteral("The jury said that the city")).value();
+                model->encode(QStringLiteral("The jury said that the city")).value();
         ForwardOptions options;
-        options.captures = {cpuSae.value()->config().hookName};
-        auto out = model.value()->forward(tokens, options);
+        options.captures = {cpuSae->config().hookName};
+        auto out = model->forward(tokens, options);
         QVERIFY(out.isOk());
         const FloatTensor &a = out->activations.at(options.captures.front());
         const at::Tensor x = at::tensor(a.values).view({a.shape[0], a.shape[1]});
-        const at::Tensor onCpu = cpuSae.value()->encode(x);
+        const at::Tensor onCpu = cpuSae->encode(x);
         const at::Tensor onDevice =
                 deviceSae.value()->encode(x.to(deviceSae.value()->weights().wEnc.device()));
         const double difference = maxRelativeDiff(onDevice, onCpu);
@@ -175,18 +173,14 @@ private Q_SLOTS:
     // reconstruction plus the error term, so the logits stay as they were.
     void clampSpliceIdentityOnTheDevice()
     {
-        LoadOptions load;
-        load.device = testDevice();
-        auto model =
-                LanguageModel::load(test::sourcePath(QStringLiteral("datasets/demo/model")), load);
-        QVERIFY2(model.isOk(), qPrintable(model.status().message()));
-        auto sae = loadSae(test::sourcePath(QStringLiteral("datasets/demo/sae")), testDevice());
-        QVERIFY(sae.isOk());
+        auto demo = test::loadDemoModules(test::DemoParts::ModelAndSae, testDevice());
+        QVERIFY2(demo, qPrintable(demo.status().message()));
+        const std::unique_ptr<LanguageModel> &model = demo.value().model;
         const std::vector<int> tokens =
-                model.value()->encode(QStringLiteral("The jury said that the city")).value();
+                model->encode(QStringLiteral("The jury said that the city")).value();
         std::vector<int64_t> ids(tokens.begin(), tokens.end());
         const at::Tensor input = at::tensor(ids, at::kLong).view({1, -1});
-        gpu::detail::Transformer &transformer = model.value()->tensorModel();
+        gpu::detail::Transformer &transformer = model->tensorModel();
         const at::Tensor base = transformer.forward(input).to(at::kCPU, at::kFloat);
         ClampSet set;
         set.name = QStringLiteral("identity");
@@ -196,9 +190,8 @@ private Q_SLOTS:
         clamp.value = 1.0;
         set.clamps = {clamp};
         gpu::detail::HookSet hooks;
-        std::shared_ptr<const gpu::detail::SaeModule> module = sae.value();
-        QVERIFY(gpu::detail::addClampSplice(hooks, model.value()->config().numHiddenLayers, module,
-                                            set, {})
+        std::shared_ptr<const gpu::detail::SaeModule> module = demo.value().sae;
+        QVERIFY(gpu::detail::addClampSplice(hooks, model->config().numHiddenLayers, module, set, {})
                         .isOk());
         const at::Tensor spliced = transformer.forward(input, &hooks).to(at::kCPU, at::kFloat);
         const double worst = (spliced - base).abs().max().item<double>();
