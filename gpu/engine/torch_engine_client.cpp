@@ -26,7 +26,8 @@ TorchEngineClient::TorchEngineClient(QObject *parent)
     , m_state(std::make_shared<EngineState>())
     , m_runner(QStringLiteral("gyrus-engine"))
 {
-    m_runner.setExceptionTranslator(&statusFromException);
+    m_runner.setExceptionTranslator(
+            [](std::exception_ptr error) { return statusFromException(error); });
     // Torch objects die on the thread that made them.
     m_runner.setShutdown([state = m_state] { state->clear(); });
     connect(&m_runner, &JobRunner::started, this, &EngineClient::started);

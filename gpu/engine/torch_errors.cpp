@@ -30,30 +30,31 @@ QString firstLine(const char *what)
 
 }  // namespace
 
-Status statusFromException(std::exception_ptr error)
+Status statusFromException(std::exception_ptr error, const QString &what)
 {
+    const QString lead = what.isEmpty() ? QString() : what + QStringLiteral(": ");
     try {
         std::rethrow_exception(error);
     } catch (const detail::StatusError &e) {
         return e.status();
     } catch (const std::bad_alloc &) {
-        return Status::error(Status::Code::OutOfMemory, kOutOfMemoryAdvice);
+        return Status::error(Status::Code::OutOfMemory, lead + kOutOfMemoryAdvice);
     } catch (const c10::Error &e) {
         const QString message = firstLine(e.what_without_backtrace());
         if (looksLikeOutOfMemory(message)) {
-            return Status::error(
-                    Status::Code::OutOfMemory,
-                    kOutOfMemoryAdvice + QStringLiteral(" (") + message + QStringLiteral(")"));
+            return Status::error(Status::Code::OutOfMemory, lead + kOutOfMemoryAdvice +
+                                                                    QStringLiteral(" (") + message +
+                                                                    QStringLiteral(")"));
         }
-        return Status::internal(QStringLiteral("torch: ") + message);
+        return Status::internal(lead + QStringLiteral("torch: ") + message);
     } catch (const std::exception &e) {
         const QString message = firstLine(e.what());
         if (looksLikeOutOfMemory(message)) {
-            return Status::error(Status::Code::OutOfMemory, kOutOfMemoryAdvice);
+            return Status::error(Status::Code::OutOfMemory, lead + kOutOfMemoryAdvice);
         }
-        return Status::internal(message);
+        return Status::internal(lead + message);
     } catch (...) {
-        return Status::internal(QStringLiteral("unknown exception"));
+        return Status::internal(lead + QStringLiteral("unknown exception"));
     }
 }
 

@@ -1,10 +1,10 @@
 #include "gpu/model/generation_session.h"
 
+#include "gpu/engine/torch_errors.h"
 #include "gpu/model/generation.h"
 #include "gpu/model/transformer.h"
 
 #include <cmath>
-#include <new>
 #include <optional>
 
 namespace gyrus::gpu {
@@ -89,8 +89,8 @@ Result<std::unique_ptr<GenerationSession>> GenerationSession::startFromTokens(
     const std::vector<int64_t> prompt64(prompt.begin(), prompt.end());
     try {
         impl->stepper.emplace(model.tensorModel(), prompt64, settings, hooks);
-    } catch (const std::exception &e) {
-        return Status::internal(QStringLiteral("generate: %1").arg(QString::fromUtf8(e.what())));
+    } catch (...) {
+        return statusFromException(std::current_exception(), QStringLiteral("generate"));
     }
     return std::unique_ptr<GenerationSession>(new GenerationSession(std::move(impl)));
 }
@@ -104,21 +104,9 @@ Result<GeneratedToken> GenerationSession::step()
     int64_t id = 0;
     try {
         id = d.stepper->step();
-    } catch (const std::bad_alloc &) {
+    } catch (...) {
         d.failed = true;
-        return Status::error(Status::Code::OutOfMemory,
-                             QStringLiteral("generate: out of memory; try a shorter prompt or "
-                                            "fewer new tokens"));
-    } catch (const c10::Error &e) {
-        d.failed = true;
-        const QString message = QString::fromUtf8(e.what_without_backtrace());
-        return Status::error(message.contains(QLatin1String("out of memory"))
-                                     ? Status::Code::OutOfMemory
-                                     : Status::Code::Internal,
-                             QStringLiteral("generate: %1").arg(message));
-    } catch (const std::exception &e) {
-        d.failed = true;
-        return Status::internal(QStringLiteral("generate: %1").arg(QString::fromUtf8(e.what())));
+        return statusFromException(std::current_exception(), QStringLiteral("generate"));
     }
     GeneratedToken token;
     token.id = static_cast<int>(id);

@@ -1,12 +1,12 @@
 #include "gpu/model/language_model.h"
 
+#include "gpu/engine/torch_errors.h"
 #include "gpu/model/generation.h"
 #include "gpu/model/generation_session.h"
 #include "gpu/model/hook_set.h"
 #include "gpu/model/mapped_file_guard.h"
 #include "gpu/model/safetensors.h"
 #include "gpu/model/safetensors_torch.h"
-#include "gpu/model/status_error.h"
 #include "gpu/model/torch_compat.h"
 #include "gpu/model/transformer.h"
 
@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <new>
 
 namespace gyrus::gpu {
 
@@ -80,29 +79,6 @@ Result<at::Device> parseDevice(const QString &name)
         }
     }
     return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
-}
-
-/// Runs `body`, turning torch and allocation failures into a Status (core never throws).
-template <typename T, typename F>
-Result<T> guarded(const QString &what, F &&body)
-{
-    try {
-        return body();
-    } catch (const detail::StatusError &e) {
-        return e.status();
-    } catch (const std::bad_alloc &) {
-        return Status::error(Status::Code::OutOfMemory,
-                             QStringLiteral("%1: out of memory; try fewer tokens").arg(what));
-    } catch (const c10::Error &e) {
-        const QString message = QString::fromUtf8(e.what_without_backtrace());
-        if (message.contains(QLatin1String("out of memory"))) {
-            return Status::error(Status::Code::OutOfMemory,
-                                 QStringLiteral("%1: %2").arg(what, message));
-        }
-        return Status::internal(QStringLiteral("%1: %2").arg(what, message));
-    } catch (const std::exception &e) {
-        return Status::internal(QStringLiteral("%1: %2").arg(what, QString::fromUtf8(e.what())));
-    }
 }
 
 FloatTensor toFloatTensor(const at::Tensor &t)
@@ -219,7 +195,7 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::load(const QString &hfDir,
     }
     const QString what = QStringLiteral("loading %1").arg(dir.absolutePath());
     Result<std::shared_ptr<detail::Transformer>> model =
-            guarded<std::shared_ptr<detail::Transformer>>(what, [&] {
+            catchingExceptions<std::shared_ptr<detail::Transformer>>(what, [&] {
                 return detail::Transformer::fromArchive(*config, *archive, *device, dtype,
                                                         options.progress, options.checkFinite);
             });
@@ -383,7 +359,7 @@ Result<std::vector<ForwardOutput>> LanguageModel::forwardBatch(
         return points.status();
     }
     Result<std::vector<ForwardOutput>> computed =
-            guarded<std::vector<ForwardOutput>>(QStringLiteral("forward"), [&] {
+            catchingExceptions<std::vector<ForwardOutput>>(QStringLiteral("forward"), [&] {
                 c10::InferenceMode guard;
                 const auto batch = static_cast<int64_t>(sequences.size());
                 // Right padding with id 0: causality keeps it out of the real tokens' outputs.

@@ -1,7 +1,7 @@
 #pragma once
 // Private to gyrus_gpu: a Status thrown through torch-level code (Transformer::forward throws
 // rather than returns) and turned back into that same Status, code included, at the boundary
-// (LanguageModel's guarded(), the engine's statusFromException()).
+// (gpu/engine/torch_errors.h).
 
 #include "core/base/status.h"
 

@@ -5,6 +5,7 @@
 #include "gpu/engine/torch_engine_client.h"
 #include "gpu/engine/torch_errors.h"
 #include "gpu/model/random_llama.h"
+#include "gpu/model/status_error.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_module.h"
 #include "tests/support/request_spy.h"
@@ -352,6 +353,26 @@ private Q_SLOTS:
         QVERIFY(!shape.message().contains(QLatin1Char('\n')));  // no C++ backtrace
         const Status badAlloc = capture([] { throw std::bad_alloc(); });
         QCOMPARE(badAlloc.code(), Status::Code::OutOfMemory);
+
+        // The same rules through catchingExceptions, with the operation leading the message; a
+        // thrown Status comes back as it was.
+        const Result<int> forward = gpu::catchingExceptions<int>(QStringLiteral("forward"), []() {
+            TORCH_CHECK(false, "shape '[2, 3]' is invalid for input of size 5");
+            return 1;
+        });
+        QCOMPARE(forward.status().code(), Status::Code::Internal);
+        QVERIFY2(forward.status().message().startsWith(QStringLiteral("forward: torch: shape")),
+                 qPrintable(forward.status().message()));
+        const Result<int> generate = gpu::catchingExceptions<int>(
+                QStringLiteral("generate"), []() -> int { throw std::bad_alloc(); });
+        QCOMPARE(generate.status().code(), Status::Code::OutOfMemory);
+        QVERIFY(generate.status().message().startsWith(QStringLiteral("generate: out of memory")));
+        const Result<int> thrown = gpu::catchingExceptions<int>(QStringLiteral("x"), []() -> int {
+            throw gpu::detail::StatusError(Status::invalidInput(QStringLiteral("bad id 9")));
+        });
+        QCOMPARE(thrown.status().code(), Status::Code::InvalidInput);
+        QCOMPARE(thrown.status().message(), QStringLiteral("bad id 9"));
+        QCOMPARE(gpu::catchingExceptions<int>(QStringLiteral("x"), [] { return 7; }).value(), 7);
     }
 };
 

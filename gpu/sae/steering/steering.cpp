@@ -1,6 +1,7 @@
 #include "gpu/sae/steering/steering.h"
 
 #include "gpu/analysis/concept_vector.h"
+#include "gpu/engine/torch_errors.h"
 #include "gpu/model/hook_set.h"
 #include "gpu/model/transformer.h"
 #include "gpu/sae/sae_module.h"
@@ -45,17 +46,6 @@ at::Tensor tokenTensor(const LanguageModel &model, const std::vector<int> &token
 {
     std::vector<int64_t> ids(tokens.begin(), tokens.end());
     return at::tensor(ids, at::kLong).view({1, -1}).to(model.tensorModel().device());
-}
-
-template <typename T, typename F>
-Result<T> catchingTorch(const QString &what, F &&body)
-{
-    try {
-        return body();
-    } catch (const c10::Error &e) {
-        return Status::internal(
-                QStringLiteral("%1: %2").arg(what, QString::fromUtf8(e.what_without_backtrace())));
-    }
 }
 
 }  // namespace
@@ -108,7 +98,7 @@ Result<std::vector<float>> nextTokenLogProbabilities(
         !added.isOk()) {
         return added;
     }
-    return catchingTorch<std::vector<float>>(QStringLiteral("next-token distribution"), [&] {
+    return catchingExceptions<std::vector<float>>(QStringLiteral("next-token distribution"), [&] {
         c10::InferenceMode guard;
         const at::Tensor logits = model.tensorModel().forward(tokenTensor(model, promptTokens),
                                                               hooks.empty() ? nullptr : &hooks,
@@ -230,7 +220,7 @@ Result<FeatureRanges> featureRangesOnPrompt(const LanguageModel &model,
                                                    "the model")
                                             .arg(sae.config().hookName));
     }
-    return catchingTorch<FeatureRanges>(QStringLiteral("feature ranges"), [&] {
+    return catchingExceptions<FeatureRanges>(QStringLiteral("feature ranges"), [&] {
         c10::InferenceMode guard;
         detail::HookSet hooks;
         hooks.capture(*point, detail::PositionRange{first});
