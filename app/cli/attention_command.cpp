@@ -3,8 +3,8 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
+#include "app/cli/number_options.h"
 #include "app/cli/prompt_input.h"
-#include "app/cli/sae_commands.h"
 #include "gpu/analysis/attention_patterns.h"
 
 #include <QJsonArray>

@@ -4,6 +4,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/distributed_run.h"
 #include "app/cli/model_options.h"
+#include "app/cli/number_options.h"
 #include "gpu/distributed/process_group.h"
 #include "gpu/sae/activations/activation_cache.h"
 #include "gpu/sae/activations/activation_file.h"
@@ -152,13 +153,17 @@ int runCache(const QStringList &arguments)
         }
     }
     gpu::ActivationCacheOptions options;
-    bool ok[3] = {false, false, false};
-    options.contextLength = parser.value(context).toInt(&ok[0]);
-    options.tokenBudget = parser.value(tokens).toLongLong(&ok[1]);
-    options.batchSequences = parser.value(batch).toInt(&ok[2]);
-    if (!ok[0] || !ok[1] || !ok[2]) {
-        return fail(name, QStringLiteral("--context-length, --tokens and --batch take integers"));
+    const Result<int64_t> contextLength = integerValue(parser, context, 1);
+    const Result<int64_t> budget = integerValue(parser, tokens, 0, kInt64Max);
+    const Result<int64_t> sequences = integerValue(parser, batch, 1);
+    for (const Status &status : {contextLength.status(), budget.status(), sequences.status()}) {
+        if (!status.isOk()) {
+            return failWith(name, status);
+        }
     }
+    options.contextLength = int(*contextLength);
+    options.tokenBudget = *budget;
+    options.batchSequences = int(*sequences);
     options.corpusPath = parser.value(corpus);
     options.hookName = parser.value(hook);
     options.outPath = parser.value(out);

@@ -63,10 +63,8 @@ int runCompareMethods(const QStringList &arguments)
         return exit;
     }
     gpu::ComparisonOptions options;
-    if (!crossValidation.read(parser, &options)) {
-        return fail(
-                name,
-                QStringLiteral("--k, --folds, --repeats, --permutations and --seed take integers"));
+    if (Status read = crossValidation.read(parser, &options); !read.isOk()) {
+        return failWith(name, read);
     }
     std::vector<SelectionMethod> chosen;
     for (const QString &method :

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/cli/number_options.h"
 #include "gpu/analysis/method_comparison.h"
 
 #include <QCommandLineOption>
@@ -17,16 +18,25 @@ public:
         parser.addOptions({m_k, m_folds, m_repeats, m_permutations, m_seed});
     }
 
-    /// Reads the options into *options; false when one of them is not an integer.
-    bool read(const QCommandLineParser &parser, gpu::ComparisonOptions *options) const
+    /// Reads the options into *options; the first one out of its range refused (InvalidInput).
+    Status read(const QCommandLineParser &parser, gpu::ComparisonOptions *options) const
     {
-        bool ok[5] = {};
-        options->k = parser.value(m_k).toInt(&ok[0]);
-        options->folds = parser.value(m_folds).toInt(&ok[1]);
-        options->repeats = parser.value(m_repeats).toInt(&ok[2]);
-        options->permutations = parser.value(m_permutations).toInt(&ok[3]);
-        options->seed = parser.value(m_seed).toULongLong(&ok[4]);
-        return ok[0] && ok[1] && ok[2] && ok[3] && ok[4];
+        const Result<int64_t> k = integerValue(parser, m_k, 1);
+        const Result<int64_t> folds = integerValue(parser, m_folds, 2);
+        const Result<int64_t> repeats = integerValue(parser, m_repeats, 1);
+        const Result<int64_t> permutations = integerValue(parser, m_permutations, 0);
+        const Result<int64_t> seed = integerValue(parser, m_seed, 0, kInt64Max);
+        for (const Result<int64_t> *value : {&k, &folds, &repeats, &permutations, &seed}) {
+            if (!*value) {
+                return value->status();
+            }
+        }
+        options->k = int(*k);
+        options->folds = int(*folds);
+        options->repeats = int(*repeats);
+        options->permutations = int(*permutations);
+        options->seed = uint64_t(*seed);
+        return Status::ok();
     }
 
 private:

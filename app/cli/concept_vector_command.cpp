@@ -4,7 +4,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
-#include "app/cli/sae_commands.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_loading.h"
 #include "core/prompts/prompt_set_io.h"
 #include "gpu/analysis/concept_vector.h"

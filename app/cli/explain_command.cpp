@@ -5,6 +5,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/judge_options.h"
+#include "app/cli/number_options.h"
 #include "app/cli/scan_json.h"
 #include "core/llm/chat_job.h"
 #include "core/llm/explanation.h"
@@ -55,13 +56,13 @@ int runExplain(const QStringList &arguments)
         }
     }
     ExplainOptions options;
-    bool ok[2] = {};
-    options.topExamples = parser.value(topExamples).toInt(&ok[0]);
-    options.binExamples = parser.value(binExamples).toInt(&ok[1]);
-    if (!ok[0] || !ok[1] || options.topExamples < 1 || options.binExamples < 0) {
-        return fail(name, QStringLiteral("--top-examples takes a positive integer and "
-                                         "--bin-examples a non-negative one"));
+    const Result<int64_t> top = integerValue(parser, topExamples, 1);
+    const Result<int64_t> perBin = integerValue(parser, binExamples, 0);
+    if (!top || !perBin) {
+        return failWith(name, !top ? top.status() : perBin.status());
     }
+    options.topExamples = int(*top);
+    options.binExamples = int(*perBin);
     Result<gyrus::JudgeOptions> protocol = judge.protocol(parser);
     if (!protocol) {
         return failWith(name, protocol.status());

@@ -6,30 +6,14 @@
 #include "app/cli/commands.h"
 #include "app/cli/intervention_options.h"
 #include "app/cli/model_options.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_loading.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/steering/steering.h"
 
-#include <cmath>
-
 namespace gyrus::cli {
 
 namespace {
-
-template <typename T>
-bool parseNumber(const QString &text, T &value)
-{
-    bool ok = false;
-    if constexpr (std::is_same_v<T, double>) {
-        value = text.toDouble(&ok);
-        ok = ok && std::isfinite(value);
-    } else if constexpr (std::is_same_v<T, quint64>) {
-        value = text.toULongLong(&ok);
-    } else {
-        value = text.toInt(&ok);
-    }
-    return ok;
-}
 
 int runGenerate(const QStringList &arguments)
 {
@@ -77,28 +61,23 @@ int runGenerate(const QStringList &arguments)
     }
     GenerateOptions options;
     options.stopAtEos = !parser.isSet(ignoreEosOption);
-    if (!parseNumber(parser.value(maxOption), options.maxNewTokens) || options.maxNewTokens < 0) {
-        return fail(name, QStringLiteral("--max-new-tokens must be an integer >= 0, got '%1'")
-                                  .arg(parser.value(maxOption)));
+    const Result<int64_t> maxNewTokens = integerValue(parser, maxOption, 0);
+    const Result<double> temperature =
+            numberValue(parser, temperatureOption, NumberRange::atLeast(0));
+    const Result<double> topP = numberValue(parser, topPOption, NumberRange{0, 1, true});
+    const Result<int64_t> topK = integerValue(parser, topKOption, 0);
+    const Result<int64_t> seed = integerValue(parser, seedOption, 0, kInt64Max);
+    for (const Status &status : {maxNewTokens.status(), temperature.status(), topP.status(),
+                                 topK.status(), seed.status()}) {
+        if (!status.isOk()) {
+            return failWith(name, status);
+        }
     }
-    if (!parseNumber(parser.value(temperatureOption), options.temperature) ||
-        options.temperature < 0) {
-        return fail(name, QStringLiteral("--temperature must be a number >= 0, got '%1'")
-                                  .arg(parser.value(temperatureOption)));
-    }
-    if (!parseNumber(parser.value(topPOption), options.topP) || options.topP <= 0 ||
-        options.topP > 1) {
-        return fail(name, QStringLiteral("--top-p must be in (0, 1], got '%1'")
-                                  .arg(parser.value(topPOption)));
-    }
-    if (!parseNumber(parser.value(topKOption), options.topK) || options.topK < 0) {
-        return fail(name, QStringLiteral("--top-k must be an integer >= 0, got '%1'")
-                                  .arg(parser.value(topKOption)));
-    }
-    if (!parseNumber(parser.value(seedOption), options.seed)) {
-        return fail(name, QStringLiteral("--seed must be a non-negative integer, got '%1'")
-                                  .arg(parser.value(seedOption)));
-    }
+    options.maxNewTokens = int(*maxNewTokens);
+    options.temperature = *temperature;
+    options.topP = *topP;
+    options.topK = int(*topK);
+    options.seed = quint64(*seed);
     Result<ClampSet> clamps = clampOptions.clampSet(parser);
     if (!clamps) {
         return failWith(name, clamps.status());

@@ -3,6 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
+#include "app/cli/number_options.h"
 #include "core/base/memory_budget.h"
 #include "gpu/model/precision_cost.h"
 
@@ -120,14 +121,11 @@ int runInfo(const QStringList &arguments)
     json[QStringLiteral("hook_names")] = QJsonArray::fromStringList(info.hookNames);
     int jobLayer = info.layers - 1;
     if (parser.isSet(layer)) {
-        bool ok = false;
-        jobLayer = parser.value(layer).toInt(&ok);
-        if (!ok || jobLayer < 0 || jobLayer >= info.layers) {
-            return failWith(name, Status::invalidInput(
-                                          QStringLiteral("--layer %1: the model has layers 0..%2")
-                                                  .arg(parser.value(layer))
-                                                  .arg(info.layers - 1)));
+        const Result<int64_t> chosen = integerValue(parser, layer, 0, info.layers - 1);
+        if (!chosen) {
+            return failWith(name, chosen.status());
         }
+        jobLayer = int(*chosen);
     }
     json[QStringLiteral("weights")] = weightUseJson(info, jobLayer);
     if (parser.isSet(precision)) {

@@ -1,8 +1,8 @@
 #include "app/cli/intervention_options.h"
 
-#include <QFile>
+#include "app/cli/number_options.h"
 
-#include <cmath>
+#include <QFile>
 
 namespace gyrus::cli {
 
@@ -34,11 +34,9 @@ Result<Interventions> InterventionOptions::interventions(const QCommandLineParse
         }
         out.heads.append(*ablation);
     }
-    bool ok = false;
-    const double alpha = parser.value(m_alpha).toDouble(&ok);
-    if (!ok || !std::isfinite(alpha)) {
-        return Status::invalidInput(
-                QStringLiteral("--alpha must be a number, got '%1'").arg(parser.value(m_alpha)));
+    const Result<double> alpha = numberValue(parser, m_alpha);
+    if (!alpha) {
+        return alpha.status();
     }
     if (parser.isSet(m_steerVector)) {
         const QString path = parser.value(m_steerVector);
@@ -47,7 +45,7 @@ Result<Interventions> InterventionOptions::interventions(const QCommandLineParse
             return Status::notFound(QStringLiteral("--steer-vector: cannot read %1: %2")
                                             .arg(path, file.errorString()));
         }
-        Result<SteeringVector> vector = steeringVectorFromJson(file.readAll(), path, alpha);
+        Result<SteeringVector> vector = steeringVectorFromJson(file.readAll(), path, *alpha);
         if (!vector) {
             return vector.status();
         }

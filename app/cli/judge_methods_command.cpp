@@ -11,6 +11,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/feature_table.h"
 #include "app/cli/judge_options.h"
+#include "app/cli/number_options.h"
 #include "core/llm/chat_job.h"
 #include "core/llm/method_judging.h"
 #include "core/llm/scoring.h"
@@ -89,13 +90,18 @@ int runJudgeMethods(const QStringList &arguments)
         !parser.isSet(tables.saeOption())) {
         return fail(name, QStringLiteral("give --corpus, --concept, --model, --prompts and --sae"));
     }
-    bool ok[3] = {};
-    const int count = parser.value(k).toInt(&ok[0]);
-    const int topN = parser.value(top).toInt(&ok[1]);
-    const int perms = parser.value(permutations).toInt(&ok[2]);
-    if (!ok[0] || !ok[1] || !ok[2] || count < 1 || topN < 2 || perms < 0) {
-        return fail(name, QStringLiteral("--k, --top (≥ 2) and --permutations take integers"));
+    const Result<int64_t> featureCount = integerValue(parser, k, 1);
+    const Result<int64_t> topTexts = integerValue(parser, top, 2);
+    const Result<int64_t> permutationCount = integerValue(parser, permutations, 0);
+    for (const Status &status :
+         {featureCount.status(), topTexts.status(), permutationCount.status()}) {
+        if (!status.isOk()) {
+            return failWith(name, status);
+        }
     }
+    const int count = int(*featureCount);
+    const int topN = int(*topTexts);
+    const int perms = int(*permutationCount);
     std::vector<SelectionMethod> chosen;
     for (const QString &method :
          parser.value(methods).split(QLatin1Char(','), Qt::SkipEmptyParts)) {

@@ -1,9 +1,13 @@
 #include "app/cli/judge_options.h"
 
+#include "app/cli/number_options.h"
 #include "core/llm/chat_endpoint.h"
 #include "core/llm/engine_chat_backend.h"
 #include "core/llm/openai_chat_client.h"
 #include "gpu/engine/torch_engine_client.h"
+
+#include <algorithm>
+#include <limits>
 
 namespace gyrus::cli {
 
@@ -82,15 +86,17 @@ Result<std::unique_ptr<ChatBackend>> JudgeOptions::backend(const QCommandLinePar
         engine.release()->setParent(local.get());
         return std::unique_ptr<ChatBackend>(std::move(local));
     }
-    bool ok[3] = {};
-    endpoint.timeoutMs = int(parser.value(m_timeout).toDouble(&ok[0]) * 1000);
-    endpoint.maxRetries = parser.value(m_retries).toInt(&ok[1]);
-    endpoint.requestsPerMinute = parser.value(m_rpm).toDouble(&ok[2]);
-    if (!(ok[0] && ok[1] && ok[2]) || endpoint.timeoutMs <= 0 || endpoint.maxRetries < 0 ||
-        endpoint.requestsPerMinute < 0) {
-        return Status::invalidInput(
-                QStringLiteral("--timeout, --retries and --rpm take non-negative numbers"));
+    const Result<double> timeout = numberValue(parser, m_timeout, NumberRange::above(0));
+    const Result<int64_t> retries = integerValue(parser, m_retries, 0);
+    const Result<double> rpm = numberValue(parser, m_rpm, NumberRange::atLeast(0));
+    for (const Status &status : {timeout.status(), retries.status(), rpm.status()}) {
+        if (!status.isOk()) {
+            return status;
+        }
     }
+    endpoint.timeoutMs = int(std::clamp(*timeout * 1000, 1.0, double(kIntMax)));
+    endpoint.maxRetries = int(*retries);
+    endpoint.requestsPerMinute = *rpm;
     endpoint.stream = parser.isSet(m_stream);
     return std::unique_ptr<ChatBackend>(std::make_unique<OpenAiChatClient>(endpoint));
 }
@@ -98,17 +104,21 @@ Result<std::unique_ptr<ChatBackend>> JudgeOptions::backend(const QCommandLinePar
 Result<gyrus::JudgeOptions> JudgeOptions::protocol(const QCommandLineParser &parser) const
 {
     gyrus::JudgeOptions options;
-    bool ok[4] = {};
-    options.repeats = parser.value(m_repeats).toInt(&ok[0]);
-    options.seed = parser.value(m_seed).toLongLong(&ok[1]);
-    options.temperature = parser.value(m_temperature).toDouble(&ok[2]);
-    options.batchSize = parser.value(m_batch).toInt(&ok[3]);
-    if (!(ok[0] && ok[1] && ok[2] && ok[3]) || options.repeats < 1 || options.batchSize < 1 ||
-        options.temperature < 0) {
-        return Status::invalidInput(
-                QStringLiteral("--repeats and --batch take positive integers, --seed an integer, "
-                               "--temperature a number >= 0"));
+    const Result<int64_t> repeats = integerValue(parser, m_repeats, 1);
+    const Result<int64_t> seed =
+            integerValue(parser, m_seed, std::numeric_limits<int64_t>::min(), kInt64Max);
+    const Result<double> temperature = numberValue(parser, m_temperature, NumberRange::atLeast(0));
+    const Result<int64_t> batch = integerValue(parser, m_batch, 1);
+    for (const Status &status :
+         {repeats.status(), seed.status(), temperature.status(), batch.status()}) {
+        if (!status.isOk()) {
+            return status;
+        }
     }
+    options.repeats = int(*repeats);
+    options.seed = *seed;
+    options.temperature = *temperature;
+    options.batchSize = int(*batch);
     return options;
 }
 

@@ -2,7 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
-#include "app/cli/sae_commands.h"
+#include "app/cli/number_options.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

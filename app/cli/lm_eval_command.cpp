@@ -2,6 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 #include "gpu/lm/lm_eval.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/language_model.h"
@@ -49,14 +50,13 @@ int runLmEval(const QStringList &arguments)
     if (!parser.isSet(model) || !parser.isSet(text)) {
         return fail(name, QStringLiteral("--model and --text are required"));
     }
-    bool ok = false;
-    const int contextLength = parser.value(context).toInt(&ok);
-    bool linesOk = false;
-    const qint64 lines = parser.value(maxLines).toLongLong(&linesOk);
-    if (!ok || contextLength < 1 || !linesOk || lines < 0) {
-        return fail(name,
-                    QStringLiteral("--context must be positive and --max-lines non-negative"));
+    const Result<int64_t> window = integerValue(parser, context, 1);
+    const Result<int64_t> lineCount = integerValue(parser, maxLines, 0, kInt64Max);
+    if (!window || !lineCount) {
+        return failWith(name, !window ? window.status() : lineCount.status());
     }
+    const int contextLength = int(*window);
+    const qint64 lines = *lineCount;
     const Result<Dtype> computeDtype = parseName<Dtype>(parser.value(dtype).trimmed());
     if (!computeDtype) {
         return failWith(name, computeDtype.status());

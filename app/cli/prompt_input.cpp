@@ -1,5 +1,7 @@
 #include "app/cli/prompt_input.h"
 
+#include "app/cli/number_options.h"
+
 #include <QJsonObject>
 
 namespace gyrus::cli {
@@ -65,14 +67,12 @@ Result<int> tokenOption(const QCommandLineParser &parser, const gpu::LanguageMod
 {
     const QString idOption = name + QStringLiteral("-id");
     if (parser.isSet(idOption)) {
-        bool ok = false;
-        const int id = parser.value(idOption).toInt(&ok);
-        if (!ok || id < 0 || id >= model.config().vocabSize) {
-            return Status::invalidInput(QStringLiteral("--%1: '%2' is not a token id in [0, %3)")
-                                                .arg(idOption, parser.value(idOption))
-                                                .arg(model.config().vocabSize));
+        const Result<int64_t> id =
+                parseInteger(idOption, parser.value(idOption), 0, model.config().vocabSize - 1);
+        if (!id) {
+            return id.status();
         }
-        return id;
+        return int(*id);
     }
     if (!parser.isSet(name)) {
         return -1;

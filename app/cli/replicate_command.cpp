@@ -7,6 +7,7 @@
 #include "app/cli/comparison_cli_options.h"
 #include "app/cli/comparison_runs.h"
 #include "app/cli/feature_table.h"
+#include "app/cli/number_options.h"
 #include "core/base/file_fingerprint.h"
 #include "core/base/file_sha256.h"
 #include "core/base/version.h"
@@ -55,15 +56,17 @@ int runReplicate(const QStringList &arguments)
         return fail(name, QStringLiteral("give --out DIR, --model, --prompts, --hook and --sae"));
     }
     gpu::ReplicationInputs in;
-    bool ok[3] = {};
-    ok[0] = crossValidation.read(parser, &in.options);
-    in.paired.signFlips = parser.value(flips).toInt(&ok[1]);
-    in.paired.bootstrap = parser.value(bootstrap).toInt(&ok[2]);
-    in.paired.seed = in.options.seed;
-    if (!std::all_of(std::begin(ok), std::end(ok), [](bool b) { return b; })) {
-        return fail(name, QStringLiteral("--k, --folds, --repeats, --permutations, --seed, "
-                                         "--sign-flips and --bootstrap take integers"));
+    if (Status read = crossValidation.read(parser, &in.options); !read.isOk()) {
+        return failWith(name, read);
     }
+    const Result<int64_t> signFlips = integerValue(parser, flips, 0);
+    const Result<int64_t> resamples = integerValue(parser, bootstrap, 0);
+    if (!signFlips || !resamples) {
+        return failWith(name, !signFlips ? signFlips.status() : resamples.status());
+    }
+    in.paired.signFlips = int(*signFlips);
+    in.paired.bootstrap = int(*resamples);
+    in.paired.seed = in.options.seed;
     const int window = parser.isSet(QStringLiteral("window"))
                                ? parser.value(QStringLiteral("window")).toInt()
                                : kSeedWindow;

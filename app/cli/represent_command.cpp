@@ -5,6 +5,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/feature_table.h"
 #include "app/cli/model_options.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_loading.h"
 #include "core/hdf5/hdf5_writer.h"
 #include "core/prompts/prompt_set_io.h"
@@ -94,13 +95,13 @@ int runRepresent(const QStringList &arguments)
                                   .arg(parser.value(pooling)));
     }
     options.pooling = *chosen;
-    bool ok = true;
-    options.window = parser.isSet(window)                 ? parser.value(window).toInt(&ok)
-                     : options.pooling == Pooling::Window ? 32
-                                                          : 0;
-    if (!ok) {
-        return fail(name, QStringLiteral("--window takes an integer"));
+    const Result<int64_t> tokens =
+            parser.isSet(window) ? integerValue(parser, window, 0)
+                                 : Result<int64_t>(options.pooling == Pooling::Window ? 32 : 0);
+    if (!tokens) {
+        return failWith(name, tokens.status());
     }
+    options.window = int(*tokens);
     const std::optional<WindowAlignment> alignment = fromName<WindowAlignment>(parser.value(align));
     if (!alignment) {
         return fail(

@@ -2,6 +2,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 #include "core/rsa/rdm_hdf5.h"
 #include "gpu/analysis/rsa_compare.h"
 
@@ -10,20 +11,6 @@
 namespace gyrus::cli {
 
 namespace {
-
-// A non-negative integer option, or an error message.
-std::optional<qint64> count(const QCommandLineParser &parser, const QCommandLineOption &option,
-                            QString *error)
-{
-    bool ok = false;
-    const qint64 value = parser.value(option).toLongLong(&ok);
-    if (!ok || value < 0) {
-        *error = QStringLiteral("--%1 must be a non-negative integer, got '%2'")
-                         .arg(option.names().constFirst(), parser.value(option));
-        return std::nullopt;
-    }
-    return value;
-}
 
 int runRsa(const QStringList &arguments)
 {
@@ -72,12 +59,14 @@ int runRsa(const QStringList &arguments)
                                   .arg(parser.value(method)));
     }
     options.method = *parsed;
-    QString error;
-    const std::optional<qint64> permutationCount = count(parser, permutations, &error);
-    const std::optional<qint64> bootstrapCount = count(parser, bootstraps, &error);
-    const std::optional<qint64> seedValue = count(parser, seed, &error);
-    if (!permutationCount || !bootstrapCount || !seedValue) {
-        return fail(name, error);
+    const Result<int64_t> permutationCount = integerValue(parser, permutations, 0, kInt64Max);
+    const Result<int64_t> bootstrapCount = integerValue(parser, bootstraps, 0, kInt64Max);
+    const Result<int64_t> seedValue = integerValue(parser, seed, 0, kInt64Max);
+    for (const Status &status :
+         {permutationCount.status(), bootstrapCount.status(), seedValue.status()}) {
+        if (!status.isOk()) {
+            return failWith(name, status);
+        }
     }
     options.permutations = *permutationCount;
     options.bootstraps = *bootstrapCount;

@@ -4,47 +4,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/sae_commands.h"
 
-#include <cmath>
-
 namespace gyrus::cli {
-
-std::optional<int64_t> integerOption(const QCommandLineParser &parser, const QString &command,
-                                     const QString &option, int64_t fallback, int64_t minimum)
-{
-    if (!parser.isSet(option)) {
-        return fallback;
-    }
-    bool ok = false;
-    // Accepts 1e6-style token counts as well as plain integers.
-    const double value = parser.value(option).toDouble(&ok);
-    if (!ok || value != std::floor(value) || value < static_cast<double>(minimum) ||
-        value > 9.0e18) {
-        fail(command, QStringLiteral("--%1 must be an integer >= %2 (got '%3')")
-                              .arg(option)
-                              .arg(minimum)
-                              .arg(parser.value(option)));
-        return std::nullopt;
-    }
-    return static_cast<int64_t>(value);
-}
-
-std::optional<double> numberOption(const QCommandLineParser &parser, const QString &command,
-                                   const QString &option, double fallback, double minimum)
-{
-    if (!parser.isSet(option)) {
-        return fallback;
-    }
-    bool ok = false;
-    const double value = parser.value(option).toDouble(&ok);
-    if (!ok || !std::isfinite(value) || value < minimum) {
-        fail(command, QStringLiteral("--%1 must be a number >= %2 (got '%3')")
-                              .arg(option)
-                              .arg(minimum)
-                              .arg(parser.value(option)));
-        return std::nullopt;
-    }
-    return value;
-}
 
 namespace {
 

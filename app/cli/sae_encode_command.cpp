@@ -1,6 +1,7 @@
 // gyrus-cli sae encode: the SAE's feature activations of every activation row, to HDF5.
 
 #include "app/cli/cli.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_commands.h"
 #include "gpu/sae/activations/sae_encoding.h"
 #include "gpu/sae/sae_io.h"

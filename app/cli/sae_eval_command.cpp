@@ -1,6 +1,7 @@
 // gyrus-cli sae eval: reconstruction and sparsity metrics of an SAE on held-out activations.
 
 #include "app/cli/cli.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_commands.h"
 #include "gpu/model/language_model.h"
 #include "gpu/sae/activations/activation_stream.h"

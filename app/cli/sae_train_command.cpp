@@ -3,6 +3,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/distributed_run.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_commands.h"
 #include "core/sae/sae_training_json.h"
 #include "gpu/distributed/process_group.h"

@@ -4,6 +4,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_loading.h"
 #include "gpu/analysis/corpus_scan.h"
 #include "gpu/analysis/corpus_scan_file.h"
@@ -97,14 +98,17 @@ int runScan(const QStringList &arguments)
         }
     }
     gpu::CorpusScanOptions options;
-    bool ok[3] = {};
-    options.tokenBudget = parser.value(tokens).toLongLong(&ok[0]);
-    options.topK = parser.value(topK).toInt(&ok[1]);
-    const int radius = parser.value(context).toInt(&ok[2]);
-    if (!(ok[0] && ok[1] && ok[2]) || radius < 0) {
-        return fail(name,
-                    QStringLiteral("--tokens, --top-k and --context take non-negative integers"));
+    const Result<int64_t> budget = integerValue(parser, tokens, 0, kInt64Max);
+    const Result<int64_t> kept = integerValue(parser, topK, 0);
+    const Result<int64_t> radiusValue = integerValue(parser, context, 0);
+    for (const Result<int64_t> *value : {&budget, &kept, &radiusValue}) {
+        if (!*value) {
+            return failWith(name, value->status());
+        }
     }
+    options.tokenBudget = *budget;
+    options.topK = int(*kept);
+    const int radius = int(*radiusValue);
     options.corpusPath = parser.value(corpus);
     const QString effects = parser.value(logitEffects);
     if (effects == QLatin1String("all")) {

@@ -5,6 +5,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/judge_options.h"
+#include "app/cli/number_options.h"
 #include "app/cli/scan_json.h"
 #include "core/llm/chat_job.h"
 #include "core/llm/detection_examples.h"
@@ -86,13 +87,11 @@ int runDetection(const QStringList &arguments)
     if (!file) {
         return failWith(name, file.status());
     }
-    bool ok = false;
-    const int f = parser.value(feature).toInt(&ok);
-    if (!ok || f < 0 || f >= file->features.size()) {
-        return fail(name, QStringLiteral("--feature: %1 is not a feature of %2 (0..%3)")
-                                  .arg(parser.value(feature), parser.value(scan))
-                                  .arg(file->features.size() - 1));
+    const Result<int64_t> chosen = integerValue(parser, feature, 0, file->features.size() - 1);
+    if (!chosen) {
+        return failWith(name, chosen.status());
     }
+    const int f = int(*chosen);
     QString labelText = parser.value(label);
     QString descriptionText = parser.value(description);
     if (parser.isSet(explanations)) {

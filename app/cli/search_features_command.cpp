@@ -5,7 +5,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_options.h"
-#include "app/cli/sae_commands.h"
+#include "app/cli/number_options.h"
 #include "app/cli/sae_loading.h"
 #include "core/session/workspace_file.h"
 #include "core/steering/interventions.h"

@@ -3,6 +3,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
 #include "app/cli/feature_table.h"
+#include "app/cli/number_options.h"
 #include "core/steering/ensemble_clamp.h"
 #include "gpu/analysis/feature_selection.h"
 #include "gpu/analysis/method_comparison.h"
@@ -24,11 +25,11 @@ Result<QJsonObject> writeEnsemble(const FeatureTable &data, const std::vector<in
                                   const QString &strengthText, const QString &path,
                                   const QString &method)
 {
-    bool ok = false;
-    const double strength = strengthText.toDouble(&ok);
-    if (!ok || !std::isfinite(strength)) {
-        return Status::invalidInput(QStringLiteral("--strength takes a number"));
+    const Result<double> strengthValue = parseNumber(QStringLiteral("strength"), strengthText);
+    if (!strengthValue) {
+        return strengthValue.status();
     }
+    const double strength = *strengthValue;
     std::vector<int64_t> towardsFirst(data.labels.size());
     for (size_t i = 0; i < towardsFirst.size(); ++i) {
         towardsFirst[i] = 1 - data.labels[i];
@@ -130,11 +131,11 @@ int runSelectFeatures(const QStringList &arguments)
                                   .arg(parser.value(method),
                                        namesOf<SelectionMethod>().join(QStringLiteral(", "))));
     }
-    bool ok = false;
-    const int count = parser.value(k).toInt(&ok);
-    if (!ok || count < 1) {
-        return fail(name, QStringLiteral("--k must be a positive integer"));
+    const Result<int64_t> featureCount = integerValue(parser, k, 1);
+    if (!featureCount) {
+        return failWith(name, featureCount.status());
     }
+    const int count = int(*featureCount);
     Result<FeatureTable> data = table.read(parser, parser.value(input), /*withSae=*/true);
     if (!data) {
         return failWith(name, data.status());

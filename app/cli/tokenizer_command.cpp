@@ -3,6 +3,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 #include "gpu/model/tokenizer.h"
 
 #include <QCryptographicHash>
@@ -28,20 +29,11 @@ Result<QString> sha256Of(const QString &path)
     return QString::fromLatin1(hash.result().toHex());
 }
 
-// A positive integer option, or an error naming it.
-Result<int> positiveInt(const QCommandLineParser &parser, const QCommandLineOption &option,
-                        int fallback)
+// A positive integer option, `fallback` when it is not given.
+Result<int64_t> positiveInt(const QCommandLineParser &parser, const QCommandLineOption &option,
+                            int fallback)
 {
-    if (!parser.isSet(option)) {
-        return fallback;
-    }
-    bool ok = false;
-    const int value = parser.value(option).toInt(&ok);
-    if (!ok || value <= 0) {
-        return Status::invalidInput(QStringLiteral("--%1 must be a positive integer, got '%2'")
-                                            .arg(option.names().first(), parser.value(option)));
-    }
-    return value;
+    return parser.isSet(option) ? integerValue(parser, option, 1) : Result<int64_t>(fallback);
 }
 
 int runTrain(const QStringList &arguments)
@@ -90,24 +82,23 @@ int runTrain(const QStringList &arguments)
     }
     gpu::TokenizerTrainOptions options;
     options.inputFiles = parser.values(input);
-    const Result<int> size = positiveInt(parser, vocabSize, 0);
-    const Result<int> sentenceCount = positiveInt(parser, sentences, options.inputSentenceSize);
-    const Result<int> seedValue = positiveInt(parser, seed, int(options.seed));
+    const Result<int64_t> size = positiveInt(parser, vocabSize, 0);
+    const Result<int64_t> sentenceCount = positiveInt(parser, sentences, options.inputSentenceSize);
+    const Result<int64_t> seedValue = positiveInt(parser, seed, int(options.seed));
     for (const Status &status : {size.status(), sentenceCount.status(), seedValue.status()}) {
         if (!status.isOk()) {
             return failWith(name, status);
         }
     }
-    options.vocabSize = size.value();
-    options.inputSentenceSize = sentenceCount.value();
+    options.vocabSize = int(size.value());
+    options.inputSentenceSize = int(sentenceCount.value());
     options.seed = unsigned(seedValue.value());
     if (parser.isSet(coverage)) {
-        bool ok = false;
-        options.characterCoverage = parser.value(coverage).toDouble(&ok);
-        if (!ok) {
-            return fail(name, QStringLiteral("--character-coverage must be a number, got '%1'")
-                                      .arg(parser.value(coverage)));
+        const Result<double> share = numberValue(parser, coverage);
+        if (!share) {
+            return failWith(name, share.status());
         }
+        options.characterCoverage = *share;
     }
     const QString dir = parser.value(out);
     if (QFileInfo(dir).exists() && !QFileInfo(dir).isDir()) {

@@ -3,6 +3,7 @@
 
 #include "app/cli/cli.h"
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 #include "gpu/lm/lm_trainer.h"
 #include "gpu/lm/token_corpus.h"
 #include "gpu/model/tokenizer.h"
@@ -120,21 +121,19 @@ int runTrainLm(const QStringList &arguments)
     }
     QHash<QString, int> ints;
     for (const QCommandLineOption &option : intOptions) {
-        bool ok = false;
-        const int value = parser.value(option).toInt(&ok);
-        if (!ok || value < 0) {
-            return fail(name, QStringLiteral("--%1 must be a non-negative integer, got '%2'")
-                                      .arg(option.names().first(), parser.value(option)));
+        const Result<int64_t> value = integerValue(parser, option, 0);
+        if (!value) {
+            return failWith(name, value.status());
         }
-        ints.insert(option.names().first(), value);
+        ints.insert(option.names().first(), int(*value));
     }
-    bool lrOk = false;
-    bool wdOk = false;
-    const double learningRate = parser.value(lr).toDouble(&lrOk);
-    const double decay = parser.value(weightDecay).toDouble(&wdOk);
-    if (!lrOk || learningRate <= 0 || !wdOk || decay < 0) {
-        return fail(name, QStringLiteral("--lr must be positive and --weight-decay non-negative"));
+    const Result<double> rate = numberValue(parser, lr, NumberRange::above(0));
+    const Result<double> decayValue = numberValue(parser, weightDecay, NumberRange::atLeast(0));
+    if (!rate || !decayValue) {
+        return failWith(name, !rate ? rate.status() : decayValue.status());
     }
+    const double learningRate = *rate;
+    const double decay = *decayValue;
 
     Result<gpu::Tokenizer> tok = gpu::Tokenizer::load(parser.value(tokenizer));
     if (!tok) {
