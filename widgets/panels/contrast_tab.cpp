@@ -4,11 +4,8 @@
 #include "core/engine/engine_client.h"
 #include "core/engine/request_tracker.h"
 #include "core/session/selection_hub.h"
-#include "core/session/session_state.h"
 #include "widgets/common/adaptive_splitter.h"
 #include "widgets/common/empty_state.h"
-#include "widgets/common/export_button.h"
-#include "widgets/common/icons.h"
 #include "widgets/views/contrast_settings_form.h"
 #include "widgets/views/feature_scatter_plot.h"
 #include "widgets/views/feature_table_view.h"
@@ -17,13 +14,11 @@
 #include <QCoreApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QLabel>
 #include <QPointer>
 #include <QPushButton>
 #include <QStackedWidget>
 #include <QThreadPool>
 #include <QToolButton>
-#include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
@@ -67,31 +62,19 @@ ContrastTab::VolcanoPoints ContrastTab::volcanoPoints(const ContrastResult &s)
 
 ContrastTab::ContrastTab(EngineClient *engine, SelectionHub *hub, SessionState *session,
                          ContrastSettingsForm *form, QWidget *parent)
-    : QWidget(parent)
-    , m_engine(engine)
-    , m_hub(hub)
-    , m_form(form)
+    : ContrastTabBase(engine, hub, session, form, QStringLiteral("contrast"), false,
+                      {tr("Run contrast"), tr("Contrast failed: %1"), tr("Cancelled.")}, parent)
     , m_model(new FeatureStatsModel(hub, this))
-    , m_run(new QPushButton(tr("Run contrast"), this))
     , m_effect(new QComboBox(this))
-    , m_status(new QLabel(this))
-    , m_stack(new QStackedWidget(this))
-    , m_empty(new EmptyState(tr("No contrast yet"),
-                             tr("Choose the factor and its levels above, then Run contrast: "
-                                "every feature gets Welch's t, Cohen's d and a BH q-value."),
-                             this))
     , m_volcano(new FeatureScatterPlot(this))
     , m_threshold(new QCPItemStraightLine(m_volcano))
     , m_table(new FeatureTableView(m_model, this))
-    , m_freshness(session, form, false)
+    , m_export(featureExportButton(m_model, m_volcano, tr("Volcano plot"),
+                                   QStringLiteral("-contrast")))
 {
-    m_run->setObjectName(QStringLiteral("contrast.run"));
-    m_run->setIcon(uiIcon(QStringLiteral("start")));
     m_effect->setObjectName(QStringLiteral("contrast.effect"));
     m_effect->setToolTip(tr("Which effect of the 2 × 2 design to show"));
     m_effect->setVisible(false);
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     m_volcano->setObjectName(QStringLiteral("contrast.volcano"));
     m_volcano->xAxis->setLabel(tr("Cohen's d (A − B)"));
@@ -113,35 +96,22 @@ ContrastTab::ContrastTab(EngineClient *engine, SelectionHub *hub, SessionState *
     thresholdLabel->setColor(QColor(120, 120, 120));
 
     m_table->setObjectName(QStringLiteral("contrast.table"));
+    m_export->setObjectName(QStringLiteral("contrast.export"));
 
     auto *splitter = new AdaptiveSplitter(this);
     splitter->addWidget(m_volcano);
     splitter->addWidget(m_table);
-    m_stack->addWidget(m_empty);
-    m_stack->addWidget(splitter);
-
-    m_export = makeExportButton(
-            this,
-            {tableExportChoices(m_model, FeatureStatsModel::ValueRole, tr("Table")),
-             plotExportChoices(m_volcano, QSize(720, 480), tr("Volcano plot"))},
-            [this] { return m_form->promptSet().name + QStringLiteral("-contrast"); },
-            [this](const Status &status, const QString &path) {
-                m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
-            });
-    m_export->setObjectName(QStringLiteral("contrast.export"));
-    m_export->setEnabled(false);
-
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_run);
     controls->addWidget(m_effect);
     controls->addStretch(1);
     controls->addWidget(m_export);
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 4, 0, 0);
-    layout->addLayout(controls);
-    // Under the buttons, across the whole width: a long summary stays a line or two.
-    layout->addWidget(m_status);
-    layout->addWidget(m_stack, 1);
+    layOut(controls,
+           new EmptyState(tr("No contrast yet"),
+                          tr("Choose the factor and its levels above, then Run contrast: every "
+                             "feature gets Welch's t, Cohen's d and a BH q-value."),
+                          this),
+           splitter);
 
     connect(m_run, &QPushButton::clicked, this, &ContrastTab::run);
     connect(m_effect, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -149,55 +119,28 @@ ContrastTab::ContrastTab(EngineClient *engine, SelectionHub *hub, SessionState *
             showEffect(index);
         }
     });
-    connect(m_table, &FeatureTableView::featureClicked, this,
-            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
-    connect(m_volcano, &FeatureScatterPlot::featureClicked, this,
-            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
+    connect(m_table, &FeatureTableView::featureClicked, this, &ContrastTab::selectInHub);
+    connect(m_volcano, &FeatureScatterPlot::featureClicked, this, &ContrastTab::selectInHub);
     connect(m_hub, &SelectionHub::featureSelected, this,
             [this](int feature, const QString &) { onFeatureSelected(feature); });
-    m_requests = new RequestTracker(m_engine, this);
     m_requests->onResult(0, &EngineClient::contrastReady,
                          [this](const ContrastPanelResultPtr &result) { onResult(result); });
-    m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
-    connect(m_form, &ContrastSettingsForm::changed, this, &ContrastTab::updateStale);
-    connect(session, &SessionState::modelChanged, this, &ContrastTab::updateStale);
-    connect(session, &SessionState::saeChanged, this, &ContrastTab::updateStale);
-}
-
-QString ContrastTab::staleReason() const
-{
-    return m_result ? m_freshness.staleReason() : QString();
-}
-
-void ContrastTab::updateStale()
-{
-    if (!m_result || m_requests->isRunning(0)) {
-        return;
-    }
-    const QString reason = staleReason();
-    m_status->setText(reason.isEmpty()
-                              ? m_summary
-                              : tr("Out of date (%1): Run contrast again to update.").arg(reason));
 }
 
 void ContrastTab::clearResult()
 {
-    m_requests->cancel(0);
+    clearing();
     m_result.reset();
     ++m_shownEffects;  // a volcano still to be drawn was for the old result
     m_model->setColumns(0, {});
     m_volcano->clearPoints();
-    m_stack->setCurrentIndex(0);
     m_export->setEnabled(false);
-    m_summary.clear();
-    m_status->clear();
 }
 
 void ContrastTab::showResult(const ContrastPanelResultPtr &result,
                              const ResultProvenance &computedWith)
 {
-    m_requests->cancel(0);  // a run still going would replace what the workspace restores
-    m_freshness.restored(computedWith);
+    restoring(computedWith);  // a run still going would replace what the workspace restores
     onResult(result);
     updateStale();
 }
@@ -206,16 +149,12 @@ ContrastTab::~ContrastTab() = default;
 
 void ContrastTab::run()
 {
-    const QString problem = m_form->problem();
-    if (!problem.isEmpty()) {
-        m_status->setText(problem);
+    if (refuse(m_form->problem())) {
         return;
     }
     const ContrastSource source = m_form->source();
-    m_freshness.started();
-    m_requests->start(0, m_engine->runContrast(source));
-    m_status->setText(tr("Running the model over %1 items …").arg(source.promptSet.items.size()));
-    m_run->setEnabled(false);
+    started(m_engine->runContrast(source),
+            tr("Running the model over %1 items …").arg(source.promptSet.items.size()));
 }
 
 void ContrastTab::onResult(const ContrastPanelResultPtr &result)
@@ -223,9 +162,7 @@ void ContrastTab::onResult(const ContrastPanelResultPtr &result)
     if (!result) {
         return;
     }
-    if (m_requests->isRunning(0)) {
-        m_freshness.arrived();  // from the engine, not a restore
-    }
+    arriving();
     m_result = result;
     {
         const QSignalBlocker blocker(m_effect);
@@ -241,16 +178,6 @@ void ContrastTab::onResult(const ContrastPanelResultPtr &result)
     Q_EMIT resultShown();
 }
 
-void ContrastTab::onFinished(const Status &status)
-{
-    m_run->setEnabled(true);
-    if (!status.isOk()) {
-        m_status->setText(status.code() == Status::Code::Cancelled
-                                  ? tr("Cancelled.")
-                                  : tr("Contrast failed: %1").arg(status.message()));
-    }
-}
-
 int ContrastTab::currentEffect() const
 {
     return m_effect->currentIndex();
@@ -259,11 +186,6 @@ int ContrastTab::currentEffect() const
 int ContrastTab::effectCount() const
 {
     return m_result ? static_cast<int>(m_result->effects.size()) : 0;
-}
-
-QString ContrastTab::statusText() const
-{
-    return m_status->text();
 }
 
 void ContrastTab::showEffect(int index)
@@ -346,8 +268,7 @@ void ContrastTab::showEffect(int index)
     if (!m_result->notes.isEmpty()) {
         summary += tr(" · %1 items dropped").arg(m_result->notes.size());
     }
-    m_summary = summary;
-    m_status->setText(summary);
+    showSummary(summary);
     // A new table opens on its top hits; the selected feature stays marked where it is.
     m_table->showFeature(m_hub->selectedFeature(), false);
     m_table->scrollToTop();

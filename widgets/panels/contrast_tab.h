@@ -1,31 +1,18 @@
 #pragma once
 
 #include "core/contrasts/contrast_requests.h"
-#include "core/engine/job_runner.h"
-#include "widgets/panels/result_freshness.h"
-
-#include <QWidget>
+#include "widgets/panels/contrast_tab_base.h"
 
 class QComboBox;
-class QLabel;
-class QPushButton;
-class QStackedWidget;
 class QToolButton;
 class QCPItemStraightLine;
 
 namespace gyrus {
-class RequestTracker;
-class EngineClient;
 class FeatureStatsModel;
-class SelectionHub;
-class SessionState;
-class Status;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
 
-class ContrastSettingsForm;
-class EmptyState;
 class FeatureScatterPlot;
 class FeatureTableView;
 
@@ -34,7 +21,7 @@ class FeatureTableView;
 /// sortable table (feature, label, mean A, mean B, t, d, p, q). For a 2 × 2 design an effect
 /// selector switches between the main effects and the interaction. A click on a point or row
 /// selects the feature in the hub; the hub's selection is highlighted here.
-class ContrastTab : public QWidget
+class ContrastTab : public ContrastTabBase
 {
     Q_OBJECT
 public:
@@ -60,12 +47,6 @@ public:
     /// Back to "no contrast yet" (a new workspace).
     void clearResult();
 
-    /// What the result on screen was computed from.
-    const ResultProvenance &resultProvenance() const { return m_freshness.computed(); }
-
-    /// Why the result on screen no longer matches the form, model or SAE; empty when it does.
-    QString staleReason() const;
-
     FeatureTableView *table() const { return m_table; }
 
     /// The Export button: the table (CSV, HDF5) and the volcano plot (PNG, SVG, PDF).
@@ -75,37 +56,19 @@ public:
 
     QComboBox *effectSelector() const { return m_effect; }
 
-    QPushButton *runButton() const { return m_run; }
-
-    QString statusText() const;
-
-Q_SIGNALS:
-    /// A new result is on screen.
-    void resultShown();
-
 private:
-    void onResult(const ContrastPanelResultPtr &result);
-    void onFinished(const Status &status);
-    void onFeatureSelected(int feature);
-    void updateStale();
+    bool hasResult() const override { return m_result != nullptr; }
 
-    EngineClient *m_engine;
-    SelectionHub *m_hub;
-    ContrastSettingsForm *m_form;
-    RequestTracker *m_requests = nullptr;  // one slot: the latest run
+    void onResult(const ContrastPanelResultPtr &result);
+    void onFeatureSelected(int feature);
+
     ContrastPanelResultPtr m_result;
     FeatureStatsModel *m_model;
-    QPushButton *m_run;
     QComboBox *m_effect;
-    QLabel *m_status;
-    QStackedWidget *m_stack;
-    EmptyState *m_empty;
     FeatureScatterPlot *m_volcano;
     QCPItemStraightLine *m_threshold;
     FeatureTableView *m_table;
-    QToolButton *m_export = nullptr;
-    ResultFreshness m_freshness;
-    QString m_summary;           // the status line of the result, shown again when it is current
+    QToolButton *m_export;
     quint64 m_shownEffects = 0;  // counts showEffect() calls, so a deferred volcano knows its own
 
     // The volcano's points: features with any variance, d against −log10 q, grouped A higher /

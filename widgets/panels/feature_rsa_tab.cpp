@@ -4,11 +4,8 @@
 #include "core/engine/engine_client.h"
 #include "core/engine/request_tracker.h"
 #include "core/session/selection_hub.h"
-#include "core/session/session_state.h"
 #include "widgets/common/adaptive_splitter.h"
 #include "widgets/common/empty_state.h"
-#include "widgets/common/export_button.h"
-#include "widgets/common/icons.h"
 #include "widgets/views/contrast_settings_form.h"
 #include "widgets/views/feature_scatter_plot.h"
 #include "widgets/views/feature_table_view.h"
@@ -16,11 +13,9 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QLabel>
 #include <QPushButton>
 #include <QStackedWidget>
 #include <QToolButton>
-#include <QVBoxLayout>
 
 #include <algorithm>
 
@@ -33,120 +28,68 @@ const QColor kPoint(108, 113, 196);
 
 FeatureRsaTab::FeatureRsaTab(EngineClient *engine, SelectionHub *hub, SessionState *session,
                              ContrastSettingsForm *form, QWidget *parent)
-    : QWidget(parent)
-    , m_engine(engine)
-    , m_hub(hub)
-    , m_form(form)
+    : ContrastTabBase(engine, hub, session, form, QStringLiteral("rsaMap"), true,
+                      {tr("Compute RSA map"), tr("RSA map failed: %1"), tr("Cancelled.")}, parent)
     , m_model(new FeatureStatsModel(hub, this))
-    , m_run(new QPushButton(tr("Compute RSA map"), this))
     , m_score(new QComboBox(this))
-    , m_status(new QLabel(this))
-    , m_stack(new QStackedWidget(this))
     , m_scatter(new FeatureScatterPlot(this))
     , m_table(new FeatureTableView(m_model, this))
-    , m_freshness(session, form, true)
+    , m_export(featureExportButton(m_model, m_scatter, tr("Scatter plot"),
+                                   QStringLiteral("-rsa-map")))
 {
-    m_run->setObjectName(QStringLiteral("rsaMap.run"));
-    m_run->setIcon(uiIcon(QStringLiteral("start")));
     m_score->setObjectName(QStringLiteral("rsaMap.score"));
     m_score->addItem(tr("Pooled separation r"));
     m_score->addItem(tr("Pooled separation d"));
     m_score->setToolTip(tr("The score on the scatter plot's vertical axis"));
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_scatter->setObjectName(QStringLiteral("rsaMap.scatter"));
     m_scatter->xAxis->setLabel(tr("max-activation contrast |mean A − mean B|"));
     m_scatter->setMinimumHeight(180);
     m_table->setObjectName(QStringLiteral("rsaMap.table"));
+    m_export->setObjectName(QStringLiteral("rsaMap.export"));
 
     auto *splitter = new AdaptiveSplitter(this);
     splitter->addWidget(m_scatter);
     splitter->addWidget(m_table);
-    m_stack->addWidget(new EmptyState(
-            tr("No RSA map yet"),
-            tr("Compute RSA map scores every feature by how well its item-by-item distances "
-               "separate A from B (pooled separation r and d: distances between each item's "
-               "pooled value, so mean-difference statistics), next to the plain difference of "
-               "means. With the \"Aligned window\" pooling it adds temporal RSA, which compares "
-               "the items' time courses."),
-            this));
-    m_stack->addWidget(splitter);
-
-    m_export = makeExportButton(
-            this,
-            {tableExportChoices(m_model, FeatureStatsModel::ValueRole, tr("Table")),
-             plotExportChoices(m_scatter, QSize(720, 480), tr("Scatter plot"))},
-            [this] { return m_form->promptSet().name + QStringLiteral("-rsa-map"); },
-            [this](const Status &status, const QString &path) {
-                m_status->setText(status.isOk() ? tr("Wrote %1").arg(path) : status.message());
-            });
-    m_export->setObjectName(QStringLiteral("rsaMap.export"));
-    m_export->setEnabled(false);
-
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_run);
     controls->addWidget(m_score);
     controls->addStretch(1);
     controls->addWidget(m_export);
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 4, 0, 0);
-    layout->addLayout(controls);
-    // Under the buttons, across the whole width: a long summary stays a line or two.
-    layout->addWidget(m_status);
-    layout->addWidget(m_stack, 1);
+    layOut(controls,
+           new EmptyState(tr("No RSA map yet"),
+                          tr("Compute RSA map scores every feature by how well its item-by-item "
+                             "distances separate A from B (pooled separation r and d: distances "
+                             "between each item's pooled value, so mean-difference statistics), "
+                             "next to the plain difference of means. With the \"Aligned window\" "
+                             "pooling it adds temporal RSA, which compares the items' time "
+                             "courses."),
+                          this),
+           splitter);
 
     connect(m_run, &QPushButton::clicked, this, &FeatureRsaTab::run);
     connect(m_score, &QComboBox::currentIndexChanged, this, &FeatureRsaTab::updateScatter);
-    connect(m_table, &FeatureTableView::featureClicked, this,
-            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
-    connect(m_scatter, &FeatureScatterPlot::featureClicked, this,
-            [this](int feature) { m_hub->selectFeature(feature, QStringLiteral("contrast")); });
+    connect(m_table, &FeatureTableView::featureClicked, this, &FeatureRsaTab::selectInHub);
+    connect(m_scatter, &FeatureScatterPlot::featureClicked, this, &FeatureRsaTab::selectInHub);
     connect(m_hub, &SelectionHub::featureSelected, this, [this](int feature, const QString &) {
         m_scatter->setHighlightedFeature(feature);
         m_table->showFeature(feature);
     });
-    m_requests = new RequestTracker(m_engine, this);
     m_requests->onResult(0, &EngineClient::featureRsaMapReady,
                          [this](const FeatureRsaMapPtr &result) { onResult(result); });
-    m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
-    connect(m_form, &ContrastSettingsForm::changed, this, &FeatureRsaTab::updateStale);
-    connect(session, &SessionState::modelChanged, this, &FeatureRsaTab::updateStale);
-    connect(session, &SessionState::saeChanged, this, &FeatureRsaTab::updateStale);
-}
-
-QString FeatureRsaTab::staleReason() const
-{
-    return m_map ? m_freshness.staleReason() : QString();
-}
-
-void FeatureRsaTab::updateStale()
-{
-    if (!m_map || m_requests->isRunning(0)) {
-        return;
-    }
-    const QString reason = staleReason();
-    m_status->setText(
-            reason.isEmpty()
-                    ? m_summary
-                    : tr("Out of date (%1): Compute RSA map again to update.").arg(reason));
 }
 
 void FeatureRsaTab::clearResult()
 {
-    m_requests->cancel(0);
+    clearing();
     m_map.reset();
     m_model->setColumns(0, {});
     m_scatter->clearPoints();
-    m_stack->setCurrentIndex(0);
     m_export->setEnabled(false);
-    m_summary.clear();
-    m_status->clear();
 }
 
 void FeatureRsaTab::showMap(const FeatureRsaMapPtr &map, const ResultProvenance &computedWith)
 {
-    m_requests->cancel(0);
-    m_freshness.restored(computedWith);
+    restoring(computedWith);
     onResult(map);
     updateStale();
 }
@@ -160,14 +103,10 @@ void FeatureRsaTab::run()
     if (problem.isEmpty() && (source.levelA.isEmpty() || source.levelA == source.levelB)) {
         problem = tr("The RSA map compares two levels: choose A and B.");
     }
-    if (!problem.isEmpty()) {
-        m_status->setText(problem);
+    if (refuse(problem)) {
         return;
     }
-    m_freshness.started();
-    m_requests->start(0, m_engine->computeFeatureRsaMap(source));
-    m_status->setText(tr("Scoring every feature …"));
-    m_run->setEnabled(false);
+    started(m_engine->computeFeatureRsaMap(source), tr("Scoring every feature …"));
 }
 
 void FeatureRsaTab::onResult(const FeatureRsaMapPtr &map)
@@ -175,9 +114,7 @@ void FeatureRsaTab::onResult(const FeatureRsaMapPtr &map)
     if (!map) {
         return;
     }
-    if (m_requests->isRunning(0)) {
-        m_freshness.arrived();  // from the engine, not a restore
-    }
+    arriving();
     m_map = map;
     using Column = FeatureStatsModel::Column;
     using Format = FeatureStatsModel::Format;
@@ -224,23 +161,12 @@ void FeatureRsaTab::onResult(const FeatureRsaMapPtr &map)
     // A new map opens on its top features; the selected one stays marked where it is.
     m_table->showFeature(m_hub->selectedFeature(), false);
     m_table->scrollToTop();
-    m_summary = tr("%1 · %2 items · A = %3, B = %4 · %5 features")
+    showSummary(tr("%1 · %2 items · A = %3, B = %4 · %5 features")
                         .arg(map->representation)
                         .arg(map->itemCount)
                         .arg(map->sideA, map->sideB)
-                        .arg(map->featureCount());
-    m_status->setText(m_summary);
+                        .arg(map->featureCount()));
     Q_EMIT resultShown();
-}
-
-void FeatureRsaTab::onFinished(const Status &status)
-{
-    m_run->setEnabled(true);
-    if (!status.isOk()) {
-        m_status->setText(status.code() == Status::Code::Cancelled
-                                  ? tr("Cancelled.")
-                                  : tr("RSA map failed: %1").arg(status.message()));
-    }
 }
 
 void FeatureRsaTab::setScatterScore(int score)
@@ -275,11 +201,6 @@ void FeatureRsaTab::updateScatter()
     }
     m_scatter->setPoints({{QString(), kPoint, 5}}, ids, m_map->maxActivation, y, group);
     m_scatter->setHighlightedFeature(m_hub->selectedFeature());
-}
-
-QString FeatureRsaTab::statusText() const
-{
-    return m_status->text();
 }
 
 }  // namespace gyrus::widgets

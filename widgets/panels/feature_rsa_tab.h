@@ -1,29 +1,17 @@
 #pragma once
 
 #include "core/contrasts/contrast_requests.h"
-#include "core/engine/job_runner.h"
-#include "widgets/panels/result_freshness.h"
-
-#include <QWidget>
+#include "widgets/panels/contrast_tab_base.h"
 
 class QComboBox;
-class QLabel;
-class QPushButton;
-class QStackedWidget;
 class QToolButton;
 
 namespace gyrus {
-class RequestTracker;
-class EngineClient;
 class FeatureStatsModel;
-class SelectionHub;
-class SessionState;
-class Status;
 }  // namespace gyrus
 
 namespace gyrus::widgets {
 
-class ContrastSettingsForm;
 class FeatureScatterPlot;
 class FeatureTableView;
 
@@ -34,7 +22,7 @@ class FeatureTableView;
 /// (docs/temporal_rsa.md), as a sortable table and a scatter plot of the chosen score against
 /// the max-activation contrast. Click selects; the hub's selection is
 /// highlighted.
-class FeatureRsaTab : public QWidget
+class FeatureRsaTab : public ContrastTabBase
 {
     Q_OBJECT
 public:
@@ -54,13 +42,8 @@ public:
     /// Shows a map computed earlier (a reopened workspace) without running anything.
     void showMap(const FeatureRsaMapPtr &map, const ResultProvenance &computedWith);
 
-    const ResultProvenance &resultProvenance() const { return m_freshness.computed(); }
-
     /// Back to "no RSA map yet" (a new workspace).
     void clearResult();
-
-    /// Why the map on screen no longer matches the form, model or SAE; empty when it does.
-    QString staleReason() const;
 
     FeatureTableView *table() const { return m_table; }
 
@@ -69,35 +52,18 @@ public:
 
     FeatureScatterPlot *scatter() const { return m_scatter; }
 
-    QPushButton *runButton() const { return m_run; }
-
-    QString statusText() const;
-
-Q_SIGNALS:
-    /// A new result is on screen.
-    void resultShown();
-
 private:
-    void onResult(const FeatureRsaMapPtr &map);
-    void onFinished(const Status &status);
-    void updateScatter();
-    void updateStale();
+    bool hasResult() const override { return m_map != nullptr; }
 
-    EngineClient *m_engine;
-    SelectionHub *m_hub;
-    ContrastSettingsForm *m_form;
-    RequestTracker *m_requests = nullptr;  // one slot: the latest run
+    void onResult(const FeatureRsaMapPtr &map);
+    void updateScatter();
+
     FeatureRsaMapPtr m_map;
     FeatureStatsModel *m_model;
-    QPushButton *m_run;
     QComboBox *m_score;
-    QLabel *m_status;
-    QStackedWidget *m_stack;
     FeatureScatterPlot *m_scatter;
     FeatureTableView *m_table;
-    QToolButton *m_export = nullptr;
-    ResultFreshness m_freshness;
-    QString m_summary;
+    QToolButton *m_export;
 };
 
 }  // namespace gyrus::widgets

@@ -4,7 +4,6 @@
 #include "core/engine/engine_client.h"
 #include "core/engine/request_tracker.h"
 #include "core/session/selection_hub.h"
-#include "core/session/session_state.h"
 #include "core/steering/ensemble_clamp.h"
 #include "widgets/common/adaptive_splitter.h"
 #include "widgets/common/empty_state.h"
@@ -30,7 +29,6 @@
 #include <QStandardItemModel>
 #include <QTableView>
 #include <QToolButton>
-#include <QVBoxLayout>
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -66,10 +64,10 @@ QSpinBox *spin(int low, int high, int value, const QString &tip, QWidget *parent
 MethodComparisonTab::MethodComparisonTab(EngineClient *engine, SelectionHub *hub,
                                          SessionState *session, ContrastSettingsForm *form,
                                          QWidget *parent)
-    : QWidget(parent)
-    , m_engine(engine)
-    , m_hub(hub)
-    , m_form(form)
+    : ContrastTabBase(
+              engine, hub, session, form, QStringLiteral("methods"), true,
+              {tr("Compare methods"), tr("Comparison failed: %1"), tr("Cancelled: no result.")},
+              parent)
     , m_k(spin(1, 256, 8, tr("Features each method selects (inside each training fold)"), this))
     , m_folds(spin(2, 20, 5, tr("Stratified cross-validation folds"), this))
     // Fewer repeats and permutations than `gyrus-cli compare-methods` (10, 100) by default: on
@@ -79,7 +77,6 @@ MethodComparisonTab::MethodComparisonTab(EngineClient *engine, SelectionHub *hub
                           tr("Label permutations for the null band and p (p ≥ 1 / (1 + "
                              "permutations))"),
                           this))
-    , m_run(new QPushButton(tr("Compare methods"), this))
     , m_cancel(new QPushButton(tr("Cancel"), this))
     , m_progress(new QProgressBar(this))
     , m_replication(new ReplicationReportBar(
@@ -93,8 +90,6 @@ MethodComparisonTab::MethodComparisonTab(EngineClient *engine, SelectionHub *hub
                   return r;
               },
               this))
-    , m_status(new QLabel(this))
-    , m_stack(new QStackedWidget(this))
     , m_chart(new QCustomPlot(this))
     , m_featureModel(new QStandardItemModel(this))
     , m_features(new QTableView(this))
@@ -103,10 +98,7 @@ MethodComparisonTab::MethodComparisonTab(EngineClient *engine, SelectionHub *hub
     , m_export(new QToolButton(this))
     , m_ensemble(new QPushButton(tr("Steer with ensemble"), this))
     , m_ensembleStrength(new QDoubleSpinBox(this))
-    , m_freshness(session, form, true)
 {
-    m_run->setObjectName(QStringLiteral("methods.run"));
-    m_run->setIcon(uiIcon(QStringLiteral("start")));
     m_cancel->setIcon(uiIcon(QStringLiteral("cancel")));
     m_cancel->setObjectName(QStringLiteral("methods.cancel"));
     m_cancel->setEnabled(false);
@@ -114,8 +106,6 @@ MethodComparisonTab::MethodComparisonTab(EngineClient *engine, SelectionHub *hub
     m_progress->setTextVisible(false);
     m_progress->setMaximumHeight(m_run->sizeHint().height() / 2);
     m_progress->setVisible(false);
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_chart->setObjectName(QStringLiteral("methods.chart"));
     m_chart->setMinimumHeight(200);
     applyPlotStyle(m_chart);
@@ -202,75 +192,42 @@ MethodComparisonTab::MethodComparisonTab(EngineClient *engine, SelectionHub *hub
     auto *splitter = new AdaptiveSplitter(this);
     splitter->addWidget(chartAndNumbers);
     splitter->addWidget(m_features);
-    m_stack->addWidget(new EmptyState(
-            tr("No comparison yet"),
-            tr("Compare methods selects k features with each method inside the training folds, "
-               "decodes A vs B on the held-out fold, and compares with shuffled labels. It runs "
-               "the model once, then takes a while: watch the progress bar, or cancel."),
-            this));
-    m_stack->addWidget(splitter);
-
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 4, 0, 0);
-    layout->addLayout(settings);
-    layout->addWidget(m_progress);
-    layout->addWidget(m_status);
-    layout->addWidget(m_replication);
-    layout->addWidget(m_stack, 1);
+    layOut(settings,
+           new EmptyState(tr("No comparison yet"),
+                          tr("Compare methods selects k features with each method inside the "
+                             "training folds, decodes A vs B on the held-out fold, and compares "
+                             "with shuffled labels. It runs the model once, then takes a while: "
+                             "watch the progress bar, or cancel."),
+                          this),
+           splitter, m_progress, m_replication);
 
     connect(m_run, &QPushButton::clicked, this, &MethodComparisonTab::run);
     connect(m_cancel, &QPushButton::clicked, this, &MethodComparisonTab::cancel);
     connect(m_features, &QTableView::clicked, this, &MethodComparisonTab::onFeatureClicked);
-    m_requests = new RequestTracker(m_engine, this);
     m_requests->onResult(0, &EngineClient::methodComparisonReady,
                          [this](const MethodComparisonResultPtr &result) { onResult(result); });
-    m_requests->onFinished(0, [this](const Status &status) { onFinished(status); });
     m_requests->onProgress(0, [this](const JobProgress &progress) { onProgress(progress); });
     connect(m_hub, &SelectionHub::annotationChanged, this, [this] { showResult(); });
     connect(m_hub, &SelectionHub::featureSelected, this,
             [this](int feature, const QString &) { showSelection(feature); });
-    connect(m_form, &ContrastSettingsForm::changed, this, &MethodComparisonTab::updateStale);
-    connect(session, &SessionState::modelChanged, this, &MethodComparisonTab::updateStale);
-    connect(session, &SessionState::saeChanged, this, &MethodComparisonTab::updateStale);
-}
-
-QString MethodComparisonTab::staleReason() const
-{
-    return m_result ? m_freshness.staleReason() : QString();
-}
-
-void MethodComparisonTab::updateStale()
-{
-    if (!m_result || isRunning()) {
-        return;
-    }
-    const QString reason = staleReason();
-    m_status->setText(
-            reason.isEmpty()
-                    ? m_summary
-                    : tr("Out of date (%1): Compare methods again to update.").arg(reason));
 }
 
 void MethodComparisonTab::clearResult()
 {
-    m_requests->cancel(0);
+    clearing();
     m_result.reset();
     m_numbersModel->setResult(nullptr);
     m_featureModel->clear();
     m_chart->clearPlottables();
     m_chart->clearItems();
-    m_stack->setCurrentIndex(0);
     m_export->setEnabled(false);
     m_ensemble->setEnabled(false);
-    m_summary.clear();
-    m_status->clear();
 }
 
 void MethodComparisonTab::showResult(const MethodComparisonResultPtr &result,
                                      const ResultProvenance &computedWith)
 {
-    m_requests->cancel(0);
-    m_freshness.restored(computedWith);
+    restoring(computedWith);
     if (result) {
         const MethodComparisonRequest &s = result->settings;
         setSettings(s.k, s.folds, s.repeats, s.permutations);
@@ -308,24 +265,16 @@ void MethodComparisonTab::run()
     if (problem.isEmpty() && (r.source.levelA.isEmpty() || r.source.levelA == r.source.levelB)) {
         problem = tr("The comparison decodes two levels: choose A and B.");
     }
-    if (!problem.isEmpty()) {
-        m_status->setText(problem);
+    if (refuse(problem)) {
         return;
     }
-    m_freshness.started();
-    m_requests->start(0, m_engine->compareMethods(r));  // cancels a running one
-    m_status->setText(tr("Running the model, then %1 × %2-fold cross-validation and %3 "
-                         "permutations per method …")
-                              .arg(r.repeats)
-                              .arg(r.folds)
-                              .arg(r.permutations));
     m_progress->setValue(0);
-    setRunning(true);
-}
-
-bool MethodComparisonTab::isRunning() const
-{
-    return m_requests->isRunning(0);
+    started(m_engine->compareMethods(r),
+            tr("Running the model, then %1 × %2-fold cross-validation and %3 permutations per "
+               "method …")
+                    .arg(r.repeats)
+                    .arg(r.folds)
+                    .arg(r.permutations));
 }
 
 void MethodComparisonTab::cancel()
@@ -335,7 +284,7 @@ void MethodComparisonTab::cancel()
 
 void MethodComparisonTab::setRunning(bool running)
 {
-    m_run->setEnabled(!running);
+    ContrastTabBase::setRunning(running);
     m_cancel->setEnabled(running);
     m_progress->setVisible(running);
 }
@@ -355,9 +304,7 @@ void MethodComparisonTab::onResult(const MethodComparisonResultPtr &result)
     if (!result) {
         return;
     }
-    if (isRunning()) {
-        m_freshness.arrived();  // from the engine, not a restore
-    }
+    arriving();
     m_result = result;
     m_stack->setCurrentIndex(1);
     m_numbersModel->setResult(result);
@@ -368,15 +315,14 @@ void MethodComparisonTab::onResult(const MethodComparisonResultPtr &result)
             [](const MethodComparisonRow &row) { return !row.ensembleWeights.empty(); }));
     showResult();
     const MethodComparisonRequest &s = result->settings;
-    m_summary = tr("%1 · %2 items · A = %3, B = %4 · k = %5, %6 × %7-fold, %8 permutations")
+    showSummary(tr("%1 · %2 items · A = %3, B = %4 · k = %5, %6 × %7-fold, %8 permutations")
                         .arg(result->representation)
                         .arg(result->itemCount)
                         .arg(result->sideA, result->sideB)
                         .arg(s.k)
                         .arg(s.repeats)
                         .arg(s.folds)
-                        .arg(s.permutations);
-    m_status->setText(m_summary);
+                        .arg(s.permutations));
     Q_EMIT resultShown();
 }
 
@@ -404,16 +350,6 @@ Status MethodComparisonTab::steerWithEnsemble(int row, double strength)
                               .arg(set->name)
                               .arg(set->clamps.size()));
     return Status::ok();
-}
-
-void MethodComparisonTab::onFinished(const Status &status)
-{
-    setRunning(false);
-    if (!status.isOk()) {
-        m_status->setText(status.code() == Status::Code::Cancelled
-                                  ? tr("Cancelled: no result.")
-                                  : tr("Comparison failed: %1").arg(status.message()));
-    }
 }
 
 void MethodComparisonTab::showResult()
@@ -557,11 +493,6 @@ void MethodComparisonTab::onFeatureClicked(const QModelIndex &index)
     if (index.data(kFeatureRole).isValid()) {
         m_hub->selectFeature(index.data(kFeatureRole).toInt(), QStringLiteral("contrast"));
     }
-}
-
-QString MethodComparisonTab::statusText() const
-{
-    return m_status->text();
 }
 
 Status MethodComparisonTab::exportNumbers(const QString &path) const

@@ -2,35 +2,24 @@
 
 #include "core/base/status.h"
 #include "core/contrasts/contrast_requests.h"
-#include "core/engine/job_runner.h"
-#include "widgets/panels/result_freshness.h"
-
-#include <QWidget>
+#include "widgets/panels/contrast_tab_base.h"
 
 class QCustomPlot;
 class QDoubleSpinBox;
-class QLabel;
 class QModelIndex;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
-class QStackedWidget;
 class QStandardItemModel;
 class QTableView;
 class QToolButton;
 
 namespace gyrus {
 class MethodComparisonModel;
-class RequestTracker;
-class EngineClient;
-class SelectionHub;
-class SessionState;
-
 }  // namespace gyrus
 
 namespace gyrus::widgets {
 
-class ContrastSettingsForm;
 class ReplicationReportBar;
 
 /// The Method comparison tab: which way of selecting k features (max-activation, univariate,
@@ -39,7 +28,7 @@ class ReplicationReportBar;
 /// Runs as a long engine job with progress and cancel; shows balanced accuracy and AUC with 95%
 /// intervals per method as bars, each method's permutation null band shaded, and the features
 /// each method selects (click one to select it everywhere).
-class MethodComparisonTab : public QWidget
+class MethodComparisonTab : public ContrastTabBase
 {
     Q_OBJECT
 public:
@@ -54,21 +43,14 @@ public:
     /// The request run() would submit.
     MethodComparisonRequest request() const;
 
-    bool isRunning() const;
-
     MethodComparisonResultPtr result() const { return m_result; }
 
     /// Shows a comparison computed earlier (a reopened workspace) without running anything;
     /// its settings (k, folds, repeats, permutations) go back into the boxes.
     void showResult(const MethodComparisonResultPtr &result, const ResultProvenance &computedWith);
 
-    const ResultProvenance &resultProvenance() const { return m_freshness.computed(); }
-
     /// Back to "no comparison yet" (a new workspace).
     void clearResult();
-
-    /// Why the comparison on screen no longer matches the form, model or SAE; empty when it does.
-    QString staleReason() const;
 
     QCustomPlot *chart() const { return m_chart; }
 
@@ -82,16 +64,12 @@ public:
     Status exportNumbers(const QString &path) const;
     Status exportChart(const QString &path) const;
 
-    QPushButton *runButton() const { return m_run; }
-
     /// The "Replication report…" action with its progress, on the same settings.
     ReplicationReportBar *replicationBar() const { return m_replication; }
 
     QPushButton *cancelButton() const { return m_cancel; }
 
     QProgressBar *progressBar() const { return m_progress; }
-
-    QString statusText() const;
 
     /// Sends the ensemble of result row `row` (SAE features, weighted by its classifier,
     /// core/steering/ensemble_clamp.h) to the Steering dock as the clamp set; `strength` is m.
@@ -102,36 +80,25 @@ public:
     // Settings (tests, start-up options).
     void setSettings(int k, int folds, int repeats, int permutations);
 
-Q_SIGNALS:
-    /// A new result is on screen.
-    void resultShown();
-
 private:
+    bool hasResult() const override { return m_result != nullptr; }
+
+    void setRunning(bool running) override;
     void onResult(const MethodComparisonResultPtr &result);
-    void onFinished(const Status &status);
     void onProgress(const JobProgress &progress);
     void onFeatureClicked(const QModelIndex &index);
     void showResult();
     void showSelection(int feature);
-    void setRunning(bool running);
     void exportDialog(const QString &format);
-    void updateStale();
 
-    EngineClient *m_engine;
-    SelectionHub *m_hub;
-    ContrastSettingsForm *m_form;
-    RequestTracker *m_requests = nullptr;  // one slot: the latest comparison
     MethodComparisonResultPtr m_result;
     QSpinBox *m_k;
     QSpinBox *m_folds;
     QSpinBox *m_repeats;
     QSpinBox *m_permutations;
-    QPushButton *m_run;
     QPushButton *m_cancel;
     QProgressBar *m_progress;
     ReplicationReportBar *m_replication;
-    QLabel *m_status;
-    QStackedWidget *m_stack;
     QCustomPlot *m_chart;
     QStandardItemModel *m_featureModel;
     QTableView *m_features;
@@ -140,8 +107,6 @@ private:
     QToolButton *m_export;
     QPushButton *m_ensemble;
     QDoubleSpinBox *m_ensembleStrength;
-    ResultFreshness m_freshness;
-    QString m_summary;
 };
 
 }  // namespace gyrus::widgets
