@@ -54,6 +54,19 @@ private Q_SLOTS:
         QCOMPARE(r.seed, quint64(9));
     }
 
+    void jumpReluPenaltyDefaultsToTheRecipeLikeTheCli()
+    {
+        FakeEngineClient engine;
+        SaeTrainingPanel panel(&engine);
+        // 0 is the trainer's 0.01·d_in, the value gyrus-cli sae train uses when not told.
+        QCOMPARE(panel.request().l0Coefficient, 0.0);
+        QCOMPARE(gyrus::SaeTrainRequest().l0Coefficient, gyrus::SaeTrainingConfig().l0Coefficient);
+        gyrus::SaeTrainRequest strong = filledRequest();
+        strong.l0Coefficient = 23.04;  // 0.01·2304, out of the old 0..10 range
+        panel.setRequest(strong);
+        QCOMPARE(panel.request().l0Coefficient, 23.04);
+    }
+
     void offersTheMiddleResidualStreamByDefault()
     {
         FakeEngineClient engine;

@@ -194,10 +194,15 @@ SaeTrainingPanel::SaeTrainingPanel(EngineClient *engine, SessionState *session, 
     m_l1->setToolTip(
             tr("ReLU: λ of the decoder-norm-weighted L1 penalty, inputs scaled so E‖x‖ = √d. "
                "Warmed up over the first 5% of steps."));
-    m_l0Coefficient->setRange(0.0, 10.0);
+    // λ is in training units (inputs scaled so E‖x‖² = d_in): the recipe's 0.01·d_in is 1.9 for
+    // the demo's d_in 192 and 23 for Gemma-2-2B's 2304, so the range reaches far above 10.
+    m_l0Coefficient->setRange(0.0, 10000.0);
     m_l0Coefficient->setDecimals(4);
-    m_l0Coefficient->setValue(0.01);
-    m_l0Coefficient->setToolTip(tr("JumpReLU: λ of the L0 penalty."));
+    m_l0Coefficient->setSpecialValueText(tr("recipe default"));
+    m_l0Coefficient->setValue(0.0);
+    m_l0Coefficient->setToolTip(
+            tr("JumpReLU: λ of the L0 penalty. 0: the recipe's 0.01·d_in (one more active latent "
+               "must explain 1% of E‖x‖² to pay for itself), as gyrus-cli sae train uses."));
     m_batch->setRange(16, 1 << 16);
     m_batch->setValue(4096);
     m_batch->setToolTip(tr("Tokens per optimiser step."));
