@@ -25,22 +25,8 @@ bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const Q
         return false;
     }
 
-    // Four results to wait for: attribution, its verification, the lens and the patterns.
-    struct Progress
-    {
-        bool started = false;
-        bool verifyStarted = false;
-        int shown = 0;
-        bool shot = false;
-    };
-
-    auto progress = std::make_shared<Progress>();
     QObject::connect(engine, &EngineClient::saeLoaded, panel,
-                     [window, panel, index, text, extraSaes, progress] {
-                         if (progress->started) {
-                             return;
-                         }
-                         progress->started = true;
+                     firstCallOnly([window, panel, index, text, extraSaes] {
                          if (QDockWidget *dock = window->dock(dock_id::kAttribution)) {
                              dock->show();
                              dock->raise();
@@ -49,19 +35,18 @@ bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const Q
                          panel->setExtraSaes(extraSaes);
                          panel->showTab(widgets::AttributionPanel::Tab(index));
                          panel->runAll();
-                     });
+                     }));
     // Verify once the attribution is there (a screenshot shows estimate beside real change).
-    QObject::connect(panel, &widgets::AttributionPanel::attributionShown, panel, [panel, progress] {
-        if (!progress->verifyStarted) {
-            progress->verifyStarted = true;
-            QTimer::singleShot(0, panel, [panel] { panel->verify(); });
-        }
-    });
+    QObject::connect(
+            panel, &widgets::AttributionPanel::attributionShown, panel,
+            firstCallOnly([panel] { QTimer::singleShot(0, panel, [panel] { panel->verify(); }); }));
     if (!screenshotPath.isEmpty()) {
-        auto oneMore = [pictured, screenshotPath, progress] {
-            if (++progress->shown == 4 && !progress->shot) {
-                progress->shot = true;
-                scheduleScreenshotAndQuit(pictured, screenshotPath, 800);
+        // Four results to wait for: attribution, its verification, the lens and the patterns.
+        const std::function<void()> shoot = screenshotOnce(pictured, screenshotPath, 800);
+        auto shown = std::make_shared<int>(0);
+        auto oneMore = [shoot, shown] {
+            if (++*shown == 4) {
+                shoot();
             }
         };
         QObject::connect(panel, &widgets::AttributionPanel::verificationShown, window, oneMore);
@@ -69,12 +54,7 @@ bool startAttributionAtStartup(MainWindow *window, EngineClient *engine, const Q
         QObject::connect(panel, &widgets::AttributionPanel::logitLensShown, window, oneMore);
         QObject::connect(panel, &widgets::AttributionPanel::attentionShown, window, oneMore);
         // Never hang on a failed request.
-        QTimer::singleShot(120000, window, [pictured, screenshotPath, progress] {
-            if (!progress->shot) {
-                progress->shot = true;
-                scheduleScreenshotAndQuit(pictured, screenshotPath);
-            }
-        });
+        QTimer::singleShot(120000, window, shoot);
     }
     return true;
 }

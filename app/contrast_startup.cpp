@@ -30,66 +30,52 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
         return false;
     }
     const Tab chosen = Tab(index);
-    // The picture, taken once (set below when there is one to take).
-    auto shoot = std::make_shared<std::function<void()>>([] {});
-    if (!screenshotPath.isEmpty()) {
-        *shoot = [window, screenshotPath, shot = std::make_shared<bool>(false)] {
-            if (!*shot) {
-                *shot = true;
-                scheduleScreenshotAndQuit(window, screenshotPath);
-            }
-        };
-    }
-    auto started = std::make_shared<bool>(false);
-    QObject::connect(engine, &EngineClient::saeLoaded, panel, [=] {
-        if (*started) {
-            return;
-        }
-        *started = true;
-        // SAE features; the Contrast tab shows the 2 × 2 effects when the set is a 2 × 2 design.
-        ContrastSource request = panel->request();
-        request.saeFeatures = true;
-        if (chosen == Tab::Contrast) {
-            request.factorial = true;
-        }
-        panel->setRequest(request);
-        // In the default layout the dock is a tab behind the token heatmap: a result there would
-        // be computed but not seen (nor pictured).
-        if (QDockWidget *dock = window->dock(QStringLiteral("dock.contrast")); dock && raiseDock) {
-            dock->raise();
-        }
-        panel->showTab(chosen);
-        const QString problem = chosen != Tab::Judged ? panel->problem() : QString();
-        if (!problem.isEmpty()) {
-            // The view shows it too; without this the start-up (and a screenshot) waited forever.
-            std::fprintf(stderr, "gyrus: --contrast %s cannot run: %s\n", qPrintable(tabs[index]),
-                         qPrintable(problem));
-        }
-        if (chosen == Tab::Judged) {
-            // The bundled held-out text (GYRUS_HELDOUT_TEXT for another), judged by the
-            // configured endpoint; a missing endpoint or corpus shows its message.
-            widgets::JudgedMethodsTab::Settings settings = panel->judgedSettings();
-            settings.corpusPath = bundledHeldoutText();
-            settings.k = 4;
-            settings.top = 8;
-            settings.permutations = 999;
-            settings.judge.repeats = 2;
-            panel->setJudgedSettings(settings);
-        }
-        panel->run();
-        if (!problem.isEmpty()) {
-            (*shoot)();
-        }
-    });
+    const std::function<void()> shoot = screenshotOnce(window, screenshotPath);
+    QObject::connect(engine, &EngineClient::saeLoaded, panel, firstCallOnly([=] {
+                         // SAE features; the Contrast tab shows the 2 × 2 effects when the set is a
+                         // 2 × 2 design.
+                         ContrastSource request = panel->request();
+                         request.saeFeatures = true;
+                         if (chosen == Tab::Contrast) {
+                             request.factorial = true;
+                         }
+                         panel->setRequest(request);
+                         // In the default layout the dock is a tab behind the token heatmap: a
+                         // result there would be computed but not seen (nor pictured).
+                         if (QDockWidget *dock = window->dock(QStringLiteral("dock.contrast"));
+                             dock && raiseDock) {
+                             dock->raise();
+                         }
+                         panel->showTab(chosen);
+                         const QString problem =
+                                 chosen != Tab::Judged ? panel->problem() : QString();
+                         if (!problem.isEmpty()) {
+                             // The view shows it too; without this the start-up (and a screenshot)
+                             // waited forever.
+                             std::fprintf(stderr, "gyrus: --contrast %s cannot run: %s\n",
+                                          qPrintable(tabs[index]), qPrintable(problem));
+                         }
+                         if (chosen == Tab::Judged) {
+                             // The bundled held-out text (GYRUS_HELDOUT_TEXT for another), judged
+                             // by the configured endpoint; a missing endpoint or corpus shows its
+                             // message.
+                             widgets::JudgedMethodsTab::Settings settings = panel->judgedSettings();
+                             settings.corpusPath = bundledHeldoutText();
+                             settings.k = 4;
+                             settings.top = 8;
+                             settings.permutations = 999;
+                             settings.judge.repeats = 2;
+                             panel->setJudgedSettings(settings);
+                         }
+                         panel->run();
+                         if (!problem.isEmpty()) {
+                             shoot();
+                         }
+                     }));
     if (!reportPath.isEmpty()) {
-        auto written = std::make_shared<bool>(false);
         QObject::connect(
                 panel, &widgets::ContrastPanel::resultShown, window,
-                [window, engine, reportPath, written, quit = screenshotPath.isEmpty()] {
-                    if (*written) {
-                        return;
-                    }
-                    *written = true;
+                firstCallOnly([window, engine, reportPath, quit = screenshotPath.isEmpty()] {
                     const Status status = exportStudyReport(window, engine, reportPath);
                     std::fprintf(stderr, "gyrus: %s\n",
                                  qPrintable(status.isOk() ? QStringLiteral("report written to ") +
@@ -98,7 +84,7 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
                     if (quit) {
                         QCoreApplication::exit(status.isOk() ? 0 : 1);
                     }
-                });
+                }));
     }
     if (!screenshotPath.isEmpty()) {
         QObject::connect(
@@ -107,15 +93,15 @@ bool startContrastAtStartup(MainWindow *window, EngineClient *engine, const QStr
                     if (const int top = panel->topFeature(); top >= 0) {
                         window->selection()->selectFeature(top, QStringLiteral("contrast"));
                     }
-                    (*shoot)();
+                    shoot();
                 });
         QObject::connect(panel, &widgets::ContrastPanel::judgedRunFailed, window,
-                         [shoot] { (*shoot)(); });
+                         [shoot] { shoot(); });
         // A failed run is worth a picture too (it shows the message), but never hang.
         QObject::connect(engine, &EngineClient::finished, window,
                          [shoot](RequestId, const Status &status) {
                              if (!status.isOk()) {
-                                 (*shoot)();
+                                 shoot();
                              }
                          });
     }

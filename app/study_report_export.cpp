@@ -112,7 +112,7 @@ ReportSection studySection(MainWindow *window, EngineClient *engine)
 void addContrastSection(MainWindow *window, StudyReport *report)
 {
     widgets::ContrastPanel *panel = window->contrastPanel();
-    const ContrastPanelResultPtr result = panel ? panel->contrastResult() : nullptr;
+    const ContrastAnalysisResultPtr result = panel ? panel->contrastResult() : nullptr;
     if (!result || result->effects.isEmpty()) {
         return;
     }

@@ -53,14 +53,7 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
     widgets::AttributionPanel *attribution = window->attributionPanel();
     widgets::FeatureInspectorPanel *features = window->featureInspector();
     widgets::SteeringPanel *steering = window->steeringPanel();
-    auto shot = std::make_shared<bool>(false);
-    auto shoot = [pictured, screenshotPath, shot] {
-        if (!screenshotPath.isEmpty() && !*shot) {
-            *shot = true;
-            scheduleScreenshotAndQuit(pictured, screenshotPath, 800);
-        }
-    };
-    auto started = std::make_shared<bool>(false);
+    const std::function<void()> shoot = screenshotOnce(pictured, screenshotPath, 800);
     std::function<void()> start;
     if (view == QLatin1String("patching") && attribution) {
         QObject::connect(attribution, &widgets::AttributionPanel::patchingShown, window, shoot);
@@ -106,12 +99,7 @@ bool startStudyViewAtStartup(MainWindow *window, EngineClient *engine, const QSt
     } else {
         return false;
     }
-    QObject::connect(engine, &EngineClient::saeLoaded, window, [start, started] {
-        if (!*started) {
-            *started = true;
-            start();
-        }
-    });
+    QObject::connect(engine, &EngineClient::saeLoaded, window, firstCallOnly(start));
     if (!screenshotPath.isEmpty()) {
         QTimer::singleShot(180000, window, shoot);  // never hang on a failed request
     }

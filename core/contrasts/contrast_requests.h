@@ -141,7 +141,7 @@ struct ReplicationOutcome
     double seconds = 0;
 };
 
-using ContrastPanelResultPtr = std::shared_ptr<const ContrastAnalysisResult>;
+using ContrastAnalysisResultPtr = std::shared_ptr<const ContrastAnalysisResult>;
 using FeatureRsaMapPtr = std::shared_ptr<const FeatureRsaMap>;
 using MethodComparisonResultPtr = std::shared_ptr<const MethodComparisonResult>;
 
@@ -149,7 +149,7 @@ using MethodComparisonResultPtr = std::shared_ptr<const MethodComparisonResult>;
 
 Q_DECLARE_METATYPE(gyrus::ContrastSource)
 Q_DECLARE_METATYPE(gyrus::MethodComparisonRequest)
-Q_DECLARE_METATYPE(gyrus::ContrastPanelResultPtr)
+Q_DECLARE_METATYPE(gyrus::ContrastAnalysisResultPtr)
 Q_DECLARE_METATYPE(gyrus::FeatureRsaMapPtr)
 Q_DECLARE_METATYPE(gyrus::MethodComparisonResultPtr)
 Q_DECLARE_METATYPE(gyrus::ReplicationOutcome)

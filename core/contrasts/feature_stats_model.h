@@ -59,8 +59,10 @@ public:
     /// Rows are features in order: row f is feature f (-1 when out of range).
     int rowOfFeature(int feature) const;
 
-    /// The rows in the order SortRole gives for `column` (NaN last either way; rows equal in
-    /// `column` ordered by `ties` when given, in the same direction, then by feature). Reads the
+    /// The rows in the order SortRole gives for `column` (NaN and blanks as the lowest value:
+    /// last in a descending sort, first in an ascending one, as QSortFilterProxyModel orders
+    /// SortRole; rows equal in `column` ordered by `ties` when given, in the same direction, then
+    /// by feature). Reads the
     /// columns directly, not through QVariant, and touches no Qt object: a sort of 262k rows takes
     /// milliseconds and may run on a worker thread, given a copy made by sortKeys().
     struct SortKeys

@@ -225,7 +225,7 @@ Q_SIGNALS:
     void featureRangesReady(gyrus::RequestId id, const gyrus::FeatureRanges &ranges);
 
     // --- contrasts, RSA signals ---
-    void contrastReady(gyrus::RequestId id, const gyrus::ContrastPanelResultPtr &result);
+    void contrastReady(gyrus::RequestId id, const gyrus::ContrastAnalysisResultPtr &result);
     void featureRsaMapReady(gyrus::RequestId id, const gyrus::FeatureRsaMapPtr &map);
     void methodComparisonReady(gyrus::RequestId id, const gyrus::MethodComparisonResultPtr &result);
     void replicationWritten(gyrus::RequestId id, const gyrus::ReplicationOutcome &outcome);

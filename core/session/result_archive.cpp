@@ -293,8 +293,8 @@ QJsonObject archiveContrast(const ContrastAnalysisResult &result, const QString 
             {QStringLiteral("effects"), effects}};
 }
 
-Result<ContrastPanelResultPtr> unarchiveContrast(const QJsonObject &json, const QString &prefix,
-                                                 const WorkspaceData &data)
+Result<ContrastAnalysisResultPtr> unarchiveContrast(const QJsonObject &json, const QString &prefix,
+                                                    const WorkspaceData &data)
 {
     auto result = std::make_shared<ContrastAnalysisResult>();
     result->representation = json.value(QStringLiteral("representation")).toString();
@@ -340,7 +340,7 @@ Result<ContrastPanelResultPtr> unarchiveContrast(const QJsonObject &json, const 
     if (!reader.status().isOk()) {
         return reader.status();
     }
-    return ContrastPanelResultPtr(result);
+    return ContrastAnalysisResultPtr(result);
 }
 
 QJsonObject archiveFeatureRsaMap(const FeatureRsaMap &map, const QString &prefix,

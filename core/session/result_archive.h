@@ -43,8 +43,8 @@ bool sameContrastSource(const ContrastSource &a, const ContrastSource &b);
 
 QJsonObject archiveContrast(const ContrastAnalysisResult &result, const QString &prefix,
                             WorkspaceData *data);
-Result<ContrastPanelResultPtr> unarchiveContrast(const QJsonObject &json, const QString &prefix,
-                                                 const WorkspaceData &data);
+Result<ContrastAnalysisResultPtr> unarchiveContrast(const QJsonObject &json, const QString &prefix,
+                                                    const WorkspaceData &data);
 
 QJsonObject archiveFeatureRsaMap(const FeatureRsaMap &map, const QString &prefix,
                                  WorkspaceData *data);

@@ -181,8 +181,8 @@ private Q_SLOTS:
         QSignalSpy ready(m_engine.get(), &EngineClient::contrastReady);
         const RequestId id = m_engine->runContrast(valenceSource(sae));
         Status status;
-        const ContrastPanelResultPtr result =
-                awaitResult<ContrastPanelResultPtr>(id, finished, ready, &status);
+        const ContrastAnalysisResultPtr result =
+                awaitResult<ContrastAnalysisResultPtr>(id, finished, ready, &status);
         QVERIFY2(status.isOk(), qPrintable(status.message()));
         QVERIFY(result);
         QCOMPARE(result->effects.size(), 1);
@@ -233,7 +233,7 @@ private Q_SLOTS:
         QSignalSpy finished(m_engine.get(), &EngineClient::finished);
         QSignalSpy ready(m_engine.get(), &EngineClient::contrastReady);
         Status status;
-        const ContrastPanelResultPtr result = awaitResult<ContrastPanelResultPtr>(
+        const ContrastAnalysisResultPtr result = awaitResult<ContrastAnalysisResultPtr>(
                 m_engine->runContrast(source), finished, ready, &status);
         QVERIFY2(status.isOk(), qPrintable(status.message()));
         QCOMPARE(result->effects.size(), 3);

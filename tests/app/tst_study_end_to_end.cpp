@@ -70,7 +70,7 @@ private Q_SLOTS:
         QSettings settings(dir.filePath(QStringLiteral("gyrus.ini")), QSettings::IniFormat);
         const QString workspacePath = dir.filePath(QStringLiteral("achievements.gyrus"));
 
-        ContrastPanelResultPtr contrast;
+        ContrastAnalysisResultPtr contrast;
         std::shared_ptr<const RsaResult> rsa;
         MethodComparisonResultPtr methods;
         QString baseline;
@@ -161,7 +161,7 @@ private Q_SLOTS:
                      qPrintable(asked.join(QStringLiteral(", "))));
         }
         widgets::ContrastPanel *panel = window.contrastPanel();
-        const ContrastPanelResultPtr contrastBack = panel->contrastView()->result();
+        const ContrastAnalysisResultPtr contrastBack = panel->contrastView()->result();
         QVERIFY(contrastBack);
         QCOMPARE(contrastBack->effects.at(0).stats.q, contrast->effects.at(0).stats.q);
         QCOMPARE(contrastBack->effects.at(0).stats.t, contrast->effects.at(0).stats.t);

@@ -154,7 +154,7 @@ private Q_SLOTS:
         contrast.effects = {effect};
         WorkspaceData data;
         const QJsonObject json = archiveContrast(contrast, QStringLiteral("contrast"), &data);
-        const Result<ContrastPanelResultPtr> back =
+        const Result<ContrastAnalysisResultPtr> back =
                 unarchiveContrast(json, QStringLiteral("contrast"), data);
         QVERIFY2(back.isOk(), qPrintable(back.status().message()));
         const ContrastEffect &e = back.value()->effects.at(0);
@@ -165,7 +165,7 @@ private Q_SLOTS:
         QCOMPARE(e.meanB, effect.meanB);
         QCOMPARE(back.value()->notes, contrast.notes);
         data.remove(QStringLiteral("contrast.effect0.q"));
-        const Result<ContrastPanelResultPtr> damaged =
+        const Result<ContrastAnalysisResultPtr> damaged =
                 unarchiveContrast(json, QStringLiteral("contrast"), data);
         QVERIFY(!damaged.isOk());
         QVERIFY(damaged.status().message().contains(QStringLiteral("contrast.effect0.q")));

@@ -191,8 +191,8 @@ private Q_SLOTS:
 
         QSignalSpy finished(m_engine.get(), &EngineClient::finished);
         QSignalSpy ready(m_engine.get(), &EngineClient::contrastReady);
-        const auto engine = resultOf<ContrastPanelResultPtr>(m_engine->runContrast(source),
-                                                             finished, ready, &status);
+        const auto engine = resultOf<ContrastAnalysisResultPtr>(m_engine->runContrast(source),
+                                                                finished, ready, &status);
         QVERIFY2(status.isOk() && engine, qPrintable(status.message()));
         QCOMPARE(stepped->representation, engine->representation);
         QCOMPARE(stepped->itemCount, engine->itemCount);

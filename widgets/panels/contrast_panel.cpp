@@ -154,7 +154,7 @@ QJsonObject ContrastPanel::workspaceState(WorkspaceData *data) const
     QJsonObject state{{QStringLiteral("version"), 1},
                       {QStringLiteral("form"), m_form->settingsState()},
                       {QStringLiteral("tab"), m_tabs->currentIndex()}};
-    if (const ContrastPanelResultPtr result = m_contrast->result()) {
+    if (const ContrastAnalysisResultPtr result = m_contrast->result()) {
         state[QStringLiteral("contrast")] =
                 QJsonObject{{QStringLiteral("result"),
                              archiveContrast(*result, QStringLiteral("contrast"), data)},
@@ -211,7 +211,7 @@ Status ContrastPanel::restoreWorkspaceState(const QJsonObject &state, const Work
         }
     };
     if (const QJsonObject contrast = entry("contrast"); !contrast.isEmpty()) {
-        Result<ContrastPanelResultPtr> restored =
+        Result<ContrastAnalysisResultPtr> restored =
                 unarchiveContrast(result(contrast), QStringLiteral("contrast"), data);
         restored ? m_contrast->showResult(*restored, provenance(contrast))
                  : warn(tr("contrast"), restored.status());
@@ -321,7 +321,7 @@ void ContrastPanel::run()
     }
 }
 
-ContrastPanelResultPtr ContrastPanel::contrastResult() const
+ContrastAnalysisResultPtr ContrastPanel::contrastResult() const
 {
     return m_contrast->result();
 }

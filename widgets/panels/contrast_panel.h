@@ -83,7 +83,7 @@ public:
     int topFeature() const;
 
     /// The Contrast tab's result (null: none yet).
-    ContrastPanelResultPtr contrastResult() const;
+    ContrastAnalysisResultPtr contrastResult() const;
     /// The Method comparison tab's result (null: none yet).
     MethodComparisonResultPtr methodComparisonResult() const;
 

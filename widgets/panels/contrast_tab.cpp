@@ -124,7 +124,7 @@ ContrastTab::ContrastTab(EngineClient *engine, SelectionHub *hub, SessionState *
     connect(m_hub, &SelectionHub::featureSelected, this,
             [this](int feature, const QString &) { onFeatureSelected(feature); });
     m_requests->onResult(0, &EngineClient::contrastReady,
-                         [this](const ContrastPanelResultPtr &result) { onResult(result); });
+                         [this](const ContrastAnalysisResultPtr &result) { onResult(result); });
 }
 
 void ContrastTab::clearResult()
@@ -137,7 +137,7 @@ void ContrastTab::clearResult()
     m_export->setEnabled(false);
 }
 
-void ContrastTab::showResult(const ContrastPanelResultPtr &result,
+void ContrastTab::showResult(const ContrastAnalysisResultPtr &result,
                              const ResultProvenance &computedWith)
 {
     restoring(computedWith);  // a run still going would replace what the workspace restores
@@ -157,7 +157,7 @@ void ContrastTab::run()
             tr("Running the model over %1 items …").arg(source.promptSet.items.size()));
 }
 
-void ContrastTab::onResult(const ContrastPanelResultPtr &result)
+void ContrastTab::onResult(const ContrastAnalysisResultPtr &result)
 {
     if (!result) {
         return;
@@ -236,7 +236,7 @@ void ContrastTab::showEffect(int index)
         // a worker thread too).
         const quint64 shown = ++m_shownEffects;
         QPointer<ContrastTab> self(this);
-        ContrastPanelResultPtr result = m_result;
+        ContrastAnalysisResultPtr result = m_result;
         QThreadPool::globalInstance()->start([self, shown, result, index] {
             auto points = std::make_shared<const VolcanoPoints>(
                     volcanoPoints(result->effects[index].stats));

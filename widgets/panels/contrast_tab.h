@@ -39,10 +39,10 @@ public:
     int currentEffect() const;
     int effectCount() const;
 
-    ContrastPanelResultPtr result() const { return m_result; }
+    ContrastAnalysisResultPtr result() const { return m_result; }
 
     /// Shows a result computed earlier (a reopened workspace) without running anything.
-    void showResult(const ContrastPanelResultPtr &result, const ResultProvenance &computedWith);
+    void showResult(const ContrastAnalysisResultPtr &result, const ResultProvenance &computedWith);
 
     /// Back to "no contrast yet" (a new workspace).
     void clearResult();
@@ -59,10 +59,10 @@ public:
 private:
     bool hasResult() const override { return m_result != nullptr; }
 
-    void onResult(const ContrastPanelResultPtr &result);
+    void onResult(const ContrastAnalysisResultPtr &result);
     void onFeatureSelected(int feature);
 
-    ContrastPanelResultPtr m_result;
+    ContrastAnalysisResultPtr m_result;
     FeatureStatsModel *m_model;
     QComboBox *m_effect;
     FeatureScatterPlot *m_volcano;
