@@ -108,8 +108,8 @@ SteeringPanel::SteeringPanel(EngineClient *engine, SelectionHub *hub, SessionSta
     m_rangeTimer->setSingleShot(true);
     m_rangeTimer->setInterval(300);
     // The observed ranges follow the selection only while the dock is seen (QGIS isUserVisible).
-    auto *ranges = new UserVisibleWork(this, [this] { requestRanges(); });
-    connect(m_rangeTimer, &QTimer::timeout, ranges, &UserVisibleWork::request);
+    auto *rangeWork = new UserVisibleWork(this, [this] { requestRanges(); });
+    connect(m_rangeTimer, &QTimer::timeout, rangeWork, &UserVisibleWork::request);
     connect(m_hub, &SelectionHub::featureSelected, this, [this](int, const QString &) {
         updateEnabled();
         m_rangeTimer->start();
