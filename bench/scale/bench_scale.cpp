@@ -7,13 +7,15 @@
 //   bench_scale rung DIR LAYER TOKENS [W ...]   one model: open time, forward to LAYER alone and
 //                                               with an in-memory SAE of each width W encoding
 //                                               the residual (batched, kept sparse; a bf16 SAE
-//                                               exact and through the int8 screen), peak RSS
+//                                               exact and through the int8 screen on each int8
+//                                               kernel the CPU runs), peak RSS
 //   bench_scale engine DIR SAE_DIR              the app's engine on DIR (bf16) with the SAE:
 //                                               heatmap, contrast and RSA on the demo prompt
 //                                               sets, with times and peak RSS
 //   bench_scale encoders D_IN D_SAE TOKENS     the encoder's [TOKENS x D_IN] x [D_IN x D_SAE]
 //                                               product by each CPU kernel, GFLOP/s and ratios;
-//                                               the sparse encode exact and int8-screened
+//                                               the sparse encode exact and int8-screened, the
+//                                               screen's sums and bounds alone, per int8 kernel
 //   bench_scale ladder ROOT [--widths W,...]    every preset found in ROOT/<preset>, one child
 //                                               process per rung (so each peak RSS is its own)
 //
@@ -37,6 +39,7 @@
 #include "gpu/native_blas_kernels.h"
 #include "gpu/runtime_info.h"
 #include "gpu/sae/bf16_dots.h"
+#include "gpu/sae/int8_screen.h"
 #include "gpu/sae/sae_io.h"
 #include "gpu/sae/sae_module.h"
 
@@ -59,6 +62,8 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "bench/scale/int8_dots_probe.h"
 #include "bench/scale/model_presets.h"
@@ -120,6 +125,21 @@ std::shared_ptr<gpu::detail::SaeModule> randomSae(int64_t dIn, int64_t dSae, con
     w.bDec = at::zeros({dIn}, vectors);
     w.threshold = at::full({dSae}, 2.33, vectors);  // N(0,1) upper 1 % point
     return std::make_shared<gpu::detail::SaeModule>(config, w);
+}
+
+/// The int8 kernels of the encode screen that run on this CPU (AMX, AVX-512 VNNI), each with the
+/// GYRUS_SAE_SCREEN_KERNEL value that selects it: the screened encode is measured on each in the
+/// same run.
+std::vector<std::pair<gpu::detail::Int8DotKernel, QByteArray>> screenKernels()
+{
+    std::vector<std::pair<gpu::detail::Int8DotKernel, QByteArray>> kernels;
+    if (gpu::detail::int8DotKernelRuns(gpu::detail::Int8DotKernel::Avx512Vnni)) {
+        kernels.emplace_back(gpu::detail::Int8DotKernel::Avx512Vnni, QByteArray("vnni"));
+    }
+    if (gpu::detail::int8DotKernelRuns(gpu::detail::Int8DotKernel::Amx)) {
+        kernels.emplace_back(gpu::detail::Int8DotKernel::Amx, QByteArray("amx"));
+    }
+    return kernels;
 }
 
 /// The L0 (active latents per token) a random SAE of the rung is calibrated to: trained JumpReLU
@@ -320,10 +340,12 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
             double bestWith = 1e300;
             double bestAlone = 1e300;
             double bestEncode = 1e300;
+            std::vector<double> paired;
             for (int repeat = 0; repeat < repeats; ++repeat) {
                 start = Clock::now();
                 forwardToLayer();
-                bestAlone = std::min(bestAlone, secondsSince(start));
+                const double alone = secondsSince(start);
+                bestAlone = std::min(bestAlone, alone);
                 start = Clock::now();
                 c10::InferenceMode guard;
                 const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
@@ -338,12 +360,19 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                     s[QStringLiteral("screen_candidates_per_token")] =
                             double(codes.screenCandidates) / double(h.size(0));
                 }
-                bestWith = std::min(bestWith, secondsSince(start));
+                const double with = secondsSince(start);
+                bestWith = std::min(bestWith, with);
+                paired.push_back(alone / with);
             }
             const double withRate = double(tokens) / bestWith;
             s[QStringLiteral("forward_tokens_per_second")] = double(tokens) / bestAlone;
             s[QStringLiteral("forward_encode_tokens_per_second")] = withRate;
             s[QStringLiteral("ratio_vs_forward")] = withRate / (double(tokens) / bestAlone);
+            // The same ratio of each repeat's two runs (a second apart), their median: on a
+            // loaded machine the two bests can come from different moments, this pairs them.
+            std::sort(paired.begin(), paired.end());
+            s[QStringLiteral("paired_ratio_median")] =
+                    (paired[(paired.size() - 1) / 2] + paired[paired.size() / 2]) / 2;
             // Where the time goes: the encode's share, and both rates in GFLOP/s (2 FLOP per
             // multiply-add: the layers' matrices per token, the encoder's d_in x d_sae; for the
             // screened encode the FLOP of the exact encode it replaces).
@@ -394,7 +423,8 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                         processStatusBytes("VmHWM") - rssWithout;
                 saes.append(s);
                 // The same SAE through the int8 encode screen, as loadSae gives a wide bf16 SAE
-                // on this CPU (the same codes, bit for bit).
+                // on this CPU (the same codes, bit for bit), on each int8 kernel in turn
+                // (GYRUS_SAE_SCREEN_KERNEL, read at each encode).
                 gpu::detail::SaeModule screened = *sae;
                 start = Clock::now();
                 if (dtype == at::kBFloat16 && screened.buildEncodeScreen()) {
@@ -402,18 +432,25 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
                     s[QStringLiteral("screen_build_seconds")] = secondsSince(start);
                     s[QStringLiteral("screen_bytes")] =
                             qint64(gpu::detail::SaeModule::screenBytes(width, info.dModel));
-                    s = measure(screened, s);
-                    s[QStringLiteral("extra_peak_rss_bytes")] =
-                            processStatusBytes("VmHWM") - rssWithout;
-                    // The codes through the screen against the exact encode's, on one forward.
-                    c10::InferenceMode guard;
-                    const at::Tensor h = forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
-                    const auto exact = sae->encodeSparse(h);
-                    const auto fast = screened.encodeSparse(h);
-                    s[QStringLiteral("screen_codes_equal_exact")] =
-                            exact.rowStart == fast.rowStart && exact.features == fast.features &&
-                            exact.values == fast.values;
-                    saes.append(s);
+                    for (const auto &[kernel, name] : screenKernels()) {
+                        qputenv("GYRUS_SAE_SCREEN_KERNEL", name);
+                        s[QStringLiteral("screen_kernel")] = QString::fromLatin1(name);
+                        s = measure(screened, s);
+                        s[QStringLiteral("extra_peak_rss_bytes")] =
+                                processStatusBytes("VmHWM") - rssWithout;
+                        // The codes through the screen against the exact encode's, on one
+                        // forward.
+                        c10::InferenceMode guard;
+                        const at::Tensor h =
+                                forwardToLayer().reshape({-1, info.dModel}).to(at::kFloat);
+                        const auto exact = sae->encodeSparse(h);
+                        const auto fast = screened.encodeSparse(h);
+                        s[QStringLiteral("screen_codes_equal_exact")] =
+                                exact.rowStart == fast.rowStart &&
+                                exact.features == fast.features && exact.values == fast.values;
+                        saes.append(s);
+                    }
+                    qunsetenv("GYRUS_SAE_SCREEN_KERNEL");
                 }
             }
         }
@@ -432,8 +469,9 @@ int rung(const QString &dir, int layer, int64_t tokens, const QList<int64_t> &wi
 /// float32 matmul (the BLAS it links; OpenBLAS reports its kernels), the engine's
 /// SaeModule::preActivations (the AVX-512 BF16 kernel where the CPU has it), an int8 VNNI
 /// screen alone (bench's probe), and the engine's sparse encode at an L0 of targetL0(), exact and
-/// through its int8 encode screen (SaeModule::buildEncodeScreen; GFLOP/s of the exact encode's
-/// FLOP).
+/// through its int8 encode screen on each int8 kernel (SaeModule::buildEncodeScreen; GFLOP/s of
+/// the exact encode's FLOP), with the screen's parts alone: quantising the rows, the int32 sums,
+/// the sums with the bounds, and the exact pass over the candidates.
 int encoders(int64_t dIn, int64_t dSae, int64_t tokens)
 {
     configureThreads();
@@ -499,16 +537,17 @@ int encoders(int64_t dIn, int64_t dSae, int64_t tokens)
             gpu::detail::fastestBf16DotKernel() == gpu::detail::Bf16DotKernel::Avx512Bf16
                     ? QStringLiteral("avx512_bf16")
                     : QStringLiteral("libtorch matmul");
+    double thresholdValue = 0;
     {
         // The engine's sparse encode (JumpReLU, one threshold for an L0 of targetL0() on these
         // rows), exact and through the int8 encode screen: the same codes, and the time of each.
         const at::Tensor pre = sae.preActivations(x);
-        const double threshold =
+        thresholdValue =
                 std::get<0>(at::topk(pre.reshape(-1), std::min(pre.numel(), targetL0() * tokens)))
                         .min()
                         .item<double>();
         gpu::detail::SaeWeights jump = w;
-        jump.threshold = at::full({dSae}, threshold);
+        jump.threshold = at::full({dSae}, thresholdValue);
         const gpu::detail::SaeModule exact(config, jump);
         gpu::detail::SaeModule screened = exact;
         gpu::detail::SparseActivations exactCodes;
@@ -517,17 +556,72 @@ int encoders(int64_t dIn, int64_t dSae, int64_t tokens)
         json[QStringLiteral("l0_active_per_token")] =
                 double(exactCodes.features.size()) / double(tokens);
         if (screened.buildEncodeScreen()) {
-            gpu::detail::SparseActivations screenedCodes;
-            const double seconds = record("engine_sparse_encode_int8_screen",
-                                          best([&] { screenedCodes = screened.encodeSparse(x); }));
-            json[QStringLiteral("screen_candidates_per_token")] =
-                    double(screenedCodes.screenCandidates) / double(tokens);
-            json[QStringLiteral("screen_codes_equal_exact")] =
-                    screenedCodes.rowStart == exactCodes.rowStart &&
-                    screenedCodes.features == exactCodes.features &&
-                    screenedCodes.values == exactCodes.values;
-            json[QStringLiteral("screened_over_exact_sparse_encode_speed")] =
-                    exactSeconds / seconds;
+            for (const auto &[kernel, name] : screenKernels()) {
+                qputenv("GYRUS_SAE_SCREEN_KERNEL", name);
+                gpu::detail::SparseActivations screenedCodes;
+                const QByteArray label = "engine_sparse_encode_int8_screen_" + name;
+                const double seconds = record(
+                        label.constData(), best([&] { screenedCodes = screened.encodeSparse(x); }));
+                qunsetenv("GYRUS_SAE_SCREEN_KERNEL");
+                const QString suffix = QLatin1Char('_') + QString::fromLatin1(name);
+                json[QStringLiteral("screen_candidates_per_token")] =
+                        double(screenedCodes.screenCandidates) / double(tokens);
+                json[QStringLiteral("screen_codes_equal_exact") + suffix] =
+                        screenedCodes.rowStart == exactCodes.rowStart &&
+                        screenedCodes.features == exactCodes.features &&
+                        screenedCodes.values == exactCodes.values;
+                json[QStringLiteral("screened_over_exact_sparse_encode_speed") + suffix] =
+                        exactSeconds / seconds;
+            }
+        }
+    }
+    {
+        // Where the screened encode's time goes: the screen's int32 sums alone and with the
+        // bounds (screenBounds), on each kernel, and quantising the rows (the rest of the
+        // encode above is the exact pass over the candidates and the bookkeeping).
+        const at::Tensor xBits = xBf16.contiguous();
+        const auto *wb = reinterpret_cast<const uint16_t *>(rows.data_ptr<at::BFloat16>());
+        const auto *xb = reinterpret_cast<const uint16_t *>(xBits.data_ptr<at::BFloat16>());
+        gpu::detail::Int8Encoder encoder = gpu::detail::allocateInt8Encoder(dSae, dIn);
+        const std::vector<float> bias(size_t(dSae), 0.0f);
+        if (gpu::detail::quantiseEncoderRows(wb, 0, dSae, encoder) &&
+            gpu::detail::centreEncoderRows(wb, bias.data(), 0, dSae, encoder,
+                                           gpu::detail::fastestBf16DotKernel())) {
+            gpu::detail::Int8Rows q;
+            record("int8_screen_quantise_rows",
+                   best([&] { q = gpu::detail::quantiseRows(xb, tokens, encoder); }));
+            std::vector<int32_t> sums(size_t(tokens * dSae));
+            std::vector<float> upper(size_t(tokens * dSae));
+            for (const auto &[kernel, name] : screenKernels()) {
+                const QByteArray sumsLabel = "int8_screen_sums_" + name;
+                record(sumsLabel.constData(), best([&, kernel = kernel] {
+                           gpu::detail::int8Dots(q, encoder, 0, dSae, sums.data(), dSae, kernel);
+                       }));
+                const QByteArray boundsLabel = "int8_screen_sums_and_bounds_" + name;
+                record(boundsLabel.constData(), best([&, kernel = kernel] {
+                           gpu::detail::screenBounds(q, encoder, 0, dSae, upper.data(), nullptr,
+                                                     dSae, kernel);
+                       }));
+            }
+            // The exact pass: each row's candidates (upper bound above the encode's threshold)
+            // by the bf16 kernel, as the screened encode above runs it.
+            const std::vector<float> threshold(static_cast<size_t>(dSae), float(thresholdValue));
+            gpu::detail::SparseRule rule;
+            rule.threshold = threshold.data();
+            int64_t candidates = 0;
+            record("int8_screen_exact_pass", best([&] {
+                       candidates = 0;
+                       std::vector<int32_t> features;
+                       std::vector<float> values;
+                       for (int64_t t = 0; t < tokens; ++t) {
+                           gpu::detail::exactFromScreen(xb + t * dIn, wb, dSae, dIn, bias.data(),
+                                                        upper.data() + t * dSae, nullptr, rule,
+                                                        dSae, gpu::detail::fastestBf16DotKernel(),
+                                                        features, values, &candidates);
+                       }
+                   }));
+            json[QStringLiteral("exact_pass_candidates_per_token")] =
+                    double(candidates) / double(tokens);
         }
     }
     if (bench::int8DotsAvailable() && dIn % 64 == 0) {

@@ -1,11 +1,15 @@
 #include "gpu/sae/int8_screen.h"
 
+#include "gpu/sae/int8_screen_amx.h"
+
 #include <queue>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <string>
 
 #include <immintrin.h>
 
@@ -47,13 +51,16 @@
 // where 2^-20 = 16u covers the 6.1u and 2^-16 = 256u the relative 10u, so
 // lower = fl(s − B) ≤ p ≤ fl(s + B) = upper. Magnitudes are kept under 2^50 (inputs, centre and
 // weights; larger rows take the plain encode) so that no sum here overflows, and d ≤ 32768 so
-// that the int32 sums cannot (255·127·32768 < 2^31).
+// that the int32 sums cannot (255·127·32768 < 2^31). The sums are integers, so every kernel gives
+// the same I, whatever its order.
 
 namespace gyrus::gpu::detail {
 
 namespace {
 
-constexpr int64_t kAlign = 64;       // int8 values per 512-bit register
+constexpr int64_t kAlign = 64;  // int8 values per 512-bit register and per AMX tile row
+constexpr int64_t kBlock = 16;  // latents a block (Int8Encoder::q), rows a tile
+static_assert(255.0 * 127.0 * double(kMaxScreenDim) < 2147483648.0, "int32 sums overflow");
 constexpr double kLargest = 0x1p50;  // larger magnitudes are not screened (overflow)
 constexpr float kRelative = 0x1p-20f;
 constexpr float kInflate = 1.0f + 0x1p-16f;
@@ -145,16 +152,24 @@ bool quantise(const uint16_t *v, const uint16_t *centre, int64_t d, Quantised &o
     return true;
 }
 
-void portableDots(const Int8Rows &x, const Int8Encoder &e, int64_t first, int64_t count,
+int64_t paddedRows(int64_t rows)
+{
+    return (rows + kBlock - 1) / kBlock * kBlock;
+}
+
+// The kernels below compute whole blocks of 16 latents: blocks [firstBlock, firstBlock + blocks)
+// into out[t·outStride + 16·b + c] (block b counted from firstBlock).
+
+void portableDots(const Int8Rows &x, const Int8Encoder &e, int64_t firstBlock, int64_t blocks,
                   int32_t *out, int64_t outStride)
 {
     for (int64_t t = 0; t < x.rows; ++t) {
         const uint8_t *row = x.q.data() + t * x.stride;
-        for (int64_t c = 0; c < count; ++c) {
-            const int8_t *w = e.q.data() + (first + c) * e.stride;
+        for (int64_t c = 0; c < blocks * kBlock; ++c) {
+            const int64_t j = firstBlock * kBlock + c;
             int32_t sum = 0;
             for (int64_t i = 0; i < x.stride; ++i) {
-                sum += int32_t(row[i]) * int32_t(w[i]);
+                sum += int32_t(row[i]) * int32_t(e.q[size_t(int8Offset(j, i, e.stride))]);
             }
             out[t * outStride + c] = sum;
         }
@@ -163,70 +178,107 @@ void portableDots(const Int8Rows &x, const Int8Encoder &e, int64_t first, int64_
 
 #define GYRUS_AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
 
-// GCC 12 warns on its own _mm512_reduce_add_epi32 (an undefined register in the intrinsic).
-GYRUS_AVX512_VNNI int32_t sumLanes(__m512i v)
-{
-    alignas(64) int32_t lanes[16];
-    _mm512_store_si512(lanes, v);
-    int32_t total = 0;
-    for (const int32_t lane : lanes) {
-        total += lane;
-    }
-    return total;
-}
-
-// Rows x Latents sums of u8 x s8 products, as bf16_dots.cpp tiles its bf16 kernel (8 x 3).
-template <int Rows, int Latents>
+// Rows x Blocks registers of sums (16 latents each, no sums across lanes): per 4 inputs, one
+// 64-byte load a block, and each row's 4 bytes broadcast to every latent of it; as many
+// vpdpbusd per load as bf16_dots.cpp's 8 x 3 tile.
+template <int Rows, int Blocks>
 GYRUS_AVX512_VNNI void tile(const uint8_t *x, const int8_t *w, int64_t stride, int32_t *out,
                             int64_t outStride)
 {
-    __m512i acc[Rows][Latents];
+    __m512i acc[Rows][Blocks];
     for (int r = 0; r < Rows; ++r) {
-        for (int c = 0; c < Latents; ++c) {
+        for (int c = 0; c < Blocks; ++c) {
             acc[r][c] = _mm512_setzero_si512();
         }
     }
-    for (int64_t k = 0; k < stride; k += kAlign) {
-        __m512i weights[Latents];
-        for (int c = 0; c < Latents; ++c) {
-            weights[c] = _mm512_loadu_si512(w + c * stride + k);
+    const int64_t block = kBlock * stride;
+    for (int64_t k = 0; k < stride; k += 4) {
+        __m512i weights[Blocks];
+        for (int c = 0; c < Blocks; ++c) {
+            weights[c] = _mm512_loadu_si512(w + c * block + kBlock * k);
         }
         for (int r = 0; r < Rows; ++r) {
-            const __m512i row = _mm512_loadu_si512(x + r * stride + k);
-            for (int c = 0; c < Latents; ++c) {
+            int32_t four;
+            std::memcpy(&four, x + r * stride + k, sizeof four);
+            const __m512i row = _mm512_set1_epi32(four);
+            for (int c = 0; c < Blocks; ++c) {
                 acc[r][c] = _mm512_dpbusd_epi32(acc[r][c], row, weights[c]);
             }
         }
     }
     for (int r = 0; r < Rows; ++r) {
-        for (int c = 0; c < Latents; ++c) {
-            out[r * outStride + c] = sumLanes(acc[r][c]);
+        for (int c = 0; c < Blocks; ++c) {
+            _mm512_storeu_si512(out + r * outStride + c * kBlock, acc[r][c]);
         }
     }
 }
 
-template <int Latents>
+template <int Blocks>
 GYRUS_AVX512_VNNI void rowTiles(const Int8Rows &x, const int8_t *w, int32_t *out, int64_t outStride)
 {
     const int64_t s = x.stride;
     int64_t t = 0;
     for (; t + 8 <= x.rows; t += 8) {
-        tile<8, Latents>(x.q.data() + t * s, w, s, out + t * outStride, outStride);
+        tile<8, Blocks>(x.q.data() + t * s, w, s, out + t * outStride, outStride);
     }
     for (; t < x.rows; ++t) {
-        tile<1, Latents>(x.q.data() + t * s, w, s, out + t * outStride, outStride);
+        tile<1, Blocks>(x.q.data() + t * s, w, s, out + t * outStride, outStride);
     }
 }
 
-GYRUS_AVX512_VNNI void avx512Dots(const Int8Rows &x, const Int8Encoder &e, int64_t first,
-                                  int64_t count, int32_t *out, int64_t outStride)
+GYRUS_AVX512_VNNI void avx512Dots(const Int8Rows &x, const Int8Encoder &e, int64_t firstBlock,
+                                  int64_t blocks, int32_t *out, int64_t outStride)
 {
+    const int8_t *w = e.q.data() + firstBlock * kBlock * e.stride;
     int64_t c = 0;
-    for (; c + 3 <= count; c += 3) {
-        rowTiles<3>(x, e.q.data() + (first + c) * e.stride, out + c, outStride);
+    for (; c + 3 <= blocks; c += 3) {
+        rowTiles<3>(x, w + c * kBlock * e.stride, out + c * kBlock, outStride);
     }
-    for (; c < count; ++c) {
-        rowTiles<1>(x, e.q.data() + (first + c) * e.stride, out + c, outStride);
+    for (; c < blocks; ++c) {
+        rowTiles<1>(x, w + c * kBlock * e.stride, out + c * kBlock, outStride);
+    }
+}
+
+bool vnniRuns()
+{
+    // libgcc's feature bits include the operating system's support for the 512-bit registers.
+    static const bool runs = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vnni");
+    }();
+    return runs;
+}
+
+// `kernel`, or the next that runs here.
+Int8DotKernel runnable(Int8DotKernel kernel)
+{
+    if (kernel == Int8DotKernel::Amx && !amxInt8Available()) {
+        kernel = Int8DotKernel::Avx512Vnni;
+    }
+    if (kernel == Int8DotKernel::Avx512Vnni && !vnniRuns()) {
+        kernel = Int8DotKernel::Portable;
+    }
+    return kernel;
+}
+
+// Blocks [firstBlock, firstBlock + blocks) by `kernel` (runnable). `out` has room for
+// paddedRows(x.rows) rows.
+void blockDots(const Int8Rows &x, const Int8Encoder &e, int64_t firstBlock, int64_t blocks,
+               int32_t *out, int64_t outStride, Int8DotKernel kernel)
+{
+    switch (kernel) {
+        case Int8DotKernel::Amx:
+            amxInt8Dots(x.q.data(), paddedRows(x.rows) / kBlock,
+                        e.q.data() + firstBlock * kBlock * e.stride, blocks, e.stride, out,
+                        outStride);
+            break;
+        case Int8DotKernel::Avx512Vnni:
+            avx512Dots(x, e, firstBlock, blocks, out, outStride);
+            break;
+        case Int8DotKernel::Portable:
+            portableDots(x, e, firstBlock, blocks, out, outStride);
+            break;
     }
 }
 
@@ -257,21 +309,35 @@ void bounds(const Int8Rows &x, int64_t t, const Int8Encoder &e, int64_t first, i
 
 }  // namespace
 
+bool int8DotKernelRuns(Int8DotKernel kernel)
+{
+    return runnable(kernel) == kernel;
+}
+
 Int8DotKernel fastestInt8DotKernel()
 {
-    static const Int8DotKernel kernel = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                               __builtin_cpu_supports("avx512vnni")
-                       ? Int8DotKernel::Avx512Vnni
-                       : Int8DotKernel::Portable;
-    }();
-    return kernel;
+    return runnable(Int8DotKernel::Amx);
+}
+
+Int8DotKernel screenInt8DotKernel()
+{
+    const char *name = std::getenv("GYRUS_SAE_SCREEN_KERNEL");
+    const std::string wanted = name ? name : "";
+    if (wanted == "amx") {
+        return runnable(Int8DotKernel::Amx);
+    }
+    if (wanted == "vnni") {
+        return runnable(Int8DotKernel::Avx512Vnni);
+    }
+    if (wanted == "portable") {
+        return Int8DotKernel::Portable;
+    }
+    return fastestInt8DotKernel();
 }
 
 int64_t Int8Encoder::bytesFor(int64_t latents, int64_t d)
 {
-    return latents * strideFor(d) + latents * 24 + d * 2;
+    return paddedRows(latents) * strideFor(d) + latents * 24 + d * 2;
 }
 
 Int8Encoder allocateInt8Encoder(int64_t latents, int64_t d, const uint16_t *centre)
@@ -280,7 +346,7 @@ Int8Encoder allocateInt8Encoder(int64_t latents, int64_t d, const uint16_t *cent
     e.latents = latents;
     e.d = d;
     e.stride = strideFor(d);
-    e.q.assign(size_t(latents * e.stride), 0);
+    e.q.assign(size_t(paddedRows(latents) * e.stride), 0);
     e.scale.assign(size_t(latents), 0.0f);
     e.sum.assign(size_t(latents), 0);
     e.error.assign(size_t(latents), 0.0f);
@@ -297,9 +363,11 @@ bool quantiseEncoderRows(const uint16_t *w, int64_t begin, int64_t end, Int8Enco
 {
     const int64_t d = e.d;
     for (int64_t j = begin; j < end; ++j) {
-        int8_t *q = e.q.data() + j * e.stride;
+        int8_t *q = e.q.data();
+        const int64_t stride = e.stride;
         Quantised r;
-        if (!quantise(w + j * d, nullptr, d, r, [&](int64_t i, int32_t v) { q[i] = int8_t(v); })) {
+        if (!quantise(w + j * d, nullptr, d, r,
+                      [&](int64_t i, int32_t v) { q[int8Offset(j, i, stride)] = int8_t(v); })) {
             return false;
         }
         e.scale[size_t(j)] = r.scale;
@@ -352,7 +420,7 @@ Int8Rows quantiseRows(const uint16_t *x, int64_t rows, const Int8Encoder &encode
     out.rows = rows;
     out.d = d;
     out.stride = strideFor(d);
-    out.q.assign(size_t(rows * out.stride), uint8_t(128));
+    out.q.assign(size_t(paddedRows(rows) * out.stride), uint8_t(128));
     out.scale.assign(size_t(rows), 0.0f);
     out.error.assign(size_t(rows), 0.0f);
     out.quantised.assign(size_t(rows), 0.0f);
@@ -379,29 +447,51 @@ Int8Rows quantiseRows(const uint16_t *x, int64_t rows, const Int8Encoder &encode
     return out;
 }
 
+// The sums of latents [begin, end) by `kernel` (runnable) in groups of `group` latents, each
+// handed to `use(first, count, sums)` with sums[t·stride + c] the sum of row t, latent first + c.
+template <typename Use>
+void groupDots(const Int8Rows &x, const Int8Encoder &e, int64_t begin, int64_t end, int64_t group,
+               Int8DotKernel kernel, Use use)
+{
+    // The kernels compute whole blocks of 16 latents: a group that starts inside one needs
+    // a block more.
+    const int64_t stride = group + kBlock;
+    std::vector<int32_t> dots(size_t(paddedRows(x.rows) * stride));
+    for (int64_t first = begin; first < end; first += group) {
+        const int64_t count = std::min(group, end - first);
+        const int64_t firstBlock = first / kBlock;
+        const int64_t blocks = (first + count + kBlock - 1) / kBlock - firstBlock;
+        blockDots(x, e, firstBlock, blocks, dots.data(), stride, kernel);
+        use(first, count, dots.data() + (first - firstBlock * kBlock), stride);
+    }
+}
+
+void int8Dots(const Int8Rows &x, const Int8Encoder &encoder, int64_t begin, int64_t end,
+              int32_t *out, int64_t outStride, Int8DotKernel kernel)
+{
+    groupDots(x, encoder, begin, end, 192, runnable(kernel),
+              [&](int64_t first, int64_t count, const int32_t *sums, int64_t stride) {
+                  for (int64_t t = 0; t < x.rows; ++t) {
+                      std::copy(sums + t * stride, sums + t * stride + count,
+                                out + t * outStride + (first - begin));
+                  }
+              });
+}
+
 void screenBounds(const Int8Rows &x, const Int8Encoder &encoder, int64_t begin, int64_t end,
                   float *upper, float *lower, int64_t outStride, Int8DotKernel kernel)
 {
     // Latents in groups whose int8 rows stay in L2 (192 x 2304 = 442 KB) while every row goes
     // past them; the group's sums go through a small buffer into the bounds.
-    constexpr int64_t kGroup = 192;
-    std::vector<int32_t> dots(size_t(x.rows * kGroup));
-    const bool vnni = kernel == Int8DotKernel::Avx512Vnni &&
-                      fastestInt8DotKernel() == Int8DotKernel::Avx512Vnni;
-    for (int64_t group = begin; group < end; group += kGroup) {
-        const int64_t count = std::min(kGroup, end - group);
-        if (vnni) {
-            avx512Dots(x, encoder, group, count, dots.data(), kGroup);
-        } else {
-            portableDots(x, encoder, group, count, dots.data(), kGroup);
-        }
-        for (int64_t t = 0; t < x.rows; ++t) {
-            if (x.screened[size_t(t)]) {
-                bounds(x, t, encoder, group, count, dots.data() + t * kGroup, upper + t * outStride,
-                       lower ? lower + t * outStride : nullptr);
-            }
-        }
-    }
+    groupDots(x, encoder, begin, end, 192, runnable(kernel),
+              [&](int64_t first, int64_t count, const int32_t *sums, int64_t stride) {
+                  for (int64_t t = 0; t < x.rows; ++t) {
+                      if (x.screened[size_t(t)]) {
+                          bounds(x, t, encoder, first, count, sums + t * stride,
+                                 upper + t * outStride, lower ? lower + t * outStride : nullptr);
+                      }
+                  }
+              });
 }
 
 bool exactFromScreen(const uint16_t *xRow, const uint16_t *w, int64_t n, int64_t d,

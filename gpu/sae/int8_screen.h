@@ -1,7 +1,7 @@
 #pragma once
 // Private to gyrus_gpu (and tests/gpu). An exact sparse encode of a wide bf16 SAE on the CPU that
 // screens first: every latent's pre-activation is estimated with int8 dot products (u8 x s8 with
-// int32 sums, vpdpbusd: ~2.8x the bf16 kernel's rate, bench/scale/README.md) together with a
+// int32 sums: AMX's tdpbusd or AVX-512 VNNI's vpdpbusd, bench/scale/README.md) together with a
 // proven bound on how far the estimate can be from what bf16RowDots returns; only the latents
 // whose bound reaches their threshold (or the TopK cut) are computed exactly, by bf16RowDots'
 // own sums. A sparse encode through the screen therefore equals the plain one index for index
@@ -16,16 +16,30 @@
 
 namespace gyrus::gpu::detail {
 
-/// The code that computes the int8 dot products: both give the same int32 sums (integers are
-/// exact whatever the order).
+/// The code that computes the int8 dot products: all give the same int32 sums (integers are
+/// exact whatever the order, and cannot overflow: |Σ| ≤ 255·127·d < 2^31 for d ≤
+/// kMaxScreenDim).
 enum class Int8DotKernel
 {
+    Amx,         ///< tdpbusd on AMX tiles (int8_screen_amx.cpp): 16 rows x 16 latents at once
     Avx512Vnni,  ///< vpdpbusd on 512-bit registers (AVX-512 F, BW and VNNI)
     Portable,    ///< plain C++ (slow: a reference and a fallback)
 };
 
-/// Avx512Vnni when this CPU and operating system support it, else Portable.
+/// The widest input the screen takes (its int32 sums stay exact up to 66,311).
+constexpr int64_t kMaxScreenDim = 32768;
+
+/// True when `kernel` runs on this CPU and operating system (for Amx: the process was also
+/// granted the tiles' state by the kernel, which is asked once).
+bool int8DotKernelRuns(Int8DotKernel kernel);
+
+/// Amx, else Avx512Vnni, else Portable: the first that runs here.
 Int8DotKernel fastestInt8DotKernel();
+
+/// The kernel the encode screen uses: fastestInt8DotKernel(), or the one GYRUS_SAE_SCREEN_KERNEL
+/// names (amx, vnni or portable) where it runs here. Read at each call, so that a benchmark can
+/// compare the kernels in one process.
+Int8DotKernel screenInt8DotKernel();
 
 /// The int8 copy of a bf16 encoder held as [latents, d] rows, quantised per latent
 /// (symmetric: q_ji = round(w_ji / S_j), S_j = max_i |w_ji| / 127), with what the screen's
@@ -37,8 +51,12 @@ struct Int8Encoder
 {
     int64_t latents = 0;
     int64_t d = 0;
-    int64_t stride = 0;            ///< d rounded up to 64; q is zero past d
-    std::vector<int8_t> q;         ///< [latents, stride]
+    int64_t stride = 0;  ///< d rounded up to 64; q is zero past d
+    /// In blocks of 16 latents (the last padded with zeros), each [stride / 4][16][4]: q_ji at
+    /// int8Offset(j, i, stride). Every kernel reads this one layout: it is AMX's for the B tile
+    /// (16 latents x 4 consecutive inputs a 64-byte row) and, for VNNI, one 64-byte load holds 4
+    /// inputs of 16 latents, against which 4 bytes of a row are broadcast.
+    std::vector<int8_t> q;
     std::vector<float> scale;      ///< S_j
     std::vector<int32_t> sum;      ///< Σ_i q_ji: corrects the inputs' +128 offset
     std::vector<float> error;      ///< ≥ ‖w_j − S_j·q_j‖₂ (the quantisation's residual)
@@ -50,6 +68,12 @@ struct Int8Encoder
     /// The bytes an encoder of this shape holds (the int8 matrix plus 24 bytes a latent).
     static int64_t bytesFor(int64_t latents, int64_t d);
 };
+
+/// Where Int8Encoder::q holds latent j's input i.
+inline int64_t int8Offset(int64_t j, int64_t i, int64_t stride)
+{
+    return (j / 16) * 16 * stride + (i / 4) * 64 + (j % 16) * 4 + i % 4;
+}
 
 /// An encoder of `latents` x `d` with its storage allocated, to be filled by
 /// quantiseEncoderRows and centreEncoderRows (threads may fill disjoint ranges of latents).
@@ -75,7 +99,9 @@ struct Int8Rows
     int64_t rows = 0;
     int64_t d = 0;
     int64_t stride = 0;
-    std::vector<uint8_t> q;    ///< [rows, stride], q + 128 (128 past d)
+    /// [rows rounded up to 16, stride], q + 128 (128 past d and in the padding rows, which the
+    /// AMX kernel reads as whole 16-row tiles).
+    std::vector<uint8_t> q;
     std::vector<float> scale;  ///< S_t
     std::vector<float> error;  ///< ≥ ‖x_t − c − S_t·q_t‖₂ + γ·‖x_t‖₂ + 2^-126·√d (source)
     std::vector<float> quantised;   ///< ≥ ‖S_t·q_t‖₂
@@ -85,6 +111,13 @@ struct Int8Rows
 
 /// Quantises `rows` rows of bf16 `x` [rows, d] for `encoder` (less its centre).
 Int8Rows quantiseRows(const uint16_t *x, int64_t rows, const Int8Encoder &encoder);
+
+/// The int32 sums Σ_i q_ti·v_ji (q + 128 as stored, against the latents' int8 values) of every
+/// row t (not the padding) against latents j in [begin, end), into out[t·outStride + j − begin],
+/// by `kernel` where it runs here (else the next in fastestInt8DotKernel()'s order). Every kernel
+/// gives the same sums.
+void int8Dots(const Int8Rows &x, const Int8Encoder &encoder, int64_t begin, int64_t end,
+              int32_t *out, int64_t outStride, Int8DotKernel kernel);
 
 /// For latents j in [begin, end) of every screened row t: upper[t·outStride + j] ≥ p ≥
 /// lower[t·outStride + j], where p is what bf16RowDots returns for (t, j) with the bias the

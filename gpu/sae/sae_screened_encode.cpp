@@ -35,9 +35,9 @@ int64_t SaeModule::screenMinLatents()
 
 bool SaeModule::screenApplies(const SaeConfig &config, bool cpu, bool bf16, int64_t minLatents)
 {
-    return cpu && bf16 && config.dSae >= minLatents && config.dIn > 0 && config.dIn <= 32768 &&
-           fastestBf16DotKernel() == Bf16DotKernel::Avx512Bf16 &&
-           fastestInt8DotKernel() == Int8DotKernel::Avx512Vnni;
+    return cpu && bf16 && config.dSae >= minLatents && config.dIn > 0 &&
+           config.dIn <= kMaxScreenDim && fastestBf16DotKernel() == Bf16DotKernel::Avx512Bf16 &&
+           fastestInt8DotKernel() != Int8DotKernel::Portable;
 }
 
 int64_t SaeModule::screenBytes(int64_t dSae, int64_t dIn)
@@ -115,6 +115,7 @@ SparseActivations SaeModule::encodeSparseScreened(const at::Tensor &x, int64_t b
     // The bounds take 4 (8 for TopK) of the 16 bytes per feature and row that encodeBlockRows
     // allows a block.
     const int64_t block = encodeBlockRows(budgetBytes);
+    const Int8DotKernel kernel = screenInt8DotKernel();
     std::vector<float> upper;
     std::vector<float> lower;
     codes.rowStart.reserve(size_t(rows) + 1);
@@ -132,7 +133,7 @@ SparseActivations SaeModule::encodeSparseScreened(const at::Tensor &x, int64_t b
         lower.resize(topK ? size_t(count * n) : 0);
         at::parallel_for(0, n, 1536, [&](int64_t first, int64_t last) {
             screenBounds(quantised, screen, first, last, upper.data(),
-                         topK ? lower.data() : nullptr, n, Int8DotKernel::Avx512Vnni);
+                         topK ? lower.data() : nullptr, n, kernel);
         });
         auto features = std::vector<std::vector<int32_t>>(size_t(count));
         auto values = std::vector<std::vector<float>>(size_t(count));

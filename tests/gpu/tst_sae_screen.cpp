@@ -3,7 +3,9 @@
 // encode through the screen equals the plain one index for index and value for value (JumpReLU
 // with latents at, one float above and one float below their threshold, ReLU, TopK with and
 // without ties at the k-th value, rows with a massive activation, all-zero rows, a NaN row); the
-// loader builds it for a wide bf16 SAE and counts its bytes in the memory budget.
+// loader builds it for a wide bf16 SAE and counts its bytes in the memory budget. Every int8
+// kernel this CPU runs (AMX, AVX-512 VNNI, portable) gives the same int32 sums and bounds, and
+// each encode is compared through each of them.
 
 #include "gpu/sae/bf16_dots.h"
 #include "gpu/sae/int8_screen.h"
@@ -15,9 +17,12 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
+#include <vector>
 
 using gyrus::SaeArchitecture;
 using gyrus::SaeConfig;
@@ -37,7 +42,35 @@ std::vector<uint16_t> bf16Bits(const at::Tensor &t)
 bool screenRuns()
 {
     return fastestBf16DotKernel() == Bf16DotKernel::Avx512Bf16 &&
-           fastestInt8DotKernel() == Int8DotKernel::Avx512Vnni;
+           fastestInt8DotKernel() != Int8DotKernel::Portable;
+}
+
+const char *kernelName(Int8DotKernel kernel)
+{
+    switch (kernel) {
+        case Int8DotKernel::Amx:
+            return "amx";
+        case Int8DotKernel::Avx512Vnni:
+            return "vnni";
+        case Int8DotKernel::Portable:
+            break;
+    }
+    return "portable";
+}
+
+// The int8 kernels that run here, fastest first; `portable` adds the portable one.
+std::vector<Int8DotKernel> int8Kernels(bool portable)
+{
+    std::vector<Int8DotKernel> kernels;
+    for (const Int8DotKernel kernel : {Int8DotKernel::Amx, Int8DotKernel::Avx512Vnni}) {
+        if (int8DotKernelRuns(kernel)) {
+            kernels.push_back(kernel);
+        }
+    }
+    if (portable) {
+        kernels.push_back(Int8DotKernel::Portable);
+    }
+    return kernels;
 }
 
 // Rows that make the screen's bound work: Gaussian, a massive activation, zeros, values near
@@ -107,8 +140,8 @@ SaeModule makeModule(SaeArchitecture architecture, int64_t d, int64_t n, const a
     return SaeModule(config, w);
 }
 
-// Both encodes of `x`, through the screen and without, in blocks of 16 rows, compared bit for
-// bit. Returns the screened encode's candidates per row.
+// Both encodes of `x`, through the screen (on each int8 kernel that runs here) and without, in
+// blocks of 16 rows, compared bit for bit. Returns the screened encode's candidates per row.
 double compareEncodes(const SaeModule &plain, const at::Tensor &x)
 {
     SaeModule screened = plain;
@@ -117,19 +150,26 @@ double compareEncodes(const SaeModule &plain, const at::Tensor &x)
     }
     const int64_t budget = 16 * (plain.config().dSae * 16 + plain.config().dIn * 8);
     const SparseActivations want = plain.encodeSparse(x, budget);
-    const SparseActivations got = screened.encodeSparse(x, budget);
-    if (want.rowStart != got.rowStart || want.features != got.features ||
-        want.values.size() != got.values.size() ||
-        std::memcmp(want.values.data(), got.values.data(), want.values.size() * sizeof(float)) !=
-                0) {
-        qWarning("screened encode differs: %zu vs %zu entries", got.features.size(),
-                 want.features.size());
-        return -2;
+    double candidates = -4;
+    for (const Int8DotKernel kernel : int8Kernels(false)) {
+        qputenv("GYRUS_SAE_SCREEN_KERNEL", kernelName(kernel));
+        const SparseActivations got = screened.encodeSparse(x, budget);
+        qunsetenv("GYRUS_SAE_SCREEN_KERNEL");
+        if (want.rowStart != got.rowStart || want.features != got.features ||
+            want.values.size() != got.values.size() ||
+            std::memcmp(want.values.data(), got.values.data(),
+                        want.values.size() * sizeof(float)) != 0) {
+            qWarning("screened encode (%s) differs: %zu vs %zu entries", kernelName(kernel),
+                     got.features.size(), want.features.size());
+            return -2;
+        }
+        if (want.screenCandidates != -1 || got.screenCandidates < 0 ||
+            (candidates >= 0 && double(got.screenCandidates) / double(x.size(0)) != candidates)) {
+            return -3;
+        }
+        candidates = double(got.screenCandidates) / double(x.size(0));
     }
-    if (want.screenCandidates != -1 || got.screenCandidates < 0) {
-        return -3;
-    }
-    return double(got.screenCandidates) / double(x.size(0));
+    return candidates;
 }
 
 }  // namespace
@@ -139,6 +179,7 @@ class TestSaeScreen : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void everyKernelGivesTheSameSumsAndBounds();
     void boundHoldsForEveryRowAndLatent();
     void jumpReluEncodeEqualsThePlainOneAtItsThresholds();
     void reluAndTopKEncodesEqualThePlainOnes();
@@ -146,6 +187,78 @@ private Q_SLOTS:
     void loaderBuildsTheScreenAndBudgetsIt();
     void changingTheWeightsDropsTheScreen();
 };
+
+void TestSaeScreen::everyKernelGivesTheSameSumsAndBounds()
+{
+    const std::vector<Int8DotKernel> kernels = int8Kernels(true);
+    QStringList names;
+    for (const Int8DotKernel kernel : kernels) {
+        names << QLatin1String(kernelName(kernel));
+    }
+    qInfo("int8 kernels compared: %s", qPrintable(names.join(QLatin1String(", "))));
+    // Shapes the kernels' tiles do not divide: inputs not a multiple of 64 (300), latents not a
+    // multiple of 16 (200) in ranges that start and end inside a 16-latent block, 37 rows (two
+    // 16-row tiles and a padded one).
+    for (const int64_t d : {int64_t(64), int64_t(300), int64_t(2304)}) {
+        const int64_t n = 200;
+        at::manual_seed(81);
+        const at::Tensor x =
+                at::cat({adversarialRows(d), (at::randn({23, d}) * 2.0 + 0.5).to(at::kBFloat16)});
+        const int64_t rows = x.size(0);
+        QCOMPARE(rows, int64_t(37));
+        const std::vector<uint16_t> xb = bf16Bits(x);
+        const std::vector<uint16_t> wb = bf16Bits(adversarialLatents(n, d));
+        const std::vector<uint16_t> cb = bf16Bits(at::randn({d}));
+        const std::vector<float> bias(size_t(n), 0.25f);
+        Int8Encoder encoder = allocateInt8Encoder(n, d, cb.data());
+        QVERIFY(quantiseEncoderRows(wb.data(), 0, n, encoder));
+        QVERIFY(centreEncoderRows(wb.data(), bias.data(), 0, n, encoder, Bf16DotKernel::Portable));
+        const Int8Rows q = quantiseRows(xb.data(), rows, encoder);
+        const std::vector<std::pair<int64_t, int64_t>> ranges{{0, n}, {7, n - 5}, {17, 18}};
+        for (const auto &[begin, end] : ranges) {
+            const int64_t count = end - begin;
+            std::vector<int32_t> reference;
+            std::vector<float> referenceUpper;
+            std::vector<float> referenceLower;
+            for (const Int8DotKernel kernel : kernels) {
+                std::vector<int32_t> sums(size_t(rows * count), -1);
+                int8Dots(q, encoder, begin, end, sums.data(), count, kernel);
+                std::vector<float> upper(size_t(rows * n), 0.0f);
+                std::vector<float> lower(size_t(rows * n), 0.0f);
+                screenBounds(q, encoder, begin, end, upper.data(), lower.data(), n, kernel);
+                if (reference.empty()) {
+                    reference = sums;
+                    referenceUpper = upper;
+                    referenceLower = lower;
+                    continue;
+                }
+                for (int64_t i = 0; i < rows * count; ++i) {
+                    if (sums[size_t(i)] != reference[size_t(i)]) {
+                        QFAIL(qPrintable(QStringLiteral("d %1, latents [%2, %3), %4: row %5, "
+                                                        "latent %6: %7, %8 %9")
+                                                 .arg(d)
+                                                 .arg(begin)
+                                                 .arg(end)
+                                                 .arg(QLatin1String(kernelName(kernel)))
+                                                 .arg(i / count)
+                                                 .arg(begin + i % count)
+                                                 .arg(sums[size_t(i)])
+                                                 .arg(QLatin1String(kernelName(kernels.front())))
+                                                 .arg(reference[size_t(i)])));
+                    }
+                }
+                QVERIFY(std::memcmp(upper.data(), referenceUpper.data(),
+                                    upper.size() * sizeof(float)) == 0);
+                QVERIFY(std::memcmp(lower.data(), referenceLower.data(),
+                                    lower.size() * sizeof(float)) == 0);
+            }
+            // Sums of actual products (not all zeros or the offset alone): the rows' +128 offset
+            // against latent sums that vary.
+            QVERIFY(std::any_of(reference.begin(), reference.end(),
+                                [&](int32_t v) { return v != reference.front(); }));
+        }
+    }
+}
 
 void TestSaeScreen::boundHoldsForEveryRowAndLatent()
 {
@@ -183,10 +296,7 @@ void TestSaeScreen::boundHoldsForEveryRowAndLatent()
             if (fastestBf16DotKernel() == Bf16DotKernel::Avx512Bf16) {
                 exactKernels.push_back(Bf16DotKernel::Avx512Bf16);
             }
-            std::vector<Int8DotKernel> screenKernels{Int8DotKernel::Portable};
-            if (fastestInt8DotKernel() == Int8DotKernel::Avx512Vnni) {
-                screenKernels.push_back(Int8DotKernel::Avx512Vnni);
-            }
+            const std::vector<Int8DotKernel> screenKernels = int8Kernels(true);
             double tightest = 0;
             for (const Int8DotKernel screenKernel : screenKernels) {
                 std::vector<float> upper(size_t(rows * n));
@@ -245,7 +355,7 @@ void TestSaeScreen::boundHoldsForEveryRowAndLatent()
 void TestSaeScreen::jumpReluEncodeEqualsThePlainOneAtItsThresholds()
 {
     if (!screenRuns()) {
-        QSKIP("the encode screen needs AVX-512 BF16 and VNNI");
+        QSKIP("the encode screen needs AVX-512 BF16 and VNNI or AMX");
     }
     const int64_t d = 300;  // not a multiple of 64 or 32: the padded and masked tails
     const int64_t n = 4096;
@@ -284,7 +394,7 @@ void TestSaeScreen::jumpReluEncodeEqualsThePlainOneAtItsThresholds()
 void TestSaeScreen::reluAndTopKEncodesEqualThePlainOnes()
 {
     if (!screenRuns()) {
-        QSKIP("the encode screen needs AVX-512 BF16 and VNNI");
+        QSKIP("the encode screen needs AVX-512 BF16 and VNNI or AMX");
     }
     const int64_t d = 256;
     const int64_t n = 4096;
@@ -329,7 +439,7 @@ void TestSaeScreen::reluAndTopKEncodesEqualThePlainOnes()
 void TestSaeScreen::topKTiesGoToThePlainEncode()
 {
     if (!screenRuns()) {
-        QSKIP("the encode screen needs AVX-512 BF16 and VNNI");
+        QSKIP("the encode screen needs AVX-512 BF16 and VNNI or AMX");
     }
     // Latents in identical pairs: every value comes twice, so with an odd k the k-th and
     // (k+1)-th values are equal on every row, and only LibTorch's topk can say which of the two
@@ -351,7 +461,7 @@ void TestSaeScreen::topKTiesGoToThePlainEncode()
 void TestSaeScreen::loaderBuildsTheScreenAndBudgetsIt()
 {
     if (!screenRuns()) {
-        QSKIP("the encode screen needs AVX-512 BF16 and VNNI");
+        QSKIP("the encode screen needs AVX-512 BF16 and VNNI or AMX");
     }
     const int64_t d = 256;
     const int64_t n = 4096;
@@ -386,7 +496,7 @@ void TestSaeScreen::loaderBuildsTheScreenAndBudgetsIt()
 void TestSaeScreen::changingTheWeightsDropsTheScreen()
 {
     if (!screenRuns()) {
-        QSKIP("the encode screen needs AVX-512 BF16 and VNNI");
+        QSKIP("the encode screen needs AVX-512 BF16 and VNNI or AMX");
     }
     at::manual_seed(71);
     SaeModule module = makeModule(SaeArchitecture::JumpRelu, 64, 512, at::randn({512, 64}) / 8.0,
