@@ -122,8 +122,9 @@ public:
     static int64_t screenMinLatents();
 
     /// True when buildEncodeScreen() builds for an SAE of `config` whose bf16 (`bf16`) encoder
-    /// lives on the CPU (`cpu`) on this machine: AVX-512 BF16 and VNNI, d_in ≤ 32768 and
-    /// d_sae ≥ `minLatents`.
+    /// lives on the CPU (`cpu`) on this machine: AVX-512 BF16 for the exact pass and an int8
+    /// kernel faster than the portable one for the screen (AMX where the CPU and Linux allow it,
+    /// else AVX-512 VNNI), d_in ≤ 32768 and d_sae ≥ `minLatents`.
     static bool screenApplies(const SaeConfig &config, bool cpu, bool bf16,
                               int64_t minLatents = screenMinLatents());
 
@@ -132,11 +133,12 @@ public:
     static int64_t screenBytes(int64_t dSae, int64_t dIn);
 
     /// Builds the encode screen where screenApplies(): an int8 copy of W_enc quantised per
-    /// latent (int8_screen.h), with which encodeSparse estimates every pre-activation at ~2.5x
-    /// the bf16 kernel's rate with a proven bound and computes exactly only the latents whose
-    /// bound reaches their threshold: the same codes, bit for bit, for about half the time of
-    /// the exact encode. Built once after the weights are final (mutableWeights() drops it;
-    /// copies of the module share it). Returns whether the module now has one.
+    /// latent (int8_screen.h), with which encodeSparse estimates every pre-activation at several
+    /// times the bf16 kernel's rate with a proven bound and computes exactly only the latents
+    /// whose bound reaches their threshold: the same codes, bit for bit, for a third (VNNI) to
+    /// an eighth (AMX) of the exact encode's time at 131k (bench/scale/README.md). Built once after
+    /// the weights are final (mutableWeights() drops it; copies of the module share it). Returns
+    /// whether the module now has one.
     bool buildEncodeScreen(int64_t minLatents = screenMinLatents());
 
     /// True when encodeSparse goes through the encode screen.
