@@ -245,6 +245,17 @@ int64_t SaeModule::encodeBlockRows(int64_t budgetBytes) const
     return std::max<int64_t>(1, budgetBytes / std::max<int64_t>(1, perRow));
 }
 
+void SparseActivations::appendDenseRow(const float *row, int64_t n)
+{
+    for (int64_t j = 0; j < n; ++j) {
+        if (row[j] != 0.0f) {
+            features.push_back(int32_t(j));
+            values.push_back(row[j]);
+        }
+    }
+    rowStart.push_back(int64_t(features.size()));
+}
+
 SparseActivations SaeModule::encodeSparse(const at::Tensor &x, int64_t budgetBytes,
                                           const std::function<void(int64_t)> &onBlock) const
 {
@@ -265,14 +276,7 @@ SparseActivations SaeModule::encodeSparse(const at::Tensor &x, int64_t budgetByt
         const at::Tensor f = encode(x.narrow(0, begin, count)).to(at::kCPU).contiguous();
         const float *values = f.data_ptr<float>();
         for (int64_t r = 0; r < count; ++r) {
-            const float *row = values + r * n;
-            for (int64_t j = 0; j < n; ++j) {
-                if (row[j] != 0.0f) {
-                    codes.features.push_back(int32_t(j));
-                    codes.values.push_back(row[j]);
-                }
-            }
-            codes.rowStart.push_back(int64_t(codes.features.size()));
+            codes.appendDenseRow(values + r * n, n);
         }
     }
     return codes;

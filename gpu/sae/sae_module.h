@@ -27,6 +27,9 @@ struct SparseActivations
     /// reached their threshold, summed over the rows (what the exact pass computed, or would
     /// have for rows it left to the plain encode); -1 when the encode was not screened.
     int64_t screenCandidates = -1;
+
+    /// Appends one row given densely (`n` activations, zeros inactive) and closes it.
+    void appendDenseRow(const float *row, int64_t n);
 };
 
 /// The memory one block of a batched encode may hold for its dense [rows, d_sae] intermediates

@@ -174,16 +174,10 @@ SparseActivations SaeModule::encodeSparseScreened(const at::Tensor &x, int64_t b
                                       features[size_t(r)].end());
                 codes.values.insert(codes.values.end(), values[size_t(r)].begin(),
                                     values[size_t(r)].end());
+                codes.rowStart.push_back(int64_t(codes.features.size()));
             } else {
-                const float *row = plainValues + (nextPlain++) * n;
-                for (int64_t j = 0; j < n; ++j) {
-                    if (row[j] != 0.0f) {
-                        codes.features.push_back(int32_t(j));
-                        codes.values.push_back(row[j]);
-                    }
-                }
+                codes.appendDenseRow(plainValues + (nextPlain++) * n, n);
             }
-            codes.rowStart.push_back(int64_t(codes.features.size()));
         }
     }
     return codes;
